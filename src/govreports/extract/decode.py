@@ -1,0 +1,52 @@
+"""Bytes to text the way Chinese portals need it: BOM, then a declared charset, then detection.
+
+GB2312 and GBK declarations are read as GB18030 (a superset) because real pages labelled gb2312 use GBK-only
+characters; a wrong label that fails to decode falls through to detection instead of producing mojibake.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from charset_normalizer import from_bytes
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030", "cp936": "gb18030"}
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _canonical(name: str) -> str | None:
+    name = name.strip().lower()
+    name = _SUPERSETS.get(name, name)
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def declared_charset(data: bytes) -> str | None:
+    m = _META_CHARSET.search(data[:8192])
+    return _canonical(m.group(1).decode("ascii", "ignore")) if m else None
+
+
+def decode_bytes(data: bytes, http_charset: str | None = None) -> tuple[str, str]:
+    """Return (text, encoding used)."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return data.decode(enc, errors="replace"), enc
+    for candidate in (http_charset and _canonical(http_charset), declared_charset(data)):
+        if candidate:
+            try:
+                return data.decode(candidate), candidate
+            except UnicodeDecodeError:
+                pass
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data[:200_000]).best()
+    if best is not None and best.encoding:
+        enc = _canonical(best.encoding) or best.encoding
+        return data.decode(enc, errors="replace"), enc
+    return data.decode("gb18030", errors="replace"), "gb18030"

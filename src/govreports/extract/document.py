@@ -1,0 +1,31 @@
+"""The one intermediate shape every extractor produces and the parser reads.
+
+HTML, PDF, DOCX and plain text differ in how they spell a table, but all of them reduce to an ordered list of
+blocks: a paragraph (one cell) or a table row (its cells in reading order, each merged cell once, blanks kept as
+""). Parsing then never needs to know where a document came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Block:
+    cells: list[str]
+    is_row: bool = False  # a table row (cells are columns) rather than a paragraph or text line
+    keys: list[str] = field(default_factory=list)  # normalised match keys, filled by parse.normalize
+
+    @property
+    def text(self) -> str:
+        return "\t".join(self.cells) if self.is_row else self.cells[0]
+
+
+@dataclass
+class Document:
+    kind: str  # html | pdf | docx | text
+    blocks: list[Block]
+    # facts a page states outside the report body (HTML <meta>, a portal's metadata table, document properties)
+    meta: dict[str, str] = field(default_factory=dict)
+    # why the document has no readable text (a scanned PDF), when that is so
+    unreadable: str | None = None

@@ -1,0 +1,76 @@
+"""Plain-text lines → blocks: the shapes PDF extraction and copy-paste leave tables in.
+
+Tab-separated rows (pdftotext), cells joined by vertical bars or Markdown tables, one cell per line, and PDF lines
+where cells are only separated by spaces ("规章 0 0 0", "0 0 0 0 0"). Only the last needs a guess: a line is split
+into a label and values when it ends in a run of numbers after a label that contains Chinese text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from govreports.extract.document import Block
+
+_WS = re.compile(r"[ \u00a0\u3000\u200b\ufeff]+")
+_MD_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_MD_HEADING = re.compile(r"^#{1,6}\s+")
+_VALUE_TOKEN = re.compile(r"^(?:[+\-−－]?[0-9０-９][0-9０-９,，.]*(?:万元|元)?|—+|-|/|－)$")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _clean(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def line_to_block(line: str) -> Block | None:
+    line = line.rstrip("\r\n")
+    if not line.strip() or _MD_RULE.match(line.strip()):
+        return None
+    if "\t" in line:
+        cells = [_clean(c) for c in line.split("\t")]
+        if any(cells):
+            return Block(cells, is_row=len(cells) > 1) if len(cells) > 1 else Block(cells)
+        return None
+    if "|" in line:
+        stripped = line.strip()
+        cells = [_clean(c) for c in stripped.split("|")]
+        if stripped.startswith("|"):
+            cells = cells[1:]
+        if stripped.endswith("|") and cells:
+            cells = cells[:-1]
+        if not any(cells):
+            return None
+        return Block(cells, is_row=True) if len(cells) > 1 else Block([c for c in cells if c] or [""])
+    text = _clean(_MD_HEADING.sub("", line.strip()))
+    if not text:
+        return None
+    return split_spaced_values(text)
+
+
+def split_spaced_values(text: str) -> Block:
+    """'规章 0 0 0' → a row [规章, 0, 0, 0]; '0 0 0 0 0' → a row of values; anything else stays one cell."""
+    tokens = text.split(" ")
+    if len(tokens) < 2:
+        return Block([text])
+    n = len(tokens)
+    i = n
+    while i > 0 and _VALUE_TOKEN.match(tokens[i - 1]):
+        i -= 1
+    values = tokens[i:]
+    if not values:
+        return Block([text])
+    label = " ".join(tokens[:i])
+    if not label:
+        return Block(values, is_row=True) if len(values) > 1 else Block([text])
+    if not _CJK.search(label) or label.endswith(("年", "月", "第", "共", "为", "约")):
+        return Block([text])
+    return Block([label, *values], is_row=True)
+
+
+def text_to_blocks(text: str) -> list[Block]:
+    blocks = []
+    for line in text.splitlines():
+        block = line_to_block(line)
+        if block is not None:
+            blocks.append(block)
+    return blocks

@@ -1,0 +1,65 @@
+"""Match keys: the form in which labels are compared, whatever script, width or spacing a portal used.
+
+NFKC folds full-width digits, letters and brackets; OpenCC folds traditional characters (mirrors republish reports
+in 繁體); whitespace goes because PDF extraction and Word exports break labels anywhere ("结 果 维 持",
+"本年新<br/>制作数量"). The keys are for matching only; records keep the text as written.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from govreports.extract.document import Block
+
+_WS = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
+_SEP = "\n"
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def _has_han(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def to_key(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    if _has_han(text):
+        text = _t2s().convert(text)
+    return _WS.sub("", text)
+
+
+def annotate(blocks: list[Block]) -> None:
+    """Fill every block's match keys, converting the whole document in one OpenCC call (per-cell calls cost more)."""
+    cells = [c.replace(_SEP, " ") for b in blocks for c in b.cells]
+    joined = unicodedata.normalize("NFKC", _SEP.join(cells))
+    converted = _t2s().convert(joined) if _has_han(joined) else joined
+    keys = converted.split(_SEP)
+    if len(keys) != len(cells):  # conversion must keep the separators; fall back to per-cell keys if it did not
+        keys = [to_key(c) for c in cells]
+    i = 0
+    for b in blocks:
+        n = len(b.cells)
+        b.keys = [_WS.sub("", k) for k in keys[i : i + n]]
+        i += n
+
+
+_NUMBERING = re.compile(
+    r"^(?:#+|[（(]?[一二三四五六七八九十]+[）)、.．]|[（(]?\d{1,2}[）)、.．]|第[一二三四五六七八九十]+[部分项条]?[、.．]?)+"
+)
+_PARENS = re.compile(r"[(（][^()（）]*[)）]")
+
+
+def strip_numbering(key: str) -> str:
+    return _NUMBERING.sub("", key)
+
+
+def label_core(key: str) -> str:
+    """'（二）部分公开（区分处理的…）' → '部分公开'; '规章(县级无此项)' → '规章'."""
+    return _PARENS.sub("", strip_numbering(key))

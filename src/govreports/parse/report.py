@@ -1,0 +1,93 @@
+"""Blocks → canonical record: metadata, format, sections, the three tables and the checks."""
+
+from __future__ import annotations
+
+import re
+
+from govreports import schema
+from govreports.extract.document import Block, Document
+from govreports.parse import meta as M
+from govreports.parse.formats import detect_format
+from govreports.parse.normalize import annotate
+from govreports.parse.sections import find_headings, split_sections
+from govreports.parse.tables import read_active, read_applications, read_review
+from govreports.validate.checks import evaluate
+
+_REPORT_PHRASE = re.compile(r"信息公开(?:工作)?(?:年度)?(?:工作)?(?:\d{4}年度)?(?:报告|年报)")
+
+
+def build_record(document: Document, hints: dict) -> dict | None:
+    """The canonical record, or None when the document holds no annual report."""
+    if document.unreadable:
+        return {
+            "title": hints.get("title"), "agency": None, "year": None, "format": "unknown", "published": None,
+            "reason": document.unreadable, "checks": [],
+        }
+    blocks = document.blocks
+    annotate(blocks)
+    title = M.find_title(blocks, document.meta, hints)
+    year = M.find_year(title, blocks, hints)
+    full_key = "".join(k for b in blocks for k in b.keys)
+    structured_headings = find_headings(blocks, structured=True)
+    first = {str(n): blocks[i].keys[0] for i, n in structured_headings}
+    fmt = detect_format(full_key, first, year)
+    headings = structured_headings if fmt in schema.TABLE_FORMATS else find_headings(blocks, structured=False)
+    if not _is_report(fmt, headings, full_key):
+        return None
+    record: dict = {
+        "title": title,
+        "agency": M.find_agency(title, blocks, document.meta),
+        "year": year,
+        "format": fmt,
+        "published": M.find_published(blocks, document.meta, hints, headings[0][0] if headings else None),
+        "sections": split_sections(blocks, headings),
+    }
+    if fmt in schema.TABLE_FORMATS:
+        record.update(_read_tables(blocks, headings, fmt))
+    record["checks"] = evaluate(record)
+    return record
+
+
+def _is_report(fmt: str, headings: list, full_key: str) -> bool:
+    if fmt in schema.TABLE_FORMATS or len(headings) >= 2:
+        return True
+    return bool(headings) and bool(_REPORT_PHRASE.search(full_key))
+
+
+def _read_tables(blocks: list[Block], headings: list[tuple[int, int]], fmt: str) -> dict:
+    at = {n: i for i, n in headings}
+    n = len(blocks)
+
+    def first(pred, start: int = 0) -> int | None:
+        return next((i for i in range(start, n) if pred(blocks[i])), None)
+
+    def keyed(*words):
+        return lambda b: any(w in k for k in b.keys for w in words)
+
+    active_start = _earliest(at.get(2), first(keyed("第二十条第")))
+    app_start = _earliest(at.get(3), first(keyed("勾稽关系", "本年新收政府信息公开申请"), active_start or 0))
+    after_app = app_start if app_start is not None else (active_start or 0)
+    review_start = at.get(4)
+    if review_start is None:
+        review_start = first(lambda b: any(k == "行政复议" or k.startswith("行政复议") and len(k) < 8 for k in b.keys),
+                             after_app)
+    end = next((i for i, num in headings if num >= 5 and i > (review_start or after_app)), n)
+    bounds = sorted(i for i in (active_start, app_start, review_start, end) if i is not None)
+
+    def region(start: int | None) -> list[Block]:
+        if start is None:
+            return []
+        stop = next((b for b in bounds if b > start), n)
+        return blocks[start:stop]
+
+    tables = {
+        "active": read_active(region(active_start), fmt),
+        "applications": read_applications(region(app_start), fmt),
+        "review_litigation": read_review(region(review_start)),
+    }
+    return {name: table for name, table in tables.items() if table is not None}
+
+
+def _earliest(*indices: int | None) -> int | None:
+    found = [i for i in indices if i is not None]
+    return min(found) if found else None

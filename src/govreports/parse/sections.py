@@ -1,0 +1,53 @@
+"""Split a report into its numbered sections (一 … 六), without splitting inside tables.
+
+Table 三's row labels (一、本年新收… 四、结转下年度…) look like headings, so a heading must be a paragraph, come
+next in order, and carry its section's words; pre-2019 reports have their own headings and are numbered as written.
+"""
+
+from __future__ import annotations
+
+import re
+
+from govreports.extract.document import Block
+
+NUMERALS = "一二三四五六七八九十"
+_HEADING = re.compile(r"^#*([一二三四五六七八九十])[、.．]")
+_WORDS = {
+    1: ("总体情况", "基本情况", "概述", "工作情况", "总体", "概况"),
+    2: ("主动公开",),
+    3: ("申请",),
+    4: ("复议", "诉讼"),
+    5: ("问题", "改进", "不足", "整改"),
+    6: ("其他", "需要报告", "说明"),
+}
+_MAX_HEADING = 40
+
+
+def find_headings(blocks: list[Block], structured: bool) -> list[tuple[int, int]]:
+    """Return [(block index, section number)] in document order."""
+    found: list[tuple[int, int]] = []
+    last = 0
+    for i, b in enumerate(blocks):
+        if b.is_row and sum(1 for c in b.cells if c) > 1:
+            continue
+        key = next((k for k in b.keys if k), "")
+        m = _HEADING.match(key)
+        if not m or len(key) > _MAX_HEADING:
+            continue
+        n = NUMERALS.index(m.group(1)) + 1
+        if n <= last or n > last + 2:
+            continue
+        if structured and n in _WORDS and not any(w in key for w in _WORDS[n]):
+            continue
+        found.append((i, n))
+        last = n
+    return found
+
+
+def split_sections(blocks: list[Block], headings: list[tuple[int, int]]) -> dict[str, str]:
+    sections: dict[str, str] = {}
+    bounds = headings + [(len(blocks), 0)]
+    for (start, n), (end, _) in zip(bounds, bounds[1:]):
+        body = "\n".join(b.text for b in blocks[start + 1 : end]).strip()
+        sections[str(n)] = body
+    return sections

@@ -1,0 +1,158 @@
+"""Read the three official tables out of a document's blocks.
+
+Each table is read from its own region of the document (between the section headings or anchors that bound it),
+as a stream of (labels, values) rows: a row's values are the value cells after its last label cell, so group
+labels (三、本年度办理结果, （三）不予公开) and rowspans need no grid. Values are then fitted to the official column
+count: trailing blanks trimmed (text exports drop them), leading blanks dropped only when there are too many
+(a colspan artefact in PDF text), and the rest padded with null.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from govreports import schema
+from govreports.extract.document import Block
+from govreports.parse import labels as L
+from govreports.parse.normalize import label_core
+from govreports.parse.values import BLANK, Value, parse_value
+
+
+def labelled_rows(blocks: list[Block]) -> Iterator[tuple[list[str], list[Value], bool]]:
+    """Yield (label keys, values, came from a table row). Lines holding one value join the label line above."""
+    pending: tuple[list[str], list[Value], bool] | None = None
+    for b in blocks:
+        parsed = [parse_value(c) for c in b.cells]
+        if b.is_row:
+            if pending:
+                yield pending
+                pending = None
+            last = max((i for i, p in enumerate(parsed) if p is None), default=-1)
+            label_keys = [k for k, p in zip(b.keys[: last + 1], parsed[: last + 1]) if p is None and k]
+            yield label_keys, [p for p in parsed[last + 1 :] if p is not None], True
+        elif parsed[0] is None:
+            if pending:
+                yield pending
+            pending = ([b.keys[0]], [], False)
+        elif pending:
+            pending[1].append(parsed[0])
+        else:
+            yield [], [parsed[0]], False
+    if pending:
+        yield pending
+
+
+def fit(values: list[Value], n: int) -> list[Value]:
+    vals = list(values)
+    while vals and vals[-1].number is None:
+        vals.pop()
+    while len(vals) > n and vals[0].number is None:
+        vals.pop(0)
+    return vals[:n] + [BLANK] * (n - len(vals))
+
+
+def _has_number(values: list[Value]) -> bool:
+    return any(v.number is not None for v in values)
+
+
+def read_active(blocks: list[Block], fmt: str) -> dict | None:
+    wanted = schema.ACTIVE_MEASURES[fmt]
+    out: dict[str, dict] = {}
+    header: list[str] | None = None
+    collecting = False
+    header_unit = None
+    for label_keys, values, from_row in labelled_rows(blocks):
+        if not label_keys:
+            continue
+        cores = [label_core(k) for k in label_keys]
+        if "信息内容" in cores:
+            header = label_keys[cores.index("信息内容") + 1 :]
+            collecting = not values
+            continue
+        item = L.active_item(label_keys[-1])
+        if item is None:
+            if collecting and not values and not L.active_item(label_keys[0]):
+                header.extend(label_keys)  # one header cell per line
+            continue
+        collecting = False
+        if item not in wanted:
+            continue
+        measures = _header_measures(header) or wanted[item]
+        header_unit = _unit_in(header) or header_unit
+        if not values and not from_row and item in out:
+            continue
+        row = {m: None for m in wanted[item]}
+        numeric = [m for m in measures if m != "amount_unit"]
+        for m, v in zip(numeric, fit(values, len(numeric))):
+            if m in row:
+                row[m] = v.number
+                if m == "amount" and "amount_unit" in row:
+                    row["amount_unit"] = (v.unit or header_unit) if v.number is not None else None
+        if item in out and _filled(out[item]) and not _filled(row):
+            continue
+        out[item] = row
+    if not out:
+        return None
+    return {item: out.get(item) or {m: None for m in ms} for item, ms in wanted.items()}
+
+
+def _header_measures(header: list[str] | None) -> list[str] | None:
+    if not header:
+        return None
+    found = [L.measure(k) for k in header if k]
+    return found if found and all(found) else None
+
+
+def _unit_in(header: list[str] | None) -> str | None:
+    for k in header or ():
+        if L.measure(k) == "amount":
+            return "万元" if "万元" in k else ("元" if "元" in k else None)
+    return None
+
+
+def _filled(row: dict) -> bool:
+    return any(v is not None for k, v in row.items() if k != "amount_unit")
+
+
+def read_applications(blocks: list[Block], fmt: str) -> dict | None:
+    rows = schema.APPLICATION_ROWS[fmt]
+    ncol = len(schema.APPLICANT_COLUMNS)
+    out: dict[str, dict] = {}
+    subtotal = False
+    for label_keys, values, from_row in labelled_rows(blocks):
+        if not label_keys:
+            continue
+        if any(L.is_subtotal(k) for k in label_keys):
+            subtotal = True
+        row = L.application_row(label_keys[-1])
+        if row == "other" and fmt == "2021":
+            row = None
+        elif row == "other_misc" and fmt == "2019":
+            row = "other"
+        if row not in rows or not values:
+            continue
+        vals = list(values)
+        if subtotal and len(vals) == ncol + 1:
+            del vals[ncol - 1]  # the unofficial 法人或其他组织 小计 column before 总计
+        cells = dict(zip(schema.APPLICANT_COLUMNS, (v.number for v in fit(vals, ncol))))
+        if row in out and any(out[row].values()) and not _has_number(values):
+            continue
+        out[row] = cells
+    if not out:
+        return None
+    empty = dict.fromkeys(schema.APPLICANT_COLUMNS)
+    return {row: out.get(row) or dict(empty) for row in rows}
+
+
+def read_review(blocks: list[Block]) -> dict | None:
+    values: list[Value] = []
+    for _labels, vals, _from_row in labelled_rows(blocks):
+        values.extend(vals)
+    if not _has_number(values) and len(values) < len(schema.REVIEW_MEASURES):
+        return None
+    n = len(schema.REVIEW_MEASURES)
+    flat = fit(values, n * len(schema.REVIEW_GROUPS))
+    return {
+        group: dict(zip(schema.REVIEW_MEASURES, (v.number for v in flat[i * n : (i + 1) * n])))
+        for i, group in enumerate(schema.REVIEW_GROUPS)
+    }

@@ -1,0 +1,48 @@
+"""Cell text → number, null, or 'not a value'.
+
+Blank, dashes, slashes and 无 are nulls (the report left the cell empty: never 0). Numbers may be full-width,
+signed (本年增/减: +2, -11), carry thousands separators, decimals, or a unit written into the cell ("251000元").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NULLS = frozenset({"", "-", "--", "—", "——", "———", "–", "/", "无", "－", "―", "空", "N/A", "n/a", "/"})
+_NUMBER = re.compile(r"^([+\-−]?)\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*(万元|元|件|个|条|项|人次)?$")
+
+
+class Value:
+    """A parsed cell: `number` is None for a blank; `unit` is the unit written in the cell, if any."""
+
+    __slots__ = ("number", "unit")
+
+    def __init__(self, number: int | float | None, unit: str | None = None):
+        self.number = number
+        self.unit = unit
+
+    def __repr__(self) -> str:
+        return f"Value({self.number!r}, {self.unit!r})"
+
+
+BLANK = Value(None)
+
+
+def parse_value(cell: str) -> Value | None:
+    """Return a Value for a value cell (blank included), None when the cell is text (a label)."""
+    text = cell.strip()
+    if text in _NULLS:
+        return BLANK
+    text = unicodedata.normalize("NFKC", text).replace(" ", "").replace("，", ",")
+    if text in _NULLS or set(text) <= {"-", "—", "–", "/"}:
+        return BLANK
+    m = _NUMBER.match(text)
+    if not m:
+        return None
+    sign, whole, frac, unit = m.groups()
+    whole = whole.replace(",", "")
+    number: int | float = float(f"{whole}.{frac}") if frac else int(whole)
+    if sign in ("-", "−"):
+        number = -number
+    return Value(number, unit if unit in ("元", "万元") else None)

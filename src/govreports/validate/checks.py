@@ -1,0 +1,47 @@
+"""The accounting identities R1–R4 of FORMAT.md §6, evaluated on every report that has tables.
+
+A report that breaks a rule is kept and flagged: real reports have typos, omitted 总计 cells and numbers merged
+by extraction. A check whose inputs include a blank is not evaluable (ok = None), never ok = True.
+"""
+
+from __future__ import annotations
+
+from govreports import schema
+
+
+def _fmt(n) -> str:
+    return "null" if n is None else (str(int(n)) if float(n).is_integer() else str(n))
+
+
+def _check(rule: str, where: str, left: list, right: list) -> dict:
+    detail = f"{' + '.join(map(_fmt, left))} = {' + '.join(map(_fmt, right))}"
+    if any(v is None for v in left + right):
+        return {"rule": rule, "where": where, "ok": None, "detail": detail + " (blank cells: not evaluable)"}
+    ok = abs(sum(left) - sum(right)) < 1e-9
+    return {"rule": rule, "where": where, "ok": ok, "detail": detail}
+
+
+def evaluate(record: dict) -> list[dict]:
+    fmt = record.get("format")
+    checks: list[dict] = []
+    apps = record.get("applications")
+    if apps and fmt in schema.TABLE_FORMATS:
+        outcome_rows = schema.OUTCOME_ROWS[fmt]
+        for col in schema.APPLICANT_COLUMNS:
+            cell = lambda row: apps.get(row, {}).get(col)  # noqa: E731
+            checks.append(_check("R1", f"applications.{col}", [cell("new"), cell("carried_in")],
+                                 [cell("total"), cell("carried_out")]))
+        for col in schema.APPLICANT_COLUMNS:
+            checks.append(_check("R2", f"applications.{col}", [apps.get("total", {}).get(col)],
+                                 [apps.get(row, {}).get(col) for row in outcome_rows]))
+        for row in schema.APPLICATION_ROWS[fmt]:
+            cells = apps.get(row, {})
+            checks.append(_check("R3", f"applications.{row}", [cells.get("total")],
+                                 [cells.get(c) for c in schema.APPLICANT_COLUMNS[:-1]]))
+    review = record.get("review_litigation")
+    if review:
+        for group in schema.REVIEW_GROUPS:
+            cells = review.get(group, {})
+            checks.append(_check("R4", f"review_litigation.{group}", [cells.get("total")],
+                                 [cells.get(m) for m in schema.REVIEW_MEASURES[:-1]]))
+    return checks
