@@ -72,21 +72,19 @@ def _page_meta(root) -> dict[str, str]:
 
 
 def _report_region(anchors: list):
-    """The lowest common ancestor of the report's anchors: the body container, without menus and footers."""
+    """The deepest element holding nearly all of the report's anchors (headings, table labels): the body
+    container, without menus, sidebars and footers. "Nearly": a sidebar link may look like a heading."""
     if len(anchors) < 2:
         return None
-    common = None
+    counts: dict = {}
+    depth: dict = {}
     for el in anchors:
-        chain = [el, *el.iterancestors()]
-        if common is None:
-            common = chain
-        else:
-            members = set(chain)
-            common = [a for a in common if a in members]
-    if not common:
-        return None
-    region = common[0]
-    return None if region.tag in ("body", "html") else region
+        for d, anc in enumerate(reversed([el, *el.iterancestors()])):
+            counts[anc] = counts.get(anc, 0) + 1
+            depth[anc] = d
+    need = max(2, -(-len(anchors) * 3 // 4))
+    region = max((el for el, c in counts.items() if c >= need), key=depth.__getitem__, default=None)
+    return None if region is None or region.tag in ("body", "html") else region
 
 
 class _Walker:

@@ -34,7 +34,7 @@ def line_to_block(line: str) -> Block | None:
     if "|" in line:
         stripped = line.strip()
         cells = [_clean(c) for c in stripped.split("|")]
-        if stripped.startswith("|"):
+        if line.startswith("|"):  # a Markdown border; " | x |" (indented) is an empty first cell
             cells = cells[1:]
         if stripped.endswith("|") and cells:
             cells = cells[:-1]

@@ -46,7 +46,12 @@ def _page_blocks(page) -> list[Block]:
                 rows.append(Block(cells, is_row=True))
         items.append((table.bbox[1], rows))
     boxes = [t.bbox for t in tables]
-    for line in page.extract_text_lines():
+    lines = page.extract_text_lines()
+    right = max((ln["x1"] for ln in lines), default=0)
+    left = min((ln["x0"] for ln in lines), default=0)
+    previous_bottom = 0.0
+    previous = None  # the last paragraph line, while it runs to the right margin (a hard wrap, not a paragraph end)
+    for line in lines:
         x_mid = (line["x0"] + line["x1"]) / 2
         y_mid = (line["top"] + line["bottom"]) / 2
         if any(x0 <= x_mid <= x1 and top <= y_mid <= bottom for x0, top, x1, bottom in boxes):
@@ -54,10 +59,25 @@ def _page_blocks(page) -> list[Block]:
         if _PAGE_NUMBER.match(line["text"]):
             continue
         block = line_to_block(line["text"])
-        if block is not None:
+        if block is None:
+            continue
+        height = line["bottom"] - line["top"]
+        indented = line["x0"] > left + 0.9 * _char_width(line)  # 首行缩进: a new paragraph
+        if previous is not None and not block.is_row and not indented and line["top"] - previous_bottom < height:
+            previous.cells[0] += block.cells[0]  # Chinese wraps join without a space
+            block = previous
+        else:
             items.append((line["top"], [block]))
+        wraps = not block.is_row and line["x1"] >= right - 2 * _char_width(line)
+        previous = block if wraps else None
+        previous_bottom = line["bottom"]
     items.sort(key=lambda item: item[0])
     return [b for _, group in items for b in group]
+
+
+def _char_width(line: dict) -> float:
+    chars = line.get("chars") or ()
+    return max((c["x1"] - c["x0"] for c in chars), default=10.0)
 
 
 def _is_cjk_cell(cell: str) -> bool:

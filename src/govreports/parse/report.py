@@ -40,10 +40,13 @@ def build_record(document: Document, hints: dict) -> dict | None:
         "year": year,
         "format": fmt,
         "published": M.find_published(blocks, document.meta, hints, headings[0][0] if headings else None),
-        "sections": split_sections(blocks, headings),
     }
+    table_blocks: set[int] = set()
     if fmt in schema.TABLE_FORMATS:
-        record.update(_read_tables(blocks, headings, fmt))
+        tables, table_blocks = _read_tables(blocks, headings, fmt)
+    record["sections"] = split_sections(blocks, headings, skip=table_blocks)
+    if fmt in schema.TABLE_FORMATS:
+        record.update(tables)
     record["checks"] = evaluate(record)
     return record
 
@@ -54,7 +57,8 @@ def _is_report(fmt: str, headings: list, full_key: str) -> bool:
     return bool(headings) and bool(_REPORT_PHRASE.search(full_key))
 
 
-def _read_tables(blocks: list[Block], headings: list[tuple[int, int]], fmt: str) -> dict:
+def _read_tables(blocks: list[Block], headings: list[tuple[int, int]], fmt: str) -> tuple[dict, set[int]]:
+    """The three tables, and the indices of the blocks they occupy (section text is the narrative around them)."""
     at = {n: i for i, n in headings}
     n = len(blocks)
 
@@ -74,18 +78,28 @@ def _read_tables(blocks: list[Block], headings: list[tuple[int, int]], fmt: str)
     end = next((i for i, num in headings if num >= 5 and i > (review_start or after_app)), n)
     bounds = sorted(i for i in (active_start, app_start, review_start, end) if i is not None)
 
-    def region(start: int | None) -> list[Block]:
+    occupied: set[int] = set()
+
+    def region(start: int | None, *anchors: str) -> list[Block]:
         if start is None:
             return []
         stop = next((b for b in bounds if b > start), n)
+        # the table proper begins at its first row or anchor; what precedes it is the section's narrative
+        begin = next((i for i in range(start, stop) if blocks[i].is_row or _is_table_start(blocks[i], anchors)), stop)
+        occupied.update(range(begin, stop))
         return blocks[start:stop]
 
     tables = {
-        "active": read_active(region(active_start), fmt),
-        "applications": read_applications(region(app_start), fmt),
-        "review_litigation": read_review(region(review_start)),
+        "active": read_active(region(active_start, "第二十条第", "信息内容"), fmt),
+        "applications": read_applications(region(app_start, "勾稽关系", "申请人情况"), fmt),
+        "review_litigation": read_review(region(review_start, "行政复议")),
     }
-    return {name: table for name, table in tables.items() if table is not None}
+    return {name: table for name, table in tables.items() if table is not None}, occupied
+
+
+def _is_table_start(block: Block, anchors: tuple[str, ...]) -> bool:
+    key = block.keys[0] if block.keys else ""
+    return key.startswith(anchors) or "勾稽关系" in key
 
 
 def _earliest(*indices: int | None) -> int | None:

@@ -24,9 +24,9 @@ _MAX_HEADING = 40
 
 
 def find_headings(blocks: list[Block], structured: bool) -> list[tuple[int, int]]:
-    """Return [(block index, section number)] in document order."""
-    found: list[tuple[int, int]] = []
-    last = 0
+    """Return [(block index, section number)] in document order: the longest run of candidate headings whose
+    numbers rise with at most one missing, so a stray "六、…" link in a sidebar cannot hijack the sequence."""
+    candidates: list[tuple[int, int]] = []
     for i, b in enumerate(blocks):
         if b.is_row and sum(1 for c in b.cells if c) > 1:
             continue
@@ -35,19 +35,29 @@ def find_headings(blocks: list[Block], structured: bool) -> list[tuple[int, int]
         if not m or len(key) > _MAX_HEADING:
             continue
         n = NUMERALS.index(m.group(1)) + 1
-        if n <= last or n > last + 2:
-            continue
         if structured and n in _WORDS and not any(w in key for w in _WORDS[n]):
             continue
-        found.append((i, n))
-        last = n
-    return found
+        candidates.append((i, n))
+    best: list[tuple[int, int]] = []
+    for start, (_, first) in enumerate(candidates):
+        if first > 2 and not structured:
+            continue  # an excerpt may begin at any section only where the section words confirm the headings
+        run = [candidates[start]]
+        for i, n in candidates[start + 1 :]:
+            if run[-1][1] < n <= run[-1][1] + 2:
+                run.append((i, n))
+        if len(run) > len(best):
+            best = run
+    if len(best) == 1 and best[0][1] > 2:
+        return []  # a lone "四、…" or "六、…" is more likely a link or a table label than a report's only heading
+    return best
 
 
-def split_sections(blocks: list[Block], headings: list[tuple[int, int]]) -> dict[str, str]:
+def split_sections(blocks: list[Block], headings: list[tuple[int, int]], skip: set[int] = frozenset()) -> dict[str, str]:
+    """Section number → its text (paragraphs joined by newlines), leaving out the blocks in `skip` (tables)."""
     sections: dict[str, str] = {}
     bounds = headings + [(len(blocks), 0)]
     for (start, n), (end, _) in zip(bounds, bounds[1:]):
-        body = "\n".join(b.text for b in blocks[start + 1 : end]).strip()
+        body = "\n".join(blocks[i].text for i in range(start + 1, end) if i not in skip).strip()
         sections[str(n)] = body
     return sections

@@ -58,6 +58,7 @@ def _has_number(values: list[Value]) -> bool:
 def read_active(blocks: list[Block], fmt: str) -> dict | None:
     wanted = schema.ACTIVE_MEASURES[fmt]
     out: dict[str, dict] = {}
+    seen_values = False  # a table, not only a paragraph that happens to start with 规章 or 行政许可
     header: list[str] | None = None
     collecting = False
     header_unit = None
@@ -88,10 +89,11 @@ def read_active(blocks: list[Block], fmt: str) -> dict | None:
                 row[m] = v.number
                 if m == "amount" and "amount_unit" in row:
                     row["amount_unit"] = (v.unit or header_unit) if v.number is not None else None
+        seen_values = seen_values or bool(values) or from_row or header is not None
         if item in out and _filled(out[item]) and not _filled(row):
             continue
         out[item] = row
-    if not out:
+    if not seen_values:
         return None
     return {item: out.get(item) or {m: None for m in ms} for item, ms in wanted.items()}
 
@@ -118,19 +120,23 @@ def read_applications(blocks: list[Block], fmt: str) -> dict | None:
     rows = schema.APPLICATION_ROWS[fmt]
     ncol = len(schema.APPLICANT_COLUMNS)
     out: dict[str, dict] = {}
+    seen_values = False
     subtotal = False
     for label_keys, values, from_row in labelled_rows(blocks):
         if not label_keys:
             continue
         if any(L.is_subtotal(k) for k in label_keys):
             subtotal = True
+        if any("勾稽关系" in k or k == "申请人情况" for k in label_keys):
+            seen_values = True  # the table's header: its rows count even when every value is blank
         row = L.application_row(label_keys[-1])
         if row == "other" and fmt == "2021":
             row = None
         elif row == "other_misc" and fmt == "2019":
             row = "other"
-        if row not in rows or not values:
-            continue
+        if row not in rows:
+            continue  # a label-only line is still a row: text exports drop trailing blank cells
+        seen_values = seen_values or bool(values) or from_row
         vals = list(values)
         if subtotal and len(vals) == ncol + 1:
             del vals[ncol - 1]  # the unofficial 法人或其他组织 小计 column before 总计
@@ -138,7 +144,7 @@ def read_applications(blocks: list[Block], fmt: str) -> dict | None:
         if row in out and any(out[row].values()) and not _has_number(values):
             continue
         out[row] = cells
-    if not out:
+    if not seen_values:
         return None
     empty = dict.fromkeys(schema.APPLICANT_COLUMNS)
     return {row: out.get(row) or dict(empty) for row in rows}
@@ -146,9 +152,11 @@ def read_applications(blocks: list[Block], fmt: str) -> dict | None:
 
 def read_review(blocks: list[Block]) -> dict | None:
     values: list[Value] = []
-    for _labels, vals, _from_row in labelled_rows(blocks):
+    has_header = False
+    for label_keys, vals, _from_row in labelled_rows(blocks):
         values.extend(vals)
-    if not _has_number(values) and len(values) < len(schema.REVIEW_MEASURES):
+        has_header = has_header or any("结果维持" in k or "尚未审结" in k for k in label_keys)
+    if not values and not has_header:
         return None
     n = len(schema.REVIEW_MEASURES)
     flat = fit(values, n * len(schema.REVIEW_GROUPS))

@@ -1,0 +1,43 @@
+"""Shared fixtures: the real samples are read from ../shared at test time, never copied into the repo."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("GOVREPORTS_SHARED", ROOT.parent / "shared"))
+SAMPLES = SHARED / "samples"
+
+
+def require_samples() -> Path:
+    if not SAMPLES.is_dir():
+        pytest.fail(f"the shared samples are missing: expected them at {SAMPLES} (set GOVREPORTS_SHARED)")
+    return SAMPLES
+
+
+def expected_records() -> list[tuple[Path, Path]]:
+    """(source file, expected record) for every record in samples/expected, matched by file stem."""
+    if not SAMPLES.is_dir():
+        return []
+    sources = {p.stem: p for d in ("seed", "html", "texts") for p in (SAMPLES / d).glob("*") if p.is_file()}
+    return [(sources[p.stem], p) for p in sorted((SAMPLES / "expected").glob("*.json"))]
+
+
+def load_expected(path: Path) -> dict:
+    return {k: v for k, v in json.loads(path.read_text(encoding="utf-8")).items() if not k.startswith("_")}
+
+
+def sample_text(path: Path) -> tuple[dict[str, str], str, dict]:
+    """A samples/texts file: (header fields, report body, crawler-style hints from the header's listed title)."""
+    raw = path.read_text(encoding="utf-8")
+    head, body = raw.split("\n---\n", 1)
+    header = dict(line.split(": ", 1) for line in head.splitlines() if ": " in line)
+    hints = {}
+    if m := re.search(r"Listed title: '([^']+)'", header.get("completeness", "")):
+        hints["title"] = m.group(1)
+    return header, body, hints

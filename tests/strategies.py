@@ -1,0 +1,168 @@
+"""Hypothesis strategies for canonical records, for round-trip tests (render -> parse -> same record).
+
+Records are valid in shape (every key the schema lists for the format, via schema.empty_tables) but not necessarily
+consistent (rules R1-R4 may fail), because the parser must reproduce numbers, not check them. Section texts come from
+a fixed list of sentences that never start like a heading and never contain a table label, so a parser cannot be
+excused for cutting a section short. The `checks` key is left out: the parser computes it.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+
+from hypothesis import strategies as st
+
+from govreports import schema
+
+AGENCIES = (
+    "牡丹江市科学技术局",
+    "上海市人民政府办公厅",
+    "保康县农业农村局",
+    "威海市文登区信访局",
+    "来凤县政务服务和大数据管理局",
+    "武汉市汉阳区人民政府办公室",
+    "武汉市生态环境局",
+    "乌海市工业和信息化局",
+    "沭阳县人民政府",
+    "河北省教育厅",
+    "重庆市大足区卫生健康委员会",
+    "琼海市大路镇人民政府",
+)
+
+FORMAT_YEARS = {"2019": (2019, 2020), "2021": (2021, 2025)}
+
+SENTENCES = {
+    "1": (
+        "本机关坚持以习近平新时代中国特色社会主义思想为指导，认真贯彻落实《中华人民共和国政府信息公开条例》，扎实推进政务公开各项工作。",
+        "成立了由主要负责同志任组长的政务公开工作领导小组，明确专人负责日常工作，形成了一级抓一级、层层抓落实的工作格局。",
+        "严格落实信息发布审核制度，坚持先审后发，确保发布内容准确、及时、规范。",
+        "围绕中心工作加强政策发布和解读，通过门户网站、政务新媒体等渠道及时回应社会关切。",
+        "持续优化门户网站政务公开专栏，对栏目设置进行梳理调整，方便公众查阅。",
+        "加强保密审查，严格执行“先审查、后公开”和“一事一审”制度，全年未发生泄密事件。",
+        "将政务公开工作纳入年度目标考核，定期开展自查自纠，推动各项任务落到实处。",
+    ),
+    "2": (
+        "本年度通过门户网站主动公开各类信息，内容涵盖机构职能、财政预决算、重点工作进展等方面。",
+        "及时更新政府信息公开指南和主动公开基本目录，确保公开内容全面准确。",
+        "对重要政策文件同步开展解读，采用图文、问答等形式增强解读效果。",
+    ),
+    "3": (
+        "本年度严格按照法定时限和程序办理政府信息公开申请，答复内容规范、依据充分。",
+        "进一步规范申请受理、登记、办理、答复等环节，做到全程留痕、闭环管理。",
+        "办理过程中加强与申请人的沟通，准确把握申请诉求，提高答复质量。",
+    ),
+    "4": (
+        "本年度未发生因政府信息公开工作引发的复议或诉讼案件。",
+        "本机关依法应诉，积极配合复议机关和人民法院的审理工作。",
+        "对复议机关和人民法院指出的问题认真整改，不断提高依法办理水平。",
+    ),
+    "5": (
+        "本年度政务公开工作取得了一定成效，但仍存在信息更新不够及时、政策解读形式较为单一等问题。",
+        "工作人员业务能力有待进一步提高，公开内容的深度和广度还需拓展。",
+        "下一步，将加强业务培训，提升工作人员的业务水平和责任意识。",
+        "进一步完善工作机制，强化督促检查，推动政务公开工作提质增效。",
+    ),
+    "6": (
+        "无。",
+        "本年度未收取信息处理费。",
+        "本机关将按照上级部署，继续做好政务公开各项工作。",
+    ),
+}
+
+counts = st.one_of(st.none(), st.integers(0, 100000))
+changes = st.one_of(st.none(), st.integers(-50, 50))
+# decimals are built from integers so that repr() gives back exactly the digits a report would print
+three_decimals = st.integers(0, 10**8).map(lambda n: n / 1000)
+two_decimals = st.integers(0, 10**10).map(lambda n: n / 100)
+
+
+def _paragraph(number: str):
+    return st.lists(st.sampled_from(SENTENCES[number]), min_size=1, max_size=3, unique=True).map("".join)
+
+
+def _section(number: str, max_paragraphs: int):
+    return st.lists(_paragraph(number), min_size=1, max_size=max_paragraphs, unique=True).map("\n".join)
+
+
+@st.composite
+def _active(draw, fmt: str) -> dict:
+    active = schema.empty_tables(fmt)["active"]
+    for item, cols in active.items():
+        for measure in cols:
+            if measure == "change":
+                cols[measure] = draw(changes)
+            elif measure == "amount_10k_yuan":
+                cols[measure] = draw(st.one_of(st.none(), st.integers(0, 100000), three_decimals))
+            elif measure == "amount":
+                cols[measure] = draw(st.one_of(st.none(), st.integers(0, 10**8), two_decimals))
+            elif measure == "amount_unit":
+                cols[measure] = None if cols["amount"] is None else draw(st.sampled_from(("元", "万元", None)))
+            else:
+                cols[measure] = draw(counts)
+    return active
+
+
+@st.composite
+def _table(draw, fmt: str, key: str) -> dict:
+    table = schema.empty_tables(fmt)[key]
+    for cols in table.values():
+        for col in cols:
+            cols[col] = draw(counts)
+    return table
+
+
+@st.composite
+def records(draw, fmt: str | None = None, max_paragraphs: int = 1) -> dict:
+    """Records of format `fmt` ("2019" | "2021", both if None). Sections hold up to `max_paragraphs` paragraphs
+    joined by "\\n" (renderers write one paragraph per line / <p>)."""
+    fmt = fmt or draw(st.sampled_from(schema.TABLE_FORMATS))
+    agency = draw(st.sampled_from(AGENCIES))
+    year = draw(st.integers(*FORMAT_YEARS[fmt]))
+    published = draw(st.one_of(st.none(), st.dates(dt.date(year + 1, 1, 1), dt.date(year + 1, 3, 31))))
+    return {
+        "title": f"{agency}{year}年政府信息公开工作年度报告",
+        "agency": agency,
+        "year": year,
+        "format": fmt,
+        "published": published.isoformat() if published else None,
+        "sections": {n: draw(_section(n, max_paragraphs)) for n in schema.SECTION_HEADINGS},
+        "active": draw(_active(fmt)),
+        "applications": draw(_table(fmt, "applications")),
+        "review_litigation": draw(_table(fmt, "review_litigation")),
+    }
+
+
+def record_fixture(fmt: str) -> dict:
+    """One fixed record per format with every kind of value: 0, blanks, a negative change, decimals, a unit."""
+    year = {"2019": 2020, "2021": 2022}[fmt]
+    agency = "牡丹江市科学技术局" if fmt == "2019" else "威海市文登区信访局"
+    tables = copy.deepcopy(schema.empty_tables(fmt))
+    for i, (item, cols) in enumerate(tables["active"].items()):
+        for j, measure in enumerate(cols):
+            cols[measure] = 10 * i + j
+    if fmt == "2019":
+        tables["active"]["licensing"]["change"] = -3
+        tables["active"]["other_services"]["change"] = 0
+        tables["active"]["penalty"]["decisions"] = None
+        tables["active"]["procurement"].update(projects=6, amount=251000.5, amount_unit="元")
+    else:
+        tables["active"]["fees"]["amount_10k_yuan"] = 4068.208
+        tables["active"]["licensing"]["decisions"] = None
+    for i, (row, cols) in enumerate(tables["applications"].items()):
+        for j, col in enumerate(cols):
+            cols[col] = None if (i + j) % 5 == 4 else (i * 7 + j * 3) % 40
+    for i, (group, cols) in enumerate(tables["review_litigation"].items()):
+        for j, measure in enumerate(cols):
+            cols[measure] = None if (i, j) == (1, 2) else i + j
+    sections = {n: SENTENCES[n][0] for n in schema.SECTION_HEADINGS}
+    sections["1"] = SENTENCES["1"][0] + "\n" + SENTENCES["1"][2] + SENTENCES["1"][3]
+    return {
+        "title": f"{agency}{year}年政府信息公开工作年度报告",
+        "agency": agency,
+        "year": year,
+        "format": fmt,
+        "published": f"{year + 1}-01-14",
+        "sections": sections,
+        **tables,
+    }

@@ -1,0 +1,118 @@
+"""Bad input gets a clear message naming the file and the reason — never a traceback."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import SAMPLES, require_samples
+from govreports.cli import app
+from govreports.parse import ParseError, parse_bytes, parse_path
+
+
+def _pdf_with_text() -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFont("STSong-Light", 12)
+    for i, line in enumerate(["某某局2020年政府信息公开工作年度报告", "一、总体情况", "二、主动公开政府信息情况"] * 20):
+        c.drawString(72, 800 - 14 * (i % 50), line)
+        if i % 50 == 49:
+            c.showPage()
+            c.setFont("STSong-Light", 12)
+    c.save()
+    return buf.getvalue()
+
+
+def _scanned_pdf() -> bytes:
+    """A page with only an image-like drawing and no text layer, like a scanned report."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    for y in range(100, 700, 12):
+        c.rect(72, y, 400, 6, fill=1)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data,reason",
+    [
+        (b"", "empty file"),
+        (b"   \n\n  ", "empty file"),
+        (bytes(range(256)) * 40, "binary content"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00\x01\x02" * 500, "binary content"),
+        ("<html><body><p>欢迎访问本网站</p><ul><li>首页</li></ul></body></html>".encode(), "no annual report"),
+        ("这是一份会议通知，请各单位准时参加。".encode(), "no annual report"),
+    ],
+)
+def test_bad_bytes(data, reason):
+    with pytest.raises(ParseError, match=reason):
+        parse_bytes(data)
+
+
+def test_real_pages_without_a_report():
+    require_samples()
+    for name in ("govcn_zhengce_content_2018_meta_table.html", "trs_ordos_engebei_xxgknb_list.html",
+                 "hanweb_dingxi_datastore_excerpt.xml"):
+        with pytest.raises(ParseError, match="no annual report"):
+            parse_bytes((SAMPLES / "html" / name).read_bytes(), name)
+
+
+def test_truncated_pdf():
+    data = _pdf_with_text()
+    assert parse_bytes(data)["year"] == 2020  # the whole file is fine
+    for cut in (len(data) // 2, len(data) - 40, 300):
+        with pytest.raises(ParseError, match="damaged or truncated PDF"):
+            parse_bytes(data[:cut])
+
+
+def test_scanned_pdf_gives_unknown_format_with_reason():
+    record = parse_bytes(_scanned_pdf())
+    assert record["format"] == "unknown"
+    assert "no text layer" in record["reason"]
+    assert record["checks"] == []
+
+
+def test_50mb_file_is_refused_without_reading_it(tmp_path):
+    big = tmp_path / "huge.pdf"
+    with big.open("wb") as f:
+        f.write(b"%PDF-1.4\n")
+        f.seek(50 * 1024 * 1024)
+        f.write(b"\n%%EOF\n")
+    outcome = parse_path(big)
+    assert not outcome.ok
+    assert "too large" in outcome.error and "52.4 MB" in outcome.error
+
+
+def test_cli_names_each_bad_file_and_exits_1(tmp_path):
+    require_samples()
+    empty = tmp_path / "empty.html"
+    empty.write_bytes(b"")
+    garbage = tmp_path / "report.pdf"
+    garbage.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 10)
+    good = SAMPLES / "seed" / "000_dc3a28ed7fcc2bfa.txt"
+    result = CliRunner().invoke(app, ["parse", str(empty), str(good), str(garbage), str(tmp_path / "missing.txt")])
+    assert result.exit_code == 1
+    assert f"{empty}: empty file" in result.stderr
+    assert f"{garbage}: damaged or truncated PDF" in result.stderr
+    assert "missing.txt: cannot read file" in result.stderr
+    assert "Traceback" not in result.output
+    assert "牡丹江市科学技术局" in result.stdout  # the good file is still parsed
+
+
+def test_cli_usage_error_exits_2():
+    result = CliRunner().invoke(app, ["parse"])
+    assert result.exit_code == 2
+    result = CliRunner().invoke(app, ["parse", "--no-such-option", "x"])
+    assert result.exit_code == 2

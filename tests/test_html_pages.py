@@ -1,0 +1,109 @@
+"""The real 2019 HTML report, served the ways portals serve it: inside portal chrome, inside a layout table,
+in GBK with the charset only in <meta>, mirrored in traditional characters, with full-width digits."""
+
+from __future__ import annotations
+
+import re
+
+import opencc
+import pytest
+
+from conftest import SAMPLES, load_expected, require_samples
+from govreports.parse import parse_bytes
+
+FRAGMENT = "02_shanghai_szfbgt_2019_fragment"
+CHROME_WORDS = ("网站地图", "版权所有", "网站标识码", "相关链接", "政务公开目录")
+
+
+@pytest.fixture(scope="module")
+def fragment() -> str:
+    require_samples()
+    return (SAMPLES / "html" / f"{FRAGMENT}.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict:
+    return load_expected(SAMPLES / "expected" / f"{FRAGMENT}.json")
+
+
+def portal_page(body: str, charset: str = "utf-8") -> str:
+    return f"""<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset={charset}">
+<meta name="ArticleTitle" content="2019年上海市人民政府办公厅政府信息公开工作年度报告">
+<meta name="PubDate" content="2020-01-31 10:12">
+<title>2019年上海市人民政府办公厅政府信息公开工作年度报告_政府信息公开年报_上海市人民政府</title>
+<script>var nav = "一、总体情况";</script><style>.x{{color:red}}</style></head>
+<body><div class="header"><ul class="nav"><li><a href="/">首页</a></li><li><a href="/zwgk">政务公开目录</a></li>
+<li><a href="/map">网站地图</a></li></ul></div>
+<div class="main"><div class="side"><h3>相关链接</h3><ul><li><a href="/a">2018年上海市人民政府办公厅政府信息公开工作年度报告</a></li>
+<li><a href="/b">六、其他需要报告的事项汇编</a></li></ul></div>
+<div class="article"><div id="zoom" class="TRS_Editor">{body}</div></div></div>
+<div class="footer"><p>主办：上海市人民政府办公厅 版权所有</p><p>网站标识码：3100000054 沪ICP备05000000号</p></div>
+</body></html>"""
+
+
+def assert_tables_equal(record: dict, expected: dict) -> None:
+    for table in ("active", "applications", "review_litigation"):
+        assert record[table] == expected[table], table
+
+
+def test_report_found_inside_portal_chrome(fragment, expected):
+    record = parse_bytes(portal_page(fragment).encode("utf-8"), "page.html")
+    assert_tables_equal(record, expected)
+    for key in ("title", "agency", "year", "format", "published"):
+        assert record[key] == expected[key]
+    assert list(record["sections"]) == ["1", "2", "3", "4", "5", "6"]
+    sections = "\n".join(record["sections"].values())
+    for word in CHROME_WORDS:
+        assert word not in sections, word
+    assert record["sections"]["6"] == "无。"
+
+
+def test_report_inside_nested_layout_table(fragment, expected):
+    page = portal_page(f"<table width='100%'><tr><td class='menu'><a href='/'>网站地图</a></td>"
+                       f"<td><table><tr><td>{fragment}</td></tr></table></td></tr></table>")
+    record = parse_bytes(page.encode("utf-8"))
+    assert_tables_equal(record, expected)
+    assert "网站地图" not in "".join(record["sections"].values())
+
+
+def test_gbk_page_with_charset_only_in_meta(fragment, expected):
+    data = portal_page(fragment, charset="gb2312").encode("gb18030")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    record = parse_bytes(data)
+    assert record["title"] == expected["title"]
+    assert_tables_equal(record, expected)
+
+
+def test_traditional_character_mirror(fragment, expected):
+    traditional = opencc.OpenCC("s2t").convert(fragment)
+    assert "規章" in traditional and "總計" in traditional
+    record = parse_bytes(traditional.encode("utf-8"))
+    assert record["format"] == "2019" and record["year"] == 2019
+    assert_tables_equal(record, expected)
+
+
+def test_full_width_digits(fragment, expected):
+    to_wide = str.maketrans("0123456789", "０１２３４５６７８９")
+    wide = re.sub(r'(<p align="center">)(\d+)(</p>)', lambda m: m[1] + m[2].translate(to_wide) + m[3], fragment)
+    assert "８５９" in wide
+    record = parse_bytes(wide.encode("utf-8"))
+    assert_tables_equal(record, expected)
+
+
+def test_misaligned_colspans_read_in_order(fragment):
+    """Table 二's value cells span 2|1|1 under a 1|2|1 header: values are read in order, not by grid column."""
+    record = parse_bytes(fragment.encode("utf-8"))
+    assert record["active"]["rules"] == {"made": 13, "published": 13, "total": 524}
+    assert record["active"]["procurement"] == {"projects": 6, "amount": 251000, "amount_unit": "元"}
+
+
+def test_excerpt_without_section_headings():
+    """The section-二/三 excerpt file has no 一 heading and an incomplete table 三: what is there is read."""
+    require_samples()
+    data = (SAMPLES / "html" / "report_tables_2019_format_shanghai_excerpt.html").read_bytes()
+    record = parse_bytes(data)
+    assert record["format"] == "2019"
+    assert record["active"]["normative_documents"] == {"made": 60, "published": 60, "total": 368}
+    assert record["applications"]["new"]["total"] == 859
+    assert record["applications"]["withheld_process_info"]["commercial"] == 1

@@ -1,0 +1,104 @@
+"""Every real report text yields the year and format its header states (samples/texts)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import SAMPLES, require_samples, sample_text
+from govreports.parse import parse_bytes
+
+TEXTS = sorted((SAMPLES / "texts").glob("*.txt")) if SAMPLES.is_dir() else []
+
+
+def test_texts_present():
+    require_samples()
+    assert len(TEXTS) >= 20
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=[p.stem for p in TEXTS])
+def test_text_year_and_format(path):
+    header, body, hints = sample_text(path)
+    record = parse_bytes(body.encode("utf-8"), path.name, hints=hints)
+    assert record["year"] == int(header["report_year"])
+    assert record["format"] == header["format"]
+
+
+def _parse(stem: str) -> dict:
+    header, body, hints = sample_text(SAMPLES / "texts" / f"{stem}.txt")
+    return parse_bytes(body.encode("utf-8"), hints=hints)
+
+
+def test_shanghai_2019_text_matches_the_html_record():
+    """Sample 13 is the tab-separated text of the 2019 HTML report: trailing blanks trimmed, same cells."""
+    from conftest import load_expected
+
+    text_record = _parse("13_shanghai_szfbgt_2019")
+    expected = load_expected(SAMPLES / "expected" / "02_shanghai_szfbgt_2019_fragment.json")
+    for table in ("active", "applications", "review_litigation"):
+        assert text_record[table] == expected[table]
+
+
+def test_pipe_text_with_annotated_labels_and_empty_cell():
+    record = _parse("05_baokang_nyncj_2021")  # 规章(县级无此项), empty 行政许可 cell
+    assert record["active"]["rules"] == {"issued": 0, "repealed": 0, "in_force": 0}
+    assert record["active"]["licensing"] == {"decisions": None}
+    assert record["active"]["penalty"] == {"decisions": 5}
+    assert record["active"]["fees"] == {"amount_10k_yuan": 0}
+
+
+def test_traditional_mirror_with_provincial_annotations():
+    record = _parse("15_wuhan_sthjj_2020")  # 繁體, 湖北 template notes, extra 其他主動公開檔案 row, "-" cell
+    active = record["active"]
+    assert active["normative_documents"] == {"made": 2, "published": 2, "total": 19}
+    assert active["licensing"] == {"prior_year_items": 8, "change": 5, "decisions": 93}
+    assert active["other_services"] == {"prior_year_items": 117, "change": 0, "decisions": 165}
+    assert active["coercion"] == {"prior_year_items": 4, "change": 4, "decisions": None}
+
+
+def test_signed_changes_and_truncated_headers():
+    active = _parse("17_wuhai_gxj_2020")["active"]
+    assert active["other_services"] == {"prior_year_items": 2, "change": 2, "decisions": 114}
+    assert active["penalty"] == {"prior_year_items": 25, "change": -1, "decisions": 0}
+
+
+def test_one_cell_per_line_with_variant_column_and_bare_amount():
+    active = _parse("37_hechuan_erlangzhen_2019")["active"]
+    assert active["normative_documents"] == {"made": 19, "published": 1, "total": 20}
+    assert active["penalty"] == {"prior_year_items": 0, "change": 1, "decisions": 2}  # 本年数量 = 本年增/减
+    assert active["procurement"] == {"projects": 9, "amount": 153103.83, "amount_unit": None}
+
+
+def test_amount_with_unit_in_cell():
+    assert _parse("39_qionghai_daluzhen_2019")["active"]["procurement"] == {
+        "projects": 2, "amount": 70487, "amount_unit": "元"}
+
+
+def test_markdown_worst_case_2021_tables():
+    record = _parse("14_shuyang_xzf_2025")
+    apps = record["applications"]
+    assert apps["new"] == {"natural_person": 705, "commercial": 3, "research": 0, "social_welfare": 0,
+                           "legal_services": 5, "other_org": 0, "total": 713}
+    assert apps["other_overdue_correction"]["total"] == 9
+    assert apps["other_overdue_fee"]["total"] == 7
+    assert apps["other_misc"]["total"] == 143
+    assert apps["carried_out"]["total"] == 31
+    assert record["active"]["fees"] == {"amount_10k_yuan": 4068.208}
+    assert record["review_litigation"]["review"] == {"upheld": 27, "corrected": 10, "other": 9, "pending": 15,
+                                                     "total": 61}
+    assert record["review_litigation"]["litigation_after_review"]["total"] == 10
+    r1_total = next(c for c in record["checks"] if c["rule"] == "R1" and c["where"] == "applications.total")
+    assert r1_total["ok"] is True  # 713 + 36 = 718 + 31
+
+
+def test_flipbook_review_table_split_header():
+    review = _parse("07_wendeng_xfj_2022")["review_litigation"]
+    assert all(v == 0 for group in review.values() for v in group.values())
+    assert len([v for group in review.values() for v in group.values()]) == 15
+
+
+def test_pre2019_reports_have_no_tables():
+    record = _parse("35_suixi_jianxinzhen_2018")
+    assert record["format"] == "pre2019"
+    assert "active" not in record and record["checks"] == []
+    assert record["published"] == "2019-01-18"  # posted date on the page, not the signature date
+    assert set(record["sections"]) == {"1", "2", "3", "4"}

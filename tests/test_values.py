@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import pytest
+
+from govreports.parse.values import parse_value
+
+
+@pytest.mark.parametrize(
+    "cell,number,unit",
+    [
+        ("0", 0, None), ("859", 859, None), ("８５９", 859, None), ("+2", 2, None), ("-11", -11, None),
+        ("－3", -3, None), ("4068.208", 4068.208, None), ("1,234", 1234, None), ("12,345,678", 12345678, None),
+        ("251000元", 251000, "元"), ("253.168万元", 253.168, "万元"), ("2792220.8元", 2792220.8, "元"),
+        (" 70487 元 ", 70487, "元"), ("5件", 5, None),
+    ],
+)
+def test_numbers(cell, number, unit):
+    value = parse_value(cell)
+    assert value is not None
+    assert value.number == number and type(value.number) is type(number)
+    assert value.unit == unit
+
+
+@pytest.mark.parametrize("cell", ["", " ", "\u00a0", "-", "—", "——", "/", "无", "－"])
+def test_blanks_are_null_not_zero(cell):
+    value = parse_value(cell)
+    assert value is not None and value.number is None
+
+
+@pytest.mark.parametrize("cell", ["规章", "本年增/减", "97+82179", "2021年", "第二十条第（一）项", "1.属于国家秘密"])
+def test_text_is_not_a_value(cell):
+    assert parse_value(cell) is None
