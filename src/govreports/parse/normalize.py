@@ -24,8 +24,11 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
 def _has_han(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    return _HAN.search(text) is not None
 
 
 def to_key(text: str) -> str:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _NULLS = frozenset({"", "-", "--", "—", "——", "———", "–", "/", "无", "－", "―", "空", "N/A", "n/a", "/"})
 _NUMBER = re.compile(r"^([+\-−]?)\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*(万元|元|件|个|条|项|人次)?$")
 
 
 class Value:
-    """A parsed cell: `number` is None for a blank; `unit` is the unit written in the cell, if any."""
+    """A parsed cell: `number` is None for a blank; `unit` is the unit written in the cell, if any.
+    Shared between cells (parse_value is cached): never mutate one."""
 
     __slots__ = ("number", "unit")
 
@@ -29,6 +31,7 @@ class Value:
 BLANK = Value(None)
 
 
+@lru_cache(maxsize=8192)  # a report's cells repeat ("0", "", "1"): parsing each distinct text once is the hot path
 def parse_value(cell: str) -> Value | None:
     """Return a Value for a value cell (blank included), None when the cell is text (a label)."""
     text = cell.strip()

@@ -1,0 +1,49 @@
+"""Cell accuracy of the parser on every real sample with an exact expected record (../shared/samples/expected).
+
+Prints, per sample and overall, the table cells parsed right out of the cells expected, and which metadata fields
+match. A cell is right only when value and JSON type agree (a null is not a 0, an int is not a float).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from govreports.parse import parse_path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = Path(os.environ.get("GOVREPORTS_SHARED", ROOT.parent / "shared")) / "samples"
+META = ("title", "agency", "year", "format", "published")
+
+
+def main() -> int:
+    expected_dir = SAMPLES / "expected"
+    if not expected_dir.is_dir():
+        print(f"no expected records at {expected_dir}", file=sys.stderr)
+        return 1
+    sources = {p.stem: p for d in ("seed", "html", "texts") for p in (SAMPLES / d).glob("*") if p.is_file()}
+    total_right = total_cells = 0
+    print(f"{'sample':<45} {'cells right':>14} {'metadata':>10}")
+    for path in sorted(expected_dir.glob("*.json")):
+        expected = json.loads(path.read_text(encoding="utf-8"))
+        outcome = parse_path(sources[path.stem])
+        record = outcome.record or {}
+        right = cells = 0
+        for table in ("active", "applications", "review_litigation"):
+            for row, cols in expected.get(table, {}).items():
+                for col, value in cols.items():
+                    got = (record.get(table) or {}).get(row, {}).get(col, "missing")
+                    cells += 1
+                    right += got == value and type(got) is type(value)
+        meta = sum(record.get(k) == expected.get(k) for k in META)
+        total_right += right
+        total_cells += cells
+        print(f"{path.stem:<45} {right:>6}/{cells:<7} {meta:>6}/{len(META)}")
+    print(f"{'overall':<45} {total_right:>6}/{total_cells:<7} = {100 * total_right / max(total_cells, 1):.2f}%")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
