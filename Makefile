@@ -20,6 +20,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/accuracy.py
 	$(PY) bench/parse_speed.py
+	$(PY) bench/load_speed.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -80,6 +80,11 @@ def parse(
     raise typer.Exit(1 if failures else 0)
 
 
+from govreports import cli_store  # noqa: E402  (commands of the store and query layers)
+
+cli_store.register(app)
+
+
 def main() -> None:
     try:
         app()

@@ -1,0 +1,154 @@
+"""CLI commands over the database: load, query, analyze, export, serve (`register(app)` adds them).
+
+Errors go to stderr with exit code 1; usage errors (unknown analysis, missing parameter, bad option) exit 2.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from govreports.query import ANALYSES, QueryError, export_table, render, run_analysis, run_query
+from govreports.store.db import DEFAULT_DB
+
+DbOption = Annotated[Path, typer.Option("--db", help="database file", show_default=True)]
+
+
+class OutFormat(str, enum.Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class ExportFormat(str, enum.Enum):
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        else:
+            files.append(path)
+    return files
+
+
+def load(paths: Annotated[list[Path], typer.Argument(help="report files or directories")],
+         db: DbOption = DEFAULT_DB) -> None:
+    """Parse report files and load them (one transaction per report; identical reloads change nothing)."""
+    from govreports.parse import parse_path
+    from govreports.store import document_from_path, load_record, log_fetch, open_db
+
+    database = open_db(db)
+    counts = {"new": 0, "changed": 0, "unchanged": 0, "failed": 0}
+    for path in _files(paths):
+        if not path.is_file():
+            typer.echo(f"{path}: no such file", err=True)
+            counts["failed"] += 1
+            continue
+        try:
+            outcome = parse_path(path)
+        except Exception as exc:  # a parser bug must not stop a batch
+            outcome = None
+            error = f"parser crashed: {type(exc).__name__}: {exc}"
+        else:
+            error = outcome.error if not outcome.ok or outcome.record is None else None
+            error = error or (None if outcome.record is not None else "parser returned no record")
+        if error:
+            typer.echo(f"{path}: {error}", err=True)
+            log_fetch(database, str(path), "parse_error", error)
+            counts["failed"] += 1
+            continue
+        result = load_record(database, outcome.record, document_from_path(path, outcome.kind))
+        counts[result.status] += 1
+        typer.echo(f"{path}: {result.status} (report {result.report_id}, version {result.version_id})")
+    typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
+    if counts["failed"]:
+        raise typer.Exit(1)
+
+
+def query(sql: Annotated[str, typer.Argument(help="one SQL statement (read-only)")],
+          db: DbOption = DEFAULT_DB,
+          format: Annotated[OutFormat, typer.Option("--format", "-f")] = OutFormat.table) -> None:
+    """Run read-only SQL; a statement that would write is refused."""
+    try:
+        result = run_query(db, sql)
+    except QueryError as exc:
+        _fail(str(exc))
+    render(result.columns, result.rows, format.value, sys.stdout)
+
+
+def analyze(name: Annotated[str, typer.Argument(help="one of: " + ", ".join(ANALYSES))],
+            db: DbOption = DEFAULT_DB,
+            agency: Annotated[Optional[str], typer.Option(help="agency name")] = None,
+            year: Annotated[Optional[int], typer.Option(help="report year (N for `missing`)")] = None,
+            rule: Annotated[Optional[str], typer.Option(help="R1..R4 (rule_failures)")] = None,
+            format: Annotated[OutFormat, typer.Option("--format", "-f")] = OutFormat.table) -> None:
+    """Ready-made analyses (the same SQL as the Datasette canned queries)."""
+    analysis = ANALYSES.get(name)
+    if analysis is None:
+        _fail(f"unknown analysis {name!r}; choose one of: {', '.join(ANALYSES)}", 2)
+    given = {"agency": agency, "year": year, "rule": rule}
+    missing = [p.name for p in analysis.params if p.required and given[p.name] is None]
+    if missing:
+        _fail(f"analysis {name!r} needs --{' --'.join(missing)}", 2)
+    try:
+        result = run_analysis(db, name, **given)
+    except QueryError as exc:
+        _fail(str(exc))
+    render(result.columns, result.rows, format.value, sys.stdout, title=f"{analysis.title_zh} / {analysis.title}")
+
+
+def export(table: Annotated[str, typer.Option("--table", "-t", help="table or view")],
+           format: Annotated[ExportFormat, typer.Option("--format", "-f")] = ExportFormat.csv,
+           db: DbOption = DEFAULT_DB,
+           output: Annotated[Optional[Path], typer.Option("--output", "-o", help="file (default stdout)")] = None,
+           ) -> None:
+    """Export a table or view as CSV or JSON Lines."""
+    try:
+        if output is None:
+            export_table(db, table, format.value, sys.stdout)
+        else:
+            with output.open("w", encoding="utf-8", newline="") as out:
+                count = export_table(db, table, format.value, out)
+            typer.echo(f"{count} rows written to {output}", err=True)
+    except QueryError as exc:
+        _fail(str(exc))
+
+
+def serve(db: DbOption = DEFAULT_DB,
+          host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="port")] = 8001,
+          metadata: Annotated[Optional[Path], typer.Option(help="also write the metadata JSON here")] = None,
+          ) -> None:
+    """Browse and query the database in Datasette (canned analyses, facets by year, format, agency)."""
+    from govreports.serve import serve as start
+    from govreports.store import open_db
+
+    if not Path(db).is_file():
+        _fail(f"no database at {db} (create one with `govreports load`)")
+    open_db(db).close()  # bring the schema up to date before Datasette opens the file read-only
+    process = start(db, host=host, port=port, metadata_out=metadata)
+    try:
+        code = process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        code = process.wait()
+    raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the database commands to the main CLI."""
+    for command in (load, query, analyze, export, serve):
+        app.command()(command)

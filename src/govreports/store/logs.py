@@ -1,0 +1,36 @@
+"""Bookkeeping for the crawl flows: the fetch log (failures show in the `issues` view) and partition state.
+
+Partitions (portal, year) let a flow resume: it marks one running, then done or failed with the error, and
+`attempts` counts tries so that a flow can give up on a partition that keeps failing.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from govreports.store.db import write_transaction
+from govreports.store.load import now_iso
+
+PARTITION_STATES = ("pending", "running", "done", "failed")
+
+
+def log_fetch(db: Database, url: str, status: str | int | None, error: str | None = None, *,
+              document_id: int | None = None, now: str | None = None) -> int:
+    with write_transaction(db):
+        return db["fetch_log"].insert({"url": url, "status": None if status is None else str(status),
+                                       "error": error, "document_id": document_id,
+                                       "logged_at": now or now_iso()}).last_pk
+
+
+def set_partition(db: Database, portal: str, year: int, status: str, error: str | None = None, *,
+                  now: str | None = None) -> dict:
+    """Record a partition's new state; entering `running` counts an attempt."""
+    if status not in PARTITION_STATES:
+        raise ValueError(f"unknown partition status {status!r}; expected one of {PARTITION_STATES}")
+    with write_transaction(db):
+        db.execute("INSERT OR IGNORE INTO partitions (portal, year) VALUES (?, ?)", [portal, year])
+        db.execute(
+            "UPDATE partitions SET status = ?, attempts = attempts + ?, last_error = ?, updated_at = ?"
+            " WHERE portal = ? AND year = ?",
+            [status, 1 if status == "running" else 0, error, now or now_iso(), portal, year])
+    return db["partitions"].get((portal, year))

@@ -1,0 +1,191 @@
+"""Schema of the database, created and upgraded only through these migrations.
+
+sqlite-utils' `Migrations` records every applied step in `_sqlite_migrations`; we also mirror the count in
+`PRAGMA user_version` so that any SQLite tool can tell the schema version without knowing sqlite-utils.
+A released migration is never edited: a schema change is a new function appended below.
+
+DDL is written as SQL (not `table.create`) because `cells.value` must have *no* declared type: SQLite then keeps
+integers as integers and decimals as decimals, so a stored cell comes back exactly as the record had it.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+from govreports import schema
+
+MIGRATION_SET = "govreports"
+migrations = Migrations(MIGRATION_SET)
+
+_TABLES = (
+    """CREATE TABLE agencies (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,              -- as first written
+        norm_name TEXT NOT NULL UNIQUE,  -- NFKC, traditional->simplified, no whitespace
+        region TEXT
+    )""",
+    """CREATE TABLE documents (
+        id INTEGER PRIMARY KEY,
+        url TEXT,
+        final_url TEXT,
+        fetched_at TEXT,
+        sha256 TEXT,
+        archive_path TEXT,
+        media_type TEXT
+    )""",
+    "CREATE INDEX documents_sha256 ON documents(sha256)",
+    """CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        agency_id INTEGER NOT NULL REFERENCES agencies(id),
+        year INTEGER,
+        source_key TEXT NOT NULL DEFAULT '',  -- document url, else archive path, else ''
+        format TEXT,
+        title TEXT,
+        published TEXT,
+        document_id INTEGER REFERENCES documents(id),
+        parser_version TEXT,
+        current_version_id INTEGER REFERENCES report_versions(id),
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        UNIQUE (agency_id, year, source_key)
+    )""",
+    "CREATE INDEX reports_year ON reports(year)",
+    "CREATE INDEX reports_current ON reports(current_version_id)",
+    """CREATE TABLE report_versions (
+        id INTEGER PRIMARY KEY,
+        report_id INTEGER NOT NULL REFERENCES reports(id),
+        version INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,            -- of the canonical JSON without volatile keys
+        agency_written TEXT,
+        format TEXT,
+        title TEXT,
+        published TEXT,
+        document_id INTEGER REFERENCES documents(id),
+        parser_version TEXT,
+        loaded_at TEXT NOT NULL,
+        record_keys TEXT NOT NULL,       -- JSON list: top-level keys present in the record, in order
+        extra_json TEXT,                 -- JSON object: top-level keys this schema does not model
+        UNIQUE (report_id, sha256),
+        UNIQUE (report_id, version)
+    )""",
+    """CREATE TABLE sections (
+        id INTEGER PRIMARY KEY,
+        version_id INTEGER NOT NULL REFERENCES report_versions(id),
+        report_id INTEGER NOT NULL REFERENCES reports(id),
+        section TEXT NOT NULL,
+        heading TEXT,
+        body TEXT
+    )""",
+    "CREATE INDEX sections_version ON sections(version_id)",
+    """CREATE TABLE cells (
+        version_id INTEGER NOT NULL REFERENCES report_versions(id),
+        report_id INTEGER NOT NULL REFERENCES reports(id),
+        table_name TEXT NOT NULL,
+        row_key TEXT NOT NULL,
+        col_key TEXT NOT NULL,
+        value,                           -- no type: ints stay ints, decimals stay decimals
+        raw TEXT,                        -- text cells (amount_unit) and raw text when known
+        PRIMARY KEY (version_id, table_name, row_key, col_key)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE row_totals (
+        version_id INTEGER NOT NULL REFERENCES report_versions(id),
+        report_id INTEGER NOT NULL REFERENCES reports(id),
+        table_name TEXT NOT NULL,        -- applications | review_litigation
+        row_key TEXT NOT NULL,
+        n,                               -- the row's total cell, else the sum of its cells, else NULL
+        PRIMARY KEY (version_id, table_name, row_key)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE checks (
+        version_id INTEGER NOT NULL REFERENCES report_versions(id),
+        report_id INTEGER NOT NULL REFERENCES reports(id),
+        seq INTEGER NOT NULL,
+        rule TEXT NOT NULL,
+        location TEXT,                   -- the record's check "where"
+        ok INTEGER,                      -- 1, 0, or NULL = not evaluable
+        detail TEXT,
+        PRIMARY KEY (version_id, seq)
+    )""",
+    "CREATE INDEX checks_failed ON checks(ok, version_id)",
+    """CREATE TABLE fetch_log (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL,
+        status TEXT,
+        error TEXT,
+        document_id INTEGER REFERENCES documents(id),
+        logged_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE partitions (
+        portal TEXT NOT NULL,
+        year INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        updated_at TEXT,
+        PRIMARY KEY (portal, year)
+    )""",
+)
+
+
+@migrations()
+def m001_tables(db: Database) -> None:
+    for sql in _TABLES:
+        db.execute(sql)
+
+
+def _labels() -> list[dict]:
+    """Official labels of every row and column key, with `seq` = the order of the official table."""
+    groups = [
+        ("active", "row", schema.ACTIVE_ITEM_LABELS),
+        ("active", "col", {**schema.MEASURE_LABELS, "amount_unit": "采购总金额单位"}),
+        ("applications", "row", schema.APPLICATION_ROW_LABELS),
+        ("applications", "col", schema.APPLICANT_LABELS),
+        ("review_litigation", "row", schema.REVIEW_GROUP_LABELS),
+        ("review_litigation", "col", schema.REVIEW_MEASURE_LABELS),
+    ]
+    return [{"table_name": t, "kind": kind, "key": k, "label": v, "seq": i}
+            for t, kind, labels in groups for i, (k, v) in enumerate(labels.items())]
+
+
+def _wide_view(table: str, columns: list[str]) -> str:
+    pivots = ",\n".join(
+        f"  max(CASE WHEN c.col_key = '{col}' THEN coalesce(c.raw, c.value) END) AS \"{col}\"" for col in columns
+    )
+    return f"""SELECT r.id AS report_id, a.name AS agency, r.year, r.format, c.row_key,
+  l.label AS row_label,
+{pivots}
+FROM reports r
+JOIN agencies a ON a.id = r.agency_id
+JOIN cells c ON c.version_id = r.current_version_id AND c.table_name = '{table}'
+LEFT JOIN labels l ON l.table_name = '{table}' AND l.kind = 'row' AND l.key = c.row_key
+GROUP BY r.id, c.row_key
+ORDER BY r.id, l.seq"""
+
+
+def wide_columns() -> dict[str, list[str]]:
+    """Column keys of each wide view: the union over formats, in the official order."""
+    active: list[str] = []
+    for fmt in schema.TABLE_FORMATS:
+        for measures in schema.ACTIVE_MEASURES[fmt].values():
+            active += [m for m in measures if m not in active]
+    return {"active": active, "applications": list(schema.APPLICANT_COLUMNS),
+            "review_litigation": list(schema.REVIEW_MEASURES)}
+
+
+@migrations()
+def m002_search_labels_views(db: Database) -> None:
+    db["sections"].enable_fts(["body"], tokenize="trigram", create_triggers=True)
+    db.execute("""CREATE TABLE labels (
+        table_name TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, label TEXT NOT NULL, seq INTEGER NOT NULL,
+        PRIMARY KEY (table_name, kind, key))""")
+    db["labels"].insert_all(_labels())
+    for table, columns in wide_columns().items():
+        db.create_view(f"{table}_wide", _wide_view(table, columns))
+    db.create_view("issues", "SELECT * FROM fetch_log WHERE error IS NOT NULL")
+    db.create_view("current_checks", """SELECT r.id AS report_id, a.name AS agency, r.year, r.format,
+  k.rule, k.location, k.ok, k.detail
+FROM reports r JOIN agencies a ON a.id = r.agency_id
+JOIN checks k ON k.version_id = r.current_version_id""")
+
+
+def latest_version() -> int:
+    return len(migrations._migrations)

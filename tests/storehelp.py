@@ -1,0 +1,94 @@
+"""Shared helpers for the store/query/serve tests: sample records and a small database with known answers."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import typer
+
+from govreports import schema
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+EXPECTED = SHARED / "samples" / "expected"
+
+
+def expected_records() -> dict[str, dict]:
+    """The canonical sample records, without their `_notes`."""
+    out = {}
+    for path in sorted(EXPECTED.glob("*.json")):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        out[path.stem] = {k: v for k, v in record.items() if not k.startswith("_")}
+    return out
+
+
+def cli_app() -> typer.Typer:
+    from govreports.cli_store import register
+
+    app = typer.Typer()
+    register(app)
+    return app
+
+
+def record(agency: str, year: int, fmt: str, cells: dict, checks: list | None = None, sections=None) -> dict:
+    """A record of `fmt` with every cell null except `cells` {"table.row.col": value}."""
+    tables = schema.empty_tables(fmt)
+    for key, value in cells.items():
+        table, row, col = key.split(".")
+        assert col in tables[table][row], key
+        tables[table][row][col] = value
+    return {"title": f"{agency}{year}年政府信息公开工作年度报告", "agency": agency, "year": year, "format": fmt,
+            "published": f"{year + 1}-01-20", "sections": sections or {}, **copy.deepcopy(tables),
+            "checks": checks or []}
+
+
+def _check(rule, where, ok):
+    return {"rule": rule, "where": where, "ok": ok, "detail": f"{rule} at {where}"}
+
+
+A, B, C = "甲市教育局", "乙县财政局", "丙区卫生健康委员会"
+
+# Hand-made reports; the answers in test_query_analyses.py are computed by hand from these numbers.
+KNOWN = [
+    record(A, 2020, "2019", {
+        "applications.new.natural_person": 10, "applications.new.commercial": 2, "applications.new.total": 12,
+        "applications.carried_in.total": 1,
+        "applications.total.natural_person": 9, "applications.total.commercial": 2,  # 总计 left blank: 11
+        "applications.carried_out.total": 2,
+        "applications.granted.total": 5,
+        "applications.withheld_state_secret.natural_person": 1,  # 总计 blank: 1
+        "applications.unavailable_not_held.total": 3,
+        "applications.rejected_repeated.total": 2,
+        "review_litigation.review.upheld": 1, "review_litigation.review.corrected": 1,
+        "review_litigation.review.total": 2,
+        "review_litigation.litigation_direct.upheld": 1,  # 总计 blank: 1
+    }, checks=[_check("R1", "applications.total", False), _check("R3", "applications.new", None),
+               _check("R4", "review_litigation.review", True)],
+        sections={"1": "本机关认真贯彻落实政府信息公开条例，主动公开政府信息。",
+                  "4": "本年度发生政府信息公开行政复议案件2件。"}),
+    record(A, 2021, "2021", {
+        "applications.new.total": 18, "applications.granted.total": 9,
+        "applications.withheld_state_secret.total": 2, "applications.withheld_third_party.total": 1,
+        "review_litigation.review.total": 0,
+        "review_litigation.litigation_after_review.pending": 2, "review_litigation.litigation_after_review.total": 2,
+    }, checks=[_check("R1", "applications.total", True)],
+        sections={"1": "全面推进政务公开，信息公开平台建设成效明显。"}),
+    record(B, 2020, "2019", {
+        "applications.new.total": 5, "applications.withheld_state_secret.total": 0,
+        "applications.unavailable_not_held.total": 4,
+        "review_litigation.review.upheld": 3, "review_litigation.review.other": 1,
+        "review_litigation.review.total": 4,
+    }, checks=[_check("R2", "applications.natural_person", False), _check("R2", "applications.total", False)],
+        sections={"5": "存在的主要问题是公开内容不够全面，行政复议工作需加强。"}),
+    record(C, 2021, "2021", {
+        "applications.new.total": 7, "applications.rejected_repeated.total": 1,
+    }, sections={"1": "本委坚持以公开为常态、不公开为例外。"}),
+]
+
+
+def load_known(db) -> None:
+    from govreports.store import load_record
+
+    for rec in KNOWN:
+        load_record(db, rec)

@@ -1,0 +1,114 @@
+"""Each named analysis on a small database whose answers were worked out by hand (storehelp.KNOWN)."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from govreports.query import ANALYSES, QueryError, run_analysis
+from govreports.store import load_record, open_db
+from storehelp import KNOWN, A, B, C, cli_app, load_known
+
+
+@pytest.fixture
+def path(tmp_path):
+    p = tmp_path / "a.db"
+    db = open_db(p)
+    load_known(db)
+    db.close()
+    return p
+
+
+def rows(path, name, **params):
+    return run_analysis(path, name, **params).dicts()
+
+
+def test_applications_received_by_agency_and_year(path):
+    got = [(r["agency"], r["year"], r["received"], r["carried_in"], r["handled"], r["carried_out"])
+           for r in rows(path, "applications")]
+    assert got == [(C, 2021, 7, None, None, None), (B, 2020, 5, None, None, None),
+                   (A, 2020, 12, 1, 11, 2), (A, 2021, 18, None, None, None)]  # A 2020 handled: 9 + 2, 总计 blank
+    assert [(r["agency"], r["received"]) for r in rows(path, "applications", year=2021)] == [(C, 7), (A, 18)]
+    assert [r["year"] for r in rows(path, "applications", agency="甲市 教育局")] == [2020, 2021]
+
+
+def test_refusals_by_reason(path):
+    got = {r["reason"]: (r["category"], r["applications"], r["reports"]) for r in rows(path, "refusals")}
+    assert len(got) == 16
+    assert got["withheld_state_secret"] == ("withheld", 3, 2)  # 1 (A 2020, 总计 blank) + 2 (A 2021) + 0 (B)
+    assert got["withheld_third_party"] == ("withheld", 1, 1)
+    assert got["unavailable_not_held"] == ("unavailable", 7, 2)  # 3 + 4
+    assert got["rejected_repeated"] == ("rejected", 3, 2)  # 2 + 1
+    assert got["withheld_process_info"] == ("withheld", 0, 0)
+    first = rows(path, "refusals")[0]
+    assert first["category_label"] == "（三）不予公开" and first["label"] == "1.属于国家秘密"
+    only_2020 = {r["reason"]: r["applications"] for r in rows(path, "refusals", year=2020)}
+    assert only_2020["withheld_state_secret"] == 1 and only_2020["rejected_repeated"] == 2
+
+
+def test_rule_failures(path):
+    got = [(r["agency"], r["year"], r["rules"], r["failures"]) for r in rows(path, "rule_failures")]
+    assert got == [(B, 2020, "R2", 2), (A, 2020, "R1", 1)]  # A's R3 is not evaluable (null): not a failure
+    assert [r["agency"] for r in rows(path, "rule_failures", rule="R1")] == [A]
+    assert rows(path, "rule_failures", rule="R4") == []
+
+
+def test_year_over_year_for_one_agency(path):
+    got = rows(path, "year_over_year", agency=A)
+    assert [(r["year"], r["prev_year"], r["received"], r["received_change"], r["received_change_pct"])
+            for r in got] == [(2020, None, 12, None, None), (2021, 2020, 18, 6, 50.0)]
+    assert [(r["granted"], r["granted_change"], r["withheld"], r["reviews"], r["lawsuits"]) for r in got] == [
+        (5, None, 1, 2, 1), (9, 4, 3, 0, 2)]
+    with pytest.raises(QueryError, match="--agency"):
+        run_analysis(path, "year_over_year")
+
+
+def test_missing_reports(path):
+    assert [(r["agency"], r["previous_year"]) for r in rows(path, "missing", year=2021)] == [(B, 2020)]
+    assert sorted(r["agency"] for r in rows(path, "missing", year=2022)) == sorted([A, C])
+    assert rows(path, "missing", year=2020) == []
+
+
+def test_review_litigation_outcomes(path):
+    got = {(r["year"], r["proceeding"]): (r["upheld"], r["corrected"], r["other"], r["pending"], r["total"],
+                                          r["reports"]) for r in rows(path, "outcomes")}
+    assert got[(2020, "review")] == (4, 1, 1, None, 6, 2)  # A: 1/1/-/- total 2; B: 3/-/1/- total 4
+    assert got[(2020, "litigation_direct")] == (1, None, None, None, 1, 2)  # A: 总计 blank -> 1
+    assert got[(2021, "litigation_after_review")] == (None, None, None, 2, 2, 2)
+    assert got[(2021, "review")] == (None, None, None, None, 0, 2)
+    assert [r["label"] for r in rows(path, "outcomes", year=2020)] == ["行政复议", "未经复议直接起诉", "复议后起诉"]
+
+
+def test_analyses_read_current_versions_only(path):
+    db = open_db(path)
+    edited = copy.deepcopy(KNOWN[0])
+    edited["applications"]["new"]["total"] = 20
+    assert load_record(db, edited).status == "changed"
+    db.close()
+    assert [r["received"] for r in rows(path, "applications", agency=A)] == [20, 18]
+    assert [r["received_change"] for r in rows(path, "year_over_year", agency=A)] == [None, -2]
+
+
+def test_cli_analyze(path):
+    runner = CliRunner()
+    out = runner.invoke(cli_app(), ["analyze", "missing", "--year", "2021", "--db", str(path), "-f", "json"])
+    assert out.exit_code == 0, out.stderr
+    assert json.loads(out.stdout) == [{"agency": B, "region": None, "previous_year": 2020,
+                                       "previous_title": f"{B}2020年政府信息公开工作年度报告"}]
+    table = runner.invoke(cli_app(), ["analyze", "refusals", "--db", str(path)])
+    assert table.exit_code == 0 and "属于国家秘密" in table.stdout
+    assert runner.invoke(cli_app(), ["analyze", "year_over_year", "--db", str(path)]).exit_code == 2
+    unknown = runner.invoke(cli_app(), ["analyze", "nope", "--db", str(path)])
+    assert unknown.exit_code == 2 and "choose one of" in unknown.stderr
+
+
+def test_every_analysis_runs_with_no_data(tmp_path):
+    path = tmp_path / "empty.db"
+    open_db(path).close()
+    for name, analysis in ANALYSES.items():
+        required = {p.name: (A if p.name == "agency" else 2021) for p in analysis.params if p.required}
+        result = run_analysis(path, name, **required)
+        assert result.columns, name

@@ -1,0 +1,90 @@
+"""`govreports query`: read-only by SQLite's own enforcement, clear refusals, three output formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from govreports.query import QueryError, ReadOnlyError, run_query
+from govreports.store import open_db
+from storehelp import cli_app, load_known
+
+WRITES = [
+    "INSERT INTO agencies (name, norm_name) VALUES ('x', 'x')",
+    "UPDATE reports SET year = 1999",
+    "DELETE FROM cells",
+    "DROP TABLE cells",
+    "CREATE TABLE t (a)",
+    "PRAGMA query_only = OFF",
+    "PRAGMA user_version = 7",
+    "ATTACH DATABASE ':memory:' AS other",
+    "VACUUM",
+    "WITH x AS (SELECT 1) DELETE FROM checks",
+    "REPLACE INTO labels VALUES ('a', 'b', 'c', 'd', 1)",
+]
+
+
+@pytest.fixture
+def path(tmp_path):
+    p = tmp_path / "q.db"
+    db = open_db(p)
+    load_known(db)
+    db.close()
+    return p
+
+
+@pytest.mark.parametrize("sql", WRITES)
+def test_write_statements_are_refused_and_change_nothing(path, sql):
+    before = run_query(path, "SELECT (SELECT count(*) FROM cells), (SELECT count(*) FROM reports),"
+                             " (SELECT group_concat(year) FROM reports)").rows
+    with pytest.raises(ReadOnlyError, match="read-only"):
+        run_query(path, sql)
+    after = run_query(path, "SELECT (SELECT count(*) FROM cells), (SELECT count(*) FROM reports),"
+                            " (SELECT group_concat(year) FROM reports)").rows
+    assert after == before
+    assert run_query(path, "PRAGMA user_version").rows == [(2,)]
+
+
+def test_reads_work_including_views_fts_and_pragmas(path):
+    assert run_query(path, "SELECT count(*) FROM reports").rows == [(4,)]
+    assert run_query(path, "SELECT total FROM applications_wide WHERE row_key = 'new' ORDER BY total").rows == [
+        (5,), (7,), (12,), (18,)]
+    assert run_query(path, "SELECT count(*) FROM sections_fts WHERE sections_fts MATCH '\"信息公开\"'").rows == [(3,)]
+    assert run_query(path, "SELECT year FROM reports WHERE year = :y", {"y": 2021}).rows == [(2021,), (2021,)]
+    assert run_query(path, "PRAGMA table_info(agencies)").columns[1] == "name"
+
+
+def test_bad_sql_and_missing_database_are_clear_errors(path, tmp_path):
+    with pytest.raises(QueryError, match="SQL error: no such table"):
+        run_query(path, "SELECT * FROM nope")
+    with pytest.raises(QueryError, match="one statement"):
+        run_query(path, "SELECT 1; SELECT 2")
+    with pytest.raises(QueryError, match="no database"):
+        run_query(tmp_path / "missing.db", "SELECT 1")
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_cli_query_refuses_writes_with_exit_1(path):
+    result = CliRunner().invoke(cli_app(), ["query", "DELETE FROM cells", "--db", str(path)])
+    assert result.exit_code == 1
+    assert "refused" in result.stderr and "read-only" in result.stderr
+    assert run_query(path, "SELECT count(*) > 0 FROM cells").rows == [(1,)]
+
+
+def test_cli_query_formats(path):
+    sql = "SELECT a.name AS agency, r.year FROM reports r JOIN agencies a ON a.id = r.agency_id ORDER BY r.id"
+    runner = CliRunner()
+    as_json = runner.invoke(cli_app(), ["query", sql, "--db", str(path), "--format", "json"])
+    assert as_json.exit_code == 0
+    assert json.loads(as_json.stdout)[0] == {"agency": "甲市教育局", "year": 2020}
+    as_csv = runner.invoke(cli_app(), ["query", sql, "--db", str(path), "-f", "csv"])
+    rows = list(csv.reader(io.StringIO(as_csv.stdout)))
+    assert rows[0] == ["agency", "year"] and rows[3] == ["乙县财政局", "2020"] and len(rows) == 5
+    table = runner.invoke(cli_app(), ["query", sql, "--db", str(path)])
+    assert table.exit_code == 0 and "丙区卫生健康委员会" in table.stdout and "4 rows" in table.stdout
+    bad = runner.invoke(cli_app(), ["query", sql, "--db", str(path), "-f", "xml"])
+    assert bad.exit_code == 2

@@ -1,0 +1,57 @@
+"""`govreports load PATH...` end to end (parser + loader). Skipped only while parse_path is still a stub."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from govreports.parse import parse_path
+from govreports.store import get_record, open_db
+from storehelp import SHARED, cli_app
+
+SEED = SHARED / "samples" / "seed" / "000_dc3a28ed7fcc2bfa.txt"
+HTML = SHARED / "samples" / "html" / "02_shanghai_szfbgt_2019_fragment.html"
+
+
+def _parser_is_stub() -> bool:
+    try:
+        parse_path(SEED)
+    except NotImplementedError:
+        return True
+    return False
+
+
+pytestmark = pytest.mark.skipif(_parser_is_stub(), reason="parse_path raises NotImplementedError (parser not landed)")
+
+
+def test_load_files_then_reload_changes_nothing(tmp_path):
+    db_path = tmp_path / "l.db"
+    runner = CliRunner()
+    first = runner.invoke(cli_app(), ["load", str(SEED), str(HTML), "--db", str(db_path)])
+    assert first.exit_code == 0, first.stderr
+    assert "2 new" in first.stdout
+    db = open_db(db_path)
+    by_path = {d["archive_path"]: d for d in db["documents"].rows}
+    assert set(by_path) == {str(SEED.resolve()), str(HTML.resolve())}
+    assert by_path[str(HTML.resolve())]["media_type"] == "text/html"
+    for path in (SEED, HTML):
+        report = next(db["reports"].rows_where("source_key = ?", [str(path.resolve())]))
+        parsed = parse_path(path).record
+        assert get_record(db, report["id"]) == {k: v for k, v in parsed.items() if k != "source"}
+    dump = list(db.conn.iterdump())
+    db.close()
+    again = runner.invoke(cli_app(), ["load", str(SEED), str(HTML), "--db", str(db_path)])
+    assert again.exit_code == 0 and "2 unchanged" in again.stdout
+    assert list(open_db(db_path).conn.iterdump()) == dump
+
+
+def test_load_reports_failures_with_exit_1(tmp_path):
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"\x00\x01\x02 not a report")
+    out = CliRunner().invoke(cli_app(), ["load", str(junk), str(tmp_path / "absent.txt"),
+                                         "--db", str(tmp_path / "f.db")])
+    assert out.exit_code == 1
+    assert "absent.txt: no such file" in out.stderr and "2 failed" in out.stdout
+    db = open_db(tmp_path / "f.db")
+    assert db["reports"].count == 0
+    assert [r["url"] for r in db.view("issues").rows] == [str(junk)]

@@ -1,0 +1,157 @@
+"""Loading canonical records: round trips, idempotency, versioning, identity, migrations."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from sqlite_utils import Database
+
+from govreports import schema
+from govreports.store import get_record, load_record, open_db, schema_version
+from govreports.store.migrations import latest_version, migrations, wide_columns
+from govreports.store.synthetic import make_record
+from storehelp import expected_records
+
+SAMPLES = expected_records()
+TABLES = ["agencies", "documents", "reports", "report_versions", "sections", "cells", "row_totals", "checks"]
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = open_db(tmp_path / "t.db")
+    yield database
+    database.close()
+
+
+def counts(db) -> dict:
+    return {t: db[t].count for t in TABLES}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_expected_sample_round_trips_through_tables(db, name):
+    record = SAMPLES[name]
+    result = load_record(db, record)
+    assert result.status == "new"
+    assert result.cells == len(list(schema.iter_cells(record))) == db["cells"].count
+    assert get_record(db, result.report_id) == record
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_wide_views_give_back_every_cell(db, name):
+    record = SAMPLES[name]
+    load_record(db, record)
+    columns = wide_columns()
+    for table in ("active", "applications", "review_litigation"):
+        rows = {r["row_key"]: r for r in db.view(f"{table}_wide").rows}
+        assert set(rows) == set(record[table])
+        for row_key, cols in record[table].items():
+            assert {c: rows[row_key][c] for c in cols} == cols
+            assert all(rows[row_key][c] is None for c in columns[table] if c not in cols)
+    assert rows["review"]["row_label"] == "行政复议"
+
+
+def test_full_record_round_trips_with_types_checks_and_unknown_keys(db):
+    record = make_record("某市某局", 2020, "2019", seed=3)
+    record["active"]["fees"]["change"] = -2
+    record["active"]["procurement"]["amount"] = 4068.208
+    record["active"]["procurement"]["amount_unit"] = "万元"
+    record["applications"]["granted"]["research"] = None
+    record["checks"][0]["ok"] = False
+    record["checks"][1]["ok"] = None
+    record["future_key"] = {"x": [1, 2]}
+    record["source"] = {"url": "http://example.gov.cn/a.html", "fetched_at": "2024-01-02T03:04:05+00:00"}
+    result = load_record(db, record)
+    back = get_record(db, result.report_id)
+    expected = {k: v for k, v in record.items() if k != "source"}
+    assert back == expected
+    assert list(back) == list(expected)
+    amount = back["active"]["procurement"]["amount"]
+    assert isinstance(amount, float) and amount == 4068.208
+    assert isinstance(back["applications"]["new"]["total"], int)
+    assert [c["ok"] for c in back["checks"][:3]] == [False, None, True]
+
+
+def test_identical_load_leaves_database_unchanged(db):
+    records = list(SAMPLES.values())
+    for r in records:
+        load_record(db, r)
+    before_counts, before_dump = counts(db), list(db.conn.iterdump())
+    results = [load_record(db, copy.deepcopy(r), now="2099-01-01T00:00:00+00:00") for r in records]
+    assert [r.status for r in results] == ["unchanged"] * len(records)
+    assert counts(db) == before_counts
+    assert list(db.conn.iterdump()) == before_dump
+
+
+def test_volatile_keys_do_not_make_a_new_version(db):
+    record = SAMPLES["000_dc3a28ed7fcc2bfa"]
+    first = load_record(db, record)
+    again = load_record(db, {**record, "_notes": "other notes", "source": {"fetched_at": "2030-01-01"}})
+    assert again.status == "unchanged" and again.version_id == first.version_id
+
+
+def test_changed_record_gives_new_version_and_keeps_old(db):
+    old = SAMPLES["02_shanghai_szfbgt_2019_fragment"]
+    first = load_record(db, old, now="2024-01-01T00:00:00+00:00")
+    new = copy.deepcopy(old)
+    new["applications"]["new"]["natural_person"] = 822
+    new["applications"]["new"]["total"] = 860
+    second = load_record(db, new, now="2024-02-01T00:00:00+00:00")
+    assert second.status == "changed"
+    assert second.report_id == first.report_id and second.version_id != first.version_id
+    assert db["reports"].count == 1
+    assert [(v["version"], v["loaded_at"]) for v in db["report_versions"].rows] == [
+        (1, "2024-01-01T00:00:00+00:00"), (2, "2024-02-01T00:00:00+00:00")]
+    report = db["reports"].get(first.report_id)
+    assert report["current_version_id"] == second.version_id
+    assert (report["first_seen"], report["last_seen"]) == ("2024-01-01T00:00:00+00:00", "2024-02-01T00:00:00+00:00")
+    assert get_record(db, first.report_id) == new
+    assert get_record(db, version_id=first.version_id) == old  # old cells kept
+    assert db["cells"].count == 2 * first.cells
+    wide = {r["row_key"]: r for r in db.view("applications_wide").rows}
+    assert wide["new"]["total"] == 860  # views show the current version only
+
+    back = load_record(db, old)  # the portal reverts its edit: current points at version 1 again
+    assert (back.status, back.version_id) == ("changed", first.version_id)
+    assert db["report_versions"].count == 2
+
+
+def test_agency_spellings_share_one_row_and_region(db):
+    r1 = load_record(db, {**SAMPLES["02_shanghai_szfbgt_2019_fragment"]})
+    r2 = load_record(db, {**SAMPLES["02_shanghai_szfbgt_2019_fragment"], "agency": "上海市人民政府 辦公廳", "year": 2020})
+    assert db["agencies"].count == 1
+    agency = next(db["agencies"].rows)
+    assert (agency["name"], agency["region"]) == ("上海市人民政府办公厅", "上海市")
+    assert get_record(db, r2.report_id)["agency"] == "上海市人民政府 辦公廳"  # as written, per version
+    assert r1.report_id != r2.report_id
+    load_record(db, SAMPLES["000_dc3a28ed7fcc2bfa"])
+    assert db["agencies"].get(2)["region"] is None  # 牡丹江市…: no province in the name, not guessed
+
+
+def test_source_document_is_part_of_identity(db):
+    record = SAMPLES["000_dc3a28ed7fcc2bfa"]
+    doc = {"url": "http://a.gov.cn/1.html", "sha256": "ab" * 32, "media_type": "text/html"}
+    first = load_record(db, record, document=doc)
+    assert load_record(db, record, document=doc).status == "unchanged"
+    other = load_record(db, record, document={**doc, "url": "http://mirror.example/1.html"})
+    assert other.status == "new" and other.report_id != first.report_id
+    assert db["documents"].count == 2
+    report = db["reports"].get(first.report_id)
+    assert report["source_key"] == "http://a.gov.cn/1.html"
+    assert db["documents"].get(report["document_id"])["media_type"] == "text/html"
+
+
+def test_schema_version_recorded_and_old_database_upgraded(tmp_path):
+    path = tmp_path / "old.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="m002_search_labels_views")
+    assert "sections_fts" not in old.table_names() and "labels" not in old.table_names()
+    old.close()
+    db = open_db(path)
+    assert schema_version(db) == latest_version() == 2
+    assert [m.name for m in migrations.applied(db)] == ["m001_tables", "m002_search_labels_views"]
+    assert {"sections_fts", "labels"} <= set(db.table_names())
+    assert "applications_wide" in db.view_names()
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.close()
+    assert schema_version(open_db(path)) == 2  # reopening applies nothing
