@@ -132,8 +132,11 @@ def row_totals(record: dict):
 
 
 def load_record(db: Database, record: dict, document: dict | None = None, *,
-                parser_version: str | None = None, now: str | None = None) -> LoadResult:
-    """Load one canonical record in one write transaction; see the module docstring for identity rules."""
+                parser_version: str | None = None, now: str | None = None,
+                source_key: str | None = None) -> LoadResult:
+    """Load one canonical record in one write transaction; see the module docstring for identity rules.
+    `source_key` overrides the document's URL as the report's identity (the crawler keys a report by its page
+    even when the record was read from the page's attachment)."""
     doc = {**(record.get("source") or {}), **(document or {})}
     parser_version = parser_version or doc.get("parser_version") or PARSER_VERSION
     sha = record_sha256(record)
@@ -141,7 +144,7 @@ def load_record(db: Database, record: dict, document: dict | None = None, *,
         now = now or now_iso()
         agency_id = _agency_id(db, record.get("agency") or "", doc.get("region"))
         document_id = _document_id(db, doc)
-        source_key = doc.get("url") or doc.get("archive_path") or ""
+        source_key = source_key or doc.get("url") or doc.get("archive_path") or ""
         year = record.get("year")
         row = db.execute(
             "SELECT r.id, v.id, v.sha256 FROM reports r LEFT JOIN report_versions v ON v.id = r.current_version_id"

@@ -187,5 +187,37 @@ FROM reports r JOIN agencies a ON a.id = r.agency_id
 JOIN checks k ON k.version_id = r.current_version_id""")
 
 
+@migrations()
+def m003_crawl(db: Database) -> None:
+    """What the crawler needs to be polite and incremental: the response facts of every archived document
+    (status, validators for conditional GET, headers), the items each portal lists, and per-run summaries."""
+    for column, kind in (("status", "INTEGER"), ("etag", "TEXT"), ("last_modified", "TEXT"),
+                         ("headers_json", "TEXT"), ("encoding", "TEXT"), ("portal", "TEXT")):
+        db.execute(f"ALTER TABLE documents ADD COLUMN {column} {kind}")
+    db.execute("CREATE INDEX documents_url ON documents(url, id)")
+    db.execute("""CREATE TABLE items (
+        portal TEXT NOT NULL,
+        url TEXT NOT NULL,                 -- the report page as listed
+        list_title TEXT,
+        list_date TEXT,
+        year INTEGER,                      -- covered year, from the listed title when it states one
+        attachment_url TEXT,               -- where the report was read from when the page had no tables
+        document_id INTEGER REFERENCES documents(id),  -- the document the current record was parsed from
+        report_id INTEGER REFERENCES reports(id),
+        status TEXT,                       -- loaded | duplicate | failed | blocked | not_report
+        error TEXT,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        PRIMARY KEY (portal, url))""")
+    db.execute("CREATE INDEX items_year ON items(portal, year)")
+    db.execute("""CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,                -- crawl | nightly | backfill | reparse
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        summary_json TEXT                  -- per-portal counts: listed, new, changed, unchanged, failed, blocked
+    )""")
+
+
 def latest_version() -> int:
     return len(migrations._migrations)

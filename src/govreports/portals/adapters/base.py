@@ -1,0 +1,136 @@
+"""What every adapter shares: the listing it yields, the context it fetches through, and link helpers.
+
+An adapter is a small object per CMS family (zavod's "a crawler is a small function over a context"): `discover`
+walks the annual-report column and yields listings; `report_body` turns a fetched report page into the document
+to parse (most pages are the document; gkmlpt hides it in a script); `attachments` names the files to try when
+the page itself holds no tables. Fetching, politeness, archiving and logging are the context's job.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+from govreports.portals.config import PortalConfig
+
+_DATE = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
+_ATTACHMENT = re.compile(r"\.(?:pdf|docx|doc|wps|ofd|xlsx?)(?:[?#]|$)|downfile\.jsp", re.I)
+_SCRIPT_LINK = re.compile(r"""href\s*=\s*\\?["']([^"'\\\s]+?(?:\.(?:pdf|docx?)|downfile\.jsp\?[^"'\\\s]*))\\?["']""", re.I)
+# the formats the parser reads, best first: DOCX keeps the tables exactly, PDF needs layout analysis
+_RANK = {"docx": 0, "pdf": 1, "jsp": 1}
+_HTML_PARSER = etree.HTMLParser(remove_comments=True, no_network=True)
+
+
+@dataclass(frozen=True)
+class Listing:
+    title: str
+    url: str
+    list_date: str | None = None  # ISO date as the list shows it (not necessarily the report's date)
+
+
+class Fetched(Protocol):
+    ok: bool
+    status: int | None
+    final_url: str
+    body: bytes | None
+    text: str | None
+
+
+class Context(Protocol):
+    """Fetching for adapters: list pages are counted, failures recorded against their URL by the context."""
+
+    async def fetch_list(self, url: str, *, method: str = "GET", data: dict | None = None,
+                         headers: dict | None = None, referer: str | None = None,
+                         expect: str = "html") -> Fetched: ...
+
+
+@dataclass
+class Adapter:
+    portal: PortalConfig
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.params = {**self.defaults(), **self.portal.params}
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def check_params(cls, params: dict[str, Any]) -> None:
+        """Raise ValueError naming a parameter the adapter does not know."""
+        unknown = set(params) - set(cls.defaults())
+        if unknown:
+            raise ValueError(f"unknown parameter(s) for adapter: {', '.join(sorted(unknown))}")
+
+    async def discover(self, ctx: Context) -> AsyncIterator[Listing]:
+        raise NotImplementedError
+        yield  # pragma: no cover
+
+    def report_body(self, page: Fetched) -> bytes | None:
+        return page.body
+
+    def attachments(self, page: Fetched) -> list[str]:
+        return find_attachments(page.text or "", page.final_url)
+
+
+def parse_html(text: str):
+    root = etree.fromstring(text or "<html/>", _HTML_PARSER)
+    return root if root is not None else etree.fromstring("<html/>", _HTML_PARSER)
+
+
+def text_of(el) -> str:
+    return re.sub(r"\s+", " ", "".join(el.itertext())).strip()
+
+
+def iso_date(text: str | None) -> str | None:
+    m = _DATE.search(text or "")
+    if not m:
+        return None
+    y, mo, d = (int(g) for g in m.groups())
+    return f"{y:04d}-{mo:02d}-{d:02d}" if 1 <= mo <= 12 and 1 <= d <= 31 else None
+
+
+def links(root, base_url: str, pattern: re.Pattern | None = None) -> list[tuple[str, str, str | None]]:
+    """(title, absolute url, date) for every <a href> (matching `pattern`), the date from the link's row."""
+    out = []
+    for a in root.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "#", "mailto:")):
+            continue
+        if pattern is not None and not pattern.search(href):
+            continue
+        title = (a.get("title") or "").strip() or text_of(a)
+        row = next((p for p in a.iterancestors() if p.tag in ("li", "tr", "dd", "p")), None)
+        date = iso_date(text_of(row)) if row is not None else None
+        out.append((title, urljoin(base_url, href), date))
+    return out
+
+
+def find_attachments(html: str, base_url: str) -> list[str]:
+    """Report files linked from a page: plain links, insertfileTag links, and links written by JavaScript."""
+    found: list[str] = []
+    root = parse_html(html)
+    for a in root.iter("a"):
+        href = (a.get("href") or "").strip()
+        if href and _ATTACHMENT.search(href):
+            found.append(urljoin(base_url, href))
+    for script in root.iter("script"):
+        for m in _SCRIPT_LINK.finditer(script.text or ""):
+            found.append(urljoin(base_url, m.group(1)))
+    unique = list(dict.fromkeys(found))
+    readable = [u for u in unique if _kind(u) in _RANK]
+    return sorted(readable, key=lambda u: _RANK[_kind(u)])
+
+
+def _kind(url: str) -> str:
+    path = urlsplit(url).path.lower()
+    if path.endswith("downfile.jsp"):
+        name = urlsplit(url).query.lower()
+        return "pdf" if ".pdf" in name else ("docx" if ".docx" in name else "jsp")
+    return path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else ""

@@ -1,0 +1,80 @@
+"""Guangdong gkmlpt (政府信息公开目录管理平台): a JSON list API per category, the body only in a script.
+
+The entry page embeds `window._CONFIG = {SID: '…', TREE: [{id, name, …}]}`: the site id and the category whose
+name is 政府信息公开年报 (or the configured one). Detail pages carry the report only as a JSON string in
+`window._CONFIG.DETAIL.content`, so `report_body` lifts it out for the parser.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import urljoin
+
+from govreports.portals.adapters.base import Adapter, Listing, find_attachments, iso_date
+
+_SID = re.compile(r"""SID\s*:\s*['"]?(\w+)['"]?""")
+_NODE = re.compile(r"""\{\s*['"]?id['"]?\s*:\s*(\d+)\s*,\s*['"]?name['"]?\s*:\s*['"]([^'"]+)['"]""")
+_DETAIL = re.compile(r"DETAIL\s*=\s*(\{.*?\})\s*;?\s*</script>", re.S)
+_PERCENT_U = re.compile(r"%u([0-9a-fA-F]{4})")
+
+
+def unescape_percent_u(text: str) -> str:
+    return _PERCENT_U.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+class GkmlptAdapter(Adapter):
+    @classmethod
+    def defaults(cls):
+        return {"category": None, "category_name": "政府信息公开年报"}
+
+    async def discover(self, ctx):
+        start = self.portal.start_url
+        entry = await ctx.fetch_list(start)
+        if not entry.ok:
+            return
+        html = entry.text or ""
+        sid = m.group(1) if (m := _SID.search(html)) else None
+        category = self.params["category"]
+        if category is None:
+            wanted = self.params["category_name"]
+            category = next((cid for cid, name in _NODE.findall(html) if wanted in name), None)
+        if sid is None or category is None:
+            return
+        for page in range(1, self.portal.max_pages + 1):
+            reply = await ctx.fetch_list(urljoin(start, f"api/all/{category}?page={page}&sid={sid}"), expect="json")
+            if not reply.ok:
+                return
+            try:
+                articles = json.loads(reply.text or "{}").get("articles") or []
+            except (ValueError, AttributeError):
+                return
+            if not articles:
+                return
+            for art in articles:
+                if isinstance(art, dict) and art.get("url"):
+                    yield Listing(unescape_percent_u(str(art.get("title") or "")), urljoin(start, art["url"]),
+                                  iso_date(str(art.get("created_at") or "")))
+
+    def report_body(self, page):
+        detail = _detail(page.text or "")
+        content = detail.get("content") if detail else None
+        if not content:
+            return page.body
+        title = detail.get("title") or ""
+        return f"<html><head><meta charset='utf-8'><title>{title}</title></head><body>{content}</body></html>".encode()
+
+    def attachments(self, page):
+        detail = _detail(page.text or "") or {}
+        return find_attachments(str(detail.get("content") or "") + (page.text or ""), page.final_url)
+
+
+def _detail(text: str) -> dict | None:
+    m = _DETAIL.search(text)
+    if not m:
+        return None
+    try:
+        value = json.loads(m.group(1))
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None

@@ -1,0 +1,101 @@
+"""Hanweb (大汉) columns: the visible list is empty; records ship as CDATA in a <datastore> XML island, and the
+rest come from a strict POST to dataproxy.jsp with the record range in the query and the column in the body.
+
+The island's <nextgroup> link is a ready template with real-world quirks (a duplicated appid, a double
+percent-encoded webname): its query gives the form fields; the pager call `jpage({totalRecord, perPage,
+groupSize})` gives the ranges.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
+
+from govreports.portals.adapters.base import Adapter, Listing, links, parse_html
+
+_RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
+_NEXTGROUP = re.compile(r"<nextgroup>\s*<!\[CDATA\[(.*?)\]\]>", re.S)
+_HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""")
+_TOTAL = re.compile(r"totalRecord\s*:\s*(\d+)")
+_PER_PAGE = re.compile(r"perPage\s*:\s*(\d+)")
+_GROUP = re.compile(r"groupSize\s*:\s*(\d+)")
+_PROXY = re.compile(r"""proxyUrl\s*:\s*['"]([^'"]+)['"]""")
+_UNIT = re.compile(r"""jpage\(|<div\s+id=["'](\d+)["']""")
+_TOTAL_XML = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>")
+FORM_FIELDS = ("col", "appid", "webid", "path", "columnid", "sourceContentType", "unitid", "webname",
+               "permissiontype")
+
+
+class HanwebAdapter(Adapter):
+    @classmethod
+    def defaults(cls):
+        return {"proxy_path": "/module/web/jpage/dataproxy.jsp", "per_request": 45}
+
+    async def discover(self, ctx):
+        start = self.portal.start_url
+        page = await ctx.fetch_list(start)
+        if not page.ok:
+            return
+        html = page.text or ""
+        seen = 0
+        for listing in _records(html, page.final_url):
+            seen += 1
+            yield listing
+        total = int(m.group(1)) if (m := _TOTAL.search(html)) else seen
+        form = self._form(html, start)
+        if not form or seen >= total:
+            return
+        proxy = urljoin(start, m.group(1)) if (m := _PROXY.search(html)) else _proxy_url(html, start,
+                                                                                          self.params["proxy_path"])
+        per_page = int(m.group(1)) if (m := _PER_PAGE.search(html)) else 15
+        step = max(per_page, int(self.params["per_request"]))
+        requests = 0
+        start_record = seen + 1
+        while start_record <= total and requests < self.portal.max_pages:
+            end_record = min(total, start_record + step - 1)
+            url = f"{proxy}?startrecord={start_record}&endrecord={end_record}&perpage={per_page}"
+            reply = await ctx.fetch_list(url, method="POST", data=form, referer=start, expect="xml",
+                                         headers={"X-Requested-With": "XMLHttpRequest"})
+            requests += 1
+            if not reply.ok:
+                return
+            got = list(_records(reply.text or "", start))
+            for listing in got:
+                yield listing
+            if not got:
+                return
+            if m := _TOTAL_XML.search(reply.text or ""):
+                total = int(m.group(1))
+            start_record = end_record + 1
+
+    @staticmethod
+    def _form(html: str, start: str) -> dict[str, str] | None:
+        """The dataproxy form body, from the nextgroup template (values decoded once more where double-encoded)."""
+        m = _NEXTGROUP.search(html)
+        href = _HREF.search(m.group(1)) if m else None
+        if not href:
+            return None
+        query = dict(parse_qsl(urlsplit(href.group(1).replace("&amp;", "&")).query, keep_blank_values=True))
+        if "columnid" not in query or "unitid" not in query:
+            return None
+        form = {"col": "1", "appid": "1", "webid": "", "path": "/", "sourceContentType": "1", "permissiontype": "0"}
+        for key in FORM_FIELDS:
+            if key in query:
+                form[key] = unquote(query[key]) if "%" in query[key] else query[key]
+        return form
+
+
+def _proxy_url(html: str, start: str, default_path: str) -> str:
+    m = _NEXTGROUP.search(html)
+    href = _HREF.search(m.group(1)) if m else None
+    if href:
+        return urljoin(start, urlsplit(href.group(1)).path)
+    parts = urlsplit(start)
+    prefix = parts.path.split("/col/")[0] if "/col/" in parts.path else ""
+    return f"{parts.scheme}://{parts.netloc}{prefix}{default_path}"
+
+
+def _records(text: str, base_url: str):
+    for record in _RECORD.findall(text):
+        for title, url, date in links(parse_html(record), base_url):
+            yield Listing(title, url, date)

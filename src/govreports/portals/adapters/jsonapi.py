@@ -1,0 +1,62 @@
+"""Site JSON list APIs (chinatax `getFileListByCodeId`, gov.cn search, gkmlpt used generically): a list URL
+with the page number in it or in the form body, and dotted paths to the items and their fields."""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import urljoin
+
+from govreports.portals.adapters.base import Adapter, Listing, iso_date
+from govreports.portals.adapters.gkmlpt import unescape_percent_u
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def dig(value, path: str):
+    for part in path.split(".") if path else ():
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
+class JsonApiAdapter(Adapter):
+    @classmethod
+    def defaults(cls):
+        return {"list_url": None, "method": "GET", "form": {}, "first_page": 1, "items": "articles",
+                "title_field": "title", "url_field": "url", "date_field": "created_at"}
+
+    @classmethod
+    def check_params(cls, params):
+        super().check_params(params)
+        params = {**cls.defaults(), **params}
+        if not params.get("list_url") or "{page}" not in str(params.get("list_url")) + json.dumps(params.get("form", {})):
+            raise ValueError("list_url is required and {page} must appear in list_url or form")
+        if str(params.get("method", "GET")).upper() not in ("GET", "POST"):
+            raise ValueError("method must be GET or POST")
+
+    async def discover(self, ctx):
+        p = self.params
+        first = int(p["first_page"])
+        for page in range(first, first + self.portal.max_pages):
+            url = urljoin(self.portal.start_url, str(p["list_url"]).replace("{page}", str(page)))
+            form = {k: str(v).replace("{page}", str(page)) for k, v in (p["form"] or {}).items()} or None
+            reply = await ctx.fetch_list(url, method=str(p["method"]).upper(), data=form, expect="json",
+                                         referer=self.portal.start_url)
+            if not reply.ok:
+                return
+            try:
+                items = dig(json.loads(reply.text or "null"), p["items"]) or []
+            except ValueError:
+                return
+            if not isinstance(items, list) or not items:
+                return
+            for item in items:
+                title = _TAGS.sub("", unescape_percent_u(str(dig(item, p["title_field"]) or "")))
+                href = dig(item, p["url_field"])
+                if href:
+                    yield Listing(title, urljoin(url, str(href)), iso_date(str(dig(item, p["date_field"]) or "")))

@@ -1,0 +1,56 @@
+"""TRS WCM (拓尔思) columns: static index.html, index_1.html… whose page links exist only in the pager script.
+
+The page count comes from `createPageHTML(count, current, "index", "html")` or `countPage = N`; the raw HTML has
+no <a href="index_1.html">. Sites disagree on numbering: most are 0-based with an unsuffixed first page
+(page 2 = index_1), some start the suffixes at 2 (`page_offset = 1`: page 2 = index_2).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+from govreports.portals.adapters.base import Adapter, Listing, links, parse_html
+
+_CREATE_PAGE = re.compile(r"createPageHTML\s*\(([^)]*)\)")
+_COUNT_PAGE = re.compile(r"countPage\s*=\s*(\d+)")
+
+
+def pager(html: str) -> tuple[int, str | None, str | None]:
+    """(page count, page name, extension) from the pager script; (1, None, None) when there is none."""
+    if m := _CREATE_PAGE.search(html):
+        args = [a.strip().strip("'\"") for a in m.group(1).split(",")]
+        numbers = [int(a) for a in args if a.isdigit()]
+        strings = [a for a in args if a and not a.isdigit()]
+        names = strings[-2:] if len(strings) >= 2 else [None, None]
+        return (numbers[0] if numbers else 1), names[0], names[1]
+    if m := _COUNT_PAGE.search(html):
+        return int(m.group(1)), None, None
+    return 1, None, None
+
+
+class TrsAdapter(Adapter):
+    @classmethod
+    def defaults(cls):
+        return {"page_offset": 0, "page_name": None, "page_ext": None,
+                "article_pattern": r"(?:^|/)t\d{8}_\d+(?:_\d+)?\.s?html?$"}
+
+    async def discover(self, ctx):
+        start = self.portal.start_url
+        first = await ctx.fetch_list(start)
+        if not first.ok:
+            return
+        count, name, ext = pager(first.text or "")
+        stem = urlsplit(start).path.rsplit("/", 1)[-1] or "index.html"
+        default_name, _, default_ext = stem.partition(".")
+        name = self.params["page_name"] or name or default_name
+        ext = self.params["page_ext"] or ext or default_ext or "html"
+        pattern = re.compile(self.params["article_pattern"])
+        page = first
+        for k in range(min(count, self.portal.max_pages)):
+            if k:
+                page = await ctx.fetch_list(urljoin(start, f"{name}_{k + self.params['page_offset']}.{ext}"))
+                if not page.ok:
+                    continue
+            for title, url, date in links(parse_html(page.text or ""), page.final_url, pattern):
+                yield Listing(title, url, date)

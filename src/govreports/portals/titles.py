@@ -1,0 +1,35 @@
+"""Which listed items are annual reports, and which year they cover, from the title alone.
+
+Annual-report columns also hold look-alikes (政府网站工作年度报表, 法治政府建设情况报告, notices about compiling the
+report, standalone 统计表, news); a real report's title says 信息公开 and 年度报告/年报/工作报告 in one of several
+orders (…工作年度报告, …年度政府信息公开工作报告, …政府信息公开工作2022年度报告, …信息公开年度报告).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_REPORT = re.compile(r"(?:政府|政务)?信息公开.{0,12}?(?:年度报告|年报|工作报告|报告)|年度(?:政府|政务)?信息公开(?:工作)?报告")
+_NOT_REPORT = re.compile(
+    r"网站.{0,8}(?:报表|年报|工作报告)|报表|通知|会议|要点|法治政府|统计表|解读|一图读懂|图解|征求意见|公告|目录|指南"
+)
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+def _clean(title: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", title or ""))
+
+
+def is_report_title(title: str, include: str | None = None, exclude: str | None = None) -> bool:
+    text = _clean(title)
+    if exclude and re.search(exclude, text):
+        return False
+    if include:
+        return re.search(include, text) is not None
+    return bool(_REPORT.search(text)) and not _NOT_REPORT.search(text)
+
+
+def title_year(title: str) -> int | None:
+    m = _YEAR.search(_clean(title))
+    return int(m.group(1)) if m else None

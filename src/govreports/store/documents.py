@@ -1,0 +1,109 @@
+"""The crawler's rows: archived documents with their response facts, and the items each portal lists.
+
+A document row is written when a URL gives a body not seen before for it; a 304 or an identical body writes
+nothing (a re-crawl with no changes rewrites nothing). The latest row of a URL holds the validators for the next
+conditional GET.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from govreports.store.db import write_transaction
+from govreports.store.load import now_iso
+
+_KEEP_HEADERS = ("content-type", "content-length", "etag", "last-modified", "server", "date", "location",
+                 "content-disposition", "retry-after")
+
+
+@dataclass(frozen=True)
+class KnownDocument:
+    id: int
+    url: str
+    sha256: str | None
+    archive_path: str | None
+    etag: str | None
+    last_modified: str | None
+    encoding: str | None
+    media_type: str | None
+
+
+def latest_document(db: Database, url: str) -> KnownDocument | None:
+    row = db.execute(
+        "SELECT id, url, sha256, archive_path, etag, last_modified, encoding, media_type FROM documents"
+        " WHERE url = ? AND sha256 IS NOT NULL ORDER BY id DESC LIMIT 1", [url]).fetchone()
+    return KnownDocument(*row) if row else None
+
+
+def record_document(db: Database, result, portal: str | None = None) -> int | None:
+    """Store the facts of a successful fetch; return the document id (existing or new)."""
+    if not result.ok or not result.sha256:
+        return None
+    known = latest_document(db, result.url)
+    if known and known.sha256 == result.sha256:
+        if not result.not_modified and (known.etag, known.last_modified) != (result.etag, result.last_modified) \
+                and (result.etag or result.last_modified):
+            with write_transaction(db):
+                db.execute("UPDATE documents SET etag = ?, last_modified = ? WHERE id = ?",
+                           [result.etag, result.last_modified, known.id])
+        return known.id
+    if result.not_modified:
+        return known.id if known else None
+    headers = {k: v for k, v in (result.headers or {}).items() if k in _KEEP_HEADERS}
+    row = {
+        "url": result.url, "final_url": result.final_url, "fetched_at": result.fetched_at or now_iso(),
+        "sha256": result.sha256, "archive_path": result.archive_path,
+        "media_type": (result.content_type or "").split(";")[0].strip() or None,
+        "status": result.status, "etag": result.etag, "last_modified": result.last_modified,
+        "headers_json": json.dumps(headers, ensure_ascii=False, sort_keys=True), "encoding": result.encoding,
+        "portal": portal,
+    }
+    with write_transaction(db):
+        return db["documents"].insert(row).last_pk
+
+
+@dataclass(frozen=True)
+class Item:
+    portal: str
+    url: str
+    attachment_url: str | None
+    document_id: int | None
+    report_id: int | None
+    status: str | None
+
+
+def get_item(db: Database, portal: str, url: str) -> Item | None:
+    row = db.execute("SELECT portal, url, attachment_url, document_id, report_id, status FROM items"
+                     " WHERE portal = ? AND url = ?", [portal, url]).fetchone()
+    return Item(*row) if row else None
+
+
+def save_item(db: Database, portal: str, url: str, *, list_title: str | None, list_date: str | None,
+              year: int | None, status: str, error: str | None = None, attachment_url: str | None = None,
+              document_id: int | None = None, report_id: int | None = None) -> None:
+    """Insert or update an item; an item whose facts are unchanged is not rewritten."""
+    values = {"list_title": list_title, "list_date": list_date, "year": year, "status": status, "error": error,
+              "attachment_url": attachment_url, "document_id": document_id, "report_id": report_id}
+    row = db.execute(f"SELECT {', '.join(values)} FROM items WHERE portal = ? AND url = ?", [portal, url]).fetchone()
+    if row is not None and tuple(row) == tuple(values.values()):
+        return
+    now = now_iso()
+    with write_transaction(db):
+        if row is None:
+            db["items"].insert({"portal": portal, "url": url, **values, "first_seen": now, "last_seen": now})
+        else:
+            db.execute(f"UPDATE items SET {', '.join(f'{k} = ?' for k in values)}, last_seen = ?"
+                       " WHERE portal = ? AND url = ?", [*values.values(), now, portal, url])
+
+
+def duplicate_of(db: Database, agency_norm: str, year: int | None, sha256: str, source_key: str) -> int | None:
+    """A report already loaded from another URL with the very same content (a re-post): its id."""
+    row = db.execute(
+        "SELECT r.id FROM reports r JOIN agencies a ON a.id = r.agency_id"
+        " JOIN report_versions v ON v.id = r.current_version_id"
+        " WHERE a.norm_name = ? AND r.year IS ? AND v.sha256 = ? AND r.source_key != ? LIMIT 1",
+        [agency_norm, year, sha256, source_key]).fetchone()
+    return row[0] if row else None

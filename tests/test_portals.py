@@ -1,0 +1,170 @@
+"""Portal configs and adapters, on real pages from ../shared/samples/html (no network)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SAMPLES, require_samples
+from govreports.portals.adapters import ADAPTERS, find_attachments
+from govreports.portals.adapters.gkmlpt import unescape_percent_u
+from govreports.portals.adapters.hanweb import HanwebAdapter, _records
+from govreports.portals.adapters.trs import TrsAdapter, pager
+from govreports.portals.config import ConfigError, PortalConfig, load_config, load_configs
+from govreports.portals.titles import is_report_title, title_year
+
+REAL_CONFIGS = sorted((ROOT / "config" / "portals").glob("*.toml"))
+
+
+def test_real_portal_configs_are_valid():
+    assert len(REAL_CONFIGS) >= 10
+    config = load_configs(REAL_CONFIGS)
+    assert len({p.name for p in config.portal}) == len(REAL_CONFIGS)
+    assert {p.adapter for p in config.portal} == set(ADAPTERS)
+
+
+def test_demo_config_expands_the_portal_url(monkeypatch):
+    monkeypatch.setenv("GOVREPORTS_DEMO_URL", "http://127.0.0.1:9999")
+    config = load_config(ROOT / "config" / "demo.toml")
+    assert all(p.start_url.startswith("http://127.0.0.1:9999/") for p in config.portal)
+    monkeypatch.delenv("GOVREPORTS_DEMO_URL")
+    assert load_config(ROOT / "config" / "demo.toml").portal[0].start_url.startswith("http://127.0.0.1:8765/")
+
+
+@pytest.mark.parametrize(
+    "body,where",
+    [
+        ('[[portal]]\nname = "x"\nadapter = "wordpress"\nstart_url = "http://a.gov.cn/"\n', "portal[0].adapter"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "ftp://a.gov.cn/"\n', "portal[0].start_url"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\n', "portal[0].start_url"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a.gov.cn/"\nspeed = 3\n', "portal[0].speed"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a.gov.cn/"\ntitle_exclude = "(("\n',
+         "portal[0].title_exclude"),
+        ('[politeness]\nper_host_delay = -1\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+         "politeness.per_host_delay"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a.gov.cn/"\nparams = { pages = 3 }\n',
+         "portal[0].params"),
+        ('[[portal]]\nname = "x"\nadapter = "json-api"\nstart_url = "http://a.gov.cn/"\n', "portal[0].params"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n[[portal]]\nname = "x"\n'
+         'adapter = "trs"\nstart_url = "http://b/"\n', "appears twice"),
+        ('[[portal]\nname = "x"', "not valid TOML"),
+    ],
+)
+def test_config_errors_name_file_and_field(tmp_path, body, where):
+    path = tmp_path / "bad.toml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(path) in str(err.value) and where in str(err.value)
+
+
+REAL_TITLES = {  # from the ordos 信息公开年报 column (samples/html/trs_ordos_engebei_xxgknb_list.html) and PORTALS.md
+    "鄂尔多斯市2019年政府信息公开工作年度报告": True,
+    "鄂尔多斯市人民政府办公室2019年政府信息公开工作年度报告": True,
+    "鄂尔多斯市2018年政府信息公开年度报告": True,
+    "内蒙古自治区2018年政府信息公开工作年度报告": True,
+    "宿迁市 2025 年政府信息公开工作年度报告": True,
+    "宿州市人民政府2019年政府信息公开工作年度报告（图片版）": True,
+    "重庆市大足区人民政府外事办公室政府信息公开工作2022年度报告": True,
+    "大路镇人民政府2019年信息公开年度报告": True,
+    "恩格贝生态示范区召开2020年度工作会暨党风廉政建设会议": False,
+    "一图读懂示范区2017年重点工作": False,
+    "2016，恩格贝，精彩继续！": False,
+    "2021年度政府网站年度工作报表": False,
+    "关于做好2022年政府信息公开工作年度报告编制发布工作的通知": False,
+    "政府信息公开情况统计表（ 2018年度）": False,
+    "某某区2021年法治政府建设情况报告": False,
+}
+
+
+@pytest.mark.parametrize("title,is_report", REAL_TITLES.items())
+def test_title_filter(title, is_report):
+    assert is_report_title(title) is is_report
+
+
+def test_title_year():
+    assert title_year("宿迁市 2025 年政府信息公开工作年度报告") == 2025
+    assert title_year("政府信息公开工作2022年度报告") == 2022
+    assert title_year("政府信息公开工作年度报告") is None
+
+
+class FakeContext:
+    """Serves saved pages by URL, as the crawl context would after fetching them."""
+
+    def __init__(self, pages: dict[str, str]):
+        self.pages = pages
+        self.requested: list[tuple[str, str]] = []
+
+    async def fetch_list(self, url, *, method="GET", data=None, headers=None, referer=None, expect="html"):
+        self.requested.append((method, url))
+        text = self.pages.get(url)
+
+        class Page:
+            ok = text is not None
+            status = 200 if text is not None else 404
+            final_url = url
+            body = text.encode() if text else None
+
+        Page.text = text
+        return Page()
+
+
+def _collect(adapter, ctx):
+    async def run():
+        return [listing async for listing in adapter.discover(ctx)]
+
+    return asyncio.run(run())
+
+
+def test_trs_adapter_on_the_real_ordos_list():
+    require_samples()
+    html = (SAMPLES / "html" / "trs_ordos_engebei_xxgknb_list.html").read_text(encoding="utf-8")
+    assert pager(html)[0] == 2
+    start = "http://www.ordos.gov.cn/engb/xxgk/xxgknb/index.html"
+    portal = PortalConfig(name="ordos", adapter="trs", start_url=start)
+    ctx = FakeContext({start: html, start.replace("index.html", "index_1.html"): html})
+    listings = _collect(TrsAdapter(portal), ctx)
+    assert ctx.requested == [("GET", start), ("GET", start.replace("index.html", "index_1.html"))]
+    first = listings[0]
+    assert first.title == "鄂尔多斯市2019年政府信息公开工作年度报告"
+    assert first.url == "http://www.ordos.gov.cn/engb/xxgk/xxgknb/202009/t20200903_2748784.html"
+    assert first.list_date == "2020-09-03"
+    by_url = {x.url.rsplit("/", 1)[-1]: x for x in listings}
+    assert by_url["t20181102_2290635.html"].list_date == "2018-03-26"  # list date ≠ URL date, as on the real page
+    reports = [x for x in listings[:10] if is_report_title(x.title)]
+    assert len(listings) == 20 and len(reports) == 4
+
+
+def test_hanweb_records_and_form_from_the_real_datastore():
+    require_samples()
+    xml = (SAMPLES / "html" / "hanweb_dingxi_datastore_excerpt.xml").read_text(encoding="utf-8")
+    records = list(_records(xml, "http://www.dingxi.gov.cn/col/col12377/index.html"))
+    assert len(records) == 6
+    assert records[0].url == "http://www.dingxi.gov.cn/art/2022/1/20/art_12377_1486865.html"
+    assert records[0].list_date == "2022-01-20"
+    assert any(r.url.startswith("http://zwgk.dingxi.gov.cn/art/2021/11/4/") for r in records)
+    truncated = next(r for r in records if "整改" in r.title)
+    assert not truncated.title.endswith("...")  # the full title comes from title=, not the cut text
+    assert not any(is_report_title(r.title) for r in records if "网站" in r.title)
+    form = HanwebAdapter._form(xml, "http://www.dingxi.gov.cn/col/col12377/index.html")
+    assert form["columnid"] == "12377" and form["unitid"] == "38486" and form["webid"] == "110"
+    assert form["webname"] == "定西市政府信息公开平台"  # double percent-encoded in the template
+
+
+def test_attachments_plain_insertfile_and_javascript_links():
+    html = """<div class="TRS_Editor"><p>见附件</p></div>
+    <p class="insertfileTag"><a appendix="true" href="./P020210120123.pdf">年报.pdf</a></p>
+    <a href="/module/download/downfile.jsp?classid=0&filename=0a1b2c3d4e5f60718293a4b5c6d7e8f9.pdf">下载</a>
+    <a href="./W0202101.jpg">图</a><a href="./P0202101.ofd">OFD</a>
+    <script>var rel_appendix = '<a href="./P020210120456.docx">下载文字版</a>'; document.write(rel_appendix);</script>"""
+    found = find_attachments(html, "http://x.gov.cn/xxgknb/202101/t20210120_1.html")
+    assert found[0] == "http://x.gov.cn/xxgknb/202101/P020210120456.docx"  # DOCX first: exact tables
+    assert set(found[1:]) == {"http://x.gov.cn/xxgknb/202101/P020210120123.pdf",
+                              "http://x.gov.cn/module/download/downfile.jsp?classid=0&filename="
+                              "0a1b2c3d4e5f60718293a4b5c6d7e8f9.pdf"}
+
+
+def test_percent_u_titles():
+    assert unescape_percent_u("%u653F%u5E9C2021%u5E74") == "政府2021年"
