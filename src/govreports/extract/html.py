@@ -135,7 +135,7 @@ class _Walker:
 
     def _table(self, table) -> None:
         rows = _own_rows(table)
-        if any(cell.find(".//table") is not None for row in rows for cell in _own_cells(row)):
+        if any(_is_container(cell) for row in rows for cell in _own_cells(row)):
             # a layout table: its cells are containers of blocks, not data
             for row in rows:
                 for cell in _own_cells(row):
@@ -149,6 +149,18 @@ class _Walker:
             if any(cells):
                 self.blocks.append(Block(cells, is_row=True))
                 self.owners.append(table)
+
+
+_PARAGRAPHS = ("p", "div", "br", "h1", "h2", "h3", "h4", "li")
+
+
+def _is_container(cell) -> bool:
+    """A layout cell holding blocks (a nested table, or a body of paragraphs like gov.cn's td#UCAP-CONTENT), not a
+    data cell: Word-export cells hold one or two short <p>, a page body holds many."""
+    if cell.find(".//table") is not None:
+        return True
+    blocks = sum(1 for _ in cell.iter(*_PARAGRAPHS))
+    return blocks >= 4 and len("".join(cell.itertext())) > 200
 
 
 def _own_rows(table) -> list:

@@ -1,0 +1,195 @@
+"""What each demo site lists: reports, re-posts and column noise, with their URLs, list titles and dates.
+
+Why a catalog separate from the records: building 10,000 list rows must take well under a second, so rows carry
+only (agency, year) plus presentation choices; the record itself is built when a page or ground_truth() needs it.
+Every choice comes from random.Random seeded by a string naming the thing chosen, so adding agencies under
+`scale` never changes the rows that were already there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from itertools import islice
+
+from govreports.demo import agencies as A
+from govreports.demo.records import YEARS, format_for, record_meta
+
+SITES = ("ordos", "gbk", "hanweb", "gd", "govcn")
+HANWEB_COLUMN, HANWEB_UNIT = 12377, 764752
+GKMLPT_CATEGORY = 721
+
+
+@dataclass
+class Item:
+    id: str
+    site: str
+    role: str  # "report" | "repost" | "nonreport"
+    list_title: str
+    list_date: str  # ISO date shown in the list
+    kind: str = "html"  # report body: "html" | "pdf" | "docx"; nonreport: "news" | "wzbb" | "notice"
+    agency: str | None = None
+    year: int | None = None
+    size: float = 1.0
+    style: str = "word"
+    quirk: str | None = None
+    link: str = "insertfile"  # TRS attachment link: "insertfile" | "js" | "plain"
+    canonical: str | None = None  # repost -> id of the original report
+    url_date: str = ""  # date in the article URL (TRS tYYYYMMDD, Hanweb /Y/M/D/, gov.cn YYYYMM)
+    path: str = ""
+    attachment_path: str | None = None  # as linked from the article
+    attachment_file: str | None = None  # where the bytes are served (differs for Hanweb's downfile.jsp 302)
+    extra: dict = field(default_factory=dict)
+
+
+def _digest(*parts) -> str:
+    return hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()
+
+
+def _shift(iso: str, days: int) -> str:
+    return (date.fromisoformat(iso) + timedelta(days=days)).isoformat()
+
+
+class Catalog:
+    def __init__(self, seed: int = 0, scale: int | None = None):
+        self.seed = seed
+        self.agencies = self._allocate(scale)
+        self.items: dict[str, list[Item]] = {site: [] for site in SITES}
+        for site in SITES:
+            for index, agency in enumerate(self.agencies[site]):
+                self._add_reports(site, index, agency)
+        self._add_noise(scale)
+        for site in SITES:
+            self.items[site].sort(key=lambda it: (it.list_date, it.id), reverse=True)
+            self._assign_paths(site)
+        self.by_id = {it.id: it for items in self.items.values() for it in items}
+        self.by_path: dict[str, Item] = {}
+        self.attachments: dict[str, Item] = {}
+        for it in self.by_id.values():
+            self.by_path[it.path] = it
+            if it.attachment_file:
+                self.attachments[it.attachment_file] = it
+            if it.attachment_path:
+                self.attachments.setdefault(it.attachment_path, it)
+
+    # --- agencies and reports ------------------------------------------------------------------------------------
+    def _allocate(self, scale: int | None) -> dict[str, list[str]]:
+        streams = {site: A.agency_stream(site, self.seed) for site in SITES}
+        chosen = {site: list(islice(streams[site], A.DEFAULT_COUNTS[site])) for site in SITES}
+        if not scale:
+            return chosen
+        total = sum(len(YEARS) - len(self._missing(a)) for names in chosen.values() for a in names)
+        order = [site for site in SITES for _ in range(A.GROWTH_WEIGHTS[site])]
+        exhausted: set[str] = set()
+        while total < scale and len(exhausted) < len(SITES):
+            for site in order:
+                if site in exhausted:
+                    continue
+                agency = next(streams[site], None)
+                if agency is None:
+                    exhausted.add(site)
+                    continue
+                chosen[site].append(agency)
+                total += len(YEARS) - len(self._missing(agency))
+                if total >= scale:
+                    break
+        return chosen
+
+    def _missing(self, agency: str) -> set[int]:
+        keep = (2019,) if agency in A.REGIONS["gbk"][2] else ()  # re-posted on the ordos site
+        return A.missing_years(self.seed, agency, YEARS, keep)
+
+    def _add_reports(self, site: str, index: int, agency: str) -> None:
+        size = A.agency_size(self.seed, agency)
+        for year in YEARS:
+            if year in self._missing(agency):
+                continue
+            item_id = f"{site}-{index:04d}-{year}"
+            rng = random.Random(f"item|{self.seed}|{item_id}")
+            title, published = record_meta(self.seed, agency, year)
+            item = Item(item_id, site, "report", title, published, agency=agency, year=year, size=size)
+            roll = rng.random()
+            if format_for(year) != "pre2019" and site != "govcn" and roll < 0.2:
+                item.kind = "pdf" if roll < 0.1 else "docx"
+                item.link = "plain" if site == "gbk" else ("js" if item.kind == "docx" and rng.random() < 0.6
+                                                          else "insertfile")
+            item.style = "clean" if rng.random() < 0.25 else "word"
+            if item.kind == "html" and item.style == "word" and rng.random() < 0.16:
+                item.quirk = rng.choice(("fullwidth", "dashes"))
+            if rng.random() < 0.1:
+                item.list_title = item.list_title.replace(f"{year}年", f" {year} 年", 1)
+            elif item.kind == "html" and rng.random() < 0.05:
+                item.list_title += "（图片版）"  # the label survives, the body is still an HTML report
+            item.url_date = published if rng.random() > 0.08 else _shift(published, -rng.randint(20, 200))
+            self.items[site].append(item)
+
+    def _add_noise(self, scale: int | None) -> None:
+        def noise(site, n, title, day, kind="news"):
+            self.items[site].append(Item(f"{site}-noise-{n:04d}", site, "nonreport", title, day, kind=kind,
+                                         url_date=day))
+
+        noise("ordos", 1, "恩格贝生态示范区召开2020年度工作会暨党风廉政建设会议", "2020-05-06")
+        noise("ordos", 2, "2021年度政府网站年度工作报表", "2022-01-14", "wzbb")
+        noise("ordos", 3, "关于做好2022年政府信息公开工作年度报告编制发布工作的通知", "2022-12-20", "notice")
+        noise("gbk", 1, "鄂尔多斯市人民政府门户网站2020年度政府网站工作年度报表", "2021-01-15", "wzbb")
+        noise("gd", 1, "韶关市人民政府门户网站政府网站工作年度报表（2022年度）", "2023-01-16", "wzbb")
+        noise("govcn", 1, "国务院办公厅政府信息公开办公室关于印发《中华人民共和国政府信息公开工作年度报告格式》的通知",
+              "2021-09-29", "notice")
+        noise("hanweb", 1, "2021年度政府网站年度工作报表", "2022-01-14", "wzbb")
+        rng = random.Random(f"noise|{self.seed}")
+        topics = ("“春节”文明祭祀倡议书", "城乡居民医疗保险参保缴费的通告", "安全生产专项整治工作的通知",
+                  "第四季度全市政府网站和政务新媒体检查情况的通报", "森林草原防灭火工作的通告", "农村人居环境整治工作推进会召开",
+                  "重点项目建设情况的公示", "优化营商环境工作要点的通知", "人大代表建议办理情况的公告")
+        count = 45 + (len(self.items["hanweb"]) // 10 if scale else 0)
+        for n in range(2, count + 2):
+            day = _shift("2019-01-01", rng.randint(0, 6 * 365))
+            noise("hanweb", n, f"定西市{rng.choice(A.DEPARTMENTS)}关于{rng.choice(topics)}", day)
+        # re-posts of the city's own reports (the originals live on the /gbk/ site), listed late
+        for agency, listed in (("鄂尔多斯市", "2020-09-03"), ("鄂尔多斯市人民政府办公室", "2020-03-11")):
+            index = self.agencies["gbk"].index(agency)
+            title, _ = record_meta(self.seed, agency, 2019)
+            self.items["ordos"].append(Item(f"ordos-repost-{index:04d}", "ordos", "repost", title, listed,
+                                            canonical=f"gbk-{index:04d}-2019", agency=agency, year=2019,
+                                            url_date=listed))
+
+    # --- URLs ----------------------------------------------------------------------------------------------------
+    def _assign_paths(self, site: str) -> None:
+        rng = random.Random(f"ids|{self.seed}|{site}")
+        by_age = sorted(self.items[site], key=lambda it: (it.url_date, it.id))
+        next_id = {"ordos": 2082017, "gbk": 1436000, "hanweb": 1405000, "gd": 3400000, "govcn": 5350000}[site]
+        for it in by_age:
+            next_id += rng.randint(1, 40)
+            d = it.url_date
+            ymd = d.replace("-", "")
+            if site in ("ordos", "gbk"):
+                ext = "html" if site == "ordos" else "shtml"
+                it.path = f"/{site}/zwgk/xxgknb/{ymd[:6]}/t{ymd}_{next_id}.{ext}"
+                if it.role == "report" and it.kind in ("pdf", "docx"):
+                    name = f"P0{ymd}{int(_digest(self.seed, it.id)[:12], 16) % 10**12:012d}.{it.kind}"
+                    it.attachment_path = it.attachment_file = f"/{site}/zwgk/xxgknb/{ymd[:6]}/{name}"
+            elif site == "hanweb":
+                y, m, dd = (int(x) for x in d.split("-"))
+                it.path = f"/hanweb/art/{y}/{m}/{dd}/art_{HANWEB_COLUMN}_{next_id}.html"
+                if it.role == "report" and it.kind in ("pdf", "docx"):
+                    name = f"{_digest(self.seed, it.id)[:32]}.{it.kind}"
+                    it.attachment_path = f"/hanweb/module/download/downfile.jsp?classid=0&filename={name}"
+                    it.attachment_file = f"/hanweb/attach/0/{name}"
+            elif site == "gd":
+                it.extra["post_id"] = next_id
+                it.path = f"/gd/gkmlpt/content/{next_id // 1000000}/{next_id // 1000}/post_{next_id}.html"
+                if it.role == "report" and it.kind in ("pdf", "docx"):
+                    att = next_id * 10 + 7
+                    it.attachment_path = it.attachment_file = (
+                        f"/gd/attachment/0/{att // 1000000}/{att // 1000}/{att}.{it.kind}")
+            else:
+                it.path = f"/govcn/zhengce/content/{ymd[:6]}/content_{next_id}.htm"
+
+    # --- queries ---------------------------------------------------------------------------------------------------
+    def reports(self) -> list[Item]:
+        return [it for site in SITES for it in self.items[site] if it.role == "report"]
+
+    def record_item(self, item: Item) -> Item:
+        """The item whose record an article serves (a re-post serves its original's record)."""
+        return self.by_id[item.canonical] if item.role == "repost" else item

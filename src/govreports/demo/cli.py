@@ -1,0 +1,28 @@
+"""`govreports demo-portal`: run the demo portal in the foreground (for demos and out-of-process crawls)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("demo-portal")
+    def demo_portal(
+        port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any free port).")] = 8765,
+        scale: Annotated[int | None, typer.Option(help="Grow the sites until there are at least N reports.")] = None,
+        seed: Annotated[int, typer.Option(help="Seed of the generated agencies, reports and faults.")] = 0,
+        faults: Annotated[str, typer.Option(
+            help="Comma-separated faults: 500,503,429,slow,reset,truncate,redirect-loop,robots,antibot-412,"
+                 "antibot-521 (or all, none).")] = "none",
+    ) -> None:
+        """Serve the local demo portal (five imitation sites; ground truth at /_demo/ground-truth.json)."""
+        from govreports.demo.faults import FaultConfig
+        from govreports.demo.server import serve_forever
+
+        try:
+            FaultConfig.parse(faults)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--faults") from exc
+        serve_forever(port=port, seed=seed, scale=scale, faults=faults)

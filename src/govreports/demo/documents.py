@@ -1,0 +1,80 @@
+"""Report bodies as the portals hold them: an HTML fragment for the article container, or attachment bytes.
+
+The fragment comes from govreports.render (the Word export or the clean layout) with the page chrome stripped, so
+each CMS template can put it in its own container (.TRS_Editor, ContentStart/End, _CONFIG.DETAIL, #UCAP-CONTENT).
+Pre-2019 reports are free-form (no tables, headings of the old 条例), which the renderers do not draw, so they
+get a small layout of their own here. Synthetic quirks (full-width digits, "——" for blank cells) are applied to
+the Word export's value cells only and are marked as synthetic in a comment: real samples do not show them.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from govreports.demo.records import PRE2019_HEADINGS
+from govreports.render import to_docx, to_html, to_pdf
+
+_WORD_BODY = re.compile(r"<div class=WordSection1[^>]*>\n(.*)\n</div></div>\n<div class=\"article-tools\">", re.S)
+_CLEAN_BODY = re.compile(r"<body>\n(.*)\n</body>", re.S)
+# value cells of the Word export: an ASCII run in a 10.5pt span (labels are in 宋体 runs; "1." is not a number)
+_VALUE_RUN = re.compile(r"(<span lang=EN-US style='font-size:10\.5pt;[^']*'>)([+\-]?\d+(?:\.\d+)?)(</span>)")
+_BLANK_CELL = "<span style='font-size:10.5pt;font-family:宋体'>&nbsp;</span>"
+_FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+QUIRKS = (None, "fullwidth", "dashes")
+
+
+def body_fragment(record: dict, style: str = "word", quirk: str | None = None) -> str:
+    """The report's body (sections and tables) as an HTML fragment, without title and page chrome."""
+    if record.get("format") not in ("2019", "2021"):
+        return _free_form(record)
+    page = to_html(record, style=style)
+    if style == "clean":
+        body = _CLEAN_BODY.search(page).group(1)
+        lines = [ln for ln in body.split("\n") if not ln.startswith(("<h1>", "<p>发布日期："))]
+        return "\n".join(lines)
+    body = _WORD_BODY.search(page).group(1)
+    if quirk == "fullwidth":
+        body = _VALUE_RUN.sub(lambda m: m.group(1) + m.group(2).translate(_FULLWIDTH) + m.group(3), body)
+        body = "<!-- synthetic quirk (demo portal): full-width digits in table cells -->\n" + body
+    elif quirk == "dashes":
+        body = body.replace(_BLANK_CELL, "<span style='font-size:10.5pt;font-family:宋体'>——</span>")
+        body = "<!-- synthetic quirk (demo portal): “——” written for blank cells -->\n" + body
+    return body
+
+
+def _free_form(record: dict) -> str:
+    """Old-regulation reports: a preamble, numbered headings as the agency chose them, paragraphs."""
+    out = [f"<p style=\"text-indent:2em\">根据《中华人民共和国政府信息公开条例》规定，现公布{escape(record['agency'])}"
+           f"{record['year']}年度政府信息公开工作情况。本报告中所列数据的统计期限自{record['year']}年1月1日起至"
+           f"{record['year']}年12月31日止。</p>"]
+    for number, text in sorted((record.get("sections") or {}).items(), key=lambda kv: int(kv[0])):
+        out.append(f"<p style=\"text-indent:2em\"><strong>{escape(PRE2019_HEADINGS[int(number) - 1])}</strong></p>")
+        out.extend(f"<p style=\"text-indent:2em\">{escape(p)}</p>" for p in text.split("\n") if p.strip())
+    return "\n".join(out)
+
+
+def attachment_bytes(record: dict, ext: str) -> bytes:
+    """A report as a PDF or DOCX attachment (slow: ~0.1 s / 0.2 s, so callers cache the bytes)."""
+    if ext == "pdf":
+        return to_pdf(record)
+    if ext == "docx":
+        return to_docx(record)
+    raise ValueError(f"no attachment renderer for .{ext}")
+
+
+def nonreport_body(title: str, kind: str) -> str:
+    """Column noise: news, a website statistics sheet (政府网站年度工作报表), a notice about compiling the reports."""
+    t = escape(title)
+    if kind == "wzbb":
+        rows = [("网站名称", "示范门户网站"), ("网站标识码", "1506000140"), ("独立用户访问总量（单位：个）", "128463"),
+                ("网站总访问量（单位：次）", "905211"), ("信息发布总数（单位：条）", "1874"), ("留言办理数（单位：条）", "56")]
+        cells = "".join(f"<tr><td>{escape(a)}</td><td>{escape(b)}</td></tr>" for a, b in rows)
+        return f"<p style=\"text-align:center\"><strong>{t}</strong></p><table border=\"1\">{cells}</table>"
+    if kind == "notice":
+        return (f"<p>各相关单位：</p><p style=\"text-indent:2em\">为做好政府信息公开工作年度报告编制发布工作，"
+                f"请各单位按照国务院办公厅政府信息公开办公室印发的统一格式编制本单位年度报告，"
+                f"并于规定时限前在门户网站政府信息公开专栏发布。</p><p style=\"text-align:right\">示范区管委会办公室</p>")
+    return (f"<p style=\"text-indent:2em\">{t}。会议总结了过去一年的工作，安排部署了新一年的重点任务，"
+            f"要求各部门坚定信心、真抓实干，推动各项工作再上新台阶。</p>")

@@ -1,0 +1,210 @@
+"""DemoPortal: the in-process face of the demo portal (catalog, ground truth, request log, edits, faults).
+
+Why in-process: tests and the crawler's own tests need the ground truth and the request log without a second
+process; the same data is served at /_demo/*.json for out-of-process use (the `demo-portal` CLI command).
+Records and rendered bytes are built on first use and kept in bounded LRU caches keyed by the record's edit
+generation, so 10,000 reports cost nothing until asked for and an edit changes bytes, ETag and Last-Modified.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+
+from govreports.demo.catalog import Catalog, Item
+from govreports.demo.documents import attachment_bytes, body_fragment
+from govreports.demo.faults import ANTIBOT_412_PREFIX, ANTIBOT_521_PREFIX, URL_KINDS, FaultConfig, FaultPlan
+from govreports.demo.records import edited, make_record
+
+CST = timezone(timedelta(hours=8))
+HOME_MODIFIED = datetime(2025, 1, 2, 9, 0, tzinfo=CST).timestamp()
+
+
+@dataclass
+class RequestLog:
+    time: float
+    method: str
+    path: str
+    query: str
+    status: int  # 0: connection closed without a response (fault "reset")
+    headers: dict[str, str]
+    conditional: bool
+    fault: str | None = None  # the fault applied to this request, if any
+
+
+class DemoReport:
+    """One ground-truth report: where it is listed and served, and (lazily) its canonical record."""
+
+    __slots__ = ("_portal", "_item", "id", "site", "url", "attachment_url", "list_title", "list_date", "kind")
+
+    def __init__(self, portal: DemoPortal, item: Item):
+        self._portal, self._item = portal, item
+        self.id, self.site, self.kind = item.id, item.site, item.kind
+        self.url = portal.base_url + item.path
+        self.attachment_url = portal.base_url + item.attachment_path if item.attachment_path else None
+        self.list_title, self.list_date = item.list_title, item.list_date
+
+    @property
+    def record(self) -> dict:
+        return self._portal.record(self._item)
+
+    def __repr__(self) -> str:
+        return f"DemoReport({self.id!r}, {self.kind}, {self.url!r})"
+
+
+class _LRU:
+    def __init__(self, size: int):
+        self.size, self.data, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key, build):
+        with self.lock:
+            if key in self.data:
+                self.data.move_to_end(key)
+                return self.data[key]
+        value = build()  # outside the lock: a PDF takes 0.1 s and other threads must not wait for it
+        with self.lock:
+            self.data[key] = value
+            if len(self.data) > self.size:
+                self.data.popitem(last=False)
+        return value
+
+
+def _day_epoch(iso: str, hour: int = 10) -> float:
+    return datetime.fromisoformat(iso).replace(hour=hour, minute=12, second=8, tzinfo=CST).timestamp()
+
+
+class DemoPortal:
+    def __init__(self, seed: int = 0, scale: int | None = None, faults: FaultConfig | str | None = None):
+        self.seed, self.scale = seed, scale
+        self.faults = faults if isinstance(faults, FaultConfig) else FaultConfig.parse(faults)
+        self.catalog = Catalog(seed, scale)
+        self.plan = FaultPlan(self.faults, seed)
+        reports = self.catalog.reports()
+        self.plan.choose([it.path for it in reports], [it.attachment_file for it in reports if it.attachment_file])
+        self.started = HOME_MODIFIED
+        self.base_url = ""
+        self._edits: dict[str, tuple[int, float]] = {}  # item id -> (generation, edit time)
+        self._records, self._fragments, self._attachments = _LRU(4096), _LRU(2048), _LRU(256)
+        self._log: list[RequestLog] = []
+        self._log_lock = threading.Lock()
+        self._server = self._thread = None
+
+    # --- lifecycle ---------------------------------------------------------------------------------------------
+    def start(self, port: int = 0) -> DemoPortal:
+        from govreports.demo.server import make_server
+
+        self._server = make_server(self, port)
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="demo-portal", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> DemoPortal:
+        return self if self._server else self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # --- records and bytes ---------------------------------------------------------------------------------------
+    def generation(self, item: Item) -> int:
+        return self._edits.get(self.catalog.record_item(item).id, (0, 0.0))[0]
+
+    def record(self, item: Item) -> dict:
+        """The record an item serves (a re-post serves its original's); callers get their own copy."""
+        source = self.catalog.record_item(item)
+        gen = self.generation(source)
+
+        def build():
+            record = make_record(self.seed, source.agency, source.year, source.size)
+            return edited(record, gen) if gen else record
+
+        return copy.deepcopy(self._records.get((source.id, gen), build))
+
+    def fragment(self, item: Item, style: str | None = None) -> str:
+        source = self.catalog.record_item(item)
+        style = style or source.style
+        quirk = source.quirk if style == source.style else None
+        key = (source.id, self.generation(source), style, quirk)
+        return self._fragments.get(key, lambda: body_fragment(self.record(source), style, quirk))
+
+    def attachment(self, item: Item) -> bytes:
+        key = (item.id, self.generation(item))
+        return self._attachments.get(key, lambda: attachment_bytes(self.record(item), item.kind))
+
+    def modified(self, item: Item) -> float:
+        base = _day_epoch(max(item.url_date or item.list_date, item.list_date))
+        return max(base, self._edits.get(self.catalog.record_item(item).id, (0, 0.0))[1])
+
+    def list_modified(self, site: str) -> float:
+        items = self.catalog.items[site]
+        return _day_epoch(items[0].list_date, 18) if items else self.started
+
+    def edit(self, report_id: str) -> dict:
+        """Change one cell of a report (ETag, Last-Modified and the parsed record change); returns the new record."""
+        item = self.catalog.by_id[report_id]
+        gen, _ = self._edits.get(item.id, (0, 0.0))
+        stamp = max(time.time(), self.modified(item) + 1)
+        self._edits[item.id] = (gen + 1, float(int(stamp) + 1))
+        return self.record(item)
+
+    # --- ground truth and views ----------------------------------------------------------------------------------
+    def ground_truth(self) -> dict[str, dict]:
+        return {self.base_url + it.path: self.record(it) for it in self.catalog.reports()}
+
+    @property
+    def reports(self) -> list[DemoReport]:
+        return [DemoReport(self, it) for it in self.catalog.reports()]
+
+    def reposts(self) -> dict[str, str]:
+        """Re-post URL -> URL of the original report (the re-post serves the same record; not in ground truth)."""
+        return {self.base_url + it.path: self.base_url + self.catalog.by_id[it.canonical].path
+                for items in self.catalog.items.values() for it in items if it.role == "repost"}
+
+    def nonreports(self) -> dict[str, str]:
+        """Column noise: URL -> list title (news, 政府网站工作年度报表, notices)."""
+        return {self.base_url + it.path: it.list_title
+                for items in self.catalog.items.values() for it in items if it.role == "nonreport"}
+
+    def faulted_urls(self, kind: str) -> list[str]:
+        """Absolute URLs a fault acts on; "500-permanent" is the URL that always answers 500; the gates and robots
+        act on URL prefixes."""
+        if kind == "500-permanent":
+            return [self.base_url + self.plan.permanent_500] if self.plan.permanent_500 else []
+        if kind in URL_KINDS:
+            return sorted(self.base_url + p for p in self.plan.affected.get(kind, ()))
+        prefixes = {"antibot-412": ANTIBOT_412_PREFIX, "antibot-521": ANTIBOT_521_PREFIX, "robots": "/gbk/"}
+        if kind in prefixes:
+            return [self.base_url + prefixes[kind]] if kind in self.faults else []
+        raise ValueError(f"unknown fault kind {kind!r}")
+
+    def reset_faults(self) -> None:
+        """Forget attempts: every affected URL fails again on its next request."""
+        self.plan.reset()
+
+    # --- request log -----------------------------------------------------------------------------------------------
+    def log(self, entry: RequestLog) -> None:
+        with self._log_lock:
+            self._log.append(entry)
+
+    @property
+    def requests(self) -> list[RequestLog]:
+        with self._log_lock:
+            return list(self._log)
+
+    def clear_requests(self) -> None:
+        with self._log_lock:
+            self._log.clear()
+
+    def requests_json(self) -> list[dict]:
+        return [asdict(r) for r in self.requests]

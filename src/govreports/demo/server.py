@@ -1,0 +1,254 @@
+"""The demo portal's HTTP server: stdlib ThreadingHTTPServer on 127.0.0.1, one handler for all five sites.
+
+Why stdlib: no event loop to own, starts in milliseconds inside a test, and a blocking handler thread is the
+natural way to imitate a slow host. The handler alone applies what real portals do around the CMS: the 403 for
+python-httpx, the anti-bot gates, robots.txt, transient and permanent faults, ETag/Last-Modified with 304s, and
+it logs every request (except /_demo/) for tests that check a crawler's manners.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import struct
+import time
+from email.utils import formatdate, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from govreports.demo import chrome
+from govreports.demo import faults as F
+from govreports.demo.base import Request, Response, html, not_found
+from govreports.demo.portal import RequestLog
+from govreports.demo.sites import gkmlpt, govcn, hanweb, trs
+
+BLOCKED_AGENTS = ("python-httpx/", "python-requests/", "python-urllib/")
+
+
+def robots_txt(portal) -> str:
+    lines = ["User-agent: *", "Disallow: /ordos/private/"]
+    if "robots" in portal.faults:
+        lines.append("Disallow: /gbk/")
+    return "\n".join(lines) + "\n"
+
+
+def route(req: Request, portal) -> Response | None:
+    path = req.path
+    if path == "/":
+        return html(chrome.root_index(), last_modified=portal.started)
+    if path == "/robots.txt":
+        return Response(200, robots_txt(portal).encode(), "text/plain", last_modified=portal.started)
+    if path == "/jiucuo.js":
+        return Response(200, b"", "application/javascript", last_modified=portal.started)
+    if path.startswith("/ordos/private/"):
+        return html(chrome.page("ordos", "内部资料", "<p>内部工作资料，不对外公开。</p>"), last_modified=portal.started)
+    if path.startswith("/ordos/"):
+        return trs.handle(trs.ORDOS, req, portal)
+    if path.startswith("/gbk/"):
+        return trs.handle(trs.GBK, req, portal)
+    if path.startswith("/hanweb/"):
+        return hanweb.handle(req, portal)
+    if path.startswith("/gd/"):
+        return gkmlpt.handle(req, portal)
+    if path.startswith("/govcn/"):
+        return govcn.handle(req, portal)
+    return None
+
+
+def _canonical_header(name: str) -> str:
+    return "-".join(part.capitalize() for part in name.split("-"))
+
+
+def _cookies(headers: dict[str, str]) -> dict[str, str]:
+    out = {}
+    for part in headers.get("Cookie", "").split(";"):
+        if "=" in part:
+            k, v = part.split("=", 1)
+            out[k.strip()] = v.strip()
+    return out
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "nginx"
+    sys_version = ""
+    timeout = 30
+
+    def log_message(self, *args) -> None:  # the portal keeps its own log
+        pass
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_HEAD(self) -> None:
+        self._serve("HEAD")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    # ------------------------------------------------------------------------------------------------------------
+    def _serve(self, method: str) -> None:
+        portal = self.server.portal
+        split = urlsplit(self.path)
+        headers = {_canonical_header(k): v for k, v in self.headers.items()}
+        length = int(headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        req = Request(method, split.path or "/", split.query, headers, body)
+        if req.path.startswith("/_demo/"):
+            return self._demo(req)
+        conditional = "If-None-Match" in headers or "If-Modified-Since" in headers
+        entry = RequestLog(time.time(), method, req.path, req.query, 0, headers, conditional)
+        portal.log(entry)  # logged on arrival; status and fault are filled in as the answer is decided
+        self._answer(req, portal, entry)
+
+    def _answer(self, req: Request, portal, entry: RequestLog) -> None:
+        agent = req.headers.get("User-Agent", "")
+        if not agent.strip() or agent.lower().startswith(BLOCKED_AGENTS):
+            return self._send(Response(403, b"<html><body><h1>403 Forbidden</h1></body></html>", "text/html",
+                                       validators=False), entry, req)
+        if gate := self._gate(req, portal):
+            entry.fault = gate.headers.pop("X-Demo-Fault")
+            return self._send(gate, entry, req)
+        attempt = portal.plan.attempt(req.path + ("?" + req.query if req.query else ""))
+        kinds = portal.plan.kinds_for(req.path)
+        if req.path == portal.plan.permanent_500:
+            entry.fault = "500-permanent"
+            return self._send(Response(500, b"<html><body><h1>500 Internal Server Error</h1></body></html>",
+                                       "text/html", validators=False), entry, req)
+        if "redirect-loop" in kinds:
+            entry.fault = "redirect-loop"
+            return self._send(Response(302, b"", "text/html", {"Location": req.path}, validators=False), entry, req)
+        first = kinds[0] if kinds and attempt == 1 else None
+        if first in ("500", "503"):
+            entry.fault = first
+            return self._send(Response(int(first), f"<html><body><h1>{first} Service Error</h1></body></html>".encode(),
+                                       "text/html", validators=False), entry, req)
+        if first == "429":
+            entry.fault = "429"
+            return self._send(Response(429, b"<html><body><h1>429 Too Many Requests</h1></body></html>", "text/html",
+                                       {"Retry-After": "1"}, validators=False), entry, req)
+        if first == "reset":
+            entry.fault = "reset"
+            return self._reset()
+        response = route(req, portal) or not_found()
+        if first == "slow":
+            entry.fault = "slow"
+            time.sleep(portal.faults.slow_seconds)
+        if first == "truncate" and response.status == 200 and req.method != "HEAD":
+            entry.fault = "truncate"
+            return self._send(response, entry, req, truncate=True)
+        self._send(response, entry, req)
+
+    def _gate(self, req: Request, portal) -> Response | None:
+        cookies = _cookies(req.headers)
+        seed = portal.seed
+        if "antibot-412" in portal.faults and req.path.startswith(F.ANTIBOT_412_PREFIX):
+            expected = F.token(seed, "rs")[:40]
+            if cookies.get(F.COOKIE_412) != expected:
+                return Response(412, F.gate_412_body(seed), "text/html", validators=False, headers={
+                    "Set-Cookie": f"{F.COOKIE_412}={expected}; Path=/; HttpOnly", "X-Demo-Fault": "antibot-412"})
+        if "antibot-521" in portal.faults and req.path.startswith(F.ANTIBOT_521_PREFIX):
+            if cookies.get(F.COOKIE_521) != F.clearance_521(seed):
+                return Response(521, F.gate_521_body(seed), "text/html", validators=False, headers={
+                    "Set-Cookie": f"__jsluid_s={F.token(seed, 'jsluid')[:32]}; Path=/; HttpOnly",
+                    "X-Demo-Fault": "antibot-521"})
+        return None
+
+    def _reset(self) -> None:
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _send(self, response: Response, entry: RequestLog, req: Request, truncate: bool = False) -> None:
+        headers = dict(response.headers)
+        body = response.body
+        if response.validators and response.status == 200:
+            etag = '"' + hashlib.sha1(body).hexdigest() + '"'
+            modified = int(response.last_modified or time.time())
+            headers["ETag"] = etag
+            headers["Last-Modified"] = formatdate(modified, usegmt=True)
+            if _not_modified(req.headers, etag, modified):
+                response = Response(304, b"", response.content_type)
+                body = b""
+        status = response.status
+        entry.status = status
+        try:
+            self.send_response(status)
+            if status != 304:
+                self.send_header("Content-Type", response.content_type)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            declared = len(body) + (len(body) // 2 + 100 if truncate else 0)
+            if status != 304:
+                self.send_header("Content-Length", str(declared))
+            self.end_headers()
+            if req.method != "HEAD" and status != 304:
+                self.wfile.write(body[: len(body) // 2] if truncate else body)
+            self.wfile.flush()
+            if truncate:
+                self._reset()
+        except OSError:  # the client went away (e.g. gave up on a slow response)
+            self.close_connection = True
+
+    def _demo(self, req: Request) -> None:
+        portal = self.server.portal
+        if req.path == "/_demo/ground-truth.json":
+            data = portal.ground_truth()
+        elif req.path == "/_demo/requests.json":
+            data = portal.requests_json()
+        elif req.path == "/_demo/meta.json":
+            data = {"reposts": portal.reposts(), "nonreports": portal.nonreports(),
+                    "faults": {k: portal.faulted_urls(k) for k in (*F.URL_KINDS, "500-permanent")}}
+        else:
+            return self._send(not_found(), RequestLog(0, "", "", "", 0, {}, False), req)
+        body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        self._send(Response(200, body, "application/json; charset=utf-8", validators=False),
+                   RequestLog(0, "", "", "", 0, {}, False), req)
+
+
+def _not_modified(headers: dict[str, str], etag: str, modified: int) -> bool:
+    if (inm := headers.get("If-None-Match")) is not None:
+        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
+        return etag in tags or "*" in tags
+    if (ims := headers.get("If-Modified-Since")) is not None:
+        try:
+            return modified <= parsedate_to_datetime(ims).timestamp()
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+    def handle_error(self, request, client_address) -> None:  # clients that hang up are normal here
+        pass
+
+
+def make_server(portal, port: int = 0) -> _Server:
+    server = _Server(("127.0.0.1", port), Handler)
+    server.portal = portal
+    return server
+
+
+def serve_forever(port: int = 8765, seed: int = 0, scale: int | None = None, faults: str | None = None) -> None:
+    """Run the demo portal in the foreground until interrupted (the `govreports demo-portal` command)."""
+    from govreports.demo.portal import DemoPortal
+
+    portal = DemoPortal(seed=seed, scale=scale, faults=faults)
+    server = make_server(portal, port)
+    portal.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    print(f"demo portal at {portal.base_url}/ — {len(portal.catalog.reports())} reports, seed {seed}, "
+          f"faults: {','.join(sorted(portal.faults.enabled)) or 'none'}", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

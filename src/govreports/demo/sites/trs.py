@@ -1,0 +1,159 @@
+"""TRS WCM (拓尔思) static sites: /ordos/ (UTF-8, 0-based index_N.html) and /gbk/ (GBK bytes, 1-based index_N.shtml).
+
+What is imitated (PORTALS.md §3, samples/html/trs_ordos_engebei_xxgknb_list.html): list rows in <table class=
+"gl_list">, page links written only by the pager script createPageHTML(pageCount, currentIndex, name, ext) (the
+raw HTML has no <a href="index_1.html">), articles ./YYYYMM/tYYYYMMDD_{docid}.html with ArticleTitle/PubDate
+<meta>, the body in <div class="TRS_Editor">, attachments ./P0….pdf|.docx linked by insertfileTag or written by
+JavaScript (rel_appendix + document.write). The GBK site sends `Content-Type: text/html` without a charset: the
+charset is only in <meta http-equiv> (gb2312), the bytes are GBK/GB18030.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import escape
+
+from govreports.demo import chrome
+from govreports.demo.base import CONTENT_TYPES, Request, Response
+from govreports.demo.documents import nonreport_body
+
+
+@dataclass(frozen=True)
+class TrsSite:
+    site: str
+    ext: str  # list and article extension
+    per_page: int
+    one_based: bool  # gbk: index.shtml, index_2.shtml, … ; ordos: index.html, index_1.html, …
+    charset: str  # declared in <meta>; "utf-8" or "gb2312"
+
+    @property
+    def column(self) -> str:
+        return f"/{self.site}/zwgk/xxgknb/"
+
+    def page_name(self, k: int) -> str:
+        """k = 0-based page number → file name."""
+        if k == 0:
+            return f"index.{self.ext}"
+        return f"index_{k + 1 if self.one_based else k}.{self.ext}"
+
+    def page_index(self, name: str) -> int | None:
+        """File name → 0-based page number, None for names this site does not use (index_1.shtml on gbk)."""
+        if name == f"index.{self.ext}":
+            return 0
+        m = re.fullmatch(r"index_([1-9]\d*)\." + self.ext, name)
+        if not m:
+            return None
+        k = int(m.group(1)) - (1 if self.one_based else 0)
+        return k if k >= 1 else None
+
+    def encode(self, text: str) -> bytes:
+        return text.encode("utf-8") if self.charset == "utf-8" else text.encode("gbk", errors="xmlcharrefreplace")
+
+    def response(self, text: str, last_modified: float | None = None) -> Response:
+        ctype = "text/html; charset=utf-8" if self.charset == "utf-8" else "text/html"
+        return Response(200, self.encode(text), ctype, last_modified=last_modified)
+
+
+ORDOS = TrsSite("ordos", "html", 20, False, "utf-8")
+GBK = TrsSite("gbk", "shtml", 10, True, "gb2312")
+
+_PAGER_FN = """function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt){
+  if(_nPageCount == null || _nPageCount<=1){ return; }
+  var nCurrIndex = _nCurrIndex || 0;
+  document.write("共" + _nPageCount + "页&nbsp;");
+  if(nCurrIndex == 0) document.write("首页&nbsp;");
+  else document.write("<a href=\\"" + _sPageName + "." + _sPageExt + "\\">首页</a>&nbsp;");
+  for(var i=1; i<_nPageCount; i++){
+    document.write("<a href=\\"" + _sPageName + "_" + %s + "." + _sPageExt + "\\">" + (i+1) + "</a>&nbsp;");
+  }
+}"""
+
+
+def _pager(spec: TrsSite, count: int, k: int) -> str:
+    if spec.one_based:
+        fn = _PAGER_FN % "(i+1)"
+        note = "//分页从1开始：第1页为index.shtml，第N页(N>=2)为index_N.shtml；第二个参数为当前页码(从1开始)"
+        call = f'createPageHTML({count}, {k + 1}, "index", "{spec.ext}");'
+    else:
+        fn = _PAGER_FN % "i"
+        note = "//所在页从0开始：第1页为index.html，第k+1页为index_k.html"
+        call = f'createPageHTML({count}, {k}, "index", "{spec.ext}");'
+    return (f'<div class="page"><script language="JavaScript" type="text/javascript">\n{fn}\n{note}\n{call}\n'
+            f"</script></div>")
+
+
+def list_page(spec: TrsSite, portal, k: int) -> Response | None:
+    items = portal.catalog.items[spec.site]
+    count = max(1, -(-len(items) // spec.per_page))
+    if k >= count:
+        return None
+    rows = []
+    for it in items[k * spec.per_page:(k + 1) * spec.per_page]:
+        href = "." + it.path[len(spec.column) - 1:]
+        rows.append(f'<tr valign="top"><td width="25"><img src="/{spec.site}/images/ico2.jpg"></td>'
+                    f'<td width="550"><a href="{href}" title="{escape(it.list_title)}" target="_blank">'
+                    f"{escape(it.list_title)}</a></td><td>{it.list_date}</td></tr>")
+    main = (f'<table width="682" border="0" cellspacing="0" cellpadding="0" class="gl_list"><tbody>\n'
+            + "\n".join(rows) + f"\n</tbody></table>\n{_pager(spec, count, k)}")
+    crumbs = ' &gt;&gt; <a href="../">信息公开</a> &gt;&gt; <a href="./">信息公开年报</a>'
+    text = chrome.page(spec.site, "信息公开年报", main, charset=spec.charset, crumbs=crumbs)
+    return spec.response(text, portal.list_modified(spec.site))
+
+
+def _attachment_links(spec: TrsSite, it) -> str:
+    name = it.attachment_path.rsplit("/", 1)[1]
+    label = f"{it.list_title}.{it.kind}"
+    if it.link == "js":
+        return ("<div class=\"fj\"><script language=\"javascript\">\n"
+                f"var rel_appendix = '<a href=\"./{name}\">下载文字版</a>';\n"
+                "if(rel_appendix!=''){document.write('附件：'+rel_appendix);}\n</script></div>")
+    if it.link == "plain":
+        return f'<div class="fj"><p>附件：<a href="./{name}">{escape(label)}</a></p></div>'
+    return (f'<p class="insertfileTag" style="line-height: 16px;"><a appendix="true" href="./{name}" '
+            f'OLDSRC="/protect/{name[:8]}/{name}">{escape(label)}</a></p>')
+
+
+def article(spec: TrsSite, portal, it) -> Response:
+    source = portal.catalog.record_item(it)
+    record = portal.record(source) if it.role != "nonreport" else None
+    title = record["title"] if record else it.list_title
+    published = record["published"] if record else it.list_date
+    agency = record["agency"] if record else chrome.SITE_INFO[spec.site][0]
+    head = (f'<meta name="ArticleTitle" content="{escape(title)}">\n<meta name="PubDate" content="{published} 10:12:08">\n'
+            f'<meta name="ContentSource" content="{escape(agency)}">\n<meta name="Keywords" content="信息公开年报">')
+    if record is None:
+        body = nonreport_body(it.list_title, it.kind)
+        extra = ""
+    elif it.role == "report" and it.kind in ("pdf", "docx"):
+        body = f"<p style=\"text-indent:2em\">{escape(title)}全文请见附件。</p>"
+        extra = _attachment_links(spec, it)
+    else:
+        body = portal.fragment(source, style="word" if it.role == "repost" else None)
+        extra = ""
+    main = (f'<div class="article"><h1 class="title">{escape(title)}</h1>'
+            f'<div class="info">发布时间：{it.list_date}　来源：{escape(agency)}　【字体：<a>大</a> <a>中</a> <a>小</a>】</div>\n'
+            f'<div class="TRS_Editor"><style type="text/css">.TRS_Editor P{{margin-top:0;margin-bottom:12px;'
+            f'line-height:1.8;font-family:宋体;font-size:12pt;}}</style>\n{body}\n</div>\n{extra}</div>')
+    crumbs = ' &gt;&gt; <a href="../../">信息公开</a> &gt;&gt; <a href="../">信息公开年报</a>'
+    text = chrome.page(spec.site, title, main, charset=spec.charset, head=head, crumbs=crumbs)
+    return spec.response(text, portal.modified(it))
+
+
+def handle(spec: TrsSite, req: Request, portal) -> Response | None:
+    path = req.path
+    if path in (f"/{spec.site}/", f"/{spec.site}/index.{spec.ext}"):
+        return spec.response(chrome.home(spec.site, spec.charset), portal.started)
+    if not path.startswith(spec.column):
+        return None
+    rest = path[len(spec.column):]
+    if rest == "":
+        rest = spec.page_name(0)
+    if "/" not in rest:
+        k = spec.page_index(rest)
+        return list_page(spec, portal, k) if k is not None else None
+    if (it := portal.catalog.by_path.get(path)) is not None:
+        return article(spec, portal, it)
+    if (it := portal.catalog.attachments.get(path)) is not None:
+        return Response(200, portal.attachment(it), CONTENT_TYPES[it.kind], last_modified=portal.modified(it))
+    return None

@@ -1,0 +1,374 @@
+"""The demo portal: determinism, every list reaches every report, served reports parse to the ground truth,
+validators and 304s, edits, faults, the 403 for python-httpx, the GBK site, and scale.
+
+The crawl helpers below walk each site the way a crawler adapter must (pager script, datastore + POST
+dataproxy, JSON API, home_N.htm), so a change to a site's URL conventions breaks these tests.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from urllib.parse import unquote, urljoin
+
+import httpx
+import pytest
+
+from govreports import schema
+from govreports.demo import DemoPortal, FaultConfig
+from govreports.parse import parse_bytes
+
+UA = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"}
+REPORT_TITLE = re.compile(r"信息公开.{0,6}(?:年度报告|工作报告)")
+
+
+@pytest.fixture(scope="module")
+def portal():
+    p = DemoPortal(seed=0).start()
+    yield p
+    p.stop()
+
+
+@pytest.fixture(scope="module")
+def client():
+    with httpx.Client(headers=UA, timeout=10) as c:
+        yield c
+
+
+def is_report_title(title: str) -> bool:
+    return bool(REPORT_TITLE.search(title.replace(" ", ""))) and "通知" not in title
+
+
+# --- crawl helpers: one per CMS ---------------------------------------------------------------------------------------
+
+def crawl_trs(client, base: str, column: str, encoding: str) -> dict[str, str]:
+    found, url, seen_pages = {}, urljoin(base, column), set()
+    first = client.get(url)
+    text = first.content.decode(encoding)
+    count, _, name, ext = re.search(r'createPageHTML\((\d+),\s*(\d+),\s*"(\w+)",\s*"(\w+)"\)', text).groups()
+    one_based = "index_N.shtml" in text  # the gbk site's comment: pages are 1-based from 2
+    pages = [f"{name}.{ext}"] + [f"{name}_{k + 1 if one_based else k}.{ext}" for k in range(1, int(count))]
+    for page in pages:
+        page_url = urljoin(url, page)
+        seen_pages.add(page_url)
+        text = client.get(page_url).content.decode(encoding)
+        for href, title in re.findall(r'<a href="(\./\d{6}/t\d{8}_\d+\.s?html)" title="([^"]*)"', text):
+            found[urljoin(page_url, href)] = title
+    return found
+
+
+def crawl_hanweb(client, base: str) -> dict[str, str]:
+    column = base + "/hanweb/col/col12377/index.html"
+    text = client.get(column).text
+    unitid = re.search(r'<div id="(\d+)"><script type="text/xml">', text).group(1)
+    total = int(re.search(r"totalRecord:(\d+)", text).group(1))
+    per, group = (int(x) for x in re.search(r"perPage:(\d+),groupSize:(\d+)", text).groups())
+    template = re.search(r"<nextgroup><!\[CDATA\[<a href=\"([^\"]+)\"", text).group(1)
+    params = dict(p.split("=", 1) for p in template.split("?", 1)[1].split("&"))
+    record = re.compile(r'<a target="_blank" href="([^"]+)" title="([^"]*)">')
+    found = {urljoin(column, h): t for h, t in record.findall(text)}
+    proxy = base + re.search(r"proxyUrl:'([^']+)'", text).group(1)
+    for start in range(per * group + 1, total + 1, per * group):
+        form = {"col": "1", "appid": "1", "webid": params["webid"], "path": "/", "columnid": params["columnid"],
+                "sourceContentType": "1", "unitid": unitid, "webname": unquote(unquote(params["webname"])),
+                "permissiontype": "0"}
+        r = client.post(proxy, params={"startrecord": start, "endrecord": start + per * group - 1, "perpage": per},
+                        data=form, headers={"X-Requested-With": "XMLHttpRequest", "Referer": column})
+        assert r.status_code == 200 and f"<totalrecord>{total}</totalrecord>" in r.text
+        found.update({urljoin(column, h): t for h, t in record.findall(r.text)})
+    assert len(found) == total
+    return found
+
+
+def js_unescape(text: str) -> str:
+    return re.sub(r"%u([0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+
+
+def crawl_gkmlpt(client, base: str) -> dict[str, str]:
+    text = client.get(base + "/gd/gkmlpt/index").text
+    sid = re.search(r"SID: '(\d+)'", text).group(1)
+    cat = re.search(r"\{id: (\d+), name: '政府信息公开年报'", text).group(1)
+    found, page = {}, 1
+    while True:
+        data = client.get(f"{base}/gd/gkmlpt/api/all/{cat}", params={"page": page, "sid": sid}).json()
+        if not data["articles"]:
+            break
+        found.update({a["url"]: js_unescape(a["title"]) for a in data["articles"]})
+        page += 1
+    return found
+
+
+def crawl_govcn(client, base: str) -> dict[str, str]:
+    found, queue, seen = {}, [base + "/govcn/zhengce/xxgknb/home.htm"], set()
+    while queue:
+        url = queue.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        text = client.get(url).text
+        for href, title in re.findall(r'<li><h4><a href="([^"]+)" target="_blank">([^<]+)</a>', text):
+            found[urljoin(url, href)] = title
+        queue += [urljoin(url, h) for h in re.findall(r'<a href="(home(?:_\d+)?\.htm)">', text)]
+    return found
+
+
+def crawl_all(client, base: str) -> dict[str, str]:
+    found = {}
+    found.update(crawl_trs(client, base, "/ordos/zwgk/xxgknb/index.html", "utf-8"))
+    found.update(crawl_trs(client, base, "/gbk/zwgk/xxgknb/index.shtml", "gb18030"))
+    found.update(crawl_hanweb(client, base))
+    found.update(crawl_gkmlpt(client, base))
+    found.update(crawl_govcn(client, base))
+    return found
+
+
+# --- fetching a report's document the way an adapter must ---------------------------------------------------------------
+
+def fetch_document(client, report) -> tuple[bytes, dict]:
+    """(bytes to parse, hints) for a report: the page, the gkmlpt JSON body, or the attachment it links."""
+    page = client.get(report.url)
+    assert page.status_code == 200, report
+    if report.attachment_url:
+        text = page.content.decode("gb18030" if report.site == "gbk" else "utf-8")
+        hrefs = re.findall(r'<a (?:appendix="true" )?href=\\?"([^"\\]+\.(?:pdf|docx))\\?"', text)
+        hrefs += re.findall(r'href="(/hanweb/module/download/downfile\.jsp\?[^"]+)"', text)
+        hrefs += re.findall(r'class=\\"nfw-cms-attachment\\" href=\\"([^"\\]+)\\"', text)
+        assert hrefs, report
+        target = urljoin(report.url, hrefs[0].replace("&amp;", "&"))
+        assert target == report.attachment_url
+        doc = client.get(target, follow_redirects=True)
+        assert doc.status_code == 200
+        return doc.content, {}
+    if report.site == "gd":
+        detail = json.loads(re.search(r"window\._CONFIG\.DETAIL = (\{.*\});</script>", page.text).group(1))
+        return detail["content"].encode("utf-8"), {"title": detail["title"], "published": detail["publish_time"]}
+    return page.content, {}
+
+
+def assert_matches(parsed: dict, truth: dict, where) -> None:
+    for key in ("year", "format", "title", "agency", "published"):
+        assert parsed[key] == truth[key], (where, key, parsed[key], truth[key])
+    if truth["format"] == "pre2019":
+        assert parsed["sections"] == truth["sections"], where
+        return
+    for table, row, col, value in schema.iter_cells(truth):
+        got = parsed[table][row][col]
+        assert got == value and type(got) is type(value), (where, table, row, col, value, got)
+
+
+# --- tests ---------------------------------------------------------------------------------------------------------
+
+def test_same_seed_same_reports_and_bytes(portal, client):
+    other = DemoPortal(seed=0).start()
+    try:
+        assert [(r.id, r.list_title, r.url.replace(other.base_url, "")) for r in other.reports] == \
+               [(r.id, r.list_title, r.url.replace(portal.base_url, "")) for r in portal.reports]
+        assert list(other.ground_truth().values()) == list(portal.ground_truth().values())
+        sample = [r for r in portal.reports if r.site in ("ordos", "gbk", "hanweb", "govcn")][::7]
+        sample += [r for r in portal.reports if r.attachment_url and r.site != "gd"][:2]
+        for r in sample:
+            url = r.attachment_url or r.url
+            a = client.get(url, follow_redirects=True)
+            b = client.get(url.replace(portal.base_url, other.base_url), follow_redirects=True)
+            assert a.content == b.content and a.headers["etag"] == b.headers["etag"], url
+    finally:
+        other.stop()
+    different = DemoPortal(seed=1)
+    assert [r.list_title for r in different.reports] != [r.list_title for r in portal.reports]
+    assert list(different.ground_truth().values()) != list(portal.ground_truth().values())
+
+
+def test_default_portal_shape(portal):
+    reports = portal.reports
+    assert 60 <= len(reports) <= 100
+    assert {r.site for r in reports} == {"ordos", "gbk", "hanweb", "gd", "govcn"}
+    assert {r.record["format"] for r in reports} == {"pre2019", "2019", "2021"}
+    assert {r.kind for r in reports} == {"html", "pdf", "docx"}
+    assert len({r.record["agency"] for r in reports}) >= 8
+    assert len(portal.reposts()) == 2 and set(portal.reposts().values()) <= set(portal.ground_truth())
+
+
+def test_lists_reach_every_report(portal, client):
+    found = crawl_all(client, portal.base_url)
+    reports = {url for url, title in found.items() if is_report_title(title)}
+    truth = set(portal.ground_truth())
+    assert reports == truth | set(portal.reposts())
+    assert set(found) - reports == set(portal.nonreports())
+
+
+def test_served_reports_parse_to_ground_truth(portal, client):
+    truth = portal.ground_truth()
+    for report in portal.reports:
+        data, hints = fetch_document(client, report)
+        assert_matches(parse_bytes(data, hints=hints), truth[report.url], report)
+    assert any(r.site == "govcn" and r.record["format"] == "pre2019" for r in portal.reports), \
+        "a free-form report as <p>s inside gov.cn's td#UCAP-CONTENT (a layout cell, not a data cell)"
+
+
+def test_reposts_serve_the_original_record(portal, client):
+    truth = portal.ground_truth()
+    for repost, original in portal.reposts().items():
+        assert_matches(parse_bytes(client.get(repost).content), truth[original], repost)
+
+
+def test_conditional_requests_and_edit(client):
+    portal = DemoPortal(seed=3).start()
+    try:
+        report = next(r for r in portal.reports if r.kind == "html" and r.record["format"] == "2021")
+        first = client.get(report.url)
+        etag, modified = first.headers["etag"], first.headers["last-modified"]
+        assert re.fullmatch(r'"[0-9a-f]{40}"', etag)
+        portal.clear_requests()
+        assert client.get(report.url, headers={"If-None-Match": etag}).status_code == 304
+        again = client.get(report.url, headers={"If-Modified-Since": modified})
+        assert again.status_code == 304 and again.content == b""
+        assert [r.conditional for r in portal.requests] == [True, True]
+        old = parse_bytes(first.content)["applications"]["new"]["natural_person"]
+        portal.edit(report.id)
+        changed = client.get(report.url, headers={"If-None-Match": etag})
+        assert changed.status_code == 200 and changed.headers["etag"] != etag
+        assert changed.headers["last-modified"] != modified
+        parsed = parse_bytes(changed.content)
+        assert parsed["applications"]["new"]["natural_person"] == (old or 0) + 1
+        assert portal.ground_truth()[report.url]["applications"]["new"]["natural_person"] == (old or 0) + 1
+        lst = client.get(portal.base_url + "/ordos/zwgk/xxgknb/index.html")
+        assert "etag" in lst.headers and "last-modified" in lst.headers
+    finally:
+        portal.stop()
+
+
+def test_blocked_user_agents(portal):
+    url = portal.reports[0].url
+    with httpx.Client() as default:
+        assert default.get(url).status_code == 403
+    with httpx.Client(headers={"User-Agent": ""}) as empty:
+        assert empty.get(url).status_code == 403
+    assert portal.requests[-1].status == 403
+
+
+def test_gbk_site_bytes(portal, client):
+    r = client.get(portal.base_url + "/gbk/zwgk/xxgknb/index.shtml")
+    assert r.headers["content-type"] == "text/html"
+    with pytest.raises(UnicodeDecodeError):
+        r.content.decode("utf-8")
+    text = r.content.decode("gb18030")
+    assert 'charset=gb2312' in text and "信息公开年报" in text
+    report = next(x for x in portal.reports if x.site == "gbk" and x.kind == "html")
+    page = client.get(report.url).content
+    assert parse_bytes(page)["year"] == report.record["year"]
+
+
+def test_hanweb_is_strict(portal, client):
+    proxy = portal.base_url + "/hanweb/module/web/jpage/dataproxy.jsp"
+    assert client.get(proxy, params={"page": 1}).status_code == 400
+    bad = client.post(proxy, params={"startrecord": 46, "endrecord": 90, "perpage": 15}, data={"columnid": "12377"})
+    assert bad.status_code == 400 and "<recordset></recordset>" in bad.text
+    report = next(r for r in portal.reports if r.site == "hanweb" and r.attachment_url)
+    hop = client.get(report.attachment_url)
+    assert hop.status_code == 302 and re.fullmatch(r"/hanweb/attach/0/[0-9a-f]{32}\.(pdf|docx)", hop.headers["location"])
+    assert re.search(r"/hanweb/art/\d{4}/[1-9]\d?/[1-9]\d?/art_12377_\d+\.html$", report.url)
+
+
+def test_robots_and_private_area(portal, client):
+    robots = client.get(portal.base_url + "/robots.txt").text
+    assert "Disallow: /ordos/private/" in robots and "/gbk/" not in robots
+    assert client.get(portal.base_url + "/ordos/private/index.html").status_code == 200
+    assert any(r.path.startswith("/ordos/private/") for r in portal.requests)
+    assert client.get(portal.base_url + "/govcn/zhengce/zhengceku/").status_code == 403
+    assert client.get(portal.base_url + "/jiucuo.js").status_code == 200
+
+
+URL_FAULTS = "500,503,429,slow,reset,truncate,redirect-loop"
+
+
+def test_url_faults():
+    portal = DemoPortal(seed=0, faults=FaultConfig.parse(URL_FAULTS)).start()
+    try:
+        with httpx.Client(headers=UA, timeout=httpx.Timeout(5, read=1.0)) as c:
+            for kind in ("500", "503", "429"):
+                urls = portal.faulted_urls(kind)
+                assert urls
+                first, second = c.get(urls[0]), c.get(urls[0])
+                assert (first.status_code, second.status_code) == (int(kind), 200), kind
+                if kind == "429":
+                    assert first.headers["retry-after"] == "1"
+            permanent = portal.faulted_urls("500-permanent")[0]
+            assert [c.get(permanent).status_code for _ in range(3)] == [500, 500, 500]
+            slow = portal.faulted_urls("slow")[0]
+            with pytest.raises(httpx.ReadTimeout):
+                c.get(slow)
+            assert c.get(slow).status_code == 200
+            for kind in ("reset", "truncate"):
+                url = portal.faulted_urls(kind)[0]
+                with pytest.raises(httpx.TransportError):
+                    c.get(url)
+                assert c.get(url).status_code == 200, kind
+            loop = portal.faulted_urls("redirect-loop")[0]
+            with pytest.raises(httpx.TooManyRedirects):
+                c.get(loop, follow_redirects=True)
+            truth = set(portal.ground_truth())
+            truth |= {portal.base_url + it.attachment_file for it in portal.catalog.reports() if it.attachment_file}
+            assert all(set(portal.faulted_urls(k)) <= truth for k in URL_FAULTS.split(","))
+            faults = {r.fault for r in portal.requests}
+            assert set(URL_FAULTS.split(",")) | {"500-permanent"} <= faults
+    finally:
+        portal.stop()
+
+
+def test_antibot_gates_and_robots_fault():
+    portal = DemoPortal(seed=0, faults="antibot-412,antibot-521,robots").start()
+    try:
+        base = portal.base_url
+        assert "Disallow: /gbk/" in httpx.get(base + "/robots.txt", headers=UA).text
+        gd = next(r for r in portal.reports if r.site == "gd")
+        blocked = httpx.get(gd.url, headers=UA)  # a fresh client without a cookie jar, every time
+        assert blocked.status_code == 412 and 'id="9DhefwqGPrzGxEp9hPaoag"' in blocked.text
+        assert "FSSBBIl1UgzbN7N80S=" in blocked.headers["set-cookie"]
+        assert httpx.get(gd.url, headers=UA).status_code == 412
+        with httpx.Client(headers=UA) as jar:  # replays the cookie
+            assert jar.get(gd.url).status_code == 412
+            assert jar.get(gd.url).status_code == 200
+        govcn = next(r for r in portal.reports if r.site == "govcn")
+        with httpx.Client(headers=UA) as c:
+            first = c.get(govcn.url)
+            assert first.status_code == 521
+            name, value = re.search(r"document\.cookie='(__jsl_clearance_s)=([^;']+)", first.text).groups()
+            assert c.get(govcn.url).status_code == 521  # __jsluid_s alone is not enough
+            c.cookies.set(name, value)
+            assert c.get(govcn.url).status_code == 200
+        assert httpx.get(base + "/ordos/zwgk/xxgknb/index.html", headers=UA).status_code == 200
+    finally:
+        portal.stop()
+
+
+def test_request_log_and_out_of_process_views(portal, client):
+    portal.clear_requests()
+    client.get(portal.base_url + "/ordos/zwgk/xxgknb/index.html")
+    client.get(portal.base_url + "/govcn/zhengce/xxgknb/home.htm")
+    log = portal.requests
+    assert [r.path for r in log] == ["/ordos/zwgk/xxgknb/index.html", "/govcn/zhengce/xxgknb/home.htm"]
+    assert log[0].time <= log[1].time and log[0].headers["User-Agent"] == UA["User-Agent"]
+    truth = client.get(portal.base_url + "/_demo/ground-truth.json").json()
+    assert truth == portal.ground_truth()
+    assert len(client.get(portal.base_url + "/_demo/requests.json").json()) == 2
+
+
+def test_scale_10000():
+    start = time.perf_counter()
+    big = DemoPortal(seed=0, scale=10_000)
+    built = time.perf_counter() - start
+    print(f"\nscale=10000: {len(big.catalog.reports())} reports built in {built:.2f} s")
+    assert len(big.catalog.reports()) >= 10_000
+    big.start()
+    try:
+        with httpx.Client(headers=UA) as c:
+            text = c.get(big.base_url + "/ordos/zwgk/xxgknb/index.html").text
+            pages = int(re.search(r"createPageHTML\((\d+)", text).group(1))
+            last = c.get(f"{big.base_url}/ordos/zwgk/xxgknb/index_{pages - 1}.html")
+            assert last.status_code == 200 and "t20" in last.text
+            report = next(r for r in reversed(big.reports) if r.site == "hanweb" and r.kind == "html")
+            data, hints = fetch_document(c, report)
+            assert_matches(parse_bytes(data, hints=hints), report.record, report)
+    finally:
+        big.stop()
