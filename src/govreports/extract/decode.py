@@ -12,7 +12,10 @@ import re
 from charset_normalizer import from_bytes
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
-_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030", "cp936": "gb18030"}
+_SUPERSETS = {
+    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030", "cp936": "gb18030",
+    "euc-cn": "gb18030", "csgb2312": "gb18030",
+}
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
@@ -20,14 +23,23 @@ def _canonical(name: str) -> str | None:
     name = name.strip().lower()
     name = _SUPERSETS.get(name, name)
     try:
-        return codecs.lookup(name).name
+        name = codecs.lookup(name).name
     except LookupError:
         return None
+    return _SUPERSETS.get(name, name)  # aliases such as euc-cn resolve to gb2312/gbk: widen those too
 
 
 def declared_charset(data: bytes) -> str | None:
     m = _META_CHARSET.search(data[:8192])
     return _canonical(m.group(1).decode("ascii", "ignore")) if m else None
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def decode_bytes(data: bytes, http_charset: str | None = None) -> tuple[str, str]:
@@ -36,6 +48,9 @@ def decode_bytes(data: bytes, http_charset: str | None = None) -> tuple[str, str
         if data.startswith(bom):
             return data.decode(enc, errors="replace"), enc
     for candidate in (http_charset and _canonical(http_charset), declared_charset(data)):
+        if candidate == "gb18030" and not data.isascii() and _is_utf8(data):
+            # STACK.md §4: a GB label on valid non-ASCII UTF-8 is a mislabel; gb18030 would "succeed" with mojibake
+            return data.decode("utf-8"), "utf-8"
         if candidate:
             try:
                 return data.decode(candidate), candidate

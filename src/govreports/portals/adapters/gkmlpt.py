@@ -7,6 +7,7 @@ name is 政府信息公开年报 (or the configured one). Detail pages carry the
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from urllib.parse import urljoin
@@ -61,8 +62,11 @@ class GkmlptAdapter(Adapter):
         content = detail.get("content") if detail else None
         if not content:
             return page.body
-        title = detail.get("title") or ""
-        return f"<html><head><meta charset='utf-8'><title>{title}</title></head><body>{content}</body></html>".encode()
+        title = html.escape(str(detail.get("title") or ""))
+        published = html.escape(str(detail.get("publish_time") or detail.get("created_at") or ""))
+        # the content has the title but no date: the detail's own fields become the page's metadata
+        return (f"<html><head><meta charset='utf-8'><title>{title}</title><meta name='ArticleTitle' content='{title}'>"
+                f"<meta name='PubDate' content='{published}'></head><body>{content}</body></html>").encode("utf-8")
 
     def attachments(self, page):
         detail = _detail(page.text or "") or {}

@@ -18,12 +18,14 @@ _COUNT_PAGE = re.compile(r"countPage\s*=\s*(\d+)")
 
 def pager(html: str) -> tuple[int, str | None, str | None]:
     """(page count, page name, extension) from the pager script; (1, None, None) when there is none."""
-    if m := _CREATE_PAGE.search(html):
+    for m in _CREATE_PAGE.finditer(html):  # skip the function's own definition: the call has numbers
         args = [a.strip().strip("'\"") for a in m.group(1).split(",")]
         numbers = [int(a) for a in args if a.isdigit()]
+        if not numbers:
+            continue
         strings = [a for a in args if a and not a.isdigit()]
         names = strings[-2:] if len(strings) >= 2 else [None, None]
-        return (numbers[0] if numbers else 1), names[0], names[1]
+        return numbers[0], names[0], names[1]
     if m := _COUNT_PAGE.search(html):
         return int(m.group(1)), None, None
     return 1, None, None

@@ -1,0 +1,244 @@
+"""One crawl: for each portal, discover → filter titles → fetch page (conditionally) → parse page or its
+attachment → load; every failure is recorded against its URL and the run goes on.
+
+Incremental by construction: report pages and attachments are fetched with the validators of their archived
+copy, and an item whose page (and attachment) answer 304 is unchanged without being parsed again. Loading is
+idempotent, so a report read twice stays one report; a re-post of a report already loaded from another page is
+counted as a duplicate, not loaded again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlite_utils import Database
+
+from govreports import PARSER_VERSION, schema
+from govreports.crawl.stats import CrawlSummary, PortalStats
+from govreports.fetch import Archive, Fetcher, FetchPolicy, Validators
+from govreports.parse import ParseError, parse_bytes
+from govreports.portals.adapters import Adapter, Listing, adapter_for
+from govreports.portals.config import CrawlConfig, PortalConfig
+from govreports.portals.titles import is_report_title, title_year
+from govreports.store.agency import normalise_agency
+from govreports.store.db import write_transaction
+from govreports.store.documents import duplicate_of, get_item, latest_document, record_document, save_item
+from govreports.store.load import load_record, now_iso, record_sha256
+from govreports.store.logs import log_fetch
+
+Progress = Callable[[str, PortalStats], None]  # (event, stats): "listed", "done"
+
+
+def policy_for(config: CrawlConfig, portals: list[PortalConfig], **overrides) -> FetchPolicy:
+    settings = config.politeness.model_dump()
+    settings.update({k: v for k, v in overrides.items() if v is not None})
+    hosts = frozenset().union(*(p.hosts for p in portals)) if portals else frozenset()
+    return FetchPolicy(allowed_hosts=hosts, **settings)
+
+
+class PortalCrawl:
+    """The context adapters fetch through (list pages), and the per-item work for one portal."""
+
+    def __init__(self, portal: PortalConfig, fetcher: Fetcher, db: Database, year: int | None,
+                 progress: Progress | None, concurrency: int = 32):
+        self.portal = portal
+        self.fetcher = fetcher
+        self.db = db
+        self.year = year
+        self.progress = progress
+        self.stats = PortalStats(portal.name)
+        self.adapter: Adapter = adapter_for(portal)
+        self._slots = asyncio.Semaphore(concurrency)
+
+    # --- the adapters' context ---------------------------------------------------------------------------------
+    async def fetch_list(self, url: str, *, method: str = "GET", data: dict | None = None,
+                         headers: dict | None = None, referer: str | None = None, expect: str = "html"):
+        result = await self.fetcher.fetch(url, method=method, data=data, headers=headers, referer=referer,
+                                          conditional=False, expect=expect)
+        self.stats.pages += 1
+        if not result.ok:
+            self._failure(url, result)
+        return result
+
+    # --- the run -------------------------------------------------------------------------------------------------
+    async def run(self) -> PortalStats:
+        tasks: list[asyncio.Task] = []
+        seen: set[str] = set()
+        async for listing in self.adapter.discover(self):
+            self.stats.listed += 1
+            if listing.url in seen:
+                continue
+            seen.add(listing.url)
+            if not self._wanted(listing):
+                self.stats.skipped += 1
+                continue
+            self.stats.found += 1
+            tasks.append(asyncio.create_task(self._item(listing)))
+            if self.progress:
+                self.progress("listed", self.stats)
+        for task in asyncio.as_completed(tasks):
+            await task
+            if self.progress:
+                self.progress("done", self.stats)
+        return self.stats
+
+    def _wanted(self, listing: Listing) -> bool:
+        if not is_report_title(listing.title, self.portal.title_include, self.portal.title_exclude):
+            return False
+        year = title_year(listing.title)
+        return self.year is None or year is None or year == self.year
+
+    async def _item(self, listing: Listing) -> None:
+        async with self._slots:
+            try:
+                await self._process(listing)
+            except Exception as exc:  # noqa: BLE001 - one bad item must not end the run; it is recorded
+                self.stats.failed["internal"] += 1
+                self._save(listing, "failed", error=f"internal error: {type(exc).__name__}: {exc}")
+                log_fetch(self.db, listing.url, "internal", f"{type(exc).__name__}: {exc}")
+
+    async def _process(self, listing: Listing) -> None:
+        if urlsplit(listing.url).netloc not in self.portal.hosts:
+            self.stats.failed["host_not_allowed"] += 1
+            self._save(listing, "failed", error="host not allowed by the portal configuration")
+            log_fetch(self.db, listing.url, "host_not_allowed", "host not allowed by the portal configuration")
+            return
+        item = get_item(self.db, self.portal.name, listing.url)
+        page = await self.fetcher.fetch(listing.url, conditional=True, expect="html")
+        if not page.ok:
+            self._failure(listing.url, page)
+            self._save(listing, "blocked" if page.error_kind == "blocked" else "failed", error=page.error,
+                       keep=item)
+            return
+        page_doc = record_document(self.db, page, self.portal.name)
+        if page.not_modified and item and item.status in ("loaded", "duplicate") and item.report_id:
+            if item.attachment_url is None:
+                self.stats.unchanged += 1
+                return
+            attachment = await self.fetcher.fetch(item.attachment_url, conditional=True, expect="binary")
+            if attachment.ok and attachment.not_modified:
+                self.stats.unchanged += 1
+                return
+        found = await self._read(listing, page)
+        if found is None:
+            return
+        record, source, attachment_url = found
+        if self.year is not None and record.get("year") not in (None, self.year):
+            self.stats.skipped += 1
+            return
+        doc_id = record_document(self.db, source, self.portal.name) if source is not page else page_doc
+        document = {"url": source.url, "final_url": source.final_url, "fetched_at": source.fetched_at,
+                    "sha256": source.sha256, "archive_path": source.archive_path,
+                    "media_type": (source.content_type or "").split(";")[0] or None}
+        duplicate = duplicate_of(self.db, normalise_agency(record.get("agency") or ""), record.get("year"),
+                                 record_sha256(record), listing.url)
+        if duplicate is not None:
+            self.stats.duplicate += 1
+            self._save(listing, "duplicate", report_id=duplicate, document_id=doc_id, attachment_url=attachment_url)
+            return
+        loaded = load_record(self.db, record, document, parser_version=PARSER_VERSION, source_key=listing.url)
+        setattr(self.stats, loaded.status, getattr(self.stats, loaded.status) + 1)
+        self._save(listing, "loaded", report_id=loaded.report_id, document_id=doc_id, attachment_url=attachment_url)
+
+    async def _read(self, listing: Listing, page):
+        """The record from the page, else from its attachments (a page without tables links the real report)."""
+        hints = {"title": listing.title}
+        record, error = None, None
+        body = self.adapter.report_body(page)
+        try:
+            record = parse_bytes(body or b"", listing.url, hints=hints, http_charset=page.encoding)
+        except ParseError as exc:
+            error = str(exc)
+        if record is not None and _has_tables(record):
+            return record, page, None
+        for url in self.adapter.attachments(page):
+            host = urlsplit(url).netloc
+            if host not in self.portal.hosts:
+                continue
+            attachment = await self.fetcher.fetch(url, conditional=True, expect="binary", referer=page.final_url)
+            if not attachment.ok:
+                self._failure(url, attachment)
+                continue
+            try:
+                found = parse_bytes(attachment.body or b"", url, hints=hints)
+            except ParseError as exc:
+                self.stats.failed["parse"] += 1
+                log_fetch(self.db, url, "parse_error", str(exc))
+                continue
+            if record is None or _has_tables(found) or found.get("format") != "unknown":
+                return found, attachment, url
+        if record is not None:
+            return record, page, None
+        self.stats.failed["parse"] += 1
+        self._save(listing, "not_report", error=error)
+        log_fetch(self.db, listing.url, "parse_error", error)
+        return None
+
+    def _failure(self, url: str, result) -> None:
+        kind = result.error_kind or "http"
+        if kind == "blocked":
+            self.stats.blocked += 1
+        else:
+            self.stats.failed[kind] += 1
+        log_fetch(self.db, url, result.status if result.status is not None else kind,
+                  f"{kind}: {result.error or ''}".strip())
+
+    def _save(self, listing: Listing, status: str, *, keep=None, **facts) -> None:
+        if keep is not None and status in ("failed", "blocked"):
+            # a failed re-fetch does not forget what an earlier run loaded
+            facts = {"report_id": keep.report_id, "document_id": keep.document_id,
+                     "attachment_url": keep.attachment_url, **facts}
+        save_item(self.db, self.portal.name, listing.url, list_title=listing.title, list_date=listing.list_date,
+                  year=title_year(listing.title), status=status, **facts)
+
+
+def _has_tables(record: dict) -> bool:
+    return record.get("format") in schema.TABLE_FORMATS and any(
+        record.get(t) for t in ("active", "applications", "review_litigation"))
+
+
+def validators_lookup(db: Database) -> Callable[[str], Validators | None]:
+    def lookup(url: str) -> Validators | None:
+        known = latest_document(db, url)
+        if known is None:
+            return None
+        return Validators(known.etag, known.last_modified, known.sha256, known.encoding)
+
+    return lookup
+
+
+async def crawl(config: CrawlConfig, db: Database, archive_root: str | Path, *, portal: str | None = None,
+                year: int | None = None, progress: Progress | None = None, kind: str = "crawl",
+                **policy_overrides) -> CrawlSummary:
+    portals = config.select(portal)
+    started, t0 = now_iso(), time.perf_counter()
+    policy = policy_for(config, portals, **policy_overrides)
+    async with Fetcher(policy, Archive(archive_root), validators_lookup=validators_lookup(db)) as fetcher:
+        runs = [PortalCrawl(p, fetcher, db, year, progress) for p in portals]
+        stats = await asyncio.gather(*(r.run() for r in runs))
+        requests = fetcher.stats
+    summary = CrawlSummary(list(stats), requests=_plain(requests), seconds=time.perf_counter() - t0)
+    summary.run_id = _record_run(db, kind, started, summary)
+    return summary
+
+
+def run_crawl(*args, **kwargs) -> CrawlSummary:
+    return asyncio.run(crawl(*args, **kwargs))
+
+
+def _plain(stats) -> dict:
+    try:
+        return json.loads(json.dumps(stats, default=lambda o: getattr(o, "__dict__", str(o))))
+    except (TypeError, ValueError):
+        return {}
+
+
+def _record_run(db: Database, kind: str, started: str, summary: CrawlSummary) -> int:
+    with write_transaction(db):
+        return db["runs"].insert({"kind": kind, "started_at": started, "finished_at": now_iso(),
+                                  "summary_json": json.dumps(summary.rows(), ensure_ascii=False)}).last_pk

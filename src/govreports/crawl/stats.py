@@ -1,0 +1,45 @@
+"""End-of-run figures per portal, printed by the CLI, stored in `runs` and shown as a Prefect artifact."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass
+class PortalStats:
+    portal: str
+    pages: int = 0  # list pages requested
+    listed: int = 0  # items the lists showed
+    skipped: int = 0  # listed items that are not annual reports (or not the requested year)
+    found: int = 0  # annual reports found on the lists
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    duplicate: int = 0  # re-posts of a report already loaded from another page
+    blocked: int = 0  # anti-bot gates
+    failed: Counter = field(default_factory=Counter)  # failures by kind (http, timeout, robots, parse, …)
+
+    @property
+    def failed_total(self) -> int:
+        return sum(self.failed.values())
+
+    def row(self) -> dict:
+        return {"portal": self.portal, "pages": self.pages, "listed": self.listed, "found": self.found,
+                "new": self.new, "changed": self.changed, "unchanged": self.unchanged, "duplicate": self.duplicate,
+                "failed": self.failed_total, "blocked": self.blocked, "skipped": self.skipped,
+                "failures": dict(sorted(self.failed.items()))}
+
+
+@dataclass
+class CrawlSummary:
+    portals: list[PortalStats]
+    requests: dict = field(default_factory=dict)  # the fetcher's counts by host
+    seconds: float = 0.0
+    run_id: int | None = None
+
+    def total(self, name: str) -> int:
+        return sum(getattr(p, name) if name != "failed" else p.failed_total for p in self.portals)
+
+    def rows(self) -> list[dict]:
+        return [p.row() for p in self.portals]

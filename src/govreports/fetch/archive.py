@@ -1,0 +1,72 @@
+"""Content-addressed raw archive: every body the crawler accepted, stored once under its SHA-256.
+
+Parsers read only from here, so re-parsing never touches the network (memorious ``content_hash``, zavod
+``fetch_resource``). Names are validated 64-hex digests, which is what keeps every write inside ``root``; writes go
+to a temp file in the target directory and are published with ``os.replace`` so a crash never leaves half a file
+under a real name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+_SHA = re.compile(r"[0-9a-f]{64}")
+
+
+class Archive:
+    """``root/ab/cd/<sha256>``; ``put`` is idempotent (an identical body is written once)."""
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root).resolve()
+
+    @staticmethod
+    def _check(sha256: str) -> str:
+        if not isinstance(sha256, str) or not _SHA.fullmatch(sha256.lower()):
+            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+        return sha256.lower()
+
+    def relpath(self, sha256: str) -> str:
+        """The path relative to the root, with forward slashes (what a database row stores)."""
+        sha = self._check(sha256)
+        return f"{sha[:2]}/{sha[2:4]}/{sha}"
+
+    def path_for(self, sha256: str) -> Path:
+        return self.root / self.relpath(sha256)
+
+    def exists(self, sha256: str) -> bool:
+        return self.path_for(sha256).is_file()
+
+    def put(self, data: bytes) -> str:
+        """Store ``data`` and return its sha256; a body already present is not written again."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError("Archive.put takes bytes")
+        sha = hashlib.sha256(data).hexdigest()
+        path = self.path_for(sha)
+        if path.is_file():
+            return sha
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            raise
+        return sha
+
+    def get(self, sha256: str, *, verify: bool = False) -> bytes:
+        """The stored bytes (FileNotFoundError if absent); ``verify`` re-hashes to catch a corrupted file."""
+        data = self.path_for(sha256).read_bytes()
+        if verify and hashlib.sha256(data).hexdigest() != sha256.lower():
+            raise ValueError(f"archive file {sha256} does not match its hash")
+        return data

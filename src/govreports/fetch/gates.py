@@ -1,0 +1,47 @@
+"""Recognise anti-bot JavaScript gates (PORTALS.md §2.2) so their pages are never archived as content.
+
+A gate page is small, answers with a telltale status and sets a telltale cookie. We do not try to solve the
+challenge: the fetch is reported as ``blocked`` and the host is slowed down. Detection wants two signals (status and
+markup/cookie) so an ordinary 202/412/521 or a page merely mentioning JavaScript is not mistaken for a gate.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_SMALL = 64_000  # gate pages are a few KB of obfuscated script; real report pages with these markers are larger
+_RUISHU_COOKIE = re.compile(r"^[A-Za-z0-9]{10,}(80|443)[STOP]$")
+_RUISHU_META = re.compile(rb"<meta\s+id=[\"']?[A-Za-z0-9_]{16,}", re.I)
+_WZWS_TEXT = tuple(s.encode(enc) for s in ("请开启JavaScript并刷新该页",) for enc in ("utf-8", "gb18030"))
+
+
+def cookie_names(set_cookie_headers: Iterable[str]) -> list[str]:
+    """Names from raw ``Set-Cookie`` header values."""
+    return [h.split("=", 1)[0].strip() for h in set_cookie_headers if "=" in h]
+
+
+def detect_gate(status: int | None, body: bytes | None, cookies: Iterable[str] = ()) -> str | None:
+    """Return ``"ruishu"``, ``"jiasule"``, ``"wzws"`` or None."""
+    body = body or b""
+    names = list(cookies)
+    small = len(body) <= _SMALL
+    head = body[:_SMALL].lower()
+    if status in (202, 412) and small and b"<script" in head:
+        if (
+            b"$_ts" in body
+            or _RUISHU_META.search(body)
+            or any(n.startswith("FSSBBIl1UgzbN7N80") or _RUISHU_COOKIE.match(n) for n in names)
+        ):
+            return "ruishu"
+    if status == 521 and small:
+        if b"document.cookie" in head or any(n.startswith(("__jsl_clearance", "__jsluid")) for n in names):
+            return "jiasule"
+    wzws_cookie = any(n.lower().startswith("wzws") for n in names)
+    challenge = small and b"<script" in head and len(body) < 16_000
+    wzws_text = small and any(t in body for t in _WZWS_TEXT)
+    if wzws_cookie and (status == 307 or (status == 200 and (challenge or wzws_text))):
+        return "wzws"
+    if wzws_text and status in (200, 307) and challenge:
+        return "wzws"
+    return None

@@ -1,0 +1,93 @@
+"""Crawl politeness and robustness settings in one frozen object, plus the small pure computations on them.
+
+Defaults follow STACK.md §3: one request at a time per host, ~1 s jittered delay, exponential backoff with full
+jitter, a capped Retry-After, robots.txt on. A polite crawler names itself, so the User-Agent identifies the project.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+DEFAULT_USER_AGENT = "govreports/0.1 (+https://github.com/govreports; research crawler)"
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    user_agent: str = DEFAULT_USER_AGENT
+    per_host_concurrency: int = 1
+    per_host_delay: float = 1.0
+    delay_jitter: float = 0.5  # each delay × uniform(1 - j, 1 + j)
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0  # per socket read (httpx semantics)
+    total_timeout: float = 300.0  # whole attempt, so a server dripping bytes cannot hold us forever
+    max_body_bytes: int = 40_000_000
+    retries: int = 4  # extra attempts after the first
+    backoff_base: float = 1.0
+    backoff_max: float = 60.0
+    retry_after_max: float = 120.0
+    retry_statuses: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
+    max_redirects: int = 5
+    respect_robots: bool = True
+    robots_max_bytes: int = 512_000
+    allowed_hosts: frozenset[str] = frozenset()  # "host:port" or "host" (any port); empty = all
+    adaptive: bool = True
+    max_delay: float = 60.0  # ceiling for adaptive delays and robots Crawl-delay
+    blocked_delay: float = 30.0  # a host that showed an anti-bot gate waits at least this long between requests
+    max_connections: int = 16  # global cap on requests in flight
+    accept_language: str = "zh-CN,zh;q=0.9,en;q=0.5"
+    trust_env: bool = True  # proxies/certs from the environment, as httpx does by default
+    extra_headers: dict[str, str] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        hosts = self.allowed_hosts
+        if isinstance(hosts, str):
+            raise TypeError("allowed_hosts is a collection of netlocs, not a string")
+        object.__setattr__(self, "allowed_hosts", frozenset(h.strip().lower() for h in hosts))
+        object.__setattr__(self, "retry_statuses", frozenset(self.retry_statuses))
+        if self.per_host_concurrency < 1 or self.max_connections < 1:
+            raise ValueError("concurrency limits must be >= 1")
+        if min(self.per_host_delay, self.retries, self.max_redirects, self.backoff_base) < 0:
+            raise ValueError("delays, retries and max_redirects must be >= 0")
+        if not 0 <= self.delay_jitter <= 1:
+            raise ValueError("delay_jitter must be within [0, 1]")
+        if not self.user_agent.strip():
+            raise ValueError("a polite crawler sends a User-Agent naming itself")
+
+    def host_allowed(self, host: str, netloc: str) -> bool:
+        if not self.allowed_hosts:
+            return True
+        return netloc.lower() in self.allowed_hosts or host.lower() in self.allowed_hosts
+
+    def jittered(self, delay: float, rng: random.Random) -> float:
+        if delay <= 0 or not self.delay_jitter:
+            return max(delay, 0.0)
+        return delay * rng.uniform(1 - self.delay_jitter, 1 + self.delay_jitter)
+
+    def backoff(self, retry_index: int, rng: random.Random) -> float:
+        """Full jitter (AWS architecture blog): uniform(0, min(cap, base × 2^n)) for the n-th retry (0-based)."""
+        return rng.uniform(0, min(self.backoff_max, self.backoff_base * 2**retry_index))
+
+    def retry_after(self, value: str | None, now: datetime | None = None) -> float | None:
+        """Seconds from a Retry-After header (delta-seconds or HTTP-date, RFC 9110 §10.2.3), capped; None if absent/bad."""
+        seconds = parse_retry_after(value, now)
+        return None if seconds is None else min(seconds, self.retry_after_max)
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())

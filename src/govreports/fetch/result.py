@@ -1,0 +1,97 @@
+"""What a fetch hands back: one plain record per URL, success or failure alike.
+
+The fetcher never raises for network or HTTP trouble, so everything the caller needs to log, store and decide on
+(status, error kind, validators for the next conditional GET, where the body sits in the archive) travels here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from govreports.extract.decode import decode_bytes
+
+#: Every value ``FetchResult.error_kind`` can take besides None.
+ERROR_KINDS = frozenset(
+    {
+        "http", "timeout", "connect", "reset", "truncated", "too_large", "redirect_loop",
+        "too_many_redirects", "robots", "blocked", "host_not_allowed", "bad_url",
+    }
+)
+#: Transport failures worth another attempt (HTTP statuses are listed in FetchPolicy.retry_statuses).
+RETRYABLE_KINDS = frozenset({"timeout", "connect", "reset", "truncated"})
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What the caller remembers about a URL's last good fetch, to ask the server "has it changed?".
+
+    ``sha256`` names the archived body a 304 stands for; ``encoding`` (optional) is the charset used last time, so a
+    304's body decodes the same way without the original Content-Type.
+    """
+
+    etag: str | None = None
+    last_modified: str | None = None
+    sha256: str | None = None
+    encoding: str | None = None
+
+
+@dataclass
+class FetchResult:
+    """The outcome of ``Fetcher.fetch``. ``ok`` is True for 2xx and 304; otherwise ``error_kind`` says why.
+
+    ``redirects`` lists the URLs that answered with a redirect, in order (so ``redirects[0] == url`` when there was
+    one); ``final_url`` is the URL that gave the final answer. ``attempts`` counts every request sent for this fetch,
+    retries and redirect hops included. ``body`` is kept on failures too (an error or gate page) but only 2xx bodies
+    are archived, so ``sha256``/``archive_path`` are set only for 2xx and 304.
+    """
+
+    url: str
+    final_url: str
+    method: str
+    status: int | None = None
+    ok: bool = False
+    not_modified: bool = False
+    body: bytes | None = None
+    sha256: str | None = None
+    archive_path: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str | None = None
+    encoding: str | None = None
+    text: str | None = None
+    fetched_at: str = ""
+    elapsed: float = 0.0
+    attempts: int = 0
+    error_kind: str | None = None
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    redirects: list[str] = field(default_factory=list)
+    gate: str | None = None
+
+    def validators(self) -> Validators | None:
+        """The validators to store for the next conditional GET (None when there is nothing to revalidate)."""
+        if not self.ok or not self.sha256:
+            return None
+        return Validators(self.etag, self.last_modified, self.sha256, self.encoding)
+
+
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-.:]+)", re.I)
+_BINARY_TYPE = re.compile(r"^\s*(image|audio|video)/|^\s*application/(pdf|octet-stream|zip|msword|vnd\.|x-rar|ofd)", re.I)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def decode_text(res: FetchResult, expect: str, fallback_charset: str | None) -> None:
+    """Set ``text``/``encoding`` for textual expectations via decode_bytes (never httpx's decoding, STACK.md §4).
+
+    Skipped for ``expect="binary"`` and for bodies whose Content-Type is plainly binary (a PDF where HTML was
+    expected is still archived, just not decoded into garbage text).
+    """
+    if expect == "binary" or res.body is None or _BINARY_TYPE.match(res.content_type or ""):
+        return
+    m = _CHARSET.search(res.content_type or "")
+    res.text, res.encoding = decode_bytes(res.body, m.group(1) if m else fallback_charset)

@@ -1,0 +1,90 @@
+"""Per-host politeness: a concurrency slot, a minimum jittered gap between request starts, adaptive slow-down.
+
+httpx ``Limits`` are per pool, not per host (STACK.md §3), so each netloc gets its own semaphore, lock and
+next-allowed start time. The adaptive delay follows Scrapy's AutoThrottle: next = mean(previous, observed latency),
+errors and non-2xx answers may only raise it, clamped to [base, max_delay]; a detected anti-bot gate jumps it up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from govreports.fetch.policy import FetchPolicy
+
+
+@dataclass
+class _Host:
+    sem: asyncio.Semaphore
+    base: float  # max(per_host_delay, robots Crawl-delay)
+    delay: float
+    next_start: float = 0.0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class HostThrottle:
+    def __init__(
+        self,
+        policy: FetchPolicy,
+        clock: Callable[[], float],
+        sleep: Callable[[float], Awaitable[object]],
+        rng: random.Random,
+    ):
+        self.policy, self.clock, self.sleep, self.rng = policy, clock, sleep, rng
+        self._hosts: dict[str, _Host] = {}
+
+    def _host(self, netloc: str) -> _Host:
+        h = self._hosts.get(netloc)
+        if h is None:
+            base = self.policy.per_host_delay
+            h = self._hosts[netloc] = _Host(asyncio.Semaphore(self.policy.per_host_concurrency), base, base)
+        return h
+
+    def delay(self, netloc: str) -> float:
+        return self._host(netloc).delay
+
+    @asynccontextmanager
+    async def slot(self, netloc: str) -> AsyncIterator[None]:
+        """Hold one of the host's concurrency slots, started no sooner than the host's next allowed time."""
+        h = self._host(netloc)
+        async with h.sem:
+            async with h.lock:
+                wait = h.next_start - self.clock()
+                if wait > 0:
+                    await self.sleep(wait)
+                h.next_start = self.clock() + self.policy.jittered(h.delay, self.rng)
+            yield
+
+    def set_floor(self, netloc: str, seconds: float) -> None:
+        """Raise the host's base delay (robots.txt Crawl-delay), never above max_delay."""
+        h = self._host(netloc)
+        base = min(max(self.policy.per_host_delay, seconds), self.policy.max_delay)
+        if base > h.base:
+            h.base, h.delay = base, max(h.delay, base)
+
+    def push_back(self, netloc: str, seconds: float) -> None:
+        """No request to this host before ``seconds`` from now (the server's Retry-After)."""
+        h = self._host(netloc)
+        h.next_start = max(h.next_start, self.clock() + seconds)
+
+    def observe(self, netloc: str, latency: float, *, good: bool, failed: bool) -> None:
+        """AutoThrottle step after an answer; ``failed`` (network error, 5xx, 429) slows the host by half again."""
+        if not self.policy.adaptive:
+            return
+        h = self._host(netloc)
+        new = (h.delay + latency) / 2
+        if not good:
+            new = max(new, h.delay)
+        if failed:
+            new = max(new, h.delay * 1.5)
+        h.delay = min(max(new, h.base), max(self.policy.max_delay, h.base))
+
+    def penalise(self, netloc: str) -> None:
+        """An anti-bot gate answered: slow the host right down (regardless of ``adaptive``)."""
+        h = self._host(netloc)
+        h.delay = min(max(h.delay * 4, self.policy.blocked_delay, h.base), max(self.policy.max_delay, h.base))
+        h.base = max(h.base, min(self.policy.blocked_delay, self.policy.max_delay))
+        h.next_start = max(h.next_start, self.clock() + h.delay)

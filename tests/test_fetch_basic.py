@@ -1,0 +1,226 @@
+"""Fetcher basics against a local server: archive on 2xx, conditional GET from the archive, decoding, body cap,
+anti-bot gates, HTTP errors, bad URLs — and never an exception for network or HTTP trouble."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from govreports.fetch import Archive, Fetcher, FetchPolicy, Validators, detect_gate
+from httpserver import FakeTime, LocalServer, Reply
+
+
+def policy(**kw) -> FetchPolicy:
+    base = dict(per_host_delay=0, delay_jitter=0, respect_robots=False, trust_env=False, adaptive=False,
+                backoff_base=0.01, connect_timeout=2, read_timeout=2)
+    base.update(kw)
+    return FetchPolicy(**base)
+
+
+def fetch_all(archive, calls, pol=None, **kw):
+    async def go():
+        async with Fetcher(pol or policy(), archive, **kw) as f:
+            return [await f.fetch(*c[0], **c[1]) if isinstance(c, tuple) else await f.fetch(c) for c in calls], f
+    return asyncio.run(go())
+
+
+def archived_files(root):
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def srv():
+    with LocalServer() as s:
+        yield s
+
+
+def test_200_is_archived_once_by_sha256(srv, tmp_path):
+    body = "<html><body>某某区2023年政府信息公开工作年度报告</body></html>".encode()
+    headers = {"Content-Type": "text/html; charset=utf-8", "ETag": '"v1"', "Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT"}
+    srv.route("/a.html", Reply(200, body, headers)).route("/b.html", Reply(200, body, headers))
+    archive = Archive(tmp_path / "archive")
+    (a, b), f = fetch_all(archive, [srv.url("/a.html"), srv.url("/b.html")])
+    assert a.ok and a.status == 200 and a.error_kind is None and a.attempts == 1
+    assert a.body == body and archive.get(a.sha256) == body
+    assert a.archive_path == f"{a.sha256[:2]}/{a.sha256[2:4]}/{a.sha256}"
+    assert (tmp_path / "archive" / a.archive_path).read_bytes() == body
+    assert a.text.endswith("年度报告</body></html>") and a.encoding == "utf-8"
+    assert a.etag == '"v1"' and a.last_modified.startswith("Mon, 01 Jan 2024")
+    assert a.headers["content-type"] == "text/html; charset=utf-8" and a.content_type.startswith("text/html")
+    assert a.fetched_at.endswith("+00:00") and a.final_url == a.url and a.redirects == []
+    assert b.sha256 == a.sha256 and b.archive_path == a.archive_path
+    assert archived_files(tmp_path / "archive") == [tmp_path / "archive" / a.archive_path]
+    st = f.stats.as_dict()[srv.netloc]
+    assert st["requests"] == 2 and st["by_status"] == {"200": 2} and st["archived"] == 1 and st["bytes"] == 2 * len(body)
+    seen = srv.hits("/a.html")[0]
+    assert seen.headers["user-agent"].startswith("govreports/") and "text/html" in seen.headers["accept"]
+    assert a.validators() == Validators('"v1"', a.last_modified, a.sha256, "utf-8")
+
+
+def test_conditional_get_304_answers_from_archive(srv, tmp_path):
+    body = b"<html>report v1</html>"
+    archive = Archive(tmp_path)
+    sha = archive.put(body)
+
+    def handler(req):
+        if req.headers.get("if-none-match") == '"v1"':
+            return Reply(304, b"", {"ETag": '"v1"'})
+        return Reply(200, b"changed")
+
+    srv.route("/r.html", handler)
+    lookups = []
+
+    def lookup(url):
+        lookups.append(url)
+        return Validators(etag='"v1"', last_modified="Mon, 01 Jan 2024 00:00:00 GMT", sha256=sha)
+
+    before = archived_files(tmp_path)
+    (res,), f = fetch_all(archive, [srv.url("/r.html")], validators_lookup=lookup)
+    assert lookups == [srv.url("/r.html")]
+    sent = srv.hits("/r.html")[0].headers
+    assert sent["if-none-match"] == '"v1"' and sent["if-modified-since"] == "Mon, 01 Jan 2024 00:00:00 GMT"
+    assert res.ok and res.status == 304 and res.not_modified and res.body == body and res.sha256 == sha
+    assert res.text == "<html>report v1</html>" and res.etag == '"v1"' and res.last_modified.startswith("Mon")
+    assert archived_files(tmp_path) == before
+    assert f.stats.as_dict()[srv.netloc]["not_modified"] == 1
+
+
+def test_conditional_skipped_when_body_missing_or_disabled(srv, tmp_path):
+    srv.route("/r.html", Reply(200, b"fresh"))
+    archive = Archive(tmp_path)
+
+    async def lookup(url):  # async lookups work too
+        return Validators(etag='"v1"', sha256="0" * 64)  # not in the archive: a 304 would be useless
+
+    (res,), _ = fetch_all(archive, [srv.url("/r.html")], validators_lookup=lookup)
+    assert res.ok and res.body == b"fresh" and "if-none-match" not in srv.hits("/r.html")[0].headers
+    sha = archive.put(b"old")
+    (res,), _ = fetch_all(archive, [((srv.url("/r.html"),), {"conditional": False})],
+                          validators_lookup=lambda u: Validators(etag='"v1"', sha256=sha))
+    assert res.body == b"fresh" and "if-none-match" not in srv.hits("/r.html")[1].headers
+
+
+def test_gbk_charset_only_in_meta(srv, tmp_path):
+    html = '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head>' \
+           "<body>朱镕基 政府信息公开工作年度报告</body></html>"
+    srv.route("/gbk.html", Reply(200, html.encode("gbk"), {"Content-Type": "text/html"}))
+    srv.route("/hdr.html", Reply(200, "<p>朱镕基 年度报告</p>".encode("gbk"), {"Content-Type": "text/html; charset=gb2312"}))
+    # these UTF-8 bytes also decode "successfully" as gb18030, into mojibake
+    srv.route("/utf8.html", Reply(200, "政府信息公开工作年度报告".encode(), {"Content-Type": "text/html; charset=GBK"}))
+    (a, b, c), _ = fetch_all(Archive(tmp_path), [srv.url("/gbk.html"), srv.url("/hdr.html"), srv.url("/utf8.html")])
+    assert "朱镕基 政府信息公开工作年度报告" in a.text and a.encoding == "gb18030"
+    assert b.text == "<p>朱镕基 年度报告</p>" and b.encoding == "gb18030"
+    assert c.text == "政府信息公开工作年度报告" and c.encoding == "utf-8"  # mislabelled UTF-8 (STACK.md §4)
+
+
+def test_binary_expect_has_no_text(srv, tmp_path):
+    srv.route("/f.pdf", Reply(200, b"%PDF-1.7 fake", {"Content-Type": "application/pdf"}))
+    (res,), _ = fetch_all(Archive(tmp_path), [((srv.url("/f.pdf"),), {"expect": "binary"})])
+    assert res.ok and res.text is None and res.encoding is None and res.sha256
+
+
+@pytest.mark.parametrize("action", [None, "chunked"])
+def test_body_cap(srv, tmp_path, action):
+    srv.route("/big", Reply(200, b"x" * 200_000, action=action))
+    (res,), f = fetch_all(Archive(tmp_path), [srv.url("/big")], policy(max_body_bytes=100_000))
+    assert not res.ok and res.error_kind == "too_large" and res.attempts == 1
+    assert archived_files(tmp_path) == [] and f.stats.as_dict()[srv.netloc]["errors"] == {"too_large": 1}
+
+
+RUISHU = (
+    b'<html><head><meta id="9DhefwqGPrzGxEp9hPaoag" content="x3Fa9..."><script>$_ts=window["$_ts"];'
+    b"if(!$_ts)$_ts={};$_ts.nsd=12345;</script><script src=/abc.js></script></head></html>"
+)
+JSL = b"<script>document.cookie=('__jsl_clearance_s=1692000000.1|0|abc');location.href=location.pathname+location.search</script>"
+WZWS = "<html><script>var x=1;</script><noscript>请开启JavaScript并刷新该页</noscript></html>".encode()
+
+
+@pytest.mark.parametrize(
+    "reply, gate",
+    [
+        (Reply(412, RUISHU, [("Set-Cookie", "FSSBBIl1UgzbN7N80S=abc; Path=/")]), "ruishu"),
+        (Reply(202, RUISHU), "ruishu"),
+        (Reply(521, JSL, [("Set-Cookie", "__jsluid_s=abc; path=/")]), "jiasule"),
+        (Reply(307, b"", [("Set-Cookie", "wzws_cid=abc; path=/"), ("Location", "/other")]), "wzws"),
+        (Reply(200, WZWS, [("Set-Cookie", "wzws_cid=abc")]), "wzws"),
+    ],
+)
+def test_antibot_gates_blocked_not_archived_not_retried(srv, tmp_path, reply, gate):
+    srv.route("/p.html", reply).route("/other", Reply(200, b"should not be reached"))
+    (res,), f = fetch_all(Archive(tmp_path), [srv.url("/p.html")])
+    assert not res.ok and res.error_kind == "blocked" and res.gate == gate
+    assert res.attempts == 1 and res.sha256 is None and res.archive_path is None and res.status == reply.status
+    assert archived_files(tmp_path) == [] and srv.hits("/other") == []
+    st = f.stats.as_dict()[srv.netloc]
+    assert st["blocked"] == 1 and st["errors"] == {"blocked": 1}
+    assert f._throttle.delay(srv.netloc) >= f.policy.blocked_delay  # the host is slowed down
+
+
+def test_detect_gate_negatives():
+    assert detect_gate(200, b"<html><script>var a=1</script>report</html>") is None
+    assert detect_gate(412, b"Precondition Failed") is None
+    assert detect_gate(521, b"Web server is down") is None
+    assert detect_gate(202, b"<html><script>accepted</script></html>") is None
+    assert detect_gate(200, b"<html>" + b"x" * 100_000 + b"</html>", ["wzws_cid"]) is None
+
+
+def test_http_errors_not_retried(srv, tmp_path):
+    srv.route("/gone", Reply(404, b"no such page", {"Content-Type": "text/html"}))
+    (res,), f = fetch_all(Archive(tmp_path), [srv.url("/gone")])
+    assert not res.ok and res.error_kind == "http" and res.status == 404 and res.attempts == 1
+    assert res.body == b"no such page" and res.sha256 is None and archived_files(tmp_path) == []
+    assert res.error == "HTTP 404"
+
+
+def test_bad_urls_and_disallowed_hosts_make_no_request(srv, tmp_path):
+    pol = policy(allowed_hosts={"example.invalid"})
+    urls = ["ftp://x/y", "not a url", "http://", srv.url("/x")]
+    results, _ = fetch_all(Archive(tmp_path), urls, pol)
+    assert [r.error_kind for r in results] == ["bad_url", "bad_url", "bad_url", "host_not_allowed"]
+    assert not any(r.ok for r in results) and srv.requests == []
+
+
+def test_allowed_hosts_by_netloc_or_host(srv, tmp_path):
+    srv.route("/x", Reply(200, b"ok"))
+    for allowed in ({srv.netloc}, {"127.0.0.1"}, {srv.netloc.upper()}):
+        (res,), _ = fetch_all(Archive(tmp_path), [srv.url("/x")], policy(allowed_hosts=allowed))
+        assert res.ok, allowed
+    (res,), _ = fetch_all(Archive(tmp_path), [srv.url("/x")], policy(allowed_hosts={"127.0.0.1:1"}))
+    assert res.error_kind == "host_not_allowed"
+
+
+def test_post_form_and_headers(srv, tmp_path):
+    srv.route("/module/web/jpage/dataproxy.jsp", Reply(200, b"<datastore><totalrecord>1</totalrecord></datastore>",
+                                                         {"Content-Type": "text/xml;charset=UTF-8"}))
+    url = srv.url("/module/web/jpage/dataproxy.jsp?startrecord=1&endrecord=10&perpage=10")
+    call = ((url,), {"method": "post", "data": {"columnid": "282", "webname": "江苏省发展和改革委员会"},
+                     "headers": {"X-Requested-With": "XMLHttpRequest"}, "referer": srv.url("/col/col282/index.html"),
+                     "expect": "xml"})
+    (res,), _ = fetch_all(Archive(tmp_path), [call])
+    assert res.ok and res.method == "POST" and "<totalrecord>1" in res.text
+    seen = srv.hits("/module/web/jpage/dataproxy.jsp")[0]
+    assert seen.method == "POST" and seen.path.endswith("perpage=10")
+    assert b"columnid=282" in seen.body and seen.headers["x-requested-with"] == "XMLHttpRequest"
+    assert seen.headers["referer"].endswith("/col/col282/index.html") and "xml" in seen.headers["accept"]
+
+
+def test_unreachable_host_never_raises(tmp_path):
+    with LocalServer() as s:
+        url = s.url("/x")
+    ft = FakeTime()
+    (res,), f = fetch_all(Archive(tmp_path), [url], policy(retries=2), sleep=ft.sleep, clock=ft.clock)
+    assert not res.ok and res.error_kind == "connect" and res.attempts == 3 and res.status is None
+    assert len(ft.sleeps) == 2
+
+
+def test_programming_errors_raise(tmp_path):
+    async def go():
+        async with Fetcher(policy(), Archive(tmp_path)) as f:
+            await f.fetch("http://127.0.0.1:1/", expect="pdf")
+    with pytest.raises(ValueError):
+        asyncio.run(go())
+    with pytest.raises(TypeError):
+        Fetcher(policy(), None)
+    with pytest.raises(ValueError):
+        FetchPolicy(per_host_concurrency=0)

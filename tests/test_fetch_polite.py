@@ -1,0 +1,203 @@
+"""Politeness: per-host pacing and concurrency, hosts in parallel, robots.txt (RFC 9309), adaptive slow-down."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from govreports.fetch import Archive, Fetcher, FetchPolicy
+from httpserver import FakeTime, LocalServer, Reply
+
+
+def policy(**kw) -> FetchPolicy:
+    base = dict(per_host_delay=0, delay_jitter=0, respect_robots=False, trust_env=False, adaptive=False,
+                backoff_base=0.01, connect_timeout=2, read_timeout=2)
+    base.update(kw)
+    return FetchPolicy(**base)
+
+
+@pytest.fixture
+def srv():
+    with LocalServer() as s:
+        yield s
+
+
+def gaps(hits):
+    return [b.at - a.at for a, b in zip(hits, hits[1:])]
+
+
+def test_sequential_requests_respect_host_delay(srv, tmp_path):
+    srv.route("/p", Reply(200, b"ok"))
+
+    async def go():
+        async with Fetcher(policy(per_host_delay=0.3), Archive(tmp_path)) as f:
+            await f.fetch(srv.url("/warm-up"))  # the first request pays one-time client set-up; measure the rest
+            return [await f.fetch(srv.url(f"/p?i={i}")) for i in range(4)]
+
+    results = asyncio.run(go())
+    assert all(r.ok for r in results)
+    assert all(g >= 0.28 for g in gaps(srv.hits("/p"))), gaps(srv.hits("/p"))
+
+
+def test_jitter_stays_within_bounds(srv, tmp_path):
+    srv.route("/p", Reply(200, b"ok"))
+
+    async def go():
+        async with Fetcher(policy(per_host_delay=0.2, delay_jitter=0.5), Archive(tmp_path)) as f:
+            await asyncio.gather(*(f.fetch(srv.url(f"/p?i={i}")) for i in range(4)))
+
+    asyncio.run(go())
+    assert all(0.09 <= g for g in gaps(srv.hits("/p")))  # 0.2 × [0.5, 1.5]
+
+
+def test_concurrent_fetches_to_one_host_are_serialised(srv, tmp_path):
+    srv.route("/slow", Reply(200, b"ok", delay=0.2))
+
+    async def go():
+        async with Fetcher(policy(per_host_delay=0.05), Archive(tmp_path)) as f:
+            return await asyncio.gather(*(f.fetch(srv.url(f"/slow?i={i}")) for i in range(3)))
+
+    assert all(r.ok for r in asyncio.run(go()))
+    assert all(g >= 0.19 for g in gaps(srv.hits("/slow")))  # the next starts only after the previous ended
+
+
+def test_two_hosts_proceed_in_parallel(tmp_path):
+    with LocalServer() as a, LocalServer() as b:
+        a.route("/p", Reply(200, b"a"))
+        b.route("/p", Reply(200, b"b"))
+
+        async def go():
+            async with Fetcher(policy(per_host_delay=0.3), Archive(tmp_path)) as f:
+                await asyncio.gather(f.fetch(a.url("/warm-up")), f.fetch(b.url("/warm-up")))
+                urls = [s.url(f"/p?i={i}") for i in range(3) for s in (a, b)]
+                return await asyncio.gather(*(f.fetch(u) for u in urls))
+
+        assert all(r.ok for r in asyncio.run(go()))
+        ha, hb = a.hits("/p"), b.hits("/p")
+        assert all(g >= 0.28 for g in gaps(ha) + gaps(hb))
+        assert hb[0].at < ha[1].at and ha[0].at < hb[1].at  # interleaved, not one host after the other
+        assert max(ha[-1].at, hb[-1].at) - min(ha[0].at, hb[0].at) < 1.0  # ~0.6 s, not ~1.5 s
+
+
+def robots_run(srv, tmp_path, urls, **kw):
+    async def go():
+        async with Fetcher(policy(respect_robots=True, **kw), Archive(tmp_path)) as f:
+            return [await f.fetch(u) for u in urls], f
+    return asyncio.run(go())
+
+
+def test_robots_disallowed_path_never_requested(srv, tmp_path):
+    srv.route("/robots.txt", Reply(200, b"User-agent: *\nDisallow: /private/\n", {"Content-Type": "text/plain"}))
+    srv.route("/private/a.html", Reply(200, b"secret")).route("/public.html", Reply(200, b"hello"))
+    (bad, good, again), f = robots_run(srv, tmp_path, [srv.url("/private/a.html"), srv.url("/public.html"),
+                                                        srv.url("/private/a.html")])
+    assert not bad.ok and bad.error_kind == "robots" and bad.attempts == 0 and srv.hits("/private/a.html") == []
+    assert good.ok and again.error_kind == "robots"
+    assert len(srv.hits("/robots.txt")) == 1  # cached per origin
+    assert srv.hits("/robots.txt")[0].headers["user-agent"].startswith("govreports/")
+    assert f.stats.as_dict()[srv.netloc]["errors"] == {"robots": 2}
+
+
+def test_robots_agent_specific_group(srv, tmp_path):
+    srv.route("/robots.txt", Reply(200, b"User-agent: *\nDisallow: /\n\nUser-agent: govreports\nDisallow: /x/\n"))
+    srv.route("/a", Reply(200, b"ok"))
+    (a, x), _ = robots_run(srv, tmp_path, [srv.url("/a"), srv.url("/x/1")])
+    assert a.ok and x.error_kind == "robots"
+
+
+def test_robots_404_allows_all(srv, tmp_path):
+    srv.route("/a", Reply(200, b"ok"))  # /robots.txt unrouted → 404
+    (a,), _ = robots_run(srv, tmp_path, [srv.url("/a")])
+    assert a.ok and len(srv.hits("/robots.txt")) == 1
+
+
+@pytest.mark.parametrize("reply", [Reply(500, b"err"), Reply(503, b"down")])
+def test_robots_5xx_disallows_all(srv, tmp_path, reply):
+    srv.route("/robots.txt", reply).route("/a", Reply(200, b"ok"))
+    (a,), _ = robots_run(srv, tmp_path, [srv.url("/a")], retries=1)
+    assert a.error_kind == "robots" and srv.hits("/a") == []
+    assert len(srv.hits("/robots.txt")) == 2  # retried once like any request, then disallow for the run
+
+
+def test_robots_unreachable_disallows_all(tmp_path):
+    with LocalServer() as s:
+        url = s.url("/a")
+    ft = FakeTime()
+
+    async def go():
+        async with Fetcher(policy(respect_robots=True, retries=1), Archive(tmp_path), sleep=ft.sleep, clock=ft.clock) as f:
+            return await f.fetch(url)
+
+    assert asyncio.run(go()).error_kind == "robots"
+
+
+def test_robots_crawl_delay_raises_host_delay(srv, tmp_path):
+    srv.route("/robots.txt", Reply(200, b"User-agent: *\nCrawl-delay: 0.3\n")).route("/p", Reply(200, b"ok"))
+    results, f = robots_run(srv, tmp_path, [srv.url(f"/p?i={i}") for i in range(3)], per_host_delay=0.01)
+    assert all(r.ok for r in results) and all(g >= 0.28 for g in gaps(srv.hits("/p")))
+    assert f._throttle.delay(srv.netloc) == pytest.approx(0.3)
+
+
+def test_robots_redirect_is_followed(srv, tmp_path):
+    srv.route("/robots.txt", Reply(301, b"", {"Location": "/real-robots.txt"}))
+    srv.route("/real-robots.txt", Reply(200, b"User-agent: *\nDisallow: /no\n")).route("/yes", Reply(200, b"ok"))
+    (yes, no), _ = robots_run(srv, tmp_path, [srv.url("/yes"), srv.url("/no")])
+    assert yes.ok and no.error_kind == "robots"
+
+
+def test_adaptive_delay_rises_on_errors_and_recovers(srv, tmp_path):
+    srv.route("/bad", Reply(503, b"busy")).route("/good", Reply(200, b"ok"))
+    ft = FakeTime()
+
+    async def go():
+        pol = policy(adaptive=True, per_host_delay=0.1, retries=3, max_delay=5)
+        async with Fetcher(pol, Archive(tmp_path), sleep=ft.sleep, clock=ft.clock) as f:
+            await f.fetch(srv.url("/bad"))
+            raised = f._throttle.delay(srv.netloc)
+            for i in range(12):
+                await f.fetch(srv.url(f"/good?i={i}"))
+            return raised, f._throttle.delay(srv.netloc)
+
+    raised, recovered = asyncio.run(go())
+    assert raised >= 0.1 * 1.5**4 * 0.99  # four failed answers, each ×1.5 at least
+    assert 0.1 <= recovered < 0.12  # back down to the floor (the local server answers in ms), never below it
+
+
+def test_adaptive_off_keeps_fixed_delay(srv, tmp_path):
+    srv.route("/bad", Reply(503, b"busy"))
+    ft = FakeTime()
+
+    async def go():
+        async with Fetcher(policy(per_host_delay=0.1, retries=2), Archive(tmp_path), sleep=ft.sleep, clock=ft.clock) as f:
+            await f.fetch(srv.url("/bad"))
+            return f._throttle.delay(srv.netloc)
+
+    assert asyncio.run(go()) == 0.1
+
+
+def test_concurrent_first_requests_share_one_robots_fetch(srv, tmp_path):
+    srv.route("/robots.txt", Reply(200, b"User-agent: *\nDisallow: /no\n", delay=0.2)).route("/p", Reply(200, b"ok"))
+
+    async def go():
+        async with Fetcher(policy(respect_robots=True), Archive(tmp_path)) as f:
+            urls = [srv.url(f"/p?i={i}") for i in range(4)] + [srv.url("/no")]
+            return await asyncio.gather(*(f.fetch(u) for u in urls)), f
+
+    results, f = asyncio.run(go())
+    assert [r.ok for r in results] == [True] * 4 + [False] and len(srv.hits("/robots.txt")) == 1
+    totals = f.stats.totals()
+    assert totals["requests"] == 5 and totals["fetches"] == 5 and totals["errors"] == {"robots": 1}
+
+
+def test_user_agent_and_caller_headers(srv, tmp_path):
+    srv.route("/p", Reply(200, b"{}", {"Content-Type": "application/json"}))
+
+    async def go():
+        async with Fetcher(policy(user_agent="govreports-test/1 (+https://example.invalid)"), Archive(tmp_path)) as f:
+            return await f.fetch(srv.url("/p"), headers={"accept": "application/json"}, expect="json")
+
+    res = asyncio.run(go())
+    seen = srv.hits("/p")[0].headers
+    assert res.ok and res.text == "{}" and seen["user-agent"] == "govreports-test/1 (+https://example.invalid)"
+    assert seen["accept"] == "application/json" and seen["accept-language"].startswith("zh-CN")

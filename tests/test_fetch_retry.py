@@ -1,0 +1,134 @@
+"""Retries: transient statuses and transport failures are retried with capped full-jitter backoff or Retry-After;
+permanent trouble comes back as a FetchResult, never an exception."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from email.utils import format_datetime
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from govreports.fetch import Archive, Fetcher, FetchPolicy, parse_retry_after
+from httpserver import FakeTime, LocalServer, Reply
+
+
+def policy(**kw) -> FetchPolicy:
+    base = dict(per_host_delay=0, delay_jitter=0, respect_robots=False, trust_env=False, adaptive=False,
+                backoff_base=0.5, connect_timeout=2, read_timeout=2, retries=4)
+    base.update(kw)
+    return FetchPolicy(**base)
+
+
+def run(archive, url, pol=None, faketime=True, **kw):
+    ft = FakeTime()
+    if faketime:
+        kw.update(sleep=ft.sleep, clock=ft.clock)
+
+    async def go():
+        async with Fetcher(pol or policy(), archive, rng=random.Random(7), **kw) as f:
+            return await f.fetch(url), f
+    res, f = asyncio.run(go())
+    return res, f, ft
+
+
+@pytest.fixture
+def srv():
+    with LocalServer() as s:
+        yield s
+
+
+def test_503_then_200(srv, tmp_path):
+    srv.route("/p", Reply(503, b"busy"), Reply(200, b"fine"))
+    res, f, ft = run(Archive(tmp_path), srv.url("/p"))
+    assert res.ok and res.body == b"fine" and res.attempts == 2 and len(srv.hits("/p")) == 2
+    assert len(ft.sleeps) == 1 and 0 <= ft.sleeps[0] <= 0.5  # full jitter in [0, base·2^0]
+    st = f.stats.as_dict()[srv.netloc]
+    assert st["retries"] == 1 and st["by_status"] == {"200": 1, "503": 1} and st["errors"] == {}
+
+
+def test_429_retry_after_seconds_is_honoured(srv, tmp_path):
+    srv.route("/p", Reply(429, b"slow down", {"Retry-After": "1"}), Reply(200, b"ok"))
+    res, f, ft = run(Archive(tmp_path), srv.url("/p"))
+    assert res.ok and res.attempts == 2 and ft.sleeps[0] == 1.0
+
+
+def test_retry_after_http_date_and_cap(srv, tmp_path):
+    when = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    srv.route("/p", Reply(503, b"", {"Retry-After": when}), Reply(503, b"", {"Retry-After": "86400"}), Reply(200, b"ok"))
+    res, f, ft = run(Archive(tmp_path), srv.url("/p"), policy(retry_after_max=120))
+    assert res.ok and res.attempts == 3
+    assert 25 <= ft.sleeps[0] <= 30 and ft.sleeps[1] == 120
+
+
+def test_429_retry_after_real_wait(srv, tmp_path):
+    srv.route("/p", Reply(429, b"", {"Retry-After": "1"}), Reply(200, b"ok"))
+    t0 = time.monotonic()
+    res, f, _ = run(Archive(tmp_path), srv.url("/p"), faketime=False)
+    hits = srv.hits("/p")
+    assert res.ok and hits[1].at - hits[0].at >= 0.95 and time.monotonic() - t0 < 10
+
+
+def test_500_forever_gives_up(srv, tmp_path):
+    srv.route("/p", Reply(500, b"oops"))
+    res, f, ft = run(Archive(tmp_path), srv.url("/p"), policy(retries=4, backoff_base=1, backoff_max=3))
+    assert not res.ok and res.error_kind == "http" and res.status == 500 and res.attempts == 5
+    assert len(srv.hits("/p")) == 5 and len(ft.sleeps) == 4
+    assert all(0 <= s <= cap for s, cap in zip(ft.sleeps, [1, 2, 3, 3]))  # min(backoff_max, base·2^n)
+    st = f.stats.as_dict()[srv.netloc]
+    assert st["retries"] == 4 and st["errors"] == {"http": 1} and st["archived"] == 0
+    assert not list(tmp_path.rglob("*"))
+
+
+def test_timeout_then_success(srv, tmp_path):
+    srv.route("/p", Reply(200, b"late", delay=1.5), Reply(200, b"quick"))
+    res, f, _ = run(Archive(tmp_path), srv.url("/p"), policy(read_timeout=0.3))
+    assert res.ok and res.body == b"quick" and res.attempts == 2
+
+
+def test_timeout_forever(srv, tmp_path):
+    srv.route("/p", Reply(200, b"late", delay=1.0))
+    res, f, _ = run(Archive(tmp_path), srv.url("/p"), policy(read_timeout=0.2, retries=1))
+    assert not res.ok and res.error_kind == "timeout" and res.attempts == 2 and res.status is None
+
+
+def test_total_timeout_bounds_an_attempt(srv, tmp_path):
+    srv.route("/p", Reply(200, b"late", delay=1.0), Reply(200, b"ok"))
+    res, f, _ = run(Archive(tmp_path), srv.url("/p"), policy(read_timeout=5, total_timeout=0.3))
+    assert res.ok and res.attempts == 2
+
+
+def test_connection_reset_then_success(srv, tmp_path):
+    srv.route("/p", Reply(action="reset"), Reply(200, b"ok"))
+    res, f, _ = run(Archive(tmp_path), srv.url("/p"))
+    assert res.ok and res.body == b"ok" and res.attempts == 2
+
+
+def test_connection_reset_forever(srv, tmp_path):
+    srv.route("/p", Reply(action="reset"))
+    res, f, _ = run(Archive(tmp_path), srv.url("/p"), policy(retries=1))
+    assert not res.ok and res.error_kind == "reset" and res.attempts == 2
+
+
+def test_truncated_body_then_success(srv, tmp_path):
+    srv.route("/p", Reply(200, b"partial", action="truncate"), Reply(200, b"complete body"))
+    res, f, _ = run(Archive(tmp_path), srv.url("/p"))
+    assert res.ok and res.body == b"complete body" and res.attempts == 2
+    assert [p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()] == [b"complete body"]
+
+
+def test_truncated_forever_not_archived(srv, tmp_path):
+    srv.route("/p", Reply(200, b"partial", action="truncate"))
+    res, f, _ = run(Archive(tmp_path), srv.url("/p"), policy(retries=2))
+    assert not res.ok and res.error_kind == "truncated" and res.attempts == 3 and res.sha256 is None
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_parse_retry_after():
+    now = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    assert parse_retry_after("120") == 120.0
+    assert parse_retry_after("Mon, 01 Jan 2024 00:01:00 GMT", now) == 60.0
+    assert parse_retry_after("Sun, 31 Dec 2023 00:00:00 GMT", now) == 0.0
+    assert parse_retry_after("soon") is None and parse_retry_after(None) is None and parse_retry_after("-5") is None
