@@ -1,0 +1,72 @@
+"""Helpers for crawling the demo portal in tests: run a crawl, compare the database with the ground truth."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from conftest import ROOT
+from govreports import schema
+from govreports.crawl import run_crawl
+from govreports.portals.config import load_config
+from govreports.store.agency import normalise_agency
+from govreports.store.db import open_db
+from govreports.store.read import get_record
+
+FAST = {"per_host_delay": 0.0, "per_host_concurrency": 8, "backoff_base": 0.05, "backoff_max": 0.5,
+        "retry_after_max": 1.5, "blocked_delay": 0.0}
+
+
+def demo_config(base_url: str):
+    previous = os.environ.get("GOVREPORTS_DEMO_URL")
+    os.environ["GOVREPORTS_DEMO_URL"] = base_url
+    try:
+        return load_config(ROOT / "config" / "demo.toml")
+    finally:
+        if previous is None:
+            os.environ.pop("GOVREPORTS_DEMO_URL")
+        else:
+            os.environ["GOVREPORTS_DEMO_URL"] = previous
+
+
+def crawl_demo(portal, workdir: Path, db=None, **overrides):
+    db = db if db is not None else open_db(workdir / "reports.db")
+    summary = run_crawl(demo_config(portal.base_url), db, workdir / "archive", **{**FAST, **overrides})
+    return db, summary
+
+
+def db_records(db) -> dict[tuple[str, int], dict]:
+    out = {}
+    for (report_id,) in db.execute("SELECT id FROM reports").fetchall():
+        record = get_record(db, report_id)
+        key = (normalise_agency(record["agency"] or ""), record["year"])
+        assert key not in out, f"two reports for {key}"
+        out[key] = record
+    return out
+
+
+def mismatches(db, truth: dict[str, dict], skip_urls=()) -> list[str]:
+    """Every difference between the database and the portal's ground truth (empty when equal, cell for cell)."""
+    stored = db_records(db)
+    problems = []
+    expected = {(normalise_agency(r["agency"]), r["year"]): (url, r) for url, r in truth.items() if url not in skip_urls}
+    for key in sorted(set(stored) - set(expected)):
+        problems.append(f"unexpected report {key}")
+    for key, (url, record) in sorted(expected.items()):
+        got = stored.get(key)
+        if got is None:
+            problems.append(f"missing {key} {url}")
+            continue
+        for field in ("title", "agency", "year", "format", "published"):
+            if got[field] != record[field]:
+                problems.append(f"{key} {field}: {got[field]!r} != {record[field]!r}")
+        for table, row, col, value in schema.iter_cells(record):
+            have = (got.get(table) or {}).get(row, {}).get(col, "missing")
+            if have != value or type(have) is not type(value):
+                problems.append(f"{key} {table}.{row}.{col}: {have!r} != {value!r}")
+    return problems
+
+
+def table_counts(db) -> dict[str, int]:
+    names = ("documents", "reports", "report_versions", "cells", "sections", "checks", "agencies", "items")
+    return {n: db.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in names}

@@ -1,0 +1,189 @@
+"""Crawl the demo portal end to end: the database equals the portal's ground truth, re-crawls are conditional and
+rewrite nothing, an edited report gives a new version, and each fault is survived or recorded."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawlhelp import crawl_demo, db_records, mismatches, table_counts
+from govreports.demo import DemoPortal
+
+
+@pytest.fixture(scope="module")
+def portal():
+    p = DemoPortal(seed=0).start(port=0)
+    yield p
+    p.stop()
+
+
+@pytest.fixture(scope="module")
+def crawled(portal, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("crawl")
+    portal.clear_requests()
+    db, summary = crawl_demo(portal, workdir)
+    return workdir, db, summary
+
+
+def test_crawl_equals_ground_truth(portal, crawled):
+    _, db, summary = crawled
+    assert mismatches(db, portal.ground_truth()) == []
+    assert summary.total("new") + summary.total("duplicate") == len(portal.ground_truth()) + len(portal.reposts())
+    assert summary.total("failed") == 0 and summary.total("blocked") == 0
+    # non-reports in the columns (news, 网站年度报表, notices) are never fetched as reports, never loaded
+    nonreports = set(portal.nonreports())
+    assert len(nonreports) > 10 and summary.total("skipped") >= 40
+    sources = {k for (k,) in db.execute("SELECT source_key FROM reports")}
+    assert not sources & nonreports
+    fetched = {portal.base_url + r.path for r in portal.requests}
+    assert not fetched & nonreports
+
+
+def test_every_response_is_archived_with_its_facts(crawled):
+    workdir, db, _ = crawled
+    rows = db.execute("SELECT url, final_url, status, sha256, archive_path, etag, fetched_at FROM documents").fetchall()
+    assert rows
+    for url, final_url, status, sha, path, etag, fetched_at in rows:
+        assert status == 200 and final_url and fetched_at and etag
+        assert (workdir / "archive" / path).is_file() and path.endswith(sha)
+    attachments = [r for r in rows if r[1] != r[0]]  # downfile.jsp → 302 → /attach/
+    assert attachments and all("/attach/" in r[1] for r in attachments)
+
+
+def test_polite_client(portal, crawled):
+    requests = portal.requests
+    assert requests and all(r.headers.get("User-Agent", "").startswith("govreports/") for r in requests)
+    assert not [r for r in requests if r.path.startswith("/ordos/private/")]  # robots.txt Disallow obeyed
+    assert sum(r.path == "/robots.txt" for r in requests) == 1  # once per host per run
+
+
+def test_recrawl_is_conditional_and_rewrites_nothing(portal, crawled):
+    workdir, db, _ = crawled
+    before = table_counts(db)
+    dump_before = [line for line in db.conn.iterdump() if "INSERT INTO \"runs\"" not in line]
+    portal.clear_requests()
+    _, summary = crawl_demo(portal, workdir, db=db)
+    assert summary.total("unchanged") == summary.total("found") and summary.total("new") == 0
+    assert summary.total("changed") == 0
+    reports = {r.url for r in portal.reports} | set(portal.reposts())
+    attachments = {r.attachment_url for r in portal.reports if r.attachment_url}
+    for r in portal.requests:
+        url = portal.base_url + r.path + (f"?{r.query}" if r.query else "")
+        if url in reports or url in attachments:
+            assert r.conditional, url  # every known document is asked "has it changed?"
+            assert r.status in (304, 302), url
+    assert table_counts(db) == before
+    assert [line for line in db.conn.iterdump() if "INSERT INTO \"runs\"" not in line] == dump_before
+
+
+def test_edited_report_gives_a_new_version(tmp_path):
+    portal = DemoPortal(seed=5).start(port=0)
+    try:
+        db, _ = crawl_demo(portal, tmp_path)
+        report = next(r for r in portal.reports if r.kind == "html" and r.record["format"] in ("2019", "2021"))
+        old_value = report.record["applications"]["new"]["natural_person"]
+        versions_before = db.execute("SELECT count(*) FROM report_versions").fetchone()[0]
+        portal.edit(report.id)
+        _, summary = crawl_demo(portal, tmp_path, db=db)
+        assert summary.total("changed") == 1 and summary.total("new") == 0
+        assert db.execute("SELECT count(*) FROM report_versions").fetchone()[0] == versions_before + 1
+        assert mismatches(db, portal.ground_truth()) == []
+        old = db.execute(
+            "SELECT c.value FROM cells c JOIN report_versions v ON v.id = c.version_id JOIN reports r"
+            " ON r.id = v.report_id WHERE r.source_key = ? AND v.version = 1 AND c.table_name = 'applications'"
+            " AND c.row_key = 'new' AND c.col_key = 'natural_person'", [report.url]).fetchone()
+        assert old == (old_value,)  # the first version is kept
+    finally:
+        portal.stop()
+
+
+TRANSIENT = ["500", "503", "429", "reset", "truncate", "slow"]
+
+
+@pytest.mark.parametrize("fault", TRANSIENT)
+def test_transient_faults_are_retried(fault, tmp_path):
+    portal = DemoPortal(seed=0, faults=fault).start(port=0)
+    try:
+        hit = portal.faulted_urls(fault)
+        assert hit
+        db, summary = crawl_demo(portal, tmp_path, read_timeout=1.0)
+        permanent = set(portal.faulted_urls("500-permanent"))
+        assert mismatches(db, portal.ground_truth(), skip_urls=permanent) == []
+        failed = db.execute("SELECT url FROM fetch_log WHERE error IS NOT NULL").fetchall()
+        assert {u for (u,) in failed} <= permanent  # only the URL that never recovers is recorded
+        retried = [r for r in portal.requests if r.fault == fault]
+        assert retried, "the fault was never triggered"
+    finally:
+        portal.stop()
+
+
+def test_faulty_recrawl_records_failures_and_loses_nothing(tmp_path):
+    clean = DemoPortal(seed=0).start(port=0)
+    port = int(clean.base_url.rsplit(":", 1)[1])
+    try:
+        db, _ = crawl_demo(clean, tmp_path)
+        loaded = db_records(db)
+        counts = table_counts(db)
+    finally:
+        clean.stop()
+    # the same site again, now failing: transient errors, a URL that always answers 500, a redirect loop
+    faulty = DemoPortal(seed=0, faults="500,503,429,reset,truncate,redirect-loop").start(port=port)
+    try:
+        dead = set(faulty.faulted_urls("500-permanent")) | set(faulty.faulted_urls("redirect-loop"))
+        assert len(dead) == 2
+        _, summary = crawl_demo(faulty, tmp_path, db=db)
+        assert summary.total("new") == 0 and summary.total("changed") == 0
+        assert summary.total("failed") == 2
+        logged = dict(db.execute("SELECT url, error FROM fetch_log WHERE error IS NOT NULL").fetchall())
+        assert set(logged) == dead  # recorded against their URLs
+        assert any(e.startswith("redirect_loop") for e in logged.values())
+        assert table_counts(db) == counts  # nothing lost, nothing duplicated
+        assert db_records(db) == loaded
+        failed_items = db.execute("SELECT url, report_id FROM items WHERE status = 'failed'").fetchall()
+        assert {u for u, _ in failed_items} == dead and all(r is not None for _, r in failed_items)
+    finally:
+        faulty.stop()
+
+
+def test_robots_disallow_is_obeyed(tmp_path):
+    portal = DemoPortal(seed=0, faults="robots").start(port=0)
+    try:
+        db, summary = crawl_demo(portal, tmp_path)
+        assert not [r for r in portal.requests if r.path.startswith("/gbk/")]
+        gbk = next(p for p in summary.portals if p.portal == "demo-gbk")
+        assert gbk.failed["robots"] >= 1 and gbk.new == 0
+        logged = db.execute("SELECT count(*) FROM fetch_log WHERE error LIKE 'robots%'").fetchone()[0]
+        assert logged >= 1
+    finally:
+        portal.stop()
+
+
+@pytest.mark.parametrize("fault,site", [("antibot-412", "demo-gd"), ("antibot-521", "demo-govcn")])
+def test_antibot_gates_are_blocked_not_stored(fault, site, tmp_path):
+    portal = DemoPortal(seed=0, faults=fault).start(port=0)
+    try:
+        db, summary = crawl_demo(portal, tmp_path)
+        stats = next(p for p in summary.portals if p.portal == site)
+        assert stats.blocked >= 1
+        prefix = portal.faulted_urls(fault)[0]
+        gated = db.execute("SELECT count(*) FROM documents WHERE url LIKE ? AND sha256 IN"
+                           " (SELECT sha256 FROM documents GROUP BY sha256)", [prefix + "%"]).fetchone()[0]
+        stored_gate_pages = [p for (p,) in db.execute("SELECT archive_path FROM documents WHERE url LIKE ?",
+                                                       [prefix + "%"]).fetchall()
+                             if b"<script" in (tmp_path / "archive" / p).read_bytes()[:2000]
+                             and len((tmp_path / "archive" / p).read_bytes()) < 3000]
+        assert stored_gate_pages == [], gated
+        assert db.execute("SELECT count(*) FROM fetch_log WHERE error LIKE 'blocked%'").fetchone()[0] >= 1
+    finally:
+        portal.stop()
+
+
+def test_per_host_delay_holds(tmp_path):
+    portal = DemoPortal(seed=0).start(port=0)
+    try:
+        crawl_demo(portal, tmp_path, per_host_delay=0.1, delay_jitter=0.0, per_host_concurrency=1)
+        times = sorted(r.time for r in portal.requests)
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        assert len(gaps) > 50
+        assert min(gaps) >= 0.09, min(gaps)
+    finally:
+        portal.stop()
