@@ -53,7 +53,8 @@ def _shift(iso: str, days: int) -> str:
 
 
 class Catalog:
-    def __init__(self, seed: int = 0, scale: int | None = None):
+    def __init__(self, seed: int = 0, scale: int | None = None, attachments: float = 0.2):
+        self.attachments = attachments  # share of reports published only as a PDF or DOCX attachment
         self.seed = seed
         self.agencies = self._allocate(scale)
         self.items: dict[str, list[Item]] = {site: [] for site in SITES}
@@ -111,8 +112,8 @@ class Catalog:
             title, published = record_meta(self.seed, agency, year)
             item = Item(item_id, site, "report", title, published, agency=agency, year=year, size=size)
             roll = rng.random()
-            if format_for(year) != "pre2019" and site != "govcn" and roll < 0.2:
-                item.kind = "pdf" if roll < 0.1 else "docx"
+            if format_for(year) != "pre2019" and site != "govcn" and roll < self.attachments:
+                item.kind = "pdf" if roll < self.attachments / 2 else "docx"
                 item.link = "plain" if site == "gbk" else ("js" if item.kind == "docx" and rng.random() < 0.6
                                                           else "insertfile")
             item.style = "clean" if rng.random() < 0.25 else "word"

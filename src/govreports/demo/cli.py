@@ -16,6 +16,8 @@ def register(app: typer.Typer) -> None:
         faults: Annotated[str, typer.Option(
             help="Comma-separated faults: 500,503,429,slow,reset,truncate,redirect-loop,robots,antibot-412,"
                  "antibot-521 (or all, none).")] = "none",
+        attachments: Annotated[float, typer.Option(
+            min=0.0, max=1.0, help="Share of reports published only as a PDF/DOCX attachment.")] = 0.2,
     ) -> None:
         """Serve the local demo portal (five imitation sites; ground truth at /_demo/ground-truth.json)."""
         from govreports.demo.faults import FaultConfig
@@ -25,4 +27,4 @@ def register(app: typer.Typer) -> None:
             FaultConfig.parse(faults)
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--faults") from exc
-        serve_forever(port=port, seed=seed, scale=scale, faults=faults)
+        serve_forever(port=port, seed=seed, scale=scale, faults=faults, attachments=attachments)

@@ -78,10 +78,11 @@ def _day_epoch(iso: str, hour: int = 10) -> float:
 
 
 class DemoPortal:
-    def __init__(self, seed: int = 0, scale: int | None = None, faults: FaultConfig | str | None = None):
+    def __init__(self, seed: int = 0, scale: int | None = None, faults: FaultConfig | str | None = None,
+                 attachments: float = 0.2):
         self.seed, self.scale = seed, scale
         self.faults = faults if isinstance(faults, FaultConfig) else FaultConfig.parse(faults)
-        self.catalog = Catalog(seed, scale)
+        self.catalog = Catalog(seed, scale, attachments)
         self.plan = FaultPlan(self.faults, seed)
         reports = self.catalog.reports()
         self.plan.choose([it.path for it in reports], [it.attachment_file for it in reports if it.attachment_file])

@@ -237,11 +237,12 @@ def make_server(portal, port: int = 0) -> _Server:
     return server
 
 
-def serve_forever(port: int = 8765, seed: int = 0, scale: int | None = None, faults: str | None = None) -> None:
+def serve_forever(port: int = 8765, seed: int = 0, scale: int | None = None, faults: str | None = None,
+                  attachments: float = 0.2) -> None:
     """Run the demo portal in the foreground until interrupted (the `govreports demo-portal` command)."""
     from govreports.demo.portal import DemoPortal
 
-    portal = DemoPortal(seed=seed, scale=scale, faults=faults)
+    portal = DemoPortal(seed=seed, scale=scale, faults=faults, attachments=attachments)
     server = make_server(portal, port)
     portal.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     print(f"demo portal at {portal.base_url}/ — {len(portal.catalog.reports())} reports, seed {seed}, "

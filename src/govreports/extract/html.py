@@ -135,7 +135,8 @@ class _Walker:
 
     def _table(self, table) -> None:
         rows = _own_rows(table)
-        if any(_is_container(cell) for row in rows for cell in _own_cells(row)):
+        nested = table.find(".//table") is not None
+        if any(_is_container(cell, nested) for row in rows for cell in _own_cells(row)):
             # a layout table: its cells are containers of blocks, not data
             for row in rows:
                 for cell in _own_cells(row):
@@ -154,12 +155,15 @@ class _Walker:
 _PARAGRAPHS = ("p", "div", "br", "h1", "h2", "h3", "h4", "li")
 
 
-def _is_container(cell) -> bool:
+def _is_container(cell, nested: bool) -> bool:
     """A layout cell holding blocks (a nested table, or a body of paragraphs like gov.cn's td#UCAP-CONTENT), not a
-    data cell: Word-export cells hold one or two short <p>, a page body holds many."""
-    if cell.find(".//table") is not None:
+    data cell: Word-export cells hold one or two short <p>, a page body holds many. (`nested`: the table has a
+    table inside at all — checked once per table, as this runs for every cell of every report.)"""
+    if nested and cell.find(".//table") is not None:
         return True
-    blocks = sum(1 for _ in cell.iter(*_PARAGRAPHS))
+    if len(cell) < 4:
+        return False
+    blocks = sum(1 for child in cell if child.tag in _PARAGRAPHS)
     return blocks >= 4 and len("".join(cell.itertext())) > 200
 
 

@@ -6,6 +6,7 @@ an empty cell is "" and kept, because a blank is a null value. A PDF with no cha
 
 from __future__ import annotations
 
+import logging
 import re
 from io import BytesIO
 
@@ -15,6 +16,7 @@ from govreports.extract.document import Block, Document
 from govreports.extract.lines import line_to_block
 
 _WS = re.compile(r"\s+")
+logging.getLogger("pdfminer").setLevel(logging.WARNING)  # its per-token debug calls cost ~5% of a parse
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,3}\s*(?:页|/\s*\d+)?[-—–\s]*$")
 
 

@@ -29,15 +29,18 @@ def _add_table(document, table: Table) -> None:
     grid = document.add_table(rows=len(table.rows), cols=table.ncols)
     grid.style = "Table Grid"
     cells = placements(table)
+    n = table.ncols
+    # Table.cell() recomputes every cell on each call (quadratic on a 250-cell form): take the grid once. The merged
+    # regions are disjoint, so the corners of later merges are untouched by earlier ones and stay valid.
+    before = grid._cells
     for r, c, cell in cells:  # merge first: merging moves the text of every covered cell into the top-left one
         if cell.rowspan > 1 or cell.colspan > 1:
-            grid.cell(r, c).merge(grid.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
-    # one snapshot of the grid: Table.cell() recomputes every cell on each call (quadratic on a 250-cell form)
+            before[r * n + c].merge(before[(r + cell.rowspan - 1) * n + c + cell.colspan - 1])
     snapshot = grid._cells
     for r, c, cell in cells:
         if cell.text is None:
             continue
-        paragraph = snapshot[r * table.ncols + c].paragraphs[0]
+        paragraph = snapshot[r * n + c].paragraphs[0]
         if cell.kind != LABEL:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _set_font(paragraph.add_run(cell.text), 8)
