@@ -187,3 +187,15 @@ def test_per_host_delay_holds(tmp_path):
         assert min(gaps) >= 0.09, min(gaps)
     finally:
         portal.stop()
+
+
+def test_buffered_crawl_writes_only_when_applied(portal, tmp_path):
+    """The one-writer mode for distributed runs: the crawl only emits events; applying them loads everything."""
+    from govreports.crawl import apply_summary
+
+    db, summary = crawl_demo(portal, tmp_path, buffered=True)
+    assert table_counts(db)["reports"] == 0 and table_counts(db)["documents"] == 0
+    assert sum(len(e) for e in summary.events.values()) > len(portal.ground_truth())
+    apply_summary(db, summary)
+    assert mismatches(db, portal.ground_truth()) == []
+    assert summary.total("new") + summary.total("duplicate") == len(portal.ground_truth()) + len(portal.reposts())

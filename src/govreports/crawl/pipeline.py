@@ -1,10 +1,10 @@
 """One crawl: for each portal, discover → filter titles → fetch page (conditionally) → parse page or its
-attachment → load; every failure is recorded against its URL and the run goes on.
+attachment → emit what happened; every failure is recorded against its URL and the run goes on.
 
 Incremental by construction: report pages and attachments are fetched with the validators of their archived
 copy, and an item whose page (and attachment) answer 304 is unchanged without being parsed again. Loading is
 idempotent, so a report read twice stays one report; a re-post of a report already loaded from another page is
-counted as a duplicate, not loaded again.
+counted as a duplicate. Writes go through a sink (crawl.events): applied at once, or buffered for one writer.
 """
 
 from __future__ import annotations
@@ -20,18 +20,17 @@ from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
-from govreports import PARSER_VERSION, schema
+from govreports import schema
+from govreports.crawl.events import Doc, Failed, Listed, NotReport, Read, Seen, Sink, Unchanged, apply
 from govreports.crawl.stats import CrawlSummary, PortalStats
 from govreports.fetch import Archive, Fetcher, FetchPolicy, Validators
 from govreports.parse import ParseError, parse_bytes
 from govreports.portals.adapters import Adapter, Listing, adapter_for
 from govreports.portals.config import CrawlConfig, PortalConfig
 from govreports.portals.titles import is_report_title, title_year
-from govreports.store.agency import normalise_agency
 from govreports.store.db import write_transaction
-from govreports.store.documents import duplicate_of, get_item, latest_document, record_document, save_item
-from govreports.store.load import load_record, now_iso, record_sha256
-from govreports.store.logs import log_fetch
+from govreports.store.documents import latest_document
+from govreports.store.load import now_iso
 
 Progress = Callable[[str, PortalStats], None]  # (event, stats): "listed", "done"
 
@@ -46,14 +45,14 @@ def policy_for(config: CrawlConfig, portals: list[PortalConfig], **overrides) ->
 class PortalCrawl:
     """The context adapters fetch through (list pages), and the per-item work for one portal."""
 
-    def __init__(self, portal: PortalConfig, fetcher: Fetcher, db: Database, year: int | None,
-                 progress: Progress | None, concurrency: int = 32, parser: Executor | None = None):
+    def __init__(self, portal: PortalConfig, fetcher: Fetcher, sink: Sink, year: int | None = None,
+                 progress: Progress | None = None, concurrency: int = 32, parser: Executor | None = None):
         self.portal = portal
         self.fetcher = fetcher
-        self.db = db
+        self.sink = sink
         self.year = year
         self.progress = progress
-        self.stats = PortalStats(portal.name)
+        self.stats = sink.stats
         self.adapter: Adapter = adapter_for(portal)
         self._slots = asyncio.Semaphore(concurrency)
         self._parser = parser
@@ -72,7 +71,7 @@ class PortalCrawl:
                                           conditional=False, expect=expect)
         self.stats.pages += 1
         if not result.ok:
-            self._failure(url, result)
+            self.sink.emit(_failed(url, result))
         return result
 
     # --- the run -------------------------------------------------------------------------------------------------
@@ -104,35 +103,32 @@ class PortalCrawl:
         return self.year is None or year is None or year == self.year
 
     async def _item(self, listing: Listing) -> None:
+        listed = Listed(listing.url, listing.title, listing.list_date, title_year(listing.title))
         async with self._slots:
             try:
-                await self._process(listing)
+                await self._process(listed)
             except Exception as exc:  # noqa: BLE001 - one bad item must not end the run; it is recorded
-                self.stats.failed["internal"] += 1
-                self._save(listing, "failed", error=f"internal error: {type(exc).__name__}: {exc}")
-                log_fetch(self.db, listing.url, "internal", f"{type(exc).__name__}: {exc}")
+                self.sink.emit(Failed(listed.url, "internal", "internal",
+                                      f"internal error: {type(exc).__name__}: {exc}", listing=listed))
 
-    async def _process(self, listing: Listing) -> None:
+    async def _process(self, listing: Listed) -> None:
         if urlsplit(listing.url).netloc not in self.portal.hosts:
-            self.stats.failed["host_not_allowed"] += 1
-            self._save(listing, "failed", error="host not allowed by the portal configuration")
-            log_fetch(self.db, listing.url, "host_not_allowed", "host not allowed by the portal configuration")
+            self.sink.emit(Failed(listing.url, "host_not_allowed", "host_not_allowed",
+                                  "host not allowed by the portal configuration", listing=listing))
             return
-        item = get_item(self.db, self.portal.name, listing.url)
+        item = self.sink.item(listing.url)
         page = await self.fetcher.fetch(listing.url, conditional=True, expect="html")
         if not page.ok:
-            self._failure(listing.url, page)
-            self._save(listing, "blocked" if page.error_kind == "blocked" else "failed", error=page.error,
-                       keep=item)
+            self.sink.emit(_failed(listing.url, page, listing))
             return
-        page_doc = record_document(self.db, page, self.portal.name)
+        self.sink.emit(Seen(Doc.of(page)))
         if page.not_modified and item and item.status in ("loaded", "duplicate") and item.report_id:
             if item.attachment_url is None:
-                self.stats.unchanged += 1
+                self.sink.emit(Unchanged(listing))
                 return
             attachment = await self.fetcher.fetch(item.attachment_url, conditional=True, expect="binary")
             if attachment.ok and attachment.not_modified:
-                self.stats.unchanged += 1
+                self.sink.emit(Unchanged(listing))
                 return
         found = await self._read(listing, page)
         if found is None:
@@ -141,21 +137,9 @@ class PortalCrawl:
         if self.year is not None and record.get("year") not in (None, self.year):
             self.stats.skipped += 1
             return
-        doc_id = record_document(self.db, source, self.portal.name) if source is not page else page_doc
-        document = {"url": source.url, "final_url": source.final_url, "fetched_at": source.fetched_at,
-                    "sha256": source.sha256, "archive_path": source.archive_path,
-                    "media_type": (source.content_type or "").split(";")[0] or None}
-        duplicate = duplicate_of(self.db, normalise_agency(record.get("agency") or ""), record.get("year"),
-                                 record_sha256(record), listing.url)
-        if duplicate is not None:
-            self.stats.duplicate += 1
-            self._save(listing, "duplicate", report_id=duplicate, document_id=doc_id, attachment_url=attachment_url)
-            return
-        loaded = load_record(self.db, record, document, parser_version=PARSER_VERSION, source_key=listing.url)
-        setattr(self.stats, loaded.status, getattr(self.stats, loaded.status) + 1)
-        self._save(listing, "loaded", report_id=loaded.report_id, document_id=doc_id, attachment_url=attachment_url)
+        self.sink.emit(Read(listing, record, Doc.of(source), Doc.of(page), attachment_url))
 
-    async def _read(self, listing: Listing, page):
+    async def _read(self, listing: Listed, page):
         """The record from the page, else from its attachments (a page without tables links the real report)."""
         hints = {"title": listing.title}
         record, error = None, None
@@ -167,44 +151,30 @@ class PortalCrawl:
         if record is not None and _has_tables(record):
             return record, page, None
         for url in self.adapter.attachments(page):
-            host = urlsplit(url).netloc
-            if host not in self.portal.hosts:
+            if urlsplit(url).netloc not in self.portal.hosts:
                 continue
             attachment = await self.fetcher.fetch(url, conditional=True, expect="binary", referer=page.final_url)
             if not attachment.ok:
-                self._failure(url, attachment)
+                self.sink.emit(_failed(url, attachment))
                 continue
             try:
                 found = await self._parse(attachment.body or b"", url, hints)
             except ParseError as exc:
-                self.stats.failed["parse"] += 1
-                log_fetch(self.db, url, "parse_error", str(exc))
+                self.sink.emit(Failed(url, "parse_error", "parse", str(exc)))
                 continue
             if record is None or _has_tables(found) or found.get("format") != "unknown":
                 return found, attachment, url
         if record is not None:
             return record, page, None
-        self.stats.failed["parse"] += 1
-        self._save(listing, "not_report", error=error)
-        log_fetch(self.db, listing.url, "parse_error", error)
+        self.sink.emit(NotReport(listing, error))
         return None
 
-    def _failure(self, url: str, result) -> None:
-        kind = result.error_kind or "http"
-        if kind == "blocked":
-            self.stats.blocked += 1
-        else:
-            self.stats.failed[kind] += 1
-        log_fetch(self.db, url, result.status if result.status is not None else kind,
-                  f"{kind}: {result.error or ''}".strip())
 
-    def _save(self, listing: Listing, status: str, *, keep=None, **facts) -> None:
-        if keep is not None and status in ("failed", "blocked"):
-            # a failed re-fetch does not forget what an earlier run loaded
-            facts = {"report_id": keep.report_id, "document_id": keep.document_id,
-                     "attachment_url": keep.attachment_url, **facts}
-        save_item(self.db, self.portal.name, listing.url, list_title=listing.title, list_date=listing.list_date,
-                  year=title_year(listing.title), status=status, **facts)
+def _failed(url: str, result, listing: Listed | None = None) -> Failed:
+    kind = result.error_kind or "http"
+    return Failed(url, result.status if result.status is not None else kind, kind,
+                  f"{kind}: {result.error or ''}".strip(), listing=listing,
+                  item_status="blocked" if kind == "blocked" else "failed")
 
 
 def _parse_job(data: bytes, name: str, hints: dict, http_charset: str | None) -> dict:
@@ -233,22 +203,39 @@ def validators_lookup(db: Database) -> Callable[[str], Validators | None]:
 
 
 async def crawl(config: CrawlConfig, db: Database, archive_root: str | Path, *, portal: str | None = None,
-                year: int | None = None, progress: Progress | None = None, kind: str = "crawl",
-                parse_workers: int | None = None, **policy_overrides) -> CrawlSummary:
+                year: int | None = None, progress: Progress | None = None, kind: str | None = "crawl",
+                parse_workers: int | None = None, buffered: bool = False,
+                **policy_overrides) -> CrawlSummary:
+    """Crawl the selected portals. `kind=None` records no run row (a flow records one for all its tasks);
+    `buffered=True` writes nothing and returns the events in `summary.events` for `apply_summary`."""
     portals = config.select(portal)
     started, t0 = now_iso(), time.perf_counter()
     policy = policy_for(config, portals, **policy_overrides)
     pool = parser_pool(parse_workers)
+    sinks = [Sink(db, p.name, PortalStats(p.name), buffered=buffered) for p in portals]
     try:
         async with Fetcher(policy, Archive(archive_root), validators_lookup=validators_lookup(db)) as fetcher:
-            runs = [PortalCrawl(p, fetcher, db, year, progress, parser=pool) for p in portals]
-            stats = await asyncio.gather(*(r.run() for r in runs))
+            runs = [PortalCrawl(p, fetcher, s, year, progress, parser=pool) for p, s in zip(portals, sinks)]
+            await asyncio.gather(*(r.run() for r in runs))
             requests = fetcher.stats.as_dict()
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-    summary = CrawlSummary(list(stats), requests=requests, seconds=time.perf_counter() - t0)
-    summary.run_id = _record_run(db, kind, started, summary)
+    summary = CrawlSummary([s.stats for s in sinks], requests=requests, seconds=time.perf_counter() - t0)
+    if buffered:
+        summary.events = {s.portal: s.events for s in sinks}
+    elif kind is not None:
+        summary.run_id = record_run(db, kind, started, summary)
+    return summary
+
+
+def apply_summary(db: Database, summary: CrawlSummary) -> CrawlSummary:
+    """Write a buffered crawl's events (the one-writer half of a distributed run); fills in its load counts."""
+    by_portal = {p.portal: p for p in summary.portals}
+    for portal, events in (summary.events or {}).items():
+        for event in events:
+            apply(db, portal, event, by_portal[portal])
+    summary.events = None
     return summary
 
 
@@ -256,7 +243,7 @@ def run_crawl(*args, **kwargs) -> CrawlSummary:
     return asyncio.run(crawl(*args, **kwargs))
 
 
-def _record_run(db: Database, kind: str, started: str, summary: CrawlSummary) -> int:
+def record_run(db: Database, kind: str, started: str, summary: CrawlSummary) -> int:
     with write_transaction(db):
         return db["runs"].insert({"kind": kind, "started_at": started, "finished_at": now_iso(),
                                   "summary_json": json.dumps(summary.rows(), ensure_ascii=False)}).last_pk

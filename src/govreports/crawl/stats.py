@@ -37,6 +37,7 @@ class CrawlSummary:
     requests: dict = field(default_factory=dict)  # the fetcher's counts by host
     seconds: float = 0.0
     run_id: int | None = None
+    events: dict | None = None  # a buffered crawl's writes, by portal, until apply_summary writes them
 
     def total(self, name: str) -> int:
         return sum(getattr(p, name) if name != "failed" else p.failed_total for p in self.portals)

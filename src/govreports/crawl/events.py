@@ -1,0 +1,166 @@
+"""What a crawl writes, as plain events, and the one function that applies them to the database.
+
+The crawl never writes directly: it emits events into a sink. The direct sink applies each at once (one process);
+the buffered sink keeps them so that work done elsewhere (a Dask worker, another machine) is written by the one
+process that owns the database — SQLite has one writer, and `apply` is the only code that writes a crawl's
+results, whichever way the crawl ran. Events carry no bodies (those are in the content-addressed archive).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlite_utils import Database
+
+from govreports import PARSER_VERSION
+from govreports.crawl.stats import PortalStats
+from govreports.store.agency import normalise_agency
+from govreports.store.documents import Item, duplicate_of, get_item, record_document, save_item
+from govreports.store.load import load_record, record_sha256
+from govreports.store.logs import log_fetch
+
+
+@dataclass(frozen=True)
+class Doc:
+    """The facts of one successful response (FetchResult without its body)."""
+
+    url: str
+    final_url: str
+    ok: bool
+    not_modified: bool
+    status: int | None
+    sha256: str | None
+    archive_path: str | None
+    etag: str | None
+    last_modified: str | None
+    headers: dict
+    content_type: str | None
+    encoding: str | None
+    fetched_at: str
+
+    @classmethod
+    def of(cls, result) -> "Doc":
+        return cls(result.url, result.final_url, result.ok, result.not_modified, result.status, result.sha256,
+                   result.archive_path, result.etag, result.last_modified, dict(result.headers or {}),
+                   result.content_type, result.encoding, result.fetched_at)
+
+
+@dataclass(frozen=True)
+class Listed:
+    url: str
+    title: str
+    list_date: str | None
+    year: int | None
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A request that did not succeed, recorded against its URL; `listing` when it was the report page."""
+
+    url: str
+    status: int | str | None
+    kind: str
+    error: str
+    listing: Listed | None = None
+    item_status: str = "failed"
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A document fetched (stored once per new body)."""
+
+    doc: Doc
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    listing: Listed
+
+
+@dataclass(frozen=True)
+class NotReport:
+    listing: Listed
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Read:
+    """A report read from `source` (the page, or its attachment at `attachment_url`)."""
+
+    listing: Listed
+    record: dict
+    source: Doc
+    page: Doc
+    attachment_url: str | None
+
+
+@dataclass
+class Sink:
+    """Where a crawl's events go. `buffered=False`: applied at once to `db`; True: kept in `events`."""
+
+    db: Database | None
+    portal: str
+    stats: PortalStats
+    buffered: bool = False
+    events: list = field(default_factory=list)
+
+    def emit(self, event) -> None:
+        if self.buffered:
+            self.events.append(event)
+        else:
+            apply(self.db, self.portal, event, self.stats)
+
+    def item(self, url: str) -> Item | None:
+        return get_item(self.db, self.portal, url) if self.db is not None else None
+
+
+def apply(db: Database, portal: str, event, stats: PortalStats) -> None:
+    if isinstance(event, Seen):
+        record_document(db, event.doc, portal)
+    elif isinstance(event, Failed):
+        if event.kind == "blocked":
+            stats.blocked += 1
+        else:
+            stats.failed[event.kind] += 1
+        log_fetch(db, event.url, event.status, event.error)
+        if event.listing is not None:
+            keep = get_item(db, portal, event.listing.url)
+            facts = ({"report_id": keep.report_id, "document_id": keep.document_id,
+                      "attachment_url": keep.attachment_url} if keep and event.item_status != "not_report" else {})
+            _save(db, portal, event.listing, event.item_status, error=event.error, **facts)
+    elif isinstance(event, Unchanged):
+        stats.unchanged += 1
+    elif isinstance(event, NotReport):
+        stats.failed["parse"] += 1
+        log_fetch(db, event.listing.url, "parse_error", event.error)
+        _save(db, portal, event.listing, "not_report", error=event.error)
+    elif isinstance(event, Read):
+        _read(db, portal, event, stats)
+    else:  # pragma: no cover - a programming error
+        raise TypeError(f"unknown crawl event {event!r}")
+
+
+def _read(db: Database, portal: str, event: Read, stats: PortalStats) -> None:
+    page_id = record_document(db, event.page, portal)
+    doc_id = record_document(db, event.source, portal) if event.attachment_url else page_id
+    record = event.record
+    duplicate = duplicate_of(db, normalise_agency(record.get("agency") or ""), record.get("year"),
+                             record_sha256(record), event.listing.url)
+    if duplicate is not None:
+        stats.duplicate += 1
+        _save(db, portal, event.listing, "duplicate", report_id=duplicate, document_id=doc_id,
+              attachment_url=event.attachment_url)
+        return
+    source = event.source
+    document = {"url": source.url, "final_url": source.final_url, "fetched_at": source.fetched_at,
+                "sha256": source.sha256, "archive_path": source.archive_path,
+                "media_type": (source.content_type or "").split(";")[0] or None}
+    loaded = load_record(db, record, document, parser_version=PARSER_VERSION, source_key=event.listing.url)
+    setattr(stats, loaded.status, getattr(stats, loaded.status) + 1)
+    _save(db, portal, event.listing, "loaded", report_id=loaded.report_id, document_id=doc_id,
+          attachment_url=event.attachment_url)
+
+
+def _save(db: Database, portal: str, listing: Listed, status: str, **facts) -> None:
+    save_item(db, portal, listing.url, list_title=listing.title, list_date=listing.list_date, year=listing.year,
+              status=status, **facts)
