@@ -1,10 +1,10 @@
-# Two commands do everything on a fresh machine: `make test` (and, once the flows exist, `make demo`).
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: test install bench clean
+.PHONY: test demo install bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,10 +17,15 @@ install: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+demo: $(STAMP)
+	$(PY) -m govreports demo
+
 bench: $(STAMP)
 	$(PY) bench/accuracy.py
 	$(PY) bench/parse_speed.py
 	$(PY) bench/load_speed.py
+	$(PY) bench/crawl_speed.py
+	$(PY) bench/nightly.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -80,11 +80,12 @@ def parse(
     raise typer.Exit(1 if failures else 0)
 
 
-from govreports import cli_crawl, cli_store  # noqa: E402  (commands of the other layers)
+from govreports import cli_crawl, cli_flows, cli_store  # noqa: E402  (commands of the other layers)
 from govreports.demo import cli as demo_cli  # noqa: E402
 
 cli_store.register(app)
 cli_crawl.register(app)
+cli_flows.register(app)
 demo_cli.register(app)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import os
 import time
 from collections.abc import Callable
@@ -182,9 +183,13 @@ def _parse_job(data: bytes, name: str, hints: dict, http_charset: str | None) ->
 
 
 def parser_pool(workers: int | None = None) -> Executor | None:
-    """Worker processes for parsing, one per core; None (parse in-process) on a single core."""
+    """Worker processes for parsing, one per core; None (parse in-process) on a single core. They start from a
+    fork server, not by forking this process: a crawl runs inside threaded hosts (Prefect's engine and API
+    server), and a child forked while another thread holds a lock can wait on it forever."""
     workers = workers or os.cpu_count() or 1
-    return ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
+    if workers <= 1:
+        return None
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
 
 
 def _has_tables(record: dict) -> bool:

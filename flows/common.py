@@ -1,0 +1,58 @@
+"""What the flows share: default paths, the selectable task runner, artifacts and run records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect.artifacts import create_table_artifact
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from govreports.crawl import CrawlSummary, record_run
+from govreports.store.db import open_db
+from govreports.store.load import now_iso
+
+DEFAULT_CONFIG = "config/portals"
+DEFAULT_DB = "data/govreports.db"
+DEFAULT_ARCHIVE = "data/archive"
+SUMMARY_COLUMNS = ("portal", "listed", "found", "new", "changed", "unchanged", "duplicate", "failed", "blocked")
+
+
+def task_runner(name: str = "threads", workers: int = 4):
+    """threads (default) or dask: a local Dask cluster of two workers (`pip install -e '.[dask]'`)."""
+    if name == "threads":
+        return ThreadPoolTaskRunner(max_workers=workers)
+    if name == "dask":
+        try:
+            from prefect_dask import DaskTaskRunner
+        except ImportError as exc:  # pragma: no cover - depends on the optional extra
+            raise RuntimeError("the dask task runner needs the optional extra: pip install -e '.[dask]'") from exc
+        return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True,
+                                              "dashboard_address": None})
+    raise ValueError(f"unknown task runner {name!r}: threads or dask")
+
+
+def buffered(name: str) -> bool:
+    """Dask workers are other processes (other machines, later): they return their writes for the flow to apply."""
+    return name != "threads"
+
+
+def summary_rows(summaries: list[CrawlSummary]) -> list[dict]:
+    return [{k: row[k] for k in SUMMARY_COLUMNS} for s in summaries for row in s.rows()]
+
+
+def publish(kind: str, db_path: str, started: str, summaries: list[CrawlSummary], key: str) -> list[dict]:
+    """The run's summary, per portal, as a table artifact and as a `runs` row in the database."""
+    merged = CrawlSummary([p for s in summaries for p in s.portals])
+    rows = summary_rows(summaries)
+    db = open_db(db_path)
+    try:
+        run_id = record_run(db, kind, started, merged)
+    finally:
+        db.conn.close()
+    create_table_artifact(table=rows or [{"portal": "(none)"}], key=key,
+                          description=f"govreports {kind} run {run_id}, started {started}, finished {now_iso()}")
+    return rows
+
+
+def lock_path(db_path: str, name: str) -> Path:
+    return Path(db_path).resolve().parent / f"{name}.lock"

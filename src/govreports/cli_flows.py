@@ -1,0 +1,157 @@
+"""`govreports nightly | backfill | reparse | serve-flows`: the Prefect flows from the command line.
+
+Plain runs need no Prefect server: an ephemeral one starts with its home under data/prefect, analytics off.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from govreports.cli_crawl import DEFAULT_ARCHIVE, DEFAULT_CONFIG
+from govreports.store.db import DEFAULT_DB
+
+Config = Annotated[Path, typer.Option(help="A portal config file, or a directory of them.")]
+Db = Annotated[Path, typer.Option(help="SQLite database.")]
+ArchiveDir = Annotated[Path, typer.Option("--archive", help="Raw archive folder.")]
+Runner = Annotated[str, typer.Option(help="Task runner: threads, or dask (optional extra: a local 2-worker cluster).")]
+
+
+def _prefect(db: Path) -> None:
+    from govreports.runs.prefect_env import configure
+
+    configure(Path(db).resolve().parent / "prefect")
+
+
+def _print_rows(rows: list[dict]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    if not rows:
+        return
+    console = Console() if Console().is_terminal else Console(width=150)
+    table = Table()
+    for name in rows[0]:
+        table.add_column(name, justify="left" if name == "portal" else "right")
+    for row in rows:
+        table.add_row(*(str(v) for v in row.values()))
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def nightly(config: Config = DEFAULT_CONFIG, db: Db = DEFAULT_DB, archive: ArchiveDir = DEFAULT_ARCHIVE,
+                portal: Annotated[list[str] | None, typer.Option(help="Only these portals.")] = None,
+                runner: Runner = "threads") -> None:
+        """Run the nightly flow once: new and changed reports from every portal; prints the summary."""
+        _prefect(db)
+        from flows.common import task_runner
+        from flows.nightly import nightly as flow
+
+        rows = flow.with_options(task_runner=task_runner(runner))(
+            config=str(config), db=str(db), archive=str(archive), portals=portal or None, runner=runner)
+        _print_rows(rows)
+        typer.echo(f"database: {db}")
+
+    @app.command()
+    def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,2021.")] = "2018-2024",
+                 portal: Annotated[list[str] | None, typer.Option(help="Only these portals.")] = None,
+                 reprocess: Annotated[str, typer.Option(help="missing | failed | all")] = "missing",
+                 dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; change nothing.")] = False,
+                 config: Config = DEFAULT_CONFIG, db: Db = DEFAULT_DB, archive: ArchiveDir = DEFAULT_ARCHIVE,
+                 runner: Runner = "threads", progress: bool = True) -> None:
+        """Backfill portals × years; the partitions table decides what runs (idempotent, resumable)."""
+        from govreports.runs.partitions import REPROCESS, parse_years
+
+        if reprocess not in REPROCESS:
+            raise typer.BadParameter(f"one of {', '.join(REPROCESS)}", param_hint="--reprocess")
+        try:
+            year_list = parse_years(years)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--years") from None
+        _prefect(db)
+        from flows.backfill import backfill as flow
+        from flows.common import task_runner
+
+        def run():
+            return flow.with_options(task_runner=task_runner(runner))(
+                portals=portal or None, years=year_list, reprocess=reprocess, dry_run=dry_run, config=str(config),
+                db=str(db), archive=str(archive), runner=runner)
+
+        result = run() if dry_run or not progress else _with_partition_progress(run, db, portal, year_list,
+                                                                              reprocess, config)
+        if dry_run:
+            for p, y in result["planned"]:
+                typer.echo(f"would run {p} {y}")
+            typer.echo(f"{len(result['planned'])} partition(s) planned; nothing changed (dry run)")
+            return
+        _print_rows(result["rows"])
+        typer.echo(f"{len(result['ran'])} partition(s) run; database: {db}")
+
+    @app.command()
+    def reparse(config: Config = DEFAULT_CONFIG, db: Db = DEFAULT_DB, archive: ArchiveDir = DEFAULT_ARCHIVE) -> None:
+        """Re-parse archived documents with the current parser (no network); reports how many records changed."""
+        _prefect(db)
+        from flows.reparse import reparse as flow
+
+        row = flow(config=str(config), db=str(db), archive=str(archive))
+        _print_rows([row])
+
+    @app.command()
+    def demo(port: Annotated[int, typer.Option(help="Port of the demo portal.")] = 8765,
+             db: Db = DEFAULT_DB, archive: ArchiveDir = DEFAULT_ARCHIVE) -> None:
+        """Start the demo portal, run the nightly flow against config/demo.toml, print how to query the result."""
+        from govreports.demo.run import main
+
+        raise typer.Exit(main(port=port, db=str(db), archive=str(archive)))
+
+    @app.command("serve-flows")
+    def serve_flows(config: Config = DEFAULT_CONFIG, db: Db = DEFAULT_DB, archive: ArchiveDir = DEFAULT_ARCHIVE) -> None:
+        """Serve the nightly (cron 30 2 * * *, Asia/Shanghai) and backfill deployments to a Prefect server.
+
+        Start `prefect server start --analytics-off` first and set PREFECT_API_URL=http://127.0.0.1:4200/api;
+        an ephemeral server has no scheduler.
+        """
+        from govreports.runs.prefect_env import configure
+
+        configure(Path(db).resolve().parent / "prefect")
+        from prefect import serve
+
+        from flows.deployments import deployments
+
+        serve(*deployments(str(config), str(db), str(archive)), pause_on_shutdown=False)
+
+
+def _with_partition_progress(run, db: Path, portals, years, reprocess, config):
+    """A progress bar fed by the partitions table, polled while the flow runs in a thread."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from govreports.runs import jobs
+    from govreports.runs.partitions import plan, statuses
+    from govreports.store.db import open_db
+
+    names = portals or [p.name for p in jobs.load(config).portal]
+    database = open_db(db)
+    todo = set(plan(database, names, years, reprocess))
+    before = statuses(database)
+    result: dict = {}
+    worker = threading.Thread(target=lambda: result.update(value=run()), daemon=True)
+    with Progress(TextColumn("backfill"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  transient=True) as bar:
+        task = bar.add_task("partitions", total=len(todo))
+        worker.start()
+        while worker.is_alive():
+            now = statuses(database)
+            finished = sum(1 for k in todo if now.get(k) in ("done", "failed") and
+                           (now.get(k) != before.get(k) or k not in before or before.get(k) == "running"))
+            bar.update(task, completed=finished)
+            time.sleep(0.3)
+        worker.join()
+    database.conn.close()
+    if "value" not in result:
+        raise typer.Exit(1)
+    return result["value"]

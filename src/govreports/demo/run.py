@@ -1,0 +1,82 @@
+"""`make demo`: start the demo portal, run the nightly flow against config/demo.toml, show what was loaded.
+
+The portal listens on a fixed port (8765) so that report URLs are the same from one `make demo` to the next:
+the second run then finds every report unchanged (conditional GETs answered 304).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+EXAMPLES = (
+    ("reports by agency and year",
+     "govreports query \"SELECT a.name AS agency, r.year, r.format, r.title FROM reports r "
+     "JOIN agencies a ON a.id = r.agency_id ORDER BY agency, r.year LIMIT 15\""),
+    ("applications received by agency and year", "govreports analyze applications"),
+    ("reports that break the accounting rules R1–R4", "govreports analyze rule_failures"),
+)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _wait(base: str, proc: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("the demo portal exited before it was ready")
+        try:
+            urllib.request.urlopen(base + "/_demo/meta.json", timeout=1).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the demo portal did not start within a minute")
+
+
+def main(port: int = 8765, db: str = "data/govreports.db", archive: str = "data/archive",
+         config: str = "config/demo.toml") -> int:
+    if not _port_free(port):
+        print(f"port {port} is in use: stop what listens there (or an earlier demo portal) and run make demo again",
+              file=sys.stderr)
+        return 1
+    base = f"http://127.0.0.1:{port}"
+    portal = subprocess.Popen([sys.executable, "-m", "govreports", "demo-portal", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(base, portal)
+        print(f"demo portal running at {base}/ (five imitation government sites)")
+        os.environ["GOVREPORTS_DEMO_URL"] = base
+        from govreports.runs.prefect_env import configure
+
+        configure(Path(db).resolve().parent / "prefect")
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        from flows.nightly import nightly
+
+        rows = nightly(config=config, db=db, archive=archive)
+    finally:
+        portal.terminate()
+        portal.wait(timeout=10)
+    from govreports.cli_flows import _print_rows
+
+    _print_rows(rows)
+    total = {k: sum(r[k] for r in rows) for k in ("found", "new", "changed", "unchanged", "failed")}
+    print(f"nightly run: {total['found']} reports found, {total['new']} new, {total['changed']} changed, "
+          f"{total['unchanged']} unchanged, {total['failed']} failed")
+    print(f"\ndatabase: {Path(db).resolve()}")
+    print("query it (from this folder):")
+    for what, command in EXAMPLES:
+        print(f"  # {what}\n  .venv/bin/{command}")
+    print("  # browse it in Datasette\n  .venv/bin/govreports serve")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""Prefect settings for plain runs on a laptop or CI: an ephemeral server whose home is under data/, analytics
+and telemetry off (nothing may try the network), a first-start timeout long enough to migrate its database.
+Must run before prefect is imported; variables already set by the user win."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def configure(home: str | Path = "data/prefect") -> Path:
+    home = Path(os.environ.get("PREFECT_HOME") or home).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    defaults = {
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+        "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
+    }
+    for key, value in defaults.items():
+        os.environ.setdefault(key, value)
+    return home

@@ -1,0 +1,179 @@
+"""The Prefect flows under prefect_test_harness: nightly, backfill (missing / failed / dry run / kill and
+restart), re-parse, and the Dask task runner — all against the demo portal."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import ROOT
+from crawlhelp import FAST, db_records, mismatches, table_counts
+from govreports.demo import DemoPortal
+from govreports.store.db import open_db
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+from prefect.testing.utilities import prefect_test_harness  # noqa: E402
+
+from flows.backfill import backfill  # noqa: E402
+from flows.common import task_runner  # noqa: E402
+from flows.nightly import nightly  # noqa: E402
+from flows.reparse import reparse  # noqa: E402
+
+CONFIG = str(ROOT / "config" / "demo.toml")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def prefect_api():
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="module")
+def portal():
+    p = DemoPortal(seed=0).start(port=0)
+    os.environ["GOVREPORTS_DEMO_URL"] = p.base_url
+    yield p
+    p.stop()
+
+
+def paths(tmp_path):
+    return {"db": str(tmp_path / "reports.db"), "archive": str(tmp_path / "archive"), "config": CONFIG}
+
+
+def test_nightly_equals_ground_truth_then_changes_nothing(portal, tmp_path):
+    p = paths(tmp_path)
+    rows = nightly(**p, policy=FAST)
+    db = open_db(p["db"])
+    assert mismatches(db, portal.ground_truth()) == []
+    assert sum(r["new"] for r in rows) == len(portal.ground_truth())
+    counts = table_counts(db)
+    run = db.execute("SELECT kind, summary_json FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    assert run[0] == "nightly" and '"new"' in run[1]  # the summary is in the database too
+    again = nightly(**p, policy=FAST)
+    assert sum(r["new"] + r["changed"] for r in again) == 0
+    assert sum(r["unchanged"] for r in again) == sum(r["found"] for r in again)
+    assert table_counts(db) == counts
+
+
+def test_nightly_does_not_overlap(portal, tmp_path):
+    from flows.common import lock_path
+    from govreports.runs.jobs import run_lock
+
+    p = paths(tmp_path)
+    with run_lock(lock_path(p["db"], "nightly")):
+        assert nightly(**p, policy=FAST) == []  # skipped: the "previous" run holds the lock
+    assert table_counts(open_db(p["db"]))["reports"] == 0
+
+
+def test_backfill_missing_completes_a_partial_run(portal, tmp_path):
+    p = paths(tmp_path)
+    first = backfill(years="2019-2020", portals=["demo-ordos", "demo-hanweb"], **p, policy=FAST)
+    assert sorted(first["ran"]) == [("demo-hanweb", 2019), ("demo-hanweb", 2020), ("demo-ordos", 2019),
+                                    ("demo-ordos", 2020)]
+    second = backfill(years="2018-2024", reprocess="missing", **p, policy=FAST)
+    assert not set(first["ran"]) & set(second["ran"])  # only what was left
+    assert len(second["ran"]) == 5 * 7 - 4
+    db = open_db(p["db"])
+    assert mismatches(db, portal.ground_truth()) == []
+    statuses = {s for (s,) in db.execute("SELECT DISTINCT status FROM partitions")}
+    assert statuses == {"done"}
+    assert backfill(years="2018-2024", **p, policy=FAST)["ran"] == []  # idempotent: nothing left
+
+
+def test_dry_run_changes_nothing(portal, tmp_path):
+    p = paths(tmp_path)
+    backfill(years="2019", portals=["demo-gbk"], **p, policy=FAST)
+    db = open_db(p["db"])
+    dump = list(db.conn.iterdump())
+    result = backfill(years="2018-2024", dry_run=True, **p, policy=FAST)
+    assert len(result["planned"]) == 5 * 7 - 1 and result["ran"] == []
+    assert list(open_db(p["db"]).conn.iterdump()) == dump
+
+
+def test_backfill_failed_retries_only_failures(tmp_path):
+    faulty = DemoPortal(seed=0, faults="500").start(port=0)
+    previous = os.environ["GOVREPORTS_DEMO_URL"]
+    os.environ["GOVREPORTS_DEMO_URL"] = faulty.base_url
+    try:
+        p = paths(tmp_path)
+        backfill(years="2018-2024", **p, policy=FAST)
+        db = open_db(p["db"])
+        failed = db.execute("SELECT portal, year FROM partitions WHERE status = 'failed'").fetchall()
+        assert len(failed) == 1  # the partition holding the URL that always answers 500
+        again = backfill(years="2018-2024", reprocess="failed", **p, policy=FAST)
+        assert again["ran"] == [tuple(failed[0])]
+    finally:
+        os.environ["GOVREPORTS_DEMO_URL"] = previous
+        faulty.stop()
+
+
+def test_killed_backfill_restarts_without_loss_or_duplicates(portal, tmp_path):
+    p = paths(tmp_path)
+    env = {**os.environ, "GOVREPORTS_DEMO_URL": portal.base_url, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}",
+           "PREFECT_HOME": str(tmp_path / "prefect")}
+    cmd = [sys.executable, "-m", "govreports", "backfill", "--years", "2018-2024", "--config", CONFIG,
+           "--db", p["db"], "--archive", p["archive"], "--no-progress"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        deadline = time.time() + 180
+        while time.time() < deadline:
+            if os.path.exists(p["db"]):
+                done = open_db(p["db"]).execute("SELECT count(*) FROM partitions WHERE status = 'done'").fetchone()[0]
+                if done >= 3:
+                    break
+            time.sleep(0.2)
+        assert proc.poll() is None, "the backfill finished before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    db = open_db(p["db"])
+    done_before = {tuple(r) for r in db.execute("SELECT portal, year FROM partitions WHERE status = 'done'")}
+    assert 3 <= len(done_before) < 35
+    result = backfill(years="2018-2024", **p, policy=FAST)
+    assert not done_before & set(result["ran"])  # finishes only what is left
+    assert mismatches(db, portal.ground_truth()) == []  # nothing lost, nothing duplicated
+    assert len(db_records(db)) == len(portal.ground_truth())
+
+
+def test_reparse_after_a_parser_change_updates_records(portal, tmp_path):
+    p = paths(tmp_path)
+    nightly(**p, policy=FAST)
+    db = open_db(p["db"])
+    assert reparse(**p)["changed"] == 0  # same parser, same records
+    # an older parser read one cell wrong: make the stored current version differ from what the parser gives
+    version = db.execute("SELECT current_version_id FROM reports WHERE format = '2021' LIMIT 1").fetchone()[0]
+    from govreports.store.read import get_record
+    from govreports.store.load import load_record
+
+    report_id, source = db.execute("SELECT id, source_key FROM reports WHERE current_version_id = ?",
+                                   [version]).fetchone()
+    old = get_record(db, report_id)
+    old["applications"]["new"]["natural_person"] = (old["applications"]["new"]["natural_person"] or 0) + 1000
+    load_record(db, old, source_key=source, parser_version="0")
+    versions = db.execute("SELECT count(*) FROM report_versions").fetchone()[0]
+    row = reparse(**p)
+    assert row["changed"] == 1 and row["documents"] >= len(portal.ground_truth())
+    assert mismatches(db, portal.ground_truth()) == []
+    # the report went back to the content it had: its first version is current again, no new version needed
+    assert db.execute("SELECT count(*) FROM report_versions").fetchone()[0] == versions
+
+
+def test_dask_runner_builds_the_same_database(portal, tmp_path):
+    pytest.importorskip("prefect_dask")
+    threads = paths(tmp_path / "threads")
+    dask = paths(tmp_path / "dask")
+    backfill.with_options(task_runner=task_runner("threads"))(years="2018-2024", **threads, policy=FAST)
+    backfill.with_options(task_runner=task_runner("dask"))(years="2018-2024", **dask, runner="dask", policy=FAST)
+    a, b = open_db(threads["db"]), open_db(dask["db"])
+    assert mismatches(b, portal.ground_truth()) == []
+    assert db_records(a) == db_records(b)
+    assert table_counts(a)["reports"] == table_counts(b)["reports"]
