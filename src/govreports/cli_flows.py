@@ -127,17 +127,24 @@ def register(app: typer.Typer) -> None:
 
 
 def _with_partition_progress(run, db: Path, portals, years, reprocess, config):
-    """A progress bar fed by the partitions table, polled while the flow runs in a thread."""
+    """A progress bar fed by the partitions table, polled while the flow runs in a thread: a planned partition
+    counts once its row was updated to done or failed after the start."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from govreports.runs import jobs
-    from govreports.runs.partitions import plan, statuses
+    from govreports.runs.partitions import plan
     from govreports.store.db import open_db
 
     names = portals or [p.name for p in jobs.load(config).portal]
     database = open_db(db)
     todo = set(plan(database, names, years, reprocess))
-    before = statuses(database)
+
+    def finished_since(start: dict) -> int:
+        rows = database.execute("SELECT portal, year, status, updated_at FROM partitions").fetchall()
+        return sum(1 for p, y, status, at in rows
+                   if (p, y) in todo and status in ("done", "failed") and at != start.get((p, y)))
+
+    start = {(p, y): at for p, y, at in database.execute("SELECT portal, year, updated_at FROM partitions")}
     result: dict = {}
     worker = threading.Thread(target=lambda: result.update(value=run()), daemon=True)
     with Progress(TextColumn("backfill"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -145,10 +152,7 @@ def _with_partition_progress(run, db: Path, portals, years, reprocess, config):
         task = bar.add_task("partitions", total=len(todo))
         worker.start()
         while worker.is_alive():
-            now = statuses(database)
-            finished = sum(1 for k in todo if now.get(k) in ("done", "failed") and
-                           (now.get(k) != before.get(k) or k not in before or before.get(k) == "running"))
-            bar.update(task, completed=finished)
+            bar.update(task, completed=finished_since(start))
             time.sleep(0.3)
         worker.join()
     database.conn.close()
