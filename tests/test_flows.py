@@ -177,3 +177,22 @@ def test_dask_runner_builds_the_same_database(portal, tmp_path):
     assert mismatches(b, portal.ground_truth()) == []
     assert db_records(a) == db_records(b)
     assert table_counts(a)["reports"] == table_counts(b)["reports"]
+
+
+def test_deployments_schedule_and_concurrency():
+    """What serve-flows serves and prefect.yaml describes: nightly at 02:30 Shanghai time, one run at a time."""
+    import yaml
+
+    from flows.deployments import deployments
+
+    nightly_dep, backfill_dep = deployments(CONFIG, "data/x.db", "data/archive")
+    schedule = nightly_dep.schedules[0].schedule
+    assert (schedule.cron, schedule.timezone) == ("30 2 * * *", "Asia/Shanghai")
+    assert nightly_dep.concurrency_limit == 1
+    assert nightly_dep.concurrency_options.collision_strategy.value == "CANCEL_NEW"
+    assert backfill_dep.name == "backfill" and not backfill_dep.schedules
+    spec = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    by_name = {d["name"]: d for d in spec["deployments"]}
+    assert by_name["nightly"]["schedules"][0] == {"cron": "30 2 * * *", "timezone": "Asia/Shanghai", "active": True}
+    assert by_name["nightly"]["entrypoint"] == "flows/nightly.py:nightly"
+    assert {"nightly", "backfill", "reparse"} <= set(by_name)
