@@ -7,6 +7,7 @@ import pytest
 
 from crawlhelp import crawl_demo, db_records, mismatches, table_counts
 from govreports.demo import DemoPortal
+from govreports.store.db import open_db
 
 
 @pytest.fixture(scope="module")
@@ -202,3 +203,24 @@ def test_buffered_crawl_writes_only_when_applied(portal, tmp_path):
     apply_summary(db, summary)
     assert mismatches(db, portal.ground_truth()) == []
     assert summary.total("new") + summary.total("duplicate") == len(portal.ground_truth()) + len(portal.reposts())
+
+
+def test_crawl_command(portal, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from conftest import ROOT
+    from govreports.cli import app
+
+    monkeypatch.setenv("GOVREPORTS_DEMO_URL", portal.base_url)
+    runner = CliRunner()
+    args = ["crawl", "--config", str(ROOT / "config" / "demo.toml"), "--portal", "demo-govcn",
+            "--db", str(tmp_path / "c.db"), "--archive", str(tmp_path / "archive"), "--no-progress"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "demo-govcn" in result.stdout and "unchanged" in result.stdout
+    govcn = {u for u in portal.ground_truth() if "/govcn/" in u}
+    assert open_db(tmp_path / "c.db").execute("SELECT count(*) FROM reports").fetchone()[0] == len(govcn)
+    bad = runner.invoke(app, [*args[:3], "--portal", "nope", "--db", str(tmp_path / "c.db")])
+    assert bad.exit_code == 1 and "no portal named 'nope'" in bad.stderr
+    check = runner.invoke(app, ["crawl", "--config", str(ROOT / "config" / "portals"), "--check"])
+    assert check.exit_code == 0 and "11 portal(s), valid" in check.stdout

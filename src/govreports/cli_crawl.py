@@ -17,20 +17,18 @@ def _config_paths(config: Path) -> list[Path]:
     return sorted(config.glob("*.toml")) if config.is_dir() else [config]
 
 
-def print_summary(summary, echo=typer.echo) -> None:
-    from rich.console import Console
-    from rich.table import Table
+SUMMARY_COLUMNS = ("portal", "pages", "listed", "found", "new", "changed", "unchanged", "duplicate", "failed",
+                   "blocked")
 
-    table = Table(title=f"crawl run {summary.run_id or ''} — {summary.seconds:.1f} s")
-    columns = ("portal", "pages", "listed", "found", "new", "changed", "unchanged", "duplicate", "failed",
-               "blocked")
-    for name in columns:
-        table.add_column(name, justify="left" if name == "portal" else "right")
-    for row in summary.rows():
-        table.add_row(*(str(row[c]) for c in columns))
-    Console().print(table)
+
+def print_summary(summary, echo=typer.echo) -> None:
+    from govreports.query.output import render
+
+    rows = summary.rows()
+    render(list(SUMMARY_COLUMNS), [tuple(row[c] for c in SUMMARY_COLUMNS) for row in rows],
+           title=f"crawl run {summary.run_id or ''} — {summary.seconds:.1f} s")
     failures: dict[str, int] = {}
-    for row in summary.rows():
+    for row in rows:
         for kind, n in row["failures"].items():
             failures[kind] = failures.get(kind, 0) + n
     if failures:

@@ -28,18 +28,10 @@ def _prefect(db: Path) -> None:
 
 
 def _print_rows(rows: list[dict]) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    from govreports.query.output import render
 
-    if not rows:
-        return
-    console = Console() if Console().is_terminal else Console(width=150)
-    table = Table()
-    for name in rows[0]:
-        table.add_column(name, justify="left" if name == "portal" else "right")
-    for row in rows:
-        table.add_row(*(str(v) for v in row.values()))
-    console.print(table)
+    if rows:
+        render(list(rows[0]), [tuple(row.values()) for row in rows])
 
 
 def register(app: typer.Typer) -> None:
