@@ -171,3 +171,13 @@ class FakeTime:
         self.sleeps.append(seconds)
         self.now += max(seconds, 0.0)
         await asyncio.sleep(0)  # still yield to other tasks, like a real sleep
+
+
+def fetch_policy(**kw):
+    """A FetchPolicy for tests against local servers: no delays, no robots, no proxies, quick timeouts."""
+    from govreports.fetch import FetchPolicy
+
+    base = dict(per_host_delay=0, delay_jitter=0, respect_robots=False, trust_env=False, adaptive=False,
+                backoff_base=0.01, connect_timeout=2, read_timeout=2)
+    base.update(kw)
+    return FetchPolicy(**base)

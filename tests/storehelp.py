@@ -92,3 +92,14 @@ def load_known(db) -> None:
 
     for rec in KNOWN:
         load_record(db, rec)
+
+
+def known_db_path(tmp_path) -> Path:
+    """A database file holding the known records (for tests that open it read-only or from other processes)."""
+    from govreports.store import open_db
+
+    path = tmp_path / "known.db"
+    db = open_db(path)
+    load_known(db)
+    db.close()
+    return path

@@ -8,14 +8,10 @@ import asyncio
 import pytest
 
 from govreports.fetch import Archive, Fetcher, FetchPolicy, Validators, detect_gate
-from httpserver import FakeTime, LocalServer, Reply
+from httpserver import FakeTime, LocalServer, Reply, fetch_policy
 
 
-def policy(**kw) -> FetchPolicy:
-    base = dict(per_host_delay=0, delay_jitter=0, respect_robots=False, trust_env=False, adaptive=False,
-                backoff_base=0.01, connect_timeout=2, read_timeout=2)
-    base.update(kw)
-    return FetchPolicy(**base)
+policy = fetch_policy
 
 
 def fetch_all(archive, calls, pol=None, **kw):

@@ -6,15 +6,11 @@ import asyncio
 
 import pytest
 
-from govreports.fetch import Archive, Fetcher, FetchPolicy
-from httpserver import LocalServer, Reply
+from govreports.fetch import Archive, Fetcher
+from httpserver import LocalServer, Reply, fetch_policy
 
 
-def policy(**kw) -> FetchPolicy:
-    base = dict(per_host_delay=0, delay_jitter=0, respect_robots=False, trust_env=False, adaptive=False,
-                backoff_base=0.01, connect_timeout=2, read_timeout=2)
-    base.update(kw)
-    return FetchPolicy(**base)
+policy = fetch_policy
 
 
 def fetch(tmp_path, url, pol=None, **kw):

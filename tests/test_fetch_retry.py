@@ -12,14 +12,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from govreports.fetch import Archive, Fetcher, FetchPolicy, parse_retry_after
-from httpserver import FakeTime, LocalServer, Reply
+from httpserver import FakeTime, LocalServer, Reply, fetch_policy
 
 
 def policy(**kw) -> FetchPolicy:
-    base = dict(per_host_delay=0, delay_jitter=0, respect_robots=False, trust_env=False, adaptive=False,
-                backoff_base=0.5, connect_timeout=2, read_timeout=2, retries=4)
-    base.update(kw)
-    return FetchPolicy(**base)
+    return fetch_policy(**{"backoff_base": 0.5, "retries": 4, **kw})
 
 
 def run(archive, url, pol=None, faketime=True, **kw):

@@ -10,16 +10,12 @@ from typer.testing import CliRunner
 
 from govreports.query import ANALYSES, QueryError, run_analysis
 from govreports.store import load_record, open_db
-from storehelp import KNOWN, A, B, C, cli_app, load_known
+from storehelp import KNOWN, A, B, C, cli_app, known_db_path
 
 
 @pytest.fixture
 def path(tmp_path):
-    p = tmp_path / "a.db"
-    db = open_db(p)
-    load_known(db)
-    db.close()
-    return p
+    return known_db_path(tmp_path)
 
 
 def rows(path, name, **params):

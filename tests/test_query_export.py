@@ -9,17 +9,12 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from govreports.store import open_db
-from storehelp import cli_app, load_known
+from storehelp import cli_app, known_db_path
 
 
 @pytest.fixture
 def path(tmp_path):
-    p = tmp_path / "e.db"
-    db = open_db(p)
-    load_known(db)
-    db.close()
-    return p
+    return known_db_path(tmp_path)
 
 
 def test_export_jsonl_and_csv(path, tmp_path):

@@ -11,8 +11,7 @@ from typer.testing import CliRunner
 
 from govreports.store.migrations import latest_version
 from govreports.query import QueryError, ReadOnlyError, run_query
-from govreports.store import open_db
-from storehelp import cli_app, load_known
+from storehelp import cli_app, known_db_path
 
 WRITES = [
     "INSERT INTO agencies (name, norm_name) VALUES ('x', 'x')",
@@ -31,11 +30,7 @@ WRITES = [
 
 @pytest.fixture
 def path(tmp_path):
-    p = tmp_path / "q.db"
-    db = open_db(p)
-    load_known(db)
-    db.close()
-    return p
+    return known_db_path(tmp_path)
 
 
 @pytest.mark.parametrize("sql", WRITES)
