@@ -15,6 +15,7 @@ from sqlite_utils import Database
 from govreports import PARSER_VERSION
 from govreports.crawl.stats import PortalStats
 from govreports.store.agency import normalise_agency
+from govreports.store.db import write_transaction
 from govreports.store.documents import Item, duplicate_of, get_item, record_document, save_item
 from govreports.store.load import load_record, record_sha256
 from govreports.store.logs import log_fetch
@@ -141,24 +142,31 @@ def apply(db: Database, portal: str, event, stats: PortalStats) -> None:
 
 
 def _read(db: Database, portal: str, event: Read, stats: PortalStats) -> None:
+    """Decide duplicate-or-load and write it in one write transaction: two portals crawled at once (each with its
+    own connection) can read the same re-posted report, and a duplicate check outside the lock lets both load it."""
+    with write_transaction(db):
+        status = _read_locked(db, portal, event)
+    setattr(stats, status, getattr(stats, status) + 1)
+
+
+def _read_locked(db: Database, portal: str, event: Read) -> str:
     page_id = record_document(db, event.page, portal)
     doc_id = record_document(db, event.source, portal) if event.attachment_url else page_id
     record = event.record
     duplicate = duplicate_of(db, normalise_agency(record.get("agency") or ""), record.get("year"),
                              record_sha256(record), event.listing.url)
     if duplicate is not None:
-        stats.duplicate += 1
         _save(db, portal, event.listing, "duplicate", report_id=duplicate, document_id=doc_id,
               attachment_url=event.attachment_url)
-        return
+        return "duplicate"
     source = event.source
     document = {"url": source.url, "final_url": source.final_url, "fetched_at": source.fetched_at,
                 "sha256": source.sha256, "archive_path": source.archive_path,
                 "media_type": (source.content_type or "").split(";")[0] or None}
     loaded = load_record(db, record, document, parser_version=PARSER_VERSION, source_key=event.listing.url)
-    setattr(stats, loaded.status, getattr(stats, loaded.status) + 1)
     _save(db, portal, event.listing, "loaded", report_id=loaded.report_id, document_id=doc_id,
           attachment_url=event.attachment_url)
+    return loaded.status
 
 
 def _save(db: Database, portal: str, listing: Listed, status: str, **facts) -> None:

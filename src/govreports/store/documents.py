@@ -38,20 +38,23 @@ def latest_document(db: Database, url: str) -> KnownDocument | None:
     return KnownDocument(*row) if row else None
 
 
+def _new_validators(known: KnownDocument, result) -> bool:
+    return bool(result.etag or result.last_modified) and \
+        (known.etag, known.last_modified) != (result.etag, result.last_modified)
+
+
 def record_document(db: Database, result, portal: str | None = None) -> int | None:
-    """Store the facts of a successful fetch; return the document id (existing or new)."""
+    """Store the facts of a successful fetch; return the document id (existing or new).
+
+    The lookup is repeated under the write lock before writing: portals crawled at once (one connection each) can
+    fetch the same URL (a shared attachment host), and a check outside the lock would store it twice."""
     if not result.ok or not result.sha256:
         return None
     known = latest_document(db, result.url)
-    if known and known.sha256 == result.sha256:
-        if not result.not_modified and (known.etag, known.last_modified) != (result.etag, result.last_modified) \
-                and (result.etag or result.last_modified):
-            with write_transaction(db):
-                db.execute("UPDATE documents SET etag = ?, last_modified = ? WHERE id = ?",
-                           [result.etag, result.last_modified, known.id])
-        return known.id
     if result.not_modified:
         return known.id if known else None
+    if known and known.sha256 == result.sha256 and not _new_validators(known, result):
+        return known.id
     headers = {k: v for k, v in (result.headers or {}).items() if k in _KEEP_HEADERS}
     row = {
         "url": result.url, "final_url": result.final_url, "fetched_at": result.fetched_at or now_iso(),
@@ -62,6 +65,12 @@ def record_document(db: Database, result, portal: str | None = None) -> int | No
         "portal": portal,
     }
     with write_transaction(db):
+        known = latest_document(db, result.url)
+        if known and known.sha256 == result.sha256:
+            if _new_validators(known, result):
+                db.execute("UPDATE documents SET etag = ?, last_modified = ? WHERE id = ?",
+                           [result.etag, result.last_modified, known.id])
+            return known.id
         return db["documents"].insert(row).last_pk
 
 

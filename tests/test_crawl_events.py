@@ -1,0 +1,131 @@
+"""Applying crawl events: a re-post read by two portals crawled at once is loaded once, counted once as duplicate."""
+
+from __future__ import annotations
+
+import threading
+
+from storehelp import record
+
+from govreports.crawl import events
+from govreports.crawl.events import Doc, Listed, Read, apply
+from govreports.crawl.stats import PortalStats
+from govreports.store.db import open_db
+
+
+def _doc(url: str) -> Doc:
+    return Doc(url=url, final_url=url, ok=True, not_modified=False, status=200, sha256=url.encode().hex()[:64],
+               archive_path=None, etag=None, last_modified=None, headers={}, content_type="text/html",
+               encoding="utf-8", fetched_at="2026-12-01T00:00:00+00:00")
+
+
+def _read(url: str, rec: dict) -> Read:
+    return Read(listing=Listed(url=url, title=rec["title"], list_date=None, year=rec["year"]), record=rec,
+                source=_doc(url), page=_doc(url), attachment_url=None)
+
+
+def test_same_report_from_two_portals_at_once_is_loaded_once(tmp_path, monkeypatch):
+    """Neither applier may load before both have checked for a duplicate (a barrier holds them). Without one
+    write lock around check-and-load both see no report and load two; with it the second waits for the lock, the
+    barrier times out, and the second then sees the first one's report."""
+    path = tmp_path / "g.db"
+    open_db(path).close()
+    rec = record("鄂尔多斯市人民政府办公室", 2019, "2019", {"applications.new.total": 3})
+    barrier = threading.Barrier(2, timeout=2)
+    real = events.duplicate_of
+
+    def duplicate_of_at_the_same_moment(*args):
+        found = real(*args)
+        try:  # neither goes on to load until both have looked
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            pass  # the other applier is waiting for the write lock: the race cannot happen
+        return found
+
+    monkeypatch.setattr(events, "duplicate_of", duplicate_of_at_the_same_moment)
+    stats = {name: PortalStats(name) for name in ("a", "b")}
+    errors = []
+
+    def crawl(portal: str, url: str) -> None:
+        db = open_db(path)
+        try:
+            apply(db, portal, _read(url, rec), stats[portal])
+        except Exception as exc:  # pragma: no cover - reported by the assertion below
+            errors.append(exc)
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=crawl, args=(p, f"http://{p}.example/report.html")) for p in stats]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert errors == []
+    db = open_db(path)
+    assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 1
+    assert sorted((s.new, s.duplicate) for s in stats.values()) == [(0, 1), (1, 0)]
+    items = db.execute("SELECT status, report_id FROM items ORDER BY status").fetchall()
+    assert [s for s, _ in items] == ["duplicate", "loaded"]
+    assert items[0][1] == items[1][1]  # the duplicate points at the loaded report
+
+
+def test_a_read_that_fails_to_load_leaves_no_half_written_item(tmp_path, monkeypatch):
+    """Documents, report and item of one read commit together or not at all."""
+    db = open_db(tmp_path / "g.db")
+    rec = record("乙县财政局", 2020, "2021", {})
+
+    def broken_load(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(events, "load_record", broken_load)
+    try:
+        apply(db, "a", _read("http://a.example/r.html", rec), PortalStats("a"))
+    except RuntimeError:
+        pass
+    else:  # pragma: no cover
+        raise AssertionError("the load error was swallowed")
+    assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM items").fetchone()[0] == 0
+
+
+def test_same_url_fetched_by_two_portals_at_once_is_stored_once(tmp_path, monkeypatch):
+    """A shared attachment fetched by two crawls at once: both look it up before either stores it (a barrier
+    holds them after the first lookup); the lookup repeated under the write lock keeps it to one row."""
+    from govreports.store import documents
+
+    path = tmp_path / "g.db"
+    open_db(path).close()
+    barrier = threading.Barrier(2, timeout=2)
+    real = documents.latest_document
+    calls = threading.local()
+
+    def lookup_together(db, url):
+        found = real(db, url)
+        if not getattr(calls, "n", 0):
+            calls.n = 1
+            try:
+                barrier.wait()
+            except threading.BrokenBarrierError:  # pragma: no cover - only when one thread is very late
+                pass
+        return found
+
+    monkeypatch.setattr(documents, "latest_document", lookup_together)
+    ids, errors = [], []
+
+    def store(portal: str) -> None:
+        db = open_db(path)
+        try:
+            ids.append(documents.record_document(db, _doc("http://files.example/a.pdf"), portal))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=store, args=(p,)) for p in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert open_db(path).execute("SELECT count(*) FROM documents").fetchone()[0] == 1
+    assert len(set(ids)) == 1 and ids[0] is not None
