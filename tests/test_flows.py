@@ -3,6 +3,7 @@ restart), re-parse, and the Dask task runner — all against the demo portal."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -120,7 +121,10 @@ def test_killed_backfill_restarts_without_loss_or_duplicates(portal, tmp_path):
            "PREFECT_HOME": str(tmp_path / "prefect")}
     cmd = [sys.executable, "-m", "govreports", "backfill", "--years", "2018-2024", "--config", CONFIG,
            "--db", p["db"], "--archive", p["archive"], "--no-progress"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    # Its own process group, killed whole below: the backfill starts a temporary Prefect server as a child, and
+    # killing only the parent would leave that server running (and using CPU) for the rest of the suite.
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+                            start_new_session=True)
     try:
         deadline = time.time() + 180
         while time.time() < deadline:
@@ -130,11 +134,11 @@ def test_killed_backfill_restarts_without_loss_or_duplicates(portal, tmp_path):
                     break
             time.sleep(0.2)
         assert proc.poll() is None, "the backfill finished before it could be killed"
-        proc.send_signal(signal.SIGKILL)
+        os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
     db = open_db(p["db"])
     done_before = {tuple(r) for r in db.execute("SELECT portal, year FROM partitions WHERE status = 'done'")}
     assert 3 <= len(done_before) < 35
