@@ -372,3 +372,23 @@ def test_scale_10000():
             assert_matches(parse_bytes(data, hints=hints), report.record, report)
     finally:
         big.stop()
+
+
+def test_prerender_serves_the_same_bytes_without_rendering_again(monkeypatch):
+    """Pre-rendered attachments (benchmarks warm the portal) are the bytes rendered on demand, and serving them
+    renders nothing more."""
+    cold = DemoPortal(seed=0)
+    warm = DemoPortal(seed=0)
+    items = [it for it in warm.catalog.reports() if it.attachment_file]
+    assert {it.kind for it in items} == {"pdf", "docx"}
+    assert warm.prerender(workers=2) == len(items)
+
+    import govreports.demo.portal as portal_module
+
+    def no_rendering(*args):
+        raise AssertionError("rendered again after prerender")
+
+    expected = {it.id: cold.attachment(it) for it in items[:6]}
+    monkeypatch.setattr(portal_module, "attachment_bytes", no_rendering)
+    assert all(warm.attachment(it) == expected[it.id] for it in items[:6])
+    assert all(warm.attachment(it)[:4] in (b"%PDF", b"PK\x03\x04") for it in items)

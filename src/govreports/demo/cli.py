@@ -18,6 +18,8 @@ def register(app: typer.Typer) -> None:
                  "antibot-521 (or all, none).")] = "none",
         attachments: Annotated[float, typer.Option(
             min=0.0, max=1.0, help="Share of reports published only as a PDF/DOCX attachment.")] = 0.2,
+        prerender: Annotated[bool, typer.Option(
+            help="Render every PDF/DOCX attachment before serving, as a real portal serves files from disk.")] = False,
     ) -> None:
         """Serve the local demo portal (five imitation sites; ground truth at /_demo/ground-truth.json)."""
         from govreports.demo.faults import FaultConfig
@@ -27,4 +29,5 @@ def register(app: typer.Typer) -> None:
             FaultConfig.parse(faults)
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--faults") from exc
-        serve_forever(port=port, seed=seed, scale=scale, faults=faults, attachments=attachments)
+        serve_forever(port=port, seed=seed, scale=scale, faults=faults, attachments=attachments,
+                      prerender=prerender)

@@ -238,11 +238,16 @@ def make_server(portal, port: int = 0) -> _Server:
 
 
 def serve_forever(port: int = 8765, seed: int = 0, scale: int | None = None, faults: str | None = None,
-                  attachments: float = 0.2) -> None:
-    """Run the demo portal in the foreground until interrupted (the `govreports demo-portal` command)."""
+                  attachments: float = 0.2, prerender: bool = False) -> None:
+    """Run the demo portal in the foreground until interrupted (the `govreports demo-portal` command).
+    With `prerender` every attachment is rendered before the port opens (benchmarks wait for the port)."""
     from govreports.demo.portal import DemoPortal
 
     portal = DemoPortal(seed=seed, scale=scale, faults=faults, attachments=attachments)
+    if prerender:
+        start = time.perf_counter()
+        count = portal.prerender()
+        print(f"rendered {count} attachments in {time.perf_counter() - start:.1f} s", flush=True)
     server = make_server(portal, port)
     portal.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     print(f"demo portal at {portal.base_url}/ — {len(portal.catalog.reports())} reports, seed {seed}, "
