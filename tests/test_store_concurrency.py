@@ -63,3 +63,28 @@ def test_failed_load_rolls_back_the_whole_report(tmp_path):
     else:  # pragma: no cover
         raise AssertionError("expected the load to fail")
     assert [db[t].count for t in ("agencies", "reports", "report_versions", "cells", "sections")] == [0, 0, 0, 0, 0]
+
+
+def test_opening_a_new_file_while_another_connection_holds_a_lock_waits(tmp_path):
+    """Switching a new file to WAL fails at once, busy timeout or not, while another connection holds a lock: two
+    processes opening the same new database together crashed one of them. open_db waits for the lock instead."""
+    import sqlite3
+    import threading
+
+    path = tmp_path / "new.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO t VALUES (1)")
+    release = threading.Timer(0.5, lambda: holder.execute("COMMIT"))
+    release.start()
+    try:
+        t0 = time.perf_counter()
+        db = open_db(path)
+        waited = time.perf_counter() - t0
+    finally:
+        release.join()
+        holder.close()
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert waited >= 0.4  # it did wait for the other connection's commit
+    assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 0  # and migrated the file

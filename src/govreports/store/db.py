@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,8 +27,7 @@ def open_db(path: str | Path = DEFAULT_DB, *, migrate: bool = True) -> Database:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, check_same_thread=False)
     db = Database(conn)
-    if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-        db.enable_wal()
+    _ensure_wal(db)
     # With WAL, NORMAL only gives up durability of the last commits on power loss, never consistency.
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA foreign_keys = ON")
@@ -38,6 +38,26 @@ def open_db(path: str | Path = DEFAULT_DB, *, migrate: bool = True) -> Database:
     if migrate:
         apply_migrations(db)
     return db
+
+
+def _ensure_wal(db: Database, timeout: float = BUSY_TIMEOUT_S) -> None:
+    """Switch a new file to WAL (the mode is stored in the file, so later opens find it set).
+
+    The switch needs an exclusive lock and SQLite fails it at once when another connection holds any lock, busy
+    timeout or not: two processes opening the same new file together (parallel flow tasks, a reader) would crash.
+    Retry until the busy timeout; whoever switched first has done it for everybody."""
+    deadline = time.monotonic() + timeout
+    pause = 0.01
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                db.enable_wal()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
 
 
 def apply_migrations(db: Database) -> int:
