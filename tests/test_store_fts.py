@@ -7,7 +7,11 @@ import copy
 import pytest
 
 from govreports.store import load_record, open_db, search_sections
-from storehelp import KNOWN
+import json
+
+from typer.testing import CliRunner
+
+from storehelp import KNOWN, cli_app, known_db_path
 
 
 @pytest.fixture
@@ -48,3 +52,28 @@ def test_only_current_versions_are_searched(db):
     assert load_record(db, edited).status == "changed"
     assert hits(db, "复议") == [("甲市教育局", 2020, "4")]
     assert hits(db, "已整改") == [("乙县财政局", 2020, "5")]
+
+
+def test_year_and_agency_narrow_the_hits(db):
+    assert sorted((h["agency"], h["year"]) for h in search_sections(db, "公开", year=2021)) == [
+        ("丙区卫生健康委员会", 2021), ("甲市教育局", 2021)]
+    assert {h["agency"] for h in search_sections(db, "公开", agency="甲市")} == {"甲市教育局"}
+    assert search_sections(db, "信息公开", year=2021, agency="甲市教育")[0]["section"] == "1"
+    assert search_sections(db, "公开", agency="不存在") == []
+
+
+def test_search_command_reads_the_database_read_only(tmp_path):
+    path = known_db_path(tmp_path)
+    before = path.read_bytes()
+    runner = CliRunner()
+    result = runner.invoke(cli_app(), ["search", "复议", "--db", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert sorted((r["agency"], r["year"], r["section"]) for r in rows) == [
+        ("乙县财政局", 2020, "5"), ("甲市教育局", 2020, "4")]
+    assert all("复议" in r["snippet"] for r in rows)
+    table = runner.invoke(cli_app(), ["search", "信息公开", "--year", "2021", "--db", str(path)])
+    assert table.exit_code == 0 and "甲市教育局" in table.output and "1 row" in table.output
+    assert path.read_bytes() == before
+    missing = runner.invoke(cli_app(), ["search", "复议", "--db", str(tmp_path / "none.db")])
+    assert missing.exit_code == 1 and "no database" in missing.output

@@ -1,4 +1,4 @@
-"""CLI commands over the database: load, query, analyze, export, serve (`register(app)` adds them).
+"""CLI commands over the database: load, query, analyze, search, export, serve (`register(app)` adds them).
 
 Errors go to stderr with exit code 1; usage errors (unknown analysis, missing parameter, bad option) exit 2.
 """
@@ -110,6 +110,28 @@ def analyze(name: Annotated[str, typer.Argument(help="one of: " + ", ".join(ANAL
     render(result.columns, result.rows, format.value, sys.stdout, title=f"{analysis.title_zh} / {analysis.title}")
 
 
+def search(terms: Annotated[str, typer.Argument(help="words to find, all of them (any length; Chinese works)")],
+           db: DbOption = DEFAULT_DB,
+           year: Annotated[Optional[int], typer.Option(help="only reports for this year")] = None,
+           agency: Annotated[Optional[str], typer.Option(help="only agencies whose name contains this")] = None,
+           limit: Annotated[int, typer.Option(min=1, help="at most this many sections")] = 50,
+           format: Annotated[OutFormat, typer.Option("--format", "-f")] = OutFormat.table) -> None:
+    """Full-text search of report sections (current versions): agency, year, section and a snippet per hit."""
+    from govreports.query.readonly import connect_readonly
+    from govreports.store.fts import search_sections
+
+    try:
+        conn = connect_readonly(db)
+    except QueryError as exc:
+        _fail(str(exc))
+    try:
+        rows = search_sections(conn, terms, limit, year=year, agency=agency)
+    finally:
+        conn.close()
+    columns = ["report_id", "agency", "year", "section", "heading", "snippet"]
+    render(columns, [tuple(row[c] for c in columns) for row in rows], format.value, sys.stdout)
+
+
 def export(table: Annotated[str, typer.Option("--table", "-t", help="table or view")],
            format: Annotated[ExportFormat, typer.Option("--format", "-f")] = ExportFormat.csv,
            db: DbOption = DEFAULT_DB,
@@ -150,5 +172,5 @@ def serve(db: DbOption = DEFAULT_DB,
 
 def register(app: typer.Typer) -> None:
     """Add the database commands to the main CLI."""
-    for command in (load, query, analyze, export, serve):
+    for command in (load, query, analyze, search, export, serve):
         app.command()(command)

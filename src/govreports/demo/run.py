@@ -20,6 +20,7 @@ EXAMPLES = (
      "JOIN agencies a ON a.id = r.agency_id ORDER BY agency, r.year LIMIT 15\""),
     ("applications received by agency and year", "govreports analyze applications"),
     ("reports that break the accounting rules R1–R4", "govreports analyze rule_failures"),
+    ("full-text search of the report texts", "govreports search 政策解读 --year 2023"),
 )
 
 

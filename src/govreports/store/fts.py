@@ -8,7 +8,11 @@ LIKE returns nothing). Only reports' current versions are searched.
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlite_utils import Database
+
+from govreports.store.agency import normalise_agency
 
 # A LIKE search usable as-is by Datasette (canned query with :q), for terms of any length.
 LIKE_SQL = """SELECT r.id AS report_id, a.name AS agency, r.year, s.section, s.heading,
@@ -28,8 +32,11 @@ def _like(term: str) -> str:
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def search_sections(db: Database, query: str, limit: int = 50) -> list[dict]:
-    """Sections of current reports containing every whitespace-separated term of `query`."""
+def search_sections(db: Database | sqlite3.Connection, query: str, limit: int = 50, *, year: int | None = None,
+                    agency: str | None = None) -> list[dict]:
+    """Sections of current reports containing every whitespace-separated term of `query`, optionally only one
+    year's reports or those of agencies whose name contains `agency`. `db` may be a read-only sqlite3 connection
+    (the `search` command's), which sqlite-utils' Database cannot wrap: it sets a PRAGMA on open."""
     terms = query.split()
     if not terms:
         return []
@@ -42,8 +49,16 @@ def search_sections(db: Database, query: str, limit: int = 50) -> list[dict]:
     for term in short_terms:
         where.append("(s.body LIKE ? ESCAPE '\\' OR s.heading LIKE ? ESCAPE '\\')")
         params += [_like(term), _like(term)]
+    if year is not None:
+        where.append("r.year = ?")
+        params.append(year)
+    if agency:
+        where.append("(a.name LIKE ? ESCAPE '\\' OR a.norm_name LIKE ? ESCAPE '\\')")
+        params += [_like(agency), _like(normalise_agency(agency))]
     sql = f"""SELECT r.id AS report_id, a.name AS agency, r.year, s.section, s.heading,
       substr(s.body, max(1, instr(s.body, ?) - 30), 80) AS snippet
     FROM sections s JOIN reports r ON r.current_version_id = s.version_id JOIN agencies a ON a.id = r.agency_id
     WHERE {' AND '.join(where)} ORDER BY r.year DESC, r.id, s.section LIMIT ?"""
-    return [dict(row) for row in db.query(sql, [terms[0], *params, limit])]
+    cursor = db.execute(sql, [terms[0], *params, limit])
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row)) for row in cursor.fetchall()]
