@@ -45,6 +45,9 @@ def requests_by_kind(base: str) -> Counter:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reports", type=int, default=2000)
+    parser.add_argument("--connections", type=int, default=4,
+                        help="per portal (config/demo.toml's per_host_concurrency); more only adds httpcore pool "
+                             "bookkeeping against a local server that answers in milliseconds")
     args = parser.parse_args()
     proc, base = start_portal(args.reports)
     try:
@@ -59,8 +62,10 @@ def main() -> int:
             config = Path(tmp) / "demo-nodelay.toml"  # the demo config with politeness delays off
             text = (ROOT / "config" / "demo.toml").read_text(encoding="utf-8")
             head, rest = text.split("[[portal]]", 1)
-            config.write_text("[politeness]\nper_host_delay = 0.0\ndelay_jitter = 0.0\nper_host_concurrency = 16\n"
-                              "max_connections = 16\nadaptive = false\n\n[[portal]]" + rest, encoding="utf-8")
+            n = args.connections
+            config.write_text(f"[politeness]\nper_host_delay = 0.0\ndelay_jitter = 0.0\nper_host_concurrency = {n}\n"
+                              f"max_connections = {n}\nadaptive = false\n\n[[portal]]" + rest, encoding="utf-8")
+            print(f"demo portal: {args.reports} reports; politeness delays off, {n} connections per portal")
             paths = {"config": str(config), "db": str(Path(tmp) / "n.db"), "archive": str(Path(tmp) / "archive")}
             t0 = time.perf_counter()
             first = nightly(**paths)
