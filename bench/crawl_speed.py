@@ -2,9 +2,10 @@
 
 The demo portal runs in its own process (as a real server would), so its work does not share this process's
 GIL, and renders its PDF/DOCX attachments before the clock starts (a real portal serves files from disk; rendering
-a DOCX costs more CPU than parsing it, on the same two cores). Prints reports/s end to end, requests/s, and the crawler's peak RSS; with --reports 10000 it is the
-memory figure the issue asks for. Goals (issue "Crawl real portal patterns"): ≥ 100 reports/s on this 2-core
-machine, peak RSS ≤ 300 MB at 10,000 reports. Prints figures; asserts nothing.
+a DOCX costs more CPU than parsing it, on the same two cores). Prints reports/s end to end, requests/s, and the
+crawler's peak RSS; with --reports 10000 it is the memory figure the issue asks for. Goals (issue "Crawl real
+portal patterns"): ≥ 100 reports/s on this 2-core machine, peak RSS ≤ 300 MB at 10,000 reports. Prints figures;
+asserts nothing.
 
     python bench/crawl_speed.py                 # 2,000 reports
     python bench/crawl_speed.py --reports 10000

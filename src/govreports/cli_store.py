@@ -117,19 +117,16 @@ def search(terms: Annotated[str, typer.Argument(help="words to find, all of them
            limit: Annotated[int, typer.Option(min=1, help="at most this many sections")] = 50,
            format: Annotated[OutFormat, typer.Option("--format", "-f")] = OutFormat.table) -> None:
     """Full-text search of report sections (current versions): agency, year, section and a snippet per hit."""
-    from govreports.query.readonly import connect_readonly
-    from govreports.store.fts import search_sections
+    from govreports.store.fts import search_query
 
+    built = search_query(terms, limit, year=year, agency=agency)
+    if built is None:
+        _fail("give at least one word to search for", 2)
     try:
-        conn = connect_readonly(db)
+        result = run_query(db, *built)
     except QueryError as exc:
         _fail(str(exc))
-    try:
-        rows = search_sections(conn, terms, limit, year=year, agency=agency)
-    finally:
-        conn.close()
-    columns = ["report_id", "agency", "year", "section", "heading", "snippet"]
-    render(columns, [tuple(row[c] for c in columns) for row in rows], format.value, sys.stdout)
+    render(result.columns, result.rows, format.value, sys.stdout)
 
 
 def export(table: Annotated[str, typer.Option("--table", "-t", help="table or view")],

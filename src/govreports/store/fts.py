@@ -8,8 +8,6 @@ LIKE returns nothing). Only reports' current versions are searched.
 
 from __future__ import annotations
 
-import sqlite3
-
 from sqlite_utils import Database
 
 from govreports.store.agency import normalise_agency
@@ -32,14 +30,14 @@ def _like(term: str) -> str:
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def search_sections(db: Database | sqlite3.Connection, query: str, limit: int = 50, *, year: int | None = None,
-                    agency: str | None = None) -> list[dict]:
-    """Sections of current reports containing every whitespace-separated term of `query`, optionally only one
-    year's reports or those of agencies whose name contains `agency`. `db` may be a read-only sqlite3 connection
-    (the `search` command's), which sqlite-utils' Database cannot wrap: it sets a PRAGMA on open."""
+def search_query(query: str, limit: int = 50, *, year: int | None = None,
+                 agency: str | None = None) -> tuple[str, list] | None:
+    """The SQL and parameters that find sections of current reports containing every whitespace-separated term of
+    `query`, optionally only one year's reports or those of agencies whose name contains `agency`; None when
+    `query` has no terms. Kept apart from running it so `govreports search` can run it read-only."""
     terms = query.split()
     if not terms:
-        return []
+        return None
     long_terms = [t for t in terms if len(t) >= 3]
     short_terms = [t for t in terms if len(t) < 3]
     where, params = [], []
@@ -59,6 +57,11 @@ def search_sections(db: Database | sqlite3.Connection, query: str, limit: int = 
       substr(s.body, max(1, instr(s.body, ?) - 30), 80) AS snippet
     FROM sections s JOIN reports r ON r.current_version_id = s.version_id JOIN agencies a ON a.id = r.agency_id
     WHERE {' AND '.join(where)} ORDER BY r.year DESC, r.id, s.section LIMIT ?"""
-    cursor = db.execute(sql, [terms[0], *params, limit])
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+    return sql, [terms[0], *params, limit]
+
+
+def search_sections(db: Database, query: str, limit: int = 50, *, year: int | None = None,
+                    agency: str | None = None) -> list[dict]:
+    """Run `search_query`: the matching sections as dicts (report_id, agency, year, section, heading, snippet)."""
+    built = search_query(query, limit, year=year, agency=agency)
+    return [dict(row) for row in db.query(*built)] if built else []
