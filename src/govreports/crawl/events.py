@@ -123,7 +123,7 @@ def apply(db: Database, portal: str, event, stats: PortalStats) -> None:
             stats.blocked += 1
         else:
             stats.failed[event.kind] += 1
-        log_fetch(db, event.url, event.status, event.error)
+        log_fetch(db, event.url, event.status, event.error, kind=event.kind, portal=portal)
         if event.listing is not None:
             keep = get_item(db, portal, event.listing.url)
             facts = ({"report_id": keep.report_id, "document_id": keep.document_id,
@@ -133,7 +133,7 @@ def apply(db: Database, portal: str, event, stats: PortalStats) -> None:
         stats.unchanged += 1
     elif isinstance(event, NotReport):
         stats.failed["parse"] += 1
-        log_fetch(db, event.listing.url, "parse_error", event.error)
+        log_fetch(db, event.listing.url, "parse_error", event.error, kind="parse", portal=portal)
         _save(db, portal, event.listing, "not_report", error=event.error)
     elif isinstance(event, Read):
         _read(db, portal, event, stats)

@@ -72,6 +72,7 @@ class PortalCrawl:
                                           conditional=False, expect=expect)
         self.stats.pages += 1
         if not result.ok:
+            self.stats.list_failed += 1
             self.sink.emit(_failed(url, result))
         return result
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 class PortalStats:
     portal: str
     pages: int = 0  # list pages requested
+    list_failed: int = 0  # list pages that did not answer with a list (their failures are in `failed` too)
     listed: int = 0  # items the lists showed
     skipped: int = 0  # listed items that are not annual reports (or not the requested year)
     found: int = 0  # annual reports found on the lists
@@ -24,8 +25,16 @@ class PortalStats:
     def failed_total(self) -> int:
         return sum(self.failed.values())
 
+    @property
+    def outcome(self) -> str:
+        """ok; partial (some URLs failed); unreachable: no list page answered, so nothing of the portal is known."""
+        if self.pages and self.list_failed >= self.pages:
+            return "unreachable"
+        return "partial" if self.failed_total or self.blocked else "ok"
+
     def row(self) -> dict:
-        return {"portal": self.portal, "pages": self.pages, "listed": self.listed, "found": self.found,
+        return {"portal": self.portal, "outcome": self.outcome, "pages": self.pages,
+                "list_failed": self.list_failed, "listed": self.listed, "found": self.found,
                 "new": self.new, "changed": self.changed, "unchanged": self.unchanged, "duplicate": self.duplicate,
                 "failed": self.failed_total, "blocked": self.blocked, "skipped": self.skipped,
                 "failures": dict(sorted(self.failed.items()))}

@@ -15,11 +15,14 @@ PARTITION_STATES = ("pending", "running", "done", "failed")
 
 
 def log_fetch(db: Database, url: str, status: str | int | None, error: str | None = None, *,
-              document_id: int | None = None, now: str | None = None) -> int:
+              kind: str | None = None, portal: str | None = None, document_id: int | None = None,
+              now: str | None = None) -> int:
+    """One fetch or parse outcome against its URL; `kind` names the failure (see fetch.ERROR_KINDS and the
+    parse kinds) so the `issues` view can be grouped by what went wrong."""
     with write_transaction(db):
         return db["fetch_log"].insert({"url": url, "status": None if status is None else str(status),
-                                       "error": error, "document_id": document_id,
-                                       "logged_at": now or now_iso()}).last_pk
+                                       "error": error, "kind": kind, "portal": portal,
+                                       "document_id": document_id, "logged_at": now or now_iso()}).last_pk
 
 
 def set_partition(db: Database, portal: str, year: int, status: str, error: str | None = None, *,

@@ -219,5 +219,39 @@ def m003_crawl(db: Database) -> None:
     )""")
 
 
+@migrations()
+def m004_failure_kinds_and_portal_runs(db: Database) -> None:
+    """Failures named for what they are (`fetch_log.kind`: dns, refused, tls, timeout, http, robots_disallowed,
+    robots_unreachable, blocked, too_slow, too_large, bomb, parse, …) and one row per portal per run, so that
+    each portal can be compared with its own history (portal health)."""
+    db.execute("ALTER TABLE fetch_log ADD COLUMN kind TEXT")
+    db.execute("ALTER TABLE fetch_log ADD COLUMN portal TEXT")
+    db.execute("ALTER TABLE fetch_log ADD COLUMN run_id INTEGER")
+    db.execute("DROP VIEW issues")
+    db.create_view("issues", "SELECT id, logged_at, portal, kind, status, url, error, document_id, run_id"
+                             " FROM fetch_log WHERE error IS NOT NULL")
+    db.execute("""CREATE TABLE portal_runs (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        portal TEXT NOT NULL,
+        kind TEXT NOT NULL,                -- crawl | nightly | backfill
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        outcome TEXT NOT NULL,             -- ok | partial | unreachable
+        pages INTEGER NOT NULL DEFAULT 0,  -- list pages requested
+        list_failed INTEGER NOT NULL DEFAULT 0,
+        listed INTEGER NOT NULL DEFAULT 0,
+        found INTEGER NOT NULL DEFAULT 0,
+        new INTEGER NOT NULL DEFAULT 0,
+        changed INTEGER NOT NULL DEFAULT 0,
+        unchanged INTEGER NOT NULL DEFAULT 0,
+        duplicate INTEGER NOT NULL DEFAULT 0,
+        failed INTEGER NOT NULL DEFAULT 0,
+        parse_failed INTEGER NOT NULL DEFAULT 0,
+        blocked INTEGER NOT NULL DEFAULT 0,
+        failures_json TEXT,                -- failures by kind
+        PRIMARY KEY (run_id, portal))""")
+    db.execute("CREATE INDEX portal_runs_portal ON portal_runs(portal, run_id)")
+
+
 def latest_version() -> int:
     return len(migrations._migrations)
