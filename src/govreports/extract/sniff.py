@@ -7,7 +7,13 @@ import re
 import zipfile
 from io import BytesIO
 
-_HTML_TAG = re.compile(rb"<(?:!doctype\s+html|html|head|body|meta|div|p|table|span|br|h[1-6])\b", re.I)
+# An element's start at the very beginning: '<p', '<div …>', '<html>', '<datastore>' (never '<2019年…>' or '<<条例>>').
+_MARKUP_START = re.compile(rb"<(?:[a-z][a-z0-9:-]*[\s/>]|!doctype\s)", re.I)
+_PROLOGUE = ((b"<!--", b"-->"), (b"<?", b"?>"))
+# A tag in the body of a page: an element name, attributes without angle brackets, then '>'.
+_TAG = re.compile(rb"</?[a-z][a-z0-9]*(?:\s[^<>]{0,300})?/?>", re.I)
+_MIN_CLOSING_TAGS = 3
+_MIN_MARKUP_SHARE = 0.05
 
 
 def sniff(data: bytes) -> str | None:
@@ -26,11 +32,41 @@ def sniff(data: bytes) -> str | None:
         return None
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return None  # legacy .doc/.xls (OLE2): needs a converter
-    if _HTML_TAG.search(head):
+    if _looks_like_html(stripped):
         return "html"
     if _looks_like_text(head):
         return "text"
     return None
+
+
+def _looks_like_html(head: bytes) -> bool:
+    """Markup by structure, not by a word: a text report whose first lines say '本报告网页版 <p> …' or name
+    <html> is still text. A page starts with markup once comments and an XML declaration are skipped, or (a
+    stored fragment cut mid-text, a server warning printed before the page) is mostly markup with closing tags."""
+    return _starts_with_markup(head) or _mostly_markup(head)
+
+
+def _starts_with_markup(head: bytes) -> bool:
+    rest = head
+    while True:
+        for opening, closing in _PROLOGUE:
+            if rest.startswith(opening):
+                end = rest.find(closing, len(opening))
+                if end < 0:
+                    return True  # the whole head is one comment or declaration: markup
+                rest = rest[end + len(closing):].lstrip(b"\r\n\t ")
+                break
+        else:
+            return _MARKUP_START.match(rest) is not None
+
+
+def _mostly_markup(head: bytes) -> bool:
+    tags = _TAG.findall(head)
+    closing = sum(1 for t in tags if t.startswith(b"</"))
+    if closing < _MIN_CLOSING_TAGS:
+        return False
+    text = len(re.sub(rb"\s+", b"", head)) or 1
+    return sum(len(t) for t in tags) / text >= _MIN_MARKUP_SHARE
 
 
 def _looks_like_text(head: bytes) -> bool:
