@@ -39,3 +39,74 @@ def test_export_view(path):
 def test_export_unknown_table_is_an_error(path):
     out = CliRunner().invoke(cli_app(), ["export", "-t", "nope", "--db", str(path)])
     assert out.exit_code == 1 and "no table or view 'nope'" in out.stderr and "cells" in out.stderr
+
+
+# Outputs that are whole or absent -------------------------------------------------------------------------------
+
+def _leftovers(directory):
+    return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
+
+
+def test_failed_export_leaves_an_existing_file_untouched(path, tmp_path):
+    import sqlite3
+
+    broken = tmp_path / "broken.db"
+    broken.write_bytes(path.read_bytes())
+    conn = sqlite3.connect(broken)
+    conn.executescript("CREATE TABLE gone (a); CREATE VIEW orphan AS SELECT * FROM gone; DROP TABLE gone;")
+    conn.close()
+    target = tmp_path / "out" / "out.csv"
+    target.parent.mkdir()
+    target.write_text("previous export\n", encoding="utf-8")
+    runner = CliRunner()
+    for table in ("nosuch", "orphan"):  # refused before writing; SQL error once the file is open
+        out = runner.invoke(cli_app(), ["export", "-t", table, "--db", str(broken), "-o", str(target)])
+        assert out.exit_code == 1 and out.stderr.startswith("error: ")
+        assert target.read_text(encoding="utf-8") == "previous export\n"
+        assert _leftovers(target.parent) == []
+    assert "SQL error while exporting 'orphan'" in out.stderr
+    out = runner.invoke(cli_app(), ["export", "-t", "agencies", "--db", str(broken), "-o", str(tmp_path / "no" / "x")])
+    assert out.exit_code == 1 and "cannot write" in out.stderr
+
+
+def test_export_replaces_the_file_whole_and_keeps_its_mode(path, tmp_path):
+    target = tmp_path / "agencies.jsonl"
+    target.write_text("old\n", encoding="utf-8")
+    target.chmod(0o640)
+    out = CliRunner().invoke(cli_app(), ["export", "-t", "agencies", "-f", "jsonl", "--db", str(path), "-o",
+                                         str(target)])
+    assert out.exit_code == 0 and "3 rows written" in out.stderr
+    assert [json.loads(x)["name"] for x in target.read_text(encoding="utf-8").splitlines()] == [
+        "甲市教育局", "乙县财政局", "丙区卫生健康委员会"]
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert _leftovers(tmp_path) == []
+
+
+def test_interrupted_write_leaves_no_temp_file(tmp_path):
+    from govreports.query import atomic_output
+
+    target = tmp_path / "out.csv"
+    target.write_text("kept\n", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_output(target) as out:
+            out.write("half a file")
+            raise KeyboardInterrupt
+    assert target.read_text(encoding="utf-8") == "kept\n" and _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
+def test_export_killed_by_sigterm_or_sighup_cleans_up(tmp_path, sig):
+    """Their default action ends the process before any cleanup; atomic_output turns them into an exit."""
+    import subprocess
+    import sys
+
+    target = tmp_path / "out.csv"
+    target.write_text("kept\n", encoding="utf-8")
+    script = (f"import os, signal\nfrom govreports.query import atomic_output\n"
+              f"with atomic_output({str(target)!r}) as out:\n"
+              f"    out.write('partial' * 1000)\n"
+              f"    os.kill(os.getpid(), signal.{sig})\n"
+              f"    out.write('never')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert done.returncode == 128 + getattr(__import__("signal"), sig), done.stderr
+    assert target.read_text(encoding="utf-8") == "kept\n" and _leftovers(tmp_path) == []

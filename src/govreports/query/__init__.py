@@ -1,17 +1,25 @@
 """Ways users query the database: read-only SQL, named analyses, exports.
 
 Public API:
-    run_query(path, sql, params=None) -> QueryResult(columns, rows)   raises ReadOnlyError for writes
+    run_query(path, sql, params=None, timeout=10) -> QueryResult(columns, rows)
+                                      raises ReadOnlyError for writes, QueryTimeout past `timeout` seconds
+    open_query(path, sql, params=None, timeout=10, limit=None) -> QueryStream   rows fetched as iterated
+    heap_limit(nbytes)                                                 context: caps SQLite's heap (CLI)
     ANALYSES: name -> Analysis(name, title, title_zh, description, sql, params)
     run_analysis(path, name, agency=, year=, rule=) -> QueryResult
     export_table(path, table, fmt, out) -> int rows
-    render(columns, rows, fmt, out)                                    table | csv | json
+    atomic_output(path) -> context yielding a text file that replaces `path` only on success
+    render(columns, rows, fmt, out) -> int rows                        table | csv | json, streamed
 """
 
 from govreports.query.analyses import ANALYSES, Analysis, run_analysis
-from govreports.query.export import EXPORT_FORMATS, export_table, exportable
+from govreports.query.export import EXPORT_FORMATS, atomic_output, export_table, exportable
 from govreports.query.output import FORMATS, render
-from govreports.query.readonly import QueryError, QueryResult, ReadOnlyError, connect_readonly, run_query
+from govreports.query.readonly import (DEFAULT_TIMEOUT_S, QueryError, QueryMemoryError, QueryResult, QueryStream,
+                                       QueryTimeout, ReadOnlyError, connect_readonly, heap_limit, open_query,
+                                       run_query)
 
-__all__ = ["ANALYSES", "EXPORT_FORMATS", "FORMATS", "Analysis", "QueryError", "QueryResult", "ReadOnlyError",
-           "connect_readonly", "export_table", "exportable", "render", "run_analysis", "run_query"]
+__all__ = ["ANALYSES", "DEFAULT_TIMEOUT_S", "EXPORT_FORMATS", "FORMATS", "Analysis", "QueryError",
+           "QueryMemoryError", "QueryResult", "QueryStream", "QueryTimeout", "ReadOnlyError", "atomic_output",
+           "connect_readonly", "export_table", "exportable", "heap_limit", "open_query", "render", "run_analysis",
+           "run_query"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from govreports import schema
+from govreports.query.readonly import DEFAULT_TIMEOUT_S
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def sql_params(analysis: Analysis, given: dict) -> dict:
     return {n: "" if given.get(n) is None else str(given[n]) for n in names if f":{n}" in analysis.sql}
 
 
-def run_analysis(path, name: str, **given):
+def run_analysis(path, name: str, *, timeout: float | None = DEFAULT_TIMEOUT_S, **given):
     """Run a named analysis read-only; `agency` is normalised the way the loader normalised names."""
     from govreports.query.readonly import QueryError, run_query
     from govreports.store.agency import normalise_agency
@@ -166,4 +167,4 @@ def run_analysis(path, name: str, **given):
         params = sql_params(analysis, given)
     except ValueError as exc:
         raise QueryError(str(exc)) from None
-    return run_query(path, analysis.sql, params)
+    return run_query(path, analysis.sql, params, timeout=timeout)

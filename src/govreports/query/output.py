@@ -1,39 +1,89 @@
-"""Print query results: a rich table for people, CSV or JSON for programs (same columns, same order)."""
+"""Print query results: a rich table for people, CSV or JSON for programs (same columns, same order).
+
+Rows may be any iterable, including a QueryStream over millions of rows: CSV and JSON are written row by row
+(JSON as one array, streamed), the table is printed every `TABLE_BATCH` rows, so memory stays bounded.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
 import sys
-from typing import TextIO
+from typing import Iterable, TextIO
 
 from rich.console import Console
 from rich.table import Table
 
 FORMATS = ("table", "csv", "json")
+TABLE_BATCH = 500
 
 
 def _cell(value) -> str:
     return "" if value is None else str(value)
 
 
-def render(columns: list[str], rows: list[tuple], fmt: str = "table", out: TextIO | None = None,
-           title: str | None = None) -> None:
+def _csv(columns: list[str], rows: Iterable[tuple], out: TextIO) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def _json(columns: list[str], rows: Iterable[tuple], out: TextIO) -> int:
+    """A JSON array of objects, byte for byte what `json.dumps(list, indent=2)` gives, one object at a time."""
+    count = 0
+    for row in rows:
+        text = json.dumps(dict(zip(columns, row)), ensure_ascii=False, indent=2)
+        out.write(("[\n" if count == 0 else ",\n") + "  " + text.replace("\n", "\n  "))
+        count += 1
+    out.write("\n]\n" if count else "[]\n")
+    return count
+
+
+def _print_table(columns: list[str], rows: list[tuple], out: TextIO, title: str | None) -> None:
+    table = Table(title=title, show_lines=False)
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(v) for v in row))
+    console = Console(file=out) if out.isatty() else Console(file=out, width=160)
+    console.print(table)
+
+
+def _table(columns: list[str], rows: Iterable[tuple], out: TextIO, title: str | None, batch: int) -> int:
+    """Tables of `batch` rows; if the rows fail midway, the rows already read are printed before the error."""
+    count, pending, printed = 0, [], False
+    try:
+        for row in rows:
+            pending.append(row)
+            count += 1
+            if len(pending) == batch:
+                _print_table(columns, pending, out, None if printed else title)
+                pending, printed = [], True
+    except Exception:
+        if pending:
+            _print_table(columns, pending, out, None if printed else title)
+        raise
+    if pending or not printed:
+        _print_table(columns, pending, out, None if printed else title)
+    return count
+
+
+def render(columns: list[str], rows: Iterable[tuple], fmt: str = "table", out: TextIO | None = None,
+           title: str | None = None, *, batch: int = TABLE_BATCH) -> int:
+    """Write `rows` in `fmt` and return how many were written. The table ends with the row count, and says so
+    when `rows` is a QueryStream that stopped at its `--limit`."""
     out = out or sys.stdout
     if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
-    elif fmt == "json":
-        out.write(json.dumps([dict(zip(columns, row)) for row in rows], ensure_ascii=False, indent=2) + "\n")
-    elif fmt == "table":
-        table = Table(title=title, show_lines=False)
-        for col in columns:
-            table.add_column(col, overflow="fold")
-        for row in rows:
-            table.add_row(*(_cell(v) for v in row))
-        console = Console(file=out) if out.isatty() else Console(file=out, width=160)
-        console.print(table)
-        out.write(f"{len(rows)} row{'s' if len(rows) != 1 else ''}\n")
-    else:
-        raise ValueError(f"unknown format {fmt!r}; expected one of {FORMATS}")
+        return _csv(columns, rows, out)
+    if fmt == "json":
+        return _json(columns, rows, out)
+    if fmt == "table":
+        count = _table(columns, rows, out, title, batch)
+        limited = f" (stopped at --limit {rows.limit})" if getattr(rows, "limited", False) else ""
+        out.write(f"{count} row{'s' if count != 1 else ''}{limited}\n")
+        return count
+    raise ValueError(f"unknown format {fmt!r}; expected one of {FORMATS}")

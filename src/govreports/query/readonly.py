@@ -1,18 +1,32 @@
-"""Run user SQL against the database without any way to change it.
+"""Run user SQL against the database without any way to change it, and without letting it run forever.
 
 Three layers, so no single mistake opens a write path: the file is opened read-only (`mode=ro` URI), the
 connection is `PRAGMA query_only`, and an authorizer allows only reading actions (no ATTACH, no PRAGMA that sets
 a value, no DML/DDL). SQLite itself refuses; nothing here tries to recognise write statements by regex.
+
+Every statement has a time limit (default 10 s), enforced by SQLite's progress handler, which SQLite calls every
+few thousand virtual-machine steps: a recursive CTE without end or a cross join of the big tables is stopped
+inside SQLite rather than by killing the process. Time spent blocked writing streamed output (a pager, a slow
+pipe) does not count.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator, TextIO
 from urllib.parse import quote
 
 from govreports.store.db import BUSY_TIMEOUT_S
+
+DEFAULT_TIMEOUT_S = 10.0
+PROGRESS_STEPS = 10_000  # VM instructions between clock checks: well under a millisecond, negligible overhead
+BATCH = 500  # rows fetched from SQLite at a time when streaming
 
 _ALLOWED = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_TRANSACTION,
             getattr(sqlite3, "SQLITE_RECURSIVE", 33)}
@@ -29,6 +43,18 @@ class QueryError(Exception):
 
 class ReadOnlyError(QueryError):
     """The query tried to write."""
+
+
+class QueryTimeout(QueryError):
+    """The query ran longer than its time limit and SQLite stopped it."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"query stopped after {seconds:g} s (--timeout)")
+        self.seconds = seconds
+
+
+class QueryMemoryError(QueryError):
+    """SQLite ran out of memory, usually because the heap limit (`--max-memory`) was reached."""
 
 
 @dataclass
@@ -61,25 +87,209 @@ def connect_readonly(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
-def run_query(path: str | Path, sql: str, params: dict | tuple | None = None) -> QueryResult:
-    """Run one read-only statement and return all its rows; writes raise ReadOnlyError."""
+class _Clock:
+    """Time one statement has used since it started; its `check` is the progress handler enforcing the limit.
+
+    The clock runs from the start of the statement, through fetching and formatting its rows, and stops only
+    while the output is being written (`paused`): a pager or a slow pipe that blocks the writer does not use up
+    the query's time, but the work of producing rows, in SQLite or in Python, does.
+    """
+
+    def __init__(self, limit: float | None):
+        self.limit = limit if limit and limit > 0 else None
+        self.spent = 0.0
+        self.since: float | None = time.monotonic()
+        self.expired = False
+
+    def elapsed(self) -> float:
+        return self.spent + (time.monotonic() - self.since if self.since is not None else 0.0)
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        if self.since is None:  # nested pause
+            yield
+            return
+        self.spent += time.monotonic() - self.since
+        self.since = None
+        try:
+            yield
+        finally:
+            self.since = time.monotonic()
+
+    def check(self) -> int:
+        """Nonzero makes SQLite interrupt the statement (it then raises OperationalError "interrupted")."""
+        if self.limit is not None and self.elapsed() > self.limit:
+            self.expired = True
+            return 1
+        return 0
+
+    def install(self, conn: sqlite3.Connection) -> None:
+        """Also without a limit: Python runs signal handlers only in Python code, so the handler is what lets
+        Ctrl-C stop a long statement (its KeyboardInterrupt interrupts SQLite; `_query_error` re-raises it)."""
+        conn.set_progress_handler(self.check, PROGRESS_STEPS)
+
+
+class _PausingWriter:
+    """A text stream whose writes do not count against the query's time (see _Clock)."""
+
+    def __init__(self, out: TextIO, clock: _Clock):
+        self._out, self._clock = out, clock
+
+    def write(self, text: str) -> int:
+        with self._clock.paused():
+            return self._out.write(text)
+
+    def flush(self) -> None:
+        with self._clock.paused():
+            self._out.flush()
+
+    def __getattr__(self, name: str):
+        return getattr(self._out, name)
+
+
+def _query_error(exc: BaseException, clock: _Clock) -> QueryError:
+    """The user-facing error for an exception raised while SQLite prepared or ran a statement."""
+    if clock.expired:
+        return QueryTimeout(clock.limit or 0)
+    if isinstance(exc, sqlite3.OperationalError) and str(exc) == "interrupted":
+        raise KeyboardInterrupt  # Ctrl-C inside the progress handler, which sqlite3 turns into an interrupt
+    if isinstance(exc, MemoryError):
+        return QueryMemoryError("SQLite ran out of memory (the query needs more than --max-memory allows)")
+    text = str(exc)
+    if "not authorized" in text or "authorization denied" in text or "readonly" in text:
+        return ReadOnlyError(REFUSED)
+    return QueryError(f"SQL error: {text}")
+
+
+_SQLITE_ERRORS = (sqlite3.DatabaseError, sqlite3.ProgrammingError, sqlite3.Warning, MemoryError)
+
+
+class QueryStream:
+    """The rows of one running read-only statement, fetched from SQLite in batches as they are consumed.
+
+    For output of any size: memory holds one batch, not the result. Iterating raises QueryError (QueryTimeout,
+    QueryMemoryError) if SQLite fails midway; rows already yielded stay valid. Close it (or use `with`) to
+    release the connection.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, cursor: sqlite3.Cursor, clock: _Clock,
+                 limit: int | None = None, batch: int = BATCH):
+        self._conn, self._cursor, self._clock = conn, cursor, clock
+        self.columns = [d[0] for d in cursor.description] if cursor.description else []
+        self.limit = limit if limit and limit > 0 else None
+        self.batch = batch
+        self.count = 0
+        self.limited = False  # True when iteration stopped because `limit` rows were yielded
+
+    def writer(self, out: TextIO) -> TextIO:
+        """`out`, wrapped so time spent blocked writing to it does not count against the time limit."""
+        return _PausingWriter(out, self._clock)  # type: ignore[return-value]
+
+    def _fetch(self, size: int) -> list[tuple]:
+        try:
+            return self._cursor.fetchmany(size)
+        except _SQLITE_ERRORS as exc:
+            raise _query_error(exc, self._clock) from None
+
+    def __iter__(self) -> Iterator[tuple]:
+        while True:
+            size = self.batch if self.limit is None else min(self.batch, self.limit - self.count)
+            if size <= 0:
+                self.limited = True
+                return
+            rows = self._fetch(size)
+            if not rows:
+                return
+            for row in rows:
+                self.count += 1
+                yield row
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> "QueryStream":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _start(conn: sqlite3.Connection, sql: str, params, clock: _Clock) -> sqlite3.Cursor:
+    """Prepare and run the statement to its first row, under the clock (a big sort does all its work here)."""
+    clock.install(conn)
+    try:
+        return conn.execute(sql, params or ())
+    except _SQLITE_ERRORS as exc:
+        raise _query_error(exc, clock) from None
+
+
+def open_query(path: str | Path, sql: str, params: dict | tuple | None = None, *,
+               timeout: float | None = DEFAULT_TIMEOUT_S, limit: int | None = None,
+               batch: int = BATCH) -> QueryStream:
+    """Start one read-only statement and return its rows as a stream (errors in the SQL raise here, before
+    any row, so a caller prints nothing for a refused or malformed query). `timeout` None or 0: no limit."""
     conn = connect_readonly(path)
+    clock = _Clock(timeout)
     try:
-        return execute_readonly(conn, sql, params)
-    finally:
+        cursor = _start(conn, sql, params, clock)
+    except BaseException:
         conn.close()
+        raise
+    return QueryStream(conn, cursor, clock, limit, batch)
 
 
-def execute_readonly(conn: sqlite3.Connection, sql: str, params: dict | tuple | None = None) -> QueryResult:
+def run_query(path: str | Path, sql: str, params: dict | tuple | None = None, *,
+              timeout: float | None = DEFAULT_TIMEOUT_S) -> QueryResult:
+    """Run one read-only statement and return all its rows; writes raise ReadOnlyError, a statement running
+    longer than `timeout` seconds raises QueryTimeout. For small results (analyses, searches, tests)."""
+    with open_query(path, sql, params, timeout=timeout) as stream:
+        return QueryResult(stream.columns, list(stream))
+
+
+def execute_readonly(conn: sqlite3.Connection, sql: str, params: dict | tuple | None = None, *,
+                     timeout: float | None = DEFAULT_TIMEOUT_S) -> QueryResult:
+    """Run one statement on a connection from `connect_readonly` and return all its rows."""
+    clock = _Clock(timeout)
     try:
-        cursor = conn.execute(sql, params or ())
-        rows = cursor.fetchall()
-    except sqlite3.DatabaseError as exc:
-        text = str(exc)
-        if "not authorized" in text or "authorization denied" in text or "readonly" in text:
-            raise ReadOnlyError(REFUSED) from None
-        raise QueryError(f"SQL error: {text}") from None
-    except (sqlite3.ProgrammingError, sqlite3.Warning) as exc:
-        raise QueryError(f"SQL error: {exc}") from None
-    columns = [d[0] for d in cursor.description] if cursor.description else []
-    return QueryResult(columns, rows)
+        stream = QueryStream(conn, _start(conn, sql, params, clock), clock)
+        return QueryResult(stream.columns, list(stream))
+    finally:
+        conn.set_progress_handler(None, 0)
+
+
+def _c_heap_limit():
+    """`sqlite3_hard_heap_limit64` of the SQLite library the sqlite3 module uses, or None if unreachable."""
+    try:
+        lib = ctypes.CDLL(ctypes.util.find_library("sqlite3") or "libsqlite3.so.0")
+        fn = lib.sqlite3_hard_heap_limit64
+    except (OSError, AttributeError):
+        return None
+    fn.restype, fn.argtypes = ctypes.c_int64, [ctypes.c_int64]
+    return fn
+
+
+@contextlib.contextmanager
+def heap_limit(nbytes: int | None) -> Iterator[None]:
+    """Cap SQLite's heap while the block runs: past it SQLite fails with out-of-memory (QueryMemoryError)
+    instead of the machine swapping over a runaway `group_concat`. Sorts spill to temp files and need no cap.
+
+    The limit is process-wide, so this is for a process running one query (the CLI). A PRAGMA can only lower
+    it; it is put back through the C API, and only when that API is verifiably the same library (a statically
+    linked sqlite3 module would leave the cap in place until the process ends).
+    """
+    if not nbytes or nbytes <= 0:
+        yield
+        return
+    probe = sqlite3.connect(":memory:")
+    try:
+        before = probe.execute("PRAGMA hard_heap_limit").fetchone()[0]
+        now = probe.execute(f"PRAGMA hard_heap_limit = {int(nbytes)}").fetchone()[0]
+    finally:
+        probe.close()
+    c_limit = _c_heap_limit()
+    same_library = c_limit is not None and c_limit(-1) == now
+    try:
+        yield
+    finally:
+        if same_library:
+            c_limit(before)
