@@ -29,6 +29,16 @@ _BOOK_TITLE = re.compile(r"《[^》]*》")
 _ONLY_DATE = re.compile(r"^[（(]?\s*" + _DATE.pattern + r"\s*[)）]?$")
 _AGENCY_END = ("局", "委", "办", "厅", "室", "府", "院", "会", "署", "部", "镇", "乡", "街道办事处", "中心", "所", "处")
 _COMPILED_BY = re.compile(r"由(.{2,30}?)(?:负责)?编制")
+# Text whose line breaks were lost keeps its title only inside the run: at its very start
+# ('河北省工业和信息化厅 2020年政府信息公开工作年度报告 2020年，…') or in its first sentence, where the report is
+# published ('现发布《XX市人民政府2017年度政府信息公开工作年度报告》'); a 《…》 elsewhere names another document.
+_BLOB = 200
+_HEAD_TITLE = re.compile(r"^[^。，,；;：:|《》]{2,50}?信息公开[^。，,；;：:|《》]{0,12}?(?:报告|总结)")
+_ANNOUNCED_TITLE = re.compile(
+    r"(?:发布|公布|公开|编制|编写|形成|印发|现将)(?:了|本|如下)?《([^《》]{6,60})》|《([^《》]{6,60})》(?:予以)?(?:发布|公布)")
+_FIRST_SENTENCE = re.compile(r"^[^。！？]{0,300}")
+# a signature run into the last sentence: '…申诉案。遂溪县建新镇人民政府2018年12月31日'
+_SIGNATURE = re.compile(r"[。！；;]([^。！；;，,:：]{2,30}?)[（(]?(?:19|20)\d{2}年\d{1,2}月\d{1,2}日[)）]?$")
 
 
 def _compact(text: str) -> str:
@@ -49,6 +59,8 @@ def find_title(blocks: list[Block], meta: dict[str, str], hints: dict) -> str | 
         if _agency_of(text) is None and _is_agency_line(before):
             text = before + text  # agency and "YYYY年…报告" on two lines (PDF title pages)
         return text
+    if title := _title_in_run(blocks):
+        return title
     title = meta.get("html_title")
     if title:
         for part in re.split(r"[_|｜]| - |-{2,}", title):
@@ -56,6 +68,25 @@ def find_title(blocks: list[Block], meta: dict[str, str], hints: dict) -> str | 
             if _TITLE.search(part):
                 return part
     return _compact(hints["title"]) if hints.get("title") else None
+
+
+def _title_in_run(blocks: list[Block]) -> str | None:
+    """The title of a report whose text runs together: the start of its first long paragraph, or the 《…》 its
+    first sentence announces, when either has a year and reads as a report title. Later sentences may name last
+    year's report ('公开发布《…2021年…年度报告》' in a 2022 report), so they are not read."""
+    for b in blocks[:3]:
+        if b.is_row:
+            continue
+        text = b.cells[0].lstrip()
+        if len(text) >= _BLOB and not text.startswith(_SENTENCE_START) and (m := _HEAD_TITLE.match(text)):
+            title = _compact(m.group())
+            if _TITLE_YEAR.search(title):
+                return title
+        for m in _ANNOUNCED_TITLE.finditer(_FIRST_SENTENCE.match(_compact(text)).group()):
+            title = _compact(m.group(1) or m.group(2))
+            if _TITLE.search(title) and _TITLE_YEAR.search(title):
+                return title
+    return None
 
 
 def _is_agency_line(text: str) -> bool:
@@ -94,6 +125,8 @@ def find_agency(title: str | None, blocks: list[Block], meta: dict[str, str]) ->
         text = _compact(b.text)
         if _is_agency_line(text):
             return text
+    if blocks and (m := _SIGNATURE.search(_compact(blocks[-1].text)[-80:])) and _is_agency_line(m.group(1)):
+        return m.group(1)
     return meta.get("agency")
 
 

@@ -9,11 +9,15 @@ from govreports.extract.document import Block, Document
 from govreports.parse import meta as M
 from govreports.parse.formats import detect_format
 from govreports.parse.normalize import annotate
-from govreports.parse.sections import find_headings, split_sections
+from govreports.parse.sections import find_headings, split_run_together, split_sections
 from govreports.parse.tables import read_active, read_applications, read_review
 from govreports.validate.checks import evaluate
 
 _REPORT_PHRASE = re.compile(r"信息公开(?:工作)?(?:年度)?(?:工作)?(?:\d{4}年度)?(?:报告|年报)")
+# the period a report covers ("统计期限为2017年1月1日至2017年12月31日"), near its start; notices and lists lack it
+_COVERED_PERIOD = re.compile(r"(?:19|20)\d{2}年1月1日(?:起)?(?:至|到|—|-)(?:(?:19|20)\d{2}年)?12月31日")
+_HEAD_CHARS = 3000
+_TABLES = ("active", "applications", "review_litigation")
 
 
 def build_record(document: Document, hints: dict) -> dict | None:
@@ -23,7 +27,7 @@ def build_record(document: Document, hints: dict) -> dict | None:
             "title": hints.get("title"), "agency": None, "year": None, "format": "unknown", "published": None,
             "reason": document.unreadable, "checks": [],
         }
-    blocks = document.blocks
+    blocks = split_run_together(document.blocks)
     annotate(blocks)
     title = M.find_title(blocks, document.meta, hints)
     year = M.find_year(title, blocks, hints)
@@ -32,7 +36,7 @@ def build_record(document: Document, hints: dict) -> dict | None:
     first = {str(n): blocks[i].keys[0] for i, n in structured_headings}
     fmt = detect_format(full_key, first, year)
     headings = structured_headings if fmt in schema.TABLE_FORMATS else find_headings(blocks, structured=False)
-    if not _is_report(fmt, headings, full_key):
+    if not _is_report(fmt, headings, full_key, title):
         return None
     record: dict = {
         "title": title,
@@ -48,13 +52,28 @@ def build_record(document: Document, hints: dict) -> dict | None:
     if fmt in schema.TABLE_FORMATS:
         record.update(tables)
     record["checks"] = evaluate(record)
-    return record
+    return record if _found_anything(record) else None
 
 
-def _is_report(fmt: str, headings: list, full_key: str) -> bool:
+def _is_report(fmt: str, headings: list, full_key: str, title: str | None) -> bool:
+    """Table labels or numbered sections make a report; without headings (text that lost its line breaks), a
+    report title and the period it covers do, as they do not in a list of links or a notice."""
     if fmt in schema.TABLE_FORMATS or len(headings) >= 2:
         return True
-    return bool(headings) and bool(_REPORT_PHRASE.search(full_key))
+    if not _REPORT_PHRASE.search(full_key):
+        return False
+    return bool(headings) or title is not None and _COVERED_PERIOD.search(full_key[:_HEAD_CHARS]) is not None
+
+
+def _found_anything(record: dict) -> bool:
+    """A record with no title, agency, year, section text or table value read nothing of a report: saying so
+    (a parse error) is honest, an empty record with success is not."""
+    if record["title"] or record["agency"] or record["year"] is not None:
+        return True
+    if any(text.strip() for text in record.get("sections", {}).values()):
+        return True
+    return any(isinstance(v, (int, float)) for table in _TABLES for cols in record.get(table, {}).values()
+               for v in cols.values())
 
 
 def _read_tables(blocks: list[Block], headings: list[tuple[int, int]], fmt: str) -> tuple[dict, set[int]]:

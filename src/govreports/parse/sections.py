@@ -22,6 +22,15 @@ _WORDS = {
 }
 _MAX_HEADING = 40
 
+# Scrapes that deleted every line break (Hebei CSVs, copy-paste) leave a whole report in one paragraph. A section
+# heading inside it starts after a sentence end, a full stop's space or a table cell's number, and ends at its
+# closing word ("一、概述", "五、存在的主要问题及改进措施" – a word followed by 的/及/和/与 does not close it).
+_BLOB = 300
+_RUN_HEADING = re.compile(
+    r"(?:^|(?<=[。！？；;\d）)])\s*)([一二三四五六七八九十]、[^。，,；;：:！？\s]{0,26}?"
+    r"(?:情况|概述|概况|措施|事项|说明|打算|计划|附表|成效))(?![的及和与、])"
+)
+
 
 def find_headings(blocks: list[Block], structured: bool) -> list[tuple[int, int]]:
     """Return [(block index, section number)] in document order: the longest run of candidate headings whose
@@ -51,6 +60,34 @@ def find_headings(blocks: list[Block], structured: bool) -> list[tuple[int, int]
     if len(best) == 1 and best[0][1] > 2:
         return []  # a lone "四、…" or "六、…" is more likely a link or a table label than a report's only heading
     return best
+
+
+def split_run_together(blocks: list[Block]) -> list[Block]:
+    """Cut paragraphs that hold several sections (text whose line breaks were lost) at their headings, so the
+    headings become blocks of their own as in any other report; ordinary paragraphs are left as they are."""
+    out: list[Block] = []
+    for b in blocks:
+        if not any(len(c) >= _BLOB for c in b.cells):
+            out.append(b)
+        elif b.is_row:  # a '|' inside run-together text made a "row" of paragraphs ('作者:本站原创|来源:…')
+            out.extend(split_run_together([Block([c]) for c in b.cells if c]))
+        else:
+            out.extend(_split_blob(b))
+    return out
+
+
+def _split_blob(block: Block) -> list[Block]:
+    text = block.cells[0]
+    cuts = [m.span(1) for m in _RUN_HEADING.finditer(text)]
+    if not cuts:
+        return [block]
+    out, pos = [], 0
+    for start, end in cuts:
+        out.extend(Block([piece]) for piece in (text[pos:start].strip(), text[start:end]) if piece)
+        pos = end
+    if rest := text[pos:].strip():
+        out.append(Block([rest]))
+    return out
 
 
 def split_sections(blocks: list[Block], headings: list[tuple[int, int]], skip: set[int] = frozenset()) -> dict[str, str]:

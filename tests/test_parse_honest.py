@@ -1,0 +1,212 @@
+"""Honest parse outcomes (issue 8, item 11): the kind comes from the bytes' structure, a parse that reads nothing
+of a report says so, and a real report whose text lost its line breaks is still read."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import SAMPLES, require_samples, sample_text
+from govreports.cli import app
+from govreports.extract.sniff import sniff
+from govreports.parse import ParseError, parse_bytes
+
+_TITLE_LINE = re.compile(r"信息公开(?:工作)?(?:年度)?(?:工作)?(?:报告|总结)$")
+_PERIOD_CLAUSE = re.compile(r"(统计期限为|统计数据从|统计期限自)[^。,，]*")
+
+
+def _sample(stem: str) -> tuple[dict, str, dict]:
+    require_samples()
+    return sample_text(SAMPLES / "texts" / f"{stem}.txt")
+
+
+def _cells(record: dict) -> list:
+    return [v for t in ("active", "applications", "review_litigation") for row in record.get(t, {}).values()
+            for v in row.values() if isinstance(v, (int, float))]
+
+
+def _agency(header: dict) -> str:
+    return header["agency"].split("（")[0]
+
+
+# --- 1. the kind comes from structure, not from a word ---------------------------------------------------------
+
+TEXT_OPENINGS = [
+    "本报告网页版 <p> 段落与附表同步发布，以下为纯文本版。\n",
+    "说明：本文由网站 HTML 页面（<html><body>）转存为文本。\n",
+    "（网页版见政府网站，<table> 表格以文本列出；<br> 为换行）\n",
+]
+
+
+@pytest.mark.parametrize("opening", TEXT_OPENINGS)
+def test_text_mentioning_markup_in_its_first_lines_is_text(opening):
+    header, body, hints = _sample("14_shuyang_xzf_2025")
+    plain = parse_bytes(body.encode("utf-8"), hints=hints)
+    data = (opening + body).encode("utf-8")
+    assert sniff(data) == "text"
+    record = parse_bytes(data, hints=hints)
+    assert record["year"] == int(header["report_year"]) and record["format"] == header["format"]
+    assert record["agency"] == plain["agency"] and record["agency"]
+    assert set(record["sections"]) == set(plain["sections"])
+    assert _cells(record) == _cells(plain) and len(_cells(record)) > 100
+
+
+def test_pre2019_text_mentioning_html_keeps_its_sections():
+    header, body, _ = _sample("35_suixi_jianxinzhen_2018")
+    record = parse_bytes(("本页面另提供HTML版本 <html>。\n" + body).encode("utf-8"))
+    assert record["year"] == int(header["report_year"])
+    assert set(record["sections"]) == set(parse_bytes(body.encode("utf-8"))["sections"]) != set()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "<p style='text-align:center'>2019年某某局政府信息公开工作年度报告</p><p>正文</p>".encode(),
+        "\ufeff\r\n  <!DOCTYPE html><html><head><title>年报</title></head><body>正文</body></html>".encode(),
+        b'<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body>x</body></html>',
+        "<!-- 保存自门户网站 -->\n<div class=\"article\"><table><tr><td>规章</td></tr></table></div>".encode(),
+        '<meta http-equiv="Content-Type" content="text/html; charset=gbk"><p>政府信息公开</p>'.encode("gbk"),
+        # a page preceded by a server warning: not markup at the start, but mostly markup after it
+        ("Warning: session_start() failed in /var/www/index.php on line 3\n" + "<div><p>段落</p><span>字</span>"
+         "</div>" * 3).encode(),
+    ],
+)
+def test_markup_is_html(data):
+    assert sniff(data) == "html"
+
+
+def test_real_html_fragment_is_html():
+    require_samples()
+    assert sniff((SAMPLES / "html" / "02_shanghai_szfbgt_2019_fragment.html").read_bytes()) == "html"
+
+
+# --- 2. a parse that finds nothing of a report says so ---------------------------------------------------------
+
+_BLANK_FORM = "\n".join([
+    "第二十条第（一）项",
+    "信息内容\t本年制发件数\t本年废止件数\t现行有效件数",
+    "规章\t\t\t",
+    "行政规范性文件\t\t\t",
+    "第二十条第（五）项",
+    "信息内容\t本年处理决定数量",
+    "行政许可\t",
+])
+
+
+def test_blank_form_without_title_year_or_values_is_no_report(tmp_path):
+    """Format labels alone (a blank template) are not a report: no title, agency, year, text or value."""
+    with pytest.raises(ParseError, match="no annual report found"):
+        parse_bytes(_BLANK_FORM.encode("utf-8"))
+    path = tmp_path / "form.txt"
+    path.write_text(_BLANK_FORM, encoding="utf-8")
+    result = CliRunner().invoke(app, ["parse", str(path)])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(path) in lines[0] and "no annual report found" in lines[0]
+
+
+def test_the_same_form_with_a_value_is_still_read():
+    record = parse_bytes(_BLANK_FORM.replace("规章\t\t\t", "规章\t1\t0\t5").encode("utf-8"))
+    assert record["active"]["rules"] == {"issued": 1, "repealed": 0, "in_force": 5}
+
+
+# --- 3. run-together pre-2019 text -----------------------------------------------------------------------------
+
+
+def _run_together(body: str, agency: str, year: int, announce: bool = True) -> str:
+    """What a scraper that deletes every whitespace leaves of a report whose title line it lost: a posting date,
+    the title only inside the first sentence, the covered period only as 'YYYY年1月1日至YYYY年12月31日'."""
+    lines = body.splitlines()
+    title_at = max(i for i, line in enumerate(lines[:15]) if _TITLE_LINE.search(re.sub(r"\s+", "", line)))
+    rest = "\n".join(lines[title_at + 1:])
+    rest = _PERIOD_CLAUSE.sub(lambda m: f"{m.group(1)}{year}年1月1日至{year}年12月31日", rest, count=1)
+    first = (f"现发布《{agency}{year}年度政府信息公开工作年度报告》。" if announce
+             else "现发布本年度政府信息公开工作报告。")
+    return re.sub(r"\s+", "", f"发布日期：{year + 1}-01-20\n{first}\n{rest}")
+
+
+RUN_TOGETHER = ["35_suixi_jianxinzhen_2018", "21_fzjinan_qzf_2016", "23_suqian_szf_2017", "19_shulan_scjgj_2016"]
+
+
+@pytest.mark.parametrize("stem", RUN_TOGETHER)
+def test_run_together_pre2019_text_is_read(stem):
+    header, body, _ = _sample(stem)
+    year, agency = int(header["report_year"]), _agency(header)
+    text = _run_together(body, agency, year)
+    assert "\n" not in text and f"{year}年1月1日至{year}年12月31日" in text
+    record = parse_bytes(text.encode("utf-8"))
+    assert record["year"] == year
+    assert record["format"] == header["format"] == "pre2019"
+    assert record["agency"] == agency
+    assert str(year) in record["title"] and agency in record["title"]
+    # the sections the line-broken text has are found in the run-together one too
+    assert set(record["sections"]) == set(parse_bytes(body.encode("utf-8"))["sections"]) != set()
+
+
+@pytest.mark.parametrize("stem", RUN_TOGETHER)
+def test_run_together_year_is_the_covered_period_not_the_posting_date(stem):
+    header, body, _ = _sample(stem)
+    year = int(header["report_year"])
+    record = parse_bytes(_run_together(body, _agency(header), year, announce=False).encode("utf-8"))
+    assert record["year"] == year  # the text also carries the posting date of year + 1
+    assert record["format"] == "pre2019"
+
+
+def test_run_together_signature_names_the_agency():
+    header, body, _ = _sample("35_suixi_jianxinzhen_2018")
+    record = parse_bytes(_run_together(body, "", 2018, announce=False).encode("utf-8"))
+    assert record["agency"] == _agency(header)  # '…申诉案。遂溪县建新镇人民政府2018年12月31日'
+
+
+def test_announced_title_of_another_year_later_in_the_text_is_not_the_title():
+    """A 2022 report says it published 《…2021年…年度报告》 in its second sentence: that names last year's report."""
+    header, body, _ = _sample("31_nppa_2022")
+    record = parse_bytes(re.sub(r"\s+", "", body).encode("utf-8"))
+    assert record["year"] == int(header["report_year"])
+    assert record["title"] is None or str(header["report_year"]) in record["title"]
+
+
+@pytest.mark.parametrize("stem", ["45_hebei_gxt_2020", "47_hebei_kjt_2021"])
+def test_real_run_together_reports_get_sections(stem):
+    header, body, hints = _sample(stem)
+    record = parse_bytes(body.encode("utf-8"))  # no list-page hints: only the text
+    assert record["year"] == int(header["report_year"]) and record["format"] == header["format"]
+    assert {"1", "5"} <= set(record["sections"])
+    assert record["sections"]["1"] and record["sections"]["5"]
+    assert "存在的主要问题" not in record["sections"]["1"]  # section 一 ends where 五's heading was cut off
+    assert not record["sections"]["5"].startswith("五、")
+
+
+def test_real_run_together_title_and_agency_from_the_text():
+    header, body, hints = _sample("45_hebei_gxt_2020")  # '河北省工业和信息化厅　　2020年政府信息公开工作年度报告　　…'
+    record = parse_bytes(body.encode("utf-8"))
+    assert record["title"] == hints["title"]
+    assert record["agency"] == _agency(header)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a notice about compiling the reports states the period too, but is no report
+        "关于做好2018年政府信息公开工作年度报告编制工作的通知各县区人民政府：请于2019年1月31日前报送"
+        "2018年政府信息公开工作年度报告，统计期限为2018年1月1日至2018年12月31日。联系电话：12345678。" * 3,
+        # a list of report links run together
+        "".join(f"{y}年某某局政府信息公开工作年度报告{y + 1}-01-20" for y in range(2010, 2019)),
+    ],
+)
+def test_run_together_non_reports_are_still_refused(text):
+    with pytest.raises(ParseError, match="no annual report found"):
+        parse_bytes(text.encode("utf-8"))
+
+
+@pytest.mark.parametrize("stem", RUN_TOGETHER)
+def test_run_together_year_from_the_announced_title_alone(stem):
+    """No covered period at all: the year is the one of the 《…》 the first sentence publishes."""
+    header, body, _ = _sample(stem)
+    year = int(header["report_year"])
+    text = _PERIOD_CLAUSE.sub("", _run_together(body, _agency(header), year))
+    assert f"{year}年1月1日" not in text
+    record = parse_bytes(text.encode("utf-8"))
+    assert record["year"] == year and record["title"].endswith(f"{year}年度政府信息公开工作年度报告")
