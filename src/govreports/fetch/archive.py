@@ -3,7 +3,8 @@
 Parsers read only from here, so re-parsing never touches the network (memorious ``content_hash``, zavod
 ``fetch_resource``). Names are validated 64-hex digests, which is what keeps every write inside ``root``; writes go
 to a temp file in the target directory and are published with ``os.replace`` so a crash never leaves half a file
-under a real name.
+under a real name; the directory is fsynced after the rename so the new name itself survives a crash. A killed
+process can still leave a ``.tmp-*`` file behind: ``sweep`` removes old ones (once per crawl run).
 """
 
 from __future__ import annotations
@@ -12,9 +13,41 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 
 _SHA = re.compile(r"[0-9a-f]{64}")
+_TMP_PREFIX = ".tmp-"
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Persist `directory`'s entries (a rename or a new subdirectory is only durable once its parent is synced)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # platforms that cannot open a directory (Windows) have no such step
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _make_dirs(directory: Path, root: Path) -> None:
+    """Create `directory` (under `root`) and fsync the parent of each level created, so that the file put into
+    it is reachable after a crash."""
+    if directory.is_dir():
+        return
+    if directory == root or root not in directory.parents:
+        directory.mkdir(parents=True, exist_ok=True)
+        return
+    _make_dirs(directory.parent, root)
+    try:
+        directory.mkdir()
+    except FileExistsError:  # another writer made it: its creator syncs the parent
+        return
+    _fsync_dir(directory.parent)
 
 
 class Archive:
@@ -48,8 +81,8 @@ class Archive:
         path = self.path_for(sha)
         if path.is_file():
             return sha
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        _make_dirs(path.parent, self.root)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -62,7 +95,25 @@ class Archive:
             except FileNotFoundError:
                 pass
             raise
+        _fsync_dir(path.parent)
         return sha
+
+    def sweep(self, older_than: float = 3600) -> int:
+        """Delete temp files (``ab/cd/.tmp-*``) older than `older_than` seconds and return how many went.
+
+        They are what a process killed between write and rename leaves; a younger one may be another process's
+        write in progress, so it stays. Call once per crawl run, before crawling.
+        """
+        cutoff = time.time() - older_than
+        removed = 0
+        for tmp in self.root.glob(f"[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/{_TMP_PREFIX}*"):
+            try:
+                if tmp.is_file() and tmp.stat().st_mtime < cutoff:
+                    tmp.unlink()
+                    removed += 1
+            except FileNotFoundError:  # renamed or swept by another process meanwhile
+                continue
+        return removed
 
     def get(self, sha256: str, *, verify: bool = False) -> bytes:
         """The stored bytes (FileNotFoundError if absent); ``verify`` re-hashes to catch a corrupted file."""
