@@ -1,0 +1,136 @@
+"""Where the crawler may connect: the address check sits inside the connection, so DNS cannot change under it.
+
+Checking a URL's host before the request (resolve, look, then let httpx connect) leaves a gap: httpx resolves the
+name again, and a hostile or flapping DNS server can answer with a public address the first time and 127.0.0.1 the
+second (DNS rebinding). So the check is done by the network backend httpcore connects through: ``GuardedBackend``
+resolves the name once with ``loop.getaddrinfo``, refuses the whole host if *any* answer is loopback, private,
+link-local, multicast, unspecified or reserved (``addresses.address_problem``), and then connects the inner backend
+to one of the checked IP addresses — never to the name. TLS is unaffected: httpcore's ``start_tls`` is given the
+URL's host for SNI and certificate validation separately, so HTTPS still validates against the host name.
+
+Proxies: ``GuardedTransport`` always connects directly. Through a proxy the *proxy* resolves the target's name, so
+the address check could not be made; httpx mounts environment proxies (``HTTP(S)_PROXY``, ``ALL_PROXY``) only when
+the client builds its own transport, and the Fetcher always hands it this one, so with ``trust_env=True`` the
+environment still supplies CA certificates (``SSL_CERT_FILE``/``SSL_CERT_DIR``) but never a proxy. ``Fetcher``
+logs a warning when it ignores one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import ssl
+import time
+from collections.abc import Iterable
+
+import httpcore
+import httpx
+
+from govreports.fetch.addresses import address_problem
+from govreports.fetch.errors import NameResolutionError, PrivateAddressError
+
+HOW_TO_ALLOW = "to allow it, set `[safety] allow_private_addresses = true` in the config"
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """An httpcore network backend that resolves, checks every address, and connects only to a checked IP."""
+
+    def __init__(self, *, allow_private_addresses: bool = False, inner: httpcore.AsyncNetworkBackend | None = None):
+        self.allow_private_addresses = allow_private_addresses
+        self._inner = inner or httpcore.AnyIOBackend()
+
+    async def resolve(self, host: str, port: int, timeout: float | None) -> list[str]:
+        """The host's addresses in resolver order, each once; NameResolutionError / ConnectTimeout on failure."""
+        try:
+            return [str(ipaddress.ip_address(host))]  # an IP literal needs no resolver (nor its thread pool)
+        except ValueError:
+            pass
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(timeout):
+                infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(f"resolving {host} took longer than {timeout} s") from exc
+        except socket.gaierror as exc:
+            raise NameResolutionError(f"{host}: name not resolved ({exc.strerror or exc})") from exc
+        found: list[str] = []
+        for *_, sockaddr in infos:
+            if sockaddr[0] not in found:
+                found.append(str(sockaddr[0]))
+        if not found:
+            raise NameResolutionError(f"{host}: the resolver returned no address")
+        return found
+
+    def check(self, host: str, addresses: Iterable[str]) -> None:
+        if self.allow_private_addresses:
+            return
+        for address in addresses:
+            problem = address_problem(address)
+            if problem:
+                where = f"{host} is a {problem} address" if address == host else \
+                    f"{host} resolves to {address}, a {problem} address"
+                raise PrivateAddressError(f"{where}: the crawler connects to public addresses only; {HOW_TO_ALLOW}")
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        addresses = await self.resolve(host, port, timeout)
+        self.check(host, addresses)
+        last: Exception | None = None
+        for address in addresses:  # in resolver order, like a plain connect; each already checked
+            left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            try:
+                return await self._inner.connect_tcp(address, port, timeout=left, local_address=local_address,
+                                                     socket_options=socket_options)
+            except httpcore.ConnectTimeout:
+                raise
+            except httpcore.ConnectError as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("the crawler does not connect to Unix sockets")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's own transport, with its connection pool built on ``GuardedBackend``.
+
+    httpx does not expose httpcore's ``network_backend``, so the pool httpx builds is replaced by the same pool
+    (same SSL context and limits) over our backend; everything else (request/response mapping, exception mapping
+    to httpx errors) is httpx's.
+    """
+
+    def __init__(
+        self,
+        *,
+        allow_private_addresses: bool = False,
+        verify: ssl.SSLContext | bool = True,
+        trust_env: bool = True,
+        limits: httpx.Limits | None = None,
+    ):
+        limits = limits or httpx.Limits()
+        ssl_context = httpx.create_ssl_context(verify=verify, trust_env=trust_env)
+        super().__init__(verify=ssl_context, trust_env=trust_env, limits=limits)
+        self.backend = GuardedBackend(allow_private_addresses=allow_private_addresses)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            http1=True,
+            http2=False,
+            network_backend=self.backend,
+        )
