@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -26,6 +27,8 @@ class Reply:
     headers: list[tuple[str, str]] | dict[str, str] = field(default_factory=list)
     delay: float = 0.0  # seconds to sleep before answering
     action: str | None = None  # None | "reset" (no answer) | "truncate" (short of Content-Length) | "chunked"
+    #                            | "drip" (the body one byte every ``drip`` seconds)
+    drip: float = 0.1
     content_length: int | None = None  # override the Content-Length header
 
 
@@ -42,15 +45,22 @@ Handler = Callable[[Seen], Reply]
 
 
 class LocalServer:
-    """``with LocalServer() as srv: srv.route("/a", Reply(503), Reply(200, b"ok")); srv.url("/a")``."""
+    """``with LocalServer() as srv: srv.route("/a", Reply(503), Reply(200, b"ok")); srv.url("/a")``.
 
-    def __init__(self) -> None:
+    With ``ssl_context`` (a server-side context) it speaks HTTPS; ``url()`` then says https.
+    """
+
+    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
         self.requests: list[Seen] = []
         self._routes: dict[str, list[Reply] | Handler] = {}
         self._served: dict[str, int] = {}
         self._lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.httpd.daemon_threads = True
+        self.scheme = "http"
+        if ssl_context is not None:  # a failed handshake raises SSLError (an OSError) in accept: dropped, as it should
+            self.httpd.socket = ssl_context.wrap_socket(self.httpd.socket, server_side=True)
+            self.scheme = "https"
         self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     # -- set-up ---------------------------------------------------------------------------------------------------
@@ -62,8 +72,8 @@ class LocalServer:
     def netloc(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def url(self, path: str = "/") -> str:
-        return f"http://{self.netloc}{path}"
+    def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
+        return f"{self.scheme}://{host}:{self.port}{path}"
 
     def route(self, path: str, *replies: Reply | Handler) -> LocalServer:
         """Script ``path`` (matched with its query first, then without); a single callable handles every request."""
@@ -141,6 +151,12 @@ class LocalServer:
                     self.end_headers()
                     if self.command == "HEAD":
                         pass
+                    elif reply.action == "drip":
+                        self.wfile.flush()
+                        for i in range(len(data)):
+                            self.wfile.write(data[i : i + 1])
+                            self.wfile.flush()
+                            time.sleep(reply.drip)
                     elif reply.action == "chunked":
                         for i in range(0, len(data), 65536):
                             part = data[i : i + 65536]
@@ -174,10 +190,12 @@ class FakeTime:
 
 
 def fetch_policy(**kw):
-    """A FetchPolicy for tests against local servers: no delays, no robots, no proxies, quick timeouts."""
+    """A FetchPolicy for tests against local servers: no delays, no robots, no proxies, quick timeouts; the local
+    server's address (127.0.0.1, any port) allowed, private addresses too."""
     from govreports.fetch import FetchPolicy
 
     base = dict(per_host_delay=0, delay_jitter=0, respect_robots=False, trust_env=False, adaptive=False,
-                backoff_base=0.01, connect_timeout=2, read_timeout=2)
+                backoff_base=0.01, connect_timeout=2, read_timeout=2, allowed_hosts={"127.0.0.1"},
+                allow_private_addresses=True)
     base.update(kw)
     return FetchPolicy(**base)

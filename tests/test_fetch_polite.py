@@ -88,18 +88,18 @@ def test_robots_disallowed_path_never_requested(srv, tmp_path):
     srv.route("/private/a.html", Reply(200, b"secret")).route("/public.html", Reply(200, b"hello"))
     (bad, good, again), f = robots_run(srv, tmp_path, [srv.url("/private/a.html"), srv.url("/public.html"),
                                                         srv.url("/private/a.html")])
-    assert not bad.ok and bad.error_kind == "robots" and bad.attempts == 0 and srv.hits("/private/a.html") == []
-    assert good.ok and again.error_kind == "robots"
+    assert not bad.ok and bad.error_kind == "robots_disallowed" and bad.attempts == 0 and srv.hits("/private/a.html") == []
+    assert good.ok and again.error_kind == "robots_disallowed"
     assert len(srv.hits("/robots.txt")) == 1  # cached per origin
     assert srv.hits("/robots.txt")[0].headers["user-agent"].startswith("govreports/")
-    assert f.stats.as_dict()[srv.netloc]["errors"] == {"robots": 2}
+    assert f.stats.as_dict()[srv.netloc]["errors"] == {"robots_disallowed": 2}
 
 
 def test_robots_agent_specific_group(srv, tmp_path):
     srv.route("/robots.txt", Reply(200, b"User-agent: *\nDisallow: /\n\nUser-agent: govreports\nDisallow: /x/\n"))
     srv.route("/a", Reply(200, b"ok"))
     (a, x), _ = robots_run(srv, tmp_path, [srv.url("/a"), srv.url("/x/1")])
-    assert a.ok and x.error_kind == "robots"
+    assert a.ok and x.error_kind == "robots_disallowed"
 
 
 def test_robots_404_allows_all(srv, tmp_path):
@@ -112,7 +112,8 @@ def test_robots_404_allows_all(srv, tmp_path):
 def test_robots_5xx_disallows_all(srv, tmp_path, reply):
     srv.route("/robots.txt", reply).route("/a", Reply(200, b"ok"))
     (a,), _ = robots_run(srv, tmp_path, [srv.url("/a")], retries=1)
-    assert a.error_kind == "robots" and srv.hits("/a") == []
+    assert a.error_kind == "robots_unreachable" and srv.hits("/a") == []
+    assert f"HTTP {reply.status}" in a.error and "host not crawled (RFC 9309)" in a.error
     assert len(srv.hits("/robots.txt")) == 2  # retried once like any request, then disallow for the run
 
 
@@ -125,7 +126,9 @@ def test_robots_unreachable_disallows_all(tmp_path):
         async with Fetcher(policy(respect_robots=True, retries=1), Archive(tmp_path), sleep=ft.sleep, clock=ft.clock) as f:
             return await f.fetch(url)
 
-    assert asyncio.run(go()).error_kind == "robots"
+    res = asyncio.run(go())  # a closed port: the page is reported as the host's failure, not as a robots rule
+    assert res.error_kind == "refused" and res.attempts == 0
+    assert res.error.startswith("robots.txt unreachable (refused: ") and "host not crawled (RFC 9309)" in res.error
 
 
 def test_robots_crawl_delay_raises_host_delay(srv, tmp_path):
@@ -139,7 +142,7 @@ def test_robots_redirect_is_followed(srv, tmp_path):
     srv.route("/robots.txt", Reply(301, b"", {"Location": "/real-robots.txt"}))
     srv.route("/real-robots.txt", Reply(200, b"User-agent: *\nDisallow: /no\n")).route("/yes", Reply(200, b"ok"))
     (yes, no), _ = robots_run(srv, tmp_path, [srv.url("/yes"), srv.url("/no")])
-    assert yes.ok and no.error_kind == "robots"
+    assert yes.ok and no.error_kind == "robots_disallowed"
 
 
 def test_adaptive_delay_rises_on_errors_and_recovers(srv, tmp_path):
@@ -183,7 +186,7 @@ def test_concurrent_first_requests_share_one_robots_fetch(srv, tmp_path):
     results, f = asyncio.run(go())
     assert [r.ok for r in results] == [True] * 4 + [False] and len(srv.hits("/robots.txt")) == 1
     totals = f.stats.totals()
-    assert totals["requests"] == 5 and totals["fetches"] == 5 and totals["errors"] == {"robots": 1}
+    assert totals["requests"] == 5 and totals["fetches"] == 5 and totals["errors"] == {"robots_disallowed": 1}
 
 
 def test_user_agent_and_caller_headers(srv, tmp_path):

@@ -62,7 +62,7 @@ def test_redirect_target_checked_against_robots(srv, tmp_path):
     srv.route("/robots.txt", Reply(200, b"User-agent: *\nDisallow: /private\n"))
     srv.route("/go", Reply(302, b"", {"Location": "/private/x"})).route("/private/x", Reply(200, b"no"))
     res = fetch(tmp_path, srv.url("/go"), policy(respect_robots=True))
-    assert res.error_kind == "robots" and srv.hits("/private/x") == []
+    assert res.error_kind == "robots_disallowed" and srv.hits("/private/x") == []
 
 
 def test_303_after_post_becomes_get(srv, tmp_path):

@@ -55,9 +55,17 @@ def test_429_retry_after_seconds_is_honoured(srv, tmp_path):
 def test_retry_after_http_date_and_cap(srv, tmp_path):
     when = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
     srv.route("/p", Reply(503, b"", {"Retry-After": when}), Reply(503, b"", {"Retry-After": "86400"}), Reply(200, b"ok"))
-    res, f, ft = run(Archive(tmp_path), srv.url("/p"), policy(retry_after_max=120))
+    # 30 s + 120 s of waiting fits only in a URL budget over 150 s (2 × total_timeout)
+    res, f, ft = run(Archive(tmp_path), srv.url("/p"), policy(retry_after_max=120, total_timeout=100))
     assert res.ok and res.attempts == 3
     assert 25 <= ft.sleeps[0] <= 30 and ft.sleeps[1] == 120
+
+
+def test_retry_after_beyond_the_url_budget_gives_up(srv, tmp_path):
+    srv.route("/p", Reply(503, b"", {"Retry-After": "90"}), Reply(200, b"ok"))
+    res, f, ft = run(Archive(tmp_path), srv.url("/p"), policy(retry_after_max=120, total_timeout=40))
+    assert not res.ok and res.status == 503 and res.attempts == 1 and ft.sleeps == []  # 90 s > 2 × 40 s
+    assert f._throttle._host(srv.netloc).next_start >= ft.now + 89  # the host still gets its pause
 
 
 def test_429_retry_after_real_wait(srv, tmp_path):

@@ -1,8 +1,10 @@
 """One HTTP request, streamed under a body cap, with every transport failure turned into an error kind.
 
-Kept apart from the client so the retry/redirect logic reads as policy, and so the mapping from httpx exceptions to
-``timeout``/``connect``/``reset``/``truncated``/``too_large``/``bad_url`` lives in one place. A body that stops short
-of its Content-Length is ``truncated`` whether h11 notices (RemoteProtocolError) or the byte count shows it.
+Kept apart from the client so the retry/redirect logic reads as policy; the exception → kind mapping (``dns``,
+``refused``, ``tls``, ``timeout``, ``reset``, …) is ``errors.classify``. A body that stops short of its
+Content-Length is ``truncated`` whether h11 notices (RemoteProtocolError) or the byte count shows it. A body over the
+cap is ``too_large``, unless the caller asks for ``cut_body`` (robots.txt): then reading stops at the cap and the
+first ``max_body`` bytes are kept, with ``cut`` set.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from govreports.fetch.errors import classify
 from govreports.fetch.gates import cookie_names
 
 _NO_BODY = frozenset({204, 304})
@@ -28,21 +31,7 @@ class Attempt:
     error: str | None = None
     elapsed: float = 0.0
     cookies: list[str] = field(default_factory=list)
-
-
-def _classify(exc: Exception) -> str:
-    if isinstance(exc, (TimeoutError, httpx.TimeoutException)):
-        return "timeout"
-    if isinstance(exc, httpx.ConnectError):
-        return "connect"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        msg = str(exc).lower()
-        return "truncated" if ("complete message body" in msg or "incomplete" in msg) else "reset"
-    if isinstance(exc, httpx.DecodingError):
-        return "truncated"  # a broken gzip/deflate stream is a damaged body, worth another try
-    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
-        return "bad_url"
-    return "reset"  # ReadError, WriteError, CloseError, other network/protocol trouble
+    cut: bool = False  # the body was cut at max_body (cut_body=True only)
 
 
 async def send_once(
@@ -54,6 +43,7 @@ async def send_once(
     data: Any = None,
     max_body: int,
     total_timeout: float,
+    cut_body: bool = False,
 ) -> Attempt:
     att = Attempt()
     t0 = time.monotonic()
@@ -71,19 +61,23 @@ async def send_once(
                 att.cookies = cookie_names(response.headers.get_list("set-cookie"))
                 declared = response.headers.get("content-length", "")
                 length = int(declared) if declared.strip().isdigit() else None
-                if length is not None and length > max_body:
+                if length is not None and length > max_body and not cut_body:
                     att.error_kind, att.error = "too_large", f"Content-Length {length} > {max_body} bytes"
                     return att
                 chunks, size = [], 0
                 async for chunk in response.aiter_bytes():
                     size += len(chunk)
                     if size > max_body:
-                        att.error_kind, att.error = "too_large", f"body exceeds {max_body} bytes"
-                        return att
+                        if not cut_body:
+                            att.error_kind, att.error = "too_large", f"body exceeds {max_body} bytes"
+                            return att
+                        chunks.append(chunk[: len(chunk) - (size - max_body)])
+                        att.cut = True
+                        break
                     chunks.append(chunk)
                 att.body = b"".join(chunks)
                 body_expected = method != "HEAD" and att.status not in _NO_BODY
-                if body_expected and length is not None and response.num_bytes_downloaded < length:
+                if body_expected and not att.cut and length is not None and response.num_bytes_downloaded < length:
                     att.error_kind = "truncated"
                     att.error = f"body ended at {response.num_bytes_downloaded} of {length} bytes"
             finally:
@@ -91,8 +85,7 @@ async def send_once(
     except httpx.LocalProtocolError:
         raise  # our request was malformed (bad header value…): a programming error
     except (TimeoutError, httpx.HTTPError) as exc:
-        att.error_kind = _classify(exc)
-        att.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        att.error_kind, att.error = classify(exc, total_timeout)
     finally:
         att.elapsed = time.monotonic() - t0
     return att

@@ -3,7 +3,9 @@
 Modelled on httpx's layered client with explicit errors and zavod's ``context.fetch``: one call per URL, never an
 exception for network or HTTP trouble (the run goes on; the FetchResult says what happened), every accepted 2xx body
 stored in the content-addressed archive, conditional GETs answered from the archive on 304. Redirects are followed
-by hand so each hop is checked against ``allowed_hosts``, robots.txt and the loop/length limits.
+by hand so each hop is checked against ``allowed_hosts``, the fetch's own ``hosts``, robots.txt and the loop/length
+limits. Connections go through ``netguard.GuardedTransport`` (public addresses only, unless the policy allows
+private ones); each URL's attempts and backoff sleeps share one time budget (``budget``).
 """
 
 from __future__ import annotations
@@ -11,19 +13,25 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import inspect
+import logging
 import random
+import ssl
 import time
-from collections.abc import Awaitable, Callable
+import urllib.request
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import httpx
 
 from govreports.fetch.archive import Archive
 from govreports.fetch.attempt import Attempt, send_once
+from govreports.fetch.budget import Budget
 from govreports.fetch.gates import detect_gate
-from govreports.fetch.policy import FetchPolicy
-from govreports.fetch.result import RETRYABLE_KINDS, FetchResult, Validators, decode_text, now_iso
-from govreports.fetch.robots import RobotsCache
+from govreports.fetch.netguard import GuardedTransport
+from govreports.fetch.policy import FetchPolicy, host_in
+from govreports.fetch.result import RETRY_LIMITS, RETRYABLE_KINDS, FetchResult, Validators, decode_text, now_iso
+from govreports.fetch.robots import RobotsAnswer, RobotsCache
 from govreports.fetch.stats import FetchStats
 from govreports.fetch.throttle import HostThrottle
 
@@ -36,6 +44,8 @@ _ACCEPT = {
 }
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 ValidatorsLookup = Callable[[str], "Validators | None | Awaitable[Validators | None]"]
+_MIN_ATTEMPT_SHARE = 0.1  # a retry needs at least this share of total_timeout left in the URL's budget
+log = logging.getLogger(__name__)
 
 
 def _netloc(url: httpx.URL) -> str:
@@ -47,7 +57,9 @@ def _netloc(url: httpx.URL) -> str:
 class Fetcher:
     """``async with Fetcher(policy, archive) as f: res = await f.fetch(url)``.
 
-    ``sleep``/``clock``/``rng`` are injectable so tests need not wait; ``transport`` lets tests swap the network.
+    ``sleep``/``clock``/``rng`` are injectable so tests need not wait; ``transport`` lets tests swap the network
+    (it then replaces the guarded transport, address check included). ``verify`` is httpx's: an ``ssl.SSLContext``
+    trusting an extra CA, say; certificates are always checked against the URL's host name.
     """
 
     def __init__(
@@ -60,6 +72,7 @@ class Fetcher:
         sleep: Callable[[float], Awaitable[object]] | None = None,
         clock: Callable[[], float] | None = None,
         rng: random.Random | None = None,
+        verify: ssl.SSLContext | bool = True,
     ):
         if archive is None:
             raise TypeError("Fetcher needs an Archive: every accepted body is archived")
@@ -71,6 +84,7 @@ class Fetcher:
         self.rng = rng or random.Random()
         self.stats = FetchStats()
         self._transport = transport
+        self._verify = verify
         self._client: httpx.AsyncClient | None = None
         self._throttle = HostThrottle(self.policy, self.clock, self.sleep, self.rng)
         self._global = asyncio.Semaphore(self.policy.max_connections)
@@ -78,11 +92,18 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         p = self.policy
+        limits = httpx.Limits(max_connections=p.max_connections, max_keepalive_connections=p.max_connections)
+        transport = self._transport or GuardedTransport(
+            allow_private_addresses=p.allow_private_addresses, verify=self._verify, trust_env=p.trust_env,
+            limits=limits,
+        )
+        if p.trust_env and self._transport is None:
+            _warn_about_env_proxies()
+        # With a transport of ours httpx mounts no environment proxies (see netguard): the address check holds.
         self._client = httpx.AsyncClient(
             headers={"User-Agent": p.user_agent, "Accept-Language": p.accept_language, **p.extra_headers},
             timeout=httpx.Timeout(p.read_timeout, connect=p.connect_timeout, pool=None),
-            limits=httpx.Limits(max_connections=p.max_connections, max_keepalive_connections=p.max_connections),
-            follow_redirects=False, trust_env=p.trust_env, transport=self._transport,
+            limits=limits, follow_redirects=False, trust_env=p.trust_env, transport=transport,
         )
         return self
 
@@ -99,11 +120,23 @@ class Fetcher:
     async def fetch(
         self, url: str, method: str = "GET", data: Any = None, headers: dict[str, str] | None = None,
         referer: str | None = None, conditional: bool = True, expect: str = "html",
+        hosts: Iterable[str] | None = None,
     ) -> FetchResult:
+        """Fetch ``url``; never raises for network or HTTP trouble (the result's ``error_kind`` says what happened).
+
+        ``hosts``: the netlocs this fetch may visit ("host:port", or "host" for any port) — one portal's own hosts,
+        when one Fetcher (whose ``allowed_hosts`` is the union) serves several portals. The URL and every redirect
+        hop must be in it as well as in ``allowed_hosts``: a first URL outside it is ``host_not_allowed``, a
+        redirect into another allowed host outside it is ``cross_portal_redirect``, a redirect outside all allowed
+        hosts stays ``host_not_allowed``. None: any allowed host.
+        """
         if self._client is None:
             raise RuntimeError("use Fetcher as `async with Fetcher(...) as f:`")
         if expect not in EXPECT:
             raise ValueError(f"expect must be one of {sorted(EXPECT)}, not {expect!r}")
+        if isinstance(hosts, str):
+            raise TypeError("hosts is a collection of netlocs, not a string")
+        scope = None if hosts is None else frozenset(h.strip().lower() for h in hosts)
         method = method.upper()
         t0 = time.monotonic()
         res = FetchResult(url=url, final_url=url, method=method)
@@ -124,13 +157,13 @@ class Fetcher:
                 hdrs["If-None-Match"] = validators.etag
             if validators.last_modified:
                 hdrs["If-Modified-Since"] = validators.last_modified
-        att = await self._follow(res, method, data, hdrs, check_robots=self.policy.respect_robots)
+        att = await self._follow(res, method, data, hdrs, check_robots=self.policy.respect_robots, scope=scope)
         if res.error_kind:
             return self._fail(res, res.error_kind, res.error or "", t0, att)
         assert att is not None and att.status is not None
         self._fill(res, att)
         if att.status == 304 and validators is not None:
-            return await self._not_modified(res, validators, t0, data, headers, referer, expect)
+            return await self._not_modified(res, validators, t0, data, headers, referer, expect, scope)
         if not 200 <= att.status < 300:
             return self._fail(res, "http", f"HTTP {att.status}", t0, att)
         res.ok = True
@@ -156,10 +189,15 @@ class Fetcher:
         return v
 
     async def _follow(
-        self, res: FetchResult, method: str, data: Any, headers: httpx.Headers, *, check_robots: bool
+        self, res: FetchResult, method: str, data: Any, headers: httpx.Headers, *, check_robots: bool,
+        scope: frozenset[str] | None, max_body: int | None = None, cut_body: bool = False,
     ) -> Attempt | None:
-        """Request ``res.url`` and follow redirects by hand; sets res.final_url/redirects/attempts or res.error_kind."""
+        """Request ``res.url`` and follow redirects by hand; sets res.final_url/redirects/attempts or res.error_kind.
+
+        All hops share one time budget (FetchPolicy.url_budget); robots.txt lookups are not charged to it.
+        """
         p = self.policy
+        budget = Budget(p.url_budget)
         current, seen = httpx.URL(res.url), set()
         while True:
             seen.add(str(current.copy_with(fragment=None)))
@@ -167,13 +205,30 @@ class Fetcher:
             if current.scheme not in ("http", "https") or not current.host:
                 res.error_kind, res.error = "bad_url", f"cannot follow to {current}"
                 return None
-            if not p.host_allowed(current.host, _netloc(current)):
-                res.error_kind, res.error = "host_not_allowed", f"host {_netloc(current)} is not in allowed_hosts"
+            netloc = _netloc(current)
+            if not p.host_allowed(current.host, netloc):
+                res.error_kind, res.error = "host_not_allowed", f"host {netloc} is not in allowed_hosts"
                 return None
-            if check_robots and not await self._robots_allow(current):
-                res.error_kind, res.error = "robots", f"robots.txt disallows {current}"
+            if scope is not None and not host_in(scope, current.host, netloc):
+                if res.redirects:
+                    res.error_kind = "cross_portal_redirect"
+                    res.error = (f"{res.redirects[-1]} redirects to {netloc}, a host outside this fetch's hosts "
+                                 f"({', '.join(sorted(scope))})")
+                else:
+                    res.error_kind = "host_not_allowed"
+                    res.error = f"host {netloc} is not among this fetch's hosts ({', '.join(sorted(scope))})"
                 return None
-            att = await self._with_retries(res, method, str(current), headers, data)
+            if check_robots:
+                refusal = await self._robots_refusal(current)
+                if refusal:
+                    res.error_kind, res.error = refusal
+                    return None
+            if res.redirects and not budget.affords(0.0, p.total_timeout * _MIN_ATTEMPT_SHARE):
+                res.error_kind = "timeout"
+                res.error = f"the URL's {p.url_budget:g} s budget is spent after {len(res.redirects)} redirects"
+                return None
+            att = await self._with_retries(res, method, str(current), headers, data, budget,
+                                           max_body if max_body is not None else p.max_body_bytes, cut_body)
             if att.error_kind:
                 res.status = att.status
                 res.error_kind, res.error = att.error_kind, att.error
@@ -203,15 +258,21 @@ class Fetcher:
                 method, data = ("HEAD" if method == "HEAD" else "GET"), None
             current = target
 
-    async def _with_retries(self, res: FetchResult, method: str, url: str, headers: httpx.Headers, data: Any) -> Attempt:
+    async def _with_retries(
+        self, res: FetchResult, method: str, url: str, headers: httpx.Headers, data: Any, budget: Budget,
+        max_body: int, cut_body: bool,
+    ) -> Attempt:
+        """Send, retrying transient failures: each kind at most RETRY_LIMITS/policy.retries times, within budget."""
         p, netloc = self.policy, self._key(url)
         hs = self.stats.host(netloc)
+        retried: Counter[str] = Counter()
         for n in range(p.retries + 1):
-            async with self._throttle.slot(netloc), self._global:
+            async with self._throttle.slot(netloc), self._global:  # waiting here is not charged to the budget
                 att = await send_once(
                     self._client, method, url, headers=headers, data=data,  # type: ignore[arg-type]
-                    max_body=p.max_body_bytes, total_timeout=p.total_timeout,
+                    max_body=max_body, total_timeout=budget.deadline(p.total_timeout), cut_body=cut_body,
                 )
+            budget.spend(att.elapsed)
             res.attempts += 1
             hs.requests += 1
             hs.bytes += len(att.body or b"")
@@ -222,39 +283,52 @@ class Fetcher:
             self._throttle.observe(netloc, att.elapsed, good=good, failed=failed)
             if detect_gate(att.status, att.body, att.cookies):
                 return att  # never retried: the caller marks it blocked and slows the host
-            retry = att.error_kind in RETRYABLE_KINDS or (att.error_kind is None and att.status in p.retry_statuses)
-            if not retry or n == p.retries:
-                return att
-            wait = p.retry_after(att.headers.get("retry-after")) if att.status in p.retry_statuses else None
-            if wait is not None:
-                self._throttle.push_back(netloc, wait)
+            if att.error_kind in RETRYABLE_KINDS:
+                kind = att.error_kind
+            elif att.error_kind is None and att.status in p.retry_statuses:
+                kind = f"HTTP {att.status}"
             else:
-                wait = p.backoff(n, self.rng)
+                return att
+            if n == p.retries or retried[kind] >= RETRY_LIMITS.get(kind, p.retries):
+                return att
+            asked = p.retry_after(att.headers.get("retry-after")) if att.status in p.retry_statuses else None
+            wait = asked if asked is not None else p.backoff(n, self.rng)
+            if asked is not None:
+                self._throttle.push_back(netloc, asked)  # the host asked for the pause, whatever this URL does next
+            if not budget.affords(wait, p.total_timeout * _MIN_ATTEMPT_SHARE):
+                return att  # another attempt would not fit in the URL's budget
+            retried[kind] += 1
             hs.retries += 1
+            budget.spend(wait)
             await self.sleep(wait)
         raise AssertionError("unreachable")
 
-    async def _robots_allow(self, url: httpx.URL) -> bool:
+    async def _robots_refusal(self, url: httpx.URL) -> tuple[str, str] | None:
+        """(error kind, message) when robots.txt keeps us from ``url`` (see robots.py for the kinds), else None."""
         origin = f"{url.scheme}://{_netloc(url)}"
         rules = await self._robots.rules(origin)
         delay = rules.crawl_delay(self.policy.user_agent)
         if delay:
             self._throttle.set_floor(_netloc(url), delay)
-        return rules.can_fetch(str(url), self.policy.user_agent)
+        return rules.refusal(str(url), self.policy.user_agent)
 
-    async def _fetch_robots(self, origin: str) -> tuple[int | None, bytes | None, str | None]:
+    async def _fetch_robots(self, origin: str) -> RobotsAnswer:
         res = FetchResult(url=f"{origin}/robots.txt", final_url=f"{origin}/robots.txt", method="GET")
         att = await self._follow(res, "GET", None, httpx.Headers({"Accept": "text/plain,*/*;q=0.8"}),
-                                 check_robots=False)
-        if res.error_kind == "blocked":
-            return 403, None, "blocked"  # a gate in front of robots.txt: treat as "no rules"; pages will show the gate
-        return (att.status if att else None), (att.body if att else None), res.error_kind
+                                 check_robots=False, scope=None, max_body=self.policy.robots_max_bytes,
+                                 cut_body=True)
+        if res.error_kind == "blocked":  # a gate in front of robots.txt: treat as "no rules"; pages will show it
+            return RobotsAnswer(403, None, "blocked", res.error)
+        if att is None:
+            return RobotsAnswer(None, None, res.error_kind, res.error)
+        return RobotsAnswer(att.status, att.body, res.error_kind, res.error, att.cut)
 
-    async def _not_modified(self, res, validators, t0, data, headers, referer, expect) -> FetchResult:
+    async def _not_modified(self, res, validators, t0, data, headers, referer, expect, scope) -> FetchResult:
         try:
             body = await asyncio.to_thread(self.archive.get, validators.sha256)
         except FileNotFoundError:  # archive lost the file since the lookup: fetch it whole
-            again = await self.fetch(res.url, res.method, data, headers, referer, conditional=False, expect=expect)
+            again = await self.fetch(res.url, res.method, data, headers, referer, conditional=False, expect=expect,
+                                     hosts=scope)
             again.attempts += res.attempts
             return again
         res.ok = res.not_modified = True
@@ -292,3 +366,16 @@ class Fetcher:
         except (httpx.InvalidURL, TypeError, ValueError):
             self.stats.host("(invalid)").errors[kind] += 1
         return res
+
+
+def _warn_about_env_proxies() -> None:
+    """A proxy set in the environment is not used (see netguard): say so, once per process, rather than silently."""
+    global _warned_proxies
+    proxies = {k: v for k, v in urllib.request.getproxies().items() if k in ("http", "https", "all")}
+    if proxies and not _warned_proxies:
+        _warned_proxies = True
+        log.warning("ignoring proxy settings from the environment (%s): the crawler connects directly so that it "
+                    "can check every address it connects to", ", ".join(sorted(proxies)))
+
+
+_warned_proxies = False

@@ -2,6 +2,13 @@
 
 Defaults follow STACK.md §3: one request at a time per host, ~1 s jittered delay, exponential backoff with full
 jitter, a capped Retry-After, robots.txt on. A polite crawler names itself, so the User-Agent identifies the project.
+
+Time limits that hold: ``total_timeout`` bounds one attempt however slowly a server drips bytes, and each URL gets
+``url_budget`` (2 × total_timeout) for all its attempts and backoff sleeps together, so a hostile or broken server
+cannot hold a URL longer than that, however many retries are configured.
+
+Where the crawler goes: only to ``allowed_hosts`` (empty means *no* host; ``"*"`` means any), and, after DNS, only
+to public addresses unless ``allow_private_addresses`` (see ``netguard``).
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ class FetchPolicy:
     delay_jitter: float = 0.5  # each delay × uniform(1 - j, 1 + j)
     connect_timeout: float = 10.0
     read_timeout: float = 30.0  # per socket read (httpx semantics)
-    total_timeout: float = 300.0  # whole attempt, so a server dripping bytes cannot hold us forever
+    total_timeout: float = 60.0  # whole attempt, so a server dripping bytes cannot hold us forever
     max_body_bytes: int = 40_000_000
     retries: int = 4  # extra attempts after the first
     backoff_base: float = 1.0
@@ -31,8 +38,9 @@ class FetchPolicy:
     retry_statuses: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
     max_redirects: int = 5
     respect_robots: bool = True
-    robots_max_bytes: int = 512_000
-    allowed_hosts: frozenset[str] = frozenset()  # "host:port" or "host" (any port); empty = all
+    robots_max_bytes: int = 512_000  # 500 KiB, Google's limit: robots.txt is parsed from its first 500 KiB only
+    allowed_hosts: frozenset[str] = frozenset()  # "host:port" or "host" (any port); empty = none; "*" = any host
+    allow_private_addresses: bool = False  # connect to loopback/private/link-local/… addresses (tests, demo)
     adaptive: bool = True
     max_delay: float = 60.0  # ceiling for adaptive delays and robots Crawl-delay
     blocked_delay: float = 30.0  # a host that showed an anti-bot gate waits at least this long between requests
@@ -49,6 +57,8 @@ class FetchPolicy:
         object.__setattr__(self, "retry_statuses", frozenset(self.retry_statuses))
         if self.per_host_concurrency < 1 or self.max_connections < 1:
             raise ValueError("concurrency limits must be >= 1")
+        if self.total_timeout <= 0 or self.robots_max_bytes < 1:
+            raise ValueError("total_timeout and robots_max_bytes must be > 0")
         if min(self.per_host_delay, self.retries, self.max_redirects, self.backoff_base) < 0:
             raise ValueError("delays, retries and max_redirects must be >= 0")
         if not 0 <= self.delay_jitter <= 1:
@@ -57,9 +67,13 @@ class FetchPolicy:
             raise ValueError("a polite crawler sends a User-Agent naming itself")
 
     def host_allowed(self, host: str, netloc: str) -> bool:
-        if not self.allowed_hosts:
-            return True
-        return netloc.lower() in self.allowed_hosts or host.lower() in self.allowed_hosts
+        """Is ``host`` (at ``netloc``) in allowed_hosts? An empty set allows nothing; ``"*"`` allows any host."""
+        return "*" in self.allowed_hosts or host_in(self.allowed_hosts, host, netloc)
+
+    @property
+    def url_budget(self) -> float:
+        """Seconds one URL may take in all: attempts plus backoff sleeps (not waiting for the host's turn)."""
+        return 2 * self.total_timeout
 
     def jittered(self, delay: float, rng: random.Random) -> float:
         if delay <= 0 or not self.delay_jitter:
@@ -74,6 +88,11 @@ class FetchPolicy:
         """Seconds from a Retry-After header (delta-seconds or HTTP-date, RFC 9110 §10.2.3), capped; None if absent/bad."""
         seconds = parse_retry_after(value, now)
         return None if seconds is None else min(seconds, self.retry_after_max)
+
+
+def host_in(hosts: frozenset[str], host: str, netloc: str) -> bool:
+    """``netloc`` ("host:port") or its bare ``host`` (meaning any port) is listed in ``hosts`` (lower-case)."""
+    return netloc.lower() in hosts or host.lower() in hosts
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

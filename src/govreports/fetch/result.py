@@ -12,15 +12,36 @@ from datetime import datetime, timezone
 
 from govreports.extract.decode import decode_bytes
 
-#: Every value ``FetchResult.error_kind`` can take besides None.
-ERROR_KINDS = frozenset(
-    {
-        "http", "timeout", "connect", "reset", "truncated", "too_large", "redirect_loop",
-        "too_many_redirects", "robots", "blocked", "host_not_allowed", "bad_url",
-    }
-)
-#: Transport failures worth another attempt (HTTP statuses are listed in FetchPolicy.retry_statuses).
-RETRYABLE_KINDS = frozenset({"timeout", "connect", "reset", "truncated"})
+#: Every value ``FetchResult.error_kind`` can take besides None, and what it means.
+ERROR_MEANINGS: dict[str, str] = {
+    "dns": "the host name could not be resolved",
+    "refused": "the connection was refused (nothing listens on that port)",
+    "connect": "the connection could not be made for another reason (no route to host, network unreachable)",
+    "tls": "TLS failed: bad or untrusted certificate, name mismatch, or handshake error",
+    "timeout": "no complete answer within the deadline (connect, read, or the attempt's total)",
+    "reset": "the connection broke off (reset, closed, protocol error) before a complete answer",
+    "truncated": "the body ended before its Content-Length, or its compression stream was broken",
+    "http": "the server answered with an HTTP error status (see `status`)",
+    "robots_disallowed": "robots.txt forbids this URL to our User-Agent; no request was made",
+    "robots_unreachable": "robots.txt answered 5xx (or broke off), so the host is not crawled this run (RFC 9309)",
+    "blocked": "an anti-bot gate page answered (瑞数, 加速乐, WZWS); never archived",
+    "too_large": "the body is larger than max_body_bytes",
+    "bad_url": "not an absolute http(s) URL, or a bad Location",
+    "host_not_allowed": "the host is not in allowed_hosts (or, for the first URL, not in the fetch's own hosts)",
+    "cross_portal_redirect": "a redirect led to an allowed host of another portal (outside the fetch's hosts)",
+    "private_address": "the host resolves to a loopback/private/link-local/… address and those are not allowed",
+    "redirect_loop": "a redirect led back to a URL already visited in this fetch",
+    "too_many_redirects": "more than max_redirects redirects",
+}
+ERROR_KINDS = frozenset(ERROR_MEANINGS)
+#: Transport failures worth another attempt (HTTP statuses are listed in FetchPolicy.retry_statuses). ``dns``,
+#: ``tls`` and ``private_address`` are not: they will not change within a run.
+RETRYABLE_KINDS = frozenset({"timeout", "refused", "connect", "reset", "truncated"})
+#: At most this many retries of a kind per URL (others: FetchPolicy.retries). A server that timed out twice is
+#: not going to answer in this run, and a refused port is given one more chance in case it was restarting.
+RETRY_LIMITS: dict[str, int] = {"timeout": 1, "refused": 1, "connect": 1}
+#: Failures that say the host itself cannot be reached: when robots.txt fails so, its pages get the same kind.
+HOST_UNREACHABLE_KINDS = frozenset({"dns", "refused", "connect", "tls", "timeout", "private_address"})
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,19 @@
 
 RFC 9309 §2.3.1: a 4xx robots.txt means "no rules" (allow all); a 5xx or an unreachable server means "assume
 complete disallow" for this run, because the site may be down or throttling us and guessing would be impolite.
+A 429 counts as 5xx here (as Google treats it): the server is asking us to go away for now.
+
+How a page refused for its robots.txt is reported — the most truthful kind, not a blanket "robots":
+
+- the rules forbid the URL → ``robots_disallowed``;
+- robots.txt could not be fetched at the transport level (``dns``, ``refused``, ``connect``, ``tls``, ``timeout``,
+  ``private_address``) → the page gets that same kind, since the page itself would have failed the same way,
+  with the message "robots.txt unreachable (dns: …): host not crawled (RFC 9309)";
+- robots.txt answered 5xx/429 or broke off mid-answer (``reset``/``truncated``) → ``robots_unreachable``, with the
+  cause in the message: the server is there but will not give us its rules, so we do not crawl it.
+
+Size: only the first ``max_bytes`` (500 KiB, Google's limit) are read — the fetch stops there — and parsed up to
+their last complete line, so a huge robots.txt is obeyed as far as it goes instead of failing as ``too_large``.
 """
 
 from __future__ import annotations
@@ -12,9 +25,21 @@ from dataclasses import dataclass
 
 from protego import Protego
 
-#: (status or None when unreachable, body or None, error kind or None) for GET {origin}/robots.txt
-RobotsFetch = Callable[[str], Awaitable[tuple[int | None, bytes | None, str | None]]]
-_UNREACHABLE = frozenset({"timeout", "connect", "reset", "truncated"})
+from govreports.fetch.result import HOST_UNREACHABLE_KINDS
+
+
+@dataclass(frozen=True)
+class RobotsAnswer:
+    """What GET {origin}/robots.txt gave: status (None when nothing answered), body, failure, whether it was cut."""
+
+    status: int | None
+    body: bytes | None = None
+    error_kind: str | None = None
+    error: str | None = None
+    cut: bool = False
+
+
+RobotsFetch = Callable[[str], Awaitable[RobotsAnswer]]
 
 
 @dataclass
@@ -22,11 +47,20 @@ class RobotsRules:
     mode: str  # "parsed" | "allow_all" | "disallow_all"
     reason: str
     parser: Protego | None = None
+    refusal_kind: str = "robots_disallowed"  # the error kind of a page these rules refuse
 
     def can_fetch(self, url: str, user_agent: str) -> bool:
         if self.mode == "parsed" and self.parser is not None:
             return bool(self.parser.can_fetch(url, user_agent))
         return self.mode == "allow_all"
+
+    def refusal(self, url: str, user_agent: str) -> tuple[str, str] | None:
+        """(error kind, message) when ``url`` may not be fetched, else None."""
+        if self.can_fetch(url, user_agent):
+            return None
+        if self.mode == "disallow_all":
+            return self.refusal_kind, f"{self.reason}: host not crawled (RFC 9309)"
+        return self.refusal_kind, f"robots.txt disallows {url}"
 
     def crawl_delay(self, user_agent: str) -> float | None:
         if self.parser is None:
@@ -39,15 +73,29 @@ class RobotsRules:
         return float(delay) if delay is not None else None
 
 
-def rules_from_response(status: int | None, body: bytes | None, error_kind: str | None, max_bytes: int) -> RobotsRules:
-    if status is None or error_kind in _UNREACHABLE:
-        return RobotsRules("disallow_all", f"robots.txt unreachable ({error_kind or 'no answer'})")
-    if 500 <= status < 600:
-        return RobotsRules("disallow_all", f"robots.txt answered {status}")
-    if 200 <= status < 300 and body is not None:
-        text = body[:max_bytes].decode("utf-8", errors="replace").lstrip("\ufeff")
-        return RobotsRules("parsed", f"robots.txt {status}", Protego.parse(text))
-    return RobotsRules("allow_all", f"robots.txt answered {status} ({error_kind or 'no rules'})")
+def _whole_lines(body: bytes, max_bytes: int, cut: bool) -> bytes:
+    if not cut and len(body) <= max_bytes:
+        return body
+    body = body[:max_bytes]
+    end = body.rfind(b"\n")
+    return body[: end + 1] if end >= 0 else b""
+
+
+def rules_from_response(answer: RobotsAnswer, max_bytes: int) -> RobotsRules:
+    kind, status = answer.error_kind, answer.status
+    if kind in HOST_UNREACHABLE_KINDS:
+        return RobotsRules("disallow_all", f"robots.txt unreachable ({kind}: {answer.error})", refusal_kind=kind)
+    if status is None or kind in ("reset", "truncated"):
+        cause = f"{kind}: {answer.error}" if kind else "no answer"
+        return RobotsRules("disallow_all", f"robots.txt unreachable ({cause})", refusal_kind="robots_unreachable")
+    if 500 <= status < 600 or status == 429:
+        return RobotsRules("disallow_all", f"robots.txt unreachable (it answered HTTP {status})",
+                           refusal_kind="robots_unreachable")
+    if 200 <= status < 300 and answer.body is not None:
+        text = _whole_lines(answer.body, max_bytes, answer.cut).decode("utf-8", errors="replace").lstrip("\ufeff")
+        note = f", first {max_bytes} bytes" if answer.cut or len(answer.body) > max_bytes else ""
+        return RobotsRules("parsed", f"robots.txt {status}{note}", Protego.parse(text))
+    return RobotsRules("allow_all", f"robots.txt answered {status} ({kind or 'no rules'})")
 
 
 class RobotsCache:
@@ -59,8 +107,7 @@ class RobotsCache:
         self._tasks: dict[str, asyncio.Task[RobotsRules]] = {}
 
     async def _load(self, origin: str) -> RobotsRules:
-        status, body, kind = await self._fetch(origin)
-        return rules_from_response(status, body, kind, self._max_bytes)
+        return rules_from_response(await self._fetch(origin), self._max_bytes)
 
     async def rules(self, origin: str) -> RobotsRules:
         task = self._tasks.get(origin)

@@ -1,0 +1,221 @@
+"""Failures named for what they are (dns, refused, tls, timeout, robots_unreachable, …), a robots.txt read from its
+first 500 KiB, and time limits that hold against a server dripping bytes."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+import ssl
+import time
+
+import pytest
+
+from govreports.fetch import ERROR_KINDS, Archive, Fetcher
+from govreports.fetch.errors import classify
+from govreports.fetch.result import RETRYABLE_KINDS
+from httpserver import FakeTime, LocalServer, Reply, fetch_policy
+
+policy = fetch_policy
+
+
+def fetch(tmp_path, urls, pol=None, **kw):
+    async def go():
+        async with Fetcher(pol or policy(), Archive(tmp_path), rng=random.Random(3), **kw) as f:
+            return [await f.fetch(u) for u in urls], f
+    return asyncio.run(go())
+
+
+@pytest.fixture
+def srv():
+    with LocalServer() as s:
+        yield s
+
+
+# ---- dns, refused, tls -------------------------------------------------------------------------------------------
+
+def test_unresolvable_host_is_dns_not_retried(tmp_path):
+    t0 = time.monotonic()
+    (res,), f = fetch(tmp_path, ["http://no-such-portal.invalid/x"],
+                      policy(allowed_hosts={"no-such-portal.invalid"}, retries=4, allow_private_addresses=False))
+    assert time.monotonic() - t0 < 5  # .invalid never resolves (RFC 6761): no network needed, no waiting
+    assert res.error_kind == "dns" and res.attempts == 1 and res.status is None
+    assert "no-such-portal.invalid" in res.error and "not resolved" in res.error
+    assert f.stats.as_dict()["no-such-portal.invalid"]["errors"] == {"dns": 1}
+
+
+def test_unresolvable_host_with_robots_is_dns_not_robots(tmp_path):
+    (a, b), _ = fetch(tmp_path, ["http://no-such-portal.invalid/a", "http://no-such-portal.invalid/b"],
+                      policy(allowed_hosts={"no-such-portal.invalid"}, respect_robots=True))
+    for res in (a, b):
+        assert res.error_kind == "dns" and res.attempts == 0  # the robots.txt failure, reported truthfully
+        assert res.error.startswith("robots.txt unreachable (dns: ") and res.error.endswith("(RFC 9309)")
+
+
+def test_closed_port_is_refused_and_retried_once(tmp_path):
+    with LocalServer() as s:
+        url = s.url("/x")
+    ft = FakeTime()
+    (res,), f = fetch(tmp_path, [url], policy(retries=4), sleep=ft.sleep, clock=ft.clock)
+    assert res.error_kind == "refused" and res.attempts == 2 and len(ft.sleeps) == 1
+    assert "refused" in res.error
+
+
+def test_https_against_plain_http_is_tls(srv, tmp_path):
+    srv.route("/x", Reply(200, b"plain"))
+    (res,), _ = fetch(tmp_path, [srv.url("/x").replace("http://", "https://")], policy(retries=3))
+    assert res.error_kind == "tls" and res.attempts == 1 and res.error.startswith("TLS: ")
+
+
+def _self_signed(tmp_path):
+    """A self-signed certificate for DNS:localhost only (not for the IP 127.0.0.1), made at test time."""
+    x509 = pytest.importorskip("cryptography.x509")
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.timezone.utc)
+    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(ski, critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
+    (tmp_path / "cert.pem").write_bytes(cert_pem)
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                         serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    return server, cert_pem.decode()
+
+
+def test_tls_certificates_are_checked_against_the_url_host(tmp_path):
+    server_ctx, cert_pem = _self_signed(tmp_path)
+    trusting = ssl.create_default_context(cadata=cert_pem)
+    with LocalServer(ssl_context=server_ctx) as s:
+        s.route("/x", Reply(200, b"over tls"))
+        pol = policy(allowed_hosts={"localhost", "127.0.0.1"})
+        (untrusted,), _ = fetch(tmp_path / "a", [s.url("/x", host="localhost")], pol)
+        # connected to the checked IP 127.0.0.1, yet verified as "localhost": SNI/validation use the URL's host
+        (good, by_ip), _ = fetch(tmp_path / "b", [s.url("/x", host="localhost"), s.url("/x")], pol, verify=trusting)
+    assert untrusted.error_kind == "tls" and "certificate" in untrusted.error.lower() and untrusted.attempts == 1
+    assert good.ok and good.body == b"over tls"
+    assert by_ip.error_kind == "tls" and "127.0.0.1" in by_ip.error  # the cert names localhost, not the IP
+
+
+# ---- robots.txt --------------------------------------------------------------------------------------------------
+
+def test_robots_reset_is_unreachable_with_its_cause(srv, tmp_path):
+    srv.route("/robots.txt", Reply(action="reset")).route("/a", Reply(200, b"ok"))
+    (res,), _ = fetch(tmp_path, [srv.url("/a")], policy(respect_robots=True, retries=1))
+    assert res.error_kind == "robots_unreachable" and srv.hits("/a") == []
+    assert res.error.startswith("robots.txt unreachable (reset: ") and "host not crawled" in res.error
+
+
+def test_robots_timeout_gives_the_page_timeout_and_the_page_is_not_requested(srv, tmp_path):
+    srv.route("/robots.txt", Reply(200, b"User-agent: *\nAllow: /\n", delay=1.0)).route("/a", Reply(200, b"ok"))
+    (res,), _ = fetch(tmp_path, [srv.url("/a")], policy(respect_robots=True, total_timeout=0.3, read_timeout=5))
+    assert res.error_kind == "timeout" and res.error.startswith("robots.txt unreachable (timeout: ")
+    assert srv.hits("/a") == [] and len(srv.hits("/robots.txt")) == 2  # a timeout is retried once only
+
+
+def test_robots_429_is_unreachable(srv, tmp_path):
+    srv.route("/robots.txt", Reply(429, b"")).route("/a", Reply(200, b"ok"))
+    ft = FakeTime()
+    (res,), _ = fetch(tmp_path, [srv.url("/a")], policy(respect_robots=True, retries=1), sleep=ft.sleep,
+                      clock=ft.clock)
+    assert res.error_kind == "robots_unreachable" and "HTTP 429" in res.error and srv.hits("/a") == []
+
+
+@pytest.mark.parametrize("action", [None, "chunked"])
+def test_huge_robots_is_parsed_from_its_first_500_kib(srv, tmp_path, action):
+    cap = 512_000
+    head = b"User-agent: *\nDisallow: /early/\n"
+    filler = b"".join(b"# filler line %06d of a very long robots.txt\n" % i for i in range(60_000))
+    body = head + filler[: cap - len(head) - 20]
+    body += b"Disallow: /boundary-straddling-rule\n"  # crosses byte 512,000: its first part must not be obeyed
+    assert len(body) > cap > len(body) - 30
+    body += filler + b"Disallow: /late/\n"
+    assert len(body) > 2_000_000
+    srv.route("/robots.txt", Reply(200, body, {"Content-Type": "text/plain"}, action=action))
+    for path in ("/early/x", "/late/x", "/bou", "/ok"):
+        srv.route(path, Reply(200, b"page"))
+    urls = [srv.url(p) for p in ("/early/x", "/late/x", "/bou", "/ok")]
+    (early, late, bou, ok), f = fetch(tmp_path, urls, policy(respect_robots=True, max_body_bytes=100_000))
+    assert early.error_kind == "robots_disallowed" and srv.hits("/early/x") == []
+    assert late.ok and bou.ok and ok.ok  # rules after 500 KiB, and the cut line, are not read: as Google does
+    assert f.stats.as_dict()[srv.netloc]["bytes"] <= cap + 3 * len(b"page")  # reading stopped at the cap
+
+
+# ---- time limits -------------------------------------------------------------------------------------------------
+
+def test_dripping_server_holds_a_url_at_most_twice_the_deadline(srv, tmp_path):
+    srv.route("/drip", Reply(200, b"x" * 400, action="drip", drip=0.05))  # 20 s if we waited for it all
+    t0 = time.monotonic()
+    (res,), f = fetch(tmp_path, [srv.url("/drip")], policy(total_timeout=1.0, read_timeout=5, retries=4))
+    held = time.monotonic() - t0
+    assert res.error_kind == "timeout" and res.attempts == 2 and len(srv.hits("/drip")) == 2  # one retry only
+    assert "deadline" in res.error and res.status == 200 and res.sha256 is None  # headers came, the body never did
+    assert held <= 2 * 1.0 + 0.4 and res.elapsed <= 2 * 1.0 + 0.2, (held, res.elapsed)
+    assert f.stats.as_dict()[srv.netloc]["retries"] == 1
+
+
+def test_retries_stay_within_the_url_budget(srv, tmp_path):
+    srv.route("/p", Reply(503, b"busy"))
+    ft = FakeTime()
+    pol = policy(total_timeout=1.0, retries=10, backoff_base=1.0, backoff_max=1.0)
+    (res,), _ = fetch(tmp_path, [srv.url("/p")], pol, sleep=ft.sleep, clock=ft.clock)
+    assert res.error_kind == "http" and res.status == 503
+    assert 2 <= res.attempts < 11 and len(ft.sleeps) == res.attempts - 1
+    assert sum(ft.sleeps) <= 2 * 1.0 - 0.1  # every retry left room for an attempt inside 2 × total_timeout
+
+
+def test_resets_keep_their_retries(srv, tmp_path):
+    srv.route("/p", Reply(action="reset"))
+    (res,), _ = fetch(tmp_path, [srv.url("/p")], policy(retries=3))
+    assert res.error_kind == "reset" and res.attempts == 4
+
+
+def test_default_limits():
+    from govreports.fetch import FetchPolicy
+
+    pol = FetchPolicy()
+    assert pol.total_timeout == 60 and pol.url_budget == 120 and pol.robots_max_bytes == 500 * 1024
+    assert not pol.allow_private_addresses and not pol.host_allowed("example.gov.cn", "example.gov.cn")
+    assert {"dns", "refused", "tls", "robots_disallowed", "robots_unreachable", "private_address",
+            "cross_portal_redirect"} <= ERROR_KINDS and "robots" not in ERROR_KINDS
+    assert not {"dns", "tls", "private_address"} & RETRYABLE_KINDS
+
+
+def test_classify_walks_the_exception_chain():
+    import socket
+
+    import httpx
+
+    def connect_error(cause: BaseException) -> httpx.ConnectError:
+        try:
+            try:
+                raise cause
+            except BaseException as exc:
+                raise OSError("All connection attempts failed") from ExceptionGroup("attempts", [exc])
+        except OSError as exc:
+            err = httpx.ConnectError("All connection attempts failed")
+            err.__cause__ = exc
+            return err
+
+    assert classify(connect_error(socket.gaierror(-2, "Name or service not known")))[0] == "dns"
+    assert classify(connect_error(ConnectionRefusedError(111, "Connection refused")))[0] == "refused"
+    assert classify(connect_error(ssl.SSLCertVerificationError("certificate verify failed")))[0] == "tls"
+    assert classify(connect_error(OSError(113, "No route to host")))[0] == "connect"
+    read = httpx.ReadError("boom")
+    read.__context__ = ssl.SSLWantReadError()  # a read over TLS that broke: not a TLS failure
+    assert classify(read)[0] == "reset"
