@@ -148,11 +148,12 @@ def test_schema_version_recorded_and_old_database_upgraded(tmp_path):
     assert "sections_fts" not in old.table_names() and "labels" not in old.table_names()
     old.close()
     db = open_db(path)
-    assert schema_version(db) == latest_version() == 4
-    assert [m.name for m in migrations.applied(db)] == ["m001_tables", "m002_search_labels_views", "m003_crawl"]
+    assert schema_version(db) == latest_version() == 5
+    assert [m.name for m in migrations.applied(db)] == ["m001_tables", "m002_search_labels_views", "m003_crawl",
+                                                        "m004_failure_kinds_and_portal_runs", "m005_portal_health"]
     assert {"sections_fts", "labels"} <= set(db.table_names())
     assert "applications_wide" in db.view_names()
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert {"items", "runs"} <= set(db.table_names()) and "etag" in db["documents"].columns_dict
     db.close()
-    assert schema_version(open_db(path)) == 4  # reopening applies nothing
+    assert schema_version(open_db(path)) == 5  # reopening applies nothing

@@ -10,6 +10,7 @@ counted as a duplicate. Writes go through a sink (crawl.events): applied at once
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 import multiprocessing
 import os
@@ -23,7 +24,7 @@ from sqlite_utils import Database
 
 from govreports import schema
 from govreports.crawl.events import Doc, Failed, Listed, NotReport, Read, Seen, Sink, Unchanged, apply
-from govreports.crawl.stats import CrawlSummary, PortalStats
+from govreports.crawl.stats import CrawlSummary, PortalStats, merge_by_portal
 from govreports.fetch import Archive, Fetcher, FetchPolicy, Validators
 from govreports.parse import ParseError, parse_bytes
 from govreports.portals.adapters import Adapter, Listing, adapter_for
@@ -249,7 +250,23 @@ def run_crawl(*args, **kwargs) -> CrawlSummary:
     return asyncio.run(crawl(*args, **kwargs))
 
 
-def record_run(db: Database, kind: str, started: str, summary: CrawlSummary) -> int:
+def record_run(db: Database, kind: str, started: str, summary: CrawlSummary, *,
+               today: datetime.date | None = None) -> int:
+    """The run's row in `runs`, one `portal_runs` row per portal (a backfill's per-year figures added up), then
+    portal health: each portal judged against its own history, the flags stored and put on `summary.health`.
+    Health is assessed after the run is committed: it is derived from the history and can be assessed again."""
+    from govreports.runs.health import assess_run  # runs builds on crawl, so imported here, not at the top
+
+    finished = now_iso()
     with write_transaction(db):
-        return db["runs"].insert({"kind": kind, "started_at": started, "finished_at": now_iso(),
-                                  "summary_json": json.dumps(summary.rows(), ensure_ascii=False)}).last_pk
+        run_id = db["runs"].insert({"kind": kind, "started_at": started, "finished_at": finished,
+                                    "summary_json": json.dumps(summary.rows(), ensure_ascii=False)}).last_pk
+        db["portal_runs"].insert_all(
+            {"run_id": run_id, "portal": p.portal, "kind": kind, "started_at": started, "finished_at": finished,
+             "outcome": p.outcome, "pages": p.pages, "list_failed": p.list_failed, "listed": p.listed,
+             "found": p.found, "new": p.new, "changed": p.changed, "unchanged": p.unchanged,
+             "duplicate": p.duplicate, "failed": p.failed_total, "parse_failed": p.parse_failed,
+             "blocked": p.blocked, "failures_json": json.dumps(dict(sorted(p.failed.items())))}
+            for p in merge_by_portal(summary.portals))
+    summary.health = assess_run(db, run_id, today=today)
+    return run_id

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # runs builds on crawl: the flag type is only named here
+    from govreports.runs.health import Flag
+
+# Failures that mean "the portal answered but we could not read the report" (not the network's fault): a jump in
+# them says the portal changed its report format or markup, or the parser regressed (portal health).
+PARSE_FAILURE_KINDS = frozenset({"parse", "too_slow", "too_large", "bomb", "out_of_memory", "crashed"})
 
 
 @dataclass
@@ -24,6 +32,10 @@ class PortalStats:
     @property
     def failed_total(self) -> int:
         return sum(self.failed.values())
+
+    @property
+    def parse_failed(self) -> int:
+        return sum(n for kind, n in self.failed.items() if kind in PARSE_FAILURE_KINDS)
 
     @property
     def outcome(self) -> str:
@@ -47,9 +59,23 @@ class CrawlSummary:
     seconds: float = 0.0
     run_id: int | None = None
     events: dict | None = None  # a buffered crawl's writes, by portal, until apply_summary writes them
+    health: list[Flag] = field(default_factory=list)  # portal health flags, set when the run is recorded
 
     def total(self, name: str) -> int:
         return sum(getattr(p, name) if name != "failed" else p.failed_total for p in self.portals)
 
     def rows(self) -> list[dict]:
         return [p.row() for p in self.portals]
+
+
+def merge_by_portal(portals: list[PortalStats]) -> list[PortalStats]:
+    """One PortalStats per portal, counts added: a backfill's summary holds one per (portal, year) partition,
+    while a run's history (`portal_runs`) keeps one row per portal."""
+    merged: dict[str, PortalStats] = {}
+    counts = [f.name for f in fields(PortalStats) if f.name not in ("portal", "failed")]
+    for stats in portals:
+        into = merged.setdefault(stats.portal, PortalStats(stats.portal))
+        for name in counts:
+            setattr(into, name, getattr(into, name) + getattr(stats, name))
+        into.failed.update(stats.failed)
+    return list(merged.values())

@@ -253,5 +253,50 @@ def m004_failure_kinds_and_portal_runs(db: Database) -> None:
     db.execute("CREATE INDEX portal_runs_portal ON portal_runs(portal, run_id)")
 
 
+_PORTAL_HEALTH = """WITH portals AS (SELECT portal FROM portal_runs UNION SELECT portal FROM items),
+last AS (SELECT portal, max(run_id) AS run_id FROM portal_runs GROUP BY portal),
+success AS (SELECT portal, max(run_id) AS run_id FROM portal_runs
+            WHERE outcome != 'unreachable' AND listed > 0 GROUP BY portal),
+known AS (SELECT i.portal, count(DISTINCT i.report_id) AS reports, max(r.year) AS latest_year
+          FROM items i JOIN reports r ON r.id = i.report_id
+          WHERE i.status IN ('loaded', 'duplicate') GROUP BY i.portal),
+flagged AS (SELECT portal, count(*) AS problems, sum(level = 'error') AS errors,
+                group_concat(flag, ', ') AS flags,
+                group_concat(level || ' ' || flag || ': ' || detail, char(10)) AS details
+         FROM (SELECT f.* FROM health_flags f JOIN last l ON l.portal = f.portal AND l.run_id = f.run_id
+               ORDER BY f.level = 'warning', f.flag)
+         GROUP BY portal)
+SELECT p.portal,
+  lr.run_id AS last_run_id, lr.kind AS last_run_kind, coalesce(lr.finished_at, lr.started_at) AS last_run_at,
+  lr.outcome AS last_outcome, lr.listed AS last_listed,
+  sr.run_id AS last_success_run_id, coalesce(sr.finished_at, sr.started_at) AS last_success_at,
+  coalesce(k.reports, 0) AS reports_known, k.latest_year,
+  coalesce(o.problems, 0) AS problems, coalesce(o.errors, 0) AS errors, o.flags, o.details
+FROM portals p
+LEFT JOIN last l ON l.portal = p.portal
+LEFT JOIN portal_runs lr ON lr.portal = l.portal AND lr.run_id = l.run_id
+LEFT JOIN success s ON s.portal = p.portal
+LEFT JOIN portal_runs sr ON sr.portal = s.portal AND sr.run_id = s.run_id
+LEFT JOIN known k ON k.portal = p.portal
+LEFT JOIN flagged o ON o.portal = p.portal
+ORDER BY p.portal"""
+
+
+@migrations()
+def m005_portal_health(db: Database) -> None:
+    """Portal health: the flags each run raised against each portal when compared with the portal's own history
+    (govreports.runs.health), and one row per portal saying how it stands — the open problems are the flags of
+    its latest run, so a problem closes when a run no longer raises it."""
+    db.execute("""CREATE TABLE health_flags (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        portal TEXT NOT NULL,
+        flag TEXT NOT NULL,                -- unreachable | list_failing | empty | parse_failures_jump | overdue
+        level TEXT NOT NULL,               -- error | warning
+        detail TEXT NOT NULL,              -- one line: what was seen, against which history
+        PRIMARY KEY (run_id, portal, flag))""")
+    db.execute("CREATE INDEX health_flags_portal ON health_flags(portal, run_id)")
+    db.create_view("portal_health", _PORTAL_HEALTH)
+
+
 def latest_version() -> int:
     return len(migrations._migrations)

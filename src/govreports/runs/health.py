@@ -1,0 +1,292 @@
+"""Portal health: each recorded run compares every portal it crawled with that portal's own history.
+
+A run can succeed while a portal silently stops giving reports (a moved column, a new CMS, a parser regression):
+nothing fails, the gap just grows. So after a run is recorded (`crawl.record_run` → `assess_run`), each of its
+portals is judged against its previous `portal_runs` rows and its known reports, and what looks wrong becomes a
+flag, stored in `health_flags` (the `portal_health` view and `govreports status` show the latest run's flags as
+the portal's open problems) and put on the run's summary for the CLI and the flows to print.
+
+The rules (`error` = we are losing reports now, `warning` = look soon):
+
+- `unreachable` (error): no list page of the portal answered this run.
+- `list_failing` (error): some list pages failed this run, and an earlier run read all of them.
+- `empty` (error): the lists answered but listed nothing, and an earlier run listed items.
+- `parse_failures_jump` (warning): at least `JUMP_MIN` parse-type failures, and at least `JUMP_FACTOR` times the
+  most of any of the previous `HISTORY` runs (a portal that always has a few stays quiet).
+- `overdue` (warning): no report for the latest year whose reports are due, later than both the portal's usual
+  time (the median delay after year end with which its previous years' reports were listed) and the legal
+  deadline (FORMAT.md §1). Judged only when the portal's lists were read this run.
+
+Plain functions over the database (no Prefect), so they are tested directly.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+import re
+import statistics
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from govreports.store.db import write_transaction
+
+HISTORY = 10  # previous runs of a portal that parse failures are compared with
+JUMP_MIN = 3  # parse failures below this are never a jump
+JUMP_FACTOR = 2  # ... and at least this many times the previous maximum
+USUAL_YEARS = 5  # previous report years whose listing dates give the portal's usual time
+MAX_DELAY_DAYS = 366  # a report listed later than this after its year is a re-post, not a publication date
+
+ERROR, WARNING = "error", "warning"
+LEVELS = {"unreachable": ERROR, "list_failing": ERROR, "empty": ERROR, "parse_failures_jump": WARNING,
+          "overdue": WARNING}
+ICONS = {ERROR: "✗", WARNING: "⚠"}
+
+_RUN_COLUMNS = ("run_id", "kind", "started_at", "finished_at", "outcome", "pages", "list_failed", "listed", "found",
+                "parse_failed", "failures_json")
+_DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
+
+
+@dataclass(frozen=True)
+class Flag:
+    portal: str
+    flag: str  # unreachable | list_failing | empty | parse_failures_jump | overdue
+    level: str  # error | warning
+    detail: str  # one line: what was seen now, against what history
+
+    def line(self) -> str:
+        return f"{ICONS.get(self.level, '!')} {self.portal}: {self.flag} — {self.detail}"
+
+    def row(self, run_id: int) -> dict:
+        return {"run_id": run_id, "portal": self.portal, "flag": self.flag, "level": self.level,
+                "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class PortalRun:
+    """One `portal_runs` row, as far as health needs it."""
+
+    run_id: int
+    kind: str
+    started_at: str
+    finished_at: str | None
+    outcome: str
+    pages: int
+    list_failed: int
+    listed: int
+    found: int
+    parse_failed: int
+    failures_json: str | None
+
+    @property
+    def day(self) -> str:
+        return (self.started_at or "")[:10]
+
+    @property
+    def failures(self) -> dict[str, int]:
+        return json.loads(self.failures_json or "{}")
+
+
+def _flag(portal: str, name: str, detail: str) -> Flag:
+    return Flag(portal, name, LEVELS[name], detail)
+
+
+# --- history -------------------------------------------------------------------------------------------------------
+
+def _runs(db: Database, where: str, params: list, limit: int | None = None) -> list[PortalRun]:
+    sql = f"SELECT {', '.join(_RUN_COLUMNS)} FROM portal_runs WHERE {where} ORDER BY run_id DESC"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return [PortalRun(*row) for row in db.execute(sql, params).fetchall()]
+
+
+def _last_before(db: Database, now: PortalRun, portal: str, condition: str) -> PortalRun | None:
+    found = _runs(db, f"portal = ? AND run_id < ? AND {condition}", [portal, now.run_id], limit=1)
+    return found[0] if found else None
+
+
+# --- the rules -------------------------------------------------------------------------------------------------------
+
+def _failure_text(failures: dict[str, int]) -> str:
+    return ", ".join(f"{kind} {n}" for kind, n in sorted(failures.items()))
+
+
+def unreachable(db: Database, portal: str, now: PortalRun) -> Flag | None:
+    if now.outcome != "unreachable":
+        return None
+    reached = _last_before(db, now, portal, "outcome != 'unreachable'")
+    since = f"last reached {reached.day}" if reached else "never reached"
+    failures = _failure_text(now.failures)
+    return _flag(portal, "unreachable", f"no list page answered ({now.list_failed} of {now.pages} failed"
+                                        f"{': ' + failures if failures else ''}); {since}")
+
+
+def list_failing(db: Database, portal: str, now: PortalRun) -> Flag | None:
+    if now.outcome == "unreachable" or now.list_failed <= 0:
+        return None
+    clean = _last_before(db, now, portal, "pages > 0 AND list_failed = 0")
+    if clean is None:
+        return None
+    return _flag(portal, "list_failing", f"{now.list_failed} of {now.pages} list pages failed now; "
+                                         f"all {clean.pages} answered on {clean.day}")
+
+
+def empty(db: Database, portal: str, now: PortalRun) -> Flag | None:
+    if now.outcome == "unreachable" or now.listed > 0:
+        return None
+    before = _last_before(db, now, portal, "listed > 0")
+    if before is None:
+        return None
+    return _flag(portal, "empty", f"listed {before.listed} on {before.day}, 0 now")
+
+
+def parse_failures_jump(portal: str, now: PortalRun, previous: list[PortalRun]) -> Flag | None:
+    if not previous or now.parse_failed < JUMP_MIN:
+        return None
+    most = max(p.parse_failed for p in previous)
+    if now.parse_failed < JUMP_FACTOR * most:
+        return None
+    return _flag(portal, "parse_failures_jump",
+                 f"{now.parse_failed} parse failures of {now.found} found; at most {most} in the previous "
+                 f"{len(previous)} run{'s' if len(previous) != 1 else ''}")
+
+
+def legal_deadline(year: int, government: bool = True) -> dt.date:
+    """The last day the report for `year` may be published (FORMAT.md §1): 31 March of the next year; from the
+    2019 reports, 31 January for government departments (本级政府, people's governments, keep 31 March)."""
+    if year >= 2019 and not government:
+        return dt.date(year + 1, 1, 31)
+    return dt.date(year + 1, 3, 31)
+
+
+def _date(text: str | None) -> dt.date | None:
+    match = _DATE.search(text or "")
+    if not match:
+        return None
+    try:
+        return dt.date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return None
+
+
+def report_years(db: Database, portal: str) -> dict[int, dt.date | None]:
+    """The years the portal has given reports for, each with the first date one of them was listed (list date,
+    else the report's own publication date, else when we first saw the item)."""
+    rows = db.execute(
+        "SELECT coalesce(r.year, i.year), i.list_date, r.published, i.first_seen FROM items i"
+        " LEFT JOIN reports r ON r.id = i.report_id"
+        " WHERE i.portal = ? AND i.status IN ('loaded', 'duplicate')", [portal]).fetchall()
+    years: dict[int, dt.date | None] = {}
+    for year, list_date, published, first_seen in rows:
+        if year is None:
+            continue
+        when = _date(list_date) or _date(published) or _date(first_seen)
+        known = years.get(year)
+        years[year] = when if known is None else (min(known, when) if when else known)
+    return years
+
+
+def is_government(agency: str) -> bool:
+    """A people's government (本级政府) rather than one of its departments: XX市人民政府, XX区政府, but not
+    XX市人民政府办公室."""
+    return agency.rstrip().endswith("政府")
+
+
+def _government(db: Database, portal: str) -> bool:
+    """Whether the later deadline applies: the portal's reports include a people's government's, or none are known."""
+    names = [n for (n,) in db.execute(
+        "SELECT DISTINCT a.norm_name FROM items i JOIN reports r ON r.id = i.report_id"
+        " JOIN agencies a ON a.id = r.agency_id WHERE i.portal = ? AND i.status IN ('loaded', 'duplicate')",
+        [portal]).fetchall() if n]
+    return not names or any(is_government(n) for n in names)
+
+
+def _end_of_month(day: dt.date) -> dt.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def usual_date(years: dict[int, dt.date | None], year: int) -> dt.date | None:
+    """The end of the month by which the portal usually lists a year's report, applied to `year`: the median
+    delay after year end over its last USUAL_YEARS earlier years (re-posts listed years later are left out)."""
+    delays = []
+    for y in sorted((y for y in years if y < year), reverse=True)[:USUAL_YEARS]:
+        when = years[y]
+        if when is None:
+            continue
+        delay = (when - dt.date(y + 1, 1, 1)).days
+        if delay <= MAX_DELAY_DAYS:
+            delays.append(max(delay, 0))
+    if not delays:
+        return None
+    return _end_of_month(dt.date(year + 1, 1, 1) + dt.timedelta(days=int(statistics.median(delays))))
+
+
+def overdue(db: Database, portal: str, now: PortalRun, today: dt.date) -> Flag | None:
+    if now.outcome == "unreachable" or now.listed == 0:
+        return None  # the lists were not read: unreachable / empty say why
+    years = report_years(db, portal)
+    if not years:
+        return None  # a portal that never gave a report has no usual time to be late against
+    government = _government(db, portal)
+    for year in (today.year - 1, today.year - 2):  # the latest year whose reports are due by today
+        deadline = legal_deadline(year, government)
+        usual = usual_date(years, year)
+        due = max(deadline, usual) if usual else deadline
+        if today > due:
+            break
+    else:
+        return None
+    if year in years:
+        return None
+    usually = f"usually listed by {usual:%B}" if usual else "no usual month known"
+    return _flag(portal, "overdue", f"no report for {year} yet ({usually}, legal deadline {deadline}); "
+                                    f"latest year {max(years)}")
+
+
+# --- a run ---------------------------------------------------------------------------------------------------------
+
+def assess_portal(db: Database, portal: str, now: PortalRun, today: dt.date) -> list[Flag]:
+    previous = _runs(db, "portal = ? AND run_id < ?", [portal, now.run_id], limit=HISTORY)
+    checks = (unreachable(db, portal, now), list_failing(db, portal, now), empty(db, portal, now),
+              parse_failures_jump(portal, now, previous), overdue(db, portal, now, today))
+    return [flag for flag in checks if flag is not None]
+
+
+def assess_run(db: Database, run_id: int, *, today: dt.date | None = None) -> list[Flag]:
+    """Judge every portal of run `run_id` and store its flags (again: assessing a run twice replaces them)."""
+    today = today or dt.date.today()
+    flags: list[Flag] = []
+    for (portal,) in db.execute("SELECT portal FROM portal_runs WHERE run_id = ? ORDER BY portal",
+                                [run_id]).fetchall():
+        now = _runs(db, "portal = ? AND run_id = ?", [portal, run_id])[0]
+        flags += assess_portal(db, portal, now, today)
+    flags.sort(key=lambda f: (f.level != ERROR, f.portal, f.flag))
+    with write_transaction(db):
+        db.execute("DELETE FROM health_flags WHERE run_id = ?", [run_id])
+        if flags:
+            db["health_flags"].insert_all(f.row(run_id) for f in flags)
+    return flags
+
+
+def open_problems(db: Database) -> list[Flag]:
+    """The flags of each portal's latest run."""
+    rows = db.execute(
+        "SELECT f.portal, f.flag, f.level, f.detail FROM health_flags f"
+        " JOIN (SELECT portal, max(run_id) AS run_id FROM portal_runs GROUP BY portal) l"
+        " ON l.portal = f.portal AND l.run_id = f.run_id ORDER BY f.portal, f.level = 'warning', f.flag").fetchall()
+    return [Flag(*row) for row in rows]
+
+
+def markdown(flags: list[Flag], portals: int, title: str) -> str:
+    """The flags as a markdown report (the flows' `portal-health` artifact)."""
+    lines = [f"# {title}", ""]
+    if not flags:
+        lines.append(f"All {portals} portal{'s' if portals != 1 else ''} healthy: no flags.")
+        return "\n".join(lines) + "\n"
+    lines += ["| portal | level | flag | detail |", "|---|---|---|---|"]
+    for f in flags:
+        detail = f.detail.replace("|", "\\|")
+        lines.append(f"| {f.portal} | {ICONS.get(f.level, '')} {f.level} | {f.flag} | {detail} |")
+    return "\n".join(lines) + "\n"
