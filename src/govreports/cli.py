@@ -82,11 +82,13 @@ def parse(
 
 from govreports import cli_crawl, cli_flows, cli_store  # noqa: E402  (commands of the other layers)
 from govreports.demo import cli as demo_cli  # noqa: E402
+from govreports import cli_status  # noqa: E402  (portal health on one screen)
 
 cli_store.register(app)
 cli_crawl.register(app)
 cli_flows.register(app)
 demo_cli.register(app)
+cli_status.register(app)
 
 
 def main() -> None:

@@ -33,6 +33,12 @@ def print_summary(summary, echo=typer.echo) -> None:
             failures[kind] = failures.get(kind, 0) + n
     if failures:
         echo("failures by kind: " + ", ".join(f"{k} {v}" for k, v in sorted(failures.items())))
+    health = getattr(summary, "health", [])
+    if health:
+        echo(f"portal health: {len(health)} problem{'s' if len(health) != 1 else ''}"
+             " (every portal: `govreports status`)")
+    for flag in health:
+        echo(flag.line())
 
 
 def register(app: typer.Typer) -> None:

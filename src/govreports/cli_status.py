@@ -1,0 +1,126 @@
+"""`govreports status`: how every portal stands, on one screen — last run, last success, reports known, latest
+year seen and open problems (the portal health flags of its latest run, govreports.runs.health).
+
+Read-only: the database is opened like `govreports query` opens it, so a status check never blocks or changes
+a running crawl. Exit code 0 whatever the portals' health (it is a report), 1 when there is nothing to read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from govreports.store.db import DEFAULT_DB
+
+DbOption = Annotated[Path, typer.Option("--db", help="database file", show_default=True)]
+WIDTH = 120  # when the output is not a terminal
+STYLES = {"error": "bold red", "warning": "yellow"}
+_COLUMNS = ("portal", "last_run_id", "last_run_kind", "last_run_at", "last_outcome", "last_listed",
+            "last_success_run_id", "last_success_at",
+            "reports_known", "latest_year")
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def _when(stamp: str | None) -> str:
+    """An ISO time as local minutes; the stored text when it is not ISO."""
+    if not stamp:
+        return ""
+    try:
+        return dt.datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return stamp
+
+
+def read_status(conn: sqlite3.Connection) -> tuple[list[dict], list]:
+    """(one dict per portal from the `portal_health` view, the open flags) from an open connection."""
+    from govreports.runs.health import open_problems
+
+    cursor = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM portal_health ORDER BY portal")
+    rows = [dict(zip(_COLUMNS, row)) for row in cursor.fetchall()]
+    return rows, open_problems(conn)
+
+
+def _table(rows: list[dict], flags: list, title: str):
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    by_portal: dict[str, list] = {}
+    for flag in flags:
+        by_portal.setdefault(flag.portal, []).append(flag)
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)  # no vertical rules: room to read
+    for name, justify in (("portal", "left"), ("last run", "left"), ("run", "left"), ("outcome", "left"),
+                          ("listed", "right"), ("last success", "left"), ("reports\nknown", "right"),
+                          ("latest\nyear", "right")):
+        table.add_column(name, justify=justify, no_wrap=True)
+    table.add_column("open problems", overflow="fold", min_width=12)  # the one column that may wrap
+    for row in rows:
+        outcome = row["last_outcome"] or "—"
+        problems = Text()
+        for flag in by_portal.get(row["portal"], []):
+            if problems:
+                problems.append(", ")
+            problems.append(flag.flag, style=STYLES.get(flag.level, ""))
+        if row["last_success_run_id"] is None:
+            success = Text("never", style="bold red" if row["last_run_id"] else "")
+        elif row["last_success_run_id"] == row["last_run_id"]:
+            success = Text("this run", style="green")
+        else:
+            success = Text(_when(row["last_success_at"]))
+        table.add_row(
+            row["portal"],
+            _when(row["last_run_at"]) or "—",
+            f"#{row['last_run_id']} {row['last_run_kind']}" if row["last_run_id"] else "—",
+            Text(outcome, style={"ok": "green", "partial": "yellow", "unreachable": "bold red"}.get(outcome, "")),
+            "" if row["last_listed"] is None else str(row["last_listed"]),
+            success,
+            str(row["reports_known"]),
+            "" if row["latest_year"] is None else str(row["latest_year"]),
+            problems if problems else Text("none", style="green"),
+        )
+    return table
+
+
+def status(db: DbOption = DEFAULT_DB) -> None:
+    """Every portal on one screen: last run, last success, reports known, latest year, open problems."""
+    from rich.console import Console
+
+    from govreports.query.readonly import QueryError, connect_readonly
+
+    try:
+        conn = connect_readonly(db)
+    except QueryError as exc:
+        _fail(str(exc))
+    try:
+        rows, flags = read_status(conn)
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            _fail(f"{db} has no portal health yet (an older schema): any crawl or nightly run upgrades it")
+        _fail(f"cannot read {db}: {exc}")
+    finally:
+        conn.close()
+    console = Console() if sys.stdout.isatty() else Console(file=sys.stdout, width=WIDTH)
+    if not rows:
+        console.print(f"{db}: no portal has been crawled yet (`govreports crawl` or `govreports nightly`)")
+        return
+    console.print(_table(rows, flags, f"govreports status — {db} — {dt.datetime.now():%Y-%m-%d %H:%M}"))
+    for flag in flags:
+        console.print(flag.line(), style=STYLES.get(flag.level, ""), highlight=False, soft_wrap=False)
+    errors = {f.portal for f in flags if f.level == "error"}
+    warnings = {f.portal for f in flags if f.level != "error"} - errors
+    healthy = len(rows) - len(errors) - len(warnings)
+    console.print(f"{len(rows)} portal{'s' if len(rows) != 1 else ''}: {healthy} healthy, {len(errors)} with errors, "
+                  f"{len(warnings)} with warnings only", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(status)
