@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from govreports.crawl import CrawlSummary, record_run
+from govreports.runs import health
 from govreports.store.db import open_db
 from govreports.store.load import now_iso
 
@@ -41,7 +42,8 @@ def summary_rows(summaries: list[CrawlSummary]) -> list[dict]:
 
 
 def publish(kind: str, db_path: str, started: str, summaries: list[CrawlSummary], key: str) -> list[dict]:
-    """The run's summary, per portal, as a table artifact and as a `runs` row in the database."""
+    """The run's summary, per portal, as a table artifact and as a `runs` row in the database; recording the run
+    judges each portal's health, and the flags go into the rows (`health`), the log and a `portal-health` artifact."""
     merged = CrawlSummary([p for s in summaries for p in s.portals])
     rows = summary_rows(summaries)
     db = open_db(db_path)
@@ -49,9 +51,26 @@ def publish(kind: str, db_path: str, started: str, summaries: list[CrawlSummary]
         run_id = record_run(db, kind, started, merged)
     finally:
         db.conn.close()
+    flagged: dict[str, list[str]] = {}
+    for flag in merged.health:
+        flagged.setdefault(flag.portal, []).append(flag.flag)
+    for row in rows:
+        row["health"] = ", ".join(flagged.get(row["portal"], []))
     create_table_artifact(table=rows or [{"portal": "(none)"}], key=key,
                           description=f"govreports {kind} run {run_id}, started {started}, finished {now_iso()}")
+    publish_health(kind, run_id, merged)
     return rows
+
+
+def publish_health(kind: str, run_id: int, summary: CrawlSummary) -> None:
+    """Print the run's health flags and publish them as the `portal-health` artifact — every run, flags or not:
+    the artifact page shows a key's latest version, and a clean run must replace the last run's flags there."""
+    for flag in summary.health:
+        print(flag.line())
+    portals = len({p.portal for p in summary.portals})
+    report = health.markdown(summary.health, portals, f"Portal health — {kind} run {run_id}")
+    create_markdown_artifact(markdown=report, key="portal-health",
+                             description=f"{len(summary.health)} portal health flag(s) of {kind} run {run_id}")
 
 
 def lock_path(db_path: str, name: str) -> Path:
