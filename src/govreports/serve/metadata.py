@@ -59,6 +59,25 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
     "partitions": ("抓取分区 / Crawl partitions", {
         "portal": "门户 / portal", "status": "状态 / status", "attempts": "尝试次数 / attempts",
         "last_error": "最近错误 / last error", "updated_at": "更新时间 / updated at"}),
+    "portal_runs": ("门户运行记录 / Each portal in each run", {
+        "run_id": "运行 / run", "portal": "门户 / portal", "kind": "类型 / crawl, nightly or backfill",
+        "outcome": "结果 / ok, partial or unreachable (no list page answered)",
+        "pages": "列表页数 / list pages requested", "list_failed": "失败列表页 / list pages that failed",
+        "listed": "列出条目 / items the lists showed", "found": "年报条目 / annual reports found on the lists",
+        "parse_failed": "解析失败 / failures to read a report (parse, too slow, too large, …)",
+        "failures_json": "失败类型 / failures by kind (JSON)"}),
+    "health_flags": ("门户健康警示 / Portal health flags raised by each run", {
+        "run_id": "运行 / run", "portal": "门户 / portal",
+        "flag": "警示 / unreachable, list_failing, empty, parse_failures_jump, overdue",
+        "level": "级别 / error or warning", "detail": "说明 / what was seen, against the portal's history"}),
+    "portal_health": ("门户健康状况 / Portal health: how each portal stands", {
+        "portal": "门户 / portal", "last_run_at": "最近运行 / last run", "last_outcome": "最近结果 / its outcome",
+        "last_listed": "最近列出条目 / items listed in the last run",
+        "last_success_at": "最近成功 / last run that reached the portal and listed items",
+        "reports_known": "已知报告 / reports known from this portal",
+        "latest_year": "最新年度 / latest report year seen",
+        "problems": "未解决问题 / open problems (flags of the latest run)", "errors": "错误 / of which errors",
+        "flags": "警示 / the open flags", "details": "说明 / one line per open flag"}),
 }
 
 _VIEW_TITLES = {"active": "主动公开（宽表）/ Active disclosure, wide",
