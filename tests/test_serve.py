@@ -79,3 +79,131 @@ def test_canned_queries_over_http(server):
     assert sorted(r["agency"] for r in search) == ["乙县财政局", "甲市教育局"]
     facets = _get_json(f"{server}/govreports/reports.json?_facet=year")
     assert {f["value"]: f["count"] for f in facets["facet_results"]["year"]["results"]} == {2020: 2, 2021: 2}
+
+
+# `govreports serve` stops Datasette and cleans up -------------------------------------------------------------
+
+import os  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from govreports.serve import sweep_metadata  # noqa: E402
+from storehelp import known_db_path  # noqa: E402
+
+linux_only = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to find the child")
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text.rsplit(")", 1)[1].split()  # [state, ppid, ...]
+
+
+def _running(pid: int) -> bool:
+    fields = _stat(pid)
+    return fields is not None and fields[0] != "Z"
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))) and fields[1] == str(pid):
+            found.append(int(entry.name))
+    return found
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _eventually(condition, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+@pytest.fixture(scope="module")
+def served_db(tmp_path_factory):
+    return known_db_path(tmp_path_factory.mktemp("served"))
+
+
+def _start_cli(served_db, tmp_path):
+    """`govreports serve` as its own process, with TMPDIR pointing at an empty folder we can watch."""
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "govreports", "serve", "--db", str(served_db),
+                                "--port", str(port)], env={**os.environ, "TMPDIR": str(tmpdir)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        up = _eventually(lambda: process.poll() is not None or _answers(port), 90)
+        if not up or process.poll() is not None:
+            raise RuntimeError(f"serve did not start: {process.stderr.read().decode()[-2000:]}")
+        children = _children(process.pid)
+        assert len(children) == 1, children  # the Datasette child
+        metas = sorted(p.name for p in tmpdir.iterdir())
+        assert len(metas) == 1 and metas[0].startswith(f"govreports-meta-{process.pid}-")
+    except BaseException:
+        process.kill()
+        for child in _children(process.pid):
+            os.kill(child, signal.SIGKILL)
+        raise
+    return process, port, children[0], tmpdir
+
+
+def _answers(port: int) -> bool:
+    try:
+        _get_json(f"http://127.0.0.1:{port}/-/versions.json")
+        return True
+    except OSError:
+        return False
+
+
+@linux_only
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_stopping_serve_stops_datasette_and_removes_its_temp_file(served_db, tmp_path, sig):
+    process, port, child, tmpdir = _start_cli(served_db, tmp_path)
+    try:
+        process.send_signal(sig)
+        assert process.wait(30) == 0, process.stderr.read().decode()[-2000:]
+        assert not _running(child)
+        assert not _port_open(port)
+        assert list(tmpdir.iterdir()) == []
+    finally:
+        if _running(child):
+            os.kill(child, signal.SIGKILL)
+
+
+@linux_only
+def test_datasette_dies_with_a_killed_serve_and_the_next_sweep_removes_the_file(served_db, tmp_path):
+    process, port, child, tmpdir = _start_cli(served_db, tmp_path)
+    try:
+        process.kill()
+        process.wait(30)
+        assert _eventually(lambda: not _running(child), 30)  # PR_SET_PDEATHSIG: SIGTERM when the parent died
+        assert _eventually(lambda: not _port_open(port), 10)
+        [left] = list(tmpdir.iterdir())  # nothing could clean up after SIGKILL...
+        assert sweep_metadata(tmpdir) == 1 and not left.exists()  # ...so the next serve sweeps it
+    finally:
+        if _running(child):
+            os.kill(child, signal.SIGKILL)
+
+
+def test_sweep_keeps_metadata_of_running_serve_processes(tmp_path):
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(done.stdout)
+    mine = tmp_path / f"govreports-meta-{os.getpid()}-abc.json"
+    gone = tmp_path / f"govreports-meta-{dead}-def.json"
+    other = tmp_path / "govreports-meta-notapid.json"
+    for path in (mine, gone, other):
+        path.write_text("{}")
+    assert sweep_metadata(tmp_path) == 1
+    assert mine.exists() and not gone.exists() and other.exists()

@@ -1,27 +1,98 @@
-"""Start Datasette over the database with the generated metadata (a child process: Datasette owns its loop)."""
+"""Start Datasette over the database with the generated metadata (a child process: Datasette owns its loop).
+
+The child must never outlive `govreports serve`, or it keeps serving the port with nobody to stop it:
+- SIGTERM, SIGINT and SIGHUP to the serve process stop Datasette (SIGTERM, then SIGKILL after a grace period)
+  and remove the temporary metadata file, as a normal exit does;
+- on Linux the child asks the kernel for SIGTERM when its parent dies (`PR_SET_PDEATHSIG`), which covers a
+  SIGKILL of the serve process, where no cleanup code can run;
+- the temporary metadata file is named `govreports-meta-<pid>-*.json`, so the next `serve` removes files whose
+  process is gone.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
+import os
+import re
+import signal
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Callable, Iterator
 
 from govreports.serve.metadata import build_metadata
 
+META_PREFIX = "govreports-meta-"
+_META_NAME = re.compile(rf"{re.escape(META_PREFIX)}(\d+)-.*\.json")
+STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, n))
+GRACE_S = 10.0  # how long Datasette may take to shut down after SIGTERM before it is killed
+_PR_SET_PDEATHSIG = 1
+
 
 def write_metadata(db_path: str | Path, out: str | Path | None = None) -> Path:
-    """Write metadata JSON for `db_path` to `out` (default: a temporary file) and return its path."""
+    """Write metadata JSON for `db_path` to `out` (default: a temporary file named after this process's pid,
+    which the caller removes; `sweep_metadata` removes it if this process dies first) and return its path."""
     meta = build_metadata(Path(db_path).stem)
     if out is None:
-        handle = tempfile.NamedTemporaryFile("w", suffix=".json", prefix="govreports-meta-", delete=False,
-                                             encoding="utf-8")
-        out = Path(handle.name)
-        handle.close()
+        fd, name = tempfile.mkstemp(prefix=f"{META_PREFIX}{os.getpid()}-", suffix=".json")
+        os.close(fd)
+        out = name
     out = Path(out)
     out.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
     return out
+
+
+def _alive(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie (a dead process its parent has not reaped yet)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def sweep_metadata(directory: str | Path | None = None) -> int:
+    """Delete temporary metadata files left by serve processes that no longer run; returns how many."""
+    removed = 0
+    for path in Path(directory or tempfile.gettempdir()).glob(f"{META_PREFIX}*.json"):
+        match = _META_NAME.fullmatch(path.name)
+        if match is None or _alive(int(match.group(1))):
+            continue
+        with contextlib.suppress(OSError):  # another sweeper won, or another user's file
+            path.unlink()
+            removed += 1
+    return removed
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A `preexec_fn` that makes the child receive SIGTERM when this process dies, even by SIGKILL (Linux).
+
+    libc is looked up here, before the fork, so the child only makes one foreign call. The signal fires when
+    the *thread* that started the child ends: start servers from the main thread (the CLI does).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
 
 
 def datasette_argv(db_path: str | Path, metadata: str | Path, host: str = "127.0.0.1", port: int = 8001) -> list[str]:
@@ -31,6 +102,77 @@ def datasette_argv(db_path: str | Path, metadata: str | Path, host: str = "127.0
 
 def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001, metadata_out: str | Path | None = None,
           **popen) -> subprocess.Popen:
-    """Start Datasette and return the process (the caller waits for it or terminates it)."""
+    """Start Datasette and return the process (the caller waits for it or terminates it, and removes a
+    temporary metadata file); the child dies with the calling process. `run` does all of that."""
     metadata = write_metadata(db_path, metadata_out)
+    popen.setdefault("preexec_fn", die_with_parent())
     return subprocess.Popen(datasette_argv(db_path, metadata, host, port), **popen)
+
+
+class _Stop(Exception):
+    """Raised by the signal handler to break out of waiting for Datasette."""
+
+
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[dict]:
+    """While the block runs, the first SIGTERM/SIGINT/SIGHUP raises _Stop (once: cleanup is not interrupted);
+    a second one while stopping kills Datasette without waiting out the grace period."""
+    state: dict = {"signal": None, "process": None}
+
+    def handler(signum, frame):
+        first = state["signal"] is None
+        state["signal"] = state["signal"] or signum
+        if first:
+            raise _Stop
+        if state["process"] is not None:
+            state["process"].kill()
+
+    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
+    try:
+        yield state
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _stop(process: subprocess.Popen, grace: float) -> int:
+    """End Datasette: SIGTERM, then SIGKILL if it is still running after `grace` seconds; its exit code."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            return process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return process.wait()
+
+
+def _exit_code(code: int) -> int:
+    """A child's return code as a shell reports it (killed by signal N: 128 + N)."""
+    return 128 - code if code < 0 else code
+
+
+def run(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001, metadata_out: str | Path | None = None,
+        grace: float = GRACE_S, **popen) -> int:
+    """Serve until Datasette exits or this process gets SIGTERM/SIGINT/SIGHUP; either way Datasette is stopped
+    and the temporary metadata removed before returning. Returns 0 for a requested stop, else Datasette's code.
+    Must run in the main thread (signal handlers)."""
+    sweep_metadata()
+    process = None
+    metadata: Path | None = None
+    with _stop_signals() as state:
+        try:
+            metadata = write_metadata(db_path, metadata_out)
+            popen.setdefault("preexec_fn", die_with_parent())
+            process = subprocess.Popen(datasette_argv(db_path, metadata, host, port), **popen)
+            state["process"] = process
+            code = _exit_code(process.wait())
+        except _Stop:
+            code = 0
+        finally:
+            state["signal"] = state["signal"] or "done"  # from here on a signal does not raise
+            if process is not None:
+                _stop(process, grace)
+            if metadata is not None and metadata_out is None:
+                with contextlib.suppress(FileNotFoundError):
+                    metadata.unlink()
+    return code
