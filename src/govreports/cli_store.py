@@ -12,7 +12,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from govreports.query import ANALYSES, QueryError, export_table, render, run_analysis, run_query
+from govreports.query import (ANALYSES, DEFAULT_TIMEOUT_S, QueryError, atomic_output, export_table, heap_limit,
+                              open_query, render, run_analysis, run_query)
 from govreports.store.db import DEFAULT_DB
 
 DbOption = Annotated[Path, typer.Option("--db", help="database file", show_default=True)]
@@ -78,15 +79,26 @@ def load(paths: Annotated[list[Path], typer.Argument(help="report files or direc
         raise typer.Exit(1)
 
 
+TimeoutOption = Annotated[float, typer.Option(
+    "--timeout", min=0,
+    help="stop the query after this many seconds (time spent blocked writing output does not count; 0: none)")]
+
+
 def query(sql: Annotated[str, typer.Argument(help="one SQL statement (read-only)")],
           db: DbOption = DEFAULT_DB,
-          format: Annotated[OutFormat, typer.Option("--format", "-f")] = OutFormat.table) -> None:
-    """Run read-only SQL; a statement that would write is refused."""
+          format: Annotated[OutFormat, typer.Option("--format", "-f")] = OutFormat.table,
+          timeout: TimeoutOption = DEFAULT_TIMEOUT_S,
+          limit: Annotated[Optional[int], typer.Option(min=1, help="print at most this many rows")] = None,
+          max_memory: Annotated[int, typer.Option(
+              "--max-memory", min=0, help="SQLite heap limit in MiB for this query (0: no limit)")] = 1024,
+          ) -> None:
+    """Run read-only SQL; a statement that would write is refused. Rows are printed as SQLite produces them."""
     try:
-        result = run_query(db, sql)
+        with heap_limit(max_memory * 2**20), open_query(db, sql, timeout=timeout, limit=limit) as stream:
+            render(stream.columns, stream, format.value, stream.writer(sys.stdout))
     except QueryError as exc:
+        sys.stdout.flush()
         _fail(str(exc))
-    render(result.columns, result.rows, format.value, sys.stdout)
 
 
 def analyze(name: Annotated[str, typer.Argument(help="one of: " + ", ".join(ANALYSES))],
@@ -94,7 +106,8 @@ def analyze(name: Annotated[str, typer.Argument(help="one of: " + ", ".join(ANAL
             agency: Annotated[Optional[str], typer.Option(help="agency name")] = None,
             year: Annotated[Optional[int], typer.Option(help="report year (N for `missing`)")] = None,
             rule: Annotated[Optional[str], typer.Option(help="R1..R4 (rule_failures)")] = None,
-            format: Annotated[OutFormat, typer.Option("--format", "-f")] = OutFormat.table) -> None:
+            format: Annotated[OutFormat, typer.Option("--format", "-f")] = OutFormat.table,
+            timeout: TimeoutOption = DEFAULT_TIMEOUT_S) -> None:
     """Ready-made analyses (the same SQL as the Datasette canned queries)."""
     analysis = ANALYSES.get(name)
     if analysis is None:
@@ -104,7 +117,7 @@ def analyze(name: Annotated[str, typer.Argument(help="one of: " + ", ".join(ANAL
     if missing:
         _fail(f"analysis {name!r} needs --{' --'.join(missing)}", 2)
     try:
-        result = run_analysis(db, name, **given)
+        result = run_analysis(db, name, timeout=timeout, **given)
     except QueryError as exc:
         _fail(str(exc))
     render(result.columns, result.rows, format.value, sys.stdout, title=f"{analysis.title_zh} / {analysis.title}")
@@ -115,7 +128,8 @@ def search(terms: Annotated[str, typer.Argument(help="words to find, all of them
            year: Annotated[Optional[int], typer.Option(help="only reports for this year")] = None,
            agency: Annotated[Optional[str], typer.Option(help="only agencies whose name contains this")] = None,
            limit: Annotated[int, typer.Option(min=1, help="at most this many sections")] = 50,
-           format: Annotated[OutFormat, typer.Option("--format", "-f")] = OutFormat.table) -> None:
+           format: Annotated[OutFormat, typer.Option("--format", "-f")] = OutFormat.table,
+           timeout: TimeoutOption = DEFAULT_TIMEOUT_S) -> None:
     """Full-text search of report sections (current versions): agency, year, section and a snippet per hit."""
     from govreports.store.fts import search_query
 
@@ -123,7 +137,7 @@ def search(terms: Annotated[str, typer.Argument(help="words to find, all of them
     if built is None:
         _fail("give at least one word to search for", 2)
     try:
-        result = run_query(db, *built)
+        result = run_query(db, *built, timeout=timeout)
     except QueryError as exc:
         _fail(str(exc))
     render(result.columns, result.rows, format.value, sys.stdout)
@@ -134,16 +148,20 @@ def export(table: Annotated[str, typer.Option("--table", "-t", help="table or vi
            db: DbOption = DEFAULT_DB,
            output: Annotated[Optional[Path], typer.Option("--output", "-o", help="file (default stdout)")] = None,
            ) -> None:
-    """Export a table or view as CSV or JSON Lines."""
+    """Export a table or view as CSV or JSON Lines; an output file is replaced only by a complete export."""
     try:
         if output is None:
             export_table(db, table, format.value, sys.stdout)
         else:
-            with output.open("w", encoding="utf-8", newline="") as out:
+            with atomic_output(output) as out:
                 count = export_table(db, table, format.value, out)
             typer.echo(f"{count} rows written to {output}", err=True)
     except QueryError as exc:
         _fail(str(exc))
+    except OSError as exc:
+        if output is None:
+            raise
+        _fail(f"cannot write {output}: {exc.strerror or exc}")
 
 
 def serve(db: DbOption = DEFAULT_DB,
@@ -151,20 +169,16 @@ def serve(db: DbOption = DEFAULT_DB,
           port: Annotated[int, typer.Option(help="port")] = 8001,
           metadata: Annotated[Optional[Path], typer.Option(help="also write the metadata JSON here")] = None,
           ) -> None:
-    """Browse and query the database in Datasette (canned analyses, facets by year, format, agency)."""
-    from govreports.serve import serve as start
+    """Browse and query the database in Datasette (canned analyses, facets by year, format, agency).
+
+    SIGTERM, SIGINT or SIGHUP stop Datasette too and remove the temporary metadata file (exit 0)."""
+    from govreports.serve import run
     from govreports.store import open_db
 
     if not Path(db).is_file():
         _fail(f"no database at {db} (create one with `govreports load`)")
     open_db(db).close()  # bring the schema up to date before Datasette opens the file read-only
-    process = start(db, host=host, port=port, metadata_out=metadata)
-    try:
-        code = process.wait()
-    except KeyboardInterrupt:
-        process.terminate()
-        code = process.wait()
-    raise typer.Exit(code)
+    raise typer.Exit(run(db, host=host, port=port, metadata_out=metadata))
 
 
 def register(app: typer.Typer) -> None:
