@@ -154,7 +154,8 @@ def _query_error(exc: BaseException, clock: _Clock) -> QueryError:
     if isinstance(exc, sqlite3.OperationalError) and str(exc) == "interrupted":
         raise KeyboardInterrupt  # Ctrl-C inside the progress handler, which sqlite3 turns into an interrupt
     if isinstance(exc, MemoryError):
-        return QueryMemoryError("SQLite ran out of memory (the query needs more than --max-memory allows)")
+        return QueryMemoryError("SQLite ran out of memory: the query needs more than the heap limit "
+                                "(`govreports query --max-memory`)")
     text = str(exc)
     if "not authorized" in text or "authorization denied" in text or "readonly" in text:
         return ReadOnlyError(REFUSED)
