@@ -258,14 +258,18 @@ def execute_readonly(conn: sqlite3.Connection, sql: str, params: dict | tuple | 
         conn.set_progress_handler(None, 0)
 
 
-def _c_heap_limit():
-    """`sqlite3_hard_heap_limit64` of the SQLite library the sqlite3 module uses, or None if unreachable."""
+def _heap_limit_fn(library: str | None):
     try:
-        lib = ctypes.CDLL(ctypes.util.find_library("sqlite3") or "libsqlite3.so.0")
-        fn = lib.sqlite3_hard_heap_limit64
+        return ctypes.CDLL(library).sqlite3_hard_heap_limit64 if library else None
     except (OSError, AttributeError):
         return None
-    fn.restype, fn.argtypes = ctypes.c_int64, [ctypes.c_int64]
+
+
+def _c_heap_limit():
+    """`sqlite3_hard_heap_limit64` of the SQLite library the sqlite3 module uses, or None if unreachable."""
+    fn = _heap_limit_fn("libsqlite3.so.0") or _heap_limit_fn(ctypes.util.find_library("sqlite3"))  # soname first
+    if fn is not None:
+        fn.restype, fn.argtypes = ctypes.c_int64, [ctypes.c_int64]
     return fn
 
 
