@@ -13,6 +13,7 @@ from io import BytesIO
 import pdfplumber
 
 from govreports.extract.document import Block, Document
+from govreports.extract.limits import DEFAULT_LIMITS
 from govreports.extract.lines import line_to_block
 
 _WS = re.compile(r"\s+")
@@ -20,7 +21,8 @@ logging.getLogger("pdfminer").setLevel(logging.WARNING)  # its per-token debug c
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,3}\s*(?:页|/\s*\d+)?[-—–\s]*$")
 
 
-def extract_pdf(data: bytes, max_pages: int = 200) -> Document:
+def extract_pdf(data: bytes, max_pages: int = DEFAULT_LIMITS.pdf_read_pages) -> Document:
+    """The first `max_pages` pages (extract.limits has already counted what each of them draws)."""
     blocks: list[Block] = []
     meta: dict[str, str] = {}
     chars = 0

@@ -2,23 +2,45 @@
 
 Bad input never escapes as a traceback: everything that cannot be read becomes a ParseError whose message names
 the reason (empty, too large, unknown binary, damaged PDF, no report in the page), and parse_path turns that into a
-ParseOutcome so a batch goes on.
+ParseOutcome so a batch goes on. A document past one of the limits (extract.limits: bytes, pages, objects,
+expansion) is refused before any extractor expands it, as a ParseLimitError carrying the limit's kind. These
+functions parse in the calling process; parse.bounded runs them in worker processes under a deadline and a memory
+cap, which is how the crawler and the commands call them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from govreports.extract import limits
 from govreports.extract.document import Document
 from govreports.extract.sniff import sniff
 from govreports.parse.report import build_record
 
-MAX_BYTES = 40 * 1024 * 1024  # the largest real report attachments are scanned PDFs of 20–30 MB
+MAX_BYTES = limits.DEFAULT_LIMITS.pdf_bytes  # the largest of the per-kind caps: scanned PDFs reach 20–30 MB
 
 
 class ParseError(Exception):
     """Input that cannot be read as a report; the message says why, for the user."""
+
+
+class ParseLimitError(ParseError):
+    """A document refused for what reading it would cost. `kind` is one of extract.limits.KINDS: too_large,
+    bomb (from the document's own counts), too_slow, out_of_memory, crashed (from the worker that parsed it)."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+    def __reduce__(self):  # crosses the process boundary with its kind
+        return type(self), (self.kind, str(self))
+
+    @property
+    def line(self) -> str:
+        """`kind: message`, as the commands print and the logs record it."""
+        return f"{self.kind}: {self}"
 
 
 @dataclass
@@ -27,6 +49,7 @@ class ParseOutcome:
     kind: str | None  # html | pdf | docx | text
     record: dict | None
     error: str | None
+    error_kind: str | None = None  # a ParseLimitError's kind (too_large, bomb, too_slow, …); None otherwise
 
     @property
     def ok(self) -> bool:
@@ -37,10 +60,13 @@ def extract(data: bytes, http_charset: str | None = None) -> Document:
     if not data or not data.strip():
         raise ParseError("empty file")
     if len(data) > MAX_BYTES:
-        raise ParseError(f"file too large: {len(data) / 1e6:.1f} MB (limit {MAX_BYTES / 1e6:.0f} MB)")
+        raise ParseLimitError("too_large", _too_large(len(data)))
     kind = sniff(data)
     if kind is None:
         raise ParseError("not a report: binary content that is neither PDF, DOCX, HTML nor text")
+    hit = limits.check(data, kind)
+    if hit is not None:
+        raise ParseLimitError(hit.kind, hit.message)
     try:
         if kind == "pdf":
             from govreports.extract.pdf import extract_pdf
@@ -60,8 +86,8 @@ def extract(data: bytes, http_charset: str | None = None) -> Document:
         from govreports.extract.lines import text_to_blocks
 
         return Document(kind="text", blocks=text_to_blocks(text))
-    except ParseError:
-        raise
+    except (ParseError, MemoryError):
+        raise  # out of memory is the worker's to report (parse.bounded), not a damaged file
     except Exception as exc:  # noqa: BLE001 - any library failure on hostile input is a bad-input error
         what = {"pdf": "damaged or truncated PDF", "docx": "damaged DOCX"}.get(kind, f"unreadable {kind}")
         raise ParseError(f"{what} ({type(exc).__name__}: {str(exc)[:200]})") from exc
@@ -76,18 +102,27 @@ def parse_bytes(data: bytes, name: str = "", hints: dict | None = None, http_cha
     return record
 
 
-def parse_path(path: str | Path, hints: dict | None = None) -> ParseOutcome:
+def parse_path(path: str | Path, hints: dict | None = None,
+               parse: Callable[..., dict] = parse_bytes) -> ParseOutcome:
+    """Parse a file (with `parse`, parse_bytes's signature: the bounded parser passes its own); never raises for
+    bad input. A limit failure's error reads `kind: message`."""
     path = Path(path)
     try:
         if path.is_dir():
             raise ParseError("is a directory")
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise ParseError(f"file too large: {size / 1e6:.1f} MB (limit {MAX_BYTES / 1e6:.0f} MB)")
+            raise ParseLimitError("too_large", _too_large(size))
         data = path.read_bytes()
         kind = sniff(data) if data else None
-        return ParseOutcome(str(path), kind, parse_bytes(data, path.name, hints), None)
+        return ParseOutcome(str(path), kind, parse(data, path.name, hints), None)
+    except ParseLimitError as exc:
+        return ParseOutcome(str(path), None, None, exc.line, exc.kind)
     except ParseError as exc:
         return ParseOutcome(str(path), None, None, str(exc))
     except OSError as exc:
         return ParseOutcome(str(path), None, None, f"cannot read file: {exc.strerror or exc}")
+
+
+def _too_large(size: int) -> str:
+    return f"file too large: {size / 1e6:.1f} MB (limit {MAX_BYTES / 1e6:.0f} MB)"

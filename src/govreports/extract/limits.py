@@ -1,0 +1,220 @@
+"""Cheap size checks that run before any extractor expands a document.
+
+The extractors (python-docx, pdfplumber, lxml) cost time and memory far out of proportion to the bytes for some
+inputs: a 90 KB DOCX whose XML unpacks to 30 MB, a 700 KB PDF page ruling a 250×250 grid (pdfplumber's table
+finder intersects every edge with every other), a 30 MB HTML page. Each check here reads only what the file says
+about itself — the zip directory, PDFium's page object counts (in C, before pdfplumber interprets anything) — and
+answers with a `LimitHit` naming the first limit passed, or None. The parser turns a hit into ParseLimitError; the
+bounded parser's deadline and memory cap catch what these counts cannot see.
+
+Limits are set well above real reports (measured on rendered and real reports: a table page draws a few hundred
+path segments and ~1,500 characters; a report DOCX is a few MB unpacked, its document.xml compresses ~10–20×) and
+low enough that a document just under them parses in a few seconds.
+"""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from io import BytesIO
+
+MB = 1_000_000  # decimal megabytes, as the messages print them
+
+
+@dataclass(frozen=True)
+class Limits:
+    # bytes, by kind: scanned PDFs and image-heavy DOCX reach 20–30 MB; a real report page is 20–300 KB, a
+    # Word-export HTML report a few MB, and lxml needs ~40× the bytes of an HTML page in memory
+    pdf_bytes: int = 40 * MB
+    docx_bytes: int = 40 * MB
+    html_bytes: int = 10 * MB
+    text_bytes: int = 10 * MB
+    # zip containers (DOCX): a report has 10–100 parts; python-docx loads every part into memory
+    zip_members: int = 5_000
+    zip_expanded: int = 200 * MB  # sum of the parts' uncompressed sizes
+    zip_ratio: float = 100.0  # a part that unpacks more than this many times its compressed size…
+    zip_ratio_floor: int = 1 * MB  # …and to more than this is a bomb (tiny parts may compress very well)
+    xml_part: int = 20 * MB  # one XML part (document.xml of a 100-page report with tables is 2–5 MB)
+    # PDF, counted by PDFium: pages in the file, and per page read (the extractor reads the first pdf_read_pages)
+    pdf_pages: int = 1_000
+    pdf_read_pages: int = 200
+    page_objects: int = 50_000  # drawn objects (text runs, paths, images, form contents)
+    page_segments: int = 20_000  # path segments (move/line/curve); pdfplumber needs ~2 s for 20,000 ruling lines
+    page_chars: int = 20_000  # a dense A4 page of 7-pt table text holds ~8,000
+
+
+DEFAULT_LIMITS = Limits()
+KINDS = ("too_large", "bomb", "too_slow", "out_of_memory", "crashed")  # every kind a limit failure can have
+
+
+@dataclass(frozen=True)
+class LimitHit:
+    kind: str  # too_large | bomb
+    message: str  # one line, for the user: what was measured, and the limit
+
+
+def check(data: bytes, kind: str, limits: Limits = DEFAULT_LIMITS) -> LimitHit | None:
+    """The first limit `data` (sniffed as `kind`: pdf, docx, html, text) passes, or None. Never expands it."""
+    hit = check_size(len(data), kind, limits)
+    if hit is not None:
+        return hit
+    if data[:4] == b"PK\x03\x04":
+        return check_zip(data, limits)
+    if kind == "pdf":
+        return check_pdf(data, limits)
+    return None
+
+
+def check_size(size: int, kind: str, limits: Limits = DEFAULT_LIMITS) -> LimitHit | None:
+    cap = {"pdf": limits.pdf_bytes, "docx": limits.docx_bytes, "html": limits.html_bytes,
+           "text": limits.text_bytes}.get(kind, limits.pdf_bytes)
+    if size <= cap:
+        return None
+    name = {"pdf": "PDF", "docx": "DOCX", "html": "HTML page", "text": "text file"}.get(kind, "file")
+    return LimitHit("too_large", f"{name} too large: {size / MB:.1f} MB (limit {cap / MB:.0f} MB)")
+
+
+def check_zip(data: bytes, limits: Limits = DEFAULT_LIMITS) -> LimitHit | None:
+    """The zip directory (part count, each part's expansion ratio and XML size, the total unpacked), then one
+    streaming inflate of every part in 1 MB steps, output discarded: a directory can lie about a part's size, and
+    zipfile inflates a part in one call however large it turns out to be (it checks the size only afterwards)."""
+    try:
+        archive = zipfile.ZipFile(BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None  # damaged: the extractor says so in its own words
+    with archive:
+        parts = archive.infolist()
+    if len(parts) > limits.zip_members:
+        return LimitHit("too_large", f"DOCX holds {len(parts):,} parts (limit {limits.zip_members:,})")
+    total = 0
+    for part in parts:
+        size, packed = part.file_size, max(part.compress_size, 1)
+        if size > limits.zip_ratio_floor and size > limits.zip_ratio * packed:
+            return LimitHit("bomb", f"DOCX part {part.filename} unpacks {packed:,} bytes to {size / MB:,.1f} MB "
+                                    f"({size / packed:,.0f}×, limit {limits.zip_ratio:.0f}×)")
+        if _is_xml(part.filename) and size > limits.xml_part:
+            return LimitHit("too_large", f"DOCX part {part.filename} is {size / MB:.1f} MB of XML "
+                                         f"(limit {limits.xml_part / MB:.0f} MB)")
+        total += size
+    if total > limits.zip_expanded:
+        return LimitHit("bomb", f"DOCX unpacks to {total / MB:,.0f} MB (limit {limits.zip_expanded / MB:.0f} MB)")
+    for part in parts:
+        hit = _inflate_part(data, part)
+        if hit is not None:
+            return hit
+    return None
+
+
+def _is_xml(name: str) -> bool:
+    return name.lower().endswith((".xml", ".rels"))
+
+
+_CHUNK = 1 << 20
+
+
+def _inflate_part(data: bytes, part: zipfile.ZipInfo) -> LimitHit | None:
+    """Inflate one part in bounded steps: more output than its declared size is a bomb; an XML part declaring a
+    DTD is an entity-expansion attack (OOXML parts never declare one; the declaration precedes the root element,
+    so the first step holds it). Anything unreadable is left to the extractor to report as damage."""
+    start = part.header_offset
+    if data[start:start + 4] != b"PK\x03\x04":
+        return None
+    name_len, extra_len = struct.unpack("<HH", data[start + 26:start + 30])
+    begin = start + 30 + name_len + extra_len
+    raw = memoryview(data)[begin:begin + part.compress_size]
+    if part.compress_type == zipfile.ZIP_STORED:
+        head = bytes(raw[:2048])
+    elif part.compress_type == zipfile.ZIP_DEFLATED:
+        inflater, pending, produced, head = zlib.decompressobj(-15), bytes(raw), 0, b""
+        try:
+            while not inflater.eof:
+                out = inflater.decompress(pending, _CHUNK)
+                pending = inflater.unconsumed_tail
+                head = head or out[:2048]
+                produced += len(out)
+                if produced > part.file_size:
+                    return LimitHit("bomb", f"DOCX part {part.filename} inflates past the {part.file_size:,} bytes "
+                                            f"its zip directory declares")
+                if not out and not pending:
+                    break
+        except zlib.error:
+            return None
+    else:
+        return None  # bzip2/lzma parts: no Word writes them; zipfile reads them, the deadline bounds it
+    if _is_xml(part.filename) and (b"<!DOCTYPE" in head or b"<!ENTITY" in head):
+        return LimitHit("bomb", f"DOCX part {part.filename} declares a DTD (entity expansion refused)")
+    return None
+
+
+def check_pdf(data: bytes, limits: Limits = DEFAULT_LIMITS) -> LimitHit | None:
+    """Pages, and per page read: drawn objects, path segments, characters — counted by PDFium, in C.
+
+    A PDF PDFium cannot open is left to the extractor, which reports the damage; the deadline still bounds it.
+    """
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except Exception:  # noqa: BLE001 - PdfiumError, or anything a damaged file raises: not this check's verdict
+        return None
+    try:
+        pages = len(pdf)
+        if pages > limits.pdf_pages:
+            return LimitHit("too_large", f"PDF has {pages:,} pages (limit {limits.pdf_pages:,})")
+        for index in range(min(pages, limits.pdf_read_pages)):
+            try:
+                page = pdf[index]
+            except Exception:  # noqa: BLE001 - a page PDFium cannot load: the extractor decides
+                continue
+            try:
+                hit = _check_page(page, index + 1, limits)
+            finally:
+                page.close()
+            if hit is not None:
+                return hit
+        return None
+    finally:
+        pdf.close()
+
+
+def _check_page(page, number: int, limits: Limits) -> LimitHit | None:
+    import pypdfium2.raw as pdfium_c
+
+    objects, segments = _count(pdfium_c, page.raw, limits, pdfium_c.FPDFPage_CountObjects,
+                               pdfium_c.FPDFPage_GetObject)
+    if objects > limits.page_objects:
+        return LimitHit("too_large", f"PDF page {number} draws {objects:,} objects (limit {limits.page_objects:,})")
+    if segments > limits.page_segments:
+        return LimitHit("too_large", f"PDF page {number} draws {segments:,} path segments "
+                                     f"(limit {limits.page_segments:,})")
+    textpage = page.get_textpage()
+    try:
+        chars = textpage.count_chars()
+    finally:
+        textpage.close()
+    if chars > limits.page_chars:
+        return LimitHit("too_large", f"PDF page {number} has {chars:,} characters (limit {limits.page_chars:,})")
+    return None
+
+
+def _count(c, handle, limits: Limits, count_fn, get_fn, depth: int = 0) -> tuple[int, int]:
+    """(objects, path segments) of a page or form XObject, forms counted with their contents. Stops early once
+    the object limit is passed, so a page of a million objects costs no more than one just over the limit."""
+    n = count_fn(handle)
+    objects, segments = n, 0
+    if n > limits.page_objects:
+        return objects, segments
+    for i in range(n):
+        obj = get_fn(handle, i)
+        kind = c.FPDFPageObj_GetType(obj)
+        if kind == c.FPDF_PAGEOBJ_PATH:
+            segments += max(c.FPDFPath_CountSegments(obj), 0)
+        elif kind == c.FPDF_PAGEOBJ_FORM and depth < 8:
+            inner, inner_segments = _count(c, obj, limits, c.FPDFFormObj_CountObjects, c.FPDFFormObj_GetObject,
+                                           depth + 1)
+            objects, segments = objects + inner, segments + inner_segments
+        if objects > limits.page_objects:
+            break
+    return objects, segments
