@@ -1,0 +1,209 @@
+"""Parse in worker processes with a wall-time deadline per document and a memory cap per worker.
+
+The static limits (extract.limits) refuse what a document's own counts give away; what they cannot see — a PDF
+whose pages are each just under the limits, a content stream that inflates to gigabytes, an extractor bug that
+loops — is bounded here. Each document is parsed in a worker process (a pebble ProcessPool); one that runs past the
+deadline is killed and reported `too_slow`, a worker that dies (the memory cap, a crash in C) is reported
+`out_of_memory` or `crashed`, and in both cases the pool starts a fresh worker: no later document fails because of
+it. Workers start from a fork server, never by forking the caller: the crawl runs inside threaded hosts (Prefect),
+and a child forked while another thread holds a lock can wait on it forever.
+
+    with BoundedParser(workers=2, deadline=20, memory_mb=1024) as parser:
+        record = parser.parse(data, "report.pdf")               # sync callers
+        record = await parser.parse_async(data, url, hints)     # the crawler
+        outcome = parser.parse_path(path)                       # commands: never raises for bad input
+
+Both raise ParseError for bad input and ParseLimitError (a ParseError with `.kind`) for a limit. `workers=0`, or a
+daemonic caller (a Dask worker, which may not have children), parses in the calling process: the static limits
+still hold there, the deadline and the memory cap do not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from pebble import ProcessExpired, ProcessPool
+
+from govreports.parse.api import ParseLimitError, ParseOutcome, parse_bytes, parse_path
+
+DEFAULT_DEADLINE = 20.0  # seconds; a real report parses in 0.01–1 s (PDFs ~0.3 s), 20-page PDFs in ~3 s
+DEFAULT_MEMORY_MB = 1024  # an idle worker holds ~80 MB (lxml, pdfplumber, pypdfium2 imported); a 10 MB HTML
+#                           page, the largest the limits let through, peaks at ~400 MB
+OUT_OF_MEMORY_EXIT = 86  # a worker's exit code after a MemoryError (it leaves rather than go on fragmented)
+
+PRELOAD = ("govreports.parse.api", "govreports.extract.docx", "govreports.extract.html", "govreports.extract.pdf")
+Job = Callable[[bytes, str, "dict | None", "str | None"], dict]
+
+
+def parse_job(data: bytes, name: str, hints: dict | None, http_charset: str | None) -> dict:
+    """What a worker runs for one document (the default job)."""
+    return parse_bytes(data, name, hints=hints, http_charset=http_charset)
+
+
+def run_job(job: Job, data: bytes, name: str, hints: dict | None, http_charset: str | None) -> dict:
+    """The task a worker is given: the job, except that out of memory the worker exits (its heap may be left
+    fragmented and near the cap) with OUT_OF_MEMORY_EXIT, and the pool replaces it."""
+    try:
+        return job(data, name, hints, http_charset)
+    except MemoryError:
+        os._exit(OUT_OF_MEMORY_EXIT)
+
+
+def start_worker(memory_mb: int | None) -> None:
+    """Worker initializer: cap the address space, then import the extractors, so that their import time (~0.3 s)
+    is not billed to the first document's deadline."""
+    if memory_mb:
+        import resource
+
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
+    import importlib
+
+    for module in (*PRELOAD, "pypdfium2"):  # already there when the fork server preloaded them
+        importlib.import_module(module)
+
+
+class BoundedParser:
+    """Parse documents in `workers` processes (default: one per core), each document within `deadline` seconds
+    (None: no deadline) and each worker within `memory_mb` of address space (None: no cap). `job` is the function
+    a worker runs (parse_job; tests pass one that dies). Use it as a context manager, or call close()."""
+
+    def __init__(self, workers: int | None = None, *, deadline: float | None = DEFAULT_DEADLINE,
+                 memory_mb: int | None = DEFAULT_MEMORY_MB, job: Job = parse_job):
+        self.workers = (os.cpu_count() or 1) if workers is None else max(workers, 0)
+        if self.workers and multiprocessing.current_process().daemon:
+            self.workers = 0  # daemonic processes may not have children
+        self.deadline = deadline
+        self.memory_mb = memory_mb
+        self._job = job
+        self._lock = threading.Lock()
+        self._pool: ProcessPool | None = None
+        self._closed = False
+
+    @property
+    def in_process(self) -> bool:
+        return self.workers == 0
+
+    def __enter__(self) -> BoundedParser:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers (a document still being parsed is abandoned)."""
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            _stop(pool)
+
+    # --- parsing -----------------------------------------------------------------------------------------------
+    def parse(self, data: bytes, name: str = "", hints: dict | None = None, http_charset: str | None = None) -> dict:
+        """The record, or ParseError / ParseLimitError; blocks until the worker answers or the deadline passes."""
+        if self.in_process:
+            return _in_process(data, name, hints, http_charset)
+        args = (data, name, hints, http_charset)
+        for attempt in (1, 2):
+            pool, future = self._schedule(args)
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                self._replace(pool, attempt)
+            except (TimeoutError, ProcessExpired) as exc:
+                raise self._limit_error(exc) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def parse_async(self, data: bytes, name: str = "", hints: dict | None = None,
+                          http_charset: str | None = None) -> dict:
+        """parse() for the event loop: the loop waits on the worker without blocking (in-process mode parses on the
+        loop, as a single-process crawl always has)."""
+        if self.in_process:
+            return _in_process(data, name, hints, http_charset)
+        args = (data, name, hints, http_charset)
+        for attempt in (1, 2):
+            pool, future = self._schedule(args)
+            try:
+                return await asyncio.wrap_future(future)
+            except BrokenProcessPool:
+                self._replace(pool, attempt)
+            except (TimeoutError, ProcessExpired) as exc:
+                raise self._limit_error(exc) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def parse_path(self, path: str | Path, hints: dict | None = None) -> ParseOutcome:
+        """api.parse_path through the workers: never raises for bad input; a limit reads `kind: message`."""
+        return parse_path(path, hints, parse=self.parse)
+
+    # --- the pool ----------------------------------------------------------------------------------------------
+    def _schedule(self, args: tuple) -> tuple[ProcessPool, Future]:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the parser is closed")
+            if self._pool is None or not self._pool.active:
+                if self._pool is not None:
+                    _stop(self._pool)
+                self._pool = ProcessPool(max_workers=self.workers, initializer=start_worker,
+                                         initargs=(self.memory_mb,), context=_fork_server())
+            pool = self._pool
+            return pool, pool.schedule(run_job, args=(self._job, *args), timeout=self.deadline)
+
+    def _replace(self, broken: ProcessPool, attempt: int) -> None:
+        """A pool that broke (pebble gives up when a worker dies in a way it cannot pin on one task) aborts every
+        task it held: start a new one and let each task try once more. The second failure is the document's."""
+        with self._lock:
+            if self._pool is broken:
+                self._pool = None
+        _stop(broken)
+        if attempt > 1:
+            raise ParseLimitError("crashed", "the parse worker died (twice) while reading this document")
+
+    def _limit_error(self, exc: BaseException) -> ParseLimitError:
+        if isinstance(exc, TimeoutError):
+            return ParseLimitError("too_slow", f"parsing took longer than {self.deadline:g} s")
+        code = getattr(exc, "exitcode", None)
+        if code == OUT_OF_MEMORY_EXIT:
+            return ParseLimitError("out_of_memory", f"parsing needed more than {self.memory_mb} MB of memory")
+        if isinstance(code, int) and code < 0:
+            try:
+                how = f"signal {signal.Signals(-code).name}"
+            except ValueError:
+                how = f"signal {-code}"
+        else:
+            how = f"exit code {code}"
+        return ParseLimitError("crashed", f"the parse worker died ({how}) while reading this document")
+
+
+def _fork_server():
+    """The forkserver context, its server preloading the extractors: a worker (and its replacement after a kill)
+    then starts in milliseconds, and the server does not import the caller's __main__ (the CLI imports Typer,
+    Rich and every command: 0.7 s). The preload list is the fork server's, one per process; it applies when the
+    server starts, so a server some other code started first keeps its own (workers then import in start_worker).
+    PDFium is not preloaded: it initialises a library state that is best not shared across forks."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(PRELOAD))
+    return context
+
+
+def _in_process(data: bytes, name: str, hints: dict | None, http_charset: str | None) -> dict:
+    try:
+        return parse_bytes(data, name, hints=hints, http_charset=http_charset)
+    except MemoryError:
+        raise ParseLimitError("out_of_memory", "parsing ran out of memory") from None
+
+
+def _stop(pool: ProcessPool) -> None:
+    pool.stop()
+    try:
+        pool.join(timeout=10)
+    except Exception:  # noqa: BLE001 - a worker that will not stop is the operating system's to reap
+        pass
