@@ -57,26 +57,34 @@ def _summary(path: str, kind: str | None, record: dict) -> str:
 def parse(
     paths: Annotated[list[Path], typer.Argument(help="Report files: HTML, PDF, DOCX or plain text.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the canonical record (JSON Lines for several files).")] = False,
+    deadline: Annotated[float, typer.Option(
+        "--deadline", min=0.1, help="give up on a file after this many seconds of parsing")] = 20.0,
+    max_memory: Annotated[int, typer.Option(
+        "--max-memory", min=128, help="memory cap of the parse worker, in MiB")] = 1024,
 ) -> None:
     """Parse report files into the canonical record.
 
     The kind of each file is detected from its content. Exit code 0 when every file parsed, 1 when some could
     not (each is named on stderr with the reason), 2 for usage errors.
+
+    Files are parsed in a worker process under the crawl's limits (size, expansion, pages, a deadline, a memory
+    cap); a file past one is named with the limit, e.g. `too_slow: parsing took longer than 20 s`.
     """
-    from govreports.parse import parse_path
+    from govreports.parse.bounded import BoundedParser
 
     failures = 0
-    for path in paths:
-        outcome = parse_path(path)
-        if not outcome.ok:
-            failures += 1
-            typer.echo(f"error: {path}: {outcome.error}", err=True)
-            continue
-        if as_json:
-            indent = 2 if len(paths) == 1 else None
-            typer.echo(json.dumps(outcome.record, ensure_ascii=False, indent=indent))
-        else:
-            typer.echo(_summary(str(path), outcome.kind, outcome.record))
+    with BoundedParser(workers=1, deadline=deadline, memory_mb=max_memory) as parser:
+        for path in paths:
+            outcome = parser.parse_path(path)
+            if not outcome.ok:
+                failures += 1
+                typer.echo(f"error: {path}: {outcome.error}", err=True)
+                continue
+            if as_json:
+                indent = 2 if len(paths) == 1 else None
+                typer.echo(json.dumps(outcome.record, ensure_ascii=False, indent=indent))
+            else:
+                typer.echo(_summary(str(path), outcome.kind, outcome.record))
     raise typer.Exit(1 if failures else 0)
 
 

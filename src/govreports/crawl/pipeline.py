@@ -12,11 +12,9 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
-import multiprocessing
-import os
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,6 +25,8 @@ from govreports.crawl.events import Doc, Failed, Listed, NotReport, Read, Seen, 
 from govreports.crawl.stats import CrawlSummary, PortalStats, merge_by_portal
 from govreports.fetch import Archive, Fetcher, FetchPolicy, Validators
 from govreports.parse import ParseError, parse_bytes
+from govreports.parse.api import ParseLimitError
+from govreports.parse.bounded import DEFAULT_DEADLINE, DEFAULT_MEMORY_MB, BoundedParser
 from govreports.portals.adapters import Adapter, Listing, adapter_for
 from govreports.portals.config import CrawlConfig, PortalConfig
 from govreports.portals.titles import is_report_title, title_year
@@ -48,7 +48,7 @@ class PortalCrawl:
     """The context adapters fetch through (list pages), and the per-item work for one portal."""
 
     def __init__(self, portal: PortalConfig, fetcher: Fetcher, sink: Sink, year: int | None = None,
-                 progress: Progress | None = None, concurrency: int = 32, parser: Executor | None = None):
+                 progress: Progress | None = None, concurrency: int = 32, parser: BoundedParser | None = None):
         self.portal = portal
         self.fetcher = fetcher
         self.sink = sink
@@ -60,11 +60,11 @@ class PortalCrawl:
         self._parser = parser
 
     async def _parse(self, data: bytes, name: str, hints: dict, http_charset: str | None = None) -> dict:
-        """Parse off the event loop (in the process pool when there is one: PDFs cost ~0.3 s of CPU each)."""
+        """Parse off the event loop, in the crawl's bounded parser (worker processes with a deadline and a memory
+        cap: PDFs cost ~0.3 s of CPU each, and a hostile one far more); in-process when there is none."""
         if self._parser is None:
             return parse_bytes(data, name, hints=hints, http_charset=http_charset)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._parser, _parse_job, data, name, hints, http_charset)
+        return await self._parser.parse_async(data, name, hints, http_charset)
 
     # --- the adapters' context ---------------------------------------------------------------------------------
     async def fetch_list(self, url: str, *, method: str = "GET", data: dict | None = None,
@@ -143,16 +143,24 @@ class PortalCrawl:
         self.sink.emit(Read(listing, record, Doc.of(source), Doc.of(page), attachment_url))
 
     async def _read(self, listing: Listed, page):
-        """The record from the page, else from its attachments (a page without tables links the real report)."""
+        """The record from the page, else from its attachments (a page without tables links the real report).
+
+        A document past a parse limit (too_large, bomb, too_slow, out_of_memory, crashed) is recorded with that
+        kind: a page against its item, saved as failed; an attachment against its URL, and against the item too
+        when no other document of the page held the report. Its bytes stay in the archive (fetched before)."""
         hints = {"title": listing.title}
         record, error = None, None
         body = self.adapter.report_body(page)
         try:
             record = await self._parse(body or b"", listing.url, hints, page.encoding)
+        except ParseLimitError as exc:
+            self.sink.emit(_limit_failed(listing.url, exc, listing))
+            return None
         except ParseError as exc:
             error = str(exc)
         if record is not None and _has_tables(record):
             return record, page, None
+        limited: list[Failed] = []  # attachments past a limit, emitted once we know whether the item failed
         for url in self.adapter.attachments(page):
             if urlsplit(url).netloc not in self.portal.hosts:
                 continue
@@ -162,13 +170,21 @@ class PortalCrawl:
                 continue
             try:
                 found = await self._parse(attachment.body or b"", url, hints)
+            except ParseLimitError as exc:
+                limited.append(_limit_failed(url, exc))
+                continue
             except ParseError as exc:
                 self.sink.emit(Failed(url, "parse_error", "parse", str(exc)))
                 continue
             if record is None or _has_tables(found) or found.get("format") != "unknown":
+                _emit_all(self.sink, limited)
                 return found, attachment, url
         if record is not None:
+            _emit_all(self.sink, limited)
             return record, page, None
+        if limited:  # the report was in an attachment we refused: the item failed for that reason
+            _emit_all(self.sink, limited[:-1] + [replace(limited[-1], listing=listing)])
+            return None
         self.sink.emit(NotReport(listing, error))
         return None
 
@@ -180,18 +196,13 @@ def _failed(url: str, result, listing: Listed | None = None) -> Failed:
                   item_status="blocked" if kind == "blocked" else "failed")
 
 
-def _parse_job(data: bytes, name: str, hints: dict, http_charset: str | None) -> dict:
-    return parse_bytes(data, name, hints=hints, http_charset=http_charset)
+def _limit_failed(url: str, exc: ParseLimitError, listing: Listed | None = None) -> Failed:
+    return Failed(url, exc.kind, exc.kind, exc.line, listing=listing)
 
 
-def parser_pool(workers: int | None = None) -> Executor | None:
-    """Worker processes for parsing, one per core; None (parse in-process) on a single core. They start from a
-    fork server, not by forking this process: a crawl runs inside threaded hosts (Prefect's engine and API
-    server), and a child forked while another thread holds a lock can wait on it forever."""
-    workers = workers or os.cpu_count() or 1
-    if workers <= 1:
-        return None
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+def _emit_all(sink: Sink, events: list[Failed]) -> None:
+    for event in events:
+        sink.emit(event)
 
 
 def _has_tables(record: dict) -> bool:
@@ -212,13 +223,16 @@ def validators_lookup(db: Database) -> Callable[[str], Validators | None]:
 async def crawl(config: CrawlConfig, db: Database, archive_root: str | Path, *, portal: str | None = None,
                 year: int | None = None, progress: Progress | None = None, kind: str | None = "crawl",
                 parse_workers: int | None = None, buffered: bool = False,
+                parse_deadline: float | None = DEFAULT_DEADLINE, parse_memory_mb: int | None = DEFAULT_MEMORY_MB,
                 **policy_overrides) -> CrawlSummary:
     """Crawl the selected portals. `kind=None` records no run row (a flow records one for all its tasks);
-    `buffered=True` writes nothing and returns the events in `summary.events` for `apply_summary`."""
+    `buffered=True` writes nothing and returns the events in `summary.events` for `apply_summary`.
+    Documents are parsed by `parse_workers` processes (default one per core; 0 parses in this process, without
+    deadline or memory cap), each within `parse_deadline` seconds and `parse_memory_mb` per worker."""
     portals = config.select(portal)
     started, t0 = now_iso(), time.perf_counter()
     policy = policy_for(config, portals, **policy_overrides)
-    pool = parser_pool(parse_workers)
+    pool = BoundedParser(parse_workers, deadline=parse_deadline, memory_mb=parse_memory_mb)
     sinks = [Sink(db, p.name, PortalStats(p.name), buffered=buffered) for p in portals]
     try:
         async with Fetcher(policy, Archive(archive_root), validators_lookup=validators_lookup(db)) as fetcher:
@@ -226,8 +240,7 @@ async def crawl(config: CrawlConfig, db: Database, archive_root: str | Path, *, 
             await asyncio.gather(*(r.run() for r in runs))
             requests = fetcher.stats.as_dict()
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        pool.close()
     summary = CrawlSummary([s.stats for s in sinks], requests=requests, seconds=time.perf_counter() - t0)
     if buffered:
         summary.events = {s.portal: s.events for s in sinks}

@@ -3,6 +3,8 @@
 Every loaded item points at the document its record was read from (page or attachment); the page goes through
 its portal adapter's `report_body` again (gkmlpt keeps the report inside a script), so a re-parse reads exactly
 what the crawl read. A record that differs from the stored one becomes a new version; the rest are unchanged.
+Documents are parsed under the crawl's limits (parse.bounded: one worker process, a deadline, a memory cap), so an
+archived document that would hang or exhaust the parser fails alone, logged with its limit's kind.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from sqlite_utils import Database
 
 from govreports import PARSER_VERSION
 from govreports.fetch import Archive
-from govreports.parse import ParseError, parse_bytes
+from govreports.parse import ParseError
+from govreports.parse.api import ParseLimitError
+from govreports.parse.bounded import BoundedParser
 from govreports.portals.adapters import adapter_for
 from govreports.portals.config import CrawlConfig
 from govreports.store.load import load_record
@@ -46,7 +50,12 @@ class _Page:
         self.text = body.decode(encoding or "utf-8", errors="replace")
 
 
-def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None = None) -> ReparseSummary:
+def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None = None,
+            parser: BoundedParser | None = None) -> ReparseSummary:
+    """Re-parse every loaded item's document; `parser` defaults to one worker with the default limits."""
+    if parser is None:
+        with BoundedParser(workers=1) as own:
+            return reparse(db, archive_root, config, own)
     archive = Archive(archive_root)
     adapters = {p.name: adapter_for(p) for p in (config.portal if config else [])}
     summary = ReparseSummary()
@@ -66,7 +75,11 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
         if attachment_url is None and adapter is not None:
             body = adapter.report_body(_Page(doc_url, body, encoding)) or body
         try:
-            record = parse_bytes(body, doc_url, hints={"title": title}, http_charset=encoding)
+            record = parser.parse(body, doc_url, {"title": title}, encoding)
+        except ParseLimitError as exc:
+            summary.counts["failed"] += 1
+            log_fetch(db, doc_url, exc.kind, exc.line, kind=exc.kind)
+            continue
         except ParseError as exc:
             summary.counts["failed"] += 1
             log_fetch(db, doc_url, "parse_error", str(exc))

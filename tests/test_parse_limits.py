@@ -1,0 +1,268 @@
+"""Bounded work per document (issue 8, item 1): static limits refuse hostile documents before any extractor
+expands them; the bounded parser's deadline and memory cap catch the rest, and a killed or dead worker is
+replaced so the next document parses. The hostile documents are built by govreports.demo.hostile."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import pickle
+import signal
+import time
+import tracemalloc
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import SAMPLES, require_samples
+from govreports.cli import app
+from govreports.demo import hostile
+from govreports.extract import limits
+from govreports.parse import ParseError, parse_bytes, parse_path
+from govreports.parse.api import ParseLimitError
+from govreports.parse.bounded import BoundedParser, parse_job
+
+
+def _refused(data: bytes, kind: str, match: str = "") -> ParseLimitError:
+    with pytest.raises(ParseLimitError, match=match) as info:
+        parse_bytes(data)
+    assert info.value.kind == kind
+    assert "\n" not in str(info.value)
+    return info.value
+
+
+def _traced(fn):
+    """(result or exception, seconds, peak bytes Python allocated) of fn()."""
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        try:
+            result = fn()
+        except Exception as exc:  # noqa: BLE001
+            result = exc
+        return result, time.perf_counter() - start, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.fixture
+def no_extractors(monkeypatch):
+    """pdfplumber and python-docx must not be reached: the limit comes first."""
+    import govreports.extract.docx as docx_module
+    import govreports.extract.pdf as pdf_module
+
+    def reached(*_args, **_kwargs):
+        raise AssertionError("the extractor ran on a document the limits should have refused")
+
+    monkeypatch.setattr(pdf_module, "extract_pdf", reached)
+    monkeypatch.setattr(docx_module, "extract_docx", reached)
+
+
+# --- static limits: refused before expansion -------------------------------------------------------------------
+def test_zip_bomb_docx_is_a_bomb_refused_from_the_directory(no_extractors):
+    data = hostile.zip_bomb_docx()
+    assert len(data) < 100_000
+    result, seconds, peak = _traced(lambda: parse_bytes(data))
+    assert isinstance(result, ParseLimitError) and result.kind == "bomb", result
+    assert "word/document.xml" in str(result) and "limit 100×" in str(result)
+    assert seconds < 1.0  # generous: ~1 ms here
+    assert peak < 5_000_000  # the 31 MB of XML were never inflated
+
+
+def test_docx_whose_directory_lies_about_a_size_is_caught_inflating_in_steps(no_extractors):
+    data = hostile.size_lie_docx()
+    result, seconds, peak = _traced(lambda: parse_bytes(data))
+    assert isinstance(result, ParseLimitError) and result.kind == "bomb", result
+    assert "inflates past the 1,024 bytes" in str(result)
+    assert peak < 8_000_000  # 1 MB steps, output discarded (zipfile itself would inflate all 31 MB at once)
+
+
+def test_entity_bomb_docx_is_refused_and_python_docx_would_not_expand_it(no_extractors):
+    _refused(hostile.entity_bomb_docx(), "bomb", "declares a DTD")
+    import docx  # the second line of defence: python-docx's parser does not resolve entities
+    from lxml import etree
+
+    start = time.perf_counter()
+    try:
+        document = docx.Document(io.BytesIO(hostile.entity_bomb_docx()))
+    except etree.XMLSyntaxError as exc:  # libxml2 ≥ 2.11 refuses the amplification outright
+        assert "amplification" in str(exc) or "entity" in str(exc).lower()
+    else:
+        assert len(document.element.xml) < 100_000  # not 3 × 10**9 characters of "lol"
+    assert time.perf_counter() - start < 5.0
+
+
+def test_line_grid_pdf_is_too_large_before_pdfplumber_runs(no_extractors):
+    err = _refused(hostile.line_grid_pdf(250), "too_large", r"PDF page 1 draws 125,500 objects \(limit 50,000\)")
+    assert err.line.startswith("too_large: PDF page 1")
+    _refused(hostile.line_grid_pdf(100), "too_large", r"PDF page 1 draws 40,400 path segments \(limit 20,000\)")
+
+
+def test_pdf_characters_and_pages_are_counted(no_extractors):
+    _refused(hostile.dense_text_pdf(60_000), "too_large", r"PDF page 1 has 60,\d{3} characters \(limit 20,000\)")
+    _refused(hostile.many_pages_pdf(5000), "too_large", r"PDF has 5,000 pages \(limit 1,000\)")
+
+
+def test_huge_html_is_too_large_and_html_has_a_lower_cap_than_pdf():
+    data = hostile.huge_html(30)
+    _refused(data, "too_large", r"HTML page too large: 31\.5 MB \(limit 10 MB\)")
+    assert limits.check_size(15_000_000, "pdf") is None  # a 15 MB PDF is fine, a 15 MB page is not
+    assert limits.check_size(15_000_000, "html").kind == "too_large"
+
+
+def test_truncated_pdf_stays_a_damaged_file_not_a_limit():
+    with pytest.raises(ParseError, match="damaged or truncated PDF") as info:
+        parse_bytes(hostile.truncated_pdf())
+    assert not isinstance(info.value, ParseLimitError)
+
+
+def test_parse_path_reports_the_kind(tmp_path):
+    path = tmp_path / "bomb.docx"
+    path.write_bytes(hostile.zip_bomb_docx())
+    outcome = parse_path(path)
+    assert not outcome.ok and outcome.error_kind == "bomb" and outcome.error.startswith("bomb: DOCX part")
+
+
+def test_limit_error_crosses_processes_with_its_kind():
+    err = pickle.loads(pickle.dumps(ParseLimitError("too_slow", "parsing took longer than 20 s")))
+    assert isinstance(err, ParseError) and err.kind == "too_slow"
+    assert err.line == "too_slow: parsing took longer than 20 s"
+
+
+def test_real_documents_pass_every_check():
+    require_samples()
+    from govreports.demo.records import make_record
+    from govreports.render import to_docx, to_pdf
+
+    record = make_record(3, "北京市海淀区人民政府办公室", 2021, 1.0)
+    assert limits.check(to_pdf(record), "pdf") is None
+    assert limits.check(to_docx(record), "docx") is None
+    for path in (SAMPLES / "html").glob("*"):
+        assert limits.check(path.read_bytes(), "html") is None
+
+
+# --- the bounded parser -----------------------------------------------------------------------------------------
+def test_real_reports_parse_exactly_as_before_through_workers():
+    require_samples()
+    from govreports.demo.records import make_record
+    from govreports.render import to_docx, to_html, to_pdf
+
+    record = make_record(5, "威海市文登区信访局", 2022, 1.0)
+    documents = [to_pdf(record), to_docx(record), to_html(record, style="word").encode("utf-8")]
+    documents += [p.read_bytes() for d in ("html", "seed", "texts") for p in sorted((SAMPLES / d).glob("*"))[:6]]
+    with BoundedParser(workers=1) as parser:
+        for data in documents:
+            try:
+                expected = parse_bytes(data, "doc", {"title": "t"})
+            except ParseError as exc:
+                with pytest.raises(ParseError, match="^" + str(exc)[:40].replace("(", r"\(")):
+                    parser.parse(data, "doc", {"title": "t"})
+            else:
+                assert parser.parse(data, "doc", {"title": "t"}) == expected
+
+
+def test_a_document_past_the_deadline_is_too_slow_and_the_next_one_parses():
+    """A 70×70 grid is under the static limits but takes pdfplumber seconds: the deadline kills its worker."""
+    require_samples()
+    slow = hostile.line_grid_pdf(70)
+    assert limits.check(slow, "pdf") is None
+    good = (SAMPLES / "seed" / "000_dc3a28ed7fcc2bfa.txt").read_bytes()
+    with BoundedParser(workers=1, deadline=0.3) as parser:
+        start = time.perf_counter()
+        with pytest.raises(ParseLimitError, match=r"^parsing took longer than 0\.3 s$") as info:
+            parser.parse(slow, "grid.pdf")
+        assert info.value.kind == "too_slow"
+        assert time.perf_counter() - start < 15  # ends within: killed, not waited for
+        for _ in range(2):
+            assert parser.parse(good, "seed.txt")["year"] == 2020
+
+
+def die_on_marker(data: bytes, name: str, hints, http_charset):
+    """A worker job for the tests: dies as told by the document, else parses it."""
+    if data == b"exit":
+        os._exit(3)
+    if data == b"kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if data == b"memory":
+        raise MemoryError
+    return parse_job(data, name, hints, http_charset)
+
+
+def test_a_dead_worker_is_replaced_and_no_later_document_fails():
+    require_samples()
+    good = (SAMPLES / "seed" / "000_dc3a28ed7fcc2bfa.txt").read_bytes()
+    with BoundedParser(workers=2, job=die_on_marker) as parser:
+        with pytest.raises(ParseLimitError, match=r"exit code 3") as info:
+            parser.parse(b"exit")
+        assert info.value.kind == "crashed"
+        with pytest.raises(ParseLimitError, match=r"signal SIGKILL") as info:
+            parser.parse(b"kill")
+        assert info.value.kind == "crashed"
+        with pytest.raises(ParseLimitError, match="more than 1024 MB") as info:
+            parser.parse(b"memory")
+        assert info.value.kind == "out_of_memory"
+        for _ in range(4):
+            assert parser.parse(good, "seed.txt")["agency"] == "牡丹江市科学技术局"
+
+
+def test_the_memory_cap_holds_and_the_worker_is_replaced():
+    """A 9 MB page passes the byte cap but needs ~350 MB in lxml: with a 300 MB cap the worker runs out."""
+    require_samples()
+    with BoundedParser(workers=1, memory_mb=300) as parser:
+        with pytest.raises(ParseLimitError, match="more than 300 MB") as info:
+            parser.parse(hostile.huge_html(9), "huge.html")
+        assert info.value.kind == "out_of_memory"
+        assert parser.parse((SAMPLES / "seed" / "000_dc3a28ed7fcc2bfa.txt").read_bytes())["year"] == 2020
+
+
+def test_parse_async_runs_documents_side_by_side_and_a_bad_one_fails_alone():
+    require_samples()
+    good = (SAMPLES / "seed" / "000_dc3a28ed7fcc2bfa.txt").read_bytes()
+
+    async def run(parser):
+        jobs = [parser.parse_async(good, f"{i}.txt") for i in range(4)]
+        jobs.insert(2, parser.parse_async(b"kill"))
+        jobs.insert(4, parser.parse_async(hostile.zip_bomb_docx()))
+        return await asyncio.gather(*jobs, return_exceptions=True)
+
+    with BoundedParser(workers=2, job=die_on_marker) as parser:
+        results = asyncio.run(run(parser))
+    kinds = [r.kind if isinstance(r, ParseLimitError) else r["year"] for r in results]
+    assert kinds == [2020, 2020, "crashed", 2020, "bomb", 2020]
+
+
+def test_in_process_mode_keeps_the_static_limits():
+    with BoundedParser(workers=0) as parser:
+        assert parser.in_process
+        with pytest.raises(ParseLimitError) as info:
+            parser.parse(hostile.zip_bomb_docx())
+        assert info.value.kind == "bomb"
+
+
+# --- the commands -----------------------------------------------------------------------------------------------
+def test_cli_parse_names_a_bomb_in_one_line_and_exits_1(tmp_path):
+    require_samples()
+    bomb = tmp_path / "bomb.docx"
+    bomb.write_bytes(hostile.zip_bomb_docx())
+    good = SAMPLES / "seed" / "000_dc3a28ed7fcc2bfa.txt"
+    result = CliRunner().invoke(app, ["parse", str(bomb), str(good)])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {bomb}: bomb: DOCX part word/document.xml unpacks ")
+    assert lines[0].endswith("to 31.5 MB (343×, limit 100×)")
+    assert "牡丹江市科学技术局" in result.stdout
+
+
+def test_cli_parse_too_slow_and_json_unchanged_for_good_files(tmp_path):
+    require_samples()
+    grid = tmp_path / "grid.pdf"
+    grid.write_bytes(hostile.line_grid_pdf(70))
+    result = CliRunner().invoke(app, ["parse", "--deadline", "0.3", str(grid)])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"error: {grid}: too_slow: parsing took longer than 0.3 s"
+    good = SAMPLES / "seed" / "000_dc3a28ed7fcc2bfa.txt"
+    result = CliRunner().invoke(app, ["parse", "--json", str(good)])
+    assert result.exit_code == 0
+    assert result.stdout == json.dumps(parse_bytes(good.read_bytes(), good.name), ensure_ascii=False, indent=2) + "\n"
