@@ -272,9 +272,10 @@ def test_cli_parse_too_slow_and_json_unchanged_for_good_files(tmp_path):
 
 # --- a crawl ----------------------------------------------------------------------------------------------------
 def test_crawl_records_hostile_attachments_with_their_kind_and_later_reports_still_load(tmp_path):
-    """A local site lists three reports: one whose attachment is a zip bomb, one whose attachment rules a
-    250×250 grid, one real report page. The two hostile ones fail with their kinds, against the attachment URL
-    and the item; their bytes stay in the archive; the real report loads."""
+    """A local site lists four reports: one whose attachment is a zip bomb, one whose attachment rules a
+    250×250 grid, one whose page is 12 MB of HTML, one real report page. The hostile ones fail with their kinds,
+    against the attachment URL (or the page) and the item; their bytes stay in the archive; the real report
+    loads."""
     require_samples()
     import hashlib
 
@@ -288,7 +289,8 @@ def test_crawl_records_hostile_attachments_with_their_kind_and_later_reports_sti
     bomb, grid = hostile.zip_bomb_docx(), hostile.line_grid_pdf(250)
     real = (SAMPLES / "html" / "02_shanghai_szfbgt_2019_fragment.html").read_bytes()
     html = {"Content-Type": "text/html; charset=utf-8"}
-    titles = {f"/r{i}.html": f"示范区第{i}局2022年政府信息公开工作年度报告" for i in (1, 2, 3)}
+    huge = hostile.huge_html(12)
+    titles = {f"/r{i}.html": f"示范区第{i}局2022年政府信息公开工作年度报告" for i in (1, 2, 3, 4)}
     links = "".join(f'<li><a href="{path}">{title}</a><span>2023-01-1{path[2]}</span></li>'
                     for path, title in titles.items())
     attachment_page = '<html><body><p>{}</p><p>附件：<a href="{}">年度报告</a></p></body></html>'
@@ -300,6 +302,7 @@ def test_crawl_records_hostile_attachments_with_their_kind_and_later_reports_sti
         server.route("/r2.html", Reply(200, attachment_page.format(titles["/r2.html"], "/a2.pdf"), html))
         server.route("/a2.pdf", Reply(200, grid, {"Content-Type": "application/pdf"}))
         server.route("/r3.html", Reply(200, real, html))
+        server.route("/r4.html", Reply(200, huge, html))
         raw = {"portal": [{"name": "local", "adapter": "generic", "start_url": server.url("/list.html")}]}
         if "safety" in CrawlConfig.model_fields:  # the portal is on 127.0.0.1
             raw["safety"] = {"allow_private_addresses": True}
@@ -308,7 +311,7 @@ def test_crawl_records_hostile_attachments_with_their_kind_and_later_reports_sti
                             per_host_delay=0.0, delay_jitter=0.0)
         url = server.url
     stats = summary.portals[0]
-    assert stats.failed["bomb"] == 1 and stats.failed["too_large"] == 1 and stats.new == 1, stats
+    assert stats.failed["bomb"] == 1 and stats.failed["too_large"] == 2 and stats.new == 1, stats
     logged = {u: (k, e) for u, k, e in db.execute("SELECT url, kind, error FROM fetch_log WHERE kind IS NOT NULL")}
     assert logged[url("/a1.docx")][0] == "bomb" and logged[url("/a1.docx")][1].startswith("bomb: DOCX part")
     assert logged[url("/a2.pdf")] == ("too_large", "too_large: PDF page 1 draws 125,500 objects (limit 50,000)")
@@ -316,6 +319,8 @@ def test_crawl_records_hostile_attachments_with_their_kind_and_later_reports_sti
     assert items[url("/r1.html")][0] == "failed" and items[url("/r1.html")][1].startswith("bomb: ")
     assert items[url("/r2.html")][0] == "failed" and items[url("/r2.html")][1].startswith("too_large: ")
     assert items[url("/r3.html")][0] == "loaded"
+    assert items[url("/r4.html")] == ("failed", "too_large: HTML page too large: 12.6 MB (limit 10 MB)")
+    assert logged[url("/r4.html")][0] == "too_large"
     archive = Archive(tmp_path / "archive")
-    for body in (bomb, grid):
+    for body in (bomb, grid, huge):
         assert archive.get(hashlib.sha256(body).hexdigest()) == body
