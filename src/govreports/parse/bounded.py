@@ -35,11 +35,14 @@ from pebble import ProcessExpired, ProcessPool
 from govreports.parse.api import ParseLimitError, ParseOutcome, parse_bytes, parse_path
 
 DEFAULT_DEADLINE = 20.0  # seconds; a real report parses in 0.01–1 s (PDFs ~0.3 s), 20-page PDFs in ~3 s
-DEFAULT_MEMORY_MB = 1024  # an idle worker holds ~80 MB (lxml, pdfplumber, pypdfium2 imported); a 10 MB HTML
-#                           page, the largest the limits let through, peaks at ~400 MB
+DEFAULT_MEMORY_MB = 1024  # address space: an idle worker has ~75 MB, ~95 MB once it has read a PDF (pdfplumber,
+#                           PDFium loaded); a 9 MB HTML page, near the largest the limits let through, peaks at ~300 MB
 OUT_OF_MEMORY_EXIT = 86  # a worker's exit code after a MemoryError (it leaves rather than go on fragmented)
 
-PRELOAD = ("govreports.parse.api", "govreports.extract.docx", "govreports.extract.html", "govreports.extract.pdf")
+# what the fork server imports once for every worker: the parser and the HTML extractor (lxml), the hot path. The
+# PDF and DOCX extractors (pdfplumber, python-docx, PDFium: 0.25 s) load in a worker on its first PDF or DOCX,
+# inside that document's deadline, so `govreports parse page.html` does not pay for them.
+PRELOAD = ("govreports.parse.api", "govreports.extract.html")
 Job = Callable[[bytes, str, "dict | None", "str | None"], dict]
 
 
@@ -89,8 +92,8 @@ def _reached_cap(before: int | None) -> bool:
 
 
 def start_worker(memory_mb: int | None) -> None:
-    """Worker initializer: cap the address space, then import the extractors, so that their import time (~0.3 s)
-    is not billed to the first document's deadline."""
+    """Worker initializer: cap the address space; import the parser if the fork server did not preload it (a
+    server some other code started first keeps its own preload list)."""
     if memory_mb:
         import resource
 
@@ -99,7 +102,7 @@ def start_worker(memory_mb: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
     import importlib
 
-    for module in (*PRELOAD, "pypdfium2"):  # already there when the fork server preloaded them
+    for module in PRELOAD:
         importlib.import_module(module)
 
 
@@ -215,13 +218,14 @@ class BoundedParser:
 
 
 def _fork_server():
-    """The forkserver context, its server preloading the extractors: a worker (and its replacement after a kill)
-    then starts in milliseconds, and the server does not import the caller's __main__ (the CLI imports Typer,
-    Rich and every command: 0.7 s). The preload list is the fork server's, one per process; it applies when the
-    server starts, so a server some other code started first keeps its own (workers then import in start_worker).
+    """The forkserver context, its server preloading the caller's __main__ (as multiprocessing does by default)
+    and the parser: a worker, and its replacement after a kill, then starts in milliseconds. Without __main__ in
+    the server, every worker would import it again on start (for the CLI that is Typer, Rich and every command:
+    0.7 s per worker). The preload list is the fork server's, one per process, and applies when the server starts:
+    a server some other code started first keeps its own (workers then import the parser in start_worker).
     PDFium is not preloaded: it initialises a library state that is best not shared across forks."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(PRELOAD))
+    context.set_forkserver_preload(["__main__", *PRELOAD])
     return context
 
 
