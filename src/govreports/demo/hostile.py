@@ -64,7 +64,8 @@ def entity_bomb_docx(levels: int = 10) -> bytes:
 def size_lie_docx(mb: int = 30) -> bytes:
     """A DOCX whose zip directory says document.xml is 1 KB while its data inflates to `mb` MB."""
     data = bytearray(zip_bomb_docx(mb))
-    position = data.index(b"PK\x01\x02")  # the central directory: fixed 46-byte headers, then name, extra, comment
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        position = archive.start_dir  # the central directory: fixed 46-byte headers, then name, extra, comment
     while data[position + 46:position + 46 + len(b"word/document.xml")] != b"word/document.xml":
         lengths = [int.from_bytes(data[position + i:position + i + 2], "little") for i in (28, 30, 32)]
         position += 46 + sum(lengths)
