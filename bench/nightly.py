@@ -64,7 +64,8 @@ def main() -> int:
             head, rest = text.split("[[portal]]", 1)
             n = args.connections
             config.write_text(f"[politeness]\nper_host_delay = 0.0\ndelay_jitter = 0.0\nper_host_concurrency = {n}\n"
-                              f"max_connections = {n}\nadaptive = false\n\n[[portal]]" + rest, encoding="utf-8")
+                              f"max_connections = {n}\nadaptive = false\n\n[safety]\nallow_private_addresses = true\n\n"
+                              "[[portal]]" + rest, encoding="utf-8")
             print(f"demo portal: {args.reports} reports; politeness delays off, {n} connections per portal")
             paths = {"config": str(config), "db": str(Path(tmp) / "n.db"), "archive": str(Path(tmp) / "archive")}
             t0 = time.perf_counter()

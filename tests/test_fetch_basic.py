@@ -116,6 +116,17 @@ def test_binary_expect_has_no_text(srv, tmp_path):
     assert res.ok and res.text is None and res.encoding is None and res.sha256
 
 
+def test_content_decides_over_a_wrong_binary_content_type(srv, tmp_path):
+    """A page labelled application/octet-stream is still read as HTML (its attachments are linked in its text);
+    a PDF labelled the same way, or expected as HTML, is not decoded."""
+    page = '<html><body><p>附件：<a href="./P0.pdf">年度报告.pdf</a></p></body></html>'
+    srv.route("/a.html", Reply(200, page.encode("utf-8"), {"Content-Type": "application/octet-stream"}))
+    srv.route("/b.html", Reply(200, b"%PDF-1.7 fake", {"Content-Type": "application/octet-stream"}))
+    (a, b), _ = fetch_all(Archive(tmp_path), [srv.url("/a.html"), srv.url("/b.html")])
+    assert a.text == page and a.encoding == "utf-8"
+    assert b.ok and b.text is None
+
+
 @pytest.mark.parametrize("action", [None, "chunked"])
 def test_body_cap(srv, tmp_path, action):
     srv.route("/big", Reply(200, b"x" * 200_000, action=action))

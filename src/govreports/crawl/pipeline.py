@@ -38,10 +38,21 @@ Progress = Callable[[str, PortalStats], None]  # (event, stats): "listed", "done
 
 
 def policy_for(config: CrawlConfig, portals: list[PortalConfig], **overrides) -> FetchPolicy:
-    settings = config.politeness.model_dump()
+    settings = {**config.politeness.model_dump(), **config.safety.model_dump()}
     settings.update({k: v for k, v in overrides.items() if v is not None})
     hosts = frozenset().union(*(p.hosts for p in portals)) if portals else frozenset()
     return FetchPolicy(allowed_hosts=hosts, **settings)
+
+
+class PortalFetcher:
+    """The crawl's one Fetcher as one portal sees it: every fetch, and every redirect it follows, stays on the
+    portal's own hosts (the Fetcher allows the union of all portals' hosts; a hop into another portal's is refused)."""
+
+    def __init__(self, fetcher: Fetcher, hosts: frozenset[str]):
+        self._fetcher, self.hosts = fetcher, hosts
+
+    async def fetch(self, url: str, **kwargs):
+        return await self._fetcher.fetch(url, hosts=self.hosts, **kwargs)
 
 
 class PortalCrawl:
@@ -50,7 +61,7 @@ class PortalCrawl:
     def __init__(self, portal: PortalConfig, fetcher: Fetcher, sink: Sink, year: int | None = None,
                  progress: Progress | None = None, concurrency: int = 32, parser: BoundedParser | None = None):
         self.portal = portal
-        self.fetcher = fetcher
+        self.fetcher = PortalFetcher(fetcher, portal.hosts)
         self.sink = sink
         self.year = year
         self.progress = progress
@@ -80,6 +91,20 @@ class PortalCrawl:
     # --- the run -------------------------------------------------------------------------------------------------
     async def run(self) -> PortalStats:
         tasks: list[asyncio.Task] = []
+        try:
+            await self._discover(tasks)
+        except Exception as exc:  # noqa: BLE001 - an adapter that chokes on a page ends this portal's listing only
+            self.stats.list_failed += 1
+            self.stats.pages = max(self.stats.pages, self.stats.list_failed)
+            self.sink.emit(Failed(self.portal.start_url, "list", "list",
+                                  f"list: the {self.portal.adapter} adapter failed: {type(exc).__name__}: {exc}"))
+        for task in asyncio.as_completed(tasks):
+            await task
+            if self.progress:
+                self.progress("done", self.stats)
+        return self.stats
+
+    async def _discover(self, tasks: list[asyncio.Task]) -> None:
         seen: set[str] = set()
         async for listing in self.adapter.discover(self):
             self.stats.listed += 1
@@ -93,11 +118,6 @@ class PortalCrawl:
             tasks.append(asyncio.create_task(self._item(listing)))
             if self.progress:
                 self.progress("listed", self.stats)
-        for task in asyncio.as_completed(tasks):
-            await task
-            if self.progress:
-                self.progress("done", self.stats)
-        return self.stats
 
     def _wanted(self, listing: Listing) -> bool:
         if not is_report_title(listing.title, self.portal.title_include, self.portal.title_exclude):
@@ -168,6 +188,7 @@ class PortalCrawl:
             if not attachment.ok:
                 self.sink.emit(_failed(url, attachment))
                 continue
+            self.sink.emit(Seen(Doc.of(attachment)))  # its bytes are archived: say where, whatever the parse says
             try:
                 found = await self._parse(attachment.body or b"", url, hints)
             except ParseLimitError as exc:
@@ -232,10 +253,12 @@ async def crawl(config: CrawlConfig, db: Database, archive_root: str | Path, *, 
     portals = config.select(portal)
     started, t0 = now_iso(), time.perf_counter()
     policy = policy_for(config, portals, **policy_overrides)
+    archive = Archive(archive_root)
+    await asyncio.to_thread(archive.sweep)  # temp files a killed run left behind
     pool = BoundedParser(parse_workers, deadline=parse_deadline, memory_mb=parse_memory_mb)
     sinks = [Sink(db, p.name, PortalStats(p.name), buffered=buffered) for p in portals]
     try:
-        async with Fetcher(policy, Archive(archive_root), validators_lookup=validators_lookup(db)) as fetcher:
+        async with Fetcher(policy, archive, validators_lookup=validators_lookup(db)) as fetcher:
             runs = [PortalCrawl(p, fetcher, s, year, progress, parser=pool) for p, s in zip(portals, sinks)]
             await asyncio.gather(*(r.run() for r in runs))
             requests = fetcher.stats.as_dict()

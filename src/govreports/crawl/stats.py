@@ -27,7 +27,7 @@ class PortalStats:
     unchanged: int = 0
     duplicate: int = 0  # re-posts of a report already loaded from another page
     blocked: int = 0  # anti-bot gates
-    failed: Counter = field(default_factory=Counter)  # failures by kind (http, timeout, robots, parse, …)
+    failed: Counter = field(default_factory=Counter)  # failures by kind (dns, refused, http, timeout, robots_disallowed, bomb, parse, …)
 
     @property
     def failed_total(self) -> int:

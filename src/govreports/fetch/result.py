@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from govreports.extract.decode import decode_bytes
+from govreports.extract.sniff import sniff
 
 #: Every value ``FetchResult.error_kind`` can take besides None, and what it means.
 ERROR_MEANINGS: dict[str, str] = {
@@ -109,10 +110,13 @@ def now_iso() -> str:
 def decode_text(res: FetchResult, expect: str, fallback_charset: str | None) -> None:
     """Set ``text``/``encoding`` for textual expectations via decode_bytes (never httpx's decoding, STACK.md §4).
 
-    Skipped for ``expect="binary"`` and for bodies whose Content-Type is plainly binary (a PDF where HTML was
-    expected is still archived, just not decoded into garbage text).
+    Skipped for ``expect="binary"`` and for bodies that are binary (a PDF where HTML was expected is still
+    archived, just not decoded into garbage text). A binary Content-Type alone does not decide: portals label
+    HTML pages application/octet-stream, and the page's text is where its attachments are linked.
     """
-    if expect == "binary" or res.body is None or _BINARY_TYPE.match(res.content_type or ""):
+    if expect == "binary" or res.body is None:
+        return
+    if _BINARY_TYPE.match(res.content_type or "") and sniff(res.body) not in ("html", "text"):
         return
     m = _CHARSET.search(res.content_type or "")
     res.text, res.encoding = decode_bytes(res.body, m.group(1) if m else fallback_charset)

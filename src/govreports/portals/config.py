@@ -16,9 +16,11 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from govreports.fetch.policy import FetchPolicy
+
 ADAPTERS = ("trs", "hanweb", "gkmlpt", "json-api", "generic")
-DEFAULT_USER_AGENT = "govreports/0.1 (+https://github.com/govreports/govreports; annual-report research crawler)"
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_FETCH = FetchPolicy  # the fetcher's dataclass holds the defaults; the config only validates and overrides them
 
 
 class ConfigError(ValueError):
@@ -26,21 +28,34 @@ class ConfigError(ValueError):
 
 
 class Politeness(BaseModel):
+    """The fetch settings a config file may set; defaults are FetchPolicy's own, declared there once."""
+
     model_config = ConfigDict(extra="forbid")
-    user_agent: str = DEFAULT_USER_AGENT
-    per_host_delay: float = Field(1.0, ge=0)
-    delay_jitter: float = Field(0.5, ge=0, le=1)
-    per_host_concurrency: int = Field(1, ge=1, le=16)
-    max_connections: int = Field(16, ge=1, le=256)
-    connect_timeout: float = Field(10, gt=0)
-    read_timeout: float = Field(30, gt=0)
-    retries: int = Field(4, ge=0, le=10)
-    backoff_base: float = Field(1.0, ge=0)
-    backoff_max: float = Field(60, ge=0)
-    retry_after_max: float = Field(120, ge=0)
-    max_body_bytes: int = Field(40_000_000, gt=0)
-    respect_robots: bool = True
-    adaptive: bool = True
+    user_agent: str = _FETCH.user_agent
+    per_host_delay: float = Field(_FETCH.per_host_delay, ge=0)
+    delay_jitter: float = Field(_FETCH.delay_jitter, ge=0, le=1)
+    per_host_concurrency: int = Field(_FETCH.per_host_concurrency, ge=1, le=16)
+    max_connections: int = Field(_FETCH.max_connections, ge=1, le=256)
+    connect_timeout: float = Field(_FETCH.connect_timeout, gt=0)
+    read_timeout: float = Field(_FETCH.read_timeout, gt=0)
+    total_timeout: float = Field(_FETCH.total_timeout, gt=0)  # per request; a URL never takes more than twice this
+    retries: int = Field(_FETCH.retries, ge=0, le=10)
+    backoff_base: float = Field(_FETCH.backoff_base, ge=0)
+    backoff_max: float = Field(_FETCH.backoff_max, ge=0)
+    retry_after_max: float = Field(_FETCH.retry_after_max, ge=0)
+    max_body_bytes: int = Field(_FETCH.max_body_bytes, gt=0)
+    respect_robots: bool = _FETCH.respect_robots
+    adaptive: bool = _FETCH.adaptive
+    max_delay: float = Field(_FETCH.max_delay, ge=0)
+    blocked_delay: float = Field(_FETCH.blocked_delay, ge=0)  # between requests to a host that showed an anti-bot gate
+
+
+class Safety(BaseModel):
+    """Where the crawler may connect. Portals are public sites: a name that resolves to a loopback, private,
+    link-local or multicast address is refused unless the config says the portal is on such a network."""
+
+    model_config = ConfigDict(extra="forbid")
+    allow_private_addresses: bool = False
 
 
 class PortalConfig(BaseModel):
@@ -83,6 +98,7 @@ class PortalConfig(BaseModel):
 class CrawlConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     politeness: Politeness = Politeness()
+    safety: Safety = Safety()
     portal: list[PortalConfig]
     path: str = ""
 
@@ -146,8 +162,14 @@ def load_config(path: str | Path) -> CrawlConfig:
 
 
 def load_configs(paths: list[Path]) -> CrawlConfig:
-    """Several files as one crawl (the directory config/portals/): politeness from the first."""
+    """Several files as one crawl (the directory config/portals/): politeness from the first. Safety must agree:
+    one file allowing private addresses would otherwise open them for every portal of the directory."""
     configs = [load_config(p) for p in paths]
-    merged = CrawlConfig(politeness=configs[0].politeness, portal=[p for c in configs for p in c.portal])
+    for config in configs[1:]:
+        if config.safety != configs[0].safety:
+            raise ConfigError(f"{config.path}: [safety] differs from {configs[0].path}; crawl these portals "
+                              "separately (--config FILE)")
+    merged = CrawlConfig(politeness=configs[0].politeness, safety=configs[0].safety,
+                         portal=[p for c in configs for p in c.portal])
     merged.path = ", ".join(str(p) for p in paths)
     return merged
