@@ -13,12 +13,13 @@ from typing import Literal
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 
-from flows.common import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB, buffered, publish
+from flows.common import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB, buffered, conclude, conclude_busy, publish
 from govreports.crawl import CrawlSummary
 from govreports.runs import jobs
 from govreports.runs.partitions import parse_years, plan
 from govreports.store.db import open_db
 from govreports.store.load import now_iso
+from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
 from govreports.store.logs import set_partition
 
 
@@ -38,7 +39,18 @@ def backfill_portal(config: str, portal: str, years: list[int], db: str, archive
 def backfill(portals: list[str] | None = None, years: str | list[int] = "2018-2024",
              reprocess: Literal["missing", "failed", "all"] = "missing", dry_run: bool = False,
              config: str = DEFAULT_CONFIG, db: str = DEFAULT_DB, archive: str = DEFAULT_ARCHIVE,
-             runner: str = "threads", policy: dict | None = None) -> dict:
+             runner: str = "threads", policy: dict | None = None, lock_wait: float = DEFAULT_WAIT_S):
+    """Returns {"planned", "ran", "rows"} (as a Failed state's data when no portal could be reached)."""
+    if dry_run:  # a plan changes nothing: no need to wait for a writer
+        return _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, policy)
+    try:
+        with writer_lock(db, wait=lock_wait, command="backfill"):
+            return _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, policy)
+    except DatabaseBusy as exc:
+        return conclude_busy(exc, {"planned": [], "ran": [], "rows": []})
+
+
+def _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, policy):
     started = now_iso()
     names = portals or [p.name for p in jobs.load(config).portal]
     year_list = parse_years(years) if isinstance(years, str) else sorted(years)
@@ -75,7 +87,7 @@ def backfill(portals: list[str] | None = None, years: str | list[int] = "2018-20
                 summaries.append(summary)
             ran.append((portal, year))
     rows = publish("backfill", db, started, summaries, key="backfill-summary")
-    return {"planned": todo, "ran": ran, "rows": rows}
+    return conclude(summaries, rows, {"planned": todo, "ran": ran, "rows": rows})
 
 
 if __name__ == "__main__":

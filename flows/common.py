@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from govreports.crawl import CrawlSummary, record_run
+from govreports.crawl import CrawlSummary, PortalStats, record_run
 from govreports.runs import health
+from govreports.runs.verdict import judge
 from govreports.store.db import open_db
 from govreports.store.load import now_iso
+from govreports.store.lock import DatabaseBusy
 
 DEFAULT_CONFIG = "config/portals"
 DEFAULT_DB = "data/govreports.db"
 DEFAULT_ARCHIVE = "data/archive"
-SUMMARY_COLUMNS = ("portal", "listed", "found", "new", "changed", "unchanged", "duplicate", "failed", "blocked")
+SUMMARY_COLUMNS = ("portal", "outcome", "listed", "found", "new", "changed", "unchanged", "duplicate", "failed",
+                   "blocked")
 
 
 def task_runner(name: str = "threads", workers: int = 4):
@@ -73,5 +75,36 @@ def publish_health(kind: str, run_id: int, summary: CrawlSummary) -> None:
                              description=f"{len(summary.health)} portal health flag(s) of {kind} run {run_id}")
 
 
-def lock_path(db_path: str, name: str) -> Path:
-    return Path(db_path).resolve().parent / f"{name}.lock"
+def settled(portal: str, future) -> CrawlSummary:
+    """A portal task's summary; a task that failed even after its retries (a bug, a full disk) becomes a portal
+    that could not be crawled, named with the error — one portal must not end the night for the others."""
+    result = future.result(raise_on_failure=False)
+    if not isinstance(result, BaseException):
+        return result
+    stats = PortalStats(portal, pages=1, list_failed=1)
+    stats.failed["internal"] += 1
+    print(f"error: portal {portal} failed: {type(result).__name__}: {result}")
+    return CrawlSummary([stats])
+
+
+def conclude(summaries: list[CrawlSummary], rows: list[dict], result):
+    """The flow run's final state from the run verdict: Failed (with `result` as its data) when no portal could be
+    reached; Completed with a `run-problems` markdown artifact when some could not, or a portal's health check
+    failed; plain `result` when all is well. `rows` are the published rows (they carry the health flags)."""
+    health = {r["portal"]: r.get("health", "") for r in rows}
+    verdict = judge([{**r, "health": health.get(r["portal"], "")} for s in summaries for r in s.rows()])
+    if verdict.status == "failed":
+        print(f"error: {verdict.line}")
+        return Failed(message=verdict.line, data=result)
+    if verdict.line:
+        print(f"warning: {verdict.line}")
+        create_markdown_artifact(markdown=f"**govreports: {verdict.status}**\n\n{verdict.line}\n", key="run-problems",
+                                 description="portals that could not be crawled in this run")
+    return result
+
+
+def conclude_busy(exc: DatabaseBusy, empty):
+    """Another writer held the database for the whole wait: the run did nothing, and says why (`empty`: the
+    flow's result shape with nothing in it)."""
+    print(f"error: {exc}")
+    return Failed(message=str(exc), data=empty)

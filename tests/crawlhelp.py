@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import ROOT
@@ -70,3 +72,12 @@ def mismatches(db, truth: dict[str, dict], skip_urls=()) -> list[str]:
 def table_counts(db) -> dict[str, int]:
     names = ("documents", "reports", "report_versions", "cells", "sections", "checks", "agencies", "items")
     return {n: db.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in names}
+
+
+def run_cli(*args: str, portal=None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """`govreports ARGS…` in a child process (exit codes and stderr as a scheduler sees them)."""
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"}
+    if portal is not None:
+        env["GOVREPORTS_DEMO_URL"] = portal.base_url
+    return subprocess.run([sys.executable, "-m", "govreports", *args], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)

@@ -64,13 +64,34 @@ def test_nightly_equals_ground_truth_then_changes_nothing(portal, tmp_path):
 
 
 def test_nightly_does_not_overlap(portal, tmp_path):
-    from flows.common import lock_path
-    from govreports.runs.jobs import run_lock
+    """Another writer (a backfill, the previous night) holds the database: the run waits, then ends Failed and
+    says who holds it; nothing is written."""
+    from lockhelp import lock_held_elsewhere
 
     p = paths(tmp_path)
-    with run_lock(lock_path(p["db"], "nightly")):
-        assert nightly(**p, policy=FAST) == []  # skipped: the "previous" run holds the lock
+    with lock_held_elsewhere(p["db"]) as holder:
+        state = nightly(**p, policy=FAST, lock_wait=0.5, return_state=True)
+    assert state.is_failed() and f"pid {holder.pid}" in state.message and "holds the database" in state.message
     assert table_counts(open_db(p["db"]))["reports"] == 0
+
+
+def test_nightly_fails_when_no_portal_can_be_reached(tmp_path):
+    """Every portal unreachable (nothing listens on the port): the flow run ends Failed, with the summary rows
+    as its data, and each portal's row says `unreachable`."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}"
+    previous = os.environ["GOVREPORTS_DEMO_URL"]
+    os.environ["GOVREPORTS_DEMO_URL"] = closed
+    try:
+        state = nightly(**paths(tmp_path), portals=["demo-ordos", "demo-hanweb"], policy=FAST, return_state=True)
+    finally:
+        os.environ["GOVREPORTS_DEMO_URL"] = previous
+    assert state.is_failed() and state.message.startswith("nothing could be fetched")
+    rows = state.result(raise_on_failure=False)
+    assert [r["outcome"] for r in rows] == ["unreachable", "unreachable"]
 
 
 def test_backfill_missing_completes_a_partial_run(portal, tmp_path):

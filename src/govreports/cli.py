@@ -6,6 +6,7 @@ Exit codes: 0 = every file done, 1 = some input could not be handled (each named
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +14,7 @@ from typing import Annotated
 import typer
 
 from govreports import schema
+from govreports.store.db import BUSY_TIMEOUT_S
 
 app = typer.Typer(
     help="Crawl, parse and query 政府信息公开工作年度报告 (government information disclosure annual reports).",
@@ -100,10 +102,22 @@ cli_status.register(app)
 
 
 def main() -> None:
+    from govreports.store.lock import EXIT_BUSY, DatabaseBusy
+
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover
         sys.exit(130)
+    except DatabaseBusy as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_BUSY)
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
+        # a writer outside govreports' lock (another tool, a copy of the file in use) kept SQLite busy
+        typer.echo(f"error: the database stayed locked for {BUSY_TIMEOUT_S:.0f} s: another program is writing "
+                   "it; try again when it has finished", err=True)
+        sys.exit(EXIT_BUSY)
 
 
 if __name__ == "__main__":

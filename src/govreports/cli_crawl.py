@@ -7,7 +7,12 @@ from typing import Annotated
 
 import typer
 
+from govreports.runs.verdict import EXIT_USAGE, judge
 from govreports.store.db import DEFAULT_DB
+from govreports.store.lock import DEFAULT_WAIT_S, writer_lock
+
+WaitOption = Annotated[float, typer.Option(
+    "--wait", help="Seconds to wait for another run that holds the database, then exit 75.")]
 
 DEFAULT_CONFIG = Path("config/portals")
 DEFAULT_ARCHIVE = Path("data/archive")
@@ -51,35 +56,46 @@ def register(app: typer.Typer) -> None:
         archive: Annotated[Path, typer.Option(help="Raw archive folder.")] = DEFAULT_ARCHIVE,
         check: Annotated[bool, typer.Option("--check", help="Validate the config and exit.")] = False,
         progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+        wait: WaitOption = DEFAULT_WAIT_S,
     ) -> None:
         """Crawl portals for annual reports, load them, and print end-of-run statistics.
 
-        Exit code 0 when the run completed (failures of single URLs are recorded in the database's `issues` view
-        and counted in the summary), 1 when it could not run (bad config), 2 for usage errors.
+        Exit codes: 0 every portal was crawled (failures of single URLs are in the database's `issues` view and
+        counted in the summary); 1 some portals could not be reached; 3 none could (nothing was fetched);
+        2 usage or configuration error; 75 another run holds the database.
         """
         from govreports.portals.config import ConfigError, load_configs
 
         paths = _config_paths(config)
         if not paths:
             typer.echo(f"error: no config files in {config}", err=True)
-            raise typer.Exit(1)
+            raise typer.Exit(EXIT_USAGE)
         try:
             crawl_config = load_configs(paths)
             crawl_config.select(portal)
         except ConfigError as exc:
             typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
+            raise typer.Exit(EXIT_USAGE) from None
         if check:
             typer.echo(f"{crawl_config.path}: {len(crawl_config.portal)} portal(s), valid")
             return
         from govreports.crawl import run_crawl
         from govreports.store.db import open_db
 
-        database = open_db(db)
-        summary = _with_progress(lambda cb: run_crawl(crawl_config, database, archive, portal=portal, year=year,
-                                                      progress=cb), progress)
+        with writer_lock(db, wait=wait, command="crawl"):
+            database = open_db(db)
+            summary = _with_progress(lambda cb: run_crawl(crawl_config, database, archive, portal=portal,
+                                                          year=year, progress=cb), progress)
         print_summary(summary)
         typer.echo(f"database: {db}")
+        exit_with(judge(summary.rows(), problems=[f.portal for f in summary.health if f.level == "error"]))
+
+
+def exit_with(verdict) -> None:
+    """End a run command with its verdict: a one-line reason on stderr and the exit code a scheduler reads."""
+    if verdict.line:
+        typer.echo(f"{'error' if verdict.status == 'failed' else 'warning'}: {verdict.line}", err=True)
+    raise typer.Exit(verdict.exit_code)
 
 
 def _with_progress(run, enabled: bool):

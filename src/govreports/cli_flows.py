@@ -12,8 +12,10 @@ from typing import Annotated
 
 import typer
 
-from govreports.cli_crawl import DEFAULT_ARCHIVE, DEFAULT_CONFIG
+from govreports.cli_crawl import DEFAULT_ARCHIVE, DEFAULT_CONFIG, WaitOption, exit_with
+from govreports.runs.verdict import judge
 from govreports.store.db import DEFAULT_DB
+from govreports.store.lock import DEFAULT_WAIT_S, writer_lock
 
 Config = Annotated[Path, typer.Option(help="A portal config file, or a directory of them.")]
 Db = Annotated[Path, typer.Option(help="SQLite database.")]
@@ -34,20 +36,34 @@ def _print_rows(rows: list[dict]) -> None:
         render(list(rows[0]), [tuple(row.values()) for row in rows])
 
 
+def _run(flow, **params):
+    """Run a flow in this process and return its result, whether the run ended Completed or Failed (a Failed run
+    of ours carries its rows as data; an exception is re-raised)."""
+    state = flow(**params, return_state=True)
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def nightly(config: Config = DEFAULT_CONFIG, db: Db = DEFAULT_DB, archive: ArchiveDir = DEFAULT_ARCHIVE,
                 portal: Annotated[list[str] | None, typer.Option(help="Only these portals.")] = None,
-                runner: Runner = "threads") -> None:
-        """Run the nightly flow once: new and changed reports from every portal; prints the summary."""
-        _prefect(db)
-        from flows.common import task_runner
-        from flows.nightly import nightly as flow
+                runner: Runner = "threads", wait: WaitOption = DEFAULT_WAIT_S) -> None:
+        """Run the nightly flow once: new and changed reports from every portal; prints the summary.
 
-        rows = flow.with_options(task_runner=task_runner(runner))(
-            config=str(config), db=str(db), archive=str(archive), portals=portal or None, runner=runner)
+        Exit codes as for `crawl`: 0 all portals crawled, 1 some unreachable, 3 none, 75 database busy."""
+        with writer_lock(db, wait=wait, command="nightly"):
+            _prefect(db)
+            from flows.common import task_runner
+            from flows.nightly import nightly as flow
+
+            rows = _run(flow.with_options(task_runner=task_runner(runner)), config=str(config), db=str(db),
+                        archive=str(archive), portals=portal or None, runner=runner)
         _print_rows(rows)
         typer.echo(f"database: {db}")
+        exit_with(judge(rows))
 
     @app.command()
     def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,2021.")] = "2018-2024",
@@ -55,8 +71,10 @@ def register(app: typer.Typer) -> None:
                  reprocess: Annotated[str, typer.Option(help="missing | failed | all")] = "missing",
                  dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; change nothing.")] = False,
                  config: Config = DEFAULT_CONFIG, db: Db = DEFAULT_DB, archive: ArchiveDir = DEFAULT_ARCHIVE,
-                 runner: Runner = "threads", progress: bool = True) -> None:
-        """Backfill portals × years; the partitions table decides what runs (idempotent, resumable)."""
+                 runner: Runner = "threads", progress: bool = True, wait: WaitOption = DEFAULT_WAIT_S) -> None:
+        """Backfill portals × years; the partitions table decides what runs (idempotent, resumable).
+
+        Exit codes as for `crawl`: 0 all portals crawled, 1 some unreachable, 3 none, 75 database busy."""
         from govreports.runs.partitions import REPROCESS, parse_years
 
         if reprocess not in REPROCESS:
@@ -70,27 +88,32 @@ def register(app: typer.Typer) -> None:
         from flows.common import task_runner
 
         def run():
-            return flow.with_options(task_runner=task_runner(runner))(
-                portals=portal or None, years=year_list, reprocess=reprocess, dry_run=dry_run, config=str(config),
-                db=str(db), archive=str(archive), runner=runner)
+            return _run(flow.with_options(task_runner=task_runner(runner)), portals=portal or None,
+                        years=year_list, reprocess=reprocess, dry_run=dry_run, config=str(config), db=str(db),
+                        archive=str(archive), runner=runner)
 
-        result = run() if dry_run or not progress else _with_partition_progress(run, db, portal, year_list,
-                                                                              reprocess, config)
         if dry_run:
+            result = run()
             for p, y in result["planned"]:
                 typer.echo(f"would run {p} {y}")
             typer.echo(f"{len(result['planned'])} partition(s) planned; nothing changed (dry run)")
             return
+        with writer_lock(db, wait=wait, command="backfill"):
+            result = run() if not progress else _with_partition_progress(run, db, portal, year_list, reprocess,
+                                                                         config)
         _print_rows(result["rows"])
         typer.echo(f"{len(result['ran'])} partition(s) run; database: {db}")
+        exit_with(judge(result["rows"]))
 
     @app.command()
-    def reparse(config: Config = DEFAULT_CONFIG, db: Db = DEFAULT_DB, archive: ArchiveDir = DEFAULT_ARCHIVE) -> None:
+    def reparse(config: Config = DEFAULT_CONFIG, db: Db = DEFAULT_DB, archive: ArchiveDir = DEFAULT_ARCHIVE,
+                wait: WaitOption = DEFAULT_WAIT_S) -> None:
         """Re-parse archived documents with the current parser (no network); reports how many records changed."""
-        _prefect(db)
-        from flows.reparse import reparse as flow
+        with writer_lock(db, wait=wait, command="reparse"):
+            _prefect(db)
+            from flows.reparse import reparse as flow
 
-        row = flow(config=str(config), db=str(db), archive=str(archive))
+            row = _run(flow, config=str(config), db=str(db), archive=str(archive))
         _print_rows([row])
 
     @app.command()

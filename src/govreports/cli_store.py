@@ -14,7 +14,9 @@ import typer
 
 from govreports.query import (ANALYSES, DEFAULT_TIMEOUT_S, QueryError, atomic_output, export_table, heap_limit,
                               open_query, render, run_analysis, run_query)
+from govreports.cli_crawl import WaitOption
 from govreports.store.db import DEFAULT_DB
+from govreports.store.lock import DEFAULT_WAIT_S, writer_lock
 
 DbOption = Annotated[Path, typer.Option("--db", help="database file", show_default=True)]
 
@@ -46,37 +48,44 @@ def _files(paths: list[Path]) -> list[Path]:
 
 
 def load(paths: Annotated[list[Path], typer.Argument(help="report files or directories")],
-         db: DbOption = DEFAULT_DB) -> None:
+         db: DbOption = DEFAULT_DB, wait: WaitOption = DEFAULT_WAIT_S) -> None:
     """Parse report files and load them (one transaction per report; identical reloads change nothing).
+
+    Exit codes: 0 all loaded, 1 some files failed (named on stderr), 75 another run holds the database.
     Files are parsed in a worker process under the crawl's limits (size, expansion, deadline, memory cap)."""
     from govreports.parse.bounded import BoundedParser
+
+    with writer_lock(db, wait=wait, command="load"), BoundedParser(workers=1) as parser:
+        _load(paths, db, parser)
+
+
+def _load(paths: list[Path], db: Path, parser) -> None:
     from govreports.store import document_from_path, load_record, log_fetch, open_db
 
     database = open_db(db)
     counts = {"new": 0, "changed": 0, "unchanged": 0, "failed": 0}
-    with BoundedParser(workers=1) as parser:
-        for path in _files(paths):
-            if not path.is_file():
-                typer.echo(f"{path}: no such file", err=True)
-                counts["failed"] += 1
-                continue
-            try:
-                outcome = parser.parse_path(path)
-            except Exception as exc:  # a parser bug must not stop a batch
-                outcome = None
-                error = f"parser crashed: {type(exc).__name__}: {exc}"
-            else:
-                error = outcome.error if not outcome.ok or outcome.record is None else None
-                error = error or (None if outcome.record is not None else "parser returned no record")
-            if error:
-                typer.echo(f"{path}: {error}", err=True)
-                kind = outcome.error_kind if outcome is not None else None  # a limit's kind: too_large, …
-                log_fetch(database, str(path), kind or "parse_error", error, kind=kind)
-                counts["failed"] += 1
-                continue
-            result = load_record(database, outcome.record, document_from_path(path, outcome.kind))
-            counts[result.status] += 1
-            typer.echo(f"{path}: {result.status} (report {result.report_id}, version {result.version_id})")
+    for path in _files(paths):
+        if not path.is_file():
+            typer.echo(f"{path}: no such file", err=True)
+            counts["failed"] += 1
+            continue
+        try:
+            outcome = parser.parse_path(path)
+        except Exception as exc:  # a parser bug must not stop a batch
+            outcome = None
+            error = f"parser crashed: {type(exc).__name__}: {exc}"
+        else:
+            error = outcome.error if not outcome.ok or outcome.record is None else None
+            error = error or (None if outcome.record is not None else "parser returned no record")
+        if error:
+            typer.echo(f"{path}: {error}", err=True)
+            kind = outcome.error_kind if outcome is not None else None  # a limit's kind: too_large, too_slow, …
+            log_fetch(database, str(path), kind or "parse_error", error, kind=kind)
+            counts["failed"] += 1
+            continue
+        result = load_record(database, outcome.record, document_from_path(path, outcome.kind))
+        counts[result.status] += 1
+        typer.echo(f"{path}: {result.status} (report {result.report_id}, version {result.version_id})")
     typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
     if counts["failed"]:
         raise typer.Exit(1)

@@ -7,19 +7,12 @@ the flow applies them, and the database keeps one writer however the work was sp
 
 from __future__ import annotations
 
-import fcntl
-import os
-from contextlib import contextmanager
 from pathlib import Path
 
 from govreports.crawl import CrawlSummary, apply_summary, run_crawl
 from govreports.portals.config import CrawlConfig, load_configs
 from govreports.store.db import open_db
 from govreports.store.logs import set_partition
-
-
-class AlreadyRunning(RuntimeError):
-    """Another run holds the lock (a nightly run cannot overlap the previous one)."""
 
 
 def config_paths(config: str | Path) -> list[Path]:
@@ -74,21 +67,3 @@ def finish_partition(db_path: str | Path, portal: str, year: int, summary: Crawl
         set_partition(db, portal, year, status, error)
     finally:
         db.conn.close()
-
-
-@contextmanager
-def run_lock(path: str | Path):
-    """An exclusive, non-blocking lock file: released by the OS when the process dies, even by SIGKILL."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise AlreadyRunning(f"another run holds {path}") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        yield
-    finally:
-        os.close(fd)

@@ -1,0 +1,73 @@
+"""What a run's exit code and final state say, decided once for `crawl`, `nightly` and `backfill` and their flows.
+
+A scheduler only reads the exit code, so it must not say "success" when the night achieved nothing: a portal that
+could not be reached at all (no list page answered: DNS, refused, TLS, robots.txt unreachable, every list page an
+error) makes the run partial, and a run where no portal could be reached failed. Failures of single URLs inside a
+reached portal do not: they are recorded in the `issues` view and counted in the summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from govreports.runs.health import ERROR, LEVELS
+
+ERROR_FLAGS = frozenset(name for name, level in LEVELS.items() if level == ERROR)
+
+EXIT_OK = 0
+EXIT_PARTIAL = 1  # some portals could not be reached (or a health check failed); the others were crawled
+EXIT_USAGE = 2  # bad options or configuration: nothing ran
+EXIT_FAILED = 3  # nothing could be fetched: every portal failed
+# 75 (EX_TEMPFAIL): another run holds the database — govreports.store.lock.EXIT_BUSY
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str  # ok | partial | failed
+    line: str | None  # one line for stderr / the flow's state message; None when all is well
+
+    @property
+    def exit_code(self) -> int:
+        return {"ok": EXIT_OK, "partial": EXIT_PARTIAL, "failed": EXIT_FAILED}[self.status]
+
+
+def _cause(failures: dict) -> str:
+    if not failures:
+        return "no list page answered"
+    kind, count = max(failures.items(), key=lambda kv: kv[1])
+    return f"{kind} ×{count}" if count > 1 else kind
+
+
+def _by_portal(rows: list[dict]) -> dict[str, dict]:
+    """A backfill has a row per (portal, year): a portal is unreachable when none of its rows reached it."""
+    portals: dict[str, dict] = {}
+    for row in rows:
+        p = portals.setdefault(row["portal"], {"reached": False, "failures": {}, "errors": set()})
+        p["reached"] |= row.get("outcome") != "unreachable"
+        for kind, n in {**(row.get("failures") or {}), **({"blocked": row["blocked"]} if row.get("blocked") else {})
+                        }.items():
+            p["failures"][kind] = p["failures"].get(kind, 0) + n
+        p["errors"] |= {f.strip() for f in (row.get("health") or "").split(",")} & ERROR_FLAGS
+    return portals
+
+
+def judge(rows: Iterable[dict], problems: Iterable[str] = ()) -> Verdict:
+    """`rows`: summary rows (`portal`, `outcome`, optionally `failures` and `blocked` counts and `health`, the
+    names of the portal's health flags); `problems`: more portals with an error-level health flag (a column that
+    lists nothing where it listed reports before)."""
+    portals = _by_portal(list(rows))
+    down = {name: p for name, p in portals.items() if not p["reached"]}
+    flagged = sorted(({name for name, p in portals.items() if p["errors"]} | set(problems)) - set(down))
+    if portals and len(down) == len(portals):
+        names = ", ".join(f"{name} ({_cause(p['failures'])})" for name, p in down.items())
+        return Verdict("failed", f"nothing could be fetched: every portal failed: {names}")
+    parts = []
+    if down:
+        names = ", ".join(f"{name} ({_cause(p['failures'])})" for name, p in down.items())
+        parts.append(f"{len(down)} of {len(portals)} portal(s) could not be reached: {names}")
+    if flagged:
+        parts.append(f"health check failed for {', '.join(flagged)} (see `govreports status`)")
+    if parts:
+        return Verdict("partial", "; ".join(parts))
+    return Verdict("ok", None)

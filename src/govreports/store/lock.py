@@ -1,0 +1,105 @@
+"""One writer per database: the lock every command and flow that writes takes before it starts.
+
+SQLite serialises single transactions, but not runs: a backfill and a nightly run interleaving for hours make each
+other's busy timeouts expire ("database is locked") and their summaries meaningless. So every writer (crawl,
+nightly, backfill, reparse, load) holds an exclusive `flock` on `<database>.lock` for the whole run. The kernel
+drops a flock when its process dies, even by SIGKILL, so a lock left by a killed run is simply taken over; the
+file's content (pid, start time, command) only serves the message a waiting writer prints.
+
+Re-entrant within a process: the CLI takes the lock before it starts Prefect (so a busy database costs nothing and
+gives a one-line message), and the flow it then runs takes it again. A second `flock` on a new descriptor would
+deadlock against our own, so a process that finds the lock held *by its own pid* goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+DEFAULT_WAIT_S = 60.0
+EXIT_BUSY = 75  # EX_TEMPFAIL (sysexits.h): try again later
+
+
+@dataclass(frozen=True)
+class Holder:
+    pid: int | None
+    started: str | None  # ISO local time
+    command: str | None
+
+    def describe(self) -> str:
+        when = ""
+        if self.started:
+            try:
+                when = f", started {datetime.fromisoformat(self.started).strftime('%H:%M')}"
+            except ValueError:
+                when = f", started {self.started}"
+        what = f"{self.command} " if self.command else ""
+        return f"another run ({what}pid {self.pid if self.pid is not None else '?'}{when})"
+
+
+class DatabaseBusy(RuntimeError):
+    """Another writer held the database for longer than we were willing to wait."""
+
+    exit_code = EXIT_BUSY
+
+    def __init__(self, path: Path, holder: Holder, waited: float):
+        self.path, self.holder, self.waited = path, holder, waited
+        super().__init__(f"{holder.describe()} holds the database {path}; waited {waited:.0f} s "
+                         f"(try again later, or raise --wait)")
+
+
+def lock_path(db_path: str | Path) -> Path:
+    db_path = Path(db_path).resolve()
+    return db_path.with_name(db_path.name + ".lock")
+
+
+def read_holder(path: Path) -> Holder:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        data = {}
+    pid = data.get("pid")
+    return Holder(pid if isinstance(pid, int) else None, data.get("started"), data.get("command"))
+
+
+@contextlib.contextmanager
+def writer_lock(db_path: str | Path, *, wait: float = DEFAULT_WAIT_S, command: str = "",
+                poll: float = 0.25) -> Iterator[Path]:
+    """Hold the database's writer lock for the block; wait up to `wait` seconds for it, then raise DatabaseBusy."""
+    path = lock_path(db_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        start = time.monotonic()
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = read_holder(path)
+                if holder.pid == os.getpid():  # this process already holds it (the CLI around its flow)
+                    os.close(fd)
+                    fd = -1
+                    yield path
+                    return
+                waited = time.monotonic() - start
+                if waited >= wait:
+                    raise DatabaseBusy(Path(db_path), holder, waited) from None
+                time.sleep(min(poll, max(wait - waited, 0.01)))
+        record = {"pid": os.getpid(), "started": datetime.now().isoformat(timespec="seconds"), "command": command}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(record).encode(), 0)
+        try:
+            yield path
+        finally:
+            os.ftruncate(fd, 0)  # a stale description must not name a process that has finished
+    finally:
+        if fd >= 0:
+            os.close(fd)  # closing the descriptor releases the flock

@@ -1,0 +1,84 @@
+"""Exit codes a scheduler can trust: portals that cannot be reached are named for what went wrong, make the run
+partial (exit 1) or, when none could be reached, failed (exit 3)."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from govreports.demo import DemoPortal
+from govreports.runs.verdict import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, judge
+from govreports.store.db import open_db
+from crawlhelp import run_cli as govreports
+
+
+def test_judge():
+    ok = {"portal": "a", "outcome": "ok"}
+    partial = {"portal": "b", "outcome": "partial", "failures": {"http": 2}}
+    down = {"portal": "c", "outcome": "unreachable", "failures": {"dns": 3}}
+    assert judge([ok, partial]).exit_code == EXIT_OK and judge([ok, partial]).line is None
+    verdict = judge([ok, down])
+    assert verdict.exit_code == EXIT_PARTIAL and verdict.line == "1 of 2 portal(s) could not be reached: c (dns ×3)"
+    assert judge([down]).exit_code == EXIT_FAILED and "every portal failed: c (dns ×3)" in judge([down]).line
+    assert judge([ok], problems=["a"]).exit_code == EXIT_PARTIAL  # a health error (column moved) is a problem too
+    moved = {"portal": "a", "outcome": "ok", "health": "empty, overdue"}
+    assert judge([moved, partial]).line == "health check failed for a (see `govreports status`)"
+    assert judge([{**moved, "health": "overdue"}]).exit_code == EXIT_OK  # a warning is not a failed run
+    # a backfill has a row per (portal, year): the portal is down only when no year reached it
+    years = [{**down, "portal": "b"}, {**ok, "portal": "b"}, down, {**down, "failures": {"refused": 5}}]
+    verdict = judge(years)
+    assert verdict.exit_code == EXIT_PARTIAL and verdict.line == "1 of 2 portal(s) could not be reached: c (refused ×5)"
+
+
+@pytest.fixture(scope="module")
+def portal():
+    p = DemoPortal(seed=0).start(port=0)
+    yield p
+    p.stop()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _config(tmp_path, portals: str) -> str:
+    path = tmp_path / "portals.toml"
+    path.write_text("[politeness]\nper_host_delay = 0\nretries = 1\nbackoff_base = 0.05\ntotal_timeout = 5\n"
+                    "[safety]\nallow_private_addresses = true\n" + portals, encoding="utf-8")
+    return str(path)
+
+
+def _portal(name: str, start_url: str) -> str:
+    return f'[[portal]]\nname = "{name}"\nadapter = "trs"\nstart_url = "{start_url}"\n'
+
+
+def test_one_unreachable_portal_makes_the_run_partial(tmp_path, portal):
+    config = _config(tmp_path, _portal("good", f"{portal.base_url}/ordos/zwgk/xxgknb/index.html")
+                     + _portal("closed", f"http://127.0.0.1:{_closed_port()}/zwgk/xxgknb/index.html"))
+    db = tmp_path / "r.db"
+    done = govreports("crawl", "--config", config, "--db", str(db), "--archive", str(tmp_path / "a"),
+                      "--no-progress")
+    assert done.returncode == EXIT_PARTIAL, done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(
+        "warning: 1 of 2 portal(s) could not be reached: closed (refused")
+    database = open_db(db)
+    assert database.execute("SELECT count(*) FROM reports").fetchone()[0] > 0  # the good portal was loaded
+    kinds = {k for (k,) in database.execute("SELECT kind FROM issues WHERE portal = 'closed'")}
+    assert kinds == {"refused"}  # named for what happened, not "robots.txt disallows"
+
+
+def test_no_reachable_portal_fails_the_run(tmp_path):
+    config = _config(tmp_path, _portal("nowhere", "http://no-such-portal.invalid/zwgk/xxgknb/index.html")
+                     + _portal("closed", f"http://127.0.0.1:{_closed_port()}/xxgknb/index.html"))
+    db = tmp_path / "r.db"
+    done = govreports("crawl", "--config", config, "--db", str(db), "--archive", str(tmp_path / "a"),
+                      "--no-progress")
+    assert done.returncode == EXIT_FAILED, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: nothing could be fetched: every portal failed:")
+    assert "nowhere (dns" in last and "closed (refused" in last
+    rows = dict(open_db(db).execute("SELECT portal, kind FROM issues").fetchall())
+    assert rows == {"nowhere": "dns", "closed": "refused"}
