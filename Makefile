@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(PY) bench/load_speed.py
 	$(PY) bench/crawl_speed.py
 	$(PY) bench/nightly.py
+	$(PY) bench/chaos.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -18,6 +18,11 @@ from govreports.demo import agencies as A
 from govreports.demo.records import YEARS, format_for, record_meta
 
 SITES = ("ordos", "gbk", "hanweb", "gd", "govcn")
+# The "hostile" fault: report-titled items on the ordos column whose page or attachment is a pathological document
+# (demo.hostile), and the way each is served: "page" = the article itself, "pdf"/"docx" = its attachment.
+HOSTILE = (("zip_bomb", "docx"), ("size_lie", "docx"), ("entity_bomb", "docx"), ("line_grid", "pdf"),
+           ("dense_text", "pdf"), ("many_pages", "pdf"), ("truncated", "pdf"), ("huge_html", "page"),
+           ("empty", "page"), ("error_page", "page"))
 HANWEB_COLUMN, HANWEB_UNIT = 12377, 764752
 GKMLPT_CATEGORY = 721
 
@@ -26,7 +31,7 @@ GKMLPT_CATEGORY = 721
 class Item:
     id: str
     site: str
-    role: str  # "report" | "repost" | "nonreport"
+    role: str  # "report" | "repost" | "nonreport" | "hostile"
     list_title: str
     list_date: str  # ISO date shown in the list
     kind: str = "html"  # report body: "html" | "pdf" | "docx"; nonreport: "news" | "wzbb" | "notice"
@@ -154,6 +159,24 @@ class Catalog:
             self.items["ordos"].append(Item(f"ordos-repost-{index:04d}", "ordos", "repost", title, listed,
                                             canonical=f"gbk-{index:04d}-2019", agency=agency, year=2019,
                                             url_date=listed))
+
+    def add_hostile(self) -> None:
+        """List the hostile documents on the ordos column, newest first (page 1), without moving any other URL."""
+        items = []
+        for n, (name, served) in enumerate(HOSTILE):
+            day = _shift("2024-01-10", n)
+            ymd = day.replace("-", "")
+            it = Item(f"ordos-hostile-{n:02d}", "ordos", "hostile", f"恩格贝示范区第{n + 1}测试局2023年政府信息公开工作年度报告",
+                      day, kind=served, url_date=day, link="insertfile", extra={"hostile": name})
+            it.path = f"/ordos/zwgk/xxgknb/{ymd[:6]}/t{ymd}_{9900000 + n}.html"
+            if served != "page":
+                it.attachment_path = it.attachment_file = f"/ordos/zwgk/xxgknb/{ymd[:6]}/P0{ymd}{n:06d}.{served}"
+            items.append(it)
+        self.items["ordos"] = sorted(items, key=lambda it: it.list_date, reverse=True) + self.items["ordos"]
+        for it in items:
+            self.by_id[it.id] = self.by_path[it.path] = it
+            if it.attachment_file:
+                self.attachments[it.attachment_file] = it
 
     # --- URLs ----------------------------------------------------------------------------------------------------
     def _assign_paths(self, site: str) -> None:

@@ -12,7 +12,8 @@ import random
 import threading
 from dataclasses import dataclass, field
 
-KINDS = ("500", "503", "429", "slow", "reset", "truncate", "redirect-loop", "robots", "antibot-412", "antibot-521")
+KINDS = ("500", "503", "429", "slow", "reset", "truncate", "redirect-loop", "robots", "antibot-412", "antibot-521",
+         "hostile")
 # kinds that pick affected URLs among the articles (robots and the anti-bot gates act per site instead)
 URL_KINDS = ("500", "503", "429", "slow", "reset", "truncate", "redirect-loop")
 ANTIBOT_412_PREFIX = "/gd/"  # 瑞数-like gate on the gkmlpt site
@@ -52,6 +53,7 @@ class FaultPlan:
     seed: int
     affected: dict[str, set[str]] = field(default_factory=dict)  # kind -> paths (with query for Hanweb downloads)
     permanent_500: str | None = None
+    mislabelled: dict[str, str] = field(default_factory=dict)  # path -> the wrong Content-Type it is served with
     _attempts: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -74,6 +76,15 @@ class FaultPlan:
         for i, kind in enumerate(("503", "truncate")):  # one attachment each (a large body is what gets cut)
             if kind in self.config and len(attachments) > i:
                 self.affected[kind].add(attachments[i])
+
+    def mislabel(self, items) -> None:
+        """The "hostile" fault's wrong content types: one HTML report page served as application/octet-stream and
+        one PDF attachment as text/html (both are good reports: the content, not the label, must decide)."""
+        taken = {p for paths in self.affected.values() for p in paths} | {self.permanent_500}
+        free = [it for it in items if it.role == "report" and it.path not in taken]
+        page = next(it for it in free if it.kind == "html")
+        pdf = next(it for it in free if it.kind == "pdf" and it.attachment_file not in taken)
+        self.mislabelled = {page.path: "application/octet-stream", pdf.attachment_file: "text/html; charset=utf-8"}
 
     def attempt(self, key: str) -> int:
         """Count a request for key (path?query); returns 1 for the first attempt."""

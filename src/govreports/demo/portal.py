@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from govreports.demo.catalog import Catalog, Item
 from govreports.demo.documents import attachment_bytes, body_fragment
 from govreports.demo.faults import ANTIBOT_412_PREFIX, ANTIBOT_521_PREFIX, URL_KINDS, FaultConfig, FaultPlan
+from govreports.demo.hostile import hostile_document
 from govreports.demo.records import edited, make_record
 
 CST = timezone(timedelta(hours=8))
@@ -83,9 +84,13 @@ class DemoPortal:
         self.seed, self.scale = seed, scale
         self.faults = faults if isinstance(faults, FaultConfig) else FaultConfig.parse(faults)
         self.catalog = Catalog(seed, scale, attachments)
+        if "hostile" in self.faults:
+            self.catalog.add_hostile()
         self.plan = FaultPlan(self.faults, seed)
         reports = self.catalog.reports()
         self.plan.choose([it.path for it in reports], [it.attachment_file for it in reports if it.attachment_file])
+        if "hostile" in self.faults:
+            self.plan.mislabel(reports)
         self.started = HOME_MODIFIED
         self.base_url = ""
         self._edits: dict[str, tuple[int, float]] = {}  # item id -> (generation, edit time)
@@ -144,6 +149,8 @@ class DemoPortal:
         return self._fragments.get(key, lambda: body_fragment(self.record(source), style, quirk))
 
     def attachment(self, item: Item) -> bytes:
+        if item.role == "hostile":
+            return self._attachments.get((item.id, 0), lambda: hostile_document(item.extra["hostile"]))
         key = (item.id, self.generation(item))
         return self._attachments.get(key, lambda: attachment_bytes(self.record(item), item.kind))
 
@@ -190,6 +197,11 @@ class DemoPortal:
         """Re-post URL -> URL of the original report (the re-post serves the same record; not in ground truth)."""
         return {self.base_url + it.path: self.base_url + self.catalog.by_id[it.canonical].path
                 for items in self.catalog.items.values() for it in items if it.role == "repost"}
+
+    def hostile(self) -> dict[str, str]:
+        """URL the crawler reads (the attachment, or the page itself) -> which pathological document it serves."""
+        return {self.base_url + (it.attachment_path or it.path): it.extra["hostile"]
+                for it in self.catalog.items["ordos"] if it.role == "hostile"}
 
     def nonreports(self) -> dict[str, str]:
         """Column noise: URL -> list title (news, 政府网站工作年度报表, notices)."""

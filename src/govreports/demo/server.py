@@ -132,6 +132,9 @@ class Handler(BaseHTTPRequestHandler):
             entry.fault = "reset"
             return self._reset()
         response = route(req, portal) or not_found()
+        if (wrong := portal.plan.mislabelled.get(req.path)) and response.status == 200:
+            entry.fault = "wrong-type"
+            response.content_type = wrong
         if first == "slow":
             entry.fault = "slow"
             time.sleep(portal.faults.slow_seconds)

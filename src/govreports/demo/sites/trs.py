@@ -115,6 +115,8 @@ def _attachment_links(spec: TrsSite, it) -> str:
 
 
 def article(spec: TrsSite, portal, it) -> Response:
+    if it.role == "hostile":
+        return hostile_article(spec, portal, it)
     source = portal.catalog.record_item(it)
     record = portal.record(source) if it.role != "nonreport" else None
     title = record["title"] if record else it.list_title
@@ -140,6 +142,15 @@ def article(spec: TrsSite, portal, it) -> Response:
     return spec.response(text, portal.modified(it))
 
 
+def hostile_article(spec: TrsSite, portal, it) -> Response:
+    """The "hostile" fault: the page is the pathological document, or an ordinary page linking it as attachment."""
+    if it.kind == "page":
+        return Response(200, portal.attachment(it), "text/html; charset=utf-8", last_modified=portal.started)
+    body = f"<p>{escape(it.list_title)}全文请见附件。</p>{_attachment_links(spec, it)}"
+    text = chrome.page(spec.site, it.list_title, f'<div class="TRS_Editor">{body}</div>', charset=spec.charset)
+    return spec.response(text, portal.started)
+
+
 def handle(spec: TrsSite, req: Request, portal) -> Response | None:
     path = req.path
     if path in (f"/{spec.site}/", f"/{spec.site}/index.{spec.ext}"):
@@ -155,5 +166,6 @@ def handle(spec: TrsSite, req: Request, portal) -> Response | None:
     if (it := portal.catalog.by_path.get(path)) is not None:
         return article(spec, portal, it)
     if (it := portal.catalog.attachments.get(path)) is not None:
-        return Response(200, portal.attachment(it), CONTENT_TYPES[it.kind], last_modified=portal.modified(it))
+        modified = portal.started if it.role == "hostile" else portal.modified(it)
+        return Response(200, portal.attachment(it), CONTENT_TYPES[it.kind], last_modified=modified)
     return None
