@@ -303,9 +303,8 @@ def test_crawl_records_hostile_attachments_with_their_kind_and_later_reports_sti
         server.route("/a2.pdf", Reply(200, grid, {"Content-Type": "application/pdf"}))
         server.route("/r3.html", Reply(200, real, html))
         server.route("/r4.html", Reply(200, huge, html))
-        raw = {"portal": [{"name": "local", "adapter": "generic", "start_url": server.url("/list.html")}]}
-        if "safety" in CrawlConfig.model_fields:  # the portal is on 127.0.0.1
-            raw["safety"] = {"allow_private_addresses": True}
+        raw = {"portal": [{"name": "local", "adapter": "generic", "start_url": server.url("/list.html")}],
+               "safety": {"allow_private_addresses": True}}  # the portal is on 127.0.0.1
         db = open_db(tmp_path / "reports.db")
         summary = run_crawl(CrawlConfig.model_validate(raw), db, tmp_path / "archive", parse_workers=1,
                             per_host_delay=0.0, delay_jitter=0.0)
@@ -324,3 +323,26 @@ def test_crawl_records_hostile_attachments_with_their_kind_and_later_reports_sti
     archive = Archive(tmp_path / "archive")
     for body in (bomb, grid, huge):
         assert archive.get(hashlib.sha256(body).hexdigest()) == body
+
+
+def test_the_config_files_limits_bound_a_crawl(tmp_path):
+    """`[limits] parse_deadline` in a portal config is what the crawl's parse workers are held to."""
+    from httpserver import LocalServer, Reply
+
+    from govreports.crawl import run_crawl
+    from govreports.portals.config import CrawlConfig
+    from govreports.store.db import open_db
+
+    title = "示范区第1局2022年政府信息公开工作年度报告"
+    with LocalServer() as server:
+        server.route("/robots.txt", Reply(404))
+        server.route("/list.html", Reply(200, f'<html><body><ul><li><a href="/r1.html">{title}</a></li></ul>'
+                                              "</body></html>", {"Content-Type": "text/html; charset=utf-8"}))
+        server.route("/r1.html", Reply(200, f'<html><body><p>{title}</p><a href="/a1.pdf">附件</a></body></html>',
+                                       {"Content-Type": "text/html; charset=utf-8"}))
+        server.route("/a1.pdf", Reply(200, hostile.line_grid_pdf(70), {"Content-Type": "application/pdf"}))
+        raw = {"portal": [{"name": "local", "adapter": "generic", "start_url": server.url("/list.html")}],
+               "safety": {"allow_private_addresses": True}, "limits": {"parse_deadline": 0.3}}
+        summary = run_crawl(CrawlConfig.model_validate(raw), open_db(tmp_path / "r.db"), tmp_path / "archive",
+                            parse_workers=1, per_host_delay=0.0, delay_jitter=0.0)
+    assert summary.portals[0].failed["too_slow"] == 1, summary.portals[0]

@@ -50,6 +50,12 @@ def test_demo_config_expands_the_portal_url(monkeypatch):
         ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n[[portal]]\nname = "x"\n'
          'adapter = "trs"\nstart_url = "http://b/"\n', "appears twice"),
         ('[[portal]\nname = "x"', "not valid TOML"),
+        ('[safety]\nallow_private = true\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+         "safety.allow_private"),
+        ('[limits]\nparse_deadline = 0\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+         "limits.parse_deadline"),
+        ('[politeness]\ntotal_timeout = -5\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+         "politeness.total_timeout"),
     ],
 )
 def test_config_errors_name_file_and_field(tmp_path, body, where):
@@ -168,3 +174,17 @@ def test_attachments_plain_insertfile_and_javascript_links():
 
 def test_percent_u_titles():
     assert unescape_percent_u("%u653F%u5E9C2021%u5E74") == "政府2021年"
+
+
+def test_safety_must_agree_across_a_directory(tmp_path):
+    """One file allowing private addresses must not open them for every portal of the directory."""
+    from govreports.portals.config import load_configs
+
+    portal = '[[portal]]\nname = "{}"\nadapter = "trs"\nstart_url = "http://{}.gov.cn/"\n'
+    (tmp_path / "a.toml").write_text(portal.format("a", "a"), encoding="utf-8")
+    (tmp_path / "b.toml").write_text("[safety]\nallow_private_addresses = true\n" + portal.format("b", "b"),
+                                     encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_configs(sorted(tmp_path.glob("*.toml")))
+    assert "b.toml: [safety] differs from" in str(err.value)
+    assert load_configs([tmp_path / "a.toml"]).safety.allow_private_addresses is False  # the default: refused

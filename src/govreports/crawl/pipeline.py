@@ -26,7 +26,7 @@ from govreports.crawl.stats import CrawlSummary, PortalStats, merge_by_portal
 from govreports.fetch import Archive, Fetcher, FetchPolicy, Validators
 from govreports.parse import ParseError, parse_bytes
 from govreports.parse.api import ParseLimitError
-from govreports.parse.bounded import DEFAULT_DEADLINE, DEFAULT_MEMORY_MB, BoundedParser
+from govreports.parse.bounded import BoundedParser
 from govreports.portals.adapters import Adapter, Listing, adapter_for
 from govreports.portals.config import CrawlConfig, PortalConfig
 from govreports.portals.titles import is_report_title, title_year
@@ -244,18 +244,20 @@ def validators_lookup(db: Database) -> Callable[[str], Validators | None]:
 async def crawl(config: CrawlConfig, db: Database, archive_root: str | Path, *, portal: str | None = None,
                 year: int | None = None, progress: Progress | None = None, kind: str | None = "crawl",
                 parse_workers: int | None = None, buffered: bool = False,
-                parse_deadline: float | None = DEFAULT_DEADLINE, parse_memory_mb: int | None = DEFAULT_MEMORY_MB,
+                parse_deadline: float | None = None, parse_memory_mb: int | None = None,
                 **policy_overrides) -> CrawlSummary:
     """Crawl the selected portals. `kind=None` records no run row (a flow records one for all its tasks);
     `buffered=True` writes nothing and returns the events in `summary.events` for `apply_summary`.
     Documents are parsed by `parse_workers` processes (default one per core; 0 parses in this process, without
-    deadline or memory cap), each within `parse_deadline` seconds and `parse_memory_mb` per worker."""
+    deadline or memory cap), each within `parse_deadline` seconds and `parse_memory_mb` per worker (default: the
+    config's [limits])."""
     portals = config.select(portal)
     started, t0 = now_iso(), time.perf_counter()
     policy = policy_for(config, portals, **policy_overrides)
     archive = Archive(archive_root)
     await asyncio.to_thread(archive.sweep)  # temp files a killed run left behind
-    pool = BoundedParser(parse_workers, deadline=parse_deadline, memory_mb=parse_memory_mb)
+    pool = BoundedParser(parse_workers, deadline=parse_deadline or config.limits.parse_deadline,
+                         memory_mb=parse_memory_mb or config.limits.parse_memory_mb)
     sinks = [Sink(db, p.name, PortalStats(p.name), buffered=buffered) for p in portals]
     try:
         async with Fetcher(policy, archive, validators_lookup=validators_lookup(db)) as fetcher:

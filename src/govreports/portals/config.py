@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from govreports.fetch.policy import FetchPolicy
+from govreports.parse.bounded import DEFAULT_DEADLINE, DEFAULT_MEMORY_MB
 
 ADAPTERS = ("trs", "hanweb", "gkmlpt", "json-api", "generic")
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -48,6 +49,15 @@ class Politeness(BaseModel):
     adaptive: bool = _FETCH.adaptive
     max_delay: float = Field(_FETCH.max_delay, ge=0)
     blocked_delay: float = Field(_FETCH.blocked_delay, ge=0)  # between requests to a host that showed an anti-bot gate
+
+
+class Limits(BaseModel):
+    """Bounded work per document: each is parsed in a worker process within a deadline and a memory cap (a
+    document past them is recorded as too_slow / out_of_memory and the run goes on)."""
+
+    model_config = ConfigDict(extra="forbid")
+    parse_deadline: float = Field(DEFAULT_DEADLINE, gt=0)  # seconds per document
+    parse_memory_mb: int = Field(DEFAULT_MEMORY_MB, ge=128)  # address space per parse worker
 
 
 class Safety(BaseModel):
@@ -99,6 +109,7 @@ class CrawlConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     politeness: Politeness = Politeness()
     safety: Safety = Safety()
+    limits: Limits = Limits()
     portal: list[PortalConfig]
     path: str = ""
 
@@ -162,14 +173,14 @@ def load_config(path: str | Path) -> CrawlConfig:
 
 
 def load_configs(paths: list[Path]) -> CrawlConfig:
-    """Several files as one crawl (the directory config/portals/): politeness from the first. Safety must agree:
+    """Several files as one crawl (the directory config/portals/): politeness and limits from the first. Safety must agree:
     one file allowing private addresses would otherwise open them for every portal of the directory."""
     configs = [load_config(p) for p in paths]
     for config in configs[1:]:
         if config.safety != configs[0].safety:
             raise ConfigError(f"{config.path}: [safety] differs from {configs[0].path}; crawl these portals "
                               "separately (--config FILE)")
-    merged = CrawlConfig(politeness=configs[0].politeness, safety=configs[0].safety,
+    merged = CrawlConfig(politeness=configs[0].politeness, safety=configs[0].safety, limits=configs[0].limits,
                          portal=[p for c in configs for p in c.portal])
     merged.path = ", ".join(str(p) for p in paths)
     return merged
