@@ -14,6 +14,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from govreports.demo.records import YEARS
+
 EXAMPLES = (
     ("reports by agency and year",
      "govreports query \"SELECT a.name AS agency, r.year, r.format, r.title FROM reports r "
@@ -21,6 +23,7 @@ EXAMPLES = (
     ("applications received by agency and year", "govreports analyze applications"),
     ("reports that break the accounting rules R1–R4", "govreports analyze rule_failures"),
     ("full-text search of the report texts", "govreports search 政策解读 --year 2023"),
+    ("every portal on one screen: last run, reports known, open problems", "govreports status"),
 )
 
 
@@ -71,6 +74,9 @@ def main(port: int = 8765, db: str = "data/govreports.db", archive: str = "data/
     total = {k: sum(r[k] for r in rows) for k in ("found", "new", "changed", "unchanged", "failed")}
     print(f"nightly run: {total['found']} reports found, {total['new']} new, {total['changed']} changed, "
           f"{total['unchanged']} unchanged, {total['failed']} failed")
+    if any("overdue" in r.get("health", "") for r in rows):
+        print(f"(health 'overdue': the demo portal's reports cover {YEARS[0]}–{YEARS[-1]}, so no portal has "
+              "published the latest year's report: the health check at work)")
     print(f"\ndatabase: {Path(db).resolve()}")
     print("query it (from this folder):")
     for what, command in EXAMPLES:
