@@ -16,22 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from govreports.durable import fsync_dir
+
 _SHA = re.compile(r"[0-9a-f]{64}")
 _TMP_PREFIX = ".tmp-"
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Persist `directory`'s entries (a rename or a new subdirectory is only durable once its parent is synced)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # platforms that cannot open a directory (Windows) have no such step
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _make_dirs(directory: Path, root: Path) -> None:
@@ -47,7 +35,7 @@ def _make_dirs(directory: Path, root: Path) -> None:
         directory.mkdir()
     except FileExistsError:  # another writer made it: its creator syncs the parent
         return
-    _fsync_dir(directory.parent)
+    fsync_dir(directory.parent)
 
 
 class Archive:
@@ -95,7 +83,7 @@ class Archive:
             except FileNotFoundError:
                 pass
             raise
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
         return sha
 
     def sweep(self, older_than: float = 3600) -> int:

@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 from typing import Iterator, TextIO
 
+from govreports.durable import fsync_dir
 from govreports.query.readonly import QueryError, connect_readonly
 
 EXPORT_FORMATS = ("csv", "jsonl")
@@ -77,20 +78,6 @@ def _new_file_mode(target: Path) -> int:
         return 0o666 & ~umask
 
 
-def _fsync_dir(directory: Path) -> None:
-    """Make a rename in `directory` durable (the new name survives a crash), where the OS allows it."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 class _Terminated(BaseException):
     """SIGTERM/SIGHUP arrived while writing: unwinds like Ctrl-C so the temp file is removed."""
 
@@ -138,4 +125,4 @@ def atomic_output(target: str | Path, encoding: str = "utf-8") -> Iterator[TextI
                 raise
     except _Terminated as exc:
         raise SystemExit(128 + exc.args[0]) from None
-    _fsync_dir(directory)
+    fsync_dir(directory)
