@@ -11,12 +11,14 @@ import re
 
 from lxml import etree
 
+from govreports.errors import GovreportsError
+
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
-class XMLRejected(ValueError):
-    """The document declares entities; it is refused rather than parsed."""
+class XMLRejected(GovreportsError, ValueError):
+    """The document declares entities; it is refused rather than parsed (still a ValueError, as it always was)."""
 
 
 def _parser(recover: bool) -> etree.XMLParser:

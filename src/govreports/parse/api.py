@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from govreports.errors import GovreportsError
 from govreports.extract import limits
 from govreports.extract.document import Document
 from govreports.extract.sniff import sniff
@@ -22,8 +23,8 @@ from govreports.parse.report import build_record
 MAX_BYTES = limits.DEFAULT_LIMITS.pdf_bytes  # the largest of the per-kind caps: scanned PDFs reach 20–30 MB
 
 
-class ParseError(Exception):
-    """Input that cannot be read as a report; the message says why, for the user."""
+class ParseError(GovreportsError):
+    """Input that cannot be read as a report; the message says why, for the user (exit code 1)."""
 
 
 class ParseLimitError(ParseError):

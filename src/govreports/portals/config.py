@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from govreports.errors import EXIT_USAGE, GovreportsError
 from govreports.fetch.policy import FetchPolicy
 from govreports.parse.bounded import DEFAULT_DEADLINE, DEFAULT_MEMORY_MB
 
@@ -24,8 +25,10 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _FETCH = FetchPolicy  # the fetcher's dataclass holds the defaults; the config only validates and overrides them
 
 
-class ConfigError(ValueError):
-    """A configuration file that cannot be used; the message names the file and the field."""
+class ConfigError(GovreportsError, ValueError):
+    """A configuration file that cannot be used; the message names the file and the field (exit code 2)."""
+
+    exit_code = EXIT_USAGE
 
 
 class Politeness(BaseModel):
@@ -45,6 +48,7 @@ class Politeness(BaseModel):
     backoff_max: float = Field(_FETCH.backoff_max, ge=0)
     retry_after_max: float = Field(_FETCH.retry_after_max, ge=0)
     max_body_bytes: int = Field(_FETCH.max_body_bytes, gt=0)
+    max_text_bytes: int = Field(_FETCH.max_text_bytes, gt=0)  # HTML/XML/JSON answers (list pages parse in-process)
     respect_robots: bool = _FETCH.respect_robots
     adaptive: bool = _FETCH.adaptive
     max_delay: float = Field(_FETCH.max_delay, ge=0)

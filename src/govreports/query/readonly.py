@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Iterator, TextIO
 from urllib.parse import quote
 
+from govreports.errors import GovreportsError
 from govreports.store.db import BUSY_TIMEOUT_S
 
 DEFAULT_TIMEOUT_S = 10.0
@@ -37,8 +38,8 @@ REFUSED = ("refused: the query would change the database, and `govreports query`
            "(only SELECT/WITH and read-only PRAGMAs run here)")
 
 
-class QueryError(Exception):
-    """A query that could not run; the message is for the user."""
+class QueryError(GovreportsError):
+    """A query that could not run; the message is for the user (exit code 1)."""
 
 
 class ReadOnlyError(QueryError):

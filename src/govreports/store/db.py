@@ -3,6 +3,12 @@
 WAL lets readers keep reading while one writer writes; the busy timeout makes a second writer wait for the
 first instead of failing. Writers take the lock up front with `BEGIN IMMEDIATE` (`write_transaction`): a
 deferred `BEGIN` that later upgrades to a write lock can fail at once with SQLITE_BUSY under WAL, timeout or not.
+
+`connect(path)` is the scoped form every command, flow and test uses: `with connect(path) as db:` opens as
+`open_db` does and closes the connection when the block ends, however it ends. Like sqlite-utils' own
+`Database.__exit__` it closes without committing: every write method commits itself and `write_transaction`
+commits its block, so only a transaction left open by hand is rolled back. `open_db` stays for a connection that
+outlives one block (a long-running writer that closes it itself).
 """
 
 from __future__ import annotations
@@ -38,6 +44,16 @@ def open_db(path: str | Path = DEFAULT_DB, *, migrate: bool = True) -> Database:
     if migrate:
         apply_migrations(db)
     return db
+
+
+@contextlib.contextmanager
+def connect(path: str | Path = DEFAULT_DB, *, migrate: bool = True) -> Iterator[Database]:
+    """`open_db(path)` for the length of a `with` block; the connection is closed when the block ends."""
+    db = open_db(path, migrate=migrate)
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 def _ensure_wal(db: Database, timeout: float = BUSY_TIMEOUT_S) -> None:

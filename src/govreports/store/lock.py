@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from govreports.errors import EXIT_BUSY, GovreportsError
+
 DEFAULT_WAIT_S = 60.0
-EXIT_BUSY = 75  # EX_TEMPFAIL (sysexits.h): try again later
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,8 @@ class Holder:
         return f"another run ({what}pid {self.pid if self.pid is not None else '?'}{when})"
 
 
-class DatabaseBusy(RuntimeError):
-    """Another writer held the database for longer than we were willing to wait."""
+class DatabaseBusy(GovreportsError, RuntimeError):
+    """Another writer held the database for longer than we were willing to wait (exit code 75)."""
 
     exit_code = EXIT_BUSY
 
