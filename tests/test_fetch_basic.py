@@ -116,6 +116,20 @@ def test_binary_expect_has_no_text(srv, tmp_path):
     assert res.ok and res.text is None and res.encoding is None and res.sha256
 
 
+def test_textual_answers_have_a_lower_cap_than_documents(srv, tmp_path):
+    """List pages are parsed in the crawl process itself: an HTML answer past max_text_bytes is refused while
+    streaming; a PDF of the same size is not (documents are parsed in bounded workers)."""
+    srv.route("/big.html", Reply(200, b"<p>" + b"x" * 5000, {"Content-Type": "text/html; charset=utf-8"}))
+    srv.route("/big.json", Reply(200, b"[" + b"1," * 2500 + b"1]", {"Content-Type": "application/json"},
+                                 action="chunked"))
+    srv.route("/big.pdf", Reply(200, b"%PDF-1.7 " + b"x" * 5000, {"Content-Type": "application/pdf"}))
+    pol = fetch_policy(max_text_bytes=1000, max_body_bytes=10_000)
+    (html, js, pdf), _ = fetch_all(Archive(tmp_path), [srv.url("/big.html"), srv.url("/big.json"),
+                                                       srv.url("/big.pdf")], pol)
+    assert html.error_kind == "too_large" and "1000" in html.error
+    assert js.error_kind == "too_large" and pdf.ok
+
+
 def test_content_decides_over_a_wrong_binary_content_type(srv, tmp_path):
     """A page labelled application/octet-stream is still read as HTML (its attachments are linked in its text);
     a PDF labelled the same way, or expected as HTML, is not decoded."""

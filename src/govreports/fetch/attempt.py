@@ -10,6 +10,7 @@ first ``max_body`` bytes are kept, with ``cut`` set.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from govreports.fetch.errors import classify
 from govreports.fetch.gates import cookie_names
 
 _NO_BODY = frozenset({204, 304})
+_TEXTUAL = re.compile(r"\s*(text/|application/(?:[\w.+-]*\+)?(?:json|xml|javascript)|application/xhtml)", re.I)
 
 
 @dataclass
@@ -44,6 +46,7 @@ async def send_once(
     max_body: int,
     total_timeout: float,
     cut_body: bool = False,
+    max_text_body: int | None = None,
 ) -> Attempt:
     att = Attempt()
     t0 = time.monotonic()
@@ -59,6 +62,8 @@ async def send_once(
             try:
                 att.status, att.headers = response.status_code, response.headers
                 att.cookies = cookie_names(response.headers.get_list("set-cookie"))
+                if max_text_body is not None and _TEXTUAL.match(response.headers.get("content-type", "")):
+                    max_body = min(max_body, max_text_body)
                 declared = response.headers.get("content-length", "")
                 length = int(declared) if declared.strip().isdigit() else None
                 if length is not None and length > max_body and not cut_body:

@@ -271,6 +271,7 @@ class Fetcher:
                 att = await send_once(
                     self._client, method, url, headers=headers, data=data,  # type: ignore[arg-type]
                     max_body=max_body, total_timeout=budget.deadline(p.total_timeout), cut_body=cut_body,
+                    max_text_body=None if cut_body else p.max_text_bytes,
                 )
             budget.spend(att.elapsed)
             res.attempts += 1

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
+from govreports.extract.limits import DEFAULT_LIMITS
+
 DEFAULT_USER_AGENT = "govreports/0.1 (+https://github.com/govreports; research crawler)"
 
 
@@ -31,6 +33,9 @@ class FetchPolicy:
     read_timeout: float = 30.0  # per socket read (httpx semantics)
     total_timeout: float = 60.0  # whole attempt, so a server dripping bytes cannot hold us forever
     max_body_bytes: int = 40_000_000
+    # a textual answer (HTML, XML, JSON, text) larger than this is refused while streaming: list pages are parsed
+    # in the crawl process itself (lxml needs ~40× an HTML page's bytes), so they get the parser's HTML cap
+    max_text_bytes: int = DEFAULT_LIMITS.html_bytes
     retries: int = 4  # extra attempts after the first
     backoff_base: float = 1.0
     backoff_max: float = 60.0

@@ -48,6 +48,7 @@ class Politeness(BaseModel):
     backoff_max: float = Field(_FETCH.backoff_max, ge=0)
     retry_after_max: float = Field(_FETCH.retry_after_max, ge=0)
     max_body_bytes: int = Field(_FETCH.max_body_bytes, gt=0)
+    max_text_bytes: int = Field(_FETCH.max_text_bytes, gt=0)  # HTML/XML/JSON answers (list pages parse in-process)
     respect_robots: bool = _FETCH.respect_robots
     adaptive: bool = _FETCH.adaptive
     max_delay: float = Field(_FETCH.max_delay, ge=0)
