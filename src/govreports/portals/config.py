@@ -3,6 +3,10 @@
 One file names one or more portals, each with the adapter for its CMS family and that adapter's parameters.
 A mistake is reported with the file and the field (`config/portals/x.toml: portal[2].start_url: …`) before any
 request is made. Strings may use `${NAME:-default}` so one file serves several machines (the demo portal's port).
+
+Each setting has one source: the politeness defaults are `FetchPolicy`'s own, and the adapter names and the check
+of each adapter's parameters are the adapter registry's (`portals.adapters.ADAPTERS`, `check_params`). The
+dependency runs one way, config → adapters; the adapters name `PortalConfig` only for type checking.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -19,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from govreports.errors import EXIT_USAGE, GovreportsError
 from govreports.fetch.policy import FetchPolicy
 from govreports.parse.bounded import DEFAULT_DEADLINE, DEFAULT_MEMORY_MB
+from govreports.portals.adapters import ADAPTERS, check_params
 
-ADAPTERS = ("trs", "hanweb", "gkmlpt", "json-api", "generic")
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _FETCH = FetchPolicy  # the fetcher's dataclass holds the defaults; the config only validates and overrides them
 
@@ -75,7 +79,7 @@ class Safety(BaseModel):
 class PortalConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    adapter: Literal["trs", "hanweb", "gkmlpt", "json-api", "generic"]
+    adapter: str  # a name in the adapter registry (portals.adapters.ADAPTERS)
     start_url: str
     title: str | None = None  # a human name for the portal (the agency or site)
     allowed_hosts: list[str] = []  # extra hosts (netlocs) beyond the start URL's
@@ -85,6 +89,13 @@ class PortalConfig(BaseModel):
     max_pages: int = Field(200, ge=1)
     params: dict[str, Any] = {}
     note: str | None = None
+
+    @field_validator("adapter")
+    @classmethod
+    def _known_adapter(cls, value: str) -> str:
+        if value not in ADAPTERS:
+            raise ValueError(f"unknown adapter {value!r}; choose one of: {', '.join(ADAPTERS)}")
+        return value
 
     @field_validator("start_url")
     @classmethod
@@ -166,8 +177,6 @@ def load_config(path: str | Path) -> CrawlConfig:
         problems = "; ".join(f"{_where(e['loc'])}: {e['msg']}" for e in exc.errors())
         raise ConfigError(f"{path}: {problems}") from exc
     config.path = str(path)
-    from govreports.portals.adapters import check_params
-
     for i, portal in enumerate(config.portal):
         try:
             check_params(portal)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from govreports.portals.config import PortalConfig
+if TYPE_CHECKING:  # the config imports this registry to check names and params; we only name its type
+    from govreports.portals.config import PortalConfig
 
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 _ATTACHMENT = re.compile(r"\.(?:pdf|docx|doc|wps|ofd|xlsx?)(?:[?#]|$)|downfile\.jsp", re.I)
