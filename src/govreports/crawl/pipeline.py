@@ -32,7 +32,7 @@ from govreports.portals.config import CrawlConfig, PortalConfig
 from govreports.portals.titles import is_report_title, title_year
 from govreports.store.db import write_transaction
 from govreports.store.documents import latest_document
-from govreports.store.load import now_iso
+from govreports.clock import now_iso
 
 Progress = Callable[[str, PortalStats], None]  # (event, stats): "listed", "done"
 

@@ -24,13 +24,14 @@ from typing import Any
 
 import httpx
 
+from govreports.clock import now_iso
 from govreports.fetch.archive import Archive
 from govreports.fetch.attempt import Attempt, send_once
 from govreports.fetch.budget import Budget
 from govreports.fetch.gates import detect_gate
 from govreports.fetch.netguard import GuardedTransport
 from govreports.fetch.policy import FetchPolicy, host_in
-from govreports.fetch.result import RETRY_LIMITS, RETRYABLE_KINDS, FetchResult, Validators, decode_text, now_iso
+from govreports.fetch.result import RETRY_LIMITS, RETRYABLE_KINDS, FetchResult, Validators, decode_text
 from govreports.fetch.robots import RobotsAnswer, RobotsCache
 from govreports.fetch.stats import FetchStats
 from govreports.fetch.throttle import HostThrottle

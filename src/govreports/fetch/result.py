@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 from govreports.extract.decode import decode_bytes
 from govreports.extract.sniff import sniff
@@ -101,10 +100,6 @@ class FetchResult:
 
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-.:]+)", re.I)
 _BINARY_TYPE = re.compile(r"^\s*(image|audio|video)/|^\s*application/(pdf|octet-stream|zip|msword|vnd\.|x-rar|ofd)", re.I)
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def decode_text(res: FetchResult, expect: str, fallback_charset: str | None) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from govreports.store.db import write_transaction
-from govreports.store.load import now_iso
+from govreports.clock import now_iso
 
 _KEEP_HEADERS = ("content-type", "content-length", "etag", "last-modified", "server", "date", "location",
                  "content-disposition", "retry-after")

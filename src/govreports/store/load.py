@@ -9,7 +9,6 @@ and leaves the file unchanged (a new document with identical content adds only i
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import mimetypes
@@ -19,6 +18,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from govreports import PARSER_VERSION, schema
+from govreports.clock import now_iso
 from govreports.store.agency import normalise_agency, region_of
 from govreports.store.db import write_transaction
 
@@ -47,10 +47,6 @@ def canonical_json(record: dict) -> str:
 
 def record_sha256(record: dict) -> str:
     return hashlib.sha256(canonical_json(record).encode("utf-8")).hexdigest()
-
-
-def now_iso() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
 def document_from_path(path: str | Path, kind: str | None = None) -> dict:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from govreports.store.db import write_transaction
-from govreports.store.load import now_iso
+from govreports.clock import now_iso
 
 PARTITION_STATES = ("pending", "running", "done", "failed")
 
