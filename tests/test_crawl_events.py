@@ -9,6 +9,7 @@ from storehelp import record
 from govreports.crawl import events
 from govreports.crawl.events import Doc, Listed, Read, apply
 from govreports.crawl.stats import PortalStats
+from govreports.store import load
 from govreports.store.db import open_db
 
 
@@ -31,7 +32,7 @@ def test_same_report_from_two_portals_at_once_is_loaded_once(tmp_path, monkeypat
     open_db(path).close()
     rec = record("鄂尔多斯市人民政府办公室", 2019, "2019", {"applications.new.total": 3})
     barrier = threading.Barrier(2, timeout=2)
-    real = events.duplicate_of
+    real = load.duplicate_of
 
     def duplicate_of_at_the_same_moment(*args):
         found = real(*args)
@@ -41,7 +42,7 @@ def test_same_report_from_two_portals_at_once_is_loaded_once(tmp_path, monkeypat
             pass  # the other applier is waiting for the write lock: the race cannot happen
         return found
 
-    monkeypatch.setattr(events, "duplicate_of", duplicate_of_at_the_same_moment)
+    monkeypatch.setattr(load, "duplicate_of", duplicate_of_at_the_same_moment)
     stats = {name: PortalStats(name) for name in ("a", "b")}
     errors = []
 

@@ -14,10 +14,9 @@ from sqlite_utils import Database
 
 from govreports import PARSER_VERSION
 from govreports.crawl.stats import PortalStats
-from govreports.store.agency import normalise_agency
 from govreports.store.db import write_transaction
-from govreports.store.documents import Item, duplicate_of, get_item, record_document, save_item
-from govreports.store.load import load_record, record_sha256
+from govreports.store.documents import Item, document_row, get_item, record_document, save_item
+from govreports.store.load import load_record
 from govreports.store.logs import log_fetch
 
 
@@ -152,19 +151,10 @@ def _read(db: Database, portal: str, event: Read, stats: PortalStats) -> None:
 def _read_locked(db: Database, portal: str, event: Read) -> str:
     page_id = record_document(db, event.page, portal)
     doc_id = record_document(db, event.source, portal) if event.attachment_url else page_id
-    record = event.record
-    duplicate = duplicate_of(db, normalise_agency(record.get("agency") or ""), record.get("year"),
-                             record_sha256(record), event.listing.url)
-    if duplicate is not None:
-        _save(db, portal, event.listing, "duplicate", report_id=duplicate, document_id=doc_id,
-              attachment_url=event.attachment_url)
-        return "duplicate"
-    source = event.source
-    document = {"url": source.url, "final_url": source.final_url, "fetched_at": source.fetched_at,
-                "sha256": source.sha256, "archive_path": source.archive_path,
-                "media_type": (source.content_type or "").split(";")[0] or None}
-    loaded = load_record(db, record, document, parser_version=PARSER_VERSION, source_key=event.listing.url)
-    _save(db, portal, event.listing, "loaded", report_id=loaded.report_id, document_id=doc_id,
+    loaded = load_record(db, event.record, document_row(event.source, portal), parser_version=PARSER_VERSION,
+                         source_key=event.listing.url, dedupe=True)
+    item_status = "duplicate" if loaded.status == "duplicate" else "loaded"
+    _save(db, portal, event.listing, item_status, report_id=loaded.report_id, document_id=doc_id,
           attachment_url=event.attachment_url)
     return loaded.status
 

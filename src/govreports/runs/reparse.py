@@ -22,6 +22,7 @@ from govreports.parse.api import ParseLimitError
 from govreports.parse.bounded import BoundedParser
 from govreports.portals.adapters import adapter_for
 from govreports.portals.config import CrawlConfig
+from govreports.store.documents import loaded_items
 from govreports.store.load import load_record
 from govreports.store.logs import log_fetch
 
@@ -59,23 +60,20 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
     archive = Archive(archive_root)
     adapters = {p.name: adapter_for(p) for p in (config.portal if config else [])}
     summary = ReparseSummary()
-    rows = db.execute(
-        "SELECT i.portal, i.url, i.list_title, i.attachment_url, d.url, d.sha256, d.archive_path, d.encoding,"
-        " d.final_url, d.fetched_at, d.media_type FROM items i JOIN documents d ON d.id = i.document_id"
-        " WHERE i.status = 'loaded' ORDER BY i.portal, i.url").fetchall()
-    for portal, url, title, attachment_url, doc_url, sha, path, encoding, final_url, fetched_at, media in rows:
+    for item in loaded_items(db):
         summary.documents += 1
+        doc_url, sha, encoding = item.document["url"], item.document["sha256"], item.document["encoding"]
         try:
             body = archive.get(sha)
         except (FileNotFoundError, ValueError):
             summary.counts["missing"] += 1
             log_fetch(db, doc_url, "archive_missing", f"archived body {sha} not found")
             continue
-        adapter = adapters.get(portal)
-        if attachment_url is None and adapter is not None:
+        adapter = adapters.get(item.portal)
+        if item.attachment_url is None and adapter is not None:
             body = adapter.report_body(_Page(doc_url, body, encoding)) or body
         try:
-            record = parser.parse(body, doc_url, {"title": title}, encoding)
+            record = parser.parse(body, doc_url, {"title": item.list_title}, encoding)
         except ParseLimitError as exc:
             summary.counts["failed"] += 1
             log_fetch(db, doc_url, exc.kind, exc.line, kind=exc.kind)
@@ -84,8 +82,6 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
             summary.counts["failed"] += 1
             log_fetch(db, doc_url, "parse_error", str(exc))
             continue
-        document = {"url": doc_url, "final_url": final_url, "fetched_at": fetched_at, "sha256": sha,
-                    "archive_path": path, "media_type": media}
-        loaded = load_record(db, record, document, parser_version=PARSER_VERSION, source_key=url)
+        loaded = load_record(db, record, item.document, parser_version=PARSER_VERSION, source_key=item.url)
         summary.counts[loaded.status] += 1
     return summary

@@ -3,6 +3,10 @@
 A document row is written when a URL gives a body not seen before for it; a 304 or an identical body writes
 nothing (a re-crawl with no changes rewrites nothing). The latest row of a URL holds the validators for the next
 conditional GET.
+
+`document_row` is the one place a response becomes a `documents` row: `record_document` stores it, and the crawl
+hands it to `load_record` as the document a record was read from. `loaded_items` is the re-parse's question
+(every loaded item with the document its record came from), asked here so that no SQL lives outside the store.
 """
 
 from __future__ import annotations
@@ -43,6 +47,19 @@ def _new_validators(known: KnownDocument, result) -> bool:
         (known.etag, known.last_modified) != (result.etag, result.last_modified)
 
 
+def document_row(result, portal: str | None = None) -> dict:
+    """The `documents` row of a fetched response (a FetchResult, or a crawl event's Doc)."""
+    headers = {k: v for k, v in (result.headers or {}).items() if k in _KEEP_HEADERS}
+    return {
+        "url": result.url, "final_url": result.final_url, "fetched_at": result.fetched_at or now_iso(),
+        "sha256": result.sha256, "archive_path": result.archive_path,
+        "media_type": (result.content_type or "").split(";")[0].strip() or None,
+        "status": result.status, "etag": result.etag, "last_modified": result.last_modified,
+        "headers_json": json.dumps(headers, ensure_ascii=False, sort_keys=True), "encoding": result.encoding,
+        "portal": portal,
+    }
+
+
 def record_document(db: Database, result, portal: str | None = None) -> int | None:
     """Store the facts of a successful fetch; return the document id (existing or new).
 
@@ -55,15 +72,7 @@ def record_document(db: Database, result, portal: str | None = None) -> int | No
         return known.id if known else None
     if known and known.sha256 == result.sha256 and not _new_validators(known, result):
         return known.id
-    headers = {k: v for k, v in (result.headers or {}).items() if k in _KEEP_HEADERS}
-    row = {
-        "url": result.url, "final_url": result.final_url, "fetched_at": result.fetched_at or now_iso(),
-        "sha256": result.sha256, "archive_path": result.archive_path,
-        "media_type": (result.content_type or "").split(";")[0].strip() or None,
-        "status": result.status, "etag": result.etag, "last_modified": result.last_modified,
-        "headers_json": json.dumps(headers, ensure_ascii=False, sort_keys=True), "encoding": result.encoding,
-        "portal": portal,
-    }
+    row = document_row(result, portal)
     with write_transaction(db):
         known = latest_document(db, result.url)
         if known and known.sha256 == result.sha256:
@@ -108,11 +117,25 @@ def save_item(db: Database, portal: str, url: str, *, list_title: str | None, li
                        " WHERE portal = ? AND url = ?", [*values.values(), now, portal, url])
 
 
-def duplicate_of(db: Database, agency_norm: str, year: int | None, sha256: str, source_key: str) -> int | None:
-    """A report already loaded from another URL with the very same content (a re-post): its id."""
-    row = db.execute(
-        "SELECT r.id FROM reports r JOIN agencies a ON a.id = r.agency_id"
-        " JOIN report_versions v ON v.id = r.current_version_id"
-        " WHERE a.norm_name = ? AND r.year IS ? AND v.sha256 = ? AND r.source_key != ? LIMIT 1",
-        [agency_norm, year, sha256, source_key]).fetchone()
-    return row[0] if row else None
+@dataclass(frozen=True)
+class LoadedItem:
+    """A listed item whose report was loaded, with the `documents` row its record was read from."""
+
+    portal: str
+    url: str
+    list_title: str | None
+    attachment_url: str | None
+    document: dict  # url, final_url, fetched_at, sha256, archive_path, media_type, encoding
+
+
+_LOADED_DOCUMENT = ("url", "final_url", "fetched_at", "sha256", "archive_path", "media_type", "encoding")
+
+
+def loaded_items(db: Database) -> list[LoadedItem]:
+    """Every loaded item with its document, by portal and URL (read whole: the caller writes while it walks)."""
+    rows = db.execute(
+        "SELECT i.portal, i.url, i.list_title, i.attachment_url, "
+        + ", ".join(f"d.{c}" for c in _LOADED_DOCUMENT)
+        + " FROM items i JOIN documents d ON d.id = i.document_id WHERE i.status = 'loaded'"
+        " ORDER BY i.portal, i.url").fetchall()
+    return [LoadedItem(*row[:4], dict(zip(_LOADED_DOCUMENT, row[4:]))) for row in rows]

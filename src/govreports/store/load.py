@@ -5,6 +5,10 @@ Its version is the sha256 of its canonical JSON without volatile keys (`source`,
 from the same document again writes nothing at all (not even timestamps), so reloading a whole archive is cheap
 and leaves the file unchanged (a new document with identical content adds only its `documents` row); a different record for the same report becomes a new `report_versions` row and the old cells stay.
 `reports.last_seen` is therefore the time the current content was first seen, not the last time it was loaded.
+
+With `dedupe=True` (the crawler) a record whose content is already loaded for the same agency and year from
+another source key (a re-post on another page or portal) is not loaded again: the result says `duplicate` and
+names that report. The check and the load share one write transaction and one computation of agency key and hash.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ MEDIA_TYPES = {"html": "text/html", "pdf": "application/pdf", "text": "text/plai
 class LoadResult:
     report_id: int
     version_id: int
-    status: str  # "new" | "changed" | "unchanged"
+    status: str  # "new" | "changed" | "unchanged", or "duplicate" (report_id is the report it duplicates)
     cells: int
 
 
@@ -69,8 +73,7 @@ def _document_id(db: Database, doc: dict) -> int | None:
     return db["documents"].insert({k: doc.get(k) for k in DOCUMENT_FIELDS}).last_pk
 
 
-def _agency_id(db: Database, written: str, region: str | None) -> int:
-    norm = normalise_agency(written)
+def _agency_id(db: Database, written: str, norm: str, region: str | None) -> int:
     row = db.execute("SELECT id, region FROM agencies WHERE norm_name = ?", [norm]).fetchone()
     region = region or region_of(norm)
     if row:
@@ -78,6 +81,18 @@ def _agency_id(db: Database, written: str, region: str | None) -> int:
             db.execute("UPDATE agencies SET region = ? WHERE id = ?", [region, row[0]])
         return row[0]
     return db["agencies"].insert({"name": written, "norm_name": norm, "region": region}).last_pk
+
+
+def duplicate_of(db: Database, agency_norm: str, year: int | None, sha256: str,
+                 source_key: str) -> tuple[int, int] | None:
+    """A report already loaded from another source key with the very same content (a re-post): its id and
+    current version id."""
+    row = db.execute(
+        "SELECT r.id, r.current_version_id FROM reports r JOIN agencies a ON a.id = r.agency_id"
+        " JOIN report_versions v ON v.id = r.current_version_id"
+        " WHERE a.norm_name = ? AND r.year IS ? AND v.sha256 = ? AND r.source_key != ? LIMIT 1",
+        [agency_norm, year, sha256, source_key]).fetchone()
+    return (row[0], row[1]) if row else None
 
 
 def _extra_json(record: dict) -> str | None:
@@ -129,19 +144,26 @@ def row_totals(record: dict):
 
 def load_record(db: Database, record: dict, document: dict | None = None, *,
                 parser_version: str | None = None, now: str | None = None,
-                source_key: str | None = None) -> LoadResult:
+                source_key: str | None = None, dedupe: bool = False) -> LoadResult:
     """Load one canonical record in one write transaction; see the module docstring for identity rules.
     `source_key` overrides the document's URL as the report's identity (the crawler keys a report by its page
-    even when the record was read from the page's attachment)."""
+    even when the record was read from the page's attachment). `dedupe`: a re-post of a loaded report is not
+    loaded; the result is `duplicate` with that report's ids."""
     doc = {**(record.get("source") or {}), **(document or {})}
     parser_version = parser_version or doc.get("parser_version") or PARSER_VERSION
     sha = record_sha256(record)
+    written = record.get("agency") or ""
+    norm = normalise_agency(written)
+    source_key = source_key or doc.get("url") or doc.get("archive_path") or ""
+    year = record.get("year")
     with write_transaction(db):
+        if dedupe:
+            duplicate = duplicate_of(db, norm, year, sha, source_key)
+            if duplicate is not None:
+                return LoadResult(*duplicate, "duplicate", 0)
         now = now or now_iso()
-        agency_id = _agency_id(db, record.get("agency") or "", doc.get("region"))
+        agency_id = _agency_id(db, written, norm, doc.get("region"))
         document_id = _document_id(db, doc)
-        source_key = source_key or doc.get("url") or doc.get("archive_path") or ""
-        year = record.get("year")
         row = db.execute(
             "SELECT r.id, v.id, v.sha256 FROM reports r LEFT JOIN report_versions v ON v.id = r.current_version_id"
             " WHERE r.agency_id = ? AND r.year IS ? AND r.source_key = ?", [agency_id, year, source_key],
