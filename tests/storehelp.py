@@ -96,10 +96,9 @@ def load_known(db) -> None:
 
 def known_db_path(tmp_path) -> Path:
     """A database file holding the known records (for tests that open it read-only or from other processes)."""
-    from govreports.store import open_db
+    from govreports.store import connect
 
     path = tmp_path / "known.db"
-    db = open_db(path)
-    load_known(db)
-    db.close()
+    with connect(path) as db:
+        load_known(db)
     return path

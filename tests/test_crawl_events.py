@@ -10,7 +10,7 @@ from govreports.crawl import events
 from govreports.crawl.events import Doc, Listed, Read, apply
 from govreports.crawl.stats import PortalStats
 from govreports.store import load
-from govreports.store.db import open_db
+from govreports.store.db import connect, open_db
 
 
 def _doc(url: str) -> Doc:
@@ -29,7 +29,8 @@ def test_same_report_from_two_portals_at_once_is_loaded_once(tmp_path, monkeypat
     write lock around check-and-load both see no report and load two; with it the second waits for the lock, the
     barrier times out, and the second then sees the first one's report."""
     path = tmp_path / "g.db"
-    open_db(path).close()
+    with connect(path):
+        pass
     rec = record("鄂尔多斯市人民政府办公室", 2019, "2019", {"applications.new.total": 3})
     barrier = threading.Barrier(2, timeout=2)
     real = load.duplicate_of
@@ -47,13 +48,11 @@ def test_same_report_from_two_portals_at_once_is_loaded_once(tmp_path, monkeypat
     errors = []
 
     def crawl(portal: str, url: str) -> None:
-        db = open_db(path)
         try:
-            apply(db, portal, _read(url, rec), stats[portal])
+            with connect(path) as db:
+                apply(db, portal, _read(url, rec), stats[portal])
         except Exception as exc:  # pragma: no cover - reported by the assertion below
             errors.append(exc)
-        finally:
-            db.close()
 
     threads = [threading.Thread(target=crawl, args=(p, f"http://{p}.example/report.html")) for p in stats]
     for t in threads:
@@ -95,7 +94,8 @@ def test_same_url_fetched_by_two_portals_at_once_is_stored_once(tmp_path, monkey
     from govreports.store import documents
 
     path = tmp_path / "g.db"
-    open_db(path).close()
+    with connect(path):
+        pass
     barrier = threading.Barrier(2, timeout=2)
     real = documents.latest_document
     calls = threading.local()
@@ -114,13 +114,11 @@ def test_same_url_fetched_by_two_portals_at_once_is_stored_once(tmp_path, monkey
     ids, errors = [], []
 
     def store(portal: str) -> None:
-        db = open_db(path)
         try:
-            ids.append(documents.record_document(db, _doc("http://files.example/a.pdf"), portal))
+            with connect(path) as db:
+                ids.append(documents.record_document(db, _doc("http://files.example/a.pdf"), portal))
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
-        finally:
-            db.close()
 
     threads = [threading.Thread(target=store, args=(p,)) for p in ("a", "b")]
     for t in threads:

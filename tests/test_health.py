@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from govreports.crawl import CrawlSummary, PortalStats, record_run
 from govreports.runs.health import Flag, is_government, legal_deadline, open_problems, usual_date
-from govreports.store.db import open_db
+from govreports.store.db import connect, open_db
 from govreports.store.load import load_record
 from storehelp import record
 
@@ -22,9 +22,8 @@ FAR = dt.date(2026, 1, 10)  # a day when no report is overdue under any rule (th
 
 @pytest.fixture
 def db(tmp_path):
-    database = open_db(tmp_path / "health.db")
-    yield database
-    database.conn.close()
+    with connect(tmp_path / "health.db") as database:
+        yield database
 
 
 def stats(portal: str, listed: int = 40, pages: int = 2, list_failed: int = 0, found: int | None = None,

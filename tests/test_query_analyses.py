@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from govreports.query import ANALYSES, QueryError, run_analysis
-from govreports.store import load_record, open_db
+from govreports.store import connect, load_record
 from storehelp import KNOWN, A, B, C, cli_app, known_db_path
 
 
@@ -79,11 +79,10 @@ def test_review_litigation_outcomes(path):
 
 
 def test_analyses_read_current_versions_only(path):
-    db = open_db(path)
     edited = copy.deepcopy(KNOWN[0])
     edited["applications"]["new"]["total"] = 20
-    assert load_record(db, edited).status == "changed"
-    db.close()
+    with connect(path) as db:
+        assert load_record(db, edited).status == "changed"
     assert [r["received"] for r in rows(path, "applications", agency=A)] == [20, 18]
     assert [r["received_change"] for r in rows(path, "year_over_year", agency=A)] == [None, -2]
 
@@ -103,7 +102,8 @@ def test_cli_analyze(path):
 
 def test_every_analysis_runs_with_no_data(tmp_path):
     path = tmp_path / "empty.db"
-    open_db(path).close()
+    with connect(path):
+        pass
     for name, analysis in ANALYSES.items():
         required = {p.name: (A if p.name == "agency" else 2021) for p in analysis.params if p.required}
         result = run_analysis(path, name, **required)

@@ -13,7 +13,7 @@ import pytest
 
 from govreports.query import ANALYSES
 from govreports.serve import build_metadata, serve
-from govreports.store import open_db
+from govreports.store import connect
 from storehelp import B, load_known
 
 
@@ -43,9 +43,8 @@ def _get_json(url: str):
 @pytest.fixture
 def server(tmp_path):
     path = tmp_path / "govreports.db"
-    db = open_db(path)
-    load_known(db)
-    db.close()
+    with connect(path) as db:
+        load_known(db)
     port = _free_port()
     process = serve(path, port=port, metadata_out=tmp_path / "meta.json",
                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from govreports.parse import parse_path
-from govreports.store import get_record, open_db
+from govreports.store import connect, get_record, open_db
 from storehelp import SHARED, cli_app
 
 SEED = SHARED / "samples" / "seed" / "000_dc3a28ed7fcc2bfa.txt"
@@ -30,19 +30,19 @@ def test_load_files_then_reload_changes_nothing(tmp_path):
     first = runner.invoke(cli_app(), ["load", str(SEED), str(HTML), "--db", str(db_path)])
     assert first.exit_code == 0, first.stderr
     assert "2 new" in first.stdout
-    db = open_db(db_path)
-    by_path = {d["archive_path"]: d for d in db["documents"].rows}
-    assert set(by_path) == {str(SEED.resolve()), str(HTML.resolve())}
-    assert by_path[str(HTML.resolve())]["media_type"] == "text/html"
-    for path in (SEED, HTML):
-        report = next(db["reports"].rows_where("source_key = ?", [str(path.resolve())]))
-        parsed = parse_path(path).record
-        assert get_record(db, report["id"]) == {k: v for k, v in parsed.items() if k != "source"}
-    dump = list(db.conn.iterdump())
-    db.close()
+    with connect(db_path) as db:
+        by_path = {d["archive_path"]: d for d in db["documents"].rows}
+        assert set(by_path) == {str(SEED.resolve()), str(HTML.resolve())}
+        assert by_path[str(HTML.resolve())]["media_type"] == "text/html"
+        for path in (SEED, HTML):
+            report = next(db["reports"].rows_where("source_key = ?", [str(path.resolve())]))
+            parsed = parse_path(path).record
+            assert get_record(db, report["id"]) == {k: v for k, v in parsed.items() if k != "source"}
+        dump = list(db.conn.iterdump())
     again = runner.invoke(cli_app(), ["load", str(SEED), str(HTML), "--db", str(db_path)])
     assert again.exit_code == 0 and "2 unchanged" in again.stdout
-    assert list(open_db(db_path).conn.iterdump()) == dump
+    with connect(db_path) as db:
+        assert list(db.conn.iterdump()) == dump
 
 
 def test_load_reports_failures_with_exit_1(tmp_path):

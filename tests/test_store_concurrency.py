@@ -6,16 +6,15 @@ import multiprocessing
 import time
 
 from govreports.query import connect_readonly
-from govreports.store import load_record, open_db, write_transaction
+from govreports.store import connect, load_record, open_db, write_transaction
 from govreports.store.synthetic import make_record
 
 
 def _writer(path: str, prefix: str, n: int, barrier) -> None:
-    db = open_db(path)
-    barrier.wait()
-    for i in range(n):
-        load_record(db, make_record(f"{prefix}{i}局", 2020 + i % 3, "2019", with_text=True))
-    db.close()
+    with connect(path) as db:
+        barrier.wait()
+        for i in range(n):
+            load_record(db, make_record(f"{prefix}{i}局", 2020 + i % 3, "2019", with_text=True))
 
 
 def test_two_writer_processes_both_succeed(tmp_path):

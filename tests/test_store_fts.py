@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from govreports.store import load_record, open_db, search_sections
+from govreports.store import connect, load_record, search_sections
 import json
 
 from typer.testing import CliRunner
@@ -16,10 +16,10 @@ from storehelp import KNOWN, cli_app, known_db_path
 
 @pytest.fixture
 def db(tmp_path):
-    database = open_db(tmp_path / "s.db")
-    for rec in KNOWN:
-        load_record(database, rec)
-    return database
+    with connect(tmp_path / "s.db") as database:
+        for rec in KNOWN:
+            load_record(database, rec)
+        yield database
 
 
 def hits(db, q):

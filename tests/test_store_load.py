@@ -8,7 +8,7 @@ import pytest
 from sqlite_utils import Database
 
 from govreports import schema
-from govreports.store import get_record, load_record, open_db, schema_version
+from govreports.store import connect, get_record, load_record, schema_version
 from govreports.store.migrations import latest_version, migrations, wide_columns
 from govreports.store.synthetic import make_record
 from storehelp import expected_records
@@ -19,9 +19,8 @@ TABLES = ["agencies", "documents", "reports", "report_versions", "sections", "ce
 
 @pytest.fixture
 def db(tmp_path):
-    database = open_db(tmp_path / "t.db")
-    yield database
-    database.close()
+    with connect(tmp_path / "t.db") as database:
+        yield database
 
 
 def counts(db) -> dict:
@@ -147,13 +146,13 @@ def test_schema_version_recorded_and_old_database_upgraded(tmp_path):
     migrations.apply(old, stop_before="m002_search_labels_views")
     assert "sections_fts" not in old.table_names() and "labels" not in old.table_names()
     old.close()
-    db = open_db(path)
-    assert schema_version(db) == latest_version() == 5
-    assert [m.name for m in migrations.applied(db)] == ["m001_tables", "m002_search_labels_views", "m003_crawl",
-                                                        "m004_failure_kinds_and_portal_runs", "m005_portal_health"]
-    assert {"sections_fts", "labels"} <= set(db.table_names())
-    assert "applications_wide" in db.view_names()
-    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert {"items", "runs"} <= set(db.table_names()) and "etag" in db["documents"].columns_dict
-    db.close()
-    assert schema_version(open_db(path)) == 5  # reopening applies nothing
+    with connect(path) as db:
+        assert schema_version(db) == latest_version() == 5
+        assert [m.name for m in migrations.applied(db)] == ["m001_tables", "m002_search_labels_views", "m003_crawl",
+                                                            "m004_failure_kinds_and_portal_runs", "m005_portal_health"]
+        assert {"sections_fts", "labels"} <= set(db.table_names())
+        assert "applications_wide" in db.view_names()
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert {"items", "runs"} <= set(db.table_names()) and "etag" in db["documents"].columns_dict
+    with connect(path) as db:
+        assert schema_version(db) == 5  # reopening applies nothing
