@@ -2,39 +2,26 @@
 
 NFKC folds full-width digits, letters and brackets; OpenCC folds traditional characters (mirrors republish reports
 in 繁體); whitespace goes because PDF extraction and Word exports break labels anywhere ("结 果 维 持",
-"本年新<br/>制作数量"). The keys are for matching only; records keep the text as written.
+"本年新<br/>制作数量"). The keys are for matching only; records keep the text as written. The steps are
+govreports.text's, shared with the title test and the agency key.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 from govreports.extract.document import Block
+from govreports.text import has_han, t2s
 
 _WS = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 _SEP = "\n"
 
 
-@lru_cache(maxsize=1)
-def _t2s():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-_HAN = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _has_han(text: str) -> bool:
-    return _HAN.search(text) is not None
-
-
 def to_key(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
-    if _has_han(text):
-        text = _t2s().convert(text)
+    if has_han(text):
+        text = t2s(text)
     return _WS.sub("", text)
 
 
@@ -42,7 +29,7 @@ def annotate(blocks: list[Block]) -> None:
     """Fill every block's match keys, converting the whole document in one OpenCC call (per-cell calls cost more)."""
     cells = [c.replace(_SEP, " ") for b in blocks for c in b.cells]
     joined = unicodedata.normalize("NFKC", _SEP.join(cells))
-    converted = _t2s().convert(joined) if _has_han(joined) else joined
+    converted = t2s(joined) if has_han(joined) else joined
     keys = converted.split(_SEP)
     if len(keys) != len(cells):  # conversion must keep the separators; fall back to per-cell keys if it did not
         keys = [to_key(c) for c in cells]

@@ -8,7 +8,8 @@ orders (…工作年度报告, …年度政府信息公开工作报告, …政�
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from govreports.text import compact
 
 _REPORT = re.compile(r"(?:政府|政务)?信息公开.{0,12}?(?:年度报告|年报|工作报告|报告)|年度(?:政府|政务)?信息公开(?:工作)?报告")
 _NOT_REPORT = re.compile(
@@ -18,7 +19,7 @@ _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 
 
 def _clean(title: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", title or ""))
+    return compact(title)
 
 
 def is_report_title(title: str, include: str | None = None, exclude: str | None = None) -> bool:

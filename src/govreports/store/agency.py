@@ -1,11 +1,11 @@
 """One agency, one row: names are normalised so that spacing, full-width forms and traditional characters
-(mirror sites carry 繁體 copies) do not split an agency's reports across several rows."""
+(mirror sites carry 繁體 copies) do not split an agency's reports across several rows. The fold is govreports.text's."""
 
 from __future__ import annotations
 
 import functools
-import re
-import unicodedata
+
+from govreports.text import compact, t2s
 
 # Province-level names, full form first; a short form only where it cannot be a district's name
 # (河北区 is in Tianjin, 吉林市 is a city, so those need the 省 suffix).
@@ -17,24 +17,12 @@ _PROVINCES = (
 )
 _SHORT = {"内蒙古": "内蒙古自治区", "广西": "广西壮族自治区", "西藏": "西藏自治区", "宁夏": "宁夏回族自治区",
           "新疆": "新疆维吾尔自治区"}
-_SPACE = re.compile(r"\s+")
-
-
-@functools.lru_cache(maxsize=1)
-def _t2s():
-    try:
-        import opencc
-    except ImportError:  # pragma: no cover - opencc is a declared dependency
-        return None
-    return opencc.OpenCC("t2s")
 
 
 @functools.lru_cache(maxsize=65536)
 def normalise_agency(name: str) -> str:
     """The key two spellings of one agency share: NFKC, simplified characters, no whitespace."""
-    text = _SPACE.sub("", unicodedata.normalize("NFKC", name or ""))
-    converter = _t2s()
-    return converter.convert(text) if converter else text
+    return t2s(compact(name))
 
 
 def region_of(norm_name: str) -> str | None:

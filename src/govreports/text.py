@@ -1,0 +1,44 @@
+"""The one text fold: the steps every match key is built from, so that width, script and spacing never split
+what a portal, a label or an agency's name means.
+
+`compact` is NFKC (full-width digits, letters and brackets; U+00A0 and U+3000 become plain spaces) with the
+whitespace removed; `t2s` is OpenCC's traditional → simplified conversion (mirror sites carry 繁體 copies), with
+one converter per process. The three users combine them, each in its own order, which they keep:
+
+- `portals.titles` compares titles: `compact(title)`;
+- `store.agency.normalise_agency` keys agencies: `t2s(compact(name))` (spaces go first, so a name written
+  "乾 县" converts as the phrase 乾县);
+- `parse.normalize.to_key` keys table labels: NFKC, `t2s` when there is a Han character, then the whitespace and
+  zero-width characters go (labels are converted a whole document at a time, separators kept).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+WHITESPACE = re.compile(r"\s+")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def t2s(text: str) -> str:
+    """Traditional characters → simplified (OpenCC t2s)."""
+    return _converter().convert(text)
+
+
+def has_han(text: str) -> bool:
+    """Whether `text` holds a CJK unified ideograph (basic block): only then is `t2s` worth its cost."""
+    return _HAN.search(text) is not None
+
+
+def compact(text: str | None, spaces: re.Pattern[str] = WHITESPACE) -> str:
+    """NFKC with every run of `spaces` removed."""
+    return spaces.sub("", unicodedata.normalize("NFKC", text or ""))
