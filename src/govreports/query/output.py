@@ -1,4 +1,5 @@
-"""Print query results: a rich table for people, CSV or JSON for programs (same columns, same order).
+"""Print results: a rich table for people, CSV or JSON for programs (same columns, same order); and the run
+summaries every run command prints (`print_rows`, `print_summary`).
 
 Rows may be any iterable, including a QueryStream over millions of rows: CSV and JSON are written row by row
 (JSON as one array, streamed), the table is printed every `TABLE_BATCH` rows, so memory stays bounded.
@@ -9,13 +10,18 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from typing import Iterable, TextIO
+from typing import Callable, Iterable, TextIO
 
 from rich.console import Console
 from rich.table import Table
 
 FORMATS = ("table", "csv", "json")
 TABLE_BATCH = 500
+# A crawl summary's columns, per portal: `govreports crawl` prints list pages; a flow run's rows (its artifact, its
+# result, what `nightly` and `backfill` print) carry each portal's outcome instead (ok, partial, unreachable).
+CRAWL_COLUMNS = ("portal", "pages", "listed", "found", "new", "changed", "unchanged", "duplicate", "failed", "blocked")
+RUN_COLUMNS = ("portal", "outcome", "listed", "found", "new", "changed", "unchanged", "duplicate", "failed",
+               "blocked")
 
 
 def _cell(value) -> str:
@@ -87,3 +93,34 @@ def render(columns: list[str], rows: Iterable[tuple], fmt: str = "table", out: T
         out.write(f"{count} row{'s' if count != 1 else ''}{limited}\n")
         return count
     raise ValueError(f"unknown format {fmt!r}; expected one of {FORMATS}")
+
+
+def print_rows(rows: list[dict]) -> None:
+    """A flow's result rows (dicts with the same keys) as a table on stdout; nothing when there are none."""
+    if rows:
+        render(list(rows[0]), [tuple(row.values()) for row in rows])
+
+
+def _echo(line: str) -> None:
+    print(line, flush=True)
+
+
+def print_summary(summary, echo: Callable[[str], None] | None = None) -> None:
+    """A crawl's end-of-run statistics (crawl.CrawlSummary): a table per portal, failures by kind, then the
+    portal health flags, one line each (`echo` writes a line; default stdout)."""
+    echo = echo or _echo
+    rows = summary.rows()
+    render(list(CRAWL_COLUMNS), [tuple(row[c] for c in CRAWL_COLUMNS) for row in rows],
+           title=f"crawl run {summary.run_id or ''} — {summary.seconds:.1f} s")
+    failures: dict[str, int] = {}
+    for row in rows:
+        for kind, n in row["failures"].items():
+            failures[kind] = failures.get(kind, 0) + n
+    if failures:
+        echo("failures by kind: " + ", ".join(f"{k} {v}" for k, v in sorted(failures.items())))
+    health = getattr(summary, "health", [])
+    if health:
+        echo(f"portal health: {len(health)} problem{'s' if len(health) != 1 else ''}"
+             " (every portal: `govreports status`)")
+    for flag in health:
+        echo(flag.line())

@@ -1,0 +1,28 @@
+"""Where govreports keeps things by default, declared once: the CLI options, the Prefect flows (and so
+prefect.yaml's parameters), the demo and the store all take their default paths from here.
+
+Relative paths: they are read from the current directory, the repository root for `make demo` and a deployment's
+working directory for a Prefect worker.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DATA = Path("data")
+DEFAULT_DB = DATA / "govreports.db"  # SQLite database (and `<database>.lock`, the writer lock)
+DEFAULT_ARCHIVE = DATA / "archive"  # content-addressed raw bodies: data/archive/ab/cd/<sha256>
+DEFAULT_PREFECT_HOME = DATA / "prefect"  # the ephemeral Prefect server's home for plain runs
+DEFAULT_CONFIG = Path("config/portals")  # the real portals' config files
+DEMO_CONFIG = Path("config/demo.toml")  # the demo portal's config (`govreports demo`)
+
+
+def prefect_home(db: str | Path) -> Path:
+    """A plain run's Prefect home: `prefect/` beside the database (data/prefect for the default database)."""
+    return Path(db).resolve().parent / DEFAULT_PREFECT_HOME.name
+
+
+def config_files(config: str | Path) -> list[Path]:
+    """A config file, or the `*.toml` files of a config directory in name order."""
+    config = Path(config)
+    return sorted(config.glob("*.toml")) if config.is_dir() else [config]
