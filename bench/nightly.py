@@ -57,7 +57,7 @@ def main() -> int:
 
             configure(Path(tmp) / "prefect")
             os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
-            from flows.nightly import nightly
+            from govreports.flows.nightly import nightly
 
             config = Path(tmp) / "demo-nodelay.toml"  # the demo config with politeness delays off
             text = (ROOT / "config" / "demo.toml").read_text(encoding="utf-8")

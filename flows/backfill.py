@@ -1,94 +1,13 @@
-"""Manual backfill over portals × years; the `partitions` table decides what runs.
+"""The backfill flow (portals × years, resumable):
+the entry point `prefect.yaml` names (`flows/backfill.py:backfill`).
 
-`reprocess`: missing (never finished, including a run that was killed), failed (partitions with failed URLs),
-all. `dry_run` shows the plan and changes nothing. A task per portal runs its years in order — one portal is
-one host, and politeness is per host — while portals run in parallel. Each partition is marked done as soon as
-its reports are loaded, so a killed backfill, started again, does only what is left.
+The flow is defined in the package, govreports.flows.backfill, which the CLI runs too; this file only makes it
+reachable by path for `prefect deploy` and workers, and runs it once when executed as a script.
 """
 
-from __future__ import annotations
+from govreports.flows.backfill import backfill
 
-from typing import Literal
-
-from prefect import flow, task
-from prefect.artifacts import create_table_artifact
-
-from flows.common import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB, buffered, conclude, conclude_busy, publish
-from govreports.crawl import CrawlSummary
-from govreports.runs import jobs
-from govreports.runs.partitions import parse_years, plan
-from govreports.store.db import open_db
-from govreports.store.load import now_iso
-from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
-from govreports.store.logs import set_partition
-
-
-@task(name="backfill-portal", task_run_name="backfill-{portal}", retries=1, retry_delay_seconds=30)
-def backfill_portal(config: str, portal: str, years: list[int], db: str, archive: str, buffer: bool,
-                    policy: dict) -> list[tuple[int, CrawlSummary | None, str | None]]:
-    done = []
-    for year in years:
-        try:
-            done.append((year, jobs.run_partition(config, portal, year, db, archive, buffered=buffer, **policy), None))
-        except Exception as exc:  # noqa: BLE001 - the partition is marked failed; the other years go on
-            done.append((year, None, f"{type(exc).__name__}: {exc}"))
-    return done
-
-
-@flow(name="backfill", log_prints=True)
-def backfill(portals: list[str] | None = None, years: str | list[int] = "2018-2024",
-             reprocess: Literal["missing", "failed", "all"] = "missing", dry_run: bool = False,
-             config: str = DEFAULT_CONFIG, db: str = DEFAULT_DB, archive: str = DEFAULT_ARCHIVE,
-             runner: str = "threads", policy: dict | None = None, lock_wait: float = DEFAULT_WAIT_S):
-    """Returns {"planned", "ran", "rows"} (as a Failed state's data when no portal could be reached)."""
-    if dry_run:  # a plan changes nothing: no need to wait for a writer
-        return _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, policy)
-    try:
-        with writer_lock(db, wait=lock_wait, command="backfill"):
-            return _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, policy)
-    except DatabaseBusy as exc:
-        return conclude_busy(exc, {"planned": [], "ran": [], "rows": []})
-
-
-def _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, policy):
-    started = now_iso()
-    names = portals or [p.name for p in jobs.load(config).portal]
-    year_list = parse_years(years) if isinstance(years, str) else sorted(years)
-    database = open_db(db)
-    todo = plan(database, names, year_list, reprocess)
-    create_table_artifact(table=[{"portal": p, "year": y} for p, y in todo] or [{"portal": "(nothing to do)"}],
-                          key="backfill-plan", description=f"reprocess={reprocess}, dry_run={dry_run}")
-    print(f"backfill plan: {len(todo)} partition(s) of {len(names) * len(year_list)}")
-    if dry_run:
-        database.conn.close()
-        return {"planned": todo, "ran": []}
-    buffer = buffered(runner)
-    options = dict(policy or {})
-    by_portal: dict[str, list[int]] = {}
-    for portal, year in todo:
-        by_portal.setdefault(portal, []).append(year)
-    if buffer:
-        options.setdefault("parse_workers", 1)
-        for portal, year in todo:
-            set_partition(database, portal, year, "running")
-    database.conn.close()
-    futures = {p: backfill_portal.submit(config, p, ys, db, archive, buffer, options) for p, ys in by_portal.items()}
-    summaries, ran = [], []
-    for portal, future in futures.items():
-        for year, summary, error in future.result():
-            if buffer:
-                if summary is not None:
-                    jobs.finish_partition(db, portal, year, summary)
-                else:
-                    database = open_db(db)
-                    set_partition(database, portal, year, "failed", error)
-                    database.conn.close()
-            if summary is not None:
-                summaries.append(summary)
-            ran.append((portal, year))
-    rows = publish("backfill", db, started, summaries, key="backfill-summary")
-    return conclude(summaries, rows, {"planned": todo, "ran": ran, "rows": rows})
-
+__all__ = ["backfill"]
 
 if __name__ == "__main__":
     backfill()

@@ -22,10 +22,10 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 
 from prefect.testing.utilities import prefect_test_harness  # noqa: E402
 
-from flows.backfill import backfill  # noqa: E402
-from flows.common import task_runner  # noqa: E402
-from flows.nightly import nightly  # noqa: E402
-from flows.reparse import reparse  # noqa: E402
+from govreports.flows.backfill import backfill  # noqa: E402
+from govreports.flows.common import task_runner  # noqa: E402
+from govreports.flows.nightly import nightly  # noqa: E402
+from govreports.flows.reparse import reparse  # noqa: E402
 
 CONFIG = str(ROOT / "config" / "demo.toml")
 
@@ -208,7 +208,7 @@ def test_deployments_schedule_and_concurrency():
     """What serve-flows serves and prefect.yaml describes: nightly at 02:30 Shanghai time, one run at a time."""
     import yaml
 
-    from flows.deployments import deployments
+    from govreports.flows.deployments import deployments
 
     nightly_dep, backfill_dep = deployments(CONFIG, "data/x.db", "data/archive")
     schedule = nightly_dep.schedules[0].schedule

@@ -30,10 +30,9 @@ def _prefect(db: Path) -> None:
 
 
 def _print_rows(rows: list[dict]) -> None:
-    from govreports.query.output import render
+    from govreports.query.output import print_rows
 
-    if rows:
-        render(list(rows[0]), [tuple(row.values()) for row in rows])
+    print_rows(rows)
 
 
 def _run(flow, **params):
@@ -56,8 +55,8 @@ def register(app: typer.Typer) -> None:
         Exit codes as for `crawl`: 0 all portals crawled, 1 some unreachable, 3 none, 75 database busy."""
         with writer_lock(db, wait=wait, command="nightly"):
             _prefect(db)
-            from flows.common import task_runner
-            from flows.nightly import nightly as flow
+            from govreports.flows.common import task_runner
+            from govreports.flows.nightly import nightly as flow
 
             rows = _run(flow.with_options(task_runner=task_runner(runner)), config=str(config), db=str(db),
                         archive=str(archive), portals=portal or None, runner=runner)
@@ -84,8 +83,8 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--years") from None
         _prefect(db)
-        from flows.backfill import backfill as flow
-        from flows.common import task_runner
+        from govreports.flows.backfill import backfill as flow
+        from govreports.flows.common import task_runner
 
         def run():
             return _run(flow.with_options(task_runner=task_runner(runner)), portals=portal or None,
@@ -111,7 +110,7 @@ def register(app: typer.Typer) -> None:
         """Re-parse archived documents with the current parser (no network); reports how many records changed."""
         with writer_lock(db, wait=wait, command="reparse"):
             _prefect(db)
-            from flows.reparse import reparse as flow
+            from govreports.flows.reparse import reparse as flow
 
             row = _run(flow, config=str(config), db=str(db), archive=str(archive))
         _print_rows([row])
@@ -136,7 +135,7 @@ def register(app: typer.Typer) -> None:
         configure(Path(db).resolve().parent / "prefect")
         from prefect import serve
 
-        from flows.deployments import deployments
+        from govreports.flows.deployments import deployments
 
         serve(*deployments(str(config), str(db), str(archive)), pause_on_shutdown=False)
 

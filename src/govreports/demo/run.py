@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from govreports.demo.records import YEARS
+from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_DB, DEMO_CONFIG, prefect_home
 
 EXAMPLES = (
     ("reports by agency and year",
@@ -45,8 +46,8 @@ def _wait(base: str, proc: subprocess.Popen, seconds: float = 60) -> None:
     raise SystemExit("the demo portal did not start within a minute")
 
 
-def main(port: int = 8765, db: str = "data/govreports.db", archive: str = "data/archive",
-         config: str = "config/demo.toml") -> int:
+def main(port: int = 8765, db: str = str(DEFAULT_DB), archive: str = str(DEFAULT_ARCHIVE),
+         config: str = str(DEMO_CONFIG)) -> int:
     if not _port_free(port):
         print(f"port {port} is in use: stop what listens there (or an earlier demo portal) and run make demo again",
               file=sys.stderr)
@@ -60,17 +61,17 @@ def main(port: int = 8765, db: str = "data/govreports.db", archive: str = "data/
         os.environ["GOVREPORTS_DEMO_URL"] = base
         from govreports.runs.prefect_env import configure
 
-        configure(Path(db).resolve().parent / "prefect")
+        configure(prefect_home(db))
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-        from flows.nightly import nightly
+        from govreports.flows.nightly import nightly
 
         rows = nightly(config=config, db=db, archive=archive)
     finally:
         portal.terminate()
         portal.wait(timeout=10)
-    from govreports.cli_flows import _print_rows
+    from govreports.query.output import print_rows
 
-    _print_rows(rows)
+    print_rows(rows)
     total = {k: sum(r[k] for r in rows) for k in ("found", "new", "changed", "unchanged", "failed")}
     print(f"nightly run: {total['found']} reports found, {total['new']} new, {total['changed']} changed, "
           f"{total['unchanged']} unchanged, {total['failed']} failed")

@@ -1,69 +1,71 @@
-"""The units of work the flows schedule: one portal's nightly crawl, one partition of a backfill.
+"""The units of work the flows schedule — one portal's nightly crawl, one partition of a backfill — and the one
+decision of where their writes go.
 
 Each opens its own database connection (tasks may run in threads or processes) and returns plain data, so any
-Prefect task runner can carry it. `buffered=True` returns the crawl's writes as events instead of writing them:
-the flow applies them, and the database keeps one writer however the work was spread.
+Prefect task runner can carry it. Where the writes go is decided once, from the task runner's name (`mode`):
+directly, or buffered — the crawl's writes come back as events (the mechanism: `crawl.events.Sink`) and the flow
+process applies them, so the database keeps one writer however the work was spread.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from govreports.crawl import CrawlSummary, apply_summary, run_crawl
+from govreports.crawl import CrawlSummary, run_crawl
+from govreports.paths import config_files
 from govreports.portals.config import CrawlConfig, load_configs
-from govreports.store.db import open_db
-from govreports.store.logs import set_partition
+from govreports.runs import partitions
+from govreports.store.db import connect
 
 
-def config_paths(config: str | Path) -> list[Path]:
-    config = Path(config)
-    return sorted(config.glob("*.toml")) if config.is_dir() else [config]
+@dataclass(frozen=True)
+class Mode:
+    """How a flow's portal tasks run: `buffered` (they write nothing and return their writes as events for the
+    flow process to apply) and how many parse worker processes each crawl starts (None: one per core)."""
+
+    buffered: bool = False
+    parse_workers: int | None = None
+
+
+def mode(runner: str, parse_workers: int | None = None) -> Mode:
+    """The one place that decides "buffered or direct". `threads`: the tasks run in the flow's process and write
+    directly, each with its own connection. Any other runner (dask: other processes, later other machines):
+    buffered, and one parse worker unless told otherwise — Dask workers are daemonic, so a crawl there parses in
+    its own process (parse.bounded) rather than starting a pool."""
+    if runner == "threads":
+        return Mode(False, parse_workers)
+    return Mode(True, 1 if parse_workers is None else parse_workers)
 
 
 def load(config: str | Path) -> CrawlConfig:
-    return load_configs(config_paths(config))
+    """The crawl configuration of a config file or directory."""
+    return load_configs(config_files(config))
 
 
 def crawl_portal(config: str | Path, portal: str, db_path: str | Path, archive: str | Path, *,
-                 year: int | None = None, buffered: bool = False, **policy) -> CrawlSummary:
-    """One portal (optionally one year). The summary holds its stats (and its events when buffered)."""
-    db = open_db(db_path) if not buffered else open_db(db_path, migrate=False)
-    try:
+                 year: int | None = None, buffered: bool = False, parse_workers: int | None = None,
+                 **policy) -> CrawlSummary:
+    """One portal (optionally one year); `policy` overrides the fetch policy. The summary holds its stats (and its
+    events when buffered: a buffered crawl only reads the database, so it does not migrate it either)."""
+    with connect(db_path, migrate=not buffered) as db:
         return run_crawl(load(config), db, archive, portal=portal, year=year, kind=None, buffered=buffered,
-                         parse_workers=policy.pop("parse_workers", None), **policy)
-    finally:
-        db.conn.close()
+                         parse_workers=parse_workers, **policy)
 
 
 def run_partition(config: str | Path, portal: str, year: int, db_path: str | Path, archive: str | Path, *,
-                  buffered: bool = False, **policy) -> CrawlSummary:
-    """A backfill partition: marked running, crawled, then done — or failed when any of its URLs failed."""
+                  buffered: bool = False, parse_workers: int | None = None, **policy) -> CrawlSummary:
+    """A backfill partition, crawled. Direct: marked running, then done — or failed when any of its URLs failed
+    or the crawl raised. Buffered: the flow process marks it (runs.partitions), as it writes the events."""
     if not buffered:
-        db = open_db(db_path)
-        set_partition(db, portal, year, "running")
-        db.conn.close()
+        partitions.start(db_path, portal, year)
     try:
-        summary = crawl_portal(config, portal, db_path, archive, year=year, buffered=buffered, **policy)
+        summary = crawl_portal(config, portal, db_path, archive, year=year, buffered=buffered,
+                               parse_workers=parse_workers, **policy)
     except Exception as exc:
         if not buffered:
-            db = open_db(db_path)
-            set_partition(db, portal, year, "failed", f"{type(exc).__name__}: {exc}")
-            db.conn.close()
+            partitions.fail(db_path, portal, year, f"{type(exc).__name__}: {exc}")
         raise
     if not buffered:
-        finish_partition(db_path, portal, year, summary)
+        partitions.finish(db_path, portal, year, summary)
     return summary
-
-
-def finish_partition(db_path: str | Path, portal: str, year: int, summary: CrawlSummary) -> None:
-    db = open_db(db_path)
-    try:
-        if summary.events:
-            apply_summary(db, summary)
-        stats = summary.portals[0]
-        failures = stats.failed_total + stats.blocked
-        status = "failed" if failures else "done"
-        error = f"{failures} URL(s) failed: {dict(stats.failed)}; blocked {stats.blocked}" if failures else None
-        set_partition(db, portal, year, status, error)
-    finally:
-        db.conn.close()

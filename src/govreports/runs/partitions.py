@@ -1,4 +1,5 @@
-"""Backfill planning over the `partitions` table (portal × year): what to run for missing | failed | all.
+"""The `partitions` table (portal × year) of a backfill: what to run for missing | failed | all, and every state
+change of a partition (running, then done or failed), whoever runs it.
 
 A partition left `running` by a killed run counts as missing: it never reached `done`, and re-crawling it is
 harmless (loading is idempotent and known documents answer 304).
@@ -6,9 +7,15 @@ harmless (loading is idempotent and known documents answer 304).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Literal
 
 from sqlite_utils import Database
+
+from govreports.crawl import CrawlSummary, apply_summary
+from govreports.store.db import connect
+from govreports.store.logs import set_partition
 
 Reprocess = Literal["missing", "failed", "all"]
 REPROCESS = ("missing", "failed", "all")
@@ -50,3 +57,38 @@ def plan(db: Database, portals: list[str], years: list[int], reprocess: Reproces
                     or (reprocess == "failed" and status == "failed")):
                 todo.append((portal, year))
     return todo
+
+
+# Every state change of a partition happens here: running when its crawl starts (or, for a buffered run, when the
+# flow hands it out), then done, or failed with the error. Each opens its own connection: the tasks of a flow run
+# in threads, each with its own.
+
+def start(db_path: str | Path, portal: str, year: int) -> None:
+    """A partition's crawl begins: running (an attempt is counted)."""
+    start_all(db_path, [(portal, year)])
+
+
+def start_all(db_path: str | Path, todo: Iterable[tuple[str, int]]) -> None:
+    """Several partitions handed out at once (a buffered run's workers write nothing, so the flow marks them)."""
+    with connect(db_path) as db:
+        for portal, year in todo:
+            set_partition(db, portal, year, "running")
+
+
+def fail(db_path: str | Path, portal: str, year: int, error: str) -> None:
+    """A partition's crawl raised: failed, with the error."""
+    with connect(db_path) as db:
+        set_partition(db, portal, year, "failed", error)
+
+
+def finish(db_path: str | Path, portal: str, year: int, summary: CrawlSummary) -> None:
+    """A partition's crawl ended: its buffered writes applied (if any), then done — or failed when any of its URLs
+    failed or was blocked, named with the counts."""
+    with connect(db_path) as db:
+        if summary.events:
+            apply_summary(db, summary)
+        stats = summary.portals[0]
+        failures = stats.failed_total + stats.blocked
+        status = "failed" if failures else "done"
+        error = f"{failures} URL(s) failed: {dict(stats.failed)}; blocked {stats.blocked}" if failures else None
+        set_partition(db, portal, year, status, error)

@@ -7,8 +7,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from govreports.paths import DEFAULT_PREFECT_HOME
 
-def configure(home: str | Path = "data/prefect") -> Path:
+
+def configure(home: str | Path = DEFAULT_PREFECT_HOME) -> Path:
     home = Path(os.environ.get("PREFECT_HOME") or home).resolve()
     home.mkdir(parents=True, exist_ok=True)
     defaults = {

@@ -1,4 +1,5 @@
-"""What the flows share: default paths, the selectable task runner, artifacts and run records."""
+"""What the flows share: the selectable task runner, the run's summary rows, artifacts and run records, and the
+flow run's final state from the run verdict."""
 
 from __future__ import annotations
 
@@ -7,21 +8,17 @@ from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from govreports.crawl import CrawlSummary, PortalStats, record_run
+from govreports.query.output import RUN_COLUMNS
 from govreports.runs import health
 from govreports.runs.verdict import judge
-from govreports.store.db import open_db
+from govreports.store.db import connect
 from govreports.store.load import now_iso
 from govreports.store.lock import DatabaseBusy
 
-DEFAULT_CONFIG = "config/portals"
-DEFAULT_DB = "data/govreports.db"
-DEFAULT_ARCHIVE = "data/archive"
-SUMMARY_COLUMNS = ("portal", "outcome", "listed", "found", "new", "changed", "unchanged", "duplicate", "failed",
-                   "blocked")
-
 
 def task_runner(name: str = "threads", workers: int = 4):
-    """threads (default) or dask: a local Dask cluster of two workers (`pip install -e '.[dask]'`)."""
+    """threads (default) or dask: a local Dask cluster of two workers (`pip install -e '.[dask]'`). Where the
+    tasks' writes go follows from the same name: govreports.runs.jobs.mode."""
     if name == "threads":
         return ThreadPoolTaskRunner(max_workers=workers)
     if name == "dask":
@@ -34,13 +31,8 @@ def task_runner(name: str = "threads", workers: int = 4):
     raise ValueError(f"unknown task runner {name!r}: threads or dask")
 
 
-def buffered(name: str) -> bool:
-    """Dask workers are other processes (other machines, later): they return their writes for the flow to apply."""
-    return name != "threads"
-
-
 def summary_rows(summaries: list[CrawlSummary]) -> list[dict]:
-    return [{k: row[k] for k in SUMMARY_COLUMNS} for s in summaries for row in s.rows()]
+    return [{k: row[k] for k in RUN_COLUMNS} for s in summaries for row in s.rows()]
 
 
 def publish(kind: str, db_path: str, started: str, summaries: list[CrawlSummary], key: str) -> list[dict]:
@@ -48,11 +40,8 @@ def publish(kind: str, db_path: str, started: str, summaries: list[CrawlSummary]
     judges each portal's health, and the flags go into the rows (`health`), the log and a `portal-health` artifact."""
     merged = CrawlSummary([p for s in summaries for p in s.portals])
     rows = summary_rows(summaries)
-    db = open_db(db_path)
-    try:
+    with connect(db_path) as db:
         run_id = record_run(db, kind, started, merged)
-    finally:
-        db.conn.close()
     flagged: dict[str, list[str]] = {}
     for flag in merged.health:
         flagged.setdefault(flag.portal, []).append(flag.flag)

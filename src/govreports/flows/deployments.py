@@ -1,16 +1,18 @@
 """The deployments `govreports serve-flows` serves (and prefect.yaml describes for workers).
 
 nightly: cron 30 2 * * * in Asia/Shanghai, at most one run at a time (a new one is cancelled while the last runs);
-backfill: on demand, one at a time.
+backfill: on demand, one at a time. Their entry points are module paths (govreports.flows.nightly.nightly), so
+the served flows load from the installed package whatever the working directory.
 """
 
 from __future__ import annotations
 
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+from prefect.deployments.runner import EntrypointType
 from prefect.schedules import Cron
 
-from flows.backfill import backfill
-from flows.nightly import nightly
+from govreports.flows.backfill import backfill
+from govreports.flows.nightly import nightly
 
 NIGHTLY_CRON = "30 2 * * *"
 TIMEZONE = "Asia/Shanghai"
@@ -19,10 +21,13 @@ TIMEZONE = "Asia/Shanghai"
 def deployments(config: str, db: str, archive: str):
     one_at_a_time = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
     paths = {"config": config, "db": db, "archive": archive}
+    by_module = EntrypointType.MODULE_PATH
     return [
         nightly.to_deployment(name="nightly", schedules=[Cron(NIGHTLY_CRON, timezone=TIMEZONE)],
                               concurrency_limit=one_at_a_time, parameters=paths,
+                              entrypoint_type=by_module,
                               description="New and changed reports from every configured portal."),
         backfill.to_deployment(name="backfill", concurrency_limit=one_at_a_time, parameters=paths,
+                               entrypoint_type=by_module,
                                description="Portals × years; parameters portals, years, reprocess, dry_run."),
     ]

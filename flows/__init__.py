@@ -1,1 +1,0 @@
-"""Prefect flows: thin wrappers over govreports.runs (nightly, backfill, reparse). See prefect.yaml."""

@@ -1,0 +1,54 @@
+"""Nightly incremental run over every configured portal: new and changed reports only.
+
+A task per portal (retried on transient failures); known documents are asked "changed?" with conditional GETs,
+so a night with no changes costs list pages and 304s. The summary goes to a table artifact and the `runs` table.
+Two nightly runs never overlap: the database's writer lock (shared with every other writer), and
+`concurrency_limit` on the deployment. The run ends Failed when no portal could be reached, and Completed with a
+`run-problems` artifact when some could not (govreports.runs.verdict). Entry point: flows/nightly.py:nightly.
+"""
+
+from __future__ import annotations
+
+from prefect import flow, task
+
+from govreports.crawl import CrawlSummary, apply_summary
+from govreports.flows.common import conclude, conclude_busy, publish, settled
+from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
+from govreports.runs import jobs
+from govreports.store.db import connect
+from govreports.store.load import now_iso
+from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
+
+
+@task(name="crawl-portal", task_run_name="crawl-{portal}", retries=2, retry_delay_seconds=[10, 60],
+      retry_jitter_factor=0.5)
+def crawl_portal(config: str, portal: str, db: str, archive: str, buffered: bool, parse_workers: int | None,
+                 policy: dict) -> CrawlSummary:
+    return jobs.crawl_portal(config, portal, db, archive, buffered=buffered, parse_workers=parse_workers, **policy)
+
+
+@flow(name="nightly", log_prints=True)
+def nightly(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archive: str = str(DEFAULT_ARCHIVE),
+            portals: list[str] | None = None, runner: str = "threads", policy: dict | None = None,
+            lock_wait: float = DEFAULT_WAIT_S, parse_workers: int | None = None):
+    """Crawl every portal of `config` (or the named ones); returns the per-portal summary rows (as a Failed
+    state's data when no portal could be reached). `runner` names the task runner the flow runs with (it decides
+    where the tasks write: runs.jobs.mode); `policy` overrides the fetch policy; `parse_workers` per portal."""
+    started = now_iso()
+    names = portals or [p.name for p in jobs.load(config).portal]
+    mode = jobs.mode(runner, parse_workers)
+    try:
+        with writer_lock(db, wait=lock_wait, command="nightly"):
+            futures = [crawl_portal.submit(config, name, db, archive, mode.buffered, mode.parse_workers,
+                                           dict(policy or {})) for name in names]
+            summaries = [settled(name, f) for name, f in zip(names, futures)]
+            if mode.buffered:  # the tasks returned their writes: this process is the one writer
+                with connect(db) as database:
+                    for summary in summaries:
+                        apply_summary(database, summary)
+            rows = publish("nightly", db, started, summaries, key="nightly-summary")
+    except DatabaseBusy as exc:
+        return conclude_busy(exc, [])
+    for row in rows:
+        print(" ".join(f"{k}={v}" for k, v in row.items()))
+    return conclude(summaries, rows, rows)

@@ -1,0 +1,29 @@
+"""Re-parse archived documents with the current parser (no network) and report how many records changed.
+Entry point: flows/reparse.py:reparse."""
+
+from __future__ import annotations
+
+from prefect import flow
+from prefect.artifacts import create_table_artifact
+
+from govreports.flows.common import conclude_busy
+from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
+from govreports.runs import jobs
+from govreports.runs.reparse import reparse as reparse_archive
+from govreports.store.db import connect
+from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
+
+
+@flow(name="reparse", log_prints=True)
+def reparse(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archive: str = str(DEFAULT_ARCHIVE),
+            lock_wait: float = DEFAULT_WAIT_S):
+    try:
+        with writer_lock(db, wait=lock_wait, command="reparse"), connect(db) as database:
+            summary = reparse_archive(database, archive, jobs.load(config))
+    except DatabaseBusy as exc:
+        return conclude_busy(exc, {})
+    row = summary.row()
+    create_table_artifact(table=[row], key="reparse-summary", description="re-parse from the archive")
+    print(f"re-parsed {row['documents']} document(s): {summary.changed} record(s) changed, "
+          f"{row['unchanged']} unchanged, {row['failed']} failed, {row['missing']} missing from the archive")
+    return row
