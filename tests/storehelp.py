@@ -24,7 +24,7 @@ def expected_records() -> dict[str, dict]:
 
 
 def cli_app() -> typer.Typer:
-    from govreports.cli_store import register
+    from govreports.cli.store import register
 
     app = typer.Typer()
     register(app)

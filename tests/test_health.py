@@ -216,7 +216,7 @@ def test_status_without_a_database_says_so(tmp_path):
 
 def test_demo_portal_whose_columns_moved_is_flagged(tmp_path, capsys):
     from crawlhelp import FAST, demo_config
-    from govreports.cli_crawl import print_summary
+    from govreports.query.output import print_summary
     from govreports.crawl import run_crawl
     from govreports.demo import DemoPortal
 

@@ -1,32 +1,14 @@
-"""The `govreports` command: a thin layer over the package's functions.
-
-Exit codes: 0 = every file done, 1 = some input could not be handled (each named on stderr), 2 = usage error.
-"""
+"""`govreports parse`: report files into the canonical record, printed as a summary or as JSON."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from govreports import schema
-from govreports.store.db import BUSY_TIMEOUT_S
-
-app = typer.Typer(
-    help="Crawl, parse and query 政府信息公开工作年度报告 (government information disclosure annual reports).",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
-
-@app.callback()
-def _root() -> None:
-    """govreports — exit codes: 0 success, 1 some inputs failed (named on stderr), 2 usage error."""
 
 
 def _cells_read(record: dict) -> tuple[int, int]:
@@ -55,7 +37,6 @@ def _summary(path: str, kind: str | None, record: dict) -> str:
     return "\n".join(lines)
 
 
-@app.command()
 def parse(
     paths: Annotated[list[Path], typer.Argument(help="Report files: HTML, PDF, DOCX or plain text.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the canonical record (JSON Lines for several files).")] = False,
@@ -90,35 +71,5 @@ def parse(
     raise typer.Exit(1 if failures else 0)
 
 
-from govreports import cli_crawl, cli_flows, cli_store  # noqa: E402  (commands of the other layers)
-from govreports.demo import cli as demo_cli  # noqa: E402
-from govreports import cli_status  # noqa: E402  (portal health on one screen)
-
-cli_store.register(app)
-cli_crawl.register(app)
-cli_flows.register(app)
-demo_cli.register(app)
-cli_status.register(app)
-
-
-def main() -> None:
-    from govreports.store.lock import EXIT_BUSY, DatabaseBusy
-
-    try:
-        app()
-    except KeyboardInterrupt:  # pragma: no cover
-        sys.exit(130)
-    except DatabaseBusy as exc:
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_BUSY)
-    except sqlite3.OperationalError as exc:
-        if "locked" not in str(exc) and "busy" not in str(exc):
-            raise
-        # a writer outside govreports' lock (another tool, a copy of the file in use) kept SQLite busy
-        typer.echo(f"error: the database stayed locked for {BUSY_TIMEOUT_S:.0f} s: another program is writing "
-                   "it; try again when it has finished", err=True)
-        sys.exit(EXIT_BUSY)
-
-
-if __name__ == "__main__":
-    main()
+def register(app: typer.Typer) -> None:
+    app.command()(parse)

@@ -10,24 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import sys
-from pathlib import Path
-from typing import Annotated
 
 import typer
 
-from govreports.store.db import DEFAULT_DB
+from govreports.cli.common import fail
+from govreports.cli.options import DEFAULT_DB, DbOption
 
-DbOption = Annotated[Path, typer.Option("--db", help="database file", show_default=True)]
 WIDTH = 120  # when the output is not a terminal
 STYLES = {"error": "bold red", "warning": "yellow"}
 _COLUMNS = ("portal", "last_run_id", "last_run_kind", "last_run_at", "last_outcome", "last_listed",
             "last_success_run_id", "last_success_at",
             "reports_known", "latest_year")
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
 
 
 def _when(stamp: str | None) -> str:
@@ -99,13 +92,13 @@ def status(db: DbOption = DEFAULT_DB) -> None:
     try:
         conn = connect_readonly(db)
     except QueryError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     try:
         rows, flags = read_status(conn)
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc):
-            _fail(f"{db} has no portal health yet (an older schema): any crawl or nightly run upgrades it")
-        _fail(f"cannot read {db}: {exc}")
+            fail(f"{db} has no portal health yet (an older schema): any crawl or nightly run upgrades it")
+        fail(f"cannot read {db}: {exc}")
     finally:
         conn.close()
     console = Console() if sys.stdout.isatty() else Console(file=sys.stdout, width=WIDTH)

@@ -1,40 +1,22 @@
-"""CLI commands over the database: load, query, analyze, search, export, serve (`register(app)` adds them).
+"""The database commands: load, query, analyze, search, export, serve.
 
 Errors go to stderr with exit code 1; usage errors (unknown analysis, missing parameter, bad option) exit 2.
 """
 
 from __future__ import annotations
 
-import enum
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from govreports.query import (ANALYSES, DEFAULT_TIMEOUT_S, QueryError, atomic_output, export_table, heap_limit,
-                              open_query, render, run_analysis, run_query)
-from govreports.cli_crawl import WaitOption
-from govreports.store.db import DEFAULT_DB
-from govreports.store.lock import DEFAULT_WAIT_S, writer_lock
-
-DbOption = Annotated[Path, typer.Option("--db", help="database file", show_default=True)]
-
-
-class OutFormat(str, enum.Enum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-
-
-class ExportFormat(str, enum.Enum):
-    csv = "csv"
-    jsonl = "jsonl"
-
-
-def _fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
+from govreports.cli.common import fail
+from govreports.cli.options import (DEFAULT_DB, DEFAULT_TIMEOUT_S, DEFAULT_WAIT_S, DbOption, ExportFormat,
+                                    ExportFormatOption, FormatOption, OutFormat, TimeoutOption, WaitOption)
+from govreports.query import (ANALYSES, QueryError, atomic_output, export_table, heap_limit, open_query, render,
+                              run_analysis, run_query)
+from govreports.store.lock import writer_lock
 
 
 def _files(paths: list[Path]) -> list[Path]:
@@ -54,15 +36,16 @@ def load(paths: Annotated[list[Path], typer.Argument(help="report files or direc
     Exit codes: 0 all loaded, 1 some files failed (named on stderr), 75 another run holds the database.
     Files are parsed in a worker process under the crawl's limits (size, expansion, deadline, memory cap)."""
     from govreports.parse.bounded import BoundedParser
+    from govreports.store.db import connect
 
-    with writer_lock(db, wait=wait, command="load"), BoundedParser(workers=1) as parser:
-        _load(paths, db, parser)
+    with (writer_lock(db, wait=wait, command="load"), BoundedParser(workers=1) as parser,
+          connect(db) as database):
+        _load(paths, database, parser)
 
 
-def _load(paths: list[Path], db: Path, parser) -> None:
-    from govreports.store import document_from_path, load_record, log_fetch, open_db
+def _load(paths: list[Path], database, parser) -> None:
+    from govreports.store import document_from_path, load_record, log_fetch
 
-    database = open_db(db)
     counts = {"new": 0, "changed": 0, "unchanged": 0, "failed": 0}
     for path in _files(paths):
         if not path.is_file():
@@ -91,14 +74,9 @@ def _load(paths: list[Path], db: Path, parser) -> None:
         raise typer.Exit(1)
 
 
-TimeoutOption = Annotated[float, typer.Option(
-    "--timeout", min=0,
-    help="stop the query after this many seconds (time spent blocked writing output does not count; 0: none)")]
-
-
 def query(sql: Annotated[str, typer.Argument(help="one SQL statement (read-only)")],
           db: DbOption = DEFAULT_DB,
-          format: Annotated[OutFormat, typer.Option("--format", "-f")] = OutFormat.table,
+          format: FormatOption = OutFormat.table,
           timeout: TimeoutOption = DEFAULT_TIMEOUT_S,
           limit: Annotated[Optional[int], typer.Option(min=1, help="print at most this many rows")] = None,
           max_memory: Annotated[int, typer.Option(
@@ -110,7 +88,7 @@ def query(sql: Annotated[str, typer.Argument(help="one SQL statement (read-only)
             render(stream.columns, stream, format.value, stream.writer(sys.stdout))
     except QueryError as exc:
         sys.stdout.flush()
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def analyze(name: Annotated[str, typer.Argument(help="one of: " + ", ".join(ANALYSES))],
@@ -118,20 +96,20 @@ def analyze(name: Annotated[str, typer.Argument(help="one of: " + ", ".join(ANAL
             agency: Annotated[Optional[str], typer.Option(help="agency name")] = None,
             year: Annotated[Optional[int], typer.Option(help="report year (N for `missing`)")] = None,
             rule: Annotated[Optional[str], typer.Option(help="R1..R4 (rule_failures)")] = None,
-            format: Annotated[OutFormat, typer.Option("--format", "-f")] = OutFormat.table,
+            format: FormatOption = OutFormat.table,
             timeout: TimeoutOption = DEFAULT_TIMEOUT_S) -> None:
     """Ready-made analyses (the same SQL as the Datasette canned queries)."""
     analysis = ANALYSES.get(name)
     if analysis is None:
-        _fail(f"unknown analysis {name!r}; choose one of: {', '.join(ANALYSES)}", 2)
+        fail(f"unknown analysis {name!r}; choose one of: {', '.join(ANALYSES)}", 2)
     given = {"agency": agency, "year": year, "rule": rule}
     missing = [p.name for p in analysis.params if p.required and given[p.name] is None]
     if missing:
-        _fail(f"analysis {name!r} needs --{' --'.join(missing)}", 2)
+        fail(f"analysis {name!r} needs --{' --'.join(missing)}", 2)
     try:
         result = run_analysis(db, name, timeout=timeout, **given)
     except QueryError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     render(result.columns, result.rows, format.value, sys.stdout, title=f"{analysis.title_zh} / {analysis.title}")
 
 
@@ -140,23 +118,23 @@ def search(terms: Annotated[str, typer.Argument(help="words to find, all of them
            year: Annotated[Optional[int], typer.Option(help="only reports for this year")] = None,
            agency: Annotated[Optional[str], typer.Option(help="only agencies whose name contains this")] = None,
            limit: Annotated[int, typer.Option(min=1, help="at most this many sections")] = 50,
-           format: Annotated[OutFormat, typer.Option("--format", "-f")] = OutFormat.table,
+           format: FormatOption = OutFormat.table,
            timeout: TimeoutOption = DEFAULT_TIMEOUT_S) -> None:
     """Full-text search of report sections (current versions): agency, year, section and a snippet per hit."""
     from govreports.store.fts import search_query
 
     built = search_query(terms, limit, year=year, agency=agency)
     if built is None:
-        _fail("give at least one word to search for", 2)
+        fail("give at least one word to search for", 2)
     try:
         result = run_query(db, *built, timeout=timeout)
     except QueryError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     render(result.columns, result.rows, format.value, sys.stdout)
 
 
 def export(table: Annotated[str, typer.Option("--table", "-t", help="table or view")],
-           format: Annotated[ExportFormat, typer.Option("--format", "-f")] = ExportFormat.csv,
+           format: ExportFormatOption = ExportFormat.csv,
            db: DbOption = DEFAULT_DB,
            output: Annotated[Optional[Path], typer.Option("--output", "-o", help="file (default stdout)")] = None,
            ) -> None:
@@ -169,11 +147,11 @@ def export(table: Annotated[str, typer.Option("--table", "-t", help="table or vi
                 count = export_table(db, table, format.value, out)
             typer.echo(f"{count} rows written to {output}", err=True)
     except QueryError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except OSError as exc:
         if output is None:
             raise
-        _fail(f"cannot write {output}: {exc.strerror or exc}")
+        fail(f"cannot write {output}: {exc.strerror or exc}")
 
 
 def serve(db: DbOption = DEFAULT_DB,
@@ -185,15 +163,15 @@ def serve(db: DbOption = DEFAULT_DB,
 
     SIGTERM, SIGINT or SIGHUP stop Datasette too and remove the temporary metadata file (exit 0)."""
     from govreports.serve import run
-    from govreports.store import open_db
+    from govreports.store.db import connect
 
     if not Path(db).is_file():
-        _fail(f"no database at {db} (create one with `govreports load`)")
-    open_db(db).close()  # bring the schema up to date before Datasette opens the file read-only
+        fail(f"no database at {db} (create one with `govreports load`)")
+    with connect(db):  # bring the schema up to date before Datasette opens the file read-only
+        pass
     raise typer.Exit(run(db, host=host, port=port, metadata_out=metadata))
 
 
 def register(app: typer.Typer) -> None:
-    """Add the database commands to the main CLI."""
     for command in (load, query, analyze, search, export, serve):
         app.command()(command)

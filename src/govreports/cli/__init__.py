@@ -1,0 +1,58 @@
+"""The `govreports` command: a thin layer over the package's functions, one module per group of commands, each
+adding its module-level command functions in `register(app)`:
+
+    parse    parse                                        store   load, query, analyze, search, export, serve
+    crawl    crawl                                        flows   nightly, backfill, reparse, serve-flows
+    demo     demo, demo-portal                            status  status
+
+Shared options and their defaults: cli.options; how a command ends: cli.common. Exit codes: 0 success, 1 some
+input failed (each named on stderr), 2 usage error; the run commands add 3 (nothing could be fetched) and 75
+(another run holds the database, or SQLite stayed locked), which `main` maps.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+
+import typer
+
+from govreports.cli import crawl, demo, flows, parse, status, store
+from govreports.store.db import BUSY_TIMEOUT_S
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="Crawl, parse and query 政府信息公开工作年度报告 (government information disclosure annual reports).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """govreports — exit codes: 0 success, 1 some inputs failed (named on stderr), 2 usage error."""
+
+
+for _module in (parse, store, crawl, flows, demo, status):
+    _module.register(app)
+
+
+def main() -> None:
+    from govreports.store.lock import EXIT_BUSY, DatabaseBusy
+
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover
+        sys.exit(130)
+    except DatabaseBusy as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_BUSY)
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
+        # a writer outside govreports' lock (another tool, a copy of the file in use) kept SQLite busy
+        typer.echo(f"error: the database stayed locked for {BUSY_TIMEOUT_S:.0f} s: another program is writing "
+                   "it; try again when it has finished", err=True)
+        sys.exit(EXIT_BUSY)

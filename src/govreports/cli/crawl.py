@@ -1,0 +1,83 @@
+"""`govreports crawl`: crawl portals in this process (no Prefect), with a progress bar and end-of-run statistics."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from govreports.cli.common import exit_with
+from govreports.cli.options import (DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB, DEFAULT_WAIT_S, ArchiveOption,
+                                    ConfigOption, DbOption, WaitOption)
+from govreports.runs.verdict import EXIT_USAGE, judge
+from govreports.store.lock import writer_lock
+
+
+def crawl(
+    config: ConfigOption = DEFAULT_CONFIG,
+    portal: Annotated[str | None, typer.Option(help="Crawl only this portal (its name in the config).")] = None,
+    year: Annotated[int | None, typer.Option(help="Only reports covering this year.")] = None,
+    db: DbOption = DEFAULT_DB,
+    archive: ArchiveOption = DEFAULT_ARCHIVE,
+    check: Annotated[bool, typer.Option("--check", help="Validate the config and exit.")] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    wait: WaitOption = DEFAULT_WAIT_S,
+) -> None:
+    """Crawl portals for annual reports, load them, and print end-of-run statistics.
+
+    Exit codes: 0 every portal was crawled (failures of single URLs are in the database's `issues` view and
+    counted in the summary); 1 some portals could not be reached; 3 none could (nothing was fetched);
+    2 usage or configuration error; 75 another run holds the database.
+    """
+    from govreports.paths import config_files
+    from govreports.portals.config import ConfigError, load_configs
+
+    paths = config_files(config)
+    if not paths:
+        typer.echo(f"error: no config files in {config}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        crawl_config = load_configs(paths)
+        crawl_config.select(portal)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    if check:
+        typer.echo(f"{crawl_config.path}: {len(crawl_config.portal)} portal(s), valid")
+        return
+    from govreports.crawl import run_crawl
+    from govreports.query.output import print_summary
+    from govreports.store.db import connect
+
+    with writer_lock(db, wait=wait, command="crawl"), connect(db) as database:
+        summary = _with_progress(lambda cb: run_crawl(crawl_config, database, archive, portal=portal,
+                                                      year=year, progress=cb), progress)
+    print_summary(summary)
+    typer.echo(f"database: {db}")
+    exit_with(judge(summary.rows(), problems=[f.portal for f in summary.health if f.level == "error"]))
+
+
+def _with_progress(run, enabled: bool):
+    if not enabled:
+        return run(None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  transient=True) as bar:
+        tasks: dict[str, int] = {}
+        done: dict[str, int] = {}
+
+        def update(event: str, stats) -> None:
+            task = tasks.get(stats.portal)
+            if task is None:
+                task = tasks[stats.portal] = bar.add_task(stats.portal, total=0)
+                done[stats.portal] = 0
+            if event == "done":
+                done[stats.portal] += 1
+            bar.update(task, total=stats.found, completed=done[stats.portal])
+
+        return run(update)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(crawl)

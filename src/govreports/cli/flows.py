@@ -1,0 +1,146 @@
+"""`govreports nightly | backfill | reparse | serve-flows`: the Prefect flows (govreports.flows) from the command
+line.
+
+Plain runs need no Prefect server: an ephemeral one starts with its home beside the database (data/prefect),
+analytics off.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from govreports.cli.common import exit_with, prefect_for, run_flow
+from govreports.cli.options import (DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB, DEFAULT_WAIT_S, ArchiveOption,
+                                    ConfigOption, DbOption, PortalsOption, RunnerOption, WaitOption)
+from govreports.query.output import print_rows
+from govreports.runs.verdict import judge
+from govreports.store.lock import writer_lock
+
+
+def nightly(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
+            archive: ArchiveOption = DEFAULT_ARCHIVE, portal: PortalsOption = None,
+            runner: RunnerOption = "threads", wait: WaitOption = DEFAULT_WAIT_S) -> None:
+    """Run the nightly flow once: new and changed reports from every portal; prints the summary.
+
+    Exit codes as for `crawl`: 0 all portals crawled, 1 some unreachable, 3 none, 75 database busy."""
+    with writer_lock(db, wait=wait, command="nightly"):
+        prefect_for(db)
+        from govreports.flows.common import task_runner
+        from govreports.flows.nightly import nightly as flow
+
+        rows = run_flow(flow.with_options(task_runner=task_runner(runner)), config=str(config), db=str(db),
+                        archive=str(archive), portals=portal or None, runner=runner)
+    print_rows(rows)
+    typer.echo(f"database: {db}")
+    exit_with(judge(rows))
+
+
+def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,2021.")] = "2018-2024",
+             portal: PortalsOption = None,
+             reprocess: Annotated[str, typer.Option(help="missing | failed | all")] = "missing",
+             dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; change nothing.")] = False,
+             config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
+             archive: ArchiveOption = DEFAULT_ARCHIVE, runner: RunnerOption = "threads", progress: bool = True,
+             wait: WaitOption = DEFAULT_WAIT_S) -> None:
+    """Backfill portals × years; the partitions table decides what runs (idempotent, resumable).
+
+    Exit codes as for `crawl`: 0 all portals crawled, 1 some unreachable, 3 none, 75 database busy."""
+    from govreports.runs.partitions import REPROCESS, parse_years
+
+    if reprocess not in REPROCESS:
+        raise typer.BadParameter(f"one of {', '.join(REPROCESS)}", param_hint="--reprocess")
+    try:
+        year_list = parse_years(years)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--years") from None
+    prefect_for(db)
+    from govreports.flows.backfill import backfill as flow
+    from govreports.flows.common import task_runner
+
+    def run():
+        return run_flow(flow.with_options(task_runner=task_runner(runner)), portals=portal or None,
+                        years=year_list, reprocess=reprocess, dry_run=dry_run, config=str(config), db=str(db),
+                        archive=str(archive), runner=runner)
+
+    if dry_run:
+        result = run()
+        for p, y in result["planned"]:
+            typer.echo(f"would run {p} {y}")
+        typer.echo(f"{len(result['planned'])} partition(s) planned; nothing changed (dry run)")
+        return
+    with writer_lock(db, wait=wait, command="backfill"):
+        result = run() if not progress else _with_partition_progress(run, db, portal, year_list, reprocess, config)
+    print_rows(result["rows"])
+    typer.echo(f"{len(result['ran'])} partition(s) run; database: {db}")
+    exit_with(judge(result["rows"]))
+
+
+def reparse(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
+            archive: ArchiveOption = DEFAULT_ARCHIVE, wait: WaitOption = DEFAULT_WAIT_S) -> None:
+    """Re-parse archived documents with the current parser (no network); reports how many records changed."""
+    with writer_lock(db, wait=wait, command="reparse"):
+        prefect_for(db)
+        from govreports.flows.reparse import reparse as flow
+
+        row = run_flow(flow, config=str(config), db=str(db), archive=str(archive))
+    print_rows([row])
+
+
+def serve_flows(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
+                archive: ArchiveOption = DEFAULT_ARCHIVE) -> None:
+    """Serve the nightly (cron 30 2 * * *, Asia/Shanghai) and backfill deployments to a Prefect server.
+
+    Start `prefect server start --analytics-off` first and set PREFECT_API_URL=http://127.0.0.1:4200/api;
+    an ephemeral server has no scheduler.
+    """
+    prefect_for(db)
+    from prefect import serve
+
+    from govreports.flows.deployments import deployments
+
+    serve(*deployments(str(config), str(db), str(archive)), pause_on_shutdown=False)
+
+
+def _with_partition_progress(run, db: Path, portals, years, reprocess, config):
+    """A progress bar fed by the partitions table, polled while the flow runs in a thread: a planned partition
+    counts once its row was updated to done or failed after the start."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from govreports.runs import jobs
+    from govreports.runs.partitions import plan
+    from govreports.store.db import connect
+
+    names = portals or [p.name for p in jobs.load(config).portal]
+    with connect(db) as database:
+        todo = set(plan(database, names, years, reprocess))
+
+        def finished_since(start: dict) -> int:
+            rows = database.execute("SELECT portal, year, status, updated_at FROM partitions").fetchall()
+            return sum(1 for p, y, status, at in rows
+                       if (p, y) in todo and status in ("done", "failed") and at != start.get((p, y)))
+
+        start = {(p, y): at for p, y, at in database.execute("SELECT portal, year, updated_at FROM partitions")}
+        result: dict = {}
+        worker = threading.Thread(target=lambda: result.update(value=run()), daemon=True)
+        with Progress(TextColumn("backfill"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      transient=True) as bar:
+            task = bar.add_task("partitions", total=len(todo))
+            worker.start()
+            while worker.is_alive():
+                bar.update(task, completed=finished_since(start))
+                time.sleep(0.3)
+            worker.join()
+    if "value" not in result:
+        raise typer.Exit(1)
+    return result["value"]
+
+
+def register(app: typer.Typer) -> None:
+    for command in (nightly, backfill, reparse):
+        app.command()(command)
+    app.command("serve-flows")(serve_flows)

@@ -1,0 +1,45 @@
+"""The options several commands share, declared once with their help and default: `--db`, `--config`,
+`--archive`, `--format`, `--wait` (and `--runner`, `--portal`, `--timeout`). Commands use them as
+`db: DbOption = DEFAULT_DB`; the default paths come from govreports.paths."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
+from govreports.query import DEFAULT_TIMEOUT_S
+from govreports.store.lock import DEFAULT_WAIT_S
+
+__all__ = ["DEFAULT_ARCHIVE", "DEFAULT_CONFIG", "DEFAULT_DB", "DEFAULT_TIMEOUT_S", "DEFAULT_WAIT_S",
+           "ArchiveOption", "ConfigOption", "DbOption", "ExportFormat", "ExportFormatOption", "FormatOption",
+           "OutFormat", "PortalsOption", "RunnerOption", "TimeoutOption", "WaitOption"]
+
+
+class OutFormat(str, enum.Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class ExportFormat(str, enum.Enum):
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+DbOption = Annotated[Path, typer.Option("--db", help="SQLite database file.", show_default=True)]
+ConfigOption = Annotated[Path, typer.Option("--config", help="A portal config file, or a directory of them.")]
+ArchiveOption = Annotated[Path, typer.Option("--archive", help="Raw archive folder.")]
+FormatOption = Annotated[OutFormat, typer.Option("--format", "-f", help="table for people; csv or json for programs.")]
+ExportFormatOption = Annotated[ExportFormat, typer.Option("--format", "-f", help="CSV or JSON Lines.")]
+WaitOption = Annotated[float, typer.Option(
+    "--wait", help="Seconds to wait for another run that holds the database, then exit 75.")]
+TimeoutOption = Annotated[float, typer.Option(
+    "--timeout", min=0,
+    help="stop the query after this many seconds (time spent blocked writing output does not count; 0: none)")]
+RunnerOption = Annotated[str, typer.Option(
+    "--runner", help="Task runner: threads, or dask (optional extra: a local 2-worker cluster).")]
+PortalsOption = Annotated[Optional[list[str]], typer.Option("--portal", help="Only these portals.")]
