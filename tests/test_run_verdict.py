@@ -82,3 +82,11 @@ def test_no_reachable_portal_fails_the_run(tmp_path):
     assert "nowhere (dns" in last and "closed (refused" in last
     rows = dict(open_db(db).execute("SELECT portal, kind FROM issues").fetchall())
     assert rows == {"nowhere": "dns", "closed": "refused"}
+
+
+@pytest.mark.parametrize("command", ["nightly", "backfill", "reparse", "crawl"])
+def test_a_bad_config_is_a_usage_error_before_anything_runs(tmp_path, command):
+    done = govreports(command, "--config", str(tmp_path / "missing.toml"), "--db", str(tmp_path / "r.db"))
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"error: {tmp_path / 'missing.toml'}: cannot read: No such file or directory"
+    assert not (tmp_path / "r.db").exists() and not (tmp_path / "prefect").exists()  # nothing started

@@ -18,6 +18,7 @@ import sys
 import typer
 
 from govreports.cli import crawl, demo, flows, parse, status, store
+from govreports.errors import EXIT_BUSY, GovreportsError
 from govreports.store.db import BUSY_TIMEOUT_S
 
 __all__ = ["app", "main"]
@@ -40,15 +41,15 @@ for _module in (parse, store, crawl, flows, demo, status):
 
 
 def main() -> None:
-    from govreports.store.lock import EXIT_BUSY, DatabaseBusy
-
+    """Run the command; a GovreportsError that escapes it (a busy database, a bad config given to a flow command)
+    ends as one line on stderr and that error's exit code, never a traceback."""
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover
         sys.exit(130)
-    except DatabaseBusy as exc:
+    except GovreportsError as exc:
         typer.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_BUSY)
+        sys.exit(exc.exit_code)
     except sqlite3.OperationalError as exc:
         if "locked" not in str(exc) and "busy" not in str(exc):
             raise

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from govreports.errors import EXIT_FAILED
+from govreports.errors import EXIT_FAILED, EXIT_USAGE
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> None:
@@ -21,6 +21,21 @@ def exit_with(verdict) -> None:
     if verdict.line:
         typer.echo(f"{'error' if verdict.status == 'failed' else 'warning'}: {verdict.line}", err=True)
     raise typer.Exit(verdict.exit_code)
+
+
+def checked_config(config: Path, portals: list[str] | None = None):
+    """The crawl configuration, validated (and each named portal found) before anything starts: a bad file is a
+    usage error, one line and exit 2, not a traceback from inside a flow run."""
+    from govreports.portals.config import ConfigError
+    from govreports.runs.jobs import load
+
+    try:
+        crawl = load(config)
+        for name in portals or [None]:
+            crawl.select(name)
+    except ConfigError as exc:
+        fail(str(exc), EXIT_USAGE)
+    return crawl
 
 
 def prefect_for(db: Path) -> None:

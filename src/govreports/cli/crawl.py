@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 
-from govreports.cli.common import exit_with
+from govreports.cli.common import checked_config, exit_with
 from govreports.cli.options import (DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB, DEFAULT_WAIT_S, ArchiveOption,
                                     ConfigOption, DbOption, WaitOption)
-from govreports.runs.verdict import EXIT_USAGE, judge
+from govreports.runs.verdict import judge
 from govreports.store.lock import writer_lock
 
 
@@ -29,19 +29,7 @@ def crawl(
     counted in the summary); 1 some portals could not be reached; 3 none could (nothing was fetched);
     2 usage or configuration error; 75 another run holds the database.
     """
-    from govreports.paths import config_files
-    from govreports.portals.config import ConfigError, load_configs
-
-    paths = config_files(config)
-    if not paths:
-        typer.echo(f"error: no config files in {config}", err=True)
-        raise typer.Exit(EXIT_USAGE)
-    try:
-        crawl_config = load_configs(paths)
-        crawl_config.select(portal)
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
+    crawl_config = checked_config(config, [portal] if portal else None)
     if check:
         typer.echo(f"{crawl_config.path}: {len(crawl_config.portal)} portal(s), valid")
         return

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from govreports.cli.common import exit_with, prefect_for, run_flow
+from govreports.cli.common import checked_config, exit_with, prefect_for, run_flow
 from govreports.cli.options import (DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB, DEFAULT_WAIT_S, ArchiveOption,
                                     ConfigOption, DbOption, PortalsOption, RunnerOption, WaitOption)
 from govreports.query.output import print_rows
@@ -27,7 +27,8 @@ def nightly(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
             runner: RunnerOption = "threads", wait: WaitOption = DEFAULT_WAIT_S) -> None:
     """Run the nightly flow once: new and changed reports from every portal; prints the summary.
 
-    Exit codes as for `crawl`: 0 all portals crawled, 1 some unreachable, 3 none, 75 database busy."""
+    Exit codes as for `crawl`: 0 all portals crawled, 1 some unreachable, 3 none, 2 bad config, 75 database busy."""
+    checked_config(config, portal)
     with writer_lock(db, wait=wait, command="nightly"):
         prefect_for(db)
         from govreports.flows.common import task_runner
@@ -49,9 +50,10 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
              wait: WaitOption = DEFAULT_WAIT_S) -> None:
     """Backfill portals × years; the partitions table decides what runs (idempotent, resumable).
 
-    Exit codes as for `crawl`: 0 all portals crawled, 1 some unreachable, 3 none, 75 database busy."""
+    Exit codes as for `crawl`: 0 all portals crawled, 1 some unreachable, 3 none, 2 bad config, 75 database busy."""
     from govreports.runs.partitions import REPROCESS, parse_years
 
+    checked_config(config, portal)
     if reprocess not in REPROCESS:
         raise typer.BadParameter(f"one of {', '.join(REPROCESS)}", param_hint="--reprocess")
     try:
@@ -83,6 +85,7 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
 def reparse(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
             archive: ArchiveOption = DEFAULT_ARCHIVE, wait: WaitOption = DEFAULT_WAIT_S) -> None:
     """Re-parse archived documents with the current parser (no network); reports how many records changed."""
+    checked_config(config)
     with writer_lock(db, wait=wait, command="reparse"):
         prefect_for(db)
         from govreports.flows.reparse import reparse as flow

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from govreports.crawl import CrawlSummary, run_crawl
 from govreports.paths import config_files
-from govreports.portals.config import CrawlConfig, load_configs
+from govreports.portals.config import ConfigError, CrawlConfig, load_configs
 from govreports.runs import partitions
 from govreports.store.db import connect
 
@@ -40,7 +40,10 @@ def mode(runner: str, parse_workers: int | None = None) -> Mode:
 
 def load(config: str | Path) -> CrawlConfig:
     """The crawl configuration of a config file or directory."""
-    return load_configs(config_files(config))
+    paths = config_files(config)
+    if not paths:
+        raise ConfigError(f"no config files in {config}")
+    return load_configs(paths)
 
 
 def crawl_portal(config: str | Path, portal: str, db_path: str | Path, archive: str | Path, *,

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from govreports.paths import DEFAULT_DB
 from govreports.store.migrations import migrations
 
-DEFAULT_DB = Path("data/govreports.db")
 BUSY_TIMEOUT_S = 30.0
 
 
