@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from crawl_speed import free_port  # noqa: E402
+from crawl_speed import start_portal  # noqa: E402
 
 
 def session_rss(sid: int) -> dict[int, int]:
@@ -46,21 +46,10 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=int, default=None, help="grow the demo portal to about N reports")
     args = parser.parse_args()
-    port = free_port()
-    portal_cmd = [sys.executable, "-m", "govreports", "demo-portal", "--port", str(port), "--faults", "all"]
-    if args.scale:
-        portal_cmd += ["--scale", str(args.scale)]
-    portal = subprocess.Popen(portal_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    options = ["--faults", "all", *(["--scale", str(args.scale)] if args.scale else [])]
+    portal, base = start_portal(*options, wait=120 + (args.scale or 0) * 0.1)
     try:
-        for _ in range(600):
-            try:
-                meta = json.loads(urllib.request.urlopen(base + "/_demo/meta.json", timeout=1).read())
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise SystemExit("the demo portal did not start")
+        meta = json.loads(urllib.request.urlopen(base + "/_demo/meta.json", timeout=30).read())
         truth = json.loads(urllib.request.urlopen(base + "/_demo/ground-truth.json", timeout=30).read())
         lost = set(meta["faults"]["500-permanent"]) | set(meta["faults"]["redirect-loop"])
         gated = tuple(base + p for p in ("/gbk/", "/gd/", "/govcn/"))

@@ -34,13 +34,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_portal(scale: int, attachments: float = 0.2) -> tuple[subprocess.Popen, str]:
+def start_portal(*options: str, wait: float = 120) -> tuple[subprocess.Popen, str]:
+    """`govreports demo-portal OPTIONS…` on a free port, in its own process; returns it and its base URL once it
+    answers (with --prerender the port opens only once every attachment is rendered: give `wait` for that)."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "govreports", "demo-portal", "--port", str(port),
-                             "--scale", str(scale), "--attachments", str(attachments), "--prerender"],
+    proc = subprocess.Popen([sys.executable, "-m", "govreports", "demo-portal", "--port", str(port), *options],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120 + scale * 0.1  # the port opens once every attachment is rendered
+    deadline = time.time() + wait
     while time.time() < deadline:
         try:
             urllib.request.urlopen(base + "/_demo/meta.json", timeout=1).read()
@@ -63,7 +64,8 @@ def main() -> int:
     from govreports.portals.config import load_config
     from govreports.store.db import open_db
 
-    proc, base = start_portal(args.reports, args.attachments)
+    proc, base = start_portal("--scale", str(args.reports), "--attachments", str(args.attachments), "--prerender",
+                              wait=120 + args.reports * 0.1)
     try:
         os.environ["GOVREPORTS_DEMO_URL"] = base
         config = load_config(ROOT / "config" / "demo.toml")

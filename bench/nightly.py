@@ -49,7 +49,7 @@ def main() -> int:
                         help="per portal (config/demo.toml's per_host_concurrency); more only adds httpcore pool "
                              "bookkeeping against a local server that answers in milliseconds")
     args = parser.parse_args()
-    proc, base = start_portal(args.reports)
+    proc, base = start_portal("--scale", str(args.reports), "--prerender", wait=120 + args.reports * 0.1)
     try:
         os.environ["GOVREPORTS_DEMO_URL"] = base
         with tempfile.TemporaryDirectory() as tmp:
