@@ -50,7 +50,7 @@ def chaos(tmp_path_factory):
     demo = (ROOT / "config" / "demo.toml").read_text(encoding="utf-8")
     head, rest = demo.split("[[portal]]", 1)
     config.write_text("[politeness]\nper_host_delay = 0\nper_host_concurrency = 8\nbackoff_base = 0.05\n"
-                      "backoff_max = 0.5\nretry_after_max = 1.5\nread_timeout = 1\ntotal_timeout = 5\nblocked_delay = 0\n"
+                      "backoff_max = 0.5\nretry_after_max = 1.5\nread_timeout = 3\ntotal_timeout = 10\nblocked_delay = 0\n"
                       "[safety]\nallow_private_addresses = true\n\n[[portal]]" + rest, encoding="utf-8")
     env = {**os.environ, "GOVREPORTS_DEMO_URL": portal.base_url, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"}
     args = [sys.executable, "-m", "govreports", "crawl", "--config", str(config), "--db", str(work / "r.db"),
