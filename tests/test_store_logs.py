@@ -26,3 +26,30 @@ def test_partition_attempts_and_errors(tmp_path):
     assert (row["status"], row["attempts"], row["last_error"]) == ("done", 2, None)
     with pytest.raises(ValueError):
         set_partition(db, "shanghai", 2021, "bogus")
+
+
+def test_statuses_are_stored_and_dumped_as_plain_strings(tmp_path):
+    """The StrEnum statuses equal their strings, and what reaches SQLite and JSON is the plain string."""
+    import json
+
+    from govreports.crawl.stats import PortalStats
+    from govreports.store.documents import save_item
+    from govreports.store.statuses import ItemStatus, LoadStatus, PartitionState, PortalOutcome
+
+    db = open_db(tmp_path / "s.db")
+    row = set_partition(db, "shanghai", 2021, PartitionState.RUNNING, now="t1")
+    assert type(row["status"]) is str and row["status"] == "running" and row["attempts"] == 1
+    save_item(db, "shanghai", "http://a.gov.cn/1.html", list_title="t", list_date=None, year=2021,
+              status=ItemStatus.NOT_REPORT)
+    assert db.execute("SELECT status, typeof(status) FROM items").fetchall() == [("not_report", "text")]
+    with pytest.raises(ValueError):
+        save_item(db, "shanghai", "http://a.gov.cn/2.html", list_title="t", list_date=None, year=2021,
+                  status="bogus")
+
+    stats = PortalStats("shanghai", pages=1)
+    for status in (LoadStatus.NEW, "changed", LoadStatus.DUPLICATE, LoadStatus.DUPLICATE):
+        stats.count_load(status)
+    assert (stats.new, stats.changed, stats.unchanged, stats.duplicate) == (1, 1, 0, 2)
+    assert stats.outcome == PortalOutcome.OK == "ok"
+    assert type(stats.row()["outcome"]) is str
+    assert json.loads(json.dumps({LoadStatus.NEW: PortalOutcome.PARTIAL})) == {"new": "partial"}

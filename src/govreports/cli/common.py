@@ -18,8 +18,10 @@ def fail(message: str, code: int = EXIT_FAILED) -> None:
 
 def exit_with(verdict) -> None:
     """End a run command with its verdict: a one-line reason on stderr and the exit code a scheduler reads."""
+    from govreports.runs.verdict import RunStatus
+
     if verdict.line:
-        typer.echo(f"{'error' if verdict.status == 'failed' else 'warning'}: {verdict.line}", err=True)
+        typer.echo(f"{'error' if verdict.status == RunStatus.FAILED else 'warning'}: {verdict.line}", err=True)
     raise typer.Exit(verdict.exit_code)
 
 

@@ -117,6 +117,7 @@ def _with_partition_progress(run, db: Path, portals, years, reprocess, config):
     from govreports.runs import jobs
     from govreports.runs.partitions import plan
     from govreports.store.db import connect
+    from govreports.store.statuses import PartitionState
 
     names = portals or [p.name for p in jobs.load(config).portal]
     with connect(db) as database:
@@ -124,8 +125,9 @@ def _with_partition_progress(run, db: Path, portals, years, reprocess, config):
 
         def finished_since(start: dict) -> int:
             rows = database.execute("SELECT portal, year, status, updated_at FROM partitions").fetchall()
+            ended = (PartitionState.DONE, PartitionState.FAILED)
             return sum(1 for p, y, status, at in rows
-                       if (p, y) in todo and status in ("done", "failed") and at != start.get((p, y)))
+                       if (p, y) in todo and status in ended and at != start.get((p, y)))
 
         start = {(p, y): at for p, y, at in database.execute("SELECT portal, year, updated_at FROM partitions")}
         result: dict = {}

@@ -15,9 +15,11 @@ import typer
 
 from govreports.cli.common import fail
 from govreports.cli.options import DEFAULT_DB, DbOption
+from govreports.store.statuses import PortalOutcome
 
 WIDTH = 120  # when the output is not a terminal
 STYLES = {"error": "bold red", "warning": "yellow"}
+OUTCOME_STYLES = {PortalOutcome.OK: "green", PortalOutcome.PARTIAL: "yellow", PortalOutcome.UNREACHABLE: "bold red"}
 _COLUMNS = ("portal", "last_run_id", "last_run_kind", "last_run_at", "last_outcome", "last_listed",
             "last_success_run_id", "last_success_at",
             "reports_known", "latest_year")
@@ -73,7 +75,7 @@ def _table(rows: list[dict], flags: list, title: str):
             row["portal"],
             _when(row["last_run_at"]) or "—",
             f"#{row['last_run_id']} {row['last_run_kind']}" if row["last_run_id"] else "—",
-            Text(outcome, style={"ok": "green", "partial": "yellow", "unreachable": "bold red"}.get(outcome, "")),
+            Text(outcome, style=OUTCOME_STYLES.get(outcome, "")),
             "" if row["last_listed"] is None else str(row["last_listed"]),
             success,
             str(row["reports_known"]),

@@ -18,6 +18,7 @@ from govreports.store.db import write_transaction
 from govreports.store.documents import Item, document_row, get_item, record_document, save_item
 from govreports.store.load import load_record
 from govreports.store.logs import log_fetch
+from govreports.store.statuses import ItemStatus, LoadStatus
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class Failed:
     kind: str
     error: str
     listing: Listed | None = None
-    item_status: str = "failed"
+    item_status: ItemStatus = ItemStatus.FAILED
 
 
 @dataclass(frozen=True)
@@ -124,16 +125,16 @@ def apply(db: Database, portal: str, event, stats: PortalStats) -> None:
             stats.failed[event.kind] += 1
         log_fetch(db, event.url, event.status, event.error, kind=event.kind, portal=portal)
         if event.listing is not None:
-            keep = get_item(db, portal, event.listing.url)
+            keep = get_item(db, portal, event.listing.url) if event.item_status != ItemStatus.NOT_REPORT else None
             facts = ({"report_id": keep.report_id, "document_id": keep.document_id,
-                      "attachment_url": keep.attachment_url} if keep and event.item_status != "not_report" else {})
+                      "attachment_url": keep.attachment_url} if keep else {})
             _save(db, portal, event.listing, event.item_status, error=event.error, **facts)
     elif isinstance(event, Unchanged):
         stats.unchanged += 1
     elif isinstance(event, NotReport):
         stats.failed["parse"] += 1
         log_fetch(db, event.listing.url, "parse_error", event.error, kind="parse", portal=portal)
-        _save(db, portal, event.listing, "not_report", error=event.error)
+        _save(db, portal, event.listing, ItemStatus.NOT_REPORT, error=event.error)
     elif isinstance(event, Read):
         _read(db, portal, event, stats)
     else:  # pragma: no cover - a programming error
@@ -145,20 +146,20 @@ def _read(db: Database, portal: str, event: Read, stats: PortalStats) -> None:
     own connection) can read the same re-posted report, and a duplicate check outside the lock lets both load it."""
     with write_transaction(db):
         status = _read_locked(db, portal, event)
-    setattr(stats, status, getattr(stats, status) + 1)
+    stats.count_load(status)
 
 
-def _read_locked(db: Database, portal: str, event: Read) -> str:
+def _read_locked(db: Database, portal: str, event: Read) -> LoadStatus:
     page_id = record_document(db, event.page, portal)
     doc_id = record_document(db, event.source, portal) if event.attachment_url else page_id
     loaded = load_record(db, event.record, document_row(event.source, portal), parser_version=PARSER_VERSION,
                          source_key=event.listing.url, dedupe=True)
-    item_status = "duplicate" if loaded.status == "duplicate" else "loaded"
+    item_status = ItemStatus.DUPLICATE if loaded.status == LoadStatus.DUPLICATE else ItemStatus.LOADED
     _save(db, portal, event.listing, item_status, report_id=loaded.report_id, document_id=doc_id,
           attachment_url=event.attachment_url)
     return loaded.status
 
 
-def _save(db: Database, portal: str, listing: Listed, status: str, **facts) -> None:
+def _save(db: Database, portal: str, listing: Listed, status: ItemStatus, **facts) -> None:
     save_item(db, portal, listing.url, list_title=listing.title, list_date=listing.list_date, year=listing.year,
               status=status, **facts)

@@ -32,6 +32,7 @@ from govreports.portals.config import CrawlConfig, PortalConfig
 from govreports.portals.titles import is_report_title, title_year
 from govreports.store.db import write_transaction
 from govreports.store.documents import latest_document
+from govreports.store.statuses import ItemStatus
 from govreports.clock import now_iso
 
 Progress = Callable[[str, PortalStats], None]  # (event, stats): "listed", "done"
@@ -145,7 +146,7 @@ class PortalCrawl:
             self.sink.emit(_failed(listing.url, page, listing))
             return
         self.sink.emit(Seen(Doc.of(page)))
-        if page.not_modified and item and item.status in ("loaded", "duplicate") and item.report_id:
+        if page.not_modified and item and item.status in (ItemStatus.LOADED, ItemStatus.DUPLICATE) and item.report_id:
             if item.attachment_url is None:
                 self.sink.emit(Unchanged(listing))
                 return
@@ -214,7 +215,7 @@ def _failed(url: str, result, listing: Listed | None = None) -> Failed:
     kind = result.error_kind or "http"
     return Failed(url, result.status if result.status is not None else kind, kind,
                   f"{kind}: {result.error or ''}".strip(), listing=listing,
-                  item_status="blocked" if kind == "blocked" else "failed")
+                  item_status=ItemStatus.BLOCKED if kind == "blocked" else ItemStatus.FAILED)
 
 
 def _limit_failed(url: str, exc: ParseLimitError, listing: Listed | None = None) -> Failed:
@@ -301,7 +302,7 @@ def record_run(db: Database, kind: str, started: str, summary: CrawlSummary, *,
                                     "summary_json": json.dumps(summary.rows(), ensure_ascii=False)}).last_pk
         db["portal_runs"].insert_all(
             {"run_id": run_id, "portal": p.portal, "kind": kind, "started_at": started, "finished_at": finished,
-             "outcome": p.outcome, "pages": p.pages, "list_failed": p.list_failed, "listed": p.listed,
+             "outcome": p.outcome.value, "pages": p.pages, "list_failed": p.list_failed, "listed": p.listed,
              "found": p.found, "new": p.new, "changed": p.changed, "unchanged": p.unchanged,
              "duplicate": p.duplicate, "failed": p.failed_total, "parse_failed": p.parse_failed,
              "blocked": p.blocked, "failures_json": json.dumps(dict(sorted(p.failed.items())))}

@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
+from govreports.store.statuses import LoadStatus, PortalOutcome
+
 if TYPE_CHECKING:  # runs builds on crawl: the flag type is only named here
     from govreports.runs.health import Flag
 
@@ -38,14 +40,26 @@ class PortalStats:
         return sum(n for kind, n in self.failed.items() if kind in PARSE_FAILURE_KINDS)
 
     @property
-    def outcome(self) -> str:
+    def outcome(self) -> PortalOutcome:
         """ok; partial (some URLs failed); unreachable: no list page answered, so nothing of the portal is known."""
         if self.pages and self.list_failed >= self.pages:
-            return "unreachable"
-        return "partial" if self.failed_total or self.blocked else "ok"
+            return PortalOutcome.UNREACHABLE
+        return PortalOutcome.PARTIAL if self.failed_total or self.blocked else PortalOutcome.OK
+
+    def count_load(self, status: LoadStatus) -> None:
+        """Count what loading a report read from the portal did (new, changed, unchanged or duplicate)."""
+        match LoadStatus(status):
+            case LoadStatus.NEW:
+                self.new += 1
+            case LoadStatus.CHANGED:
+                self.changed += 1
+            case LoadStatus.UNCHANGED:
+                self.unchanged += 1
+            case LoadStatus.DUPLICATE:
+                self.duplicate += 1
 
     def row(self) -> dict:
-        return {"portal": self.portal, "outcome": self.outcome, "pages": self.pages,
+        return {"portal": self.portal, "outcome": self.outcome.value, "pages": self.pages,
                 "list_failed": self.list_failed, "listed": self.listed, "found": self.found,
                 "new": self.new, "changed": self.changed, "unchanged": self.unchanged, "duplicate": self.duplicate,
                 "failed": self.failed_total, "blocked": self.blocked, "skipped": self.skipped,

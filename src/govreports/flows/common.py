@@ -10,7 +10,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from govreports.crawl import CrawlSummary, PortalStats, record_run
 from govreports.query.output import RUN_COLUMNS
 from govreports.runs import health
-from govreports.runs.verdict import judge
+from govreports.runs.verdict import RunStatus, judge
 from govreports.store.db import connect
 from govreports.store.load import now_iso
 from govreports.store.lock import DatabaseBusy
@@ -82,7 +82,7 @@ def conclude(summaries: list[CrawlSummary], rows: list[dict], result):
     failed; plain `result` when all is well. `rows` are the published rows (they carry the health flags)."""
     health = {r["portal"]: r.get("health", "") for r in rows}
     verdict = judge([{**r, "health": health.get(r["portal"], "")} for s in summaries for r in s.rows()])
-    if verdict.status == "failed":
+    if verdict.status == RunStatus.FAILED:
         print(f"error: {verdict.line}")
         return Failed(message=verdict.line, data=result)
     if verdict.line:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from govreports.store.db import write_transaction
+from govreports.store.statuses import ItemStatus, PortalOutcome
 
 HISTORY = 10  # previous runs of a portal that parse failures are compared with
 JUMP_MIN = 3  # parse failures below this are never a jump
@@ -46,6 +47,7 @@ ICONS = {ERROR: "✗", WARNING: "⚠"}
 
 _RUN_COLUMNS = ("run_id", "kind", "started_at", "finished_at", "outcome", "pages", "list_failed", "listed", "found",
                 "parse_failed", "failures_json")
+_REPORTED = (ItemStatus.LOADED.value, ItemStatus.DUPLICATE.value)  # items whose report is known
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 
 
@@ -72,7 +74,7 @@ class PortalRun:
     kind: str
     started_at: str
     finished_at: str | None
-    outcome: str
+    outcome: PortalOutcome
     pages: int
     list_failed: int
     listed: int
@@ -99,11 +101,15 @@ def _runs(db: Database, where: str, params: list, limit: int | None = None) -> l
     sql = f"SELECT {', '.join(_RUN_COLUMNS)} FROM portal_runs WHERE {where} ORDER BY run_id DESC"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    return [PortalRun(*row) for row in db.execute(sql, params).fetchall()]
+    return [_run(dict(zip(_RUN_COLUMNS, row))) for row in db.execute(sql, params).fetchall()]
 
 
-def _last_before(db: Database, now: PortalRun, portal: str, condition: str) -> PortalRun | None:
-    found = _runs(db, f"portal = ? AND run_id < ? AND {condition}", [portal, now.run_id], limit=1)
+def _run(row: dict) -> PortalRun:
+    return PortalRun(**{**row, "outcome": PortalOutcome(row["outcome"])})
+
+
+def _last_before(db: Database, now: PortalRun, portal: str, condition: str, params: tuple = ()) -> PortalRun | None:
+    found = _runs(db, f"portal = ? AND run_id < ? AND {condition}", [portal, now.run_id, *params], limit=1)
     return found[0] if found else None
 
 
@@ -114,9 +120,9 @@ def _failure_text(failures: dict[str, int]) -> str:
 
 
 def unreachable(db: Database, portal: str, now: PortalRun) -> Flag | None:
-    if now.outcome != "unreachable":
+    if now.outcome != PortalOutcome.UNREACHABLE:
         return None
-    reached = _last_before(db, now, portal, "outcome != 'unreachable'")
+    reached = _last_before(db, now, portal, "outcome != ?", (PortalOutcome.UNREACHABLE.value,))
     since = f"last reached {reached.day}" if reached else "never reached"
     failures = _failure_text(now.failures)
     return _flag(portal, "unreachable", f"no list page answered ({now.list_failed} of {now.pages} failed"
@@ -124,7 +130,7 @@ def unreachable(db: Database, portal: str, now: PortalRun) -> Flag | None:
 
 
 def list_failing(db: Database, portal: str, now: PortalRun) -> Flag | None:
-    if now.outcome == "unreachable" or now.list_failed <= 0:
+    if now.outcome == PortalOutcome.UNREACHABLE or now.list_failed <= 0:
         return None
     clean = _last_before(db, now, portal, "pages > 0 AND list_failed = 0")
     if clean is None:
@@ -134,7 +140,7 @@ def list_failing(db: Database, portal: str, now: PortalRun) -> Flag | None:
 
 
 def empty(db: Database, portal: str, now: PortalRun) -> Flag | None:
-    if now.outcome == "unreachable" or now.listed > 0:
+    if now.outcome == PortalOutcome.UNREACHABLE or now.listed > 0:
         return None
     before = _last_before(db, now, portal, "listed > 0")
     if before is None:
@@ -177,7 +183,7 @@ def report_years(db: Database, portal: str) -> dict[int, dt.date | None]:
     rows = db.execute(
         "SELECT coalesce(r.year, i.year), i.list_date, r.published, i.first_seen FROM items i"
         " LEFT JOIN reports r ON r.id = i.report_id"
-        " WHERE i.portal = ? AND i.status IN ('loaded', 'duplicate')", [portal]).fetchall()
+        " WHERE i.portal = ? AND i.status IN (?, ?)", [portal, *_REPORTED]).fetchall()
     years: dict[int, dt.date | None] = {}
     for year, list_date, published, first_seen in rows:
         if year is None:
@@ -198,8 +204,8 @@ def _government(db: Database, portal: str) -> bool:
     """Whether the later deadline applies: the portal's reports include a people's government's, or none are known."""
     names = [n for (n,) in db.execute(
         "SELECT DISTINCT a.norm_name FROM items i JOIN reports r ON r.id = i.report_id"
-        " JOIN agencies a ON a.id = r.agency_id WHERE i.portal = ? AND i.status IN ('loaded', 'duplicate')",
-        [portal]).fetchall() if n]
+        " JOIN agencies a ON a.id = r.agency_id WHERE i.portal = ? AND i.status IN (?, ?)",
+        [portal, *_REPORTED]).fetchall() if n]
     return not names or any(is_government(n) for n in names)
 
 
@@ -224,7 +230,7 @@ def usual_date(years: dict[int, dt.date | None], year: int) -> dt.date | None:
 
 
 def overdue(db: Database, portal: str, now: PortalRun, today: dt.date) -> Flag | None:
-    if now.outcome == "unreachable" or now.listed == 0:
+    if now.outcome == PortalOutcome.UNREACHABLE or now.listed == 0:
         return None  # the lists were not read: unreachable / empty say why
     years = report_years(db, portal)
     if not years:

@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from govreports.crawl import CrawlSummary, apply_summary
 from govreports.store.db import connect
 from govreports.store.logs import set_partition
+from govreports.store.statuses import PartitionState
 
 Reprocess = Literal["missing", "failed", "all"]
 REPROCESS = ("missing", "failed", "all")
@@ -40,8 +41,8 @@ def parse_years(text: str) -> list[int]:
     return sorted(set(years))
 
 
-def statuses(db: Database) -> dict[tuple[str, int], str]:
-    return {(p, y): s for p, y, s in db.execute("SELECT portal, year, status FROM partitions")}
+def statuses(db: Database) -> dict[tuple[str, int], PartitionState]:
+    return {(p, y): PartitionState(s) for p, y, s in db.execute("SELECT portal, year, status FROM partitions")}
 
 
 def plan(db: Database, portals: list[str], years: list[int], reprocess: Reprocess) -> list[tuple[str, int]]:
@@ -53,8 +54,8 @@ def plan(db: Database, portals: list[str], years: list[int], reprocess: Reproces
         for year in years:
             status = known.get((portal, year))
             if (reprocess == "all"
-                    or (reprocess == "missing" and status in (None, "pending", "running"))
-                    or (reprocess == "failed" and status == "failed")):
+                    or (reprocess == "missing" and status in (None, PartitionState.PENDING, PartitionState.RUNNING))
+                    or (reprocess == "failed" and status == PartitionState.FAILED)):
                 todo.append((portal, year))
     return todo
 
@@ -72,13 +73,13 @@ def start_all(db_path: str | Path, todo: Iterable[tuple[str, int]]) -> None:
     """Several partitions handed out at once (a buffered run's workers write nothing, so the flow marks them)."""
     with connect(db_path) as db:
         for portal, year in todo:
-            set_partition(db, portal, year, "running")
+            set_partition(db, portal, year, PartitionState.RUNNING)
 
 
 def fail(db_path: str | Path, portal: str, year: int, error: str) -> None:
     """A partition's crawl raised: failed, with the error."""
     with connect(db_path) as db:
-        set_partition(db, portal, year, "failed", error)
+        set_partition(db, portal, year, PartitionState.FAILED, error)
 
 
 def finish(db_path: str | Path, portal: str, year: int, summary: CrawlSummary) -> None:
@@ -89,6 +90,6 @@ def finish(db_path: str | Path, portal: str, year: int, summary: CrawlSummary) -
             apply_summary(db, summary)
         stats = summary.portals[0]
         failures = stats.failed_total + stats.blocked
-        status = "failed" if failures else "done"
+        status = PartitionState.FAILED if failures else PartitionState.DONE
         error = f"{failures} URL(s) failed: {dict(stats.failed)}; blocked {stats.blocked}" if failures else None
         set_partition(db, portal, year, status, error)

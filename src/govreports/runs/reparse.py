@@ -25,6 +25,7 @@ from govreports.portals.config import CrawlConfig
 from govreports.store.documents import loaded_items
 from govreports.store.load import load_record
 from govreports.store.logs import log_fetch
+from govreports.store.statuses import LoadStatus
 
 
 @dataclass
@@ -34,7 +35,7 @@ class ReparseSummary:
 
     @property
     def changed(self) -> int:
-        return self.counts["changed"] + self.counts["new"]
+        return self.counts[LoadStatus.CHANGED] + self.counts[LoadStatus.NEW]
 
     def row(self) -> dict:
         return {"documents": self.documents, **{k: self.counts[k] for k in

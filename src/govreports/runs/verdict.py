@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from govreports.runs.health import ERROR, LEVELS
+from govreports.store.statuses import PortalOutcome
 
 ERROR_FLAGS = frozenset(name for name, level in LEVELS.items() if level == ERROR)
 
@@ -22,14 +24,23 @@ EXIT_FAILED = 3  # nothing could be fetched: every portal failed
 # 75 (EX_TEMPFAIL): another run holds the database — govreports.store.lock.EXIT_BUSY
 
 
+class RunStatus(StrEnum):
+    OK = "ok"
+    PARTIAL = "partial"  # some portals could not be reached, or failed a health check
+    FAILED = "failed"  # no portal could be reached
+
+
+_EXIT_CODES = {RunStatus.OK: EXIT_OK, RunStatus.PARTIAL: EXIT_PARTIAL, RunStatus.FAILED: EXIT_FAILED}
+
+
 @dataclass(frozen=True)
 class Verdict:
-    status: str  # ok | partial | failed
+    status: RunStatus
     line: str | None  # one line for stderr / the flow's state message; None when all is well
 
     @property
     def exit_code(self) -> int:
-        return {"ok": EXIT_OK, "partial": EXIT_PARTIAL, "failed": EXIT_FAILED}[self.status]
+        return _EXIT_CODES[RunStatus(self.status)]
 
 
 def _cause(failures: dict) -> str:
@@ -44,7 +55,7 @@ def _by_portal(rows: list[dict]) -> dict[str, dict]:
     portals: dict[str, dict] = {}
     for row in rows:
         p = portals.setdefault(row["portal"], {"reached": False, "failures": {}, "errors": set()})
-        p["reached"] |= row.get("outcome") != "unreachable"
+        p["reached"] |= row.get("outcome") != PortalOutcome.UNREACHABLE
         for kind, n in {**(row.get("failures") or {}), **({"blocked": row["blocked"]} if row.get("blocked") else {})
                         }.items():
             p["failures"][kind] = p["failures"].get(kind, 0) + n
@@ -61,7 +72,7 @@ def judge(rows: Iterable[dict], problems: Iterable[str] = ()) -> Verdict:
     flagged = sorted(({name for name, p in portals.items() if p["errors"]} | set(problems)) - set(down))
     if portals and len(down) == len(portals):
         names = ", ".join(f"{name} ({_cause(p['failures'])})" for name, p in down.items())
-        return Verdict("failed", f"nothing could be fetched: every portal failed: {names}")
+        return Verdict(RunStatus.FAILED, f"nothing could be fetched: every portal failed: {names}")
     parts = []
     if down:
         names = ", ".join(f"{name} ({_cause(p['failures'])})" for name, p in down.items())
@@ -69,5 +80,5 @@ def judge(rows: Iterable[dict], problems: Iterable[str] = ()) -> Verdict:
     if flagged:
         parts.append(f"health check failed for {', '.join(flagged)} (see `govreports status`)")
     if parts:
-        return Verdict("partial", "; ".join(parts))
-    return Verdict("ok", None)
+        return Verdict(RunStatus.PARTIAL, "; ".join(parts))
+    return Verdict(RunStatus.OK, None)

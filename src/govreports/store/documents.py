@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from govreports.store.db import write_transaction
 from govreports.clock import now_iso
+from govreports.store.db import write_transaction
+from govreports.store.statuses import ItemStatus
 
 _KEEP_HEADERS = ("content-type", "content-length", "etag", "last-modified", "server", "date", "location",
                  "content-disposition", "retry-after")
@@ -100,11 +101,13 @@ def get_item(db: Database, portal: str, url: str) -> Item | None:
 
 
 def save_item(db: Database, portal: str, url: str, *, list_title: str | None, list_date: str | None,
-              year: int | None, status: str, error: str | None = None, attachment_url: str | None = None,
-              document_id: int | None = None, report_id: int | None = None) -> None:
-    """Insert or update an item; an item whose facts are unchanged is not rewritten."""
-    values = {"list_title": list_title, "list_date": list_date, "year": year, "status": status, "error": error,
-              "attachment_url": attachment_url, "document_id": document_id, "report_id": report_id}
+              year: int | None, status: ItemStatus | str, error: str | None = None,
+              attachment_url: str | None = None, document_id: int | None = None,
+              report_id: int | None = None) -> None:
+    """Insert or update an item; an item whose facts are unchanged is not rewritten. `status` is stored as its
+    plain string (an unknown one is refused)."""
+    values = {"list_title": list_title, "list_date": list_date, "year": year, "status": ItemStatus(status).value,
+              "error": error, "attachment_url": attachment_url, "document_id": document_id, "report_id": report_id}
     row = db.execute(f"SELECT {', '.join(values)} FROM items WHERE portal = ? AND url = ?", [portal, url]).fetchone()
     if row is not None and tuple(row) == tuple(values.values()):
         return
@@ -136,6 +139,6 @@ def loaded_items(db: Database) -> list[LoadedItem]:
     rows = db.execute(
         "SELECT i.portal, i.url, i.list_title, i.attachment_url, "
         + ", ".join(f"d.{c}" for c in _LOADED_DOCUMENT)
-        + " FROM items i JOIN documents d ON d.id = i.document_id WHERE i.status = 'loaded'"
-        " ORDER BY i.portal, i.url").fetchall()
+        + " FROM items i JOIN documents d ON d.id = i.document_id WHERE i.status = ?"
+        " ORDER BY i.portal, i.url", [ItemStatus.LOADED.value]).fetchall()
     return [LoadedItem(*row[:4], dict(zip(_LOADED_DOCUMENT, row[4:]))) for row in rows]

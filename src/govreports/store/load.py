@@ -25,6 +25,7 @@ from govreports import PARSER_VERSION, schema
 from govreports.clock import now_iso
 from govreports.store.agency import normalise_agency, region_of
 from govreports.store.db import write_transaction
+from govreports.store.statuses import LoadStatus
 
 DOCUMENT_FIELDS = ("url", "final_url", "fetched_at", "sha256", "archive_path", "media_type")
 TOTALLED_TABLES = ("applications", "review_litigation")
@@ -36,7 +37,7 @@ MEDIA_TYPES = {"html": "text/html", "pdf": "application/pdf", "text": "text/plai
 class LoadResult:
     report_id: int
     version_id: int
-    status: str  # "new" | "changed" | "unchanged", or "duplicate" (report_id is the report it duplicates)
+    status: LoadStatus  # new | changed | unchanged, or duplicate (report_id is the report it duplicates)
     cells: int
 
 
@@ -160,7 +161,7 @@ def load_record(db: Database, record: dict, document: dict | None = None, *,
         if dedupe:
             duplicate = duplicate_of(db, norm, year, sha, source_key)
             if duplicate is not None:
-                return LoadResult(*duplicate, "duplicate", 0)
+                return LoadResult(*duplicate, LoadStatus.DUPLICATE, 0)
         now = now or now_iso()
         agency_id = _agency_id(db, written, norm, doc.get("region"))
         document_id = _document_id(db, doc)
@@ -169,7 +170,7 @@ def load_record(db: Database, record: dict, document: dict | None = None, *,
             " WHERE r.agency_id = ? AND r.year IS ? AND r.source_key = ?", [agency_id, year, source_key],
         ).fetchone()
         if row and row[2] == sha:
-            return LoadResult(row[0], row[1], "unchanged", 0)
+            return LoadResult(row[0], row[1], LoadStatus.UNCHANGED, 0)
         summary = {"format": record.get("format"), "title": record.get("title"),
                    "published": record.get("published"), "document_id": document_id,
                    "parser_version": parser_version}
@@ -195,4 +196,4 @@ def load_record(db: Database, record: dict, document: dict | None = None, *,
         update = {**summary, "current_version_id": version_id, "last_seen": now}
         db.execute(f"UPDATE reports SET {', '.join(f'{k} = ?' for k in update)} WHERE id = ?",
                    [*update.values(), report_id])
-        return LoadResult(report_id, version_id, "new" if row is None else "changed", cells)
+        return LoadResult(report_id, version_id, LoadStatus.NEW if row is None else LoadStatus.CHANGED, cells)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from govreports.store.db import write_transaction
 from govreports.clock import now_iso
+from govreports.store.db import write_transaction
+from govreports.store.statuses import PartitionState
 
-PARTITION_STATES = ("pending", "running", "done", "failed")
+PARTITION_STATES = tuple(state.value for state in PartitionState)  # pending, running, done, failed
 
 
 def log_fetch(db: Database, url: str, status: str | int | None, error: str | None = None, *,
@@ -25,15 +26,16 @@ def log_fetch(db: Database, url: str, status: str | int | None, error: str | Non
                                        "document_id": document_id, "logged_at": now or now_iso()}).last_pk
 
 
-def set_partition(db: Database, portal: str, year: int, status: str, error: str | None = None, *,
+def set_partition(db: Database, portal: str, year: int, status: PartitionState | str, error: str | None = None, *,
                   now: str | None = None) -> dict:
     """Record a partition's new state; entering `running` counts an attempt."""
     if status not in PARTITION_STATES:
         raise ValueError(f"unknown partition status {status!r}; expected one of {PARTITION_STATES}")
+    status = PartitionState(status)
     with write_transaction(db):
         db.execute("INSERT OR IGNORE INTO partitions (portal, year) VALUES (?, ?)", [portal, year])
         db.execute(
             "UPDATE partitions SET status = ?, attempts = attempts + ?, last_error = ?, updated_at = ?"
             " WHERE portal = ? AND year = ?",
-            [status, 1 if status == "running" else 0, error, now or now_iso(), portal, year])
+            [status.value, 1 if status is PartitionState.RUNNING else 0, error, now or now_iso(), portal, year])
     return db["partitions"].get((portal, year))
