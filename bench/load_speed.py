@@ -18,7 +18,7 @@ from pathlib import Path
 from govreports import schema
 from govreports.query.analyses import ANALYSES, run_analysis
 from govreports.store import load_record, open_db
-from govreports.store.synthetic import make_record
+from govreports.demo.records import make_record
 
 CELLS_GOAL = 100_000
 ANALYSIS_GOAL_MS = 200.0
@@ -33,7 +33,7 @@ def synthetic_records(n: int, seed: int = 7) -> list[dict]:
         name = f"测试市第{agency}局"
         for year in range(2019, 2024):
             if len(records) < n and rnd.random() > 0.05:
-                record = make_record(name, year, "2019" if year < 2021 else "2021", seed=seed)
+                record = make_record(seed, name, year, checks=True)  # format 2019 before 2021, then 2021
                 if rnd.random() < 0.05:  # some reports break R1, so rule_failures has work to do
                     record["checks"][0].update(ok=False, detail="synthetic failure")
                 records.append(record)
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
     sample = records[:1000]
     start = time.perf_counter()
-    statuses = {load_record(db, r).status for r in sample}
+    statuses = {load_record(db, r).status.value for r in sample}
     reload_ms = (time.perf_counter() - start) * 1000 / len(sample)
     print(f"identical reload: {reload_ms:.2f} ms per report, statuses {sorted(statuses)}")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

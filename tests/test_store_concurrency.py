@@ -7,14 +7,14 @@ import time
 
 from govreports.query import connect_readonly
 from govreports.store import connect, load_record, open_db, write_transaction
-from govreports.store.synthetic import make_record
+from govreports.demo.records import make_record
 
 
 def _writer(path: str, prefix: str, n: int, barrier) -> None:
     with connect(path) as db:
         barrier.wait()
         for i in range(n):
-            load_record(db, make_record(f"{prefix}{i}局", 2020 + i % 3, "2019", with_text=True))
+            load_record(db, make_record(0, f"{prefix}{i}局", 2020 + i % 3, checks=True))
 
 
 def test_two_writer_processes_both_succeed(tmp_path):
@@ -36,12 +36,12 @@ def test_two_writer_processes_both_succeed(tmp_path):
 def test_reader_during_write_sees_a_consistent_snapshot(tmp_path):
     path = tmp_path / "r.db"
     writer = open_db(path)
-    load_record(writer, make_record("甲局", 2020))
+    load_record(writer, make_record(0, "甲局", 2020, checks=True))
     reader = connect_readonly(path)
     reader.execute("BEGIN")  # one read transaction = one snapshot
     assert reader.execute("SELECT count(*) FROM reports").fetchone()[0] == 1
     with write_transaction(writer):
-        load_record(writer, make_record("乙局", 2020))  # nested: part of this open write transaction
+        load_record(writer, make_record(0, "乙局", 2020, checks=True))  # nested: part of this open write transaction
         t0 = time.perf_counter()
         during = reader.execute("SELECT count(*), (SELECT count(*) FROM cells) FROM reports").fetchone()
         assert time.perf_counter() - t0 < 1.0  # not blocked by the writer
@@ -53,7 +53,7 @@ def test_reader_during_write_sees_a_consistent_snapshot(tmp_path):
 
 def test_failed_load_rolls_back_the_whole_report(tmp_path):
     db = open_db(tmp_path / "x.db")
-    bad = make_record("丙局", 2021)
+    bad = make_record(0, "丙局", 2021, checks=True)
     bad["checks"] = [{"rule": "R1", "where": "x", "ok": True, "detail": object()}]  # cannot be stored
     try:
         load_record(db, bad)

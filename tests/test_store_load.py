@@ -10,7 +10,7 @@ from sqlite_utils import Database
 from govreports import schema
 from govreports.store import connect, get_record, load_record, schema_version
 from govreports.store.migrations import latest_version, migrations, wide_columns
-from govreports.store.synthetic import make_record
+from govreports.demo.records import make_record
 from storehelp import expected_records
 
 SAMPLES = expected_records()
@@ -51,7 +51,7 @@ def test_wide_views_give_back_every_cell(db, name):
 
 
 def test_full_record_round_trips_with_types_checks_and_unknown_keys(db):
-    record = make_record("某市某局", 2020, "2019", seed=3)
+    record = make_record(1, "某市某局", 2020, checks=True)  # format 2019
     record["active"]["fees"]["change"] = -2
     record["active"]["procurement"]["amount"] = 4068.208
     record["active"]["procurement"]["amount_unit"] = "万元"

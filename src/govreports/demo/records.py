@@ -1,4 +1,5 @@
-"""Deterministic canonical records for the demo portal (random.Random seeded by strings, never hypothesis).
+"""Deterministic canonical records (random.Random seeded by strings, never hypothesis): the one synthetic-record
+generator, for the demo portal, the store's tests and the load benchmark (`make_record(..., checks=True)`).
 
 Why a generator of its own: the portal must build 10,000 reports in seconds and give the same bytes for the same
 seed in every process, so a record is a pure function of (seed, agency, year) and is only built when asked for.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import random
 
 from govreports import schema
+from govreports.validate.checks import evaluate
 
 YEARS = tuple(range(2018, 2025))
 
@@ -221,8 +223,17 @@ def record_meta(seed: int, agency: str, year: int) -> tuple[str, str]:
     return title_for(agency, year, variant), published_date(rng, agency, year)
 
 
-def make_record(seed: int, agency: str, year: int, size: float) -> dict:
-    """The canonical record of `agency`'s report on `year` (SCHEMA.md keys, no checks)."""
+def make_record(seed: int, agency: str, year: int, size: float = 1.0, *, checks: bool = False) -> dict:
+    """The canonical record of `agency`'s report on `year` (SCHEMA.md keys). The demo portal's records carry no
+    checks (the parser evaluates them); `checks=True` adds rules R1–R4 evaluated as the parser would, giving a
+    record as loaded from a parsed report."""
+    record = _record(seed, agency, year, size)
+    if checks:
+        record["checks"] = evaluate(record)
+    return record
+
+
+def _record(seed: int, agency: str, year: int, size: float) -> dict:
     rng = random.Random(f"record|{seed}|{agency}|{year}")
     fmt = format_for(year)
     title, published = record_meta(seed, agency, year)
