@@ -41,3 +41,12 @@ def sample_text(path: Path) -> tuple[dict[str, str], str, dict]:
     if m := re.search(r"Listed title: '([^']+)'", header.get("completeness", "")):
         hints["title"] = m.group(1)
     return header, body, hints
+
+
+@pytest.fixture
+def srv():
+    """A local scripted HTTP server (tests/httpserver.py) for one test, shut down after it."""
+    from httpserver import LocalServer
+
+    with LocalServer() as server:
+        yield server

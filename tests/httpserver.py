@@ -199,3 +199,19 @@ def fetch_policy(**kw):
                 allow_private_addresses=True)
     base.update(kw)
     return FetchPolicy(**base)
+
+
+def fetch_urls(archive, calls, pol=None, **fetcher_kw):
+    """Run one Fetcher (``pol``, else ``fetch_policy()``) over ``archive`` (an Archive, or the folder for one) and
+    fetch ``calls`` in order, each a URL or an ``(args, kwargs)`` pair for ``Fetcher.fetch``; ``fetcher_kw`` go to
+    the Fetcher (``sleep``, ``clock``, ``rng``, ``validators_lookup``, …). Returns (results, fetcher)."""
+    from govreports.fetch import Archive, Fetcher
+
+    if not isinstance(archive, Archive):
+        archive = Archive(archive)
+
+    async def go():
+        async with Fetcher(pol or fetch_policy(), archive, **fetcher_kw) as f:
+            return [await f.fetch(*c[0], **c[1]) if isinstance(c, tuple) else await f.fetch(c) for c in calls], f
+
+    return asyncio.run(go())

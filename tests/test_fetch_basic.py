@@ -8,27 +8,17 @@ import asyncio
 import pytest
 
 from govreports.fetch import Archive, Fetcher, FetchPolicy, Validators, detect_gate
-from httpserver import FakeTime, LocalServer, Reply, fetch_policy
+from httpserver import FakeTime, LocalServer, Reply, fetch_policy, fetch_urls
 
 
 policy = fetch_policy
 
 
-def fetch_all(archive, calls, pol=None, **kw):
-    async def go():
-        async with Fetcher(pol or policy(), archive, **kw) as f:
-            return [await f.fetch(*c[0], **c[1]) if isinstance(c, tuple) else await f.fetch(c) for c in calls], f
-    return asyncio.run(go())
+fetch_all = fetch_urls
 
 
 def archived_files(root):
     return sorted(p for p in root.rglob("*") if p.is_file())
-
-
-@pytest.fixture
-def srv():
-    with LocalServer() as s:
-        yield s
 
 
 def test_200_is_archived_once_by_sha256(srv, tmp_path):

@@ -3,7 +3,6 @@ first 500 KiB, and time limits that hold against a server dripping bytes."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import random
 import ssl
@@ -11,25 +10,16 @@ import time
 
 import pytest
 
-from govreports.fetch import ERROR_KINDS, Archive, Fetcher
+from govreports.fetch import ERROR_KINDS
 from govreports.fetch.errors import classify
 from govreports.fetch.result import RETRYABLE_KINDS
-from httpserver import FakeTime, LocalServer, Reply, fetch_policy
+from httpserver import FakeTime, LocalServer, Reply, fetch_policy, fetch_urls
 
 policy = fetch_policy
 
 
 def fetch(tmp_path, urls, pol=None, **kw):
-    async def go():
-        async with Fetcher(pol or policy(), Archive(tmp_path), rng=random.Random(3), **kw) as f:
-            return [await f.fetch(u) for u in urls], f
-    return asyncio.run(go())
-
-
-@pytest.fixture
-def srv():
-    with LocalServer() as s:
-        yield s
+    return fetch_urls(tmp_path, urls, pol, rng=random.Random(3), **kw)
 
 
 # ---- dns, refused, tls -------------------------------------------------------------------------------------------

@@ -13,12 +13,6 @@ from httpserver import FakeTime, LocalServer, Reply, fetch_policy
 policy = fetch_policy
 
 
-@pytest.fixture
-def srv():
-    with LocalServer() as s:
-        yield s
-
-
 def gaps(hits):
     return [b.at - a.at for a, b in zip(hits, hits[1:])]
 

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-
-import pytest
-
-from govreports.fetch import Archive, Fetcher
-from httpserver import LocalServer, Reply, fetch_policy
+from httpserver import LocalServer, Reply, fetch_policy, fetch_urls
 
 
 policy = fetch_policy
 
 
 def fetch(tmp_path, url, pol=None, **kw):
-    async def go():
-        async with Fetcher(pol or policy(), Archive(tmp_path)) as f:
-            return await f.fetch(url, **kw)
-    return asyncio.run(go())
-
-
-@pytest.fixture
-def srv():
-    with LocalServer() as s:
-        yield s
+    (res,), _ = fetch_urls(tmp_path, [((url,), kw)], pol)
+    return res
 
 
 def test_chain_followed_with_relative_locations(srv, tmp_path):

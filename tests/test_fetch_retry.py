@@ -3,16 +3,13 @@ permanent trouble comes back as a FetchResult, never an exception."""
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
-from govreports.fetch import Archive, Fetcher, FetchPolicy, parse_retry_after
-from httpserver import FakeTime, LocalServer, Reply, fetch_policy
+from govreports.fetch import Archive, FetchPolicy, parse_retry_after
+from httpserver import FakeTime, Reply, fetch_policy, fetch_urls
 
 
 def policy(**kw) -> FetchPolicy:
@@ -24,17 +21,8 @@ def run(archive, url, pol=None, faketime=True, **kw):
     if faketime:
         kw.update(sleep=ft.sleep, clock=ft.clock)
 
-    async def go():
-        async with Fetcher(pol or policy(), archive, rng=random.Random(7), **kw) as f:
-            return await f.fetch(url), f
-    res, f = asyncio.run(go())
+    (res,), f = fetch_urls(archive, [url], pol or policy(), rng=random.Random(7), **kw)
     return res, f, ft
-
-
-@pytest.fixture
-def srv():
-    with LocalServer() as s:
-        yield s
 
 
 def test_503_then_200(srv, tmp_path):

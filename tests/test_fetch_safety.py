@@ -7,25 +7,16 @@ import asyncio
 
 import pytest
 
-from govreports.fetch import Archive, Fetcher
+from govreports.fetch import Fetcher
 from govreports.fetch.addresses import address_problem
 from govreports.fetch.netguard import GuardedBackend
-from httpserver import LocalServer, Reply, fetch_policy
+from httpserver import LocalServer, Reply, fetch_policy, fetch_urls
 
 policy = fetch_policy
 
 
 def fetch(tmp_path, urls, pol=None, **kw):
-    async def go():
-        async with Fetcher(pol or policy(), Archive(tmp_path)) as f:
-            return [await f.fetch(u, **kw) for u in urls], f
-    return asyncio.run(go())
-
-
-@pytest.fixture
-def srv():
-    with LocalServer() as s:
-        yield s
+    return fetch_urls(tmp_path, [((u,), kw) for u in urls], pol)
 
 
 # ---- private addresses -------------------------------------------------------------------------------------------
