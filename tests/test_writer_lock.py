@@ -95,3 +95,15 @@ def test_two_crawls_at_once_both_finish_without_duplicates(tmp_path, portal):
     assert len(db_records(database)) == len(portal.ground_truth())
     runs = database.execute("SELECT started_at, finished_at FROM runs ORDER BY id").fetchall()
     assert len(runs) == 2 and runs[1][0] >= runs[0][1]  # one after the other, never interleaved
+
+
+def test_a_holder_with_our_pid_is_still_another_writer(tmp_path):
+    """Two containers sharing data/ can both run as pid 1: the pid in the lock file must not let us in."""
+    import json
+
+    db = tmp_path / "r.db"
+    with lock_held_elsewhere(db):
+        lock_path(db).write_text(json.dumps({"pid": os.getpid(), "command": "other container"}))
+        with pytest.raises(DatabaseBusy):
+            with writer_lock(db, wait=0.5, command="test"):
+                pass

@@ -7,8 +7,8 @@ drops a flock when its process dies, even by SIGKILL, so a lock left by a killed
 file's content (pid, start time, command) only serves the message a waiting writer prints.
 
 Re-entrant within a process: the CLI takes the lock before it starts Prefect (so a busy database costs nothing and
-gives a one-line message), and the flow it then runs takes it again. A second `flock` on a new descriptor would
-deadlock against our own, so a process that finds the lock held *by its own pid* goes on.
+gives a one-line message), and the flow it then runs (in another thread, perhaps) takes it again. A second `flock`
+on a new descriptor would wait on our own, so the process counts the holds it has.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import contextlib
 import fcntl
 import json
 import os
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -70,11 +71,39 @@ def read_holder(path: Path) -> Holder:
     return Holder(pid if isinstance(pid, int) else None, data.get("started"), data.get("command"))
 
 
+# Locks this process holds (resolved lock path -> how many blocks hold it): process-wide like the flock itself, so
+# the CLI's hold covers the flow it runs in another thread. Deliberately not the pid written in the file: two
+# containers sharing data/ can both be pid 1.
+_HELD: dict[Path, int] = {}
+_HELD_GUARD = threading.Lock()
+
+
+def _enter_held(path: Path) -> bool:
+    with _HELD_GUARD:
+        if path in _HELD:
+            _HELD[path] += 1
+            return True
+        return False
+
+
+def _leave(path: Path) -> None:
+    with _HELD_GUARD:
+        _HELD[path] -= 1
+        if not _HELD[path]:
+            del _HELD[path]
+
+
 @contextlib.contextmanager
 def writer_lock(db_path: str | Path, *, wait: float = DEFAULT_WAIT_S, command: str = "",
                 poll: float = 0.25) -> Iterator[Path]:
     """Hold the database's writer lock for the block; wait up to `wait` seconds for it, then raise DatabaseBusy."""
     path = lock_path(db_path)
+    if _enter_held(path):  # this process holds it already (the CLI around its flow)
+        try:
+            yield path
+        finally:
+            _leave(path)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -84,16 +113,20 @@ def writer_lock(db_path: str | Path, *, wait: float = DEFAULT_WAIT_S, command: s
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                holder = read_holder(path)
-                if holder.pid == os.getpid():  # this process already holds it (the CLI around its flow)
+                if _enter_held(path):  # another thread of this process took it meanwhile
                     os.close(fd)
                     fd = -1
-                    yield path
+                    try:
+                        yield path
+                    finally:
+                        _leave(path)
                     return
                 waited = time.monotonic() - start
                 if waited >= wait:
-                    raise DatabaseBusy(Path(db_path), holder, waited) from None
+                    raise DatabaseBusy(Path(db_path), read_holder(path), waited) from None
                 time.sleep(min(poll, max(wait - waited, 0.01)))
+        with _HELD_GUARD:
+            _HELD[path] = 1
         record = {"pid": os.getpid(), "started": datetime.now().isoformat(timespec="seconds"), "command": command}
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(record).encode(), 0)
@@ -101,6 +134,7 @@ def writer_lock(db_path: str | Path, *, wait: float = DEFAULT_WAIT_S, command: s
             yield path
         finally:
             os.ftruncate(fd, 0)  # a stale description must not name a process that has finished
+            _leave(path)
     finally:
         if fd >= 0:
             os.close(fd)  # closing the descriptor releases the flock
