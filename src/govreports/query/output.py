@@ -21,10 +21,12 @@ TABLE_BATCH = 500
 # result, what `nightly` and `backfill` print) carry each portal's outcome instead (ok, partial, unreachable).
 CRAWL_COLUMNS = ("portal", "pages", "listed", "found", "new", "changed", "unchanged", "duplicate", "failed", "blocked")
 RUN_COLUMNS = ("portal", "outcome", "listed", "found", "new", "changed", "unchanged", "duplicate", "failed",
-               "blocked")
+               "blocked", "failures")
 
 
 def _cell(value) -> str:
+    if isinstance(value, dict):  # failures by kind
+        return ", ".join(f"{k} {v}" for k, v in value.items())
     return "" if value is None else str(value)
 
 
