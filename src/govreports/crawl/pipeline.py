@@ -256,7 +256,6 @@ async def crawl(config: CrawlConfig, db: Database, archive_root: str | Path, *, 
     started, t0 = now_iso(), time.perf_counter()
     policy = policy_for(config, portals, **policy_overrides)
     archive = Archive(archive_root)
-    await asyncio.to_thread(archive.sweep)  # temp files a killed run left behind
     pool = BoundedParser(parse_workers, deadline=parse_deadline or config.limits.parse_deadline,
                          memory_mb=parse_memory_mb or config.limits.parse_memory_mb)
     sinks = [Sink(db, p.name, PortalStats(p.name), buffered=buffered) for p in portals]

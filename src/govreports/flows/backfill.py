@@ -14,13 +14,14 @@ from typing import Literal
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 
+from govreports.clock import now_iso
 from govreports.crawl import CrawlSummary
+from govreports.fetch.archive import Archive
 from govreports.flows.common import conclude, conclude_busy, publish
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs import jobs, partitions
 from govreports.runs.partitions import parse_years, plan
 from govreports.store.db import connect
-from govreports.store.load import now_iso
 from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
 
 
@@ -48,6 +49,7 @@ def backfill(portals: list[str] | None = None, years: str | list[int] = "2018-20
         return _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, policy, parse_workers)
     try:
         with writer_lock(db, wait=lock_wait, command="backfill"):
+            Archive(archive).sweep()  # temp files a killed run left behind: once per run, by the writer
             return _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, policy, parse_workers)
     except DatabaseBusy as exc:
         return conclude_busy(exc, {"planned": [], "ran": [], "rows": []})

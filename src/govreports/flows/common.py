@@ -7,12 +7,12 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from govreports.clock import now_iso
 from govreports.crawl import CrawlSummary, PortalStats, record_run
 from govreports.query.output import RUN_COLUMNS
 from govreports.runs import health
 from govreports.runs.verdict import RunStatus, judge
 from govreports.store.db import connect
-from govreports.store.load import now_iso
 from govreports.store.lock import DatabaseBusy
 
 

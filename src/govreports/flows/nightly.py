@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from prefect import flow, task
 
+from govreports.clock import now_iso
 from govreports.crawl import CrawlSummary, apply_summary
+from govreports.fetch.archive import Archive
 from govreports.flows.common import conclude, conclude_busy, publish, settled
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs import jobs
 from govreports.store.db import connect
-from govreports.store.load import now_iso
 from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
 
 
@@ -39,6 +40,7 @@ def nightly(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archiv
     mode = jobs.mode(runner, parse_workers)
     try:
         with writer_lock(db, wait=lock_wait, command="nightly"):
+            Archive(archive).sweep()  # temp files a killed run left behind: once per run, by the writer
             futures = [crawl_portal.submit(config, name, db, archive, mode.buffered, mode.parse_workers,
                                            dict(policy or {})) for name in names]
             summaries = [settled(name, f) for name, f in zip(names, futures)]
