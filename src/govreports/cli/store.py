@@ -63,7 +63,7 @@ def _load(paths: list[Path], database, parser) -> None:
         if error:
             typer.echo(f"{path}: {error}", err=True)
             kind = outcome.error_kind if outcome is not None else None  # a limit's kind: too_large, too_slow, …
-            log_fetch(database, str(path), kind or "parse_error", error, kind=kind)
+            log_fetch(database, str(path), kind or "parse_error", error, kind=kind or "parse")
             counts["failed"] += 1
             continue
         result = load_record(database, outcome.record, document_from_path(path, outcome.kind))

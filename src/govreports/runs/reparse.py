@@ -54,9 +54,12 @@ class _Page:
 
 def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None = None,
             parser: BoundedParser | None = None) -> ReparseSummary:
-    """Re-parse every loaded item's document; `parser` defaults to one worker with the default limits."""
+    """Re-parse every loaded item's document; `parser` defaults to one worker with the config's [limits] (the
+    crawl's own), or the default limits without a config."""
     if parser is None:
-        with BoundedParser(workers=1) as own:
+        limits = {"deadline": config.limits.parse_deadline, "memory_mb": config.limits.parse_memory_mb} if config \
+            else {}
+        with BoundedParser(workers=1, **limits) as own:
             return reparse(db, archive_root, config, own)
     archive = Archive(archive_root)
     adapters = {p.name: adapter_for(p) for p in (config.portal if config else [])}
@@ -68,7 +71,8 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
             body = archive.get(sha)
         except (FileNotFoundError, ValueError):
             summary.counts["missing"] += 1
-            log_fetch(db, doc_url, "archive_missing", f"archived body {sha} not found")
+            log_fetch(db, doc_url, "archive_missing", f"archived body {sha} not found", kind="archive_missing",
+                      portal=item.portal)
             continue
         adapter = adapters.get(item.portal)
         if item.attachment_url is None and adapter is not None:
@@ -77,11 +81,11 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
             record = parser.parse(body, doc_url, {"title": item.list_title}, encoding)
         except ParseLimitError as exc:
             summary.counts["failed"] += 1
-            log_fetch(db, doc_url, exc.kind, exc.line, kind=exc.kind)
+            log_fetch(db, doc_url, exc.kind, exc.line, kind=exc.kind, portal=item.portal)
             continue
         except ParseError as exc:
             summary.counts["failed"] += 1
-            log_fetch(db, doc_url, "parse_error", str(exc))
+            log_fetch(db, doc_url, "parse_error", str(exc), kind="parse", portal=item.portal)
             continue
         loaded = load_record(db, record, item.document, parser_version=PARSER_VERSION, source_key=item.url)
         summary.counts[loaded.status] += 1
