@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from govreports import schema
+from govreports.extract.limits import DEFAULT_DEADLINE, DEFAULT_MEMORY_MB
 
 
 def _cells_read(record: dict) -> tuple[int, int]:
@@ -41,9 +42,9 @@ def parse(
     paths: Annotated[list[Path], typer.Argument(help="Report files: HTML, PDF, DOCX or plain text.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the canonical record (JSON Lines for several files).")] = False,
     deadline: Annotated[float, typer.Option(
-        "--deadline", min=0.1, help="give up on a file after this many seconds of parsing")] = 20.0,
+        "--deadline", min=0.1, help="give up on a file after this many seconds of parsing")] = DEFAULT_DEADLINE,
     max_memory: Annotated[int, typer.Option(
-        "--max-memory", min=128, help="memory cap of the parse worker, in MiB")] = 1024,
+        "--max-memory", min=128, help="memory cap of the parse worker, in MiB")] = DEFAULT_MEMORY_MB,
 ) -> None:
     """Parse report files into the canonical record.
 

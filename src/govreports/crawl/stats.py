@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
+from govreports.extract.limits import KINDS as LIMIT_KINDS
 from govreports.store.statuses import LoadStatus, PortalOutcome
 
 if TYPE_CHECKING:  # runs builds on crawl: the flag type is only named here
@@ -13,7 +14,7 @@ if TYPE_CHECKING:  # runs builds on crawl: the flag type is only named here
 
 # Failures that mean "the portal answered but we could not read the report" (not the network's fault): a jump in
 # them says the portal changed its report format or markup, or the parser regressed (portal health).
-PARSE_FAILURE_KINDS = frozenset({"parse", "too_slow", "too_large", "bomb", "out_of_memory", "crashed"})
+PARSE_FAILURE_KINDS = frozenset({"parse", *LIMIT_KINDS})
 
 
 @dataclass

@@ -32,12 +32,9 @@ from pathlib import Path
 
 from pebble import ProcessExpired, ProcessPool
 
+from govreports.extract.limits import DEFAULT_DEADLINE, DEFAULT_MEMORY_MB
 from govreports.parse.api import ParseLimitError, ParseOutcome, parse_bytes, parse_path
 
-DEFAULT_DEADLINE = 20.0  # seconds; a real report parses in 0.01–1 s (PDFs ~0.3 s), 20-page PDFs in ~3 s
-# address space per worker: an idle worker has ~40 MB, ~90 MB once it has read a PDF (pdfplumber and PDFium
-# loaded); a 9 MB HTML page, near the largest the limits let through, peaks at ~300 MB
-DEFAULT_MEMORY_MB = 1024
 OUT_OF_MEMORY_EXIT = 86  # a worker's exit code after a MemoryError (it leaves rather than go on fragmented)
 
 # what the fork server imports once for every worker: the parser and the HTML extractor (lxml), the hot path. The

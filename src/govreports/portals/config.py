@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from govreports.errors import EXIT_USAGE, GovreportsError
 from govreports.fetch.policy import FetchPolicy
-from govreports.parse.bounded import DEFAULT_DEADLINE, DEFAULT_MEMORY_MB
+from govreports.extract.limits import DEFAULT_DEADLINE, DEFAULT_MEMORY_MB
 from govreports.portals.adapters import ADAPTERS, check_params
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")

@@ -248,17 +248,6 @@ def run_query(path: str | Path, sql: str, params: dict | tuple | None = None, *,
         return QueryResult(stream.columns, list(stream))
 
 
-def execute_readonly(conn: sqlite3.Connection, sql: str, params: dict | tuple | None = None, *,
-                     timeout: float | None = DEFAULT_TIMEOUT_S) -> QueryResult:
-    """Run one statement on a connection from `connect_readonly` and return all its rows."""
-    clock = _Clock(timeout)
-    try:
-        stream = QueryStream(conn, _start(conn, sql, params, clock), clock)
-        return QueryResult(stream.columns, list(stream))
-    finally:
-        conn.set_progress_handler(None, 0)
-
-
 def _heap_limit_fn(library: str | None):
     try:
         return ctypes.CDLL(library).sqlite3_hard_heap_limit64 if library else None

@@ -19,8 +19,8 @@ ERROR_FLAGS = frozenset(name for name, level in LEVELS.items() if level == ERROR
 
 EXIT_OK = 0
 EXIT_PARTIAL = 1  # some portals could not be reached (or a health check failed); the others were crawled
-EXIT_USAGE = 2  # bad options or configuration: nothing ran
-EXIT_FAILED = 3  # nothing could be fetched: every portal failed
+# 2: bad options or configuration, nothing ran (govreports.errors.EXIT_USAGE)
+EXIT_NOTHING_FETCHED = 3  # every portal failed
 # 75 (EX_TEMPFAIL): another run holds the database — govreports.store.lock.EXIT_BUSY
 
 
@@ -30,7 +30,7 @@ class RunStatus(StrEnum):
     FAILED = "failed"  # no portal could be reached
 
 
-_EXIT_CODES = {RunStatus.OK: EXIT_OK, RunStatus.PARTIAL: EXIT_PARTIAL, RunStatus.FAILED: EXIT_FAILED}
+_EXIT_CODES = {RunStatus.OK: EXIT_OK, RunStatus.PARTIAL: EXIT_PARTIAL, RunStatus.FAILED: EXIT_NOTHING_FETCHED}
 
 
 @dataclass(frozen=True)
