@@ -92,3 +92,16 @@ def test_a_bad_config_is_a_usage_error_before_anything_runs(tmp_path, command):
     assert done.returncode == 2
     assert done.stderr.strip() == f"error: {tmp_path / 'missing.toml'}: cannot read: No such file or directory"
     assert not (tmp_path / "r.db").exists() and not (tmp_path / "prefect").exists()  # nothing started
+
+
+def test_parse_workers_are_shared_between_concurrent_portal_tasks(monkeypatch):
+    """Each portal task's crawl starts its own parse workers: by default the concurrent tasks share the cores
+    (one worker per core in all), rather than each taking one per core and each worker its own memory cap."""
+    from govreports.runs import jobs
+
+    monkeypatch.setattr(jobs.os, "cpu_count", lambda: 8)
+    assert jobs.mode("threads").parse_workers == 8
+    assert jobs.mode("threads", concurrent_tasks=4).parse_workers == 2
+    assert jobs.mode("threads", concurrent_tasks=16).parse_workers == 1  # never none
+    assert jobs.mode("threads", 3, concurrent_tasks=4).parse_workers == 3  # an explicit count wins
+    assert jobs.mode("dask") == jobs.Mode(True, 1)

@@ -17,7 +17,7 @@ from prefect.artifacts import create_table_artifact
 from govreports.clock import now_iso
 from govreports.crawl import CrawlSummary
 from govreports.fetch.archive import Archive
-from govreports.flows.common import conclude, conclude_busy, publish
+from govreports.flows.common import TASK_WORKERS, conclude, conclude_busy, publish
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs import jobs, partitions
 from govreports.runs.partitions import parse_years, plan
@@ -66,10 +66,10 @@ def _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, p
     print(f"backfill plan: {len(todo)} partition(s) of {len(names) * len(year_list)}")
     if dry_run:
         return {"planned": todo, "ran": []}
-    mode = jobs.mode(runner, parse_workers)
     by_portal: dict[str, list[int]] = {}
     for portal, year in todo:
         by_portal.setdefault(portal, []).append(year)
+    mode = jobs.mode(runner, parse_workers, concurrent_tasks=min(len(by_portal), TASK_WORKERS))
     if mode.buffered:  # the workers write nothing: this process marks what it hands out, and what comes back
         partitions.start_all(db, todo)
     futures = {p: backfill_portal.submit(config, p, ys, db, archive, mode.buffered, mode.parse_workers,

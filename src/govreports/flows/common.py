@@ -16,7 +16,10 @@ from govreports.store.db import connect
 from govreports.store.lock import DatabaseBusy
 
 
-def task_runner(name: str = "threads", workers: int = 4):
+TASK_WORKERS = 4  # portal tasks at once with the threads runner
+
+
+def task_runner(name: str = "threads", workers: int = TASK_WORKERS):
     """threads (default) or dask: a local Dask cluster of two workers (`pip install -e '.[dask]'`). Where the
     tasks' writes go follows from the same name: govreports.runs.jobs.mode."""
     if name == "threads":

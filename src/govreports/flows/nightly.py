@@ -14,7 +14,7 @@ from prefect import flow, task
 from govreports.clock import now_iso
 from govreports.crawl import CrawlSummary, apply_summary
 from govreports.fetch.archive import Archive
-from govreports.flows.common import conclude, conclude_busy, publish, settled
+from govreports.flows.common import TASK_WORKERS, conclude, conclude_busy, publish, settled
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs import jobs
 from govreports.store.db import connect
@@ -37,7 +37,7 @@ def nightly(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archiv
     where the tasks write: runs.jobs.mode); `policy` overrides the fetch policy; `parse_workers` per portal."""
     started = now_iso()
     names = portals or [p.name for p in jobs.load(config).portal]
-    mode = jobs.mode(runner, parse_workers)
+    mode = jobs.mode(runner, parse_workers, concurrent_tasks=min(len(names), TASK_WORKERS))
     try:
         with writer_lock(db, wait=lock_wait, command="nightly"):
             Archive(archive).sweep()  # temp files a killed run left behind: once per run, by the writer

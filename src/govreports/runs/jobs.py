@@ -9,6 +9,7 @@ process applies them, so the database keeps one writer however the work was spre
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,12 +29,16 @@ class Mode:
     parse_workers: int | None = None
 
 
-def mode(runner: str, parse_workers: int | None = None) -> Mode:
+def mode(runner: str, parse_workers: int | None = None, concurrent_tasks: int = 1) -> Mode:
     """The one place that decides "buffered or direct". `threads`: the tasks run in the flow's process and write
-    directly, each with its own connection. Any other runner (dask: other processes, later other machines):
-    buffered, and one parse worker unless told otherwise — Dask workers are daemonic, so a crawl there parses in
-    its own process (parse.bounded) rather than starting a pool."""
+    directly, each with its own connection; each of the `concurrent_tasks` crawls starts its own parse workers, so
+    by default they share the cores between them (one per core in all, each worker with its own memory cap) rather
+    than each taking one per core. Any other runner (dask: other processes, later other machines): buffered, and
+    one parse worker unless told otherwise — Dask workers are daemonic, so a crawl there parses in its own process
+    (parse.bounded) rather than starting a pool."""
     if runner == "threads":
+        if parse_workers is None:
+            parse_workers = max(1, (os.cpu_count() or 1) // max(1, concurrent_tasks))
         return Mode(False, parse_workers)
     return Mode(True, 1 if parse_workers is None else parse_workers)
 
