@@ -23,7 +23,7 @@ from govreports.store.db import open_db
 # what each pathological document must be recorded as (demo.catalog.HOSTILE)
 EXPECTED_KINDS = {
     "zip_bomb": "bomb", "size_lie": "bomb", "line_grid": "too_large", "dense_text": "too_large",
-    "many_pages": "too_large", "huge_html": "too_large", "truncated": "parse", "empty": "parse",
+    "many_pages": "too_large", "huge_html": "body_too_large", "truncated": "parse", "empty": "parse",
     "error_page": "parse", "entity_bomb": "bomb",
 }
 

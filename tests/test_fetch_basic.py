@@ -116,8 +116,8 @@ def test_textual_answers_have_a_lower_cap_than_documents(srv, tmp_path):
     pol = fetch_policy(max_text_bytes=1000, max_body_bytes=10_000)
     (html, js, pdf), _ = fetch_all(Archive(tmp_path), [srv.url("/big.html"), srv.url("/big.json"),
                                                        srv.url("/big.pdf")], pol)
-    assert html.error_kind == "too_large" and "1000" in html.error
-    assert js.error_kind == "too_large" and pdf.ok
+    assert html.error_kind == "body_too_large" and "1000" in html.error
+    assert js.error_kind == "body_too_large" and pdf.ok
 
 
 def test_content_decides_over_a_wrong_binary_content_type(srv, tmp_path):
@@ -135,8 +135,8 @@ def test_content_decides_over_a_wrong_binary_content_type(srv, tmp_path):
 def test_body_cap(srv, tmp_path, action):
     srv.route("/big", Reply(200, b"x" * 200_000, action=action))
     (res,), f = fetch_all(Archive(tmp_path), [srv.url("/big")], policy(max_body_bytes=100_000))
-    assert not res.ok and res.error_kind == "too_large" and res.attempts == 1
-    assert archived_files(tmp_path) == [] and f.stats.as_dict()[srv.netloc]["errors"] == {"too_large": 1}
+    assert not res.ok and res.error_kind == "body_too_large" and res.attempts == 1
+    assert archived_files(tmp_path) == [] and f.stats.as_dict()[srv.netloc]["errors"] == {"body_too_large": 1}
 
 
 RUISHU = (

@@ -3,7 +3,7 @@
 Kept apart from the client so the retry/redirect logic reads as policy; the exception → kind mapping (``dns``,
 ``refused``, ``tls``, ``timeout``, ``reset``, …) is ``errors.classify``. A body that stops short of its
 Content-Length is ``truncated`` whether h11 notices (RemoteProtocolError) or the byte count shows it. A body over the
-cap is ``too_large``, unless the caller asks for ``cut_body`` (robots.txt): then reading stops at the cap and the
+cap is ``body_too_large``, unless the caller asks for ``cut_body`` (robots.txt): then reading stops at the cap and the
 first ``max_body`` bytes are kept, with ``cut`` set.
 """
 
@@ -67,14 +67,14 @@ async def send_once(
                 declared = response.headers.get("content-length", "")
                 length = int(declared) if declared.strip().isdigit() else None
                 if length is not None and length > max_body and not cut_body:
-                    att.error_kind, att.error = "too_large", f"Content-Length {length} > {max_body} bytes"
+                    att.error_kind, att.error = "body_too_large", f"Content-Length {length} > {max_body} bytes"
                     return att
                 chunks, size = [], 0
                 async for chunk in response.aiter_bytes():
                     size += len(chunk)
                     if size > max_body:
                         if not cut_body:
-                            att.error_kind, att.error = "too_large", f"body exceeds {max_body} bytes"
+                            att.error_kind, att.error = "body_too_large", f"body exceeds {max_body} bytes"
                             return att
                         chunks.append(chunk[: len(chunk) - (size - max_body)])
                         att.cut = True

@@ -14,7 +14,7 @@ How a page refused for its robots.txt is reported — the most truthful kind, no
   cause in the message: the server is there but will not give us its rules, so we do not crawl it.
 
 Size: only the first ``max_bytes`` (500 KiB, Google's limit) are read — the fetch stops there — and parsed up to
-their last complete line, so a huge robots.txt is obeyed as far as it goes instead of failing as ``too_large``.
+their last complete line, so a huge robots.txt is obeyed as far as it goes instead of failing as ``body_too_large``.
 """
 
 from __future__ import annotations
