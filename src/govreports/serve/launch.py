@@ -104,7 +104,11 @@ def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001, metada
           **popen) -> subprocess.Popen:
     """Start Datasette and return the process (the caller waits for it or terminates it, and removes a
     temporary metadata file); the child dies with the calling process. `run` does all of that."""
-    metadata = write_metadata(db_path, metadata_out)
+    return _start(db_path, write_metadata(db_path, metadata_out), host, port, **popen)
+
+
+def _start(db_path: str | Path, metadata: Path, host: str, port: int, **popen) -> subprocess.Popen:
+    """The Datasette child, made to die with this process (PR_SET_PDEATHSIG) unless the caller says otherwise."""
     popen.setdefault("preexec_fn", die_with_parent())
     return subprocess.Popen(datasette_argv(db_path, metadata, host, port), **popen)
 
@@ -162,8 +166,7 @@ def run(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001, metadata
     with _stop_signals() as state:
         try:
             metadata = write_metadata(db_path, metadata_out)
-            popen.setdefault("preexec_fn", die_with_parent())
-            process = subprocess.Popen(datasette_argv(db_path, metadata, host, port), **popen)
+            process = _start(db_path, metadata, host, port, **popen)
             state["process"] = process
             code = _exit_code(process.wait())
         except _Stop:
