@@ -188,3 +188,84 @@ def test_safety_must_agree_across_a_directory(tmp_path):
         load_configs(sorted(tmp_path.glob("*.toml")))
     assert "b.toml: [safety] differs from" in str(err.value)
     assert load_configs([tmp_path / "a.toml"]).safety.allow_private_addresses is False  # the default: refused
+
+
+def test_unknown_keys_and_params_list_the_valid_names(tmp_path):
+    path = tmp_path / "typo.toml"
+    path.write_text('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a.gov.cn/"\nstarturl = "y"\n',
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"portal\[0\]\.starturl: .*valid keys: name, adapter, start_url"):
+        load_config(path)
+    path.write_text('[politeness]\ndelay = 1\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"politeness\.delay: .*valid keys: .*per_host_delay"):
+        load_config(path)
+    path.write_text('[[portal]]\nname = "x"\nadapter = "generic"\nstart_url = "http://a/"\n'
+                    'params = { item_selecter = "li" }\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"item_selecter; this adapter takes: .*item_selector.*next_selector"):
+        load_config(path)
+
+
+@pytest.mark.parametrize("params,problem", [
+    ('{ item_selector = "div[" }', "item_selector: not a CSS selector"),
+    ('{ title_selector = "span.t" }', "need(s) item_selector"),
+    ('{ page_pattern = "((" }', "page_pattern: invalid regular expression"),
+])
+def test_generic_params_are_checked_on_load(tmp_path, params, problem):
+    path = tmp_path / "bad.toml"
+    path.write_text(f'[[portal]]\nname = "x"\nadapter = "generic"\nstart_url = "http://a/"\nparams = {params}\n',
+                    encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert "portal[0].params" in str(err.value) and problem in str(err.value)
+
+
+# A list no family knows (rows of spans, the full title only in an attribute, "查看" links, a "›" pager) and broken
+# markup a browser forgives: unclosed <div>s.
+CUSTOM_LIST = """<html><body><div class="nav"><a href="/">首页</a><a href="/zwgk/">政务公开</a></div>
+<div class="docs">
+<div class="doc-row"><span class="doc-title" title="某某市财政局2023年政府信息公开工作年度报告">某某市财政局2023年政府…</span>
+ <a class="doc-open" href="detail?id=7">查看</a> <a class="doc-cat" href="/cat/1">年报</a><em class="doc-time">2024/01/15</em>
+<div class="doc-row"><span class="doc-title" title="2023年度政府网站工作年度报表">2023年度政府网站…</span>
+ <a class="doc-open" href="detail?id=8">查看</a><em class="doc-time">2024/01/10</em></div>
+<div class="doc-row"><span class="doc-title">（无链接的分隔行）</span></div>
+</div><div class="pg"><a class="pg-prev" href="list?page=1">‹</a><a class="pg-next" href="list?page={next}">›</a></div>
+</body></html>"""
+
+
+def _custom_portal(**params):
+    return PortalConfig(name="custom", adapter="generic", start_url="http://a.gov.cn/nb/list", params=params)
+
+
+def test_generic_adapter_reads_rows_with_css_selectors():
+    from govreports.portals.adapters.generic import GenericAdapter
+
+    pages = {"http://a.gov.cn/nb/list": CUSTOM_LIST.replace("{next}", "2"),
+             "http://a.gov.cn/nb/list?page=2": CUSTOM_LIST.replace("id=7", "id=9").replace("2023年政府信息", "2022年政府信息")
+             .replace("{next}", "2")}  # the last page's "next" points at itself, as real pagers do
+    adapter = GenericAdapter(_custom_portal(item_selector="div.doc-row", title_selector="span.doc-title",
+                                            title_attr="title", link_selector="a.doc-open",
+                                            date_selector="em.doc-time", next_selector="a.pg-next"))
+    ctx = FakeContext(pages)
+    got = [(x.title, x.url, x.list_date) for x in _collect(adapter, ctx)]
+    assert got == [
+        ("某某市财政局2023年政府信息公开工作年度报告", "http://a.gov.cn/nb/detail?id=7", "2024-01-15"),
+        ("2023年度政府网站工作年度报表", "http://a.gov.cn/nb/detail?id=8", "2024-01-10"),  # the crawl's filter drops it
+        ("某某市财政局2022年政府信息公开工作年度报告", "http://a.gov.cn/nb/detail?id=9", "2024-01-15"),
+    ]
+    assert [url for _, url in ctx.requested] == list(pages)
+    # without the selectors the same page yields nothing: the links say 查看, and nothing says 下一页
+    assert _collect(GenericAdapter(_custom_portal()), FakeContext(pages)) == []
+
+
+def test_generic_adapter_title_defaults_to_the_link():
+    from govreports.portals.adapters.generic import GenericAdapter
+
+    page = ('<ul class="list"><li><h4><a href="../202401/content_1.htm" title="甲局2023年政府信息公开工作年度报告">'
+            '甲局2023年…</a></h4><span class="date">2024-01-20</span></li>'
+            '<li><h4><a href="../202401/content_2.htm">乙局2023年政府信息公开工作年度报告</a></h4>'
+            '<span class="date">2024.01.21</span></li></ul>')
+    adapter = GenericAdapter(_custom_portal(item_selector="ul.list li", title_selector="h4 a", date_selector="span.date"))
+    got = [(x.title, x.url, x.list_date) for x in _collect(adapter, FakeContext({"http://a.gov.cn/nb/list": page}))]
+    assert got == [("甲局2023年政府信息公开工作年度报告", "http://a.gov.cn/202401/content_1.htm", "2024-01-20"),
+                   ("乙局2023年政府信息公开工作年度报告", "http://a.gov.cn/202401/content_2.htm", "2024-01-21")]

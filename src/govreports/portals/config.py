@@ -163,6 +163,16 @@ def _where(loc: tuple) -> str:
     return out or "(top level)"
 
 
+def _valid_keys(error: dict) -> str:
+    """For a key the section does not know (a typo, most often): the keys it does know."""
+    if error["type"] != "extra_forbidden":
+        return ""
+    section = tuple(part for part in error["loc"][:-1] if not isinstance(part, int))
+    model = {(): CrawlConfig, ("politeness",): Politeness, ("safety",): Safety, ("limits",): Limits,
+             ("portal",): PortalConfig}.get(section)
+    return f" (valid keys: {', '.join(k for k in model.model_fields if k != 'path')})" if model else ""
+
+
 def load_config(path: str | Path) -> CrawlConfig:
     path = Path(path)
     try:
@@ -174,7 +184,7 @@ def load_config(path: str | Path) -> CrawlConfig:
     try:
         config = CrawlConfig.model_validate(_expand(raw))
     except ValidationError as exc:
-        problems = "; ".join(f"{_where(e['loc'])}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(f"{_where(e['loc'])}: {e['msg']}{_valid_keys(e)}" for e in exc.errors())
         raise ConfigError(f"{path}: {problems}") from exc
     config.path = str(path)
     for i, portal in enumerate(config.portal):

@@ -67,7 +67,8 @@ class Adapter:
         """Raise ValueError naming a parameter the adapter does not know."""
         unknown = set(params) - set(cls.defaults())
         if unknown:
-            raise ValueError(f"unknown parameter(s) for adapter: {', '.join(sorted(unknown))}")
+            valid = ", ".join(cls.defaults()) or "none"
+            raise ValueError(f"unknown parameter(s) {', '.join(sorted(unknown))}; this adapter takes: {valid}")
 
     async def discover(self, ctx: Context) -> AsyncIterator[Listing]:
         raise NotImplementedError
@@ -81,12 +82,9 @@ class Adapter:
 
 
 def parse_html(text: str):
+    """A report page, read with lxml (fast; list pages are read with BeautifulSoup in `listpage`)."""
     root = etree.fromstring(text or "<html/>", _HTML_PARSER)
     return root if root is not None else etree.fromstring("<html/>", _HTML_PARSER)
-
-
-def text_of(el) -> str:
-    return re.sub(r"\s+", " ", "".join(el.itertext())).strip()
 
 
 def iso_date(text: str | None) -> str | None:
@@ -95,22 +93,6 @@ def iso_date(text: str | None) -> str | None:
         return None
     y, mo, d = (int(g) for g in m.groups())
     return f"{y:04d}-{mo:02d}-{d:02d}" if 1 <= mo <= 12 and 1 <= d <= 31 else None
-
-
-def links(root, base_url: str, pattern: re.Pattern | None = None) -> list[tuple[str, str, str | None]]:
-    """(title, absolute url, date) for every <a href> (matching `pattern`), the date from the link's row."""
-    out = []
-    for a in root.iter("a"):
-        href = (a.get("href") or "").strip()
-        if not href or href.startswith(("javascript:", "#", "mailto:")):
-            continue
-        if pattern is not None and not pattern.search(href):
-            continue
-        title = (a.get("title") or "").strip() or text_of(a)
-        row = next((p for p in a.iterancestors() if p.tag in ("li", "tr", "dd", "p")), None)
-        date = iso_date(text_of(row)) if row is not None else None
-        out.append((title, urljoin(base_url, href), date))
-    return out
 
 
 def find_attachments(html: str, base_url: str) -> list[str]:

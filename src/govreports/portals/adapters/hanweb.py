@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
-from govreports.portals.adapters.base import Adapter, Listing, links, parse_html
+from govreports.portals.adapters.base import Adapter, Listing
+from govreports.portals.adapters.listpage import links, soup
 
 _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
 _NEXTGROUP = re.compile(r"<nextgroup>\s*<!\[CDATA\[(.*?)\]\]>", re.S)
@@ -97,5 +98,5 @@ def _proxy_url(html: str, start: str, default_path: str) -> str:
 
 def _records(text: str, base_url: str):
     for record in _RECORD.findall(text):
-        for title, url, date in links(parse_html(record), base_url):
+        for title, url, date in links(soup(record), base_url):
             yield Listing(title, url, date)

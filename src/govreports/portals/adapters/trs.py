@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
-from govreports.portals.adapters.base import Adapter, Listing, links, parse_html
+from govreports.portals.adapters.base import Adapter, Listing
+from govreports.portals.adapters.listpage import links, soup
 
 _CREATE_PAGE = re.compile(r"createPageHTML\s*\(([^)]*)\)")
 _COUNT_PAGE = re.compile(r"countPage\s*=\s*(\d+)")
@@ -54,5 +55,5 @@ class TrsAdapter(Adapter):
                 page = await ctx.fetch_list(urljoin(start, f"{name}_{k + self.params['page_offset']}.{ext}"))
                 if not page.ok:
                     continue
-            for title, url, date in links(parse_html(page.text or ""), page.final_url, pattern):
+            for title, url, date in links(soup(page.text), page.final_url, pattern):
                 yield Listing(title, url, date)

@@ -1,0 +1,124 @@
+"""List pages, read with BeautifulSoup: the links of a column page, and the rows a user's CSS selectors name.
+
+Why BeautifulSoup here and lxml for report bodies: list pages are few per crawl (one per 15–45 reports) and are
+where portals' markup is most broken (unclosed <li>, tables in <a>, CDATA islands), and where a user adding a site
+copies CSS selectors from the browser's developer tools — soupsieve reads those selectors as the browser does. The
+bodies (every report, 100 KB each) stay on the fast lxml path in `extract.html`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import soupsieve
+from bs4 import BeautifulSoup, Tag
+
+from govreports.portals.adapters.base import iso_date
+
+_SKIP_HREF = ("javascript:", "#", "mailto:")
+_ROW_TAGS = ("li", "tr", "dd", "p")
+NEXT_WORDS = ("下一页", "下页", "后一页")
+
+
+def soup(text: str | None) -> BeautifulSoup:
+    return BeautifulSoup(text or "", "lxml")
+
+
+def text_of(el: Tag) -> str:
+    return re.sub(r"\s+", " ", el.get_text(" ")).strip()
+
+
+def _href(el: Tag | None) -> str | None:
+    href = (el.get("href") or "").strip() if el is not None else ""
+    return href if href and not href.startswith(_SKIP_HREF) else None
+
+
+def links(page: BeautifulSoup | Tag, base_url: str,
+          pattern: re.Pattern | None = None) -> list[tuple[str, str, str | None]]:
+    """(title, absolute url, date) for every <a href> (matching `pattern`), the date from the link's row."""
+    out = []
+    for a in page.find_all("a", href=True):
+        href = _href(a)
+        if href is None or (pattern is not None and not pattern.search(href)):
+            continue
+        title = (a.get("title") or "").strip() or text_of(a)
+        row = a.find_parent(_ROW_TAGS)
+        out.append((title, urljoin(base_url, href), iso_date(text_of(row)) if row is not None else None))
+    return out
+
+
+def next_links(page: BeautifulSoup, base_url: str, selector: str | None = None) -> list[str]:
+    """The next page's URL: the `selector`'s link when one is given, else links saying 下一页."""
+    if selector:
+        found = [page.select_one(selector)]
+    else:
+        found = [a for a in page.find_all("a", href=True) if text_of(a) in NEXT_WORDS]
+    return [urljoin(base_url, href) for el in found if (href := _href(_link_in(el))) is not None]
+
+
+def _link_in(el: Tag | None) -> Tag | None:
+    if el is None or el.name == "a":
+        return el
+    return el.find("a", href=True)
+
+
+@dataclass(frozen=True)
+class Selectors:
+    """CSS selectors for a list whose markup no CMS family knows (the generic adapter's `*_selector` params).
+
+    Each `item` is one listing; inside it, the title is `title_attr` of the first `title` match (default: its
+    `title` attribute, which portals fill with the full title when the text is cut short with …; else its text), the URL the href of the first `link` match (default: the title element when it is a link,
+    else the row's first link), the date the first date in `date`'s text (default: the row's text).
+    """
+
+    item: str
+    title: str | None = None
+    title_attr: str | None = None
+    link: str | None = None
+    date: str | None = None
+    next: str | None = None
+
+    PARAMS = {"item_selector": "item", "title_selector": "title", "title_attr": "title_attr",
+              "link_selector": "link", "date_selector": "date", "next_selector": "next"}
+
+    @classmethod
+    def from_params(cls, params: dict) -> Selectors | None:
+        if not params.get("item_selector"):
+            return None
+        return cls(**{field: params.get(key) for key, field in cls.PARAMS.items()})
+
+    @classmethod
+    def check(cls, params: dict) -> None:
+        """A selector soupsieve cannot compile, or one that means nothing without `item_selector`, is a config
+        error naming the parameter (checked on load, before any request)."""
+        given = [k for k in cls.PARAMS if params.get(k)]
+        if given and not params.get("item_selector"):
+            raise ValueError(f"{', '.join(given)} need(s) item_selector (the CSS selector of one list row)")
+        for key in given:
+            if key.endswith("_selector"):
+                try:
+                    soupsieve.compile(str(params[key]))
+                except (soupsieve.SelectorSyntaxError, TypeError) as exc:
+                    raise ValueError(f"{key}: not a CSS selector: {params[key]!r} ({exc})") from exc
+
+    def rows(self, page: BeautifulSoup, base_url: str) -> list[tuple[str, str, str | None]]:
+        """(title, absolute url, date) per row; rows without a link are skipped (headers, separators)."""
+        out = []
+        for row in page.select(self.item):
+            title_el = row.select_one(self.title) if self.title else None
+            if self.link:
+                link = row.select_one(self.link)
+            elif title_el is not None and title_el.name == "a" and title_el.get("href"):
+                link = title_el
+            else:
+                link = _link_in(row)
+            href = _href(link)
+            if href is None:
+                continue
+            source = title_el if title_el is not None else link
+            title = (source.get(self.title_attr or "title") or "").strip() or text_of(source)
+            date_el = row.select_one(self.date) if self.date else row
+            out.append((title, urljoin(base_url, href), iso_date(text_of(date_el)) if date_el is not None else None))
+        return out
