@@ -21,6 +21,8 @@ def crawl(
     db: DbOption = DEFAULT_DB,
     archive: ArchiveOption = DEFAULT_ARCHIVE,
     check: Annotated[bool, typer.Option("--check", help="Validate the config and exit.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be fetched (list pages only; writes "
+                                          "nothing) and exit.")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     wait: WaitOption = DEFAULT_WAIT_S,
 ) -> None:
@@ -34,6 +36,8 @@ def crawl(
     if check:
         typer.echo(f"{crawl_config.path}: {len(crawl_config.portal)} portal(s), valid")
         return
+    if dry_run:
+        _dry_run(crawl_config, portal, year, db)
     from govreports.crawl import run_crawl
     from govreports.query.output import print_summary
     from govreports.store.db import connect
@@ -45,6 +49,27 @@ def crawl(
     print_summary(summary)
     typer.echo(f"database: {db}")
     exit_with(judge(summary.rows(), problems=[f.portal for f in summary.health if f.level == "error"]))
+
+
+def _dry_run(crawl_config, portal: str | None, year: int | None, db) -> None:
+    """Each portal's listings, marked new / known / excluded, from its list pages alone; the database, when there
+    is one, is only read. Exit codes as a crawl's: 1 some portals could not be listed, 3 none could."""
+    import asyncio
+
+    from govreports.crawl.preview import console, preview_all, print_preview
+    from govreports.query.readonly import connect_readonly
+
+    known = connect_readonly(db) if db.is_file() else None
+    try:
+        results = asyncio.run(preview_all(crawl_config, crawl_config.select(portal), db=known, year=year))
+    finally:
+        if known is not None:
+            known.close()
+    out = console()
+    for result in results:
+        print_preview(result, out)
+    typer.echo("dry run: nothing was fetched beyond list pages, nothing was written")
+    exit_with(judge([r.row() for r in results]))
 
 
 def _with_progress(run, enabled: bool):

@@ -112,7 +112,7 @@ class PortalCrawl:
             if listing.url in seen:
                 continue
             seen.add(listing.url)
-            if not self._wanted(listing):
+            if not self.wanted(listing):
                 self.stats.skipped += 1
                 continue
             self.stats.found += 1
@@ -120,7 +120,8 @@ class PortalCrawl:
             if self.progress:
                 self.progress("listed", self.stats)
 
-    def _wanted(self, listing: Listing) -> bool:
+    def wanted(self, listing: Listing) -> bool:
+        """The title filter (the portal's include/exclude, else the annual-report test) and the year asked for."""
         if not is_report_title(listing.title, self.portal.title_include, self.portal.title_exclude):
             return False
         year = title_year(listing.title)

@@ -1,0 +1,104 @@
+"""`crawl --dry-run` and the preview under it: list pages only, every listing marked new / known / excluded,
+nothing written."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+
+import pytest
+
+from crawlhelp import crawl_demo, demo_config, run_cli, table_counts
+from govreports.crawl.preview import Status, file_type, preview_all
+from govreports.demo import DemoPortal
+
+
+@pytest.fixture(scope="module")
+def portal():
+    p = DemoPortal(seed=0).start(port=0)
+    yield p
+    p.stop()
+
+
+@pytest.fixture(scope="module")
+def previews(portal):
+    portal.clear_requests()
+    config = demo_config(portal.base_url)
+    results = asyncio.run(preview_all(config, config.portal))
+    return {r.portal: r for r in results}, portal.requests
+
+
+def _site(url: str) -> str:
+    return urlsplit(url).path.split("/")[1]
+
+
+def test_every_report_is_listed_as_new_and_the_noise_excluded(portal, previews):
+    results, _ = previews
+    listed_new = {item.url for r in results.values() for item in r.items if item.status == Status.NEW}
+    excluded = {item.url for r in results.values() for item in r.items if item.status == Status.EXCLUDED}
+    truth = set(portal.ground_truth())
+    assert truth <= listed_new
+    assert listed_new - truth <= set(portal.reposts())  # re-posts are report-titled: the crawl fetches them too
+    assert excluded and excluded <= set(portal.nonreports())
+    for r in results.values():
+        assert r.failures == [] and r.reached and r.pages >= 1
+        assert all(item.year for item in r.items if item.status == Status.NEW)
+
+
+def test_only_list_pages_are_fetched(portal, previews):
+    results, requests = previews
+    listed = {urlsplit(item.url).path for r in results.values() for item in r.items}
+    fetched = {entry.path for entry in requests if entry.path != "/robots.txt"}
+    assert fetched and not fetched & listed
+    assert len([e for e in requests if e.path != "/robots.txt"]) == sum(r.pages for r in results.values())
+
+
+def test_limit_stops_the_listing_early(portal):
+    config = demo_config(portal.base_url)
+    [result] = asyncio.run(preview_all(config, config.select("demo-ordos"), limit=3))
+    assert len(result.items) == 3 and result.truncated and result.pages == 1
+
+
+def test_file_type_of_a_listed_url():
+    assert file_type("http://a.gov.cn/P020240131.pdf") == "pdf"
+    assert file_type("http://a.gov.cn/x/REPORT.DOCX?v=1") == "docx"
+    assert file_type("http://a.gov.cn/t20240131_1.html") is None
+    assert file_type("http://a.gov.cn/") is None
+
+
+def test_cli_dry_run_marks_known_reports_and_writes_nothing(portal, tmp_path):
+    db, _ = crawl_demo(portal, tmp_path)
+    counts = table_counts(db)
+    db.close()
+    files = sorted(p.name for p in tmp_path.rglob("*"))
+    done = run_cli("crawl", "--config", "config/demo.toml", "--portal", "demo-gbk", "--dry-run",
+                   "--db", str(tmp_path / "reports.db"), portal=portal)
+    assert done.returncode == 0, done.stderr
+    assert "0 new" in done.stdout and "known (loaded)" in done.stdout and "excluded" in done.stdout
+    assert "nothing was written" in done.stdout
+    from govreports.store.db import open_db
+
+    again = open_db(tmp_path / "reports.db", migrate=False)
+    assert table_counts(again) == counts
+    again.close()
+    assert sorted(p.name for p in tmp_path.rglob("*")) == files
+
+
+def test_cli_dry_run_without_a_database_lists_all_as_new(portal, tmp_path):
+    done = run_cli("crawl", "--config", "config/demo.toml", "--portal", "demo-govcn", "--dry-run",
+                   "--db", str(tmp_path / "none.db"), portal=portal)
+    assert done.returncode == 0, done.stderr
+    truth = [url for url in portal.ground_truth() if _site(url) == "govcn"]
+    assert truth and all(url in done.stdout for url in truth)
+    assert f"{len(truth)} new" in done.stdout or "new, 0 known" in done.stdout
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_cli_dry_run_of_an_unreachable_portal_exits_3(tmp_path):
+    config = tmp_path / "dead.toml"
+    config.write_text('[safety]\nallow_private_addresses = true\n[politeness]\nretries = 0\nconnect_timeout = 2\n'
+                      '[[portal]]\nname = "dead"\nadapter = "trs"\nstart_url = "http://127.0.0.1:9/nb/index.html"\n',
+                      encoding="utf-8")
+    done = run_cli("crawl", "--config", str(config), "--dry-run", "--db", str(tmp_path / "x.db"))
+    assert done.returncode == 3, (done.stdout, done.stderr)
+    assert "failed" in done.stdout and "refused" in done.stderr
