@@ -4,6 +4,7 @@ adding its module-level command functions in `register(app)`:
     parse    parse                                        store   load, query, analyze, search, export, serve
     crawl    crawl                                        flows   nightly, backfill, reparse, serve-flows
     demo     demo, demo-portal                            status  status
+    discover discover
 
 Shared options and their defaults: cli.options; how a command ends: cli.common. Exit codes: 0 success, 1 some
 input failed (each named on stderr), 2 usage error; the run commands add 3 (nothing could be fetched) and 75
@@ -17,7 +18,7 @@ import sys
 
 import typer
 
-from govreports.cli import crawl, demo, flows, parse, status, store
+from govreports.cli import crawl, demo, discover, flows, parse, status, store
 from govreports.errors import EXIT_BUSY, GovreportsError
 from govreports.store.db import BUSY_TIMEOUT_S
 
@@ -36,7 +37,7 @@ def _root() -> None:
     """govreports — exit codes: 0 success, 1 some inputs failed (named on stderr), 2 usage error."""
 
 
-for _module in (parse, store, crawl, flows, demo, status):
+for _module in (parse, store, crawl, flows, demo, status, discover):
     _module.register(app)
 
 

@@ -1,0 +1,126 @@
+"""The `[[portal]]` TOML blocks discovery prints, checked by loading them as the crawl will.
+
+Why text and not a TOML library: the block is for people to read and paste, so it keeps the order and the
+comments of a hand-written config (config/demo.toml), and the project has no TOML writer. Strings are written as
+JSON strings, which are valid TOML basic strings. A drafted file is loaded with `portals.config.load_config`
+before it is shown — a block that would not load is a bug, never something the user finds out at crawl time.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import json
+import re
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from govreports.portals.config import ConfigError, CrawlConfig, load_config
+
+_GENERIC_LABELS = {"www", "gov", "cn", "com", "net", "org", "edu", "localhost"}
+
+
+def portal_name(url: str, taken: set[str]) -> str:
+    """A config name from the host (rsj.km.gov.cn → rsj-km), or from the first path step on a bare address
+    (127.0.0.1:8765/ordos/ → ordos); -2, -3… when taken."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        ipaddress.ip_address(host)
+        labels: list[str] = []
+    except ValueError:
+        labels = [label for label in host.split(".") if label not in _GENERIC_LABELS]
+    if not labels:
+        first = next((step for step in parts.path.split("/") if step), "")
+        labels = [first] if first else ["portal"]
+    base = re.sub(r"[^a-z0-9_-]+", "-", "-".join(labels).lower()).strip("-_") or "portal"
+    if not base[0].isalnum():
+        base = "p" + base
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base}-{n}"
+    taken.add(name)
+    return name
+
+
+def value(v) -> str:
+    """One TOML value: strings as JSON strings (valid TOML), booleans lower-case, numbers as they are."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    return json.dumps(str(v), ensure_ascii=False)
+
+
+def block(*, name: str, adapter: str, title: str, start_url: str, params: dict, comment: str = "") -> str:
+    lines = [f"# {line}" for line in comment.splitlines()] + [
+        "[[portal]]",
+        f"name = {value(name)}",
+        f"adapter = {value(adapter)}",
+        f"title = {value(title)}",
+        f"start_url = {value(start_url)}",
+    ]
+    if params:
+        inner = ", ".join(f"{key} = {value(v)}" for key, v in params.items())
+        lines.append(f"params = {{ {inner} }}")
+    return "\n".join(lines) + "\n"
+
+
+def safety(allow_private_addresses: bool) -> str:
+    """The `[safety]` table a portal on a local or intranet address needs (empty for public portals)."""
+    if not allow_private_addresses:
+        return ""
+    return ("[safety]\nallow_private_addresses = true  # the portal is on a local or intranet address "
+            "(discover --allow-private-addresses)\n")
+
+
+def document(blocks: list[str], allow_private_addresses: bool) -> str:
+    head = safety(allow_private_addresses)
+    return (head + "\n" if head else "") + "\n".join(blocks)
+
+
+def check(text: str) -> CrawlConfig:
+    """Load `text` exactly as `govreports crawl --config` would (ConfigError, exit 2, when it does not load)."""
+    with tempfile.TemporaryDirectory(prefix="govreports-discover-") as scratch:
+        path = Path(scratch) / "discovered.toml"
+        path.write_text(text, encoding="utf-8")
+        config = load_config(path)
+    config.path = "(discovered)"
+    return config
+
+
+def existing_names(path: Path) -> set[str]:
+    """The portal names a config file already uses (none when it does not exist yet)."""
+    if not path.exists():
+        return set()
+    return {p.name for p in load_config(path).portal}
+
+
+def merged(path: Path, blocks: list[str], allow_private_addresses: bool) -> str:
+    """`path`'s text with `blocks` appended (a new file when there is none), checked by loading it.
+
+    A file whose `[safety]` forbids private addresses cannot take a portal that needs them: crawled together,
+    one setting would apply to all (ConfigError, exit 2)."""
+    if not path.exists():
+        text = document(blocks, allow_private_addresses)
+    else:
+        current = load_config(path)
+        text = path.read_text(encoding="utf-8").rstrip("\n") + "\n\n" + "\n".join(blocks)
+        if allow_private_addresses and not current.safety.allow_private_addresses:
+            if "[safety]" in text:
+                raise ConfigError(f"{path}: its [safety] does not allow private addresses; add "
+                                  "allow_private_addresses = true there, or write these portals to another file")
+            text += "\n" + safety(True)
+    check(text)
+    return text
+
+
+def write(path: Path, text: str) -> None:
+    """Replace `path` by `text` whole (a temp file renamed): a config is never left half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.",
+                                     suffix=".tmp", delete=False) as tmp:
+        tmp.write(text)
+    os.replace(tmp.name, path)

@@ -1,0 +1,207 @@
+"""Which CMS family serves a column page, the adapter params that crawl it, and what its first page lists.
+
+Why fingerprints in this order: each family leaves one unmistakable trace in the raw HTML (PORTALS.md §1) —
+gkmlpt its `window._CONFIG` with SID and TREE, Hanweb its `<datastore>` island with `jpage`/dataproxy.jsp, TRS its
+pager script (`createPageHTML(count, current, name, ext)` or `countPage = N`) — and a page saved from a browser
+can show a TRS script *and* the 下一页 links it wrote, so the scripts are looked for before plain links. What is
+left is the generic adapter: numbered pages (`home_1.htm`, gov.cn style) as `page_pattern`, 下一页 links, plain
+report links, or, when no link carries a report title, CSS selectors inferred from the rows (`rows.py`).
+
+`detect` reads one page and needs no network; `complete` (async) asks the two things only the site can answer:
+gkmlpt's first list (the JSON API) and which numbering a TRS pager uses (0-based index_1 or 1-based index_2).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from govreports.discover.pages import Page
+from govreports.discover.rows import infer
+from govreports.discover.signals import BARE, is_report, link_score
+from govreports.portals.adapters import ADAPTERS, Listing
+from govreports.portals.adapters.gkmlpt import unescape_percent_u
+from govreports.portals.adapters.listpage import NEXT_WORDS, Selectors, links, soup
+from govreports.portals.adapters.trs import pager as trs_pager
+
+_GK_CONFIG = re.compile(r"window\._CONFIG\s*=")
+_GK_SID = re.compile(r"""SID\s*:\s*['"]?(\w+)['"]?""")
+_GK_NODE = re.compile(r"""\{\s*['"]?id['"]?\s*:\s*(\d+)\s*,\s*['"]?name['"]?\s*:\s*['"]([^'"]+)['"]""")
+_HW_STORE = re.compile(r"<datastore>", re.I)
+_HW_PAGER = re.compile(r"\.jpage\s*\(|dataproxy\.jsp", re.I)
+_HW_RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
+_HW_TOTAL = re.compile(r"totalRecord\s*:\s*(\d+)")
+_TRS_CALL = re.compile(r"createPageHTML\s*\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)")
+_TRS_COUNT = re.compile(r"countPage\s*=\s*(\d+)")
+_TRS_ARTICLE = ADAPTERS["trs"].defaults()["article_pattern"]
+_NUMBERED = re.compile(r"^(?P<stem>[A-Za-z][\w-]*?)_(?P<n>\d+)\.(?P<ext>s?html?|jsp|aspx?|php)$")
+
+
+@dataclass
+class Family:
+    adapter: str
+    start_url: str
+    params: dict = field(default_factory=dict)
+    pager: str = ""  # how the lists are paged, for people (the block's reason line)
+    listings: list[Listing] = field(default_factory=list)  # the first page as the adapter reads it
+    pending: str | None = None  # what `complete` must still ask the site: "gkmlpt" | "trs-offset"
+    extra: dict = field(default_factory=dict)  # what `complete` needs (gkmlpt sid/category, TRS numbering)
+
+    @property
+    def reports(self) -> list[Listing]:
+        return [item for item in self.listings if is_report(item.title)]
+
+
+def detect(page: Page, fragment: str = "") -> Family:
+    """The family of the column shown on `page` (no network); `fragment` is the link's #part (a gkmlpt category)."""
+    html = page.text or ""
+    url = urldefrag(page.final_url)[0]
+    return (_gkmlpt(html, url, fragment) or _hanweb(html, url) or _trs(html, url)
+            or _generic(page, url))
+
+
+def _gkmlpt(html: str, url: str, fragment: str) -> Family | None:
+    if not _GK_CONFIG.search(html) or not (sid := _GK_SID.search(html)):
+        return None
+    nodes = [(int(i), name) for i, name in _GK_NODE.findall(html)]
+    named = dict(nodes)
+    wanted = int(fragment) if fragment.isdigit() and link_score(named.get(int(fragment), "")) >= BARE else None
+    if wanted is None:
+        ranked = sorted(((link_score(name), -n, i) for n, (i, name) in enumerate(nodes)), reverse=True)
+        wanted = ranked[0][2] if ranked and ranked[0][0] >= BARE else None
+    if wanted is None:
+        return None
+    default = ADAPTERS["gkmlpt"].defaults()["category_name"]
+    by_default = next((i for i, name in nodes if default in name), None)  # what the adapter picks unaided
+    params = {} if by_default == wanted else {"category": wanted}
+    name = named[wanted]
+    return Family("gkmlpt", url, params, f"gkmlpt JSON list api/all/{wanted} (category {name}, SID {sid.group(1)})",
+                  pending="gkmlpt", extra={"sid": sid.group(1), "category": wanted})
+
+
+def _hanweb(html: str, url: str) -> Family | None:
+    if not _HW_STORE.search(html) or not _HW_PAGER.search(html):
+        return None
+    listings = [Listing(t, u, d) for record in _HW_RECORD.findall(html) for t, u, d in links(soup(record), url)]
+    total = int(m.group(1)) if (m := _HW_TOTAL.search(html)) else len(listings)
+    return Family("hanweb", url, {}, f"Hanweb datastore island ({len(listings)} records) + dataproxy.jsp, "
+                  f"{total} records in all", listings)
+
+
+def _trs(html: str, url: str) -> Family | None:
+    call = _TRS_CALL.search(html)
+    if not call and not _TRS_COUNT.search(html):
+        return None
+    count, name, ext = trs_pager(html)
+    stem = urlsplit(url).path.rsplit("/", 1)[-1] or "index.html"
+    name = name or stem.partition(".")[0] or "index"
+    ext = ext or stem.partition(".")[2] or "html"
+    current = int(call.group(2)) if call else 0
+    offset = 1 if current == 1 else 0  # the first page says which page it is: 0 (0-based) or 1 (1-based)
+    params: dict = {}
+    if name != "index":
+        params["page_name"] = name
+    if ext != "html":
+        params["page_ext"] = ext
+    found = links(soup(html), url)
+    listings = [Listing(t, u, d) for t, u, d in found if re.search(_TRS_ARTICLE, u)]
+    if not any(is_report(item.title) for item in listings):  # reports under another URL shape
+        if pattern := _article_pattern([u for t, u, _ in found if is_report(t)]):
+            params["article_pattern"] = pattern
+            listings = [Listing(t, u, d) for t, u, d in found if re.search(pattern, u)]
+    script = "createPageHTML" if call else "countPage"
+    return Family("trs", url, params, f"TRS {script} pager: {count} page(s), {name}.{ext}, {name}_N.{ext}",
+                  listings, pending="trs-offset" if count > 1 else None,
+                  extra={"count": count, "name": name, "ext": ext, "offset": offset})
+
+
+def _article_pattern(urls: list[str]) -> str | None:
+    """One regex for the file names of these report URLs (digits generalised), when they share a shape."""
+    shapes = {re.sub(r"\d+", r"\\d+", re.escape(urlsplit(u).path.rsplit("/", 1)[-1])) for u in urls}
+    shapes.discard("")
+    return f"(?:^|/){shapes.pop()}$" if len(shapes) == 1 else None
+
+
+def _generic(page: Page, url: str) -> Family:
+    tree = page.soup
+    found = links(tree, url)
+    listings = [Listing(t, u, d) for t, u, d in found]
+    params: dict = {}
+    pager = "one page, no pager"
+    if pattern := _numbered(found, url):
+        params["page_pattern"] = pattern
+        pager = f"numbered pages ({pattern})"
+    elif any(a.get_text(strip=True) in NEXT_WORDS for a in tree.find_all("a", href=True)):
+        pager = "下一页 links"
+    if not any(is_report(t) for t, _, _ in found) and (selectors := infer(tree, url)):
+        params = {**selectors, **({"page_pattern": params["page_pattern"]} if "page_pattern" in params else {})}
+        read = Selectors.from_params(selectors)
+        listings = [Listing(t, u, d) for t, u, d in read.rows(tree, url)]
+        pager = f"CSS selectors (rows {selectors['item_selector']})" + (
+            f", next page {selectors['next_selector']}" if "next_selector" in selectors else f"; {pager}")
+    return Family("generic", url, params, pager, listings)
+
+
+def _numbered(found: list[tuple[str, str, str | None]], url: str) -> str | None:
+    """`page_pattern` for pages named like this one plus _N (home.htm, home_1.htm…) in this directory."""
+    here = urlsplit(url)
+    directory, _, name = here.path.rpartition("/")
+    stems = set()
+    for _, href, _ in found:
+        parts = urlsplit(href)
+        folder, _, file = parts.path.rpartition("/")
+        if parts.netloc == here.netloc and folder == directory and (m := _NUMBERED.match(file)):
+            stems.add((m["stem"], m["ext"]))
+    own = name.rpartition(".")
+    for stem, ext in sorted(stems):
+        if (own[0] == stem and own[2] == ext) or (not name and stem == "index"):
+            return f"{re.escape(directory + '/')}{re.escape(stem)}(?:_\\d+)?\\.{re.escape(ext)}$"
+    return None
+
+
+async def complete(family: Family, session) -> Family:
+    """Ask the site what the page alone cannot say (at most two requests): gkmlpt's first list, and whether a
+    TRS pager's second page is index_1 (0-based) or index_2 (1-based)."""
+    if family.pending == "gkmlpt":
+        await _gkmlpt_list(family, session)
+    elif family.pending == "trs-offset":
+        await _trs_offset(family, session)
+    family.pending = None
+    return family
+
+
+async def _gkmlpt_list(family: Family, session) -> None:
+    sid, category = family.extra["sid"], family.extra["category"]
+    reply = await session.fetch(urljoin(family.start_url, f"api/all/{category}?page=1&sid={sid}"), expect="json",
+                                referer=family.start_url)
+    articles: list = []
+    if reply is not None and reply.ok:
+        try:
+            articles = json.loads(reply.text or "{}").get("articles") or []
+        except (ValueError, AttributeError):
+            articles = []
+    family.listings = [Listing(unescape_percent_u(str(a.get("title") or "")), urljoin(family.start_url, a["url"]),
+                               str(a.get("created_at") or "")[:10] or None)
+                       for a in articles if isinstance(a, dict) and a.get("url")]
+
+
+async def _trs_offset(family: Family, session) -> None:
+    """Try the numbering the pager's first call suggests, then the other; keep the one whose page 2 answers with
+    other listings than page 1."""
+    name, ext, first = family.extra["name"], family.extra["ext"], family.extra["offset"]
+    article = re.compile(family.params.get("article_pattern", _TRS_ARTICLE))
+    seen = {item.url for item in family.listings}
+    for offset in (first, 1 - first):
+        page = await session.page(urljoin(family.start_url, f"{name}_{1 + offset}.{ext}"), referer=family.start_url)
+        if page is None:
+            continue
+        urls = {u for _, u, _ in links(page.soup, page.final_url, article)}
+        if urls - seen:
+            family.extra["offset"] = offset
+            if offset:
+                family.params = {"page_offset": offset, **family.params}
+            family.pager += f" ({'1' if offset else '0'}-based: page 2 is {name}_{1 + offset}.{ext})"
+            return
+    family.pager += " (page 2 did not answer)"

@@ -1,0 +1,136 @@
+"""The walk: from the page a person named, best link first, to the pages that are annual-report columns.
+
+Why best-first over a few words rather than a crawl: the column is one or two clicks from a home page or a
+信息公开 page, behind links whose words say so (`signals`). Links saying 信息公开年报 are visited before bare
+年度报告 ones, those before 政府信息公开 / 政务公开 hubs, shallower before deeper; any other link is never
+followed, nor one to another host, nor one robots.txt forbids (the Fetcher refuses it). The session's page budget
+ends the walk. A visited page is a candidate column when the link, its breadcrumb or its <title> names a column
+(or gkmlpt's category tree does) *and* its first list holds annual reports — a column whose words are right but
+whose list holds none (统计年度报告, a moved column) is rejected, and says why.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urldefrag
+
+from govreports.discover.family import Family, complete, detect
+from govreports.discover.pages import Page
+from govreports.discover.session import Session
+from govreports.discover.signals import BARE, COLUMN, NONE, crumb_score, is_report, link_score
+
+_INDEX = re.compile(r"/(?:index|default)\.s?html?$", re.I)
+MAX_DEPTH = 4
+
+
+@dataclass
+class Candidate:
+    """A page that names itself a report column, what reached it, and what its family detection found."""
+
+    page: Page
+    trail: list[str]  # link words from the start page (首页 › 政务公开 › 信息公开年报)
+    evidence: str  # why it is a column: 'link "信息公开年报"', 'breadcrumb …'
+    score: int  # COLUMN or BARE
+    depth: int
+    family: Family | None = None
+    rejected: str | None = None  # why it is not used
+
+    @property
+    def reports(self) -> list:
+        return self.family.reports if self.family else []
+
+
+@dataclass
+class Walk:
+    start: Page | None = None
+    candidates: list[Candidate] = field(default_factory=list)
+    visited: list[str] = field(default_factory=list)
+
+
+def page_key(url: str) -> str:
+    """…/xxgknb/ and …/xxgknb/index.html are one page: visit it once."""
+    return _INDEX.sub("/", urldefrag(url)[0])
+
+
+async def walk(session: Session, start_url: str) -> Walk:
+    result = Walk()
+    queued = {page_key(start_url)}
+    frontier: list[tuple] = [(-NONE, 0, 0, start_url, [], NONE)]
+    order = 0
+    while frontier and not session.spent:
+        _, depth, _, url, trail, score = heapq.heappop(frontier)
+        page = await session.page(urldefrag(url)[0], referer=None)
+        if page is None:
+            continue
+        result.visited.append(page.url)
+        if result.start is None and depth == 0:
+            result.start = page
+        candidate = _candidate(page, trail, score, depth, url)
+        if candidate is not None:
+            await _judge(candidate, session, urldefrag(url)[1])
+            result.candidates.append(candidate)
+        if depth >= MAX_DEPTH:
+            continue
+        for link in page.links:
+            if not session.on_host(link.page) or page_key(link.url) in queued:
+                continue
+            rank = link_score(link.text, link.page)
+            if rank == NONE:
+                continue
+            queued.add(page_key(link.url))
+            order += 1
+            heapq.heappush(frontier, (-rank, depth + 1, order, link.url, [*trail, link.text], rank))
+    return result
+
+
+def _candidate(page: Page, trail: list[str], score: int, depth: int, url: str) -> Candidate | None:
+    crumb = crumb_score(page.crumb)
+    titled = link_score(page.column_name())
+    if score >= BARE:
+        return Candidate(page, trail, f'link "{trail[-1]}"', score, depth)
+    if crumb >= BARE:
+        return Candidate(page, trail, f"breadcrumb {page.crumb!r}", crumb, depth)
+    if titled >= BARE:
+        return Candidate(page, trail, f"page title {page.title!r}", titled, depth)
+    if "window._CONFIG" in page.text:  # a gkmlpt entry: its category tree names the column
+        return Candidate(page, trail, "gkmlpt category tree", BARE, depth)
+    if depth == 0:  # the page named by the person: a column only if nothing better is found
+        return Candidate(page, trail, "the page named", NONE, depth)
+    return None
+
+
+async def _judge(candidate: Candidate, session: Session, fragment: str) -> None:
+    family = detect(candidate.page, fragment)
+    if family.pending:
+        await complete(family, session)
+    candidate.family = family
+    if not family.reports:
+        listed = len(family.listings)
+        candidate.rejected = (f"its list holds no 信息公开 annual report ({listed} listing(s) read as "
+                              f"{family.adapter})" if listed else "no list found on the page")
+
+
+def ranked(candidates: list[Candidate]) -> list[Candidate]:
+    """Accepted columns, best first (most reports on the first page, then the clearer words, then the shallower),
+    one per column: a second URL listing the same reports is the same column."""
+    good = [c for c in candidates if c.rejected is None]
+    if any(c.score >= BARE for c in good):  # a start page that merely lists a report or two is not a column
+        good = [c for c in good if c.score >= BARE]
+    good.sort(key=lambda c: (-min(len(c.reports), 100), -c.score, c.depth, _implicit_index(c.page.url)))
+    chosen: list[Candidate] = []
+    for c in good:
+        mine = {item.url for item in c.reports}
+        if any(len(mine & {item.url for item in o.reports}) * 2 >= min(len(mine), len(o.reports)) for o in chosen):
+            continue
+        chosen.append(c)
+    return chosen
+
+
+def _implicit_index(url: str) -> bool:
+    """Prefer …/index.html to …/ (what menus link, and what a TRS pager's names are relative to)."""
+    return url.endswith("/")
+
+
+__all__ = ["COLUMN", "Candidate", "Walk", "is_report", "page_key", "ranked", "walk"]

@@ -1,0 +1,95 @@
+"""One fetched page as discovery reads it (BeautifulSoup): its links with their words, its breadcrumb, its title.
+
+Why BeautifulSoup: home pages and menus are where portals' markup is most broken (unclosed <li>, tables inside
+<a>, images for labels), and it reads them as a browser does; soupsieve gives the CSS selectors that
+`rows.py` infers. A link's words are its text, else its title attribute, else an image's alt text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Tag
+
+from govreports.portals.adapters.listpage import soup
+
+_SKIP = ("javascript:", "mailto:", "tel:", "#")
+_CRUMB_CLASS = re.compile(r"pos|crumb|bread|location|position|dqwz|curmb|current|path|weizhi", re.I)
+_CRUMB_WORDS = ("您现在的位置", "您的位置", "当前位置", "所在位置", "现在位置")
+_TITLE_SPLIT = re.compile(r"\s*[_|｜—–-]+\s*")
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str  # the words a person sees (text, title attribute or image alt)
+    url: str  # absolute, with its fragment (gkmlpt names its category in it: …/gkmlpt/index#721)
+    title: str = ""  # the title attribute, when the text is cut short ("…")
+
+    @property
+    def page(self) -> str:
+        """The URL to fetch: the fragment is the browser's business."""
+        return urldefrag(self.url)[0]
+
+
+@dataclass
+class Page:
+    url: str  # the URL asked for (fragment removed)
+    final_url: str  # after redirects
+    text: str
+
+    @cached_property
+    def soup(self) -> BeautifulSoup:
+        return soup(self.text)
+
+    @cached_property
+    def links(self) -> list[Link]:
+        out = []
+        for a in self.soup.find_all("a", href=True):
+            href = a["href"].strip()
+            if not href or href.lower().startswith(_SKIP):
+                continue
+            title = (a.get("title") or "").strip()
+            text = words(a) or title or " ".join((img.get("alt") or "").strip() for img in a.find_all("img")).strip()
+            out.append(Link(text, urljoin(self.final_url, href), title))
+        return out
+
+    @cached_property
+    def crumb(self) -> str:
+        """The breadcrumb's text ('' when none is recognisable)."""
+        for el in self.soup.find_all(True, attrs={"class": _CRUMB_CLASS}):
+            text = words(el)
+            if 0 < len(text) <= 120 and (">" in text or "»" in text or any(w in text for w in _CRUMB_WORDS)):
+                return text
+        for el in self.soup.find_all(string=lambda s: s and any(w in s for w in _CRUMB_WORDS)):
+            parent = el.parent
+            if isinstance(parent, Tag):
+                text = words(parent)
+                if len(text) <= 120:
+                    return text
+        return ""
+
+    @cached_property
+    def title(self) -> str:
+        el = self.soup.find("title")
+        return words(el) if el is not None else ""
+
+    def site_name(self) -> str:
+        """The site's name from <title> (信息公开年报_鄂尔多斯恩格贝生态示范区 → its longest part)."""
+        parts = [p for p in _TITLE_SPLIT.split(self.title) if p]
+        return max(parts, key=len) if parts else urlsplit(self.final_url).hostname or ""
+
+    def column_name(self) -> str:
+        """The page's own name: the breadcrumb's last step, else the <title>'s first part."""
+        if self.crumb:
+            steps = [s.strip() for s in re.split(r">>|>|»|›|→|＞", self.crumb) if s.strip()]
+            if steps:
+                return steps[-1].split("：")[-1]
+        parts = [p for p in _TITLE_SPLIT.split(self.title) if p]
+        return parts[0] if parts else ""
+
+
+def words(el: Tag) -> str:
+    return re.sub(r"\s+", " ", el.get_text(" ")).strip()

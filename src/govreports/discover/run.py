@@ -1,0 +1,155 @@
+"""`discover`: from a page a person names to checked `[[portal]]` blocks and a preview of what each would crawl.
+
+Why one Fetcher for walk and preview: both are visits to one site the person chose, so both go through the
+crawl's polite Fetcher — robots.txt, per-host delay, the address guard (`allow_private_addresses` only when asked
+for) — held to that one host, with an archive in a temporary directory: discovery writes nothing under data/.
+The preview is the crawl's own (`crawl.preview`), run on the drafted config, so what it shows is what
+`govreports crawl` will list.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from govreports.crawl.preview import Preview, preview
+from govreports.discover import draft
+from govreports.discover.navigate import Candidate, ranked, walk
+from govreports.discover.session import Failure, Session
+from govreports.errors import EXIT_FAILED, EXIT_USAGE, GovreportsError
+from govreports.fetch import Archive, Fetcher, FetchPolicy
+from govreports.portals.config import Politeness, PortalConfig
+from govreports.portals.titles import title_year
+
+MAX_PAGES = 30
+_PRIVATE = re.compile(r"\S+ (?:is a|resolves to) [^;]*? address")
+PREVIEW_LIMIT = 10
+
+
+class DiscoverError(GovreportsError):
+    """Discovery could not start or found nothing; the message says what to do (exit 2 for a usage problem
+    such as a private address without --allow-private-addresses, else 1)."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_FAILED):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass
+class Column:
+    """One report column found: its candidate (page, trail, family), its block, and the preview of its lists."""
+
+    candidate: Candidate
+    name: str
+    reason: str
+    block: str
+    portal: PortalConfig | None = None
+    preview: Preview | None = None
+
+
+@dataclass
+class Discovery:
+    start_url: str
+    allow_private_addresses: bool
+    columns: list[Column] = field(default_factory=list)
+    rejected: list[Candidate] = field(default_factory=list)  # pages named like a column whose lists hold no report
+    pages: int = 0  # pages requested by the walk (robots.txt and previews not counted)
+    visited: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def document(self) -> str:
+        """The TOML file: [safety] when needed, then one block per column, best first."""
+        return draft.document([c.block for c in self.columns], self.allow_private_addresses)
+
+
+def fetch_policy(host: str, allow_private_addresses: bool, **politeness) -> FetchPolicy:
+    """The crawl's politeness defaults (robots obeyed, per-host delay), one host, addresses as the person said."""
+    settings = Politeness(**{"retries": 1, **politeness}).model_dump()
+    return FetchPolicy(allowed_hosts=frozenset({host}), allow_private_addresses=allow_private_addresses, **settings)
+
+
+def check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise DiscoverError(f"not an http(s) URL: {url!r} (give a portal's home page or its 政府信息公开 page)",
+                            EXIT_USAGE)
+    return parts.netloc.lower()
+
+
+async def discover(url: str, *, allow_private_addresses: bool = False, max_pages: int = MAX_PAGES,
+                   preview_limit: int = PREVIEW_LIMIT, taken: set[str] | None = None,
+                   fetcher: Fetcher | None = None, **politeness) -> Discovery:
+    """Walk from `url` (at most `max_pages` pages of its host), draft a block per report column found, best
+    first, check the blocks load, and preview each (`preview_limit` listings; 0: none). `taken`: portal names
+    already used (a file the blocks will be added to). `politeness`: overrides of the [politeness] defaults."""
+    host = check_url(url)
+    if fetcher is not None:
+        return await _discover(fetcher, url, host, allow_private_addresses, max_pages, preview_limit, taken)
+    with tempfile.TemporaryDirectory(prefix="govreports-discover-") as scratch:
+        async with Fetcher(fetch_policy(host, allow_private_addresses, **politeness), Archive(scratch)) as own:
+            return await _discover(own, url, host, allow_private_addresses, max_pages, preview_limit, taken)
+
+
+async def _discover(fetcher: Fetcher, url: str, host: str, allow_private: bool, max_pages: int,
+                    preview_limit: int, taken: set[str] | None) -> Discovery:
+    session = Session(fetcher, host, max_pages)
+    walked = await walk(session, url)
+    result = Discovery(url, allow_private, pages=session.pages, visited=walked.visited, failures=session.failures)
+    if walked.start is None:
+        raise _start_failed(url, session)
+    chosen = ranked(walked.candidates)
+    result.rejected = [c for c in walked.candidates if c.rejected is not None]
+    if not chosen:
+        looked = ", ".join(f"{c.page.url} ({c.rejected})" for c in result.rejected) or "none named like one"
+        raise DiscoverError(f"no annual-report column found from {url} within {session.pages} page(s) "
+                            f"(columns looked at: {looked})")
+    names = set(taken or ())
+    site = walked.start.site_name()
+    for i, candidate in enumerate(chosen, 1):
+        name = draft.portal_name(candidate.family.start_url, names)
+        reason = _reason(candidate, i, len(chosen))
+        title = f"{site} {_column_name(candidate)}".strip()
+        f = candidate.family
+        block = draft.block(name=name, adapter=f.adapter, title=title, start_url=f.start_url, params=f.params,
+                            comment=reason)
+        result.columns.append(Column(candidate, name, reason, block))
+    config = draft.check(result.document)
+    for column, portal in zip(result.columns, config.portal):
+        column.portal = portal
+        if preview_limit:
+            column.preview = await preview(config, portal, limit=preview_limit, fetcher=fetcher)
+    return result
+
+
+def _start_failed(url: str, session: Session) -> DiscoverError:
+    failure = session.first_failure(url.split("#", 1)[0])
+    if failure is None:
+        return DiscoverError(f"{url}: the start page is not an HTML page")
+    if failure.kind == "private_address":
+        m = _PRIVATE.search(failure.message)
+        where = m.group(0) if m else "its address is not public"
+        return DiscoverError(f"{url}: {where} (private_address); discovery, like the crawl, connects to public "
+                             "addresses only. A portal on a local or intranet address needs "
+                             "--allow-private-addresses (the drafted config then says [safety] "
+                             "allow_private_addresses = true)", EXIT_USAGE)
+    return DiscoverError(f"{url}: the start page could not be read ({failure.kind}: {failure.message})")
+
+
+def _column_name(candidate: Candidate) -> str:
+    if candidate.family and candidate.family.adapter == "gkmlpt":
+        return candidate.family.pager.split("(category ", 1)[-1].split(",", 1)[0]
+    return candidate.page.column_name() or (candidate.trail[-1] if candidate.trail else "")
+
+
+def _reason(candidate: Candidate, rank: int, total: int) -> str:
+    f = candidate.family
+    reports = f.reports
+    years = sorted({y for item in reports if (y := title_year(item.title))})
+    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else (str(years[0]) if years else "")
+    trail = " › ".join(candidate.trail) if candidate.trail else "the page named"
+    return (f"{rank} of {total}: {f.adapter} — {f.pager}; reached by {trail} ({candidate.evidence}); "
+            f"{len(reports)} of {len(f.listings)} listing(s) on its first page are annual reports"
+            + (f" ({span})" if span else ""))

@@ -1,0 +1,69 @@
+"""Discovery's fetches: the crawl's polite Fetcher, one host, a page budget, each URL fetched once.
+
+Why a budget: discovery runs against a site it has never seen, at a person's request; it must stay a visitor
+(about 30 pages, one at a time, robots.txt obeyed, the per-host delay kept) and never wander off the host the
+person named. The Fetcher enforces hosts, robots and addresses; this counts pages and remembers answers, so that
+navigation and family detection can look at the same page twice without asking the server twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from govreports.discover.pages import Page
+from govreports.fetch import Fetcher, FetchResult
+
+
+@dataclass
+class Failure:
+    url: str
+    kind: str
+    message: str
+
+
+@dataclass
+class Session:
+    fetcher: Fetcher
+    host: str  # the netloc discovery stays on
+    max_pages: int = 30
+    pages: int = 0  # requests made (robots.txt not counted)
+    failures: list[Failure] = field(default_factory=list)
+    _seen: dict[tuple, FetchResult | None] = field(default_factory=dict)
+    _pages: dict[str, Page] = field(default_factory=dict)  # parsed once: soups are the costly part
+
+    @property
+    def spent(self) -> bool:
+        return self.pages >= self.max_pages
+
+    def on_host(self, url: str) -> bool:
+        return urlsplit(url).netloc.lower() == self.host.lower()
+
+    async def fetch(self, url: str, *, expect: str = "html", method: str = "GET", data: dict | None = None,
+                    headers: dict | None = None, referer: str | None = None) -> FetchResult | None:
+        """The answer for `url` (a failed one too), or None when it is off the host or over the budget."""
+        key = (method, url, tuple(sorted((data or {}).items())))
+        if key in self._seen:
+            return self._seen[key]
+        if not self.on_host(url) or self.spent:
+            return None
+        self.pages += 1
+        result = await self.fetcher.fetch(url, method=method, data=data, headers=headers, referer=referer,
+                                          conditional=False, expect=expect, hosts=[self.host])
+        self._seen[key] = result
+        if not result.ok:
+            self.failures.append(Failure(url, result.error_kind or "http", result.error or ""))
+        return result
+
+    async def page(self, url: str, referer: str | None = None) -> Page | None:
+        """An HTML page that answered, else None (the failure is in `failures`)."""
+        if url in self._pages:
+            return self._pages[url]
+        result = await self.fetch(url, referer=referer)
+        if result is None or not result.ok or result.text is None:
+            return None
+        page = self._pages[url] = Page(url, result.final_url, result.text)
+        return page
+
+    def first_failure(self, url: str) -> Failure | None:
+        return next((f for f in self.failures if f.url == url), None)
