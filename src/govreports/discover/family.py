@@ -25,6 +25,7 @@ from govreports.portals.adapters import ADAPTERS, Listing
 from govreports.portals.adapters.gkmlpt import unescape_percent_u
 from govreports.portals.adapters.listpage import NEXT_WORDS, Selectors, links, soup
 from govreports.portals.adapters.trs import pager as trs_pager
+from govreports.portals.titles import is_report_title
 
 _GK_CONFIG = re.compile(r"window\._CONFIG\s*=")
 _GK_SID = re.compile(r"""SID\s*:\s*['"]?(\w+)['"]?""")
@@ -127,7 +128,7 @@ def _article_pattern(urls: list[str]) -> str | None:
 def _generic(page: Page, url: str) -> Family:
     tree = page.soup
     found = links(tree, url)
-    listings = [Listing(t, u, d) for t, u, d in found]
+    listings = [Listing(t, u, d) for t, u, d in found if is_report_title(t)]  # what the adapter yields
     params: dict = {}
     pager = "one page, no pager"
     if pattern := _numbered(found, url):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import heapq
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urldefrag
+from urllib.parse import urldefrag, urlsplit
 
 from govreports.discover.family import Family, complete, detect
 from govreports.discover.pages import Page
@@ -122,10 +122,21 @@ def ranked(candidates: list[Candidate]) -> list[Candidate]:
     chosen: list[Candidate] = []
     for c in good:
         mine = {item.url for item in c.reports}
-        if any(len(mine & {item.url for item in o.reports}) * 2 >= min(len(mine), len(o.reports)) for o in chosen):
+        if any(_pager_page(o.page.url, c.page.url) or
+               len(mine & {item.url for item in o.reports}) * 2 >= min(len(mine), len(o.reports)) for o in chosen):
             continue
         chosen.append(c)
     return chosen
+
+
+def _pager_page(first: str, other: str) -> bool:
+    """`other` is a later page of the column whose first page is `first` (index.html → index_2.html,
+    home.htm → home_1.htm, …/ → …/index_1.html): the same column."""
+    here, there = urlsplit(first), urlsplit(other)
+    folder, _, name = here.path.rpartition("/")
+    other_folder, _, other_name = there.path.rpartition("/")
+    stem = name.split(".", 1)[0] or "index"
+    return folder == other_folder and re.fullmatch(rf"{re.escape(stem)}_\d+(?:\.\w+)?", other_name) is not None
 
 
 def _implicit_index(url: str) -> bool:

@@ -23,6 +23,7 @@ _DECOY = re.compile(r"网站|报表|要点|统计|年鉴|财政|预算|决算|�
 # paths that name a report column or a look-alike (PORTALS.md §9: /zfxxgk/zfxxgknb/, /xxgk/xxgknb/ next to /xxgk/wzndbb/)
 _COLUMN_PATH = re.compile(r"(?:xxgk|gk)nb|ndbg|gknb", re.I)
 _DECOY_PATH = re.compile(r"wzndbb|wzbb|gzyd|tjnb|tjgb", re.I)
+_PAGER_WORDS = {"首页", "上一页", "下一页", "尾页", "末页", "上页", "下页", "前页", "后页", "›", "»", "‹", "«", ">", "<"}
 _CRUMB_SPLIT = re.compile(r">>|>|»|›|→|/|＞")
 
 
@@ -44,6 +45,8 @@ def link_score(text: str, url: str = "") -> int:
     A text with a year is an article (2023年政府信息公开工作年度报告), not a column; long texts are news items."""
     words = fold(text)
     if not words or is_decoy(words, url) or title_year(words) is not None or len(words) > 20:
+        return NONE
+    if words.isdigit() or words in _PAGER_WORDS:  # a pager's link: the column's own next page
         return NONE
     if _COLUMN.search(words):
         return COLUMN

@@ -1,0 +1,237 @@
+"""`govreports discover`: from a home page to a config that crawls the annual reports with no edits.
+
+Units on words and on real pages from ../shared/samples/html (no network); the walk's manners (robots, one host,
+the page cap, the address guard) on small local sites; and every demo site from its home page: the right column
+first, never a decoy, the same params as config/demo.toml, and a crawl of the drafted config loading the same
+reports as the ground truth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import tomllib
+
+import pytest
+
+from conftest import SAMPLES, require_samples
+from govreports.discover import DiscoverError, discover, draft
+from govreports.discover.family import detect
+from govreports.discover.pages import Page
+from govreports.discover.signals import BARE, COLUMN, HUB, NONE, crumb_score, link_score
+from govreports.errors import EXIT_USAGE
+from httpserver import Reply
+
+FAST = {"per_host_delay": 0.0}
+
+
+def run(url: str, **kw):
+    return asyncio.run(discover(url, **{"allow_private_addresses": True, **FAST, **kw}))
+
+
+def html(body: str, title: str = "景德镇市人民政府") -> Reply:
+    return Reply(200, f'<html><head><meta charset="utf-8"><title>{title}</title></head><body>{body}</body></html>',
+                 {"Content-Type": "text/html; charset=utf-8"})
+
+
+def page(text: str, url: str = "http://www.example.gov.cn/xxgk/xxgknb/index.html") -> Page:
+    return Page(url, url, text)
+
+
+# --- words ---------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,score", [
+    ("政府信息公开年报", COLUMN), ("信息公开年报", COLUMN), ("政府信息公开工作年度报告", COLUMN),
+    ("政府信息公开年度报告", COLUMN), ("公开年报", COLUMN), ("年度报告", BARE), ("年报", BARE),
+    ("政府信息公开", HUB), ("政务公开", HUB), ("信息公开", HUB), ("信息公开目录", HUB),
+    # decoys and other look-alikes: never followed
+    ("政府网站工作年度报表", NONE), ("网站工作年度报表", NONE), ("政务公开工作要点", NONE), ("统计年度报告", NONE),
+    ("统计年报", NONE), ("政府信息公开指南", NONE), ("依申请公开", NONE),
+    # an article, a pager link, news
+    ("鄂尔多斯市2019年政府信息公开工作年度报告", NONE), ("2", NONE), ("下一页", NONE), ("市长调研", NONE),
+])
+def test_link_words(text, score):
+    assert link_score(text) == score
+
+
+def test_breadcrumbs_name_the_column():
+    assert crumb_score("您现在的位置是： 首页 >> 信息公开 >> 信息公开年报") == COLUMN
+    assert crumb_score("当前位置：首页 > 政府信息公开") == NONE  # a hub, not a column
+    assert crumb_score("首页 > 政府信息公开 > 政府网站工作年度报表") == NONE
+
+
+# --- families on real pages ------------------------------------------------------------------------------------------
+
+def _sample(name: str) -> str:
+    require_samples()
+    return (SAMPLES / "html" / name).read_text(encoding="utf-8")
+
+
+def test_trs_sample_is_trs_with_its_pager_script():
+    text = _sample("trs_ordos_engebei_xxgknb_list.html")
+    found = detect(page(text, "http://www.ordos.gov.cn/engebei/xxgk/xxgknb/index.html"))
+    assert found.adapter == "trs" and found.params == {}
+    assert "countPage" in found.pager and found.extra["count"] == 2 and found.pending == "trs-offset"
+    titles = [item.title for item in found.reports]
+    assert "鄂尔多斯市2019年政府信息公开工作年度报告" in titles
+    assert not any("会议" in t for t in titles)  # the column's noise is listed but not a report
+    assert page(text).column_name() == "信息公开年报"
+
+
+def test_trs_create_page_html_call_gives_names_and_numbering():
+    text = ('<table class="gl_list"><tr><td><a href="./202401/t20240115_1.shtml">某局2023年政府信息公开工作年度报告</a>'
+            '</td><td>2024-01-15</td></tr></table><script>createPageHTML(3, 1, "index", "shtml");</script>')
+    found = detect(page(text, "http://a.gov.cn/zwgk/xxgknb/index.shtml"))
+    assert found.adapter == "trs" and found.params == {"page_ext": "shtml"}
+    assert found.extra == {"count": 3, "name": "index", "ext": "shtml", "offset": 1}
+
+
+def test_hanweb_sample_is_hanweb():
+    found = detect(page(_sample("hanweb_dingxi_datastore_excerpt.xml"), "http://www.dingxi.gov.cn/col/col12377/index.html"))
+    assert found.adapter == "hanweb" and found.params == {}
+    assert len(found.listings) == 6 and found.reports == []  # the excerpt's records are news and a 网站年度报表
+
+
+def test_gkmlpt_category_from_the_tree():
+    text = ("<script>window._CONFIG = {SID: '662021', TREE: [{id: 722, name: '政府网站工作年度报表'}, "
+            "{id: 725, name: '信息公开年度报告'}, {id: 720, name: '政策文件'}]};</script>")
+    found = detect(page(text, "http://www.sg.gov.cn/gkmlpt/index"), fragment="722")  # a decoy's fragment is ignored
+    assert found.adapter == "gkmlpt" and found.params == {"category": 725} and found.pending == "gkmlpt"
+    text = text.replace("信息公开年度报告", "政府信息公开年报")
+    assert detect(page(text, "http://www.sg.gov.cn/gkmlpt/index")).params == {}  # the adapter finds it by name
+
+
+def test_numbered_pages_and_next_links_are_generic():
+    rows = "".join(f'<li><h4><a href="../content/{i}.htm">某部{2024 - i}年政府信息公开工作年度报告</a></h4>'
+                   f'<span class="date">{2025 - i}-01-20</span></li>' for i in range(5))
+    govcn = detect(page(f'<ul>{rows}</ul><div class="pages"><a href="home_1.htm">2</a><a href="home_1.htm">下一页</a>'
+                        "</div>", "http://www.gov.cn/zhengce/xxgknb/home.htm"))
+    assert govcn.adapter == "generic"
+    pattern = govcn.params["page_pattern"]
+    assert re.search(pattern, "http://www.gov.cn/zhengce/xxgknb/home_12.htm")
+    assert not re.search(pattern, "http://www.gov.cn/zhengce/other/home_1.htm")
+    plain = detect(page(f'<ul>{rows}</ul><a href="list?p=2">下一页</a>', "http://a.gov.cn/nb/list"))
+    assert plain.adapter == "generic" and plain.params == {} and "下一页" in plain.pager
+    assert len(plain.reports) == 5 and plain.reports[0].list_date == "2025-01-20"
+
+
+def test_rows_without_report_links_get_css_selectors():
+    rows = "".join(f'<div class="doc-row"><span class="doc-title" title="某局{2024 - i}年政府信息公开工作年度报告">'
+                   f'某局{2024 - i}年政府信息…</span><a class="doc-open" href="/doc/{i}">查看</a>'
+                   f'<em class="doc-time">{2025 - i}-01-0{i + 1}</em></div>' for i in range(4))
+    found = detect(page(f'<div class="doc-list">{rows}</div><a class="pg-next" href="?page=2">›</a>',
+                        "http://a.gov.cn/xxgk/nb/list"))
+    assert found.adapter == "generic"
+    assert found.params == {"item_selector": "div.doc-row", "title_selector": "span.doc-title", "title_attr": "title",
+                            "link_selector": "a.doc-open", "date_selector": "em.doc-time",
+                            "next_selector": "a.pg-next"}
+    assert [item.title for item in found.reports][:1] == ["某局2024年政府信息公开工作年度报告"]
+    assert found.reports[0].url == "http://a.gov.cn/doc/0" and found.reports[0].list_date == "2025-01-01"
+
+
+# --- drafts ----------------------------------------------------------------------------------------------------------
+
+def test_names_and_blocks_load_as_a_config(tmp_path):
+    taken: set[str] = set()
+    assert draft.portal_name("http://rsj.km.gov.cn/zfxxgk/zfxxgknb/", taken) == "rsj-km"
+    assert draft.portal_name("http://127.0.0.1:8765/ordos/zwgk/", taken) == "ordos"
+    assert draft.portal_name("http://127.0.0.1:8765/ordos/other/", taken) == "ordos-2"
+    block = draft.block(name="x", adapter="generic", title='某"局" 年报', start_url="http://a.gov.cn/nb/home.htm",
+                        params={"page_pattern": r"/nb/home(?:_\d+)?\.htm$", "item_selector": 'div[class="r"]'},
+                        comment="why\nand more")
+    config = draft.check(draft.document([block], True))
+    [portal] = config.portal
+    assert config.safety.allow_private_addresses and portal.title == '某"局" 年报'
+    assert portal.params["page_pattern"] == r"/nb/home(?:_\d+)?\.htm$"
+    assert not draft.check(draft.document([block], False)).safety.allow_private_addresses
+
+
+# --- the walk's manners on small local sites ---------------------------------------------------------------------------
+
+def _rows(first: int, n: int) -> str:
+    return "".join(
+        f'<div class="doc-row"><span class="doc-title" title="景德镇市第{i}局{2024 - i % 7}年政府信息公开工作年度报告">'
+        f'景德镇市第{i}局…</span><a class="doc-open" href="/s/nb/doc/{i}">查看</a>'
+        f'<em class="doc-time">{2025 - i % 7}-01-{10 + i % 20:02d}</em></div>' for i in range(first, first + n))
+
+
+@pytest.fixture
+def site(srv):
+    """A home page → 政府信息公开 hub → report column (CSS-selector rows, a › pager), a 统计 年度报告 column, a
+    website-report decoy, a hub under a robots.txt Disallow and a column link to another host."""
+    srv.route("/robots.txt", Reply(200, "User-agent: *\nDisallow: /s/secret/\n"))
+    srv.route("/s/", html('<ul class="nav"><li><a href="/s/">首页</a></li><li><a href="/s/xxgk/">政府信息公开</a></li>'
+                          '<li><a href="/s/secret/">政务公开</a></li>'
+                          f'<li><a href="{srv.url("/elsewhere/xxgknb/", host="localhost")}">信息公开年报</a></li>'
+                          '</ul><div class="news"><a href="/s/news/1">市长调研</a></div>'))
+    srv.route("/s/xxgk/", html('<div class="pos">当前位置：<a href="/s/">首页</a> &gt; 政府信息公开</div><ul>'
+                               '<li><a href="/s/xxgk/zn">政府信息公开指南</a></li>'
+                               '<li><a href="/s/nb/list">政府信息公开年报</a></li>'
+                               '<li><a href="/s/wzbb/list">政府网站工作年度报表</a></li>'
+                               '<li><a href="/s/tj/list">年度报告</a></li></ul>'))
+    srv.route("/s/nb/list", html('<div class="pos">当前位置：首页 &gt; 政府信息公开 &gt; 信息公开年报</div>'
+                                 f'<div class="doc-list">{_rows(0, 10)}</div>'
+                                 '<div class="pager"><a class="pg-next" href="/s/nb/list?page=2">›</a></div>'))
+    srv.route("/s/nb/list?page=2", html(f'<div class="doc-list">{_rows(10, 5)}</div>'))
+    srv.route("/s/tj/list", html('<ul class="list"><li><a href="/s/tj/1">2023年统计年度报告</a> 2024-02-01</li>'
+                                 '<li><a href="/s/tj/2">2022年统计年度报告</a> 2023-02-01</li></ul>'))
+    return srv
+
+
+def _paths(server) -> list[str]:
+    return [r.path for r in server.requests]
+
+
+def test_a_site_without_a_known_family(site):
+    found = run(site.url("/s/"), preview_limit=20)
+    [column] = found.columns
+    assert column.portal.start_url == site.url("/s/nb/list") and column.portal.adapter == "generic"
+    assert column.portal.params["item_selector"] == "div.doc-row"
+    assert "政府信息公开 › 政府信息公开年报" in column.reason
+    assert [c.page.url for c in found.rejected if c.score >= BARE] == [site.url("/s/tj/list")]  # 统计年度报告
+    items = column.preview.items
+    assert len(items) == 15 and all(item.status == "new" and item.year for item in items)  # both pages
+    paths = _paths(site)
+    assert "/s/wzbb/list" not in paths and "/s/xxgk/zn" not in paths and "/s/news/1" not in paths  # decoys, others
+    assert not any(p.startswith("/s/secret/") for p in paths)  # robots.txt
+    assert not any(p.startswith("/elsewhere/") for p in paths)  # another host (localhost:port)
+
+
+def test_the_walk_keeps_to_its_page_cap(srv):
+    def hub(n: int) -> Reply:
+        return html("".join(f'<a href="/h/{n * 3 + k}/">政务公开</a>' for k in range(1, 4)))
+
+    for n in range(200):
+        srv.route(f"/h/{n}/", hub(n))
+    with pytest.raises(DiscoverError) as failed:
+        run(srv.url("/h/0/"), max_pages=12)
+    assert failed.value.exit_code == 1 and "within 12 page(s)" in str(failed.value)
+    assert len([p for p in _paths(srv) if p != "/robots.txt"]) == 12
+
+
+def test_pages_are_asked_for_one_at_a_time_with_the_delay(site):
+    run(site.url("/s/"), preview_limit=0, per_host_delay=0.2, delay_jitter=0)
+    times = [r.at for r in site.requests if r.path != "/robots.txt"]
+    assert len(times) >= 4
+    assert min(b - a for a, b in zip(times, times[1:])) >= 0.18
+
+
+def test_a_private_address_needs_the_flag(site):
+    with pytest.raises(DiscoverError) as refused:
+        run(site.url("/s/"), allow_private_addresses=False)
+    assert refused.value.exit_code == EXIT_USAGE
+    assert "private_address" in str(refused.value) and "--allow-private-addresses" in str(refused.value)
+    assert [p for p in _paths(site)] == []  # nothing was sent
+
+
+def test_nothing_found_and_a_bad_start(srv):
+    srv.route("/n/", html('<a href="/n/about">关于我们</a>'))
+    with pytest.raises(DiscoverError) as nothing:
+        run(srv.url("/n/"))
+    assert nothing.value.exit_code == 1 and "no annual-report column found" in str(nothing.value)
+    with pytest.raises(DiscoverError) as missing:
+        run(srv.url("/missing/"))
+    assert missing.value.exit_code == 1 and "HTTP 404" in str(missing.value)
+    with pytest.raises(DiscoverError) as usage:
+        run("ftp://example.gov.cn/")
+    assert usage.value.exit_code == EXIT_USAGE
