@@ -48,3 +48,54 @@ def test_a_name_that_matches_no_agency_lists_suggestions(conn, text, suggested):
 def test_a_name_like_nothing_says_where_the_names_are(conn):
     with pytest.raises(AgencyNotFound, match="no agency '不存在的局' .*SELECT name FROM agencies"):
         resolve_agency(conn, "不存在的局")
+
+
+# Analyses ---------------------------------------------------------------------------------------------------------
+
+from typer.testing import CliRunner  # noqa: E402
+
+from govreports.query import run_analysis  # noqa: E402
+from govreports.query.analyses import AnalysisUsageError, NoReports  # noqa: E402
+from storehelp import B, cli_app  # noqa: E402
+
+
+def analyze(path, *args):
+    return CliRunner().invoke(cli_app(), ["analyze", *args, "--db", str(path)])
+
+
+def test_rule_is_case_insensitive_and_validated(path):
+    upper = run_analysis(path, "rule_failures", rule="R2").dicts()
+    assert [(r["agency"], r["year"]) for r in upper] == [(B, 2020)]
+    assert run_analysis(path, "rule_failures", rule=" r2").dicts() == upper
+    out = analyze(path, "rule_failures", "--rule", "r5")
+    assert out.exit_code == 2 and "unknown rule 'r5'; valid rules: R1, R2, R3, R4" in out.stderr
+    with pytest.raises(AnalysisUsageError):
+        run_analysis(path, "rule_failures", rule="R")
+
+
+def test_a_partial_agency_name_is_an_error_with_suggestions_not_zero_rows(path):
+    out = analyze(path, "applications", "--agency", "信息化")
+    assert out.exit_code == 1 and out.stdout == ""
+    assert out.stderr == "error: no agency '信息化'; did you mean 乌海市工业和信息化局, 河北省工业和信息化厅?\n"
+    out = analyze(path, "refusals", "--agency", "不存在的局")
+    assert out.exit_code == 1 and "no agency '不存在的局'" in out.stderr and out.stdout == ""
+    ok = analyze(path, "applications", "--agency", "河北省 教育厅", "-f", "json")
+    assert ok.exit_code == 0 and '"agency": "河北省教育厅"' in ok.stdout
+
+
+def test_an_agency_or_year_without_reports_says_so(path):
+    out = analyze(path, "refusals", "--agency", A, "--year", "2019")
+    assert out.exit_code == 1 and out.stdout == ""
+    assert out.stderr == f"error: {A} has no report for 2019 (its reports: 2020–2021)\n"
+    with pytest.raises(NoReports, match=r"no reports for 2030 \(years in the database: 2016–2025\)"):
+        run_analysis(path, "outcomes", year=2030)
+    assert analyze(path, "refusals", "--agency", A, "--year", "2020").exit_code == 0
+    # a compliance analysis is about reports that are not there: it runs
+    assert analyze(path, "missing", "--year", "2030").exit_code == 0
+
+
+def test_an_option_the_analysis_does_not_take_is_a_usage_error(path):
+    out = analyze(path, "missing", "--year", "2021", "--agency", A)
+    assert out.exit_code == 2 and "analysis 'missing' does not take --agency; it takes --year" in out.stderr
+    out = analyze(path, "applications", "--rule", "R1")
+    assert out.exit_code == 2 and "does not take --rule" in out.stderr

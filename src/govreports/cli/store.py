@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from govreports.cli.common import fail
+from govreports.errors import GovreportsError
 from govreports.cli.options import (DEFAULT_DB, DEFAULT_TIMEOUT_S, DEFAULT_WAIT_S, DbOption, ExportFormat,
                                     ExportFormatOption, FormatOption, OutFormat, TimeoutOption, WaitOption)
 from govreports.query import (ANALYSES, QueryError, atomic_output, export_table, heap_limit, open_query, render,
@@ -93,23 +94,20 @@ def query(sql: Annotated[str, typer.Argument(help="one SQL statement (read-only)
 
 def analyze(name: Annotated[str, typer.Argument(help="one of: " + ", ".join(ANALYSES))],
             db: DbOption = DEFAULT_DB,
-            agency: Annotated[Optional[str], typer.Option(help="agency name")] = None,
+            agency: Annotated[Optional[str], typer.Option(
+                help="agency name (exact, or the same after normalisation; a partial name lists suggestions)")] = None,
             year: Annotated[Optional[int], typer.Option(help="report year (N for `missing`)")] = None,
-            rule: Annotated[Optional[str], typer.Option(help="R1..R4 (rule_failures)")] = None,
+            rule: Annotated[Optional[str], typer.Option(help="R1, R2, R3 or R4, any case (rule_failures)")] = None,
             format: FormatOption = OutFormat.table,
             timeout: TimeoutOption = DEFAULT_TIMEOUT_S) -> None:
     """Ready-made analyses (the same SQL as the Datasette canned queries)."""
     analysis = ANALYSES.get(name)
     if analysis is None:
         fail(f"unknown analysis {name!r}; choose one of: {', '.join(ANALYSES)}", 2)
-    given = {"agency": agency, "year": year, "rule": rule}
-    missing = [p.name for p in analysis.params if p.required and given[p.name] is None]
-    if missing:
-        fail(f"analysis {name!r} needs --{' --'.join(missing)}", 2)
-    try:
-        result = run_analysis(db, name, timeout=timeout, **given)
-    except QueryError as exc:
-        fail(str(exc))
+    try:  # the agency resolved (exact, normalised, else suggestions), --rule validated, no reports said so
+        result = run_analysis(db, name, timeout=timeout, agency=agency, year=year, rule=rule)
+    except GovreportsError as exc:
+        fail(str(exc), exc.exit_code)
     render(result.columns, result.rows, format.value, sys.stdout, title=f"{analysis.title_zh} / {analysis.title}")
 
 

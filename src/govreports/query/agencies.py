@@ -33,12 +33,14 @@ class Agency:
 class AgencyNotFound(GovreportsError):
     """No agency has this name (exit 1); the message suggests the names the user may have meant."""
 
-    def __init__(self, text: str, suggestions: list[str], more: int = 0):
+    def __init__(self, text: str, suggestions: list[str], more: int = 0, empty: bool = False):
         self.text, self.suggestions, self.more = text, suggestions, more
         message = f"no agency {text!r}"
         if suggestions:
             extra = f" (and {more} more)" if more else ""
             message += f"; did you mean {', '.join(suggestions)}{extra}?"
+        elif empty:
+            message += " (the database has no agencies yet: load or crawl reports first)"
         else:
             message += " (the names are listed by `govreports query \"SELECT name FROM agencies ORDER BY name\"`)"
         super().__init__(message)
@@ -69,7 +71,8 @@ def resolve_agency(conn, text: str) -> Agency:
         row = conn.execute(f"SELECT {cols} FROM agencies WHERE norm_name = ?", [normalise_agency(text)]).fetchone()
     if row is None:
         names, more = suggest_agencies(conn, text)
-        raise AgencyNotFound(text, names, more)
+        empty = not names and conn.execute("SELECT 1 FROM agencies LIMIT 1").fetchone() is None
+        raise AgencyNotFound(text, names, more, empty=empty)
     return _row(row)
 
 

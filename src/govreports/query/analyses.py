@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from govreports import schema
-from govreports.query.readonly import DEFAULT_TIMEOUT_S
+from govreports.errors import EXIT_USAGE
+from govreports.query.readonly import DEFAULT_TIMEOUT_S, QueryError
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,23 @@ class Analysis:
     description: str
     sql: str
     params: tuple[Param, ...] = field(default_factory=tuple)
+    # True: the rows are computed from the reports the agency/year filters select, so when they select none the
+    # analysis says so (exit 1) instead of printing a table of zeros or nothing
+    needs_reports: bool = False
 
 
-AGENCY = Param("agency", "agency name (matched after normalisation)")
+class AnalysisUsageError(QueryError):
+    """A parameter the analysis cannot take, or a value it cannot mean (exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
+class NoReports(QueryError):
+    """The filters select no report: the analysis would print zeros that mean nothing (exit 1)."""
+
+
+RULES = ("R1", "R2", "R3", "R4")  # FORMAT.md §6, evaluated by validate.checks
+AGENCY = Param("agency", "agency name (exact, else matched after normalisation)")
 YEAR = Param("year", "report year")
 
 _CUR = """cur AS (
@@ -67,7 +82,7 @@ APPLICATIONS = Analysis(
 SELECT cur.agency, cur.year, cur.format, cur.report_id, {_n('new')} AS received, {_n('carried_in')} AS carried_in,
   {_n('total')} AS handled, {_n('carried_out')} AS carried_out
 FROM cur ORDER BY cur.agency, cur.year, cur.report_id""",
-    (AGENCY, YEAR))
+    (AGENCY, YEAR), needs_reports=True)
 
 REFUSALS = Analysis(
     "refusals", "Refusals and non-disclosure by reason", "不予公开、无法提供、不予处理的理由分布",
@@ -81,7 +96,7 @@ SELECT {_CATEGORY} AS category, {_CATEGORY_LABEL} AS category_label, l.key AS re
 FROM labels l LEFT JOIN t ON t.row_key = l.key
 WHERE l.table_name = 'applications' AND l.kind = 'row' AND l.key IN ({_keys(_REFUSAL_ROWS)})
 ORDER BY l.seq""",
-    (AGENCY, YEAR))
+    (AGENCY, YEAR), needs_reports=True)
 
 RULE_FAILURES = Analysis(
     "rule_failures", "Reports that break the accounting rules R1–R4", "勾稽关系不符的报告",
@@ -95,7 +110,7 @@ SELECT cur.agency, cur.year, cur.report_id,
   count(*) AS failures, min(bad.location || ': ' || coalesce(bad.detail, '')) AS example
 FROM cur JOIN bad ON bad.version_id = cur.vid
 GROUP BY cur.report_id ORDER BY cur.agency, cur.year, cur.report_id""",
-    (AGENCY, YEAR, Param("rule", "only this rule (R1, R2, R3 or R4)")))
+    (AGENCY, YEAR, Param("rule", "only this rule (R1, R2, R3 or R4; any case)")), needs_reports=True)
 
 YEAR_OVER_YEAR = Analysis(
     "year_over_year", "Year-over-year change for one agency", "单个机关的逐年变化",
@@ -109,7 +124,7 @@ SELECT year, lag(year) OVER w AS prev_year, received, received - lag(received) O
   round(100.0 * (received - lag(received) OVER w) / nullif(lag(received) OVER w, 0), 1) AS received_change_pct,
   granted, granted - lag(granted) OVER w AS granted_change, withheld, reviews, lawsuits
 FROM yr WINDOW w AS (ORDER BY year) ORDER BY year""",
-    (Param("agency", "agency name (matched after normalisation)", required=True), YEAR))
+    (Param("agency", AGENCY.help, required=True), YEAR), needs_reports=True)
 
 MISSING = Analysis(
     "missing", "Agencies that published for year N−1 but not for year N", "上一年度有报告而本年度缺报的机关",
@@ -138,33 +153,86 @@ FROM cur JOIN g ON g.version_id = cur.vid
 LEFT JOIN row_totals t ON t.version_id = cur.vid AND t.table_name = 'review_litigation' AND t.row_key = g.row_key
 JOIN labels l ON l.table_name = 'review_litigation' AND l.kind = 'row' AND l.key = g.row_key
 GROUP BY cur.year, g.row_key ORDER BY cur.year, l.seq""",
-    (AGENCY, YEAR))
+    (AGENCY, YEAR), needs_reports=True)
 
 ANALYSES: dict[str, Analysis] = {a.name: a for a in
                                  (APPLICATIONS, REFUSALS, RULE_FAILURES, YEAR_OVER_YEAR, MISSING, OUTCOMES)}
 
 
+def normalise_rule(rule: str) -> str:
+    """`r4`, ` R4 ` -> `R4`; anything else is a usage error that lists the rules."""
+    name = str(rule).strip().upper()
+    if name not in RULES:
+        raise AnalysisUsageError(f"unknown rule {rule!r}; valid rules: {', '.join(RULES)}")
+    return name
+
+
 def sql_params(analysis: Analysis, given: dict) -> dict:
-    """Every named parameter of the SQL, '' where not given (as Datasette does); raises on a missing required one."""
+    """Every named parameter of the SQL, '' where not given (as Datasette does). A missing required parameter, or
+    one the analysis does not take, is a usage error (AnalysisUsageError, exit 2)."""
     missing = [p.name for p in analysis.params if p.required and given.get(p.name) in (None, "")]
     if missing:
-        raise ValueError(f"analysis {analysis.name!r} needs --{' --'.join(missing)}")
-    names = {"agency", "year", "rule"}
+        raise AnalysisUsageError(f"analysis {analysis.name!r} needs --{' --'.join(missing)}")
+    names = [p.name for p in analysis.params]
+    extra = [n for n, v in given.items() if v not in (None, "") and n not in names]
+    if extra:
+        takes = f"it takes --{', --'.join(names)}" if names else "it takes no options"
+        raise AnalysisUsageError(f"analysis {analysis.name!r} does not take --{', --'.join(extra)}; {takes}")
+    if given.get("rule") not in (None, ""):
+        given = {**given, "rule": normalise_rule(given["rule"])}
     return {n: "" if given.get(n) is None else str(given[n]) for n in names if f":{n}" in analysis.sql}
 
 
+def _years(years: list[int]) -> str:
+    """2016, 2017, 2018, 2020 -> '2016–2018, 2020'."""
+    spans: list[list[int]] = []
+    for y in years:
+        if spans and y == spans[-1][1] + 1:
+            spans[-1][1] = y
+        else:
+            spans.append([y, y])
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
+
+
+def check_reports(conn, agency, year) -> None:
+    """Raise NoReports, naming what there is instead, when no report is for this agency (an Agency or None) and
+    year (or None)."""
+    from govreports.query.agencies import agency_years
+
+    if agency is not None:
+        years = agency_years(conn, agency.id)
+        if year is None and not conn.execute("SELECT 1 FROM reports WHERE agency_id = ?", [agency.id]).fetchone():
+            raise NoReports(f"{agency.name} has no reports in the database")
+        if year is not None and int(year) not in years:
+            raise NoReports(f"{agency.name} has no report for {year}"
+                            + (f" (its reports: {_years(years)})" if years else " (it has no reports)"))
+    elif year is not None and not conn.execute("SELECT 1 FROM reports WHERE year = ?", [int(year)]).fetchone():
+        years = [r[0] for r in conn.execute(
+            "SELECT DISTINCT year FROM reports WHERE year IS NOT NULL ORDER BY year")]
+        raise NoReports(f"no reports for {year}"
+                        + (f" (years in the database: {_years(years)})" if years else " (the database is empty)"))
+
+
 def run_analysis(path, name: str, *, timeout: float | None = DEFAULT_TIMEOUT_S, **given):
-    """Run a named analysis read-only; `agency` is normalised the way the loader normalised names."""
-    from govreports.query.readonly import QueryError, run_query
-    from govreports.store.agency import normalise_agency
+    """Run a named analysis read-only. `agency` is resolved by query.agencies.resolve_agency (exact name, then
+    normalised; else AgencyNotFound with suggestions), `rule` is validated; an analysis computed from reports says
+    so (NoReports) when its filters select none."""
+    from govreports.query.agencies import resolve_agency
+    from govreports.query.readonly import connect_readonly, run_query
 
     if name not in ANALYSES:
-        raise QueryError(f"unknown analysis {name!r}; choose one of: {', '.join(ANALYSES)}")
-    if given.get("agency"):
-        given["agency"] = normalise_agency(given["agency"])
+        raise AnalysisUsageError(f"unknown analysis {name!r}; choose one of: {', '.join(ANALYSES)}")
     analysis = ANALYSES[name]
+    params = sql_params(analysis, given)
+    if given.get("agency") in (None, "") and (given.get("year") in (None, "") or not analysis.needs_reports):
+        return run_query(path, analysis.sql, params, timeout=timeout)
+    conn = connect_readonly(path)
     try:
-        params = sql_params(analysis, given)
-    except ValueError as exc:
-        raise QueryError(str(exc)) from None
+        agency = resolve_agency(conn, str(given["agency"])) if given.get("agency") not in (None, "") else None
+        if agency is not None:
+            params["agency"] = agency.norm_name
+        if analysis.needs_reports:
+            check_reports(conn, agency, given.get("year") if given.get("year") not in (None, "") else None)
+    finally:
+        conn.close()
     return run_query(path, analysis.sql, params, timeout=timeout)
