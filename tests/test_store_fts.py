@@ -6,10 +6,13 @@ import copy
 
 import pytest
 
-from govreports.store import connect, load_record, search_sections
 import json
 
 from typer.testing import CliRunner
+
+from govreports.query.agencies import AgencyNotFound
+from govreports.store import connect, load_record, search_sections
+from govreports.store.fts import marked, snippet_spans
 
 from storehelp import KNOWN, cli_app, known_db_path
 
@@ -57,9 +60,11 @@ def test_only_current_versions_are_searched(db):
 def test_year_and_agency_narrow_the_hits(db):
     assert sorted((h["agency"], h["year"]) for h in search_sections(db, "公开", year=2021)) == [
         ("丙区卫生健康委员会", 2021), ("甲市教育局", 2021)]
-    assert {h["agency"] for h in search_sections(db, "公开", agency="甲市")} == {"甲市教育局"}
-    assert search_sections(db, "信息公开", year=2021, agency="甲市教育")[0]["section"] == "1"
-    assert search_sections(db, "公开", agency="不存在") == []
+    assert {h["agency"] for h in search_sections(db, "公开", agency="甲市 教育局")} == {"甲市教育局"}
+    assert search_sections(db, "信息公开", year=2021, agency="甲市教育局")[0]["section"] == "1"
+    # part of a name is a suggestion, never a silent filter (query.agencies: one rule for every command)
+    with pytest.raises(AgencyNotFound, match="no agency '甲市'; did you mean 甲市教育局?"):
+        search_sections(db, "公开", agency="甲市")
 
 
 def test_search_command_reads_the_database_read_only(tmp_path):
@@ -77,3 +82,49 @@ def test_search_command_reads_the_database_read_only(tmp_path):
     assert path.read_bytes() == before
     missing = runner.invoke(cli_app(), ["search", "复议", "--db", str(tmp_path / "none.db")])
     assert missing.exit_code == 1 and "no database" in missing.output
+
+
+# As people type it ------------------------------------------------------------------------------------------------
+
+def test_several_words_without_quotes_find_sections_with_all_of_them_in_any_order(tmp_path):
+    path = known_db_path(tmp_path)
+    runner = CliRunner()
+    for words in (["案件", "复议", "公开"], ["公开", "复议", "案件"], ["公开 复议", "案件"]):
+        out = runner.invoke(cli_app(), ["search", *words, "--db", str(path), "-f", "json"])
+        assert out.exit_code == 0, out.output
+        assert [(r["agency"], r["section"]) for r in json.loads(out.stdout)] == [("甲市教育局", "4")], words
+    none = runner.invoke(cli_app(), ["search", "案件", "复议", "平台", "--db", str(path), "-f", "json"])
+    assert json.loads(none.stdout) == []
+    partial = runner.invoke(cli_app(), ["search", "公开", "--agency", "教育", "--db", str(path)])
+    assert partial.exit_code == 1 and partial.stderr == "error: no agency '教育'; did you mean 甲市教育局?\n"
+    assert runner.invoke(cli_app(), ["search", " ", "--db", str(path)]).exit_code == 2
+
+
+BODY = ("根据《中华人民共和国政府信息公开条例》规定，现将本机关2020年度政府信息公开工作情况报告如下。本年度发生"
+        "政府信息公开行政复议案件2件，均已办结，维持原行政行为1件，其他结果1件。依申请公开工作稳步推进，全年共"
+        "收到申请16件，均在法定期限内答复，未发生因信息公开引起的行政诉讼。")
+
+
+def test_snippets_start_at_a_clause_and_mark_every_word():
+    text, spans = snippet_spans(BODY, ["复议"])
+    assert text.startswith("…本年度发生政府信息公开行政复议")  # after the sentence end, not 30 characters back
+    assert marked(text, spans).startswith("…本年度发生政府信息公开行政**复议**案件2件")
+    assert text.endswith("。") or text.endswith("…")
+    text, spans = snippet_spans(BODY, ["依申请", "诉讼"])
+    assert text.startswith("…依申请公开") and marked(text, spans).count("**") == 4
+    # no clause mark near the word: the snippet starts at the word itself, never inside a run of characters
+    long = "甲" * 200 + "行政复议" + "乙" * 200
+    text, spans = snippet_spans(long, ["复议"])
+    assert text.startswith("…复议") and spans == [(1, 3)]
+    latin = "x " + "a" * 60 + " ICP备12345678号 复议"
+    assert snippet_spans(latin, ["12345678"])[0].startswith("…ICP备12345678")
+    assert snippet_spans("短文本，复议。", ["复议"]) == ("短文本，复议。", [(4, 6)])
+
+
+def test_search_table_highlights_and_json_marks(tmp_path):
+    path = known_db_path(tmp_path)
+    out = CliRunner().invoke(cli_app(), ["search", "复议", "--agency", "甲市教育局", "--db", str(path), "-f", "csv"])
+    assert out.exit_code == 0
+    assert out.stdout.splitlines()[1].endswith("本年度发生政府信息公开行政**复议**案件2件。")
+    table = CliRunner().invoke(cli_app(), ["search", "复议", "--db", str(path)])
+    assert table.exit_code == 0 and "行政复议案件" in table.stdout and "**" not in table.stdout

@@ -111,24 +111,48 @@ def analyze(name: Annotated[str, typer.Argument(help="one of: " + ", ".join(ANAL
     render(result.columns, result.rows, format.value, sys.stdout, title=f"{analysis.title_zh} / {analysis.title}")
 
 
-def search(terms: Annotated[str, typer.Argument(help="words to find, all of them (any length; Chinese works)")],
+def search(terms: Annotated[list[str], typer.Argument(
+               help="words to find, all of them, in any order, as typed: 依申请 公开 复议 (any length; Chinese works)")],
            db: DbOption = DEFAULT_DB,
            year: Annotated[Optional[int], typer.Option(help="only reports for this year")] = None,
-           agency: Annotated[Optional[str], typer.Option(help="only agencies whose name contains this")] = None,
+           agency: Annotated[Optional[str], typer.Option(
+               help="only this agency (exact, or the same after normalisation; a partial name lists suggestions)")
+           ] = None,
            limit: Annotated[int, typer.Option(min=1, help="at most this many sections")] = 50,
            format: FormatOption = OutFormat.table,
            timeout: TimeoutOption = DEFAULT_TIMEOUT_S) -> None:
-    """Full-text search of report sections (current versions): agency, year, section and a snippet per hit."""
-    from govreports.store.fts import search_query
+    """Full-text search of report sections (current versions): agency, year, section and a snippet per hit that
+    starts at the beginning of a clause, the words found marked (bold in the table, **word** in CSV and JSON)."""
+    from govreports.query.agencies import resolve_agency
+    from govreports.query.readonly import connect_readonly
+    from govreports.store.fts import COLUMNS, hits, search_query, search_terms
 
-    built = search_query(terms, limit, year=year, agency=agency)
-    if built is None:
+    words = search_terms(terms)
+    if not words:
         fail("give at least one word to search for", 2)
     try:
-        result = run_query(db, *built, timeout=timeout)
-    except QueryError as exc:
-        fail(str(exc))
-    render(result.columns, result.rows, format.value, sys.stdout)
+        agency_id = None
+        if agency is not None:
+            conn = connect_readonly(db)
+            try:
+                agency_id = resolve_agency(conn, agency).id
+            finally:
+                conn.close()
+        result = run_query(db, *search_query(words, limit, year=year, agency_id=agency_id), timeout=timeout)
+    except GovreportsError as exc:
+        fail(str(exc), exc.exit_code)
+    if format == OutFormat.table:
+        from rich.text import Text
+
+        rows = []
+        for *head, (snippet, spans) in hits(result.rows, words, mark=None):
+            text = Text(snippet)
+            for a, b in spans:
+                text.stylize("bold reverse", a, b)
+            rows.append((*head, text))
+    else:
+        rows = list(hits(result.rows, words))
+    render(COLUMNS, rows, format.value, sys.stdout)
 
 
 def export(table: Annotated[str, typer.Option("--table", "-t", help="table or view")],

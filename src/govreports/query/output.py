@@ -24,7 +24,9 @@ RUN_COLUMNS = ("portal", "outcome", "listed", "found", "new", "changed", "unchan
                "blocked", "failures")
 
 
-def _cell(value) -> str:
+def _cell(value):
+    if hasattr(value, "__rich_console__"):  # already styled (search snippets with the words found marked)
+        return value
     if isinstance(value, dict):  # failures by kind
         return ", ".join(f"{k} {v}" for k, v in value.items())
     return "" if value is None else str(value)
