@@ -229,4 +229,5 @@ def test_crawl_command(portal, tmp_path, monkeypatch):
     bad = runner.invoke(app, [*args[:3], "--portal", "nope", "--db", str(tmp_path / "c.db")])
     assert bad.exit_code == 2 and "no portal named 'nope'" in bad.stderr
     check = runner.invoke(app, ["crawl", "--config", str(ROOT / "config" / "portals"), "--check"])
-    assert check.exit_code == 0 and "11 portal(s), valid" in check.stdout
+    real = len(list((ROOT / "config" / "portals").glob("*.toml")))
+    assert real >= 30 and check.exit_code == 0 and f"{real} portal(s), valid" in check.stdout

@@ -82,6 +82,11 @@ REAL_TITLES = {  # from the ordos 信息公开年报 column (samples/html/trs_or
     "关于做好2022年政府信息公开工作年度报告编制发布工作的通知": False,
     "政府信息公开情况统计表（ 2018年度）": False,
     "某某区2021年法治政府建设情况报告": False,
+    # lists that cut long titles (河北省科学技术厅's column, as a crawler saved it)
+    "河北省科学技术厅2022年政府信息公开工作年度报...": True,
+    "河北省科学技术厅2019年政府信息公开工作年…": True,
+    "河北省科学技术厅2021年政府网站工作年度报...": False,
+    "河北省科学技术厅政府信息公开...": False,
 }
 
 
@@ -269,3 +274,38 @@ def test_generic_adapter_title_defaults_to_the_link():
     got = [(x.title, x.url, x.list_date) for x in _collect(adapter, FakeContext({"http://a.gov.cn/nb/list": page}))]
     assert got == [("甲局2023年政府信息公开工作年度报告", "http://a.gov.cn/202401/content_1.htm", "2024-01-20"),
                    ("乙局2023年政府信息公开工作年度报告", "http://a.gov.cn/202401/content_2.htm", "2024-01-21")]
+
+
+def _yanan_page(k: int, last: int) -> str:
+    rows = "".join(f'<li><a href="/zfxxgk/zfxxgknb/{k}{i}.html" title="延安市财政局{2000 + 10 * k + i}年政府信息公开工作年度报告">'
+                   f'延安市财政局…</a><span>2024-01-0{i + 1}</span></li>' for i in range(2))
+    return (f'<div class="m-lst36"><ul>{rows}</ul></div><div id="page"></div>'
+            f"<script>var maxPage = parseInt('{last}'); createPage(maxPage, {k});</script>")
+
+
+@pytest.mark.parametrize("count_pattern,requested", [
+    (r"maxPage = parseInt\('(\d+)'\)", 3),  # the count read from the first page: pages 2 and 3, no more
+    (None, 4),  # no count: page after page until one lists nothing (here: page 4 does not exist)
+])
+def test_generic_adapter_follows_a_script_only_pager(count_pattern, requested):
+    from govreports.portals.adapters.generic import GenericAdapter
+
+    base = "https://czj.yanan.gov.cn/zfxxgk/zfxxgknb/"
+    pages = {f"{base}{k}.html": _yanan_page(k, 3) for k in (1, 2, 3)}
+    params = {"item_selector": "div.m-lst36 ul li", "date_selector": "span", "page_template": "{page}.html"}
+    if count_pattern:
+        params["page_count_pattern"] = count_pattern
+    portal = PortalConfig(name="yanan", adapter="generic", start_url=f"{base}1.html", params=params)
+    ctx = FakeContext(pages)
+    got = _collect(GenericAdapter(portal), ctx)
+    assert len(got) == 6 and got[0].title == "延安市财政局2010年政府信息公开工作年度报告"
+    assert got[0].list_date == "2024-01-01"
+    assert [url for _, url in ctx.requested] == [f"{base}{k}.html" for k in range(1, requested + 1)]
+
+
+def test_page_template_is_checked_on_load(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('[[portal]]\nname = "x"\nadapter = "generic"\nstart_url = "http://a/"\n'
+                    'params = { page_template = "index.html" }\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="page_template must contain"):
+        load_config(path)

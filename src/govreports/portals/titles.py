@@ -15,6 +15,8 @@ _REPORT = re.compile(r"(?:政府|政务)?信息公开.{0,12}?(?:年度报告|年
 _NOT_REPORT = re.compile(
     r"网站.{0,8}(?:报表|年报|工作报告)|报表|通知|会议|要点|法治政府|统计表|解读|一图读懂|图解|征求意见|公告|目录|指南"
 )
+# a list that cuts long titles ("…政府信息公开工作年度报..."): the kept part must already say 信息公开 and 年
+_CUT = re.compile(r"信息公开(?:工作)?年(?:度报?)?(?:…+|\.{2,})$")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 
 
@@ -28,7 +30,7 @@ def is_report_title(title: str, include: str | None = None, exclude: str | None 
         return False
     if include:
         return re.search(include, text) is not None
-    return bool(_REPORT.search(text)) and not _NOT_REPORT.search(text)
+    return bool(_REPORT.search(text) or _CUT.search(text)) and not _NOT_REPORT.search(text)
 
 
 def title_year(title: str) -> int | None:

@@ -6,11 +6,17 @@ navigation around a list has many links); list pages are the links matching `pag
 With `item_selector` (and the other `*_selector` params, copied from the browser's developer tools) each matched
 row is a listing, whatever its title — the crawl's title filter decides, so `crawl --dry-run` can show what it
 excluded — and the next page is `next_selector`'s link.
+
+Pagers written only by a script (`maxPage = parseInt('12')`, `createPage(12, …)`) have no link to follow:
+`page_template` names page k's URL (`"{page}.html"`, `"index_{page}.html"`, relative to the start URL), pages
+`first_page`, `first_page + 1`, … follow the start page, up to the count `page_count_pattern` reads from the first
+page (its first group), or, without one, until a page answers with no listing.
 """
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin
 
 from govreports.portals.adapters.base import Adapter, Listing
 from govreports.portals.adapters.listpage import Selectors, links, next_links, soup
@@ -20,12 +26,18 @@ from govreports.portals.titles import is_report_title
 class GenericAdapter(Adapter):
     @classmethod
     def defaults(cls):
-        return {"page_pattern": None, "item_pattern": None, **{key: None for key in Selectors.PARAMS}}
+        return {"page_pattern": None, "item_pattern": None, **{key: None for key in Selectors.PARAMS},
+                "page_template": None, "page_count_pattern": None, "first_page": 2}
 
     @classmethod
     def check_params(cls, params):
         super().check_params(params)
-        for key in ("page_pattern", "item_pattern"):
+        template = params.get("page_template")
+        if template is not None and "{page}" not in str(template):
+            raise ValueError("page_template must contain {page}, e.g. \"index_{page}.html\"")
+        if params.get("page_count_pattern") and not template:
+            raise ValueError("page_count_pattern needs page_template")
+        for key in ("page_pattern", "item_pattern", "page_count_pattern"):
             if params.get(key):
                 try:
                     re.compile(str(params[key]))
@@ -37,11 +49,14 @@ class GenericAdapter(Adapter):
         page_re = re.compile(self.params["page_pattern"]) if self.params["page_pattern"] else None
         item_re = re.compile(self.params["item_pattern"]) if self.params["item_pattern"] else None
         selectors = Selectors.from_params(self.params)
-        queue = [self.portal.start_url]
+        template = self.params["page_template"]
+        count_re = re.compile(self.params["page_count_pattern"]) if self.params["page_count_pattern"] else None
+        last_page = None  # the template's last page number, when the first page says it
+        queue: list[tuple[str, int | None]] = [(self.portal.start_url, None)]  # (url, template page number)
         visited: set[str] = set()
         emitted: set[str] = set()
         while queue and len(visited) < self.portal.max_pages:
-            url = queue.pop(0)
+            url, number = queue.pop(0)
             if url in visited:
                 continue
             visited.add(url)
@@ -51,6 +66,7 @@ class GenericAdapter(Adapter):
             tree = soup(page.text)
             found = links(tree, page.final_url)
             rows = selectors.rows(tree, page.final_url) if selectors else found
+            listed = 0
             for title, href, date in rows:
                 if page_re is not None and page_re.search(href) and selectors is None:
                     continue
@@ -60,7 +76,17 @@ class GenericAdapter(Adapter):
                                                              self.portal.title_exclude):
                     continue
                 emitted.add(href)
+                listed += 1
                 yield Listing(title, href, date)
             pages = [href for _, href, _ in found if page_re is not None and page_re.search(href)]
             pages += next_links(tree, page.final_url, selectors.next if selectors else None)
-            queue.extend(href for href in pages if href not in visited)
+            queue.extend((href, None) for href in pages if href not in visited)
+            if template is None:
+                continue
+            if number is None and count_re is not None and (m := count_re.search(page.text or "")):
+                last_page = int(m.group(1))
+            following = int(self.params["first_page"]) if number is None else number + 1
+            if (last_page is not None and following <= last_page
+                    or last_page is None and (listed or number is None)):
+                queue.append((urljoin(self.portal.start_url, str(template).replace("{page}", str(following))),
+                              following))
