@@ -235,3 +235,62 @@ def test_nothing_found_and_a_bad_start(srv):
     with pytest.raises(DiscoverError) as usage:
         run("ftp://example.gov.cn/")
     assert usage.value.exit_code == EXIT_USAGE
+
+
+def test_several_columns_one_block_each_best_first(srv):
+    def li(path: str, n: int) -> str:
+        return "".join(f'<li><a href="{path}{i}.html">某{"局" if "bm" in path else "市"}{2024 - i}年政府信息公开工作年度报告'
+                       f"</a><span>{2025 - i}-03-01</span></li>" for i in range(n))
+
+    srv.route("/m/", html('<a href="/m/bmnb/">部门信息公开年报</a> <a href="/m/nb/">政府信息公开年报</a>'))
+    srv.route("/m/nb/", html(f'<ul>{li("/m/nb/t", 6)}</ul><a href="/m/nb/?p=2">下一页</a>'))
+    srv.route("/m/bmnb/", html(f"<ul>{li('/m/bmnb/t', 2)}</ul>"))
+    found = run(srv.url("/m/"))
+    assert [c.portal.start_url for c in found.columns] == [srv.url("/m/nb/"), srv.url("/m/bmnb/")]
+    assert [c.name for c in found.columns] == ["m", "m-2"]
+    assert found.columns[0].reason.startswith("1 of 2: generic — 下一页 links")
+    assert found.columns[1].reason.startswith("2 of 2: generic — one page")
+    assert [len(c.preview.items) for c in found.columns] == [6, 2]
+
+
+def test_a_start_page_redirecting_to_another_host_is_named(srv):
+    srv.route("/r/", Reply(302, "", {"Location": srv.url("/s/", host="localhost")}))
+    with pytest.raises(DiscoverError) as moved:
+        run(srv.url("/r/"))
+    assert moved.value.exit_code == 1 and f"redirects to {srv.url('/s/', host='localhost')}" in str(moved.value)
+    assert _paths(srv) == ["/robots.txt", "/r/"]
+
+
+# --- the command ---------------------------------------------------------------------------------------------------
+
+def test_command_prints_a_config_and_writes_it(site, tmp_path):
+    from crawlhelp import run_cli
+    from govreports.portals.config import load_config
+
+    out = tmp_path / "found.toml"
+    done = run_cli("discover", site.url("/s/"), "--allow-private-addresses", "--delay", "0", "--write", str(out))
+    assert done.returncode == 0, done.stderr
+    printed = tomllib.loads(done.stdout)  # stdout is one TOML document; the preview is in comments
+    assert printed["safety"] == {"allow_private_addresses": True}
+    assert [p["start_url"] for p in printed["portal"]] == [site.url("/s/nb/list")]
+    assert "# │ new" in done.stdout and "景德镇市第0局2024年政府信息公开工作年度报告" in done.stdout
+    assert "统计" not in done.stdout.split("not used")[0].split("[[portal]]")[0]
+    config = load_config(out)
+    assert config.safety.allow_private_addresses and [p.name for p in config.portal] == ["s"]
+    assert f"to {out}" in done.stderr
+    again = run_cli("discover", site.url("/s/"), "--allow-private-addresses", "--delay", "0", "--preview", "0",
+                    "--write", str(out))
+    assert again.returncode == 0, again.stderr
+    assert [p.name for p in load_config(out).portal] == ["s", "s-2"]  # appended under a free name
+
+
+def test_command_refuses_a_private_address_without_the_flag(site, tmp_path):
+    from typer.testing import CliRunner
+
+    from govreports.cli import app
+
+    out = tmp_path / "found.toml"
+    done = CliRunner().invoke(app, ["discover", site.url("/s/"), "--delay", "0", "--write", str(out)])
+    assert done.exit_code == EXIT_USAGE and done.stdout == ""
+    assert "private_address" in done.stderr and "--allow-private-addresses" in done.stderr
+    assert not out.exists() and site.requests == []

@@ -113,12 +113,13 @@ async def _judge(candidate: Candidate, session: Session, fragment: str) -> None:
 
 
 def ranked(candidates: list[Candidate]) -> list[Candidate]:
-    """Accepted columns, best first (most reports on the first page, then the clearer words, then the shallower),
-    one per column: a second URL listing the same reports is the same column."""
+    """Accepted columns, best first (a pager's first page; most reports on it; the clearer words; the shallower),
+    one per column: a second URL listing the same reports, or another page of its pager, is the same column."""
     good = [c for c in candidates if c.rejected is None]
     if any(c.score >= BARE for c in good):  # a start page that merely lists a report or two is not a column
         good = [c for c in good if c.score >= BARE]
-    good.sort(key=lambda c: (-min(len(c.reports), 100), -c.score, c.depth, _implicit_index(c.page.url)))
+    good.sort(key=lambda c: (_later_page(c.page.url), -min(len(c.reports), 100), -c.score, c.depth,
+                             _implicit_index(c.page.url)))
     chosen: list[Candidate] = []
     for c in good:
         mine = {item.url for item in c.reports}
@@ -129,14 +130,22 @@ def ranked(candidates: list[Candidate]) -> list[Candidate]:
     return chosen
 
 
-def _pager_page(first: str, other: str) -> bool:
-    """`other` is a later page of the column whose first page is `first` (index.html → index_2.html,
-    home.htm → home_1.htm, …/ → …/index_1.html): the same column."""
-    here, there = urlsplit(first), urlsplit(other)
-    folder, _, name = here.path.rpartition("/")
-    other_folder, _, other_name = there.path.rpartition("/")
-    stem = name.split(".", 1)[0] or "index"
-    return folder == other_folder and re.fullmatch(rf"{re.escape(stem)}_\d+(?:\.\w+)?", other_name) is not None
+def _pager_page(one: str, other: str) -> bool:
+    """Two pages of one column's pager (index.html and index_2.html, home_1.htm and home.htm, …/ and
+    …/index_1.html): same folder, same file stem once the page number is taken off."""
+    here, there = urlsplit(one), urlsplit(other)
+    return (here.path.rpartition("/")[0] == there.path.rpartition("/")[0]
+            and _stem(here.path) == _stem(there.path))
+
+
+def _stem(path: str) -> str:
+    name = path.rpartition("/")[2].split(".", 1)[0] or "index"
+    return re.sub(r"_\d+$", "", name)
+
+
+def _later_page(url: str) -> bool:
+    """home_1.htm, index_2.html: a later page of a pager (a block starts from the first)."""
+    return re.search(r"_\d+(?:\.\w+)?$", urlsplit(url).path) is not None
 
 
 def _implicit_index(url: str) -> bool:

@@ -135,6 +135,9 @@ def _start_failed(url: str, session: Session) -> DiscoverError:
                              "addresses only. A portal on a local or intranet address needs "
                              "--allow-private-addresses (the drafted config then says [safety] "
                              "allow_private_addresses = true)", EXIT_USAGE)
+    if failure.kind in ("host_not_allowed", "cross_portal_redirect") and failure.final_url != url:
+        return DiscoverError(f"{url}: the start page redirects to {failure.final_url}, another host; discovery "
+                             "stays on the host it is given: run it on that URL")
     return DiscoverError(f"{url}: the start page could not be read ({failure.kind}: {failure.message})")
 
 

@@ -20,6 +20,7 @@ class Failure:
     url: str
     kind: str
     message: str
+    final_url: str = ""  # where it ended (a redirect's target)
 
 
 @dataclass
@@ -52,7 +53,7 @@ class Session:
                                           conditional=False, expect=expect, hosts=[self.host])
         self._seen[key] = result
         if not result.ok:
-            self.failures.append(Failure(url, result.error_kind or "http", result.error or ""))
+            self.failures.append(Failure(url, result.error_kind or "http", result.error or "", result.final_url))
         return result
 
     async def page(self, url: str, referer: str | None = None) -> Page | None:
