@@ -31,10 +31,21 @@ def demo_config(base_url: str):
             os.environ["GOVREPORTS_DEMO_URL"] = previous
 
 
-def crawl_demo(portal, workdir: Path, db=None, **overrides):
+def crawl_demo(portal, workdir: Path, db=None, portals: tuple[str, ...] | None = None, **overrides):
+    """Crawl config/demo.toml against `portal` (only the named `portals` when given)."""
     db = db if db is not None else open_db(workdir / "reports.db")
-    summary = run_crawl(demo_config(portal.base_url), db, workdir / "archive", **{**FAST, **overrides})
+    config = demo_config(portal.base_url)
+    if portals is not None:
+        config = config.model_copy(update={"portal": [p for p in config.portal if p.name in portals]})
+        assert {p.name for p in config.portal} == set(portals), portals
+    summary = run_crawl(config, db, workdir / "archive", **{**FAST, **overrides})
     return db, summary
+
+
+def site_truth(portal, site: str) -> dict[str, dict]:
+    """The ground truth of one demo site (URL path /<site>/…)."""
+    return {url: record for url, record in portal.ground_truth().items()
+            if url.startswith(f"{portal.base_url}/{site}/")}
 
 
 def db_records(db) -> dict[tuple[str, int], dict]:

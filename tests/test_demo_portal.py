@@ -17,6 +17,7 @@ import pytest
 
 from govreports import schema
 from govreports.demo import DemoPortal, FaultConfig
+from govreports.demo.catalog import SITES
 from govreports.parse import parse_bytes
 
 UA = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"}
@@ -113,6 +114,21 @@ def crawl_govcn(client, base: str) -> dict[str, str]:
     return found
 
 
+def crawl_custom(client, base: str, column: str = "/custom/xxgk/nb/list") -> dict[str, str]:
+    """div.doc-row rows: the full title only in span.doc-title's title attribute, the link a 查看 button, the next
+    page only behind a.pg-next (no 下一页, no page numbers in links)."""
+    found, url, seen = {}, base + column, set()
+    row = re.compile(r'<div class="doc-row">.*?<span class="doc-title" title="([^"]+)">[^<]*</span>\s*'
+                     r'<a class="doc-open" href="([^"]+)"[^>]*>查看</a>\s*<em class="doc-time">(\d{4}/\d{2}/\d{2})</em>')
+    while url and url not in seen:
+        seen.add(url)
+        text = client.get(url).text
+        found.update({urljoin(url, href.replace("&amp;", "&")): title for title, href, _ in row.findall(text)})
+        nxt = re.search(r'<a class="pg-next" href="([^"]+)">', text)
+        url = urljoin(url, nxt.group(1)) if nxt else None
+    return found
+
+
 def crawl_all(client, base: str) -> dict[str, str]:
     found = {}
     found.update(crawl_trs(client, base, "/ordos/zwgk/xxgknb/index.html", "utf-8"))
@@ -120,6 +136,7 @@ def crawl_all(client, base: str) -> dict[str, str]:
     found.update(crawl_hanweb(client, base))
     found.update(crawl_gkmlpt(client, base))
     found.update(crawl_govcn(client, base))
+    found.update(crawl_custom(client, base))
     return found
 
 
@@ -165,7 +182,7 @@ def test_same_seed_same_reports_and_bytes(portal, client):
         assert [(r.id, r.list_title, r.url.replace(other.base_url, "")) for r in other.reports] == \
                [(r.id, r.list_title, r.url.replace(portal.base_url, "")) for r in portal.reports]
         assert list(other.ground_truth().values()) == list(portal.ground_truth().values())
-        sample = [r for r in portal.reports if r.site in ("ordos", "gbk", "hanweb", "govcn")][::7]
+        sample = [r for r in portal.reports if r.site in ("ordos", "gbk", "hanweb", "govcn", "custom")][::7]
         sample += [r for r in portal.reports if r.attachment_url and r.site != "gd"][:2]
         for r in sample:
             url = r.attachment_url or r.url
@@ -182,7 +199,8 @@ def test_same_seed_same_reports_and_bytes(portal, client):
 def test_default_portal_shape(portal):
     reports = portal.reports
     assert 60 <= len(reports) <= 100
-    assert {r.site for r in reports} == {"ordos", "gbk", "hanweb", "gd", "govcn"}
+    assert {r.site for r in reports} == set(SITES)
+    assert 10 <= sum(r.site == "custom" for r in reports) <= 16
     assert {r.record["format"] for r in reports} == {"pre2019", "2019", "2021"}
     assert {r.kind for r in reports} == {"html", "pdf", "docx"}
     assert len({r.record["agency"] for r in reports}) >= 8

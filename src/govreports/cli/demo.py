@@ -31,7 +31,7 @@ def demo_portal(
     prerender: Annotated[bool, typer.Option(
         help="Render every PDF/DOCX attachment before serving, as a real portal serves files from disk.")] = False,
 ) -> None:
-    """Serve the local demo portal (five imitation sites; ground truth at /_demo/ground-truth.json)."""
+    """Serve the local demo portal (six imitation sites; ground truth at /_demo/ground-truth.json)."""
     from govreports.demo.faults import FaultConfig
     from govreports.demo.server import serve_forever
 

@@ -35,10 +35,11 @@ REGIONS = {
     "hanweb": ("定西市", ("安定区", "通渭县", "陇西县", "渭源县", "临洮县", "漳县", "岷县"), ()),
     "gd": ("韶关市", ("武江区", "浈江区", "曲江区", "乐昌市", "南雄市", "始兴县", "仁化县", "翁源县", "新丰县"), ()),
     "govcn": ("", (), ()),
+    "custom": ("景德镇市", ("珠山区", "昌江区", "浮梁县", "乐平市"), ("景德镇市人民政府办公室",)),
 }
-DEFAULT_COUNTS = {"ordos": 3, "gbk": 2, "hanweb": 2, "gd": 2, "govcn": 1}
-# how fast each site grows under `scale` (gov.cn only has the national bodies)
-GROWTH_WEIGHTS = {"ordos": 2, "gbk": 2, "hanweb": 3, "gd": 3, "govcn": 1}
+DEFAULT_COUNTS = {"ordos": 3, "gbk": 2, "hanweb": 2, "gd": 2, "govcn": 1, "custom": 2}
+# how fast each site grows under `scale` (gov.cn only has the national bodies; the custom-markup site is small)
+GROWTH_WEIGHTS = {"ordos": 2, "gbk": 2, "hanweb": 3, "gd": 3, "govcn": 1, "custom": 1}
 
 
 def agency_stream(site: str, seed: int) -> Iterator[str]:

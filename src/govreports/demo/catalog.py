@@ -16,8 +16,9 @@ from itertools import islice
 
 from govreports.demo import agencies as A
 from govreports.demo.records import YEARS, format_for, record_meta
+from govreports.demo.sitemap import GKMLPT_DECOYS, SITEMAPS
 
-SITES = ("ordos", "gbk", "hanweb", "gd", "govcn")
+SITES = ("ordos", "gbk", "hanweb", "gd", "govcn", "custom")
 # The "hostile" fault: report-titled items on the ordos column whose page or attachment is a pathological document
 # (demo.hostile), and the way each is served: "page" = the article itself, "pdf"/"docx" = its attachment.
 HOSTILE = (("zip_bomb", "docx"), ("size_lie", "docx"), ("entity_bomb", "docx"), ("line_grid", "pdf"),
@@ -31,10 +32,11 @@ GKMLPT_CATEGORY = 721
 class Item:
     id: str
     site: str
-    role: str  # "report" | "repost" | "nonreport" | "hostile"
+    role: str  # "report" | "repost" | "nonreport" | "hostile" | "decoy" (a look-alike column's item) | "news"
     list_title: str
     list_date: str  # ISO date shown in the list
-    kind: str = "html"  # report body: "html" | "pdf" | "docx"; nonreport: "news" | "wzbb" | "notice"
+    # report body: "html" | "pdf" | "docx"; nonreport, decoy, news: "news" | "wzbb" | "notice" | "gzyd" | "tjnb"
+    kind: str = "html"
     agency: str | None = None
     year: int | None = None
     size: float = 1.0
@@ -79,6 +81,12 @@ class Catalog:
                 self.attachments[it.attachment_file] = it
             if it.attachment_path:
                 self.attachments.setdefault(it.attachment_path, it)
+        # the other columns' items (decoys beside the report column, the news column): never in self.items, so the
+        # report columns, the ground truth and the fault plan stay as they were
+        self.decoys: dict[str, dict[str, list[Item]]] = {site: {} for site in SITES}
+        self.news: dict[str, list[Item]] = {site: [] for site in SITES}
+        self.nav_by_path: dict[str, Item] = {}
+        self._add_navigation()
 
     # --- agencies and reports ------------------------------------------------------------------------------------
     def _allocate(self, scale: int | None) -> dict[str, list[str]]:
@@ -119,8 +127,8 @@ class Catalog:
             roll = rng.random()
             if format_for(year) != "pre2019" and site != "govcn" and roll < self.attachments:
                 item.kind = "pdf" if roll < self.attachments / 2 else "docx"
-                item.link = "plain" if site == "gbk" else ("js" if item.kind == "docx" and rng.random() < 0.6
-                                                          else "insertfile")
+                item.link = "plain" if site in ("gbk", "custom") else (
+                    "js" if item.kind == "docx" and rng.random() < 0.6 else "insertfile")
             item.style = "clean" if rng.random() < 0.25 else "word"
             if item.kind == "html" and item.style == "word" and rng.random() < 0.16:
                 item.quirk = rng.choice(("fullwidth", "dashes"))
@@ -144,6 +152,9 @@ class Catalog:
         noise("govcn", 1, "国务院办公厅政府信息公开办公室关于印发《中华人民共和国政府信息公开工作年度报告格式》的通知",
               "2021-09-29", "notice")
         noise("hanweb", 1, "2021年度政府网站年度工作报表", "2022-01-14", "wzbb")
+        noise("custom", 1, "景德镇市人民政府门户网站2022年度政府网站工作年度报表", "2023-01-12", "wzbb")
+        noise("custom", 2, "关于做好2023年政府信息公开工作年度报告编制发布工作的通知", "2023-12-18", "notice")
+        noise("custom", 3, "我市召开政务公开工作推进会", "2021-06-09")
         rng = random.Random(f"noise|{self.seed}")
         topics = ("“春节”文明祭祀倡议书", "城乡居民医疗保险参保缴费的通告", "安全生产专项整治工作的通知",
                   "第四季度全市政府网站和政务新媒体检查情况的通报", "森林草原防灭火工作的通告", "农村人居环境整治工作推进会召开",
@@ -182,7 +193,8 @@ class Catalog:
     def _assign_paths(self, site: str) -> None:
         rng = random.Random(f"ids|{self.seed}|{site}")
         by_age = sorted(self.items[site], key=lambda it: (it.url_date, it.id))
-        next_id = {"ordos": 2082017, "gbk": 1436000, "hanweb": 1405000, "gd": 3400000, "govcn": 5350000}[site]
+        next_id = {"ordos": 2082017, "gbk": 1436000, "hanweb": 1405000, "gd": 3400000, "govcn": 5350000,
+                   "custom": 7100}[site]
         for it in by_age:
             next_id += rng.randint(1, 40)
             d = it.url_date
@@ -207,8 +219,60 @@ class Catalog:
                     att = next_id * 10 + 7
                     it.attachment_path = it.attachment_file = (
                         f"/gd/attachment/0/{att // 1000000}/{att // 1000}/{att}.{it.kind}")
-            else:
+            elif site == "govcn":
                 it.path = f"/govcn/zhengce/content/{ymd[:6]}/content_{next_id}.htm"
+            else:  # custom: one detail page, the document by id
+                it.path = f"/custom/xxgk/nb/detail?id={next_id}"
+                if it.role == "report" and it.kind in ("pdf", "docx"):
+                    name = f"{_digest(self.seed, it.id)[:20]}.{it.kind}"
+                    it.attachment_path = it.attachment_file = f"/custom/xxgk/nb/files/{name}"
+
+    # --- navigation: decoy columns and news ------------------------------------------------------------------------
+    def _add_navigation(self) -> None:
+        """Each site's look-alike columns (PORTALS.md §9) with a few items each, and a news column for the home page.
+        Fixed, not seeded: they are the same whatever the seed and scale."""
+        def title(sm, key: str, y: int) -> str:  # y: the year covered (a plan: the year planned)
+            if key == "wzbb":
+                return f"{_SITE_NAMES[sm.site]}{y}年度政府网站工作年度报表"
+            if key == "gzyd":
+                return f"国务院办公厅关于印发{y}年政务公开工作要点的通知" if sm.site == "govcn" else f"{sm.place}{y}年政务公开工作要点"
+            return f"{sm.place or '中华人民共和国'}{y}年国民经济和社会发展统计年度报告"
+
+        for site in SITES:
+            sm = SITEMAPS[site]
+            serial = 0
+            for link in sm.decoys:
+                rows = []
+                for n, year in enumerate((2023, 2022, 2021, 2020)):
+                    serial += 1
+                    covered = year + 1 if link.key == "gzyd" else year
+                    day = f"{year + 1}-{_DECOY_MONTH[link.key]}-{9 + 3 * n:02d}"
+                    it = Item(f"{site}-{link.key}-{covered}", site, "decoy", title(sm, link.key, covered), day,
+                              kind=link.key, url_date=day, extra={"column": link.key})
+                    if site == "gd":
+                        it.extra["post_id"] = 2900000 + serial * 37
+                        it.extra["category"] = GKMLPT_DECOYS[link.key]
+                        it.path = _gd_post(it.extra["post_id"])
+                    else:
+                        it.path = _nav_path(site, link.key, serial, day)
+                    rows.append(it)
+                self.decoys[site][link.key] = rows
+            for n, (topic, day) in enumerate(_NEWS):
+                serial += 1
+                it = Item(f"{site}-news-{n:02d}", site, "news", f"{sm.place or '国务院'}{topic}", day, kind="news",
+                          url_date=day, extra={"column": "news"})
+                it.path = _nav_path(site, "news", serial, day)
+                if site == "gd":
+                    it.extra["post_id"] = 2950000 + serial * 37
+                    it.path = f"/gd/xwzx/content/post_{it.extra['post_id']}.html"
+                self.news[site].append(it)
+        for site in SITES:
+            for it in [x for rows in self.decoys[site].values() for x in rows] + self.news[site]:
+                assert it.path not in self.by_path and it.path not in self.nav_by_path, it.path
+                self.nav_by_path[it.path] = it
+
+    def decoy_column(self, site: str, key: str) -> list[Item]:
+        return self.decoys[site].get(key, [])
 
     # --- queries ---------------------------------------------------------------------------------------------------
     def reports(self) -> list[Item]:
@@ -217,3 +281,36 @@ class Catalog:
     def record_item(self, item: Item) -> Item:
         """The item whose record an article serves (a re-post serves its original's record)."""
         return self.by_id[item.canonical] if item.role == "repost" else item
+
+
+_SITE_NAMES = {"ordos": "恩格贝生态示范区门户网站", "gbk": "鄂尔多斯市人民政府门户网站", "hanweb": "定西市人民政府门户网站",
+               "gd": "韶关市人民政府门户网站", "govcn": "中国政府网", "custom": "景德镇市人民政府门户网站"}
+_NEWS = (("召开优化营商环境工作推进会", "2024-12-20"), ("开展安全生产大检查", "2024-12-12"),
+         ("部署冬春森林草原防灭火工作", "2024-11-28"), ("举行重点项目集中开工仪式", "2024-11-15"),
+         ("召开民生实事项目推进会", "2024-10-30"), ("开展“三下乡”集中示范活动", "2024-10-18"))
+_DECOY_MONTH = {"wzbb": "01", "gzyd": "04", "tjnb": "03"}  # website sheets in January, plans in April, statistics March
+_DIRS = {"wzbb": "wzndbb", "gzyd": "gzyd", "tjnb": "tjndbg", "news": "xwzx"}
+_HANWEB_COLS = SITEMAPS["hanweb"].extra["columns"] | {"news": 12350}
+
+
+def _nav_path(site: str, key: str, serial: int, day: str) -> str:
+    """Where a decoy or news item is served, in the site's own URL style."""
+    ymd = day.replace("-", "")
+    if site in ("ordos", "gbk"):
+        ext = "html" if site == "ordos" else "shtml"
+        folder = f"/{site}/xwzx" if key == "news" else f"/{site}/zwgk/{_DIRS[key]}"
+        return f"{folder}/{ymd[:6]}/t{ymd}_{1900000 + serial * 53}.{ext}"
+    if site == "hanweb":
+        y, m, d = (int(x) for x in day.split("-"))
+        return f"/hanweb/art/{y}/{m}/{d}/art_{_HANWEB_COLS[key]}_{1300000 + serial * 41}.html"
+    if site == "govcn":
+        folder = {"news": "/govcn/yaowen", "tjnb": "/govcn/shuju"}.get(key, "/govcn/zhengce")
+        return f"{folder}/content/{ymd[:6]}/content_{4900000 + serial * 29}.htm"
+    if site == "custom":
+        folder = "/custom/xwzx" if key == "news" else f"/custom/xxgk/{key}"
+        return f"{folder}/detail?id={3000 + serial * 7}"
+    return ""  # gd: set by the caller (gkmlpt post URLs)
+
+
+def _gd_post(post_id: int) -> str:
+    return f"/gd/gkmlpt/content/{post_id // 1000000}/{post_id // 1000}/post_{post_id}.html"

@@ -65,13 +65,28 @@ def attachment_bytes(record: dict, ext: str) -> bytes:
 
 
 def nonreport_body(title: str, kind: str) -> str:
-    """Column noise: news, a website statistics sheet (政府网站年度工作报表), a notice about compiling the reports."""
+    """Column noise and look-alike columns' items: news, a website statistics sheet (政府网站年度工作报表), a work plan
+    (政务公开工作要点), a statistics report (统计年度报告), a notice about compiling the reports."""
     t = escape(title)
     if kind == "wzbb":
         rows = [("网站名称", "示范门户网站"), ("网站标识码", "1506000140"), ("独立用户访问总量（单位：个）", "128463"),
                 ("网站总访问量（单位：次）", "905211"), ("信息发布总数（单位：条）", "1874"), ("留言办理数（单位：条）", "56")]
         cells = "".join(f"<tr><td>{escape(a)}</td><td>{escape(b)}</td></tr>" for a, b in rows)
         return f"<p style=\"text-align:center\"><strong>{t}</strong></p><table border=\"1\">{cells}</table>"
+    if kind == "gzyd":
+        points = ("一、加强政策发布解读和回应关切", "二、推进重点领域信息公开", "三、提升政务公开标准化规范化水平",
+                  "四、加强政府信息公开平台建设", "五、强化组织保障和监督考核")
+        paras = "".join(f"<p style=\"text-indent:2em\"><strong>{escape(p)}</strong></p><p style=\"text-indent:2em\">"
+                        f"各部门要按照工作要点明确的任务分工，细化工作措施，确保各项任务按期完成。</p>" for p in points)
+        return f"<p style=\"text-align:center\"><strong>{t}</strong></p>{paras}"
+    if kind == "tjnb":
+        rows = [("指标", "单位", "绝对数", "比上年增长（%）"), ("地区生产总值", "亿元", "1265.8", "5.6"),
+                ("一般公共预算收入", "亿元", "98.4", "3.2"), ("社会消费品零售总额", "亿元", "412.7", "6.1"),
+                ("城镇居民人均可支配收入", "元", "45218", "4.9"), ("农村居民人均可支配收入", "元", "21306", "7.3")]
+        cells = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+        return (f"<p style=\"text-align:center\"><strong>{t}</strong></p><p style=\"text-indent:2em\">"
+                "全年经济运行总体平稳、稳中有进，主要指标保持在合理区间。</p>"
+                f"<p>表1　主要经济指标</p><table border=\"1\">{cells}</table>")
     if kind == "notice":
         return (f"<p>各相关单位：</p><p style=\"text-indent:2em\">为做好政府信息公开工作年度报告编制发布工作，"
                 f"请各单位按照国务院办公厅政府信息公开办公室印发的统一格式编制本单位年度报告，"

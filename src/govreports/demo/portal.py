@@ -88,9 +88,11 @@ class DemoPortal:
             self.catalog.add_hostile()
         self.plan = FaultPlan(self.faults, seed)
         reports = self.catalog.reports()
-        self.plan.choose([it.path for it in reports], [it.attachment_file for it in reports if it.attachment_file])
+        # the custom-markup site is left alone by the faults (its detail URLs differ only in the query)
+        faultable = [it for it in reports if it.site != "custom"]
+        self.plan.choose([it.path for it in faultable], [it.attachment_file for it in faultable if it.attachment_file])
         if "hostile" in self.faults:
-            self.plan.mislabel(reports)
+            self.plan.mislabel(faultable)
         self.started = HOME_MODIFIED
         self.base_url = ""
         self._edits: dict[str, tuple[int, float]] = {}  # item id -> (generation, edit time)
@@ -207,6 +209,26 @@ class DemoPortal:
         """Column noise: URL -> list title (news, 政府网站工作年度报表, notices)."""
         return {self.base_url + it.path: it.list_title
                 for items in self.catalog.items.values() for it in items if it.role == "nonreport"}
+
+    def decoys(self) -> dict[str, str]:
+        """Items of the look-alike columns (政府网站工作年度报表, 政务公开工作要点, 统计年度报告): URL -> title."""
+        return {self.base_url + it.path: it.list_title for site in self.catalog.decoys.values()
+                for items in site.values() for it in items}
+
+    def navigation(self) -> dict[str, dict]:
+        """Where each site's report column is, and what a crawler starting from the home page must not take for it
+        (served at /_demo/navigation.json): home, hub, the column as the hub links it, the URL an adapter starts
+        from, how many clicks from the home page, and the look-alike columns (label -> URL)."""
+        from govreports.demo.sitemap import SITEMAPS, column_list_path
+
+        out = {}
+        for site, sm in SITEMAPS.items():
+            out[site] = {"home": self.base_url + sm.homes[0], "hub": self.base_url + sm.hub.url,
+                         "column": self.base_url + sm.column.url, "column_label": sm.column.label,
+                         "start_url": self.base_url + column_list_path(site),
+                         "clicks": 1 if "nb" in sm.home_direct else 2,
+                         "decoys": {x.label: self.base_url + x.url for x in sm.decoys}}
+        return out
 
     def faulted_urls(self, kind: str) -> list[str]:
         """Absolute URLs a fault acts on; "500-permanent" is the URL that always answers 500; the gates and robots

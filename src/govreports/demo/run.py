@@ -57,7 +57,7 @@ def main(port: int = 8765, db: str = str(DEFAULT_DB), archive: str = str(DEFAULT
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait(base, portal)
-        print(f"demo portal running at {base}/ (five imitation government sites)")
+        print(f"demo portal running at {base}/ (six imitation government sites)")
         os.environ["GOVREPORTS_DEMO_URL"] = base
         from govreports.runs.prefect_env import configure
 

@@ -1,4 +1,4 @@
-"""The demo portal's HTTP server: stdlib ThreadingHTTPServer on 127.0.0.1, one handler for all five sites.
+"""The demo portal's HTTP server: stdlib ThreadingHTTPServer on 127.0.0.1, one handler for all six sites.
 
 Why stdlib: no event loop to own, starts in milliseconds inside a test, and a blocking handler thread is the
 natural way to imitate a slow host. The handler alone applies what real portals do around the CMS: the 403 for
@@ -21,7 +21,7 @@ from govreports.demo import chrome
 from govreports.demo import faults as F
 from govreports.demo.base import Request, Response, html, not_found
 from govreports.demo.portal import RequestLog
-from govreports.demo.sites import gkmlpt, govcn, hanweb, trs
+from govreports.demo.sites import custom, gkmlpt, govcn, hanweb, nav, trs
 
 BLOCKED_AGENTS = ("python-httpx/", "python-requests/", "python-urllib/")
 
@@ -43,6 +43,8 @@ def route(req: Request, portal) -> Response | None:
         return Response(200, b"", "application/javascript", last_modified=portal.started)
     if path.startswith("/ordos/private/"):
         return html(chrome.page("ordos", "内部资料", "<p>内部工作资料，不对外公开。</p>"), last_modified=portal.started)
+    if (response := nav.handle(req, portal)) is not None:  # homes, hubs, look-alike columns, news …
+        return response
     if path.startswith("/ordos/"):
         return trs.handle(trs.ORDOS, req, portal)
     if path.startswith("/gbk/"):
@@ -53,6 +55,8 @@ def route(req: Request, portal) -> Response | None:
         return gkmlpt.handle(req, portal)
     if path.startswith("/govcn/"):
         return govcn.handle(req, portal)
+    if path.startswith("/custom/"):
+        return custom.handle(req, portal)
     return None
 
 
@@ -203,6 +207,8 @@ class Handler(BaseHTTPRequestHandler):
             data = portal.ground_truth()
         elif req.path == "/_demo/requests.json":
             data = portal.requests_json()
+        elif req.path == "/_demo/navigation.json":
+            data = portal.navigation()
         elif req.path == "/_demo/meta.json":
             data = {"reposts": portal.reposts(), "nonreports": portal.nonreports(),
                     "faults": {k: portal.faulted_urls(k) for k in (*F.URL_KINDS, "500-permanent")}}

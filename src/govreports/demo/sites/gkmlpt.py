@@ -16,6 +16,7 @@ from govreports.demo import chrome
 from govreports.demo.base import CONTENT_TYPES, Request, Response
 from govreports.demo.catalog import GKMLPT_CATEGORY
 from govreports.demo.documents import nonreport_body
+from govreports.demo.sitemap import GKMLPT_DECOYS, SITEMAPS
 
 SID = "662021"
 PER_PAGE = 10
@@ -44,19 +45,39 @@ def _attachments(portal, it) -> list[dict]:
     return [{"name": f"{it.list_title}.{it.kind}", "url": portal.base_url + it.attachment_path}]
 
 
+def _categories(portal) -> dict[int, tuple[str, list]]:
+    """category id -> (name, items): the report column and the look-alikes beside it in the tree."""
+    sm = SITEMAPS["gd"]
+    out = {GKMLPT_CATEGORY: (sm.column.label, portal.catalog.items["gd"])}
+    for link in sm.decoys:
+        out[GKMLPT_DECOYS[link.key]] = (link.label, portal.catalog.decoy_column("gd", link.key))
+    return out
+
+
 def index_page(portal) -> Response:
-    n = len(portal.catalog.items["gd"])
-    config = (f"window._CONFIG = {{SID: '{SID}', TREE: [{{id: {GKMLPT_CATEGORY}, name: '政府信息公开年报', "
-              f"post_count: {n}, children: [], jump_url: ''}}, {{id: 720, name: '政策文件', post_count: 0, "
-              f"children: [], jump_url: ''}}, {{id: 730, name: '机构职能', post_count: 0, children: []}}], "
-              f"SERVICE_AREA_ID: 1, CATEGORY_ID: 0}};")
+    cats = _categories(portal)
+
+    def node(cid: int, name: str, count: int, children: str = "") -> str:
+        return f"{{id: {cid}, name: '{name}', post_count: {count}, children: [{children}], jump_url: ''}}"
+
+    # the look-alikes sit beside the report column under 法定主动公开内容, as on the Guangdong platforms
+    public = ", ".join(node(cid, name, len(items)) for cid, (name, items) in sorted(cats.items())
+                       if cid != GKMLPT_CATEGORY)
+    tree = ", ".join((node(720, "政策文件", 0), node(730, "机构职能", 0), node(740, "法定主动公开内容", 0, public),
+                      node(GKMLPT_CATEGORY, cats[GKMLPT_CATEGORY][0], len(cats[GKMLPT_CATEGORY][1]))))
+    config = f"window._CONFIG = {{SID: '{SID}', TREE: [{tree}], SERVICE_AREA_ID: 1, CATEGORY_ID: 0}};"
     main = f'<div id="app" class="gkmlpt"></div>\n<script>{config}</script>\n<script src="/gd/gkmlpt/static/app.js"></script>'
-    text = chrome.page("gd", "政府信息公开", main, crumbs=" &gt; 政府信息公开")
+    sm = SITEMAPS["gd"]
+    text = chrome.page("gd", "政府信息公开", main, crumbs=chrome.crumbs("gd", (sm.hub.url, sm.hub.label),
+                                                                     (sm.extra["gkmlpt"], "政府信息公开目录")))
     return Response(200, text.encode("utf-8"), last_modified=portal.list_modified("gd"))
 
 
 def list_api(req: Request, portal, category: str) -> Response:
-    items = portal.catalog.items["gd"] if category in ("0", str(GKMLPT_CATEGORY)) else []
+    cats = _categories(portal)
+    name, items = cats.get(int(category), ("", []))
+    if category == "0":
+        name, items = cats[GKMLPT_CATEGORY]
     if req.arg("sid") not in (None, SID):
         items = []
     try:
@@ -68,7 +89,7 @@ def list_api(req: Request, portal, category: str) -> Response:
         body: dict = {"articles": []}
     else:
         escaped = escaped_item_id(portal)
-        body = {"classify": {"id": int(category), "name": "政府信息公开年报", "post_count": len(items)},
+        body = {"classify": {"id": int(category), "name": name, "post_count": len(items)},
                 "total": len(items), "articles": [{
                     "id": it.extra["post_id"],
                     "title": percent_u(it.list_title) if it.id == escaped else it.list_title,
@@ -98,16 +119,14 @@ def detail_page(portal, it) -> Response:
               "publisher": it.agency or chrome.SITE_INFO["gd"][0], "publish_time": f"{it.list_date} 16:25:04",
               "attachment": _attachments(portal, it)}
     main = ('<div id="app" class="gkmlpt-detail"><div class="content" id="zoom"></div></div>\n'
-            f"<script>window._CONFIG = {{SID: '{SID}', CATEGORY_ID: {GKMLPT_CATEGORY}}};\n"
+            f"<script>window._CONFIG = {{SID: '{SID}', CATEGORY_ID: {it.extra.get('category', GKMLPT_CATEGORY)}}};\n"
             f"window._CONFIG.DETAIL = {_js_json(detail)};</script>\n<script src=\"/gd/gkmlpt/static/detail.js\"></script>")
-    text = chrome.page("gd", title, main, crumbs=" &gt; 政府信息公开")
+    text = chrome.page("gd", title, main, crumbs=chrome.item_crumbs("gd", it))
     return Response(200, text.encode("utf-8"), last_modified=portal.modified(it))
 
 
 def handle(req: Request, portal) -> Response | None:
     path = req.path
-    if path in ("/gd/", "/gd/index.html"):
-        return Response(200, chrome.home("gd").encode("utf-8"), last_modified=portal.started)
     if path in ("/gd/gkmlpt/index", "/gd/gkmlpt/", "/gd/gkmlpt/index.html"):
         return index_page(portal)
     if path.startswith("/gd/gkmlpt/api/all/"):

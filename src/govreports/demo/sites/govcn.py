@@ -16,6 +16,7 @@ from html import escape
 from govreports.demo import chrome
 from govreports.demo.base import Request, Response
 from govreports.demo.documents import nonreport_body
+from govreports.demo.sitemap import SITEMAPS
 
 COLUMN = "/govcn/zhengce/xxgknb/"
 PER_PAGE = 5
@@ -28,13 +29,20 @@ def _cn_date(iso: str) -> str:
 
 
 def list_page(portal, k: int) -> Response | None:
-    items = portal.catalog.items["govcn"]
+    """Page k of the report column."""
+    return column_page(portal, portal.catalog.items["govcn"], "nb", k)
+
+
+def column_page(portal, items, key: str, k: int) -> Response | None:
+    """Page k of a column (the report column or a look-alike) listing `items`."""
+    column = SITEMAPS["govcn"].link(key).path
+    depth = "../" * (column.count("/") - 2)  # up to /govcn/
     count = max(1, -(-len(items) // PER_PAGE))
     if k >= count:
         return None
     rows = []
     for it in items[k * PER_PAGE:(k + 1) * PER_PAGE]:
-        href = "../.." + it.path[len("/govcn"):]
+        href = depth.rstrip("/") + it.path[len("/govcn"):]
         rows.append(f'<li><h4><a href="{href}" target="_blank">{escape(it.list_title)}</a>'
                     f'<span class="date">{it.list_date}</span></h4></li>')
     names = ["home.htm"] + [f"home_{i}.htm" for i in range(1, count)]
@@ -47,8 +55,10 @@ def list_page(portal, k: int) -> Response | None:
     pager.append(f'<a href="{names[-1]}">尾页</a>')
     main = (f'<div class="list list_1 list_2"><ul>\n' + "\n".join(rows) + "\n</ul></div>\n"
             f'<div class="pages">{" ".join(pager)}</div>')
-    text = chrome.page("govcn", "政府信息公开工作年度报告", main, crumbs=" &gt; 政策 &gt; 政府信息公开年报")
-    return Response(200, text.encode("utf-8"), last_modified=portal.list_modified("govcn"))
+    label = SITEMAPS["govcn"].link(key).label
+    modified = portal.list_modified("govcn") if key == "nb" else portal.started
+    text = chrome.page("govcn", label, main, crumbs=chrome.column_crumbs("govcn", key))
+    return Response(200, text.encode("utf-8"), last_modified=modified)
 
 
 def content_page(portal, it) -> Response:
@@ -78,15 +88,14 @@ def content_page(portal, it) -> Response:
             '<div id="pageBreak"></div>\n<!--/enpcontent-->\n<div id="div_div">扫一扫在手机打开当前页</div>'
             "</td></tr></tbody></table></div>")
     head = (f'<meta name="firstpublishedtime" content="{published}-10:18:44">\n'
-            f'<meta name="lanmu" content="政府信息公开年报">\n<meta name="keywords" content="政府信息公开">')
-    text = chrome.page("govcn", title, main, head=head, crumbs=" &gt; 政策 &gt; 政府信息公开年报")
+            f'<meta name="lanmu" content="{escape(chrome.column_label("govcn", it))}">\n'
+            '<meta name="keywords" content="政府信息公开">')
+    text = chrome.page("govcn", title, main, head=head, crumbs=chrome.item_crumbs("govcn", it))
     return Response(200, text.encode("utf-8"), last_modified=portal.modified(it))
 
 
 def handle(req: Request, portal) -> Response | None:
     path = req.path
-    if path in ("/govcn/", "/govcn/index.htm"):
-        return Response(200, chrome.home("govcn").encode("utf-8"), last_modified=portal.started)
     if path.startswith("/govcn/zhengce/zhengceku") and path.rstrip("/") == "/govcn/zhengce/zhengceku":
         return Response(403, b"<html>\r\n<head><title>403 Forbidden</title></head>\r\n<body>\r\n<center><h1>403 Forbidden"
                              b"</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n", "text/html",

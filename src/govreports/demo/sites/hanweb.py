@@ -18,6 +18,7 @@ from govreports.demo import chrome
 from govreports.demo.base import CONTENT_TYPES, Request, Response
 from govreports.demo.catalog import HANWEB_COLUMN, HANWEB_UNIT
 from govreports.demo.documents import nonreport_body
+from govreports.demo.sitemap import SITEMAPS
 
 PER_PAGE, GROUP_SIZE = 15, 3
 PROXY = "/hanweb/module/web/jpage/dataproxy.jsp"
@@ -35,9 +36,19 @@ def _record(it) -> str:
 
 
 def column_page(portal) -> Response:
-    items = portal.catalog.items["hanweb"]
+    """The report column (col12377)."""
+    return _column(portal, HANWEB_COLUMN, portal.catalog.items["hanweb"], "nb", portal.list_modified("hanweb"))
+
+
+def decoy_column(portal, key: str) -> Response:
+    """A look-alike column (政府网站工作年度报表, 政务公开工作要点, 统计年度报告): the same datastore page, its own items."""
+    items = portal.catalog.decoy_column("hanweb", key)
+    return _column(portal, SITEMAPS["hanweb"].extra["columns"][key], items, key, portal.list_modified("hanweb"))
+
+
+def _column(portal, column: int, items, key: str, modified: float) -> Response:
     webname = quote(quote(WEBNAME))  # double-percent-encoded, as on 定西
-    nextgroup = (f"{PROXY}?page=1&appid=1&appid=1&webid={WEBID}&path=/&columnid={HANWEB_COLUMN}"
+    nextgroup = (f"{PROXY}?page=1&appid=1&appid=1&webid={WEBID}&path=/&columnid={column}"
                  f"&unitid={HANWEB_UNIT}&webname={webname}&permissiontype=0")
     records = "\n".join(_record(it) for it in items[:PER_PAGE * GROUP_SIZE])
     main = (f'<div class="xxgk-list"><ul class="list-ul"></ul></div>\n'
@@ -47,8 +58,9 @@ def column_page(portal) -> Response:
             f"<script>$('#{HANWEB_UNIT}').jpage({{totalRecord:{len(items)},perPage:{PER_PAGE},groupSize:{GROUP_SIZE},"
             f"proxyUrl:'{PROXY}'}});</script>")
     head = "<meta name='Generator' content='大汉版通'>\n<script type=\"text/javascript\" src=\"/hanweb/script/pagecontrol.js\"></script>"
-    text = chrome.page("hanweb", "信息公开年报", main, head=head, crumbs=" &gt; 信息公开 &gt; 信息公开年报")
-    return Response(200, text.encode("utf-8"), last_modified=portal.list_modified("hanweb"))
+    label = SITEMAPS["hanweb"].link(key).label
+    text = chrome.page("hanweb", label, main, head=head, crumbs=chrome.column_crumbs("hanweb", key))
+    return Response(200, text.encode("utf-8"), last_modified=modified)
 
 
 def _datastore(total: int, records: str) -> bytes:
@@ -60,9 +72,11 @@ def dataproxy(req: Request, portal) -> Response:
     form = req.form
     if req.method != "POST" or not form.get("columnid") or not form.get("unitid"):
         return Response(400, _datastore(0, ""), CT_XML, validators=False)
-    items = portal.catalog.items["hanweb"]
-    if form["columnid"][0] != str(HANWEB_COLUMN) or form["unitid"][0] != str(HANWEB_UNIT):
+    columns = {str(n): key for key, n in SITEMAPS["hanweb"].extra["columns"].items()}
+    key = columns.get(form["columnid"][0])
+    if key not in ("nb", *(x.key for x in SITEMAPS["hanweb"].decoys)) or form["unitid"][0] != str(HANWEB_UNIT):
         return Response(200, _datastore(0, ""), CT_XML, validators=False)
+    items = portal.catalog.items["hanweb"] if key == "nb" else portal.catalog.decoy_column("hanweb", key)
     try:
         start = int(req.arg("startrecord", "1"))
         end = int(req.arg("endrecord", str(start + PER_PAGE * GROUP_SIZE - 1)))
@@ -92,14 +106,12 @@ def article(portal, it) -> Response:
             f'<div id="zoom"><!--ZJEG_RSS.content.begin--><meta name="ContentStart">\n{body}\n'
             f'<meta name="ContentEnd"><!--ZJEG_RSS.content.end--></div>\n{extra}\n'
             "<a href='http://www.hanweb.com' style='display:none'>Produced By 大汉网络 大汉版通发布系统</a></div>")
-    text = chrome.page("hanweb", title, main, head=head, crumbs=" &gt; 信息公开 &gt; 信息公开年报")
+    text = chrome.page("hanweb", title, main, head=head, crumbs=chrome.item_crumbs("hanweb", it))
     return Response(200, text.encode("utf-8"), last_modified=portal.modified(it))
 
 
 def handle(req: Request, portal) -> Response | None:
     path = req.path
-    if path in ("/hanweb/", "/hanweb/index.html"):
-        return Response(200, chrome.home("hanweb").encode("utf-8"), last_modified=portal.started)
     if path in (COLUMN_PAGE, f"/hanweb/col/col{HANWEB_COLUMN}/"):
         return column_page(portal)
     if path == PROXY:

@@ -17,6 +17,7 @@ from html import escape
 from govreports.demo import chrome
 from govreports.demo.base import CONTENT_TYPES, Request, Response
 from govreports.demo.documents import nonreport_body
+from govreports.demo.sitemap import SITEMAPS
 
 
 @dataclass(frozen=True)
@@ -84,21 +85,27 @@ def _pager(spec: TrsSite, count: int, k: int) -> str:
 
 
 def list_page(spec: TrsSite, portal, k: int) -> Response | None:
-    items = portal.catalog.items[spec.site]
+    """Page k of the report column."""
+    return column_page(spec, portal, portal.catalog.items[spec.site], spec.column, "nb", k,
+                       portal.list_modified(spec.site))
+
+
+def column_page(spec: TrsSite, portal, items, column: str, key: str, k: int, modified: float) -> Response | None:
+    """Page k of a column (folder `column`, e.g. /ordos/zwgk/xxgknb/) listing `items`; `key` names it in the map."""
     count = max(1, -(-len(items) // spec.per_page))
     if k >= count:
         return None
     rows = []
     for it in items[k * spec.per_page:(k + 1) * spec.per_page]:
-        href = "." + it.path[len(spec.column) - 1:]
+        href = "." + it.path[len(column) - 1:]
         rows.append(f'<tr valign="top"><td width="25"><img src="/{spec.site}/images/ico2.jpg"></td>'
                     f'<td width="550"><a href="{href}" title="{escape(it.list_title)}" target="_blank">'
                     f"{escape(it.list_title)}</a></td><td>{it.list_date}</td></tr>")
     main = (f'<table width="682" border="0" cellspacing="0" cellpadding="0" class="gl_list"><tbody>\n'
             + "\n".join(rows) + f"\n</tbody></table>\n{_pager(spec, count, k)}")
-    crumbs = ' &gt;&gt; <a href="../">信息公开</a> &gt;&gt; <a href="./">信息公开年报</a>'
-    text = chrome.page(spec.site, "信息公开年报", main, charset=spec.charset, crumbs=crumbs)
-    return spec.response(text, portal.list_modified(spec.site))
+    label = SITEMAPS[spec.site].link(key).label
+    text = chrome.page(spec.site, label, main, charset=spec.charset, crumbs=chrome.column_crumbs(spec.site, key))
+    return spec.response(text, modified)
 
 
 def _attachment_links(spec: TrsSite, it) -> str:
@@ -118,12 +125,13 @@ def article(spec: TrsSite, portal, it) -> Response:
     if it.role == "hostile":
         return hostile_article(spec, portal, it)
     source = portal.catalog.record_item(it)
-    record = portal.record(source) if it.role != "nonreport" else None
+    record = portal.record(source) if it.role in ("report", "repost") else None
     title = record["title"] if record else it.list_title
     published = record["published"] if record else it.list_date
     agency = record["agency"] if record else chrome.SITE_INFO[spec.site][0]
     head = (f'<meta name="ArticleTitle" content="{escape(title)}">\n<meta name="PubDate" content="{published} 10:12:08">\n'
-            f'<meta name="ContentSource" content="{escape(agency)}">\n<meta name="Keywords" content="信息公开年报">')
+            f'<meta name="ContentSource" content="{escape(agency)}">\n'
+            f'<meta name="Keywords" content="{escape(chrome.column_label(spec.site, it))}">')
     if record is None:
         body = nonreport_body(it.list_title, it.kind)
         extra = ""
@@ -137,8 +145,8 @@ def article(spec: TrsSite, portal, it) -> Response:
             f'<div class="info">发布时间：{it.list_date}　来源：{escape(agency)}　【字体：<a>大</a> <a>中</a> <a>小</a>】</div>\n'
             f'<div class="TRS_Editor"><style type="text/css">.TRS_Editor P{{margin-top:0;margin-bottom:12px;'
             f'line-height:1.8;font-family:宋体;font-size:12pt;}}</style>\n{body}\n</div>\n{extra}</div>')
-    crumbs = ' &gt;&gt; <a href="../../">信息公开</a> &gt;&gt; <a href="../">信息公开年报</a>'
-    text = chrome.page(spec.site, title, main, charset=spec.charset, head=head, crumbs=crumbs)
+    text = chrome.page(spec.site, title, main, charset=spec.charset, head=head,
+                       crumbs=chrome.item_crumbs(spec.site, it))
     return spec.response(text, portal.modified(it))
 
 
@@ -147,14 +155,13 @@ def hostile_article(spec: TrsSite, portal, it) -> Response:
     if it.kind == "page":
         return Response(200, portal.attachment(it), "text/html; charset=utf-8", last_modified=portal.started)
     body = f"<p>{escape(it.list_title)}全文请见附件。</p>{_attachment_links(spec, it)}"
-    text = chrome.page(spec.site, it.list_title, f'<div class="TRS_Editor">{body}</div>', charset=spec.charset)
+    text = chrome.page(spec.site, it.list_title, f'<div class="TRS_Editor">{body}</div>', charset=spec.charset,
+                       crumbs=chrome.column_crumbs(spec.site))
     return spec.response(text, portal.started)
 
 
 def handle(spec: TrsSite, req: Request, portal) -> Response | None:
     path = req.path
-    if path in (f"/{spec.site}/", f"/{spec.site}/index.{spec.ext}"):
-        return spec.response(chrome.home(spec.site, spec.charset), portal.started)
     if not path.startswith(spec.column):
         return None
     rest = path[len(spec.column):]
