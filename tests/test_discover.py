@@ -43,7 +43,7 @@ def page(text: str, url: str = "http://www.example.gov.cn/xxgk/xxgknb/index.html
 @pytest.mark.parametrize("text,score", [
     ("政府信息公开年报", COLUMN), ("信息公开年报", COLUMN), ("政府信息公开工作年度报告", COLUMN),
     ("政府信息公开年度报告", COLUMN), ("公开年报", COLUMN), ("年度报告", BARE), ("年报", BARE),
-    ("政府信息公开", HUB), ("政务公开", HUB), ("信息公开", HUB), ("信息公开目录", HUB),
+    ("政府信息公开", HUB), ("政务公开", HUB), ("信息公开", HUB), ("信息公开目录", HUB), ("法定主动公开内容", HUB),
     # decoys and other look-alikes: never followed
     ("政府网站工作年度报表", NONE), ("网站工作年度报表", NONE), ("政务公开工作要点", NONE), ("统计年度报告", NONE),
     ("统计年报", NONE), ("政府信息公开指南", NONE), ("依申请公开", NONE),
@@ -253,6 +253,24 @@ def test_several_columns_one_block_each_best_first(srv):
     assert [len(c.preview.items) for c in found.columns] == [6, 2]
 
 
+def test_a_column_split_by_year_gives_a_block_per_year(srv):
+    def li(year: int) -> str:
+        return "".join(f'<li><a href="/y/nb/{year}n/t{i}.html">某街道{year}年政府信息公开工作年度报告</a></li>'
+                       for i in range(3))
+
+    srv.route("/y/", html('<a href="/y/nb/">政府信息公开年报</a>'))
+    srv.route("/y/nb/", html('<div class="pos">首页 &gt; 政府信息公开年报</div>'
+                             '<a href="/y/nb/2023n/">2023年</a> <a href="/y/nb/2022n/">2022年度</a>'
+                             '<a href="/y/nb/t9.html">2023年政府信息公开工作年度报告</a>'))
+    for year in (2023, 2022):
+        srv.route(f"/y/nb/{year}n/", html(f"<ul>{li(year)}</ul>"))
+    found = run(srv.url("/y/"), preview_limit=0)
+    assert [c.portal.start_url for c in found.columns] == [srv.url(f"/y/nb/{p}") for p in ("2023n/", "2022n/", "")]
+    assert [c.portal.title for c in found.columns][:2] == ["景德镇市人民政府 政府信息公开年报 2023年",
+                                                          "景德镇市人民政府 政府信息公开年报 2022年度"]
+    assert "/y/nb/t9.html" not in _paths(srv)  # a report, not a year's column
+
+
 def test_a_start_page_redirecting_to_another_host_is_named(srv):
     srv.route("/r/", Reply(302, "", {"Location": srv.url("/s/", host="localhost")}))
     with pytest.raises(DiscoverError) as moved:
@@ -294,3 +312,88 @@ def test_command_refuses_a_private_address_without_the_flag(site, tmp_path):
     assert done.exit_code == EXIT_USAGE and done.stdout == ""
     assert "private_address" in done.stderr and "--allow-private-addresses" in done.stderr
     assert not out.exists() and site.requests == []
+
+
+# --- the demo portal: every site from its home page ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo():
+    from govreports.demo import DemoPortal
+
+    portal = DemoPortal(seed=0).start(port=0)
+    yield portal
+    portal.stop()
+
+
+@pytest.fixture(scope="module")
+def discovered(demo):
+    """Each demo site discovered from its home page: (Discovery, the paths it asked the portal for)."""
+    out = {}
+    for site, where in demo.navigation().items():
+        demo.clear_requests()
+        found = run(where["home"], preview_limit=10)
+        out[site] = found, [(r.path, r.query) for r in demo.requests]
+    return out
+
+
+def _hand_written(demo):
+    from crawlhelp import demo_config
+
+    return {p.start_url: p for p in demo_config(demo.base_url).portal}
+
+
+def test_every_demo_site_gets_its_column_first_and_no_decoy(demo, discovered):
+    for site, where in demo.navigation().items():
+        found, asked = discovered[site]
+        best = found.columns[0].portal
+        assert best.start_url == where["start_url"], site
+        starts = {c.portal.start_url for c in found.columns}
+        decoys = {url.split("#")[0] for url in where["decoys"].values()} - {where["start_url"]}
+        assert not starts & decoys, site
+        paths = {path for path, _ in asked}
+        assert not paths & {url[len(demo.base_url):].split("#")[0] for url in decoys}, site  # never even visited
+        categories = {url.split("#")[1] for url in where["decoys"].values() if "#" in url}
+        assert not any(f"/api/all/{c}" in path for path, _ in asked for c in categories), site
+        assert "/ordos/private/index.html" not in paths  # robots.txt
+        assert found.pages <= 30 and len([p for p in paths if p != "/robots.txt"]) <= 30 + 5  # walk + preview
+        items = found.columns[0].preview.items
+        assert items and all(item.status == "new" for item in items if item.url in demo.ground_truth()), site
+
+
+def test_the_drafted_params_are_the_hand_written_ones(demo, discovered):
+    hand = _hand_written(demo)
+    for site, (found, _) in discovered.items():
+        best = found.columns[0].portal
+        mine = hand[best.start_url]
+        assert best.adapter == mine.adapter, site
+        if "page_pattern" in mine.params:  # ours names the column's directory; the same pages either way
+            pages = [f"{best.start_url.rsplit('/', 1)[0]}/home{s}.htm" for s in ("", "_1", "_12")]
+            assert all(re.search(best.params["page_pattern"], u) for u in pages)
+            assert all(re.search(mine.params["page_pattern"], u) for u in pages)
+            assert not re.search(best.params["page_pattern"], f"{demo.base_url}/govcn/zhengce/wzndbb/home.htm")
+            assert {k: v for k, v in best.params.items() if k != "page_pattern"} == {
+                k: v for k, v in mine.params.items() if k != "page_pattern"}
+        else:
+            assert best.params == mine.params, site
+
+
+@pytest.mark.parametrize("start", ["hub", "column"])
+def test_starting_from_the_hub_or_the_column_itself(demo, start):
+    for site, where in demo.navigation().items():
+        found = run(where[start], preview_limit=0)
+        assert found.columns[0].portal.start_url == where["start_url"], (site, start)
+
+
+@pytest.mark.parametrize("site", ["gbk", "custom"])
+def test_crawling_the_drafted_config_loads_the_sites_reports(demo, discovered, site, tmp_path):
+    from crawlhelp import FAST as CRAWL_FAST, mismatches
+    from govreports.crawl import run_crawl
+    from govreports.store.db import open_db
+
+    found, _ = discovered[site]
+    config = draft.check(draft.document([found.columns[0].block], True))
+    db = open_db(tmp_path / "reports.db")
+    summary = run_crawl(config, db, tmp_path / "archive", **CRAWL_FAST)
+    truth = {url: r for url, r in demo.ground_truth().items() if url.startswith(f"{demo.base_url}/{site}/")}
+    assert truth and summary.portals[0].new == len(truth)
+    assert mismatches(db, truth) == []

@@ -3,7 +3,8 @@
 Why best-first over a few words rather than a crawl: the column is one or two clicks from a home page or a
 信息公开 page, behind links whose words say so (`signals`). Links saying 信息公开年报 are visited before bare
 年度报告 ones, those before 政府信息公开 / 政务公开 hubs, shallower before deeper; any other link is never
-followed, nor one to another host, nor one robots.txt forbids (the Fetcher refuses it). The session's page budget
+followed (except a column's year sub-columns, 2023年, as district year trees have), nor one to another host,
+nor one robots.txt forbids (the Fetcher refuses it). The session's page budget
 ends the walk. A visited page is a candidate column when the link, its breadcrumb or its <title> names a column
 (or gkmlpt's category tree does) *and* its first list holds annual reports — a column whose words are right but
 whose list holds none (统计年度报告, a moved column) is rejected, and says why.
@@ -19,7 +20,7 @@ from urllib.parse import urldefrag, urlsplit
 from govreports.discover.family import Family, complete, detect
 from govreports.discover.pages import Page
 from govreports.discover.session import Session
-from govreports.discover.signals import BARE, COLUMN, NONE, crumb_score, is_report, link_score
+from govreports.discover.signals import BARE, COLUMN, NONE, crumb_score, is_report, is_year_column, link_score
 
 _INDEX = re.compile(r"/(?:index|default)\.s?html?$", re.I)
 MAX_DEPTH = 4
@@ -73,10 +74,13 @@ async def walk(session: Session, start_url: str) -> Walk:
             result.candidates.append(candidate)
         if depth >= MAX_DEPTH:
             continue
+        column = candidate is not None and candidate.score >= BARE
         for link in page.links:
             if not session.on_host(link.page) or page_key(link.url) in queued:
                 continue
             rank = link_score(link.text, link.page)
+            if rank == NONE and column and is_year_column(link.text):
+                rank = BARE  # a column split by year (…/zfxxgknb/2023n/): each year is a column of its own
             if rank == NONE:
                 continue
             queued.add(page_key(link.url))

@@ -18,6 +18,7 @@ from govreports.crawl.preview import Preview, preview
 from govreports.discover import draft
 from govreports.discover.navigate import Candidate, ranked, walk
 from govreports.discover.session import Failure, Session
+from govreports.discover.signals import is_year_column
 from govreports.errors import EXIT_FAILED, EXIT_USAGE, GovreportsError
 from govreports.fetch import Archive, Fetcher, FetchPolicy
 from govreports.portals.config import Politeness, PortalConfig
@@ -144,7 +145,11 @@ def _start_failed(url: str, session: Session) -> DiscoverError:
 def _column_name(candidate: Candidate) -> str:
     if candidate.family and candidate.family.adapter == "gkmlpt":
         return candidate.family.pager.split("(category ", 1)[-1].split(",", 1)[0]
-    return candidate.page.column_name() or (candidate.trail[-1] if candidate.trail else "")
+    page = candidate.page
+    name = (page.crumb and page.column_name()) or (candidate.trail[-1] if candidate.trail else page.column_name())
+    if is_year_column(name) and len(candidate.trail) >= 2:  # 信息公开年报 2023年, not a bare 2023年
+        name = f"{candidate.trail[-2]} {name}"
+    return name
 
 
 def _reason(candidate: Candidate, rank: int, total: int) -> str:

@@ -18,12 +18,14 @@ COLUMN, BARE, HUB, NONE = 3, 2, 1, 0  # link scores: a report column, an ambiguo
 
 _COLUMN = re.compile(r"(?:政府|政务)?信息公开(?:工作)?(?:年报|年度报告|年度工作报告|工作报告)|公开年报|公开年度报告")
 _BARE = re.compile(r"^(?:工作)?(?:年度报告|年报)(?:专栏)?$")
-_HUB = re.compile(r"^(?:政府|政务)?(?:信息)?公开(?:专栏|专题|平台|目录|栏目)?$|^政府信息公开|^政务公开$|^信息公开目录$")
+_HUB = re.compile(r"^(?:政府|政务)?(?:信息)?公开(?:专栏|专题|平台|目录|栏目)?$|^政府信息公开|^政务公开$|^信息公开目录$"
+                  r"|^(?:法定)?主动公开(?:内容|目录)?$")
 _DECOY = re.compile(r"网站|报表|要点|统计|年鉴|财政|预算|决算|规划|计划|总结|审计|通知|公告|解读|指南|规定|制度|申请")
 # paths that name a report column or a look-alike (PORTALS.md §9: /zfxxgk/zfxxgknb/, /xxgk/xxgknb/ next to /xxgk/wzndbb/)
 _COLUMN_PATH = re.compile(r"(?:xxgk|gk)nb|ndbg|gknb", re.I)
 _DECOY_PATH = re.compile(r"wzndbb|wzbb|gzyd|tjnb|tjgb", re.I)
 _PAGER_WORDS = {"首页", "上一页", "下一页", "尾页", "末页", "上页", "下页", "前页", "后页", "›", "»", "‹", "«", ">", "<"}
+_YEAR_COLUMN = re.compile(r"^(?:19|20)\d{2}(?:年度?)?(?:年报)?$")  # short: 2023年政府信息公开工作年度报告 is a report
 _CRUMB_SPLIT = re.compile(r">>|>|»|›|→|/|＞")
 
 
@@ -57,6 +59,11 @@ def link_score(text: str, url: str = "") -> int:
     if _COLUMN_PATH.search(url.rsplit("?", 1)[0]) and len(words) <= 8:
         return BARE  # an image or a terse label on a …/xxgknb/ path
     return NONE
+
+
+def is_year_column(text: str) -> bool:
+    """A year's sub-column of a report column (2023年, 2023年度): district year trees (…/zfxxgknb/2023n/)."""
+    return bool(_YEAR_COLUMN.match(fold(text)))
 
 
 def crumb_score(crumb: str) -> int:
