@@ -271,6 +271,24 @@ def test_a_column_split_by_year_gives_a_block_per_year(srv):
     assert "/y/nb/t9.html" not in _paths(srv)  # a report, not a year's column
 
 
+def test_a_pager_only_in_a_script_gets_a_page_template(srv):
+    def li(k: int) -> str:
+        return "".join(f'<li><a href="/p/nb/a{k}{i}.html">某局{2024 - i}年政府信息公开工作年度报告</a></li>' for i in range(3))
+
+    script = "<script>var totalPage = 3; /* pages list_2.html, list_3.html: written by the script only */</script>"
+    srv.route("/p/", html('<a href="/p/nb/list.html">信息公开年报</a>'))
+    srv.route("/p/nb/list.html", html(f"<ul>{li(1)}</ul>{script}"))
+    for k in (2, 3):
+        srv.route(f"/p/nb/list_{k}.html", html(f"<ul>{li(k)}</ul>{script}"))
+    [column] = run(srv.url("/p/"), preview_limit=20).columns
+    assert column.portal.params == {"page_template": "list_{page}.html",
+                                    "page_count_pattern": r"""totalPage\s*=\s*(?:parseInt\(\s*)?['"]?(\d+)"""}
+    assert "3 page(s) named in a script (totalPage)" in column.reason
+    assert len(column.preview.items) == 9 and column.preview.pages == 3
+    numbered = detect(page(f"<ul>{li(1)}</ul><script>var maxPage = parseInt('4');</script>", "http://a.gov.cn/nb/1.html"))
+    assert numbered.params["page_template"] == "{page}.html" and numbered.pending is None
+
+
 def test_a_start_page_redirecting_to_another_host_is_named(srv):
     srv.route("/r/", Reply(302, "", {"Location": srv.url("/s/", host="localhost")}))
     with pytest.raises(DiscoverError) as moved:

@@ -37,6 +37,8 @@ _HW_TOTAL = re.compile(r"totalRecord\s*:\s*(\d+)")
 _TRS_CALL = re.compile(r"createPageHTML\s*\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)")
 _TRS_COUNT = re.compile(r"countPage\s*=\s*(\d+)")
 _TRS_ARTICLE = ADAPTERS["trs"].defaults()["article_pattern"]
+_SCRIPT_COUNT = re.compile(r"\b(?P<var>maxPage|totalPages?|pageCount|pageTotal|page_count|pagecount|totalpage)"
+                           r"\s*=\s*(?:parseInt\(\s*)?['\"]?(?P<n>\d+)")
 _NUMBERED = re.compile(r"^(?P<stem>[A-Za-z][\w-]*?)_(?P<n>\d+)\.(?P<ext>s?html?|jsp|aspx?|php)$")
 
 
@@ -129,20 +131,41 @@ def _generic(page: Page, url: str) -> Family:
     tree = page.soup
     found = links(tree, url)
     listings = [Listing(t, u, d) for t, u, d in found if is_report_title(t)]  # what the adapter yields
-    params: dict = {}
-    pager = "one page, no pager"
-    if pattern := _numbered(found, url):
-        params["page_pattern"] = pattern
-        pager = f"numbered pages ({pattern})"
+    selectors = infer(tree, url) if not any(is_report(t) for t, _, _ in found) else None
+    if selectors:
+        listings = [Listing(t, u, d) for t, u, d in Selectors.from_params(selectors).rows(tree, url)]
+    family = Family("generic", url, dict(selectors or {}), "", listings)
+    if selectors and "next_selector" in selectors:
+        family.pager = f"next page {selectors['next_selector']}"
+    elif pattern := _numbered(found, url):
+        family.params["page_pattern"] = pattern
+        family.pager = f"numbered pages ({pattern})"
     elif any(a.get_text(strip=True) in NEXT_WORDS for a in tree.find_all("a", href=True)):
-        pager = "下一页 links"
-    if not any(is_report(t) for t, _, _ in found) and (selectors := infer(tree, url)):
-        params = {**selectors, **({"page_pattern": params["page_pattern"]} if "page_pattern" in params else {})}
-        read = Selectors.from_params(selectors)
-        listings = [Listing(t, u, d) for t, u, d in read.rows(tree, url)]
-        pager = f"CSS selectors (rows {selectors['item_selector']})" + (
-            f", next page {selectors['next_selector']}" if "next_selector" in selectors else f"; {pager}")
-    return Family("generic", url, params, pager, listings)
+        family.pager = "下一页 links"
+    elif script := _SCRIPT_COUNT.search(page.text or ""):
+        _script_pager(family, script)
+    else:
+        family.pager = "one page, no pager"
+    if selectors:
+        family.pager = f"CSS selectors (rows {selectors['item_selector']}); {family.pager}"
+    return family
+
+
+def _script_pager(family: Family, script: re.Match) -> None:
+    """A page count only in a script (`maxPage = parseInt('12')`): page k's URL from this page's name — 1.html →
+    {page}.html, list.html → list_{page}.html (whether list_1 or list_2 is page 2 is asked by `complete`)."""
+    name = urlsplit(family.start_url).path.rpartition("/")[2]
+    stem, _, ext = (name or "index.html").partition(".")
+    count = int(script["n"])
+    if stem.isdigit():
+        family.params["page_template"] = f"{{page}}.{ext}" if ext else "{page}"
+        if int(stem) + 1 != 2:
+            family.params["first_page"] = int(stem) + 1
+    else:
+        family.params["page_template"] = f"{stem}_{{page}}.{ext}" if ext else f"{stem}_{{page}}"
+        family.pending = "template-first"
+    family.params["page_count_pattern"] = re.escape(script["var"]) + r"""\s*=\s*(?:parseInt\(\s*)?['"]?(\d+)"""
+    family.pager = f"{count} page(s) named in a script ({script['var']}), page k = {family.params['page_template']}"
 
 
 def _numbered(found: list[tuple[str, str, str | None]], url: str) -> str | None:
@@ -169,6 +192,8 @@ async def complete(family: Family, session) -> Family:
         await _gkmlpt_list(family, session)
     elif family.pending == "trs-offset":
         await _trs_offset(family, session)
+    elif family.pending == "template-first":
+        await _template_first(family, session)
     family.pending = None
     return family
 
@@ -204,5 +229,24 @@ async def _trs_offset(family: Family, session) -> None:
             if offset:
                 family.params = {"page_offset": offset, **family.params}
             family.pager += f" ({'1' if offset else '0'}-based: page 2 is {name}_{1 + offset}.{ext})"
+            return
+    family.pager += " (page 2 did not answer)"
+
+
+async def _template_first(family: Family, session) -> None:
+    """list_1.html or list_2.html: the first whose page lists what page 1 does not is page 2."""
+    template = family.params["page_template"]
+    seen = {item.url for item in family.listings}
+    selectors = Selectors.from_params(family.params)
+    for first in (1, 2):
+        page = await session.page(urljoin(family.start_url, template.replace("{page}", str(first))),
+                                  referer=family.start_url)
+        if page is None:
+            continue
+        rows = selectors.rows(page.soup, page.final_url) if selectors else links(page.soup, page.final_url)
+        if {u for t, u, _ in rows if is_report_title(t)} - seen:
+            if first != 2:
+                family.params["first_page"] = first
+            family.pager += f" from {first}"
             return
     family.pager += " (page 2 did not answer)"
