@@ -5,6 +5,7 @@ Errors go to stderr with exit code 1; usage errors (unknown analysis, missing pa
 
 from __future__ import annotations
 
+import enum
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -155,25 +156,128 @@ def search(terms: Annotated[list[str], typer.Argument(
     render(COLUMNS, rows, format.value, sys.stdout)
 
 
-def export(table: Annotated[str, typer.Option("--table", "-t", help="table or view")],
-           format: ExportFormatOption = ExportFormat.csv,
+class ExportFmt(str, enum.Enum):
+    csv = "csv"
+    jsonl = "jsonl"
+    xlsx = "xlsx"
+
+
+class Headers(str, enum.Enum):
+    en = "en"
+    zh = "zh"
+    both = "both"
+
+
+_SUFFIX_FORMATS = {".xlsx": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+
+
+def export(table: Annotated[Optional[list[str]], typer.Option(
+               "--table", "-t", help="table or view; repeat for several (report_flat: one row per report)")] = None,
+           all_tables: Annotated[bool, typer.Option("--all", help="every table and view")] = False,
+           format: Annotated[Optional[ExportFmt], typer.Option(
+               "--format", "-f", help="csv, jsonl or xlsx (one sheet per table); default from -o's suffix, else csv",
+               show_default=False)] = None,
+           excel: Annotated[bool, typer.Option(
+               "--excel", help="CSV for Excel: a byte-order mark (Chinese stays Chinese) and CRLF lines")] = False,
+           headers: Annotated[Headers, typer.Option(
+               "--headers", help="column headers: en (column names), zh (Chinese labels) or both")] = Headers.en,
+           agency: Annotated[Optional[str], typer.Option(
+               help="only this agency's rows (exact, or the same after normalisation)")] = None,
+           year: Annotated[Optional[int], typer.Option(help="only this year's rows")] = None,
            db: DbOption = DEFAULT_DB,
-           output: Annotated[Optional[Path], typer.Option("--output", "-o", help="file (default stdout)")] = None,
+           output: Annotated[Optional[Path], typer.Option(
+               "--output", "-o", help="file, or a directory for one file per table (default stdout)")] = None,
            ) -> None:
-    """Export a table or view as CSV or JSON Lines; an output file is replaced only by a complete export."""
+    """Export tables or views as CSV, JSON Lines or an Excel workbook, with agency names beside their ids.
+
+    An output file is replaced only by a complete export. Examples: `export -t report_flat -o reports.xlsx
+    --headers zh`; `export --all -o everything.xlsx`; `export -t report_flat --excel -o reports.csv`."""
+    from govreports.query.agencies import resolve_agency
+    from govreports.query.export import Filters, export_sql, export_xlsx, exportable
+    from govreports.query.readonly import connect_readonly
+
+    if bool(table) == all_tables:
+        fail("name the tables with --table (repeatable), or give --all", 2)
+    fmt = format.value if format else _SUFFIX_FORMATS.get(output.suffix.lower(), "csv") if output else "csv"
+    if output is not None and format is not None and (output.suffix.lower() == ".xlsx") != (fmt == "xlsx"):
+        fail(f"--format {fmt} does not go with {output.name}", 2)
     try:
-        if output is None:
-            export_table(db, table, format.value, sys.stdout)
+        names = exportable(db)
+        filters = Filters(year=year)
+        if agency is not None:
+            conn = connect_readonly(db)
+            try:
+                found = resolve_agency(conn, agency)
+            finally:
+                conn.close()
+            filters = Filters(found.id, found.name, year)
+        tables = list(dict.fromkeys(table or names))
+        if all_tables and filters:  # every table that has the agency or year to filter by
+            conn = connect_readonly(db)
+            try:
+                tables = [t for t in tables if _filterable(conn, t, filters, export_sql)]
+            finally:
+                conn.close()
+        if fmt == "xlsx":
+            _export_xlsx(db, tables, output, headers.value, filters, export_xlsx)
         else:
-            with atomic_output(output) as out:
-                count = export_table(db, table, format.value, out)
-            typer.echo(f"{count} rows written to {output}", err=True)
-    except QueryError as exc:
-        fail(str(exc))
+            _export_text(db, tables, fmt, output, headers.value, excel, filters)
+    except GovreportsError as exc:
+        fail(str(exc), exc.exit_code)
     except OSError as exc:
         if output is None:
             raise
         fail(f"cannot write {output}: {exc.strerror or exc}")
+
+
+def _filterable(conn, table, filters, export_sql) -> bool:
+    from govreports.query.export import ExportUsageError
+
+    try:
+        export_sql(conn, table, filters)
+    except ExportUsageError:
+        return False
+    return True
+
+
+def _export_text(db, tables, fmt, output, headers, excel, filters) -> None:
+    if output is None or not output.is_dir():
+        if len(tables) > 1:
+            fail(f"{len(tables)} tables: write them to a workbook (-f xlsx -o FILE.xlsx) or to a directory"
+                 " (-o DIR: one file per table)", 2)
+        if output is None:
+            export_table(db, tables[0], fmt, sys.stdout, headers=headers, excel=excel, filters=filters)
+            return
+        targets = [(tables[0], output)]
+    else:
+        targets = [(t, output / f"{t}.{fmt}") for t in tables]
+    for name, target in targets:
+        with atomic_output(target) as out:
+            count = export_table(db, name, fmt, out, headers=headers, excel=excel, filters=filters)
+        typer.echo(f"{count} rows written to {target}", err=True)
+
+
+def _export_xlsx(db, tables, output, headers, filters, export_xlsx) -> None:
+    import shutil
+    import tempfile
+
+    from govreports.query.export import atomic_path
+
+    if output is None:
+        if sys.stdout.isatty():
+            fail("an xlsx workbook is not for a terminal: give -o FILE.xlsx", 2)
+        with tempfile.TemporaryDirectory() as tmp:
+            export_xlsx(db, tables, Path(tmp) / "export.xlsx", headers=headers, filters=filters)
+            with open(Path(tmp) / "export.xlsx", "rb") as book:
+                sys.stdout.flush()
+                shutil.copyfileobj(book, sys.stdout.buffer)
+                sys.stdout.buffer.flush()
+        return
+    target = output / "export.xlsx" if output.is_dir() else output
+    with atomic_path(target) as tmp:
+        counts = export_xlsx(db, tables, tmp, headers=headers, filters=filters)
+    sheets = ", ".join(f"{t} {n}" for t, n in counts.items())
+    typer.echo(f"{sum(counts.values())} rows written to {target} ({sheets})", err=True)
 
 
 def serve(db: DbOption = DEFAULT_DB,

@@ -1,4 +1,13 @@
-"""Export a table or view as CSV or JSON Lines, streamed row by row (cells can hold millions of rows).
+"""Export tables and views as CSV, JSON Lines or an Excel workbook, streamed row by row (cells can hold millions
+of rows).
+
+- Every export names agencies, not only ids: a table or view with `agency_id` gains `agency` (the name) beside it;
+  one with `report_id` but no agency gains `agency` (and `year` when it has none) from its report.
+- `--excel` CSV starts with a byte-order mark and ends lines with CRLF, so Excel on Windows reads the Chinese as
+  UTF-8 instead of the local code page.
+- xlsx: one sheet per table or view (a table past Excel's 1,048,576 rows continues on `name (2)`, …), written by
+  XlsxWriter in constant-memory mode: each row goes to disk as it is read. Headers in English (the column
+  names), Chinese (`zh`, the labels of query.columns) or both.
 
 A file output is whole or absent: rows go to a temp file next to the target, which replaces the target only
 when every row is written. A failed or interrupted export leaves an existing file as it was and no temp file.
@@ -14,34 +23,145 @@ import signal
 import sqlite3
 import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import BinaryIO, Iterator, TextIO
 
 from govreports.durable import fsync_dir
+from govreports.errors import EXIT_USAGE
 from govreports.query.readonly import QueryError, connect_readonly
 
-EXPORT_FORMATS = ("csv", "jsonl")
+EXPORT_FORMATS = ("csv", "jsonl", "xlsx")
+HEADERS = ("en", "zh", "both")
+XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, the header row included
+XLSX_MAX_TEXT = 32_767     # Excel's limit per cell
 _STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+FIRST = ("report_flat",)   # what a researcher opens first comes first in `--all`
+
+
+class ExportUsageError(QueryError):
+    """Options that do not go together, or a filter the table cannot take (exit 2)."""
+
+    exit_code = EXIT_USAGE
 
 
 def exportable(path: str | Path) -> list[str]:
-    """Tables and views a user may export (not SQLite's or FTS5's internal tables)."""
+    """Tables and views a user may export (not SQLite's, FTS5's or the migrations' internal tables): the flat
+    report view first, then the other views, then the tables."""
     conn = connect_readonly(path)
     try:
-        names = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'"
-            " AND name NOT LIKE 'sections_fts%' ORDER BY type, name")]
+        rows = conn.execute(
+            "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'"
+            " AND name NOT LIKE 'sections_fts%' AND name NOT LIKE '\\_%' ESCAPE '\\'").fetchall()
     finally:
         conn.close()
-    return names
+    return sorted((name for name, _ in rows),
+                  key=lambda n: (n not in FIRST, dict(rows)[n] != "view", n))
 
 
-def _write_rows(cursor: sqlite3.Cursor, fmt: str, out: TextIO) -> int:
+@dataclass(frozen=True)
+class Filters:
+    """Rows of one agency (its id and name, resolved by query.agencies) and/or one year."""
+
+    agency_id: int | None = None
+    agency_name: str | None = None
+    year: int | None = None
+
+    def __bool__(self) -> bool:
+        return self.agency_id is not None or self.year is not None
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def export_sql(conn: sqlite3.Connection, table: str, filters: Filters = Filters()) -> tuple[str, list]:
+    """The SELECT that exports `table`: its columns in order, with the agency's name (and the report's year) added
+    where the table carries only ids, and the filters applied. Raises ExportUsageError for a filter the table
+    has no column for."""
+    columns = [r[1] for r in conn.execute(f"PRAGMA table_info({_quote(table)})")]
+    has = set(columns)
+    select, joins, where, params = [], [], [], []
+    via_report = "report_id" in has and not {"agency", "agency_id"} & has
+    for col in columns:
+        select.append(f"t.{_quote(col)}")
+        if col == "agency_id" and "agency" not in has:
+            select.append("a.name AS agency")
+        elif col == "report_id" and via_report:
+            select.append("a.name AS agency")
+            if "year" not in has:
+                select.append("r.year AS year")
+    if via_report:
+        joins.append("LEFT JOIN reports r ON r.id = t.report_id LEFT JOIN agencies a ON a.id = r.agency_id")
+    elif "agency_id" in has and "agency" not in has:
+        joins.append("LEFT JOIN agencies a ON a.id = t.agency_id")
+    if filters.agency_id is not None:
+        if "agency_id" in has:
+            where.append("t.agency_id = ?")
+            params.append(filters.agency_id)
+        elif via_report:
+            where.append("r.agency_id = ?")
+            params.append(filters.agency_id)
+        elif "agency" in has:
+            where.append("t.agency = ?")
+            params.append(filters.agency_name)
+        elif table == "agencies":
+            where.append("t.id = ?")
+            params.append(filters.agency_id)
+        else:
+            raise ExportUsageError(f"{table!r} has no agency to filter by (--agency)")
+    if filters.year is not None:
+        if "year" in has:
+            where.append("t.year = ?")
+        elif via_report:
+            where.append("r.year = ?")
+        else:
+            raise ExportUsageError(f"{table!r} has no year to filter by (--year)")
+        params.append(filters.year)
+    sql = f"SELECT {', '.join(select)} FROM {_quote(table)} t {' '.join(joins)}"
+    return sql + (f" WHERE {' AND '.join(where)}" if where else ""), params
+
+
+def _header(table: str, columns: list[str], headers: str) -> list[str]:
+    if headers == "en":
+        return columns
+    from govreports.query.columns import label
+
+    if headers == "zh":
+        return [label(table, c) or c for c in columns]
+    return [f"{label(table, c)} ({c})" if label(table, c) else c for c in columns]
+
+
+def _check(fmt: str, headers: str, excel: bool) -> None:
+    if fmt not in EXPORT_FORMATS:
+        raise ExportUsageError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
+    if headers not in HEADERS:
+        raise ExportUsageError(f"unknown headers {headers!r}; expected one of {', '.join(HEADERS)}")
+    if excel and fmt != "csv":
+        raise ExportUsageError("--excel is for CSV (a byte-order mark so that Excel reads UTF-8); xlsx needs none")
+    if headers != "en" and fmt == "jsonl":
+        raise ExportUsageError("--headers applies to csv and xlsx; JSON Lines keys stay the column names")
+
+
+def _cursor(conn: sqlite3.Connection, table: str, names: list[str], filters: Filters) -> sqlite3.Cursor:
+    if table not in names:
+        raise QueryError(f"no table or view {table!r}; choose one of: {', '.join(names)}")
+    try:
+        sql, params = export_sql(conn, table, filters)
+        return conn.execute(sql, params)
+    except sqlite3.DatabaseError as exc:  # e.g. a view over a table that no longer exists
+        raise QueryError(f"SQL error while exporting {table!r}: {exc}") from None
+
+
+def _write_rows(cursor: sqlite3.Cursor, fmt: str, out: TextIO, header: list[str] | None = None,
+                excel: bool = False) -> int:
     columns = [d[0] for d in cursor.description]
     count = 0
     if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
+        if excel:
+            out.write("\ufeff")
+        writer = csv.writer(out, lineterminator="\r\n" if excel else "\n")
+        writer.writerow(header or columns)
         for row in cursor:
             writer.writerow(row)
             count += 1
@@ -52,20 +172,89 @@ def _write_rows(cursor: sqlite3.Cursor, fmt: str, out: TextIO) -> int:
     return count
 
 
-def export_table(path: str | Path, table: str, fmt: str, out: TextIO) -> int:
-    """Write every row of `table` to `out`; returns the number of rows. No time limit: exports are big."""
-    if fmt not in EXPORT_FORMATS:
-        raise QueryError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
+def export_table(path: str | Path, table: str, fmt: str, out: TextIO, *, headers: str = "en",
+                 excel: bool = False, filters: Filters = Filters()) -> int:
+    """Write every row of `table` to `out` as CSV or JSON Lines; returns the number of rows. No time limit:
+    exports are big."""
+    _check(fmt, headers, excel)
+    if fmt == "xlsx":
+        raise ExportUsageError("xlsx is written to a file: use export_xlsx")
     names = exportable(path)
-    if table not in names:
-        raise QueryError(f"no table or view {table!r}; choose one of: {', '.join(names)}")
     conn = connect_readonly(path)
     try:
-        return _write_rows(conn.execute(f'SELECT * FROM "{table}"'), fmt, out)
-    except sqlite3.DatabaseError as exc:  # e.g. a view over a table that no longer exists
-        raise QueryError(f"SQL error while exporting {table!r}: {exc}") from None
+        cursor = _cursor(conn, table, names, filters)
+        header = _header(table, [d[0] for d in cursor.description], headers)
+        try:
+            return _write_rows(cursor, fmt, out, header, excel)
+        except sqlite3.DatabaseError as exc:
+            raise QueryError(f"SQL error while exporting {table!r}: {exc}") from None
     finally:
         conn.close()
+
+
+def _sheet_name(table: str, part: int) -> str:
+    name = table if part == 1 else f"{table} ({part})"
+    return name[:31]
+
+
+def _xlsx_value(value):
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, str) and len(value) > XLSX_MAX_TEXT:
+        return value[:XLSX_MAX_TEXT - 1] + "…"
+    return value
+
+
+def export_xlsx(path: str | Path, tables: list[str], out: str | Path | BinaryIO, *, headers: str = "en",
+                filters: Filters = Filters(), max_rows: int = XLSX_MAX_ROWS) -> dict[str, int]:
+    """Write each table to its own sheet of an xlsx workbook at `out` (a path: write it through
+    `atomic_path`); returns rows per table. Strings stay strings (never formulas or links), blank cells stay
+    blank, numbers stay numbers; text past Excel's 32,767 characters per cell is cut with '…'."""
+    import xlsxwriter
+
+    _check("xlsx", headers, False)
+    names = exportable(path)
+    for table in tables:
+        if table not in names:
+            raise QueryError(f"no table or view {table!r}; choose one of: {', '.join(names)}")
+    conn = connect_readonly(path)
+    workbook = xlsxwriter.Workbook(out if not isinstance(out, Path) else str(out), {
+        "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+        "strings_to_numbers": False, "tmpdir": tempfile.gettempdir()})
+    bold = workbook.add_format({"bold": True})
+    counts: dict[str, int] = {}
+    try:
+        for table in tables:
+            cursor = _cursor(conn, table, names, filters)
+            header = _header(table, [d[0] for d in cursor.description], headers)
+            part, row_no, count, sheet = 0, max_rows, 0, None
+            try:
+                for row in cursor:
+                    if row_no >= max_rows:
+                        part += 1
+                        sheet = _new_sheet(workbook, _sheet_name(table, part), header, bold)
+                        row_no = 1
+                    sheet.write_row(row_no, 0, [_xlsx_value(v) for v in row])
+                    row_no += 1
+                    count += 1
+            except sqlite3.DatabaseError as exc:
+                raise QueryError(f"SQL error while exporting {table!r}: {exc}") from None
+            if sheet is None:  # no rows: the sheet still shows the columns
+                _new_sheet(workbook, _sheet_name(table, 1), header, bold)
+            counts[table] = count
+        workbook.close()
+    finally:
+        conn.close()
+    return counts
+
+
+def _new_sheet(workbook, name: str, header: list[str], bold):
+    sheet = workbook.add_worksheet(name)
+    for i, title in enumerate(header):
+        sheet.set_column(i, i, min(40, max(8, 2 * len(title) if not title.isascii() else len(title) + 2)))
+    sheet.freeze_panes(1, 0)
+    sheet.write_row(0, 0, header, bold)
+    return sheet
 
 
 def _new_file_mode(target: Path) -> int:
@@ -102,21 +291,21 @@ def _signals_unwind() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def atomic_output(target: str | Path, encoding: str = "utf-8") -> Iterator[TextIO]:
-    """A text file to write; on success it replaces `target` (fsynced, then `os.replace`), on any failure it is
-    deleted and `target` is untouched. The temp file is `.<name>.<random>.tmp` in the target's directory, so
-    the rename stays on one file system."""
+def atomic_path(target: str | Path) -> Iterator[Path]:
+    """A temp file's path to write (by any writer: a text stream, a workbook); on success it replaces `target`
+    (fsynced, then `os.replace`), on any failure it is deleted and `target` is untouched. The temp file is
+    `.<name>.<random>.tmp` in the target's directory, so the rename stays on one file system."""
     target = Path(target)
     directory = target.parent
     mode = _new_file_mode(target)
     try:
         with _signals_unwind():
             fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
+            os.close(fd)
             try:
-                with os.fdopen(fd, "w", encoding=encoding, newline="") as out:
-                    yield out
-                    out.flush()
-                    os.fsync(out.fileno())
+                yield Path(tmp)
+                with open(tmp, "rb+") as written:
+                    os.fsync(written.fileno())
                 os.chmod(tmp, mode)
                 os.replace(tmp, target)
             except BaseException:
@@ -126,3 +315,10 @@ def atomic_output(target: str | Path, encoding: str = "utf-8") -> Iterator[TextI
     except _Terminated as exc:
         raise SystemExit(128 + exc.args[0]) from None
     fsync_dir(directory)
+
+
+@contextlib.contextmanager
+def atomic_output(target: str | Path, encoding: str = "utf-8") -> Iterator[TextIO]:
+    """A text file to write, whole or absent (`atomic_path`)."""
+    with atomic_path(target) as tmp, open(tmp, "w", encoding=encoding, newline="") as out:
+        yield out

@@ -1,0 +1,375 @@
+"""Every column of every table and view, documented once: Chinese label, English name, meaning, unit.
+
+The one source of `docs/columns.md` (`python -m govreports.query.columns > docs/columns.md`, kept up to date by
+tests/test_columns_doc.py), of the column descriptions Datasette shows (serve.metadata) and of the Chinese
+headers of exports (`export --headers zh`). The columns of the views built from the record's tables (the wide
+views, `report_flat`) are generated from govreports.schema, so a new cell cannot go undocumented.
+
+    TABLES: name -> Table(name, zh, title, kind, columns, note)
+    column(table, name) -> Column | None         label(table, name) -> Chinese label or ''
+    markdown() -> the text of docs/columns.md
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+
+from govreports import schema
+from govreports.store import migrations
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    zh: str          # Chinese label
+    meaning: str     # what it holds, in English
+    unit: str = ""   # 件, 项, 万元, a date, …; '' when the value is a name or a code
+
+    def description(self) -> str:
+        """The one line Datasette shows: `中文 / meaning [unit]`."""
+        return f"{self.zh} / {self.meaning}" + (f" [{self.unit}]" if self.unit else "")
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    zh: str
+    title: str       # English
+    kind: str        # table | view
+    columns: tuple[Column, ...]
+    note: str = ""
+
+    @property
+    def heading(self) -> str:
+        return f"{self.zh} / {self.title}"
+
+
+C = Column
+DATE = "date (ISO 8601)"
+TIME = "time (ISO 8601, UTC)"
+CASES = "件"
+
+# Columns that mean the same wherever they appear.
+REPORT_ID = C("report_id", "报告", "report id (reports.id)")
+VERSION_ID = C("version_id", "报告版本", "report version id (report_versions.id)")
+AGENCY = C("agency", "机关名称", "agency name, as first written")
+AGENCY_ID = C("agency_id", "机关", "agency id (agencies.id)")
+YEAR = C("year", "报告年度", "the year the report covers (not the year it was published)")
+FORMAT = C("format", "表格格式", "table format: 2019, 2021, pre2019 or unknown (from the table labels)")
+TITLE = C("title", "报告标题", "report title")
+PUBLISHED = C("published", "发布日期", "date the report was published, as the page or document gives it", DATE)
+REGION = C("region", "地区", "region the agency belongs to, where known")
+ROW_KEY = C("row_key", "行", "row key of the official table (SCHEMA.md)")
+ROW_LABEL = C("row_label", "行名称", "official row label")
+DOCUMENT_ID = C("document_id", "来源文件", "source document id (documents.id)")
+PORTAL = C("portal", "门户", "portal name (config)")
+RUN_ID = C("run_id", "运行", "run id (runs.id)")
+
+# --- The record's cells: names, meanings, units -------------------------------------------------------------------
+
+TABLE_ZH = {"active": "主动公开", "applications": "依申请", "review_litigation": "复议诉讼"}
+TABLE_EN = {"active": "active disclosure (table 二)", "applications": "applications (table 三)",
+            "review_litigation": "review and litigation (table 四)"}
+
+ACTIVE_ITEMS_EN = {
+    "rules": "rules (规章)", "normative_documents": "normative documents", "licensing": "administrative licensing",
+    "other_services": "other external management services", "penalty": "administrative penalties",
+    "coercion": "administrative coercion", "fees": "administrative fees",
+    "procurement": "government centralised procurement",
+}
+MEASURES = {  # key -> (English meaning, unit)
+    "made": ("documents made this year", CASES),
+    "published": ("documents newly published this year", CASES),
+    "total": ("documents published in all (in force)", CASES),
+    "issued": ("documents issued this year", CASES),
+    "repealed": ("documents repealed this year", CASES),
+    "in_force": ("documents in force", CASES),
+    "prior_year_items": ("items at the end of the previous year", "项"),
+    "change": ("change in items this year (signed)", "项"),
+    "decisions": ("decisions made this year", CASES),
+    "amount_10k_yuan": ("fees collected this year", "万元"),
+    "projects": ("procurement projects", "个"),
+    "amount": ("procurement amount, the number as written", "the unit in amount_unit"),
+    "amount_unit": ("unit written with the procurement amount (元, 万元)", ""),
+}
+MEASURE_ZH = {**schema.MEASURE_LABELS, "amount_unit": "采购总金额单位"}
+APPLICANTS_EN = {
+    "natural_person": "natural persons", "commercial": "commercial enterprises", "research": "research institutions",
+    "social_welfare": "public-interest organisations", "legal_services": "legal service providers",
+    "other_org": "other organisations", "total": "total",
+}
+APPLICATION_ROWS_EN = {
+    "new": "new applications received this year", "carried_in": "carried over from the previous year",
+    "granted": "granted", "partly_granted": "partly granted",
+    "withheld_state_secret": "withheld: state secret", "withheld_law_prohibited": "withheld: prohibited by law",
+    "withheld_security_stability": "withheld: would endanger security or stability",
+    "withheld_third_party": "withheld: third party's rights", "withheld_internal_affairs": "withheld: internal affairs",
+    "withheld_process_info": "withheld: process information", "withheld_enforcement_file": "withheld: enforcement file",
+    "withheld_admin_inquiry": "withheld: administrative inquiry matter",
+    "unavailable_not_held": "cannot be provided: not held", "unavailable_needs_creation":
+        "cannot be provided: would have to be created", "unavailable_unclear": "cannot be provided: still unclear",
+    "rejected_petition": "not processed: petition or complaint", "rejected_repeated": "not processed: repeated",
+    "rejected_publication": "not processed: asks for a publication",
+    "rejected_excessive": "not processed: excessive repeated applications",
+    "rejected_confirmation": "not processed: asks to confirm information already obtained",
+    "other": "other handling", "other_overdue_correction": "other: applicant did not complete the application",
+    "other_overdue_fee": "other: applicant did not pay the fee", "other_misc": "other: other",
+    "total": "total handled", "carried_out": "carried over to next year",
+}
+REVIEW_GROUPS_EN = {"review": "administrative review", "litigation_direct": "lawsuits without review first",
+                    "litigation_after_review": "lawsuits after review"}
+REVIEW_MEASURES_EN = {"upheld": "decision upheld", "corrected": "decision corrected", "other": "other outcome",
+                      "pending": "not yet concluded", "total": "total"}
+
+
+def _application_row_zh(row: str) -> str:
+    """A row's label that stands on its own: the group's label before a numbered sub-row (（三）不予公开 1.属于国家秘密),
+    the parenthetical instruction of 部分公开 left out."""
+    label = re.sub(r"（区分处理的[^）]*）", "", schema.APPLICATION_ROW_LABELS[row])
+    group = next((g for g in ("withheld", "unavailable", "rejected") if row.startswith(g + "_")), None)
+    if group is None and row.startswith("other_"):
+        group = "other"
+    return f"{schema.APPLICATION_GROUPS[group]}{label}" if group else label
+
+
+def _formats(present: list[str]) -> str:
+    return "" if len(present) == len(schema.TABLE_FORMATS) else f" ({' and '.join(present)} format only)"
+
+
+def cell_columns() -> list[tuple[str, str, str, Column]]:
+    """(table, row, column key, Column named `table__row__column`) for every cell of the three tables, in the
+    official order (the union over formats)."""
+    out = []
+    items = list(dict.fromkeys(i for f in schema.TABLE_FORMATS for i in schema.ACTIVE_MEASURES[f]))
+    for item in items:
+        keys = list(dict.fromkeys(m for f in schema.TABLE_FORMATS for m in schema.ACTIVE_MEASURES[f].get(item, ())))
+        for key in keys:
+            fmts = [f for f in schema.TABLE_FORMATS if key in schema.ACTIVE_MEASURES[f].get(item, ())]
+            meaning, unit = MEASURES[key]
+            name = key
+            out.append(("active", item, key, C(
+                f"active__{item}__{name}", f"{TABLE_ZH['active']}：{schema.ACTIVE_ITEM_LABELS[item]}：{MEASURE_ZH[key]}",
+                f"{TABLE_EN['active']}, {ACTIVE_ITEMS_EN[item]}: {meaning}{_formats(fmts)}", unit)))
+    rows = list(dict.fromkeys(r for f in schema.TABLE_FORMATS for r in schema.APPLICATION_ROWS[f]))
+    for row in rows:
+        fmts = [f for f in schema.TABLE_FORMATS if row in schema.APPLICATION_ROWS[f]]
+        for col in schema.APPLICANT_COLUMNS:
+            out.append(("applications", row, col, C(
+                f"applications__{row}__{col}",
+                f"{TABLE_ZH['applications']}：{_application_row_zh(row)}：{schema.APPLICANT_LABELS[col]}",
+                f"{TABLE_EN['applications']}, {APPLICATION_ROWS_EN[row]}: {APPLICANTS_EN[col]}{_formats(fmts)}",
+                CASES)))
+    for group in schema.REVIEW_GROUPS:
+        for measure in schema.REVIEW_MEASURES:
+            out.append(("review_litigation", group, measure, C(
+                f"review_litigation__{group}__{measure}",
+                f"{TABLE_ZH['review_litigation']}：{schema.REVIEW_GROUP_LABELS[group]}："
+                f"{schema.REVIEW_MEASURE_LABELS[measure]}",
+                f"{TABLE_EN['review_litigation']}, {REVIEW_GROUPS_EN[group]}: {REVIEW_MEASURES_EN[measure]}", CASES)))
+    return out
+
+
+def _wide_columns(table: str, names: dict[str, str]) -> tuple[Column, ...]:
+    """A wide view's columns: one row per report and table row, a column per measure of the table."""
+    cols = [REPORT_ID, AGENCY, YEAR, FORMAT, ROW_KEY, ROW_LABEL]
+    for key in migrations.wide_columns()[table]:
+        name = names.get(key, key)
+        if table == "active":
+            meaning, unit = MEASURES[key]
+            cols.append(C(name, MEASURE_ZH[key], meaning, unit))
+        elif table == "applications":
+            cols.append(C(name, schema.APPLICANT_LABELS[key], f"applications from {APPLICANTS_EN[key]}", CASES))
+        else:
+            cols.append(C(name, schema.REVIEW_MEASURE_LABELS[key], REVIEW_MEASURES_EN[key], CASES))
+    return tuple(cols)
+
+
+# --- Tables and views ---------------------------------------------------------------------------------------------
+
+def _tables() -> dict[str, Table]:
+    renamed: dict[str, str] = {}
+    tables = [
+        Table("agencies", "机关", "Agencies", "table", (
+            C("id", "机关", "agency id"), C("name", "机关名称", "agency name, as first written"),
+            C("norm_name", "规范化名称", "normalised name (NFKC, simplified characters, no spaces): two spellings of "
+                                    "one agency share it"),
+            REGION)),
+        Table("reports", "年度报告", "Annual reports", "table", (
+            C("id", "报告", "report id"), AGENCY_ID, YEAR,
+            C("source_key", "来源键", "where the report was read from: document URL, else file path, else ''"),
+            FORMAT, TITLE, PUBLISHED, DOCUMENT_ID, C("parser_version", "解析器版本", "parser version"),
+            C("current_version_id", "当前版本", "the report's current version (report_versions.id)"),
+            C("first_seen", "首次发现", "when the report was first loaded", TIME),
+            C("last_seen", "最近发现", "when the report was last seen (loaded or found unchanged)", TIME)),
+            "One row per report: an agency's report for a year from one source. Every analysis reads its current "
+            "version."),
+        Table("report_versions", "报告版本", "Report versions (a portal edit gives a new version)", "table", (
+            C("id", "报告版本", "version id"), REPORT_ID, C("version", "版本号", "version number, 1, 2, …"),
+            C("sha256", "内容哈希", "sha256 of the canonical JSON without volatile keys"),
+            C("agency_written", "机关名称原文", "agency name as this version writes it"), FORMAT, TITLE, PUBLISHED,
+            DOCUMENT_ID, C("parser_version", "解析器版本", "parser version"),
+            C("loaded_at", "入库时间", "when this version was loaded", TIME),
+            C("record_keys", "记录键", "JSON list: the record's top-level keys, in order"),
+            C("extra_json", "其他键", "JSON object: top-level keys this schema does not model"))),
+        Table("sections", "报告正文", "Report sections 一 … 六", "table", (
+            C("id", "正文", "section id"), VERSION_ID, REPORT_ID,
+            C("section", "部分编号", "section number 1–6"), C("heading", "标题", "canonical heading"),
+            C("body", "正文", "the section's text, without its tables"))),
+        Table("cells", "表格单元格（长表）", "Table cells, long form", "table", (
+            VERSION_ID, REPORT_ID,
+            C("table_name", "表", "table: active 主动公开, applications 依申请, review_litigation 复议诉讼"),
+            ROW_KEY, C("col_key", "列", "column key (SCHEMA.md)"),
+            C("value", "数值", "the cell's number; null = blank in the report (never 0)", "see docs/columns.md"),
+            C("raw", "原文", "text cells (amount_unit 元/万元) and the raw text where known")),
+            "Every cell of the three tables of every version; units are those of the report_flat column of the "
+            "same table, row and column."),
+        Table("row_totals", "行合计", "Row totals", "table", (
+            VERSION_ID, REPORT_ID, C("table_name", "表", "table: applications or review_litigation"), ROW_KEY,
+            C("n", "合计", "the row's 总计 cell, else the sum of its cells, else null", CASES))),
+        Table("checks", "勾稽关系检查", "Accounting checks R1–R4", "table", (
+            VERSION_ID, REPORT_ID, C("seq", "序号", "order of the check in the record"),
+            C("rule", "规则", "rule R1, R2, R3 or R4 (FORMAT.md §6)"),
+            C("location", "位置", "where the rule was checked (table.row or table.column)"),
+            C("ok", "是否相符", "1 holds, 0 broken, null not evaluable (a blank input)"),
+            C("detail", "说明", "the sums compared"))),
+        Table("labels", "官方标签", "Official labels of rows and columns", "table", (
+            C("table_name", "表", "table: active, applications or review_litigation"),
+            C("kind", "类型", "row or col"), C("key", "键", "row or column key"),
+            C("label", "标签", "official Chinese label"), C("seq", "顺序", "order in the official table"))),
+        Table("documents", "来源文件", "Source documents", "table", (
+            C("id", "来源文件", "document id"), C("url", "网址", "URL requested"),
+            C("final_url", "跳转后网址", "URL after redirects"), C("fetched_at", "抓取时间", "when it was fetched", TIME),
+            C("sha256", "内容哈希", "sha256 of the body"), C("archive_path", "存档路径", "path of the body in the archive"),
+            C("media_type", "文件类型", "media type"), C("status", "HTTP 状态", "HTTP status code"),
+            C("etag", "ETag", "ETag validator (conditional GET)"),
+            C("last_modified", "Last-Modified", "Last-Modified validator (conditional GET)"),
+            C("headers_json", "响应头", "response headers (JSON)"), C("encoding", "编码", "character encoding"),
+            PORTAL)),
+        Table("items", "列表条目", "Items the portals list", "table", (
+            PORTAL, C("url", "网址", "report page as listed"), C("list_title", "列表标题", "title on the list page"),
+            C("list_date", "列表日期", "date on the list page", DATE),
+            YEAR,
+            C("attachment_url", "附件网址", "where the report was read from when the page had no tables"),
+            DOCUMENT_ID, REPORT_ID,
+            C("status", "状态", "loaded, duplicate, failed, blocked or not_report"),
+            C("error", "错误", "why it failed"), C("first_seen", "首次发现", "first listed", TIME),
+            C("last_seen", "最近发现", "last listed", TIME))),
+        Table("fetch_log", "抓取记录", "Fetch log", "table", (
+            C("id", "记录", "log entry id"), C("url", "网址", "URL or file"),
+            C("status", "状态", "HTTP status, or what happened"), C("error", "错误", "error message"),
+            DOCUMENT_ID, C("logged_at", "时间", "when", TIME),
+            C("kind", "失败类型", "failure kind: dns, refused, timeout, http, blocked, parse, too_large, …"),
+            PORTAL, RUN_ID)),
+        Table("runs", "运行记录", "Runs", "table", (
+            C("id", "运行", "run id"), C("kind", "类型", "crawl, nightly, backfill or reparse"),
+            C("started_at", "开始时间", "started", TIME), C("finished_at", "结束时间", "finished", TIME),
+            C("summary_json", "汇总", "per-portal counts (JSON)"))),
+        Table("partitions", "抓取分区", "Crawl partitions (portal × year)", "table", (
+            PORTAL, YEAR,
+            C("status", "状态", "pending, running, done or failed"), C("attempts", "尝试次数", "attempts"),
+            C("last_error", "最近错误", "last error"), C("updated_at", "更新时间", "last change", TIME))),
+        Table("portal_runs", "门户运行记录", "Each portal in each run", "table", (
+            RUN_ID, PORTAL, C("kind", "类型", "crawl, nightly or backfill"),
+            C("started_at", "开始时间", "started", TIME), C("finished_at", "结束时间", "finished", TIME),
+            C("outcome", "结果", "ok, partial or unreachable (no list page answered)"),
+            C("pages", "列表页数", "list pages requested", "页"),
+            C("list_failed", "失败列表页", "list pages that failed", "页"),
+            C("listed", "列出条目", "items the lists showed", "条"),
+            C("found", "年报条目", "annual reports found on the lists", "条"),
+            C("new", "新报告", "reports new to the database", "份"),
+            C("changed", "变更报告", "reports whose content changed", "份"),
+            C("unchanged", "未变报告", "reports found unchanged", "份"),
+            C("duplicate", "重复", "re-posts of reports already loaded", "份"),
+            C("failed", "失败", "items that failed", "条"),
+            C("parse_failed", "解析失败", "failures to read a report (parse, too slow, too large, …)", "条"),
+            C("blocked", "被拦截", "answers that were anti-bot gates", "条"),
+            C("failures_json", "失败类型", "failures by kind (JSON)"))),
+        Table("health_flags", "门户健康警示", "Portal health flags raised by each run", "table", (
+            RUN_ID, PORTAL, C("flag", "警示", "unreachable, list_failing, empty, parse_failures_jump or overdue"),
+            C("level", "级别", "error or warning"),
+            C("detail", "说明", "what was seen, against the portal's own history"))),
+        Table("active_wide", "主动公开（宽表）", "Active disclosure, wide", "view",
+              _wide_columns("active", renamed),
+              "One row per report and row of table 二; which measures a row has depends on the row and the format."),
+        Table("applications_wide", "依申请公开（宽表）", "Applications, wide", "view",
+              _wide_columns("applications", renamed), "One row per report and row of table 三."),
+        Table("review_litigation_wide", "行政复议、行政诉讼（宽表）", "Review and litigation, wide", "view",
+              _wide_columns("review_litigation", renamed), "One row per report and row of table 四."),
+        Table("current_checks", "当前版本检查", "Checks of current versions", "view", (
+            REPORT_ID, AGENCY, YEAR, FORMAT, C("rule", "规则", "rule R1, R2, R3 or R4"),
+            C("location", "位置", "where the rule was checked"),
+            C("ok", "是否相符", "1 holds, 0 broken, null not evaluable"), C("detail", "说明", "the sums compared"))),
+        Table("issues", "问题", "Failures, by URL", "view", (
+            C("id", "记录", "fetch_log id"), C("logged_at", "时间", "when", TIME), PORTAL,
+            C("kind", "失败类型", "failure kind: dns, refused, timeout, http, blocked, parse, too_large, …"),
+            C("status", "状态", "HTTP status, or what happened"), C("url", "网址", "URL or file"),
+            C("error", "错误", "error message"), DOCUMENT_ID, RUN_ID)),
+        Table("portal_health", "门户健康状况", "Portal health: how each portal stands", "view", (
+            PORTAL, C("last_run_id", "最近运行", "last run id"), C("last_run_kind", "最近运行类型", "its kind"),
+            C("last_run_at", "最近运行时间", "when it ran", TIME), C("last_outcome", "最近结果", "its outcome"),
+            C("last_listed", "最近列出条目", "items listed in the last run", "条"),
+            C("last_success_run_id", "最近成功运行", "last run that reached the portal and listed items"),
+            C("last_success_at", "最近成功时间", "when it ran", TIME),
+            C("reports_known", "已知报告", "reports known from this portal", "份"),
+            C("latest_year", "最新年度", "latest report year seen"),
+            C("problems", "未解决问题", "open problems (flags of the latest run)"),
+            C("errors", "错误", "of which errors"), C("flags", "警示", "the open flags"),
+            C("details", "说明", "one line per open flag"))),
+    ]
+    return {t.name: t for t in tables}
+
+
+TABLES: dict[str, Table] = _tables()
+
+
+def column(table: str, name: str) -> Column | None:
+    t = TABLES.get(table)
+    return next((c for c in t.columns if c.name == name), None) if t else None
+
+
+def label(table: str, name: str) -> str:
+    """The Chinese label of a column ('' when undocumented); the columns an export adds (agency, year) too."""
+    found = column(table, name)
+    if found is None:
+        found = {"agency": AGENCY, "year": YEAR}.get(name)
+    return found.zh if found else ""
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def markdown() -> str:
+    lines = [
+        "# Columns",
+        "",
+        "Every column of every table and view of the database: its Chinese label, its English name, what it",
+        "holds and its unit. Generated from `src/govreports/query/columns.py` (which builds the cell columns from",
+        "`src/govreports/schema.py`) by `python -m govreports.query.columns > docs/columns.md`; do not edit by hand.",
+        "Datasette (`govreports serve`) shows the same descriptions, and `govreports export --headers zh` uses the",
+        "Chinese labels as column headers.",
+        "",
+        "A blank cell of a report is null, never 0. Counts are 件 (applications, documents, cases) unless the unit",
+        "says otherwise; times are UTC.",
+        "",
+        "## Contents",
+        "",
+    ]
+    lines += [f"- [`{t.name}`](#{t.name}) ({t.kind}) — {t.heading}" for t in TABLES.values()]
+    for t in TABLES.values():
+        lines += ["", f"## {t.name}", "", f"{t.heading} ({t.kind})."]
+        if t.note:
+            lines += ["", t.note]
+        lines += ["", "| column | 中文 | meaning | unit |", "|---|---|---|---|"]
+        lines += [f"| `{c.name}` | {_cell(c.zh)} | {_cell(c.meaning)} | {_cell(c.unit)} |" for c in t.columns]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    sys.stdout.write(markdown())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""Exports for spreadsheets: xlsx (a sheet per table or view, Chinese headers), CSV for Excel (byte-order mark),
+agency names beside ids in every export, several tables at once, filters resolved like every other command."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sqlite3
+import zipfile
+from xml.etree import ElementTree
+
+import pytest
+from typer.testing import CliRunner
+
+from samplesdb import sample_db
+from storehelp import A, cli_app
+
+NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+
+
+def read_xlsx(path) -> dict[str, list[list]]:
+    """Sheet name -> rows (a small reader for what XlsxWriter writes: inline strings and numbers)."""
+    book = zipfile.ZipFile(path)
+    names = [s.get("name") for s in ElementTree.fromstring(book.read("xl/workbook.xml")).iterfind(".//m:sheet", NS)]
+    sheets = {}
+    for i, name in enumerate(names, 1):
+        rows = []
+        for row in ElementTree.fromstring(book.read(f"xl/worksheets/sheet{i}.xml")).iterfind(".//m:row", NS):
+            values: dict[int, object] = {}
+            for c in row.iterfind("m:c", NS):
+                letters = re.match(r"[A-Z]+", c.get("r")).group()
+                col = 0
+                for ch in letters:
+                    col = col * 26 + ord(ch) - 64
+                if c.get("t") == "inlineStr":
+                    values[col - 1] = "".join(t.text or "" for t in c.iterfind(".//m:t", NS))
+                else:
+                    v = c.find("m:v", NS).text
+                    values[col - 1] = float(v) if "." in v else int(v)
+            width = max(len(rows[0]) if rows else 0, max(values, default=-1) + 1)
+            rows.append([values.get(i) for i in range(width)])
+        sheets[name] = rows
+    return sheets
+
+
+@pytest.fixture(scope="module")
+def path(tmp_path_factory):
+    return sample_db(tmp_path_factory)
+
+
+def export(path, *args):
+    return CliRunner().invoke(cli_app(), ["export", *args, "--db", str(path)])
+
+
+def test_xlsx_has_a_sheet_per_table_with_numbers_as_numbers(path, tmp_path):
+    target = tmp_path / "out.xlsx"
+    out = export(path, "-t", "applications_wide", "-t", "agencies", "-o", str(target))  # xlsx from the suffix
+    assert out.exit_code == 0, out.output
+    assert re.search(r"rows written to .*out.xlsx \(applications_wide \d+, agencies \d+\)", out.stderr)
+    sheets = read_xlsx(target)
+    assert list(sheets) == ["applications_wide", "agencies"]
+    header, *rows = sheets["applications_wide"]
+    assert header[:6] == ["report_id", "agency", "year", "format", "row_key", "row_label"]
+    new = {r[1]: r[header.index("total")] for r in rows if r[4] == "new" and r[2] == 2020}
+    assert new[A] == 12 and isinstance(new[A], int)
+    assert [r[1] for r in sheets["agencies"][1:]][:1] and sheets["agencies"][0][:2] == ["id", "name"]
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_xlsx_chinese_headers_and_text_that_looks_like_a_formula(path, tmp_path):
+    target = tmp_path / "zh.xlsx"
+    out = export(path, "-t", "reports", "-f", "xlsx", "--headers", "zh", "-o", str(target))
+    assert out.exit_code == 0, out.output
+    header = read_xlsx(target)["reports"][0]
+    assert header[:4] == ["报告", "机关", "机关名称", "报告年度"]  # the agency's name beside its id
+    both = tmp_path / "both.csv"
+    assert export(path, "-t", "agencies", "--headers", "both", "-o", str(both)).exit_code == 0
+    assert both.read_text(encoding="utf-8").splitlines()[0].startswith("机关 (id),机关名称 (name)")
+
+
+def test_xlsx_strings_stay_strings_and_long_tables_continue_on_another_sheet(tmp_path):
+    from govreports.query.export import export_xlsx
+
+    db = tmp_path / "t.db"
+    conn = sqlite3.connect(db)
+    conn.executescript("CREATE TABLE t (a, b, c); INSERT INTO t VALUES ('=1+1', 'http://x.cn/甲', NULL),"
+                       " ('x', 2.5, 3), ('y', NULL, 4), ('z', 1, 2);")
+    conn.close()
+    counts = export_xlsx(db, ["t"], tmp_path / "t.xlsx", max_rows=3)
+    sheets = read_xlsx(tmp_path / "t.xlsx")
+    assert counts == {"t": 4} and list(sheets) == ["t", "t (2)"]
+    assert sheets["t"] == [["a", "b", "c"], ["=1+1", "http://x.cn/甲", None], ["x", 2.5, 3]]
+    assert sheets["t (2)"] == [["a", "b", "c"], ["y", None, 4], ["z", 1, 2]]
+    book = zipfile.ZipFile(tmp_path / "t.xlsx")
+    assert b"<f>" not in book.read("xl/worksheets/sheet1.xml")  # a formula nowhere
+
+
+def test_excel_csv_has_a_byte_order_mark_and_crlf(path, tmp_path):
+    target = tmp_path / "agencies.csv"
+    out = export(path, "-t", "agencies", "--excel", "-o", str(target))
+    assert out.exit_code == 0
+    data = target.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfid,name,") and b"\r\n" in data
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert A in {r["name"] for r in rows}
+    plain = export(path, "-t", "agencies")
+    assert not plain.stdout.startswith("\ufeff")
+    assert export(path, "-t", "agencies", "--excel", "-f", "jsonl").exit_code == 2
+
+
+@pytest.mark.parametrize("table", ["reports", "cells", "checks", "sections", "row_totals", "report_versions"])
+def test_every_export_names_the_agency(path, table):
+    out = export(path, "-t", table, "-f", "jsonl")
+    assert out.exit_code == 0, out.output
+    first = json.loads(out.stdout.splitlines()[0])
+    assert first["agency"] and "year" in first
+    keys = list(first)
+    anchor = "agency_id" if "agency_id" in first else "report_id"
+    assert keys[keys.index(anchor) + 1] == "agency"  # beside the id it names
+
+
+def test_filters_by_agency_and_year_take_one_rule(path, tmp_path):
+    out = export(path, "-t", "cells", "--agency", "甲市 教育局", "--year", "2020", "-f", "jsonl")
+    rows = [json.loads(x) for x in out.stdout.splitlines()]
+    assert out.exit_code == 0 and rows and {(r["agency"], r["year"]) for r in rows} == {(A, 2020)}
+    bad = export(path, "-t", "cells", "--agency", "教育")
+    assert bad.exit_code == 1 and "no agency '教育'; did you mean" in bad.stderr
+    nofilter = export(path, "-t", "runs", "--year", "2020")
+    assert nofilter.exit_code == 2 and "'runs' has no year" in nofilter.stderr
+
+
+def test_several_tables_to_a_directory_or_all_to_a_workbook(path, tmp_path):
+    out = export(path, "-t", "agencies", "-t", "reports", "-o", str(tmp_path))
+    assert out.exit_code == 0
+    assert (tmp_path / "agencies.csv").is_file() and (tmp_path / "reports.csv").is_file()
+    assert export(path, "-t", "agencies", "-t", "reports").exit_code == 2  # two tables on stdout: no
+    target = tmp_path / "all.xlsx"
+    out = export(path, "--all", "--agency", A, "-o", str(target))
+    assert out.exit_code == 0, out.output
+    sheets = read_xlsx(target)
+    assert {"reports", "cells", "applications_wide", "agencies"} <= set(sheets)
+    assert "runs" not in sheets and "_sqlite_migrations" not in sheets  # nothing to filter by / internal
+    assert {r[1] for r in sheets["applications_wide"][1:]} == {A}
+    assert export(path, "--all", "-t", "reports").exit_code == 2
+    assert export(path).exit_code == 2
