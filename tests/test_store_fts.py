@@ -119,6 +119,9 @@ def test_snippets_start_at_a_clause_and_mark_every_word():
     latin = "x " + "a" * 60 + " ICP备12345678号 复议"
     assert snippet_spans(latin, ["12345678"])[0].startswith("…ICP备12345678")
     assert snippet_spans("短文本，复议。", ["复议"]) == ("短文本，复议。", [(4, 6)])
+    # the snippet shows as many of the words as one can: not the first 复议, alone, but the one beside 诉讼
+    text = "行政复议一件。" + "其他工作正常开展。" * 20 + "本年度行政复议和行政诉讼各一件。" + "其他。" * 40
+    assert marked(*snippet_spans(text, ["复议", "诉讼"])).startswith("…本年度行政**复议**和行政**诉讼**各一件。")
 
 
 def test_search_table_highlights_and_json_marks(tmp_path):

@@ -80,6 +80,7 @@ def search_query(query: str | Iterable[str], limit: int = 50, *, year: int | Non
 SNIPPET_WIDTH = 100  # characters of text around the first word found
 LEAD = 40            # at most this far back from the first word to the start of its clause
 MARK = ("**", "**")  # how words found are marked in plain text (CSV, JSON)
+OCCURRENCES = 200    # where the words occur more often, the snippet is chosen among their first occurrences
 _SENTENCE_END = set("。！？；!?;…")
 _CLAUSE_END = set("，、：,:（）()“”‘’《》「」【】 ") | _SENTENCE_END
 _WORD = re.compile(r"[0-9A-Za-z]")
@@ -119,19 +120,27 @@ def _boundary_after(text: str, start: int, must_show: int) -> int:
     return end
 
 
+def _positions(text: str, word: str):
+    at = text.find(word)
+    while at >= 0:
+        yield at
+        at = text.find(word, at + 1)
+
+
 def snippet_spans(text: str | None, terms: list[str]) -> tuple[str, list[tuple[int, int]]]:
-    """A snippet of `text` around the first of `terms` found, and the (start, end) offsets in it of every term
-    found there (overlaps merged). Whitespace runs are shown as one space; '…' marks text left out."""
+    """A snippet of `text` showing as many of `terms` as one snippet can (the earliest such), and the (start, end)
+    offsets in it of every term found there (overlaps merged). Whitespace runs are shown as one space; '…' marks text left out."""
     flat = re.sub(r"\s+", " ", text or "").strip()
     folded = flat.casefold()
-    found = [(folded.find(t.casefold()), t) for t in terms]
-    found = [(pos, t) for pos, t in found if pos >= 0]
-    if found:
-        first, term = min(found)
-        start = _boundary_before(flat, first)
-        end = _boundary_after(flat, start, first + len(term))
-    else:  # matched in the heading only
-        start, end = 0, _boundary_after(flat, 0, 0)
+    words = [t.casefold() for t in terms if t]
+    found = sorted((pos, len(t)) for t in words for pos in _positions(folded, t))
+    start, end, best = 0, _boundary_after(flat, 0, 0), -1  # no word in the text: matched in the heading only
+    for pos, length in found[:OCCURRENCES]:  # the window showing the most of the words, the earliest of those
+        a = _boundary_before(flat, pos)
+        b = _boundary_after(flat, a, pos + length)
+        shown = sum(1 for t in words if t in folded[a:b])
+        if shown > best:
+            start, end, best = a, b, shown
     while start < end and flat[start] == " ":
         start += 1
     shown = flat[start:end].rstrip()
