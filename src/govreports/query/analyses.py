@@ -2,6 +2,8 @@
 
 Every query reads only reports' current versions. Parameters are SQLite `:named` parameters whose "not given"
 value is '' — the value Datasette substitutes for a missing one — so optional filters read `(:year = '' OR …)`.
+`govreports analyze` resolves `agency` first (query.agencies: exact, normalised, else an error with suggestions)
+and passes the normalised name; in Datasette the name as written matches too.
 A row's count is its 总计 cell, else the sum of its applicant columns: real reports often leave 总计 blank.
 """
 
@@ -51,7 +53,8 @@ YEAR = Param("year", "report year")
 _CUR = """cur AS (
   SELECT r.id AS report_id, r.current_version_id AS vid, a.name AS agency, r.year, r.format
   FROM reports r JOIN agencies a ON a.id = r.agency_id
-  WHERE (:year = '' OR r.year = CAST(:year AS INTEGER)) AND (:agency = '' OR a.norm_name = :agency))"""
+  WHERE (:year = '' OR r.year = CAST(:year AS INTEGER))
+    AND (:agency = '' OR a.norm_name = :agency OR a.name = :agency))"""
 
 
 def _keys(keys) -> str:
