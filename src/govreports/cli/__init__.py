@@ -18,7 +18,7 @@ import sys
 
 import typer
 
-from govreports.cli import crawl, demo, discover, flows, parse, status, store
+from govreports.cli import charts, crawl, demo, discover, flows, parse, status, store
 from govreports.errors import EXIT_BUSY, GovreportsError
 from govreports.store.db import BUSY_TIMEOUT_S
 
@@ -37,7 +37,7 @@ def _root() -> None:
     """govreports — exit codes: 0 success, 1 some inputs failed (named on stderr), 2 usage error."""
 
 
-for _module in (parse, store, crawl, flows, demo, status, discover):
+for _module in (parse, store, crawl, flows, demo, status, discover, charts):
     _module.register(app)
 
 

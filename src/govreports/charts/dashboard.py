@@ -1,0 +1,67 @@
+"""The datasette-dashboards configuration: the charts of charts.specs laid out on two dashboards.
+
+- `overview` (/-/dashboards/overview): every chart over all agencies, filtered by year, and the list of
+  agencies, each name a link to its own page;
+- `agency` (/-/dashboards/agency?agency=NAME): one agency's numbers over the years and its reports.
+
+The plugin bundles Vega, Vega-Lite and vega-embed (no CDN), runs each chart's SQL through Datasette's JSON API
+with the filters as named parameters (a missing one is '', as the charts' SQL expects) and draws in the browser.
+The config goes into the Datasette metadata under `plugins`, which serve.metadata builds.
+"""
+
+from __future__ import annotations
+
+from govreports.charts.specs import AGENCY_LIST_SQL, AGENCY_REPORTS_SQL, CHARTS
+
+PLUGIN = "datasette-dashboards"
+
+
+def _chart(db_name: str, name: str) -> dict:
+    chart = CHARTS[name]
+    return {"title": chart.label, "db": db_name, "query": chart.sql, "library": "vega-lite",
+            "display": chart.display()}
+
+
+def _table(db_name: str, title: str, sql: str) -> dict:
+    return {"title": title, "db": db_name, "query": sql, "library": "table"}
+
+
+def _note(text: str) -> dict:
+    return {"library": "markdown", "display": text}
+
+
+def dashboards(db_name: str = "govreports") -> dict:
+    """The plugin's config: {slug: dashboard} for `plugins: {datasette-dashboards: …}` in the metadata."""
+    years = {"name": "年度 / year", "type": "select", "db": db_name,
+             "query": "SELECT DISTINCT CAST(year AS TEXT) FROM reports WHERE year IS NOT NULL ORDER BY year DESC"}
+    agencies = {"name": "机关 / agency", "type": "select", "db": db_name,
+                "query": "SELECT name FROM agencies WHERE id IN (SELECT agency_id FROM reports) ORDER BY name"}
+    overview = {
+        "title": "政府信息公开工作年度报告：总览 / Annual reports at a glance",
+        "description": "Every agency's current reports added up. Pick a year to see that year only; click an "
+                       "agency for its own page. The same charts as files: `govreports chart --all`.",
+        "filters": {"year": years},
+        "layout": [["applications", "answers"],
+                   ["refusals", "review_litigation"],
+                   ["refusals", "cases_per_year"],
+                   ["rule_failures", "agencies"]],
+        "charts": {**{name: _chart(db_name, name) for name in
+                      ("applications", "answers", "refusals", "review_litigation", "cases_per_year",
+                       "rule_failures")},
+                   "agencies": _table(db_name, "机关 / Agencies (click for its page)", AGENCY_LIST_SQL)},
+    }
+    agency = {
+        "title": "单个机关 / One agency over the years",
+        "description": "Choose an agency: its applications, answers, refusals, reviews and lawsuits, and the "
+                       "rules its reports break, year by year. Without a choice the charts add up all agencies.",
+        "filters": {"agency": agencies},
+        "layout": [["applications", "answers"],
+                   ["cases_per_year", "rule_failures"],
+                   ["refusals", "review_litigation"],
+                   ["reports", "reports"]],
+        "charts": {**{name: _chart(db_name, name) for name in
+                      ("applications", "answers", "cases_per_year", "rule_failures", "refusals",
+                       "review_litigation")},
+                   "reports": _table(db_name, "报告 / Its reports", AGENCY_REPORTS_SQL)},
+    }
+    return {"overview": overview, "agency": agency}

@@ -1,0 +1,289 @@
+"""The charts, declared once: each is a name, a bilingual title, the SQL that feeds it and a Vega-Lite spec
+without data. The Datasette dashboard (charts.dashboard) and `govreports chart` (charts.render) both read them,
+so a chart in the browser and the SVG in a paper show the same numbers drawn the same way.
+
+SQL conventions are those of query.analyses: only reports' current versions; named parameters whose "not given"
+value is '' (what Datasette substitutes for a missing one), so a filter reads `(:year = '' OR …)`. `:agency`
+matches an agency's name as stored or its normalised name (the CLI passes the normalised name; the dashboard's
+agency list offers names as stored). A row's count is its 总计 cell, else the sum of its cells (row_totals).
+
+Field names are English; Chinese appears in titles, axis titles and category labels, which the charts render in a
+CJK font (FONT) so Chinese shows as Chinese in the browser and in SVG/PNG files alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from govreports import schema
+
+# Fonts with Chinese glyphs, most likely first: Noto Sans CJK (Debian fonts-noto-cjk, also Source Han Sans),
+# then what macOS and Windows ship; the renderer and browsers take the first one they have.
+FONT = "Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, WenQuanYi Micro Hei, sans-serif"
+CONFIG = {"font": FONT, "view": {"stroke": None}, "line": {"point": True},
+          "axis": {"labelFontSize": 11, "titleFontSize": 12}, "legend": {"labelFontSize": 11, "titleFontSize": 12},
+          "title": {"fontSize": 15, "subtitleFontSize": 12, "anchor": "start"}}
+
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # the version drawn (a label; nothing is fetched)
+PARAMS = ("year", "agency")  # every chart's SQL takes these (possibly '')
+
+_FILTER = ("(:year = '' OR r.year = CAST(:year AS INTEGER))"
+           " AND (:agency = '' OR a.name = :agency OR a.norm_name = :agency)")
+_CUR = f"""cur AS (
+  SELECT r.id AS report_id, r.current_version_id AS vid, a.name AS agency, r.year
+  FROM reports r JOIN agencies a ON a.id = r.agency_id
+  WHERE {_FILTER})"""
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _values(name: str, columns: tuple[str, ...], rows: list[tuple]) -> str:
+    """A small constant table as a CTE: `name(col, …) AS (VALUES (…), …)`."""
+    body = ", ".join("(" + ", ".join(_sql_str(v) if isinstance(v, str) else str(v) for v in row) + ")"
+                     for row in rows)
+    return f"{name}({', '.join(columns)}) AS (VALUES {body})"
+
+
+def _domain(rows: list[tuple]) -> list[str]:
+    """The category labels (second column) in their declared order, for a colour scale's domain."""
+    return [row[1] for row in rows]
+
+
+@dataclass(frozen=True)
+class Chart:
+    name: str
+    title_zh: str
+    title: str
+    description: str
+    sql: str
+    spec: dict  # Vega-Lite without data, title, size or config
+    height: int = 260
+    params: tuple[str, ...] = field(default=PARAMS)
+
+    @property
+    def label(self) -> str:
+        return f"{self.title_zh} / {self.title}"
+
+    def vega_lite(self, rows: list[dict], subtitle: str | None = None, width: int = 560) -> dict:
+        """The complete Vega-Lite spec for a file: data inline, title, size and the CJK font."""
+        title: dict = {"text": self.label}
+        if subtitle:
+            title["subtitle"] = subtitle
+        return {"$schema": SCHEMA, "title": title,
+                "width": width, "height": self.height, "config": CONFIG, "data": {"values": rows}, **self.spec}
+
+    def display(self) -> dict:
+        """The spec for datasette-dashboards (its script adds the data and the container width; the card shows
+        the title)."""
+        return {"$schema": SCHEMA, "height": self.height, "config": {**CONFIG, "background": "#00000000"},
+                **self.spec}
+
+
+_LEGEND = {"orient": "bottom", "columns": 3}  # wraps in a dashboard card's width
+
+
+def _count(field_: str, title: str, channel: str = "y") -> dict:
+    """A count on an axis: whole-number ticks only, even for one agency's handful (no more ticks than the
+    largest value; Vega's tickMinStep did not do it)."""
+    room = "height / 40" if channel == "y" else "width / 80"
+    ticks = f"max(1, min(ceil({room}), domain('{channel}')[1]))"
+    return {"field": field_, "type": "quantitative", "title": title,
+            "axis": {"format": "d", "tickCount": {"expr": ticks}}}
+
+
+def _year_x() -> dict:
+    return {"field": "year", "type": "ordinal", "title": "年度 / year", "axis": {"labelAngle": 0}}
+
+
+# --- 1. Applications received, carried in and carried over, per year ------------------------------------------
+_APP_SERIES = [("new", "本年新收 / received", 1), ("carried_in", "上年结转 / carried in", 2),
+               ("carried_out", "结转下年度 / carried over", 3)]
+APPLICATIONS = Chart(
+    "applications", "各年度政府信息公开申请", "Applications per year",
+    "Applications received (本年新收), carried in from the year before and carried over, summed over reports.",
+    f"""WITH {_CUR},
+{_values('s', ('key', 'series', 'seq'), _APP_SERIES)}
+SELECT cur.year, s.series, s.seq, sum(t.n) AS applications, count(t.n) AS reports
+FROM cur JOIN row_totals t ON t.version_id = cur.vid AND t.table_name = 'applications'
+JOIN s ON s.key = t.row_key
+WHERE cur.year IS NOT NULL
+GROUP BY cur.year, s.key ORDER BY cur.year, s.seq""",
+    {"mark": {"type": "line", "point": True, "tooltip": True},
+     "encoding": {"x": _year_x(),
+                  "y": _count("applications", "申请数 / applications"),
+                  "color": {"field": "series", "type": "nominal", "title": None,
+                            "scale": {"domain": _domain(_APP_SERIES)}, "legend": _LEGEND},
+                  "tooltip": [{"field": "year", "title": "年度"}, {"field": "series", "title": "项目"},
+                              {"field": "applications", "title": "申请数"},
+                              {"field": "reports", "title": "报告数 / reports"}]}})
+
+# --- 2. How applications were answered, per year ---------------------------------------------------------------
+_ANSWER_GROUPS = [("granted", "予以公开 / granted", 1), ("partly_granted", "部分公开 / partly granted", 2),
+                  ("withheld", "不予公开 / withheld", 3), ("unavailable", "无法提供 / unavailable", 4),
+                  ("rejected", "不予处理 / not processed", 5), ("other", "其他处理 / other", 6)]
+_ANSWER_ROWS = [(row, next(g for g, _, _ in _ANSWER_GROUPS if row == g or row.startswith(g + "_")))
+                for fmt in schema.TABLE_FORMATS for row in schema.OUTCOME_ROWS[fmt]]
+_ANSWER_MAP = sorted(set(_ANSWER_ROWS))
+ANSWERS = Chart(
+    "answers", "申请办理结果", "How applications were answered",
+    "Outcomes of the applications handled (table 三, rows (一)–(六)), summed over reports, per year.",
+    f"""WITH {_CUR},
+{_values('g', ('key', 'outcome', 'seq'), _ANSWER_GROUPS)},
+{_values('m', ('row_key', 'grp'), _ANSWER_MAP)}
+SELECT cur.year, g.outcome, g.seq, sum(t.n) AS applications
+FROM cur JOIN row_totals t ON t.version_id = cur.vid AND t.table_name = 'applications'
+JOIN m ON m.row_key = t.row_key JOIN g ON g.key = m.grp
+WHERE cur.year IS NOT NULL
+GROUP BY cur.year, g.key HAVING sum(t.n) IS NOT NULL ORDER BY cur.year, g.seq""",
+    {"mark": {"type": "bar", "tooltip": True},
+     "encoding": {"x": _year_x(),
+                  "y": _count("applications", "申请数 / applications"),
+                  "color": {"field": "outcome", "type": "nominal", "title": None,
+                            "scale": {"domain": _domain(_ANSWER_GROUPS)}, "legend": _LEGEND},
+                  "order": {"field": "seq", "type": "quantitative"},
+                  "tooltip": [{"field": "year", "title": "年度"}, {"field": "outcome", "title": "办理结果"},
+                              {"field": "applications", "title": "申请数"}]}})
+
+# --- 3. Refusals by reason --------------------------------------------------------------------------------------
+_REFUSAL_CATEGORY = {"withheld": "不予公开 / withheld", "unavailable": "无法提供 / unavailable",
+                     "rejected": "不予处理 / not processed"}
+_REFUSAL_REASONS = [
+    (row, schema.APPLICATION_ROW_LABELS[row].split(".", 1)[-1], i, _REFUSAL_CATEGORY[row.split("_", 1)[0]])
+    for i, row in enumerate(schema.WITHHELD_ROWS + schema.UNAVAILABLE_ROWS + schema.REJECTED_ROWS)]
+REFUSALS = Chart(
+    "refusals", "不予公开、无法提供、不予处理的理由", "Refusals by reason",
+    "Applications answered 不予公开 / 无法提供 / 不予处理, summed over reports, per reason.",
+    f"""WITH {_CUR},
+{_values('l', ('key', 'reason', 'seq', 'category'), _REFUSAL_REASONS)}
+SELECT l.category, l.reason, l.seq, coalesce(sum(t.n), 0) AS applications, count(CASE WHEN t.n > 0 THEN 1 END)
+  AS reports
+FROM l LEFT JOIN (SELECT t.row_key, t.n FROM cur JOIN row_totals t ON t.version_id = cur.vid
+                  AND t.table_name = 'applications') t ON t.row_key = l.key
+GROUP BY l.key ORDER BY l.seq""",
+    {"mark": {"type": "bar", "tooltip": True},
+     "encoding": {"y": {"field": "reason", "type": "nominal", "title": None, "axis": {"labelLimit": 320},
+                        "sort": {"field": "seq", "order": "ascending"}},
+                  "x": _count("applications", "申请数 / applications", "x"),
+                  "color": {"field": "category", "type": "nominal", "title": None,
+                            "scale": {"domain": list(_REFUSAL_CATEGORY.values())}, "legend": _LEGEND},
+                  "tooltip": [{"field": "category", "title": "类别"}, {"field": "reason", "title": "理由"},
+                              {"field": "applications", "title": "申请数"},
+                              {"field": "reports", "title": "报告数 / reports"}]}},
+    height=380)
+
+# --- 4. Administrative review and litigation outcomes ----------------------------------------------------------
+_PROCEEDINGS = [(key, f"{label} / {en}", i) for i, (key, label, en) in enumerate(zip(
+    schema.REVIEW_GROUPS, schema.REVIEW_GROUP_LABELS.values(),
+    ("administrative review", "lawsuit without review", "lawsuit after review")))]
+_RESULTS = [("upheld", "结果维持 / upheld", 1), ("corrected", "结果纠正 / corrected", 2),
+            ("other", "其他结果 / other", 3), ("pending", "尚未审结 / pending", 4)]
+REVIEW_LITIGATION = Chart(
+    "review_litigation", "行政复议、行政诉讼结果", "Review and litigation outcomes",
+    "Cases of administrative review and litigation by result (table 四), summed over reports.",
+    f"""WITH {_CUR},
+{_values('p', ('key', 'proceeding', 'seq'), _PROCEEDINGS)},
+{_values('o', ('key', 'result', 'seq'), _RESULTS)}
+SELECT p.proceeding, p.seq AS proceeding_seq, o.result, o.seq, sum(c.value) AS cases
+FROM cur JOIN cells c ON c.version_id = cur.vid AND c.table_name = 'review_litigation'
+JOIN p ON p.key = c.row_key JOIN o ON o.key = c.col_key
+GROUP BY p.key, o.key HAVING sum(c.value) IS NOT NULL ORDER BY p.seq, o.seq""",
+    {"mark": {"type": "bar", "tooltip": True},
+     "encoding": {"y": {"field": "proceeding", "type": "nominal", "title": None, "axis": {"labelLimit": 320},
+                        "sort": {"field": "proceeding_seq", "order": "ascending"}},
+                  "x": _count("cases", "案件数 / cases", "x"),
+                  "color": {"field": "result", "type": "nominal", "title": None,
+                            "scale": {"domain": _domain(_RESULTS)}, "legend": _LEGEND},
+                  "order": {"field": "seq", "type": "quantitative"},
+                  "tooltip": [{"field": "proceeding", "title": "案件类型"}, {"field": "result", "title": "结果"},
+                              {"field": "cases", "title": "案件数"}]}},
+    height=200)
+
+# --- 5. Reviews and lawsuits per year ----------------------------------------------------------------------------
+_CASE_SERIES = [("review", "行政复议 / reviews", 1), ("litigation", "行政诉讼 / lawsuits", 2)]
+CASES_PER_YEAR = Chart(
+    "cases_per_year", "各年度行政复议、行政诉讼案件", "Reviews and lawsuits per year",
+    "Administrative reviews and lawsuits (with or without review first) per year: each row's 总计, summed.",
+    f"""WITH {_CUR},
+{_values('s', ('key', 'series', 'seq'), _CASE_SERIES)}
+SELECT cur.year, s.series, s.seq, sum(t.n) AS cases
+FROM cur JOIN row_totals t ON t.version_id = cur.vid AND t.table_name = 'review_litigation'
+JOIN s ON s.key = CASE WHEN t.row_key = 'review' THEN 'review' ELSE 'litigation' END
+WHERE cur.year IS NOT NULL
+GROUP BY cur.year, s.key HAVING sum(t.n) IS NOT NULL ORDER BY cur.year, s.seq""",
+    {"mark": {"type": "line", "point": True, "tooltip": True},
+     "encoding": {"x": _year_x(),
+                  "y": _count("cases", "案件数 / cases"),
+                  "color": {"field": "series", "type": "nominal", "title": None,
+                            "scale": {"domain": _domain(_CASE_SERIES)}, "legend": _LEGEND},
+                  "tooltip": [{"field": "year", "title": "年度"}, {"field": "series", "title": "类型"},
+                              {"field": "cases", "title": "案件数"}]}})
+
+# --- 6. Reports that break the accounting rules, per year -------------------------------------------------------
+_RULES = ("R1", "R2", "R3", "R4")  # FORMAT.md §6
+RULE_FAILURES = Chart(
+    "rule_failures", "勾稽关系不符的报告", "Reports that break rules R1–R4",
+    "Per year and rule: reports with at least one failed check, out of the reports with a check that could be "
+    "evaluated (not-evaluable checks are not failures; pre-2019 reports have none).",
+    f"""WITH {_CUR},
+{_values('rules', ('rule',), [(r,) for r in _RULES])},
+checked AS (SELECT cur.year, count(*) AS reports_checked FROM cur
+            WHERE cur.year IS NOT NULL AND EXISTS (SELECT 1 FROM checks k WHERE k.version_id = cur.vid
+                                                  AND k.ok IS NOT NULL)
+            GROUP BY cur.year),
+bad AS (SELECT cur.year, k.rule, count(DISTINCT cur.report_id) AS reports
+        FROM cur JOIN checks k ON k.version_id = cur.vid AND k.ok = 0 GROUP BY cur.year, k.rule)
+SELECT checked.year, rules.rule, coalesce(bad.reports, 0) AS reports, checked.reports_checked
+FROM checked CROSS JOIN rules LEFT JOIN bad ON bad.year = checked.year AND bad.rule = rules.rule
+ORDER BY checked.year, rules.rule""",
+    {"mark": {"type": "bar", "tooltip": True},
+     "encoding": {"x": _year_x(),
+                  "y": _count("reports", "报告数 / reports"),
+                  "color": {"field": "rule", "type": "nominal", "title": "规则 / rule",
+                            "scale": {"domain": list(_RULES)}, "legend": {**_LEGEND, "columns": 4}},
+                  "xOffset": {"field": "rule", "scale": {"domain": list(_RULES)}},
+                  "tooltip": [{"field": "year", "title": "年度"}, {"field": "rule", "title": "规则"},
+                              {"field": "reports", "title": "不符的报告 / failing"},
+                              {"field": "reports_checked", "title": "已检查的报告 / checked"}]}})
+
+CHARTS: dict[str, Chart] = {c.name: c for c in (
+    APPLICATIONS, ANSWERS, REFUSALS, REVIEW_LITIGATION, CASES_PER_YEAR, RULE_FAILURES)}
+
+
+# --- Tables shown beside the charts on the dashboard (rows, not drawings) --------------------------------------
+
+def _link(name_sql: str) -> str:
+    """SQL for an HTML link from an agency name to its dashboard page (the plugin's table puts cells in as
+    HTML, so the name is escaped)."""
+    esc = name_sql
+    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;")):
+        esc = f"replace({esc}, '{raw}', '{entity}')"
+    url = f"replace(replace({name_sql}, '%', '%25'), '&', '%26')"
+    return f"""'<a href="/-/dashboards/agency?agency=' || {url} || '">' || {esc} || '</a>'"""
+
+
+# The plugin's table breaks on an empty result, so each table says in a row why it has none.
+AGENCY_LIST_SQL = f"""SELECT * FROM (
+  SELECT {_link('a.name')} AS "机关 / agency", count(r.id) AS "报告 / reports",
+    min(r.year) AS "最早 / first", max(r.year) AS "最近 / latest"
+  FROM agencies a JOIN reports r ON r.agency_id = a.id
+  WHERE (:year = '' OR r.year = CAST(:year AS INTEGER))
+  GROUP BY a.id ORDER BY a.name)
+UNION ALL
+SELECT '没有报告 / no reports', 0, NULL, NULL
+WHERE NOT EXISTS (SELECT 1 FROM reports r WHERE :year = '' OR r.year = CAST(:year AS INTEGER))"""
+
+AGENCY_REPORTS_SQL = f"""WITH {_CUR}
+SELECT * FROM (
+  SELECT cur.year AS "年度 / year", r.format AS "格式 / format", r.published AS "发布日期 / published",
+    (SELECT group_concat(rule, ' ') FROM (SELECT DISTINCT k.rule FROM checks k WHERE k.version_id = cur.vid
+       AND k.ok = 0 ORDER BY k.rule)) AS "不符规则 / rules broken",
+    r.title AS "标题 / title"
+  FROM cur JOIN reports r ON r.id = cur.report_id
+  WHERE :agency != ''
+  ORDER BY cur.year)
+UNION ALL
+SELECT CASE WHEN :agency = '' THEN '请选择机关 / choose an agency' ELSE '没有报告 / no reports' END,
+  NULL, NULL, NULL, NULL
+WHERE :agency = '' OR NOT EXISTS (SELECT 1 FROM cur)"""

@@ -1,0 +1,79 @@
+"""The chart command: the dashboard's charts as SVG, PNG or HTML files, drawn without a browser.
+
+Errors go to stderr: an unknown agency or a year without reports exits 1 (with suggestions), an unknown chart or
+a missing name exits 2.
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from govreports.charts.specs import CHARTS
+from govreports.cli.common import fail
+from govreports.cli.options import DEFAULT_DB, DbOption
+from govreports.errors import EXIT_USAGE, GovreportsError
+
+
+class ChartFormat(str, enum.Enum):
+    svg = "svg"
+    png = "png"
+    html = "html"
+
+
+def chart(name: Annotated[Optional[str], typer.Argument(
+              help="the chart: " + ", ".join(CHARTS), show_default=False)] = None,
+          db: DbOption = DEFAULT_DB,
+          format: Annotated[ChartFormat, typer.Option(
+              "--format", "-f", help="svg (text stays text), png (2x pixels), html (opens offline)")] = ChartFormat.svg,
+          output: Annotated[Optional[Path], typer.Option(
+              "--output", "-o", help="file to write [default: NAME.FORMAT here]", show_default=False)] = None,
+          all_: Annotated[bool, typer.Option("--all", help="every chart, as NAME.FORMAT in --out-dir")] = False,
+          out_dir: Annotated[Path, typer.Option("--out-dir", help="folder for --all (created)")] = Path("."),
+          year: Annotated[Optional[int], typer.Option(help="only reports for this year")] = None,
+          agency: Annotated[Optional[str], typer.Option(
+              help="only this agency (exact, or the same after normalisation; a partial name lists suggestions)")
+          ] = None,
+          list_: Annotated[bool, typer.Option("--list", help="list the charts and exit")] = False,
+          ) -> None:
+    """Draw the dashboard's charts into files for papers and slides, in a font that shows Chinese.
+
+    Charts: applications per year, how applications were answered, refusals by reason, review and litigation
+    outcomes, reviews and lawsuits per year, rule failures. `--agency` gives one agency's numbers over the years."""
+    from govreports.charts import cjk_glyphs_ok, resolve_filters, write_chart
+
+    if list_:
+        for chart_ in CHARTS.values():
+            typer.echo(f"{chart_.name:<18} {chart_.label}")
+        return
+    if all_ == (name is not None):
+        fail("name one chart, or give --all (charts: " + ", ".join(CHARTS) + ")", EXIT_USAGE)
+    if name is not None and name not in CHARTS:
+        fail(f"no chart {name!r}; charts: {', '.join(CHARTS)}", EXIT_USAGE)
+    if all_ and output is not None:
+        fail("--output names one file; with --all use --out-dir", EXIT_USAGE)
+    if not Path(db).is_file():
+        fail(f"no database at {db} (create one with `govreports load` or `govreports crawl`)")
+    names = list(CHARTS) if all_ else [name]
+    try:
+        filters = resolve_filters(db, year=year, agency=agency)
+        if format is ChartFormat.png and not cjk_glyphs_ok():
+            typer.echo("warning: no font with Chinese glyphs found: Chinese text will show as boxes "
+                       "(install fonts-noto-cjk, or set GOVREPORTS_CJK_FONT_DIR to a folder of CJK fonts)", err=True)
+        if all_:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        for chart_name in names:
+            target = (out_dir / f"{chart_name}.{format.value}" if all_
+                      else output or Path(f"{chart_name}.{format.value}"))
+            typer.echo(write_chart(db, chart_name, format.value, target, filters))
+    except GovreportsError as exc:
+        fail(str(exc), exc.exit_code)
+    except OSError as exc:
+        fail(f"cannot write: {exc.strerror or exc} ({exc.filename})" if exc.filename else f"cannot write: {exc}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(chart)

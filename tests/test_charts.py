@@ -1,0 +1,212 @@
+"""Charts: each chart's SQL gives the numbers worked out by hand from the known reports, the dashboard config
+carries the same SQL, and `govreports chart` writes SVG/PNG/HTML files in which Chinese is drawn as Chinese."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from govreports.charts import CHARTS, FORMATS, Filters, chart_rows, cjk_glyphs_ok, dashboards, render, resolve_filters
+from govreports.charts.render import VL_VERSION, png_pixels
+from govreports.query.agencies import AgencyNotFound
+from govreports.query.analyses import NoReports
+from govreports.serve import build_metadata
+from storehelp import A, known_db_path
+
+
+@pytest.fixture(scope="module")
+def known(tmp_path_factory):
+    return known_db_path(tmp_path_factory.mktemp("charts"))
+
+
+def _rows(db, name, **filters):
+    rows = chart_rows(db, CHARTS[name], resolve_filters(db, **filters))
+    return [{k: v for k, v in r.items() if k not in ("seq", "proceeding_seq")} for r in rows]
+
+
+def _pick(rows, key, value_field, **where):
+    return {r[key]: r[value_field] for r in rows if all(r[k] == v for k, v in where.items())}
+
+
+# --- the numbers --------------------------------------------------------------------------------------------
+
+def test_applications_per_year(known):
+    rows = _rows(known, "applications")
+    assert _pick(rows, "year", "applications", series="本年新收 / received") == {2020: 12 + 5, 2021: 18 + 7}
+    assert _pick(rows, "year", "applications", series="上年结转 / carried in") == {2020: 1, 2021: None}
+    assert _pick(rows, "year", "reports", series="本年新收 / received") == {2020: 2, 2021: 2}
+
+
+def test_answers_group_outcomes_and_use_row_totals(known):
+    rows = _rows(known, "answers")
+    assert _pick(rows, "outcome", "applications", year=2020) == {
+        "予以公开 / granted": 5, "不予公开 / withheld": 1,  # 国家秘密: 总计 blank, natural person 1
+        "无法提供 / unavailable": 3 + 4, "不予处理 / not processed": 2}
+    assert _pick(rows, "outcome", "applications", year=2021) == {
+        "予以公开 / granted": 9, "不予公开 / withheld": 2 + 1, "不予处理 / not processed": 1}
+
+
+def test_refusals_review_cases_and_rule_failures(known):
+    refusals = _rows(known, "refusals")
+    assert len(refusals) == 16 and refusals[0]["reason"] == "属于国家秘密"
+    assert _pick(refusals, "reason", "applications")["本机关不掌握相关政府信息"] == 7
+    assert _pick(refusals, "reason", "applications")["重复申请"] == 2 + 1
+    review = _rows(known, "review_litigation")
+    assert _pick(review, "result", "cases", proceeding="行政复议 / administrative review") == {
+        "结果维持 / upheld": 1 + 3, "结果纠正 / corrected": 1, "其他结果 / other": 1}
+    after_review = _pick(review, "result", "cases", proceeding="复议后起诉 / lawsuit after review")
+    assert after_review == {"尚未审结 / pending": 2}
+    cases = _rows(known, "cases_per_year")
+    assert _pick(cases, "year", "cases", series="行政复议 / reviews") == {2020: 2 + 4, 2021: 0}
+    assert _pick(cases, "year", "cases", series="行政诉讼 / lawsuits") == {2020: 1, 2021: 2}
+    rules = _rows(known, "rule_failures")
+    assert _pick(rules, "rule", "reports", year=2020) == {"R1": 1, "R2": 1, "R3": 0, "R4": 0}  # R2 twice: 1 report
+    assert _pick(rules, "year", "reports_checked", rule="R1") == {2020: 2, 2021: 1}  # 丙区's 2021: no checks
+
+
+def test_filters_resolve_the_agency_and_refuse_empty_answers(known):
+    rows = _rows(known, "applications", agency=" 甲市教育局 ")  # the same after normalisation
+    assert _pick(rows, "year", "applications", series="本年新收 / received") == {2020: 12, 2021: 18}
+    assert _rows(known, "applications", year=2021, agency=A)[0]["applications"] == 18
+    assert resolve_filters(known, year=2021, agency=A).subtitle == f"机关 / agency: {A}；年度 / year: 2021"
+    with pytest.raises(AgencyNotFound, match="did you mean 甲市教育局"):
+        resolve_filters(known, agency="教育局")
+    with pytest.raises(NoReports, match="no report for 2019"):
+        resolve_filters(known, year=2019, agency=A)
+
+
+# --- one source: the dashboard config ------------------------------------------------------------------------
+
+def test_dashboards_carry_the_charts_sql_and_specs():
+    meta = build_metadata("govreports")
+    config = meta["plugins"]["datasette-dashboards"]
+    assert config == dashboards("govreports")
+    assert set(config) == {"overview", "agency"}
+    for slug, board in config.items():
+        drawn = {k: c for k, c in board["charts"].items() if c["library"] == "vega-lite"}
+        assert set(drawn) == set(CHARTS), slug
+        for name, entry in drawn.items():
+            assert entry["query"] == CHARTS[name].sql and entry["db"] == "govreports"
+            assert entry["display"]["encoding"] == CHARTS[name].spec["encoding"]
+        for row in board["layout"]:
+            assert set(row) <= set(board["charts"])
+    assert set(config["agency"]["filters"]) == {"agency"}
+    assert set(config["overview"]["filters"]) == {"year"}
+    for chart in CHARTS.values():  # only parameters Datasette fills with '' when the page does not give them
+        assert set(re.findall(r":(\w+)", chart.sql)) <= {"year", "agency"}, chart.name
+
+
+# --- files, with Chinese that is Chinese ----------------------------------------------------------------------
+
+def test_svg_keeps_chinese_as_text_in_a_cjk_font(known):
+    chart = CHARTS["refusals"]
+    svg = render(chart, chart_rows(known, chart), "svg", subtitle="机关 / agency: 甲市教育局").decode("utf-8")
+    assert svg.startswith("<svg")
+    texts = re.findall(r"<text[^>]*font-family=\"([^\"]*)\"[^>]*>([^<]*)</text>", svg)
+    shown = {t for _, t in texts}
+    assert {"不予公开、无法提供、不予处理的理由 / Refusals by reason", "本机关不掌握相关政府信息",
+            "机关 / agency: 甲市教育局"} <= shown
+    assert all(family.startswith("Noto Sans CJK SC") for family, _ in texts)
+
+
+def _other_reasons(rows: list[dict]) -> list[dict]:
+    """The rows with every CJK character of the reasons (the axis labels) shifted to another CJK character: the
+    same layout and bars, other glyphs. (The categories stay: they are the colour scale's fixed domain.)"""
+    def shift(text):
+        return re.sub(r"[\u4e00-\u9fff]", lambda m: chr(0x4e00 + (ord(m.group()) - 0x4e00 + 7) % 0x5200), text)
+    return [{**r, "reason": shift(r["reason"])} for r in rows]
+
+
+def _pixels(png: bytes) -> bytes:
+    from PIL import Image  # installed with reportlab (test extra); png_pixels is pure Python, slow for big images
+
+    with Image.open(io.BytesIO(png)) as image:
+        return image.convert("RGBA").tobytes()
+
+
+def test_png_pixels_reads_what_pillow_reads():
+    png = render(CHARTS["rule_failures"], [], "png")
+    assert png_pixels(png)[2] == _pixels(png)
+
+
+def test_png_draws_chinese_glyphs_not_boxes(known):
+    """Missing glyphs are drawn as the same box (or nothing) whatever the character, so a picture of other
+    Chinese characters laid out alike must differ; with a font that does not exist, it does not. Pixels are
+    compared, not bytes: two encodings of one picture are not always byte-equal."""
+    import vl_convert
+
+    assert cjk_glyphs_ok(), "no CJK font: install fonts-noto-cjk (or set GOVREPORTS_CJK_FONT_DIR)"
+    chart = CHARTS["refusals"]
+    rows = chart_rows(known, chart)
+    other = _other_reasons(rows)
+    assert other != rows
+    png = render(chart, rows, "png")
+    assert _pixels(png) != _pixels(render(chart, other, "png"))
+
+    def without_cjk_font(rows):  # the control: the same check on a tofu rendering says "the same picture"
+        spec = chart.vega_lite(rows)
+        spec["config"] = {**spec["config"], "font": "No Such Font"}
+        spec["title"] = "."
+        return vl_convert.vegalite_to_png(spec, vl_version=VL_VERSION)
+
+    assert _pixels(without_cjk_font(rows)) == _pixels(without_cjk_font(other))
+
+
+def test_html_is_self_contained(known):
+    chart = CHARTS["applications"]
+    html = render(chart, chart_rows(known, chart), "html").decode("utf-8")
+    assert '<meta charset="utf-8">' in html.lower()
+    assert not re.search(r"<script[^>]+src=", html)  # Vega, Vega-Lite and vega-embed inlined: opens offline
+    spec = json.loads(re.search(r"const spec = (.*?);\s*const opts", html, re.S).group(1))
+    assert spec["title"]["text"] == "各年度政府信息公开申请 / Applications per year"
+    assert spec["config"]["font"].startswith("Noto Sans CJK SC") and len(spec["data"]["values"]) == 6
+
+
+# --- the command -----------------------------------------------------------------------------------------------
+
+def _cli():
+    import typer
+
+    from govreports.cli.charts import register
+
+    app = typer.Typer()
+    register(app)
+
+    @app.callback()
+    def _root():  # keep `chart` a subcommand
+        pass
+
+    return app
+
+
+def test_chart_command_writes_every_format(known, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(_cli(), ["chart", "--all", "--out-dir", str(tmp_path / "out"), "--db", str(known),
+                                    "-f", "png"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(f"{n}.png" for n in CHARTS)
+    for fmt in FORMATS:
+        out = tmp_path / f"a.{fmt}"
+        result = runner.invoke(_cli(), ["chart", "answers", "--db", str(known), "-f", fmt, "-o", str(out),
+                                        "--agency", A])
+        assert result.exit_code == 0, result.output
+        assert result.output.strip() == str(out) and out.stat().st_size > 1000
+    assert "甲市教育局" in (tmp_path / "a.svg").read_text(encoding="utf-8")
+
+
+def test_chart_command_errors(known, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(_cli(), ["chart", "nope", "--db", str(known)])
+    assert result.exit_code == 2 and "charts: applications" in result.output
+    result = runner.invoke(_cli(), ["chart", "--db", str(known)])
+    assert result.exit_code == 2
+    result = runner.invoke(_cli(), ["chart", "answers", "--db", str(known), "--agency", "教育局",
+                                    "-o", str(tmp_path / "x.svg")])
+    assert result.exit_code == 1 and "did you mean 甲市教育局" in result.output
+    assert not (tmp_path / "x.svg").exists()
+    result = runner.invoke(_cli(), ["chart", "--list"])
+    assert result.exit_code == 0 and "refusals" in result.output and "不予公开" in result.output
