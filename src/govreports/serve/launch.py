@@ -100,6 +100,12 @@ def datasette_argv(db_path: str | Path, metadata: str | Path, host: str = "127.0
             "--host", host, "--port", str(port), "--setting", "sql_time_limit_ms", "3000"]
 
 
+def dashboard_url(host: str = "127.0.0.1", port: int = 8001, slug: str = "overview") -> str:
+    """Where the charts are (datasette-dashboards, configured in the metadata by charts.dashboard)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else (f"[{host}]" if ":" in host else host)
+    return f"http://{shown}:{port}/-/dashboards/{slug}"
+
+
 def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001, metadata_out: str | Path | None = None,
           **popen) -> subprocess.Popen:
     """Start Datasette and return the process (the caller waits for it or terminates it, and removes a
@@ -168,6 +174,7 @@ def run(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001, metadata
             metadata = write_metadata(db_path, metadata_out)
             process = _start(db_path, metadata, host, port, **popen)
             state["process"] = process
+            print(f"dashboard: {dashboard_url(host, port)}", file=sys.stderr, flush=True)
             code = _exit_code(process.wait())
         except _Stop:
             code = 0

@@ -7,6 +7,8 @@ web view cannot drift from the CLI: `govreports analyze NAME` and the canned que
 from __future__ import annotations
 
 from govreports import schema
+from govreports.charts.dashboard import PLUGIN as DASHBOARDS_PLUGIN
+from govreports.charts.dashboard import dashboards
 from govreports.query.analyses import ANALYSES
 from govreports.store.fts import LIKE_SQL
 from govreports.store.migrations import wide_columns
@@ -120,4 +122,5 @@ def build_metadata(db_name: str = "govreports") -> dict:
         "title": "政府信息公开工作年度报告 / Government information disclosure annual reports",
         "description": "Parsed 政府信息公开工作年度报告: tables 二、三、四 as cells, sections as text, checks R1–R4.",
         "databases": {db_name: {"tables": tables, "queries": queries}},
+        "plugins": {DASHBOARDS_PLUGIN: dashboards(db_name)},  # /-/dashboards/overview, /-/dashboards/agency
     }
