@@ -1,0 +1,253 @@
+"""The dashboard in a real browser: `govreports serve` on a crawled demo database, opened in headless Chromium
+(Debian's `chromium`, driven by Playwright; no browser is ever downloaded). Each page must draw its charts, log no
+console error, fetch nothing from outside 127.0.0.1 (the plugin's Vega scripts are bundled) and draw Chinese as
+Chinese; screenshots are saved under the session's temp dir (and in $GOVREPORTS_SCREENSHOTS when set).
+
+Chromium comes from the system: `.ci/run` installs the `chromium` and `fonts-noto-cjk` packages when missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+import pytest
+
+from govreports.charts import CHARTS
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="the browser test needs `pip install playwright`")
+
+CHART_NAMES = list(CHARTS)
+TIMEOUT_MS = 20_000
+
+
+def _chromium() -> str | None:
+    """The system's Chromium binary (the Debian launcher script execs /usr/lib/chromium/chromium)."""
+    for candidate in (os.environ.get("GOVREPORTS_CHROMIUM"), "/usr/lib/chromium/chromium",
+                      shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+CHROMIUM = _chromium()
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary (apt-get install chromium; .ci/run "
+                                                         "installs it)")
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """A database crawled from the demo portal (its ten-odd agencies over seven years)."""
+    from crawlhelp import crawl_demo
+    from govreports.demo import DemoPortal
+
+    workdir = tmp_path_factory.mktemp("dashboard-db")
+    portal = DemoPortal(seed=0).start(port=0)
+    try:
+        db, _ = crawl_demo(portal, workdir)
+        db.conn.close()
+    finally:
+        portal.stop()
+    return workdir / "reports.db"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def served(demo_db, tmp_path_factory):
+    """`govreports serve` as a user starts it; yields its base URL and the lines it printed on stderr."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("serve") / "stderr.txt"
+    with open(log, "wb") as err:
+        process = subprocess.Popen([sys.executable, "-m", "govreports", "serve", "--db", str(demo_db),
+                                    "--port", str(port)], stdout=subprocess.DEVNULL, stderr=err)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/-/versions.json", timeout=2).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"serve did not start: {log.read_text()[-2000:]}")
+                time.sleep(0.2)
+        yield base, log
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    manager = playwright_api.sync_playwright().start()
+    args = ["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []  # root needs it
+    try:
+        browser = manager.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+    except Exception as exc:
+        manager.stop()
+        pytest.fail(f"chromium at {CHROMIUM} did not start under Playwright: {exc}")
+    yield browser
+    browser.close()
+    manager.stop()
+
+
+@pytest.fixture(scope="session")
+def shots(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("screenshots")
+
+
+class Visit:
+    """One page in a fresh context: every request, console error and page error recorded; requests that would
+    leave 127.0.0.1 are recorded and refused."""
+
+    def __init__(self, browser, base: str):
+        self.base = base
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        self.requests: list[str] = []
+        self.outside: list[str] = []
+        self.errors: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(TIMEOUT_MS)
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+
+    def _route(self, route):
+        url = route.request.url
+        if url.startswith(self.base + "/") or url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def open(self, path: str):
+        response = self.page.goto(self.base + path)
+        assert response is not None and response.ok, f"{path}: {response and response.status}"
+        return self.page
+
+    def charts_drawn(self, names) -> None:
+        """Each chart's Vega view is on the page with a size (SVG or canvas), and its data was fetched."""
+        for name in names:
+            self.page.wait_for_selector(f"#chart-{name} svg.marks, #chart-{name} canvas.marks", state="visible")
+            box = self.page.locator(f"#chart-{name} .marks").first.bounding_box()
+            assert box and box["width"] > 200 and box["height"] > 100, (name, box)
+
+    def chinese_glyphs(self) -> bool:
+        """Two different Chinese words drawn in the charts' font give different pixels (boxes would not)."""
+        from govreports.charts.specs import FONT
+
+        return self.page.evaluate("""(font) => {
+            const draw = (text) => { const c = document.createElement('canvas'); c.width = 120; c.height = 30;
+                const g = c.getContext('2d'); g.font = '20px ' + font; g.fillText(text, 2, 24);
+                return Array.from(g.getImageData(0, 0, 120, 30).data).join(','); };
+            return draw('申请公开') !== draw('复议诉讼');
+        }""", FONT)
+
+    def finish(self, shots: Path, name: str) -> Path:
+        self.page.wait_for_load_state("networkidle")
+        path = shots / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        if out := os.environ.get("GOVREPORTS_SCREENSHOTS"):
+            Path(out).mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, Path(out) / path.name)
+        print(f"screenshot: {path}")
+        self.context.close()
+        assert self.errors == [], self.errors
+        assert self.outside == [], f"requests left 127.0.0.1: {self.outside}"
+        return path
+
+
+def _agencies(db: Path) -> list[tuple[str, int]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT a.name, count(*) FROM agencies a JOIN reports r ON r.agency_id = a.id"
+                            " GROUP BY a.id ORDER BY a.name").fetchall()
+
+
+def _years(db: Path, agency: str) -> list[int]:
+    with sqlite3.connect(db) as conn:
+        return [r[0] for r in conn.execute("SELECT r.year FROM reports r JOIN agencies a ON a.id = r.agency_id"
+                                          " WHERE a.name = ? ORDER BY r.year", [agency])]
+
+
+def test_serve_prints_where_the_dashboard_is(served):
+    base, log = served
+    assert f"dashboard: {base}/-/dashboards/overview" in log.read_text(encoding="utf-8")
+
+
+def test_overview_dashboard(served, browser, shots, demo_db):
+    base, _ = served
+    visit = Visit(browser, base)
+    page = visit.open("/-/dashboards/overview")
+    visit.charts_drawn(CHART_NAMES)
+    assert page.locator("h1").inner_text().startswith("政府信息公开工作年度报告：总览")
+    assert "申请数 / applications" in page.locator("#chart-applications").inner_text()  # SVG text, not a bitmap
+    names = page.locator("#chart-agencies tbody tr td:first-child a").all_inner_texts()
+    assert names == [name for name, _ in _agencies(demo_db)]
+    assert visit.chinese_glyphs(), "Chinese is drawn as boxes: no CJK font (apt-get install fonts-noto-cjk)"
+    # every chart's rows came from Datasette's JSON API on this server, and the scripts from the plugin
+    assert sum("/reports.json?sql=" in u for u in visit.requests) >= len(CHART_NAMES) + 1
+    assert any(u.endswith("/datasette_dashboards/vega-lite.min.js") for u in visit.requests)
+    visit.finish(shots, "overview")
+
+
+def test_overview_for_one_year(served, browser, shots):
+    base, _ = served
+    visit = Visit(browser, base)
+    page = visit.open("/-/dashboards/overview")
+    page.select_option("select#year", "2023")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/-/dashboards/overview?year=2023")
+    visit.charts_drawn(["applications", "answers", "rule_failures"])
+    x_axis = page.locator("#chart-applications [aria-roledescription=axis][aria-label^=X-axis]").get_attribute(
+        "aria-label")
+    assert "1 value: 2023" in x_axis, x_axis
+    visit.finish(shots, "overview-2023")
+
+
+def test_agency_page_from_the_overview(served, browser, shots, demo_db):
+    base, _ = served
+    name, _ = _agencies(demo_db)[0]
+    visit = Visit(browser, base)
+    page = visit.open("/-/dashboards/overview")
+    visit.charts_drawn(["applications"])
+    seen = len(visit.requests)
+    page.locator("#chart-agencies a", has_text=name).first.click()
+    page.wait_for_url(f"**/-/dashboards/agency?agency={quote(name)}")
+    visit.charts_drawn([n for n in CHART_NAMES])
+    assert page.locator("select#agency").input_value() == name
+    page.locator("#chart-reports tbody tr").first.wait_for()
+    years = page.locator("#chart-reports tbody tr td:first-child").all_inner_texts()
+    assert [int(y) for y in years] == _years(demo_db, name)
+    chart_queries = [unquote(u) for u in visit.requests[seen:] if "/reports.json?sql=" in u]
+    assert chart_queries and all(f"agency={name}" in u for u in chart_queries)
+    assert visit.chinese_glyphs()
+    visit.finish(shots, "agency")
+
+
+def test_canned_query_page(served, browser, shots):
+    base, _ = served
+    visit = Visit(browser, base)
+    page = visit.open("/reports/refusals")
+    page.wait_for_selector("table.rows-and-columns tbody tr")
+    assert page.locator("table.rows-and-columns tbody tr").count() == 16
+    assert "本机关不掌握相关政府信息" in page.locator("table.rows-and-columns").inner_text()
+    assert visit.chinese_glyphs()
+    visit.finish(shots, "canned-refusals")
