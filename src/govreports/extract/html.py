@@ -29,8 +29,18 @@ _ANCHOR = re.compile(
 _META_NAMES = {
     "articletitle": "title", "title": "title", "dc.title": "title",
     "pubdate": "published", "publishdate": "published", "firstpublishedtime": "published", "dc.date": "published",
-    "dcterms.created": "published", "contentsource": "agency", "author": "agency",
+    "dcterms.created": "published", "articlepubdate": "published", "pubtime": "published",
+    "publishtime": "published", "publish_time": "published", "releasedate": "published",
+    "article:published_time": "published", "dc.date.issued": "published", "dcterms.issued": "published",
+    "contentsource": "agency", "author": "agency",
 }
+# the site's own furniture — header (with its clock: "2025年12月30日 星期二"), navigation, footer (copyright):
+# a date there is never the report's. By tag, or by the first part of a class or id ("top_time", "footer-copy").
+_CHROME_TAGS = frozenset(("header", "nav", "footer"))
+_CHROME_NAMES = frozenset(("header", "top", "topbar", "nav", "navbar", "menu", "footer", "foot", "bottom", "copyright",
+                           "clock", "today", "weather", "toolbar"))
+_CHROME_SPLIT = re.compile(r"[\s_-]+")
+_DATEISH = re.compile(r"(?:19|20)\d{2}\s*[-年/.]|^\s*(?:星期|礼拜)")
 
 
 def _clean(text: str) -> str:
@@ -51,6 +61,9 @@ def extract_html(text: str) -> Document:
     walker.flush()
     blocks, owners = walker.blocks, walker.owners
     region = _report_region([o for b, o in zip(blocks, owners) if _ANCHOR.match(b.cells[0])])
+    chrome = _chrome_texts(blocks, owners, region)
+    if chrome:
+        meta["_chrome"] = "\n".join(chrome)
     if region is not None:
         inside = set(region.iter())
         kept = [b for b, o in zip(blocks, owners) if o in inside]
@@ -72,6 +85,30 @@ def _page_meta(root) -> dict[str, str]:
     if title is not None and (text := _clean("".join(title.itertext()))):
         meta["html_title"] = text
     return meta
+
+
+def _chrome_texts(blocks: list[Block], owners: list, region) -> list[str]:
+    """The texts of date-bearing blocks that sit in the site's header, navigation or footer (parse.meta never
+    takes a publication date from them). Only blocks with a date are checked: this runs on every page."""
+    keep = set(region.iterancestors()) | {region} if region is not None else set()
+    found = []
+    for block, owner in zip(blocks, owners):
+        if owner is not None and _DATEISH.search(block.text) and _in_chrome(owner, keep):
+            found.append(block.text)
+    return found
+
+
+def _in_chrome(el, keep: set) -> bool:
+    for node in (el, *el.iterancestors()):
+        if node in keep:  # the report's container or above it: the rest is all above it too
+            return False
+        if node.tag in _CHROME_TAGS:
+            return True
+        for attr in ("class", "id"):
+            for name in (node.get(attr) or "").lower().split():
+                if _CHROME_SPLIT.split(name, maxsplit=1)[0] in _CHROME_NAMES:
+                    return True
+    return False
 
 
 def _report_region(anchors: list):

@@ -23,9 +23,10 @@ _TABLES = ("active", "applications", "review_litigation")
 def build_record(document: Document, hints: dict) -> dict | None:
     """The canonical record, or None when the document holds no annual report."""
     if document.unreadable:
+        published, source = M.find_published([], {}, hints, None)  # only the list entry's date can say
         return {
-            "title": hints.get("title"), "agency": None, "year": None, "format": "unknown", "published": None,
-            "reason": document.unreadable, "checks": [],
+            "title": hints.get("title"), "agency": None, "year": None, "format": "unknown", "published": published,
+            "published_source": source, "reason": document.unreadable, "checks": [],
         }
     blocks = split_run_together(document.blocks)
     annotate(blocks)
@@ -38,12 +39,15 @@ def build_record(document: Document, hints: dict) -> dict | None:
     headings = structured_headings if fmt in schema.TABLE_FORMATS else find_headings(blocks, structured=False)
     if not _is_report(fmt, headings, full_key, title):
         return None
+    published, source = M.find_published(blocks, document.meta, hints, headings[0][0] if headings else None,
+                                         title, year)
     record: dict = {
         "title": title,
         "agency": M.find_agency(title, blocks, document.meta),
         "year": year,
         "format": fmt,
-        "published": M.find_published(blocks, document.meta, hints, headings[0][0] if headings else None),
+        "published": published,
+        "published_source": source,  # meta | page | list | closing (parse.meta.find_published), or None
     }
     table_blocks: set[int] = set()
     if fmt in schema.TABLE_FORMATS:
