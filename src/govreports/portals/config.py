@@ -89,6 +89,7 @@ class PortalConfig(BaseModel):
     max_pages: int = Field(200, ge=1)
     params: dict[str, Any] = {}
     note: str | None = None
+    region: str | None = None  # "江苏省/宿迁市/沭阳县": where the portal's agencies are (wins over their names)
 
     @field_validator("adapter")
     @classmethod
@@ -113,6 +114,15 @@ class PortalConfig(BaseModel):
                 re.compile(value)
             except re.error as exc:
                 raise ValueError(f"invalid regular expression: {exc}") from exc
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        if value is not None:
+            from govreports.regions import parse_region
+
+            return parse_region(value).path  # raises ValueError naming what is wrong
         return value
 
     @property
