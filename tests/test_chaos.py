@@ -107,7 +107,8 @@ def test_the_exit_code_and_summary_tell_the_truth(chaos):
     # robots.txt forbids /gbk/, the gd and govcn sites are behind anti-bot gates: three portals were not crawled
     assert chaos["code"] == EXIT_PARTIAL, chaos["err"]
     last = chaos["err"].strip().splitlines()[-1]
-    assert last.startswith("warning: 3 of 5 portal(s) could not be reached:")
+    portals = (ROOT / "config" / "demo.toml").read_text(encoding="utf-8").count("[[portal]]")
+    assert last.startswith(f"warning: 3 of {portals} portal(s) could not be reached:")
     assert "demo-gbk (robots_disallowed" in last and "demo-gd (blocked" in last
     for kind in ("bomb", "too_large", "parse"):
         assert kind in chaos["out"]  # failures by kind in the summary
