@@ -124,7 +124,9 @@ def test_agency_spellings_share_one_row_and_region(db):
     assert get_record(db, r2.report_id)["agency"] == "上海市人民政府 辦公廳"  # as written, per version
     assert r1.report_id != r2.report_id
     load_record(db, SAMPLES["000_dc3a28ed7fcc2bfa"])
-    assert db["agencies"].get(2)["region"] is None  # 牡丹江市…: no province in the name, not guessed
+    mudanjiang = db["agencies"].get(2)  # 牡丹江市科学技术局: the city's province comes from the gazetteer
+    assert (mudanjiang["region"], mudanjiang["province"], mudanjiang["kind"]) == ("黑龙江省/牡丹江市", "黑龙江省",
+                                                                                 "department")
 
 
 def test_source_document_is_part_of_identity(db):
@@ -147,12 +149,13 @@ def test_schema_version_recorded_and_old_database_upgraded(tmp_path):
     assert "sections_fts" not in old.table_names() and "labels" not in old.table_names()
     old.close()
     with connect(path) as db:
-        assert schema_version(db) == latest_version() == 5
+        assert schema_version(db) == latest_version() == 6
         assert [m.name for m in migrations.applied(db)] == ["m001_tables", "m002_search_labels_views", "m003_crawl",
-                                                            "m004_failure_kinds_and_portal_runs", "m005_portal_health"]
+                                                            "m004_failure_kinds_and_portal_runs", "m005_portal_health",
+                                                            "m006_published_source_regions_scorecard"]
         assert {"sections_fts", "labels"} <= set(db.table_names())
         assert "applications_wide" in db.view_names()
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert {"items", "runs"} <= set(db.table_names()) and "etag" in db["documents"].columns_dict
     with connect(path) as db:
-        assert schema_version(db) == 5  # reopening applies nothing
+        assert schema_version(db) == latest_version()  # reopening applies nothing

@@ -93,6 +93,7 @@ class Read:
     source: Doc
     page: Doc
     attachment_url: str | None
+    region: str | None = None  # the portal's configured region, for the report's agency
 
 
 @dataclass
@@ -152,7 +153,8 @@ def _read(db: Database, portal: str, event: Read, stats: PortalStats) -> None:
 def _read_locked(db: Database, portal: str, event: Read) -> LoadStatus:
     page_id = record_document(db, event.page, portal)
     doc_id = record_document(db, event.source, portal) if event.attachment_url else page_id
-    loaded = load_record(db, event.record, document_row(event.source, portal), parser_version=PARSER_VERSION,
+    document = {**document_row(event.source, portal), "region": event.region}
+    loaded = load_record(db, event.record, document, parser_version=PARSER_VERSION,
                          source_key=event.listing.url, dedupe=True)
     item_status = ItemStatus.DUPLICATE if loaded.status == LoadStatus.DUPLICATE else ItemStatus.LOADED
     _save(db, portal, event.listing, item_status, report_id=loaded.report_id, document_id=doc_id,

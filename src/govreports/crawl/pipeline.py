@@ -162,7 +162,7 @@ class PortalCrawl:
         if self.year is not None and record.get("year") not in (None, self.year):
             self.stats.skipped += 1
             return
-        self.sink.emit(Read(listing, record, Doc.of(source), Doc.of(page), attachment_url))
+        self.sink.emit(Read(listing, record, Doc.of(source), Doc.of(page), attachment_url, self.portal.region))
 
     async def _read(self, listing: Listed, page):
         """The record from the page, else from its attachments (a page without tables links the real report).
@@ -170,7 +170,9 @@ class PortalCrawl:
         A document past a parse limit (too_large, bomb, too_slow, out_of_memory, crashed) is recorded with that
         kind: a page against its item, saved as failed; an attachment against its URL, and against the item too
         when no other document of the page held the report. Its bytes stay in the archive (fetched before)."""
-        hints = {"title": listing.title}
+        # the list entry's date is the record's publication date when the page itself gives none (parse.meta
+        # ranks it below the page's metadata and labels, above the report's own closing date)
+        hints = {"title": listing.title, "published": listing.list_date}
         record, error = None, None
         body = self.adapter.report_body(page)
         try:

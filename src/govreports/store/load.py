@@ -1,9 +1,11 @@
 """Load canonical records (SCHEMA.md) into the database: one report, one transaction, idempotent.
 
 A report is identified by (normalised agency, year, source key = document URL, else archive path, else '').
-Its version is the sha256 of its canonical JSON without volatile keys (`source`, `_…`): loading the same record
-from the same document again writes nothing at all (not even timestamps), so reloading a whole archive is cheap
-and leaves the file unchanged (a new document with identical content adds only its `documents` row); a different record for the same report becomes a new `report_versions` row and the old cells stay.
+Its version is the sha256 of its canonical JSON without volatile keys (`source`, `_…`) and provenance
+(`published_source`: which source gave the date): loading the same record from the same document again writes
+nothing at all (not even timestamps), so reloading a whole archive is cheap and leaves the file unchanged (a new
+document with identical content adds only its `documents` row); a different record for the same report becomes a
+new `report_versions` row and the old cells stay.
 `reports.last_seen` is therefore the time the current content was first seen, not the last time it was loaded.
 
 With `dedupe=True` (the crawler) a record whose content is already loaded for the same agency and year from
@@ -23,7 +25,7 @@ from sqlite_utils import Database
 
 from govreports import PARSER_VERSION, schema
 from govreports.clock import now_iso
-from govreports.store.agency import normalise_agency, region_of
+from govreports.store.agency import agency_facts, normalise_agency
 from govreports.store.db import write_transaction
 from govreports.store.statuses import LoadStatus
 
@@ -46,8 +48,15 @@ def canonical(record: dict) -> dict:
     return {k: v for k, v in record.items() if k != "source" and not k.startswith("_")}
 
 
+# provenance, not content: where the publication date was read (a re-post of one report on another portal, read
+# from its <meta> there and from a label here, is the same report)
+UNHASHED_KEYS = frozenset(("published_source",))
+
+
 def canonical_json(record: dict) -> str:
-    return json.dumps(canonical(record), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """What a version's hash covers: the canonical record without its provenance keys."""
+    content = {k: v for k, v in canonical(record).items() if k not in UNHASHED_KEYS}
+    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def record_sha256(record: dict) -> str:
@@ -74,14 +83,19 @@ def _document_id(db: Database, doc: dict) -> int | None:
     return db["documents"].insert({k: doc.get(k) for k in DOCUMENT_FIELDS}).last_pk
 
 
-def _agency_id(db: Database, written: str, norm: str, region: str | None) -> int:
-    row = db.execute("SELECT id, region FROM agencies WHERE norm_name = ?", [norm]).fetchone()
-    region = region or region_of(norm)
-    if row:
-        if row[1] is None and region:
-            db.execute("UPDATE agencies SET region = ? WHERE id = ?", [region, row[0]])
+def _agency_id(db: Database, written: str, norm: str, configured: str | None) -> int:
+    """The agency's row; a new one with its region and kind. A portal's configured region (`configured`) wins over
+    the one the name gives, so it is written whenever given; without one, a row keeps what it has."""
+    row = db.execute("SELECT id, region, kind FROM agencies WHERE norm_name = ?", [norm]).fetchone()
+    if row and row[2] is not None and configured is None:
         return row[0]
-    return db["agencies"].insert({"name": written, "norm_name": norm, "region": region}).last_pk
+    facts = agency_facts(norm, configured)
+    if row:
+        if (row[1], row[2]) != (facts["region"], facts["kind"]):
+            db.execute(f"UPDATE agencies SET {', '.join(f'{k} = ?' for k in facts)} WHERE id = ?",
+                       [*facts.values(), row[0]])
+        return row[0]
+    return db["agencies"].insert({"name": written, "norm_name": norm, **facts}).last_pk
 
 
 def duplicate_of(db: Database, agency_norm: str, year: int | None, sha256: str,
@@ -96,8 +110,12 @@ def duplicate_of(db: Database, agency_norm: str, year: int | None, sha256: str,
     return (row[0], row[1]) if row else None
 
 
+# record keys stored in columns of their own besides schema.RECORD_KEYS
+COLUMN_KEYS = frozenset((*schema.RECORD_KEYS, "published_source"))
+
+
 def _extra_json(record: dict) -> str | None:
-    extra = {k: v for k, v in canonical(record).items() if k not in schema.RECORD_KEYS}
+    extra = {k: v for k, v in canonical(record).items() if k not in COLUMN_KEYS}
     return json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None
 
 
@@ -143,6 +161,14 @@ def row_totals(record: dict):
             yield table, row, n
 
 
+def _fill_published_source(db: Database, report_id: int, version_id: int, record: dict) -> None:
+    source = record["published_source"]
+    keys = json.dumps(list(canonical(record)), ensure_ascii=False)
+    db.execute("UPDATE report_versions SET published_source = ?, record_keys = ? WHERE id = ?",
+               [source, keys, version_id])
+    db.execute("UPDATE reports SET published_source = ? WHERE id = ?", [source, report_id])
+
+
 def load_record(db: Database, record: dict, document: dict | None = None, *,
                 parser_version: str | None = None, now: str | None = None,
                 source_key: str | None = None, dedupe: bool = False) -> LoadResult:
@@ -166,13 +192,17 @@ def load_record(db: Database, record: dict, document: dict | None = None, *,
         agency_id = _agency_id(db, written, norm, doc.get("region"))
         document_id = _document_id(db, doc)
         row = db.execute(
-            "SELECT r.id, v.id, v.sha256 FROM reports r LEFT JOIN report_versions v ON v.id = r.current_version_id"
+            "SELECT r.id, v.id, v.sha256, v.published_source FROM reports r"
+            " LEFT JOIN report_versions v ON v.id = r.current_version_id"
             " WHERE r.agency_id = ? AND r.year IS ? AND r.source_key = ?", [agency_id, year, source_key],
         ).fetchone()
         if row and row[2] == sha:
+            if row[3] is None and record.get("published_source"):  # loaded before dates had sources: say it
+                _fill_published_source(db, row[0], row[1], record)
             return LoadResult(row[0], row[1], LoadStatus.UNCHANGED, 0)
         summary = {"format": record.get("format"), "title": record.get("title"),
-                   "published": record.get("published"), "document_id": document_id,
+                   "published": record.get("published"), "published_source": record.get("published_source"),
+                   "document_id": document_id,
                    "parser_version": parser_version}
         if row is None:
             report = {"agency_id": agency_id, "year": year, "source_key": source_key, **summary,

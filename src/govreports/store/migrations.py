@@ -298,5 +298,82 @@ def m005_portal_health(db: Database) -> None:
     db.create_view("portal_health", _PORTAL_HEALTH)
 
 
+# The compliance scorecard (issue 11): one row per agency and year it is expected to report for. An agency is
+# expected every year from the first to the last year it has a report for in the database; a year in between
+# without a report is missing (found = 0). Years after its latest report are not counted: the database cannot
+# tell an agency that stopped from one whose newest report is not crawled yet (`analyze missing --year N` lists
+# agencies with a report for N−1 and none for N). Of several reports for one agency-year (re-posts with other
+# content), the earliest published one counts. Reports whose agency could not be read (an empty name) are left out.
+# Deadline (FORMAT.md §1): reports for 2018 and before, 31 March of the next year for every body; from the 2019
+# reports (条例 as revised, in force 2019-05-15, Art. 49), 31 January for departments and 31 March for a
+# people's government's own report (agencies.kind). Expected format: pre2019 up to 2018, 2019 for 2019–2020
+# (for 2019 reports the 试行 format was new, so a free-form 2019 report is not counted against it), 2021 from 2021.
+# blank_share: the share of the report's table cells that are blank (null), amount units not counted.
+SCORECARD_SQL = """WITH RECURSIVE
+seen AS (SELECT r.agency_id, min(r.year) AS first_year, max(r.year) AS last_year
+         FROM reports r JOIN agencies a ON a.id = r.agency_id
+         WHERE r.year IS NOT NULL AND r.current_version_id IS NOT NULL AND a.norm_name != '' GROUP BY r.agency_id),
+expected(agency_id, year, last_year) AS (
+  SELECT agency_id, first_year, last_year FROM seen
+  UNION ALL SELECT agency_id, year + 1, last_year FROM expected WHERE year < last_year),
+ranked AS (SELECT r.id, r.agency_id, r.year, r.current_version_id, r.published, r.published_source, r.format,
+             row_number() OVER (PARTITION BY r.agency_id, r.year ORDER BY r.published IS NULL, r.published, r.id) AS n
+           FROM reports r WHERE r.year IS NOT NULL AND r.current_version_id IS NOT NULL),
+base AS (
+  SELECT a.id AS agency_id, a.name AS agency, a.province, a.city, a.county, coalesce(a.kind, 'department') AS kind,
+    e.year, r.id AS report_id, r.current_version_id AS vid, r.published, r.published_source, r.format,
+    (e.year + 1) || CASE WHEN e.year <= 2018 OR a.kind = 'government' THEN '-03-31' ELSE '-01-31' END AS deadline,
+    CASE WHEN e.year <= 2018 THEN 'pre2019' WHEN e.year <= 2020 THEN '2019' ELSE '2021' END AS format_expected
+  FROM expected e JOIN agencies a ON a.id = e.agency_id
+  LEFT JOIN ranked r ON r.agency_id = e.agency_id AND r.year = e.year AND r.n = 1)
+SELECT b.agency_id, b.agency, b.province, b.city, b.county, b.kind, b.year, b.report_id,
+  (b.report_id IS NOT NULL) AS found, b.published, b.published_source, b.deadline,
+  CASE WHEN b.published IS NOT NULL
+    THEN max(0, CAST(julianday(b.published) - julianday(b.deadline) AS INTEGER)) END AS days_late,
+  CASE WHEN b.published IS NOT NULL THEN (b.published <= b.deadline) END AS on_time,
+  b.format_expected, b.format,
+  CASE WHEN b.report_id IS NULL OR b.format = 'unknown' THEN NULL
+    WHEN b.format = b.format_expected OR (b.year = 2019 AND b.format = 'pre2019') THEN 1 ELSE 0 END AS format_ok,
+  (SELECT group_concat(rule, ',') FROM (SELECT DISTINCT k.rule FROM checks k
+     WHERE k.version_id = b.vid AND k.ok = 0 ORDER BY k.rule)) AS rules_failed,
+  CASE WHEN b.report_id IS NULL THEN NULL
+    WHEN EXISTS (SELECT 1 FROM checks k WHERE k.version_id = b.vid AND k.ok = 0) THEN 0
+    WHEN EXISTS (SELECT 1 FROM checks k WHERE k.version_id = b.vid AND k.ok = 1) THEN 1 END AS rules_ok,
+  (SELECT round(1.0 * sum(c.value IS NULL AND c.raw IS NULL) / count(*), 3) FROM cells c
+     WHERE c.version_id = b.vid AND c.col_key != 'amount_unit') AS blank_share,
+  CASE WHEN b.report_id IS NOT NULL THEN (SELECT count(DISTINCT s.section) FROM sections s
+     WHERE s.version_id = b.vid AND s.section IN ('1', '2', '3', '4', '5', '6')) END AS sections_present
+FROM base b
+ORDER BY b.province, b.city, b.county, b.agency, b.year"""
+
+LATE_SQL = "SELECT * FROM scorecard WHERE on_time = 0 OR found = 0"
+
+
+@migrations()
+def m006_published_source_regions_scorecard(db: Database) -> None:
+    """Which source gave each report's publication date (`published_source`: meta, page, list, closing), each
+    agency's region (`region` = "江苏省/宿迁市/沭阳县", and its levels for grouping) and kind (government or
+    department, for its deadline), and the compliance views `scorecard` and `late` (see SCORECARD_SQL)."""
+    from govreports.regions import agency_kind, infer_region, parse_region
+
+    db.execute("ALTER TABLE reports ADD COLUMN published_source TEXT")
+    db.execute("ALTER TABLE report_versions ADD COLUMN published_source TEXT")
+    for column in ("province", "city", "county", "kind"):
+        db.execute(f"ALTER TABLE agencies ADD COLUMN {column} TEXT")
+    for agency_id, norm, region in db.execute("SELECT id, norm_name, region FROM agencies").fetchall():
+        found = infer_region(norm)
+        if found is None and region:
+            try:
+                found = parse_region(region)
+            except ValueError:
+                found = None
+        db.execute("UPDATE agencies SET region = ?, province = ?, city = ?, county = ?, kind = ? WHERE id = ?",
+                   [found.path if found else region, found and found.province, found and found.city,
+                    found and found.county, agency_kind(norm), agency_id])
+    db.execute("CREATE INDEX agencies_province ON agencies(province, city, county)")
+    db.create_view("scorecard", SCORECARD_SQL)
+    db.create_view("late", LATE_SQL)
+
+
 def latest_version() -> int:
     return len(migrations._migrations)

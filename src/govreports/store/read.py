@@ -21,13 +21,15 @@ def get_record(db: Database, report_id: int | None = None, *, version_id: int | 
             return None
         version_id = row[0]
     v = db.execute(
-        "SELECT v.title, v.agency_written, r.year, v.format, v.published, v.record_keys, v.extra_json"
+        "SELECT v.title, v.agency_written, r.year, v.format, v.published, v.published_source, v.record_keys,"
+        " v.extra_json"
         " FROM report_versions v JOIN reports r ON r.id = v.report_id WHERE v.id = ?", [version_id]).fetchone()
     if v is None:
         return None
-    title, agency, year, fmt, published, keys_json, extra_json = v
+    title, agency, year, fmt, published, published_source, keys_json, extra_json = v
     keys = json.loads(keys_json)
-    known: dict = {"title": title, "agency": agency, "year": year, "format": fmt, "published": published}
+    known: dict = {"title": title, "agency": agency, "year": year, "format": fmt, "published": published,
+                   "published_source": published_source}
     known["sections"] = {s: body for s, body in db.execute(
         "SELECT section, body FROM sections WHERE version_id = ? ORDER BY id", [version_id])}
     tables: dict = {}
