@@ -145,3 +145,23 @@ def test_several_tables_to_a_directory_or_all_to_a_workbook(path, tmp_path):
     assert {r[1] for r in sheets["applications_wide"][1:]} == {A}
     assert export(path, "--all", "-t", "reports").exit_code == 2
     assert export(path).exit_code == 2
+
+
+def test_report_flat_is_one_row_per_report_with_every_cell(path, tmp_path):
+    conn = sqlite3.connect(path)
+    reports = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
+    conn.close()
+    out = export(path, "-t", "report_flat", "-f", "jsonl")
+    rows = [json.loads(x) for x in out.stdout.splitlines()]
+    assert out.exit_code == 0 and len(rows) == reports
+    a2020 = next(r for r in rows if r["agency"] == A and r["year"] == 2020)
+    assert a2020["applications__new__total"] == 12 and a2020["applications__total__total"] is None  # blank stays null
+    assert a2020["applications__new__natural_person"] == 10 and a2020["review_litigation__review__upheld"] == 1
+    assert a2020["published"] == "2021-01-20" and a2020["rules_failed"] == "R1" and a2020["format"] == "2019"
+    shanghai = next(r for r in rows if r["agency"] == "上海市人民政府办公厅")
+    assert shanghai["province"] == "上海市" and shanghai["active__rules__new_published"] == 13
+    target = tmp_path / "flat.xlsx"
+    assert export(path, "-t", "report_flat", "--headers", "zh", "-o", str(target)).exit_code == 0
+    header = read_xlsx(target)["report_flat"][0]
+    assert header[:3] == ["报告", "机关名称", "机关"] and "依申请：（一）予以公开：总计" in header
+    assert "依申请：（三）不予公开1.属于国家秘密：自然人" in header

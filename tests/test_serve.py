@@ -24,7 +24,8 @@ def test_metadata_has_descriptions_facets_and_every_analysis():
     assert db["queries"]["refusals"]["sql"] == ANALYSES["refusals"].sql
     assert db["tables"]["reports"]["facets"] == ["year", "format", "agency_id"]
     assert db["tables"]["applications_wide"]["facets"] == ["year", "format", "agency"]
-    assert db["tables"]["applications_wide"]["columns"]["natural_person"] == "自然人 / natural_person"
+    assert db["tables"]["applications_wide"]["columns"]["natural_person"] == (
+        "自然人 / applications from natural persons [件]")  # query.columns, as in docs/columns.md
     assert db["tables"]["cells"]["columns"]["value"].startswith("数值 / ")
     assert db["tables"]["sections"]["fts_table"] == "sections_fts"
 

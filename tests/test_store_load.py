@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 from govreports import schema
 from govreports.store import connect, get_record, load_record, schema_version
-from govreports.store.migrations import latest_version, migrations, wide_columns
+from govreports.store.migrations import latest_version, migrations, view_column, wide_columns
 from govreports.demo.records import make_record
 from storehelp import expected_records
 
@@ -45,8 +45,8 @@ def test_wide_views_give_back_every_cell(db, name):
         rows = {r["row_key"]: r for r in db.view(f"{table}_wide").rows}
         assert set(rows) == set(record[table])
         for row_key, cols in record[table].items():
-            assert {c: rows[row_key][c] for c in cols} == cols
-            assert all(rows[row_key][c] is None for c in columns[table] if c not in cols)
+            assert {c: rows[row_key][view_column(c)] for c in cols} == cols  # published: new_published (m007)
+            assert all(rows[row_key][view_column(c)] is None for c in columns[table] if c not in cols)
     assert rows["review"]["row_label"] == "行政复议"
 
 
@@ -149,10 +149,11 @@ def test_schema_version_recorded_and_old_database_upgraded(tmp_path):
     assert "sections_fts" not in old.table_names() and "labels" not in old.table_names()
     old.close()
     with connect(path) as db:
-        assert schema_version(db) == latest_version() == 6
+        assert schema_version(db) == latest_version() == 7
         assert [m.name for m in migrations.applied(db)] == ["m001_tables", "m002_search_labels_views", "m003_crawl",
                                                             "m004_failure_kinds_and_portal_runs", "m005_portal_health",
-                                                            "m006_published_source_regions_scorecard"]
+                                                            "m006_published_source_regions_scorecard",
+                                                            "m007_unambiguous_names_report_flat"]
         assert {"sections_fts", "labels"} <= set(db.table_names())
         assert "applications_wide" in db.view_names()
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

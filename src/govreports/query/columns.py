@@ -60,12 +60,23 @@ YEAR = C("year", "报告年度", "the year the report covers (not the year it wa
 FORMAT = C("format", "表格格式", "table format: 2019, 2021, pre2019 or unknown (from the table labels)")
 TITLE = C("title", "报告标题", "report title")
 PUBLISHED = C("published", "发布日期", "date the report was published, as the page or document gives it", DATE)
-REGION = C("region", "地区", "region the agency belongs to, where known")
+REGION = C("region", "地区", "where the agency sits: province/city/county, e.g. 江苏省/宿迁市/沭阳县 (全国 for national "
+                          "bodies); null when unknown")
+PROVINCE = C("province", "省级地区", "province-level region (省、自治区、直辖市), or 全国; null when unknown")
+CITY = C("city", "地级市", "prefecture-level city, where there is one")
+COUNTY = C("county", "县级地区", "county-level region (县、区、县级市), where there is one")
+KIND = C("kind", "机关类型", "government (a people's government's own report, due 31 March) or department (due "
+                         "31 January from the 2019 reports)")
+PUBLISHED_SOURCE = C("published_source", "发布日期来源", "where the publication date was read: meta (the page's "
+                     "publish metadata), page (发布时间 by the title), list (the portal list's date), closing (the "
+                     "report's closing lines); null when there is no date")
 ROW_KEY = C("row_key", "行", "row key of the official table (SCHEMA.md)")
 ROW_LABEL = C("row_label", "行名称", "official row label")
 DOCUMENT_ID = C("document_id", "来源文件", "source document id (documents.id)")
 PORTAL = C("portal", "门户", "portal name (config)")
 RUN_ID = C("run_id", "运行", "run id (runs.id)")
+RULES_FAILED = C("rules_failed", "不符规则", "rules R1–R4 the report breaks, e.g. R1,R2; null none")
+SOURCE = C("source", "来源", "where the report was read from: document URL, else file path; null unknown")
 
 # --- The record's cells: names, meanings, units -------------------------------------------------------------------
 
@@ -139,35 +150,25 @@ def _formats(present: list[str]) -> str:
 
 
 def cell_columns() -> list[tuple[str, str, str, Column]]:
-    """(table, row, column key, Column named `table__row__column`) for every cell of the three tables, in the
-    official order (the union over formats)."""
+    """(table, row, column key, Column) for every cell of the three tables, in report_flat's order and with its
+    names (store.migrations.flat_cells: `table__row__column`, the union over formats)."""
     out = []
-    items = list(dict.fromkeys(i for f in schema.TABLE_FORMATS for i in schema.ACTIVE_MEASURES[f]))
-    for item in items:
-        keys = list(dict.fromkeys(m for f in schema.TABLE_FORMATS for m in schema.ACTIVE_MEASURES[f].get(item, ())))
-        for key in keys:
-            fmts = [f for f in schema.TABLE_FORMATS if key in schema.ACTIVE_MEASURES[f].get(item, ())]
+    for table, row, key, name in migrations.flat_cells():
+        if table == "active":
+            fmts = [f for f in schema.TABLE_FORMATS if key in schema.ACTIVE_MEASURES[f].get(row, ())]
             meaning, unit = MEASURES[key]
-            name = key
-            out.append(("active", item, key, C(
-                f"active__{item}__{name}", f"{TABLE_ZH['active']}：{schema.ACTIVE_ITEM_LABELS[item]}：{MEASURE_ZH[key]}",
-                f"{TABLE_EN['active']}, {ACTIVE_ITEMS_EN[item]}: {meaning}{_formats(fmts)}", unit)))
-    rows = list(dict.fromkeys(r for f in schema.TABLE_FORMATS for r in schema.APPLICATION_ROWS[f]))
-    for row in rows:
-        fmts = [f for f in schema.TABLE_FORMATS if row in schema.APPLICATION_ROWS[f]]
-        for col in schema.APPLICANT_COLUMNS:
-            out.append(("applications", row, col, C(
-                f"applications__{row}__{col}",
-                f"{TABLE_ZH['applications']}：{_application_row_zh(row)}：{schema.APPLICANT_LABELS[col]}",
-                f"{TABLE_EN['applications']}, {APPLICATION_ROWS_EN[row]}: {APPLICANTS_EN[col]}{_formats(fmts)}",
-                CASES)))
-    for group in schema.REVIEW_GROUPS:
-        for measure in schema.REVIEW_MEASURES:
-            out.append(("review_litigation", group, measure, C(
-                f"review_litigation__{group}__{measure}",
-                f"{TABLE_ZH['review_litigation']}：{schema.REVIEW_GROUP_LABELS[group]}："
-                f"{schema.REVIEW_MEASURE_LABELS[measure]}",
-                f"{TABLE_EN['review_litigation']}, {REVIEW_GROUPS_EN[group]}: {REVIEW_MEASURES_EN[measure]}", CASES)))
+            out.append((table, row, key, C(
+                name, f"{TABLE_ZH[table]}：{schema.ACTIVE_ITEM_LABELS[row]}：{MEASURE_ZH[key]}",
+                f"{TABLE_EN[table]}, {ACTIVE_ITEMS_EN[row]}: {meaning}{_formats(fmts)}", unit)))
+        elif table == "applications":
+            fmts = [f for f in schema.TABLE_FORMATS if row in schema.APPLICATION_ROWS[f]]
+            out.append((table, row, key, C(
+                name, f"{TABLE_ZH[table]}：{_application_row_zh(row)}：{schema.APPLICANT_LABELS[key]}",
+                f"{TABLE_EN[table]}, {APPLICATION_ROWS_EN[row]}: {APPLICANTS_EN[key]}{_formats(fmts)}", CASES)))
+        else:
+            out.append((table, row, key, C(
+                name, f"{TABLE_ZH[table]}：{schema.REVIEW_GROUP_LABELS[row]}：{schema.REVIEW_MEASURE_LABELS[key]}",
+                f"{TABLE_EN[table]}, {REVIEW_GROUPS_EN[row]}: {REVIEW_MEASURES_EN[key]}", CASES)))
     return out
 
 
@@ -188,21 +189,45 @@ def _wide_columns(table: str, names: dict[str, str]) -> tuple[Column, ...]:
 
 # --- Tables and views ---------------------------------------------------------------------------------------------
 
+SCORECARD = (
+    AGENCY_ID, AGENCY, PROVINCE, CITY, COUNTY, KIND, YEAR,
+    REPORT_ID,
+    C("found", "已发布", "1 a report for the year is in the database, 0 missing"), PUBLISHED, PUBLISHED_SOURCE,
+    C("deadline", "法定期限", "the legal deadline for this report (31 January or 31 March of the next year)", DATE),
+    C("days_late", "逾期天数", "days published after the deadline (0 on time); null without a date", "天"),
+    C("on_time", "按时发布", "1 published by the deadline, 0 late, null without a date"),
+    C("format_expected", "应用格式", "the table format in force for the year: pre2019, 2019 or 2021"), FORMAT,
+    C("format_ok", "格式正确", "1 the report uses the format in force, 0 another, null missing or unreadable"),
+    RULES_FAILED,
+    C("rules_ok", "勾稽相符", "1 every evaluable rule holds, 0 one breaks, null none evaluable"),
+    C("blank_share", "空白比例", "share of the report's table cells left blank", "0–1"),
+    C("sections_present", "部分数", "how many of the sections 一 … 六 the report has", "个"),
+)
+
+
 def _tables() -> dict[str, Table]:
-    renamed: dict[str, str] = {}
+    renamed = migrations.VIEW_COLUMN_NAMES
+    head = {c.name: c for c in (REPORT_ID, AGENCY, AGENCY_ID, REGION, PROVINCE, YEAR, FORMAT, PUBLISHED,
+                                PUBLISHED_SOURCE, TITLE, SOURCE, RULES_FAILED)}
     tables = [
+        Table("report_flat", "报告一览（一行一份报告）", "Reports, one row each, every cell a column", "view",
+              tuple(head[n] for n in migrations.FLAT_HEAD) + tuple(c for *_, c in cell_columns()),
+              "One row per report (its current version): agency, region, year, format, publication date, then every "
+              "cell of tables 二, 三 and 四 as its own column named table__row__column; a blank cell is null. For "
+              "spreadsheets and pandas: `govreports export -t report_flat -o reports.xlsx --headers zh`."),
         Table("agencies", "机关", "Agencies", "table", (
             C("id", "机关", "agency id"), C("name", "机关名称", "agency name, as first written"),
             C("norm_name", "规范化名称", "normalised name (NFKC, simplified characters, no spaces): two spellings of "
                                     "one agency share it"),
-            REGION)),
+            REGION, PROVINCE, CITY, COUNTY, KIND)),
         Table("reports", "年度报告", "Annual reports", "table", (
             C("id", "报告", "report id"), AGENCY_ID, YEAR,
             C("source_key", "来源键", "where the report was read from: document URL, else file path, else ''"),
             FORMAT, TITLE, PUBLISHED, DOCUMENT_ID, C("parser_version", "解析器版本", "parser version"),
             C("current_version_id", "当前版本", "the report's current version (report_versions.id)"),
             C("first_seen", "首次发现", "when the report was first loaded", TIME),
-            C("last_seen", "最近发现", "when the report was last seen (loaded or found unchanged)", TIME)),
+            C("last_seen", "最近发现", "when the report was last seen (loaded or found unchanged)", TIME),
+            PUBLISHED_SOURCE),
             "One row per report: an agency's report for a year from one source. Every analysis reads its current "
             "version."),
         Table("report_versions", "报告版本", "Report versions (a portal edit gives a new version)", "table", (
@@ -212,7 +237,7 @@ def _tables() -> dict[str, Table]:
             DOCUMENT_ID, C("parser_version", "解析器版本", "parser version"),
             C("loaded_at", "入库时间", "when this version was loaded", TIME),
             C("record_keys", "记录键", "JSON list: the record's top-level keys, in order"),
-            C("extra_json", "其他键", "JSON object: top-level keys this schema does not model"))),
+            C("extra_json", "其他键", "JSON object: top-level keys this schema does not model"), PUBLISHED_SOURCE)),
         Table("sections", "报告正文", "Report sections 一 … 六", "table", (
             C("id", "正文", "section id"), VERSION_ID, REPORT_ID,
             C("section", "部分编号", "section number 1–6"), C("heading", "标题", "canonical heading"),
@@ -317,6 +342,13 @@ def _tables() -> dict[str, Table]:
             C("problems", "未解决问题", "open problems (flags of the latest run)"),
             C("errors", "错误", "of which errors"), C("flags", "警示", "the open flags"),
             C("details", "说明", "one line per open flag"))),
+        Table("scorecard", "合规评分", "Compliance scorecard: each agency and year it is expected to report for",
+              "view", SCORECARD,
+              "An agency is expected every year from its first to its last report in the database; of several "
+              "reports for one year the earliest published counts (report_id; null when missing). Deadlines and "
+              "formats by FORMAT.md §1 (store.migrations.SCORECARD_SQL)."),
+        Table("late", "迟报与缺报", "Late or missing reports (the scorecard's rows with on_time = 0 or found = 0)",
+              "view", SCORECARD),
     ]
     return {t.name: t for t in tables}
 
