@@ -99,6 +99,9 @@ def analyze(name: Annotated[str, typer.Argument(help="one of: " + ", ".join(ANAL
                 help="agency name (exact, or the same after normalisation; a partial name lists suggestions)")] = None,
             year: Annotated[Optional[int], typer.Option(help="report year (N for `missing`)")] = None,
             rule: Annotated[Optional[str], typer.Option(help="R1, R2, R3 or R4, any case (rule_failures)")] = None,
+            region: Annotated[Optional[str], typer.Option(
+                help="province, city or county, or its start: 江苏省, 江苏, 宿迁市 (scorecard, late, compliance)")
+            ] = None,
             format: FormatOption = OutFormat.table,
             timeout: TimeoutOption = DEFAULT_TIMEOUT_S) -> None:
     """Ready-made analyses (the same SQL as the Datasette canned queries)."""
@@ -106,10 +109,23 @@ def analyze(name: Annotated[str, typer.Argument(help="one of: " + ", ".join(ANAL
     if analysis is None:
         fail(f"unknown analysis {name!r}; choose one of: {', '.join(ANALYSES)}", 2)
     try:  # the agency resolved (exact, normalised, else suggestions), --rule validated, no reports said so
-        result = run_analysis(db, name, timeout=timeout, agency=agency, year=year, rule=rule)
+        if region is not None and any(p.name == "region" for p in analysis.params):
+            region = _region(db, region)  # 江苏省/宿迁市 → 宿迁市; a region no agency is in: exit 1
+        result = run_analysis(db, name, timeout=timeout, agency=agency, year=year, rule=rule, region=region)
     except GovreportsError as exc:
         fail(str(exc), exc.exit_code)
     render(result.columns, result.rows, format.value, sys.stdout, title=f"{analysis.title_zh} / {analysis.title}")
+
+
+def _region(db, text: str) -> str:
+    from govreports.query.readonly import connect_readonly
+    from govreports.query.scorecard import resolve_region
+
+    conn = connect_readonly(db)
+    try:
+        return resolve_region(conn, text)
+    finally:
+        conn.close()
 
 
 def search(terms: Annotated[list[str], typer.Argument(
@@ -298,6 +314,21 @@ def serve(db: DbOption = DEFAULT_DB,
     raise typer.Exit(run(db, host=host, port=port, metadata_out=metadata))
 
 
+def report(agency: Annotated[str, typer.Argument(
+               help="agency name (exact, or the same after normalisation; a partial name lists suggestions)")],
+           db: DbOption = DEFAULT_DB,
+           format: FormatOption = OutFormat.table) -> None:
+    """One agency over all its years on one screen: found or missing, published on time, format, rules R1–R4,
+    blank cells, sections, and the applications it received, granted and refused (query.agency_report)."""
+    from govreports.query.agency_report import agency_report, print_report
+
+    try:
+        found = agency_report(db, agency)
+    except GovreportsError as exc:
+        fail(str(exc), exc.exit_code)
+    print_report(found, format.value, sys.stdout)
+
+
 def register(app: typer.Typer) -> None:
-    for command in (load, query, analyze, search, export, serve):
+    for command in (load, query, analyze, search, export, serve, report):
         app.command()(command)

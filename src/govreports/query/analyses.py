@@ -158,8 +158,11 @@ JOIN labels l ON l.table_name = 'review_litigation' AND l.kind = 'row' AND l.key
 GROUP BY cur.year, g.row_key ORDER BY cur.year, l.seq""",
     (AGENCY, YEAR), needs_reports=True)
 
+from govreports.query import scorecard  # noqa: E402 - its analyses are built from Analysis and Param above
+
 ANALYSES: dict[str, Analysis] = {a.name: a for a in
                                  (APPLICATIONS, REFUSALS, RULE_FAILURES, YEAR_OVER_YEAR, MISSING, OUTCOMES)}
+ANALYSES.update(scorecard.ANALYSES)  # scorecard, late, compliance (query.scorecard)
 
 
 def normalise_rule(rule: str) -> str:

@@ -1,0 +1,84 @@
+"""The compliance analyses (issue 11): who reported, on time, in the right format, with numbers that add up.
+
+They read the `scorecard` and `late` views (store.migrations.SCORECARD_SQL: one row per agency and year it is
+expected to report for — every year from its first to its last report in the database — with its deadline under
+FORMAT.md §1), so `govreports analyze scorecard|late|compliance`, Datasette's canned queries and anyone's own SQL
+agree. `--region` matches any level of an agency's region, the full name or its start: 江苏省, 江苏, 宿迁市, 宿迁,
+沭阳县, 全国 (national bodies).
+"""
+
+from __future__ import annotations
+
+from govreports.errors import GovreportsError
+from govreports.query.analyses import YEAR, Analysis, Param
+from govreports.text import compact, t2s
+
+REGION = Param("region", "province, city or county, or the start of one: 江苏省, 江苏, 宿迁市, 全国")
+
+_WHERE = """(:year = '' OR s.year = CAST(:year AS INTEGER))
+  AND (:region = '' OR :region IN (s.province, s.city, s.county) OR instr(s.province, :region) = 1
+       OR instr(s.city, :region) = 1 OR instr(s.county, :region) = 1)"""
+
+SCORECARD = Analysis(
+    "scorecard", "Compliance scorecard: each agency, each year", "政府信息公开年报合规情况（机关 × 年度）",
+    "One row per agency and year it is expected to report for (from its first to its last year in the database): "
+    "found or missing, published (and which source gave the date: meta, page, list, closing), the deadline "
+    "(≤2018: 31 March for all; from 2019: 31 January for departments, 31 March for a people's government's own "
+    "report), days late, the format expected and found, failed rules R1–R4, share of blank cells, sections 一–六.",
+    f"""SELECT s.province, s.city, s.county, s.agency, s.kind, s.year, s.found, s.published, s.published_source,
+  s.deadline, s.days_late, s.on_time, s.format_expected, s.format, s.format_ok, s.rules_failed, s.rules_ok,
+  s.blank_share, s.sections_present, s.report_id, s.agency_id
+FROM scorecard s
+WHERE {_WHERE}
+ORDER BY s.province IS NULL, s.province, s.city, s.county, s.agency, s.year""",
+    (YEAR, REGION), needs_reports=True)
+
+LATE = Analysis(
+    "late", "Late and missing reports, by province", "逾期发布或缺报的年报（按地区）",
+    "Scorecard rows whose report is missing (a gap between an agency's first and last year) or was published "
+    "after the deadline; a report without a date is neither. Ordered by province, city, county, then agency.",
+    f"""SELECT s.province, s.city, s.county, s.agency, s.kind, s.year,
+  CASE WHEN s.found = 0 THEN 'missing' ELSE 'late' END AS status, s.published, s.published_source, s.deadline,
+  s.days_late, s.report_id, s.agency_id
+FROM late s
+WHERE {_WHERE}
+ORDER BY s.province IS NULL, s.province, s.city, s.county, s.agency, s.year""",
+    (YEAR, REGION), needs_reports=True)
+
+COMPLIANCE = Analysis(
+    "compliance", "Compliance by province and year", "各地区各年度年报发布情况汇总",
+    "Per province and year: agencies expected to report, reports found, missing, on time, late, without a date, "
+    "and the share published on time (of those expected).",
+    f"""SELECT s.province, s.year, count(*) AS expected, sum(s.found) AS found, sum(s.found = 0) AS missing,
+  sum(s.on_time = 1) AS on_time, sum(s.on_time = 0) AS late, sum(s.found = 1 AND s.on_time IS NULL) AS no_date,
+  round(100.0 * sum(s.on_time = 1) / count(*), 1) AS on_time_pct
+FROM scorecard s
+WHERE {_WHERE}
+GROUP BY s.province, s.year
+ORDER BY s.year, s.province IS NULL, s.province""",
+    (YEAR, REGION), needs_reports=True)
+
+ANALYSES = {a.name: a for a in (SCORECARD, LATE, COMPLIANCE)}
+
+
+class RegionNotFound(GovreportsError):
+    """No agency is in the region asked for (exit 1); the message lists the provinces there are."""
+
+
+def resolve_region(conn, text: str) -> str:
+    """The value `--region` filters by: the last level of a path ("江苏省/宿迁市" → 宿迁市), normalised; an error
+    naming the provinces in the database when no agency's province, city or county is it or starts with it."""
+    parts = [t2s(compact(p)) for p in str(text).split("/") if compact(p)]
+    if not parts:
+        raise RegionNotFound("give a region: a province, city or county (江苏省, 宿迁市, 沭阳县)")
+    value = parts[-1]
+    hit = conn.execute(
+        "SELECT 1 FROM agencies WHERE ? IN (province, city, county) OR instr(province, ?) = 1"
+        " OR instr(city, ?) = 1 OR instr(county, ?) = 1 LIMIT 1", [value] * 4).fetchone()
+    if hit is None:
+        provinces = [r[0] for r in conn.execute(
+            "SELECT province FROM agencies WHERE province IS NOT NULL GROUP BY province ORDER BY count(*) DESC")]
+        there = f"; provinces in the database: {', '.join(provinces)}" if provinces else \
+            " (no agency in the database has a region)"
+        raise RegionNotFound(f"no agency in region {text!r}{there}")
+    return value

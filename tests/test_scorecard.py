@@ -1,0 +1,209 @@
+"""The compliance scorecard (views scorecard and late, analyses scorecard / late / compliance, `govreports report`)
+on a small database whose answers are worked out by hand from FORMAT.md §1's deadlines."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlite_utils import Database
+from typer.testing import CliRunner
+
+from govreports import schema
+from govreports.query import ANALYSES, run_analysis
+from govreports.store import connect, load_record
+from govreports.store.migrations import migrations
+from storehelp import cli_app, record
+
+GOV, DEPT, NATION, SHAOGUAN = "宿迁市人民政府", "沭阳县财政局", "国家税务总局", "韶关市教育局"
+FAILED = {"rule": "R1", "where": "applications.total", "ok": False, "detail": "1 + 0 != 0 + 0"}
+HELD = {"rule": "R3", "where": "applications.new", "ok": True, "detail": "ok"}
+SIX = {str(i): "正文。" for i in range(1, 7)}
+
+
+def _report(agency, year, fmt, published, source="meta", cells=None, checks=None, sections=None):
+    if fmt == "pre2019":  # free form: no tables
+        r = {"title": f"{agency}{year}年政府信息公开工作年度报告", "agency": agency, "year": year, "format": fmt,
+             "sections": sections or {}, "checks": checks or []}
+    else:
+        r = record(agency, year, fmt, cells or {}, checks=checks, sections=sections)
+    return {**r, "published": published, "published_source": source if published else None}
+
+
+REPORTS = [
+    # a people's government: 31 March throughout; 2020 missing (a gap), 2021 two days late
+    _report(GOV, 2018, "pre2019", "2019-03-20", "page", sections={"1": "概述。", "2": "主动公开。"}),
+    _report(GOV, 2019, "2019", "2020-03-15", checks=[HELD], sections=SIX,
+            cells={"applications.new.total": 7, "applications.granted.total": 4,
+                   "applications.withheld_state_secret.total": 1, "applications.withheld_third_party.total": 2}),
+    _report(GOV, 2021, "2021", "2022-04-02", "list"),
+    # a department: 31 March for 2018, 31 January from 2019
+    _report(DEPT, 2018, "pre2019", "2019-03-31", "closing"),
+    _report(DEPT, 2019, "pre2019", "2020-02-15"),  # free form in 2019 is not held against it; 15 days late
+    _report(DEPT, 2020, "2021", "2021-01-20", checks=[FAILED, HELD],  # the wrong format for 2020, R1 broken
+            cells={"applications.new.total": 3}),
+    _report(DEPT, 2021, "2021", None),  # no date anywhere: neither on time nor late
+    _report(NATION, 2023, "2021", "2024-01-10"),
+    _report(SHAOGUAN, 2023, "2021", "2024-09-05"),
+]
+
+
+@pytest.fixture
+def path(tmp_path):
+    p = tmp_path / "g.db"
+    with connect(p) as db:
+        for r in REPORTS:
+            load_record(db, r)
+    return p
+
+
+def _rows(path, sql, params=()):
+    db = Database(path)
+    try:
+        return [dict(r) for r in db.query(sql, params)]
+    finally:
+        db.close()
+
+
+def _card(path):
+    return {(r["agency"], r["year"]): r for r in _rows(path, "SELECT * FROM scorecard")}
+
+
+def test_agencies_carry_region_and_kind(path):
+    got = {r["name"]: (r["region"], r["province"], r["city"], r["county"], r["kind"])
+           for r in _rows(path, "SELECT * FROM agencies")}
+    assert got == {GOV: ("江苏省/宿迁市", "江苏省", "宿迁市", None, "government"),
+                   DEPT: ("江苏省/宿迁市/沭阳县", "江苏省", "宿迁市", "沭阳县", "department"),
+                   NATION: ("全国", "全国", None, None, "department"),
+                   SHAOGUAN: ("广东省/韶关市", "广东省", "韶关市", None, "department")}
+
+
+def test_every_year_from_first_to_last_is_expected(path):
+    card = _card(path)
+    assert sorted(card) == sorted([(GOV, y) for y in range(2018, 2022)] + [(DEPT, y) for y in range(2018, 2022)]
+                                  + [(NATION, 2023), (SHAOGUAN, 2023)])
+    gap = card[(GOV, 2020)]
+    assert (gap["found"], gap["report_id"], gap["published"], gap["on_time"], gap["format_ok"]) == (0, None, None,
+                                                                                                   None, None)
+    assert gap["deadline"] == "2021-03-31" and gap["format_expected"] == "2019"
+
+
+@pytest.mark.parametrize("agency,year,deadline,days_late,on_time", [
+    (GOV, 2018, "2019-03-31", 0, 1),
+    (GOV, 2019, "2020-03-31", 0, 1),  # a government's own report keeps 31 March
+    (GOV, 2021, "2022-03-31", 2, 0),
+    (DEPT, 2018, "2019-03-31", 0, 1),  # the old rule: 31 March for every body, the deadline day itself on time
+    (DEPT, 2019, "2020-01-31", 15, 0),  # the revised 条例: departments by 31 January from the 2019 reports
+    (DEPT, 2020, "2021-01-31", 0, 1),
+    (DEPT, 2021, "2022-01-31", None, None),  # no date: cannot say
+    (NATION, 2023, "2024-01-31", 0, 1),
+    (SHAOGUAN, 2023, "2024-01-31", 218, 0),
+])
+def test_deadlines_and_lateness(path, agency, year, deadline, days_late, on_time):
+    row = _card(path)[(agency, year)]
+    assert (row["deadline"], row["days_late"], row["on_time"]) == (deadline, days_late, on_time)
+
+
+def test_format_rules_blanks_and_sections(path):
+    card = _card(path)
+    assert [(card[(DEPT, y)]["format_expected"], card[(DEPT, y)]["format"], card[(DEPT, y)]["format_ok"])
+            for y in range(2018, 2022)] == [("pre2019", "pre2019", 1), ("2019", "pre2019", 1),
+                                             ("2019", "2021", 0), ("2021", "2021", 1)]
+    assert (card[(DEPT, 2020)]["rules_failed"], card[(DEPT, 2020)]["rules_ok"]) == ("R1", 0)
+    assert (card[(GOV, 2019)]["rules_failed"], card[(GOV, 2019)]["rules_ok"]) == (None, 1)
+    assert card[(GOV, 2018)]["rules_ok"] is None  # nothing evaluated: not "ok"
+    cells = [v for t, r, c, v in schema.iter_cells(REPORTS[1]) if c != "amount_unit"]
+    assert card[(GOV, 2019)]["blank_share"] == round(sum(v is None for v in cells) / len(cells), 3)
+    assert card[(GOV, 2018)]["blank_share"] is None  # a free-form report has no cells to be blank
+    assert (card[(GOV, 2018)]["sections_present"], card[(GOV, 2019)]["sections_present"]) == (2, 6)
+    assert card[(GOV, 2021)]["published_source"] == "list"
+
+
+def test_late_view_is_late_or_missing(path):
+    late = {(r["agency"], r["year"]) for r in _rows(path, "SELECT agency, year FROM late")}
+    assert late == {(GOV, 2020), (GOV, 2021), (DEPT, 2019), (SHAOGUAN, 2023)}
+
+
+def test_the_earliest_of_several_reports_for_a_year_counts(path):
+    with connect(path) as db:
+        load_record(db, _report(DEPT, 2019, "pre2019", "2020-01-30"), {"url": "http://mirror.example/1.html"})
+    assert _card(path)[(DEPT, 2019)]["on_time"] == 1
+
+
+def _analysis(path, name, **given):
+    return run_analysis(path, name, **given).dicts()
+
+
+def test_analyses_filter_by_year_and_any_level_of_region(path):
+    assert {"scorecard", "late", "compliance"} <= set(ANALYSES)
+    late_2023 = _analysis(path, "late", year=2023)
+    assert [(r["province"], r["agency"], r["status"], r["days_late"]) for r in late_2023] == [
+        ("广东省", SHAOGUAN, "late", 218)]
+    for region in ("江苏省", "江苏", "宿迁市", "宿迁"):
+        got = [(r["agency"], r["year"], r["status"]) for r in _analysis(path, "late", region=region)]
+        assert got == [(GOV, 2020, "missing"), (GOV, 2021, "late"), (DEPT, 2019, "late")], region  # city, county
+    assert [r["year"] for r in _analysis(path, "scorecard", region="沭阳县")] == [2018, 2019, 2020, 2021]
+    assert [r["agency"] for r in _analysis(path, "scorecard", region="全国")] == [NATION]
+    summary = {(r["province"], r["year"]): r for r in _analysis(path, "compliance")}
+    suqian_2020 = summary[("江苏省", 2020)]
+    assert (suqian_2020["expected"], suqian_2020["found"], suqian_2020["missing"], suqian_2020["on_time"],
+            suqian_2020["late"]) == (2, 1, 1, 1, 0)
+    assert summary[("江苏省", 2021)]["no_date"] == 1
+
+
+def test_cli_late_by_province_in_one_command(path):
+    runner = CliRunner()
+    out = runner.invoke(cli_app(), ["analyze", "late", "--year", "2023", "--db", str(path), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    assert [(r["province"], r["agency"], r["status"]) for r in json.loads(out.stdout)] == [
+        ("广东省", SHAOGUAN, "late")]
+    out = runner.invoke(cli_app(), ["analyze", "late", "--region", "江苏省/宿迁市", "--db", str(path),
+                                    "--format", "csv"])
+    assert out.exit_code == 0, out.output
+    assert out.stdout.count("\n") == 4  # header + 3 rows
+    out = runner.invoke(cli_app(), ["analyze", "late", "--region", "火星", "--db", str(path)])
+    assert out.exit_code == 1 and "no agency in region '火星'; provinces in the database: 江苏省" in out.output
+    out = runner.invoke(cli_app(), ["analyze", "scorecard", "--year", "2030", "--db", str(path)])
+    assert out.exit_code == 1 and "no reports for 2030" in out.output
+    out = runner.invoke(cli_app(), ["analyze", "applications", "--region", "江苏", "--db", str(path)])
+    assert out.exit_code == 2 and "does not take --region" in out.output
+
+
+def test_report_one_agency_on_one_screen(path):
+    runner = CliRunner()
+    out = runner.invoke(cli_app(), ["report", "宿迁市 人民政府", "--db", str(path)])
+    assert out.exit_code == 0, out.output
+    text = out.stdout
+    assert "宿迁市人民政府" in text and "江苏省/宿迁市" in text and "due 31 March" in text
+    assert "2018–2021: 3 of 4 reports found, 1 missing, 1 late" in text
+    assert "missing" in text and "2 days" in text and "2020-03-15 (meta)" in text
+    out = runner.invoke(cli_app(), ["report", GOV, "--db", str(path), "--format", "json"])
+    years = {r["year"]: r for r in json.loads(out.stdout)}
+    assert (years[2019]["received"], years[2019]["granted"], years[2019]["refused"]) == (7, 4, 3)
+    assert years[2020]["found"] == 0 and years[2021]["days_late"] == 2
+    out = runner.invoke(cli_app(), ["report", "宿迁", "--db", str(path)])
+    assert out.exit_code == 1 and "did you mean 宿迁市人民政府" in out.output
+
+
+def test_datasette_has_the_canned_queries():
+    from govreports.serve.metadata import build_metadata
+
+    queries = build_metadata()["databases"]["govreports"]["queries"]
+    for name in ("scorecard", "late", "compliance"):
+        assert queries[name]["sql"] == ANALYSES[name].sql
+        assert ":region" in queries[name]["sql"] and ":year" in queries[name]["sql"]
+
+
+def test_an_older_database_gets_regions_kinds_and_the_views(tmp_path):
+    p = tmp_path / "old.db"
+    old = Database(p)
+    migrations.apply(old, stop_before="m006_published_source_regions_scorecard")
+    old["agencies"].insert({"name": "韶关市财政局", "norm_name": "韶关市财政局", "region": "广东省"})
+    old["agencies"].insert({"name": "某某办", "norm_name": "某某办", "region": None})
+    old.close()
+    with connect(p) as db:
+        rows = {r["name"]: (r["region"], r["province"], r["city"], r["kind"]) for r in db["agencies"].rows}
+        assert rows == {"韶关市财政局": ("广东省/韶关市", "广东省", "韶关市", "department"),
+                        "某某办": (None, None, None, "department")}
+        assert {"scorecard", "late"} <= set(db.view_names())
+        assert "published_source" in db["reports"].columns_dict
