@@ -165,3 +165,18 @@ def test_report_flat_is_one_row_per_report_with_every_cell(path, tmp_path):
     header = read_xlsx(target)["report_flat"][0]
     assert header[:3] == ["报告", "机关名称", "机关"] and "依申请：（一）予以公开：总计" in header
     assert "依申请：（三）不予公开1.属于国家秘密：自然人" in header
+
+
+def test_a_database_older_than_a_view_says_how_to_upgrade(tmp_path):
+    from sqlite_utils import Database
+
+    from govreports.store.migrations import latest_version, migrations
+
+    old = tmp_path / "old.db"
+    db = Database(old)
+    migrations.apply(db, stop_before="m007_unambiguous_names_report_flat")
+    db.execute("PRAGMA user_version = 6")
+    db.close()
+    for args in (["-t", "report_flat"], ["-t", "report_flat", "-o", str(tmp_path / "x.xlsx")]):
+        out = export(old, *args)
+        assert out.exit_code == 1 and f"schema version 6, this govreports writes {latest_version()}" in out.stderr

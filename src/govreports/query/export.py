@@ -143,9 +143,20 @@ def _check(fmt: str, headers: str, excel: bool) -> None:
         raise ExportUsageError("--headers applies to csv and xlsx; JSON Lines keys stay the column names")
 
 
+def _unknown(conn: sqlite3.Connection, table: str, names: list[str]) -> QueryError:
+    """No such table: say so, and when the database predates the table, how to bring it up to date."""
+    from govreports.store.migrations import latest_version
+
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version < latest_version():
+        return QueryError(f"no table or view {table!r} in this database (schema version {version}, this govreports"
+                          f" writes {latest_version()}): `govreports serve` or the next load or crawl upgrades it")
+    return QueryError(f"no table or view {table!r}; choose one of: {', '.join(names)}")
+
+
 def _cursor(conn: sqlite3.Connection, table: str, names: list[str], filters: Filters) -> sqlite3.Cursor:
     if table not in names:
-        raise QueryError(f"no table or view {table!r}; choose one of: {', '.join(names)}")
+        raise _unknown(conn, table, names)
     try:
         sql, params = export_sql(conn, table, filters)
         return conn.execute(sql, params)
@@ -214,10 +225,13 @@ def export_xlsx(path: str | Path, tables: list[str], out: str | Path | BinaryIO,
 
     _check("xlsx", headers, False)
     names = exportable(path)
-    for table in tables:
-        if table not in names:
-            raise QueryError(f"no table or view {table!r}; choose one of: {', '.join(names)}")
     conn = connect_readonly(path)
+    missing = [t for t in tables if t not in names]
+    if missing:
+        try:
+            raise _unknown(conn, missing[0], names)
+        finally:
+            conn.close()
     workbook = xlsxwriter.Workbook(out if not isinstance(out, Path) else str(out), {
         "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
         "strings_to_numbers": False, "tmpdir": tempfile.gettempdir()})
