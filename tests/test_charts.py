@@ -79,25 +79,77 @@ def test_filters_resolve_the_agency_and_refuse_empty_answers(known):
         resolve_filters(known, year=2019, agency=A)
 
 
+@pytest.fixture(scope="module")
+def regions_db(tmp_path_factory):
+    """Agencies in two provinces with a late, a missing, an undated and on-time reports (deadlines: FORMAT.md §1,
+    departments 31 January, a people's government 31 March)."""
+    from govreports.store import connect, load_record
+    from storehelp import record
+
+    def rec(agency, year, published):
+        return {**record(agency, year, "2021", {"applications.new.total": 1}), "published": published}
+
+    path = tmp_path_factory.mktemp("regions") / "regions.db"
+    with connect(path) as db:
+        for r in (rec("宿迁市财政局", 2021, "2022-02-10"),  # late: a department, after 31 January
+                  rec("宿迁市财政局", 2023, "2024-01-10"),  # 2022 missing between them
+                  rec("宿迁市人民政府", 2023, "2024-03-20"),  # a government: on time until 31 March
+                  rec("韶关市能源局", 2023, None)):  # no date: cannot be judged
+            load_record(db, r)
+    return path
+
+
+def test_late_and_missing_by_province(regions_db):
+    rows = _rows(regions_db, "late_missing")
+    assert _pick(rows, "status", "agencies", province="江苏省") == {
+        "迟报 / late": 1, "缺报 / missing": 1, "按时 / on time": 2}
+    assert _pick(rows, "status", "agencies", province="广东省") == {"无发布日期 / no date": 1}
+    assert _pick(rows, "status", "who", province="江苏省") == {
+        "迟报 / late": "宿迁市财政局（2021）", "缺报 / missing": "宿迁市财政局（2022）", "按时 / on time": None}
+    assert [r["province"] for r in rows][0] == "江苏省"  # most late and missing first
+    rows = _rows(regions_db, "late_missing", year=2023)
+    assert {(r["province"], r["status"], r["agencies"]) for r in rows} == {
+        ("江苏省", "按时 / on time", 2), ("广东省", "无发布日期 / no date", 1)}
+    rows = _rows(regions_db, "applications", province="江苏")  # short form; other charts take the province too
+    assert _pick(rows, "year", "applications", series="本年新收 / received") == {2021: 1, 2023: 2}
+
+
+def test_province_filter_errors(regions_db):
+    from govreports.charts.render import ChartError, NoAgencies
+
+    with pytest.raises(NoAgencies, match=r"no agency in 内蒙古自治区 \(provinces in the database: 广东省, 江苏省\)"):
+        resolve_filters(regions_db, province="内蒙古")
+    with pytest.raises(ChartError, match="not a province-level name"):
+        resolve_filters(regions_db, province="宿迁市")
+    with pytest.raises(ChartError, match="not a city or county"):
+        resolve_filters(regions_db, province="江苏省/宿迁市")
+    assert resolve_filters(regions_db, province="江苏").subtitle == "地区 / province: 江苏省"
+
+
 # --- one source: the dashboard config ------------------------------------------------------------------------
 
 def test_dashboards_carry_the_charts_sql_and_specs():
+    from govreports.charts.dashboard import AGENCY_CHARTS, OVERVIEW_CHARTS
+
     meta = build_metadata("govreports")
     config = meta["plugins"]["datasette-dashboards"]
     assert config == dashboards("govreports")
     assert set(config) == {"overview", "agency"}
-    for slug, board in config.items():
+    assert set(OVERVIEW_CHARTS) == set(CHARTS) and set(AGENCY_CHARTS) == set(CHARTS) - {"late_missing"}
+    for slug, names in (("overview", OVERVIEW_CHARTS), ("agency", AGENCY_CHARTS)):
+        board = config[slug]
         drawn = {k: c for k, c in board["charts"].items() if c["library"] == "vega-lite"}
-        assert set(drawn) == set(CHARTS), slug
+        assert set(drawn) == set(names), slug
         for name, entry in drawn.items():
             assert entry["query"] == CHARTS[name].sql and entry["db"] == "govreports"
             assert entry["display"]["encoding"] == CHARTS[name].spec["encoding"]
         for row in board["layout"]:
             assert set(row) <= set(board["charts"])
+        assert {c for row in board["layout"] for c in row} == set(board["charts"])  # every panel placed
     assert set(config["agency"]["filters"]) == {"agency"}
-    assert set(config["overview"]["filters"]) == {"year"}
+    assert set(config["overview"]["filters"]) == {"year", "province"}
     for chart in CHARTS.values():  # only parameters Datasette fills with '' when the page does not give them
-        assert set(re.findall(r":(\w+)", chart.sql)) <= {"year", "agency"}, chart.name
+        assert set(re.findall(r":(\w+)", chart.sql)) <= {"year", "agency", "province"}, chart.name
 
 
 # --- files, with Chinese that is Chinese ----------------------------------------------------------------------

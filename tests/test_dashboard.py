@@ -21,11 +21,10 @@ from urllib.parse import quote, unquote
 
 import pytest
 
-from govreports.charts import CHARTS
+from govreports.charts.dashboard import AGENCY_CHARTS, OVERVIEW_CHARTS
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the browser test needs `pip install playwright`")
 
-CHART_NAMES = list(CHARTS)
 TIMEOUT_MS = 20_000
 
 
@@ -175,16 +174,16 @@ class Visit:
         return path
 
 
-def _agencies(db: Path) -> list[tuple[str, int]]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT a.name, count(*) FROM agencies a JOIN reports r ON r.agency_id = a.id"
-                            " GROUP BY a.id ORDER BY a.name").fetchall()
+def _agencies(db: Path, province: str | None = None) -> list[tuple[str, int]]:
+    """Agencies with reports in the order the overview lists them (by province, then name)."""
+    return _query(db, "SELECT a.name, count(*) FROM agencies a JOIN reports r ON r.agency_id = a.id"
+                      " WHERE ? IS NULL OR a.province = ? GROUP BY a.id ORDER BY a.province, a.name",
+                  province, province)
 
 
-def _years(db: Path, agency: str) -> list[int]:
+def _query(db: Path, sql: str, *params) -> list:
     with sqlite3.connect(db) as conn:
-        return [r[0] for r in conn.execute("SELECT r.year FROM reports r JOIN agencies a ON a.id = r.agency_id"
-                                          " WHERE a.name = ? ORDER BY r.year", [agency])]
+        return conn.execute(sql, params).fetchall()
 
 
 def test_serve_prints_where_the_dashboard_is(served):
@@ -196,30 +195,45 @@ def test_overview_dashboard(served, browser, shots, demo_db):
     base, _ = served
     visit = Visit(browser, base)
     page = visit.open("/-/dashboards/overview")
-    visit.charts_drawn(CHART_NAMES)
+    visit.charts_drawn(OVERVIEW_CHARTS)
     assert page.locator("h1").inner_text().startswith("政府信息公开工作年度报告：总览")
     assert "申请数 / applications" in page.locator("#chart-applications").inner_text()  # SVG text, not a bitmap
     names = page.locator("#chart-agencies tbody tr td:first-child a").all_inner_texts()
     assert names == [name for name, _ in _agencies(demo_db)]
     assert visit.chinese_glyphs(), "Chinese is drawn as boxes: no CJK font (apt-get install fonts-noto-cjk)"
     # every chart's rows came from Datasette's JSON API on this server, and the scripts from the plugin
-    assert sum("/reports.json?sql=" in u for u in visit.requests) >= len(CHART_NAMES) + 1
+    assert sum("/reports.json?sql=" in u for u in visit.requests) >= len(OVERVIEW_CHARTS) + 1
     assert any(u.endswith("/datasette_dashboards/vega-lite.min.js") for u in visit.requests)
     visit.finish(shots, "overview")
 
 
-def test_overview_for_one_year(served, browser, shots):
+def test_overview_for_one_year_and_province(served, browser, shots, demo_db):
+    """Who was late or missing in 2023, by province; then one province's agencies."""
     base, _ = served
     visit = Visit(browser, base)
     page = visit.open("/-/dashboards/overview")
     page.select_option("select#year", "2023")
     page.click("input[type=submit]")
-    page.wait_for_url("**/-/dashboards/overview?year=2023")
-    visit.charts_drawn(["applications", "answers", "rule_failures"])
+    page.wait_for_url("**/-/dashboards/overview?year=2023*")
+    visit.charts_drawn(OVERVIEW_CHARTS)
     x_axis = page.locator("#chart-applications [aria-roledescription=axis][aria-label^=X-axis]").get_attribute(
         "aria-label")
     assert "1 value: 2023" in x_axis, x_axis
+    provinces = [p for (p,) in _query(demo_db, "SELECT DISTINCT province FROM scorecard WHERE year = 2023"
+                                               " AND province IS NOT NULL")]
+    y_axis = page.locator("#chart-late_missing [aria-roledescription=axis][aria-label^=Y-axis]").get_attribute(
+        "aria-label")
+    assert provinces and all(p in y_axis for p in provinces), y_axis
     visit.finish(shots, "overview-2023")
+
+    province = provinces[0]
+    visit = Visit(browser, base)
+    page = visit.open(f"/-/dashboards/overview?year=&province={quote(province)}")
+    visit.charts_drawn(OVERVIEW_CHARTS)
+    assert page.locator("select#province").input_value() == province
+    names = page.locator("#chart-agencies tbody tr td:first-child a").all_inner_texts()
+    assert names == [name for name, _ in _agencies(demo_db, province)]
+    visit.finish(shots, "overview-province")
 
 
 def test_agency_page_from_the_overview(served, browser, shots, demo_db):
@@ -231,11 +245,12 @@ def test_agency_page_from_the_overview(served, browser, shots, demo_db):
     seen = len(visit.requests)
     page.locator("#chart-agencies a", has_text=name).first.click()
     page.wait_for_url(f"**/-/dashboards/agency?agency={quote(name)}")
-    visit.charts_drawn([n for n in CHART_NAMES])
+    visit.charts_drawn(AGENCY_CHARTS)
     assert page.locator("select#agency").input_value() == name
-    page.locator("#chart-reports tbody tr").first.wait_for()
-    years = page.locator("#chart-reports tbody tr td:first-child").all_inner_texts()
-    assert [int(y) for y in years] == _years(demo_db, name)
+    page.locator("#chart-scorecard tbody tr").first.wait_for()
+    years = page.locator("#chart-scorecard tbody tr td:first-child").all_inner_texts()
+    assert [int(y) for y in years] == [y for (y,) in _query(
+        demo_db, "SELECT year FROM scorecard WHERE agency = ? ORDER BY year", name)]
     chart_queries = [unquote(u) for u in visit.requests[seen:] if "/reports.json?sql=" in u]
     assert chart_queries and all(f"agency={name}" in u for u in chart_queries)
     assert visit.chinese_glyphs()

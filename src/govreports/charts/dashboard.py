@@ -1,8 +1,9 @@
 """The datasette-dashboards configuration: the charts of charts.specs laid out on two dashboards.
 
-- `overview` (/-/dashboards/overview): every chart over all agencies, filtered by year, and the list of
-  agencies, each name a link to its own page;
-- `agency` (/-/dashboards/agency?agency=NAME): one agency's numbers over the years and its reports.
+- `overview` (/-/dashboards/overview): every chart over all agencies (on time, late and missing by region first),
+  filtered by year and province, and the list of agencies, each name a link to its own page;
+- `agency` (/-/dashboards/agency?agency=NAME): one agency's numbers over the years and its scorecard, year by year
+  (report found or missing, published on time, format, rules, blank cells, sections).
 
 The plugin bundles Vega, Vega-Lite and vega-embed (no CDN), runs each chart's SQL through Datasette's JSON API
 with the filters as named parameters (a missing one is '', as the charts' SQL expects) and draws in the browser.
@@ -11,7 +12,7 @@ The config goes into the Datasette metadata under `plugins`, which serve.metadat
 
 from __future__ import annotations
 
-from govreports.charts.specs import AGENCY_LIST_SQL, AGENCY_REPORTS_SQL, CHARTS
+from govreports.charts.specs import AGENCY_LIST_SQL, AGENCY_SCORECARD_SQL, CHARTS
 
 PLUGIN = "datasette-dashboards"
 
@@ -30,38 +31,44 @@ def _note(text: str) -> dict:
     return {"library": "markdown", "display": text}
 
 
+OVERVIEW_CHARTS = ("late_missing", "applications", "answers", "refusals", "review_litigation", "cases_per_year",
+                   "rule_failures")
+AGENCY_CHARTS = ("applications", "answers", "cases_per_year", "rule_failures", "refusals", "review_litigation")
+
+
 def dashboards(db_name: str = "govreports") -> dict:
     """The plugin's config: {slug: dashboard} for `plugins: {datasette-dashboards: …}` in the metadata."""
     years = {"name": "年度 / year", "type": "select", "db": db_name,
              "query": "SELECT DISTINCT CAST(year AS TEXT) FROM reports WHERE year IS NOT NULL ORDER BY year DESC"}
+    provinces = {"name": "省份 / province", "type": "select", "db": db_name,
+                 "query": "SELECT DISTINCT province FROM agencies WHERE province IS NOT NULL"
+                          " AND id IN (SELECT agency_id FROM reports) ORDER BY province"}
     agencies = {"name": "机关 / agency", "type": "select", "db": db_name,
                 "query": "SELECT name FROM agencies WHERE id IN (SELECT agency_id FROM reports) ORDER BY name"}
     overview = {
         "title": "政府信息公开工作年度报告：总览 / Annual reports at a glance",
-        "description": "Every agency's current reports added up. Pick a year to see that year only; click an "
+        "description": "Every agency's current reports added up. Pick a year or a province to narrow them; click an "
                        "agency for its own page. The same charts as files: `govreports chart --all`.",
-        "filters": {"year": years},
-        "layout": [["applications", "answers"],
+        "filters": {"year": years, "province": provinces},
+        "layout": [["late_missing", "late_missing"],
+                   ["applications", "answers"],
                    ["refusals", "review_litigation"],
                    ["refusals", "cases_per_year"],
                    ["rule_failures", "agencies"]],
-        "charts": {**{name: _chart(db_name, name) for name in
-                      ("applications", "answers", "refusals", "review_litigation", "cases_per_year",
-                       "rule_failures")},
+        "charts": {**{name: _chart(db_name, name) for name in OVERVIEW_CHARTS},
                    "agencies": _table(db_name, "机关 / Agencies (click for its page)", AGENCY_LIST_SQL)},
     }
     agency = {
         "title": "单个机关 / One agency over the years",
-        "description": "Choose an agency: its applications, answers, refusals, reviews and lawsuits, and the "
-                       "rules its reports break, year by year. Without a choice the charts add up all agencies.",
+        "description": "Choose an agency: its applications, answers, refusals, reviews and lawsuits, the rules its "
+                       "reports break, and its scorecard year by year. Without a choice the charts add up all "
+                       "agencies.",
         "filters": {"agency": agencies},
         "layout": [["applications", "answers"],
                    ["cases_per_year", "rule_failures"],
                    ["refusals", "review_litigation"],
-                   ["reports", "reports"]],
-        "charts": {**{name: _chart(db_name, name) for name in
-                      ("applications", "answers", "cases_per_year", "rule_failures", "refusals",
-                       "review_litigation")},
-                   "reports": _table(db_name, "报告 / Its reports", AGENCY_REPORTS_SQL)},
+                   ["scorecard", "scorecard"]],
+        "charts": {**{name: _chart(db_name, name) for name in AGENCY_CHARTS},
+                   "scorecard": _table(db_name, "年度考评 / Its scorecard, year by year", AGENCY_SCORECARD_SQL)},
     }
     return {"overview": overview, "agency": agency}

@@ -137,25 +137,50 @@ class Filters:
     subtitle: str | None = None
 
 
-def resolve_filters(db_path: str | Path, *, year: int | str | None = None, agency: str | None = None) -> Filters:
+class NoAgencies(GovreportsError):
+    """A province no agency in the database is in (exit 1); the message names the provinces there are."""
+
+
+def _province(conn, text: str) -> str:
+    """The province-level name `text` means (江苏 -> 江苏省), checked against the agencies in the database."""
+    from govreports.regions import parse_region
+
+    try:
+        region = parse_region(text)
+    except ValueError as exc:
+        raise ChartError(str(exc).replace("region ", "--province ", 1)) from None
+    if region.city or region.county:
+        raise ChartError(f"--province {text!r}: give a province-level name (江苏省, 内蒙古, 全国), not a city or county")
+    if conn.execute("SELECT 1 FROM agencies WHERE province = ? LIMIT 1", [region.province]).fetchone() is None:
+        there = [r[0] for r in conn.execute(
+            "SELECT DISTINCT province FROM agencies WHERE province IS NOT NULL ORDER BY province")]
+        raise NoAgencies(f"no agency in {region.province}"
+                         + (f" (provinces in the database: {', '.join(there)})" if there else ""))
+    return region.province
+
+
+def resolve_filters(db_path: str | Path, *, year: int | str | None = None, agency: str | None = None,
+                    province: str | None = None) -> Filters:
     """The filters checked against the database the way `analyze` checks them: the agency by the one matching
-    rule (exact, then normalised; else an error with suggestions), and a year or agency without reports is an
-    error naming what there is, never an empty chart."""
+    rule (exact, then normalised; else an error with suggestions), a province by its name (short forms too), and
+    a year or agency without reports is an error naming what there is, never an empty chart."""
     from govreports.query.agencies import resolve_agency
     from govreports.query.analyses import check_reports
     from govreports.query.readonly import connect_readonly
 
     found = None
-    if agency or year is not None:
+    if agency or year is not None or province:
         conn = connect_readonly(db_path)
         try:
             found = resolve_agency(conn, agency) if agency else None
+            province = _province(conn, province) if province else None
             check_reports(conn, found, year)
         finally:
             conn.close()
-    parts = [f"机关 / agency: {found.name}" if found else "", f"年度 / year: {year}" if year is not None else ""]
-    return Filters({"year": "" if year is None else str(year), "agency": found.norm_name if found else ""},
-                   "；".join(p for p in parts if p) or None)
+    parts = [f"机关 / agency: {found.name}" if found else "", f"地区 / province: {province}" if province else "",
+             f"年度 / year: {year}" if year is not None else ""]
+    return Filters({"year": "" if year is None else str(year), "agency": found.norm_name if found else "",
+                    "province": province or ""}, "；".join(p for p in parts if p) or None)
 
 
 def chart_rows(db_path: str | Path, chart_: Chart, filters: Filters | None = None) -> list[dict]:

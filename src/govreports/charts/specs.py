@@ -5,7 +5,8 @@ so a chart in the browser and the SVG in a paper show the same numbers drawn the
 SQL conventions are those of query.analyses: only reports' current versions; named parameters whose "not given"
 value is '' (what Datasette substitutes for a missing one), so a filter reads `(:year = '' OR …)`. `:agency`
 matches an agency's name as stored or its normalised name (the CLI passes the normalised name; the dashboard's
-agency list offers names as stored). A row's count is its 总计 cell, else the sum of its cells (row_totals).
+agency list offers names as stored); `:province` is a province-level name as agencies.province has it (江苏省,
+内蒙古自治区, 全国 for national bodies). A row's count is its 总计 cell, else the sum of its cells (row_totals).
 
 Field names are English; Chinese appears in titles, axis titles and category labels, which the charts render in a
 CJK font (FONT) so Chinese shows as Chinese in the browser and in SVG/PNG files alike.
@@ -25,10 +26,11 @@ CONFIG = {"font": FONT, "view": {"stroke": None}, "line": {"point": True},
           "title": {"fontSize": 15, "subtitleFontSize": 12, "anchor": "start"}}
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # the version drawn (a label; nothing is fetched)
-PARAMS = ("year", "agency")  # every chart's SQL takes these (possibly '')
+PARAMS = ("year", "agency", "province")  # every chart's SQL takes these (possibly '')
 
-_FILTER = ("(:year = '' OR r.year = CAST(:year AS INTEGER))"
-           " AND (:agency = '' OR a.name = :agency OR a.norm_name = :agency)")
+_AGENCY = ("(:agency = '' OR a.name = :agency OR a.norm_name = :agency)"
+           " AND (:province = '' OR a.province = :province)")
+_FILTER = f"(:year = '' OR r.year = CAST(:year AS INTEGER)) AND {_AGENCY}"
 _CUR = f"""cur AS (
   SELECT r.id AS report_id, r.current_version_id AS vid, a.name AS agency, r.year
   FROM reports r JOIN agencies a ON a.id = r.agency_id
@@ -86,10 +88,10 @@ _LEGEND = {"orient": "bottom", "columns": 3}  # wraps in a dashboard card's widt
 
 def _count(field_: str, title: str, channel: str = "y") -> dict:
     """A count on an axis: whole-number ticks only, even for one agency's handful (no more ticks than the
-    largest value; Vega's tickMinStep did not do it)."""
+    largest value; Vega's tickMinStep did not do it), and an axis from 0 to at least 1 when every count is 0."""
     room = "height / 40" if channel == "y" else "width / 80"
     ticks = f"max(1, min(ceil({room}), domain('{channel}')[1]))"
-    return {"field": field_, "type": "quantitative", "title": title,
+    return {"field": field_, "type": "quantitative", "title": title, "scale": {"domain": {"unionWith": [0, 1]}},
             "axis": {"format": "d", "tickCount": {"expr": ticks}}}
 
 
@@ -248,8 +250,47 @@ ORDER BY checked.year, rules.rule""",
                               {"field": "reports", "title": "不符的报告 / failing"},
                               {"field": "reports_checked", "title": "已检查的报告 / checked"}]}})
 
+# --- 7. On time, late and missing, by region (the scorecard view: FORMAT.md §1 deadlines) ------------------------
+_STATUSES = [("missing", "缺报 / missing", 1), ("late", "迟报 / late", 2), ("no_date", "无发布日期 / no date", 3),
+             ("on_time", "按时 / on time", 4)]
+UNKNOWN_REGION = "未知地区 / unknown"
+LATE_MISSING = Chart(
+    "late_missing", "各地区按时、迟报、缺报", "On time, late and missing by region",
+    "Agency-years of the scorecard by province: a year with no report between an agency's first and last is "
+    "missing; a report published after its deadline (31 Jan for departments, 31 Mar for governments and before "
+    "2019) is late; one whose date is unknown cannot be judged. Provinces with most late and missing first.",
+    f"""WITH {_values('st', ('key', 'status', 'seq'), _STATUSES)},
+s AS (
+  SELECT coalesce(sc.province, {_sql_str(UNKNOWN_REGION)}) AS province, sc.agency, sc.year,
+    CASE WHEN NOT sc.found THEN 'missing' WHEN sc.on_time = 0 THEN 'late' WHEN sc.on_time = 1 THEN 'on_time'
+      ELSE 'no_date' END AS status
+  FROM scorecard sc JOIN agencies a ON a.id = sc.agency_id
+  WHERE (:year = '' OR sc.year = CAST(:year AS INTEGER)) AND {_AGENCY}),
+g AS (SELECT s.province, s.status, count(*) AS agencies,
+        group_concat(s.agency || '（' || s.year || '）', '、') AS who
+      FROM s GROUP BY s.province, s.status)
+SELECT g.province, st.status, st.seq, g.agencies,
+  CASE WHEN g.status IN ('late', 'missing') THEN g.who END AS who,
+  sum(CASE WHEN g.status IN ('late', 'missing') THEN g.agencies ELSE 0 END) OVER (PARTITION BY g.province)
+    AS late_or_missing
+FROM g JOIN st ON st.key = g.status
+ORDER BY late_or_missing DESC, g.province, st.seq""",
+    {"mark": {"type": "bar", "tooltip": True},
+     "encoding": {"y": {"field": "province", "type": "nominal", "title": None, "axis": {"labelLimit": 200},
+                        "sort": {"field": "late_or_missing", "op": "max", "order": "descending"}},
+                  "x": _count("agencies", "机关·年度 / agency-years", "x"),
+                  "color": {"field": "status", "type": "nominal", "title": None,
+                            "scale": {"domain": _domain(_STATUSES),
+                                      "range": ["#d62728", "#ff7f0e", "#b0b0b0", "#2ca02c"]},
+                            "legend": {**_LEGEND, "columns": 4}},
+                  "order": {"field": "seq", "type": "quantitative"},
+                  "tooltip": [{"field": "province", "title": "地区"}, {"field": "status", "title": "情况"},
+                              {"field": "agencies", "title": "机关·年度"},
+                              {"field": "who", "title": "机关（年度）"}]}},
+    height=220)
+
 CHARTS: dict[str, Chart] = {c.name: c for c in (
-    APPLICATIONS, ANSWERS, REFUSALS, REVIEW_LITIGATION, CASES_PER_YEAR, RULE_FAILURES)}
+    APPLICATIONS, ANSWERS, REFUSALS, REVIEW_LITIGATION, CASES_PER_YEAR, RULE_FAILURES, LATE_MISSING)}
 
 
 # --- Tables shown beside the charts on the dashboard (rows, not drawings) --------------------------------------
@@ -266,25 +307,31 @@ def _link(name_sql: str) -> str:
 
 # The plugin's table breaks on an empty result, so each table says in a row why it has none.
 AGENCY_LIST_SQL = f"""SELECT * FROM (
-  SELECT {_link('a.name')} AS "机关 / agency", count(r.id) AS "报告 / reports",
-    min(r.year) AS "最早 / first", max(r.year) AS "最近 / latest"
+  SELECT {_link('a.name')} AS "机关 / agency", coalesce(a.region, '') AS "地区 / region",
+    count(r.id) AS "报告 / reports", min(r.year) AS "最早 / first", max(r.year) AS "最近 / latest"
   FROM agencies a JOIN reports r ON r.agency_id = a.id
-  WHERE (:year = '' OR r.year = CAST(:year AS INTEGER))
-  GROUP BY a.id ORDER BY a.name)
+  WHERE {_FILTER}
+  GROUP BY a.id ORDER BY a.province, a.name)
 UNION ALL
-SELECT '没有报告 / no reports', 0, NULL, NULL
-WHERE NOT EXISTS (SELECT 1 FROM reports r WHERE :year = '' OR r.year = CAST(:year AS INTEGER))"""
+SELECT '没有报告 / no reports', NULL, 0, NULL, NULL
+WHERE NOT EXISTS (SELECT 1 FROM reports r JOIN agencies a ON a.id = r.agency_id WHERE {_FILTER})"""
 
-AGENCY_REPORTS_SQL = f"""WITH {_CUR}
+_MARK = "CASE {} WHEN 1 THEN '✓' WHEN 0 THEN '✗' END"
+AGENCY_SCORECARD_SQL = f"""WITH sc AS (
+  SELECT sc.* FROM scorecard sc JOIN agencies a ON a.id = sc.agency_id
+  WHERE :agency != '' AND {_AGENCY} AND (:year = '' OR sc.year = CAST(:year AS INTEGER)))
 SELECT * FROM (
-  SELECT cur.year AS "年度 / year", r.format AS "格式 / format", r.published AS "发布日期 / published",
-    (SELECT group_concat(rule, ' ') FROM (SELECT DISTINCT k.rule FROM checks k WHERE k.version_id = cur.vid
-       AND k.ok = 0 ORDER BY k.rule)) AS "不符规则 / rules broken",
-    r.title AS "标题 / title"
-  FROM cur JOIN reports r ON r.id = cur.report_id
-  WHERE :agency != ''
-  ORDER BY cur.year)
+  SELECT sc.year AS "年度 / year",
+    CASE WHEN sc.found THEN '有 / found' ELSE '缺报 / missing' END AS "报告 / report",
+    sc.published AS "发布日期 / published", sc.published_source AS "来源 / date from",
+    sc.deadline AS "期限 / deadline",
+    CASE WHEN sc.on_time = 0 THEN '迟报 ' || sc.days_late || ' 天 / days late'
+      WHEN sc.on_time = 1 THEN '按时 / on time' END AS "按时 / on time",
+    sc.format AS "格式 / format", {_MARK.format('sc.format_ok')} AS "格式合规 / format ok",
+    coalesce(sc.rules_failed, {_MARK.format('sc.rules_ok')}) AS "勾稽关系 / rules",
+    CAST(round(100 * sc.blank_share) AS INTEGER) || '%' AS "空白 / blank", sc.sections_present AS "部分 / sections"
+  FROM sc ORDER BY sc.year)
 UNION ALL
 SELECT CASE WHEN :agency = '' THEN '请选择机关 / choose an agency' ELSE '没有报告 / no reports' END,
-  NULL, NULL, NULL, NULL
-WHERE :agency = '' OR NOT EXISTS (SELECT 1 FROM cur)"""
+  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+WHERE NOT EXISTS (SELECT 1 FROM sc)"""

@@ -37,12 +37,15 @@ def chart(name: Annotated[Optional[str], typer.Argument(
           agency: Annotated[Optional[str], typer.Option(
               help="only this agency (exact, or the same after normalisation; a partial name lists suggestions)")
           ] = None,
+          province: Annotated[Optional[str], typer.Option(
+              help="only agencies in this province (江苏省 or 江苏, 内蒙古, 全国 for national bodies)")] = None,
           list_: Annotated[bool, typer.Option("--list", help="list the charts and exit")] = False,
           ) -> None:
     """Draw the dashboard's charts into files for papers and slides, in a font that shows Chinese.
 
     Charts: applications per year, how applications were answered, refusals by reason, review and litigation
-    outcomes, reviews and lawsuits per year, rule failures. `--agency` gives one agency's numbers over the years."""
+    outcomes, reviews and lawsuits per year, rule failures, on time / late / missing by region. `--agency` gives
+    one agency's numbers over the years; `--year 2023 late_missing` who was late or missing in 2023, by province."""
     from govreports.charts import cjk_glyphs_ok, resolve_filters, write_chart
 
     if list_:
@@ -59,7 +62,7 @@ def chart(name: Annotated[Optional[str], typer.Argument(
         fail(f"no database at {db} (create one with `govreports load` or `govreports crawl`)")
     names = list(CHARTS) if all_ else [name]
     try:
-        filters = resolve_filters(db, year=year, agency=agency)
+        filters = resolve_filters(db, year=year, agency=agency, province=province)
         if format is ChartFormat.png and not cjk_glyphs_ok():
             typer.echo("warning: no font with Chinese glyphs found: Chinese text will show as boxes "
                        "(install fonts-noto-cjk, or set GOVREPORTS_CJK_FONT_DIR to a folder of CJK fonts)", err=True)
