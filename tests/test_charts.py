@@ -10,7 +10,7 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from govreports.charts import CHARTS, FORMATS, Filters, chart_rows, cjk_glyphs_ok, dashboards, render, resolve_filters
+from govreports.charts import CHARTS, FORMATS, chart_rows, cjk_glyphs_ok, dashboards, render, resolve_filters
 from govreports.charts.render import VL_VERSION, png_pixels
 from govreports.query.agencies import AgencyNotFound
 from govreports.query.analyses import NoReports

@@ -131,7 +131,8 @@ class Visit:
 
     def _route(self, route):
         url = route.request.url
-        if url.startswith(self.base + "/") or url.startswith(("data:", "blob:")):
+        if url.startswith((self.base + "/", "data:", "blob:")) or (self.base.startswith("file:") and
+                                                                  url.startswith("file:")):
             route.continue_()
         else:
             self.outside.append(url)
@@ -266,3 +267,17 @@ def test_canned_query_page(served, browser, shots):
     assert "本机关不掌握相关政府信息" in page.locator("table.rows-and-columns").inner_text()
     assert visit.chinese_glyphs()
     visit.finish(shots, "canned-refusals")
+
+
+def test_chart_html_file_opens_offline(demo_db, browser, shots, tmp_path):
+    """`govreports chart -f html` writes a page that draws with nothing but the file (Vega inlined)."""
+    from govreports.charts import resolve_filters, write_chart
+
+    out = write_chart(demo_db, "late_missing", "html", tmp_path / "late_missing.html",
+                      resolve_filters(demo_db, year=2023))
+    visit = Visit(browser, out.as_uri().rsplit("/", 1)[0])
+    page = visit.open("/" + out.name)
+    page.wait_for_selector("svg.marks", state="visible")
+    assert "各地区按时、迟报、缺报" in page.locator("svg.marks").text_content()
+    assert visit.chinese_glyphs()
+    visit.finish(shots, "chart-html")
