@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo install bench clean
+.PHONY: test demo install system bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-test: $(STAMP)
+system:  # chromium and fonts-noto-cjk, only when missing (the dashboard test and the charts need them)
+	@bash .ci/system-packages
+
+test: $(STAMP) system
 	$(PY) -m pytest -q
 
 demo: $(STAMP)
