@@ -39,7 +39,7 @@ def page(text: str, url: str = "http://www.example.gov.cn/xxgk/xxgknb/index.html
     return Page(url, url, text)
 
 
-# --- words ---------------------------------------------------------------------------------------------------------
+# --- words ----------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text,score", [
     ("政府信息公开年报", COLUMN), ("信息公开年报", COLUMN), ("政府信息公开工作年度报告", COLUMN),
@@ -61,7 +61,7 @@ def test_breadcrumbs_name_the_column():
     assert crumb_score("首页 > 政府信息公开 > 政府网站工作年度报表") == NONE
 
 
-# --- families on real pages ------------------------------------------------------------------------------------------
+# --- families on real pages -----------------------------------------------------------------------------------------
 
 def _sample(name: str) -> str:
     require_samples()
@@ -88,7 +88,8 @@ def test_trs_create_page_html_call_gives_names_and_numbering():
 
 
 def test_hanweb_sample_is_hanweb():
-    found = detect(page(_sample("hanweb_dingxi_datastore_excerpt.xml"), "http://www.dingxi.gov.cn/col/col12377/index.html"))
+    column = "http://www.dingxi.gov.cn/col/col12377/index.html"
+    found = detect(page(_sample("hanweb_dingxi_datastore_excerpt.xml"), column))
     assert found.adapter == "hanweb" and found.params == {}
     assert len(found.listings) == 6 and found.reports == []  # the excerpt's records are news and a 网站年度报表
 
@@ -130,7 +131,7 @@ def test_rows_without_report_links_get_css_selectors():
     assert found.reports[0].url == "http://a.gov.cn/doc/0" and found.reports[0].list_date == "2025-01-01"
 
 
-# --- drafts ----------------------------------------------------------------------------------------------------------
+# --- drafts ---------------------------------------------------------------------------------------------------------
 
 def test_names_and_blocks_load_as_a_config(tmp_path):
     taken: set[str] = set()
@@ -147,7 +148,7 @@ def test_names_and_blocks_load_as_a_config(tmp_path):
     assert not draft.check(draft.document([block], False)).safety.allow_private_addresses
 
 
-# --- the walk's manners on small local sites ---------------------------------------------------------------------------
+# --- the walk's manners on small local sites ------------------------------------------------------------------------
 
 def _rows(first: int, n: int) -> str:
     return "".join(
@@ -286,7 +287,8 @@ def test_a_pager_only_in_a_script_gets_a_page_template(srv):
                                     "page_count_pattern": r"""totalPage\s*=\s*(?:parseInt\(\s*)?['"]?(\d+)"""}
     assert "3 page(s) named in a script (totalPage)" in column.reason
     assert len(column.preview.items) == 9 and column.preview.pages == 3
-    numbered = detect(page(f"<ul>{li(1)}</ul><script>var maxPage = parseInt('4');</script>", "http://a.gov.cn/nb/1.html"))
+    script = "<script>var maxPage = parseInt('4');</script>"
+    numbered = detect(page(f"<ul>{li(1)}</ul>{script}", "http://a.gov.cn/nb/1.html"))
     assert numbered.params["page_template"] == "{page}.html" and numbered.pending is None
 
 
@@ -298,7 +300,7 @@ def test_a_start_page_redirecting_to_another_host_is_named(srv):
     assert _paths(srv) == ["/robots.txt", "/r/"]
 
 
-# --- the command ---------------------------------------------------------------------------------------------------
+# --- the command ----------------------------------------------------------------------------------------------------
 
 def test_command_prints_a_config_and_writes_it(site, tmp_path):
     from crawlhelp import run_cli
@@ -333,7 +335,7 @@ def test_command_refuses_a_private_address_without_the_flag(site, tmp_path):
     assert not out.exists() and site.requests == []
 
 
-# --- the demo portal: every site from its home page ------------------------------------------------------------------
+# --- the demo portal: every site from its home page -----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def demo():

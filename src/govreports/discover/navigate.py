@@ -20,7 +20,7 @@ from urllib.parse import urldefrag, urlsplit
 from govreports.discover.family import Family, complete, detect
 from govreports.discover.pages import Page
 from govreports.discover.session import Session
-from govreports.discover.signals import BARE, COLUMN, NONE, crumb_score, is_report, is_year_column, link_score
+from govreports.discover.signals import BARE, NONE, crumb_score, is_year_column, link_score
 
 _INDEX = re.compile(r"/(?:index|default)\.s?html?$", re.I)
 MAX_DEPTH = 4
@@ -157,4 +157,4 @@ def _implicit_index(url: str) -> bool:
     return url.endswith("/")
 
 
-__all__ = ["COLUMN", "Candidate", "Walk", "is_report", "page_key", "ranked", "walk"]
+__all__ = ["Candidate", "Walk", "page_key", "ranked", "walk"]

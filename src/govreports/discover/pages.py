@@ -8,7 +8,7 @@ Why BeautifulSoup: home pages and menus are where portals' markup is most broken
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urldefrag, urljoin, urlsplit
 

@@ -21,7 +21,7 @@ _BARE = re.compile(r"^(?:工作)?(?:年度报告|年报)(?:专栏)?$")
 _HUB = re.compile(r"^(?:政府|政务)?(?:信息)?公开(?:专栏|专题|平台|目录|栏目)?$|^政府信息公开|^政务公开$|^信息公开目录$"
                   r"|^(?:法定)?主动公开(?:内容|目录)?$")
 _DECOY = re.compile(r"网站|报表|要点|统计|年鉴|财政|预算|决算|规划|计划|总结|审计|通知|公告|解读|指南|规定|制度|申请")
-# paths that name a report column or a look-alike (PORTALS.md §9: /zfxxgk/zfxxgknb/, /xxgk/xxgknb/ next to /xxgk/wzndbb/)
+# paths naming a report column or a look-alike (PORTALS.md §9: /zfxxgk/zfxxgknb/, /xxgk/xxgknb/ beside /xxgk/wzndbb/)
 _COLUMN_PATH = re.compile(r"(?:xxgk|gk)nb|ndbg|gknb", re.I)
 _DECOY_PATH = re.compile(r"wzndbb|wzbb|gzyd|tjnb|tjgb", re.I)
 _PAGER_WORDS = {"首页", "上一页", "下一页", "尾页", "末页", "上页", "下页", "前页", "后页", "›", "»", "‹", "«", ">", "<"}
