@@ -148,6 +148,22 @@ def test_names_and_blocks_load_as_a_config(tmp_path):
     assert not draft.check(draft.document([block], False)).safety.allow_private_addresses
 
 
+def test_write_appends_to_a_config_only_when_it_can_take_the_blocks(tmp_path):
+    from govreports.portals.config import ConfigError
+
+    block = draft.block(name="x", adapter="trs", title="t", start_url="http://127.0.0.1:1/a/", params={})
+    public = tmp_path / "public.toml"
+    public.write_text('[[portal]]\nname = "a"\nadapter = "trs"\nstart_url = "http://a.gov.cn/"\n', encoding="utf-8")
+    text = draft.merged(public, [block], allow_private_addresses=True)  # no [safety] yet: it is added
+    assert tomllib.loads(text)["safety"] == {"allow_private_addresses": True}
+    strict = tmp_path / "strict.toml"
+    strict.write_text(public.read_text(encoding="utf-8") + "[safety]\nallow_private_addresses = false\n",
+                      encoding="utf-8")
+    with pytest.raises(ConfigError, match="does not allow private addresses"):
+        draft.merged(strict, [block], allow_private_addresses=True)
+    assert draft.existing_names(strict) == {"a"} and draft.existing_names(tmp_path / "new.toml") == set()
+
+
 # --- the walk's manners on small local sites ------------------------------------------------------------------------
 
 def _rows(first: int, n: int) -> str:

@@ -4,10 +4,11 @@ Why best-first over a few words rather than a crawl: the column is one or two cl
 信息公开 page, behind links whose words say so (`signals`). Links saying 信息公开年报 are visited before bare
 年度报告 ones, those before 政府信息公开 / 政务公开 hubs, shallower before deeper; any other link is never
 followed (except a column's year sub-columns, 2023年, as district year trees have), nor one to another host,
-nor one robots.txt forbids (the Fetcher refuses it). The session's page budget
-ends the walk. A visited page is a candidate column when the link, its breadcrumb or its <title> names a column
-(or gkmlpt's category tree does) *and* its first list holds annual reports — a column whose words are right but
-whose list holds none (统计年度报告, a moved column) is rejected, and says why.
+nor one robots.txt forbids (the Fetcher refuses it). The session's page budget ends the walk.
+
+A visited page is a candidate column when the link, its breadcrumb or its <title> names a column (or gkmlpt's
+category tree does) *and* its first list holds annual reports — a column whose words are right but whose list
+holds none (统计年度报告, a moved column) is rejected, and says why.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class Candidate:
     page: Page
     trail: list[str]  # link words from the start page (首页 › 政务公开 › 信息公开年报)
     evidence: str  # why it is a column: 'link "信息公开年报"', 'breadcrumb …'
-    score: int  # COLUMN or BARE
+    score: int  # COLUMN or BARE; NONE for the page named, a column only when nothing better is found
     depth: int
     family: Family | None = None
     rejected: str | None = None  # why it is not used
