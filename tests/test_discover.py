@@ -242,6 +242,16 @@ def test_a_private_address_needs_the_flag(site):
     assert [p for p in _paths(site)] == []  # nothing was sent
 
 
+def test_a_column_named_right_but_listing_look_alikes_is_rejected(srv):
+    srv.route("/w/", html('<a href="/w/nb/">信息公开年报</a>'))
+    srv.route("/w/nb/", html('<ul><li><a href="/w/nb/1.html">2023年度政府网站工作年度报表</a></li>'
+                             '<li><a href="/w/nb/2.html">关于做好2023年政府信息公开工作年度报告编制工作的通知</a></li></ul>'))
+    with pytest.raises(DiscoverError) as nothing:
+        run(srv.url("/w/"))
+    assert f'{srv.url("/w/nb/")} (link "信息公开年报"): its list (read as generic) names no 信息公开 annual report' \
+        in str(nothing.value)
+
+
 def test_nothing_found_and_a_bad_start(srv):
     srv.route("/n/", html('<a href="/n/about">关于我们</a>'))
     with pytest.raises(DiscoverError) as nothing:

@@ -107,14 +107,17 @@ def _candidate(page: Page, trail: list[str], score: int, depth: int, url: str) -
 
 
 async def _judge(candidate: Candidate, session: Session, fragment: str) -> None:
-    family = detect(candidate.page, fragment)
-    if family.pending:
-        await complete(family, session)
+    try:
+        family = detect(candidate.page, fragment)
+        if family.pending:
+            await complete(family, session)
+    except Exception as exc:  # noqa: BLE001 - a page that chokes the detection is not a column; the walk goes on
+        candidate.rejected = f"its family could not be told: {type(exc).__name__}: {exc}"
+        return
     candidate.family = family
     if not family.reports:
-        listed = len(family.listings)
-        candidate.rejected = (f"its list holds no 信息公开 annual report ({listed} listing(s) read as "
-                              f"{family.adapter})" if listed else "no list found on the page")
+        source = "its gkmlpt list API" if family.adapter == "gkmlpt" else f"its list (read as {family.adapter})"
+        candidate.rejected = f"{source} names no 信息公开 annual report"
 
 
 def ranked(candidates: list[Candidate]) -> list[Candidate]:

@@ -18,7 +18,7 @@ from govreports.crawl.preview import Preview, preview
 from govreports.discover import draft
 from govreports.discover.navigate import Candidate, ranked, walk
 from govreports.discover.session import Failure, Session
-from govreports.discover.signals import is_year_column
+from govreports.discover.signals import BARE, is_year_column
 from govreports.errors import EXIT_FAILED, EXIT_USAGE, GovreportsError
 from govreports.fetch import Archive, Fetcher, FetchPolicy
 from govreports.portals.config import Politeness, PortalConfig
@@ -104,7 +104,8 @@ async def _discover(fetcher: Fetcher, url: str, host: str, allow_private: bool, 
     chosen = ranked(walked.candidates)
     result.rejected = [c for c in walked.candidates if c.rejected is not None]
     if not chosen:
-        looked = ", ".join(f"{c.page.url} ({c.rejected})" for c in result.rejected) or "none named like one"
+        named = [c for c in result.rejected if c.score >= BARE]
+        looked = "; ".join(f"{c.page.url} ({c.evidence}): {c.rejected}" for c in named) or "no page named like one"
         raise DiscoverError(f"no annual-report column found from {url} within {session.pages} page(s) "
                             f"(columns looked at: {looked})")
     names = set(taken or ())
