@@ -25,7 +25,7 @@ def discover(
         "--write", help="Save the blocks to FILE (appended, and checked, when FILE is a config already).")] = None,
     allow_private_addresses: Annotated[bool, typer.Option(
         "--allow-private-addresses",
-        help="The portal is on a local or intranet address (the blocks then carry [safety]).")] = False,
+        help="The portal is on a local or intranet address (the blocks then carry \\[safety]).")] = False,
     max_pages: Annotated[int, typer.Option(min=1, max=200, help="Pages the walk may ask for.")] = 30,
     preview: Annotated[int, typer.Option(min=0, help="Listings to preview per block (0: none).")] = 10,
     delay: Annotated[Optional[float], typer.Option(
