@@ -163,3 +163,10 @@ def test_the_crawl_fills_a_missing_date_from_the_list_entry_and_the_portal_regio
     assert regions["泗阳县审计局"] == regions["沭阳县财政局"]
     report_id = db.execute("SELECT id FROM reports ORDER BY id LIMIT 1").fetchone()[0]
     assert get_record(db, report_id)["published_source"] == "list"
+    # a re-parse from the archive keeps the list's date (the list entry is not in the archived page)
+    from govreports.runs.reparse import reparse
+
+    versions = db.execute("SELECT count(*) FROM report_versions").fetchone()[0]
+    outcome = reparse(db, tmp_path / "archive")
+    assert db.execute("SELECT count(*) FROM report_versions").fetchone()[0] == versions, outcome
+    assert get_record(db, report_id)["published"] == "2025-02-25"

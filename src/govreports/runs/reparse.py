@@ -78,7 +78,7 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
         if item.attachment_url is None and adapter is not None:
             body = adapter.report_body(_Page(doc_url, body, encoding)) or body
         try:
-            record = parser.parse(body, doc_url, {"title": item.list_title}, encoding)
+            record = parser.parse(body, doc_url, {"title": item.list_title, "published": item.list_date}, encoding)
         except ParseLimitError as exc:
             summary.counts["failed"] += 1
             log_fetch(db, doc_url, exc.kind, exc.line, kind=exc.kind, portal=item.portal)

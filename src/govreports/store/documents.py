@@ -127,6 +127,7 @@ class LoadedItem:
     portal: str
     url: str
     list_title: str | None
+    list_date: str | None  # the list's date: a report whose page has none is dated from it (published_source "list")
     attachment_url: str | None
     document: dict  # url, final_url, fetched_at, sha256, archive_path, media_type, encoding
 
@@ -137,8 +138,8 @@ _LOADED_DOCUMENT = ("url", "final_url", "fetched_at", "sha256", "archive_path", 
 def loaded_items(db: Database) -> list[LoadedItem]:
     """Every loaded item with its document, by portal and URL (read whole: the caller writes while it walks)."""
     rows = db.execute(
-        "SELECT i.portal, i.url, i.list_title, i.attachment_url, "
+        "SELECT i.portal, i.url, i.list_title, i.list_date, i.attachment_url, "
         + ", ".join(f"d.{c}" for c in _LOADED_DOCUMENT)
         + " FROM items i JOIN documents d ON d.id = i.document_id WHERE i.status = ?"
         " ORDER BY i.portal, i.url", [ItemStatus.LOADED.value]).fetchall()
-    return [LoadedItem(*row[:4], dict(zip(_LOADED_DOCUMENT, row[4:]))) for row in rows]
+    return [LoadedItem(*row[:5], dict(zip(_LOADED_DOCUMENT, row[5:]))) for row in rows]
