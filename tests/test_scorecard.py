@@ -78,10 +78,13 @@ def test_agencies_carry_region_and_kind(path):
                    SHAOGUAN: ("广东省/韶关市", "广东省", "韶关市", None, "department")}
 
 
-def test_every_year_from_first_to_last_is_expected(path):
+def test_every_year_from_first_to_the_horizon_is_expected(path):
+    """The newest year in the database (2023, its deadlines long past) is the horizon: the government and the
+    department that stopped after 2021 are missing 2022 and 2023, as is the government's 2020 gap."""
     card = _card(path)
-    assert sorted(card) == sorted([(GOV, y) for y in range(2018, 2022)] + [(DEPT, y) for y in range(2018, 2022)]
+    assert sorted(card) == sorted([(GOV, y) for y in range(2018, 2024)] + [(DEPT, y) for y in range(2018, 2024)]
                                   + [(NATION, 2023), (SHAOGUAN, 2023)])
+    assert [card[(DEPT, y)]["found"] for y in (2022, 2023)] == [0, 0]
     gap = card[(GOV, 2020)]
     assert (gap["found"], gap["report_id"], gap["published"], gap["on_time"], gap["format_ok"]) == (0, None, None,
                                                                                                    None, None)
@@ -121,7 +124,8 @@ def test_format_rules_blanks_and_sections(path):
 
 def test_late_view_is_late_or_missing(path):
     late = {(r["agency"], r["year"]) for r in _rows(path, "SELECT agency, year FROM late")}
-    assert late == {(GOV, 2020), (GOV, 2021), (DEPT, 2019), (SHAOGUAN, 2023)}
+    assert late == {(GOV, 2020), (GOV, 2021), (DEPT, 2019), (SHAOGUAN, 2023),
+                    (GOV, 2022), (GOV, 2023), (DEPT, 2022), (DEPT, 2023)}  # stopped after 2021: missing since
 
 
 def test_the_earliest_of_several_reports_for_a_year_counts(path):
@@ -138,11 +142,12 @@ def test_analyses_filter_by_year_and_any_level_of_region(path):
     assert {"scorecard", "late", "compliance"} <= set(ANALYSES)
     late_2023 = _analysis(path, "late", year=2023)
     assert [(r["province"], r["agency"], r["status"], r["days_late"]) for r in late_2023] == [
-        ("广东省", SHAOGUAN, "late", 218)]
+        ("广东省", SHAOGUAN, "late", 218), ("江苏省", GOV, "missing", None), ("江苏省", DEPT, "missing", None)]
     for region in ("江苏省", "江苏", "宿迁市", "宿迁"):
         got = [(r["agency"], r["year"], r["status"]) for r in _analysis(path, "late", region=region)]
-        assert got == [(GOV, 2020, "missing"), (GOV, 2021, "late"), (DEPT, 2019, "late")], region  # city, county
-    assert [r["year"] for r in _analysis(path, "scorecard", region="沭阳县")] == [2018, 2019, 2020, 2021]
+        assert got == [(GOV, 2020, "missing"), (GOV, 2021, "late"), (GOV, 2022, "missing"), (GOV, 2023, "missing"),
+                       (DEPT, 2019, "late"), (DEPT, 2022, "missing"), (DEPT, 2023, "missing")], region  # city, county
+    assert [r["year"] for r in _analysis(path, "scorecard", region="沭阳县")] == [2018, 2019, 2020, 2021, 2022, 2023]
     assert [r["agency"] for r in _analysis(path, "scorecard", region="全国")] == [NATION]
     summary = {(r["province"], r["year"]): r for r in _analysis(path, "compliance")}
     suqian_2020 = summary[("江苏省", 2020)]
@@ -156,11 +161,11 @@ def test_cli_late_by_province_in_one_command(path):
     out = runner.invoke(cli_app(), ["analyze", "late", "--year", "2023", "--db", str(path), "--format", "json"])
     assert out.exit_code == 0, out.output
     assert [(r["province"], r["agency"], r["status"]) for r in json.loads(out.stdout)] == [
-        ("广东省", SHAOGUAN, "late")]
+        ("广东省", SHAOGUAN, "late"), ("江苏省", GOV, "missing"), ("江苏省", DEPT, "missing")]
     out = runner.invoke(cli_app(), ["analyze", "late", "--region", "江苏省/宿迁市", "--db", str(path),
                                     "--format", "csv"])
     assert out.exit_code == 0, out.output
-    assert out.stdout.count("\n") == 4  # header + 3 rows
+    assert out.stdout.count("\n") == 8  # header + 7 rows
     out = runner.invoke(cli_app(), ["analyze", "late", "--region", "火星", "--db", str(path)])
     assert out.exit_code == 1 and "no agency in region '火星'; provinces in the database: 江苏省" in out.output
     out = runner.invoke(cli_app(), ["analyze", "scorecard", "--year", "2030", "--db", str(path)])
@@ -175,7 +180,7 @@ def test_report_one_agency_on_one_screen(path):
     assert out.exit_code == 0, out.output
     text = out.stdout
     assert "宿迁市人民政府" in text and "江苏省/宿迁市" in text and "due 31 March" in text
-    assert "2018–2021: 3 of 4 reports found, 1 missing, 1 late" in text
+    assert "2018–2023: 3 of 6 reports found, 3 missing, 1 late" in text
     assert "missing" in text and "2 days" in text and "2020-03-15 (meta)" in text
     out = runner.invoke(cli_app(), ["report", GOV, "--db", str(path), "--format", "json"])
     years = {r["year"]: r for r in json.loads(out.stdout)}
@@ -207,3 +212,16 @@ def test_an_older_database_gets_regions_kinds_and_the_views(tmp_path):
                         "某某办": (None, None, None, "department")}
         assert {"scorecard", "late"} <= set(db.view_names())
         assert "published_source" in db["reports"].columns_dict
+
+
+def test_a_year_still_being_published_is_not_held_against_anyone(path):
+    """A report for this year (its deadlines are next year) moves the horizon only to last year: nobody is missing
+    this year yet, while every agency is expected up to last year, whose deadlines have passed."""
+    import datetime
+
+    this_year = datetime.date.today().year
+    with connect(path) as db:
+        load_record(db, _report(NATION, this_year, "2021", None))
+    card = _card(path)
+    assert max(y for a, y in card if a == DEPT) == this_year - 1
+    assert (DEPT, this_year) not in card and card[(NATION, this_year)]["found"] == 1

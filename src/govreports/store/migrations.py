@@ -299,18 +299,21 @@ def m005_portal_health(db: Database) -> None:
 
 
 # The compliance scorecard (issue 11): one row per agency and year it is expected to report for. An agency is
-# expected every year from the first to the last year it has a report for in the database; a year in between
-# without a report is missing (found = 0). Years after its latest report are not counted: the database cannot
-# tell an agency that stopped from one whose newest report is not crawled yet (`analyze missing --year N` lists
-# agencies with a report for N−1 and none for N). Of several reports for one agency-year (re-posts with other
-# content), the earliest published one counts. Reports whose agency could not be read (an empty name) are left out.
+# expected every year from the first year it has a report for, through its latest report or the database's
+# horizon, whichever is later; a year without a report is missing (found = 0). The horizon is the latest year any
+# agency has a report for, once that year's last deadline (31 March) has passed — before then, the year before
+# it: an agency that stopped publishing is missing from then on, while a year still being published is not held
+# against anyone. Of several reports for one agency-year (re-posts with other content), the earliest published
+# one counts. Reports whose agency could not be read (an empty name) are left out.
 # Deadline (FORMAT.md §1): reports for 2018 and before, 31 March of the next year for every body; from the 2019
 # reports (条例 as revised, in force 2019-05-15, Art. 49), 31 January for departments and 31 March for a
 # people's government's own report (agencies.kind). Expected format: pre2019 up to 2018, 2019 for 2019–2020
 # (for 2019 reports the 试行 format was new, so a free-form 2019 report is not counted against it), 2021 from 2021.
 # blank_share: the share of the report's table cells that are blank (null), amount units not counted.
 SCORECARD_SQL = """WITH RECURSIVE
-seen AS (SELECT r.agency_id, min(r.year) AS first_year, max(r.year) AS last_year
+latest AS (SELECT max(year) AS y FROM reports WHERE year IS NOT NULL AND current_version_id IS NOT NULL),
+horizon AS (SELECT CASE WHEN date('now') > (y + 1) || '-03-31' THEN y ELSE y - 1 END AS year FROM latest),
+seen AS (SELECT r.agency_id, min(r.year) AS first_year, max(max(r.year), (SELECT year FROM horizon)) AS last_year
          FROM reports r JOIN agencies a ON a.id = r.agency_id
          WHERE r.year IS NOT NULL AND r.current_version_id IS NOT NULL AND a.norm_name != '' GROUP BY r.agency_id),
 expected(agency_id, year, last_year) AS (
