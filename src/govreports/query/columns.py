@@ -344,7 +344,8 @@ def _tables() -> dict[str, Table]:
             C("details", "说明", "one line per open flag"))),
         Table("scorecard", "合规评分", "Compliance scorecard: each agency and year it is expected to report for",
               "view", SCORECARD,
-              "An agency is expected every year from its first to its last report in the database; of several "
+              "An agency is expected every year from its first report through its latest or the database's horizon "
+              "(the newest year whose 31 March deadline has passed), whichever is later; of several "
               "reports for one year the earliest published counts (report_id; null when missing). Deadlines and "
               "formats by FORMAT.md §1 (store.migrations.SCORECARD_SQL)."),
         Table("late", "迟报与缺报", "Late or missing reports (the scorecard's rows with on_time = 0 or found = 0)",

@@ -1,7 +1,8 @@
 """The compliance analyses (issue 11): who reported, on time, in the right format, with numbers that add up.
 
 They read the `scorecard` and `late` views (store.migrations.SCORECARD_SQL: one row per agency and year it is
-expected to report for — every year from its first to its last report in the database — with its deadline under
+expected to report for — from its first report through its latest or the database's horizon, the newest year whose
+deadlines have passed — with its deadline under
 FORMAT.md §1), so `govreports analyze scorecard|late|compliance`, Datasette's canned queries and anyone's own SQL
 agree. `--region` matches any level of an agency's region, the full name or its start: 江苏省, 江苏, 宿迁市, 宿迁,
 沭阳县, 全国 (national bodies).
@@ -21,7 +22,8 @@ _WHERE = """(:year = '' OR s.year = CAST(:year AS INTEGER))
 
 SCORECARD = Analysis(
     "scorecard", "Compliance scorecard: each agency, each year", "政府信息公开年报合规情况（机关 × 年度）",
-    "One row per agency and year it is expected to report for (from its first to its last year in the database): "
+    "One row per agency and year it is expected to report for (from its first report through the newest year whose "
+    "deadlines have passed, or its latest report if later): "
     "found or missing, published (and which source gave the date: meta, page, list, closing), the deadline "
     "(≤2018: 31 March for all; from 2019: 31 January for departments, 31 March for a people's government's own "
     "report), days late, the format expected and found, failed rules R1–R4, share of blank cells, sections 一–六.",
@@ -35,7 +37,8 @@ ORDER BY s.province IS NULL, s.province, s.city, s.county, s.agency, s.year""",
 
 LATE = Analysis(
     "late", "Late and missing reports, by province", "逾期发布或缺报的年报（按地区）",
-    "Scorecard rows whose report is missing (a gap between an agency's first and last year) or was published "
+    "Scorecard rows whose report is missing (a year from its first report to the newest year whose deadlines have "
+    "passed) or was published "
     "after the deadline; a report without a date is neither. Ordered by province, city, county, then agency.",
     f"""SELECT s.province, s.city, s.county, s.agency, s.kind, s.year,
   CASE WHEN s.found = 0 THEN 'missing' ELSE 'late' END AS status, s.published, s.published_source, s.deadline,
