@@ -131,3 +131,20 @@ def test_the_config_validates_and_normalises_region(tmp_path):
                     encoding="utf-8")
     with pytest.raises(ConfigError, match=r"x\.toml: portal\[0\]\.region: .*'火星' is not a province-level name"):
         load_config(path)
+
+
+@pytest.mark.parametrize("name,configured,expected", [
+    # a county column re-posting its province's and city's reports: those bodies keep the name's (higher) region
+    ("内蒙古自治区人民政府", "内蒙古/鄂尔多斯市/恩格贝生态示范区", "内蒙古自治区"),
+    ("鄂尔多斯市人民政府办公室", "内蒙古/鄂尔多斯市/恩格贝生态示范区", "内蒙古自治区/鄂尔多斯市"),
+    ("江苏省人民政府", "江苏/宿迁市/沭阳县", "江苏省"),
+    # the portal's own bodies, and names that say less, take the portal's region
+    ("鄂尔多斯市恩格贝生态示范区农牧局", "内蒙古/鄂尔多斯市/恩格贝生态示范区", "内蒙古自治区/鄂尔多斯市/恩格贝生态示范区"),
+    ("农牧局", "内蒙古/鄂尔多斯市/恩格贝生态示范区", "内蒙古自治区/鄂尔多斯市/恩格贝生态示范区"),
+    # a place below the city that the gazetteer does not know is not read as the city itself
+    ("鄂尔多斯市某某旗财政局", "内蒙古/鄂尔多斯市/恩格贝生态示范区", "内蒙古自治区/鄂尔多斯市/恩格贝生态示范区"),
+])
+def test_a_portal_region_and_a_higher_body_in_its_column(name, configured, expected):
+    from govreports.regions import region_for
+
+    assert region_for(name, configured).path == expected

@@ -155,9 +155,13 @@ def _county_at(s: str, i: int) -> tuple[str, int] | None:
 @functools.lru_cache(maxsize=65536)
 def infer_region(name: str | None) -> Region | None:
     """The region an agency's name places it in, read from its start; None when the gazetteer cannot tell."""
-    s = _norm(name or "")
+    return _infer(_norm(name or ""))[0]
+
+
+def _infer(s: str) -> tuple[Region | None, int]:
+    """(region, where the place names end in `s`)."""
     if not s:
-        return None
+        return None, 0
     province = city = county = None
     i = 0
     if found := _province_at(s, i):
@@ -173,13 +177,14 @@ def infer_region(name: str | None) -> Region | None:
             province, city = CITIES[c], c
             i += n
     if county is None and (found := _county_at(s, i)):
-        k, _ = found
+        k, n = found
         kp, kc = COUNTIES[k]
         if province in (None, kp) and city in (None, kc, kp):
             province, city, county = kp, city or kc, k
+            i += n
     if province is None:
-        return Region(NATIONAL) if _is_national(s) else None
-    return Region(province, city, county)
+        return (Region(NATIONAL) if _is_national(s) else None), 0
+    return Region(province, city, county), i
 
 
 def _is_national(s: str) -> bool:
@@ -244,9 +249,30 @@ def merge_regions(configured: Region | None, inferred: Region | None) -> Region 
     return Region(configured.province, city, inferred.county)
 
 
+# a place below the one the gazetteer read ("宿迁市某某区财政局": a district it does not know), before any office word
+_DEEPER_PLACE = re.compile(r"^[^局委办厅院所室署会司处]{1,8}?(?:县|区|旗|镇|乡|街道)")
+
+
+def _above(inferred: Region, configured: Region) -> bool:
+    """Whether a name places its agency at a level above the portal's region, on its path (a county portal that
+    re-posts its city's or province's report: 内蒙古自治区人民政府 on the 恩格贝 column)."""
+    if inferred.national or configured.national or inferred.province != configured.province:
+        return False
+    if inferred.city is None:
+        return configured.city is not None or configured.county is not None
+    return inferred.city == configured.city and inferred.county is None and configured.county is not None
+
+
 def region_for(name: str | None, configured: str | None = None) -> Region | None:
-    """The region of an agency: its portal's configured region, refined by its name, else its name's."""
-    return merge_regions(parse_region(configured) if configured else None, infer_region(name))
+    """The region of an agency: its portal's configured region, refined by its name, else its name's — except
+    for a body the name places above the portal's region (a re-post of a higher government's report), which
+    keeps the name's, unless more place follows the part of the name the gazetteer read."""
+    inferred, end = _infer(_norm(name or ""))
+    wanted = parse_region(configured) if configured else None
+    if wanted is not None and inferred is not None and _above(inferred, wanted) \
+            and not _DEEPER_PLACE.match(_norm(name or "")[end:]):
+        return inferred
+    return merge_regions(wanted, inferred)
 
 
 @functools.lru_cache(maxsize=65536)

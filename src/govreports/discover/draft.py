@@ -54,7 +54,8 @@ def value(v) -> str:
     return json.dumps(str(v), ensure_ascii=False)
 
 
-def block(*, name: str, adapter: str, title: str, start_url: str, params: dict, comment: str = "") -> str:
+def block(*, name: str, adapter: str, title: str, start_url: str, params: dict, comment: str = "",
+          region: str | None = None) -> str:
     lines = [f"# {line}" for line in comment.splitlines()] + [
         "[[portal]]",
         f"name = {value(name)}",
@@ -62,6 +63,8 @@ def block(*, name: str, adapter: str, title: str, start_url: str, params: dict, 
         f"title = {value(title)}",
         f"start_url = {value(start_url)}",
     ]
+    if region:
+        lines.append(f"region = {value(region)}  # from the site's name: check it")
     if params:
         inner = ", ".join(f"{key} = {value(v)}" for key, v in params.items())
         lines.append(f"params = {{ {inner} }}")

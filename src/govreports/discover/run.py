@@ -23,6 +23,7 @@ from govreports.errors import EXIT_FAILED, EXIT_USAGE, GovreportsError
 from govreports.fetch import Archive, Fetcher, FetchPolicy
 from govreports.portals.config import Politeness, PortalConfig
 from govreports.portals.titles import title_year
+from govreports.regions import infer_region
 
 MAX_PAGES = 30
 _PRIVATE = re.compile(r"\S+ (?:is a|resolves to) [^;]*? address")
@@ -115,8 +116,9 @@ async def _discover(fetcher: Fetcher, url: str, host: str, allow_private: bool, 
         reason = _reason(candidate, i, len(chosen))
         title = f"{site} {_column_name(candidate)}".strip()
         f = candidate.family
+        where = infer_region(site)
         block = draft.block(name=name, adapter=f.adapter, title=title, start_url=f.start_url, params=f.params,
-                            comment=reason)
+                            comment=reason, region=where.path if where else None)
         result.columns.append(Column(candidate, name, reason, block))
     config = draft.check(result.document)
     for column, portal in zip(result.columns, config.portal):
