@@ -93,8 +93,10 @@ def served(demo_db, tmp_path_factory):
             process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One browser for this file. Module scope, not session: Playwright's sync API runs an event loop in the main
+    thread until it is stopped, and every later test that calls asyncio.run() would fail while it runs."""
     manager = playwright_api.sync_playwright().start()
     args = ["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []  # root needs it
     try:
