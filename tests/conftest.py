@@ -50,3 +50,14 @@ def srv():
 
     with LocalServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def demo_portal():
+    """One unchanged demo portal (seed 0, no faults) for the whole session, for tests that only read it: they may
+    clear and read its request log, never edit its reports or switch faults on (those start their own)."""
+    from govreports.demo import DemoPortal
+
+    portal = DemoPortal(seed=0).start(port=0)
+    yield portal
+    portal.stop()

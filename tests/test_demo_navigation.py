@@ -13,7 +13,6 @@ import httpx
 import pytest
 
 from crawlhelp import crawl_demo, mismatches, site_truth
-from govreports.demo import DemoPortal
 from govreports.demo.catalog import SITES
 from govreports.demo.sitemap import GKMLPT_DECOYS, SITEMAPS
 from govreports.portals.titles import is_report_title, title_year
@@ -23,10 +22,8 @@ DECOY_WORDS = {"wzbb": "政府网站工作年度报表", "gzyd": "政务公开�
 
 
 @pytest.fixture(scope="module")
-def portal():
-    p = DemoPortal(seed=0).start(port=0)
-    yield p
-    p.stop()
+def portal(demo_portal):
+    return demo_portal
 
 
 @pytest.fixture(scope="module")

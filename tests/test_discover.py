@@ -364,12 +364,8 @@ def test_command_refuses_a_private_address_without_the_flag(site, tmp_path):
 # --- the demo portal: every site from its home page -----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def demo():
-    from govreports.demo import DemoPortal
-
-    portal = DemoPortal(seed=0).start(port=0)
-    yield portal
-    portal.stop()
+def demo(demo_portal):
+    return demo_portal
 
 
 @pytest.fixture(scope="module")

@@ -10,14 +10,11 @@ import pytest
 
 from crawlhelp import crawl_demo, demo_config, run_cli, table_counts
 from govreports.crawl.preview import Status, file_type, preview_all
-from govreports.demo import DemoPortal
 
 
 @pytest.fixture(scope="module")
-def portal():
-    p = DemoPortal(seed=0).start(port=0)
-    yield p
-    p.stop()
+def portal(demo_portal):
+    return demo_portal
 
 
 @pytest.fixture(scope="module")
