@@ -231,3 +231,22 @@ def test_crawl_command(portal, tmp_path, monkeypatch):
     check = runner.invoke(app, ["crawl", "--config", str(ROOT / "config" / "portals"), "--check"])
     real = len(list((ROOT / "config" / "portals").glob("*.toml")))
     assert real >= 30 and check.exit_code == 0 and f"{real} portal(s), valid" in check.stdout
+
+
+def test_every_command_the_demo_suggests_works_on_its_database(crawled, tmp_path, monkeypatch):
+    """`make demo` ends with commands to try; each must run (exit 0, some output) on the database it built."""
+    import shlex
+
+    from typer.testing import CliRunner
+
+    from govreports.cli import app
+    from govreports.demo.run import EXAMPLES
+
+    workdir, db, _ = crawled
+    monkeypatch.chdir(tmp_path)  # commands that write a file (chart, export) write it here
+    runner = CliRunner()
+    for what, command in EXAMPLES:
+        args = shlex.split(command)[1:] + ["--db", str(workdir / "reports.db")]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, (what, command, result.output)
+        assert result.output.strip(), (what, command)

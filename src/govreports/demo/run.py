@@ -24,6 +24,10 @@ EXAMPLES = (
     ("applications received by agency and year", "govreports analyze applications"),
     ("reports that break the accounting rules R1–R4", "govreports analyze rule_failures"),
     ("full-text search of the report texts", "govreports search 政策解读 --year 2023"),
+    ("who was late or missing in 2023, by province", "govreports analyze late --year 2023"),
+    ("one agency over all its years", "govreports report 国家数据局"),
+    ("the same as a chart (PNG) for a paper or slides", "govreports chart late_missing --year 2023 -f png -o late-2023.png"),
+    ("every report as one spreadsheet row, Chinese intact in Excel", "govreports export -t report_flat -o reports.xlsx --headers zh"),
     ("every portal on one screen: last run, reports known, open problems", "govreports status"),
 )
 
@@ -82,7 +86,7 @@ def main(port: int = 8765, db: str = str(DEFAULT_DB), archive: str = str(DEFAULT
     print("query it (from this folder):")
     for what, command in EXAMPLES:
         print(f"  # {what}\n  .venv/bin/{command}")
-    print("  # browse it in Datasette\n  .venv/bin/govreports serve")
+    print("  # browse it in Datasette, with the charts dashboard at /-/dashboards/overview\n  .venv/bin/govreports serve")
     return 0
 
 
