@@ -4,7 +4,7 @@ adding its module-level command functions in `register(app)`:
     parse    parse                                        store   load, query, analyze, search, export, serve
     crawl    crawl                                        flows   nightly, backfill, reparse, serve-flows
     demo     demo, demo-portal                            status  status
-    discover discover
+    discover discover                                     charts  chart
 
 Shared options and their defaults: cli.options; how a command ends: cli.common. Exit codes: 0 success, 1 some
 input failed (each named on stderr), 2 usage error; the run commands add 3 (nothing could be fetched) and 75

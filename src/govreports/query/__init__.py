@@ -6,9 +6,12 @@ Public API:
     open_query(path, sql, params=None, timeout=10, limit=None) -> QueryStream   rows fetched as iterated
     heap_limit(nbytes)                                                 context: caps SQLite's heap (CLI)
     ANALYSES: name -> Analysis(name, title, title_zh, description, sql, params)
-    run_analysis(path, name, agency=, year=, rule=) -> QueryResult
-    export_table(path, table, fmt, out) -> int rows
+    run_analysis(path, name, agency=, year=, rule=, region=) -> QueryResult   (scorecard, late, compliance too)
+    resolve_agency(conn, text) -> Agency       exact, then normalised name; else AgencyNotFound with suggestions
+    export_table(path, table, fmt, out) -> int rows                  csv | jsonl (--excel: BOM, CRLF)
+    export_xlsx(path, tables, out, headers=) -> rows per sheet       one sheet per table or view, streamed
     atomic_output(path) -> context yielding a text file that replaces `path` only on success
+    atomic_path(path) -> context yielding a temp path that replaces `path` only on success (any writer)
     render(columns, rows, fmt, out) -> int rows                        table | csv | json, streamed
 """
 
