@@ -1,7 +1,7 @@
 """The `govreports` command: a thin layer over the package's functions, one module per group of commands, each
 adding its module-level command functions in `register(app)`:
 
-    parse    parse                                        store   load, query, analyze, search, export, serve
+    parse    parse                                        store   load, query, analyze, report, search, export, serve
     crawl    crawl                                        flows   nightly, backfill, reparse, serve-flows
     demo     demo, demo-portal                            status  status
     discover discover                                     charts  chart
