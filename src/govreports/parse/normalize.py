@@ -16,6 +16,14 @@ from govreports.text import has_han, t2s
 
 _WS = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 _SEP = "\n"
+# NFKC changes nothing in ASCII or CJK unified ideographs and nothing composes onto those as a second character,
+# so only the other runs (with the character before each, onto which a combining mark may compose) need it: the
+# same result as NFKC of the whole text at half the cost on a report (full-width punctuation is everywhere)
+_NOT_STABLE = re.compile(r"[\s\S]?[^\x00-\x7f\u4e00-\u9fff]+")
+
+
+def _nfkc(text: str) -> str:
+    return _NOT_STABLE.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
 
 
 def to_key(text: str) -> str:
@@ -28,7 +36,7 @@ def to_key(text: str) -> str:
 def annotate(blocks: list[Block]) -> None:
     """Fill every block's match keys, converting the whole document in one OpenCC call (per-cell calls cost more)."""
     cells = [c.replace(_SEP, " ") for b in blocks for c in b.cells]
-    joined = unicodedata.normalize("NFKC", _SEP.join(cells))
+    joined = _nfkc(_SEP.join(cells))
     converted = t2s(joined) if has_han(joined) else joined
     keys = converted.split(_SEP)
     if len(keys) != len(cells):  # conversion must keep the separators; fall back to per-cell keys if it did not
