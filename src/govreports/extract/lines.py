@@ -3,6 +3,9 @@
 Tab-separated rows (pdftotext), cells joined by vertical bars or Markdown tables, one cell per line, and PDF lines
 where cells are only separated by spaces ("规章 0 0 0", "0 0 0 0 0"). Only the last needs a guess: a line is split
 into a label and values when it ends in a run of numbers after a label that contains Chinese text.
+
+Page markers that PDF text layers leave between (and inside) table rows — "- 5 -", "— 5 —", "第 5 页 共 8 页" —
+are dropped: read as a row they would be a stray number in the middle of a table.
 """
 
 from __future__ import annotations
@@ -16,6 +19,10 @@ _MD_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _VALUE_TOKEN = re.compile(r"^(?:[+\-−－]?[0-9０-９][0-9０-９,，.]*(?:万元|元)?|—+|-|/|－)$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+# a page marker alone on its line; a bare number is not one (it is a cell in one-cell-per-line text)
+_PAGE_MARKER = re.compile(
+    r"^(?:[-－—–]+\s*\d{1,3}\s*[-－—–]+|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
+    r"|\d{1,3}\s*/\s*\d{1,3}\s*页?|page\s*\d{1,3}(?:\s*of\s*\d{1,3})?)$", re.IGNORECASE)
 
 
 def _clean(text: str) -> str:
@@ -70,6 +77,8 @@ def split_spaced_values(text: str) -> Block:
 def text_to_blocks(text: str) -> list[Block]:
     blocks = []
     for line in text.splitlines():
+        if _PAGE_MARKER.match(_clean(line)):
+            continue
         block = line_to_block(line)
         if block is not None:
             blocks.append(block)

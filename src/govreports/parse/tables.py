@@ -42,6 +42,16 @@ def labelled_rows(blocks: list[Block]) -> Iterator[tuple[list[str], list[Value],
         yield pending
 
 
+def _wrapped(identify, pieces: list[str]) -> str | None:
+    """The row a wrapped label names: the shortest run of trailing pieces that, joined, a label identifies (the
+    pieces before it are group labels or glyph-per-line headers such as 三、/本/年/度…)."""
+    for start in range(len(pieces) - 1, -1, -1):
+        found = identify("".join(pieces[start:]))
+        if found:
+            return found
+    return None
+
+
 def fit(values: list[Value], n: int) -> list[Value]:
     vals = list(values)
     while vals and vals[-1].number is None:
@@ -62,15 +72,23 @@ def read_active(blocks: list[Block], fmt: str) -> dict | None:
     header: list[str] | None = None
     collecting = False
     header_unit = None
+    carry: list[str] = []  # label lines since the last row with values (a wrapped item label's pieces)
     for label_keys, values, from_row in labelled_rows(blocks):
         if not label_keys:
-            continue
+            if not _has_number(values) or not carry:
+                continue
+            label_keys = []  # numbers on a line of their own: the label is the wrapped pieces above
         cores = [label_core(k) for k in label_keys]
         if "信息内容" in cores:
             header = label_keys[cores.index("信息内容") + 1 :]
             collecting = not values
+            carry = []
             continue
-        item = L.active_item(label_keys[-1])
+        item = L.active_item(label_keys[-1]) if label_keys else None
+        if item is None and values:
+            item = _wrapped(L.active_item, carry + label_keys)
+            label_keys = label_keys or carry[-1:]
+        carry = [] if values else ([label_keys[-1]] if item else carry + label_keys[-1:])
         if item is None:
             if collecting and not values and not L.active_item(label_keys[0]):
                 header.extend(label_keys)  # one header cell per line
@@ -122,18 +140,33 @@ def read_applications(blocks: list[Block], fmt: str) -> dict | None:
     out: dict[str, dict] = {}
     seen_values = False
     subtotal = False
+
+    def identify(key: str) -> str | None:
+        row = L.application_row(key)
+        if row == "other" and fmt == "2021":
+            return None
+        if row == "other_misc" and fmt == "2019":
+            return "other"
+        return row if row in rows else None
+
+    carry: list[str] = []  # label lines since the last row that took values: a wrapped label's pieces
     for label_keys, values, from_row in labelled_rows(blocks):
-        if not label_keys:
+        if not label_keys and not _has_number(values):
             continue
         if any(L.is_subtotal(k) for k in label_keys):
             subtotal = True
         if any("勾稽关系" in k or k == "申请人情况" for k in label_keys):
             seen_values = True  # the table's header: its rows count even when every value is blank
-        row = L.application_row(label_keys[-1])
-        if row == "other" and fmt == "2021":
-            row = None
-        elif row == "other_misc" and fmt == "2019":
-            row = "other"
+        row = identify(label_keys[-1]) if label_keys else None
+        if not values:
+            carry = [label_keys[-1]] if row else carry + label_keys[-1:]
+        elif row is None or not label_keys:
+            # numbers under a label that wrapped over several lines (or a page break): the label is the pieces
+            # since the last row, joined; numbers on a line of their own belong to the label above
+            row = _wrapped(identify, carry + label_keys)
+            carry = []
+        else:
+            carry = []
         if row not in rows:
             continue  # a label-only line is still a row: text exports drop trailing blank cells
         seen_values = seen_values or bool(values) or from_row
