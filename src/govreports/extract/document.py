@@ -23,9 +23,21 @@ class Block:
 
 @dataclass
 class Document:
-    kind: str  # html | pdf | docx | text
+    kind: str  # html | pdf | docx | ofd | doc | text
     blocks: list[Block]
     # facts a page states outside the report body (HTML <meta>, a portal's metadata table, document properties)
     meta: dict[str, str] = field(default_factory=dict)
     # why the document has no readable text (a scanned PDF), when that is so
     unreadable: str | None = None
+    # the text was read by OCR from page images (a scanned PDF): the record says so, with the share of cells read
+    ocr: bool = False
+
+
+class MissingTool(Exception):
+    """A document kind whose reader is a system program that is not installed: the message names the Debian
+    package to install (the parser reports it as a failure of kind `missing_tool`, never a crash)."""
+
+    def __init__(self, what: str, program: str, package: str):
+        super().__init__(f"reading {what} needs {program}: install the Debian package {package}")
+        self.program = program
+        self.package = package

@@ -62,30 +62,33 @@ class LimitHit:
 
 
 def check(data: bytes, kind: str, limits: Limits = DEFAULT_LIMITS) -> LimitHit | None:
-    """The first limit `data` (sniffed as `kind`: pdf, docx, html, text) passes, or None. Never expands it."""
+    """The first limit `data` (sniffed as `kind`: pdf, docx, ofd, doc, html, text) passes, or None. Never expands
+    it."""
     hit = check_size(len(data), kind, limits)
     if hit is not None:
         return hit
     if data[:4] == b"PK\x03\x04":
-        return check_zip(data, limits)
+        return check_zip(data, limits, "OFD" if kind == "ofd" else "DOCX")
     if kind == "pdf":
         return check_pdf(data, limits)
     return None
 
 
 def check_size(size: int, kind: str, limits: Limits = DEFAULT_LIMITS) -> LimitHit | None:
-    cap = {"pdf": limits.pdf_bytes, "docx": limits.docx_bytes, "html": limits.html_bytes,
-           "text": limits.text_bytes}.get(kind, limits.pdf_bytes)
+    cap = {"pdf": limits.pdf_bytes, "docx": limits.docx_bytes, "ofd": limits.docx_bytes, "doc": limits.docx_bytes,
+           "html": limits.html_bytes, "text": limits.text_bytes}.get(kind, limits.pdf_bytes)
     if size <= cap:
         return None
-    name = {"pdf": "PDF", "docx": "DOCX", "html": "HTML page", "text": "text file"}.get(kind, "file")
+    name = {"pdf": "PDF", "docx": "DOCX", "ofd": "OFD", "doc": "Word .doc", "html": "HTML page",
+            "text": "text file"}.get(kind, "file")
     return LimitHit("too_large", f"{name} too large: {size / MB:.1f} MB (limit {cap / MB:.0f} MB)")
 
 
-def check_zip(data: bytes, limits: Limits = DEFAULT_LIMITS) -> LimitHit | None:
+def check_zip(data: bytes, limits: Limits = DEFAULT_LIMITS, what: str = "DOCX") -> LimitHit | None:
     """The zip directory (part count, each part's expansion ratio and XML size, the total unpacked), then one
     streaming inflate of every part in 1 MB steps, output discarded: a directory can lie about a part's size, and
-    zipfile inflates a part in one call however large it turns out to be (it checks the size only afterwards)."""
+    zipfile inflates a part in one call however large it turns out to be (it checks the size only afterwards).
+    DOCX and OFD (`what`, as the messages name it) are both such zips and are held to the same limits."""
     try:
         archive = zipfile.ZipFile(BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError):
@@ -93,21 +96,21 @@ def check_zip(data: bytes, limits: Limits = DEFAULT_LIMITS) -> LimitHit | None:
     with archive:
         parts = archive.infolist()
     if len(parts) > limits.zip_members:
-        return LimitHit("too_large", f"DOCX holds {len(parts):,} parts (limit {limits.zip_members:,})")
+        return LimitHit("too_large", f"{what} holds {len(parts):,} parts (limit {limits.zip_members:,})")
     total = 0
     for part in parts:
         size, packed = part.file_size, max(part.compress_size, 1)
         if size > limits.zip_ratio_floor and size > limits.zip_ratio * packed:
-            return LimitHit("bomb", f"DOCX part {part.filename} unpacks {packed:,} bytes to {size / MB:,.1f} MB "
+            return LimitHit("bomb", f"{what} part {part.filename} unpacks {packed:,} bytes to {size / MB:,.1f} MB "
                                     f"({size / packed:,.0f}×, limit {limits.zip_ratio:.0f}×)")
         if _is_xml(part.filename) and size > limits.xml_part:
-            return LimitHit("too_large", f"DOCX part {part.filename} is {size / MB:.1f} MB of XML "
+            return LimitHit("too_large", f"{what} part {part.filename} is {size / MB:.1f} MB of XML "
                                          f"(limit {limits.xml_part / MB:.0f} MB)")
         total += size
     if total > limits.zip_expanded:
-        return LimitHit("bomb", f"DOCX unpacks to {total / MB:,.0f} MB (limit {limits.zip_expanded / MB:.0f} MB)")
+        return LimitHit("bomb", f"{what} unpacks to {total / MB:,.0f} MB (limit {limits.zip_expanded / MB:.0f} MB)")
     for part in parts:
-        hit = _inflate_part(data, part)
+        hit = _inflate_part(data, part, what)
         if hit is not None:
             return hit
     return None
@@ -120,7 +123,7 @@ def _is_xml(name: str) -> bool:
 _CHUNK = 1 << 20
 
 
-def _inflate_part(data: bytes, part: zipfile.ZipInfo) -> LimitHit | None:
+def _inflate_part(data: bytes, part: zipfile.ZipInfo, what: str = "DOCX") -> LimitHit | None:
     """Inflate one part in bounded steps: more output than its declared size is a bomb; an XML part declaring a
     DTD is an entity-expansion attack (OOXML parts never declare one; the declaration precedes the root element,
     so the first step holds it). Anything unreadable is left to the extractor to report as damage."""
@@ -141,7 +144,7 @@ def _inflate_part(data: bytes, part: zipfile.ZipInfo) -> LimitHit | None:
                 head = head or out[:2048]
                 produced += len(out)
                 if produced > part.file_size:
-                    return LimitHit("bomb", f"DOCX part {part.filename} inflates past the {part.file_size:,} bytes "
+                    return LimitHit("bomb", f"{what} part {part.filename} inflates past the {part.file_size:,} bytes "
                                             f"its zip directory declares")
                 if not out and not pending:
                     break
@@ -150,7 +153,7 @@ def _inflate_part(data: bytes, part: zipfile.ZipInfo) -> LimitHit | None:
     else:
         return None  # bzip2/lzma parts: no Word writes them; zipfile reads them, the deadline bounds it
     if _is_xml(part.filename) and (b"<!DOCTYPE" in head or b"<!ENTITY" in head):
-        return LimitHit("bomb", f"DOCX part {part.filename} declares a DTD (entity expansion refused)")
+        return LimitHit("bomb", f"{what} part {part.filename} declares a DTD (entity expansion refused)")
     return None
 
 

@@ -13,11 +13,12 @@ _PROLOGUE = ((b"<!--", b"-->"), (b"<?", b"?>"))
 # A tag in the body of a page: an element name, attributes without angle brackets, then '>'.
 _TAG = re.compile(rb"</?[a-z][a-z0-9]*(?:\s[^<>]{0,300})?/?>", re.I)
 _MIN_CLOSING_TAGS = 3
+_WORD_STREAM = "WordDocument".encode("utf-16-le")
 _MIN_MARKUP_SHARE = 0.05
 
 
 def sniff(data: bytes) -> str | None:
-    """Return 'pdf', 'docx', 'html', 'text', or None for content that is none of these."""
+    """Return 'pdf', 'docx', 'ofd', 'doc', 'html', 'text', or None for content that is none of these."""
     head = data[:4096]
     stripped = head.lstrip(b"\xef\xbb\xbf\xff\xfe\r\n\t ")
     if stripped.startswith(b"%PDF-") or b"%PDF-" in head[:1024]:
@@ -25,13 +26,18 @@ def sniff(data: bytes) -> str | None:
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(BytesIO(data)) as zf:
-                if "word/document.xml" in zf.namelist():
+                names = zf.namelist()
+                if "word/document.xml" in names:
                     return "docx"
+                if "OFD.xml" in names:
+                    return "ofd"  # GB/T 33190: the package's entry point at its root
         except zipfile.BadZipFile:
             return None
         return None
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return None  # legacy .doc/.xls (OLE2): needs a converter
+        # legacy Word (OLE2 compound file with a WordDocument stream, its name in UTF-16 in the directory); an
+        # .xls or .ppt is no report
+        return "doc" if _WORD_STREAM in data else None
     if _looks_like_html(stripped):
         return "html"
     if _looks_like_text(head):

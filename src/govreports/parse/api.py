@@ -16,7 +16,7 @@ from pathlib import Path
 
 from govreports.errors import GovreportsError
 from govreports.extract import limits
-from govreports.extract.document import Document
+from govreports.extract.document import Document, MissingTool
 from govreports.extract.sniff import sniff
 from govreports.parse.report import build_record
 
@@ -44,13 +44,31 @@ class ParseLimitError(ParseError):
         return f"{self.kind}: {self}"
 
 
+class MissingToolError(ParseError):
+    """A document kind whose reader (a system program) is not installed: `kind` is "missing_tool" and the message
+    names the Debian package to install. The document is failed, the batch goes on."""
+
+    kind = "missing_tool"
+
+    def __init__(self, message: str, package: str = ""):
+        super().__init__(message)
+        self.package = package
+
+    def __reduce__(self):
+        return type(self), (str(self), self.package)
+
+    @property
+    def line(self) -> str:
+        return f"{self.kind}: {self}"
+
+
 @dataclass
 class ParseOutcome:
     path: str
-    kind: str | None  # html | pdf | docx | text
+    kind: str | None  # html | pdf | docx | ofd | doc | text
     record: dict | None
     error: str | None
-    error_kind: str | None = None  # a ParseLimitError's kind (too_large, bomb, too_slow, …); None otherwise
+    error_kind: str | None = None  # a ParseLimitError's kind (too_large, bomb, too_slow, …), missing_tool; or None
 
     @property
     def ok(self) -> bool:
@@ -64,7 +82,7 @@ def extract(data: bytes, http_charset: str | None = None) -> Document:
         raise ParseLimitError("too_large", _too_large(len(data)))
     kind = sniff(data)
     if kind is None:
-        raise ParseError("not a report: binary content that is neither PDF, DOCX, HTML nor text")
+        raise ParseError("not a report: binary content that is neither PDF, DOCX, OFD, Word .doc, HTML nor text")
     hit = limits.check(data, kind)
     if hit is not None:
         raise ParseLimitError(hit.kind, hit.message)
@@ -72,11 +90,24 @@ def extract(data: bytes, http_charset: str | None = None) -> Document:
         if kind == "pdf":
             from govreports.extract.pdf import extract_pdf
 
-            return extract_pdf(data)
+            document = extract_pdf(data)
+            if document.unreadable and not document.blocks:  # no text layer: a scan, read by OCR where installed
+                from govreports.extract.ocr import ocr_pdf
+
+                document = ocr_pdf(data, document)
+            return document
         if kind == "docx":
             from govreports.extract.docx import extract_docx
 
             return extract_docx(data)
+        if kind == "ofd":
+            from govreports.extract.ofd import extract_ofd
+
+            return extract_ofd(data)
+        if kind == "doc":
+            from govreports.extract.doc import extract_doc
+
+            return extract_doc(data)
         from govreports.extract.decode import decode_bytes
 
         text, _encoding = decode_bytes(data, http_charset)
@@ -89,8 +120,11 @@ def extract(data: bytes, http_charset: str | None = None) -> Document:
         return Document(kind="text", blocks=text_to_blocks(text))
     except (ParseError, MemoryError):
         raise  # out of memory is the worker's to report (parse.bounded), not a damaged file
+    except MissingTool as exc:
+        raise MissingToolError(str(exc), exc.package) from None
     except Exception as exc:  # noqa: BLE001 - any library failure on hostile input is a bad-input error
-        what = {"pdf": "damaged or truncated PDF", "docx": "damaged DOCX"}.get(kind, f"unreadable {kind}")
+        what = {"pdf": "damaged or truncated PDF", "docx": "damaged DOCX", "ofd": "damaged OFD",
+                "doc": "damaged Word .doc"}.get(kind, f"unreadable {kind}")
         raise ParseError(f"{what} ({type(exc).__name__}: {str(exc)[:200]})") from exc
 
 
@@ -100,7 +134,23 @@ def parse_bytes(data: bytes, name: str = "", hints: dict | None = None, http_cha
     record = build_record(document, hints or {})
     if record is None:
         raise ParseError(f"no annual report found in this {document.kind} document")
+    if document.ocr:
+        record["ocr"] = True
+        record["ocr_cells"] = cells_read_share(record)
     return record
+
+
+def cells_read_share(record: dict) -> float:
+    """The share of the form's value cells (tables 二、三、四 of the record's format) that hold a number: what OCR
+    read of the tables. 0.0 for a record without tables."""
+    from govreports import schema
+    from govreports.render.layout import tables
+
+    if record.get("format") not in schema.TABLE_FORMATS:
+        return 0.0
+    refs = [cell.ref for table in tables(record).values() for row in table.rows for cell in row if cell.ref]
+    read = sum(1 for t, row, col in refs if isinstance(((record.get(t) or {}).get(row) or {}).get(col), (int, float)))
+    return round(read / len(refs), 3) if refs else 0.0
 
 
 def parse_path(path: str | Path, hints: dict | None = None,
@@ -118,6 +168,8 @@ def parse_path(path: str | Path, hints: dict | None = None,
         kind = sniff(data) if data else None
         return ParseOutcome(str(path), kind, parse(data, path.name, hints), None)
     except ParseLimitError as exc:
+        return ParseOutcome(str(path), None, None, exc.line, exc.kind)
+    except MissingToolError as exc:
         return ParseOutcome(str(path), None, None, exc.line, exc.kind)
     except ParseError as exc:
         return ParseOutcome(str(path), None, None, str(exc))

@@ -1,0 +1,137 @@
+"""Scanned PDFs (no text layer) → blocks by OCR: PDFium renders each page, Tesseract reads it (simplified Chinese).
+
+Tesseract (Debian packages tesseract-ocr and tesseract-ocr-chi-sim) runs as a subprocess per page and answers with
+word boxes (TSV); the table grid is found in the page image itself (long dark runs of pixels: the ruling lines),
+and words and grid go through the OFD reader's page_blocks, so a scan is read into rows exactly as a positioned-text
+page is. Bounded: at most MAX_PAGES pages, PAGE_TIMEOUT seconds per page, and all pages within a budget below
+the parse deadline; pages past a bound are left unread and the document says how many were read. Where Tesseract
+or its Chinese model is missing, the document stays unreadable with a reason naming the packages: no crash.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+
+from govreports.extract.document import Block, Document
+from govreports.extract.limits import DEFAULT_DEADLINE
+from govreports.extract.ofd import page_blocks
+
+PACKAGES = "tesseract-ocr tesseract-ocr-chi-sim"
+LANGUAGE = "chi_sim"
+MAX_PAGES = 20  # pages per document
+PAGE_TIMEOUT = 15.0  # seconds per page
+BUDGET = DEFAULT_DEADLINE * 0.7  # seconds for all pages: the parse deadline must not kill the worker mid-page
+SCALE = 300 / 72  # 300 dpi: 7-pt table text stays readable
+DARK = 160  # a pixel darker than this is ink
+H_RULE, V_RULE = 25.0, 8.0  # points: shortest ruling line (longer than any stroke of a glyph of its size)
+
+
+def missing() -> str | None:
+    """Why OCR cannot run here, or None."""
+    program = shutil.which("tesseract")
+    if program is None:
+        return f"OCR needs tesseract: install the Debian packages {PACKAGES}"
+    try:
+        langs = subprocess.run([program, "--list-langs"], capture_output=True, timeout=10, text=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "tesseract does not run"
+    if LANGUAGE not in langs.split():
+        return f"OCR needs Tesseract's simplified-Chinese model: install the Debian package tesseract-ocr-chi-sim"
+    return None
+
+
+def ocr_pdf(data: bytes, scanned: Document) -> Document:
+    """The scan's text by OCR; `scanned` (the text extractor's unreadable answer) when OCR cannot run."""
+    why = missing()
+    if why is not None:
+        return Document(kind=scanned.kind, blocks=[], meta=scanned.meta, unreadable=f"{scanned.unreadable}; {why}")
+    import pypdfium2 as pdfium
+
+    blocks: list[Block] = []
+    started = time.monotonic()
+    pdf = pdfium.PdfDocument(data)
+    try:
+        total = len(pdf)
+        read = 0
+        for index in range(min(total, MAX_PAGES)):
+            left = BUDGET - (time.monotonic() - started)
+            if left <= 1:
+                break
+            page = pdf[index]
+            try:
+                image = page.render(scale=SCALE, grayscale=True).to_pil().convert("L")
+            finally:
+                page.close()
+            words = _words(image, min(PAGE_TIMEOUT, left))
+            if words is None:
+                break
+            blocks.extend(page_blocks(words, _rules(image)))
+            read += 1
+    finally:
+        pdf.close()
+    meta = dict(scanned.meta)
+    meta["ocr_pages"] = f"{read}/{total}"
+    if not any(b.cells and any(b.cells) for b in blocks):
+        return Document(kind=scanned.kind, blocks=[], meta=meta,
+                        unreadable=f"{scanned.unreadable}; OCR read no text on {read} of {total} pages")
+    return Document(kind=scanned.kind, blocks=blocks, meta=meta, ocr=True)
+
+
+def _words(image, timeout: float) -> list[dict] | None:
+    """Tesseract's words with their boxes in points, each word's baseline and size those of its line; None when
+    the page took longer than `timeout`."""
+    from io import BytesIO
+
+    png = BytesIO()
+    image.save(png, format="PNG")
+    env = {"PATH": os.environ.get("PATH", ""), "OMP_THREAD_LIMIT": "1", "LC_ALL": "C.UTF-8"}
+    try:
+        done = subprocess.run(["tesseract", "stdin", "stdout", "-l", LANGUAGE, "--psm", "3", "tsv"],
+                              input=png.getvalue(), capture_output=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return None
+    lines: dict[tuple, list[dict]] = {}
+    for row in done.stdout.decode("utf-8", "replace").splitlines()[1:]:
+        f = row.split("\t")
+        if len(f) < 12 or f[0] != "5" or not f[11].strip():
+            continue
+        left, top, width, height = (int(v) / SCALE for v in f[6:10])
+        word = {"x0": left, "x1": left + width, "top": top, "bottom": top + height, "text": f[11].strip()}
+        lines.setdefault((f[1], f[2], f[3], f[4]), []).append(word)
+    words = []
+    for line in lines.values():
+        base = max(w["bottom"] for w in line)
+        size = max(max(w["bottom"] - w["top"] for w in line), 1.0)
+        for w in line:
+            w["base"], w["size"] = base, size
+            words.append(w)
+    return words
+
+
+def _rules(image) -> list[dict]:
+    """Ruling lines of the page image as pdfplumber edges (points): horizontal and vertical runs of ink at least
+    H_RULE / V_RULE long, found with a bytes regex per pixel row (and per column, on the image turned)."""
+    from PIL import Image
+
+    ink = image.point(lambda p: 0 if p < DARK else 255)
+    edges = []
+    for turned, shortest in ((False, H_RULE), (True, V_RULE)):
+        grid = ink.transpose(Image.Transpose.TRANSPOSE) if turned else ink
+        width, height = grid.size
+        raw = grid.tobytes()
+        run = re.compile(rb"\x00{%d,}" % int(shortest * SCALE))
+        for y in range(height):
+            for m in run.finditer(raw, y * width, (y + 1) * width):
+                a, b = (m.start() - y * width) / SCALE, (m.end() - y * width) / SCALE
+                at = y / SCALE
+                if turned:  # transposed: column x of the page is row x here, page row y is column y
+                    edges.append({"x0": at, "x1": at, "top": a, "bottom": b, "width": 0, "height": b - a,
+                                  "orientation": "v", "object_type": "line"})
+                else:
+                    edges.append({"x0": a, "x1": b, "top": at, "bottom": at, "width": b - a, "height": 0,
+                                  "orientation": "h", "object_type": "line"})
+    return edges

@@ -1,0 +1,318 @@
+"""OFD (GB/T 33190) → blocks: the positioned text of each page, rows rebuilt from positions as for a PDF.
+
+An OFD is a zip: OFD.xml names the document root (Doc_0/Document.xml), which lists the pages, each a Content.xml
+of TextObjects (a Boundary in millimetres, TextCodes with X/Y from it and DeltaX advances per glyph) and
+PathObjects (the ruling lines of tables). Ruled tables are found from the paths with pdfplumber's own grid
+functions (edges → intersections → cells), each cell read once, in its first row, as the PDF path does; the text
+outside them is joined into lines by baseline, and wrapped paragraph lines are rejoined. extract.limits checks the
+zip before this runs (the same limits as DOCX); pages and text objects are counted here.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from io import BytesIO
+
+from lxml import etree
+
+from govreports.extract.document import Block, Document
+from govreports.extract.limits import DEFAULT_LIMITS, Limits
+from govreports.extract.lines import line_to_block
+
+PT_PER_MM = 72 / 25.4
+_WS = re.compile(r"\s+")
+_PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,3}\s*(?:页|/\s*\d+)?[-—–\s]*$")
+_PATH_TOKEN = re.compile(r"[A-Za-z]|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
+
+
+class OfdError(ValueError):
+    """A package that is not a readable OFD (the message says what is missing)."""
+
+
+def _local(el) -> str:
+    tag = el.tag
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _child(el, name: str):
+    for sub in el:
+        if _local(sub) == name:
+            return sub
+    return None
+
+
+def _find(el, name: str):
+    return next((sub for sub in el.iter() if _local(sub) == name), None)
+
+
+def _numbers(text: str | None) -> list[float]:
+    try:
+        return [float(t) for t in (text or "").split()]
+    except ValueError:
+        return []
+
+
+def _deltas(text: str | None) -> list[float]:
+    """DeltaX: numbers, where 'g N D' stands for N advances of D."""
+    out: list[float] = []
+    tokens = (text or "").split()
+    i = 0
+    while i < len(tokens):
+        if tokens[i] == "g" and i + 2 < len(tokens):
+            out.extend([float(tokens[i + 2])] * min(int(float(tokens[i + 1])), 100_000))
+            i += 3
+        else:
+            out.append(float(tokens[i]))
+            i += 1
+    return out
+
+
+def _resolve(base: str, loc: str) -> str:
+    loc = loc.strip()
+    if loc.startswith("/"):
+        return posixpath.normpath(loc.lstrip("/"))
+    return posixpath.normpath(posixpath.join(posixpath.dirname(base), loc))
+
+
+def _xml(archive: zipfile.ZipFile, name: str):
+    try:
+        return etree.fromstring(archive.read(name), _PARSER)
+    except KeyError:
+        raise OfdError(f"the OFD package has no {name}") from None
+
+
+def page_parts(archive: zipfile.ZipFile) -> tuple[list[str], dict[str, str]]:
+    """The Content.xml of every page in order, and the DocInfo facts (title)."""
+    root = _xml(archive, "OFD.xml")
+    body = _find(root, "DocBody")
+    doc_root = _find(body, "DocRoot") if body is not None else None
+    if doc_root is None or not (doc_root.text or "").strip():
+        raise OfdError("OFD.xml names no DocRoot")
+    meta = {}
+    title = _find(body, "Title")
+    if title is not None and (title.text or "").strip():
+        meta["doc_title"] = title.text.strip()
+    document_name = _resolve("", doc_root.text)
+    document = _xml(archive, document_name)
+    pages_el = _find(document, "Pages")
+    pages = []
+    for page in pages_el if pages_el is not None else ():
+        if _local(page) == "Page" and page.get("BaseLoc"):
+            pages.append(_resolve(document_name, page.get("BaseLoc")))
+    return pages, meta
+
+
+def extract_ofd(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Document:
+    with zipfile.ZipFile(BytesIO(data)) as archive:
+        pages, meta = page_parts(archive)
+        if len(pages) > limits.pdf_pages:
+            from govreports.parse.api import ParseLimitError
+
+            raise ParseLimitError("too_large", f"OFD has {len(pages):,} pages (limit {limits.pdf_pages:,})")
+        blocks: list[Block] = []
+        chars = 0
+        for number, name in enumerate(pages[:limits.pdf_read_pages], 1):
+            glyphs, edges = _page_objects(_xml(archive, name), number, limits)
+            chars += len(glyphs)
+            blocks.extend(page_blocks(glyphs, edges))
+    if chars == 0:
+        return Document(kind="ofd", blocks=[], meta=meta, unreadable="the OFD has no text (scanned images?)")
+    return Document(kind="ofd", blocks=blocks, meta=meta)
+
+
+def _page_objects(page, number: int, limits: Limits) -> tuple[list[dict], list[dict]]:
+    """Every glyph (x0, x1, top, bottom, baseline, size, text; in points) and every ruling edge of a page."""
+    glyphs: list[dict] = []
+    edges: list[dict] = []
+    objects = 0
+    for el in page.iter():
+        name = _local(el)
+        if name not in ("TextObject", "PathObject"):
+            continue
+        objects += 1
+        if objects > limits.page_objects:
+            from govreports.parse.api import ParseLimitError
+
+            raise ParseLimitError("too_large", f"OFD page {number} draws more than {limits.page_objects:,} objects")
+        box = _numbers(el.get("Boundary"))
+        if len(box) != 4:
+            continue
+        bx, by = box[0], box[1]
+        if name == "PathObject":
+            edges.extend(_path_edges(_child(el, "AbbreviatedData"), bx, by))
+            continue
+        size = (_numbers(el.get("Size")) or [3.5])[0]
+        x = y = 0.0
+        for code in el:
+            if _local(code) != "TextCode" or not code.text:
+                continue
+            x = (_numbers(code.get("X")) or [x])[0]
+            y = (_numbers(code.get("Y")) or [y])[0]
+            try:
+                deltas = _deltas(code.get("DeltaX"))
+            except ValueError:
+                deltas = []
+            cx = x
+            for i, ch in enumerate(code.text):
+                width = deltas[i] if i < len(deltas) else size * (0.5 if ord(ch) < 0x2E80 else 1.0)
+                if not ch.isspace():
+                    base = by + y
+                    glyphs.append({"x0": (bx + cx) * PT_PER_MM, "x1": (bx + cx + width) * PT_PER_MM,
+                                   "top": (base - 0.85 * size) * PT_PER_MM, "bottom": (base + 0.15 * size) * PT_PER_MM,
+                                   "base": base * PT_PER_MM, "size": size * PT_PER_MM, "text": ch})
+                    if len(glyphs) > limits.page_chars:
+                        from govreports.parse.api import ParseLimitError
+
+                        raise ParseLimitError("too_large", f"OFD page {number} has more than "
+                                                           f"{limits.page_chars:,} characters")
+                cx += width
+                x = cx
+    return glyphs, edges
+
+
+def _path_edges(data, bx: float, by: float) -> list[dict]:
+    """Horizontal and vertical straight segments of an AbbreviatedData path (M, L, C/close; curves skipped)."""
+    if data is None or not data.text:
+        return []
+    tokens = _PATH_TOKEN.findall(data.text)
+    edges, i = [], 0
+    start = current = None
+    arity = {"M": 2, "L": 2, "S": 2, "B": 6, "Q": 4, "A": 7, "C": 0}
+    while i < len(tokens):
+        op = tokens[i]
+        n = arity.get(op)
+        if n is None:
+            i += 1
+            continue
+        args = _numbers(" ".join(tokens[i + 1:i + 1 + n]))
+        i += 1 + n
+        if len(args) != n:
+            break
+        if op in ("M", "S"):
+            start = current = (bx + args[0], by + args[1])
+        elif op == "L" and current is not None:
+            point = (bx + args[0], by + args[1])
+            edges.extend(_edge(current, point))
+            current = point
+        elif op == "C" and current is not None and start is not None:
+            edges.extend(_edge(current, start))
+            current = start
+        elif n >= 2:
+            current = (bx + args[-2], by + args[-1])
+    return edges
+
+
+def _edge(a: tuple[float, float], b: tuple[float, float]) -> list[dict]:
+    (x0, y0), (x1, y1) = a, b
+    x0, x1, y0, y1 = (v * PT_PER_MM for v in (x0, x1, y0, y1))
+    if abs(y0 - y1) < 0.5 and abs(x0 - x1) > 1:
+        left, right = sorted((x0, x1))
+        return [{"x0": left, "x1": right, "top": y0, "bottom": y0, "width": right - left, "height": 0,
+                 "orientation": "h", "object_type": "line"}]
+    if abs(x0 - x1) < 0.5 and abs(y0 - y1) > 1:
+        top, bottom = sorted((y0, y1))
+        return [{"x0": x0, "x1": x0, "top": top, "bottom": bottom, "width": 0, "height": bottom - top,
+                 "orientation": "v", "object_type": "line"}]
+    return []
+
+
+def _tables(edges: list[dict]) -> list[list[tuple]]:
+    if not edges:
+        return []
+    from pdfplumber import table as T
+
+    merged = T.merge_edges(edges, 3, 3, 3, 3)
+    cells = T.intersections_to_cells(T.edges_to_intersections(merged, 1, 1))
+    return [t for t in T.cells_to_tables(cells) if len(t) > 1]
+
+
+def _inside(glyph: dict, box: tuple) -> bool:
+    x = (glyph["x0"] + glyph["x1"]) / 2
+    y = (glyph["top"] + glyph["bottom"]) / 2
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
+def _lines(glyphs: list[dict]) -> list[list[dict]]:
+    """Glyphs into lines by baseline, each line left to right."""
+    lines: list[list[dict]] = []
+    for g in sorted(glyphs, key=lambda g: (g["base"], g["x0"])):
+        if lines and abs(lines[-1][0]["base"] - g["base"]) < 0.3 * g["size"]:
+            lines[-1].append(g)
+        else:
+            lines.append([g])
+    for line in lines:
+        line.sort(key=lambda g: g["x0"])
+    return lines
+
+
+def _line_text(line: list[dict]) -> str:
+    out, previous = [], None
+    for g in line:
+        if previous is not None and g["x0"] - previous["x1"] > 0.3 * g["size"]:
+            out.append(" ")
+        out.append(g["text"])
+        previous = g
+    return "".join(out)
+
+
+def _is_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def page_blocks(glyphs: list[dict], edges: list[dict]) -> list[Block]:
+    """Blocks of one page from positioned text (glyphs or OCR words: x0, x1, top, bottom, base, size, text; in
+    points) and ruling edges (pdfplumber edge dicts): the same reading for an OFD page and a scanned one."""
+    items: list[tuple[float, list[Block]]] = []
+    tables = _tables(edges)
+    boxes = []
+    for cells in tables:
+        box = (min(c[0] for c in cells), min(c[1] for c in cells), max(c[2] for c in cells), max(c[3] for c in cells))
+        boxes.append(box)
+        content: dict[tuple, list[dict]] = {c: [] for c in cells}
+        for g in glyphs:
+            if _inside(g, box):
+                home = [c for c in cells if _inside(g, c)]
+                if home:
+                    content[min(home, key=lambda c: (c[2] - c[0]) * (c[3] - c[1]))].append(g)
+        rows: dict[float, list[tuple]] = {}
+        for c in cells:
+            top = next((t for t in rows if abs(t - c[1]) < 1), c[1])
+            rows.setdefault(top, []).append(c)
+        blocks = []
+        for top in sorted(rows):
+            texts = []
+            for c in sorted(rows[top], key=lambda c: c[0]):
+                parts = [_line_text(line) for line in _lines(content[c])]
+                text = "".join(parts) if _is_cjk("".join(parts)) else " ".join(parts)
+                texts.append(_WS.sub("", text) if _is_cjk(text) else _WS.sub(" ", text).strip())
+            if any(texts):
+                blocks.append(Block(texts, is_row=True))
+        items.append((box[1], blocks))
+    free = [g for g in glyphs if not any(_inside(g, b) for b in boxes)]
+    lines = _lines(free)
+    right = max((ln[-1]["x1"] for ln in lines), default=0)
+    left = min((ln[0]["x0"] for ln in lines), default=0)
+    previous, previous_bottom = None, 0.0
+    for line in lines:
+        text = _line_text(line)
+        if _PAGE_NUMBER.match(text):
+            continue
+        block = line_to_block(text)
+        if block is None:
+            continue
+        top, bottom = min(g["top"] for g in line), max(g["bottom"] for g in line)
+        width = max(g["x1"] - g["x0"] for g in line)
+        indented = line[0]["x0"] > left + 0.9 * width
+        if previous is not None and not block.is_row and not indented and top - previous_bottom < 0.6 * (bottom - top):
+            previous.cells[0] += block.cells[0]
+            block = previous
+        else:
+            items.append((top, [block]))
+        wraps = not block.is_row and line[-1]["x1"] >= right - 2 * width
+        previous = block if wraps else None
+        previous_bottom = bottom
+    items.sort(key=lambda item: item[0])
+    return [b for _, group in items for b in group]
