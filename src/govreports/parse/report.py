@@ -7,6 +7,7 @@ import re
 from govreports import schema
 from govreports.extract.document import Block, Document
 from govreports.parse import meta as M
+from govreports.parse import runs
 from govreports.parse.formats import detect_format
 from govreports.parse.normalize import annotate
 from govreports.parse.sections import find_headings, split_run_together, split_sections
@@ -50,12 +51,15 @@ def build_record(document: Document, hints: dict) -> dict | None:
         "published_source": source,  # meta | page | list | closing (parse.meta.find_published), or None
     }
     table_blocks: set[int] = set()
+    split = runs.Split()
     if fmt in schema.TABLE_FORMATS:
-        tables, table_blocks = _read_tables(blocks, headings, fmt)
+        tables, table_blocks = _read_tables(blocks, headings, fmt, split)
     record["sections"] = split_sections(blocks, headings, skip=table_blocks)
     if fmt in schema.TABLE_FORMATS:
         record.update(tables)
     record["checks"] = evaluate(record)
+    if (run_together := split.as_record()) is not None:
+        record["run_together"] = run_together  # cells read from digit runs, and those left null (parse.runs)
     return record if _found_anything(record) else None
 
 
@@ -80,7 +84,8 @@ def _found_anything(record: dict) -> bool:
                for v in cols.values())
 
 
-def _read_tables(blocks: list[Block], headings: list[tuple[int, int]], fmt: str) -> tuple[dict, set[int]]:
+def _read_tables(blocks: list[Block], headings: list[tuple[int, int]], fmt: str,
+                 split: runs.Split) -> tuple[dict, set[int]]:
     """The three tables, and the indices of the blocks they occupy (section text is the narrative around them)."""
     at = {n: i for i, n in headings}
     n = len(blocks)
@@ -112,11 +117,21 @@ def _read_tables(blocks: list[Block], headings: list[tuple[int, int]], fmt: str)
         occupied.update(range(begin, stop))
         return blocks[start:stop]
 
-    tables = {
-        "active": read_active(region(active_start, "第二十条第", "信息内容"), fmt),
-        "applications": read_applications(region(app_start, "勾稽关系", "申请人情况"), fmt),
-        "review_litigation": read_review(region(review_start, "行政复议")),
+    regions = {
+        "active": region(active_start, "第二十条第", "信息内容"),
+        "applications": region(app_start, "勾稽关系", "申请人情况"),
+        "review_litigation": region(review_start, "行政复议"),
     }
+    starts = [i for i in (active_start, app_start, review_start) if i is not None]
+    span = blocks[min(starts):end] if starts else []
+    tables = {}
+    for name, blocks_of in regions.items():
+        # a table whose cells were run together (whitespace-stripped scrapes) is split where the split is forced
+        table = runs.read(span, name, fmt, split)
+        if table is None:
+            table = (read_active(blocks_of, fmt) if name == "active" else read_applications(blocks_of, fmt)
+                     if name == "applications" else read_review(blocks_of))
+        tables[name] = table
     return {name: table for name, table in tables.items() if table is not None}, occupied
 
 

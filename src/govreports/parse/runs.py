@@ -1,0 +1,341 @@
+"""Tables whose cells were run together: scrapes that joined every text node and deleted whitespace.
+
+"一、本年新收政府信息公开申请数量250000126" holds the row's seven numbers as one digit run. A run is split only
+where the split is forced, never guessed:
+
+- every cell is a number as reports write it (no leading zero: "00" is two cells; a sign only in 本年增/减, decimals
+  only in amounts, a unit only after the procurement amount);
+- table 三 rows: the run holds the row's seven cells (eight with a 小计 column) and 总计 is the sum of the applicant
+  columns (R3; 小计 the sum of the five organisations); then R1 and R2 across rows narrow what is left;
+- table 四: fifteen cells, each group's 总计 the sum of its four results (R4);
+- table 二 has no identity: a cell is read only when every way of cutting the run, blanks included (a blank cell
+  leaves no trace in such a text), gives it the same value ("规章000" is 0, 0, 0; "81153" is anything).
+
+A cell every fitting split agrees on is read (and listed as recovered); a cell on which fitting splits differ, or
+of a row no split fits, stays null and is listed as ambiguous or unsplit. A row with no digits is blank.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from govreports import schema
+from govreports.extract.document import Block
+from govreports.parse import labels as L
+from govreports.parse.values import parse_value
+
+_RUN = re.compile(r"[+\-−]?\d[\d+\-−.]*(?:万元|元)?")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_PIECE = re.compile(r"(?=[(（][一二三四五六七八九十]+[)）])|(?=[一二三四五六七八九十]、)|(?=\d[.、．](?!\d))")
+_INT = r"(?:0|[1-9]\d{0,9})"
+_CELL = {
+    "count": re.compile(rf"^{_INT}$"),
+    "signed": re.compile(rf"^[+\-−]?{_INT}$"),
+    "decimal": re.compile(rf"^{_INT}(?:\.\d+)?$"),
+    "amount": re.compile(rf"^{_INT}(?:\.\d+)?(?:万元|元)?$"),
+}
+_MAX_RUN = 60  # longer runs are not table rows
+_MAX_CANDIDATES = 5000
+_ACTIVE_LABELS = {
+    "rules": ("规章",),
+    "normative_documents": ("行政规范性文件", "规范性文件"),
+    "licensing": ("行政许可",),
+    "other_services": ("其他对外管理服务事项",),
+    "penalty": ("行政处罚",),
+    "coercion": ("行政强制",),
+    "fees": ("行政事业性收费",),
+    "procurement": ("政府集中采购",),
+}
+_ACTIVE_END = re.compile(
+    "(" + "|".join(sorted({w for ws in _ACTIVE_LABELS.values() for w in ws}, key=len, reverse=True))
+    + r")(?:[(（][^()（）]*[)）])?$")
+
+
+class Split:
+    """What splitting found: cell paths ("applications.new.total") read from runs, and those left null."""
+
+    def __init__(self) -> None:
+        self.recovered: list[str] = []
+        self.ambiguous: list[str] = []  # more than one split fits
+        self.unsplit: list[str] = []  # no split fits (a blank cell dropped, a typo in a total)
+
+    def as_record(self) -> dict | None:
+        if not (self.recovered or self.ambiguous or self.unsplit):
+            return None
+        return {k: v for k, v in (("recovered", self.recovered), ("ambiguous", self.ambiguous),
+                                  ("unsplit", self.unsplit)) if v}
+
+
+def run_text(blocks: list[Block], table: str) -> str | None:
+    """The region's text as one key when it holds the table run together (labels glued to digit runs)."""
+    for b in blocks:
+        for key in b.keys:
+            if table == "active" and len({item for item, ws in _ACTIVE_LABELS.items() if any(w in key for w in ws)}) >= 2 \
+                    and re.search(r"\d", key) and "信息内容" in key:
+                break
+            if table == "applications" and "本年新收" in key and "上年结转" in key:
+                break
+            if table == "review_litigation" and "结果维持" in key and re.search(r"(?:总计|审结)[+\-]?\d", key):
+                break
+        else:
+            continue
+        return "".join(k for b in blocks for k in b.keys)
+    return None
+
+
+def _segments(text: str) -> list[tuple[str, str]]:
+    """(label text, digit run) pairs in order; a run's trailing "2." that numbers the next label goes to it."""
+    out: list[tuple[str, str]] = []
+    label_start = 0
+    for m in _RUN.finditer(text):
+        start, end = m.span()
+        if start < label_start:
+            continue
+        run = m.group()
+        before = text[start - 1] if start else ""
+        after = text[end] if end < len(text) else ""
+        if (before and before in "(（第") or (after and after in ")）项条") or before.isdigit():
+            continue  # (1), 第1项: part of a label
+        if after and (_CJK.match(after) or after in "(（“\""):
+            tail = re.search(r"\d[.、．]$", run)
+            if tail:  # "00000002." + "其他法律…": the next label's number
+                run, end = run[: tail.start()], end - len(tail.group())
+        if not run:
+            continue
+        out.append((text[label_start:start], run))
+        label_start = end
+    out.append((text[label_start:], ""))
+    return out
+
+
+def _splits(run: str, kinds: list[str], limit: int = _MAX_CANDIDATES) -> list[tuple[str, ...]] | None:
+    """Every way to cut `run` into len(kinds) cells each valid for its kind; None when there are too many."""
+    found: list[tuple[str, ...]] = []
+
+    def walk(pos: int, i: int, acc: list[str]) -> bool:
+        if i == len(kinds):
+            if pos == len(run):
+                found.append(tuple(acc))
+            return len(found) <= limit
+        rest = len(kinds) - i - 1
+        for end in range(pos + 1, min(len(run) - rest, pos + 16) + 1):
+            cell = run[pos:end]
+            if _CELL[kinds[i]].match(cell):
+                acc.append(cell)
+                if not walk(end, i + 1, acc):
+                    return False
+                acc.pop()
+        return True
+
+    if len(run) > _MAX_RUN or not walk(0, 0, []):
+        return None
+    return found
+
+
+def _number(cell: str):
+    v = parse_value(cell)
+    return None if v is None else v.number
+
+
+def _agree(candidates: list[tuple], n: int) -> list:
+    """Per position, the value all candidates share, else the marker _AMBIGUOUS."""
+    return [candidates[0][i] if all(c[i] == candidates[0][i] for c in candidates) else _AMBIGUOUS for i in range(n)]
+
+
+_AMBIGUOUS = object()
+
+
+def _settle(split: Split, table: str, row: str, cols: tuple[str, ...], candidates: list[tuple] | None,
+            out: dict) -> None:
+    """Fill a row from its fitting splits: agreed cells read, the others null and listed."""
+    cells = {c: None for c in cols}
+    if candidates is None:  # too many splits fit to list them
+        split.ambiguous.extend(f"{table}.{row}.{c}" for c in cols)
+    elif not candidates:
+        split.unsplit.extend(f"{table}.{row}.{c}" for c in cols)
+    else:
+        for c, value in zip(cols, _agree(candidates, len(cols))):
+            if value is _AMBIGUOUS:
+                split.ambiguous.append(f"{table}.{row}.{c}")
+            else:
+                cells[c] = value
+                split.recovered.append(f"{table}.{row}.{c}")
+    out[row] = cells
+
+
+def read_active(text: str, fmt: str, split: Split) -> dict:
+    wanted = schema.ACTIVE_MEASURES[fmt]
+    out = {item: {m: None for m in ms} for item, ms in wanted.items()}
+    for label, run in _segments(text):
+        m = _ACTIVE_END.search(label)
+        item = L.active_item(m.group(1)) if m else None
+        if item not in wanted:
+            continue
+        measures = [x for x in wanted[item] if x != "amount_unit"]
+        if not run:
+            continue  # a row with no digits is blank
+        kinds = ["signed" if x == "change" else "amount" if x == "amount" else
+                 "decimal" if x == "amount_10k_yuan" else "count" for x in measures]
+        candidates: list[tuple] | None = []
+        for k in range(1, len(measures) + 1):  # blanks leave no trace: k cells present, in any k columns
+            for places in itertools.combinations(range(len(measures)), k):
+                cut = _splits(run, [kinds[i] for i in places])
+                if cut is None:
+                    candidates = None
+                    break
+                for cells in cut:
+                    row = [None] * len(measures)
+                    for i, cell in zip(places, cells):
+                        row[i] = cell
+                    candidates.append(tuple(row))
+            if candidates is None:
+                break
+        values = None if candidates is None else [
+            tuple(None if c is None else _number(c) for c in cand) for cand in candidates]
+        units = {None if c[-1] is None else ("万元" if c[-1].endswith("万元") else "元" if c[-1].endswith("元") else None)
+                 for c in candidates or []}
+        row_out: dict = {}
+        _settle(split, "active", item, tuple(measures), values, row_out)
+        out[item].update(row_out[item])
+        if "amount_unit" in out[item]:
+            out[item]["amount_unit"] = next(iter(units)) if len(units) == 1 and out[item]["amount"] is not None else None
+    return out
+
+
+def read_applications(text: str, fmt: str, split: Split) -> dict:
+    rows = schema.APPLICATION_ROWS[fmt]
+    cols = schema.APPLICANT_COLUMNS
+    out = {row: dict.fromkeys(cols) for row in rows}
+    segments = _segments(text)
+    subtotal = any("小计" in label for label, _ in segments[:1]) or "小计" in text[: text.find("本年新收") + 1]
+    n = len(cols) + (1 if subtotal else 0)
+    found: dict[str, list[tuple] | None] = {}
+
+    def identify(piece: str) -> str | None:
+        row = L.application_row(piece)
+        if row == "other" and fmt == "2021":
+            return None
+        if row == "other_misc" and fmt == "2019":
+            return "other"
+        return row if row in rows else None
+
+    for label, run in segments:
+        pieces = [p for p in _PIECE.split(label) if p]
+        named = [identify(p) for p in pieces]
+        owner = named[-1] if named else None
+        if not run or owner is None or owner in found:
+            continue
+        found[owner] = _row_splits(run, n, subtotal)
+    _cross_rows(found, fmt)
+    for row, candidates in found.items():
+        _settle(split, "applications", row, cols, candidates, out)
+    return out
+
+
+def _row_splits(run: str, n: int, subtotal: bool) -> list[tuple] | None:
+    """Splits of a table-三 row whose 总计 is the sum of the applicant columns (and 小计 of the organisations)."""
+    out = []
+    for t in range(1, min(len(run), 11)):
+        total_text = run[-t:]
+        if not _CELL["count"].match(total_text):
+            continue
+        total = int(total_text)
+        cut = _splits(run[:-t], ["count"] * (n - 1))
+        if cut is None:
+            return None
+        for cells in cut:
+            nums = [int(c) for c in cells]
+            if subtotal:
+                if nums[6] != sum(nums[1:6]):
+                    continue
+                nums = nums[:6]
+            if sum(nums) == total:
+                out.append((*nums, total))
+    return out
+
+
+def _cross_rows(found: dict[str, list[tuple] | None], fmt: str) -> None:
+    """Narrow rows with several fitting splits by R1 and R2 across rows, when a consistent combination exists."""
+    open_rows = [r for r, c in found.items() if c and len(c) > 1]
+    if not open_rows:
+        return
+    if any(not found.get(r) for r in schema.APPLICATION_ROWS[fmt]):
+        return  # a row without a split (blank or unsplit): the identities cannot be evaluated
+    space = 1
+    for r in open_rows:
+        space *= len(found[r])
+    if space > 20000:
+        return
+    fixed = {r: c[0] for r, c in found.items() if len(c) == 1}
+    outcome = schema.OUTCOME_ROWS[fmt]
+    keep: dict[str, set] = {r: set() for r in open_rows}
+    for combo in itertools.product(*(found[r] for r in open_rows)):
+        rows = {**fixed, **dict(zip(open_rows, combo))}
+        ok = all(rows["new"][i] + rows["carried_in"][i] == rows["total"][i] + rows["carried_out"][i]
+                 and rows["total"][i] == sum(rows[r][i] for r in outcome) for i in range(len(rows["new"])))
+        if ok:
+            for r, cand in zip(open_rows, combo):
+                keep[r].add(cand)
+    if all(keep.values()):
+        for r in open_rows:
+            found[r] = [c for c in found[r] if c in keep[r]]
+
+
+def read_review(text: str, split: Split) -> dict:
+    out = {g: dict.fromkeys(schema.REVIEW_MEASURES) for g in schema.REVIEW_GROUPS}
+    runs = [run for label, run in _segments(text) if run and re.search(r"(?:总计|审结)$", label)]
+    if not runs:
+        return out
+    candidates = _review_splits(runs[0])
+    flat_cols = tuple(f"{g}.{m}" for g in schema.REVIEW_GROUPS for m in schema.REVIEW_MEASURES)
+    flat: dict = {}
+    _settle(split, "review_litigation", "_", flat_cols, candidates, flat)
+    # _settle names cells "review_litigation._.review.upheld": give them their real paths
+    for lst in (split.recovered, split.ambiguous, split.unsplit):
+        lst[:] = [p.replace("review_litigation._.", "review_litigation.") for p in lst]
+    for path, value in flat["_"].items():
+        g, m = path.split(".")
+        out[g][m] = value
+    return out
+
+
+def _review_splits(run: str) -> list[tuple] | None:
+    results: list[tuple] = []
+
+    def group(pos: int, acc: tuple) -> bool:
+        if len(acc) == 15:
+            if pos == len(run):
+                results.append(acc)
+            return len(results) <= _MAX_CANDIDATES
+        for end4 in range(pos + 4, min(len(run), pos + 44) + 1):
+            cut = _splits(run[pos:end4], ["count"] * 4)
+            if cut is None:
+                return False
+            for cells in cut:
+                nums = tuple(int(c) for c in cells)
+                total = str(sum(nums))
+                if run.startswith(total, end4) and not group(end4 + len(total), acc + nums + (sum(nums),)):
+                    return False
+        return True
+
+    if len(run) > 3 * _MAX_RUN or not group(0, ()):
+        return None
+    return results
+
+
+def read(blocks: list[Block], table: str, fmt: str, split: Split) -> dict | None:
+    """The table from run-together text, or None when it is laid out in rows. `blocks` span all three tables: a
+    scrape may hold several of them in one paragraph (a heading it ran into is not cut out)."""
+    text = run_text(blocks, table)
+    if text is None:
+        return None
+    app = min((i for i in (text.find("勾稽关系"), text.find("申请人情况"), text.find("本年新收")) if i >= 0),
+              default=len(text))
+    review = text.find("行政复议", app)
+    review = len(text) if review < 0 else review
+    if table == "active":
+        return read_active(text[:app], fmt, split)
+    if table == "applications":
+        return read_applications(text[app:review], fmt, split)
+    return read_review(text[review:], split)
