@@ -237,7 +237,10 @@ def _tables() -> dict[str, Table]:
             DOCUMENT_ID, C("parser_version", "解析器版本", "parser version"),
             C("loaded_at", "入库时间", "when this version was loaded", TIME),
             C("record_keys", "记录键", "JSON list: the record's top-level keys, in order"),
-            C("extra_json", "其他键", "JSON object: top-level keys this schema does not model"), PUBLISHED_SOURCE)),
+            C("extra_json", "其他键", "JSON object: top-level keys this schema does not model"), PUBLISHED_SOURCE,
+            C("table_cells", "表格单元格数", "cells of the three tables in this version, amount units not counted "
+              "(written at load; the scorecard's blank_share divides by it)", "个"),
+            C("blank_cells", "空白单元格数", "of those, the cells left blank (null)", "个"))),
         Table("sections", "报告正文", "Report sections 一 … 六", "table", (
             C("id", "正文", "section id"), VERSION_ID, REPORT_ID,
             C("section", "部分编号", "section number 1–6"), C("heading", "标题", "canonical heading"),

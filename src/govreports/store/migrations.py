@@ -441,5 +441,31 @@ def m007_unambiguous_names_report_flat(db: Database) -> None:
     db.create_view("report_flat", _report_flat())
 
 
+# m008: the scorecard's blank_share from counts stored per version at load time (report_versions.table_cells,
+# blank_cells) instead of counting each report's ~200 cells on every read (300 of its 450 ms on 10,000 reports).
+SCORECARD_SQL_M008 = SCORECARD_SQL.replace(
+    """(SELECT round(1.0 * sum(c.value IS NULL AND c.raw IS NULL) / count(*), 3) FROM cells c
+     WHERE c.version_id = b.vid AND c.col_key != 'amount_unit') AS blank_share""",
+    """(SELECT CASE WHEN v.table_cells > 0 THEN round(1.0 * v.blank_cells / v.table_cells, 3) END
+     FROM report_versions v WHERE v.id = b.vid) AS blank_share""")
+assert SCORECARD_SQL_M008 != SCORECARD_SQL
+
+
+@migrations()
+def m008_version_cell_counts(db: Database) -> None:
+    """Per-version cell counts written by the loader: `table_cells` (the cells of the three tables, amount units
+    not counted) and `blank_cells` (of those, the blank ones); existing versions counted once here. The
+    scorecard's blank_share reads them (SCORECARD_SQL_M008)."""
+    db.execute("ALTER TABLE report_versions ADD COLUMN table_cells INTEGER")
+    db.execute("ALTER TABLE report_versions ADD COLUMN blank_cells INTEGER")
+    db.execute("""UPDATE report_versions SET (table_cells, blank_cells) = (
+        SELECT count(*), coalesce(sum(c.value IS NULL AND c.raw IS NULL), 0) FROM cells c
+        WHERE c.version_id = report_versions.id AND c.col_key != 'amount_unit')""")
+    db.execute("DROP VIEW late")
+    db.execute("DROP VIEW scorecard")
+    db.create_view("scorecard", SCORECARD_SQL_M008)
+    db.create_view("late", LATE_SQL)
+
+
 def latest_version() -> int:
     return len(migrations._migrations)
