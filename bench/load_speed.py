@@ -1,8 +1,10 @@
 """Load-speed benchmark: 10,000 synthetic reports into a fresh database, then time every analysis.
 
-Goals (issue "Store and query"): >= 100,000 cells/s loaded, each analysis < 200 ms on the loaded database.
-Each report is loaded the production way: `load_record`, one BEGIN IMMEDIATE transaction per report.
-Usage: PYTHONPATH=src python bench/load_speed.py [--reports N] [--db PATH] [--keep]
+Goals (issue 12): >= 300,000 cells/s loaded, each analysis < 200 ms on the loaded database.
+Reports are loaded the production way: `load_records`, one BEGIN IMMEDIATE transaction per batch of
+`--batch` reports (default store.load.LOAD_BATCH); `--batch 1` is `load_record` one report per transaction.
+Figures are wall clock and CPU time of this process; on a shared machine take the best of several runs.
+Usage: PYTHONPATH=src python bench/load_speed.py [--reports N] [--batch B] [--repeat K] [--db PATH] [--keep]
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from pathlib import Path
 from govreports import schema
 from govreports.query.analyses import ANALYSES, run_analysis
 from govreports.store import load_record, open_db
+from govreports.store.load import LOAD_BATCH, load_records
 from govreports.demo.records import make_record
 
-CELLS_GOAL = 100_000
+CELLS_GOAL = 300_000
 ANALYSIS_GOAL_MS = 200.0
 
 
@@ -44,6 +47,8 @@ def synthetic_records(n: int, seed: int = 7) -> list[dict]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=10_000)
+    parser.add_argument("--batch", type=int, default=LOAD_BATCH, help="reports per transaction")
+    parser.add_argument("--repeat", type=int, default=1, help="load into a fresh database K times, keep the best")
     parser.add_argument("--db", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the database file")
     args = parser.parse_args(argv)
@@ -52,15 +57,28 @@ def main(argv: list[str] | None = None) -> int:
 
     records = synthetic_records(args.reports)
     cells = sum(1 for r in records for _ in schema.iter_cells(r))
-    db = open_db(path)
-    start, cpu_start = time.perf_counter(), time.process_time()
-    for record in records:
-        load_record(db, record)
-    load_s, cpu_s = time.perf_counter() - start, time.process_time() - cpu_start
+    best = None
+    for attempt in range(max(1, args.repeat)):
+        for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            stale.unlink(missing_ok=True)
+        db = open_db(path)
+        start, cpu_start = time.perf_counter(), time.process_time()
+        if args.batch <= 1:
+            for record in records:
+                load_record(db, record)
+        else:
+            load_records(db, records, batch=args.batch)
+        load_s, cpu_s = time.perf_counter() - start, time.process_time() - cpu_start
+        best = min(best or (load_s, cpu_s), (load_s, cpu_s))
+        if attempt < args.repeat - 1:
+            db.close()
+    load_s, cpu_s = best
     rate = cells / load_s
-    print(f"loaded {len(records):,} reports, {cells:,} cells ({cells / len(records):.0f} per report) "
-          f"in {load_s:.2f} s (cpu {cpu_s:.2f} s): {rate:,.0f} cells/s, {len(records) / load_s:,.0f} reports/s "
-          f"[goal >= {CELLS_GOAL:,} cells/s: {'OK' if rate >= CELLS_GOAL else 'MISSED'}]")
+    print(f"loaded {len(records):,} reports, {cells:,} cells ({cells / len(records):.0f} per report), "
+          f"{args.batch} per transaction, in {load_s:.2f} s (cpu {cpu_s:.2f} s; best of {args.repeat}): "
+          f"{rate:,.0f} cells/s wall, {cells / cpu_s:,.0f} cells/s per CPU second, "
+          f"{len(records) / load_s:,.0f} reports/s [goal >= {CELLS_GOAL:,} cells/s: "
+          f"{'OK' if rate >= CELLS_GOAL else 'MISSED'}]")
 
     sample = records[:1000]
     start = time.perf_counter()
