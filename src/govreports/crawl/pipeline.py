@@ -24,6 +24,7 @@ from govreports import schema
 from govreports.crawl.events import Doc, Failed, Listed, NotReport, Read, Seen, Sink, Unchanged, apply
 from govreports.crawl.stats import CrawlSummary, PortalStats, merge_by_portal
 from govreports.fetch import Archive, Fetcher, FetchPolicy, Validators
+from govreports.fetch import browser
 from govreports.parse import ParseError, parse_bytes
 from govreports.parse.api import ParseLimitError
 from govreports.parse.bounded import BoundedParser
@@ -49,10 +50,12 @@ class PortalFetcher:
     """The crawl's one Fetcher as one portal sees it: every fetch, and every redirect it follows, stays on the
     portal's own hosts (the Fetcher allows the union of all portals' hosts; a hop into another portal's is refused)."""
 
-    def __init__(self, fetcher: Fetcher, hosts: frozenset[str]):
-        self._fetcher, self.hosts = fetcher, hosts
+    def __init__(self, fetcher: Fetcher, hosts: frozenset[str], mode: str = "http"):
+        self._fetcher, self.hosts, self.mode = fetcher, hosts, mode
 
     async def fetch(self, url: str, **kwargs):
+        if self.mode != "http":  # fetch = "browser" / "auto": a gate is passed in the host's headless browser
+            return await browser.fetch(self._fetcher, url, self.hosts, self.mode, **kwargs)
         return await self._fetcher.fetch(url, hosts=self.hosts, **kwargs)
 
 
@@ -62,7 +65,7 @@ class PortalCrawl:
     def __init__(self, portal: PortalConfig, fetcher: Fetcher, sink: Sink, year: int | None = None,
                  progress: Progress | None = None, concurrency: int = 32, parser: BoundedParser | None = None):
         self.portal = portal
-        self.fetcher = PortalFetcher(fetcher, portal.hosts)
+        self.fetcher = PortalFetcher(fetcher, portal.hosts, portal.fetch)
         self.sink = sink
         self.year = year
         self.progress = progress

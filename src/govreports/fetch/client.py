@@ -44,6 +44,7 @@ _ACCEPT = {
     "binary": "*/*",
 }
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+GateHook = Callable[[str, str], Awaitable[bool]]
 ValidatorsLookup = Callable[[str], "Validators | None | Awaitable[Validators | None]"]
 _MIN_ATTEMPT_SHARE = 0.1  # a retry needs at least this share of total_timeout left in the URL's budget
 log = logging.getLogger(__name__)
@@ -90,6 +91,7 @@ class Fetcher:
         self._throttle = HostThrottle(self.policy, self.clock, self.sleep, self.rng)
         self._global = asyncio.Semaphore(self.policy.max_connections)
         self._robots = RobotsCache(self._fetch_robots, self.policy.robots_max_bytes)
+        self.browsers = None  # fetch.browser.BrowserPool: headless browsers of browser-mode portals, closed with us
 
     async def __aenter__(self) -> Fetcher:
         p = self.policy
@@ -112,6 +114,9 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
+        if self.browsers is not None:
+            await self.browsers.aclose()
+            self.browsers = None
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -121,7 +126,7 @@ class Fetcher:
     async def fetch(
         self, url: str, method: str = "GET", data: Any = None, headers: dict[str, str] | None = None,
         referer: str | None = None, conditional: bool = True, expect: str = "html",
-        hosts: Iterable[str] | None = None,
+        hosts: Iterable[str] | None = None, on_gate: GateHook | None = None,
     ) -> FetchResult:
         """Fetch ``url``; never raises for network or HTTP trouble (the result's ``error_kind`` says what happened).
 
@@ -130,6 +135,9 @@ class Fetcher:
         hop must be in it as well as in ``allowed_hosts``: a first URL outside it is ``host_not_allowed``, a
         redirect into another allowed host outside it is ``cross_portal_redirect``, a redirect outside all allowed
         hosts stays ``host_not_allowed``. None: any allowed host.
+
+        ``on_gate(url, gate)``: called when an anti-bot gate answers a hop (the browser fetch mode, fetch/browser.py);
+        True means it earned the cookies, and the hop is asked once more instead of failing as ``blocked``.
         """
         if self._client is None:
             raise RuntimeError("use Fetcher as `async with Fetcher(...) as f:`")
@@ -158,7 +166,8 @@ class Fetcher:
                 hdrs["If-None-Match"] = validators.etag
             if validators.last_modified:
                 hdrs["If-Modified-Since"] = validators.last_modified
-        att = await self._follow(res, method, data, hdrs, check_robots=self.policy.respect_robots, scope=scope)
+        att = await self._follow(res, method, data, hdrs, check_robots=self.policy.respect_robots, scope=scope,
+                                 on_gate=on_gate)
         if res.error_kind:
             return self._fail(res, res.error_kind, res.error or "", t0, att)
         assert att is not None and att.status is not None
@@ -192,6 +201,7 @@ class Fetcher:
     async def _follow(
         self, res: FetchResult, method: str, data: Any, headers: httpx.Headers, *, check_robots: bool,
         scope: frozenset[str] | None, max_body: int | None = None, cut_body: bool = False,
+        on_gate: GateHook | None = None,
     ) -> Attempt | None:
         """Request ``res.url`` and follow redirects by hand; sets res.final_url/redirects/attempts or res.error_kind.
 
@@ -235,6 +245,9 @@ class Fetcher:
                 res.error_kind, res.error = att.error_kind, att.error
                 return att
             gate = detect_gate(att.status, att.body, att.cookies)
+            if gate and on_gate is not None and await on_gate(str(current), gate):
+                on_gate = None  # passed: this hop once more, with the cookies earned (a second gate is blocked)
+                continue
             if gate:
                 self._throttle.penalise(_netloc(current))
                 self.stats.host(_netloc(current)).blocked += 1
@@ -342,6 +355,19 @@ class Fetcher:
         decode_text(res, expect, validators.encoding)
         res.elapsed = time.monotonic() - t0
         return res
+
+    # ---- for the browser fetch mode (fetch/browser.py) ------------------------------------------------------------
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        """The client's cookie jar: cookies a browser earned at a gate are put here for httpx to send."""
+        if self._client is None:
+            raise RuntimeError("use Fetcher as `async with Fetcher(...) as f:`")
+        return self._client.cookies
+
+    def host_slot(self, netloc: str):
+        """The host's throttle slot (``async with``): a browser navigation is paced as one request."""
+        return self._throttle.slot(netloc)
 
     # ---- helpers ------------------------------------------------------------------------------------------------
 

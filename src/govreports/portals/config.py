@@ -15,7 +15,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -90,6 +90,9 @@ class PortalConfig(BaseModel):
     params: dict[str, Any] = {}
     note: str | None = None
     region: str | None = None  # "江苏省/宿迁市/沭阳县": where the portal's agencies are (wins over their names)
+    # "http": httpx only, a JavaScript gate is `blocked`; "browser": a gate is passed in headless Chromium and httpx
+    # reuses its cookies (no Chromium: `browser_unavailable`); "auto": the same when Chromium is there (fetch/browser.py)
+    fetch: Literal["http", "browser", "auto"] = "http"
 
     @field_validator("adapter")
     @classmethod
