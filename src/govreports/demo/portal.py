@@ -20,6 +20,7 @@ from govreports.demo.documents import attachment_bytes, body_fragment
 from govreports.demo.faults import ANTIBOT_412_PREFIX, ANTIBOT_521_PREFIX, URL_KINDS, FaultConfig, FaultPlan
 from govreports.demo.hostile import hostile_document
 from govreports.demo.records import edited, make_record
+from govreports.demo.sites import gate as gate_site
 
 CST = timezone(timedelta(hours=8))
 HOME_MODIFIED = datetime(2025, 1, 2, 9, 0, tzinfo=CST).timestamp()
@@ -80,8 +81,11 @@ def _day_epoch(iso: str, hour: int = 10) -> float:
 
 class DemoPortal:
     def __init__(self, seed: int = 0, scale: int | None = None, faults: FaultConfig | str | None = None,
-                 attachments: float = 0.2):
+                 attachments: float = 0.2, gate: bool = False, gate_ttl: float = 300.0):
         self.seed, self.scale = seed, scale
+        # the /gate/ site behind a 瑞数-like JavaScript gate (sites/gate.py): its reports join the ground truth
+        self.gate, self.gate_ttl = gate, gate_ttl
+        self.gate_reports = gate_site.reports(seed) if gate else []
         self.faults = faults if isinstance(faults, FaultConfig) else FaultConfig.parse(faults)
         self.catalog = Catalog(seed, scale, attachments)
         if "hostile" in self.faults:
@@ -189,11 +193,11 @@ class DemoPortal:
 
     # --- ground truth and views ----------------------------------------------------------------------------------
     def ground_truth(self) -> dict[str, dict]:
-        return {self.base_url + it.path: self.record(it) for it in self.catalog.reports()}
+        return {self.base_url + it.path: self.record(it) for it in self.catalog.reports() + self.gate_reports}
 
     @property
     def reports(self) -> list[DemoReport]:
-        return [DemoReport(self, it) for it in self.catalog.reports()]
+        return [DemoReport(self, it) for it in self.catalog.reports() + self.gate_reports]
 
     def reposts(self) -> dict[str, str]:
         """Re-post URL -> URL of the original report (the re-post serves the same record; not in ground truth)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import socket
 import struct
 import time
@@ -21,7 +22,7 @@ from govreports.demo import chrome
 from govreports.demo import faults as F
 from govreports.demo.base import Request, Response, html, not_found
 from govreports.demo.portal import RequestLog
-from govreports.demo.sites import custom, gkmlpt, govcn, hanweb, nav, trs
+from govreports.demo.sites import custom, gate, gkmlpt, govcn, hanweb, nav, trs
 
 BLOCKED_AGENTS = ("python-httpx/", "python-requests/", "python-urllib/")
 
@@ -57,6 +58,8 @@ def route(req: Request, portal) -> Response | None:
         return govcn.handle(req, portal)
     if path.startswith("/custom/"):
         return custom.handle(req, portal)
+    if path.startswith(gate.PREFIX):
+        return gate.handle(req, portal)
     return None
 
 
@@ -148,6 +151,8 @@ class Handler(BaseHTTPRequestHandler):
         self._send(response, entry, req)
 
     def _gate(self, req: Request, portal) -> Response | None:
+        if (challenge := gate.challenge(req, portal)) is not None:  # the /gate/ site: 412 until its script ran
+            return challenge
         cookies = _cookies(req.headers)
         seed = portal.seed
         if "antibot-412" in portal.faults and req.path.startswith(F.ANTIBOT_412_PREFIX):
@@ -252,7 +257,9 @@ def serve_forever(port: int = 8765, seed: int = 0, scale: int | None = None, fau
     With `prerender` every attachment is rendered before the port opens (benchmarks wait for the port)."""
     from govreports.demo.portal import DemoPortal
 
-    portal = DemoPortal(seed=seed, scale=scale, faults=faults, attachments=attachments)
+    # GOVREPORTS_DEMO_GATE=1 (make demo sets it): the /gate/ site behind a JavaScript challenge, reports and all
+    portal = DemoPortal(seed=seed, scale=scale, faults=faults, attachments=attachments,
+                        gate=os.environ.get("GOVREPORTS_DEMO_GATE", "") not in ("", "0"))
     if prerender:
         start = time.perf_counter()
         count = portal.prerender()
