@@ -25,6 +25,13 @@ _PAGE_MARKER = re.compile(
     r"|\d{1,3}\s*/\s*\d{1,3}\s*页?|page\s*\d{1,3}(?:\s*of\s*\d{1,3})?)$", re.IGNORECASE)
 
 
+class SpacedRow(Block):
+    """A text row whose cells only spaces separated ("规章 1 0 11"): a blank cell left no trace in it, so a row with
+    fewer numbers than its table has columns cannot say which cells they are (parse.tables leaves them null)."""
+
+    __slots__ = ()
+
+
 def _clean(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
@@ -81,5 +88,7 @@ def text_to_blocks(text: str) -> list[Block]:
             continue
         block = line_to_block(line)
         if block is not None:
+            if block.is_row and "\t" not in line and "|" not in line:
+                block = SpacedRow(block.cells, True)
             blocks.append(block)
     return blocks

@@ -129,8 +129,9 @@ def _read_tables(blocks: list[Block], headings: list[tuple[int, int]], fmt: str,
         # a table whose cells were run together (whitespace-stripped scrapes) is split where the split is forced
         table = runs.read(span, name, fmt, split)
         if table is None:
-            table = (read_active(blocks_of, fmt) if name == "active" else read_applications(blocks_of, fmt)
-                     if name == "applications" else read_review(blocks_of))
+            table = (read_active(blocks_of, fmt, split) if name == "active"
+                     else read_applications(blocks_of, fmt, split) if name == "applications"
+                     else read_review(blocks_of, split))
         tables[name] = table
     return {name: table for name, table in tables.items() if table is not None}, occupied
 

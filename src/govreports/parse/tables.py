@@ -13,13 +13,15 @@ from collections.abc import Iterator
 
 from govreports import schema
 from govreports.extract.document import Block
+from govreports.extract.lines import SpacedRow
 from govreports.parse import labels as L
 from govreports.parse.normalize import label_core
 from govreports.parse.values import BLANK, Value, parse_value
 
 
 def labelled_rows(blocks: list[Block]) -> Iterator[tuple[list[str], list[Value], bool]]:
-    """Yield (label keys, values, came from a table row). Lines holding one value join the label line above."""
+    """Yield (label keys, values, came from a table row). Lines holding one value join the label line above.
+    The values of a row whose cells only spaces separated (extract.lines.SpacedRow) are a SpacedValues list."""
     pending: tuple[list[str], list[Value], bool] | None = None
     for b in blocks:
         parsed = [parse_value(c) for c in b.cells]
@@ -29,7 +31,8 @@ def labelled_rows(blocks: list[Block]) -> Iterator[tuple[list[str], list[Value],
                 pending = None
             last = max((i for i, p in enumerate(parsed) if p is None), default=-1)
             label_keys = [k for k, p in zip(b.keys[: last + 1], parsed[: last + 1]) if p is None and k]
-            yield label_keys, [p for p in parsed[last + 1 :] if p is not None], True
+            values = [p for p in parsed[last + 1 :] if p is not None]
+            yield label_keys, SpacedValues(values) if isinstance(b, SpacedRow) else values, True
         elif parsed[0] is None:
             if pending:
                 yield pending
@@ -40,6 +43,15 @@ def labelled_rows(blocks: list[Block]) -> Iterator[tuple[list[str], list[Value],
             yield [], [parsed[0]], False
     if pending:
         yield pending
+
+
+class SpacedValues(list):
+    """Values of a space-separated text row: blank cells left no trace, so when there are fewer than the row has
+    cells, which cells they are is not determined."""
+
+
+def _unplaced(values: list[Value], n: int) -> bool:
+    return isinstance(values, SpacedValues) and 0 < len(values) < n and _has_number(values)
 
 
 def _wrapped(identify, pieces: list[str]) -> str | None:
@@ -65,7 +77,8 @@ def _has_number(values: list[Value]) -> bool:
     return any(v.number is not None for v in values)
 
 
-def read_active(blocks: list[Block], fmt: str) -> dict | None:
+def read_active(blocks: list[Block], fmt: str, split=None) -> dict | None:
+    """Table 二; `split` (parse.runs.Split) collects the cells of rows whose numbers cannot be placed."""
     wanted = schema.ACTIVE_MEASURES[fmt]
     out: dict[str, dict] = {}
     seen_values = False  # a table, not only a paragraph that happens to start with 规章 or 行政许可
@@ -102,6 +115,10 @@ def read_active(blocks: list[Block], fmt: str) -> dict | None:
             continue
         row = {m: None for m in wanted[item]}
         numeric = [m for m in measures if m != "amount_unit"]
+        if _unplaced(values, len(numeric)):
+            if split is not None:
+                split.ambiguous.extend(f"active.{item}.{m}" for m in numeric if m in row)
+            values = []
         for m, v in zip(numeric, fit(values, len(numeric))):
             if m in row:
                 row[m] = v.number
@@ -134,7 +151,7 @@ def _filled(row: dict) -> bool:
     return any(v is not None for k, v in row.items() if k != "amount_unit")
 
 
-def read_applications(blocks: list[Block], fmt: str) -> dict | None:
+def read_applications(blocks: list[Block], fmt: str, split=None) -> dict | None:
     rows = schema.APPLICATION_ROWS[fmt]
     ncol = len(schema.APPLICANT_COLUMNS)
     out: dict[str, dict] = {}
@@ -171,6 +188,11 @@ def read_applications(blocks: list[Block], fmt: str) -> dict | None:
             continue  # a label-only line is still a row: text exports drop trailing blank cells
         seen_values = seen_values or bool(values) or from_row
         vals = list(values)
+        if _unplaced(values, ncol + (1 if subtotal else 0)):
+            if split is not None and not (row in out and any(out[row].values())):
+                split.ambiguous.extend(f"applications.{row}.{c}" for c in schema.APPLICANT_COLUMNS)
+            vals = []
+            values = []
         if subtotal and len(vals) == ncol + 1:
             del vals[ncol - 1]  # the unofficial 法人或其他组织 小计 column before 总计
         cells = dict(zip(schema.APPLICANT_COLUMNS, (v.number for v in fit(vals, ncol))))
@@ -183,15 +205,22 @@ def read_applications(blocks: list[Block], fmt: str) -> dict | None:
     return {row: out.get(row) or dict(empty) for row in rows}
 
 
-def read_review(blocks: list[Block]) -> dict | None:
+def read_review(blocks: list[Block], split=None) -> dict | None:
     values: list[Value] = []
     has_header = False
+    spaced = False
     for label_keys, vals, _from_row in labelled_rows(blocks):
         values.extend(vals)
+        spaced = spaced or isinstance(vals, SpacedValues)
         has_header = has_header or any("结果维持" in k or "尚未审结" in k for k in label_keys)
     if not values and not has_header:
         return None
     n = len(schema.REVIEW_MEASURES)
+    if spaced and _unplaced(SpacedValues(values), n * len(schema.REVIEW_GROUPS)):
+        if split is not None:
+            split.ambiguous.extend(f"review_litigation.{g}.{m}" for g in schema.REVIEW_GROUPS
+                                   for m in schema.REVIEW_MEASURES)
+        values = []
     flat = fit(values, n * len(schema.REVIEW_GROUPS))
     return {
         group: dict(zip(schema.REVIEW_MEASURES, (v.number for v in flat[i * n : (i + 1) * n])))
