@@ -16,7 +16,7 @@ from govreports import PARSER_VERSION
 from govreports.crawl.stats import PortalStats
 from govreports.store.db import write_transaction
 from govreports.store.documents import Item, document_row, get_item, record_document, save_item
-from govreports.store.load import load_record
+from govreports.store.load import LOAD_BATCH, Prepared, batch_loader, load_record, prepare
 from govreports.store.logs import log_fetch
 from govreports.store.statuses import ItemStatus, LoadStatus
 
@@ -142,6 +142,31 @@ def apply(db: Database, portal: str, event, stats: PortalStats) -> None:
         raise TypeError(f"unknown crawl event {event!r}")
 
 
+def apply_events(db: Database, portal: str, events, stats: PortalStats, *, batch: int = LOAD_BATCH) -> None:
+    """Apply a buffered crawl's events in order, as `apply` would one by one, in one write transaction per `batch`
+    events: each report read is prepared (hash, agency key, child rows) before the lock is taken, and the reports
+    of a transaction have their cells, sections and checks written together (store.load.batch_loader). Load
+    counts are added to `stats` once the transaction has committed; other events count as `apply` counts them."""
+    events = list(events)
+    for start in range(0, len(events), batch):
+        chunk = events[start:start + batch]
+        prepared = {i: _prepare(event) for i, event in enumerate(chunk) if isinstance(event, Read)}
+        loaded: list[LoadStatus] = []
+        with batch_loader(db) as load:
+            for i, event in enumerate(chunk):
+                if i in prepared:
+                    loaded.append(_read_locked(db, portal, event, lambda p=prepared[i]: load(p, True)))
+                else:
+                    apply(db, portal, event, stats)
+        for status in loaded:
+            stats.count_load(status)
+
+
+def _prepare(event: Read) -> Prepared:
+    return prepare(event.record, {**document_row(event.source), "region": event.region},
+                   parser_version=PARSER_VERSION, source_key=event.listing.url)
+
+
 def _read(db: Database, portal: str, event: Read, stats: PortalStats) -> None:
     """Decide duplicate-or-load and write it in one write transaction: two portals crawled at once (each with its
     own connection) can read the same re-posted report, and a duplicate check outside the lock lets both load it."""
@@ -150,12 +175,17 @@ def _read(db: Database, portal: str, event: Read, stats: PortalStats) -> None:
     stats.count_load(status)
 
 
-def _read_locked(db: Database, portal: str, event: Read) -> LoadStatus:
+def _read_locked(db: Database, portal: str, event: Read, load=None) -> LoadStatus:
+    """Documents, report and item of one read, in the caller's write transaction; `load()` loads the record
+    when the caller has prepared it (apply_events), else `load_record` does."""
     page_id = record_document(db, event.page, portal)
     doc_id = record_document(db, event.source, portal) if event.attachment_url else page_id
-    document = {**document_row(event.source, portal), "region": event.region}
-    loaded = load_record(db, event.record, document, parser_version=PARSER_VERSION,
-                         source_key=event.listing.url, dedupe=True)
+    if load is not None:
+        loaded = load()
+    else:
+        document = {**document_row(event.source, portal), "region": event.region}
+        loaded = load_record(db, event.record, document, parser_version=PARSER_VERSION,
+                             source_key=event.listing.url, dedupe=True)
     item_status = ItemStatus.DUPLICATE if loaded.status == LoadStatus.DUPLICATE else ItemStatus.LOADED
     _save(db, portal, event.listing, item_status, report_id=loaded.report_id, document_id=doc_id,
           attachment_url=event.attachment_url)

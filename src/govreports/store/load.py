@@ -294,16 +294,26 @@ def _load_locked(db: Database, p: Prepared, now: str, dedupe: bool, children: _C
     return LoadResult(report_id, version_id, LoadStatus.NEW if row is None else LoadStatus.CHANGED, cells)
 
 
+@contextlib.contextmanager
+def batch_loader(db: Database, *, now: str | None = None, check_keys: bool = True):
+    """One write transaction (a savepoint when the caller holds one) in which `load(prepared, dedupe=False)`
+    loads records by the rules of `load_record`, in order; every child table is written by one executemany when
+    the block ends. Other writes may go between loads (the crawl's documents and items). `check_keys=False`:
+    foreign keys unchecked for the block (only for blocks that write nothing but loads)."""
+    children = _Children()
+    keys = contextlib.nullcontext() if check_keys else _loader_keys(db)
+    with keys, write_transaction(db):
+        stamp = now or now_iso()
+        yield lambda p, dedupe=False: _load_locked(db, p, stamp, dedupe, children)
+        children.flush(db.conn)
+
+
 def load_prepared(db: Database, prepared: list[Prepared], *, now: str | None = None,
                   dedupe: bool = False) -> list[LoadResult]:
     """Load prepared records in one write transaction (a savepoint when the caller holds one): the rules of
     `load_record` for each, in order, with every child table written by one executemany at the end."""
-    children = _Children()
-    with _loader_keys(db), write_transaction(db):
-        stamp = now or now_iso()
-        results = [_load_locked(db, p, stamp, dedupe, children) for p in prepared]
-        children.flush(db.conn)
-    return results
+    with batch_loader(db, now=now, check_keys=False) as load:
+        return [load(p, dedupe) for p in prepared]
 
 
 @contextlib.contextmanager

@@ -449,6 +449,9 @@ SCORECARD_SQL_M008 = SCORECARD_SQL.replace(
     """(SELECT CASE WHEN v.table_cells > 0 THEN round(1.0 * v.blank_cells / v.table_cells, 3) END
      FROM report_versions v WHERE v.id = b.vid) AS blank_share""")
 assert SCORECARD_SQL_M008 != SCORECARD_SQL
+COUNT_CELLS_SQL = """UPDATE report_versions SET (table_cells, blank_cells) = (
+    SELECT count(*), coalesce(sum(c.value IS NULL AND c.raw IS NULL), 0) FROM cells c
+    WHERE c.version_id = report_versions.id AND c.col_key != 'amount_unit')"""
 
 
 @migrations()
@@ -458,9 +461,7 @@ def m008_version_cell_counts(db: Database) -> None:
     scorecard's blank_share reads them (SCORECARD_SQL_M008)."""
     db.execute("ALTER TABLE report_versions ADD COLUMN table_cells INTEGER")
     db.execute("ALTER TABLE report_versions ADD COLUMN blank_cells INTEGER")
-    db.execute("""UPDATE report_versions SET (table_cells, blank_cells) = (
-        SELECT count(*), coalesce(sum(c.value IS NULL AND c.raw IS NULL), 0) FROM cells c
-        WHERE c.version_id = report_versions.id AND c.col_key != 'amount_unit')""")
+    db.execute(COUNT_CELLS_SQL)
     db.execute("DROP VIEW late")
     db.execute("DROP VIEW scorecard")
     db.create_view("scorecard", SCORECARD_SQL_M008)
