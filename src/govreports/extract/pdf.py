@@ -1,4 +1,11 @@
-"""PDF → blocks with pdfplumber: ruled tables cell by cell, the remaining text line by line, in page order.
+"""PDF → blocks: ruled tables cell by cell, the remaining text line by line, in page order.
+
+Two readers give the same page layout (tables as rows of cell texts, text lines with their boxes): the fast path
+(extract.pdfium: PDFium's characters and ruling lines, ~2 ms a page) and pdfplumber (pdfminer, ~50 ms a page),
+which reads a page only where the fast path says it cannot (extract.pdfium.FALLBACK_RULES: a rotated page, unmapped
+characters, ruling lines that cross without making a table) and the whole document where PDFium cannot open it
+or had to rebuild its cross-reference table (damage, truncation: pdfplumber then reports it as before).
+`Document.meta["pdf_reader"]` says which read it: pdfium, pdfplumber, or pdfium+pdfplumber (some pages each).
 
 A position covered by a merged cell comes back as None and is dropped (the merged cell was already read once);
 an empty cell is "" and kept, because a blank is a null value. A PDF with no characters at all is a scan.
@@ -10,78 +17,130 @@ import logging
 import re
 from io import BytesIO
 
-import pdfplumber
-
 from govreports.extract.document import Block, Document
 from govreports.extract.limits import DEFAULT_LIMITS
 from govreports.extract.lines import line_to_block
+from govreports.extract.pdfium import Line, PageLayout
 
 _WS = re.compile(r"\s+")
 logging.getLogger("pdfminer").setLevel(logging.WARNING)  # its per-token debug calls cost ~5% of a parse
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,3}\s*(?:页|/\s*\d+)?[-—–\s]*$")
 
 
-def extract_pdf(data: bytes, max_pages: int = DEFAULT_LIMITS.pdf_read_pages) -> Document:
-    """The first `max_pages` pages (extract.limits has already counted what each of them draws)."""
-    blocks: list[Block] = []
+def extract_pdf(data: bytes, max_pages: int = DEFAULT_LIMITS.pdf_read_pages, fast: bool = True) -> Document:
+    """The first `max_pages` pages (extract.limits has already counted what each of them draws). `fast=False`
+    reads every page with pdfplumber (benchmarks and tests compare the two)."""
+    from govreports.extract import pdfium
+
+    pdf = pdfium.open_document(data) if fast else None
+    if pdf is None:
+        return _plumber_document(data, max_pages)
+    try:
+        meta: dict[str, str] = {}
+        title = pdf.get_metadata_value("Title") if hasattr(pdf, "get_metadata_value") else None
+        if isinstance(title, str) and title.strip():
+            meta["doc_title"] = title.strip()
+        layouts: list[PageLayout | int] = []  # a page index where pdfplumber must read the page
+        for index in range(min(len(pdf), max_pages)):
+            page = pdf[index]
+            try:
+                layout = pdfium.read_page(page)
+            finally:
+                page.close()
+            layouts.append(layout if isinstance(layout, PageLayout) else index)
+    finally:
+        pdf.close()
+    fallback = [x for x in layouts if isinstance(x, int)]
+    if fallback:
+        plumbed = dict(zip(fallback, _plumber_layouts(data, fallback)))
+        layouts = [plumbed[x] if isinstance(x, int) else x for x in layouts]
+    meta["pdf_reader"] = "pdfplumber" if len(fallback) == len(layouts) else (
+        "pdfium+pdfplumber" if fallback else "pdfium")
+    return _document(layouts, meta)
+
+
+def _document(layouts: list[PageLayout], meta: dict[str, str]) -> Document:
+    if sum(layout.chars for layout in layouts) == 0:
+        return Document(kind="pdf", blocks=[], meta=meta, unreadable="the PDF has no text layer (scanned images?)")
+    return Document(kind="pdf", blocks=[b for layout in layouts for b in page_blocks(layout)], meta=meta)
+
+
+def _plumber_document(data: bytes, max_pages: int) -> Document:
+    import pdfplumber
+
     meta: dict[str, str] = {}
-    chars = 0
+    layouts = []
     with pdfplumber.open(BytesIO(data)) as pdf:
         info = pdf.metadata or {}
         if isinstance(info.get("Title"), str) and info["Title"].strip():
             meta["doc_title"] = info["Title"].strip()
         for page in pdf.pages[:max_pages]:
-            chars += len(page.chars)
-            blocks.extend(_page_blocks(page))
+            layouts.append(_plumber_layout(page))
             page.flush_cache()
-    if chars == 0:
-        return Document(kind="pdf", blocks=[], meta=meta, unreadable="the PDF has no text layer (scanned images?)")
-    return Document(kind="pdf", blocks=blocks, meta=meta)
+    meta["pdf_reader"] = "pdfplumber"
+    return _document(layouts, meta)
 
 
-def _page_blocks(page) -> list[Block]:
-    tables = page.find_tables()
+def _plumber_layouts(data: bytes, indices: list[int]) -> list[PageLayout]:
+    import pdfplumber
+
+    out = []
+    with pdfplumber.open(BytesIO(data)) as pdf:
+        for index in indices:
+            page = pdf.pages[index]
+            out.append(_plumber_layout(page))
+            page.flush_cache()
+    return out
+
+
+def _plumber_layout(page) -> PageLayout:
+    layout = PageLayout(chars=len(page.chars))
+    for table in page.find_tables():
+        layout.tables.append((table.bbox, table.extract()))
+    for ln in page.extract_text_lines():
+        chars = ln.get("chars") or ()
+        width = max((ch["x1"] - ch["x0"] for ch in chars), default=10.0)
+        layout.lines.append(Line(ln["text"], ln["x0"], ln["top"], ln["x1"], ln["bottom"], width))
+    return layout
+
+
+def page_blocks(layout: PageLayout) -> list[Block]:
     items: list[tuple[float, list[Block]]] = []
-    for table in tables:
+    for bbox, table_rows in layout.tables:
         rows = []
-        for row in table.extract():
+        for row in table_rows:
             cells = [_WS.sub("", c) if _is_cjk_cell(c) else _WS.sub(" ", c).strip() for c in row if c is not None]
             if any(cells):
                 rows.append(Block(cells, is_row=True))
-        items.append((table.bbox[1], rows))
-    boxes = [t.bbox for t in tables]
-    lines = page.extract_text_lines()
-    right = max((ln["x1"] for ln in lines), default=0)
-    left = min((ln["x0"] for ln in lines), default=0)
+        items.append((bbox[1], rows))
+    boxes = [bbox for bbox, _ in layout.tables]
+    lines = layout.lines
+    right = max((ln.x1 for ln in lines), default=0)
+    left = min((ln.x0 for ln in lines), default=0)
     previous_bottom = 0.0
     previous = None  # the last paragraph line, while it runs to the right margin (a hard wrap, not a paragraph end)
     for line in lines:
-        x_mid = (line["x0"] + line["x1"]) / 2
-        y_mid = (line["top"] + line["bottom"]) / 2
+        x_mid = (line.x0 + line.x1) / 2
+        y_mid = (line.top + line.bottom) / 2
         if any(x0 <= x_mid <= x1 and top <= y_mid <= bottom for x0, top, x1, bottom in boxes):
             continue
-        if _PAGE_NUMBER.match(line["text"]):
+        if _PAGE_NUMBER.match(line.text):
             continue
-        block = line_to_block(line["text"])
+        block = line_to_block(line.text)
         if block is None:
             continue
-        height = line["bottom"] - line["top"]
-        indented = line["x0"] > left + 0.9 * _char_width(line)  # 首行缩进: a new paragraph
-        if previous is not None and not block.is_row and not indented and line["top"] - previous_bottom < height:
+        height = line.bottom - line.top
+        indented = line.x0 > left + 0.9 * line.char_width  # 首行缩进: a new paragraph
+        if previous is not None and not block.is_row and not indented and line.top - previous_bottom < height:
             previous.cells[0] += block.cells[0]  # Chinese wraps join without a space
             block = previous
         else:
-            items.append((line["top"], [block]))
-        wraps = not block.is_row and line["x1"] >= right - 2 * _char_width(line)
+            items.append((line.top, [block]))
+        wraps = not block.is_row and line.x1 >= right - 2 * line.char_width
         previous = block if wraps else None
-        previous_bottom = line["bottom"]
+        previous_bottom = line.bottom
     items.sort(key=lambda item: item[0])
     return [b for _, group in items for b in group]
-
-
-def _char_width(line: dict) -> float:
-    chars = line.get("chars") or ()
-    return max((c["x1"] - c["x0"] for c in chars), default=10.0)
 
 
 def _is_cjk_cell(cell: str) -> bool:

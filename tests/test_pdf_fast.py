@@ -1,0 +1,113 @@
+"""The fast PDF path (extract.pdfium) reads what pdfplumber reads: the same blocks, cell for cell and line for line,
+and hands a page to pdfplumber only by its stated rules (extract.pdfium.FALLBACK_RULES)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from conftest import SAMPLES, require_samples
+from govreports.extract import pdfium
+from govreports.extract.pdf import extract_pdf
+from govreports.render import to_pdf
+from strategies import record_fixture
+
+
+def _blocks(document):
+    return [(b.cells, b.is_row) for b in document.blocks]
+
+
+def _same_as_pdfplumber(data: bytes) -> str:
+    fast, slow = extract_pdf(data), extract_pdf(data, fast=False)
+    assert _blocks(fast) == _blocks(slow)
+    assert fast.meta.get("doc_title") == slow.meta.get("doc_title")
+    assert fast.unreadable == slow.unreadable
+    assert slow.meta["pdf_reader"] == "pdfplumber"
+    return fast.meta["pdf_reader"]
+
+
+@pytest.fixture(scope="module")
+def report_2021() -> bytes:
+    return to_pdf(record_fixture("2021"))
+
+
+@pytest.mark.parametrize("fmt", ["2019", "2021"])
+def test_rendered_reports_read_by_pdfium_as_pdfplumber_reads_them(fmt, report_2021):
+    data = report_2021 if fmt == "2021" else to_pdf(record_fixture(fmt))
+    assert _same_as_pdfplumber(data) == "pdfium"
+
+
+def test_seed_as_text_pdf_and_real_texts_rendered():
+    """Lines of spaced cells (no rules), half-width digits ending wrapped lines, one-glyph lines in narrow cells."""
+    require_samples()
+    from govreports.parse import parse_bytes
+    from test_pdf_docx import _text_pdf
+
+    seed = (SAMPLES / "seed" / "000_dc3a28ed7fcc2bfa.txt").read_text(encoding="utf-8")
+    lines = [" ".join(c.strip() for c in raw.split("\t") if c.strip())[:60] for raw in seed.splitlines()]
+    assert _same_as_pdfplumber(_text_pdf(lines)) == "pdfium"
+    for name in ("29_shanghai_gov_2023.txt", "47_hebei_kjt_2021.txt"):
+        record = parse_bytes((SAMPLES / "texts" / name).read_bytes())
+        assert _same_as_pdfplumber(to_pdf(record)) == "pdfium", name
+
+
+def test_box_font_keeps_single_glyph_and_repeated_lines():
+    """Without a face for a non-embedded CJK font PDFium drops a one-glyph text object and repeats of a line."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.setFont("STSong-Light", 10)
+    c.drawString(72, 700, "开")
+    for i in range(3):
+        c.drawString(72, 680 - 16 * i, "本年度未收取信息处理费。")
+    c.save()
+    doc = extract_pdf(buf.getvalue())
+    assert "".join(b.cells[0] for b in doc.blocks) == "开" + "本年度未收取信息处理费。" * 3
+    assert _same_as_pdfplumber(buf.getvalue()) == "pdfium"
+
+
+def test_rotated_page_is_read_by_pdfplumber(report_2021):
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.setFont("STSong-Light", 10)
+    c.drawString(72, 700, "第一页")
+    c.showPage()
+    c.setPageRotation(90)
+    c.setFont("STSong-Light", 10)
+    c.drawString(72, 700, "第二页横排")
+    c.save()
+    assert _same_as_pdfplumber(buf.getvalue()) == "pdfium+pdfplumber"
+
+
+def test_a_grid_without_a_table_goes_to_pdfplumber(monkeypatch, report_2021):
+    """Ruling lines meeting in enough points for two cells, yet no table built: the page is pdfplumber's."""
+    monkeypatch.setattr(pdfium, "_cells", lambda edges: [])
+    doc = extract_pdf(report_2021)
+    assert doc.meta["pdf_reader"] == "pdfplumber"  # every page of the fixture has a table
+    assert _blocks(doc) == _blocks(extract_pdf(report_2021, fast=False))
+
+
+def test_fallback_rules_on_drawings():
+    box = [["h", 0, 0, 100, 0], ["h", 0, 50, 100, 50], ["v", 0, 0, 0, 50], ["v", 100, 0, 100, 50]]
+    assert not pdfium._grid(box)  # one framed box: four corners, no table to miss
+    two = [*box, ["v", 50, 0, 50, 50]]
+    assert pdfium._grid(two)
+    cells = pdfium._cells(two)
+    assert sorted(cells) == [(0, 0, 50, 50), (50, 0, 100, 50)] and len(pdfium._tables(cells)) == 1
+
+
+def test_damaged_pdf_is_left_to_pdfplumber():
+    assert pdfium.open_document(b"%PDF-1.4\n" + bytes(range(256)) * 4) is None
+    from govreports.demo.hostile import truncated_pdf
+
+    assert pdfium.open_document(truncated_pdf()) is None
