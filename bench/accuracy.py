@@ -1,7 +1,9 @@
 """Cell accuracy of the parser on every real sample with an exact expected record (../shared/samples/expected).
 
 Prints, per sample and overall, the table cells parsed right out of the cells expected, and which metadata fields
-match. A cell is right only when value and JSON type agree (a null is not a 0, an int is not a float).
+match. A cell is right only when value and JSON type agree (a null is not a 0, an int is not a float). Then each
+expected record rendered as a PDF (reportlab, ruled tables) and read back by both PDF paths, the fast one (PDFium,
+extract.pdfium) and pdfplumber: a cell the fast path loses shows as a difference between the two columns.
 """
 
 from __future__ import annotations
@@ -11,11 +13,42 @@ import os
 import sys
 from pathlib import Path
 
+from govreports.extract import limits
+from govreports.extract.pdf import extract_pdf
 from govreports.parse import parse_path
+from govreports.parse.report import build_record
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = Path(os.environ.get("GOVREPORTS_SHARED", ROOT.parent / "shared")) / "samples"
 META = ("title", "agency", "year", "format", "published")
+
+
+def cells_right(expected: dict, record: dict) -> tuple[int, int]:
+    right = cells = 0
+    for table in ("active", "applications", "review_litigation"):
+        for row, cols in expected.get(table, {}).items():
+            for col, value in cols.items():
+                got = (record.get(table) or {}).get(row, {}).get(col, "missing")
+                cells += 1
+                right += got == value and type(got) is type(value)
+    return right, cells
+
+
+def pdf_paths(expected_dir: Path) -> None:
+    from govreports.render import to_pdf
+
+    print(f"\n{'as PDF (rendered)':<45} {'fast path':>14} {'pdfplumber':>14}")
+    totals = [0, 0, 0]
+    for path in sorted(expected_dir.glob("*.json")):
+        expected = json.loads(path.read_text(encoding="utf-8"))
+        data = to_pdf(expected)
+        assert limits.check(data, "pdf") is None
+        fast, _ = cells_right(expected, build_record(extract_pdf(data), {}) or {})
+        slow, cells = cells_right(expected, build_record(extract_pdf(data, fast=False), {}) or {})
+        totals = [totals[0] + fast, totals[1] + slow, totals[2] + cells]
+        print(f"{path.stem:<45} {fast:>6}/{cells:<7} {slow:>6}/{cells:<7}")
+    print(f"{'overall':<45} {totals[0]:>6}/{totals[2]:<7} {totals[1]:>6}/{totals[2]:<7}"
+          f" {'(no cell lost)' if totals[0] >= totals[1] else '(CELLS LOST by the fast path)'}")
 
 
 def main() -> int:
@@ -42,6 +75,7 @@ def main() -> int:
         total_cells += cells
         print(f"{path.stem:<45} {right:>6}/{cells:<7} {meta:>6}/{len(META)}")
     print(f"{'overall':<45} {total_right:>6}/{total_cells:<7} = {100 * total_right / max(total_cells, 1):.2f}%")
+    pdf_paths(expected_dir)
     return 0
 
 

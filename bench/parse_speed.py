@@ -1,7 +1,10 @@
 """Parse speed on one core: reports per second for the real 2019 HTML report and for a ~100 KB Word-export
-portal page (a generated report in the Word-export layout, with long sections, inside portal chrome).
+portal page (a generated report in the Word-export layout, with long sections, inside portal chrome); and a 6-page
+2021-format PDF report (200 cells; the fixture's sections repeated until reportlab sets six A4 pages) read by the
+fast path (PDFium, extract.pdfium) and by pdfplumber side by side, with the cells each read right.
 
-Goal (issue "Parse any annual report…"): ≥ 150 reports/s for HTML. Prints figures; asserts nothing.
+Goals (issues "Parse any annual report…", 12): ≥ 150 reports/s for HTML; a 6-page PDF in ≤ 40 ms, same cells.
+Prints figures (best of several runs: the machine is shared); asserts nothing.
 """
 
 from __future__ import annotations
@@ -14,8 +17,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from govreports.extract import limits  # noqa: E402
+from govreports.extract.pdf import extract_pdf  # noqa: E402
 from govreports.parse import parse_bytes  # noqa: E402
-from govreports.render import to_html  # noqa: E402
+from govreports.parse.report import build_record  # noqa: E402
+from govreports.render import to_html, to_pdf  # noqa: E402
 from strategies import record_fixture  # noqa: E402
 
 SAMPLES = Path(os.environ.get("GOVREPORTS_SHARED", ROOT.parent / "shared")) / "samples"
@@ -43,12 +49,60 @@ def rate(name: str, data: bytes, seconds: float = 3.0) -> None:
     print(f"{name:<48} {len(data) / 1000:>7.1f} KB  {n / elapsed:>8.1f} reports/s  {1000 * elapsed / n:>6.2f} ms/report")
 
 
+def six_page_pdf() -> tuple[dict, bytes]:
+    """The 2021 fixture (200 cells) with its sections repeated until the PDF has six pages."""
+    import pypdfium2
+
+    record = record_fixture("2021")
+    base = dict(record["sections"])
+    data, factor = to_pdf(record), 1
+    while len(pypdfium2.PdfDocument(data)) < 6:
+        factor += 1
+        record["sections"] = {k: "\n".join([v] * factor) for k, v in base.items()}
+        data = to_pdf(record)
+    return record, data
+
+
+def cells_right(expected: dict, parsed: dict) -> tuple[int, int]:
+    right = total = 0
+    for table in ("active", "applications", "review_litigation"):
+        for row, cols in expected[table].items():
+            for col, value in cols.items():
+                got = (parsed.get(table) or {}).get(row, {}).get(col, "missing")
+                total += 1
+                right += got == value and type(got) is type(value)
+    return right, total
+
+
+def pdf_paths(repeats: int = 15) -> None:
+    """parse_bytes (limits, fast path, parser) against the same steps with pdfplumber as the reader."""
+    record, data = six_page_pdf()
+
+    def slow() -> dict:
+        limits.check(data, "pdf")
+        return build_record(extract_pdf(data, fast=False), {})
+
+    for name, fn, n in (("PDF 6 pages, fast path (PDFium)", lambda: parse_bytes(data), repeats),
+                        ("PDF 6 pages, pdfplumber", slow, max(repeats // 5, 3))):
+        parsed = fn()  # warm up
+        best = float("inf")
+        for _ in range(n):
+            start = time.perf_counter()
+            fn()
+            best = min(best, time.perf_counter() - start)
+        right, total = cells_right(record, parsed)
+        reader = extract_pdf(data, fast="pdfplumber" not in name).meta.get("pdf_reader")
+        print(f"{name:<48} {len(data) / 1000:>7.1f} KB  {1 / best:>8.1f} reports/s  {1000 * best:>6.2f} ms/report"
+              f"  (best of {n}; {right}/{total} cells right; read by {reader})")
+
+
 def main() -> int:
     rate("real 2019 HTML (02_shanghai_szfbgt_2019_fragment)",
          (SAMPLES / "html" / "02_shanghai_szfbgt_2019_fragment.html").read_bytes())
     rate("Word-export portal page (generated)", word_page())
     seed = SAMPLES / "seed" / "000_dc3a28ed7fcc2bfa.txt"
     rate("seed text (tab-separated PDF text)", seed.read_bytes())
+    pdf_paths()
     return 0
 
 
