@@ -63,12 +63,16 @@ class Archive:
 
     def put(self, data: bytes) -> str:
         """Store ``data`` and return its sha256; a body already present is not written again."""
+        return self.store(data)[0]
+
+    def store(self, data: bytes) -> tuple[str, bool]:
+        """``put``, also saying whether the body was new (one hash and one look-up: the fetcher counts new files)."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError("Archive.put takes bytes")
         sha = hashlib.sha256(data).hexdigest()
         path = self.path_for(sha)
         if path.is_file():
-            return sha
+            return sha, False
         _make_dirs(path.parent, self.root)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX)
         try:
@@ -84,7 +88,7 @@ class Archive:
                 pass
             raise
         fsync_dir(path.parent)
-        return sha
+        return sha, True
 
     def sweep(self, older_than: float = 3600) -> int:
         """Delete temp files (``ab/cd/.tmp-*``) older than `older_than` seconds and return how many went.

@@ -34,12 +34,13 @@ class Attempt:
     elapsed: float = 0.0
     cookies: list[str] = field(default_factory=list)
     cut: bool = False  # the body was cut at max_body (cut_body=True only)
+    netloc: str | None = None  # the host:port it was sent to (set by the client)
 
 
 async def send_once(
     client: httpx.AsyncClient,
     method: str,
-    url: str,
+    url: str | httpx.URL,
     *,
     headers: httpx.Headers | dict[str, str],
     data: Any = None,

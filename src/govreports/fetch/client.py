@@ -11,7 +11,6 @@ private ones); each URL's attempts and backoff sleeps share one time budget (``b
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import inspect
 import logging
 import random
@@ -48,6 +47,10 @@ GateHook = Callable[[str, str], Awaitable[bool]]
 ValidatorsLookup = Callable[[str], "Validators | None | Awaitable[Validators | None]"]
 _MIN_ATTEMPT_SHARE = 0.1  # a retry needs at least this share of total_timeout left in the URL's budget
 log = logging.getLogger(__name__)
+
+
+def _defragment(url: str) -> str:
+    return url.split("#", 1)[0]
 
 
 def _netloc(url: httpx.URL) -> str:
@@ -167,7 +170,7 @@ class Fetcher:
             if validators.last_modified:
                 hdrs["If-Modified-Since"] = validators.last_modified
         att = await self._follow(res, method, data, hdrs, check_robots=self.policy.respect_robots, scope=scope,
-                                 on_gate=on_gate)
+                                 on_gate=on_gate, start=parsed)
         if res.error_kind:
             return self._fail(res, res.error_kind, res.error or "", t0, att)
         assert att is not None and att.status is not None
@@ -178,10 +181,9 @@ class Fetcher:
             return self._fail(res, "http", f"HTTP {att.status}", t0, att)
         res.ok = True
         if method != "HEAD" and att.body is not None:
-            existed = self.archive.exists(hashlib.sha256(att.body).hexdigest())
-            res.sha256 = await asyncio.to_thread(self.archive.put, att.body)
+            res.sha256, created = await asyncio.to_thread(self.archive.store, att.body)  # one hash, one look-up
             res.archive_path = self.archive.relpath(res.sha256)
-            self.stats.host(self._key(res.final_url)).archived += 0 if existed else 1
+            self.stats.host(att.netloc or self._key(res.final_url)).archived += created
         decode_text(res, expect, None)
         res.elapsed = time.monotonic() - t0
         return res
@@ -201,18 +203,20 @@ class Fetcher:
     async def _follow(
         self, res: FetchResult, method: str, data: Any, headers: httpx.Headers, *, check_robots: bool,
         scope: frozenset[str] | None, max_body: int | None = None, cut_body: bool = False,
-        on_gate: GateHook | None = None,
+        on_gate: GateHook | None = None, start: httpx.URL | None = None,
     ) -> Attempt | None:
         """Request ``res.url`` and follow redirects by hand; sets res.final_url/redirects/attempts or res.error_kind.
 
         All hops share one time budget (FetchPolicy.url_budget); robots.txt lookups are not charged to it.
+        ``start``: ``res.url`` already parsed (httpx parsing a URL costs more than the rest of a hop's bookkeeping,
+        so each hop's URL is parsed once and handed down).
         """
         p = self.policy
         budget = Budget(p.url_budget)
-        current, seen = httpx.URL(res.url), set()
+        current, seen = start if start is not None else httpx.URL(res.url), set()
         while True:
-            seen.add(str(current.copy_with(fragment=None)))
             res.final_url = str(current)
+            seen.add(_defragment(res.final_url))
             if current.scheme not in ("http", "https") or not current.host:
                 res.error_kind, res.error = "bad_url", f"cannot follow to {current}"
                 return None
@@ -238,7 +242,7 @@ class Fetcher:
                 res.error_kind = "timeout"
                 res.error = f"the URL's {p.url_budget:g} s budget is spent after {len(res.redirects)} redirects"
                 return None
-            att = await self._with_retries(res, method, str(current), headers, data, budget,
+            att = await self._with_retries(res, method, current, netloc, headers, data, budget,
                                            max_body if max_body is not None else p.max_body_bytes, cut_body)
             if att.error_kind:
                 res.status = att.status
@@ -249,8 +253,8 @@ class Fetcher:
                 on_gate = None  # passed: this hop once more, with the cookies earned (a second gate is blocked)
                 continue
             if gate:
-                self._throttle.penalise(_netloc(current))
-                self.stats.host(_netloc(current)).blocked += 1
+                self._throttle.penalise(netloc)
+                self.stats.host(netloc).blocked += 1
                 res.gate, res.error_kind, res.error = gate, "blocked", f"anti-bot gate ({gate}), HTTP {att.status}"
                 return att
             location = att.headers.get("location")
@@ -265,7 +269,7 @@ class Fetcher:
             if len(res.redirects) > p.max_redirects:
                 res.error_kind, res.error = "too_many_redirects", f"more than {p.max_redirects} redirects"
                 return att
-            if str(target.copy_with(fragment=None)) in seen:
+            if _defragment(str(target)) in seen:
                 res.error_kind, res.error = "redirect_loop", f"redirect loop back to {target}"
                 return att
             if att.status == 303 or (att.status in (301, 302) and method == "POST"):
@@ -273,11 +277,11 @@ class Fetcher:
             current = target
 
     async def _with_retries(
-        self, res: FetchResult, method: str, url: str, headers: httpx.Headers, data: Any, budget: Budget,
-        max_body: int, cut_body: bool,
+        self, res: FetchResult, method: str, url: httpx.URL, netloc: str, headers: httpx.Headers, data: Any,
+        budget: Budget, max_body: int, cut_body: bool,
     ) -> Attempt:
         """Send, retrying transient failures: each kind at most RETRY_LIMITS/policy.retries times, within budget."""
-        p, netloc = self.policy, self._key(url)
+        p = self.policy
         hs = self.stats.host(netloc)
         retried: Counter[str] = Counter()
         for n in range(p.retries + 1):
@@ -287,6 +291,7 @@ class Fetcher:
                     max_body=max_body, total_timeout=budget.deadline(p.total_timeout), cut_body=cut_body,
                     max_text_body=None if cut_body else p.max_text_bytes,
                 )
+            att.netloc = netloc
             budget.spend(att.elapsed)
             res.attempts += 1
             hs.requests += 1
