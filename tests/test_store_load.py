@@ -154,7 +154,7 @@ def test_schema_version_recorded_and_old_database_upgraded(tmp_path):
                                                             "m004_failure_kinds_and_portal_runs", "m005_portal_health",
                                                             "m006_published_source_regions_scorecard",
                                                             "m007_unambiguous_names_report_flat",
-                                                            "m008_version_cell_counts"]
+                                                            "m008_version_facts"]
         assert {"sections_fts", "labels"} <= set(db.table_names())
         assert "applications_wide" in db.view_names()
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -13,7 +13,7 @@ from govreports.crawl.stats import PortalStats
 from govreports.demo.records import make_record
 from govreports.store import connect, load_record
 from govreports.store.load import load_records
-from govreports.store.migrations import COUNT_CELLS_SQL, SCORECARD_SQL
+from govreports.store.migrations import COUNT_CELLS_SQL, COUNT_FACTS_SQL, SCORECARD_SQL
 
 NOW = "2026-01-01T00:00:00+00:00"
 TABLES = ("agencies", "documents", "reports", "report_versions", "sections", "cells", "row_totals", "checks", "items",
@@ -86,8 +86,10 @@ def test_batched_events_write_and_count_what_one_by_one_does(tmp_path, monkeypat
 
 
 def test_m008_counts_match_the_cells_and_the_scorecard_is_unchanged(tmp_path):
-    records = _records()[:10]
+    records = _records()[:10] + [make_record(4, "丁县财政局", 2021, checks=True)]
     records[0]["applications"]["new"]["total"] = None
+    records[-1]["checks"][0].update(ok=False)
+    records[-1]["checks"][2].update(ok=False)
     with connect(tmp_path / "t.db") as db:
         load_records(db, records)
         counted = db.execute(
@@ -95,9 +97,15 @@ def test_m008_counts_match_the_cells_and_the_scorecard_is_unchanged(tmp_path):
             " JOIN cells c ON c.version_id = v.id AND c.col_key != 'amount_unit' GROUP BY v.id").fetchall()
         stored = "SELECT id, table_cells, blank_cells FROM report_versions WHERE table_cells > 0 ORDER BY id"
         assert db.execute(stored).fetchall() == counted
-        db.execute("UPDATE report_versions SET table_cells = NULL, blank_cells = NULL")
+        facts = "SELECT id, rules_failed, rules_ok, sections_present FROM report_versions ORDER BY id"
+        loaded = db.execute(facts).fetchall()
+        assert {r[1] for r in loaded} > {None} and {r[2] for r in loaded} >= {0, 1}
+        db.execute("UPDATE report_versions SET table_cells = NULL, blank_cells = NULL, rules_failed = NULL,"
+                   " rules_ok = NULL, sections_present = NULL")
         db.execute(COUNT_CELLS_SQL)  # what m008 runs on a database loaded before it
+        db.execute(COUNT_FACTS_SQL)
         assert db.execute(stored).fetchall() == counted
+        assert db.execute(facts).fetchall() == loaded
         view = db.execute("SELECT * FROM scorecard ORDER BY agency_id, year").fetchall()
         old = db.execute(f"SELECT * FROM ({SCORECARD_SQL}) ORDER BY agency_id, year").fetchall()
-        assert view == old and any(row[-2] for row in view)  # blank_share as m006 counted it
+        assert view == old and any(row[-2] for row in view)  # as m006 computed it, blank_share and all

@@ -240,7 +240,12 @@ def _tables() -> dict[str, Table]:
             C("extra_json", "其他键", "JSON object: top-level keys this schema does not model"), PUBLISHED_SOURCE,
             C("table_cells", "表格单元格数", "cells of the three tables in this version, amount units not counted "
               "(written at load; the scorecard's blank_share divides by it)", "个"),
-            C("blank_cells", "空白单元格数", "of those, the cells left blank (null)", "个"))),
+            C("blank_cells", "空白单元格数", "of those, the cells left blank (null)", "个"),
+            RULES_FAILED,
+            C("rules_ok", "勾稽相符", "1 every evaluable rule holds, 0 one breaks, null none evaluable"),
+            C("sections_present", "部分数", "how many of the sections 一 … 六 the report has", "个")),
+            "One row per version of a report. table_cells, blank_cells, rules_failed, rules_ok and sections_present "
+            "are written at load (migration m008) so that the scorecard reads one row per report."),
         Table("sections", "报告正文", "Report sections 一 … 六", "table", (
             C("id", "正文", "section id"), VERSION_ID, REPORT_ID,
             C("section", "部分编号", "section number 1–6"), C("heading", "标题", "canonical heading"),

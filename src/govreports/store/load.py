@@ -129,6 +129,9 @@ class Prepared:
     totals: list[tuple]     # (table, row, n)
     table_cells: int        # cells of the three tables, amount units not counted (m008)
     blank_cells: int        # of those, the blank ones
+    rules_failed: str | None  # the rules its checks fail, "R1,R3" (m008)
+    rules_ok: int | None    # 0: a check fails; 1: one passes and none fails; else None
+    sections_present: int   # how many of the sections 1–6 it has
 
 
 def prepare(record: dict, document: dict | None = None, *, parser_version: str | None = None,
@@ -141,6 +144,9 @@ def prepare(record: dict, document: dict | None = None, *, parser_version: str |
     extra = {k: v for k, v in content.items() if k not in COLUMN_KEYS}
     written = record.get("agency") or ""
     cells, table_cells, blank_cells = _cells(record)
+    sections = record.get("sections") or {}
+    checks = [(i, ck.get("rule"), ck.get("where"), None if ck.get("ok") is None else int(bool(ck["ok"])),
+               ck.get("detail")) for i, ck in enumerate(record.get("checks") or [])]
     return Prepared(
         record=record, doc=doc, parser_version=parser_version or doc.get("parser_version") or PARSER_VERSION,
         sha=sha, written=written, norm=normalise_agency(written),
@@ -148,10 +154,20 @@ def prepare(record: dict, document: dict | None = None, *, parser_version: str |
         keys_json=json.dumps(list(content), ensure_ascii=False),
         extra_json=json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None,
         cells=cells,
-        sections=[(key, schema.SECTION_HEADINGS.get(key), text) for key, text in (record.get("sections") or {}).items()],
-        checks=[(i, ck.get("rule"), ck.get("where"), None if ck.get("ok") is None else int(bool(ck["ok"])),
-                 ck.get("detail")) for i, ck in enumerate(record.get("checks") or [])],
-        totals=list(row_totals(record)), table_cells=table_cells, blank_cells=blank_cells)
+        sections=[(key, schema.SECTION_HEADINGS.get(key), text) for key, text in sections.items()],
+        checks=checks,
+        totals=list(row_totals(record)), table_cells=table_cells, blank_cells=blank_cells,
+        **_check_facts(checks), sections_present=len(_SECTION_KEYS.intersection(sections)))
+
+
+_SECTION_KEYS = frozenset("123456")
+
+
+def _check_facts(checks: list[tuple]) -> dict:
+    """rules_failed and rules_ok of a version from its check rows (as m008's COUNT_FACTS_SQL counts them)."""
+    failed = sorted({rule for _, rule, _, ok, _ in checks if ok == 0})
+    return {"rules_failed": ",".join(failed) if failed else None,
+            "rules_ok": 0 if failed else 1 if any(ok == 1 for *_, ok, _ in checks) else None}
 
 
 def _cells(record: dict) -> tuple[list[tuple], int, int]:
@@ -190,7 +206,7 @@ _SUMMARY = ("format", "title", "published", "published_source", "document_id", "
 _INSERT_REPORT = (f"INSERT INTO reports (agency_id, year, source_key, {', '.join(_SUMMARY)}, first_seen, last_seen)"
                   f" VALUES ({', '.join('?' * (len(_SUMMARY) + 5))})")
 _VERSION_COLUMNS = ("report_id", "version", "sha256", "agency_written", *_SUMMARY, "loaded_at", "record_keys",
-                    "extra_json", "table_cells", "blank_cells")
+                    "extra_json", "table_cells", "blank_cells", "rules_failed", "rules_ok", "sections_present")
 _INSERT_VERSION = (f"INSERT INTO report_versions ({', '.join(_VERSION_COLUMNS)})"
                    f" VALUES ({', '.join('?' * len(_VERSION_COLUMNS))})")
 _UPDATE_REPORT = (f"UPDATE reports SET {', '.join(f'{k} = ?' for k in _SUMMARY)}, current_version_id = ?,"
@@ -287,7 +303,8 @@ def _load_locked(db: Database, p: Prepared, now: str, dedupe: bool, children: _C
             "SELECT coalesce(max(version), 0) + 1 FROM report_versions WHERE report_id = ?", [report_id]).fetchone()[0]
         version_id = conn.execute(_INSERT_VERSION, [report_id, number, p.sha, record.get("agency"), *summary, now,
                                                     p.keys_json, p.extra_json, p.table_cells,
-                                                    p.blank_cells]).lastrowid
+                                                    p.blank_cells, p.rules_failed, p.rules_ok,
+                                                    p.sections_present]).lastrowid
         children.add(p, version_id, report_id)
         cells = len(p.cells)
     conn.execute(_UPDATE_REPORT, [*summary, version_id, now, report_id])

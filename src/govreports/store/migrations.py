@@ -441,27 +441,63 @@ def m007_unambiguous_names_report_flat(db: Database) -> None:
     db.create_view("report_flat", _report_flat())
 
 
-# m008: the scorecard's blank_share from counts stored per version at load time (report_versions.table_cells,
-# blank_cells) instead of counting each report's ~200 cells on every read (300 of its 450 ms on 10,000 reports).
-SCORECARD_SQL_M008 = SCORECARD_SQL.replace(
-    """(SELECT round(1.0 * sum(c.value IS NULL AND c.raw IS NULL) / count(*), 3) FROM cells c
-     WHERE c.version_id = b.vid AND c.col_key != 'amount_unit') AS blank_share""",
-    """(SELECT CASE WHEN v.table_cells > 0 THEN round(1.0 * v.blank_cells / v.table_cells, 3) END
-     FROM report_versions v WHERE v.id = b.vid) AS blank_share""")
-assert SCORECARD_SQL_M008 != SCORECARD_SQL
+# m008: the scorecard from facts stored per version at load time instead of recomputed for every row on every
+# read: report_versions.table_cells and blank_cells (blank_share; counting each report's ~200 cells was 300 of
+# its 450 ms on 10,000 reports), rules_failed and rules_ok (from its checks), sections_present; and each
+# agency-year's report found by its (agency_id, year) index instead of ranking every report in a window.
+_M008_REPLACE = (
+    ("""ranked AS (SELECT r.id, r.agency_id, r.year, r.current_version_id, r.published, r.published_source, r.format,
+             row_number() OVER (PARTITION BY r.agency_id, r.year ORDER BY r.published IS NULL, r.published, r.id) AS n
+           FROM reports r WHERE r.year IS NOT NULL AND r.current_version_id IS NOT NULL),
+""", ""),
+    ("""  LEFT JOIN ranked r ON r.agency_id = e.agency_id AND r.year = e.year AND r.n = 1)""",
+     """  LEFT JOIN reports r ON r.id = (SELECT f.id FROM reports f WHERE f.agency_id = e.agency_id AND f.year = e.year
+    AND f.current_version_id IS NOT NULL ORDER BY f.published IS NULL, f.published, f.id LIMIT 1))"""),
+    ("""  (SELECT group_concat(rule, ',') FROM (SELECT DISTINCT k.rule FROM checks k
+     WHERE k.version_id = b.vid AND k.ok = 0 ORDER BY k.rule)) AS rules_failed,
+  CASE WHEN b.report_id IS NULL THEN NULL
+    WHEN EXISTS (SELECT 1 FROM checks k WHERE k.version_id = b.vid AND k.ok = 0) THEN 0
+    WHEN EXISTS (SELECT 1 FROM checks k WHERE k.version_id = b.vid AND k.ok = 1) THEN 1 END AS rules_ok,
+  (SELECT round(1.0 * sum(c.value IS NULL AND c.raw IS NULL) / count(*), 3) FROM cells c
+     WHERE c.version_id = b.vid AND c.col_key != 'amount_unit') AS blank_share,
+  CASE WHEN b.report_id IS NOT NULL THEN (SELECT count(DISTINCT s.section) FROM sections s
+     WHERE s.version_id = b.vid AND s.section IN ('1', '2', '3', '4', '5', '6')) END AS sections_present
+FROM base b""", """  v.rules_failed, v.rules_ok,
+  CASE WHEN v.table_cells > 0 THEN round(1.0 * v.blank_cells / v.table_cells, 3) END AS blank_share,
+  v.sections_present
+FROM base b LEFT JOIN report_versions v ON v.id = b.vid"""),
+)
+SCORECARD_SQL_M008 = SCORECARD_SQL
+for _old, _new in _M008_REPLACE:
+    assert _old in SCORECARD_SQL_M008, _old
+    SCORECARD_SQL_M008 = SCORECARD_SQL_M008.replace(_old, _new)
+
+# the facts m008 stores, counted from a version's rows (for versions loaded before it; the loader writes them)
 COUNT_CELLS_SQL = """UPDATE report_versions SET (table_cells, blank_cells) = (
     SELECT count(*), coalesce(sum(c.value IS NULL AND c.raw IS NULL), 0) FROM cells c
     WHERE c.version_id = report_versions.id AND c.col_key != 'amount_unit')"""
+COUNT_FACTS_SQL = """UPDATE report_versions SET
+  rules_failed = (SELECT group_concat(rule, ',') FROM (SELECT DISTINCT k.rule FROM checks k
+     WHERE k.version_id = report_versions.id AND k.ok = 0 ORDER BY k.rule)),
+  rules_ok = CASE WHEN EXISTS (SELECT 1 FROM checks k WHERE k.version_id = report_versions.id AND k.ok = 0) THEN 0
+    WHEN EXISTS (SELECT 1 FROM checks k WHERE k.version_id = report_versions.id AND k.ok = 1) THEN 1 END,
+  sections_present = (SELECT count(DISTINCT s.section) FROM sections s
+     WHERE s.version_id = report_versions.id AND s.section IN ('1', '2', '3', '4', '5', '6'))"""
 
 
 @migrations()
-def m008_version_cell_counts(db: Database) -> None:
-    """Per-version cell counts written by the loader: `table_cells` (the cells of the three tables, amount units
-    not counted) and `blank_cells` (of those, the blank ones); existing versions counted once here. The
-    scorecard's blank_share reads them (SCORECARD_SQL_M008)."""
-    db.execute("ALTER TABLE report_versions ADD COLUMN table_cells INTEGER")
-    db.execute("ALTER TABLE report_versions ADD COLUMN blank_cells INTEGER")
+def m008_version_facts(db: Database) -> None:
+    """Per-version facts written by the loader, so the scorecard reads one row per report instead of its cells,
+    checks and sections: `table_cells` (the cells of the three tables, amount units not counted), `blank_cells`
+    (of those, the blank ones), `rules_failed` (the rules R1–R4 its checks fail, e.g. "R1,R3"), `rules_ok`
+    (0 when a check fails, 1 when one passes and none fails, else null), `sections_present` (how many of the
+    sections 一–六 it has); existing versions counted once here. The views scorecard and late are rebuilt on
+    them (SCORECARD_SQL_M008)."""
+    for column, kind in (("table_cells", "INTEGER"), ("blank_cells", "INTEGER"), ("rules_failed", "TEXT"),
+                         ("rules_ok", "INTEGER"), ("sections_present", "INTEGER")):
+        db.execute(f"ALTER TABLE report_versions ADD COLUMN {column} {kind}")
     db.execute(COUNT_CELLS_SQL)
+    db.execute(COUNT_FACTS_SQL)
     db.execute("DROP VIEW late")
     db.execute("DROP VIEW scorecard")
     db.create_view("scorecard", SCORECARD_SQL_M008)
