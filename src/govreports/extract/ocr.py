@@ -57,6 +57,7 @@ def ocr_pdf(data: bytes, scanned: Document) -> Document:
     try:
         total = len(pdf)
         read = 0
+        carry: dict = {}
         for index in range(min(total, MAX_PAGES)):
             left = BUDGET - (time.monotonic() - started)
             if left <= 1:
@@ -66,10 +67,11 @@ def ocr_pdf(data: bytes, scanned: Document) -> Document:
                 image = page.render(scale=SCALE, grayscale=True).to_pil().convert("L")
             finally:
                 page.close()
-            words = _words(image, min(PAGE_TIMEOUT, left))
+            rules = _rules(image)
+            words = _page_words(image, rules, min(PAGE_TIMEOUT, left))
             if words is None:
                 break
-            blocks.extend(page_blocks(words, _rules(image)))
+            blocks.extend(page_blocks(words, rules, carry))
             read += 1
     finally:
         pdf.close()
@@ -81,7 +83,41 @@ def ocr_pdf(data: bytes, scanned: Document) -> Document:
     return Document(kind=scanned.kind, blocks=blocks, meta=meta, ocr=True)
 
 
-def _words(image, timeout: float) -> list[dict] | None:
+def _page_words(image, rules: list[dict], timeout: float) -> list[dict] | None:
+    """The page's words: the text around the tables read as a page (automatic layout), each ruled table read on
+    its own with its lines erased as one uniform block (the layout analysis takes a ruled grid for a picture, and
+    a uniform block for a whole page of mixed sizes garbles the prose)."""
+    from PIL import ImageDraw
+
+    from govreports.extract.ofd import _tables
+
+    started = time.monotonic()
+    clean = _erase(image, rules)  # read only inside the tables: a heading's long stroke may pass for a rule
+    text = image.copy()
+    draw = ImageDraw.Draw(text)
+    crops = []
+    for cells in _tables(rules):
+        box = [min(c[0] for c in cells), min(c[1] for c in cells), max(c[2] for c in cells), max(c[3] for c in cells)]
+        pixels = [round(v * SCALE) for v in box]
+        draw.rectangle(pixels, fill=255)
+        crops.append(pixels)
+    words = _words(text, timeout, "3")
+    for x0, y0, x1, y1 in crops:
+        if words is None:
+            return None
+        found = _words(clean.crop((x0, y0, x1, y1)), timeout - (time.monotonic() - started), "6")
+        if found is None:
+            return None
+        for w in found:
+            for key in ("x0", "x1"):
+                w[key] += x0 / SCALE
+            for key in ("top", "bottom", "base"):
+                w[key] += y0 / SCALE
+        words.extend(found)
+    return words
+
+
+def _words(image, timeout: float, psm: str = "3") -> list[dict] | None:
     """Tesseract's words with their boxes in points, each word's baseline and size those of its line; None when
     the page took longer than `timeout`."""
     from io import BytesIO
@@ -89,8 +125,10 @@ def _words(image, timeout: float) -> list[dict] | None:
     png = BytesIO()
     image.save(png, format="PNG")
     env = {"PATH": os.environ.get("PATH", ""), "OMP_THREAD_LIMIT": "1", "LC_ALL": "C.UTF-8"}
+    if timeout <= 0:
+        return None
     try:
-        done = subprocess.run(["tesseract", "stdin", "stdout", "-l", LANGUAGE, "--psm", "3", "tsv"],
+        done = subprocess.run(["tesseract", "stdin", "stdout", "-l", LANGUAGE, "--psm", psm, "tsv"],
                               input=png.getvalue(), capture_output=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return None
@@ -110,6 +148,18 @@ def _words(image, timeout: float) -> list[dict] | None:
             w["base"], w["size"] = base, size
             words.append(w)
     return words
+
+
+def _erase(image, rules: list[dict]):
+    """The page without its ruling lines: Tesseract's layout analysis reads a ruled table's cells as one picture."""
+    from PIL import ImageDraw
+
+    clean = image.copy()
+    draw = ImageDraw.Draw(clean)
+    for e in rules:
+        draw.rectangle([e["x0"] * SCALE - 1, e["top"] * SCALE - 1, e["x1"] * SCALE + 1, e["bottom"] * SCALE + 1],
+                       fill=255)
+    return clean
 
 
 def _rules(image) -> list[dict]:

@@ -114,10 +114,11 @@ def extract_ofd(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Document:
             raise ParseLimitError("too_large", f"OFD has {len(pages):,} pages (limit {limits.pdf_pages:,})")
         blocks: list[Block] = []
         chars = 0
+        carry: dict = {}
         for number, name in enumerate(pages[:limits.pdf_read_pages], 1):
             glyphs, edges = _page_objects(_xml(archive, name), number, limits)
             chars += len(glyphs)
-            blocks.extend(page_blocks(glyphs, edges))
+            blocks.extend(page_blocks(glyphs, edges, carry))
     if chars == 0:
         return Document(kind="ofd", blocks=[], meta=meta, unreadable="the OFD has no text (scanned images?)")
     return Document(kind="ofd", blocks=blocks, meta=meta)
@@ -262,9 +263,12 @@ def _is_cjk(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
-def page_blocks(glyphs: list[dict], edges: list[dict]) -> list[Block]:
+def page_blocks(glyphs: list[dict], edges: list[dict], carry: dict | None = None) -> list[Block]:
     """Blocks of one page from positioned text (glyphs or OCR words: x0, x1, top, bottom, base, size, text; in
-    points) and ruling edges (pdfplumber edge dicts): the same reading for an OFD page and a scanned one."""
+    points) and ruling edges (pdfplumber edge dicts): the same reading for an OFD page and a scanned one. `carry`
+    (one dict for all pages of a document) holds a paragraph whose last line ran to the margin at the foot of the
+    page, so its first line on the next page continues it."""
+    carry = {} if carry is None else carry
     items: list[tuple[float, list[Block]]] = []
     tables = _tables(edges)
     boxes = []
@@ -296,7 +300,8 @@ def page_blocks(glyphs: list[dict], edges: list[dict]) -> list[Block]:
     right = max((ln[-1]["x1"] for ln in lines), default=0)
     left = min((ln[0]["x0"] for ln in lines), default=0)
     previous, previous_bottom = None, 0.0
-    for line in lines:
+    first_table = min((b[1] for b in boxes), default=float("inf"))
+    for number, line in enumerate(lines):
         text = _line_text(line)
         if _PAGE_NUMBER.match(text):
             continue
@@ -306,7 +311,11 @@ def page_blocks(glyphs: list[dict], edges: list[dict]) -> list[Block]:
         top, bottom = min(g["top"] for g in line), max(g["bottom"] for g in line)
         width = max(g["x1"] - g["x0"] for g in line)
         indented = line[0]["x0"] > left + 0.9 * width
-        if previous is not None and not block.is_row and not indented and top - previous_bottom < 0.6 * (bottom - top):
+        continued = carry.get("previous") if number == 0 and top < first_table else None
+        if continued is not None and not block.is_row and not indented:
+            continued.cells[0] += block.cells[0]  # the paragraph that ran to the foot of the previous page
+            block = continued
+        elif previous is not None and not block.is_row and not indented and top - previous_bottom < 0.6 * (bottom - top):
             previous.cells[0] += block.cells[0]
             block = previous
         else:
@@ -314,5 +323,7 @@ def page_blocks(glyphs: list[dict], edges: list[dict]) -> list[Block]:
         wraps = not block.is_row and line[-1]["x1"] >= right - 2 * width
         previous = block if wraps else None
         previous_bottom = bottom
+    carry["previous"] = previous if lines and previous is not None and lines[-1][-1]["top"] > max(
+        (b[3] for b in boxes), default=0) else None
     items.sort(key=lambda item: item[0])
     return [b for _, group in items for b in group]
