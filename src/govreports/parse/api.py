@@ -137,6 +137,7 @@ def parse_bytes(data: bytes, name: str = "", hints: dict | None = None, http_cha
     if document.ocr:
         record["ocr"] = True
         record["ocr_cells"] = cells_read_share(record)
+        record["ocr_pages"] = document.meta.get("ocr_pages")  # "read/total": pages past a bound are left unread
     return record
 
 
