@@ -31,7 +31,6 @@ import os
 import shutil
 import time
 from collections.abc import Iterable
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +43,8 @@ MODES = ("http", "browser", "auto")
 INSTALL = "install Debian package `chromium` (apt-get install chromium)"
 MAX_FAILURES = 2  # solves failing in a row before a host's browser is given up for the run
 MAX_SOLVES = 50  # solves per host and run (cookies that expire every few seconds must not turn into a browser crawl)
+RENEW_EARLY = 0.5  # seconds before the earned cookies expire that they are earned again
+MAX_PASSES = 3  # gates one fetch may pass (its cookies can run out again while it waits for the host's turn)
 MAX_ROUNDS = 4  # gate pages one solve may see (加速乐 takes two rounds) before it gives up
 SKIPPED_RESOURCES = frozenset({"image", "media", "font", "stylesheet"})
 log = logging.getLogger(__name__)
@@ -76,8 +77,9 @@ async def fetch(fetcher, url: str, hosts: Iterable[str], mode: str, **kwargs: An
     """``fetcher.fetch(url, hosts=…)`` with gates passed by the host's browser (the PortalFetcher of a portal whose
     ``fetch`` is "browser" or "auto")."""
     pool = BrowserPool.of(fetcher)
-    seen = pool.generations()
-    res = await fetcher.fetch(url, hosts=hosts, on_gate=partial(pool.on_gate, seen), **kwargs)
+    gates = _Gates(pool)
+    await gates.renew(url)
+    res = await fetcher.fetch(url, hosts=hosts, on_gate=gates, **kwargs)
     if res.error_kind == "blocked":
         problem, unavailable = pool.problem(res.final_url)
         if unavailable and mode == "browser":
@@ -85,6 +87,28 @@ async def fetch(fetcher, url: str, hosts: Iterable[str], mode: str, **kwargs: An
         elif problem:
             res.error = f"{res.error}; the browser did not pass it: {problem}"
     return res
+
+
+class _Gates:
+    """One fetch's gate hook: at most MAX_PASSES gates passed per fetch; a host's cookies renewed since the fetch
+    began (or since its last pass) are just used, not earned again."""
+
+    def __init__(self, pool: BrowserPool):
+        self.pool, self.seen, self.passes = pool, pool.generations(), 0
+
+    async def __call__(self, url: str, gate: str) -> bool:
+        self.passes += 1
+        return self.passes <= MAX_PASSES and await self.pool.on_gate(self.seen, url, gate)
+
+    async def renew(self, url: str) -> None:
+        """Cookies a browser earned for the URL's host that have run out are earned again before the fetch, rather
+        than after a gate answered it (a host's cookies all expire at once: every fetch in flight would meet it)."""
+        try:
+            session = self.pool._sessions.get(_netloc(httpx.URL(url)))
+        except (httpx.InvalidURL, TypeError, ValueError):
+            return
+        if session is not None and session.expired():
+            await self(url, "renewal")
 
 
 class BrowserPool:
@@ -124,7 +148,9 @@ class BrowserPool:
         u = httpx.URL(url)
         session = self.session(_netloc(u), u.host, u.port or (443 if u.scheme == "https" else 80))
         try:
-            return await session.solve(url, gate, seen.get(session.netloc, 0))
+            passed = await session.solve(url, gate, seen.get(session.netloc, 0))
+            seen[session.netloc] = session.generation
+            return passed
         except BrowserUnavailable as exc:
             self.unavailable = str(exc)
             return False
@@ -163,6 +189,7 @@ class HostBrowser:
         self.generation = 0  # solves that succeeded: a fetch that began before the last one just asks again
         self.solves = self.failures = 0
         self.problem: str | None = None
+        self.expires: float | None = None  # when the first of the cookies earned runs out (epoch seconds)
         self._lock = asyncio.Lock()
         self._browser = self._context = None
 
@@ -194,6 +221,9 @@ class HostBrowser:
             self.generation += 1
             log.info("browser passed the %s gate of %s (%d cookies)", gate, self.netloc, len(cookies))
             return True
+
+    def expired(self) -> bool:
+        return self.expires is not None and time.time() >= self.expires - RENEW_EARLY and self.failures == 0
 
     async def _open(self) -> None:
         if self._context is not None:
@@ -253,7 +283,7 @@ class HostBrowser:
             for _ in range(MAX_ROUNDS):
                 response = await answers.get()
                 try:
-                    body = await response.body()
+                    body = await asyncio.wait_for(response.body(), 5)
                 except Exception:  # noqa: BLE001 - a gate page replaced by its reload has no body to read
                     continue
                 if not detect_gate(response.status, body, _cookie_names(await response.all_headers())):
@@ -266,13 +296,14 @@ class HostBrowser:
         """Copy the browser's cookies into the Fetcher's httpx jar, expiry included (httpx drops them when due)."""
         jar = self.pool.fetcher.cookies.jar
         now = time.time()
+        self.expires = min((c["expires"] for c in cookies if (c.get("expires") or 0) > now), default=None)
         for c in cookies:
             domain = c.get("domain") or self.host
             dotted = domain.startswith(".")
             if "." not in domain.strip("."):
                 domain += ".local"  # http.cookiejar's name for a dotless host (localhost)
             expires = c.get("expires")
-            expires = int(expires) if expires is not None and expires > 0 else None
+            expires = int(expires + 0.999) if expires is not None and expires > 0 else None
             if expires is not None and expires <= now:
                 continue
             rest = {"HttpOnly": None} if c.get("httpOnly") else {}

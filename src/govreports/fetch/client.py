@@ -250,8 +250,7 @@ class Fetcher:
                 return att
             gate = detect_gate(att.status, att.body, att.cookies)
             if gate and on_gate is not None and await on_gate(str(current), gate):
-                on_gate = None  # passed: this hop once more, with the cookies earned (a second gate is blocked)
-                continue
+                continue  # passed: this hop once more, with the cookies earned (on_gate bounds how often)
             if gate:
                 self._throttle.penalise(netloc)
                 self.stats.host(netloc).blocked += 1
