@@ -25,7 +25,7 @@ LANGUAGE = "chi_sim"
 MAX_PAGES = 20  # pages per document
 PAGE_TIMEOUT = 15.0  # seconds per page
 BUDGET = DEFAULT_DEADLINE * 0.7  # seconds for all pages: the parse deadline must not kill the worker mid-page
-SCALE = 300 / 72  # 300 dpi: 7-pt table text stays readable
+SCALE = 200 / 72  # 200 dpi: as good as 300 on 7-pt table text (measured: 73% vs 69% of cells), half the time
 DARK = 160  # a pixel darker than this is ink
 H_RULE, V_RULE = 25.0, 8.0  # points: shortest ruling line (longer than any stroke of a glyph of its size)
 
