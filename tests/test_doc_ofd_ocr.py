@@ -138,7 +138,7 @@ def test_scanned_pdf_read_by_ocr(scanned, monkeypatch):
     assert record["ocr"] is True and record["ocr_pages"] == "2/2"
     for key in ("year", "agency", "format"):
         assert record[key] == original[key], key
-    assert set(record["sections"]) >= {"1", "2", "3", "4"}
+    assert len(set(record["sections"]) & set(original["sections"])) >= 4  # a misread heading loses its section
     want, got = _cells(original), _cells(record)
     right = sum(1 for k, v in want.items() if got.get(k) == v)
     assert right / len(want) >= 0.5, right  # measured: 73% of the 2019 form's cells exactly

@@ -18,7 +18,7 @@ import time
 
 from govreports.extract.document import Block, Document
 from govreports.extract.limits import DEFAULT_DEADLINE
-from govreports.extract.ofd import page_blocks
+from govreports.extract.ofd import page_blocks, tables_from_edges
 
 PACKAGES = "tesseract-ocr tesseract-ocr-chi-sim"
 LANGUAGE = "chi_sim"
@@ -40,7 +40,7 @@ def missing() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return "tesseract does not run"
     if LANGUAGE not in langs.split():
-        return f"OCR needs Tesseract's simplified-Chinese model: install the Debian package tesseract-ocr-chi-sim"
+        return "OCR needs Tesseract's simplified-Chinese model: install the Debian package tesseract-ocr-chi-sim"
     return None
 
 
@@ -89,14 +89,12 @@ def _page_words(image, rules: list[dict], timeout: float) -> list[dict] | None:
     a uniform block for a whole page of mixed sizes garbles the prose)."""
     from PIL import ImageDraw
 
-    from govreports.extract.ofd import _tables
-
     started = time.monotonic()
     clean = _erase(image, rules)  # read only inside the tables: a heading's long stroke may pass for a rule
     text = image.copy()
     draw = ImageDraw.Draw(text)
     crops = []
-    for cells in _tables(rules):
+    for cells in tables_from_edges(rules):
         box = [min(c[0] for c in cells), min(c[1] for c in cells), max(c[2] for c in cells), max(c[3] for c in cells)]
         pixels = [round(v * SCALE) for v in box]
         draw.rectangle(pixels, fill=255)

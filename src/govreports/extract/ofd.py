@@ -220,7 +220,7 @@ def _edge(a: tuple[float, float], b: tuple[float, float]) -> list[dict]:
     return []
 
 
-def _tables(edges: list[dict]) -> list[list[tuple]]:
+def tables_from_edges(edges: list[dict]) -> list[list[tuple]]:
     if not edges:
         return []
     from pdfplumber import table as T
@@ -270,7 +270,7 @@ def page_blocks(glyphs: list[dict], edges: list[dict], carry: dict | None = None
     page, so its first line on the next page continues it."""
     carry = {} if carry is None else carry
     items: list[tuple[float, list[Block]]] = []
-    tables = _tables(edges)
+    tables = tables_from_edges(edges)
     boxes = []
     for cells in tables:
         box = (min(c[0] for c in cells), min(c[1] for c in cells), max(c[2] for c in cells), max(c[3] for c in cells))
@@ -315,7 +315,8 @@ def page_blocks(glyphs: list[dict], edges: list[dict], carry: dict | None = None
         if continued is not None and not block.is_row and not indented:
             continued.cells[0] += block.cells[0]  # the paragraph that ran to the foot of the previous page
             block = continued
-        elif previous is not None and not block.is_row and not indented and top - previous_bottom < 0.6 * (bottom - top):
+        elif (previous is not None and not block.is_row and not indented
+              and top - previous_bottom < 0.6 * (bottom - top)):
             previous.cells[0] += block.cells[0]
             block = previous
         else:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 from govreports.render.document import body_blocks, date_line
-from govreports.render.layout import VALUE, Table, placements
+from govreports.render.layout import LABEL, Table, placements
 
 NS = "http://www.ofdspec.org/2016"
 PAGE_W, PAGE_H = 210.0, 297.0
@@ -146,7 +146,7 @@ class _Writer:
             top = (y0 + y1) / 2 - len(lines) * leading / 2
             for i, line in enumerate(lines):
                 width = sum(advance(ch, size) for ch in line)
-                left = x0 + PAD if cell.kind != VALUE and cell.kind == "label" else (x0 + x1 - width) / 2
+                left = x0 + PAD if cell.kind == LABEL else (x0 + x1 - width) / 2
                 self.text(left, top + i * leading + (leading - size) / 2, line, size)
         self.y = ys[-1] + 4.0
 
