@@ -51,6 +51,49 @@ def test_ofd_random_records_round_trip(record):
     assert_round_trip(record, parse_bytes(to_ofd(record)), "ofd")
 
 
+def _as_converters_write(data: bytes) -> bytes:
+    """The same OFD as PDF-to-OFD converters write it: text in points scaled to millimetres by a CTM, advances
+    in DeltaX's 'g N D' shorthand, one TextCode per run of equal advances."""
+    import re
+
+    k = 72 / 25.4
+
+    def text_object(m: re.Match) -> str:
+        head, size, x, y, deltas, text = m.groups()
+        widths = [float(d) * k for d in (deltas or "").split()]
+        codes, start, cx = [], 0, float(x) * k
+        for i in range(1, len(text) + 1):  # a new TextCode wherever the advance changes
+            if i == len(text) or (i < len(text) and i - 1 < len(widths) and i - 2 >= start
+                                  and widths[i - 1] != widths[i - 2]):
+                run = text[start:i]
+                steps = widths[start:i - 1]
+                delta = f' DeltaX="g {len(steps)} {steps[0]:.4f}"' if steps and len(set(steps)) == 1 else (
+                    f' DeltaX="{" ".join(f"{w:.4f}" for w in steps)}"' if steps else "")
+                codes.append(f'<ofd:TextCode X="{cx:.4f}" Y="{float(y) * k:.4f}"{delta}>{run}</ofd:TextCode>')
+                cx += sum(widths[start:i])
+                start = i
+        return f'{head} CTM="{1 / k:.6f} 0 0 {1 / k:.6f} 0 0" Size="{float(size) * k:.4f}">{"".join(codes)}'
+
+    pattern = re.compile(r'(<ofd:TextObject [^>]*?) Size="([\d.]+)"><ofd:TextCode X="([\d.]+)" Y="([\d.]+)"'
+                         r'(?: DeltaX="([^"]*)")?>([^<]*)</ofd:TextCode>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            part = src.read(info.filename)
+            if info.filename.endswith("Content.xml"):
+                part = pattern.sub(text_object, part.decode()).encode()
+            dst.writestr(info, part)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["2019", "2021"])
+def test_ofd_in_points_with_a_ctm(fmt):
+    record = record_fixture(fmt)
+    data = _as_converters_write(to_ofd(record))
+    assert b"CTM=" in zipfile.ZipFile(io.BytesIO(data)).read("Doc_0/Pages/Page_0/Content.xml")
+    assert_round_trip(record, parse_bytes(data, "report.ofd"), "ofd-ctm")
+
+
 def test_ofd_held_to_the_zip_limits():
     record = record_fixture("2019")
     out = io.BytesIO()

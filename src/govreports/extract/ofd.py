@@ -141,9 +141,13 @@ def _page_objects(page, number: int, limits: Limits) -> tuple[list[dict], list[d
         box = _numbers(el.get("Boundary"))
         if len(box) != 4:
             continue
-        bx, by = box[0], box[1]
+        ctm = _numbers(el.get("CTM"))
+        # the object's own space → the Boundary's: scale and move (CTM "a b c d e f"; a rotation or shear, rare in
+        # report text, is read as its scale), then the Boundary's origin on the page
+        sx, sy, ex, ey = (ctm[0], ctm[3], ctm[4], ctm[5]) if len(ctm) == 6 and ctm[0] and ctm[3] else (1, 1, 0, 0)
+        bx, by = box[0] + ex, box[1] + ey
         if name == "PathObject":
-            edges.extend(_path_edges(_child(el, "AbbreviatedData"), bx, by))
+            edges.extend(_path_edges(_child(el, "AbbreviatedData"), bx, by, sx, sy))
             continue
         size = (_numbers(el.get("Size")) or [3.5])[0]
         x = y = 0.0
@@ -157,13 +161,16 @@ def _page_objects(page, number: int, limits: Limits) -> tuple[list[dict], list[d
             except ValueError:
                 deltas = []
             cx = x
+            height = size * abs(sy)
             for i, ch in enumerate(code.text):
                 width = deltas[i] if i < len(deltas) else size * (0.5 if ord(ch) < 0x2E80 else 1.0)
                 if not ch.isspace():
-                    base = by + y
-                    glyphs.append({"x0": (bx + cx) * PT_PER_MM, "x1": (bx + cx + width) * PT_PER_MM,
-                                   "top": (base - 0.85 * size) * PT_PER_MM, "bottom": (base + 0.15 * size) * PT_PER_MM,
-                                   "base": base * PT_PER_MM, "size": size * PT_PER_MM, "text": ch})
+                    base = by + sy * y
+                    left = bx + sx * cx
+                    glyphs.append({"x0": left * PT_PER_MM, "x1": (left + sx * width) * PT_PER_MM,
+                                   "top": (base - 0.85 * height) * PT_PER_MM,
+                                   "bottom": (base + 0.15 * height) * PT_PER_MM,
+                                   "base": base * PT_PER_MM, "size": height * PT_PER_MM, "text": ch})
                     if len(glyphs) > limits.page_chars:
                         from govreports.parse.api import ParseLimitError
 
@@ -174,7 +181,7 @@ def _page_objects(page, number: int, limits: Limits) -> tuple[list[dict], list[d
     return glyphs, edges
 
 
-def _path_edges(data, bx: float, by: float) -> list[dict]:
+def _path_edges(data, bx: float, by: float, sx: float = 1.0, sy: float = 1.0) -> list[dict]:
     """Horizontal and vertical straight segments of an AbbreviatedData path (M, L, C/close; curves skipped)."""
     if data is None or not data.text:
         return []
@@ -193,16 +200,16 @@ def _path_edges(data, bx: float, by: float) -> list[dict]:
         if len(args) != n:
             break
         if op in ("M", "S"):
-            start = current = (bx + args[0], by + args[1])
+            start = current = (bx + sx * args[0], by + sy * args[1])
         elif op == "L" and current is not None:
-            point = (bx + args[0], by + args[1])
+            point = (bx + sx * args[0], by + sy * args[1])
             edges.extend(_edge(current, point))
             current = point
         elif op == "C" and current is not None and start is not None:
             edges.extend(_edge(current, start))
             current = start
         elif n >= 2:
-            current = (bx + args[-2], by + args[-1])
+            current = (bx + sx * args[-2], by + sy * args[-1])
     return edges
 
 
