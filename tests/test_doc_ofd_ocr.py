@@ -158,16 +158,12 @@ def test_doc_without_its_reader_names_the_package(doc_files, monkeypatch, tmp_pa
 
 @pytest.fixture(scope="module")
 def scanned():
-    """The 2019 fixture rendered to PDF, each page rasterised at 200 dpi, saved as an image-only PDF."""
-    import pypdfium2 as pdfium
+    """The 2019 fixture rendered to PDF, each page rasterised at 200 dpi, saved as an image-only PDF (as the demo
+    portal serves scans)."""
+    from govreports.demo.documents import scanned_pdf
 
     record = record_fixture("2019")
-    pdf = pdfium.PdfDocument(to_pdf(record))
-    pages = [pdf[i].render(scale=200 / 72).to_pil().convert("L") for i in range(len(pdf))]
-    pdf.close()
-    out = io.BytesIO()
-    pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=200)
-    return record, out.getvalue()
+    return record, scanned_pdf(to_pdf(record))
 
 
 def test_scanned_pdf_read_by_ocr(scanned, monkeypatch):
