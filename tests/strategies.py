@@ -132,3 +132,45 @@ def record_fixture(fmt: str) -> dict:
         "sections": sections,
         **tables,
     }
+
+
+# --- layouts that lose information (issue 14): PDF text layers drop blank cells, scrapes drop all whitespace --------
+
+small_counts = st.one_of(st.sampled_from((0, 0, 0, 1, 2, 3, 7, 12, 25)), st.integers(0, 400))
+
+
+@st.composite
+def dense_records(draw, fmt: str | None = None) -> dict:
+    """Records whose cells are mostly filled (a blank now and then), so that rows of lossy layouts are often whole."""
+    record = draw(records(fmt))
+    for table in ("active", "applications", "review_litigation"):
+        for cols in record[table].values():
+            for col, value in cols.items():
+                if value is None and col != "amount_unit" and draw(st.integers(0, 7)):
+                    cols[col] = draw(small_counts) if col != "amount_10k_yuan" else draw(three_decimals)
+            if "amount_unit" in cols:
+                cols["amount_unit"] = None if cols["amount"] is None else cols["amount_unit"]
+    return record
+
+
+@st.composite
+def consistent_records(draw, fmt: str | None = None) -> dict:
+    """Records whose tables 三 and 四 are whole and keep rules R1–R4 (as most real reports do): the rules are what
+    splits a run-together row, so they must hold for a split to be forced."""
+    record = draw(records(fmt))
+    fmt = record["format"]
+    ncol = len(schema.APPLICANT_COLUMNS) - 1
+    apps = record["applications"]
+    row_of = lambda: [draw(small_counts) for _ in range(ncol)]  # noqa: E731
+    outcome = {row: row_of() for row in schema.OUTCOME_ROWS[fmt]}
+    total = [sum(v[i] for v in outcome.values()) for i in range(ncol)]
+    carried_out = row_of()
+    carried_in = [min(c, t + o) for c, t, o in zip(row_of(), total, carried_out)]
+    new = [t + o - c for t, o, c in zip(total, carried_out, carried_in)]
+    for row, values in {**outcome, "new": new, "carried_in": carried_in, "total": total,
+                        "carried_out": carried_out}.items():
+        apps[row] = dict(zip(schema.APPLICANT_COLUMNS, [*values, sum(values)]))
+    for group in record["review_litigation"]:
+        parts = [draw(small_counts) for _ in range(4)]
+        record["review_litigation"][group] = dict(zip(schema.REVIEW_MEASURES, [*parts, sum(parts)]))
+    return record

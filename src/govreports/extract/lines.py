@@ -32,6 +32,13 @@ class SpacedRow(Block):
     __slots__ = ()
 
 
+class LoneValue(Block):
+    """A text line holding one value: a cell of one-cell-per-line text, or numbers a PDF text layer set apart. Like a
+    SpacedRow, a run of them shorter than its row cannot say which cells it fills."""
+
+    __slots__ = ()
+
+
 def _clean(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
@@ -88,7 +95,10 @@ def text_to_blocks(text: str) -> list[Block]:
             continue
         block = line_to_block(line)
         if block is not None:
-            if block.is_row and "\t" not in line and "|" not in line:
-                block = SpacedRow(block.cells, True)
+            if "\t" not in line and "|" not in line:
+                if block.is_row:
+                    block = SpacedRow(block.cells, True)
+                elif _VALUE_TOKEN.match(block.cells[0].replace(" ", "")):
+                    block = LoneValue(block.cells)
             blocks.append(block)
     return blocks

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from govreports import schema
 from govreports.extract.document import Block
-from govreports.extract.lines import SpacedRow
+from govreports.extract.lines import LoneValue, SpacedRow
 from govreports.parse import labels as L
 from govreports.parse.normalize import label_core
 from govreports.parse.values import BLANK, Value, parse_value
@@ -38,6 +38,8 @@ def labelled_rows(blocks: list[Block]) -> Iterator[tuple[list[str], list[Value],
                 yield pending
             pending = ([b.keys[0]], [], False)
         elif pending:
+            if isinstance(b, LoneValue) and not isinstance(pending[1], SpacedValues):
+                pending = (pending[0], SpacedValues(pending[1]), pending[2])
             pending[1].append(parsed[0])
         else:
             yield [], [parsed[0]], False
