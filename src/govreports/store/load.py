@@ -33,7 +33,8 @@ from govreports.store.statuses import LoadStatus
 DOCUMENT_FIELDS = ("url", "final_url", "fetched_at", "sha256", "archive_path", "media_type")
 TOTALLED_TABLES = ("applications", "review_litigation")
 MEDIA_TYPES = {"html": "text/html", "pdf": "application/pdf", "text": "text/plain",
-               "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+               "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+               "doc": "application/msword", "ofd": "application/ofd"}
 
 
 @dataclass(frozen=True)
