@@ -4,14 +4,23 @@ First a nightly run loads the portal (not timed); then the timed one, which shou
 send only list-page requests and conditional GETs (no full downloads). Politeness delays are off (the portal is
 local). Two timings of the no-change run: inside a process whose Prefect is already up (a served deployment),
 and as a cold `govreports nightly` command (Python start, imports, ephemeral Prefect server).
-Goal (issue "Prefect flows…"): only list pages and conditional requests, ≤ 15 s wall. Prints figures only.
+Goal (issue "Prefect flows…"): only list pages and conditional requests, ≤ 15 s wall; issue 12: cold ≤ 10 s.
+
+Where a cold run's time goes (issue 12, part 5), printed after it: the import costs of the CLI, Prefect, the
+flow and Prefect's server module, each in a fresh interpreter (best of 3), and the phases of the cold run read
+from Prefect's log: start-up until the ephemeral server is launched (interpreter, CLI imports, config check,
+writer lock, Prefect import), until the flow run begins (server boot, overlapped with importing the flow), the
+crawl (first to last portal task), and the end (summary, artifacts, server stop). The figures are wall times on
+a shared machine: noisy, compare within one run. Prints figures only.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -40,6 +49,54 @@ def requests_by_kind(base: str) -> Counter:
         else:
             kinds[f"full download ({r['status']})"] += 1
     return kinds
+
+
+IMPORTS = {
+    "govreports.cli (every command's module)": "import govreports.cli",
+    "prefect": "import prefect",
+    "govreports.flows.nightly (prefect + crawl)": "import govreports.flows.nightly",
+    "prefect.server.api.server (the client imports it to start the ephemeral server)":
+        "import prefect.server.api.server",
+}
+
+
+def import_costs(env: dict) -> None:
+    print("import costs in a fresh interpreter (best of 3; interpreter start-up not included):")
+    for label, statement in IMPORTS.items():
+        code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+        best = min(float(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                        check=True, cwd=ROOT).stdout.split()[-1]) for _ in range(3))
+        print(f"  {label}: {best:.2f} s")
+
+
+_STAMP = re.compile(r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) \| \w+ +\| (.*)$")
+
+
+def phases(log: str, started: datetime.datetime, ended: datetime.datetime) -> str:
+    """The cold run's phases from its Prefect log lines (local wall clock, ms)."""
+    marks: dict[str, datetime.datetime] = {}
+    for line in log.splitlines():
+        m = _STAMP.match(line.strip())
+        if not m:
+            continue
+        at = started.replace(hour=int(m[1]), minute=int(m[2]), second=int(m[3]), microsecond=int(m[4]) * 1000)
+        text = m[5]
+        if "Starting temporary server" in text:
+            marks.setdefault("server", at)
+        elif "Beginning flow run" in text:
+            marks.setdefault("flow", at)
+        elif "Task run" in text and "Finished in state" in text:
+            marks["crawled"] = at
+    if not {"flow", "crawled"} <= marks.keys():
+        return "  (phases: Prefect's log lines not found)"
+    if "server" in marks:
+        parts = [("start-up to server launch", started, marks["server"]),
+                 ("server boot to flow run", marks["server"], marks["flow"])]
+    else:  # launched early, from a thread, before Prefect's logging is set up: no line for it
+        parts = [("start-up and server boot (overlapped) to flow run", started, marks["flow"])]
+    parts += [("crawl (portal tasks)", marks["flow"], marks["crawled"]),
+             ("summary, artifacts, exit", marks["crawled"], ended)]
+    return "  phases: " + ", ".join(f"{name} {(b - a).total_seconds():.1f} s" for name, a, b in parts)
 
 
 def main() -> int:
@@ -88,13 +145,15 @@ def main() -> int:
             for label in ("first night: a new Prefect home is created and migrated",
                           "any later night: the Prefect home exists"):
                 before = requests_by_kind(base)
-                t0 = time.perf_counter()
-                subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               cwd=ROOT)
+                t0, started = time.perf_counter(), datetime.datetime.now()
+                done = subprocess.run(command, env={**env, "PREFECT_LOGGING_LEVEL": "INFO"}, check=True,
+                                      capture_output=True, text=True, cwd=ROOT)
                 cold = time.perf_counter() - t0
                 kinds = requests_by_kind(base) - before
                 print(f"no-change nightly as a cold `govreports nightly` process ({label}): {cold:.1f} s wall")
                 print("  requests: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
+                print(phases(done.stdout + "\n" + done.stderr, started, datetime.datetime.now()))
+            import_costs(env)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
