@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"database kept at {path}")
     else:
         tmp.cleanup()
-    return 0 if rate >= CELLS_GOAL and worst < ANALYSIS_GOAL_MS else 1
+    return 0  # figures, not a timed test (issue 12): a missed goal is printed, `make bench` goes on
 
 
 if __name__ == "__main__":

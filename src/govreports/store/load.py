@@ -200,7 +200,8 @@ _CHILD_SQL = {
     "sections": "INSERT INTO sections (version_id, report_id, section, heading, body) VALUES (?, ?, ?, ?, ?)",
     "cells": "INSERT INTO cells (version_id, report_id, table_name, row_key, col_key, value, raw)"
              " VALUES (?, ?, ?, ?, ?, ?, ?)",
-    "checks": "INSERT INTO checks (version_id, report_id, seq, rule, location, ok, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    "checks": "INSERT INTO checks (version_id, report_id, seq, rule, location, ok, detail)"
+              " VALUES (?, ?, ?, ?, ?, ?, ?)",
     "row_totals": "INSERT INTO row_totals (version_id, report_id, table_name, row_key, n) VALUES (?, ?, ?, ?, ?)",
 }
 _SUMMARY = ("format", "title", "published", "published_source", "document_id", "parser_version")
@@ -216,7 +217,8 @@ _FIND_REPORT = ("SELECT r.id, v.id, v.sha256, v.published_source FROM reports r"
                 " LEFT JOIN report_versions v ON v.id = r.current_version_id"
                 " WHERE r.agency_id = ? AND r.year IS ? AND r.source_key = ?")
 _FIND_DOCUMENT = "SELECT id FROM documents WHERE url IS ? AND sha256 IS ? AND archive_path IS ?"
-_INSERT_DOCUMENT = f"INSERT INTO documents ({', '.join(DOCUMENT_FIELDS)}) VALUES ({', '.join('?' * len(DOCUMENT_FIELDS))})"
+_INSERT_DOCUMENT = (f"INSERT INTO documents ({', '.join(DOCUMENT_FIELDS)})"
+                    f" VALUES ({', '.join('?' * len(DOCUMENT_FIELDS))})")
 
 
 class _Children:
