@@ -111,3 +111,23 @@ def test_damaged_pdf_is_left_to_pdfplumber():
     from govreports.demo.hostile import truncated_pdf
 
     assert pdfium.open_document(truncated_pdf()) is None
+
+
+def test_pages_drawn_after_a_parse_show_their_text(report_2021):
+    """The box font serves extraction only: a page drawn (a demo scan, an OCR image) after a PDF was parsed in the
+    same process is drawn with the real fonts, pixel for pixel as one drawn before any parse."""
+    import subprocess
+    import sys
+
+    script = ("import sys, hashlib; from govreports.demo.documents import scanned_pdf; "
+              "from govreports.parse import parse_bytes; data = sys.stdin.buffer.read(); "
+              "before = scanned_pdf(data); parse_bytes(data, 'x.pdf'); after = scanned_pdf(data); "
+              "print(before == after)")
+    done = subprocess.run([sys.executable, "-c", script], input=report_2021, capture_output=True, timeout=120)
+    assert done.stdout.strip() == b"True", done.stderr.decode()[-500:]
+
+
+def test_the_record_says_which_reader_read_it(report_2021):
+    from govreports.parse import parse_bytes
+
+    assert parse_bytes(report_2021, "r.pdf")["pdf_reader"] in ("pdfium", "pdfium+pdfplumber", "pdfplumber")

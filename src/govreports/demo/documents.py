@@ -80,11 +80,14 @@ def scanned_pdf(pdf: bytes, dpi: int = 200) -> bytes:
 
     import pypdfium2 as pdfium
 
-    document = pdfium.PdfDocument(pdf)
-    try:
-        pages = [document[i].render(scale=dpi / 72).to_pil().convert("L") for i in range(len(document))]
-    finally:
-        document.close()
+    from govreports.extract.pdfium import system_fonts
+
+    with system_fonts():  # the real fonts, not the parser's box font: a scan shows the text
+        document = pdfium.PdfDocument(pdf)
+        try:
+            pages = [document[i].render(scale=dpi / 72).to_pil().convert("L") for i in range(len(document))]
+        finally:
+            document.close()
     out = io.BytesIO()
     pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=dpi)
     return out.getvalue()

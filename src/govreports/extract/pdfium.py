@@ -23,6 +23,7 @@ process then draws non-embedded CJK text as boxes (scans, which OCR renders, hav
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import itertools
 import struct
@@ -140,6 +141,23 @@ def use_box_font() -> None:
         setattr(info, key, pointer)
     c.FPDF_SetSystemFontInfo(ctypes.byref(info))
     _FONT_INFO = (info, pointers)  # PDFium keeps the pointer: keep the structure and callbacks alive
+
+
+@contextlib.contextmanager
+def system_fonts():
+    """PDFium's own system-font table for the length of the block: for drawing pages people (or OCR) will read.
+    The box font serves extraction only — pages drawn under it show boxes where CJK text of a non-embedded font
+    stands, so a scan rendered after a PDF was parsed in the same process would be unreadable."""
+    if _FONT_INFO is None:
+        yield
+        return
+    default = c.FPDF_GetDefaultSystemFontInfo()
+    c.FPDF_SetSystemFontInfo(default)
+    try:
+        yield
+    finally:
+        c.FPDF_SetSystemFontInfo(ctypes.byref(_FONT_INFO[0]))
+        c.FPDF_FreeDefaultSystemFontInfo(default)
 
 
 def open_document(data: bytes) -> pdfium.PdfDocument | None:

@@ -134,6 +134,8 @@ def parse_bytes(data: bytes, name: str = "", hints: dict | None = None, http_cha
     record = build_record(document, hints or {})
     if record is None:
         raise ParseError(f"no annual report found in this {document.kind} document")
+    if document.meta.get("pdf_reader"):
+        record["pdf_reader"] = document.meta["pdf_reader"]  # pdfium, pdfplumber or pdfium+pdfplumber
     if document.ocr:
         record["ocr"] = True
         record["ocr_cells"] = cells_read_share(record)
