@@ -58,8 +58,8 @@ def build_record(document: Document, hints: dict) -> dict | None:
     if fmt in schema.TABLE_FORMATS:
         record.update(tables)
     record["checks"] = evaluate(record)
-    if (run_together := split.as_record()) is not None:
-        record["run_together"] = run_together  # cells read from digit runs, and those left null (parse.runs)
+    if (text_layout := split.as_record()) is not None:
+        record["text_layout"] = text_layout  # cells read from digit runs, and those left null (parse.runs)
     return record if _found_anything(record) else None
 
 

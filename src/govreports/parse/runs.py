@@ -95,7 +95,8 @@ def _segments(text: str) -> list[tuple[str, str]]:
         run = m.group()
         before = text[start - 1] if start else ""
         after = text[end] if end < len(text) else ""
-        if (before and before in "(（第") or (after and after in ")）项条") or before.isdigit():
+        if (before and before in "(（" and after and after in ")）") or (before == "第" and after and after in "项条") \
+                or before.isdigit():
             continue  # (1), 第1项: part of a label
         if after and (_CJK.match(after) or after in "(（“\""):
             tail = re.search(r"\d[.、．]$", run)
@@ -224,8 +225,8 @@ def read_applications(text: str, fmt: str, split: Split) -> dict:
         pieces = [p for p in _PIECE.split(label) if p]
         named = [identify(p) for p in pieces]
         owner = named[-1] if named else None
-        if not run or owner is None or owner in found:
-            continue
+        if not run or owner is None or found.get(owner):
+            continue  # a row keeps its first run that fits ("数据1…数据6" headers are digits inside labels)
         found[owner] = _row_splits(run, n, subtotal)
     _cross_rows(found, fmt)
     for row, candidates in found.items():
@@ -284,10 +285,15 @@ def _cross_rows(found: dict[str, list[tuple] | None], fmt: str) -> None:
 
 def read_review(text: str, split: Split) -> dict:
     out = {g: dict.fromkeys(schema.REVIEW_MEASURES) for g in schema.REVIEW_GROUPS}
-    runs = [run for label, run in _segments(text) if run and re.search(r"(?:总计|审结)$", label)]
+    runs = [run for label, run in _segments(text) if run and re.search(r"(?:总计|审结)[)）]?$", label)]
     if not runs:
         return out
-    candidates = _review_splits(runs[0])
+    if len(runs) >= 3:  # one header and run per group (行政复议 …总计27109156 1 行政诉讼（…）…总计30003 …)
+        per_group = [_review_splits(run, 1) for run in runs[:3]]
+        candidates = None if any(g is None for g in per_group) else [
+            sum(combo, ()) for combo in itertools.product(*per_group)][: _MAX_CANDIDATES]
+    else:
+        candidates = _review_splits(runs[0])
     flat_cols = tuple(f"{g}.{m}" for g in schema.REVIEW_GROUPS for m in schema.REVIEW_MEASURES)
     flat: dict = {}
     _settle(split, "review_litigation", "_", flat_cols, candidates, flat)
@@ -300,11 +306,12 @@ def read_review(text: str, split: Split) -> dict:
     return out
 
 
-def _review_splits(run: str) -> list[tuple] | None:
+def _review_splits(run: str, groups: int = 3) -> list[tuple] | None:
+    """Splits of `groups` groups of five cells, each group's 总计 the sum of its four results (R4)."""
     results: list[tuple] = []
 
     def group(pos: int, acc: tuple) -> bool:
-        if len(acc) == 15:
+        if len(acc) == 5 * groups:
             if pos == len(run):
                 results.append(acc)
             return len(results) <= _MAX_CANDIDATES

@@ -1,0 +1,160 @@
+"""Issue 14: every real text layout read cell for cell, and no cell the text does not determine.
+
+Real texts (../shared/samples, read at test time): the whitespace-stripped Hebei scrapes (45, 47), and layouts
+derived from full real reports (their text with all whitespace deleted, their tab-separated rows as spaces).
+Generated reports (hypothesis): render.text_layer (pypdf/pdfium text: wrapped labels, numbers on the next line,
+page markers inside rows, blanks dropped) and render.stripped (a whitespace-stripped scrape).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from conftest import SAMPLES, require_samples, sample_text
+from hypothesis import HealthCheck, given, settings
+from strategies import consistent_records, dense_records
+
+from govreports import schema
+from govreports.parse import parse_bytes
+from govreports.parse.runs import _row_splits
+from govreports.render.text import stripped, text_layer
+
+LAYOUT = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _sample(stem: str, transform=lambda body: body) -> dict:
+    require_samples()
+    path = next(p for d in ("texts", "seed") for p in (SAMPLES / d).glob(f"{stem}.txt"))
+    if path.parent.name == "seed":  # the seed is a bare text, without the header the texts carry
+        body, hints = path.read_text(encoding="utf-8"), {}
+    else:
+        _header, body, hints = sample_text(path)
+    return parse_bytes(transform(body).encode("utf-8"), hints=hints)
+
+
+def _cells(record: dict) -> dict:
+    return {(t, r, c): v for t, r, c, v in schema.iter_cells(record)}
+
+
+def _read(record: dict) -> int:
+    return sum(v is not None for v in _cells(record).values())
+
+
+def _sound(parsed: dict, truth: dict) -> None:
+    """Every cell the parser gives is the true one (a null is never wrong: the text may not determine it)."""
+    wrong = [(k, v, truth.get(k)) for k, v in _cells(parsed).items() if v is not None and truth.get(k) != v]
+    assert not wrong, wrong[:5]
+
+
+# --- real stripped scrapes ------------------------------------------------------------------------------------------
+
+def test_issue_example_row_is_split_only_one_way():
+    assert _row_splits("250000126", 7, False) == [(25, 0, 0, 0, 0, 1, 26)]
+    assert _row_splits("300153006143119", 7, False) == [(3001, 53, 0, 0, 61, 4, 3119)]
+    assert _row_splits("11", 7, False) == []  # two digits for seven cells: blanks were dropped, nothing is forced
+
+
+def test_stripped_scrape_2021_reads_every_cell_its_text_determines():
+    record = _sample("47_hebei_kjt_2021")
+    apps = record["applications"]
+    assert apps["new"] == {"natural_person": 2, "commercial": 0, "research": 0, "social_welfare": 0,
+                           "legal_services": 0, "other_org": 0, "total": 2}
+    assert apps["withheld_internal_affairs"]["natural_person"] == 1
+    assert apps["total"]["total"] == 2 and apps["carried_out"]["total"] == 0
+    active = record["active"]
+    assert active["rules"] == {"issued": 0, "repealed": 0, "in_force": 0}  # "规章000": no 00 cell exists
+    assert active["licensing"] == {"decisions": 1689}
+    assert active["coercion"] == {"decisions": None}  # no digits after its label: blank
+    assert active["normative_documents"] == {"issued": None, "repealed": None, "in_force": None}  # "81153"
+    assert all(v == 0 for g in record["review_litigation"].values() for v in g.values())
+    notes = record["text_layout"]
+    assert notes["ambiguous"] == [f"active.normative_documents.{m}" for m in ("issued", "repealed", "in_force")]
+    assert len(notes["recovered"]) == _read(record) == 196
+    assert all(c["ok"] for c in record["checks"] if c["rule"] in ("R1", "R2", "R3", "R4"))
+
+
+def test_stripped_scrape_that_dropped_blank_cells_reads_only_what_is_forced():
+    record = _sample("45_hebei_gxt_2020")
+    active = record["active"]
+    assert active["licensing"]["prior_year_items"] == 97  # "97+82179": the sign starts 本年增/减
+    assert active["licensing"]["change"] is None and active["licensing"]["decisions"] is None
+    assert active["penalty"]["prior_year_items"] == 0
+    assert active["procurement"] == {"projects": None, "amount": None, "amount_unit": None}  # "225253.168万元"
+    assert all(v is None for row in record["applications"].values() for v in row.values())  # "11": blanks dropped
+    assert "applications.new.total" in record["text_layout"]["unsplit"]
+
+
+# --- layouts derived from real full reports ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("stem, at_least", [("14_shuyang_xzf_2025", 180), ("000_dc3a28ed7fcc2bfa", 180)])
+def test_real_report_with_whitespace_deleted(stem, at_least):
+    original = _sample(stem)
+    # a scrape joins the text nodes: no whitespace, and no Markdown pipes, rules or heading marks either
+    scraped = _sample(stem, lambda body: re.sub(r"\s+|\||#+|-{3,}", "", body))
+    _sound(scraped, _cells(original))
+    assert _read(scraped) >= at_least, _read(scraped)
+
+
+def test_real_report_with_tabs_as_spaces_reads_the_same_cells():
+    original = _sample("000_dc3a28ed7fcc2bfa")
+    spaced = _sample("000_dc3a28ed7fcc2bfa", lambda body: body.replace("\t", " "))
+    _sound(spaced, _cells(original))
+    assert _read(spaced) == _read(original) == 198
+
+
+# --- generated reports ---------------------------------------------------------------------------------------------
+
+def _row_is_whole(table: str, row: str, cols: dict, record: dict) -> bool:
+    if table == "review_litigation":  # one data row of 15 cells
+        return all(v is not None for g in record[table].values() for v in g.values())
+    return all(v is not None for k, v in cols.items() if k != "amount_unit")
+
+
+@LAYOUT
+@given(record=dense_records())
+def test_text_layer_reads_every_whole_row_and_no_misplaced_cell(record):
+    parsed = parse_bytes(text_layer(record).encode("utf-8"))
+    for key in ("title", "agency", "year", "format", "published"):
+        assert parsed[key] == record[key], key
+    for table in ("active", "applications", "review_litigation"):
+        for row, cols in record[table].items():
+            whole = _row_is_whole(table, row, cols, record)
+            for col, value in cols.items():
+                got = (parsed.get(table) or {}).get(row, {}).get(col)  # an all-blank table may be absent
+                if whole:
+                    assert got == value and type(got) is type(value), (table, row, col, value, got)
+                else:
+                    assert got in (None, value), (table, row, col, value, got)
+
+
+def _oracle_rows(text_run: str, n: int, max_len: int = 15) -> set | None:
+    """Every split of a table-三 row's digit run into n cells whose last is the sum of the others, by brute force
+    (independent of parse.runs); None when the run is too long to enumerate here."""
+    if len(text_run) > max_len:
+        return None
+    found = set()
+    for cuts in itertools.combinations(range(1, len(text_run)), n - 1):
+        parts = [text_run[i:j] for i, j in zip((0, *cuts), (*cuts, len(text_run)))]
+        if any(len(p) > 1 and p[0] == "0" for p in parts):
+            continue
+        nums = [int(p) for p in parts]
+        if sum(nums[:-1]) == nums[-1]:
+            found.add(tuple(nums))
+    return found
+
+
+@LAYOUT
+@given(record=consistent_records())
+def test_stripped_scrape_reads_every_forced_cell_and_never_a_wrong_one(record):
+    parsed = parse_bytes(stripped(record).encode("utf-8"))
+    assert parsed["format"] == record["format"] and parsed["year"] == record["year"]
+    _sound(parsed, _cells(record))
+    for row, cols in record["applications"].items():
+        run = "".join(str(v) for v in cols.values())
+        fits = _oracle_rows(run, len(cols))
+        if fits is not None and len(fits) == 1:  # forced by the row alone (R1/R2 may force more)
+            assert parsed["applications"][row] == cols, (row, run)
+    recovered = set(parsed.get("text_layout", {}).get("recovered", ()))
+    assert {f"{t}.{r}.{c}" for (t, r, c), v in _cells(parsed).items() if v is not None} <= recovered
