@@ -76,6 +76,9 @@ def main() -> int:
         print(f"{path.stem:<45} {right:>6}/{cells:<7} {meta:>6}/{len(META)}")
     print(f"{'overall':<45} {total_right:>6}/{total_cells:<7} = {100 * total_right / max(total_cells, 1):.2f}%")
     pdf_paths(expected_dir)
+    from text_layouts import report as text_layouts  # cells read per text layout (issue 14): bench/text_layouts.py
+
+    text_layouts(SAMPLES)
     return 0
 
 
