@@ -132,3 +132,25 @@ def test_find_chromium_prefers_the_named_binary(monkeypatch, tmp_path):
         with pytest.raises(BrowserUnavailable, match="apt-get install chromium"):
             find_chromium()
     assert shutil.which("chromium") is None
+
+
+def test_the_browser_keeps_the_safety_rules(tmp_path):
+    """A host at a private address is refused before any Chromium starts, unless [safety] allows it."""
+    import asyncio
+
+    from govreports.fetch import Archive, Fetcher, FetchPolicy
+    from govreports.fetch.browser import BrowserPool
+    from govreports.fetch.errors import PrivateAddressError
+
+    async def open_browser():
+        policy = FetchPolicy(allowed_hosts={"127.0.0.1"}, allow_private_addresses=False)
+        async with Fetcher(policy, Archive(tmp_path / "archive")) as fetcher:
+            session = BrowserPool.of(fetcher).session("127.0.0.1:9", "127.0.0.1", 9)
+            with pytest.raises(PrivateAddressError, match="allow_private_addresses"):
+                await session._open()
+            assert session._browser is None
+            assert await BrowserPool.of(fetcher).on_gate({}, "http://127.0.0.1:9/x.html", "ruishu") is False
+            assert "private" in session.problem
+        assert fetcher.browsers is None  # closed with the Fetcher
+
+    asyncio.run(open_browser())

@@ -228,7 +228,6 @@ class HostBrowser:
     async def _open(self) -> None:
         if self._context is not None:
             return
-        executable = find_chromium()
         policy = self.pool.fetcher.policy
         # a name is resolved and checked here, once, and Chromium is pinned to the address checked; every other
         # name (and IP literal: the rules apply to them too) resolves to nothing
@@ -237,6 +236,7 @@ class HostBrowser:
         guard.check(self.host, addresses)
         pinned = f"[{addresses[0]}]" if ":" in addresses[0] else addresses[0]
         rules = f"MAP {self.host} {pinned}, MAP * ~NOTFOUND"
+        executable = find_chromium()
         args = ["--no-proxy-server", f"--host-resolver-rules={rules}", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
                 "--disable-features=Translate,OptimizationHints,MediaRouter"]
