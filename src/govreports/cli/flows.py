@@ -32,7 +32,7 @@ def nightly(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
     checked_config(config, portal)
     with writer_lock(db, wait=wait, command="nightly"):
         prefect_for(db)
-        server_ready = start_ephemeral_server()  # boots in another process while this one imports the flow
+        server_ready = start_ephemeral_server()  # boots on the other core while this process imports Prefect
         from govreports.flows.common import task_runner
         from govreports.flows.nightly import nightly as flow
 
