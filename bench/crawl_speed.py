@@ -139,11 +139,11 @@ def main() -> int:
                               wait=120 + args.reports * 0.1)
     try:
         os.environ["GOVREPORTS_DEMO_URL"] = base
-        config = load_config(ROOT / "config" / "demo.toml")
         if args.fetch_only:
             with tempfile.TemporaryDirectory() as tmp:
                 fetch_only(base, args, Path(tmp))
             return 0
+        config = load_config(ROOT / "config" / "demo.toml")
         with tempfile.TemporaryDirectory() as tmp:
             db = open_db(Path(tmp) / "bench.db")
             start = time.perf_counter()
