@@ -66,6 +66,11 @@ def _wrapped(identify, pieces: list[str]) -> str | None:
     return None
 
 
+def _not_a_header(identify):
+    """A bare 其他 or 总计 above numbers is the header's column label, not the row （六）其他处理 / （七）总计."""
+    return lambda key: None if key in ("其他", "总计", "合计", "小计") else identify(key)
+
+
 def fit(values: list[Value], n: int) -> list[Value]:
     vals = list(values)
     while vals and vals[-1].number is None:
@@ -182,7 +187,7 @@ def read_applications(blocks: list[Block], fmt: str, split=None) -> dict | None:
         elif row is None or not label_keys:
             # numbers under a label that wrapped over several lines (or a page break): the label is the pieces
             # since the last row, joined; numbers on a line of their own belong to the label above
-            row = _wrapped(identify, carry + label_keys)
+            row = _wrapped(_not_a_header(identify), carry + label_keys)
             carry = []
         else:
             carry = []
