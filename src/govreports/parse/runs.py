@@ -236,23 +236,42 @@ def read_applications(text: str, fmt: str, split: Split) -> dict:
 
 def _row_splits(run: str, n: int, subtotal: bool) -> list[tuple] | None:
     """Splits of a table-三 row whose 总计 is the sum of the applicant columns (and 小计 of the organisations)."""
-    out = []
-    for t in range(1, min(len(run), 11)):
+    if len(run) > 6 * n:
+        return None  # more digits than a row of counts holds: not a row, or too many ways to cut it
+    out: list[tuple] = []
+    parts = n - 1  # the cells before 总计 (小计 among them)
+
+    def walk(prefix: str, pos: int, acc: list[int], total: int) -> None:
+        if len(acc) == parts:
+            if pos == len(prefix):
+                nums = acc
+                if subtotal:
+                    if nums[6] != sum(nums[1:6]):
+                        return
+                    nums = nums[:6]
+                if sum(nums) == total:
+                    out.append((*nums, total))
+            return
+        rest = parts - len(acc) - 1
+        budget = total - sum(acc[:6] if subtotal else acc)
+        for end in range(pos + 1, min(len(prefix) - rest, pos + 7) + 1):
+            cell = prefix[pos:end]
+            if len(cell) > 1 and cell[0] == "0":
+                break
+            value = int(cell)
+            if value > budget and not (subtotal and len(acc) == 6):
+                break
+            acc.append(value)
+            walk(prefix, end, acc, total)
+            acc.pop()
+
+    for t in range(1, min(len(run) - parts, 7) + 1):
         total_text = run[-t:]
-        if not _CELL["count"].match(total_text):
+        if len(total_text) > 1 and total_text[0] == "0":
             continue
-        total = int(total_text)
-        cut = _splits(run[:-t], ["count"] * (n - 1))
-        if cut is None:
+        walk(run[:-t], 0, [], int(total_text))
+        if len(out) > _MAX_CANDIDATES:
             return None
-        for cells in cut:
-            nums = [int(c) for c in cells]
-            if subtotal:
-                if nums[6] != sum(nums[1:6]):
-                    continue
-                nums = nums[:6]
-            if sum(nums) == total:
-                out.append((*nums, total))
     return out
 
 
@@ -309,24 +328,30 @@ def read_review(text: str, split: Split) -> dict:
 def _review_splits(run: str, groups: int = 3) -> list[tuple] | None:
     """Splits of `groups` groups of five cells, each group's 总计 the sum of its four results (R4)."""
     results: list[tuple] = []
+    budget = [200000]  # cells tried: a hostile run gives up (all ambiguous) instead of costing seconds
 
-    def group(pos: int, acc: tuple) -> bool:
-        if len(acc) == 5 * groups:
-            if pos == len(run):
-                results.append(acc)
-            return len(results) <= _MAX_CANDIDATES
-        for end4 in range(pos + 4, min(len(run), pos + 44) + 1):
-            cut = _splits(run[pos:end4], ["count"] * 4)
-            if cut is None:
+    def walk(pos: int, acc: tuple, part: tuple) -> bool:
+        budget[0] -= 1
+        if budget[0] < 0 or len(results) > _MAX_CANDIDATES:
+            return False
+        if len(part) == 4:  # the group's 总计 is forced: the sum, written next
+            total = str(sum(part))
+            if not run.startswith(total, pos):
+                return True
+            pos, acc, part = pos + len(total), acc + part + (sum(part),), ()
+            if len(acc) == 5 * groups:
+                if pos == len(run):
+                    results.append(acc)
+                return True
+        for end in range(pos + 1, min(len(run), pos + 7) + 1):
+            cell = run[pos:end]
+            if len(cell) > 1 and cell[0] == "0":
+                break
+            if not walk(end, acc, part + (int(cell),)):
                 return False
-            for cells in cut:
-                nums = tuple(int(c) for c in cells)
-                total = str(sum(nums))
-                if run.startswith(total, end4) and not group(end4 + len(total), acc + nums + (sum(nums),)):
-                    return False
         return True
 
-    if len(run) > 3 * _MAX_RUN or not group(0, ()):
+    if len(run) > 2 * _MAX_RUN or not walk(0, (), ()):
         return None
     return results
 
