@@ -102,6 +102,8 @@ def _segments(text: str) -> list[tuple[str, str]]:
             tail = re.search(r"\d[.、．]$", run)
             if tail:  # "00000002." + "其他法律…": the next label's number
                 run, end = run[: tail.start()], end - len(tail.group())
+        elif after == "、" and end + 1 < len(text) and _CJK.match(text[end + 1]) and run[-1:].isdigit():
+            run, end = run[:-1], end - 1  # "…07 1" + "2、申请人…": "1、" numbers the next label
         if not run:
             continue
         out.append((text[label_start:start], run))
@@ -236,6 +238,8 @@ def read_applications(text: str, fmt: str, split: Split) -> dict:
 
 def _row_splits(run: str, n: int, subtotal: bool) -> list[tuple] | None:
     """Splits of a table-三 row whose 总计 is the sum of the applicant columns (and 小计 of the organisations)."""
+    if not run.isdecimal() or not run.isascii():
+        return []  # a sign, a dot or a unit: not a row of counts (a page marker "-5-" run into it, say)
     if len(run) > 6 * n:
         return None  # more digits than a row of counts holds: not a row, or too many ways to cut it
     out: list[tuple] = []
@@ -282,10 +286,12 @@ def _cross_rows(found: dict[str, list[tuple] | None], fmt: str) -> None:
         return
     if any(not found.get(r) for r in schema.APPLICATION_ROWS[fmt]):
         return  # a row without a split (blank or unsplit): the identities cannot be evaluated
+    _propagate(found, fmt)
+    open_rows = [r for r, c in found.items() if len(c) > 1]
     space = 1
     for r in open_rows:
         space *= len(found[r])
-    if space > 20000:
+    if not open_rows or space > 20000:
         return
     fixed = {r: c[0] for r, c in found.items() if len(c) == 1}
     outcome = schema.OUTCOME_ROWS[fmt]
@@ -300,6 +306,38 @@ def _cross_rows(found: dict[str, list[tuple] | None], fmt: str) -> None:
     if all(keep.values()):
         for r in open_rows:
             found[r] = [c for c in found[r] if c in keep[r]]
+
+
+def _propagate(found: dict[str, list[tuple]], fmt: str) -> None:
+    """Drop a row's split when no choice of the other rows' splits lets R1 and R2 hold in some column (column by
+    column, so it scales where trying every combination does not); nothing is dropped if the report breaks them."""
+    outcome = schema.OUTCOME_ROWS[fmt]
+    identities = ((("total",), outcome), (("new", "carried_in"), ("total", "carried_out")))
+    cand = {r: list(c) for r, c in found.items()}
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(schema.APPLICANT_COLUMNS)):
+            for left, right in identities:
+                terms = [(r, 1) for r in left] + [(r, -1) for r in right]
+                for k, (row, sign) in enumerate(terms):
+                    if len(cand[row]) < 2:
+                        continue
+                    sums: set[int] | None = {0}
+                    for other, s2 in terms[:k] + terms[k + 1 :]:
+                        values = {c[i] * s2 for c in cand[other]}
+                        sums = {a + b for a in sums for b in values}
+                        if len(sums) > 20000:
+                            sums = None
+                            break
+                    if sums is None:
+                        continue
+                    keep = [c for c in cand[row] if -sign * c[i] in sums]
+                    if len(keep) < len(cand[row]):
+                        cand[row] = keep
+                        changed = True
+    if all(cand.values()):
+        found.update(cand)
 
 
 def read_review(text: str, split: Split) -> dict:
@@ -327,6 +365,8 @@ def read_review(text: str, split: Split) -> dict:
 
 def _review_splits(run: str, groups: int = 3) -> list[tuple] | None:
     """Splits of `groups` groups of five cells, each group's 总计 the sum of its four results (R4)."""
+    if not run.isdecimal() or not run.isascii():
+        return []
     results: list[tuple] = []
     budget = [200000]  # cells tried: a hostile run gives up (all ambiguous) instead of costing seconds
 
