@@ -126,14 +126,23 @@ def _read_tables(blocks: list[Block], headings: list[tuple[int, int]], fmt: str,
     span = blocks[min(starts):end] if starts else []
     tables = {}
     for name, blocks_of in regions.items():
-        # a table whose cells were run together (whitespace-stripped scrapes) is split where the split is forced
-        table = runs.read(span, name, fmt, split)
-        if table is None:
-            table = (read_active(blocks_of, fmt, split) if name == "active"
-                     else read_applications(blocks_of, fmt, split) if name == "applications"
-                     else read_review(blocks_of, split))
+        rows_split = runs.Split()
+        table = (read_active(blocks_of, fmt, rows_split) if name == "active"
+                 else read_applications(blocks_of, fmt, rows_split) if name == "applications"
+                 else read_review(blocks_of, rows_split))
+        # a table whose cells were run together (whitespace-stripped scrapes) is split where the split is forced;
+        # it replaces the row reading only where it reads more (a PDF cell holding a few glued rows must not)
+        run_split = runs.Split()
+        run_table = runs.read(span, name, fmt, run_split)
+        if run_table is not None and _filled(run_table) > _filled(table):
+            table, rows_split = run_table, run_split
+        split.merge(rows_split)
         tables[name] = table
     return {name: table for name, table in tables.items() if table is not None}, occupied
+
+
+def _filled(table: dict | None) -> int:
+    return sum(v is not None for cols in (table or {}).values() for k, v in cols.items() if k != "amount_unit")
 
 
 def _is_table_start(block: Block, anchors: tuple[str, ...]) -> bool:

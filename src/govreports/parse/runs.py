@@ -60,6 +60,11 @@ class Split:
         self.ambiguous: list[str] = []  # more than one split fits
         self.unsplit: list[str] = []  # no split fits (a blank cell dropped, a typo in a total)
 
+    def merge(self, other: Split) -> None:
+        self.recovered += other.recovered
+        self.ambiguous += other.ambiguous
+        self.unsplit += other.unsplit
+
     def as_record(self) -> dict | None:
         if not (self.recovered or self.ambiguous or self.unsplit):
             return None
