@@ -131,10 +131,10 @@ def _read_tables(blocks: list[Block], headings: list[tuple[int, int]], fmt: str,
                  else read_applications(blocks_of, fmt, rows_split) if name == "applications"
                  else read_review(blocks_of, rows_split))
         # a table whose cells were run together (whitespace-stripped scrapes) is split where the split is forced;
-        # it replaces the row reading only where it reads more (a PDF cell holding a few glued rows must not)
+        # it replaces the row reading unless that reads more (a PDF cell holding a few glued rows must not)
         run_split = runs.Split()
         run_table = runs.read(span, name, fmt, run_split)
-        if run_table is not None and _filled(run_table) > _filled(table):
+        if run_table is not None and _filled(run_table) >= _filled(table):
             table, rows_split = run_table, run_split
         split.merge(rows_split)
         tables[name] = table
