@@ -131,3 +131,30 @@ def test_the_record_says_which_reader_read_it(report_2021):
     from govreports.parse import parse_bytes
 
     assert parse_bytes(report_2021, "r.pdf")["pdf_reader"] in ("pdfium", "pdfium+pdfplumber", "pdfplumber")
+
+
+def test_a_fast_reading_with_fewer_cells_is_checked_by_pdfplumber(report_2021, monkeypatch):
+    """Accuracy never drops for speed: when the fast path leaves cells unread (as it did on a real Word-export PDF,
+    125 of 200), pdfplumber reads the document too and the reading with more cells wins."""
+    from govreports.extract import pdf as pdf_module
+    from govreports.parse import parse_bytes
+    from govreports.parse.api import cells_read_share
+
+    real = pdf_module.extract_pdf
+
+    def lossy(data, *args, fast=True, **kwargs):
+        document = real(data, *args, fast=fast, **kwargs)
+        if fast:  # the fast path loses every other table row
+            rows = [b for b in document.blocks if b.is_row and len(b.cells) > 3]
+            lost = set(map(id, rows[::2]))
+            document.blocks = [b for b in document.blocks if id(b) not in lost]
+        return document
+
+    whole = parse_bytes(report_2021, "r.pdf")
+    assert whole["pdf_reader"] == "pdfium"  # the fixture has blank cells: both read, a tie keeps the fast reading
+    monkeypatch.setattr(pdf_module, "extract_pdf", lossy)
+    record = parse_bytes(report_2021, "r.pdf")
+    assert record["pdf_reader"] == "pdfplumber"
+    assert cells_read_share(record) == cells_read_share(whole) > 0.5
+    assert {k: v for k, v in record.items() if k != "pdf_reader"} == {k: v for k, v in whole.items()
+                                                                       if k != "pdf_reader"}

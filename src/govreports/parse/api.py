@@ -132,6 +132,8 @@ def parse_bytes(data: bytes, name: str = "", hints: dict | None = None, http_cha
     """Parse one document. `hints` are facts the crawler saw outside the document (list-page title, date)."""
     document = extract(data, http_charset)
     record = build_record(document, hints or {})
+    if "pdfium" in document.meta.get("pdf_reader", "") and (record is None or cells_read_share(record) < 1.0):
+        document, record = _checked_by_pdfplumber(data, document, record, hints or {})
     if record is None:
         raise ParseError(f"no annual report found in this {document.kind} document")
     if document.meta.get("pdf_reader"):
@@ -141,6 +143,21 @@ def parse_bytes(data: bytes, name: str = "", hints: dict | None = None, http_cha
         record["ocr_cells"] = cells_read_share(record)
         record["ocr_pages"] = document.meta.get("ocr_pages")  # "read/total": pages past a bound are left unread
     return record
+
+
+def _checked_by_pdfplumber(data: bytes, document: Document, record: dict | None,
+                           hints: dict) -> tuple[Document, dict | None]:
+    """Accuracy never drops for speed: where the fast path left a table cell unread (or read no table at all),
+    pdfplumber reads the document too, and the reading with more cells wins (the fast path's on a tie). A real
+    Word-export PDF (淮安 2024) gave 125 of 200 cells on the fast path and 200 on pdfplumber; a report whose
+    blanks are real pays for both readings, as every PDF did before the fast path."""
+    from govreports.extract.pdf import extract_pdf
+
+    slow_document = extract_pdf(data, fast=False)
+    slow = build_record(slow_document, hints)
+    if slow is not None and (record is None or cells_read_share(slow) > cells_read_share(record)):
+        return slow_document, slow
+    return document, record
 
 
 def cells_read_share(record: dict) -> float:
