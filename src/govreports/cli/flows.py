@@ -18,7 +18,6 @@ from govreports.cli.common import checked_config, exit_with, prefect_for, run_fl
 from govreports.cli.options import (DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB, DEFAULT_WAIT_S, ArchiveOption,
                                     ConfigOption, DbOption, PortalsOption, RunnerOption, WaitOption)
 from govreports.query.output import print_rows
-from govreports.runs.prefect_env import start_ephemeral_server
 from govreports.runs.verdict import judge
 from govreports.store.lock import writer_lock
 
@@ -32,11 +31,9 @@ def nightly(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
     checked_config(config, portal)
     with writer_lock(db, wait=wait, command="nightly"):
         prefect_for(db)
-        server_ready = start_ephemeral_server()  # boots on the other core while this process imports Prefect
         from govreports.flows.common import task_runner
         from govreports.flows.nightly import nightly as flow
 
-        server_ready()
         rows = run_flow(flow.with_options(task_runner=task_runner(runner)), config=str(config), db=str(db),
                         archive=str(archive), portals=portal or None, runner=runner)
     print_rows(rows)
