@@ -250,3 +250,19 @@ def test_every_command_the_demo_suggests_works_on_its_database(crawled, tmp_path
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (what, command, result.output)
         assert result.output.strip(), (what, command)
+
+
+def test_doc_ofd_and_scanned_reports_are_loaded_from_their_files(portal, crawled):
+    """Issue 13: the .doc (where LibreOffice made one), OFD and scanned reports load from the file the page links;
+    the scan is read by OCR, both of its pages, and its record says so."""
+    from govreports.store.read import get_record
+
+    _, db, _ = crawled
+    legacy = [r for r in portal.reports if r.kind in ("doc", "ofd", "scan")]
+    assert {r.kind for r in legacy} >= {"ofd", "scan"}
+    loaded = dict(db.execute("SELECT r.source_key, d.url FROM reports r JOIN documents d ON d.id = r.document_id"))
+    assert {r.url: loaded.get(r.url) for r in legacy} == {r.url: r.attachment_url for r in legacy}
+    scan = next(r for r in legacy if r.kind == "scan")
+    (report_id,) = db.execute("SELECT id FROM reports WHERE source_key = ?", [scan.url]).fetchone()
+    record = get_record(db, report_id)
+    assert record["ocr"] is True and record["ocr_pages"] == "2/2" and record["ocr_cells"] >= 0.5

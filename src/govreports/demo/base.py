@@ -12,7 +12,16 @@ from urllib.parse import parse_qs
 CT_HTML_UTF8 = "text/html; charset=utf-8"
 CT_PDF = "application/pdf"
 CT_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-CONTENT_TYPES = {"pdf": CT_PDF, "docx": CT_DOCX}
+CT_DOC = "application/msword"
+CT_OFD = "application/ofd"
+# an attachment kind -> its media type; "scan" is an image-only PDF (a 图片版 report)
+CONTENT_TYPES = {"pdf": CT_PDF, "docx": CT_DOCX, "doc": CT_DOC, "ofd": CT_OFD, "scan": CT_PDF}
+ATTACHMENT_KINDS = tuple(CONTENT_TYPES)
+
+
+def file_ext(kind: str) -> str:
+    """The file extension an attachment of this kind is served under (a scan is a .pdf)."""
+    return "pdf" if kind == "scan" else kind
 
 
 @dataclass

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from itertools import islice
 
 from govreports.demo import agencies as A
+from govreports.demo.base import ATTACHMENT_KINDS, file_ext
 from govreports.demo.records import YEARS, format_for, record_meta
 from govreports.demo.sitemap import GKMLPT_DECOYS, SITEMAPS
 
@@ -24,6 +25,11 @@ SITES = ("ordos", "gbk", "hanweb", "gd", "govcn", "custom")
 HOSTILE = (("zip_bomb", "docx"), ("size_lie", "docx"), ("entity_bomb", "docx"), ("line_grid", "pdf"),
            ("dense_text", "pdf"), ("many_pages", "pdf"), ("truncated", "pdf"), ("huge_html", "page"),
            ("empty", "page"), ("error_page", "page"))
+# Reports published in the formats real portals also use, beyond PDF and DOCX: a few on the default portal, chosen
+# (seeded) among the default agencies' reports so that `scale` neither moves nor multiplies them (a .doc takes
+# LibreOffice 2–4 s to make, a scan 2–7 s a page to read by OCR). kind -> the sites that get one each: Word 97 .doc
+# on the TRS sites, OFD on the gkmlpt and the custom site, one scanned 图片版 PDF on a TRS site.
+LEGACY_KINDS = (("doc", ("ordos", "gbk")), ("ofd", ("gd", "custom")), ("scan", ("ordos",)))
 HANWEB_COLUMN, HANWEB_UNIT = 12377, 764752
 GKMLPT_CATEGORY = 721
 
@@ -35,7 +41,8 @@ class Item:
     role: str  # "report" | "repost" | "nonreport" | "hostile" | "decoy" (a look-alike column's item) | "news"
     list_title: str
     list_date: str  # ISO date shown in the list
-    # report body: "html" | "pdf" | "docx"; nonreport, decoy, news: "news" | "wzbb" | "notice" | "gzyd" | "tjnb"
+    # report body: "html" | "pdf" | "docx" | "doc" | "ofd" | "scan" (an image-only .pdf);
+    # nonreport, decoy, news: "news" | "wzbb" | "notice" | "gzyd" | "tjnb"
     kind: str = "html"
     agency: str | None = None
     year: int | None = None
@@ -68,6 +75,7 @@ class Catalog:
         for site in SITES:
             for index, agency in enumerate(self.agencies[site]):
                 self._add_reports(site, index, agency)
+        self._add_legacy_kinds()
         self._add_noise(scale)
         for site in SITES:
             self.items[site].sort(key=lambda it: (it.list_date, it.id), reverse=True)
@@ -139,6 +147,29 @@ class Catalog:
             item.url_date = published if rng.random() > 0.08 else _shift(published, -rng.randint(20, 200))
             self.items[site].append(item)
 
+    def _add_legacy_kinds(self) -> None:
+        """Give a few HTML reports of the default agencies the kinds of LEGACY_KINDS (the rng names kind and site:
+        stable whatever the scale). Without LibreOffice a .doc cannot be made: that report is a DOCX instead."""
+        from govreports.demo.documents import can_make_doc
+
+        taken: set[str] = set()
+        for kind, sites in LEGACY_KINDS:
+            for site in sites:
+                default = set(self.agencies[site][:A.DEFAULT_COUNTS[site]])
+                candidates = sorted(
+                    (it for it in self.items[site] if it.role == "report" and it.kind == "html"
+                     and it.agency in default and it.year >= 2020 and it.id not in taken),
+                    key=lambda it: it.id)  # from 2020: no 2019 report, which the ordos site re-posts from gbk
+                if not candidates:
+                    continue
+                item = random.Random(f"legacy|{self.seed}|{kind}|{site}").choice(candidates)
+                taken.add(item.id)
+                item.kind = "docx" if kind == "doc" and not can_make_doc() else kind
+                item.quirk = None
+                item.link = "plain" if site in ("gbk", "custom") else "insertfile"
+                # a scan's list title stays plain: the crawler hands the list title to the parser, which keeps it
+                # verbatim when OCR misses the title line; the article names the file 图片版 (sites/trs.py)
+
     def _add_noise(self, scale: int | None) -> None:
         def noise(site, n, title, day, kind="news"):
             self.items[site].append(Item(f"{site}-noise-{n:04d}", site, "nonreport", title, day, kind=kind,
@@ -202,29 +233,29 @@ class Catalog:
             if site in ("ordos", "gbk"):
                 ext = "html" if site == "ordos" else "shtml"
                 it.path = f"/{site}/zwgk/xxgknb/{ymd[:6]}/t{ymd}_{next_id}.{ext}"
-                if it.role == "report" and it.kind in ("pdf", "docx"):
-                    name = f"P0{ymd}{int(_digest(self.seed, it.id)[:12], 16) % 10**12:012d}.{it.kind}"
+                if it.role == "report" and it.kind in ATTACHMENT_KINDS:
+                    name = f"P0{ymd}{int(_digest(self.seed, it.id)[:12], 16) % 10**12:012d}.{file_ext(it.kind)}"
                     it.attachment_path = it.attachment_file = f"/{site}/zwgk/xxgknb/{ymd[:6]}/{name}"
             elif site == "hanweb":
                 y, m, dd = (int(x) for x in d.split("-"))
                 it.path = f"/hanweb/art/{y}/{m}/{dd}/art_{HANWEB_COLUMN}_{next_id}.html"
-                if it.role == "report" and it.kind in ("pdf", "docx"):
-                    name = f"{_digest(self.seed, it.id)[:32]}.{it.kind}"
+                if it.role == "report" and it.kind in ATTACHMENT_KINDS:
+                    name = f"{_digest(self.seed, it.id)[:32]}.{file_ext(it.kind)}"
                     it.attachment_path = f"/hanweb/module/download/downfile.jsp?classid=0&filename={name}"
                     it.attachment_file = f"/hanweb/attach/0/{name}"
             elif site == "gd":
                 it.extra["post_id"] = next_id
                 it.path = f"/gd/gkmlpt/content/{next_id // 1000000}/{next_id // 1000}/post_{next_id}.html"
-                if it.role == "report" and it.kind in ("pdf", "docx"):
+                if it.role == "report" and it.kind in ATTACHMENT_KINDS:
                     att = next_id * 10 + 7
                     it.attachment_path = it.attachment_file = (
-                        f"/gd/attachment/0/{att // 1000000}/{att // 1000}/{att}.{it.kind}")
+                        f"/gd/attachment/0/{att // 1000000}/{att // 1000}/{att}.{file_ext(it.kind)}")
             elif site == "govcn":
                 it.path = f"/govcn/zhengce/content/{ymd[:6]}/content_{next_id}.htm"
             else:  # custom: one detail page, the document by id
                 it.path = f"/custom/xxgk/nb/detail?id={next_id}"
-                if it.role == "report" and it.kind in ("pdf", "docx"):
-                    name = f"{_digest(self.seed, it.id)[:20]}.{it.kind}"
+                if it.role == "report" and it.kind in ATTACHMENT_KINDS:
+                    name = f"{_digest(self.seed, it.id)[:20]}.{file_ext(it.kind)}"
                     it.attachment_path = it.attachment_file = f"/custom/xxgk/nb/files/{name}"
 
     # --- navigation: decoy columns and news ------------------------------------------------------------------------

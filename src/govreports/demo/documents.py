@@ -68,15 +68,18 @@ def attachment_bytes(record: dict, ext: str) -> bytes:
 
         return to_ofd(record)
     if ext == "scan":
-        return scanned_pdf(to_pdf(record))
+        return scanned_pdf(to_pdf(record), scanned_on=record.get("published"))
     if ext == "doc":
         return word97(to_docx(record))
     raise ValueError(f"no attachment renderer for .{ext}")
 
 
-def scanned_pdf(pdf: bytes, dpi: int = 200) -> bytes:
-    """An image-only PDF of `pdf`'s pages (PDFium renders, Pillow writes): no text layer, as a scan has none."""
+def scanned_pdf(pdf: bytes, dpi: int = 200, scanned_on: str | None = None) -> bytes:
+    """An image-only PDF of `pdf`'s pages (PDFium renders, Pillow writes): no text layer, as a scan has none.
+    Its creation date is `scanned_on` (ISO date; default 2020-01-01), never the clock: the same report gives the same
+    bytes (and ETag) in every process, as a file on a portal's disk does."""
     import io
+    import time
 
     import pypdfium2 as pdfium
 
@@ -89,8 +92,29 @@ def scanned_pdf(pdf: bytes, dpi: int = 200) -> bytes:
         finally:
             document.close()
     out = io.BytesIO()
-    pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=dpi)
+    stamp = time.strptime(scanned_on or "2020-01-01", "%Y-%m-%d")
+    pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=dpi, creationDate=stamp,
+                  modDate=stamp)
     return out.getvalue()
+
+
+_DOC_WARNED = False
+
+
+def can_make_doc() -> bool:
+    """Whether LibreOffice (soffice) is here to make .doc files. When it is not, the demo serves its .doc reports
+    as DOCX and says so once on stderr (`make demo` works without the test-only package)."""
+    import shutil
+    import sys
+
+    global _DOC_WARNED
+    if shutil.which("soffice") is not None:
+        return True
+    if not _DOC_WARNED:
+        _DOC_WARNED = True
+        print("demo portal: LibreOffice (soffice) is not installed, so the reports meant as Word 97 .doc are served "
+              "as DOCX (install the Debian package libreoffice-writer-nogui for .doc files)", file=sys.stderr)
+    return False
 
 
 def word97(docx: bytes, timeout: float = 120) -> bytes:

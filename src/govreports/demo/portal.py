@@ -61,18 +61,36 @@ class DemoReport:
 class _LRU:
     def __init__(self, size: int):
         self.size, self.data, self.lock = size, OrderedDict(), threading.Lock()
+        self.building: dict = {}  # key -> Event set when the thread building it is done
 
     def get(self, key, build):
-        with self.lock:
-            if key in self.data:
-                self.data.move_to_end(key)
-                return self.data[key]
-        value = build()  # outside the lock: a PDF takes 0.1 s and other threads must not wait for it
-        with self.lock:
-            self.data[key] = value
-            if len(self.data) > self.size:
-                self.data.popitem(last=False)
+        while True:
+            with self.lock:
+                if key in self.data:
+                    self.data.move_to_end(key)
+                    return self.data[key]
+                done = self.building.get(key)
+                if done is None:
+                    done = self.building[key] = threading.Event()
+                    break
+            done.wait()  # another thread builds it (a .doc takes seconds): wait for its bytes, not a second copy
+        try:
+            value = build()  # outside the lock: a PDF takes 0.1 s and other threads must not wait for it
+            with self.lock:
+                self.data[key] = value
+                if len(self.data) > self.size:
+                    self.data.popitem(last=False)
+        finally:
+            with self.lock:
+                self.building.pop(key, None)
+            done.set()
         return value
+
+
+# The slow attachment kinds (a .doc is made by LibreOffice in 2–4 s, a scan rasterised in ~0.5 s), shared by every
+# portal of the process, keyed by what decides their bytes: tests start many portals of the same seed.
+SLOW_KINDS = ("doc", "scan")
+_SLOW = _LRU(64)
 
 
 def _day_epoch(iso: str, hour: int = 10) -> float:
@@ -94,7 +112,9 @@ class DemoPortal:
         reports = self.catalog.reports()
         # the custom-markup site is left alone by the faults (its detail URLs differ only in the query)
         faultable = [it for it in reports if it.site != "custom"]
-        self.plan.choose([it.path for it in faultable], [it.attachment_file for it in faultable if it.attachment_file])
+        # attachment faults hit a PDF or DOCX (cut short, 503), as before the .doc, OFD and scanned reports came
+        self.plan.choose([it.path for it in faultable],
+                         [it.attachment_file for it in faultable if it.attachment_file and it.kind in ("pdf", "docx")])
         if "hostile" in self.faults:
             self.plan.mislabel(faultable)
         self.started = HOME_MODIFIED
@@ -158,7 +178,21 @@ class DemoPortal:
         if item.role == "hostile":
             return self._attachments.get((item.id, 0), lambda: hostile_document(item.extra["hostile"]))
         key = (item.id, self.generation(item))
-        return self._attachments.get(key, lambda: attachment_bytes(self.record(item), item.kind))
+        if item.kind not in SLOW_KINDS:
+            return self._attachments.get(key, lambda: attachment_bytes(self.record(item), item.kind))
+        shared = (self.seed, item.agency, item.year, item.size, key[1], item.kind)
+        return self._attachments.get(key, lambda: _SLOW.get(shared, lambda: attachment_bytes(self.record(item),
+                                                                                             item.kind)))
+
+    def warm(self) -> None:
+        """Make the slow attachments (.doc, scans: a few on any portal) in a background thread, so that the first
+        crawler asking for one does not wait seconds for LibreOffice (a request meanwhile waits for these bytes).
+        The foreground `demo-portal` does this; in-process portals (tests) do not: a thread still running
+        LibreOffice when a test forks a process pool (prerender) can leave the pool's workers deadlocked."""
+        slow = [it for it in self.catalog.reports() if it.kind in SLOW_KINDS]
+        if slow:
+            threading.Thread(target=lambda: [self.attachment(it) for it in slow], name="demo-warm",
+                             daemon=True).start()
 
     def prerender(self, workers: int | None = None) -> int:
         """Render every attachment now, in `workers` processes; returns how many were rendered.
@@ -193,7 +227,10 @@ class DemoPortal:
 
     # --- ground truth and views ----------------------------------------------------------------------------------
     def ground_truth(self) -> dict[str, dict]:
-        return {self.base_url + it.path: self.record(it) for it in self.catalog.reports() + self.gate_reports}
+        """Report URL -> its record, with "served_as": how the report is published (html | pdf | docx | doc | ofd |
+        scan). A scan is read by OCR: compare its title, agency, year and format, not its cells."""
+        return {self.base_url + it.path: {**self.record(it), "served_as": it.kind}
+                for it in self.catalog.reports() + self.gate_reports}
 
     @property
     def reports(self) -> list[DemoReport]:

@@ -266,6 +266,7 @@ def serve_forever(port: int = 8765, seed: int = 0, scale: int | None = None, fau
         print(f"rendered {count} attachments in {time.perf_counter() - start:.1f} s", flush=True)
     server = make_server(portal, port)
     portal.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    portal.warm()
     print(f"demo portal at {portal.base_url}/ — {len(portal.catalog.reports())} reports, seed {seed}, "
           f"faults: {','.join(sorted(portal.faults.enabled)) or 'none'}", flush=True)
     try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from html import escape
 
 from govreports.demo import chrome
-from govreports.demo.base import CONTENT_TYPES, Request, Response, html
+from govreports.demo.base import ATTACHMENT_KINDS, CONTENT_TYPES, Request, Response, file_ext, html
 from govreports.demo.documents import nonreport_body
 from govreports.demo.sitemap import SITEMAPS
 
@@ -65,10 +65,10 @@ def detail_page(portal, it) -> Response:
     source = record["agency"] if record else chrome.SITE_INFO["custom"][0]
     if record is None:
         body, extra = nonreport_body(title, it.kind), ""
-    elif it.kind in ("pdf", "docx"):
+    elif it.kind in ATTACHMENT_KINDS:
         name = it.attachment_path.rsplit("/", 1)[1]
         body = f"<p>{escape(title)}详见附件。</p>"
-        extra = f'<div class="detail-files">附件：<a href="files/{name}">{escape(title)}.{it.kind}</a></div>'
+        extra = f'<div class="detail-files">附件：<a href="files/{name}">{escape(title)}.{file_ext(it.kind)}</a></div>'
     else:
         body, extra = portal.fragment(it), ""
     head = (f'<meta name="ArticleTitle" content="{escape(title)}">\n<meta name="PubDate" content="{published}">\n'

@@ -13,7 +13,7 @@ import json
 from html import escape
 
 from govreports.demo import chrome
-from govreports.demo.base import CONTENT_TYPES, Request, Response
+from govreports.demo.base import ATTACHMENT_KINDS, CONTENT_TYPES, Request, Response, file_ext
 from govreports.demo.catalog import GKMLPT_CATEGORY
 from govreports.demo.documents import nonreport_body
 from govreports.demo.sitemap import GKMLPT_DECOYS, SITEMAPS
@@ -42,7 +42,7 @@ def _js_json(value) -> str:
 def _attachments(portal, it) -> list[dict]:
     if it.attachment_path is None:
         return []
-    return [{"name": f"{it.list_title}.{it.kind}", "url": portal.base_url + it.attachment_path}]
+    return [{"name": f"{it.list_title}.{file_ext(it.kind)}", "url": portal.base_url + it.attachment_path}]
 
 
 def _categories(portal) -> dict[int, tuple[str, list]]:
@@ -110,9 +110,9 @@ def detail_page(portal, it) -> Response:
     heading = f'<p style="text-align:center"><strong>{escape(title)}</strong></p>\n'
     if record is None:
         content = heading + nonreport_body(title, it.kind)
-    elif it.kind in ("pdf", "docx"):
+    elif it.kind in ATTACHMENT_KINDS:
         content = (heading + f"<p>{escape(title)}全文见附件。</p><p><a class=\"nfw-cms-attachment\" "
-                   f"href=\"{portal.base_url}{it.attachment_path}\">{escape(title)}.{it.kind}</a></p>")
+                   f"href=\"{portal.base_url}{it.attachment_path}\">{escape(title)}.{file_ext(it.kind)}</a></p>")
     else:
         content = heading + portal.fragment(it)
     detail = {"id": it.extra["post_id"], "title": title, "content": content,

@@ -15,7 +15,7 @@ from html import escape
 from urllib.parse import quote
 
 from govreports.demo import chrome
-from govreports.demo.base import CONTENT_TYPES, Request, Response
+from govreports.demo.base import ATTACHMENT_KINDS, CONTENT_TYPES, Request, Response, file_ext
 from govreports.demo.catalog import HANWEB_COLUMN, HANWEB_UNIT
 from govreports.demo.documents import nonreport_body
 from govreports.demo.sitemap import SITEMAPS
@@ -92,10 +92,10 @@ def article(portal, it) -> Response:
     published = record["published"] if record else it.list_date
     if record is None:
         body, extra = nonreport_body(title, it.kind), ""
-    elif it.kind in ("pdf", "docx"):
+    elif it.kind in ATTACHMENT_KINDS:
         body = f"<p>{escape(title)}（详见附件）</p>"
         href = it.attachment_path.replace("&", "&amp;")
-        extra = f'<div class="fj">附件：<a href="{href}" target="_blank">{escape(title)}.{it.kind}</a></div>'
+        extra = f'<div class="fj">附件：<a href="{href}" target="_blank">{escape(title)}.{file_ext(it.kind)}</a></div>'
     else:
         body, extra = portal.fragment(it), ""
     head = (f"<meta name='Generator' content='大汉版通'>\n<meta name=\"ArticleTitle\" content=\"{escape(title)}\">\n"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from html import escape
 
 from govreports.demo import chrome
-from govreports.demo.base import CONTENT_TYPES, Request, Response
+from govreports.demo.base import ATTACHMENT_KINDS, CONTENT_TYPES, Request, Response, file_ext
 from govreports.demo.documents import nonreport_body
 from govreports.demo.sitemap import SITEMAPS
 
@@ -110,7 +110,7 @@ def column_page(spec: TrsSite, portal, items, column: str, key: str, k: int, mod
 
 def _attachment_links(spec: TrsSite, it) -> str:
     name = it.attachment_path.rsplit("/", 1)[1]
-    label = f"{it.list_title}.{it.kind}"
+    label = f"{it.list_title}{'（图片版）' if it.kind == 'scan' else ''}.{file_ext(it.kind)}"
     if it.link == "js":
         return ("<div class=\"fj\"><script language=\"javascript\">\n"
                 f"var rel_appendix = '<a href=\"./{name}\">下载文字版</a>';\n"
@@ -135,7 +135,7 @@ def article(spec: TrsSite, portal, it) -> Response:
     if record is None:
         body = nonreport_body(it.list_title, it.kind)
         extra = ""
-    elif it.role == "report" and it.kind in ("pdf", "docx"):
+    elif it.role == "report" and it.kind in ATTACHMENT_KINDS:
         body = f"<p style=\"text-indent:2em\">{escape(title)}全文请见附件。</p>"
         extra = _attachment_links(spec, it)
     else:
