@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from sqlite_utils import Database
 
 from govreports import schema
-from govreports.crawl.events import Doc, Failed, Listed, NotReport, Read, Seen, Sink, Unchanged, apply
+from govreports.crawl.events import Doc, Failed, Listed, NotReport, Read, Seen, Sink, Unchanged, apply_events
 from govreports.crawl.stats import CrawlSummary, PortalStats, merge_by_portal
 from govreports.fetch import Archive, Fetcher, FetchPolicy, Validators
 from govreports.fetch import browser
@@ -284,8 +284,7 @@ def apply_summary(db: Database, summary: CrawlSummary) -> CrawlSummary:
     """Write a buffered crawl's events (the one-writer half of a distributed run); fills in its load counts."""
     by_portal = {p.portal: p for p in summary.portals}
     for portal, events in (summary.events or {}).items():
-        for event in events:
-            apply(db, portal, event, by_portal[portal])
+        apply_events(db, portal, events, by_portal[portal])  # a write transaction per batch, not per event
     summary.events = None
     return summary
 
