@@ -57,6 +57,9 @@ def main(port: int = 8765, db: str = str(DEFAULT_DB), archive: str = str(DEFAULT
               file=sys.stderr)
         return 1
     base = f"http://127.0.0.1:{port}"
+    from govreports.demo.documents import can_make_doc
+
+    can_make_doc()  # without LibreOffice the portal (its stderr is not shown) serves its .doc reports as DOCX: say so
     # GOVREPORTS_DEMO_GATE: with the site behind a JavaScript challenge (config/demo.toml's demo-gate, which
     # needs Chromium; without it that portal fails saying what to install and the others go on)
     portal = subprocess.Popen([sys.executable, "-m", "govreports", "demo-portal", "--port", str(port)],
