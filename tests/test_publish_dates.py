@@ -170,3 +170,12 @@ def test_the_crawl_fills_a_missing_date_from_the_list_entry_and_the_portal_regio
     outcome = reparse(db, tmp_path / "archive")
     assert db.execute("SELECT count(*) FROM report_versions").fetchone()[0] == versions, outcome
     assert get_record(db, report_id)["published"] == "2025-02-25"
+
+
+def test_a_list_title_s_edition_note_is_not_part_of_the_title():
+    """宿州市人民政府2019年政府信息公开工作年度报告（图片版） (PORTALS.md): the note says which file the link is."""
+    from govreports.parse.meta import find_title
+
+    for note in ("（图片版）", "(超链版)", "（扫描版）"):
+        title = find_title([], {}, {"title": f"宿州市人民政府2019年政府信息公开工作年度报告{note}"})
+        assert title == "宿州市人民政府2019年政府信息公开工作年度报告", note

@@ -44,8 +44,17 @@ def _compact(text: str) -> str:
     return re.sub(r"[\s\u3000\u00a0]+", "", text)
 
 
+# a list's note on which edition a link is (宿州市…年度报告（图片版）, 黄浦区…（超链版）.pdf): not part of the title
+_EDITION = re.compile(r"[（(](?:图片版|超链版|超链接版|文字版|扫描版|pdf版|PDF版|word版|Word版)[)）]$")
+
+
+def _title_hint(hints: dict) -> str | None:
+    title = hints.get("title")
+    return _EDITION.sub("", _compact(title)) if title else None
+
+
 def find_title(blocks: list[Block], meta: dict[str, str], hints: dict) -> str | None:
-    for candidate in (hints.get("title"), meta.get("title"), meta.get("doc_title")):
+    for candidate in (_title_hint(hints), meta.get("title"), meta.get("doc_title")):
         if candidate and _TITLE.search(_compact(candidate)):
             return _compact(candidate)
     for i, b in enumerate(blocks[:25]):
@@ -66,7 +75,7 @@ def find_title(blocks: list[Block], meta: dict[str, str], hints: dict) -> str | 
             part = _compact(part)
             if _TITLE.search(part):
                 return part
-    return _compact(hints["title"]) if hints.get("title") else None
+    return _title_hint(hints)
 
 
 def _title_in_run(blocks: list[Block]) -> str | None:
