@@ -189,3 +189,35 @@ def test_scanned_pdf_without_tesseract_says_what_to_install(scanned, monkeypatch
     record = parse_bytes(scanned[1], "scan.pdf")
     assert record["format"] == "unknown" and "ocr" not in record
     assert "install the Debian packages tesseract-ocr tesseract-ocr-chi-sim" in record["reason"]
+
+
+def test_a_hanging_doc_reader_is_killed_with_its_children(tmp_path, monkeypatch):
+    """wvHtml is a shell script; its wvWare loops for ever on some files. Past the timeout the whole process group
+    goes: no orphan keeps spinning after the parse has failed as too_slow."""
+    import os
+    import stat
+    import time
+
+    from govreports.extract import doc
+    from govreports.parse.api import ParseLimitError
+
+    marker = tmp_path / "child.pid"
+    fake = tmp_path / "wvHtml"
+    fake.write_text(f"#!/bin/sh\nsleep 300 &\necho $! > {marker}\nwait\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    started = time.monotonic()
+    with pytest.raises(ParseLimitError, match="took longer than 1 s"):
+        doc.doc_to_html(b"\xd0\xcf\x11\xe0 not really a doc", timeout=1)
+    assert time.monotonic() - started < 10
+    child = int(marker.read_text())
+    for _ in range(50):  # the kill is immediate; reaping by init may take a moment
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        if open(f"/proc/{child}/stat").read().rsplit(")", 1)[-1].split()[0] == "Z":
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"the reader's child {child} is still running")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -38,14 +39,7 @@ def doc_to_html(data: bytes, timeout: float = TIMEOUT) -> str:
     with tempfile.TemporaryDirectory(prefix="govreports-doc-") as scratch:
         source = Path(scratch) / "in.doc"
         source.write_bytes(data)
-        try:
-            done = subprocess.run([program, "--charset=utf-8", f"--targetdir={scratch}", "in.doc", "out.html"],
-                                  cwd=scratch, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL,
-                                  env={"PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8"})
-        except subprocess.TimeoutExpired:
-            from govreports.parse.api import ParseLimitError
-
-            raise ParseLimitError("too_slow", f"{PROGRAM} took longer than {timeout:g} s on this .doc") from None
+        done = _run([program, "--charset=utf-8", f"--targetdir={scratch}", "in.doc", "out.html"], scratch, timeout)
         out = Path(scratch) / "out.html"
         if done.returncode != 0 or not out.exists():
             said = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
@@ -57,6 +51,33 @@ def doc_to_html(data: bytes, timeout: float = TIMEOUT) -> str:
             raise ParseLimitError("too_large", f".doc unpacks to {size / MB:.1f} MB of HTML "
                                                f"(limit {DEFAULT_LIMITS.html_bytes / MB:.0f} MB)")
         return out.read_text(encoding="utf-8", errors="replace")
+
+
+def _run(argv: list[str], cwd: str, timeout: float) -> subprocess.CompletedProcess:
+    """Run wvHtml in a process group of its own and, past `timeout`, kill the whole group: wvHtml is a shell
+    script whose wvWare loops for ever on some files (a LibreOffice-made .doc did), and killing only the script
+    left wvWare spinning as an orphan, one more per such file."""
+    proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={"PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8"}, process_group=0)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        from govreports.parse.api import ParseLimitError
+
+        _kill_group(proc)
+        raise ParseLimitError("too_slow", f"{PROGRAM} took longer than {timeout:g} s on this .doc") from None
+    except BaseException:
+        _kill_group(proc)
+        raise
+    return subprocess.CompletedProcess(argv, proc.returncode, stdout, stderr)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.communicate()
 
 
 def extract_doc(data: bytes) -> Document:
