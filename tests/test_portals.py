@@ -172,9 +172,10 @@ def test_attachments_plain_insertfile_and_javascript_links():
     <script>var rel_appendix = '<a href="./P020210120456.docx">下载文字版</a>'; document.write(rel_appendix);</script>"""
     found = find_attachments(html, "http://x.gov.cn/xxgknb/202101/t20210120_1.html")
     assert found[0] == "http://x.gov.cn/xxgknb/202101/P020210120456.docx"  # DOCX first: exact tables
-    assert set(found[1:]) == {"http://x.gov.cn/xxgknb/202101/P020210120123.pdf",
-                              "http://x.gov.cn/module/download/downfile.jsp?classid=0&filename="
-                              "0a1b2c3d4e5f60718293a4b5c6d7e8f9.pdf"}
+    assert set(found[1:3]) == {"http://x.gov.cn/xxgknb/202101/P020210120123.pdf",
+                               "http://x.gov.cn/module/download/downfile.jsp?classid=0&filename="
+                               "0a1b2c3d4e5f60718293a4b5c6d7e8f9.pdf"}
+    assert found[3:] == ["http://x.gov.cn/xxgknb/202101/P0202101.ofd"]  # readable now, after PDF; never the .jpg
 
 
 def test_percent_u_titles():
