@@ -95,13 +95,7 @@ def main() -> int:
         expected = json.loads(path.read_text(encoding="utf-8"))
         outcome = parse_path(sources[path.stem])
         record = outcome.record or {}
-        right = cells = 0
-        for table in ("active", "applications", "review_litigation"):
-            for row, cols in expected.get(table, {}).items():
-                for col, value in cols.items():
-                    got = (record.get(table) or {}).get(row, {}).get(col, "missing")
-                    cells += 1
-                    right += got == value and type(got) is type(value)
+        right, cells = cells_right(expected, record)
         meta = sum(record.get(k) == expected.get(k) for k in META)
         total_right += right
         total_cells += cells
