@@ -298,6 +298,15 @@ def m005_portal_health(db: Database) -> None:
     db.create_view("portal_health", _PORTAL_HEALTH)
 
 
+# A version's compliance facts from its rows, `{v}` its id: the scorecard view of m006 computes them on each
+# read; m008 stores them (COUNT_FACTS_SQL counts them once for older versions, store.load writes them at load).
+_RULES_FAILED = """(SELECT group_concat(rule, ',') FROM (SELECT DISTINCT k.rule FROM checks k
+     WHERE k.version_id = {v} AND k.ok = 0 ORDER BY k.rule))"""
+_RULES_OK = """WHEN EXISTS (SELECT 1 FROM checks k WHERE k.version_id = {v} AND k.ok = 0) THEN 0
+    WHEN EXISTS (SELECT 1 FROM checks k WHERE k.version_id = {v} AND k.ok = 1) THEN 1"""
+_SECTIONS_PRESENT = """(SELECT count(DISTINCT s.section) FROM sections s
+     WHERE s.version_id = {v} AND s.section IN ('1', '2', '3', '4', '5', '6'))"""
+
 # The compliance scorecard (issue 11): one row per agency and year it is expected to report for. An agency is
 # expected every year from the first year it has a report for, through its latest report or the database's
 # horizon, whichever is later; a year without a report is missing (found = 0). The horizon is the latest year any
@@ -337,15 +346,12 @@ SELECT b.agency_id, b.agency, b.province, b.city, b.county, b.kind, b.year, b.re
   b.format_expected, b.format,
   CASE WHEN b.report_id IS NULL OR b.format = 'unknown' THEN NULL
     WHEN b.format = b.format_expected OR (b.year = 2019 AND b.format = 'pre2019') THEN 1 ELSE 0 END AS format_ok,
-  (SELECT group_concat(rule, ',') FROM (SELECT DISTINCT k.rule FROM checks k
-     WHERE k.version_id = b.vid AND k.ok = 0 ORDER BY k.rule)) AS rules_failed,
+""" + f"""  {_RULES_FAILED.format(v="b.vid")} AS rules_failed,
   CASE WHEN b.report_id IS NULL THEN NULL
-    WHEN EXISTS (SELECT 1 FROM checks k WHERE k.version_id = b.vid AND k.ok = 0) THEN 0
-    WHEN EXISTS (SELECT 1 FROM checks k WHERE k.version_id = b.vid AND k.ok = 1) THEN 1 END AS rules_ok,
+    {_RULES_OK.format(v="b.vid")} END AS rules_ok,
   (SELECT round(1.0 * sum(c.value IS NULL AND c.raw IS NULL) / count(*), 3) FROM cells c
      WHERE c.version_id = b.vid AND c.col_key != 'amount_unit') AS blank_share,
-  CASE WHEN b.report_id IS NOT NULL THEN (SELECT count(DISTINCT s.section) FROM sections s
-     WHERE s.version_id = b.vid AND s.section IN ('1', '2', '3', '4', '5', '6')) END AS sections_present
+  CASE WHEN b.report_id IS NOT NULL THEN {_SECTIONS_PRESENT.format(v="b.vid")} END AS sections_present
 FROM base b"""  # no ORDER BY: a query that reads a few columns (late, compliance) then skips the others' subqueries
 
 LATE_SQL = "SELECT * FROM scorecard WHERE on_time = 0 OR found = 0"
@@ -462,16 +468,7 @@ expected AS (SELECT s.agency_id, y.year, s.last_year FROM seen s
     ("""  LEFT JOIN ranked r ON r.agency_id = e.agency_id AND r.year = e.year AND r.n = 1)""",
      """  LEFT JOIN reports r ON r.id = (SELECT f.id FROM reports f WHERE f.agency_id = e.agency_id AND f.year = e.year
     AND f.current_version_id IS NOT NULL ORDER BY f.published IS NULL, f.published, f.id LIMIT 1))"""),
-    ("""  (SELECT group_concat(rule, ',') FROM (SELECT DISTINCT k.rule FROM checks k
-     WHERE k.version_id = b.vid AND k.ok = 0 ORDER BY k.rule)) AS rules_failed,
-  CASE WHEN b.report_id IS NULL THEN NULL
-    WHEN EXISTS (SELECT 1 FROM checks k WHERE k.version_id = b.vid AND k.ok = 0) THEN 0
-    WHEN EXISTS (SELECT 1 FROM checks k WHERE k.version_id = b.vid AND k.ok = 1) THEN 1 END AS rules_ok,
-  (SELECT round(1.0 * sum(c.value IS NULL AND c.raw IS NULL) / count(*), 3) FROM cells c
-     WHERE c.version_id = b.vid AND c.col_key != 'amount_unit') AS blank_share,
-  CASE WHEN b.report_id IS NOT NULL THEN (SELECT count(DISTINCT s.section) FROM sections s
-     WHERE s.version_id = b.vid AND s.section IN ('1', '2', '3', '4', '5', '6')) END AS sections_present
-FROM base b""", """  v.rules_failed, v.rules_ok,
+    (SCORECARD_SQL[SCORECARD_SQL.index("  (SELECT group_concat(rule"):], """  v.rules_failed, v.rules_ok,
   CASE WHEN v.table_cells > 0 THEN round(1.0 * v.blank_cells / v.table_cells, 3) END AS blank_share,
   v.sections_present
 FROM base b LEFT JOIN report_versions v ON v.id = b.vid"""),
@@ -485,13 +482,10 @@ for _old, _new in _M008_REPLACE:
 COUNT_CELLS_SQL = """UPDATE report_versions SET (table_cells, blank_cells) = (
     SELECT count(*), coalesce(sum(c.value IS NULL AND c.raw IS NULL), 0) FROM cells c
     WHERE c.version_id = report_versions.id AND c.col_key != 'amount_unit')"""
-COUNT_FACTS_SQL = """UPDATE report_versions SET
-  rules_failed = (SELECT group_concat(rule, ',') FROM (SELECT DISTINCT k.rule FROM checks k
-     WHERE k.version_id = report_versions.id AND k.ok = 0 ORDER BY k.rule)),
-  rules_ok = CASE WHEN EXISTS (SELECT 1 FROM checks k WHERE k.version_id = report_versions.id AND k.ok = 0) THEN 0
-    WHEN EXISTS (SELECT 1 FROM checks k WHERE k.version_id = report_versions.id AND k.ok = 1) THEN 1 END,
-  sections_present = (SELECT count(DISTINCT s.section) FROM sections s
-     WHERE s.version_id = report_versions.id AND s.section IN ('1', '2', '3', '4', '5', '6'))"""
+COUNT_FACTS_SQL = f"""UPDATE report_versions SET
+  rules_failed = {_RULES_FAILED.format(v="report_versions.id")},
+  rules_ok = CASE {_RULES_OK.format(v="report_versions.id")} END,
+  sections_present = {_SECTIONS_PRESENT.format(v="report_versions.id")}"""
 
 
 @migrations()
