@@ -30,6 +30,9 @@ def discover(
     preview: Annotated[int, typer.Option(min=0, help="Listings to preview per block (0: none).")] = 10,
     delay: Annotated[Optional[float], typer.Option(
         min=0, help="Seconds between requests to the host (default: the crawl's per_host_delay).")] = None,
+    fetch: Annotated[str, typer.Option(
+        help="auto: pass a JavaScript gate (瑞数, 加速乐, WZWS) in headless Chromium when one answers, and draft "
+             "fetch = \"browser\"; http: never start a browser; browser: as auto, failing when no Chromium.")] = "auto",
 ) -> None:
     """Find the column(s) holding the 政府信息公开工作年度报告 and print a config that crawls them.
 
@@ -50,7 +53,8 @@ def discover(
     politeness = {} if delay is None else {"per_host_delay": delay}
     try:
         found = asyncio.run(run(url, allow_private_addresses=allow_private_addresses, max_pages=max_pages,
-                                preview_limit=preview, taken=taken, **politeness))
+                                preview_limit=preview, taken=taken, fetch=fetch,
+                                **politeness))
     except DiscoverError as exc:
         fail(str(exc), exc.exit_code)
     typer.echo(render(found), nl=False)

@@ -20,7 +20,7 @@ from govreports.discover.navigate import Candidate, ranked, walk
 from govreports.discover.session import Failure, Session
 from govreports.discover.signals import BARE, is_year_column
 from govreports.errors import EXIT_FAILED, EXIT_USAGE, GovreportsError
-from govreports.fetch import Archive, Fetcher, FetchPolicy
+from govreports.fetch import Archive, Fetcher, FetchPolicy, browser
 from govreports.portals.config import Politeness, PortalConfig
 from govreports.portals.titles import title_year
 from govreports.regions import infer_region
@@ -58,6 +58,7 @@ class Discovery:
     columns: list[Column] = field(default_factory=list)
     rejected: list[Candidate] = field(default_factory=list)  # pages named like a column whose lists hold no report
     pages: int = 0  # pages requested by the walk (robots.txt and previews not counted)
+    gated: bool = False  # a JavaScript gate answered and headless Chromium passed it: the blocks say fetch = "browser"
     visited: list[str] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
 
@@ -83,23 +84,29 @@ def check_url(url: str) -> str:
 
 async def discover(url: str, *, allow_private_addresses: bool = False, max_pages: int = MAX_PAGES,
                    preview_limit: int = PREVIEW_LIMIT, taken: set[str] | None = None,
-                   fetcher: Fetcher | None = None, **politeness) -> Discovery:
+                   fetcher: Fetcher | None = None, fetch: str = "auto", **politeness) -> Discovery:
     """Walk from `url` (at most `max_pages` pages of its host), draft a block per report column found, best
     first, check the blocks load, and preview each (`preview_limit` listings; 0: none). `taken`: portal names
-    already used (a file the blocks will be added to). `politeness`: overrides of the [politeness] defaults."""
+    already used (a file the blocks will be added to). `fetch`: the crawl's fetch mode for the walk — "auto"
+    (default) passes a JavaScript gate in headless Chromium when one answers, "http" never starts a browser.
+    `politeness`: overrides of the [politeness] defaults."""
     host = check_url(url)
+    if fetch not in browser.MODES:
+        raise DiscoverError(f"fetch must be one of {', '.join(browser.MODES)}, not {fetch!r}", EXIT_USAGE)
+    args = (url, host, allow_private_addresses, max_pages, preview_limit, taken, fetch)
     if fetcher is not None:
-        return await _discover(fetcher, url, host, allow_private_addresses, max_pages, preview_limit, taken)
+        return await _discover(fetcher, *args)
     with tempfile.TemporaryDirectory(prefix="govreports-discover-") as scratch:
         async with Fetcher(fetch_policy(host, allow_private_addresses, **politeness), Archive(scratch)) as own:
-            return await _discover(own, url, host, allow_private_addresses, max_pages, preview_limit, taken)
+            return await _discover(own, *args)
 
 
 async def _discover(fetcher: Fetcher, url: str, host: str, allow_private: bool, max_pages: int,
-                    preview_limit: int, taken: set[str] | None) -> Discovery:
-    session = Session(fetcher, host, max_pages)
+                    preview_limit: int, taken: set[str] | None, mode: str) -> Discovery:
+    session = Session(fetcher, host, max_pages, mode)
     walked = await walk(session, url)
-    result = Discovery(url, allow_private, pages=session.pages, visited=walked.visited, failures=session.failures)
+    result = Discovery(url, allow_private, pages=session.pages, visited=walked.visited, failures=session.failures,
+                       gated=session.gated)
     if walked.start is None:
         raise _start_failed(url, session)
     chosen = ranked(walked.candidates)
@@ -117,8 +124,11 @@ async def _discover(fetcher: Fetcher, url: str, host: str, allow_private: bool, 
         title = f"{site} {_column_name(candidate)}".strip()
         f = candidate.family
         where = infer_region(site)
+        if result.gated:
+            reason += "; behind a JavaScript gate, passed in headless Chromium"
         block = draft.block(name=name, adapter=f.adapter, title=title, start_url=f.start_url, params=f.params,
-                            comment=reason, region=where.path if where else None)
+                            comment=reason, region=where.path if where else None,
+                            fetch="browser" if result.gated else None)
         result.columns.append(Column(candidate, name, reason, block))
     config = draft.check(result.document)
     for column, portal in zip(result.columns, config.portal):
@@ -142,6 +152,9 @@ def _start_failed(url: str, session: Session) -> DiscoverError:
     if failure.kind in ("host_not_allowed", "cross_portal_redirect") and failure.final_url != url:
         return DiscoverError(f"{url}: the start page redirects to {failure.final_url}, another host; discovery "
                              "stays on the host it is given: run it on that URL")
+    if failure.kind == "blocked" and session.mode == "http":
+        return DiscoverError(f"{url}: the start page could not be read ({failure.kind}: {failure.message}); "
+                             "run discover with --fetch auto to pass the gate in headless Chromium")
     return DiscoverError(f"{url}: the start page could not be read ({failure.kind}: {failure.message})")
 
 

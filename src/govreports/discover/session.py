@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from govreports.discover.pages import Page
-from govreports.fetch import Fetcher, FetchResult
+from govreports.fetch import Fetcher, FetchResult, browser
 
 
 @dataclass
@@ -28,6 +28,7 @@ class Session:
     fetcher: Fetcher
     host: str  # the netloc discovery stays on
     max_pages: int = 30
+    mode: str = "http"  # the crawl's fetch modes: "browser"/"auto" pass a JavaScript gate in headless Chromium
     pages: int = 0  # requests made (robots.txt not counted)
     failures: list[Failure] = field(default_factory=list)
     _seen: dict[tuple, FetchResult | None] = field(default_factory=dict)
@@ -49,8 +50,11 @@ class Session:
         if not self.on_host(url) or self.spent:
             return None
         self.pages += 1
-        result = await self.fetcher.fetch(url, method=method, data=data, headers=headers, referer=referer,
-                                          conditional=False, expect=expect, hosts=[self.host])
+        kwargs = dict(method=method, data=data, headers=headers, referer=referer, conditional=False, expect=expect)
+        if self.mode == "http":
+            result = await self.fetcher.fetch(url, hosts=[self.host], **kwargs)
+        else:
+            result = await browser.fetch(self.fetcher, url, [self.host], self.mode, **kwargs)
         self._seen[key] = result
         if not result.ok:
             self.failures.append(Failure(url, result.error_kind or "http", result.error or "", result.final_url))
@@ -65,6 +69,13 @@ class Session:
             return None
         page = self._pages[url] = Page(url, result.final_url, result.text)
         return page
+
+    @property
+    def gated(self) -> bool:
+        """Whether a JavaScript gate answered and the host's browser passed it (the drafted block then needs
+        `fetch = "browser"` for the crawl to get past it too)."""
+        pool = self.fetcher.browsers
+        return pool is not None and any(pool.generations().values())
 
     def first_failure(self, url: str) -> Failure | None:
         return next((f for f in self.failures if f.url == url), None)
