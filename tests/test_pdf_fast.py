@@ -10,6 +10,8 @@ import pytest
 from conftest import SAMPLES, require_samples
 from govreports.extract import pdfium
 from govreports.extract.pdf import extract_pdf
+from govreports.extract.pdfium import page as page_objects
+from govreports.extract.pdfium import tables as ruled
 from govreports.render import to_pdf
 from strategies import record_fixture
 
@@ -91,7 +93,7 @@ def test_rotated_page_is_read_by_pdfplumber(report_2021):
 
 def test_a_grid_without_a_table_goes_to_pdfplumber(monkeypatch, report_2021):
     """Ruling lines meeting in enough points for two cells, yet no table built: the page is pdfplumber's."""
-    monkeypatch.setattr(pdfium, "_cells", lambda edges: [])
+    monkeypatch.setattr(ruled, "cells", lambda edges: [])
     doc = extract_pdf(report_2021)
     assert doc.meta["pdf_reader"] == "pdfplumber"  # every page of the fixture has a table
     assert _blocks(doc) == _blocks(extract_pdf(report_2021, fast=False))
@@ -99,11 +101,14 @@ def test_a_grid_without_a_table_goes_to_pdfplumber(monkeypatch, report_2021):
 
 def test_fallback_rules_on_drawings():
     box = [["h", 0, 0, 100, 0], ["h", 0, 50, 100, 50], ["v", 0, 0, 0, 50], ["v", 100, 0, 100, 50]]
-    assert not pdfium._grid(box)  # one framed box: four corners, no table to miss
+    assert not ruled.grid(box)  # one framed box: four corners, no table to miss
     two = [*box, ["v", 50, 0, 50, 50]]
-    assert pdfium._grid(two)
-    cells = pdfium._cells(two)
-    assert sorted(cells) == [(0, 0, 50, 50), (50, 0, 100, 50)] and len(pdfium._tables(cells)) == 1
+    assert ruled.grid(two)
+    cells = ruled.cells(two)
+    assert sorted(cells) == [(0, 0, 50, 50), (50, 0, 100, 50)] and len(ruled.tables(cells)) == 1
+    assert ruled.stray_crossings(two, ruled.tables(cells)) == 0
+    apart = [*two, *[[o, a + 300, b, c + 300, d] if o == "h" else [o, a + 300, b, c + 300, d] for o, a, b, c, d in two]]
+    assert ruled.stray_crossings(apart, ruled.tables(cells)) == 6  # a second grid no table was built from
 
 
 def test_damaged_pdf_is_left_to_pdfplumber():
@@ -133,28 +138,94 @@ def test_the_record_says_which_reader_read_it(report_2021):
     assert parse_bytes(report_2021, "r.pdf")["pdf_reader"] in ("pdfium", "pdfium+pdfplumber", "pdfplumber")
 
 
-def test_a_fast_reading_with_fewer_cells_is_checked_by_pdfplumber(report_2021, monkeypatch):
-    """Accuracy never drops for speed: when the fast path leaves cells unread (as it did on a real Word-export PDF,
-    125 of 200), pdfplumber reads the document too and the reading with more cells wins."""
+def _word_export_pdf() -> bytes:
+    """A page drawn as Word's PDF export draws it (淮安 2024): everything under "0.05 0 0 0.05 0 0 cm", so every
+    coordinate and every font size is 20 times what is seen: a ruled table of labels and numbers, a paragraph
+    above it, a one-glyph cell."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.scale(0.05, 0.05)
+    k = 20
+    c.setFont("STSong-Light", 16 * k)
+    c.drawString(72 * k, 760 * k, "二、主动公开政府信息情况")
+    c.setFont("STSong-Light", 10.5 * k)
+    c.drawString(72 * k, 736 * k, "本年度主动公开政府信息如下表。")
+    rows = [["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"], ["规章", "1", "0", "11"],
+            ["行政规范性文件", "8", "", "66"], ["行", "447228", "3", "0"]]
+    xs, top, height = [72, 200, 300, 400, 500], 720, 18
+    c.setLineWidth(0.5 * k)
+    for r in range(len(rows) + 1):
+        c.line(xs[0] * k, (top - r * height) * k, xs[-1] * k, (top - r * height) * k)
+    for x in xs:
+        c.line(x * k, top * k, x * k, (top - len(rows) * height) * k)
+    for r, row in enumerate(rows):
+        for col, text in enumerate(row):
+            c.drawString((xs[col] + 4) * k, (top - (r + 1) * height + 5) * k, text)
+    c.save()
+    return buf.getvalue()
+
+
+def test_a_word_export_drawn_at_a_twentieth_is_read_as_pdfplumber_reads_it():
+    """Font sizes are the sizes as drawn (Tf times the matrices' scale), not the Tf operand: read at 20 times
+    their height, the characters of a row spread over the rows around it (125 of 200 cells on 淮安 2024)."""
+    data = _word_export_pdf()
+    assert _same_as_pdfplumber(data) == "pdfium"
+    doc = extract_pdf(data)
+    assert "pdf_doubts" not in doc.meta
+    rows = [b.cells for b in doc.blocks if b.is_row]
+    assert ["规章", "1", "0", "11"] in rows and ["行政规范性文件", "8", "", "66"] in rows and ["行", "447228", "3", "0"] in rows
+
+
+def _misread_sizes(monkeypatch) -> None:
+    """The fast path as it was before it scaled font sizes: every character 20 times its height."""
+    real = page_objects.chars
+
+    def misread(page, left, top):
+        out = real(page, left, top)
+        return out if isinstance(out, str) else [(c[0], c[1], c[4] - 20 * (c[4] - c[2]), c[3], c[4]) for c in out]
+
+    monkeypatch.setattr(page_objects, "chars", misread)
+
+
+def test_a_misread_page_says_so(monkeypatch):
+    _misread_sizes(monkeypatch)
+    doc = extract_pdf(_word_export_pdf())
+    assert doc.meta["pdf_doubts"] == "page 1: characters off the page"  # the first lines reach above the top
+
+
+def test_a_doubted_reading_with_fewer_cells_is_checked_by_pdfplumber(report_2021, monkeypatch):
+    """Accuracy never drops for speed: when a reading the fast path doubts leaves form cells unread, pdfplumber
+    reads the document too and the reading with more cells wins."""
+    from govreports.parse import parse_bytes
+    from govreports.parse.api import cells_read_share
+    from govreports.parse.report import build_record
+
+    whole = parse_bytes(report_2021, "r.pdf")
+    _misread_sizes(monkeypatch)
+    fast = extract_pdf(report_2021)
+    assert fast.meta["pdf_doubts"] and cells_read_share(build_record(fast, {})) < cells_read_share(whole)
+    record = parse_bytes(report_2021, "r.pdf")
+    assert record["pdf_reader"] == "pdfplumber"
+    assert {k: v for k, v in record.items() if k != "pdf_reader"} == {k: v for k, v in whole.items()
+                                                                       if k != "pdf_reader"}
+
+
+def test_real_blanks_on_an_undoubted_reading_are_read_once(report_2021, monkeypatch):
+    """The fixture has blank cells (a report's own blanks): its fast reading has no doubts, so pdfplumber does not
+    read it again."""
     from govreports.extract import pdf as pdf_module
     from govreports.parse import parse_bytes
     from govreports.parse.api import cells_read_share
 
-    real = pdf_module.extract_pdf
+    def no_second_reading(*args, **kwargs):
+        raise AssertionError("pdfplumber read the document")
 
-    def lossy(data, *args, fast=True, **kwargs):
-        document = real(data, *args, fast=fast, **kwargs)
-        if fast:  # the fast path loses every other table row
-            rows = [b for b in document.blocks if b.is_row and len(b.cells) > 3]
-            lost = set(map(id, rows[::2]))
-            document.blocks = [b for b in document.blocks if id(b) not in lost]
-        return document
-
-    whole = parse_bytes(report_2021, "r.pdf")
-    assert whole["pdf_reader"] == "pdfium"  # the fixture has blank cells: both read, a tie keeps the fast reading
-    monkeypatch.setattr(pdf_module, "extract_pdf", lossy)
+    monkeypatch.setattr(pdf_module, "_plumber_document", no_second_reading)
     record = parse_bytes(report_2021, "r.pdf")
-    assert record["pdf_reader"] == "pdfplumber"
-    assert cells_read_share(record) == cells_read_share(whole) > 0.5
-    assert {k: v for k, v in record.items() if k != "pdf_reader"} == {k: v for k, v in whole.items()
-                                                                       if k != "pdf_reader"}
+    assert record["pdf_reader"] == "pdfium"
+    assert 0.5 < cells_read_share(record) < 1.0

@@ -5,7 +5,9 @@ Two readers give the same page layout (tables as rows of cell texts, text lines 
 which reads a page only where the fast path says it cannot (extract.pdfium.FALLBACK_RULES: a rotated page, unmapped
 characters, ruling lines that cross without making a table) and the whole document where PDFium cannot open it
 or had to rebuild its cross-reference table (damage, truncation: pdfplumber then reports it as before).
-`Document.meta["pdf_reader"]` says which read it: pdfium, pdfplumber, or pdfium+pdfplumber (some pages each).
+`Document.meta["pdf_reader"]` says which read it: pdfium, pdfplumber, or pdfium+pdfplumber (some pages each);
+`meta["pdf_doubts"]` the pages whose fast reading shows signs of going wrong (extract.pdfium.DOUBTS), on which
+parse.api decides whether pdfplumber reads the document again.
 
 A position covered by a merged cell comes back as None and is dropped (the merged cell was already read once);
 an empty cell is "" and kept, because a blank is a null value. A PDF with no characters at all is a scan.
@@ -56,6 +58,9 @@ def extract_pdf(data: bytes, max_pages: int = DEFAULT_LIMITS.pdf_read_pages, fas
         layouts = [plumbed[x] if isinstance(x, int) else x for x in layouts]
     meta["pdf_reader"] = "pdfplumber" if len(fallback) == len(layouts) else (
         "pdfium+pdfplumber" if fallback else "pdfium")
+    doubts = [f"page {n + 1}: {', '.join(x.doubts)}" for n, x in enumerate(layouts) if x.doubts]
+    if doubts:
+        meta["pdf_doubts"] = "; ".join(doubts)
     return _document(layouts, meta)
 
 

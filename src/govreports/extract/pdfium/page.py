@@ -1,0 +1,148 @@
+"""One page's raw material as pdfminer (and so pdfplumber) sees it: every drawn character with its box, and the
+edges of the page's paths (lines, rectangles, the straight parts of curves), in pdfplumber's coordinates (`top`
+measured down from the media box's top)."""
+
+from __future__ import annotations
+
+import ctypes
+
+import pypdfium2.raw as c
+
+
+def chars(page, left: float, top: float) -> list[tuple] | str:
+    """(text, x0, top, x1, bottom) of every drawn character, in content order (PDFium's generated spaces and
+    line breaks left out); pdfplumber's `top` is measured down from the media box's top."""
+    textpage = page.get_textpage()
+    try:
+        raw = textpage.raw
+        n = c.FPDFText_CountChars(raw)
+        if n <= 0:
+            return []
+        text = textpage.get_text_range(0, n)
+        per_char = len(text) == n  # one UTF-16 unit per character (no astral characters)
+        rect = c.FS_RECTF()
+        is_generated, loose_box, unicode_of = c.FPDFText_IsGenerated, c.FPDFText_GetLooseCharBox, c.FPDFText_GetUnicode
+        font_size, char_matrix = c.FPDFText_GetFontSize, c.FPDFText_GetMatrix
+        matrix = c.FS_MATRIX()
+        out = []
+        append = out.append
+        sizes: dict[tuple[float, float], float] = {}
+        for i in range(n):
+            ch = text[i] if per_char else chr(unicode_of(raw, i))
+            if ch.isspace() and is_generated(raw, i):  # PDFium's own spaces and line breaks
+                continue
+            if ch in "\ufffe\uffff\x00\ufffd":
+                return "unmapped"
+            loose_box(raw, i, rect)
+            bottom = top - rect.bottom  # pdfminer's box: the font's descent below the baseline, one size high
+            # pdfminer's size is the size as drawn: the Tf size scaled by the text and graphics matrices (Word
+            # exports draw under "0.05 0 0 0.05 0 0 cm" with fonts 20 times the size; on an upright page the
+            # scale is |d|). One Tf size at one loose height is one font at one scale: ask the matrix once
+            tf_size = font_size(raw, i)
+            size = sizes.get((height := rect.top - rect.bottom, tf_size))
+            if size is None:
+                char_matrix(raw, i, matrix)
+                size = sizes[height, tf_size] = tf_size * abs(matrix.d)
+            append((ch, rect.left - left, bottom - size, rect.right - left, bottom))
+        # PDFium's box ends where the glyph does, pdfminer's at the advance: where the next character follows on
+        # the same baseline within this one's box, this one ends where the next begins
+        for i in range(len(out) - 1):
+            ch, nxt = out[i], out[i + 1]
+            if nxt[4] == ch[4] and ch[1] < nxt[1] < ch[3]:
+                out[i] = (ch[0], ch[1], ch[2], nxt[1], ch[4])
+        return out
+    finally:
+        textpage.close()
+
+
+def edges(page_raw, left: float, top: float) -> tuple[list[list], bool]:
+    """Edges as pdfminer and pdfplumber see a page's paths: [orientation, x0, top, x1, bottom]; and whether all text
+    objects are upright."""
+    edges: list[list] = []
+    upright = True
+    matrix = c.FS_MATRIX()
+    x, y = ctypes.c_float(), ctypes.c_float()
+
+    def walk(handle, count_fn, get_fn, outer, depth):
+        nonlocal upright
+        for i in range(count_fn(handle)):
+            obj = get_fn(handle, i)
+            kind = c.FPDFPageObj_GetType(obj)
+            if kind == c.FPDF_PAGEOBJ_PATH:
+                c.FPDFPageObj_GetMatrix(obj, matrix)
+                m = _mul((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
+                _path_edges(obj, m, x, y, edges, left, top)
+            elif kind == c.FPDF_PAGEOBJ_TEXT:
+                c.FPDFPageObj_GetMatrix(obj, matrix)
+                m = _mul((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
+                if abs(m[1]) > 1e-6 or abs(m[2]) > 1e-6:
+                    upright = False
+            elif kind == c.FPDF_PAGEOBJ_FORM and depth < 8:
+                c.FPDFPageObj_GetMatrix(obj, matrix)
+                m = _mul((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
+                walk(obj, c.FPDFFormObj_CountObjects, c.FPDFFormObj_GetObject, m, depth + 1)
+
+    walk(page_raw, c.FPDFPage_CountObjects, c.FPDFPage_GetObject, (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), 0)
+    return edges, upright
+
+
+def _mul(m, outer):
+    """m then outer (PDF row-vector convention)."""
+    a, b, cc, d, e, f = m
+    A, B, C, D, E, F = outer
+    return (a * A + b * C, a * B + b * D, cc * A + d * C, cc * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+def _path_edges(obj, m, x, y, edges, left, top) -> None:
+    """pdfminer splits a path at each move: a two-point subpath is a line (h when level, else v), an axis-aligned
+    four-sided closed one a rect (four edges), anything else a curve (an edge between consecutive points that
+    share an x or a y). Bezier control points count as points, as pdfminer lists them."""
+    n = c.FPDFPath_CountSegments(obj)
+    subpaths: list[list[tuple[float, float]]] = []
+    closed: list[bool] = []
+    a, b, cc, d, e, f = m
+    for i in range(n):
+        seg = c.FPDFPath_GetPathSegment(obj, i)
+        c.FPDFPathSegment_GetPoint(seg, x, y)
+        px, py = x.value, y.value
+        point = (a * px + cc * py + e - left, top - (b * px + d * py + f))
+        if c.FPDFPathSegment_GetType(seg) == c.FPDF_SEGMENT_MOVETO or not subpaths:
+            subpaths.append([point])
+            closed.append(False)
+        else:
+            subpaths[-1].append(point)
+        if c.FPDFPathSegment_GetClose(seg):
+            closed[-1] = True
+    for pts, is_closed in zip(subpaths, closed):
+        if len(pts) == 2:
+            (x0, y0), (x1, y1) = pts
+            if y0 == y1 or _close(y0, y1):
+                edges.append(["h", min(x0, x1), y0, max(x0, x1), y0])
+            else:
+                edges.append(["v", min(x0, x1), min(y0, y1), min(x0, x1), max(y0, y1)])
+            continue
+        if is_closed and pts[0] != pts[-1]:
+            pts = [*pts, pts[0]]
+        if _is_rect(pts):
+            xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+            x0, x1, t, btm = min(xs), max(xs), min(ys), max(ys)
+            edges += [["h", x0, t, x1, t], ["h", x0, btm, x1, btm], ["v", x0, t, x0, btm], ["v", x1, t, x1, btm]]
+            continue
+        for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+            if _close(x0, x1):
+                edges.append(["v", x0, min(y0, y1), x0, max(y0, y1)])
+            elif _close(y0, y1):
+                edges.append(["h", min(x0, x1), y0, max(x0, x1), y0])
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) < 1e-3  # PDFium's float32 against pdfminer's float64
+
+
+def _is_rect(pts) -> bool:
+    if len(pts) != 5 or not (_close(pts[0][0], pts[4][0]) and _close(pts[0][1], pts[4][1])):
+        return False
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = pts[:4]
+    return (_close(x0, x1) and _close(y1, y2) and _close(x2, x3) and _close(y3, y0)) or (
+        _close(y0, y1) and _close(x1, x2) and _close(y2, y3) and _close(x3, x0))
+
