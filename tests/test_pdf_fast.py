@@ -185,8 +185,8 @@ def _misread_sizes(monkeypatch) -> None:
     """The fast path as it was before it scaled font sizes: every character 20 times its height."""
     real = page_objects.chars
 
-    def misread(page, left, top):
-        out = real(page, left, top)
+    def misread(page, left, top, widths=None):
+        out = real(page, left, top, widths)
         return out if isinstance(out, str) else [(c[0], c[1], c[4] - 20 * (c[4] - c[2]), c[3], c[4]) for c in out]
 
     monkeypatch.setattr(page_objects, "chars", misread)
@@ -229,3 +229,37 @@ def test_real_blanks_on_an_undoubted_reading_are_read_once(report_2021, monkeypa
     record = parse_bytes(report_2021, "r.pdf")
     assert record["pdf_reader"] == "pdfium"
     assert 0.5 < cells_read_share(record) < 1.0
+
+
+def test_character_boxes_end_at_the_advance_as_pdfminers_do():
+    """pdfminer's box ends at the character's advance, PDFium's at its glyph: under negative or positive character
+    spacing (Word's compressed punctuation, justified lines) the next character does not start where this one
+    ends, so each box's end comes from its font's width, embedded (TrueType) or not (STSong-Light)."""
+    import pdfplumber
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(TTFont("Vera", "Vera.ttf"))
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    for n, (font, spacing) in enumerate([("Vera", -1.5), ("Vera", 4), ("STSong-Light", -3), ("STSong-Light", 5)]):
+        text = c.beginText(72, 700 - 20 * n)
+        text.setFont(font, 10)
+        text.setCharSpace(spacing)
+        text.textLine("1111 7171 2024 11.1 ill" + (" 本年度（一）" if font != "Vera" else ""))
+        c.drawText(text)
+    c.save()
+    data = buf.getvalue()
+    page = pdfium.open_document(data)[0]
+    left, _bottom, _right, top = page.get_mediabox()
+    fast = [ch for ch in page_objects.chars(page, left, top) if not ch[0].isspace()]
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        slow = [ch for ch in pdf.pages[0].chars if not ch["text"].isspace()]
+    assert [ch[0] for ch in fast] == [ch["text"] for ch in slow]
+    off = [(a[0], a[1], a[3], b["x0"], b["x1"]) for a, b in zip(fast, slow)
+           if abs(a[1] - b["x0"]) > 0.2 or abs(a[3] - b["x1"]) > 0.2]
+    assert not off
+    assert _same_as_pdfplumber(data) == "pdfium"

@@ -43,10 +43,11 @@ def extract_pdf(data: bytes, max_pages: int = DEFAULT_LIMITS.pdf_read_pages, fas
         if isinstance(title, str) and title.strip():
             meta["doc_title"] = title.strip()
         layouts: list[PageLayout | int] = []  # a page index where pdfplumber must read the page
+        widths: dict = {}  # characters' advances, measured once a document
         for index in range(min(len(pdf), max_pages)):
             page = pdf[index]
             try:
-                layout = pdfium.read_page(page)
+                layout = pdfium.read_page(page, widths)
             finally:
                 page.close()
             layouts.append(layout if isinstance(layout, PageLayout) else index)

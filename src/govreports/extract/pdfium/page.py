@@ -9,9 +9,10 @@ import ctypes
 import pypdfium2.raw as c
 
 
-def chars(page, left: float, top: float) -> list[tuple] | str:
+def chars(page, left: float, top: float, widths: dict | None = None) -> list[tuple] | str:
     """(text, x0, top, x1, bottom) of every drawn character, in content order (PDFium's generated spaces and
-    line breaks left out); pdfplumber's `top` is measured down from the media box's top."""
+    line breaks left out); pdfplumber's `top` is measured down from the media box's top. `widths` holds the
+    characters' advances measured so far in the document (a character of a font at a size is measured once)."""
     textpage = page.get_textpage()
     try:
         raw = textpage.raw
@@ -26,7 +27,9 @@ def chars(page, left: float, top: float) -> list[tuple] | str:
         matrix = c.FS_MATRIX()
         out = []
         append = out.append
+        unmeasured: list[int] = []  # characters in out without a width from their font
         sizes: dict[tuple[float, float], float] = {}
+        widths = {} if widths is None else widths
         for i in range(n):
             ch = text[i] if per_char else chr(unicode_of(raw, i))
             if ch.isspace() and is_generated(raw, i):  # PDFium's own spaces and line breaks
@@ -43,16 +46,38 @@ def chars(page, left: float, top: float) -> list[tuple] | str:
             if size is None:
                 char_matrix(raw, i, matrix)
                 size = sizes[height, tf_size] = tf_size * abs(matrix.d)
-            append((ch, rect.left - left, bottom - size, rect.right - left, bottom))
-        # PDFium's box ends where the glyph does, pdfminer's at the advance: where the next character follows on
-        # the same baseline within this one's box, this one ends where the next begins
-        for i in range(len(out) - 1):
-            ch, nxt = out[i], out[i + 1]
-            if nxt[4] == ch[4] and ch[1] < nxt[1] < ch[3]:
-                out[i] = (ch[0], ch[1], ch[2], nxt[1], ch[4])
+            # PDFium's box ends where the glyph does, pdfminer's at the advance: the font's width of the
+            # character (kerned and spaced text puts the next character elsewhere), asked once a character of
+            # a font at a size
+            width = widths.get((ch, height, tf_size))
+            if width is None:
+                width = widths[ch, height, tf_size] = _advance(raw, i, ch, matrix) if len(ch) == 1 else 0.0
+            x0 = rect.left - left
+            if width > 0:
+                append((ch, x0, bottom - size, x0 + width, bottom))
+            else:
+                append((ch, x0, bottom - size, rect.right - left, bottom))
+                unmeasured.append(len(out) - 1)
+        # where PDFium cannot say, and the next character follows on the same baseline within this one's box, this
+        # one ends where the next begins
+        for k in unmeasured:
+            ch = out[k]
+            if k + 1 < len(out) and (nxt := out[k + 1])[4] == ch[4] and ch[1] < nxt[1] < ch[3]:
+                out[k] = (ch[0], ch[1], ch[2], nxt[1], ch[4])
         return out
     finally:
         textpage.close()
+
+
+def _advance(raw, index: int, ch: str, matrix) -> float:
+    """How far the character moves the pen, as pdfminer measures its box: the font's width of it (the PDF's
+    /Widths or /W) at the drawn size; 0.0 where PDFium cannot say (no font, no code for the character)."""
+    font = c.FPDFTextObj_GetFont(c.FPDFText_GetTextObject(raw, index))
+    width = ctypes.c_float()
+    if not font or not c.FPDFFont_GetGlyphWidth(font, ord(ch), c.FPDFText_GetFontSize(raw, index), width):
+        return 0.0
+    c.FPDFText_GetMatrix(raw, index, matrix)
+    return width.value * matrix.a
 
 
 def edges(page_raw, left: float, top: float) -> tuple[list[list], bool]:
