@@ -1,8 +1,9 @@
 """Issue 13: legacy Word .doc, OFD and scanned PDFs, each made here from rendered records and read back.
 
 OFD files come from render.ofd and round-trip cell for cell. .doc files are the DOCX renderer's output converted
-by LibreOffice (a real Word 97 writer; skipped where soffice is missing) and read through wvHtml. Scanned PDFs are
-the PDF renderer's pages rasterised by PDFium and saved as an image-only PDF by Pillow, read by Tesseract. A
+by LibreOffice (a real Word 97 writer; skipped where soffice is missing) and read back through LibreOffice (catdoc
+where it is missing); RTF files LibreOffice writes, named .doc as portals serve them, are read as RTF. Scanned PDFs
+are the PDF renderer's pages rasterised by PDFium and saved as an image-only PDF by Pillow, read by Tesseract. A
 missing reader (PATH without it) fails with a named kind and the Debian package to install, never a crash.
 """
 
@@ -106,52 +107,121 @@ def test_ofd_held_to_the_zip_limits():
     assert caught.value.kind == "bomb" and "OFD part Doc_0/Res/padding.xml" in str(caught.value)
 
 
-# --- .doc -----------------------------------------------------------------------------------------------------------
+# --- .doc ---------------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def doc_files(tmp_path_factory):
+    """Both fixtures as Word 97 .doc and as RTF, written by LibreOffice from the DOCX renderer's output: one soffice
+    call per target format for the whole module (each call costs a LibreOffice start)."""
     soffice = shutil.which("soffice")
     if soffice is None:
         pytest.skip("making .doc files needs LibreOffice (Debian package libreoffice-writer-nogui)")
     folder = tmp_path_factory.mktemp("doc")
     for fmt in ("2019", "2021"):
         (folder / f"r{fmt}.docx").write_bytes(to_docx(record_fixture(fmt)))
-    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{folder}/profile", "--convert-to", "doc",
-                    "--outdir", str(folder), *(str(folder / f"r{f}.docx") for f in ("2019", "2021"))],
-                   check=True, capture_output=True, timeout=120)
-    return {fmt: (folder / f"r{fmt}.doc").read_bytes() for fmt in ("2019", "2021")}
+    (folder / "rlast.docx").write_bytes(to_docx(_ending_in_a_table()))
+    for target, names in (("doc", ("2019", "2021", "last")), ("rtf", ("2019", "2021"))):
+        subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{folder}/profile", "--convert-to",
+                        target, "--outdir", str(folder), *(str(folder / f"r{name}.docx") for name in names)],
+                       check=True, capture_output=True, timeout=120)
+    files = {name: (folder / f"r{name}.doc").read_bytes() for name in ("2019", "2021", "last")}
+    files.update({f"rtf{fmt}": (folder / f"r{fmt}.rtf").read_bytes() for fmt in ("2019", "2021")})
+    return files
 
 
 @pytest.mark.parametrize("fmt", ["2019", "2021"])
 def test_doc_round_trip(doc_files, fmt):
-    if shutil.which("wvHtml") is None:
-        pytest.skip("reading .doc needs wvHtml (Debian package wv)")
+    """Through LibreOffice: every cell, section and metadata field of the fixture (wvHtml, read here before, never
+    ended on these files)."""
     data = doc_files[fmt]
     assert data[:4] == b"\xd0\xcf\x11\xe0" and sniff(data) == "doc"
     assert_round_trip(record_fixture(fmt), parse_bytes(data, "report.doc"), "doc")
 
 
+def _ending_in_a_table() -> dict:
+    """The 2019 fixture without the sections after its last table (as a report fragment ends)."""
+    record = dict(record_fixture("2019"))
+    record["sections"] = {k: v for k, v in record["sections"].items() if int(k) <= 4}
+    return record
+
+
+def test_doc_of_a_report_ending_in_a_table(doc_files):
+    """A body ending in a table: the DOCX renderer closes it with a paragraph, as Word does (without one,
+    LibreOffice's .doc export ran the last table's cells together as one line of text, 6 cells lost)."""
+    assert _cells(parse_bytes(doc_files["last"], "report.doc")) == _cells(_ending_in_a_table())
+
+
 def test_doc_in_the_bounded_parser(doc_files):
-    if shutil.which("wvHtml") is None:
-        pytest.skip("reading .doc needs wvHtml (Debian package wv)")
+    """LibreOffice under the worker's memory cap and deadline."""
     from govreports.parse.bounded import BoundedParser
 
-    with BoundedParser(workers=1, deadline=30) as parser:
+    with BoundedParser(workers=1, deadline=30, memory_mb=1024) as parser:
         record = parser.parse(doc_files["2019"], "report.doc")
     assert _cells(record) == _cells(record_fixture("2019"))
+
+
+def _path_with(tmp_path, *programs: str) -> str:
+    """A PATH holding only `programs` (links to the real ones): a machine where only those are installed."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    for program in programs:
+        real = shutil.which(program)
+        if real is None:
+            pytest.skip(f"{program} is not installed")
+        (folder / program).symlink_to(real)
+    return str(folder)
+
+
+def test_doc_through_catdoc_without_libreoffice(doc_files, monkeypatch, tmp_path):
+    """Without LibreOffice, catdoc: the metadata whole, part of the cells (measured: 340 of 398 on the expected
+    records, against 178 through antiword; 99 of 199 on this fixture)."""
+    monkeypatch.setenv("PATH", _path_with(tmp_path, "catdoc"))
+    original = record_fixture("2019")
+    record = parse_bytes(doc_files["2019"], "report.doc")
+    for key in ("title", "agency", "year", "format"):
+        assert record[key] == original[key], key
+    want, got = _cells(original), _cells(record)
+    right = sum(1 for k, v in want.items() if got.get(k) == v)
+    assert right / len(want) >= 0.4, right
 
 
 def test_doc_without_its_reader_names_the_package(doc_files, monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(MissingToolError) as caught:
         parse_bytes(doc_files["2019"], "report.doc")
-    assert caught.value.kind == "missing_tool" and "install the Debian package wv" in str(caught.value)
+    assert caught.value.kind == "missing_tool" and "install the Debian package libreoffice-writer-nogui" in str(
+        caught.value)
     path = tmp_path / "report.doc"
     path.write_bytes(doc_files["2019"])
     from govreports.parse.api import parse_path
 
     outcome = parse_path(path)
     assert outcome.error_kind == "missing_tool" and outcome.error.startswith("missing_tool: reading Word .doc")
+
+
+# --- RTF named .doc ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["2019", "2021"])
+def test_rtf_named_doc_is_read_as_rtf(doc_files, fmt):
+    """Portals serve RTF as .doc: the content decides, and the RTF's text and tables are read (not its control
+    words as plain text)."""
+    data = doc_files[f"rtf{fmt}"]
+    assert data.startswith(b"{\\rtf1") and sniff(data) == "rtf"
+    record = parse_bytes(data, "report.doc")
+    assert_round_trip(record_fixture(fmt), record, "rtf")
+    assert "\\rtf" not in json_dump(record) and "\\par" not in json_dump(record)
+
+
+def test_rtf_read_without_libreoffice(doc_files, monkeypatch, tmp_path):
+    """RTF is text: its own reader needs no program, and reads every cell."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert_round_trip(record_fixture("2019"), parse_bytes(doc_files["rtf2019"], "report.doc"), "rtf")
+
+
+def json_dump(record: dict) -> str:
+    import json
+
+    return json.dumps(record, ensure_ascii=False)
 
 
 # --- scanned PDFs ---------------------------------------------------------------------------------------------------
@@ -192,8 +262,8 @@ def test_scanned_pdf_without_tesseract_says_what_to_install(scanned, monkeypatch
 
 
 def test_a_hanging_doc_reader_is_killed_with_its_children(tmp_path, monkeypatch):
-    """wvHtml is a shell script; its wvWare loops for ever on some files. Past the timeout the whole process group
-    goes: no orphan keeps spinning after the parse has failed as too_slow."""
+    """soffice is a shell script around soffice.bin (wvHtml's wvWare, read here before, looped for ever). Past the
+    timeout the whole process group goes: no orphan keeps spinning after the parse has failed as too_slow."""
     import os
     import stat
     import time
@@ -202,13 +272,13 @@ def test_a_hanging_doc_reader_is_killed_with_its_children(tmp_path, monkeypatch)
     from govreports.parse.api import ParseLimitError
 
     marker = tmp_path / "child.pid"
-    fake = tmp_path / "wvHtml"
+    fake = tmp_path / "soffice"
     fake.write_text(f"#!/bin/sh\nsleep 300 &\necho $! > {marker}\nwait\n")
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
     started = time.monotonic()
-    with pytest.raises(ParseLimitError, match="took longer than 1 s"):
-        doc.doc_to_html(b"\xd0\xcf\x11\xe0 not really a doc", timeout=1)
+    with pytest.raises(ParseLimitError, match="soffice took longer than 1 s"):
+        doc.extract_doc(b"\xd0\xcf\x11\xe0 not really a doc", timeout=1)
     assert time.monotonic() - started < 10
     child = int(marker.read_text())
     for _ in range(50):  # the kill is immediate; reaping by init may take a moment

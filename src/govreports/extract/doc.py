@@ -1,11 +1,17 @@
-"""Legacy Word (.doc, Word 97–2003 binary) → blocks, through wvWare's wvHtml (Debian package `wv`).
+"""Legacy Word (.doc, Word 97–2003 binary) → blocks, through LibreOffice (Debian package libreoffice-writer-nogui),
+or catdoc (Debian package catdoc) where LibreOffice is missing.
 
-wvHtml writes the document as HTML with its tables as real <table>s, merged cells as rowspan/colspan, and Chinese
-intact (measured on .doc files LibreOffice converts from the DOCX renderer's output: every cell of both forms read
-back; antiword drops the wide application table, catdoc breaks its rows). The HTML then goes through the HTML
-extractor, so a .doc is parsed exactly as a Word export page is. wvHtml runs as a subprocess in a scratch
-directory (it also writes the document's images there), with a timeout below the parse deadline and under the
-worker's memory cap (a child inherits its address-space limit); its HTML is held to the HTML size limit.
+Measured on the expected records rendered as DOCX and converted to .doc by LibreOffice (bench/accuracy.py, doc
+kind): wvHtml (package wv) loops for ever on every such file (0 of 398 cells, each file costing the whole timeout),
+antiword drops the wide application table and the tables after it (178 cells), catdoc garbles a few words at a
+piece boundary and splits some rows (340 cells); LibreOffice reads every cell (398). So `soffice --convert-to docx` writes the document as DOCX (merged
+cells as gridSpan/vMerge, Chinese intact) and the DOCX extractor reads it, so a .doc is parsed exactly as a DOCX
+is, held to the same zip limits. LibreOffice runs in a scratch directory with a profile of its own (concurrent
+parses do not share one), in its own process group killed whole past the timeout, under the worker's memory cap
+(a child inherits its address-space limit).
+
+Without LibreOffice, catdoc gives the text with a table row as one line of tab-separated cells (read as the text
+extractor reads any such line): the year, agency, sections and most cells are still read. Without either, the parse fails as `missing_tool` naming the package.
 """
 
 from __future__ import annotations
@@ -18,54 +24,90 @@ import tempfile
 from pathlib import Path
 
 from govreports.extract.document import Document, MissingTool
-from govreports.extract.limits import DEFAULT_DEADLINE, DEFAULT_LIMITS, MB
+from govreports.extract.limits import DEFAULT_DEADLINE
+from govreports.extract.lines import text_to_blocks
 
-PROGRAM, PACKAGE = "wvHtml", "wv"
-TIMEOUT = DEFAULT_DEADLINE * 0.75  # seconds: the worker's deadline must not kill the worker first (orphaning wvHtml)
+SOFFICE, SOFFICE_PACKAGE = "soffice", "libreoffice-writer-nogui"
+CATDOC, CATDOC_PACKAGE = "catdoc", "catdoc"
+TIMEOUT = DEFAULT_DEADLINE * 0.75  # seconds: the worker's deadline must not kill the worker first (orphaning soffice)
 
 
 class DocError(ValueError):
-    """wvHtml could not read the file (damaged, encrypted, not Word); the message says what it printed."""
+    """The reader could not read the file (damaged, encrypted, not Word); the message says what it printed."""
 
 
 def available() -> bool:
-    return shutil.which(PROGRAM) is not None
+    return shutil.which(SOFFICE) is not None or shutil.which(CATDOC) is not None
 
 
-def doc_to_html(data: bytes, timeout: float = TIMEOUT) -> str:
-    program = shutil.which(PROGRAM)
-    if program is None:
-        raise MissingTool("Word .doc files", PROGRAM, PACKAGE)
-    with tempfile.TemporaryDirectory(prefix="govreports-doc-") as scratch:
-        source = Path(scratch) / "in.doc"
-        source.write_bytes(data)
-        done = _run([program, "--charset=utf-8", f"--targetdir={scratch}", "in.doc", "out.html"], scratch, timeout)
-        out = Path(scratch) / "out.html"
-        if done.returncode != 0 or not out.exists():
-            said = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
-            raise DocError(f"{PROGRAM} failed (exit {done.returncode}): {said[-1][:200] if said else 'no output'}")
-        size = out.stat().st_size
-        if size > DEFAULT_LIMITS.html_bytes:
+def extract_doc(data: bytes, timeout: float = TIMEOUT) -> Document:
+    return extract_office(data, "doc", timeout)
+
+
+def extract_office(data: bytes, kind: str, timeout: float = TIMEOUT) -> Document:
+    """A .doc (or another file LibreOffice reads, such as RTF: `kind` names it) as blocks, through LibreOffice's
+    DOCX; a .doc through catdoc where LibreOffice is missing."""
+    soffice = shutil.which(SOFFICE)
+    if soffice is not None:
+        from govreports.extract import limits
+        from govreports.extract.docx import extract_docx
+
+        docx = to_docx(data, soffice, kind, timeout)
+        hit = limits.check(docx, "docx")
+        if hit is not None:
             from govreports.parse.api import ParseLimitError
 
-            raise ParseLimitError("too_large", f".doc unpacks to {size / MB:.1f} MB of HTML "
-                                               f"(limit {DEFAULT_LIMITS.html_bytes / MB:.0f} MB)")
-        return out.read_text(encoding="utf-8", errors="replace")
+            raise ParseLimitError(hit.kind, f"the .{kind} converted: {hit.message}")
+        document = extract_docx(docx)
+        document.kind = kind
+        document.meta["doc_reader"] = "libreoffice"
+        return document
+    catdoc = shutil.which(CATDOC)
+    if kind != "doc" or catdoc is None:
+        raise MissingTool("Word .doc files" if kind == "doc" else f".{kind} files", SOFFICE, SOFFICE_PACKAGE
+                          if kind != "doc" else f"{SOFFICE_PACKAGE} (or catdoc, for the text without every cell)")
+    return Document(kind="doc", blocks=text_to_blocks(_catdoc(data, catdoc, timeout)), meta={"doc_reader": "catdoc"})
+
+
+def to_docx(data: bytes, soffice: str, kind: str = "doc", timeout: float = TIMEOUT) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="govreports-doc-") as scratch:
+        folder = Path(scratch)
+        (folder / f"in.{kind}").write_bytes(data)
+        argv = [soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{folder}/profile",
+                "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(folder / "out"), str(folder / f"in.{kind}")]
+        done = _run(argv, scratch, timeout)
+        out = folder / "out" / "in.docx"
+        if done.returncode != 0 or not out.exists():
+            said = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
+            raise DocError(f"LibreOffice could not read the .{kind} (exit {done.returncode}): "
+                           f"{said[-1][:200] if said else 'no output'}")
+        return out.read_bytes()
+
+
+def _catdoc(data: bytes, program: str, timeout: float) -> str:
+    with tempfile.TemporaryDirectory(prefix="govreports-doc-") as scratch:
+        (Path(scratch) / "in.doc").write_bytes(data)
+        done = _run([program, "-w", "-d", "utf-8", "in.doc"], scratch, timeout)
+    if done.returncode != 0:
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise DocError(f"catdoc failed (exit {done.returncode}): {said[-1][:200] if said else 'no output'}")
+    return done.stdout.decode("utf-8", "replace")
 
 
 def _run(argv: list[str], cwd: str, timeout: float) -> subprocess.CompletedProcess:
-    """Run wvHtml in a process group of its own and, past `timeout`, kill the whole group: wvHtml is a shell
-    script whose wvWare loops for ever on some files (a LibreOffice-made .doc did), and killing only the script
-    left wvWare spinning as an orphan, one more per such file."""
+    """Run a reader in a process group of its own and, past `timeout`, kill the whole group: soffice is a shell
+    script around soffice.bin (and wvHtml, read here before, looped for ever in its wvWare child); killing only
+    the script would leave the child spinning as an orphan, one more per such file."""
+    env = {"PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8", "HOME": cwd}
     proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={"PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8"}, process_group=0)
+                            env=env, process_group=0)
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         from govreports.parse.api import ParseLimitError
 
         _kill_group(proc)
-        raise ParseLimitError("too_slow", f"{PROGRAM} took longer than {timeout:g} s on this .doc") from None
+        raise ParseLimitError("too_slow", f"{Path(argv[0]).name} took longer than {timeout:g} s on this file") from None
     except BaseException:
         _kill_group(proc)
         raise
@@ -78,13 +120,3 @@ def _kill_group(proc: subprocess.Popen) -> None:
     except ProcessLookupError:
         pass
     proc.communicate()
-
-
-def extract_doc(data: bytes) -> Document:
-    from govreports.extract.html import extract_html
-
-    document = extract_html(doc_to_html(data))
-    document.kind = "doc"
-    if (document.meta.get("html_title") or "").strip() == "Untitled":  # wvHtml's word for a file without a title
-        del document.meta["html_title"]
-    return document

@@ -18,7 +18,7 @@ _MIN_MARKUP_SHARE = 0.05
 
 
 def sniff(data: bytes) -> str | None:
-    """Return 'pdf', 'docx', 'ofd', 'doc', 'html', 'text', or None for content that is none of these."""
+    """Return 'pdf', 'docx', 'ofd', 'doc', 'rtf', 'html', 'text', or None for content that is none of these."""
     head = data[:4096]
     stripped = head.lstrip(b"\xef\xbb\xbf\xff\xfe\r\n\t ")
     if stripped.startswith(b"%PDF-") or b"%PDF-" in head[:1024]:
@@ -38,6 +38,8 @@ def sniff(data: bytes) -> str | None:
         # legacy Word (OLE2 compound file with a WordDocument stream, its name in UTF-16 in the directory); an
         # .xls or .ppt is no report
         return "doc" if _WORD_STREAM in data else None
+    if stripped.startswith(b"{\\rtf"):
+        return "rtf"  # Word's RTF, served as .doc by many portals: text, but its control words are no report text
     if _looks_like_html(stripped):
         return "html"
     if _looks_like_text(head):

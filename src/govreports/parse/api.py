@@ -108,6 +108,10 @@ def extract(data: bytes, http_charset: str | None = None) -> Document:
             from govreports.extract.doc import extract_doc
 
             return extract_doc(data)
+        if kind == "rtf":  # RTF, often named .doc on portals: its own reader, not the text path
+            from govreports.extract.rtf import extract_rtf
+
+            return extract_rtf(data)
         from govreports.extract.decode import decode_bytes
 
         text, _encoding = decode_bytes(data, http_charset)
@@ -124,7 +128,7 @@ def extract(data: bytes, http_charset: str | None = None) -> Document:
         raise MissingToolError(str(exc), exc.package) from None
     except Exception as exc:  # noqa: BLE001 - any library failure on hostile input is a bad-input error
         what = {"pdf": "damaged or truncated PDF", "docx": "damaged DOCX", "ofd": "damaged OFD",
-                "doc": "damaged Word .doc"}.get(kind, f"unreadable {kind}")
+                "doc": "damaged Word .doc", "rtf": "damaged RTF"}.get(kind, f"unreadable {kind}")
         raise ParseError(f"{what} ({type(exc).__name__}: {str(exc)[:200]})") from exc
 
 

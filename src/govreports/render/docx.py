@@ -56,13 +56,18 @@ def to_docx(record: dict) -> bytes:
         paragraph = document.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _set_font(paragraph.add_run(date), 12)
-    for block in body_blocks(record):
-        if block.kind == "table":
-            _add_table(document, block.table)
+    last = None
+    for last in body_blocks(record):
+        if last.kind == "table":
+            _add_table(document, last.table)
         else:
             paragraph = document.add_paragraph()
-            _set_font(paragraph.add_run(block.text), 14 if block.kind == "heading" else 12,
-                      bold=block.kind == "heading")
+            _set_font(paragraph.add_run(last.text), 14 if last.kind == "heading" else 12,
+                      bold=last.kind == "heading")
+    if last is not None and last.kind == "table":
+        # Word always ends a body with a paragraph; without one, LibreOffice's .doc export of this file loses the
+        # last table's rows (its cells come out as one run of text)
+        document.add_paragraph()
     buffer = io.BytesIO()
     document.save(buffer)
     return _fixed_timestamps(buffer.getvalue())
