@@ -36,7 +36,7 @@ from govreports.extract.pdfium import tables as ruled
 from govreports.extract.pdfium.fonts import box_font, open_document, system_fonts, use_box_font
 from govreports.extract.pdfium.lines import Line, text_lines
 
-__all__ = ["FALLBACK_RULES", "Line", "PageLayout", "box_font", "open_document", "read_page", "system_fonts",
+__all__ = ["DOUBTS", "FALLBACK_RULES", "Line", "PageLayout", "box_font", "open_document", "read_page", "system_fonts",
            "use_box_font"]
 
 FALLBACK_RULES = ("rotated", "unmapped", "grid without table")

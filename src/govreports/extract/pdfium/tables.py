@@ -82,14 +82,19 @@ def cells(raw_edges: list[list]) -> list[tuple[float, float, float, float]]:
 def grid(edges: list[list]) -> bool:
     """Ruling lines (merged as the table finder merges them) meeting in six points or more: enough for a table of
     two cells. A framed box (four corners) or an underline is not a grid."""
+    return len(crossings(edges)) >= 6
+
+
+def crossings(edges: list[list]) -> set[tuple[float, float]]:
+    """The points where the merged ruling lines cross (within the intersection tolerance); none where there are
+    not two lines each way (a rule crossed by underlines is no grid)."""
     joined = merged(edges)
     vs = [e for e in joined if e[0] == "v"]
     hs = [e for e in joined if e[0] == "h"]
     if len(vs) < 2 or len(hs) < 2:
-        return False
-    points = {(v[1], h[2]) for v in vs for h in hs
-              if v[2] <= h[2] + INTERSECT and v[4] >= h[2] - INTERSECT and h[1] - INTERSECT <= v[1] <= h[3] + INTERSECT}
-    return len(points) >= 6
+        return set()
+    return {(v[1], h[2]) for v in vs for h in hs
+            if v[2] <= h[2] + INTERSECT and v[4] >= h[2] - INTERSECT and h[1] - INTERSECT <= v[1] <= h[3] + INTERSECT}
 
 
 def tables(cells: list[tuple]) -> list[list[tuple]]:
@@ -153,13 +158,7 @@ def table_rows(cells: list[tuple], chars: list[tuple]) -> tuple[list[list[str]],
 def stray_crossings(edges: list[list], tables: list[list[tuple]]) -> int:
     """Points where ruling lines cross outside every built table (by more than the intersection tolerance): a
     grid, or part of one, this path drew no table from."""
-    if not edges:
-        return 0
-    joined = merged(edges)
     boxes = [bbox(table) for table in tables]
-    vs = [e for e in joined if e[0] == "v"]
-    hs = [e for e in joined if e[0] == "h"]
-    points = {(v[1], h[2]) for v in vs for h in hs
-              if v[2] <= h[2] + INTERSECT and v[4] >= h[2] - INTERSECT and h[1] - INTERSECT <= v[1] <= h[3] + INTERSECT}
-    return sum(1 for x, y in points if not any(x0 - INTERSECT <= x <= x1 + INTERSECT and t - INTERSECT <= y <= b + INTERSECT
-                                               for x0, t, x1, b in boxes))
+    return sum(1 for x, y in crossings(edges)
+               if not any(x0 - INTERSECT <= x <= x1 + INTERSECT and t - INTERSECT <= y <= b + INTERSECT
+                          for x0, t, x1, b in boxes))
