@@ -218,6 +218,19 @@ def test_rtf_read_without_libreoffice(doc_files, monkeypatch, tmp_path):
     assert_round_trip(record_fixture("2019"), parse_bytes(doc_files["rtf2019"], "report.doc"), "rtf")
 
 
+def test_rtf_bytes_in_the_documents_code_page():
+    """Word writes Chinese RTF as \\'hh bytes in code page 936 (GBK) with \\uN where the font says so: both decode,
+    a \\uN's fallback characters are skipped, and a table row comes out as cells."""
+    from govreports.extract.rtf import rtf_blocks
+
+    gbk = "".join(f"\\'{b:02x}" for b in "年度报告".encode("gbk")).encode()
+    data = (b"{\\rtf1\\ansi\\ansicpg936{\\fonttbl{\\f0\\fcharset134 SimSun;}}{\\*\\generator x;}\\f0 " + gbk
+            + b"\\par\\uc1\\u24037?\\u20316?\\par\\trowd\\cellx100\\clvmrg\\cellx200\\cellx300\\intbl "
+            + b"\\'d5\\'fe\\cell\\cell 3\\cell\\row}")
+    assert [(b.cells, b.is_row) for b in rtf_blocks(data)] == [(["年度报告"], False), (["工作"], False),
+                                                               (["政", "3"], True)]
+
+
 def json_dump(record: dict) -> str:
     import json
 

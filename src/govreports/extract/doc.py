@@ -2,16 +2,18 @@
 or catdoc (Debian package catdoc) where LibreOffice is missing.
 
 Measured on the expected records rendered as DOCX and converted to .doc by LibreOffice (bench/accuracy.py, doc
-kind): wvHtml (package wv) loops for ever on every such file (0 of 398 cells, each file costing the whole timeout),
-antiword drops the wide application table and the tables after it (178 cells), catdoc garbles a few words at a
-piece boundary and splits some rows (340 cells); LibreOffice reads every cell (398). So `soffice --convert-to docx` writes the document as DOCX (merged
-cells as gridSpan/vMerge, Chinese intact) and the DOCX extractor reads it, so a .doc is parsed exactly as a DOCX
-is, held to the same zip limits. LibreOffice runs in a scratch directory with a profile of its own (concurrent
-parses do not share one), in its own process group killed whole past the timeout, under the worker's memory cap
-(a child inherits its address-space limit).
+kind): wvHtml (package wv) loops for ever on every such file (0 of 398 cells, each file costing the whole
+timeout), antiword drops the wide application table and the tables after it (178 cells), catdoc garbles a few
+words at a piece boundary and splits some rows (340 cells); LibreOffice reads every cell (398). So `soffice
+--convert-to docx` writes the document as DOCX (merged cells as gridSpan/vMerge, Chinese intact) and the DOCX
+extractor reads it: a .doc is parsed exactly as a DOCX is, held to the same zip limits. LibreOffice runs in a
+scratch directory with a profile of its own (concurrent parses do not share one), in its own process group killed
+whole past the timeout, under the worker's memory cap (a child inherits its address-space limit); it costs about
+1.3 s a file, most of it LibreOffice starting.
 
 Without LibreOffice, catdoc gives the text with a table row as one line of tab-separated cells (read as the text
-extractor reads any such line): the year, agency, sections and most cells are still read. Without either, the parse fails as `missing_tool` naming the package.
+extractor reads any such line): title, agency and year, and part of the cells. Without either, the parse fails
+as `missing_tool` naming the package.
 """
 
 from __future__ import annotations

@@ -16,7 +16,9 @@ import re
 from govreports.extract.document import Block, Document
 from govreports.extract.lines import line_to_block
 
-_TOKEN = re.compile(rb"\\([a-zA-Z]{1,32})(-?\d{1,10})? ?|\\'([0-9a-fA-F]{2})|\\([^a-zA-Z])|([{}])|([^\\{}\r\n]+)|[\r\n]+")
+# a control word with its number, a \'hh byte, a control symbol, a brace, a run of text, or line breaks (no text)
+_TOKEN = re.compile(rb"\\([a-zA-Z]{1,32})(-?\d{1,10})? ?|\\'([0-9a-fA-F]{2})|\\([^a-zA-Z])|([{}])"
+                    rb"|([^\\{}\r\n]+)|[\r\n]+")
 # destinations whose text is not the body
 _SKIP = frozenset("""fonttbl colortbl stylesheet info pict object header headerl headerr headerf footer footerl footerr
 footerf footnote annotation themedata colorschememapping datastore latentstyles listtable listoverridetable rsidtbl
