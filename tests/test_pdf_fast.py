@@ -107,7 +107,7 @@ def test_fallback_rules_on_drawings():
     cells = ruled.cells(two)
     assert sorted(cells) == [(0, 0, 50, 50), (50, 0, 100, 50)] and len(ruled.tables(cells)) == 1
     assert ruled.stray_crossings(two, ruled.tables(cells)) == 0
-    apart = [*two, *[[o, a + 300, b, c + 300, d] if o == "h" else [o, a + 300, b, c + 300, d] for o, a, b, c, d in two]]
+    apart = [*two, *[[o, a + 300, b, c + 300, d] for o, a, b, c, d in two]]
     assert ruled.stray_crossings(apart, ruled.tables(cells)) == 6  # a second grid no table was built from
 
 
@@ -139,9 +139,9 @@ def test_the_record_says_which_reader_read_it(report_2021):
 
 
 def _word_export_pdf() -> bytes:
-    """A page drawn as Word's PDF export draws it (淮安 2024): everything under "0.05 0 0 0.05 0 0 cm", so every
-    coordinate and every font size is 20 times what is seen: a ruled table of labels and numbers, a paragraph
-    above it, a one-glyph cell."""
+    """A page drawn as Word's PDF export draws it (淮安 2024): everything at 1/20 scale (here "0.05 0 0 0.05 0 0
+    cm"), so every coordinate and every font size is 20 times what is seen: a ruled table of labels and numbers,
+    a paragraph above it, a one-glyph cell."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
@@ -178,7 +178,8 @@ def test_a_word_export_drawn_at_a_twentieth_is_read_as_pdfplumber_reads_it():
     doc = extract_pdf(data)
     assert "pdf_doubts" not in doc.meta
     rows = [b.cells for b in doc.blocks if b.is_row]
-    assert ["规章", "1", "0", "11"] in rows and ["行政规范性文件", "8", "", "66"] in rows and ["行", "447228", "3", "0"] in rows
+    for row in (["规章", "1", "0", "11"], ["行政规范性文件", "8", "", "66"], ["行", "447228", "3", "0"]):
+        assert row in rows
 
 
 def _misread_sizes(monkeypatch) -> None:

@@ -39,7 +39,7 @@ def chars(page, left: float, top: float, widths: dict | None = None) -> list[tup
             loose_box(raw, i, rect)
             bottom = top - rect.bottom  # pdfminer's box: the font's descent below the baseline, one size high
             # pdfminer's size is the size as drawn: the Tf size scaled by the text and graphics matrices (Word
-            # exports draw under "0.05 0 0 0.05 0 0 cm" with fonts 20 times the size; on an upright page the
+            # exports draw at 1/20 scale, a matrix of 0.05, with fonts 20 times the size; on an upright page the
             # scale is |d|). One Tf size at one loose height is one font at one scale: ask the matrix once
             tf_size = font_size(raw, i)
             size = sizes.get((height := rect.top - rect.bottom, tf_size))
