@@ -71,15 +71,103 @@ def test_the_browser_mode_loads_every_report_behind_the_gate(gated, tmp_path):
     assert mismatches(db, site_truth(gated, "gate")) == []
     assert summary.total("new") == len(gated.gate_reports)
     assert summary.total("failed") == 0 and summary.total("blocked") == 0
-    browser = _navigations(gated)
-    # one browser visit (the gate page, then the reload its script made), at the list's URL only
-    assert [r.status for r in browser] == [412, 200] and {r.path for r in browser} == {gate.START}
+    # the favicon Chromium itself may ask for after a plain-text page (a 404 here) is no navigation of ours
+    browser = [r for r in _navigations(gated) if r.path != "/favicon.ico"]
+    # one browser visit (the gate page, then the reload its script made), at robots.txt only: the gate stands in
+    # front of robots.txt too, and it is passed there before any page is asked for
+    assert [r.status for r in browser] == [412, 200] and {r.path for r in browser} == {"/robots.txt"}
     assert browser[0].headers["User-Agent"] == browser[1].headers["User-Agent"] != BROWSER_UA  # the crawler's own
-    by_httpx = [r for r in gated.requests if r not in browser and r.path.startswith(gate.COLUMN)]
-    # every report page came by httpx, with the cookie the browser earned
+    by_httpx = [r for r in gated.requests if "Sec-Fetch-Mode" not in r.headers]
+    # robots.txt asked by httpx (the gate), then again with the cookie; every report page by httpx, with the cookie
+    assert [r.status for r in by_httpx if r.path == "/robots.txt"] == [412, 200]
     assert {r.path for r in by_httpx if r.status == 200} >= {it.path for it in gated.gate_reports}
-    assert sum(r.status == 412 for r in by_httpx) == 1  # the first request, before any browser
-    assert {Path(r.path).suffix for r in browser} == {".html"}  # no images, styles or other hosts fetched
+    assert not [r for r in by_httpx if r.path.startswith(gate.COLUMN) and r.status == 412]
+    assert {Path(r.path).suffix for r in browser} == {".txt"}  # no images, styles or other hosts fetched
+
+
+@needs_chromium
+def test_robots_txt_behind_the_gate_is_read_and_obeyed(gated, tmp_path):
+    """Before, a gated robots.txt read as "no rules". Now the browser passes the gate on robots.txt, the rules come
+    by httpx with the cookie, and the path they disallow is never asked for, by httpx or by the browser."""
+    import asyncio
+
+    from govreports.fetch import Archive, Fetcher, FetchPolicy
+    from govreports.fetch import browser as browser_mode
+
+    gated.clear_requests()
+    host = httpx.URL(gated.base_url).netloc.decode()
+    private, allowed = gated.base_url + gate.PRIVATE + "index.html", gated.base_url + gate.START
+
+    async def crawl():
+        policy = FetchPolicy(allowed_hosts={host}, allow_private_addresses=True, per_host_delay=0, delay_jitter=0)
+        async with Fetcher(policy, Archive(tmp_path / "archive")) as fetcher:
+            refused = await browser_mode.fetch(fetcher, private, [host], "browser")
+            listed = await browser_mode.fetch(fetcher, allowed, [host], "browser")
+            rules = await fetcher._robots.rules(gated.base_url)
+        return refused, listed, rules
+
+    refused, listed, rules = asyncio.run(crawl())
+    assert refused.error_kind == "robots_disallowed" and gate.PRIVATE in refused.error
+    assert listed.ok and b"gl_list" in listed.body
+    assert rules.mode == "parsed" and not rules.gated
+    assert not [r for r in gated.requests if r.path.startswith(gate.PRIVATE)]
+    assert {r.path for r in _navigations(gated)} - {"/favicon.ico"} == {"/robots.txt"}
+
+
+def test_a_gated_robots_txt_without_a_browser_reads_as_no_rules_until_a_gate_is_passed():
+    """No gate passer (an http portal, or no browser yet): "no rules", marked gated; a gate passed later on a page of
+    that origin drops it, and the next lookup fetches robots.txt again."""
+    import asyncio
+
+    from govreports.fetch.robots import RobotsAnswer, RobotsCache
+
+    answers = [RobotsAnswer(403, None, "blocked", "anti-bot gate (ruishu), HTTP 412"),
+               RobotsAnswer(200, b"User-agent: *\nDisallow: /private/\n")]
+    asked = []
+
+    async def fetch(origin):
+        asked.append(origin)
+        return answers[len(asked) - 1]
+
+    async def run():
+        cache = RobotsCache(fetch)
+        first = await cache.rules("http://a.example")
+        cache.forget_gated("http://a.example")
+        second = await cache.rules("http://a.example")
+        cache.forget_gated("http://a.example")  # parsed rules are kept
+        return first, second, await cache.rules("http://a.example")
+
+    first, second, third = asyncio.run(run())
+    assert first.gated and first.can_fetch("http://a.example/private/x", "bot") and "gate" in first.reason
+    assert not second.gated and not second.can_fetch("http://a.example/private/x", "bot") and third is second
+    assert len(asked) == 2
+
+
+def test_a_gate_passer_is_asked_for_robots_txt_and_the_rules_fetched_again():
+    import asyncio
+
+    from govreports.fetch.robots import RobotsAnswer, RobotsCache
+
+    answers = [RobotsAnswer(403, None, "blocked", "anti-bot gate (jiasule), HTTP 521"),
+               RobotsAnswer(200, b"User-agent: *\nDisallow: /private/\n")]
+    asked, passed = [], []
+
+    async def fetch(origin):
+        asked.append(origin)
+        return answers[len(asked) - 1]
+
+    async def passer(url, gate_name):
+        passed.append((url, gate_name))
+        return True
+
+    async def run():
+        cache = RobotsCache(fetch)
+        cache.gate_passer = passer
+        return await cache.rules("http://a.example")
+
+    rules = asyncio.run(run())
+    assert passed == [("http://a.example/robots.txt", "jiasule")] and len(asked) == 2
+    assert rules.mode == "parsed" and not rules.can_fetch("http://a.example/private/x", "bot")
 
 
 @needs_chromium

@@ -31,6 +31,8 @@ def robots_txt(portal) -> str:
     lines = ["User-agent: *", "Disallow: /ordos/private/"]
     if "robots" in portal.faults:
         lines.append("Disallow: /gbk/")
+    if portal.gate:  # served behind the gate site's challenge (sites/gate.py)
+        lines.append(f"Disallow: {gate.PRIVATE}")
     return "\n".join(lines) + "\n"
 
 

@@ -10,7 +10,10 @@ solved again (one solve at a time per host; a host whose browser failed twice ru
 
 One browser per host, never per page, and the same rules as httpx:
 - politeness: a navigation takes the host's throttle slot like any request (the Fetcher's ``host_slot``); robots.txt
-  was checked for the URL before the gate answered;
+  was checked for the URL before the gate answered; a robots.txt itself behind the gate is passed in the browser
+  first (the browser opens robots.txt, nothing else) and then fetched again with the cookies and obeyed
+  (fetch.robots: the pool is the robots cache's ``gate_passer``); a page's gate passed before robots.txt was read
+  drops the "no rules" reading, so robots.txt is asked again before the page is;
 - safety: every request the browser makes goes through ``_route``: only the host it was opened for, no images,
   fonts, media or style sheets; its name is resolved and checked once by the crawler (``netguard``: public addresses
   only unless ``allow_private_addresses``) and pinned with ``--host-resolver-rules`` (every other name resolves to
@@ -120,6 +123,9 @@ class BrowserPool:
         self._playwright = None
         self._start_lock = asyncio.Lock()
         self.unavailable: str | None = None
+        robots = getattr(fetcher, "_robots", None)
+        if robots is not None:
+            robots.gate_passer = self.pass_robots_gate
 
     @classmethod
     def of(cls, fetcher) -> BrowserPool:
@@ -142,6 +148,10 @@ class BrowserPool:
         s = self._sessions.get(_netloc(httpx.URL(url)))
         return (s.problem, False) if s else (None, False)
 
+    async def pass_robots_gate(self, url: str, gate: str) -> bool:
+        """The robots cache's hook: a gate answered robots.txt at ``url``; pass it there, in the browser."""
+        return await self.on_gate(self.generations(), url, gate)
+
     async def on_gate(self, seen: dict[str, int], url: str, gate: str) -> bool:
         """The Fetcher's hook: a gate answered ``url``; True when the host's cookies are fresh and the URL may be
         asked again. Never raises."""
@@ -150,6 +160,9 @@ class BrowserPool:
         try:
             passed = await session.solve(url, gate, seen.get(session.netloc, 0))
             seen[session.netloc] = session.generation
+            robots = getattr(self.fetcher, "_robots", None)
+            if passed and robots is not None:
+                robots.forget_gated(f"{u.scheme}://{session.netloc}")
             return passed
         except BrowserUnavailable as exc:
             self.unavailable = str(exc)

@@ -13,6 +13,13 @@ How a page refused for its robots.txt is reported — the most truthful kind, no
 - robots.txt answered 5xx/429 or broke off mid-answer (``reset``/``truncated``) → ``robots_unreachable``, with the
   cause in the message: the server is there but will not give us its rules, so we do not crawl it.
 
+Behind a JavaScript gate (瑞数, 加速乐, WZWS: the gate page answers for robots.txt too, ``blocked``): the rules are
+hidden, not absent. Where a browser can pass the gate (a portal fetched in the browser or auto mode registers its
+``BrowserPool`` as the cache's ``gate_passer``), the gate is passed on robots.txt itself — the browser opens
+nothing else — and robots.txt is fetched again with the cookies earned, and obeyed. Where none can (yet), it reads
+as "no rules", as a 4xx does (``gated`` says so), and a browser that later passes a gate on a page of that origin
+calls ``forget_gated``: the next page asks for robots.txt again, with the cookies.
+
 Size: only the first ``max_bytes`` (500 KiB, Google's limit) are read — the fetch stops there — and parsed up to
 their last complete line, so a huge robots.txt is obeyed as far as it goes instead of failing as ``body_too_large``.
 """
@@ -42,12 +49,16 @@ class RobotsAnswer:
 RobotsFetch = Callable[[str], Awaitable[RobotsAnswer]]
 
 
+GatePasser = Callable[[str, str], Awaitable[bool]]  # (robots.txt URL, gate) → cookies earned for its origin
+
+
 @dataclass
 class RobotsRules:
     mode: str  # "parsed" | "allow_all" | "disallow_all"
     reason: str
     parser: Protego | None = None
     refusal_kind: str = "robots_disallowed"  # the error kind of a page these rules refuse
+    gated: bool = False  # robots.txt was hidden behind an anti-bot gate not passed: "no rules" for now
 
     def can_fetch(self, url: str, user_agent: str) -> bool:
         if self.mode == "parsed" and self.parser is not None:
@@ -83,6 +94,9 @@ def _whole_lines(body: bytes, max_bytes: int, cut: bool) -> bytes:
 
 def rules_from_response(answer: RobotsAnswer, max_bytes: int) -> RobotsRules:
     kind, status = answer.error_kind, answer.status
+    if kind == "blocked":
+        return RobotsRules("allow_all", f"robots.txt behind an anti-bot gate not passed ({answer.error}): no rules",
+                           gated=True)
     if kind in HOST_UNREACHABLE_KINDS:
         return RobotsRules("disallow_all", f"robots.txt unreachable ({kind}: {answer.error})", refusal_kind=kind)
     if status is None or kind in ("reset", "truncated"):
@@ -99,15 +113,30 @@ def rules_from_response(answer: RobotsAnswer, max_bytes: int) -> RobotsRules:
 
 
 class RobotsCache:
-    """One robots.txt lookup per origin; concurrent callers await the same task."""
+    """One robots.txt lookup per origin; concurrent callers await the same task. ``gate_passer``: set by the browser
+    fetch mode (fetch.browser.BrowserPool), passes a gate in front of robots.txt."""
 
     def __init__(self, fetch: RobotsFetch, max_bytes: int = 512_000):
         self._fetch = fetch
         self._max_bytes = max_bytes
         self._tasks: dict[str, asyncio.Task[RobotsRules]] = {}
+        self.gate_passer: GatePasser | None = None
 
     async def _load(self, origin: str) -> RobotsRules:
-        return rules_from_response(await self._fetch(origin), self._max_bytes)
+        answer = await self._fetch(origin)
+        if answer.error_kind == "blocked" and self.gate_passer is not None:
+            gate = (answer.error or "").partition("(")[2].partition(")")[0] or "gate"  # "anti-bot gate (ruishu), …"
+            if await self.gate_passer(f"{origin}/robots.txt", gate):
+                answer = await self._fetch(origin)  # with the cookies the browser earned
+        return rules_from_response(answer, self._max_bytes)
+
+    def forget_gated(self, origin: str) -> None:
+        """A gate of ``origin`` was passed: rules read as "no rules" because robots.txt was behind it are dropped,
+        so the next lookup fetches robots.txt again, with the cookies."""
+        task = self._tasks.get(origin)
+        if task is not None and task.done() and not task.cancelled() and task.exception() is None \
+                and task.result().gated:
+            del self._tasks[origin]
 
     async def rules(self, origin: str) -> RobotsRules:
         task = self._tasks.get(origin)

@@ -6,6 +6,8 @@ only a request carrying a valid ``…80T`` gets the page. Here the script derive
 (issue time + signature, in the meta tag) through 64 rounds of a 32-bit multiply-xor hash, so it must really run;
 the server checks the signature, the hash and the age, so the cookie stops working after ``gate_ttl`` seconds (its
 Max-Age too): a long crawl has to solve the gate again. A plain client never gets past the 412.
+The gate stands in front of /robots.txt too, as a site-wide gate does: behind it, robots.txt disallows
+``PRIVATE`` (a path no list links to), which a crawler obeys only if it passed the gate for robots.txt itself.
 
 The site is on when the demo portal is made with ``gate=True`` (``make demo`` sets GOVREPORTS_DEMO_GATE=1 for its
 portal): then its reports are in the ground truth. Off, the column is there, ungated and empty, so a config naming
@@ -34,6 +36,7 @@ META_ID = "9DhefwqGPrzGxEp9hPaoag"
 AGENCIES = ("国家税务总局泉州市税务局", "泉州海关", "泉州市药品监督管理局")
 PER_PAGE = 8
 NAME = "泉州市政务公开（演示：瑞数式防护）"
+PRIVATE = "/gate/private/"  # robots.txt (behind the gate) disallows it
 
 
 def reports(seed: int) -> list[Item]:
@@ -107,8 +110,9 @@ def challenge_body(seed_text: str, ttl: int) -> bytes:
 
 
 def challenge(req: Request, portal) -> Response | None:
-    """The 412 challenge for a request to the gated site without a valid cookie; None lets it through."""
-    if not portal.gate or not req.path.startswith(PREFIX):
+    """The 412 challenge for a request to the gated site (or to robots.txt) without a valid cookie; None lets it
+    through."""
+    if not portal.gate or not (req.path.startswith(PREFIX) or req.path == "/robots.txt"):
         return None
     cookies = {}
     for part in req.headers.get("Cookie", "").split(";"):
