@@ -23,7 +23,7 @@ _DATE = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,
 _ATTACHMENT = re.compile(r"\.(?:pdf|docx|doc|wps|ofd|xlsx?)(?:[?#]|$)|downfile\.jsp", re.I)
 _SCRIPT_LINK = re.compile(r"""href\s*=\s*\\?["']([^"'\\\s]+?(?:\.(?:pdf|docx?)|downfile\.jsp\?[^"'\\\s]*))\\?["']""", re.I)
 # the formats the parser reads, best first: DOCX keeps the tables exactly, PDF needs layout analysis
-_RANK = {"docx": 0, "pdf": 1, "jsp": 1, "doc": 2, "ofd": 2}  # .doc via wvHtml, OFD: read too, after DOCX and PDF
+_RANK = {"docx": 0, "pdf": 1, "jsp": 1, "doc": 2, "ofd": 2}  # .doc via LibreOffice, OFD: read too, after DOCX and PDF
 _HTML_PARSER = etree.HTMLParser(remove_comments=True, no_network=True)
 
 
