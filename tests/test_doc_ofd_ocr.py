@@ -52,6 +52,23 @@ def test_ofd_random_records_round_trip(record):
     assert_round_trip(record, parse_bytes(to_ofd(record)), "ofd")
 
 
+def _glyphs(text: str, x: float, base: float, size: float = 10.0) -> list[dict]:
+    return [{"text": ch, "x0": x + i * size, "x1": x + (i + 1) * size, "top": base - size, "bottom": base,
+             "base": base, "size": size} for i, ch in enumerate(text)]
+
+
+def test_ofd_last_page_of_short_indented_paragraphs_keeps_them_apart():
+    """A page with no line at either margin (two one-line paragraphs, both indented) is read with the margins of
+    the pages before it: neither line ran to the right margin, so they are two paragraphs, not one wrapped line."""
+    from govreports.extract.ofd import page_blocks
+
+    carry: dict = {}
+    first = _glyphs("六、其他需要报告的事项", 50, 100) + _glyphs("本" * 20, 70, 120) + _glyphs("续" * 22, 50, 135)
+    page_blocks(first, [], carry)
+    last = _glyphs("本机关将按照上级部署。", 70, 100) + _glyphs("本年度未收取信息处理费。", 70, 115)
+    assert [b.cells[0] for b in page_blocks(last, [], carry)] == ["本机关将按照上级部署。", "本年度未收取信息处理费。"]
+
+
 def _as_converters_write(data: bytes) -> bytes:
     """The same OFD as PDF-to-OFD converters write it: text in points scaled to millimetres by a CTM, advances
     in DeltaX's 'g N D' shorthand, one TextCode per run of equal advances."""

@@ -304,8 +304,10 @@ def page_blocks(glyphs: list[dict], edges: list[dict], carry: dict | None = None
         items.append((box[1], blocks))
     free = [g for g in glyphs if not any(_inside(g, b) for b in boxes)]
     lines = _lines(free)
-    right = max((ln[-1]["x1"] for ln in lines), default=0)
-    left = min((ln[0]["x0"] for ln in lines), default=0)
+    # the text block's margins, from every page so far: a page holding only short indented paragraphs (the last
+    # page, often) has no line at either margin, and its own extremes would make each paragraph a wrapped line
+    right = carry["right"] = max([ln[-1]["x1"] for ln in lines] + [carry.get("right", 0.0)])
+    left = carry["left"] = min([ln[0]["x0"] for ln in lines] + [carry.get("left", float("inf"))])
     previous, previous_bottom = None, 0.0
     first_table = min((b[1] for b in boxes), default=float("inf"))
     for number, line in enumerate(lines):
