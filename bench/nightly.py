@@ -9,9 +9,11 @@ Goal (issue "Prefect flows…"): only list pages and conditional requests, ≤ 1
 Where a cold run's time goes (issue 12, part 5), printed after it: the import costs of the CLI, Prefect, the
 flow and Prefect's server module, each in a fresh interpreter (best of 3), and the phases of the cold run read
 from Prefect's log: start-up until the ephemeral server is launched (interpreter, CLI imports, config check,
-writer lock, Prefect import), until the flow run begins (server boot, overlapped with importing the flow), the
-crawl (first to last portal task), and the end (summary, artifacts, server stop). The figures are wall times on
-a shared machine: noisy, compare within one run. Prints figures only.
+writer lock, Prefect and its server module imported), until the flow run begins (server boot, overlapped with
+importing the flow), the portal tasks (first to last), and the end (summary, artifacts, server stop). The crawl
+itself starts at CLI entry in a worker process (govreports.flows.early) and runs through the first two phases,
+in parallel with Prefect's imports and server boot; the tasks only wait for what is left of it and take its
+summaries. The figures are wall times on a shared machine: noisy, compare within one run. Prints figures only.
 """
 
 from __future__ import annotations
@@ -87,6 +89,10 @@ def phases(log: str, started: datetime.datetime, ended: datetime.datetime) -> st
             marks.setdefault("flow", at)
         elif "Task run" in text and "Finished in state" in text:
             marks["crawled"] = at
+        elif "Finished in state" in text:  # the flow run's own line
+            marks["finished"] = at
+        elif "Stopping temporary server" in text:
+            marks["stopping"] = at
     if not {"flow", "crawled"} <= marks.keys():
         return "  (phases: Prefect's log lines not found)"
     if "server" in marks:
@@ -94,8 +100,13 @@ def phases(log: str, started: datetime.datetime, ended: datetime.datetime) -> st
                  ("server boot to flow run", marks["server"], marks["flow"])]
     else:  # launched early, from a thread, before Prefect's logging is set up: no line for it
         parts = [("start-up and server boot (overlapped) to flow run", started, marks["flow"])]
-    parts += [("crawl (portal tasks)", marks["flow"], marks["crawled"]),
-             ("summary, artifacts, exit", marks["crawled"], ended)]
+    parts.append(("portal tasks (waiting for the crawl begun at start-up)", marks["flow"], marks["crawled"]))
+    if {"finished", "stopping"} <= marks.keys():
+        parts += [("summary, run record, artifacts", marks["crawled"], marks["finished"]),
+                  ("flow run end to server stop", marks["finished"], marks["stopping"]),
+                  ("server stop and exit", marks["stopping"], ended)]
+    else:
+        parts.append(("summary, artifacts, exit", marks["crawled"], ended))
     return "  phases: " + ", ".join(f"{name} {(b - a).total_seconds():.1f} s" for name, a, b in parts)
 
 

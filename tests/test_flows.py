@@ -222,3 +222,45 @@ def test_deployments_schedule_and_concurrency():
     assert by_name["nightly"]["schedules"][0] == {"cron": "30 2 * * *", "timezone": "Asia/Shanghai", "active": True}
     assert by_name["nightly"]["entrypoint"] == "flows/nightly.py:nightly"
     assert {"nightly", "backfill", "reparse"} <= set(by_name)
+
+
+def test_the_cli_s_early_crawls_are_what_the_tasks_return(portal, tmp_path, monkeypatch):
+    """`govreports nightly` starts the portals' crawls before Prefect is up (flows.early); the flow's tasks take
+    them over and crawl nothing themselves: the same database and summary. Outside that block, or with other
+    arguments than the early crawls' (a policy), each task crawls its portal itself."""
+    from govreports.flows import early
+    from govreports.flows import nightly as module
+
+    p = paths(tmp_path)
+    crawled_by_task: list[str] = []
+    real = module.jobs.crawl_portal
+    monkeypatch.setattr(module.jobs, "crawl_portal",
+                        lambda config, name, *a, **k: crawled_by_task.append(name) or real(config, name, *a, **k))
+    names = [c.name for c in module.jobs.load(CONFIG).portal]
+    with early.early_crawls(p["config"], names, p["db"], p["archive"], "threads"):
+        rows = nightly(**p)
+    assert crawled_by_task == []
+    db = open_db(p["db"])
+    assert mismatches(db, portal.ground_truth()) == []
+    assert sum(r["new"] for r in rows) == len(portal.ground_truth())
+    assert sorted(r["portal"] for r in rows) == sorted(names)
+    with early.early_crawls(p["config"], names, p["db"], p["archive"], "threads"):
+        again = nightly(**p, policy=FAST)  # not what the early crawls were started with: crawled again
+    assert sorted(crawled_by_task) == sorted(names)
+    assert sum(r["new"] + r["changed"] for r in again) == 0
+
+
+def test_an_early_crawl_that_raised_raises_in_its_task(tmp_path):
+    """A portal crawl that failed in the worker process fails the task that takes it (which Prefect then retries
+    with a crawl of its own); each crawl is taken once."""
+    from govreports.flows import early
+    from govreports.portals.config import ConfigError
+
+    p = paths(tmp_path)
+    with early.early_crawls(p["config"], ["no-such-portal"], p["db"], p["archive"], "threads") as crawls:
+        args = early.CrawlArgs(p["config"], "no-such-portal", p["db"], p["archive"], False,
+                               crawls.mode.parse_workers, ())
+        with pytest.raises(ConfigError):
+            early.take(args)
+        assert early.take(args) is None
+    assert early.take(args) is None  # and none outside the block

@@ -28,14 +28,19 @@ def nightly(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
     """Run the nightly flow once: new and changed reports from every portal; prints the summary.
 
     Exit codes as for `crawl`: 0 all portals crawled, 1 some unreachable, 3 none, 2 bad config, 75 database busy."""
-    checked_config(config, portal)
+    crawl = checked_config(config, portal)
     with writer_lock(db, wait=wait, command="nightly"):
         prefect_for(db)
-        from govreports.flows.common import task_runner
-        from govreports.flows.nightly import nightly as flow
+        from govreports.flows.early import early_crawls
 
-        rows = run_flow(flow.with_options(task_runner=task_runner(runner)), config=str(config), db=str(db),
-                        archive=str(archive), portals=portal or None, runner=runner)
+        names = portal or [p.name for p in crawl.portal]
+        # the crawls start now, while Prefect is imported and its server boots; the flow's tasks take them over
+        with early_crawls(str(config), names, str(db), str(archive), runner):
+            from govreports.flows.common import task_runner
+            from govreports.flows.nightly import nightly as flow
+
+            rows = run_flow(flow.with_options(task_runner=task_runner(runner)), config=str(config), db=str(db),
+                            archive=str(archive), portals=portal or None, runner=runner)
     print_rows(rows)
     typer.echo(f"database: {db}")
     exit_with(judge(rows))

@@ -11,12 +11,10 @@ from govreports.clock import now_iso
 from govreports.crawl import CrawlSummary, PortalStats, record_run
 from govreports.query.output import RUN_COLUMNS
 from govreports.runs import health
+from govreports.runs.jobs import TASK_WORKERS  # noqa: F401 - the flows' name for it
 from govreports.runs.verdict import RunStatus, judge
 from govreports.store.db import connect
 from govreports.store.lock import DatabaseBusy
-
-
-TASK_WORKERS = 4  # portal tasks at once with the threads runner
 
 
 def task_runner(name: str = "threads", workers: int = TASK_WORKERS):

@@ -14,6 +14,7 @@ from prefect import flow, task
 from govreports.clock import now_iso
 from govreports.crawl import CrawlSummary, apply_summary
 from govreports.fetch.archive import Archive
+from govreports.flows import early
 from govreports.flows.common import TASK_WORKERS, conclude, conclude_busy, publish, settled
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs import jobs
@@ -25,6 +26,10 @@ from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
       retry_jitter_factor=0.5)
 def crawl_portal(config: str, portal: str, db: str, archive: str, buffered: bool, parse_workers: int | None,
                  policy: dict) -> CrawlSummary:
+    started = early.take(early.CrawlArgs(config, portal, db, archive, buffered, parse_workers,
+                                         tuple(sorted(policy.items()))))
+    if started is not None:  # the CLI began this very crawl while Prefect was starting (flows.early)
+        return started
     return jobs.crawl_portal(config, portal, db, archive, buffered=buffered, parse_workers=parse_workers, **policy)
 
 

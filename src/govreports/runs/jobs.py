@@ -19,6 +19,8 @@ from govreports.portals.config import ConfigError, CrawlConfig, load_configs
 from govreports.runs import partitions
 from govreports.store.db import connect
 
+TASK_WORKERS = 4  # portal tasks at once with the threads runner (flows.common's runner, flows.early's threads)
+
 
 @dataclass(frozen=True)
 class Mode:

@@ -1,0 +1,108 @@
+"""A nightly's portal crawls started before Prefect is up, for the flow's tasks to take over.
+
+A cold `govreports nightly` spends seconds before its first task runs: importing Prefect (and its server module,
+which the client imports to launch the ephemeral server), booting that server in a subprocess, creating the flow
+run. The crawl needs none of it (it writes to our database, not to Prefect's), so the CLI starts the portals'
+crawls at once, in a worker process, while Prefect starts; each `crawl-portal` task then takes its portal's result
+and waits for it instead of crawling. A process, not threads: crawl threads would hold the GIL that the imports
+need (measured: start-up to server launch went from 2.4 s to 7.4 s with the crawl in threads, and the run gained
+nothing). Inside the worker the portals are crawled as the threads task runner crawls them: each in its own
+thread with its own connection, `runs.jobs.crawl_portal`, at most TASK_WORKERS at once, writing directly.
+
+The task runs, retries, summary, artifacts and exit codes are those of a run without it: a crawl that raised
+re-raises in its task, whose retry crawls the portal afresh; a task with other arguments than the early crawl's
+(another policy, a buffered runner) finds nothing to take and crawls as before.
+
+The hand-over is a context variable, set by the CLI around its flow call: Prefect runs a sync flow in the calling
+thread and each task in a copy of the submitting context (ThreadPoolTaskRunner), so the tasks of that flow run
+see it, and nothing else does. This module imports no Prefect: it runs before Prefect is imported.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from govreports.crawl import CrawlSummary
+from govreports.runs import jobs
+
+_STARTED: ContextVar["EarlyCrawls | None"] = ContextVar("govreports_early_crawls", default=None)
+
+
+@dataclass(frozen=True)
+class CrawlArgs:
+    """What one portal's crawl was started with: a task takes it only when it would have crawled the same."""
+
+    config: str
+    portal: str
+    db: str
+    archive: str
+    buffered: bool
+    parse_workers: int | None
+    policy: tuple
+
+
+def crawl_portals(config: str, names: list[str], db: str, archive: str, mode: jobs.Mode,
+                  workers: int) -> dict[str, CrawlSummary | BaseException]:
+    """In the worker process: each portal crawled in its own thread, at most `workers` at once, as the threads
+    task runner runs `runs.jobs.crawl_portal`; its summary, or the exception it raised, per portal."""
+    with ThreadPoolExecutor(max_workers=max(1, min(len(names), workers)), thread_name_prefix="crawl") as pool:
+        futures = {name: pool.submit(jobs.crawl_portal, config, name, db, archive, buffered=mode.buffered,
+                                     parse_workers=mode.parse_workers) for name in names}
+    return {name: future.exception() or future.result() for name, future in futures.items()}
+
+
+class EarlyCrawls:
+    """The portals' crawls running in one worker process (spawned: a fresh interpreter, no lock or thread of
+    ours copied into it), each handed out once to the task that would have run it."""
+
+    def __init__(self, config: str, names: list[str], db: str, archive: str, mode: jobs.Mode, workers: int):
+        self.mode = mode
+        self._process = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        self._all = self._process.submit(crawl_portals, config, names, db, archive, mode, workers)
+        self._waiting = {CrawlArgs(config, name, db, archive, mode.buffered, mode.parse_workers, ()): name
+                         for name in names}
+
+    def take(self, args: CrawlArgs) -> Callable[[], CrawlSummary] | None:
+        """A wait for the crawl started with exactly these arguments, once (a retry of the task crawls afresh)."""
+        name = self._waiting.pop(args, None)
+        return None if name is None else (lambda: self._result(name))
+
+    def _result(self, name: str) -> CrawlSummary:
+        outcome = self._all.result()[name]  # the worker's own failure (it died, say) is raised here
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def close(self) -> None:
+        """Wait for the crawls, taken or not: none may still write once the caller lets go of the writer lock."""
+        self._process.shutdown(wait=True)
+
+
+@contextmanager
+def early_crawls(config: str, names: list[str], db: str, archive: str, runner: str) -> Iterator[EarlyCrawls | None]:
+    """Start the portal crawls of a nightly run now (threads runner only: its tasks write directly) and make them visible to the flow's tasks for the block; on leaving, wait for all of them."""
+    if runner != "threads" or not names:
+        yield None
+        return
+    workers = jobs.TASK_WORKERS
+    crawls = EarlyCrawls(config, names, db, archive, jobs.mode(runner, concurrent_tasks=min(len(names), workers)),
+                         workers)
+    token = _STARTED.set(crawls)
+    try:
+        yield crawls
+    finally:
+        _STARTED.reset(token)
+        crawls.close()
+
+
+def take(args: CrawlArgs) -> CrawlSummary | None:
+    """The summary of the early crawl started with `args` (waiting for it; its exception raised), or None when
+    none was: the task then crawls itself."""
+    crawls = _STARTED.get()
+    wait = crawls.take(args) if crawls is not None else None
+    return None if wait is None else wait()
