@@ -264,3 +264,48 @@ def test_an_early_crawl_that_raised_raises_in_its_task(tmp_path):
             early.take(args)
         assert early.take(args) is None
     assert early.take(args) is None  # and none outside the block
+
+
+def test_an_early_crawl_worker_ends_when_its_cli_is_killed(tmp_path):
+    """The early crawls' worker must not outlive a killed `govreports nightly` (which held the writer lock)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pidfile = tmp_path / "worker.pid"
+    script = f"""
+import multiprocessing, os, time
+from concurrent.futures import ProcessPoolExecutor
+from govreports.flows import early
+
+def work(path):
+    early._exit_with_parent(os.getppid(), every=0.05)
+    open(path, "w").write(str(os.getpid()))
+    time.sleep(60)
+
+if __name__ == "__main__":
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    pool.submit(work, {str(pidfile)!r})
+    time.sleep(60)
+"""
+    path = tmp_path / "cli.py"  # a file: spawn re-imports the main module to find `work`
+    path.write_text(script, encoding="utf-8")
+    cli = subprocess.Popen([sys.executable, str(path)])
+    deadline = time.monotonic() + 30
+    while not (pidfile.exists() and pidfile.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    worker = int(pidfile.read_text())
+    os.kill(cli.pid, signal.SIGKILL)
+    cli.wait()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(worker, signal.SIGKILL)
+        raise AssertionError("the worker outlived its parent")

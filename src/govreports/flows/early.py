@@ -21,6 +21,9 @@ see it, and nothing else does. This module imports no Prefect: it runs before Pr
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -50,10 +53,23 @@ def crawl_portals(config: str, names: list[str], db: str, archive: str, mode: jo
                   workers: int) -> dict[str, CrawlSummary | BaseException]:
     """In the worker process: each portal crawled in its own thread, at most `workers` at once, as the threads
     task runner runs `runs.jobs.crawl_portal`; its summary, or the exception it raised, per portal."""
+    _exit_with_parent(os.getppid())
     with ThreadPoolExecutor(max_workers=max(1, min(len(names), workers)), thread_name_prefix="crawl") as pool:
         futures = {name: pool.submit(jobs.crawl_portal, config, name, db, archive, buffered=mode.buffered,
                                      parse_workers=mode.parse_workers) for name in names}
     return {name: future.exception() or future.result() for name, future in futures.items()}
+
+
+def _exit_with_parent(parent: int, every: float = 0.5) -> None:
+    """End this worker when the CLI that started it is gone (killed, say): the CLI holds the writer lock, and a
+    crawl that outlived it would go on writing without it."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 class EarlyCrawls:
