@@ -104,9 +104,11 @@ def test_robots_txt_behind_the_gate_is_read_and_obeyed(gated, tmp_path):
             refused = await browser_mode.fetch(fetcher, private, [host], "browser")
             listed = await browser_mode.fetch(fetcher, allowed, [host], "browser")
             rules = await fetcher._robots.rules(gated.base_url)
-        return refused, listed, rules
+            slowed = fetcher._throttle._host(host).base  # a gate passed is no block: no blocked_delay (30 s)
+        return refused, listed, rules, slowed
 
-    refused, listed, rules = asyncio.run(crawl())
+    refused, listed, rules, slowed = asyncio.run(crawl())
+    assert slowed == 0
     assert refused.error_kind == "robots_disallowed" and gate.PRIVATE in refused.error
     assert listed.ok and b"gl_list" in listed.body
     assert rules.mode == "parsed" and not rules.gated

@@ -26,7 +26,7 @@ try:
 except BrowserUnavailable:
     HAVE_CHROMIUM = False
 
-FAST = {"per_host_delay": 0.0, "allow_private_addresses": True}
+FAST = {"per_host_delay": 0.0, "blocked_delay": 0.0, "allow_private_addresses": True}
 
 
 @pytest.fixture(scope="module")

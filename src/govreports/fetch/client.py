@@ -333,9 +333,11 @@ class Fetcher:
 
     async def _fetch_robots(self, origin: str) -> RobotsAnswer:
         res = FetchResult(url=f"{origin}/robots.txt", final_url=f"{origin}/robots.txt", method="GET")
+        # a browser-mode portal's gate passer gets the gate in front of robots.txt as the hop meets it: the hop is
+        # asked again with the cookies, and a gate passed does not slow the host down as one not passed does
         att = await self._follow(res, "GET", None, httpx.Headers({"Accept": "text/plain,*/*;q=0.8"}),
                                  check_robots=False, scope=None, max_body=self.policy.robots_max_bytes,
-                                 cut_body=True)
+                                 cut_body=True, on_gate=self._robots.gate_passer)
         if res.error_kind == "blocked":  # a gate in front of robots.txt: treat as "no rules"; pages will show it
             return RobotsAnswer(403, None, "blocked", res.error)
         if att is None:
