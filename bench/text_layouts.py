@@ -101,6 +101,7 @@ def report(samples: Path, n_generated: int = 40) -> None:
             print(f"  {stem:<28} {'stripped scrape':<20} {sum(v is not None for *_, v in cells):>5}/{len(cells):<5} "
                   f"recovered {len(notes.get('recovered', ()))}, ambiguous {len(notes.get('ambiguous', ()))}, "
                   f"unsplit {len(notes.get('unsplit', ()))}")
+    _metadata_kept(samples)
     rng = random.Random(14)
     for layout, render in (("text_layer (pypdf)", text_layer), ("stripped scrape", stripped)):
         totals = [0, 0, 0, 0]
@@ -109,3 +110,22 @@ def report(samples: Path, n_generated: int = 40) -> None:
             for k, v in enumerate(_score(parse_bytes(render(record).encode("utf-8")), record)):
                 totals[k] += v
         _line(f"{n_generated} generated reports", layout, *totals)
+
+
+def _metadata_kept(samples: Path) -> None:
+    """Title, agency, year, format and date of every real text, as published and with whitespace deleted: a scrape
+    that ran the page together (chrome, title, date, body) should name the same facts, or none."""
+    keys = ("title", "agency", "year", "format", "published")
+    paths = sorted((samples / "texts").glob("*.txt")) + sorted((samples / "seed").glob("*.txt"))
+    same = {k: 0 for k in keys}
+    lost = {k: 0 for k in keys}
+    for path in paths:
+        body = _body(path)
+        original = parse_bytes(body.encode("utf-8"))
+        scraped = parse_bytes(TRANSFORMS["whitespace deleted"](body).encode("utf-8"))
+        for k in keys:
+            same[k] += scraped.get(k) == original.get(k)
+            lost[k] += scraped.get(k) is None and original.get(k) is not None
+    print(f"  metadata of {len(paths)} real texts, whitespace deleted, same as published: "
+          + ", ".join(f"{k} {same[k]}" for k in keys)
+          + (f" (lost: {', '.join(f'{k} {n}' for k, n in lost.items() if n)})" if any(lost.values()) else ""))

@@ -104,6 +104,54 @@ def test_real_report_with_tabs_as_spaces_reads_the_same_cells():
     assert _read(spaced) == _read(original) == 198
 
 
+_META = ("title", "agency", "year", "format", "published")
+_TEXTS = sorted(p.stem for d in ("texts", "seed") for p in (SAMPLES / d).glob("*.txt")) if SAMPLES.is_dir() else []
+
+
+@pytest.mark.parametrize("stem", _TEXTS)
+def test_whitespace_deleted_scrape_keeps_the_reports_metadata(stem):
+    """A scrape that ran the page together (chrome, breadcrumbs, a 索引号 table, the title, its date, the body)
+    still names the title, agency, year and date the text as published gives, and no other."""
+    flat = lambda body: re.sub(r"\s+|\||#+|-{3,}", "", body)  # noqa: E731
+    original, scraped = _sample_bare(stem), _sample_bare(stem, flat)
+    assert {k: scraped.get(k) for k in _META} == {k: original.get(k) for k in _META}
+
+
+def _sample_bare(stem: str, transform=lambda body: body) -> dict:
+    """A sample parsed without the list's hints: what the text alone says."""
+    require_samples()
+    path = next(p for d in ("texts", "seed") for p in (SAMPLES / d).glob(f"{stem}.txt"))
+    raw = path.read_text(encoding="utf-8")
+    body = raw.split("\n---\n", 1)[1] if path.parent.name == "texts" else raw
+    return parse_bytes(transform(body).encode("utf-8"))
+
+
+def test_title_in_a_run_after_page_chrome_but_not_inside_a_sentence():
+    body = "本报告所列数据的统计期限自2020年1月1日起至2020年12月31日止。一、总体情况" + "本机关认真贯彻落实条例。" * 30 \
+        + "二、主动公开政府信息情况无。三、收到和处理政府信息公开申请情况无。四、政府信息公开行政复议、行政诉讼情况无。"
+    run = lambda text: parse_bytes((text + body).encode("utf-8"))  # noqa: E731
+    crumbs = "您当前的位置:首页>政务公开>政府信息公开年报重庆市合川区二郎镇人民政府2019年政府信息公开工作报告日期:2020-08-06"
+    assert run(crumbs)["title"] == "重庆市合川区二郎镇人民政府2019年政府信息公开工作报告"
+    assert run("名称宿迁市2017年政府信息公开年度报告索引号00000001/2018-00042")["title"] == "宿迁市2017年政府信息公开年度报告"
+    assert run("政府信息公开福州市晋安区2016年政府信息公开工作年度报告来源:区政府办")["agency"] == "福州市晋安区"
+    assert run("政府信息公开工作年度报告本报告依据条例编制。")["title"] == "政府信息公开工作年度报告"
+    # named inside a sentence or in 《》: another document (last year's report, the notice asking for this one)
+    assert run("根据条例规定,现公布泰州市人民政府2017年政府信息公开工作年度报告。")["title"] is None
+    assert run("按照《重庆市人民政府办公厅关于做好2022年政府信息公开工作年度报告编制工作的通知》要求")["title"] is None
+    dated = run("牡丹江市科学技术局2020年政府信息公开工作年度报告2021年1月14日2020年，本局")
+    assert dated["published"] == "2021-01-14" and dated["published_source"] == "closing"
+    assert run("X局2021年政府信息公开工作年度报告2022年1月1日至12月31日")["published"] is None  # a period, not a date
+
+
+def test_a_pdfs_generic_title_property_yields_to_its_title_lines():
+    from govreports.extract.document import Block
+    from govreports.parse.meta import find_title
+    blocks = [Block(["淮安市人民政府"]), Block(["2024 年政府信息公开工作年度报告"]), Block(["本报告由…编制。"])]
+    assert find_title(blocks, {"doc_title": "政府信息公开工作年度报告"}, {}) == "淮安市人民政府2024年政府信息公开工作年度报告"
+    assert find_title([Block(["本报告由…编制。"])], {"doc_title": "政府信息公开工作年度报告"}, {}) == "政府信息公开工作年度报告"
+    assert find_title(blocks, {"doc_title": "淮安市2024年政府信息公开工作年度报告"}, {}) == "淮安市2024年政府信息公开工作年度报告"
+
+
 # --- generated reports ---------------------------------------------------------------------------------------------
 
 def _row_is_whole(table: str, row: str, cols: dict, record: dict) -> bool:

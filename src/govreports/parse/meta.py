@@ -53,10 +53,19 @@ def _title_hint(hints: dict) -> str | None:
     return _EDITION.sub("", _compact(title)) if title else None
 
 
+def _is_generic(title: str) -> bool:
+    """'政府信息公开工作年度报告' names no agency and no year: a template's title (a PDF's /Title property, a
+    page's <title>), which the report's own title line says better."""
+    return not _TITLE_YEAR.search(title) and _agency_of(title) is None
+
+
 def find_title(blocks: list[Block], meta: dict[str, str], hints: dict) -> str | None:
+    generic = None
     for candidate in (_title_hint(hints), meta.get("title"), meta.get("doc_title")):
         if candidate and _TITLE.search(_compact(candidate)):
-            return _compact(candidate)
+            if not _is_generic(_compact(candidate)):
+                return _compact(candidate)
+            generic = generic or _compact(candidate)
     for i, b in enumerate(blocks[:25]):
         if b.is_row and len([c for c in b.cells if c]) > 1:
             continue
@@ -75,25 +84,52 @@ def find_title(blocks: list[Block], meta: dict[str, str], hints: dict) -> str | 
             part = _compact(part)
             if _TITLE.search(part):
                 return part
-    return _title_hint(hints)
+    return generic or _title_hint(hints)
 
 
 def _title_in_run(blocks: list[Block]) -> str | None:
-    """The title of a report whose text runs together: the start of its first long paragraph, or the 《…》 its
-    first sentence announces, when either has a year and reads as a report title. Later sentences may name last
-    year's report ('公开发布《…2021年…年度报告》' in a 2022 report), so they are not read."""
-    for b in blocks[:3]:
+    """The title of a report whose text runs together: at the start of its first paragraph, after any page chrome
+    the scrape joined to it ('名称宿迁市…年度报告索引号…', '…您当前的位置:首页>…>政府信息公开年报重庆市…报告日期:…'),
+    or the 《…》 its first sentence announces. Later sentences may name last year's report ('公开发布《…2021年…年度
+    报告》' in a 2022 report), so they are not read."""
+    for i, b in enumerate(blocks[:3]):
         if b.is_row:
             continue
-        text = b.cells[0].lstrip()
-        if len(text) >= _BLOB and not text.startswith(_SENTENCE_START) and (m := _HEAD_TITLE.match(text)):
-            title = _compact(m.group())
-            if _TITLE_YEAR.search(title):
-                return title
-        for m in _ANNOUNCED_TITLE.finditer(_FIRST_SENTENCE.match(_compact(text)).group()):
+        text = _TITLE_PREFIX.sub("", _compact(b.cells[0]))
+        if (i == 0 or len(text) >= _BLOB) and (title := _head_title(text)):
+            return title
+        for m in _ANNOUNCED_TITLE.finditer(_FIRST_SENTENCE.match(text).group()):
             title = _compact(m.group(1) or m.group(2))
             if _TITLE.search(title) and _TITLE_YEAR.search(title):
                 return title
+    return None
+
+
+# where a report title ends in run-together text, and what may stand before it: page chrome up to a separator
+_RUN_TITLE_END = re.compile(r"(?:政府|政务)?信息公开(?:工作)?(?:(?:19|20)\d{2})?(?:年度)?(?:工作)?(?:年度)?报告")
+_RUN_TITLE_START = re.compile(r"(?:^|[>:：|])([^。，,；;：:|《》<>“”（）()\[\]【】\s]{0,40})$")
+_RUN_CHROME = re.compile(r"^(?:登录|注册|名称|标题|题名|首页|正文|政府信息公开年报|信息公开年报|政务公开|政府信息公开|信息公开)+")
+_RUN_HEAD = 300  # the title of a scraped page stands in its first lines: chrome, breadcrumbs, a metadata table
+
+
+def _head_title(text: str) -> str | None:
+    """The first report title in the head of a run: the text before a title ending ('…信息公开工作年度报告') back to
+    the start of the run or a chrome separator ('>' of a breadcrumb, ':' of a label), less chrome words the scrape
+    ran into it. It must name a year, or open the run."""
+    if text.startswith(_SENTENCE_START):
+        return None
+    for m in _RUN_TITLE_END.finditer(text[:_RUN_HEAD]):
+        if not (lead := _RUN_TITLE_START.search(text[: m.start()])):
+            continue  # inside a sentence or a 《…》: another document's name
+        start = lead.start(1)
+        title = text[start: m.end()]
+        rest = _RUN_CHROME.sub("", title)
+        if rest != title and _RUN_TITLE_END.search(rest) and _RUN_TITLE_END.search(rest).start() > 0:
+            title = rest  # '政府信息公开福州市…报告' loses its column name; '政府信息公开工作年度报告' stays
+        if title.startswith(_SENTENCE_START) or not _TITLE.search(title):
+            continue
+        if _TITLE_YEAR.search(title) or start == 0:
+            return title
     return None
 
 
@@ -258,9 +294,29 @@ def find_published(blocks: list[Block], meta: dict[str, str], hints: dict, first
     candidate = hints.get("published")
     if candidate and (m := _DATE.search(candidate)) and (iso := dates.ok(_iso(m))):
         return iso, "list"
-    if iso := _closing_date(blocks, head, chrome, dates):
+    if iso := _closing_date(blocks, head, chrome, dates) or _date_after_title_in_run(head, title, dates):
         return iso, "closing"
     return None, None
+
+
+# in run-together text the date under the title follows it directly, after the signing agency when it stands there
+# ('…年度报告2021年1月14日2020年，…', '…年度报告宿迁市人民政府办公室(2025年1月21日)…'); a period's start is no date
+_AFTER_TITLE = re.compile(r"(?:[^。，,；;：:|《》（）()\d]{1,30}?(?:" + "|".join(_AGENCY_END) + r"))?[（(]?("
+                          + r"(?:19|20)\d{2}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}(?!\d)\s*(?:日|(?!日))"
+                          + r")[)）]?(?!起|至|到|—|-)")
+
+
+def _date_after_title_in_run(head: list[Block], title: str | None, dates: "_Dates") -> str | None:
+    if not title:
+        return None
+    for b in head[:3]:
+        text = _compact(b.text)
+        pos = text.find(title)
+        while pos >= 0:
+            if (m := _AFTER_TITLE.match(text, pos + len(title))) and (iso := dates.ok(_iso(_DATE.match(m.group(1))))):
+                return iso
+            pos = text.find(title, pos + 1)
+    return None
 
 
 def _near_title(lines: list[str], title: str | None, meta: dict[str, str]) -> tuple[list[str], int | None]:
