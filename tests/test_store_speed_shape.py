@@ -13,7 +13,8 @@ from govreports.crawl.stats import PortalStats
 from govreports.demo.records import make_record
 from govreports.store import connect, load_record
 from govreports.store.load import load_records
-from govreports.store.migrations import COUNT_CELLS_SQL, COUNT_FACTS_SQL, SCORECARD_SQL
+from govreports.store.migrations import (COUNT_CELLS_SQL, COUNT_FACTS_SQL, CURRENT_SUMS_ADD, CURRENT_SUMS_DDL,
+                                         CURRENT_SUMS_PRUNE, SCORECARD_SQL)
 
 NOW = "2026-01-01T00:00:00+00:00"
 TABLES = ("agencies", "documents", "reports", "report_versions", "sections", "cells", "row_totals", "checks", "items",
@@ -125,3 +126,63 @@ def test_batched_sections_are_all_indexed_for_search(tmp_path):
             assert fts == like
         assert any(db.execute("SELECT 1 FROM sections_fts WHERE sections_fts MATCH '\"政府信息公开\"'"))
         assert db.execute("SELECT count(*) FROM temp.load_sections").fetchone()[0] == 0
+
+
+def _sums(db: Database, table: str = "current_sums") -> list[tuple]:
+    return db.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4").fetchall()
+
+
+def _recounted(db: Database) -> list[tuple]:
+    """current_sums counted from scratch from the reports' current versions, as m009 counts it."""
+    db.execute(CURRENT_SUMS_DDL.replace("CREATE TABLE current_sums", "CREATE TEMP TABLE recount"))
+    db.execute(CURRENT_SUMS_ADD.replace("INSERT INTO current_sums", "INSERT INTO temp.recount").format(
+        moves="(SELECT current_version_id AS version_id, year, 1 AS sign FROM reports)"))
+    db.execute(CURRENT_SUMS_PRUNE.replace("current_sums", "temp.recount"))
+    try:
+        return _sums(db, "temp.recount")
+    finally:
+        db.execute("DROP TABLE temp.recount")
+
+
+def test_current_sums_follow_new_changed_reverted_and_reloaded_versions(tmp_path):
+    """The sums the loader keeps (m009) are the sums of the current versions after every kind of load: new,
+    unchanged, changed, back to an old version, a report loaded twice in one batch, a report without a year."""
+    records = _records()
+    no_year = copy.deepcopy(records[5])
+    no_year["year"] = None
+    edited = copy.deepcopy(records[3])
+    edited["review_litigation"]["review"]["upheld"] = 41
+    edited["applications"]["withheld_state_secret"]["total"] = 7
+    with connect(tmp_path / "t.db") as db:
+        load_records(db, [copy.deepcopy(r) for r in records] + [no_year], now=NOW, batch=4)
+        first = _sums(db)
+        assert first == _recounted(db) and any(row[0] == 0 for row in first)
+        load_records(db, [copy.deepcopy(r) for r in records], now=NOW, batch=5)  # all unchanged
+        assert _sums(db) == first
+        load_record(db, copy.deepcopy(edited), now=NOW)
+        changed = _sums(db)
+        assert changed != first and changed == _recounted(db)
+        load_records(db, [copy.deepcopy(records[3]), copy.deepcopy(edited), copy.deepcopy(records[3])], now=NOW)
+        assert _sums(db) == first  # back to the first version, through the edit, within one batch
+
+
+def test_refusals_and_outcomes_over_every_agency_match_the_per_report_figures(tmp_path):
+    """Over every agency the two analyses read current_sums; for one agency they read the reports' rows. With
+    every report under one agency both must give the same rows, for every year and for none."""
+    from govreports.query.analyses import run_analysis
+
+    records = []
+    for i, r in enumerate(_records()):
+        r = copy.deepcopy(r)
+        r["agency"] = "丁县财政局"
+        r.setdefault("source", {})["url"] = f"http://d.example/{i}.html"
+        records.append(r)
+    with connect(tmp_path / "t.db") as db:
+        load_records(db, records, now=NOW, batch=4)
+    path = tmp_path / "t.db"
+    for name in ("refusals", "outcomes"):
+        for year in (None, 2019, 2020, 2021):
+            every = run_analysis(path, name, year=year).rows
+            one = run_analysis(path, name, agency="丁县财政局", year=year).rows
+            assert every == one, (name, year)
+        assert any(row[4] for row in run_analysis(path, name).rows)  # not all zeros and nulls

@@ -93,7 +93,12 @@ REFUSALS = Analysis(
     f"""WITH {_CUR},
 t AS (SELECT t.row_key, sum(t.n) AS applications, count(CASE WHEN t.n > 0 THEN 1 END) AS reports
       FROM cur JOIN row_totals t ON t.table_name = 'applications' AND t.row_key IN ({_keys(_REFUSAL_ROWS)})
-      AND t.version_id = cur.vid GROUP BY t.row_key)
+      AND t.version_id = cur.vid WHERE :agency != '' GROUP BY t.row_key
+    UNION ALL  -- every agency: the sums kept per year (current_sums, m009) instead of every report's rows
+    SELECT s.row_key, sum(s.total), sum(s.positive) FROM current_sums s
+      WHERE :agency = '' AND s.table_name = 'applications' AND s.col_key = ''
+      AND s.row_key IN ({_keys(_REFUSAL_ROWS)}) AND (:year = '' OR s.year = CAST(:year AS INTEGER))
+      GROUP BY s.row_key)
 SELECT {_CATEGORY} AS category, {_CATEGORY_LABEL} AS category_label, l.key AS reason, l.label,
   coalesce(t.applications, 0) AS applications, coalesce(t.reports, 0) AS reports
 FROM labels l LEFT JOIN t ON t.row_key = l.key
@@ -141,21 +146,31 @@ GROUP BY a.id ORDER BY a.name""",
 
 _MEASURES = ",\n    ".join(f"sum(CASE WHEN c.col_key = '{m}' THEN c.value END) AS {m}"
                            for m in schema.REVIEW_MEASURES[:-1])
+_SUMMED_MEASURES = ", ".join(f"max(CASE WHEN s.col_key = '{m}' THEN s.total END)" for m in schema.REVIEW_MEASURES[:-1])
 OUTCOMES = Analysis(
     "outcomes", "Administrative review and litigation outcomes", "行政复议、行政诉讼结果",
     "Per year and proceeding: outcomes summed over current reports (total: 总计 cell, else the sum of outcomes).",
     # cells are read in primary-key order (version, row) so only the small per-report result gets sorted
+    # one agency: its reports' cells; every agency: the sums kept per year (current_sums, m009), the same figures
     f"""WITH {_CUR},
 g AS (SELECT c.version_id, c.row_key,
     {_MEASURES}
-  FROM cells c WHERE c.version_id IN (SELECT vid FROM cur) AND c.table_name = 'review_litigation'
-  GROUP BY c.version_id, c.row_key)
-SELECT cur.year, g.row_key AS proceeding, l.label, sum(g.upheld) AS upheld, sum(g.corrected) AS corrected,
-  sum(g.other) AS other, sum(g.pending) AS pending, sum(t.n) AS total, count(*) AS reports
-FROM cur JOIN g ON g.version_id = cur.vid
-LEFT JOIN row_totals t ON t.version_id = cur.vid AND t.table_name = 'review_litigation' AND t.row_key = g.row_key
-JOIN labels l ON l.table_name = 'review_litigation' AND l.kind = 'row' AND l.key = g.row_key
-GROUP BY cur.year, g.row_key ORDER BY cur.year, l.seq""",
+  FROM cells c WHERE :agency != '' AND c.version_id IN (SELECT vid FROM cur) AND c.table_name = 'review_litigation'
+  GROUP BY c.version_id, c.row_key),
+o AS (SELECT cur.year, g.row_key, sum(g.upheld) AS upheld, sum(g.corrected) AS corrected,
+    sum(g.other) AS other, sum(g.pending) AS pending, sum(t.n) AS total, count(*) AS reports
+  FROM cur JOIN g ON g.version_id = cur.vid
+  LEFT JOIN row_totals t ON t.version_id = cur.vid AND t.table_name = 'review_litigation' AND t.row_key = g.row_key
+  WHERE :agency != '' GROUP BY cur.year, g.row_key
+  UNION ALL
+  SELECT nullif(s.year, 0), s.row_key, {_SUMMED_MEASURES},
+    max(CASE WHEN s.col_key = '' THEN s.total END), max(CASE WHEN s.col_key = '*' THEN s.reports END)
+  FROM current_sums s WHERE :agency = '' AND s.table_name = 'review_litigation'
+    AND (:year = '' OR s.year = CAST(:year AS INTEGER))
+  GROUP BY s.year, s.row_key HAVING max(s.col_key = '*'))
+SELECT o.year, o.row_key AS proceeding, l.label, o.upheld, o.corrected, o.other, o.pending, o.total, o.reports
+FROM o JOIN labels l ON l.table_name = 'review_litigation' AND l.kind = 'row' AND l.key = o.row_key
+ORDER BY o.year, l.seq""",
     (AGENCY, YEAR), needs_reports=True)
 
 from govreports.query import scorecard  # noqa: E402 - its analyses are built from Analysis and Param above

@@ -261,6 +261,18 @@ def _tables() -> dict[str, Table]:
         Table("row_totals", "行合计", "Row totals", "table", (
             VERSION_ID, REPORT_ID, C("table_name", "表", "table: applications or review_litigation"), ROW_KEY,
             C("n", "合计", "the row's 总计 cell, else the sum of its cells, else null", CASES))),
+        Table("current_sums", "现行版本年度汇总", "Sums over current versions, per year (kept at load)", "table", (
+            YEAR,
+            C("table_name", "表", "table: applications or review_litigation"), ROW_KEY,
+            C("col_key", "列", "column key of a review_litigation cell; '' the row's total (row_totals.n); "
+                               "'*' the row itself"),
+            C("reports", "报告数", "current versions with this cell (with cells in the row, for '*')"),
+            C("n", "有数值的报告数", "of them, with a number"),
+            C("total", "合计", "sum of those numbers, else null", CASES),
+            C("positive", "大于零的报告数", "of them, with a number above 0")),
+              "The loader keeps these sums as versions become current or stop being current, so the refusals and "
+              "outcomes analyses over every agency read them instead of every report; year 0 holds the reports "
+              "without a year."),
         Table("checks", "勾稽关系检查", "Accounting checks R1–R4", "table", (
             VERSION_ID, REPORT_ID, C("seq", "序号", "order of the check in the record"),
             C("rule", "规则", "rule R1, R2, R3 or R4 (FORMAT.md §6)"),

@@ -28,6 +28,7 @@ from govreports import PARSER_VERSION, schema
 from govreports.clock import now_iso
 from govreports.store.agency import agency_facts, normalise_agency
 from govreports.store.db import write_transaction
+from govreports.store.migrations import CURRENT_SUMS_ADD, CURRENT_SUMS_PRUNE
 from govreports.store.statuses import LoadStatus
 
 DOCUMENT_FIELDS = ("url", "final_url", "fetched_at", "sha256", "archive_path", "media_type")
@@ -223,10 +224,17 @@ _INSERT_DOCUMENT = (f"INSERT INTO documents ({', '.join(DOCUMENT_FIELDS)})"
 
 class _Children:
     """Child rows of the versions written in one transaction, inserted with one executemany per table at the end
-    (version ids only grow, so the cells arrive in primary-key order)."""
+    (version ids only grow, so the cells arrive in primary-key order), and the versions that became or stopped
+    being current (`moves`: version_id, year, +1/-1), added to `current_sums` (m009) once their rows are in."""
 
     def __init__(self) -> None:
         self.rows: dict[str, list[tuple]] = {t: [] for t in _CHILD_SQL}
+        self.moves: list[tuple] = []
+
+    def move(self, year: int | None, old_version: int | None, new_version: int) -> None:
+        if old_version is not None:
+            self.moves.append((old_version, year, -1))
+        self.moves.append((new_version, year, 1))
 
     def add(self, p: Prepared, version_id: int, report_id: int) -> None:
         ids = (version_id, report_id)
@@ -243,6 +251,25 @@ class _Children:
             else:
                 conn.executemany(_CHILD_SQL[table], rows)
             rows.clear()
+        if self.moves:
+            _add_current_sums(conn, self.moves)
+            self.moves.clear()
+
+
+_STAGE_MOVES = "CREATE TEMP TABLE IF NOT EXISTS load_moves (version_id INTEGER, year INTEGER, sign INTEGER)"
+
+
+def _add_current_sums(conn, moves: list[tuple]) -> None:
+    """current_sums (m009) follows the batch's changes of current version: one statement for the batch."""
+    conn.execute(_STAGE_MOVES)
+    conn.execute("DELETE FROM temp.load_moves")
+    conn.executemany("INSERT INTO temp.load_moves VALUES (?, ?, ?)", moves)
+    conn.execute(_CURRENT_SUMS_FROM_STAGE)
+    conn.execute(CURRENT_SUMS_PRUNE)
+    conn.execute("DELETE FROM temp.load_moves")
+
+
+_CURRENT_SUMS_FROM_STAGE = CURRENT_SUMS_ADD.format(moves="temp.load_moves")
 
 
 # Sections reach the table (and, through its trigger, the trigram index) in one INSERT … SELECT per batch from a
@@ -333,6 +360,7 @@ def _load_locked(db: Database, p: Prepared, now: str, dedupe: bool, children: _C
         children.add(p, version_id, report_id)
         cells = len(p.cells)
     conn.execute(_UPDATE_REPORT, [*summary, version_id, now, report_id])
+    children.move(p.year, row[1] if row else None, version_id)
     return LoadResult(report_id, version_id, LoadStatus.NEW if row is None else LoadStatus.CHANGED, cells)
 
 
