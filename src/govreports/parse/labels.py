@@ -7,6 +7,8 @@ notes ("规章(县级无此项)"), and typos occur ("三类内容事务信息", 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from govreports.parse.normalize import label_core, strip_numbering
 
 # Table 二 row labels: prefixes of the label core (after numbering and notes are dropped)
@@ -66,6 +68,12 @@ _APPLICATION_ROWS = (
 _SUBTOTAL = ("小计",)
 
 
+# Labels repeat from report to report (the official ones, a few hundred variants), and these run for every label
+# line of every table: each answer is a pure function of the key, so a worker keeps the answers it has found.
+_CACHE = 4096
+
+
+@lru_cache(maxsize=_CACHE)
 def active_item(key: str) -> str | None:
     core = label_core(key)
     for item, prefixes in _ACTIVE_ITEMS:
@@ -74,6 +82,7 @@ def active_item(key: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=_CACHE)
 def measure(key: str) -> str | None:
     core = strip_numbering(key)
     for name, words in _MEASURES:
@@ -82,6 +91,7 @@ def measure(key: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=_CACHE)
 def application_row(key: str) -> str | None:
     """Row key of a table 三 label; 'other' for （六）其他处理 / 3.其他 (the caller resolves it by format)."""
     core = label_core(key)
@@ -100,5 +110,6 @@ def application_row(key: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=_CACHE)
 def is_subtotal(key: str) -> bool:
     return label_core(key) in _SUBTOTAL

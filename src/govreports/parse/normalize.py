@@ -16,6 +16,7 @@ from govreports.text import has_han, t2s
 
 _WS = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 _SEP = "\n"
+_WS_NOT_SEP = re.compile(r"[^\S\n]+|[\u200b\ufeff]+")  # _WS but the separator: \s covers \u00a0 and \u3000
 # NFKC changes nothing in ASCII or CJK unified ideographs and nothing composes onto those as a second character,
 # so only the other runs (with the character before each, onto which a combining mark may compose) need it: the
 # same result as NFKC of the whole text at half the cost on a report (full-width punctuation is everywhere)
@@ -38,13 +39,13 @@ def annotate(blocks: list[Block]) -> None:
     cells = [c.replace(_SEP, " ") for b in blocks for c in b.cells]
     joined = _nfkc(_SEP.join(cells))
     converted = t2s(joined) if has_han(joined) else joined
-    keys = converted.split(_SEP)
+    keys = _WS_NOT_SEP.sub("", converted).split(_SEP)  # whitespace dropped in one pass, separators kept
     if len(keys) != len(cells):  # conversion must keep the separators; fall back to per-cell keys if it did not
         keys = [to_key(c) for c in cells]
     i = 0
     for b in blocks:
         n = len(b.cells)
-        b.keys = [_WS.sub("", k) for k in keys[i : i + n]]
+        b.keys = keys[i : i + n]
         i += n
 
 

@@ -27,6 +27,7 @@ from govreports.parse.values import parse_value
 
 _RUN = re.compile(r"[+\-−]?\d[\d+\-−.]*(?:万元|元)?")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_DIGIT = re.compile(r"\d")
 _PIECE = re.compile(r"(?=[(（][一二三四五六七八九十]+[)）])|(?=[一二三四五六七八九十]、)|(?=\d[.、．](?!\d))")
 _INT = r"(?:0|[1-9]\d{0,9})"
 _CELL = {
@@ -75,9 +76,9 @@ class Split:
 def run_text(blocks: list[Block], table: str) -> str | None:
     """The region's text as one key when it holds the table run together (labels glued to digit runs)."""
     for b in blocks:
-        for key in b.keys:
-            if table == "active" and len({item for item, ws in _ACTIVE_LABELS.items() if any(w in key for w in ws)}) >= 2 \
-                    and re.search(r"\d", key) and "信息内容" in key:
+        for key in b.keys:  # cheap tests first: this runs over every block of every report
+            if table == "active" and "信息内容" in key and _DIGIT.search(key) \
+                    and len({item for item, ws in _ACTIVE_LABELS.items() if any(w in key for w in ws)}) >= 2:
                 break
             if table == "applications" and "本年新收" in key and "上年结转" in key:
                 break
