@@ -131,3 +131,58 @@ def test_search_table_highlights_and_json_marks(tmp_path):
     assert out.stdout.splitlines()[1].endswith("本年度发生政府信息公开行政**复议**案件2件。")
     table = CliRunner().invoke(cli_app(), ["search", "复议", "--db", str(path)])
     assert table.exit_code == 0 and "行政复议案件" in table.stdout and "**" not in table.stdout
+
+
+# Newest first, through the window ---------------------------------------------------------------------------------
+
+def test_the_window_finds_what_the_full_search_finds(tmp_path, monkeypatch):
+    """Every way through find_sections (a rare word through the index, the newest WINDOW reports, every report
+    when the filters select no more, the full search when the window holds too few) gives the full search's rows
+    in its order."""
+    from govreports.demo.records import make_record
+    from govreports.store import fts
+    from govreports.store.load import load_records
+
+    with connect(tmp_path / "w.db") as db:
+        load_records(db, [*KNOWN, *(make_record(i, f"测试市第{i % 7}局", 2019 + i % 5) for i in range(40))])
+        full = lambda q, **kw: db.execute(*fts.search_query(q, 5, **kw)).fetchall()  # noqa: E731
+        ways = []
+        for window, rare in ((3, 0), (3, 10**6), (1000, 0), (25, 0)):
+            monkeypatch.setattr(fts, "WINDOW", window)
+            monkeypatch.setattr(fts, "RARE", rare)
+            for q, kw in (("政府信息公开", {}), ("复议", {}), ("公开 复议", {}), ("信息公开", {"year": 2021}),
+                          ("行政复议 决定", {}), ("不存在的词", {}), ("公开", {"year": 2020}), ("ＰＤＦ", {})):
+                seen: list[str] = []
+
+                def execute(sql, params):
+                    seen.append(sql)
+                    return db.execute(sql, params).fetchall()
+
+                assert fts.find_sections(execute, q, 5, **kw) == full(q, **kw), (window, rare, q, kw)
+                ways.append((window, rare, q, len(seen), "OFFSET" in seen[-1] or "r.year > ?" in seen[-1]))
+        assert len(full("政府信息公开")) == 5
+        by_window = {(w, r, q): (n, within) for w, r, q, n, within in ways}
+        assert by_window[(3, 0, "政府信息公开")] == (3, True)         # count, edge, window: enough found there
+        assert by_window[(3, 10**6, "政府信息公开")][0] == 2           # rare by the index: straight to the full search
+        assert by_window[(1000, 0, "政府信息公开")] == (3, False)      # fewer reports than the window: all of them
+        assert by_window[(3, 0, "行政复议 决定")][0] == 4              # too few in the window: the full search
+        assert by_window[(3, 0, "ＰＤＦ")][0] == 1                     # a cased letter LIKE does not fold: the index
+
+
+def test_datasette_search_starts_its_snippet_where_the_search_command_does(tmp_path):
+    """The canned query (LIKE_SQL) starts each snippet where snippet_spans does for the first occurrence."""
+    from govreports.store.fts import LIKE_SQL
+    from govreports.store.load import load_records
+
+    record = copy.deepcopy(KNOWN[0])
+    record["sections"] = {"1": BODY, "2": "甲" * 200 + "行政复议" + "乙" * 200, "3": "短文本，\n复议。"}
+    with connect(tmp_path / "d.db") as db:
+        load_records(db, [record])
+        for word in ("复议", "依申请", "诉讼"):
+            got = {row[3]: row[5] for row in db.execute(LIKE_SQL, {"q": word})}
+            assert got, word
+            for section, snippet in got.items():
+                expected = snippet_spans(record["sections"][section], [word])[0]
+                head = expected[:12].replace("\n", " ")
+                assert snippet.replace("\n", " ").startswith(head), (word, section, snippet, expected)
+        assert db.execute(LIKE_SQL, {"q": ""}).fetchall() == []

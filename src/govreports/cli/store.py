@@ -142,7 +142,7 @@ def search(terms: Annotated[list[str], typer.Argument(
     starts at the beginning of a clause, the words found marked (bold in the table, **word** in CSV and JSON)."""
     from govreports.query.agencies import resolve_agency
     from govreports.query.readonly import connect_readonly
-    from govreports.store.fts import COLUMNS, hits, search_query, search_terms
+    from govreports.store.fts import COLUMNS, hits, run_search, search_terms
 
     words = search_terms(terms)
     if not words:
@@ -155,20 +155,20 @@ def search(terms: Annotated[list[str], typer.Argument(
                 agency_id = resolve_agency(conn, agency).id
             finally:
                 conn.close()
-        result = run_query(db, *search_query(words, limit, year=year, agency_id=agency_id), timeout=timeout)
+        found = run_search(db, words, limit, year=year, agency_id=agency_id, timeout=timeout)
     except GovreportsError as exc:
         fail(str(exc), exc.exit_code)
     if format == OutFormat.table:
         from rich.text import Text
 
         rows = []
-        for *head, (snippet, spans) in hits(result.rows, words, mark=None):
+        for *head, (snippet, spans) in hits(found, words, mark=None):
             text = Text(snippet)
             for a, b in spans:
                 text.stylize("bold reverse", a, b)
             rows.append((*head, text))
     else:
-        rows = list(hits(result.rows, words))
+        rows = list(hits(found, words))
     render(COLUMNS, rows, format.value, sys.stdout)
 
 

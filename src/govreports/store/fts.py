@@ -13,19 +13,10 @@ the first word found (never in the middle of a word or a run of characters) with
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Iterable
 
 from sqlite_utils import Database
-
-# A LIKE search usable as-is by Datasette (canned query with :q), for terms of any length.
-LIKE_SQL = """SELECT r.id AS report_id, a.name AS agency, r.year, s.section, s.heading,
-  substr(s.body, max(1, instr(s.body, :q) - 30), 80) AS snippet
-FROM sections s
-JOIN reports r ON r.current_version_id = s.version_id
-JOIN agencies a ON a.id = r.agency_id
-WHERE :q != '' AND s.body LIKE '%' || :q || '%'
-ORDER BY r.year DESC, r.id, s.section"""
-
 
 def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
@@ -75,6 +66,104 @@ def search_query(query: str | Iterable[str], limit: int = 50, *, year: int | Non
     return sql, [*params, limit]
 
 
+# Newest first without sorting every match ---------------------------------------------------------------------------
+# Results come newest year first. A common word matches hundreds of thousands of sections at national scale, and
+# taking them all from the index to sort them costs seconds; a rare one matches few. So unless the index says the
+# words are rare (fewer than RARE matches: those are taken from it and sorted), the sections of the newest WINDOW
+# reports (in result order, through the index reports_recent of m009) are read first, every word checked with
+# LIKE: when that finds `limit` sections they are the answer (nothing before them was skipped), as it is when the
+# filters select no more than WINDOW reports; otherwise the full search (search_query) runs.
+
+WINDOW = 3000  # reports read in order before the full search; ~20,000 sections
+RARE = 2000    # fewer index matches than this: the full search's sort is cheap
+
+
+def _fast_path(terms: list[str]) -> bool:
+    """LIKE folds the case of ASCII letters only, the trigram index of any letter: a word with another cased
+    letter (Ａ, Ä) goes straight to the index."""
+    return all(ch.isascii() or ch.lower() == ch.upper() for t in terms for ch in t)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The window's statements (SQL, parameters): `edge` finds the last report of the window (its year and id);
+    `within` searches the reports up to it (append that year, year, id and the limit to its parameters); `every`
+    searches every report the filters select (append the limit); `rare` counts index matches up to RARE, None
+    when every word is shorter than 3 characters."""
+
+    edge: tuple[str, list]
+    within: tuple[str, list]
+    every: tuple[str, list]
+    rare: tuple[str, list] | None
+
+
+def window_queries(query: str | Iterable[str], *, year: int | None = None,
+                   agency_id: int | None = None) -> Window | None:
+    """The statements of the window (see Window); None when the words cannot be checked with LIKE (see
+    _fast_path) or there are none."""
+    terms = search_terms(query)
+    if not terms or not _fast_path(terms):
+        return None
+    where, params = [], []
+    if year is not None:
+        where.append("r.year = ?")
+        params.append(year)
+    if agency_id is not None:
+        where.append("r.agency_id = ?")
+        params.append(agency_id)
+    cond = " AND ".join(["r.current_version_id IS NOT NULL", *where])
+    edge = (f"SELECT r.year, r.id FROM reports r WHERE {cond} ORDER BY r.year DESC, r.id LIMIT 1 OFFSET ?",
+            [*params, WINDOW - 1])
+    words, word_params = [], []
+    for term in terms:
+        if len(term) >= 3:  # what the trigram index matches: the body
+            words.append("s.body LIKE ? ESCAPE '\\'")
+            word_params.append(_like(term))
+        else:
+            words.append("(s.body LIKE ? ESCAPE '\\' OR s.heading LIKE ? ESCAPE '\\')")
+            word_params += [_like(term), _like(term)]
+    sql = """SELECT r.id AS report_id, a.name AS agency, r.year, s.section, s.heading, s.body
+    FROM reports r JOIN sections s ON s.version_id = r.current_version_id JOIN agencies a ON a.id = r.agency_id
+    WHERE {where} ORDER BY r.year DESC, r.id, s.section LIMIT ?"""
+    every = " AND ".join([*where, *words])
+    long_terms = [t for t in terms if len(t) >= 3]
+    rare = (("SELECT count(*) FROM (SELECT 1 FROM sections_fts WHERE sections_fts MATCH ? LIMIT ?)",
+             [" AND ".join(_fts_phrase(t) for t in long_terms), RARE]) if long_terms else None)
+    return Window(edge, (sql.format(where=every + " AND (r.year > ? OR (r.year = ? AND r.id <= ?))"),
+                         [*params, *word_params]),
+                  (sql.format(where=every), [*params, *word_params]), rare)
+
+
+def find_sections(execute, query: str | Iterable[str], limit: int = 50, *, year: int | None = None,
+                  agency_id: int | None = None) -> list[tuple]:
+    """search_query's rows, found through the window when it can (see WINDOW). `execute(sql, params)` returns
+    all rows of one statement: a connection's, or a read-only runner with a time limit."""
+    full = search_query(query, limit, year=year, agency_id=agency_id)
+    if full is None:
+        return []
+    window = window_queries(query, year=year, agency_id=agency_id)
+    if window is None or (window.rare is not None and execute(*window.rare)[0][0] < RARE):
+        return execute(*full)
+    edge = execute(*window.edge)
+    if not edge:  # the filters select no more than WINDOW reports: the window is all of them
+        return execute(window.every[0], [*window.every[1], limit])
+    y, last = edge[0]
+    if y is not None:  # (a window ending among reports without a year: the full search)
+        rows = execute(window.within[0], [*window.within[1], y, y, last, limit])
+        if len(rows) >= limit:
+            return rows
+    return execute(*full)
+
+
+def run_search(path, query: str | Iterable[str], limit: int = 50, *, year: int | None = None,
+               agency_id: int | None = None, timeout: float | None = None) -> list[tuple]:
+    """`find_sections` on a database file opened read-only, each statement under `timeout` (query.readonly)."""
+    from govreports.query.readonly import run_query
+
+    return find_sections(lambda sql, params: run_query(path, sql, params, timeout=timeout).rows,
+                         query, limit, year=year, agency_id=agency_id)
+
+
 # Snippets -----------------------------------------------------------------------------------------------------------
 
 SNIPPET_WIDTH = 100  # characters of text around the first word found
@@ -84,6 +173,37 @@ OCCURRENCES = 200    # where the words occur more often, the snippet is chosen a
 _SENTENCE_END = set("。！？；!?;…")
 _CLAUSE_END = set("，、：,:（）()“”‘’《》「」【】 ") | _SENTENCE_END
 _WORD = re.compile(r"[0-9A-Za-z]")
+
+
+# A LIKE search usable as-is by Datasette (canned query with :q), for terms of any length, newest year first (the
+# index reports_recent: Datasette's first page comes without sorting every match). Its snippet starts where
+# `snippet_spans` starts one for the first occurrence (after the nearest sentence end within LEAD characters, else
+# at the text's start if that near, else after the nearest clause mark, else at the word) and is SNIPPET_WIDTH
+# characters long, '…' where text is left out.
+def _like_sql() -> str:
+    def mark_before(marks: str, whitespace: bool) -> str:
+        quoted = "'" + marks.replace("'", "''") + "'" + (f" || {_WHITESPACE}" if whitespace else "")
+        return (f"(SELECT h.at - k.k + 1 FROM k WHERE h.at - k.k >= 1"
+                f" AND instr({quoted}, substr(h.body, h.at - k.k, 1)) > 0 ORDER BY k.k LIMIT 1)")
+
+    sentence = "".join(sorted(_SENTENCE_END))
+    clause = "".join(sorted(_CLAUSE_END))
+    start = (f"CASE WHEN h.at = 0 THEN 1 ELSE coalesce({mark_before(sentence, False)}, CASE WHEN h.at <= {LEAD + 1}"
+             f" THEN 1 END, {mark_before(clause, True)}, h.at) END")
+    return f"""WITH RECURSIVE k(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM k WHERE k < {LEAD})
+SELECT h.report_id, h.agency, h.year, h.section, h.heading,
+  (SELECT CASE WHEN st > 1 THEN '…' ELSE '' END || ltrim(substr(h.body, st, {SNIPPET_WIDTH}), {_WHITESPACE})
+     || CASE WHEN st + {SNIPPET_WIDTH} <= length(h.body) THEN '…' ELSE '' END
+   FROM (SELECT {start} AS st)) AS snippet
+FROM (SELECT r.id AS report_id, a.name AS agency, r.year, s.section, s.heading, s.body,
+    instr(lower(s.body), lower(:q)) AS at
+  FROM reports r JOIN sections s ON s.version_id = r.current_version_id JOIN agencies a ON a.id = r.agency_id
+  WHERE :q != '' AND s.body LIKE '%' || :q || '%') h
+ORDER BY h.year DESC, h.report_id, h.section"""
+
+
+_WHITESPACE = "(' ' || char(9) || char(10) || char(13) || char(12288))"  # as snippet_spans folds them: a mark
+LIKE_SQL = _like_sql()
 
 
 def _boundary_before(text: str, pos: int) -> int:
@@ -189,7 +309,6 @@ def search_sections(db: Database, query: str | Iterable[str], limit: int = 50, *
         from govreports.query.agencies import resolve_agency  # the rule lives with the queries
 
         agency_id = resolve_agency(db.conn, agency).id
-    built = search_query(query, limit, year=year, agency_id=agency_id)
-    if built is None:
-        return []
-    return [dict(zip(COLUMNS, row)) for row in hits(db.execute(*built).fetchall(), search_terms(query))]
+    rows = find_sections(lambda sql, params: db.execute(sql, params).fetchall(), query, limit, year=year,
+                         agency_id=agency_id)
+    return [dict(zip(COLUMNS, row)) for row in hits(rows, search_terms(query))]

@@ -559,11 +559,13 @@ def m009_current_sums(db: Database) -> None:
     """`current_sums` (CURRENT_SUMS_DDL), counted once here from the reports' current versions; from then on the
     loader adds each version that becomes current and subtracts the one it replaces, in the same transaction.
     `agencies_name`: the analyses list reports by agency name, and with the index their first rows come without
-    sorting every report first."""
+    sorting every report first. `reports_recent`: reports in search order (newest year first, then by id), so a
+    search reads the newest reports first and stops when it has found enough (store.fts.WINDOW)."""
     db.execute(CURRENT_SUMS_DDL)
     db.execute(CURRENT_SUMS_ADD.format(moves=_CURRENT_MOVES))
     db.execute(CURRENT_SUMS_PRUNE)
     db.execute("CREATE INDEX agencies_name ON agencies(name)")
+    db.execute("CREATE INDEX reports_recent ON reports(year DESC, id, current_version_id, agency_id)")
 
 
 def latest_version() -> int:
