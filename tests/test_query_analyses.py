@@ -113,3 +113,16 @@ def test_every_analysis_runs_with_no_data(tmp_path):
             continue
         result = run_analysis(path, name, **required)
         assert result.columns, name
+
+
+def test_open_analysis_streams_the_rows_run_analysis_returns(path):
+    from govreports.query.analyses import open_analysis
+
+    with open_analysis(path, "applications") as stream:
+        assert stream.columns[:2] == ["agency", "year"]
+        streamed = list(stream)
+    assert streamed == run_analysis(path, "applications").rows and len(streamed) == 4
+    with open_analysis(path, "applications", limit=2) as stream:
+        assert list(stream) == streamed[:2] and stream.limited
+    with pytest.raises(AgencyNotFound):
+        open_analysis(path, "applications", agency="甲市")

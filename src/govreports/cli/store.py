@@ -16,8 +16,7 @@ from govreports.cli.common import fail
 from govreports.errors import GovreportsError
 from govreports.cli.options import (DEFAULT_DB, DEFAULT_TIMEOUT_S, DEFAULT_WAIT_S, DbOption, ExportFormat,
                                     ExportFormatOption, FormatOption, OutFormat, TimeoutOption, WaitOption)
-from govreports.query import (ANALYSES, QueryError, atomic_output, export_table, heap_limit, open_query, render,
-                              run_analysis, run_query)
+from govreports.query import ANALYSES, QueryError, atomic_output, export_table, heap_limit, open_query, render
 from govreports.store.lock import writer_lock
 
 
@@ -105,16 +104,24 @@ def analyze(name: Annotated[str, typer.Argument(help="one of: " + ", ".join(ANAL
             format: FormatOption = OutFormat.table,
             timeout: TimeoutOption = DEFAULT_TIMEOUT_S) -> None:
     """Ready-made analyses (the same SQL as the Datasette canned queries)."""
+    from govreports.query.analyses import open_analysis
+
     analysis = ANALYSES.get(name)
     if analysis is None:
         fail(f"unknown analysis {name!r}; choose one of: {', '.join(ANALYSES)}", 2)
     try:  # the agency resolved (exact, normalised, else suggestions), --rule validated, no reports said so
         if region is not None and any(p.name == "region" for p in analysis.params):
             region = _region(db, region)  # 江苏省/宿迁市 → 宿迁市; a region no agency is in: exit 1
-        result = run_analysis(db, name, timeout=timeout, agency=agency, year=year, rule=rule, region=region)
+        stream = open_analysis(db, name, timeout=timeout, agency=agency, year=year, rule=rule, region=region)
     except GovreportsError as exc:
         fail(str(exc), exc.exit_code)
-    render(result.columns, result.rows, format.value, sys.stdout, title=f"{analysis.title_zh} / {analysis.title}")
+    try:  # rows printed as SQLite produces them: a listing of every report is never held whole
+        with stream:
+            render(stream.columns, stream, format.value, stream.writer(sys.stdout),
+                   title=f"{analysis.title_zh} / {analysis.title}")
+    except QueryError as exc:
+        sys.stdout.flush()
+        fail(str(exc))
 
 
 def _region(db, text: str) -> str:

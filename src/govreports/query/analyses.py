@@ -234,26 +234,37 @@ def check_reports(conn, agency, year) -> None:
                         + (f" (years in the database: {_years(years)})" if years else " (the database is empty)"))
 
 
-def run_analysis(path, name: str, *, timeout: float | None = DEFAULT_TIMEOUT_S, **given):
-    """Run a named analysis read-only. `agency` is resolved by query.agencies.resolve_agency (exact name, then
-    normalised; else AgencyNotFound with suggestions), `rule` is validated; an analysis computed from reports says
-    so (NoReports) when its filters select none."""
+def open_analysis(path, name: str, *, timeout: float | None = DEFAULT_TIMEOUT_S, limit: int | None = None,
+                  **given):
+    """Start a named analysis read-only and return its rows as a QueryStream (query.readonly): fetched from
+    SQLite as they are consumed, so memory holds one batch whatever the size of the result (a listing of every
+    report holds 300,000 rows at national scale). `agency` is resolved by query.agencies.resolve_agency (exact
+    name, then normalised; else AgencyNotFound with suggestions), `rule` is validated; an analysis computed from
+    reports says so (NoReports) when its filters select none. `limit`: at most this many rows."""
     from govreports.query.agencies import resolve_agency
-    from govreports.query.readonly import connect_readonly, run_query
+    from govreports.query.readonly import connect_readonly, open_query
 
     if name not in ANALYSES:
         raise AnalysisUsageError(f"unknown analysis {name!r}; choose one of: {', '.join(ANALYSES)}")
     analysis = ANALYSES[name]
     params = sql_params(analysis, given)
-    if given.get("agency") in (None, "") and (given.get("year") in (None, "") or not analysis.needs_reports):
-        return run_query(path, analysis.sql, params, timeout=timeout)
-    conn = connect_readonly(path)
-    try:
-        agency = resolve_agency(conn, str(given["agency"])) if given.get("agency") not in (None, "") else None
-        if agency is not None:
-            params["agency"] = agency.norm_name
-        if analysis.needs_reports:
-            check_reports(conn, agency, given.get("year") if given.get("year") not in (None, "") else None)
-    finally:
-        conn.close()
-    return run_query(path, analysis.sql, params, timeout=timeout)
+    if given.get("agency") not in (None, "") or (given.get("year") not in (None, "") and analysis.needs_reports):
+        conn = connect_readonly(path)
+        try:
+            agency = resolve_agency(conn, str(given["agency"])) if given.get("agency") not in (None, "") else None
+            if agency is not None:
+                params["agency"] = agency.norm_name
+            if analysis.needs_reports:
+                check_reports(conn, agency, given.get("year") if given.get("year") not in (None, "") else None)
+        finally:
+            conn.close()
+    return open_query(path, analysis.sql, params, timeout=timeout, limit=limit)
+
+
+def run_analysis(path, name: str, *, timeout: float | None = DEFAULT_TIMEOUT_S, **given):
+    """`open_analysis` with every row read: a QueryResult, for results of a known small size (tests, one
+    agency); a listing over every report should be streamed with open_analysis instead."""
+    from govreports.query.readonly import QueryResult
+
+    with open_analysis(path, name, timeout=timeout, **given) as stream:
+        return QueryResult(stream.columns, list(stream))
