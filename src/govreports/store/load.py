@@ -58,7 +58,7 @@ UNHASHED_KEYS = frozenset(("published_source",))
 
 def canonical_json(record: dict) -> str:
     """What a version's hash covers: the canonical record without its provenance keys."""
-    content = {k: v for k, v in canonical(record).items() if k not in UNHASHED_KEYS}
+    content = {k: v for k, v in record.items() if k != "source" and not k.startswith("_") and k not in UNHASHED_KEYS}
     return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
@@ -183,16 +183,16 @@ def _cells(record: dict) -> tuple[list[tuple], int, int]:
             continue
         for row in sorted(rows):
             cols = rows[row]
-            for col in sorted(cols):
-                value = cols[col]
-                if value is None:
-                    cells.append((table, row, col, None, None))
-                    blank_cells += col != "amount_unit"
-                elif isinstance(value, str):
-                    cells.append((table, row, col, None, value))
-                else:
-                    cells.append((table, row, col, value, None))
-            table_cells += len(cols) - ("amount_unit" in cols)
+            # a text cell (amount_unit) keeps its text in raw; a number or a blank in value
+            cells += [(table, row, col, None, value) if isinstance(value := cols[col], str)
+                      else (table, row, col, value, None) for col in sorted(cols)]
+            blanks = sum(1 for value in cols.values() if value is None)
+            if "amount_unit" in cols:
+                table_cells += len(cols) - 1
+                blank_cells += blanks - (cols["amount_unit"] is None)
+            else:
+                table_cells += len(cols)
+                blank_cells += blanks
     return cells, table_cells, blank_cells
 
 
