@@ -3,8 +3,9 @@ reports over a decade (2014–2023, every one with the three tables: ~200 cells 
 loaded the production way (store.load, one transaction per batch) with a `documents` row and an `items` row each.
 
 Prints: load time and rate (overall and per tenth of the load, to show how the one writer slows as the database
-grows), database size, every analysis unfiltered and filtered (a year, an agency, a province), search (a word of
-3+ characters through FTS5 trigram, a 2-character word through LIKE, each alone and with a year), peak RSS, and
+grows), database size, every analysis unfiltered and filtered (a year, an agency, a province) streamed through
+open_analysis (a listing of more than PAGE rows: the time to its first page, and to its last row), search (a word
+of 3+ characters, a 2-character word, a rare word, each alone and with a year), peak RSS, and
 the database cost per 1,000 reports of a no-change nightly: the 304 path (the validators lookup and the item
 lookup each report costs) and an unchanged reload (a document re-fetched whole, its record loaded again: hash,
 lookups, nothing written).
@@ -24,7 +25,7 @@ import time
 from pathlib import Path
 
 from govreports.demo.records import make_record
-from govreports.query.analyses import ANALYSES, run_analysis
+from govreports.query.analyses import ANALYSES, open_analysis
 from govreports.store import open_db, search_sections
 from govreports.store.documents import get_item, latest_document
 from govreports.store.load import LOAD_BATCH, load_prepared, prepare
@@ -139,6 +140,25 @@ def timed(fn, repeat: int = 3) -> tuple[float, object]:
     return min(times), result
 
 
+PAGE = 1000  # rows of a listing's first page (Datasette's max_returned_rows)
+
+
+def streamed(path: Path, name: str, params: dict, repeat: int = 3) -> tuple[float, float, int]:
+    """An analysis streamed (open_analysis): the best time to its first PAGE rows, to its last row, and its rows;
+    rows are counted, never held."""
+    first, whole, count = [], [], 0
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        with open_analysis(path, name, **params) as stream:
+            count = 0
+            for _row in stream:
+                count += 1
+                if count == PAGE:
+                    first.append((time.perf_counter() - t0) * 1000)
+        whole.append((time.perf_counter() - t0) * 1000)
+    return (min(first) if first else min(whole)), min(whole), count
+
+
 def verdict(ms: float) -> str:
     return "OK" if ms < GOAL_MS else "MISSED"
 
@@ -160,14 +180,19 @@ def queries(path: Path, n_agencies: int) -> list[tuple[str, float]]:
         if "region" in accepted:
             cases.append((name, {**base, "region": "江苏"}))
     for name, params in cases:
-        ms, result = timed(lambda: run_analysis(path, name, **params))
+        (first_ms, all_ms, rows) = streamed(path, name, params)
         label = f"analysis {name} {' '.join(f'--{k} {v}' for k, v in params.items())}".strip()
-        print(f"{label:<52} {ms:8.1f} ms best of 3, {len(result.rows):>7,} rows [{verdict(ms)}]")
-        out.append((label, ms))
+        if rows > PAGE:  # a listing: what a reader waits for is its first page; the whole stream is printed too
+            print(f"{label:<52} {first_ms:8.1f} ms first {PAGE:,} rows, best of 3 [{verdict(first_ms)}]; "
+                  f"all {rows:,} rows streamed {all_ms:,.0f} ms")
+            out.append((label, first_ms))
+        else:
+            print(f"{label:<52} {all_ms:8.1f} ms best of 3, {rows:>7,} rows [{verdict(all_ms)}]")
+            out.append((label, all_ms))
     db = open_db(path, migrate=False)
     try:
         for words, year in (("政府信息公开", None), ("政府信息公开", 2022), ("行政复议 决定", None), ("复议", None),
-                            ("复议", 2022)):
+                            ("复议", 2022), ("不存在的词", None), ("监督", 2022), ("监督", None)):
             ms, hits = timed(lambda: search_sections(db, words, limit=50, year=year))
             label = f"search {words!r}" + (f" --year {year}" if year else "")
             print(f"{label:<52} {ms:8.1f} ms best of 3, {len(hits):>7,} hits [{verdict(ms)}]")
@@ -226,6 +251,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{b['finish_s']:.1f} s")
         print("load_records reports/s per tenth of the build, wall/CPU (does the one writer slow as it grows?): "
               + ", ".join(f"{w:,.0f}/{c:,.0f}" for w, c in b["tenths"]))
+    else:  # a database built by an older version: its pending migrations, timed (m009 counts current_sums)
+        t0 = time.perf_counter()
+        open_db(path).close()
+        print(f"opened with migrations applied in {time.perf_counter() - t0:.1f} s")
     size = sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
     print(f"database size {size / 1e9:.2f} GB ({size / max(args.reports, 1) / 1e3:.1f} kB per report); "
           f"peak RSS so far {rss_mb():.0f} MB")
