@@ -3,7 +3,9 @@
 The FTS5 `trigram` tokenizer (migration m002) matches any substring of three or more characters; Chinese has no
 spaces, so `unicode61` would index a whole run of Han characters as one token and find almost nothing. Trigrams
 cannot match 1–2 character terms (公开, 复议), so those fall back to LIKE on the base table (on the FTS table
-LIKE returns nothing). Only reports' current versions are searched.
+LIKE returns nothing). Only reports' current versions are searched, newest year first; a common word is found
+among the newest reports without taking every match from the index (see WINDOW), and a 1–2 character word that
+is rare reads every section (no index can hold it).
 
 Queries are taken as people type them: several words without quotes (`依申请 公开 复议`) find the sections that
 contain every word, in any order. Each hit carries a snippet that starts at the beginning of the clause holding
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from sqlite_utils import Database
+
 
 def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
