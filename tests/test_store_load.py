@@ -161,3 +161,13 @@ def test_schema_version_recorded_and_old_database_upgraded(tmp_path):
         assert {"items", "runs"} <= set(db.table_names()) and "etag" in db["documents"].columns_dict
     with connect(path) as db:
         assert schema_version(db) == latest_version()  # reopening applies nothing
+
+
+def test_document_media_type_comes_from_the_kind_the_parser_read(tmp_path):
+    from govreports.store.load import document_from_path
+
+    path = tmp_path / "report.doc"  # RTF is often served as .doc: the kind read names it, not the suffix
+    path.write_bytes(b"{\\rtf1 }")
+    assert document_from_path(path, "rtf")["media_type"] == "application/rtf"
+    assert document_from_path(path, "doc")["media_type"] == "application/msword"
+    assert document_from_path(path)["media_type"] == "application/msword"
