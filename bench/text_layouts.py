@@ -2,8 +2,8 @@
 
 Real texts: the seed (tab-separated PDF text) and sample 13 (the text of expected record 02) as published, with tabs
 turned into spaces (a pypdf/pdfium text layer: blank cells leave no trace) and with all whitespace deleted (a scrape
-that joined text nodes); the Hebei scrapes 45 and 47 as published (no expected record: cells read, ambiguous,
-unsplit). Generated: reports rendered by render.text_layer and render.stripped. A cell is right when value and
+that joined text nodes); the Hebei scrapes 43 (cells counted out by newlines), 45 and 47 as published (no expected
+record: cells read, ambiguous, unsplit). Generated: reports rendered by render.text_layer and render.stripped. A cell is right when value and
 type match, wrong when a value is given that is not the report's, null when left blank; a lossy layout may leave
 cells null (its text does not determine them), never wrong.
 """
@@ -92,13 +92,14 @@ def report(samples: Path, n_generated: int = 40) -> None:
         for layout, transform in TRANSFORMS.items():
             record = parse_bytes(transform(_body(path)).encode("utf-8"))
             _line(name, layout, *_score(record, truth))
-    for stem in ("45_hebei_gxt_2020", "47_hebei_kjt_2021"):
+    for stem, layout in (("43_hebei_jyt_2019", "newline-counted cells"), ("45_hebei_gxt_2020", "stripped scrape"),
+                         ("47_hebei_kjt_2021", "stripped scrape")):
         path = samples / "texts" / f"{stem}.txt"
         if path.is_file():
             record = parse_bytes(_body(path).encode("utf-8"))
             cells = list(schema.iter_cells(record))
             notes = record.get("text_layout", {})
-            print(f"  {stem:<28} {'stripped scrape':<20} {sum(v is not None for *_, v in cells):>5}/{len(cells):<5} "
+            print(f"  {stem:<28} {layout:<20} {sum(v is not None for *_, v in cells):>5}/{len(cells):<5} "
                   f"recovered {len(notes.get('recovered', ()))}, ambiguous {len(notes.get('ambiguous', ()))}, "
                   f"unsplit {len(notes.get('unsplit', ()))}")
     _metadata_kept(samples)

@@ -86,6 +86,30 @@ def test_stripped_scrape_that_dropped_blank_cells_reads_only_what_is_forced():
     assert "applications.new.total" in record["text_layout"]["unsplit"]
 
 
+def test_cells_counted_out_by_newlines_read_where_they_stand():
+    """Sample 43 (Hebei's dataset): each cell ends in three newlines, a row in two more, a blank cell is three
+    more. Table 四 gives only its three 总计 cells (0), the rest blank: the newlines place them."""
+    record = _sample("43_hebei_jyt_2019")
+    for group in ("review", "litigation_direct", "litigation_after_review"):
+        assert record["review_litigation"][group] == {"upheld": None, "corrected": None, "other": None,
+                                                      "pending": None, "total": 0}
+    apps = record["applications"]
+    assert list(apps["unavailable_needs_creation"].values()) == [4, 0, 0, 0, 0, 0, 4]
+    assert all(v is None for v in apps["partly_granted"].values())  # a row of blank cells stays blank
+    assert record["active"]["procurement"]["amount"] == 256146
+    assert "text_layout" not in record  # nothing was left to guess
+
+
+def test_text_with_blank_lines_between_paragraphs_is_not_read_as_counted_cells():
+    from govreports.extract.lines import _counted_cells
+
+    prose = "\n\n\n".join(f"第{i}段：本机关认真贯彻落实条例，扎实推进政务公开工作，全年主动公开信息{i}条。" * 2 for i in range(12))
+    assert _counted_cells(prose) == prose  # no row breaks: not the layout
+    mixed = prose + "\n\n\n\n\n" + "\n\n\n\n\n".join(["规章\n\n\n0", "规范性文件\n\n\n1"] * 2)
+    assert "本机关认真贯彻落实条例" in _counted_cells(mixed).split("\n")[0]  # long lines are never cells
+    assert "规章\t0" in _counted_cells(mixed)
+
+
 # --- layouts derived from real full reports ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("stem, at_least", [("14_shuyang_xzf_2025", 180), ("000_dc3a28ed7fcc2bfa", 180)])

@@ -88,9 +88,56 @@ def split_spaced_values(text: str) -> Block:
     return Block([label, *values], is_row=True)
 
 
+# Scrapes that joined a table's cells with a fixed run of newlines: "cell\n\n\n" each cell, two more at a row's end,
+# and a blank cell is one more such run — so the count of newlines between two texts says how many cells lie
+# between them ("总计\n×17 0\n×15 0": a row break, then four blank cells before each 0). Hebei's provincial
+# dataset of department reports is in this form (sample 43).
+_GAP = re.compile(r"\n+")
+_CELL_GAP, _ROW_GAP = 3, 5
+_CELL_MAX = 80  # a table cell; a longer line is narrative
+
+
+def _is_value(token: str) -> bool:
+    return bool(_VALUE_TOKEN.match(token.replace(" ", "")))
+
+
+def _counted_cells(text: str) -> str:
+    """The text with runs of cells counted out into tab-separated rows, where it has that layout; else as it is."""
+    lines = _GAP.split(text.replace("\r\n", "\n"))
+    gaps = [len(g) for g in _GAP.findall(text.replace("\r\n", "\n"))]
+    # the layout's signature: many cell and row gaps, and short lines next to each other rarely one newline apart
+    # (a table whose cells are one newline apart and rows three, as sample 42's statistics table, is another layout)
+    adjacent = sum(1 for gap, a, b in zip(gaps, lines, lines[1:])
+                   if gap == 1 and len(a.strip()) <= _CELL_MAX and len(b.strip()) <= _CELL_MAX)
+    if gaps.count(_CELL_GAP) < 10 or gaps.count(_ROW_GAP) < 3 or gaps.count(_CELL_GAP) < 4 * adjacent:
+        return text
+    out: list[str] = [lines[0]]
+    row = [lines[0]] if len(lines[0].strip()) <= _CELL_MAX else None
+    for gap, token in zip(gaps, lines[1:]):
+        cells, breaks = divmod(gap, _CELL_GAP)
+        short = len(token.strip()) <= _CELL_MAX and row is not None
+        value = _is_value(token.strip())
+        if short and breaks == 0 and (cells == 1 or value):  # the same row, cells - 1 blanks between
+            row += [""] * (cells - 1) + [token.strip()]
+            out[-1] = "\t".join(row)
+            continue
+        if short and breaks == 2 and cells >= 1:  # a row break; the blanks close the row above or open this one
+            blanks = [""] * (cells - 1)
+            if value:
+                row = blanks + [token.strip()]
+            else:
+                out[-1] = "\t".join(row + blanks) if blanks else out[-1]
+                row = [token.strip()]
+            out.append("\t".join(row) if len(row) > 1 else row[0])
+            continue
+        out.append(token)  # an ordinary line break
+        row = [token.strip()] if len(token.strip()) <= _CELL_MAX else None
+    return "\n".join(out)
+
+
 def text_to_blocks(text: str) -> list[Block]:
     blocks = []
-    for line in text.splitlines():
+    for line in _counted_cells(text).splitlines():
         if _PAGE_MARKER.match(_clean(line)):
             continue
         block = line_to_block(line)
