@@ -201,7 +201,22 @@ def test_dask_runner_builds_the_same_database(portal, tmp_path):
     backfill.with_options(task_runner=task_runner("dask"))(years="2018-2024", **dask, runner="dask", policy=FAST)
     a, b = open_db(threads["db"]), open_db(dask["db"])
     assert mismatches(b, portal.ground_truth()) == []
-    assert db_records(a) == db_records(b)
+    # a report re-posted on two portals is loaded from whichever portal's read is written first, and the two
+    # runners write concurrent portals in different orders: its provenance (where its date was read) may differ
+    ra, rb = db_records(a), db_records(b)
+    reposted = {r for (r,) in b.execute("SELECT DISTINCT report_id FROM items WHERE status = 'duplicate'")}
+    from govreports.store.agency import normalise_agency
+    from govreports.store.read import get_record
+
+    reposted_keys = {(normalise_agency(r["agency"] or ""), r["year"]) for r in (get_record(b, i) for i in reposted)}
+    assert reposted_keys, "the demo portal re-posts reports across portals"
+    for records in (ra, rb):
+        for key in reposted_keys & records.keys():
+            assert records[key].pop("published_source") is not None
+    assert ra.keys() == rb.keys()
+    differ = [(key, field, ra[key].get(field), rb[key].get(field)) for key in ra
+              for field in sorted(ra[key].keys() | rb[key].keys()) if ra[key].get(field) != rb[key].get(field)]
+    assert not differ, [(k, f, str(x)[:200], str(y)[:200]) for k, f, x, y in differ]
     assert table_counts(a)["reports"] == table_counts(b)["reports"]
 
 

@@ -8,6 +8,7 @@ results, whichever way the crawl ran. Events carry no bodies (those are in the c
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
@@ -98,19 +99,38 @@ class Read:
 
 @dataclass
 class Sink:
-    """Where a crawl's events go. `buffered=False`: applied at once to `db`; True: kept in `events`."""
+    """Where a crawl's events go. `buffered=True`: kept in `events` (written elsewhere, by apply_events).
+    `buffered=False`: written to `db` by this process, in batches — one write transaction per `batch` events or
+    per `max_age` seconds, whichever comes first (a transaction per event cost the crawl two commits and a dozen
+    statements per report); `flush()` writes what is pending, and the crawl calls it when a portal ends, however
+    it ends. An event waits at most `max_age` seconds for its batch while events keep coming."""
 
     db: Database | None
     portal: str
     stats: PortalStats
     buffered: bool = False
     events: list = field(default_factory=list)
+    batch: int = LOAD_BATCH
+    max_age: float = 1.0
+    _pending: list = field(default_factory=list, repr=False)
+    _since: float | None = field(default=None, repr=False)
 
     def emit(self, event) -> None:
         if self.buffered:
             self.events.append(event)
-        else:
-            apply(self.db, self.portal, event, self.stats)
+            return
+        self._pending.append(event)
+        now = time.monotonic()
+        if self._since is None:
+            self._since = now
+        if len(self._pending) >= self.batch or now - self._since >= self.max_age:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the pending events (direct sinks); a buffered sink keeps its events for apply_events."""
+        pending, self._pending, self._since = self._pending, [], None
+        if pending:
+            apply_events(self.db, self.portal, pending, self.stats, batch=self.batch)
 
     def item(self, url: str) -> Item | None:
         return get_item(self.db, self.portal, url) if self.db is not None else None

@@ -102,10 +102,15 @@ class PortalCrawl:
             self.stats.pages = max(self.stats.pages, self.stats.list_failed)
             self.sink.emit(Failed(self.portal.start_url, "list", "list",
                                   f"list: the {self.portal.adapter} adapter failed: {type(exc).__name__}: {exc}"))
-        for task in asyncio.as_completed(tasks):
-            await task
-            if self.progress:
-                self.progress("done", self.stats)
+        try:
+            for task in asyncio.as_completed(tasks):
+                await task
+                if self.progress:
+                    self.progress("done", self.stats)
+        finally:
+            self.sink.flush()  # the portal's last batch: its counts are final when run() returns
+        if self.progress and tasks:
+            self.progress("done", self.stats)
         return self.stats
 
     async def _discover(self, tasks: list[asyncio.Task]) -> None:
@@ -272,6 +277,8 @@ async def crawl(config: CrawlConfig, db: Database, archive_root: str | Path, *, 
             requests = fetcher.stats.as_dict()
     finally:
         pool.close()
+        for sink in sinks:  # what was read is written, even when the crawl ends in an exception
+            sink.flush()
     summary = CrawlSummary([s.stats for s in sinks], requests=requests, seconds=time.perf_counter() - t0)
     if buffered:
         summary.events = {s.portal: s.events for s in sinks}
