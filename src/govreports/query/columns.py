@@ -250,14 +250,24 @@ def _tables() -> dict[str, Table]:
             C("id", "正文", "section id"), VERSION_ID, REPORT_ID,
             C("section", "部分编号", "section number 1–6"), C("heading", "标题", "canonical heading"),
             C("body", "正文", "the section's text, without its tables"))),
-        Table("cells", "表格单元格（长表）", "Table cells, long form", "table", (
+        Table("cells", "表格单元格（长表）", "Table cells, long form", "view", (
             VERSION_ID, REPORT_ID,
             C("table_name", "表", "table: active 主动公开, applications 依申请, review_litigation 复议诉讼"),
             ROW_KEY, C("col_key", "列", "column key (SCHEMA.md)"),
             C("value", "数值", "the cell's number; null = blank in the report (never 0)", "see docs/columns.md"),
             C("raw", "原文", "text cells (amount_unit 元/万元) and the raw text where known")),
             "Every cell of the three tables of every version; units are those of the report_flat column of the "
-            "same table, row and column."),
+            "same table, row and column. A view of cell_values with each cell's key spelled out."),
+        Table("cell_values", "单元格取值", "Cell values (stored)", "table", (
+            VERSION_ID, C("key_id", "单元格键", "the cell's table, row and column (cell_keys.id)"),
+            C("value", "数值", "the cell's number; null = blank in the report (never 0)", "see docs/columns.md"),
+            C("raw", "原文", "text cells (amount_unit 元/万元) and the raw text where known")),
+            "What the cells view reads: one row per cell of every version, its key as a number."),
+        Table("cell_keys", "单元格键", "Cell keys", "table", (
+            C("id", "单元格键", "cell key id"),
+            C("table_name", "表", "table: active 主动公开, applications 依申请, review_litigation 复议诉讼"),
+            ROW_KEY, C("col_key", "列", "column key (SCHEMA.md)")),
+            "Every table, row and column a cell has, once."),
         Table("row_totals", "行合计", "Row totals", "table", (
             VERSION_ID, REPORT_ID, C("table_name", "表", "table: applications or review_litigation"), ROW_KEY,
             C("n", "合计", "the row's 总计 cell, else the sum of its cells, else null", CASES))),

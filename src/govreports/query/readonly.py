@@ -158,7 +158,8 @@ def _query_error(exc: BaseException, clock: _Clock) -> QueryError:
         return QueryMemoryError("SQLite ran out of memory: the query needs more than the heap limit "
                                 "(`govreports query --max-memory`)")
     text = str(exc)
-    if "not authorized" in text or "authorization denied" in text or "readonly" in text:
+    if ("not authorized" in text or "authorization denied" in text or "readonly" in text
+            or "because it is a view" in text):  # a write to a view (cells, m010) fails before the authorizer
         return ReadOnlyError(REFUSED)
     return QueryError(f"SQL error: {text}")
 

@@ -199,8 +199,7 @@ def _cells(record: dict) -> tuple[list[tuple], int, int]:
 # Statements, written once: sqlite3's statement cache keeps each prepared (a statement is looked up by its text)
 _CHILD_SQL = {
     "sections": "INSERT INTO sections (version_id, report_id, section, heading, body) VALUES (?, ?, ?, ?, ?)",
-    "cells": "INSERT INTO cells (version_id, report_id, table_name, row_key, col_key, value, raw)"
-             " VALUES (?, ?, ?, ?, ?, ?, ?)",
+    "cells": "INSERT INTO cell_values (version_id, key_id, value, raw) VALUES (?, ?, ?, ?)",  # m010
     "checks": "INSERT INTO checks (version_id, report_id, seq, rule, location, ok, detail)"
               " VALUES (?, ?, ?, ?, ?, ?, ?)",
     "row_totals": "INSERT INTO row_totals (version_id, report_id, table_name, row_key, n) VALUES (?, ?, ?, ?, ?)",
@@ -227,9 +226,11 @@ class _Children:
     (version ids only grow, so the cells arrive in primary-key order), and the versions that became or stopped
     being current (`moves`: version_id, year, +1/-1), added to `current_sums` (m009) once their rows are in."""
 
-    def __init__(self) -> None:
+    def __init__(self, conn) -> None:
+        self.conn = conn
         self.rows: dict[str, list[tuple]] = {t: [] for t in _CHILD_SQL}
         self.moves: list[tuple] = []
+        self.keys: dict[tuple, int] | None = None  # cell_keys (m010): (table, row, col) -> id, read at first use
 
     def move(self, year: int | None, old_version: int | None, new_version: int) -> None:
         if old_version is not None:
@@ -238,9 +239,22 @@ class _Children:
 
     def add(self, p: Prepared, version_id: int, report_id: int) -> None:
         ids = (version_id, report_id)
-        for table, rows in (("sections", p.sections), ("cells", p.cells), ("checks", p.checks),
-                            ("row_totals", p.totals)):
+        for table, rows in (("sections", p.sections), ("checks", p.checks), ("row_totals", p.totals)):
             self.rows[table] += map(ids.__add__, rows)
+        keys = self.keys if self.keys is not None else self._read_keys()
+        try:
+            self.rows["cells"] += [(version_id, keys[t, r, c], v, raw) for t, r, c, v, raw in p.cells]
+        except KeyError:  # a key this database has not seen yet
+            for t, r, c, *_ in p.cells:
+                if (t, r, c) not in keys:
+                    keys[t, r, c] = self.conn.execute(
+                        "INSERT INTO cell_keys (table_name, row_key, col_key) VALUES (?, ?, ?)", [t, r, c]).lastrowid
+            self.rows["cells"] += [(version_id, keys[t, r, c], v, raw) for t, r, c, v, raw in p.cells]
+
+    def _read_keys(self) -> dict[tuple, int]:
+        self.keys = {(t, r, c): i for i, t, r, c in self.conn.execute(
+            "SELECT id, table_name, row_key, col_key FROM cell_keys")}
+        return self.keys
 
     def flush(self, conn) -> None:
         for table, rows in self.rows.items():
@@ -370,7 +384,7 @@ def batch_loader(db: Database, *, now: str | None = None, check_keys: bool = Tru
     loads records by the rules of `load_record`, in order; every child table is written by one executemany when
     the block ends. Other writes may go between loads (the crawl's documents and items). `check_keys=False`:
     foreign keys unchecked for the block (only for blocks that write nothing but loads)."""
-    children = _Children()
+    children = _Children(db.conn)
     keys = contextlib.nullcontext() if check_keys else _loader_keys(db)
     with keys, write_transaction(db):
         stamp = now or now_iso()

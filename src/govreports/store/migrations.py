@@ -528,21 +528,31 @@ CURRENT_SUMS_DDL = """CREATE TABLE current_sums (
     PRIMARY KEY (year, table_name, row_key, col_key)
 ) WITHOUT ROWID"""
 
-# Adds the rows of the versions in `{moves}` (version_id, year, sign): sign 1 for a version that became current,
-# -1 for one that stopped being current. Entries left with no report are removed by CURRENT_SUMS_PRUNE.
-CURRENT_SUMS_ADD = """INSERT INTO current_sums (year, table_name, row_key, col_key, reports, n, total, positive)
+def current_sums_add(moves: str, cell_keys: bool = True) -> str:
+    """The statement that adds the rows of the versions in `moves` (version_id, year, sign) to current_sums: sign
+    1 for a version that became current, -1 for one that stopped being current (entries left with no report are
+    removed by CURRENT_SUMS_PRUNE). `cell_keys`: cells are read from cell_values (m010), else from the table
+    cells as it was before m010. The moves drive the join (CROSS JOIN): a batch's few hundred versions, looked up
+    by primary key, never a scan of every cell."""
+    if cell_keys:
+        cells = ("CROSS JOIN cell_values c ON c.version_id = m.version_id"
+                 " JOIN cell_keys k ON k.id = c.key_id AND k.table_name = 'review_litigation'")
+    else:
+        cells = "CROSS JOIN cells c ON c.version_id = m.version_id AND c.table_name = 'review_litigation'"
+    key = "k" if cell_keys else "c"
+    return f"""INSERT INTO current_sums (year, table_name, row_key, col_key, reports, n, total, positive)
 SELECT year, table_name, row_key, col_key, sum(sign * r), sum(sign * (x IS NOT NULL)), sum(sign * x),
   sum(sign * coalesce(x > 0, 0))
 FROM (
-  SELECT coalesce(m.year, 0) AS year, m.sign, c.table_name, c.row_key, c.col_key, 1 AS r, c.value AS x
-    FROM {moves} m JOIN cells c ON c.version_id = m.version_id AND c.table_name = 'review_litigation'
+  SELECT coalesce(m.year, 0) AS year, m.sign, {key}.table_name, {key}.row_key, {key}.col_key, 1 AS r, c.value AS x
+    FROM {moves} m {cells}
   UNION ALL
-  SELECT coalesce(m.year, 0), m.sign, 'review_litigation', c.row_key, '*', 1, NULL
-    FROM {moves} m JOIN cells c ON c.version_id = m.version_id AND c.table_name = 'review_litigation'
-    GROUP BY m.version_id, m.sign, c.row_key
+  SELECT coalesce(m.year, 0), m.sign, 'review_litigation', {key}.row_key, '*', 1, NULL
+    FROM {moves} m {cells}
+    GROUP BY m.version_id, m.sign, {key}.row_key
   UNION ALL
   SELECT coalesce(m.year, 0), m.sign, t.table_name, t.row_key, '', 1, t.n
-    FROM {moves} m JOIN row_totals t ON t.version_id = m.version_id)
+    FROM {moves} m CROSS JOIN row_totals t ON t.version_id = m.version_id)
 WHERE true
 GROUP BY year, table_name, row_key, col_key
 ON CONFLICT (year, table_name, row_key, col_key) DO UPDATE SET
@@ -550,6 +560,9 @@ ON CONFLICT (year, table_name, row_key, col_key) DO UPDATE SET
   total = CASE WHEN n + excluded.n > 0 THEN coalesce(total, 0) + coalesce(excluded.total, 0) END,
   n = n + excluded.n,
   positive = positive + excluded.positive"""
+
+
+CURRENT_SUMS_ADD = current_sums_add("{moves}")  # the loader's (cells in cell_values); format with moves=
 CURRENT_SUMS_PRUNE = "DELETE FROM current_sums WHERE reports = 0"
 _CURRENT_MOVES = "(SELECT current_version_id AS version_id, year, 1 AS sign FROM reports)"
 
@@ -562,10 +575,53 @@ def m009_current_sums(db: Database) -> None:
     sorting every report first. `reports_recent`: reports in search order (newest year first, then by id), so a
     search reads the newest reports first and stops when it has found enough (store.fts.WINDOW)."""
     db.execute(CURRENT_SUMS_DDL)
-    db.execute(CURRENT_SUMS_ADD.format(moves=_CURRENT_MOVES))
+    db.execute(current_sums_add(_CURRENT_MOVES, cell_keys=False))  # cells is still a table here (m010)
     db.execute(CURRENT_SUMS_PRUNE)
     db.execute("CREATE INDEX agencies_name ON agencies(name)")
     db.execute("CREATE INDEX reports_recent ON reports(year DESC, id, current_version_id, agency_id)")
+
+
+# m010: a cell's table, row and column named once, in `cell_keys`, instead of as text on each of its 60 M rows at
+# national scale (cells was 3.8 of 7.2 GB at 300,000 reports, and the loader's largest write). `cells` stays,
+# as a view with its old columns, for every query, view and Datasette page that reads it.
+CELLS_VIEW = """SELECT v.version_id, rv.report_id, k.table_name, k.row_key, k.col_key, v.value, v.raw
+FROM cell_values v JOIN cell_keys k ON k.id = v.key_id JOIN report_versions rv ON rv.id = v.version_id"""
+
+
+def schema_cell_keys() -> list[tuple[str, str, str]]:
+    """(table, row, column) of every cell of every format, in key order: ids follow it, so a version's cells,
+    written in key order, are appended to the primary key in order."""
+    keys = {(t, r, c) for fmt in schema.TABLE_FORMATS for t, r, c, _ in schema.iter_cells(schema.empty_tables(fmt))}
+    keys.add(("active", "procurement", "amount_unit"))
+    return sorted(keys)
+
+
+@migrations()
+def m010_cell_keys(db: Database) -> None:
+    """`cell_keys` (id, table_name, row_key, col_key): every cell key the schema has (in key order) and any other
+    the database holds; `cell_values` (version_id, key_id, value, raw) holds the cells; `cells` becomes a view
+    with the old columns (CELLS_VIEW). The loader adds a key it has not seen."""
+    db.execute("""CREATE TABLE cell_keys (
+        id INTEGER PRIMARY KEY,
+        table_name TEXT NOT NULL,
+        row_key TEXT NOT NULL,
+        col_key TEXT NOT NULL,
+        UNIQUE (table_name, row_key, col_key))""")
+    db.conn.executemany("INSERT INTO cell_keys (table_name, row_key, col_key) VALUES (?, ?, ?)", schema_cell_keys())
+    db.execute("""INSERT INTO cell_keys (table_name, row_key, col_key)
+        SELECT DISTINCT table_name, row_key, col_key FROM cells WHERE true ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING""")
+    db.execute("""CREATE TABLE cell_values (
+        version_id INTEGER NOT NULL REFERENCES report_versions(id),
+        key_id INTEGER NOT NULL REFERENCES cell_keys(id),
+        value,                           -- no type: ints stay ints, decimals stay decimals
+        raw TEXT,                        -- text cells (amount_unit) and raw text when known
+        PRIMARY KEY (version_id, key_id)
+    ) WITHOUT ROWID""")
+    db.execute("""INSERT INTO cell_values (version_id, key_id, value, raw)
+        SELECT c.version_id, k.id, c.value, c.raw FROM cells c
+        JOIN cell_keys k ON k.table_name = c.table_name AND k.row_key = c.row_key AND k.col_key = c.col_key""")
+    db.execute("DROP TABLE cells")
+    db.create_view("cells", CELLS_VIEW)
 
 
 def latest_version() -> int:
