@@ -172,3 +172,25 @@ def test_document_media_type_comes_from_the_kind_the_parser_read(tmp_path):
     assert document_from_path(path, "rtf")["media_type"] == "application/rtf"
     assert document_from_path(path, "doc")["media_type"] == "application/msword"
     assert document_from_path(path)["media_type"] == "application/msword"
+
+
+def test_m010_moves_every_cell_and_the_loader_adds_keys_it_has_not_seen(tmp_path):
+    """cells (m010) reads back what was stored before it as a table, and a cell key no format has is stored too."""
+    record = make_record(2, "某市某局", 2022, checks=True)
+    record["applications"]["new"]["future_column"] = 7  # a key the schema does not know
+    with connect(tmp_path / "new.db") as db:
+        result = load_record(db, copy.deepcopy(record))
+        assert get_record(db, result.report_id) == record
+        rows = db.execute("SELECT * FROM cells ORDER BY version_id, table_name, row_key, col_key").fetchall()
+        assert ("applications", "new", "future_column") in {r[2:5] for r in rows}
+    old = Database(tmp_path / "old.db")
+    migrations.apply(old, stop_before="m010_cell_keys")
+    old.execute("PRAGMA foreign_keys = OFF")
+    old.conn.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    old.conn.execute("INSERT INTO report_versions (id, report_id, version, sha256, loaded_at, record_keys)"
+                     " VALUES (1, 1, 1, 'x', 'now', '[]')")
+    old.conn.commit()
+    old.close()
+    with connect(tmp_path / "old.db") as db:
+        assert db.execute("SELECT * FROM cells ORDER BY version_id, table_name, row_key, col_key").fetchall() == rows
+        assert "cells" in db.view_names() and "cell_values" in db.table_names()
