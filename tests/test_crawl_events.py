@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from storehelp import record
 
 from govreports.crawl import events
@@ -128,3 +130,47 @@ def test_same_url_fetched_by_two_portals_at_once_is_stored_once(tmp_path, monkey
     assert errors == []
     assert open_db(path).execute("SELECT count(*) FROM documents").fetchone()[0] == 1
     assert len(set(ids)) == 1 and ids[0] is not None
+
+
+def _reports(path) -> int:
+    with connect(path) as db:
+        return db.execute("SELECT count(*) FROM reports").fetchone()[0]
+
+
+def test_a_direct_sink_writes_in_batches_and_keeps_what_a_failed_write_did_not_store(tmp_path, monkeypatch):
+    path = tmp_path / "g.db"
+    db = open_db(path)
+    stats = PortalStats("a")
+    sink = events.Sink(db, "a", stats, batch=3, max_age=3600)
+    reads = [_read(f"http://a.example/{i}.html", record(f"测试市第{i}局", 2020, "2019", {})) for i in range(5)]
+    sink.emit(reads[0])
+    sink.emit(reads[1])
+    assert _reports(path) == 0 and stats.new == 0  # waiting for its batch
+    sink.emit(reads[2])
+    assert _reports(path) == 3 and stats.new == 3  # the batch is full: one transaction
+    sink.emit(reads[3])
+    real = events.apply_events
+    monkeypatch.setattr(events, "apply_events", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    sink.emit(reads[4])
+    with pytest.raises(OSError):
+        sink.flush()  # the write failed: the error is raised, and the two reads stay pending
+    assert _reports(path) == 3
+    monkeypatch.setattr(events, "apply_events", real)
+    sink.flush()
+    assert _reports(path) == 5 and stats.new == 5
+
+
+def test_a_direct_sink_in_a_quiet_crawl_writes_after_max_age(tmp_path):
+    """A portal that goes quiet (a long Retry-After) does not sit on what it has read: the event loop flushes it."""
+    import asyncio
+
+    path = tmp_path / "g.db"
+    sink = events.Sink(open_db(path), "a", PortalStats("a"), max_age=0.05)
+
+    async def crawl() -> tuple[int, int]:
+        sink.emit(_read("http://a.example/1.html", record("测试市第1局", 2020, "2019", {})))
+        before = _reports(path)
+        await asyncio.sleep(0.3)  # no more events arrive
+        return before, _reports(path)
+
+    assert asyncio.run(crawl()) == (0, 1)

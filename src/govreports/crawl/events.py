@@ -8,6 +8,7 @@ results, whichever way the crawl ran. Events carry no bodies (those are in the c
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 
@@ -123,14 +124,34 @@ class Sink:
         now = time.monotonic()
         if self._since is None:
             self._since = now
+            self._flush_later()
         if len(self._pending) >= self.batch or now - self._since >= self.max_age:
             self.flush()
 
     def flush(self) -> None:
-        """Write the pending events (direct sinks); a buffered sink keeps its events for apply_events."""
-        pending, self._pending, self._since = self._pending, [], None
-        if pending:
-            apply_events(self.db, self.portal, pending, self.stats, batch=self.batch)
+        """Write the pending events (direct sinks); a buffered sink keeps its events for apply_events. Events a
+        failed write did not store stay pending (the next flush tries them again) and the error is raised."""
+        while self._pending:  # a batch a transaction: one that fails stored none of its events, and they stay
+            chunk = self._pending[: self.batch]
+            apply_events(self.db, self.portal, chunk, self.stats, batch=self.batch)
+            del self._pending[: len(chunk)]
+        self._since = None
+
+    def _flush_later(self) -> None:
+        """Inside a crawl, the first pending event also asks the event loop to flush after `max_age`: a portal
+        that goes quiet (a long Retry-After) must not sit on what it has read."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        loop.call_later(self.max_age, self._flush_if_due)
+
+    def _flush_if_due(self) -> None:
+        if self._since is not None and time.monotonic() - self._since >= self.max_age * 0.99:
+            try:
+                self.flush()
+            except Exception:  # noqa: BLE001 - kept pending: the next emit or the portal's end raises it
+                pass
 
     def item(self, url: str) -> Item | None:
         return get_item(self.db, self.portal, url) if self.db is not None else None
