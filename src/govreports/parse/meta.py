@@ -28,11 +28,11 @@ _BOOK_TITLE = re.compile(r"《[^》]*》")
 _ONLY_DATE = re.compile(r"^[（(]?\s*" + _DATE.pattern + r"\s*[)）]?$")
 _AGENCY_END = ("局", "委", "办", "厅", "室", "府", "院", "会", "署", "部", "镇", "乡", "街道办事处", "中心", "所", "处")
 _COMPILED_BY = re.compile(r"由(.{2,30}?)(?:负责)?编制")
-# Text whose line breaks were lost keeps its title only inside the run: at its very start
-# ('河北省工业和信息化厅 2020年政府信息公开工作年度报告 2020年，…') or in its first sentence, where the report is
-# published ('现发布《XX市人民政府2017年度政府信息公开工作年度报告》'); a 《…》 elsewhere names another document.
+# Text whose line breaks were lost keeps its title only inside the run: at its start, after any page chrome
+# ('河北省工业和信息化厅 2020年政府信息公开工作年度报告 2020年，…', see _head_title) or in its first sentence, where
+# the report is published ('现发布《XX市人民政府2017年度政府信息公开工作年度报告》'); a 《…》 elsewhere names another
+# document.
 _BLOB = 200
-_HEAD_TITLE = re.compile(r"^[^。，,；;：:|《》]{2,50}?信息公开[^。，,；;：:|《》]{0,12}?(?:报告|总结)")
 _ANNOUNCED_TITLE = re.compile(
     r"(?:发布|公布|公开|编制|编写|形成|印发|现将)(?:了|本|如下)?《([^《》]{6,60})》|《([^《》]{6,60})》(?:予以)?(?:发布|公布)")
 _FIRST_SENTENCE = re.compile(r"^[^。！？]{0,300}")
@@ -124,7 +124,7 @@ def _head_title(text: str) -> str | None:
         start = lead.start(1)
         title = text[start: m.end()]
         rest = _RUN_CHROME.sub("", title)
-        if rest != title and _RUN_TITLE_END.search(rest) and _RUN_TITLE_END.search(rest).start() > 0:
+        if rest != title and (end := _RUN_TITLE_END.search(rest)) and end.start() > 0:
             title = rest  # '政府信息公开福州市…报告' loses its column name; '政府信息公开工作年度报告' stays
         if title.startswith(_SENTENCE_START) or not _TITLE.search(title):
             continue
@@ -306,7 +306,7 @@ _AFTER_TITLE = re.compile(r"(?:[^。，,；;：:|《》（）()\d]{1,30}?(?:" + 
                           + r")[)）]?(?!起|至|到|—|-)")
 
 
-def _date_after_title_in_run(head: list[Block], title: str | None, dates: "_Dates") -> str | None:
+def _date_after_title_in_run(head: list[Block], title: str | None, dates: _Dates) -> str | None:
     if not title:
         return None
     for b in head[:3]:
