@@ -103,35 +103,39 @@ def _is_value(token: str) -> bool:
 
 def _counted_cells(text: str) -> str:
     """The text with runs of cells counted out into tab-separated rows, where it has that layout; else as it is."""
-    lines = _GAP.split(text.replace("\r\n", "\n"))
-    gaps = [len(g) for g in _GAP.findall(text.replace("\r\n", "\n"))]
+    text = text.replace("\r\n", "\n")
+    if text.count("\n" * _ROW_GAP) < 3:  # every text parse passes here: most leave at this cheap test
+        return text
+    raw = _GAP.split(text)
+    lines = [line.strip() for line in raw]
+    gaps = [len(g) for g in _GAP.findall(text)]
     # the layout's signature: many cell and row gaps, and short lines next to each other rarely one newline apart
     # (a table whose cells are one newline apart and rows three, as sample 42's statistics table, is another layout)
     adjacent = sum(1 for gap, a, b in zip(gaps, lines, lines[1:])
-                   if gap == 1 and len(a.strip()) <= _CELL_MAX and len(b.strip()) <= _CELL_MAX)
+                   if gap == 1 and len(a) <= _CELL_MAX and len(b) <= _CELL_MAX)
     if gaps.count(_CELL_GAP) < 10 or gaps.count(_ROW_GAP) < 3 or gaps.count(_CELL_GAP) < 4 * adjacent:
         return text
-    out: list[str] = [lines[0]]
-    row = [lines[0]] if len(lines[0].strip()) <= _CELL_MAX else None
-    for gap, token in zip(gaps, lines[1:]):
+    out: list[str] = [raw[0]]
+    row = [lines[0]] if len(lines[0]) <= _CELL_MAX else None
+    for gap, token, line in zip(gaps, lines[1:], raw[1:]):
         cells, breaks = divmod(gap, _CELL_GAP)
-        short = len(token.strip()) <= _CELL_MAX and row is not None
-        value = _is_value(token.strip())
+        short = len(token) <= _CELL_MAX and row is not None
+        value = _is_value(token)
         if short and breaks == 0 and (cells == 1 or value):  # the same row, cells - 1 blanks between
-            row += [""] * (cells - 1) + [token.strip()]
+            row += [""] * (cells - 1) + [token]
             out[-1] = "\t".join(row)
             continue
         if short and breaks == 2 and cells >= 1:  # a row break; the blanks close the row above or open this one
             blanks = [""] * (cells - 1)
             if value:
-                row = blanks + [token.strip()]
+                row = blanks + [token]
             else:
                 out[-1] = "\t".join(row + blanks) if blanks else out[-1]
-                row = [token.strip()]
+                row = [token]
             out.append("\t".join(row) if len(row) > 1 else row[0])
             continue
-        out.append(token)  # an ordinary line break
-        row = [token.strip()] if len(token.strip()) <= _CELL_MAX else None
+        out.append(line)  # an ordinary line break: the line as it was (a leading tab is a blank cell)
+        row = [token] if len(token) <= _CELL_MAX else None
     return "\n".join(out)
 
 
@@ -145,7 +149,7 @@ def text_to_blocks(text: str) -> list[Block]:
             if "\t" not in line and "|" not in line:
                 if block.is_row:
                     block = SpacedRow(block.cells, True)
-                elif _VALUE_TOKEN.match(block.cells[0].replace(" ", "")):
+                elif _is_value(block.cells[0]):
                     block = LoneValue(block.cells)
             blocks.append(block)
     return blocks
