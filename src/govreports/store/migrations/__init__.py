@@ -1,0 +1,34 @@
+"""Schema of the database, created and upgraded only through these migrations.
+
+sqlite-utils' `Migrations` records every applied step in `_sqlite_migrations`; we also mirror the count in
+`PRAGMA user_version` so that any SQLite tool can tell the schema version without knowing sqlite-utils.
+A released migration is never edited: a schema change is a new function in a new module, imported below after
+the others (registration order is the order migrations apply in).
+"""
+
+from __future__ import annotations
+
+from govreports.store.migrations.registry import MIGRATION_SET, migrations
+from govreports.store.migrations.tables import m001_tables
+from govreports.store.migrations.search_views import m002_search_labels_views, wide_columns
+from govreports.store.migrations.crawl import m003_crawl, m004_failure_kinds_and_portal_runs, m005_portal_health
+from govreports.store.migrations.scorecard import LATE_SQL, SCORECARD_SQL, m006_published_source_regions_scorecard
+from govreports.store.migrations.flat import (FLAT_HEAD, VIEW_COLUMN_NAMES, flat_cells, m007_unambiguous_names_report_flat,
+                                              view_column)
+from govreports.store.migrations.facts import COUNT_CELLS_SQL, COUNT_FACTS_SQL, SCORECARD_SQL_M008, m008_version_facts
+from govreports.store.migrations.sums import (CURRENT_SUMS_ADD, CURRENT_SUMS_DDL, CURRENT_SUMS_PRUNE, current_sums_add,
+                                              m009_current_sums)
+from govreports.store.migrations.cells import CELLS_VIEW, m010_cell_keys, schema_cell_keys
+
+__all__ = [
+    "CELLS_VIEW", "COUNT_CELLS_SQL", "COUNT_FACTS_SQL", "CURRENT_SUMS_ADD", "CURRENT_SUMS_DDL", "CURRENT_SUMS_PRUNE",
+    "FLAT_HEAD", "LATE_SQL", "MIGRATION_SET", "SCORECARD_SQL", "SCORECARD_SQL_M008", "VIEW_COLUMN_NAMES",
+    "current_sums_add", "flat_cells", "latest_version", "m001_tables", "m002_search_labels_views", "m003_crawl",
+    "m004_failure_kinds_and_portal_runs", "m005_portal_health", "m006_published_source_regions_scorecard",
+    "m007_unambiguous_names_report_flat", "m008_version_facts", "m009_current_sums", "m010_cell_keys", "migrations",
+    "schema_cell_keys", "view_column", "wide_columns",
+]
+
+
+def latest_version() -> int:
+    return len(migrations._migrations)
