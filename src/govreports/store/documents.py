@@ -11,6 +11,7 @@ hands it to `load_record` as the document a record was read from. `loaded_items`
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 
@@ -61,6 +62,13 @@ def document_row(result, portal: str | None = None) -> dict:
     }
 
 
+@functools.lru_cache(maxsize=8)
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    """One prepared INSERT per table and column list (sqlite-utils' insert reads the schema twice per row: six
+    queries per crawled report)."""
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
 def record_document(db: Database, result, portal: str | None = None) -> int | None:
     """Store the facts of a successful fetch; return the document id (existing or new).
 
@@ -81,7 +89,7 @@ def record_document(db: Database, result, portal: str | None = None) -> int | No
                 db.execute("UPDATE documents SET etag = ?, last_modified = ? WHERE id = ?",
                            [result.etag, result.last_modified, known.id])
             return known.id
-        return db["documents"].insert(row).last_pk
+        return db.conn.execute(_insert_sql("documents", tuple(row)), list(row.values())).lastrowid
 
 
 @dataclass(frozen=True)
@@ -114,7 +122,8 @@ def save_item(db: Database, portal: str, url: str, *, list_title: str | None, li
     now = now_iso()
     with write_transaction(db):
         if row is None:
-            db["items"].insert({"portal": portal, "url": url, **values, "first_seen": now, "last_seen": now})
+            row = {"portal": portal, "url": url, **values, "first_seen": now, "last_seen": now}
+            db.conn.execute(_insert_sql("items", tuple(row)), list(row.values()))
         else:
             db.execute(f"UPDATE items SET {', '.join(f'{k} = ?' for k in values)}, last_seen = ?"
                        " WHERE portal = ? AND url = ?", [*values.values(), now, portal, url])
