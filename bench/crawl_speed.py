@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib.util
 import json
 import os
@@ -60,6 +61,74 @@ def start_portal(*options: str, wait: float = 120) -> tuple[subprocess.Popen, st
             time.sleep(0.2)
     proc.kill()
     raise SystemExit("the demo portal did not start")
+
+
+class CpuAccount:
+    """CPU seconds of every process a crawl runs, by role, sampled from a thread (psutil, the `bench` extra):
+    this process (fetching, list pages, writing), the parse workers, the converters they start (tesseract OCR,
+    LibreOffice for .doc), and the demo portal serving it all on the same cores. A process that ends between two
+    samples loses at most one interval (0.1 s), so converters are slightly under-counted."""
+
+    def __init__(self, portal_pid: int):
+        import psutil
+
+        self._psutil, self._portal = psutil, psutil.Process(portal_pid)
+        self._me = psutil.Process()
+        self._seen: dict[int, tuple[str, float]] = {}
+        self._stop = False
+        self._base = self._cpu(self._me), self._portal_cpu()
+
+    @staticmethod
+    def _cpu(p) -> float:
+        t = p.cpu_times()
+        return t.user + t.system
+
+    def _portal_cpu(self) -> float:
+        return self._cpu(self._portal) + sum(self._cpu(c) for c in self._portal.children(recursive=True))
+
+    def _role(self, p) -> str:
+        cmd = " ".join(p.cmdline())
+        if "tesseract" in cmd:
+            return "OCR (tesseract)"
+        if "soffice" in cmd or "libreoffice" in cmd or "oosplash" in cmd:
+            return "LibreOffice (.doc)"
+        return "parse workers"
+
+    def _sample(self) -> None:
+        while not self._stop:
+            for child in self._me.children(recursive=True):
+                if child.pid == self._portal.pid:
+                    continue
+                try:
+                    self._seen[child.pid] = (self._seen.get(child.pid, (None,))[0] or self._role(child),
+                                             self._cpu(child))
+                except self._psutil.Error:
+                    pass
+            time.sleep(0.1)
+
+    def __enter__(self) -> CpuAccount:
+        import threading
+
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop = True
+        self._thread.join()
+        self.roles = {"crawler (this process)": self._cpu(self._me) - self._base[0]}
+        for role, cpu in self._seen.values():
+            self.roles[role] = self.roles.get(role, 0.0) + cpu
+        self.roles["demo portal (server)"] = self._portal_cpu() - self._base[1]
+
+    def report(self, reports: int, elapsed: float) -> None:
+        total = sum(self.roles.values())
+        cores = os.cpu_count() or 1
+        print(f"CPU per report, by process ({cores} cores, {total / elapsed:.2f} of them busy on average):")
+        for role, cpu in sorted(self.roles.items(), key=lambda kv: -kv[1]):
+            print(f"  {role:26} {1000 * cpu / reports:6.2f} ms")
+        print(f"  {'total':26} {1000 * total / reports:6.2f} ms  -> at most {reports * cores / total:.0f} reports/s "
+              f"on {cores} cores if every process kept every core busy")
 
 
 def document_urls(base: str, reports: int, attachments: float, seed: int = 0) -> list[str]:
@@ -146,10 +215,12 @@ def main() -> int:
         config = load_config(ROOT / "config" / "demo.toml")
         with tempfile.TemporaryDirectory() as tmp:
             db = open_db(Path(tmp) / "bench.db")
+            account = CpuAccount(proc.pid) if importlib.util.find_spec("psutil") else contextlib.nullcontext()
             start = time.perf_counter()
-            summary = run_crawl(config, db, Path(tmp) / "archive", per_host_delay=0.0, delay_jitter=0.0,
-                                per_host_concurrency=args.connections, max_connections=args.connections,
-                                adaptive=False)
+            with account:
+                summary = run_crawl(config, db, Path(tmp) / "archive", per_host_delay=0.0, delay_jitter=0.0,
+                                    per_host_concurrency=args.connections, max_connections=args.connections,
+                                    adaptive=False)
             elapsed = time.perf_counter() - start
             requests = sum(h.get("requests", 0) for h in summary.requests.values())
             loaded = summary.total("new") + summary.total("duplicate")
@@ -159,6 +230,10 @@ def main() -> int:
             print(f"loaded {loaded} reports ({summary.total('failed')} failed) in {elapsed:.1f} s")
             print(f"end to end: {loaded / elapsed:.1f} reports/s   requests: {requests} ({requests / elapsed:.1f}/s)")
             print(f"crawler peak RSS: {rss:.0f} MB")
+            if isinstance(account, CpuAccount):
+                account.report(loaded, elapsed)
+            else:
+                print("CPU by process: psutil not installed (pip install -e '.[bench]')")
             fetch_only(base, args, Path(tmp))
     finally:
         proc.terminate()
