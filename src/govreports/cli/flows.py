@@ -32,13 +32,18 @@ def nightly(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
     with writer_lock(db, wait=wait, command="nightly"):
         prefect_for(db)
         from govreports.flows.early import early_crawls
+        from govreports.runs.prefect_server import start_early_server, startup_timeout
 
         names = portal or [p.name for p in crawl.portal]
-        # the crawls start now, while Prefect is imported and its server boots; the flow's tasks take them over
+        # Prefect's server boots from now (runs.prefect_server) and the crawls start now, while Prefect is
+        # imported; the flow's tasks take the crawls over
+        server = start_early_server()
         with early_crawls(str(config), names, str(db), str(archive), runner):
             from govreports.flows.common import task_runner
             from govreports.flows.nightly import nightly as flow
 
+            if server is not None:
+                server.wait(startup_timeout())
             rows = run_flow(flow.with_options(task_runner=task_runner(runner)), config=str(config), db=str(db),
                             archive=str(archive), portals=portal or None, runner=runner)
     print_rows(rows)

@@ -1,0 +1,110 @@
+"""Prefect's temporary API server for a plain run, started at the command's entry instead of at its first API call.
+
+Without a PREFECT_API_URL, Prefect starts a temporary server (SubprocessASGIServer) when the flow first talks to
+the API, and the calling process first imports `prefect.server.api.server` (about 3 s of CPU) just to launch it.
+A cold `govreports nightly` then spent its first seconds importing, and only after that began the server's boot
+(the server then imports the same modules again, in its own process). Here the command launches the same server
+process, with the same command line and environment Prefect uses (uvicorn over `create_app`, UI off, ephemeral
+mode: no services), before Prefect is even imported, and points PREFECT_API_URL at it: the boot overlaps the CLI's
+imports and the early crawls, and this process never imports the server module. The run waits for /api/health
+before the flow starts, and the server is stopped when the command ends, as Prefect stops its own.
+
+Only when it can take effect: not when the user set PREFECT_API_URL (their server is used), and not once prefect
+is imported in this process (its settings are read at import; tests that run flows in-process keep Prefect's own).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from importlib.util import find_spec
+from pathlib import Path
+
+from govreports.errors import GovreportsError
+
+
+class PrefectServerError(GovreportsError):
+    """The temporary Prefect server did not come up (its exit code and output are in the message)."""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class EarlyServer:
+    """The server process; `wait()` before the first API call. It is stopped at exit (atexit): Prefect's log and
+    event workers, registered after it, drain to it first (stopped any earlier, they retried for 80 s)."""
+
+    def __init__(self, process: subprocess.Popen, port: int, previous_url: str | None):
+        self.process, self.port, self._previous_url = process, port, previous_url
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def wait(self, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise PrefectServerError(f"the temporary Prefect server exited with code {self.process.returncode}"
+                                         f" before it answered on port {self.port}")
+            try:
+                with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise PrefectServerError(f"the temporary Prefect server did not answer within {timeout:g} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if os.environ.get("PREFECT_API_URL") == self.api_url:  # leave the environment as it was found
+            if self._previous_url is None:
+                os.environ.pop("PREFECT_API_URL", None)
+            else:
+                os.environ["PREFECT_API_URL"] = self._previous_url
+
+
+def start_early_server() -> EarlyServer | None:
+    """Launch the server now (after runs.prefect_env.configure, before prefect is imported); None when Prefect
+    will use another (the user's PREFECT_API_URL, or prefect already imported here)."""
+    if os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:
+        return None
+    spec = find_spec("prefect")
+    if spec is None or spec.origin is None:
+        return None
+    port = _free_port()
+    env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(spec.origin).parent.parent), "--factory",
+         "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "error",
+         "--lifespan", "on"], env=env)
+    server = EarlyServer(process, port, os.environ.get("PREFECT_API_URL"))
+    os.environ["PREFECT_API_URL"] = server.api_url
+    atexit.register(server.stop)
+    return server
+
+
+def startup_timeout() -> float:
+    """The wait for the server's first answer: Prefect's own setting (runs.prefect_env sets 120 s: a first start
+    migrates the server's database)."""
+    try:
+        return float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120"))
+    except ValueError:
+        return 120.0
