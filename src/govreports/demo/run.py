@@ -62,6 +62,12 @@ def main(port: int = 8765, db: str = str(DEFAULT_DB), archive: str = str(DEFAULT
     can_make_doc()  # without LibreOffice the portal (its stderr is not shown) serves its .doc reports as DOCX: say so
     # GOVREPORTS_DEMO_GATE: with the site behind a JavaScript challenge (config/demo.toml's demo-gate, which
     # needs Chromium; without it that portal fails saying what to install and the others go on)
+    from govreports.runs.prefect_env import configure
+    from govreports.runs.prefect_server import start_early_server, startup_timeout
+
+    configure(prefect_home(db))
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    server = start_early_server()  # Prefect's server boots while the portal starts (runs.prefect_server)
     portal = subprocess.Popen([sys.executable, "-m", "govreports", "demo-portal", "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               env={**os.environ, "GOVREPORTS_DEMO_GATE": os.environ.get("GOVREPORTS_DEMO_GATE", "1")})
@@ -69,12 +75,10 @@ def main(port: int = 8765, db: str = str(DEFAULT_DB), archive: str = str(DEFAULT
         _wait(base, portal)
         print(f"demo portal running at {base}/ (seven imitation government sites, one behind a JavaScript gate)")
         os.environ["GOVREPORTS_DEMO_URL"] = base
-        from govreports.runs.prefect_env import configure
-
-        configure(prefect_home(db))
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
         from govreports.flows.nightly import nightly
 
+        if server is not None:
+            server.wait(startup_timeout())
         rows = nightly(config=config, db=db, archive=archive)
     finally:
         portal.terminate()
