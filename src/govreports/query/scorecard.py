@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from govreports.errors import GovreportsError
 from govreports.query.analyses import YEAR, Analysis, Param
+from govreports.store.migrations.agency_years import visible
 from govreports.text import compact, t2s
 
 REGION = Param("region", "province, city or county, or the start of one: 江苏省, 江苏, 宿迁市, 全国")
@@ -52,11 +53,12 @@ COMPLIANCE = Analysis(
     "compliance", "Compliance by province and year", "各地区各年度年报发布情况汇总",
     "Per province and year: agencies expected to report, reports found, missing, on time, late, without a date, "
     "and the share published on time (of those expected).",
-    f"""SELECT s.province, s.year, count(*) AS expected, sum(s.found) AS found, sum(s.found = 0) AS missing,
-  sum(s.on_time = 1) AS on_time, sum(s.on_time = 0) AS late, sum(s.found = 1 AND s.on_time IS NULL) AS no_date,
+    f"""SELECT s.province, s.year, count(*) AS expected, sum(s.report_id IS NOT NULL) AS found,
+  sum(s.report_id IS NULL) AS missing, sum(s.on_time = 1) AS on_time, sum(s.on_time = 0) AS late,
+  sum(s.report_id IS NOT NULL AND s.on_time IS NULL) AS no_date,
   round(100.0 * sum(s.on_time = 1) / count(*), 1) AS on_time_pct
-FROM scorecard s
-WHERE {_WHERE}
+FROM agency_years s
+WHERE {visible('s')} AND {_WHERE}
 GROUP BY s.province, s.year
 ORDER BY s.year, s.province IS NULL, s.province""",
     (YEAR, REGION), needs_reports=True)

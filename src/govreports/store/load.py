@@ -28,7 +28,7 @@ from govreports import PARSER_VERSION, schema
 from govreports.clock import now_iso
 from govreports.store.agency import agency_facts, normalise_agency
 from govreports.store.db import write_transaction
-from govreports.store.migrations import CURRENT_SUMS_ADD, CURRENT_SUMS_PRUNE
+from govreports.store.migrations import CURRENT_SUMS_ADD, CURRENT_SUMS_PRUNE, refresh_agency_years
 from govreports.store.statuses import LoadStatus
 
 DOCUMENT_FIELDS = ("url", "final_url", "fetched_at", "sha256", "archive_path", "media_type")
@@ -224,12 +224,14 @@ _INSERT_DOCUMENT = (f"INSERT INTO documents ({', '.join(DOCUMENT_FIELDS)})"
 class _Children:
     """Child rows of the versions written in one transaction, inserted with one executemany per table at the end
     (version ids only grow, so the cells arrive in primary-key order), and the versions that became or stopped
-    being current (`moves`: version_id, year, +1/-1), added to `current_sums` (m009) once their rows are in."""
+    being current (`moves`: version_id, year, +1/-1), added to `current_sums` (m009) once their rows are in, and
+    the agencies whose reports or region were written (`agencies`), whose agency-years (m011) are rewritten."""
 
     def __init__(self, conn) -> None:
         self.conn = conn
         self.rows: dict[str, list[tuple]] = {t: [] for t in _CHILD_SQL}
         self.moves: list[tuple] = []
+        self.agencies: set[int] = set()
         self.keys: dict[tuple, int] | None = None  # cell_keys (m010): (table, row, col) -> id, read at first use
 
     def move(self, year: int | None, old_version: int | None, new_version: int) -> None:
@@ -268,6 +270,9 @@ class _Children:
         if self.moves:
             _add_current_sums(conn, self.moves)
             self.moves.clear()
+        if self.agencies:
+            refresh_agency_years(conn, self.agencies)
+            self.agencies.clear()
 
 
 _STAGE_MOVES = "CREATE TEMP TABLE IF NOT EXISTS load_moves (version_id INTEGER, year INTEGER, sign INTEGER)"
@@ -346,6 +351,7 @@ def _load_locked(db: Database, p: Prepared, now: str, dedupe: bool, children: _C
             return LoadResult(*duplicate, LoadStatus.DUPLICATE, 0)
     record = p.record
     agency_id = _agency_id(conn, p.written, p.norm, p.doc.get("region"))
+    children.agencies.add(agency_id)  # its agency-years follow what this load writes (a region, a report)
     document_id = _document_id(conn, p.doc)
     row = conn.execute(_FIND_REPORT, [agency_id, p.year, p.source_key]).fetchone()
     if row and row[2] == p.sha:

@@ -19,6 +19,7 @@ from govreports.store.migrations.facts import COUNT_CELLS_SQL, COUNT_FACTS_SQL, 
 from govreports.store.migrations.sums import (CURRENT_SUMS_ADD, CURRENT_SUMS_DDL, CURRENT_SUMS_PRUNE, current_sums_add,
                                               m009_current_sums)
 from govreports.store.migrations.cells import CELLS_VIEW, m010_cell_keys, schema_cell_keys
+from govreports.store.migrations.agency_years import SCORECARD_SQL_M011, m011_agency_years, refresh_agency_years
 
 __all__ = [
     "CELLS_VIEW", "COUNT_CELLS_SQL", "COUNT_FACTS_SQL", "CURRENT_SUMS_ADD", "CURRENT_SUMS_DDL", "CURRENT_SUMS_PRUNE",
