@@ -5,8 +5,8 @@ loaded the production way (store.load, one transaction per batch) with a `docume
 Prints: load time and rate (overall and per tenth of the load, to show how the one writer slows as the database
 grows), database size, every analysis unfiltered and filtered (a year, an agency, a province) streamed through
 open_analysis (a listing of more than PAGE rows: the time to its first page, and to its last row), search (a word
-of 3+ characters, a 2-character word, a rare word, each alone and with a year), peak RSS, and
-the database cost per 1,000 reports of a no-change nightly: the 304 path (the validators lookup and the item
+of 3+ characters, a 2-character word, a rare word, each alone and with a year), peak RSS, the cost of m011's
+agency_years to the writer (its fill, one batch's upkeep), and the database cost per 1,000 reports of a no-change nightly: the 304 path (the validators lookup and the item
 lookup each report costs) and an unchanged reload (a document re-fetched whole, its record loaded again: hash,
 lookups, nothing written).
 
@@ -29,6 +29,7 @@ from govreports.query.analyses import ANALYSES, open_analysis
 from govreports.store import open_db, search_sections
 from govreports.store.documents import get_item, latest_document
 from govreports.store.load import LOAD_BATCH, load_prepared, prepare
+from govreports.store.migrations.agency_years import rebuild_agency_years, refresh_agency_years
 from govreports.store.statuses import LoadStatus
 
 GOAL_MS = 200.0
@@ -202,6 +203,34 @@ def queries(path: Path, n_agencies: int) -> list[tuple[str, float]]:
     return out
 
 
+def agency_years_cost(path: Path, repeat: int = 3) -> None:
+    """What m011's agency_years costs the writer: its fill from every report (the migration), and the loader's
+    upkeep of one batch (LOAD_BATCH agencies rewritten), each in a transaction rolled back; best of `repeat`."""
+    db = open_db(path, migrate=False)
+    conn = db.conn
+    try:
+        ids = [r[0] for r in conn.execute("SELECT DISTINCT agency_id FROM agency_years ORDER BY random() LIMIT ?",
+                                          [LOAD_BATCH])]
+
+        def rolled_back(fn) -> float:
+            conn.execute("BEGIN")
+            try:
+                t0 = time.perf_counter()
+                fn(conn)
+                return (time.perf_counter() - t0) * 1000
+            finally:
+                conn.execute("ROLLBACK")
+
+        fill = min(rolled_back(rebuild_agency_years) for _ in range(repeat))
+        batch = min(rolled_back(lambda c: refresh_agency_years(c, ids)) for _ in range(repeat))
+        rows = conn.execute("SELECT count(*) FROM agency_years").fetchone()[0]
+    finally:
+        db.close()
+    print(f"agency_years (m011): fill from every report {fill:,.0f} ms for {rows:,} agency-years; loader upkeep "
+          f"{batch:.1f} ms per batch of {len(ids)} agencies ({batch / max(len(ids), 1):.2f} ms a report), best of "
+          f"{repeat}")
+
+
 def nightly_cost(path: Path, n: int, sample: int = 1000) -> None:
     """Database cost of a no-change nightly, per 1,000 reports (the HTTP side is bench/crawl_speed's)."""
     rnd = random.Random(11)
@@ -259,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"database size {size / 1e9:.2f} GB ({size / max(args.reports, 1) / 1e3:.1f} kB per report); "
           f"peak RSS so far {rss_mb():.0f} MB")
     results = queries(path, n_agencies=max(1, args.reports // len(YEARS)))
+    agency_years_cost(path)
     nightly_cost(path, args.reports)
     rss = rss_mb()
     print(f"peak RSS {rss:.0f} MB [goal <= {RSS_GOAL_MB:.0f} MB: {'OK' if rss <= RSS_GOAL_MB else 'MISSED'}]")

@@ -11,6 +11,7 @@ import pytest
 from govreports.query import run_analysis
 from govreports.store import connect, load_record
 from govreports.store.migrations import SCORECARD_SQL_M008
+from govreports.store.statuses import LoadStatus
 from govreports.store.migrations.agency_years import rebuild_agency_years, refresh_agency_years
 from storehelp import record
 
@@ -140,4 +141,8 @@ def test_the_loader_keeps_the_table_in_step(tmp_path):
         assert first[1] == 0 and again[1] == 1 and first[0] != again[0]
         _load(db, _report(DEPT, 2022, "2023-01-05"))
         assert [r[0] for r in db.conn.execute("SELECT found FROM scorecard ORDER BY year")] == [1, 0, 1]
+        _assert_same(db)
+        # the same report again from a portal configured for another region: nothing new, the agency moves
+        assert _load(db, _report(DEPT, 2022, "2023-01-05"), region="广东省").status == LoadStatus.UNCHANGED
+        assert {r[0] for r in db.conn.execute("SELECT province FROM scorecard")} == {"广东省"}
         _assert_same(db)

@@ -318,9 +318,10 @@ def _document_id(conn, doc: dict) -> int | None:
     return conn.execute(_INSERT_DOCUMENT, [doc.get(k) for k in DOCUMENT_FIELDS]).lastrowid
 
 
-def _agency_id(conn, written: str, norm: str, configured: str | None) -> int:
+def _agency_id(conn, written: str, norm: str, configured: str | None, changed: set[int]) -> int:
     """The agency's row; a new one with its region and kind. A portal's configured region (`configured`) wins over
-    the one the name gives, so it is written whenever given; without one, a row keeps what it has."""
+    the one the name gives, so it is written whenever given; without one, a row keeps what it has. An agency
+    whose region or kind is rewritten joins `changed` (its agency-years carry them)."""
     row = conn.execute("SELECT id, region, kind FROM agencies WHERE norm_name = ?", [norm]).fetchone()
     if row and row[2] is not None and configured is None:
         return row[0]
@@ -329,6 +330,7 @@ def _agency_id(conn, written: str, norm: str, configured: str | None) -> int:
         if (row[1], row[2]) != (facts["region"], facts["kind"]):
             conn.execute(f"UPDATE agencies SET {', '.join(f'{k} = ?' for k in facts)} WHERE id = ?",
                          [*facts.values(), row[0]])
+            changed.add(row[0])
         return row[0]
     columns = ("name", "norm_name", *facts)
     return conn.execute(f"INSERT INTO agencies ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
@@ -350,8 +352,7 @@ def _load_locked(db: Database, p: Prepared, now: str, dedupe: bool, children: _C
         if duplicate is not None:
             return LoadResult(*duplicate, LoadStatus.DUPLICATE, 0)
     record = p.record
-    agency_id = _agency_id(conn, p.written, p.norm, p.doc.get("region"))
-    children.agencies.add(agency_id)  # its agency-years follow what this load writes (a region, a report)
+    agency_id = _agency_id(conn, p.written, p.norm, p.doc.get("region"), children.agencies)
     document_id = _document_id(conn, p.doc)
     row = conn.execute(_FIND_REPORT, [agency_id, p.year, p.source_key]).fetchone()
     if row and row[2] == p.sha:
@@ -381,6 +382,7 @@ def _load_locked(db: Database, p: Prepared, now: str, dedupe: bool, children: _C
         cells = len(p.cells)
     conn.execute(_UPDATE_REPORT, [*summary, version_id, now, report_id])
     children.move(p.year, row[1] if row else None, version_id)
+    children.agencies.add(agency_id)  # its agency-years (m011) follow the report's new version
     return LoadResult(report_id, version_id, LoadStatus.NEW if row is None else LoadStatus.CHANGED, cells)
 
 
