@@ -283,6 +283,13 @@ def _tables() -> dict[str, Table]:
               "The loader keeps these sums as versions become current or stop being current, so the refusals and "
               "outcomes analyses over every agency read them instead of every report; year 0 holds the reports "
               "without a year."),
+        Table("agency_years", "机关年度（应报年度）", "Agency-years the scorecard expects (kept at load)", "table", (
+            AGENCY_ID, YEAR, REPORT_ID,
+            C("tail", "末次报告后", "1 a year after the agency's latest report: expected only up to the horizon"),
+            AGENCY, PROVINCE, CITY, COUNTY, KIND, next(c for c in SCORECARD if c.name == "on_time")),
+              "A row per agency and year from its first report through the newest report year, with the report "
+              "that counts; the loader keeps them, the scorecard and late views and the compliance analysis read "
+              "them (the horizon applied when read)."),
         Table("checks", "勾稽关系检查", "Accounting checks R1–R4", "table", (
             VERSION_ID, REPORT_ID, C("seq", "序号", "order of the check in the record"),
             C("rule", "规则", "rule R1, R2, R3 or R4 (FORMAT.md §6)"),
