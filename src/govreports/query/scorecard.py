@@ -4,7 +4,9 @@ They read the `scorecard` and `late` views (store.migrations.SCORECARD_SQL: one 
 expected to report for — from its first report through its latest or the database's horizon, the newest year whose
 deadlines have passed — with its deadline under
 FORMAT.md §1), so `govreports analyze scorecard|late|compliance`, Datasette's canned queries and anyone's own SQL
-agree. `--region` matches any level of an agency's region, the full name or its start: 江苏省, 江苏, 宿迁市, 宿迁,
+agree. Since m011 the views read `agency_years` (a row per expected agency-year, kept by the loader), in the
+listings' order by an index, so a listing's first page streams; compliance counts that table's covering index
+directly (the view's per-row report lookups were most of its time), with the view's horizon condition. `--region` matches any level of an agency's region, the full name or its start: 江苏省, 江苏, 宿迁市, 宿迁,
 沭阳县, 全国 (national bodies).
 """
 
