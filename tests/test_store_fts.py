@@ -165,7 +165,7 @@ def test_the_window_finds_what_the_full_search_finds(tmp_path, monkeypatch):
         assert by_window[(3, 0, "政府信息公开")] == (3, True)         # count, edge, window: enough found there
         assert by_window[(3, 10**6, "政府信息公开")][0] == 2           # rare by the index: straight to the full search
         assert by_window[(1000, 0, "政府信息公开")] == (3, False)      # fewer reports than the window: all of them
-        assert by_window[(3, 0, "行政复议 决定")][0] == 4              # too few in the window: the full search
+        assert by_window[(3, 0, "行政复议 决定")][0] == 9              # too few in the window: the row vocabulary, then the short word's search
         assert by_window[(3, 0, "ＰＤＦ")][0] == 1                     # a cased letter LIKE does not fold: the index
 
 
@@ -186,3 +186,71 @@ def test_datasette_search_starts_its_snippet_where_the_search_command_does(tmp_p
                 head = expected[:12].replace("\n", " ")
                 assert snippet.replace("\n", " ").startswith(head), (word, section, snippet, expected)
         assert db.execute(LIKE_SQL, {"q": ""}).fetchall() == []
+
+
+def test_a_rare_short_word_is_found_through_the_trigram_index_as_the_full_search_finds_it(tmp_path, monkeypatch):
+    """1–2 character words at the very start and end of a body and of a heading, in a body shorter than three
+    characters, in ASCII of either case, alone, together and with long words, with year and agency filters, and
+    absent everywhere: the rows (order, snippets) of the full search, read through m012 (Short), whether the word
+    is rare (straight there) or common (after the window)."""
+    from govreports.demo.records import make_record
+    from govreports.store import fts
+    from govreports.store.load import load_records
+
+    with connect(tmp_path / "r.db") as db:
+        load_records(db, [*KNOWN, *(make_record(i, f"测试市第{i % 7}局", 2019 + i % 5) for i in range(40))])
+        ids = [r[0] for r in db.execute("SELECT id FROM sections ORDER BY id")]
+        edits = [("督察开头", "监督在开头的正文。", ids[0]), ("结尾在监督", "正文的结尾是监督", ids[1]),
+                 ("一、情况", "督", ids[2]), ("二、情况", "核查", ids[3]), ("三、情况", "正文写着 Xy 与 PDF。", ids[4]),
+                 ("鉴", "正文中间有监督和核查两个词。", ids[-1])]
+        for heading, body, sid in edits:
+            db.execute("UPDATE sections SET heading = ?, body = ? WHERE id = ?", [heading, body, sid])
+        agency = db.execute("SELECT r.agency_id FROM sections s JOIN reports r ON r.current_version_id = s.version_id"
+                            " WHERE s.id = ?", [ids[-1]]).fetchone()[0]
+        full = lambda q, **kw: db.execute(*fts.search_query(q, 5, **kw)).fetchall()  # noqa: E731
+        for rare in (fts.RARE, 0):
+            monkeypatch.setattr(fts, "RARE", rare)
+            monkeypatch.setattr(fts, "WINDOW", 3)
+            for q, kw in (("监督", {}), ("督", {}), ("督察", {}), ("察", {}), ("鉴", {}), ("核查", {}), ("查", {}),
+                          ("xy", {}), ("XY", {}), ("pd", {}), ("f。", {}), ("监督 核查", {}), ("监督 政务公开", {}),
+                          ("正文的结尾 督", {}), ("监督", {"year": 2019}), ("监督", {"agency_id": agency}),
+                          ("公开", {}), ("公开", {"year": 2020}), ("龘", {}), ("龘龘", {}), ("监督 龘", {})):
+                seen: list[str] = []
+
+                def execute(sql, params):
+                    seen.append(sql)
+                    return db.execute(sql, params).fetchall()
+
+                want = full(q, **kw)
+                assert fts.find_sections(execute, q, 5, **kw) == want, (rare, q, kw)
+                if rare and any(len(w) >= 3 for w in q.split()):  # a rare long word: its index, as before
+                    continue
+                assert any("sections_vocab_instance" in sql for sql in seen), (rare, q)  # m012's way taken
+                if rare and q != "公开":  # rare: the short word's candidates, never every section
+                    assert fts.search_query(q, 5, **kw)[0] not in seen, q
+        assert [r[3] for r in full("监督")] and not full("龘")
+        assert {r[0] for r in full("察")} and len(full("xy")) == len(full("XY")) == 1
+        # snippets are made from the same rows: the same results
+        monkeypatch.setattr(fts, "RARE", 2000)
+        for q in ("监督", "督", "鉴", "监督 核查"):
+            want = fts.hits(db.execute(*fts.search_query(q, 50)).fetchall(), fts.search_terms(q))
+            assert search_sections(db, q) == [dict(zip(fts.COLUMNS, h)) for h in want]
+
+
+def test_without_m012_short_words_read_every_section(tmp_path):
+    """A database from before m012 (no vocabulary tables) is still searched, the old way."""
+    from govreports.store import fts
+
+    with connect(tmp_path / "o.db") as db:
+        for rec in KNOWN:
+            load_record(db, rec)
+        db.execute("DROP TABLE sections_vocab_instance")
+        seen: list[str] = []
+
+        def execute(sql, params):
+            seen.append(sql)
+            return db.execute(sql, params).fetchall()
+
+        assert fts.find_sections(execute, "复议", 50) == db.execute(*fts.search_query("复议", 50)).fetchall()
+        assert len(fts.find_sections(execute, "复议", 50)) == 2
+

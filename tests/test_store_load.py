@@ -149,7 +149,7 @@ def test_schema_version_recorded_and_old_database_upgraded(tmp_path):
     assert "sections_fts" not in old.table_names() and "labels" not in old.table_names()
     old.close()
     with connect(path) as db:
-        assert schema_version(db) == latest_version() == 11
+        assert schema_version(db) == latest_version() == 12
         assert [m.name for m in migrations.applied(db)] == ["m001_tables", "m002_search_labels_views", "m003_crawl",
                                                             "m004_failure_kinds_and_portal_runs", "m005_portal_health",
                                                             "m006_published_source_regions_scorecard",

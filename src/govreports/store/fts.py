@@ -5,7 +5,7 @@ spaces, so `unicode61` would index a whole run of Han characters as one token an
 cannot match 1–2 character terms (公开, 复议), so those fall back to LIKE on the base table (on the FTS table
 LIKE returns nothing). Only reports' current versions are searched, newest year first; a common word is found
 among the newest reports without taking every match from the index (see WINDOW), and a 1–2 character word that
-is rare reads every section (no index can hold it).
+is rare is found through the trigram index after all (see Short).
 
 Queries are taken as people type them: several words without quotes (`依申请 公开 复议`) find the sections that
 contain every word, in any order. Each hit carries a snippet that starts at the beginning of the clause holding
@@ -14,11 +14,14 @@ the first word found (never in the middle of a word or a run of characters) with
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Iterable
 
 from sqlite_utils import Database
+
+from govreports.store.migrations.short_words import TAIL
 
 
 def _fts_phrase(term: str) -> str:
@@ -100,6 +103,20 @@ class Window:
     rare: tuple[str, list] | None
 
 
+def _like_words(terms: list[str]) -> tuple[list[str], list]:
+    """Every word as a LIKE condition: what search_query matches, for words that pass _fast_path (a long word is
+    looked for in the body, as the trigram index does; a short one in the body or the heading)."""
+    words, params = [], []
+    for term in terms:
+        if len(term) >= 3:
+            words.append("s.body LIKE ? ESCAPE '\\'")
+            params.append(_like(term))
+        else:
+            words.append("(s.body LIKE ? ESCAPE '\\' OR s.heading LIKE ? ESCAPE '\\')")
+            params += [_like(term), _like(term)]
+    return words, params
+
+
 def window_queries(query: str | Iterable[str], *, year: int | None = None,
                    agency_id: int | None = None) -> Window | None:
     """The statements of the window (see Window); None when the words cannot be checked with LIKE (see
@@ -117,14 +134,7 @@ def window_queries(query: str | Iterable[str], *, year: int | None = None,
     cond = " AND ".join(["r.current_version_id IS NOT NULL", *where])
     edge = (f"SELECT r.year, r.id FROM reports r WHERE {cond} ORDER BY r.year DESC, r.id LIMIT 1 OFFSET ?",
             [*params, WINDOW - 1])
-    words, word_params = [], []
-    for term in terms:
-        if len(term) >= 3:  # what the trigram index matches: the body
-            words.append("s.body LIKE ? ESCAPE '\\'")
-            word_params.append(_like(term))
-        else:
-            words.append("(s.body LIKE ? ESCAPE '\\' OR s.heading LIKE ? ESCAPE '\\')")
-            word_params += [_like(term), _like(term)]
+    words, word_params = _like_words(terms)
     sql = """SELECT r.id AS report_id, a.name AS agency, r.year, s.section, s.heading, s.body
     FROM reports r JOIN sections s ON s.version_id = r.current_version_id JOIN agencies a ON a.id = r.agency_id
     WHERE {where} ORDER BY r.year DESC, r.id, s.section LIMIT ?"""
@@ -137,6 +147,117 @@ def window_queries(query: str | Iterable[str], *, year: int | None = None,
                   (sql.format(where=every), [*params, *word_params]), rare)
 
 
+# Rare short words through the trigram index -------------------------------------------------------------------------
+# A 1–2 character word cannot be matched by the trigram index, but every occurrence of it that has two characters
+# after it is the start of a trigram, and the vocabulary table (m012) lists the trigrams that start with it by
+# range: the sections holding it are those matching any of them, plus those where it lies in the body's last two
+# characters (a body shorter than three included) or in the heading, which the index does not hold; m012's two
+# small indexes find those a distinct value at a time (a report has a few dozen headings and sentence ends). That
+# set contains every section the word's LIKE matches (the index folds case as LIKE does for the words _fast_path
+# lets through), and the search checks every word with LIKE among it, so the rows are search_query's.
+# Measured at 300,000 reports (1.75 M sections), the other way — a contentless index of every 1–2 character
+# token, kept by the loader — would have added a table and a write per section to every load; this one adds two
+# ordinary indexes (~110 MB, ~1.4 % of the database) and nothing to FTS writes.
+# A word is rare when it starts fewer than RARE trigram occurrences (counted lazily by the 'instance'
+# vocabulary, so counting stops at RARE) and its tails and headings hold fewer than RARE sections: then the
+# search goes there directly; otherwise the window comes first, and this is the search it falls back on.
+
+_DISTINCT = """WITH RECURSIVE d(v) AS (SELECT min({e}) FROM sections
+  UNION ALL SELECT (SELECT min({e}) FROM sections WHERE {e} > d.v) FROM d WHERE d.v IS NOT NULL)
+SELECT v FROM d WHERE v LIKE ? ESCAPE '\\'"""  # an index seek per distinct value, not a scan
+
+
+def _prefix_range(term: str) -> tuple[str, str | None]:
+    """[low, high) of the trigrams that start with `term` as the index stores it (ASCII folded)."""
+    low = term.lower()
+    last = ord(low[-1])
+    return low, (low[:-1] + chr(last + 1) if last < 0x10FFFF else None)
+
+
+def _range_where(term: str) -> tuple[str, list]:
+    low, high = _prefix_range(term)
+    return ("term >= ?" + (" AND term < ?" if high else ""), [low, *([high] if high else [])])
+
+
+@dataclass
+class Short:
+    """The sections that can hold one short word (see above): the trigrams that start with it, the body tails
+    and the headings that contain it, and `rare`, whether they are few."""
+
+    term: str
+    trigrams: list[str] | None  # None: too many occurrences to list them from the instances (see listed)
+    tails: list[str]
+    headings: list[str]
+    rare: bool
+
+    @classmethod
+    def read(cls, execute, term: str) -> "Short":
+        where, params = _range_where(term)
+        started = execute(f"SELECT term FROM sections_vocab_instance WHERE {where} LIMIT ?", [*params, RARE])
+        trigrams = list(dict.fromkeys(row[0] for row in started)) if len(started) < RARE else None
+        tails = [row[0] for row in execute(_DISTINCT.format(e=TAIL), [_like(term)])]
+        headings = [row[0] for row in execute(_DISTINCT.format(e="heading"), [_like(term)])]
+        edges = execute(f"""SELECT count(*) FROM (SELECT 1 FROM sections WHERE {TAIL} IN (SELECT value FROM json_each(?))
+            UNION ALL SELECT 1 FROM sections WHERE heading IN (SELECT value FROM json_each(?)) LIMIT ?)""",
+                        [json.dumps(tails), json.dumps(headings), RARE])[0][0]
+        return cls(term, trigrams, tails, headings, len(started) < RARE and edges < RARE)
+
+    def listed(self, execute) -> "Short":
+        """With every trigram listed: from the 'row' vocabulary when the word is common (it counts each trigram's
+        occurrences, ~100 ms for a word in most reports: only when the window found too few)."""
+        if self.trigrams is not None:
+            return self
+        where, params = _range_where(self.term)
+        trigrams = [row[0] for row in execute(f"SELECT term FROM sections_vocab WHERE {where}", params)]
+        return Short(self.term, trigrams, self.tails, self.headings, self.rare)
+
+    def candidates(self) -> tuple[str, list] | None:
+        """The ids of the sections that can hold the word (a superset of those that do); None when none can."""
+        parts, params = [], []
+        if self.trigrams:
+            parts.append("SELECT rowid FROM sections_fts WHERE sections_fts MATCH ?")
+            params.append(" OR ".join(_fts_phrase(t) for t in self.trigrams))
+        if self.tails:
+            parts.append(f"SELECT id FROM sections WHERE {TAIL} IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(self.tails))
+        if self.headings:
+            parts.append("SELECT id FROM sections WHERE heading IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(self.headings))
+        return (" UNION ".join(parts), params) if parts else None
+
+
+def short_query(short: Short, terms: list[str], limit: int, *, year: int | None = None,
+                agency_id: int | None = None) -> tuple[str, list] | None:
+    """search_query's rows among the sections that can hold `short`'s word, every word checked with LIKE (the
+    terms must pass _fast_path); None when no section can hold it (no rows)."""
+    assert short.trigrams is not None, "Short.listed first"
+    driver = short.candidates()
+    if driver is None:
+        return None
+    words, params = _like_words(terms)
+    where = [f"s.id IN ({driver[0]})", *words]
+    params = [*driver[1], *params]
+    if year is not None:
+        where.append("r.year = ?")
+        params.append(year)
+    if agency_id is not None:
+        where.append("r.agency_id = ?")
+        params.append(agency_id)
+    sql = f"""SELECT r.id AS report_id, a.name AS agency, r.year, s.section, s.heading, s.body
+    FROM sections s JOIN reports r ON r.current_version_id = s.version_id JOIN agencies a ON a.id = r.agency_id
+    WHERE {' AND '.join(where)} ORDER BY r.year DESC, r.id, s.section LIMIT ?"""
+    return sql, [*params, limit]
+
+
+def _short_words(execute, terms: list[str]) -> list[Short]:
+    """The query's short words as Short, rarest first (by trigram occurrences); none on a database without m012."""
+    short = [t for t in terms if len(t) < 3]
+    if not short or not execute("SELECT 1 FROM sqlite_master WHERE name = 'sections_vocab_instance'", []):
+        return []
+    found = [Short.read(execute, t) for t in short]
+    return sorted(found, key=lambda sh: not sh.rare)
+
+
 def find_sections(execute, query: str | Iterable[str], limit: int = 50, *, year: int | None = None,
                   agency_id: int | None = None) -> list[tuple]:
     """search_query's rows, found through the window when it can (see WINDOW). `execute(sql, params)` returns
@@ -147,6 +268,11 @@ def find_sections(execute, query: str | Iterable[str], limit: int = 50, *, year:
     window = window_queries(query, year=year, agency_id=agency_id)
     if window is None or (window.rare is not None and execute(*window.rare)[0][0] < RARE):
         return execute(*full)
+    terms = search_terms(query)
+    shorts = _short_words(execute, terms)
+    if shorts and shorts[0].rare:
+        indexed = short_query(shorts[0], terms, limit, year=year, agency_id=agency_id)
+        return execute(*indexed) if indexed is not None else []  # None: no section holds the word
     edge = execute(*window.edge)
     if not edge:  # the filters select no more than WINDOW reports: the window is all of them
         return execute(window.every[0], [*window.every[1], limit])
@@ -155,6 +281,9 @@ def find_sections(execute, query: str | Iterable[str], limit: int = 50, *, year:
         rows = execute(window.within[0], [*window.within[1], y, y, last, limit])
         if len(rows) >= limit:
             return rows
+    if shorts:  # a common short word the window holds too few of: its sections rather than every section
+        indexed = short_query(shorts[0].listed(execute), terms, limit, year=year, agency_id=agency_id)
+        return execute(*indexed) if indexed is not None else []
     return execute(*full)
 
 

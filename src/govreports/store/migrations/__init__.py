@@ -20,6 +20,7 @@ from govreports.store.migrations.sums import (CURRENT_SUMS_ADD, CURRENT_SUMS_DDL
                                               m009_current_sums)
 from govreports.store.migrations.cells import CELLS_VIEW, m010_cell_keys, schema_cell_keys
 from govreports.store.migrations.agency_years import SCORECARD_SQL_M011, m011_agency_years, refresh_agency_years
+from govreports.store.migrations.short_words import TAIL, m012_short_words
 
 __all__ = [
     "CELLS_VIEW", "COUNT_CELLS_SQL", "COUNT_FACTS_SQL", "CURRENT_SUMS_ADD", "CURRENT_SUMS_DDL", "CURRENT_SUMS_PRUNE",
