@@ -155,7 +155,7 @@ def test_schema_version_recorded_and_old_database_upgraded(tmp_path):
                                                             "m006_published_source_regions_scorecard",
                                                             "m007_unambiguous_names_report_flat",
                                                             "m008_version_facts", "m009_current_sums",
-                                                            "m010_cell_keys", "m011_agency_years"]
+                                                            "m010_cell_keys", "m011_agency_years", "m012_short_words"]
         assert {"sections_fts", "labels"} <= set(db.table_names())
         assert "applications_wide" in db.view_names()
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
