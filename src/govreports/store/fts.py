@@ -211,27 +211,34 @@ class Short:
         trigrams = [row[0] for row in execute(f"SELECT term FROM sections_vocab WHERE {where}", params)]
         return Short(self.term, trigrams, self.tails, self.headings, self.rare)
 
-    def candidates(self) -> tuple[str, list] | None:
-        """The ids of the sections that can hold the word (a superset of those that do); None when none can."""
-        parts, params = [], []
-        if self.trigrams:
-            parts.append("SELECT rowid FROM sections_fts WHERE sections_fts MATCH ?")
-            params.append(" OR ".join(_fts_phrase(t) for t in self.trigrams))
-        if self.tails:
+
+def _candidates(shorts: list[Short], long_terms: list[str]) -> tuple[str, list] | None:
+    """The ids of a set of sections holding every section that has all the words (a superset; None when it is
+    empty): those whose body has every long word and, for each short one, a trigram starting with it (one
+    index query: the index intersects them), and those with one of the short words in a tail or a heading."""
+    parts, params = [], []
+    if all(sh.trigrams for sh in shorts):
+        parts.append("SELECT rowid FROM sections_fts WHERE sections_fts MATCH ?")
+        params.append(" AND ".join([*(_fts_phrase(t) for t in long_terms),
+                                    *("(" + " OR ".join(_fts_phrase(t) for t in sh.trigrams) + ")"
+                                      for sh in shorts)]))
+    for sh in shorts:
+        if sh.tails:
             parts.append(f"SELECT id FROM sections WHERE {TAIL} IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(self.tails))
-        if self.headings:
+            params.append(json.dumps(sh.tails))
+        if sh.headings:
             parts.append("SELECT id FROM sections WHERE heading IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(self.headings))
-        return (" UNION ".join(parts), params) if parts else None
+            params.append(json.dumps(sh.headings))
+    return (" UNION ".join(parts), params) if parts else None
 
 
-def short_query(short: Short, terms: list[str], limit: int, *, year: int | None = None,
+def short_query(shorts: list[Short], terms: list[str], limit: int, *, year: int | None = None,
                 agency_id: int | None = None) -> tuple[str, list] | None:
-    """search_query's rows among the sections that can hold `short`'s word, every word checked with LIKE (the
-    terms must pass _fast_path); None when no section can hold it (no rows)."""
-    assert short.trigrams is not None, "Short.listed first"
-    driver = short.candidates()
+    """search_query's rows among the sections _candidates gives for `shorts` (some or all of the query's short
+    words, their trigrams listed) and the long words, every word checked with LIKE (the terms must pass
+    _fast_path); None when that set is empty (no rows)."""
+    assert shorts and all(sh.trigrams is not None for sh in shorts), "Short.listed first"
+    driver = _candidates(shorts, [t for t in terms if len(t) >= 3])
     if driver is None:
         return None
     words, params = _like_words(terms)
@@ -250,7 +257,7 @@ def short_query(short: Short, terms: list[str], limit: int, *, year: int | None 
 
 
 def _short_words(execute, terms: list[str]) -> list[Short]:
-    """The query's short words as Short, rarest first (by trigram occurrences); none on a database without m012."""
+    """The query's short words as Short, the rare ones first; none on a database without m012."""
     short = [t for t in terms if len(t) < 3]
     if not short or not execute("SELECT 1 FROM sqlite_master WHERE name = 'sections_vocab_instance'", []):
         return []
@@ -271,7 +278,7 @@ def find_sections(execute, query: str | Iterable[str], limit: int = 50, *, year:
     terms = search_terms(query)
     shorts = _short_words(execute, terms)
     if shorts and shorts[0].rare:
-        indexed = short_query(shorts[0], terms, limit, year=year, agency_id=agency_id)
+        indexed = short_query([sh for sh in shorts if sh.rare], terms, limit, year=year, agency_id=agency_id)
         return execute(*indexed) if indexed is not None else []  # None: no section holds the word
     edge = execute(*window.edge)
     if not edge:  # the filters select no more than WINDOW reports: the window is all of them
@@ -281,8 +288,8 @@ def find_sections(execute, query: str | Iterable[str], limit: int = 50, *, year:
         rows = execute(window.within[0], [*window.within[1], y, y, last, limit])
         if len(rows) >= limit:
             return rows
-    if shorts:  # a common short word the window holds too few of: its sections rather than every section
-        indexed = short_query(shorts[0].listed(execute), terms, limit, year=year, agency_id=agency_id)
+    if shorts:  # common short words the window holds too few of: their sections rather than every section
+        indexed = short_query([sh.listed(execute) for sh in shorts], terms, limit, year=year, agency_id=agency_id)
         return execute(*indexed) if indexed is not None else []
     return execute(*full)
 
