@@ -208,11 +208,13 @@ def test_a_rare_short_word_is_found_through_the_trigram_index_as_the_full_search
         agency = db.execute("SELECT r.agency_id FROM sections s JOIN reports r ON r.current_version_id = s.version_id"
                             " WHERE s.id = ?", [ids[-1]]).fetchone()[0]
         full = lambda q, **kw: db.execute(*fts.search_query(q, 5, **kw)).fetchall()  # noqa: E731
-        for rare in (fts.RARE, 0):
+        listed = []
+        for rare in (fts.RARE, 1, 0):  # 1: a word found anywhere is common, its tails and headings few if none
             monkeypatch.setattr(fts, "RARE", rare)
             monkeypatch.setattr(fts, "WINDOW", 3)
             for q, kw in (("监督", {}), ("督", {}), ("督察", {}), ("察", {}), ("鉴", {}), ("核查", {}), ("查", {}),
-                          ("xy", {}), ("XY", {}), ("pd", {}), ("f。", {}), ("监督 核查", {}), ("监督 政务公开", {}),
+                          ("xy", {}), ("XY", {}), ("pd", {}), ("f。", {}), ("xy pd", {}), ("pd 正文写着", {}),
+                          ("监督 核查", {}), ("监督 政务公开", {}),
                           ("正文的结尾 督", {}), ("监督", {"year": 2019}), ("监督", {"agency_id": agency}),
                           ("公开", {}), ("公开", {"year": 2020}), ("龘", {}), ("龘龘", {}), ("监督 龘", {})):
                 seen: list[str] = []
@@ -223,11 +225,13 @@ def test_a_rare_short_word_is_found_through_the_trigram_index_as_the_full_search
 
                 want = full(q, **kw)
                 assert fts.find_sections(execute, q, 5, **kw) == want, (rare, q, kw)
+                listed += [q for sql in seen if "FROM sections_vocab WHERE" in sql]  # common: after the window
                 if rare and any(len(w) >= 3 for w in q.split()):  # a rare long word: its index, as before
                     continue
                 assert any("sections_vocab_instance" in sql for sql in seen), (rare, q)  # m012's way taken
-                if rare and q != "公开":  # rare: the short word's candidates, never every section
+                if rare > 1 and q != "公开":  # rare: the short word's candidates, never every section
                     assert fts.search_query(q, 5, **kw)[0] not in seen, q
+        assert {"xy", "XY", "pd", "xy pd", "pd 正文写着"} <= set(listed)  # (the others have a tail or a heading)
         assert [r[3] for r in full("监督")] and not full("龘")
         assert {r[0] for r in full("察")} and len(full("xy")) == len(full("XY")) == 1
         # snippets are made from the same rows: the same results

@@ -155,12 +155,16 @@ def window_queries(query: str | Iterable[str], *, year: int | None = None,
 # small indexes find those a distinct value at a time (a report has a few dozen headings and sentence ends). That
 # set contains every section the word's LIKE matches (the index folds case as LIKE does for the words _fast_path
 # lets through), and the search checks every word with LIKE among it, so the rows are search_query's.
-# Measured at 300,000 reports (1.75 M sections), the other way — a contentless index of every 1–2 character
-# token, kept by the loader — would have added a table and a write per section to every load; this one adds two
-# ordinary indexes (~110 MB, ~1.4 % of the database) and nothing to FTS writes.
+# Why this and not a contentless index of every 1–2 character token kept by the loader: this adds no FTS write
+# and no table, only two ordinary indexes (at 300,000 reports, 1.75 M sections: 86 + 26 MB, 1.4 % of the 8 GB
+# database, built in 7 s; a bulk load's rate unchanged within noise), and a rare word costs under 1 ms (a rare or
+# absent 2-character word read every section before: 1.8–2.4 s).
 # A word is rare when it starts fewer than RARE trigram occurrences (counted lazily by the 'instance'
 # vocabulary, so counting stops at RARE) and its tails and headings hold fewer than RARE sections: then the
-# search goes there directly; otherwise the window comes first, and this is the search it falls back on.
+# search goes there directly. Otherwise the window comes first, and when it holds too few this is the search it
+# falls back on (the 'row' vocabulary lists a common word's trigrams: 10–120 ms), unless a word is in a heading
+# many sections share (a standard heading: one section in six), where the full search, which reads only the
+# sections the filters select, costs less than reading that many candidates (left as it was: 0.2–1.9 s).
 
 _DISTINCT = """WITH RECURSIVE d(v) AS (SELECT min({e}) FROM sections
   UNION ALL SELECT (SELECT min({e}) FROM sections WHERE {e} > d.v) FROM d WHERE d.v IS NOT NULL)
@@ -189,6 +193,7 @@ class Short:
     tails: list[str]
     headings: list[str]
     rare: bool
+    few_edges: bool  # fewer than RARE sections through tails and headings
 
     @classmethod
     def read(cls, execute, term: str) -> "Short":
@@ -197,10 +202,11 @@ class Short:
         trigrams = list(dict.fromkeys(row[0] for row in started)) if len(started) < RARE else None
         tails = [row[0] for row in execute(_DISTINCT.format(e=TAIL), [_like(term)])]
         headings = [row[0] for row in execute(_DISTINCT.format(e="heading"), [_like(term)])]
-        edges = execute(f"""SELECT count(*) FROM (SELECT 1 FROM sections WHERE {TAIL} IN (SELECT value FROM json_each(?))
+        edges = execute(f"""SELECT count(*) FROM (
+            SELECT 1 FROM sections WHERE {TAIL} IN (SELECT value FROM json_each(?))
             UNION ALL SELECT 1 FROM sections WHERE heading IN (SELECT value FROM json_each(?)) LIMIT ?)""",
                         [json.dumps(tails), json.dumps(headings), RARE])[0][0]
-        return cls(term, trigrams, tails, headings, len(started) < RARE and edges < RARE)
+        return cls(term, trigrams, tails, headings, len(started) < RARE and edges < RARE, edges < RARE)
 
     def listed(self, execute) -> "Short":
         """With every trigram listed: from the 'row' vocabulary when the word is common (it counts each trigram's
@@ -209,7 +215,7 @@ class Short:
             return self
         where, params = _range_where(self.term)
         trigrams = [row[0] for row in execute(f"SELECT term FROM sections_vocab WHERE {where}", params)]
-        return Short(self.term, trigrams, self.tails, self.headings, self.rare)
+        return Short(self.term, trigrams, self.tails, self.headings, self.rare, self.few_edges)
 
 
 def _candidates(shorts: list[Short], long_terms: list[str]) -> tuple[str, list] | None:
@@ -288,7 +294,10 @@ def find_sections(execute, query: str | Iterable[str], limit: int = 50, *, year:
         rows = execute(window.within[0], [*window.within[1], y, y, last, limit])
         if len(rows) >= limit:
             return rows
-    if shorts:  # common short words the window holds too few of: their sections rather than every section
+    if shorts and all(sh.few_edges for sh in shorts):
+        # common short words the window holds too few of: their sections rather than every section; not when
+        # one is in a heading many sections have (a standard heading: ~1 in 6 sections), where reading the
+        # sections the filters select costs less than that union
         indexed = short_query([sh.listed(execute) for sh in shorts], terms, limit, year=year, agency_id=agency_id)
         return execute(*indexed) if indexed is not None else []
     return execute(*full)
