@@ -165,7 +165,7 @@ def test_the_window_finds_what_the_full_search_finds(tmp_path, monkeypatch):
         assert by_window[(3, 0, "政府信息公开")] == (3, True)         # count, edge, window: enough found there
         assert by_window[(3, 10**6, "政府信息公开")][0] == 2           # rare by the index: straight to the full search
         assert by_window[(1000, 0, "政府信息公开")] == (3, False)      # fewer reports than the window: all of them
-        assert by_window[(3, 0, "行政复议 决定")][0] == 9              # too few in the window: the row vocabulary, then the short word's search
+        assert by_window[(3, 0, "行政复议 决定")][0] == 9              # too few in the window: m012's counts, the full search
         assert by_window[(3, 0, "ＰＤＦ")][0] == 1                     # a cased letter LIKE does not fold: the index
 
 
@@ -225,10 +225,10 @@ def test_a_rare_short_word_is_found_through_the_trigram_index_as_the_full_search
 
                 want = full(q, **kw)
                 assert fts.find_sections(execute, q, 5, **kw) == want, (rare, q, kw)
-                listed += [q for sql in seen if "FROM sections_vocab WHERE" in sql]  # common: after the window
+                listed += [q for sql in seen if "FROM sections_fts_vocab WHERE" in sql]  # common: after the window
                 if rare and any(len(w) >= 3 for w in q.split()):  # a rare long word: its index, as before
                     continue
-                assert any("sections_vocab_instance" in sql for sql in seen), (rare, q)  # m012's way taken
+                assert any("sections_fts_vocab_instance" in sql for sql in seen), (rare, q)  # m012's way taken
                 if rare > 1 and q != "公开":  # rare: the short word's candidates, never every section
                     assert fts.search_query(q, 5, **kw)[0] not in seen, q
         assert {"xy", "XY", "pd", "xy pd", "pd 正文写着"} <= set(listed)  # (the others have a tail or a heading)
@@ -248,7 +248,7 @@ def test_without_m012_short_words_read_every_section(tmp_path):
     with connect(tmp_path / "o.db") as db:
         for rec in KNOWN:
             load_record(db, rec)
-        db.execute("DROP TABLE sections_vocab_instance")
+        db.execute("DROP TABLE sections_fts_vocab_instance")
         seen: list[str] = []
 
         def execute(sql, params):

@@ -198,7 +198,7 @@ class Short:
     @classmethod
     def read(cls, execute, term: str) -> "Short":
         where, params = _range_where(term)
-        started = execute(f"SELECT term FROM sections_vocab_instance WHERE {where} LIMIT ?", [*params, RARE])
+        started = execute(f"SELECT term FROM sections_fts_vocab_instance WHERE {where} LIMIT ?", [*params, RARE])
         trigrams = list(dict.fromkeys(row[0] for row in started)) if len(started) < RARE else None
         tails = [row[0] for row in execute(_DISTINCT.format(e=TAIL), [_like(term)])]
         headings = [row[0] for row in execute(_DISTINCT.format(e="heading"), [_like(term)])]
@@ -214,7 +214,7 @@ class Short:
         if self.trigrams is not None:
             return self
         where, params = _range_where(self.term)
-        trigrams = [row[0] for row in execute(f"SELECT term FROM sections_vocab WHERE {where}", params)]
+        trigrams = [row[0] for row in execute(f"SELECT term FROM sections_fts_vocab WHERE {where}", params)]
         return Short(self.term, trigrams, self.tails, self.headings, self.rare, self.few_edges)
 
 
@@ -265,7 +265,7 @@ def short_query(shorts: list[Short], terms: list[str], limit: int, *, year: int 
 def _short_words(execute, terms: list[str]) -> list[Short]:
     """The query's short words as Short, the rare ones first; none on a database without m012."""
     short = [t for t in terms if len(t) < 3]
-    if not short or not execute("SELECT 1 FROM sqlite_master WHERE name = 'sections_vocab_instance'", []):
+    if not short or not execute("SELECT 1 FROM sqlite_master WHERE name = 'sections_fts_vocab_instance'", []):
         return []
     found = [Short.read(execute, t) for t in short]
     return sorted(found, key=lambda sh: not sh.rare)

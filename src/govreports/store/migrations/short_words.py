@@ -17,10 +17,11 @@ TAIL = "substr(body, -2)"
 
 @migrations()
 def m012_short_words(db: Database) -> None:
-    """Vocabulary tables over sections_fts (`sections_vocab`: a row per trigram with its counts;
-    `sections_vocab_instance`: a row per occurrence, read lazily so a count can stop early), and the indexes
+    """Vocabulary tables over sections_fts (`sections_fts_vocab`: a row per trigram with its counts;
+    `sections_fts_vocab_instance`: a row per occurrence, read lazily so a count can stop early), and the indexes
     `sections_heading` (heading) and `sections_tail` (the body's last two characters)."""
-    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS sections_vocab USING fts5vocab(sections_fts, 'row')")
-    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS sections_vocab_instance USING fts5vocab(sections_fts, 'instance')")
+    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS sections_fts_vocab USING fts5vocab(sections_fts, 'row')")
+    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS sections_fts_vocab_instance"
+               " USING fts5vocab(sections_fts, 'instance')")
     db.execute("CREATE INDEX IF NOT EXISTS sections_heading ON sections(heading)")
     db.execute(f"CREATE INDEX IF NOT EXISTS sections_tail ON sections({TAIL})")
