@@ -79,6 +79,9 @@ def test_canned_queries_over_http(server):
     assert sorted(r["agency"] for r in search) == ["乙县财政局", "甲市教育局"]
     facets = _get_json(f"{server}/govreports/reports.json?_facet=year")
     assert {f["value"]: f["count"] for f in facets["facet_results"]["year"]["results"]} == {2020: 2, 2021: 2}
+    tables = {t["name"]: t["hidden"] for t in _get_json(f"{server}/govreports.json")["tables"]}
+    assert tables["sections_fts_vocab"] and tables["sections_fts_vocab_instance"]  # m012's index internals
+    assert not tables["reports"]
 
 
 # `govreports serve` stops Datasette and cleans up -------------------------------------------------------------
