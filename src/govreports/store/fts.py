@@ -60,17 +60,24 @@ def search_query(query: str | Iterable[str], limit: int = 50, *, year: int | Non
     for term in short_terms:
         where.append("(s.body LIKE ? ESCAPE '\\' OR s.heading LIKE ? ESCAPE '\\')")
         params += [_like(term), _like(term)]
+    return _section_rows(where, params, limit, year, agency_id, agency_column="a.id")
+
+
+def _section_rows(where: list[str], params: list, limit: int, year: int | None, agency_id: int | None, *,
+                  agency_column: str = "r.agency_id") -> tuple[str, list]:
+    """The rows every search returns (report_id, agency, year, section, heading, body), in result order, of the
+    sections meeting `where` and the year and agency filters."""
+    where, params = list(where), list(params)
     if year is not None:
         where.append("r.year = ?")
         params.append(year)
     if agency_id is not None:
-        where.append("a.id = ?")
+        where.append(f"{agency_column} = ?")
         params.append(agency_id)
     sql = f"""SELECT r.id AS report_id, a.name AS agency, r.year, s.section, s.heading, s.body
     FROM sections s JOIN reports r ON r.current_version_id = s.version_id JOIN agencies a ON a.id = r.agency_id
     WHERE {' AND '.join(where)} ORDER BY r.year DESC, r.id, s.section LIMIT ?"""
     return sql, [*params, limit]
-
 
 # Newest first without sorting every match ---------------------------------------------------------------------------
 # Results come newest year first. A common word matches hundreds of thousands of sections at national scale, and
@@ -250,16 +257,7 @@ def short_query(shorts: list[Short], terms: list[str], limit: int, *, year: int 
     words, params = _like_words(terms)
     where = [f"s.id IN ({driver[0]})", *words]
     params = [*driver[1], *params]
-    if year is not None:
-        where.append("r.year = ?")
-        params.append(year)
-    if agency_id is not None:
-        where.append("r.agency_id = ?")
-        params.append(agency_id)
-    sql = f"""SELECT r.id AS report_id, a.name AS agency, r.year, s.section, s.heading, s.body
-    FROM sections s JOIN reports r ON r.current_version_id = s.version_id JOIN agencies a ON a.id = r.agency_id
-    WHERE {' AND '.join(where)} ORDER BY r.year DESC, r.id, s.section LIMIT ?"""
-    return sql, [*params, limit]
+    return _section_rows(where, params, limit, year, agency_id)
 
 
 def _short_words(execute, terms: list[str]) -> list[Short]:
