@@ -70,9 +70,17 @@ class Archive:
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError("Archive.put takes bytes")
         sha = hashlib.sha256(data).hexdigest()
-        path = self.path_for(sha)
+        return sha, self._publish(sha, data)
+
+    def put_as(self, key: str, data: bytes) -> bool:
+        """Store ``data`` under ``key``, a 64-hex digest of what *made* the data rather than of the data itself
+        (extract.toolcache: a program's output under the hash of its input); False if the key was there."""
+        return self._publish(self._check(key), data)
+
+    def _publish(self, name: str, data: bytes) -> bool:
+        path = self.path_for(name)
         if path.is_file():
-            return sha, False
+            return False
         _make_dirs(path.parent, self.root)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX)
         try:
@@ -88,7 +96,7 @@ class Archive:
                 pass
             raise
         fsync_dir(path.parent)
-        return sha, True
+        return True
 
     def sweep(self, older_than: float = 3600) -> int:
         """Delete temp files (``ab/cd/.tmp-*``) older than `older_than` seconds and return how many went.
