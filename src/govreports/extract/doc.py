@@ -28,6 +28,7 @@ from pathlib import Path
 from govreports.extract.document import Document, MissingTool
 from govreports.extract.limits import DEFAULT_DEADLINE
 from govreports.extract.lines import text_to_blocks
+from govreports.extract.toolcache import ToolCache, identity
 
 SOFFICE, SOFFICE_PACKAGE = "soffice", "libreoffice-writer-nogui"
 CATDOC, CATDOC_PACKAGE = "catdoc", "catdoc"
@@ -42,19 +43,24 @@ def available() -> bool:
     return shutil.which(SOFFICE) is not None or shutil.which(CATDOC) is not None
 
 
-def extract_doc(data: bytes, timeout: float = TIMEOUT) -> Document:
-    return extract_office(data, "doc", timeout)
+def extract_doc(data: bytes, timeout: float = TIMEOUT, tools: ToolCache | None = None) -> Document:
+    return extract_office(data, "doc", timeout, tools)
 
 
-def extract_office(data: bytes, kind: str, timeout: float = TIMEOUT) -> Document:
+def extract_office(data: bytes, kind: str, timeout: float = TIMEOUT, tools: ToolCache | None = None) -> Document:
     """A .doc (or another file LibreOffice reads, such as RTF: `kind` names it) as blocks, through LibreOffice's
-    DOCX; a .doc through catdoc where LibreOffice is missing."""
+    DOCX (taken from `tools` when this file was converted before); a .doc through catdoc where LibreOffice is
+    missing."""
     soffice = shutil.which(SOFFICE)
     if soffice is not None:
         from govreports.extract import limits
         from govreports.extract.docx import extract_docx
 
-        docx = to_docx(data, soffice, kind, timeout)
+        if tools is None:
+            docx = to_docx(data, soffice, kind, timeout)
+        else:
+            docx = tools.output(identity(soffice), ["--convert-to", "docx:MS Word 2007 XML", kind], data,
+                                lambda: to_docx(data, soffice, kind, timeout))
         hit = limits.check(docx, "docx")
         if hit is not None:
             from govreports.parse.api import ParseLimitError

@@ -15,10 +15,12 @@ import re
 import shutil
 import subprocess
 import time
+from dataclasses import dataclass
 
 from govreports.extract.document import Block, Document
 from govreports.extract.limits import DEFAULT_DEADLINE
 from govreports.extract.ofd import page_blocks, tables_from_edges
+from govreports.extract.toolcache import ToolCache, identity
 
 PACKAGES = "tesseract-ocr tesseract-ocr-chi-sim"
 LANGUAGE = "chi_sim"
@@ -26,27 +28,36 @@ MAX_PAGES = 20  # pages per document
 PAGE_TIMEOUT = 15.0  # seconds per page
 BUDGET = DEFAULT_DEADLINE * 0.7  # seconds for all pages: the parse deadline must not kill the worker mid-page
 SCALE = 200 / 72  # 200 dpi: as good as 300 on 7-pt table text (measured: 73% vs 69% of cells), half the time
+_TESSDATA = re.compile(r'"([^"]+)"')
 DARK = 160  # a pixel darker than this is ink
 H_RULE, V_RULE = 25.0, 8.0  # points: shortest ruling line (longer than any stroke of a glyph of its size)
 
 
 def missing() -> str | None:
     """Why OCR cannot run here, or None."""
+    return _probe()[0]
+
+
+def _probe() -> tuple[str | None, str]:
+    """(why OCR cannot run here or None, the identity of Tesseract and its Chinese model for extract.toolcache)."""
     program = shutil.which("tesseract")
     if program is None:
-        return f"OCR needs tesseract: install the Debian packages {PACKAGES}"
+        return f"OCR needs tesseract: install the Debian packages {PACKAGES}", ""
     try:
         langs = subprocess.run([program, "--list-langs"], capture_output=True, timeout=10, text=True).stdout
     except (OSError, subprocess.SubprocessError):
-        return "tesseract does not run"
+        return "tesseract does not run", ""
     if LANGUAGE not in langs.split():
-        return "OCR needs Tesseract's simplified-Chinese model: install the Debian package tesseract-ocr-chi-sim"
-    return None
+        return "OCR needs Tesseract's simplified-Chinese model: install the Debian package tesseract-ocr-chi-sim", ""
+    folder = _TESSDATA.search(langs)  # 'List of available languages in "/usr/share/tesseract-ocr/5/tessdata/" (3):'
+    model = os.path.join(folder.group(1), f"{LANGUAGE}.traineddata") if folder else LANGUAGE
+    return None, identity(program, model)
 
 
-def ocr_pdf(data: bytes, scanned: Document) -> Document:
-    """The scan's text by OCR; `scanned` (the text extractor's unreadable answer) when OCR cannot run."""
-    why = missing()
+def ocr_pdf(data: bytes, scanned: Document, tools: ToolCache | None = None) -> Document:
+    """The scan's text by OCR; `scanned` (the text extractor's unreadable answer) when OCR cannot run. With
+    `tools`, Tesseract's answer for a page image already read is taken from that cache."""
+    why, who = _probe()
     if why is not None:
         return Document(kind=scanned.kind, blocks=[], meta=scanned.meta, unreadable=f"{scanned.unreadable}; {why}")
     import pypdfium2 as pdfium
@@ -68,7 +79,7 @@ def ocr_pdf(data: bytes, scanned: Document) -> Document:
             finally:
                 page.close()
             rules = _rules(image)
-            words = _page_words(image, rules, min(PAGE_TIMEOUT, left))
+            words = _page_words(image, rules, min(PAGE_TIMEOUT, left), _Tesseract(who, tools))
             if words is None:
                 break
             blocks.extend(page_blocks(words, rules, carry))
@@ -83,7 +94,7 @@ def ocr_pdf(data: bytes, scanned: Document) -> Document:
     return Document(kind=scanned.kind, blocks=blocks, meta=meta, ocr=True)
 
 
-def _page_words(image, rules: list[dict], timeout: float) -> list[dict] | None:
+def _page_words(image, rules: list[dict], timeout: float, tesseract: _Tesseract) -> list[dict] | None:
     """The page's words: the text around the tables read as a page (automatic layout), each ruled table read on
     its own with its lines erased as one uniform block (the layout analysis takes a ruled grid for a picture, and
     a uniform block for a whole page of mixed sizes garbles the prose)."""
@@ -99,11 +110,11 @@ def _page_words(image, rules: list[dict], timeout: float) -> list[dict] | None:
         pixels = [round(v * SCALE) for v in box]
         draw.rectangle(pixels, fill=255)
         crops.append(pixels)
-    words = _words(text, timeout, "3")
+    words = tesseract.words(text, timeout, "3")
     for x0, y0, x1, y1 in crops:
         if words is None:
             return None
-        found = _words(clean.crop((x0, y0, x1, y1)), timeout - (time.monotonic() - started), "6")
+        found = tesseract.words(clean.crop((x0, y0, x1, y1)), timeout - (time.monotonic() - started), "6")
         if found is None:
             return None
         for w in found:
@@ -115,23 +126,53 @@ def _page_words(image, rules: list[dict], timeout: float) -> list[dict] | None:
     return words
 
 
-def _words(image, timeout: float, psm: str = "3") -> list[dict] | None:
-    """Tesseract's words with their boxes in points, each word's baseline and size those of its line; None when
-    the page took longer than `timeout`."""
-    from io import BytesIO
+@dataclass(frozen=True)
+class _Tesseract:
+    """Tesseract as this document's pages ask it: `who` is its identity, `tools` the cache of its answers."""
 
-    png = BytesIO()
-    image.save(png, format="PNG")
+    who: str
+    tools: ToolCache | None
+
+    def words(self, image, timeout: float, psm: str = "3") -> list[dict] | None:
+        """Tesseract's words with their boxes in points, each word's baseline and size those of its line; None
+        when the page took longer than `timeout`."""
+        from io import BytesIO
+
+        if timeout <= 0:
+            return None
+        png = BytesIO()
+        image.save(png, format="PNG")
+        argv = ["tesseract", "stdin", "stdout", "-l", LANGUAGE, "--psm", psm, "tsv"]
+        try:
+            if self.tools is None:
+                tsv = _run_tesseract(argv, png.getvalue(), timeout)
+            else:
+                tsv = self.tools.output(self.who, argv, png.getvalue(),
+                                        lambda: _run_tesseract(argv, png.getvalue(), timeout))
+        except _Failed:
+            return []  # the page is read as empty, and Tesseract is asked again next time
+        return None if tsv is None else _tsv_words(tsv)
+
+
+class _Failed(Exception):
+    """Tesseract exited with an error on an image."""
+
+
+def _run_tesseract(argv: list[str], png: bytes, timeout: float) -> bytes | None:
+    """Tesseract's TSV for one image; None past `timeout`."""
     env = {"PATH": os.environ.get("PATH", ""), "OMP_THREAD_LIMIT": "1", "LC_ALL": "C.UTF-8"}
-    if timeout <= 0:
-        return None
     try:
-        done = subprocess.run(["tesseract", "stdin", "stdout", "-l", LANGUAGE, "--psm", psm, "tsv"],
-                              input=png.getvalue(), capture_output=True, timeout=timeout, env=env)
+        done = subprocess.run(argv, input=png, capture_output=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return None
+    if done.returncode != 0:
+        raise _Failed(done.returncode)
+    return done.stdout
+
+
+def _tsv_words(tsv: bytes) -> list[dict]:
     lines: dict[tuple, list[dict]] = {}
-    for row in done.stdout.decode("utf-8", "replace").splitlines()[1:]:
+    for row in tsv.decode("utf-8", "replace").splitlines()[1:]:
         f = row.split("\t")
         if len(f) < 12 or f[0] != "5" or not f[11].strip():
             continue

@@ -13,12 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from govreports.errors import GovreportsError
 from govreports.extract import limits
 from govreports.extract.document import Document, MissingTool
 from govreports.extract.sniff import sniff
 from govreports.parse.report import build_record
+
+if TYPE_CHECKING:
+    from govreports.extract.toolcache import ToolCache
 
 MAX_BYTES = limits.DEFAULT_LIMITS.pdf_bytes  # the largest of the per-kind caps: scanned PDFs reach 20–30 MB
 
@@ -75,7 +79,9 @@ class ParseOutcome:
         return self.error is None
 
 
-def extract(data: bytes, http_charset: str | None = None) -> Document:
+def extract(data: bytes, http_charset: str | None = None, tools: ToolCache | None = None) -> Document:
+    """The document's blocks by its kind's extractor; `tools` keeps what OCR and LibreOffice answered (see
+    extract.toolcache), so a file they read once is not read by them again."""
     if not data or not data.strip():
         raise ParseError("empty file")
     if len(data) > MAX_BYTES:
@@ -94,7 +100,7 @@ def extract(data: bytes, http_charset: str | None = None) -> Document:
             if document.unreadable and not document.blocks:  # no text layer: a scan, read by OCR where installed
                 from govreports.extract.ocr import ocr_pdf
 
-                document = ocr_pdf(data, document)
+                document = ocr_pdf(data, document, tools)
             return document
         if kind == "docx":
             from govreports.extract.docx import extract_docx
@@ -107,7 +113,7 @@ def extract(data: bytes, http_charset: str | None = None) -> Document:
         if kind == "doc":
             from govreports.extract.doc import extract_doc
 
-            return extract_doc(data)
+            return extract_doc(data, tools=tools)
         if kind == "rtf":  # RTF, often named .doc on portals: its own reader, not the text path
             from govreports.extract.rtf import extract_rtf
 
@@ -132,9 +138,11 @@ def extract(data: bytes, http_charset: str | None = None) -> Document:
         raise ParseError(f"{what} ({type(exc).__name__}: {str(exc)[:200]})") from exc
 
 
-def parse_bytes(data: bytes, name: str = "", hints: dict | None = None, http_charset: str | None = None) -> dict:
-    """Parse one document. `hints` are facts the crawler saw outside the document (list-page title, date)."""
-    document = extract(data, http_charset)
+def parse_bytes(data: bytes, name: str = "", hints: dict | None = None, http_charset: str | None = None,
+                tools: ToolCache | None = None) -> dict:
+    """Parse one document. `hints` are facts the crawler saw outside the document (list-page title, date);
+    `tools`, the cache of external programs' answers (extract.toolcache)."""
+    document = extract(data, http_charset, tools)
     record = build_record(document, hints or {})
     if _doubtful(document, record):
         document, record = _checked_by_pdfplumber(data, document, record, hints or {})

@@ -28,11 +28,13 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from pathlib import Path
 
 from pebble import ProcessExpired, ProcessPool
 
 from govreports.extract.limits import DEFAULT_DEADLINE, DEFAULT_MEMORY_MB
+from govreports.extract.toolcache import ToolCache
 from govreports.parse.api import ParseLimitError, ParseOutcome, parse_bytes, parse_path
 
 OUT_OF_MEMORY_EXIT = 86  # a worker's exit code after a MemoryError (it leaves rather than go on fragmented)
@@ -44,9 +46,10 @@ PRELOAD = ("govreports.parse.api", "govreports.extract.html")
 Job = Callable[[bytes, str, "dict | None", "str | None"], dict]
 
 
-def parse_job(data: bytes, name: str, hints: dict | None, http_charset: str | None) -> dict:
-    """What a worker runs for one document (the default job)."""
-    return parse_bytes(data, name, hints=hints, http_charset=http_charset)
+def parse_job(data: bytes, name: str, hints: dict | None, http_charset: str | None,
+              tools: ToolCache | None = None) -> dict:
+    """What a worker runs for one document (the default job; the parser binds `tools`)."""
+    return parse_bytes(data, name, hints=hints, http_charset=http_charset, tools=tools)
 
 
 def run_job(job: Job, data: bytes, name: str, hints: dict | None, http_charset: str | None) -> dict:
@@ -107,16 +110,18 @@ def start_worker(memory_mb: int | None) -> None:
 class BoundedParser:
     """Parse documents in `workers` processes (default: one per core), each document within `deadline` seconds
     (None: no deadline) and each worker within `memory_mb` of address space (None: no cap). `job` is the function
-    a worker runs (parse_job; tests pass one that dies). Use it as a context manager, or call close()."""
+    a worker runs (parse_job; tests pass one that dies); `tools`, the cache of OCR's and LibreOffice's answers
+    that parse_job reads through (extract.toolcache; None: none). Use it as a context manager, or call close()."""
 
     def __init__(self, workers: int | None = None, *, deadline: float | None = DEFAULT_DEADLINE,
-                 memory_mb: int | None = DEFAULT_MEMORY_MB, job: Job = parse_job):
+                 memory_mb: int | None = DEFAULT_MEMORY_MB, job: Job = parse_job, tools: ToolCache | None = None):
         self.workers = (os.cpu_count() or 1) if workers is None else max(workers, 0)
         if self.workers and multiprocessing.current_process().daemon:
             self.workers = 0  # daemonic processes may not have children
         self.deadline = deadline
         self.memory_mb = memory_mb
-        self._job = job
+        self._job = partial(job, tools=tools) if job is parse_job and tools is not None else job
+        self.tools = tools
         self._lock = threading.Lock()
         self._pool: ProcessPool | None = None
         self._closed = False
@@ -143,7 +148,7 @@ class BoundedParser:
     def parse(self, data: bytes, name: str = "", hints: dict | None = None, http_charset: str | None = None) -> dict:
         """The record, or ParseError / ParseLimitError; blocks until the worker answers or the deadline passes."""
         if self.in_process:
-            return _in_process(data, name, hints, http_charset)
+            return _in_process(data, name, hints, http_charset, self.tools)
         args = (data, name, hints, http_charset)
         for attempt in (1, 2):
             pool, future = self._schedule(args)
@@ -160,7 +165,7 @@ class BoundedParser:
         """parse() for the event loop: the loop waits on the worker without blocking (in-process mode parses on the
         loop, as a single-process crawl always has)."""
         if self.in_process:
-            return _in_process(data, name, hints, http_charset)
+            return _in_process(data, name, hints, http_charset, self.tools)
         args = (data, name, hints, http_charset)
         for attempt in (1, 2):
             pool, future = self._schedule(args)
@@ -227,9 +232,10 @@ def _fork_server():
     return context
 
 
-def _in_process(data: bytes, name: str, hints: dict | None, http_charset: str | None) -> dict:
+def _in_process(data: bytes, name: str, hints: dict | None, http_charset: str | None,
+                tools: ToolCache | None) -> dict:
     try:
-        return parse_bytes(data, name, hints=hints, http_charset=http_charset)
+        return parse_bytes(data, name, hints=hints, http_charset=http_charset, tools=tools)
     except MemoryError:
         raise ParseLimitError("out_of_memory", "parsing ran out of memory") from None
 
