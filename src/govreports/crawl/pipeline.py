@@ -23,6 +23,7 @@ from sqlite_utils import Database
 from govreports import schema
 from govreports.crawl.events import Doc, Failed, Listed, NotReport, Read, Seen, Sink, Unchanged, apply_events
 from govreports.crawl.stats import CrawlSummary, PortalStats, merge_by_portal
+from govreports.extract.toolcache import tool_cache_for
 from govreports.fetch import Archive, Fetcher, FetchPolicy, Validators
 from govreports.fetch import browser
 from govreports.parse import ParseError, parse_bytes
@@ -268,7 +269,8 @@ async def crawl(config: CrawlConfig, db: Database, archive_root: str | Path, *, 
     policy = policy_for(config, portals, **policy_overrides)
     archive = Archive(archive_root)
     pool = BoundedParser(parse_workers, deadline=parse_deadline or config.limits.parse_deadline,
-                         memory_mb=parse_memory_mb or config.limits.parse_memory_mb)
+                         memory_mb=parse_memory_mb or config.limits.parse_memory_mb,
+                         tools=tool_cache_for(archive_root))
     sinks = [Sink(db, p.name, PortalStats(p.name), buffered=buffered) for p in portals]
     try:
         async with Fetcher(policy, archive, validators_lookup=validators_lookup(db)) as fetcher:

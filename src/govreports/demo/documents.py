@@ -118,15 +118,26 @@ def can_make_doc() -> bool:
 
 
 def word97(docx: bytes, timeout: float = 120) -> bytes:
-    """A DOCX converted to a Word 97 .doc by LibreOffice (Debian package libreoffice-writer-nogui)."""
+    """A DOCX converted to a Word 97 .doc by LibreOffice (Debian package libreoffice-writer-nogui); kept in
+    GOVREPORTS_TOOL_CACHE when it is set (extract.toolcache: the test suite's portals then convert each once)."""
     import shutil
-    import subprocess
-    import tempfile
-    from pathlib import Path
+
+    from govreports.extract.toolcache import from_environment, identity
 
     soffice = shutil.which("soffice")
     if soffice is None:
         raise RuntimeError("making .doc files needs LibreOffice: install the Debian package libreoffice-writer-nogui")
+    tools = from_environment()
+    if tools is None:
+        return _word97(docx, soffice, timeout)
+    return tools.output(identity(soffice), ["--convert-to", "doc"], docx, lambda: _word97(docx, soffice, timeout))
+
+
+def _word97(docx: bytes, soffice: str, timeout: float) -> bytes:
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
     with tempfile.TemporaryDirectory(prefix="govreports-word97-") as scratch:
         folder = Path(scratch)
         (folder / "report.docx").write_bytes(docx)

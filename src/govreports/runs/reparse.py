@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from govreports import PARSER_VERSION
 from govreports.fetch import Archive
+from govreports.extract.toolcache import tool_cache_for
 from govreports.parse import ParseError
 from govreports.parse.api import ParseLimitError
 from govreports.parse.bounded import BoundedParser
@@ -59,7 +60,7 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
     if parser is None:
         limits = {"deadline": config.limits.parse_deadline, "memory_mb": config.limits.parse_memory_mb} if config \
             else {}
-        with BoundedParser(workers=1, **limits) as own:
+        with BoundedParser(workers=1, tools=tool_cache_for(archive_root), **limits) as own:
             return reparse(db, archive_root, config, own)
     archive = Archive(archive_root)
     adapters = {p.name: adapter_for(p) for p in (config.portal if config else [])}
