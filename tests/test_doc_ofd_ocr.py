@@ -168,6 +168,24 @@ def test_doc_of_a_report_ending_in_a_table(doc_files):
     assert _cells(parse_bytes(doc_files["last"], "report.doc")) == _cells(_ending_in_a_table())
 
 
+def test_doc_conversion_kept_in_the_tool_cache(doc_files, monkeypatch, tmp_path):
+    """LibreOffice's DOCX for a .doc is kept (extract.toolcache): read again, the .doc gives the same record without
+    LibreOffice starting."""
+    from govreports.extract import doc
+    from govreports.extract.toolcache import ToolCache
+
+    conversions = []
+    real = doc.to_docx
+    monkeypatch.setattr(doc, "to_docx", lambda *args: conversions.append(args[2]) or real(*args))
+    cache = ToolCache(tmp_path / "toolcache")
+    first = parse_bytes(doc_files["2021"], "report.doc", tools=cache)
+    assert conversions == ["doc"]
+    assert parse_bytes(doc_files["2021"], "report.doc", tools=cache) == first and conversions == ["doc"]
+    assert_round_trip(record_fixture("2021"), first, "doc")
+    parse_bytes(doc_files["2019"], "report.doc", tools=cache)  # another file: converted
+    assert conversions == ["doc", "doc"]
+
+
 def test_doc_in_the_bounded_parser(doc_files):
     """LibreOffice under the worker's memory cap and deadline."""
     from govreports.parse.bounded import BoundedParser
@@ -266,14 +284,21 @@ def scanned():
     return record, scanned_pdf(to_pdf(record))
 
 
-def test_scanned_pdf_read_by_ocr(scanned, monkeypatch):
+def test_scanned_pdf_read_by_ocr(scanned, monkeypatch, tmp_path):
+    """Read by Tesseract, through a tool cache (extract.toolcache): read again, the scan gives the same record
+    without Tesseract being asked anything."""
     from govreports.extract import ocr
+    from govreports.extract.toolcache import ToolCache
 
     if ocr.missing():
         pytest.skip(ocr.missing())
     monkeypatch.setattr(ocr, "BUDGET", 120.0)  # quality here, not speed: two busy shared cores may slow Tesseract
+    reads = []
+    real = ocr._run_tesseract
+    monkeypatch.setattr(ocr, "_run_tesseract", lambda *args: reads.append(args[0]) or real(*args))
+    cache = ToolCache(tmp_path / "toolcache")
     original, data = scanned
-    record = parse_bytes(data, "scan.pdf")
+    record = parse_bytes(data, "scan.pdf", tools=cache)
     assert record["ocr"] is True and record["ocr_pages"] == "2/2"
     for key in ("year", "agency", "format"):
         assert record[key] == original[key], key
@@ -282,6 +307,9 @@ def test_scanned_pdf_read_by_ocr(scanned, monkeypatch):
     right = sum(1 for k, v in want.items() if got.get(k) == v)
     assert right / len(want) >= 0.5, right  # measured: 73% of the 2019 form's cells exactly
     assert record["ocr_cells"] == cells_read_share(record) and record["ocr_cells"] >= 0.5
+    asked = len(reads)
+    assert asked >= 2  # at least each page's prose
+    assert parse_bytes(data, "scan.pdf", tools=cache) == record and len(reads) == asked
 
 
 def test_scanned_pdf_without_tesseract_says_what_to_install(scanned, monkeypatch, tmp_path):
