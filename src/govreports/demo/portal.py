@@ -87,10 +87,12 @@ class _LRU:
         return value
 
 
-# The slow attachment kinds (a .doc is made by LibreOffice in 2–4 s, a scan rasterised in ~0.5 s), shared by every
-# portal of the process, keyed by what decides their bytes: tests start many portals of the same seed.
+# Attachments, shared by every portal of the process and keyed by what decides their bytes: tests start many portals
+# of the same seed, and each made its own before (a .doc is made by LibreOffice in 2–4 s, a scan rasterised in
+# ~0.5 s, a DOCX ~0.2 s and a PDF ~0.1 s: with seed 0's 17 PDF and DOCX files, 2–3 s of every new portal's crawl).
+# SLOW_KINDS are the ones `warm` makes ahead of the first request.
 SLOW_KINDS = ("doc", "scan")
-_SLOW = _LRU(64)
+_SHARED = _LRU(256)
 
 
 def _day_epoch(iso: str, hour: int = 10) -> float:
@@ -178,11 +180,9 @@ class DemoPortal:
         if item.role == "hostile":
             return self._attachments.get((item.id, 0), lambda: hostile_document(item.extra["hostile"]))
         key = (item.id, self.generation(item))
-        if item.kind not in SLOW_KINDS:
-            return self._attachments.get(key, lambda: attachment_bytes(self.record(item), item.kind))
         shared = (self.seed, item.agency, item.year, item.size, key[1], item.kind)
-        return self._attachments.get(key, lambda: _SLOW.get(shared, lambda: attachment_bytes(self.record(item),
-                                                                                             item.kind)))
+        return self._attachments.get(key, lambda: _SHARED.get(shared, lambda: attachment_bytes(self.record(item),
+                                                                                               item.kind)))
 
     def warm(self) -> None:
         """Make the slow attachments (.doc, scans: a few on any portal) in a background thread, so that the first
