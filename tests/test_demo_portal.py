@@ -257,10 +257,13 @@ def test_lists_reach_every_report(portal, client):
 
 
 def test_served_reports_parse_to_ground_truth(portal, client):
+    from govreports.extract.toolcache import from_environment
+
     truth = portal.ground_truth()
+    tools = from_environment()  # the session's: the scan and the .docs are read by their programs once a session
     for report in portal.reports:
         data, hints = fetch_document(client, report)
-        assert_matches(parse_bytes(data, hints=hints), truth[report.url], report)
+        assert_matches(parse_bytes(data, hints=hints, tools=tools), truth[report.url], report)
     assert any(r.site == "govcn" and r.record["format"] == "pre2019" for r in portal.reports), \
         "a free-form report as <p>s inside gov.cn's td#UCAP-CONTENT (a layout cell, not a data cell)"
 
