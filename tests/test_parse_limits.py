@@ -348,3 +348,43 @@ def test_the_config_files_limits_bound_a_crawl(tmp_path):
         summary = run_crawl(CrawlConfig.model_validate(raw), open_db(tmp_path / "r.db"), tmp_path / "archive",
                             parse_workers=1, per_host_delay=0.0, delay_jitter=0.0)
     assert summary.portals[0].failed["too_slow"] == 1, summary.portals[0]
+
+
+SCRIPT = """\
+from govreports.parse.bounded import BoundedParser
+
+def main():
+    with BoundedParser(workers=1, deadline=60) as parser:
+        print(parser.parse(DATA, "report.html")["year"], flush=True)
+
+DATA = open(__file__.replace(".py", ".html"), "rb").read()
+{call}
+"""
+
+
+@pytest.mark.parametrize("guarded", [True, False])
+def test_a_script_starting_workers_at_its_top_level_is_told_at_once(guarded, tmp_path):
+    """The workers import the caller's script again (forkserver): a script that starts them outside
+    `if __name__ == "__main__":` would start them in each worker. It is stopped before any worker starts, with the
+    fix in the message (it used to fail every document as `crashed`, a minute later); a guarded script parses."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    from govreports.render import to_html
+    from strategies import record_fixture
+
+    call = 'if __name__ == "__main__":\n    main()' if guarded else "main()"
+    script = tmp_path / "crawl_script.py"
+    script.write_text(SCRIPT.format(call=call), encoding="utf-8")
+    (tmp_path / "crawl_script.html").write_bytes(to_html(record_fixture("2021")).encode("utf-8"))
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env,
+                          cwd=tmp_path)
+    if guarded:
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stdout.strip() == str(record_fixture("2021")["year"])
+    else:
+        assert done.returncode != 0 and "crashed" not in done.stderr
+        assert f'{script}: the parse workers import this script again' in done.stderr
+        assert 'under `if __name__ == "__main__":`' in done.stderr

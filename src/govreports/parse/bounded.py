@@ -24,6 +24,7 @@ import asyncio
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -33,6 +34,7 @@ from pathlib import Path
 
 from pebble import ProcessExpired, ProcessPool
 
+from govreports.errors import GovreportsError
 from govreports.extract.limits import DEFAULT_DEADLINE, DEFAULT_MEMORY_MB
 from govreports.extract.toolcache import ToolCache
 from govreports.parse.api import ParseLimitError, ParseOutcome, parse_bytes, parse_path
@@ -118,6 +120,11 @@ class BoundedParser:
         self.workers = (os.cpu_count() or 1) if workers is None else max(workers, 0)
         if self.workers and multiprocessing.current_process().daemon:
             self.workers = 0  # daemonic processes may not have children
+        if self.workers and _started_by_main_at_import():
+            raise GovreportsError(
+                f"{getattr(sys.modules['__main__'], '__file__', '__main__')}: the parse workers import this script "
+                "again (Python's forkserver does), so its top level would start them again in each one: start the "
+                "crawl or parser under `if __name__ == \"__main__\":`")
         self.deadline = deadline
         self.memory_mb = memory_mb
         self._job = partial(job, tools=tools) if job is parse_job and tools is not None else job
@@ -218,6 +225,47 @@ class BoundedParser:
         else:
             how = f"exit code {code}"
         return ParseLimitError("crashed", f"the parse worker died ({how}) while reading this document")
+
+
+def _started_by_main_at_import() -> bool:
+    """Whether this runs in the top-level code of a __main__ that multiprocessing imports again in every worker (a
+    script, or a module run with -m other than a package's __main__). Without this check each worker died with
+    multiprocessing's "bootstrapping phase" error and every document failed as `crashed`, a minute later."""
+    from multiprocessing import spawn
+
+    data = spawn.get_preparation_data("govreports")
+    name = data.get("init_main_from_name")
+    if not (data.get("init_main_from_path") or (name and not name.endswith(".__main__"))):
+        return False
+    main = vars(sys.modules["__main__"])
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "<module>" and frame.f_globals is main:
+            return not _under_main_guard(main.get("__file__"), frame.f_lineno)
+        frame = frame.f_back
+    return False
+
+
+def _under_main_guard(path: str | None, line: int) -> bool:
+    """Whether `line` of the script at `path` is inside a top-level `if __name__ == "__main__":` (code the workers'
+    import of it skips); True when the script cannot be read, so that doubt never stops a run."""
+    import ast
+
+    try:
+        tree = ast.parse(Path(path).read_bytes()) if path else None
+    except (OSError, SyntaxError, ValueError):
+        return True
+    if tree is None:
+        return True
+    for node in tree.body:
+        if isinstance(node, ast.If) and node.lineno <= line <= (node.end_lineno or node.lineno):
+            test = node.test
+            sides = [test.left, *test.comparators] if isinstance(test, ast.Compare) else []
+            names = {s.id for s in sides if isinstance(s, ast.Name)}
+            values = {s.value for s in sides if isinstance(s, ast.Constant)}
+            if names == {"__name__"} and values == {"__main__"}:
+                return True
+    return False
 
 
 def _fork_server():
