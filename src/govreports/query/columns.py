@@ -226,7 +226,8 @@ def _tables() -> dict[str, Table]:
             FORMAT, TITLE, PUBLISHED, DOCUMENT_ID, C("parser_version", "解析器版本", "parser version"),
             C("current_version_id", "当前版本", "the report's current version (report_versions.id)"),
             C("first_seen", "首次发现", "when the report was first loaded", TIME),
-            C("last_seen", "最近发现", "when the report was last seen (loaded or found unchanged)", TIME),
+            C("last_seen", "最近发现", "when its current content was first loaded (a reload or a re-crawl that finds it "
+              "unchanged writes nothing)", TIME),
             PUBLISHED_SOURCE),
             "One row per report: an agency's report for a year from one source. Every analysis reads its current "
             "version."),
@@ -317,7 +318,8 @@ def _tables() -> dict[str, Table]:
             DOCUMENT_ID, REPORT_ID,
             C("status", "状态", "loaded, duplicate, failed, blocked or not_report"),
             C("error", "错误", "why it failed"), C("first_seen", "首次发现", "first listed", TIME),
-            C("last_seen", "最近发现", "last listed", TIME))),
+            C("last_seen", "最近发现", "when the item's facts last changed (a listing that changes nothing writes "
+              "nothing)", TIME))),
         Table("fetch_log", "抓取记录", "Fetch log", "table", (
             C("id", "记录", "log entry id"), C("url", "网址", "URL or file"),
             C("status", "状态", "HTTP status, or what happened"), C("error", "错误", "error message"),
