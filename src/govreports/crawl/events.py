@@ -81,6 +81,13 @@ class Unchanged:
 
 
 @dataclass(frozen=True)
+class NotDue:
+    """A known report not asked this run ([incremental] recheck_days: its turn comes on another day)."""
+
+    listing: Listed
+
+
+@dataclass(frozen=True)
 class NotReport:
     listing: Listed
     error: str | None
@@ -173,6 +180,8 @@ def apply(db: Database, portal: str, event, stats: PortalStats) -> None:
             _save(db, portal, event.listing, event.item_status, error=event.error, **facts)
     elif isinstance(event, Unchanged):
         stats.unchanged += 1
+    elif isinstance(event, NotDue):
+        stats.not_due += 1
     elif isinstance(event, NotReport):
         stats.failed["parse"] += 1
         log_fetch(db, event.listing.url, "parse_error", event.error, kind="parse", portal=portal)

@@ -21,7 +21,9 @@ from urllib.parse import urlsplit
 from sqlite_utils import Database
 
 from govreports import schema
-from govreports.crawl.events import Doc, Failed, Listed, NotReport, Read, Seen, Sink, Unchanged, apply_events
+from govreports.crawl.events import (Doc, Failed, Listed, NotDue, NotReport, Read, Seen, Sink, Unchanged,
+                                     apply_events)
+from govreports.crawl.recheck import day_number, is_due
 from govreports.crawl.stats import CrawlSummary, PortalStats, merge_by_portal
 from govreports.extract.toolcache import tool_cache_for
 from govreports.fetch import Archive, Fetcher, FetchPolicy, Validators
@@ -64,8 +66,10 @@ class PortalCrawl:
     """The context adapters fetch through (list pages), and the per-item work for one portal."""
 
     def __init__(self, portal: PortalConfig, fetcher: Fetcher, sink: Sink, year: int | None = None,
-                 progress: Progress | None = None, concurrency: int = 32, parser: BoundedParser | None = None):
+                 progress: Progress | None = None, concurrency: int = 32, parser: BoundedParser | None = None,
+                 due: Callable[[str], bool] | None = None):
         self.portal = portal
+        self.due = due or (lambda url: True)  # whether a known report is asked this run (crawl.recheck)
         self.fetcher = PortalFetcher(fetcher, portal.hosts, portal.fetch)
         self.sink = sink
         self.year = year
@@ -151,6 +155,10 @@ class PortalCrawl:
                                   "host not allowed by the portal configuration", listing=listing))
             return
         item = self.sink.item(listing.url)
+        known = item is not None and item.status in (ItemStatus.LOADED, ItemStatus.DUPLICATE) and item.report_id
+        if known and not self.due(listing.url):
+            self.sink.emit(NotDue(listing))
+            return
         page = await self.fetcher.fetch(listing.url, conditional=True, expect="html")
         if not page.ok:
             self.sink.emit(_failed(listing.url, page, listing))
@@ -258,12 +266,13 @@ async def crawl(config: CrawlConfig, db: Database, archive_root: str | Path, *, 
                 year: int | None = None, progress: Progress | None = None, kind: str | None = "crawl",
                 parse_workers: int | None = None, buffered: bool = False,
                 parse_deadline: float | None = None, parse_memory_mb: int | None = None,
-                **policy_overrides) -> CrawlSummary:
+                recheck_day: int | None = None, **policy_overrides) -> CrawlSummary:
     """Crawl the selected portals. `kind=None` records no run row (a flow records one for all its tasks);
     `buffered=True` writes nothing and returns the events in `summary.events` for `apply_summary`.
     Documents are parsed by `parse_workers` processes (default one per core; 0 parses in this process, without
     deadline or memory cap), each within `parse_deadline` seconds and `parse_memory_mb` per worker (default: the
-    config's [limits])."""
+    config's [limits]). Known reports are asked again on their day of [incremental] recheck_days' rotation
+    (`recheck_day`: the day number it uses, default today in UTC; crawl.recheck)."""
     portals = config.select(portal)
     started, t0 = now_iso(), time.perf_counter()
     policy = policy_for(config, portals, **policy_overrides)
@@ -274,7 +283,9 @@ async def crawl(config: CrawlConfig, db: Database, archive_root: str | Path, *, 
     sinks = [Sink(db, p.name, PortalStats(p.name), buffered=buffered) for p in portals]
     try:
         async with Fetcher(policy, archive, validators_lookup=validators_lookup(db)) as fetcher:
-            runs = [PortalCrawl(p, fetcher, s, year, progress, parser=pool) for p, s in zip(portals, sinks)]
+            every, day = config.incremental.recheck_days, day_number() if recheck_day is None else recheck_day
+            runs = [PortalCrawl(p, fetcher, s, year, progress, parser=pool, due=lambda url: is_due(url, every, day))
+                    for p, s in zip(portals, sinks)]
             await asyncio.gather(*(r.run() for r in runs))
             requests = fetcher.stats.as_dict()
     finally:

@@ -28,6 +28,7 @@ class PortalStats:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
+    not_due: int = 0  # known reports not asked this run: their turn in [incremental] recheck_days comes later
     duplicate: int = 0  # re-posts of a report already loaded from another page
     blocked: int = 0  # anti-bot gates
     failed: Counter = field(default_factory=Counter)  # failures by kind (dns, refused, http, timeout, robots_disallowed, bomb, parse, …)
@@ -62,7 +63,8 @@ class PortalStats:
     def row(self) -> dict:
         return {"portal": self.portal, "outcome": self.outcome.value, "pages": self.pages,
                 "list_failed": self.list_failed, "listed": self.listed, "found": self.found,
-                "new": self.new, "changed": self.changed, "unchanged": self.unchanged, "duplicate": self.duplicate,
+                "new": self.new, "changed": self.changed, "unchanged": self.unchanged, "not_due": self.not_due,
+                "duplicate": self.duplicate,
                 "failed": self.failed_total, "blocked": self.blocked, "skipped": self.skipped,
                 "failures": dict(sorted(self.failed.items()))}
 

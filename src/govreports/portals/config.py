@@ -133,11 +133,23 @@ class PortalConfig(BaseModel):
         return frozenset({urlsplit(self.start_url).netloc, *self.allowed_hosts, *self.attachment_hosts})
 
 
+class Incremental(BaseModel):
+    """How often a report already loaded is asked again. Every run asks each known report page "has it changed?"
+    (a conditional GET) by default; at national scale that is hundreds of thousands of requests a night for
+    documents that almost never change. With `recheck_days = N` each known report is asked on one night in N,
+    chosen by a hash of its URL, so the work is spread evenly over the nights; list pages are read every run, so
+    new reports are found the night they appear, and anything not loaded (new, failed) is fetched every run."""
+
+    model_config = ConfigDict(extra="forbid")
+    recheck_days: int = Field(1, ge=1, le=366)
+
+
 class CrawlConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     politeness: Politeness = Politeness()
     safety: Safety = Safety()
     limits: Limits = Limits()
+    incremental: Incremental = Incremental()
     portal: list[PortalConfig]
     path: str = ""
 
@@ -209,14 +221,15 @@ def load_config(path: str | Path) -> CrawlConfig:
 
 
 def load_configs(paths: list[Path]) -> CrawlConfig:
-    """Several files as one crawl (the directory config/portals/): politeness and limits from the first. Safety must agree:
-    one file allowing private addresses would otherwise open them for every portal of the directory."""
+    """Several files as one crawl (the directory config/portals/): politeness, limits and incremental from the
+    first. Safety must agree: one file allowing private addresses would otherwise open them for every portal of the
+    directory."""
     configs = [load_config(p) for p in paths]
     for config in configs[1:]:
         if config.safety != configs[0].safety:
             raise ConfigError(f"{config.path}: [safety] differs from {configs[0].path}; crawl these portals "
                               "separately (--config FILE)")
     merged = CrawlConfig(politeness=configs[0].politeness, safety=configs[0].safety, limits=configs[0].limits,
-                         portal=[p for c in configs for p in c.portal])
+                         incremental=configs[0].incremental, portal=[p for c in configs for p in c.portal])
     merged.path = ", ".join(str(p) for p in paths)
     return merged

@@ -19,8 +19,9 @@ FORMATS = ("table", "csv", "json")
 TABLE_BATCH = 500
 # A crawl summary's columns, per portal: `govreports crawl` prints list pages; a flow run's rows (its artifact, its
 # result, what `nightly` and `backfill` print) carry each portal's outcome instead (ok, partial, unreachable).
-CRAWL_COLUMNS = ("portal", "pages", "listed", "found", "new", "changed", "unchanged", "duplicate", "failed", "blocked")
-RUN_COLUMNS = ("portal", "outcome", "listed", "found", "new", "changed", "unchanged", "duplicate", "failed",
+CRAWL_COLUMNS = ("portal", "pages", "listed", "found", "new", "changed", "unchanged", "not_due", "duplicate", "failed",
+                 "blocked")
+RUN_COLUMNS = ("portal", "outcome", "listed", "found", "new", "changed", "unchanged", "not_due", "duplicate", "failed",
                "blocked", "failures")
 
 
