@@ -268,3 +268,57 @@ def test_doc_ofd_and_scanned_reports_are_loaded_from_their_files(portal, crawled
     (report_id,) = db.execute("SELECT id FROM reports WHERE source_key = ?", [scan.url]).fetchone()
     record = get_record(db, report_id)
     assert record["ocr"] is True and record["ocr_pages"] == "2/2" and record["ocr_cells"] >= 0.5
+
+
+def test_recheck_days_asks_each_known_report_once_in_n_days(portal, crawled):
+    """[incremental] recheck_days = 3: each known report page (and attachment) is asked on exactly one of three
+    consecutive days, each day asks some and leaves the rest `not_due`, list pages are read every day, and nothing
+    is written (a no-change run, as before)."""
+    from govreports.crawl import run_crawl
+    from govreports.portals.config import Incremental
+
+    from crawlhelp import FAST, demo_config
+
+    workdir, db, _ = crawled
+    dump_before = [line for line in db.conn.iterdump() if not _run_bookkeeping(line)]
+    config = demo_config(portal.base_url).model_copy(update={"incremental": Incremental(recheck_days=3)})
+    reports = {r.url for r in portal.reports} | set(portal.reposts())
+    asked: dict[str, int] = {}
+    for day in (30, 31, 32):
+        portal.clear_requests()
+        summary = run_crawl(config, db, workdir / "archive", recheck_day=day, **FAST)
+        pages = [portal.base_url + r.path + (f"?{r.query}" if r.query else "") for r in portal.requests]
+        today = [u for u in pages if u in reports]
+        for url in today:
+            asked[url] = asked.get(url, 0) + 1
+        assert 0 < summary.total("not_due") < summary.total("found")
+        assert summary.total("unchanged") + summary.total("not_due") == summary.total("found")
+        assert summary.total("new") == summary.total("changed") == 0
+        assert len(today) == summary.total("unchanged")
+        assert any(u not in reports for u in pages)  # the list pages
+    assert set(asked) == reports and set(asked.values()) == {1}
+    assert [line for line in db.conn.iterdump() if not _run_bookkeeping(line)] == dump_before
+
+
+def test_an_edit_is_seen_on_the_report_s_recheck_day(tmp_path):
+    from govreports.crawl import run_crawl
+    from govreports.crawl.recheck import is_due
+    from govreports.portals.config import Incremental
+
+    from crawlhelp import FAST, demo_config
+
+    portal = DemoPortal(seed=5).start(port=0)
+    try:
+        db, _ = crawl_demo(portal, tmp_path)
+        report = next(r for r in portal.reports if r.kind == "html" and r.record["format"] in ("2019", "2021"))
+        portal.edit(report.id)
+        config = demo_config(portal.base_url).model_copy(update={"incremental": Incremental(recheck_days=7)})
+        other = next(d for d in range(7) if not is_due(report.url, 7, d))
+        due = next(d for d in range(7) if is_due(report.url, 7, d))
+        summary = run_crawl(config, db, tmp_path / "archive", recheck_day=other, **FAST)
+        assert summary.total("changed") == 0  # not its day: the edit waits
+        summary = run_crawl(config, db, tmp_path / "archive", recheck_day=due, **FAST)
+        assert summary.total("changed") == 1
+        assert mismatches(db, portal.ground_truth()) == []
+    finally:
+        portal.stop()

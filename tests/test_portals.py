@@ -56,6 +56,8 @@ def test_demo_config_expands_the_portal_url(monkeypatch):
          "limits.parse_deadline"),
         ('[politeness]\ntotal_timeout = -5\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
          "politeness.total_timeout"),
+        ('[incremental]\nrecheck_days = 0\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+         "incremental.recheck_days"),
     ],
 )
 def test_config_errors_name_file_and_field(tmp_path, body, where):
