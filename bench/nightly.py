@@ -116,6 +116,8 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=4,
                         help="per portal (config/demo.toml's per_host_concurrency); more only adds httpcore pool "
                              "bookkeeping against a local server that answers in milliseconds")
+    parser.add_argument("--recheck-days", type=int, default=1,
+                        help="[incremental] recheck_days: each known report asked once in N nights (1: every night)")
     args = parser.parse_args()
     proc, base = start_portal("--scale", str(args.reports), "--prerender", wait=120 + args.reports * 0.1)
     try:
@@ -133,8 +135,10 @@ def main() -> int:
             n = args.connections
             config.write_text(f"[politeness]\nper_host_delay = 0.0\ndelay_jitter = 0.0\nper_host_concurrency = {n}\n"
                               f"max_connections = {n}\nadaptive = false\n\n[safety]\nallow_private_addresses = true\n\n"
+                              f"[incremental]\nrecheck_days = {args.recheck_days}\n\n"
                               "[[portal]]" + rest, encoding="utf-8")
-            print(f"demo portal: {args.reports} reports; politeness delays off, {n} connections per portal")
+            print(f"demo portal: {args.reports} reports; politeness delays off, {n} connections per portal; "
+                  f"each known report asked once in {args.recheck_days} night(s)")
             paths = {"config": str(config), "db": str(Path(tmp) / "n.db"), "archive": str(Path(tmp) / "archive")}
             t0 = time.perf_counter()
             first = nightly(**paths)
@@ -147,8 +151,8 @@ def main() -> int:
             kinds = requests_by_kind(base) - before
             found = sum(r["found"] for r in rows)
             print(f"no-change nightly, Prefect already up: {warm:.1f} s wall; {found} reports found, "
-                  f"{sum(r['unchanged'] for r in rows)} unchanged, {sum(r['new'] + r['changed'] for r in rows)} "
-                  f"new or changed")
+                  f"{sum(r['unchanged'] for r in rows)} unchanged, {sum(r['not_due'] for r in rows)} not due, "
+                  f"{sum(r['new'] + r['changed'] for r in rows)} new or changed")
             print("  requests: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
             env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}", "PREFECT_HOME": str(Path(tmp) / "cold")}
             command = [sys.executable, "-m", "govreports", "nightly", "--config", paths["config"], "--db",
