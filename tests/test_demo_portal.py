@@ -257,10 +257,10 @@ def test_lists_reach_every_report(portal, client):
 
 
 def test_served_reports_parse_to_ground_truth(portal, client):
-    from govreports.extract.toolcache import from_environment
+    from govreports.extract.toolcache import tool_cache_for
 
     truth = portal.ground_truth()
-    tools = from_environment()  # the session's: the scan and the .docs are read by their programs once a session
+    tools = tool_cache_for(None)  # the session's: the scan and the .docs are read by their programs once a session
     for report in portal.reports:
         data, hints = fetch_document(client, report)
         assert_matches(parse_bytes(data, hints=hints, tools=tools), truth[report.url], report)

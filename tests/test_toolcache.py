@@ -15,7 +15,7 @@ import stat
 import pytest
 
 from govreports.extract import ocr
-from govreports.extract.toolcache import ENV, ToolCache, from_environment, identity, tool_cache_for
+from govreports.extract.toolcache import ENV, ToolCache, identity, tool_cache_for
 from govreports.fetch import Archive
 
 
@@ -97,12 +97,12 @@ def test_put_as_takes_only_a_digest_and_writes_once(tmp_path):
 def test_where_the_cache_lives(tmp_path, monkeypatch):
     monkeypatch.delenv(ENV, raising=False)
     assert tool_cache_for(tmp_path / "data" / "archive") == ToolCache((tmp_path / "data" / "toolcache").resolve())
-    assert tool_cache_for(None) is None and from_environment() is None
+    assert tool_cache_for(None) is None
     monkeypatch.setenv(ENV, str(tmp_path / "shared"))
     assert tool_cache_for(tmp_path / "data" / "archive") == ToolCache((tmp_path / "shared").resolve())
-    assert from_environment() == ToolCache((tmp_path / "shared").resolve())
+    assert tool_cache_for(None) == ToolCache((tmp_path / "shared").resolve())
     monkeypatch.setenv(ENV, "")  # set but empty: no cache at all
-    assert tool_cache_for(tmp_path / "data" / "archive") is None and from_environment() is None
+    assert tool_cache_for(tmp_path / "data" / "archive") is None and tool_cache_for(None) is None
 
 
 # --- Tesseract through the cache, with a stand-in tesseract ---------------------------------------------------------

@@ -140,15 +140,15 @@ class _Tesseract:
 
         if timeout <= 0:
             return None
-        png = BytesIO()
-        image.save(png, format="PNG")
+        out = BytesIO()
+        image.save(out, format="PNG")
+        png = out.getvalue()
         argv = ["tesseract", "stdin", "stdout", "-l", LANGUAGE, "--psm", psm, "tsv"]
         try:
             if self.tools is None:
-                tsv = _run_tesseract(argv, png.getvalue(), timeout)
+                tsv = _run_tesseract(argv, png, timeout)
             else:
-                tsv = self.tools.output(self.who, argv, png.getvalue(),
-                                        lambda: _run_tesseract(argv, png.getvalue(), timeout))
+                tsv = self.tools.output(self.who, argv, png, lambda: _run_tesseract(argv, png, timeout))
         except _Failed:
             return []  # the page is read as empty, and Tesseract is asked again next time
         return None if tsv is None else _tsv_words(tsv)

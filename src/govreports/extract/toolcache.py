@@ -79,16 +79,11 @@ class ToolCache:
 
 def tool_cache_for(archive_root: str | os.PathLike[str] | None) -> ToolCache | None:
     """The cache a crawl or re-parse over `archive_root` uses: GOVREPORTS_TOOL_CACHE when set (empty: none), else
-    the `toolcache` folder beside the archive; None without either."""
+    the `toolcache` folder beside the archive; None without either (the demo portal's .doc files: it has no
+    archive of its own)."""
     configured = os.environ.get(ENV)
     if configured is not None:
         return ToolCache(Path(configured).resolve()) if configured.strip() else None
     if archive_root is None:
         return None
     return ToolCache(Path(archive_root).resolve().parent / "toolcache")
-
-
-def from_environment() -> ToolCache | None:
-    """GOVREPORTS_TOOL_CACHE's cache, or None (the demo portal's .doc files: it has no archive of its own)."""
-    configured = os.environ.get(ENV, "").strip()
-    return ToolCache(Path(configured).resolve()) if configured else None
