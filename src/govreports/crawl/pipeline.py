@@ -164,7 +164,7 @@ class PortalCrawl:
             self.sink.emit(_failed(listing.url, page, listing))
             return
         self.sink.emit(Seen(Doc.of(page)))
-        if page.not_modified and item and item.status in (ItemStatus.LOADED, ItemStatus.DUPLICATE) and item.report_id:
+        if page.not_modified and known:
             if item.attachment_url is None:
                 self.sink.emit(Unchanged(listing))
                 return

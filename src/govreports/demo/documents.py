@@ -122,15 +122,13 @@ def word97(docx: bytes, timeout: float = 120) -> bytes:
     GOVREPORTS_TOOL_CACHE when it is set (extract.toolcache: the test suite's portals then convert each once)."""
     import shutil
 
-    from govreports.extract.toolcache import identity, tool_cache_for
+    from govreports.extract.toolcache import ask, identity, tool_cache_for
 
     soffice = shutil.which("soffice")
     if soffice is None:
         raise RuntimeError("making .doc files needs LibreOffice: install the Debian package libreoffice-writer-nogui")
-    tools = tool_cache_for(None)
-    if tools is None:
-        return _word97(docx, soffice, timeout)
-    return tools.output(identity(soffice), ["--convert-to", "doc"], docx, lambda: _word97(docx, soffice, timeout))
+    return ask(tool_cache_for(None), identity(soffice), ["--convert-to", "doc"], docx,
+               lambda: _word97(docx, soffice, timeout))
 
 
 def _word97(docx: bytes, soffice: str, timeout: float) -> bytes:

@@ -28,7 +28,7 @@ from pathlib import Path
 from govreports.extract.document import Document, MissingTool
 from govreports.extract.limits import DEFAULT_DEADLINE
 from govreports.extract.lines import text_to_blocks
-from govreports.extract.toolcache import ToolCache, identity
+from govreports.extract.toolcache import ToolCache, ask, identity
 
 SOFFICE, SOFFICE_PACKAGE = "soffice", "libreoffice-writer-nogui"
 CATDOC, CATDOC_PACKAGE = "catdoc", "catdoc"
@@ -56,11 +56,8 @@ def extract_office(data: bytes, kind: str, timeout: float = TIMEOUT, tools: Tool
         from govreports.extract import limits
         from govreports.extract.docx import extract_docx
 
-        if tools is None:
-            docx = to_docx(data, soffice, kind, timeout)
-        else:
-            docx = tools.output(identity(soffice), ["--convert-to", "docx:MS Word 2007 XML", kind], data,
-                                lambda: to_docx(data, soffice, kind, timeout))
+        docx = ask(tools, identity(soffice), ["--convert-to", "docx:MS Word 2007 XML", kind], data,
+                   lambda: to_docx(data, soffice, kind, timeout))
         hit = limits.check(docx, "docx")
         if hit is not None:
             from govreports.parse.api import ParseLimitError

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from govreports.extract.document import Block, Document
 from govreports.extract.limits import DEFAULT_DEADLINE
 from govreports.extract.ofd import page_blocks, tables_from_edges
-from govreports.extract.toolcache import ToolCache, identity
+from govreports.extract.toolcache import ToolCache, ask, identity
 
 PACKAGES = "tesseract-ocr tesseract-ocr-chi-sim"
 LANGUAGE = "chi_sim"
@@ -145,10 +145,7 @@ class _Tesseract:
         png = out.getvalue()
         argv = ["tesseract", "stdin", "stdout", "-l", LANGUAGE, "--psm", psm, "tsv"]
         try:
-            if self.tools is None:
-                tsv = _run_tesseract(argv, png, timeout)
-            else:
-                tsv = self.tools.output(self.who, argv, png, lambda: _run_tesseract(argv, png, timeout))
+            tsv = ask(self.tools, self.who, argv, png, lambda: _run_tesseract(argv, png, timeout))
         except _Failed:
             return []  # the page is read as empty, and Tesseract is asked again next time
         return None if tsv is None else _tsv_words(tsv)

@@ -77,6 +77,12 @@ class ToolCache:
         return out
 
 
+def ask(tools: ToolCache | None, who: str, args: Sequence[str], data: bytes,
+        run: Callable[[], bytes | None]) -> bytes | None:
+    """`run()`'s answer, through `tools` when there is a cache (ToolCache.output), else asked directly."""
+    return run() if tools is None else tools.output(who, args, data, run)
+
+
 def tool_cache_for(archive_root: str | os.PathLike[str] | None) -> ToolCache | None:
     """The cache a crawl or re-parse over `archive_root` uses: GOVREPORTS_TOOL_CACHE when set (empty: none), else
     the `toolcache` folder beside the archive; None without either (the demo portal's .doc files: it has no
