@@ -94,7 +94,7 @@ def _cell_rows(db, version_id):
 
 def test_cells_keep_their_exact_value_and_type(db):
     record = copy.deepcopy(BASE)
-    odd = [0.1, 1e-7, 12345.678, 1e20, 2**53 + 1, -2**62, 2**63 - 1, "万元", None, 0, -5, 1 / 3, True, '"\\\n\x01😀']
+    odd = [0.1, 1e-7, 12345.678, 1e20, 2**53 + 1, -2**62, 2**63 - 1, "万元", None, 0, -5, 1 / 3, True, '"\\\n\x01😀', "a\x00b"]
     for (table, row, col), value in zip(CELL_KEYS, odd):
         record[table][row][col] = value
     result = load_record(db, {**record, "agency": "精确市局"})

@@ -165,7 +165,8 @@ class Prepared:
     extra_json: str | None
     cell_keys: list[tuple]  # (table, row, col), primary-key order
     cell_values: list       # a number, None, or the text of a text cell (stored in raw)
-    loose_cells: bool       # some value is not an int, a string or None, or a table or row is not a plain dict
+    plain_cells: bool       # every value an int, a string or None, every table and row a plain dict (the hash)
+    bound_cells: bool       # some value is not an int or None: bound one by one (see _CELLS_FROM_JSON)
     sections: list[tuple]   # (section, heading, body)
     checks: list[tuple]     # (seq, rule, location, ok, detail)
     totals: list[tuple]     # (table, row, n)
@@ -182,8 +183,8 @@ def prepare(record: dict, document: dict | None = None, *, parser_version: str |
     report is being written."""
     doc = {**(record.get("source") or {}), **(document or {})}
     content = canonical(record)
-    cell_keys, cell_values, loose_cells, table_cells, blank_cells = _cells(record)
-    sha = record_sha256(record, plain=frozenset() if loose_cells else _PLAIN_TABLES)
+    cell_keys, cell_values, plain_cells, bound_cells, table_cells, blank_cells = _cells(record)
+    sha = record_sha256(record, plain=_PLAIN_TABLES if plain_cells else frozenset())
     extra = {k: v for k, v in content.items() if k not in COLUMN_KEYS}
     written = record.get("agency") or ""
     sections = record.get("sections") or {}
@@ -195,7 +196,7 @@ def prepare(record: dict, document: dict | None = None, *, parser_version: str |
         source_key=source_key or doc.get("url") or doc.get("archive_path") or "", year=record.get("year"),
         keys_json=json.dumps(list(content), ensure_ascii=False),
         extra_json=json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None,
-        cell_keys=cell_keys, cell_values=cell_values, loose_cells=loose_cells,
+        cell_keys=cell_keys, cell_values=cell_values, plain_cells=plain_cells, bound_cells=bound_cells,
         sections=[(key, schema.SECTION_HEADINGS.get(key), text) for key, text in sections.items()],
         checks=checks,
         totals=list(row_totals(record)), table_cells=table_cells, blank_cells=blank_cells,
@@ -212,8 +213,9 @@ def _check_facts(checks: list[tuple]) -> dict:
             "rules_ok": 0 if failed else 1 if any(ok == 1 for *_, ok, _ in checks) else None}
 
 
-# cell values SQLite reads back from JSON exactly (see _CELLS_FROM_JSON); text goes to raw, value NULL
-_EXACT_IN_JSON = frozenset((int, str, type(None)))
+# cell values SQLite reads back from JSON exactly (see _CELLS_FROM_JSON)
+_EXACT_IN_JSON = frozenset((int, type(None)))
+_PLAIN_VALUES = frozenset((int, str, type(None)))  # what the version hash's orjson writes as json does
 _PLAIN_TABLES = frozenset(_CELL_TABLES)  # what the version hash need not walk when _cells found them plain
 
 
@@ -228,25 +230,27 @@ def _row_layout(table: str, row: str, cols: tuple) -> tuple[tuple, tuple]:
 def _cells(record: dict) -> tuple[list[tuple], list, bool, int, int]:
     """The record's cells as (table, row, col) keys in primary-key order (then each version's cells are appended to
     the index, no page splits) and their values (a number, None, or the text of a text cell such as amount_unit);
-    `loose`: some value is not an int, a string or None (floats and bools are bound one by one, see
-    _CELLS_FROM_JSON) or some table or row is not a plain dict; the number of table cells (amount units not
-    counted) and of blanks."""
+    `plain`: every value an int, a string or None and every table and row a plain dict (the version hash need not
+    walk them); `bound`: some value (a float, a bool, a text) is bound one by one rather than sent as JSON (see
+    _CELLS_FROM_JSON); the number of table cells (amount units not counted) and of blanks."""
     keys: list[tuple] = []
     values: list = []
-    loose = False
+    plain, bound = True, False
     table_cells = blank_cells = 0
     for table in _CELL_TABLES:  # already in key order
         rows = record.get(table)
         if not rows:
             continue
-        loose = loose or type(rows) is not dict
+        plain = plain and type(rows) is dict
         for row in sorted(rows):
             cols = rows[row]
             ordered, row_keys = _row_layout(table, row, tuple(cols))
             keys += row_keys
             row_values = [*cols.values()]
             values += map(cols.__getitem__, ordered)
-            loose = loose or type(cols) is not dict or not _EXACT_IN_JSON.issuperset(map(type, row_values))
+            kinds = set(map(type, row_values))
+            plain = plain and type(cols) is dict and kinds <= _PLAIN_VALUES
+            bound = bound or not kinds <= _EXACT_IN_JSON
             blanks = row_values.count(None)
             if "amount_unit" in cols:
                 table_cells += len(cols) - 1
@@ -254,7 +258,7 @@ def _cells(record: dict) -> tuple[list[tuple], list, bool, int, int]:
             else:
                 table_cells += len(cols)
                 blank_cells += blanks
-    return keys, values, loose, table_cells, blank_cells
+    return keys, values, plain, bound, table_cells, blank_cells
 
 
 # Statements, written once: sqlite3's statement cache keeps each prepared (a statement is looked up by its text)
@@ -294,7 +298,7 @@ class _Children:
         self.moves: list[tuple] = []
         self.agencies: set[int] = set()
         self.keys: dict[tuple, int] | None = None  # cell_keys (m010): (table, row, col) -> id, read at first use
-        self.cell_objects: list[tuple[int, str]] = []  # (version_id, {key id: value or text}) of exact cells
+        self.cell_objects: list[tuple[int, str]] = []  # (version_id, {key id: int or null}): see _CELLS_FROM_JSON
 
     def move(self, year: int | None, old_version: int | None, new_version: int) -> None:
         if old_version is not None:
@@ -315,14 +319,15 @@ class _Children:
                         "INSERT INTO cell_keys (table_name, row_key, col_key) VALUES (?, ?, ?)", key).lastrowid
             key_ids = list(map(keys.__getitem__, p.cell_keys))
         exact = dict(zip(key_ids, p.cell_values))
-        if p.loose_cells:  # floats and bools are bound as themselves
-            loose = [key for key, value in exact.items() if type(value) not in _EXACT_IN_JSON]
-            self.rows["cells"] += [(version_id, key, exact.pop(key), None) for key in loose]
+        if p.bound_cells:  # floats and bools bound as themselves, texts (amount_unit) into raw
+            for key in [key for key, value in exact.items() if type(value) not in _EXACT_IN_JSON]:
+                value = exact.pop(key)
+                self.rows["cells"].append((version_id, key, None, value) if type(value) is str
+                                          else (version_id, key, value, None))
         try:
             self.cell_objects.append((version_id, orjson.dumps(exact, option=_CELL_JSON).decode()))
         except orjson.JSONEncodeError:  # an int past 2**53, which JSON would not carry exactly: bound too
-            self.rows["cells"] += [(version_id, key, *((None, value) if type(value) is str else (value, None)))
-                                   for key, value in exact.items()]
+            self.rows["cells"] += [(version_id, key, value, None) for key, value in exact.items()]
 
     def _read_keys(self) -> dict[tuple, int]:
         self.keys = {(t, r, c): i for i, t, r, c in self.conn.execute(
@@ -350,12 +355,12 @@ class _Children:
 
 
 # A version's cells in one statement: SQLite reads the JSON object {key id: value} in C, three times faster than
-# binding four parameters a cell. Only ints (to 2**53), None and text go this way: they come back exactly; floats
-# (SQLite's own decimal reading is not promised to round as Python's does) and bools are bound one by one.
+# binding four parameters a cell. Only ints (to 2**53) and blanks go this way: they come back exactly. Floats
+# (SQLite's own decimal reading is not promised to round as Python's does), bools and texts (json_each ends a text
+# at a NUL) are bound one by one: a report has a few.
 _CELL_JSON = orjson.OPT_NON_STR_KEYS | orjson.OPT_STRICT_INTEGER
 _CELLS_FROM_JSON = ("INSERT INTO cell_values (version_id, key_id, value, raw)"
-                    " SELECT ?1, CAST(key AS INTEGER), CASE WHEN type = 'text' THEN NULL ELSE value END,"
-                    " CASE WHEN type = 'text' THEN value END FROM json_each(?2)")
+                    " SELECT ?1, CAST(key AS INTEGER), value, NULL FROM json_each(?2)")
 
 _STAGE_MOVES = "CREATE TEMP TABLE IF NOT EXISTS load_moves (version_id INTEGER, year INTEGER, sign INTEGER)"
 
