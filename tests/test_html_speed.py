@@ -19,3 +19,28 @@ def test_partial_nfkc_is_nfkc():
         assert _nfkc(s) == unicodedata.normalize("NFKC", s), repr(s)
     text = "（二）部分公开（区分处理的）１２３，ｅ\u0301 ＡＢＣ　本年新制作数量\n結果維持ｶﾞ"
     assert _nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_html_clean_is_the_whitespace_pattern_over_every_code_point():
+    """extract.html._clean's str.split() shortcut folds exactly the whitespace its pattern folds."""
+    from govreports.extract.html import _WS, _clean
+
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    rng = random.Random(5)
+    rng.shuffle(chars)
+    for i in range(0, len(chars), 40):
+        for text in ("a" + "".join(chars[i:i + 40]) + " b", "".join(chars[i:i + 3]), " \u200b 一" + chars[i] + "\ufeff"):
+            assert _clean(text) == _WS.sub(" ", text).strip(), repr(text)
+
+
+def test_check_detail_numbers_are_written_as_before():
+    """validate.checks._fmt's int shortcut writes what the float round trip wrote."""
+    from govreports.validate.checks import _fmt
+
+    def plain(n):
+        return "null" if n is None else (str(int(n)) if float(n).is_integer() else str(n))
+
+    rng = random.Random(9)
+    values = [None, True, False, 0, -0.0, 2.5, 1e16, 3.0, 10**30, -7, *(rng.randint(-10**6, 10**6) for _ in range(500)),
+              *(rng.uniform(-1e6, 1e6) for _ in range(500))]
+    assert [_fmt(v) for v in values] == [plain(v) for v in values]

@@ -44,7 +44,12 @@ _DATEISH = re.compile(r"(?:19|20)\d{2}\s*[-年/.]|^\s*(?:星期|礼拜)")
 
 
 def _clean(text: str) -> str:
-    return _WS.sub(" ", text).strip()
+    """Whitespace runs to one space, ends trimmed. str.split() knows the same whitespace as the pattern's \\s (both
+    are str.isspace) at a third of the cost; only the zero-width space and BOM, which are not whitespace to it, need
+    the pattern. Runs ~600 times a page."""
+    if "\u200b" in text or "\ufeff" in text:
+        return _WS.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def extract_html(text: str) -> Document:

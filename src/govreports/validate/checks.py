@@ -10,6 +10,8 @@ from govreports import schema
 
 
 def _fmt(n) -> str:
+    if type(n) is int:  # nearly every cell; the same text as below, without the float round trip
+        return str(n)
     return "null" if n is None else (str(int(n)) if float(n).is_integer() else str(n))
 
 
