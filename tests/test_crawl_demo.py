@@ -3,6 +3,8 @@ rewrite nothing, an edited report gives a new version, and each fault is survive
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from crawlhelp import crawl_demo, db_records, mismatches, table_counts
@@ -275,6 +277,7 @@ def test_recheck_days_asks_each_known_report_once_in_n_days(portal, crawled):
     consecutive days, each day asks some and leaves the rest `not_due`, list pages are read every day, and nothing
     is written (a no-change run, as before)."""
     from govreports.crawl import run_crawl
+    from govreports.crawl.preview import preview_all
     from govreports.portals.config import Incremental
 
     from crawlhelp import FAST, demo_config
@@ -285,10 +288,16 @@ def test_recheck_days_asks_each_known_report_once_in_n_days(portal, crawled):
     reports = {r.url for r in portal.reports} | set(portal.reposts())
     asked: dict[str, int] = {}
     for day in (30, 31, 32):
+        # `crawl --dry-run` marks, of the known reports, exactly those the crawl then asks
+        previews = asyncio.run(preview_all(config, config.portal, db=db, recheck_day=day))
+        marked = {i.url for p in previews for i in p.items if i.next_check == 0}
+        waiting = [i.next_check for p in previews for i in p.items if i.next_check]
+        assert waiting and set(waiting) <= {1, 2}
         portal.clear_requests()
         summary = run_crawl(config, db, workdir / "archive", recheck_day=day, **FAST)
         pages = [portal.base_url + r.path + (f"?{r.query}" if r.query else "") for r in portal.requests]
         today = [u for u in pages if u in reports]
+        assert marked == set(today)
         for url in today:
             asked[url] = asked.get(url, 0) + 1
         assert 0 < summary.total("not_due") < summary.total("found")

@@ -99,3 +99,27 @@ def test_cli_dry_run_of_an_unreachable_portal_exits_3(tmp_path):
     done = run_cli("crawl", "--config", str(config), "--dry-run", "--db", str(tmp_path / "x.db"))
     assert done.returncode == 3, (done.stdout, done.stderr)
     assert "failed" in done.stdout and "refused" in done.stderr
+
+
+def test_the_preview_says_when_a_known_report_is_asked_under_recheck_days():
+    """recheck_days > 1: a known report shows whether this run asks it or in how many days; the count line says how
+    many known ones this run asks (a failed item is asked every run)."""
+    from rich.console import Console
+
+    from govreports.crawl.preview import Preview, PreviewItem, print_preview
+
+    result = Preview("p", pages=1, items=[
+        PreviewItem("2023年报告", "http://a.gov.cn/1.html", None, 2023, None, Status.KNOWN, "loaded", 0),
+        PreviewItem("2022年报告", "http://a.gov.cn/2.html", None, 2022, None, Status.KNOWN, "duplicate", 2),
+        PreviewItem("2021年报告", "http://a.gov.cn/3.html", None, 2021, None, Status.KNOWN, "failed", None),
+        PreviewItem("2024年报告", "http://a.gov.cn/4.html", None, 2024, None, Status.NEW)])
+    out = Console(width=220, record=True)
+    print_preview(result, out)
+    text = out.export_text()
+    assert "known (loaded), asked this run" in text and "known (duplicate), asked in 2 d" in text
+    assert "known (failed)" in text and "known (failed)," not in text
+    assert "1 new, 3 known (2 asked this run, the rest on their day of recheck_days)" in text
+    result.items = [i for i in result.items if i.next_check is None]
+    out = Console(width=220, record=True)
+    print_preview(result, out)
+    assert "1 new, 1 known, 0 excluded" in out.export_text()

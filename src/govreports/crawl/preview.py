@@ -2,7 +2,8 @@
 
 `crawl --dry-run` and `discover` show this before anything is loaded, so a new config can be checked against the
 site: each listing with its year, whether it is new, already known to the database, or excluded by the title
-filter, and whether the list links the report file itself. Nothing is written — list pages are archived in a
+filter, and whether the list links the report file itself. With `[incremental] recheck_days` over 1, a known
+report also says whether this run would ask it again or in how many days (crawl.recheck). Nothing is written — list pages are archived in a
 temporary directory that is removed afterwards, and the database is opened read-only (or not at all).
 
 The listing goes through the crawl's own context (`PortalCrawl`) with a buffered sink, so the adapter, the
@@ -19,9 +20,11 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from govreports.crawl.events import Failed, Sink
+from govreports.crawl.recheck import day_number, days_until_due
 from govreports.crawl.stats import PortalStats
 from govreports.portals.config import CrawlConfig, PortalConfig
 from govreports.portals.titles import title_year
+from govreports.store.statuses import ItemStatus
 
 _FILE_TYPES = ("pdf", "docx", "doc", "wps", "ofd", "xlsx", "xls")
 
@@ -41,6 +44,7 @@ class PreviewItem:
     attachment: str | None  # "pdf", "docx"… when the list links the report file itself
     status: str
     stored: str | None = None  # the database's item status for a known listing (loaded, duplicate, failed…)
+    next_check: int | None = None  # a known report under recheck_days > 1: days until it is asked (0: this run)
 
 
 @dataclass
@@ -53,6 +57,11 @@ class Preview:
 
     def count(self, status: str) -> int:
         return sum(1 for item in self.items if item.status == status)
+
+    @property
+    def rotating(self) -> bool:
+        """Whether some known report is asked on its day of the recheck rotation rather than every run."""
+        return any(item.next_check is not None for item in self.items)
 
     @property
     def reached(self) -> bool:
@@ -74,15 +83,18 @@ def file_type(url: str) -> str | None:
 
 
 async def preview(config: CrawlConfig, portal: PortalConfig, *, limit: int | None = None, db=None,
-                  year: int | None = None, fetcher=None) -> Preview:
+                  year: int | None = None, fetcher=None, recheck_day: int | None = None) -> Preview:
     """List `portal`'s listings (the first `limit`) as the crawl would see them. `db`: a sqlite_utils Database or
-    sqlite3 connection to tell known listings from new ones (read only); `fetcher`: a Fetcher to share."""
+    sqlite3 connection to tell known listings from new ones (read only); `fetcher`: a Fetcher to share;
+    `recheck_day`: the day of the recheck rotation (default today, as the crawl's)."""
     from govreports.crawl.pipeline import PortalCrawl
 
     if fetcher is None:
-        return (await preview_all(config, [portal], limit=limit, db=db, year=year))[0]
+        return (await preview_all(config, [portal], limit=limit, db=db, year=year, recheck_day=recheck_day))[0]
     result = Preview(portal.name)
     known = _known_lookup(db, portal.name)
+    every = config.incremental.recheck_days
+    day = day_number() if recheck_day is None else recheck_day
     sink = Sink(None, portal.name, PortalStats(portal.name), buffered=True)
     crawl = PortalCrawl(portal, fetcher, sink, year)
     seen: set[str] = set()
@@ -92,11 +104,15 @@ async def preview(config: CrawlConfig, portal: PortalConfig, *, limit: int | Non
                 if listing.url in seen:
                     continue
                 seen.add(listing.url)
-                stored = known(listing.url)
+                stored, report_id = known(listing.url)
                 status = (Status.EXCLUDED if not crawl.wanted(listing)
                           else Status.KNOWN if stored is not None else Status.NEW)
+                # the crawl's own test (PortalCrawl._process): a loaded or duplicate report waits for its day
+                rotating = (every > 1 and status == Status.KNOWN and report_id is not None
+                            and stored in (ItemStatus.LOADED, ItemStatus.DUPLICATE))
                 result.items.append(PreviewItem(listing.title, listing.url, listing.list_date,
-                                                title_year(listing.title), file_type(listing.url), status, stored))
+                                                title_year(listing.title), file_type(listing.url), status, stored,
+                                                days_until_due(listing.url, every, day) if rotating else None))
                 if limit is not None and len(result.items) >= limit:
                     result.truncated = True
                     break
@@ -122,17 +138,19 @@ async def preview_all(config: CrawlConfig, portals: list[PortalConfig], **kwargs
             return list(await asyncio.gather(*(preview(config, p, fetcher=fetcher, **kwargs) for p in portals)))
 
 
-def _known_lookup(db, portal: str) -> Callable[[str], str | None]:
+def _known_lookup(db, portal: str) -> Callable[[str], tuple[str | None, int | None]]:
+    """The database's (item status, report id) of a listed URL; (None, None) when it does not know it."""
     if db is None:
-        return lambda url: None
+        return lambda url: (None, None)
     import sqlite3
 
-    def lookup(url: str) -> str | None:
+    def lookup(url: str) -> tuple[str | None, int | None]:
         try:
-            row = db.execute("SELECT status FROM items WHERE portal = ? AND url = ?", [portal, url]).fetchone()
+            row = db.execute("SELECT status, report_id FROM items WHERE portal = ? AND url = ?",
+                             [portal, url]).fetchone()
         except sqlite3.Error:  # a database from before the items table: nothing is known
-            return None
-        return row[0] if row else None
+            return None, None
+        return (row[0], row[1]) if row else (None, None)
 
     return lookup
 
@@ -157,12 +175,17 @@ def print_preview(result: Preview, console, *, title: str | None = None) -> None
     styles = {Status.NEW: "green", Status.KNOWN: "dim", Status.EXCLUDED: "yellow"}
     for item in result.items:
         status = f"{item.status} ({item.stored})" if item.stored and item.status == Status.KNOWN else item.status
+        if item.next_check is not None:
+            status += ", asked this run" if item.next_check == 0 else f", asked in {item.next_check} d"
         table.add_row(f"[{styles[item.status]}]{status}[/]", str(item.year or "—"), item.list_date or "—",
                       escape(item.title), escape(item.url), item.attachment or "page")
     console.print(table)
     more = f" (stopped at {len(result.items)})" if result.truncated else ""
+    asked = sum(1 for item in result.items if item.next_check == 0 or (item.status == Status.KNOWN
+                                                                        and item.next_check is None))
+    rotation = f" ({asked} asked this run, the rest on their day of recheck_days)" if result.rotating else ""
     console.print(f"{result.portal}: {len(result.items)} listing(s){more} on {result.pages} list page(s): "
-                  f"{result.count(Status.NEW)} new, {result.count(Status.KNOWN)} known, "
+                  f"{result.count(Status.NEW)} new, {result.count(Status.KNOWN)} known{rotation}, "
                   f"{result.count(Status.EXCLUDED)} excluded by the title filter", highlight=False)
     for url, kind, message in result.failures:
         console.print(f"[red]failed[/] {escape(url)}: {escape(message or kind)}", highlight=False)

@@ -19,7 +19,13 @@ def day_number(today: datetime.date | None = None) -> int:
 
 def is_due(url: str, every_days: int, day: int) -> bool:
     """Whether the known report at `url` is asked on `day` when each is asked once every `every_days` days."""
+    return days_until_due(url, every_days, day) == 0
+
+
+def days_until_due(url: str, every_days: int, day: int) -> int:
+    """How many days after `day` the known report at `url` is next asked: 0 on its own day (`crawl --dry-run`
+    shows it)."""
     if every_days <= 1:
-        return True
+        return 0
     slot = int.from_bytes(hashlib.blake2b(url.encode("utf-8"), digest_size=8).digest(), "big") % every_days
-    return slot == day % every_days
+    return (slot - day) % every_days
