@@ -116,7 +116,7 @@ def test_the_preview_says_when_a_known_report_is_asked_under_recheck_days():
     out = Console(width=220, record=True)
     print_preview(result, out)
     text = out.export_text()
-    assert "known (loaded), asked this run" in text and "known (duplicate), asked in 2 d" in text
+    assert "known (loaded), asked this run" in text and "known (duplicate), asked in 2 days" in text
     assert "known (failed)" in text and "known (failed)," not in text
     assert "1 new, 3 known (2 asked this run, the rest on their day of recheck_days)" in text
     result.items = [i for i in result.items if i.next_check is None]

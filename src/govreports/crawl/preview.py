@@ -176,7 +176,8 @@ def print_preview(result: Preview, console, *, title: str | None = None) -> None
     for item in result.items:
         status = f"{item.status} ({item.stored})" if item.stored and item.status == Status.KNOWN else item.status
         if item.next_check is not None:
-            status += ", asked this run" if item.next_check == 0 else f", asked in {item.next_check} d"
+            status += (", asked this run" if item.next_check == 0
+                       else f", asked in {item.next_check} day{'s' if item.next_check > 1 else ''}")
         table.add_row(f"[{styles[item.status]}]{status}[/]", str(item.year or "—"), item.list_date or "—",
                       escape(item.title), escape(item.url), item.attachment or "page")
     console.print(table)
