@@ -49,15 +49,47 @@ def _traced(fn):
 
 @pytest.fixture
 def no_extractors(monkeypatch):
-    """pdfplumber and python-docx must not be reached: the limit comes first."""
+    """No page is read (by PDFium's reader or pdfplumber) and python-docx is not reached: the limit comes first.
+    (A PDF's pages are checked as extract_pdf loads each, before it reads the page.)"""
     import govreports.extract.docx as docx_module
     import govreports.extract.pdf as pdf_module
+    from govreports.extract import pdfium
 
     def reached(*_args, **_kwargs):
         raise AssertionError("the extractor ran on a document the limits should have refused")
 
-    monkeypatch.setattr(pdf_module, "extract_pdf", reached)
+    monkeypatch.setattr(pdfium, "read_page", reached)
+    monkeypatch.setattr(pdf_module, "_plumber_document", reached)
+    monkeypatch.setattr(pdf_module, "_plumber_layouts", reached)
     monkeypatch.setattr(docx_module, "extract_docx", reached)
+
+
+def test_a_pdf_page_past_a_limit_is_refused_before_it_is_read(monkeypatch):
+    """A normal page 1, a line grid on page 2: page 1 is read, page 2 is checked as it is loaded and never read,
+    and the refusal is limits.check's own."""
+    import pypdfium2 as pdfium_lib
+
+    from govreports.extract import pdfium
+    from govreports.render import to_pdf
+    from strategies import record_fixture
+
+    merged = pdfium_lib.PdfDocument.new()
+    for part in (to_pdf(record_fixture("2021")), hostile.line_grid_pdf(250)):
+        source = pdfium_lib.PdfDocument(part)
+        merged.import_pages(source, [0])
+    out = io.BytesIO()
+    merged.save(out)
+    data = out.getvalue()
+    real, read = pdfium.read_page, []
+
+    def reading(page, *args):
+        read.append(page)
+        return real(page, *args)
+
+    monkeypatch.setattr(pdfium, "read_page", reading)
+    err = _refused(data, "too_large", r"PDF page 2 draws 125,500 objects \(limit 50,000\)")
+    assert len(read) == 1
+    assert limits.check(data, "pdf").message == str(err)
 
 
 # --- static limits: refused before expansion -------------------------------------------------------------------

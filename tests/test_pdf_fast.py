@@ -186,8 +186,8 @@ def _misread_sizes(monkeypatch) -> None:
     """The fast path as it was before it scaled font sizes: every character 20 times its height."""
     real = page_objects.chars
 
-    def misread(page, left, top, widths=None):
-        out = real(page, left, top, widths)
+    def misread(page, left, top, widths=None, textpage=None):
+        out = real(page, left, top, widths, textpage)
         return out if isinstance(out, str) else [(c[0], c[1], c[4] - 20 * (c[4] - c[2]), c[3], c[4]) for c in out]
 
     monkeypatch.setattr(page_objects, "chars", misread)

@@ -157,6 +157,15 @@ def _inflate_part(data: bytes, part: zipfile.ZipInfo, what: str = "DOCX") -> Lim
     return None
 
 
+class LimitExceeded(Exception):
+    """A limit passed while a document is read: extract.pdf checks each PDF page as it loads it (check_pdf_page),
+    so PDFium loads a page and its text once, not once for the check and again to read it."""
+
+    def __init__(self, hit: LimitHit):
+        super().__init__(hit.message)
+        self.hit = hit
+
+
 def check_pdf(data: bytes, limits: Limits = DEFAULT_LIMITS) -> LimitHit | None:
     """Pages, and per page read: drawn objects, path segments, characters — counted by PDFium, in C.
 
@@ -173,15 +182,16 @@ def check_pdf(data: bytes, limits: Limits = DEFAULT_LIMITS) -> LimitHit | None:
         return None
     try:
         pages = len(pdf)
-        if pages > limits.pdf_pages:
-            return LimitHit("too_large", f"PDF has {pages:,} pages (limit {limits.pdf_pages:,})")
+        hit = check_pdf_pages(pages, limits)
+        if hit is not None:
+            return hit
         for index in range(min(pages, limits.pdf_read_pages)):
             try:
                 page = pdf[index]
             except Exception:  # noqa: BLE001 - a page PDFium cannot load: the extractor decides
                 continue
             try:
-                hit = _check_page(page, index + 1, limits)
+                hit = check_pdf_page(page, index + 1, limits)
             finally:
                 page.close()
             if hit is not None:
@@ -191,7 +201,15 @@ def check_pdf(data: bytes, limits: Limits = DEFAULT_LIMITS) -> LimitHit | None:
         pdf.close()
 
 
-def _check_page(page, number: int, limits: Limits) -> LimitHit | None:
+def check_pdf_pages(pages: int, limits: Limits = DEFAULT_LIMITS) -> LimitHit | None:
+    if pages > limits.pdf_pages:
+        return LimitHit("too_large", f"PDF has {pages:,} pages (limit {limits.pdf_pages:,})")
+    return None
+
+
+def check_pdf_page(page, number: int, limits: Limits = DEFAULT_LIMITS, textpage=None) -> LimitHit | None:
+    """One loaded page's drawn objects, path segments and characters. `textpage`: the page's text, when the
+    caller has loaded it to read the page next (it stays open)."""
     import pypdfium2.raw as pdfium_c
 
     objects, segments = _count(pdfium_c, page.raw, limits, pdfium_c.FPDFPage_CountObjects,
@@ -201,11 +219,13 @@ def _check_page(page, number: int, limits: Limits) -> LimitHit | None:
     if segments > limits.page_segments:
         return LimitHit("too_large", f"PDF page {number} draws {segments:,} path segments "
                                      f"(limit {limits.page_segments:,})")
-    textpage = page.get_textpage()
+    own = textpage is None
+    textpage = page.get_textpage() if own else textpage
     try:
         chars = textpage.count_chars()
     finally:
-        textpage.close()
+        if own:
+            textpage.close()
     if chars > limits.page_chars:
         return LimitHit("too_large", f"PDF page {number} has {chars:,} characters (limit {limits.page_chars:,})")
     return None

@@ -20,7 +20,8 @@ import re
 from io import BytesIO
 
 from govreports.extract.document import Block, Document
-from govreports.extract.limits import DEFAULT_LIMITS
+from govreports.extract.limits import (DEFAULT_LIMITS, LimitExceeded, Limits, check_pdf, check_pdf_page,
+                                       check_pdf_pages)
 from govreports.extract.lines import line_to_block
 from govreports.extract.pdfium import Line, PageLayout
 
@@ -29,15 +30,23 @@ logging.getLogger("pdfminer").setLevel(logging.WARNING)  # its per-token debug c
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,3}\s*(?:页|/\s*\d+)?[-—–\s]*$")
 
 
-def extract_pdf(data: bytes, max_pages: int = DEFAULT_LIMITS.pdf_read_pages, fast: bool = True) -> Document:
-    """The first `max_pages` pages (extract.limits has already counted what each of them draws). `fast=False`
+def extract_pdf(data: bytes, max_pages: int | None = None, fast: bool = True,
+                limits: Limits | None = None) -> Document:
+    """The first `max_pages` pages (default: the limits' pdf_read_pages). `limits`: check the page count and each
+    page as it is loaded (extract.limits.check_pdf_page), raising LimitExceeded, so a page is loaded once for the
+    check and the reading; without it the caller has checked the document (extract.limits.check). `fast=False`
     reads every page with pdfplumber (benchmarks and tests compare the two)."""
     from govreports.extract import pdfium
 
+    max_pages = max_pages or (limits or DEFAULT_LIMITS).pdf_read_pages
     pdf = pdfium.open_document(data) if fast else None
     if pdf is None:
+        if limits is not None and (hit := check_pdf(data, limits)) is not None:
+            raise LimitExceeded(hit)
         return _plumber_document(data, max_pages)
     try:
+        if limits is not None and (hit := check_pdf_pages(len(pdf), limits)) is not None:
+            raise LimitExceeded(hit)
         meta: dict[str, str] = {}
         title = pdf.get_metadata_value("Title") if hasattr(pdf, "get_metadata_value") else None
         if isinstance(title, str) and title.strip():
@@ -46,9 +55,16 @@ def extract_pdf(data: bytes, max_pages: int = DEFAULT_LIMITS.pdf_read_pages, fas
         widths: dict = {}  # characters' advances, measured once a document
         for index in range(min(len(pdf), max_pages)):
             page = pdf[index]
+            textpage = None
             try:
-                layout = pdfium.read_page(page, widths)
+                if limits is not None:
+                    textpage = page.get_textpage()
+                    if (hit := check_pdf_page(page, index + 1, limits, textpage)) is not None:
+                        raise LimitExceeded(hit)
+                layout = pdfium.read_page(page, widths, textpage)
             finally:
+                if textpage is not None:
+                    textpage.close()
                 page.close()
             layouts.append(layout if isinstance(layout, PageLayout) else index)
     finally:

@@ -89,14 +89,15 @@ def extract(data: bytes, http_charset: str | None = None, tools: ToolCache | Non
     kind = sniff(data)
     if kind is None:
         raise ParseError("not a report: binary content that is neither PDF, DOCX, OFD, Word .doc, HTML nor text")
-    hit = limits.check(data, kind)
+    # a PDF's size here, its pages as extract_pdf loads each (once for the check and the reading)
+    hit = limits.check_size(len(data), kind) if kind == "pdf" else limits.check(data, kind)
     if hit is not None:
         raise ParseLimitError(hit.kind, hit.message)
     try:
         if kind == "pdf":
             from govreports.extract.pdf import extract_pdf
 
-            document = extract_pdf(data)
+            document = extract_pdf(data, limits=limits.DEFAULT_LIMITS)
             if document.unreadable and not document.blocks:  # no text layer: a scan, read by OCR where installed
                 from govreports.extract.ocr import ocr_pdf
 
@@ -130,6 +131,8 @@ def extract(data: bytes, http_charset: str | None = None, tools: ToolCache | Non
         return Document(kind="text", blocks=text_to_blocks(text))
     except (ParseError, MemoryError):
         raise  # out of memory is the worker's to report (parse.bounded), not a damaged file
+    except limits.LimitExceeded as exc:
+        raise ParseLimitError(exc.hit.kind, exc.hit.message) from None
     except MissingTool as exc:
         raise MissingToolError(str(exc), exc.package) from None
     except Exception as exc:  # noqa: BLE001 - any library failure on hostile input is a bad-input error

@@ -51,16 +51,17 @@ class PageLayout:
     doubts: list[str] = field(default_factory=list)  # DOUBTS this path has of its own reading of the page
 
 
-def read_page(page: pdfium.PdfPage, widths: dict | None = None) -> PageLayout | str:
+def read_page(page: pdfium.PdfPage, widths: dict | None = None, textpage=None) -> PageLayout | str:
     """The page's layout, or the FALLBACK_RULES reason this path cannot read it. `widths`: the document's
-    character advances measured so far, kept by the caller from page to page (page.chars)."""
+    character advances measured so far, kept by the caller from page to page (page.chars); `textpage`: the
+    page's text when the caller has loaded it already (it stays open)."""
     if c.FPDFPage_GetRotation(page.raw) % 4:
         return "rotated"
     left, bottom, right, top = page.get_mediabox()
     edges, upright = page_objects.edges(page.raw, left, top)
     if not upright:
         return "rotated"
-    chars = page_objects.chars(page, left, top, widths)
+    chars = page_objects.chars(page, left, top, widths, textpage)
     if isinstance(chars, str):
         return chars
     layout = PageLayout(chars=len(chars))

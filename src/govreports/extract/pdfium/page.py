@@ -9,11 +9,13 @@ import ctypes
 import pypdfium2.raw as c
 
 
-def chars(page, left: float, top: float, widths: dict | None = None) -> list[tuple] | str:
+def chars(page, left: float, top: float, widths: dict | None = None, textpage=None) -> list[tuple] | str:
     """(text, x0, top, x1, bottom) of every drawn character, in content order (PDFium's generated spaces and
     line breaks left out); pdfplumber's `top` is measured down from the media box's top. `widths` holds the
-    characters' advances measured so far in the document (a character of a font at a size is measured once)."""
-    textpage = page.get_textpage()
+    characters' advances measured so far in the document (a character of a font at a size is measured once).
+    `textpage`: the page's text, loaded by the caller (who closes it); else loaded and closed here."""
+    own = textpage is None
+    textpage = page.get_textpage() if own else textpage
     try:
         raw = textpage.raw
         n = c.FPDFText_CountChars(raw)
@@ -66,7 +68,8 @@ def chars(page, left: float, top: float, widths: dict | None = None) -> list[tup
                 out[k] = (ch[0], ch[1], ch[2], nxt[1], ch[4])
         return out
     finally:
-        textpage.close()
+        if own:
+            textpage.close()
 
 
 def _advance(raw, index: int, ch: str, matrix) -> float:
