@@ -255,14 +255,18 @@ def _tables() -> dict[str, Table]:
             VERSION_ID, REPORT_ID,
             C("table_name", "表", "table: active 主动公开, applications 依申请, review_litigation 复议诉讼"),
             ROW_KEY, C("col_key", "列", "column key (SCHEMA.md)"),
-            C("value", "数值", "the cell's number; null = blank in the report (never 0)", "see docs/columns.md"),
-            C("raw", "原文", "text cells (amount_unit 元/万元) and the raw text where known")),
+            C("value", "数值", "the cell's number; null = blank in the report (never 0), or a count past 10¹² "
+                             "(kept in raw)", "see docs/columns.md"),
+            C("raw", "原文", "text cells (amount_unit 元/万元), a count past 10¹² as written (an absurd number, such "
+                           "as merged digits, would overflow sums), and the raw text where known")),
             "Every cell of the three tables of every version; units are those of the report_flat column of the "
             "same table, row and column. A view of cell_values with each cell's key spelled out."),
         Table("cell_values", "单元格取值", "Cell values (stored)", "table", (
             VERSION_ID, C("key_id", "单元格键", "the cell's table, row and column (cell_keys.id)"),
-            C("value", "数值", "the cell's number; null = blank in the report (never 0)", "see docs/columns.md"),
-            C("raw", "原文", "text cells (amount_unit 元/万元) and the raw text where known")),
+            C("value", "数值", "the cell's number; null = blank in the report (never 0), or a count past 10¹² "
+                             "(kept in raw)", "see docs/columns.md"),
+            C("raw", "原文", "text cells (amount_unit 元/万元), a count past 10¹² as written (an absurd number, such "
+                           "as merged digits, would overflow sums), and the raw text where known")),
             "What the cells view reads: one row per cell of every version, its key as a number."),
         Table("cell_keys", "单元格键", "Cell keys", "table", (
             C("id", "单元格键", "cell key id"),

@@ -20,6 +20,7 @@ import functools
 import hashlib
 import json
 import mimetypes
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,10 +140,21 @@ def row_totals(record: dict):
     for table in TOTALLED_TABLES:
         for row, cols in (record.get(table) or {}).items():
             n = cols.get("total")
-            if n is None:
-                parts = [v for k, v in cols.items() if k != "total" and isinstance(v, (int, float))]
+            if n is None or not _storable(n):
+                parts = [v for k, v in cols.items() if k != "total" and isinstance(v, (int, float)) and _storable(v)]
                 n = sum(parts) if parts else None
             yield table, row, n
+
+
+# The largest count a cell is stored as a number: far above any real report's (a count of people or requests, a fee
+# in 元), far enough below 2**63 that SQL sums over every report of a decade cannot overflow (SQLite's sum() of
+# integers raises "integer overflow": one absurd cell, such as a run of merged digits, would break the analyses
+# and its whole load batch). A cell past it is kept as written, as text in `raw`, with no number.
+CELL_INT_LIMIT = 10**12
+
+
+def _storable(value) -> bool:
+    return type(value) is not int or -CELL_INT_LIMIT <= value <= CELL_INT_LIMIT
 
 
 _CELL_TABLES = ("active", "applications", "review_litigation")  # schema.iter_cells' order
@@ -319,15 +331,20 @@ class _Children:
                         "INSERT INTO cell_keys (table_name, row_key, col_key) VALUES (?, ?, ?)", key).lastrowid
             key_ids = list(map(keys.__getitem__, p.cell_keys))
         exact = dict(zip(key_ids, p.cell_values))
+        bound = self.rows["cells"]
         if p.bound_cells:  # floats and bools bound as themselves, texts (amount_unit) into raw
             for key in [key for key, value in exact.items() if type(value) not in _EXACT_IN_JSON]:
                 value = exact.pop(key)
-                self.rows["cells"].append((version_id, key, None, value) if type(value) is str
-                                          else (version_id, key, value, None))
+                bound.append((version_id, key, None, value) if type(value) is str else (version_id, key, value, None))
         try:
-            self.cell_objects.append((version_id, orjson.dumps(exact, option=_CELL_JSON).decode()))
-        except orjson.JSONEncodeError:  # an int past 2**53, which JSON would not carry exactly: bound too
-            self.rows["cells"] += [(version_id, key, value, None) for key, value in exact.items()]
+            cells = orjson.dumps(exact, option=_CELL_JSON).decode()
+        except orjson.JSONEncodeError:  # an int past 2**53: past CELL_INT_LIMIT too
+            cells = None
+        if cells is None or _LONG_NUMBER.search(cells):  # a count past CELL_INT_LIMIT: kept as text, no number
+            for key in [key for key, value in exact.items() if not _storable(value)]:
+                bound.append((version_id, key, None, str(exact.pop(key))))
+            cells = orjson.dumps(exact, option=_CELL_JSON).decode()
+        self.cell_objects.append((version_id, cells))
 
     def _read_keys(self) -> dict[tuple, int]:
         self.keys = {(t, r, c): i for i, t, r, c in self.conn.execute(
@@ -359,6 +376,7 @@ class _Children:
 # (SQLite's own decimal reading is not promised to round as Python's does), bools and texts (json_each ends a text
 # at a NUL) are bound one by one: a report has a few.
 _CELL_JSON = orjson.OPT_NON_STR_KEYS | orjson.OPT_STRICT_INTEGER
+_LONG_NUMBER = re.compile(r"\d{%d}" % len(str(CELL_INT_LIMIT)))  # a cheaper test than each cell's range
 _CELLS_FROM_JSON = ("INSERT INTO cell_values (version_id, key_id, value, raw)"
                     " SELECT ?1, CAST(key AS INTEGER), value, NULL FROM json_each(?2)")
 
