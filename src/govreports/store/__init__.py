@@ -14,9 +14,10 @@ Public API:
 
 from govreports.store.db import DEFAULT_DB, connect, open_db, schema_version, write_transaction
 from govreports.store.fts import search_sections
-from govreports.store.load import LoadResult, document_from_path, load_record, record_sha256
+from govreports.store.load import LoadResult, document_from_path, load_record
 from govreports.store.logs import log_fetch, set_partition
 from govreports.store.read import get_record
+from govreports.store.version_hash import record_sha256
 
 __all__ = ["DEFAULT_DB", "LoadResult", "connect", "document_from_path", "get_record", "load_record", "log_fetch", "open_db",
            "record_sha256", "schema_version", "search_sections", "set_partition", "write_transaction"]

@@ -2,7 +2,7 @@
 
 A report is identified by (normalised agency, year, source key = document URL, else archive path, else '').
 Its version is the sha256 of its canonical JSON without volatile keys (`source`, `_…`) and provenance
-(`published_source`: which source gave the date): loading the same record from the same document again writes
+(`published_source`: which source gave the date; store.version_hash): loading the same record from the same document again writes
 nothing at all (not even timestamps), so reloading a whole archive is cheap and leaves the file unchanged (a new
 document with identical content adds only its `documents` row); a different record for the same report becomes a
 new `report_versions` row and the old cells stay.
@@ -33,6 +33,7 @@ from govreports.store.agency import agency_facts, normalise_agency
 from govreports.store.db import write_transaction
 from govreports.store.migrations import CURRENT_SUMS_ADD, CURRENT_SUMS_PRUNE, refresh_agency_years
 from govreports.store.statuses import LoadStatus
+from govreports.store.version_hash import canonical, version_sha
 
 DOCUMENT_FIELDS = ("url", "final_url", "fetched_at", "sha256", "archive_path", "media_type")
 TOTALLED_TABLES = ("applications", "review_litigation")
@@ -47,62 +48,6 @@ class LoadResult:
     version_id: int
     status: LoadStatus  # new | changed | unchanged, or duplicate (report_id is the report it duplicates)
     cells: int
-
-
-def canonical(record: dict) -> dict:
-    """The record without volatile keys: what a version's hash covers."""
-    return {k: v for k, v in record.items() if k != "source" and not k.startswith("_")}
-
-
-# provenance, not content: where the publication date was read (a re-post of one report on another portal, read
-# from its <meta> there and from a label here, is the same report)
-UNHASHED_KEYS = frozenset(("published_source",))
-
-
-def canonical_json(record: dict) -> str:
-    """What a version's hash covers: the canonical record without its provenance keys."""
-    return _canonical_bytes(_hashed(record)).decode("utf-8")
-
-
-def record_sha256(record: dict, *, plain: frozenset = frozenset()) -> str:
-    """The version hash. `plain`: top-level keys whose values the caller has seen to be plain JSON (dicts of dicts
-    of ints, strings and None), not walked again."""
-    return hashlib.sha256(_canonical_bytes(_hashed(record), plain)).hexdigest()
-
-
-def _hashed(record: dict) -> dict:
-    return {k: v for k, v in record.items() if k != "source" and not k.startswith("_") and k not in UNHASHED_KEYS}
-
-
-def _canonical_bytes(content: dict, plain: frozenset = frozenset()) -> bytes:
-    """The bytes every stored version hash was made of: `json.dumps(sort_keys, compact, ensure_ascii=False)` in
-    UTF-8. orjson writes the very same bytes five times faster for plain JSON values (tested over every code point
-    and a million floats); where it would differ (floats Python writes with an exponent, NaN, anything but plain
-    dicts, lists, strings, ints, bools and None) or refuses (a key that is not a string, an int past 64 bits),
-    json writes them. A changed byte would give every stored report a new version."""
-    if all(_orjson_safe(value) for key, value in content.items() if key not in plain):
-        try:
-            return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
-        except (TypeError, orjson.JSONEncodeError):
-            pass
-    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-
-
-_PLAIN_LEAVES = frozenset((str, int, bool, type(None)))
-
-
-def _orjson_safe(value) -> bool:
-    """Whether orjson and json write `value` alike: plain containers of plain leaves, floats only where Python's
-    repr writes no exponent (0 and 1e-4 <= |x| < 1e16; finite)."""
-    kind = type(value)
-    if kind is dict:
-        value = value.values()
-    elif kind is not list and kind is not tuple:
-        return kind in _PLAIN_LEAVES or (kind is float and (value == 0 or 1e-4 <= abs(value) < 1e16))
-    for item in value:
-        if type(item) not in _PLAIN_LEAVES and not _orjson_safe(item):
-            return False
-    return True
 
 
 def document_from_path(path: str | Path, kind: str | None = None) -> dict:
@@ -196,7 +141,7 @@ def prepare(record: dict, document: dict | None = None, *, parser_version: str |
     doc = {**(record.get("source") or {}), **(document or {})}
     content = canonical(record)
     cell_keys, cell_values, plain_cells, bound_cells, table_cells, blank_cells = _cells(record)
-    sha = record_sha256(record, plain=_PLAIN_TABLES if plain_cells else frozenset())
+    sha = version_sha(content, _PLAIN_TABLES if plain_cells else frozenset())
     extra = {k: v for k, v in content.items() if k not in COLUMN_KEYS}
     written = record.get("agency") or ""
     sections = record.get("sections") or {}
