@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from govreports.demo.records import make_record
 from govreports.store import connect, get_record, load_record, record_sha256
-from govreports.store.load import CELL_INT_LIMIT, load_records
+from govreports.store.cell_rows import CELL_INT_LIMIT
+from govreports.store.load import load_records
 from storehelp import expected_records
 
 UNHASHED = ("source", "published_source")

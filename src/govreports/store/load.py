@@ -2,10 +2,10 @@
 
 A report is identified by (normalised agency, year, source key = document URL, else archive path, else '').
 Its version is the sha256 of its canonical JSON without volatile keys (`source`, `_…`) and provenance
-(`published_source`: which source gave the date; store.version_hash): loading the same record from the same document again writes
-nothing at all (not even timestamps), so reloading a whole archive is cheap and leaves the file unchanged (a new
-document with identical content adds only its `documents` row); a different record for the same report becomes a
-new `report_versions` row and the old cells stay.
+(`published_source`: which source gave the date; store.version_hash): loading the same record from the same
+document again writes nothing at all (not even timestamps), so reloading a whole archive is cheap and leaves the
+file unchanged (a new document with identical content adds only its `documents` row); a different record for the
+same report becomes a new `report_versions` row and the old cells stay. The cells' rows: store.cell_rows.
 `reports.last_seen` is therefore the time the current content was first seen, not the last time it was loaded.
 
 With `dedupe=True` (the crawler) a record whose content is already loaded for the same agency and year from
@@ -16,20 +16,18 @@ names that report. The check and the load share one write transaction and one co
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import mimetypes
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import orjson
 from sqlite_utils import Database
 
 from govreports import PARSER_VERSION, schema
 from govreports.clock import now_iso
 from govreports.store.agency import agency_facts, normalise_agency
+from govreports.store.cell_rows import CELLS_FROM_JSON, PLAIN_TABLES, encode_cells, record_cells, storable
 from govreports.store.db import write_transaction
 from govreports.store.migrations import CURRENT_SUMS_ADD, CURRENT_SUMS_PRUNE, refresh_agency_years
 from govreports.store.statuses import LoadStatus
@@ -85,24 +83,13 @@ def row_totals(record: dict):
     for table in TOTALLED_TABLES:
         for row, cols in (record.get(table) or {}).items():
             n = cols.get("total")
-            if n is None or not _storable(n):
-                parts = [v for k, v in cols.items() if k != "total" and isinstance(v, (int, float)) and _storable(v)]
+            if n is None or not storable(n):
+                parts = [v for k, v in cols.items() if k != "total" and isinstance(v, (int, float)) and storable(v)]
                 n = sum(parts) if parts else None
             yield table, row, n
 
 
-# The largest count a cell is stored as a number: far above any real report's (a count of people or requests, a fee
-# in 元), far enough below 2**63 that SQL sums over every report of a decade cannot overflow (SQLite's sum() of
-# integers raises "integer overflow": one absurd cell, such as a run of merged digits, would break the analyses
-# and its whole load batch). A cell past it is kept as written, as text in `raw`, with no number.
-CELL_INT_LIMIT = 10**12
 
-
-def _storable(value) -> bool:
-    return type(value) is not int or -CELL_INT_LIMIT <= value <= CELL_INT_LIMIT
-
-
-_CELL_TABLES = ("active", "applications", "review_litigation")  # schema.iter_cells' order
 
 
 @dataclass
@@ -123,7 +110,7 @@ class Prepared:
     cell_keys: list[tuple]  # (table, row, col), primary-key order
     cell_values: list       # a number, None, or the text of a text cell (stored in raw)
     plain_cells: bool       # every value an int, a string or None, every table and row a plain dict (the hash)
-    bound_cells: bool       # some value is not an int or None: bound one by one (see _CELLS_FROM_JSON)
+    bound_cells: bool       # some value is not an int or None: bound one by one (see CELLS_FROM_JSON)
     sections: list[tuple]   # (section, heading, body)
     checks: list[tuple]     # (seq, rule, location, ok, detail)
     totals: list[tuple]     # (table, row, n)
@@ -140,8 +127,8 @@ def prepare(record: dict, document: dict | None = None, *, parser_version: str |
     report is being written."""
     doc = {**(record.get("source") or {}), **(document or {})}
     content = canonical(record)
-    cell_keys, cell_values, plain_cells, bound_cells, table_cells, blank_cells = _cells(record)
-    sha = version_sha(content, _PLAIN_TABLES if plain_cells else frozenset())
+    cell_keys, cell_values, plain_cells, bound_cells, table_cells, blank_cells = record_cells(record)
+    sha = version_sha(content, PLAIN_TABLES if plain_cells else frozenset())
     extra = {k: v for k, v in content.items() if k not in COLUMN_KEYS}
     written = record.get("agency") or ""
     sections = record.get("sections") or {}
@@ -168,54 +155,6 @@ def _check_facts(checks: list[tuple]) -> dict:
     failed = sorted({rule for _, rule, _, ok, _ in checks if ok == 0})
     return {"rules_failed": ",".join(failed) if failed else None,
             "rules_ok": 0 if failed else 1 if any(ok == 1 for *_, ok, _ in checks) else None}
-
-
-# cell values SQLite reads back from JSON exactly (see _CELLS_FROM_JSON)
-_EXACT_IN_JSON = frozenset((int, type(None)))
-_PLAIN_VALUES = frozenset((int, str, type(None)))  # what the version hash's orjson writes as json does
-_PLAIN_TABLES = frozenset(_CELL_TABLES)  # what the version hash need not walk when _cells found them plain
-
-
-@functools.lru_cache(maxsize=4096)
-def _row_layout(table: str, row: str, cols: tuple) -> tuple[tuple, tuple]:
-    """A row's columns in key order and their (table, row, col) keys: official tables repeat the same rows from
-    report to report, so this is worked out once per layout."""
-    ordered = tuple(sorted(cols))
-    return ordered, tuple((table, row, col) for col in ordered)
-
-
-def _cells(record: dict) -> tuple[list[tuple], list, bool, int, int]:
-    """The record's cells as (table, row, col) keys in primary-key order (then each version's cells are appended to
-    the index, no page splits) and their values (a number, None, or the text of a text cell such as amount_unit);
-    `plain`: every value an int, a string or None and every table and row a plain dict (the version hash need not
-    walk them); `bound`: some value (a float, a bool, a text) is bound one by one rather than sent as JSON (see
-    _CELLS_FROM_JSON); the number of table cells (amount units not counted) and of blanks."""
-    keys: list[tuple] = []
-    values: list = []
-    plain, bound = True, False
-    table_cells = blank_cells = 0
-    for table in _CELL_TABLES:  # already in key order
-        rows = record.get(table)
-        if not rows:
-            continue
-        plain = plain and type(rows) is dict
-        for row in sorted(rows):
-            cols = rows[row]
-            ordered, row_keys = _row_layout(table, row, tuple(cols))
-            keys += row_keys
-            row_values = [*cols.values()]
-            values += map(cols.__getitem__, ordered)
-            kinds = set(map(type, row_values))
-            plain = plain and type(cols) is dict and kinds <= _PLAIN_VALUES
-            bound = bound or not kinds <= _EXACT_IN_JSON
-            blanks = row_values.count(None)
-            if "amount_unit" in cols:
-                table_cells += len(cols) - 1
-                blank_cells += blanks - (cols["amount_unit"] is None)
-            else:
-                table_cells += len(cols)
-                blank_cells += blanks
-    return keys, values, plain, bound, table_cells, blank_cells
 
 
 # Statements, written once: sqlite3's statement cache keeps each prepared (a statement is looked up by its text)
@@ -255,7 +194,7 @@ class _Children:
         self.moves: list[tuple] = []
         self.agencies: set[int] = set()
         self.keys: dict[tuple, int] | None = None  # cell_keys (m010): (table, row, col) -> id, read at first use
-        self.cell_objects: list[tuple[int, str]] = []  # (version_id, {key id: int or null}): see _CELLS_FROM_JSON
+        self.cell_objects: list[tuple[int, str]] = []  # (version_id, {key id: int or null}): see CELLS_FROM_JSON
 
     def move(self, year: int | None, old_version: int | None, new_version: int) -> None:
         if old_version is not None:
@@ -275,21 +214,9 @@ class _Children:
                     keys[key] = self.conn.execute(
                         "INSERT INTO cell_keys (table_name, row_key, col_key) VALUES (?, ?, ?)", key).lastrowid
             key_ids = list(map(keys.__getitem__, p.cell_keys))
-        exact = dict(zip(key_ids, p.cell_values))
-        bound = self.rows["cells"]
-        if p.bound_cells:  # floats and bools bound as themselves, texts (amount_unit) into raw
-            for key in [key for key, value in exact.items() if type(value) not in _EXACT_IN_JSON]:
-                value = exact.pop(key)
-                bound.append((version_id, key, None, value) if type(value) is str else (version_id, key, value, None))
-        try:
-            cells = orjson.dumps(exact, option=_CELL_JSON).decode()
-        except orjson.JSONEncodeError:  # an int past 2**53: past CELL_INT_LIMIT too
-            cells = None
-        if cells is None or _LONG_NUMBER.search(cells):  # a count past CELL_INT_LIMIT: kept as text, no number
-            for key in [key for key, value in exact.items() if not _storable(value)]:
-                bound.append((version_id, key, None, str(exact.pop(key))))
-            cells = orjson.dumps(exact, option=_CELL_JSON).decode()
+        cells, bound = encode_cells(version_id, key_ids, p.cell_values, p.bound_cells)
         self.cell_objects.append((version_id, cells))
+        self.rows["cells"] += bound
 
     def _read_keys(self) -> dict[tuple, int]:
         self.keys = {(t, r, c): i for i, t, r, c in self.conn.execute(
@@ -298,7 +225,7 @@ class _Children:
 
     def flush(self, conn) -> None:
         if self.cell_objects:
-            conn.executemany(_CELLS_FROM_JSON, self.cell_objects)
+            conn.executemany(CELLS_FROM_JSON, self.cell_objects)
             self.cell_objects.clear()
         for table, rows in self.rows.items():
             if not rows:
@@ -315,15 +242,6 @@ class _Children:
             refresh_agency_years(conn, self.agencies)
             self.agencies.clear()
 
-
-# A version's cells in one statement: SQLite reads the JSON object {key id: value} in C, three times faster than
-# binding four parameters a cell. Only ints (to 2**53) and blanks go this way: they come back exactly. Floats
-# (SQLite's own decimal reading is not promised to round as Python's does), bools and texts (json_each ends a text
-# at a NUL) are bound one by one: a report has a few.
-_CELL_JSON = orjson.OPT_NON_STR_KEYS | orjson.OPT_STRICT_INTEGER
-_LONG_NUMBER = re.compile(r"\d{%d}" % len(str(CELL_INT_LIMIT)))  # a cheaper test than each cell's range
-_CELLS_FROM_JSON = ("INSERT INTO cell_values (version_id, key_id, value, raw)"
-                    " SELECT ?1, CAST(key AS INTEGER), value, NULL FROM json_each(?2)")
 
 _STAGE_MOVES = "CREATE TEMP TABLE IF NOT EXISTS load_moves (version_id INTEGER, year INTEGER, sign INTEGER)"
 
