@@ -3,8 +3,9 @@
 `crawl --dry-run` and `discover` show this before anything is loaded, so a new config can be checked against the
 site: each listing with its year, whether it is new, already known to the database, or excluded by the title
 filter, and whether the list links the report file itself. With `[incremental] recheck_days` over 1, a known
-report also says whether this run would ask it again or in how many days (crawl.recheck). Nothing is written — list pages are archived in a
-temporary directory that is removed afterwards, and the database is opened read-only (or not at all).
+report also says whether this run would ask it again or in how many days (crawl.recheck). Nothing is written —
+list pages are archived in a temporary directory that is removed afterwards, and the database is opened read-only
+(or not at all).
 
 The listing goes through the crawl's own context (`PortalCrawl`) with a buffered sink, so the adapter, the
 politeness, the host rules and the title filter are exactly the crawl's; only the per-item work is left out.
@@ -182,8 +183,7 @@ def print_preview(result: Preview, console, *, title: str | None = None) -> None
                       escape(item.title), escape(item.url), item.attachment or "page")
     console.print(table)
     more = f" (stopped at {len(result.items)})" if result.truncated else ""
-    asked = sum(1 for item in result.items if item.next_check == 0 or (item.status == Status.KNOWN
-                                                                        and item.next_check is None))
+    asked = sum(1 for item in result.items if item.status == Status.KNOWN and not item.next_check)  # None or 0
     rotation = f" ({asked} asked this run, the rest on their day of recheck_days)" if result.rotating else ""
     console.print(f"{result.portal}: {len(result.items)} listing(s){more} on {result.pages} list page(s): "
                   f"{result.count(Status.NEW)} new, {result.count(Status.KNOWN)} known{rotation}, "

@@ -14,6 +14,7 @@ low enough that a document just under them parses in a few seconds.
 
 from __future__ import annotations
 
+import contextlib
 import struct
 import zipfile
 import zlib
@@ -219,13 +220,8 @@ def check_pdf_page(page, number: int, limits: Limits = DEFAULT_LIMITS, textpage=
     if segments > limits.page_segments:
         return LimitHit("too_large", f"PDF page {number} draws {segments:,} path segments "
                                      f"(limit {limits.page_segments:,})")
-    own = textpage is None
-    textpage = page.get_textpage() if own else textpage
-    try:
-        chars = textpage.count_chars()
-    finally:
-        if own:
-            textpage.close()
+    with contextlib.nullcontext(textpage) if textpage is not None else contextlib.closing(page.get_textpage()) as text:
+        chars = text.count_chars()
     if chars > limits.page_chars:
         return LimitHit("too_large", f"PDF page {number} has {chars:,} characters (limit {limits.page_chars:,})")
     return None

@@ -251,11 +251,11 @@ def _under_main_guard(path: str | None, line: int) -> bool:
     import of it skips); True when the script cannot be read, so that doubt never stops a run."""
     import ast
 
-    try:
-        tree = ast.parse(Path(path).read_bytes()) if path else None
-    except (OSError, SyntaxError, ValueError):
+    if not path:
         return True
-    if tree is None:
+    try:
+        tree = ast.parse(Path(path).read_bytes())
+    except (OSError, SyntaxError, ValueError):
         return True
     for node in tree.body:
         if isinstance(node, ast.If) and node.lineno <= line <= (node.end_lineno or node.lineno):

@@ -4,6 +4,7 @@ measured down from the media box's top)."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 
 import pypdfium2.raw as c
@@ -14,9 +15,8 @@ def chars(page, left: float, top: float, widths: dict | None = None, textpage=No
     line breaks left out); pdfplumber's `top` is measured down from the media box's top. `widths` holds the
     characters' advances measured so far in the document (a character of a font at a size is measured once).
     `textpage`: the page's text, loaded by the caller (who closes it); else loaded and closed here."""
-    own = textpage is None
-    textpage = page.get_textpage() if own else textpage
-    try:
+    loaded = contextlib.nullcontext(textpage) if textpage is not None else contextlib.closing(page.get_textpage())
+    with loaded as textpage:
         raw = textpage.raw
         n = c.FPDFText_CountChars(raw)
         if n <= 0:
@@ -67,9 +67,6 @@ def chars(page, left: float, top: float, widths: dict | None = None, textpage=No
             if k + 1 < len(out) and (nxt := out[k + 1])[4] == ch[4] and ch[1] < nxt[1] < ch[3]:
                 out[k] = (ch[0], ch[1], ch[2], nxt[1], ch[4])
         return out
-    finally:
-        if own:
-            textpage.close()
 
 
 def _advance(raw, index: int, ch: str, matrix) -> float:
