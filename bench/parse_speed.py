@@ -1,7 +1,8 @@
 """Parse speed on one core: reports per second for the real 2019 HTML report and for a ~100 KB Word-export
 portal page (a generated report in the Word-export layout, with long sections, inside portal chrome); and a 6-page
 2021-format PDF report (200 cells; the fixture's sections repeated until reportlab sets six A4 pages) read by the
-fast path (PDFium, extract.pdfium) and by pdfplumber side by side, with the cells each read right.
+fast path (PDFium, extract.pdfium) and by pdfplumber side by side, with the cells each read right; and the 2021
+form as a DOCX.
 
 Goals (issues "Parse any annual report…", 12): ≥ 150 reports/s for HTML; a 6-page PDF in ≤ 40 ms, same cells.
 Prints figures (best of several runs: the machine is shared); asserts nothing. `--pdf FILE` adds a real PDF's
@@ -145,6 +146,24 @@ def pdf_timing(data: bytes, fast: bool, n: int) -> tuple[dict, float, int]:
     return parsed, 1000 * best, n
 
 
+def docx_form(repeats: int = 15) -> None:
+    """The 2021 fixture as a Word document (python-docx's template: 0.8 MB of styles XML the reader never parses),
+    CPU time, best of `repeats`, with the cells read right."""
+    from govreports.render import to_docx
+
+    record = record_fixture("2021")
+    data = to_docx(record)
+    parsed = parse_bytes(data)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.process_time()
+        parse_bytes(data)
+        best = min(best, time.process_time() - start)
+    right, total = cells_right(record, parsed)
+    print(f"{'DOCX 2021 form (python-docx template)':<48} {len(data) / 1000:>7.1f} KB  {1 / best:>8.1f} reports/s  "
+          f"{1000 * best:>6.2f} ms/report  (CPU, best of {repeats}; {right}/{total} cells right)")
+
+
 def real_pdf(path: Path, repeats: int = 10) -> None:
     """A real PDF given on the command line (`--pdf FILE`; never in the repository): both paths' CPU time and
     the form cells each read (parse.api.cells_read_share), and the fast path's doubts if it has any."""
@@ -167,6 +186,7 @@ def main() -> int:
     html_stages(word_page())
     seed = SAMPLES / "seed" / "000_dc3a28ed7fcc2bfa.txt"
     rate("seed text (tab-separated PDF text)", seed.read_bytes())
+    docx_form()
     pdf_paths()
     if "--pdf" in sys.argv:
         real_pdf(Path(sys.argv[sys.argv.index("--pdf") + 1]))

@@ -1,0 +1,194 @@
+"""The DOCX reader reads only the main document and core properties, through compiled XPath, and reads what
+python-docx's own API reads: the oracle here is python-docx (`Document`, `iter_inner_content`, `_Row.cells`,
+`Paragraph.text`, `_Cell.text`, `core_properties.title`), each <w:tc> once."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import pytest
+
+from govreports.extract.docx import extract_docx
+from govreports.parse import ParseError, parse_bytes
+from govreports.render import to_docx
+from strategies import record_fixture
+
+docx = pytest.importorskip("docx")
+
+_WS = re.compile(r"[\s\u00a0\u3000]+")
+
+
+def reference(data: bytes) -> tuple[list[tuple[list[str], bool]], str]:
+    """The blocks python-docx's public API gives (a cell once, the first time its <w:tc> is met) and the title."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    from govreports.extract.lines import line_to_block
+
+    document = docx.Document(io.BytesIO(data))
+
+    def table_rows(table: Table) -> list:
+        seen, out = set(), []
+        for row in table.rows:
+            cells = []
+            for cell in row.cells:
+                if cell._tc in seen:
+                    continue
+                seen.add(cell._tc)
+                for inner in cell.tables:
+                    out.extend(table_rows(inner))
+                cells.append(_WS.sub(" ", cell.text).strip())
+            if any(cells):
+                out.append((cells, True))
+        return out
+
+    blocks = []
+    for item in document.iter_inner_content():
+        if isinstance(item, Paragraph):
+            for line in item.text.splitlines():
+                if (block := line_to_block(line)) is not None:
+                    blocks.append((block.cells, block.is_row))
+        else:
+            blocks.extend(table_rows(item))
+    return blocks, (document.core_properties.title or "").strip()
+
+
+def read(data: bytes) -> tuple[list[tuple[list[str], bool]], str]:
+    document = extract_docx(data)
+    return [(b.cells, b.is_row) for b in document.blocks], document.meta.get("doc_title", "")
+
+
+def _saved(document) -> bytes:
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def crafted() -> bytes:
+    """Every run element python-docx turns into text (tab, line and page breaks, carriage return, no-break
+    hyphen, absolute tab), a hyperlink, vertical and horizontal merges, a nested table, a core title."""
+    from docx.enum.text import WD_BREAK
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    d = docx.Document()
+    d.core_properties.title = "  某某局2021年政府信息公开工作年度报告 "
+    p = d.add_paragraph("一、总体情况\t甲")
+    p.add_run("乙").add_break(WD_BREAK.LINE)
+    p.add_run("丙").add_break(WD_BREAK.PAGE)
+    p.add_run("丁")
+    p._p.append(parse_xml(f'<w:hyperlink {nsdecls("w", "r")} r:id="rId99"><w:r><w:t>链接</w:t></w:r>'
+                          f'<w:r><w:tab/><w:t>文字</w:t></w:r></w:hyperlink>'))
+    p._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:t>a</w:t><w:noBreakHyphen/><w:t>b</w:t><w:cr/><w:t>c</w:t>'
+                          f'<w:ptab w:relativeTo="margin" w:alignment="right" w:leader="none"/><w:t>d</w:t>'
+                          f'<w:br w:type="column"/><w:t>e</w:t></w:r>'))
+    table = d.add_table(rows=4, cols=4)
+    for i in range(4):
+        for j in range(4):
+            table.cell(i, j).text = f"格{i}{j}"
+    table.cell(0, 0).merge(table.cell(2, 0))   # vertical
+    table.cell(0, 1).merge(table.cell(0, 3))   # horizontal
+    table.cell(1, 1).merge(table.cell(3, 2))   # both
+    inner = table.cell(3, 3).add_table(rows=2, cols=2)
+    inner.cell(0, 0).text, inner.cell(1, 1).text = "内", "表"
+    cell = table.cell(3, 0).add_paragraph("第二段")
+    cell.add_run().add_break()
+    cell.add_run("续")
+    d.add_paragraph("")
+    d.add_paragraph("六、其他需要报告的事项")
+    return _saved(d)
+
+
+def test_crafted_document_reads_as_python_docx_reads_it():
+    data = crafted()
+    blocks, title = read(data)
+    assert (blocks, title) == reference(data)
+    assert title == "某某局2021年政府信息公开工作年度报告"
+    cells = [c for b, _ in blocks for c in b]
+    assert "格00 格10 格20" in cells and cells.count("格01 格02 格03") == 1  # a merged cell once, its text joined
+    assert ["内", ""] in [b for b, _ in blocks]  # the nested table's rows are read
+    text = " ".join(cells)
+    assert "链接" in text and "文字" in text and "a-b" in text  # a hyperlink's runs, a no-break hyphen
+
+
+@pytest.mark.parametrize("fmt", ["2019", "2021"])
+def test_rendered_forms_read_as_python_docx_reads_them(fmt):
+    """The forms with their real merges (render.docx), as the demo portal serves them."""
+    data = to_docx(record_fixture(fmt))
+    blocks, title = read(data)
+    assert (blocks, title) == reference(data)
+    assert any(is_row for _, is_row in blocks)
+
+
+def test_demo_portal_reports_read_as_python_docx_reads_them():
+    """The demo portal's generated reports (every format, its quirks) as Word documents."""
+    from govreports.demo.portal import DemoPortal
+
+    by_format: dict = {}
+    for report in DemoPortal(seed=5, scale=40).reports:  # a few of each format
+        by_format.setdefault(report.record.get("format"), []).append(report.record)
+    assert set(by_format) >= {"2019", "2021", "pre2019"}
+    for record in (r for records in by_format.values() for r in records[:3]):
+        data = to_docx(record)
+        assert read(data) == reference(data), record.get("title")
+
+
+def _repack(data: bytes, rename: dict[str, str] | None = None, drop: tuple[str, ...] = (),
+            edit: dict[str, tuple[bytes, bytes]] | None = None) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename in drop:
+                continue
+            content = src.read(info.filename)
+            if info.filename in (edit or {}):
+                old, new = edit[info.filename]
+                assert old in content, (info.filename, old)
+                content = content.replace(old, new)
+            dst.writestr((rename or {}).get(info.filename, info.filename), content)
+    return out.getvalue()
+
+
+def test_main_part_found_through_the_package_relationships():
+    """A generator that names the main part otherwise (word/document2.xml) is read where _rels/.rels points."""
+    data = crafted()
+    moved = _repack(data, rename={"word/document.xml": "word/document2.xml",
+                                  "word/_rels/document.xml.rels": "word/_rels/document2.xml.rels"},
+                    edit={"_rels/.rels": (b'Target="word/document.xml"', b'Target="/word/document2.xml"'),
+                          "[Content_Types].xml": (b'PartName="/word/document.xml"', b'PartName="/word/document2.xml"')})
+    assert read(moved) == read(data)
+    assert read(moved) == reference(moved)
+
+
+_CORE_REL = (b'<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/package/2006/relationships/'
+             b'metadata/core-properties" Target="docProps/core.xml"/>', b"")
+
+
+def test_no_core_properties_means_no_title():
+    """python-docx invents the title 'Word Document' for a package without core properties; the reader says
+    nothing rather than pass an invented title on to the title search."""
+    data = _repack(crafted(), drop=("docProps/core.xml",), edit={"_rels/.rels": _CORE_REL})
+    blocks, title = read(data)
+    assert title == "" and blocks == reference(data)[0]
+    assert reference(data)[1] == "Word Document"
+
+
+def test_dangling_core_properties_relationship_still_reads():
+    """A relationship to a core properties part the package lacks: python-docx refuses the whole file; the text
+    is all there, and the reader reads it (no title)."""
+    full = crafted()
+    data = _repack(full, drop=("docProps/core.xml",))
+    with pytest.raises(KeyError):
+        docx.Document(io.BytesIO(data))
+    assert read(data) == (reference(full)[0], "")
+
+
+def test_package_without_relationships_is_left_to_python_docx():
+    """No _rels/.rels: python-docx opens it and its error names what is wrong; parse says 'damaged DOCX'."""
+    data = _repack(crafted(), drop=("_rels/.rels",))
+    with pytest.raises(Exception):
+        docx.Document(io.BytesIO(data))
+    with pytest.raises(ParseError, match="damaged DOCX"):
+        parse_bytes(data, "broken.docx")
