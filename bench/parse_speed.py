@@ -2,7 +2,7 @@
 portal page (a generated report in the Word-export layout, with long sections, inside portal chrome); and a 6-page
 2021-format PDF report (200 cells; the fixture's sections repeated until reportlab sets six A4 pages) read by the
 fast path (PDFium, extract.pdfium) and by pdfplumber side by side, with the cells each read right; and the 2021
-form as a DOCX.
+form as a DOCX and an OFD.
 
 Goals (issues "Parse any annual report…", 12): ≥ 150 reports/s for HTML; a 6-page PDF in ≤ 40 ms, same cells.
 Prints figures (best of several runs: the machine is shared); asserts nothing. `--pdf FILE` adds a real PDF's
@@ -146,22 +146,23 @@ def pdf_timing(data: bytes, fast: bool, n: int) -> tuple[dict, float, int]:
     return parsed, 1000 * best, n
 
 
-def docx_form(repeats: int = 15) -> None:
-    """The 2021 fixture as a Word document (python-docx's template: 0.8 MB of styles XML the reader never parses),
-    CPU time, best of `repeats`, with the cells read right."""
+def office_forms(repeats: int = 15) -> None:
+    """The 2021 fixture as a Word document (python-docx's template: 0.8 MB of styles XML the reader never parses)
+    and as an OFD; CPU time, best of `repeats`, with the cells read right."""
     from govreports.render import to_docx
+    from govreports.render.ofd import to_ofd
 
     record = record_fixture("2021")
-    data = to_docx(record)
-    parsed = parse_bytes(data)
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.process_time()
-        parse_bytes(data)
-        best = min(best, time.process_time() - start)
-    right, total = cells_right(record, parsed)
-    print(f"{'DOCX 2021 form (python-docx template)':<48} {len(data) / 1000:>7.1f} KB  {1 / best:>8.1f} reports/s  "
-          f"{1000 * best:>6.2f} ms/report  (CPU, best of {repeats}; {right}/{total} cells right)")
+    for name, data in (("DOCX 2021 form (python-docx template)", to_docx(record)), ("OFD 2021 form", to_ofd(record))):
+        parsed = parse_bytes(data)
+        best = float("inf")
+        for _ in range(repeats):
+            start = time.process_time()
+            parse_bytes(data)
+            best = min(best, time.process_time() - start)
+        right, total = cells_right(record, parsed)
+        print(f"{name:<48} {len(data) / 1000:>7.1f} KB  {1 / best:>8.1f} reports/s  {1000 * best:>6.2f} ms/report"
+              f"  (CPU, best of {repeats}; {right}/{total} cells right)")
 
 
 def real_pdf(path: Path, repeats: int = 10) -> None:
@@ -186,7 +187,7 @@ def main() -> int:
     html_stages(word_page())
     seed = SAMPLES / "seed" / "000_dc3a28ed7fcc2bfa.txt"
     rate("seed text (tab-separated PDF text)", seed.read_bytes())
-    docx_form()
+    office_forms()
     pdf_paths()
     if "--pdf" in sys.argv:
         real_pdf(Path(sys.argv[sys.argv.index("--pdf") + 1]))

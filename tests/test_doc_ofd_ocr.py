@@ -16,6 +16,7 @@ import zipfile
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from govreports.extract.sniff import sniff
 from govreports.parse import parse_bytes
@@ -67,6 +68,28 @@ def test_ofd_last_page_of_short_indented_paragraphs_keeps_them_apart():
     page_blocks(first, [], carry)
     last = _glyphs("本机关将按照上级部署。", 70, 100) + _glyphs("本年度未收取信息处理费。", 70, 115)
     assert [b.cells[0] for b in page_blocks(last, [], carry)] == ["本机关将按照上级部署。", "本年度未收取信息处理费。"]
+
+
+_COORD = st.sampled_from([0.0, 10.0, 20.0, 25.0, 30.0, 40.0]) | st.floats(0, 40, allow_nan=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(centres=st.lists(st.tuples(_COORD, _COORD), max_size=30),
+       cells=st.lists(st.tuples(_COORD, _COORD, _COORD, _COORD).map(
+           lambda c: (min(c[0], c[2]), min(c[1], c[3]), max(c[0], c[2]), max(c[1], c[3]))), max_size=12))
+def test_each_glyph_goes_to_the_smallest_cell_holding_its_centre(centres, cells):
+    """The bisected search (`_homes`) against the definition, every glyph against every cell: centres on cell
+    edges (shared by two cells), nested and overlapping cells, equal areas (the first cell wins), repeated cells."""
+    from govreports.extract.ofd import _homes, _inside
+
+    def definition(centre):
+        home = [c for c in cells if _inside(centre, c)]
+        return min(home, key=lambda c: (c[2] - c[0]) * (c[3] - c[1])) if home else None
+
+    got = _homes(centres, cells)
+    assert [g is None or any(g is c for c in cells) for g in got] == [True] * len(centres)
+    assert [cells.index(g) if g is not None else None for g in got] == [
+        cells.index(d) if d is not None else None for d in map(definition, centres)]
 
 
 def _as_converters_write(data: bytes) -> bytes:
