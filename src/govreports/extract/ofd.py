@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-from bisect import bisect_left, bisect_right
 import zipfile
+from bisect import bisect_left, bisect_right
 from io import BytesIO
 
 from lxml import etree
