@@ -275,7 +275,7 @@ def test_a_rare_short_word_stays_on_its_indexes_once_analyze_has_counted_them(tm
         db.execute("ANALYZE")
         db.execute("DELETE FROM sqlite_stat1 WHERE tbl = 'sections'")
         db.conn.executemany("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('sections', ?, ?)",
-                            [("sections_tail", "1755019 79774"), ("sections_heading", "1755019 292504"),
+                            [("sections_tail", "1755019 79774"), ("sections_heading_end", "1755019 292504"),
                              ("sections_version", "1755019 6"), (None, "1755019")])
         db.execute("ANALYZE sqlite_schema")  # read the statistics again
         for q in ("监督", "督", "监督 核查", "龘"):
@@ -290,3 +290,75 @@ def test_a_rare_short_word_stays_on_its_indexes_once_analyze_has_counted_them(tm
             for sql, params in seen:
                 plan = [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()]
                 assert not [p for p in plan if re.match(r"SCAN (sections|s)\b", p)], (q, sql, plan)
+
+
+def test_two_common_short_words_meet_in_the_index_when_one_is_in_a_standard_heading(tmp_path, monkeypatch):
+    """复议 is in the standard heading of every section 四 and 情况 ends five of the six; with a second common word
+    that the newest reports hold too rarely with them, the search intersects the words in the index (m013: headings
+    in it, a heading's last two characters through its last trigram) instead of reading every section (2.6 s at
+    300,000 reports), with the full search's rows."""
+    from govreports.demo.records import make_record
+    from govreports.store import fts
+    from govreports.store.load import load_records
+
+    with connect(tmp_path / "h.db") as db:
+        load_records(db, [*KNOWN, *(make_record(i, f"测试市第{i % 7}局", 2019 + i % 5) for i in range(40))])
+        sid = db.execute("SELECT s.id FROM sections s JOIN reports r ON r.current_version_id = s.version_id"
+                         " ORDER BY s.id DESC").fetchone()[0]
+        db.execute("UPDATE sections SET heading = '况', body = '只在标题里' WHERE id = ?", [sid])  # a short heading
+        four = db.execute("SELECT s.id FROM sections s JOIN reports r ON r.current_version_id = s.version_id"
+                          " WHERE s.section = '4' ORDER BY s.id LIMIT 1").fetchone()[0]
+        db.execute("UPDATE sections SET body = '本年度开展了应诉培训。' WHERE id = ?", [four])  # 复议 in its heading
+        monkeypatch.setattr(fts, "RARE", 5)  # every word here is common
+        monkeypatch.setattr(fts, "WINDOW", 3)
+        for q in ("复议 开展", "情况 开展", "复议 情况", "况 标题", "议、 开展", "复议 开展 政务公开"):
+            seen: list[str] = []
+
+            def execute(sql, params):
+                seen.append(sql)
+                return db.execute(sql, params).fetchall()
+
+            want = db.execute(*fts.search_query(q, 5)).fetchall()
+            assert fts.find_sections(execute, q, 5) == want, q
+            assert fts.search_query(q, 5)[0] not in seen, q  # never every section
+            assert any("FROM sections_fts WHERE sections_fts MATCH" in sql for sql in seen[-1:]), q
+        assert [r[5] for r in db.execute(*fts.search_query("况 标题", 5))] == ["只在标题里"]
+        assert [r[5] for r in db.execute(*fts.search_query("复议 开展", 50))] == ["本年度开展了应诉培训。"]
+        assert len(db.execute(*fts.search_query("情况 开展", 50)).fetchall()) > 1
+
+
+def test_long_words_are_still_looked_for_in_the_body_only(db):
+    """The index holds headings (m013), the search's long words keep to the body; Datasette's search box, which
+    matches the index without a column filter, finds a heading too."""
+    assert db.execute("SELECT count(*) FROM sections_fts WHERE sections_fts MATCH '\"总体情况\"'").fetchone()[0] > 0
+    assert hits(db, "总体情况") == []
+    assert hits(db, "情况") != []  # a short word: in the heading too, as before
+
+
+def test_a_database_from_before_m013_is_searched_and_upgraded(tmp_path):
+    """Searched read-only before it is upgraded (its index has no headings: short words the full way, the same
+    rows); opened, it gets the heading column, filled, kept up to date by the triggers."""
+    from sqlite_utils import Database
+
+    from govreports.store import fts
+    from govreports.store.load import load_records
+    from govreports.store.migrations import migrations
+
+    path = tmp_path / "old.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="m013_headings_in_search_index")
+    load_records(old, KNOWN)
+    queries = ("复议", "公开 复议", "情况", "行政复议 决定", "信息公开")
+    before = {q: fts.run_search(path, q, 50) for q in queries}
+    assert before["复议"] and before["情况"]
+    assert fts._short_words(lambda sql, p: old.execute(sql, p).fetchall(), ["复议"]) == []
+    old.close()
+    with connect(path) as db:
+        assert {q: fts.find_sections(lambda sql, p: db.execute(sql, p).fetchall(), q, 50) for q in queries} == before
+        assert "heading" in db["sections_fts"].columns_dict
+        db.execute("INSERT INTO sections_fts(sections_fts, rank) VALUES ('integrity-check', 1)")
+        match = "SELECT rowid FROM sections_fts WHERE sections_fts MATCH ?"
+        sid = db.execute("SELECT id FROM sections ORDER BY id").fetchone()[0]
+        db.execute("UPDATE sections SET heading = '新的标题行' WHERE id = ?", [sid])
+        assert db.execute(match, ['heading : "新的标题"']).fetchall() == [(sid,)]
+        assert "sections_heading" not in {i.name for i in db["sections"].indexes}

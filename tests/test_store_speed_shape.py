@@ -121,8 +121,13 @@ def test_batched_sections_are_all_indexed_for_search(tmp_path):
         db.execute("INSERT INTO sections_fts(sections_fts, rank) VALUES ('integrity-check', 1)")
         for word in ("政府信息公开", "行政复议", "依申请公开"):
             fts = db.execute("SELECT rowid FROM sections_fts WHERE sections_fts MATCH ? ORDER BY rowid",
-                             [f'"{word}"']).fetchall()
+                             [f'body : "{word}"']).fetchall()
             like = db.execute("SELECT id FROM sections WHERE body LIKE ? ORDER BY id", [f"%{word}%"]).fetchall()
+            assert fts == like
+            fts = db.execute("SELECT rowid FROM sections_fts WHERE sections_fts MATCH ? ORDER BY rowid",
+                             [f'"{word}"']).fetchall()  # headings too (m013)
+            like = db.execute("SELECT id FROM sections WHERE body LIKE ? OR heading LIKE ? ORDER BY id",
+                              [f"%{word}%", f"%{word}%"]).fetchall()
             assert fts == like
         assert any(db.execute("SELECT 1 FROM sections_fts WHERE sections_fts MATCH '\"政府信息公开\"'"))
         assert db.execute("SELECT count(*) FROM temp.load_sections").fetchone()[0] == 0

@@ -39,7 +39,8 @@ def build_metadata(db_name: str = "govreports") -> dict:
     queries["search_sections"] = {
         "title": "全文检索（任意长度）/ Search report text (any length, LIKE)",
         "description": "Substring search in sections; works for 1–2 character words that the trigram index "
-                       "cannot match (use the sections table's search box for ≥3 characters).",
+                       "cannot match (use the sections table's search box for ≥3 characters: it searches headings "
+                       "and text).",
         "sql": LIKE_SQL}
     return {
         "title": "政府信息公开工作年度报告 / Government information disclosure annual reports",

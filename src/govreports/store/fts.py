@@ -21,11 +21,18 @@ from typing import Iterable
 
 from sqlite_utils import Database
 
+from govreports.store.migrations.heading_search import HEADING_END
 from govreports.store.migrations.short_words import TAIL
 
 
 def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
+
+
+def _in_body(long_terms: list[str]) -> str:
+    """The index query for sections whose body holds every long word: the index holds headings too (m013), and a
+    long word is looked for in the body only."""
+    return "body : (" + " AND ".join(_fts_phrase(t) for t in long_terms) + ")"
 
 
 def _like(term: str) -> str:
@@ -56,7 +63,7 @@ def search_query(query: str | Iterable[str], limit: int = 50, *, year: int | Non
     where, params = [], []
     if long_terms:
         where.append("s.id IN (SELECT rowid FROM sections_fts WHERE sections_fts MATCH ?)")
-        params.append(" AND ".join(_fts_phrase(t) for t in long_terms))
+        params.append(_in_body(long_terms))
     for term in short_terms:
         where.append("(s.body LIKE ? ESCAPE '\\' OR s.heading LIKE ? ESCAPE '\\')")
         params += [_like(term), _like(term)]
@@ -148,7 +155,7 @@ def window_queries(query: str | Iterable[str], *, year: int | None = None,
     every = " AND ".join([*where, *words])
     long_terms = [t for t in terms if len(t) >= 3]
     rare = (("SELECT count(*) FROM (SELECT 1 FROM sections_fts WHERE sections_fts MATCH ? LIMIT ?)",
-             [" AND ".join(_fts_phrase(t) for t in long_terms), RARE]) if long_terms else None)
+             [_in_body(long_terms), RARE]) if long_terms else None)
     return Window(edge, (sql.format(where=every + " AND (r.year > ? OR (r.year = ? AND r.id <= ?))"),
                          [*params, *word_params]),
                   (sql.format(where=every), [*params, *word_params]), rare)
@@ -156,33 +163,36 @@ def window_queries(query: str | Iterable[str], *, year: int | None = None,
 
 # Rare short words through the trigram index -------------------------------------------------------------------------
 # A 1–2 character word cannot be matched by the trigram index, but every occurrence of it that has two characters
-# after it is the start of a trigram, and the vocabulary table (m012) lists the trigrams that start with it by
-# range: the sections holding it are those matching any of them, plus those where it lies in the body's last two
-# characters (a body shorter than three included) or in the heading, which the index does not hold; m012's two
-# small indexes find those a distinct value at a time (a report has a few dozen headings and sentence ends). That
-# set contains every section the word's LIKE matches (the index folds case as LIKE does for the words _fast_path
-# lets through), and the search checks every word with LIKE among it, so the rows are search_query's.
-# Why this and not a contentless index of every 1–2 character token kept by the loader: this adds no FTS write
-# and no table, only two ordinary indexes (at 300,000 reports, 1.75 M sections: 86 + 26 MB, 1.4 % of the 8 GB
-# database, built in 7 s; a bulk load's rate unchanged within noise), and a rare word costs under 1 ms (a rare or
-# absent 2-character word read every section before: 1.8–2.4 s).
+# after it is the start of a trigram, in the body or the heading (m013), and the vocabulary table (m012) lists the
+# trigrams that start with it by range. What is left is the word in the last two characters of a body or a
+# heading: a body's (a body shorter than three included) through m012's index of body tails; a heading's through
+# its last trigram, which the index matches in the heading column (m013's index of heading ends lists them, and
+# the headings shorter than three characters, found through it directly). Both are read a distinct value at a time
+# (a report has a few dozen headings and sentence ends). So the sections holding the word are those the index
+# matches by one of its trigrams or heading ends, plus those two lists' sections. That set contains every section
+# the word's LIKE matches (the index folds case as LIKE does for the words _fast_path lets through), and the
+# search checks every word with LIKE among it, so the rows are search_query's. Two words' index matches are one
+# index query: the index intersects them, a standard heading's word (复议, 情况) included.
+# Why this and not a contentless index of every 1–2 character token kept by the loader: this adds no table, only
+# the heading column of the index and two ordinary indexes, and a rare word costs under 1 ms (a rare or absent
+# 2-character word read every section before: 1.8–2.4 s).
 # A word is rare when it starts fewer than RARE trigram occurrences (counted lazily by the 'instance'
-# vocabulary, so counting stops at RARE) and its tails and headings hold fewer than RARE sections: then the
+# vocabulary, so counting stops at RARE) and its tails and heading ends hold fewer than RARE sections: then the
 # search goes there directly. Otherwise the window comes first, and when it holds too few this is the search it
-# falls back on (the 'row' vocabulary lists a common word's trigrams: 10–120 ms), unless a word is in a heading
-# many sections share (a standard heading: one section in six), where the full search, which reads only the
-# sections the filters select, costs less than reading that many candidates (left as it was: 0.2–1.9 s).
+# falls back on (the 'row' vocabulary lists a common word's trigrams: 10–120 ms), unless many sections have a
+# body tail or a short heading holding a word (they are a union, not intersected by the index), where the full
+# search, which reads only the sections the filters select, costs less than reading that many candidates.
 
 _DISTINCT = """WITH RECURSIVE d(v) AS (SELECT min({e}) FROM sections
   UNION ALL SELECT (SELECT min({e}) FROM sections WHERE {e} > d.v) FROM d WHERE d.v IS NOT NULL)
-SELECT v FROM d WHERE v LIKE ? ESCAPE '\\'"""  # an index seek per distinct value, not a scan
+SELECT v FROM d WHERE {tail} LIKE ? ESCAPE '\\'"""  # an index seek per distinct value, not a scan
 
 
-# m012's indexes, named: once ANALYZE has counted few distinct tails and headings (a standard heading is shared by
-# one section in six), SQLite judged a list of them from json_each worth a scan of every section instead (0.2 ms
-# -> 0.9 s for a rare word at 300,000 reports). The lists here are a rare word's few values: the index it is.
+# The indexes, named: once ANALYZE has counted few distinct tails (~80,000 sections share one at 300,000 reports),
+# SQLite judged a list of them from json_each worth a scan of every section instead (0.2 ms -> 0.9 s for a rare
+# word). The lists here are a rare word's few values: the index it is.
 _BY_TAIL = "INDEXED BY sections_tail"
-_BY_HEADING = "INDEXED BY sections_heading"
+_BY_END = "INDEXED BY sections_heading_end"
 
 
 def _prefix_range(term: str) -> tuple[str, str | None]:
@@ -197,30 +207,41 @@ def _range_where(term: str) -> tuple[str, list]:
     return ("term >= ?" + (" AND term < ?" if high else ""), [low, *([high] if high else [])])
 
 
+def _in_heading(ends: list[str]) -> str:
+    return "heading : (" + " OR ".join(_fts_phrase(e) for e in ends) + ")"
+
+
 @dataclass
 class Short:
     """The sections that can hold one short word (see above): the trigrams that start with it, the body tails
-    and the headings that contain it, and `rare`, whether they are few."""
+    that contain it, the heading ends (last trigrams) and short headings whose last two characters contain it, and
+    `rare`, whether they are few."""
 
     term: str
     trigrams: list[str] | None  # None: too many occurrences to list them from the instances (see listed)
     tails: list[str]
-    headings: list[str]
+    ends: list[str]  # last trigrams of headings: matched by the index in the heading column
+    short_headings: list[str]  # whole headings of 1–2 characters: found through sections_heading_end
     rare: bool
-    few_edges: bool  # fewer than RARE sections through tails and headings
+    few_edges: bool  # fewer than RARE sections through body tails and short headings
 
     @classmethod
     def read(cls, execute, term: str) -> "Short":
         where, params = _range_where(term)
         started = execute(f"SELECT term FROM sections_fts_vocab_instance WHERE {where} LIMIT ?", [*params, RARE])
         trigrams = list(dict.fromkeys(row[0] for row in started)) if len(started) < RARE else None
-        tails = [row[0] for row in execute(_DISTINCT.format(e=TAIL), [_like(term)])]
-        headings = [row[0] for row in execute(_DISTINCT.format(e="heading"), [_like(term)])]
+        tails = [row[0] for row in execute(_DISTINCT.format(e=TAIL, tail="v"), [_like(term)])]
+        found = [row[0] for row in execute(_DISTINCT.format(e=HEADING_END, tail="substr(v, -2)"), [_like(term)])]
+        ends = [v for v in found if len(v) == 3]
+        short_headings = [v for v in found if len(v) < 3]
         edges = execute(f"""SELECT count(*) FROM (
             SELECT 1 FROM sections {_BY_TAIL} WHERE {TAIL} IN (SELECT value FROM json_each(?))
-            UNION ALL SELECT 1 FROM sections {_BY_HEADING} WHERE heading IN (SELECT value FROM json_each(?)) LIMIT ?)""",
-                        [json.dumps(tails), json.dumps(headings), RARE])[0][0] if tails or headings else 0
-        return cls(term, trigrams, tails, headings, len(started) < RARE and edges < RARE, edges < RARE)
+            UNION ALL SELECT 1 FROM sections {_BY_END} WHERE {HEADING_END} IN (SELECT value FROM json_each(?)) LIMIT ?)""",
+                        [json.dumps(tails), json.dumps(short_headings), RARE])[0][0] if tails or short_headings else 0
+        in_ends = execute("SELECT count(*) FROM (SELECT 1 FROM sections_fts WHERE sections_fts MATCH ? LIMIT ?)",
+                          [_in_heading(ends), RARE])[0][0] if ends else 0
+        return cls(term, trigrams, tails, ends, short_headings,
+                   len(started) < RARE and edges < RARE and in_ends < RARE, edges < RARE)
 
     def listed(self, execute) -> "Short":
         """With every trigram listed: from the 'row' vocabulary when the word is common (it counts each trigram's
@@ -229,26 +250,27 @@ class Short:
             return self
         where, params = _range_where(self.term)
         trigrams = [row[0] for row in execute(f"SELECT term FROM sections_fts_vocab WHERE {where}", params)]
-        return Short(self.term, trigrams, self.tails, self.headings, self.rare, self.few_edges)
+        return Short(self.term, trigrams, self.tails, self.ends, self.short_headings, self.rare, self.few_edges)
 
 
 def _candidates(shorts: list[Short], long_terms: list[str]) -> tuple[str, list] | None:
     """The ids of a set of sections holding every section that has all the words (a superset; None when it is
-    empty): those whose body has every long word and, for each short one, a trigram starting with it (one
-    index query: the index intersects them), and those with one of the short words in a tail or a heading."""
+    empty): those whose body has every long word and, for each short one, a trigram starting with it or a heading
+    end holding it (one index query: the index intersects them), and those with one of the short words in a body
+    tail or a short heading."""
     parts, params = [], []
-    if all(sh.trigrams for sh in shorts):
+    if all(sh.trigrams or sh.ends for sh in shorts):
+        groups = ["(" + " OR ".join([*(_fts_phrase(t) for t in sh.trigrams),
+                                     *([_in_heading(sh.ends)] if sh.ends else [])]) + ")" for sh in shorts]
         parts.append("SELECT rowid FROM sections_fts WHERE sections_fts MATCH ?")
-        params.append(" AND ".join([*(_fts_phrase(t) for t in long_terms),
-                                    *("(" + " OR ".join(_fts_phrase(t) for t in sh.trigrams) + ")"
-                                      for sh in shorts)]))
+        params.append(" AND ".join([*([_in_body(long_terms)] if long_terms else []), *groups]))
     for sh in shorts:
         if sh.tails:
             parts.append(f"SELECT id FROM sections {_BY_TAIL} WHERE {TAIL} IN (SELECT value FROM json_each(?))")
             params.append(json.dumps(sh.tails))
-        if sh.headings:
-            parts.append(f"SELECT id FROM sections {_BY_HEADING} WHERE heading IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(sh.headings))
+        if sh.short_headings:
+            parts.append(f"SELECT id FROM sections {_BY_END} WHERE {HEADING_END} IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(sh.short_headings))
     return (" UNION ".join(parts), params) if parts else None
 
 
@@ -268,9 +290,11 @@ def short_query(shorts: list[Short], terms: list[str], limit: int, *, year: int 
 
 
 def _short_words(execute, terms: list[str]) -> list[Short]:
-    """The query's short words as Short, the rare ones first; none on a database without m012."""
+    """The query's short words as Short, the rare ones first; none on a database from before m013 (its index has
+    no headings) or without the vocabulary tables: those are searched the full way."""
     short = [t for t in terms if len(t) < 3]
-    if not short or not execute("SELECT 1 FROM sqlite_master WHERE name = 'sections_fts_vocab_instance'", []):
+    if not short or execute("SELECT count(*) FROM sqlite_master WHERE name IN"
+                            " ('sections_fts_vocab_instance', 'sections_heading_end')", [])[0][0] < 2:
         return []
     found = [Short.read(execute, t) for t in short]
     return sorted(found, key=lambda sh: not sh.rare)
@@ -301,8 +325,8 @@ def find_sections(execute, query: str | Iterable[str], limit: int = 50, *, year:
             return rows
     if shorts and all(sh.few_edges for sh in shorts):
         # common short words the window holds too few of: their sections rather than every section; not when
-        # one is in a heading many sections have (a standard heading: ~1 in 6 sections), where reading the
-        # sections the filters select costs less than that union
+        # many sections end with one (body tails and short headings are a union the index does not intersect),
+        # where reading the sections the filters select costs less
         indexed = short_query([sh.listed(execute) for sh in shorts], terms, limit, year=year, agency_id=agency_id)
         return execute(*indexed) if indexed is not None else []
     return execute(*full)
