@@ -194,7 +194,8 @@ def queries(path: Path, n_agencies: int) -> list[tuple[str, float]]:
     try:
         for words, year in (("政府信息公开", None), ("政府信息公开", 2022), ("行政复议 决定", None), ("复议", None),
                             ("复议", 2022), ("不存在的词", None), ("监督", 2022), ("监督", None),
-                            ("督", None), ("监督 政府信息公开", None), ("复议 开展", None)):
+                            ("督", None), ("监督 政府信息公开", None), ("复议 开展", None), ("事项 开展", None),
+                            ("情况 开展", None), ("总体情况", None)):
             ms, hits = timed(lambda: search_sections(db, words, limit=50, year=year))
             label = f"search {words!r}" + (f" --year {year}" if year else "")
             print(f"{label:<52} {ms:8.1f} ms best of 3, {len(hits):>7,} hits [{verdict(ms)}]")
