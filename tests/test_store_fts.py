@@ -333,6 +333,16 @@ def test_long_words_are_still_looked_for_in_the_body_only(db):
     assert db.execute("SELECT count(*) FROM sections_fts WHERE sections_fts MATCH '\"总体情况\"'").fetchone()[0] > 0
     assert hits(db, "总体情况") == []
     assert hits(db, "情况") != []  # a short word: in the heading too, as before
+    from govreports.store import fts
+
+    seen: list[str] = []
+
+    def execute(sql, params):
+        seen.append(sql)
+        return db.execute(sql, params).fetchall()
+
+    # no body has it: the index's count says so, and the full search, which would ask the index again, is not run
+    assert fts.find_sections(execute, "总体情况 公开", 50) == [] and len(seen) == 1
 
 
 def test_a_database_from_before_m013_is_searched_and_upgraded(tmp_path):

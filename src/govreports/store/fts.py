@@ -108,8 +108,9 @@ def _fast_path(terms: list[str]) -> bool:
 class Window:
     """The window's statements (SQL, parameters): `edge` finds the last report of the window (its year and id);
     `within` searches the reports up to it (append that year, year, id and the limit to its parameters); `every`
-    searches every report the filters select (append the limit); `rare` counts index matches up to RARE, None
-    when every word is shorter than 3 characters."""
+    searches every report the filters select (append the limit); `rare` counts the sections whose body has
+    every long word, up to RARE (at least one: none found means no rows), None when every word is shorter than
+    3 characters."""
 
     edge: tuple[str, list]
     within: tuple[str, list]
@@ -155,7 +156,7 @@ def window_queries(query: str | Iterable[str], *, year: int | None = None,
     every = " AND ".join([*where, *words])
     long_terms = [t for t in terms if len(t) >= 3]
     rare = (("SELECT count(*) FROM (SELECT 1 FROM sections_fts WHERE sections_fts MATCH ? LIMIT ?)",
-             [_in_body(long_terms), RARE]) if long_terms else None)
+             [_in_body(long_terms), max(RARE, 1)]) if long_terms else None)
     return Window(edge, (sql.format(where=every + " AND (r.year > ? OR (r.year = ? AND r.id <= ?))"),
                          [*params, *word_params]),
                   (sql.format(where=every), [*params, *word_params]), rare)
@@ -308,7 +309,13 @@ def find_sections(execute, query: str | Iterable[str], limit: int = 50, *, year:
     if full is None:
         return []
     window = window_queries(query, year=year, agency_id=agency_id)
-    if window is None or (window.rare is not None and execute(*window.rare)[0][0] < RARE):
+    if window is not None and window.rare is not None:
+        matches = execute(*window.rare)[0][0]
+        if matches == 0:  # no body has every long word: the full search, which asks the index the same, finds none
+            return []
+        if matches < RARE:
+            return execute(*full)
+    if window is None:
         return execute(*full)
     terms = search_terms(query)
     shorts = _short_words(execute, terms)
