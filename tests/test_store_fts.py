@@ -330,11 +330,11 @@ def test_two_common_short_words_meet_in_the_index_when_one_is_in_a_standard_head
 def test_long_words_are_still_looked_for_in_the_body_only(db):
     """The index holds headings (m013), the search's long words keep to the body; Datasette's search box, which
     matches the index without a column filter, finds a heading too."""
+    from govreports.store import fts
+
     assert db.execute("SELECT count(*) FROM sections_fts WHERE sections_fts MATCH '\"总体情况\"'").fetchone()[0] > 0
     assert hits(db, "总体情况") == []
     assert hits(db, "情况") != []  # a short word: in the heading too, as before
-    from govreports.store import fts
-
     seen: list[str] = []
 
     def execute(sql, params):

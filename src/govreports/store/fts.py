@@ -29,10 +29,14 @@ def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
+def _in_column(column: str, terms: list[str], op: str) -> str:
+    """An index query on one column (the index holds body and heading, m013): `body : ("a" AND "b")`."""
+    return f"{column} : (" + f" {op} ".join(_fts_phrase(t) for t in terms) + ")"
+
+
 def _in_body(long_terms: list[str]) -> str:
-    """The index query for sections whose body holds every long word: the index holds headings too (m013), and a
-    long word is looked for in the body only."""
-    return "body : (" + " AND ".join(_fts_phrase(t) for t in long_terms) + ")"
+    """Sections whose body holds every long word: a long word is looked for in the body only."""
+    return _in_column("body", long_terms, "AND")
 
 
 def _like(term: str) -> str:
@@ -208,10 +212,6 @@ def _range_where(term: str) -> tuple[str, list]:
     return ("term >= ?" + (" AND term < ?" if high else ""), [low, *([high] if high else [])])
 
 
-def _in_heading(ends: list[str]) -> str:
-    return "heading : (" + " OR ".join(_fts_phrase(e) for e in ends) + ")"
-
-
 @dataclass
 class Short:
     """The sections that can hold one short word (see above): the trigrams that start with it, the body tails
@@ -237,10 +237,11 @@ class Short:
         short_headings = [v for v in found if len(v) < 3]
         edges = execute(f"""SELECT count(*) FROM (
             SELECT 1 FROM sections {_BY_TAIL} WHERE {TAIL} IN (SELECT value FROM json_each(?))
-            UNION ALL SELECT 1 FROM sections {_BY_END} WHERE {HEADING_END} IN (SELECT value FROM json_each(?)) LIMIT ?)""",
+            UNION ALL SELECT 1 FROM sections {_BY_END} WHERE {HEADING_END} IN (SELECT value FROM json_each(?))
+            LIMIT ?)""",
                         [json.dumps(tails), json.dumps(short_headings), RARE])[0][0] if tails or short_headings else 0
         in_ends = execute("SELECT count(*) FROM (SELECT 1 FROM sections_fts WHERE sections_fts MATCH ? LIMIT ?)",
-                          [_in_heading(ends), RARE])[0][0] if ends else 0
+                          [_in_column("heading", ends, "OR"), RARE])[0][0] if ends else 0
         return cls(term, trigrams, tails, ends, short_headings,
                    len(started) < RARE and edges < RARE and in_ends < RARE, edges < RARE)
 
@@ -261,8 +262,12 @@ def _candidates(shorts: list[Short], long_terms: list[str]) -> tuple[str, list] 
     tail or a short heading."""
     parts, params = [], []
     if all(sh.trigrams or sh.ends for sh in shorts):
-        groups = ["(" + " OR ".join([*(_fts_phrase(t) for t in sh.trigrams),
-                                     *([_in_heading(sh.ends)] if sh.ends else [])]) + ")" for sh in shorts]
+        groups = []
+        for sh in shorts:  # each word: one of its trigrams, in body or heading, or one of its heading ends
+            alternatives = [_fts_phrase(t) for t in sh.trigrams]
+            if sh.ends:
+                alternatives.append(_in_column("heading", sh.ends, "OR"))
+            groups.append("(" + " OR ".join(alternatives) + ")")
         parts.append("SELECT rowid FROM sections_fts WHERE sections_fts MATCH ?")
         params.append(" AND ".join([*([_in_body(long_terms)] if long_terms else []), *groups]))
     for sh in shorts:
@@ -309,14 +314,14 @@ def find_sections(execute, query: str | Iterable[str], limit: int = 50, *, year:
     if full is None:
         return []
     window = window_queries(query, year=year, agency_id=agency_id)
-    if window is not None and window.rare is not None:
+    if window is None:
+        return execute(*full)
+    if window.rare is not None:
         matches = execute(*window.rare)[0][0]
         if matches == 0:  # no body has every long word: the full search, which asks the index the same, finds none
             return []
         if matches < RARE:
             return execute(*full)
-    if window is None:
-        return execute(*full)
     terms = search_terms(query)
     shorts = _short_words(execute, terms)
     if shorts and shorts[0].rare:
