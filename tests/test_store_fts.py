@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from govreports.query.agencies import AgencyNotFound
 from govreports.store import connect, load_record, search_sections
-from govreports.store.fts import marked, snippet_spans
+from govreports.store.snippets import hits as hits_of, marked, snippet_spans
 
 from storehelp import KNOWN, cli_app, known_db_path
 
@@ -171,7 +171,7 @@ def test_the_window_finds_what_the_full_search_finds(tmp_path, monkeypatch):
 
 def test_datasette_search_starts_its_snippet_where_the_search_command_does(tmp_path):
     """The canned query (LIKE_SQL) starts each snippet where snippet_spans does for the first occurrence."""
-    from govreports.store.fts import LIKE_SQL
+    from govreports.store.snippets import LIKE_SQL
     from govreports.store.load import load_records
 
     record = copy.deepcopy(KNOWN[0])
@@ -237,7 +237,7 @@ def test_a_rare_short_word_is_found_through_the_trigram_index_as_the_full_search
         # snippets are made from the same rows: the same results
         monkeypatch.setattr(fts, "RARE", 2000)
         for q in ("监督", "督", "鉴", "监督 核查"):
-            want = fts.hits(db.execute(*fts.search_query(q, 50)).fetchall(), fts.search_terms(q))
+            want = hits_of(db.execute(*fts.search_query(q, 50)).fetchall(), fts.search_terms(q))
             assert search_sections(db, q) == [dict(zip(fts.COLUMNS, h)) for h in want]
 
 

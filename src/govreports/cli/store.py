@@ -149,7 +149,8 @@ def search(terms: Annotated[list[str], typer.Argument(
     starts at the beginning of a clause, the words found marked (bold in the table, **word** in CSV and JSON)."""
     from govreports.query.agencies import resolve_agency
     from govreports.query.readonly import connect_readonly
-    from govreports.store.fts import COLUMNS, hits, run_search, search_terms
+    from govreports.store.fts import COLUMNS, run_search, search_terms
+    from govreports.store.snippets import hits
 
     words = search_terms(terms)
     if not words:

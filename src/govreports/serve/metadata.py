@@ -11,7 +11,7 @@ from govreports.charts.dashboard import PLUGIN as DASHBOARDS_PLUGIN
 from govreports.charts.dashboard import dashboards
 from govreports.query.analyses import ANALYSES
 from govreports.query.columns import TABLES as COLUMN_DOCS
-from govreports.store.fts import LIKE_SQL
+from govreports.store.snippets import LIKE_SQL
 
 _REPORT_FACETS = ["year", "format", "agency_id"]
 _VIEW_FACETS = ["year", "format", "agency"]
