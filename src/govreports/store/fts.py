@@ -14,7 +14,7 @@ contain every word, in any order. Each hit carries a snippet with the words foun
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 from sqlite_utils import Database
@@ -251,7 +251,7 @@ class Short:
             return self
         where, params = _range_where(self.term)
         trigrams = [row[0] for row in execute(f"SELECT term FROM sections_fts_vocab WHERE {where}", params)]
-        return Short(self.term, trigrams, self.tails, self.ends, self.short_headings, self.rare, self.few_edges)
+        return replace(self, trigrams=trigrams)
 
 
 def _candidates(shorts: list[Short], long_terms: list[str]) -> tuple[str, list] | None:

@@ -135,8 +135,9 @@ def marked(snippet: str, spans: list[tuple[int, int]], mark: tuple[str, str] = M
 
 
 def hits(rows: Iterable[tuple], terms: list[str], mark: tuple[str, str] | None = MARK) -> Iterable[tuple]:
-    """store.fts.search_query's rows as search results (store.fts.COLUMNS): the body replaced by its snippet, words marked with
-    `mark`, or, with `mark=None`, the snippet as (text, spans) for a caller that highlights on its own."""
+    """store.fts.search_query's rows as search results (store.fts.COLUMNS): the body replaced by its snippet,
+    words marked with `mark`, or, with `mark=None`, the snippet as (text, spans) for a caller that highlights on
+    its own."""
     for *head, body in rows:
         text, spans = snippet_spans(body, terms)
         yield (*head, (text, spans) if mark is None else marked(text, spans, mark))
