@@ -171,6 +171,46 @@ def test_current_sums_follow_new_changed_reverted_and_reloaded_versions(tmp_path
         assert _sums(db) == first  # back to the first version, through the edit, within one batch
 
 
+
+def _back_and_forth() -> list[dict]:
+    """One report three times in one batch, back to its first content (its version current twice), and another
+    whose cell goes from 0 to blank: the histories the property test (test_store_load_property) found the
+    batched sums wrong on."""
+    first = record("往返市教育局", 2020, "2021", {"applications.granted.total": 1, "review_litigation.review.upheld": 1})
+    blank = record("往返市教育局", 2020, "2021", {})
+    zero = record("归零县财政局", 2021, "2021", {"applications.new.total": 0})
+    return [first, blank, copy.deepcopy(first), zero, record("归零县财政局", 2021, "2021", {})]
+
+
+def test_current_sums_when_a_batch_makes_a_version_current_twice_or_takes_a_number_back(tmp_path):
+    with connect(tmp_path / "one.db") as one, connect(tmp_path / "many.db") as many:
+        for rec in _back_and_forth():
+            load_record(one, copy.deepcopy(rec), now=NOW)
+        load_records(many, _back_and_forth(), now=NOW)
+        assert _sums(many) == _sums(one) == _recounted(many)
+        rows = {(r[0], r[2], r[3]): r for r in _sums(many) if r[1] == "review_litigation" or r[2] == "new"}
+        assert rows[2020, "review", "*"][4] == 1  # the report's row counted once, as current once
+        assert rows[2021, "new", ""][5:7] == (0, None)  # no number: no total, not 0
+
+
+def test_m014_recounts_the_sums_an_older_loader_got_wrong(tmp_path, monkeypatch):
+    """The loader before m014 (moves not netted) is reproduced on a database stopped before m014; opening it
+    recounts the sums."""
+    from govreports.store import load
+    from govreports.store.migrations import migrations
+
+    path = tmp_path / "old.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="m014_current_sums_recounted")
+    with monkeypatch.context() as patched:
+        patched.setattr(load, "_net", lambda moves: moves)
+        load_records(old, _back_and_forth(), now=NOW)
+    assert _sums(old) != _recounted(old)  # what the old loader wrote
+    old.close()
+    with connect(path) as db:
+        assert _sums(db) == _recounted(db)
+        assert [m.name for m in migrations.applied(db)][-1] == "m014_current_sums_recounted"
+
 def test_refusals_and_outcomes_over_every_agency_match_the_per_report_figures(tmp_path):
     """Over every agency the two analyses read current_sums; for one agency they read the reports' rows. With
     every report under one agency both must give the same rows, for every year and for none."""

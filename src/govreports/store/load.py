@@ -250,13 +250,24 @@ def _add_current_sums(conn, moves: list[tuple]) -> None:
     """current_sums (m009) follows the batch's changes of current version: one statement for the batch."""
     conn.execute(_STAGE_MOVES)
     conn.execute("DELETE FROM temp.load_moves")
-    conn.executemany("INSERT INTO temp.load_moves VALUES (?, ?, ?)", moves)
+    conn.executemany("INSERT INTO temp.load_moves VALUES (?, ?, ?)", _net(moves))
     conn.execute(_CURRENT_SUMS_FROM_STAGE)
     conn.execute(CURRENT_SUMS_PRUNE)
     conn.execute("DELETE FROM temp.load_moves")
 
 
 _CURRENT_SUMS_FROM_STAGE = CURRENT_SUMS_ADD.format(moves="temp.load_moves")
+
+
+def _net(moves: list[tuple]) -> list[tuple]:
+    """Each version once, with the sum of its signs, those that cancel out left out. A batch can make a version
+    current, replace it and make it current again (a report edited back and forth, a re-parse of its archived
+    versions); the statement counts a version's rows once per (version, sign), so twice +1 counted once, and
+    numbers added and taken away again left a total of 0 where no report gave a number."""
+    net: dict[int, list] = {}
+    for version_id, year, sign in moves:
+        net.setdefault(version_id, [year, 0])[1] += sign
+    return [(version_id, year, sign) for version_id, (year, sign) in net.items() if sign]
 
 
 # Sections reach the table (and, through its trigger, the trigram index) in one INSERT … SELECT per batch from a

@@ -22,6 +22,7 @@ from govreports.store.migrations.cells import CELLS_VIEW, m010_cell_keys, schema
 from govreports.store.migrations.agency_years import SCORECARD_SQL_M011, m011_agency_years, refresh_agency_years
 from govreports.store.migrations.short_words import TAIL, m012_short_words
 from govreports.store.migrations.heading_search import HEADING_END, m013_headings_in_search_index
+from govreports.store.migrations.sums_recount import m014_current_sums_recounted
 
 __all__ = [
     "CELLS_VIEW", "COUNT_CELLS_SQL", "COUNT_FACTS_SQL", "CURRENT_SUMS_ADD", "CURRENT_SUMS_DDL", "CURRENT_SUMS_PRUNE",
@@ -30,7 +31,8 @@ __all__ = [
     "current_sums_add", "flat_cells", "latest_version", "m001_tables", "m002_search_labels_views", "m003_crawl",
     "m004_failure_kinds_and_portal_runs", "m005_portal_health", "m006_published_source_regions_scorecard",
     "m007_unambiguous_names_report_flat", "m008_version_facts", "m009_current_sums", "m010_cell_keys",
-    "m011_agency_years", "m012_short_words", "m013_headings_in_search_index", "migrations",
+    "m011_agency_years", "m012_short_words", "m013_headings_in_search_index", "m014_current_sums_recounted",
+    "migrations",
     "schema_cell_keys", "view_column", "wide_columns",
 ]
 

@@ -63,7 +63,7 @@ ON CONFLICT (year, table_name, row_key, col_key) DO UPDATE SET
 
 CURRENT_SUMS_ADD = current_sums_add("{moves}")  # the loader's (cells in cell_values); format with moves=
 CURRENT_SUMS_PRUNE = "DELETE FROM current_sums WHERE reports = 0"
-_CURRENT_MOVES = "(SELECT current_version_id AS version_id, year, 1 AS sign FROM reports)"
+CURRENT_MOVES = "(SELECT current_version_id AS version_id, year, 1 AS sign FROM reports)"
 
 
 @migrations()
@@ -74,7 +74,7 @@ def m009_current_sums(db: Database) -> None:
     sorting every report first. `reports_recent`: reports in search order (newest year first, then by id), so a
     search reads the newest reports first and stops when it has found enough (store.fts.WINDOW)."""
     db.execute(CURRENT_SUMS_DDL)
-    db.execute(current_sums_add(_CURRENT_MOVES, cell_keys=False))  # cells is still a table here (m010)
+    db.execute(current_sums_add(CURRENT_MOVES, cell_keys=False))  # cells is still a table here (m010)
     db.execute(CURRENT_SUMS_PRUNE)
     db.execute("CREATE INDEX agencies_name ON agencies(name)")
     db.execute("CREATE INDEX reports_recent ON reports(year DESC, id, current_version_id, agency_id)")
