@@ -160,6 +160,36 @@ def test_a_direct_sink_writes_in_batches_and_keeps_what_a_failed_write_did_not_s
     assert _reports(path) == 5 and stats.new == 5
 
 
+
+def test_a_batch_whose_write_failed_is_counted_once_when_written_again(tmp_path, monkeypatch):
+    """The write fails inside the batch's transaction, after a failure, an unchanged report and a not-due one were
+    written into it: nothing is stored or counted, and the next flush writes and counts each event once (it
+    counted them twice before: a night's figures showed failures that happened once as twice)."""
+    db = open_db(tmp_path / "f.db")
+    stats = PortalStats("a")
+    sink = events.Sink(db, "a", stats, batch=10, max_age=3600)
+    listing = Listed("http://a.example/1.html", "t", None, 2020)
+    for event in (events.Failed("http://a.example/9.pdf", 500, "http", "http 500"), events.Unchanged(listing),
+                  events.NotDue(listing), events.Failed("http://a.example/8.html", 403, "blocked", "gate"),
+                  _read("http://a.example/2.html", record("测试市第2局", 2020, "2019", {}))):
+        sink.emit(event)
+    real, calls = load._Children.flush, []
+
+    def full_once(self, conn):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("disk full")
+        return real(self, conn)
+
+    monkeypatch.setattr(load._Children, "flush", full_once)
+    with pytest.raises(OSError):
+        sink.flush()
+    assert (stats.failed_total, stats.unchanged, stats.not_due, stats.blocked, stats.new) == (0, 0, 0, 0, 0)
+    assert db.execute("SELECT count(*) FROM fetch_log").fetchone()[0] == 0
+    sink.flush()
+    assert (dict(stats.failed), stats.unchanged, stats.not_due, stats.blocked, stats.new) == ({"http": 1}, 1, 1, 1, 1)
+    assert db.execute("SELECT count(*) FROM fetch_log").fetchone()[0] == 2
+
 def test_a_direct_sink_in_a_quiet_crawl_writes_after_max_age(tmp_path):
     """A portal that goes quiet (a long Retry-After) does not sit on what it has read: the event loop flushes it."""
     import asyncio

@@ -8,8 +8,8 @@ counts and texts included), sections, dates and formats, going back to old conte
 batch, with and without the crawler's re-post check. After every history:
 - the batched database holds exactly the rows the one-by-one loader wrote, and the same results came back;
 - each report's current version reads back as the record last loaded for it;
-- current_sums, agency_years and each version's counted facts (m008) equal their recount from scratch; the
-  search index holds the sections.
+- current_sums, agency_years and each version's counted facts (m008) equal their recount from scratch, and the
+  scorecard and late views answer as m008's view computed from the reports; the search index holds the sections.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from govreports.store.cell_rows import CELL_INT_LIMIT
 from govreports.store.load import load_records
 from govreports.store.migrations import COUNT_CELLS_SQL, COUNT_FACTS_SQL
 from govreports.store.migrations.agency_years import rebuild_agency_years
+from test_agency_years import _assert_same as assert_scorecard_as_m008
 from test_store_speed_shape import NOW, _dump, _recounted, _sums
 
 # (agency as written, year, source page): 甲 twice under one normalised name (full-width space), one without a year
@@ -109,6 +110,7 @@ def test_batches_write_what_one_by_one_loading_writes(tmp_path_factory, empty, h
                 assert back[key] == want[key], (report_id, key)
 
         assert _sums(many) == _recounted(many)
+        assert_scorecard_as_m008(many)  # the views over agency_years answer as m008's view computed from reports
         kept = many.execute("SELECT * FROM agency_years ORDER BY agency_id, year").fetchall()
         facts = ("SELECT id, table_cells, blank_cells, rules_failed, rules_ok, sections_present FROM report_versions"
                  " ORDER BY id")
@@ -210,3 +212,33 @@ def test_batched_crawl_events_write_and_count_what_one_by_one_does(tmp_path_fact
             assert many.execute("SELECT * FROM agency_years ORDER BY 1, 2").fetchall() == \
                 one.execute("SELECT * FROM agency_years ORDER BY 1, 2").fetchall()
     assert many_stats == one_stats
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(history=loads, batch=st.integers(1, 5))
+def test_analyses_read_from_the_kept_sums_as_from_the_reports(tmp_path_factory, empty, history, batch):
+    """Over every agency `refusals` and `outcomes` read current_sums; for one agency, the reports' rows. With every
+    report under one agency (two spellings of its name) both give the same rows, for every year and for none."""
+    from govreports.query.analyses import NoReports, run_analysis
+
+    tmp = tmp_path_factory.mktemp("sums")
+    path = tmp / "t.db"
+    shutil.copy(empty, path)
+    pairs = []
+    for identity, content in history:
+        rec, document = _record(identity, content)
+        written = "甲市　教育局" if "　" in rec["agency"] else "甲市教育局"
+        rec["title"] = rec["title"].replace(rec["agency"], written)
+        rec["agency"] = written
+        pairs.append((rec, document))
+    with connect(path) as db:
+        load_records(db, pairs, now=NOW, batch=batch)
+    def rows(name: str, **kw):
+        try:
+            return run_analysis(path, name, **kw).rows
+        except NoReports:  # a year no report is for: both ways must say so
+            return "no reports"
+
+    for name in ("refusals", "outcomes"):
+        for year in (None, 2020, 2021):
+            assert rows(name, year=year) == rows(name, agency="甲市教育局", year=year), (name, year)

@@ -165,38 +165,53 @@ class Sink:
 
 
 def apply(db: Database, portal: str, event, stats: PortalStats) -> None:
+    """Write one event and count it in `stats` once it is written."""
+    if isinstance(event, Read):
+        _read(db, portal, event, stats)
+        return
+    _write(db, portal, event)
+    count(event, stats)
+
+
+def _write(db: Database, portal: str, event) -> None:
+    """What an event other than a read writes (a read: _read_locked)."""
     if isinstance(event, Seen):
         record_document(db, event.doc, portal)
     elif isinstance(event, Failed):
-        if event.kind == "blocked":
-            stats.blocked += 1
-        else:
-            stats.failed[event.kind] += 1
         log_fetch(db, event.url, event.status, event.error, kind=event.kind, portal=portal)
         if event.listing is not None:
             keep = get_item(db, portal, event.listing.url) if event.item_status != ItemStatus.NOT_REPORT else None
             facts = ({"report_id": keep.report_id, "document_id": keep.document_id,
                       "attachment_url": keep.attachment_url} if keep else {})
             _save(db, portal, event.listing, event.item_status, error=event.error, **facts)
+    elif isinstance(event, NotReport):
+        log_fetch(db, event.listing.url, "parse_error", event.error, kind="parse", portal=portal)
+        _save(db, portal, event.listing, ItemStatus.NOT_REPORT, error=event.error)
+    elif not isinstance(event, (Unchanged, NotDue)):  # pragma: no cover - a programming error
+        raise TypeError(f"unknown crawl event {event!r}")
+
+
+def count(event, stats: PortalStats) -> None:
+    """What an event other than a read adds to the run's figures (a read counts its load status)."""
+    if isinstance(event, Failed):
+        if event.kind == "blocked":
+            stats.blocked += 1
+        else:
+            stats.failed[event.kind] += 1
     elif isinstance(event, Unchanged):
         stats.unchanged += 1
     elif isinstance(event, NotDue):
         stats.not_due += 1
     elif isinstance(event, NotReport):
         stats.failed["parse"] += 1
-        log_fetch(db, event.listing.url, "parse_error", event.error, kind="parse", portal=portal)
-        _save(db, portal, event.listing, ItemStatus.NOT_REPORT, error=event.error)
-    elif isinstance(event, Read):
-        _read(db, portal, event, stats)
-    else:  # pragma: no cover - a programming error
-        raise TypeError(f"unknown crawl event {event!r}")
 
 
 def apply_events(db: Database, portal: str, events, stats: PortalStats, *, batch: int = LOAD_BATCH) -> None:
     """Apply a buffered crawl's events in order, as `apply` would one by one, in one write transaction per `batch`
     events: each report read is prepared (hash, agency key, child rows) before the lock is taken, and the reports
-    of a transaction have their cells, sections and checks written together (store.load.batch_loader). Load
-    counts are added to `stats` once the transaction has committed; other events count as `apply` counts them."""
+    of a transaction have their cells, sections and checks written together (store.load.batch_loader). Every
+    event is counted in `stats` once its transaction has committed: a batch whose write failed stored nothing,
+    and is written and counted once when it is applied again (Sink.flush keeps it pending)."""
     events = list(events)
     for start in range(0, len(events), batch):
         chunk = events[start:start + batch]
@@ -207,9 +222,12 @@ def apply_events(db: Database, portal: str, events, stats: PortalStats, *, batch
                 if i in prepared:
                     loaded.append(_read_locked(db, portal, event, lambda p=prepared[i]: load(p, True)))
                 else:
-                    apply(db, portal, event, stats)
+                    _write(db, portal, event)
         for status in loaded:
             stats.count_load(status)
+        for i, event in enumerate(chunk):
+            if i not in prepared:
+                count(event, stats)
 
 
 def _prepare(event: Read) -> Prepared:
