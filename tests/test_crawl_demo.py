@@ -237,6 +237,47 @@ def test_crawl_command(portal, tmp_path, monkeypatch):
     assert real >= 30 and check.exit_code == 0 and f"{real} portal(s), valid" in check.stdout
 
 
+
+def test_a_database_that_cannot_be_written_stops_the_crawl_with_its_own_exit_code(portal, tmp_path, monkeypatch,
+                                                                                 capsys):
+    """A full disk under the database: the crawl stops (every further write would fail), says so in one line
+    naming the database, and exits 74 (EX_IOERR), not 1 ("some portals could not be reached"); the next run,
+    with room again, stores every report (nothing was half-written)."""
+    import sqlite3
+    import sys
+
+    from conftest import ROOT
+    from govreports.cli import main
+    from govreports.crawl import events
+
+    monkeypatch.setenv("GOVREPORTS_DEMO_URL", portal.base_url)
+    db = tmp_path / "full.db"
+    args = ["govreports", "crawl", "--config", str(ROOT / "config" / "demo.toml"), "--portal", "demo-govcn",
+            "--db", str(db), "--archive", str(tmp_path / "archive"), "--no-progress"]
+    real = events.apply_events
+
+    def full(*a, **k):  # SQLite's own SQLITE_FULL, from a database capped at two pages
+        small = sqlite3.connect(":memory:")
+        small.execute("PRAGMA max_page_count = 2")
+        small.execute("CREATE TABLE t (x)")
+        small.execute("INSERT INTO t VALUES (zeroblob(100000))")
+
+    monkeypatch.setattr(events, "apply_events", full)
+    monkeypatch.setattr(sys, "argv", args)
+    with pytest.raises(SystemExit) as ended:
+        main()
+    err = capsys.readouterr().err
+    assert ended.value.code == 74, err
+    assert f"error: could not write the database {db}: database or disk is full" in err
+    assert "crawl events not stored" in err and "Traceback" not in err
+    assert open_db(db).execute("SELECT count(*) FROM reports").fetchone()[0] == 0
+    monkeypatch.setattr(events, "apply_events", real)
+    with pytest.raises(SystemExit) as again:
+        main()
+    assert again.value.code == 0
+    govcn = {u for u in portal.ground_truth() if "/govcn/" in u}
+    assert open_db(db).execute("SELECT count(*) FROM reports").fetchone()[0] == len(govcn)
+
 def test_every_command_the_demo_suggests_works_on_its_database(crawled, tmp_path, monkeypatch):
     """`make demo` ends with commands to try; each must run (exit 0, some output) on the database it built."""
     import shlex

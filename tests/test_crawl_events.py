@@ -11,6 +11,7 @@ from storehelp import record
 from govreports.crawl import events
 from govreports.crawl.events import Doc, Listed, Read, apply
 from govreports.crawl.stats import PortalStats
+from govreports.errors import StorageError
 from govreports.store import load
 from govreports.store.db import connect, open_db
 
@@ -152,8 +153,8 @@ def test_a_direct_sink_writes_in_batches_and_keeps_what_a_failed_write_did_not_s
     real = events.apply_events
     monkeypatch.setattr(events, "apply_events", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
     sink.emit(reads[4])
-    with pytest.raises(OSError):
-        sink.flush()  # the write failed: the error is raised, and the two reads stay pending
+    with pytest.raises(StorageError, match="disk full; a: 2 crawl events not stored"):
+        sink.flush()  # the write failed: the error is raised, naming the database, and the two reads stay pending
     assert _reports(path) == 3
     monkeypatch.setattr(events, "apply_events", real)
     sink.flush()
@@ -182,7 +183,7 @@ def test_a_batch_whose_write_failed_is_counted_once_when_written_again(tmp_path,
         return real(self, conn)
 
     monkeypatch.setattr(load._Children, "flush", full_once)
-    with pytest.raises(OSError):
+    with pytest.raises(StorageError):
         sink.flush()
     assert (stats.failed_total, stats.unchanged, stats.not_due, stats.blocked, stats.new) == (0, 0, 0, 0, 0)
     assert db.execute("SELECT count(*) FROM fetch_log").fetchone()[0] == 0

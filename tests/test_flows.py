@@ -137,6 +137,43 @@ def test_backfill_failed_retries_only_failures(tmp_path):
         faulty.stop()
 
 
+
+def test_a_backfill_partition_that_raised_is_counted_not_dropped(portal, tmp_path, monkeypatch):
+    """A partition whose crawl raised (a bug) is a portal that could not be crawled in the run's rows and
+    verdict: before, it vanished from both, and a night of crashed partitions could exit 0."""
+    from govreports.runs import jobs
+
+    real = jobs.run_partition
+
+    def crash_one(config, portal, year, *args, **kwargs):
+        if (portal, year) == ("demo-gbk", 2019):
+            raise RuntimeError("a bug in one partition")
+        return real(config, portal, year, *args, **kwargs)
+
+    monkeypatch.setattr(jobs, "run_partition", crash_one)
+    result = backfill(years="2019", portals=["demo-gbk", "demo-gd"], **paths(tmp_path), policy=FAST)
+    rows = {r["portal"]: r for r in result["rows"]}
+    assert rows["demo-gbk"]["outcome"] == "unreachable" and rows["demo-gbk"]["failures"] == {"internal": 1}
+    assert rows["demo-gd"]["outcome"] == "ok"
+
+
+def test_a_database_that_cannot_be_written_ends_the_night_at_once(tmp_path, monkeypatch):
+    """StorageError (a full disk) in a portal task is not retried (a retry fails the same way minutes later) and
+    ends the flow run with it (the CLI exits 74), instead of counting as one unreachable portal."""
+    from govreports.errors import StorageError
+    from govreports.runs import jobs
+
+    calls = []
+
+    def full(config, portal, *args, **kwargs):
+        calls.append(portal)
+        raise StorageError(f"could not write the database: database or disk is full ({portal})")
+
+    monkeypatch.setattr(jobs, "crawl_portal", full)
+    with pytest.raises(StorageError):
+        nightly(**paths(tmp_path), portals=["demo-ordos", "demo-gbk"], policy=FAST)
+    assert sorted(calls) == ["demo-gbk", "demo-ordos"]  # each once: no retry
+
 def test_killed_backfill_restarts_without_loss_or_duplicates(portal, tmp_path):
     p = paths(tmp_path)
     env = {**os.environ, "GOVREPORTS_DEMO_URL": portal.base_url, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}",

@@ -87,3 +87,35 @@ def test_opening_a_new_file_while_another_connection_holds_a_lock_waits(tmp_path
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert waited >= 0.4  # it did wait for the other connection's commit
     assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 0  # and migrated the file
+
+
+def test_cannot_write_tells_a_full_or_unwritable_database_from_a_busy_one_or_a_bad_statement(tmp_path):
+    """StorageError (exit 74) is for SQLite's own "the file cannot be written" codes, read from the error (not its
+    wording); a busy database (exit 75) and a statement's own error stay what they are."""
+    import sqlite3
+
+    from govreports.store.db import cannot_write
+
+    def error_of(conn, sql):
+        try:
+            conn.execute(sql)
+        except sqlite3.Error as exc:
+            return exc
+        raise AssertionError(f"{sql} did not fail")
+
+    small = sqlite3.connect(":memory:")
+    small.execute("PRAGMA max_page_count = 2")
+    small.execute("CREATE TABLE t (x)")
+    full = error_of(small, "INSERT INTO t VALUES (zeroblob(100000))")
+    path = tmp_path / "b.db"
+    holder, waiter = sqlite3.connect(path), sqlite3.connect(path, timeout=0)
+    holder.execute("CREATE TABLE t (x)")
+    holder.commit()
+    holder.execute("BEGIN IMMEDIATE")
+    busy = error_of(waiter, "BEGIN IMMEDIATE")
+    holder.rollback()
+    readonly = error_of(sqlite3.connect(f"file:{path}?mode=ro", uri=True), "INSERT INTO t VALUES (1)")
+    assert [full.sqlite_errorname, busy.sqlite_errorname] == ["SQLITE_FULL", "SQLITE_BUSY"]
+    assert cannot_write(full) and cannot_write(readonly) and cannot_write(OSError(28, "No space left on device"))
+    assert not cannot_write(busy) and not cannot_write(error_of(small, "SELECT * FROM nowhere"))
+    assert not cannot_write(ValueError("not storage"))

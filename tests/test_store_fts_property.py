@@ -51,24 +51,26 @@ def test_every_way_finds_the_plain_search_rows(demo_db, monkeypatch, edits, quer
     try:
         for sid, (heading, body) in zip(chosen, edits):
             db.execute("UPDATE sections SET heading = ?, body = ? WHERE id = ?", [heading, body, sid])
-        sections = db.execute("SELECT r.year, r.id, s.section, s.heading, s.body FROM sections s JOIN reports r"
-                              " ON r.current_version_id = s.version_id").fetchall()
+        sections = db.execute("SELECT r.year, r.id, r.agency_id, s.section, s.heading, s.body FROM sections s"
+                              " JOIN reports r ON r.current_version_id = s.version_id").fetchall()
+        agencies = sorted({row[2] for row in sections})
         for query in queries:
-            terms = fts.search_terms(query)
+            terms = fts.search_terms("\u3000".join(query))  # as typed, the ideographic space between words
             limit = data.draw(st.sampled_from([1, 3, 50]))
             year = data.draw(st.sampled_from([None, 2020]))
-            want = db.execute(*fts.search_query(terms, limit, year=year)).fetchall()
+            agency_id = data.draw(st.sampled_from([None, agencies[0]]))
+            want = db.execute(*fts.search_query(terms, limit, year=year, agency_id=agency_id)).fetchall()
             by_python = sorted(
-                ((-y, rid, sec) for y, rid, sec, heading, body in sections
-                 if (year is None or y == year)
+                ((-y, rid, sec) for y, rid, aid, sec, heading, body in sections
+                 if (year is None or y == year) and (agency_id is None or aid == agency_id)
                  and all(_holds(body, t) or (len(t) < 3 and _holds(heading, t)) for t in terms)))[:limit]
             assert [(-r[2], r[0], r[3]) for r in want] == by_python, terms
             for window, rare in ((2, 0), (2, 1), (2, 3), (10**4, 0), (5, 10**6)):
                 monkeypatch.setattr(fts, "WINDOW", window)
                 monkeypatch.setattr(fts, "RARE", rare)
                 got = fts.find_sections(lambda sql, params: db.execute(sql, params).fetchall(), terms, limit,
-                                        year=year)
-                assert got == want, (terms, limit, year, window, rare)
+                                        year=year, agency_id=agency_id)
+                assert got == want, (terms, limit, year, agency_id, window, rare)
     finally:
         for sid, (heading, body) in before.items():
             db.execute("UPDATE sections SET heading = ?, body = ? WHERE id = ?", [heading, body, sid])

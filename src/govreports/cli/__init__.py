@@ -7,8 +7,9 @@ adding its module-level command functions in `register(app)`:
     discover discover                                     charts  chart
 
 Shared options and their defaults: cli.options; how a command ends: cli.common. Exit codes: 0 success, 1 some
-input failed (each named on stderr), 2 usage error; the run commands add 3 (nothing could be fetched) and 75
-(another run holds the database, or SQLite stayed locked), which `main` maps.
+input failed (each named on stderr), 2 usage error; the run commands add 3 (nothing could be fetched), 74 (the
+database could not be written: a full disk) and 75 (another run holds the database, or SQLite stayed locked),
+which `main` maps.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import sys
 import typer
 
 from govreports.cli import charts, crawl, demo, discover, flows, parse, status, store
-from govreports.errors import EXIT_BUSY, GovreportsError
-from govreports.store.db import BUSY_TIMEOUT_S
+from govreports.errors import EXIT_BUSY, EXIT_STORAGE, GovreportsError
+from govreports.store.db import BUSY_TIMEOUT_S, cannot_write
 
 __all__ = ["app", "main"]
 
@@ -52,6 +53,10 @@ def main() -> None:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
     except sqlite3.OperationalError as exc:
+        if cannot_write(exc):  # a write outside the crawl's batches (the run's own row) on a full disk
+            typer.echo(f"error: could not write the database: {exc}; what was committed stays, and the next run "
+                       "fetches the rest", err=True)
+            sys.exit(EXIT_STORAGE)
         if "locked" not in str(exc) and "busy" not in str(exc):
             raise
         # a writer outside govreports' lock (another tool, a copy of the file in use) kept SQLite busy

@@ -27,7 +27,8 @@ def nightly(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
             runner: RunnerOption = "threads", wait: WaitOption = DEFAULT_WAIT_S) -> None:
     """Run the nightly flow once: new and changed reports from every portal; prints the summary.
 
-    Exit codes as for `crawl`: 0 all portals crawled, 1 some unreachable, 3 none, 2 bad config, 75 database busy."""
+    Exit codes as for `crawl`: 0 all portals crawled, 1 some unreachable, 3 none, 2 bad config, 74 database
+    not writable (a full disk), 75 database busy."""
     crawl = checked_config(config, portal)
     with writer_lock(db, wait=wait, command="nightly"):
         prefect_for(db)
@@ -60,7 +61,8 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
              wait: WaitOption = DEFAULT_WAIT_S) -> None:
     """Backfill portals × years; the partitions table decides what runs (idempotent, resumable).
 
-    Exit codes as for `crawl`: 0 all portals crawled, 1 some unreachable, 3 none, 2 bad config, 75 database busy."""
+    Exit codes as for `crawl`: 0 all portals crawled, 1 some unreachable, 3 none, 2 bad config, 74 database
+    not writable (a full disk), 75 database busy."""
     from govreports.runs.partitions import REPROCESS, parse_years
 
     checked_config(config, portal)
@@ -141,7 +143,14 @@ def _with_partition_progress(run, db: Path, portals, years, reprocess, config):
 
         start = {(p, y): at for p, y, at in database.execute("SELECT portal, year, updated_at FROM partitions")}
         result: dict = {}
-        worker = threading.Thread(target=lambda: result.update(value=run()), daemon=True)
+
+        def work() -> None:
+            try:
+                result["value"] = run()
+            except BaseException as exc:  # noqa: BLE001 - raised again below, where `main` ends the command
+                result["error"] = exc
+
+        worker = threading.Thread(target=work, daemon=True)
         with Progress(TextColumn("backfill"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       transient=True) as bar:
             task = bar.add_task("partitions", total=len(todo))
@@ -150,8 +159,8 @@ def _with_partition_progress(run, db: Path, portals, years, reprocess, config):
                 bar.update(task, completed=finished_since(start))
                 time.sleep(0.3)
             worker.join()
-    if "value" not in result:
-        raise typer.Exit(1)
+    if "error" in result:  # as without the progress bar: a StorageError ends as one line and exit 74
+        raise result["error"]
     return result["value"]
 
 

@@ -9,14 +9,16 @@ results, whichever way the crawl ran. Events carry no bodies (those are in the c
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
 from govreports import PARSER_VERSION
+from govreports.errors import StorageError
 from govreports.crawl.stats import PortalStats
-from govreports.store.db import write_transaction
+from govreports.store.db import cannot_write, write_transaction
 from govreports.store.documents import Item, document_row, get_item, record_document, save_item
 from govreports.store.load import LOAD_BATCH, Prepared, batch_loader, load_record, prepare
 from govreports.store.logs import log_fetch
@@ -137,10 +139,18 @@ class Sink:
 
     def flush(self) -> None:
         """Write the pending events (direct sinks); a buffered sink keeps its events for apply_events. Events a
-        failed write did not store stay pending (the next flush tries them again) and the error is raised."""
+        failed write did not store stay pending (the next flush tries them again) and the error is raised: a
+        database that cannot be written (a full disk) as StorageError, which names it and what is not stored."""
         while self._pending:  # a batch a transaction: one that fails stored none of its events, and they stay
             chunk = self._pending[: self.batch]
-            apply_events(self.db, self.portal, chunk, self.stats, batch=self.batch)
+            try:
+                apply_events(self.db, self.portal, chunk, self.stats, batch=self.batch)
+            except (OSError, sqlite3.Error) as exc:
+                if not cannot_write(exc):
+                    raise  # another writer (the CLI says so: exit 75), or a statement's own error
+                raise StorageError(f"could not write the database {_path(self.db)}: {exc}; {self.portal}: "
+                                   f"{len(self._pending)} crawl events not stored (their reports are fetched again "
+                                   "by the next run); the run stops here") from exc
             del self._pending[: len(chunk)]
         self._since = None
 
@@ -162,6 +172,14 @@ class Sink:
 
     def item(self, url: str) -> Item | None:
         return get_item(self.db, self.portal, url) if self.db is not None else None
+
+
+def _path(db: Database) -> str:
+    """The database's file, for messages."""
+    try:
+        return db.conn.execute("PRAGMA database_list").fetchone()[2] or "(in memory)"
+    except sqlite3.Error:
+        return "(unknown)"
 
 
 def apply(db: Database, portal: str, event, stats: PortalStats) -> None:

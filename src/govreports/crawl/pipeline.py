@@ -25,6 +25,7 @@ from govreports.crawl.events import (Doc, Failed, Listed, NotDue, NotReport, Rea
                                      apply_events)
 from govreports.crawl.recheck import day_number, is_due
 from govreports.crawl.stats import CrawlSummary, PortalStats, merge_by_portal
+from govreports.errors import StorageError
 from govreports.extract.toolcache import tool_cache_for
 from govreports.fetch import Archive, Fetcher, FetchPolicy, Validators
 from govreports.fetch import browser
@@ -112,6 +113,9 @@ class PortalCrawl:
                 await task
                 if self.progress:
                     self.progress("done", self.stats)
+        except BaseException:  # the database cannot be written, or the run is cancelled: the items stop here
+            await _cancel(tasks)
+            raise
         finally:
             self.sink.flush()  # the portal's last batch: its counts are final when run() returns
         if self.progress and tasks:
@@ -145,6 +149,8 @@ class PortalCrawl:
         async with self._slots:
             try:
                 await self._process(listed)
+            except StorageError:  # not the item's fault: the database cannot be written, so the run stops
+                raise
             except Exception as exc:  # noqa: BLE001 - one bad item must not end the run; it is recorded
                 self.sink.emit(Failed(listed.url, "internal", "internal",
                                       f"internal error: {type(exc).__name__}: {exc}", listing=listed))
@@ -252,6 +258,14 @@ def _has_tables(record: dict) -> bool:
         record.get(t) for t in ("active", "applications", "review_litigation"))
 
 
+async def _cancel(tasks: list[asyncio.Task]) -> None:
+    """Cancel the tasks not done and wait until they have ended, so none runs on (or logs at shutdown) after the
+    crawl has stopped."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 def validators_lookup(db: Database) -> Callable[[str], Validators | None]:
     def lookup(url: str) -> Validators | None:
         known = latest_document(db, url)
@@ -286,7 +300,12 @@ async def crawl(config: CrawlConfig, db: Database, archive_root: str | Path, *, 
             every, day = config.incremental.recheck_days, day_number() if recheck_day is None else recheck_day
             runs = [PortalCrawl(p, fetcher, s, year, progress, parser=pool, due=lambda url: is_due(url, every, day))
                     for p, s in zip(portals, sinks)]
-            await asyncio.gather(*(r.run() for r in runs))
+            crawls = [asyncio.ensure_future(r.run()) for r in runs]
+            try:
+                await asyncio.gather(*crawls)
+            except BaseException:  # (StorageError: every portal writes to the same database) the others stop too
+                await _cancel(crawls)
+                raise
             requests = fetcher.stats.as_dict()
     finally:
         pool.close()

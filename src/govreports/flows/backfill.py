@@ -16,8 +16,9 @@ from prefect.artifacts import create_table_artifact
 
 from govreports.clock import now_iso
 from govreports.crawl import CrawlSummary
+from govreports.errors import StorageError
 from govreports.fetch.archive import Archive
-from govreports.flows.common import TASK_WORKERS, conclude, conclude_busy, publish
+from govreports.flows.common import TASK_WORKERS, conclude, conclude_busy, crashed, publish, unless_storage
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs import jobs, partitions
 from govreports.runs.partitions import parse_years, plan
@@ -25,7 +26,8 @@ from govreports.store.db import connect
 from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
 
 
-@task(name="backfill-portal", task_run_name="backfill-{portal}", retries=1, retry_delay_seconds=30)
+@task(name="backfill-portal", task_run_name="backfill-{portal}", retries=1, retry_delay_seconds=30,
+      retry_condition_fn=unless_storage)
 def backfill_portal(config: str, portal: str, years: list[int], db: str, archive: str, buffered: bool,
                     parse_workers: int | None, policy: dict) -> list[tuple[int, CrawlSummary | None, str | None]]:
     done = []
@@ -33,6 +35,8 @@ def backfill_portal(config: str, portal: str, years: list[int], db: str, archive
         try:
             done.append((year, jobs.run_partition(config, portal, year, db, archive, buffered=buffered,
                                                   parse_workers=parse_workers, **policy), None))
+        except StorageError:  # the database cannot be written: no other year could be stored either
+            raise
         except Exception as exc:  # noqa: BLE001 - the partition is marked failed; the other years go on
             done.append((year, None, f"{type(exc).__name__}: {exc}"))
     return done
@@ -82,8 +86,8 @@ def _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, p
                     partitions.finish(db, portal, year, summary)
                 else:
                     partitions.fail(db, portal, year, error)
-            if summary is not None:
-                summaries.append(summary)
+            # a partition whose crawl raised counts as a portal that could not be crawled (not a silent gap)
+            summaries.append(summary if summary is not None else crashed(portal, f"{year}: {error}"))
             ran.append((portal, year))
     rows = publish("backfill", db, started, summaries, key="backfill-summary")
     return conclude(summaries, rows, {"planned": todo, "ran": ran, "rows": rows})

@@ -9,6 +9,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from govreports.clock import now_iso
 from govreports.crawl import CrawlSummary, PortalStats, record_run
+from govreports.errors import StorageError
 from govreports.query.output import RUN_COLUMNS
 from govreports.runs import health
 from govreports.runs.jobs import TASK_WORKERS  # noqa: F401 - the flows' name for it
@@ -65,15 +66,31 @@ def publish_health(kind: str, run_id: int, summary: CrawlSummary) -> None:
                              description=f"{len(summary.health)} portal health flag(s) of {kind} run {run_id}")
 
 
+def unless_storage(task, task_run, state) -> bool:
+    """The portal tasks' retry condition: retried after a failure, unless the database cannot be written
+    (StorageError: a retry would fail the same way, only minutes later). Prefect hands over the exception as the
+    Failed state's data."""
+    return not isinstance(getattr(state, "data", None), StorageError)
+
+
 def settled(portal: str, future) -> CrawlSummary:
-    """A portal task's summary; a task that failed even after its retries (a bug, a full disk) becomes a portal
-    that could not be crawled, named with the error — one portal must not end the night for the others."""
+    """A portal task's summary; a task that failed even after its retries (a bug) becomes a portal that could not
+    be crawled, named with the error — one portal must not end the night for the others. A database that cannot
+    be written (StorageError: a full disk) ends the run: no portal's reports could be stored (exit 74)."""
     result = future.result(raise_on_failure=False)
     if not isinstance(result, BaseException):
         return result
+    if isinstance(result, StorageError):
+        raise result
+    return crashed(portal, f"{type(result).__name__}: {result}")
+
+
+def crashed(portal: str, error: str) -> CrawlSummary:
+    """A portal (or a backfill partition) whose crawl raised: it could not be crawled (one `internal` failure),
+    so the run's verdict and exit code count it, and its error is printed."""
     stats = PortalStats(portal, pages=1, list_failed=1)
     stats.failed["internal"] += 1
-    print(f"error: portal {portal} failed: {type(result).__name__}: {result}")
+    print(f"error: portal {portal} failed: {error}")
     return CrawlSummary([stats])
 
 

@@ -15,7 +15,7 @@ from govreports.clock import now_iso
 from govreports.crawl import CrawlSummary, apply_summary
 from govreports.fetch.archive import Archive
 from govreports.flows import early
-from govreports.flows.common import TASK_WORKERS, conclude, conclude_busy, publish, settled
+from govreports.flows.common import TASK_WORKERS, conclude, conclude_busy, publish, settled, unless_storage
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs import jobs
 from govreports.store.db import connect
@@ -23,7 +23,7 @@ from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
 
 
 @task(name="crawl-portal", task_run_name="crawl-{portal}", retries=2, retry_delay_seconds=[10, 60],
-      retry_jitter_factor=0.5)
+      retry_jitter_factor=0.5, retry_condition_fn=unless_storage)
 def crawl_portal(config: str, portal: str, db: str, archive: str, buffered: bool, parse_workers: int | None,
                  policy: dict) -> CrawlSummary:
     started = early.take(early.CrawlArgs(config, portal, db, archive, buffered, parse_workers,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from govreports.crawl import CrawlSummary, run_crawl
+from govreports.errors import StorageError
 from govreports.paths import config_files
 from govreports.portals.config import ConfigError, CrawlConfig, load_configs
 from govreports.runs import partitions
@@ -72,6 +73,8 @@ def run_partition(config: str | Path, portal: str, year: int, db_path: str | Pat
     try:
         summary = crawl_portal(config, portal, db_path, archive, year=year, buffered=buffered,
                                parse_workers=parse_workers, **policy)
+    except StorageError:  # nothing can be marked: the partition stays `running`, which the next backfill re-crawls
+        raise
     except Exception as exc:
         if not buffered:
             partitions.fail(db_path, portal, year, f"{type(exc).__name__}: {exc}")

@@ -25,6 +25,17 @@ from govreports.paths import DEFAULT_DB
 from govreports.store.migrations import migrations
 
 BUSY_TIMEOUT_S = 30.0
+# what SQLite says when the file cannot be written, whatever the statement: a full disk, an I/O error, a read-only
+# file or folder; extended codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DIRECTORY…) start with these
+_CANNOT_WRITE = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN")
+
+
+def cannot_write(exc: BaseException) -> bool:
+    """Whether `exc` says the database file cannot be written (StorageError, exit 74), not that a statement is
+    wrong or another writer holds the file (exit 75)."""
+    if isinstance(exc, sqlite3.Error):
+        return (getattr(exc, "sqlite_errorname", None) or "").startswith(_CANNOT_WRITE)
+    return isinstance(exc, OSError)
 
 
 def open_db(path: str | Path = DEFAULT_DB, *, migrate: bool = True) -> Database:
