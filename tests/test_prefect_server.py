@@ -58,3 +58,21 @@ def test_a_server_that_exits_is_an_error_naming_its_code(monkeypatch):
     process.wait()
     with pytest.raises(prefect_server.PrefectServerError, match="exited with code 3"):
         server.wait(5)
+
+
+def test_a_server_that_exits_on_a_full_disk_is_a_storage_error(monkeypatch, tmp_path):
+    """Its SQLite (in the Prefect home, beside the database by default) cannot start on a full disk: the run ends
+    as any run on a full disk does (StorageError, exit 74), naming the home and the space left."""
+    from collections import namedtuple
+
+    from govreports.errors import EXIT_STORAGE, StorageError
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
+    monkeypatch.setattr(prefect_server.shutil, "disk_usage", lambda path: usage(2 << 20, (2 << 20) - 4096, 4096))
+    process = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    server = prefect_server.EarlyServer(process, 1, None)
+    process.wait()
+    with pytest.raises(StorageError, match=f"exited with code 3.*its home {tmp_path} is full \\(4 KB free\\)") as err:
+        server.wait(5)
+    assert err.value.exit_code == EXIT_STORAGE

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -26,11 +27,23 @@ import urllib.request
 from importlib.util import find_spec
 from pathlib import Path
 
-from govreports.errors import GovreportsError
+from govreports.errors import GovreportsError, StorageError
 
 
 class PrefectServerError(GovreportsError):
     """The temporary Prefect server did not come up (its exit code and output are in the message)."""
+
+
+FULL_BYTES = 1 << 20  # less free space than this under the Prefect home: the server's SQLite cannot start
+
+
+def _home_space() -> tuple[str, int | None]:
+    """The Prefect home (runs.prefect_env sets it) and the free bytes on its disk (None when it cannot be read)."""
+    home = os.environ.get("PREFECT_HOME") or str(Path.home() / ".prefect")
+    try:
+        return home, shutil.disk_usage(home).free
+    except OSError:
+        return home, None
 
 
 def _free_port() -> int:
@@ -54,8 +67,13 @@ class EarlyServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise PrefectServerError(f"the temporary Prefect server exited with code {self.process.returncode}"
-                                         f" before it answered on port {self.port}")
+                exited = (f"the temporary Prefect server exited with code {self.process.returncode} before it answered"
+                          f" on port {self.port}")
+                home, free = _home_space()
+                if free is not None and free < FULL_BYTES:  # its database (beside ours, by default) cannot grow
+                    raise StorageError(f"{exited}: the disk holding its home {home} is full ({free // 1024} KB"
+                                       " free)")
+                raise PrefectServerError(exited)
             try:
                 with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as response:
                     if response.status == 200:
