@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from sqlite_utils import Database
 
 from govreports import PARSER_VERSION
-from govreports.errors import StorageError
 from govreports.crawl.stats import PortalStats
+from govreports.errors import StorageError
 from govreports.store.db import cannot_write, write_transaction
 from govreports.store.documents import Item, document_row, get_item, record_document, save_item
 from govreports.store.load import LOAD_BATCH, Prepared, batch_loader, load_record, prepare
