@@ -55,3 +55,27 @@ def test_load_reports_failures_with_exit_1(tmp_path):
     db = open_db(tmp_path / "f.db")
     assert db["reports"].count == 0
     assert [r["url"] for r in db.view("issues").rows] == [str(junk)]
+
+
+def test_a_full_disk_under_load_exits_74_in_one_line(tmp_path, monkeypatch, capsys):
+    """SQLite's own SQLITE_FULL from a load (a database capped at two pages stands in for the disk) ends the
+    command as a full disk ends a crawl: one line, exit 74, not a traceback with exit 1."""
+    import sqlite3
+    import sys
+
+    import govreports.store
+    from govreports.cli import main
+
+    def full(*args, **kwargs):
+        small = sqlite3.connect(":memory:")
+        small.execute("PRAGMA max_page_count = 2")
+        small.execute("CREATE TABLE t (x)")
+        small.execute("INSERT INTO t VALUES (zeroblob(100000))")
+
+    monkeypatch.setattr(govreports.store, "load_record", full)
+    monkeypatch.setattr(sys, "argv", ["govreports", "load", str(SEED), "--db", str(tmp_path / "f.db")])
+    with pytest.raises(SystemExit) as ended:
+        main()
+    err = capsys.readouterr().err
+    assert ended.value.code == 74, err
+    assert "error: could not write the database: database or disk is full" in err and "Traceback" not in err

@@ -53,9 +53,8 @@ def main() -> None:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
     except sqlite3.OperationalError as exc:
-        if cannot_write(exc):  # a write outside the crawl's batches (the run's own row) on a full disk
-            typer.echo(f"error: could not write the database: {exc}; what was committed stays, and the next run "
-                       "fetches the rest", err=True)
+        if cannot_write(exc):  # a full disk under a write outside the crawl's batches (`load`, a run's own row)
+            typer.echo(f"error: could not write the database: {exc}; what was committed before stays", err=True)
             sys.exit(EXIT_STORAGE)
         if "locked" not in str(exc) and "busy" not in str(exc):
             raise

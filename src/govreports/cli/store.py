@@ -34,7 +34,8 @@ def load(paths: Annotated[list[Path], typer.Argument(help="report files or direc
          db: DbOption = DEFAULT_DB, wait: WaitOption = DEFAULT_WAIT_S) -> None:
     """Parse report files and load them (one transaction per report; identical reloads change nothing).
 
-    Exit codes: 0 all loaded, 1 some files failed (named on stderr), 75 another run holds the database.
+    Exit codes: 0 all loaded, 1 some files failed (named on stderr), 74 the database could not be written (a
+    full disk), 75 another run holds the database.
     Files are parsed in a worker process under the crawl's limits (size, expansion, deadline, memory cap)."""
     from govreports.parse.bounded import BoundedParser
     from govreports.store.db import connect
