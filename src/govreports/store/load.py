@@ -261,9 +261,9 @@ _CURRENT_SUMS_FROM_STAGE = CURRENT_SUMS_ADD.format(moves="temp.load_moves")
 
 def _net(moves: list[tuple]) -> list[tuple]:
     """Each version once, with the sum of its signs, those that cancel out left out. A batch can make a version
-    current, replace it and make it current again (a report edited back and forth, a re-parse of its archived
-    versions); the statement counts a version's rows once per (version, sign), so twice +1 counted once, and
-    numbers added and taken away again left a total of 0 where no report gave a number."""
+    current, replace it and make it current again (a report edited back and forth, a bulk load of its versions);
+    the statement counts a version's rows once per (version, sign), so twice +1 counted once, and numbers added
+    and taken away again left a total of 0 where no report gave a number."""
     net: dict[int, list] = {}
     for version_id, year, sign in moves:
         net.setdefault(version_id, [year, 0])[1] += sign

@@ -32,7 +32,8 @@ def current_sums_add(moves: str, cell_keys: bool = True) -> str:
     1 for a version that became current, -1 for one that stopped being current (entries left with no report are
     removed by CURRENT_SUMS_PRUNE). `cell_keys`: cells are read from cell_values (m010), else from the table
     cells as it was before m010. The moves drive the join (CROSS JOIN): a batch's few hundred versions, looked up
-    by primary key, never a scan of every cell."""
+    by primary key, never a scan of every cell. Each version at most once in `moves`, with its net sign (the
+    loader nets a batch's moves: store.load._net): the row entries ('*') count a version once per (version, sign)."""
     if cell_keys:
         cells = ("CROSS JOIN cell_values c ON c.version_id = m.version_id"
                  " JOIN cell_keys k ON k.id = c.key_id AND k.table_name = 'review_litigation'")
