@@ -21,6 +21,7 @@ import typer
 
 from govreports.cli import charts, crawl, demo, discover, flows, parse, status, store
 from govreports.errors import EXIT_BUSY, EXIT_STORAGE, GovreportsError
+from govreports.lifecycle import StopSignals, signal_name, stop_signal_in
 from govreports.store.db import BUSY_TIMEOUT_S, cannot_write
 
 __all__ = ["app", "main"]
@@ -44,11 +45,12 @@ for _module in (parse, store, crawl, flows, demo, status, discover, charts):
 
 def main() -> None:
     """Run the command; a GovreportsError that escapes it (a busy database, a bad config given to a flow command)
-    ends as one line on stderr and that error's exit code, never a traceback."""
+    ends as one line on stderr and that error's exit code, never a traceback. Ctrl-C, SIGTERM and SIGHUP unwind
+    it (its cleanup runs, the processes it started stop) and end it with one line and 128 + the signal's number,
+    as a shell reports a process the signal killed."""
+    stops = StopSignals().install()
     try:
         app()
-    except KeyboardInterrupt:  # pragma: no cover
-        sys.exit(130)
     except GovreportsError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
@@ -62,3 +64,10 @@ def main() -> None:
         typer.echo(f"error: the database stayed locked for {BUSY_TIMEOUT_S:.0f} s: another program is writing "
                    "it; try again when it has finished", err=True)
         sys.exit(EXIT_BUSY)
+    except BaseException as exc:
+        signum = stop_signal_in(exc)  # Ctrl-C, SIGTERM, SIGHUP (lifecycle): the run unwound, its children stopped
+        if signum is None:
+            raise
+        signum = stops.received or signum  # a SIGTERM inside asyncio.run unwinds as Ctrl-C does there
+        typer.echo(f"stopped by {signal_name(signum)}: what was stored before it stays", err=True)
+        sys.exit(128 + signum)

@@ -7,8 +7,9 @@ analytics off.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import threading
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -33,18 +34,16 @@ def nightly(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
     with writer_lock(db, wait=wait, command="nightly"):
         prefect_for(db)
         from govreports.flows.early import early_crawls
-        from govreports.runs.prefect_server import start_early_server, startup_timeout
 
         names = portal or [p.name for p in crawl.portal]
-        # Prefect's server boots from now (runs.prefect_server) and the crawls start now, while Prefect is
-        # imported; the flow's tasks take the crawls over
-        server = start_early_server()
+        # Prefect's server boots from now and the crawls start now, while Prefect is imported; the flow's tasks
+        # take the crawls over
+        server = _start_server()
         with early_crawls(str(config), names, str(db), str(archive), runner):
             from govreports.flows.common import task_runner
             from govreports.flows.nightly import nightly as flow
 
-            if server is not None:
-                server.wait(startup_timeout())
+            server()
             rows = run_flow(flow.with_options(task_runner=task_runner(runner)), config=str(config), db=str(db),
                             archive=str(archive), portals=portal or None, runner=runner)
     print_rows(rows)
@@ -73,8 +72,11 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--years") from None
     prefect_for(db)
+    server = _start_server()
     from govreports.flows.backfill import backfill as flow
     from govreports.flows.common import task_runner
+
+    server()
 
     def run():
         return run_flow(flow.with_options(task_runner=task_runner(runner)), portals=portal or None,
@@ -100,8 +102,10 @@ def reparse(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
     checked_config(config)
     with writer_lock(db, wait=wait, command="reparse"):
         prefect_for(db)
+        server = _start_server()
         from govreports.flows.reparse import reparse as flow
 
+        server()
         row = run_flow(flow, config=str(config), db=str(db), archive=str(archive))
     print_rows([row])
 
@@ -121,9 +125,21 @@ def serve_flows(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB
     serve(*deployments(str(config), str(db), str(archive)), pause_on_shutdown=False)
 
 
+def _start_server():
+    """Start Prefect's temporary server now, while the flow is imported (runs.prefect_server: it boots sooner, in a
+    process group of its own that a terminal's Ctrl-C does not reach, and it dies with this command); returns the
+    wait for it to answer, to call before the flow runs."""
+    from govreports.runs.prefect_server import start_early_server, startup_timeout
+
+    server = start_early_server()
+    return (lambda: server.wait(startup_timeout())) if server is not None else (lambda: None)
+
+
 def _with_partition_progress(run, db: Path, portals, years, reprocess, config):
-    """A progress bar fed by the partitions table, polled while the flow runs in a thread: a planned partition
-    counts once its row was updated to done or failed after the start."""
+    """A progress bar fed by the partitions table, polled in a thread while the flow runs: a planned partition
+    counts once its row was updated to done or failed after the start. The flow runs in the main thread, where
+    signals arrive and Prefect handles SIGTERM: run in a thread, a stopped backfill let go of the writer lock
+    while its crawls went on."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from govreports.runs import jobs
@@ -142,26 +158,23 @@ def _with_partition_progress(run, db: Path, portals, years, reprocess, config):
                        if (p, y) in todo and status in ended and at != start.get((p, y)))
 
         start = {(p, y): at for p, y, at in database.execute("SELECT portal, year, updated_at FROM partitions")}
-        result: dict = {}
+        stop = threading.Event()
 
-        def work() -> None:
-            try:
-                result["value"] = run()
-            except BaseException as exc:  # noqa: BLE001 - raised again below, where `main` ends the command
-                result["error"] = exc
+        def poll() -> None:
+            with contextlib.suppress(sqlite3.Error):  # a bar that cannot read stops moving; the run goes on
+                while not stop.wait(0.3):
+                    bar.update(task, completed=finished_since(start))
 
-        worker = threading.Thread(target=work, daemon=True)
         with Progress(TextColumn("backfill"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       transient=True) as bar:
             task = bar.add_task("partitions", total=len(todo))
-            worker.start()
-            while worker.is_alive():
-                bar.update(task, completed=finished_since(start))
-                time.sleep(0.3)
-            worker.join()
-    if "error" in result:  # as without the progress bar: a StorageError ends as one line and exit 74
-        raise result["error"]
-    return result["value"]
+            poller = threading.Thread(target=poll, name="backfill-progress", daemon=True)
+            poller.start()
+            try:
+                return run()
+            finally:
+                stop.set()
+                poller.join()
 
 
 def register(app: typer.Typer) -> None:

@@ -29,6 +29,7 @@ from govreports.errors import StorageError
 from govreports.extract.toolcache import tool_cache_for
 from govreports.fetch import Archive, Fetcher, FetchPolicy, Validators
 from govreports.fetch import browser
+from govreports.lifecycle import run_stoppable
 from govreports.parse import ParseError, parse_bytes
 from govreports.parse.api import ParseLimitError
 from govreports.parse.bounded import BoundedParser
@@ -329,7 +330,8 @@ def apply_summary(db: Database, summary: CrawlSummary) -> CrawlSummary:
 
 
 def run_crawl(*args, **kwargs) -> CrawlSummary:
-    return asyncio.run(crawl(*args, **kwargs))
+    """`crawl` in an event loop of its own; stopped (cancelled) with the flow run whose task called it."""
+    return run_stoppable(crawl(*args, **kwargs))
 
 
 def record_run(db: Database, kind: str, started: str, summary: CrawlSummary, *,

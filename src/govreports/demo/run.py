@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from govreports.demo.records import YEARS
+from govreports.lifecycle import die_with_parent
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_DB, DEMO_CONFIG, prefect_home
 
 EXAMPLES = (
@@ -68,8 +69,9 @@ def main(port: int = 8765, db: str = str(DEFAULT_DB), archive: str = str(DEFAULT
     configure(prefect_home(db))
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     server = start_early_server()  # Prefect's server boots while the portal starts (runs.prefect_server)
+    # the portal dies with this command, even killed (it would hold the port, and the next `make demo` would fail)
     portal = subprocess.Popen([sys.executable, "-m", "govreports", "demo-portal", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent(),
                               env={**os.environ, "GOVREPORTS_DEMO_GATE": os.environ.get("GOVREPORTS_DEMO_GATE", "1")})
     try:
         _wait(base, portal)

@@ -19,6 +19,7 @@ from govreports.crawl import CrawlSummary
 from govreports.errors import StorageError
 from govreports.fetch.archive import Archive
 from govreports.flows.common import TASK_WORKERS, conclude, conclude_busy, crashed, publish, unless_storage
+from govreports.lifecycle import stopping_with_the_run
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs import jobs, partitions
 from govreports.runs.partitions import parse_years, plan
@@ -76,18 +77,19 @@ def _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, p
     mode = jobs.mode(runner, parse_workers, concurrent_tasks=min(len(by_portal), TASK_WORKERS))
     if mode.buffered:  # the workers write nothing: this process marks what it hands out, and what comes back
         partitions.start_all(db, todo)
-    futures = {p: backfill_portal.submit(config, p, ys, db, archive, mode.buffered, mode.parse_workers,
-                                         dict(policy or {})) for p, ys in by_portal.items()}
     summaries, ran = [], []
-    for portal, future in futures.items():
-        for year, summary, error in future.result():
-            if mode.buffered:
-                if summary is not None:
-                    partitions.finish(db, portal, year, summary)
-                else:
-                    partitions.fail(db, portal, year, error)
-            # a partition whose crawl raised counts as a portal that could not be crawled (not a silent gap)
-            summaries.append(summary if summary is not None else crashed(portal, f"{year}: {error}"))
-            ran.append((portal, year))
+    with stopping_with_the_run():  # a stop signal here stops the tasks' crawls (lifecycle)
+        futures = {p: backfill_portal.submit(config, p, ys, db, archive, mode.buffered, mode.parse_workers,
+                                             dict(policy or {})) for p, ys in by_portal.items()}
+        for portal, future in futures.items():
+            for year, summary, error in future.result():
+                if mode.buffered:
+                    if summary is not None:
+                        partitions.finish(db, portal, year, summary)
+                    else:
+                        partitions.fail(db, portal, year, error)
+                # a partition whose crawl raised counts as a portal that could not be crawled (not a silent gap)
+                summaries.append(summary if summary is not None else crashed(portal, f"{year}: {error}"))
+                ran.append((portal, year))
     rows = publish("backfill", db, started, summaries, key="backfill-summary")
     return conclude(summaries, rows, {"planned": todo, "ran": ran, "rows": rows})

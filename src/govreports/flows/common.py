@@ -10,6 +10,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from govreports.clock import now_iso
 from govreports.crawl import CrawlSummary, PortalStats, record_run
 from govreports.errors import StorageError
+from govreports.lifecycle import stop_signal
 from govreports.query.output import RUN_COLUMNS
 from govreports.runs import health
 from govreports.runs.jobs import TASK_WORKERS  # noqa: F401 - the flows' name for it
@@ -76,11 +77,12 @@ def unless_storage(task, task_run, state) -> bool:
 def settled(portal: str, future) -> CrawlSummary:
     """A portal task's summary; a task that failed even after its retries (a bug) becomes a portal that could not
     be crawled, named with the error — one portal must not end the night for the others. A database that cannot
-    be written (StorageError: a full disk) ends the run: no portal's reports could be stored (exit 74)."""
+    be written (StorageError: a full disk) ends the run: no portal's reports could be stored (exit 74); so does
+    a task stopped with the run (Ctrl-C, SIGTERM: lifecycle)."""
     result = future.result(raise_on_failure=False)
     if not isinstance(result, BaseException):
         return result
-    if isinstance(result, StorageError):
+    if isinstance(result, StorageError) or stop_signal(result) is not None:  # the run is stopping: it ends too
         raise result
     return crashed(portal, f"{type(result).__name__}: {result}")
 

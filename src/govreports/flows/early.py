@@ -26,11 +26,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 from govreports.crawl import CrawlSummary
+from govreports.lifecycle import Stopped, current_stop, stop_signal_in
 from govreports.runs import jobs
 
 _STARTED: ContextVar["EarlyCrawls | None"] = ContextVar("govreports_early_crawls", default=None)
@@ -53,7 +54,6 @@ def crawl_portals(config: str, names: list[str], db: str, archive: str, mode: jo
                   workers: int) -> dict[str, CrawlSummary | BaseException]:
     """In the worker process: each portal crawled in its own thread, at most `workers` at once, as the threads
     task runner runs `runs.jobs.crawl_portal`; its summary, or the exception it raised, per portal."""
-    _exit_with_parent(os.getppid())
     with ThreadPoolExecutor(max_workers=max(1, min(len(names), workers)), thread_name_prefix="crawl") as pool:
         futures = {name: pool.submit(jobs.crawl_portal, config, name, db, archive, buffered=mode.buffered,
                                      parse_workers=mode.parse_workers) for name in names}
@@ -61,8 +61,10 @@ def crawl_portals(config: str, names: list[str], db: str, archive: str, mode: jo
 
 
 def _exit_with_parent(parent: int, every: float = 0.5) -> None:
-    """End this worker when the CLI that started it is gone (killed, say): the CLI holds the writer lock, and a
-    crawl that outlived it would go on writing without it."""
+    """The worker's initializer: end it when the CLI that started it is gone (killed, say), from its start on.
+    The CLI holds the writer lock, and a crawl that outlived it would go on writing without it; and a worker the
+    CLI left before it took its work waits for it for ever (it holds its own queue's write end). `parent` is the
+    CLI's pid as the CLI gave it: a worker that asked after the CLI died would get init's."""
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -78,10 +80,12 @@ class EarlyCrawls:
 
     def __init__(self, config: str, names: list[str], db: str, archive: str, mode: jobs.Mode, workers: int):
         self.mode = mode
-        self._process = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        self._process = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_exit_with_parent, initargs=(os.getpid(),))
         self._all = self._process.submit(crawl_portals, config, names, db, archive, mode, workers)
         self._waiting = {CrawlArgs(config, name, db, archive, mode.buffered, mode.parse_workers, ()): name
                          for name in names}
+        self._stopped_by: int | None = None  # the signal that stopped the run (`stop`)
 
     def take(self, args: CrawlArgs) -> Callable[[], CrawlSummary] | None:
         """A wait for the crawl started with exactly these arguments, once (a retry of the task crawls afresh)."""
@@ -89,7 +93,15 @@ class EarlyCrawls:
         return None if name is None else (lambda: self._result(name))
 
     def _result(self, name: str) -> CrawlSummary:
-        outcome = self._all.result()[name]  # the worker's own failure (it died, say) is raised here
+        run = current_stop()  # the flow's: its stop kills the worker, and this wait ends
+        stopping = run.on_stop(lambda: self.stop(run.signum)) if run is not None else nullcontext()
+        try:
+            with stopping:
+                outcome = self._all.result()[name]  # the worker's own failure (it died, say) is raised here
+        except BaseException:
+            if self._stopped_by is not None:  # killed by `stop`: the task ends as the run does, not retried
+                raise Stopped(self._stopped_by) from None
+            raise
         if isinstance(outcome, BaseException):
             raise outcome
         return outcome
@@ -98,10 +110,23 @@ class EarlyCrawls:
         """Wait for the crawls, taken or not: none may still write once the caller lets go of the writer lock."""
         self._process.shutdown(wait=True)
 
+    def stop(self, signum: int) -> None:
+        """End the crawls now (the run is stopping: Ctrl-C, SIGTERM): the worker is killed, and waited for, so it
+        writes nothing once the caller lets go of the writer lock. Its open transaction rolls back; what it
+        committed stays, and the next run fetches the rest. Its parse workers end with it. Tasks waiting for
+        its crawls raise `Stopped`."""
+        self._stopped_by = self._stopped_by or signum
+        for process in list((getattr(self._process, "_processes", None) or {}).values()):  # 3.14: terminate_workers()
+            process.kill()
+            process.join()
+        self._process.shutdown(wait=True, cancel_futures=True)
+
 
 @contextmanager
 def early_crawls(config: str, names: list[str], db: str, archive: str, runner: str) -> Iterator[EarlyCrawls | None]:
-    """Start the portal crawls of a nightly run now (threads runner only: its tasks write directly) and make them visible to the flow's tasks for the block; on leaving, wait for all of them."""
+    """Start the portal crawls of a nightly run now (threads runner only: its tasks write directly) and make them
+    visible to the flow's tasks for the block; on leaving, wait for all of them, or stop them when the run is
+    stopped (Ctrl-C, SIGTERM: lifecycle)."""
     if runner != "threads" or not names:
         yield None
         return
@@ -111,9 +136,16 @@ def early_crawls(config: str, names: list[str], db: str, archive: str, runner: s
     token = _STARTED.set(crawls)
     try:
         yield crawls
-    finally:
+    except BaseException as exc:
         _STARTED.reset(token)
-        crawls.close()
+        signum = stop_signal_in(exc)
+        if signum is None:
+            crawls.close()
+        else:  # Ctrl-C, SIGTERM: waiting for the crawls could take all night
+            crawls.stop(signum)
+        raise
+    _STARTED.reset(token)
+    crawls.close()
 
 
 def take(args: CrawlArgs) -> CrawlSummary | None:

@@ -16,6 +16,7 @@ from govreports.crawl import CrawlSummary, apply_summary
 from govreports.fetch.archive import Archive
 from govreports.flows import early
 from govreports.flows.common import TASK_WORKERS, conclude, conclude_busy, publish, settled, unless_storage
+from govreports.lifecycle import stopping_with_the_run
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs import jobs
 from govreports.store.db import connect
@@ -46,9 +47,10 @@ def nightly(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archiv
     try:
         with writer_lock(db, wait=lock_wait, command="nightly"):
             Archive(archive).sweep()  # temp files a killed run left behind: once per run, by the writer
-            futures = [crawl_portal.submit(config, name, db, archive, mode.buffered, mode.parse_workers,
-                                           dict(policy or {})) for name in names]
-            summaries = [settled(name, f) for name, f in zip(names, futures)]
+            with stopping_with_the_run():  # a stop signal here stops the tasks' crawls (lifecycle)
+                futures = [crawl_portal.submit(config, name, db, archive, mode.buffered, mode.parse_workers,
+                                               dict(policy or {})) for name in names]
+                summaries = [settled(name, f) for name, f in zip(names, futures)]
             if mode.buffered:  # the tasks returned their writes: this process is the one writer
                 with connect(db) as database:
                     for summary in summaries:

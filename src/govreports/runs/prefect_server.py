@@ -7,7 +7,10 @@ A cold `govreports nightly` then spent its first seconds importing, and only aft
 process, with the same command line and environment Prefect uses (uvicorn over `create_app`, UI off, ephemeral
 mode: no services), before Prefect is even imported, and points PREFECT_API_URL at it: the boot overlaps the CLI's
 imports and the early crawls, and this process never imports the server module. The run waits for /api/health
-before the flow starts, and the server is stopped when the command ends, as Prefect stops its own.
+before the flow starts, and the server is stopped when the command ends, as Prefect stops its own. It runs in a
+process group of its own, so Ctrl-C in the terminal reaches only the command, which still reports its stopped
+flow run to the server (with the server stopped first, Prefect's client retried for two minutes); if the command
+is killed (SIGKILL: no cleanup runs), the kernel stops the server (`lifecycle.die_with_parent`).
 
 Only when it can take effect: not when the user set PREFECT_API_URL (their server is used), and not once prefect
 is imported in this process (its settings are read at import; tests that run flows in-process keep Prefect's own).
@@ -28,6 +31,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from govreports.errors import GovreportsError, StorageError
+from govreports.lifecycle import die_with_parent
 
 
 class PrefectServerError(GovreportsError):
@@ -112,7 +116,7 @@ def start_early_server() -> EarlyServer | None:
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(spec.origin).parent.parent), "--factory",
          "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "error",
-         "--lifespan", "on"], env=env)
+         "--lifespan", "on"], env=env, preexec_fn=die_with_parent(), process_group=0)
     server = EarlyServer(process, port, os.environ.get("PREFECT_API_URL"))
     os.environ["PREFECT_API_URL"] = server.api_url
     atexit.register(server.stop)

@@ -12,7 +12,6 @@ The child must never outlive `govreports serve`, or it keeps serving the port wi
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import re
@@ -21,15 +20,15 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
+from govreports.lifecycle import die_with_parent
 from govreports.serve.metadata import build_metadata
 
 META_PREFIX = "govreports-meta-"
 _META_NAME = re.compile(rf"{re.escape(META_PREFIX)}(\d+)-.*\.json")
 STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, n))
 GRACE_S = 10.0  # how long Datasette may take to shut down after SIGTERM before it is killed
-_PR_SET_PDEATHSIG = 1
 
 
 def write_metadata(db_path: str | Path, out: str | Path | None = None) -> Path:
@@ -71,28 +70,6 @@ def sweep_metadata(directory: str | Path | None = None) -> int:
             path.unlink()
             removed += 1
     return removed
-
-
-def die_with_parent() -> Callable[[], None] | None:
-    """A `preexec_fn` that makes the child receive SIGTERM when this process dies, even by SIGKILL (Linux).
-
-    libc is looked up here, before the fork, so the child only makes one foreign call. The signal fires when
-    the *thread* that started the child ends: start servers from the main thread (the CLI does).
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    parent = os.getpid()
-
-    def preexec() -> None:
-        prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before the request took effect
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    return preexec
 
 
 def datasette_argv(db_path: str | Path, metadata: str | Path, host: str = "127.0.0.1", port: int = 8001) -> list[str]:
