@@ -87,7 +87,11 @@ class Run:
             os.killpg(self.process.pid, signum)
         else:
             self.process.send_signal(signum)
-        code = self.process.wait(timeout=timeout)
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"still running {timeout:g} s after {signal.Signals(signum).name}; its stderr ends:\n"
+                        + "".join(self.lines[-40:]))
         return code, time.monotonic() - started
 
     def left_behind(self, grace: float = 30) -> list[str]:

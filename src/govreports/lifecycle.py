@@ -74,14 +74,14 @@ class StopSignals:
 
 def stop_signal(exc: BaseException) -> int | None:
     """The signal number `exc` stands for, or None when it is no stop: Ctrl-C is SIGINT, `Stopped` and Prefect's
-    TerminationSignal (prefect.exceptions, not imported here: it may not be loaded) carry theirs."""
+    TerminationSignal carry theirs (prefect is not imported for it: without prefect loaded there is none)."""
     if isinstance(exc, Stopped):
         return exc.signum
     if isinstance(exc, KeyboardInterrupt):
         return int(signal.SIGINT)
-    signum = getattr(exc, "signal", None)
-    if type(exc).__name__ == "TerminationSignal" and isinstance(signum, int):
-        return signum
+    prefect_exceptions = sys.modules.get("prefect.exceptions")
+    if prefect_exceptions is not None and isinstance(exc, prefect_exceptions.TerminationSignal):
+        return int(exc.signal)
     return None
 
 

@@ -137,15 +137,13 @@ def early_crawls(config: str, names: list[str], db: str, archive: str, runner: s
     try:
         yield crawls
     except BaseException as exc:
-        _STARTED.reset(token)
         signum = stop_signal_in(exc)
-        if signum is None:
-            crawls.close()
-        else:  # Ctrl-C, SIGTERM: waiting for the crawls could take all night
+        if signum is not None:  # Ctrl-C, SIGTERM: waiting for the crawls could take all night
             crawls.stop(signum)
         raise
-    _STARTED.reset(token)
-    crawls.close()
+    finally:
+        _STARTED.reset(token)
+        crawls.close()
 
 
 def take(args: CrawlArgs) -> CrawlSummary | None:
