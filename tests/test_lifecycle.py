@@ -193,3 +193,16 @@ def test_what_registers_after_the_stop_is_stopped_at_once():
     with stop.on_stop(lambda: calls.append("after")):
         pass
     assert calls == ["before", "after"] and stop.signum == signal.SIGINT
+
+
+def test_a_block_inside_another_shares_its_stop():
+    """The CLI's block around the early crawls and the flow's inside it are one RunStop: a stop raised in the
+    inner one stops what registered with the outer (the early crawls' worker)."""
+    calls = []
+    with pytest.raises(Stopped):
+        with stopping_with_the_run() as outer, outer.on_stop(lambda: calls.append("outer's")):
+            with stopping_with_the_run() as inner:
+                assert inner is outer
+                raise Stopped(signal.SIGTERM)
+    assert calls == ["outer's"] and outer.signum == signal.SIGTERM
+    assert current_stop() is None

@@ -106,26 +106,26 @@ class RunStop:
     def __init__(self) -> None:
         self.signum: int | None = None
         self._lock = threading.Lock()
-        self._callbacks: dict[int, Callable[[], None]] = {}
+        self._callbacks: set[Callable[[], None]] = set()
 
     @contextmanager
     def on_stop(self, callback: Callable[[], None]) -> Iterator[None]:
         with self._lock:
             stopped = self.signum is not None
             if not stopped:
-                self._callbacks[id(callback)] = callback
+                self._callbacks.add(callback)
         if stopped:
             callback()
         try:
             yield
         finally:
             with self._lock:
-                self._callbacks.pop(id(callback), None)
+                self._callbacks.discard(callback)
 
     def stop(self, signum: int) -> None:
         with self._lock:
             self.signum = self.signum or signum
-            callbacks = list(self._callbacks.values())
+            callbacks = list(self._callbacks)
             self._callbacks.clear()
         for callback in callbacks:
             callback()
@@ -142,9 +142,13 @@ def current_stop() -> RunStop | None:
 @contextmanager
 def stopping_with_the_run() -> Iterator[RunStop]:
     """Around a flow's submission of its tasks and its wait for them: the tasks see the RunStop, and a stop
-    signal raised in the wait (Ctrl-C, SIGTERM, Prefect's TerminationSignal) stops what they run."""
-    stop = RunStop()
-    token = _RUN_STOP.set(stop)
+    signal raised in the wait (Ctrl-C, SIGTERM, Prefect's TerminationSignal) stops what they run. A block inside
+    another (the CLI's around the early crawls, the flow's in it) shares its RunStop: a stop at either level stops
+    all that registered."""
+    stop, token = _RUN_STOP.get(), None
+    if stop is None:
+        stop = RunStop()
+        token = _RUN_STOP.set(stop)
     try:
         yield stop
     except BaseException as exc:
@@ -153,7 +157,8 @@ def stopping_with_the_run() -> Iterator[RunStop]:
             stop.stop(signum)
         raise
     finally:
-        _RUN_STOP.reset(token)
+        if token is not None:
+            _RUN_STOP.reset(token)
 
 
 def run_stoppable(coro: Coroutine[Any, Any, T]) -> T:

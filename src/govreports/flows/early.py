@@ -26,12 +26,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 from govreports.crawl import CrawlSummary
-from govreports.lifecycle import Stopped, current_stop, stop_signal_in
+from govreports.lifecycle import Stopped, stopping_with_the_run
 from govreports.runs import jobs
 
 _STARTED: ContextVar["EarlyCrawls | None"] = ContextVar("govreports_early_crawls", default=None)
@@ -93,11 +93,8 @@ class EarlyCrawls:
         return None if name is None else (lambda: self._result(name))
 
     def _result(self, name: str) -> CrawlSummary:
-        run = current_stop()  # the flow's: its stop kills the worker, and this wait ends
-        stopping = run.on_stop(lambda: self.stop(run.signum)) if run is not None else nullcontext()
         try:
-            with stopping:
-                outcome = self._all.result()[name]  # the worker's own failure (it died, say) is raised here
+            outcome = self._all.result()[name]  # the worker's own failure (it died, say) is raised here
         except BaseException:
             if self._stopped_by is not None:  # killed by `stop`: the task ends as the run does, not retried
                 raise Stopped(self._stopped_by) from None
@@ -135,12 +132,10 @@ def early_crawls(config: str, names: list[str], db: str, archive: str, runner: s
                          workers)
     token = _STARTED.set(crawls)
     try:
-        yield crawls
-    except BaseException as exc:
-        signum = stop_signal_in(exc)
-        if signum is not None:  # Ctrl-C, SIGTERM: waiting for the crawls could take all night
-            crawls.stop(signum)
-        raise
+        # stopped (Ctrl-C, SIGTERM) here or in the flow's wait, which shares this RunStop: waiting for the crawls
+        # could take all night
+        with stopping_with_the_run() as run, run.on_stop(lambda: crawls.stop(run.signum)):
+            yield crawls
     finally:
         _STARTED.reset(token)
         crawls.close()
