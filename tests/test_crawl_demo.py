@@ -372,3 +372,30 @@ def test_an_edit_is_seen_on_the_report_s_recheck_day(tmp_path):
         assert mismatches(db, portal.ground_truth()) == []
     finally:
         portal.stop()
+
+
+@pytest.mark.parametrize("buffered", [False, True])
+def test_each_row_refers_to_archive_files_synced_before_it_was_written(portal, tmp_path, monkeypatch, buffered):
+    """The crawl's archive syncs in batches (no fsync per file): each batch of rows is written only after the
+    files it refers to were made durable, and a buffered crawl syncs before it hands its events over."""
+    from govreports.crawl import apply_summary, events, pipeline
+    from govreports.fetch import archive as archive_module
+
+    archive, synced, checked = tmp_path / "archive", set(), []
+    monkeypatch.setattr(archive_module, "sync_filesystem", lambda root: synced.update(
+        str(p.relative_to(archive)) for p in archive.rglob("*") if p.is_file()))
+    real_apply = events.apply_events
+
+    def apply_then_check(db, *args, **kwargs):
+        out = real_apply(db, *args, **kwargs)
+        paths = {path for (path,) in db.execute("SELECT archive_path FROM documents WHERE archive_path IS NOT NULL")}
+        assert paths <= synced, sorted(paths - synced)[:3]
+        checked.append(len(paths))
+        return out
+
+    monkeypatch.setattr(events, "apply_events", apply_then_check)  # the sink's writes
+    monkeypatch.setattr(pipeline, "apply_events", apply_then_check)  # apply_summary's
+    db, summary = crawl_demo(portal, tmp_path, portals=("demo-govcn",), buffered=buffered)
+    if buffered:
+        apply_summary(db, summary)
+    assert checked and checked[-1] == db.execute("SELECT count(*) FROM documents").fetchone()[0] > 0

@@ -205,3 +205,26 @@ def test_a_direct_sink_in_a_quiet_crawl_writes_after_max_age(tmp_path):
         return before, _reports(path)
 
     assert asyncio.run(crawl()) == (0, 1)
+
+
+def test_a_direct_sink_syncs_the_archive_before_it_writes_and_keeps_its_events_when_that_fails(tmp_path):
+    """`before_write` (the crawl's archive sync) runs before the rows that refer to the files are written; when
+    the files cannot be made durable nothing is written, the events stay pending and the run stops (exit 74)."""
+    path = tmp_path / "g.db"
+    calls, fail = [], [True]
+
+    def sync():
+        calls.append(_reports(path))
+        if fail[0]:
+            raise OSError(5, "Input/output error")
+
+    sink = events.Sink(open_db(path), "a", PortalStats("a"), batch=2, max_age=3600, before_write=sync)
+    sink.flush()
+    assert calls == []  # nothing pending: no sync
+    sink.emit(_read("http://a.example/1.html", record("测试市第1局", 2020, "2019", {})))
+    with pytest.raises(StorageError, match="could not make the fetched files durable.*Input/output error; a: 2 crawl"):
+        sink.emit(_read("http://a.example/2.html", record("测试市第2局", 2020, "2019", {})))
+    assert calls == [0] and _reports(path) == 0
+    fail[0] = False
+    sink.flush()
+    assert calls == [0, 0] and _reports(path) == 2  # synced while the rows were not yet there

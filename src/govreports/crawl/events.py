@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
@@ -113,7 +114,8 @@ class Sink:
     `buffered=False`: written to `db` by this process, in batches — one write transaction per `batch` events or
     per `max_age` seconds, whichever comes first (a transaction per event cost the crawl two commits and a dozen
     statements per report); `flush()` writes what is pending, and the crawl calls it when a portal ends, however
-    it ends. An event waits at most `max_age` seconds for its batch while events keep coming."""
+    it ends. An event waits at most `max_age` seconds for its batch while events keep coming. `before_write`: called
+    before each write (the crawl's archive sync: the files the events refer to are durable before the rows are)."""
 
     db: Database | None
     portal: str
@@ -122,6 +124,7 @@ class Sink:
     events: list = field(default_factory=list)
     batch: int = LOAD_BATCH
     max_age: float = 1.0
+    before_write: Callable[[], None] | None = None
     _pending: list = field(default_factory=list, repr=False)
     _since: float | None = field(default=None, repr=False)
 
@@ -141,6 +144,14 @@ class Sink:
         """Write the pending events (direct sinks); a buffered sink keeps its events for apply_events. Events a
         failed write did not store stay pending (the next flush tries them again) and the error is raised: a
         database that cannot be written (a full disk) as StorageError, which names it and what is not stored."""
+        if self._pending and self.before_write is not None:
+            try:
+                self.before_write()
+            except OSError as exc:
+                raise StorageError(f"could not make the fetched files durable before writing the database "
+                                   f"{_path(self.db)}: {exc}; {self.portal}: {len(self._pending)} crawl events not "
+                                   "stored (their reports are fetched again by the next run); the run stops here"
+                                   ) from exc
         while self._pending:  # a batch a transaction: one that fails stored none of its events, and they stay
             chunk = self._pending[: self.batch]
             try:

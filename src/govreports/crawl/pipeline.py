@@ -291,11 +291,11 @@ async def crawl(config: CrawlConfig, db: Database, archive_root: str | Path, *, 
     portals = config.select(portal)
     started, t0 = now_iso(), time.perf_counter()
     policy = policy_for(config, portals, **policy_overrides)
-    archive = Archive(archive_root)
+    archive = Archive(archive_root, batched=True)  # synced before each write of the rows that refer to its files
     pool = BoundedParser(parse_workers, deadline=parse_deadline or config.limits.parse_deadline,
                          memory_mb=parse_memory_mb or config.limits.parse_memory_mb,
                          tools=tool_cache_for(archive_root))
-    sinks = [Sink(db, p.name, PortalStats(p.name), buffered=buffered) for p in portals]
+    sinks = [Sink(db, p.name, PortalStats(p.name), buffered=buffered, before_write=archive.sync) for p in portals]
     try:
         async with Fetcher(policy, archive, validators_lookup=validators_lookup(db)) as fetcher:
             every, day = config.incremental.recheck_days, day_number() if recheck_day is None else recheck_day
@@ -312,6 +312,8 @@ async def crawl(config: CrawlConfig, db: Database, archive_root: str | Path, *, 
         pool.close()
         for sink in sinks:  # what was read is written, even when the crawl ends in an exception
             sink.flush()
+        if buffered:  # the events are written elsewhere, after this returns: their files are durable by then
+            archive.sync()
     summary = CrawlSummary([s.stats for s in sinks], requests=requests, seconds=time.perf_counter() - t0)
     if buffered:
         summary.events = {s.portal: s.events for s in sinks}

@@ -5,6 +5,12 @@ Parsers read only from here, so re-parsing never touches the network (memorious 
 to a temp file in the target directory and are published with ``os.replace`` so a crash never leaves half a file
 under a real name; the directory is fsynced after the rename so the new name itself survives a crash. A killed
 process can still leave a ``.tmp-*`` file behind: ``sweep`` removes old ones (once per crawl run).
+
+A crawl's archive is ``batched``: its writes are not synced one by one (an fsync of the file and of its directory
+cost a request more CPU than httpx's whole exchange), and ``sync()`` makes all of them durable in one call, which the
+crawl makes before each database commit that refers to them. A power cut before that sync can leave a named file
+short (ext4 publishes a new file's name before its data); ``store`` therefore takes an existing file as stored only
+when its size is the body's, and writes a short one again.
 """
 
 from __future__ import annotations
@@ -16,33 +22,48 @@ import tempfile
 import time
 from pathlib import Path
 
-from govreports.durable import fsync_dir
+from govreports.durable import fsync_dir, sync_filesystem
 
 _SHA = re.compile(r"[0-9a-f]{64}")
 _TMP_PREFIX = ".tmp-"
 
 
-def _make_dirs(directory: Path, root: Path) -> None:
-    """Create `directory` (under `root`) and fsync the parent of each level created, so that the file put into
-    it is reachable after a crash."""
+def _make_dirs(directory: Path, root: Path, synced: bool = True) -> None:
+    """Create `directory` (under `root`) and, when `synced`, fsync the parent of each level created, so that the
+    file put into it is reachable after a crash."""
     if directory.is_dir():
         return
     if directory == root or root not in directory.parents:
         directory.mkdir(parents=True, exist_ok=True)
         return
-    _make_dirs(directory.parent, root)
+    _make_dirs(directory.parent, root, synced)
     try:
         directory.mkdir()
     except FileExistsError:  # another writer made it: its creator syncs the parent
         return
-    fsync_dir(directory.parent)
+    if synced:
+        fsync_dir(directory.parent)
 
 
 class Archive:
-    """``root/ab/cd/<sha256>``; ``put`` is idempotent (an identical body is written once)."""
+    """``root/ab/cd/<sha256>``; ``put`` is idempotent (an identical body is written once).
 
-    def __init__(self, root: str | os.PathLike[str]):
+    ``batched=True``: writes are durable only after ``sync()`` (see the module's docstring); safe to write from
+    several threads while another calls ``sync()``.
+    """
+
+    def __init__(self, root: str | os.PathLike[str], *, batched: bool = False):
         self.root = Path(root).resolve()
+        self.batched = batched
+        self._unsynced = False  # a batched write since the last sync()
+
+    def sync(self) -> None:
+        """Make every batched write so far durable (nothing to do when there was none, or for an archive that
+        syncs each write). OSError when the kernel reports that the data could not be written."""
+        if not self._unsynced:
+            return
+        self._unsynced = False  # before the sync: a write that ends during it marks the archive for the next one
+        sync_filesystem(self.root)
 
     @staticmethod
     def _check(sha256: str) -> str:
@@ -70,24 +91,32 @@ class Archive:
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError("Archive.put takes bytes")
         sha = hashlib.sha256(data).hexdigest()
-        return sha, self._publish(sha, data)
+        return sha, self._publish(sha, data, whole=True)
 
     def put_as(self, key: str, data: bytes) -> bool:
         """Store ``data`` under ``key``, a 64-hex digest of what *made* the data rather than of the data itself
         (extract.toolcache: a program's output under the hash of its input); False if the key was there."""
         return self._publish(self._check(key), data)
 
-    def _publish(self, name: str, data: bytes) -> bool:
+    def _publish(self, name: str, data: bytes, whole: bool = False) -> bool:
+        """Write `data` under `name` unless it is there; `whole`: there means there at the data's size (the name is
+        the data's hash, so a file of another size is one a crash cut short)."""
         path = self.path_for(name)
-        if path.is_file():
-            return False
-        _make_dirs(path.parent, self.root)
+        try:
+            size = path.stat().st_size
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        else:
+            if not whole or size == len(data):
+                return False
+        _make_dirs(path.parent, self.root, synced=not self.batched)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+                if not self.batched:
+                    fh.flush()
+                    os.fsync(fh.fileno())
             os.replace(tmp, path)
         except BaseException:
             try:
@@ -95,7 +124,10 @@ class Archive:
             except FileNotFoundError:
                 pass
             raise
-        fsync_dir(path.parent)
+        if self.batched:
+            self._unsynced = True
+        else:
+            fsync_dir(path.parent)
         return True
 
     def sweep(self, older_than: float = 3600) -> int:
