@@ -22,26 +22,38 @@ def cookie_names(set_cookie_headers: Iterable[str]) -> list[str]:
 
 
 def detect_gate(status: int | None, body: bytes | None, cookies: Iterable[str] = ()) -> str | None:
-    """Return ``"ruishu"``, ``"jiasule"``, ``"wzws"`` or None."""
+    """Return ``"ruishu"``, ``"jiasule"``, ``"wzws"`` or None.
+
+    Runs on every response, twice: an ordinary page (200, no gate cookie, no gate text) is let go before its body
+    is lowercased (a copy of up to 64 KB each time)."""
     body = body or b""
-    names = list(cookies)
     small = len(body) <= _SMALL
-    head = body[:_SMALL].lower()
-    if status in (202, 412) and small and b"<script" in head:
-        if (
+    if status in (202, 412):
+        if small and b"<script" in body.lower() and (
             b"$_ts" in body
             or _RUISHU_META.search(body)
-            or any(n.startswith("FSSBBIl1UgzbN7N80") or _RUISHU_COOKIE.match(n) for n in names)
+            or any(n.startswith("FSSBBIl1UgzbN7N80") or _RUISHU_COOKIE.match(n) for n in cookies)
         ):
             return "ruishu"
-    if status == 521 and small:
-        if b"document.cookie" in head or any(n.startswith(("__jsl_clearance", "__jsluid")) for n in names):
+        return None
+    if status == 521:
+        if small and (b"document.cookie" in body.lower()
+                      or any(n.startswith(("__jsl_clearance", "__jsluid")) for n in cookies)):
             return "jiasule"
-    wzws_cookie = any(n.lower().startswith("wzws") for n in names)
-    challenge = small and b"<script" in head and len(body) < 16_000
-    wzws_text = small and any(t in body for t in _WZWS_TEXT)
-    if wzws_cookie and (status == 307 or (status == 200 and (challenge or wzws_text))):
+        return None
+    if status not in (200, 307):
+        return None
+    wzws_cookie = any(n.lower().startswith("wzws") for n in cookies)
+    if wzws_cookie and status == 307:
         return "wzws"
-    if wzws_text and status in (200, 307) and challenge:
+    if not small or not (wzws_cookie or len(body) < 16_000):  # without the cookie, only a challenge page is one
+        return None
+    wzws_text = any(t in body for t in _WZWS_TEXT)
+    if not (wzws_cookie or wzws_text):
+        return None
+    challenge = len(body) < 16_000 and b"<script" in body.lower()
+    if wzws_cookie and (challenge or wzws_text):  # a 200 here: the 307 was told above
+        return "wzws"
+    if wzws_text and challenge:
         return "wzws"
     return None
