@@ -135,7 +135,7 @@ async def preview_all(config: CrawlConfig, portals: list[PortalConfig], **kwargs
     from govreports.fetch import Archive, Fetcher
 
     with tempfile.TemporaryDirectory(prefix="govreports-preview-") as scratch:
-        async with Fetcher(policy_for(config, portals), Archive(scratch)) as fetcher:
+        async with Fetcher(policy_for(config, portals), Archive(scratch, batched=True)) as fetcher:  # never synced
             return list(await asyncio.gather(*(preview(config, p, fetcher=fetcher, **kwargs) for p in portals)))
 
 

@@ -97,7 +97,8 @@ async def discover(url: str, *, allow_private_addresses: bool = False, max_pages
     if fetcher is not None:
         return await _discover(fetcher, *args)
     with tempfile.TemporaryDirectory(prefix="govreports-discover-") as scratch:
-        async with Fetcher(fetch_policy(host, allow_private_addresses, **politeness), Archive(scratch)) as own:
+        async with Fetcher(fetch_policy(host, allow_private_addresses, **politeness),
+                           Archive(scratch, batched=True)) as own:  # scratch: never synced
             return await _discover(own, *args)
 
 
