@@ -30,6 +30,31 @@ def test_sequential_requests_respect_host_delay(srv, tmp_path):
     assert all(g >= 0.28 for g in gaps(srv.hits("/p"))), gaps(srv.hits("/p"))
 
 
+def test_the_delay_counts_from_when_a_request_went_out_not_from_its_slot(srv, tmp_path):
+    """The event loop can be busy between a request taking its slot and its bytes going out (a batch of rows
+    written, the archive synced): the next request still reaches the host no sooner than the delay after it."""
+    import time
+
+    srv.route("/p", Reply(200, b"ok"))
+
+    async def go():
+        async with Fetcher(policy(per_host_delay=0.3), Archive(tmp_path)) as f:
+            await f.fetch(srv.url("/warm-up"))
+            real_send, stalled = f._client.send, []
+
+            async def send_after_a_stall(request, **kwargs):
+                if not stalled:  # the first /p: its slot is taken, the loop is held before anything is written
+                    stalled.append(1)
+                    time.sleep(0.2)
+                return await real_send(request, **kwargs)
+
+            f._client.send = send_after_a_stall
+            return [await f.fetch(srv.url(f"/p?i={i}")) for i in range(3)]
+
+    assert all(r.ok for r in asyncio.run(go()))
+    assert all(g >= 0.28 for g in gaps(srv.hits("/p"))), gaps(srv.hits("/p"))
+
+
 def test_jitter_stays_within_bounds(srv, tmp_path):
     srv.route("/p", Reply(200, b"ok"))
 

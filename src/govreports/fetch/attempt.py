@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +49,10 @@ async def send_once(
     total_timeout: float,
     cut_body: bool = False,
     max_text_body: int | None = None,
+    on_send: Callable[[], None] | None = None,
 ) -> Attempt:
+    """`on_send`: called as the request's first bytes are written (httpcore's trace of the request headers), after
+    any wait for a connection."""
     att = Attempt()
     t0 = time.monotonic()
     kwargs: dict[str, Any] = {}
@@ -58,7 +62,8 @@ async def send_once(
         kwargs["data"] = data
     try:
         async with asyncio.timeout(total_timeout):
-            request = client.build_request(method, url, headers=headers, **kwargs)
+            extensions = {"trace": _on_headers(on_send)} if on_send is not None else None
+            request = client.build_request(method, url, headers=headers, extensions=extensions, **kwargs)
             response = await client.send(request, stream=True)
             try:
                 att.status, att.headers = response.status_code, response.headers
@@ -95,3 +100,13 @@ async def send_once(
     finally:
         att.elapsed = time.monotonic() - t0
     return att
+
+
+def _on_headers(on_send: Callable[[], None]):
+    """An httpcore trace callback that calls `on_send` when the request headers start to go out."""
+
+    async def trace(event: str, info: dict) -> None:
+        if event == "http11.send_request_headers.started":
+            on_send()
+
+    return trace

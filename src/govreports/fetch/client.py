@@ -293,11 +293,11 @@ class Fetcher:
         hs = self.stats.host(netloc)
         retried: Counter[str] = Counter()
         for n in range(p.retries + 1):
-            async with self._throttle.slot(netloc), self._global:  # waiting here is not charged to the budget
+            async with self._throttle.slot(netloc) as sent, self._global:  # waiting here is not charged to the budget
                 att = await send_once(
                     self._client, method, url, headers=headers, data=data,  # type: ignore[arg-type]
                     max_body=max_body, total_timeout=budget.deadline(p.total_timeout), cut_body=cut_body,
-                    max_text_body=None if cut_body else p.max_text_bytes,
+                    max_text_body=None if cut_body else p.max_text_bytes, on_send=sent,
                 )
             att.netloc = netloc
             budget.spend(att.elapsed)

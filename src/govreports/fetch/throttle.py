@@ -47,16 +47,26 @@ class HostThrottle:
         return self._host(netloc).delay
 
     @asynccontextmanager
-    async def slot(self, netloc: str) -> AsyncIterator[None]:
-        """Hold one of the host's concurrency slots, started no sooner than the host's next allowed time."""
+    async def slot(self, netloc: str) -> AsyncIterator[Callable[[], None]]:
+        """Hold one of the host's concurrency slots, started no sooner than the host's next allowed time.
+
+        Yields `sent`, to call when the request actually goes out: the gap to the next start is counted from then
+        as well. Between taking the slot and writing the request the event loop may be busy elsewhere (a batch of
+        rows written, the archive synced: tens of milliseconds on a slow machine), and counted from the slot
+        alone the next request could reach the host that much sooner than the delay."""
         h = self._host(netloc)
         async with h.sem:
             async with h.lock:
                 wait = h.next_start - self.clock()
                 if wait > 0:
                     await self.sleep(wait)
-                h.next_start = self.clock() + self.policy.jittered(h.delay, self.rng)
-            yield
+                gap = self.policy.jittered(h.delay, self.rng)
+                h.next_start = self.clock() + gap
+
+            def sent() -> None:
+                h.next_start = max(h.next_start, self.clock() + gap)
+
+            yield sent
 
     def set_floor(self, netloc: str, seconds: float) -> None:
         """Raise the host's base delay (robots.txt Crawl-delay), never above max_delay."""
