@@ -11,7 +11,8 @@ asserts nothing.
 Fetch-only (issue 12: ≥ 0.6 of Scrapy's requests/s): the same URLs, the same number of connections, no delay,
 fetched by ``Fetcher`` (robots.txt, address guard, per-host slots, retries, archive writes and their sync:
 everything the crawl does per URL except parsing and loading) and by Scrapy (``bench/scrapy_fetch.py``, in its
-own process; only when the optional ``bench`` extra is installed). Best of ``--rounds`` for each, alternating: the machine is shared.
+own process; only when the optional ``bench`` extra is installed). Best of ``--rounds`` for each, alternating: the
+machine is shared.
 
     python bench/crawl_speed.py                 # 2,000 reports
     python bench/crawl_speed.py --reports 10000
