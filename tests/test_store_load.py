@@ -149,7 +149,7 @@ def test_schema_version_recorded_and_old_database_upgraded(tmp_path):
     assert "sections_fts" not in old.table_names() and "labels" not in old.table_names()
     old.close()
     with connect(path) as db:
-        assert schema_version(db) == latest_version() == 14
+        assert schema_version(db) == latest_version() == 15
         assert [m.name for m in migrations.applied(db)] == ["m001_tables", "m002_search_labels_views", "m003_crawl",
                                                             "m004_failure_kinds_and_portal_runs", "m005_portal_health",
                                                             "m006_published_source_regions_scorecard",
@@ -157,7 +157,7 @@ def test_schema_version_recorded_and_old_database_upgraded(tmp_path):
                                                             "m008_version_facts", "m009_current_sums",
                                                             "m010_cell_keys", "m011_agency_years", "m012_short_words",
                                                             "m013_headings_in_search_index",
-                                                            "m014_current_sums_recounted"]
+                                                            "m014_current_sums_recounted", "m015_check_keys"]
         assert {"sections_fts", "labels"} <= set(db.table_names())
         assert "applications_wide" in db.view_names()
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -196,3 +196,59 @@ def test_m010_moves_every_cell_and_the_loader_adds_keys_it_has_not_seen(tmp_path
     with connect(tmp_path / "old.db") as db:
         assert db.execute("SELECT * FROM cells ORDER BY version_id, table_name, row_key, col_key").fetchall() == rows
         assert "cells" in db.view_names() and "cell_values" in db.table_names()
+
+
+def test_m015_moves_every_check_and_the_loader_adds_keys_it_has_not_seen(tmp_path):
+    """checks (m015) reads back what was stored before it as a table, a location-less check and a rule no report
+    had included; the failed-check index holds the failed checks only."""
+    record = make_record(2, "某市某局", 2022, checks=True)
+    record["checks"] += [{"rule": "R9", "where": None, "ok": False, "detail": "a check of a later parser"},
+                         {"rule": "R1", "where": "applications.unheard_of", "ok": None, "detail": "null = null"}]
+    with connect(tmp_path / "new.db") as db:
+        result = load_record(db, copy.deepcopy(record))
+        assert get_record(db, result.report_id) == record
+        rows = db.execute("SELECT * FROM checks ORDER BY version_id, seq").fetchall()
+        assert rows[-2:] == [(1, 1, len(record["checks"]) - 2, "R9", None, 0, "a check of a later parser"),
+                             (1, 1, len(record["checks"]) - 1, "R1", "applications.unheard_of", None, "null = null")]
+    old = Database(tmp_path / "old.db")
+    migrations.apply(old, stop_before="m015_check_keys")
+    old.execute("PRAGMA foreign_keys = OFF")
+    old.conn.executemany("INSERT INTO checks VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         rows + [(2, 1, 0, "R9", None, 1, "the same key again")])
+    old.conn.executemany("INSERT INTO report_versions (id, report_id, version, sha256, loaded_at, record_keys)"
+                         " VALUES (?, 1, ?, ?, 'now', '[]')", [(1, 1, "x"), (2, 2, "y")])
+    old.conn.commit()
+    old.close()
+    with connect(tmp_path / "old.db") as db:
+        assert db.execute("SELECT * FROM checks ORDER BY version_id, seq").fetchall() == \
+            rows + [(2, 1, 0, "R9", None, 1, "the same key again")]
+        assert "checks" in db.view_names() and "check_values" in db.table_names()
+        keys = db.execute("SELECT rule, location FROM check_keys").fetchall()
+        assert len(keys) == len(set(keys)) == len({r[3:5] for r in rows})  # one key for R9 without a location
+        failed = sum(1 for r in rows if r[5] == 0)
+        assert failed and db.execute("SELECT count(*) FROM check_values INDEXED BY check_values_failed"
+                                     " WHERE ok = 0").fetchone()[0] == failed
+        assert [(r[1], r[4]) for r in db.execute("PRAGMA index_list(check_values)")
+                if r[1] == "check_values_failed"] == [("check_values_failed", 1)]  # partial
+
+
+def test_rule_failures_reads_failed_checks_through_their_index(tmp_path):
+    """The analysis seeks a version's failed checks (m015's partial index) rather than reading all of its checks
+    or materialising every failed check of the database first (either is seconds at national scale)."""
+    from govreports.query.analyses import ANALYSES, run_analysis
+
+    records = [make_record(i, f"测试市第{i}局", 2021, checks=True) for i in range(4)]
+    records[1]["checks"][0].update(ok=False)
+    records[3]["checks"][5].update(ok=False)
+    with connect(tmp_path / "t.db") as db:
+        for r in records:
+            load_record(db, copy.deepcopy(r))
+        plan = " | ".join(row[-1] for row in db.execute(
+            "EXPLAIN QUERY PLAN " + ANALYSES["rule_failures"].sql, {"agency": "", "year": "", "rule": ""}))
+        expected = {(agency, rules, n, example) for agency, rules, n, example in db.execute(
+            "SELECT agency, group_concat(DISTINCT rule), count(*), min(location || ': ' || detail) FROM"
+            " (SELECT * FROM current_checks WHERE ok = 0 ORDER BY rule) GROUP BY report_id")}
+    assert "check_values_failed (ok=? AND version_id=?)" in plan and "MATERIALIZE" not in plan
+    found = run_analysis(tmp_path / "t.db", "rule_failures").rows
+    assert {(r[0], r[3], r[4], r[5]) for r in found} == expected
+    assert sorted(r[0] for r in found) == ["测试市第1局", "测试市第3局"]

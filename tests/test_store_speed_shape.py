@@ -209,7 +209,7 @@ def test_m014_recounts_the_sums_an_older_loader_got_wrong(tmp_path, monkeypatch)
     old.close()
     with connect(path) as db:
         assert _sums(db) == _recounted(db)
-        assert [m.name for m in migrations.applied(db)][-1] == "m014_current_sums_recounted"
+        assert "m014_current_sums_recounted" in [m.name for m in migrations.applied(db)]
 
 def test_refusals_and_outcomes_over_every_agency_match_the_per_report_figures(tmp_path):
     """Over every agency the two analyses read current_sums; for one agency they read the reports' rows. With

@@ -111,14 +111,15 @@ RULE_FAILURES = Analysis(
     "Reports with at least one failed check (ok = 0); not-evaluable checks (null inputs) are not failures.",
     # reports are picked by their version's stored rules_failed (m008) and listed in agency order as they are
     # found, so the first rows come without reading every failed check first
-    f"""WITH {_CUR}
+    # a version's failed checks are read through the index that holds only those (m015), not the checks view
+    f"""WITH {_CUR}, failed AS NOT MATERIALIZED (SELECT c.version_id, k.rule, k.location, c.detail
+  FROM check_values c INDEXED BY check_values_failed JOIN check_keys k ON k.id = c.key_id
+  WHERE c.ok = 0 AND (:rule = '' OR k.rule = :rule))
 SELECT cur.agency, cur.year, cur.report_id,
-  (SELECT group_concat(rule, ',') FROM (SELECT DISTINCT k.rule FROM checks k WHERE k.ok = 0 AND k.version_id = cur.vid
-     AND (:rule = '' OR k.rule = :rule) ORDER BY k.rule)) AS rules,
-  (SELECT count(*) FROM checks k WHERE k.ok = 0 AND k.version_id = cur.vid
-     AND (:rule = '' OR k.rule = :rule)) AS failures,
-  (SELECT min(k.location || ': ' || coalesce(k.detail, '')) FROM checks k WHERE k.ok = 0 AND k.version_id = cur.vid
-     AND (:rule = '' OR k.rule = :rule)) AS example
+  (SELECT group_concat(rule, ',') FROM (SELECT DISTINCT f.rule FROM failed f WHERE f.version_id = cur.vid
+     ORDER BY f.rule)) AS rules,
+  (SELECT count(*) FROM failed f WHERE f.version_id = cur.vid) AS failures,
+  (SELECT min(f.location || ': ' || coalesce(f.detail, '')) FROM failed f WHERE f.version_id = cur.vid) AS example
 FROM cur JOIN report_versions v ON v.id = cur.vid
 WHERE v.rules_failed IS NOT NULL AND (:rule = '' OR instr(',' || v.rules_failed || ',', ',' || :rule || ',') > 0)
 ORDER BY cur.agency, cur.year, cur.report_id""",

@@ -71,6 +71,11 @@ PUBLISHED_SOURCE = C("published_source", "发布日期来源", "where the public
                      "publish metadata), page (发布时间 by the title), list (the portal list's date), closing (the "
                      "report's closing lines); null when there is no date")
 ROW_KEY = C("row_key", "行", "row key of the official table (SCHEMA.md)")
+CHECK_SEQ = C("seq", "序号", "order of the check in the record")
+CHECK_RULE = C("rule", "规则", "rule R1, R2, R3 or R4 (FORMAT.md §6)")
+CHECK_LOCATION = C("location", "位置", "where the rule was checked (table.row or table.column)")
+CHECK_OK = C("ok", "是否相符", "1 holds, 0 broken, null not evaluable (a blank input)")
+CHECK_DETAIL = C("detail", "说明", "the sums compared")
 ROW_LABEL = C("row_label", "行名称", "official row label")
 DOCUMENT_ID = C("document_id", "来源文件", "source document id (documents.id)")
 PORTAL = C("portal", "门户", "portal name (config)")
@@ -295,12 +300,17 @@ def _tables() -> dict[str, Table]:
               "A row per agency and year from its first report through the newest report year, with the report "
               "that counts; the loader keeps them, the scorecard and late views and the compliance analysis read "
               "them (the horizon applied when read)."),
-        Table("checks", "勾稽关系检查", "Accounting checks R1–R4", "table", (
-            VERSION_ID, REPORT_ID, C("seq", "序号", "order of the check in the record"),
-            C("rule", "规则", "rule R1, R2, R3 or R4 (FORMAT.md §6)"),
-            C("location", "位置", "where the rule was checked (table.row or table.column)"),
-            C("ok", "是否相符", "1 holds, 0 broken, null not evaluable (a blank input)"),
-            C("detail", "说明", "the sums compared"))),
+        Table("checks", "勾稽关系检查", "Accounting checks R1–R4", "view", (
+            VERSION_ID, REPORT_ID, CHECK_SEQ, CHECK_RULE, CHECK_LOCATION, CHECK_OK, CHECK_DETAIL),
+            "Every check of every version. A view of check_values with each check's rule and location spelled "
+            "out."),
+        Table("check_values", "检查结果", "Check results (stored)", "table", (
+            VERSION_ID, CHECK_SEQ, C("key_id", "检查键", "the check's rule and location (check_keys.id)"),
+            CHECK_OK, CHECK_DETAIL),
+            "What the checks view reads: one row per check of every version, its rule and location as a number."),
+        Table("check_keys", "检查键", "Check keys", "table", (
+            C("id", "检查键", "check key id"), CHECK_RULE, CHECK_LOCATION),
+            "Every rule and location a check has, once."),
         Table("labels", "官方标签", "Official labels of rows and columns", "table", (
             C("table_name", "表", "table: active, applications or review_litigation"),
             C("kind", "类型", "row or col"), C("key", "键", "row or column key"),

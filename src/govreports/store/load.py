@@ -161,8 +161,7 @@ def _check_facts(checks: list[tuple]) -> dict:
 _CHILD_SQL = {
     "sections": "INSERT INTO sections (version_id, report_id, section, heading, body) VALUES (?, ?, ?, ?, ?)",
     "cells": "INSERT INTO cell_values (version_id, key_id, value, raw) VALUES (?, ?, ?, ?)",  # m010
-    "checks": "INSERT INTO checks (version_id, report_id, seq, rule, location, ok, detail)"
-              " VALUES (?, ?, ?, ?, ?, ?, ?)",
+    "checks": "INSERT INTO check_values (version_id, seq, key_id, ok, detail) VALUES (?, ?, ?, ?, ?)",  # m015
     "row_totals": "INSERT INTO row_totals (version_id, report_id, table_name, row_key, n) VALUES (?, ?, ?, ?, ?)",
 }
 _SUMMARY = ("format", "title", "published", "published_source", "document_id", "parser_version")
@@ -194,6 +193,7 @@ class _Children:
         self.moves: list[tuple] = []
         self.agencies: set[int] = set()
         self.keys: dict[tuple, int] | None = None  # cell_keys (m010): (table, row, col) -> id, read at first use
+        self.check_keys: dict[tuple, int] | None = None  # check_keys (m015): (rule, location) -> id, likewise
         self.cell_objects: list[tuple[int, str]] = []  # (version_id, {key id: int or null}): see CELLS_FROM_JSON
 
     def move(self, year: int | None, old_version: int | None, new_version: int) -> None:
@@ -203,8 +203,12 @@ class _Children:
 
     def add(self, p: Prepared, version_id: int, report_id: int) -> None:
         ids = (version_id, report_id)
-        for table, rows in (("sections", p.sections), ("checks", p.checks), ("row_totals", p.totals)):
+        for table, rows in (("sections", p.sections), ("row_totals", p.totals)):
             self.rows[table] += map(ids.__add__, rows)
+        if p.checks:
+            check_keys = self.check_keys if self.check_keys is not None else self._read_check_keys()
+            self.rows["checks"] += [(version_id, seq, check_keys.get((rule, where)) or self._new_check_key(rule, where),
+                                     ok, detail) for seq, rule, where, ok, detail in p.checks]
         keys = self.keys if self.keys is not None else self._read_keys()
         try:
             key_ids = list(map(keys.__getitem__, p.cell_keys))
@@ -217,6 +221,16 @@ class _Children:
         cells, bound = encode_cells(version_id, key_ids, p.cell_values, p.bound_cells)
         self.cell_objects.append((version_id, cells))
         self.rows["cells"] += bound
+
+    def _read_check_keys(self) -> dict[tuple, int]:
+        self.check_keys = {(rule, where): i for i, rule, where in self.conn.execute(
+            "SELECT id, rule, location FROM check_keys")}
+        return self.check_keys
+
+    def _new_check_key(self, rule: str, where: str | None) -> int:
+        key = self.check_keys[rule, where] = self.conn.execute(
+            "INSERT INTO check_keys (rule, location) VALUES (?, ?)", [rule, where]).lastrowid
+        return key
 
     def _read_keys(self) -> dict[tuple, int]:
         self.keys = {(t, r, c): i for i, t, r, c in self.conn.execute(

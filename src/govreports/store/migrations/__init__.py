@@ -23,16 +23,18 @@ from govreports.store.migrations.agency_years import SCORECARD_SQL_M011, m011_ag
 from govreports.store.migrations.short_words import TAIL, m012_short_words
 from govreports.store.migrations.heading_search import HEADING_END, m013_headings_in_search_index
 from govreports.store.migrations.sums_recount import m014_current_sums_recounted
+from govreports.store.migrations.checks import CHECKS_VIEW, m015_check_keys
 
 __all__ = [
-    "CELLS_VIEW", "COUNT_CELLS_SQL", "COUNT_FACTS_SQL", "CURRENT_SUMS_ADD", "CURRENT_SUMS_DDL", "CURRENT_SUMS_PRUNE",
+    "CELLS_VIEW", "CHECKS_VIEW", "COUNT_CELLS_SQL", "COUNT_FACTS_SQL", "CURRENT_SUMS_ADD", "CURRENT_SUMS_DDL",
+    "CURRENT_SUMS_PRUNE",
     "FLAT_HEAD", "HEADING_END", "LATE_SQL", "MIGRATION_SET", "SCORECARD_SQL", "SCORECARD_SQL_M008",
     "VIEW_COLUMN_NAMES",
     "current_sums_add", "flat_cells", "latest_version", "m001_tables", "m002_search_labels_views", "m003_crawl",
     "m004_failure_kinds_and_portal_runs", "m005_portal_health", "m006_published_source_regions_scorecard",
     "m007_unambiguous_names_report_flat", "m008_version_facts", "m009_current_sums", "m010_cell_keys",
     "m011_agency_years", "m012_short_words", "m013_headings_in_search_index", "m014_current_sums_recounted",
-    "migrations",
+    "m015_check_keys", "migrations",
     "schema_cell_keys", "view_column", "wide_columns",
 ]
 
