@@ -82,6 +82,9 @@ def test_canned_queries_over_http(server):
     tables = {t["name"]: t["hidden"] for t in _get_json(f"{server}/govreports.json")["tables"]}
     assert tables["sections_fts_vocab"] and tables["sections_fts_vocab_instance"]  # m012's index internals
     assert not tables["reports"]
+    flat = _get_json(f"{server}/govreports/report_flat.json?_size=2")  # its configured facets, no suggestions
+    assert flat["filtered_table_rows_count"] == 4 and len(flat["rows"]) == 2
+    assert set(flat["facet_results"]) == {"year", "format", "agency"} and flat["suggested_facets"] == []
 
 
 # `govreports serve` stops Datasette and cleans up -------------------------------------------------------------
