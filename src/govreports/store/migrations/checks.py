@@ -4,9 +4,10 @@ view with the old columns, and the index of failed checks holding only failed ch
 A full report has ~40 checks, so at national scale `checks` is some 12 M rows: it was the largest table with its
 two indexes (36 % of a synthetic database's pages, ~116 bytes a row: the rule and location spelled out on every
 row, a rowid, the primary key's own index, and `checks_failed` on (ok, version_id) covering every row), and its
-three b-trees were the loader's costliest child write. Now one b-tree in primary-key order, ~40 bytes a row. Every
-query reads `ok = 0` checks of a version (analyses, charts, the m007/m008 views): the partial index serves those
-and indexes nothing else. `checks` stays, as a view, for every query, view and Datasette page that reads it.
+three b-trees were the loader's costliest child write. Now one b-tree in primary-key order, ~60 bytes a row. The
+queries that filter checks ask for `ok = 0` (analyses, charts, the m007/m008 views): the partial index holds those
+rows only (SQLite still prefers the primary key for one version's checks, ~40 rows; rule_failures names the index).
+`checks` stays, as a view, for every query, view and Datasette page that reads it.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from sqlite_utils import Database
 
 from govreports.store.migrations.registry import migrations
 
-# LEFT JOINs on unique keys that always match: SQLite leaves out the join of a query that reads none of its columns
-# (a version's failed checks need neither the report nor, when counted, the key)
+# LEFT JOINs on unique keys that always match: SQLite leaves out such a join when a query reads none of its columns
+# and is not an aggregate (a listing of checks without report_id skips report_versions; a count does not)
 CHECKS_VIEW = """SELECT v.version_id, rv.report_id, v.seq, k.rule, k.location, v.ok, v.detail
 FROM check_values v LEFT JOIN check_keys k ON k.id = v.key_id LEFT JOIN report_versions rv ON rv.id = v.version_id"""
 
