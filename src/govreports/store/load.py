@@ -181,6 +181,29 @@ _INSERT_DOCUMENT = (f"INSERT INTO documents ({', '.join(DOCUMENT_FIELDS)})"
                     f" VALUES ({', '.join('?' * len(DOCUMENT_FIELDS))})")
 
 
+class _KeyIds:
+    """Ids of the keys a table names once (cell_keys m010, check_keys m015): read at first use, a key this
+    database has not seen inserted, within the loader's transaction."""
+
+    def __init__(self, conn, table: str, columns: tuple[str, ...]) -> None:
+        self.conn, self.table, self.columns = conn, table, columns
+        self._ids: dict[tuple, int] | None = None
+
+    def ids(self, keys: list[tuple]) -> list[int]:
+        if self._ids is None:
+            self._ids = {tuple(row[1:]): row[0] for row in self.conn.execute(
+                f"SELECT id, {', '.join(self.columns)} FROM {self.table}")}
+        try:
+            return list(map(self._ids.__getitem__, keys))
+        except KeyError:  # a key this database has not seen yet
+            insert = (f"INSERT INTO {self.table} ({', '.join(self.columns)})"
+                      f" VALUES ({', '.join('?' * len(self.columns))})")
+            for key in keys:
+                if key not in self._ids:
+                    self._ids[key] = self.conn.execute(insert, key).lastrowid
+            return list(map(self._ids.__getitem__, keys))
+
+
 class _Children:
     """Child rows of the versions written in one transaction, inserted with one executemany per table at the end
     (version ids only grow, so the cells arrive in primary-key order), and the versions that became or stopped
@@ -192,8 +215,8 @@ class _Children:
         self.rows: dict[str, list[tuple]] = {t: [] for t in _CHILD_SQL}
         self.moves: list[tuple] = []
         self.agencies: set[int] = set()
-        self.keys: dict[tuple, int] | None = None  # cell_keys (m010): (table, row, col) -> id, read at first use
-        self.check_keys: dict[tuple, int] | None = None  # check_keys (m015): (rule, location) -> id, likewise
+        self.cell_keys = _KeyIds(conn, "cell_keys", ("table_name", "row_key", "col_key"))  # (table, row, col)
+        self.check_keys = _KeyIds(conn, "check_keys", ("rule", "location"))
         self.cell_objects: list[tuple[int, str]] = []  # (version_id, {key id: int or null}): see CELLS_FROM_JSON
 
     def move(self, year: int | None, old_version: int | None, new_version: int) -> None:
@@ -206,36 +229,12 @@ class _Children:
         for table, rows in (("sections", p.sections), ("row_totals", p.totals)):
             self.rows[table] += map(ids.__add__, rows)
         if p.checks:
-            check_keys = self.check_keys if self.check_keys is not None else self._read_check_keys()
-            self.rows["checks"] += [(version_id, seq, check_keys.get((rule, where)) or self._new_check_key(rule, where),
-                                     ok, detail) for seq, rule, where, ok, detail in p.checks]
-        keys = self.keys if self.keys is not None else self._read_keys()
-        try:
-            key_ids = list(map(keys.__getitem__, p.cell_keys))
-        except KeyError:  # a key this database has not seen yet
-            for key in p.cell_keys:
-                if key not in keys:
-                    keys[key] = self.conn.execute(
-                        "INSERT INTO cell_keys (table_name, row_key, col_key) VALUES (?, ?, ?)", key).lastrowid
-            key_ids = list(map(keys.__getitem__, p.cell_keys))
-        cells, bound = encode_cells(version_id, key_ids, p.cell_values, p.bound_cells)
+            key_ids = self.check_keys.ids([(rule, where) for _, rule, where, _, _ in p.checks])
+            self.rows["checks"] += [(version_id, seq, key_id, ok, detail)
+                                    for (seq, _, _, ok, detail), key_id in zip(p.checks, key_ids)]
+        cells, bound = encode_cells(version_id, self.cell_keys.ids(p.cell_keys), p.cell_values, p.bound_cells)
         self.cell_objects.append((version_id, cells))
         self.rows["cells"] += bound
-
-    def _read_check_keys(self) -> dict[tuple, int]:
-        self.check_keys = {(rule, where): i for i, rule, where in self.conn.execute(
-            "SELECT id, rule, location FROM check_keys")}
-        return self.check_keys
-
-    def _new_check_key(self, rule: str, where: str | None) -> int:
-        key = self.check_keys[rule, where] = self.conn.execute(
-            "INSERT INTO check_keys (rule, location) VALUES (?, ?)", [rule, where]).lastrowid
-        return key
-
-    def _read_keys(self) -> dict[tuple, int]:
-        self.keys = {(t, r, c): i for i, t, r, c in self.conn.execute(
-            "SELECT id, table_name, row_key, col_key FROM cell_keys")}
-        return self.keys
 
     def flush(self, conn) -> None:
         if self.cell_objects:
