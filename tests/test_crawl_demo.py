@@ -9,6 +9,7 @@ import pytest
 
 from crawlhelp import crawl_demo, db_records, mismatches, table_counts
 from govreports.demo import DemoPortal
+from govreports.fetch import Archive
 from govreports.store.db import open_db
 
 
@@ -59,12 +60,15 @@ def test_polite_client(portal, crawled):
     assert sum(r.path == "/robots.txt" for r in requests) == 1  # once per host per run
 
 
-def test_recrawl_is_conditional_and_rewrites_nothing(portal, crawled):
+def test_recrawl_is_conditional_and_rewrites_nothing(portal, crawled, monkeypatch):
     workdir, db, _ = crawled
     before = table_counts(db)
     dump_before = [line for line in db.conn.iterdump() if not _run_bookkeeping(line)]
     portal.clear_requests()
+    reads = []  # an unchanged document's archived copy is not read: the 304 is all a no-change run needs
+    monkeypatch.setattr(Archive, "get", lambda self, sha256, **kw: reads.append(sha256))
     _, summary = crawl_demo(portal, workdir, db=db)
+    assert reads == []
     assert summary.total("unchanged") == summary.total("found") and summary.total("new") == 0
     assert summary.total("changed") == 0
     reports = {r.url for r in portal.reports} | set(portal.reposts())
@@ -100,6 +104,26 @@ def test_edited_report_gives_a_new_version(tmp_path):
             " ON r.id = v.report_id WHERE r.source_key = ? AND v.version = 1 AND c.table_name = 'applications'"
             " AND c.row_key = 'new' AND c.col_key = 'natural_person'", [report.url]).fetchone()
         assert old == (old_value,)  # the first version is kept
+    finally:
+        portal.stop()
+
+
+def test_an_edited_attachment_under_an_unchanged_page_gives_a_new_version(tmp_path):
+    """The page answers 304 and its attachment 200: the page's archived copy is read then (for its links), and the
+    attachment's new record is loaded."""
+    portal = DemoPortal(seed=5).start(port=0)
+    try:
+        db, _ = crawl_demo(portal, tmp_path)
+        report = next(r for r in portal.reports if r.kind == "pdf" and r.attachment_url)
+        portal.edit(report.id)
+        portal.clear_requests()
+        _, summary = crawl_demo(portal, tmp_path, db=db)
+        page = [r.status for r in portal.requests if portal.base_url + r.path == report.url]
+        assert page and set(page) == {304}
+        assert summary.total("changed") == 1 and summary.total("new") == 0 and summary.total("failed") == 0
+        assert mismatches(db, portal.ground_truth()) == []
+        assert db.execute("SELECT count(*) FROM report_versions v JOIN reports r ON r.id = v.report_id"
+                          " WHERE r.source_key = ?", [report.url]).fetchone()[0] == 2
     finally:
         portal.stop()
 

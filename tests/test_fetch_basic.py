@@ -72,6 +72,44 @@ def test_conditional_get_304_answers_from_archive(srv, tmp_path):
     assert f.stats.as_dict()[srv.netloc]["not_modified"] == 1
 
 
+def test_304_without_its_body_until_it_is_wanted(srv, tmp_path):
+    """body_if_unchanged=False: the 304 is the answer (its archive facts and the stored encoding), the archived file
+    is not read; unchanged_body reads and decodes it as a plain 304 would have, or fetches the URL whole when the
+    archive lost the file."""
+    body = "<html><meta charset=gbk><p>某区年度报告</p></html>".encode("gbk")
+    archive = Archive(tmp_path)
+    sha = archive.put(body)
+    srv.route("/r.html", lambda req: Reply(304, b"") if req.headers.get("if-none-match") == '"v1"'
+              else Reply(200, b"<html>whole</html>", {"Content-Type": "text/html; charset=utf-8"}))
+    reads = []
+    real_get = archive.get
+    archive.get = lambda *a, **k: reads.append(a) or real_get(*a, **k)
+
+    async def run():
+        policy = fetch_policy()
+        async with Fetcher(policy, archive, validators_lookup=lambda u: Validators('"v1"', None, sha, "gb18030")) as f:
+            lazy = await f.fetch(srv.url("/r.html"), body_if_unchanged=False)
+            facts = (lazy.ok, lazy.not_modified, lazy.body, lazy.text, lazy.sha256, lazy.archive_path, lazy.encoding)
+            reads_lazy = len(reads)
+            filled = await f.unchanged_body(lazy)
+            reads_filled = len(reads)
+            plain = await f.fetch(srv.url("/r.html"))
+            binary = await f.fetch(srv.url("/r.html"), expect="binary", body_if_unchanged=False)
+            lost = await f.fetch(srv.url("/r.html"), body_if_unchanged=False)
+            archive.path_for(sha).unlink()
+            whole = await f.unchanged_body(lost)
+            return facts, (reads_lazy, reads_filled), filled, plain, binary, whole, f.stats.as_dict()[srv.netloc]
+
+    facts, read, filled, plain, binary, whole, stats = asyncio.run(run())
+    assert facts == (True, True, None, None, sha, archive.relpath(sha), "gb18030") and read == (0, 1)
+    assert filled.body == body == plain.body and filled.text == plain.text and "某区年度报告" in filled.text
+    assert filled.encoding == plain.encoding == "gb18030" and filled.not_modified
+    assert binary.not_modified and binary.body is None and binary.encoding is None
+    assert whole.status == 200 and not whole.not_modified and whole.body == b"<html>whole</html>"
+    assert whole.text == "<html>whole</html>" and whole.attempts == 2
+    assert stats["not_modified"] == 4 and stats["by_status"] == {"304": 4, "200": 1}
+
+
 def test_conditional_skipped_when_body_missing_or_disabled(srv, tmp_path):
     srv.route("/r.html", Reply(200, b"fresh"))
     archive = Archive(tmp_path)

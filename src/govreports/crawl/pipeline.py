@@ -63,6 +63,12 @@ class PortalFetcher:
             return await browser.fetch(self._fetcher, url, self.hosts, self.mode, **kwargs)
         return await self._fetcher.fetch(url, hosts=self.hosts, **kwargs)
 
+    async def unchanged_body(self, res, expect: str = "html"):
+        """A 304 fetched without its body (``body_if_unchanged=False``), with it; fetched whole through this portal's
+        fetch when the archive has lost the file."""
+        return await self._fetcher.unchanged_body(
+            res, expect, refetch=lambda: self.fetch(res.url, conditional=False, expect=expect))
+
 
 class PortalCrawl:
     """The context adapters fetch through (list pages), and the per-item work for one portal."""
@@ -166,7 +172,8 @@ class PortalCrawl:
         if known and not self.due(listing.url):
             self.sink.emit(NotDue(listing))
             return
-        page = await self.fetcher.fetch(listing.url, conditional=True, expect="html")
+        # a known report's page (and attachment) answering 304 is unchanged without its archived body being read
+        page = await self.fetcher.fetch(listing.url, conditional=True, expect="html", body_if_unchanged=not known)
         if not page.ok:
             self.sink.emit(_failed(listing.url, page, listing))
             return
@@ -175,10 +182,17 @@ class PortalCrawl:
             if item.attachment_url is None:
                 self.sink.emit(Unchanged(listing))
                 return
-            attachment = await self.fetcher.fetch(item.attachment_url, conditional=True, expect="binary")
+            attachment = await self.fetcher.fetch(item.attachment_url, conditional=True, expect="binary",
+                                                  body_if_unchanged=False)
             if attachment.ok and attachment.not_modified:
                 self.sink.emit(Unchanged(listing))
                 return
+            page = await self.fetcher.unchanged_body(page)  # the attachment changed: the page is read again
+            if not page.ok:
+                self.sink.emit(_failed(listing.url, page, listing))
+                return
+            if not page.not_modified:  # the archive had lost the page's file: fetched whole
+                self.sink.emit(Seen(Doc.of(page)))
         found = await self._read(listing, page)
         if found is None:
             return
