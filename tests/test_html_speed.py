@@ -21,6 +21,43 @@ def test_partial_nfkc_is_nfkc():
     assert _nfkc(text) == unicodedata.normalize("NFKC", text)
 
 
+def test_partial_nfkc_leaves_alone_only_what_nothing_composes_onto():
+    """The punctuation _nfkc does not normalise is NFKC-stable, no combining mark, and never the second character of a
+    canonical composition (every code point's decomposition read, Hangul jamo added); text mixing it with marks,
+    jamo, full-width forms and compatibility characters comes out as NFKC of the whole."""
+    from govreports.parse.normalize import _STABLE_PUNCTUATION
+
+    seconds = {chr(c) for c in [*range(0x1161, 0x1176), *range(0x11A8, 0x11C3)]}  # composed by rule, not by data
+    for cp in range(0x110000):
+        parts = unicodedata.decomposition(chr(cp)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            seconds.add(chr(int(parts[1], 16)))
+    stable = set(_STABLE_PUNCTUATION)
+    assert {"、", "。", "《", "》", "“", "”", "—"} <= stable and not stable & seconds
+    assert all(unicodedata.normalize("NFKC", c) == c and not unicodedata.combining(c) for c in stable)
+    pool = _POOL + sorted(stable) + ["\u2026", "\uff0c", "\u3000", "\u2002"]  # … and ， and spaces do change
+    rng = random.Random(13)
+    for _ in range(20000):
+        s = "".join(rng.choice(pool) for _ in range(rng.randint(0, 12)))
+        assert _nfkc(s) == unicodedata.normalize("NFKC", s), repr(s)
+
+
+def test_match_key_spaces_are_the_pattern_s_over_every_code_point():
+    """normalize._drop_spaces removes exactly what the one pattern did: every whitespace but the separator, and the
+    zero-width space and BOM."""
+    import re
+
+    from govreports.parse.normalize import _drop_spaces
+
+    pattern = re.compile(r"[^\S\n]+|[\u200b\ufeff]+")
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    rng = random.Random(6)
+    rng.shuffle(chars)
+    for i in range(0, len(chars), 40):
+        for text in ("a " + "".join(chars[i:i + 40]) + "\n b", " \u200b\n一" + chars[i] + "\ufeff\u3000"):
+            assert _drop_spaces(text) == pattern.sub("", text), repr(text)
+
+
 def test_html_clean_is_the_whitespace_pattern_over_every_code_point():
     """extract.html._clean's str.split() shortcut folds exactly the whitespace its pattern folds."""
     from govreports.extract.html import _WS, _clean

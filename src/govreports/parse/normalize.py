@@ -16,15 +16,43 @@ from govreports.text import has_han, t2s
 
 _WS = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 _SEP = "\n"
-_WS_NOT_SEP = re.compile(r"[^\S\n]+|[\u200b\ufeff]+")  # _WS but the separator: \s covers \u00a0 and \u3000
-# NFKC changes nothing in ASCII or CJK unified ideographs and nothing composes onto those as a second character,
-# so only the other runs (with the character before each, onto which a combining mark may compose) need it: the
-# same result as NFKC of the whole text at half the cost on a report (full-width punctuation is everywhere)
-_NOT_STABLE = re.compile(r"[\s\S]?[^\x00-\x7f\u4e00-\u9fff]+")
+# whitespace but the separator, and the zero-width space and BOM: removed from match keys. A key's whitespace is
+# almost all " " (extract.html folds runs to one space, NFKC folds \u00a0 and \u3000 to it), which str.replace
+# drops at memory speed; the pattern then looks for the rest, every other character str.isspace knows (all below
+# U+3001): a tenth of the cost of one pattern for all of it
+_OTHER_SPACE = re.compile("[%s\u200b\ufeff]" % re.escape(
+    "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c not in " \n")))
+
+
+def _drop_spaces(text: str) -> str:
+    return _OTHER_SPACE.sub("", text.replace(" ", ""))
+
+
+# NFKC changes nothing in ASCII or CJK unified ideographs, nor in the punctuation a Chinese report is full of (、。
+# 《》“” —) and nothing composes onto those as a second character: only the runs of other characters (with the
+# character before each, onto which a combining mark may compose) need it. The same result as NFKC of the whole
+# text at a fifth of the cost on a report. Which punctuation: every character of the general, CJK and full-width
+# punctuation blocks that NFKC leaves as it is and that is not a combining mark (tests.test_html_speed checks that
+# none is the second character of a composition).
+_STABLE_PUNCTUATION = "".join(
+    c for block in (range(0x2010, 0x2070), range(0x3001, 0x3040), range(0xFF00, 0xFFF0)) for c in map(chr, block)
+    if unicodedata.normalize("NFKC", c) == c and not unicodedata.combining(c))
+_UNSTABLE_RUN = re.compile("[^\x00-\x7f\u4e00-\u9fff%s]+" % re.escape(_STABLE_PUNCTUATION))
 
 
 def _nfkc(text: str) -> str:
-    return _NOT_STABLE.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    parts: list[str] = []
+    last = 0
+    for run in _UNSTABLE_RUN.finditer(text):
+        start, end = run.span()
+        if start > last:  # the character before the run (a stable one: runs are maximal)
+            start -= 1
+        parts += (text[last:start], unicodedata.normalize("NFKC", text[start:end]))
+        last = end
+    if not parts:
+        return text
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 def to_key(text: str) -> str:
@@ -39,7 +67,7 @@ def annotate(blocks: list[Block]) -> None:
     cells = [c.replace(_SEP, " ") for b in blocks for c in b.cells]
     joined = _nfkc(_SEP.join(cells))
     converted = t2s(joined) if has_han(joined) else joined
-    keys = _WS_NOT_SEP.sub("", converted).split(_SEP)  # whitespace dropped in one pass, separators kept
+    keys = _drop_spaces(converted).split(_SEP)  # whitespace dropped in one pass, separators kept
     if len(keys) != len(cells):  # conversion must keep the separators; fall back to per-cell keys if it did not
         keys = [to_key(c) for c in cells]
     i = 0
