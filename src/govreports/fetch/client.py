@@ -185,7 +185,7 @@ class Fetcher:
         if att.status == 304 and validators is not None:
             refetch = functools.partial(self.fetch, url, method, data, headers, referer, conditional=False,
                                         expect=expect, hosts=scope)
-            return await self._not_modified(res, validators, t0, expect, refetch, body_if_unchanged)
+            return await self._not_modified(res, validators, t0, expect, refetch, body_if_unchanged, att.netloc)
         if not 200 <= att.status < 300:
             return self._fail(res, "http", f"HTTP {att.status}", t0, att)
         res.ok = True
@@ -362,7 +362,8 @@ class Fetcher:
         return RobotsAnswer(att.status, att.body, res.error_kind, res.error, att.cut)
 
     async def _not_modified(self, res: FetchResult, validators: Validators, t0: float, expect: str,
-                            refetch: Callable[[], Awaitable[FetchResult]], read_body: bool) -> FetchResult:
+                            refetch: Callable[[], Awaitable[FetchResult]], read_body: bool,
+                            netloc: str | None) -> FetchResult:
         res.ok = res.not_modified = True
         res.sha256, res.archive_path = validators.sha256, self.archive.relpath(validators.sha256)
         res.etag = res.etag or validators.etag
@@ -373,7 +374,7 @@ class Fetcher:
             filled = await self._archived_body(res, expect, refetch)
             if filled is not res:  # the archive lost the file since the lookup: fetched whole
                 return filled
-        self.stats.host(self._key(res.final_url)).not_modified += 1
+        self.stats.host(netloc or self._key(res.final_url)).not_modified += 1  # the answer's host, not parsed again
         res.elapsed = time.monotonic() - t0
         return res
 
