@@ -174,6 +174,7 @@ class PortalCrawl:
             return
         # a known report's page (and attachment) answering 304 is unchanged without its archived body being read
         page = await self.fetcher.fetch(listing.url, conditional=True, expect="html", body_if_unchanged=not known)
+        fetched: dict = {}  # attachment URL -> its answer already in hand
         if not page.ok:
             self.sink.emit(_failed(listing.url, page, listing))
             return
@@ -187,13 +188,15 @@ class PortalCrawl:
             if attachment.ok and attachment.not_modified:
                 self.sink.emit(Unchanged(listing))
                 return
+            if attachment.ok:  # changed: read below from this answer, not downloaded a second time
+                fetched[item.attachment_url] = attachment
             page = await self.fetcher.unchanged_body(page)  # the attachment changed: the page is read again
             if not page.ok:
                 self.sink.emit(_failed(listing.url, page, listing))
                 return
             if not page.not_modified:  # the archive had lost the page's file: fetched whole
                 self.sink.emit(Seen(Doc.of(page)))
-        found = await self._read(listing, page)
+        found = await self._read(listing, page, fetched)
         if found is None:
             return
         record, source, attachment_url = found
@@ -202,12 +205,14 @@ class PortalCrawl:
             return
         self.sink.emit(Read(listing, record, Doc.of(source), Doc.of(page), attachment_url, self.portal.region))
 
-    async def _read(self, listing: Listed, page):
+    async def _read(self, listing: Listed, page, fetched: dict | None = None):
         """The record from the page, else from its attachments (a page without tables links the real report).
 
         A document past a parse limit (too_large, bomb, too_slow, out_of_memory, crashed) is recorded with that
         kind: a page against its item, saved as failed; an attachment against its URL, and against the item too
-        when no other document of the page held the report. Its bytes stay in the archive (fetched before)."""
+        when no other document of the page held the report. Its bytes stay in the archive (fetched before).
+        `fetched`: answers already in hand for some of its attachments (the changed attachment of an unchanged page),
+        read instead of downloading them again."""
         # the list entry's date is the record's publication date when the page itself gives none (parse.meta
         # ranks it below the page's metadata and labels, above the report's own closing date)
         hints = {"title": listing.title, "published": listing.list_date}
@@ -226,7 +231,8 @@ class PortalCrawl:
         for url in self.adapter.attachments(page):
             if urlsplit(url).netloc not in self.portal.hosts:
                 continue
-            attachment = await self.fetcher.fetch(url, conditional=True, expect="binary", referer=page.final_url)
+            attachment = (fetched or {}).get(url) or await self.fetcher.fetch(url, conditional=True, expect="binary",
+                                                                           referer=page.final_url)
             if not attachment.ok:
                 self.sink.emit(_failed(url, attachment))
                 continue
