@@ -312,3 +312,28 @@ def test_page_template_is_checked_on_load(tmp_path):
                     'params = { page_template = "index.html" }\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="page_template must contain"):
         load_config(path)
+
+
+def test_list_page_links_read_as_beautifulsoup_s_general_matcher_reads_them():
+    """listpage.anchors and the row lookup are find_all("a", href=True) and find_parent of the row tags without
+    BeautifulSoup's general matcher: the same links, in order, with the same rows, on real list pages and on markup
+    that tries the edges (an empty href, an <a> with none, nested rows, a link in no row, upper-case tags)."""
+    from govreports.portals.adapters import listpage
+
+    require_samples()
+    pages = [p.read_text(encoding="utf-8", errors="replace") for p in sorted((SAMPLES / "html").glob("*.html"))]
+    pages.append('<ul><li>2024-01-02 <a href="">空</a><a name="x">无</a><table><tr><td><p>2023-05-06'
+                 '<a href="/a.html" title="某区2023年政府信息公开工作年度报告">某区…</a></p></td></tr></table></li>'
+                 '<DD><A HREF="b.html">二 2022-3-4</A></DD></ul><div><a href="c.html">无行</a>'
+                 '<a href="javascript:;">下一页</a><a href="p2.html">下一页</a></div>')
+    for html in pages:
+        page = listpage.soup(html)
+        general = page.find_all("a", href=True)
+        assert listpage.anchors(page) == general
+        assert [listpage._row_of(a) for a in general] == [a.find_parent(listpage._ROW_TAGS) for a in general]
+    crafted = listpage.soup(pages[-1])
+    assert [(t, u) for t, u, _ in listpage.links(crafted, "http://x.gov.cn/l/")] == [
+        ("某区2023年政府信息公开工作年度报告", "http://x.gov.cn/a.html"), ("二 2022-3-4", "http://x.gov.cn/l/b.html"),
+        ("无行", "http://x.gov.cn/l/c.html"), ("下一页", "http://x.gov.cn/l/p2.html")]
+    assert [d for *_, d in listpage.links(crafted, "http://x.gov.cn/l/")][:2] == ["2023-05-06", "2022-03-04"]
+    assert listpage.next_links(crafted, "http://x.gov.cn/l/") == ["http://x.gov.cn/l/p2.html"]
