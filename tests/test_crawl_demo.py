@@ -123,6 +123,7 @@ def test_an_edited_attachment_under_an_unchanged_page_gives_a_new_version(tmp_pa
         attachment = [r for r in portal.requests if portal.base_url + r.path + (f"?{r.query}" if r.query else "")
                       == report.attachment_url]
         assert len(attachment) == 1, attachment  # the changed file is downloaded once, and read from that answer
+        assert attachment[0].headers.get("Referer") == report.url  # asked as from its page, as portals expect
         assert summary.total("changed") == 1 and summary.total("new") == 0 and summary.total("failed") == 0
         assert mismatches(db, portal.ground_truth()) == []
         assert db.execute("SELECT count(*) FROM report_versions v JOIN reports r ON r.id = v.report_id"

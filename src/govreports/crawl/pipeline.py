@@ -184,7 +184,7 @@ class PortalCrawl:
                 self.sink.emit(Unchanged(listing))
                 return
             attachment = await self.fetcher.fetch(item.attachment_url, conditional=True, expect="binary",
-                                                  body_if_unchanged=False)
+                                                  referer=page.final_url, body_if_unchanged=False)  # as _read asks
             if attachment.ok and attachment.not_modified:
                 self.sink.emit(Unchanged(listing))
                 return
