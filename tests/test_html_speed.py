@@ -8,7 +8,7 @@ import unicodedata
 from govreports.parse.normalize import _nfkc
 
 _POOL = [chr(c) for c in [*range(0x20, 0x7F), 0x0A, 0x301, 0x308, 0x300, 0x327, 0x323, 0x3099, 0x309A, 0xFF08,
-                          0xFF09, 0xFF0C, 0xFF11, 0x3000, 0xA0, 0x1100, 0x1161, 0x11A8, 0xAC00, 0x4E00, 0x6C49,
+                          0xFF09, 0xFF0C, 0xFF1A, 0xFF1B, 0xFF11, 0x3000, 0xA0, 0x1100, 0x1161, 0x11A8, 0xAC00, 0x4E00, 0x6C49,
                           0xF900, 0x2460, 0xFB01, 0x212B, 0x304B, 0x30AB, 0xFF76, 0xFF9E, 0x2F00, 0x3251, 0x1E0A]]
 
 
@@ -17,8 +17,20 @@ def test_partial_nfkc_is_nfkc():
     for _ in range(20000):
         s = "".join(rng.choice(_POOL) for _ in range(rng.randint(0, 10)))
         assert _nfkc(s) == unicodedata.normalize("NFKC", s), repr(s)
-    text = "（二）部分公开（区分处理的）１２３，ｅ\u0301 ＡＢＣ　本年新制作数量\n結果維持ｶﾞ"
+    text = "（二）部分公开（区分处理的）１２３，ｅ\u0301 ＡＢＣ　本年新制作数量：１；\n結果維持ｶﾞ，\u0301"
     assert _nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_common_folds_are_single_stable_ascii_characters():
+    """_nfkc replaces the full-width punctuation of every sentence before NFKC: sound only because each one's NFKC
+    form is one ASCII character, which NFKC leaves as it is and nothing composes onto."""
+    from govreports.parse.normalize import _COMMON_FOLDS
+
+    assert {wide for wide, _ in _COMMON_FOLDS} >= {"，", "（", "）", "：", "\u3000"}
+    for wide, folded in _COMMON_FOLDS:
+        assert folded == unicodedata.normalize("NFKC", wide) and len(folded) == 1 and folded.isascii()
+        for mark in ("\u0301", "\u0338", "\u3099", "\u1161"):
+            assert _nfkc(wide + mark) == unicodedata.normalize("NFKC", wide + mark)
 
 
 def test_partial_nfkc_leaves_alone_only_what_nothing_composes_onto():
@@ -81,3 +93,18 @@ def test_check_detail_numbers_are_written_as_before():
     values = [None, True, False, 0, -0.0, 2.5, 1e16, 3.0, 10**30, -7, *(rng.randint(-10**6, 10**6) for _ in range(500)),
               *(rng.uniform(-1e6, 1e6) for _ in range(500))]
     assert [_fmt(v) for v in values] == [plain(v) for v in values]
+
+
+def test_chrome_date_test_is_the_one_pattern():
+    """extract.html's header/footer date test, split in two patterns, says what the single pattern said."""
+    import re
+
+    from govreports.extract.html import _WEEKDAY, _YEARISH
+
+    one = re.compile(r"(?:19|20)\d{2}\s*[-年/.]|^\s*(?:星期|礼拜)")
+    pool = ["1", "9", "2", "0", "5", " ", "\u3000", "\n", "年", "-", "/", ".", "星期", "礼拜", "星", "日", "a"]
+    rng = random.Random(14)
+    texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 12))) for _ in range(20000)]
+    assert any(one.search(t) for t in texts) and not all(one.search(t) for t in texts)
+    for text in texts:
+        assert bool(_YEARISH.search(text) or _WEEKDAY.match(text)) == bool(one.search(text)), repr(text)

@@ -40,7 +40,9 @@ _CHROME_TAGS = frozenset(("header", "nav", "footer"))
 _CHROME_NAMES = frozenset(("header", "top", "topbar", "nav", "navbar", "menu", "footer", "foot", "bottom", "copyright",
                            "clock", "today", "weather", "toolbar"))
 _CHROME_SPLIT = re.compile(r"[\s_-]+")
-_DATEISH = re.compile(r"(?:19|20)\d{2}\s*[-年/.]|^\s*(?:星期|礼拜)")
+# a date, or a weekday at the start: two patterns, as one with "^" in an alternative is tried at every position
+_YEARISH = re.compile(r"(?:19|20)\d{2}\s*[-年/.]")
+_WEEKDAY = re.compile(r"\s*(?:星期|礼拜)")
 
 
 def _clean(text: str) -> str:
@@ -98,8 +100,9 @@ def _chrome_texts(blocks: list[Block], owners: list, region) -> list[str]:
     keep = set(region.iterancestors()) | {region} if region is not None else set()
     found = []
     for block, owner in zip(blocks, owners):
-        if owner is not None and _DATEISH.search(block.text) and _in_chrome(owner, keep):
-            found.append(block.text)
+        text = block.text
+        if owner is not None and (_YEARISH.search(text) or _WEEKDAY.match(text)) and _in_chrome(owner, keep):
+            found.append(text)
     return found
 
 
@@ -176,19 +179,19 @@ class _Walker:
             self.flush()
 
     def _table(self, table) -> None:
-        rows = _own_rows(table)
+        rows = [_own_cells(row) for row in _own_rows(table)]
         nested = table.find(".//table") is not None
-        if any(_is_container(cell, nested) for row in rows for cell in _own_cells(row)):
+        if any(_is_container(cell, nested) for row in rows for cell in row):
             # a layout table: its cells are containers of blocks, not data
             for row in rows:
-                for cell in _own_cells(row):
+                for cell in row:
                     self.flush()
                     self._owner = cell
                     self.walk(cell)
                     self.flush()
             return
         for row in rows:
-            cells = [_cell_text(c) for c in _own_cells(row)]
+            cells = [_cell_text(c) for c in row]
             if any(cells):
                 self.blocks.append(Block(cells, is_row=True))
                 self.owners.append(table)

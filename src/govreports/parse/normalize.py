@@ -40,7 +40,16 @@ _STABLE_PUNCTUATION = "".join(
 _UNSTABLE_RUN = re.compile("[^\x00-\x7f\u4e00-\u9fff%s]+" % re.escape(_STABLE_PUNCTUATION))
 
 
+# the full-width punctuation and the ideographic space of nearly every Chinese sentence, each with its NFKC form, a
+# single ASCII character (stable, and nothing composes onto it): str.replace folds them at memory speed, and NFKC of
+# the result is NFKC of the text (a character and its full compatibility decomposition decompose alike), so the
+# runs left for unicodedata are the rare ones. On a report they were 9 runs in 10.
+_COMMON_FOLDS = tuple((c, unicodedata.normalize("NFKC", c)) for c in "，（）：；\u3000")
+
+
 def _nfkc(text: str) -> str:
+    for wide, ascii_form in _COMMON_FOLDS:
+        text = text.replace(wide, ascii_form)
     parts: list[str] = []
     last = 0
     for run in _UNSTABLE_RUN.finditer(text):

@@ -37,9 +37,10 @@ def find_headings(blocks: list[Block], structured: bool) -> list[tuple[int, int]
     numbers rise with at most one missing, so a stray "六、…" link in a sidebar cannot hijack the sequence."""
     candidates: list[tuple[int, int]] = []
     for i, b in enumerate(blocks):
-        if b.is_row and sum(1 for c in b.cells if c) > 1:
+        if b.is_row and len(b.cells) - b.cells.count("") > 1:
             continue
-        key = next((k for k in b.keys if k), "")
+        keys = b.keys
+        key = keys[0] if keys and keys[0] else next((k for k in keys if k), "")
         m = _HEADING.match(key)
         if not m or len(key) > _MAX_HEADING:
             continue
@@ -67,7 +68,7 @@ def split_run_together(blocks: list[Block]) -> list[Block]:
     headings become blocks of their own as in any other report; ordinary paragraphs are left as they are."""
     out: list[Block] = []
     for b in blocks:
-        if not any(len(c) >= _BLOB for c in b.cells):
+        if max(map(len, b.cells), default=0) < _BLOB:
             out.append(b)
         elif b.is_row:  # a '|' inside run-together text made a "row" of paragraphs ('作者:本站原创|来源:…')
             out.extend(split_run_together([Block([c]) for c in b.cells if c]))

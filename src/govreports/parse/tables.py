@@ -24,14 +24,15 @@ def labelled_rows(blocks: list[Block]) -> Iterator[tuple[list[str], list[Value],
     The values of a row whose cells only spaces separated (extract.lines.SpacedRow) are a SpacedValues list."""
     pending: tuple[list[str], list[Value], bool] | None = None
     for b in blocks:
-        parsed = [parse_value(c) for c in b.cells]
+        parsed = list(map(parse_value, b.cells))
         if b.is_row:
             if pending:
                 yield pending
                 pending = None
-            last = max((i for i, p in enumerate(parsed) if p is None), default=-1)
+            # the cells after the last label are the values (Value compares by identity: `in` and index stay in C)
+            last = len(parsed) - 1 - parsed[::-1].index(None) if None in parsed else -1
             label_keys = [k for k, p in zip(b.keys[: last + 1], parsed[: last + 1]) if p is None and k]
-            values = [p for p in parsed[last + 1 :] if p is not None]
+            values = parsed[last + 1 :]
             yield label_keys, SpacedValues(values) if isinstance(b, SpacedRow) else values, True
         elif parsed[0] is None:
             if pending:

@@ -17,7 +17,7 @@ def _fmt(n) -> str:
 
 def _check(rule: str, where: str, left: list, right: list) -> dict:
     detail = f"{' + '.join(map(_fmt, left))} = {' + '.join(map(_fmt, right))}"
-    if any(v is None for v in left + right):
+    if None in left or None in right:  # cells are numbers or None, and no number equals None
         return {"rule": rule, "where": where, "ok": None, "detail": detail + " (blank cells: not evaluable)"}
     ok = abs(sum(left) - sum(right)) < 1e-9
     return {"rule": rule, "where": where, "ok": ok, "detail": detail}
