@@ -181,7 +181,7 @@ class _Walker:
     def _table(self, table) -> None:
         rows = [_own_cells(row) for row in _own_rows(table)]
         nested = table.find(".//table") is not None
-        if any(_is_container(cell, nested) for row in rows for cell in row):
+        if any(_is_container(cell, nested) for row in rows for cell in row if nested or len(cell) >= 4):
             # a layout table: its cells are containers of blocks, not data
             for row in rows:
                 for cell in row:
@@ -203,7 +203,8 @@ _PARAGRAPHS = ("p", "div", "br", "h1", "h2", "h3", "h4", "li")
 def _is_container(cell, nested: bool) -> bool:
     """A layout cell holding blocks (a nested table, or a body of paragraphs like gov.cn's td#UCAP-CONTENT), not a
     data cell: Word-export cells hold one or two short <p>, a page body holds many. (`nested`: the table has a
-    table inside at all — checked once per table, as this runs for every cell of every report.)"""
+    table inside at all — checked once per table, as this runs for every cell of every report; in a table without
+    one, _table calls it only for cells of four children or more.)"""
     if nested and cell.find(".//table") is not None:
         return True
     if len(cell) < 4:

@@ -33,7 +33,7 @@ def build_record(document: Document, hints: dict) -> dict | None:
     annotate(blocks)
     title = M.find_title(blocks, document.meta, hints)
     year = M.find_year(title, blocks, hints)
-    full_key = "".join(k for b in blocks for k in b.keys)
+    full_key = "".join([k for b in blocks for k in b.keys])
     structured_headings = find_headings(blocks, structured=True)
     first = {str(n): blocks[i].keys[0] for i, n in structured_headings}
     fmt = detect_format(full_key, first, year)
