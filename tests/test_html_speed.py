@@ -8,8 +8,9 @@ import unicodedata
 from govreports.parse.normalize import _nfkc
 
 _POOL = [chr(c) for c in [*range(0x20, 0x7F), 0x0A, 0x301, 0x308, 0x300, 0x327, 0x323, 0x3099, 0x309A, 0xFF08,
-                          0xFF09, 0xFF0C, 0xFF1A, 0xFF1B, 0xFF11, 0x3000, 0xA0, 0x1100, 0x1161, 0x11A8, 0xAC00, 0x4E00, 0x6C49,
-                          0xF900, 0x2460, 0xFB01, 0x212B, 0x304B, 0x30AB, 0xFF76, 0xFF9E, 0x2F00, 0x3251, 0x1E0A]]
+                          0xFF09, 0xFF0C, 0xFF1A, 0xFF1B, 0xFF11, 0x3000, 0xA0, 0x1100, 0x1161, 0x11A8, 0xAC00,
+                          0x4E00, 0x6C49, 0xF900, 0x2460, 0xFB01, 0x212B, 0x304B, 0x30AB, 0xFF76, 0xFF9E, 0x2F00,
+                          0x3251, 0x1E0A]]
 
 
 def test_partial_nfkc_is_nfkc():
@@ -17,7 +18,8 @@ def test_partial_nfkc_is_nfkc():
     for _ in range(20000):
         s = "".join(rng.choice(_POOL) for _ in range(rng.randint(0, 10)))
         assert _nfkc(s) == unicodedata.normalize("NFKC", s), repr(s)
-    text = "（二）部分公开（区分处理的）１２３，ｅ\u0301 ＡＢＣ　本年新制作数量：１；\n結果維持ｶﾞ，\u0301"
+    text = ("（二）部分公开（区分处理的）１２３，ｅ\u0301 ＡＢＣ　本年新制作数量：１；\n"
+            "結果維持ｶﾞ，\u0301")
     assert _nfkc(text) == unicodedata.normalize("NFKC", text)
 
 
