@@ -23,7 +23,7 @@ from govreports.discover.rows import infer
 from govreports.discover.signals import BARE, is_report, link_score
 from govreports.portals.adapters import ADAPTERS, Listing
 from govreports.portals.adapters.gkmlpt import unescape_percent_u
-from govreports.portals.adapters.listpage import NEXT_WORDS, Selectors, links, soup
+from govreports.portals.adapters.listpage import NEXT_WORDS, Selectors, anchors, links, soup
 from govreports.portals.adapters.trs import pager as trs_pager
 from govreports.portals.titles import is_report_title
 
@@ -140,7 +140,7 @@ def _generic(page: Page, url: str) -> Family:
     elif pattern := _numbered(found, url):
         family.params["page_pattern"] = pattern
         family.pager = f"numbered pages ({pattern})"
-    elif any(a.get_text(strip=True) in NEXT_WORDS for a in tree.find_all("a", href=True)):
+    elif any(a.get_text(strip=True) in NEXT_WORDS for a in anchors(tree)):
         family.pager = "下一页 links"
     elif script := _SCRIPT_COUNT.search(page.text or ""):
         _script_pager(family, script)

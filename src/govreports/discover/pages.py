@@ -14,7 +14,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
-from govreports.portals.adapters.listpage import soup
+from govreports.portals.adapters.listpage import anchors, soup
 
 _SKIP = ("javascript:", "mailto:", "tel:", "#")
 _CRUMB_CLASS = re.compile(r"pos|crumb|bread|location|position|dqwz|curmb|current|path|weizhi", re.I)
@@ -47,7 +47,7 @@ class Page:
     @cached_property
     def links(self) -> list[Link]:
         out = []
-        for a in self.soup.find_all("a", href=True):
+        for a in anchors(self.soup):
             href = a["href"].strip()
             if not href or href.lower().startswith(_SKIP):
                 continue

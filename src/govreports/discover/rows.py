@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup, Tag
 from govreports.discover.pages import words
 from govreports.discover.signals import is_report
 from govreports.portals.adapters.base import iso_date
-from govreports.portals.adapters.listpage import NEXT_WORDS, Selectors
+from govreports.portals.adapters.listpage import NEXT_WORDS, Selectors, anchors
 
 _SKIP_TAGS = {"script", "style", "title", "head", "html", "body", "meta", "option"}
 _NEXT_TEXT = {"›", "»", ">", "＞", "下一页", "下页", "后页", "后一页", "下一頁", "next", "Next", "下一页>", "下一页 >"}
@@ -86,11 +86,11 @@ def _date_selector(row: Tag) -> str | None:
 
 def next_selector(page: BeautifulSoup) -> str | None:
     """The next-page link's selector when it does not say 下一页 (the adapter follows those by itself)."""
-    for a in page.find_all("a", href=True):
+    for a in anchors(page):
         text = words(a)
         if text in NEXT_WORDS:
             return None
-    for a in page.find_all("a", href=True):
+    for a in anchors(page):
         text = words(a)
         classes = " ".join(a.get("class") or []).lower()
         if text in _NEXT_TEXT or "next" in classes:
