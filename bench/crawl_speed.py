@@ -48,7 +48,7 @@ def free_port() -> int:
 
 def start_portal(*options: str, wait: float = 120) -> tuple[subprocess.Popen, str]:
     """`govreports demo-portal OPTIONS…` on a free port, in its own process; returns it and its base URL once it
-    answers (with --prerender the port opens only once every attachment is rendered: give `wait` for that)."""
+    answers (with --prerender the port opens only once every attachment and page is rendered: give `wait` for that)."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "govreports", "demo-portal", "--port", str(port), *options],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

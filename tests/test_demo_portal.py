@@ -437,13 +437,15 @@ def test_scale_10000():
 
 
 def test_prerender_serves_the_same_bytes_without_rendering_again(monkeypatch):
-    """Pre-rendered attachments (benchmarks warm the portal) are the bytes rendered on demand, and serving them
-    renders nothing more."""
+    """Pre-rendered attachments and report pages (benchmarks warm the portal, as a real one serves static files)
+    are the ones rendered on demand, and serving them renders nothing more."""
     cold = DemoPortal(seed=0)
     warm = DemoPortal(seed=0)
     items = [it for it in warm.catalog.reports() if it.attachment_file]
     assert {it.kind for it in items} == {"pdf", "docx", "ofd", "scan", DOC}
-    assert warm.prerender(workers=2) == len(items)
+    pages = [it for it in warm.catalog.reports() if it.kind == "html"]
+    assert {it.style for it in pages} >= {"word", "clean"} and {it.quirk for it in pages} >= {None, "fullwidth"}
+    assert warm.prerender(workers=2) == len(items) + len(pages)
 
     import govreports.demo.portal as portal_module
 
@@ -451,6 +453,17 @@ def test_prerender_serves_the_same_bytes_without_rendering_again(monkeypatch):
         raise AssertionError("rendered again after prerender")
 
     expected = {it.id: cold.attachment(it) for it in items[:6]}
+    bodies = {it.id: cold.fragment(it) for it in pages}
     monkeypatch.setattr(portal_module, "attachment_bytes", no_rendering)
+    monkeypatch.setattr(portal_module, "body_fragment", no_rendering)
     assert all(warm.attachment(it) == expected[it.id] for it in items[:6])
     assert all(warm.attachment(it)[:4] in (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0") for it in items)
+    assert all(warm.fragment(it) == bodies[it.id] for it in pages)
+    with warm:  # and the pages served whole are the cold portal's
+        with cold:
+            with httpx.Client(headers=UA) as c:
+                for it in pages[::7]:
+                    hot, fresh = c.get(warm.base_url + it.path), c.get(cold.base_url + it.path)
+                    assert hot.status_code == fresh.status_code == 200
+                    assert hot.content.replace(warm.base_url.encode(), b"") == \
+                        fresh.content.replace(cold.base_url.encode(), b"")

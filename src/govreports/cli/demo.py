@@ -29,7 +29,7 @@ def demo_portal(
     attachments: Annotated[float, typer.Option(
         min=0.0, max=1.0, help="Share of reports published only as a PDF/DOCX attachment.")] = 0.2,
     prerender: Annotated[bool, typer.Option(
-        help="Render every PDF/DOCX attachment before serving, as a real portal serves files from disk.")] = False,
+        help="Render every attachment and report page before serving, as a real portal serves static files.")] = False,
 ) -> None:
     """Serve the local demo portal (six imitation sites; ground truth at /_demo/ground-truth.json)."""
     from govreports.demo.faults import FaultConfig

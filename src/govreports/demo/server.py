@@ -256,7 +256,8 @@ def make_server(portal, port: int = 0) -> _Server:
 def serve_forever(port: int = 8765, seed: int = 0, scale: int | None = None, faults: str | None = None,
                   attachments: float = 0.2, prerender: bool = False) -> None:
     """Run the demo portal in the foreground until interrupted (the `govreports demo-portal` command).
-    With `prerender` every attachment is rendered before the port opens (benchmarks wait for the port)."""
+    With `prerender` every attachment and report page is rendered before the port opens (benchmarks wait for the
+    port)."""
     from govreports.demo.portal import DemoPortal
 
     # GOVREPORTS_DEMO_GATE=1 (make demo sets it): the /gate/ site behind a JavaScript challenge, reports and all
@@ -265,7 +266,7 @@ def serve_forever(port: int = 8765, seed: int = 0, scale: int | None = None, fau
     if prerender:
         start = time.perf_counter()
         count = portal.prerender()
-        print(f"rendered {count} attachments in {time.perf_counter() - start:.1f} s", flush=True)
+        print(f"rendered {count} attachments and report pages in {time.perf_counter() - start:.1f} s", flush=True)
     server = make_server(portal, port)
     portal.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     portal.warm()
