@@ -25,8 +25,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from govreports.fetch.archive import Archive
-
 ENV = "GOVREPORTS_TOOL_CACHE"
 
 
@@ -62,6 +60,10 @@ class ToolCache:
     def output(self, who: str, args: Sequence[str], data: bytes, run: Callable[[], bytes | None]) -> bytes | None:
         """The cached output for (program `who`, `args`, `data`), else `run()`'s, kept unless it is None (the
         caller's way of saying "do not keep this": a timeout, a failure)."""
+        # imported here: importing govreports.fetch loads httpx, and every parse worker unpickles a ToolCache
+        # with its jobs (0.1–0.4 s of CPU a worker start, for workers that may never run a program)
+        from govreports.fetch.archive import Archive
+
         key = self.key(who, args, data)
         store = Archive(self.root)
         try:

@@ -41,10 +41,11 @@ from govreports.parse.api import ParseLimitError, ParseOutcome, parse_bytes, par
 
 OUT_OF_MEMORY_EXIT = 86  # a worker's exit code after a MemoryError (it leaves rather than go on fragmented)
 
-# what the fork server imports once for every worker: the parser and the HTML extractor (lxml), the hot path. The
-# PDF and DOCX extractors (pdfplumber, python-docx, PDFium: 0.25 s) load in a worker on its first PDF or DOCX,
-# inside that document's deadline, so `govreports parse page.html` does not pay for them.
-PRELOAD = ("govreports.parse.api", "govreports.extract.html")
+# what the fork server imports once for every worker: the parser and the HTML extractor (lxml), the hot path, and
+# this module (a job is a function of it, so each worker imported it, and pebble, on start). The PDF and DOCX
+# extractors (pdfplumber, python-docx, PDFium: 0.25 s) load in a worker on its first PDF or DOCX, inside that
+# document's deadline, so `govreports parse page.html` does not pay for them.
+PRELOAD = ("govreports.parse.api", "govreports.extract.html", "govreports.parse.bounded")
 Job = Callable[[bytes, str, "dict | None", "str | None"], dict]
 
 
