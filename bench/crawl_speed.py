@@ -130,6 +130,9 @@ class CpuAccount:
             print(f"  {role:26} {1000 * cpu / reports:6.2f} ms")
         print(f"  {'total':26} {1000 * total / reports:6.2f} ms  -> at most {reports * cores / total:.0f} reports/s "
               f"on {cores} cores if every process kept every core busy")
+        crawler = self.roles["crawler (this process)"]
+        print(f"  the crawling process alone (one core: its threads share the GIL) allows at most "
+              f"{reports / crawler:.0f} reports/s, whatever the cores")
 
 
 def document_urls(base: str, reports: int, attachments: float, seed: int = 0) -> list[str]:
