@@ -1,7 +1,7 @@
 """A run stopped as a scheduler stops it: SIGTERM or SIGINT to the command alone (not its process group), or
 SIGKILL; and Ctrl-C in a terminal. It ends in seconds with 128 + the signal and one line, whatever its crawls were waiting for; nothing it
 started keeps running (the temporary Prefect server, the early crawls' worker, the parse workers); the writer lock
-is free for the next run.
+is free for the next run; its row in `runs` says it was stopped, and by which signal.
 
 Against a demo portal where a third of the report pages answer after two minutes: its crawl outlasts the test, so
 a run that ends in seconds was stopped, not finished."""
@@ -20,6 +20,7 @@ import pytest
 from conftest import ROOT
 from govreports.demo import DemoPortal
 from govreports.demo.faults import FaultConfig
+from govreports.store.db import connect
 from govreports.store.lock import writer_lock
 
 CONFIG = str(ROOT / "config" / "demo.toml")
@@ -129,6 +130,11 @@ def test_a_run_stopped_in_its_flow_ends_in_seconds(tmp_path, slow_portal, comman
         assert run.left_behind() == []
         with writer_lock(run.db, wait=0, command="test"):  # free for the next run
             pass
+        # the run's row says it was stopped and by what; no portal figures from it enter portal health
+        with connect(run.db) as db:
+            assert db.execute("SELECT kind, outcome, error, finished_at IS NOT NULL FROM runs").fetchall() == [
+                (command, "stopped", f"stopped by {name}", 1)]
+            assert db.execute("SELECT count(*) FROM portal_runs").fetchone() == (0,)
     finally:
         run.kill_all()
 

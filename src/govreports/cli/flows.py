@@ -39,7 +39,11 @@ def nightly(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
         # Prefect's server boots from now and the crawls start now, while Prefect is imported; the flow's tasks
         # take the crawls over
         server = _start_server()
-        with early_crawls(str(config), names, str(db), str(archive), runner):
+        from govreports.clock import now_iso
+        from govreports.crawl import recorded_run
+
+        # the run's row is begun before its crawls: a night stopped while Prefect starts is recorded too
+        with recorded_run(db, "nightly", now_iso()), early_crawls(str(config), names, str(db), str(archive), runner):
             from govreports.flows.common import task_runner
             from govreports.flows.nightly import nightly as flow
 
@@ -89,7 +93,10 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
             typer.echo(f"would run {p} {y}")
         typer.echo(f"{len(result['planned'])} partition(s) planned; nothing changed (dry run)")
         return
-    with writer_lock(db, wait=wait, command="backfill"):
+    from govreports.clock import now_iso
+    from govreports.crawl import recorded_run
+
+    with writer_lock(db, wait=wait, command="backfill"), recorded_run(db, "backfill", now_iso()):
         result = run() if not progress else _with_partition_progress(run, db, portal, year_list, reprocess, config)
     print_rows(result["rows"])
     typer.echo(f"{len(result['ran'])} partition(s) run; database: {db}")

@@ -1,5 +1,6 @@
 """`govreports status`: how every portal stands, on one screen — last run, last success, reports known, latest
-year seen and open problems (the portal health flags of its latest run, govreports.runs.health).
+year seen and open problems (the portal health flags of its latest run, govreports.runs.health) — and a line
+about the latest run when it did not complete (stopped, failed, or not finished).
 
 Read-only: the database is opened like `govreports query` opens it, so a status check never blocks or changes
 a running crawl. Exit code 0 whatever the portals' health (it is a report), 1 when there is nothing to read.
@@ -15,7 +16,7 @@ import typer
 
 from govreports.cli.common import fail
 from govreports.cli.options import DEFAULT_DB, DbOption
-from govreports.store.statuses import PortalOutcome
+from govreports.store.statuses import PortalOutcome, RunOutcome
 
 WIDTH = 120  # when the output is not a terminal
 STYLES = {"error": "bold red", "warning": "yellow"}
@@ -42,6 +43,25 @@ def read_status(conn: sqlite3.Connection) -> tuple[list[dict], list]:
     cursor = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM portal_health ORDER BY portal")
     rows = [dict(zip(_COLUMNS, row)) for row in cursor.fetchall()]
     return rows, open_problems(conn)
+
+
+def last_run_line(conn: sqlite3.Connection) -> tuple[str, str] | None:
+    """(a line, its style) about the latest run when it did not complete — stopped, failed, or not finished
+    (still running, or its process died) — else None; None too for a database older than runs.outcome (m017)."""
+    try:
+        row = conn.execute("SELECT id, kind, started_at, finished_at, outcome, error FROM runs"
+                           " ORDER BY id DESC LIMIT 1").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    if row is None or row[4] == RunOutcome.COMPLETED:
+        return None
+    run_id, kind, started, finished, outcome, error = row
+    head = f"last run #{run_id} {kind}, started {_when(started)}"
+    if outcome == RunOutcome.STOPPED:
+        return f"{head}: {error or 'stopped'} at {_when(finished)}; what it stored stays", "yellow"
+    if outcome == RunOutcome.FAILED:
+        return f"{head}: failed at {_when(finished)}: {error}", "bold red"
+    return f"{head}: not finished — still running, or its process was killed", "yellow"
 
 
 def _table(rows: list[dict], flags: list, title: str):
@@ -97,6 +117,7 @@ def status(db: DbOption = DEFAULT_DB) -> None:
         fail(str(exc))
     try:
         rows, flags = read_status(conn)
+        last = last_run_line(conn)
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc):
             fail(f"{db} has no portal health yet (an older schema): any crawl or nightly run upgrades it")
@@ -106,8 +127,12 @@ def status(db: DbOption = DEFAULT_DB) -> None:
     console = Console() if sys.stdout.isatty() else Console(file=sys.stdout, width=WIDTH)
     if not rows:
         console.print(f"{db}: no portal has been crawled yet (`govreports crawl` or `govreports nightly`)")
+        if last is not None:
+            console.print(last[0], style=last[1], highlight=False, soft_wrap=False)
         return
     console.print(_table(rows, flags, f"govreports status — {db} — {dt.datetime.now():%Y-%m-%d %H:%M}"))
+    if last is not None:
+        console.print(last[0], style=last[1], highlight=False, soft_wrap=False)
     for flag in flags:
         console.print(flag.line(), style=STYLES.get(flag.level, ""), highlight=False, soft_wrap=False)
     errors = {f.portal for f in flags if f.level == "error"}

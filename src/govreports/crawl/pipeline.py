@@ -10,7 +10,6 @@ counted as a duplicate. Writes go through a sink (crawl.events): applied at once
 from __future__ import annotations
 
 import asyncio
-import datetime
 import json
 import time
 from collections.abc import Callable
@@ -24,7 +23,8 @@ from govreports import schema
 from govreports.crawl.events import (Doc, Failed, Listed, NotDue, NotReport, Read, Seen, Sink, Unchanged,
                                      apply_events)
 from govreports.crawl.recheck import day_number, is_due
-from govreports.crawl.stats import CrawlSummary, PortalStats, merge_by_portal
+from govreports.crawl.runrecord import begin_run, record_run, unfinished_marked
+from govreports.crawl.stats import CrawlSummary, PortalStats
 from govreports.errors import StorageError
 from govreports.extract.toolcache import tool_cache_for
 from govreports.fetch import Archive, Fetcher, FetchPolicy, Validators
@@ -312,33 +312,36 @@ async def crawl(config: CrawlConfig, db: Database, archive_root: str | Path, *, 
     started, t0 = now_iso(), time.perf_counter()
     policy = policy_for(config, portals, **policy_overrides)
     archive = Archive(archive_root, batched=True)  # synced before each write of the rows that refer to its files
-    pool = BoundedParser(parse_workers, deadline=parse_deadline or config.limits.parse_deadline,
-                         memory_mb=parse_memory_mb or config.limits.parse_memory_mb,
-                         tools=tool_cache_for(archive_root))
-    sinks = [Sink(db, p.name, PortalStats(p.name), buffered=buffered, before_write=archive.sync) for p in portals]
-    try:
-        async with Fetcher(policy, archive, validators_lookup=validators_lookup(db)) as fetcher:
-            every, day = config.incremental.recheck_days, day_number() if recheck_day is None else recheck_day
-            runs = [PortalCrawl(p, fetcher, s, year, progress, parser=pool, due=lambda url: is_due(url, every, day))
-                    for p, s in zip(portals, sinks)]
-            crawls = [asyncio.ensure_future(r.run()) for r in runs]
-            try:
-                await asyncio.gather(*crawls)
-            except BaseException:  # (StorageError: every portal writes to the same database) the others stop too
-                await _cancel(crawls)
-                raise
-            requests = fetcher.stats.as_dict()
-    finally:
-        pool.close()
-        for sink in sinks:  # what was read is written, even when the crawl ends in an exception
-            sink.flush()
-        if buffered:  # the events are written elsewhere, after this returns: their files are durable by then
-            archive.sync()
-    summary = CrawlSummary([s.stats for s in sinks], requests=requests, seconds=time.perf_counter() - t0)
-    if buffered:
-        summary.events = {s.portal: s.events for s in sinks}
-    elif kind is not None:
-        summary.run_id = record_run(db, kind, started, summary)
+    run_id = begin_run(db, kind, started) if kind is not None and not buffered else None
+    with unfinished_marked(db, run_id):  # stopped, cancelled or failed: the run's row says so
+        pool = BoundedParser(parse_workers, deadline=parse_deadline or config.limits.parse_deadline,
+                             memory_mb=parse_memory_mb or config.limits.parse_memory_mb,
+                             tools=tool_cache_for(archive_root))
+        sinks = [Sink(db, p.name, PortalStats(p.name), buffered=buffered, before_write=archive.sync)
+                 for p in portals]
+        try:
+            async with Fetcher(policy, archive, validators_lookup=validators_lookup(db)) as fetcher:
+                every, day = config.incremental.recheck_days, day_number() if recheck_day is None else recheck_day
+                runs = [PortalCrawl(p, fetcher, s, year, progress, parser=pool,
+                                    due=lambda url: is_due(url, every, day)) for p, s in zip(portals, sinks)]
+                crawls = [asyncio.ensure_future(r.run()) for r in runs]
+                try:
+                    await asyncio.gather(*crawls)
+                except BaseException:  # (StorageError: every portal writes to the same database) the others stop
+                    await _cancel(crawls)
+                    raise
+                requests = fetcher.stats.as_dict()
+        finally:
+            pool.close()
+            for sink in sinks:  # what was read is written, even when the crawl ends in an exception
+                sink.flush()
+            if buffered:  # the events are written elsewhere, after this returns: their files are durable by then
+                archive.sync()
+        summary = CrawlSummary([s.stats for s in sinks], requests=requests, seconds=time.perf_counter() - t0)
+        if buffered:
+            summary.events = {s.portal: s.events for s in sinks}
+        elif kind is not None:
+            summary.run_id = record_run(db, kind, started, summary, run_id=run_id)
     return summary
 
 
@@ -354,25 +357,3 @@ def apply_summary(db: Database, summary: CrawlSummary) -> CrawlSummary:
 def run_crawl(*args, **kwargs) -> CrawlSummary:
     """`crawl` in an event loop of its own; stopped (cancelled) with the flow run whose task called it."""
     return run_stoppable(crawl(*args, **kwargs))
-
-
-def record_run(db: Database, kind: str, started: str, summary: CrawlSummary, *,
-               today: datetime.date | None = None) -> int:
-    """The run's row in `runs`, one `portal_runs` row per portal (a backfill's per-year figures added up), then
-    portal health: each portal judged against its own history, the flags stored and put on `summary.health`.
-    Health is assessed after the run is committed: it is derived from the history and can be assessed again."""
-    from govreports.runs.health import assess_run  # runs builds on crawl, so imported here, not at the top
-
-    finished = now_iso()
-    with write_transaction(db):
-        run_id = db["runs"].insert({"kind": kind, "started_at": started, "finished_at": finished,
-                                    "summary_json": json.dumps(summary.rows(), ensure_ascii=False)}).last_pk
-        db["portal_runs"].insert_all(
-            {"run_id": run_id, "portal": p.portal, "kind": kind, "started_at": started, "finished_at": finished,
-             "outcome": p.outcome.value, "pages": p.pages, "list_failed": p.list_failed, "listed": p.listed,
-             "found": p.found, "new": p.new, "changed": p.changed, "unchanged": p.unchanged,
-             "duplicate": p.duplicate, "failed": p.failed_total, "parse_failed": p.parse_failed,
-             "blocked": p.blocked, "failures_json": json.dumps(dict(sorted(p.failed.items())))}
-            for p in merge_by_portal(summary.portals))
-    summary.health = assess_run(db, run_id, today=today)
-    return run_id

@@ -15,7 +15,7 @@ from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 
 from govreports.clock import now_iso
-from govreports.crawl import CrawlSummary
+from govreports.crawl import CrawlSummary, recorded_run
 from govreports.errors import StorageError
 from govreports.fetch.archive import Archive
 from govreports.flows.common import TASK_WORKERS, conclude, conclude_busy, crashed, publish, unless_storage
@@ -51,17 +51,21 @@ def backfill(portals: list[str] | None = None, years: str | list[int] = "2018-20
              parse_workers: int | None = None):
     """Returns {"planned", "ran", "rows"} (as a Failed state's data when no portal could be reached)."""
     if dry_run:  # a plan changes nothing: no need to wait for a writer
-        return _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, policy, parse_workers)
+        return _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, policy, parse_workers,
+                         now_iso(), None)
     try:
         with writer_lock(db, wait=lock_wait, command="backfill"):
             Archive(archive).sweep()  # temp files a killed run left behind: once per run, by the writer
-            return _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, policy, parse_workers)
+            started = now_iso()
+            with recorded_run(db, "backfill", started) as run_id:  # a stopped or failed run says so in `runs`
+                return _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, policy,
+                                 parse_workers, started, run_id)
     except DatabaseBusy as exc:
         return conclude_busy(exc, {"planned": [], "ran": [], "rows": []})
 
 
-def _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, policy, parse_workers):
-    started = now_iso()
+def _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, policy, parse_workers, started,
+              run_id):
     names = portals or [p.name for p in jobs.load(config).portal]
     year_list = parse_years(years) if isinstance(years, str) else sorted(years)
     with connect(db) as database:
@@ -91,5 +95,5 @@ def _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, p
                 # a partition whose crawl raised counts as a portal that could not be crawled (not a silent gap)
                 summaries.append(summary if summary is not None else crashed(portal, f"{year}: {error}"))
                 ran.append((portal, year))
-    rows = publish("backfill", db, started, summaries, key="backfill-summary")
+    rows = publish("backfill", db, started, summaries, key="backfill-summary", run_id=run_id)
     return conclude(summaries, rows, {"planned": todo, "ran": ran, "rows": rows})

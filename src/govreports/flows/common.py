@@ -38,13 +38,15 @@ def summary_rows(summaries: list[CrawlSummary]) -> list[dict]:
     return [{k: row[k] for k in RUN_COLUMNS} for s in summaries for row in s.rows()]
 
 
-def publish(kind: str, db_path: str, started: str, summaries: list[CrawlSummary], key: str) -> list[dict]:
-    """The run's summary, per portal, as a table artifact and as a `runs` row in the database; recording the run
-    judges each portal's health, and the flags go into the rows (`health`), the log and a `portal-health` artifact."""
+def publish(kind: str, db_path: str, started: str, summaries: list[CrawlSummary], key: str,
+            run_id: int | None = None) -> list[dict]:
+    """The run's summary, per portal, as a table artifact and in its `runs` row (`run_id`: the one the run began
+    with, crawl.runrecord); recording the run judges each portal's health, and the flags go into the rows
+    (`health`), the log and a `portal-health` artifact."""
     merged = CrawlSummary([p for s in summaries for p in s.portals])
     rows = summary_rows(summaries)
     with connect(db_path) as db:
-        run_id = record_run(db, kind, started, merged)
+        run_id = record_run(db, kind, started, merged, run_id=run_id)
     flagged: dict[str, list[str]] = {}
     for flag in merged.health:
         flagged.setdefault(flag.portal, []).append(flag.flag)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from prefect import flow, task
 
 from govreports.clock import now_iso
-from govreports.crawl import CrawlSummary, apply_summary
+from govreports.crawl import CrawlSummary, apply_summary, recorded_run
 from govreports.fetch.archive import Archive
 from govreports.flows import early
 from govreports.flows.common import TASK_WORKERS, conclude, conclude_busy, publish, settled, unless_storage
@@ -47,15 +47,16 @@ def nightly(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archiv
     try:
         with writer_lock(db, wait=lock_wait, command="nightly"):
             Archive(archive).sweep()  # temp files a killed run left behind: once per run, by the writer
-            with stopping_with_the_run():  # a stop signal here stops the tasks' crawls (lifecycle)
-                futures = [crawl_portal.submit(config, name, db, archive, mode.buffered, mode.parse_workers,
-                                               dict(policy or {})) for name in names]
-                summaries = [settled(name, f) for name, f in zip(names, futures)]
-            if mode.buffered:  # the tasks returned their writes: this process is the one writer
-                with connect(db) as database:
-                    for summary in summaries:
-                        apply_summary(database, summary)
-            rows = publish("nightly", db, started, summaries, key="nightly-summary")
+            with recorded_run(db, "nightly", started) as run_id:  # a stopped or failed night says so in `runs`
+                with stopping_with_the_run():  # a stop signal here stops the tasks' crawls (lifecycle)
+                    futures = [crawl_portal.submit(config, name, db, archive, mode.buffered, mode.parse_workers,
+                                                   dict(policy or {})) for name in names]
+                    summaries = [settled(name, f) for name, f in zip(names, futures)]
+                if mode.buffered:  # the tasks returned their writes: this process is the one writer
+                    with connect(db) as database:
+                        for summary in summaries:
+                            apply_summary(database, summary)
+                rows = publish("nightly", db, started, summaries, key="nightly-summary", run_id=run_id)
     except DatabaseBusy as exc:
         return conclude_busy(exc, [])
     for row in rows:

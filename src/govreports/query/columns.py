@@ -343,7 +343,9 @@ def _tables() -> dict[str, Table]:
         Table("runs", "运行记录", "Runs", "table", (
             C("id", "运行", "run id"), C("kind", "类型", "crawl, nightly, backfill or reparse"),
             C("started_at", "开始时间", "started", TIME), C("finished_at", "结束时间", "finished", TIME),
-            C("summary_json", "汇总", "per-portal counts (JSON)"))),
+            C("summary_json", "汇总", "per-portal counts (JSON)"),
+            C("outcome", "结果", "completed, stopped or failed; empty while it runs, or when its process died"),
+            C("error", "原因", "why it stopped or failed"))),
         Table("partitions", "抓取分区", "Crawl partitions (portal × year)", "table", (
             PORTAL, YEAR,
             C("status", "状态", "pending, running, done or failed"), C("attempts", "尝试次数", "attempts"),

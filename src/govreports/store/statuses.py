@@ -8,6 +8,7 @@ type to a column type), and JSON encodes a member as its string.
 - `LoadStatus`: what `load_record` did with a record (`LoadResult.status`).
 - `PartitionState`: a backfill partition (portal × year) in `partitions`.
 - `PortalOutcome`: a portal's run in `portal_runs` (`PortalStats.outcome`).
+- `RunOutcome`: how a run in `runs` ended (NULL while it runs, and for ever when its process died).
 """
 
 from __future__ import annotations
@@ -41,3 +42,9 @@ class PortalOutcome(StrEnum):
     OK = "ok"
     PARTIAL = "partial"  # some URLs failed or were blocked
     UNREACHABLE = "unreachable"  # no list page answered: nothing of the portal is known this run
+
+
+class RunOutcome(StrEnum):
+    COMPLETED = "completed"
+    STOPPED = "stopped"  # a stop signal (SIGTERM, SIGHUP, Ctrl-C) or the crawl cancelled: what it stored stays
+    FAILED = "failed"  # ended by an exception (named in runs.error)

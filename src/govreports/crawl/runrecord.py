@@ -1,0 +1,127 @@
+"""A run's row in `runs`: written when the run starts, completed when it ends, however it ends.
+
+Written first so that a run that never finishes still shows (a scheduler's SIGTERM at the end of the night's
+slot, a crash, a killed process), beside the reports it loaded. The row is completed with the run's figures
+(`record_run`: its `portal_runs` rows and portal health too), or marked `stopped` or `failed` with why
+(`end_unfinished`): a run that did not finish writes no `portal_runs` rows, so its partial figures never
+enter a portal's health history. A row left with no outcome is a run still going, or one whose process died
+where no code could run (SIGKILL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from govreports.clock import now_iso
+from govreports.crawl.stats import CrawlSummary, merge_by_portal
+from govreports.lifecycle import signal_name, stop_signal_in
+from govreports.store.db import connect, write_transaction
+from govreports.store.statuses import RunOutcome
+
+
+def begin_run(db: Database, kind: str, started: str) -> int:
+    """The run's row, with no outcome yet; its id."""
+    with write_transaction(db):
+        return db["runs"].insert({"kind": kind, "started_at": started}).last_pk
+
+
+def record_run(db: Database, kind: str, started: str, summary: CrawlSummary, *, run_id: int | None = None,
+               today: datetime.date | None = None) -> int:
+    """The run completed: its row in `runs` (the one `begin_run` wrote, or a new one), one `portal_runs` row per
+    portal (a backfill's per-year figures added up), then portal health: each portal judged against its own
+    history, the flags stored and put on `summary.health`. Health is assessed after the run is committed: it is
+    derived from the history and can be assessed again."""
+    from govreports.runs.health import assess_run  # runs builds on crawl, so imported here, not at the top
+
+    finished = now_iso()
+    row = {"finished_at": finished, "outcome": RunOutcome.COMPLETED.value,
+           "summary_json": json.dumps(summary.rows(), ensure_ascii=False)}
+    with write_transaction(db):
+        if run_id is None:
+            run_id = db["runs"].insert({"kind": kind, "started_at": started, **row}).last_pk
+        else:  # begun by begin_run, which set when it started
+            db["runs"].update(run_id, row)
+        db["portal_runs"].insert_all(
+            {"run_id": run_id, "portal": p.portal, "kind": kind, "started_at": started, "finished_at": finished,
+             "outcome": p.outcome.value, "pages": p.pages, "list_failed": p.list_failed, "listed": p.listed,
+             "found": p.found, "new": p.new, "changed": p.changed, "unchanged": p.unchanged,
+             "duplicate": p.duplicate, "failed": p.failed_total, "parse_failed": p.parse_failed,
+             "blocked": p.blocked, "failures_json": json.dumps(dict(sorted(p.failed.items())))}
+            for p in merge_by_portal(summary.portals))
+    summary.health = assess_run(db, run_id, today=today)
+    return run_id
+
+
+def ending(exc: BaseException) -> tuple[RunOutcome, str]:
+    """How a run that raised `exc` ended: stopped (a stop signal, named; or its crawl cancelled) or failed."""
+    signum = stop_signal_in(exc)
+    if signum is not None:
+        return RunOutcome.STOPPED, f"stopped by {signal_name(signum)}"
+    if isinstance(exc, asyncio.CancelledError):
+        return RunOutcome.STOPPED, "cancelled"
+    return RunOutcome.FAILED, f"{type(exc).__name__}: {exc}"
+
+
+def end_unfinished(db: Database, run_id: int, exc: BaseException) -> None:
+    """Mark the run stopped or failed, with why, unless it was already completed (a failure after its figures
+    were written). Never raises: the run's own exception is what its caller reports, and a database that cannot
+    be written (the cause, perhaps) leaves the row with no outcome, which is still true."""
+    outcome, why = ending(exc)
+    try:
+        with write_transaction(db):
+            db.execute("UPDATE runs SET finished_at = ?, outcome = ?, error = ? WHERE id = ? AND outcome IS NULL",
+                       [now_iso(), outcome.value, why, run_id])
+    except Exception as err:  # noqa: BLE001 - see above
+        print(f"warning: run {run_id} could not be marked {outcome.value}: {err}", file=sys.stderr)
+
+
+@contextmanager
+def unfinished_marked(db: Database, run_id: int | None) -> Iterator[None]:
+    """Mark the run stopped or failed (`end_unfinished`) if the block raises; nothing to do when run_id is None."""
+    try:
+        yield
+    except BaseException as exc:
+        if run_id is not None:
+            end_unfinished(db, run_id, exc)
+        raise
+
+
+_RECORDING: ContextVar[tuple[Path, str, int] | None] = ContextVar("govreports_recorded_run", default=None)
+
+
+@contextmanager
+def recorded_run(db_path: str | Path, kind: str, started: str) -> Iterator[int]:
+    """A run's row for the block: begun on entry, marked stopped or failed if the block raises (the block
+    completes it with `record_run(..., run_id=)`). Inside another block of the same database and kind, the
+    outer one's row: the CLI's nightly begins its run before the Prefect flow that completes it has started
+    (its crawls begin then too, flows.early), so a night stopped while Prefect starts is recorded as well."""
+    key = Path(db_path).resolve()
+    outer = _RECORDING.get()
+    if outer is not None and outer[:2] == (key, kind):
+        run_id = outer[2]
+        token = None
+    else:
+        with connect(db_path) as db:
+            run_id = begin_run(db, kind, started)
+        token = _RECORDING.set((key, kind, run_id))
+    try:
+        yield run_id
+    except BaseException as exc:
+        try:
+            with connect(db_path) as db:
+                end_unfinished(db, run_id, exc)
+        except Exception as err:  # noqa: BLE001 - the database cannot even be opened: the row stays unfinished
+            print(f"warning: run {run_id} could not be marked as ended: {err}", file=sys.stderr)
+        raise
+    finally:
+        if token is not None:
+            _RECORDING.reset(token)

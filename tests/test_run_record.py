@@ -1,0 +1,141 @@
+"""A run's row in `runs` is written when it starts and says how it ended: completed (with its figures), stopped
+(by which signal, or cancelled), failed (with the error), or nothing yet (running, or its process died). A run
+that did not finish writes no `portal_runs` rows, so portal health never judges its partial figures; `govreports
+status` names a latest run that did not complete. (A stopped nightly and backfill end to end: test_stop_runs.)"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections import Counter
+
+import pytest
+from typer.testing import CliRunner
+
+from govreports.crawl import CrawlSummary, PortalStats, record_run, recorded_run
+from govreports.crawl.runrecord import begin_run, end_unfinished
+from govreports.lifecycle import Stopped
+from govreports.store.db import connect, open_db
+
+STARTED = "2026-12-04T02:30:00+00:00"
+
+
+@pytest.fixture
+def db(tmp_path):
+    with connect(tmp_path / "runs.db") as database:
+        yield database
+
+
+def summary(portal: str = "demo-gd", listed: int = 40) -> CrawlSummary:
+    return CrawlSummary([PortalStats(portal, pages=2, listed=listed, found=listed, unchanged=listed,
+                                     failed=Counter())])
+
+
+def runs(db) -> list[tuple]:
+    return db.execute("SELECT id, kind, started_at, finished_at IS NOT NULL, outcome, error FROM runs"
+                      " ORDER BY id").fetchall()
+
+
+def test_a_begun_run_has_a_row_with_no_outcome_until_it_completes(db):
+    run_id = begin_run(db, "nightly", STARTED)
+    assert runs(db) == [(run_id, "nightly", STARTED, False, None, None)]
+    assert record_run(db, "nightly", "2026-12-04T02:31:00+00:00", summary(), run_id=run_id) == run_id
+    assert runs(db) == [(run_id, "nightly", STARTED, True, "completed", None)]  # one row, begun when it started
+    assert db.execute("SELECT run_id, portal, listed FROM portal_runs").fetchall() == [(run_id, "demo-gd", 40)]
+    end_unfinished(db, run_id, RuntimeError("after the figures were written"))  # a completed run stays completed
+    assert runs(db)[0][4:] == ("completed", None)
+
+
+@pytest.mark.parametrize("exc, outcome, error", [
+    (Stopped(signal.SIGTERM), "stopped", "stopped by SIGTERM"),
+    (KeyboardInterrupt(), "stopped", "stopped by SIGINT"),
+    (asyncio.CancelledError(), "stopped", "cancelled"),
+    (OSError(28, "No space left on device"), "failed", "OSError: [Errno 28] No space left on device"),
+])
+def test_a_run_that_raised_is_marked_with_how_it_ended_and_writes_no_portal_figures(db, exc, outcome, error):
+    record_run(db, "nightly", STARTED, summary(listed=40))  # the portal's history: one complete night
+    run_id = begin_run(db, "nightly", STARTED)
+    end_unfinished(db, run_id, exc)
+    assert runs(db)[-1] == (run_id, "nightly", STARTED, True, outcome, error)
+    assert db.execute("SELECT count(*) FROM portal_runs WHERE run_id = ?", [run_id]).fetchone() == (1 - 1,)
+    # portal health still stands on the completed run: the stopped one is no "last run" of the portal
+    assert db.execute("SELECT last_run_id, last_listed FROM portal_health").fetchall() == [(1, 40)]
+
+
+def test_a_run_whose_database_cannot_be_written_keeps_its_row_unfinished(tmp_path, capsys):
+    path = tmp_path / "runs.db"
+    with connect(path) as db:
+        run_id = begin_run(db, "crawl", STARTED)
+    readonly = open_db(path, migrate=False)
+    readonly.execute("PRAGMA query_only = 1")
+    end_unfinished(readonly, run_id, RuntimeError("boom"))  # never raises: the run's own error is what counts
+    assert f"run {run_id} could not be marked failed" in capsys.readouterr().err
+    assert runs(readonly) == [(run_id, "crawl", STARTED, False, None, None)]
+
+
+def test_recorded_run_inside_another_of_the_same_kind_shares_its_row(tmp_path):
+    path = tmp_path / "runs.db"
+    with pytest.raises(Stopped):
+        with recorded_run(path, "nightly", STARTED) as outer:
+            with recorded_run(str(path), "nightly", "2026-12-04T02:31:00+00:00") as inner:
+                assert inner == outer
+            with recorded_run(path, "backfill", STARTED) as other:  # another kind: a run of its own
+                assert other != outer
+            raise Stopped(signal.SIGHUP)
+    with connect(path) as db:
+        assert [r[1:] for r in runs(db)] == [("nightly", STARTED, True, "stopped", "stopped by SIGHUP"),
+                                             ("backfill", STARTED, False, None, None)]
+    with recorded_run(path, "nightly", STARTED) as later:  # the block left: a new run, a new row
+        assert later == 3
+
+
+@pytest.mark.parametrize("end, line", [
+    (None, "last run #2 nightly, started {}: not finished — still running, or its process was killed"),
+    (Stopped(signal.SIGTERM), "last run #2 nightly, started {}: stopped by SIGTERM at {}; what it stored stays"),
+    (ValueError("bad"), "last run #2 nightly, started {}: failed at {}: ValueError: bad"),
+])
+def test_status_names_a_latest_run_that_did_not_complete(tmp_path, end, line):
+    from govreports.cli import app
+    from govreports.cli.status import _when
+
+    path = tmp_path / "runs.db"
+    with connect(path) as db:
+        record_run(db, "nightly", STARTED, summary())
+        run_id = begin_run(db, "nightly", STARTED)
+        if end is not None:
+            end_unfinished(db, run_id, end)
+        finished = db.execute("SELECT finished_at FROM runs WHERE id = ?", [run_id]).fetchone()[0]
+    result = CliRunner().invoke(app, ["status", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    assert line.format(_when(STARTED), _when(finished)) in result.output.splitlines()
+    with connect(path) as db:
+        record_run(db, "nightly", STARTED, summary())  # the next night completes: nothing to say
+    assert "last run #" not in CliRunner().invoke(app, ["status", "--db", str(path)]).output
+
+
+def test_a_crawl_cancelled_midway_is_recorded_stopped_with_what_it_loaded(tmp_path):
+    from crawlhelp import FAST, demo_config
+    from govreports.crawl import crawl
+    from govreports.demo import DemoPortal
+    from govreports.demo.faults import FaultConfig
+
+    portal = DemoPortal(seed=0, faults=FaultConfig(frozenset({"slow"}), slow_seconds=60, rate=0.3)).start(port=0)
+    try:
+        config = demo_config(portal.base_url)
+        config = config.model_copy(update={"portal": [p for p in config.portal if p.name == "demo-gd"]})
+        db = open_db(tmp_path / "reports.db")
+
+        async def cancelled_after(seconds: float) -> None:
+            task = asyncio.ensure_future(crawl(config, db, tmp_path / "archive", parse_workers=0, **FAST))
+            await asyncio.sleep(seconds)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+        asyncio.run(cancelled_after(4.0))
+    finally:
+        portal.stop()
+    assert [r[1:] for r in runs(db)] == [("crawl", r[2], True, "stopped", "cancelled") for r in runs(db)]
+    assert len(runs(db)) == 1 and db.execute("SELECT count(*) FROM portal_runs").fetchone() == (0,)
+    loaded = db.execute("SELECT count(*) FROM items WHERE status = 'loaded'").fetchone()[0]
+    assert 0 < loaded == db.execute("SELECT count(*) FROM reports").fetchone()[0]  # what it read stays
