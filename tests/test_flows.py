@@ -132,6 +132,9 @@ def test_backfill_failed_retries_only_failures(tmp_path):
         assert len(failed) == 1  # the partition holding the URL that always answers 500
         again = backfill(years="2018-2024", reprocess="failed", **p, policy=FAST)
         assert again["ran"] == [tuple(failed[0])]
+        # each run's failures are logged against it (the flow's run id, passed to its tasks' crawls)
+        runs = [r for (r,) in db.execute("SELECT id FROM runs WHERE kind = 'backfill' ORDER BY id")]
+        assert [r for (r,) in db.execute("SELECT DISTINCT run_id FROM issues ORDER BY run_id")] == runs
     finally:
         os.environ["GOVREPORTS_DEMO_URL"] = previous
         faulty.stop()
@@ -280,6 +283,8 @@ def test_the_cli_s_early_crawls_are_what_the_tasks_return(portal, tmp_path, monk
     """`govreports nightly` starts the portals' crawls before Prefect is up (flows.early); the flow's tasks take
     them over and crawl nothing themselves: the same database and summary. Outside that block, or with other
     arguments than the early crawls' (a policy), each task crawls its portal itself."""
+    from govreports.clock import now_iso
+    from govreports.crawl import recorded_run
     from govreports.flows import early
     from govreports.flows import nightly as module
 
@@ -289,9 +294,12 @@ def test_the_cli_s_early_crawls_are_what_the_tasks_return(portal, tmp_path, monk
     monkeypatch.setattr(module.jobs, "crawl_portal",
                         lambda config, name, *a, **k: crawled_by_task.append(name) or real(config, name, *a, **k))
     names = [c.name for c in module.jobs.load(CONFIG).portal]
-    with early.early_crawls(p["config"], names, p["db"], p["archive"], "threads"):
+    # as the CLI does: the run begun first, its crawls started for it, the flow taking both over
+    with recorded_run(p["db"], "nightly", now_iso()) as run_id, \
+            early.early_crawls(p["config"], names, p["db"], p["archive"], "threads", run_id):
         rows = nightly(**p)
     assert crawled_by_task == []
+    assert open_db(p["db"]).execute("SELECT id, outcome FROM runs").fetchall() == [(run_id, "completed")]
     db = open_db(p["db"])
     assert mismatches(db, portal.ground_truth()) == []
     assert sum(r["new"] for r in rows) == len(portal.ground_truth())

@@ -139,3 +139,34 @@ def test_a_crawl_cancelled_midway_is_recorded_stopped_with_what_it_loaded(tmp_pa
     assert len(runs(db)) == 1 and db.execute("SELECT count(*) FROM portal_runs").fetchone() == (0,)
     loaded = db.execute("SELECT count(*) FROM items WHERE status = 'loaded'").fetchone()[0]
     assert 0 < loaded == db.execute("SELECT count(*) FROM reports").fetchone()[0]  # what it read stays
+
+
+def test_a_crawl_s_failures_are_logged_against_its_run(tmp_path):
+    """fetch_log.run_id (and the `issues` view's) names the run a failure happened in: the crawl's own run, or a
+    flow's run passed to its tasks' crawls (test_flows checks a backfill's)."""
+    from crawlhelp import FAST, demo_config
+    from govreports.crawl import run_crawl
+    from govreports.demo import DemoPortal
+
+    portal = DemoPortal(seed=0, faults="500").start(port=0)  # one URL that always answers 500
+    try:
+        config = demo_config(portal.base_url)
+        db = open_db(tmp_path / "reports.db")
+        first = run_crawl(config, db, tmp_path / "archive", **FAST)
+        second = run_crawl(config, db, tmp_path / "archive", **FAST)
+    finally:
+        portal.stop()
+    by_run = dict(db.execute("SELECT run_id, count(*) FROM issues GROUP BY run_id").fetchall())
+    assert set(by_run) == {first.run_id, second.run_id} and all(by_run.values())
+
+
+def test_buffered_events_applied_by_the_one_writer_are_logged_against_its_run(db):
+    from govreports.crawl import apply_summary
+    from govreports.crawl.events import Failed, Listed
+
+    run_id = begin_run(db, "backfill", STARTED)
+    buffered = summary(listed=1)
+    buffered.events = {"demo-gd": [Failed("http://x/1.html", 500, "http", "http: 500",
+                                          listing=Listed("http://x/1.html", "2024年报", None, 2024))]}
+    apply_summary(db, buffered, run_id)
+    assert db.execute("SELECT url, kind, run_id FROM issues").fetchall() == [("http://x/1.html", "http", run_id)]

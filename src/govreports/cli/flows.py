@@ -43,7 +43,8 @@ def nightly(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
         from govreports.crawl import recorded_run
 
         # the run's row is begun before its crawls: a night stopped while Prefect starts is recorded too
-        with recorded_run(db, "nightly", now_iso()), early_crawls(str(config), names, str(db), str(archive), runner):
+        with recorded_run(db, "nightly", now_iso()) as run_id, \
+                early_crawls(str(config), names, str(db), str(archive), runner, run_id):
             from govreports.flows.common import task_runner
             from govreports.flows.nightly import nightly as flow
 

@@ -115,7 +115,8 @@ class Sink:
     per `max_age` seconds, whichever comes first (a transaction per event cost the crawl two commits and a dozen
     statements per report); `flush()` writes what is pending, and the crawl calls it when a portal ends, however
     it ends. An event waits at most `max_age` seconds for its batch while events keep coming. `before_write`: called
-    before each write (the crawl's archive sync: the files the events refer to are durable before the rows are)."""
+    before each write (the crawl's archive sync: the files the events refer to are durable before the rows are).
+    `run_id`: the run in `runs` its failures are logged against."""
 
     db: Database | None
     portal: str
@@ -125,6 +126,7 @@ class Sink:
     batch: int = LOAD_BATCH
     max_age: float = 1.0
     before_write: Callable[[], None] | None = None
+    run_id: int | None = None
     _pending: list = field(default_factory=list, repr=False)
     _since: float | None = field(default=None, repr=False)
 
@@ -155,7 +157,7 @@ class Sink:
         while self._pending:  # a batch a transaction: one that fails stored none of its events, and they stay
             chunk = self._pending[: self.batch]
             try:
-                apply_events(self.db, self.portal, chunk, self.stats, batch=self.batch)
+                apply_events(self.db, self.portal, chunk, self.stats, batch=self.batch, run_id=self.run_id)
             except (OSError, sqlite3.Error) as exc:
                 if not cannot_write(exc):
                     raise  # another writer (the CLI says so: exit 75), or a statement's own error
@@ -193,28 +195,28 @@ def _path(db: Database) -> str:
         return "(unknown)"
 
 
-def apply(db: Database, portal: str, event, stats: PortalStats) -> None:
+def apply(db: Database, portal: str, event, stats: PortalStats, run_id: int | None = None) -> None:
     """Write one event and count it in `stats` once it is written."""
     if isinstance(event, Read):
         _read(db, portal, event, stats)
         return
-    _write(db, portal, event)
+    _write(db, portal, event, run_id)
     count(event, stats)
 
 
-def _write(db: Database, portal: str, event) -> None:
-    """What an event other than a read writes (a read: _read_locked)."""
+def _write(db: Database, portal: str, event, run_id: int | None = None) -> None:
+    """What an event other than a read writes (a read: _read_locked); failures are logged against `run_id`."""
     if isinstance(event, Seen):
         record_document(db, event.doc, portal)
     elif isinstance(event, Failed):
-        log_fetch(db, event.url, event.status, event.error, kind=event.kind, portal=portal)
+        log_fetch(db, event.url, event.status, event.error, kind=event.kind, portal=portal, run_id=run_id)
         if event.listing is not None:
             keep = get_item(db, portal, event.listing.url) if event.item_status != ItemStatus.NOT_REPORT else None
             facts = ({"report_id": keep.report_id, "document_id": keep.document_id,
                       "attachment_url": keep.attachment_url} if keep else {})
             _save(db, portal, event.listing, event.item_status, error=event.error, **facts)
     elif isinstance(event, NotReport):
-        log_fetch(db, event.listing.url, "parse_error", event.error, kind="parse", portal=portal)
+        log_fetch(db, event.listing.url, "parse_error", event.error, kind="parse", portal=portal, run_id=run_id)
         _save(db, portal, event.listing, ItemStatus.NOT_REPORT, error=event.error)
     elif not isinstance(event, (Unchanged, NotDue)):  # pragma: no cover - a programming error
         raise TypeError(f"unknown crawl event {event!r}")
@@ -235,7 +237,8 @@ def count(event, stats: PortalStats) -> None:
         stats.failed["parse"] += 1
 
 
-def apply_events(db: Database, portal: str, events, stats: PortalStats, *, batch: int = LOAD_BATCH) -> None:
+def apply_events(db: Database, portal: str, events, stats: PortalStats, *, batch: int = LOAD_BATCH,
+                 run_id: int | None = None) -> None:
     """Apply a buffered crawl's events in order, as `apply` would one by one, in one write transaction per `batch`
     events: each report read is prepared (hash, agency key, child rows) before the lock is taken, and the reports
     of a transaction have their cells, sections and checks written together (store.load.batch_loader). Every
@@ -251,7 +254,7 @@ def apply_events(db: Database, portal: str, events, stats: PortalStats, *, batch
                 if i in prepared:
                     loaded.append(_read_locked(db, portal, event, lambda p=prepared[i]: load(p, True)))
                 else:
-                    _write(db, portal, event)
+                    _write(db, portal, event, run_id)
         for status in loaded:
             stats.count_load(status)
         for i, event in enumerate(chunk):

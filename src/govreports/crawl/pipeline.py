@@ -301,8 +301,9 @@ async def crawl(config: CrawlConfig, db: Database, archive_root: str | Path, *, 
                 year: int | None = None, progress: Progress | None = None, kind: str | None = "crawl",
                 parse_workers: int | None = None, buffered: bool = False,
                 parse_deadline: float | None = None, parse_memory_mb: int | None = None,
-                recheck_day: int | None = None, **policy_overrides) -> CrawlSummary:
-    """Crawl the selected portals. `kind=None` records no run row (a flow records one for all its tasks);
+                recheck_day: int | None = None, run_id: int | None = None, **policy_overrides) -> CrawlSummary:
+    """Crawl the selected portals. `kind=None` records no run row (a flow records one for all its tasks, and
+    passes its `run_id`, which the crawl's failures are logged against);
     `buffered=True` writes nothing and returns the events in `summary.events` for `apply_summary`.
     Documents are parsed by `parse_workers` processes (default one per core; 0 parses in this process, without
     deadline or memory cap), each within `parse_deadline` seconds and `parse_memory_mb` per worker (default: the
@@ -312,13 +313,14 @@ async def crawl(config: CrawlConfig, db: Database, archive_root: str | Path, *, 
     started, t0 = now_iso(), time.perf_counter()
     policy = policy_for(config, portals, **policy_overrides)
     archive = Archive(archive_root, batched=True)  # synced before each write of the rows that refer to its files
-    run_id = begin_run(db, kind, started) if kind is not None and not buffered else None
-    with unfinished_marked(db, run_id):  # stopped, cancelled or failed: the run's row says so
+    own_run = begin_run(db, kind, started) if kind is not None and not buffered else None
+    run_id = own_run if own_run is not None else run_id
+    with unfinished_marked(db, own_run):  # stopped, cancelled or failed: the run's row says so
         pool = BoundedParser(parse_workers, deadline=parse_deadline or config.limits.parse_deadline,
                              memory_mb=parse_memory_mb or config.limits.parse_memory_mb,
                              tools=tool_cache_for(archive_root))
-        sinks = [Sink(db, p.name, PortalStats(p.name), buffered=buffered, before_write=archive.sync)
-                 for p in portals]
+        sinks = [Sink(db, p.name, PortalStats(p.name), buffered=buffered, before_write=archive.sync,
+                      run_id=run_id) for p in portals]
         try:
             async with Fetcher(policy, archive, validators_lookup=validators_lookup(db)) as fetcher:
                 every, day = config.incremental.recheck_days, day_number() if recheck_day is None else recheck_day
@@ -341,15 +343,17 @@ async def crawl(config: CrawlConfig, db: Database, archive_root: str | Path, *, 
         if buffered:
             summary.events = {s.portal: s.events for s in sinks}
         elif kind is not None:
-            summary.run_id = record_run(db, kind, started, summary, run_id=run_id)
+            summary.run_id = record_run(db, kind, started, summary, run_id=own_run)
     return summary
 
 
-def apply_summary(db: Database, summary: CrawlSummary) -> CrawlSummary:
-    """Write a buffered crawl's events (the one-writer half of a distributed run); fills in its load counts."""
+def apply_summary(db: Database, summary: CrawlSummary, run_id: int | None = None) -> CrawlSummary:
+    """Write a buffered crawl's events (the one-writer half of a distributed run), failures logged against
+    `run_id`; fills in its load counts."""
     by_portal = {p.portal: p for p in summary.portals}
     for portal, events in (summary.events or {}).items():
-        apply_events(db, portal, events, by_portal[portal])  # a write transaction per batch, not per event
+        # a write transaction per batch, not per event
+        apply_events(db, portal, events, by_portal[portal], run_id=run_id)
     summary.events = None
     return summary
 

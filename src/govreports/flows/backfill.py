@@ -30,12 +30,13 @@ from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
 @task(name="backfill-portal", task_run_name="backfill-{portal}", retries=1, retry_delay_seconds=30,
       retry_condition_fn=unless_storage)
 def backfill_portal(config: str, portal: str, years: list[int], db: str, archive: str, buffered: bool,
-                    parse_workers: int | None, policy: dict) -> list[tuple[int, CrawlSummary | None, str | None]]:
+                    parse_workers: int | None, policy: dict,
+                    run_id: int | None = None) -> list[tuple[int, CrawlSummary | None, str | None]]:
     done = []
     for year in years:
         try:
             done.append((year, jobs.run_partition(config, portal, year, db, archive, buffered=buffered,
-                                                  parse_workers=parse_workers, **policy), None))
+                                                  parse_workers=parse_workers, run_id=run_id, **policy), None))
         except StorageError:  # the database cannot be written: no other year could be stored either
             raise
         except Exception as exc:  # noqa: BLE001 - the partition is marked failed; the other years go on
@@ -84,12 +85,12 @@ def _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, p
     summaries, ran = [], []
     with stopping_with_the_run():  # a stop signal here stops the tasks' crawls (lifecycle)
         futures = {p: backfill_portal.submit(config, p, ys, db, archive, mode.buffered, mode.parse_workers,
-                                             dict(policy or {})) for p, ys in by_portal.items()}
+                                             dict(policy or {}), run_id) for p, ys in by_portal.items()}
         for portal, future in futures.items():
             for year, summary, error in future.result():
                 if mode.buffered:
                     if summary is not None:
-                        partitions.finish(db, portal, year, summary)
+                        partitions.finish(db, portal, year, summary, run_id)
                     else:
                         partitions.fail(db, portal, year, error)
                 # a partition whose crawl raised counts as a portal that could not be crawled (not a silent gap)

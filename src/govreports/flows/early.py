@@ -48,15 +48,16 @@ class CrawlArgs:
     buffered: bool
     parse_workers: int | None
     policy: tuple
+    run_id: int | None = None  # the run the crawl's failures are logged against
 
 
 def crawl_portals(config: str, names: list[str], db: str, archive: str, mode: jobs.Mode,
-                  workers: int) -> dict[str, CrawlSummary | BaseException]:
+                  workers: int, run_id: int | None = None) -> dict[str, CrawlSummary | BaseException]:
     """In the worker process: each portal crawled in its own thread, at most `workers` at once, as the threads
     task runner runs `runs.jobs.crawl_portal`; its summary, or the exception it raised, per portal."""
     with ThreadPoolExecutor(max_workers=max(1, min(len(names), workers)), thread_name_prefix="crawl") as pool:
         futures = {name: pool.submit(jobs.crawl_portal, config, name, db, archive, buffered=mode.buffered,
-                                     parse_workers=mode.parse_workers) for name in names}
+                                     parse_workers=mode.parse_workers, run_id=run_id) for name in names}
     return {name: future.exception() or future.result() for name, future in futures.items()}
 
 
@@ -78,12 +79,13 @@ class EarlyCrawls:
     """The portals' crawls running in one worker process (spawned: a fresh interpreter, no lock or thread of
     ours copied into it), each handed out once to the task that would have run it."""
 
-    def __init__(self, config: str, names: list[str], db: str, archive: str, mode: jobs.Mode, workers: int):
+    def __init__(self, config: str, names: list[str], db: str, archive: str, mode: jobs.Mode, workers: int,
+                 run_id: int | None = None):
         self.mode = mode
         self._process = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                             initializer=_exit_with_parent, initargs=(os.getpid(),))
-        self._all = self._process.submit(crawl_portals, config, names, db, archive, mode, workers)
-        self._waiting = {CrawlArgs(config, name, db, archive, mode.buffered, mode.parse_workers, ()): name
+        self._all = self._process.submit(crawl_portals, config, names, db, archive, mode, workers, run_id)
+        self._waiting = {CrawlArgs(config, name, db, archive, mode.buffered, mode.parse_workers, (), run_id): name
                          for name in names}
         self._stopped_by: int | None = None  # the signal that stopped the run (`stop`)
 
@@ -120,16 +122,17 @@ class EarlyCrawls:
 
 
 @contextmanager
-def early_crawls(config: str, names: list[str], db: str, archive: str, runner: str) -> Iterator[EarlyCrawls | None]:
-    """Start the portal crawls of a nightly run now (threads runner only: its tasks write directly) and make them
-    visible to the flow's tasks for the block; on leaving, wait for all of them, or stop them when the run is
-    stopped (Ctrl-C, SIGTERM: lifecycle)."""
+def early_crawls(config: str, names: list[str], db: str, archive: str, runner: str,
+                 run_id: int | None = None) -> Iterator[EarlyCrawls | None]:
+    """Start the portal crawls of a nightly run (`run_id`, begun by the CLI: crawl.runrecord) now (threads runner
+    only: its tasks write directly) and make them visible to the flow's tasks for the block; on leaving, wait for
+    all of them, or stop them when the run is stopped (Ctrl-C, SIGTERM: lifecycle)."""
     if runner != "threads" or not names:
         yield None
         return
     workers = jobs.TASK_WORKERS
     crawls = EarlyCrawls(config, names, db, archive, jobs.mode(runner, concurrent_tasks=min(len(names), workers)),
-                         workers)
+                         workers, run_id)
     token = _STARTED.set(crawls)
     try:
         # stopped (Ctrl-C, SIGTERM) here or in the flow's wait, which shares this RunStop: waiting for the crawls

@@ -26,12 +26,13 @@ from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
 @task(name="crawl-portal", task_run_name="crawl-{portal}", retries=2, retry_delay_seconds=[10, 60],
       retry_jitter_factor=0.5, retry_condition_fn=unless_storage)
 def crawl_portal(config: str, portal: str, db: str, archive: str, buffered: bool, parse_workers: int | None,
-                 policy: dict) -> CrawlSummary:
+                 policy: dict, run_id: int | None = None) -> CrawlSummary:
     started = early.take(early.CrawlArgs(config, portal, db, archive, buffered, parse_workers,
-                                         tuple(sorted(policy.items()))))
+                                         tuple(sorted(policy.items())), run_id))
     if started is not None:  # the CLI began this very crawl while Prefect was starting (flows.early)
         return started
-    return jobs.crawl_portal(config, portal, db, archive, buffered=buffered, parse_workers=parse_workers, **policy)
+    return jobs.crawl_portal(config, portal, db, archive, buffered=buffered, parse_workers=parse_workers,
+                             run_id=run_id, **policy)
 
 
 @flow(name="nightly", log_prints=True)
@@ -50,12 +51,12 @@ def nightly(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archiv
             with recorded_run(db, "nightly", started) as run_id:  # a stopped or failed night says so in `runs`
                 with stopping_with_the_run():  # a stop signal here stops the tasks' crawls (lifecycle)
                     futures = [crawl_portal.submit(config, name, db, archive, mode.buffered, mode.parse_workers,
-                                                   dict(policy or {})) for name in names]
+                                                   dict(policy or {}), run_id) for name in names]
                     summaries = [settled(name, f) for name, f in zip(names, futures)]
                 if mode.buffered:  # the tasks returned their writes: this process is the one writer
                     with connect(db) as database:
                         for summary in summaries:
-                            apply_summary(database, summary)
+                            apply_summary(database, summary, run_id)
                 rows = publish("nightly", db, started, summaries, key="nightly-summary", run_id=run_id)
     except DatabaseBusy as exc:
         return conclude_busy(exc, [])

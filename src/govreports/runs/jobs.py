@@ -56,23 +56,25 @@ def load(config: str | Path) -> CrawlConfig:
 
 def crawl_portal(config: str | Path, portal: str, db_path: str | Path, archive: str | Path, *,
                  year: int | None = None, buffered: bool = False, parse_workers: int | None = None,
-                 **policy) -> CrawlSummary:
-    """One portal (optionally one year); `policy` overrides the fetch policy. The summary holds its stats (and its
-    events when buffered: a buffered crawl only reads the database, so it does not migrate it either)."""
+                 run_id: int | None = None, **policy) -> CrawlSummary:
+    """One portal (optionally one year) for the run `run_id` (its failures are logged against it); `policy`
+    overrides the fetch policy. The summary holds its stats (and its events when buffered: a buffered crawl only
+    reads the database, so it does not migrate it either)."""
     with connect(db_path, migrate=not buffered) as db:
         return run_crawl(load(config), db, archive, portal=portal, year=year, kind=None, buffered=buffered,
-                         parse_workers=parse_workers, **policy)
+                         parse_workers=parse_workers, run_id=run_id, **policy)
 
 
 def run_partition(config: str | Path, portal: str, year: int, db_path: str | Path, archive: str | Path, *,
-                  buffered: bool = False, parse_workers: int | None = None, **policy) -> CrawlSummary:
+                  buffered: bool = False, parse_workers: int | None = None, run_id: int | None = None,
+                  **policy) -> CrawlSummary:
     """A backfill partition, crawled. Direct: marked running, then done — or failed when any of its URLs failed
     or the crawl raised. Buffered: the flow process marks it (runs.partitions), as it writes the events."""
     if not buffered:
         partitions.start(db_path, portal, year)
     try:
         summary = crawl_portal(config, portal, db_path, archive, year=year, buffered=buffered,
-                               parse_workers=parse_workers, **policy)
+                               parse_workers=parse_workers, run_id=run_id, **policy)
     except StorageError:  # nothing can be marked: the partition stays `running`, which the next backfill re-crawls
         raise
     except Exception as exc:

@@ -82,12 +82,12 @@ def fail(db_path: str | Path, portal: str, year: int, error: str) -> None:
         set_partition(db, portal, year, PartitionState.FAILED, error)
 
 
-def finish(db_path: str | Path, portal: str, year: int, summary: CrawlSummary) -> None:
-    """A partition's crawl ended: its buffered writes applied (if any), then done — or failed when any of its URLs
-    failed or was blocked, named with the counts."""
+def finish(db_path: str | Path, portal: str, year: int, summary: CrawlSummary, run_id: int | None = None) -> None:
+    """A partition's crawl ended: its buffered writes applied (if any; failures logged against `run_id`), then
+    done — or failed when any of its URLs failed or was blocked, named with the counts."""
     with connect(db_path) as db:
         if summary.events:
-            apply_summary(db, summary)
+            apply_summary(db, summary, run_id)
         stats = summary.portals[0]
         failures = stats.failed_total + stats.blocked
         status = PartitionState.FAILED if failures else PartitionState.DONE

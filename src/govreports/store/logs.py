@@ -17,13 +17,14 @@ PARTITION_STATES = tuple(state.value for state in PartitionState)  # pending, ru
 
 def log_fetch(db: Database, url: str, status: str | int | None, error: str | None = None, *,
               kind: str | None = None, portal: str | None = None, document_id: int | None = None,
-              now: str | None = None) -> int:
+              run_id: int | None = None, now: str | None = None) -> int:
     """One fetch or parse outcome against its URL; `kind` names the failure (see fetch.ERROR_KINDS and the
-    parse kinds) so the `issues` view can be grouped by what went wrong."""
+    parse kinds) so the `issues` view can be grouped by what went wrong; `run_id`, the run it happened in."""
     with write_transaction(db):
         return db["fetch_log"].insert({"url": url, "status": None if status is None else str(status),
                                        "error": error, "kind": kind, "portal": portal,
-                                       "document_id": document_id, "logged_at": now or now_iso()}).last_pk
+                                       "document_id": document_id, "run_id": run_id,
+                                       "logged_at": now or now_iso()}).last_pk
 
 
 def set_partition(db: Database, portal: str, year: int, status: PartitionState | str, error: str | None = None, *,
