@@ -79,14 +79,27 @@ def test_recorded_run_inside_another_of_the_same_kind_shares_its_row(tmp_path):
         with recorded_run(path, "nightly", STARTED) as outer:
             with recorded_run(str(path), "nightly", "2026-12-04T02:31:00+00:00") as inner:
                 assert inner == outer
-            with recorded_run(path, "backfill", STARTED) as other:  # another kind: a run of its own
-                assert other != outer
             raise Stopped(signal.SIGHUP)
     with connect(path) as db:
-        assert [r[1:] for r in runs(db)] == [("nightly", STARTED, True, "stopped", "stopped by SIGHUP"),
-                                             ("backfill", STARTED, False, None, None)]
+        assert [r[1:] for r in runs(db)] == [("nightly", STARTED, True, "stopped", "stopped by SIGHUP")]
     with recorded_run(path, "nightly", STARTED) as later:  # the block left: a new run, a new row
-        assert later == 3
+        assert later == 2
+    with recorded_run(path, "nightly", STARTED) as outer, recorded_run(path, "backfill", STARTED) as other:
+        assert other != outer  # another kind: a run of its own
+
+
+def test_a_run_whose_process_died_is_marked_killed_when_the_next_run_begins(db):
+    died = begin_run(db, "nightly", STARTED)  # then SIGKILL: no code ran to say how it ended
+    assert runs(db)[-1][4] is None
+    stopped = begin_run(db, "nightly", STARTED)
+    end_unfinished(db, stopped, Stopped(signal.SIGTERM))
+    now = begin_run(db, "crawl", STARTED)
+    assert [r[4:] for r in runs(db)] == [
+        ("killed", f"its process ended before it could say how (SIGKILL, out of memory, the machine stopped); "
+                   f"found when run {stopped} began"),
+        ("stopped", "stopped by SIGTERM"),  # a run that said how it ended keeps what it said
+        (None, None)]
+    assert died < stopped < now
 
 
 @pytest.mark.parametrize("end, line", [

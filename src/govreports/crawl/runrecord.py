@@ -5,7 +5,7 @@ slot, a crash, a killed process), beside the reports it loaded. The row is compl
 (`record_run`: its `portal_runs` rows and portal health too), or marked `stopped` or `failed` with why
 (`end_unfinished`): a run that did not finish writes no `portal_runs` rows, so its partial figures never
 enter a portal's health history. A row left with no outcome is a run still going, or one whose process died
-where no code could run (SIGKILL).
+where no code could run (SIGKILL), until the next run begins and marks it `killed`.
 """
 
 from __future__ import annotations
@@ -29,9 +29,14 @@ from govreports.store.statuses import RunOutcome
 
 
 def begin_run(db: Database, kind: str, started: str) -> int:
-    """The run's row, with no outcome yet; its id."""
+    """The run's row, with no outcome yet; its id. Runs begin under the writer lock, one at a time, so a row
+    still without an outcome now is a run whose process died where no code could run: it is marked `killed`."""
     with write_transaction(db):
-        return db["runs"].insert({"kind": kind, "started_at": started}).last_pk
+        run_id = db["runs"].insert({"kind": kind, "started_at": started}).last_pk
+        db.execute("UPDATE runs SET outcome = ?, error = ? WHERE outcome IS NULL AND id < ?",
+                   [RunOutcome.KILLED.value, f"its process ended before it could say how (SIGKILL, out of memory, "
+                    f"the machine stopped); found when run {run_id} began", run_id])
+    return run_id
 
 
 def record_run(db: Database, kind: str, started: str, summary: CrawlSummary, *, run_id: int | None = None,

@@ -344,7 +344,7 @@ def _tables() -> dict[str, Table]:
             C("id", "运行", "run id"), C("kind", "类型", "crawl, nightly, backfill or reparse"),
             C("started_at", "开始时间", "started", TIME), C("finished_at", "结束时间", "finished", TIME),
             C("summary_json", "汇总", "per-portal counts (JSON)"),
-            C("outcome", "结果", "completed, stopped or failed; empty while it runs, or when its process died"),
+            C("outcome", "结果", "completed, stopped, failed or killed (found so by the next run); empty while it runs"),
             C("error", "原因", "why it stopped or failed"))),
         Table("partitions", "抓取分区", "Crawl partitions (portal × year)", "table", (
             PORTAL, YEAR,

@@ -48,3 +48,4 @@ class RunOutcome(StrEnum):
     COMPLETED = "completed"
     STOPPED = "stopped"  # a stop signal (SIGTERM, SIGHUP, Ctrl-C) or the crawl cancelled: what it stored stays
     FAILED = "failed"  # ended by an exception (named in runs.error)
+    KILLED = "killed"  # its process died with no word (SIGKILL, out of memory): marked when the next run begins
