@@ -10,7 +10,6 @@ counted as a duplicate. Writes go through a sink (crawl.events): applied at once
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -36,7 +35,6 @@ from govreports.parse.bounded import BoundedParser
 from govreports.portals.adapters import Adapter, Listing, adapter_for
 from govreports.portals.config import CrawlConfig, PortalConfig
 from govreports.portals.titles import is_report_title, title_year
-from govreports.store.db import write_transaction
 from govreports.store.documents import latest_document
 from govreports.store.statuses import ItemStatus
 from govreports.clock import now_iso
