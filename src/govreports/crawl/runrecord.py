@@ -48,7 +48,9 @@ def record_run(db: Database, kind: str, started: str, summary: CrawlSummary, *, 
     from govreports.runs.health import assess_run  # runs builds on crawl, so imported here, not at the top
 
     finished = now_iso()
-    row = {"finished_at": finished, "outcome": RunOutcome.COMPLETED.value,
+    if run_id is not None:  # its portals' rows start when the run began (the CLI's nightly: before the flow)
+        started = db.execute("SELECT started_at FROM runs WHERE id = ?", [run_id]).fetchone()[0]
+    row = {"finished_at": finished, "outcome": RunOutcome.COMPLETED.value, "error": None,
            "summary_json": json.dumps(summary.rows(), ensure_ascii=False)}
     with write_transaction(db):
         if run_id is None:
@@ -76,15 +78,28 @@ def ending(exc: BaseException) -> tuple[RunOutcome, str]:
     return RunOutcome.FAILED, f"{type(exc).__name__}: {exc}"
 
 
+MARK_WAIT_S = 5.0  # how long marking a run waits for another writer: a stopping run must end in seconds
+
+
 def end_unfinished(db: Database, run_id: int, exc: BaseException) -> None:
     """Mark the run stopped or failed, with why, unless it was already completed (a failure after its figures
-    were written). Never raises: the run's own exception is what its caller reports, and a database that cannot
-    be written (the cause, perhaps) leaves the row with no outcome, which is still true."""
-    outcome, why = ending(exc)
+    were written)."""
+    _mark(db, run_id, *ending(exc))
+
+
+def _mark(db: Database, run_id: int, outcome: RunOutcome, why: str) -> None:
+    """Set a run's outcome if it has none yet. Waits at most MARK_WAIT_S for another writer (the stopped crawls
+    flushing what they read) and never raises: the run's own exception is what its caller reports, and a
+    database that cannot be written (the cause, perhaps) leaves the row with no outcome, which is still true."""
     try:
-        with write_transaction(db):
-            db.execute("UPDATE runs SET finished_at = ?, outcome = ?, error = ? WHERE id = ? AND outcome IS NULL",
-                       [now_iso(), outcome.value, why, run_id])
+        wait_ms = db.execute("PRAGMA busy_timeout").fetchone()[0]
+        db.execute(f"PRAGMA busy_timeout = {int(MARK_WAIT_S * 1000)}")
+        try:
+            with write_transaction(db):
+                db.execute("UPDATE runs SET finished_at = ?, outcome = ?, error = ? WHERE id = ? AND outcome IS NULL",
+                           [now_iso(), outcome.value, why, run_id])
+        finally:
+            db.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
     except Exception as err:  # noqa: BLE001 - see above
         print(f"warning: run {run_id} could not be marked {outcome.value}: {err}", file=sys.stderr)
 
@@ -106,7 +121,8 @@ _RECORDING: ContextVar[tuple[Path, str, int] | None] = ContextVar("govreports_re
 @contextmanager
 def recorded_run(db_path: str | Path, kind: str, started: str) -> Iterator[int]:
     """A run's row for the block: begun on entry, marked stopped or failed if the block raises (the block
-    completes it with `record_run(..., run_id=)`). Inside another block of the same database and kind, the
+    completes it with `record_run(..., run_id=)`; one that ends without doing so is marked failed, as a bug
+    would leave it). Inside another block of the same database and kind, the
     outer one's row: the CLI's nightly begins its run before the Prefect flow that completes it has started
     (its crawls begin then too, flows.early), so a night stopped while Prefect starts is recorded as well."""
     key = Path(db_path).resolve()
@@ -121,12 +137,20 @@ def recorded_run(db_path: str | Path, kind: str, started: str) -> Iterator[int]:
     try:
         yield run_id
     except BaseException as exc:
-        try:
-            with connect(db_path) as db:
-                end_unfinished(db, run_id, exc)
-        except Exception as err:  # noqa: BLE001 - the database cannot even be opened: the row stays unfinished
-            print(f"warning: run {run_id} could not be marked as ended: {err}", file=sys.stderr)
+        _mark_at(db_path, run_id, *ending(exc))
         raise
+    else:
+        if token is not None:  # the block that began the row: it must have been completed by now
+            _mark_at(db_path, run_id, RunOutcome.FAILED, "it ended without recording its figures")
     finally:
         if token is not None:
             _RECORDING.reset(token)
+
+
+def _mark_at(db_path: str | Path, run_id: int, outcome: RunOutcome, why: str) -> None:
+    """`_mark` on a connection of its own (the database was migrated when the run began)."""
+    try:
+        with connect(db_path, migrate=False) as db:
+            _mark(db, run_id, outcome, why)
+    except Exception as err:  # noqa: BLE001 - the database cannot even be opened: the row stays unfinished
+        print(f"warning: run {run_id} could not be marked {outcome.value}: {err}", file=sys.stderr)
