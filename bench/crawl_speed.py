@@ -205,9 +205,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="fetch-only rounds (best of)")
     args = parser.parse_args()
 
+    from govreports import gcpolicy
     from govreports.crawl import run_crawl
     from govreports.portals.config import load_config
     from govreports.store.db import open_db
+
+    gcpolicy.for_document_batches()  # as the `govreports` command runs its crawls (its parse workers do too)
 
     proc, base = start_portal("--scale", str(args.reports), "--attachments", str(args.attachments), "--prerender",
                               wait=120 + args.reports * 0.1)

@@ -1,3 +1,3 @@
-from govreports.cli import main
+from govreports.cli import entry
 
-main()
+entry()

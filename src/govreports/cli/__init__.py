@@ -19,12 +19,13 @@ import sys
 
 import typer
 
+from govreports import gcpolicy
 from govreports.cli import charts, crawl, demo, discover, flows, parse, status, store
 from govreports.errors import EXIT_BUSY, EXIT_STORAGE, GovreportsError
 from govreports.lifecycle import StopSignals, signal_name, stop_signal_in
 from govreports.store.db import BUSY_TIMEOUT_S, cannot_write
 
-__all__ = ["app", "main"]
+__all__ = ["app", "entry", "main"]
 
 app = typer.Typer(
     help="Crawl, parse and query 政府信息公开工作年度报告 (government information disclosure annual reports).",
@@ -41,6 +42,13 @@ def _root() -> None:
 
 for _module in (parse, store, crawl, flows, demo, status, discover, charts):
     _module.register(app)
+
+
+def entry() -> None:
+    """The installed `govreports` command and `python -m govreports`: `main` in a process of its own, so with the
+    collector's settings for document batches (gcpolicy). Tests call `main` in their own process, which keeps its."""
+    gcpolicy.for_document_batches()
+    main()
 
 
 def main() -> None:

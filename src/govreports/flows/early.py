@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from govreports import gcpolicy
 from govreports.crawl import CrawlSummary
 from govreports.lifecycle import Stopped, stopping_with_the_run
 from govreports.runs import jobs
@@ -61,6 +62,13 @@ def crawl_portals(config: str, names: list[str], db: str, archive: str, mode: jo
     return {name: future.exception() or future.result() for name, future in futures.items()}
 
 
+def _start_worker(parent: int) -> None:
+    """The worker's initializer: the collector's settings for a crawl (gcpolicy; the crawl's modules are imported
+    by now, with this one) and its end with the CLI's."""
+    gcpolicy.for_document_batches()
+    _exit_with_parent(parent)
+
+
 def _exit_with_parent(parent: int, every: float = 0.5) -> None:
     """The worker's initializer: end it when the CLI that started it is gone (killed, say), from its start on.
     The CLI holds the writer lock, and a crawl that outlived it would go on writing without it; and a worker the
@@ -83,7 +91,7 @@ class EarlyCrawls:
                  run_id: int | None = None):
         self.mode = mode
         self._process = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_exit_with_parent, initargs=(os.getpid(),))
+                                            initializer=_start_worker, initargs=(os.getpid(),))
         self._all = self._process.submit(crawl_portals, config, names, db, archive, mode, workers, run_id)
         self._waiting = {CrawlArgs(config, name, db, archive, mode.buffered, mode.parse_workers, (), run_id): name
                          for name in names}

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from pebble import ProcessExpired, ProcessPool
 
+from govreports import gcpolicy
 from govreports.errors import GovreportsError
 from govreports.extract.limits import DEFAULT_DEADLINE, DEFAULT_MEMORY_MB
 from govreports.extract.toolcache import ToolCache
@@ -97,7 +98,8 @@ def _reached_cap(before: int | None) -> bool:
 
 def start_worker(memory_mb: int | None) -> None:
     """Worker initializer: cap the address space; import the parser if the fork server did not preload it (a
-    server some other code started first keeps its own preload list)."""
+    server some other code started first keeps its own preload list); then the collector's settings for a worker
+    that parses document after document (gcpolicy: 0.17 ms of a 100 KB page's 3.2 ms went to collections)."""
     if memory_mb:
         import resource
 
@@ -108,6 +110,7 @@ def start_worker(memory_mb: int | None) -> None:
 
     for module in PRELOAD:
         importlib.import_module(module)
+    gcpolicy.for_document_batches()
 
 
 class BoundedParser:
