@@ -142,7 +142,7 @@ def test_a_run_whose_process_died_is_marked_killed_when_the_next_run_begins(db):
 
 
 @pytest.mark.parametrize("end, line", [
-    (None, "last run #2 nightly, started {}: not finished — still running, or its process was killed"),
+    (None, "last run #2 nightly, started {}: killed (it no longer holds the database); what it stored stays"),
     (Stopped(signal.SIGTERM), "last run #2 nightly, started {}: stopped by SIGTERM at {}; what it stored stays"),
     (ValueError("bad"), "last run #2 nightly, started {}: failed at {}: ValueError: bad"),
 ])
@@ -163,6 +163,48 @@ def test_status_names_a_latest_run_that_did_not_complete(tmp_path, end, line):
     with connect(path) as db:
         record_run(db, "nightly", STARTED, summary())  # the next night completes: nothing to say
     assert "last run #" not in CliRunner().invoke(app, ["status", "--db", str(path)]).output
+
+
+@pytest.mark.parametrize("command, running", [("nightly", True), ("", True), ("load", False)])
+def test_status_tells_a_run_still_going_from_one_killed_by_the_writer_lock(tmp_path, command, running):
+    """A run not finished whose command holds the writer lock is running; one whose lock is free, or held by
+    another command (a `load` that began after it died), was killed."""
+    import os
+
+    from govreports.cli import app
+    from govreports.store.lock import writer_lock
+
+    path = tmp_path / "runs.db"
+    with connect(path) as db:
+        begin_run(db, "nightly", STARTED)
+    with writer_lock(path, command=command):
+        held = CliRunner().invoke(app, ["status", "--db", str(path)]).output
+    free = CliRunner().invoke(app, ["status", "--db", str(path)]).output
+    going = f"last run #1 nightly, started {_when_started()}: still running (pid {os.getpid()} holds the database)"
+    assert (going in held.splitlines()) is running
+    killed = (f"last run #1 nightly, started {_when_started()}: killed (it no longer holds the database); what it "
+              "stored stays")
+    assert (killed in held.splitlines()) is not running
+    assert going not in free and killed in free.splitlines()
+
+
+def test_asking_who_holds_the_database_neither_creates_the_lock_file_nor_keeps_a_writer_out(tmp_path):
+    from govreports.store.lock import holder_now, lock_path, writer_lock
+
+    path = tmp_path / "never-written.db"
+    assert holder_now(path) is None
+    assert not lock_path(path).exists()  # a read-only look leaves no file behind
+    with writer_lock(path, command="crawl"):
+        pass
+    assert holder_now(path) is None  # the lock file stays; nothing holds it
+    with writer_lock(path, command="crawl", wait=0):  # the look let go of its shared lock at once
+        assert holder_now(path).command == "crawl"
+
+
+def _when_started() -> str:
+    from govreports.cli.status import _when
+
+    return _when(STARTED)
 
 
 def test_a_crawl_cancelled_midway_is_recorded_stopped_with_what_it_loaded(tmp_path):

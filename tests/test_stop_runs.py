@@ -8,6 +8,7 @@ a run that ends in seconds was stopped, not finished."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -109,6 +110,27 @@ class Run:
                 pass
 
 
+def _run_begun(db) -> bool:
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+            return conn.execute("SELECT count(*) FROM runs").fetchone()[0] > 0
+    except sqlite3.Error:  # not created, or not migrated yet
+        return False
+
+
+def status_of(db) -> str:
+    """What `govreports status` prints for the database."""
+    from typer.testing import CliRunner
+
+    from govreports.cli import app
+
+    result = CliRunner().invoke(app, ["status", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 @pytest.mark.parametrize("command, signum, group", [("nightly", signal.SIGTERM, False),
                                                     ("backfill", signal.SIGINT, True)])
 def test_a_run_stopped_in_its_flow_ends_in_seconds(tmp_path, slow_portal, command, signum, group):
@@ -122,6 +144,7 @@ def test_a_run_stopped_in_its_flow_ends_in_seconds(tmp_path, slow_portal, comman
     try:
         run.wait_for("Beginning flow run")
         time.sleep(1.5)  # the tasks are running, and waiting for the slow pages
+        assert f"still running (pid {run.process.pid} holds the database)" in status_of(run.db)
         code, took = run.stop(signum, group)
         name = signal.Signals(signum).name
         assert code == 128 + signum, "".join(run.lines)[-3000:]
@@ -149,8 +172,14 @@ def test_a_killed_nightly_leaves_no_server_running(tmp_path, slow_portal):
         while not any("prefect.server.api.server:create_app" in p for p in _alive_in_session(run.process.pid)):
             assert time.monotonic() < deadline and run.process.poll() is None, "the server did not start"
             time.sleep(0.1)
+        while not _run_begun(run.db):  # its row in `runs` written (status reads it below)
+            assert time.monotonic() < deadline and run.process.poll() is None, "the run did not begin"
+            time.sleep(0.1)
         code, _ = run.stop(signal.SIGKILL)
         assert code == -signal.SIGKILL
         assert run.left_behind() == []
+        # the row it wrote at its start has no outcome, and nothing holds the writer lock any more
+        assert "nightly, started" in (line := status_of(run.db).splitlines()[-1])
+        assert line.endswith(": killed (it no longer holds the database); what it stored stays")
     finally:
         run.kill_all()

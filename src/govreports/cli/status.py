@@ -1,6 +1,6 @@
 """`govreports status`: how every portal stands, on one screen — last run, last success, reports known, latest
 year seen and open problems (the portal health flags of its latest run, govreports.runs.health) — and a line
-about the latest run when it did not complete (stopped, failed, or not finished).
+about the latest run when it did not complete (stopped, failed, still running, or killed).
 
 Read-only: the database is opened like `govreports query` opens it, so a status check never blocks or changes
 a running crawl. Exit code 0 whatever the portals' health (it is a report), 1 when there is nothing to read.
@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import sys
+from pathlib import Path
 
 import typer
 
 from govreports.cli.common import fail
 from govreports.cli.options import DEFAULT_DB, DbOption
+from govreports.store.lock import holder_now
 from govreports.store.statuses import PortalOutcome, RunOutcome
 
 WIDTH = 120  # when the output is not a terminal
@@ -45,9 +47,10 @@ def read_status(conn: sqlite3.Connection) -> tuple[list[dict], list]:
     return rows, open_problems(conn)
 
 
-def last_run_line(conn: sqlite3.Connection) -> tuple[str, str] | None:
-    """(a line, its style) about the latest run when it did not complete — stopped, failed, or not finished
-    (still running, or its process died) — else None; None too for a database older than runs.outcome (m017)."""
+def last_run_line(conn: sqlite3.Connection, db_path: str | Path) -> tuple[str, str] | None:
+    """(a line, its style) about the latest run when it did not complete — stopped, failed, or not finished —
+    else None; None too for a database older than runs.outcome (m017). A run not finished is still running when a
+    process holds the database's writer lock (runs begin and end under it), and was killed when none does."""
     try:
         row = conn.execute("SELECT id, kind, started_at, finished_at, outcome, error FROM runs"
                            " ORDER BY id DESC LIMIT 1").fetchone()
@@ -61,7 +64,16 @@ def last_run_line(conn: sqlite3.Connection) -> tuple[str, str] | None:
         return f"{head}: {error or 'stopped'} at {_when(finished)}; what it stored stays", "yellow"
     if outcome == RunOutcome.FAILED:
         return f"{head}: failed at {_when(finished)}: {error}", "bold red"
-    return f"{head}: not finished — still running, or its process was killed", "yellow"
+    if outcome == RunOutcome.KILLED:  # marked by a later run's start, so not the latest but in a copy mid-begin
+        return f"{head}: killed — {error}", "yellow"
+    try:
+        holder = holder_now(db_path)
+    except OSError:
+        return f"{head}: not finished — still running, or its process was killed", "yellow"
+    if holder is None or holder.command not in (None, "", kind):  # no writer, or another command's (`load`)
+        return f"{head}: killed (it no longer holds the database); what it stored stays", "yellow"
+    by = f"pid {holder.pid}" if holder.pid is not None else "its process"
+    return f"{head}: still running ({by} holds the database)", "cyan"
 
 
 def _table(rows: list[dict], flags: list, title: str):
@@ -117,7 +129,7 @@ def status(db: DbOption = DEFAULT_DB) -> None:
         fail(str(exc))
     try:
         rows, flags = read_status(conn)
-        last = last_run_line(conn)
+        last = last_run_line(conn, db)
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc):
             fail(f"{db} has no portal health yet (an older schema): any crawl or nightly run upgrades it")

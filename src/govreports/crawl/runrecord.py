@@ -5,7 +5,8 @@ slot, a crash, a killed process), beside the reports it loaded. The row is compl
 (`record_run`: its `portal_runs` rows and portal health too), or marked `stopped` or `failed` with why
 (`end_unfinished`): a run that did not finish writes no `portal_runs` rows, so its partial figures never
 enter a portal's health history. A row left with no outcome is a run still going, or one whose process died
-where no code could run (SIGKILL), until the next run begins and marks it `killed`.
+where no code could run (SIGKILL), until the next run begins and marks it `killed` (`govreports status` tells
+the two apart meanwhile by the writer lock, which the run's process holds while it lives).
 """
 
 from __future__ import annotations

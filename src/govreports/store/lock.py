@@ -4,7 +4,8 @@ SQLite serialises single transactions, but not runs: a backfill and a nightly ru
 other's busy timeouts expire ("database is locked") and their summaries meaningless. So every writer (crawl,
 nightly, backfill, reparse, load) holds an exclusive `flock` on `<database>.lock` for the whole run. The kernel
 drops a flock when its process dies, even by SIGKILL, so a lock left by a killed run is simply taken over; the
-file's content (pid, start time, command) only serves the message a waiting writer prints.
+file's content (pid, start time, command) only serves the message a waiting writer prints, and `govreports
+status`, which asks whether a run not finished is still going (`holder_now`).
 
 Re-entrant within a process: the CLI takes the lock before it starts Prefect (so a busy database costs nothing and
 gives a one-line message), and the flow it then runs (in another thread, perhaps) takes it again. A second `flock`
@@ -69,6 +70,26 @@ def read_holder(path: Path) -> Holder:
         data = {}
     pid = data.get("pid")
     return Holder(pid if isinstance(pid, int) else None, data.get("started"), data.get("command"))
+
+
+def holder_now(db_path: str | Path) -> Holder | None:
+    """The writer holding the database now, or None when no process does; OSError when the lock file cannot be
+    read. For readers (`govreports status`): it asks with a shared flock tried without waiting and let go at once,
+    so a writer starting in that instant finds the lock taken and takes it one poll later. Never creates the file."""
+    path = lock_path(db_path)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None  # no writer ever ran here
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return read_holder(path)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
 
 
 # Locks this process holds (resolved lock path -> how many blocks hold it): process-wide like the flock itself, so
