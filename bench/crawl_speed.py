@@ -155,8 +155,9 @@ def document_urls(base: str, reports: int, attachments: float, seed: int = 0) ->
     return urls
 
 
-async def fetch_all(urls: list[str], connections: int, archive_dir: Path) -> tuple[int, float]:
-    """The project's Fetcher on `urls` with `connections` workers; (successful fetches, seconds)."""
+async def fetch_all(urls: list[str], connections: int, archive_dir: Path) -> tuple[int, float, float]:
+    """The project's Fetcher on `urls` with `connections` workers; (successful fetches, seconds, CPU seconds of
+    this process: the client's own cost, apart from the server's on the same cores)."""
     from govreports.fetch import Archive, Fetcher, FetchPolicy
     from urllib.parse import urlsplit
 
@@ -173,20 +174,21 @@ async def fetch_all(urls: list[str], connections: int, archive_dir: Path) -> tup
             ok += res.ok
 
     async with Fetcher(policy, Archive(archive_dir, batched=True)) as fetcher:  # the crawl's archive
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         await asyncio.gather(*(worker(fetcher) for _ in range(connections)))
         fetcher.archive.sync()  # the crawl syncs before each database write; here once, inside the clock
-        return ok, time.perf_counter() - t0
+        return ok, time.perf_counter() - t0, time.process_time() - cpu0
 
 
 def fetch_only(base: str, args, tmp: Path) -> None:
     urls = document_urls(base, args.reports, args.attachments)
     has_scrapy = importlib.util.find_spec("scrapy") is not None
     (tmp / "urls.txt").write_text("\n".join(urls), encoding="utf-8")
-    ours, theirs = [], []
+    ours, theirs, cpu = [], [], []
     for n in range(args.rounds):
-        ok, seconds = asyncio.run(fetch_all(urls, args.connections, tmp / f"fetch-archive-{n}"))
+        ok, seconds, cpu_seconds = asyncio.run(fetch_all(urls, args.connections, tmp / f"fetch-archive-{n}"))
         ours.append(ok / seconds)
+        cpu.append(cpu_seconds / max(ok, 1) * 1000)
         if has_scrapy:
             out = subprocess.run([sys.executable, str(ROOT / "bench" / "scrapy_fetch.py"), str(tmp / "urls.txt"),
                                   "--connections", str(args.connections)], capture_output=True, text=True, check=True)
@@ -194,6 +196,7 @@ def fetch_only(base: str, args, tmp: Path) -> None:
             theirs.append(got["responses"] / got["seconds"])
     print(f"fetch only, {len(urls)} document URLs, {args.connections} connections, best of {args.rounds}:")
     print(f"  govreports Fetcher: {max(ours):.0f} requests/s   (rounds: {', '.join(f'{r:.0f}' for r in ours)})")
+    print(f"    its own CPU: {min(cpu):.2f} ms a request   (rounds: {', '.join(f'{c:.2f}' for c in cpu)})")
     if has_scrapy:
         print(f"  Scrapy:             {max(theirs):.0f} requests/s   (rounds: {', '.join(f'{r:.0f}' for r in theirs)})")
         print(f"  ratio: {max(ours) / max(theirs):.2f} of Scrapy's rate")
