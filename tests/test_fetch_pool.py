@@ -1,16 +1,23 @@
-"""The connection pool's linear bookkeeping pass (fetch.netguard._LinearPool) decides exactly as httpcore's own.
+"""The connection pool's linear bookkeeping pass (fetch.netguard._LinearPool) decides as httpcore's own, except
+that it never hands a connection to a second request.
 
 Both passes are run on the same random pool states — connections closed, expired, idle, busy, of several origins,
 more or fewer than the keep-alive and connection limits; queued and running requests — and must remove, close,
-create and assign the same connections in the same order.
+create and assign the same connections in the same order wherever httpcore could not hand one connection to two
+requests. Where it could, the pass's own rule is checked: no connection promised twice, no promised connection
+closed to make room, and a request left waiting only when nothing can serve it. Then with real connections: 16
+requests at a time through the crawl's transport never find their connection taken, as they did with httpcore's.
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 
 import httpcore
+import httpx
 import pytest
+from httpcore._async.connection_pool import AsyncPoolRequest
 
 from govreports.fetch import netguard
 from govreports.fetch.netguard import GuardedTransport, _LinearPool
@@ -61,8 +68,8 @@ def _state(rng: random.Random):
     return connections, requests, limits
 
 
-def _run(pool_class, state):
-    connections, requests, (max_connections, max_keepalive) = state
+def _pool(pool_class, connections, max_connections: int, max_keepalive: int):
+    """A pool holding fake connections, whose new connections are fakes named new0, new1, …"""
     pool = pool_class(max_connections=max_connections, max_keepalive_connections=max_keepalive)
     created = []
 
@@ -72,21 +79,99 @@ def _run(pool_class, state):
 
     pool.create_connection = create_connection
     pool._connections = [FakeConnection(*c) for c in connections]
+    return pool
+
+
+def _run(pool_class, state):
+    connections, requests, (max_connections, max_keepalive) = state
+    pool = _pool(pool_class, connections, max_connections, max_keepalive)
     pool._requests = [FakeRequest(*r) for r in requests]
     closing = pool._assign_requests_to_connections()
     return ([repr(c) for c in closing], [repr(c) for c in pool._connections],
             [repr(r.connection) for r in pool._requests])
 
 
+def _no_second_hand(state) -> bool:
+    """httpcore cannot hand one connection to two requests here: no request holds one, and one at most is queued
+    (with two, httpcore may give the second the first one's connection, or close that connection to make room for
+    the second's)."""
+    _connections, requests, _limits = state
+    return sum(queued for _origin, queued in requests) <= 1
+
+
 @pytest.mark.parametrize("seed", range(300))
 def test_linear_pass_decides_as_httpcore(seed):
-    state = _state(random.Random(seed))
+    rng = random.Random(seed)
+    state = _state(rng)
+    while not _no_second_hand(state):
+        state = _state(rng)
     assert _run(_LinearPool, state) == _run(httpcore.AsyncConnectionPool, state)
+
+
+def test_httpcore_closes_a_connection_it_has_just_handed_out_and_the_linear_pass_does_not():
+    """Two queued requests, the pool full: httpcore hands the first the idle c2, then closes c2 (the first idle
+    one) to make room for the second's new connection."""
+    state = ([("c1", ORIGINS[0], "busy"), ("c2", ORIGINS[0], "idle"), ("c3", ORIGINS[0], "idle")],
+             [(ORIGINS[0], True), (ORIGINS[1], True)], (3, 3))
+    assert _run(httpcore.AsyncConnectionPool, state) == (["c2"], ["c1", "c3", "new0"], ["c2", "new0"])
+    assert _run(_LinearPool, state) == (["c3"], ["c1", "c2", "new0"], ["c2", "new0"])
+
+
+def _promising_state(rng: random.Random):
+    """A random state in which some running requests hold connections (idle ones: handed over, not started yet)."""
+    connections, requests, limits = _state(rng)
+    held = [rng.random() < 0.4 for _ in connections]
+    return connections, requests, limits, held
+
+
+def _run_holding(pool_class, state):
+    connections, requests, (max_connections, max_keepalive), held = state
+    pool = _pool(pool_class, connections, max_connections, max_keepalive)
+    holders = []
+    for connection, hold in zip(pool._connections, held):
+        if hold and connection.state in ("idle", "busy"):
+            holder = FakeRequest(connection.origin, queued=False)
+            holder.connection = connection
+            holders.append(holder)
+    pool._requests = holders + [FakeRequest(*r) for r in requests]
+    closing = pool._assign_requests_to_connections()
+    return pool, holders, closing
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_a_connection_is_never_handed_to_two_requests(seed):
+    pool, holders, closing = _run_holding(_LinearPool, _promising_state(random.Random(seed)))
+    handed = [r.connection for r in pool._requests if r.connection is not None]
+    assert len({id(c) for c in handed}) == len(handed)
+    held = {id(h.connection) for h in holders}
+    for connection in closing:  # a held connection is closed only when it has expired
+        assert id(connection) not in held or connection.state == "expired"
+    for request in pool._requests:
+        if request.is_queued():  # left waiting: nothing free could serve it, and no room for a new connection
+            free = [c for c in pool._connections if id(c) not in {id(h) for h in handed}]
+            assert not any(c.can_handle_request(request.request.url.origin) and c.is_available() for c in free)
+            assert len(pool._connections) >= pool._max_connections
+            assert not any(c.is_idle() for c in free)
+
+
+def test_httpcore_hands_one_idle_connection_to_two_requests_and_the_linear_pass_does_not():
+    """The case the rule is for: one idle connection, two queued requests for its origin, room for one more."""
+    state = ([("c0", ORIGINS[0], "idle")], [(ORIGINS[0], True), (ORIGINS[0], True)], (2, 2))
+    assert _run(httpcore.AsyncConnectionPool, state) == ([], ["c0"], ["c0", "c0"])
+    assert _run(_LinearPool, state) == ([], ["c0", "new0"], ["c0", "new0"])
+    full = ([("c0", ORIGINS[0], "idle")], [(ORIGINS[0], True), (ORIGINS[0], True)], (1, 1))
+    assert _run(_LinearPool, full) == ([], ["c0"], ["c0", "None"])  # the second waits for the next one freed
 
 
 def test_some_states_close_create_and_assign():
     """The random states reach every branch (else the comparison above proves little)."""
-    outcomes = [_run(_LinearPool, _state(random.Random(seed))) for seed in range(300)]
+    outcomes = []
+    for seed in range(300):
+        rng = random.Random(seed)
+        state = _state(rng)
+        while not _no_second_hand(state):  # as test_linear_pass_decides_as_httpcore draws them
+            state = _state(rng)
+        outcomes.append(_run(_LinearPool, state))
     assert any(closing for closing, _, _ in outcomes)
     assert any(any(name.startswith("new") for name in assigned) for _, _, assigned in outcomes)
     assert any(any(name.startswith("c") for name in assigned) for _, _, assigned in outcomes)
@@ -97,3 +182,60 @@ def test_the_crawler_uses_the_linear_pool_on_httpcore_1_0():
     assert isinstance(transport._pool, netguard._POOL)
     if httpcore.__version__.startswith("1.0."):
         assert isinstance(transport._pool, _LinearPool)
+
+
+async def _sixteen_at_a_time(pool_class) -> tuple[int, int]:
+    """320 requests, 16 at a time, through the crawl's transport over 16 kept-alive connections to a local server
+    (in this event loop); (answers, requests sent back to the queue because their connection was taken)."""
+    body = b"x" * 20_000
+    answer = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+
+    handlers = set()
+
+    async def serve(reader, writer):
+        handlers.add(asyncio.current_task())
+        try:
+            while await reader.readuntil(b"\r\n\r\n"):
+                writer.write(answer)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/r"
+    transport = GuardedTransport(allow_private_addresses=True, limits=httpx.Limits(max_connections=16))
+    transport._pool = pool_class(max_connections=16, max_keepalive_connections=16, http1=True, http2=False,
+                                 network_backend=transport.backend)
+    retried, answers = 0, 0
+    taken = AsyncPoolRequest.clear_connection
+
+    def clear_connection(request):  # httpcore's pool calls it when the connection it gave is busy after all
+        nonlocal retried
+        retried += 1
+        taken(request)
+
+    AsyncPoolRequest.clear_connection = clear_connection
+    try:
+        async with httpx.AsyncClient(transport=transport) as client:
+            async def worker():
+                nonlocal answers
+                for _ in range(20):
+                    ok = (await client.get(url)).status_code == 200
+                    answers += ok
+
+            await asyncio.gather(*(worker() for _ in range(16)))
+    finally:
+        AsyncPoolRequest.clear_connection = taken
+        server.close()
+        await asyncio.wait_for(asyncio.gather(*handlers), 10)  # each ends at its connection's close
+        await server.wait_closed()
+    return answers, retried
+
+
+@pytest.mark.skipif(not httpcore.__version__.startswith("1.0."), reason="the pass is httpcore 1.0's")
+def test_sixteen_requests_at_a_time_never_find_their_connection_taken():
+    answers, retried = asyncio.run(_sixteen_at_a_time(_LinearPool))
+    assert answers == 320 and retried == 0
+    answers, retried = asyncio.run(_sixteen_at_a_time(httpcore.AsyncConnectionPool))
+    assert answers == 320 and retried > 0  # httpcore's own pass sends requests back to the queue
