@@ -99,12 +99,18 @@ def _no_second_hand(state) -> bool:
     return sum(queued for _origin, queued in requests) <= 1
 
 
-@pytest.mark.parametrize("seed", range(300))
-def test_linear_pass_decides_as_httpcore(seed):
+def _comparable_state(seed: int):
+    """The first random state drawn from `seed` in which the two passes must decide alike."""
     rng = random.Random(seed)
     state = _state(rng)
     while not _no_second_hand(state):
         state = _state(rng)
+    return state
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_linear_pass_decides_as_httpcore(seed):
+    state = _comparable_state(seed)
     assert _run(_LinearPool, state) == _run(httpcore.AsyncConnectionPool, state)
 
 
@@ -165,13 +171,7 @@ def test_httpcore_hands_one_idle_connection_to_two_requests_and_the_linear_pass_
 
 def test_some_states_close_create_and_assign():
     """The random states reach every branch (else the comparison above proves little)."""
-    outcomes = []
-    for seed in range(300):
-        rng = random.Random(seed)
-        state = _state(rng)
-        while not _no_second_hand(state):  # as test_linear_pass_decides_as_httpcore draws them
-            state = _state(rng)
-        outcomes.append(_run(_LinearPool, state))
+    outcomes = [_run(_LinearPool, _comparable_state(seed)) for seed in range(300)]
     assert any(closing for closing, _, _ in outcomes)
     assert any(any(name.startswith("new") for name in assigned) for _, _, assigned in outcomes)
     assert any(any(name.startswith("c") for name in assigned) for _, _, assigned in outcomes)

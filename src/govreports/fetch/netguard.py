@@ -150,12 +150,11 @@ class _LinearPool(httpcore.AsyncConnectionPool):
     One decision differs, on purpose: a connection already handed to a request that has not started on it yet is
     spoken for. httpcore hands such an idle connection to the next queued request as well (an HTTP/1.1 connection
     stays "available" until a request starts on it), and may even close it to make room (for another origin's
-    connection, or over the keep-alive limit); all but one of those
-    requests then find it busy (ConnectionNotAvailable), go back to the queue and run the pass again. With 16
-    connections that was 2.7 times a request, 4.7 passes a request instead of 2 (httpx alone, 16 connections, a
-    60 KB page). Here such a request takes another connection, a new one, or waits for the next one freed: every
-    answer frees its connection with a pass of its own. The pool speaks HTTP/1.1 only (GuardedTransport), one
-    request a connection at a time.
+    connection, or over the keep-alive limit); all but one of those requests then find it busy
+    (ConnectionNotAvailable), go back to the queue and run the pass again. With 16 connections that was 2.7 times
+    a request, 4.7 passes a request instead of 2 (httpx alone, 16 connections, a 60 KB page). Here such a request
+    takes another connection, a new one, or waits for the next one freed: every answer frees its connection with a
+    pass of its own. The pool speaks HTTP/1.1 only (GuardedTransport), one request a connection at a time.
     """
 
     def _assign_requests_to_connections(self) -> list[httpcore.AsyncConnectionInterface]:
