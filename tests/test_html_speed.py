@@ -112,6 +112,12 @@ def test_chrome_date_test_is_the_one_pattern():
         assert bool(_YEARISH.search(text) or _WEEKDAY.match(text)) == bool(one.search(text)), repr(text)
 
 
+def _real_pages() -> list[str]:
+    from conftest import require_samples
+
+    return [p.read_text("utf-8") for p in sorted((require_samples() / "html").glob("*.html"))]
+
+
 def _word_page() -> str:
     from govreports.render import to_html
     from strategies import record_fixture
@@ -124,16 +130,13 @@ def test_dropping_style_attributes_before_the_parse_changes_no_block(monkeypatch
     holding quotes of the other kind, angle brackets and "style=" give the blocks and meta they gave with them."""
     import re
 
-    from conftest import require_samples
-
     from govreports.extract import html
 
     tricky = ("<html><body><div class='TRS_Editor'><p style='font-family:\"宋体\";mso-x:\"a>b<c\"'>一、总体情况</p>"
               "<p style=\"font-family:'仿宋'\" class=MsoNormal>本机关 style=normal 的说明<span style=''>12</span></p>"
               "<p>二、主动公开政府信息情况 style 和 style= 两词</p><table><tr><td style='width:10%'>行政许可</td>"
               "<td style=\"x:'>'\">3</td></tr></table></div></body></html>")
-    pages = [p.read_text("utf-8") for p in sorted((require_samples() / "html").glob("*.html"))]
-    pages += [_word_page(), tricky]
+    pages = _real_pages() + [_word_page(), tricky]
     dropped = [html.extract_html(page) for page in pages]
     assert sum(page.count(" style=") for page in pages) > 500  # the pages do carry style attributes
     monkeypatch.setattr(html, "_STYLE_ATTR", re.compile(r"(?!)"))  # matches nothing: every attribute kept
@@ -149,10 +152,9 @@ def test_owners_within_the_report_region_are_its_elements():
     """extract.html._within answers, walking up, what membership in the region's every element answers."""
     from lxml import etree
 
-    from conftest import require_samples
     from govreports.extract import html
 
-    pages = [p.read_text("utf-8") for p in sorted((require_samples() / "html").glob("*.html"))] + [_word_page()]
+    pages = _real_pages() + [_word_page()]
     regions = 0
     for page in pages:
         root = etree.fromstring(page, html._PARSER)
