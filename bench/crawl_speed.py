@@ -4,7 +4,9 @@ fetch-only rate of the project's Fetcher and of Scrapy on the same URL list (eve
 The demo portal runs in its own process (as a real server would), so its work does not share this process's
 GIL, and renders its PDF/DOCX attachments before the clock starts (a real portal serves files from disk; rendering
 a DOCX costs more CPU than parsing it, on the same two cores). Prints reports/s end to end, requests/s, and the
-crawler's peak RSS; with --reports 10000 it is the memory figure the issue asks for. Goals (issue "Crawl real
+crawler's peak RSS; with --reports 10000 it is the memory figure the issue asks for. First it prints what creating
+a file costs where its archive goes: on ext4 without a journal a previous run's deleted archive makes it costly for
+minutes, and this run's crawler then pays it per archived page (``file_creation_ms``). Goals (issue "Crawl real
 portal patterns"): ≥ 100 reports/s on this 2-core machine, peak RSS ≤ 300 MB at 10,000 reports. Prints figures;
 asserts nothing.
 
@@ -180,6 +182,30 @@ async def fetch_all(urls: list[str], connections: int, archive_dir: Path) -> tup
         return ok, time.perf_counter() - t0, time.process_time() - cpu0
 
 
+def file_creation_ms(directory: Path, files: int = 200) -> float:
+    """CPU a new empty file costs in `directory`, where the archive will be written: on some filesystems it moves
+    the crawl's figures from one run to the next.
+
+    This VM's root filesystem is ext4 without a journal. When it creates a file it passes over every inode freed
+    in the last minute or so (the kernel's recently_deleted()), checking each. So once a bench run's temporary
+    archive of 10,000 files is deleted, a new file costs ~0.85 ms of kernel CPU instead of 0.014 ms for the next
+    minutes, and a run started then pays that once per archived page, in the crawling process. The probe's files
+    are left for the caller's temporary directory to remove (deleting them here would slow the run it measures)."""
+    probe = directory / "file-creation-probe"
+    probe.mkdir()
+    start = time.process_time()
+    for i in range(files):
+        os.close(os.open(probe / str(i), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    return (time.process_time() - start) / files * 1000
+
+
+def print_file_creation(directory: Path) -> None:
+    ms = file_creation_ms(directory)
+    note = ("; slow: files were deleted here in the last minutes (a previous run's archive?), and this run pays it "
+            "for every file it archives; wait a few minutes or set TMPDIR elsewhere" if ms > 0.1 else "")
+    print(f"creating a file where the archive goes ({directory.parent}): {ms:.3f} ms of CPU{note}")
+
+
 def fetch_only(base: str, args, tmp: Path) -> None:
     urls = document_urls(base, args.reports, args.attachments)
     has_scrapy = importlib.util.find_spec("scrapy") is not None
@@ -227,10 +253,12 @@ def main() -> int:
         os.environ["GOVREPORTS_DEMO_URL"] = base
         if args.fetch_only:
             with tempfile.TemporaryDirectory() as tmp:
+                print_file_creation(Path(tmp))
                 fetch_only(base, args, Path(tmp))
             return 0
         config = load_config(ROOT / "config" / "demo.toml")
         with tempfile.TemporaryDirectory() as tmp:
+            print_file_creation(Path(tmp))
             db = open_db(Path(tmp) / "bench.db")
             account = CpuAccount(proc.pid) if importlib.util.find_spec("psutil") else contextlib.nullcontext()
             start = time.perf_counter()
