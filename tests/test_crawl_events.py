@@ -162,6 +162,32 @@ def test_a_direct_sink_writes_in_batches_and_keeps_what_a_failed_write_did_not_s
 
 
 
+def test_a_batch_writes_documents_and_items_without_savepoints_or_a_second_lookup(tmp_path):
+    """In a batch's transaction the lock is held: a document is looked up once before its write (not again), and no
+    savepoint wraps a document's or an item's one statement (store.db.one_write). Alone, record_document still
+    takes the lock and looks again under it. The rows are what a write per event gives."""
+    from govreports.store.documents import record_document
+
+    db = open_db(tmp_path / "b.db")
+    reads = [_read(f"http://a.example/{i}.html", record(f"测试市第{i}局", 2020, "2019", {})) for i in range(3)]
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    events.apply_events(db, "a", [e for r in reads for e in (events.Seen(r.page), r)], PortalStats("a"))
+
+    def lookups() -> int:
+        return sum(s.startswith("SELECT id, url, sha256") for s in statements)
+
+    assert not [s for s in statements if s.startswith(("SAVEPOINT", "RELEASE"))]
+    assert lookups() == 6  # each page once for its Seen, once for its Read (which finds it stored)
+    statements.clear()
+    assert record_document(db, _doc("http://a.example/alone.html")) is not None
+    assert "BEGIN IMMEDIATE" in statements and lookups() == 2
+    db.conn.set_trace_callback(None)
+    assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 4
+    assert db.execute("SELECT status, count(*) FROM items GROUP BY status").fetchall() == [("loaded", 3)]
+    assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 3
+
+
 def test_a_batch_whose_write_failed_is_counted_once_when_written_again(tmp_path, monkeypatch):
     """The write fails inside the batch's transaction, after a failure, an unchanged report and a not-due one were
     written into it: nothing is stored or counted, and the next flush writes and counts each event once (it

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from govreports.clock import now_iso
-from govreports.store.db import write_transaction
+from govreports.store.db import one_write
 from govreports.store.statuses import ItemStatus
 
 _KEEP_HEADERS = ("content-type", "content-length", "etag", "last-modified", "server", "date", "location",
@@ -72,8 +72,10 @@ def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
 def record_document(db: Database, result, portal: str | None = None) -> int | None:
     """Store the facts of a successful fetch; return the document id (existing or new).
 
-    The lookup is repeated under the write lock before writing: portals crawled at once (one connection each) can
-    fetch the same URL (a shared attachment host), and a check outside the lock would store it twice."""
+    The lookup is repeated under the write lock before writing when this call takes the lock: portals crawled at
+    once (one connection each) can fetch the same URL (a shared attachment host), and a check outside the lock
+    would store it twice. Inside the caller's transaction (the crawl's batches) the first lookup already saw what
+    the write will be made against (store.db.one_write)."""
     if not result.ok or not result.sha256:
         return None
     known = latest_document(db, result.url)
@@ -82,8 +84,9 @@ def record_document(db: Database, result, portal: str | None = None) -> int | No
     if known and known.sha256 == result.sha256 and not _new_validators(known, result):
         return known.id
     row = document_row(result, portal)
-    with write_transaction(db):
-        known = latest_document(db, result.url)
+    with one_write(db) as locked_now:
+        if locked_now:
+            known = latest_document(db, result.url)
         if known and known.sha256 == result.sha256:
             if _new_validators(known, result):
                 db.execute("UPDATE documents SET etag = ?, last_modified = ? WHERE id = ?",
@@ -120,7 +123,7 @@ def save_item(db: Database, portal: str, url: str, *, list_title: str | None, li
     if row is not None and tuple(row) == tuple(values.values()):
         return
     now = now_iso()
-    with write_transaction(db):
+    with one_write(db):
         if row is None:
             row = {"portal": portal, "url": url, **values, "first_seen": now, "last_seen": now}
             db.conn.execute(_insert_sql("items", tuple(row)), list(row.values()))
