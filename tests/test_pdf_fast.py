@@ -182,6 +182,42 @@ def test_a_word_export_drawn_at_a_twentieth_is_read_as_pdfplumber_reads_it():
         assert row in rows
 
 
+def test_the_unconverted_calls_answer_as_pypdfium2s_bindings_do(report_2021):
+    """page.chars calls PDFium's character box, font size, text object, font and matrix without ctypes' argument
+    checks (half a call's cost, paid for every character or every character measured): for every character they
+    give what pypdfium2's bindings give, sizes drawn at 1/20 scale and fractional ones alike."""
+    import ctypes
+
+    import pypdfium2.raw as c
+
+    def address(pointer) -> int | None:
+        return ctypes.cast(pointer, ctypes.c_void_p).value
+
+    def fields(structure) -> tuple:
+        return tuple(getattr(structure, name) for name, _type in structure._fields_)
+
+    checked = 0
+    for data in (_word_export_pdf(), report_2021):
+        page = pdfium.open_document(data)[0]
+        textpage = page.get_textpage()
+        raw = textpage.raw
+        ours, theirs, our_matrix, their_matrix = c.FS_RECTF(), c.FS_RECTF(), c.FS_MATRIX(), c.FS_MATRIX()
+        for i in range(c.FPDFText_CountChars(raw)):
+            assert page_objects._LOOSE_CHAR_BOX(raw, i, ctypes.byref(ours)) == c.FPDFText_GetLooseCharBox(raw, i,
+                                                                                                           theirs)
+            assert fields(ours) == fields(theirs)
+            assert page_objects._FONT_SIZE(raw, i) == c.FPDFText_GetFontSize(raw, i)
+            text_object = page_objects._TEXT_OBJECT(raw, i)
+            assert address(text_object) == address(c.FPDFText_GetTextObject(raw, i))
+            assert address(page_objects._FONT(text_object)) == address(c.FPDFTextObj_GetFont(text_object))
+            assert page_objects._CHAR_MATRIX(raw, i, ctypes.byref(our_matrix)) == c.FPDFText_GetMatrix(raw, i,
+                                                                                                      their_matrix)
+            assert fields(our_matrix) == fields(their_matrix)
+            checked += 1
+        textpage.close()
+    assert checked > 500
+
+
 def _misread_sizes(monkeypatch) -> None:
     """The fast path as it was before it scaled font sizes: every character 20 times its height."""
     real = page_objects.chars

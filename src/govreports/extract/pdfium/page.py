@@ -10,6 +10,23 @@ import ctypes
 import pypdfium2.raw as c
 
 
+def _unconverted(binding):
+    """`binding` (one of pypdfium2's) called without ctypes converting its arguments, with the same return type:
+    the bindings declare argument types, and checking them costs more than the call itself (0.42 → 0.19 µs for a
+    character's box). For the calls made for every character and every character measured; the caller passes ints
+    and ctypes pointers (`ctypes.byref` for a structure), never a Python float."""
+    function = ctypes.CFUNCTYPE(binding.restype)(ctypes.cast(binding, ctypes.c_void_p).value)
+    function.argtypes = None
+    return function
+
+
+_LOOSE_CHAR_BOX = _unconverted(c.FPDFText_GetLooseCharBox)
+_FONT_SIZE = _unconverted(c.FPDFText_GetFontSize)
+_TEXT_OBJECT = _unconverted(c.FPDFText_GetTextObject)
+_FONT = _unconverted(c.FPDFTextObj_GetFont)
+_CHAR_MATRIX = _unconverted(c.FPDFText_GetMatrix)
+
+
 def chars(page, left: float, top: float, widths: dict | None = None, textpage=None) -> list[tuple] | str:
     """(text, x0, top, x1, bottom) of every drawn character, in content order (PDFium's generated spaces and
     line breaks left out); pdfplumber's `top` is measured down from the media box's top. `widths` holds the
@@ -24,8 +41,9 @@ def chars(page, left: float, top: float, widths: dict | None = None, textpage=No
         text = textpage.get_text_range(0, n)
         per_char = len(text) == n  # one UTF-16 unit per character (no astral characters)
         rect = c.FS_RECTF()
-        is_generated, loose_box, unicode_of = c.FPDFText_IsGenerated, c.FPDFText_GetLooseCharBox, c.FPDFText_GetUnicode
-        font_size, char_matrix = c.FPDFText_GetFontSize, c.FPDFText_GetMatrix
+        rect_ref = ctypes.byref(rect)
+        is_generated, loose_box, unicode_of = c.FPDFText_IsGenerated, _LOOSE_CHAR_BOX, c.FPDFText_GetUnicode
+        font_size, char_matrix = _FONT_SIZE, c.FPDFText_GetMatrix
         matrix = c.FS_MATRIX()
         out = []
         append = out.append
@@ -38,7 +56,7 @@ def chars(page, left: float, top: float, widths: dict | None = None, textpage=No
                 continue
             if ch in "\ufffe\uffff\x00\ufffd":
                 return "unmapped"
-            loose_box(raw, i, rect)
+            loose_box(raw, i, rect_ref)
             bottom = top - rect.bottom  # pdfminer's box: the font's descent below the baseline, one size high
             # pdfminer's size is the size as drawn: the Tf size scaled by the text and graphics matrices (Word
             # exports draw at 1/20 scale, a matrix of 0.05, with fonts 20 times the size; on an upright page the
@@ -72,11 +90,11 @@ def chars(page, left: float, top: float, widths: dict | None = None, textpage=No
 def _advance(raw, index: int, ch: str, matrix) -> float:
     """How far the character moves the pen, as pdfminer measures its box: the font's width of it (the PDF's
     /Widths or /W) at the drawn size; 0.0 where PDFium cannot say (no font, no code for the character)."""
-    font = c.FPDFTextObj_GetFont(c.FPDFText_GetTextObject(raw, index))
+    font = _FONT(_TEXT_OBJECT(raw, index))
     width = ctypes.c_float()
-    if not font or not c.FPDFFont_GetGlyphWidth(font, ord(ch), c.FPDFText_GetFontSize(raw, index), width):
+    if not font or not c.FPDFFont_GetGlyphWidth(font, ord(ch), _FONT_SIZE(raw, index), width):
         return 0.0
-    c.FPDFText_GetMatrix(raw, index, matrix)
+    _CHAR_MATRIX(raw, index, ctypes.byref(matrix))
     return width.value * matrix.a
 
 
