@@ -183,9 +183,9 @@ def test_a_word_export_drawn_at_a_twentieth_is_read_as_pdfplumber_reads_it():
 
 
 def test_the_unconverted_calls_answer_as_pypdfium2s_bindings_do(report_2021):
-    """page.chars calls PDFium's character box, font size, text object, font and matrix without ctypes' argument
-    checks (half a call's cost, paid for every character or every character measured): for every character they
-    give what pypdfium2's bindings give, sizes drawn at 1/20 scale and fractional ones alike."""
+    """extract.pdfium.page makes the calls it makes for every character, every character measured, every page
+    object and every path segment without ctypes' argument checks (half a call's cost): each gives what
+    pypdfium2's binding gives, on a page drawn at 1/20 scale and on one with fractional sizes and a ruled table."""
     import ctypes
 
     import pypdfium2.raw as c
@@ -196,26 +196,41 @@ def test_the_unconverted_calls_answer_as_pypdfium2s_bindings_do(report_2021):
     def fields(structure) -> tuple:
         return tuple(getattr(structure, name) for name, _type in structure._fields_)
 
-    checked = 0
+    ours, theirs = (c.FS_RECTF(), c.FS_MATRIX(), ctypes.c_float(), ctypes.c_float()), (
+        c.FS_RECTF(), c.FS_MATRIX(), ctypes.c_float(), ctypes.c_float())
+    calls = {"characters": 0, "objects": 0, "segments": 0}
     for data in (_word_export_pdf(), report_2021):
         page = pdfium.open_document(data)[0]
         textpage = page.get_textpage()
         raw = textpage.raw
-        ours, theirs, our_matrix, their_matrix = c.FS_RECTF(), c.FS_RECTF(), c.FS_MATRIX(), c.FS_MATRIX()
         for i in range(c.FPDFText_CountChars(raw)):
-            assert page_objects._LOOSE_CHAR_BOX(raw, i, ctypes.byref(ours)) == c.FPDFText_GetLooseCharBox(raw, i,
-                                                                                                           theirs)
-            assert fields(ours) == fields(theirs)
+            assert page_objects._LOOSE_CHAR_BOX(raw, i, ctypes.byref(ours[0])) == c.FPDFText_GetLooseCharBox(
+                raw, i, theirs[0])
             assert page_objects._FONT_SIZE(raw, i) == c.FPDFText_GetFontSize(raw, i)
             text_object = page_objects._TEXT_OBJECT(raw, i)
             assert address(text_object) == address(c.FPDFText_GetTextObject(raw, i))
             assert address(page_objects._FONT(text_object)) == address(c.FPDFTextObj_GetFont(text_object))
-            assert page_objects._CHAR_MATRIX(raw, i, ctypes.byref(our_matrix)) == c.FPDFText_GetMatrix(raw, i,
-                                                                                                      their_matrix)
-            assert fields(our_matrix) == fields(their_matrix)
-            checked += 1
+            assert page_objects._CHAR_MATRIX(raw, i, ctypes.byref(ours[1])) == c.FPDFText_GetMatrix(raw, i, theirs[1])
+            assert (fields(ours[0]), fields(ours[1])) == (fields(theirs[0]), fields(theirs[1]))
+            calls["characters"] += 1
         textpage.close()
-    assert checked > 500
+        for i in range(c.FPDFPage_CountObjects(page.raw)):
+            obj = page_objects._PAGE_OBJECT(page.raw, i)
+            assert address(obj) == address(c.FPDFPage_GetObject(page.raw, i))
+            assert page_objects._OBJECT_TYPE(obj) == c.FPDFPageObj_GetType(obj)
+            assert page_objects._OBJECT_MATRIX(obj, ctypes.byref(ours[1])) == c.FPDFPageObj_GetMatrix(obj, theirs[1])
+            assert fields(ours[1]) == fields(theirs[1])
+            calls["objects"] += 1
+            for k in range(c.FPDFPath_CountSegments(obj) if c.FPDFPageObj_GetType(obj) == c.FPDF_PAGEOBJ_PATH else 0):
+                segment = page_objects._SEGMENT(obj, k)
+                assert address(segment) == address(c.FPDFPath_GetPathSegment(obj, k))
+                assert page_objects._SEGMENT_POINT(segment, ctypes.byref(ours[2]), ctypes.byref(ours[3])) == \
+                    c.FPDFPathSegment_GetPoint(segment, theirs[2], theirs[3])
+                assert (ours[2].value, ours[3].value) == (theirs[2].value, theirs[3].value)
+                assert page_objects._SEGMENT_TYPE(segment) == c.FPDFPathSegment_GetType(segment)
+                assert page_objects._SEGMENT_CLOSE(segment) == c.FPDFPathSegment_GetClose(segment)
+                calls["segments"] += 1
+    assert calls["characters"] > 500 and calls["objects"] > 50 and calls["segments"] > 50, calls
 
 
 def _misread_sizes(monkeypatch) -> None:

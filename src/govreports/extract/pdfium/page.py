@@ -13,8 +13,9 @@ import pypdfium2.raw as c
 def _unconverted(binding):
     """`binding` (one of pypdfium2's) called without ctypes converting its arguments, with the same return type:
     the bindings declare argument types, and checking them costs more than the call itself (0.42 → 0.19 µs for a
-    character's box). For the calls made for every character and every character measured; the caller passes ints
-    and ctypes pointers (`ctypes.byref` for a structure), never a Python float."""
+    character's box). For the calls made for every character, every character measured, and every object and path
+    segment of a page; the caller passes ints and ctypes pointers (`ctypes.byref` for a structure), never a Python
+    float, and only where the function takes an int, never a wider integer."""
     function = ctypes.CFUNCTYPE(binding.restype)(ctypes.cast(binding, ctypes.c_void_p).value)
     function.argtypes = None
     return function
@@ -25,6 +26,15 @@ _FONT_SIZE = _unconverted(c.FPDFText_GetFontSize)
 _TEXT_OBJECT = _unconverted(c.FPDFText_GetTextObject)
 _FONT = _unconverted(c.FPDFTextObj_GetFont)
 _CHAR_MATRIX = _unconverted(c.FPDFText_GetMatrix)
+# and for every object of a page and every segment of its paths (a form's objects, rarer, are counted by an
+# unsigned long, which an int argument would not fill)
+_PAGE_OBJECT = _unconverted(c.FPDFPage_GetObject)
+_OBJECT_TYPE = _unconverted(c.FPDFPageObj_GetType)
+_OBJECT_MATRIX = _unconverted(c.FPDFPageObj_GetMatrix)
+_SEGMENT = _unconverted(c.FPDFPath_GetPathSegment)
+_SEGMENT_POINT = _unconverted(c.FPDFPathSegment_GetPoint)
+_SEGMENT_TYPE = _unconverted(c.FPDFPathSegment_GetType)
+_SEGMENT_CLOSE = _unconverted(c.FPDFPathSegment_GetClose)
 
 
 def chars(page, left: float, top: float, widths: dict | None = None, textpage=None) -> list[tuple] | str:
@@ -104,28 +114,29 @@ def edges(page_raw, left: float, top: float) -> tuple[list[list], bool]:
     edges: list[list] = []
     upright = True
     matrix = c.FS_MATRIX()
+    matrix_ref = ctypes.byref(matrix)
     x, y = ctypes.c_float(), ctypes.c_float()
 
     def walk(handle, count_fn, get_fn, outer, depth):
         nonlocal upright
         for i in range(count_fn(handle)):
             obj = get_fn(handle, i)
-            kind = c.FPDFPageObj_GetType(obj)
+            kind = _OBJECT_TYPE(obj)
             if kind == c.FPDF_PAGEOBJ_PATH:
-                c.FPDFPageObj_GetMatrix(obj, matrix)
+                _OBJECT_MATRIX(obj, matrix_ref)
                 m = _mul((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
                 _path_edges(obj, m, x, y, edges, left, top)
             elif kind == c.FPDF_PAGEOBJ_TEXT:
-                c.FPDFPageObj_GetMatrix(obj, matrix)
+                _OBJECT_MATRIX(obj, matrix_ref)
                 m = _mul((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
                 if abs(m[1]) > 1e-6 or abs(m[2]) > 1e-6:
                     upright = False
             elif kind == c.FPDF_PAGEOBJ_FORM and depth < 8:
-                c.FPDFPageObj_GetMatrix(obj, matrix)
+                _OBJECT_MATRIX(obj, matrix_ref)
                 m = _mul((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
                 walk(obj, c.FPDFFormObj_CountObjects, c.FPDFFormObj_GetObject, m, depth + 1)
 
-    walk(page_raw, c.FPDFPage_CountObjects, c.FPDFPage_GetObject, (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), 0)
+    walk(page_raw, c.FPDFPage_CountObjects, _PAGE_OBJECT, (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), 0)
     return edges, upright
 
 
@@ -144,17 +155,18 @@ def _path_edges(obj, m, x, y, edges, left, top) -> None:
     subpaths: list[list[tuple[float, float]]] = []
     closed: list[bool] = []
     a, b, cc, d, e, f = m
+    x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
     for i in range(n):
-        seg = c.FPDFPath_GetPathSegment(obj, i)
-        c.FPDFPathSegment_GetPoint(seg, x, y)
+        seg = _SEGMENT(obj, i)
+        _SEGMENT_POINT(seg, x_ref, y_ref)
         px, py = x.value, y.value
         point = (a * px + cc * py + e - left, top - (b * px + d * py + f))
-        if c.FPDFPathSegment_GetType(seg) == c.FPDF_SEGMENT_MOVETO or not subpaths:
+        if _SEGMENT_TYPE(seg) == c.FPDF_SEGMENT_MOVETO or not subpaths:
             subpaths.append([point])
             closed.append(False)
         else:
             subpaths[-1].append(point)
-        if c.FPDFPathSegment_GetClose(seg):
+        if _SEGMENT_CLOSE(seg):
             closed[-1] = True
     for pts, is_closed in zip(subpaths, closed):
         if len(pts) == 2:
