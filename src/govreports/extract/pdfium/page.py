@@ -15,7 +15,8 @@ def _unconverted(binding):
     the bindings declare argument types, and checking them costs more than the call itself (0.42 → 0.19 µs for a
     character's box). For the calls made for every character, every character measured, and every object and path
     segment of a page; the caller passes ints and ctypes pointers (`ctypes.byref` for a structure), never a Python
-    float, and only where the function takes an int, never a wider integer."""
+    float, and only where the function takes an int, never a wider integer (so a form's objects, counted by an
+    unsigned long, are read through the binding)."""
     function = ctypes.CFUNCTYPE(binding.restype)(ctypes.cast(binding, ctypes.c_void_p).value)
     function.argtypes = None
     return function
@@ -26,8 +27,6 @@ _FONT_SIZE = _unconverted(c.FPDFText_GetFontSize)
 _TEXT_OBJECT = _unconverted(c.FPDFText_GetTextObject)
 _FONT = _unconverted(c.FPDFTextObj_GetFont)
 _CHAR_MATRIX = _unconverted(c.FPDFText_GetMatrix)
-# and for every object of a page and every segment of its paths (a form's objects, rarer, are counted by an
-# unsigned long, which an int argument would not fill)
 _PAGE_OBJECT = _unconverted(c.FPDFPage_GetObject)
 _OBJECT_TYPE = _unconverted(c.FPDFPageObj_GetType)
 _OBJECT_MATRIX = _unconverted(c.FPDFPageObj_GetMatrix)
