@@ -52,8 +52,9 @@ def chars(page, left: float, top: float, widths: dict | None = None, textpage=No
         rect = c.FS_RECTF()
         rect_ref = ctypes.byref(rect)
         is_generated, loose_box, unicode_of = c.FPDFText_IsGenerated, _LOOSE_CHAR_BOX, c.FPDFText_GetUnicode
-        font_size, char_matrix = _FONT_SIZE, c.FPDFText_GetMatrix
+        font_size, char_matrix = _FONT_SIZE, _CHAR_MATRIX
         matrix = c.FS_MATRIX()
+        matrix_ref = ctypes.byref(matrix)
         out = []
         append = out.append
         unmeasured: list[int] = []  # characters in out without a width from their font
@@ -73,7 +74,7 @@ def chars(page, left: float, top: float, widths: dict | None = None, textpage=No
             tf_size = font_size(raw, i)
             size = sizes.get((height := rect.top - rect.bottom, tf_size))
             if size is None:
-                char_matrix(raw, i, matrix)
+                char_matrix(raw, i, matrix_ref)
                 size = sizes[height, tf_size] = tf_size * abs(matrix.d)
             # PDFium's box ends where the glyph does, pdfminer's at the advance: the font's width of the
             # character (kerned and spaced text puts the next character elsewhere), asked once a character of
