@@ -315,3 +315,34 @@ def test_character_boxes_end_at_the_advance_as_pdfminers_do():
            if abs(a[1] - b["x0"]) > 0.2 or abs(a[3] - b["x1"]) > 0.2]
     assert not off
     assert _same_as_pdfplumber(data) == "pdfium"
+
+
+def test_words_are_pdfplumbers_words_ligatures_blanks_and_gaps_included():
+    """extract.pdfium.lines builds words as pdfplumber's WordExtractor does with its defaults, on characters laid
+    out at random: lines within 3 pt, blanks, gaps over 3 pt, characters out of order, and ligatures (ﬁ → fi)
+    expanded, alone or inside a word. (The PDF tests' reports have no ligature, so this is what checks them.)"""
+    import random
+
+    from pdfplumber.utils.text import WordExtractor
+
+    from govreports.extract.pdfium.lines import words
+
+    rng = random.Random(5)
+    ligatures = 0
+    for _ in range(300):
+        chars, x = [], 0.0
+        for _ in range(rng.randint(1, 40)):
+            x += rng.uniform(0, 8)
+            width, top = rng.uniform(2, 10), rng.choice([10, 11.5, 30, 31]) + rng.uniform(-1, 1)
+            chars.append((rng.choice("ab ﬁ中文ﬀ1"), round(x, 2), round(top, 2), round(x + width, 2), round(top + 10, 2)))
+            x += width
+        head = chars[: len(chars) // 3]
+        rng.shuffle(head)
+        chars[: len(head)] = head
+        ours = [w[:5] for w in words(chars)]
+        theirs = [(w["text"], w["x0"], w["top"], w["x1"], w["bottom"]) for w in WordExtractor().extract_words(
+            [{"text": t, "x0": x0, "top": top, "x1": x1, "bottom": bottom, "doctop": top, "upright": True}
+             for t, x0, top, x1, bottom in chars])]
+        assert ours == theirs
+        ligatures += sum(("fi" in w[0] or "ff" in w[0]) and len(w[0]) > 2 for w in ours)
+    assert ligatures > 50  # ligatures inside longer words were met, not only alone
