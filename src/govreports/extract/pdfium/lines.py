@@ -30,7 +30,11 @@ class Line:
 def cluster(items: list, key, tolerance: float) -> list[list]:
     """pdfplumber's cluster_objects: distinct key values chained within `tolerance`, clusters in key order, items
     in their given order within a cluster."""
+    if not items:
+        return []
     keys = list(map(key, items))
+    if keys[-1] == keys[0] and keys.count(keys[0]) == len(keys):  # one cluster: a cell's characters on one line
+        return [list(items)]
     ids = cluster_ids(keys, tolerance)
     groups: list[list] = [[] for _ in range(len(set(ids.values())))]
     for it, k in zip(items, keys):
