@@ -34,6 +34,8 @@ _SEGMENT = _unconverted(c.FPDFPath_GetPathSegment)
 _SEGMENT_POINT = _unconverted(c.FPDFPathSegment_GetPoint)
 _SEGMENT_TYPE = _unconverted(c.FPDFPathSegment_GetType)
 _SEGMENT_CLOSE = _unconverted(c.FPDFPathSegment_GetClose)
+# the objects whose placement edges() reads: paths (their edges), text (upright or not) and forms (their contents)
+_PLACED = (c.FPDF_PAGEOBJ_PATH, c.FPDF_PAGEOBJ_TEXT, c.FPDF_PAGEOBJ_FORM)
 
 
 def chars(page, left: float, top: float, widths: dict | None = None, textpage=None) -> list[tuple] | str:
@@ -122,18 +124,16 @@ def edges(page_raw, left: float, top: float) -> tuple[list[list], bool]:
         for i in range(count_fn(handle)):
             obj = get_fn(handle, i)
             kind = _OBJECT_TYPE(obj)
+            if kind not in _PLACED:
+                continue
+            _OBJECT_MATRIX(obj, matrix_ref)
+            m = _mul((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
             if kind == c.FPDF_PAGEOBJ_PATH:
-                _OBJECT_MATRIX(obj, matrix_ref)
-                m = _mul((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
                 _path_edges(obj, m, x, y, edges, left, top)
             elif kind == c.FPDF_PAGEOBJ_TEXT:
-                _OBJECT_MATRIX(obj, matrix_ref)
-                m = _mul((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
                 if abs(m[1]) > 1e-6 or abs(m[2]) > 1e-6:
                     upright = False
-            elif kind == c.FPDF_PAGEOBJ_FORM and depth < 8:
-                _OBJECT_MATRIX(obj, matrix_ref)
-                m = _mul((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
+            elif depth < 8:  # a form: its objects are placed by its matrix, then by the page's
                 walk(obj, c.FPDFFormObj_CountObjects, c.FPDFFormObj_GetObject, m, depth + 1)
 
     walk(page_raw, c.FPDFPage_CountObjects, _PAGE_OBJECT, (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), 0)
