@@ -257,6 +257,24 @@ def test_a_dead_worker_is_replaced_and_no_later_document_fails():
             assert parser.parse(good, "seed.txt")["agency"] == "牡丹江市科学技术局"
 
 
+def niceness(data: bytes, name: str, hints, http_charset) -> int:
+    """A worker job for the tests: the worker's niceness (it dies first when told)."""
+    if data == b"exit":
+        os._exit(3)
+    return os.nice(0)
+
+
+def test_workers_run_at_the_lower_cpu_priority_asked_and_so_does_a_replacement():
+    here = os.nice(0)
+    with BoundedParser(workers=1, job=niceness, nice=10) as parser:
+        assert parser.parse(b"any") == min(here + 10, 19)
+        with pytest.raises(ParseLimitError):
+            parser.parse(b"exit")
+        assert parser.parse(b"any") == min(here + 10, 19)
+    with BoundedParser(workers=1, job=niceness) as parser:
+        assert parser.parse(b"any") == here
+
+
 def test_the_memory_cap_holds_and_the_worker_is_replaced():
     """A 9 MB page passes the byte cap but peaks at ~300 MB of address space parsing: a 200 MB cap (an idle
     worker holds ~75 MB) is hit, the worker leaves, and its replacement parses the next document."""
@@ -376,11 +394,12 @@ def test_crawl_records_hostile_attachments_with_their_kind_and_later_reports_sti
         assert archive.get(hashlib.sha256(body).hexdigest()) == body
 
 
-def test_the_config_files_limits_bound_a_crawl(tmp_path):
-    """`[limits] parse_deadline` in a portal config is what the crawl's parse workers are held to."""
+def test_the_config_files_limits_bound_a_crawl(tmp_path, monkeypatch):
+    """`[limits] parse_deadline` in a portal config is what the crawl's parse workers are held to; and they run a
+    step below the crawler's CPU priority (crawl.pipeline.PARSE_WORKER_NICE)."""
     from httpserver import LocalServer, Reply
 
-    from govreports.crawl import run_crawl
+    from govreports.crawl import pipeline, run_crawl
     from govreports.portals.config import CrawlConfig
     from govreports.store.db import open_db
 
@@ -394,9 +413,17 @@ def test_the_config_files_limits_bound_a_crawl(tmp_path):
         server.route("/a1.pdf", Reply(200, hostile.line_grid_pdf(70), {"Content-Type": "application/pdf"}))
         raw = {"portal": [{"name": "local", "adapter": "generic", "start_url": server.url("/list.html")}],
                "safety": {"allow_private_addresses": True}, "limits": {"parse_deadline": 0.3}}
+        built: list[BoundedParser] = []
+
+        def building(*args, **kwargs) -> BoundedParser:
+            built.append(BoundedParser(*args, **kwargs))
+            return built[-1]
+
+        monkeypatch.setattr(pipeline, "BoundedParser", building)
         summary = run_crawl(CrawlConfig.model_validate(raw), open_db(tmp_path / "r.db"), tmp_path / "archive",
                             parse_workers=1, per_host_delay=0.0, delay_jitter=0.0)
     assert summary.portals[0].failed["too_slow"] == 1, summary.portals[0]
+    assert [p.nice for p in built] == [pipeline.PARSE_WORKER_NICE] and pipeline.PARSE_WORKER_NICE > 0
 
 
 SCRIPT = """\

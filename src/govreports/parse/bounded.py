@@ -96,16 +96,22 @@ def _reached_cap(before: int | None) -> bool:
     return after > before and after >= 0.9 * cap
 
 
-def start_worker(memory_mb: int | None) -> None:
-    """Worker initializer: cap the address space; import the parser if the fork server did not preload it (a
-    server some other code started first keeps its own preload list); then the collector's settings for a worker
-    that parses document after document (gcpolicy: 0.17 ms of a 100 KB page's 3.2 ms went to collections)."""
+def start_worker(memory_mb: int | None, nice: int = 0) -> None:
+    """Worker initializer: cap the address space; lower the CPU priority by `nice`; import the parser if the fork
+    server did not preload it (a server some other code started first keeps its own preload list); then the
+    collector's settings for a worker that parses document after document (gcpolicy: 0.17 ms of a 100 KB page's
+    3.2 ms went to collections)."""
     if memory_mb:
         import resource
 
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         cap = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
+    if nice:
+        try:
+            os.nice(nice)  # the OCR and LibreOffice it starts inherit it
+        except OSError:  # refused (a sandbox): the worker runs at the priority it has
+            pass
     import importlib
 
     for module in PRELOAD:
@@ -117,10 +123,13 @@ class BoundedParser:
     """Parse documents in `workers` processes (default: one per core), each document within `deadline` seconds
     (None: no deadline) and each worker within `memory_mb` of address space (None: no cap). `job` is the function
     a worker runs (parse_job; tests pass one that dies); `tools`, the cache of OCR's and LibreOffice's answers
-    that parse_job reads through (extract.toolcache; None: none). Use it as a context manager, or call close()."""
+    that parse_job reads through (extract.toolcache; None: none); `nice`, how much lower than the fork server's
+    (the caller's) the workers' CPU priority is (`os.nice`; 0: the same). Use it as a context manager, or call
+    close()."""
 
     def __init__(self, workers: int | None = None, *, deadline: float | None = DEFAULT_DEADLINE,
-                 memory_mb: int | None = DEFAULT_MEMORY_MB, job: Job = parse_job, tools: ToolCache | None = None):
+                 memory_mb: int | None = DEFAULT_MEMORY_MB, job: Job = parse_job, tools: ToolCache | None = None,
+                 nice: int = 0):
         self.workers = (os.cpu_count() or 1) if workers is None else max(workers, 0)
         if self.workers and multiprocessing.current_process().daemon:
             self.workers = 0  # daemonic processes may not have children
@@ -131,6 +140,7 @@ class BoundedParser:
                 "crawl or parser under `if __name__ == \"__main__\":`")
         self.deadline = deadline
         self.memory_mb = memory_mb
+        self.nice = nice
         self._job = partial(job, tools=tools) if job is parse_job and tools is not None else job
         self.tools = tools
         self._lock = threading.Lock()
@@ -201,7 +211,7 @@ class BoundedParser:
                 if self._pool is not None:
                     _stop(self._pool)
                 self._pool = ProcessPool(max_workers=self.workers, initializer=start_worker,
-                                         initargs=(self.memory_mb,), context=_fork_server())
+                                         initargs=(self.memory_mb, self.nice), context=_fork_server())
             pool = self._pool
             return pool, pool.schedule(run_job, args=(self._job, *args), timeout=self.deadline)
 
