@@ -395,8 +395,8 @@ def test_crawl_records_hostile_attachments_with_their_kind_and_later_reports_sti
 
 
 def test_the_config_files_limits_bound_a_crawl(tmp_path, monkeypatch):
-    """`[limits] parse_deadline` in a portal config is what the crawl's parse workers are held to; and they run a
-    step below the crawler's CPU priority (crawl.pipeline.PARSE_WORKER_NICE)."""
+    """`[limits] parse_deadline` in a portal config is what the crawl's parse workers are held to, and
+    `parse_nice` how far below the crawler's CPU priority they run (10 when the file does not say)."""
     from httpserver import LocalServer, Reply
 
     from govreports.crawl import pipeline, run_crawl
@@ -412,7 +412,7 @@ def test_the_config_files_limits_bound_a_crawl(tmp_path, monkeypatch):
                                        {"Content-Type": "text/html; charset=utf-8"}))
         server.route("/a1.pdf", Reply(200, hostile.line_grid_pdf(70), {"Content-Type": "application/pdf"}))
         raw = {"portal": [{"name": "local", "adapter": "generic", "start_url": server.url("/list.html")}],
-               "safety": {"allow_private_addresses": True}, "limits": {"parse_deadline": 0.3}}
+               "safety": {"allow_private_addresses": True}, "limits": {"parse_deadline": 0.3, "parse_nice": 7}}
         built: list[BoundedParser] = []
 
         def building(*args, **kwargs) -> BoundedParser:
@@ -423,7 +423,8 @@ def test_the_config_files_limits_bound_a_crawl(tmp_path, monkeypatch):
         summary = run_crawl(CrawlConfig.model_validate(raw), open_db(tmp_path / "r.db"), tmp_path / "archive",
                             parse_workers=1, per_host_delay=0.0, delay_jitter=0.0)
     assert summary.portals[0].failed["too_slow"] == 1, summary.portals[0]
-    assert [p.nice for p in built] == [pipeline.PARSE_WORKER_NICE] and pipeline.PARSE_WORKER_NICE > 0
+    assert [p.nice for p in built] == [7]
+    assert CrawlConfig.model_validate({"portal": raw["portal"]}).limits.parse_nice == 10
 
 
 SCRIPT = """\

@@ -54,6 +54,8 @@ def test_demo_config_expands_the_portal_url(monkeypatch):
          "safety.allow_private"),
         ('[limits]\nparse_deadline = 0\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
          "limits.parse_deadline"),
+        ('[limits]\nparse_nice = 20\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+         "limits.parse_nice"),
         ('[politeness]\ntotal_timeout = -5\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
          "politeness.total_timeout"),
         ('[incremental]\nrecheck_days = 0\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',

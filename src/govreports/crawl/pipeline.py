@@ -40,10 +40,6 @@ from govreports.store.statuses import ItemStatus
 from govreports.clock import now_iso
 
 Progress = Callable[[str, PortalStats], None]  # (event, stats): "listed", "done"
-# Every report passes through this process's one event loop (its threads share the GIL), and the parse workers
-# wait on it for documents; at the same priority they took the cores from it when it was ready to run, and the
-# machine sat partly idle. A step lower (nice 10) they take what it leaves: README, "Parse workers a step lower".
-PARSE_WORKER_NICE = 10
 
 
 def policy_for(config: CrawlConfig, portals: list[PortalConfig], **overrides) -> FetchPolicy:
@@ -320,7 +316,7 @@ async def crawl(config: CrawlConfig, db: Database, archive_root: str | Path, *, 
     with unfinished_marked(db, own_run):  # stopped, cancelled or failed: the run's row says so
         pool = BoundedParser(parse_workers, deadline=parse_deadline or config.limits.parse_deadline,
                              memory_mb=parse_memory_mb or config.limits.parse_memory_mb,
-                             tools=tool_cache_for(archive_root), nice=PARSE_WORKER_NICE)
+                             tools=tool_cache_for(archive_root), nice=config.limits.parse_nice)
         sinks = [Sink(db, p.name, PortalStats(p.name), buffered=buffered, before_write=archive.sync,
                       run_id=run_id) for p in portals]
         try:

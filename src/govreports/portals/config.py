@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from govreports.errors import EXIT_USAGE, GovreportsError
 from govreports.fetch.policy import FetchPolicy
-from govreports.extract.limits import DEFAULT_DEADLINE, DEFAULT_MEMORY_MB
+from govreports.extract.limits import DEFAULT_DEADLINE, DEFAULT_MEMORY_MB, DEFAULT_NICE
 from govreports.portals.adapters import ADAPTERS, check_params
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -66,6 +66,7 @@ class Limits(BaseModel):
     model_config = ConfigDict(extra="forbid")
     parse_deadline: float = Field(DEFAULT_DEADLINE, gt=0)  # seconds per document
     parse_memory_mb: int = Field(DEFAULT_MEMORY_MB, ge=128)  # address space per parse worker
+    parse_nice: int = Field(DEFAULT_NICE, ge=0, le=19)  # how far below the crawl's CPU priority its workers run
 
 
 class Safety(BaseModel):
