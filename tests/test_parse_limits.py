@@ -302,6 +302,60 @@ def test_parse_async_runs_documents_side_by_side_and_a_bad_one_fails_alone():
     assert kinds == [2020, 2020, "crashed", 2020, "bomb", 2020]
 
 
+def stamp(data: bytes, name: str, hints, http_charset) -> dict:
+    """A worker job for the tests: which worker ran the document and when; b"sleep" takes a minute."""
+    start = time.monotonic()
+    time.sleep(60 if data == b"sleep" else 0.3)
+    return {"pid": os.getpid(), "start": start, "end": time.monotonic()}
+
+
+def test_parse_many_answers_in_order_and_a_bad_document_fails_alone():
+    require_samples()
+    good = (SAMPLES / "seed" / "000_dc3a28ed7fcc2bfa.txt").read_bytes()
+    documents = [(i, (good, f"{i}.txt", None, None)) for i in range(5)]
+    documents.insert(2, ("kill", (b"kill", "", None, None)))
+    documents.insert(4, ("bomb", (hostile.zip_bomb_docx(), "bomb.docx", None, None)))
+    for workers in (2, 0):  # 0: in the calling process, where the job is parse_job (no b"kill")
+        with BoundedParser(workers=workers, job=die_on_marker) as parser:
+            answers = list(parser.parse_many(d for d in documents if workers or d[0] != "kill"))
+        keys = [k for k, _ in answers]
+        assert keys == [k for k, _ in documents if workers or k != "kill"]
+        kinds = {k: a.kind if isinstance(a, ParseLimitError) else a["year"] for k, a in answers}
+        assert kinds == {0: 2020, 1: 2020, 2: 2020, 3: 2020, 4: 2020, "bomb": "bomb", **({"kill": "crashed"}
+                                                                                          if workers else {})}
+
+
+def test_parse_many_keeps_every_worker_busy_reading_only_a_window_ahead():
+    pulled = []
+
+    def documents():
+        for i in range(6):
+            pulled.append(i)
+            yield i, (b"x", "", None, None)
+
+    with BoundedParser(workers=2, job=stamp) as parser:
+        answers = []
+        for key, answer in parser.parse_many(documents(), window=3):
+            answers.append(answer)
+            if key == 0:
+                assert len(pulled) == 3  # the window, no more: the memory a stream of documents holds is bounded
+    assert len(pulled) == 6 and len({a["pid"] for a in answers}) == 2
+    overlaps = [(a, b) for a in answers for b in answers if a["pid"] != b["pid"] and a["start"] < b["end"]
+                and b["start"] < a["end"]]
+    assert overlaps  # both workers parsed at the same time
+
+
+def test_parse_many_left_early_leaves_no_job_running():
+    """A caller that stops reading (an error while loading) must not leave the documents read ahead running: a
+    minute-long one would hold the worker the next parse needs."""
+    with BoundedParser(workers=1, job=stamp, deadline=120) as parser:
+        answers = parser.parse_many([(0, (b"x", "", None, None)), (1, (b"sleep", "", None, None))], window=2)
+        assert next(answers)[0] == 0
+        answers.close()
+        start = time.monotonic()
+        assert parser.parse(b"x")["end"] - start < 20
+
+
 def test_in_process_mode_keeps_the_static_limits():
     with BoundedParser(workers=0) as parser:
         assert parser.in_process

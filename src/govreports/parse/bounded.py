@@ -12,8 +12,11 @@ and a child forked while another thread holds a lock can wait on it forever.
         record = parser.parse(data, "report.pdf")               # sync callers
         record = await parser.parse_async(data, url, hints)     # the crawler
         outcome = parser.parse_path(path)                       # commands: never raises for bad input
+        for key, answer in parser.parse_many((key, (data, name, hints, charset)) for …):  # a stream (the re-parse)
+            ...                                                 # answer: the record, or the ParseError
 
-Both raise ParseError for bad input and ParseLimitError (a ParseError with `.kind`) for a limit. `workers=0`, or a
+parse and parse_async raise ParseError for bad input and ParseLimitError (a ParseError with `.kind`) for a limit;
+parse_many gives the error in the record's place and goes on. `workers=0`, or a
 daemonic caller (a Dask worker, which may not have children), parses in the calling process: the static limits
 still hold there, the deadline and the memory cap do not.
 """
@@ -26,11 +29,13 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -38,7 +43,7 @@ from govreports import gcpolicy
 from govreports.errors import GovreportsError
 from govreports.extract.limits import DEFAULT_DEADLINE, DEFAULT_MEMORY_MB
 from govreports.extract.toolcache import ToolCache
-from govreports.parse.api import ParseLimitError, ParseOutcome, parse_bytes, parse_path
+from govreports.parse.api import ParseError, ParseLimitError, ParseOutcome, parse_bytes, parse_path
 
 OUT_OF_MEMORY_EXIT = 86  # a worker's exit code after a MemoryError (it leaves rather than go on fragmented)
 
@@ -48,6 +53,7 @@ OUT_OF_MEMORY_EXIT = 86  # a worker's exit code after a MemoryError (it leaves r
 # document's deadline, so `govreports parse page.html` does not pay for them.
 PRELOAD = ("govreports.parse.api", "govreports.extract.html", "govreports.parse.bounded")
 Job = Callable[[bytes, str, "dict | None", "str | None"], dict]
+T = TypeVar("T")
 
 
 def parse_job(data: bytes, name: str, hints: dict | None, http_charset: str | None,
@@ -171,15 +177,42 @@ class BoundedParser:
         if self.in_process:
             return _in_process(data, name, hints, http_charset, self.tools)
         args = (data, name, hints, http_charset)
-        for attempt in (1, 2):
-            pool, future = self._schedule(args)
-            try:
-                return future.result()
-            except BrokenProcessPool:
-                self._replace(pool, attempt)
-            except (TimeoutError, ProcessExpired) as exc:
-                raise self._limit_error(exc) from None
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self._answer(args, *self._schedule(args))
+
+    def parse_many(self, documents: Iterable[tuple[T, tuple]], window: int | None = None
+                   ) -> Iterator[tuple[T, dict | ParseError]]:
+        """parse() over a stream of documents, all workers busy at once: ``(key, (data, name, hints,
+        http_charset))`` in, ``(key, record or the ParseError it raised)`` out, in the order given. At most `window`
+        documents (default: two a worker, so that each worker has the next one queued) are read ahead of the one
+        answered, which bounds the memory. A caller that stops early leaves no job behind."""
+        answer: dict | ParseError
+        if self.in_process:
+            for key, args in documents:
+                try:
+                    answer = _in_process(*args, self.tools)
+                except ParseError as exc:
+                    answer = exc
+                yield key, answer
+            return
+        window = max(1, window or 2 * self.workers)
+        pending: deque[tuple[T, tuple, ProcessPool, Future]] = deque()
+        todo = iter(documents)
+        try:
+            while True:
+                while len(pending) < window and (nxt := next(todo, None)) is not None:
+                    key, args = nxt
+                    pending.append((key, args, *self._schedule(args)))
+                if not pending:
+                    return
+                key, args, pool, future = pending.popleft()
+                try:
+                    answer = self._answer(args, pool, future)
+                except ParseError as exc:
+                    answer = exc
+                yield key, answer
+        finally:
+            for *_, future in pending:
+                future.cancel()
 
     async def parse_async(self, data: bytes, name: str = "", hints: dict | None = None,
                           http_charset: str | None = None) -> dict:
@@ -203,6 +236,19 @@ class BoundedParser:
         return parse_path(path, hints, parse=self.parse)
 
     # --- the pool ----------------------------------------------------------------------------------------------
+    def _answer(self, args: tuple, pool: ProcessPool, future: Future) -> dict:
+        """A scheduled job's record (blocking); a limit's ParseLimitError; a job whose pool broke under it runs
+        once more (see _replace)."""
+        for attempt in (1, 2):
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                self._replace(pool, attempt)
+            except (TimeoutError, ProcessExpired) as exc:
+                raise self._limit_error(exc) from None
+            pool, future = self._schedule(args)
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def _schedule(self, args: tuple) -> tuple[ProcessPool, Future]:
         with self._lock:
             if self._closed:
