@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(PY) bench/parse_speed.py
 	$(PY) bench/load_speed.py
 	$(PY) bench/crawl_speed.py
+	$(PY) bench/reparse_speed.py
 	$(PY) bench/nightly.py
 	$(PY) bench/chaos.py
 

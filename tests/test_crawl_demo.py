@@ -4,10 +4,11 @@ rewrite nothing, an edited report gives a new version, and each fault is survive
 from __future__ import annotations
 
 import asyncio
+import shutil
 
 import pytest
 
-from crawlhelp import crawl_demo, db_records, mismatches, table_counts
+from crawlhelp import crawl_demo, db_records, demo_config, mismatches, table_counts
 from govreports.demo import DemoPortal
 from govreports.fetch import Archive
 from govreports.store.db import open_db
@@ -323,6 +324,36 @@ def test_every_command_the_demo_suggests_works_on_its_database(crawled, tmp_path
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (what, command, result.output)
         assert result.output.strip(), (what, command)
+
+
+def test_reparse_of_the_crawl_changes_nothing_and_counts_a_missing_and_a_broken_body(portal, crawled, tmp_path):
+    """`reparse` over a copy of the crawl (its workers parse side by side, BoundedParser.parse_many): every record
+    as it was; a body gone from the archive is `missing`, one that no longer parses `failed`, each logged against
+    its URL, and neither stops the documents after it nor loses the record already loaded."""
+    from govreports.runs.reparse import reparse
+
+    workdir, db, _ = crawled
+    copy = open_db(tmp_path / "reports.db")
+    db.conn.backup(copy.conn)
+    for folder in ("archive", "toolcache"):
+        if (workdir / folder).is_dir():
+            shutil.copytree(workdir / folder, tmp_path / folder)
+    pages = copy.execute("SELECT i.url, d.url, d.archive_path FROM items i JOIN documents d ON d.id = i.document_id"
+                         " WHERE i.status = 'loaded' AND i.attachment_url IS NULL AND d.url LIKE '%/ordos/%'"
+                         " ORDER BY i.url LIMIT 2").fetchall()
+    (_, gone_url, gone), (_, broken_url, broken) = pages
+    (tmp_path / "archive" / gone).unlink()
+    (tmp_path / "archive" / broken).write_bytes(b"<html><body><p>nothing here</p></body></html>")
+    versions = copy.execute("SELECT count(*) FROM report_versions").fetchone()[0]
+    summary = reparse(copy, tmp_path / "archive", demo_config(portal.base_url))
+    documents = copy.execute("SELECT count(*) FROM items WHERE status = 'loaded'").fetchone()[0]
+    assert summary.row() == {"documents": documents, "changed": 0, "new": 0, "unchanged": documents - 2,
+                             "failed": 1, "missing": 1}
+    logged = {url: kind for url, kind in copy.execute("SELECT url, kind FROM fetch_log WHERE kind IN "
+                                                      "('archive_missing', 'parse')")}
+    assert logged == {gone_url: "archive_missing", broken_url: "parse"}
+    assert copy.execute("SELECT count(*) FROM report_versions").fetchone()[0] == versions
+    assert mismatches(copy, portal.ground_truth()) == []
 
 
 def test_doc_ofd_and_scanned_reports_are_loaded_from_their_files(portal, crawled):

@@ -3,13 +3,16 @@
 Every loaded item points at the document its record was read from (page or attachment); the page goes through
 its portal adapter's `report_body` again (gkmlpt keeps the report inside a script), so a re-parse reads exactly
 what the crawl read. A record that differs from the stored one becomes a new version; the rest are unchanged.
-Documents are parsed under the crawl's limits (parse.bounded: one worker process, a deadline, a memory cap), so an
-archived document that would hang or exhaust the parser fails alone, logged with its limit's kind.
+Documents are parsed under the crawl's limits (parse.bounded: worker processes, a deadline, a memory cap), so an
+archived document that would hang or exhaust the parser fails alone, logged with its limit's kind. The workers,
+one a core, parse the next documents while this process reads the archive and loads the records before them,
+200 a transaction (BoundedParser.parse_many, store.load.load_records).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,8 +26,8 @@ from govreports.parse.api import ParseLimitError
 from govreports.parse.bounded import BoundedParser
 from govreports.portals.adapters import adapter_for
 from govreports.portals.config import CrawlConfig
-from govreports.store.documents import loaded_items
-from govreports.store.load import load_record
+from govreports.store.documents import LoadedItem, loaded_items
+from govreports.store.load import load_records
 from govreports.store.logs import log_fetch
 from govreports.store.statuses import LoadStatus
 
@@ -55,39 +58,49 @@ class _Page:
 
 def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None = None,
             parser: BoundedParser | None = None) -> ReparseSummary:
-    """Re-parse every loaded item's document; `parser` defaults to one worker with the config's [limits] (the
-    crawl's own), or the default limits without a config."""
+    """Re-parse every loaded item's document; `parser` defaults to one worker a core with the config's deadline
+    and memory cap (the crawl's own), or the default limits without a config. The workers keep this process's
+    CPU priority: `parse_nice` is for the crawl, whose one process every report passes through; here this
+    process only loads (measured: no faster with the workers at nice 10)."""
     if parser is None:
         limits = {"deadline": config.limits.parse_deadline, "memory_mb": config.limits.parse_memory_mb} if config \
             else {}
-        with BoundedParser(workers=1, tools=tool_cache_for(archive_root), **limits) as own:
+        with BoundedParser(tools=tool_cache_for(archive_root), **limits) as own:
             return reparse(db, archive_root, config, own)
     archive = Archive(archive_root)
     adapters = {p.name: adapter_for(p) for p in (config.portal if config else [])}
     summary = ReparseSummary()
-    for item in loaded_items(db):
-        summary.documents += 1
-        doc_url, sha, encoding = item.document["url"], item.document["sha256"], item.document["encoding"]
-        try:
-            body = archive.get(sha)
-        except (FileNotFoundError, ValueError):
-            summary.counts["missing"] += 1
-            log_fetch(db, doc_url, "archive_missing", f"archived body {sha} not found", kind="archive_missing",
-                      portal=item.portal)
-            continue
-        adapter = adapters.get(item.portal)
-        if item.attachment_url is None and adapter is not None:
-            body = adapter.report_body(_Page(doc_url, body, encoding)) or body
-        try:
-            record = parser.parse(body, doc_url, {"title": item.list_title, "published": item.list_date}, encoding)
-        except ParseLimitError as exc:
-            summary.counts["failed"] += 1
-            log_fetch(db, doc_url, exc.kind, exc.line, kind=exc.kind, portal=item.portal)
-            continue
-        except ParseError as exc:
-            summary.counts["failed"] += 1
-            log_fetch(db, doc_url, "parse_error", str(exc), kind="parse", portal=item.portal)
-            continue
-        loaded = load_record(db, record, item.document, parser_version=PARSER_VERSION, source_key=item.url)
+
+    def documents() -> Iterator[tuple[LoadedItem, tuple]]:
+        """Each item's archived document as the parser takes it; a missing body is counted and logged here."""
+        for item in loaded_items(db):
+            summary.documents += 1
+            doc_url, sha, encoding = item.document["url"], item.document["sha256"], item.document["encoding"]
+            try:
+                body = archive.get(sha)
+            except (FileNotFoundError, ValueError):
+                summary.counts["missing"] += 1
+                log_fetch(db, doc_url, "archive_missing", f"archived body {sha} not found", kind="archive_missing",
+                          portal=item.portal)
+                continue
+            adapter = adapters.get(item.portal)
+            if item.attachment_url is None and adapter is not None:
+                body = adapter.report_body(_Page(doc_url, body, encoding)) or body
+            yield item, (body, doc_url, {"title": item.list_title, "published": item.list_date}, encoding)
+
+    def records() -> Iterator[tuple[dict, dict, str]]:
+        """Each parsed record with its document and report key; a document that fails is counted and logged."""
+        for item, answer in parser.parse_many(documents()):
+            url = item.document["url"]
+            if isinstance(answer, ParseLimitError):
+                summary.counts["failed"] += 1
+                log_fetch(db, url, answer.kind, answer.line, kind=answer.kind, portal=item.portal)
+            elif isinstance(answer, ParseError):
+                summary.counts["failed"] += 1
+                log_fetch(db, url, "parse_error", str(answer), kind="parse", portal=item.portal)
+            else:
+                yield answer, item.document, item.url
+
+    for loaded in load_records(db, records(), parser_version=PARSER_VERSION):
         summary.counts[loaded.status] += 1
     return summary
