@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from functools import partial
 
 import pytest
 
 from crawlhelp import crawl_demo, db_records, demo_config, mismatches, table_counts
 from govreports.demo import DemoPortal
 from govreports.fetch import Archive
+from govreports.parse.bounded import parse_job
 from govreports.store.db import open_db
 
 
@@ -326,10 +328,20 @@ def test_every_command_the_demo_suggests_works_on_its_database(crawled, tmp_path
         assert result.output.strip(), (what, command)
 
 
-def test_reparse_of_the_crawl_changes_nothing_and_counts_a_missing_and_a_broken_body(portal, crawled, tmp_path):
+def bug_on_marker(data: bytes, name: str, hints, http_charset, tools=None) -> dict:
+    """A parse worker's job for the tests: a parser bug on the document b"bug", else the real parse."""
+    if data == b"bug":
+        raise RuntimeError("a parser bug")
+    return parse_job(data, name, hints, http_charset, tools=tools)
+
+
+def test_reparse_of_the_crawl_changes_nothing_and_counts_what_fails(portal, crawled, tmp_path):
     """`reparse` over a copy of the crawl (its workers parse side by side, BoundedParser.parse_many): every record
-    as it was; a body gone from the archive is `missing`, one that no longer parses `failed`, each logged against
-    its URL, and neither stops the documents after it nor loses the record already loaded."""
+    as it was; a body gone from the archive is `missing`; one that no longer parses, or that a parser bug fails,
+    is `failed`; each is logged against its URL, and none stops the documents after it or loses the record
+    already loaded."""
+    from govreports.extract.toolcache import tool_cache_for
+    from govreports.parse.bounded import BoundedParser
     from govreports.runs.reparse import reparse
 
     workdir, db, _ = crawled
@@ -340,18 +352,23 @@ def test_reparse_of_the_crawl_changes_nothing_and_counts_a_missing_and_a_broken_
             shutil.copytree(workdir / folder, tmp_path / folder)
     pages = copy.execute("SELECT i.url, d.url, d.archive_path FROM items i JOIN documents d ON d.id = i.document_id"
                          " WHERE i.status = 'loaded' AND i.attachment_url IS NULL AND d.url LIKE '%/ordos/%'"
-                         " ORDER BY i.url LIMIT 2").fetchall()
-    (_, gone_url, gone), (_, broken_url, broken) = pages
+                         " ORDER BY i.url LIMIT 3").fetchall()
+    (_, gone_url, gone), (_, broken_url, broken), (_, bug_url, bug) = pages
     (tmp_path / "archive" / gone).unlink()
     (tmp_path / "archive" / broken).write_bytes(b"<html><body><p>nothing here</p></body></html>")
+    (tmp_path / "archive" / bug).write_bytes(b"bug")
     versions = copy.execute("SELECT count(*) FROM report_versions").fetchone()[0]
-    summary = reparse(copy, tmp_path / "archive", demo_config(portal.base_url))
+    job = partial(bug_on_marker, tools=tool_cache_for(tmp_path / "archive"))
+    with BoundedParser(workers=2, job=job) as parser:
+        summary = reparse(copy, tmp_path / "archive", demo_config(portal.base_url), parser)
     documents = copy.execute("SELECT count(*) FROM items WHERE status = 'loaded'").fetchone()[0]
-    assert summary.row() == {"documents": documents, "changed": 0, "new": 0, "unchanged": documents - 2,
-                             "failed": 1, "missing": 1}
-    logged = {url: kind for url, kind in copy.execute("SELECT url, kind FROM fetch_log WHERE kind IN "
-                                                      "('archive_missing', 'parse')")}
-    assert logged == {gone_url: "archive_missing", broken_url: "parse"}
+    assert summary.row() == {"documents": documents, "changed": 0, "new": 0, "unchanged": documents - 3,
+                             "failed": 2, "missing": 1}
+    logged = {url: (kind, error) for url, kind, error in copy.execute(
+        "SELECT url, kind, error FROM fetch_log WHERE kind IN ('archive_missing', 'parse', 'internal')")}
+    assert logged == {gone_url: ("archive_missing", f"archived body {gone.rsplit('/', 1)[-1]} not found"),
+                      broken_url: ("parse", "no annual report found in this html document"),
+                      bug_url: ("internal", "internal error: RuntimeError: a parser bug")}
     assert copy.execute("SELECT count(*) FROM report_versions").fetchone()[0] == versions
     assert mismatches(copy, portal.ground_truth()) == []
 

@@ -236,6 +236,8 @@ def die_on_marker(data: bytes, name: str, hints, http_charset):
         os.kill(os.getpid(), signal.SIGKILL)
     if data == b"memory":
         raise MemoryError
+    if data == b"bug":
+        raise RuntimeError("a parser bug")
     return parse_job(data, name, hints, http_charset)
 
 
@@ -354,6 +356,24 @@ def test_parse_many_left_early_leaves_no_job_running():
         answers.close()
         start = time.monotonic()
         assert parser.parse(b"x")["end"] - start < 20
+
+
+def test_parse_paths_keeps_the_order_given_and_names_each_file_s_failure(tmp_path):
+    """Files that fail before reaching a worker (missing, a directory) keep their place among those parsed side
+    by side; a parser bug is that file's error, not the batch's end."""
+    require_samples()
+    good = SAMPLES / "seed" / "000_dc3a28ed7fcc2bfa.txt"
+    (tmp_path / "bug.txt").write_bytes(b"bug")
+    (tmp_path / "kill.txt").write_bytes(b"kill")
+    paths = [tmp_path / "absent.txt", good, tmp_path, tmp_path / "bug.txt", good, tmp_path / "kill.txt", good,
+             tmp_path / "absent2.txt"]
+    with BoundedParser(workers=2, job=die_on_marker) as parser:
+        outcomes = list(parser.parse_paths(paths))
+    assert [o.path for o in outcomes] == [str(p) for p in paths]
+    got = [(o.kind, o.record["year"]) if o.ok else o.error.split(":")[0] for o in outcomes]
+    assert got == ["cannot read file", ("text", 2020), "is a directory", "parser crashed", ("text", 2020),
+                   "crashed", ("text", 2020), "cannot read file"]
+    assert outcomes[3].error == "parser crashed: RuntimeError: a parser bug"
 
 
 def test_in_process_mode_keeps_the_static_limits():

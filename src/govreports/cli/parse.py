@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -51,15 +52,16 @@ def parse(
     The kind of each file is detected from its content. Exit code 0 when every file parsed, 1 when some could
     not (each is named on stderr with the reason), 2 for usage errors.
 
-    Files are parsed in a worker process under the crawl's limits (size, expansion, pages, a deadline, a memory
-    cap); a file past one is named with the limit, e.g. `too_slow: parsing took longer than 20 s`.
+    Files are parsed in worker processes, one a core, under the crawl's limits (size, expansion, pages, a
+    deadline, a memory cap), and printed in the order given; a file past a limit is named with it, e.g.
+    `too_slow: parsing took longer than 20 s`.
     """
     from govreports.parse.bounded import BoundedParser
 
     failures = 0
-    with BoundedParser(workers=1, deadline=deadline, memory_mb=max_memory) as parser:
-        for path in paths:
-            outcome = parser.parse_path(path)
+    workers = min(len(paths), os.cpu_count() or 1)
+    with BoundedParser(workers, deadline=deadline, memory_mb=max_memory) as parser:
+        for path, outcome in zip(paths, parser.parse_paths(paths)):
             if not outcome.ok:
                 failures += 1
                 typer.echo(f"error: {path}: {outcome.error}", err=True)

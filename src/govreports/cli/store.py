@@ -36,11 +36,12 @@ def load(paths: Annotated[list[Path], typer.Argument(help="report files or direc
 
     Exit codes: 0 all loaded, 1 some files failed (named on stderr), 74 the database could not be written (a
     full disk), 75 another run holds the database.
-    Files are parsed in a worker process under the crawl's limits (size, expansion, deadline, memory cap)."""
+    Files are parsed in worker processes, one a core, under the crawl's limits (size, expansion, deadline, memory
+    cap), and loaded in the order given."""
     from govreports.parse.bounded import BoundedParser
     from govreports.store.db import connect
 
-    with (writer_lock(db, wait=wait, command="load"), BoundedParser(workers=1) as parser,
+    with (writer_lock(db, wait=wait, command="load"), BoundedParser() as parser,
           connect(db) as database):
         _load(paths, database, parser)
 
@@ -49,22 +50,18 @@ def _load(paths: list[Path], database, parser) -> None:
     from govreports.store import document_from_path, load_record, log_fetch
 
     counts = {"new": 0, "changed": 0, "unchanged": 0, "failed": 0}
-    for path in _files(paths):
-        if not path.is_file():
+    files = [(path, path.is_file()) for path in _files(paths)]
+    outcomes = parser.parse_paths(path for path, present in files if present)  # side by side, in this order
+    for path, present in files:
+        if not present:
             typer.echo(f"{path}: no such file", err=True)
             counts["failed"] += 1
             continue
-        try:
-            outcome = parser.parse_path(path)
-        except Exception as exc:  # a parser bug must not stop a batch
-            outcome = None
-            error = f"parser crashed: {type(exc).__name__}: {exc}"
-        else:
-            error = outcome.error if not outcome.ok or outcome.record is None else None
-            error = error or (None if outcome.record is not None else "parser returned no record")
+        outcome = next(outcomes)
+        error = outcome.error or (None if outcome.record is not None else "parser returned no record")
         if error:
             typer.echo(f"{path}: {error}", err=True)
-            kind = outcome.error_kind if outcome is not None else None  # a limit's kind: too_large, too_slow, …
+            kind = outcome.error_kind  # a limit's kind: too_large, too_slow, …
             log_fetch(database, str(path), kind or "parse_error", error, kind=kind or "parse")
             counts["failed"] += 1
             continue

@@ -206,22 +206,34 @@ def parse_path(path: str | Path, hints: dict | None = None,
     bad input. A limit failure's error reads `kind: message`."""
     path = Path(path)
     try:
-        if path.is_dir():
-            raise ParseError("is a directory")
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise ParseLimitError("too_large", _too_large(size))
-        data = path.read_bytes()
+        data = read_path(path)
         kind = sniff(data) if data else None
         return ParseOutcome(str(path), kind, parse(data, path.name, hints), None)
-    except ParseLimitError as exc:
+    except (ParseError, OSError) as exc:
+        return failed_outcome(path, exc)
+
+
+def read_path(path: Path) -> bytes:
+    """A report file's bytes: ParseError for a directory, ParseLimitError past MAX_BYTES (before reading it),
+    OSError when it cannot be read."""
+    if path.is_dir():
+        raise ParseError("is a directory")
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise ParseLimitError("too_large", _too_large(size))
+    return path.read_bytes()
+
+
+def failed_outcome(path: Path, exc: Exception) -> ParseOutcome:
+    """The outcome of a file that could not be read or parsed; an exception other than ParseError or OSError is
+    a parser bug, named as one."""
+    if isinstance(exc, (ParseLimitError, MissingToolError)):
         return ParseOutcome(str(path), None, None, exc.line, exc.kind)
-    except MissingToolError as exc:
-        return ParseOutcome(str(path), None, None, exc.line, exc.kind)
-    except ParseError as exc:
+    if isinstance(exc, ParseError):
         return ParseOutcome(str(path), None, None, str(exc))
-    except OSError as exc:
+    if isinstance(exc, OSError):
         return ParseOutcome(str(path), None, None, f"cannot read file: {exc.strerror or exc}")
+    return ParseOutcome(str(path), None, None, f"parser crashed: {type(exc).__name__}: {exc}")
 
 
 def _too_large(size: int) -> str:

@@ -12,11 +12,12 @@ and a child forked while another thread holds a lock can wait on it forever.
         record = parser.parse(data, "report.pdf")               # sync callers
         record = await parser.parse_async(data, url, hints)     # the crawler
         outcome = parser.parse_path(path)                       # commands: never raises for bad input
+        for outcome in parser.parse_paths(paths): ...           # many files, every worker busy (parse, load)
         for key, answer in parser.parse_many((key, (data, name, hints, charset)) for …):  # a stream (the re-parse)
-            ...                                                 # answer: the record, or the ParseError
+            ...                                                 # answer: the record, or the exception
 
 parse and parse_async raise ParseError for bad input and ParseLimitError (a ParseError with `.kind`) for a limit;
-parse_many gives the error in the record's place and goes on. `workers=0`, or a
+parse_many and parse_paths give the error in the record's place and go on. `workers=0`, or a
 daemonic caller (a Dask worker, which may not have children), parses in the calling process: the static limits
 still hold there, the deadline and the memory cap do not.
 """
@@ -43,7 +44,9 @@ from govreports import gcpolicy
 from govreports.errors import GovreportsError
 from govreports.extract.limits import DEFAULT_DEADLINE, DEFAULT_MEMORY_MB
 from govreports.extract.toolcache import ToolCache
-from govreports.parse.api import ParseError, ParseLimitError, ParseOutcome, parse_bytes, parse_path
+from govreports.extract.sniff import sniff
+from govreports.parse.api import (ParseError, ParseLimitError, ParseOutcome, failed_outcome, parse_bytes,
+                                  parse_path, read_path)
 
 OUT_OF_MEMORY_EXIT = 86  # a worker's exit code after a MemoryError (it leaves rather than go on fragmented)
 
@@ -180,17 +183,18 @@ class BoundedParser:
         return self._answer(args, *self._schedule(args))
 
     def parse_many(self, documents: Iterable[tuple[T, tuple]], window: int | None = None
-                   ) -> Iterator[tuple[T, dict | ParseError]]:
+                   ) -> Iterator[tuple[T, dict | Exception]]:
         """parse() over a stream of documents, all workers busy at once: ``(key, (data, name, hints,
-        http_charset))`` in, ``(key, record or the ParseError it raised)`` out, in the order given. At most `window`
+        http_charset))`` in, ``(key, record or the exception parsing raised)`` out, in the order given: a
+        ParseError for bad input or a limit, another exception for a parser bug. At most `window`
         documents (default: two a worker, so that each worker has the next one queued) are read ahead of the one
         answered, which bounds the memory. A caller that stops early leaves no job behind."""
-        answer: dict | ParseError
+        answer: dict | Exception
         if self.in_process:
             for key, args in documents:
                 try:
                     answer = _in_process(*args, self.tools)
-                except ParseError as exc:
+                except Exception as exc:  # noqa: BLE001 - one document's error, even a parser bug's, is its own
                     answer = exc
                 yield key, answer
             return
@@ -207,7 +211,7 @@ class BoundedParser:
                 key, args, pool, future = pending.popleft()
                 try:
                     answer = self._answer(args, pool, future)
-                except ParseError as exc:
+                except Exception as exc:  # noqa: BLE001 - one document's error, even a parser bug's, is its own
                     answer = exc
                 yield key, answer
         finally:
@@ -234,6 +238,27 @@ class BoundedParser:
     def parse_path(self, path: str | Path, hints: dict | None = None) -> ParseOutcome:
         """api.parse_path through the workers: never raises for bad input; a limit reads `kind: message`."""
         return parse_path(path, hints, parse=self.parse)
+
+    def parse_paths(self, paths: Iterable[str | Path], hints: dict | None = None) -> Iterator[ParseOutcome]:
+        """parse_path over many files with every worker busy (parse_many), the outcomes in the paths' order;
+        never raises for a file: one that cannot be read, or that a parser bug fails, has its error."""
+        unread: dict[int, ParseOutcome] = {}  # by position: files that failed before reaching a worker
+
+        def documents() -> Iterator[tuple[tuple[int, Path, str | None], tuple]]:
+            for position, path in enumerate(map(Path, paths)):
+                try:
+                    data = read_path(path)
+                except (ParseError, OSError) as exc:
+                    unread[position] = failed_outcome(path, exc)
+                    continue
+                yield (position, path, sniff(data) if data else None), (data, path.name, hints, None)
+
+        for (position, path, kind), answer in self.parse_many(documents()):
+            # every file before this one has been read by now: those that failed there come first
+            yield from (unread.pop(p) for p in sorted(p for p in unread if p < position))
+            yield (ParseOutcome(str(path), kind, answer, None) if isinstance(answer, dict)
+                   else failed_outcome(path, answer))
+        yield from (unread.pop(p) for p in sorted(unread))
 
     # --- the pool ----------------------------------------------------------------------------------------------
     def _answer(self, args: tuple, pool: ProcessPool, future: Future) -> dict:

@@ -98,6 +98,10 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
             elif isinstance(answer, ParseError):
                 summary.counts["failed"] += 1
                 log_fetch(db, url, "parse_error", str(answer), kind="parse", portal=item.portal)
+            elif isinstance(answer, Exception):  # a parser bug: this document's, as in the crawl
+                summary.counts["failed"] += 1
+                log_fetch(db, url, "internal", f"internal error: {type(answer).__name__}: {answer}", kind="internal",
+                          portal=item.portal)
             else:
                 yield answer, item.document, item.url
 
