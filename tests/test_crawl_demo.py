@@ -373,6 +373,25 @@ def test_reparse_of_the_crawl_changes_nothing_and_counts_what_fails(portal, craw
     assert mismatches(copy, portal.ground_truth()) == []
 
 
+def test_loaded_items_are_read_a_page_at_a_time_the_same_while_the_caller_writes(crawled, tmp_path):
+    """The re-parse's walk over loaded items (store.documents.loaded_items) holds one page, not 300,000 items;
+    any page size gives the same items in the same order, also when each item is written while walking."""
+    from govreports.store.documents import loaded_items
+
+    _, db, _ = crawled
+    copy = open_db(tmp_path / "reports.db")
+    db.conn.backup(copy.conn)
+    whole = list(loaded_items(copy, page=10**6))
+    assert [i.url for i in whole] == [u for (u,) in copy.execute(
+        "SELECT url FROM items WHERE status = 'loaded' ORDER BY portal, url")]
+    walked = []
+    for item in loaded_items(copy, page=3):
+        walked.append(item)
+        with copy.conn:  # as a load between two pages: the walk neither repeats nor skips an item
+            copy.execute("UPDATE items SET last_seen = 'x' WHERE portal = ? AND url = ?", [item.portal, item.url])
+    assert walked == whole and len(whole) > 50
+
+
 def test_doc_ofd_and_scanned_reports_are_loaded_from_their_files(portal, crawled):
     """Issue 13: the .doc (where LibreOffice made one), OFD and scanned reports load from the file the page links;
     the scan is read by OCR, both of its pages, and its record says so."""

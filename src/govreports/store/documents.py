@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -147,11 +148,16 @@ class LoadedItem:
 _LOADED_DOCUMENT = ("url", "final_url", "fetched_at", "sha256", "archive_path", "media_type", "encoding")
 
 
-def loaded_items(db: Database) -> list[LoadedItem]:
-    """Every loaded item with its document, by portal and URL (read whole: the caller writes while it walks)."""
-    rows = db.execute(
-        "SELECT i.portal, i.url, i.list_title, i.list_date, i.attachment_url, "
-        + ", ".join(f"d.{c}" for c in _LOADED_DOCUMENT)
-        + " FROM items i JOIN documents d ON d.id = i.document_id WHERE i.status = ?"
-        " ORDER BY i.portal, i.url", [ItemStatus.LOADED.value]).fetchall()
-    return [LoadedItem(*row[:5], dict(zip(_LOADED_DOCUMENT, row[5:]))) for row in rows]
+def loaded_items(db: Database, *, page: int = 1000) -> Iterator[LoadedItem]:
+    """Every loaded item with its document, by portal and URL, read `page` items at a time: each page starts
+    after the last item read (the items' key), so the caller may write between pages, and a re-parse of 300,000
+    reports does not hold them all (1.6 KB an item)."""
+    select = ("SELECT i.portal, i.url, i.list_title, i.list_date, i.attachment_url, "
+              + ", ".join(f"d.{c}" for c in _LOADED_DOCUMENT)
+              + " FROM items i JOIN documents d ON d.id = i.document_id WHERE i.status = ?")
+    order = " ORDER BY i.portal, i.url LIMIT ?"
+    rows = db.execute(select + order, [ItemStatus.LOADED.value, page]).fetchall()
+    while rows:
+        yield from (LoadedItem(*row[:5], dict(zip(_LOADED_DOCUMENT, row[5:]))) for row in rows)
+        rows = db.execute(select + " AND (i.portal, i.url) > (?, ?)" + order,
+                          [ItemStatus.LOADED.value, *rows[-1][:2], page]).fetchall()
