@@ -70,7 +70,7 @@ def reparse_once(folder: Path, config, workers: int | None, changed: bool) -> tu
                        tools=tool_cache_for(folder / "archive")) as parser:
         start, cpu = time.perf_counter(), time.process_time()
         summary = reparse(db, folder / "archive", config, parser)
-        return summary.documents, time.perf_counter() - start, time.process_time() - cpu, summary.row()
+        return max(summary.documents, 1), time.perf_counter() - start, time.process_time() - cpu, summary.row()
 
 
 def main() -> int:

@@ -12,8 +12,10 @@ import pickle
 import signal
 import subprocess
 import sys
+import threading
 import time
 import tracemalloc
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -374,6 +376,57 @@ def test_parse_paths_keeps_the_order_given_and_names_each_file_s_failure(tmp_pat
     assert got == ["cannot read file", ("text", 2020), "is a directory", "parser crashed", ("text", 2020),
                    "crashed", ("text", 2020), "cannot read file"]
     assert outcomes[3].error == "parser crashed: RuntimeError: a parser bug"
+
+
+class Unrebuildable(Exception):
+    """An exception some library might raise: it pickles, but cannot be rebuilt from its args."""
+
+    def __init__(self, what: str, why: str):
+        super().__init__(f"{what}: {why}")
+
+
+def troublesome(data: bytes, name: str, hints, http_charset):
+    """A worker job for the tests: b"raise…" raises Unrebuildable; b"once:PATH\0…" returns one (which the caller
+    cannot read back: pebble breaks the pool) the first time, when PATH does not exist yet; else a small dict."""
+    if data.startswith(b"raise"):
+        raise Unrebuildable("a library", "its own error type")
+    if data.startswith(b"once:"):
+        flag = Path(data[5:data.index(b"\0")].decode())
+        if not flag.exists():
+            flag.write_text("broke the pool once")
+            return Unrebuildable("a result", "that cannot be read back")
+    return {"size": len(data)}
+
+
+def test_an_exception_that_cannot_be_sent_back_fails_its_document_alone():
+    documents = [(i, (b"x" * 1000, "", None, None)) for i in range(4)]
+    documents.insert(1, ("bad", (b"raise", "", None, None)))
+    with BoundedParser(workers=2, job=troublesome) as parser:
+        answers = dict(parser.parse_many(documents))
+        assert parser.parse(b"x")["size"] == 1
+    assert isinstance(answers.pop("bad"), RuntimeError)
+    assert answers == {i: {"size": 1000} for i in range(4)}
+    with BoundedParser(workers=1, job=troublesome) as parser:
+        with pytest.raises(RuntimeError, match="^Unrebuildable: a library: its own error type$"):
+            parser.parse(b"raise")
+
+
+def test_a_broken_pool_strands_no_document_queued_behind_a_large_one(tmp_path):
+    """pebble writes a job to a worker's pipe and blocks while the pipe is full (a document over ~64 KB); the jobs
+    queued behind it are not yet its own. When the pool breaks, it aborts only its own: every other document must
+    still get an answer (here: a second try, on a new pool), not a wait that never ends."""
+    padding = b"x" * 300_000
+    documents = [(i, (padding, "", None, None)) for i in range(12)]
+    documents[1] = (1, (b"once:" + str(tmp_path / "flag").encode() + b"\0" + padding, "", None, None))
+    answers: list = []
+    with BoundedParser(workers=2, job=troublesome) as parser:
+        walk = threading.Thread(target=lambda: answers.extend(parser.parse_many(documents, window=12)), daemon=True)
+        walk.start()
+        walk.join(timeout=120)
+        assert not walk.is_alive(), f"stranded after {len(answers)} answers"
+    assert (tmp_path / "flag").exists()  # the pool did break
+    assert [k for k, _ in answers] == list(range(12))
+    assert all(isinstance(a, dict) for _, a in answers), answers
 
 
 def test_in_process_mode_keeps_the_static_limits():

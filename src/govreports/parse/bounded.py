@@ -27,12 +27,13 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from pathlib import Path
@@ -77,10 +78,24 @@ def run_job(job: Job, data: bytes, name: str, hints: dict | None, http_charset: 
         return job(data, name, hints, http_charset)
     except MemoryError:
         os._exit(OUT_OF_MEMORY_EXIT)
-    except Exception:
+    except Exception as exc:
         if _reached_cap(before):
             os._exit(OUT_OF_MEMORY_EXIT)
+        if not _survives_pickling(exc):
+            # the caller could not read it back, and pebble then breaks the whole pool ("Unpicklable object from
+            # worker"), failing every document in flight: send its type and message instead
+            raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
         raise
+
+
+def _survives_pickling(exc: BaseException) -> bool:
+    """Whether the exception can be sent to the caller: some libraries' exceptions pickle but cannot be rebuilt
+    (an __init__ with more required arguments than `args` holds)."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # noqa: BLE001 - whatever stops the round trip
+        return False
+    return True
 
 
 def _peak_address_space() -> int | None:
@@ -154,6 +169,7 @@ class BoundedParser:
         self.tools = tools
         self._lock = threading.Lock()
         self._pool: ProcessPool | None = None
+        self._jobs: dict[ProcessPool, set[Future]] = {}  # each pool's unfinished jobs (see _retire)
         self._closed = False
 
     @property
@@ -172,7 +188,7 @@ class BoundedParser:
             self._closed = True
             pool, self._pool = self._pool, None
         if pool is not None:
-            _stop(pool)
+            self._retire(pool)
 
     # --- parsing -----------------------------------------------------------------------------------------------
     def parse(self, data: bytes, name: str = "", hints: dict | None = None, http_charset: str | None = None) -> dict:
@@ -275,16 +291,32 @@ class BoundedParser:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _schedule(self, args: tuple) -> tuple[ProcessPool, Future]:
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("the parser is closed")
-            if self._pool is None or not self._pool.active:
-                if self._pool is not None:
-                    _stop(self._pool)
-                self._pool = ProcessPool(max_workers=self.workers, initializer=start_worker,
-                                         initargs=(self.memory_mb, self.nice), context=_fork_server())
-            pool = self._pool
-            return pool, pool.schedule(run_job, args=(self._job, *args), timeout=self.deadline)
+        retired = []
+        try:
+            with self._lock:
+                if self._closed:
+                    raise RuntimeError("the parser is closed")
+                for _ in range(2):
+                    if self._pool is None or not self._pool.active:
+                        if self._pool is not None:
+                            retired.append(self._pool)
+                        self._pool = ProcessPool(max_workers=self.workers, initializer=start_worker,
+                                                 initargs=(self.memory_mb, self.nice), context=_fork_server())
+                    pool = self._pool
+                    try:
+                        future = pool.schedule(run_job, args=(self._job, *args), timeout=self.deadline)
+                    except RuntimeError:
+                        if pool.active:
+                            raise
+                        continue  # it broke since the check above ("Unexpected error within the Pool"): a new one
+                    jobs = self._jobs.setdefault(pool, set())
+                    jobs.add(future)
+                    future.add_done_callback(jobs.discard)
+                    return pool, future
+                raise RuntimeError("the parse workers could not be started")
+        finally:
+            for old in retired:
+                self._retire(old)
 
     def _replace(self, broken: ProcessPool, attempt: int) -> None:
         """A pool that broke (pebble gives up when a worker dies in a way it cannot pin on one task) aborts every
@@ -292,9 +324,24 @@ class BoundedParser:
         with self._lock:
             if self._pool is broken:
                 self._pool = None
-        _stop(broken)
+        self._retire(broken)
         if attempt > 1:
             raise ParseLimitError("crashed", "the parse worker died (twice) while reading this document")
+
+    def _retire(self, pool: ProcessPool) -> None:
+        """Stop a pool, and fail with BrokenProcessPool every job it left unfinished, so that its waiter tries
+        again. pebble aborts only the jobs it had taken from its queue when the pool broke; the rest, queued
+        behind a large document still being written to a worker, would otherwise never finish, and with several
+        documents in flight (parse_many, the crawl) a wait on one of them would never end."""
+        _stop(pool)
+        with self._lock:
+            left = self._jobs.pop(pool, set())
+        for future in list(left):
+            if not future.done():
+                try:
+                    future.set_exception(BrokenProcessPool("the parse workers stopped before this document was read"))
+                except InvalidStateError:  # finished meanwhile
+                    pass
 
     def _limit_error(self, exc: BaseException) -> ParseLimitError:
         if isinstance(exc, TimeoutError):

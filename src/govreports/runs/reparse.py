@@ -6,12 +6,15 @@ what the crawl read. A record that differs from the stored one becomes a new ver
 Documents are parsed under the crawl's limits (parse.bounded: worker processes, a deadline, a memory cap), so an
 archived document that would hang or exhaust the parser fails alone, logged with its limit's kind. The workers,
 one a core, parse the next documents while this process reads the archive and loads the records before them,
-200 a transaction (BoundedParser.parse_many, store.load.load_records).
+200 a transaction (BoundedParser.parse_many, store.load.load_records). A re-parse stopped midway has loaded
+every batch before the one in hand; running it again loads the rest (a record loaded twice is unchanged).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import closing
+from itertools import islice
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +30,7 @@ from govreports.parse.bounded import BoundedParser
 from govreports.portals.adapters import adapter_for
 from govreports.portals.config import CrawlConfig
 from govreports.store.documents import LoadedItem, loaded_items
-from govreports.store.load import load_records
+from govreports.store.load import LOAD_BATCH, load_records
 from govreports.store.logs import log_fetch
 from govreports.store.statuses import LoadStatus
 
@@ -105,6 +108,7 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
             else:
                 yield answer, item.document, item.url
 
-    for loaded in load_records(db, records(), parser_version=PARSER_VERSION):
-        summary.counts[loaded.status] += 1
+    with closing(records()) as parsed:  # closed on any error: the documents read ahead stop being parsed
+        while batch := list(islice(parsed, LOAD_BATCH)):
+            summary.counts.update(loaded.status for loaded in load_records(db, batch, parser_version=PARSER_VERSION))
     return summary
