@@ -386,15 +386,20 @@ class Unrebuildable(Exception):
 
 
 def troublesome(data: bytes, name: str, hints, http_charset):
-    """A worker job for the tests: b"raise…" raises Unrebuildable; b"once:PATH\0…" returns one (which the caller
-    cannot read back: pebble breaks the pool) the first time, when PATH does not exist yet; else a small dict."""
+    """A worker job for the tests: b"raise…" raises Unrebuildable; b"break…" returns one (which the caller cannot
+    read back: pebble breaks the pool); b"once:PATH\0…" returns one the first time, when PATH does not exist yet,
+    and the next time, if it ends "then sleep", sleeps a minute; else a small dict."""
     if data.startswith(b"raise"):
         raise Unrebuildable("a library", "its own error type")
+    if data.startswith(b"break"):
+        return Unrebuildable("a result", "that cannot be read back")
     if data.startswith(b"once:"):
         flag = Path(data[5:data.index(b"\0")].decode())
         if not flag.exists():
             flag.write_text("broke the pool once")
             return Unrebuildable("a result", "that cannot be read back")
+        if data.endswith(b"then sleep"):
+            time.sleep(60)
     return {"size": len(data)}
 
 
@@ -427,6 +432,61 @@ def test_a_broken_pool_strands_no_document_queued_behind_a_large_one(tmp_path):
     assert (tmp_path / "flag").exists()  # the pool did break
     assert [k for k, _ in answers] == list(range(12))
     assert all(isinstance(a, dict) for _, a in answers), answers
+
+
+def test_a_document_that_breaks_the_pool_fails_alone_among_many_in_flight(monkeypatch):
+    """pebble does not say which job broke a pool: each document it held is tried once more, and in a pool of its
+    own, so that a second break names the one that broke it. Tried side by side, every document in flight with it
+    in a crawl broke again with it and was failed as crashed (14 of 16). Each of a pool's waiters retires it, from
+    its own thread: it is stopped once (twice, from two threads, a pipe could be closed twice, and the second
+    close take another pool's pipe that had been given the same number: an innocent document failed so once)."""
+    from govreports.parse import bounded
+
+    stopped: list = []
+    stop = bounded._stop
+    monkeypatch.setattr(bounded, "_stop", lambda pool: (stopped.append(pool), stop(pool)))
+
+    def documents(bad: set[int]):
+        return [(i, (b"break" if i in bad else b"x" * 1000, "", None, None)) for i in range(16)]
+
+    async def crawl(parser):
+        return await asyncio.gather(*(parser.parse_async(*args) for _, args in documents({3})),
+                                    return_exceptions=True)
+
+    with BoundedParser(workers=2, job=troublesome) as parser:
+        crawled = dict(enumerate(asyncio.run(crawl(parser))))
+        walked = dict(parser.parse_many(documents({3, 4, 9}), window=16))
+        assert parser.parse(b"x")["size"] == 1
+    assert len(stopped) == len(set(stopped)) > 4  # the broken pools, and the second tries' own
+    for answers, bad in ((crawled, {3}), (walked, {3, 4, 9})):
+        failed = {i: a for i, a in answers.items() if not isinstance(a, dict)}
+        assert set(failed) == bad, failed
+        assert all(isinstance(a, ParseLimitError) and a.kind == "crashed" for a in failed.values())
+        assert all(a == {"size": 1000} for i, a in answers.items() if i not in bad)
+
+
+def test_closing_the_parser_stops_a_second_try_in_its_own_pool(tmp_path):
+    document = b"once:" + str(tmp_path / "flag").encode() + b"\0then sleep"
+    errors: list = []
+    parser = BoundedParser(workers=2, job=troublesome, deadline=None)
+
+    def parse():
+        try:
+            parser.parse(document)
+        except Exception as exc:  # noqa: BLE001 - what the waiter is told is the point
+            errors.append(exc)
+
+    waiter = threading.Thread(target=parse, daemon=True)
+    waiter.start()
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "flag").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # the second try is under way, a minute long
+    started = time.monotonic()
+    parser.close()
+    waiter.join(timeout=30)
+    assert not waiter.is_alive() and time.monotonic() - started < 30
+    assert [str(e) for e in errors] == ["the parser is closed"]
 
 
 def test_in_process_mode_keeps_the_static_limits():
