@@ -33,7 +33,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, InvalidStateError
+from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from pathlib import Path
@@ -171,6 +171,7 @@ class BoundedParser:
         self._pool: ProcessPool | None = None
         self._jobs: dict[ProcessPool, set[Future]] = {}  # each live pool's unfinished jobs (see _retire)
         self._alone = threading.BoundedSemaphore(max(self.workers, 1))  # second tries' own pools (_after_break)
+        self._retry_threads: ThreadPoolExecutor | None = None  # where parse_async waits on a second try
         self._closed = False
 
     @property
@@ -189,8 +190,11 @@ class BoundedParser:
             self._closed = True
             pools = list(self._jobs)  # the shared pool and any second try's own
             self._pool = None
+            threads, self._retry_threads = self._retry_threads, None
         for pool in pools:
             self._retire(pool)
+        if threads is not None:
+            threads.shutdown(wait=False, cancel_futures=True)
 
     # --- parsing -----------------------------------------------------------------------------------------------
     def parse(self, data: bytes, name: str = "", hints: dict | None = None, http_charset: str | None = None) -> dict:
@@ -250,8 +254,15 @@ class BoundedParser:
             pass
         except (TimeoutError, ProcessExpired) as exc:
             raise self._limit_error(exc) from None
-        # stopping the broken pool and the second try block: in a thread, so that the other documents go on
-        return await asyncio.to_thread(self._after_break, pool, args)
+        # stopping the broken pool and the second try block: in a thread, so that the other documents go on, and
+        # in threads of the parser's own (the loop's default ones write the crawl's archive: asyncio.to_thread)
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the parser is closed")
+            if self._retry_threads is None:
+                self._retry_threads = ThreadPoolExecutor(max(self.workers, 1), thread_name_prefix="parse-retry")
+            threads = self._retry_threads
+        return await asyncio.get_running_loop().run_in_executor(threads, self._after_break, pool, args)
 
     def parse_path(self, path: str | Path, hints: dict | None = None) -> ParseOutcome:
         """api.parse_path through the workers: never raises for bad input; a limit reads `kind: message`."""

@@ -13,10 +13,10 @@ every batch before the one in hand; running it again loads the rest (a record lo
 from __future__ import annotations
 
 from collections import Counter
-from contextlib import closing
-from itertools import islice
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from sqlite_utils import Database

@@ -1,0 +1,67 @@
+"""Jobs the parse-worker tests hand to BoundedParser in place of parse_job. A worker imports the module of its
+job on start (the fork server preloads only the parser's), so this one imports next to nothing: a test module
+importing the CLI made every worker start, and every replacement after a kill, 0.45 s slower."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+from govreports.parse.bounded import parse_job
+
+
+def die_on_marker(data: bytes, name: str, hints, http_charset):
+    """A worker job for the tests: dies as told by the document, else parses it."""
+    if data == b"exit":
+        os._exit(3)
+    if data == b"kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if data == b"memory":
+        raise MemoryError
+    if data == b"bug":
+        raise RuntimeError("a parser bug")
+    return parse_job(data, name, hints, http_charset)
+
+
+def niceness(data: bytes, name: str, hints, http_charset) -> int:
+    """A worker job for the tests: the worker's niceness (it dies first when told)."""
+    if data == b"exit":
+        os._exit(3)
+    return os.nice(0)
+
+
+def stamp(data: bytes, name: str, hints, http_charset) -> dict:
+    """A worker job for the tests: which worker ran the document and when; b"sleep" takes a minute."""
+    start = time.monotonic()
+    time.sleep(60 if data == b"sleep" else 0.3)
+    return {"pid": os.getpid(), "start": start, "end": time.monotonic()}
+
+
+class Unrebuildable(Exception):
+    """An exception some library might raise: it pickles, but cannot be rebuilt from its args."""
+
+    def __init__(self, what: str, why: str):
+        super().__init__(f"{what}: {why}")
+
+
+def troublesome(data: bytes, name: str, hints, http_charset):
+    """A worker job for the tests: b"raise…" raises Unrebuildable; b"break…" returns one (which the caller cannot
+    read back: pebble breaks the pool); b"once:PATH\0…" returns one the first time, when PATH does not exist yet,
+    and the next time, if it ends "then sleep", sleeps a minute; b"nap…" takes 0.1 s; and all but the first return
+    a small dict."""
+    if data.startswith(b"raise"):
+        raise Unrebuildable("a library", "its own error type")
+    if data.startswith(b"break"):
+        return Unrebuildable("a result", "that cannot be read back")
+    if data.startswith(b"once:"):
+        flag = Path(data[5:data.index(b"\0")].decode())
+        if not flag.exists():
+            flag.write_text("broke the pool once")
+            return Unrebuildable("a result", "that cannot be read back")
+        if data.endswith(b"then sleep"):
+            time.sleep(60)
+    if data.startswith(b"nap"):
+        time.sleep(0.1)
+    return {"size": len(data)}
