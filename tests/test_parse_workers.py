@@ -294,6 +294,28 @@ def test_closing_the_parser_stops_a_second_try_in_its_own_pool(tmp_path):
     assert [str(e) for e in errors] == ["the parser is closed"]
 
 
+def test_closing_the_parser_mid_crawl_tells_every_second_try_so(tmp_path):
+    """A crawl's second tries wait in the parser's threads, one here: the first sleeps a minute in its own pool, the
+    other three wait for the thread. Closing the parser ends them all as closed, none as cancelled (a task that
+    was not cancelled must not end as if it had been)."""
+    flag = tmp_path / "flag"
+    documents = [b"once:" + str(flag).encode() + b"\0then sleep"] + [b"x"] * 3
+
+    async def crawl(parser):
+        answers = asyncio.gather(*(parser.parse_async(d) for d in documents), return_exceptions=True)
+        while not flag.exists():
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)  # the first second try is under way, a minute long
+        started = time.monotonic()
+        await asyncio.to_thread(parser.close)
+        return await asyncio.wait_for(answers, 30), time.monotonic() - started
+
+    parser = BoundedParser(workers=1, job=troublesome, deadline=None)
+    answers, seconds = asyncio.run(asyncio.wait_for(crawl(parser), 90))
+    assert seconds < 30
+    assert [(type(a).__name__, str(a)) for a in answers] == [("RuntimeError", "the parser is closed")] * 4
+
+
 def test_in_process_mode_keeps_the_static_limits():
     with BoundedParser(workers=0) as parser:
         assert parser.in_process

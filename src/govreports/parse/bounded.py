@@ -194,7 +194,7 @@ class BoundedParser:
         for pool in pools:
             self._retire(pool)
         if threads is not None:
-            threads.shutdown(wait=False, cancel_futures=True)
+            threads.shutdown(wait=False)  # what waits for a thread then hears the parser is closed
 
     # --- parsing -----------------------------------------------------------------------------------------------
     def parse(self, data: bytes, name: str = "", hints: dict | None = None, http_charset: str | None = None) -> dict:
