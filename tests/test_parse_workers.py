@@ -316,6 +316,47 @@ def test_closing_the_parser_mid_crawl_tells_every_second_try_so(tmp_path):
     assert [(type(a).__name__, str(a)) for a in answers] == [("RuntimeError", "the parser is closed")] * 4
 
 
+def test_workers_that_cannot_be_started_fail_each_document_by_name_and_the_next_one_tries_again(monkeypatch):
+    """A fork the system refuses (too many processes, no memory) broke the pool without a message: a crawl logged
+    each document as an `internal error: BrokenProcessPool: `, and `load` or `parse` stopped at the first. Each
+    document is now failed as crashed, with the reason, and the next one tries again."""
+    import errno
+
+    import pebble.pool.process as pebble_process
+
+    launch = pebble_process.launch_process
+
+    def refused(*_args, **_kwargs):
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    why = r"^the parse workers could not be started \(\[Errno 11\] Resource temporarily unavailable\)$"
+    documents = [(i, (b"x", "", None, None)) for i in range(3)]
+    with BoundedParser(workers=2, job=die_on_marker) as parser:
+        monkeypatch.setattr(pebble_process, "launch_process", refused)
+        with pytest.raises(ParseLimitError, match=why) as info:
+            parser.parse(b"x")
+        assert info.value.kind == "crashed"
+        with pytest.raises(ParseLimitError, match=why):
+            asyncio.run(parser.parse_async(b"x"))
+        answers = dict(parser.parse_many(documents))
+        assert sorted(answers) == [0, 1, 2]
+        assert all(isinstance(a, ParseLimitError) and a.kind == "crashed" for a in answers.values()), answers
+        monkeypatch.setattr(pebble_process, "launch_process", launch)
+        with pytest.raises(ParseError, match="^no annual report found"):  # a worker's answer
+            parser.parse(b"x")
+    # the one worker dies, and its replacement cannot be started: the pool breaks under the documents queued
+    with BoundedParser(workers=1, job=die_on_marker) as parser:
+        with pytest.raises(ParseError, match="^no annual report found"):
+            parser.parse(b"x")
+        monkeypatch.setattr(pebble_process, "launch_process", refused)
+        answers = dict(parser.parse_many([("dies", (b"exit", "", None, None)), *documents]))
+        assert all(isinstance(a, ParseLimitError) and a.kind == "crashed" for a in answers.values()), answers
+        assert {str(a) for k, a in answers.items() if k != "dies"} == {why[1:-1].replace("\\", "")}
+        monkeypatch.setattr(pebble_process, "launch_process", launch)
+        answers = dict(parser.parse_many(documents))
+        assert all(str(a).startswith("no annual report found") for a in answers.values()), answers
+
+
 def test_in_process_mode_keeps_the_static_limits():
     with BoundedParser(workers=0) as parser:
         assert parser.in_process

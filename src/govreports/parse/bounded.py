@@ -227,7 +227,10 @@ class BoundedParser:
             while True:
                 while len(pending) < window and (nxt := next(todo, None)) is not None:
                     key, args = nxt
-                    pending.append((key, args, *self._schedule(args)))
+                    try:
+                        pending.append((key, args, *self._schedule(args)))
+                    except ParseLimitError as exc:  # the workers could not be started: this document's error
+                        pending.append((key, args, None, _failed_future(exc)))
                 if not pending:
                     return
                 key, args, pool, future = pending.popleft()
@@ -322,7 +325,10 @@ class BoundedParser:
                 with self._lock:
                     if pool not in self._jobs:  # closed meanwhile
                         raise RuntimeError("the parser is closed")
-                    future = pool.schedule(run_job, args=(self._job, *args), timeout=self.deadline)
+                    try:
+                        future = pool.schedule(run_job, args=(self._job, *args), timeout=self.deadline)
+                    except BrokenProcessPool as exc:
+                        raise _not_started(exc) from None
                     self._jobs[pool].add(future)
                 return future.result()
             except BrokenProcessPool:
@@ -350,6 +356,10 @@ class BoundedParser:
                     pool = self._pool
                     try:
                         future = pool.schedule(run_job, args=(self._job, *args), timeout=self.deadline)
+                    except BrokenProcessPool as exc:  # (a RuntimeError) its workers could not be started: the
+                        retired.append(pool)         # next document tries again, on a new pool
+                        self._pool = None
+                        raise _not_started(exc) from None
                     except RuntimeError:
                         if pool.active:
                             raise
@@ -455,6 +465,20 @@ def _in_process(data: bytes, name: str, hints: dict | None, http_charset: str | 
         return parse_bytes(data, name, hints=hints, http_charset=http_charset, tools=tools)
     except MemoryError:
         raise ParseLimitError("out_of_memory", "parsing ran out of memory") from None
+
+
+def _not_started(exc: BrokenProcessPool) -> ParseLimitError:
+    """The error of a document whose workers could not be started (pebble's BrokenProcessPool, without a message,
+    over the OSError of a refused fork: too many processes, no memory)."""
+    cause = exc.__cause__ or exc.__context__
+    why = (str(cause) if isinstance(cause, OSError) else f"{type(cause).__name__}: {cause}") if cause else "no reason"
+    return ParseLimitError("crashed", f"the parse workers could not be started ({why})")
+
+
+def _failed_future(exc: BaseException) -> Future:
+    future: Future = Future()
+    future.set_exception(exc)
+    return future
 
 
 def _stop(pool: ProcessPool) -> None:
