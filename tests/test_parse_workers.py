@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +21,7 @@ from govreports.extract import limits
 from govreports.parse import ParseError, parse_bytes, parse_path
 from govreports.parse.api import ParseLimitError
 from govreports.parse.bounded import BoundedParser, parse_job
-from worker_jobs import die_on_marker, niceness, stamp, troublesome
+from worker_jobs import die_on_marker, niceness, spin_in_c, stamp, troublesome
 
 
 # --- one document at a time -----------------------------------------------------------------------------------------
@@ -342,6 +343,13 @@ def test_workers_that_cannot_be_started_fail_each_document_by_name_and_the_next_
         assert sorted(answers) == [0, 1, 2]
         assert all(isinstance(a, ParseLimitError) and a.kind == "crashed" for a in answers.values()), answers
         monkeypatch.setattr(pebble_process, "launch_process", launch)
+        # no file descriptors left for the pool's pipes: pebble lets the OSError through
+        monkeypatch.setattr(pebble_process, "channels", lambda *_: (_ for _ in ()).throw(
+            OSError(errno.EMFILE, "Too many open files")))
+        answers = dict(parser.parse_many(documents))
+        assert {str(a) for a in answers.values()} == {
+            "the parse workers could not be started ([Errno 24] Too many open files)"}
+        monkeypatch.undo()
         with pytest.raises(ParseError, match="^no annual report found"):  # a worker's answer
             parser.parse(b"x")
     # the one worker dies, and its replacement cannot be started: the pool breaks under the documents queued
@@ -355,6 +363,73 @@ def test_workers_that_cannot_be_started_fail_each_document_by_name_and_the_next_
         monkeypatch.setattr(pebble_process, "launch_process", launch)
         answers = dict(parser.parse_many(documents))
         assert all(str(a).startswith("no annual report found") for a in answers.values()), answers
+
+
+def test_close_returns_only_when_every_worker_is_gone_even_from_a_pool_another_thread_is_stopping(tmp_path, monkeypatch):
+    """Two documents in one pool, one spinning in C and one that breaks the pool: each waiter retires the pool, one
+    of them stops it (3 s: the spinning worker ignores SIGTERM until SIGKILL). A close() meanwhile used to return at
+    once, with that worker still running."""
+    from govreports.parse import bounded
+
+    stopping = threading.Event()
+    stop = bounded._stop
+    monkeypatch.setattr(bounded, "_stop", lambda pool: (stopping.set(), stop(pool)))
+    pid_file = tmp_path / "pid"
+    parser = BoundedParser(workers=2, job=spin_in_c, deadline=None)
+    for document in (b"spin:" + str(pid_file).encode(), b"break"):
+        threading.Thread(target=_quietly, args=(parser.parse, document), daemon=True).start()
+    deadline = time.monotonic() + 60
+    while not (stopping.is_set() and pid_file.exists()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    parser.close()
+    pid = int(pid_file.read_text())
+    assert not _alive(pid), "close() returned with a worker still running"
+
+
+def test_a_pool_found_broken_when_scheduling_is_stopped_off_the_event_loop(monkeypatch):
+    """parse_async schedules on the crawl's event loop: a broken pool it finds there is stopped in a thread of its
+    own, and the loop goes on (a worker stuck in C takes 3 s to stop)."""
+    from govreports.parse import bounded
+
+    stop = bounded._stop
+    monkeypatch.setattr(bounded, "_stop", lambda pool: (time.sleep(2), stop(pool)))
+
+    async def crawl(parser):
+        ticks = []
+
+        async def tick():
+            while True:
+                ticks.append(time.monotonic())
+                await asyncio.sleep(0.02)
+
+        ticker = asyncio.create_task(tick())
+        await asyncio.sleep(0.1)
+        answer = await parser.parse_async(b"x")
+        ticker.cancel()
+        return answer, max(b - a for a, b in zip(ticks, ticks[1:]))
+
+    with BoundedParser(workers=1, job=troublesome) as parser:
+        assert parser.parse(b"x") == {"size": 1}
+        parser._pool.stop()  # as a pool that broke with no document in flight: the next one sees it inactive
+        answer, longest_stall = asyncio.run(crawl(parser))
+    assert answer == {"size": 1}
+    assert longest_stall < 1, longest_stall
+
+
+def _quietly(fn, *args):
+    try:
+        fn(*args)
+    except Exception:  # noqa: BLE001 - the test looks at processes, not at the answers
+        pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/stat")
+    return status.exists() and status.read_text().rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def test_in_process_mode_keeps_the_static_limits():

@@ -65,3 +65,12 @@ def troublesome(data: bytes, name: str, hints, http_charset):
     if data.startswith(b"nap"):
         time.sleep(0.1)
     return {"size": len(data)}
+
+
+def spin_in_c(data: bytes, name: str, hints, http_charset):
+    """A worker job for the tests: b"spin:PATH" writes the worker's pid to PATH, then computes in C for minutes,
+    where no signal handler runs (pebble's SIGTERM waits 3 s, then SIGKILL); b"break" breaks the pool."""
+    if data.startswith(b"spin:"):
+        Path(data[5:].decode()).write_text(str(os.getpid()))
+        return sum(range(10**12))
+    return troublesome(data, name, hints, http_charset)

@@ -172,6 +172,7 @@ class BoundedParser:
         self._jobs: dict[ProcessPool, set[Future]] = {}  # each live pool's unfinished jobs (see _retire)
         self._alone = threading.BoundedSemaphore(max(self.workers, 1))  # second tries' own pools (_after_break)
         self._retry_threads: ThreadPoolExecutor | None = None  # where parse_async waits on a second try
+        self._stopping: dict[ProcessPool, threading.Event] = {}  # pools being stopped, set when they are
         self._closed = False
 
     @property
@@ -193,6 +194,10 @@ class BoundedParser:
             threads, self._retry_threads = self._retry_threads, None
         for pool in pools:
             self._retire(pool)
+        with self._lock:
+            stopping = list(self._stopping.values())
+        for stopped in stopping:  # pools another thread was stopping: none of their workers outlives close()
+            stopped.wait()
         if threads is not None:
             threads.shutdown(wait=False)  # what waits for a thread then hears the parser is closed
 
@@ -265,7 +270,11 @@ class BoundedParser:
             if self._retry_threads is None:
                 self._retry_threads = ThreadPoolExecutor(max(self.workers, 1), thread_name_prefix="parse-retry")
             threads = self._retry_threads
-        return await asyncio.get_running_loop().run_in_executor(threads, self._after_break, pool, args)
+        try:
+            second = asyncio.get_running_loop().run_in_executor(threads, self._after_break, pool, args)
+        except RuntimeError:  # closed since: its threads take no more work
+            raise RuntimeError("the parser is closed") from None
+        return await second
 
     def parse_path(self, path: str | Path, hints: dict | None = None) -> ParseOutcome:
         """api.parse_path through the workers: never raises for bad input; a limit reads `kind: message`."""
@@ -327,7 +336,7 @@ class BoundedParser:
                         raise RuntimeError("the parser is closed")
                     try:
                         future = pool.schedule(run_job, args=(self._job, *args), timeout=self.deadline)
-                    except BrokenProcessPool as exc:
+                    except (BrokenProcessPool, OSError) as exc:
                         raise _not_started(exc) from None
                     self._jobs[pool].add(future)
                 return future.result()
@@ -356,8 +365,8 @@ class BoundedParser:
                     pool = self._pool
                     try:
                         future = pool.schedule(run_job, args=(self._job, *args), timeout=self.deadline)
-                    except BrokenProcessPool as exc:  # (a RuntimeError) its workers could not be started: the
-                        retired.append(pool)         # next document tries again, on a new pool
+                    except (BrokenProcessPool, OSError) as exc:  # (a RuntimeError) its workers or their pipes
+                        retired.append(pool)  # could not be started: the next document tries again, on a new pool
                         self._pool = None
                         raise _not_started(exc) from None
                     except RuntimeError:
@@ -370,8 +379,8 @@ class BoundedParser:
                     return pool, future
                 raise RuntimeError("the parse workers could not be started")
         finally:
-            for old in retired:
-                self._retire(old)
+            for old in retired:  # stopped off the caller's thread, which may be the crawl's event loop: a worker
+                threading.Thread(target=self._retire, args=(old,), name="parse-pool-stop", daemon=True).start()
 
     def _retire(self, pool: ProcessPool) -> None:
         """Stop a pool, and fail with BrokenProcessPool every job it left unfinished, so that its waiter tries
@@ -380,15 +389,27 @@ class BoundedParser:
         documents in flight (parse_many, the crawl) a wait on one of them would never end."""
         with self._lock:
             left = self._jobs.pop(pool, None)
+            if left is not None:
+                stopped = self._stopping[pool] = threading.Event()
+            else:
+                stopped = self._stopping.get(pool)
         if left is None:  # retired already: each of its waiters retires it, and it is stopped once (closing its
-            return        # pipes twice, from two threads, could close another pool's pipe that took the number)
-        _stop(pool)
-        for future in list(left):
-            if not future.done():
-                try:
-                    future.set_exception(BrokenProcessPool("the parse workers stopped before this document was read"))
-                except InvalidStateError:  # finished meanwhile
-                    pass
+            if stopped is not None:  # pipes twice, from two threads, could close another pool's pipe that took
+                stopped.wait()       # the number); wait until it is
+            return
+        try:
+            _stop(pool)
+            for future in list(left):
+                if not future.done():
+                    try:
+                        future.set_exception(
+                            BrokenProcessPool("the parse workers stopped before this document was read"))
+                    except InvalidStateError:  # finished meanwhile
+                        pass
+        finally:
+            with self._lock:
+                del self._stopping[pool]
+            stopped.set()
 
     def _limit_error(self, exc: BaseException) -> ParseLimitError:
         if isinstance(exc, TimeoutError):
@@ -467,10 +488,11 @@ def _in_process(data: bytes, name: str, hints: dict | None, http_charset: str | 
         raise ParseLimitError("out_of_memory", "parsing ran out of memory") from None
 
 
-def _not_started(exc: BrokenProcessPool) -> ParseLimitError:
-    """The error of a document whose workers could not be started (pebble's BrokenProcessPool, without a message,
-    over the OSError of a refused fork: too many processes, no memory)."""
-    cause = exc.__cause__ or exc.__context__
+def _not_started(exc: Exception) -> ParseLimitError:
+    """The error of a document whose workers could not be started: pebble's BrokenProcessPool, without a message,
+    over the OSError of a refused fork (too many processes, no memory), or the OSError itself (no file descriptors
+    left for the pool's pipes)."""
+    cause = exc if isinstance(exc, OSError) else exc.__cause__ or exc.__context__
     why = (str(cause) if isinstance(cause, OSError) else f"{type(cause).__name__}: {cause}") if cause else "no reason"
     return ParseLimitError("crashed", f"the parse workers could not be started ({why})")
 
