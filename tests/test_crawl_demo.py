@@ -12,7 +12,7 @@ import pytest
 from crawlhelp import crawl_demo, db_records, demo_config, mismatches, table_counts
 from govreports.demo import DemoPortal
 from govreports.fetch import Archive
-from govreports.parse.bounded import parse_job
+from govreports.parse.worker import parse_job
 from govreports.store.db import open_db
 
 

@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
@@ -21,6 +20,7 @@ from govreports.extract import limits
 from govreports.parse import ParseError, parse_bytes, parse_path
 from govreports.parse.api import ParseLimitError
 from govreports.parse.bounded import BoundedParser, parse_job
+from govreports.serve.launch import _alive
 from worker_jobs import die_on_marker, niceness, spin_in_c, stamp, troublesome
 
 
@@ -421,15 +421,6 @@ def _quietly(fn, *args):
         fn(*args)
     except Exception:  # noqa: BLE001 - the test looks at processes, not at the answers
         pass
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    status = Path(f"/proc/{pid}/stat")
-    return status.exists() and status.read_text().rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def test_in_process_mode_keeps_the_static_limits():

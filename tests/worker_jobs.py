@@ -9,7 +9,7 @@ import signal
 import time
 from pathlib import Path
 
-from govreports.parse.bounded import parse_job
+from govreports.parse.worker import parse_job
 
 
 def die_on_marker(data: bytes, name: str, hints, http_charset):

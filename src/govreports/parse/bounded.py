@@ -19,7 +19,7 @@ and a child forked while another thread holds a lock can wait on it forever.
 parse and parse_async raise ParseError for bad input and ParseLimitError (a ParseError with `.kind`) for a limit;
 parse_many and parse_paths give the error in the record's place and go on. `workers=0`, or a
 daemonic caller (a Dask worker, which may not have children), parses in the calling process: the static limits
-still hold there, the deadline and the memory cap do not.
+still hold there, the deadline and the memory cap do not. What runs inside a worker is in parse.worker.
 """
 
 from __future__ import annotations
@@ -27,12 +27,11 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
-import pickle
 import signal
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
@@ -41,106 +40,15 @@ from typing import TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 
-from govreports import gcpolicy
 from govreports.errors import GovreportsError
 from govreports.extract.limits import DEFAULT_DEADLINE, DEFAULT_MEMORY_MB
 from govreports.extract.toolcache import ToolCache
 from govreports.extract.sniff import sniff
 from govreports.parse.api import (ParseError, ParseLimitError, ParseOutcome, failed_outcome, parse_bytes,
                                   parse_path, read_path)
+from govreports.parse.worker import OUT_OF_MEMORY_EXIT, PRELOAD, Job, parse_job, run_job, start_worker
 
-OUT_OF_MEMORY_EXIT = 86  # a worker's exit code after a MemoryError (it leaves rather than go on fragmented)
-
-# what the fork server imports once for every worker: the parser and the HTML extractor (lxml), the hot path, and
-# this module (a job is a function of it, so each worker imported it, and pebble, on start). The PDF and DOCX
-# extractors (pdfplumber, python-docx, PDFium: 0.25 s) load in a worker on its first PDF or DOCX, inside that
-# document's deadline, so `govreports parse page.html` does not pay for them.
-PRELOAD = ("govreports.parse.api", "govreports.extract.html", "govreports.parse.bounded")
-Job = Callable[[bytes, str, "dict | None", "str | None"], dict]
 T = TypeVar("T")
-
-
-def parse_job(data: bytes, name: str, hints: dict | None, http_charset: str | None,
-              tools: ToolCache | None = None) -> dict:
-    """What a worker runs for one document (the default job; the parser binds `tools`)."""
-    return parse_bytes(data, name, hints=hints, http_charset=http_charset, tools=tools)
-
-
-def run_job(job: Job, data: bytes, name: str, hints: dict | None, http_charset: str | None) -> dict:
-    """The task a worker is given: the job, except that out of memory the worker exits (its heap may be left
-    fragmented and near the cap) with OUT_OF_MEMORY_EXIT, and the pool replaces it.
-
-    Out of memory inside a C library rarely surfaces as MemoryError: libxml2 reports "unknown error", which the
-    extractor turns into "unreadable html". So any failure during which the worker's address space grew to within
-    10% of its cap counts as out of memory (measured: a 9 MB page under a 200 MB cap fails at a 199 MB peak)."""
-    before = _peak_address_space()
-    try:
-        return job(data, name, hints, http_charset)
-    except MemoryError:
-        os._exit(OUT_OF_MEMORY_EXIT)
-    except Exception as exc:
-        if _reached_cap(before):
-            os._exit(OUT_OF_MEMORY_EXIT)
-        if not _survives_pickling(exc):
-            # the caller could not read it back, and pebble then breaks the whole pool ("Unpicklable object from
-            # worker"), failing every document in flight: send its type and message instead
-            raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
-        raise
-
-
-def _survives_pickling(exc: BaseException) -> bool:
-    """Whether the exception can be sent to the caller: some libraries' exceptions pickle but cannot be rebuilt
-    (an __init__ with more required arguments than `args` holds)."""
-    try:
-        pickle.loads(pickle.dumps(exc))
-    except Exception:  # noqa: BLE001 - whatever stops the round trip
-        return False
-    return True
-
-
-def _peak_address_space() -> int | None:
-    """This process's peak address space in bytes (VmPeak), or None where /proc does not say."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmPeak:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
-
-
-def _reached_cap(before: int | None) -> bool:
-    import resource
-
-    cap = resource.getrlimit(resource.RLIMIT_AS)[0]
-    after = _peak_address_space()
-    if cap == resource.RLIM_INFINITY or before is None or after is None:
-        return False
-    return after > before and after >= 0.9 * cap
-
-
-def start_worker(memory_mb: int | None, nice: int = 0) -> None:
-    """Worker initializer: cap the address space; lower the CPU priority by `nice`; import the parser if the fork
-    server did not preload it (a server some other code started first keeps its own preload list); then the
-    collector's settings for a worker that parses document after document (gcpolicy: 0.17 ms of a 100 KB page's
-    3.2 ms went to collections)."""
-    if memory_mb:
-        import resource
-
-        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        cap = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
-    if nice:
-        try:
-            os.nice(nice)  # the OCR and LibreOffice it starts inherit it
-        except OSError:  # refused (a sandbox): the worker runs at the priority it has
-            pass
-    import importlib
-
-    for module in PRELOAD:
-        importlib.import_module(module)
-    gcpolicy.for_document_batches()
 
 
 class BoundedParser:
@@ -323,17 +231,13 @@ class BoundedParser:
             if self._pool is broken:
                 self._pool = None
         self._retire(broken)
+        pool = None
         with self._alone:  # at most `workers` such pools at once
-            with self._lock:
-                if self._closed:
-                    raise RuntimeError("the parser is closed")
-                pool = ProcessPool(max_workers=1, initializer=start_worker, initargs=(self.memory_mb, self.nice),
-                                   context=_fork_server())
-                self._jobs[pool] = set()  # from here on, close() stops it
             try:
                 with self._lock:
-                    if pool not in self._jobs:  # closed meanwhile
+                    if self._closed:
                         raise RuntimeError("the parser is closed")
+                    pool = self._new_pool(1)
                     try:
                         future = pool.schedule(run_job, args=(self._job, *args), timeout=self.deadline)
                     except (BrokenProcessPool, OSError) as exc:
@@ -347,7 +251,8 @@ class BoundedParser:
             except (TimeoutError, ProcessExpired) as exc:
                 raise self._limit_error(exc) from None
             finally:
-                self._retire(pool)
+                if pool is not None:
+                    self._retire(pool)
 
     def _schedule(self, args: tuple) -> tuple[ProcessPool, Future]:
         retired = []
@@ -359,9 +264,7 @@ class BoundedParser:
                     if self._pool is None or not self._pool.active:
                         if self._pool is not None:
                             retired.append(self._pool)
-                        self._pool = ProcessPool(max_workers=self.workers, initializer=start_worker,
-                                                 initargs=(self.memory_mb, self.nice), context=_fork_server())
-                        self._jobs[self._pool] = set()
+                        self._pool = self._new_pool(self.workers)
                     pool = self._pool
                     try:
                         future = pool.schedule(run_job, args=(self._job, *args), timeout=self.deadline)
@@ -381,6 +284,13 @@ class BoundedParser:
         finally:
             for old in retired:  # stopped off the caller's thread, which may be the crawl's event loop: a worker
                 threading.Thread(target=self._retire, args=(old,), name="parse-pool-stop", daemon=True).start()
+
+    def _new_pool(self, workers: int) -> ProcessPool:
+        """A pool of `workers`, registered so that close() stops it (the caller holds the lock)."""
+        pool = ProcessPool(max_workers=workers, initializer=start_worker, initargs=(self.memory_mb, self.nice),
+                           context=_fork_server())
+        self._jobs[pool] = set()
+        return pool
 
     def _retire(self, pool: ProcessPool) -> None:
         """Stop a pool, and fail with BrokenProcessPool every job it left unfinished, so that its waiter tries
