@@ -97,15 +97,13 @@ class BoundedParser:
         """Stop the workers (a document still being parsed is abandoned)."""
         with self._lock:
             self._closed = True
-            pools = list(self._jobs)  # the shared pool and any second try's own
+            # the shared pool, any second try's own, and those another thread is stopping (_retire waits for them):
+            # none of their workers outlives close()
+            pools = [*self._jobs, *self._stopping]
             self._pool = None
             threads, self._retry_threads = self._retry_threads, None
         for pool in pools:
             self._retire(pool)
-        with self._lock:
-            stopping = list(self._stopping.values())
-        for stopped in stopping:  # pools another thread was stopping: none of their workers outlives close()
-            stopped.wait()
         if threads is not None:
             threads.shutdown(wait=False)  # what waits for a thread then hears the parser is closed
 
@@ -238,10 +236,7 @@ class BoundedParser:
                     if self._closed:
                         raise RuntimeError("the parser is closed")
                     pool = self._new_pool(1)
-                    try:
-                        future = pool.schedule(run_job, args=(self._job, *args), timeout=self.deadline)
-                    except (BrokenProcessPool, OSError) as exc:
-                        raise _not_started(exc) from None
+                    future = self._submit(pool, args)
                     self._jobs[pool].add(future)
                 return future.result()
             except BrokenProcessPool:
@@ -267,11 +262,11 @@ class BoundedParser:
                         self._pool = self._new_pool(self.workers)
                     pool = self._pool
                     try:
-                        future = pool.schedule(run_job, args=(self._job, *args), timeout=self.deadline)
-                    except (BrokenProcessPool, OSError) as exc:  # (a RuntimeError) its workers or their pipes
-                        retired.append(pool)  # could not be started: the next document tries again, on a new pool
+                        future = self._submit(pool, args)
+                    except ParseLimitError:  # the next document tries again, on a new pool
+                        retired.append(pool)
                         self._pool = None
-                        raise _not_started(exc) from None
+                        raise
                     except RuntimeError:
                         if pool.active:
                             raise
@@ -291,6 +286,14 @@ class BoundedParser:
                            context=_fork_server())
         self._jobs[pool] = set()
         return pool
+
+    def _submit(self, pool: ProcessPool, args: tuple) -> Future:
+        """The document's job in `pool` (the caller holds the lock); ParseLimitError when the pool's workers or their
+        pipes could not be started (pebble's BrokenProcessPool, a RuntimeError, or its OSError)."""
+        try:
+            return pool.schedule(run_job, args=(self._job, *args), timeout=self.deadline)
+        except (BrokenProcessPool, OSError) as exc:
+            raise _not_started(exc) from None
 
     def _retire(self, pool: ProcessPool) -> None:
         """Stop a pool, and fail with BrokenProcessPool every job it left unfinished, so that its waiter tries
