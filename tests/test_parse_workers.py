@@ -5,9 +5,11 @@ memory cap, a dead worker or a broken pool replaced, a document's failure its ow
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,8 +22,8 @@ from govreports.extract import limits
 from govreports.parse import ParseError, parse_bytes, parse_path
 from govreports.parse.api import ParseLimitError
 from govreports.parse.bounded import BoundedParser, parse_job
-from govreports.serve.launch import _alive
-from worker_jobs import die_on_marker, niceness, spin_in_c, stamp, troublesome
+from govreports.lifecycle import process_alive
+from worker_jobs import die_on_marker, digest, niceness, spin_in_c, stamp, troublesome
 
 
 # --- one document at a time -----------------------------------------------------------------------------------------
@@ -209,15 +211,16 @@ def test_an_exception_that_cannot_be_sent_back_fails_its_document_alone():
             parser.parse(b"raise")
 
 
-def test_a_broken_pool_strands_no_document_queued_behind_a_large_one(tmp_path):
-    """pebble writes a job to a worker's pipe and blocks while the pipe is full (a document over ~64 KB); the jobs
-    queued behind it are not yet its own. When the pool breaks, it aborts only its own: every other document must
-    still get an answer (here: a second try, on a new pool), not a wait that never ends."""
+@pytest.mark.parametrize("spool_bytes", [None, 64 * 1024], ids=["down-the-pipe", "spooled"])
+def test_a_broken_pool_strands_no_document_queued_behind_a_large_one(tmp_path, spool_bytes):
+    """pebble writes a job to a worker's pipe and blocks while the pipe is full (a document over ~64 KB, when it is
+    not spooled); the jobs queued behind it are not yet its own. When the pool breaks, it aborts only its own:
+    every other document must still get an answer (here: a second try, on a new pool), not a wait that never ends."""
     padding = b"x" * 300_000
     documents = [(i, (padding, "", None, None)) for i in range(12)]
     documents[1] = (1, (b"once:" + str(tmp_path / "flag").encode() + b"\0" + padding, "", None, None))
     answers: list = []
-    with BoundedParser(workers=2, job=troublesome) as parser:
+    with BoundedParser(workers=2, job=troublesome, spool_bytes=spool_bytes) as parser:
         walk = threading.Thread(target=lambda: answers.extend(parser.parse_many(documents, window=12)), daemon=True)
         walk.start()
         walk.join(timeout=120)
@@ -225,6 +228,70 @@ def test_a_broken_pool_strands_no_document_queued_behind_a_large_one(tmp_path):
     assert (tmp_path / "flag").exists()  # the pool did break
     assert [k for k, _ in answers] == list(range(12))
     assert all(isinstance(a, dict) for _, a in answers), answers
+
+
+def test_a_large_document_reaches_its_worker_in_a_file_that_goes_with_its_answer(tmp_path, monkeypatch):
+    """Over 64 KiB a document is written to the parser's spool directory and the worker reads it there (parse.spool):
+    every byte arrives, through the shared pool and a second try's, and no file outlives its answer nor the
+    directory the parser. A spool directory left by a process that is gone (a SIGKILL) is removed; a live one's
+    is not."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (tmp_path / f"govreports-parse-{int(gone.stdout)}-left").mkdir()
+    (tmp_path / f"govreports-parse-{int(gone.stdout)}-left" / "0").write_bytes(b"x")
+    (tmp_path / f"govreports-parse-{os.getpid()}-live").mkdir()
+    sizes = [100, 64 * 1024, 64 * 1024 + 1, 3_000_000]
+    documents = [(size, (os.urandom(size), "", None, None)) for size in sizes]
+    with BoundedParser(workers=2, job=digest) as parser:
+        answers = dict(parser.parse_many(documents))
+        spool = [p for p in tmp_path.glob(f"govreports-parse-{os.getpid()}-*") if not p.name.endswith("-live")]
+        assert len(spool) == 1 and _emptied(spool[0])
+        second = parser._after_break(parser._pool, documents[-1][1])  # a second try, in a pool of its own
+        assert _emptied(spool[0])
+    assert answers == {size: {"sha256": hashlib.sha256(args[0]).hexdigest(), "size": size}
+                       for size, args in documents}
+    assert second == answers[3_000_000]
+    assert [p.name for p in tmp_path.glob("govreports-parse-*")] == [f"govreports-parse-{os.getpid()}-live"]
+
+
+def _emptied(directory, within: float = 5.0) -> bool:
+    """Whether `directory` is empty within a few seconds: a job's file is removed by its future's done callback,
+    which pebble's thread runs just after it has handed the waiter the answer."""
+    deadline = time.monotonic() + within
+    while any(directory.iterdir()):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_a_document_the_worker_cannot_hold_is_out_of_memory_beside_a_busy_worker():
+    """Sent down pebble's pipe, a document larger than a worker's memory cap killed the worker while it was being
+    received, before the job began: pebble could pin that on no job. The document was failed as `crashed (twice)`,
+    or, beside a busy worker, never answered. Read from its spool file inside the job, it is out of memory, and the
+    documents beside it parse."""
+    big = b"<html>" + b"x" * (160 * 1024 * 1024)  # more than the cap by itself
+    documents = [("busy", (b"sleep", "", None, None)), ("big", (big, "big.html", None, None)),
+                 ("small", (b"x", "", None, None))]
+    answers: dict = {}
+    with BoundedParser(workers=2, memory_mb=150, deadline=30, job=digest) as parser:
+        walk = threading.Thread(target=lambda: answers.update(parser.parse_many(documents)), daemon=True)
+        walk.start()
+        walk.join(timeout=60)
+        assert not walk.is_alive(), f"no answer after 60 s: {answers}"
+    assert isinstance(answers["big"], ParseLimitError), answers["big"]
+    assert answers["big"].kind == "out_of_memory" and str(answers["big"]) == "parsing needed more than 150 MB of memory"
+    assert answers["busy"]["size"] == 5 and answers["small"]["size"] == 1
+
+
+def test_a_spool_that_cannot_be_written_sends_documents_down_the_pipe(tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "absent"))
+    documents = [(i, (os.urandom(200_000), "", None, None)) for i in range(3)]
+    with BoundedParser(workers=1, job=digest) as parser:
+        answers = dict(parser.parse_many(documents))
+    assert answers == {i: {"sha256": hashlib.sha256(args[0]).hexdigest(), "size": 200_000} for i, args in documents}
+    warnings = [r.getMessage() for r in caplog.records if r.name == "govreports.parse.spool"]
+    assert len(warnings) == 1 and "documents go down the workers' pipe" in warnings[0], warnings
 
 
 def test_a_document_that_breaks_the_pool_fails_alone_among_many_in_flight(monkeypatch):
@@ -385,7 +452,7 @@ def test_close_returns_only_when_every_worker_is_gone_even_from_a_pool_another_t
     assert stopping.wait(60)
     parser.close()
     for pid in {spinning, int(pid_file.read_text())}:  # and its second try's, if it started
-        assert not _alive(pid), "close() returned with a worker still running"
+        assert not process_alive(pid), "close() returned with a worker still running"
 
 
 def test_a_pool_found_broken_when_scheduling_is_stopped_off_the_event_loop(monkeypatch):

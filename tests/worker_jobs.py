@@ -4,6 +4,7 @@ importing the CLI made every worker start, and every replacement after a kill, 0
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import time
@@ -23,6 +24,13 @@ def die_on_marker(data: bytes, name: str, hints, http_charset):
     if data == b"bug":
         raise RuntimeError("a parser bug")
     return parse_job(data, name, hints, http_charset)
+
+
+def digest(data: bytes, name: str, hints, http_charset) -> dict:
+    """A worker job for the tests: what the worker received (b"sleep…" first takes 4 s)."""
+    if data.startswith(b"sleep"):
+        time.sleep(4)
+    return {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
 
 
 def niceness(data: bytes, name: str, hints, http_charset) -> int:

@@ -15,6 +15,8 @@ the demo portal) were left running for ever, one more each night, holding their 
   the flow's wait for them cancels those crawls (and whatever else registered) when the run is stopped there.
 - `die_with_parent()`: a child started with it is sent SIGTERM by the kernel when this process dies, even by
   SIGKILL, where no cleanup code can run (Linux).
+- `process_alive(pid)`: whether a process still runs, for removing what a SIGKILLed one left behind (files named
+  after its pid).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import threading
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -208,3 +211,18 @@ def die_with_parent() -> Callable[[], None] | None:
             os.kill(os.getpid(), signal.SIGTERM)
 
     return preexec
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie (a dead process its parent has not reaped yet)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"

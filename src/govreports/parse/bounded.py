@@ -19,7 +19,8 @@ and a child forked while another thread holds a lock can wait on it forever.
 parse and parse_async raise ParseError for bad input and ParseLimitError (a ParseError with `.kind`) for a limit;
 parse_many and parse_paths give the error in the record's place and go on. `workers=0`, or a
 daemonic caller (a Dask worker, which may not have children), parses in the calling process: the static limits
-still hold there, the deadline and the memory cap do not. What runs inside a worker is in parse.worker.
+still hold there, the deadline and the memory cap do not. What runs inside a worker is in parse.worker; how a
+document over 64 KiB reaches it (a file, not pebble's pipe), in parse.spool.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from govreports.extract.toolcache import ToolCache
 from govreports.extract.sniff import sniff
 from govreports.parse.api import (ParseError, ParseLimitError, ParseOutcome, failed_outcome, parse_bytes,
                                   parse_path, read_path)
+from govreports.parse.spool import SPOOL_BYTES, Spool, Spooled
 from govreports.parse.worker import OUT_OF_MEMORY_EXIT, PRELOAD, Job, parse_job, run_job, start_worker
 
 T = TypeVar("T")
@@ -56,12 +58,13 @@ class BoundedParser:
     (None: no deadline) and each worker within `memory_mb` of address space (None: no cap). `job` is the function
     a worker runs (parse_job; tests pass one that dies); `tools`, the cache of OCR's and LibreOffice's answers
     that parse_job reads through (extract.toolcache; None: none); `nice`, how much lower than the fork server's
-    (the caller's) the workers' CPU priority is (`os.nice`; 0: the same). Use it as a context manager, or call
-    close()."""
+    (the caller's) the workers' CPU priority is (`os.nice`; 0: the same); `spool_bytes`, the size over which a
+    document reaches its worker in a file, not down the pool's pipe (parse.spool; None: never). Use it as a context
+    manager, or call close()."""
 
     def __init__(self, workers: int | None = None, *, deadline: float | None = DEFAULT_DEADLINE,
                  memory_mb: int | None = DEFAULT_MEMORY_MB, job: Job = parse_job, tools: ToolCache | None = None,
-                 nice: int = 0):
+                 nice: int = 0, spool_bytes: int | None = SPOOL_BYTES):
         self.workers = (os.cpu_count() or 1) if workers is None else max(workers, 0)
         if self.workers and multiprocessing.current_process().daemon:
             self.workers = 0  # daemonic processes may not have children
@@ -75,6 +78,7 @@ class BoundedParser:
         self.nice = nice
         self._job = partial(job, tools=tools) if job is parse_job and tools is not None else job
         self.tools = tools
+        self._spool = Spool(spool_bytes)
         self._lock = threading.Lock()
         self._pool: ProcessPool | None = None
         self._jobs: dict[ProcessPool, set[Future]] = {}  # each live pool's unfinished jobs (see _retire)
@@ -104,6 +108,7 @@ class BoundedParser:
             threads, self._retry_threads = self._retry_threads, None
         for pool in pools:
             self._retire(pool)
+        self._spool.close()  # no worker is left to read a file
         if threads is not None:
             threads.shutdown(wait=False)  # what waits for a thread then hears the parser is closed
 
@@ -229,14 +234,15 @@ class BoundedParser:
             if self._pool is broken:
                 self._pool = None
         self._retire(broken)
-        pool = None
+        pool = future = None
         with self._alone:  # at most `workers` such pools at once
+            sent = self._spool.put(args[0])
             try:
                 with self._lock:
                     if self._closed:
                         raise RuntimeError("the parser is closed")
                     pool = self._new_pool(1)
-                    future = self._submit(pool, args)
+                    future = self._submit(pool, sent, args)
                     self._jobs[pool].add(future)
                 return future.result()
             except BrokenProcessPool:
@@ -246,11 +252,14 @@ class BoundedParser:
             except (TimeoutError, ProcessExpired) as exc:
                 raise self._limit_error(exc) from None
             finally:
+                if future is None:  # not sent: its file is left to nobody else
+                    self._spool.discard(sent)
                 if pool is not None:
                     self._retire(pool)
 
     def _schedule(self, args: tuple) -> tuple[ProcessPool, Future]:
         retired = []
+        sent = self._spool.put(args[0])  # before the lock: a large document's file takes milliseconds to write
         try:
             with self._lock:
                 if self._closed:
@@ -262,7 +271,7 @@ class BoundedParser:
                         self._pool = self._new_pool(self.workers)
                     pool = self._pool
                     try:
-                        future = self._submit(pool, args)
+                        future = self._submit(pool, sent, args)
                     except ParseLimitError:  # the next document tries again, on a new pool
                         retired.append(pool)
                         self._pool = None
@@ -276,6 +285,9 @@ class BoundedParser:
                     future.add_done_callback(jobs.discard)
                     return pool, future
                 raise RuntimeError("the parse workers could not be started")
+        except BaseException:
+            self._spool.discard(sent)
+            raise
         finally:
             for old in retired:  # stopped off the caller's thread, which may be the crawl's event loop: a worker
                 threading.Thread(target=self._retire, args=(old,), name="parse-pool-stop", daemon=True).start()
@@ -287,13 +299,16 @@ class BoundedParser:
         self._jobs[pool] = set()
         return pool
 
-    def _submit(self, pool: ProcessPool, args: tuple) -> Future:
-        """The document's job in `pool` (the caller holds the lock); ParseLimitError when the pool's workers or their
-        pipes could not be started (pebble's BrokenProcessPool, a RuntimeError, or its OSError)."""
+    def _submit(self, pool: ProcessPool, sent: bytes | Spooled, args: tuple) -> Future:
+        """The document's job in `pool`, `sent` standing for its data (the caller holds the lock); ParseLimitError
+        when the pool's workers or their pipes could not be started (pebble's BrokenProcessPool, a RuntimeError, or
+        its OSError). A spooled document's file goes when the job is done, however it ends."""
         try:
-            return pool.schedule(run_job, args=(self._job, *args), timeout=self.deadline)
+            future = pool.schedule(run_job, args=(self._job, sent, *args[1:]), timeout=self.deadline)
         except (BrokenProcessPool, OSError) as exc:
             raise _not_started(exc) from None
+        future.add_done_callback(partial(self._spool.discard, sent))
+        return future
 
     def _retire(self, pool: ProcessPool) -> None:
         """Stop a pool, and fail with BrokenProcessPool every job it left unfinished, so that its waiter tries

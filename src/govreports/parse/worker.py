@@ -11,6 +11,7 @@ from collections.abc import Callable
 from govreports import gcpolicy
 from govreports.extract.toolcache import ToolCache
 from govreports.parse.api import parse_bytes
+from govreports.parse.spool import Spooled
 
 OUT_OF_MEMORY_EXIT = 86  # a worker's exit code after a MemoryError (it leaves rather than go on fragmented)
 
@@ -28,15 +29,18 @@ def parse_job(data: bytes, name: str, hints: dict | None, http_charset: str | No
     return parse_bytes(data, name, hints=hints, http_charset=http_charset, tools=tools)
 
 
-def run_job(job: Job, data: bytes, name: str, hints: dict | None, http_charset: str | None) -> dict:
+def run_job(job: Job, data: bytes | Spooled, name: str, hints: dict | None, http_charset: str | None) -> dict:
     """The task a worker is given: the job, except that out of memory the worker exits (its heap may be left
-    fragmented and near the cap) with OUT_OF_MEMORY_EXIT, and the pool replaces it.
+    fragmented and near the cap) with OUT_OF_MEMORY_EXIT, and the pool replaces it. A large document comes as the
+    file it waits in (parse.spool), read here: within the deadline, and out of memory reading it is out of memory.
 
     Out of memory inside a C library rarely surfaces as MemoryError: libxml2 reports "unknown error", which the
     extractor turns into "unreadable html". So any failure during which the worker's address space grew to within
     10% of its cap counts as out of memory (measured: a 9 MB page under a 200 MB cap fails at a 199 MB peak)."""
     before = _peak_address_space()
     try:
+        if isinstance(data, Spooled):
+            data = data.read()
         return job(data, name, hints, http_charset)
     except MemoryError:
         os._exit(OUT_OF_MEMORY_EXIT)

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from govreports.lifecycle import die_with_parent
+from govreports.lifecycle import die_with_parent, process_alive
 from govreports.serve.metadata import build_metadata
 
 META_PREFIX = "govreports-meta-"
@@ -44,27 +44,12 @@ def write_metadata(db_path: str | Path, out: str | Path | None = None) -> Path:
     return out
 
 
-def _alive(pid: int) -> bool:
-    """Whether process `pid` exists and is not a zombie (a dead process its parent has not reaped yet)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
-
-
 def sweep_metadata(directory: str | Path | None = None) -> int:
     """Delete temporary metadata files left by serve processes that no longer run; returns how many."""
     removed = 0
     for path in Path(directory or tempfile.gettempdir()).glob(f"{META_PREFIX}*.json"):
         match = _META_NAME.fullmatch(path.name)
-        if match is None or _alive(int(match.group(1))):
+        if match is None or process_alive(int(match.group(1))):
             continue
         with contextlib.suppress(OSError):  # another sweeper won, or another user's file
             path.unlink()
