@@ -23,7 +23,7 @@ from govreports.parse import ParseError, parse_bytes, parse_path
 from govreports.parse.api import ParseLimitError
 from govreports.parse.bounded import BoundedParser, parse_job
 from govreports.lifecycle import process_alive
-from worker_jobs import die_on_marker, digest, niceness, spin_in_c, stamp, troublesome
+from worker_jobs import DieOnArrival, die_on_marker, digest, niceness, spin_in_c, stamp, troublesome
 
 
 # --- one document at a time -----------------------------------------------------------------------------------------
@@ -282,6 +282,32 @@ def test_a_document_the_worker_cannot_hold_is_out_of_memory_beside_a_busy_worker
     assert isinstance(answers["big"], ParseLimitError), answers["big"]
     assert answers["big"].kind == "out_of_memory" and str(answers["big"]) == "parsing needed more than 150 MB of memory"
     assert answers["busy"]["size"] == 5 and answers["small"]["size"] == 1
+
+
+def test_a_worker_that_dies_taking_a_document_stalls_no_crawl(monkeypatch, caplog):
+    """A worker that dies after taking a document from pebble's pipe and before starting it (here: the document's
+    hints end it as they are read) leaves that document never started, and, beside a busy worker, pebble never
+    answers it; the other workers wait 60 s for the lock the dead one held. The parser's watch replaces a pool in
+    which a document waits to start with a worker free: the document that killed its worker again, alone, is
+    crashed, and the others parse."""
+    from govreports.parse import stall
+
+    monkeypatch.setattr(stall, "STALLED_AFTER", 1.0)
+    documents = [(b"sleep", "", None, None), (b"x", "", DieOnArrival(), None), (b"y", "", None, None)]
+
+    async def crawl(parser):
+        return await asyncio.wait_for(asyncio.gather(*(parser.parse_async(*args) for args in documents),
+                                                     return_exceptions=True), timeout=60)
+
+    with BoundedParser(workers=2, job=digest) as parser:
+        started = time.monotonic()
+        busy, lost, after = asyncio.run(crawl(parser))
+        took = time.monotonic() - started
+        assert parser.parse(b"z")["size"] == 1
+    assert isinstance(lost, ParseLimitError) and lost.kind == "crashed", lost
+    assert busy["size"] == 5 and after["size"] == 1
+    assert took < 30, took  # 1 s to be found stalled, the busy document's 4 s again in a pool of its own
+    assert any("waited 1 s to start with a worker free" in r.getMessage() for r in caplog.records)
 
 
 def test_a_spool_that_cannot_be_written_sends_documents_down_the_pipe(tmp_path, monkeypatch, caplog):

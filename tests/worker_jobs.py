@@ -47,6 +47,14 @@ def stamp(data: bytes, name: str, hints, http_charset) -> dict:
     return {"pid": os.getpid(), "start": start, "end": time.monotonic()}
 
 
+class DieOnArrival:
+    """Hints that end the worker as it reads them: after it has taken the job from the pool's pipe, before it has
+    told the pool so (what the out-of-memory killer does at the wrong moment)."""
+
+    def __reduce__(self):
+        return os._exit, (3,)
+
+
 class Unrebuildable(Exception):
     """An exception some library might raise: it pickles, but cannot be rebuilt from its args."""
 

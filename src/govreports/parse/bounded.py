@@ -20,17 +20,20 @@ parse and parse_async raise ParseError for bad input and ParseLimitError (a Pars
 parse_many and parse_paths give the error in the record's place and go on. `workers=0`, or a
 daemonic caller (a Dask worker, which may not have children), parses in the calling process: the static limits
 still hold there, the deadline and the memory cap do not. What runs inside a worker is in parse.worker; how a
-document over 64 KiB reaches it (a file, not pebble's pipe), in parse.spool.
+document over 64 KiB reaches it (a file, not pebble's pipe), in parse.spool; how a pool that stopped taking documents
+is found, in parse.stall.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 import signal
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
@@ -47,10 +50,12 @@ from govreports.extract.toolcache import ToolCache
 from govreports.extract.sniff import sniff
 from govreports.parse.api import (ParseError, ParseLimitError, ParseOutcome, failed_outcome, parse_bytes,
                                   parse_path, read_path)
+from govreports.parse import stall
 from govreports.parse.spool import SPOOL_BYTES, Spool, Spooled
 from govreports.parse.worker import OUT_OF_MEMORY_EXIT, PRELOAD, Job, parse_job, run_job, start_worker
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class BoundedParser:
@@ -81,10 +86,12 @@ class BoundedParser:
         self._spool = Spool(spool_bytes)
         self._lock = threading.Lock()
         self._pool: ProcessPool | None = None
-        self._jobs: dict[ProcessPool, set[Future]] = {}  # each live pool's unfinished jobs (see _retire)
+        self._jobs: dict[ProcessPool, stall.PoolJobs] = {}  # each live pool's unfinished jobs (see _retire)
         self._alone = threading.BoundedSemaphore(max(self.workers, 1))  # second tries' own pools (_after_break)
         self._retry_threads: ThreadPoolExecutor | None = None  # where parse_async waits on a second try
         self._stopping: dict[ProcessPool, threading.Event] = {}  # pools being stopped, set when they are
+        self._watch: threading.Thread | None = None  # replaces a stalled pool (_replace_stalled)
+        self._closing = threading.Event()
         self._closed = False
 
     @property
@@ -101,6 +108,8 @@ class BoundedParser:
         """Stop the workers (a document still being parsed is abandoned)."""
         with self._lock:
             self._closed = True
+            self._closing.set()
+            watch = self._watch
             # the shared pool, any second try's own, and those another thread is stopping (_retire waits for them):
             # none of their workers outlives close()
             pools = [*self._jobs, *self._stopping]
@@ -111,6 +120,8 @@ class BoundedParser:
         self._spool.close()  # no worker is left to read a file
         if threads is not None:
             threads.shutdown(wait=False)  # what waits for a thread then hears the parser is closed
+        if watch is not None:
+            watch.join()
 
     # --- parsing -----------------------------------------------------------------------------------------------
     def parse(self, data: bytes, name: str = "", hints: dict | None = None, http_charset: str | None = None) -> dict:
@@ -243,7 +254,6 @@ class BoundedParser:
                         raise RuntimeError("the parser is closed")
                     pool = self._new_pool(1)
                     future = self._submit(pool, sent, args)
-                    self._jobs[pool].add(future)
                 return future.result()
             except BrokenProcessPool:
                 if self._closed:
@@ -280,9 +290,6 @@ class BoundedParser:
                         if pool.active:
                             raise
                         continue  # it broke since the check above ("Unexpected error within the Pool"): a new one
-                    jobs = self._jobs[pool]
-                    jobs.add(future)
-                    future.add_done_callback(jobs.discard)
                     return pool, future
                 raise RuntimeError("the parse workers could not be started")
         except BaseException:
@@ -293,10 +300,14 @@ class BoundedParser:
                 threading.Thread(target=self._retire, args=(old,), name="parse-pool-stop", daemon=True).start()
 
     def _new_pool(self, workers: int) -> ProcessPool:
-        """A pool of `workers`, registered so that close() stops it (the caller holds the lock)."""
+        """A pool of `workers`, registered so that close() stops it and the watch sees it stall (the caller holds
+        the lock)."""
         pool = ProcessPool(max_workers=workers, initializer=start_worker, initargs=(self.memory_mb, self.nice),
                            context=_fork_server())
-        self._jobs[pool] = set()
+        self._jobs[pool] = stall.PoolJobs(workers)
+        if self._watch is None:
+            self._watch = threading.Thread(target=self._replace_stalled, name="parse-pool-watch", daemon=True)
+            self._watch.start()
         return pool
 
     def _submit(self, pool: ProcessPool, sent: bytes | Spooled, args: tuple) -> Future:
@@ -307,8 +318,26 @@ class BoundedParser:
             future = pool.schedule(run_job, args=(self._job, sent, *args[1:]), timeout=self.deadline)
         except (BrokenProcessPool, OSError) as exc:
             raise _not_started(exc) from None
+        jobs = self._jobs[pool].jobs
+        jobs.add(future)
+        future.add_done_callback(jobs.discard)
         future.add_done_callback(partial(self._spool.discard, sent))
         return future
+
+    def _replace_stalled(self) -> None:
+        """The watch: every second, a pool in which a document waits to start while a worker is free, for longer
+        than a start takes, is replaced as a broken one is (parse.stall): a worker died between taking a document
+        and starting it, and pebble would leave that document waiting for ever."""
+        while not self._closing.wait(1.0):
+            now = time.monotonic()
+            with self._lock:
+                stalled = [pool for pool, held in self._jobs.items() if held.stalled(now, stall.STALLED_AFTER)]
+                if self._pool in stalled:
+                    self._pool = None
+            for pool in stalled:
+                log.warning("parse workers: a document waited %g s to start with a worker free (a worker died taking "
+                            "it); the pool is replaced and its documents are tried again", stall.STALLED_AFTER)
+                self._retire(pool)
 
     def _retire(self, pool: ProcessPool) -> None:
         """Stop a pool, and fail with BrokenProcessPool every job it left unfinished, so that its waiter tries
@@ -327,7 +356,7 @@ class BoundedParser:
             return
         try:
             _stop(pool)
-            for future in list(left):
+            for future in list(left.jobs):
                 if not future.done():
                     try:
                         future.set_exception(
