@@ -15,8 +15,8 @@ the demo portal) were left running for ever, one more each night, holding their 
   the flow's wait for them cancels those crawls (and whatever else registered) when the run is stopped there.
 - `die_with_parent()`: a child started with it is sent SIGTERM by the kernel when this process dies, even by
   SIGKILL, where no cleanup code can run (Linux).
-- `process_alive(pid)`: whether a process still runs, for removing what a SIGKILLed one left behind (files named
-  after its pid).
+- `process_alive(pid)` and `remove_orphans(...)`: what a SIGKILLed process left behind (files named after its pid),
+  removed by the next one.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import os
+import re
 import signal
 import sys
 import threading
@@ -226,3 +227,14 @@ def process_alive(pid: int) -> bool:
     except OSError:
         return True
     return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def remove_orphans(directory: str | os.PathLike[str], name: re.Pattern[str], remove: Callable[[Path], bool]) -> int:
+    """Remove, with `remove`, the entries of `directory` whose name `name` matches in full with the pid of a process
+    that no longer runs as its first group (a SIGKILL runs no cleanup); returns how many `remove` removed."""
+    removed = 0
+    for path in Path(directory).iterdir():
+        match = name.fullmatch(path.name)
+        if match is not None and not process_alive(int(match.group(1))):
+            removed += remove(path)
+    return removed

@@ -34,6 +34,7 @@ import signal
 import sys
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
@@ -305,8 +306,9 @@ class BoundedParser:
         pool = ProcessPool(max_workers=workers, initializer=start_worker, initargs=(self.memory_mb, self.nice),
                            context=_fork_server())
         self._jobs[pool] = stall.PoolJobs(workers)
-        if self._watch is None:
-            self._watch = threading.Thread(target=self._replace_stalled, name="parse-pool-watch", daemon=True)
+        if self._watch is None:  # it holds the parser weakly: one never closed is still collected, and the watch ends
+            self._watch = threading.Thread(target=_watch, args=(weakref.ref(self), self._closing),
+                                           name="parse-pool-watch", daemon=True)
             self._watch.start()
         return pool
 
@@ -325,19 +327,19 @@ class BoundedParser:
         return future
 
     def _replace_stalled(self) -> None:
-        """The watch: every second, a pool in which a document waits to start while a worker is free, for longer
-        than a start takes, is replaced as a broken one is (parse.stall): a worker died between taking a document
-        and starting it, and pebble would leave that document waiting for ever."""
-        while not self._closing.wait(1.0):
-            now = time.monotonic()
-            with self._lock:
-                stalled = [pool for pool, held in self._jobs.items() if held.stalled(now, stall.STALLED_AFTER)]
-                if self._pool in stalled:
-                    self._pool = None
-            for pool in stalled:
-                log.warning("parse workers: a document waited %g s to start with a worker free (a worker died taking "
-                            "it); the pool is replaced and its documents are tried again", stall.STALLED_AFTER)
-                self._retire(pool)
+        """What the watch does every second: a pool that has stood still, a document waiting to start with a
+        worker free and none starting, for longer than a start takes, is replaced as a broken one is (parse.stall):
+        most likely a worker died between taking a document and starting it, and pebble would leave that document
+        waiting for ever."""
+        now = time.monotonic()
+        with self._lock:
+            stalled = [pool for pool, held in self._jobs.items() if held.stalled(now, stall.STALLED_AFTER)]
+            if self._pool in stalled:
+                self._pool = None
+        for pool in stalled:
+            log.warning("parse workers: no document started for %g s with a worker free (most likely a worker died "
+                        "taking one); the pool is replaced and its documents are tried again", stall.STALLED_AFTER)
+            self._retire(pool)
 
     def _retire(self, pool: ProcessPool) -> None:
         """Stop a pool, and fail with BrokenProcessPool every job it left unfinished, so that its waiter tries
@@ -382,6 +384,16 @@ class BoundedParser:
         else:
             how = f"exit code {code}"
         return ParseLimitError("crashed", f"the parse worker died ({how}) while reading this document")
+
+
+def _watch(parser: weakref.ref[BoundedParser], closing: threading.Event) -> None:
+    """The parser's watch thread: _replace_stalled every second, until the parser is closed or gone."""
+    while not closing.wait(1.0):
+        alive = parser()
+        if alive is None:
+            return
+        alive._replace_stalled()
+        del alive
 
 
 def _started_by_main_at_import() -> bool:

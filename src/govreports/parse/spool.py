@@ -15,8 +15,10 @@ apply as they do to the parse. Smaller documents still go down the pipe: there a
 (measured per 2 KB document: 0.07–0.10 ms of the caller's CPU by pipe, 0.20 ms by file).
 
 A file is removed when its job is done. The directory is removed when the parser closes. It is named after the
-parser's process (`govreports-parse-<pid>-…`), and the next parser removes those of processes that are gone: a
-SIGKILL runs no cleanup. When a file cannot be written (no space left), the document goes down the pipe as before.
+parser's host and process (`govreports-parse-<host>-<pid>-…`), and the next parser on the host removes those of
+processes that are gone: a SIGKILL runs no cleanup. (The host, because containers that share a temporary directory
+do not see each other's processes.) When a file cannot be written (no space left), the document goes down the pipe
+as before.
 """
 
 from __future__ import annotations
@@ -27,18 +29,18 @@ import logging
 import os
 import re
 import shutil
+import socket
 import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from govreports.lifecycle import process_alive
+from govreports.lifecycle import remove_orphans
 
 log = logging.getLogger(__name__)
 
 SPOOL_BYTES = 64 * 1024  # Linux's pipe buffer: a larger document blocks pebble's pipe until a worker reads it
 PREFIX = "govreports-parse-"
-_NAME = re.compile(rf"{re.escape(PREFIX)}(\d+)-.*")
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,12 @@ class Spooled:
     path: str
 
     def read(self) -> bytes:
-        with open(self.path, "rb") as file:
-            return file.read()
+        try:
+            with open(self.path, "rb") as file:
+                return file.read()
+        except FileNotFoundError:
+            raise RuntimeError(f"the document's file for the parse worker was removed before it was read "
+                               f"({self.path})") from None
 
 
 class Spool:
@@ -78,13 +84,16 @@ class Spool:
         if directory is None:  # closed
             return data
         path = directory / str(next(self._names))
-        try:
-            with open(path, "xb") as file:
-                file.write(data)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                path.unlink()
-            return self._unspooled(data, exc)
+        with self._lock:  # so that close() does not remove the directory under a file being written
+            if self._closed:
+                return data
+            try:
+                with open(path, "xb") as file:
+                    file.write(data)
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                return self._unspooled(data, exc)
         return Spooled(str(path))
 
     @staticmethod
@@ -114,17 +123,27 @@ class Spool:
                 return None
             if self._directory is None:
                 sweep(self.root)
-                self._directory = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=self.root))
+                self._directory = Path(tempfile.mkdtemp(prefix=owner_prefix(), dir=self.root))
             return self._directory
 
 
 def sweep(root: str | os.PathLike[str] | None = None) -> int:
-    """Remove the spool directories of processes that no longer run (one SIGKILLed mid-parse); returns how many."""
-    removed = 0
-    for path in Path(root or tempfile.gettempdir()).glob(f"{PREFIX}*"):
-        match = _NAME.fullmatch(path.name)
-        if match is None or not path.is_dir() or process_alive(int(match.group(1))):
-            continue
-        shutil.rmtree(path, ignore_errors=True)
-        removed += not path.exists()
-    return removed
+    """Remove the spool directories that processes of this host left when they were killed; returns how many."""
+    name = re.compile(rf"{re.escape(_host_prefix())}(\d+)-.*")
+    return remove_orphans(root or tempfile.gettempdir(), name, _remove_directory)
+
+
+def _remove_directory(path: Path) -> bool:
+    if not path.is_dir():
+        return False
+    shutil.rmtree(path, ignore_errors=True)  # another user's: left as it is
+    return not path.exists()
+
+
+def owner_prefix(pid: int | None = None) -> str:
+    """How the spool directories of process `pid` (default: this one) on this host begin."""
+    return f"{_host_prefix()}{os.getpid() if pid is None else pid}-"
+
+
+def _host_prefix() -> str:
+    return f"{PREFIX}{re.sub(r'[^A-Za-z0-9.]', '_', socket.gethostname()) or 'host'}-"

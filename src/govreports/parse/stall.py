@@ -9,10 +9,12 @@ without it. The job itself never gets an answer, so a crawl or re-parse waiting 
 job whose arguments end their worker as they are read, beside a worker busy for 4 s; after 30 s nothing had been
 answered).
 
-`PoolJobs.stalled` finds such a pool by what it does: a document has waited to start, with a worker of the pool
-free, for longer than a start ever takes (`STALLED_AFTER`; a worker replaced after a kill starts in 0.05–1 s).
-The parser then replaces the pool as it does a broken one: each of its documents is tried once more in a pool of
-its own, where a document that kills its worker again is failed as `crashed`.
+`PoolJobs.stalled` finds such a pool by what it does: for `STALLED_AFTER` seconds (a worker replaced after a kill
+starts in 0.05–1 s), every look found a document waiting to start with a worker of the pool free, and none of the
+documents waiting at one look had started by the next. A pool whose workers die one after another (a night of
+documents over the memory cap) still starts documents, and is left alone. The parser then replaces a stalled pool
+as it does a broken one: each of its documents is tried once more in a pool of its own, where a document that
+kills its worker again is failed as `crashed`.
 """
 
 from __future__ import annotations
@@ -25,20 +27,28 @@ STALLED_AFTER = 10.0  # seconds a document may wait to start while the pool has 
 
 @dataclass
 class PoolJobs:
-    """One pool's unfinished jobs, its number of workers, and since when a job has waited with a worker free."""
+    """One pool's unfinished jobs and its number of workers; what waited at the last look, and since when the pool
+    has stood still."""
 
     workers: int
     jobs: set[Future] = field(default_factory=set)
-    waiting_since: float | None = None
+    waiting: set[Future] = field(default_factory=set)
+    still_since: float | None = None
 
     def stalled(self, now: float, after: float) -> bool:
-        """Whether, as of `now`, a job has waited to start for `after` seconds while a worker was free. Called
-        every second or so: what happens between two calls is not seen."""
-        jobs = list(self.jobs)  # a copy: done callbacks remove jobs from other threads
-        running = sum(1 for job in jobs if job.running())
-        if running >= self.workers or all(job.running() or job.done() for job in jobs):
-            self.waiting_since = None
+        """Whether, as of `now`, the pool has stood still for `after` seconds: at every look, a job waiting to start
+        with a worker free, and every job that waited at one look still waiting at the next. Called every second
+        or so: what happens between two looks is not seen."""
+        running, waiting = 0, set()
+        for job in list(self.jobs):  # a copy: done callbacks remove jobs from other threads
+            if job.running():
+                running += 1
+            elif not job.done():
+                waiting.add(job)
+        if running >= self.workers or not waiting:
+            self.waiting, self.still_since = set(), None
             return False
-        if self.waiting_since is None:
-            self.waiting_since = now
-        return now - self.waiting_since >= after
+        if self.still_since is None or not self.waiting <= waiting:  # a job that waited has started: it moves
+            self.still_since = now
+        self.waiting = waiting
+        return now - self.still_since >= after

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from govreports.lifecycle import die_with_parent, process_alive
+from govreports.lifecycle import die_with_parent, remove_orphans
 from govreports.serve.metadata import build_metadata
 
 META_PREFIX = "govreports-meta-"
@@ -46,15 +46,15 @@ def write_metadata(db_path: str | Path, out: str | Path | None = None) -> Path:
 
 def sweep_metadata(directory: str | Path | None = None) -> int:
     """Delete temporary metadata files left by serve processes that no longer run; returns how many."""
-    removed = 0
-    for path in Path(directory or tempfile.gettempdir()).glob(f"{META_PREFIX}*.json"):
-        match = _META_NAME.fullmatch(path.name)
-        if match is None or process_alive(int(match.group(1))):
-            continue
-        with contextlib.suppress(OSError):  # another sweeper won, or another user's file
-            path.unlink()
-            removed += 1
-    return removed
+    return remove_orphans(directory or tempfile.gettempdir(), _META_NAME, _unlink)
+
+
+def _unlink(path: Path) -> bool:
+    try:
+        path.unlink()
+    except OSError:  # another sweeper won, or another user's file
+        return False
+    return True
 
 
 def datasette_argv(db_path: str | Path, metadata: str | Path, host: str = "127.0.0.1", port: int = 8001) -> list[str]:
