@@ -5,11 +5,9 @@ memory cap, a dead worker or a broken pool replaced, a document's failure its ow
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -19,11 +17,11 @@ import pytest
 from conftest import SAMPLES, require_samples
 from govreports.demo import hostile
 from govreports.extract import limits
-from govreports.parse import ParseError, parse_bytes, parse_path
+from govreports.parse import ParseError, parse_bytes
 from govreports.parse.api import ParseLimitError
 from govreports.parse.bounded import BoundedParser, parse_job
 from govreports.lifecycle import process_alive
-from worker_jobs import DieOnArrival, die_on_marker, digest, niceness, spin_in_c, stamp, troublesome
+from worker_jobs import die_on_marker, niceness, spin_in_c, stamp, troublesome
 
 
 # --- one document at a time -----------------------------------------------------------------------------------------
@@ -228,100 +226,6 @@ def test_a_broken_pool_strands_no_document_queued_behind_a_large_one(tmp_path, s
     assert (tmp_path / "flag").exists()  # the pool did break
     assert [k for k, _ in answers] == list(range(12))
     assert all(isinstance(a, dict) for _, a in answers), answers
-
-
-def test_a_large_document_reaches_its_worker_in_a_file_that_goes_with_its_answer(tmp_path, monkeypatch):
-    """Over 64 KiB a document is written to the parser's spool directory and the worker reads it there (parse.spool):
-    every byte arrives, through the shared pool and a second try's, and no file outlives its answer nor the
-    directory the parser. A spool directory left by a process that is gone (a SIGKILL) is removed; a live one's
-    is not."""
-    from govreports.parse.spool import owner_prefix
-
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    (tmp_path / f"{owner_prefix(int(gone.stdout))}left").mkdir()
-    (tmp_path / f"{owner_prefix(int(gone.stdout))}left" / "0").write_bytes(b"x")
-    (tmp_path / f"{owner_prefix()}live").mkdir()
-    (tmp_path / f"govreports-parse-elsewhere-{int(gone.stdout)}-x").mkdir()  # another host's (a container's)
-    sizes = [100, 64 * 1024, 64 * 1024 + 1, 3_000_000]
-    documents = [(size, (os.urandom(size), "", None, None)) for size in sizes]
-    with BoundedParser(workers=2, job=digest) as parser:
-        answers = dict(parser.parse_many(documents))
-        spool = [p for p in tmp_path.glob(f"{owner_prefix()}*") if not p.name.endswith("-live")]
-        assert len(spool) == 1 and _emptied(spool[0])
-        second = parser._after_break(parser._pool, documents[-1][1])  # a second try, in a pool of its own
-        assert _emptied(spool[0])
-    assert answers == {size: {"sha256": hashlib.sha256(args[0]).hexdigest(), "size": size}
-                       for size, args in documents}
-    assert second == answers[3_000_000]
-    assert sorted(p.name for p in tmp_path.glob("govreports-parse-*")) == sorted(
-        [f"{owner_prefix()}live", f"govreports-parse-elsewhere-{int(gone.stdout)}-x"])
-
-
-def _emptied(directory, within: float = 5.0) -> bool:
-    """Whether `directory` is empty within a few seconds: a job's file is removed by its future's done callback,
-    which pebble's thread runs just after it has handed the waiter the answer."""
-    deadline = time.monotonic() + within
-    while any(directory.iterdir()):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
-def test_a_document_the_worker_cannot_hold_is_out_of_memory_beside_a_busy_worker():
-    """Sent down pebble's pipe, a document larger than a worker's memory cap killed the worker while it was being
-    received, before the job began: pebble could pin that on no job. The document was failed as `crashed (twice)`,
-    or, beside a busy worker, never answered. Read from its spool file inside the job, it is out of memory, and the
-    documents beside it parse."""
-    big = b"<html>" + b"x" * (160 * 1024 * 1024)  # more than the cap by itself
-    documents = [("busy", (b"sleep", "", None, None)), ("big", (big, "big.html", None, None)),
-                 ("small", (b"x", "", None, None))]
-    answers: dict = {}
-    with BoundedParser(workers=2, memory_mb=150, deadline=30, job=digest) as parser:
-        walk = threading.Thread(target=lambda: answers.update(parser.parse_many(documents)), daemon=True)
-        walk.start()
-        walk.join(timeout=60)
-        assert not walk.is_alive(), f"no answer after 60 s: {answers}"
-    assert isinstance(answers["big"], ParseLimitError), answers["big"]
-    assert answers["big"].kind == "out_of_memory" and str(answers["big"]) == "parsing needed more than 150 MB of memory"
-    assert answers["busy"]["size"] == 5 and answers["small"]["size"] == 1
-
-
-def test_a_worker_that_dies_taking_a_document_stalls_no_crawl(monkeypatch, caplog):
-    """A worker that dies after taking a document from pebble's pipe and before starting it (here: the document's
-    hints end it as they are read) leaves that document never started, and, beside a busy worker, pebble never
-    answers it; the other workers wait 60 s for the lock the dead one held. The parser's watch replaces a pool in
-    which a document waits to start with a worker free: the document that killed its worker again, alone, is
-    crashed, and the others parse."""
-    from govreports.parse import stall
-
-    monkeypatch.setattr(stall, "STALLED_AFTER", 1.0)
-    documents = [(b"sleep", "", None, None), (b"x", "", DieOnArrival(), None), (b"y", "", None, None)]
-
-    async def crawl(parser):
-        return await asyncio.wait_for(asyncio.gather(*(parser.parse_async(*args) for args in documents),
-                                                     return_exceptions=True), timeout=60)
-
-    with BoundedParser(workers=2, job=digest) as parser:
-        started = time.monotonic()
-        busy, lost, after = asyncio.run(crawl(parser))
-        took = time.monotonic() - started
-        assert parser.parse(b"z")["size"] == 1
-    assert isinstance(lost, ParseLimitError) and lost.kind == "crashed", lost
-    assert busy["size"] == 5 and after["size"] == 1
-    assert took < 30, took  # 1 s to be found stalled, the busy document's 4 s again in a pool of its own
-    assert any("no document started for 1 s with a worker free" in r.getMessage() for r in caplog.records)
-
-
-def test_a_spool_that_cannot_be_written_sends_documents_down_the_pipe(tmp_path, monkeypatch, caplog):
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "absent"))
-    documents = [(i, (os.urandom(200_000), "", None, None)) for i in range(3)]
-    with BoundedParser(workers=1, job=digest) as parser:
-        answers = dict(parser.parse_many(documents))
-    assert answers == {i: {"sha256": hashlib.sha256(args[0]).hexdigest(), "size": 200_000} for i, args in documents}
-    warnings = [r.getMessage() for r in caplog.records if r.name == "govreports.parse.spool"]
-    assert len(warnings) == 1 and "documents go down the workers' pipe" in warnings[0], warnings
 
 
 def test_a_document_that_breaks_the_pool_fails_alone_among_many_in_flight(monkeypatch):

@@ -76,17 +76,17 @@ class Spool:
         """What to send a worker for `data`: the document itself, or, over the threshold, its file."""
         if self.threshold is None or len(data) <= self.threshold:
             return data
-        try:
-            directory = self._ensure_directory()
-        except OSError as exc:
-            self.threshold = None  # no directory (a read-only temporary directory): the pipe from now on
-            return self._unspooled(data, exc)
-        if directory is None:  # closed
-            return data
-        path = directory / str(next(self._names))
-        with self._lock:  # so that close() does not remove the directory under a file being written
+        with self._lock:  # and so never while close() removes the directory
             if self._closed:
                 return data
+            try:
+                if self._directory is None:
+                    sweep(self.root)
+                    self._directory = Path(tempfile.mkdtemp(prefix=owner_prefix(), dir=self.root))
+            except OSError as exc:
+                self.threshold = None  # no directory (a read-only temporary directory): the pipe from now on
+                return self._unspooled(data, exc)
+            path = self._directory / str(next(self._names))
             try:
                 with open(path, "xb") as file:
                     file.write(data)
@@ -112,19 +112,11 @@ class Spool:
             shutil.rmtree(directory, ignore_errors=True)
 
     def _unspooled(self, data: bytes, exc: OSError) -> bytes:
+        """`data` itself, down the pipe (the caller holds the lock)."""
         if not self._warned:  # once: a full disk would otherwise log it for every document
             self._warned = True
             log.warning("parse spool in %s: %s; documents go down the workers' pipe", self.root, exc)
         return data
-
-    def _ensure_directory(self) -> Path | None:
-        with self._lock:
-            if self._closed:
-                return None
-            if self._directory is None:
-                sweep(self.root)
-                self._directory = Path(tempfile.mkdtemp(prefix=owner_prefix(), dir=self.root))
-            return self._directory
 
 
 def sweep(root: str | os.PathLike[str] | None = None) -> int:
