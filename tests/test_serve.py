@@ -213,3 +213,4 @@ def test_sweep_keeps_metadata_of_running_serve_processes(tmp_path):
         path.write_text("{}")
     assert sweep_metadata(tmp_path) == 1
     assert mine.exists() and not gone.exists() and other.exists()
+    assert sweep_metadata(tmp_path / "absent") == 0  # a temporary directory not made yet: nothing to sweep

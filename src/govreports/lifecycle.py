@@ -232,8 +232,12 @@ def process_alive(pid: int) -> bool:
 def remove_orphans(directory: str | os.PathLike[str], name: re.Pattern[str], remove: Callable[[Path], bool]) -> int:
     """Remove, with `remove`, the entries of `directory` whose name `name` matches in full with the pid of a process
     that no longer runs as its first group (a SIGKILL runs no cleanup); returns how many `remove` removed."""
+    try:
+        entries = list(Path(directory).iterdir())
+    except FileNotFoundError:  # nothing was left there
+        return 0
     removed = 0
-    for path in Path(directory).iterdir():
+    for path in entries:
         match = name.fullmatch(path.name)
         if match is not None and not process_alive(int(match.group(1))):
             removed += remove(path)

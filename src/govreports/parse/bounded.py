@@ -92,8 +92,7 @@ class BoundedParser:
         self._retry_threads: ThreadPoolExecutor | None = None  # where parse_async waits on a second try
         self._stopping: dict[ProcessPool, threading.Event] = {}  # pools being stopped, set when they are
         self._watch: threading.Thread | None = None  # replaces a stalled pool (_replace_stalled)
-        self._closing = threading.Event()
-        self._closed = False
+        self._closing = threading.Event()  # set by close(): the watch ends, and no document is taken any more
 
     @property
     def in_process(self) -> bool:
@@ -108,7 +107,6 @@ class BoundedParser:
     def close(self) -> None:
         """Stop the workers (a document still being parsed is abandoned)."""
         with self._lock:
-            self._closed = True
             self._closing.set()
             watch = self._watch
             # the shared pool, any second try's own, and those another thread is stopping (_retire waits for them):
@@ -188,7 +186,7 @@ class BoundedParser:
         # stopping the broken pool and the second try block: in a thread, so that the other documents go on, and
         # in threads of the parser's own (the loop's default ones write the crawl's archive: asyncio.to_thread)
         with self._lock:
-            if self._closed:
+            if self._closing.is_set():
                 raise RuntimeError("the parser is closed")
             if self._retry_threads is None:
                 self._retry_threads = ThreadPoolExecutor(max(self.workers, 1), thread_name_prefix="parse-retry")
@@ -251,13 +249,13 @@ class BoundedParser:
             sent = self._spool.put(args[0])
             try:
                 with self._lock:
-                    if self._closed:
+                    if self._closing.is_set():
                         raise RuntimeError("the parser is closed")
                     pool = self._new_pool(1)
                     future = self._submit(pool, sent, args)
                 return future.result()
             except BrokenProcessPool:
-                if self._closed:
+                if self._closing.is_set():
                     raise RuntimeError("the parser is closed") from None
                 raise ParseLimitError("crashed", "the parse worker died (twice) while reading this document") from None
             except (TimeoutError, ProcessExpired) as exc:
@@ -273,7 +271,7 @@ class BoundedParser:
         sent = self._spool.put(args[0])  # before the lock: a large document's file takes milliseconds to write
         try:
             with self._lock:
-                if self._closed:
+                if self._closing.is_set():
                     raise RuntimeError("the parser is closed")
                 for _ in range(2):
                     if self._pool is None or not self._pool.active:
