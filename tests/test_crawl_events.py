@@ -254,3 +254,50 @@ def test_a_direct_sink_syncs_the_archive_before_it_writes_and_keeps_its_events_w
     fail[0] = False
     sink.flush()
     assert calls == [0, 0] and _reports(path) == 2  # synced while the rows were not yet there
+
+
+def test_a_portal_stopped_while_it_lists_stops_the_items_it_had_started(tmp_path):
+    """A portal's crawl cancelled during its listing (another portal met a full disk, or the run was stopped)
+    cancels the reports it had already set going: none runs on alone, to fail unobserved at shutdown ("Task
+    exception was never retrieved") or fetch after the crawl has ended."""
+    import asyncio
+
+    from crawlhelp import demo_config
+    from govreports.crawl.pipeline import PortalCrawl
+    from govreports.portals.adapters.base import Listing
+
+    portal = demo_config("http://127.0.0.1:9").select("demo-ordos")[0]
+    url = f"http://{sorted(portal.hosts)[0]}/ordos/t20240101_1.html"
+
+    class Forever:
+        def __init__(self):
+            self.started, self.ended = [], []
+
+        async def fetch(self, url, **kwargs):
+            self.started.append(url)
+            try:
+                await asyncio.Event().wait()
+            finally:
+                self.ended.append(url)
+
+    class ListsThenHangs:
+        async def discover(self, ctx):
+            yield Listing("2023年政府信息公开工作年度报告", url)
+            await asyncio.Event().wait()
+
+    async def main():
+        fetcher = Forever()
+        crawl = PortalCrawl(portal, fetcher, events.Sink(open_db(tmp_path / "r.db"), portal.name,
+                                                         PortalStats(portal.name)))
+        crawl.adapter = ListsThenHangs()
+        run = asyncio.ensure_future(crawl.run())
+        while not fetcher.started:
+            await asyncio.sleep(0.01)
+        run.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await run
+        left = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        return fetcher, left
+
+    fetcher, left = asyncio.run(main())
+    assert fetcher.started == [url] and fetcher.ended == [url] and left == []

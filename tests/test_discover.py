@@ -443,3 +443,19 @@ def test_crawling_the_drafted_configs_loads_every_report(demo, discovered, tmp_p
     assert {urlsplit(url).path.split("/")[1] for url in truth} == set(discovered)
     assert summary.total("new") + summary.total("duplicate") == len(truth) + len(demo.reposts())
     assert mismatches(db, truth) == []  # every report, cell for cell, and nothing else
+
+
+def test_a_scratch_archive_that_cannot_be_written_stops_the_walk(site, monkeypatch):
+    """A full disk under discover's scratch archive stops it with StorageError (exit 74), naming the archive: not
+    a site whose every page "failed"."""
+    import os
+
+    from govreports.errors import StorageError
+    from govreports.fetch import archive
+
+    def full(self, name, data, whole=False):
+        raise OSError(28, os.strerror(28))
+
+    monkeypatch.setattr(archive.Archive, "_publish", full)
+    with pytest.raises(StorageError, match=r"could not write the archive .*govreports-discover-.*No space left"):
+        run(site.url("/s/"), preview_limit=20)

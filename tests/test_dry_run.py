@@ -123,3 +123,20 @@ def test_the_preview_says_when_a_known_report_is_asked_under_recheck_days():
     out = Console(width=220, record=True)
     print_preview(result, out)
     assert "1 new, 1 known, 0 excluded" in out.export_text()
+
+
+def test_a_scratch_archive_that_cannot_be_written_stops_the_preview(portal, monkeypatch):
+    """A full disk under the preview's scratch archive is the disk's failure, as in the crawl (StorageError, exit
+    74), not the adapter's ("list": the portal looked unreachable)."""
+    import os
+
+    from govreports.errors import StorageError
+    from govreports.fetch import archive
+
+    def full(self, name, data, whole=False):
+        raise OSError(28, os.strerror(28))
+
+    monkeypatch.setattr(archive.Archive, "_publish", full)
+    config = demo_config(portal.base_url)
+    with pytest.raises(StorageError, match=r"could not write the archive .*No space left on device"):
+        asyncio.run(preview_all(config, config.select("demo-ordos")))

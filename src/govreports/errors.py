@@ -16,7 +16,7 @@ from __future__ import annotations
 
 EXIT_FAILED = 1  # some input failed; each is named on stderr
 EXIT_USAGE = 2  # usage or configuration error: nothing ran
-EXIT_STORAGE = 74  # EX_IOERR (sysexits.h): the database could not be written (a full disk); nothing was lost
+EXIT_STORAGE = 74  # EX_IOERR (sysexits.h): the database or archive could not be written (a full disk); nothing lost
 EXIT_BUSY = 75  # EX_TEMPFAIL (sysexits.h): another run holds the database; try again later
 
 
@@ -31,7 +31,8 @@ class GovreportsError(Exception):
 
 
 class StorageError(GovreportsError):
-    """The database could not be written (a full disk, an I/O error, a read-only file): the run stops, since every
-    further write would fail too. What was committed stays; what was not is fetched again by the next run."""
+    """The database or the archive could not be written (a full disk, an I/O error, a read-only file): the run
+    stops, since every further write would fail too. What was committed stays; what was not is fetched again by
+    the next run."""
 
     exit_code = EXIT_STORAGE

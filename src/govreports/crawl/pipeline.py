@@ -107,19 +107,21 @@ class PortalCrawl:
     async def run(self) -> PortalStats:
         tasks: list[asyncio.Task] = []
         try:
-            await self._discover(tasks)
-        except Exception as exc:  # noqa: BLE001 - an adapter that chokes on a page ends this portal's listing only
-            self.stats.list_failed += 1
-            self.stats.pages = max(self.stats.pages, self.stats.list_failed)
-            self.sink.emit(Failed(self.portal.start_url, "list", "list",
-                                  f"list: the {self.portal.adapter} adapter failed: {type(exc).__name__}: {exc}"))
-        try:
+            try:
+                await self._discover(tasks)
+            except StorageError:  # a list page that could not be archived: the disk's failure, not the adapter's
+                raise
+            except Exception as exc:  # noqa: BLE001 - an adapter that chokes on a page ends this portal's listing
+                self.stats.list_failed += 1
+                self.stats.pages = max(self.stats.pages, self.stats.list_failed)
+                self.sink.emit(Failed(self.portal.start_url, "list", "list",
+                                      f"list: the {self.portal.adapter} adapter failed: {type(exc).__name__}: {exc}"))
             for task in asyncio.as_completed(tasks):
                 await task
                 if self.progress:
                     self.progress("done", self.stats)
-        except BaseException:  # the database cannot be written, or the run is cancelled: the items stop here
-            await _cancel(tasks)
+        except BaseException:  # the database cannot be written, or the run is cancelled (while listing, too): the
+            await _cancel(tasks)  # items already started stop here, and none is left running on its own
             raise
         finally:
             self.sink.flush()  # the portal's last batch: its counts are final when run() returns

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from govreports.crawl.events import Failed, Sink
 from govreports.crawl.recheck import day_number, days_until_due
 from govreports.crawl.stats import PortalStats
+from govreports.errors import StorageError
 from govreports.portals.config import CrawlConfig, PortalConfig
 from govreports.portals.titles import title_year
 from govreports.store.statuses import ItemStatus
@@ -117,6 +118,8 @@ async def preview(config: CrawlConfig, portal: PortalConfig, *, limit: int | Non
                 if limit is not None and len(result.items) >= limit:
                     result.truncated = True
                     break
+    except StorageError:  # the scratch archive's disk is full, as the crawl stops on it
+        raise
     except Exception as exc:  # noqa: BLE001 - the crawl records an adapter that chokes the same way
         result.failures.append((portal.start_url, "list",
                                 f"the {portal.adapter} adapter failed: {type(exc).__name__}: {exc}"))

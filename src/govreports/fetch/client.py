@@ -5,7 +5,8 @@ exception for network or HTTP trouble (the run goes on; the FetchResult says wha
 stored in the content-addressed archive, conditional GETs answered from the archive on 304. Redirects are followed
 by hand so each hop is checked against ``allowed_hosts``, the fetch's own ``hosts``, robots.txt and the loop/length
 limits. Connections go through ``netguard.GuardedTransport`` (public addresses only, unless the policy allows
-private ones); each URL's attempts and backoff sleeps share one time budget (``budget``).
+private ones); each URL's attempts and backoff sleeps share one time budget (``budget``). An archive that cannot be
+written is no URL's trouble: StorageError (errors), which stops the run.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 import httpx
 
 from govreports.clock import now_iso
+from govreports.errors import StorageError
 from govreports.fetch.archive import Archive
 from govreports.fetch.attempt import Attempt, send_once
 from govreports.fetch.budget import Budget
@@ -190,7 +192,7 @@ class Fetcher:
             return self._fail(res, "http", f"HTTP {att.status}", t0, att)
         res.ok = True
         if method != "HEAD" and att.body is not None:
-            res.sha256, created = await self._archive(att.body)  # one hash, one look-up
+            res.sha256, created = await self._archive(att.body, res.final_url)  # one hash, one look-up
             res.archive_path = self.archive.relpath(res.sha256)
             self.stats.host(att.netloc or self._key(res.final_url)).archived += created
         decode_text(res, expect, None)
@@ -199,13 +201,22 @@ class Fetcher:
 
     # ---- steps --------------------------------------------------------------------------------------------------
 
-    async def _archive(self, body: bytes) -> tuple[str, bool]:
+    async def _archive(self, body: bytes, url: str) -> tuple[str, bool]:
         """Store `body`: in this thread when the archive syncs in batches and the body is small (without an fsync
         to wait for, a file write costs less than handing it to a thread and back: 1.9 vs 2.3–3.6 ms of CPU a
-        request, measured); else in a worker thread, so a large body or an fsync never holds up the event loop."""
-        if self.archive.batched and len(body) <= _INLINE_ARCHIVE_BYTES:
-            return self.archive.store(body)
-        return await asyncio.to_thread(self.archive.store, body)
+        request, measured); else in a worker thread, so a large body or an fsync never holds up the event loop.
+
+        An archive that cannot be written (a full disk, a read-only or lost folder) is StorageError, not the URL's
+        failure: every later fetch would fail the same way, and recorded against each page it would name portals
+        "unreachable" and documents "failed" for what is the disk's doing."""
+        try:
+            if self.archive.batched and len(body) <= _INLINE_ARCHIVE_BYTES:
+                return self.archive.store(body)
+            return await asyncio.to_thread(self.archive.store, body)
+        except OSError as exc:
+            raise StorageError(f"could not write the archive {self.archive.root}: {exc} (storing {url}); the run "
+                               "stops here, and what it fetched but did not store is fetched again by the next run"
+                               ) from exc
 
     async def _validators(self, url: str) -> Validators | None:
         if self.validators_lookup is None:
