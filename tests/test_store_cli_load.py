@@ -79,3 +79,50 @@ def test_a_full_disk_under_load_exits_74_in_one_line(tmp_path, monkeypatch, caps
     err = capsys.readouterr().err
     assert ended.value.code == 74, err
     assert "error: could not write the database: database or disk is full" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("disk", ["database", "file"])
+def test_a_full_disk_hidden_behind_a_second_failure_still_exits_74(tmp_path, monkeypatch, capsys, disk):
+    """A full disk can make a second failure that is the one to reach the command: with Prefect's home on the
+    database's disk, the nightly's full-database error is followed by Prefect's own (its server answers 500 when
+    asked to record the failed run). The command still names the full disk and exits 74, not 1 with a traceback;
+    a failure with no full disk behind it is still raised as it was."""
+    import errno
+    import os
+    import sqlite3
+    import sys
+
+    import govreports.store
+    from govreports.cli import main
+
+    def full(*args, **kwargs):
+        try:
+            if disk == "file":
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "data/archive/ab/cd/.tmp-1")
+            small = sqlite3.connect(":memory:")
+            small.execute("PRAGMA max_page_count = 2")
+            small.execute("CREATE TABLE t (x)")
+            small.execute("INSERT INTO t VALUES (zeroblob(100000))")
+        except (sqlite3.Error, OSError):
+            raise RuntimeError("Server error '500 Internal Server Error' for url 'http://127.0.0.1:1/api/x'\nmore")
+
+    monkeypatch.setattr(govreports.store, "load_record", full)
+    monkeypatch.setattr(sys, "argv", ["govreports", "load", str(SEED), "--db", str(tmp_path / "f.db")])
+    with pytest.raises(SystemExit) as ended:
+        main()
+    err = capsys.readouterr().err
+    assert ended.value.code == 74, err
+    said = ("could not write the database: database or disk is full" if disk == "database"
+            else "could not write: [Errno 28] No space left on device: 'data/archive/ab/cd/.tmp-1'")
+    assert f"error: {said}; what was committed before stays (then RuntimeError: Server error '500" in err
+    assert "Traceback" not in err and "more" not in err
+
+    def unrelated(*args, **kwargs):
+        try:
+            raise OSError(errno.ECONNREFUSED, "Connection refused")
+        except OSError:
+            raise RuntimeError("Server error '500 Internal Server Error'")
+
+    monkeypatch.setattr(govreports.store, "load_record", unrelated)
+    with pytest.raises(RuntimeError):
+        main()

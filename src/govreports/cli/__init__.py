@@ -8,8 +8,8 @@ adding its module-level command functions in `register(app)`:
 
 Shared options and their defaults: cli.options; how a command ends: cli.common. Exit codes: 0 success, 1 some
 input failed (each named on stderr), 2 usage error; the run commands add 3 (nothing could be fetched), 74 (the
-database could not be written: a full disk) and 75 (another run holds the database, or SQLite stayed locked),
-which `main` maps.
+database or the archive could not be written: a full disk) and 75 (another run holds the database, or SQLite
+stayed locked), which `main` maps.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import typer
 
 from govreports import gcpolicy
 from govreports.cli import charts, crawl, demo, discover, flows, parse, status, store
-from govreports.errors import EXIT_BUSY, EXIT_STORAGE, GovreportsError
+from govreports.errors import EXIT_BUSY, EXIT_STORAGE, GovreportsError, StorageError
 from govreports.lifecycle import StopSignals, signal_name, stop_signal_in
-from govreports.store.db import BUSY_TIMEOUT_S, cannot_write
+from govreports.store.db import BUSY_TIMEOUT_S, cannot_write, storage_cause
 
 __all__ = ["app", "entry", "main"]
 
@@ -75,7 +75,15 @@ def main() -> None:
     except BaseException as exc:
         signum = stop_signal_in(exc)  # Ctrl-C, SIGTERM, SIGHUP (lifecycle): the run unwound, its children stopped
         if signum is None:
-            raise
+            if (full := storage_cause(exc)) is None:
+                raise
+            # a full disk behind another failure (Prefect's server, on the same disk, could not record the run)
+            said = (str(full) if isinstance(full, StorageError)
+                    else f"could not write the database: {full}" if isinstance(full, sqlite3.Error)
+                    else f"could not write: {full}")
+            typer.echo(f"error: {said}; what was committed before stays (then {type(exc).__name__}: "
+                       f"{str(exc).splitlines()[0] if str(exc) else ''})", err=True)
+            sys.exit(EXIT_STORAGE)
         signum = stops.received or signum  # a SIGTERM inside asyncio.run unwinds as Ctrl-C does there
         typer.echo(f"stopped by {signal_name(signum)}: what was stored before it stays", err=True)
         sys.exit(128 + signum)

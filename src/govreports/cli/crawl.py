@@ -30,8 +30,8 @@ def crawl(
 
     Exit codes: 0 every portal was crawled (failures of single URLs are in the database's `issues` view and
     counted in the summary); 1 some portals could not be reached; 3 none could (nothing was fetched);
-    2 usage or configuration error; 74 the database could not be written (a full disk: the run stops, what was
-    committed stays); 75 another run holds the database.
+    2 usage or configuration error; 74 the database or the archive could not be written (a full disk: the run
+    stops, what was committed stays); 75 another run holds the database.
     """
     crawl_config = checked_config(config, [portal] if portal else None)
     if check:

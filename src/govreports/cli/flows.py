@@ -29,7 +29,7 @@ def nightly(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
     """Run the nightly flow once: new and changed reports from every portal; prints the summary.
 
     Exit codes as for `crawl`: 0 all portals crawled, 1 some unreachable, 3 none, 2 bad config, 74 database
-    not writable (a full disk), 75 database busy."""
+    or archive not writable (a full disk), 75 database busy."""
     crawl = checked_config(config, portal)
     with writer_lock(db, wait=wait, command="nightly"):
         prefect_for(db)
@@ -66,7 +66,7 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
     """Backfill portals × years; the partitions table decides what runs (idempotent, resumable).
 
     Exit codes as for `crawl`: 0 all portals crawled, 1 some unreachable, 3 none, 2 bad config, 74 database
-    not writable (a full disk), 75 database busy."""
+    or archive not writable (a full disk), 75 database busy."""
     from govreports.runs.partitions import REPROCESS, parse_years
 
     checked_config(config, portal)

@@ -14,6 +14,7 @@ outlives one block (a long-running writer that closes it itself).
 from __future__ import annotations
 
 import contextlib
+import errno
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from govreports.errors import StorageError
 from govreports.paths import DEFAULT_DB
 from govreports.store.migrations import migrations
 
@@ -36,6 +38,24 @@ def cannot_write(exc: BaseException) -> bool:
     if isinstance(exc, sqlite3.Error):
         return (getattr(exc, "sqlite_errorname", None) or "").startswith(_CANNOT_WRITE)
     return isinstance(exc, OSError)
+
+
+_DISK_ERRNOS = frozenset((errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EFBIG))
+
+
+def storage_cause(exc: BaseException) -> BaseException | None:
+    """The full disk behind `exc`, or None: `exc` itself or an exception it was raised from or while handling. A
+    full disk can make a second failure that hides the first: with Prefect's home on the same disk as the
+    database, the nightly flow's full-database error is followed by Prefect's own (its server answers 500 when
+    asked to record the failed run), and only that one reaches the command."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, StorageError) or (isinstance(exc, sqlite3.Error) and cannot_write(exc)) or (
+                isinstance(exc, OSError) and exc.errno in _DISK_ERRNOS):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def open_db(path: str | Path = DEFAULT_DB, *, migrate: bool = True) -> Database:
