@@ -301,3 +301,43 @@ def test_a_portal_stopped_while_it_lists_stops_the_items_it_had_started(tmp_path
 
     fetcher, left = asyncio.run(main())
     assert fetcher.started == [url] and fetcher.ended == [url] and left == []
+
+
+def test_a_report_that_cannot_be_stored_stops_the_listing_at_once(tmp_path):
+    """A report that meets a full disk stops its portal's listing there and then: list pages unchanged since the
+    last run need no write, so a listing left to go on would start and fetch every report it lists, to store none.
+    The run ends with that report's StorageError."""
+    import asyncio
+
+    from crawlhelp import demo_config
+    from govreports.crawl.pipeline import PortalCrawl
+    from govreports.portals.adapters.base import Listing
+
+    portal = demo_config("http://127.0.0.1:9").select("demo-ordos")[0]
+    host = sorted(portal.hosts)[0]
+
+    class FullDisk:
+        def __init__(self):
+            self.fetched = []
+
+        async def fetch(self, url, **kwargs):
+            self.fetched.append(url)
+            raise StorageError(f"could not write the archive /full: [Errno 28] No space left on device ({url})")
+
+    class FiftyPages:  # a list page each 10 ms
+        def __init__(self):
+            self.listed = 0
+
+        async def discover(self, ctx):
+            for n in range(50):
+                await asyncio.sleep(0.01)
+                self.listed += 1
+                yield Listing(f"{2000 + n}年政府信息公开工作年度报告", f"http://{host}/ordos/t{n}.html")
+
+    fetcher, adapter = FullDisk(), FiftyPages()
+    crawl = PortalCrawl(portal, fetcher, events.Sink(open_db(tmp_path / "r.db"), portal.name,
+                                                     PortalStats(portal.name)))
+    crawl.adapter = adapter
+    with pytest.raises(StorageError, match="No space left on device .*/ordos/t0.html"):
+        asyncio.run(crawl.run())
+    assert adapter.listed <= 3 and len(fetcher.fetched) <= 3, (adapter.listed, fetcher.fetched)

@@ -459,3 +459,34 @@ def test_a_scratch_archive_that_cannot_be_written_stops_the_walk(site, monkeypat
     monkeypatch.setattr(archive.Archive, "_publish", full)
     with pytest.raises(StorageError, match=r"could not write the archive .*govreports-discover-.*No space left"):
         run(site.url("/s/"), preview_limit=20)
+
+
+def test_an_archive_that_fills_while_a_column_is_judged_stops_the_walk(demo, monkeypatch):
+    """The disk fills while a candidate column's family is being told (gkmlpt's list API, a TRS pager's pages are
+    fetched then): StorageError, not a column "rejected" for it and "no annual-report column found" (exit 1)."""
+    import contextvars
+    import os
+
+    from govreports.discover import navigate
+    from govreports.errors import StorageError
+    from govreports.fetch import archive
+
+    judging = contextvars.ContextVar("judging", default=False)
+    real_judge, real_publish = navigate._judge, archive.Archive._publish
+
+    async def judge(*args, **kwargs):
+        token = judging.set(True)
+        try:
+            return await real_judge(*args, **kwargs)
+        finally:
+            judging.reset(token)
+
+    def publish(self, name, data, whole=False):
+        if judging.get():
+            raise OSError(28, os.strerror(28))
+        return real_publish(self, name, data, whole)
+
+    monkeypatch.setattr(navigate, "_judge", judge)
+    monkeypatch.setattr(archive.Archive, "_publish", publish)
+    with pytest.raises(StorageError, match="could not write the archive .*No space left on device"):
+        run(demo.navigation()["gd"]["home"], preview_limit=10)

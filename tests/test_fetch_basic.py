@@ -274,3 +274,31 @@ def test_programming_errors_raise(tmp_path):
         Fetcher(policy(), None)
     with pytest.raises(ValueError):
         FetchPolicy(per_host_concurrency=0)
+
+
+def test_an_archive_folder_that_cannot_be_read_means_a_whole_fetch_not_a_failure(srv, tmp_path):
+    """A known body whose folder cannot be read (its permissions, a disk error) is not the URL's failure: no
+    conditional GET is sent for it (its 304 would stand for a body that cannot be had), and a 304 whose body cannot
+    be read any more is fetched whole, as a lost file is."""
+    body = b"<html>report v1</html>"
+    archive = Archive(tmp_path)
+    sha = archive.put(body)
+    srv.route("/r.html", lambda req: Reply(304, b"") if req.headers.get("if-none-match") == '"v1"'
+              else Reply(200, b"<html>whole</html>", {"Content-Type": "text/html; charset=utf-8"}))
+
+    def unreadable(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(archive.path_for(sha)))
+
+    async def run():
+        lookup = lambda u: Validators('"v1"', None, sha, "utf-8")  # noqa: E731
+        async with Fetcher(fetch_policy(), archive, validators_lookup=lookup) as f:
+            lazy = await f.fetch(srv.url("/r.html"), body_if_unchanged=False)  # asked while the folder was readable
+            archive.exists = archive.get = unreadable
+            unasked = await f.fetch(srv.url("/r.html"))
+            whole = await f.unchanged_body(lazy)
+            return lazy, unasked, whole
+
+    lazy, unasked, whole = asyncio.run(run())
+    assert lazy.not_modified and [h.headers.get("if-none-match") for h in srv.hits("/r.html")] == ['"v1"', None, None]
+    assert unasked.ok and unasked.status == 200 and unasked.body == b"<html>whole</html>"
+    assert whole.ok and whole.status == 200 and whole.body == b"<html>whole</html>" and not whole.not_modified

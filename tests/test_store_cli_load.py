@@ -113,7 +113,7 @@ def test_a_full_disk_hidden_behind_a_second_failure_still_exits_74(tmp_path, mon
     err = capsys.readouterr().err
     assert ended.value.code == 74, err
     said = ("could not write the database: database or disk is full" if disk == "database"
-            else "could not write: [Errno 28] No space left on device: 'data/archive/ab/cd/.tmp-1'")
+            else "storage failed: [Errno 28] No space left on device: 'data/archive/ab/cd/.tmp-1'")
     assert f"error: {said}; what was committed before stays (then RuntimeError: Server error '500" in err
     assert "Traceback" not in err and "more" not in err
 
@@ -126,3 +126,106 @@ def test_a_full_disk_hidden_behind_a_second_failure_still_exits_74(tmp_path, mon
     monkeypatch.setattr(govreports.store, "load_record", unrelated)
     with pytest.raises(RuntimeError):
         main()
+
+
+def test_a_full_temporary_folder_is_named_when_sqlite_says_the_disk_is_full(tmp_path, monkeypatch, capsys):
+    """SQLite says "database or disk is full" whichever disk it ran out of, and its sorts, index builds and the
+    migrations' table copies go to its temporary folder: when that folder is the one nearly full, the error says
+    so (a /tmp filled by another program otherwise sends the reader to a database disk with room)."""
+    import shutil
+    import sqlite3
+    import sys
+    from collections import namedtuple
+
+    import govreports.store
+    from govreports.cli import main
+    from govreports.store import db as store_db
+
+    roomy, full_tmp = tmp_path / "roomy", tmp_path / "tmp"
+    roomy.mkdir(), full_tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(full_tmp))
+    monkeypatch.delenv("SQLITE_TMPDIR", raising=False)
+    assert store_db.sqlite_temp_dir() == str(full_tmp)
+    monkeypatch.setenv("SQLITE_TMPDIR", str(tmp_path / "missing"))  # not a folder: SQLite passes over it too
+    assert store_db.sqlite_temp_dir() == str(full_tmp)
+
+    Usage = namedtuple("Usage", "total used free")
+    real_usage = shutil.disk_usage
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: Usage(1 << 30, 1 << 30, 12 * 1024)
+                        if str(p) == str(full_tmp) else real_usage(p))
+
+    def full(*args, **kwargs):
+        small = sqlite3.connect(":memory:")
+        small.execute("PRAGMA max_page_count = 2")
+        small.execute("CREATE TABLE t (x)")
+        small.execute("INSERT INTO t VALUES (zeroblob(100000))")
+
+    monkeypatch.setattr(govreports.store, "load_record", full)
+    monkeypatch.setattr(sys, "argv", ["govreports", "load", str(SEED), "--db", str(roomy / "f.db")])
+    with pytest.raises(SystemExit) as ended:
+        main()
+    err = capsys.readouterr().err
+    assert ended.value.code == 74, err
+    assert (f"error: could not write the database: database or disk is full (SQLite's temporary files go to "
+            f"{full_tmp}, which has 12 KB free: free some space there, or point SQLITE_TMPDIR at a folder with room)"
+            ) in err
+
+    monkeypatch.setenv("SQLITE_TMPDIR", str(roomy))  # the advice taken: the error no longer blames that folder
+    with pytest.raises(SystemExit):
+        main()
+    err = capsys.readouterr().err
+    assert "database or disk is full; what was committed before stays" in err and "temporary files" not in err
+    locked = sqlite3.OperationalError("database is locked")  # not SQLITE_FULL: no hint, whatever the folder
+    assert store_db.full_disk_hint(locked) == ""
+
+
+def test_the_full_disk_is_found_behind_raise_from_and_in_exception_groups():
+    """storage_cause looks at both links of a chain (`raise X from Y` sets the cause; the error being handled stays
+    the context) and into exception groups (anyio and TaskGroup raise them); an ECONNREFUSED is no full disk."""
+    import errno
+    import os
+
+    from govreports.errors import StorageError
+    from govreports.store.db import storage_cause
+
+    full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    try:
+        try:
+            raise full
+        except OSError as handled:
+            raise RuntimeError("Prefect: 500") from ValueError(str(handled))
+    except RuntimeError as exc:
+        assert exc.__cause__ is not full and storage_cause(exc) is full
+
+    stored = StorageError("could not write the archive /a: [Errno 28] No space left on device")
+    group = ExceptionGroup("unhandled errors in a TaskGroup", [ValueError("x"), stored])
+    assert storage_cause(RuntimeError("outer")) is None and storage_cause(group) is stored
+    refused = OSError(errno.ECONNREFUSED, "Connection refused")
+    assert storage_cause(ExceptionGroup("g", [refused])) is None
+
+
+def test_a_command_that_ends_itself_after_a_full_disk_keeps_its_own_exit(tmp_path, monkeypatch, capsys):
+    """`export -o` to a full disk says `cannot write …` and exits 1 by itself (typer.Exit inside its except
+    OSError): the full disk in that exit's context is the export's, already told, not the run's (exit 74)."""
+    import errno
+    import os
+    import sys
+
+    from govreports.cli import main
+    from govreports.cli import store as cli_store
+
+    db = open_db(tmp_path / "g.db")
+    db.close()
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(cli_store, "export_table", full)
+    out = tmp_path / "out.csv"
+    monkeypatch.setattr(sys, "argv", ["govreports", "export", "-t", "report_flat", "--db", str(tmp_path / "g.db"),
+                                      "-o", str(out)])
+    with pytest.raises(SystemExit) as ended:
+        main()
+    err = capsys.readouterr().err
+    assert ended.value.code == 1, err
+    assert err.count("error:") == 1 and f"cannot write {out}: No space left on device" in err

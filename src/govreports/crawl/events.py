@@ -19,7 +19,7 @@ from sqlite_utils import Database
 from govreports import PARSER_VERSION
 from govreports.crawl.stats import PortalStats
 from govreports.errors import StorageError
-from govreports.store.db import cannot_write, write_transaction
+from govreports.store.db import cannot_write, full_disk_hint, write_transaction
 from govreports.store.documents import Item, document_row, get_item, record_document, save_item
 from govreports.store.load import LOAD_BATCH, Prepared, batch_loader, load_record, prepare
 from govreports.store.logs import log_fetch
@@ -161,9 +161,9 @@ class Sink:
             except (OSError, sqlite3.Error) as exc:
                 if not cannot_write(exc):
                     raise  # another writer (the CLI says so: exit 75), or a statement's own error
-                raise StorageError(f"could not write the database {_path(self.db)}: {exc}; {self.portal}: "
-                                   f"{len(self._pending)} crawl events not stored (their reports are fetched again "
-                                   "by the next run); the run stops here") from exc
+                raise StorageError(f"could not write the database {_path(self.db)}: {exc}{full_disk_hint(exc)}; "
+                                   f"{self.portal}: {len(self._pending)} crawl events not stored (their reports are "
+                                   "fetched again by the next run); the run stops here") from exc
             del self._pending[: len(chunk)]
         self._since = None
 

@@ -84,6 +84,8 @@ class PortalCrawl:
         self.adapter: Adapter = adapter_for(portal)
         self._slots = asyncio.Semaphore(concurrency)
         self._parser = parser
+        self._listing: asyncio.Future | None = None  # the listing's task, while run() lists
+        self._storage_failed: StorageError | None = None  # the first report that could not be stored
 
     async def _parse(self, data: bytes, name: str, hints: dict, http_charset: str | None = None) -> dict:
         """Parse off the event loop, in the crawl's bounded parser (worker processes with a deadline and a memory
@@ -107,9 +109,15 @@ class PortalCrawl:
     async def run(self) -> PortalStats:
         tasks: list[asyncio.Task] = []
         try:
+            # the listing runs as a task of its own, so that a report that cannot be stored stops it (_item)
+            self._listing = asyncio.ensure_future(self._discover(tasks))
             try:
-                await self._discover(tasks)
+                await self._listing
             except StorageError:  # a list page that could not be archived: the disk's failure, not the adapter's
+                raise
+            except asyncio.CancelledError:
+                if self._storage_failed is not None:  # stopped by a report's: that is the run's error
+                    raise self._storage_failed from None
                 raise
             except Exception as exc:  # noqa: BLE001 - an adapter that chokes on a page ends this portal's listing
                 self.stats.list_failed += 1
@@ -156,7 +164,11 @@ class PortalCrawl:
         async with self._slots:
             try:
                 await self._process(listed)
-            except StorageError:  # not the item's fault: the database cannot be written, so the run stops
+            except StorageError as exc:  # not the item's fault: the database or the archive cannot be written, so
+                if self._storage_failed is None:  # the run stops, now: a listing left to go on (its pages unchanged
+                    self._storage_failed = exc  # since the last run need no write) would start and fetch every
+                    if self._listing is not None:  # report it lists, to store none of them
+                        self._listing.cancel()
                 raise
             except Exception as exc:  # noqa: BLE001 - one bad item must not end the run; it is recorded
                 self.sink.emit(Failed(listed.url, "internal", "internal",

@@ -22,6 +22,7 @@ from govreports.discover.family import Family, complete, detect
 from govreports.discover.pages import Page
 from govreports.discover.session import Session
 from govreports.discover.signals import BARE, NONE, crumb_score, is_year_column, link_score
+from govreports.errors import StorageError
 
 _INDEX = re.compile(r"/(?:index|default)\.s?html?$", re.I)
 MAX_DEPTH = 4
@@ -111,6 +112,8 @@ async def _judge(candidate: Candidate, session: Session, fragment: str) -> None:
         family = detect(candidate.page, fragment)
         if family.pending:
             await complete(family, session)
+    except StorageError:  # the scratch archive's disk is full: no later page could be read either
+        raise
     except Exception as exc:  # noqa: BLE001 - a page that chokes the detection is not a column; the walk goes on
         candidate.rejected = f"its family could not be told: {type(exc).__name__}: {exc}"
         return

@@ -214,9 +214,8 @@ class Fetcher:
                 return self.archive.store(body)
             return await asyncio.to_thread(self.archive.store, body)
         except OSError as exc:
-            raise StorageError(f"could not write the archive {self.archive.root}: {exc} (storing {url}); the run "
-                               "stops here, and what it fetched but did not store is fetched again by the next run"
-                               ) from exc
+            raise StorageError(f"could not write the archive {self.archive.root}: {exc} (storing {url}); nothing "
+                               "more can be stored, so the run stops here") from exc
 
     async def _validators(self, url: str) -> Validators | None:
         if self.validators_lookup is None:
@@ -224,8 +223,13 @@ class Fetcher:
         v = self.validators_lookup(url)
         if inspect.isawaitable(v):
             v = await v
-        if v is None or not v.sha256 or not (v.etag or v.last_modified) or not self.archive.exists(v.sha256):
-            return None  # a 304 is only useful when the body it stands for is in the archive
+        if v is None or not v.sha256 or not (v.etag or v.last_modified):
+            return None
+        try:
+            if not self.archive.exists(v.sha256):
+                return None  # a 304 is only useful when the body it stands for is in the archive
+        except OSError:  # a folder that cannot be read (its permissions, a disk error): fetched whole, and
+            return None  # stored, or the archive's StorageError if it cannot be written either
         return v
 
     async def _follow(
@@ -403,7 +407,7 @@ class Fetcher:
                              refetch: Callable[[], Awaitable[FetchResult]]) -> FetchResult:
         try:
             res.body = await asyncio.to_thread(self.archive.get, res.sha256)
-        except FileNotFoundError:
+        except OSError:  # lost, or unreadable since the question was asked: fetched whole (and stored again)
             again = await refetch()
             again.attempts += res.attempts
             return again

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -40,21 +42,51 @@ def cannot_write(exc: BaseException) -> bool:
     return isinstance(exc, OSError)
 
 
+def sqlite_temp_dir() -> str:
+    """Where SQLite writes its temporary files (sorts, index builds, the migrations' table copies): the first
+    writable folder of SQLITE_TMPDIR, TMPDIR, /var/tmp, /usr/tmp, /tmp and ".", as its unix VFS looks for one."""
+    for folder in (os.environ.get("SQLITE_TMPDIR"), os.environ.get("TMPDIR"), "/var/tmp", "/usr/tmp", "/tmp"):
+        if folder and os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
+            return folder
+    return "."
+
+
+def full_disk_hint(exc: BaseException, low: int = 64 << 20) -> str:
+    """For SQLite's "database or disk is full": the temporary folder, when it is the one nearly full. SQLite says
+    the same whichever disk it ran out of, and a /tmp filled by another program fails a run whose database has
+    room (measured: `crawl` with TMPDIR on a full tmpfs stopped at its migrations with that message alone)."""
+    if not (isinstance(exc, sqlite3.Error) and getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL"):
+        return ""
+    folder = sqlite_temp_dir()
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return ""
+    if free >= low:
+        return ""
+    return (f" (SQLite's temporary files go to {folder}, which has {free // 1024} KB free: free some space there, or"
+            " point SQLITE_TMPDIR at a folder with room)")
+
+
 _DISK_ERRNOS = frozenset((errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EFBIG))
 
 
 def storage_cause(exc: BaseException) -> BaseException | None:
-    """The full disk behind `exc`, or None: `exc` itself or an exception it was raised from or while handling. A
-    full disk can make a second failure that hides the first: with Prefect's home on the same disk as the
-    database, the nightly flow's full-database error is followed by Prefect's own (its server answers 500 when
-    asked to record the failed run), and only that one reaches the command."""
+    """The full disk behind `exc`, or None: `exc` itself, or an exception it was raised from or while handling, or
+    one in an exception group. A full disk can make a second failure that hides the first: with Prefect's home on
+    the same disk as the database, the nightly flow's full-database error is followed by Prefect's own (its server
+    answers 500 when asked to record the failed run), and only that one reaches the command."""
     seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
+    todo = [exc]
+    while todo:
+        exc = todo.pop()
+        if exc is None or id(exc) in seen:
+            continue
         seen.add(id(exc))
         if isinstance(exc, StorageError) or (isinstance(exc, sqlite3.Error) and cannot_write(exc)) or (
                 isinstance(exc, OSError) and exc.errno in _DISK_ERRNOS):
             return exc
-        exc = exc.__cause__ or exc.__context__
+        todo.extend((exc.__context__, exc.__cause__, *getattr(exc, "exceptions", ())))
     return None
 
 
