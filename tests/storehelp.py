@@ -102,3 +102,14 @@ def known_db_path(tmp_path) -> Path:
     with connect(path) as db:
         load_known(db)
     return path
+
+
+def sqlite_full(*args, **kwargs) -> None:
+    """Raise SQLite's own SQLITE_FULL ("database or disk is full"), from a database capped at two pages: a full
+    disk, for a test that puts it in place of a write (its arguments are the write's, and ignored)."""
+    import sqlite3
+
+    small = sqlite3.connect(":memory:")
+    small.execute("PRAGMA max_page_count = 2")
+    small.execute("CREATE TABLE t (x)")
+    small.execute("INSERT INTO t VALUES (zeroblob(100000))")

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from govreports.parse import parse_path
 from govreports.store import connect, get_record, open_db
-from storehelp import SHARED, cli_app
+from storehelp import SHARED, cli_app, sqlite_full
 
 SEED = SHARED / "samples" / "seed" / "000_dc3a28ed7fcc2bfa.txt"
 HTML = SHARED / "samples" / "html" / "02_shanghai_szfbgt_2019_fragment.html"
@@ -60,19 +60,12 @@ def test_load_reports_failures_with_exit_1(tmp_path):
 def test_a_full_disk_under_load_exits_74_in_one_line(tmp_path, monkeypatch, capsys):
     """SQLite's own SQLITE_FULL from a load (a database capped at two pages stands in for the disk) ends the
     command as a full disk ends a crawl: one line, exit 74, not a traceback with exit 1."""
-    import sqlite3
     import sys
 
     import govreports.store
     from govreports.cli import main
 
-    def full(*args, **kwargs):
-        small = sqlite3.connect(":memory:")
-        small.execute("PRAGMA max_page_count = 2")
-        small.execute("CREATE TABLE t (x)")
-        small.execute("INSERT INTO t VALUES (zeroblob(100000))")
-
-    monkeypatch.setattr(govreports.store, "load_record", full)
+    monkeypatch.setattr(govreports.store, "load_record", sqlite_full)
     monkeypatch.setattr(sys, "argv", ["govreports", "load", str(SEED), "--db", str(tmp_path / "f.db")])
     with pytest.raises(SystemExit) as ended:
         main()
@@ -99,10 +92,7 @@ def test_a_full_disk_hidden_behind_a_second_failure_still_exits_74(tmp_path, mon
         try:
             if disk == "file":
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "data/archive/ab/cd/.tmp-1")
-            small = sqlite3.connect(":memory:")
-            small.execute("PRAGMA max_page_count = 2")
-            small.execute("CREATE TABLE t (x)")
-            small.execute("INSERT INTO t VALUES (zeroblob(100000))")
+            sqlite_full()
         except (sqlite3.Error, OSError):
             raise RuntimeError("Server error '500 Internal Server Error' for url 'http://127.0.0.1:1/api/x'\nmore")
 
@@ -154,13 +144,7 @@ def test_a_full_temporary_folder_is_named_when_sqlite_says_the_disk_is_full(tmp_
     monkeypatch.setattr(shutil, "disk_usage", lambda p: Usage(1 << 30, 1 << 30, 12 * 1024)
                         if str(p) == str(full_tmp) else real_usage(p))
 
-    def full(*args, **kwargs):
-        small = sqlite3.connect(":memory:")
-        small.execute("PRAGMA max_page_count = 2")
-        small.execute("CREATE TABLE t (x)")
-        small.execute("INSERT INTO t VALUES (zeroblob(100000))")
-
-    monkeypatch.setattr(govreports.store, "load_record", full)
+    monkeypatch.setattr(govreports.store, "load_record", sqlite_full)
     monkeypatch.setattr(sys, "argv", ["govreports", "load", str(SEED), "--db", str(roomy / "f.db")])
     with pytest.raises(SystemExit) as ended:
         main()

@@ -72,8 +72,8 @@ _DISK_ERRNOS = frozenset((errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, er
 
 
 def storage_cause(exc: BaseException) -> BaseException | None:
-    """The full disk behind `exc`, or None: `exc` itself, or an exception it was raised from or while handling, or
-    one in an exception group. A full disk can make a second failure that hides the first: with Prefect's home on
+    """The storage failure (a full disk, a read-only file, an I/O error) behind `exc`, or None: `exc` itself, or
+    an exception it was raised from or while handling, or one in an exception group. A full disk can make a second failure that hides the first: with Prefect's home on
     the same disk as the database, the nightly flow's full-database error is followed by Prefect's own (its server
     answers 500 when asked to record the failed run), and only that one reaches the command."""
     seen: set[int] = set()

@@ -1,0 +1,81 @@
+"""A crawl over a disk that fills: the database or the archive cannot be written. The run stops (every further
+write would fail), says so in one line naming what could not be written, and exits 74 (EX_IOERR), not 1 ("some
+portals could not be reached") or 0; the next run, with room again, stores every report, none twice."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from conftest import ROOT
+from govreports.cli import main
+from govreports.crawl import events
+from govreports.fetch import archive
+from govreports.store.db import open_db
+from storehelp import sqlite_full
+
+
+@pytest.fixture
+def crawl_command(demo_portal, tmp_path, monkeypatch, capsys):
+    """`govreports crawl` of one demo portal into tmp_path, run in this process: returns (exit code, stderr)."""
+    monkeypatch.setenv("GOVREPORTS_DEMO_URL", demo_portal.base_url)
+
+    def run(portal: str, db: str = "full.db") -> tuple[int, str]:
+        monkeypatch.setattr(sys, "argv", ["govreports", "crawl", "--config", str(ROOT / "config" / "demo.toml"),
+                                          "--portal", portal, "--db", str(tmp_path / db), "--archive",
+                                          str(tmp_path / "archive"), "--no-progress"])
+        with pytest.raises(SystemExit) as ended:
+            main()
+        return ended.value.code, capsys.readouterr().err
+
+    return run
+
+
+def _reports(path) -> list[tuple]:
+    return open_db(path).execute("SELECT source_key, year, title, format FROM reports ORDER BY 1, 2, 3").fetchall()
+
+
+def test_a_database_that_cannot_be_written_stops_the_crawl_with_its_own_exit_code(crawl_command, demo_portal,
+                                                                                 tmp_path, monkeypatch):
+    real = events.apply_events
+    monkeypatch.setattr(events, "apply_events", sqlite_full)
+    code, err = crawl_command("demo-govcn")
+    assert code == 74, err
+    assert f"error: could not write the database {tmp_path / 'full.db'}: database or disk is full" in err
+    assert "crawl events not stored" in err and "Traceback" not in err
+    assert _reports(tmp_path / "full.db") == []
+    monkeypatch.setattr(events, "apply_events", real)
+    assert crawl_command("demo-govcn")[0] == 0
+    govcn = {u for u in demo_portal.ground_truth() if "/govcn/" in u}
+    assert len(_reports(tmp_path / "full.db")) == len(govcn)
+
+
+@pytest.mark.parametrize("room", [0, 6], ids=["list-page", "report-pages"])
+def test_an_archive_that_cannot_be_written_stops_the_crawl_as_a_full_database_does(crawl_command, tmp_path,
+                                                                                    monkeypatch, room):
+    """The archive's disk fills at once (its first file is a list page) or after a few files: rather than each
+    later page recorded against its URL ("internal" failures, the portal "unreachable")."""
+    real = archive.Archive._publish
+    written = []
+
+    def fills_up(self, name, data, whole=False):
+        if len(written) >= room:
+            raise OSError(28, os.strerror(28))
+        written.append(name)
+        return real(self, name, data, whole)
+
+    monkeypatch.setattr(archive.Archive, "_publish", fills_up)
+    code, err = crawl_command("demo-ordos")
+    assert code == 74, err
+    assert f"error: could not write the archive {tmp_path / 'archive'}: [Errno 28] No space left on device" in err
+    assert "Traceback" not in err and "could not be reached" not in err
+    check = open_db(tmp_path / "full.db")
+    assert check.execute("SELECT count(*) FROM fetch_log WHERE kind = 'internal'").fetchone()[0] == 0
+    assert len(_reports(tmp_path / "full.db")) < max(room, 1)  # the first file is the list page
+    monkeypatch.setattr(archive.Archive, "_publish", real)
+    assert crawl_command("demo-ordos")[0] == 0
+    assert crawl_command("demo-ordos", db="clean.db")[0] == 0  # a run that never met a full disk
+    expected = _reports(tmp_path / "clean.db")
+    assert len(expected) > 15 and _reports(tmp_path / "full.db") == expected
