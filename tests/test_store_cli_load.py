@@ -57,25 +57,35 @@ def test_load_reports_failures_with_exit_1(tmp_path):
     assert [r["url"] for r in db.view("issues").rows] == [str(junk)]
 
 
-def test_a_full_disk_under_load_exits_74_in_one_line(tmp_path, monkeypatch, capsys):
-    """SQLite's own SQLITE_FULL from a load (a database capped at two pages stands in for the disk) ends the
-    command as a full disk ends a crawl: one line, exit 74, not a traceback with exit 1."""
+@pytest.fixture
+def load_failing(monkeypatch, capsys):
+    """`govreports load SEED --db DB` run in this process with `write` in place of load_record: (exit code,
+    stderr)."""
     import sys
 
     import govreports.store
     from govreports.cli import main
 
-    monkeypatch.setattr(govreports.store, "load_record", sqlite_full)
-    monkeypatch.setattr(sys, "argv", ["govreports", "load", str(SEED), "--db", str(tmp_path / "f.db")])
-    with pytest.raises(SystemExit) as ended:
-        main()
-    err = capsys.readouterr().err
-    assert ended.value.code == 74, err
+    def run(write, db) -> tuple[int, str]:
+        monkeypatch.setattr(govreports.store, "load_record", write)
+        monkeypatch.setattr(sys, "argv", ["govreports", "load", str(SEED), "--db", str(db)])
+        with pytest.raises(SystemExit) as ended:
+            main()
+        return ended.value.code, capsys.readouterr().err
+
+    return run
+
+
+def test_a_full_disk_under_load_exits_74_in_one_line(tmp_path, load_failing):
+    """SQLite's own SQLITE_FULL from a load (a database capped at two pages stands in for the disk) ends the
+    command as a full disk ends a crawl: one line, exit 74, not a traceback with exit 1."""
+    code, err = load_failing(sqlite_full, tmp_path / "f.db")
+    assert code == 74, err
     assert "error: could not write the database: database or disk is full" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize("disk", ["database", "file"])
-def test_a_full_disk_hidden_behind_a_second_failure_still_exits_74(tmp_path, monkeypatch, capsys, disk):
+def test_a_full_disk_hidden_behind_a_second_failure_still_exits_74(tmp_path, load_failing, disk):
     """A full disk can make a second failure that is the one to reach the command: with Prefect's home on the
     database's disk, the nightly's full-database error is followed by Prefect's own (its server answers 500 when
     asked to record the failed run). The command still names the full disk and exits 74, not 1 with a traceback;
@@ -83,10 +93,6 @@ def test_a_full_disk_hidden_behind_a_second_failure_still_exits_74(tmp_path, mon
     import errno
     import os
     import sqlite3
-    import sys
-
-    import govreports.store
-    from govreports.cli import main
 
     def full(*args, **kwargs):
         try:
@@ -96,12 +102,8 @@ def test_a_full_disk_hidden_behind_a_second_failure_still_exits_74(tmp_path, mon
         except (sqlite3.Error, OSError):
             raise RuntimeError("Server error '500 Internal Server Error' for url 'http://127.0.0.1:1/api/x'\nmore")
 
-    monkeypatch.setattr(govreports.store, "load_record", full)
-    monkeypatch.setattr(sys, "argv", ["govreports", "load", str(SEED), "--db", str(tmp_path / "f.db")])
-    with pytest.raises(SystemExit) as ended:
-        main()
-    err = capsys.readouterr().err
-    assert ended.value.code == 74, err
+    code, err = load_failing(full, tmp_path / "f.db")
+    assert code == 74, err
     said = ("could not write the database: database or disk is full" if disk == "database"
             else "storage failed: [Errno 28] No space left on device: 'data/archive/ab/cd/.tmp-1'")
     assert f"error: {said}; what was committed before stays (then RuntimeError: Server error '500" in err
@@ -113,22 +115,18 @@ def test_a_full_disk_hidden_behind_a_second_failure_still_exits_74(tmp_path, mon
         except OSError:
             raise RuntimeError("Server error '500 Internal Server Error'")
 
-    monkeypatch.setattr(govreports.store, "load_record", unrelated)
     with pytest.raises(RuntimeError):
-        main()
+        load_failing(unrelated, tmp_path / "f.db")
 
 
-def test_a_full_temporary_folder_is_named_when_sqlite_says_the_disk_is_full(tmp_path, monkeypatch, capsys):
+def test_a_full_temporary_folder_is_named_when_sqlite_says_the_disk_is_full(tmp_path, monkeypatch, load_failing):
     """SQLite says "database or disk is full" whichever disk it ran out of, and its sorts, index builds and the
     migrations' table copies go to its temporary folder: when that folder is the one nearly full, the error says
     so (a /tmp filled by another program otherwise sends the reader to a database disk with room)."""
     import shutil
     import sqlite3
-    import sys
     from collections import namedtuple
 
-    import govreports.store
-    from govreports.cli import main
     from govreports.store import db as store_db
 
     roomy, full_tmp = tmp_path / "roomy", tmp_path / "tmp"
@@ -144,21 +142,16 @@ def test_a_full_temporary_folder_is_named_when_sqlite_says_the_disk_is_full(tmp_
     monkeypatch.setattr(shutil, "disk_usage", lambda p: Usage(1 << 30, 1 << 30, 12 * 1024)
                         if str(p) == str(full_tmp) else real_usage(p))
 
-    monkeypatch.setattr(govreports.store, "load_record", sqlite_full)
-    monkeypatch.setattr(sys, "argv", ["govreports", "load", str(SEED), "--db", str(roomy / "f.db")])
-    with pytest.raises(SystemExit) as ended:
-        main()
-    err = capsys.readouterr().err
-    assert ended.value.code == 74, err
+    code, err = load_failing(sqlite_full, roomy / "f.db")
+    assert code == 74, err
     assert (f"error: could not write the database: database or disk is full (SQLite's temporary files go to "
             f"{full_tmp}, which has 12 KB free: free some space there, or point SQLITE_TMPDIR at a folder with room)"
             ) in err
 
     monkeypatch.setenv("SQLITE_TMPDIR", str(roomy))  # the advice taken: the error no longer blames that folder
-    with pytest.raises(SystemExit):
-        main()
-    err = capsys.readouterr().err
-    assert "database or disk is full; what was committed before stays" in err and "temporary files" not in err
+    code, err = load_failing(sqlite_full, roomy / "f.db")
+    assert code == 74 and "database or disk is full; what was committed before stays" in err
+    assert "temporary files" not in err
     locked = sqlite3.OperationalError("database is locked")  # not SQLITE_FULL: no hint, whatever the folder
     assert store_db.full_disk_hint(locked) == ""
 
