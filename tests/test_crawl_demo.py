@@ -295,9 +295,10 @@ def bug_on_marker(data: bytes, name: str, hints, http_charset, tools=None) -> di
     return parse_job(data, name, hints, http_charset, tools=tools)
 
 
-def test_reparse_of_the_crawl_changes_nothing_and_counts_what_fails(portal, crawled, tmp_path):
+def test_reparse_of_the_crawl_changes_nothing_and_counts_what_fails(portal, crawled, tmp_path, monkeypatch):
     """`reparse` over a copy of the crawl (its workers parse side by side, BoundedParser.parse_many): every record
-    as it was; a body gone from the archive is `missing`; one that no longer parses, or that a parser bug fails,
+    as it was; a body gone from the archive, or that cannot be read (its folder's permissions, a disk error), is
+    `missing`; one that no longer parses, or that a parser bug fails,
     is `failed`; each is logged against its URL, and none stops the documents after it or loses the record
     already loaded."""
     from govreports.extract.toolcache import tool_cache_for
@@ -312,23 +313,33 @@ def test_reparse_of_the_crawl_changes_nothing_and_counts_what_fails(portal, craw
             shutil.copytree(workdir / folder, tmp_path / folder)
     pages = copy.execute("SELECT i.url, d.url, d.archive_path FROM items i JOIN documents d ON d.id = i.document_id"
                          " WHERE i.status = 'loaded' AND i.attachment_url IS NULL AND d.url LIKE '%/ordos/%'"
-                         " ORDER BY i.url LIMIT 3").fetchall()
-    (_, gone_url, gone), (_, broken_url, broken), (_, bug_url, bug) = pages
+                         " ORDER BY i.url LIMIT 4").fetchall()
+    (_, gone_url, gone), (_, broken_url, broken), (_, bug_url, bug), (_, locked_url, locked) = pages
     (tmp_path / "archive" / gone).unlink()
     (tmp_path / "archive" / broken).write_bytes(b"<html><body><p>nothing here</p></body></html>")
     (tmp_path / "archive" / bug).write_bytes(b"bug")
+    real_get, locked_sha = Archive.get, locked.rsplit("/", 1)[-1]
+
+    def get(self, sha256, **kwargs):  # root reads any folder: the permission error stands in
+        if sha256 == locked_sha:
+            raise PermissionError(13, "Permission denied", str(self.path_for(sha256)))
+        return real_get(self, sha256, **kwargs)
+
+    monkeypatch.setattr(Archive, "get", get)
     versions = copy.execute("SELECT count(*) FROM report_versions").fetchone()[0]
     job = partial(bug_on_marker, tools=tool_cache_for(tmp_path / "archive"))
     with BoundedParser(workers=2, job=job) as parser:
         summary = reparse(copy, tmp_path / "archive", demo_config(portal.base_url), parser)
     documents = copy.execute("SELECT count(*) FROM items WHERE status = 'loaded'").fetchone()[0]
-    assert summary.row() == {"documents": documents, "changed": 0, "new": 0, "unchanged": documents - 3,
-                             "failed": 2, "missing": 1}
+    assert summary.row() == {"documents": documents, "changed": 0, "new": 0, "unchanged": documents - 4,
+                             "failed": 2, "missing": 2}
     logged = {url: (kind, error) for url, kind, error in copy.execute(
         "SELECT url, kind, error FROM fetch_log WHERE kind IN ('archive_missing', 'parse', 'internal')")}
     assert logged == {gone_url: ("archive_missing", f"archived body {gone.rsplit('/', 1)[-1]} not found"),
                       broken_url: ("parse", "no annual report found in this html document"),
-                      bug_url: ("internal", "internal error: RuntimeError: a parser bug")}
+                      bug_url: ("internal", "internal error: RuntimeError: a parser bug"),
+                      locked_url: ("archive_missing", f"archived body {locked_sha} could not be read: [Errno 13] "
+                                                      f"Permission denied: '{tmp_path / 'archive' / locked}'")}
     assert copy.execute("SELECT count(*) FROM report_versions").fetchone()[0] == versions
     assert mismatches(copy, portal.ground_truth()) == []
 

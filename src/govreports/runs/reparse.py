@@ -81,9 +81,10 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
             doc_url, sha, encoding = item.document["url"], item.document["sha256"], item.document["encoding"]
             try:
                 body = archive.get(sha)
-            except (FileNotFoundError, ValueError):
+            except (OSError, ValueError) as exc:  # gone, or its folder unreadable (permissions, a disk error)
                 summary.counts["missing"] += 1
-                log_fetch(db, doc_url, "archive_missing", f"archived body {sha} not found", kind="archive_missing",
+                why = "not found" if isinstance(exc, (FileNotFoundError, ValueError)) else f"could not be read: {exc}"
+                log_fetch(db, doc_url, "archive_missing", f"archived body {sha} {why}", kind="archive_missing",
                           portal=item.portal)
                 continue
             adapter = adapters.get(item.portal)
