@@ -79,3 +79,17 @@ def test_an_archive_that_cannot_be_written_stops_the_crawl_as_a_full_database_do
     assert crawl_command("demo-ordos", db="clean.db")[0] == 0  # a run that never met a full disk
     expected = _reports(tmp_path / "clean.db")
     assert len(expected) > 15 and _reports(tmp_path / "full.db") == expected
+
+
+def test_a_reparse_over_a_full_database_stops_naming_it(crawl_command, tmp_path, monkeypatch):
+    """The re-parse writes its records in batches: a batch that meets a full disk stops it with the database's
+    path in the one line (StorageError, exit 74), as the crawl's writes do."""
+    from govreports.errors import StorageError
+    from govreports.runs import reparse as runs_reparse
+
+    assert crawl_command("demo-govcn")[0] == 0
+    monkeypatch.setattr(runs_reparse, "load_records", sqlite_full)
+    db = tmp_path / "full.db"
+    with pytest.raises(StorageError, match=f"could not write the database {db}: database or disk is full; the "
+                                           "re-parse stops here"):
+        runs_reparse.reparse(open_db(db), tmp_path / "archive", parser=None)

@@ -19,7 +19,7 @@ from sqlite_utils import Database
 from govreports import PARSER_VERSION
 from govreports.crawl.stats import PortalStats
 from govreports.errors import StorageError
-from govreports.store.db import cannot_write, full_disk_hint, write_transaction
+from govreports.store.db import cannot_write, database_file, full_disk_hint, write_transaction
 from govreports.store.documents import Item, document_row, get_item, record_document, save_item
 from govreports.store.load import LOAD_BATCH, Prepared, batch_loader, load_record, prepare
 from govreports.store.logs import log_fetch
@@ -151,7 +151,7 @@ class Sink:
                 self.before_write()
             except OSError as exc:
                 raise StorageError(f"could not make the fetched files durable before writing the database "
-                                   f"{_path(self.db)}: {exc}; {self.portal}: {len(self._pending)} crawl events not "
+                                   f"{database_file(self.db)}: {exc}; {self.portal}: {len(self._pending)} crawl events not "
                                    "stored (their reports are fetched again by the next run); the run stops here"
                                    ) from exc
         while self._pending:  # a batch a transaction: one that fails stored none of its events, and they stay
@@ -161,7 +161,7 @@ class Sink:
             except (OSError, sqlite3.Error) as exc:
                 if not cannot_write(exc):
                     raise  # another writer (the CLI says so: exit 75), or a statement's own error
-                raise StorageError(f"could not write the database {_path(self.db)}: {exc}{full_disk_hint(exc)}; "
+                raise StorageError(f"could not write the database {database_file(self.db)}: {exc}{full_disk_hint(exc)}; "
                                    f"{self.portal}: {len(self._pending)} crawl events not stored (their reports are "
                                    "fetched again by the next run); the run stops here") from exc
             del self._pending[: len(chunk)]
@@ -185,14 +185,6 @@ class Sink:
 
     def item(self, url: str) -> Item | None:
         return get_item(self.db, self.portal, url) if self.db is not None else None
-
-
-def _path(db: Database) -> str:
-    """The database's file, for messages."""
-    try:
-        return db.conn.execute("PRAGMA database_list").fetchone()[2] or "(in memory)"
-    except sqlite3.Error:
-        return "(unknown)"
 
 
 def apply(db: Database, portal: str, event, stats: PortalStats, run_id: int | None = None) -> None:

@@ -12,6 +12,7 @@ every batch before the one in hand; running it again loads the rest (a record lo
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing
@@ -24,11 +25,13 @@ from sqlite_utils import Database
 from govreports import PARSER_VERSION
 from govreports.fetch import Archive
 from govreports.extract.toolcache import tool_cache_for
+from govreports.errors import StorageError
 from govreports.parse import ParseError
 from govreports.parse.api import ParseLimitError
 from govreports.parse.bounded import BoundedParser
 from govreports.portals.adapters import adapter_for
 from govreports.portals.config import CrawlConfig
+from govreports.store.db import cannot_write, database_file, full_disk_hint
 from govreports.store.documents import LoadedItem, loaded_items
 from govreports.store.load import LOAD_BATCH, load_records
 from govreports.store.logs import log_fetch
@@ -111,5 +114,12 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
 
     with closing(records()) as parsed:  # closed on any error: the documents read ahead stop being parsed
         while batch := list(islice(parsed, LOAD_BATCH)):
-            summary.counts.update(loaded.status for loaded in load_records(db, batch, parser_version=PARSER_VERSION))
+            try:
+                loaded = load_records(db, batch, parser_version=PARSER_VERSION)
+            except (OSError, sqlite3.Error) as exc:
+                if not cannot_write(exc):
+                    raise
+                raise StorageError(f"could not write the database {database_file(db)}: {exc}{full_disk_hint(exc)}; "
+                                   "the re-parse stops here, and the batches it wrote stay") from exc
+            summary.counts.update(item.status for item in loaded)
     return summary

@@ -42,6 +42,14 @@ def cannot_write(exc: BaseException) -> bool:
     return isinstance(exc, OSError)
 
 
+def database_file(db: Database) -> str:
+    """The database's file, for messages."""
+    try:
+        return db.conn.execute("PRAGMA database_list").fetchone()[2] or "(in memory)"
+    except sqlite3.Error:
+        return "(unknown)"
+
+
 def sqlite_temp_dir() -> str:
     """Where SQLite writes its temporary files (sorts, index builds, the migrations' table copies): the first
     writable folder of SQLITE_TMPDIR, TMPDIR, /var/tmp, /usr/tmp, /tmp and ".", as its unix VFS looks for one."""
