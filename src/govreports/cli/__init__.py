@@ -23,7 +23,7 @@ from govreports import gcpolicy
 from govreports.cli import charts, crawl, demo, discover, flows, parse, status, store
 from govreports.errors import EXIT_BUSY, EXIT_STORAGE, GovreportsError, StorageError
 from govreports.lifecycle import StopSignals, signal_name, stop_signal_in
-from govreports.store.db import BUSY_TIMEOUT_S, cannot_write, full_disk_hint, storage_cause
+from govreports.store.db import BUSY_TIMEOUT_S, cannot_write, could_not_write, storage_cause
 
 __all__ = ["app", "entry", "main"]
 
@@ -64,8 +64,7 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except sqlite3.OperationalError as exc:
         if cannot_write(exc):  # a full disk under a write outside the crawl's batches (`load`, a run's own row)
-            typer.echo(f"error: could not write the database: {exc}{full_disk_hint(exc)}; what was committed before "
-                       "stays", err=True)
+            typer.echo(f"error: {could_not_write(exc)}; what was committed before stays", err=True)
             sys.exit(EXIT_STORAGE)
         if "locked" not in str(exc) and "busy" not in str(exc):
             raise
@@ -81,8 +80,7 @@ def main() -> None:
                 raise
             # a full disk behind another failure (Prefect's server, on the same disk, could not record the run)
             said = (str(full) if isinstance(full, StorageError)
-                    else f"could not write the database: {full}{full_disk_hint(full)}"
-                    if isinstance(full, sqlite3.Error) else f"storage failed: {full}")
+                    else could_not_write(full) if isinstance(full, sqlite3.Error) else f"storage failed: {full}")
             then = "" if full is exc else f" (then {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]})"
             typer.echo(f"error: {said}; what was committed before stays{then}", err=True)
             sys.exit(EXIT_STORAGE)

@@ -19,7 +19,7 @@ from sqlite_utils import Database
 from govreports import PARSER_VERSION
 from govreports.crawl.stats import PortalStats
 from govreports.errors import StorageError
-from govreports.store.db import cannot_write, database_file, full_disk_hint, write_transaction
+from govreports.store.db import cannot_write, could_not_write, database_file, write_transaction
 from govreports.store.documents import Item, document_row, get_item, record_document, save_item
 from govreports.store.load import LOAD_BATCH, Prepared, batch_loader, load_record, prepare
 from govreports.store.logs import log_fetch
@@ -151,9 +151,9 @@ class Sink:
                 self.before_write()
             except OSError as exc:
                 raise StorageError(f"could not make the fetched files durable before writing the database "
-                                   f"{database_file(self.db)}: {exc}; {self.portal}: {len(self._pending)} crawl events not "
-                                   "stored (their reports are fetched again by the next run); the run stops here"
-                                   ) from exc
+                                   f"{database_file(self.db)}: {exc}; {self.portal}: {len(self._pending)} crawl "
+                                   "events not stored (their reports are fetched again by the next run); the run "
+                                   "stops here") from exc
         while self._pending:  # a batch a transaction: one that fails stored none of its events, and they stay
             chunk = self._pending[: self.batch]
             try:
@@ -161,9 +161,9 @@ class Sink:
             except (OSError, sqlite3.Error) as exc:
                 if not cannot_write(exc):
                     raise  # another writer (the CLI says so: exit 75), or a statement's own error
-                raise StorageError(f"could not write the database {database_file(self.db)}: {exc}{full_disk_hint(exc)}; "
-                                   f"{self.portal}: {len(self._pending)} crawl events not stored (their reports are "
-                                   "fetched again by the next run); the run stops here") from exc
+                raise StorageError(f"{could_not_write(exc, self.db)}; {self.portal}: {len(self._pending)} crawl "
+                                   "events not stored (their reports are fetched again by the next run); the run "
+                                   "stops here") from exc
             del self._pending[: len(chunk)]
         self._since = None
 

@@ -31,7 +31,7 @@ from govreports.parse.api import ParseLimitError
 from govreports.parse.bounded import BoundedParser
 from govreports.portals.adapters import adapter_for
 from govreports.portals.config import CrawlConfig
-from govreports.store.db import cannot_write, database_file, full_disk_hint
+from govreports.store.db import cannot_write, could_not_write
 from govreports.store.documents import LoadedItem, loaded_items
 from govreports.store.load import LOAD_BATCH, load_records
 from govreports.store.logs import log_fetch
@@ -119,7 +119,7 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
             except (OSError, sqlite3.Error) as exc:
                 if not cannot_write(exc):
                     raise
-                raise StorageError(f"could not write the database {database_file(db)}: {exc}{full_disk_hint(exc)}; "
-                                   "the re-parse stops here, and the batches it wrote stay") from exc
+                raise StorageError(f"{could_not_write(exc, db)}; the re-parse stops here, and the batches it "
+                                   "wrote stay") from exc
             summary.counts.update(item.status for item in loaded)
     return summary

@@ -50,6 +50,13 @@ def database_file(db: Database) -> str:
         return "(unknown)"
 
 
+def could_not_write(exc: BaseException, db: Database | None = None) -> str:
+    """The first words of every "the database cannot be written" line: its file when known, SQLite's error, and
+    its temporary folder when that is the one nearly full (full_disk_hint)."""
+    where = f" {database_file(db)}" if db is not None else ""
+    return f"could not write the database{where}: {exc}{full_disk_hint(exc)}"
+
+
 def sqlite_temp_dir() -> str:
     """Where SQLite writes its temporary files (sorts, index builds, the migrations' table copies): the first
     writable folder of SQLITE_TMPDIR, TMPDIR, /var/tmp, /usr/tmp, /tmp and ".", as its unix VFS looks for one."""
@@ -81,9 +88,10 @@ _DISK_ERRNOS = frozenset((errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, er
 
 def storage_cause(exc: BaseException) -> BaseException | None:
     """The storage failure (a full disk, a read-only file, an I/O error) behind `exc`, or None: `exc` itself, or
-    an exception it was raised from or while handling, or one in an exception group. A full disk can make a second failure that hides the first: with Prefect's home on
-    the same disk as the database, the nightly flow's full-database error is followed by Prefect's own (its server
-    answers 500 when asked to record the failed run), and only that one reaches the command."""
+    an exception it was raised from or while handling, or one in an exception group. A full disk can make a second
+    failure that hides the first: with Prefect's home on the same disk as the database, the nightly flow's
+    full-database error is followed by Prefect's own (its server answers 500 when asked to record the failed run),
+    and only that one reaches the command."""
     seen: set[int] = set()
     todo = [exc]
     while todo:
