@@ -4,6 +4,7 @@ restart), re-parse, and the Dask task runner — all against the demo portal."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import subprocess
@@ -176,6 +177,63 @@ def test_a_database_that_cannot_be_written_ends_the_night_at_once(tmp_path, monk
     with pytest.raises(StorageError):
         nightly(**paths(tmp_path), portals=["demo-ordos", "demo-gbk"], policy=FAST)
     assert sorted(calls) == ["demo-gbk", "demo-ordos"]  # each once: no retry
+
+class _Collected(logging.Handler):
+    """A Prefect run logger's records, caught before its own handlers (which want a run's fields) see them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def _collected(monkeypatch, name: str) -> _Collected:
+    collected = _Collected()
+    monkeypatch.setattr(logging.getLogger(name), "handlers", [collected])
+    monkeypatch.setattr(logging.getLogger(name), "propagate", False)
+    return collected
+
+
+def test_a_night_ended_by_its_own_error_logs_it_without_prefect_s_traceback(tmp_path, monkeypatch):
+    """Prefect logs a failed flow run's exception with a traceback; run as a command (run_flow), a night ended by
+    one of our own errors (a full disk) logs its line alone, which the command's `error:` line then repeats."""
+    from govreports.cli.common import run_flow
+    from govreports.errors import StorageError
+    from govreports.runs import jobs
+
+    def full(config, portal, *args, **kwargs):
+        raise StorageError(f"could not write the archive {tmp_path}: [Errno 28] No space left on device")
+
+    monkeypatch.setattr(jobs, "crawl_portal", full)
+    flow_runs = _collected(monkeypatch, "prefect.flow_runs")
+    with pytest.raises(StorageError):
+        run_flow(nightly, **paths(tmp_path), portals=["demo-ordos"], policy=FAST)
+    [record] = [r for r in flow_runs.records if "Encountered exception during execution" in r.getMessage()]
+    assert "No space left on device" in record.getMessage() and record.levelno == logging.ERROR
+    assert record.exc_info is None and not any(r.exc_info for r in flow_runs.records)
+
+
+@pytest.mark.parametrize("error, traceback", [("StorageError", False), ("RuntimeError", True)])
+def test_only_our_own_errors_lose_their_traceback_and_only_while_a_command_runs_a_flow(monkeypatch, error,
+                                                                                      traceback):
+    from govreports import errors
+    from govreports.cli.common import PREFECT_RUN_LOGGERS, named_errors_without_traceback
+
+    exc_type = getattr(errors, error, None) or RuntimeError
+    for name in PREFECT_RUN_LOGGERS:
+        collected = _collected(monkeypatch, name)
+        for inside in (True, False):
+            collected.records.clear()
+            with named_errors_without_traceback() if inside else contextlib.nullcontext():
+                try:
+                    raise exc_type("the disk is full")
+                except exc_type:
+                    logging.getLogger(name).exception("Encountered exception during execution")
+            [record] = collected.records
+            assert (record.exc_info is not None) == (traceback or not inside), (name, inside)
+
 
 def test_killed_backfill_restarts_without_loss_or_duplicates(portal, tmp_path):
     p = paths(tmp_path)

@@ -3,11 +3,16 @@ flow run in this process)."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from pathlib import Path
 
 import typer
 
-from govreports.errors import EXIT_FAILED, EXIT_USAGE
+from govreports.errors import EXIT_FAILED, EXIT_USAGE, GovreportsError
+
+# the loggers Prefect's engines log a failed run's exception to (prefect.logging.loggers)
+PREFECT_RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> None:
@@ -52,8 +57,36 @@ def prefect_for(db: Path) -> None:
 def run_flow(flow, **params):
     """Run a flow in this process and return its result, whether the run ended Completed or Failed (a Failed run
     of ours carries its rows as data; an exception is re-raised)."""
-    state = flow(**params, return_state=True)
+    with named_errors_without_traceback():
+        state = flow(**params, return_state=True)
     result = state.result(raise_on_failure=False)
     if isinstance(result, BaseException):
         raise result
     return result
+
+
+class _NamedErrorWithoutTraceback(logging.Filter):
+    """Drops the traceback from a run logger's record of one of our own errors, and keeps its line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], GovreportsError):
+            record.exc_info = record.exc_text = None
+        return True
+
+
+@contextlib.contextmanager
+def named_errors_without_traceback():
+    """While a flow runs here, Prefect's record of a failed run keeps its line ("Encountered exception during
+    execution: StorageError('could not write the archive …')") but not its traceback when the error is one of ours
+    (GovreportsError, whose message names the file, URL or holder): forty lines of Prefect's engine stood in a
+    scheduler's mail above the one line that matters, for a full disk, and read as a crash. Any other exception
+    keeps its traceback: that one is a bug to report. The command's own `error:` line still ends stderr."""
+    drop = _NamedErrorWithoutTraceback()
+    loggers = [logging.getLogger(name) for name in PREFECT_RUN_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(drop)
