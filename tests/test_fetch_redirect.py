@@ -36,6 +36,13 @@ def test_too_many_redirects(srv, tmp_path):
     assert res.error_kind == "too_many_redirects" and len(res.redirects) == 4 and srv.hits("/r4") == []
 
 
+def test_redirect_to_a_port_out_of_range_is_a_bad_url(srv, tmp_path):
+    """httpx parses such a port and the connect would raise OverflowError, which no failure kind names."""
+    srv.route("/go", Reply(302, b"", {"Location": "http://127.0.0.1:70000/x"}))
+    res = fetch(tmp_path, srv.url("/go"))
+    assert not res.ok and res.error_kind == "bad_url" and "port 70000 is out of range" in res.error
+
+
 def test_redirect_to_host_not_allowed(tmp_path):
     with LocalServer() as a, LocalServer() as b:
         a.route("/go", Reply(302, b"", {"Location": b.url("/elsewhere")}))

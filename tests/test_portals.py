@@ -60,6 +60,34 @@ def test_demo_config_expands_the_portal_url(monkeypatch):
          "politeness.total_timeout"),
         ('[incremental]\nrecheck_days = 0\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
          "incremental.recheck_days"),
+        ('[incremental]\nrecheckdays = 3\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+         "incremental.recheckdays: Extra inputs are not permitted (valid keys: recheck_days)"),
+        # adapter parameters of the wrong type, or that cannot work: before, each passed and crashed the listing
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\nparams = { page_offset = "1" }\n',
+         "portal[0].params: page_offset: a whole number expected, not '1'"),
+        ('[[portal]]\nname = "x"\nadapter = "hanweb"\nstart_url = "http://a/"\nparams = { per_request = "many" }\n',
+         "portal[0].params: per_request: a whole number expected, not 'many'"),
+        ('[[portal]]\nname = "x"\nadapter = "generic"\nstart_url = "http://a/"\nparams = { first_page = "two" }\n',
+         "portal[0].params: first_page: a whole number expected"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\nparams = { page_name = 3 }\n',
+         "portal[0].params: page_name: text (in quotes) expected, not 3"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\nparams = { article_pattern = "((" }\n',
+         "portal[0].params: article_pattern: invalid regular expression"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\nparams = { page_ext = ".shtml" }\n',
+         "portal[0].params: page_ext: the extension without its dot"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a.gov.cn:99999/"\n',
+         "portal[0].start_url: Value error, Port out of range 0-65535"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http:// a.gov.cn/"\n',
+         "portal[0].start_url: Value error, a blank in the host"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\nallowed_hosts = ["http://b.gov.cn/"]\n',
+         "portal[0].allowed_hosts: Value error, 'http://b.gov.cn/' is not a host"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\nattachment_hosts = ["*.a.gov.cn"]\n',
+         "portal[0].attachment_hosts: Value error, '*.a.gov.cn' is not a host"),
+        ('[politeness]\nper_host_delay = inf\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+         "politeness.per_host_delay: Input should be a finite number"),
+        ('[limits]\nparse_deadline = inf\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+         "limits.parse_deadline: Input should be a finite number"),
+        ("portal = []\n", "portal: List should have at least 1 item"),
     ],
 )
 def test_config_errors_name_file_and_field(tmp_path, body, where):
@@ -198,6 +226,34 @@ def test_safety_must_agree_across_a_directory(tmp_path):
         load_configs(sorted(tmp_path.glob("*.toml")))
     assert "b.toml: [safety] differs from" in str(err.value)
     assert load_configs([tmp_path / "a.toml"]).safety.allow_private_addresses is False  # the default: refused
+
+
+def test_a_config_file_not_in_utf_8_is_named_with_its_line_and_one_with_a_byte_order_mark_loads(tmp_path):
+    body = '[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a.gov.cn/"\ntitle = "测试"\n'
+    gbk = tmp_path / "gbk.toml"
+    gbk.write_bytes(body.encode("gbk"))
+    with pytest.raises(ConfigError, match=r"gbk\.toml: not UTF-8 \(byte 0xb2 on line 5\): save the file as UTF-8"):
+        load_config(gbk)
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(body.encode("utf-8-sig"))
+    assert load_config(bom).portal[0].title == "测试"
+
+
+def test_two_files_of_a_directory_naming_one_portal_are_a_config_error_naming_both(tmp_path):
+    """Before, the merge raised pydantic's ValidationError: a traceback and exit 1, and no file named. `discover
+    --write` into two files of a directory makes this by itself (both drafts name the site)."""
+    from govreports.paths import config_files
+
+    portal = '[[portal]]\nname = "{}"\nadapter = "trs"\nstart_url = "http://{}.gov.cn/"\n'
+    (tmp_path / "a.toml").write_text(portal.format("x", "a"), encoding="utf-8")
+    (tmp_path / "b.toml").write_text(portal.format("y", "b") + portal.format("x", "c"), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_configs(config_files(tmp_path))
+    assert str(err.value) == (f"{tmp_path / 'b.toml'}: portal[1].name: 'x' is already the name of a portal in "
+                              f"{tmp_path / 'a.toml'}; each portal needs a name of its own")
+    (tmp_path / "b.toml").write_text(portal.format("y", "b"), encoding="utf-8")
+    (tmp_path / "C.TOML").write_text(portal.format("z", "c"), encoding="utf-8")  # saved on Windows: not skipped
+    assert [p.name for p in load_configs(config_files(tmp_path)).portal] == ["z", "x", "y"]
 
 
 def test_unknown_keys_and_params_list_the_valid_names(tmp_path):

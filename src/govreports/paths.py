@@ -23,6 +23,7 @@ def prefect_home(db: str | Path) -> Path:
 
 
 def config_files(config: str | Path) -> list[Path]:
-    """A config file, or the `*.toml` files of a config directory in name order."""
+    """A config file, or the `*.toml` files of a config directory in name order (`X.TOML` too: a file saved on
+    Windows is not left out without a word)."""
     config = Path(config)
-    return sorted(config.glob("*.toml")) if config.is_dir() else [config]
+    return sorted(p for p in config.iterdir() if p.suffix.lower() == ".toml") if config.is_dir() else [config]

@@ -252,6 +252,9 @@ class Fetcher:
             if current.scheme not in ("http", "https") or not current.host:
                 res.error_kind, res.error = "bad_url", f"cannot follow to {current}"
                 return None
+            if current.port is not None and not 0 < current.port < 65536:  # httpx parses it; connect() raises
+                res.error_kind, res.error = "bad_url", f"port {current.port} is out of range (1-65535): {current}"
+                return None
             netloc = _netloc(current)
             if not p.host_allowed(current.host, netloc):
                 res.error_kind, res.error = "host_not_allowed", f"host {netloc} is not in allowed_hosts"

@@ -38,7 +38,7 @@ class ConfigError(GovreportsError, ValueError):
 class Politeness(BaseModel):
     """The fetch settings a config file may set; defaults are FetchPolicy's own, declared there once."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # `inf` would wait for ever between requests
     user_agent: str = _FETCH.user_agent
     per_host_delay: float = Field(_FETCH.per_host_delay, ge=0)
     delay_jitter: float = Field(_FETCH.delay_jitter, ge=0, le=1)
@@ -63,7 +63,7 @@ class Limits(BaseModel):
     """Bounded work per document: each is parsed in a worker process within a deadline and a memory cap (a
     document past them is recorded as too_slow / out_of_memory and the run goes on)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # `inf` would let a document parse for ever
     parse_deadline: float = Field(DEFAULT_DEADLINE, gt=0)  # seconds per document
     parse_memory_mb: int = Field(DEFAULT_MEMORY_MB, ge=128)  # address space per parse worker
     parse_nice: int = Field(DEFAULT_NICE, ge=0, le=19)  # how far below the crawl's CPU priority its workers run
@@ -108,7 +108,20 @@ class PortalConfig(BaseModel):
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"not an http(s) URL: {value!r}")
+        _check_netloc(parts.netloc, value)
         return value
+
+    @field_validator("allowed_hosts", "attachment_hosts")
+    @classmethod
+    def _hosts(cls, values: list[str]) -> list[str]:
+        """Matched as they stand against a URL's host or host:port: a URL, a path or a wildcard here would match
+        nothing, and the portal's pages would fail `host_not_allowed` only once crawled."""
+        for value in values:
+            if "://" in value or "/" in value or "*" in value:
+                raise ValueError(f"{value!r} is not a host: write \"host\" or \"host:port\", e.g. "
+                                 "\"www.example.gov.cn\" (every subdomain is a host of its own)")
+            _check_netloc(value, value)
+        return values
 
     @field_validator("title_include", "title_exclude")
     @classmethod
@@ -151,7 +164,7 @@ class CrawlConfig(BaseModel):
     safety: Safety = Safety()
     limits: Limits = Limits()
     incremental: Incremental = Incremental()
-    portal: list[PortalConfig]
+    portal: list[PortalConfig] = Field(min_length=1)  # a file of no portal would crawl nothing and say all is well
     path: str = ""
 
     @model_validator(mode="after")
@@ -195,16 +208,30 @@ def _valid_keys(error: dict) -> str:
         return ""
     section = tuple(part for part in error["loc"][:-1] if not isinstance(part, int))
     model = {(): CrawlConfig, ("politeness",): Politeness, ("safety",): Safety, ("limits",): Limits,
-             ("portal",): PortalConfig}.get(section)
+             ("incremental",): Incremental, ("portal",): PortalConfig}.get(section)
     return f" (valid keys: {', '.join(k for k in model.model_fields if k != 'path')})" if model else ""
+
+
+def _check_netloc(netloc: str, value: str) -> None:
+    """A host (and port) a connection can be made to: no blank in it, a port in range."""
+    if any(c.isspace() for c in netloc):
+        raise ValueError(f"a blank in the host of {value!r}")
+    try:
+        urlsplit(f"//{netloc}").port
+    except ValueError as exc:  # "Port out of range 0-65535", "Port could not be cast to integer value as 'x'"
+        raise ValueError(f"{exc} in {value!r}") from None
 
 
 def load_config(path: str | Path) -> CrawlConfig:
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    try:  # utf-8-sig: Windows editors write a byte-order mark, which TOML does not allow and no one sees
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: not UTF-8 (byte 0x{exc.object[exc.start]:02x} on line {line}): save the file "
+                          "as UTF-8") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     try:
@@ -230,6 +257,12 @@ def load_configs(paths: list[Path]) -> CrawlConfig:
         if config.safety != configs[0].safety:
             raise ConfigError(f"{config.path}: [safety] differs from {configs[0].path}; crawl these portals "
                               "separately (--config FILE)")
+    first: dict[str, str] = {}
+    for config in configs:
+        for i, portal in enumerate(config.portal):
+            if (other := first.setdefault(portal.name, config.path)) != config.path:
+                raise ConfigError(f"{config.path}: portal[{i}].name: {portal.name!r} is already the name of a portal "
+                                  f"in {other}; each portal needs a name of its own")
     merged = CrawlConfig(politeness=configs[0].politeness, safety=configs[0].safety, limits=configs[0].limits,
                          incremental=configs[0].incremental, portal=[p for c in configs for p in c.portal])
     merged.path = ", ".join(str(p) for p in paths)

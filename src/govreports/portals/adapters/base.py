@@ -27,6 +27,10 @@ _RANK = {"docx": 0, "pdf": 1, "jsp": 1, "doc": 2, "ofd": 2}  # .doc via LibreOff
 _HTML_PARSER = etree.HTMLParser(remove_comments=True, no_network=True)
 
 
+_TYPE_NAMES = {int: "a whole number", str: "text (in quotes)", bool: "true or false", float: "a number",
+               dict: "a table", list: "a list"}
+
+
 @dataclass(frozen=True)
 class Listing:
     title: str
@@ -62,13 +66,31 @@ class Adapter:
     def defaults(cls) -> dict[str, Any]:
         return {}
 
+    # parameters read as regular expressions, and parameters that default to None but are text when given: checked
+    # on load, as a wrong value would otherwise surface in the crawl as the adapter's crash on the first list page
+    PATTERNS: tuple[str, ...] = ()
+    TEXT: tuple[str, ...] = ()
+
     @classmethod
     def check_params(cls, params: dict[str, Any]) -> None:
-        """Raise ValueError naming a parameter the adapter does not know."""
-        unknown = set(params) - set(cls.defaults())
+        """Raise ValueError naming a parameter the adapter does not know, or one whose value it cannot use: of
+        another type than its default (`page_offset = "1"`), a regular expression that does not compile."""
+        defaults = cls.defaults()
+        unknown = set(params) - set(defaults)
         if unknown:
-            valid = ", ".join(cls.defaults()) or "none"
+            valid = ", ".join(defaults) or "none"
             raise ValueError(f"unknown parameter(s) {', '.join(sorted(unknown))}; this adapter takes: {valid}")
+        for key, value in params.items():
+            default = defaults[key]
+            wanted = str if key in cls.TEXT else (None if default is None else type(default))
+            if wanted is not None and not (type(value) is wanted or wanted is float and type(value) is int):
+                raise ValueError(f"{key}: {_TYPE_NAMES.get(wanted, wanted.__name__)} expected, not {value!r}")
+        for key in cls.PATTERNS:
+            if params.get(key):
+                try:
+                    re.compile(params[key])
+                except re.error as exc:
+                    raise ValueError(f"{key}: invalid regular expression: {exc}") from exc
 
     async def discover(self, ctx: Context) -> AsyncIterator[Listing]:
         raise NotImplementedError

@@ -24,6 +24,9 @@ from govreports.portals.titles import is_report_title
 
 
 class GenericAdapter(Adapter):
+    PATTERNS = ("page_pattern", "item_pattern", "page_count_pattern")
+    TEXT = (*PATTERNS, *Selectors.PARAMS, "page_template")
+
     @classmethod
     def defaults(cls):
         return {"page_pattern": None, "item_pattern": None, **{key: None for key in Selectors.PARAMS},
@@ -37,12 +40,6 @@ class GenericAdapter(Adapter):
             raise ValueError("page_template must contain {page}, e.g. \"index_{page}.html\"")
         if params.get("page_count_pattern") and not template:
             raise ValueError("page_count_pattern needs page_template")
-        for key in ("page_pattern", "item_pattern", "page_count_pattern"):
-            if params.get(key):
-                try:
-                    re.compile(str(params[key]))
-                except re.error as exc:
-                    raise ValueError(f"{key}: invalid regular expression: {exc}") from exc
         Selectors.check(params)
 
     async def discover(self, ctx):

@@ -25,6 +25,8 @@ def dig(value, path: str):
 
 
 class JsonApiAdapter(Adapter):
+    TEXT = ("list_url",)
+
     @classmethod
     def defaults(cls):
         return {"list_url": None, "method": "GET", "form": {}, "first_page": 1, "items": "articles",

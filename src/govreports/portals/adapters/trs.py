@@ -33,10 +33,19 @@ def pager(html: str) -> tuple[int, str | None, str | None]:
 
 
 class TrsAdapter(Adapter):
+    PATTERNS = ("article_pattern",)
+    TEXT = ("page_name", "page_ext")
+
     @classmethod
     def defaults(cls):
         return {"page_offset": 0, "page_name": None, "page_ext": None,
                 "article_pattern": r"(?:^|/)t\d{8}_\d+(?:_\d+)?\.s?html?$"}
+
+    @classmethod
+    def check_params(cls, params):
+        super().check_params(params)
+        if str(params.get("page_ext") or "").startswith("."):  # index_2..shtml: every page after the first a 404
+            raise ValueError(f"page_ext: the extension without its dot, e.g. \"shtml\", not {params['page_ext']!r}")
 
     async def discover(self, ctx):
         start = self.portal.start_url
