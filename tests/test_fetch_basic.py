@@ -4,6 +4,7 @@ anti-bot gates, HTTP errors, bad URLs — and never an exception for network or 
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -138,6 +139,23 @@ def test_gbk_charset_only_in_meta(srv, tmp_path):
     assert c.text == "政府信息公开工作年度报告" and c.encoding == "utf-8"  # mislabelled UTF-8 (STACK.md §4)
 
 
+def test_a_western_server_default_label_does_not_turn_chinese_text_to_mojibake(srv, tmp_path):
+    """Tomcat and Spring label answers `charset=ISO-8859-1` unless told otherwise; Latin-1 decodes any bytes, so the
+    label never failed over: a JSON list's every title became mojibake and failed the title filter (found 0, exit
+    0). On text that is not ASCII such a label gives way to the page's meta charset, UTF-8 or detection."""
+    title = "国家数据局2024年政府信息公开工作年度报告"
+    meta = f'<html><head><meta charset="gbk"></head><body><a href="r.html">{title}</a></body></html>'
+    srv.route("/api", Reply(200, json.dumps({"articles": [{"title": title}]}, ensure_ascii=False).encode(),
+                            {"Content-Type": "application/json;charset=ISO-8859-1"}))
+    srv.route("/gbk.html", Reply(200, meta.encode("gbk"), {"Content-Type": "text/html; charset=ISO-8859-1"}))
+    srv.route("/a.html", Reply(200, b"<p>plain</p>", {"Content-Type": "text/html; charset=ISO-8859-1"}))
+    (api, gbk, ascii_), _ = fetch_all(Archive(tmp_path), [((srv.url("/api"),), {"expect": "json"}),
+                                                          srv.url("/gbk.html"), srv.url("/a.html")])
+    assert json.loads(api.text)["articles"][0]["title"] == title and api.encoding == "utf-8"
+    assert title in gbk.text and gbk.encoding == "gb18030"
+    assert ascii_.text == "<p>plain</p>" and ascii_.encoding == "iso8859-1"
+
+
 def test_binary_expect_has_no_text(srv, tmp_path):
     srv.route("/f.pdf", Reply(200, b"%PDF-1.7 fake", {"Content-Type": "application/pdf"}))
     (res,), _ = fetch_all(Archive(tmp_path), [((srv.url("/f.pdf"),), {"expect": "binary"})])
@@ -224,9 +242,10 @@ def test_http_errors_not_retried(srv, tmp_path):
 
 def test_bad_urls_and_disallowed_hosts_make_no_request(srv, tmp_path):
     pol = policy(allowed_hosts={"example.invalid"})
-    urls = ["ftp://x/y", "not a url", "http://", srv.url("/x")]
+    urls = ["ftp://x/y", "not a url", "http://", "http://127.0.0.1:99999/x", srv.url("/x")]
     results, _ = fetch_all(Archive(tmp_path), urls, pol)
-    assert [r.error_kind for r in results] == ["bad_url", "bad_url", "bad_url", "host_not_allowed"]
+    assert [r.error_kind for r in results] == ["bad_url", "bad_url", "bad_url", "bad_url", "host_not_allowed"]
+    assert results[3].error == "port 99999 is out of range (1-65535): http://127.0.0.1:99999/x"
     assert not any(r.ok for r in results) and srv.requests == []
 
 

@@ -17,6 +17,11 @@ _SUPERSETS = {
     "euc-cn": "gb18030", "csgb2312": "gb18030",
 }
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# Western single-byte labels: servers' defaults (Tomcat and Spring send `charset=ISO-8859-1` unless told otherwise),
+# never a Chinese page's real encoding, and they decode any bytes without an error, so a wrong one never fell
+# through: every title turned to mojibake and failed the title filter (a portal "ok" with nothing found). On text
+# that is not ASCII such a label is passed over for the next clue: the page's own meta charset, UTF-8, detection.
+_WEAK = frozenset({"iso8859-1", "cp1252", "iso8859-15", "ascii"})
 
 
 def _canonical(name: str) -> str | None:
@@ -51,6 +56,8 @@ def decode_bytes(data: bytes, http_charset: str | None = None) -> tuple[str, str
         if candidate == "gb18030" and not data.isascii() and _is_utf8(data):
             # STACK.md §4: a GB label on valid non-ASCII UTF-8 is a mislabel; gb18030 would "succeed" with mojibake
             return data.decode("utf-8"), "utf-8"
+        if candidate in _WEAK and not data.isascii():
+            continue
         if candidate:
             try:
                 return data.decode(candidate), candidate
