@@ -125,3 +125,31 @@ def test_parse_retry_after():
     assert parse_retry_after("Mon, 01 Jan 2024 00:01:00 GMT", now) == 60.0
     assert parse_retry_after("Sun, 31 Dec 2023 00:00:00 GMT", now) == 0.0
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None and parse_retry_after("-5") is None
+
+
+def test_a_retry_after_heard_while_another_request_waits_for_its_turn_holds_that_one_too():
+    """With two requests to a host at a time, the second waits for its turn in the host's slot; a Retry-After
+    heard meanwhile must hold it too. Before, it went out at its old time and overwrote the host's later start, so
+    with `per_host_concurrency = 2` every queued request reached a server that had asked for 5 minutes' peace."""
+    import asyncio
+
+    from govreports.fetch.throttle import HostThrottle
+
+    ft = FakeTime()
+    throttle = HostThrottle(fetch_policy(per_host_delay=1, per_host_concurrency=2), ft.clock, ft.sleep,
+                            random.Random(1))
+    starts = []
+
+    async def request(answers_retry_after: bool):
+        async with throttle.slot("h") as sent:
+            starts.append(ft.clock())
+            sent()
+            await asyncio.sleep(0)  # the answer comes while the other request waits for its turn
+            if answers_retry_after:
+                throttle.push_back("h", 300)
+
+    async def main():
+        await asyncio.gather(request(True), request(False), request(False))
+
+    asyncio.run(main())
+    assert starts == [1000.0, 1301.0, 1302.0]  # the Retry-After came at 1001, when the clock had moved on

@@ -57,11 +57,12 @@ class HostThrottle:
         h = self._host(netloc)
         async with h.sem:
             async with h.lock:
-                wait = h.next_start - self.clock()
-                if wait > 0:
+                # again after each sleep: a Retry-After (push_back) or a gate (penalise) heard while this request
+                # waited for its turn holds it too, where it went out at its old time and overwrote the later one
+                while (wait := h.next_start - self.clock()) > 0:
                     await self.sleep(wait)
                 gap = self.policy.jittered(h.delay, self.rng)
-                h.next_start = self.clock() + gap
+                h.next_start = max(h.next_start, self.clock() + gap)
 
             def sent() -> None:
                 h.next_start = max(h.next_start, self.clock() + gap)
