@@ -206,3 +206,48 @@ def test_a_command_that_ends_itself_after_a_full_disk_keeps_its_own_exit(tmp_pat
     err = capsys.readouterr().err
     assert ended.value.code == 1, err
     assert err.count("error:") == 1 and f"cannot write {out}: No space left on device" in err
+
+
+@pytest.fixture
+def command(monkeypatch, capsys):
+    """`govreports ARGS…` run in this process: (exit code, stderr)."""
+    import sys
+
+    from govreports.cli import main
+
+    def run(*args: str) -> tuple[int, str]:
+        monkeypatch.setattr(sys, "argv", ["govreports", *args])
+        with pytest.raises(SystemExit) as ended:
+            main()
+        return ended.value.code, capsys.readouterr().err
+
+    return run
+
+
+@pytest.mark.parametrize("damage", ["not-sqlite", "truncated", "page"])
+def test_a_damaged_database_ends_each_command_in_one_line_with_exit_74(tmp_path, command, damage):
+    """A file SQLite cannot use (not a database at all, a copy cut short, a page overwritten by a disk error)
+    failed every command with a traceback and exit 1, which a scheduler reads as "some portals unreachable"."""
+    import sqlite3
+
+    db = tmp_path / "d.db"
+    assert command("load", str(SEED), "--db", str(db))[0] == 0
+    root = sqlite3.connect(db).execute("SELECT rootpage FROM sqlite_master WHERE name = 'documents'").fetchone()[0]
+    size = db.stat().st_size
+    with open(db, "r+b") as f:
+        if damage == "not-sqlite":
+            f.write(b"a text file, not a database" + b"\0" * 100)
+        elif damage == "truncated":
+            f.truncate(size // 3)
+        else:
+            f.seek(4096 * (root - 1))
+            f.write(b"\xff" * 300)
+    readers = [["export", "-t", "documents", "-o", str(tmp_path / "x.csv")]] + ([["status"]] if damage != "page"
+                                                                                else [])  # status reads no document
+    for args in (["load", str(HTML)], *readers):
+        code, err = command(*args, "--db", str(db))
+        assert code == 74, (args, err)
+        assert "is damaged or is not a SQLite database (" in err and "Traceback" not in err, (args, err)
+        assert "restore it from a backup, or move it aside and run again" in err
+    if damage == "not-sqlite":  # found on opening, where the file is known
+        assert f"error: the database {db} is damaged" in command("load", str(HTML), "--db", str(db))[1]

@@ -23,7 +23,7 @@ from govreports import gcpolicy
 from govreports.cli import charts, crawl, demo, discover, flows, parse, status, store
 from govreports.errors import EXIT_BUSY, EXIT_STORAGE, GovreportsError, StorageError
 from govreports.lifecycle import StopSignals, signal_name, stop_signal_in
-from govreports.store.db import BUSY_TIMEOUT_S, cannot_write, could_not_write, storage_cause
+from govreports.store.db import BUSY_TIMEOUT_S, cannot_write, could_not_write, damaged, storage_cause
 
 __all__ = ["app", "entry", "main"]
 
@@ -62,11 +62,12 @@ def main() -> None:
     except GovreportsError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except sqlite3.OperationalError as exc:
+    except sqlite3.DatabaseError as exc:  # OperationalError, and the damaged file's DatabaseError itself
         if cannot_write(exc):  # a full disk under a write outside the crawl's batches (`load`, a run's own row)
-            typer.echo(f"error: {could_not_write(exc)}; what was committed before stays", err=True)
+            kept = "" if damaged(exc) else "; what was committed before stays"
+            typer.echo(f"error: {could_not_write(exc)}{kept}", err=True)
             sys.exit(EXIT_STORAGE)
-        if "locked" not in str(exc) and "busy" not in str(exc):
+        if not isinstance(exc, sqlite3.OperationalError) or ("locked" not in str(exc) and "busy" not in str(exc)):
             raise
         # a writer outside govreports' lock (another tool, a copy of the file in use) kept SQLite busy
         typer.echo(f"error: the database stayed locked for {BUSY_TIMEOUT_S:.0f} s: another program is writing "

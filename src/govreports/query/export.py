@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import BinaryIO, Iterator, TextIO
 
 from govreports.durable import fsync_dir
-from govreports.errors import EXIT_USAGE
+from govreports.errors import EXIT_USAGE, GovreportsError, StorageError
 from govreports.query.readonly import QueryError, connect_readonly
+from govreports.store.db import could_not_write, damaged
 
 EXPORT_FORMATS = ("csv", "jsonl", "xlsx")
 HEADERS = ("en", "zh", "both")
@@ -154,6 +155,14 @@ def _unknown(conn: sqlite3.Connection, table: str, names: list[str]) -> QueryErr
     return QueryError(f"no table or view {table!r}; choose one of: {', '.join(names)}")
 
 
+def _export_error(table: str, exc: sqlite3.DatabaseError) -> GovreportsError:
+    """A statement's own error (a view over a table that no longer exists: exit 1), or a damaged database file,
+    which is the store's failure (StorageError, exit 74), as for every other command."""
+    if damaged(exc):
+        return StorageError(could_not_write(exc))
+    return QueryError(f"SQL error while exporting {table!r}: {exc}")
+
+
 def _cursor(conn: sqlite3.Connection, table: str, names: list[str], filters: Filters) -> sqlite3.Cursor:
     if table not in names:
         raise _unknown(conn, table, names)
@@ -161,7 +170,7 @@ def _cursor(conn: sqlite3.Connection, table: str, names: list[str], filters: Fil
         sql, params = export_sql(conn, table, filters)
         return conn.execute(sql, params)
     except sqlite3.DatabaseError as exc:  # e.g. a view over a table that no longer exists
-        raise QueryError(f"SQL error while exporting {table!r}: {exc}") from None
+        raise _export_error(table, exc) from None
 
 
 def _write_rows(cursor: sqlite3.Cursor, fmt: str, out: TextIO, header: list[str] | None = None,
@@ -198,7 +207,7 @@ def export_table(path: str | Path, table: str, fmt: str, out: TextIO, *, headers
         try:
             return _write_rows(cursor, fmt, out, header, excel)
         except sqlite3.DatabaseError as exc:
-            raise QueryError(f"SQL error while exporting {table!r}: {exc}") from None
+            raise _export_error(table, exc) from None
     finally:
         conn.close()
 
@@ -252,7 +261,7 @@ def export_xlsx(path: str | Path, tables: list[str], out: str | Path | BinaryIO,
                     row_no += 1
                     count += 1
             except sqlite3.DatabaseError as exc:
-                raise QueryError(f"SQL error while exporting {table!r}: {exc}") from None
+                raise _export_error(table, exc) from None
             if sheet is None:  # no rows: the sheet still shows the columns
                 _new_sheet(workbook, _sheet_name(table, 1), header, bold)
             counts[table] = count

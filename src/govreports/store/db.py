@@ -32,14 +32,22 @@ BUSY_TIMEOUT_S = 30.0
 # what SQLite says when the file cannot be written, whatever the statement: a full disk, an I/O error, a read-only
 # file or folder; extended codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DIRECTORY…) start with these
 _CANNOT_WRITE = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN")
+# a file SQLite cannot use at all: damaged (a disk error, a copy taken mid-write, a truncated file) or not a database;
+# every statement on it fails, so it ends a run as a full disk does (exit 74), named for what it is
+_DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
 
 
 def cannot_write(exc: BaseException) -> bool:
     """Whether `exc` says the database file cannot be written (StorageError, exit 74), not that a statement is
     wrong or another writer holds the file (exit 75)."""
     if isinstance(exc, sqlite3.Error):
-        return (getattr(exc, "sqlite_errorname", None) or "").startswith(_CANNOT_WRITE)
+        return (getattr(exc, "sqlite_errorname", None) or "").startswith(_CANNOT_WRITE + _DAMAGED)
     return isinstance(exc, OSError)
+
+
+def damaged(exc: BaseException) -> bool:
+    """Whether `exc` says the database file is damaged or is not a SQLite database."""
+    return isinstance(exc, sqlite3.Error) and (getattr(exc, "sqlite_errorname", None) or "").startswith(_DAMAGED)
 
 
 def database_file(db: Database) -> str:
@@ -50,10 +58,13 @@ def database_file(db: Database) -> str:
         return "(unknown)"
 
 
-def could_not_write(exc: BaseException, db: Database | None = None) -> str:
+def could_not_write(exc: BaseException, db: Database | None = None, path: str | Path | None = None) -> str:
     """The first words of every "the database cannot be written" line: its file when known, SQLite's error, and
-    its temporary folder when that is the one nearly full (full_disk_hint)."""
-    where = f" {database_file(db)}" if db is not None else ""
+    its temporary folder when that is the one nearly full (full_disk_hint); or that the file is damaged."""
+    where = f" {path}" if path is not None else f" {database_file(db)}" if db is not None else ""
+    if damaged(exc):
+        return (f"the database{where} is damaged or is not a SQLite database ({exc}): restore it from a backup, or "
+                "move it aside and run again to build a new one (the archive keeps every page fetched)")
     return f"could not write the database{where}: {exc}{full_disk_hint(exc)}"
 
 
@@ -112,16 +123,22 @@ def open_db(path: str | Path = DEFAULT_DB, *, migrate: bool = True) -> Database:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, check_same_thread=False)
     db = Database(conn)
-    _ensure_wal(db)
-    # With WAL, NORMAL only gives up durability of the last commits on power loss, never consistency.
-    db.execute("PRAGMA synchronous = NORMAL")
-    db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA cache_size = -65536")  # 64 MiB: loading slows sharply once the indexes outgrow 2 MiB
-    # Checkpoint every 16 MiB of WAL instead of 4: pages rewritten by every report (index right edges, the FTS
-    # structure record) are copied back to the database once per checkpoint rather than four times as often.
-    db.execute("PRAGMA wal_autocheckpoint = 4000")
-    if migrate:
-        apply_migrations(db)
+    try:
+        _ensure_wal(db)
+        # With WAL, NORMAL only gives up durability of the last commits on power loss, never consistency.
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA cache_size = -65536")  # 64 MiB: loading slows sharply once the indexes outgrow 2 MiB
+        # Checkpoint every 16 MiB of WAL instead of 4: pages rewritten by every report (index right edges, the FTS
+        # structure record) are copied back to the database once per checkpoint rather than four times as often.
+        db.execute("PRAGMA wal_autocheckpoint = 4000")
+        if migrate:
+            apply_migrations(db)
+    except sqlite3.DatabaseError as exc:
+        if not damaged(exc):
+            raise
+        conn.close()
+        raise StorageError(f"{could_not_write(exc, path=path)}; nothing was written") from exc
     return db
 
 
