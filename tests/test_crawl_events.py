@@ -341,3 +341,39 @@ def test_a_report_that_cannot_be_stored_stops_the_listing_at_once(tmp_path):
     with pytest.raises(StorageError, match="No space left on device .*/ordos/t0.html"):
         asyncio.run(crawl.run())
     assert adapter.listed <= 3 and len(fetcher.fetched) <= 3, (adapter.listed, fetcher.fetched)
+
+
+@pytest.mark.parametrize("answered", [0, 2])
+def test_an_adapter_that_fails_is_one_failed_list_page_after_those_that_answered(tmp_path, answered):
+    """An adapter that chokes on a page after list pages answered leaves its portal partial: its list was
+    reached, and what it listed was crawled. Before, the crash made the portal "unreachable — no list page
+    answered" (and the run exit 3 when it was the only one). With no page answered first it is unreachable."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from crawlhelp import demo_config
+    from govreports.crawl.pipeline import PortalCrawl
+    from govreports.crawl.stats import PortalOutcome
+
+    portal = demo_config("http://127.0.0.1:9").select("demo-ordos")[0]
+
+    class Answers:
+        async def fetch(self, url, **kwargs):
+            return SimpleNamespace(ok=True)
+
+    class Chokes:
+        async def discover(self, ctx):
+            for n in range(answered):
+                await ctx.fetch_list(f"{portal.start_url}?page={n}")
+            raise TypeError("unsupported operand type(s) for +: 'int' and 'str'")
+            yield  # pragma: no cover
+
+    db = open_db(tmp_path / "r.db")
+    crawl = PortalCrawl(portal, Answers(), events.Sink(db, portal.name, PortalStats(portal.name)))
+    crawl.adapter = Chokes()
+    stats = asyncio.run(crawl.run())
+    assert (stats.pages, stats.list_failed) == (answered + 1, 1)
+    assert stats.outcome == (PortalOutcome.PARTIAL if answered else PortalOutcome.UNREACHABLE)
+    [(kind, error)] = db.execute("SELECT kind, error FROM fetch_log WHERE error IS NOT NULL").fetchall()
+    assert kind == "list" and error == "list: the trs adapter failed: TypeError: unsupported operand type(s) for " \
+                                      "+: 'int' and 'str'"

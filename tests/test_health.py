@@ -27,9 +27,11 @@ def db(tmp_path):
 
 
 def stats(portal: str, listed: int = 40, pages: int = 2, list_failed: int = 0, found: int | None = None,
-          **failures: int) -> PortalStats:
-    return PortalStats(portal, pages=pages, list_failed=list_failed, listed=listed,
-                       found=listed if found is None else found, unchanged=listed, failed=Counter(failures))
+          report_titles: int | None = None, **failures: int) -> PortalStats:
+    found = listed if found is None else found
+    return PortalStats(portal, pages=pages, list_failed=list_failed, listed=listed, found=found,
+                       report_titles=found if report_titles is None else report_titles, unchanged=listed,
+                       failed=Counter(failures))
 
 
 def run(db, day: str, *portals: PortalStats, today: dt.date = FAR, kind: str = "nightly") -> CrawlSummary:
@@ -59,8 +61,33 @@ def test_a_portal_that_listed_40_and_now_lists_none_is_flagged_empty_until_it_li
     assert stored == [(4, "ordos", "empty", "error"), (5, "ordos", "empty", "error"), (6, "ordos", "empty", "error")]
 
 
-def test_a_new_portal_that_lists_nothing_has_no_history_to_break(db):
-    assert run(db, "2026-11-25", stats("fresh", listed=0, pages=1)).health == []
+def test_a_portal_whose_lists_never_held_a_report_is_named_until_one_is_found(db):
+    """A new portal's config pointing at the wrong column, selector or title filter: before, its runs were all
+    healthy, exit 0, with nothing loaded."""
+    hint = "in this run or any before: check the portal's config (`govreports crawl --dry-run`)"
+    assert run(db, "2026-11-24", stats("fresh", listed=0, pages=1)).health == [
+        Flag("fresh", "nothing_found", "warning", f"nothing listed, {hint}")]
+    assert run(db, "2026-11-25", stats("fresh", listed=26, found=0)).health == [
+        Flag("fresh", "nothing_found", "warning", f"26 items listed, none titled as an annual report, {hint}")]
+    assert run(db, "2026-11-26", stats("fresh", listed=26, found=23)).health == []
+
+
+def test_a_column_that_lists_items_but_no_report_any_more_is_empty(db):
+    """The column moved to a look-alike (other documents), or the titles changed past the filter: the lists still
+    show items, so `listed` alone never flagged it."""
+    run(db, "2026-11-24", stats("ordos", listed=26, found=23))
+    db.execute("UPDATE portal_runs SET report_titles = NULL")  # a row written before m018: its `found` counts
+    now = run(db, "2026-11-25", stats("ordos", listed=4, found=0))
+    assert now.health == [Flag("ordos", "empty", "error", "23 annual reports listed on 2026-11-24; now 4 items listed "
+                                                        "and none titled as one")]
+
+
+def test_a_run_asking_one_year_that_finds_none_of_it_is_healthy(db):
+    """A backfill partition (or `crawl --year`) finds only its year's reports: the column's other reports count."""
+    run(db, "2026-11-24", stats("ordos", listed=26, found=23))
+    assert run(db, "2026-11-25", stats("ordos", listed=26, found=0, report_titles=23), kind="backfill").health == []
+    run(db, "2026-11-26", stats("new", listed=26, found=0, report_titles=23), kind="backfill")
+    assert run(db, "2026-11-27", stats("new", listed=26, found=0, report_titles=23)).health == []
 
 
 def test_list_pages_failing_where_they_answered_before(db):

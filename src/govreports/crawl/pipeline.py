@@ -120,8 +120,8 @@ class PortalCrawl:
                     raise self._storage_failed from None
                 raise
             except Exception as exc:  # noqa: BLE001 - an adapter that chokes on a page ends this portal's listing
-                self.stats.list_failed += 1
-                self.stats.pages = max(self.stats.pages, self.stats.list_failed)
+                self.stats.pages += 1  # one more list page, failed: after pages that answered the portal is
+                self.stats.list_failed += 1  # partial, not "unreachable — no list page answered"
                 self.sink.emit(Failed(self.portal.start_url, "list", "list",
                                       f"list: the {self.portal.adapter} adapter failed: {type(exc).__name__}: {exc}"))
             for task in asyncio.as_completed(tasks):
@@ -144,7 +144,9 @@ class PortalCrawl:
             if listing.url in seen:
                 continue
             seen.add(listing.url)
-            if not self.wanted(listing):
+            titled = self.titled(listing)
+            self.stats.report_titles += titled
+            if not (titled and self.of_the_year(listing)):
                 self.stats.skipped += 1
                 continue
             self.stats.found += 1
@@ -154,8 +156,15 @@ class PortalCrawl:
 
     def wanted(self, listing: Listing) -> bool:
         """The title filter (the portal's include/exclude, else the annual-report test) and the year asked for."""
-        if not is_report_title(listing.title, self.portal.title_include, self.portal.title_exclude):
-            return False
+        return self.titled(listing) and self.of_the_year(listing)
+
+    def titled(self, listing: Listing) -> bool:
+        """Titled as an annual report (the portal's include/exclude, else the annual-report test), of any year:
+        counted apart (`report_titles`), so that portal health tells a column with no report in it from one
+        with none of the year asked."""
+        return is_report_title(listing.title, self.portal.title_include, self.portal.title_exclude)
+
+    def of_the_year(self, listing: Listing) -> bool:
         year = title_year(listing.title)
         return self.year is None or year is None or year == self.year
 

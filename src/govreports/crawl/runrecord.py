@@ -61,7 +61,7 @@ def record_run(db: Database, kind: str, started: str, summary: CrawlSummary, *, 
         db["portal_runs"].insert_all(
             {"run_id": run_id, "portal": p.portal, "kind": kind, "started_at": started, "finished_at": finished,
              "outcome": p.outcome.value, "pages": p.pages, "list_failed": p.list_failed, "listed": p.listed,
-             "found": p.found, "new": p.new, "changed": p.changed, "unchanged": p.unchanged,
+             "found": p.found, "report_titles": p.report_titles, "new": p.new, "changed": p.changed, "unchanged": p.unchanged,
              "duplicate": p.duplicate, "failed": p.failed_total, "parse_failed": p.parse_failed,
              "blocked": p.blocked, "failures_json": json.dumps(dict(sorted(p.failed.items())))}
             for p in merge_by_portal(summary.portals))

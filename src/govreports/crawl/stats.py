@@ -25,6 +25,7 @@ class PortalStats:
     listed: int = 0  # items the lists showed
     skipped: int = 0  # listed items that are not annual reports (or not the requested year)
     found: int = 0  # annual reports found on the lists
+    report_titles: int = 0  # listed items titled as annual reports, of any year (found + those of other years)
     new: int = 0
     changed: int = 0
     unchanged: int = 0

@@ -10,7 +10,10 @@ The rules (`error` = we are losing reports now, `warning` = look soon):
 
 - `unreachable` (error): no list page of the portal answered this run.
 - `list_failing` (error): some list pages failed this run, and an earlier run read all of them.
-- `empty` (error): the lists answered but listed nothing, and an earlier run listed items.
+- `empty` (error): the lists answered but listed nothing, and an earlier run listed items; or they listed items
+  but none titled as an annual report, and an earlier run found reports (a moved column, titles changed).
+- `nothing_found` (warning): the lists answered, and neither this run nor any before found an annual report on
+  them: a new portal whose config points at the wrong column, selector or title filter (`crawl --dry-run`).
 - `parse_failures_jump` (warning): at least `JUMP_MIN` parse-type failures, and at least `JUMP_FACTOR` times the
   most of any of the previous `HISTORY` runs (a portal that always has a few stays quiet).
 - `overdue` (warning): no report for the latest year whose reports are due, later than both the portal's usual
@@ -41,12 +44,14 @@ USUAL_YEARS = 5  # previous report years whose listing dates give the portal's u
 MAX_DELAY_DAYS = 366  # a report listed later than this after its year is a re-post, not a publication date
 
 ERROR, WARNING = "error", "warning"
-LEVELS = {"unreachable": ERROR, "list_failing": ERROR, "empty": ERROR, "parse_failures_jump": WARNING,
-          "overdue": WARNING}
+LEVELS = {"unreachable": ERROR, "list_failing": ERROR, "empty": ERROR, "nothing_found": WARNING,
+          "parse_failures_jump": WARNING, "overdue": WARNING}
 ICONS = {ERROR: "✗", WARNING: "⚠"}
 
 _RUN_COLUMNS = ("run_id", "kind", "started_at", "finished_at", "outcome", "pages", "list_failed", "listed", "found",
-                "parse_failed", "failures_json")
+                "report_titles", "parse_failed", "failures_json")
+# items titled as reports in a run; `found` in the rows written before m018 (then, of the years it asked)
+_TITLED = "coalesce(report_titles, found)"
 _REPORTED = (ItemStatus.LOADED.value, ItemStatus.DUPLICATE.value)  # items whose report is known
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 
@@ -54,7 +59,7 @@ _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 @dataclass(frozen=True)
 class Flag:
     portal: str
-    flag: str  # unreachable | list_failing | empty | parse_failures_jump | overdue
+    flag: str  # unreachable | list_failing | empty | nothing_found | parse_failures_jump | overdue
     level: str  # error | warning
     detail: str  # one line: what was seen now, against what history
 
@@ -79,6 +84,7 @@ class PortalRun:
     list_failed: int
     listed: int
     found: int
+    report_titles: int | None  # None in rows written before m018
     parse_failed: int
     failures_json: str | None
 
@@ -139,13 +145,30 @@ def list_failing(db: Database, portal: str, now: PortalRun) -> Flag | None:
                                          f"all {clean.pages} answered on {clean.day}")
 
 
+def _titled(run: PortalRun) -> int:
+    return run.found if run.report_titles is None else run.report_titles
+
+
 def empty(db: Database, portal: str, now: PortalRun) -> Flag | None:
-    if now.outcome == PortalOutcome.UNREACHABLE or now.listed > 0:
+    if now.outcome == PortalOutcome.UNREACHABLE or _titled(now) > 0:
         return None
-    before = _last_before(db, now, portal, "listed > 0")
-    if before is None:
+    if now.listed == 0:
+        before = _last_before(db, now, portal, "listed > 0")
+        return before and _flag(portal, "empty", f"listed {before.listed} on {before.day}, 0 now")
+    before = _last_before(db, now, portal, f"{_TITLED} > 0")
+    return before and _flag(portal, "empty", f"{_titled(before)} annual reports listed on {before.day}; now "
+                                             f"{now.listed} items listed and none titled as one")
+
+
+def nothing_found(db: Database, portal: str, now: PortalRun) -> Flag | None:
+    if now.outcome == PortalOutcome.UNREACHABLE or _titled(now) > 0:
         return None
-    return _flag(portal, "empty", f"listed {before.listed} on {before.day}, 0 now")
+    if _last_before(db, now, portal, f"{_TITLED} > 0") or (now.listed == 0 and _last_before(db, now, portal,
+                                                                                          "listed > 0")):
+        return None  # reports found before, or items listed before where none are now: that is `empty`
+    seen = f"{now.listed} items listed, none titled as an annual report" if now.listed else "nothing listed"
+    return _flag(portal, "nothing_found", f"{seen}, in this run or any before: check the portal's config "
+                                          "(`govreports crawl --dry-run`)")
 
 
 def parse_failures_jump(portal: str, now: PortalRun, previous: list[PortalRun]) -> Flag | None:
@@ -256,7 +279,8 @@ def overdue(db: Database, portal: str, now: PortalRun, today: dt.date) -> Flag |
 def assess_portal(db: Database, portal: str, now: PortalRun, today: dt.date) -> list[Flag]:
     previous = _runs(db, "portal = ? AND run_id < ?", [portal, now.run_id], limit=HISTORY)
     checks = (unreachable(db, portal, now), list_failing(db, portal, now), empty(db, portal, now),
-              parse_failures_jump(portal, now, previous), overdue(db, portal, now, today))
+              nothing_found(db, portal, now), parse_failures_jump(portal, now, previous),
+              overdue(db, portal, now, today))
     return [flag for flag in checks if flag is not None]
 
 
