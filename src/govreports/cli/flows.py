@@ -116,6 +116,9 @@ def reparse(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
         server()
         row = run_flow(flow, config=str(config), db=str(db), archive=str(archive))
     print_rows([row])
+    if row.get("skipped"):  # the flow's log names the portals; Prefect's INFO lines may be off (demo: WARNING)
+        typer.echo(f"warning: {row['skipped']} document(s) left as they are: their portals are not in {config}; "
+                   "re-parse them with the config they were crawled with (--config)", err=True)
 
 
 def serve_flows(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,

@@ -26,4 +26,6 @@ def reparse(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archiv
     create_table_artifact(table=[row], key="reparse-summary", description="re-parse from the archive")
     print(f"re-parsed {row['documents']} document(s): {summary.changed} record(s) changed, "
           f"{row['unchanged']} unchanged, {row['failed']} failed, {row['missing']} missing from the archive")
+    if skipped := summary.skipped_line(config):
+        print(f"warning: {skipped}")
     return row

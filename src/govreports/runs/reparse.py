@@ -41,7 +41,16 @@ from govreports.store.statuses import LoadStatus
 @dataclass
 class ReparseSummary:
     documents: int = 0
-    counts: Counter = field(default_factory=Counter)  # new / changed / unchanged / failed / missing
+    counts: Counter = field(default_factory=Counter)  # new / changed / unchanged / failed / missing / skipped
+    unconfigured: Counter = field(default_factory=Counter)  # documents skipped, by a portal the config lacks
+
+    def skipped_line(self, config: str) -> str:
+        """What was left as it was, and why, for the command's warning line ("" when nothing was)."""
+        if not self.unconfigured:
+            return ""
+        portals = ", ".join(f"{p} ({n})" for p, n in sorted(self.unconfigured.items()))
+        return (f"{sum(self.unconfigured.values())} document(s) left as they are: their portals are not in {config}: "
+                f"{portals}; re-parse them with the config they were crawled with (--config)")
 
     @property
     def changed(self) -> int:
@@ -49,7 +58,7 @@ class ReparseSummary:
 
     def row(self) -> dict:
         return {"documents": self.documents, **{k: self.counts[k] for k in
-                                                ("changed", "new", "unchanged", "failed", "missing")}}
+                                                ("changed", "new", "unchanged", "failed", "missing", "skipped")}}
 
 
 class _Page:
@@ -67,7 +76,11 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
     """Re-parse every loaded item's document; `parser` defaults to one worker a core with the config's deadline
     and memory cap (the crawl's own), or the default limits without a config. The workers keep this process's
     CPU priority: `parse_nice` is for the crawl, whose one process every report passes through; here this
-    process only loads (measured: no faster with the workers at nice 10)."""
+    process only loads (measured: no faster with the workers at nice 10).
+
+    With a config, a document of a portal the config does not name is skipped (`skipped`, `unconfigured`): its
+    adapter is unknown, and a page read without it (gkmlpt keeps the report in a script) failed as `parse`, a
+    false failure left in the issues, or would load a record that differs for no reason."""
     if parser is None:
         limits = {"deadline": config.limits.parse_deadline, "memory_mb": config.limits.parse_memory_mb} if config \
             else {}
@@ -81,6 +94,10 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
         """Each item's archived document as the parser takes it; a missing body is counted and logged here."""
         for item in loaded_items(db):
             summary.documents += 1
+            if config is not None and item.portal not in adapters:
+                summary.counts["skipped"] += 1
+                summary.unconfigured[item.portal] += 1
+                continue
             doc_url, sha, encoding = item.document["url"], item.document["sha256"], item.document["encoding"]
             try:
                 body = archive.get(sha)
