@@ -81,6 +81,27 @@ def test_an_archive_that_cannot_be_written_stops_the_crawl_as_a_full_database_do
     assert len(expected) > 15 and _reports(tmp_path / "full.db") == expected
 
 
+def test_a_database_file_removed_during_the_crawl_stops_it_rather_than_report_all_loaded(crawl_command, tmp_path,
+                                                                                         monkeypatch, demo_portal):
+    """`rm` of the database (or a backup restored with `mv`) during a run: SQLite writes on to the file it opened,
+    which no longer has that name, and the crawl ended "all new", exit 0, with nothing under the name."""
+    real = events.apply_events
+    db = tmp_path / "full.db"
+
+    def removed_first(*args, **kwargs):
+        for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+            path.unlink(missing_ok=True)
+        monkeypatch.setattr(events, "apply_events", real)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(events, "apply_events", removed_first)
+    code, err = crawl_command("demo-govcn")
+    assert code == 74, err
+    assert f"error: the database file {db} was removed or replaced during the run" in err and "Traceback" not in err
+    assert crawl_command("demo-govcn")[0] == 0  # the next run builds a new file with every report
+    assert len(_reports(db)) == len({u for u in demo_portal.ground_truth() if "/govcn/" in u})
+
+
 def test_a_reparse_over_a_full_database_stops_naming_it(crawl_command, tmp_path, monkeypatch):
     """The re-parse writes its records in batches: a batch that meets a full disk stops it with the database's
     path in the one line (StorageError, exit 74), as the crawl's writes do."""

@@ -19,7 +19,7 @@ from sqlite_utils import Database
 from govreports import PARSER_VERSION
 from govreports.crawl.stats import PortalStats
 from govreports.errors import StorageError
-from govreports.store.db import cannot_write, could_not_write, database_file, write_transaction
+from govreports.store.db import cannot_write, could_not_write, database_file, still_the_same_file, write_transaction
 from govreports.store.documents import Item, document_row, get_item, record_document, save_item
 from govreports.store.load import LOAD_BATCH, Prepared, batch_loader, load_record, prepare
 from govreports.store.logs import log_fetch
@@ -146,6 +146,8 @@ class Sink:
         """Write the pending events (direct sinks); a buffered sink keeps its events for apply_events. Events a
         failed write did not store stay pending (the next flush tries them again) and the error is raised: a
         database that cannot be written (a full disk) as StorageError, which names it and what is not stored."""
+        if self._pending and self.db is not None:
+            still_the_same_file(self.db)
         if self._pending and self.before_write is not None:
             try:
                 self.before_write()

@@ -25,7 +25,7 @@ from sqlite_utils import Database
 from govreports.clock import now_iso
 from govreports.crawl.stats import CrawlSummary, merge_by_portal
 from govreports.lifecycle import signal_name, stop_signal_in
-from govreports.store.db import connect, write_transaction
+from govreports.store.db import connect, still_the_same_file, write_transaction
 from govreports.store.statuses import RunOutcome
 
 
@@ -48,6 +48,7 @@ def record_run(db: Database, kind: str, started: str, summary: CrawlSummary, *, 
     derived from the history and can be assessed again."""
     from govreports.runs.health import assess_run  # runs builds on crawl, so imported here, not at the top
 
+    still_the_same_file(db)  # the run's last batches went to the file it opened: say so if that file is gone
     finished = now_iso()
     if run_id is not None:  # its portals' rows start when the run began (the CLI's nightly: before the flow)
         started = db.execute("SELECT started_at FROM runs WHERE id = ?", [run_id]).fetchone()[0]
@@ -61,8 +62,8 @@ def record_run(db: Database, kind: str, started: str, summary: CrawlSummary, *, 
         db["portal_runs"].insert_all(
             {"run_id": run_id, "portal": p.portal, "kind": kind, "started_at": started, "finished_at": finished,
              "outcome": p.outcome.value, "pages": p.pages, "list_failed": p.list_failed, "listed": p.listed,
-             "found": p.found, "report_titles": p.report_titles, "new": p.new, "changed": p.changed, "unchanged": p.unchanged,
-             "duplicate": p.duplicate, "failed": p.failed_total, "parse_failed": p.parse_failed,
+             "found": p.found, "report_titles": p.report_titles, "new": p.new, "changed": p.changed,
+             "unchanged": p.unchanged, "duplicate": p.duplicate, "failed": p.failed_total, "parse_failed": p.parse_failed,
              "blocked": p.blocked, "failures_json": json.dumps(dict(sorted(p.failed.items())))}
             for p in merge_by_portal(summary.portals))
     summary.health = assess_run(db, run_id, today=today)

@@ -139,7 +139,28 @@ def open_db(path: str | Path = DEFAULT_DB, *, migrate: bool = True) -> Database:
             raise
         conn.close()
         raise StorageError(f"{could_not_write(exc, path=path)}; nothing was written") from exc
+    db.file_identity = (path.absolute(), _identity(path))  # for still_the_same_file (absolute: a chdir later)
     return db
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def still_the_same_file(db: Database) -> None:
+    """Raise StorageError when the database's file was removed or replaced since open_db (`rm`, a backup restored
+    with `mv` during a run): SQLite goes on writing the open file, which no longer has that name, so a run would
+    end "all loaded", exit 0, with nothing in the file the name now holds. Checked before each of a run's writes."""
+    path, identity = getattr(db, "file_identity", (None, None))
+    if identity is None or _identity(path) == identity:
+        return
+    raise StorageError(f"the database file {path} was removed or replaced during the run: what the run wrote went "
+                       "to the file it had opened, which no longer has that name; the run stops here (the next run "
+                       "fetches those reports again)")
 
 
 @contextlib.contextmanager
