@@ -45,6 +45,21 @@ def test_a_name_that_matches_no_agency_lists_suggestions(conn, text, suggested):
     assert str(caught.value) == f"no agency {text!r}; did you mean {', '.join(suggested)}?"
 
 
+def test_the_blank_agency_of_reports_that_name_none_is_never_suggested(path, tmp_path):
+    """Reports whose agency could not be read are stored under an agency named '': every name "contains" it, so it
+    was suggested for every unknown name (`did you mean ?`, `did you mean , 国家数据局?`)."""
+    import shutil
+
+    shutil.copy(path, tmp_path / "blank.db")
+    conn = sqlite3.connect(tmp_path / "blank.db")
+    conn.execute("INSERT INTO agencies (name, norm_name) VALUES ('', '')")
+    for text, suggested in (("不存在的局", []), ("信访局", ["威海市文登区信访局"])):
+        with pytest.raises(AgencyNotFound) as caught:
+            resolve_agency(conn, text)
+        assert caught.value.suggestions == suggested, text
+    conn.close()
+
+
 def test_a_name_like_nothing_says_where_the_names_are(conn):
     with pytest.raises(AgencyNotFound, match="no agency '不存在的局' .*SELECT name FROM agencies"):
         resolve_agency(conn, "不存在的局")

@@ -84,11 +84,11 @@ def suggest_agencies(conn, text: str, limit: int = SUGGESTIONS) -> tuple[list[st
     if not norm:
         return [], 0
     rows = conn.execute(
-        "SELECT name, norm_name FROM agencies WHERE instr(norm_name, ?) > 0 OR instr(?, norm_name) > 0"
-        " ORDER BY length(norm_name), norm_name", [norm, norm]).fetchall()
+        "SELECT name, norm_name FROM agencies WHERE norm_name != '' AND (instr(norm_name, ?) > 0 OR instr(?, norm_name)"
+        " > 0) ORDER BY length(norm_name), norm_name", [norm, norm]).fetchall()  # '': the reports with no agency
     names = [r[0] for r in rows]
     if not names:
-        all_rows = conn.execute("SELECT name, norm_name FROM agencies").fetchall()
+        all_rows = conn.execute("SELECT name, norm_name FROM agencies WHERE norm_name != ''").fetchall()
         by_norm = {r[1]: r[0] for r in all_rows}
         names = [by_norm[n] for n in difflib.get_close_matches(norm, list(by_norm), n=limit, cutoff=0.5)]
     return names[:limit], max(0, len(names) - limit)
