@@ -70,13 +70,15 @@ def test_busy_database_exits_75_with_one_line(tmp_path, portal):
     db = tmp_path / "r.db"
     with lock_held_elsewhere(db) as holder:
         for command in (["crawl", "--config", CONFIG, "--no-progress"], ["load", str(ROOT / "README.md")],
-                        ["reparse", "--config", CONFIG]):
+                        ["reparse", "--config", CONFIG], ["nightly", "--config", CONFIG],
+                        ["backfill", "--config", CONFIG, "--years", "2020", "--no-progress"]):
             done = govreports(*command, "--db", str(db), "--wait", "0.5", portal=portal)
             assert done.returncode == EXIT_BUSY, (command, done.stderr)
             lines = done.stderr.strip().splitlines()
             assert len(lines) == 1 and lines[0].startswith("error: another run (holder pid ")
             assert f"pid {holder.pid}" in lines[0] and "Traceback" not in done.stderr
     assert not (db.exists() and open_db(db).execute("SELECT count(*) FROM reports").fetchone()[0])
+    assert not (tmp_path / "prefect").exists()  # no flow command started Prefect's server before asking for the lock
 
 
 def test_two_crawls_at_once_both_finish_without_duplicates(tmp_path, portal):

@@ -76,29 +76,32 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
         year_list = parse_years(years)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--years") from None
-    prefect_for(db)
-    server = _start_server()
-    from govreports.flows.backfill import backfill as flow
-    from govreports.flows.common import task_runner
+    # the lock first, as nightly takes it: a backfill that must wait (exit 75 after --wait) starts no Prefect server
+    with contextlib.nullcontext() if dry_run else writer_lock(db, wait=wait, command="backfill"):
+        prefect_for(db)
+        server = _start_server()
+        from govreports.flows.backfill import backfill as flow
+        from govreports.flows.common import task_runner
 
-    server()
+        server()
 
-    def run():
-        return run_flow(flow.with_options(task_runner=task_runner(runner)), portals=portal or None,
-                        years=year_list, reprocess=reprocess, dry_run=dry_run, config=str(config), db=str(db),
-                        archive=str(archive), runner=runner)
+        def run():
+            return run_flow(flow.with_options(task_runner=task_runner(runner)), portals=portal or None,
+                            years=year_list, reprocess=reprocess, dry_run=dry_run, config=str(config), db=str(db),
+                            archive=str(archive), runner=runner)
 
-    if dry_run:
-        result = run()
-        for p, y in result["planned"]:
-            typer.echo(f"would run {p} {y}")
-        typer.echo(f"{len(result['planned'])} partition(s) planned; nothing changed (dry run)")
-        return
-    from govreports.clock import now_iso
-    from govreports.crawl import recorded_run
+        if dry_run:
+            result = run()
+            for p, y in result["planned"]:
+                typer.echo(f"would run {p} {y}")
+            typer.echo(f"{len(result['planned'])} partition(s) planned; nothing changed (dry run)")
+            return
+        from govreports.clock import now_iso
+        from govreports.crawl import recorded_run
 
-    with writer_lock(db, wait=wait, command="backfill"), recorded_run(db, "backfill", now_iso()):
-        result = run() if not progress else _with_partition_progress(run, db, portal, year_list, reprocess, config)
+        with recorded_run(db, "backfill", now_iso()):
+            result = run() if not progress else _with_partition_progress(run, db, portal, year_list, reprocess,
+                                                                         config)
     print_rows(result["rows"])
     typer.echo(f"{len(result['ran'])} partition(s) run; database: {db}")
     exit_with(judge(result["rows"]))
