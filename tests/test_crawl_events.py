@@ -377,3 +377,28 @@ def test_an_adapter_that_fails_is_one_failed_list_page_after_those_that_answered
     [(kind, error)] = db.execute("SELECT kind, error FROM fetch_log WHERE error IS NOT NULL").fetchall()
     assert kind == "list" and error == "list: the trs adapter failed: TypeError: unsupported operand type(s) for " \
                                       "+: 'int' and 'str'"
+
+
+def test_a_listing_cut_short_by_max_pages_is_recorded_against_the_page_not_read(tmp_path):
+    import asyncio
+
+    from crawlhelp import demo_config
+    from govreports.crawl.pipeline import PortalCrawl
+    from govreports.crawl.stats import PortalOutcome
+
+    portal = demo_config("http://127.0.0.1:9").select("demo-ordos")[0]
+
+    class Capped:
+        async def discover(self, ctx):
+            ctx.capped(f"{portal.start_url}?page=5001")
+            return
+            yield  # pragma: no cover
+
+    db = open_db(tmp_path / "r.db")
+    crawl = PortalCrawl(portal, None, events.Sink(db, portal.name, PortalStats(portal.name)))
+    crawl.adapter = Capped()
+    stats = asyncio.run(crawl.run())
+    assert stats.failed == {"max_pages": 1} and stats.outcome == PortalOutcome.PARTIAL
+    assert db.execute("SELECT url, kind, error FROM fetch_log").fetchall() == [
+        (f"{portal.start_url}?page=5001", "max_pages", "max_pages: the listing stopped after 5000 list pages; this "
+         "page and any after it were not read (raise max_pages in the portal's config)")]

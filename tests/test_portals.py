@@ -139,6 +139,10 @@ class FakeContext:
     def __init__(self, pages: dict[str, str]):
         self.pages = pages
         self.requested: list[tuple[str, str]] = []
+        self.capped_at: list[str] = []
+
+    def capped(self, next_url):
+        self.capped_at.append(next_url)
 
     async def fetch_list(self, url, *, method="GET", data=None, headers=None, referer=None, expect="html"):
         self.requested.append((method, url))
@@ -177,7 +181,28 @@ def test_trs_adapter_on_the_real_ordos_list():
     by_url = {x.url.rsplit("/", 1)[-1]: x for x in listings}
     assert by_url["t20181102_2290635.html"].list_date == "2018-03-26"  # list date ≠ URL date, as on the real page
     reports = [x for x in listings[:10] if is_report_title(x.title)]
-    assert len(listings) == 20 and len(reports) == 4
+    assert len(listings) == 20 and len(reports) == 4 and ctx.capped_at == []
+
+
+@pytest.mark.parametrize("adapter", ["trs", "generic"])
+def test_a_listing_cut_short_by_max_pages_names_the_first_page_it_did_not_read(adapter):
+    """A column longer than max_pages (or an endless pager) ended "ok" with its later pages never read."""
+    from govreports.portals.adapters.generic import GenericAdapter
+
+    if adapter == "trs":
+        require_samples()
+        start = "http://www.ordos.gov.cn/engb/xxgk/xxgknb/index.html"
+        html = (SAMPLES / "html" / "trs_ordos_engebei_xxgknb_list.html").read_text(encoding="utf-8")
+        ctx = FakeContext({start: html})
+        _collect(TrsAdapter(PortalConfig(name="ordos", adapter="trs", start_url=start, max_pages=1)), ctx)
+        assert ctx.capped_at == [start.replace("index.html", "index_1.html")]
+        return
+    base = "https://czj.yanan.gov.cn/zfxxgk/zfxxgknb/"
+    params = {"item_selector": "div.m-lst36 ul li", "date_selector": "span", "page_template": "{page}.html"}
+    ctx = FakeContext({f"{base}{k}.html": _yanan_page(k, 3) for k in (1, 2, 3)})
+    got = _collect(GenericAdapter(PortalConfig(name="yanan", adapter="generic", start_url=f"{base}1.html",
+                                               params=params, max_pages=2)), ctx)
+    assert len(got) == 4 and ctx.capped_at == [f"{base}3.html"]
 
 
 def test_hanweb_records_and_form_from_the_real_datastore():
@@ -362,6 +387,7 @@ def test_generic_adapter_follows_a_script_only_pager(count_pattern, requested):
     assert len(got) == 6 and got[0].title == "延安市财政局2010年政府信息公开工作年度报告"
     assert got[0].list_date == "2024-01-01"
     assert [url for _, url in ctx.requested] == [f"{base}{k}.html" for k in range(1, requested + 1)]
+    assert ctx.capped_at == []  # the pager's end, not max_pages
 
 
 def test_page_template_is_checked_on_load(tmp_path):

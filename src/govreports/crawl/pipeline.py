@@ -105,6 +105,13 @@ class PortalCrawl:
             self.sink.emit(_failed(url, result))
         return result
 
+    def capped(self, next_url: str) -> None:
+        """Named against the first list page not read: a column longer than max_pages was cut short without a word
+        (an endless pager, or a real column of more than 200 pages, ended "ok")."""
+        self.sink.emit(Failed(next_url, "list", "max_pages",
+                              f"max_pages: the listing stopped after {self.portal.max_pages} list pages; this page "
+                              "and any after it were not read (raise max_pages in the portal's config)"))
+
     # --- the run -------------------------------------------------------------------------------------------------
     async def run(self) -> PortalStats:
         tasks: list[asyncio.Task] = []

@@ -53,6 +53,9 @@ class Context(Protocol):
                          headers: dict | None = None, referer: str | None = None,
                          expect: str = "html") -> Fetched: ...
 
+    def capped(self, next_url: str) -> None:
+        """The listing stops at the portal's max_pages with more of it to read, from `next_url` on."""
+
 
 @dataclass
 class Adapter:

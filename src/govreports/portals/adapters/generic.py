@@ -87,3 +87,5 @@ class GenericAdapter(Adapter):
                     or last_page is None and (listed or number is None)):
                 queue.append((urljoin(self.portal.start_url, str(template).replace("{page}", str(following))),
                               following))
+        if unread := [url for url, _ in queue if url not in visited]:
+            ctx.capped(unread[0])

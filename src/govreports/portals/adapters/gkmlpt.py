@@ -58,6 +58,8 @@ class GkmlptAdapter(Adapter):
                 if isinstance(art, dict) and art.get("url"):
                     yield Listing(unescape_percent_u(str(art.get("title") or "")), urljoin(start, art["url"]),
                                   iso_date(str(art.get("created_at") or "")))
+        else:  # every page up to max_pages held articles: the next may too
+            ctx.capped(urljoin(start, f"api/all/{category}?page={self.portal.max_pages + 1}&sid={sid}"))
 
     def report_body(self, page):
         detail = _detail(page.text or "")

@@ -68,6 +68,9 @@ class HanwebAdapter(Adapter):
             if m := _TOTAL_XML.search(reply.text or ""):
                 total = int(m.group(1))
             start_record = end_record + 1
+        if start_record <= total:
+            ctx.capped(f"{proxy}?startrecord={start_record}&endrecord={min(total, start_record + step - 1)}"
+                       f"&perpage={per_page}")
 
     @staticmethod
     def _form(html: str, start: str) -> dict[str, str] | None:

@@ -62,3 +62,6 @@ class JsonApiAdapter(Adapter):
                 href = dig(item, p["url_field"])
                 if href:
                     yield Listing(title, urljoin(url, str(href)), iso_date(str(dig(item, p["date_field"]) or "")))
+        else:  # every page up to max_pages held items: the next may too
+            ctx.capped(urljoin(self.portal.start_url,
+                               str(p["list_url"]).replace("{page}", str(first + self.portal.max_pages))))

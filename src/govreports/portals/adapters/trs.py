@@ -66,3 +66,5 @@ class TrsAdapter(Adapter):
                     continue
             for title, url, date in links(soup(page.text), page.final_url, pattern):
                 yield Listing(title, url, date)
+        if count > self.portal.max_pages:
+            ctx.capped(urljoin(start, f"{name}_{self.portal.max_pages + self.params['page_offset']}.{ext}"))
