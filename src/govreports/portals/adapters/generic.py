@@ -19,7 +19,7 @@ import re
 from urllib.parse import urljoin
 
 from govreports.portals.adapters.base import Adapter, Listing
-from govreports.portals.adapters.listpage import Selectors, links, next_links, soup
+from govreports.portals.adapters.listpage import Selectors, links, next_links, read_page
 from govreports.portals.titles import is_report_title
 
 
@@ -60,9 +60,12 @@ class GenericAdapter(Adapter):
             page = await ctx.fetch_list(url)
             if not page.ok:
                 continue
-            tree = soup(page.text)
-            found = links(tree, page.final_url)
-            rows = selectors.rows(tree, page.final_url) if selectors else found
+            def read(tree, base=page.final_url):
+                found = links(tree, base)
+                return (found, selectors.rows(tree, base) if selectors else found,
+                        next_links(tree, base, selectors.next if selectors else None))
+
+            found, rows, following_links = await read_page(page.text, read)
             listed = 0
             for title, href, date in rows:
                 if page_re is not None and page_re.search(href) and selectors is None:
@@ -76,7 +79,7 @@ class GenericAdapter(Adapter):
                 listed += 1
                 yield Listing(title, href, date)
             pages = [href for _, href, _ in found if page_re is not None and page_re.search(href)]
-            pages += next_links(tree, page.final_url, selectors.next if selectors else None)
+            pages += following_links
             queue.extend((href, None) for href in pages if href not in visited)
             if template is None:
                 continue

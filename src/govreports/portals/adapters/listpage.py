@@ -8,8 +8,12 @@ bodies (every report, 100 KB each) stay on the fast lxml path in `extract.html`.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urljoin
 
 import soupsieve
@@ -22,8 +26,26 @@ _ROW_TAGS = ("li", "tr", "dd", "p")
 NEXT_WORDS = ("下一页", "下页", "后一页")
 
 
+_T = TypeVar("_T")
+# A list page this long (characters) is read off the event loop. Real columns are tens of KB; a hostile or broken
+# one of 10 MB (the max_text_bytes cap) took 12 s of CPU to read, and the loop that serves every other portal waited.
+LARGE = 1 << 20
+
+
 def soup(text: str | None) -> BeautifulSoup:
     return BeautifulSoup(text or "", "lxml")
+
+
+async def read_page(text: str | None, read: Callable[[BeautifulSoup], _T]) -> _T:
+    """`read(soup(text))`: at once for a page of ordinary size, in a worker thread for a large one, so that other
+    portals' requests go on meanwhile (the GIL is handed back to the loop every few milliseconds). A large tree's
+    objects are reference cycles that live into the collector's oldest generation, which the crawl's settings
+    (gcpolicy) seldom collect: four pages of 4.6 MB held 496 MB, so what the last large page left is collected
+    first (164 MB)."""
+    if len(text or "") < LARGE:
+        return read(soup(text))
+    gc.collect()
+    return await asyncio.to_thread(lambda: read(soup(text)))
 
 
 def text_of(el: Tag) -> str:

@@ -11,7 +11,7 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 from govreports.portals.adapters.base import Adapter, Listing
-from govreports.portals.adapters.listpage import links, soup
+from govreports.portals.adapters.listpage import links, read_page
 
 _CREATE_PAGE = re.compile(r"createPageHTML\s*\(([^)]*)\)")
 _COUNT_PAGE = re.compile(r"countPage\s*=\s*(\d+)")
@@ -64,7 +64,7 @@ class TrsAdapter(Adapter):
                 page = await ctx.fetch_list(urljoin(start, f"{name}_{k + self.params['page_offset']}.{ext}"))
                 if not page.ok:
                     continue
-            for title, url, date in links(soup(page.text), page.final_url, pattern):
+            for title, url, date in await read_page(page.text, lambda tree: links(tree, page.final_url, pattern)):
                 yield Listing(title, url, date)
         if count > self.portal.max_pages:
             ctx.capped(urljoin(start, f"{name}_{self.portal.max_pages + self.params['page_offset']}.{ext}"))
