@@ -402,3 +402,23 @@ def test_a_listing_cut_short_by_max_pages_is_recorded_against_the_page_not_read(
     assert db.execute("SELECT url, kind, error FROM fetch_log").fetchall() == [
         (f"{portal.start_url}?page=5001", "max_pages", "max_pages: the listing stopped after 5000 list pages; this "
          "page and any after it were not read (raise max_pages in the portal's config)")]
+
+
+def test_a_known_report_page_that_holds_no_report_tonight_keeps_its_report_linked(tmp_path):
+    """An empty 200 or a challenge page where a loaded report was: the item was made `not_report` and unlinked
+    from its report (`status` then showed the portal with no report known). It is now a failure of tonight's
+    fetch, tried again next run, still linked; a page that never held a report is `not_report`, as before."""
+    from govreports.crawl.events import NotReport
+
+    db = open_db(tmp_path / "g.db")
+    url, other = "http://a.example/report.html", "http://a.example/news.html"
+    stats = PortalStats("a")
+    apply(db, "a", _read(url, record("乙县财政局", 2020, "2021", {})), stats)
+    before = db.execute("SELECT report_id, document_id FROM items WHERE url = ?", [url]).fetchone()
+    apply(db, "a", NotReport(Listed(url=url, title="乙县财政局2020年政府信息公开工作年度报告", list_date=None,
+                                    year=2020), "empty file"), stats)
+    apply(db, "a", NotReport(Listed(url=other, title="通知", list_date=None, year=None), "no annual report"), stats)
+    rows = {u: r for u, *r in db.execute("SELECT url, status, report_id, document_id, error FROM items")}
+    assert rows[url] == ["failed", *before, "empty file"] and before[0] is not None
+    assert rows[other] == ["not_report", None, None, "no annual report"]
+    assert stats.failed["parse"] == 2

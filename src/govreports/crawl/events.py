@@ -211,7 +211,14 @@ def _write(db: Database, portal: str, event, run_id: int | None = None) -> None:
             _save(db, portal, event.listing, event.item_status, error=event.error, **facts)
     elif isinstance(event, NotReport):
         log_fetch(db, event.listing.url, "parse_error", event.error, kind="parse", portal=portal, run_id=run_id)
-        _save(db, portal, event.listing, ItemStatus.NOT_REPORT, error=event.error)
+        keep = get_item(db, portal, event.listing.url)
+        if keep is not None and keep.report_id is not None:
+            # a page that held a report holds none now (an empty answer, a challenge, maintenance): a failure of
+            # this fetch, tried again next run, its report still linked; it was made `not_report`, unlinked
+            _save(db, portal, event.listing, ItemStatus.FAILED, error=event.error, report_id=keep.report_id,
+                  document_id=keep.document_id, attachment_url=keep.attachment_url)
+        else:
+            _save(db, portal, event.listing, ItemStatus.NOT_REPORT, error=event.error)
     elif not isinstance(event, (Unchanged, NotDue)):  # pragma: no cover - a programming error
         raise TypeError(f"unknown crawl event {event!r}")
 
