@@ -201,6 +201,8 @@ RUISHU = (
 )
 JSL = b"<script>document.cookie=('__jsl_clearance_s=1692000000.1|0|abc');location.href=location.pathname+location.search</script>"
 WZWS = "<html><script>var x=1;</script><noscript>请开启JavaScript并刷新该页</noscript></html>".encode()
+# Aliyun's challenge, as a list page answered it with 200 (a review's probe): read as a list with nothing on it
+ACW = b'<script>var arg1="3F0A6C";document.cookie="acw_sc__v2="+arg1+"; path=/";location.reload();</script>'
 
 
 @pytest.mark.parametrize(
@@ -211,6 +213,7 @@ WZWS = "<html><script>var x=1;</script><noscript>请开启JavaScript并刷新该
         (Reply(521, JSL, [("Set-Cookie", "__jsluid_s=abc; path=/")]), "jiasule"),
         (Reply(307, b"", [("Set-Cookie", "wzws_cid=abc; path=/"), ("Location", "/other")]), "wzws"),
         (Reply(200, WZWS, [("Set-Cookie", "wzws_cid=abc")]), "wzws"),
+        (Reply(200, ACW), "cookie"),
     ],
 )
 def test_antibot_gates_blocked_not_archived_not_retried(srv, tmp_path, reply, gate):
@@ -230,6 +233,11 @@ def test_detect_gate_negatives():
     assert detect_gate(521, b"Web server is down") is None
     assert detect_gate(202, b"<html><script>accepted</script></html>") is None
     assert detect_gate(200, b"<html>" + b"x" * 100_000 + b"</html>", ["wzws_cid"]) is None
+    # a page that keeps a reader's font size in a cookie and reloads, with its text: a page, not a gate
+    page = ("<html><script>function big(){document.cookie='fs=18';location.reload();}</script><body><h1>"
+            "某县2023年政府信息公开工作年度报告</h1><p>一、总体情况 本年度共主动公开政府信息……</p></body></html>")
+    assert detect_gate(200, page.encode()) is None
+    assert detect_gate(404, ACW) is None
 
 
 def test_http_errors_not_retried(srv, tmp_path):

@@ -14,6 +14,11 @@ _SMALL = 64_000  # gate pages are a few KB of obfuscated script; real report pag
 _RUISHU_COOKIE = re.compile(r"^[A-Za-z0-9]{10,}(80|443)[STOP]$")
 _RUISHU_META = re.compile(rb"<meta\s+id=[\"']?[A-Za-z0-9_]{16,}", re.I)
 _WZWS_TEXT = tuple(s.encode(enc) for s in ("请开启JavaScript并刷新该页",) for enc in ("utf-8", "gb18030"))
+# a page that only sets a cookie from script and loads itself again (Aliyun's acw_sc__v2 and its like), answered
+# with 200: read as a list with nothing on it, or a report page with no report, where it is a gate
+_SCRIPT_BLOCK = re.compile(rb"<script\b.*?</script\s*>", re.I | re.S)
+_TAG = re.compile(rb"<[^>]*>")
+_RELOAD = (b"location.reload", b"location.href", b"location.replace", b"location.assign", b"window.location")
 
 
 def cookie_names(set_cookie_headers: Iterable[str]) -> list[str]:
@@ -21,8 +26,16 @@ def cookie_names(set_cookie_headers: Iterable[str]) -> list[str]:
     return [h.split("=", 1)[0].strip() for h in set_cookie_headers if "=" in h]
 
 
+def _cookie_challenge(body: bytes) -> bool:
+    """Sets document.cookie and reloads, with next to no text outside its scripts: nothing a reader could see."""
+    if b"document.cookie" not in body or not any(r in body for r in _RELOAD):  # JavaScript's names: this case
+        return False
+    return len(_TAG.sub(b"", _SCRIPT_BLOCK.sub(b"", body)).strip()) < 40
+
+
 def detect_gate(status: int | None, body: bytes | None, cookies: Iterable[str] = ()) -> str | None:
-    """Return ``"ruishu"``, ``"jiasule"``, ``"wzws"`` or None.
+    """Return ``"ruishu"``, ``"jiasule"``, ``"wzws"``, ``"cookie"`` (a script that sets a cookie and reloads) or
+    None.
 
     Runs on every response, twice: an ordinary page (200, no gate cookie, no gate text) is let go before its body
     is lowercased (a copy of up to 64 KB each time)."""
@@ -50,7 +63,7 @@ def detect_gate(status: int | None, body: bytes | None, cookies: Iterable[str] =
         return None
     wzws_text = any(t in body for t in _WZWS_TEXT)
     if not (wzws_cookie or wzws_text):
-        return None
+        return "cookie" if status == 200 and _cookie_challenge(body) else None
     challenge = len(body) < 16_000 and b"<script" in body.lower()
     if wzws_cookie and (challenge or wzws_text):  # a 200 here: the 307 was told above
         return "wzws"

@@ -24,7 +24,8 @@ ERROR_MEANINGS: dict[str, str] = {
     "http": "the server answered with an HTTP error status (see `status`)",
     "robots_disallowed": "robots.txt forbids this URL to our User-Agent; no request was made",
     "robots_unreachable": "robots.txt answered 5xx (or broke off), so the host is not crawled this run (RFC 9309)",
-    "blocked": "an anti-bot gate page answered (瑞数, 加速乐, WZWS); never archived",
+    "blocked": "an anti-bot gate page answered (瑞数, 加速乐, WZWS, a script that sets a cookie and reloads); never "
+               "archived",
     "browser_unavailable": "a gate needs the browser (fetch = \"browser\") and no Chromium could run: install the "
                            "Debian package chromium (or set GOVREPORTS_CHROMIUM)",
     "body_too_large": "the answer is larger than max_body_bytes (max_text_bytes for HTML, XML, JSON)",
