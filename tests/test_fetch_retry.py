@@ -153,3 +153,23 @@ def test_a_retry_after_heard_while_another_request_waits_for_its_turn_holds_that
 
     asyncio.run(main())
     assert starts == [1000.0, 1301.0, 1302.0]  # the Retry-After came at 1001, when the clock had moved on
+
+
+def test_a_host_that_asks_for_a_longer_pause_than_a_url_may_wait_is_not_asked_again_meanwhile(srv, tmp_path):
+    """`Retry-After: 86400` (capped at retry_after_max, 120 s): the URL that heard it gives up (its budget is 8 s),
+    and each later URL of the host waited out the pause in the host's slot, uncharged to its budget, and heard it
+    again: 120 s a URL, 6.7 hours for a portal of 200 reports. Now they fail at once as `retry_after`, unsent,
+    until the pause has passed."""
+    for k in range(3):
+        srv.route(f"/r{k}", Reply(503, b"", {"Retry-After": "86400"}), Reply(200, b"ok"))
+    ft = FakeTime()
+    pol = policy(retry_after_max=120, total_timeout=4, per_host_concurrency=1)
+    results, f = fetch_urls(Archive(tmp_path), [srv.url(f"/r{k}") for k in range(3)], pol, rng=random.Random(7),
+                            sleep=ft.sleep, clock=ft.clock)
+    assert [r.status for r in results] == [503, None, None]
+    assert [r.error_kind for r in results[1:]] == ["retry_after"] * 2 and ft.now - 1000 < 1
+    assert results[1].error.startswith("the host asked for a pause (Retry-After) that ends in 120 s")
+    assert [len(srv.hits(f"/r{k}")) for k in range(3)] == [1, 0, 0]
+    assert 119 < f._throttle.resting(srv.netloc) <= 120
+    ft.now += 121
+    assert f._throttle.resting(srv.netloc) == 0  # the pause is over: the next URL is sent

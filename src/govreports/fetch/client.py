@@ -319,6 +319,14 @@ class Fetcher:
         hs = self.stats.host(netloc)
         retried: Counter[str] = Counter()
         for n in range(p.retries + 1):
+            rest = self._throttle.resting(netloc)
+            if rest and not budget.affords(rest, p.total_timeout * _MIN_ATTEMPT_SHARE):
+                # the host asked for a pause longer than this URL may wait: not requested this run. Waiting for
+                # the host's slot is not charged to the budget, so each URL of a portal waited out the whole pause
+                # in turn (a host answering `Retry-After: 86400`: 120 s a URL, 6.7 hours for 200 reports)
+                return Attempt(error_kind="retry_after", error=f"the host asked for a pause (Retry-After) that "
+                                                                f"ends in {rest:.0f} s, longer than this URL may "
+                                                                f"wait ({budget.left:.0f} s); not requested")
             async with self._throttle.slot(netloc) as sent, self._global:  # waiting here is not charged to the budget
                 att = await send_once(
                     self._client, method, url, headers=headers, data=data,  # type: ignore[arg-type]

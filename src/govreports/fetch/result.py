@@ -35,6 +35,7 @@ ERROR_MEANINGS: dict[str, str] = {
     "private_address": "the host resolves to a loopback/private/link-local/… address and those are not allowed",
     "redirect_loop": "a redirect led back to a URL already visited in this fetch",
     "too_many_redirects": "more than max_redirects redirects",
+    "retry_after": "the host asked for a pause (Retry-After) longer than a URL may wait: not requested this run",
 }
 ERROR_KINDS = frozenset(ERROR_MEANINGS)
 #: Transport failures worth another attempt (HTTP statuses are listed in FetchPolicy.retry_statuses). ``dns``,

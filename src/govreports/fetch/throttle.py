@@ -22,6 +22,7 @@ class _Host:
     base: float  # max(per_host_delay, robots Crawl-delay)
     delay: float
     next_start: float = 0.0
+    rest_until: float = 0.0  # the end of the pause the host asked for (Retry-After)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -80,6 +81,12 @@ class HostThrottle:
         """No request to this host before ``seconds`` from now (the server's Retry-After)."""
         h = self._host(netloc)
         h.next_start = max(h.next_start, self.clock() + seconds)
+        h.rest_until = max(h.rest_until, self.clock() + seconds)
+
+    def resting(self, netloc: str) -> float:
+        """Seconds left of the pause the host asked for (Retry-After), 0 when none."""
+        h = self._hosts.get(netloc)
+        return max(h.rest_until - self.clock(), 0.0) if h is not None else 0.0
 
     def observe(self, netloc: str, latency: float, *, good: bool, failed: bool) -> None:
         """AutoThrottle step after an answer; ``failed`` (network error, 5xx, 429) slows the host by half again."""
