@@ -140,3 +140,21 @@ def test_a_scratch_archive_that_cannot_be_written_stops_the_preview(portal, monk
     config = demo_config(portal.base_url)
     with pytest.raises(StorageError, match=r"could not write the archive .*No space left on device"):
         asyncio.run(preview_all(config, config.select("demo-ordos")))
+
+
+def test_the_count_line_says_a_listing_of_another_year_is_excluded_for_its_year(tmp_path):
+    """With --year, most exclusions are reports of other years: "excluded by the title filter" alone misled."""
+    from rich.console import Console
+
+    from govreports.crawl.preview import Preview, PreviewItem, print_preview
+
+    items = [PreviewItem("2023年报告", "http://a.gov.cn/1.html", None, 2023, None, Status.EXCLUDED),
+             PreviewItem("2020年报告", "http://a.gov.cn/2.html", None, 2020, None, Status.NEW)]
+    for year, said in ((2020, "1 new, 0 known, 1 excluded by the title filter or as not of 2020"),
+                       (None, "1 new, 0 known, 1 excluded by the title filter\n")):
+        out = Console(width=220, record=True)
+        print_preview(Preview("p", pages=1, items=items, year=year), out)
+        assert said in out.export_text()
+    done = run_cli("crawl", "--config", "config/demo.toml", "--year", "1990", "--dry-run", "--db",
+                   str(tmp_path / "x.db"))
+    assert done.returncode == 2 and "--year" in done.stderr  # a year no report covers: a usage error, not "0 new"

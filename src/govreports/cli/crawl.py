@@ -17,7 +17,7 @@ from govreports.store.lock import writer_lock
 def crawl(
     config: ConfigOption = DEFAULT_CONFIG,
     portal: Annotated[str | None, typer.Option(help="Crawl only this portal (its name in the config).")] = None,
-    year: Annotated[int | None, typer.Option(help="Only reports covering this year.")] = None,
+    year: Annotated[int | None, typer.Option(min=2000, max=2100, help="Only reports covering this year.")] = None,
     db: DbOption = DEFAULT_DB,
     archive: ArchiveOption = DEFAULT_ARCHIVE,
     check: Annotated[bool, typer.Option("--check", help="Validate the config and exit.")] = False,

@@ -56,6 +56,7 @@ class Preview:
     pages: int = 0  # list pages requested
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (url, kind, message)
     truncated: bool = False  # stopped at `limit` listings
+    year: int | None = None  # the year asked for: listings of other years are excluded too
 
     def count(self, status: str) -> int:
         return sum(1 for item in self.items if item.status == status)
@@ -93,7 +94,7 @@ async def preview(config: CrawlConfig, portal: PortalConfig, *, limit: int | Non
 
     if fetcher is None:
         return (await preview_all(config, [portal], limit=limit, db=db, year=year, recheck_day=recheck_day))[0]
-    result = Preview(portal.name)
+    result = Preview(portal.name, year=year)
     known = _known_lookup(db, portal.name)
     every = config.incremental.recheck_days
     day = day_number() if recheck_day is None else recheck_day
@@ -190,6 +191,7 @@ def print_preview(result: Preview, console, *, title: str | None = None) -> None
     rotation = f" ({asked} asked this run, the rest on their day of recheck_days)" if result.rotating else ""
     console.print(f"{result.portal}: {len(result.items)} listing(s){more} on {result.pages} list page(s): "
                   f"{result.count(Status.NEW)} new, {result.count(Status.KNOWN)} known{rotation}, "
-                  f"{result.count(Status.EXCLUDED)} excluded by the title filter", highlight=False)
+                  f"{result.count(Status.EXCLUDED)} excluded by the title filter"
+                  f"{f' or as not of {result.year}' if result.year is not None else ''}", highlight=False)
     for url, kind, message in result.failures:
         console.print(f"[red]failed[/] {escape(url)}: {escape(message or kind)}", highlight=False)
