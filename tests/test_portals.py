@@ -490,3 +490,22 @@ def test_what_a_large_list_page_left_is_collected_before_the_next_is_read(monkey
     finally:
         gc.enable()
     assert alive_at_second == [False]
+
+
+def test_a_gkmlpt_start_page_without_the_category_is_named_not_listed_as_empty():
+    """A wrong category_name (or a start page that is no gkmlpt page) ended the listing without a word: the
+    portal was "ok" with nothing found. The adapter now says which; the crawl records it against the start page."""
+    from govreports.portals.adapters.gkmlpt import GkmlptAdapter
+
+    start = "http://www.gd.gov.cn/gkmlpt/index"
+    page = ("<script>var SID: 'gd001'; var nodes = [{id: 2001, name: '政府信息公开年报'}, {id: 2002, name: '通知'}]"
+            "</script>")
+    ctx = FakeContext({start: page})
+    portal = PortalConfig(name="gd", adapter="gkmlpt", start_url=start, params={"category_name": "年度报告专栏"})
+    with pytest.raises(LookupError, match="no category named like '年度报告专栏' on the start page"):
+        _collect(GkmlptAdapter(portal), ctx)
+    with pytest.raises(LookupError, match="no gkmlpt site id"):
+        _collect(GkmlptAdapter(PortalConfig(name="gd", adapter="gkmlpt", start_url=start)),
+                 FakeContext({start: "<html>another site</html>"}))
+    found = FakeContext({start: page, f"http://www.gd.gov.cn/gkmlpt/api/all/2001?page=1&sid=gd001": '{"articles": []}'})
+    assert _collect(GkmlptAdapter(PortalConfig(name="gd", adapter="gkmlpt", start_url=start)), found) == []

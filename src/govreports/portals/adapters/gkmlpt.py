@@ -42,8 +42,13 @@ class GkmlptAdapter(Adapter):
         if category is None:
             wanted = self.params["category_name"]
             category = next((cid for cid, name in _NODE.findall(html) if wanted in name), None)
-        if sid is None or category is None:
-            return
+        # named, not a silent end: the portal would be "ok" with nothing found (a wrong category_name, a site that
+        # is no gkmlpt page); the crawl records the adapter's error against the start page, the portal partial
+        if sid is None:
+            raise LookupError("no gkmlpt site id (SID) on the start page: is it a gkmlpt 信息公开 page?")
+        if category is None:
+            raise LookupError(f"no category named like {self.params['category_name']!r} on the start page (set "
+                              "category_name, or category to its id)")
         for page in range(1, self.portal.max_pages + 1):
             reply = await ctx.fetch_list(urljoin(start, f"api/all/{category}?page={page}&sid={sid}"), expect="json")
             if not reply.ok:
