@@ -8,6 +8,8 @@ import time
 from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from govreports.fetch import Archive, FetchPolicy, parse_retry_after
 from httpserver import FakeTime, Reply, fetch_policy, fetch_urls
 
@@ -155,21 +157,26 @@ def test_a_retry_after_heard_while_another_request_waits_for_its_turn_holds_that
     assert starts == [1000.0, 1301.0, 1302.0]  # the Retry-After came at 1001, when the clock had moved on
 
 
-def test_a_host_that_asks_for_a_longer_pause_than_a_url_may_wait_is_not_asked_again_meanwhile(srv, tmp_path):
-    """`Retry-After: 86400` (capped at retry_after_max, 120 s): the URL that heard it gives up (its budget is 8 s),
-    and each later URL of the host waited out the pause in the host's slot, uncharged to its budget, and heard it
-    again: 120 s a URL, 6.7 hours for a portal of 200 reports. Now they fail at once as `retry_after`, unsent,
-    until the pause has passed."""
-    for k in range(3):
-        srv.route(f"/r{k}", Reply(503, b"", {"Retry-After": "86400"}), Reply(200, b"ok"))
+@pytest.mark.parametrize("persistent", [True, False], ids=["asks-again", "asks-once"])
+def test_a_host_that_asks_twice_in_a_row_for_a_longer_pause_than_a_url_may_wait_is_not_asked_meanwhile(
+        srv, tmp_path, persistent):
+    """`Retry-After: 86400` (capped at retry_after_max, 120 s) on every answer: each URL of the host waited out the
+    pause in the host's slot, uncharged to its budget (8 s), and heard it again: 120 s a URL, 6.7 hours for a
+    portal of 200 reports. After the second pause in a row the rest fail at once as `retry_after`, unsent. A host
+    that asks once (a brief rate limit) is waited for, and every URL is fetched, as before."""
+    later = [Reply(503, b"", {"Retry-After": "86400"})] * 3 if persistent else [Reply(200, b"ok")]
+    srv.route("/r0", Reply(503, b"", {"Retry-After": "86400"}), *later)
+    for k in range(1, 4):
+        srv.route(f"/r{k}", *([Reply(503, b"", {"Retry-After": "86400"})] * 3 if persistent else []),
+                  Reply(200, b"ok"))
     ft = FakeTime()
     pol = policy(retry_after_max=120, total_timeout=4, per_host_concurrency=1)
-    results, f = fetch_urls(Archive(tmp_path), [srv.url(f"/r{k}") for k in range(3)], pol, rng=random.Random(7),
+    results, f = fetch_urls(Archive(tmp_path), [srv.url(f"/r{k}") for k in range(4)], pol, rng=random.Random(7),
                             sleep=ft.sleep, clock=ft.clock)
-    assert [r.status for r in results] == [503, None, None]
-    assert [r.error_kind for r in results[1:]] == ["retry_after"] * 2 and ft.now - 1000 < 1
-    assert results[1].error.startswith("the host asked for a pause (Retry-After) that ends in 120 s")
-    assert [len(srv.hits(f"/r{k}")) for k in range(3)] == [1, 0, 0]
-    assert 119 < f._throttle.resting(srv.netloc) <= 120
-    ft.now += 121
-    assert f._throttle.resting(srv.netloc) == 0  # the pause is over: the next URL is sent
+    if persistent:
+        assert [r.status for r in results] == [503, 503, None, None]
+        assert [r.error_kind for r in results[2:]] == ["retry_after"] * 2
+        assert results[2].error.startswith("the host asked for a pause (Retry-After) again, which ends in 120 s")
+        assert [len(srv.hits(f"/r{k}")) for k in range(4)] == [1, 1, 0, 0] and 120 <= ft.now - 1000 < 121
+    else:
+        assert [r.status for r in results] == [503, 200, 200, 200] and 120 <= ft.now - 1000 < 122

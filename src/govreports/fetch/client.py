@@ -36,7 +36,7 @@ from govreports.fetch.policy import FetchPolicy, host_in
 from govreports.fetch.result import RETRY_LIMITS, RETRYABLE_KINDS, FetchResult, Validators, decode_text
 from govreports.fetch.robots import RobotsAnswer, RobotsCache
 from govreports.fetch.stats import FetchStats
-from govreports.fetch.throttle import HostThrottle
+from govreports.fetch.throttle import HostResting, HostThrottle
 
 EXPECT = frozenset({"html", "xml", "json", "binary"})
 _ACCEPT = {
@@ -319,20 +319,17 @@ class Fetcher:
         hs = self.stats.host(netloc)
         retried: Counter[str] = Counter()
         for n in range(p.retries + 1):
-            rest = self._throttle.resting(netloc)
-            if rest and not budget.affords(rest, p.total_timeout * _MIN_ATTEMPT_SHARE):
-                # the host asked for a pause longer than this URL may wait: not requested this run. Waiting for
-                # the host's slot is not charged to the budget, so each URL of a portal waited out the whole pause
-                # in turn (a host answering `Retry-After: 86400`: 120 s a URL, 6.7 hours for 200 reports)
-                return Attempt(error_kind="retry_after", error=f"the host asked for a pause (Retry-After) that "
-                                                                f"ends in {rest:.0f} s, longer than this URL may "
-                                                                f"wait ({budget.left:.0f} s); not requested")
-            async with self._throttle.slot(netloc) as sent, self._global:  # waiting here is not charged to the budget
-                att = await send_once(
-                    self._client, method, url, headers=headers, data=data,  # type: ignore[arg-type]
-                    max_body=max_body, total_timeout=budget.deadline(p.total_timeout), cut_body=cut_body,
-                    max_text_body=None if cut_body else p.max_text_bytes, on_send=sent,
-                )
+            patience = budget.left - p.total_timeout * _MIN_ATTEMPT_SHARE
+            try:  # waiting for the slot is not charged to the budget; a host that keeps asking for a pause is
+                async with self._throttle.slot(netloc, patience) as sent, self._global:
+                    att = await send_once(
+                        self._client, method, url, headers=headers, data=data,  # type: ignore[arg-type]
+                        max_body=max_body, total_timeout=budget.deadline(p.total_timeout), cut_body=cut_body,
+                        max_text_body=None if cut_body else p.max_text_bytes, on_send=sent,
+                    )
+            except HostResting as resting:  # not requested this run (throttle.slot)
+                return Attempt(error_kind="retry_after", error=f"{resting}, longer than this URL may wait "
+                                                                f"({max(patience, 0):.0f} s); not requested")
             att.netloc = netloc
             budget.spend(att.elapsed)
             res.attempts += 1

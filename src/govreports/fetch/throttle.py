@@ -16,6 +16,14 @@ from dataclasses import dataclass, field
 from govreports.fetch.policy import FetchPolicy
 
 
+class HostResting(Exception):
+    """The host asked again for a pause longer than the request may wait (see HostThrottle.slot)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the host asked for a pause (Retry-After) again, which ends in {seconds:.0f} s")
+        self.seconds = seconds
+
+
 @dataclass
 class _Host:
     sem: asyncio.Semaphore
@@ -23,6 +31,7 @@ class _Host:
     delay: float
     next_start: float = 0.0
     rest_until: float = 0.0  # the end of the pause the host asked for (Retry-After)
+    refusals: int = 0  # pauses asked in a row, each after the last one ended, with no good answer between
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -48,8 +57,14 @@ class HostThrottle:
         return self._host(netloc).delay
 
     @asynccontextmanager
-    async def slot(self, netloc: str) -> AsyncIterator[Callable[[], None]]:
+    async def slot(self, netloc: str, patience: float | None = None) -> AsyncIterator[Callable[[], None]]:
         """Hold one of the host's concurrency slots, started no sooner than the host's next allowed time.
+
+        `patience`: how long the request may wait. When the host has asked for a pause twice in a row (the second
+        time right after the first ended: it means it) and what is left of it is longer, HostResting is raised
+        instead of waiting. A host answering `Retry-After: 86400` otherwise had each URL of a portal wait out the
+        whole pause in turn (120 s a URL, 6.7 hours for 200 reports); one asking once (a brief rate limit) is
+        waited for, as before.
 
         Yields `sent`, to call when the request actually goes out: the gap to the next start is counted from then
         as well. Between taking the slot and writing the request the event loop may be busy elsewhere (a batch of
@@ -61,6 +76,9 @@ class HostThrottle:
                 # again after each sleep: a Retry-After (push_back) or a gate (penalise) heard while this request
                 # waited for its turn holds it too, where it went out at its old time and overwrote the later one
                 while (wait := h.next_start - self.clock()) > 0:
+                    resting = h.rest_until - self.clock()
+                    if patience is not None and h.refusals >= 2 and resting > patience:
+                        raise HostResting(resting)
                     await self.sleep(wait)
                 gap = self.policy.jittered(h.delay, self.rng)
                 h.next_start = max(h.next_start, self.clock() + gap)
@@ -80,19 +98,18 @@ class HostThrottle:
     def push_back(self, netloc: str, seconds: float) -> None:
         """No request to this host before ``seconds`` from now (the server's Retry-After)."""
         h = self._host(netloc)
+        if self.clock() >= h.rest_until:  # a new pause, not another answer of the same moment's requests
+            h.refusals += 1
         h.next_start = max(h.next_start, self.clock() + seconds)
         h.rest_until = max(h.rest_until, self.clock() + seconds)
 
-    def resting(self, netloc: str) -> float:
-        """Seconds left of the pause the host asked for (Retry-After), 0 when none."""
-        h = self._hosts.get(netloc)
-        return max(h.rest_until - self.clock(), 0.0) if h is not None else 0.0
-
     def observe(self, netloc: str, latency: float, *, good: bool, failed: bool) -> None:
         """AutoThrottle step after an answer; ``failed`` (network error, 5xx, 429) slows the host by half again."""
+        h = self._host(netloc)
+        if good:
+            h.refusals = 0
         if not self.policy.adaptive:
             return
-        h = self._host(netloc)
         new = (h.delay + latency) / 2
         if not good:
             new = max(new, h.delay)
