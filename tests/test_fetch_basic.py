@@ -238,6 +238,14 @@ def test_detect_gate_negatives():
             "某县2023年政府信息公开工作年度报告</h1><p>一、总体情况 本年度共主动公开政府信息……</p></body></html>")
     assert detect_gate(200, page.encode()) is None
     assert detect_gate(404, ACW) is None
+    # a mobile/PC entrance that sends the reader elsewhere is a redirect, not a reload of the same page
+    entrance = "<title>某县人民政府</title><script>if(document.cookie.indexOf('pc')<0){window.location.href='/m/'}</script>"
+    assert detect_gate(200, entrance.encode()) is None
+    # a Hanweb column served bare: its records are a data island, content, beside a pager that sets a cookie
+    island = ('<script type="text/xml"><datastore><record><![CDATA[<li><a href="/a.html">某县2023年报告</a></li>]]>'
+              '</record></datastore></script><script>function go(p){document.cookie="p="+p;location.reload();}'
+              "</script>")
+    assert detect_gate(200, island.encode()) is None
 
 
 def test_http_errors_not_retried(srv, tmp_path):

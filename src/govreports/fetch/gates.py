@@ -15,10 +15,15 @@ _RUISHU_COOKIE = re.compile(r"^[A-Za-z0-9]{10,}(80|443)[STOP]$")
 _RUISHU_META = re.compile(rb"<meta\s+id=[\"']?[A-Za-z0-9_]{16,}", re.I)
 _WZWS_TEXT = tuple(s.encode(enc) for s in ("请开启JavaScript并刷新该页",) for enc in ("utf-8", "gb18030"))
 # a page that only sets a cookie from script and loads itself again (Aliyun's acw_sc__v2 and its like), answered
-# with 200: read as a list with nothing on it, or a report page with no report, where it is a gate
-_SCRIPT_BLOCK = re.compile(rb"<script\b.*?</script\s*>", re.I | re.S)
+# with 200: read as a list with nothing on it, or a report page with no report, where it is a gate. A script
+# block's type decides whether it is code: a data island (Hanweb's <script type="text/xml"> records) is content.
+_SCRIPT_BLOCK = re.compile(rb"<script\b([^>]*)>(.*?)</script\s*>", re.I | re.S)
+_CODE_TYPE = re.compile(rb"""\btype\s*=\s*["']?(?!(?:text|application)/(?:x-)?(?:javascript|ecmascript)|module)""",
+                        re.I)
 _TAG = re.compile(rb"<[^>]*>")
-_RELOAD = (b"location.reload", b"location.href", b"location.replace", b"location.assign", b"window.location")
+# loads the same page again: not a redirect elsewhere (a mobile or PC entrance page is a page, not a gate)
+_SELF_RELOAD = re.compile(rb"location\.reload\s*\(|location(?:\.href)?\s*=\s*(?:window\.)?location\b"
+                          rb"|location\.(?:replace|assign)\s*\(\s*(?:window\.)?location\b")
 
 
 def cookie_names(set_cookie_headers: Iterable[str]) -> list[str]:
@@ -27,10 +32,15 @@ def cookie_names(set_cookie_headers: Iterable[str]) -> list[str]:
 
 
 def _cookie_challenge(body: bytes) -> bool:
-    """Sets document.cookie and reloads, with next to no text outside its scripts: nothing a reader could see."""
-    if b"document.cookie" not in body or not any(r in body for r in _RELOAD):  # JavaScript's names: this case
+    """One script sets document.cookie and loads the same page again, and there is next to nothing outside the
+    page's code: no link, no data island, no text a reader could see."""
+    if b"document.cookie" not in body:  # JavaScript's name: this case
         return False
-    return len(_TAG.sub(b"", _SCRIPT_BLOCK.sub(b"", body)).strip()) < 40
+    code = [(attrs, text) for attrs, text in _SCRIPT_BLOCK.findall(body) if not _CODE_TYPE.search(attrs)]
+    if not any(b"document.cookie" in text and _SELF_RELOAD.search(text) for _, text in code):
+        return False
+    rest = _SCRIPT_BLOCK.sub(lambda m: b"" if not _CODE_TYPE.search(m.group(1)) else m.group(0), body)
+    return b"<a " not in rest.lower() and b"<script" not in rest.lower() and len(_TAG.sub(b"", rest).strip()) < 40
 
 
 def detect_gate(status: int | None, body: bytes | None, cookies: Iterable[str] = ()) -> str | None:
