@@ -81,16 +81,22 @@ def test_an_archive_that_cannot_be_written_stops_the_crawl_as_a_full_database_do
     assert len(expected) > 15 and _reports(tmp_path / "full.db") == expected
 
 
+@pytest.mark.parametrize("how", ["removed", "replaced"])
 def test_a_database_file_removed_during_the_crawl_stops_it_rather_than_report_all_loaded(crawl_command, tmp_path,
-                                                                                         monkeypatch, demo_portal):
+                                                                                         monkeypatch, demo_portal,
+                                                                                         how):
     """`rm` of the database (or a backup restored with `mv`) during a run: SQLite writes on to the file it opened,
     which no longer has that name, and the crawl ended "all new", exit 0, with nothing under the name."""
     real = events.apply_events
     db = tmp_path / "full.db"
+    if how == "replaced":
+        open_db(tmp_path / "backup.db").close()
 
     def removed_first(*args, **kwargs):
         for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
             path.unlink(missing_ok=True)
+        if how == "replaced":
+            os.replace(tmp_path / "backup.db", db)
         monkeypatch.setattr(events, "apply_events", real)
         return real(*args, **kwargs)
 

@@ -268,3 +268,17 @@ def test_buffered_events_applied_by_the_one_writer_are_logged_against_its_run(db
                                           listing=Listed("http://x/1.html", "2024年报", None, 2024))]}
     apply_summary(db, buffered, run_id)
     assert db.execute("SELECT url, kind, run_id FROM issues").fetchall() == [("http://x/1.html", "http", run_id)]
+
+
+def test_a_run_whose_row_is_gone_from_the_file_ends_as_a_storage_failure(tmp_path):
+    """A connection opened after the database file was removed or replaced (the flows open one to record the run)
+    finds no row for the run: that was a TypeError out of record_run, a traceback and exit 1."""
+    from govreports.crawl.runrecord import begin_run, record_run
+    from govreports.crawl.stats import CrawlSummary, PortalStats
+    from govreports.errors import StorageError
+    from govreports.store.db import open_db
+
+    run_id = begin_run(open_db(tmp_path / "first.db"), "nightly", "2026-12-06T02:30:00+00:00")
+    with pytest.raises(StorageError, match=f"run {run_id} is not in the database .*new.db: the file was removed"):
+        record_run(open_db(tmp_path / "new.db"), "nightly", "2026-12-06T02:30:00+00:00",
+                   CrawlSummary([PortalStats("p")]), run_id=run_id)

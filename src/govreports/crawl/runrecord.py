@@ -24,8 +24,9 @@ from sqlite_utils import Database
 
 from govreports.clock import now_iso
 from govreports.crawl.stats import CrawlSummary, merge_by_portal
+from govreports.errors import StorageError
 from govreports.lifecycle import signal_name, stop_signal_in
-from govreports.store.db import connect, still_the_same_file, write_transaction
+from govreports.store.db import connect, database_file, still_the_same_file, write_transaction
 from govreports.store.statuses import RunOutcome
 
 
@@ -51,7 +52,12 @@ def record_run(db: Database, kind: str, started: str, summary: CrawlSummary, *, 
     still_the_same_file(db)  # the run's last batches went to the file it opened: say so if that file is gone
     finished = now_iso()
     if run_id is not None:  # its portals' rows start when the run began (the CLI's nightly: before the flow)
-        started = db.execute("SELECT started_at FROM runs WHERE id = ?", [run_id]).fetchone()[0]
+        begun = db.execute("SELECT started_at FROM runs WHERE id = ?", [run_id]).fetchone()
+        if begun is None:  # a connection opened after the file was removed or replaced: a new file, or another
+            raise StorageError(f"run {run_id} is not in the database {database_file(db)}: the file was removed or "
+                               "replaced during the run; the run stops here (the next run fetches its reports "
+                               "again)")
+        started = begun[0]
     row = {"finished_at": finished, "outcome": RunOutcome.COMPLETED.value, "error": None,
            "summary_json": json.dumps(summary.rows(), ensure_ascii=False)}
     with write_transaction(db):
@@ -63,7 +69,8 @@ def record_run(db: Database, kind: str, started: str, summary: CrawlSummary, *, 
             {"run_id": run_id, "portal": p.portal, "kind": kind, "started_at": started, "finished_at": finished,
              "outcome": p.outcome.value, "pages": p.pages, "list_failed": p.list_failed, "listed": p.listed,
              "found": p.found, "report_titles": p.report_titles, "new": p.new, "changed": p.changed,
-             "unchanged": p.unchanged, "duplicate": p.duplicate, "failed": p.failed_total, "parse_failed": p.parse_failed,
+             "unchanged": p.unchanged, "duplicate": p.duplicate, "failed": p.failed_total,
+             "parse_failed": p.parse_failed,
              "blocked": p.blocked, "failures_json": json.dumps(dict(sorted(p.failed.items())))}
             for p in merge_by_portal(summary.portals))
     summary.health = assess_run(db, run_id, today=today)

@@ -144,8 +144,12 @@ def open_db(path: str | Path = DEFAULT_DB, *, migrate: bool = True) -> Database:
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode); None when it cannot be told (no file to stat, such as ":memory:", a network file system's
+    error): only a file that is gone, or another file under the name, is "removed or replaced"."""
     try:
         st = os.stat(path)
+    except FileNotFoundError:
+        return (-1, -1)
     except OSError:
         return None
     return st.st_dev, st.st_ino
@@ -156,7 +160,7 @@ def still_the_same_file(db: Database) -> None:
     with `mv` during a run): SQLite goes on writing the open file, which no longer has that name, so a run would
     end "all loaded", exit 0, with nothing in the file the name now holds. Checked before each of a run's writes."""
     path, identity = getattr(db, "file_identity", (None, None))
-    if identity is None or _identity(path) == identity:
+    if identity is None or identity == (-1, -1) or (now := _identity(path)) is None or now == identity:
         return
     raise StorageError(f"the database file {path} was removed or replaced during the run: what the run wrote went "
                        "to the file it had opened, which no longer has that name; the run stops here (the next run "
