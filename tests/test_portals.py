@@ -262,6 +262,9 @@ def test_a_config_file_not_in_utf_8_is_named_with_its_line_and_one_with_a_byte_o
     bom = tmp_path / "bom.toml"
     bom.write_bytes(body.encode("utf-8-sig"))
     assert load_config(bom).portal[0].title == "测试"
+    bom.write_bytes(b"\xef\xbb\xbf" + body.encode("gbk"))  # both: the line counted in the file as written
+    with pytest.raises(ConfigError, match=r"\(byte 0xb2 on line 5\)"):
+        load_config(bom)
 
 
 def test_two_files_of_a_directory_naming_one_portal_are_a_config_error_naming_both(tmp_path):

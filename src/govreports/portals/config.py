@@ -229,7 +229,7 @@ def load_config(path: str | Path) -> CrawlConfig:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        line = bytes(exc.object[:exc.start]).count(b"\n") + 1  # the bytes the codec read (a BOM already gone)
         raise ConfigError(f"{path}: not UTF-8 (byte 0x{exc.object[exc.start]:02x} on line {line}): save the file "
                           "as UTF-8") from exc
     except tomllib.TOMLDecodeError as exc:
