@@ -422,3 +422,29 @@ def test_a_known_report_page_that_holds_no_report_tonight_keeps_its_report_linke
     assert rows[url] == ["failed", *before, "empty file"] and before[0] is not None
     assert rows[other] == ["not_report", None, None, "no annual report"]
     assert stats.failed["parse"] == 2
+
+
+def test_a_listing_counts_titles_of_reports_of_any_year_apart_from_those_it_crawls(tmp_path):
+    """`report_titles` (portal health: a column that holds reports, whatever the year asked) against `found`
+    (what this run crawls: the year asked for) and `listed` (everything the lists showed)."""
+    import asyncio
+
+    from crawlhelp import demo_config
+    from govreports.crawl.pipeline import PortalCrawl
+    from govreports.portals.adapters.base import Listing
+
+    portal = demo_config("http://127.0.0.1:9").select("demo-ordos")[0]
+    host = sorted(portal.hosts)[0]
+
+    class ThreeItems:
+        async def discover(self, ctx):
+            for k, title in enumerate(("某县2020年政府信息公开工作年度报告", "某县2021年政府信息公开工作年度报告",
+                                       "关于做好政务公开工作的通知")):
+                yield Listing(title, f"http://{host}/ordos/t{k}.html")
+
+    crawl = PortalCrawl(portal, None, events.Sink(open_db(tmp_path / "r.db"), portal.name, PortalStats(portal.name)),
+                        2020)
+    crawl.adapter = ThreeItems()
+    crawl._item = lambda listing: asyncio.sleep(0)  # nothing fetched: only the listing's counts
+    stats = asyncio.run(crawl.run())
+    assert (stats.listed, stats.report_titles, stats.found, stats.skipped) == (3, 2, 1, 2)

@@ -512,3 +512,18 @@ def test_a_gkmlpt_start_page_without_the_category_is_named_not_listed_as_empty()
                  FakeContext({start: "<html>another site</html>"}))
     found = FakeContext({start: page, f"http://www.gd.gov.cn/gkmlpt/api/all/2001?page=1&sid=gd001": '{"articles": []}'})
     assert _collect(GkmlptAdapter(PortalConfig(name="gd", adapter="gkmlpt", start_url=start)), found) == []
+
+
+def test_a_json_list_whose_every_page_to_max_pages_held_items_names_the_next():
+    import json
+
+    from govreports.portals.adapters.jsonapi import JsonApiAdapter
+
+    start = "http://a.gov.cn/nb/"
+    page = json.dumps({"articles": [{"title": "某县2023年政府信息公开工作年度报告", "url": "/r/1.html"}]})
+    portal = PortalConfig(name="j", adapter="json-api", start_url=start, max_pages=2,
+                          params={"list_url": "api?page={page}"})
+    ctx = FakeContext({f"{start}api?page=1": page, f"{start}api?page=2": page, f"{start}api?page=3": page})
+    assert len(_collect(JsonApiAdapter(portal), ctx)) == 2 and ctx.capped_at == [f"{start}api?page=3"]
+    ctx = FakeContext({f"{start}api?page=1": page, f"{start}api?page=2": '{"articles": []}'})
+    assert len(_collect(JsonApiAdapter(portal), ctx)) == 1 and ctx.capped_at == []  # the list's own end
