@@ -4,7 +4,8 @@ list page runs its adapter's `discover` offline over that copy, served by URL.
 A page comes from ../shared/samples (read at test time, never copied into the repo) or from tests/fixtures/portals/
 (a trimmed copy of a real page found in a public source, named in config/portals/README.md). A URL not in a
 portal's page map answers like a missing page (ok=False, 404), so a test also shows which further pages the adapter
-asks for. Configs without a saved copy are listed in the README; loading every config is tests/test_portals.py's job.
+asks for. Configs without a saved copy are listed in the README; loading every config is
+tests/test_portal_config.py's job.
 """
 
 from __future__ import annotations

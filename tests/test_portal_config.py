@@ -1,0 +1,179 @@
+"""Portal config files: validated on load, each mistake named with its file and field before any request (the
+real portals' configs and the demo's load; a file that would break the crawl does not)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import ROOT
+from govreports.portals.adapters import ADAPTERS
+from govreports.portals.config import ConfigError, load_config, load_configs
+
+REAL_CONFIGS = sorted((ROOT / "config" / "portals").glob("*.toml"))
+
+
+def test_real_portal_configs_are_valid():
+    assert len(REAL_CONFIGS) >= 10
+    config = load_configs(REAL_CONFIGS)
+    assert len({p.name for p in config.portal}) == len(REAL_CONFIGS)
+    assert {p.adapter for p in config.portal} == set(ADAPTERS)
+
+
+def test_demo_config_expands_the_portal_url(monkeypatch):
+    monkeypatch.setenv("GOVREPORTS_DEMO_URL", "http://127.0.0.1:9999")
+    config = load_config(ROOT / "config" / "demo.toml")
+    assert all(p.start_url.startswith("http://127.0.0.1:9999/") for p in config.portal)
+    monkeypatch.delenv("GOVREPORTS_DEMO_URL")
+    assert load_config(ROOT / "config" / "demo.toml").portal[0].start_url.startswith("http://127.0.0.1:8765/")
+
+
+@pytest.mark.parametrize(
+    "body,where",
+    [
+        ('[[portal]]\nname = "x"\nadapter = "wordpress"\nstart_url = "http://a.gov.cn/"\n', "portal[0].adapter"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "ftp://a.gov.cn/"\n', "portal[0].start_url"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\n', "portal[0].start_url"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a.gov.cn/"\nspeed = 3\n', "portal[0].speed"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a.gov.cn/"\ntitle_exclude = "(("\n',
+         "portal[0].title_exclude"),
+        ('[politeness]\nper_host_delay = -1\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+         "politeness.per_host_delay"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a.gov.cn/"\nparams = { pages = 3 }\n',
+         "portal[0].params"),
+        ('[[portal]]\nname = "x"\nadapter = "json-api"\nstart_url = "http://a.gov.cn/"\n', "portal[0].params"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n[[portal]]\nname = "x"\n'
+         'adapter = "trs"\nstart_url = "http://b/"\n', "appears twice"),
+        ('[[portal]\nname = "x"', "not valid TOML"),
+        ('[safety]\nallow_private = true\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+         "safety.allow_private"),
+        ('[limits]\nparse_deadline = 0\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+         "limits.parse_deadline"),
+        ('[limits]\nparse_nice = 20\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+         "limits.parse_nice"),
+        ('[politeness]\ntotal_timeout = -5\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+         "politeness.total_timeout"),
+        ('[incremental]\nrecheck_days = 0\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+         "incremental.recheck_days"),
+        ('[incremental]\nrecheckdays = 3\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+         "incremental.recheckdays: Extra inputs are not permitted (valid keys: recheck_days)"),
+        # adapter parameters of the wrong type, or that cannot work: before, each passed and crashed the listing
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\nparams = { page_offset = "1" }\n',
+         "portal[0].params: page_offset: a whole number expected, not '1'"),
+        ('[[portal]]\nname = "x"\nadapter = "hanweb"\nstart_url = "http://a/"\nparams = { per_request = "many" }\n',
+         "portal[0].params: per_request: a whole number expected, not 'many'"),
+        ('[[portal]]\nname = "x"\nadapter = "generic"\nstart_url = "http://a/"\nparams = { first_page = "two" }\n',
+         "portal[0].params: first_page: a whole number expected"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\nparams = { page_name = 3 }\n',
+         "portal[0].params: page_name: text (in quotes) expected, not 3"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\nparams = { article_pattern = "((" }\n',
+         "portal[0].params: article_pattern: invalid regular expression"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\nparams = { page_ext = ".shtml" }\n',
+         "portal[0].params: page_ext: the extension without its dot"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a.gov.cn:99999/"\n',
+         "portal[0].start_url: Value error, Port out of range 0-65535"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http:// a.gov.cn/"\n',
+         "portal[0].start_url: Value error, a blank in the host"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\nallowed_hosts = ["http://b.gov.cn/"]\n',
+         "portal[0].allowed_hosts: Value error, 'http://b.gov.cn/' is not a host"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\nattachment_hosts = ["*.a.gov.cn"]\n',
+         "portal[0].attachment_hosts: Value error, '*.a.gov.cn' is not a host"),
+        ('[politeness]\nper_host_delay = inf\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+         "politeness.per_host_delay: Input should be a finite number"),
+        ('[limits]\nparse_deadline = inf\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+         "limits.parse_deadline: Input should be a finite number"),
+        ("portal = []\n", "portal: List should have at least 1 item"),
+    ],
+)
+def test_config_errors_name_file_and_field(tmp_path, body, where):
+    path = tmp_path / "bad.toml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(path) in str(err.value) and where in str(err.value)
+
+
+def test_safety_must_agree_across_a_directory(tmp_path):
+    """One file allowing private addresses must not open them for every portal of the directory."""
+    from govreports.portals.config import load_configs
+
+    portal = '[[portal]]\nname = "{}"\nadapter = "trs"\nstart_url = "http://{}.gov.cn/"\n'
+    (tmp_path / "a.toml").write_text(portal.format("a", "a"), encoding="utf-8")
+    (tmp_path / "b.toml").write_text("[safety]\nallow_private_addresses = true\n" + portal.format("b", "b"),
+                                     encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_configs(sorted(tmp_path.glob("*.toml")))
+    assert "b.toml: [safety] differs from" in str(err.value)
+    assert load_configs([tmp_path / "a.toml"]).safety.allow_private_addresses is False  # the default: refused
+
+
+def test_a_config_file_not_in_utf_8_is_named_with_its_line_and_one_with_a_byte_order_mark_loads(tmp_path):
+    body = '[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a.gov.cn/"\ntitle = "测试"\n'
+    gbk = tmp_path / "gbk.toml"
+    gbk.write_bytes(body.encode("gbk"))
+    with pytest.raises(ConfigError, match=r"gbk\.toml: not UTF-8 \(byte 0xb2 on line 5\): save the file as UTF-8"):
+        load_config(gbk)
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(body.encode("utf-8-sig"))
+    assert load_config(bom).portal[0].title == "测试"
+    bom.write_bytes(b"\xef\xbb\xbf" + body.encode("gbk"))  # both: the line counted in the file as written
+    with pytest.raises(ConfigError, match=r"\(byte 0xb2 on line 5\)"):
+        load_config(bom)
+
+
+def test_two_files_of_a_directory_naming_one_portal_are_a_config_error_naming_both(tmp_path):
+    """Before, the merge raised pydantic's ValidationError: a traceback and exit 1, and no file named. `discover
+    --write` into two files of a directory makes this by itself (both drafts name the site)."""
+    from govreports.paths import config_files
+
+    portal = '[[portal]]\nname = "{}"\nadapter = "trs"\nstart_url = "http://{}.gov.cn/"\n'
+    (tmp_path / "a.toml").write_text(portal.format("x", "a"), encoding="utf-8")
+    (tmp_path / "b.toml").write_text(portal.format("y", "b") + portal.format("x", "c"), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_configs(config_files(tmp_path))
+    assert str(err.value) == (f"{tmp_path / 'b.toml'}: portal[1].name: 'x' is already the name of a portal in "
+                              f"{tmp_path / 'a.toml'}; each portal needs a name of its own")
+    (tmp_path / "b.toml").write_text(portal.format("y", "b"), encoding="utf-8")
+    (tmp_path / "C.TOML").write_text(portal.format("z", "c"), encoding="utf-8")  # saved on Windows: not skipped
+    assert [p.name for p in load_configs(config_files(tmp_path)).portal] == ["z", "x", "y"]
+
+
+def test_unknown_keys_and_params_list_the_valid_names(tmp_path):
+    path = tmp_path / "typo.toml"
+    path.write_text('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a.gov.cn/"\nstarturl = "y"\n',
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"portal\[0\]\.starturl: .*valid keys: name, adapter, start_url"):
+        load_config(path)
+    path.write_text('[politeness]\ndelay = 1\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"politeness\.delay: .*valid keys: .*per_host_delay"):
+        load_config(path)
+    path.write_text('[[portal]]\nname = "x"\nadapter = "generic"\nstart_url = "http://a/"\n'
+                    'params = { item_selecter = "li" }\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"item_selecter; this adapter takes: .*item_selector.*next_selector"):
+        load_config(path)
+
+
+@pytest.mark.parametrize("params,problem", [
+    ('{ item_selector = "div[" }', "item_selector: not a CSS selector"),
+    ('{ title_selector = "span.t" }', "need(s) item_selector"),
+    ('{ page_pattern = "((" }', "page_pattern: invalid regular expression"),
+])
+def test_generic_params_are_checked_on_load(tmp_path, params, problem):
+    path = tmp_path / "bad.toml"
+    path.write_text(f'[[portal]]\nname = "x"\nadapter = "generic"\nstart_url = "http://a/"\nparams = {params}\n',
+                    encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert "portal[0].params" in str(err.value) and problem in str(err.value)
+
+
+# A list no family knows (rows of spans, the full title only in an attribute, "查看" links, a "›" pager) and broken
+# markup a browser forgives: unclosed <div>s.
+
+
+def test_page_template_is_checked_on_load(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('[[portal]]\nname = "x"\nadapter = "generic"\nstart_url = "http://a/"\n'
+                    'params = { page_template = "index.html" }\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="page_template must contain"):
+        load_config(path)
