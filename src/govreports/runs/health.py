@@ -163,9 +163,10 @@ def empty(db: Database, portal: str, now: PortalRun) -> Flag | None:
 def nothing_found(db: Database, portal: str, now: PortalRun) -> Flag | None:
     if now.outcome == PortalOutcome.UNREACHABLE or _titled(now) > 0:
         return None
-    if _last_before(db, now, portal, f"{_TITLED} > 0") or (now.listed == 0 and _last_before(db, now, portal,
-                                                                                          "listed > 0")):
-        return None  # reports found before, or items listed before where none are now: that is `empty`
+    found_before = _last_before(db, now, portal, f"{_TITLED} > 0")
+    listed_before = now.listed == 0 and _last_before(db, now, portal, "listed > 0")
+    if found_before or listed_before:  # reports found before, or items listed where none are now: that is `empty`
+        return None
     seen = f"{now.listed} items listed, none titled as an annual report" if now.listed else "nothing listed"
     return _flag(portal, "nothing_found", f"{seen}, in this run or any before: check the portal's config "
                                           "(`govreports crawl --dry-run`)")
