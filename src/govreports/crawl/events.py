@@ -206,21 +206,25 @@ def _write(db: Database, portal: str, event, run_id: int | None = None) -> None:
         log_fetch(db, event.url, event.status, event.error, kind=event.kind, portal=portal, run_id=run_id)
         if event.listing is not None:
             keep = get_item(db, portal, event.listing.url) if event.item_status != ItemStatus.NOT_REPORT else None
-            facts = ({"report_id": keep.report_id, "document_id": keep.document_id,
-                      "attachment_url": keep.attachment_url} if keep else {})
-            _save(db, portal, event.listing, event.item_status, error=event.error, **facts)
+            _save(db, portal, event.listing, event.item_status, error=event.error, **_links(keep))
     elif isinstance(event, NotReport):
         log_fetch(db, event.listing.url, "parse_error", event.error, kind="parse", portal=portal, run_id=run_id)
         keep = get_item(db, portal, event.listing.url)
         if keep is not None and keep.report_id is not None:
             # a page that held a report holds none now (an empty answer, a challenge, maintenance): a failure of
             # this fetch, tried again next run, its report still linked; it was made `not_report`, unlinked
-            _save(db, portal, event.listing, ItemStatus.FAILED, error=event.error, report_id=keep.report_id,
-                  document_id=keep.document_id, attachment_url=keep.attachment_url)
+            _save(db, portal, event.listing, ItemStatus.FAILED, error=event.error, **_links(keep))
         else:
             _save(db, portal, event.listing, ItemStatus.NOT_REPORT, error=event.error)
     elif not isinstance(event, (Unchanged, NotDue)):  # pragma: no cover - a programming error
         raise TypeError(f"unknown crawl event {event!r}")
+
+
+def _links(item) -> dict:
+    """What a failed fetch keeps of the item it failed for: its report, document and attachment."""
+    if item is None:
+        return {}
+    return {"report_id": item.report_id, "document_id": item.document_id, "attachment_url": item.attachment_url}
 
 
 def count(event, stats: PortalStats) -> None:
