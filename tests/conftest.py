@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -62,6 +65,25 @@ def sample_text(path: Path) -> tuple[dict[str, str], str, dict]:
     if m := re.search(r"Listed title: '([^']+)'", header.get("completeness", "")):
         hints["title"] = m.group(1)
     return header, body, hints
+
+
+@contextlib.asynccontextmanager
+async def loop_ticks(every: float):
+    """The times at which the event loop ran a task that wakes every `every` seconds, while the block runs: work
+    that holds the loop shows as a gap between two of them."""
+    ticks: list[float] = []
+
+    async def tick():
+        while True:
+            ticks.append(time.monotonic())
+            await asyncio.sleep(every)
+
+    ticker = asyncio.ensure_future(tick())
+    await asyncio.sleep(0)
+    try:
+        yield ticks
+    finally:
+        ticker.cancel()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import SAMPLES, require_samples
+from conftest import SAMPLES, loop_ticks, require_samples
 from govreports.demo import hostile
 from govreports.extract import limits
 from govreports.parse import ParseError, parse_bytes
@@ -398,17 +398,9 @@ def test_a_pool_found_broken_when_scheduling_is_stopped_off_the_event_loop(monke
     monkeypatch.setattr(bounded, "_stop", lambda pool: (time.sleep(2), stop(pool)))
 
     async def crawl(parser):
-        ticks = []
-
-        async def tick():
-            while True:
-                ticks.append(time.monotonic())
-                await asyncio.sleep(0.02)
-
-        ticker = asyncio.create_task(tick())
-        await asyncio.sleep(0.1)
-        answer = await parser.parse_async(b"x")
-        ticker.cancel()
+        async with loop_ticks(0.02) as ticks:
+            await asyncio.sleep(0.1)
+            answer = await parser.parse_async(b"x")
         return answer, max(b - a for a, b in zip(ticks, ticks[1:]))
 
     with BoundedParser(workers=1, job=troublesome) as parser:

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from conftest import SAMPLES, require_samples
+from conftest import SAMPLES, loop_ticks, require_samples
 from govreports.portals.adapters import find_attachments
 from govreports.portals.adapters.gkmlpt import unescape_percent_u
 from govreports.portals.adapters.hanweb import HanwebAdapter, _records
@@ -277,20 +277,11 @@ def test_a_large_list_page_is_read_off_the_event_loop(monkeypatch):
         return listpage.links(tree, "http://a.gov.cn/")
 
     async def main():
-        ticks = []
-
-        async def ticker():
-            while True:
-                ticks.append(time.monotonic())
-                await asyncio.sleep(0.01)
-
-        beat = asyncio.ensure_future(ticker())
-        await asyncio.sleep(0)
-        large = await listpage.read_page(page, read)
-        during = len(ticks)
-        small = await listpage.read_page('<a href="/x.html">x</a>', read)
-        beat.cancel()
-        return large, small, during, len(ticks) - during
+        async with loop_ticks(0.01) as ticks:
+            large = await listpage.read_page(page, read)
+            during = len(ticks)
+            small = await listpage.read_page('<a href="/x.html">x</a>', read)
+            return large, small, during, len(ticks) - during
 
     large, small, during, after_small = asyncio.run(main())
     assert len(large) == 1000 and large[0] == ("第0号", "http://a.gov.cn/r/0.html", None)
