@@ -215,6 +215,39 @@ def test_a_night_ended_by_its_own_error_logs_it_without_prefect_s_traceback(tmp_
     assert record.exc_info is None and not any(r.exc_info for r in flow_runs.records)
 
 
+@pytest.mark.parametrize("flow", ["nightly", "backfill"])
+def test_a_run_over_a_directory_leaves_out_a_file_that_cannot_be_used_and_says_so(tmp_path, monkeypatch, flow):
+    """Run by a deployment, with no command before it to check the config: the flow itself leaves the file out,
+    crawls the other files' portals, and ends Completed with the file named in its warning (the run-problems
+    artifact); it had ended Failed with the ConfigError, every portal uncrawled."""
+    from govreports.crawl import CrawlSummary, PortalStats
+    from govreports.runs import jobs
+
+    folder = tmp_path / "portals"
+    folder.mkdir()
+    (folder / "a.toml").write_text(open(CONFIG, encoding="utf-8").read(), encoding="utf-8")
+    (folder / "b.toml").write_text("[[portal]\n", encoding="utf-8")
+    crawled = set()
+
+    def crawl(config, portal, *args, **kwargs):
+        crawled.add(portal)
+        return CrawlSummary([PortalStats(portal, pages=1)])
+
+    monkeypatch.setattr(jobs, "crawl_portal" if flow == "nightly" else "run_partition", crawl)
+    flow_runs = _collected(monkeypatch, "prefect.flow_runs")
+    run = nightly if flow == "nightly" else backfill
+    state = run(**{**paths(tmp_path), "config": str(folder)}, policy=FAST, return_state=True,
+                **({"years": "2020"} if flow == "backfill" else {}))
+    assert state.is_completed()
+    assert crawled == {p.name for p in jobs.load(CONFIG).portal}
+    said = [r.getMessage() for r in flow_runs.records]
+    [error] = [m for m in said if m.startswith("error: ")]
+    assert error.startswith(f"error: {folder / 'b.toml'}: not valid TOML: ")
+    assert error.endswith("; its portals are left out of this run")
+    assert [m for m in said if m.startswith("warning: ")] == [
+        f"warning: 1 config file(s) could not be used, so their portals were not crawled: {folder / 'b.toml'}"]
+
+
 @pytest.mark.parametrize("error, traceback", [("StorageError", False), ("RuntimeError", True)])
 def test_only_our_own_errors_lose_their_traceback_and_only_while_a_command_runs_a_flow(monkeypatch, error,
                                                                                       traceback):

@@ -177,3 +177,39 @@ def test_page_template_is_checked_on_load(tmp_path):
                     'params = { page_template = "index.html" }\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="page_template must contain"):
         load_config(path)
+
+
+def test_a_run_over_a_directory_leaves_out_each_file_that_cannot_be_used_with_why(tmp_path):
+    """skip_unusable (a run over a directory, runs.jobs.load): a file that does not load, whose [safety] differs
+    from the first file's, or that names a portal an earlier file named, is left out with its reason, and the
+    other files' portals stay; without it the first such file is the error, as it was."""
+    from govreports.paths import config_files
+    from govreports.runs.jobs import load
+
+    portal = '[[portal]]\nname = "{}"\nadapter = "trs"\nstart_url = "http://{}.gov.cn/"\n'
+    (tmp_path / "a.toml").write_text(portal.format("a", "a"), encoding="utf-8")
+    (tmp_path / "b.toml").write_text(portal.format("b", "b") + "max_pages = 0\n", encoding="utf-8")
+    (tmp_path / "c.toml").write_text("[safety]\nallow_private_addresses = true\n" + portal.format("c", "c"),
+                                     encoding="utf-8")
+    (tmp_path / "d.toml").write_text(portal.format("d", "d") + portal.format("a", "x"), encoding="utf-8")
+    (tmp_path / "e.toml").write_text(portal.format("e", "e"), encoding="utf-8")
+    paths = config_files(tmp_path)
+    with pytest.raises(ConfigError, match=r"b\.toml: portal\[0\]\.max_pages: "):
+        load_configs(paths)
+    config = load_configs(paths, skip_unusable=True)
+    assert [p.name for p in config.portal] == ["a", "e"]
+    assert config.unusable_files == [str(tmp_path / f"{n}.toml") for n in "bcd"]
+    reasons = [reason for _, reason in config.unusable]
+    assert reasons[0].startswith(f"{tmp_path / 'b.toml'}: portal[0].max_pages: ")
+    assert reasons[1] == f"{tmp_path / 'c.toml'}: [safety] differs from {tmp_path / 'a.toml'}; crawl these portals " \
+                         "separately (--config FILE)"
+    assert reasons[2].startswith(f"{tmp_path / 'd.toml'}: portal[1].name: 'a' is already the name of a portal in")
+    assert config.left_out(None) == config.unusable_files and config.left_out(["a"]) == []
+    assert load(tmp_path).unusable_files == config.unusable_files  # a directory, run: lenient
+    with pytest.raises(ConfigError):
+        load(tmp_path, strict=True)  # `crawl --check`
+    with pytest.raises(ConfigError):
+        load(tmp_path / "b.toml")  # one file, named: it is the whole run
+    (tmp_path / "a.toml").write_text('_unusable = ["x"]\n' + portal.format("a", "a"), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"a\.toml: _unusable: Extra inputs are not permitted"):
+        load_config(tmp_path / "a.toml")  # the list is the loader's, not a file's to set

@@ -25,6 +25,13 @@ def test_judge():
     moved = {"portal": "a", "outcome": "ok", "health": "empty, overdue"}
     assert judge([moved, partial]).line == "health check failed for a (see `govreports status`)"
     assert judge([{**moved, "health": "overdue"}]).exit_code == EXIT_OK  # a warning is not a failed run
+    # config files of a directory that could not be used: their portals were not crawled, whatever the others did
+    verdict = judge([ok], unusable=["c/x.toml", "c/y.toml"])
+    assert verdict.exit_code == EXIT_PARTIAL
+    assert verdict.line == "2 config file(s) could not be used, so their portals were not crawled: c/x.toml, c/y.toml"
+    verdict = judge([down], unusable=["c/x.toml"])
+    assert verdict.exit_code == EXIT_NOTHING_FETCHED
+    assert verdict.line.endswith("; 1 config file(s) could not be used, so their portals were not crawled: c/x.toml")
     # a backfill has a row per (portal, year): the portal is down only when no year reached it
     years = [{**down, "portal": "b"}, {**ok, "portal": "b"}, down, {**down, "failures": {"refused": 5}}]
     verdict = judge(years)
@@ -56,16 +63,29 @@ def _portal(name: str, start_url: str) -> str:
 
 
 @pytest.mark.parametrize("command", ["crawl", "nightly"])
-def test_one_unreachable_portal_makes_the_run_partial(tmp_path, portal, command):
-    config = _config(tmp_path, _portal("good", f"{portal.base_url}/ordos/zwgk/xxgknb/index.html")
-                     + _portal("closed", f"http://127.0.0.1:{_closed_port()}/zwgk/xxgknb/index.html"))
+def test_an_unreachable_portal_or_a_config_file_that_cannot_be_used_makes_the_run_partial(tmp_path, portal,
+                                                                                         command):
+    """A typo in one portal's file of a config directory stopped every portal of the directory (exit 2, nothing
+    crawled): whoever added that portal cost all the others their night. Now that file's portals are left out,
+    named on stderr, and the others are crawled; the run is partial (exit 1), as it is for an unreachable portal."""
+    folder = tmp_path / "portals"
+    folder.mkdir()
+    (folder / "a.toml").write_text(open(_config(tmp_path, _portal(
+        "good", f"{portal.base_url}/ordos/zwgk/xxgknb/index.html") + _portal(
+        "closed", f"http://127.0.0.1:{_closed_port()}/zwgk/xxgknb/index.html"))).read(), encoding="utf-8")
+    (folder / "b.toml").write_text('[[portal]\nname = "typo"\n', encoding="utf-8")
     db = tmp_path / "r.db"
     options = ["--no-progress"] if command == "crawl" else []
-    done = govreports(command, "--config", config, "--db", str(db), "--archive", str(tmp_path / "a"), *options)
+    done = govreports(command, "--config", str(folder), "--db", str(db), "--archive", str(tmp_path / "a"), *options)
     assert done.returncode == EXIT_PARTIAL, done.stderr
-    warnings = [line for line in done.stderr.splitlines() if line.startswith("warning:")]  # (Prefect logs too)
+    lines = done.stderr.splitlines()
+    assert lines[0].startswith(f"error: {folder / 'b.toml'}: not valid TOML: ")
+    assert lines[0].endswith("; its portals are left out of this run")
+    warnings = [line for line in lines if line.startswith("warning:")]  # (Prefect logs too)
     assert len(warnings) == 1
     assert warnings[0].startswith("warning: 1 of 2 portal(s) could not be reached: closed (refused")
+    assert warnings[0].endswith(f"; 1 config file(s) could not be used, so their portals were not crawled: "
+                                f"{folder / 'b.toml'}")
     database = open_db(db)
     assert database.execute("SELECT count(*) FROM reports").fetchone()[0] > 0  # the good portal was loaded
     kinds = {k for (k,) in database.execute("SELECT kind FROM issues WHERE portal = 'closed'")}
@@ -84,6 +104,27 @@ def test_no_reachable_portal_fails_the_run(tmp_path):
     assert "nowhere (dns" in last and "closed (refused" in last
     rows = dict(open_db(db).execute("SELECT portal, kind FROM issues").fetchall())
     assert rows == {"nowhere": "dns", "closed": "refused"}
+
+
+def test_a_run_of_named_portals_or_a_config_check_and_a_directory_of_no_usable_file(tmp_path, portal):
+    folder = tmp_path / "portals"
+    folder.mkdir()
+    (folder / "a.toml").write_text(open(_config(tmp_path, _portal("good", f"{portal.base_url}/ordos/zwgk/xxgknb/"
+                                                                         "index.html"))).read(), encoding="utf-8")
+    (folder / "b.toml").write_text('[[portal]]\nname = "typo"\nadapter = "trs"\n', encoding="utf-8")
+    db = str(tmp_path / "r.db")
+    named = govreports("crawl", "--config", str(folder), "--portal", "good", "--dry-run", "--db", db)
+    assert named.returncode == EXIT_OK and "b.toml" not in named.stderr  # the run never needed that file
+    check = govreports("crawl", "--config", str(folder), "--check")
+    assert check.returncode == 2  # --check is asked whether every file is right
+    assert check.stderr.strip() == f"error: {folder / 'b.toml'}: portal[0].start_url: Field required"
+    missing = govreports("crawl", "--config", str(folder), "--portal", "typo", "--dry-run", "--db", db)
+    assert missing.returncode == 2 and missing.stderr.strip().endswith(
+        f"no portal named 'typo' (have: good); not searched: {folder / 'b.toml'}, which could not be used")
+    (folder / "a.toml").write_text("[[portal]]\n", encoding="utf-8")
+    none = govreports("crawl", "--config", str(folder), "--db", db)
+    assert none.returncode == 2 and str(folder / "a.toml") in none.stderr and str(folder / "b.toml") in none.stderr
+    assert not (tmp_path / "r.db").exists()  # nothing ran
 
 
 @pytest.mark.parametrize("command", ["nightly", "backfill", "reparse", "crawl"])

@@ -30,18 +30,23 @@ def exit_with(verdict) -> None:
     raise typer.Exit(verdict.exit_code)
 
 
-def checked_config(config: Path, portals: list[str] | None = None):
+def checked_config(config: Path, portals: list[str] | None = None, *, strict: bool = False):
     """The crawl configuration, validated (and each named portal found) before anything starts: a bad file is a
-    usage error, one line and exit 2, not a traceback from inside a flow run."""
+    usage error, one line and exit 2, not a traceback from inside a flow run. In a directory, a file that cannot
+    be used is named on stderr and left out, and the run goes on without its portals (its verdict says so, unless
+    the run names its portals), unless `strict` (`crawl --check`) or no file can be used."""
     from govreports.portals.config import ConfigError
     from govreports.runs.jobs import load
 
     try:
-        crawl = load(config)
+        crawl = load(config, strict=strict)
         for name in portals or [None]:
             crawl.select(name)
     except ConfigError as exc:
         fail(str(exc), EXIT_USAGE)
+    if not portals:  # portals named, and found: the files left out do not touch this run
+        for _, reason in crawl.unusable:
+            typer.echo(f"error: {reason}; its portals are left out of this run", err=True)
     return crawl
 
 

@@ -33,7 +33,7 @@ def crawl(
     2 usage or configuration error; 74 the database or the archive could not be written (a full disk: the run
     stops, what was committed stays); 75 another run holds the database.
     """
-    crawl_config = checked_config(config, [portal] if portal else None)
+    crawl_config = checked_config(config, [portal] if portal else None, strict=check)
     if check:
         typer.echo(f"{crawl_config.path}: {len(crawl_config.portal)} portal(s), valid")
         return
@@ -49,7 +49,8 @@ def crawl(
                                                       year=year, progress=cb), progress)
     print_summary(summary)
     typer.echo(f"database: {db}")
-    exit_with(judge(summary.rows(), problems=[f.portal for f in summary.health if f.level == "error"]))
+    exit_with(judge(summary.rows(), problems=[f.portal for f in summary.health if f.level == "error"],
+                    unusable=crawl_config.left_out(portal)))
 
 
 def _dry_run(crawl_config, portal: str | None, year: int | None, db) -> None:
@@ -70,7 +71,7 @@ def _dry_run(crawl_config, portal: str | None, year: int | None, db) -> None:
     for result in results:
         print_preview(result, out)
     typer.echo("dry run: nothing was fetched beyond list pages, nothing was written")
-    exit_with(judge([r.row() for r in results]))
+    exit_with(judge([r.row() for r in results], unusable=crawl_config.left_out(portal)))
 
 
 def _with_progress(run, enabled: bool):

@@ -53,7 +53,7 @@ def nightly(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
                             archive=str(archive), portals=portal or None, runner=runner)
     print_rows(rows)
     typer.echo(f"database: {db}")
-    exit_with(judge(rows))
+    exit_with(judge(rows, unusable=crawl.left_out(portal)))
 
 
 def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,2021.")] = "2018-2024",
@@ -69,7 +69,7 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
     or archive not writable (a full disk), 75 database busy."""
     from govreports.runs.partitions import REPROCESS, parse_years
 
-    checked_config(config, portal)
+    crawl = checked_config(config, portal)
     if reprocess not in REPROCESS:
         raise typer.BadParameter(f"one of {', '.join(REPROCESS)}", param_hint="--reprocess")
     try:
@@ -104,7 +104,7 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
                                                                          config)
     print_rows(result["rows"])
     typer.echo(f"{len(result['ran'])} partition(s) run; database: {db}")
-    exit_with(judge(result["rows"]))
+    exit_with(judge(result["rows"], unusable=crawl.left_out(portal)))
 
 
 def reparse(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,

@@ -18,7 +18,8 @@ from govreports.clock import now_iso
 from govreports.crawl import CrawlSummary, recorded_run
 from govreports.errors import StorageError
 from govreports.fetch.archive import Archive
-from govreports.flows.common import TASK_WORKERS, conclude, conclude_busy, crashed, publish, unless_storage
+from govreports.flows.common import (TASK_WORKERS, conclude, conclude_busy, crashed, portals_to_run, publish,
+                                    unless_storage)
 from govreports.lifecycle import stopping_with_the_run
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs import jobs, partitions
@@ -67,7 +68,7 @@ def backfill(portals: list[str] | None = None, years: str | list[int] = "2018-20
 
 def _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, policy, parse_workers, started,
               run_id):
-    names = portals or [p.name for p in jobs.load(config).portal]
+    names, left_out = portals_to_run(config, portals)
     year_list = parse_years(years) if isinstance(years, str) else sorted(years)
     with connect(db) as database:
         todo = plan(database, names, year_list, reprocess)
@@ -97,4 +98,4 @@ def _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, p
                 summaries.append(summary if summary is not None else crashed(portal, f"{year}: {error}"))
                 ran.append((portal, year))
     rows = publish("backfill", db, started, summaries, key="backfill-summary", run_id=run_id)
-    return conclude(summaries, rows, {"planned": todo, "ran": ran, "rows": rows})
+    return conclude(summaries, rows, {"planned": todo, "ran": ran, "rows": rows}, left_out)

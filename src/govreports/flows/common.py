@@ -12,7 +12,7 @@ from govreports.crawl import CrawlSummary, PortalStats, record_run
 from govreports.errors import StorageError
 from govreports.lifecycle import stop_signal
 from govreports.query.output import RUN_COLUMNS
-from govreports.runs import health
+from govreports.runs import health, jobs
 from govreports.runs.jobs import TASK_WORKERS  # noqa: F401 - the flows' name for it
 from govreports.runs.verdict import RunStatus, judge
 from govreports.store.db import connect
@@ -32,6 +32,16 @@ def task_runner(name: str = "threads", workers: int = TASK_WORKERS):
         return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True,
                                               "dashboard_address": None})
     raise ValueError(f"unknown task runner {name!r}: threads or dask")
+
+
+def portals_to_run(config: str, portals: list[str] | None) -> tuple[list[str], list[str]]:
+    """The portals a run crawls (`portals`, or every portal of `config`) and the config files it left out, each
+    printed with why: a directory's file that cannot be used costs its own portals the run, not the others'."""
+    crawl = jobs.load(config)
+    left_out = crawl.left_out(portals)
+    for _, reason in crawl.unusable if left_out else ():
+        print(f"error: {reason}; its portals are left out of this run")
+    return portals or [p.name for p in crawl.portal], left_out
 
 
 def summary_rows(summaries: list[CrawlSummary]) -> list[dict]:
@@ -98,12 +108,14 @@ def crashed(portal: str, error: str) -> CrawlSummary:
     return CrawlSummary([stats])
 
 
-def conclude(summaries: list[CrawlSummary], rows: list[dict], result):
+def conclude(summaries: list[CrawlSummary], rows: list[dict], result, unusable: list[str] = ()):
     """The flow run's final state from the run verdict: Failed (with `result` as its data) when no portal could be
-    reached; Completed with a `run-problems` markdown artifact when some could not, or a portal's health check
-    failed; plain `result` when all is well. `rows` are the published rows (they carry the health flags)."""
+    reached; Completed with a `run-problems` markdown artifact when some could not, a portal's health check
+    failed, or config files could not be used (`unusable`); plain `result` when all is well. `rows` are the
+    published rows (they carry the health flags)."""
     health = {r["portal"]: r.get("health", "") for r in rows}
-    verdict = judge([{**r, "health": health.get(r["portal"], "")} for s in summaries for r in s.rows()])
+    verdict = judge([{**r, "health": health.get(r["portal"], "")} for s in summaries for r in s.rows()],
+                    unusable=unusable)
     if verdict.status == RunStatus.FAILED:
         print(f"error: {verdict.line}")
         return Failed(message=verdict.line, data=result)

@@ -15,7 +15,8 @@ from govreports.clock import now_iso
 from govreports.crawl import CrawlSummary, apply_summary, recorded_run
 from govreports.fetch.archive import Archive
 from govreports.flows import early
-from govreports.flows.common import TASK_WORKERS, conclude, conclude_busy, publish, settled, unless_storage
+from govreports.flows.common import (TASK_WORKERS, conclude, conclude_busy, portals_to_run, publish, settled,
+                                    unless_storage)
 from govreports.lifecycle import stopping_with_the_run
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs import jobs
@@ -43,7 +44,7 @@ def nightly(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archiv
     state's data when no portal could be reached). `runner` names the task runner the flow runs with (it decides
     where the tasks write: runs.jobs.mode); `policy` overrides the fetch policy; `parse_workers` per portal."""
     started = now_iso()
-    names = portals or [p.name for p in jobs.load(config).portal]
+    names, left_out = portals_to_run(config, portals)
     mode = jobs.mode(runner, parse_workers, concurrent_tasks=min(len(names), TASK_WORKERS))
     try:
         with writer_lock(db, wait=lock_wait, command="nightly"):
@@ -62,4 +63,4 @@ def nightly(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archiv
         return conclude_busy(exc, [])
     for row in rows:
         print(" ".join(f"{k}={v}" for k, v in row.items()))
-    return conclude(summaries, rows, rows)
+    return conclude(summaries, rows, rows, left_out)

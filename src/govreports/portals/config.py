@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from govreports.errors import EXIT_USAGE, GovreportsError
 from govreports.fetch.policy import FetchPolicy
@@ -166,6 +166,23 @@ class CrawlConfig(BaseModel):
     incremental: Incremental = Incremental()
     portal: list[PortalConfig] = Field(min_length=1)  # a file of no portal would crawl nothing and say all is well
     path: str = ""
+    # files of a directory that could not be used, each as (path, the ConfigError's message): load_configs with
+    # skip_unusable; a private attribute, so no TOML file can set it
+    _unusable: list[tuple[str, str]] = PrivateAttr(default_factory=list)
+
+    @property
+    def unusable(self) -> list[tuple[str, str]]:
+        """The files left out, with why."""
+        return list(self._unusable)
+
+    @property
+    def unusable_files(self) -> list[str]:
+        return [path for path, _ in self._unusable]
+
+    def left_out(self, named: list[str] | str | None) -> list[str]:
+        """The files left out that a run's verdict names (runs.verdict.judge): none for a run of named portals,
+        which were all found, so those files did not touch it."""
+        return [] if named else self.unusable_files
 
     @model_validator(mode="after")
     def _unique_names(self) -> "CrawlConfig":
@@ -181,7 +198,10 @@ class CrawlConfig(BaseModel):
             return list(self.portal)
         chosen = [p for p in self.portal if p.name == name]
         if not chosen:
-            raise ConfigError(f"{self.path}: no portal named {name!r} (have: {', '.join(p.name for p in self.portal)})")
+            unread = f"; not searched: {', '.join(self.unusable_files)}, which could not be used" \
+                if self._unusable else ""
+            raise ConfigError(f"{self.path}: no portal named {name!r} (have: {', '.join(p.name for p in self.portal)})"
+                              f"{unread}")
         return chosen
 
 
@@ -248,22 +268,45 @@ def load_config(path: str | Path) -> CrawlConfig:
     return config
 
 
-def load_configs(paths: list[Path]) -> CrawlConfig:
+def load_configs(paths: list[Path], *, skip_unusable: bool = False) -> CrawlConfig:
     """Several files as one crawl (the directory config/portals/): politeness, limits and incremental from the
     first. Safety must agree: one file allowing private addresses would otherwise open them for every portal of the
-    directory."""
-    configs = [load_config(p) for p in paths]
-    for config in configs[1:]:
-        if config.safety != configs[0].safety:
-            raise ConfigError(f"{config.path}: [safety] differs from {configs[0].path}; crawl these portals "
-                              "separately (--config FILE)")
-    first: dict[str, str] = {}
-    for config in configs:
-        for i, portal in enumerate(config.portal):
-            if (other := first.setdefault(portal.name, config.path)) != config.path:
-                raise ConfigError(f"{config.path}: portal[{i}].name: {portal.name!r} is already the name of a portal "
-                                  f"in {other}; each portal needs a name of its own")
+    directory; and each portal needs a name of its own.
+
+    With `skip_unusable` (a run over a directory), a file that cannot be used is left out, with its reason, in the
+    result's `unusable`, and the other files' portals are crawled: a typo in one portal's file, made by whoever
+    added that portal, must not cost every other portal its night. Without it (`--check`, a single file) the first
+    such file is a ConfigError; so is a directory none of whose files can be used."""
+    configs: list[CrawlConfig] = []
+    unusable: list[tuple[str, str]] = []
+    names: dict[str, str] = {}
+    for path in paths:
+        try:
+            config = load_config(path)
+            _fits_with(config, configs[0] if configs else None, names)
+        except ConfigError as exc:
+            if not skip_unusable:
+                raise
+            unusable.append((str(path), str(exc)))
+            continue
+        configs.append(config)
+        names.update((p.name, config.path) for p in config.portal)
+    if not configs:
+        raise ConfigError("; ".join(reason for _, reason in unusable))
     merged = CrawlConfig(politeness=configs[0].politeness, safety=configs[0].safety, limits=configs[0].limits,
                          incremental=configs[0].incremental, portal=[p for c in configs for p in c.portal])
     merged.path = ", ".join(str(p) for p in paths)
+    merged._unusable = unusable
     return merged
+
+
+def _fits_with(config: CrawlConfig, first: CrawlConfig | None, names: dict[str, str]) -> None:
+    """A ConfigError when `config` cannot join the files already read: its [safety] differs from the first file's,
+    or it names a portal one of them already named (`names`: portal name → its file)."""
+    if first is not None and config.safety != first.safety:
+        raise ConfigError(f"{config.path}: [safety] differs from {first.path}; crawl these portals separately "
+                          "(--config FILE)")
+    for i, portal in enumerate(config.portal):
+        if (other := names.get(portal.name)) is not None:
+            raise ConfigError(f"{config.path}: portal[{i}].name: {portal.name!r} is already the name of a portal in "
+                              f"{other}; each portal needs a name of its own")

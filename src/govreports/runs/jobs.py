@@ -46,12 +46,13 @@ def mode(runner: str, parse_workers: int | None = None, concurrent_tasks: int = 
     return Mode(True, 1 if parse_workers is None else parse_workers)
 
 
-def load(config: str | Path) -> CrawlConfig:
-    """The crawl configuration of a config file or directory."""
+def load(config: str | Path, *, strict: bool = False) -> CrawlConfig:
+    """The crawl configuration of a config file or directory. Of a directory, the files that cannot be used are
+    left out, named in its `unusable`, unless `strict` (`crawl --check`): the run crawls the others."""
     paths = config_files(config)
     if not paths:
         raise ConfigError(f"no config files in {config}")
-    return load_configs(paths)
+    return load_configs(paths, skip_unusable=not strict and Path(config).is_dir())
 
 
 def crawl_portal(config: str | Path, portal: str, db_path: str | Path, archive: str | Path, *,

@@ -63,22 +63,29 @@ def _by_portal(rows: list[dict]) -> dict[str, dict]:
     return portals
 
 
-def judge(rows: Iterable[dict], problems: Iterable[str] = ()) -> Verdict:
+def judge(rows: Iterable[dict], problems: Iterable[str] = (), unusable: Iterable[str] = ()) -> Verdict:
     """`rows`: summary rows (`portal`, `outcome`, optionally `failures` and `blocked` counts and `health`, the
     names of the portal's health flags); `problems`: more portals with an error-level health flag (a column that
-    lists nothing where it listed reports before)."""
+    lists nothing where it listed reports before); `unusable`: config files of the directory that could not be
+    used, whose portals were not crawled (the run is partial however the others went)."""
     portals = _by_portal(list(rows))
     down = {name: p for name, p in portals.items() if not p["reached"]}
     flagged = sorted(({name for name, p in portals.items() if p["errors"]} | set(problems)) - set(down))
+    unusable = list(unusable)
+    unused = (f"{len(unusable)} config file(s) could not be used, so their portals were not crawled: "
+              f"{', '.join(unusable)}") if unusable else None
     if portals and len(down) == len(portals):
         names = ", ".join(f"{name} ({_cause(p['failures'])})" for name, p in down.items())
-        return Verdict(RunStatus.FAILED, f"nothing could be fetched: every portal failed: {names}")
+        return Verdict(RunStatus.FAILED, "; ".join(filter(None, (
+            f"nothing could be fetched: every portal failed: {names}", unused))))
     parts = []
     if down:
         names = ", ".join(f"{name} ({_cause(p['failures'])})" for name, p in down.items())
         parts.append(f"{len(down)} of {len(portals)} portal(s) could not be reached: {names}")
     if flagged:
         parts.append(f"health check failed for {', '.join(flagged)} (see `govreports status`)")
+    if unused:
+        parts.append(unused)
     if parts:
         return Verdict(RunStatus.PARTIAL, "; ".join(parts))
     return Verdict(RunStatus.OK, None)
