@@ -318,6 +318,38 @@ def test_what_a_large_list_page_left_is_collected_before_the_next_is_read(monkey
     assert alive_at_second == [False]
 
 
+def test_two_portals_large_list_pages_are_read_one_at_a_time(monkeypatch):
+    """Two portals serving 10 MB list pages at once built two trees of ~360 MB side by side, in two threads; a
+    nightly's portal tasks each run an event loop of their own, so the large pages of every loop of the process
+    now wait their turn for one reader."""
+    import threading
+    import time
+
+    from govreports.portals.adapters import listpage
+
+    monkeypatch.setattr(listpage, "LARGE", 10_000)
+    page = "<ul>" + "".join(f'<li><a href="/r/{k}.html">第{k}号</a></li>' for k in range(1000)) + "</ul>"
+    reading, most, counted = [0], [0], threading.Lock()
+
+    def read(tree):
+        with counted:
+            reading[0] += 1
+            most[0] = max(most[0], reading[0])
+        time.sleep(0.2)  # long enough for the other loop's page to arrive meanwhile
+        with counted:
+            reading[0] -= 1
+        return len(listpage.links(tree, "http://a.gov.cn/"))
+
+    results = []
+    loops = [threading.Thread(target=lambda: results.append(asyncio.run(listpage.read_page(page, read))))
+             for _ in range(3)]
+    for t in loops:
+        t.start()
+    for t in loops:
+        t.join()
+    assert results == [1000, 1000, 1000] and most == [1]
+
+
 def test_a_gkmlpt_start_page_without_the_category_is_named_not_listed_as_empty():
     """A wrong category_name (or a start page that is no gkmlpt page) ended the listing without a word: the
     portal was "ok" with nothing found. The adapter now says which; the crawl records it against the start page."""

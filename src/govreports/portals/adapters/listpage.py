@@ -12,6 +12,7 @@ import asyncio
 import gc
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urljoin
@@ -36,16 +37,27 @@ def soup(text: str | None) -> BeautifulSoup:
     return BeautifulSoup(text or "", "lxml")
 
 
+# The one thread that reads large list pages, for every portal and event loop of the process (a nightly's portal
+# tasks each run a loop of their own): one large tree at a time. Two portals serving 10 MB pages at once built two
+# trees of ~360 MB side by side. Its thread starts with the first large page; its queue, not the default executor's
+# few threads, holds the pages that wait.
+_LARGE_PAGES = ThreadPoolExecutor(max_workers=1, thread_name_prefix="large-list-page")
+
+
+def _read_large(text: str, read: Callable[[BeautifulSoup], _T]) -> _T:
+    gc.collect()  # what the last large page left (see read_page), now that it is no longer in use
+    return read(soup(text))
+
+
 async def read_page(text: str | None, read: Callable[[BeautifulSoup], _T]) -> _T:
-    """`read(soup(text))`: at once for a page of ordinary size, in a worker thread for a large one, so that other
-    portals' requests go on meanwhile (the GIL is handed back to the loop every few milliseconds). A large tree's
-    objects are reference cycles that live into the collector's oldest generation, which the crawl's settings
-    (gcpolicy) seldom collect: four pages of 4.6 MB held 496 MB, so what the last large page left is collected
-    first (164 MB)."""
+    """`read(soup(text))`: at once for a page of ordinary size; for a large one, in the process's one thread for
+    large pages, so that other portals' requests go on meanwhile (the GIL is handed back to the loop every few
+    milliseconds) and no two large trees are held at once. A large tree's objects are reference cycles that live
+    into the collector's oldest generation, which the crawl's settings (gcpolicy) seldom collect: four pages of
+    4.6 MB held 496 MB, so what the last large page left is collected first (164 MB)."""
     if len(text or "") < LARGE:
         return read(soup(text))
-    gc.collect()
-    return await asyncio.to_thread(lambda: read(soup(text)))
+    return await asyncio.get_running_loop().run_in_executor(_LARGE_PAGES, _read_large, text, read)
 
 
 def text_of(el: Tag) -> str:
