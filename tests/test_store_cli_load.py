@@ -242,12 +242,13 @@ def test_a_damaged_database_ends_each_command_in_one_line_with_exit_74(tmp_path,
         else:
             f.seek(4096 * (root - 1))
             f.write(b"\xff" * 300)
-    readers = [["export", "-t", "documents", "-o", str(tmp_path / "x.csv")]] + ([["status"]] if damage != "page"
-                                                                                else [])  # status reads no document
-    for args in (["load", str(HTML)], *readers):
+    readers = [["export", "-t", "documents", "-o", str(tmp_path / "x.csv")],
+               ["query", "SELECT * FROM documents"]]
+    readers += [["status"], ["analyze", "applications"], ["search", "信息公开"]] if damage != "page" else []
+    for args in (["load", str(HTML)], *readers):  # (status, analyze and search read no document)
         code, err = command(*args, "--db", str(db))
         assert code == 74, (args, err)
         assert "is damaged or is not a SQLite database (" in err and "Traceback" not in err, (args, err)
         assert "restore it from a backup, or move it aside and run again" in err
-    if damage == "not-sqlite":  # found on opening, where the file is known
-        assert f"error: the database {db} is damaged" in command("load", str(HTML), "--db", str(db))[1]
+        if args[0] != "load" or damage == "not-sqlite":  # a reader knows its file; a writer, on opening it
+            assert err.startswith(f"error: the database {db} is damaged"), (args, err)

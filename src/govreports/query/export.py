@@ -155,11 +155,11 @@ def _unknown(conn: sqlite3.Connection, table: str, names: list[str]) -> QueryErr
     return QueryError(f"no table or view {table!r}; choose one of: {', '.join(names)}")
 
 
-def _export_error(table: str, exc: sqlite3.DatabaseError) -> GovreportsError:
+def _export_error(table: str, exc: sqlite3.DatabaseError, conn: sqlite3.Connection) -> GovreportsError:
     """A statement's own error (a view over a table that no longer exists: exit 1), or a damaged database file,
     which is the store's failure (StorageError, exit 74), as for every other command."""
     if damaged(exc):
-        return StorageError(could_not_write(exc))
+        return StorageError(could_not_write(exc, db=conn))
     return QueryError(f"SQL error while exporting {table!r}: {exc}")
 
 
@@ -170,7 +170,7 @@ def _cursor(conn: sqlite3.Connection, table: str, names: list[str], filters: Fil
         sql, params = export_sql(conn, table, filters)
         return conn.execute(sql, params)
     except sqlite3.DatabaseError as exc:  # e.g. a view over a table that no longer exists
-        raise _export_error(table, exc) from None
+        raise _export_error(table, exc, conn) from None
 
 
 def _write_rows(cursor: sqlite3.Cursor, fmt: str, out: TextIO, header: list[str] | None = None,
@@ -207,7 +207,7 @@ def export_table(path: str | Path, table: str, fmt: str, out: TextIO, *, headers
         try:
             return _write_rows(cursor, fmt, out, header, excel)
         except sqlite3.DatabaseError as exc:
-            raise _export_error(table, exc) from None
+            raise _export_error(table, exc, conn) from None
     finally:
         conn.close()
 
@@ -261,7 +261,7 @@ def export_xlsx(path: str | Path, tables: list[str], out: str | Path | BinaryIO,
                     row_no += 1
                     count += 1
             except sqlite3.DatabaseError as exc:
-                raise _export_error(table, exc) from None
+                raise _export_error(table, exc, conn) from None
             if sheet is None:  # no rows: the sheet still shows the columns
                 _new_sheet(workbook, _sheet_name(table, 1), header, bold)
             counts[table] = count

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Iterator, TextIO
 from urllib.parse import quote
 
-from govreports.errors import GovreportsError
-from govreports.store.db import BUSY_TIMEOUT_S
+from govreports.errors import GovreportsError, StorageError
+from govreports.store.db import BUSY_TIMEOUT_S, could_not_write, damaged
 
 DEFAULT_TIMEOUT_S = 10.0
 PROGRESS_STEPS = 10_000  # VM instructions between clock checks: well under a millisecond, negligible overhead
@@ -83,6 +83,13 @@ def connect_readonly(path: str | Path) -> sqlite3.Connection:
         raise QueryError(f"no database at {path} (create one with `govreports load`)")
     uri = f"file:{quote(str(path.resolve()))}?mode=ro"
     conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+    try:
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # a file that is no database says so here
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if not damaged(exc):
+            raise
+        raise StorageError(could_not_write(exc, path=path)) from None
     conn.execute("PRAGMA query_only = ON")
     conn.set_authorizer(_authorize)
     return conn
@@ -148,8 +155,11 @@ class _PausingWriter:
         return getattr(self._out, name)
 
 
-def _query_error(exc: BaseException, clock: _Clock) -> QueryError:
-    """The user-facing error for an exception raised while SQLite prepared or ran a statement."""
+def _query_error(exc: BaseException, clock: _Clock, conn: sqlite3.Connection) -> GovreportsError:
+    """The user-facing error for an exception raised while SQLite prepared or ran a statement: the statement's
+    (QueryError), or a damaged database file's, which no statement could read (StorageError, exit 74)."""
+    if damaged(exc):
+        return StorageError(could_not_write(exc, db=conn))
     if clock.expired:
         return QueryTimeout(clock.limit or 0)
     if isinstance(exc, sqlite3.OperationalError) and str(exc) == "interrupted":
@@ -192,7 +202,7 @@ class QueryStream:
         try:
             return self._cursor.fetchmany(size)
         except _SQLITE_ERRORS as exc:
-            raise _query_error(exc, self._clock) from None
+            raise _query_error(exc, self._clock, self._conn) from None
 
     def __iter__(self) -> Iterator[tuple]:
         while True:
@@ -223,7 +233,7 @@ def _start(conn: sqlite3.Connection, sql: str, params, clock: _Clock) -> sqlite3
     try:
         return conn.execute(sql, params or ())
     except _SQLITE_ERRORS as exc:
-        raise _query_error(exc, clock) from None
+        raise _query_error(exc, clock, conn) from None
 
 
 def open_query(path: str | Path, sql: str, params: dict | tuple | None = None, *,

@@ -50,15 +50,17 @@ def damaged(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.Error) and (getattr(exc, "sqlite_errorname", None) or "").startswith(_DAMAGED)
 
 
-def database_file(db: Database) -> str:
-    """The database's file, for messages."""
+def database_file(db: Database | sqlite3.Connection) -> str:
+    """The database's file, for messages (also of a file that is not a database: SQLite names it unread)."""
+    conn = db.conn if isinstance(db, Database) else db
     try:
-        return db.conn.execute("PRAGMA database_list").fetchone()[2] or "(in memory)"
+        return conn.execute("PRAGMA database_list").fetchone()[2] or "(in memory)"
     except sqlite3.Error:
         return "(unknown)"
 
 
-def could_not_write(exc: BaseException, db: Database | None = None, path: str | Path | None = None) -> str:
+def could_not_write(exc: BaseException, db: Database | sqlite3.Connection | None = None,
+                    path: str | Path | None = None) -> str:
     """The first words of every "the database cannot be written" line: its file when known, SQLite's error, and
     its temporary folder when that is the one nearly full (full_disk_hint); or that the file is damaged."""
     where = f" {path}" if path is not None else f" {database_file(db)}" if db is not None else ""
