@@ -369,16 +369,47 @@ def test_a_gkmlpt_start_page_without_the_category_is_named_not_listed_as_empty()
     assert _collect(GkmlptAdapter(PortalConfig(name="gd", adapter="gkmlpt", start_url=start)), found) == []
 
 
-def test_a_json_list_whose_every_page_to_max_pages_held_items_names_the_next():
+@pytest.mark.parametrize("adapter", ["json-api", "gkmlpt"])
+def test_a_numbered_list_ends_at_a_page_of_nothing_new_and_is_capped_only_when_it_goes_on(adapter):
+    """A list API read as pages 1, 2, 3…: an API that clamps the page number serves its last page again for every
+    page past the end, and was read to max_pages (200 requests a night) and then called cut short; a column of
+    exactly max_pages pages was called cut short too. Now the listing ends at the first page that lists nothing
+    new, and `max_pages` is recorded only when the page after it lists something new."""
     import json
 
+    from govreports.portals.adapters.gkmlpt import GkmlptAdapter
     from govreports.portals.adapters.jsonapi import JsonApiAdapter
 
-    start = "http://a.gov.cn/nb/"
-    page = json.dumps({"articles": [{"title": "某县2023年政府信息公开工作年度报告", "url": "/r/1.html"}]})
-    portal = PortalConfig(name="j", adapter="json-api", start_url=start, max_pages=2,
-                          params={"list_url": "api?page={page}"})
-    ctx = FakeContext({f"{start}api?page=1": page, f"{start}api?page=2": page, f"{start}api?page=3": page})
-    assert len(_collect(JsonApiAdapter(portal), ctx)) == 2 and ctx.capped_at == [f"{start}api?page=3"]
-    ctx = FakeContext({f"{start}api?page=1": page, f"{start}api?page=2": '{"articles": []}'})
-    assert len(_collect(JsonApiAdapter(portal), ctx)) == 1 and ctx.capped_at == []  # the list's own end
+    start = "http://a.gov.cn/gkmlpt/index"
+
+    def page(*ids):
+        return json.dumps({"articles": [{"title": f"某县{k}年政府信息公开工作年度报告", "url": f"/r/{k}.html"}
+                                        for k in ids]})
+
+    if adapter == "gkmlpt":
+        def url(n):
+            return f"http://a.gov.cn/gkmlpt/api/all/7?page={n}&sid=a1"
+        entry = {start: "<script>SID: 'a1', TREE: [{id: 7, name: '政府信息公开年报'}]</script>"}
+        make = GkmlptAdapter
+    else:
+        def url(n):
+            return f"http://a.gov.cn/gkmlpt/api?p={n}"
+        entry = {}
+        make = JsonApiAdapter
+
+    def run(pages: dict[int, str]) -> tuple[list[str], FakeContext]:
+        ctx = FakeContext({**entry, **{url(n): text for n, text in pages.items()}})
+        portal = PortalConfig(name="x", adapter=adapter, start_url=start, max_pages=3,
+                              params={"list_url": "api?p={page}"} if adapter == "json-api" else {})
+        return [x.url.rsplit("/", 1)[-1] for x in _collect(make(portal), ctx)], ctx
+
+    got, ctx = run({1: page(1, 2), 2: page(3, 4), 3: page(5), 4: page(5), 5: page(5)})  # clamped past page 3
+    assert got == ["1.html", "2.html", "3.html", "4.html", "5.html"] and ctx.capped_at == []
+    assert url(5) not in {u for _, u in ctx.requested}
+    got, ctx = run({1: page(1, 2), 2: page(3, 4), 3: page(5, 6), 4: page()})  # exactly max_pages pages
+    assert len(got) == 6 and ctx.capped_at == [] and url(4) in {u for _, u in ctx.requested}
+    got, ctx = run({1: page(1), 2: page(2), 3: page(3), 4: page(4), 5: page(5)})  # the column goes on
+    assert got == ["1.html", "2.html", "3.html"] and ctx.capped_at == [url(4)]
+    assert url(5) not in {u for _, u in ctx.requested}
+    got, ctx = run({1: page(1, 2), 2: page(2, 3)})  # a page that repeats some of the last: its new ones count
+    assert got == ["1.html", "2.html", "3.html"] and ctx.capped_at == []

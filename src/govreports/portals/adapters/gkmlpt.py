@@ -12,7 +12,7 @@ import json
 import re
 from urllib.parse import urljoin
 
-from govreports.portals.adapters.base import Adapter, Listing, find_attachments, iso_date
+from govreports.portals.adapters.base import Adapter, Listing, find_attachments, iso_date, numbered_pages
 
 _SID = re.compile(r"""SID\s*:\s*['"]?(\w+)['"]?""")
 _NODE = re.compile(r"""\{\s*['"]?id['"]?\s*:\s*(\d+)\s*,\s*['"]?name['"]?\s*:\s*['"]([^'"]+)['"]""")
@@ -49,22 +49,24 @@ class GkmlptAdapter(Adapter):
         if category is None:
             raise LookupError(f"no category named like {self.params['category_name']!r} on the start page (set "
                               "category_name, or category to its id)")
-        for page in range(1, self.portal.max_pages + 1):
-            reply = await ctx.fetch_list(urljoin(start, f"api/all/{category}?page={page}&sid={sid}"), expect="json")
+
+        def url_of(n: int) -> str:
+            return urljoin(start, f"api/all/{category}?page={n}&sid={sid}")
+
+        async def fetch(n: int) -> list[Listing] | None:
+            reply = await ctx.fetch_list(url_of(n), expect="json")
             if not reply.ok:
-                return
+                return None
             try:
                 articles = json.loads(reply.text or "{}").get("articles") or []
             except (ValueError, AttributeError):
-                return
-            if not articles:
-                return
-            for art in articles:
-                if isinstance(art, dict) and art.get("url"):
-                    yield Listing(unescape_percent_u(str(art.get("title") or "")), urljoin(start, art["url"]),
-                                  iso_date(str(art.get("created_at") or "")))
-        else:  # every page up to max_pages held articles: the next may too
-            ctx.capped(urljoin(start, f"api/all/{category}?page={self.portal.max_pages + 1}&sid={sid}"))
+                return None
+            return [Listing(unescape_percent_u(str(art.get("title") or "")), urljoin(start, art["url"]),
+                            iso_date(str(art.get("created_at") or "")))
+                    for art in articles if isinstance(art, dict) and art.get("url")]
+
+        async for listing in numbered_pages(ctx, self.portal.max_pages, fetch, url_of):
+            yield listing
 
     def report_body(self, page):
         detail = _detail(page.text or "")

@@ -7,7 +7,7 @@ import json
 import re
 from urllib.parse import urljoin
 
-from govreports.portals.adapters.base import Adapter, Listing, iso_date
+from govreports.portals.adapters.base import Adapter, Listing, iso_date, numbered_pages
 from govreports.portals.adapters.gkmlpt import unescape_percent_u
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -44,24 +44,31 @@ class JsonApiAdapter(Adapter):
     async def discover(self, ctx):
         p = self.params
         first = int(p["first_page"])
-        for page in range(first, first + self.portal.max_pages):
-            url = urljoin(self.portal.start_url, str(p["list_url"]).replace("{page}", str(page)))
-            form = {k: str(v).replace("{page}", str(page)) for k, v in (p["form"] or {}).items()} or None
+
+        def url_of(n: int) -> str:  # n counts from 1; the API's numbers from first_page
+            return urljoin(self.portal.start_url, str(p["list_url"]).replace("{page}", str(first + n - 1)))
+
+        async def fetch(n: int) -> list[Listing] | None:
+            url = url_of(n)
+            form = {k: str(v).replace("{page}", str(first + n - 1)) for k, v in (p["form"] or {}).items()} or None
             reply = await ctx.fetch_list(url, method=str(p["method"]).upper(), data=form, expect="json",
                                          referer=self.portal.start_url)
             if not reply.ok:
-                return
+                return None
             try:
                 items = dig(json.loads(reply.text or "null"), p["items"]) or []
             except ValueError:
-                return
-            if not isinstance(items, list) or not items:
-                return
+                return None
+            if not isinstance(items, list):
+                return None
+            listings = []
             for item in items:
                 title = _TAGS.sub("", unescape_percent_u(str(dig(item, p["title_field"]) or "")))
                 href = dig(item, p["url_field"])
                 if href:
-                    yield Listing(title, urljoin(url, str(href)), iso_date(str(dig(item, p["date_field"]) or "")))
-        else:  # every page up to max_pages held items: the next may too
-            ctx.capped(urljoin(self.portal.start_url,
-                               str(p["list_url"]).replace("{page}", str(first + self.portal.max_pages))))
+                    listings.append(Listing(title, urljoin(url, str(href)),
+                                            iso_date(str(dig(item, p["date_field"]) or ""))))
+            return listings
+
+        async for listing in numbered_pages(ctx, self.portal.max_pages, fetch, url_of):
+            yield listing
