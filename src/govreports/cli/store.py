@@ -48,6 +48,7 @@ def load(paths: Annotated[list[Path], typer.Argument(help="report files or direc
 
 def _load(paths: list[Path], database, parser) -> None:
     from govreports.store import document_from_path, load_record, log_fetch
+    from govreports.store.index_repair import with_search_indexes_mended
 
     counts = {"new": 0, "changed": 0, "unchanged": 0, "failed": 0}
     files = [(path, path.is_file()) for path in _files(paths)]
@@ -65,7 +66,8 @@ def _load(paths: list[Path], database, parser) -> None:
             log_fetch(database, str(path), kind or "parse_error", error, kind=kind or "parse")
             counts["failed"] += 1
             continue
-        result = load_record(database, outcome.record, document_from_path(path, outcome.kind))
+        result = with_search_indexes_mended(database, lambda: load_record(
+            database, outcome.record, document_from_path(path, outcome.kind)))
         counts[result.status] += 1
         typer.echo(f"{path}: {result.status} (report {result.report_id}, version {result.version_id})")
     typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))

@@ -21,6 +21,7 @@ from govreports.crawl.stats import PortalStats
 from govreports.errors import StorageError
 from govreports.store.db import cannot_write, could_not_write, database_file, still_the_same_file, write_transaction
 from govreports.store.documents import Item, document_row, get_item, record_document, save_item
+from govreports.store.index_repair import with_search_indexes_mended
 from govreports.store.load import LOAD_BATCH, Prepared, batch_loader, load_record, prepare
 from govreports.store.logs import log_fetch
 from govreports.store.statuses import ItemStatus, LoadStatus
@@ -253,18 +254,25 @@ def apply_events(db: Database, portal: str, events, stats: PortalStats, *, batch
     for start in range(0, len(events), batch):
         chunk = events[start:start + batch]
         prepared = {i: _prepare(event) for i, event in enumerate(chunk) if isinstance(event, Read)}
-        loaded: list[LoadStatus] = []
-        with batch_loader(db) as load:
-            for i, event in enumerate(chunk):
-                if i in prepared:
-                    loaded.append(_read_locked(db, portal, event, lambda p=prepared[i]: load(p, True)))
-                else:
-                    _write(db, portal, event, run_id)
+        loaded = with_search_indexes_mended(db, lambda: _write_chunk(db, portal, chunk, prepared, run_id))
         for status in loaded:
             stats.count_load(status)
         for i, event in enumerate(chunk):
             if i not in prepared:
                 count(event, stats)
+
+
+def _write_chunk(db: Database, portal: str, chunk: list, prepared: dict[int, Prepared],
+                 run_id: int | None) -> list[LoadStatus]:
+    """One batch of events in one write transaction; what each of its reads loaded."""
+    loaded: list[LoadStatus] = []
+    with batch_loader(db) as load:
+        for i, event in enumerate(chunk):
+            if i in prepared:
+                loaded.append(_read_locked(db, portal, event, lambda p=prepared[i]: load(p, True)))
+            else:
+                _write(db, portal, event, run_id)
+    return loaded
 
 
 def _prepare(event: Read) -> Prepared:

@@ -33,6 +33,7 @@ from govreports.portals.adapters import adapter_for
 from govreports.portals.config import CrawlConfig
 from govreports.store.db import cannot_write, could_not_write
 from govreports.store.documents import LoadedItem, loaded_items
+from govreports.store.index_repair import with_search_indexes_mended
 from govreports.store.load import LOAD_BATCH, load_records
 from govreports.store.logs import log_fetch
 from govreports.store.statuses import LoadStatus
@@ -132,7 +133,8 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
     with closing(records()) as parsed:  # closed on any error: the documents read ahead stop being parsed
         while batch := list(islice(parsed, LOAD_BATCH)):
             try:
-                loaded = load_records(db, batch, parser_version=PARSER_VERSION)
+                loaded = with_search_indexes_mended(db, lambda: load_records(db, batch,
+                                                                             parser_version=PARSER_VERSION))
             except (OSError, sqlite3.Error) as exc:
                 if not cannot_write(exc):
                     raise
