@@ -282,3 +282,37 @@ def test_a_run_whose_row_is_gone_from_the_file_ends_as_a_storage_failure(tmp_pat
     with pytest.raises(StorageError, match=f"run {run_id} is not in the database .*new.db: the file was removed"):
         record_run(open_db(tmp_path / "new.db"), "nightly", "2026-12-06T02:30:00+00:00",
                    CrawlSummary([PortalStats("p")]), run_id=run_id)
+
+
+@pytest.mark.parametrize("writer", ["buffered", "direct"])
+def test_a_connection_the_run_opens_after_its_file_was_replaced_writes_nothing_of_the_run(tmp_path, demo_portal,
+                                                                                        writer):
+    """A buffered night applies its tasks' events on a connection opened after the crawls, and each direct task
+    opens its own: one opened after the file was replaced (a backup restored with `mv`) saw that file as its own
+    and wrote the run's reports into it. The run's row is asked for first: missing, the run stops (exit 74)."""
+    import os
+
+    from crawlhelp import crawl_demo
+    from govreports.clock import now_iso
+    from govreports.crawl import apply_summary
+    from govreports.errors import StorageError
+
+    path = tmp_path / "reports.db"
+    first = open_db(path)
+    run_id = begin_run(first, "nightly", now_iso())
+    summary = None
+    if writer == "buffered":  # the crawl reads the first file, and hands its writes back as events
+        _, summary = crawl_demo(demo_portal, tmp_path, db=first, portals=("demo-govcn",), buffered=True,
+                                run_id=run_id)
+        assert summary.events
+    first.close()
+    open_db(tmp_path / "backup.db").close()
+    os.replace(tmp_path / "backup.db", path)
+    later = open_db(path)
+    with pytest.raises(StorageError, match=f"run {run_id} is not in the database {path}: the file was removed"):
+        if writer == "buffered":
+            apply_summary(later, summary, run_id)
+        else:
+            crawl_demo(demo_portal, tmp_path, db=later, portals=("demo-govcn",), run_id=run_id, kind=None)
+    assert later.execute("SELECT count(*) FROM reports").fetchone()[0] == 0
+    assert later.execute("SELECT count(*) FROM items").fetchone()[0] == 0

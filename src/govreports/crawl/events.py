@@ -19,7 +19,8 @@ from sqlite_utils import Database
 from govreports import PARSER_VERSION
 from govreports.crawl.stats import PortalStats
 from govreports.errors import StorageError
-from govreports.store.db import cannot_write, could_not_write, database_file, still_the_same_file, write_transaction
+from govreports.store.db import (cannot_write, could_not_write, database_file, run_started_at, still_the_same_file,
+                                 write_transaction)
 from govreports.store.documents import Item, document_row, get_item, record_document, save_item
 from govreports.store.index_repair import with_search_indexes_mended
 from govreports.store.load import LOAD_BATCH, Prepared, batch_loader, load_record, prepare
@@ -149,6 +150,8 @@ class Sink:
         database that cannot be written (a full disk) as StorageError, which names it and what is not stored."""
         if self._pending and self.db is not None:
             still_the_same_file(self.db)
+            if self.run_id is not None:  # this connection may have opened after the file was replaced
+                run_started_at(self.db, self.run_id)
         if self._pending and self.before_write is not None:
             try:
                 self.before_write()

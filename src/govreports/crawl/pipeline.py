@@ -35,6 +35,7 @@ from govreports.parse.bounded import BoundedParser
 from govreports.portals.adapters import Adapter, Listing, adapter_for
 from govreports.portals.config import CrawlConfig, PortalConfig
 from govreports.portals.titles import is_report_title, title_year
+from govreports.store.db import run_started_at
 from govreports.store.documents import latest_document
 from govreports.store.statuses import ItemStatus
 from govreports.clock import now_iso
@@ -379,6 +380,8 @@ def apply_summary(db: Database, summary: CrawlSummary, run_id: int | None = None
     """Write a buffered crawl's events (the one-writer half of a distributed run), failures logged against
     `run_id`; fills in its load counts."""
     by_portal = {p.portal: p for p in summary.portals}
+    if run_id is not None and summary.events:  # opened after the crawl: the file may have been replaced since
+        run_started_at(db, run_id)
     for portal, events in (summary.events or {}).items():
         # a write transaction per batch, not per event
         apply_events(db, portal, events, by_portal[portal], run_id=run_id)

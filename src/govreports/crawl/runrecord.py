@@ -24,9 +24,8 @@ from sqlite_utils import Database
 
 from govreports.clock import now_iso
 from govreports.crawl.stats import CrawlSummary, merge_by_portal
-from govreports.errors import StorageError
 from govreports.lifecycle import signal_name, stop_signal_in
-from govreports.store.db import connect, database_file, still_the_same_file, write_transaction
+from govreports.store.db import connect, run_started_at, still_the_same_file, write_transaction
 from govreports.store.statuses import RunOutcome
 
 
@@ -52,12 +51,7 @@ def record_run(db: Database, kind: str, started: str, summary: CrawlSummary, *, 
     still_the_same_file(db)  # the run's last batches went to the file it opened: say so if that file is gone
     finished = now_iso()
     if run_id is not None:  # its portals' rows start when the run began (the CLI's nightly: before the flow)
-        begun = db.execute("SELECT started_at FROM runs WHERE id = ?", [run_id]).fetchone()
-        if begun is None:  # a connection opened after the file was removed or replaced: a new file, or another
-            raise StorageError(f"run {run_id} is not in the database {database_file(db)}: the file was removed or "
-                               "replaced during the run; the run stops here (the next run fetches its reports "
-                               "again)")
-        started = begun[0]
+        started = run_started_at(db, run_id)
     row = {"finished_at": finished, "outcome": RunOutcome.COMPLETED.value, "error": None,
            "summary_json": json.dumps(summary.rows(), ensure_ascii=False)}
     with write_transaction(db):

@@ -157,6 +157,18 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
+def run_started_at(db: Database, run_id: int) -> str:
+    """When run `run_id` began, from its row in `runs`. StorageError when the row is not there: a connection the
+    run opened after its file was removed or replaced (a new empty file, a backup restored) would otherwise write
+    the run's work into a file that knows nothing of the run; still_the_same_file only sees a replacement made
+    after its own connection opened."""
+    row = db.execute("SELECT started_at FROM runs WHERE id = ?", [run_id]).fetchone()
+    if row is None:
+        raise StorageError(f"run {run_id} is not in the database {database_file(db)}: the file was removed or "
+                           "replaced during the run; the run stops here (the next run fetches its reports again)")
+    return row[0]
+
+
 def still_the_same_file(db: Database) -> None:
     """Raise StorageError when the database's file was removed or replaced since open_db (`rm`, a backup restored
     with `mv` during a run): SQLite goes on writing the open file, which no longer has that name, so a run would
