@@ -241,11 +241,17 @@ def test_a_run_over_a_directory_leaves_out_a_file_that_cannot_be_used_and_says_s
     assert state.is_completed()
     assert crawled == {p.name for p in jobs.load(CONFIG).portal}
     said = [r.getMessage() for r in flow_runs.records]
-    [error] = [m for m in said if m.startswith("error: ")]
-    assert error.startswith(f"error: {folder / 'b.toml'}: not valid TOML: ")
+    [error] = [r.getMessage() for r in flow_runs.records if r.levelno == logging.ERROR]  # not INFO, as a print is
+    assert error.startswith(f"{folder / 'b.toml'}: not valid TOML: ")
     assert error.endswith("; its portals are left out of this run")
     assert [m for m in said if m.startswith("warning: ")] == [
-        f"warning: 1 config file(s) could not be used, so their portals were not crawled: {folder / 'b.toml'}"]
+        f"warning: 1 config file(s) could not be used, so their portals were left out: {folder / 'b.toml'}"]
+    # a portal named by the deployment's parameters and not found: the run's config error, not a task per portal
+    # that fails as `internal` (a night "nothing could be fetched")
+    crawled.clear()
+    state = run(**{**paths(tmp_path), "config": str(folder)}, portals=["typo"], policy=FAST, return_state=True,
+                **({"years": "2020"} if flow == "backfill" else {}))
+    assert state.is_failed() and "no portal named 'typo' in the usable files" in state.message and not crawled
 
 
 @pytest.mark.parametrize("error, traceback", [("StorageError", False), ("RuntimeError", True)])

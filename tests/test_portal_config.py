@@ -181,13 +181,14 @@ def test_page_template_is_checked_on_load(tmp_path):
 
 def test_a_run_over_a_directory_leaves_out_each_file_that_cannot_be_used_with_why(tmp_path):
     """skip_unusable (a run over a directory, runs.jobs.load): a file that does not load, whose [safety] differs
-    from the first file's, or that names a portal an earlier file named, is left out with its reason, and the
-    other files' portals stay; without it the first such file is the error, as it was."""
+    from most files', or that gives a portal name another file gives (each such file) is left out with its reason,
+    and the other files' portals stay; without it the first such file is the error, as it was."""
     from govreports.paths import config_files
     from govreports.runs.jobs import load
 
     portal = '[[portal]]\nname = "{}"\nadapter = "trs"\nstart_url = "http://{}.gov.cn/"\n'
-    (tmp_path / "a.toml").write_text(portal.format("a", "a"), encoding="utf-8")
+    (tmp_path / "a.toml").write_text("[politeness]\nper_host_delay = 2.5\n" + portal.format("a", "a"),
+                                     encoding="utf-8")
     (tmp_path / "b.toml").write_text(portal.format("b", "b") + "max_pages = 0\n", encoding="utf-8")
     (tmp_path / "c.toml").write_text("[safety]\nallow_private_addresses = true\n" + portal.format("c", "c"),
                                      encoding="utf-8")
@@ -197,14 +198,18 @@ def test_a_run_over_a_directory_leaves_out_each_file_that_cannot_be_used_with_wh
     with pytest.raises(ConfigError, match=r"b\.toml: portal\[0\]\.max_pages: "):
         load_configs(paths)
     config = load_configs(paths, skip_unusable=True)
-    assert [p.name for p in config.portal] == ["a", "e"]
-    assert config.unusable_files == [str(tmp_path / f"{n}.toml") for n in "bcd"]
+    assert [p.name for p in config.portal] == ["e"]
+    assert config.unusable_files == [str(tmp_path / f"{n}.toml") for n in "abcd"]
     reasons = [reason for _, reason in config.unusable]
-    assert reasons[0].startswith(f"{tmp_path / 'b.toml'}: portal[0].max_pages: ")
-    assert reasons[1] == f"{tmp_path / 'c.toml'}: [safety] differs from {tmp_path / 'a.toml'}; crawl these portals " \
-                         "separately (--config FILE)"
-    assert reasons[2].startswith(f"{tmp_path / 'd.toml'}: portal[1].name: 'a' is already the name of a portal in")
-    assert config.left_out(None) == config.unusable_files and config.left_out(["a"]) == []
+    a, d = tmp_path / "a.toml", tmp_path / "d.toml"
+    assert reasons[0] == (f"{a}: portal[0].name: 'a' is also the name of a portal in {d}; each file that gives it is "
+                          "left out until every portal has a name of its own")
+    assert reasons[1].startswith(f"{tmp_path / 'b.toml'}: portal[0].max_pages: ")
+    assert reasons[2] == (f"{tmp_path / 'c.toml'}: [safety] differs from that of the directory's other files (3 of "
+                          "4); crawl its portals separately (--config FILE)")
+    assert reasons[3].startswith(f"{d}: portal[1].name: 'a' is also the name of a portal in {a}; ")
+    assert config.politeness.per_host_delay == 2.5  # the first file's settings, though its portal is left out
+    assert config.left_out(None) == config.unusable_files and config.left_out(["e"]) == []
     assert load(tmp_path).unusable_files == config.unusable_files  # a directory, run: lenient
     with pytest.raises(ConfigError):
         load(tmp_path, strict=True)  # `crawl --check`
@@ -213,3 +218,31 @@ def test_a_run_over_a_directory_leaves_out_each_file_that_cannot_be_used_with_wh
     (tmp_path / "a.toml").write_text('_unusable = ["x"]\n' + portal.format("a", "a"), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"a\.toml: _unusable: Extra inputs are not permitted"):
         load_config(tmp_path / "a.toml")  # the list is the loader's, not a file's to set
+
+
+def test_which_file_is_left_out_does_not_depend_on_which_sorts_first(tmp_path):
+    """A new file that sorted first decided for the whole directory: its [safety] left out every other file, and
+    its portal name took over an established portal's (its history went on under another site). The file whose
+    [safety] differs from most is left out, wherever it sorts; the first file's settings apply even when its own
+    portals cannot be used, and when they cannot be read either nothing runs."""
+    from govreports.paths import config_files
+
+    portal = '[[portal]]\nname = "{}"\nadapter = "trs"\nstart_url = "http://{}.gov.cn/"\n'
+    for name in "xyz":
+        (tmp_path / f"20_{name}.toml").write_text(portal.format(name, name), encoding="utf-8")
+    (tmp_path / "05_intranet.toml").write_text("[politeness]\nper_host_delay = 4\n[safety]\nallow_private_addresses"
+                                               " = true\n" + portal.format("i", "i"), encoding="utf-8")
+    config = load_configs(config_files(tmp_path), skip_unusable=True)
+    assert [p.name for p in config.portal] == ["x", "y", "z"]
+    assert config.unusable_files == [str(tmp_path / "05_intranet.toml")]
+    assert config.safety.allow_private_addresses is False and config.politeness.per_host_delay == 4
+    (tmp_path / "05_intranet.toml").write_text("[politeness]\nper_host_delay = 4\n" + portal.format("i", "i")
+                                               + "bogus = 1\n", encoding="utf-8")
+    config = load_configs(config_files(tmp_path), skip_unusable=True)
+    assert [p.name for p in config.portal] == ["x", "y", "z"] and config.politeness.per_host_delay == 4
+    (tmp_path / "05_intranet.toml").write_text("[politeness]\nper_host_delay = -4\n" + portal.format("i", "i"),
+                                               encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"05_intranet\.toml: politeness\.per_host_delay: .*; it is the "
+                                          r"directory's first file, whose \[politeness\], \[limits\] and "
+                                          r"\[incremental\] apply to every portal of the directory, so none was"):
+        load_configs(config_files(tmp_path), skip_unusable=True)

@@ -28,10 +28,10 @@ def test_judge():
     # config files of a directory that could not be used: their portals were not crawled, whatever the others did
     verdict = judge([ok], unusable=["c/x.toml", "c/y.toml"])
     assert verdict.exit_code == EXIT_PARTIAL
-    assert verdict.line == "2 config file(s) could not be used, so their portals were not crawled: c/x.toml, c/y.toml"
+    assert verdict.line == "2 config file(s) could not be used, so their portals were left out: c/x.toml, c/y.toml"
     verdict = judge([down], unusable=["c/x.toml"])
     assert verdict.exit_code == EXIT_NOTHING_FETCHED
-    assert verdict.line.endswith("; 1 config file(s) could not be used, so their portals were not crawled: c/x.toml")
+    assert verdict.line.endswith("; 1 config file(s) could not be used, so their portals were left out: c/x.toml")
     # a backfill has a row per (portal, year): the portal is down only when no year reached it
     years = [{**down, "portal": "b"}, {**ok, "portal": "b"}, down, {**down, "failures": {"refused": 5}}]
     verdict = judge(years)
@@ -84,7 +84,7 @@ def test_an_unreachable_portal_or_a_config_file_that_cannot_be_used_makes_the_ru
     warnings = [line for line in lines if line.startswith("warning:")]  # (Prefect logs too)
     assert len(warnings) == 1
     assert warnings[0].startswith("warning: 1 of 2 portal(s) could not be reached: closed (refused")
-    assert warnings[0].endswith(f"; 1 config file(s) could not be used, so their portals were not crawled: "
+    assert warnings[0].endswith(f"; 1 config file(s) could not be used, so their portals were left out: "
                                 f"{folder / 'b.toml'}")
     database = open_db(db)
     assert database.execute("SELECT count(*) FROM reports").fetchone()[0] > 0  # the good portal was loaded
@@ -119,12 +119,31 @@ def test_a_run_of_named_portals_or_a_config_check_and_a_directory_of_no_usable_f
     assert check.returncode == 2  # --check is asked whether every file is right
     assert check.stderr.strip() == f"error: {folder / 'b.toml'}: portal[0].start_url: Field required"
     missing = govreports("crawl", "--config", str(folder), "--portal", "typo", "--dry-run", "--db", db)
-    assert missing.returncode == 2 and missing.stderr.strip().endswith(
-        f"no portal named 'typo' (have: good); not searched: {folder / 'b.toml'}, which could not be used")
+    assert missing.returncode == 2 and missing.stderr.strip() == (
+        "error: no portal named 'typo' in the usable files (have: good); it may be in a file that could not be "
+        f"used: {folder / 'b.toml'}: portal[0].start_url: Field required")
     (folder / "a.toml").write_text("[[portal]]\n", encoding="utf-8")
     none = govreports("crawl", "--config", str(folder), "--db", db)
     assert none.returncode == 2 and str(folder / "a.toml") in none.stderr and str(folder / "b.toml") in none.stderr
     assert not (tmp_path / "r.db").exists()  # nothing ran
+
+
+@pytest.mark.parametrize("command", [["reparse"], ["backfill", "--years", "2020", "--dry-run"]])
+def test_a_reparse_or_a_backfill_plan_over_a_directory_with_a_file_left_out_exits_1(tmp_path, command):
+    """They exited 0, as if the directory had been read whole: a re-parse left the file's portals' documents as
+    they were (and said their portals were not in the config), and a plan had no partition of them."""
+    folder = tmp_path / "portals"
+    folder.mkdir()
+    (folder / "a.toml").write_text(_portal("good", "http://good.gov.cn/"), encoding="utf-8")
+    (folder / "b.toml").write_text('[[portal]]\nname = "typo"\nadapter = "trs"\n', encoding="utf-8")
+    done = govreports(*command, "--config", str(folder), "--db", str(tmp_path / "r.db"), "--archive",
+                      str(tmp_path / "a"))
+    assert done.returncode == EXIT_PARTIAL, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[0] == (f"error: {folder / 'b.toml'}: portal[0].start_url: Field required; its portals are left out "
+                        "of this run")
+    assert lines[-1] == (f"warning: 1 config file(s) could not be used, so their portals were left out: "
+                         f"{folder / 'b.toml'}")
 
 
 @pytest.mark.parametrize("command", ["nightly", "backfill", "reparse", "crawl"])

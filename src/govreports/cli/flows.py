@@ -95,7 +95,7 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
             for p, y in result["planned"]:
                 typer.echo(f"would run {p} {y}")
             typer.echo(f"{len(result['planned'])} partition(s) planned; nothing changed (dry run)")
-            return
+            exit_with(judge([], unusable=crawl.left_out(portal)))  # as the run would: 1 when files were left out
         from govreports.clock import now_iso
         from govreports.crawl import recorded_run
 
@@ -110,7 +110,7 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
 def reparse(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
             archive: ArchiveOption = DEFAULT_ARCHIVE, wait: WaitOption = DEFAULT_WAIT_S) -> None:
     """Re-parse archived documents with the current parser (no network); reports how many records changed."""
-    checked_config(config)
+    crawl = checked_config(config)
     with writer_lock(db, wait=wait, command="reparse"):
         prefect_for(db)
         server = _start_server()
@@ -120,8 +120,10 @@ def reparse(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
         row = run_flow(flow, config=str(config), db=str(db), archive=str(archive))
     print_rows([row])
     if row.get("skipped"):  # the flow's log names the portals; Prefect's INFO lines may be off (demo: WARNING)
-        typer.echo(f"warning: {row['skipped']} document(s) left as they are: their portals are not in {config}; "
-                   "re-parse them with the config they were crawled with (--config)", err=True)
+        where = " (or only in its files that could not be used)" if crawl.unusable else ""
+        typer.echo(f"warning: {row['skipped']} document(s) left as they are: their portals are not in {config}"
+                   f"{where}; re-parse them with the config they were crawled with (--config)", err=True)
+    exit_with(judge([], unusable=crawl.left_out(None)))  # exit 1 when config files were left out
 
 
 def serve_flows(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,

@@ -68,7 +68,7 @@ def backfill(portals: list[str] | None = None, years: str | list[int] = "2018-20
 
 def _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, policy, parse_workers, started,
               run_id):
-    names, left_out = portals_to_run(config, portals)
+    _, names, left_out = portals_to_run(config, portals)
     year_list = parse_years(years) if isinstance(years, str) else sorted(years)
     with connect(db) as database:
         todo = plan(database, names, year_list, reprocess)

@@ -3,6 +3,7 @@ flow run's final state from the run verdict."""
 
 from __future__ import annotations
 
+from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -11,6 +12,7 @@ from govreports.clock import now_iso
 from govreports.crawl import CrawlSummary, PortalStats, record_run
 from govreports.errors import StorageError
 from govreports.lifecycle import stop_signal
+from govreports.portals.config import CrawlConfig
 from govreports.query.output import RUN_COLUMNS
 from govreports.runs import health, jobs
 from govreports.runs.jobs import TASK_WORKERS  # noqa: F401 - the flows' name for it
@@ -34,14 +36,18 @@ def task_runner(name: str = "threads", workers: int = TASK_WORKERS):
     raise ValueError(f"unknown task runner {name!r}: threads or dask")
 
 
-def portals_to_run(config: str, portals: list[str] | None) -> tuple[list[str], list[str]]:
-    """The portals a run crawls (`portals`, or every portal of `config`) and the config files it left out, each
-    printed with why: a directory's file that cannot be used costs its own portals the run, not the others'."""
+def portals_to_run(config: str, portals: list[str] | None) -> tuple[CrawlConfig, list[str], list[str]]:
+    """The crawl configuration, the portals a run crawls (`portals`, each found, or every portal of `config`) and
+    the config files it left out, each logged as an error with why: a directory's file that cannot be used costs
+    its own portals the run, not the others'. A named portal not found is the run's ConfigError, as on the
+    command line, rather than a task that fails (`internal`) for each."""
     crawl = jobs.load(config)
+    for name in portals or ():
+        crawl.select(name)
     left_out = crawl.left_out(portals)
     for _, reason in crawl.unusable if left_out else ():
-        print(f"error: {reason}; its portals are left out of this run")
-    return portals or [p.name for p in crawl.portal], left_out
+        get_run_logger().error(f"{reason}; its portals are left out of this run")
+    return crawl, portals or [p.name for p in crawl.portal], left_out
 
 
 def summary_rows(summaries: list[CrawlSummary]) -> list[dict]:
@@ -122,7 +128,7 @@ def conclude(summaries: list[CrawlSummary], rows: list[dict], result, unusable: 
     if verdict.line:
         print(f"warning: {verdict.line}")
         create_markdown_artifact(markdown=f"**govreports: {verdict.status}**\n\n{verdict.line}\n", key="run-problems",
-                                 description="portals that could not be crawled in this run")
+                                 description="what kept this run from crawling every portal")
     return result
 
 

@@ -44,7 +44,7 @@ def nightly(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archiv
     state's data when no portal could be reached). `runner` names the task runner the flow runs with (it decides
     where the tasks write: runs.jobs.mode); `policy` overrides the fetch policy; `parse_workers` per portal."""
     started = now_iso()
-    names, left_out = portals_to_run(config, portals)
+    _, names, left_out = portals_to_run(config, portals)
     mode = jobs.mode(runner, parse_workers, concurrent_tasks=min(len(names), TASK_WORKERS))
     try:
         with writer_lock(db, wait=lock_wait, command="nightly"):

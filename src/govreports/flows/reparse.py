@@ -6,9 +6,8 @@ from __future__ import annotations
 from prefect import flow
 from prefect.artifacts import create_table_artifact
 
-from govreports.flows.common import conclude_busy
+from govreports.flows.common import conclude, conclude_busy, portals_to_run
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
-from govreports.runs import jobs
 from govreports.runs.reparse import reparse as reparse_archive
 from govreports.store.db import connect
 from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
@@ -17,15 +16,16 @@ from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
 @flow(name="reparse", log_prints=True)
 def reparse(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archive: str = str(DEFAULT_ARCHIVE),
             lock_wait: float = DEFAULT_WAIT_S):
+    crawl, _, left_out = portals_to_run(config, None)
     try:
         with writer_lock(db, wait=lock_wait, command="reparse"), connect(db) as database:
-            summary = reparse_archive(database, archive, jobs.load(config))
+            summary = reparse_archive(database, archive, crawl)
     except DatabaseBusy as exc:
         return conclude_busy(exc, {})
     row = summary.row()
     create_table_artifact(table=[row], key="reparse-summary", description="re-parse from the archive")
     print(f"re-parsed {row['documents']} document(s): {summary.changed} record(s) changed, "
           f"{row['unchanged']} unchanged, {row['failed']} failed, {row['missing']} missing from the archive")
-    if skipped := summary.skipped_line(config):
+    if skipped := summary.skipped_line(config, left_out):
         print(f"warning: {skipped}")
-    return row
+    return conclude([], [], row, left_out)  # partial (a run-problems artifact) when config files were left out

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections import Counter
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -198,10 +199,11 @@ class CrawlConfig(BaseModel):
             return list(self.portal)
         chosen = [p for p in self.portal if p.name == name]
         if not chosen:
-            unread = f"; not searched: {', '.join(self.unusable_files)}, which could not be used" \
-                if self._unusable else ""
-            raise ConfigError(f"{self.path}: no portal named {name!r} (have: {', '.join(p.name for p in self.portal)})"
-                              f"{unread}")
+            if self._unusable:  # it may be in one of them: say why each could not be used
+                raise ConfigError(f"no portal named {name!r} in the usable files (have: "
+                                  f"{', '.join(p.name for p in self.portal)}); it may be in a file that could not be "
+                                  f"used: {'; '.join(reason for _, reason in self._unusable)}")
+            raise ConfigError(f"{self.path}: no portal named {name!r} (have: {', '.join(p.name for p in self.portal)})")
         return chosen
 
 
@@ -242,10 +244,9 @@ def _check_netloc(netloc: str, value: str) -> None:
         raise ValueError(f"{exc} in {value!r}") from None
 
 
-def load_config(path: str | Path) -> CrawlConfig:
-    path = Path(path)
+def _read_toml(path: Path) -> dict:
     try:  # utf-8-sig: Windows editors write a byte-order mark, which TOML does not allow and no one sees
-        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        return _expand(tomllib.loads(path.read_text(encoding="utf-8-sig")))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
@@ -254,11 +255,19 @@ def load_config(path: str | Path) -> CrawlConfig:
                           "as UTF-8") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def _validated(model: type[BaseModel], raw: dict, path: Path):
     try:
-        config = CrawlConfig.model_validate(_expand(raw))
+        return model.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(f"{_where(e['loc'])}: {e['msg']}{_valid_keys(e)}" for e in exc.errors())
         raise ConfigError(f"{path}: {problems}") from exc
+
+
+def load_config(path: str | Path) -> CrawlConfig:
+    path = Path(path)
+    config = _validated(CrawlConfig, _read_toml(path), path)
     config.path = str(path)
     for i, portal in enumerate(config.portal):
         try:
@@ -268,45 +277,97 @@ def load_config(path: str | Path) -> CrawlConfig:
     return config
 
 
+class _Settings(BaseModel):
+    """A file's tables other than its portals: what a directory takes from its first file even when that file's
+    portals cannot be used."""
+
+    model_config = ConfigDict(extra="ignore")
+    politeness: Politeness = Politeness()
+    safety: Safety = Safety()
+    limits: Limits = Limits()
+    incremental: Incremental = Incremental()
+
+
 def load_configs(paths: list[Path], *, skip_unusable: bool = False) -> CrawlConfig:
     """Several files as one crawl (the directory config/portals/): politeness, limits and incremental from the
     first. Safety must agree: one file allowing private addresses would otherwise open them for every portal of the
     directory; and each portal needs a name of its own.
 
-    With `skip_unusable` (a run over a directory), a file that cannot be used is left out, with its reason, in the
-    result's `unusable`, and the other files' portals are crawled: a typo in one portal's file, made by whoever
-    added that portal, must not cost every other portal its night. Without it (`--check`, a single file) the first
-    such file is a ConfigError; so is a directory none of whose files can be used."""
+    Without `skip_unusable` (`--check`, a single file) the first file that cannot be used is a ConfigError. With it
+    (a run over a directory), such files are left out, each with its reason, in the result's `unusable`, and the
+    other files' portals are crawled: a typo in one portal's file, made by whoever added that portal, must not cost
+    every other portal its night. No rule there depends on which file sorts first: a file whose [safety] differs
+    from most files' is the one left out, and a portal name that two files give is left out with both files (one
+    portal's history must not go on under another site's). The first file's settings still apply, read alone when
+    its portals cannot be used; when even they cannot be read, the directory's settings are unknown and nothing
+    runs. So is a directory of no usable file."""
+    if not skip_unusable:
+        configs = [load_config(p) for p in paths]
+        for config in configs[1:]:
+            if config.safety != configs[0].safety:
+                raise ConfigError(f"{config.path}: [safety] differs from {configs[0].path}; crawl these portals "
+                                  "separately (--config FILE)")
+        for config, i, name, first in _names_given_twice(configs):
+            raise ConfigError(f"{config.path}: portal[{i}].name: {name!r} is already the name of a portal in "
+                              f"{first}; each portal needs a name of its own")
+        return _merged(configs, configs[0], paths, [])
     configs: list[CrawlConfig] = []
-    unusable: list[tuple[str, str]] = []
-    names: dict[str, str] = {}
+    unusable: dict[str, str] = {}
     for path in paths:
         try:
-            config = load_config(path)
-            _fits_with(config, configs[0] if configs else None, names)
+            configs.append(load_config(path))
         except ConfigError as exc:
-            if not skip_unusable:
-                raise
-            unusable.append((str(path), str(exc)))
-            continue
-        configs.append(config)
-        names.update((p.name, config.path) for p in config.portal)
+            unusable[str(path)] = str(exc)
+    if configs:
+        usual, count = Counter(c.safety.model_dump_json() for c in configs).most_common(1)[0]  # a tie: the first
+        for config in configs:
+            if config.safety.model_dump_json() != usual:
+                unusable[config.path] = (f"{config.path}: [safety] differs from that of the directory's other files "
+                                         f"({count} of {len(configs)}); crawl its portals separately (--config FILE)")
+        configs = [c for c in configs if c.path not in unusable]
+        givers: dict[str, list[tuple[str, int]]] = {}
+        for config in configs:
+            for i, portal in enumerate(config.portal):
+                givers.setdefault(portal.name, []).append((config.path, i))
+        for name, given in givers.items():
+            files = list(dict.fromkeys(path for path, _ in given))
+            for path, i in given if len(files) > 1 else ():
+                others = ", ".join(f for f in files if f != path)
+                unusable.setdefault(path, f"{path}: portal[{i}].name: {name!r} is also the name of a portal in "
+                                          f"{others}; each file that gives it is left out until every portal has a "
+                                          "name of its own")
+        configs = [c for c in configs if c.path not in unusable]
     if not configs:
-        raise ConfigError("; ".join(reason for _, reason in unusable))
-    merged = CrawlConfig(politeness=configs[0].politeness, safety=configs[0].safety, limits=configs[0].limits,
-                         incremental=configs[0].incremental, portal=[p for c in configs for p in c.portal])
+        raise ConfigError("; ".join(unusable.values()))
+    first = next((c for c in configs if c.path == str(paths[0])), None) or _settings_of(paths[0], unusable)
+    order = {str(p): k for k, p in enumerate(paths)}
+    return _merged(configs, first, paths, sorted(unusable.items(), key=lambda item: order[item[0]]))
+
+
+def _names_given_twice(configs: list[CrawlConfig]):
+    """(config, index, name, the file that gave the name first) for each portal whose name an earlier file gave
+    (`--check`: the later file is the one named)."""
+    first: dict[str, str] = {}
+    for config in configs:
+        for i, portal in enumerate(config.portal):
+            if (other := first.setdefault(portal.name, config.path)) != config.path:
+                yield config, i, portal.name, other
+
+
+def _settings_of(path: Path, unusable: dict[str, str]) -> _Settings:
+    """The first file's settings, read alone: its portals could not be used, but its [politeness], [safety],
+    [limits] and [incremental] may be sound, and they are the directory's."""
+    try:
+        return _validated(_Settings, _read_toml(Path(path)), Path(path))
+    except ConfigError:
+        raise ConfigError(f"{unusable[str(path)]}; it is the directory's first file, whose [politeness], [limits] "
+                          "and [incremental] apply to every portal of the directory, so none was crawled") from None
+
+
+def _merged(configs: list[CrawlConfig], settings: CrawlConfig | _Settings, paths: list[Path],
+            unusable: list[tuple[str, str]]) -> CrawlConfig:
+    merged = CrawlConfig(politeness=settings.politeness, safety=configs[0].safety, limits=settings.limits,
+                         incremental=settings.incremental, portal=[p for c in configs for p in c.portal])
     merged.path = ", ".join(str(p) for p in paths)
     merged._unusable = unusable
     return merged
-
-
-def _fits_with(config: CrawlConfig, first: CrawlConfig | None, names: dict[str, str]) -> None:
-    """A ConfigError when `config` cannot join the files already read: its [safety] differs from the first file's,
-    or it names a portal one of them already named (`names`: portal name → its file)."""
-    if first is not None and config.safety != first.safety:
-        raise ConfigError(f"{config.path}: [safety] differs from {first.path}; crawl these portals separately "
-                          "(--config FILE)")
-    for i, portal in enumerate(config.portal):
-        if (other := names.get(portal.name)) is not None:
-            raise ConfigError(f"{config.path}: portal[{i}].name: {portal.name!r} is already the name of a portal in "
-                              f"{other}; each portal needs a name of its own")

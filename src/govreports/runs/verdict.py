@@ -72,7 +72,7 @@ def judge(rows: Iterable[dict], problems: Iterable[str] = (), unusable: Iterable
     down = {name: p for name, p in portals.items() if not p["reached"]}
     flagged = sorted(({name for name, p in portals.items() if p["errors"]} | set(problems)) - set(down))
     unusable = list(unusable)
-    unused = (f"{len(unusable)} config file(s) could not be used, so their portals were not crawled: "
+    unused = (f"{len(unusable)} config file(s) could not be used, so their portals were left out: "
               f"{', '.join(unusable)}") if unusable else None
     if portals and len(down) == len(portals):
         names = ", ".join(f"{name} ({_cause(p['failures'])})" for name, p in down.items())
