@@ -209,7 +209,7 @@ def test_a_run_over_a_directory_leaves_out_each_file_that_cannot_be_used_with_wh
                           "4); crawl its portals separately (--config FILE)")
     assert reasons[3].startswith(f"{d}: portal[1].name: 'a' is also the name of a portal in {a}; ")
     assert config.politeness.per_host_delay == 2.5  # the first file's settings, though its portal is left out
-    assert config.left_out(None) == config.unusable_files and config.left_out(["e"]) == []
+    assert config.left_out(None) == config.unusable and config.left_out(["e"]) == []
     assert load(tmp_path).unusable_files == config.unusable_files  # a directory, run: lenient
     with pytest.raises(ConfigError):
         load(tmp_path, strict=True)  # `crawl --check`

@@ -26,10 +26,10 @@ def test_judge():
     assert judge([moved, partial]).line == "health check failed for a (see `govreports status`)"
     assert judge([{**moved, "health": "overdue"}]).exit_code == EXIT_OK  # a warning is not a failed run
     # config files of a directory that could not be used: their portals were not crawled, whatever the others did
-    verdict = judge([ok], unusable=["c/x.toml", "c/y.toml"])
+    verdict = judge([ok], unusable=[("c/x.toml", "c/x.toml: not valid TOML"), ("c/y.toml", "c/y.toml: …")])
     assert verdict.exit_code == EXIT_PARTIAL
     assert verdict.line == "2 config file(s) could not be used, so their portals were left out: c/x.toml, c/y.toml"
-    verdict = judge([down], unusable=["c/x.toml"])
+    verdict = judge([down], unusable=[("c/x.toml", "c/x.toml: not valid TOML")])
     assert verdict.exit_code == EXIT_NOTHING_FETCHED
     assert verdict.line.endswith("; 1 config file(s) could not be used, so their portals were left out: c/x.toml")
     # a backfill has a row per (portal, year): the portal is down only when no year reached it
@@ -86,6 +86,15 @@ def test_an_unreachable_portal_or_a_config_file_that_cannot_be_used_makes_the_ru
     assert warnings[0].startswith("warning: 1 of 2 portal(s) could not be reached: closed (refused")
     assert warnings[0].endswith(f"; 1 config file(s) could not be used, so their portals were left out: "
                                 f"{folder / 'b.toml'}")
+    # the run's row keeps the file and why, and `status` says so: the left-out portals' rows show only older runs
+    import json
+
+    [(left_out,)] = open_db(db).execute("SELECT left_out FROM runs").fetchall()
+    [entry] = json.loads(left_out)
+    assert entry["file"] == str(folder / "b.toml") and entry["reason"].startswith(f"{folder / 'b.toml'}: not valid")
+    status = govreports("status", "--db", str(db))
+    assert f"left out 1 config file(s), so their portals were not crawled: {folder / 'b.toml'}: not valid TOML" in \
+        " ".join(status.stdout.split())
     database = open_db(db)
     assert database.execute("SELECT count(*) FROM reports").fetchone()[0] > 0  # the good portal was loaded
     kinds = {k for (k,) in database.execute("SELECT kind FROM issues WHERE portal = 'closed'")}

@@ -9,6 +9,7 @@ a running crawl. Exit code 0 whatever the portals' health (it is a report), 1 wh
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 import sys
 from pathlib import Path
@@ -76,6 +77,22 @@ def last_run_line(conn: sqlite3.Connection, db_path: str | Path) -> tuple[str, s
     return f"{head}: still running ({by} holds the database)", "cyan"
 
 
+def left_out_line(conn: sqlite3.Connection) -> str | None:
+    """The config files the latest completed run left out, with why (m019): their portals went uncrawled, and
+    their rows above show only the runs before. None when it left none out, or for a database older than m019."""
+    try:
+        row = conn.execute("SELECT id, kind, started_at, left_out FROM runs WHERE outcome = ? ORDER BY id DESC"
+                           " LIMIT 1", [RunOutcome.COMPLETED.value]).fetchone()
+    except sqlite3.OperationalError:
+        return None
+    if row is None or not row[3]:
+        return None
+    run_id, kind, started, left_out = row
+    files = json.loads(left_out)
+    return (f"last run #{run_id} {kind}, started {_when(started)}, left out {len(files)} config file(s), so their "
+            f"portals were not crawled: {'; '.join(f['reason'] for f in files)}")
+
+
 def _table(rows: list[dict], flags: list, title: str):
     from rich import box
     from rich.table import Table
@@ -130,6 +147,7 @@ def status(db: DbOption = DEFAULT_DB) -> None:
     try:
         rows, flags = read_status(conn)
         last = last_run_line(conn, db)
+        left_out = left_out_line(conn)
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc):
             fail(f"{db} has no portal health yet (an older schema): any crawl or nightly run upgrades it")
@@ -145,6 +163,8 @@ def status(db: DbOption = DEFAULT_DB) -> None:
     console.print(_table(rows, flags, f"govreports status — {db} — {dt.datetime.now():%Y-%m-%d %H:%M}"))
     if last is not None:
         console.print(last[0], style=last[1], highlight=False, soft_wrap=False)
+    if left_out is not None:
+        console.print(left_out, style=STYLES["error"], highlight=False, soft_wrap=False)
     for flag in flags:
         console.print(flag.line(), style=STYLES.get(flag.level, ""), highlight=False, soft_wrap=False)
     errors = {f.portal for f in flags if f.level == "error"}

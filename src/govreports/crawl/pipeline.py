@@ -372,7 +372,7 @@ async def crawl(config: CrawlConfig, db: Database, archive_root: str | Path, *, 
         if buffered:
             summary.events = {s.portal: s.events for s in sinks}
         elif kind is not None:
-            summary.run_id = record_run(db, kind, started, summary, run_id=own_run)
+            summary.run_id = record_run(db, kind, started, summary, run_id=own_run, left_out=config.left_out(portal))
     return summary
 
 

@@ -97,5 +97,5 @@ def _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, p
                 # a partition whose crawl raised counts as a portal that could not be crawled (not a silent gap)
                 summaries.append(summary if summary is not None else crashed(portal, f"{year}: {error}"))
                 ran.append((portal, year))
-    rows = publish("backfill", db, started, summaries, key="backfill-summary", run_id=run_id)
+    rows = publish("backfill", db, started, summaries, key="backfill-summary", run_id=run_id, left_out=left_out)
     return conclude(summaries, rows, {"planned": todo, "ran": ran, "rows": rows}, left_out)

@@ -58,7 +58,8 @@ def nightly(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archiv
                     with connect(db) as database:
                         for summary in summaries:
                             apply_summary(database, summary, run_id)
-                rows = publish("nightly", db, started, summaries, key="nightly-summary", run_id=run_id)
+                rows = publish("nightly", db, started, summaries, key="nightly-summary", run_id=run_id,
+                               left_out=left_out)
     except DatabaseBusy as exc:
         return conclude_busy(exc, [])
     for row in rows:

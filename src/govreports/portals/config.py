@@ -180,10 +180,10 @@ class CrawlConfig(BaseModel):
     def unusable_files(self) -> list[str]:
         return [path for path, _ in self._unusable]
 
-    def left_out(self, named: list[str] | str | None) -> list[str]:
-        """The files left out that a run's verdict names (runs.verdict.judge): none for a run of named portals,
-        which were all found, so those files did not touch it."""
-        return [] if named else self.unusable_files
+    def left_out(self, named: list[str] | str | None) -> list[tuple[str, str]]:
+        """The files left out, with why, that a run's verdict names (runs.verdict.judge) and its row in `runs`
+        keeps: none for a run of named portals, which were all found, so those files did not touch it."""
+        return [] if named else self.unusable
 
     @model_validator(mode="after")
     def _unique_names(self) -> "CrawlConfig":

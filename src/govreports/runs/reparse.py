@@ -45,13 +45,14 @@ class ReparseSummary:
     counts: Counter = field(default_factory=Counter)  # new / changed / unchanged / failed / missing / skipped
     unconfigured: Counter = field(default_factory=Counter)  # documents skipped, by a portal the config lacks
 
-    def skipped_line(self, config: str, left_out: list[str] = ()) -> str:
+    def skipped_line(self, config: str, left_out: list[tuple[str, str]] = ()) -> str:
         """What was left as it was, and why, for the command's warning line ("" when nothing was); `left_out`:
         the config's files that could not be used, where those portals may be."""
         if not self.unconfigured:
             return ""
         portals = ", ".join(f"{p} ({n})" for p, n in sorted(self.unconfigured.items()))
-        where = f" (or only in its files that could not be used: {', '.join(left_out)})" if left_out else ""
+        where = (f" (or only in its files that could not be used: {', '.join(path for path, _ in left_out)})"
+                 if left_out else "")
         return (f"{sum(self.unconfigured.values())} document(s) left as they are: their portals are not in {config}"
                 f"{where}: {portals}; re-parse them with the config they were crawled with (--config)")
 

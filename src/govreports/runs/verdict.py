@@ -63,17 +63,17 @@ def _by_portal(rows: list[dict]) -> dict[str, dict]:
     return portals
 
 
-def judge(rows: Iterable[dict], problems: Iterable[str] = (), unusable: Iterable[str] = ()) -> Verdict:
+def judge(rows: Iterable[dict], problems: Iterable[str] = (), unusable: Iterable[tuple[str, str]] = ()) -> Verdict:
     """`rows`: summary rows (`portal`, `outcome`, optionally `failures` and `blocked` counts and `health`, the
     names of the portal's health flags); `problems`: more portals with an error-level health flag (a column that
     lists nothing where it listed reports before); `unusable`: config files of the directory that could not be
-    used, whose portals were not crawled (the run is partial however the others went)."""
+    used, with why, whose portals were left out (the run is partial however the others went)."""
     portals = _by_portal(list(rows))
     down = {name: p for name, p in portals.items() if not p["reached"]}
     flagged = sorted(({name for name, p in portals.items() if p["errors"]} | set(problems)) - set(down))
-    unusable = list(unusable)
-    unused = (f"{len(unusable)} config file(s) could not be used, so their portals were left out: "
-              f"{', '.join(unusable)}") if unusable else None
+    files = [path for path, _ in unusable]
+    unused = (f"{len(files)} config file(s) could not be used, so their portals were left out: "
+              f"{', '.join(files)}") if files else None
     if portals and len(down) == len(portals):
         names = ", ".join(f"{name} ({_cause(p['failures'])})" for name, p in down.items())
         return Verdict(RunStatus.FAILED, "; ".join(filter(None, (
