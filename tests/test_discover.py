@@ -161,7 +161,20 @@ def test_write_appends_to_a_config_only_when_it_can_take_the_blocks(tmp_path):
                       encoding="utf-8")
     with pytest.raises(ConfigError, match="does not allow private addresses"):
         draft.merged(strict, [block], allow_private_addresses=True)
-    assert draft.existing_names(strict) == {"a"} and draft.existing_names(tmp_path / "new.toml") == set()
+    assert draft.existing_names(strict) == {"a"} and draft.existing_names(tmp_path / "none" / "new.toml") == set()
+
+
+def test_a_name_is_taken_by_any_file_of_the_folder_a_run_crawls_with_it(tmp_path):
+    """`discover --write` into a new file of config/portals/ checked names against that file only: a name another
+    file of the folder already gave left both files out of the next run over the folder."""
+    portal = '[[portal]]\nname = "{}"\nadapter = "trs"\nstart_url = "http://{}.gov.cn/"\n'
+    (tmp_path / "a.toml").write_text(portal.format("ordos", "a"), encoding="utf-8")
+    (tmp_path / "broken.toml").write_text("[[portal]\n", encoding="utf-8")  # gives no portal, to a run or here
+    (tmp_path / "notes.txt").write_text(portal.format("skipped", "s"), encoding="utf-8")  # not a config file
+    new = tmp_path / "b.toml"
+    assert draft.existing_names(new) == {"ordos"}
+    taken = draft.existing_names(new)
+    assert draft.portal_name("http://127.0.0.1:8765/ordos/zwgk/", taken) == "ordos-2"
 
 
 # --- the walk's manners on small local sites ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from govreports.paths import config_files
 from govreports.portals.config import ConfigError, CrawlConfig, load_config
 
 _GENERIC_LABELS = {"www", "gov", "cn", "com", "net", "org", "edu", "localhost"}
@@ -97,10 +98,18 @@ def check(text: str) -> CrawlConfig:
 
 
 def existing_names(path: Path) -> set[str]:
-    """The portal names a config file already uses (none when it does not exist yet)."""
-    if not path.exists():
-        return set()
-    return {p.name for p in load_config(path).portal}
+    """The portal names taken where `path` is: its own (a ConfigError when it does not load; none when it does
+    not exist yet), and those of the other config files of its folder, which a run over the folder crawls with
+    it: a name two files give leaves both out of the run (portals.config.load_configs). A file of them that does
+    not load gives none, as it gives no portal to a run."""
+    names = {p.name for p in load_config(path).portal} if path.exists() else set()
+    for other in config_files(path.parent) if path.parent.is_dir() else ():
+        if other.resolve() != path.resolve():
+            try:
+                names |= {p.name for p in load_config(other).portal}
+            except ConfigError:
+                pass
+    return names
 
 
 def merged(path: Path, blocks: list[str], allow_private_addresses: bool) -> str:
