@@ -345,7 +345,8 @@ def _tables() -> dict[str, Table]:
             C("started_at", "开始时间", "started", TIME), C("finished_at", "结束时间", "finished", TIME),
             C("summary_json", "汇总", "per-portal counts (JSON)"),
             C("outcome", "结果", "completed, stopped, failed or killed (found so by the next run); empty while it runs"),
-            C("error", "原因", "why it stopped or failed"))),
+            C("error", "原因", "why it stopped or failed"),
+            C("left_out", "未用配置", "config files the run left out, with why (JSON); null when none was"))),
         Table("partitions", "抓取分区", "Crawl partitions (portal × year)", "table", (
             PORTAL, YEAR,
             C("status", "状态", "pending, running, done or failed"), C("attempts", "尝试次数", "attempts"),
