@@ -128,10 +128,13 @@ def test_two_files_of_a_directory_naming_one_portal_are_a_config_error_naming_bo
     portal = '[[portal]]\nname = "{}"\nadapter = "trs"\nstart_url = "http://{}.gov.cn/"\n'
     (tmp_path / "a.toml").write_text(portal.format("x", "a"), encoding="utf-8")
     (tmp_path / "b.toml").write_text(portal.format("y", "b") + portal.format("x", "c"), encoding="utf-8")
-    with pytest.raises(ConfigError) as err:
+    with pytest.raises(ConfigError) as err:  # both files named: which came first decides nothing
         load_configs(config_files(tmp_path))
-    assert str(err.value) == (f"{tmp_path / 'b.toml'}: portal[1].name: 'x' is already the name of a portal in "
-                              f"{tmp_path / 'a.toml'}; each portal needs a name of its own")
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    assert str(err.value) == (f"{a}: portal[0].name: 'x' is also the name of a portal in {b}; each file that gives it "
+                              f"is left out until every portal has a name of its own; {b}: portal[1].name: 'x' is "
+                              f"also the name of a portal in {a}; each file that gives it is left out until every "
+                              "portal has a name of its own")
     (tmp_path / "b.toml").write_text(portal.format("y", "b"), encoding="utf-8")
     (tmp_path / "C.TOML").write_text(portal.format("z", "c"), encoding="utf-8")  # saved on Windows: not skipped
     assert [p.name for p in load_configs(config_files(tmp_path)).portal] == ["z", "x", "y"]
@@ -205,11 +208,11 @@ def test_a_run_over_a_directory_leaves_out_each_file_that_cannot_be_used_with_wh
     assert reasons[0] == (f"{a}: portal[0].name: 'a' is also the name of a portal in {d}; each file that gives it is "
                           "left out until every portal has a name of its own")
     assert reasons[1].startswith(f"{tmp_path / 'b.toml'}: portal[0].max_pages: ")
-    assert reasons[2] == (f"{tmp_path / 'c.toml'}: [safety] differs from that of the directory's other files (3 of "
-                          "4); crawl its portals separately (--config FILE)")
+    assert reasons[2] == (f"{tmp_path / 'c.toml'}: [safety] differs from the one most of the directory's files "
+                          "have (3 of 4); crawl its portals separately (--config FILE)")
     assert reasons[3].startswith(f"{d}: portal[1].name: 'a' is also the name of a portal in {a}; ")
     assert config.politeness.per_host_delay == 2.5  # the first file's settings, though its portal is left out
-    assert config.left_out(None) == config.unusable and config.left_out(["e"]) == []
+    assert config.left_out(None) == config.unusable and config.left_out(["e"]) is None
     assert load(tmp_path).unusable_files == config.unusable_files  # a directory, run: lenient
     with pytest.raises(ConfigError):
         load(tmp_path, strict=True)  # `crawl --check`
@@ -222,9 +225,10 @@ def test_a_run_over_a_directory_leaves_out_each_file_that_cannot_be_used_with_wh
 
 def test_which_file_is_left_out_does_not_depend_on_which_sorts_first(tmp_path):
     """A new file that sorted first decided for the whole directory: its [safety] left out every other file, and
-    its portal name took over an established portal's (its history went on under another site). The file whose
-    [safety] differs from most is left out, wherever it sorts; the first file's settings apply even when its own
-    portals cannot be used, and when they cannot be read either nothing runs."""
+    its portal name took over an established portal's (its history went on under another site); a broken first
+    file stopped every portal. The file whose [safety] differs from most is left out, wherever it sorts (on a tie,
+    the one that is not the default), and `--check` names that same file; the first file's settings apply even
+    when its own portals cannot be used, and the defaults when they cannot be read either."""
     from govreports.paths import config_files
 
     portal = '[[portal]]\nname = "{}"\nadapter = "trs"\nstart_url = "http://{}.gov.cn/"\n'
@@ -236,13 +240,22 @@ def test_which_file_is_left_out_does_not_depend_on_which_sorts_first(tmp_path):
     assert [p.name for p in config.portal] == ["x", "y", "z"]
     assert config.unusable_files == [str(tmp_path / "05_intranet.toml")]
     assert config.safety.allow_private_addresses is False and config.politeness.per_host_delay == 4
+    with pytest.raises(ConfigError) as err:  # `crawl --check`: the same file, for the same reason
+        load_configs(config_files(tmp_path))
+    assert str(err.value) == config.unusable[0][1]
+    (tmp_path / "20_y.toml").unlink()
+    (tmp_path / "20_z.toml").unlink()  # one against one: the default is kept, whichever sorts first
+    assert load_configs(config_files(tmp_path), skip_unusable=True).unusable_files == [
+        str(tmp_path / "05_intranet.toml")]
+    for name in "yz":
+        (tmp_path / f"20_{name}.toml").write_text(portal.format(name, name), encoding="utf-8")
     (tmp_path / "05_intranet.toml").write_text("[politeness]\nper_host_delay = 4\n" + portal.format("i", "i")
                                                + "bogus = 1\n", encoding="utf-8")
     config = load_configs(config_files(tmp_path), skip_unusable=True)
     assert [p.name for p in config.portal] == ["x", "y", "z"] and config.politeness.per_host_delay == 4
-    (tmp_path / "05_intranet.toml").write_text("[politeness]\nper_host_delay = -4\n" + portal.format("i", "i"),
-                                               encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"05_intranet\.toml: politeness\.per_host_delay: .*; it is the "
-                                          r"directory's first file, whose \[politeness\], \[limits\] and "
-                                          r"\[incremental\] apply to every portal of the directory, so none was"):
-        load_configs(config_files(tmp_path), skip_unusable=True)
+    (tmp_path / "05_intranet.toml").write_text("[[portal]\n", encoding="utf-8")
+    config = load_configs(config_files(tmp_path), skip_unusable=True)
+    assert [p.name for p in config.portal] == ["x", "y", "z"] and config.politeness.per_host_delay == 1.0
+    assert config.unusable[0][1].endswith("; its [politeness], [limits] and [incremental], which the directory's "
+                                          "first file gives every portal, could not be read either, so the "
+                                          "defaults apply")

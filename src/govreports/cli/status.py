@@ -78,17 +78,18 @@ def last_run_line(conn: sqlite3.Connection, db_path: str | Path) -> tuple[str, s
 
 
 def left_out_line(conn: sqlite3.Connection) -> str | None:
-    """The config files the latest completed run left out, with why (m019): their portals went uncrawled, and
-    their rows above show only the runs before. None when it left none out, or for a database older than m019."""
+    """The config files the latest completed run over a whole directory left out, with why (m019): their portals
+    went uncrawled, and their rows above show only the runs before. Runs of named portals, or of one file, say
+    nothing either way (NULL). None when it left none out, or for a database older than m019."""
     try:
-        row = conn.execute("SELECT id, kind, started_at, left_out FROM runs WHERE outcome = ? ORDER BY id DESC"
-                           " LIMIT 1", [RunOutcome.COMPLETED.value]).fetchone()
-    except sqlite3.OperationalError:
+        row = conn.execute("SELECT id, kind, started_at, left_out FROM runs WHERE outcome = ? AND left_out IS NOT"
+                           " NULL ORDER BY id DESC LIMIT 1", [RunOutcome.COMPLETED.value]).fetchone()
+        files = json.loads(row[3]) if row is not None else []
+    except (sqlite3.OperationalError, ValueError):
         return None
-    if row is None or not row[3]:
+    if not files:
         return None
-    run_id, kind, started, left_out = row
-    files = json.loads(left_out)
+    run_id, kind, started, _ = row
     return (f"last run #{run_id} {kind}, started {_when(started)}, left out {len(files)} config file(s), so their "
             f"portals were not crawled: {'; '.join(f['reason'] for f in files)}")
 

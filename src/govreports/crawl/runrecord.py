@@ -41,12 +41,12 @@ def begin_run(db: Database, kind: str, started: str) -> int:
 
 
 def record_run(db: Database, kind: str, started: str, summary: CrawlSummary, *, run_id: int | None = None,
-               today: datetime.date | None = None, left_out: list[tuple[str, str]] = ()) -> int:
+               today: datetime.date | None = None, left_out: list[tuple[str, str]] | None = None) -> int:
     """The run completed: its row in `runs` (the one `begin_run` wrote, or a new one), one `portal_runs` row per
     portal (a backfill's per-year figures added up), then portal health: each portal judged against its own
     history, the flags stored and put on `summary.health`. Health is assessed after the run is committed: it is
-    derived from the history and can be assessed again. `left_out`: the config files the run left out, with why
-    (`status` names them)."""
+    derived from the history and can be assessed again. `left_out`: the config files a run over a directory left
+    out, with why (`status` names them); None for a run that was not over a whole directory."""
     from govreports.runs.health import assess_run  # runs builds on crawl, so imported here, not at the top
 
     still_the_same_file(db)  # the run's last batches went to the file it opened: say so if that file is gone
@@ -55,8 +55,8 @@ def record_run(db: Database, kind: str, started: str, summary: CrawlSummary, *, 
         started = run_started_at(db, run_id)
     row = {"finished_at": finished, "outcome": RunOutcome.COMPLETED.value, "error": None,
            "summary_json": json.dumps(summary.rows(), ensure_ascii=False),
-           "left_out": json.dumps([{"file": f, "reason": r} for f, r in left_out], ensure_ascii=False) if left_out
-           else None}
+           "left_out": None if left_out is None else json.dumps([{"file": f, "reason": r} for f, r in left_out],
+                                                                ensure_ascii=False)}
     with write_transaction(db):
         if run_id is None:
             run_id = db["runs"].insert({"kind": kind, "started_at": started, **row}).last_pk

@@ -36,7 +36,8 @@ def task_runner(name: str = "threads", workers: int = TASK_WORKERS):
     raise ValueError(f"unknown task runner {name!r}: threads or dask")
 
 
-def portals_to_run(config: str, portals: list[str] | None) -> tuple[CrawlConfig, list[str], list[tuple[str, str]]]:
+def portals_to_run(config: str, portals: list[str] | None
+                   ) -> tuple[CrawlConfig, list[str], list[tuple[str, str]] | None]:
     """The crawl configuration, the portals a run crawls (`portals`, each found, or every portal of `config`) and
     the config files it left out, each logged as an error with why: a directory's file that cannot be used costs
     its own portals the run, not the others'. A named portal not found is the run's ConfigError, as on the
@@ -45,7 +46,7 @@ def portals_to_run(config: str, portals: list[str] | None) -> tuple[CrawlConfig,
     for name in portals or ():
         crawl.select(name)
     left_out = crawl.left_out(portals)
-    for _, reason in left_out:
+    for _, reason in left_out or ():
         get_run_logger().error(f"{reason}; its portals are left out of this run")
     return crawl, portals or [p.name for p in crawl.portal], left_out
 
@@ -55,7 +56,7 @@ def summary_rows(summaries: list[CrawlSummary]) -> list[dict]:
 
 
 def publish(kind: str, db_path: str, started: str, summaries: list[CrawlSummary], key: str,
-            run_id: int | None = None, left_out: list[tuple[str, str]] = ()) -> list[dict]:
+            run_id: int | None = None, left_out: list[tuple[str, str]] | None = None) -> list[dict]:
     """The run's summary, per portal, as a table artifact and in its `runs` row (`run_id`: the one the run began
     with, crawl.runrecord); recording the run judges each portal's health, and the flags go into the rows
     (`health`), the log and a `portal-health` artifact."""
@@ -114,7 +115,7 @@ def crashed(portal: str, error: str) -> CrawlSummary:
     return CrawlSummary([stats])
 
 
-def conclude(summaries: list[CrawlSummary], rows: list[dict], result, unusable: list[tuple[str, str]] = ()):
+def conclude(summaries: list[CrawlSummary], rows: list[dict], result, unusable: list[tuple[str, str]] | None = None):
     """The flow run's final state from the run verdict: Failed (with `result` as its data) when no portal could be
     reached; Completed with a `run-problems` markdown artifact when some could not, a portal's health check
     failed, or config files could not be used (`unusable`); plain `result` when all is well. `rows` are the

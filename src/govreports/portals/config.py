@@ -170,6 +170,7 @@ class CrawlConfig(BaseModel):
     # files of a directory that could not be used, each as (path, the ConfigError's message): load_configs with
     # skip_unusable; a private attribute, so no TOML file can set it
     _unusable: list[tuple[str, str]] = PrivateAttr(default_factory=list)
+    _directory: bool = PrivateAttr(default=False)  # read as a directory's run (load_configs with skip_unusable)
 
     @property
     def unusable(self) -> list[tuple[str, str]]:
@@ -180,10 +181,12 @@ class CrawlConfig(BaseModel):
     def unusable_files(self) -> list[str]:
         return [path for path, _ in self._unusable]
 
-    def left_out(self, named: list[str] | str | None) -> list[tuple[str, str]]:
+    def left_out(self, named: list[str] | str | None) -> list[tuple[str, str]] | None:
         """The files left out, with why, that a run's verdict names (runs.verdict.judge) and its row in `runs`
-        keeps: none for a run of named portals, which were all found, so those files did not touch it."""
-        return [] if named else self.unusable
+        keeps (`status` shows the latest such row's). None when the run is not one over a whole directory: a run
+        of named portals (all found, so those files did not touch it), or of a single file; its row then says
+        nothing either way, and does not hide the last directory run's files from `status`."""
+        return None if named or not self._directory else self.unusable
 
     @model_validator(mode="after")
     def _unique_names(self) -> "CrawlConfig":
@@ -293,24 +296,14 @@ def load_configs(paths: list[Path], *, skip_unusable: bool = False) -> CrawlConf
     first. Safety must agree: one file allowing private addresses would otherwise open them for every portal of the
     directory; and each portal needs a name of its own.
 
-    Without `skip_unusable` (`--check`, a single file) the first file that cannot be used is a ConfigError. With it
-    (a run over a directory), such files are left out, each with its reason, in the result's `unusable`, and the
-    other files' portals are crawled: a typo in one portal's file, made by whoever added that portal, must not cost
-    every other portal its night. No rule there depends on which file sorts first: a file whose [safety] differs
-    from most files' is the one left out, and a portal name that two files give is left out with both files (one
-    portal's history must not go on under another site's). The first file's settings still apply, read alone when
-    its portals cannot be used; when even they cannot be read, the directory's settings are unknown and nothing
-    runs. So is a directory of no usable file."""
-    if not skip_unusable:
-        configs = [load_config(p) for p in paths]
-        for config in configs[1:]:
-            if config.safety != configs[0].safety:
-                raise ConfigError(f"{config.path}: [safety] differs from {configs[0].path}; crawl these portals "
-                                  "separately (--config FILE)")
-        for config, i, name, first in _names_given_twice(configs):
-            raise ConfigError(f"{config.path}: portal[{i}].name: {name!r} is already the name of a portal in "
-                              f"{first}; each portal needs a name of its own")
-        return _merged(configs, configs[0], paths, [])
+    A file that cannot be used: one that does not load, one whose [safety] differs from the one most files have
+    (on a tie, the default one), and every file that gives a portal name another file gives (one portal's history
+    must not go on under another site's). None of these rules depends on which file sorts first. Without
+    `skip_unusable` (`--check`, a single file) any such file is a ConfigError that names every one, with why. With
+    it (a run over a directory), they are left out, each with its reason, in the result's `unusable`, and the other
+    files' portals are crawled: a typo in one portal's file, made by whoever added that portal, must not cost every
+    other portal its night. The first file's settings apply, read alone when its portals cannot be used, and the
+    defaults when even they cannot be read (said in its reason). A directory of no usable file is a ConfigError."""
     configs: list[CrawlConfig] = []
     unusable: dict[str, str] = {}
     for path in paths:
@@ -319,55 +312,64 @@ def load_configs(paths: list[Path], *, skip_unusable: bool = False) -> CrawlConf
         except ConfigError as exc:
             unusable[str(path)] = str(exc)
     if configs:
-        usual, count = Counter(c.safety.model_dump_json() for c in configs).most_common(1)[0]  # a tie: the first
-        for config in configs:
-            if config.safety.model_dump_json() != usual:
-                unusable[config.path] = (f"{config.path}: [safety] differs from that of the directory's other files "
-                                         f"({count} of {len(configs)}); crawl its portals separately (--config FILE)")
+        _leave_out_unlike_safety(configs, unusable)
         configs = [c for c in configs if c.path not in unusable]
-        givers: dict[str, list[tuple[str, int]]] = {}
-        for config in configs:
-            for i, portal in enumerate(config.portal):
-                givers.setdefault(portal.name, []).append((config.path, i))
-        for name, given in givers.items():
-            files = list(dict.fromkeys(path for path, _ in given))
-            for path, i in given if len(files) > 1 else ():
-                others = ", ".join(f for f in files if f != path)
-                unusable.setdefault(path, f"{path}: portal[{i}].name: {name!r} is also the name of a portal in "
-                                          f"{others}; each file that gives it is left out until every portal has a "
-                                          "name of its own")
+        _leave_out_shared_names(configs, unusable)
         configs = [c for c in configs if c.path not in unusable]
-    if not configs:
-        raise ConfigError("; ".join(unusable.values()))
-    first = next((c for c in configs if c.path == str(paths[0])), None) or _settings_of(paths[0], unusable)
     order = {str(p): k for k, p in enumerate(paths)}
-    return _merged(configs, first, paths, sorted(unusable.items(), key=lambda item: order[item[0]]))
+    if unusable and (not skip_unusable or not configs):
+        raise ConfigError("; ".join(reason for _, reason in sorted(unusable.items(), key=lambda i: order[i[0]])))
+    first = next((c for c in configs if c.path == str(paths[0])), None) or _settings_of(paths[0], unusable)
+    return _merged(configs, first, paths, sorted(unusable.items(), key=lambda item: order[item[0]]), skip_unusable)
 
 
-def _names_given_twice(configs: list[CrawlConfig]):
-    """(config, index, name, the file that gave the name first) for each portal whose name an earlier file gave
-    (`--check`: the later file is the one named)."""
-    first: dict[str, str] = {}
+def _leave_out_unlike_safety(configs: list[CrawlConfig], unusable: dict[str, str]) -> None:
+    """Each file whose [safety] differs from the one most files have; on a tie, the default one is kept (a file
+    that opens private addresses is the exception, whichever name it has), else the first file's."""
+    counts = Counter(c.safety.model_dump_json() for c in configs)
+    most = max(counts.values())
+    tied = [kind for kind, n in counts.items() if n == most]
+    usual = Safety().model_dump_json() if Safety().model_dump_json() in tied else tied[0]
+    for config in configs:
+        if config.safety.model_dump_json() != usual:
+            unusable[config.path] = (f"{config.path}: [safety] differs from the one most of the directory's files "
+                                     f"have ({counts[usual]} of {len(configs)}); crawl its portals separately "
+                                     "(--config FILE)")
+
+
+def _leave_out_shared_names(configs: list[CrawlConfig], unusable: dict[str, str]) -> None:
+    """Every file that gives a portal name another file gives."""
+    givers: dict[str, list[tuple[str, int]]] = {}
     for config in configs:
         for i, portal in enumerate(config.portal):
-            if (other := first.setdefault(portal.name, config.path)) != config.path:
-                yield config, i, portal.name, other
+            givers.setdefault(portal.name, []).append((config.path, i))
+    for name, given in givers.items():
+        files = list(dict.fromkeys(path for path, _ in given))
+        for path, i in given if len(files) > 1 else ():
+            others = ", ".join(f for f in files if f != path)
+            unusable.setdefault(path, f"{path}: portal[{i}].name: {name!r} is also the name of a portal in "
+                                      f"{others}; each file that gives it is left out until every portal has a "
+                                      "name of its own")
 
 
 def _settings_of(path: Path, unusable: dict[str, str]) -> _Settings:
     """The first file's settings, read alone: its portals could not be used, but its [politeness], [safety],
-    [limits] and [incremental] may be sound, and they are the directory's."""
+    [limits] and [incremental] may be sound, and they are the directory's. When they cannot be read either, the
+    defaults (polite for real government sites), and its reason says so: a broken first file must not stop every
+    portal, which it did whatever its name."""
     try:
         return _validated(_Settings, _read_toml(Path(path)), Path(path))
     except ConfigError:
-        raise ConfigError(f"{unusable[str(path)]}; it is the directory's first file, whose [politeness], [limits] "
-                          "and [incremental] apply to every portal of the directory, so none was crawled") from None
+        unusable[str(path)] += ("; its [politeness], [limits] and [incremental], which the directory's first file "
+                                "gives every portal, could not be read either, so the defaults apply")
+        return _Settings()
 
 
 def _merged(configs: list[CrawlConfig], settings: CrawlConfig | _Settings, paths: list[Path],
-            unusable: list[tuple[str, str]]) -> CrawlConfig:
+            unusable: list[tuple[str, str]], directory: bool) -> CrawlConfig:
     merged = CrawlConfig(politeness=settings.politeness, safety=configs[0].safety, limits=settings.limits,
                          incremental=settings.incremental, portal=[p for c in configs for p in c.portal])
     merged.path = ", ".join(str(p) for p in paths)
     merged._unusable = unusable
+    merged._directory = directory
     return merged

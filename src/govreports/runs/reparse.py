@@ -45,7 +45,7 @@ class ReparseSummary:
     counts: Counter = field(default_factory=Counter)  # new / changed / unchanged / failed / missing / skipped
     unconfigured: Counter = field(default_factory=Counter)  # documents skipped, by a portal the config lacks
 
-    def skipped_line(self, config: str, left_out: list[tuple[str, str]] = ()) -> str:
+    def skipped_line(self, config: str, left_out: list[tuple[str, str]] | None = None) -> str:
         """What was left as it was, and why, for the command's warning line ("" when nothing was); `left_out`:
         the config's files that could not be used, where those portals may be."""
         if not self.unconfigured:

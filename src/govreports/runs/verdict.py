@@ -63,7 +63,8 @@ def _by_portal(rows: list[dict]) -> dict[str, dict]:
     return portals
 
 
-def judge(rows: Iterable[dict], problems: Iterable[str] = (), unusable: Iterable[tuple[str, str]] = ()) -> Verdict:
+def judge(rows: Iterable[dict], problems: Iterable[str] = (), unusable: Iterable[tuple[str, str]] | None = ()
+          ) -> Verdict:
     """`rows`: summary rows (`portal`, `outcome`, optionally `failures` and `blocked` counts and `health`, the
     names of the portal's health flags); `problems`: more portals with an error-level health flag (a column that
     lists nothing where it listed reports before); `unusable`: config files of the directory that could not be
@@ -71,7 +72,7 @@ def judge(rows: Iterable[dict], problems: Iterable[str] = (), unusable: Iterable
     portals = _by_portal(list(rows))
     down = {name: p for name, p in portals.items() if not p["reached"]}
     flagged = sorted(({name for name, p in portals.items() if p["errors"]} | set(problems)) - set(down))
-    files = [path for path, _ in unusable]
+    files = [path for path, _ in unusable or ()]
     unused = (f"{len(files)} config file(s) could not be used, so their portals were left out: "
               f"{', '.join(files)}") if files else None
     if portals and len(down) == len(portals):
