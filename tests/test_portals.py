@@ -413,3 +413,6 @@ def test_a_numbered_list_ends_at_a_page_of_nothing_new_and_is_capped_only_when_i
     assert url(5) not in {u for _, u in ctx.requested}
     got, ctx = run({1: page(1, 2), 2: page(2, 3)})  # a page that repeats some of the last: its new ones count
     assert got == ["1.html", "2.html", "3.html"] and ctx.capped_at == []
+    linkless = json.dumps({"articles": [{"title": "通知"}, {"title": "公告"}]})
+    got, ctx = run({1: page(1), 2: linkless, 3: page(3)})  # items with no link: passed over, not the end
+    assert got == ["1.html", "3.html"] and ctx.capped_at == []

@@ -106,22 +106,27 @@ class Adapter:
         return find_attachments(page.text or "", page.final_url)
 
 
-async def numbered_pages(ctx: Context, max_pages: int, fetch: Callable[[int], Awaitable[list[Listing] | None]],
+async def numbered_pages(ctx: Context, max_pages: int,
+                         fetch: Callable[[int], Awaitable[tuple[int, list[Listing]] | None]],
                          url_of: Callable[[int], str]) -> AsyncIterator[Listing]:
     """The listings of a column read as pages 1, 2, 3… of a list API (gkmlpt, json-api): `fetch(n)` reads page
-    n's listings (None when it did not answer or did not parse). The column ends at the first page that lists
-    nothing it has not already listed: an empty page, or the last page again, which APIs that clamp the page
-    number serve for every page past the end; read on to max_pages, such an API cost 200 requests a night and
-    a false `max_pages` failure. Past max_pages one more page is read, only to tell whether the column goes on
-    (`ctx.capped`): a column of exactly max_pages pages is not cut short."""
+    n's items and the listings among them (None when it did not answer or did not parse). The column ends at an
+    empty page, or at one whose listings were all listed before: the last page again, which APIs that clamp the
+    page number serve for every page past the end; read on to max_pages, such an API cost 200 requests a night and
+    a false `max_pages` failure. A page of items with no link is passed over, as before. Past max_pages one more
+    page is read, only to tell whether the column goes on (`ctx.capped`): a column of exactly max_pages pages is
+    not cut short."""
     seen: set[str] = set()
     for n in range(1, max_pages + 2):
-        listings = await fetch(n)
-        fresh = [x for x in listings or () if x.url not in seen]
-        if not fresh:
+        page = await fetch(n)
+        if page is None or not page[0]:
+            return
+        fresh = [x for x in page[1] if x.url not in seen]
+        if page[1] and not fresh:
             return
         if n > max_pages:
-            ctx.capped(url_of(n))
+            if fresh:
+                ctx.capped(url_of(n))
             return
         seen.update(x.url for x in fresh)
         for listing in fresh:

@@ -53,7 +53,7 @@ class GkmlptAdapter(Adapter):
         def url_of(n: int) -> str:
             return urljoin(start, f"api/all/{category}?page={n}&sid={sid}")
 
-        async def fetch(n: int) -> list[Listing] | None:
+        async def fetch(n: int) -> tuple[int, list[Listing]] | None:
             reply = await ctx.fetch_list(url_of(n), expect="json")
             if not reply.ok:
                 return None
@@ -61,9 +61,9 @@ class GkmlptAdapter(Adapter):
                 articles = json.loads(reply.text or "{}").get("articles") or []
             except (ValueError, AttributeError):
                 return None
-            return [Listing(unescape_percent_u(str(art.get("title") or "")), urljoin(start, art["url"]),
-                            iso_date(str(art.get("created_at") or "")))
-                    for art in articles if isinstance(art, dict) and art.get("url")]
+            return len(articles), [Listing(unescape_percent_u(str(art.get("title") or "")), urljoin(start, art["url"]),
+                                           iso_date(str(art.get("created_at") or "")))
+                                   for art in articles if isinstance(art, dict) and art.get("url")]
 
         async for listing in numbered_pages(ctx, self.portal.max_pages, fetch, url_of):
             yield listing

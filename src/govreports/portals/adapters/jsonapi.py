@@ -48,7 +48,7 @@ class JsonApiAdapter(Adapter):
         def url_of(n: int) -> str:  # n counts from 1; the API's numbers from first_page
             return urljoin(self.portal.start_url, str(p["list_url"]).replace("{page}", str(first + n - 1)))
 
-        async def fetch(n: int) -> list[Listing] | None:
+        async def fetch(n: int) -> tuple[int, list[Listing]] | None:
             url = url_of(n)
             form = {k: str(v).replace("{page}", str(first + n - 1)) for k, v in (p["form"] or {}).items()} or None
             reply = await ctx.fetch_list(url, method=str(p["method"]).upper(), data=form, expect="json",
@@ -68,7 +68,7 @@ class JsonApiAdapter(Adapter):
                 if href:
                     listings.append(Listing(title, urljoin(url, str(href)),
                                             iso_date(str(dig(item, p["date_field"]) or ""))))
-            return listings
+            return len(items), listings
 
         async for listing in numbered_pages(ctx, self.portal.max_pages, fetch, url_of):
             yield listing
