@@ -66,3 +66,50 @@ def test_only_a_damaged_index_is_rebuilt_and_only_once(tmp_path, portal):
     with pytest.raises(sqlite3.IntegrityError):  # rebuilt, tried once more, failed again: raised, no third try
         with_search_indexes_mended(db, fails(sqlite3.IntegrityError("constraint failed")))
     assert len(calls) == 2 and damaged_search_indexes(db) == []
+
+
+def test_an_index_damaged_so_that_only_searches_fail_is_named_and_mended_by_repair_index(tmp_path, portal):
+    """Segments scrambled: writes append new segments and go through, so no crawl rebuilds the index, and
+    `search` ended "the database is damaged … restore it from a backup" for a sound database. It now names the
+    search index and the command that rebuilds it."""
+    import sqlite3
+
+    from crawlhelp import run_cli
+
+    db, _ = crawl_demo(portal, tmp_path, portals=("demo-gbk",))
+    found = len(search_sections(db, PHRASE, limit=500))
+    db.execute("UPDATE sections_fts_data SET block = randomblob(length(block)) WHERE id > 10")
+    db.conn.commit()
+    with pytest.raises(sqlite3.DatabaseError):
+        search_sections(db, PHRASE, limit=500)
+    path = tmp_path / "reports.db"
+    done = run_cli("search", PHRASE, "--db", str(path))
+    assert done.returncode == 74 and done.stderr.startswith(f"error: the search index of the database {path} is "
+                                                            "damaged (")
+    assert f"`govreports repair-index --db {path}` rebuilds it from the stored sections" in done.stderr
+    repaired = run_cli("repair-index", "--db", str(path))
+    assert repaired.returncode == 0, repaired.stderr
+    assert repaired.stdout.startswith(f"{path}: search index sections_fts was damaged; rebuilt from the stored")
+    assert len(search_sections(db, PHRASE, limit=500)) == found and damaged_search_indexes(db) == []
+    again = run_cli("repair-index", "--db", str(path))
+    assert again.returncode == 0 and again.stdout.strip() == f"{path}: search index sound"
+
+
+def test_a_malformed_index_page_met_by_a_write_is_mended_too(tmp_path, portal):
+    """The other way a damaged index fails a write: "database disk image is malformed" (SQLITE_CORRUPT_VTAB)."""
+    import sqlite3
+
+    db, _ = crawl_demo(portal, tmp_path, portals=("demo-gbk",))
+    _lose_the_index_s_segments(db)
+    malformed = sqlite3.DatabaseError("database disk image is malformed")
+    malformed.sqlite_errorname = "SQLITE_CORRUPT_VTAB"
+    calls = []
+
+    def write():
+        calls.append(1)
+        if len(calls) == 1:
+            raise malformed
+        return "written"
+
+    assert with_search_indexes_mended(db, write) == "written" and len(calls) == 2
+    assert damaged_search_indexes(db) == []

@@ -337,6 +337,39 @@ def report(agency: Annotated[str, typer.Argument(
     print_report(found, format.value, sys.stdout)
 
 
+def repair_index(db: DbOption = DEFAULT_DB, wait: WaitOption = DEFAULT_WAIT_S) -> None:
+    """Check the full-text search index against the sections it indexes, and rebuild it from them if it is
+    damaged (nothing else in the database changes).
+
+    A crawl rebuilds it by itself when a write fails on it; a damage that fails only searches (`search` ends
+    "the search index … is damaged", exit 74) is mended here. Exit codes: 0 sound or rebuilt, 74 the database
+    cannot be read or written, 75 another run holds the database."""
+    import time
+
+    from govreports.store.db import open_db
+    from govreports.store.index_repair import damaged_search_indexes, rebuild_damaged_search_indexes
+
+    if not db.is_file():
+        fail(f"no database at {db}")
+    with writer_lock(db, wait=wait, command="repair-index"):
+        database = open_db(db, migrate=False)
+        try:
+            start = time.monotonic()
+            rebuilt = rebuild_damaged_search_indexes(database)
+            sound = not damaged_search_indexes(database)
+        finally:
+            database.close()
+    if rebuilt:
+        typer.echo(f"{db}: search index {', '.join(rebuilt)} was damaged; rebuilt from the stored sections in "
+                   f"{time.monotonic() - start:.1f} s")
+    if not sound:
+        fail(f"{db}: the search index is still damaged after a rebuild: the database is damaged elsewhere too; "
+             "restore it from a backup", 74)
+    if not rebuilt:
+        typer.echo(f"{db}: search index sound")
+
+
 def register(app: typer.Typer) -> None:
     for command in (load, query, analyze, search, export, serve, report):
         app.command()(command)
+    app.command("repair-index")(repair_index)

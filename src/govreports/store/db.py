@@ -64,6 +64,9 @@ def could_not_write(exc: BaseException, db: Database | sqlite3.Connection | None
     """The first words of every "the database cannot be written" line: its file when known, SQLite's error, and
     its temporary folder when that is the one nearly full (full_disk_hint); or that the file is damaged."""
     where = f" {path}" if path is not None else f" {database_file(db)}" if db is not None else ""
+    if getattr(exc, "sqlite_errorname", None) == "SQLITE_CORRUPT_VTAB":  # the search index (FTS5), derived data
+        return (f"the search index of the database{where} is damaged ({exc}): `govreports repair-index "
+                f"--db{where or ' FILE'}` rebuilds it from the stored sections; nothing else is lost")
     if damaged(exc):
         return (f"the database{where} is damaged or is not a SQLite database ({exc}): restore it from a backup, or "
                 "move it aside and run again to build a new one (the archive keeps every page fetched)")

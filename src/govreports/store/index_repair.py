@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from sqlite_utils import Database
 
+from govreports.errors import StorageError
 from govreports.store.db import damaged, database_file, write_transaction
 
 _T = TypeVar("_T")
@@ -50,17 +51,22 @@ def damaged_search_indexes(db: Database) -> list[str]:
     return damaged
 
 
+def rebuild_search_indexes(db: Database, names: list[str]) -> None:
+    """Rebuild the FTS5 tables `names` from the tables they index, in one write transaction."""
+    with write_transaction(db):
+        for name in names:
+            db.execute(f"INSERT INTO [{name}]([{name}]) VALUES ('rebuild')")
+
+
 def rebuild_damaged_search_indexes(db: Database) -> list[str]:
-    """Rebuild each damaged FTS5 table from the table it indexes, in one write transaction; the names rebuilt
-    (none when no index is damaged, or the file cannot even be read for the check)."""
+    """Rebuild each damaged FTS5 table; the names rebuilt (none when no index is damaged, or the file cannot even
+    be read for the check)."""
     try:
         damaged = damaged_search_indexes(db)
     except sqlite3.DatabaseError:  # sqlite_master itself unreadable: the file is damaged, not only an index
         return []
     if damaged:
-        with write_transaction(db):
-            for name in damaged:
-                db.execute(f"INSERT INTO [{name}]([{name}]) VALUES ('rebuild')")
+        rebuild_search_indexes(db, damaged)
     return damaged
 
 
@@ -75,12 +81,18 @@ def with_search_indexes_mended(db: Database, write: Callable[[], _T]) -> _T:
             raise  # a busy or full database, a statement's own error: what a damaged index never says
         start = time.monotonic()
         try:
-            rebuilt = rebuild_damaged_search_indexes(db)
+            broken = damaged_search_indexes(db)
         except sqlite3.Error:
-            raise exc from None  # the rebuild failed too (a full disk, a damaged file): the write's own error
-        if not rebuilt:
+            raise exc from None  # the file itself, or another writer: the write's own error says which
+        if not broken:
             raise
-        print(f"warning: the search index {', '.join(rebuilt)} of the database {database_file(db)} was damaged "
+        try:
+            rebuild_search_indexes(db, broken)
+        except sqlite3.Error as err:  # a full disk, another writer: the index stays damaged, and says so
+            raise StorageError(f"the search index {', '.join(broken)} of the database {database_file(db)} is "
+                               f"damaged ({exc}) and could not be rebuilt ({err}): `govreports repair-index` "
+                               "rebuilds it; the run stops here") from exc
+        print(f"warning: the search index {', '.join(broken)} of the database {database_file(db)} was damaged "
               f"({exc}); it was rebuilt from the stored sections in {time.monotonic() - start:.1f} s, and the "
               "write went on", file=sys.stderr)
     return write()
