@@ -202,7 +202,7 @@ def test_a_run_over_a_directory_leaves_out_each_file_that_cannot_be_used_with_wh
         load_configs(paths)
     config = load_configs(paths, skip_unusable=True)
     assert [p.name for p in config.portal] == ["e"]
-    assert config.unusable_files == [str(tmp_path / f"{n}.toml") for n in "abcd"]
+    assert [p for p, _ in config.unusable] == [str(tmp_path / f"{n}.toml") for n in "abcd"]
     reasons = [reason for _, reason in config.unusable]
     a, d = tmp_path / "a.toml", tmp_path / "d.toml"
     assert reasons[0] == (f"{a}: portal[0].name: 'a' is also the name of a portal in {d}; each file that gives it is "
@@ -213,7 +213,7 @@ def test_a_run_over_a_directory_leaves_out_each_file_that_cannot_be_used_with_wh
     assert reasons[3].startswith(f"{d}: portal[1].name: 'a' is also the name of a portal in {a}; ")
     assert config.politeness.per_host_delay == 2.5  # the first file's settings, though its portal is left out
     assert config.left_out(None) == config.unusable and config.left_out(["e"]) is None
-    assert load(tmp_path).unusable_files == config.unusable_files  # a directory, run: lenient
+    assert [p for p, _ in load(tmp_path).unusable] == [p for p, _ in config.unusable]  # a directory, run: lenient
     with pytest.raises(ConfigError):
         load(tmp_path, strict=True)  # `crawl --check`
     with pytest.raises(ConfigError):
@@ -238,14 +238,14 @@ def test_which_file_is_left_out_does_not_depend_on_which_sorts_first(tmp_path):
                                                " = true\n" + portal.format("i", "i"), encoding="utf-8")
     config = load_configs(config_files(tmp_path), skip_unusable=True)
     assert [p.name for p in config.portal] == ["x", "y", "z"]
-    assert config.unusable_files == [str(tmp_path / "05_intranet.toml")]
+    assert [p for p, _ in config.unusable] == [str(tmp_path / "05_intranet.toml")]
     assert config.safety.allow_private_addresses is False and config.politeness.per_host_delay == 4
     with pytest.raises(ConfigError) as err:  # `crawl --check`: the same file, for the same reason
         load_configs(config_files(tmp_path))
     assert str(err.value) == config.unusable[0][1]
     (tmp_path / "20_y.toml").unlink()
     (tmp_path / "20_z.toml").unlink()  # one against one: the default is kept, whichever sorts first
-    assert load_configs(config_files(tmp_path), skip_unusable=True).unusable_files == [
+    assert [p for p, _ in load_configs(config_files(tmp_path), skip_unusable=True).unusable] == [
         str(tmp_path / "05_intranet.toml")]
     for name in "yz":
         (tmp_path / f"20_{name}.toml").write_text(portal.format(name, name), encoding="utf-8")

@@ -347,7 +347,7 @@ def repair_index(db: DbOption = DEFAULT_DB, wait: WaitOption = DEFAULT_WAIT_S) -
     import time
 
     from govreports.store.db import open_db
-    from govreports.store.index_repair import damaged_search_indexes, rebuild_damaged_search_indexes
+    from govreports.store.index_repair import damaged_search_indexes, rebuild_search_indexes
 
     if not db.is_file():
         fail(f"no database at {db}")
@@ -355,18 +355,18 @@ def repair_index(db: DbOption = DEFAULT_DB, wait: WaitOption = DEFAULT_WAIT_S) -
         database = open_db(db, migrate=False)
         try:
             start = time.monotonic()
-            rebuilt = rebuild_damaged_search_indexes(database)
-            sound = not damaged_search_indexes(database)
+            if not (damaged := damaged_search_indexes(database)):
+                typer.echo(f"{db}: search index sound")
+                return
+            rebuild_search_indexes(database, damaged)
+            still = damaged_search_indexes(database)
         finally:
             database.close()
-    if rebuilt:
-        typer.echo(f"{db}: search index {', '.join(rebuilt)} was damaged; rebuilt from the stored sections in "
-                   f"{time.monotonic() - start:.1f} s")
-    if not sound:
+    typer.echo(f"{db}: search index {', '.join(damaged)} was damaged; rebuilt from the stored sections in "
+               f"{time.monotonic() - start:.1f} s")
+    if still:
         fail(f"{db}: the search index is still damaged after a rebuild: the database is damaged elsewhere too; "
              "restore it from a backup", 74)
-    if not rebuilt:
-        typer.echo(f"{db}: search index sound")
 
 
 def register(app: typer.Typer) -> None:

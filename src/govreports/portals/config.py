@@ -177,10 +177,6 @@ class CrawlConfig(BaseModel):
         """The files left out, with why."""
         return list(self._unusable)
 
-    @property
-    def unusable_files(self) -> list[str]:
-        return [path for path, _ in self._unusable]
-
     def left_out(self, named: list[str] | str | None) -> list[tuple[str, str]] | None:
         """The files left out, with why, that a run's verdict names (runs.verdict.judge) and its row in `runs`
         keeps (`status` shows the latest such row's). None when the run is not one over a whole directory: a run
@@ -316,11 +312,11 @@ def load_configs(paths: list[Path], *, skip_unusable: bool = False) -> CrawlConf
         configs = [c for c in configs if c.path not in unusable]
         _leave_out_shared_names(configs, unusable)
         configs = [c for c in configs if c.path not in unusable]
-    order = {str(p): k for k, p in enumerate(paths)}
     if unusable and (not skip_unusable or not configs):
-        raise ConfigError("; ".join(reason for _, reason in sorted(unusable.items(), key=lambda i: order[i[0]])))
+        raise ConfigError("; ".join(unusable[str(p)] for p in paths if str(p) in unusable))
     first = next((c for c in configs if c.path == str(paths[0])), None) or _settings_of(paths[0], unusable)
-    return _merged(configs, first, paths, sorted(unusable.items(), key=lambda item: order[item[0]]), skip_unusable)
+    return _merged(configs, first, paths, [(str(p), unusable[str(p)]) for p in paths if str(p) in unusable],
+                   skip_unusable)
 
 
 def _leave_out_unlike_safety(configs: list[CrawlConfig], unusable: dict[str, str]) -> None:

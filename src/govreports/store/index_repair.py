@@ -58,18 +58,6 @@ def rebuild_search_indexes(db: Database, names: list[str]) -> None:
             db.execute(f"INSERT INTO [{name}]([{name}]) VALUES ('rebuild')")
 
 
-def rebuild_damaged_search_indexes(db: Database) -> list[str]:
-    """Rebuild each damaged FTS5 table; the names rebuilt (none when no index is damaged, or the file cannot even
-    be read for the check)."""
-    try:
-        damaged = damaged_search_indexes(db)
-    except sqlite3.DatabaseError:  # sqlite_master itself unreadable: the file is damaged, not only an index
-        return []
-    if damaged:
-        rebuild_search_indexes(db, damaged)
-    return damaged
-
-
 def with_search_indexes_mended(db: Database, write: Callable[[], _T]) -> _T:
     """`write()` (one write transaction, rolled back when it fails); when it fails as a damaged index fails it
     (a constraint, a malformed page) and a search index is found damaged, the index is rebuilt, a warning names
