@@ -131,52 +131,6 @@ def test_rows_without_report_links_get_css_selectors():
     assert found.reports[0].url == "http://a.gov.cn/doc/0" and found.reports[0].list_date == "2025-01-01"
 
 
-# --- drafts ---------------------------------------------------------------------------------------------------------
-
-def test_names_and_blocks_load_as_a_config(tmp_path):
-    taken: set[str] = set()
-    assert draft.portal_name("http://rsj.km.gov.cn/zfxxgk/zfxxgknb/", taken) == "rsj-km"
-    assert draft.portal_name("http://127.0.0.1:8765/ordos/zwgk/", taken) == "ordos"
-    assert draft.portal_name("http://127.0.0.1:8765/ordos/other/", taken) == "ordos-2"
-    block = draft.block(name="x", adapter="generic", title='某"局" 年报', start_url="http://a.gov.cn/nb/home.htm",
-                        params={"page_pattern": r"/nb/home(?:_\d+)?\.htm$", "item_selector": 'div[class="r"]'},
-                        comment="why\nand more")
-    config = draft.check(draft.document([block], True))
-    [portal] = config.portal
-    assert config.safety.allow_private_addresses and portal.title == '某"局" 年报'
-    assert portal.params["page_pattern"] == r"/nb/home(?:_\d+)?\.htm$"
-    assert not draft.check(draft.document([block], False)).safety.allow_private_addresses
-
-
-def test_write_appends_to_a_config_only_when_it_can_take_the_blocks(tmp_path):
-    from govreports.portals.config import ConfigError
-
-    block = draft.block(name="x", adapter="trs", title="t", start_url="http://127.0.0.1:1/a/", params={})
-    public = tmp_path / "public.toml"
-    public.write_text('[[portal]]\nname = "a"\nadapter = "trs"\nstart_url = "http://a.gov.cn/"\n', encoding="utf-8")
-    text = draft.merged(public, [block], allow_private_addresses=True)  # no [safety] yet: it is added
-    assert tomllib.loads(text)["safety"] == {"allow_private_addresses": True}
-    strict = tmp_path / "strict.toml"
-    strict.write_text(public.read_text(encoding="utf-8") + "[safety]\nallow_private_addresses = false\n",
-                      encoding="utf-8")
-    with pytest.raises(ConfigError, match="does not allow private addresses"):
-        draft.merged(strict, [block], allow_private_addresses=True)
-    assert draft.existing_names(strict) == {"a"} and draft.existing_names(tmp_path / "none" / "new.toml") == set()
-
-
-def test_a_name_is_taken_by_any_file_of_the_folder_a_run_crawls_with_it(tmp_path):
-    """`discover --write` into a new file of config/portals/ checked names against that file only: a name another
-    file of the folder already gave left both files out of the next run over the folder."""
-    portal = '[[portal]]\nname = "{}"\nadapter = "trs"\nstart_url = "http://{}.gov.cn/"\n'
-    (tmp_path / "a.toml").write_text(portal.format("ordos", "a"), encoding="utf-8")
-    (tmp_path / "broken.toml").write_text("[[portal]\n", encoding="utf-8")  # gives no portal, to a run or here
-    (tmp_path / "notes.txt").write_text(portal.format("skipped", "s"), encoding="utf-8")  # not a config file
-    new = tmp_path / "b.toml"
-    assert draft.existing_names(new) == {"ordos"}
-    taken = draft.existing_names(new)
-    assert draft.portal_name("http://127.0.0.1:8765/ordos/zwgk/", taken) == "ordos-2"
-
-
 # --- the walk's manners on small local sites ------------------------------------------------------------------------
 
 def _rows(first: int, n: int) -> str:
