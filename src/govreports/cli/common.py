@@ -44,9 +44,8 @@ def checked_config(config: Path, portals: list[str] | None = None, *, strict: bo
             crawl.select(name)
     except ConfigError as exc:
         fail(str(exc), EXIT_USAGE)
-    if not portals:  # portals named, and found: the files left out do not touch this run
-        for _, reason in crawl.unusable:
-            typer.echo(f"error: {reason}; its portals are left out of this run", err=True)
+    for _, reason in crawl.left_out(portals) or ():  # (portals named, and found: those files do not touch the run)
+        typer.echo(f"error: {reason}; its portals are left out of this run", err=True)
     return crawl
 
 
