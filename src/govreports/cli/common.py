@@ -30,11 +30,12 @@ def exit_with(verdict) -> None:
     raise typer.Exit(verdict.exit_code)
 
 
-def checked_config(config: Path, portals: list[str] | None = None, *, strict: bool = False):
+def checked_config(config: Path, portals: list[str] | None = None, *, strict: bool = False, announce: bool = True):
     """The crawl configuration, validated (and each named portal found) before anything starts: a bad file is a
     usage error, one line and exit 2, not a traceback from inside a flow run. In a directory, a file that cannot
     be used is named on stderr and left out, and the run goes on without its portals (its verdict says so, unless
-    the run names its portals), unless `strict` (`crawl --check`) or no file can be used."""
+    the run names its portals), unless `strict` (`crawl --check`) or no file can be used. `announce=False`: a
+    command whose flow logs them as errors itself (flows.common.portals_to_run) names them once, there."""
     from govreports.portals.config import ConfigError
     from govreports.runs.jobs import load
 
@@ -44,7 +45,8 @@ def checked_config(config: Path, portals: list[str] | None = None, *, strict: bo
             crawl.select(name)
     except ConfigError as exc:
         fail(str(exc), EXIT_USAGE)
-    for _, reason in crawl.left_out(portals) or ():  # (portals named, and found: those files do not touch the run)
+    # (portals named, and found: the files left out do not touch the run, and left_out is None)
+    for _, reason in (crawl.left_out(portals) if announce else None) or ():
         typer.echo(f"error: {reason}; its portals are left out of this run", err=True)
     return crawl
 

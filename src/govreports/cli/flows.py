@@ -30,7 +30,7 @@ def nightly(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
 
     Exit codes as for `crawl`: 0 all portals crawled, 1 some unreachable, 3 none, 2 bad config, 74 database
     or archive not writable (a full disk), 75 database busy."""
-    crawl = checked_config(config, portal)
+    crawl = checked_config(config, portal, announce=False)  # the flow logs the files left out
     with writer_lock(db, wait=wait, command="nightly"):
         prefect_for(db)
         from govreports.flows.early import early_crawls
@@ -69,7 +69,7 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
     or archive not writable (a full disk), 75 database busy."""
     from govreports.runs.partitions import REPROCESS, parse_years
 
-    crawl = checked_config(config, portal)
+    crawl = checked_config(config, portal, announce=False)  # the flow logs the files left out
     if reprocess not in REPROCESS:
         raise typer.BadParameter(f"one of {', '.join(REPROCESS)}", param_hint="--reprocess")
     try:
@@ -110,7 +110,7 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
 def reparse(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
             archive: ArchiveOption = DEFAULT_ARCHIVE, wait: WaitOption = DEFAULT_WAIT_S) -> None:
     """Re-parse archived documents with the current parser (no network); reports how many records changed."""
-    crawl = checked_config(config)
+    crawl = checked_config(config, announce=False)  # the flow logs the files left out
     with writer_lock(db, wait=wait, command="reparse"):
         prefect_for(db)
         server = _start_server()
