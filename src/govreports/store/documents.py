@@ -149,15 +149,22 @@ _LOADED_DOCUMENT = ("url", "final_url", "fetched_at", "sha256", "archive_path", 
 
 
 def loaded_items(db: Database, *, page: int = 1000) -> Iterator[LoadedItem]:
-    """Every loaded item with its document, by portal and URL, read `page` items at a time: each page starts
-    after the last item read (the items' key), so the caller may write between pages, and a re-parse of 300,000
-    reports does not hold them all (1.6 KB an item)."""
+    """Every item whose report was loaded from it, with its document, by portal and URL, read `page` items at a
+    time: each page starts after the last item read (the items' key), so the caller may write between pages, and
+    a re-parse of 300,000 reports does not hold them all (1.6 KB an item).
+
+    Also an item whose last fetch failed (a 500, a page that held no report tonight, a gate): it keeps its report
+    and the document it was read from, and the re-parse had passed over it, leaving that report as an older parser
+    read it. Not an item that failed after it was found a re-post of another's report (its report's key is the
+    other item's URL): read under its own URL it would load that report a second time."""
     select = ("SELECT i.portal, i.url, i.list_title, i.list_date, i.attachment_url, "
               + ", ".join(f"d.{c}" for c in _LOADED_DOCUMENT)
-              + " FROM items i JOIN documents d ON d.id = i.document_id WHERE i.status = ?")
+              + " FROM items i JOIN documents d ON d.id = i.document_id WHERE (i.status = ? OR (i.status IN (?, ?)"
+              " AND EXISTS (SELECT 1 FROM reports r WHERE r.id = i.report_id AND r.source_key = i.url)))")
+    statuses = [ItemStatus.LOADED.value, ItemStatus.FAILED.value, ItemStatus.BLOCKED.value]
     order = " ORDER BY i.portal, i.url LIMIT ?"
-    rows = db.execute(select + order, [ItemStatus.LOADED.value, page]).fetchall()
+    rows = db.execute(select + order, [*statuses, page]).fetchall()
     while rows:
         yield from (LoadedItem(*row[:5], dict(zip(_LOADED_DOCUMENT, row[5:]))) for row in rows)
-        rows = db.execute(select + " AND (i.portal, i.url) > (?, ?)" + order,
-                          [ItemStatus.LOADED.value, *rows[-1][:2], page]).fetchall()
+        rows = db.execute(select + " AND (i.portal, i.url) > (?, ?)" + order, [*statuses, *rows[-1][:2], page]
+                          ).fetchall()
