@@ -167,6 +167,29 @@ def test_departments_are_due_by_31_january(db):
     assert is_government("某市人民政府") and is_government("某区政府") and not is_government("某市人民政府办公室")
 
 
+def test_a_report_page_failing_tonight_keeps_its_year_and_its_report_known(db):
+    """An item whose page answers 500 tonight is saved `failed` and keeps its report. Health asked only `loaded`
+    items: the portal's latest year looked missing (`overdue`, a false alarm on every such night), and the view
+    showed one report fewer (none, on a night when every report page failed)."""
+    from govreports.crawl.events import Failed, Listed, apply
+
+    dates = {2023: "2024-01-15", 2024: "2025-01-20", 2025: "2026-01-18"}
+    _items(db, "flaky", dates)
+    for year in dates:
+        report = load_record(db, record("某市人民政府", year, "2021", {}), document={"url": f"http://x.gov.cn/{year}"})
+        db.execute("UPDATE items SET report_id = ? WHERE portal = 'flaky' AND year = ?", [report.report_id, year])
+    db.conn.commit()
+    url = "http://x.gov.cn/flaky/2025.html"
+    with db.conn:
+        apply(db, "flaky", Failed(url, 500, "http", "http: 500", listing=Listed(url, "2025年报告", None, 2025)),
+              PortalStats("flaky"))
+    assert db.execute("SELECT status, report_id IS NOT NULL FROM items WHERE url = ?", [url]).fetchone() == (
+        "failed", 1)
+    assert run(db, "2026-11-25", stats("flaky", http=1), today=dt.date(2026, 11, 25)).health == []
+    row = dict(zip(*_view(db, "flaky")))
+    assert (row["reports_known"], row["latest_year"]) == (3, 2025)
+
+
 def test_usual_date_is_the_median_delay_and_ignores_reposts():
     years = {2020: dt.date(2021, 2, 3), 2021: dt.date(2022, 3, 1), 2022: dt.date(2023, 2, 20),
              2019: dt.date(2024, 6, 1)}  # 2019 re-posted years later: not a publication date

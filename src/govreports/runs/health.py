@@ -52,7 +52,9 @@ _RUN_COLUMNS = ("run_id", "kind", "started_at", "finished_at", "outcome", "pages
                 "report_titles", "parse_failed", "failures_json")
 # items titled as reports in a run; `found` in the rows written before m018 (then, of the years it asked)
 _TITLED = "coalesce(report_titles, found)"
-_REPORTED = (ItemStatus.LOADED.value, ItemStatus.DUPLICATE.value)  # items whose report is known
+# items whose report is known: loaded, a re-post, or one whose last fetch failed (it keeps its report)
+_REPORTED = (f"(i.status IN ('{ItemStatus.LOADED.value}', '{ItemStatus.DUPLICATE.value}') OR (i.status IN "
+             f"('{ItemStatus.FAILED.value}', '{ItemStatus.BLOCKED.value}') AND i.report_id IS NOT NULL))")
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 
 
@@ -207,7 +209,7 @@ def report_years(db: Database, portal: str) -> dict[int, dt.date | None]:
     rows = db.execute(
         "SELECT coalesce(r.year, i.year), i.list_date, r.published, i.first_seen FROM items i"
         " LEFT JOIN reports r ON r.id = i.report_id"
-        " WHERE i.portal = ? AND i.status IN (?, ?)", [portal, *_REPORTED]).fetchall()
+        f" WHERE i.portal = ? AND {_REPORTED}", [portal]).fetchall()
     years: dict[int, dt.date | None] = {}
     for year, list_date, published, first_seen in rows:
         if year is None:
@@ -228,8 +230,7 @@ def _government(db: Database, portal: str) -> bool:
     """Whether the later deadline applies: the portal's reports include a people's government's, or none are known."""
     names = [n for (n,) in db.execute(
         "SELECT DISTINCT a.norm_name FROM items i JOIN reports r ON r.id = i.report_id"
-        " JOIN agencies a ON a.id = r.agency_id WHERE i.portal = ? AND i.status IN (?, ?)",
-        [portal, *_REPORTED]).fetchall() if n]
+        f" JOIN agencies a ON a.id = r.agency_id WHERE i.portal = ? AND {_REPORTED}", [portal]).fetchall() if n]
     return not names or any(is_government(n) for n in names)
 
 

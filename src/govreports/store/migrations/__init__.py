@@ -28,6 +28,7 @@ from govreports.store.migrations.streamed_views import m016_streamed_views, repo
 from govreports.store.migrations.run_outcome import m017_run_outcome
 from govreports.store.migrations.report_titles import m018_report_titles
 from govreports.store.migrations.left_out import m019_left_out
+from govreports.store.migrations.known_reports import m020_known_reports_of_failed_items
 
 __all__ = [
     "CELLS_VIEW", "CHECKS_VIEW", "COUNT_CELLS_SQL", "COUNT_FACTS_SQL", "CURRENT_SUMS_ADD", "CURRENT_SUMS_DDL",
@@ -38,7 +39,8 @@ __all__ = [
     "m004_failure_kinds_and_portal_runs", "m005_portal_health", "m006_published_source_regions_scorecard",
     "m007_unambiguous_names_report_flat", "m008_version_facts", "m009_current_sums", "m010_cell_keys",
     "m011_agency_years", "m012_short_words", "m013_headings_in_search_index", "m014_current_sums_recounted",
-    "m015_check_keys", "m016_streamed_views", "m017_run_outcome", "m018_report_titles", "m019_left_out", "migrations",
+    "m015_check_keys", "m016_streamed_views", "m017_run_outcome", "m018_report_titles", "m019_left_out",
+    "m020_known_reports_of_failed_items", "migrations",
     "report_flat_sql", "schema_cell_keys", "view_column", "wide_columns", "wide_sql",
 ]
 
