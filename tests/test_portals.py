@@ -57,9 +57,13 @@ class FakeContext:
         self.pages = pages
         self.requested: list[tuple[str, str]] = []
         self.capped_at: list[str] = []
+        self.short_at: list[tuple] = []
 
     def capped(self, next_url):
         self.capped_at.append(next_url)
+
+    def short(self, url, read, total, repeated):
+        self.short_at.append((url, read, total, repeated))
 
     async def fetch_list(self, url, *, method="GET", data=None, headers=None, referer=None, expect="html"):
         self.requested.append((method, url))
@@ -415,4 +419,52 @@ def test_a_numbered_list_ends_at_a_page_of_nothing_new_and_is_capped_only_when_i
     assert got == ["1.html", "2.html", "3.html"] and ctx.capped_at == []
     linkless = json.dumps({"articles": [{"title": "通知"}, {"title": "公告"}]})
     got, ctx = run({1: page(1), 2: linkless, 3: page(3)})  # items with no link: passed over, not the end
-    assert got == ["1.html", "3.html"] and ctx.capped_at == []
+    assert got == ["1.html", "3.html"] and ctx.capped_at == [] and ctx.short_at == []
+
+
+@pytest.mark.parametrize("adapter", ["json-api", "gkmlpt"])
+def test_a_list_api_that_ends_before_the_items_it_counts_is_named(adapter):
+    """An API that ignores the page number (a misnamed page parameter) serves page 1 for every page: the listing
+    ended at page 2, quietly, with one page of a longer column read, every night. Where the API counts the
+    column's items (gkmlpt's `total`, json-api's `total_field`), an end before that many is named; a clamping
+    API's last page served again after all of them, or a column read whole, is not."""
+    import json
+
+    from govreports.portals.adapters.gkmlpt import GkmlptAdapter
+    from govreports.portals.adapters.jsonapi import JsonApiAdapter
+
+    start = "http://a.gov.cn/gkmlpt/index"
+
+    def page(ids, total):
+        articles = [{"title": f"某县{k}年政府信息公开工作年度报告", "url": f"/r/{k}.html"} for k in ids]
+        return json.dumps({"articles": articles, "total": total} if adapter == "gkmlpt" else
+                          {"data": {"list": articles, "total": str(total)}})
+
+    if adapter == "gkmlpt":
+        def url(n):
+            return f"http://a.gov.cn/gkmlpt/api/all/7?page={n}&sid=a1"
+        entry = {start: "<script>SID: 'a1', TREE: [{id: 7, name: '政府信息公开年报'}]</script>"}
+        make, params = GkmlptAdapter, {}
+    else:
+        def url(n):
+            return f"http://a.gov.cn/gkmlpt/api?p={n}"
+        entry = {}
+        make, params = JsonApiAdapter, {"list_url": "api?p={page}", "items": "data.list", "total_field": "data.total"}
+
+    def run(pages: dict[int, str]) -> tuple[list[str], FakeContext]:
+        ctx = FakeContext({**entry, **{url(n): text for n, text in pages.items()}})
+        portal = PortalConfig(name="x", adapter=adapter, start_url=start, max_pages=5, params=params)
+        return [x.url.rsplit("/", 1)[-1] for x in _collect(make(portal), ctx)], ctx
+
+    got, ctx = run({n: page([1, 2], 5) for n in range(1, 7)})  # the page number ignored: page 1 every time
+    assert got == ["1.html", "2.html"] and ctx.short_at == [(url(2), 2, 5, True)]
+    got, ctx = run({1: page([1, 2], 5), 2: page([3, 4], 5), 3: page([], 5)})  # only so many pages served
+    assert len(got) == 4 and ctx.short_at == [(url(3), 4, 5, False)]
+    got, ctx = run({1: page([1, 2], 3), 2: page([3], 3), 3: page([3], 3)})  # clamped after all of them
+    assert len(got) == 3 and ctx.short_at == []
+    got, ctx = run({1: page([1, 2], 4), 2: page([3, 4], 4), 3: page([], 4)})  # read whole, then an empty page
+    assert len(got) == 4 and ctx.short_at == [] and ctx.capped_at == []
+    if adapter == "json-api":  # without total_field, nothing is counted: as before
+        params.pop("total_field")
+        got, ctx = run({n: page([1, 2], 5) for n in range(1, 7)})
+        assert got == ["1.html", "2.html"] and ctx.short_at == []

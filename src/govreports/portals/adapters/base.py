@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -55,6 +55,10 @@ class Context(Protocol):
 
     def capped(self, next_url: str) -> None:
         """The listing stops at the portal's max_pages with more of it to read, from `next_url` on."""
+
+    def short(self, url: str, read: int, total: int, repeated: bool) -> None:
+        """The listing ended at `url` (a page that `repeated` the ones before it, else an empty one) after `read`
+        of the `total` items the list API counts."""
 
 
 @dataclass
@@ -106,28 +110,53 @@ class Adapter:
         return find_attachments(page.text or "", page.final_url)
 
 
-async def numbered_pages(ctx: Context, max_pages: int,
-                         fetch: Callable[[int], Awaitable[tuple[int, list[Listing]] | None]],
+class ListPage(NamedTuple):
+    """One page of a list API: how many items it held, the listings among them (items with a link), and the count
+    of the whole column when the API gives one."""
+
+    items: int
+    listings: list[Listing]
+    total: int | None = None
+
+
+def count(value) -> int | None:
+    """A list API's count of items (a number, or digits as text), else None: a count that cannot be read is as
+    good as none."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return value if type(value) is int and value >= 0 else None
+
+
+async def numbered_pages(ctx: Context, max_pages: int, fetch: Callable[[int], Awaitable[ListPage | None]],
                          url_of: Callable[[int], str]) -> AsyncIterator[Listing]:
     """The listings of a column read as pages 1, 2, 3… of a list API (gkmlpt, json-api): `fetch(n)` reads page
-    n's items and the listings among them (None when it did not answer or did not parse). The column ends at an
-    empty page, or at one whose listings were all listed before: the last page again, which APIs that clamp the
-    page number serve for every page past the end; read on to max_pages, such an API cost 200 requests a night and
-    a false `max_pages` failure. A page of items with no link is passed over, as before. Past max_pages one more
-    page is read, only to tell whether the column goes on (`ctx.capped`): a column of exactly max_pages pages is
-    not cut short."""
+    n (None when it did not answer or did not parse). The column ends at an empty page, or at one whose listings
+    were all listed before: the last page again, which APIs that clamp the page number serve for every page past
+    the end; read on to max_pages, such an API cost 200 requests a night and a false `max_pages` failure. A page
+    of items with no link is passed over, as before. Past max_pages one more page is read, only to tell whether
+    the column goes on (`ctx.capped`): a column of exactly max_pages pages is not cut short.
+
+    An API that ignores the page number (a misnamed page parameter) serves page 1 for every page: the column
+    "ended" at page 2 with only its first page read, every night, quietly. Where the API counts the column's items
+    (`total`), an end before that many were read is named (`ctx.short`); a clamping API's last page repeated
+    comes after all of them."""
     seen: set[str] = set()
+    read, total = 0, None
     for n in range(1, max_pages + 2):
         page = await fetch(n)
-        if page is None or not page[0]:
+        if page is None:
             return
-        fresh = [x for x in page[1] if x.url not in seen]
-        if page[1] and not fresh:
+        total = page.total if page.total is not None else total
+        fresh = [x for x in page.listings if x.url not in seen]
+        if not page.items or (page.listings and not fresh):
+            if total is not None and read < total:
+                ctx.short(url_of(n), read, total, repeated=bool(page.items))
             return
         if n > max_pages:
             if fresh:
                 ctx.capped(url_of(n))
             return
+        read += page.items
         seen.update(x.url for x in fresh)
         for listing in fresh:
             yield listing

@@ -12,7 +12,8 @@ import json
 import re
 from urllib.parse import urljoin
 
-from govreports.portals.adapters.base import Adapter, Listing, find_attachments, iso_date, numbered_pages
+from govreports.portals.adapters.base import (Adapter, Listing, ListPage, count, find_attachments, iso_date,
+                                             numbered_pages)
 
 _SID = re.compile(r"""SID\s*:\s*['"]?(\w+)['"]?""")
 _NODE = re.compile(r"""\{\s*['"]?id['"]?\s*:\s*(\d+)\s*,\s*['"]?name['"]?\s*:\s*['"]([^'"]+)['"]""")
@@ -53,17 +54,19 @@ class GkmlptAdapter(Adapter):
         def url_of(n: int) -> str:
             return urljoin(start, f"api/all/{category}?page={n}&sid={sid}")
 
-        async def fetch(n: int) -> tuple[int, list[Listing]] | None:
+        async def fetch(n: int) -> ListPage | None:
             reply = await ctx.fetch_list(url_of(n), expect="json")
             if not reply.ok:
                 return None
             try:
-                articles = json.loads(reply.text or "{}").get("articles") or []
+                answer = json.loads(reply.text or "{}")
+                articles = answer.get("articles") or []
             except (ValueError, AttributeError):
                 return None
-            return len(articles), [Listing(unescape_percent_u(str(art.get("title") or "")), urljoin(start, art["url"]),
-                                           iso_date(str(art.get("created_at") or "")))
-                                   for art in articles if isinstance(art, dict) and art.get("url")]
+            return ListPage(len(articles), [Listing(unescape_percent_u(str(art.get("title") or "")),
+                                                    urljoin(start, art["url"]), iso_date(str(art.get("created_at") or "")))
+                                            for art in articles if isinstance(art, dict) and art.get("url")],
+                            count(answer.get("total")))
 
         async for listing in numbered_pages(ctx, self.portal.max_pages, fetch, url_of):
             yield listing

@@ -7,7 +7,7 @@ import json
 import re
 from urllib.parse import urljoin
 
-from govreports.portals.adapters.base import Adapter, Listing, iso_date, numbered_pages
+from govreports.portals.adapters.base import Adapter, Listing, ListPage, count, iso_date, numbered_pages
 from govreports.portals.adapters.gkmlpt import unescape_percent_u
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -30,7 +30,7 @@ class JsonApiAdapter(Adapter):
     @classmethod
     def defaults(cls):
         return {"list_url": None, "method": "GET", "form": {}, "first_page": 1, "items": "articles",
-                "title_field": "title", "url_field": "url", "date_field": "created_at"}
+                "title_field": "title", "url_field": "url", "date_field": "created_at", "total_field": ""}
 
     @classmethod
     def check_params(cls, params):
@@ -48,7 +48,7 @@ class JsonApiAdapter(Adapter):
         def url_of(n: int) -> str:  # n counts from 1; the API's numbers from first_page
             return urljoin(self.portal.start_url, str(p["list_url"]).replace("{page}", str(first + n - 1)))
 
-        async def fetch(n: int) -> tuple[int, list[Listing]] | None:
+        async def fetch(n: int) -> ListPage | None:
             url = url_of(n)
             form = {k: str(v).replace("{page}", str(first + n - 1)) for k, v in (p["form"] or {}).items()} or None
             reply = await ctx.fetch_list(url, method=str(p["method"]).upper(), data=form, expect="json",
@@ -56,9 +56,10 @@ class JsonApiAdapter(Adapter):
             if not reply.ok:
                 return None
             try:
-                items = dig(json.loads(reply.text or "null"), p["items"]) or []
+                answer = json.loads(reply.text or "null")
             except ValueError:
                 return None
+            items = dig(answer, p["items"]) or []
             if not isinstance(items, list):
                 return None
             listings = []
@@ -68,7 +69,7 @@ class JsonApiAdapter(Adapter):
                 if href:
                     listings.append(Listing(title, urljoin(url, str(href)),
                                             iso_date(str(dig(item, p["date_field"]) or ""))))
-            return len(items), listings
+            return ListPage(len(items), listings, count(dig(answer, p["total_field"])) if p["total_field"] else None)
 
         async for listing in numbered_pages(ctx, self.portal.max_pages, fetch, url_of):
             yield listing
