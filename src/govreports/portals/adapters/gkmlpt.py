@@ -63,10 +63,10 @@ class GkmlptAdapter(Adapter):
                 articles = answer.get("articles") or []
             except (ValueError, AttributeError):
                 return None
-            return ListPage(len(articles), [Listing(unescape_percent_u(str(art.get("title") or "")),
-                                                    urljoin(start, art["url"]), iso_date(str(art.get("created_at") or "")))
-                                            for art in articles if isinstance(art, dict) and art.get("url")],
-                            count(answer.get("total")))
+            listings = [Listing(unescape_percent_u(str(art.get("title") or "")), urljoin(start, art["url"]),
+                                iso_date(str(art.get("created_at") or "")))
+                        for art in articles if isinstance(art, dict) and art.get("url")]
+            return ListPage(len(articles), listings, count(answer.get("total")))
 
         async for listing in numbered_pages(ctx, self.portal.max_pages, fetch, url_of):
             yield listing
