@@ -262,3 +262,32 @@ def test_chart_command_errors(known, tmp_path):
     assert not (tmp_path / "x.svg").exists()
     result = runner.invoke(_cli(), ["chart", "--list"])
     assert result.exit_code == 0 and "refusals" in result.output and "不予公开" in result.output
+
+
+def test_an_agency_name_is_text_in_the_dashboard_s_table_and_its_link(tmp_path):
+    """The dashboard plugin puts every table cell in as HTML (innerHTML), and an agency name is a portal's text: a
+    `"` in it closed the link's href, and the rest became attributes of the portal's choosing (an onmouseover
+    script ran on hover). The name is text, and its link leads to its own page."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from lxml import html
+
+    from govreports.charts.specs import AGENCY_LIST_SQL
+    from govreports.store.db import connect
+    from govreports.store.load import load_record
+    from storehelp import record
+
+    name = """某市"onmouseover="document.title='x'"x="<b>&%+#'局"""
+    with connect(tmp_path / "x.db") as db:
+        load_record(db, record(name, 2024, "2021", {}), document={"url": "http://x.gov.cn/1.html"})
+        db.execute("UPDATE agencies SET region = '<i>x</i>'")
+        db.conn.commit()
+        [(cell, region)] = [row[:2] for row in db.execute(AGENCY_LIST_SQL, {"year": "", "agency": "",
+                                                                             "province": ""})]
+        [(stored,)] = db.execute("SELECT name FROM agencies").fetchall()
+    assert '"' in stored and "<b>" in stored  # as the portal wrote it
+    link = html.fragment_fromstring(cell)
+    assert link.tag == "a" and list(link.attrib) == ["href"] and len(link) == 0
+    assert link.text_content() == stored
+    assert parse_qs(urlsplit(link.get("href")).query)["agency"] == [stored]
+    assert html.fragment_fromstring(f"<td>{region}</td>").text_content() == "<i>x</i>"

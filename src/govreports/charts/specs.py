@@ -295,19 +295,32 @@ CHARTS: dict[str, Chart] = {c.name: c for c in (
 
 # --- Tables shown beside the charts on the dashboard (rows, not drawings) --------------------------------------
 
+# what a name must not carry into the link's query: its own syntax (% & + # and space), and what would end the
+# attribute or open markup in the HTML the plugin's table builds from cells (" ' < >); '%' first
+_URL_ESCAPES = (("%", "%25"), ("&", "%26"), ("+", "%2B"), ("#", "%23"), (" ", "%20"), ('"', "%22"), ("'", "%27"),
+                ("<", "%3C"), (">", "%3E"))
+
+
 def _link(name_sql: str) -> str:
-    """SQL for an HTML link from an agency name to its dashboard page (the plugin's table puts cells in as
-    HTML, so the name is escaped)."""
-    esc = name_sql
-    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;")):
-        esc = f"replace({esc}, '{raw}', '{entity}')"
-    url = f"replace(replace({name_sql}, '%', '%25'), '&', '%26')"
-    return f"""'<a href="/-/dashboards/agency?agency=' || {url} || '">' || {esc} || '</a>'"""
+    """SQL for an HTML link from an agency name to its dashboard page. The plugin's table puts cells in as HTML
+    (innerHTML), and an agency name is a portal's text: the name is escaped, and so is the link (a `"` in a name
+    had closed the href and added an attribute of the portal's choosing, an onmouseover script)."""
+    url = name_sql
+    for raw, code in _URL_ESCAPES:
+        url = f"replace({url}, {_sql_str(raw)}, '{code}')"
+    return f"""'<a href="/-/dashboards/agency?agency=' || {url} || '">' || {_html(name_sql)} || '</a>'"""
+
+
+def _html(text_sql: str) -> str:
+    """SQL for a text as HTML text: the plugin's table puts every cell in as HTML."""
+    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#39;")):
+        text_sql = f"replace({text_sql}, {_sql_str(raw)}, '{entity}')"
+    return text_sql
 
 
 # The plugin's table breaks on an empty result, so each table says in a row why it has none.
 AGENCY_LIST_SQL = f"""SELECT * FROM (
-  SELECT {_link('a.name')} AS "机关 / agency", coalesce(a.region, '') AS "地区 / region",
+  SELECT {_link('a.name')} AS "机关 / agency", {_html("coalesce(a.region, '')")} AS "地区 / region",
     count(r.id) AS "报告 / reports", min(r.year) AS "最早 / first", max(r.year) AS "最近 / latest"
   FROM agencies a JOIN reports r ON r.agency_id = a.id
   WHERE {_FILTER}
