@@ -110,6 +110,24 @@ def test_excel_csv_has_a_byte_order_mark_and_crlf(path, tmp_path):
     assert export(path, "-t", "agencies", "--excel", "-f", "jsonl").exit_code == 2
 
 
+def test_excel_csv_keeps_a_portal_s_text_from_being_a_formula(tmp_path):
+    """Titles and agency names are a portal's text: one starting with = (or + - @) was written as it is into the
+    CSV made for Excel, which would run it as a formula (`=HYPERLINK(…)`). It is led by an apostrophe there, as
+    Excel shows text; plain CSV keeps it as stored, and numbers (negative ones too) stay numbers."""
+    db = sqlite3.connect(tmp_path / "t.db")
+    db.execute("CREATE TABLE t (title TEXT, n INTEGER)")
+    titles = ['=HYPERLINK("http://evil.example/","报告")', "+1", "-2", "@SUM(A1)", "\t=1", "某市2024年报告"]
+    db.executemany("INSERT INTO t VALUES (?, ?)", [(t, -i) for i, t in enumerate(titles)])
+    db.commit()
+    db.close()
+    excel = export(tmp_path / "t.db", "-t", "t", "--excel")
+    rows = list(csv.reader(io.StringIO(excel.stdout.lstrip("\ufeff"), newline="")))[1:]
+    assert [r[0] for r in rows] == ["'" + t for t in titles[:-1]] + [titles[-1]]
+    assert [r[1] for r in rows] == [str(-i) for i in range(len(titles))]
+    plain = export(tmp_path / "t.db", "-t", "t")
+    assert [r[0] for r in list(csv.reader(io.StringIO(plain.stdout, newline="")))[1:]] == titles
+
+
 @pytest.mark.parametrize("table", ["reports", "cells", "checks", "sections", "row_totals", "report_versions"])
 def test_every_export_names_the_agency(path, table):
     out = export(path, "-t", table, "-f", "jsonl")

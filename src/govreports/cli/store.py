@@ -202,7 +202,8 @@ def export(table: Annotated[Optional[list[str]], typer.Option(
                "--format", "-f", help="csv, jsonl or xlsx (one sheet per table); default from -o's suffix, else csv",
                show_default=False)] = None,
            excel: Annotated[bool, typer.Option(
-               "--excel", help="CSV for Excel: a byte-order mark (Chinese stays Chinese) and CRLF lines")] = False,
+               "--excel", help="CSV for Excel: a byte-order mark (Chinese stays Chinese), CRLF lines, and text that "
+                             "would start a formula (= + - @) led by an apostrophe")] = False,
            headers: Annotated[Headers, typer.Option(
                "--headers", help="column headers: en (column names), zh (Chinese labels) or both")] = Headers.en,
            agency: Annotated[Optional[str], typer.Option(

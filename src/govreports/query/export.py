@@ -4,7 +4,9 @@ of rows).
 - Every export names agencies, not only ids: a table or view with `agency_id` gains `agency` (the name) beside it;
   one with `report_id` but no agency gains `agency` (and `year` when it has none) from its report.
 - `--excel` CSV starts with a byte-order mark and ends lines with CRLF, so Excel on Windows reads the Chinese as
-  UTF-8 instead of the local code page.
+  UTF-8 instead of the local code page; and a text cell that Excel would take for a formula (starting with = + -
+  @, a tab or a carriage return: titles and names are a portal's text) starts with an apostrophe, which Excel
+  shows as text. Plain CSV keeps every cell as stored, for programs; xlsx writes text as text.
 - xlsx: one sheet per table or view (a table past Excel's 1,048,576 rows continues on `name (2)`, …), written by
   XlsxWriter in constant-memory mode: each row goes to disk as it is read. Headers in English (the column
   names), Chinese (`zh`, the labels of query.columns) or both.
@@ -183,13 +185,21 @@ def _write_rows(cursor: sqlite3.Cursor, fmt: str, out: TextIO, header: list[str]
         writer = csv.writer(out, lineterminator="\r\n" if excel else "\n")
         writer.writerow(header or columns)
         for row in cursor:
-            writer.writerow(row)
+            writer.writerow(_as_text(row) if excel else row)
             count += 1
     else:
         for row in cursor:
             out.write(json.dumps(dict(zip(columns, row)), ensure_ascii=False) + "\n")
             count += 1
     return count
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(row: tuple) -> list:
+    """The row with each text cell that Excel would read as a formula made text (OWASP's CSV injection advice)."""
+    return [f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v for v in row]
 
 
 def export_table(path: str | Path, table: str, fmt: str, out: TextIO, *, headers: str = "en",
