@@ -154,6 +154,11 @@ def test_analyses_filter_by_year_and_any_level_of_region(path):
     assert (suqian_2020["expected"], suqian_2020["found"], suqian_2020["missing"], suqian_2020["on_time"],
             suqian_2020["late"]) == (2, 1, 1, 1, 0)
     assert summary[("江苏省", 2021)]["no_date"] == 1
+    # every agency missing: none on time, none late, 0 % (SQLite's sum over no matching row is NULL: the worst
+    # province-years showed blanks, and fell out of sorts and averages)
+    worst = summary[("江苏省", 2023)]
+    assert (worst["expected"], worst["found"], worst["on_time"], worst["late"], worst["no_date"],
+            worst["on_time_pct"]) == (2, 0, 0, 0, 0, 0.0)
 
 
 def test_cli_late_by_province_in_one_command(path):

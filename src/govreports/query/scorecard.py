@@ -55,10 +55,11 @@ COMPLIANCE = Analysis(
     "compliance", "Compliance by province and year", "各地区各年度年报发布情况汇总",
     "Per province and year: agencies expected to report, reports found, missing, on time, late, without a date, "
     "and the share published on time (of those expected).",
+    # count(*) FILTER: 0 where no row matches (sum over on_time, NULL for every missing report, gave NULL)
     f"""SELECT s.province, s.year, count(*) AS expected, sum(s.report_id IS NOT NULL) AS found,
-  sum(s.report_id IS NULL) AS missing, sum(s.on_time = 1) AS on_time, sum(s.on_time = 0) AS late,
-  sum(s.report_id IS NOT NULL AND s.on_time IS NULL) AS no_date,
-  round(100.0 * sum(s.on_time = 1) / count(*), 1) AS on_time_pct
+  sum(s.report_id IS NULL) AS missing, count(*) FILTER (WHERE s.on_time = 1) AS on_time,
+  count(*) FILTER (WHERE s.on_time = 0) AS late, sum(s.report_id IS NOT NULL AND s.on_time IS NULL) AS no_date,
+  round(100.0 * count(*) FILTER (WHERE s.on_time = 1) / count(*), 1) AS on_time_pct
 FROM agency_years s
 WHERE {visible('s')} AND {_WHERE}
 GROUP BY s.province, s.year
