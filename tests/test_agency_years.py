@@ -19,8 +19,9 @@ THIS_YEAR = datetime.date.today().year
 GOV, DEPT, OTHER, QUIET = "宿迁市人民政府", "沭阳县财政局", "韶关市教育局", "南京市审计局"
 
 _OLD_COMPLIANCE = f"""SELECT s.province, s.year, count(*) AS expected, sum(s.found) AS found, sum(s.found = 0) AS missing,
-  sum(s.on_time = 1) AS on_time, sum(s.on_time = 0) AS late, sum(s.found = 1 AND s.on_time IS NULL) AS no_date,
-  round(100.0 * sum(s.on_time = 1) / count(*), 1) AS on_time_pct
+  count(*) FILTER (WHERE s.on_time = 1) AS on_time, count(*) FILTER (WHERE s.on_time = 0) AS late,
+  sum(s.found = 1 AND s.on_time IS NULL) AS no_date,
+  round(100.0 * count(*) FILTER (WHERE s.on_time = 1) / count(*), 1) AS on_time_pct
 FROM ({SCORECARD_SQL_M008}) s GROUP BY s.province, s.year ORDER BY s.year, s.province IS NULL, s.province"""
 
 
