@@ -39,6 +39,14 @@ NAMES = [
     ("鄂尔多斯恩格贝生态示范区", "内蒙古自治区/鄂尔多斯市/恩格贝生态示范区", "government"),
     ("国家税务总局", "全国", "department"),
     ("退役军人事务部", "全国", "department"),
+    # a national body's local office is its place's (they were 全国: missing from their province's analyses)
+    ("国家税务总局宿迁市税务局", "江苏省/宿迁市", "department"),
+    ("国家税务总局江苏省税务局", "江苏省", "department"),
+    ("国家金融监督管理总局江苏监管局", "江苏省", "department"),
+    ("中国人民银行宿迁市分行", "江苏省/宿迁市", "department"),
+    ("国家新闻出版署", "全国", "department"),
+    ("国家市场监督管理总局", "全国", "department"),
+    ("国家海洋局南海分局", "全国", "department"),
     # short forms and autonomous regions
     ("内蒙古自治区人民政府", "内蒙古自治区", "government"),
     ("广西壮族自治区教育厅", "广西壮族自治区", "department"),

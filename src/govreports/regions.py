@@ -183,8 +183,23 @@ def _infer(s: str) -> tuple[Region | None, int]:
             province, city, county = kp, city or kc, k
             i += n
     if province is None:
+        if s.startswith(_NATIONAL_START) and (local := _local_office(s)):
+            return local
         return (Region(NATIONAL) if _is_national(s) else None), 0
     return Region(province, city, county), i
+
+
+def _local_office(s: str) -> tuple[Region, int] | None:
+    """A national body's office in a place (国家税务总局宿迁市税务局, 国家金融监督管理总局江苏监管局, 中国人民银行宿迁市
+    分行) is that place's: the first province or city named after the body's name. It was 全国, so such offices
+    were counted among national bodies and missing from their province. Only full city names and provinces'
+    two-character forms count here: a short city form inside a body's name is too often a word."""
+    for j in range(2, len(s) - 1):
+        if _province_at(s, j) or any(s.startswith(city, j) for city in CITIES):
+            region, n = _infer(s[j:])
+            if region is not None and not region.national:
+                return region, j + n
+    return None
 
 
 def _is_national(s: str) -> bool:
