@@ -450,6 +450,48 @@ def test_a_known_report_page_that_holds_no_report_tonight_keeps_its_report_linke
     assert stats.failed["parse"] == 2
 
 
+def test_a_report_whose_attachment_cannot_be_fetched_fails_for_that_reason_alone(tmp_path):
+    """A page without tables whose attachment answers 404 (or a file host down for the night): the item was a
+    `parse` failure too, "no annual report found", beside the attachment's http one; a file host down raised a false
+    parse_failures_jump. The item now fails with the attachment's failure, counted once."""
+    import asyncio
+
+    from crawlhelp import demo_config
+    from govreports.crawl.pipeline import PortalCrawl
+    from govreports.fetch.result import FetchResult
+    from govreports.portals.adapters.base import Listing
+
+    portal = demo_config("http://127.0.0.1:9").select("demo-ordos")[0]
+    host = sorted(portal.hosts)[0]
+    page_url, pdf_url = f"http://{host}/ordos/r.html", f"http://{host}/ordos/r.pdf"
+    page = f'<html><body><p>见附件</p><a href="{pdf_url}">年报.pdf</a></body></html>'.encode()
+
+    class Fetcher:
+        async def fetch(self, url, **kwargs):
+            if url == page_url:
+                return FetchResult(url, url, "GET", status=200, ok=True, body=page, text=page.decode(),
+                                   sha256="a" * 64, archive_path="aa/a", content_type="text/html", encoding="utf-8")
+            return FetchResult(url, url, "GET", status=404, error_kind="http", error="404 Not Found")
+
+    class OneItem:
+        async def discover(self, ctx):
+            yield Listing("某县2020年政府信息公开工作年度报告", page_url)
+
+        def report_body(self, fetched):
+            return fetched.body
+
+        def attachments(self, fetched):
+            return [pdf_url]
+
+    db = open_db(tmp_path / "r.db")
+    crawl = PortalCrawl(portal, Fetcher(), events.Sink(db, portal.name, PortalStats(portal.name)))
+    crawl.adapter = OneItem()
+    stats = asyncio.run(crawl.run())
+    assert dict(stats.failed) == {"http": 1}
+    assert db.execute("SELECT status, error FROM items").fetchall() == [("failed", "http: 404 Not Found")]
+    assert db.execute("SELECT url, kind FROM fetch_log WHERE error IS NOT NULL").fetchall() == [(pdf_url, "http")]
+
+
 def test_a_listing_counts_titles_of_reports_of_any_year_apart_from_those_it_crawls(tmp_path):
     """`report_titles` (portal health: a column that holds reports, whatever the year asked) against `found`
     (what this run crawls: the year asked for) and `listed` (everything the lists showed)."""

@@ -247,7 +247,7 @@ class PortalCrawl:
 
         A document past a parse limit (too_large, bomb, too_slow, out_of_memory, crashed) is recorded with that
         kind: a page against its item, saved as failed; an attachment against its URL, and against the item too
-        when no other document of the page held the report. Its bytes stay in the archive (fetched before).
+        when no other document of the page held the report. So is an attachment that could not be fetched. Its bytes stay in the archive (fetched before).
         `fetched`: answers already in hand for some of its attachments (the changed attachment of an unchanged page),
         read instead of downloading them again."""
         # the list entry's date is the record's publication date when the page itself gives none (parse.meta
@@ -264,14 +264,15 @@ class PortalCrawl:
             error = str(exc)
         if record is not None and _has_tables(record):
             return record, page, None
-        limited: list[Failed] = []  # attachments past a limit, emitted once we know whether the item failed
+        # attachments that could not be fetched, or past a limit: emitted once we know whether the item failed
+        limited: list[Failed] = []
         for url in self.adapter.attachments(page):
             if urlsplit(url).netloc not in self.portal.hosts:
                 continue
             attachment = (fetched or {}).get(url) or await self.fetcher.fetch(url, conditional=True, expect="binary",
                                                                            referer=page.final_url)
             if not attachment.ok:
-                self.sink.emit(_failed(url, attachment))
+                limited.append(_failed(url, attachment))
                 continue
             self.sink.emit(Seen(Doc.of(attachment)))  # its bytes are archived: say where, whatever the parse says
             try:
@@ -288,7 +289,9 @@ class PortalCrawl:
         if record is not None:
             _emit_all(self.sink, limited)
             return record, page, None
-        if limited:  # the report was in an attachment we refused: the item failed for that reason
+        if limited:  # the report was in an attachment not fetched, or refused: the item failed for that reason
+            # (it was also called a `parse` failure, "no annual report found", and a file host down one night
+            # raised a false parse_failures_jump)
             _emit_all(self.sink, limited[:-1] + [replace(limited[-1], listing=listing)])
             return None
         self.sink.emit(NotReport(listing, error))
