@@ -158,6 +158,7 @@ def test_a_reparse_or_a_backfill_plan_over_a_directory_with_a_file_left_out_exit
     folder.mkdir()
     (folder / "a.toml").write_text(_portal("good", "http://good.gov.cn/"), encoding="utf-8")
     (folder / "b.toml").write_text('[[portal]]\nname = "typo"\nadapter = "trs"\n', encoding="utf-8")
+    open_db(tmp_path / "r.db").close()  # a re-parse needs a database
     done = govreports(*command, "--config", str(folder), "--db", str(tmp_path / "r.db"), "--archive",
                       str(tmp_path / "a"))
     assert done.returncode == EXIT_PARTIAL, done.stderr
@@ -190,3 +191,23 @@ def test_parse_workers_are_shared_between_concurrent_portal_tasks(monkeypatch):
     assert jobs.mode("threads", concurrent_tasks=16).parse_workers == 1  # never none
     assert jobs.mode("threads", 3, concurrent_tasks=4).parse_workers == 3  # an explicit count wins
     assert jobs.mode("dask") == jobs.Mode(True, 1)
+
+
+def test_a_reparse_that_could_not_reparse_says_so_in_its_exit_code(tmp_path):
+    """It exited 0 with every archived body missing (a mistyped --archive), and a mistyped --db created an empty
+    database and re-parsed nothing, exit 0."""
+    from govreports.runs.reparse import reparse_verdict
+
+    row = {"documents": 10, "changed": 0, "new": 0, "unchanged": 7, "failed": 1, "missing": 2, "skipped": 0}
+    partial = reparse_verdict(row, "data/archive")
+    assert partial.exit_code == EXIT_PARTIAL
+    assert partial.line == ("3 of 10 document(s) could not be re-parsed: 1 failed, 2 missing from the archive "
+                            "data/archive (each is in fetch_log, against its URL)")
+    nothing = reparse_verdict({**row, "unchanged": 0, "missing": 9}, "x", [("c/b.toml", "c/b.toml: …")])
+    assert nothing.exit_code == EXIT_NOTHING_FETCHED and nothing.line.startswith("nothing could be re-parsed: 10 of")
+    assert nothing.line.endswith("; 1 config file(s) could not be used, so their portals were left out: c/b.toml")
+    assert reparse_verdict({**row, "failed": 0, "missing": 0}, "x").exit_code == EXIT_OK
+    done = govreports("reparse", "--db", str(tmp_path / "typo.db"), "--archive", str(tmp_path / "a"))
+    assert done.returncode == 1 and not (tmp_path / "typo.db").exists()
+    assert done.stderr.strip() == (f"error: no database at {tmp_path / 'typo.db'}: a re-parse reads the reports a "
+                                   "crawl or a load stored")

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from govreports.cli.common import checked_config, exit_with, prefect_for, run_flow
+from govreports.cli.common import checked_config, exit_with, fail, prefect_for, run_flow
 from govreports.cli.options import (DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB, DEFAULT_WAIT_S, ArchiveOption,
                                     ConfigOption, DbOption, PortalsOption, RunnerOption, WaitOption)
 from govreports.query.output import print_rows
@@ -111,6 +111,8 @@ def reparse(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
             archive: ArchiveOption = DEFAULT_ARCHIVE, wait: WaitOption = DEFAULT_WAIT_S) -> None:
     """Re-parse archived documents with the current parser (no network); reports how many records changed."""
     crawl = checked_config(config, announce=False)  # the flow logs the files left out
+    if not db.exists():  # a mistyped --db: the flow would create it, and re-parse nothing, exit 0
+        fail(f"no database at {db}: a re-parse reads the reports a crawl or a load stored")
     with writer_lock(db, wait=wait, command="reparse"):
         prefect_for(db)
         server = _start_server()
@@ -123,7 +125,10 @@ def reparse(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
         where = " (or only in its files that could not be used)" if crawl.unusable else ""
         typer.echo(f"warning: {row['skipped']} document(s) left as they are: their portals are not in {config}"
                    f"{where}; re-parse them with the config they were crawled with (--config)", err=True)
-    exit_with(judge([], unusable=crawl.left_out(None)))  # exit 1 when config files were left out
+    from govreports.runs.reparse import reparse_verdict
+
+    # exit 1 when documents could not be re-parsed or config files were left out; 3 when none could be
+    exit_with(reparse_verdict(row, archive, crawl.left_out(None)))
 
 
 def serve_flows(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,

@@ -16,7 +16,7 @@ from govreports.portals.config import CrawlConfig
 from govreports.query.output import RUN_COLUMNS
 from govreports.runs import health, jobs
 from govreports.runs.jobs import TASK_WORKERS  # noqa: F401 - the flows' name for it
-from govreports.runs.verdict import RunStatus, judge
+from govreports.runs.verdict import RunStatus, Verdict, judge
 from govreports.store.db import connect
 from govreports.store.lock import DatabaseBusy
 
@@ -115,14 +115,17 @@ def crashed(portal: str, error: str) -> CrawlSummary:
     return CrawlSummary([stats])
 
 
-def conclude(summaries: list[CrawlSummary], rows: list[dict], result, unusable: list[tuple[str, str]] | None = None):
+def conclude(summaries: list[CrawlSummary], rows: list[dict], result, unusable: list[tuple[str, str]] | None = None,
+             verdict: Verdict | None = None):
     """The flow run's final state from the run verdict: Failed (with `result` as its data) when no portal could be
     reached; Completed with a `run-problems` markdown artifact when some could not, a portal's health check
     failed, or config files could not be used (`unusable`); plain `result` when all is well. `rows` are the
-    published rows (they carry the health flags)."""
-    health = {r["portal"]: r.get("health", "") for r in rows}
-    verdict = judge([{**r, "health": health.get(r["portal"], "")} for s in summaries for r in s.rows()],
-                    unusable=unusable)
+    published rows (they carry the health flags). `verdict`: the run's own, where it is not the portals' (a
+    re-parse)."""
+    if verdict is None:
+        health = {r["portal"]: r.get("health", "") for r in rows}
+        verdict = judge([{**r, "health": health.get(r["portal"], "")} for s in summaries for r in s.rows()],
+                        unusable=unusable)
     if verdict.status == RunStatus.FAILED:
         print(f"error: {verdict.line}")
         return Failed(message=verdict.line, data=result)

@@ -3,12 +3,15 @@ Entry point: flows/reparse.py:reparse."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from prefect import flow
+from prefect.states import Failed
 from prefect.artifacts import create_table_artifact
 
 from govreports.flows.common import conclude, conclude_busy, portals_to_run
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
-from govreports.runs.reparse import reparse as reparse_archive
+from govreports.runs.reparse import reparse as reparse_archive, reparse_verdict
 from govreports.store.db import connect
 from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
 
@@ -17,6 +20,10 @@ from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
 def reparse(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archive: str = str(DEFAULT_ARCHIVE),
             lock_wait: float = DEFAULT_WAIT_S):
     crawl, _, left_out = portals_to_run(config, None)
+    if not Path(db).exists():  # connect() would create it, and a re-parse of nothing would be "ok"
+        message = f"no database at {db}: a re-parse reads the reports a crawl or a load stored"
+        print(f"error: {message}")
+        return Failed(message=message, data={})
     try:
         with writer_lock(db, wait=lock_wait, command="reparse"), connect(db) as database:
             summary = reparse_archive(database, archive, crawl)
@@ -28,4 +35,5 @@ def reparse(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archiv
           f"{row['unchanged']} unchanged, {row['failed']} failed, {row['missing']} missing from the archive")
     if skipped := summary.skipped_line(config, left_out):
         print(f"warning: {skipped}")
-    return conclude([], [], row, left_out)  # partial (a run-problems artifact) when config files were left out
+    # partial (a run-problems artifact) when documents could not be re-parsed or config files were left out
+    return conclude([], [], row, left_out, verdict=reparse_verdict(row, archive, left_out))

@@ -31,6 +31,7 @@ from govreports.parse.api import ParseLimitError
 from govreports.parse.bounded import BoundedParser
 from govreports.portals.adapters import adapter_for
 from govreports.portals.config import CrawlConfig
+from govreports.runs.verdict import RunStatus, Verdict, judge
 from govreports.store.db import cannot_write, could_not_write
 from govreports.store.documents import LoadedItem, loaded_items
 from govreports.store.index_repair import with_search_indexes_mended
@@ -63,6 +64,22 @@ class ReparseSummary:
     def row(self) -> dict:
         return {"documents": self.documents, **{k: self.counts[k] for k in
                                                 ("changed", "new", "unchanged", "failed", "missing", "skipped")}}
+
+
+def reparse_verdict(row: dict, archive: str | Path, unusable: list[tuple[str, str]] | None = None) -> Verdict:
+    """The re-parse's verdict: partial (exit 1) when documents could not be re-parsed (a parse failure, a body
+    missing from the archive), failed (exit 3) when none of those it read could be; it exited 0 either way, also
+    when every body was missing (a mistyped --archive)."""
+    verdict = judge([], unusable=unusable)
+    failed, missing = row.get("failed", 0), row.get("missing", 0)
+    if not failed and not missing:
+        return verdict
+    read = row.get("documents", 0) - row.get("skipped", 0)
+    line = (f"{failed + missing} of {read} document(s) could not be re-parsed: {failed} failed, {missing} missing "
+            f"from the archive {archive} (each is in fetch_log, against its URL)")
+    if failed + missing >= read:
+        return Verdict(RunStatus.FAILED, "; ".join(filter(None, (f"nothing could be re-parsed: {line}", verdict.line))))
+    return Verdict(RunStatus.PARTIAL, "; ".join(filter(None, (line, verdict.line))))
 
 
 class _Page:
