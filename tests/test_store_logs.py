@@ -53,3 +53,22 @@ def test_statuses_are_stored_and_dumped_as_plain_strings(tmp_path):
     assert stats.outcome == PortalOutcome.OK == "ok"
     assert type(stats.row()["outcome"]) is str
     assert json.loads(json.dumps({LoadStatus.NEW: PortalOutcome.PARTIAL})) == {"new": "partial"}
+
+
+def test_a_partition_whose_lists_showed_no_report_is_not_done(tmp_path):
+    """A column that answered an empty list one night (maintenance) left its partitions `done`: every later
+    backfill skipped them, and their reports never came in. A year with no report of its own, among other years'
+    reports, is done."""
+    from govreports.crawl import CrawlSummary, PortalStats
+    from govreports.runs import partitions
+
+    db_path = tmp_path / "p.db"
+    open_db(db_path).close()
+    partitions.finish(db_path, "a", 2022, CrawlSummary([PortalStats("a", pages=1, listed=0)]))
+    partitions.finish(db_path, "a", 2019, CrawlSummary([PortalStats("a", pages=2, listed=30, report_titles=6,
+                                                                    found=0)]))
+    rows = {y: (s, e) for y, s, e in open_db(db_path).execute("SELECT year, status, last_error FROM partitions")}
+    assert rows == {2022: ("failed", "its lists showed no annual report of any year (0 item(s) listed on 1 "
+                                     "page(s)): nothing says 2022 has none"),
+                    2019: ("done", None)}
+    assert partitions.plan(open_db(db_path), ["a"], [2019, 2022], "failed") == [("a", 2022)]

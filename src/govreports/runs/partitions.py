@@ -84,12 +84,19 @@ def fail(db_path: str | Path, portal: str, year: int, error: str) -> None:
 
 def finish(db_path: str | Path, portal: str, year: int, summary: CrawlSummary, run_id: int | None = None) -> None:
     """A partition's crawl ended: its buffered writes applied (if any; failures logged against `run_id`), then
-    done — or failed when any of its URLs failed or was blocked, named with the counts."""
+    done — or failed when any of its URLs failed or was blocked, named with the counts, or when its lists showed no
+    annual report of any year (a column down for maintenance that answers an empty list, a column moved): done,
+    the partition was skipped by every later backfill, and its reports never loaded. A year the column has no
+    report for, among others', is done."""
     with connect(db_path) as db:
         if summary.events:
             apply_summary(db, summary, run_id)
         stats = summary.portals[0]
         failures = stats.failed_total + stats.blocked
-        status = PartitionState.FAILED if failures else PartitionState.DONE
-        error = f"{failures} URL(s) failed: {dict(stats.failed)}; blocked {stats.blocked}" if failures else None
-        set_partition(db, portal, year, status, error)
+        error = None
+        if failures:
+            error = f"{failures} URL(s) failed: {dict(stats.failed)}; blocked {stats.blocked}"
+        elif not stats.report_titles:
+            error = (f"its lists showed no annual report of any year ({stats.listed} item(s) listed on "
+                     f"{stats.pages} page(s)): nothing says {year} has none")
+        set_partition(db, portal, year, PartitionState.FAILED if error else PartitionState.DONE, error)

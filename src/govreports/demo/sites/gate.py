@@ -11,7 +11,8 @@ The gate stands in front of /robots.txt too, as a site-wide gate does: behind it
 
 The site is on when the demo portal is made with ``gate=True`` (``make demo`` sets GOVREPORTS_DEMO_GATE=1 for its
 portal): then its reports are in the ground truth. Off, the column is there, ungated and empty, so a config naming
-it (config/demo.toml's demo-gate) crawls nothing and fails nothing.
+it (config/demo.toml's demo-gate) crawls nothing and fails no URL (a backfill leaves its partitions failed: a
+column that shows no report at all is not done).
 """
 
 from __future__ import annotations
