@@ -379,57 +379,6 @@ def test_an_adapter_that_fails_is_one_failed_list_page_after_those_that_answered
                                       "+: 'int' and 'str'"
 
 
-def test_a_listing_cut_short_by_max_pages_is_recorded_against_the_page_not_read(tmp_path):
-    import asyncio
-
-    from crawlhelp import demo_config
-    from govreports.crawl.pipeline import PortalCrawl
-    from govreports.crawl.stats import PortalOutcome
-
-    portal = demo_config("http://127.0.0.1:9").select("demo-ordos")[0]
-
-    class Capped:
-        async def discover(self, ctx):
-            ctx.capped(f"{portal.start_url}?page=5001")
-            return
-            yield  # pragma: no cover
-
-    db = open_db(tmp_path / "r.db")
-    crawl = PortalCrawl(portal, None, events.Sink(db, portal.name, PortalStats(portal.name)))
-    crawl.adapter = Capped()
-    stats = asyncio.run(crawl.run())
-    assert stats.failed == {"max_pages": 1} and stats.outcome == PortalOutcome.PARTIAL
-    assert db.execute("SELECT url, kind, error FROM fetch_log").fetchall() == [
-        (f"{portal.start_url}?page=5001", "max_pages", "max_pages: the listing stopped after 5000 list pages; this "
-         "page and any after it were not read (raise max_pages in the portal's config)")]
-
-
-def test_a_list_api_that_ends_short_of_its_count_makes_the_portal_partial_and_names_the_page(tmp_path):
-    import asyncio
-
-    from crawlhelp import demo_config
-    from govreports.crawl.pipeline import PortalCrawl
-    from govreports.crawl.stats import PortalOutcome
-
-    portal = demo_config("http://127.0.0.1:9").select("demo-gd")[0]
-
-    class Short:
-        async def discover(self, ctx):
-            ctx.short(f"{portal.start_url}?page=2", 10, 37, repeated=True)
-            return
-            yield  # pragma: no cover
-
-    db = open_db(tmp_path / "r.db")
-    crawl = PortalCrawl(portal, None, events.Sink(db, portal.name, PortalStats(portal.name)))
-    crawl.adapter = Short()
-    stats = asyncio.run(crawl.run())
-    assert stats.failed == {"pager": 1} and stats.outcome == PortalOutcome.PARTIAL
-    assert db.execute("SELECT url, kind, error FROM fetch_log").fetchall() == [
-        (f"{portal.start_url}?page=2", "pager", "pager: the listing ended at this page after 10 of the 37 items the "
-         "list API counts; it repeated the pages before it: the API may ignore the page number (check the page "
-         "parameter in the portal's config)")]
-
-
 def test_a_known_report_page_that_holds_no_report_tonight_keeps_its_report_linked(tmp_path):
     """An empty 200 or a challenge page where a loaded report was: the item was made `not_report` and unlinked
     from its report (`status` then showed the portal with no report known). It is now a failure of tonight's

@@ -247,7 +247,8 @@ class PortalCrawl:
 
         A document past a parse limit (too_large, bomb, too_slow, out_of_memory, crashed) is recorded with that
         kind: a page against its item, saved as failed; an attachment against its URL, and against the item too
-        when no other document of the page held the report. So is an attachment that could not be fetched. Its bytes stay in the archive (fetched before).
+        when no other document of the page held the report. So is an attachment that could not be fetched. Its
+        bytes stay in the archive (fetched before).
         `fetched`: answers already in hand for some of its attachments (the changed attachment of an unchanged page),
         read instead of downloading them again."""
         # the list entry's date is the record's publication date when the page itself gives none (parse.meta

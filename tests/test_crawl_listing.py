@@ -1,0 +1,49 @@
+"""What a listing that ends early tells the crawl: the page it stopped at is recorded as a failure, and the portal is
+partial, whether the listing hit max_pages or a list API stopped short of the count it gives."""
+
+from __future__ import annotations
+
+import asyncio
+
+from crawlhelp import demo_config
+from govreports.crawl import events
+from govreports.crawl.pipeline import PortalCrawl
+from govreports.crawl.stats import PortalOutcome, PortalStats
+from govreports.store.db import open_db
+
+
+def _crawl_with(tmp_path, name: str, say):
+    """Crawl demo portal `name` with an adapter whose listing only calls `say(ctx, portal)`; its stats and
+    fetch_log."""
+    portal = demo_config("http://127.0.0.1:9").select(name)[0]
+
+    class Saying:
+        async def discover(self, ctx):
+            say(ctx, portal)
+            return
+            yield  # pragma: no cover
+
+    db = open_db(tmp_path / "r.db")
+    crawl = PortalCrawl(portal, None, events.Sink(db, portal.name, PortalStats(portal.name)))
+    crawl.adapter = Saying()
+    stats = asyncio.run(crawl.run())
+    return portal, stats, db.execute("SELECT url, kind, error FROM fetch_log").fetchall()
+
+
+def test_a_listing_cut_short_by_max_pages_is_recorded_against_the_page_not_read(tmp_path):
+    portal, stats, logged = _crawl_with(tmp_path, "demo-ordos",
+                                        lambda ctx, portal: ctx.capped(f"{portal.start_url}?page=5001"))
+    assert stats.failed == {"max_pages": 1} and stats.outcome == PortalOutcome.PARTIAL
+    assert logged == [
+        (f"{portal.start_url}?page=5001", "max_pages", "max_pages: the listing stopped after 5000 list pages; this "
+         "page and any after it were not read (raise max_pages in the portal's config)")]
+
+
+def test_a_list_api_that_ends_short_of_its_count_makes_the_portal_partial_and_names_the_page(tmp_path):
+    portal, stats, logged = _crawl_with(
+        tmp_path, "demo-gd", lambda ctx, portal: ctx.short(f"{portal.start_url}?page=2", 10, 37, repeated=True))
+    assert stats.failed == {"pager": 1} and stats.outcome == PortalOutcome.PARTIAL
+    assert logged == [
+        (f"{portal.start_url}?page=2", "pager", "pager: the listing ended at this page after 10 of the 37 items the "
+         "list API counts; it repeated the pages before it: the API may ignore the page number (check the page "
+         "parameter in the portal's config)")]
