@@ -186,9 +186,10 @@ class PortalCrawl:
 
     async def _item(self, listing: Listing) -> None:
         listed = Listed(listing.url, listing.title, listing.list_date, title_year(listing.title))
+        seen: list[Doc] = []  # the documents this item fetched: written once the item's outcome is emitted
         async with self._slots:
             try:
-                await self._process(listed)
+                await self._process(listed, seen)
             except StorageError as exc:  # not the item's fault: the database or the archive cannot be written, so
                 if self._storage_failed is None:  # the run stops, now: a listing left to go on (its pages unchanged
                     self._storage_failed = exc  # since the last run need no write) would start and fetch every
@@ -198,8 +199,14 @@ class PortalCrawl:
             except Exception as exc:  # noqa: BLE001 - one bad item must not end the run; it is recorded
                 self.sink.emit(Failed(listed.url, "internal", "internal",
                                       f"internal error: {type(exc).__name__}: {exc}", listing=listed))
+            # after what was made of them, never before: a run stopped while it parsed a corrected report (SIGTERM,
+            # or SIGKILL after a batch was written) had stored the new page's validators without its report, and
+            # every later run got 304 and called the unread correction unchanged. A Read writes its own documents;
+            # these rows give the next conditional GET its validators and reparse its files.
+            for doc in seen:
+                self.sink.emit(Seen(doc))
 
-    async def _process(self, listing: Listed) -> None:
+    async def _process(self, listing: Listed, seen: list[Doc]) -> None:
         if urlsplit(listing.url).netloc not in self.portal.hosts:
             self.sink.emit(Failed(listing.url, "host_not_allowed", "host_not_allowed",
                                   "host not allowed by the portal configuration", listing=listing))
@@ -215,7 +222,7 @@ class PortalCrawl:
         if not page.ok:
             self.sink.emit(_failed(listing.url, page, listing))
             return
-        self.sink.emit(Seen(Doc.of(page)))
+        seen.append(Doc.of(page))
         if page.not_modified and known:
             if item.attachment_url is None:
                 self.sink.emit(Unchanged(listing))
@@ -232,8 +239,8 @@ class PortalCrawl:
                 self.sink.emit(_failed(listing.url, page, listing))
                 return
             if not page.not_modified:  # the archive had lost the page's file: fetched whole
-                self.sink.emit(Seen(Doc.of(page)))
-        found = await self._read(listing, page, fetched)
+                seen.append(Doc.of(page))
+        found = await self._read(listing, page, seen, fetched)
         if found is None:
             return
         record, source, attachment_url = found
@@ -242,15 +249,16 @@ class PortalCrawl:
             return
         self.sink.emit(Read(listing, record, Doc.of(source), Doc.of(page), attachment_url, self.portal.region))
 
-    async def _read(self, listing: Listed, page, fetched: dict | None = None):
+    async def _read(self, listing: Listed, page, seen: list[Doc], fetched: dict | None = None):
         """The record from the page, else from its attachments (a page without tables links the real report).
 
         A document past a parse limit (too_large, bomb, too_slow, out_of_memory, crashed) is recorded with that
         kind: a page against its item, saved as failed; an attachment against its URL, and against the item too
         when no other document of the page held the report. So is an attachment that could not be fetched. Its
         bytes stay in the archive (fetched before).
-        `fetched`: answers already in hand for some of its attachments (the changed attachment of an unchanged page),
-        read instead of downloading them again."""
+        `seen`: the attachments fetched are added to it (written by _item after the outcome). `fetched`: answers
+        already in hand for some of its attachments (the changed attachment of an unchanged page), read instead of
+        downloading them again."""
         # the list entry's date is the record's publication date when the page itself gives none (parse.meta
         # ranks it below the page's metadata and labels, above the report's own closing date)
         hints = {"title": listing.title, "published": listing.list_date}
@@ -275,7 +283,7 @@ class PortalCrawl:
             if not attachment.ok:
                 limited.append(_failed(url, attachment))
                 continue
-            self.sink.emit(Seen(Doc.of(attachment)))  # its bytes are archived: say where, whatever the parse says
+            seen.append(Doc.of(attachment))  # its bytes are archived: say where, whatever the parse says
             try:
                 found = await self._parse(attachment.body or b"", url, hints)
             except ParseLimitError as exc:
