@@ -42,7 +42,7 @@ def test_200_is_archived_once_by_sha256(srv, tmp_path):
     assert st["requests"] == 2 and st["by_status"] == {"200": 2} and st["archived"] == 1 and st["bytes"] == 2 * len(body)
     seen = srv.hits("/a.html")[0]
     assert seen.headers["user-agent"].startswith("govreports/") and "text/html" in seen.headers["accept"]
-    assert a.validators() == Validators('"v1"', a.last_modified, a.sha256, "utf-8")
+    assert a.validators() == Validators('"v1"', a.last_modified, a.sha256, "utf-8", a.final_url)
 
 
 def test_conditional_get_304_answers_from_archive(srv, tmp_path):

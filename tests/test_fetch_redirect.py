@@ -75,3 +75,48 @@ def test_redirect_without_location_is_an_http_error(srv, tmp_path):
     srv.route("/a", Reply(302, b"moved somewhere"))
     res = fetch(tmp_path, srv.url("/a"))
     assert res.error_kind == "http" and res.status == 302
+
+
+def test_a_304_for_another_document_than_the_archived_one_is_fetched_whole(srv, tmp_path):
+    """One night the report page redirects to a login page, whose body and Last-Modified are stored as the page's
+    latest. The next night the redirect is gone: asked with the login page's date, the unchanged report page answers
+    304, which speaks of the report page, not of the archived login page, so the page is fetched whole. A 304 from
+    where the archived body was answered (a redirect that stays) stands."""
+    from govreports.crawl.pipeline import validators_lookup
+    from govreports.fetch import Archive
+    from govreports.store.db import open_db
+    from govreports.store.documents import record_document
+
+    report_date, login_date = "Mon, 01 Jan 2024 00:00:00 GMT", "Tue, 02 Jan 2024 00:00:00 GMT"
+    redirect = [True]
+
+    def report(req):
+        if redirect[0]:
+            return Reply(302, b"", {"Location": "/login.html"})
+        if req.headers.get("if-modified-since") in (report_date, login_date):  # "not modified since": by date
+            return Reply(304, b"")
+        return Reply(200, b"<html>report</html>", {"Last-Modified": report_date})
+
+    def login(req):
+        if req.headers.get("if-modified-since") == login_date:
+            return Reply(304, b"")
+        return Reply(200, b"<html>login</html>", {"Last-Modified": login_date})
+
+    srv.route("/r.html", report).route("/login.html", login)
+    srv.route("/moved", Reply(301, b"", {"Location": "/login.html"}))
+    db, archive = open_db(tmp_path / "r.db"), Archive(tmp_path / "archive")
+    lookup = validators_lookup(db)
+    (night,), _ = fetch_urls(archive, [srv.url("/r.html")], validators_lookup=lookup)
+    record_document(db, night)
+    redirect[0] = False
+    (whole,), _ = fetch_urls(archive, [srv.url("/r.html")], validators_lookup=lookup)
+    assert [h.headers.get("if-modified-since") for h in srv.hits("/r.html")[1:]] == [login_date, None]
+    assert whole.ok and whole.status == 200 and not whole.not_modified and whole.body == b"<html>report</html>"
+    assert whole.attempts == 2
+    record_document(db, whole)
+    (kept,), _ = fetch_urls(archive, [srv.url("/r.html")], validators_lookup=lookup)
+    assert kept.not_modified and kept.body == b"<html>report</html>"
+    (first,), _ = fetch_urls(archive, [srv.url("/moved")], validators_lookup=lookup)
+    record_document(db, first)
+    (moved,), _ = fetch_urls(archive, [srv.url("/moved")], validators_lookup=lookup)
+    assert moved.not_modified and moved.final_url == srv.url("/login.html") and moved.body == b"<html>login</html>"

@@ -341,7 +341,7 @@ def validators_lookup(db: Database) -> Callable[[str], Validators | None]:
         known = latest_document(db, url)
         if known is None:
             return None
-        return Validators(known.etag, known.last_modified, known.sha256, known.encoding)
+        return Validators(known.etag, known.last_modified, known.sha256, known.encoding, known.final_url)
 
     return lookup
 

@@ -187,6 +187,8 @@ class Fetcher:
         if att.status == 304 and validators is not None:
             refetch = functools.partial(self.fetch, url, method, data, headers, referer, conditional=False,
                                         expect=expect, hosts=scope)
+            if validators.final_url is not None and validators.final_url != res.final_url:
+                return await self._again(res, refetch)  # a 304 for another document than the one archived
             return await self._not_modified(res, validators, t0, expect, refetch, body_if_unchanged, att.netloc)
         if not 200 <= att.status < 300:
             return self._fail(res, "http", f"HTTP {att.status}", t0, att)
@@ -416,11 +418,16 @@ class Fetcher:
         try:
             res.body = await asyncio.to_thread(self.archive.get, res.sha256)
         except OSError:  # lost, or unreadable since the question was asked: fetched whole (and stored again)
-            again = await refetch()
-            again.attempts += res.attempts
-            return again
+            return await self._again(res, refetch)
         decode_text(res, expect, res.encoding)
         return res
+
+    @staticmethod
+    async def _again(res: FetchResult, refetch: Callable[[], Awaitable[FetchResult]]) -> FetchResult:
+        """The URL fetched whole in place of the 304 `res`, whose attempts it counts too."""
+        again = await refetch()
+        again.attempts += res.attempts
+        return again
 
     # ---- for the browser fetch mode (fetch/browser.py) ------------------------------------------------------------
 

@@ -53,13 +53,17 @@ class Validators:
     """What the caller remembers about a URL's last good fetch, to ask the server "has it changed?".
 
     ``sha256`` names the archived body a 304 stands for; ``encoding`` (optional) is the charset used last time, so a
-    304's body decodes the same way without the original Content-Type.
+    304's body decodes the same way without the original Content-Type. ``final_url`` (optional): where that body was
+    answered from, after redirects. A 304 from elsewhere speaks of another document (one night's redirect to a login
+    page left its Last-Modified as the report page's, and the page's 304 then stood for the login page for good):
+    the URL is fetched whole instead.
     """
 
     etag: str | None = None
     last_modified: str | None = None
     sha256: str | None = None
     encoding: str | None = None
+    final_url: str | None = None
 
 
 @dataclass
@@ -99,7 +103,7 @@ class FetchResult:
         """The validators to store for the next conditional GET (None when there is nothing to revalidate)."""
         if not self.ok or not self.sha256:
             return None
-        return Validators(self.etag, self.last_modified, self.sha256, self.encoding)
+        return Validators(self.etag, self.last_modified, self.sha256, self.encoding, self.final_url)
 
 
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-.:]+)", re.I)

@@ -36,11 +36,12 @@ class KnownDocument:
     last_modified: str | None
     encoding: str | None
     media_type: str | None
+    final_url: str | None = None
 
 
 def latest_document(db: Database, url: str) -> KnownDocument | None:
     row = db.execute(
-        "SELECT id, url, sha256, archive_path, etag, last_modified, encoding, media_type FROM documents"
+        "SELECT id, url, sha256, archive_path, etag, last_modified, encoding, media_type, final_url FROM documents"
         " WHERE url = ? AND sha256 IS NOT NULL ORDER BY id DESC LIMIT 1", [url]).fetchone()
     return KnownDocument(*row) if row else None
 
