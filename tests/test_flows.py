@@ -4,6 +4,7 @@ restart), re-parse, and the Dask task runner — all against the demo portal."""
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -318,7 +319,8 @@ def test_reparse_after_a_parser_change_updates_records(portal, tmp_path):
     p = paths(tmp_path)
     nightly(**p, policy=FAST)
     db = open_db(p["db"])
-    assert reparse(**p)["changed"] == 0  # same parser, same records
+    first = reparse(**p)
+    assert first["changed"] == 0  # same parser, same records
     # an older parser read one cell wrong: make the stored current version differ from what the parser gives
     version = db.execute("SELECT current_version_id FROM reports WHERE format = '2021' LIMIT 1").fetchone()[0]
     from govreports.store.read import get_record
@@ -345,6 +347,18 @@ def test_reparse_after_a_parser_change_updates_records(portal, tmp_path):
     assert mismatches(db, portal.ground_truth()) == []
     # the report went back to the content it had: its first version is current again, no new version needed
     assert db.execute("SELECT count(*) FROM report_versions").fetchone()[0] == versions
+    # each re-parse has its row in `runs`, completed with its figures, and its failures carry its run id (a body
+    # lost from the archive here); it had no row: a re-parse stopped midway was invisible to `status`
+    lost = db.execute("SELECT d.url, d.archive_path FROM items i JOIN documents d ON d.id = i.document_id"
+                      " WHERE i.status = 'loaded' LIMIT 1").fetchone()
+    (tmp_path / "archive" / lost[1]).unlink()
+    missing = reparse(**p)
+    assert missing["missing"] == 1
+    runs = db.execute("SELECT id, kind, outcome, summary_json FROM runs WHERE kind = 'reparse' ORDER BY id").fetchall()
+    assert [(kind, outcome) for _, kind, outcome, _ in runs] == [("reparse", "completed")] * 3
+    assert [json.loads(summary) for *_, summary in runs] == [[first], [row], [missing]]
+    assert db.execute("SELECT run_id, kind FROM fetch_log WHERE url = ?", [lost[0]]).fetchall() == [
+        (runs[-1][0], "archive_missing")]
 
 
 def test_dask_runner_builds_the_same_database(portal, tmp_path):

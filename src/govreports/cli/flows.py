@@ -116,10 +116,13 @@ def reparse(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
     with writer_lock(db, wait=wait, command="reparse"):
         prefect_for(db)
         server = _start_server()
+        from govreports.clock import now_iso
+        from govreports.crawl import recorded_run
         from govreports.flows.reparse import reparse as flow
 
-        server()
-        row = run_flow(flow, config=str(config), db=str(db), archive=str(archive))
+        with recorded_run(db, "reparse", now_iso()):  # stopped while Prefect starts: recorded as stopped too
+            server()
+            row = run_flow(flow, config=str(config), db=str(db), archive=str(archive))
     print_rows([row])
     if row.get("skipped"):  # the flow's log names the portals; Prefect's INFO lines may be off (demo: WARNING)
         where = " (or only in its files that could not be used)" if crawl.unusable else ""

@@ -110,6 +110,15 @@ def _mark(db: Database, run_id: int, outcome: RunOutcome, why: str) -> None:
         print(f"warning: run {run_id} could not be marked {outcome.value}: {err}", file=sys.stderr)
 
 
+def complete_run(db: Database, run_id: int, rows: list[dict]) -> None:
+    """A run that crawls nothing (a re-parse) completed with its figures: no `portal_runs` rows and no health,
+    which are the crawls' history; `status` and `runs` show it beside them, and a stopped one as stopped."""
+    still_the_same_file(db)
+    with write_transaction(db):
+        db["runs"].update(run_id, {"finished_at": now_iso(), "outcome": RunOutcome.COMPLETED.value, "error": None,
+                                   "summary_json": json.dumps(rows, ensure_ascii=False)})
+
+
 @contextmanager
 def unfinished_marked(db: Database, run_id: int | None) -> Iterator[None]:
     """Mark the run stopped or failed (`end_unfinished`) if the block raises; nothing to do when run_id is None."""

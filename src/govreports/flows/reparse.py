@@ -9,6 +9,8 @@ from prefect import flow
 from prefect.states import Failed
 from prefect.artifacts import create_table_artifact
 
+from govreports.clock import now_iso
+from govreports.crawl.runrecord import complete_run, recorded_run
 from govreports.flows.common import conclude, conclude_busy, portals_to_run
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs.reparse import reparse as reparse_archive, reparse_verdict
@@ -25,11 +27,16 @@ def reparse(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archiv
         print(f"error: {message}")
         return Failed(message=message, data={})
     try:
-        with writer_lock(db, wait=lock_wait, command="reparse"), connect(db) as database:
-            summary = reparse_archive(database, archive, crawl)
+        with writer_lock(db, wait=lock_wait, command="reparse"):
+            started = now_iso()
+            # a `runs` row, as a crawl's: a re-parse stopped midway shows in `status`, and its failures in
+            # fetch_log carry its run id
+            with recorded_run(db, "reparse", started) as run_id, connect(db) as database:
+                summary = reparse_archive(database, archive, crawl, run_id=run_id)
+                row = summary.row()
+                complete_run(database, run_id, [row])
     except DatabaseBusy as exc:
         return conclude_busy(exc, {})
-    row = summary.row()
     create_table_artifact(table=[row], key="reparse-summary", description="re-parse from the archive")
     print(f"re-parsed {row['documents']} document(s): {summary.changed} record(s) changed, "
           f"{row['unchanged']} unchanged, {row['failed']} failed, {row['missing']} missing from the archive")

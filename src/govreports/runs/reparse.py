@@ -93,7 +93,7 @@ class _Page:
 
 
 def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None = None,
-            parser: BoundedParser | None = None) -> ReparseSummary:
+            parser: BoundedParser | None = None, run_id: int | None = None) -> ReparseSummary:
     """Re-parse every loaded item's document; `parser` defaults to one worker a core with the config's deadline
     and memory cap (the crawl's own), or the default limits without a config. The workers keep this process's
     CPU priority: `parse_nice` is for the crawl, whose one process every report passes through; here this
@@ -101,12 +101,14 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
 
     With a config, a document of a portal the config does not name is skipped (`skipped`, `unconfigured`): its
     adapter is unknown, and a page read without it (gkmlpt keeps the report in a script) failed as `parse`, a
-    false failure left in the issues, or would load a record that differs for no reason."""
+    false failure left in the issues, or would load a record that differs for no reason.
+
+    `run_id`: the run in `runs` its failures are logged against (the flow's `reparse` row)."""
     if parser is None:
         limits = {"deadline": config.limits.parse_deadline, "memory_mb": config.limits.parse_memory_mb} if config \
             else {}
         with BoundedParser(tools=tool_cache_for(archive_root), **limits) as own:
-            return reparse(db, archive_root, config, own)
+            return reparse(db, archive_root, config, own, run_id)
     archive = Archive(archive_root)
     adapters = {p.name: adapter_for(p) for p in (config.portal if config else [])}
     summary = ReparseSummary()
@@ -126,7 +128,7 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
                 summary.counts["missing"] += 1
                 why = "not found" if isinstance(exc, (FileNotFoundError, ValueError)) else f"could not be read: {exc}"
                 log_fetch(db, doc_url, "archive_missing", f"archived body {sha} {why}", kind="archive_missing",
-                          portal=item.portal)
+                          portal=item.portal, run_id=run_id)
                 continue
             adapter = adapters.get(item.portal)
             if item.attachment_url is None and adapter is not None:
@@ -139,14 +141,14 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
             url = item.document["url"]
             if isinstance(answer, ParseLimitError):
                 summary.counts["failed"] += 1
-                log_fetch(db, url, answer.kind, answer.line, kind=answer.kind, portal=item.portal)
+                log_fetch(db, url, answer.kind, answer.line, kind=answer.kind, portal=item.portal, run_id=run_id)
             elif isinstance(answer, ParseError):
                 summary.counts["failed"] += 1
-                log_fetch(db, url, "parse_error", str(answer), kind="parse", portal=item.portal)
+                log_fetch(db, url, "parse_error", str(answer), kind="parse", portal=item.portal, run_id=run_id)
             elif isinstance(answer, Exception):  # a parser bug: this document's, as in the crawl
                 summary.counts["failed"] += 1
                 log_fetch(db, url, "internal", f"internal error: {type(answer).__name__}: {answer}", kind="internal",
-                          portal=item.portal)
+                          portal=item.portal, run_id=run_id)
             else:
                 yield answer, item.document, item.url
 
