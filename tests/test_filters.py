@@ -105,8 +105,13 @@ def test_an_agency_or_year_without_reports_says_so(path):
     with pytest.raises(NoReports, match=r"no reports for 2030 \(years in the database: 2016–2025\)"):
         run_analysis(path, "outcomes", year=2030)
     assert analyze(path, "refusals", "--agency", A, "--year", "2020").exit_code == 0
-    # a compliance analysis is about reports that are not there: it runs
-    assert analyze(path, "missing", "--year", "2030").exit_code == 0
+    # `missing` is about reports that are not there: it runs for a year without any, if the year before has some
+    gone = analyze(path, "missing", "--year", "2026", "-f", "json")
+    assert gone.exit_code == 0 and '"previous_year": 2025' in gone.stdout
+    # and says so when the year before has none either (it listed nothing, exit 0, as if all had published)
+    out = analyze(path, "missing", "--year", "2030")
+    assert out.exit_code == 1 and out.stdout == "" and out.stderr == (
+        "error: no reports for 2029, the year `missing` compares 2030 with (years in the database: 2016–2025)\n")
 
 
 def test_an_option_the_analysis_does_not_take_is_a_usage_error(path):
@@ -114,3 +119,35 @@ def test_an_option_the_analysis_does_not_take_is_a_usage_error(path):
     assert out.exit_code == 2 and "analysis 'missing' does not take --agency; it takes --year" in out.stderr
     out = analyze(path, "applications", "--rule", "R1")
     assert out.exit_code == 2 and "does not take --rule" in out.stderr
+
+
+# Search and export: the same filters, the same answer ---------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [["search", "公开"], ["export", "-t", "reports", "-f", "jsonl"]])
+def test_a_search_or_export_whose_filters_select_no_report_says_so(path, command):
+    """They printed an empty result and exited 0: a mistyped year looked like a year without a word of it."""
+    run = lambda *args: CliRunner().invoke(cli_app(), [*command, *args, "--db", str(path)])  # noqa: E731
+    out = run("--year", "1999")
+    assert out.exit_code == 1 and out.stdout == ""
+    assert out.stderr == "error: no reports for 1999 (years in the database: 2016–2025)\n"
+    out = run("--agency", A, "--year", "2019")
+    assert out.exit_code == 1 and out.stderr == f"error: {A} has no report for 2019 (its reports: 2020–2021)\n"
+    found = run("--agency", A, "--year", "2021", "-f", "json") if command[0] == "search" else run("--year", "2021")
+    assert found.exit_code == 0 and "2021" in found.stdout
+
+
+def test_export_refuses_a_format_its_file_name_contradicts(path, tmp_path):
+    for fmt, name in (("jsonl", "x.csv"), ("csv", "x.jsonl"), ("xlsx", "x.csv"), ("csv", "x.xlsx")):
+        out = CliRunner().invoke(cli_app(), ["export", "-t", "agencies", "-f", fmt, "-o", str(tmp_path / name),
+                                             "--db", str(path)])
+        assert out.exit_code == 2 and out.stderr == f"error: --format {fmt} does not go with {name}\n"
+        assert not (tmp_path / name).exists()
+    ok = CliRunner().invoke(cli_app(), ["export", "-t", "agencies", "-f", "csv", "-o", str(tmp_path / "x.txt"),
+                                        "--db", str(path)])
+    assert ok.exit_code == 0 and (tmp_path / "x.txt").read_text(encoding="utf-8").startswith("id,")
+
+
+@pytest.mark.parametrize("sql", ["", "  ;\n"])
+def test_a_query_without_a_statement_is_a_usage_error(path, sql):
+    out = CliRunner().invoke(cli_app(), ["query", sql, "--db", str(path)])
+    assert out.exit_code == 2 and out.stdout == "" and "give one SQL statement" in out.stderr

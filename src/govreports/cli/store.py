@@ -84,6 +84,8 @@ def query(sql: Annotated[str, typer.Argument(help="one SQL statement (read-only)
               "--max-memory", min=0, help="SQLite heap limit in MiB for this query (0: no limit)")] = 1024,
           ) -> None:
     """Run read-only SQL; a statement that would write is refused. Rows are printed as SQLite produces them."""
+    if not sql.strip(" \t\r\n;"):  # SQLite runs nothing and answers no columns: "0 rows", exit 0, said nothing
+        fail("give one SQL statement, e.g. govreports query \"SELECT name FROM agencies\"", 2)
     try:
         with heap_limit(max_memory * 2**20), open_query(db, sql, timeout=timeout, limit=limit) as stream:
             render(stream.columns, stream, format.value, stream.writer(sys.stdout))
@@ -148,6 +150,7 @@ def search(terms: Annotated[list[str], typer.Argument(
     """Full-text search of report sections (current versions): agency, year, section and a snippet per hit that
     starts at the beginning of a clause, the words found marked (bold in the table, **word** in CSV and JSON)."""
     from govreports.query.agencies import resolve_agency
+    from govreports.query.analyses import check_reports
     from govreports.query.readonly import connect_readonly
     from govreports.store.fts import COLUMNS, run_search, search_terms
     from govreports.store.snippets import hits
@@ -157,10 +160,12 @@ def search(terms: Annotated[list[str], typer.Argument(
         fail("give at least one word to search for", 2)
     try:
         agency_id = None
-        if agency is not None:
+        if agency is not None or year is not None:  # a filter that selects no report says so (exit 1)
             conn = connect_readonly(db)
             try:
-                agency_id = resolve_agency(conn, agency).id
+                found_agency = resolve_agency(conn, agency) if agency is not None else None
+                check_reports(conn, found_agency, year)
+                agency_id = found_agency.id if found_agency is not None else None
             finally:
                 conn.close()
         found = run_search(db, words, limit, year=year, agency_id=agency_id, timeout=timeout)
@@ -218,24 +223,28 @@ def export(table: Annotated[Optional[list[str]], typer.Option(
     An output file is replaced only by a complete export. Examples: `export -t report_flat -o reports.xlsx
     --headers zh`; `export --all -o everything.xlsx`; `export -t report_flat --excel -o reports.csv`."""
     from govreports.query.agencies import resolve_agency
+    from govreports.query.analyses import check_reports
     from govreports.query.export import Filters, export_sql, export_xlsx, exportable
     from govreports.query.readonly import connect_readonly
 
     if bool(table) == all_tables:
         fail("name the tables with --table (repeatable), or give --all", 2)
     fmt = format.value if format else _SUFFIX_FORMATS.get(output.suffix.lower(), "csv") if output else "csv"
-    if output is not None and format is not None and (output.suffix.lower() == ".xlsx") != (fmt == "xlsx"):
-        fail(f"--format {fmt} does not go with {output.name}", 2)
+    if output is not None and format is not None and ((output.suffix.lower() == ".xlsx") != (fmt == "xlsx") or
+                                                      _SUFFIX_FORMATS.get(output.suffix.lower(), fmt) != fmt):
+        fail(f"--format {fmt} does not go with {output.name}", 2)  # (JSON Lines written into a .csv)
     try:
         names = exportable(db)
         filters = Filters(year=year)
-        if agency is not None:
+        if agency is not None or year is not None:  # a filter that selects no report says so (exit 1)
             conn = connect_readonly(db)
             try:
-                found = resolve_agency(conn, agency)
+                found = resolve_agency(conn, agency) if agency is not None else None
+                check_reports(conn, found, year)
             finally:
                 conn.close()
-            filters = Filters(found.id, found.name, year)
+            if found is not None:
+                filters = Filters(found.id, found.name, year)
         tables = list(dict.fromkeys(table or names))
         if all_tables and filters:  # every table that has the agency or year to filter by
             conn = connect_readonly(db)
