@@ -84,3 +84,24 @@ def test_cli_query_formats(path):
     assert table.exit_code == 0 and "丙区卫生健康委员会" in table.stdout and "4 rows" in table.stdout
     bad = runner.invoke(cli_app(), ["query", sql, "--db", str(path), "-f", "xml"])
     assert bad.exit_code == 2
+
+
+@pytest.mark.parametrize("command", [["query", "SELECT name FROM agencies"], ["search", "公开", "--year", "2021"],
+                                     ["analyze", "compliance", "--year", "2021"], ["status"], ["report", "某局"],
+                                     ["chart", "applications", "--province", "江苏"], ["export", "--all"]])
+def test_an_empty_file_or_another_program_s_database_is_named_not_a_traceback(tmp_path, command):
+    """A database file opened and never written (0 bytes), or another program's: each command failed on its first
+    table, with a traceback or "no such table"."""
+    import sqlite3
+
+    from govreports.cli import app
+
+    empty, other = tmp_path / "empty.db", tmp_path / "other.db"
+    empty.touch()
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE notes (text TEXT)")
+    for path in (empty, other):
+        out = CliRunner().invoke(app, [*command, "--db", str(path)])
+        assert out.exit_code == 1 and out.stderr == (
+            f"error: {path} holds no govreports tables (an empty file, or another program's database): create it "
+            "with `govreports load` or a crawl\n"), out.output

@@ -59,9 +59,12 @@ def _dry_run(crawl_config, portal: str | None, year: int | None, db) -> None:
     import asyncio
 
     from govreports.crawl.preview import console, preview_all, print_preview
-    from govreports.query.readonly import connect_readonly
+    from govreports.query.readonly import NotGovreportsDatabase, connect_readonly
 
-    known = connect_readonly(db) if db.is_file() else None
+    try:
+        known = connect_readonly(db) if db.is_file() else None
+    except NotGovreportsDatabase:  # an empty file: nothing known yet, as with none
+        known = None
     try:
         results = asyncio.run(preview_all(crawl_config, crawl_config.select(portal), db=known, year=year))
     finally:

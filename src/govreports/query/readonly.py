@@ -42,6 +42,10 @@ class QueryError(GovreportsError):
     """A query that could not run; the message is for the user (exit code 1)."""
 
 
+class NotGovreportsDatabase(QueryError):
+    """The file is an SQLite database without govreports' tables (exit 1)."""
+
+
 class ReadOnlyError(QueryError):
     """The query tried to write."""
 
@@ -90,6 +94,11 @@ def connect_readonly(path: str | Path) -> sqlite3.Connection:
         if not damaged(exc):
             raise
         raise StorageError(could_not_write(exc, path=path)) from None
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reports'").fetchone() is None:
+        conn.close()  # an empty file (a database opened and never written), or another program's: each command
+        # failed on its first table with a traceback, or printed "no such table"
+        raise NotGovreportsDatabase(f"{path} holds no govreports tables (an empty file, or another program's "
+                                    "database): create it with `govreports load` or a crawl")
     conn.execute("PRAGMA query_only = ON")
     conn.set_authorizer(_authorize)
     return conn
