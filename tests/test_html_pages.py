@@ -107,3 +107,15 @@ def test_excerpt_without_section_headings():
     assert record["active"]["normative_documents"] == {"made": 60, "published": 60, "total": 368}
     assert record["applications"]["new"]["total"] == 859
     assert record["applications"]["withheld_process_info"]["commercial"] == 1
+
+
+def test_units_in_brackets_and_words_for_nothing_are_values_in_their_columns(fragment, expected):
+    """Cells written 13（件） were read as labels, and the values after one were taken from the row's first column
+    on: 规章 13 | 13（件） | 524 became made 524; 暂无 or 不适用 in a blank cell did the same."""
+    bracketed = re.sub(r'(<p align="center">)(\d+)(</p>)', r"\1\2（件）\3", fragment)
+    assert bracketed.count("（件）") > 50
+    assert_tables_equal(parse_bytes(bracketed.encode("utf-8")), expected)
+    blanks = re.findall(r'<p align="center">(\s*|&nbsp;)</p>', fragment)
+    assert blanks, "the sample has blank value cells"
+    worded = re.sub(r'(<p align="center">)(\s*|&nbsp;)(</p>)', lambda m: m[1] + "暂无" + m[3], fragment)
+    assert_tables_equal(parse_bytes(worded.encode("utf-8")), expected)

@@ -11,7 +11,8 @@ from govreports.parse.values import parse_value
         ("0", 0, None), ("859", 859, None), ("８５９", 859, None), ("+2", 2, None), ("-11", -11, None),
         ("－3", -3, None), ("4068.208", 4068.208, None), ("1,234", 1234, None), ("12,345,678", 12345678, None),
         ("251000元", 251000, "元"), ("253.168万元", 253.168, "万元"), ("2792220.8元", 2792220.8, "元"),
-        (" 70487 元 ", 70487, "元"), ("5件", 5, None),
+        (" 70487 元 ", 70487, "元"), ("5件", 5, None), ("13（件）", 13, None), ("251000（元）", 251000, "元"),
+        ("6 (项)", 6, None),
     ],
 )
 def test_numbers(cell, number, unit):
@@ -21,7 +22,7 @@ def test_numbers(cell, number, unit):
     assert value.unit == unit
 
 
-@pytest.mark.parametrize("cell", ["", " ", "\u00a0", "-", "—", "——", "/", "无", "－"])
+@pytest.mark.parametrize("cell", ["", " ", "\u00a0", "-", "—", "——", "/", "无", "－", "暂无", "不适用", "×"])
 def test_blanks_are_null_not_zero(cell):
     value = parse_value(cell)
     assert value is not None and value.number is None

@@ -1,7 +1,9 @@
 """Cell text → number, null, or 'not a value'.
 
-Blank, dashes, slashes and 无 are nulls (the report left the cell empty: never 0). Numbers may be full-width,
-signed (本年增/减: +2, -11), carry thousands separators, decimals, or a unit written into the cell ("251000元").
+Blank, dashes, slashes, 无 and the words that say "nothing here" (暂无, 不适用, 未涉及, ×) are nulls (the report
+left the cell empty: never 0). Numbers may be full-width, signed (本年增/减: +2, -11), carry thousands separators,
+decimals, or a unit written into the cell ("251000元", "13（件）"). A cell read as no value is a label, and the values
+of a row are those after its last label: a value cell misread as text shifts the row's numbers into other columns.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_NULLS = frozenset({"", "-", "--", "—", "——", "———", "–", "/", "无", "－", "―", "空", "N/A", "n/a", "/"})
-_NUMBER = re.compile(r"^([+\-−]?)\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*(万元|元|件|个|条|项|人次)?$")
+_NULLS = frozenset({"", "-", "--", "—", "——", "———", "–", "/", "无", "－", "―", "空", "N/A", "n/a", "/", "暂无", "不适用",
+                    "无此项", "未涉及", "未发生", "×", "✕", "╳"})
+_NUMBER = re.compile(r"^([+\-−]?)\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*"
+                     r"(?:(万元|元|件|个|条|项|人次)|\((万元|元|件|个|条|项|人次)\))?$")  # 251000元, 13(件) after NFKC
 
 
 class Value:
@@ -43,7 +47,8 @@ def parse_value(cell: str) -> Value | None:
     m = _NUMBER.match(text)
     if not m:
         return None
-    sign, whole, frac, unit = m.groups()
+    sign, whole, frac, unit, bracketed = m.groups()
+    unit = unit or bracketed
     whole = whole.replace(",", "")
     number: int | float = float(f"{whole}.{frac}") if frac else int(whole)
     if sign in ("-", "−"):
