@@ -114,7 +114,12 @@ def test_backfill_missing_completes_a_partial_run(portal, tmp_path):
     assert {(s, e.split(":")[0]) for s, e in db.execute("SELECT status, last_error FROM partitions WHERE portal = "
                                                          "'demo-gate'")} == {
         ("failed", "its lists showed no annual report of any year (0 item(s) listed on 1 page(s))")}
-    assert backfill(years="2018-2024", **p, policy=FAST)["ran"] == []  # idempotent: nothing left
+    # the run names them, for its verdict (partial: the command exits 1); it had exited 0 without a word
+    gate = [("demo-gate", year) for year in range(2018, 2025)]
+    assert sorted(tuple(f) for f in second["failed"]) == gate
+    third = backfill(years="2018-2024", **p, policy=FAST)
+    assert third["ran"] == [] and third["failed"] == []  # idempotent: nothing left
+    assert sorted(tuple(f) for f in third["left_failed"]) == gate  # and the failed ones it leaves are named
 
 
 def test_dry_run_changes_nothing(portal, tmp_path):

@@ -211,3 +211,20 @@ def test_a_reparse_that_could_not_reparse_says_so_in_its_exit_code(tmp_path):
     assert done.returncode == 1 and not (tmp_path / "typo.db").exists()
     assert done.stderr.strip() == (f"error: no database at {tmp_path / 'typo.db'}: a re-parse reads the reports a "
                                    "crawl or a load stored")
+
+
+def test_a_backfill_whose_partitions_failed_is_partial_naming_them():
+    """A backfill exited 0 when partitions it ran ended failed (a column under maintenance, a URL that failed): a
+    scheduler never heard that years were left unloaded, and the next default backfill skipped them."""
+    from govreports.runs.verdict import with_failed_partitions
+
+    ok = judge([{"portal": "a", "outcome": "ok"}, {"portal": "b", "outcome": "ok"}])
+    partial = with_failed_partitions(ok, [("a", 2022), ("b", 2023)], 14)
+    assert partial.exit_code == EXIT_PARTIAL and partial.line == (
+        "2 of 14 partition(s) failed: a 2022, b 2023 (why: the partitions table's last_error; `backfill --reprocess "
+        "failed` runs them again)")
+    assert with_failed_partitions(ok, [], 14) == ok
+    many = with_failed_partitions(ok, [("a", y) for y in range(2010, 2020)], 10)
+    assert many.line.startswith("10 of 10 partition(s) failed: a 2010, a 2011,") and "a 2017 … (why" in many.line
+    down = judge([{"portal": "a", "outcome": "unreachable"}])
+    assert with_failed_partitions(down, [("a", 2022)], 1) == down  # every portal down says more already

@@ -95,6 +95,7 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
             for p, y in result["planned"]:
                 typer.echo(f"would run {p} {y}")
             typer.echo(f"{len(result['planned'])} partition(s) planned; nothing changed (dry run)")
+            _say_left_failed(result)
             exit_with(judge([], unusable=crawl.left_out(portal)))  # as the run would: 1 when files were left out
         from govreports.clock import now_iso
         from govreports.crawl import recorded_run
@@ -104,7 +105,20 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
                                                                          config)
     print_rows(result["rows"])
     typer.echo(f"{len(result['ran'])} partition(s) run; database: {db}")
-    exit_with(judge(result["rows"], unusable=crawl.left_out(portal)))
+    _say_left_failed(result)
+    from govreports.runs.verdict import with_failed_partitions
+
+    failed = [tuple(p) for p in result.get("failed", [])]  # 1 when partitions it ran ended failed
+    exit_with(with_failed_partitions(judge(result["rows"], unusable=crawl.left_out(portal)), failed,
+                                     len(result["ran"])))
+
+
+def _say_left_failed(result: dict) -> None:
+    """Failed partitions a `missing` backfill did not run (its flow's log says so; Prefect's INFO may be off)."""
+    if left := result.get("left_failed"):
+        typer.echo(f"warning: {len(left)} partition(s) failed before and are not run again "
+                   f"({', '.join(f'{p} {y}' for p, y in left[:8])}{' …' if len(left) > 8 else ''}): "
+                   "`backfill --reprocess failed` runs them", err=True)
 
 
 def reparse(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,

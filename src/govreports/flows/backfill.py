@@ -19,11 +19,12 @@ from govreports.crawl import CrawlSummary, recorded_run
 from govreports.errors import StorageError
 from govreports.fetch.archive import Archive
 from govreports.flows.common import (TASK_WORKERS, conclude, conclude_busy, crashed, portals_to_run, publish,
-                                    unless_storage)
+                                    run_verdict, unless_storage)
 from govreports.lifecycle import stopping_with_the_run
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs import jobs, partitions
 from govreports.runs.partitions import parse_years, plan
+from govreports.runs.verdict import with_failed_partitions
 from govreports.store.db import connect
 from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
 
@@ -72,11 +73,17 @@ def _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, p
     year_list = parse_years(years) if isinstance(years, str) else sorted(years)
     with connect(db) as database:
         todo = plan(database, names, year_list, reprocess)
+        # failed partitions a `missing` backfill leaves: it ran nothing and exited 0 without a word about them
+        left_failed = [] if reprocess != "missing" else \
+            partitions.failed_of(database, [(p, y) for p in names for y in year_list])
     create_table_artifact(table=[{"portal": p, "year": y} for p, y in todo] or [{"portal": "(nothing to do)"}],
                           key="backfill-plan", description=f"reprocess={reprocess}, dry_run={dry_run}")
     print(f"backfill plan: {len(todo)} partition(s) of {len(names) * len(year_list)}")
+    if left_failed:
+        print(f"warning: {len(left_failed)} partition(s) failed before and are not run again: "
+              "`backfill --reprocess failed` runs them")
     if dry_run:
-        return {"planned": todo, "ran": []}
+        return {"planned": todo, "ran": [], "left_failed": left_failed}
     by_portal: dict[str, list[int]] = {}
     for portal, year in todo:
         by_portal.setdefault(portal, []).append(year)
@@ -98,4 +105,8 @@ def _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, p
                 summaries.append(summary if summary is not None else crashed(portal, f"{year}: {error}"))
                 ran.append((portal, year))
     rows = publish("backfill", db, started, summaries, key="backfill-summary", run_id=run_id, left_out=left_out)
-    return conclude(summaries, rows, {"planned": todo, "ran": ran, "rows": rows}, left_out)
+    with connect(db) as database:
+        failed = partitions.failed_of(database, ran)
+    verdict = with_failed_partitions(run_verdict(summaries, rows, left_out), failed, len(ran))
+    return conclude(summaries, rows, {"planned": todo, "ran": ran, "rows": rows, "failed": failed,
+                                      "left_failed": left_failed}, left_out, verdict=verdict)

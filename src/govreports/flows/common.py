@@ -123,9 +123,7 @@ def conclude(summaries: list[CrawlSummary], rows: list[dict], result, unusable: 
     published rows (they carry the health flags). `verdict`: the run's own, where it is not the portals' (a
     re-parse)."""
     if verdict is None:
-        health = {r["portal"]: r.get("health", "") for r in rows}
-        verdict = judge([{**r, "health": health.get(r["portal"], "")} for s in summaries for r in s.rows()],
-                        unusable=unusable)
+        verdict = run_verdict(summaries, rows, unusable)
     if verdict.status == RunStatus.FAILED:
         print(f"error: {verdict.line}")
         return Failed(message=verdict.line, data=result)
@@ -134,6 +132,14 @@ def conclude(summaries: list[CrawlSummary], rows: list[dict], result, unusable: 
         create_markdown_artifact(markdown=f"**govreports: {verdict.status}**\n\n{verdict.line}\n", key="run-problems",
                                  description="what kept this run from crawling every portal")
     return result
+
+
+def run_verdict(summaries: list[CrawlSummary], rows: list[dict], unusable: list[tuple[str, str]] | None = None
+                ) -> Verdict:
+    """The portals' verdict: each summary row judged with the health flags of the published `rows`."""
+    health = {r["portal"]: r.get("health", "") for r in rows}
+    return judge([{**r, "health": health.get(r["portal"], "")} for s in summaries for r in s.rows()],
+                 unusable=unusable)
 
 
 def conclude_busy(exc: DatabaseBusy, empty):

@@ -45,6 +45,12 @@ def statuses(db: Database) -> dict[tuple[str, int], PartitionState]:
     return {(p, y): PartitionState(s) for p, y, s in db.execute("SELECT portal, year, status FROM partitions")}
 
 
+def failed_of(db: Database, partitions: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Those of `partitions` that are failed now, in the order given."""
+    known = statuses(db)
+    return [(p, y) for p, y in partitions if known.get((p, y)) == PartitionState.FAILED]
+
+
 def plan(db: Database, portals: list[str], years: list[int], reprocess: Reprocess) -> list[tuple[str, int]]:
     if reprocess not in REPROCESS:
         raise ValueError(f"reprocess must be one of {REPROCESS}, not {reprocess!r}")

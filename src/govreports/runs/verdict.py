@@ -90,3 +90,15 @@ def judge(rows: Iterable[dict], problems: Iterable[str] = (), unusable: Iterable
     if parts:
         return Verdict(RunStatus.PARTIAL, "; ".join(parts))
     return Verdict(RunStatus.OK, None)
+
+
+def with_failed_partitions(verdict: Verdict, failed: list[tuple[str, int]], ran: int) -> Verdict:
+    """A backfill whose partitions ended `failed` (a URL that failed, a column that listed nothing) is partial: it
+    exited 0 with its portals reached, and the next default backfill skipped those partitions, exit 0 again, so
+    a scheduler never heard that years were left unloaded. `failed`: (portal, year) of the partitions it ran."""
+    if not failed or verdict.status == RunStatus.FAILED:
+        return verdict
+    names = ", ".join(f"{portal} {year}" for portal, year in failed[:8]) + (" …" if len(failed) > 8 else "")
+    line = (f"{len(failed)} of {ran} partition(s) failed: {names} (why: the partitions table's last_error; "
+            "`backfill --reprocess failed` runs them again)")
+    return Verdict(RunStatus.PARTIAL, "; ".join(filter(None, (verdict.line, line))))
