@@ -65,8 +65,8 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
              wait: WaitOption = DEFAULT_WAIT_S) -> None:
     """Backfill portals × years; the partitions table decides what runs (idempotent, resumable).
 
-    Exit codes as for `crawl`: 0 all portals crawled, 1 some unreachable, 3 none, 2 bad config, 74 database
-    or archive not writable (a full disk), 75 database busy."""
+    Exit codes as for `crawl`: 0 all portals crawled, 1 some unreachable or partitions it ran failed, 3 none
+    reached, 2 bad config, 74 database or archive not writable (a full disk), 75 database busy."""
     from govreports.runs.partitions import REPROCESS, parse_years
 
     crawl = checked_config(config, portal, announce=False)  # the flow logs the files left out
