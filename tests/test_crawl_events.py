@@ -399,10 +399,12 @@ def test_a_known_report_page_that_holds_no_report_tonight_keeps_its_report_linke
     assert stats.failed["parse"] == 2
 
 
-def test_a_report_whose_attachment_cannot_be_fetched_fails_for_that_reason_alone(tmp_path):
+@pytest.mark.parametrize("where", ["404", "off-host"])
+def test_a_report_whose_attachment_cannot_be_fetched_fails_for_that_reason_alone(tmp_path, where):
     """A page without tables whose attachment answers 404 (or a file host down for the night): the item was a
     `parse` failure too, "no annual report found", beside the attachment's http one; a file host down raised a false
-    parse_failures_jump. The item now fails with the attachment's failure, counted once."""
+    parse_failures_jump. The item now fails with the attachment's failure, counted once. An attachment on a host
+    the config does not name was skipped without a word, and the item called "not a report"."""
     import asyncio
 
     from crawlhelp import demo_config
@@ -413,10 +415,14 @@ def test_a_report_whose_attachment_cannot_be_fetched_fails_for_that_reason_alone
     portal = demo_config("http://127.0.0.1:9").select("demo-ordos")[0]
     host = sorted(portal.hosts)[0]
     page_url, pdf_url = f"http://{host}/ordos/r.html", f"http://{host}/ordos/r.pdf"
+    if where == "off-host":
+        pdf_url = "http://Files.Example.ORG:80/ordos/r.pdf"
+    asked = []
     page = f'<html><body><p>见附件</p><a href="{pdf_url}">年报.pdf</a></body></html>'.encode()
 
     class Fetcher:
         async def fetch(self, url, **kwargs):
+            asked.append(url)
             if url == page_url:
                 return FetchResult(url, url, "GET", status=200, ok=True, body=page, text=page.decode(),
                                    sha256="a" * 64, archive_path="aa/a", content_type="text/html", encoding="utf-8")
@@ -436,9 +442,13 @@ def test_a_report_whose_attachment_cannot_be_fetched_fails_for_that_reason_alone
     crawl = PortalCrawl(portal, Fetcher(), events.Sink(db, portal.name, PortalStats(portal.name)))
     crawl.adapter = OneItem()
     stats = asyncio.run(crawl.run())
-    assert dict(stats.failed) == {"http": 1}
-    assert db.execute("SELECT status, error FROM items").fetchall() == [("failed", "http: 404 Not Found")]
-    assert db.execute("SELECT url, kind FROM fetch_log WHERE error IS NOT NULL").fetchall() == [(pdf_url, "http")]
+    kind, error = ("http", "http: 404 Not Found") if where == "404" else (
+        "host_not_allowed", "host_not_allowed: files.example.org is not among the portal's hosts; add it to "
+        "attachment_hosts in the portal's config to read this file")
+    assert dict(stats.failed) == {kind: 1}
+    assert db.execute("SELECT status, error FROM items").fetchall() == [("failed", error)]
+    assert db.execute("SELECT url, kind FROM fetch_log WHERE error IS NOT NULL").fetchall() == [(pdf_url, kind)]
+    assert asked == [page_url, pdf_url] if where == "404" else asked == [page_url]
 
 
 def test_a_listing_counts_titles_of_reports_of_any_year_apart_from_those_it_crawls(tmp_path):

@@ -457,3 +457,32 @@ def test_an_archive_that_fills_while_a_column_is_judged_stops_the_walk(demo, mon
     monkeypatch.setattr(archive.Archive, "_publish", publish)
     with pytest.raises(StorageError, match="could not write the archive .*No space left on device"):
         run(demo.navigation()["gd"]["home"], preview_limit=10)
+
+
+def test_a_column_whose_reports_are_on_another_host_names_it_in_allowed_hosts(srv):
+    """A list on www.… linking its reports on zwgk.… (PORTALS.md): the preview called them new and the block left
+    the host out, so the crawl failed every report host_not_allowed, exit 0. The block now names the host; a
+    dry run of a config without it marks them off-host."""
+    import io
+
+    from rich.console import Console
+
+    from govreports.crawl.preview import Status, print_preview, run_preview
+
+    elsewhere = srv.url("/zwgk/", host="localhost")
+    srv.route("/w/", html('<a href="/w/nb/">政府信息公开年报</a>'))
+    srv.route("/w/nb/", html("<ul>" + "".join(
+        f'<li><a href="{elsewhere}t{i}.html">某市{2024 - i}年政府信息公开工作年度报告</a><span>{2025 - i}-03-01</span></li>'
+        for i in range(4)) + "</ul>"))
+    found = run(srv.url("/w/"))
+    host = urlsplit(elsewhere).netloc
+    assert found.columns[0].portal.allowed_hosts == [host]
+    assert f'allowed_hosts = ["{host}"]' in found.columns[0].block
+    assert {item.status for item in found.columns[0].preview.items} == {Status.NEW}
+    without = found.columns[0].block.replace(f'allowed_hosts = ["{host}"]', "")
+    config = draft.check(draft.document([without], True))
+    shown = run_preview(config, config.portal[0])
+    assert {item.status for item in shown.items} == {Status.OFF_HOST}
+    out = io.StringIO()
+    print_preview(shown, Console(file=out, width=300, color_system=None))
+    assert f"4 listing(s) on host(s) the config does not name: {host}; the crawl would fail them" in out.getvalue()

@@ -82,6 +82,11 @@ def test_demo_config_expands_the_portal_url(monkeypatch):
         ('[limits]\nparse_deadline = inf\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
          "limits.parse_deadline: Input should be a finite number"),
         ("portal = []\n", "portal: List should have at least 1 item"),
+        # a header value: passed by --check, then a traceback once the crawl began (exit 1)
+        ('[politeness]\nuser_agent = " "\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+         "politeness.user_agent: Value error, a blank User-Agent"),
+        ('[politeness]\nuser_agent = "年报爬虫/1.0"\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+         "politeness.user_agent: Value error, '年报爬虫/1.0' is not printable ASCII"),
     ],
 )
 def test_config_errors_name_file_and_field(tmp_path, body, where):
@@ -259,3 +264,20 @@ def test_which_file_is_left_out_does_not_depend_on_which_sorts_first(tmp_path):
     assert config.unusable[0][1].endswith("; its [politeness], [limits] and [incremental], which the directory's "
                                           "first file gives every portal, could not be read either, so the "
                                           "defaults apply")
+
+
+def test_a_portal_s_hosts_are_compared_as_the_fetcher_sees_them(tmp_path):
+    """httpx drops a default port and host names are case-blind: "host:80" in a config matched no URL, so the start
+    page failed host_not_allowed after `crawl --check` passed it, and list links written with :80 were never asked."""
+    from govreports.fetch.policy import url_host_in
+
+    path = tmp_path / "p.toml"
+    path.write_text('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://Www.A.gov.cn:80/col/"\n'
+                    'allowed_hosts = ["zwgk.a.gov.cn:443", "files.a.gov.cn:8080"]\n', encoding="utf-8")
+    hosts = load_config(path).portal[0].hosts
+    assert hosts == {"www.a.gov.cn", "zwgk.a.gov.cn", "files.a.gov.cn:8080"}
+    for url in ("http://www.a.gov.cn/x.html", "http://WWW.a.gov.cn:80/x.html", "https://zwgk.a.gov.cn:443/y.pdf",
+                "http://www.a.gov.cn:8081/z"):  # a bare host means any port
+        assert url_host_in(hosts, url), url
+    for url in ("http://files.a.gov.cn/x.pdf", "http://files.a.gov.cn:8081/x.pdf", "http://b.gov.cn/"):
+        assert not url_host_in(hosts, url), url

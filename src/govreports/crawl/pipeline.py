@@ -27,6 +27,7 @@ from govreports.crawl.stats import CrawlSummary, PortalStats
 from govreports.errors import StorageError
 from govreports.extract.toolcache import tool_cache_for
 from govreports.fetch import Archive, Fetcher, FetchPolicy, Validators
+from govreports.fetch.policy import normal_netloc, url_host_in
 from govreports.fetch import browser
 from govreports.lifecycle import run_stoppable
 from govreports.parse import ParseError, parse_bytes
@@ -207,7 +208,7 @@ class PortalCrawl:
                 self.sink.emit(Seen(doc))
 
     async def _process(self, listing: Listed, seen: list[Doc]) -> None:
-        if urlsplit(listing.url).netloc not in self.portal.hosts:
+        if not url_host_in(self.portal.hosts, listing.url):
             self.sink.emit(Failed(listing.url, "host_not_allowed", "host_not_allowed",
                                   "host not allowed by the portal configuration", listing=listing))
             return
@@ -276,7 +277,10 @@ class PortalCrawl:
         # attachments that could not be fetched, or past a limit: emitted once we know whether the item failed
         limited: list[Failed] = []
         for url in self.adapter.attachments(page):
-            if urlsplit(url).netloc not in self.portal.hosts:
+            if not url_host_in(self.portal.hosts, url):  # skipped without a word, the item was "not a report"
+                limited.append(Failed(url, "host_not_allowed", "host_not_allowed",
+                                      f"host_not_allowed: {_host(url)} is not among the portal's hosts; "
+                                      "add it to attachment_hosts in the portal's config to read this file"))
                 continue
             attachment = (fetched or {}).get(url) or await self.fetcher.fetch(url, conditional=True, expect="binary",
                                                                            referer=page.final_url)
@@ -312,6 +316,12 @@ def _failed(url: str, result, listing: Listed | None = None) -> Failed:
     return Failed(url, result.status if result.status is not None else kind, kind,
                   f"{kind}: {result.error or ''}".strip(), listing=listing,
                   item_status=ItemStatus.BLOCKED if kind == "blocked" else ItemStatus.FAILED)
+
+
+def _host(url: str) -> str:
+    """The URL's host as a config would name it (fetch.policy.normal_netloc)."""
+    parts = urlsplit(url)
+    return normal_netloc(parts.netloc, parts.scheme)
 
 
 def _limit_failed(url: str, exc: ParseLimitError, listing: Listed | None = None) -> Failed:

@@ -24,6 +24,7 @@ from govreports.crawl.events import Failed, Sink
 from govreports.crawl.recheck import day_number, days_until_due
 from govreports.crawl.stats import PortalStats
 from govreports.errors import StorageError
+from govreports.fetch.policy import url_host_in
 from govreports.portals.config import CrawlConfig, PortalConfig
 from govreports.portals.titles import title_year
 from govreports.store.statuses import ItemStatus
@@ -35,6 +36,7 @@ class Status:
     NEW = "new"  # the crawl would fetch it and load what it reads
     KNOWN = "known"  # the database has it (loaded, a duplicate, or failed before: see `stored`)
     EXCLUDED = "excluded"  # the title filter (or the year asked for) leaves it out
+    OFF_HOST = "off-host"  # on a host the portal's config does not name: the crawl would fail it host_not_allowed
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ async def preview(config: CrawlConfig, portal: PortalConfig, *, limit: int | Non
                 seen.add(listing.url)
                 stored, report_id = known(listing.url)
                 status = (Status.EXCLUDED if not crawl.wanted(listing)
+                          else Status.OFF_HOST if not url_host_in(portal.hosts, listing.url)  # shown "new" before
                           else Status.KNOWN if stored is not None else Status.NEW)
                 # the crawl's own test (PortalCrawl._process): a loaded or duplicate report waits for its day
                 rotating = (every > 1 and status == Status.KNOWN and report_id is not None
@@ -177,7 +180,7 @@ def print_preview(result: Preview, console, *, title: str | None = None) -> None
     table = Table(title=title or f"{result.portal}: what a crawl would fetch", title_justify="left")
     for name in ("status", "year", "date", "title", "URL", "file"):
         table.add_column(name, overflow="fold", no_wrap=name in ("status", "year", "date", "file"))
-    styles = {Status.NEW: "green", Status.KNOWN: "dim", Status.EXCLUDED: "yellow"}
+    styles = {Status.NEW: "green", Status.KNOWN: "dim", Status.EXCLUDED: "yellow", Status.OFF_HOST: "red"}
     for item in result.items:
         status = f"{item.status} ({item.stored})" if item.stored and item.status == Status.KNOWN else item.status
         if item.next_check is not None:
@@ -193,5 +196,9 @@ def print_preview(result: Preview, console, *, title: str | None = None) -> None
                   f"{result.count(Status.NEW)} new, {result.count(Status.KNOWN)} known{rotation}, "
                   f"{result.count(Status.EXCLUDED)} excluded by the title filter"
                   f"{f' or as not of {result.year}' if result.year is not None else ''}", highlight=False)
+    if off := sorted({urlsplit(item.url).netloc for item in result.items if item.status == Status.OFF_HOST}):
+        console.print(f"[red]{result.count(Status.OFF_HOST)} listing(s) on host(s) the config does not name[/]: "
+                      f"{', '.join(off)}; the crawl would fail them as host_not_allowed (add them to allowed_hosts)",
+                      highlight=False)
     for url, kind, message in result.failures:
         console.print(f"[red]failed[/] {escape(url)}: {escape(message or kind)}", highlight=False)

@@ -56,7 +56,7 @@ def value(v) -> str:
 
 
 def block(*, name: str, adapter: str, title: str, start_url: str, params: dict, comment: str = "",
-          region: str | None = None, fetch: str | None = None) -> str:
+          region: str | None = None, fetch: str | None = None, allowed_hosts: list[str] | None = None) -> str:
     lines = [f"# {line}" for line in comment.splitlines()] + [
         "[[portal]]",
         f"name = {value(name)}",
@@ -68,6 +68,8 @@ def block(*, name: str, adapter: str, title: str, start_url: str, params: dict, 
         lines.append(f"region = {value(region)}  # from the site's name: check it")
     if fetch:
         lines.append(f"fetch = {value(fetch)}  # a JavaScript gate answers a plain client")
+    if allowed_hosts:
+        lines.append(f"allowed_hosts = [{', '.join(map(value, allowed_hosts))}]  # the column links its reports there")
     if params:
         inner = ", ".join(f"{key} = {value(v)}" for key, v in params.items())
         lines.append(f"params = {{ {inner} }}")

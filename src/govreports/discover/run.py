@@ -9,12 +9,13 @@ The preview is the crawl's own (`crawl.preview`), run on the drafted config, so 
 
 from __future__ import annotations
 
+import functools
 import re
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-from govreports.crawl.preview import Preview, preview
+from govreports.crawl.preview import Preview, Status, preview
 from govreports.discover import draft
 from govreports.discover.navigate import Candidate, ranked, walk
 from govreports.discover.session import Failure, Session
@@ -119,6 +120,7 @@ async def _discover(fetcher: Fetcher, url: str, host: str, allow_private: bool, 
                             f"(columns looked at: {looked})")
     names = set(taken or ())
     site = walked.start.site_name()
+    blocks = []  # each column's block, drafted again with the hosts its reports are on (_allow_report_hosts)
     for i, candidate in enumerate(chosen, 1):
         name = draft.portal_name(candidate.family.start_url, names)
         reason = _reason(candidate, i, len(chosen))
@@ -127,16 +129,36 @@ async def _discover(fetcher: Fetcher, url: str, host: str, allow_private: bool, 
         where = infer_region(site)
         if result.gated:
             reason += "; behind a JavaScript gate, passed in headless Chromium"
-        block = draft.block(name=name, adapter=f.adapter, title=title, start_url=f.start_url, params=f.params,
-                            comment=reason, region=where.path if where else None,
-                            fetch="browser" if result.gated else None)
-        result.columns.append(Column(candidate, name, reason, block))
+        drafted = functools.partial(draft.block, name=name, adapter=f.adapter, title=title, start_url=f.start_url,
+                                    params=f.params, comment=reason, region=where.path if where else None,
+                                    fetch="browser" if result.gated else None)
+        result.columns.append(Column(candidate, name, reason, drafted()))
+        blocks.append(drafted)
     config = draft.check(result.document)
-    for column, portal in zip(result.columns, config.portal):
+    redrafted = False
+    for column, portal, drafted in zip(result.columns, config.portal, blocks):
         column.portal = portal
         if preview_limit:
             column.preview = await preview(config, portal, limit=preview_limit, fetcher=fetcher)
+            redrafted |= _allow_report_hosts(column, drafted)
+    if redrafted:  # the blocks with their report hosts load as a crawl's config
+        for column, portal in zip(result.columns, draft.check(result.document).portal):
+            column.portal = portal
     return result
+
+
+def _allow_report_hosts(column: Column, drafted) -> bool:
+    """A column that links its reports on another host (a Hanweb list on www.… linking zwgk.…): the block names
+    those hosts in allowed_hosts. Drafted without them, the preview called every report new and the crawl failed
+    each as host_not_allowed, exit 0."""
+    off = [item for item in column.preview.items if item.status == Status.OFF_HOST]
+    if not off:
+        return False
+    hosts = sorted({urlsplit(item.url).netloc for item in off})
+    column.block = drafted(allowed_hosts=hosts)
+    column.preview.items = [replace(item, status=Status.NEW) if item.status == Status.OFF_HOST else item
+                            for item in column.preview.items]
+    return True
 
 
 def _start_failed(url: str, session: Session) -> DiscoverError:

@@ -17,6 +17,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 from govreports.extract.limits import DEFAULT_LIMITS
 
@@ -98,6 +99,26 @@ class FetchPolicy:
 def host_in(hosts: frozenset[str], host: str, netloc: str) -> bool:
     """``netloc`` ("host:port") or its bare ``host`` (meaning any port) is listed in ``hosts`` (lower-case)."""
     return netloc.lower() in hosts or host.lower() in hosts
+
+
+_DEFAULT_PORTS = {"http": ":80", "https": ":443"}
+
+
+def normal_netloc(netloc: str, scheme: str | None = None) -> str:
+    """A netloc as the fetcher sees it: lower-case, without its scheme's default port (either, when the scheme is
+    not known). httpx drops a default port, so a config's "host:80" matched no URL: its start page failed as
+    host_not_allowed, after `crawl --check` had passed it."""
+    netloc = netloc.lower()
+    for port in [_DEFAULT_PORTS[scheme]] if scheme in _DEFAULT_PORTS else _DEFAULT_PORTS.values():
+        if netloc.endswith(port):
+            return netloc[: -len(port)]
+    return netloc
+
+
+def url_host_in(hosts: frozenset[str], url: str) -> bool:
+    """The URL's host is listed in ``hosts`` (normal netlocs), as ``host_in`` decides it for the fetcher."""
+    parts = urlsplit(url)
+    return host_in(hosts, parts.hostname or "", normal_netloc(parts.netloc.rpartition("@")[2], parts.scheme))
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

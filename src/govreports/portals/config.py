@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from govreports.errors import EXIT_USAGE, GovreportsError
-from govreports.fetch.policy import FetchPolicy
+from govreports.fetch.policy import FetchPolicy, normal_netloc
 from govreports.extract.limits import DEFAULT_DEADLINE, DEFAULT_MEMORY_MB, DEFAULT_NICE
 from govreports.portals.adapters import ADAPTERS, check_params
 
@@ -58,6 +58,19 @@ class Politeness(BaseModel):
     adaptive: bool = _FETCH.adaptive
     max_delay: float = Field(_FETCH.max_delay, ge=0)
     blocked_delay: float = Field(_FETCH.blocked_delay, ge=0)  # between requests to a host that showed an anti-bot gate
+
+    @field_validator("user_agent")
+    @classmethod
+    def _header_value(cls, value: str) -> str:
+        """Sent as a header: a blank one failed in the fetcher, a Chinese one in httpx, each as a traceback once the
+        crawl began (exit 1, "some portals unreachable"), after `crawl --check` had passed it."""
+        if not value.strip():
+            raise ValueError("a blank User-Agent: name the crawler and a contact, e.g. \"govreports/1.0 "
+                             "(+mailto:you@example.org)\"")
+        if not (value.isascii() and value.isprintable()):
+            raise ValueError(f"{value!r} is not printable ASCII, as an HTTP header must be (write the name in "
+                             "Latin letters)")
+        return value
 
 
 class Limits(BaseModel):
@@ -145,7 +158,10 @@ class PortalConfig(BaseModel):
 
     @property
     def hosts(self) -> frozenset[str]:
-        return frozenset({urlsplit(self.start_url).netloc, *self.allowed_hosts, *self.attachment_hosts})
+        """Normal netlocs (lower-case, no default port), as the fetcher compares them (fetch.policy.host_in)."""
+        start = urlsplit(self.start_url)
+        return frozenset({normal_netloc(start.netloc, start.scheme),
+                          *map(normal_netloc, (*self.allowed_hosts, *self.attachment_hosts))})
 
 
 class Incremental(BaseModel):
