@@ -164,6 +164,16 @@ def test_robots_redirect_is_followed(srv, tmp_path):
     assert yes.ok and no.error_kind == "robots_disallowed"
 
 
+def test_a_robots_redirect_to_a_host_not_crawled_leaves_the_rules_unavailable_not_a_refusal(srv, tmp_path):
+    """x.gov.cn/robots.txt redirecting to www.x.gov.cn, a host the portal's config does not name: RFC 9309 calls
+    rules out of reach unavailable (allow), and the crawler had taken them for a refusal: every page of the portal
+    robots_unreachable, exit 3."""
+    away = srv.url("/robots.txt", host="localhost")
+    srv.route("/robots.txt", Reply(301, b"", {"Location": away})).route("/a", Reply(200, b"ok"))
+    (a,), _ = robots_run(srv, tmp_path, [srv.url("/a")], allowed_hosts=frozenset({srv.netloc}))
+    assert a.ok and len(srv.hits("/a")) == 1
+
+
 def test_adaptive_delay_rises_on_errors_and_recovers(srv, tmp_path):
     srv.route("/bad", Reply(503, b"busy")).route("/good", Reply(200, b"ok"))
     ft = FakeTime()

@@ -92,6 +92,9 @@ def _whole_lines(body: bytes, max_bytes: int, cut: bool) -> bytes:
     return body[: end + 1] if end >= 0 else b""
 
 
+_REDIRECTED_AWAY = frozenset({"host_not_allowed", "cross_portal_redirect", "redirect_loop", "too_many_redirects"})
+
+
 def rules_from_response(answer: RobotsAnswer, max_bytes: int) -> RobotsRules:
     kind, status = answer.error_kind, answer.status
     if kind == "blocked":
@@ -99,6 +102,10 @@ def rules_from_response(answer: RobotsAnswer, max_bytes: int) -> RobotsRules:
                            gated=True)
     if kind in HOST_UNREACHABLE_KINDS:
         return RobotsRules("disallow_all", f"robots.txt unreachable ({kind}: {answer.error})", refusal_kind=kind)
+    if kind in _REDIRECTED_AWAY:  # RFC 9309 §2.3.1.2: rules that redirects keep out of reach are unavailable, not a
+        # refusal; x.gov.cn/robots.txt → www.x.gov.cn (a host the config does not name) had shut the portal out
+        return RobotsRules("allow_all", f"robots.txt unavailable: its redirect was not followed ({kind}: "
+                                        f"{answer.error}); no rules")
     if status is None or kind in ("reset", "truncated"):
         cause = f"{kind}: {answer.error}" if kind else "no answer"
         return RobotsRules("disallow_all", f"robots.txt unreachable ({cause})", refusal_kind="robots_unreachable")
