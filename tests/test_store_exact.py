@@ -157,5 +157,5 @@ def test_an_absurd_count_costs_neither_its_batch_nor_the_analyses(tmp_path):
                                  " 'applications'", [results[1].version_id]).fetchall())
         assert totals["new"] is not None and abs(totals["new"]) <= CELL_INT_LIMIT
         for name in ANALYSES:
-            params = {"agency": "溢出市第1局"} if name == "year_over_year" else {"year": 2022} if name == "missing" else {}
+            params = {"agency": "溢出市第1局"} if name == "year_over_year" else {"year": 2023} if name == "missing" else {}
             assert run_analysis(tmp_path / "o.db", name, **params) is not None  # no "integer overflow"

@@ -172,6 +172,31 @@ def test_current_sums_follow_new_changed_reverted_and_reloaded_versions(tmp_path
 
 
 
+
+def test_a_source_that_corrects_its_agency_or_year_gives_its_report_a_new_version(tmp_path):
+    """The page at one URL now names its agency right (甲市教育局 for 甲市教肓局) or its year: it became a second
+    report beside the first, both current, and every sum counted the page twice. One report, a new version, the
+    sums and agency-years as if it had been loaded right the first time."""
+    url = "http://a.gov.cn/nb/2021.html"
+    typo = record("甲市教肓局", 2020, "2021", {"applications.new.total": 5, "review_litigation.review.upheld": 2})
+    right = record("甲市教育局", 2021, "2021", {"applications.new.total": 5, "review_litigation.review.upheld": 2})
+    other = record("乙县财政局", 2021, "2021", {"applications.new.total": 1})
+    with connect(tmp_path / "fixed.db") as db, connect(tmp_path / "right.db") as fresh:
+        load_record(db, copy.deepcopy(other), source_key="http://b.gov.cn/nb.html", now=NOW)
+        first = load_record(db, copy.deepcopy(typo), source_key=url, now=NOW)
+        fixed = load_record(db, copy.deepcopy(right), source_key=url, now=NOW)
+        assert fixed.report_id == first.report_id and fixed.status == "changed"
+        assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 2
+        assert db.execute("SELECT a.name, r.year FROM reports r JOIN agencies a ON a.id = r.agency_id"
+                          " WHERE r.source_key = ?", [url]).fetchall() == [("甲市教育局", 2021)]
+        load_record(fresh, copy.deepcopy(other), source_key="http://b.gov.cn/nb.html", now=NOW)
+        load_record(fresh, copy.deepcopy(right), source_key=url, now=NOW)
+        assert _sums(db) == _sums(fresh) == _recounted(db)
+        years = "SELECT a.name, y.year FROM agency_years y JOIN agencies a ON a.id = y.agency_id ORDER BY 1, 2"
+        assert db.execute(years).fetchall() == fresh.execute(years).fetchall()
+        # a source without a key, or one that holds several reports, is never taken for another's
+        assert load_record(db, copy.deepcopy(typo), now=NOW).status == "new"
+
 def _back_and_forth() -> list[dict]:
     """One report three times in one batch, back to its first content (its version current twice), and another
     whose cell goes from 0 to blank: the histories the property test (test_store_load_property) found the

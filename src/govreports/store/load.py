@@ -176,6 +176,8 @@ _UPDATE_REPORT = (f"UPDATE reports SET {', '.join(f'{k} = ?' for k in _SUMMARY)}
 _FIND_REPORT = ("SELECT r.id, v.id, v.sha256, v.published_source FROM reports r"
                 " LEFT JOIN report_versions v ON v.id = r.current_version_id"
                 " WHERE r.agency_id = ? AND r.year IS ? AND r.source_key = ?")
+_FIND_BY_SOURCE = ("SELECT r.id, v.id, v.sha256, v.published_source, r.agency_id, r.year FROM reports r"
+                   " LEFT JOIN report_versions v ON v.id = r.current_version_id WHERE r.source_key = ? LIMIT 2")
 _FIND_DOCUMENT = "SELECT id FROM documents WHERE url IS ? AND sha256 IS ? AND archive_path IS ?"
 _INSERT_DOCUMENT = (f"INSERT INTO documents ({', '.join(DOCUMENT_FIELDS)})"
                     f" VALUES ({', '.join('?' * len(DOCUMENT_FIELDS))})")
@@ -219,9 +221,11 @@ class _Children:
         self.check_keys = _KeyIds(conn, "check_keys", ("rule", "location"))
         self.cell_objects: list[tuple[int, str]] = []  # (version_id, {key id: int or null}): see CELLS_FROM_JSON
 
-    def move(self, year: int | None, old_version: int | None, new_version: int) -> None:
+    def move(self, year: int | None, old_version: int | None, new_version: int, old_year: int | None = None
+             ) -> None:
+        """`old_year`: the year the old version was counted under (a report whose year was corrected)."""
         if old_version is not None:
-            self.moves.append((old_version, year, -1))
+            self.moves.append((old_version, year if old_year is None else old_year, -1))
         self.moves.append((new_version, year, 1))
 
     def add(self, p: Prepared, version_id: int, report_id: int) -> None:
@@ -347,6 +351,9 @@ def _load_locked(db: Database, p: Prepared, now: str, dedupe: bool, children: _C
     agency_id = _agency_id(conn, p.written, p.norm, p.doc.get("region"), children.agencies)
     document_id = _document_id(conn, p.doc)
     row = conn.execute(_FIND_REPORT, [agency_id, p.year, p.source_key]).fetchone()
+    old_year = p.year
+    if row is None and p.source_key:
+        row, old_year = _rekeyed(conn, p, agency_id, children)
     if row and row[2] == p.sha:
         if row[3] is None and record.get("published_source"):  # loaded before dates had sources: say it
             _fill_published_source(conn, row[0], row[1], p)
@@ -373,9 +380,23 @@ def _load_locked(db: Database, p: Prepared, now: str, dedupe: bool, children: _C
         children.add(p, version_id, report_id)
         cells = len(p.cell_keys)
     conn.execute(_UPDATE_REPORT, [*summary, version_id, now, report_id])
-    children.move(p.year, row[1] if row else None, version_id)
+    children.move(p.year, row[1] if row else None, version_id, old_year)
     children.agencies.add(agency_id)  # its agency-years (m011) follow the report's new version
     return LoadResult(report_id, version_id, LoadStatus.NEW if row is None else LoadStatus.CHANGED, cells)
+
+
+def _rekeyed(conn, p: Prepared, agency_id: int, children: _Children) -> tuple[tuple | None, int | None]:
+    """The report its source already holds, now under this record's agency and year, with the year it had; (None,
+    year) when the source holds none, or several. A page that corrects its agency's name or its year (or a parser
+    that reads them better, through `reparse`) had become a second report beside the first, both current, and
+    every analysis counted the report twice."""
+    same = conn.execute(_FIND_BY_SOURCE, [p.source_key]).fetchall()
+    if len(same) != 1:
+        return None, p.year
+    report_id, version_id, sha, published_source, old_agency, old_year = same[0]
+    conn.execute("UPDATE reports SET agency_id = ?, year = ? WHERE id = ?", [agency_id, p.year, report_id])
+    children.agencies.add(old_agency)  # its agency-years (m011) lose the report
+    return (report_id, version_id, sha, published_source), old_year
 
 
 @contextlib.contextmanager
