@@ -180,3 +180,18 @@ def test_a_host_that_asks_twice_in_a_row_for_a_longer_pause_than_a_url_may_wait_
         assert [len(srv.hits(f"/r{k}")) for k in range(4)] == [1, 1, 0, 0] and 120 <= ft.now - 1000 < 121
     else:
         assert [r.status for r in results] == [503, 200, 200, 200] and 120 <= ft.now - 1000 < 122
+
+
+@pytest.mark.parametrize("retries", [0, 1])
+def test_a_retry_after_on_a_urls_last_attempt_still_holds_the_host(srv, tmp_path, retries):
+    """The URL gives up on its last attempt (every attempt with retries=0), but the host asked for 30 s: its next
+    URL waits them out. The pause was read only when another attempt followed, so the next URL went out after the
+    usual per-host delay, straight into another 429."""
+    srv.route("/a", *[Reply(429, b"slow down", {"Retry-After": "1"})] * retries,
+              Reply(429, b"slow down", {"Retry-After": "30"}))
+    srv.route("/b", Reply(200, b"ok"))
+    ft = FakeTime()
+    (a, b), f = fetch_urls(Archive(tmp_path), [srv.url("/a"), srv.url("/b")], policy(retries=retries,
+                           total_timeout=100), rng=random.Random(7), sleep=ft.sleep, clock=ft.clock)
+    assert a.status == 429 and a.attempts == retries + 1 and b.ok
+    assert ft.now - 1000 >= retries + 30  # /b waited for the pause the last 429 asked for

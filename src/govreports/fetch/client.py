@@ -350,12 +350,13 @@ class Fetcher:
                 kind = f"HTTP {att.status}"
             else:
                 return att
+            asked = p.retry_after(att.headers.get("retry-after")) if att.status in p.retry_statuses else None
+            if asked is not None:  # before the "no more retries" return: on a URL's last attempt (every attempt
+                # with retries=0) the host's next URL went out after the usual delay, ignoring the pause it asked for
+                self._throttle.push_back(netloc, asked)  # the host asked for the pause, whatever this URL does next
             if n == p.retries or retried[kind] >= RETRY_LIMITS.get(kind, p.retries):
                 return att
-            asked = p.retry_after(att.headers.get("retry-after")) if att.status in p.retry_statuses else None
             wait = asked if asked is not None else p.backoff(n, self.rng)
-            if asked is not None:
-                self._throttle.push_back(netloc, asked)  # the host asked for the pause, whatever this URL does next
             if not budget.affords(wait, p.total_timeout * _MIN_ATTEMPT_SHARE):
                 return att  # another attempt would not fit in the URL's budget
             retried[kind] += 1
