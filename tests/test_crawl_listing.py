@@ -47,3 +47,12 @@ def test_a_list_api_that_ends_short_of_its_count_makes_the_portal_partial_and_na
         (f"{portal.start_url}?page=2", "pager", "pager: the listing ended at this page after 10 of the 37 items the "
          "list API counts; it repeated the pages before it: the API may ignore the page number (check the page "
          "parameter in the portal's config)")]
+
+
+def test_an_adapter_s_own_reason_for_a_short_listing_is_the_one_recorded(tmp_path):
+    """A Hanweb page with no <nextgroup> template is neither an empty page nor a repeated one: its reason is said."""
+    portal, stats, logged = _crawl_with(tmp_path, "demo-hanweb", lambda ctx, portal: ctx.short(
+        portal.start_url, 3, 12, repeated=False, why="the page has no <nextgroup> link"))
+    assert stats.failed == {"pager": 1} and stats.outcome == PortalOutcome.PARTIAL
+    assert logged == [(portal.start_url, "pager", "pager: the listing ended at this page after 3 of the 12 items "
+                       "the list API counts; the page has no <nextgroup> link")]

@@ -62,8 +62,9 @@ class FakeContext:
     def capped(self, next_url):
         self.capped_at.append(next_url)
 
-    def short(self, url, read, total, repeated):
+    def short(self, url, read, total, repeated, why=None):
         self.short_at.append((url, read, total, repeated))
+        self.short_why = why
 
     async def fetch_list(self, url, *, method="GET", data=None, headers=None, referer=None, expect="html"):
         self.requested.append((method, url))
@@ -140,6 +141,36 @@ def test_hanweb_records_and_form_from_the_real_datastore():
     form = HanwebAdapter._form(xml, "http://www.dingxi.gov.cn/col/col12377/index.html")
     assert form["columnid"] == "12377" and form["unitid"] == "38486" and form["webid"] == "110"
     assert form["webname"] == "定西市政府信息公开平台"  # double percent-encoded in the template
+
+
+def _hanweb_column(ids, total: int, nextgroup: bool = True) -> str:
+    """A Hanweb column page: records `ids` in its <datastore> island, jpage's totalRecord `total`."""
+    records = "".join(f'<record><![CDATA[<li><a href="/art/2023/1/{k}/art_100_{k}.html">某局2022年政府信息公开'
+                      f'工作年度报告{k}</a><span>2023-01-{k:02d}</span></li>]]></record>' for k in ids)
+    link = ('<nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&webid=1&columnid=100&unitid=555">'
+            '</a>]]></nextgroup>') if nextgroup else ""
+    return (f'<div id="555"><script type="text/xml"><datastore>{link}<recordset>{records}</recordset></datastore>'
+            f"</script></div><script>$('#555').jpage({{totalRecord:{total},perPage:3,groupSize:1,"
+            "proxyUrl:'/module/web/jpage/dataproxy.jsp'});</script>")
+
+
+@pytest.mark.parametrize("case", ["empty-recordset", "no-nextgroup", "whole"])
+def test_a_hanweb_listing_that_ends_before_its_total_record_is_named(case):
+    """dataproxy.jsp answering an empty recordset (a request it rejects), or a page with no <nextgroup> to build
+    the request from, ended the listing after the island's 3 of 12 records, nothing recorded, every night."""
+    start = "http://a.gov.cn/col/col100/index.html"
+    proxy = "http://a.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=4&endrecord=12&perpage=3"
+    rest = _hanweb_column(range(4, 13), 12) if case == "whole" else "<datastore><totalrecord>12</totalrecord>" \
+        "<recordset></recordset></datastore>"
+    ctx = FakeContext({start: _hanweb_column(range(1, 4), 12, nextgroup=case != "no-nextgroup"), proxy: rest})
+    got = _collect(HanwebAdapter(PortalConfig(name="hw", adapter="hanweb", start_url=start)), ctx)
+    if case == "whole":
+        assert len(got) == 12 and ctx.short_at == [] and ctx.capped_at == []
+    elif case == "empty-recordset":
+        assert len(got) == 3 and ctx.short_at == [(proxy, 3, 12, False)]
+    else:
+        assert len(got) == 3 and ctx.short_at == [(start, 3, 12, False)] and "no <nextgroup>" in ctx.short_why
+        assert ctx.requested == [("GET", start)]
 
 
 def test_attachments_plain_insertfile_and_javascript_links():

@@ -114,11 +114,12 @@ class PortalCrawl:
                               f"max_pages: the listing stopped after {self.portal.max_pages} list pages; this page "
                               "and any after it were not read (raise max_pages in the portal's config)"))
 
-    def short(self, url: str, read: int, total: int, repeated: bool) -> None:
+    def short(self, url: str, read: int, total: int, repeated: bool, why: str | None = None) -> None:
         """Named against the page the listing ended at: an API that ignores the page number (a misnamed page
         parameter) gave only its first page, every night, and the crawl called the portal ok."""
-        why = ("it repeated the pages before it: the API may ignore the page number (check the page parameter in "
-               "the portal's config)") if repeated else "it was empty: the API may serve only so many pages"
+        if why is None:  # the adapter's own reason where a numbered page's empty/repeated one does not fit
+            why = ("it repeated the pages before it: the API may ignore the page number (check the page parameter "
+                   "in the portal's config)") if repeated else "it was empty: the API may serve only so many pages"
         self.sink.emit(Failed(url, "list", "pager", f"pager: the listing ended at this page after {read} of the "
                                                     f"{total} items the list API counts; {why}"))
 

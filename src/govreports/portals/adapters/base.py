@@ -56,9 +56,9 @@ class Context(Protocol):
     def capped(self, next_url: str) -> None:
         """The listing stops at the portal's max_pages with more of it to read, from `next_url` on."""
 
-    def short(self, url: str, read: int, total: int, repeated: bool) -> None:
-        """The listing ended at `url` (a page that `repeated` the ones before it, else an empty one) after `read`
-        of the `total` items the list API counts."""
+    def short(self, url: str, read: int, total: int, repeated: bool, why: str | None = None) -> None:
+        """The listing ended at `url` (a page that `repeated` the ones before it, else an empty one; or `why`,
+        where the adapter knows better) after `read` of the `total` items the list API counts."""
 
 
 @dataclass

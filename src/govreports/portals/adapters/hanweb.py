@@ -43,8 +43,12 @@ class HanwebAdapter(Adapter):
             seen += 1
             yield listing
         total = int(m.group(1)) if (m := _TOTAL.search(html)) else seen
+        if seen >= total:
+            return
         form = self._form(html, start)
-        if not form or seen >= total:
+        if not form:  # no <nextgroup> template (older pages: proxyUrl + ajaxParam): the rest cannot be asked for
+            ctx.short(start, seen, total, repeated=False, why="the page has no <nextgroup> link with a columnid "
+                                                           "and unitid to ask dataproxy.jsp for the rest with")
             return
         proxy = urljoin(start, m.group(1)) if (m := _PROXY.search(html)) else _proxy_url(html, start,
                                                                                           self.params["proxy_path"])
@@ -61,12 +65,17 @@ class HanwebAdapter(Adapter):
             if not reply.ok:
                 return
             got = list(_records(reply.text or "", start))
-            for listing in got:
-                yield listing
-            if not got:
-                return
             if m := _TOTAL_XML.search(reply.text or ""):
                 total = int(m.group(1))
+            if not got:  # an empty recordset, as a server answers a request it rejects (a Referer or XHR check, a
+                # moved proxy, a session cookie): the column ended short of totalRecord and the portal was "ok"
+                if seen < total:
+                    ctx.short(url, seen, total, repeated=False, why="dataproxy.jsp answered no records: it may "
+                              "reject the request (a Referer, XHR or cookie check) or have moved (proxy_path)")
+                return
+            seen += len(got)
+            for listing in got:
+                yield listing
             start_record = end_record + 1
         if start_record <= total:
             ctx.capped(f"{proxy}?startrecord={start_record}&endrecord={min(total, start_record + step - 1)}"
