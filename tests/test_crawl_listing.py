@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from crawlhelp import demo_config
 from govreports.crawl import events
 from govreports.crawl.pipeline import PortalCrawl
@@ -56,3 +58,18 @@ def test_an_adapter_s_own_reason_for_a_short_listing_is_the_one_recorded(tmp_pat
     assert stats.failed == {"pager": 1} and stats.outcome == PortalOutcome.PARTIAL
     assert logged == [(portal.start_url, "pager", "pager: the listing ended at this page after 3 of the 12 items "
                        "the list API counts; the page has no <nextgroup> link")]
+
+
+@pytest.mark.parametrize("pages", [1, 2])
+def test_a_list_page_that_answered_other_than_a_list_is_a_failed_list_page(tmp_path, pages):
+    """An API page answering an HTML 系统繁忙 page instead of its JSON: counted as a failed list page against its
+    URL; the portal partial after a page that answered, unreachable when it was the only one (not an empty column)."""
+    def say(ctx, portal):
+        ctx.stats.pages += pages  # as fetch_list counts the pages it asked for
+        ctx.unreadable(f"{portal.start_url}?page={pages}", "the answer is not the JSON list expected (X)")
+
+    portal, stats, logged = _crawl_with(tmp_path, "demo-gd", say)
+    assert stats.failed == {"list": 1} and stats.list_failed == 1
+    assert stats.outcome == (PortalOutcome.UNREACHABLE if pages == 1 else PortalOutcome.PARTIAL)
+    assert logged == [(f"{portal.start_url}?page={pages}", "list",
+                       "list: the answer is not the JSON list expected (X)")]

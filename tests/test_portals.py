@@ -58,6 +58,10 @@ class FakeContext:
         self.requested: list[tuple[str, str]] = []
         self.capped_at: list[str] = []
         self.short_at: list[tuple] = []
+        self.unreadable_at: list[tuple[str, str]] = []
+
+    def unreadable(self, url, why):
+        self.unreadable_at.append((url, why))
 
     def capped(self, next_url):
         self.capped_at.append(next_url)
@@ -499,3 +503,35 @@ def test_a_list_api_that_ends_before_the_items_it_counts_is_named(adapter):
         params.pop("total_field")
         got, ctx = run({n: page([1, 2], 5) for n in range(1, 7)})
         assert got == ["1.html", "2.html"] and ctx.short_at == []
+
+
+@pytest.mark.parametrize("adapter", ["json-api", "gkmlpt"])
+@pytest.mark.parametrize("bad", [1, 2], ids=["page-1", "page-2"])
+def test_a_list_api_page_that_answers_other_than_json_is_named_not_taken_for_the_end(adapter, bad):
+    """A list API page answering 200 with an HTML 系统繁忙 page (or JSON cut short) ended the listing without a
+    word: mid-column its later pages vanished; on page 1 the portal read as an empty column."""
+    import json
+
+    from govreports.portals.adapters.gkmlpt import GkmlptAdapter
+    from govreports.portals.adapters.jsonapi import JsonApiAdapter
+
+    start = "http://a.gov.cn/gkmlpt/index"
+    if adapter == "gkmlpt":
+        def url(n):
+            return f"http://a.gov.cn/gkmlpt/api/all/7?page={n}&sid=a1"
+        entry = {start: "<script>SID: 'a1', TREE: [{id: 7, name: '政府信息公开年报'}]</script>"}
+        make, params = GkmlptAdapter, {}
+    else:
+        def url(n):
+            return f"http://a.gov.cn/gkmlpt/api?p={n}"
+        entry = {}
+        make, params = JsonApiAdapter, {"list_url": "api?p={page}"}
+    good = {n: json.dumps({"articles": [{"title": f"某县{n}年政府信息公开工作年度报告", "url": f"/r/{n}.html"}]})
+            for n in (1, 2, 3)}
+    for answer, said in (("<html><body><p>系统繁忙，请稍后再试</p></body></html>", "'系统繁忙，请稍后再试'"),
+                         ('{"articles": [{"title": "某县', "Unterminated string")):
+        ctx = FakeContext({**entry, **{url(n): answer if n == bad else good[n] for n in good}})
+        got = _collect(make(PortalConfig(name="x", adapter=adapter, start_url=start, params=params)), ctx)
+        assert len(got) == bad - 1 and [u for u, _ in ctx.unreadable_at] == [url(bad)]
+        assert ctx.unreadable_at[0][1].startswith("the answer is not the JSON list expected (") and said in \
+            ctx.unreadable_at[0][1]

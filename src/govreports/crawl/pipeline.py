@@ -114,6 +114,13 @@ class PortalCrawl:
                               f"max_pages: the listing stopped after {self.portal.max_pages} list pages; this page "
                               "and any after it were not read (raise max_pages in the portal's config)"))
 
+    def unreadable(self, url: str, why: str) -> None:
+        """A list page that answered, but not with the list the adapter reads (an HTML 系统繁忙 page, malformed
+        JSON): a failed list page, named against its URL. The listing ended there without a word: mid-column its
+        later pages vanished, and a page 1 so answered made the portal an empty column, "ok"."""
+        self.stats.list_failed += 1
+        self.sink.emit(Failed(url, "list", "list", f"list: {why}"))
+
     def short(self, url: str, read: int, total: int, repeated: bool, why: str | None = None) -> None:
         """Named against the page the listing ended at: an API that ignores the page number (a misnamed page
         parameter) gave only its first page, every night, and the crawl called the portal ok."""

@@ -25,6 +25,8 @@ _SCRIPT_LINK = re.compile(r"""href\s*=\s*\\?["']([^"'\\\s]+?(?:\.(?:pdf|docx?)|d
 # the formats the parser reads, best first: DOCX keeps the tables exactly, PDF needs layout analysis
 _RANK = {"docx": 0, "pdf": 1, "jsp": 1, "doc": 2, "ofd": 2}  # .doc via LibreOffice, OFD: read too, after DOCX and PDF
 _HTML_PARSER = etree.HTMLParser(remove_comments=True, no_network=True)
+_TAG = re.compile(r"<[^>]*>")
+_EXCERPT = 80  # characters of an unreadable answer quoted in its failure
 
 
 _TYPE_NAMES = {int: "a whole number", str: "text (in quotes)", bool: "true or false", float: "a number",
@@ -55,6 +57,9 @@ class Context(Protocol):
 
     def capped(self, next_url: str) -> None:
         """The listing stops at the portal's max_pages with more of it to read, from `next_url` on."""
+
+    def unreadable(self, url: str, why: str) -> None:
+        """`url` answered, but not with the list the adapter reads (`why`): a failed list page."""
 
     def short(self, url: str, read: int, total: int, repeated: bool, why: str | None = None) -> None:
         """The listing ended at `url` (a page that `repeated` the ones before it, else an empty one; or `why`,
@@ -130,11 +135,13 @@ def count(value) -> int | None:
 async def numbered_pages(ctx: Context, max_pages: int, fetch: Callable[[int], Awaitable[ListPage | None]],
                          url_of: Callable[[int], str]) -> AsyncIterator[Listing]:
     """The listings of a column read as pages 1, 2, 3… of a list API (gkmlpt, json-api): `fetch(n)` reads page
-    n (None when it did not answer or did not parse). The column ends at an empty page, or at one whose listings
-    were all listed before: the last page again, which APIs that clamp the page number serve for every page past
-    the end; read on to max_pages, such an API cost 200 requests a night and a false `max_pages` failure. A page
-    of items with no link is passed over, as before. Past max_pages one more page is read, only to tell whether
-    the column goes on (`ctx.capped`): a column of exactly max_pages pages is not cut short.
+    n (None when it did not answer or did not parse, its failure recorded by then: `fetch_list` records a page
+    that did not answer, the adapter one that answered other than the list, `ctx.unreadable`). The column ends at
+    an empty page, or at one whose listings were all listed before: the last page again, which APIs that clamp the
+    page number serve for every page past the end; read on to max_pages, such an API cost 200 requests a night and
+    a false `max_pages` failure. A page of items with no link is passed over, as before. Past max_pages one more
+    page is read, only to tell whether the column goes on (`ctx.capped`): a column of exactly max_pages pages is
+    not cut short.
 
     An API that ignores the page number (a misnamed page parameter) serves page 1 for every page: the column
     "ended" at page 2 with only its first page read, every night, quietly. Where the API counts the column's items
@@ -160,6 +167,14 @@ async def numbered_pages(ctx: Context, max_pages: int, fetch: Callable[[int], Aw
         seen.update(x.url for x in fresh)
         for listing in fresh:
             yield listing
+
+
+def not_json(text: str | None, problem: str) -> str:
+    """Why a list API's answer is not read, for `Context.unreadable`: the problem and the start of the answer's text,
+    which tells a 系统繁忙 page or a login page from an API that changed its JSON."""
+    excerpt = " ".join(_TAG.sub(" ", text or "").split())
+    excerpt = excerpt[:_EXCERPT] + "…" if len(excerpt) > _EXCERPT else excerpt
+    return f"the answer is not the JSON list expected ({problem})" + (f": {excerpt!r}" if excerpt else "")
 
 
 def parse_html(text: str):

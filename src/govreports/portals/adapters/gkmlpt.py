@@ -13,7 +13,7 @@ import re
 from urllib.parse import urljoin
 
 from govreports.portals.adapters.base import (Adapter, Listing, ListPage, count, find_attachments, iso_date,
-                                             numbered_pages)
+                                             not_json, numbered_pages)
 
 _SID = re.compile(r"""SID\s*:\s*['"]?(\w+)['"]?""")
 _NODE = re.compile(r"""\{\s*['"]?id['"]?\s*:\s*(\d+)\s*,\s*['"]?name['"]?\s*:\s*['"]([^'"]+)['"]""")
@@ -61,7 +61,10 @@ class GkmlptAdapter(Adapter):
             try:
                 answer = json.loads(reply.text or "{}")
                 articles = answer.get("articles") or []
-            except (ValueError, AttributeError):
+            except (ValueError, AttributeError) as exc:
+                # an HTML 系统繁忙 page, JSON cut short, JSON of no object: named, or the listing ends unsaid
+                problem = str(exc) if isinstance(exc, ValueError) else "no object"
+                ctx.unreadable(url_of(n), not_json(reply.text, problem))
                 return None
             listings = [Listing(unescape_percent_u(str(art.get("title") or "")), urljoin(start, art["url"]),
                                 iso_date(str(art.get("created_at") or "")))

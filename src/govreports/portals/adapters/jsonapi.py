@@ -7,7 +7,8 @@ import json
 import re
 from urllib.parse import urljoin
 
-from govreports.portals.adapters.base import Adapter, Listing, ListPage, count, iso_date, numbered_pages
+from govreports.portals.adapters.base import (Adapter, Listing, ListPage, count, iso_date, not_json,
+                                             numbered_pages)
 from govreports.portals.adapters.gkmlpt import unescape_percent_u
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -57,10 +58,12 @@ class JsonApiAdapter(Adapter):
                 return None
             try:
                 answer = json.loads(reply.text or "null")
-            except ValueError:
+            except ValueError as exc:  # an HTML 系统繁忙 page, JSON cut short: named, or the listing ends unsaid
+                ctx.unreadable(url, not_json(reply.text, str(exc)))
                 return None
             items = dig(answer, p["items"]) or []
             if not isinstance(items, list):
+                ctx.unreadable(url, not_json(reply.text, f"{p['items']} is no list"))
                 return None
             listings = []
             for item in items:
