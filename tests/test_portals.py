@@ -537,3 +537,26 @@ def test_a_list_api_page_that_answers_other_than_json_is_named_not_taken_for_the
         assert len(got) == bad - 1 and [u for u, _ in ctx.unreadable_at] == [url(bad)]
         assert ctx.unreadable_at[0][1].startswith("the answer is not the JSON list expected (") and said in \
             ctx.unreadable_at[0][1]
+
+
+def test_one_link_that_cannot_be_made_absolute_is_skipped_not_the_end_of_the_listing():
+    """A CMS template's placeholder left in a footer (`http://[站群地址]/`) made urljoin raise ValueError: the
+    adapter's whole listing ended there, that page's reports and every later page's never listed."""
+    from govreports.portals.adapters.generic import GenericAdapter
+    from govreports.portals.adapters.listpage import Selectors, next_links, soup
+
+    base = "http://a.gov.cn/col/"
+    bad = '<a href="http://[站群地址]/">网站地图</a>'
+
+    def page(k: int, nxt: str) -> str:
+        rows = "".join(f'<li><a href="./{k}{i}.html">某局{2010 + 4 * k + i}年政府信息公开工作年度报告</a>'
+                       f"<span>2023-01-15</span></li>" for i in range(2))
+        return f"<ul>{rows}<li>{bad}</li></ul><div>{bad}{nxt}</div>"
+
+    pages = {f"{base}home.htm": page(0, '<a href="home_1.htm">下一页</a>'), f"{base}home_1.htm": page(1, "")}
+    got = _collect(GenericAdapter(PortalConfig(name="g", adapter="generic", start_url=f"{base}home.htm")),
+                   FakeContext(pages))
+    assert [x.url.rsplit("/", 1)[-1] for x in got] == ["00.html", "01.html", "10.html", "11.html"]
+    rows = Selectors(item="li", next="div a").rows(soup(pages[f"{base}home.htm"]), f"{base}home.htm")
+    assert [url for _, url, _ in rows] == [f"{base}00.html", f"{base}01.html"]
+    assert next_links(soup(f"<div>{bad}</div>"), base, "div a") == []

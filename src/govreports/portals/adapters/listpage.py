@@ -69,6 +69,16 @@ def _href(el: Tag | None) -> str | None:
     return href if href and not href.startswith(_SKIP_HREF) else None
 
 
+def absolute(base_url: str, href: str) -> str | None:
+    """`href` made absolute, else None: a CMS template's placeholder left in a page (`http://[站群地址]/`) makes
+    urljoin raise ValueError, and one such link in a footer ended the whole listing, its page's and later pages'
+    reports never listed."""
+    try:
+        return urljoin(base_url, href)
+    except ValueError:
+        return None
+
+
 def anchors(page: BeautifulSoup | Tag) -> list[Tag]:
     """Every <a> with an href: `find_all("a", href=True)`, by BeautifulSoup's fast path for a bare tag name (an
     attribute filter sends every element through its general matcher). With `_row_of`, `links` reads 12 demo and
@@ -92,9 +102,12 @@ def links(page: BeautifulSoup | Tag, base_url: str,
         href = _href(a)
         if href is None or (pattern is not None and not pattern.search(href)):
             continue
+        url = absolute(base_url, href)
+        if url is None:
+            continue
         title = (a.get("title") or "").strip() or text_of(a)
         row = _row_of(a)
-        out.append((title, urljoin(base_url, href), iso_date(text_of(row)) if row is not None else None))
+        out.append((title, url, iso_date(text_of(row)) if row is not None else None))
     return out
 
 
@@ -104,7 +117,8 @@ def next_links(page: BeautifulSoup, base_url: str, selector: str | None = None) 
         found = [page.select_one(selector)]
     else:
         found = [a for a in anchors(page) if text_of(a) in NEXT_WORDS]
-    return [urljoin(base_url, href) for el in found if (href := _href(_link_in(el))) is not None]
+    hrefs = [href for el in found if (href := _href(_link_in(el))) is not None]
+    return [url for href in hrefs if (url := absolute(base_url, href)) is not None]
 
 
 def _link_in(el: Tag | None) -> Tag | None:
@@ -164,10 +178,11 @@ class Selectors:
             else:
                 link = _link_in(row)
             href = _href(link)
-            if href is None:
+            url = absolute(base_url, href) if href is not None else None
+            if url is None:
                 continue
             source = title_el if title_el is not None else link
             title = (source.get(self.title_attr or "title") or "").strip() or text_of(source)
             date_el = row.select_one(self.date) if self.date else row
-            out.append((title, urljoin(base_url, href), iso_date(text_of(date_el)) if date_el is not None else None))
+            out.append((title, url, iso_date(text_of(date_el)) if date_el is not None else None))
         return out
