@@ -560,3 +560,30 @@ def test_one_link_that_cannot_be_made_absolute_is_skipped_not_the_end_of_the_lis
     rows = Selectors(item="li", next="div a").rows(soup(pages[f"{base}home.htm"]), f"{base}home.htm")
     assert [url for _, url, _ in rows] == [f"{base}00.html", f"{base}01.html"]
     assert next_links(soup(f"<div>{bad}</div>"), base, "div a") == []
+
+
+def test_a_template_pager_goes_on_past_a_page_of_look_alike_titles_only():
+    """Pages by `page_template` without a count went on while a page listed a report title: a page holding only
+    look-alikes (网站工作年度报表, 通知) ended the listing, the reports on the pages after it never requested, nothing
+    recorded. They go on while a page shows a link no page before it did; a page that repeats them ends it."""
+    from govreports.portals.adapters.generic import GenericAdapter
+
+    base = "http://a.gov.cn/nb/"
+
+    def page(*items):
+        return "<ul>" + "".join(f'<li><a href="/nb/{h}.html">{t}</a><span>2023-01-15</span></li>' for h, t in items) \
+            + '</ul><a href="/">首页</a><script>createPage(3)</script>'
+
+    first = page(*((f"a{i}", f"某局{2020 + i}年政府信息公开工作年度报告") for i in range(2)))
+    pages = {f"{base}index.html": first,
+             f"{base}index_2.html": page(("n0", "2021年度政府网站工作年度报表"),
+                                         ("n1", "关于做好2021年政府信息公开工作年度报告编制发布工作的通知")),
+             f"{base}index_3.html": page(*((f"b{i}", f"某局{2014 + i}年政府信息公开工作年度报告") for i in range(2))),
+             f"{base}index_4.html": first}  # past the end, a site that serves its first page for any number
+    ctx = FakeContext(pages)
+    portal = PortalConfig(name="t", adapter="generic", start_url=f"{base}index.html",
+                          params={"page_template": "index_{page}.html"})
+    got = _collect(GenericAdapter(portal), ctx)
+    assert [x.url.rsplit("/", 1)[-1] for x in got] == ["a0.html", "a1.html", "b0.html", "b1.html"]
+    assert [u for _, u in ctx.requested] == [f"{base}index.html"] + [f"{base}index_{k}.html" for k in (2, 3, 4)]
+    assert ctx.capped_at == []

@@ -10,7 +10,7 @@ excluded — and the next page is `next_selector`'s link.
 Pagers written only by a script (`maxPage = parseInt('12')`, `createPage(12, …)`) have no link to follow:
 `page_template` names page k's URL (`"{page}.html"`, `"index_{page}.html"`, relative to the start URL), pages
 `first_page`, `first_page + 1`, … follow the start page, up to the count `page_count_pattern` reads from the first
-page (its first group), or, without one, until a page answers with no listing.
+page (its first group), or, without one, until a page answers with no link (row) that no page before it showed.
 """
 
 from __future__ import annotations
@@ -52,6 +52,9 @@ class GenericAdapter(Adapter):
         queue: list[tuple[str, int | None]] = [(self.portal.start_url, None)]  # (url, template page number)
         visited: set[str] = set()
         emitted: set[str] = set()
+        # every candidate link, report title or not: a page of look-alikes only (网站工作年度报表, 通知) is no end of
+        # a template's pages; counting only report titles, the listing stopped there and later pages went unread
+        candidates: set[str] = set()
         while queue and len(visited) < self.portal.max_pages:
             url, number = queue.pop(0)
             if url in visited:
@@ -66,17 +69,18 @@ class GenericAdapter(Adapter):
                         next_links(tree, base, selectors.next if selectors else None))
 
             found, rows, following_links = await read_page(page.text, read)
-            listed = 0
+            fresh = 0  # links (rows) no page before showed: the template's pages go on while there are any
             for title, href, date in rows:
                 if page_re is not None and page_re.search(href) and selectors is None:
                     continue
-                if item_re is not None and not item_re.search(href) or href in emitted:
+                if item_re is not None and not item_re.search(href):
                     continue
-                if selectors is None and not is_report_title(title, self.portal.title_include,
-                                                             self.portal.title_exclude):
+                fresh += href not in candidates
+                candidates.add(href)
+                if href in emitted or selectors is None and not is_report_title(title, self.portal.title_include,
+                                                                                 self.portal.title_exclude):
                     continue
                 emitted.add(href)
-                listed += 1
                 yield Listing(title, href, date)
             pages = [href for _, href, _ in found if page_re is not None and page_re.search(href)]
             pages += following_links
@@ -87,7 +91,7 @@ class GenericAdapter(Adapter):
                 last_page = int(m.group(1))
             following = int(self.params["first_page"]) if number is None else number + 1
             if (last_page is not None and following <= last_page
-                    or last_page is None and (listed or number is None)):
+                    or last_page is None and (fresh or number is None)):
                 queue.append((urljoin(self.portal.start_url, str(template).replace("{page}", str(following))),
                               following))
         if unread := [url for url, _ in queue if url not in visited]:
