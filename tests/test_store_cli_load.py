@@ -45,6 +45,21 @@ def test_load_files_then_reload_changes_nothing(tmp_path):
         assert list(db.conn.iterdump()) == dump
 
 
+
+def test_the_same_report_in_two_files_is_loaded_once(tmp_path):
+    """The same report saved under two names: loaded as two reports, every sum over reports (outcomes, refusals,
+    the applications chart) counted it twice, while the scorecard counted it once. The second is a duplicate, as
+    a re-post is in a crawl; a report that differs is loaded."""
+    copy = tmp_path / "上海年报-副本.html"
+    copy.write_bytes(HTML.read_bytes())
+    db_path = tmp_path / "l.db"
+    out = CliRunner().invoke(cli_app(), ["load", str(HTML), str(copy), str(SEED), "--db", str(db_path)])
+    assert out.exit_code == 0, out.stderr
+    assert f"{copy}: duplicate (duplicate of report 1, version 1)" in out.stdout
+    assert "2 new, 0 changed, 0 unchanged, 1 duplicate, 0 failed" in out.stdout
+    with connect(db_path) as db:
+        assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 2
+
 def test_load_reports_failures_with_exit_1(tmp_path):
     junk = tmp_path / "junk.bin"
     junk.write_bytes(b"\x00\x01\x02 not a report")

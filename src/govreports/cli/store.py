@@ -50,7 +50,7 @@ def _load(paths: list[Path], database, parser) -> None:
     from govreports.store import document_from_path, load_record, log_fetch
     from govreports.store.index_repair import with_search_indexes_mended
 
-    counts = {"new": 0, "changed": 0, "unchanged": 0, "failed": 0}
+    counts = {"new": 0, "changed": 0, "unchanged": 0, "duplicate": 0, "failed": 0}
     files = [(path, path.is_file()) for path in _files(paths)]
     outcomes = parser.parse_paths(path for path, present in files if present)  # side by side, in this order
     for path, present in files:
@@ -66,10 +66,13 @@ def _load(paths: list[Path], database, parser) -> None:
             log_fetch(database, str(path), kind or "parse_error", error, kind=kind or "parse")
             counts["failed"] += 1
             continue
+        # a report already loaded from another file (the same report saved twice, under two names) is a duplicate,
+        # as a re-post is in a crawl: loaded again, every sum over reports counted it twice
         result = with_search_indexes_mended(database, lambda: load_record(
-            database, outcome.record, document_from_path(path, outcome.kind)))
+            database, outcome.record, document_from_path(path, outcome.kind), dedupe=True))
         counts[result.status] += 1
-        typer.echo(f"{path}: {result.status} (report {result.report_id}, version {result.version_id})")
+        what = "duplicate of report" if result.status == "duplicate" else "report"
+        typer.echo(f"{path}: {result.status} ({what} {result.report_id}, version {result.version_id})")
     typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
     if counts["failed"]:
         raise typer.Exit(1)
