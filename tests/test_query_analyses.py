@@ -82,6 +82,18 @@ def test_review_litigation_outcomes(path):
     assert [r["label"] for r in rows(path, "outcomes", year=2020)] == ["行政复议", "未经复议直接起诉", "复议后起诉"]
 
 
+
+def test_year_over_year_leaves_the_change_over_a_year_without_a_report_blank(path):
+    """2021 to 2023 with no 2022 report was shown as the year's change, a two-year jump as one."""
+    later = copy.deepcopy(KNOWN[1])
+    later["year"], later["title"] = 2023, later["title"].replace("2021", "2023")
+    with connect(path) as db:
+        assert load_record(db, later, source_key="http://a.gov.cn/2023.html").status == "new"
+    got = {r["year"]: r for r in rows(path, "year_over_year", agency=A)}
+    assert (got[2023]["prev_year"], got[2023]["received_change"], got[2023]["received_change_pct"],
+            got[2023]["granted_change"]) == (2021, None, None, None)
+    assert got[2021]["received_change"] == 6  # a year after a year: its change
+
 def test_analyses_read_current_versions_only(path):
     edited = copy.deepcopy(KNOWN[0])
     edited["applications"]["new"]["total"] = 20

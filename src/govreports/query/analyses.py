@@ -129,15 +129,19 @@ ORDER BY cur.agency, cur.year, cur.report_id""",
 
 YEAR_OVER_YEAR = Analysis(
     "year_over_year", "Year-over-year change for one agency", "单个机关的逐年变化",
-    "One agency's applications received, granted, withheld, reviews and lawsuits per year, with changes.",
+    "One agency's applications received, granted, withheld, reviews and lawsuits per year, with the changes from"
+    " the year before (blank when that year has no report: a change over two years is not a year's).",
     f"""WITH {_CUR},
 yr AS (SELECT year, max({_n('new')}) AS received, max({_n('granted')}) AS granted,
          max({_sum_n(schema.WITHHELD_ROWS)}) AS withheld, max({_n('review', 'review_litigation')}) AS reviews,
          max({_sum_n(schema.REVIEW_GROUPS[1:], 'review_litigation')}) AS lawsuits
        FROM cur WHERE :agency != '' GROUP BY year)
-SELECT year, lag(year) OVER w AS prev_year, received, received - lag(received) OVER w AS received_change,
-  round(100.0 * (received - lag(received) OVER w) / nullif(lag(received) OVER w, 0), 1) AS received_change_pct,
-  granted, granted - lag(granted) OVER w AS granted_change, withheld, reviews, lawsuits
+SELECT year, lag(year) OVER w AS prev_year, received,
+  CASE WHEN lag(year) OVER w = year - 1 THEN received - lag(received) OVER w END AS received_change,
+  CASE WHEN lag(year) OVER w = year - 1 THEN
+    round(100.0 * (received - lag(received) OVER w) / nullif(lag(received) OVER w, 0), 1) END AS received_change_pct,
+  granted, CASE WHEN lag(year) OVER w = year - 1 THEN granted - lag(granted) OVER w END AS granted_change,
+  withheld, reviews, lawsuits
 FROM yr WINDOW w AS (ORDER BY year) ORDER BY year""",
     (Param("agency", AGENCY.help, required=True), YEAR), needs_reports=True)
 
