@@ -119,3 +119,23 @@ def test_units_in_brackets_and_words_for_nothing_are_values_in_their_columns(fra
     assert blanks, "the sample has blank value cells"
     worded = re.sub(r'(<p align="center">)(\s*|&nbsp;)(</p>)', lambda m: m[1] + "暂无" + m[3], fragment)
     assert_tables_equal(parse_bytes(worded.encode("utf-8")), expected)
+
+
+def _row_cells(page: str, label: str) -> tuple[str, list[str]]:
+    """The <tr> holding `label` and its <td> elements, as they are written in the page."""
+    at = page.find(label)
+    row = page[page.rfind("<tr", 0, at):page.find("</tr>", at) + 5]
+    return row, re.findall(r"<td.*?</td>", row, re.S)
+
+
+def test_value_cell_spanning_rows_keeps_the_columns_below_it(fragment, expected):
+    """Word merges a column's blank cells over rows: 科研机构 of rows 一 and 二 as one rowspan cell. Row 二 holds
+    one cell less, and its values moved one column left: the total 18 was read as 其他组织's."""
+    row1, cells1 = _row_cells(fragment, "一、本年新收政府信息公开申请数量")
+    row2, cells2 = _row_cells(fragment, "二、上年结转政府信息公开申请数量")
+    assert re.sub(r"<.*?>", "", cells1[3]).strip("&nbsp; ") == "" == re.sub(r"<.*?>", "", cells2[3]).strip("&nbsp; ")
+    merged = fragment.replace(row1, row1.replace(cells1[3], cells1[3].replace("<td", '<td rowspan="2"', 1), 1), 1)
+    merged = merged.replace(row2, row2.replace(cells2[3], "", 1), 1)
+    record = parse_bytes(merged.encode("utf-8"))
+    assert record["applications"]["carried_in"]["total"] == 18
+    assert_tables_equal(record, expected)

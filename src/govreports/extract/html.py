@@ -2,7 +2,8 @@
 
 lxml is used directly (not BeautifulSoup) because this is the hot path: a 100 KB portal page must parse in a few
 milliseconds. A table row yields the cells that *start* in it, in order — a rowspan label appears once, in its
-first row — which is what lets misaligned colspans (Word exports) be read "in order" without trusting the grid.
+first row — which is what lets misaligned colspans (Word exports) be read "in order" without trusting the grid;
+only a value cell spanning rows leaves a blank in the rows below it, where its column is (_row_texts).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from lxml import etree
 
 from govreports.extract.document import Block, Document
+from govreports.parse.values import parse_value
 
 _BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd section article header footer nav main aside blockquote pre "
@@ -214,8 +216,7 @@ class _Walker:
                     self.walk(cell)
                     self.flush()
             return
-        for row in rows:
-            cells = [_cell_text(c) for c in row]
+        for cells in _row_texts(rows):
             if any(cells):
                 self.blocks.append(Block(cells, is_row=True))
                 self.owners.append(table)
@@ -249,6 +250,56 @@ def _own_rows(table) -> list:
 
 def _own_cells(row) -> list:
     return [c for c in row if c.tag in ("td", "th")]
+
+
+def _row_texts(rows: list[list]) -> list[list[str]]:
+    """Each row's cell texts, with a blank where a value cell of a row above spans down into it.
+
+    A row yields the cells that start in it. For a label that is enough (parse.tables reads a row's values after
+    its last label, so 三、本年度办理结果 spanning 20 rows needs no trace below it), but a value cell spanning rows
+    — Word merges a column's blank cells so — left the rows below it one cell short: their values moved one column
+    left, a total read as 其他组织's count. Only a table with a value cell spanning rows pays for the grid walk
+    (the forms' own rowspans are labels; walking every table's grid cost a tenth of a page's extraction, this
+    check costs 0.05 ms a form: an XPath for the rowspan cells is slower than reading each cell's attribute)."""
+    texts = [[_cell_text(c) for c in row] for row in rows]
+    if not any(c.get("rowspan") and parse_value(text) is not None and _span(c.get("rowspan")) > 1
+               for row, cells in zip(rows, texts) for c, text in zip(row, cells)):
+        return texts
+    down: dict[int, tuple[int, int, bool]] = {}  # grid column → (last row it covers, width, a value's) of a rowspan
+    out = []
+    for r, (row, cells) in enumerate(zip(rows, texts)):
+        filled: list[str] = []
+        col = 0
+        for cell, text in zip(row, cells):
+            col = _covered(down, r, col, filled)
+            filled.append(text)
+            width = _span(cell.get("colspan"))
+            if (height := _span(cell.get("rowspan"))) > 1:
+                down[col] = (r + height - 1, width, parse_value(text) is not None)
+            col += width
+        # columns covered after the row's last cell need no blank: trailing blanks carry no position
+        out.append(filled)
+    return out
+
+
+def _covered(down: dict, r: int, col: int, filled: list[str]) -> int:
+    """The grid column of row r's next cell after the columns rowspans from above cover from `col`, appending a
+    blank to `filled` for each covering value cell (a covering label leaves none: its row's labels come after)."""
+    while (span := down.get(col)) is not None and span[0] >= r:
+        if span[2]:
+            filled.append("")
+        col += span[1]
+    return col
+
+
+def _span(attr: str | None) -> int:
+    """A rowspan or colspan attribute's count; 1 for a missing or malformed one ("2;", "0")."""
+    if not attr:
+        return 1
+    try:
+        return max(1, int(attr))
+    except ValueError:
+        return 1
 
 
 def _cell_text(cell) -> str:
