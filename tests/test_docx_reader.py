@@ -192,3 +192,30 @@ def test_package_without_relationships_is_left_to_python_docx():
         docx.Document(io.BytesIO(data))
     with pytest.raises(ParseError, match="damaged DOCX"):
         parse_bytes(data, "broken.docx")
+
+
+def _sample_record() -> dict:
+    """The real 2019 Shanghai report's expected record (the shared samples), to render as a Word document."""
+    from conftest import SAMPLES, load_expected, require_samples
+
+    require_samples()
+    return load_expected(SAMPLES / "expected" / "02_shanghai_szfbgt_2019_fragment.json")
+
+
+def test_value_cell_merged_over_rows_keeps_the_columns_after_it():
+    """A column's blank cells merged over rows (w:vMerge, as Word and LibreOffice write a rowspan): 科研机构 of
+    rows 一 and 二. The continued cell was skipped, and row 二's values moved one column left: its total 18 was
+    read as 其他组织's."""
+    record = _sample_record()
+    document = docx.Document(io.BytesIO(to_docx(record)))
+    table = next(t for t in document.tables if any(c.text.startswith("二、上年结转") for c in t.columns[0].cells))
+    rows = {row.cells[0].text[:2]: i for i, row in enumerate(table.rows)}
+    research = len(table.rows[rows["一、"]].cells) - 5  # 科研机构: the third of seven value columns
+    top, below = table.cell(rows["一、"], research), table.cell(rows["二、"], research)
+    assert top.text == below.text == ""
+    top.merge(below)
+    data = _saved(document)
+    assert b"<w:vMerge/>" in zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")  # the continued cell
+    parsed = parse_bytes(data, "report.docx")
+    assert parsed["applications"]["carried_in"]["total"] == 18
+    assert parsed["applications"] == record["applications"]
