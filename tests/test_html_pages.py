@@ -139,3 +139,20 @@ def test_value_cell_spanning_rows_keeps_the_columns_below_it(fragment, expected)
     record = parse_bytes(merged.encode("utf-8"))
     assert record["applications"]["carried_in"]["total"] == 18
     assert_tables_equal(record, expected)
+
+
+@pytest.mark.parametrize("title", ["上海市人民政府办公厅２０１９年政府信息公开工作年度报告",
+                                   "上海市人民政府办公厅二〇一九年政府信息公开工作年度报告",
+                                   "上海市人民政府办公厅二○一九年度政府信息公开工作年度报告",
+                                   "上海市人民政府办公厅关于2019年度政府信息公开工作年度报告"])
+def test_agency_and_year_from_a_title_with_its_year_written_otherwise(fragment, expected, title):
+    """A title's year in full-width digits or Chinese numerals was not found: the agency was read as everything
+    before the report's name ('上海市人民政府办公厅２０１９年'), and the year was lost where only the title says it.
+    '…办公厅关于2019年度…' gave the agency '上海市人民政府办公厅关于'."""
+    page = fragment.replace("2019年上海市人民政府办公厅政府信息公开工作年度报告", title, 1)
+    page = page.replace("统计期限从2019年1月1日到12月31日止。", "").replace("<p>2019年，", "<p>本年，")
+    assert title in page and "统计期限从2019年" not in page
+    record = parse_bytes(page.encode("utf-8"))
+    assert record["title"] == title
+    assert (record["agency"], record["year"]) == (expected["agency"], 2019) == ("上海市人民政府办公厅", 2019)
+    assert_tables_equal(record, expected)

@@ -15,6 +15,15 @@ from govreports.extract.document import Block
 _YEAR = r"((?:19|20)\d{2})"
 _TITLE = re.compile(r"(?:政府|政务)?信息公开.{0,12}?(?:报告|总结)$")
 _TITLE_YEAR = re.compile(_YEAR + r"年度?")
+# a title's year in full-width digits (２０１９年) or Chinese numerals (二〇一九年): not found, the year was missed and
+# the agency read as what stands before the next year-like text ('…办公厅２０１９年'). Folded to ASCII digits one
+# character for one (NFKC's other folds would change the length), so a match's positions are the title's own.
+_WIDE_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0, "O": 0, "0": 0}
+_CN_YEAR_DIGITS = str.maketrans({c: str(d) for c, d in _CN_DIGITS.items()})
+_CN_YEAR = re.compile(r"[一二][〇零○ＯO0一二三四五六七八九]{3}(?=年)")
+# '…办公厅关于2019年度…报告': the words before the year that introduce it are not the agency's
+_ABOUT = re.compile(r"关于(?:印发|发布|公布)?$")
 _TITLE_PREFIX = re.compile(r"^(?:#+|Page\d+[-–—:：]?|第\d+页[-–—:：]?|P\.\d+|(?:名称|标题|题名)[:：]?)+", re.I)
 _SENTENCE_START = ("根据", "按照", "现将", "依据", "本报告", "本年度", "为", "关于")
 _SUFFIX = re.compile(r"(?:政府|政务)?信息公开(?:工作)?(?:年度)?(?:工作)?(?:年度)?(?:报告|总结)?$")
@@ -56,7 +65,7 @@ def _title_hint(hints: dict) -> str | None:
 def _is_generic(title: str) -> bool:
     """'政府信息公开工作年度报告' names no agency and no year: a template's title (a PDF's /Title property, a
     page's <title>), which the report's own title line says better."""
-    return not _TITLE_YEAR.search(title) and _agency_of(title) is None
+    return not _title_year(title) and _agency_of(title) is None
 
 
 def find_title(blocks: list[Block], meta: dict[str, str], hints: dict) -> str | None:
@@ -100,7 +109,7 @@ def _title_in_run(blocks: list[Block]) -> str | None:
             return title
         for m in _ANNOUNCED_TITLE.finditer(_FIRST_SENTENCE.match(text).group()):
             title = _compact(m.group(1) or m.group(2))
-            if _TITLE.search(title) and _TITLE_YEAR.search(title):
+            if _TITLE.search(title) and _title_year(title):
                 return title
     return None
 
@@ -128,7 +137,7 @@ def _head_title(text: str) -> str | None:
             title = rest  # '政府信息公开福州市…报告' loses its column name; '政府信息公开工作年度报告' stays
         if title.startswith(_SENTENCE_START) or not _TITLE.search(title):
             continue
-        if _TITLE_YEAR.search(title) or start == 0:
+        if _title_year(title) or start == 0:
             return title
     return None
 
@@ -137,13 +146,21 @@ def _is_agency_line(text: str) -> bool:
     return (2 <= len(text) <= 30 and text.endswith(_AGENCY_END) and not re.search(r"[，。,;；:：、\d]", text))
 
 
+def _title_year(title: str) -> re.Match | None:
+    """The year of a title (_TITLE_YEAR) in any of the digits titles write it in; group 1 is ASCII digits."""
+    folded = title.translate(_WIDE_DIGITS)
+    if "年" in folded and _CN_YEAR.search(folded):
+        folded = _CN_YEAR.sub(lambda m: m[0].translate(_CN_YEAR_DIGITS), folded)
+    return _TITLE_YEAR.search(folded)
+
+
 def _agency_of(title: str) -> str | None:
     """'牡丹江市科学技术局2020年…报告' and '2019年上海市人民政府办公厅…报告' both name the agency; so does the
     title's text before the year ('…外事办公室政府信息公开工作2022年度报告')."""
     title = title.strip("《》“”\"")
-    m = _TITLE_YEAR.search(title)
+    m = _title_year(title)
     if m and m.start() >= 2:
-        return _plausible_agency(_SUFFIX.sub("", title[: m.start()]))
+        return _plausible_agency(_ABOUT.sub("", _SUFFIX.sub("", title[: m.start()])))
     rest = title[m.end():] if m else title
     suffix = _SUFFIX.search(rest)
     agency = rest[: suffix.start()] if suffix else rest
@@ -176,7 +193,7 @@ def find_agency(title: str | None, blocks: list[Block], meta: dict[str, str]) ->
 
 def find_year(title: str | None, blocks: list[Block], hints: dict) -> int | None:
     for candidate in (title, hints.get("title")):
-        if candidate and (m := _TITLE_YEAR.search(_compact(candidate))):
+        if candidate and (m := _title_year(_compact(candidate))):
             return int(m.group(1))
     # keys, not text: mirrors write 2020年度 in traditional characters too; 《…》 quotes name other reports
     head = [_BOOK_TITLE.sub("", "".join(b.keys)) for b in blocks[:60]]
@@ -209,7 +226,6 @@ _WEAK_LABEL = re.compile(r"(?<![更新成文止计前问印生改办])(?:日期|
 _WRITTEN_LABEL = re.compile(r"成文日期\s*[:：]?\s*")
 _WEEKDAY_AFTER = re.compile(r"\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*[（(]?\s*(?:星期|礼拜|周[一二三四五六日天])")
 _CLOCK_BEFORE = re.compile(r"(?:今天|今日|当前|现在|目前|[Tt]oday)[是为:：\s]{0,3}$")
-_CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0, "O": 0, "0": 0}
 _CN_DATE = re.compile(r"([〇零○ＯO一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日")
 _ONLY_CN_DATE = re.compile(r"^[（(]?\s*" + _CN_DATE.pattern + r"\s*[)）]?$")
 _META_TABLE = re.compile(r"索\s*引\s*号")
