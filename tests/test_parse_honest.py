@@ -82,6 +82,31 @@ def test_real_html_fragment_is_html():
     assert sniff((SAMPLES / "html" / "02_shanghai_szfbgt_2019_fragment.html").read_bytes()) == "html"
 
 
+@pytest.mark.parametrize("bom, codec", [(b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")])
+@pytest.mark.parametrize("source", ["html/02_shanghai_szfbgt_2019_fragment.html", "texts/13_shanghai_szfbgt_2019.txt"])
+def test_utf16_with_its_bom_is_read(source, bom, codec):
+    """Notepad's "Unicode" .txt, a page saved as UTF-16: every other byte of its ASCII is a NUL, and the file was
+    refused as binary content (and its markup, '<\\x00p\\x00', never seen), though extract.decode reads UTF-16."""
+    from conftest import load_expected
+
+    require_samples()
+    text = (SAMPLES / source).read_text(encoding="utf-8")
+    if source.startswith("texts/"):
+        text = sample_text(SAMPLES / source)[1]
+    data = bom + text.encode(codec)
+    assert sniff(data) == ("html" if source.startswith("html/") else "text")
+    record = parse_bytes(data)
+    expected = load_expected(SAMPLES / "expected" / "02_shanghai_szfbgt_2019_fragment.json")
+    assert (record["year"], record["format"]) == (2019, "2019")
+    for table in ("active", "applications", "review_litigation"):
+        assert record[table] == expected[table]
+
+
+def test_binary_behind_a_utf16_bom_is_still_refused():
+    """Bytes that decode to no UTF-16 text (lone surrogates) are not taken for text because they start FF FE."""
+    assert sniff(b"\xff\xfe" + b"\x00\xd8\x41\x00" * 500) is None
+
+
 # --- 2. a parse that finds nothing of a report says so ---------------------------------------------------------
 
 _BLANK_FORM = "\n".join([

@@ -3,6 +3,7 @@ HTML), so the content decides."""
 
 from __future__ import annotations
 
+import codecs
 import re
 import zipfile
 from io import BytesIO
@@ -20,6 +21,8 @@ _MIN_MARKUP_SHARE = 0.05
 def sniff(data: bytes) -> str | None:
     """Return 'pdf', 'docx', 'ofd', 'doc', 'rtf', 'html', 'text', or None for content that is none of these."""
     head = data[:4096]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _sniff_utf16(head)
     stripped = head.lstrip(b"\xef\xbb\xbf\xff\xfe\r\n\t ")
     if stripped.startswith(b"%PDF-") or b"%PDF-" in head[:1024]:
         return "pdf"
@@ -45,6 +48,20 @@ def sniff(data: bytes) -> str | None:
     if _looks_like_text(head):
         return "text"
     return None
+
+
+def _sniff_utf16(head: bytes) -> str | None:
+    """A UTF-16 file with its BOM (Notepad's "Unicode" .txt, a page saved as UTF-16): read as bytes, every other
+    byte of its ASCII is a NUL, so it was refused as binary and its markup ('<\\x00p\\x00') never matched, although
+    extract.decode reads it. Its head is checked decoded (re-encoded as UTF-8, which the checks read); bytes that
+    are no UTF-16 text become U+FFFD, and a head with many of them is none."""
+    text = head.decode("utf-16", errors="replace")
+    if text.count("\ufffd") > len(text) // 100 + 1:  # +1: the head may end inside a character
+        return None
+    utf8 = text.encode("utf-8")
+    if _looks_like_html(utf8.lstrip(b"\r\n\t ")):
+        return "html"
+    return "text" if _looks_like_text(utf8) else None
 
 
 def _looks_like_html(head: bytes) -> bool:
@@ -78,7 +95,7 @@ def _mostly_markup(head: bytes) -> bool:
 
 
 def _looks_like_text(head: bytes) -> bool:
-    if not head or b"\x00" in head and not (head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff")):
+    if not head or b"\x00" in head:  # (UTF-16, whose ASCII has NULs, is checked decoded: _sniff_utf16)
         return False
     controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
     return controls <= len(head) // 100
