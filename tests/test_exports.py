@@ -80,10 +80,19 @@ def test_xlsx_chinese_headers_and_text_that_looks_like_a_formula(path, tmp_path)
     assert both.read_text(encoding="utf-8").splitlines()[0].startswith("机关 (id),机关名称 (name)")
 
 
+def _with_schema(path):
+    """A govreports database (the reading commands refuse a file without its tables), for a table of the test's."""
+    from govreports.store import connect
+
+    with connect(path):
+        pass
+    return path
+
+
 def test_xlsx_strings_stay_strings_and_long_tables_continue_on_another_sheet(tmp_path):
     from govreports.query.export import export_xlsx
 
-    db = tmp_path / "t.db"
+    db = _with_schema(tmp_path / "t.db")
     conn = sqlite3.connect(db)
     conn.executescript("CREATE TABLE t (a, b, c); INSERT INTO t VALUES ('=1+1', 'http://x.cn/甲', NULL),"
                        " ('x', 2.5, 3), ('y', NULL, 4), ('z', 1, 2);")
@@ -114,7 +123,7 @@ def test_excel_csv_keeps_a_portal_s_text_from_being_a_formula(tmp_path):
     """Titles and agency names are a portal's text: one starting with = (or + - @) was written as it is into the
     CSV made for Excel, which would run it as a formula (`=HYPERLINK(…)`). It is led by an apostrophe there, as
     Excel shows text; plain CSV keeps it as stored, and numbers (negative ones too) stay numbers."""
-    db = sqlite3.connect(tmp_path / "t.db")
+    db = sqlite3.connect(_with_schema(tmp_path / "t.db"))
     db.execute("CREATE TABLE t (title TEXT, n INTEGER)")
     titles = ['=HYPERLINK("http://evil.example/","报告")', "+1", "-2", "@SUM(A1)", "\t=1", "某市2024年报告"]
     db.executemany("INSERT INTO t VALUES (?, ?)", [(t, -i) for i, t in enumerate(titles)])
