@@ -346,3 +346,35 @@ def test_words_are_pdfplumbers_words_ligatures_blanks_and_gaps_included():
         assert ours == theirs
         ligatures += sum(("fi" in w[0] or "ff" in w[0]) and len(w[0]) > 2 for w in ours)
     assert ligatures > 50  # ligatures inside longer words were met, not only alone
+
+
+def test_a_value_cell_spanning_rows_keeps_the_columns_below_it(monkeypatch):
+    """A column's blank cells merged over rows (Word's rowspan, kept by a PDF export): 科研机构 of table 三's rows
+    一 and 二 of the real 2019 report. Row 二 was a cell short and its values moved one column left: its total 18
+    was read as 其他组织's. The merged cell leaves a blank in the row below it, as in HTML and DOCX."""
+    from dataclasses import replace
+
+    from conftest import load_expected
+    from govreports.parse import parse_bytes
+    from govreports.render import document, pdf as render_pdf
+
+    require_samples()
+    record = load_expected(SAMPLES / "expected" / "02_shanghai_szfbgt_2019_fragment.json")
+    spanned = ("applications", "new", "research")
+
+    def merged(table):
+        rows = [list(row) for row in table.rows]
+        r, c = next((r, c) for r, row in enumerate(rows) for c, cell in enumerate(row) if cell.ref == spanned)
+        below = next(i for i, cell in enumerate(rows[r + 1]) if cell.ref == ("applications", "carried_in", "research"))
+        assert rows[r][c].text is None and rows[r + 1][below].text is None  # blank in both rows: merged as Word does
+        rows[r][c] = replace(rows[r][c], rowspan=2)
+        del rows[r + 1][below]
+        return replace(table, rows=tuple(map(tuple, rows)))
+
+    blocks = document.body_blocks
+    monkeypatch.setattr(render_pdf, "body_blocks", lambda rec: [
+        replace(b, table=merged(b.table)) if b.kind == "table" and b.table.key == "applications" else b
+        for b in blocks(rec)])
+    parsed = parse_bytes(render_pdf.to_pdf(record), "report.pdf")
+    assert parsed["applications"]["carried_in"]["total"] == 18
+    assert parsed["applications"] == record["applications"]

@@ -8,6 +8,7 @@ import itertools
 from bisect import bisect_left, bisect_right
 
 from govreports.extract.pdfium.lines import cluster, word_lines, words
+from govreports.parse.values import parse_value
 
 SNAP = 3.0  # table finder: snap, join and intersection tolerances
 JOIN = 3.0
@@ -147,10 +148,17 @@ def table_rows(cells: list[tuple], chars: list[tuple]) -> tuple[list[list[str]],
             for n in slots.get((bisect_right(xs, x) - 1, bisect_right(ys, y) - 1), ()):
                 members[n].append(ch)
     tall = sum(1 for n, cell in enumerate(cells) for ch in members[n] if ch[4] - ch[2] > cell[3] - cell[1] + SNAP)
+    texts = ["\n".join(" ".join(w[0] for w in line) for line in word_lines(words(chars_in))) for chars_in in members]
     order = sorted(range(len(cells)), key=lambda n: (cells[n][1], cells[n][0]))
+    value_cells = [n for n in order if parse_value(texts[n]) is not None]
     rows = []
-    for _top, row in itertools.groupby(order, key=lambda n: cells[n][1]):
-        rows.append(["\n".join(" ".join(w[0] for w in line) for line in word_lines(words(members[n]))) for n in row])
+    for top, row in itertools.groupby(order, key=lambda n: cells[n][1]):
+        placed = [(cells[n][0], texts[n]) for n in row]
+        # a value cell spanning rows leaves a blank in the rows below its first, where its column is: a column's
+        # blank cells merged over rows (Word's rowspan) left those rows a cell short, their values one column left
+        # (a total read as 其他组织's); a label spanning rows (三、本年度办理结果) needs none, its rows' labels follow
+        placed += [(cells[n][0], "") for n in value_cells if cells[n][1] < top - SNAP and cells[n][3] > top + SNAP]
+        rows.append([text for _, text in sorted(placed, key=lambda cell: cell[0])])
     return rows, tall
 
 
