@@ -562,6 +562,33 @@ def test_one_link_that_cannot_be_made_absolute_is_skipped_not_the_end_of_the_lis
     assert next_links(soup(f"<div>{bad}</div>"), base, "div a") == []
 
 
+
+@pytest.mark.parametrize("adapter", ["json-api", "gkmlpt"])
+def test_a_list_api_item_whose_link_cannot_be_made_absolute_is_skipped(adapter):
+    """One item of an API's answer with a placeholder for its URL ended the listing (urljoin's ValueError), the
+    items after it and every later page never listed; in a report page, such a link failed the report."""
+    import json
+
+    from govreports.portals.adapters.base import find_attachments
+    from govreports.portals.adapters.gkmlpt import GkmlptAdapter
+    from govreports.portals.adapters.jsonapi import JsonApiAdapter
+
+    start = "http://a.gov.cn/gkmlpt/index"
+    items = [{"title": f"某县{2018 + i}年政府信息公开工作年度报告", "url": u}
+             for i, u in enumerate(["/r/1.html", "http://[站群地址]/r.html", "/r/3.html"])]
+    if adapter == "gkmlpt":
+        pages = {start: "<script>SID: 'a1', TREE: [{id: 7, name: '政府信息公开年报'}]</script>",
+                 "http://a.gov.cn/gkmlpt/api/all/7?page=1&sid=a1": json.dumps({"articles": items, "total": 3})}
+        made = GkmlptAdapter(PortalConfig(name="x", adapter=adapter, start_url=start))
+    else:
+        pages = {"http://a.gov.cn/gkmlpt/api?p=1": json.dumps({"articles": items})}
+        made = JsonApiAdapter(PortalConfig(name="x", adapter=adapter, start_url=start,
+                                           params={"list_url": "api?p={page}"}))
+    got = _collect(made, FakeContext(pages))
+    assert [x.url for x in got] == ["http://a.gov.cn/r/1.html", "http://a.gov.cn/r/3.html"]
+    page = '<a href="http://[站群地址]/a.pdf">附件</a><a href="/files/report.pdf">年报.pdf</a>'
+    assert find_attachments(page, "http://a.gov.cn/nb/1.html") == ["http://a.gov.cn/files/report.pdf"]
+
 def test_a_template_pager_goes_on_past_a_page_of_look_alike_titles_only():
     """Pages by `page_template` without a count went on while a page listed a report title: a page holding only
     look-alikes (网站工作年度报表, 通知) ended the listing, the reports on the pages after it never requested, nothing

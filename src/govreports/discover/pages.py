@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
+from govreports.portals.adapters.base import absolute
 from govreports.portals.adapters.listpage import anchors, soup
 
 _SKIP = ("javascript:", "mailto:", "tel:", "#")
@@ -53,7 +54,8 @@ class Page:
                 continue
             title = (a.get("title") or "").strip()
             text = words(a) or title or " ".join((img.get("alt") or "").strip() for img in a.find_all("img")).strip()
-            out.append(Link(text, urljoin(self.final_url, href), title))
+            if (url := absolute(self.final_url, href)) is not None:  # a template's placeholder: no link, not a crash
+                out.append(Link(text, url, title))
         return out
 
     @cached_property

@@ -193,6 +193,16 @@ def iso_date(text: str | None) -> str | None:
     return f"{y:04d}-{mo:02d}-{d:02d}" if 1 <= mo <= 12 and 1 <= d <= 31 else None
 
 
+def absolute(base_url: str, href: str) -> str | None:
+    """`href` made absolute, else None: a CMS template's placeholder left in a page (`http://[站群地址]/`) or an API's
+    item makes urljoin raise ValueError, and one such link ended the whole listing (in a footer: every page's), its
+    page's and later pages' reports never listed; in a report page, the report itself failed as an internal error."""
+    try:
+        return urljoin(base_url, href)
+    except ValueError:
+        return None
+
+
 def find_attachments(html: str, base_url: str) -> list[str]:
     """Report files linked from a page: plain links, insertfileTag links, and links written by JavaScript."""
     found: list[str] = []
@@ -200,11 +210,11 @@ def find_attachments(html: str, base_url: str) -> list[str]:
     for a in root.iter("a"):
         href = (a.get("href") or "").strip()
         if href and _ATTACHMENT.search(href):
-            found.append(urljoin(base_url, href))
+            found.append(absolute(base_url, href))
     for script in root.iter("script"):
         for m in _SCRIPT_LINK.finditer(script.text or ""):
-            found.append(urljoin(base_url, m.group(1)))
-    unique = list(dict.fromkeys(found))
+            found.append(absolute(base_url, m.group(1)))
+    unique = [url for url in dict.fromkeys(found) if url is not None]
     readable = [u for u in unique if _kind(u) in _RANK]
     return sorted(readable, key=lambda u: _RANK[_kind(u)])
 

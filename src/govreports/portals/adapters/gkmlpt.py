@@ -12,8 +12,8 @@ import json
 import re
 from urllib.parse import urljoin
 
-from govreports.portals.adapters.base import (Adapter, Listing, ListPage, count, find_attachments, iso_date,
-                                             not_json, numbered_pages)
+from govreports.portals.adapters.base import (Adapter, Listing, ListPage, absolute, count, find_attachments,
+                                             iso_date, not_json, numbered_pages)
 
 _SID = re.compile(r"""SID\s*:\s*['"]?(\w+)['"]?""")
 _NODE = re.compile(r"""\{\s*['"]?id['"]?\s*:\s*(\d+)\s*,\s*['"]?name['"]?\s*:\s*['"]([^'"]+)['"]""")
@@ -66,9 +66,10 @@ class GkmlptAdapter(Adapter):
                 problem = str(exc) if isinstance(exc, ValueError) else "no object"
                 ctx.unreadable(url_of(n), not_json(reply.text, problem))
                 return None
-            listings = [Listing(unescape_percent_u(str(art.get("title") or "")), urljoin(start, art["url"]),
+            listings = [Listing(unescape_percent_u(str(art.get("title") or "")), url,
                                 iso_date(str(art.get("created_at") or "")))
-                        for art in articles if isinstance(art, dict) and art.get("url")]
+                        for art in articles if isinstance(art, dict) and art.get("url")
+                        and (url := absolute(start, str(art["url"]))) is not None]
             return ListPage(len(articles), listings, count(answer.get("total")))
 
         async for listing in numbered_pages(ctx, self.portal.max_pages, fetch, url_of):

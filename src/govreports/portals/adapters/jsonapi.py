@@ -7,7 +7,7 @@ import json
 import re
 from urllib.parse import urljoin
 
-from govreports.portals.adapters.base import (Adapter, Listing, ListPage, count, iso_date, not_json,
+from govreports.portals.adapters.base import (Adapter, Listing, ListPage, absolute, count, iso_date, not_json,
                                              numbered_pages)
 from govreports.portals.adapters.gkmlpt import unescape_percent_u
 
@@ -69,9 +69,8 @@ class JsonApiAdapter(Adapter):
             for item in items:
                 title = _TAGS.sub("", unescape_percent_u(str(dig(item, p["title_field"]) or "")))
                 href = dig(item, p["url_field"])
-                if href:
-                    listings.append(Listing(title, urljoin(url, str(href)),
-                                            iso_date(str(dig(item, p["date_field"]) or ""))))
+                if href and (link := absolute(url, str(href))) is not None:  # one bad item: not the listing's end
+                    listings.append(Listing(title, link, iso_date(str(dig(item, p["date_field"]) or ""))))
             return ListPage(len(items), listings, count(dig(answer, p["total_field"])) if p["total_field"] else None)
 
         async for listing in numbered_pages(ctx, self.portal.max_pages, fetch, url_of):

@@ -15,12 +15,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
-from urllib.parse import urljoin
 
 import soupsieve
 from bs4 import BeautifulSoup, Tag
 
-from govreports.portals.adapters.base import iso_date
+from govreports.portals.adapters.base import absolute, iso_date
 
 _SKIP_HREF = ("javascript:", "#", "mailto:")
 _ROW_TAGS = ("li", "tr", "dd", "p")
@@ -67,16 +66,6 @@ def text_of(el: Tag) -> str:
 def _href(el: Tag | None) -> str | None:
     href = (el.get("href") or "").strip() if el is not None else ""
     return href if href and not href.startswith(_SKIP_HREF) else None
-
-
-def absolute(base_url: str, href: str) -> str | None:
-    """`href` made absolute, else None: a CMS template's placeholder left in a page (`http://[站群地址]/`) makes
-    urljoin raise ValueError, and one such link in a footer ended the whole listing, its page's and later pages'
-    reports never listed."""
-    try:
-        return urljoin(base_url, href)
-    except ValueError:
-        return None
 
 
 def anchors(page: BeautifulSoup | Tag) -> list[Tag]:
