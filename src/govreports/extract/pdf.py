@@ -9,8 +9,10 @@ or had to rebuild its cross-reference table (damage, truncation: pdfplumber then
 `meta["pdf_doubts"]` the pages whose fast reading shows signs of going wrong (extract.pdfium.DOUBTS), on which
 parse.api decides whether pdfplumber reads the document again.
 
-A position covered by a merged cell comes back as None and is dropped (the merged cell was already read once);
-an empty cell is "" and kept, because a blank is a null value. A PDF with no characters at all is a scan.
+A position covered by a merged cell comes back as None and is dropped (the merged cell was already read once),
+except below a value cell spanning rows: a blank there keeps the row's later values in their columns, as both
+readers give it. An empty cell is "" and kept, because a blank is a null value. A PDF with no characters at all is
+a scan.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from govreports.extract.limits import (DEFAULT_LIMITS, LimitExceeded, Limits, ch
                                        check_pdf_pages)
 from govreports.extract.lines import line_to_block
 from govreports.extract.pdfium import Line, PageLayout
+from govreports.parse.values import parse_value
 
 _WS = re.compile(r"\s+")
 logging.getLogger("pdfminer").setLevel(logging.WARNING)  # its per-token debug calls cost ~5% of a parse
@@ -118,12 +121,30 @@ def _plumber_layouts(data: bytes, indices: list[int]) -> list[PageLayout]:
 def _plumber_layout(page) -> PageLayout:
     layout = PageLayout(chars=len(page.chars))
     for table in page.find_tables():
-        layout.tables.append((table.bbox, table.extract()))
+        layout.tables.append((table.bbox, _plumber_rows(table)))
     for ln in page.extract_text_lines():
         chars = ln.get("chars") or ()
         width = max((ch["x1"] - ch["x0"] for ch in chars), default=10.0)
         layout.lines.append(Line(ln["text"], ln["x0"], ln["top"], ln["x1"], ln["bottom"], width))
     return layout
+
+
+def _plumber_rows(table) -> list[list[str | None]]:
+    """pdfplumber's rows of cell texts, None where a merged cell covers a position, but a blank where a value cell
+    spanning rows covers one below its first row: dropped, the row was a cell short and its values one column left
+    (a column's blank cells merged over rows, a total read as 其他组织's). The fast path does the same
+    (extract.pdfium.tables.table_rows)."""
+    rows = table.extract()
+    boxes = [row.cells for row in table.rows]
+    for r, (texts, row_boxes) in enumerate(zip(rows, boxes)):
+        top = next((box[1] for box in row_boxes if box is not None), None)
+        for c, box in enumerate(row_boxes):
+            if box is not None or top is None:
+                continue
+            above = next((k for k in range(r - 1, -1, -1) if boxes[k][c] is not None), None)
+            if above is not None and boxes[above][c][3] > top + 1 and parse_value(rows[above][c] or "") is not None:
+                texts[c] = ""
+    return rows
 
 
 def page_blocks(layout: PageLayout) -> list[Block]:
