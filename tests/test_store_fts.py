@@ -357,6 +357,7 @@ def test_a_database_from_before_m013_is_searched_and_upgraded(tmp_path):
     path = tmp_path / "old.db"
     old = Database(path)
     migrations.apply(old, stop_before="m013_headings_in_search_index")
+    old.execute("ALTER TABLE report_versions ADD COLUMN undated_sha TEXT")  # today's loader writes it (m022)
     load_records(old, [{**r, "checks": []} for r in KNOWN])  # this loader writes checks where m015 puts them
     queries = ("复议", "公开 复议", "情况", "行政复议 决定", "信息公开")
     before = {q: fts.run_search(path, q, 50) for q in queries}

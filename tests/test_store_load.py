@@ -11,7 +11,7 @@ from govreports import schema
 from govreports.store import connect, get_record, load_record, schema_version
 from govreports.store.migrations import latest_version, migrations, view_column, wide_columns
 from govreports.demo.records import make_record
-from storehelp import expected_records
+from storehelp import KNOWN, expected_records
 
 SAMPLES = expected_records()
 TABLES = ["agencies", "documents", "reports", "report_versions", "sections", "cells", "row_totals", "checks"]
@@ -149,7 +149,7 @@ def test_schema_version_recorded_and_old_database_upgraded(tmp_path):
     assert "sections_fts" not in old.table_names() and "labels" not in old.table_names()
     old.close()
     with connect(path) as db:
-        assert schema_version(db) == latest_version() == 21
+        assert schema_version(db) == latest_version() == 22
         assert [m.name for m in migrations.applied(db)] == ["m001_tables", "m002_search_labels_views", "m003_crawl",
                                                             "m004_failure_kinds_and_portal_runs", "m005_portal_health",
                                                             "m006_published_source_regions_scorecard",
@@ -160,7 +160,8 @@ def test_schema_version_recorded_and_old_database_upgraded(tmp_path):
                                                             "m014_current_sums_recounted", "m015_check_keys",
                                                             "m016_streamed_views", "m017_run_outcome",
                                                             "m018_report_titles", "m019_left_out",
-                                                            "m020_known_reports_of_failed_items", "m021_reports_by_source"]
+                                                            "m020_known_reports_of_failed_items", "m021_reports_by_source",
+                                                            "m022_undated_version_hash"]
         assert {"sections_fts", "labels"} <= set(db.table_names())
         assert "applications_wide" in db.view_names()
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -255,3 +256,23 @@ def test_rule_failures_reads_failed_checks_through_their_index(tmp_path):
     found = run_analysis(tmp_path / "t.db", "rule_failures").rows
     assert {(r[0], r[3], r[4], r[5]) for r in found} == expected
     assert sorted(r[0] for r in found) == ["测试市第1局", "测试市第3局"]
+
+
+def test_a_re_post_dated_by_its_list_entry_is_a_duplicate(tmp_path):
+    """A re-post whose page gives no date takes its list entry's, which differs from portal to portal: its version
+    hash differed, and it was loaded as a second report of the agency's year, counted twice by every sum. The
+    content, its date aside, decides; a report that differs otherwise is loaded."""
+    import copy
+
+    first = copy.deepcopy(KNOWN[0])
+    first["published"] = "2021-01-20"
+    repost = {**copy.deepcopy(first), "published": "2021-02-03"}
+    edited = copy.deepcopy(repost)
+    edited["applications"]["new"]["total"] = 99
+    with connect(tmp_path / "r.db") as db:
+        original = load_record(db, first, source_key="http://city.gov.cn/nb/1.html", dedupe=True)
+        again = load_record(db, repost, source_key="http://dept.gov.cn/nb/9.html", dedupe=True)
+        assert again.status == "duplicate" and again.report_id == original.report_id
+        assert load_record(db, edited, source_key="http://other.gov.cn/nb/3.html", dedupe=True).status == "new"
+        assert db.execute("SELECT published FROM reports WHERE id = ?", [original.report_id]).fetchone() == (
+            "2021-01-20",)

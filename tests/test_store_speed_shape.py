@@ -227,6 +227,7 @@ def test_m014_recounts_the_sums_an_older_loader_got_wrong(tmp_path, monkeypatch)
     path = tmp_path / "old.db"
     old = Database(path)
     migrations.apply(old, stop_before="m014_current_sums_recounted")
+    old.execute("ALTER TABLE report_versions ADD COLUMN undated_sha TEXT")  # today's loader writes it (m022)
     with monkeypatch.context() as patched:
         patched.setattr(load, "_net", lambda moves: moves)
         load_records(old, _back_and_forth(), now=NOW)

@@ -249,7 +249,9 @@ def _tables() -> dict[str, Table]:
             C("blank_cells", "空白单元格数", "of those, the cells left blank (null)", "个"),
             RULES_FAILED,
             C("rules_ok", "勾稽相符", "1 every evaluable rule holds, 0 one breaks, null none evaluable"),
-            C("sections_present", "部分数", "how many of the sections 一 … 六 the report has", "个")),
+            C("sections_present", "部分数", "how many of the sections 一 … 六 the report has", "个"),
+            C("undated_sha", "内容哈希（不含发布日期）", "sha256 as sha256, without the publication date: a re-post "
+              "dated by its list entry is a duplicate (m022; null for versions loaded before)")),
             "One row per version of a report. table_cells, blank_cells, rules_failed, rules_ok and sections_present "
             "are written at load (migration m008) so that the scorecard reads one row per report."),
         Table("sections", "报告正文", "Report sections 一 … 六", "table", (

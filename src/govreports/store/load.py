@@ -57,14 +57,14 @@ def document_from_path(path: str | Path, kind: str | None = None) -> dict:
 
 
 def duplicate_of(db: Database, agency_norm: str, year: int | None, sha256: str,
-                 source_key: str) -> tuple[int, int] | None:
-    """A report already loaded from another source key with the very same content (a re-post): its id and
-    current version id."""
+                 source_key: str, undated_sha: str | None = None) -> tuple[int, int] | None:
+    """A report already loaded from another source key with the very same content (a re-post), its publication
+    date aside (`undated_sha`: a re-post dated by its list entry): its id and current version id."""
     row = db.execute(
         "SELECT r.id, r.current_version_id FROM reports r JOIN agencies a ON a.id = r.agency_id"
         " JOIN report_versions v ON v.id = r.current_version_id"
-        " WHERE a.norm_name = ? AND r.year IS ? AND v.sha256 = ? AND r.source_key != ? LIMIT 1",
-        [agency_norm, year, sha256, source_key]).fetchone()
+        " WHERE a.norm_name = ? AND r.year IS ? AND (v.sha256 = ? OR v.undated_sha = ?) AND r.source_key != ?"
+        " LIMIT 1", [agency_norm, year, sha256, undated_sha, source_key]).fetchone()
     return (row[0], row[1]) if row else None
 
 
@@ -101,6 +101,7 @@ class Prepared:
     doc: dict
     parser_version: str
     sha: str
+    undated_sha: str  # the hash without `published`: a re-post dated by its list entry is the same report
     written: str
     norm: str
     source_key: str
@@ -128,7 +129,9 @@ def prepare(record: dict, document: dict | None = None, *, parser_version: str |
     doc = {**(record.get("source") or {}), **(document or {})}
     content = canonical(record)
     cell_keys, cell_values, plain_cells, bound_cells, table_cells, blank_cells = record_cells(record)
-    sha = version_sha(content, PLAIN_TABLES if plain_cells else frozenset())
+    plain = PLAIN_TABLES if plain_cells else frozenset()
+    sha = version_sha(content, plain)
+    undated_sha = version_sha({k: v for k, v in content.items() if k != "published"}, plain)
     extra = {k: v for k, v in content.items() if k not in COLUMN_KEYS}
     written = record.get("agency") or ""
     sections = record.get("sections") or {}
@@ -136,7 +139,7 @@ def prepare(record: dict, document: dict | None = None, *, parser_version: str |
                ck.get("detail")) for i, ck in enumerate(record.get("checks") or [])]
     return Prepared(
         record=record, doc=doc, parser_version=parser_version or doc.get("parser_version") or PARSER_VERSION,
-        sha=sha, written=written, norm=normalise_agency(written),
+        sha=sha, undated_sha=undated_sha, written=written, norm=normalise_agency(written),
         source_key=source_key or doc.get("url") or doc.get("archive_path") or "", year=record.get("year"),
         keys_json=json.dumps(list(content), ensure_ascii=False),
         extra_json=json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None,
@@ -168,7 +171,8 @@ _SUMMARY = ("format", "title", "published", "published_source", "document_id", "
 _INSERT_REPORT = (f"INSERT INTO reports (agency_id, year, source_key, {', '.join(_SUMMARY)}, first_seen, last_seen)"
                   f" VALUES ({', '.join('?' * (len(_SUMMARY) + 5))})")
 _VERSION_COLUMNS = ("report_id", "version", "sha256", "agency_written", *_SUMMARY, "loaded_at", "record_keys",
-                    "extra_json", "table_cells", "blank_cells", "rules_failed", "rules_ok", "sections_present")
+                    "extra_json", "table_cells", "blank_cells", "rules_failed", "rules_ok", "sections_present",
+                    "undated_sha")
 _INSERT_VERSION = (f"INSERT INTO report_versions ({', '.join(_VERSION_COLUMNS)})"
                    f" VALUES ({', '.join('?' * len(_VERSION_COLUMNS))})")
 _UPDATE_REPORT = (f"UPDATE reports SET {', '.join(f'{k} = ?' for k in _SUMMARY)}, current_version_id = ?,"
@@ -344,7 +348,7 @@ def _load_locked(db: Database, p: Prepared, now: str, dedupe: bool, children: _C
     """Load one prepared record inside the caller's write transaction; its child rows go to `children`."""
     conn = db.conn
     if dedupe:
-        duplicate = duplicate_of(db, p.norm, p.year, p.sha, p.source_key)
+        duplicate = duplicate_of(db, p.norm, p.year, p.sha, p.source_key, p.undated_sha)
         if duplicate is not None:
             return LoadResult(*duplicate, LoadStatus.DUPLICATE, 0)
     record = p.record
@@ -376,7 +380,7 @@ def _load_locked(db: Database, p: Prepared, now: str, dedupe: bool, children: _C
         version_id = conn.execute(_INSERT_VERSION, [report_id, number, p.sha, record.get("agency"), *summary, now,
                                                     p.keys_json, p.extra_json, p.table_cells,
                                                     p.blank_cells, p.rules_failed, p.rules_ok,
-                                                    p.sections_present]).lastrowid
+                                                    p.sections_present, p.undated_sha]).lastrowid
         children.add(p, version_id, report_id)
         cells = len(p.cell_keys)
     conn.execute(_UPDATE_REPORT, [*summary, version_id, now, report_id])

@@ -30,6 +30,7 @@ from govreports.store.migrations.report_titles import m018_report_titles
 from govreports.store.migrations.left_out import m019_left_out
 from govreports.store.migrations.known_reports import m020_known_reports_of_failed_items
 from govreports.store.migrations.source_index import m021_reports_by_source
+from govreports.store.migrations.undated import m022_undated_version_hash
 
 __all__ = [
     "CELLS_VIEW", "CHECKS_VIEW", "COUNT_CELLS_SQL", "COUNT_FACTS_SQL", "CURRENT_SUMS_ADD", "CURRENT_SUMS_DDL",
@@ -41,7 +42,8 @@ __all__ = [
     "m007_unambiguous_names_report_flat", "m008_version_facts", "m009_current_sums", "m010_cell_keys",
     "m011_agency_years", "m012_short_words", "m013_headings_in_search_index", "m014_current_sums_recounted",
     "m015_check_keys", "m016_streamed_views", "m017_run_outcome", "m018_report_titles", "m019_left_out",
-    "m020_known_reports_of_failed_items", "m021_reports_by_source", "migrations",
+    "m020_known_reports_of_failed_items", "m021_reports_by_source", "m022_undated_version_hash",
+    "migrations",
     "report_flat_sql", "schema_cell_keys", "view_column", "wide_columns", "wide_sql",
 ]
 
