@@ -399,7 +399,7 @@ def test_a_known_report_page_that_holds_no_report_tonight_keeps_its_report_linke
     assert stats.failed["parse"] == 2
 
 
-@pytest.mark.parametrize("where", ["404", "off-host"])
+@pytest.mark.parametrize("where", ["404", "off-host", "off-host beside the report"])
 def test_a_report_whose_attachment_cannot_be_fetched_fails_for_that_reason_alone(tmp_path, where):
     """A page without tables whose attachment answers 404 (or a file host down for the night): the item was a
     `parse` failure too, "no annual report found", beside the attachment's http one; a file host down raised a false
@@ -415,8 +415,11 @@ def test_a_report_whose_attachment_cannot_be_fetched_fails_for_that_reason_alone
     portal = demo_config("http://127.0.0.1:9").select("demo-ordos")[0]
     host = sorted(portal.hosts)[0]
     page_url, pdf_url = f"http://{host}/ordos/r.html", f"http://{host}/ordos/r.pdf"
-    if where == "off-host":
+    template = None
+    if where.startswith("off-host"):
         pdf_url = "http://Files.Example.ORG:80/ordos/r.pdf"
+    if where == "off-host beside the report":  # a form template on another host, the report on the portal's
+        template, pdf_url = pdf_url.replace(".pdf", ".docx"), f"http://{host}/ordos/r.pdf"
     asked = []
     page = f'<html><body><p>见附件</p><a href="{pdf_url}">年报.pdf</a></body></html>'.encode()
 
@@ -426,6 +429,13 @@ def test_a_report_whose_attachment_cannot_be_fetched_fails_for_that_reason_alone
             if url == page_url:
                 return FetchResult(url, url, "GET", status=200, ok=True, body=page, text=page.decode(),
                                    sha256="a" * 64, archive_path="aa/a", content_type="text/html", encoding="utf-8")
+            if template is not None:  # the report, read from the portal's own host
+                from govreports.demo.records import make_record
+                from govreports.render import to_pdf
+
+                body = to_pdf(make_record(3, "某县教育局", 2020))
+                return FetchResult(url, url, "GET", status=200, ok=True, body=body, sha256="b" * 64,
+                                   archive_path="bb/b", content_type="application/pdf")
             return FetchResult(url, url, "GET", status=404, error_kind="http", error="404 Not Found")
 
     class OneItem:
@@ -436,12 +446,17 @@ def test_a_report_whose_attachment_cannot_be_fetched_fails_for_that_reason_alone
             return fetched.body
 
         def attachments(self, fetched):
-            return [pdf_url]
+            return [template, pdf_url] if template else [pdf_url]
 
     db = open_db(tmp_path / "r.db")
     crawl = PortalCrawl(portal, Fetcher(), events.Sink(db, portal.name, PortalStats(portal.name)))
     crawl.adapter = OneItem()
     stats = asyncio.run(crawl.run())
+    if template is not None:  # read from its own host: the template elsewhere is no failure of the item's
+        assert dict(stats.failed) == {} and stats.new == 1 and asked == [page_url, pdf_url]
+        assert db.execute("SELECT status FROM items").fetchall() == [("loaded",)]
+        assert db.execute("SELECT count(*) FROM fetch_log WHERE error IS NOT NULL").fetchone() == (0,)
+        return
     kind, error = ("http", "http: 404 Not Found") if where == "404" else (
         "host_not_allowed", "host_not_allowed: files.example.org is not among the portal's hosts; add it to "
         "attachment_hosts in the portal's config to read this file")

@@ -284,11 +284,14 @@ class PortalCrawl:
             return record, page, None
         # attachments that could not be fetched, or past a limit: emitted once we know whether the item failed
         limited: list[Failed] = []
+        # files on hosts the config does not name: the item's failure when nothing else held its report (it was
+        # "not a report", the host never named); beside a report read, nothing (a form template on www.gov.cn)
+        off_host: list[Failed] = []
         for url in self.adapter.attachments(page):
-            if not url_host_in(self.portal.hosts, url):  # skipped without a word, the item was "not a report"
-                limited.append(Failed(url, "host_not_allowed", "host_not_allowed",
-                                      f"host_not_allowed: {_host(url)} is not among the portal's hosts; "
-                                      "add it to attachment_hosts in the portal's config to read this file"))
+            if not url_host_in(self.portal.hosts, url):
+                off_host.append(Failed(url, "host_not_allowed", "host_not_allowed",
+                                       f"host_not_allowed: {_host(url)} is not among the portal's hosts; "
+                                       "add it to attachment_hosts in the portal's config to read this file"))
                 continue
             attachment = (fetched or {}).get(url) or await self.fetcher.fetch(url, conditional=True, expect="binary",
                                                                            referer=page.final_url)
@@ -310,9 +313,9 @@ class PortalCrawl:
         if record is not None:
             _emit_all(self.sink, limited)
             return record, page, None
-        if limited:  # the report was in an attachment not fetched, or refused: the item failed for that reason
-            # (it was also called a `parse` failure, "no annual report found", and a file host down one night
-            # raised a false parse_failures_jump)
+        if limited := limited + off_host:  # the report was in an attachment not fetched, or refused: the item
+            # failed for that reason (it was also called a `parse` failure, "no annual report found", and a file
+            # host down one night raised a false parse_failures_jump)
             _emit_all(self.sink, limited[:-1] + [replace(limited[-1], listing=listing)])
             return None
         self.sink.emit(NotReport(listing, error))
