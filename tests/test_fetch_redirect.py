@@ -120,3 +120,29 @@ def test_a_304_for_another_document_than_the_archived_one_is_fetched_whole(srv, 
     record_document(db, first)
     (moved,), _ = fetch_urls(archive, [srv.url("/moved")], validators_lookup=lookup)
     assert moved.not_modified and moved.final_url == srv.url("/login.html") and moved.body == b"<html>login</html>"
+
+
+def test_a_redirect_added_since_the_page_was_archived_costs_one_whole_fetch_not_every_night(srv, tmp_path):
+    """/a.html now moved to /a/index.html (or http → https), its body the same: the 304 comes from the new place,
+    which is not where the archived body was answered from, so the page is fetched whole once, and the stored
+    row's final_url follows; it stayed, and the page was fetched whole every night after."""
+    from govreports.crawl.pipeline import validators_lookup
+    from govreports.fetch import Archive
+    from govreports.store.db import open_db
+    from govreports.store.documents import latest_document, record_document
+
+    body, moved = "<html><body>某区年度报告</body></html>".encode(), [False]
+    headers = {"Content-Type": "text/html; charset=utf-8", "ETag": '"v1"'}
+    srv.route("/a.html", lambda req: Reply(301, b"", {"Location": "/a/index.html"}) if moved[0]
+              else Reply(200, body, headers))
+    srv.route("/a/index.html", lambda req: Reply(304, b"") if req.headers.get("if-none-match") == '"v1"'
+              else Reply(200, body, headers))
+    db, archive = open_db(tmp_path / "r.db"), Archive(tmp_path / "archive")
+    nights = []
+    for night in range(3):
+        moved[0] = night > 0
+        (res,), _ = fetch_urls(archive, [srv.url("/a.html")], validators_lookup=validators_lookup(db))
+        record_document(db, res)
+        nights.append((res.status, res.attempts))
+    assert nights == [(200, 1), (200, 4), (304, 2)]
+    assert latest_document(db, srv.url("/a.html")).final_url == srv.url("/a/index.html")

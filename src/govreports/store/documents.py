@@ -51,6 +51,12 @@ def _new_validators(known: KnownDocument, result) -> bool:
         (known.etag, known.last_modified) != (result.etag, result.last_modified)
 
 
+def _moved(known: KnownDocument, result) -> bool:
+    """The same body answered from another URL (a redirect added since, http → https): the row's final_url follows,
+    or every later 304 from there was taken for another document's and the page fetched whole, every night."""
+    return bool(result.final_url) and known.final_url != result.final_url
+
+
 def document_row(result, portal: str | None = None) -> dict:
     """The `documents` row of a fetched response (a FetchResult, or a crawl event's Doc)."""
     headers = {k: v for k, v in (result.headers or {}).items() if k in _KEEP_HEADERS}
@@ -83,16 +89,19 @@ def record_document(db: Database, result, portal: str | None = None) -> int | No
     known = latest_document(db, result.url)
     if result.not_modified:
         return known.id if known else None
-    if known and known.sha256 == result.sha256 and not _new_validators(known, result):
+    if known and known.sha256 == result.sha256 and not _new_validators(known, result) \
+            and not _moved(known, result):
         return known.id
     row = document_row(result, portal)
     with one_write(db) as locked_now:
         if locked_now:
             known = latest_document(db, result.url)
         if known and known.sha256 == result.sha256:
-            if _new_validators(known, result):
-                db.execute("UPDATE documents SET etag = ?, last_modified = ? WHERE id = ?",
-                           [result.etag, result.last_modified, known.id])
+            if _new_validators(known, result) or _moved(known, result):
+                fresh = _new_validators(known, result)
+                db.execute("UPDATE documents SET etag = ?, last_modified = ?, final_url = ? WHERE id = ?",
+                           [result.etag if fresh else known.etag,
+                            result.last_modified if fresh else known.last_modified, result.final_url, known.id])
             return known.id
         return db.conn.execute(_insert_sql("documents", tuple(row)), list(row.values())).lastrowid
 
