@@ -136,6 +136,23 @@ def test_a_search_or_export_whose_filters_select_no_report_says_so(path, command
     assert found.exit_code == 0 and "2021" in found.stdout
 
 
+
+def test_an_export_of_a_table_with_a_year_of_its_own_needs_no_report_of_that_year(path, tmp_path):
+    """A year whose every item failed has items and partitions but no report: exporting them is what one does to
+    see why, and it must not be refused for want of a report; a year with no row anywhere is."""
+    import shutil
+
+    copy = tmp_path / "c.db"
+    shutil.copy(path, copy)
+    with sqlite3.connect(copy) as conn:
+        conn.execute("INSERT INTO items (portal, url, year, status, error, first_seen, last_seen) VALUES"
+                     " ('p', 'http://a.gov.cn/2030.html', 2030, 'failed', 'http: 500', 'x', 'x')")
+    run = lambda *args: CliRunner().invoke(cli_app(), ["export", "-f", "jsonl", *args, "--db", str(copy)])  # noqa: E731
+    out = run("-t", "items", "--year", "2030")
+    assert out.exit_code == 0 and '"url": "http://a.gov.cn/2030.html"' in out.stdout
+    out = run("-t", "items", "--year", "2031")
+    assert out.exit_code == 1 and out.stderr == "error: no reports for 2031 (years in the database: 2016–2025)\n"
+
 def test_export_refuses_a_format_its_file_name_contradicts(path, tmp_path):
     for fmt, name in (("jsonl", "x.csv"), ("csv", "x.jsonl"), ("xlsx", "x.csv"), ("csv", "x.xlsx")):
         out = CliRunner().invoke(cli_app(), ["export", "-t", "agencies", "-f", fmt, "-o", str(tmp_path / name),

@@ -239,20 +239,24 @@ def export(table: Annotated[Optional[list[str]], typer.Option(
     try:
         names = exportable(db)
         filters = Filters(year=year)
-        if agency is not None or year is not None:  # a filter that selects no report says so (exit 1)
+        found = None
+        if agency is not None:
             conn = connect_readonly(db)
             try:
-                found = resolve_agency(conn, agency) if agency is not None else None
-                check_reports(conn, found, year)
+                found = resolve_agency(conn, agency)
             finally:
                 conn.close()
-            if found is not None:
-                filters = Filters(found.id, found.name, year)
+            filters = Filters(found.id, found.name, year)
         tables = list(dict.fromkeys(table or names))
-        if all_tables and filters:  # every table that has the agency or year to filter by
+        if filters:
             conn = connect_readonly(db)
             try:
-                tables = [t for t in tables if _filterable(conn, t, filters, export_sql)]
+                if all_tables:  # every table that has the agency or year to filter by
+                    tables = [t for t in tables if _filterable(conn, t, filters, export_sql)]
+                if not any(_has_rows(conn, t, filters, export_sql) for t in tables):  # printed nothing, exit 0
+                    check_reports(conn, found, year)  # no report of the agency or year: named, with what there is
+                    raise NoRows(f"no rows of {', '.join(tables)} for {found.name if found else ''}"
+                                 f"{' ' if found and year else ''}{year or ''}")
             finally:
                 conn.close()
         if fmt == "xlsx":
@@ -265,6 +269,21 @@ def export(table: Annotated[Optional[list[str]], typer.Option(
         if output is None:
             raise
         fail(f"cannot write {output}: {exc.strerror or exc}")
+
+
+class NoRows(GovreportsError):
+    """An export whose filters select no row of any table it names (exit 1)."""
+
+
+def _has_rows(conn, table, filters, export_sql) -> bool:
+    """Whether the filtered table has a row (a filter it has no column for is the export's own usage error)."""
+    from govreports.query.export import ExportUsageError
+
+    try:
+        sql, params = export_sql(conn, table, filters)
+    except ExportUsageError:
+        return True
+    return conn.execute(f"SELECT 1 FROM ({sql}) LIMIT 1", params).fetchone() is not None
 
 
 def _filterable(conn, table, filters, export_sql) -> bool:
