@@ -614,3 +614,25 @@ def test_a_template_pager_goes_on_past_a_page_of_look_alike_titles_only():
     assert [x.url.rsplit("/", 1)[-1] for x in got] == ["a0.html", "a1.html", "b0.html", "b1.html"]
     assert [u for _, u in ctx.requested] == [f"{base}index.html"] + [f"{base}index_{k}.html" for k in (2, 3, 4)]
     assert ctx.capped_at == []
+
+
+def test_a_template_pager_ends_at_a_page_past_the_end_that_links_only_itself():
+    """A site answering a page number past the end with 200 页面不存在 and a link to that page (重新加载): a link
+    no page before showed, so the pages went on to max_pages, a false max_pages failure. Only links titled as a
+    column's entries keep the pages going."""
+    from govreports.portals.adapters.generic import GenericAdapter
+
+    base = "http://a.gov.cn/nb/"
+    first = ('<ul><li><a href="/nb/a0.html">某局2022年政府信息公开工作年度报告</a><span>2023-01-15</span></li>'
+             '</ul><a href="/">首页</a>')
+
+    class SoftContext(FakeContext):
+        async def fetch_list(self, url, **kw):
+            self.pages.setdefault(url, f'<p>页面不存在</p><a href="{url}">重新加载</a><a href="/">返回首页</a>')
+            return await super().fetch_list(url, **kw)
+
+    ctx = SoftContext({f"{base}index.html": first})
+    portal = PortalConfig(name="t", adapter="generic", start_url=f"{base}index.html", max_pages=40,
+                          params={"page_template": "index_{page}.html"})
+    assert [x.url for x in _collect(GenericAdapter(portal), ctx)] == [f"{base}a0.html"]
+    assert [u for _, u in ctx.requested] == [f"{base}index.html", f"{base}index_2.html"] and ctx.capped_at == []

@@ -23,6 +23,9 @@ from govreports.portals.adapters.listpage import Selectors, links, next_links, r
 from govreports.portals.titles import is_report_title
 
 
+# a title as a column of reports lists them, annual report or look-alike (年度报表, 工作要点, 通知): a year and a kind
+_LISTED_TITLE = re.compile(r"(?:19|20)\d\d|年度|年报|报告|报表")
+
 class GenericAdapter(Adapter):
     PATTERNS = ("page_pattern", "item_pattern", "page_count_pattern")
     TEXT = (*PATTERNS, *Selectors.PARAMS, "page_template")
@@ -52,8 +55,10 @@ class GenericAdapter(Adapter):
         queue: list[tuple[str, int | None]] = [(self.portal.start_url, None)]  # (url, template page number)
         visited: set[str] = set()
         emitted: set[str] = set()
-        # every candidate link, report title or not: a page of look-alikes only (网站工作年度报表, 通知) is no end of
-        # a template's pages; counting only report titles, the listing stopped there and later pages went unread
+        # every candidate link titled as a column's entry, report or look-alike: a page of look-alikes only
+        # (网站工作年度报表, 通知) is no end of a template's pages; counting only report titles, the listing stopped
+        # there and later pages went unread. Any link would not do: a page past the end answering 200 with a link
+        # to itself (页面不存在 … 重新加载) went on to max_pages, a false max_pages failure
         candidates: set[str] = set()
         while queue and len(visited) < self.portal.max_pages:
             url, number = queue.pop(0)
@@ -75,7 +80,7 @@ class GenericAdapter(Adapter):
                     continue
                 if item_re is not None and not item_re.search(href):
                     continue
-                fresh += href not in candidates
+                fresh += href not in candidates and (selectors is not None or bool(_LISTED_TITLE.search(title)))
                 candidates.add(href)
                 if href in emitted or selectors is None and not is_report_title(title, self.portal.title_include,
                                                                                  self.portal.title_exclude):
