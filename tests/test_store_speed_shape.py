@@ -174,28 +174,34 @@ def test_current_sums_follow_new_changed_reverted_and_reloaded_versions(tmp_path
 
 
 def test_a_source_that_corrects_its_agency_or_year_gives_its_report_a_new_version(tmp_path):
-    """The page at one URL now names its agency right (甲市教育局 for 甲市教肓局) or its year: it became a second
-    report beside the first, both current, and every sum counted the page twice. One report, a new version, the
-    sums and agency-years as if it had been loaded right the first time."""
-    url = "http://a.gov.cn/nb/2021.html"
-    typo = record("甲市教肓局", 2020, "2021", {"applications.new.total": 5, "review_litigation.review.upheld": 2})
-    right = record("甲市教育局", 2021, "2021", {"applications.new.total": 5, "review_litigation.review.upheld": 2})
+    """The page at one URL now names its agency right (甲市教育局 for 甲市教肓局), or its body read again gives another
+    year (a parser fixed, `reparse`): it became a second report beside the first, both current, and every sum
+    counted the page twice. One report, a new version, the sums and agency-years as if loaded right the first time.
+    A fixed address that now serves the next year's report, or another agency's, is a report of its own."""
+    url, body = "http://a.gov.cn/nb/latest.html", {"url": "http://a.gov.cn/nb/latest.html", "sha256": "b" * 64}
+    cells = {"applications.new.total": 5, "review_litigation.review.upheld": 2}
+    typo, right = record("甲市教肓局", 2020, "2021", cells), record("甲市教育局", 2020, "2021", cells)
+    reread = record("甲市教育局", 2021, "2021", cells)  # the same body, its year read right this time
     other = record("乙县财政局", 2021, "2021", {"applications.new.total": 1})
     with connect(tmp_path / "fixed.db") as db, connect(tmp_path / "right.db") as fresh:
         load_record(db, copy.deepcopy(other), source_key="http://b.gov.cn/nb.html", now=NOW)
-        first = load_record(db, copy.deepcopy(typo), source_key=url, now=NOW)
-        fixed = load_record(db, copy.deepcopy(right), source_key=url, now=NOW)
+        first = load_record(db, copy.deepcopy(typo), body, source_key=url, now=NOW)
+        fixed = load_record(db, copy.deepcopy(right), body, source_key=url, now=NOW)
         assert fixed.report_id == first.report_id and fixed.status == "changed"
+        again = load_record(db, copy.deepcopy(reread), body, source_key=url, now=NOW)
+        assert again.report_id == first.report_id and again.status == "changed"
         assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 2
         assert db.execute("SELECT a.name, r.year FROM reports r JOIN agencies a ON a.id = r.agency_id"
                           " WHERE r.source_key = ?", [url]).fetchall() == [("甲市教育局", 2021)]
         load_record(fresh, copy.deepcopy(other), source_key="http://b.gov.cn/nb.html", now=NOW)
-        load_record(fresh, copy.deepcopy(right), source_key=url, now=NOW)
+        load_record(fresh, copy.deepcopy(reread), body, source_key=url, now=NOW)
         assert _sums(db) == _sums(fresh) == _recounted(db)
         years = "SELECT a.name, y.year FROM agency_years y JOIN agencies a ON a.id = y.agency_id ORDER BY 1, 2"
         assert db.execute(years).fetchall() == fresh.execute(years).fetchall()
-        # a source without a key, or one that holds several reports, is never taken for another's
-        assert load_record(db, copy.deepcopy(typo), now=NOW).status == "new"
+        # the address's next report (another body, another year), and another agency's: reports of their own
+        following = record("甲市教育局", 2022, "2021", {"applications.new.total": 7})
+        assert load_record(db, following, {**body, "sha256": "c" * 64}, source_key=url, now=NOW).status == "new"
+        assert load_record(db, copy.deepcopy(typo), now=NOW).status == "new"  # a source without a key
 
 def _back_and_forth() -> list[dict]:
     """One report three times in one batch, back to its first content (its version current twice), and another

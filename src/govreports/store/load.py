@@ -20,6 +20,7 @@ import hashlib
 import json
 import mimetypes
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -180,8 +181,10 @@ _UPDATE_REPORT = (f"UPDATE reports SET {', '.join(f'{k} = ?' for k in _SUMMARY)}
 _FIND_REPORT = ("SELECT r.id, v.id, v.sha256, v.published_source FROM reports r"
                 " LEFT JOIN report_versions v ON v.id = r.current_version_id"
                 " WHERE r.agency_id = ? AND r.year IS ? AND r.source_key = ?")
-_FIND_BY_SOURCE = ("SELECT r.id, v.id, v.sha256, v.published_source, r.agency_id, r.year FROM reports r"
-                   " LEFT JOIN report_versions v ON v.id = r.current_version_id WHERE r.source_key = ? LIMIT 2")
+_FIND_BY_SOURCE = ("SELECT r.id, v.id, v.sha256, v.published_source, r.agency_id, r.year, a.norm_name, d.sha256"
+                   " FROM reports r JOIN agencies a ON a.id = r.agency_id"
+                   " LEFT JOIN report_versions v ON v.id = r.current_version_id"
+                   " LEFT JOIN documents d ON d.id = v.document_id WHERE r.source_key = ? LIMIT 2")
 _FIND_DOCUMENT = "SELECT id FROM documents WHERE url IS ? AND sha256 IS ? AND archive_path IS ?"
 _INSERT_DOCUMENT = (f"INSERT INTO documents ({', '.join(DOCUMENT_FIELDS)})"
                     f" VALUES ({', '.join('?' * len(DOCUMENT_FIELDS))})")
@@ -390,17 +393,28 @@ def _load_locked(db: Database, p: Prepared, now: str, dedupe: bool, children: _C
 
 
 def _rekeyed(conn, p: Prepared, agency_id: int, children: _Children) -> tuple[tuple | None, int | None]:
-    """The report its source already holds, now under this record's agency and year, with the year it had; (None,
-    year) when the source holds none, or several. A page that corrects its agency's name or its year (or a parser
-    that reads them better, through `reparse`) had become a second report beside the first, both current, and
-    every analysis counted the report twice."""
+    """The report its source already holds, now under this record's agency and year, with the year it had, when
+    this record is that report corrected: read again from the very same body (a parser that reads the agency or
+    year better, through `reparse`), or of the same year under the same agency's name with a typo mended or words
+    dropped (甲市教肓局 → 甲市教育局, …办公厅关于 → …办公厅). Either had become a second report beside the first, both
+    current, and every analysis counted it twice. Else (None, year): a fixed address that now serves the next
+    year's report, or another agency's, is a report of its own."""
     same = conn.execute(_FIND_BY_SOURCE, [p.source_key]).fetchall()
     if len(same) != 1:
         return None, p.year
-    report_id, version_id, sha, published_source, old_agency, old_year = same[0]
+    report_id, version_id, sha, published_source, old_agency, old_year, old_norm, body = same[0]
+    reread = body is not None and body == p.doc.get("sha256")
+    if not (reread or old_year == p.year and _mended(old_norm, p.norm)):
+        return None, p.year
     conn.execute("UPDATE reports SET agency_id = ?, year = ? WHERE id = ?", [agency_id, p.year, report_id])
     children.agencies.add(old_agency)  # its agency-years (m011) lose the report
     return (report_id, version_id, sha, published_source), old_year
+
+
+def _mended(old: str, new: str) -> bool:
+    """Whether `new` is agency name `old` with a typo mended or words dropped or added at an end, not another
+    agency's name (某市教育局 and 某市财政局 share 某市…局, three characters of five)."""
+    return old.startswith(new) or new.startswith(old) or SequenceMatcher(None, old, new).ratio() >= 0.75
 
 
 @contextlib.contextmanager
