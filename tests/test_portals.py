@@ -457,6 +457,21 @@ def test_a_numbered_list_ends_at_a_page_of_nothing_new_and_is_capped_only_when_i
     assert got == ["1.html", "3.html"] and ctx.capped_at == [] and ctx.short_at == []
 
 
+API_START = "http://a.gov.cn/gkmlpt/index"
+
+
+def _list_api(adapter: str, **params):
+    """For a list API test: the adapter's class, its params, page n's URL, and the entry page it reads first
+    (gkmlpt finds its category and SID there)."""
+    from govreports.portals.adapters.gkmlpt import GkmlptAdapter
+    from govreports.portals.adapters.jsonapi import JsonApiAdapter
+
+    if adapter == "gkmlpt":
+        return (GkmlptAdapter, {}, lambda n: f"http://a.gov.cn/gkmlpt/api/all/7?page={n}&sid=a1",
+                {API_START: "<script>SID: 'a1', TREE: [{id: 7, name: '政府信息公开年报'}]</script>"})
+    return JsonApiAdapter, {"list_url": "api?p={page}", **params}, lambda n: f"http://a.gov.cn/gkmlpt/api?p={n}", {}
+
+
 @pytest.mark.parametrize("adapter", ["json-api", "gkmlpt"])
 def test_a_list_api_that_ends_before_the_items_it_counts_is_named(adapter):
     """An API that ignores the page number (a misnamed page parameter) serves page 1 for every page: the listing
@@ -465,26 +480,14 @@ def test_a_list_api_that_ends_before_the_items_it_counts_is_named(adapter):
     API's last page served again after all of them, or a column read whole, is not."""
     import json
 
-    from govreports.portals.adapters.gkmlpt import GkmlptAdapter
-    from govreports.portals.adapters.jsonapi import JsonApiAdapter
-
-    start = "http://a.gov.cn/gkmlpt/index"
+    start = API_START
 
     def page(ids, total):
         articles = [{"title": f"某县{k}年政府信息公开工作年度报告", "url": f"/r/{k}.html"} for k in ids]
         return json.dumps({"articles": articles, "total": total} if adapter == "gkmlpt" else
                           {"data": {"list": articles, "total": str(total)}})
 
-    if adapter == "gkmlpt":
-        def url(n):
-            return f"http://a.gov.cn/gkmlpt/api/all/7?page={n}&sid=a1"
-        entry = {start: "<script>SID: 'a1', TREE: [{id: 7, name: '政府信息公开年报'}]</script>"}
-        make, params = GkmlptAdapter, {}
-    else:
-        def url(n):
-            return f"http://a.gov.cn/gkmlpt/api?p={n}"
-        entry = {}
-        make, params = JsonApiAdapter, {"list_url": "api?p={page}", "items": "data.list", "total_field": "data.total"}
+    make, params, url, entry = _list_api(adapter, items="data.list", total_field="data.total")
 
     def run(pages: dict[int, str]) -> tuple[list[str], FakeContext]:
         ctx = FakeContext({**entry, **{url(n): text for n, text in pages.items()}})
@@ -514,20 +517,8 @@ def test_a_list_api_page_that_answers_other_than_json_is_named_not_taken_for_the
     word: mid-column its later pages vanished; on page 1 the portal read as an empty column."""
     import json
 
-    from govreports.portals.adapters.gkmlpt import GkmlptAdapter
-    from govreports.portals.adapters.jsonapi import JsonApiAdapter
-
-    start = "http://a.gov.cn/gkmlpt/index"
-    if adapter == "gkmlpt":
-        def url(n):
-            return f"http://a.gov.cn/gkmlpt/api/all/7?page={n}&sid=a1"
-        entry = {start: "<script>SID: 'a1', TREE: [{id: 7, name: '政府信息公开年报'}]</script>"}
-        make, params = GkmlptAdapter, {}
-    else:
-        def url(n):
-            return f"http://a.gov.cn/gkmlpt/api?p={n}"
-        entry = {}
-        make, params = JsonApiAdapter, {"list_url": "api?p={page}"}
+    start = API_START
+    make, params, url, entry = _list_api(adapter)
     good = {n: json.dumps({"articles": [{"title": f"某县{n}年政府信息公开工作年度报告", "url": f"/r/{n}.html"}]})
             for n in (1, 2, 3)}
     for answer, said in (("<html><body><p>系统繁忙，请稍后再试</p></body></html>", "'系统繁忙，请稍后再试'"),
@@ -570,21 +561,13 @@ def test_a_list_api_item_whose_link_cannot_be_made_absolute_is_skipped(adapter):
     import json
 
     from govreports.portals.adapters.base import find_attachments
-    from govreports.portals.adapters.gkmlpt import GkmlptAdapter
-    from govreports.portals.adapters.jsonapi import JsonApiAdapter
 
-    start = "http://a.gov.cn/gkmlpt/index"
     items = [{"title": f"某县{2018 + i}年政府信息公开工作年度报告", "url": u}
              for i, u in enumerate(["/r/1.html", "http://[站群地址]/r.html", "/r/3.html"])]
-    if adapter == "gkmlpt":
-        pages = {start: "<script>SID: 'a1', TREE: [{id: 7, name: '政府信息公开年报'}]</script>",
-                 "http://a.gov.cn/gkmlpt/api/all/7?page=1&sid=a1": json.dumps({"articles": items, "total": 3})}
-        made = GkmlptAdapter(PortalConfig(name="x", adapter=adapter, start_url=start))
-    else:
-        pages = {"http://a.gov.cn/gkmlpt/api?p=1": json.dumps({"articles": items})}
-        made = JsonApiAdapter(PortalConfig(name="x", adapter=adapter, start_url=start,
-                                           params={"list_url": "api?p={page}"}))
-    got = _collect(made, FakeContext(pages))
+    make, params, url, entry = _list_api(adapter)
+    pages = {**entry, url(1): json.dumps({"articles": items, "total": 3})}
+    got = _collect(make(PortalConfig(name="x", adapter=adapter, start_url=API_START, params=params)),
+                   FakeContext(pages))
     assert [x.url for x in got] == ["http://a.gov.cn/r/1.html", "http://a.gov.cn/r/3.html"]
     page = '<a href="http://[站群地址]/a.pdf">附件</a><a href="/files/report.pdf">年报.pdf</a>'
     assert find_attachments(page, "http://a.gov.cn/nb/1.html") == ["http://a.gov.cn/files/report.pdf"]
