@@ -1,0 +1,272 @@
+"""Where a listing ends, and what it says when that is early: list APIs' counts and pages, Hanweb's totalRecord,
+answers that are not the list, links that cannot be made absolute, and template pagers (no network)."""
+
+from __future__ import annotations
+
+import pytest
+
+from govreports.portals.adapters.hanweb import HanwebAdapter
+from govreports.portals.config import PortalConfig
+from portalhelp import FakeContext, _collect
+
+
+def _hanweb_column(ids, total: int, nextgroup: bool = True) -> str:
+    """A Hanweb column page: records `ids` in its <datastore> island, jpage's totalRecord `total`."""
+    records = "".join(f'<record><![CDATA[<li><a href="/art/2023/1/{k}/art_100_{k}.html">某局2022年政府信息公开'
+                      f'工作年度报告{k}</a><span>2023-01-{k:02d}</span></li>]]></record>' for k in ids)
+    link = ('<nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&webid=1&columnid=100&unitid=555">'
+            '</a>]]></nextgroup>') if nextgroup else ""
+    return (f'<div id="555"><script type="text/xml"><datastore>{link}<recordset>{records}</recordset></datastore>'
+            f"</script></div><script>$('#555').jpage({{totalRecord:{total},perPage:3,groupSize:1,"
+            "proxyUrl:'/module/web/jpage/dataproxy.jsp'});</script>")
+
+
+@pytest.mark.parametrize("case", ["empty-recordset", "no-nextgroup", "whole"])
+def test_a_hanweb_listing_that_ends_before_its_total_record_is_named(case):
+    """dataproxy.jsp answering an empty recordset (a request it rejects), or a page with no <nextgroup> to build
+    the request from, ended the listing after the island's 3 of 12 records, nothing recorded, every night."""
+    start = "http://a.gov.cn/col/col100/index.html"
+    proxy = "http://a.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=4&endrecord=12&perpage=3"
+    rest = _hanweb_column(range(4, 13), 12) if case == "whole" else "<datastore><totalrecord>12</totalrecord>" \
+        "<recordset></recordset></datastore>"
+    ctx = FakeContext({start: _hanweb_column(range(1, 4), 12, nextgroup=case != "no-nextgroup"), proxy: rest})
+    got = _collect(HanwebAdapter(PortalConfig(name="hw", adapter="hanweb", start_url=start)), ctx)
+    if case == "whole":
+        assert len(got) == 12 and ctx.short_at == [] and ctx.capped_at == []
+    elif case == "empty-recordset":
+        assert len(got) == 3 and ctx.short_at == [(proxy, 3, 12, False)]
+    else:
+        assert len(got) == 3 and ctx.short_at == [(start, 3, 12, False)] and "no <nextgroup>" in ctx.short_why
+        assert ctx.requested == [("GET", start)]
+
+
+def test_a_gkmlpt_start_page_without_the_category_is_named_not_listed_as_empty():
+    """A wrong category_name (or a start page that is no gkmlpt page) ended the listing without a word: the
+    portal was "ok" with nothing found. The adapter now says which; the crawl records it against the start page."""
+    from govreports.portals.adapters.gkmlpt import GkmlptAdapter
+
+    start = "http://www.gd.gov.cn/gkmlpt/index"
+    page = ("<script>var SID: 'gd001'; var nodes = [{id: 2001, name: '政府信息公开年报'}, {id: 2002, name: '通知'}]"
+            "</script>")
+    ctx = FakeContext({start: page})
+    portal = PortalConfig(name="gd", adapter="gkmlpt", start_url=start, params={"category_name": "年度报告专栏"})
+    with pytest.raises(LookupError, match="no category named like '年度报告专栏' on the start page"):
+        _collect(GkmlptAdapter(portal), ctx)
+    with pytest.raises(LookupError, match="no gkmlpt site id"):
+        _collect(GkmlptAdapter(PortalConfig(name="gd", adapter="gkmlpt", start_url=start)),
+                 FakeContext({start: "<html>another site</html>"}))
+    found = FakeContext({start: page, f"http://www.gd.gov.cn/gkmlpt/api/all/2001?page=1&sid=gd001": '{"articles": []}'})
+    assert _collect(GkmlptAdapter(PortalConfig(name="gd", adapter="gkmlpt", start_url=start)), found) == []
+
+
+@pytest.mark.parametrize("adapter", ["json-api", "gkmlpt"])
+def test_a_numbered_list_ends_at_a_page_of_nothing_new_and_is_capped_only_when_it_goes_on(adapter):
+    """A list API read as pages 1, 2, 3…: an API that clamps the page number serves its last page again for every
+    page past the end, and was read to max_pages (200 requests a night) and then called cut short; a column of
+    exactly max_pages pages was called cut short too. Now the listing ends at the first page that lists nothing
+    new, and `max_pages` is recorded only when the page after it lists something new."""
+    import json
+
+    from govreports.portals.adapters.gkmlpt import GkmlptAdapter
+    from govreports.portals.adapters.jsonapi import JsonApiAdapter
+
+    start = "http://a.gov.cn/gkmlpt/index"
+
+    def page(*ids):
+        return json.dumps({"articles": [{"title": f"某县{k}年政府信息公开工作年度报告", "url": f"/r/{k}.html"}
+                                        for k in ids]})
+
+    if adapter == "gkmlpt":
+        def url(n):
+            return f"http://a.gov.cn/gkmlpt/api/all/7?page={n}&sid=a1"
+        entry = {start: "<script>SID: 'a1', TREE: [{id: 7, name: '政府信息公开年报'}]</script>"}
+        make = GkmlptAdapter
+    else:
+        def url(n):
+            return f"http://a.gov.cn/gkmlpt/api?p={n}"
+        entry = {}
+        make = JsonApiAdapter
+
+    def run(pages: dict[int, str]) -> tuple[list[str], FakeContext]:
+        ctx = FakeContext({**entry, **{url(n): text for n, text in pages.items()}})
+        portal = PortalConfig(name="x", adapter=adapter, start_url=start, max_pages=3,
+                              params={"list_url": "api?p={page}"} if adapter == "json-api" else {})
+        return [x.url.rsplit("/", 1)[-1] for x in _collect(make(portal), ctx)], ctx
+
+    got, ctx = run({1: page(1, 2), 2: page(3, 4), 3: page(5), 4: page(5), 5: page(5)})  # clamped past page 3
+    assert got == ["1.html", "2.html", "3.html", "4.html", "5.html"] and ctx.capped_at == []
+    assert url(5) not in {u for _, u in ctx.requested}
+    got, ctx = run({1: page(1, 2), 2: page(3, 4), 3: page(5, 6), 4: page()})  # exactly max_pages pages
+    assert len(got) == 6 and ctx.capped_at == [] and url(4) in {u for _, u in ctx.requested}
+    got, ctx = run({1: page(1), 2: page(2), 3: page(3), 4: page(4), 5: page(5)})  # the column goes on
+    assert got == ["1.html", "2.html", "3.html"] and ctx.capped_at == [url(4)]
+    assert url(5) not in {u for _, u in ctx.requested}
+    got, ctx = run({1: page(1, 2), 2: page(2, 3)})  # a page that repeats some of the last: its new ones count
+    assert got == ["1.html", "2.html", "3.html"] and ctx.capped_at == []
+    linkless = json.dumps({"articles": [{"title": "通知"}, {"title": "公告"}]})
+    got, ctx = run({1: page(1), 2: linkless, 3: page(3)})  # items with no link: passed over, not the end
+    assert got == ["1.html", "3.html"] and ctx.capped_at == [] and ctx.short_at == []
+
+
+API_START = "http://a.gov.cn/gkmlpt/index"
+
+
+def _list_api(adapter: str, **params):
+    """For a list API test: the adapter's class, its params, page n's URL, and the entry page it reads first
+    (gkmlpt finds its category and SID there)."""
+    from govreports.portals.adapters.gkmlpt import GkmlptAdapter
+    from govreports.portals.adapters.jsonapi import JsonApiAdapter
+
+    if adapter == "gkmlpt":
+        return (GkmlptAdapter, {}, lambda n: f"http://a.gov.cn/gkmlpt/api/all/7?page={n}&sid=a1",
+                {API_START: "<script>SID: 'a1', TREE: [{id: 7, name: '政府信息公开年报'}]</script>"})
+    return JsonApiAdapter, {"list_url": "api?p={page}", **params}, lambda n: f"http://a.gov.cn/gkmlpt/api?p={n}", {}
+
+
+@pytest.mark.parametrize("adapter", ["json-api", "gkmlpt"])
+def test_a_list_api_that_ends_before_the_items_it_counts_is_named(adapter):
+    """An API that ignores the page number (a misnamed page parameter) serves page 1 for every page: the listing
+    ended at page 2, quietly, with one page of a longer column read, every night. Where the API counts the
+    column's items (gkmlpt's `total`, json-api's `total_field`), an end before that many is named; a clamping
+    API's last page served again after all of them, or a column read whole, is not."""
+    import json
+
+    start = API_START
+
+    def page(ids, total):
+        articles = [{"title": f"某县{k}年政府信息公开工作年度报告", "url": f"/r/{k}.html"} for k in ids]
+        return json.dumps({"articles": articles, "total": total} if adapter == "gkmlpt" else
+                          {"data": {"list": articles, "total": str(total)}})
+
+    make, params, url, entry = _list_api(adapter, items="data.list", total_field="data.total")
+
+    def run(pages: dict[int, str]) -> tuple[list[str], FakeContext]:
+        ctx = FakeContext({**entry, **{url(n): text for n, text in pages.items()}})
+        portal = PortalConfig(name="x", adapter=adapter, start_url=start, max_pages=5, params=params)
+        return [x.url.rsplit("/", 1)[-1] for x in _collect(make(portal), ctx)], ctx
+
+    got, ctx = run({n: page([1, 2], 5) for n in range(1, 7)})  # the page number ignored: page 1 every time
+    assert got == ["1.html", "2.html"] and ctx.short_at == [(url(2), 2, 5, True)]
+    got, ctx = run({1: page([1, 2], 5), 2: page([3, 4], 5), 3: page([], 5)})  # only so many pages served
+    assert len(got) == 4 and ctx.short_at == [(url(3), 4, 5, False)]
+    got, ctx = run({1: page([1, 2], 3), 2: page([3], 3), 3: page([3], 3)})  # clamped after all of them
+    assert len(got) == 3 and ctx.short_at == []
+    got, ctx = run({1: page([1, 2], 4), 2: page([3, 4], 4), 3: page([], 4)})  # read whole, then an empty page
+    assert len(got) == 4 and ctx.short_at == [] and ctx.capped_at == []
+    got, ctx = run({1: page([1, 2, 3], 3)})  # a single-page deployment: page 2+ answer 404 (gkmlpt at 肇庆)
+    assert len(got) == 3 and url(2) not in {u for _, u in ctx.requested}, "page 2 asked after all 3 were read"
+    if adapter == "json-api":  # without total_field, nothing is counted: as before
+        params.pop("total_field")
+        got, ctx = run({n: page([1, 2], 5) for n in range(1, 7)})
+        assert got == ["1.html", "2.html"] and ctx.short_at == []
+
+
+@pytest.mark.parametrize("adapter", ["json-api", "gkmlpt"])
+@pytest.mark.parametrize("bad", [1, 2], ids=["page-1", "page-2"])
+def test_a_list_api_page_that_answers_other_than_json_is_named_not_taken_for_the_end(adapter, bad):
+    """A list API page answering 200 with an HTML 系统繁忙 page (or JSON cut short) ended the listing without a
+    word: mid-column its later pages vanished; on page 1 the portal read as an empty column."""
+    import json
+
+    start = API_START
+    make, params, url, entry = _list_api(adapter)
+    good = {n: json.dumps({"articles": [{"title": f"某县{n}年政府信息公开工作年度报告", "url": f"/r/{n}.html"}]})
+            for n in (1, 2, 3)}
+    for answer, said in (("<html><body><p>系统繁忙，请稍后再试</p></body></html>", "'系统繁忙，请稍后再试'"),
+                         ('{"articles": [{"title": "某县', "Unterminated string")):
+        ctx = FakeContext({**entry, **{url(n): answer if n == bad else good[n] for n in good}})
+        got = _collect(make(PortalConfig(name="x", adapter=adapter, start_url=start, params=params)), ctx)
+        assert len(got) == bad - 1 and [u for u, _ in ctx.unreadable_at] == [url(bad)]
+        assert ctx.unreadable_at[0][1].startswith("the answer is not the JSON list expected (") and said in \
+            ctx.unreadable_at[0][1]
+
+
+def test_one_link_that_cannot_be_made_absolute_is_skipped_not_the_end_of_the_listing():
+    """A CMS template's placeholder left in a footer (`http://[站群地址]/`) made urljoin raise ValueError: the
+    adapter's whole listing ended there, that page's reports and every later page's never listed."""
+    from govreports.portals.adapters.generic import GenericAdapter
+    from govreports.portals.adapters.listpage import Selectors, next_links, soup
+
+    base = "http://a.gov.cn/col/"
+    bad = '<a href="http://[站群地址]/">网站地图</a>'
+
+    def page(k: int, nxt: str) -> str:
+        rows = "".join(f'<li><a href="./{k}{i}.html">某局{2010 + 4 * k + i}年政府信息公开工作年度报告</a>'
+                       f"<span>2023-01-15</span></li>" for i in range(2))
+        return f"<ul>{rows}<li>{bad}</li></ul><div>{bad}{nxt}</div>"
+
+    pages = {f"{base}home.htm": page(0, '<a href="home_1.htm">下一页</a>'), f"{base}home_1.htm": page(1, "")}
+    got = _collect(GenericAdapter(PortalConfig(name="g", adapter="generic", start_url=f"{base}home.htm")),
+                   FakeContext(pages))
+    assert [x.url.rsplit("/", 1)[-1] for x in got] == ["00.html", "01.html", "10.html", "11.html"]
+    rows = Selectors(item="li", next="div a").rows(soup(pages[f"{base}home.htm"]), f"{base}home.htm")
+    assert [url for _, url, _ in rows] == [f"{base}00.html", f"{base}01.html"]
+    assert next_links(soup(f"<div>{bad}</div>"), base, "div a") == []
+
+
+
+@pytest.mark.parametrize("adapter", ["json-api", "gkmlpt"])
+def test_a_list_api_item_whose_link_cannot_be_made_absolute_is_skipped(adapter):
+    """One item of an API's answer with a placeholder for its URL ended the listing (urljoin's ValueError), the
+    items after it and every later page never listed; in a report page, such a link failed the report."""
+    import json
+
+    from govreports.portals.adapters.base import find_attachments
+
+    items = [{"title": f"某县{2018 + i}年政府信息公开工作年度报告", "url": u}
+             for i, u in enumerate(["/r/1.html", "http://[站群地址]/r.html", "/r/3.html"])]
+    make, params, url, entry = _list_api(adapter)
+    pages = {**entry, url(1): json.dumps({"articles": items, "total": 3})}
+    got = _collect(make(PortalConfig(name="x", adapter=adapter, start_url=API_START, params=params)),
+                   FakeContext(pages))
+    assert [x.url for x in got] == ["http://a.gov.cn/r/1.html", "http://a.gov.cn/r/3.html"]
+    page = '<a href="http://[站群地址]/a.pdf">附件</a><a href="/files/report.pdf">年报.pdf</a>'
+    assert find_attachments(page, "http://a.gov.cn/nb/1.html") == ["http://a.gov.cn/files/report.pdf"]
+
+def test_a_template_pager_goes_on_past_a_page_of_look_alike_titles_only():
+    """Pages by `page_template` without a count went on while a page listed a report title: a page holding only
+    look-alikes (网站工作年度报表, 通知) ended the listing, the reports on the pages after it never requested, nothing
+    recorded. They go on while a page shows a link no page before it did; a page that repeats them ends it."""
+    from govreports.portals.adapters.generic import GenericAdapter
+
+    base = "http://a.gov.cn/nb/"
+
+    def page(*items):
+        return "<ul>" + "".join(f'<li><a href="/nb/{h}.html">{t}</a><span>2023-01-15</span></li>' for h, t in items) \
+            + '</ul><a href="/">首页</a><script>createPage(3)</script>'
+
+    first = page(*((f"a{i}", f"某局{2020 + i}年政府信息公开工作年度报告") for i in range(2)))
+    pages = {f"{base}index.html": first,
+             f"{base}index_2.html": page(("n0", "2021年度政府网站工作年度报表"),
+                                         ("n1", "关于做好2021年政府信息公开工作年度报告编制发布工作的通知")),
+             f"{base}index_3.html": page(*((f"b{i}", f"某局{2014 + i}年政府信息公开工作年度报告") for i in range(2))),
+             f"{base}index_4.html": first}  # past the end, a site that serves its first page for any number
+    ctx = FakeContext(pages)
+    portal = PortalConfig(name="t", adapter="generic", start_url=f"{base}index.html",
+                          params={"page_template": "index_{page}.html"})
+    got = _collect(GenericAdapter(portal), ctx)
+    assert [x.url.rsplit("/", 1)[-1] for x in got] == ["a0.html", "a1.html", "b0.html", "b1.html"]
+    assert [u for _, u in ctx.requested] == [f"{base}index.html"] + [f"{base}index_{k}.html" for k in (2, 3, 4)]
+    assert ctx.capped_at == []
+
+
+def test_a_template_pager_ends_at_a_page_past_the_end_that_links_only_itself():
+    """A site answering a page number past the end with 200 页面不存在 and a link to that page (重新加载): a link
+    no page before showed, so the pages went on to max_pages, a false max_pages failure. Only links titled as a
+    column's entries keep the pages going."""
+    from govreports.portals.adapters.generic import GenericAdapter
+
+    base = "http://a.gov.cn/nb/"
+    first = ('<ul><li><a href="/nb/a0.html">某局2022年政府信息公开工作年度报告</a><span>2023-01-15</span></li>'
+             '</ul><a href="/">首页</a>')
+
+    class SoftContext(FakeContext):
+        async def fetch_list(self, url, **kw):
+            self.pages.setdefault(url, f'<p>页面不存在</p><a href="{url}">重新加载</a><a href="/">返回首页</a>')
+            return await super().fetch_list(url, **kw)
+
+    ctx = SoftContext({f"{base}index.html": first})
+    portal = PortalConfig(name="t", adapter="generic", start_url=f"{base}index.html", max_pages=40,
+                          params={"page_template": "index_{page}.html"})
+    assert [x.url for x in _collect(GenericAdapter(portal), ctx)] == [f"{base}a0.html"]
+    assert [u for _, u in ctx.requested] == [f"{base}index.html", f"{base}index_2.html"] and ctx.capped_at == []
