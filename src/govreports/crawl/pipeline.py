@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
@@ -27,7 +26,7 @@ from govreports.crawl.stats import CrawlSummary, PortalStats
 from govreports.errors import StorageError
 from govreports.extract.toolcache import tool_cache_for
 from govreports.fetch import Archive, Fetcher, FetchPolicy, Validators
-from govreports.fetch.policy import normal_netloc, url_host_in
+from govreports.fetch.policy import url_host_in, url_netloc
 from govreports.fetch import browser
 from govreports.lifecycle import run_stoppable
 from govreports.parse import ParseError, parse_bytes
@@ -290,7 +289,7 @@ class PortalCrawl:
         for url in self.adapter.attachments(page):
             if not url_host_in(self.portal.hosts, url):
                 off_host.append(Failed(url, "host_not_allowed", "host_not_allowed",
-                                       f"host_not_allowed: {_host(url)} is not among the portal's hosts; "
+                                       f"host_not_allowed: {url_netloc(url)} is not among the portal's hosts; "
                                        "add it to attachment_hosts in the portal's config to read this file"))
                 continue
             attachment = (fetched or {}).get(url) or await self.fetcher.fetch(url, conditional=True, expect="binary",
@@ -327,12 +326,6 @@ def _failed(url: str, result, listing: Listed | None = None) -> Failed:
     return Failed(url, result.status if result.status is not None else kind, kind,
                   f"{kind}: {result.error or ''}".strip(), listing=listing,
                   item_status=ItemStatus.BLOCKED if kind == "blocked" else ItemStatus.FAILED)
-
-
-def _host(url: str) -> str:
-    """The URL's host as a config would name it (fetch.policy.normal_netloc)."""
-    parts = urlsplit(url)
-    return normal_netloc(parts.netloc, parts.scheme)
 
 
 def _limit_failed(url: str, exc: ParseLimitError, listing: Listed | None = None) -> Failed:

@@ -24,7 +24,7 @@ from govreports.crawl.events import Failed, Sink
 from govreports.crawl.recheck import day_number, days_until_due
 from govreports.crawl.stats import PortalStats
 from govreports.errors import StorageError
-from govreports.fetch.policy import url_host_in
+from govreports.fetch.policy import url_host_in, url_netloc
 from govreports.portals.config import CrawlConfig, PortalConfig
 from govreports.portals.titles import title_year
 from govreports.store.statuses import ItemStatus
@@ -196,7 +196,7 @@ def print_preview(result: Preview, console, *, title: str | None = None) -> None
                   f"{result.count(Status.NEW)} new, {result.count(Status.KNOWN)} known{rotation}, "
                   f"{result.count(Status.EXCLUDED)} excluded by the title filter"
                   f"{f' or as not of {result.year}' if result.year is not None else ''}", highlight=False)
-    if off := sorted({urlsplit(item.url).netloc for item in result.items if item.status == Status.OFF_HOST}):
+    if off := sorted({url_netloc(item.url) for item in result.items if item.status == Status.OFF_HOST}):
         console.print(f"[red]{result.count(Status.OFF_HOST)} listing(s) on host(s) the config does not name[/]: "
                       f"{', '.join(off)}; the crawl would fail them as host_not_allowed (add them to allowed_hosts)",
                       highlight=False)

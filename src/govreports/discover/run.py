@@ -22,6 +22,7 @@ from govreports.discover.session import Failure, Session
 from govreports.discover.signals import BARE, is_year_column
 from govreports.errors import EXIT_FAILED, EXIT_USAGE, GovreportsError
 from govreports.fetch import Archive, Fetcher, FetchPolicy, browser
+from govreports.fetch.policy import url_netloc
 from govreports.portals.config import Politeness, PortalConfig
 from govreports.portals.titles import title_year
 from govreports.regions import infer_region
@@ -154,7 +155,7 @@ def _allow_report_hosts(column: Column, drafted) -> bool:
     off = [item for item in column.preview.items if item.status == Status.OFF_HOST]
     if not off:
         return False
-    hosts = sorted({urlsplit(item.url).netloc for item in off})
+    hosts = sorted({url_netloc(item.url) for item in off})
     column.block = drafted(allowed_hosts=hosts)
     column.preview.items = [replace(item, status=Status.NEW) if item.status == Status.OFF_HOST else item
                             for item in column.preview.items]

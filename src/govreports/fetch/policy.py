@@ -115,10 +115,15 @@ def normal_netloc(netloc: str, scheme: str | None = None) -> str:
     return netloc
 
 
+def url_netloc(url: str) -> str:
+    """The URL's host (and port, unless its scheme's default) as a config names it in allowed_hosts."""
+    parts = urlsplit(url)
+    return normal_netloc(parts.netloc.rpartition("@")[2], parts.scheme)
+
+
 def url_host_in(hosts: frozenset[str], url: str) -> bool:
     """The URL's host is listed in ``hosts`` (normal netlocs), as ``host_in`` decides it for the fetcher."""
-    parts = urlsplit(url)
-    return host_in(hosts, parts.hostname or "", normal_netloc(parts.netloc.rpartition("@")[2], parts.scheme))
+    return host_in(hosts, urlsplit(url).hostname or "", url_netloc(url))
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
