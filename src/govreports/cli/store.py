@@ -277,23 +277,23 @@ class NoRows(GovreportsError):
 
 def _has_rows(conn, table, filters, export_sql) -> bool:
     """Whether the filtered table has a row (a filter it has no column for is the export's own usage error)."""
-    from govreports.query.export import ExportUsageError
-
-    try:
-        sql, params = export_sql(conn, table, filters)
-    except ExportUsageError:
+    if (query := _filtered(conn, table, filters, export_sql)) is None:
         return True
-    return conn.execute(f"SELECT 1 FROM ({sql}) LIMIT 1", params).fetchone() is not None
+    return conn.execute(f"SELECT 1 FROM ({query[0]}) LIMIT 1", query[1]).fetchone() is not None
 
 
 def _filterable(conn, table, filters, export_sql) -> bool:
+    return _filtered(conn, table, filters, export_sql) is not None
+
+
+def _filtered(conn, table, filters, export_sql) -> tuple[str, list] | None:
+    """The table's export SELECT and its parameters, None when it has no column for a filter."""
     from govreports.query.export import ExportUsageError
 
     try:
-        export_sql(conn, table, filters)
+        return export_sql(conn, table, filters)
     except ExportUsageError:
-        return False
-    return True
+        return None
 
 
 def _export_text(db, tables, fmt, output, headers, excel, filters) -> None:
