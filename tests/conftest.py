@@ -27,6 +27,18 @@ def pytest_configure(config) -> None:
     if "GOVREPORTS_TOOL_CACHE" not in os.environ:
         config._govreports_tool_cache = tempfile.mkdtemp(prefix="govreports-toolcache-")
         os.environ["GOVREPORTS_TOOL_CACHE"] = config._govreports_tool_cache
+    _ctrl_c_as_in_a_terminal()
+
+
+def _ctrl_c_as_in_a_terminal() -> None:
+    """Ctrl-C as a process run from a terminal has it (KeyboardInterrupt), in this process and in each xdist worker:
+    a test run started as a background job of a shell without job control (`make test &` in a script, a CI step
+    that backgrounds it) inherits SIGINT ignored, and Python keeps an ignored SIGINT ignored. The tests of Ctrl-C
+    (a query interrupted, asyncio's runner unwinding) then failed for how the suite was started, not for the code."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_unconfigure(config) -> None:
