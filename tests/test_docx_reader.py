@@ -249,3 +249,33 @@ def test_tracked_changes_read_as_accepted_and_wrapped_runs_read():
     assert parsed["active"]["normative_documents"]["total"] == 368
     assert parsed["active"] == record["active"]
     assert "520" not in " ".join(c for b, _ in read(revised)[0] for c in b)
+
+
+def test_paragraphs_and_tables_inside_block_content_controls_are_read():
+    """A Word template's content controls around the report's text and tables (w:body/w:sdt/w:sdtContent), and
+    around a cell's paragraph: python-docx's lists skip them, and a report inside one read as empty."""
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    record = _sample_record()
+    document = docx.Document(io.BytesIO(to_docx(record)))
+    cell = next(c for t in document.tables for row in t.rows for c in row.cells if c.text == "524")
+    paragraph = cell._tc.p_lst[0]
+    inner, inner_content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+    inner.append(inner_content)
+    paragraph.addprevious(inner)
+    inner_content.append(paragraph)  # moves it
+    body = document.element.body
+    control, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+    control.append(OxmlElement("w:sdtPr"))
+    control.append(content)
+    for element in [e for e in body.iterchildren() if e.tag != qn("w:sectPr")]:
+        content.append(element)
+    body.insert(0, control)
+    data = _saved(document)
+    assert b"<w:body><w:sdt>" in zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
+    parsed = parse_bytes(data, "report.docx")
+    assert parsed["active"]["rules"]["total"] == 524
+    assert {t: parsed[t] for t in ("active", "applications", "review_litigation")} == {
+        t: record[t] for t in ("active", "applications", "review_litigation")}
