@@ -150,16 +150,25 @@ def table_rows(cells: list[tuple], chars: list[tuple]) -> tuple[list[list[str]],
     tall = sum(1 for n, cell in enumerate(cells) for ch in members[n] if ch[4] - ch[2] > cell[3] - cell[1] + SNAP)
     texts = ["\n".join(" ".join(w[0] for w in line) for line in word_lines(words(chars_in))) for chars_in in members]
     order = sorted(range(len(cells)), key=lambda n: (cells[n][1], cells[n][0]))
-    value_cells = [n for n in order if parse_value(texts[n]) is not None]
+    # a value cell spanning rows leaves a blank in the rows below its first, where its column is: a column's blank
+    # cells merged over rows (Word's rowspan) left those rows a cell short, their values one column left (a total
+    # read as 其他组织's); a label spanning rows (三、本年度办理结果) needs none, its rows' labels follow. Only cells
+    # that reach past the next row's top are looked at: most tables have none, and their rows are taken as they are
+    tops = sorted({cell[1] for cell in cells})
+    spanning = [n for n in order if _spans_rows(cells[n], tops) and parse_value(texts[n]) is not None]
     rows = []
     for top, row in itertools.groupby(order, key=lambda n: cells[n][1]):
         placed = [(cells[n][0], texts[n]) for n in row]
-        # a value cell spanning rows leaves a blank in the rows below its first, where its column is: a column's
-        # blank cells merged over rows (Word's rowspan) left those rows a cell short, their values one column left
-        # (a total read as 其他组织's); a label spanning rows (三、本年度办理结果) needs none, its rows' labels follow
-        placed += [(cells[n][0], "") for n in value_cells if cells[n][1] < top - SNAP and cells[n][3] > top + SNAP]
-        rows.append([text for _, text in sorted(placed, key=lambda cell: cell[0])])
+        below = [(cells[n][0], "") for n in spanning if cells[n][1] < top - SNAP and cells[n][3] > top + SNAP]
+        rows.append([text for _, text in sorted(placed + below, key=lambda cell: cell[0])] if below
+                    else [text for _, text in placed])
     return rows, tall
+
+
+def _spans_rows(cell: tuple, tops: list[float]) -> bool:
+    """Whether a row of the table starts inside the cell, below its own top (`tops`: the rows' tops, sorted)."""
+    following = bisect_right(tops, cell[1] + SNAP)
+    return following < len(tops) and tops[following] < cell[3] - SNAP
 
 
 
