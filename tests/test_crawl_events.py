@@ -490,3 +490,32 @@ def test_a_listing_counts_titles_of_reports_of_any_year_apart_from_those_it_craw
     crawl._item = lambda listing: asyncio.sleep(0)  # nothing fetched: only the listing's counts
     stats = asyncio.run(crawl.run())
     assert (stats.listed, stats.report_titles, stats.found, stats.skipped) == (3, 2, 1, 2)
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_a_re_post_edited_on_its_own_page_stays_a_re_post(tmp_path, batched):
+    """Portal b re-posts portal a's report; then b's page alone is edited (a line added, an agency typo mended):
+    it became a second report of the agency's year beside the first, both current, counted twice by every sum. It
+    stays a re-post of a's report. The same address serving another year's report is a report of its own."""
+    db = open_db(tmp_path / "g.db")
+    stats = PortalStats("b")
+
+    def read(portal: str, url: str, rec: dict) -> None:
+        if batched:
+            events.apply_events(db, portal, [_read(url, rec)], stats)
+        else:
+            apply(db, portal, _read(url, rec), stats)
+
+    original = record("甲市教育局", 2020, "2019", {"applications.new.total": 3})
+    read("a", "http://a.example/r.html", original)
+    read("b", "http://b.example/r.html", original)
+    read("b", "http://b.example/r.html", {**original, "agency": "甲市教肓局", "sections": {"6": "（转载）"}})
+    read("b", "http://b.example/r.html", {**original, "sections": {"6": "（转载）"}})
+    assert db.execute("SELECT count(*) FROM reports").fetchone() == (1,)
+    assert db.execute("SELECT count(*) FROM report_versions").fetchone() == (1,)
+    [report_id] = db.execute("SELECT id FROM reports").fetchone()
+    assert db.execute("SELECT status, report_id FROM items WHERE portal = 'b'").fetchall() == [("duplicate", report_id)]
+    assert (stats.new, stats.duplicate) == (1, 3)
+    read("b", "http://b.example/r.html", {**original, "year": 2021})
+    assert db.execute("SELECT count(*) FROM reports").fetchone() == (2,)
+    assert db.execute("SELECT status FROM items WHERE portal = 'b'").fetchall() == [("loaded",)]

@@ -23,7 +23,7 @@ from govreports.store.db import (cannot_write, could_not_write, database_file, r
                                  write_transaction)
 from govreports.store.documents import Item, document_row, get_item, record_document, save_item
 from govreports.store.index_repair import with_search_indexes_mended
-from govreports.store.load import LOAD_BATCH, Prepared, batch_loader, load_record, prepare
+from govreports.store.load import LOAD_BATCH, LoadResult, Prepared, batch_loader, load_record, prepare, repost_of
 from govreports.store.logs import log_fetch
 from govreports.store.statuses import ItemStatus, LoadStatus
 
@@ -296,7 +296,11 @@ def _read_locked(db: Database, portal: str, event: Read, load=None) -> LoadStatu
     when the caller has prepared it (apply_events), else `load_record` does."""
     page_id = record_document(db, event.page, portal)
     doc_id = record_document(db, event.source, portal) if event.attachment_url else page_id
-    if load is not None:
+    item = get_item(db, portal, event.listing.url)
+    if item is not None and item.report_id is not None and (
+            repost := repost_of(db, item.report_id, event.listing.url, event.record)) is not None:
+        loaded = LoadResult(*repost, LoadStatus.DUPLICATE, 0)  # a re-post edited on its own page: still a re-post
+    elif load is not None:
         loaded = load()
     else:
         document = {**document_row(event.source, portal), "region": event.region}

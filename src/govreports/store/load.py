@@ -69,6 +69,20 @@ def duplicate_of(db: Database, agency_norm: str, year: int | None, sha256: str,
     return (row[0], row[1]) if row else None
 
 
+def repost_of(db: Database, report_id: int, source_key: str, record: dict) -> tuple[int, int] | None:
+    """The report `report_id` that a source was found a re-post of (loaded from another source key), when the
+    record the source gives now is still that report: the same year, the same agency or its name mended. A
+    re-post whose page alone was edited (a typo mended, a line added) had no report of its own to version: it
+    became a second report beside the original, both current, and every analysis counted it twice. It stays a
+    re-post (its page is archived; the original's source versions the report). Its id and current version id."""
+    row = db.execute("SELECT r.current_version_id, r.source_key, r.year, a.norm_name FROM reports r"
+                     " JOIN agencies a ON a.id = r.agency_id WHERE r.id = ?", [report_id]).fetchone()
+    if row is None or row[0] is None or row[1] == source_key or row[2] != record.get("year"):
+        return None
+    norm = normalise_agency(record.get("agency") or "")
+    return (report_id, row[0]) if norm and (norm == row[3] or _mended(row[3], norm)) else None
+
+
 # record keys stored in columns of their own besides schema.RECORD_KEYS
 COLUMN_KEYS = frozenset((*schema.RECORD_KEYS, "published_source"))
 
