@@ -217,19 +217,31 @@ def test_antibot_gates_are_blocked_not_stored(fault, site, tmp_path):
         portal.stop()
 
 
-def test_per_host_delay_holds(tmp_path):
+def test_per_host_delay_holds(tmp_path, monkeypatch):
+    """Measured where the pacing is done, as each request is sent: at the server (in this process, its threads
+    sharing the GIL with the crawl), a request handled late and the next on time landed 11 ms apart on a busy
+    machine, a false failure. A loop running late sends late, never early, so the client's gaps hold exactly."""
+    import time
+
+    import httpx
+
+    sent: list[float] = []
+    real_send = httpx.AsyncClient.send
+
+    async def send(self, request, **kwargs):
+        sent.append(time.monotonic())
+        return await real_send(self, request, **kwargs)
+
+    monkeypatch.setattr(httpx.AsyncClient, "send", send)
     portal = DemoPortal(seed=0).start(port=0)
     try:
         # three of the sites (about 75 requests, one host): enough gaps, without pacing the whole portal at 0.1 s
         crawl_demo(portal, tmp_path, portals=("demo-ordos", "demo-hanweb", "demo-gbk"), per_host_delay=0.1,
                    delay_jitter=0.0, per_host_concurrency=1)
-        times = sorted(r.time for r in portal.requests)
-        gaps = [b - a for a, b in zip(times, times[1:])]
+        assert len(sent) == len(portal.requests)  # every request the server saw was timed as it was sent
+        gaps = [b - a for a, b in zip(sent, sent[1:])]
         assert len(gaps) > 50
-        # paced at the client; measured at the server, a request sent late and the next on time can land closer
-        # by a few milliseconds of scheduling noise — never by a share of the delay
-        assert min(gaps) >= 0.075, min(gaps)
-        assert sum(gaps) / len(gaps) >= 0.1, sum(gaps) / len(gaps)
+        assert min(gaps) >= 0.099, min(gaps)
     finally:
         portal.stop()
 
