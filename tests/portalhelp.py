@@ -14,6 +14,7 @@ class FakeContext:
         self.capped_at: list[str] = []
         self.short_at: list[tuple] = []
         self.unreadable_at: list[tuple[str, str]] = []
+        self.forms: list[dict | None] = []  # the body of each request, in order
 
     def unreadable(self, url, why):
         self.unreadable_at.append((url, why))
@@ -27,6 +28,7 @@ class FakeContext:
 
     async def fetch_list(self, url, *, method="GET", data=None, headers=None, referer=None, expect="html"):
         self.requested.append((method, url))
+        self.forms.append(data)
         text = self.pages.get(url)
 
         class Page:

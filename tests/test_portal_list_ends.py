@@ -10,34 +10,53 @@ from govreports.portals.config import PortalConfig
 from portalhelp import FakeContext, _collect
 
 
-def _hanweb_column(ids, total: int, nextgroup: bool = True) -> str:
-    """A Hanweb column page: records `ids` in its <datastore> island, jpage's totalRecord `total`."""
+def _hanweb_column(ids, total: int, nextgroup: bool = True, pager: str = "") -> str:
+    """A Hanweb column page: records `ids` in its <datastore> island, jpage's totalRecord `total` (`pager`: more
+    of the jpage call's fields)."""
     records = "".join(f'<record><![CDATA[<li><a href="/art/2023/1/{k}/art_100_{k}.html">某局2022年政府信息公开'
                       f'工作年度报告{k}</a><span>2023-01-{k:02d}</span></li>]]></record>' for k in ids)
     link = ('<nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&webid=1&columnid=100&unitid=555">'
             '</a>]]></nextgroup>') if nextgroup else ""
     return (f'<div id="555"><script type="text/xml"><datastore>{link}<recordset>{records}</recordset></datastore>'
             f"</script></div><script>$('#555').jpage({{totalRecord:{total},perPage:3,groupSize:1,"
-            "proxyUrl:'/module/web/jpage/dataproxy.jsp'});</script>")
+            f"proxyUrl:'/module/web/jpage/dataproxy.jsp'{pager}}});</script>")
 
 
-@pytest.mark.parametrize("case", ["empty-recordset", "no-nextgroup", "whole"])
+_AJAX_PARAM = ",ajaxParam:{col:1,appid:1,webid:'7',path:'/',columnid:100,unitid:\"555\",webname:'某局'}"
+
+
+@pytest.mark.parametrize("case", ["empty-recordset", "page-facts", "ajax-param", "nothing-to-ask", "whole"])
 def test_a_hanweb_listing_that_ends_before_its_total_record_is_named(case):
-    """dataproxy.jsp answering an empty recordset (a request it rejects), or a page with no <nextgroup> to build
-    the request from, ended the listing after the island's 3 of 12 records, nothing recorded, every night."""
-    start = "http://a.gov.cn/col/col100/index.html"
+    """dataproxy.jsp answering an empty recordset (a request it rejects), or a page that names no column and unit
+    to build the request from, ended the listing after the island's 3 of 12 records, nothing recorded, every
+    night. A page without a <nextgroup> template (older ones) is read on: its jpage call's ajaxParam, else the page's
+    own column (/col/col100/), unit (the island's div) and site (visit.jsp's i_webid) make the request."""
+    start = ("http://a.gov.cn/module/jpage/column.jsp?id=100" if case in ("ajax-param", "nothing-to-ask")
+             else "http://a.gov.cn/col/col100/index.html")
     proxy = "http://a.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=4&endrecord=12&perpage=3"
-    rest = _hanweb_column(range(4, 13), 12) if case == "whole" else "<datastore><totalrecord>12</totalrecord>" \
-        "<recordset></recordset></datastore>"
-    ctx = FakeContext({start: _hanweb_column(range(1, 4), 12, nextgroup=case != "no-nextgroup"), proxy: rest})
+    rest = "<datastore><totalrecord>12</totalrecord><recordset></recordset></datastore>" \
+        if case == "empty-recordset" else _hanweb_column(range(4, 13), 12)
+    page = _hanweb_column(range(1, 4), 12, nextgroup=case in ("whole", "empty-recordset"),
+                          pager=_AJAX_PARAM if case == "ajax-param" else "")
+    if case == "page-facts":
+        page += '<script src="/module/visitcount/visit.jsp?type=1&i_webid=9"></script>'
+    elif case == "nothing-to-ask":
+        page = page.replace('<div id="555">', "<div>").replace("$('#555')", "$('.list')")
+    ctx = FakeContext({start: page, proxy: rest})
     got = _collect(HanwebAdapter(PortalConfig(name="hw", adapter="hanweb", start_url=start)), ctx)
-    if case == "whole":
-        assert len(got) == 12 and ctx.short_at == [] and ctx.capped_at == []
-    elif case == "empty-recordset":
+    if case == "empty-recordset":
         assert len(got) == 3 and ctx.short_at == [(proxy, 3, 12, False)]
-    else:
+    elif case == "nothing-to-ask":
         assert len(got) == 3 and ctx.short_at == [(start, 3, 12, False)] and "no <nextgroup>" in ctx.short_why
         assert ctx.requested == [("GET", start)]
+    else:
+        assert len(got) == 12 and ctx.short_at == [] and ctx.capped_at == []
+        assert ctx.requested == [("GET", start), ("POST", proxy)]
+        webid = {"whole": "1", "page-facts": "9", "ajax-param": "7"}[case]
+        assert {k: ctx.forms[1][k] for k in ("columnid", "unitid", "webid")} == {
+            "columnid": "100", "unitid": "555", "webid": webid}
+        if case == "ajax-param":
+            assert ctx.forms[1]["webname"] == "某局"
 
 
 def test_a_gkmlpt_start_page_without_the_category_is_named_not_listed_as_empty():

@@ -3,7 +3,9 @@ rest come from a strict POST to dataproxy.jsp with the record range in the query
 
 The island's <nextgroup> link is a ready template with real-world quirks (a duplicated appid, a double
 percent-encoded webname): its query gives the form fields; the pager call `jpage({totalRecord, perPage,
-groupSize})` gives the ranges.
+groupSize})` gives the ranges. Older pages have no <nextgroup>: their jpage call passes the fields as
+`ajaxParam:{…}`, and where neither is there the page itself names the column (/col/col{N}/), the unit (the
+island's <div id>) and the site (webid=… in its scripts' links).
 """
 
 from __future__ import annotations
@@ -21,8 +23,13 @@ _TOTAL = re.compile(r"totalRecord\s*:\s*(\d+)")
 _PER_PAGE = re.compile(r"perPage\s*:\s*(\d+)")
 _GROUP = re.compile(r"groupSize\s*:\s*(\d+)")
 _PROXY = re.compile(r"""proxyUrl\s*:\s*['"]([^'"]+)['"]""")
-_UNIT = re.compile(r"""jpage\(|<div\s+id=["'](\d+)["']""")
 _TOTAL_XML = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>")
+_AJAX_PARAM = re.compile(r"ajaxParam\s*:\s*\{([^{}]*)\}")
+_JS_FIELD = re.compile(r"""["']?(\w+)["']?\s*:\s*(?:'([^']*)'|"([^"]*)"|([^,}\s]+))""")
+_COLUMN_PATH = re.compile(r"/col/col(\d+)/")
+_UNIT_ID = re.compile(r"""\$\(\s*["']#(\d+)["']\s*\)\s*\.jpage"""
+                      r"""|<div\s+id=["'](\d+)["']>\s*<script\s+type=["']text/xml""")
+_WEB_ID = re.compile(r"[?&;](?:i_)?webid=(\d+)")
 FORM_FIELDS = ("col", "appid", "webid", "path", "columnid", "sourceContentType", "unitid", "webname",
                "permissiontype")
 
@@ -46,9 +53,9 @@ class HanwebAdapter(Adapter):
         if seen >= total:
             return
         form = self._form(html, start)
-        if not form:  # no <nextgroup> template (older pages: proxyUrl + ajaxParam): the rest cannot be asked for
-            ctx.short(start, seen, total, repeated=False, why="the page has no <nextgroup> link with a columnid "
-                                                           "and unitid to ask dataproxy.jsp for the rest with")
+        if not form:  # no column or unit to ask for the rest with, in a template, the pager's call or the page
+            ctx.short(start, seen, total, repeated=False, why="the page names no columnid and unitid (no <nextgroup> "
+                                                           "link, no ajaxParam) to ask dataproxy.jsp for the rest with")
             return
         proxy = urljoin(start, m.group(1)) if (m := _PROXY.search(html)) else _proxy_url(html, start,
                                                                                           self.params["proxy_path"])
@@ -83,19 +90,38 @@ class HanwebAdapter(Adapter):
 
     @staticmethod
     def _form(html: str, start: str) -> dict[str, str] | None:
-        """The dataproxy form body, from the nextgroup template (values decoded once more where double-encoded)."""
+        """The dataproxy form body, from the nextgroup template (values decoded once more where double-encoded),
+        else from the jpage call's ajaxParam, else from what the page says of its column, unit and site. Without
+        a column and a unit there is nothing to ask for."""
         m = _NEXTGROUP.search(html)
         href = _HREF.search(m.group(1)) if m else None
-        if not href:
-            return None
-        query = dict(parse_qsl(urlsplit(href.group(1).replace("&amp;", "&")).query, keep_blank_values=True))
-        if "columnid" not in query or "unitid" not in query:
+        if href:
+            query = dict(parse_qsl(urlsplit(href.group(1).replace("&amp;", "&")).query, keep_blank_values=True))
+        elif m := _AJAX_PARAM.search(html):
+            query = {f.group(1): next(v for v in f.groups()[1:] if v is not None)
+                     for f in _JS_FIELD.finditer(m.group(1))}
+        else:
+            query = _page_facts(html, start)
+        if not query.get("columnid") or not query.get("unitid"):
             return None
         form = {"col": "1", "appid": "1", "webid": "", "path": "/", "sourceContentType": "1", "permissiontype": "0"}
         for key in FORM_FIELDS:
             if key in query:
                 form[key] = unquote(query[key]) if "%" in query[key] else query[key]
         return form
+
+
+def _page_facts(html: str, start: str) -> dict[str, str]:
+    """The form fields a page without a template names: its column (in its own URL), its unit (the div around
+    the island, or the one jpage is called on) and its site (webid= in a script's link, as visit.jsp's)."""
+    facts = {}
+    if m := _COLUMN_PATH.search(urlsplit(start).path):
+        facts["columnid"] = m.group(1)
+    if m := _UNIT_ID.search(html):
+        facts["unitid"] = m.group(1) or m.group(2)
+    if m := _WEB_ID.search(html):
+        facts["webid"] = m.group(1)
+    return facts
 
 
 def _proxy_url(html: str, start: str, default_path: str) -> str:
