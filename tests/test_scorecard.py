@@ -230,3 +230,20 @@ def test_a_year_still_being_published_is_not_held_against_anyone(path):
     card = _card(path)
     assert max(y for a, y in card if a == DEPT) == this_year - 1
     assert (DEPT, this_year) not in card and card[(NATION, this_year)]["found"] == 1
+
+
+def test_report_says_ok_only_for_rules_that_were_checked(path):
+    """A report whose checks could not be evaluated (blank inputs) has no verdict on R1–R4: `report` showed 'ok'
+    for it, where the scorecard says rules_ok null and the dashboard shows nothing."""
+    card = _card(path)
+    assert card[(NATION, 2023)]["rules_ok"] is None and card[(NATION, 2023)]["blank_share"] is not None
+    assert card[(GOV, 2019)]["rules_ok"] == 1
+    out = CliRunner().invoke(cli_app(), ["report", NATION, "--db", str(path)])
+    assert out.exit_code == 0, out.output
+    row = next(line for line in out.stdout.splitlines() if line.startswith("│ 2023"))
+    assert " ok " not in row
+    out = CliRunner().invoke(cli_app(), ["report", GOV, "--db", str(path)])
+    row = next(line for line in out.stdout.splitlines() if line.startswith("│ 2019"))
+    assert " ok " in row
+    rows = json.loads(CliRunner().invoke(cli_app(), ["report", NATION, "--db", str(path), "-f", "json"]).stdout)
+    assert rows[0]["rules_ok"] is None

@@ -16,12 +16,12 @@ from typing import TextIO
 from govreports import schema
 
 COLUMNS = ("year", "found", "published", "published_source", "deadline", "days_late", "on_time", "format",
-           "format_ok", "rules_failed", "blank_share", "sections_present", "received", "granted", "partly_granted",
-           "refused", "report_id")
+           "format_ok", "rules_failed", "rules_ok", "blank_share", "sections_present", "received", "granted",
+           "partly_granted", "refused", "report_id")
 
 _WITHHELD = ", ".join(f"'{k}'" for k in schema.WITHHELD_ROWS)
 _YEARS_SQL = f"""SELECT s.year, s.found, s.published, s.published_source, s.deadline, s.days_late, s.on_time,
-  s.format, s.format_ok, s.rules_failed, s.blank_share, s.sections_present,
+  s.format, s.format_ok, s.rules_failed, s.rules_ok, s.blank_share, s.sections_present,
   (SELECT n FROM row_totals t WHERE t.version_id = r.current_version_id AND t.table_name = 'applications'
      AND t.row_key = 'new') AS received,
   (SELECT n FROM row_totals t WHERE t.version_id = r.current_version_id AND t.table_name = 'applications'
@@ -99,7 +99,8 @@ def _table_rows(report: AgencyReport) -> list[list[str]]:
             fmt += " ✓"
         elif r["format_ok"] == 0:
             fmt = f"[red]{fmt} ✗[/]"
-        rules = f"[red]{r['rules_failed']}[/]" if r["rules_failed"] else ("ok" if r["blank_share"] is not None else "")
+        # 'ok' only when a rule was checked and held (rules_ok 1): blank inputs leave no verdict, as on the dashboard
+        rules = f"[red]{r['rules_failed']}[/]" if r["rules_failed"] else ("ok" if r["rules_ok"] == 1 else "")
         out.append([str(r["year"]), "found", when, r["deadline"], late_text, fmt, rules, _share(r["blank_share"]),
                     f"{r['sections_present']}/6", *("" if r[k] is None else str(r[k]) for k in
                                                    ("received", "granted", "partly_granted", "refused"))])
