@@ -247,3 +247,13 @@ def test_report_says_ok_only_for_rules_that_were_checked(path):
     assert " ok " in row
     rows = json.loads(CliRunner().invoke(cli_app(), ["report", NATION, "--db", str(path), "-f", "json"]).stdout)
     assert rows[0]["rules_ok"] is None
+
+
+def test_report_names_no_source_for_a_date_without_one(tmp_path):
+    """A date loaded without its source (a record from before sources were kept) printed as '2024-01-10 (None)'."""
+    p = tmp_path / "nosource.db"
+    with connect(p) as db:
+        load_record(db, _report(NATION, 2023, "2021", "2024-01-10", source=None))
+    out = CliRunner().invoke(cli_app(), ["report", NATION, "--db", str(p)])
+    assert out.exit_code == 0, out.output
+    assert "2024-01-10" in out.stdout and "None" not in out.stdout

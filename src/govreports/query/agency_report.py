@@ -92,7 +92,8 @@ def _table_rows(report: AgencyReport) -> list[list[str]]:
                         ""])
             continue
         late = r["days_late"]
-        when = f"{r['published']} ({r['published_source']})" if r["published"] else "[yellow]no date[/]"
+        source = f" ({r['published_source']})" if r["published_source"] else ""  # unknown for older loads
+        when = f"{r['published']}{source}" if r["published"] else "[yellow]no date[/]"
         late_text = "" if late is None else ("[green]on time[/]" if r["on_time"] else f"[red]{late} days[/]")
         fmt = r["format"] or ""
         if r["format_ok"] == 1:
