@@ -228,10 +228,13 @@ def _years(years: list[int]) -> str:
 
 def check_reports(conn, agency, year, why: str = "") -> None:
     """Raise NoReports, naming what there is instead, when no report is for this agency (an Agency or None) and
-    year (or None); `why` follows the year in the message."""
+    year (or None) — with neither, when the database has no report at all; `why` follows the year in the message."""
     from govreports.query.agencies import agency_years
 
-    if agency is not None:
+    if agency is None and year is None:
+        if conn.execute("SELECT 1 FROM reports LIMIT 1").fetchone() is None:
+            raise NoReports("the database has no reports yet: load or crawl reports first")
+    elif agency is not None:
         years = agency_years(conn, agency.id)
         if year is None and not conn.execute("SELECT 1 FROM reports WHERE agency_id = ?", [agency.id]).fetchone():
             raise NoReports(f"{agency.name} has no reports in the database")
@@ -259,7 +262,7 @@ def open_analysis(path, name: str, *, timeout: float | None = DEFAULT_TIMEOUT_S,
         raise AnalysisUsageError(f"unknown analysis {name!r}; choose one of: {', '.join(ANALYSES)}")
     analysis = ANALYSES[name]
     params = sql_params(analysis, given)
-    if given.get("agency") not in (None, "") or (given.get("year") not in (None, "") and analysis.needs_reports):
+    if given.get("agency") not in (None, "") or analysis.needs_reports:  # unfiltered: an empty database says so
         conn = connect_readonly(path)
         try:
             agency = resolve_agency(conn, str(given["agency"])) if given.get("agency") not in (None, "") else None
