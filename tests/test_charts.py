@@ -126,6 +126,35 @@ def test_province_filter_errors(regions_db):
     assert resolve_filters(regions_db, province="江苏").subtitle == "地区 / province: 江苏省"
 
 
+def test_a_province_without_reports_for_the_year_or_agency_draws_no_empty_chart(regions_db, tmp_path):
+    """`--province 广东 --year 2021` (广东's only report is for 2023) wrote an empty chart and exited 0; the same for
+    an agency of another province. The scorecard's late_missing still draws: it shows agency-years expected, and
+    where none reported they are all missing."""
+    from govreports.charts import write_chart
+
+    runner = CliRunner()
+    result = runner.invoke(_cli(), ["chart", "applications", "--db", str(regions_db), "--province", "广东",
+                                    "--year", "2021", "-o", str(tmp_path / "a.svg")])
+    assert result.exit_code == 1 and "no report for 地区 / province: 广东省；年度 / year: 2021" in result.output
+    assert not (tmp_path / "a.svg").exists()
+    with pytest.raises(NoReports, match="no report for 机关 / agency: 宿迁市财政局；地区 / province: 广东省"):
+        write_chart(regions_db, "refusals", "svg", tmp_path / "r.svg",
+                    resolve_filters(regions_db, agency="宿迁市财政局", province="广东"))
+    assert write_chart(regions_db, "late_missing", "svg", tmp_path / "l.svg",
+                       resolve_filters(regions_db, province="广东", year=2021)).exists()
+    assert write_chart(regions_db, "applications", "svg", tmp_path / "g.svg",
+                       resolve_filters(regions_db, province="广东", year=2023)).exists()
+
+
+def test_a_database_without_reports_draws_no_chart(tmp_path):
+    from govreports.store import connect
+
+    with connect(tmp_path / "empty.db"):
+        pass
+    with pytest.raises(NoReports, match="the database has no reports yet"):
+        resolve_filters(tmp_path / "empty.db")
+
+
 # --- one source: the dashboard config ------------------------------------------------------------------------
 
 def test_dashboards_carry_the_charts_sql_and_specs():

@@ -17,7 +17,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from govreports.charts.specs import CHARTS, CONFIG, Chart
+from govreports.charts.specs import CHARTS, CONFIG, FILTER, PARAMS, Chart
 from govreports.errors import EXIT_USAGE, GovreportsError
 
 FORMATS = ("svg", "png", "html")
@@ -168,19 +168,31 @@ def resolve_filters(db_path: str | Path, *, year: int | str | None = None, agenc
     from govreports.query.analyses import check_reports
     from govreports.query.readonly import connect_readonly
 
-    found = None
-    if agency or year is not None or province:
-        conn = connect_readonly(db_path)
-        try:
-            found = resolve_agency(conn, agency) if agency else None
-            province = _province(conn, province) if province else None
-            check_reports(conn, found, year)
-        finally:
-            conn.close()
+    conn = connect_readonly(db_path)
+    try:  # unfiltered too: a database without reports draws nothing
+        found = resolve_agency(conn, agency) if agency else None
+        province = _province(conn, province) if province else None
+        check_reports(conn, found, year)
+    finally:
+        conn.close()
     parts = [f"机关 / agency: {found.name}" if found else "", f"地区 / province: {province}" if province else "",
              f"年度 / year: {year}" if year is not None else ""]
     return Filters({"year": "" if year is None else str(year), "agency": found.norm_name if found else "",
                     "province": province or ""}, "；".join(p for p in parts if p) or None)
+
+
+def check_province_reports(db_path: str | Path, chart_: Chart, filters: Filters) -> None:
+    """NoReports when a province is given and, with the agency and year, it selects no report the chart would draw
+    from (resolve_filters checks the agency and the year each on its own): the chart would be drawn empty."""
+    from govreports.query.analyses import NoReports
+    from govreports.query.readonly import run_query
+
+    if not chart_.needs_reports or not filters.params.get("province"):
+        return
+    params = {p: filters.params.get(p, "") for p in PARAMS}
+    if not run_query(db_path, f"SELECT 1 FROM reports r JOIN agencies a ON a.id = r.agency_id WHERE {FILTER} "
+                              "LIMIT 1", params).rows:
+        raise NoReports(f"no report for {filters.subtitle}: the chart {chart_.name} would be empty")
 
 
 def chart_rows(db_path: str | Path, chart_: Chart, filters: Filters | None = None) -> list[dict]:
@@ -211,6 +223,7 @@ def write_chart(db_path: str | Path, name: str, fmt: str, out: str | Path, filte
     """Draw chart `name` from the database into `out` (written whole: a temporary file, then renamed)."""
     chart_ = chart(name)
     filters = filters or Filters({})
+    check_province_reports(db_path, chart_, filters)
     data = render(chart_, chart_rows(db_path, chart_, filters), fmt, subtitle=filters.subtitle)
     out = Path(out)
     tmp = out.with_name(f".{out.name}.tmp")

@@ -30,11 +30,11 @@ PARAMS = ("year", "agency", "province")  # every chart's SQL takes these (possib
 
 _AGENCY = ("(:agency = '' OR a.name = :agency OR a.norm_name = :agency)"
            " AND (:province = '' OR a.province = :province)")
-_FILTER = f"(:year = '' OR r.year = CAST(:year AS INTEGER)) AND {_AGENCY}"
+FILTER = f"(:year = '' OR r.year = CAST(:year AS INTEGER)) AND {_AGENCY}"  # the reports charts draw from (r, a)
 _CUR = f"""cur AS (
   SELECT r.id AS report_id, r.current_version_id AS vid, a.name AS agency, r.year
   FROM reports r JOIN agencies a ON a.id = r.agency_id
-  WHERE {_FILTER})"""
+  WHERE {FILTER})"""
 
 
 def _sql_str(text: str) -> str:
@@ -63,6 +63,9 @@ class Chart:
     spec: dict  # Vega-Lite without data, title, size or config
     height: int = 260
     params: tuple[str, ...] = field(default=PARAMS)
+    # True: drawn from the reports the filters select, so a filter that selects none draws an empty chart (the
+    # scorecard's late_missing draws expected agency-years: a province with no report for a year is all missing)
+    needs_reports: bool = True
 
     @property
     def label(self) -> str:
@@ -287,7 +290,7 @@ ORDER BY late_or_missing DESC, g.province, st.seq""",
                   "tooltip": [{"field": "province", "title": "地区"}, {"field": "status", "title": "情况"},
                               {"field": "agencies", "title": "机关·年度"},
                               {"field": "who", "title": "机关（年度）"}]}},
-    height=220)
+    height=220, needs_reports=False)
 
 CHARTS: dict[str, Chart] = {c.name: c for c in (
     APPLICATIONS, ANSWERS, REFUSALS, REVIEW_LITIGATION, CASES_PER_YEAR, RULE_FAILURES, LATE_MISSING)}
@@ -323,11 +326,11 @@ AGENCY_LIST_SQL = f"""SELECT * FROM (
   SELECT {_link('a.name')} AS "机关 / agency", {_html("coalesce(a.region, '')")} AS "地区 / region",
     count(r.id) AS "报告 / reports", min(r.year) AS "最早 / first", max(r.year) AS "最近 / latest"
   FROM agencies a JOIN reports r ON r.agency_id = a.id
-  WHERE {_FILTER}
+  WHERE {FILTER}
   GROUP BY a.id ORDER BY a.province, a.name)
 UNION ALL
 SELECT '没有报告 / no reports', NULL, 0, NULL, NULL
-WHERE NOT EXISTS (SELECT 1 FROM reports r JOIN agencies a ON a.id = r.agency_id WHERE {_FILTER})"""
+WHERE NOT EXISTS (SELECT 1 FROM reports r JOIN agencies a ON a.id = r.agency_id WHERE {FILTER})"""
 
 _MARK = "CASE {} WHEN 1 THEN '✓' WHEN 0 THEN '✗' END"
 AGENCY_SCORECARD_SQL = f"""WITH sc AS (

@@ -1,7 +1,7 @@
 """The chart command: the dashboard's charts as SVG, PNG or HTML files, drawn without a browser.
 
-Errors go to stderr: an unknown agency or a year without reports exits 1 (with suggestions), an unknown chart or
-a missing name exits 2.
+Errors go to stderr: an unknown agency, or filters that select no report (a year, a province in a year, an empty
+database), exits 1 (with suggestions); an unknown chart or a missing name exits 2.
 """
 
 from __future__ import annotations
