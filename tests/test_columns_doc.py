@@ -95,3 +95,10 @@ def test_report_flat_has_every_cell_as_a_column(real_columns):
     assert flat[-len(cells):] == cells and len(cells) == 227
     assert {"applications__granted__total", "applications__other_misc__natural_person",
             "review_litigation__litigation_after_review__pending", "active__fees__amount_10k_yuan"} <= set(cells)
+
+
+def test_no_two_columns_of_a_table_share_a_chinese_label():
+    """`export --headers zh` heads each column with its label: sections had 正文 over both its id and its text."""
+    for table in columns.TABLES.values():
+        labels = [c.zh for c in table.columns]
+        assert len(labels) == len(set(labels)), (table.name, sorted({z for z in labels if labels.count(z) > 1}))

@@ -255,7 +255,7 @@ def _tables() -> dict[str, Table]:
             "One row per version of a report. table_cells, blank_cells, rules_failed, rules_ok and sections_present "
             "are written at load (migration m008) so that the scorecard reads one row per report."),
         Table("sections", "报告正文", "Report sections 一 … 六", "table", (
-            C("id", "正文", "section id"), VERSION_ID, REPORT_ID,
+            C("id", "正文部分", "section id"), VERSION_ID, REPORT_ID,
             C("section", "部分编号", "section number 1–6"), C("heading", "标题", "canonical heading"),
             C("body", "正文", "the section's text, without its tables"))),
         Table("cells", "表格单元格（长表）", "Table cells, long form", "view", (
