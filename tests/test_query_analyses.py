@@ -72,6 +72,16 @@ def test_missing_reports(path):
         rows(path, "missing", year=2020)
 
 
+def test_missing_lists_no_nameless_agency(path):
+    """Reports whose agency could not be read share one nameless agency row; `missing` listed it (a blank name)
+    as an agency that stopped publishing, which the scorecard, counting agencies, leaves out."""
+    from storehelp import record
+
+    with connect(path) as db:
+        load_record(db, {**record("", 2020, "2019", {}), "agency": None, "title": "2020年政府信息公开工作年度报告"})
+    assert [(r["agency"], r["previous_year"]) for r in rows(path, "missing", year=2021)] == [(B, 2020)]
+
+
 def test_review_litigation_outcomes(path):
     got = {(r["year"], r["proceeding"]): (r["upheld"], r["corrected"], r["other"], r["pending"], r["total"],
                                           r["reports"]) for r in rows(path, "outcomes")}

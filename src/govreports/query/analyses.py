@@ -150,7 +150,7 @@ MISSING = Analysis(
     "Agencies with a report for year − 1 and none for year.",
     """SELECT a.name AS agency, a.region, r.year AS previous_year, min(r.title) AS previous_title
 FROM reports r JOIN agencies a ON a.id = r.agency_id
-WHERE :year != '' AND r.year = CAST(:year AS INTEGER) - 1
+WHERE :year != '' AND r.year = CAST(:year AS INTEGER) - 1 AND a.norm_name != ''  -- '': reports with no agency
   AND NOT EXISTS (SELECT 1 FROM reports r2 WHERE r2.agency_id = r.agency_id AND r2.year = CAST(:year AS INTEGER))
 GROUP BY a.id ORDER BY a.name""",
     (Param("year", "report year N", required=True),), needs_reports=True, reports_year_offset=-1)
