@@ -168,3 +168,17 @@ def test_export_refuses_a_format_its_file_name_contradicts(path, tmp_path):
 def test_a_query_without_a_statement_is_a_usage_error(path, sql):
     out = CliRunner().invoke(cli_app(), ["query", sql, "--db", str(path)])
     assert out.exit_code == 2 and out.stdout == "" and "give one SQL statement" in out.stderr
+
+
+
+@pytest.mark.parametrize("command", [["analyze", "scorecard"], ["search", "公开"], ["export", "-t", "reports"],
+                                     ["chart", "applications"]])
+def test_a_year_no_report_can_have_is_a_usage_error_not_a_traceback(path, command, tmp_path):
+    """A year past SQLite's integers (a pasted id) ended each of these in an OverflowError traceback."""
+    from govreports.cli import app
+
+    output = ["-o", str(tmp_path / "x.svg")] if command[0] == "chart" else []
+    for year in ("99999999999999999999", "0"):
+        out = CliRunner().invoke(app, [*command, "--year", year, "--db", str(path), *output])
+        assert out.exit_code == 2 and "--year" in out.stderr, (command, year, out.output, out.exception)
+    assert not (tmp_path / "x.svg").exists()

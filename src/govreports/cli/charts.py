@@ -14,7 +14,7 @@ import typer
 
 from govreports.charts.specs import CHARTS
 from govreports.cli.common import fail
-from govreports.cli.options import DEFAULT_DB, DbOption
+from govreports.cli.options import DEFAULT_DB, YEAR_RANGE, DbOption
 from govreports.errors import EXIT_USAGE, GovreportsError
 
 
@@ -33,7 +33,7 @@ def chart(name: Annotated[Optional[str], typer.Argument(
               "--output", "-o", help="file to write [default: NAME.FORMAT here]", show_default=False)] = None,
           all_: Annotated[bool, typer.Option("--all", help="every chart, as NAME.FORMAT in --out-dir")] = False,
           out_dir: Annotated[Path, typer.Option("--out-dir", help="folder for --all (created)")] = Path("."),
-          year: Annotated[Optional[int], typer.Option(help="only reports for this year")] = None,
+          year: Annotated[Optional[int], typer.Option(help="only reports for this year", **YEAR_RANGE)] = None,
           agency: Annotated[Optional[str], typer.Option(
               help="only this agency (exact, or the same after normalisation; a partial name lists suggestions)")
           ] = None,

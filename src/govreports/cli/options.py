@@ -16,7 +16,7 @@ from govreports.store.lock import DEFAULT_WAIT_S
 
 __all__ = ["DEFAULT_ARCHIVE", "DEFAULT_CONFIG", "DEFAULT_DB", "DEFAULT_TIMEOUT_S", "DEFAULT_WAIT_S",
            "ArchiveOption", "ConfigOption", "DbOption", "ExportFormat", "ExportFormatOption", "FormatOption",
-           "OutFormat", "PortalsOption", "RunnerOption", "TimeoutOption", "WaitOption"]
+           "OutFormat", "PortalsOption", "RunnerOption", "TimeoutOption", "WaitOption", "YEAR_RANGE"]
 
 
 class OutFormat(str, enum.Enum):
@@ -29,6 +29,10 @@ class ExportFormat(str, enum.Enum):
     csv = "csv"
     jsonl = "jsonl"
 
+
+# the range a --year may take: a year past SQLite's integers (a pasted id, a slip of the keyboard) ended the
+# command in a traceback; out of this range is a usage error (exit 2), a year in it without reports says so (exit 1)
+YEAR_RANGE = {"min": 1, "max": 9999}
 
 DbOption = Annotated[Path, typer.Option("--db", help="SQLite database file.", show_default=True)]
 ConfigOption = Annotated[Path, typer.Option("--config", help="A portal config file, or a directory of them.")]

@@ -15,7 +15,7 @@ import typer
 from govreports.cli.common import fail
 from govreports.errors import GovreportsError
 from govreports.cli.options import (DEFAULT_DB, DEFAULT_TIMEOUT_S, DEFAULT_WAIT_S, DbOption, ExportFormat,
-                                    ExportFormatOption, FormatOption, OutFormat, TimeoutOption, WaitOption)
+                                    ExportFormatOption, FormatOption, OutFormat, TimeoutOption, WaitOption, YEAR_RANGE)
 from govreports.query import ANALYSES, QueryError, atomic_output, export_table, heap_limit, open_query, render
 from govreports.store.lock import writer_lock
 
@@ -101,7 +101,7 @@ def analyze(name: Annotated[str, typer.Argument(help="one of: " + ", ".join(ANAL
             db: DbOption = DEFAULT_DB,
             agency: Annotated[Optional[str], typer.Option(
                 help="agency name (exact, or the same after normalisation; a partial name lists suggestions)")] = None,
-            year: Annotated[Optional[int], typer.Option(help="report year (N for `missing`)")] = None,
+            year: Annotated[Optional[int], typer.Option(help="report year (N for `missing`)", **YEAR_RANGE)] = None,
             rule: Annotated[Optional[str], typer.Option(help="R1, R2, R3 or R4, any case (rule_failures)")] = None,
             region: Annotated[Optional[str], typer.Option(
                 help="province, city or county, or its start: 江苏省, 江苏, 宿迁市 (scorecard, late, compliance)")
@@ -143,7 +143,7 @@ def _region(db, text: str) -> str:
 def search(terms: Annotated[list[str], typer.Argument(
                help="words to find, all of them, in any order, as typed: 依申请 公开 复议 (any length; Chinese works)")],
            db: DbOption = DEFAULT_DB,
-           year: Annotated[Optional[int], typer.Option(help="only reports for this year")] = None,
+           year: Annotated[Optional[int], typer.Option(help="only reports for this year", **YEAR_RANGE)] = None,
            agency: Annotated[Optional[str], typer.Option(
                help="only this agency (exact, or the same after normalisation; a partial name lists suggestions)")
            ] = None,
@@ -216,7 +216,7 @@ def export(table: Annotated[Optional[list[str]], typer.Option(
                "--headers", help="column headers: en (column names), zh (Chinese labels) or both")] = Headers.en,
            agency: Annotated[Optional[str], typer.Option(
                help="only this agency's rows (exact, or the same after normalisation)")] = None,
-           year: Annotated[Optional[int], typer.Option(help="only this year's rows")] = None,
+           year: Annotated[Optional[int], typer.Option(help="only this year's rows", **YEAR_RANGE)] = None,
            db: DbOption = DEFAULT_DB,
            output: Annotated[Optional[Path], typer.Option(
                "--output", "-o", help="file, or a directory for one file per table (default stdout)")] = None,
