@@ -8,9 +8,9 @@ from pathlib import Path
 
 import typer
 
+from conftest import SHARED
 from govreports import schema
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 EXPECTED = SHARED / "samples" / "expected"
 
 
