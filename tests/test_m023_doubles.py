@@ -159,13 +159,16 @@ def test_m023_merges_a_sources_doubled_reports_into_the_one_todays_loader_makes(
         assert _shape(fresh) == shape and _sums(fresh) == sums
 
 
-def test_m023_drops_a_version_whose_content_the_survivor_has(tmp_path):
-    """Today's loader re-keys a source's report only while the source holds one: once a fixed address has served
-    next year's report, the page read under its old agency name again became a second report, with a version the
-    first report already has. Merged, that content is one version."""
+def test_m023_drops_a_version_whose_content_the_survivor_has(tmp_path, monkeypatch):
+    """The loader before m023 re-keyed a source's report only while the source held one: once a fixed address had
+    served next year's report, the page read under its old agency name again became a second report, with a
+    version the first report already has. Merged, that content is one version."""
     steps = [("庚市教肓局", 2020, "f1"), ("庚市教育局", 2020, "f2"), ("庚市教育局", 2021, "f3"), ("庚市教肓局", 2020, "f1")]
     with connect(tmp_path / "t.db") as db:
-        loaded = [_load(db, i, U6, *step, n=i % 3) for i, step in enumerate(steps)]  # the 4th reads as the 1st
+        loaded = [_load(db, i, U6, *step, n=i % 3) for i, step in enumerate(steps[:3])]
+        with monkeypatch.context() as patched:  # the 4th reads as the 1st, re-keyed as that loader would not
+            patched.setattr(load, "_rekeyed", lambda conn, p, agency_id, children: (None, p.year))
+            loaded.append(_load(db, 3, U6, *steps[3], n=0))
         first, renamed, following, again = loaded
         assert renamed.report_id == first.report_id and again.report_id not in (first.report_id, following.report_id)
         assert db.execute("SELECT count(*), count(DISTINCT sha256) FROM report_versions").fetchone() == (4, 3)

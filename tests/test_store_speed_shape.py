@@ -202,6 +202,12 @@ def test_a_source_that_corrects_its_agency_or_year_gives_its_report_a_new_versio
         following = record("甲市教育局", 2022, "2021", {"applications.new.total": 7})
         assert load_record(db, following, {**body, "sha256": "c" * 64}, source_key=url, now=NOW).status == "new"
         assert load_record(db, copy.deepcopy(typo), now=NOW).status == "new"  # a source without a key
+        # the address holds two reports now (2021, 2022); a reading of 2021 under a mended name is the first's
+        misspelt = record("甲市教肓局", 2021, "2021", cells)
+        later = load_record(db, misspelt, {**body, "sha256": "d" * 64}, source_key=url, now=NOW)
+        assert (later.report_id, later.status) == (first.report_id, "changed")
+        assert db.execute("SELECT count(*) FROM reports WHERE source_key = ?", [url]).fetchone()[0] == 2
+        assert _sums(db) == _recounted(db)
 
 def _back_and_forth() -> list[dict]:
     """One report three times in one batch, back to its first content (its version current twice), and another

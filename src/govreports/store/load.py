@@ -198,7 +198,7 @@ _FIND_REPORT = ("SELECT r.id, v.id, v.sha256, v.published_source FROM reports r"
 _FIND_BY_SOURCE = ("SELECT r.id, v.id, v.sha256, v.published_source, r.agency_id, r.year, a.norm_name, d.sha256"
                    " FROM reports r JOIN agencies a ON a.id = r.agency_id"
                    " LEFT JOIN report_versions v ON v.id = r.current_version_id"
-                   " LEFT JOIN documents d ON d.id = v.document_id WHERE r.source_key = ? LIMIT 2")
+                   " LEFT JOIN documents d ON d.id = v.document_id WHERE r.source_key = ?")
 _FIND_DOCUMENT = "SELECT id FROM documents WHERE url IS ? AND sha256 IS ? AND archive_path IS ?"
 _INSERT_DOCUMENT = (f"INSERT INTO documents ({', '.join(DOCUMENT_FIELDS)})"
                     f" VALUES ({', '.join('?' * len(DOCUMENT_FIELDS))})")
@@ -412,14 +412,14 @@ def _rekeyed(conn, p: Prepared, agency_id: int, children: _Children) -> tuple[tu
     year better, through `reparse`), or of the same year under the same agency's name with a typo mended or words
     dropped (甲市教肓局 → 甲市教育局, …办公厅关于 → …办公厅). Either had become a second report beside the first, both
     current, and every analysis counted it twice. Else (None, year): a fixed address that now serves the next
-    year's report, or another agency's, is a report of its own."""
-    same = conn.execute(_FIND_BY_SOURCE, [p.source_key]).fetchall()
-    if len(same) != 1:
+    year's report, or another agency's, is a report of its own. Of several reports at one source (that address,
+    after its next report), the one this record is; none where it could be two."""
+    body = p.doc.get("sha256")
+    same = [row for row in conn.execute(_FIND_BY_SOURCE, [p.source_key])
+            if (row[7] is not None and row[7] == body) or (row[5] == p.year and _mended(row[6], p.norm))]
+    if len(same) != 1:  # none, or two this record could be (it cannot say which)
         return None, p.year
-    report_id, version_id, sha, published_source, old_agency, old_year, old_norm, body = same[0]
-    reread = body is not None and body == p.doc.get("sha256")
-    if not (reread or old_year == p.year and _mended(old_norm, p.norm)):
-        return None, p.year
+    report_id, version_id, sha, published_source, old_agency, old_year, _, _ = same[0]
     conn.execute("UPDATE reports SET agency_id = ?, year = ? WHERE id = ?", [agency_id, p.year, report_id])
     children.agencies.add(old_agency)  # its agency-years (m011) lose the report
     return (report_id, version_id, sha, published_source), old_year
