@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 from sqlite_utils import Database
 from storehelp import expected_records, record
 
@@ -208,6 +209,25 @@ def test_a_source_that_corrects_its_agency_or_year_gives_its_report_a_new_versio
         assert (later.report_id, later.status) == (first.report_id, "changed")
         assert db.execute("SELECT count(*) FROM reports WHERE source_key = ?", [url]).fetchone()[0] == 2
         assert _sums(db) == _recounted(db)
+
+@pytest.mark.parametrize("first, then, same", [
+    ("甲市教肓局", "甲市教育局", True), ("甲市人民政府办公厅关于", "甲市人民政府办公厅", True),
+    ("甲市人民政府办公室", "甲市政府办公室", True), ("北京市东城区财政局", "北京市西城区财政局", False),
+    ("某市第一中学", "某市第二中学", False), ("甲市教育局", "乙市教育局", False), ("某市教育局", "某市财政局", False)])
+def test_a_file_path_loaded_again_is_the_same_report_only_under_a_mended_name(tmp_path, first, then, same):
+    """A path `load` reads again (a file overwritten) holding a report of the same year: a new version when the
+    agency's name is mended, another agency's report when it names a neighbour, alike in all but the character
+    that tells them apart (东城区/西城区, 第一/第二中学, 甲市/乙市): that was taken for a typo, and the first
+    agency's report became the second's."""
+    path = str(tmp_path / "nb.pdf")
+    with connect(tmp_path / "r.db") as db:
+        a = load_record(db, record(first, 2020, "2021", {"applications.new.total": 5}), {"sha256": "a" * 64},
+                        source_key=path, now=NOW)
+        b = load_record(db, record(then, 2020, "2021", {"applications.new.total": 6}), {"sha256": "b" * 64},
+                        source_key=path, now=NOW)
+        assert (b.report_id == a.report_id, b.status) == ((True, "changed") if same else (False, "new"))
+        assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == (1 if same else 2)
+
 
 def _back_and_forth() -> list[dict]:
     """One report three times in one batch, back to its first content (its version current twice), and another

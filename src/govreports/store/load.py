@@ -425,10 +425,22 @@ def _rekeyed(conn, p: Prepared, agency_id: int, children: _Children) -> tuple[tu
     return (report_id, version_id, sha, published_source), old_year
 
 
+# characters that tell one agency from its neighbour when one is put for another: 东城区/西城区, 第一/第二中学,
+# 甲市/乙市 — a name differing there is another agency's, however alike the rest
+_DISTINGUISHING = frozenset("东西南北中上下前后左右一二三四五六七八九十百〇零两0123456789甲乙丙丁戊己庚辛壬癸")
+
+
 def _mended(old: str, new: str) -> bool:
     """Whether `new` is agency name `old` with a typo mended or words dropped or added at an end, not another
-    agency's name (某市教育局 and 某市财政局 share 某市…局, three characters of five)."""
-    return old.startswith(new) or new.startswith(old) or SequenceMatcher(None, old, new).ratio() >= 0.75
+    agency's name (某市教育局 and 某市财政局 share 某市…局, three characters of five; 东城区财政局 and 西城区财政局
+    share all but the one that tells them apart)."""
+    if old.startswith(new) or new.startswith(old):
+        return True
+    matcher = SequenceMatcher(None, old, new)
+    if any(tag == "replace" and _DISTINGUISHING.intersection(old[i1:i2] + new[j1:j2])
+           for tag, i1, i2, j1, j2 in matcher.get_opcodes()):
+        return False
+    return matcher.ratio() >= 0.75
 
 
 @contextlib.contextmanager
