@@ -111,7 +111,8 @@ def test_late_and_missing_by_province(regions_db):
     assert {(r["province"], r["status"], r["agencies"]) for r in rows} == {
         ("江苏省", "按时 / on time", 2), ("广东省", "无发布日期 / no date", 1)}
     rows = _rows(regions_db, "applications", province="江苏")  # short form; other charts take the province too
-    assert _pick(rows, "year", "applications", series="本年新收 / received") == {2021: 1, 2023: 2}
+    assert _pick(rows, "year", "applications", series="本年新收 / received") == {2021: 1, 2022: None, 2023: 2}
+    assert _pick(rows, "year", "no_report", series="本年新收 / received") == {2021: 0, 2022: 1, 2023: 0}
 
 
 def test_province_filter_errors(regions_db):
@@ -155,6 +156,43 @@ def test_a_database_without_reports_draws_no_chart(tmp_path):
         resolve_filters(tmp_path / "empty.db")
 
 
+@pytest.fixture(scope="module")
+def gap_db(tmp_path_factory):
+    """One agency with reports for 2022 and 2024, none for 2023."""
+    from govreports.store import connect, load_record
+    from storehelp import record
+
+    path = tmp_path_factory.mktemp("gap") / "gap.db"
+    with connect(path) as db:
+        for year, n in ((2022, 5), (2024, 9)):
+            load_record(db, record("景德镇市人民政府办公室", year, "2021", {
+                "applications.new.total": n, "applications.granted.total": n,
+                "review_litigation.review.total": 1}, checks=[{"rule": "R1", "where": "applications.total",
+                                                               "ok": True, "detail": "R1"}]))
+    return path
+
+
+def _axis_years(svg: str) -> list[str]:
+    return re.findall(r">(\d{4})</text>", svg)
+
+
+@pytest.mark.parametrize("name", ["applications", "answers", "cases_per_year", "rule_failures"])
+def test_a_year_without_a_report_stays_on_the_axis_marked(gap_db, name):
+    """An agency's 2022 and 2024 were drawn as a line straight from 2022 to 2024, 2023 left off the axis: read as
+    two consecutive years. The missing year is on the axis, marked 无报告 / no report, and a line breaks there."""
+    chart = CHARTS[name]
+    filters = resolve_filters(gap_db, agency="景德镇市人民政府办公室")
+    rows = chart_rows(gap_db, chart, filters)
+    missing = [r for r in rows if r["year"] == 2023]
+    assert missing and all(r["no_report"] == 1 for r in missing)
+    assert not any(r["no_report"] for r in rows if r["year"] != 2023)
+    svg = render(chart, rows, "svg", subtitle=filters.subtitle).decode("utf-8")
+    assert _axis_years(svg) == ["2022", "2023", "2024"]
+    assert ">无报告 / no report</text>" in svg
+    lines = re.findall(r'aria-roledescription="line mark" d="([^"]*)"', svg)
+    assert all("L" not in d for d in lines)  # each series: a point in 2022 and one in 2024, not joined
+
+
 # --- one source: the dashboard config ------------------------------------------------------------------------
 
 def test_dashboards_carry_the_charts_sql_and_specs():
@@ -171,7 +209,7 @@ def test_dashboards_carry_the_charts_sql_and_specs():
         assert set(drawn) == set(names), slug
         for name, entry in drawn.items():
             assert entry["query"] == CHARTS[name].sql and entry["db"] == "govreports"
-            assert entry["display"]["encoding"] == CHARTS[name].spec["encoding"]
+            assert all(entry["display"][key] == value for key, value in CHARTS[name].spec.items())
         for row in board["layout"]:
             assert set(row) <= set(board["charts"])
         assert {c for row in board["layout"] for c in row} == set(board["charts"])  # every panel placed

@@ -102,6 +102,33 @@ def _year_x() -> dict:
     return {"field": "year", "type": "ordinal", "title": "年度 / year", "axis": {"labelAngle": 0}}
 
 
+# --- Years without a report: a chart over years shows them ------------------------------------------------------
+# An axis of 2022, 2024 with a line drawn straight between them reads as two consecutive years. A chart over years
+# adds, for each year from the first to the last that it has no row for, a row per series without a value, and
+# no_report = 1 when the filters select no report for that year (as analyze year_over_year leaves a change across
+# a missing year blank): a line breaks there, a bar chart keeps the year (`invalid: show`), and _with_gaps marks it.
+NO_REPORT = "无报告 / no report"
+NO_REPORT_SQL = "span.year NOT IN (SELECT year FROM cur WHERE year IS NOT NULL)"
+
+
+def _span(first_last: str = "cur") -> str:
+    """CTE `span(year)`: every year from the first to the last year of `first_last` (a CTE with a year column)."""
+    return f"""span(year) AS (SELECT year FROM (SELECT min(year) AS year FROM {first_last}) WHERE year IS NOT NULL
+  UNION ALL SELECT year + 1 FROM span WHERE year < (SELECT max(year) FROM {first_last}))"""
+
+
+def _with_gaps(spec: dict) -> dict:
+    """A chart over years with its years without a report (no_report = 1) marked by a dashed rule labelled
+    无报告 / no report: an empty place on the axis alone could be a year of zeros."""
+    gap = {"transform": [{"filter": "datum.no_report === 1"}],
+           "encoding": {"x": _year_x(), "tooltip": [{"field": "year", "title": "年度"},
+                                                    {"datum": NO_REPORT, "title": "报告 / report"}]}}
+    return {"layer": [spec,
+                      {**gap, "mark": {"type": "rule", "color": "#888888", "strokeDash": [4, 4], "tooltip": True}},
+                      {**gap, "mark": {"type": "text", "text": NO_REPORT, "color": "#666666", "angle": 270,
+                                       "align": "right", "baseline": "bottom", "dx": -4, "y": 0}}]}
+
+
 # --- 1. Applications received, carried in and carried over, per year ------------------------------------------
 _APP_SERIES = [("new", "本年新收 / received", 1), ("carried_in", "上年结转 / carried in", 2),
                ("carried_out", "结转下年度 / carried over", 3)]
@@ -109,20 +136,25 @@ APPLICATIONS = Chart(
     "applications", "各年度政府信息公开申请", "Applications per year",
     "Applications received (本年新收), carried in from the year before and carried over, summed over reports.",
     f"""WITH {_CUR},
-{_values('s', ('key', 'series', 'seq'), _APP_SERIES)}
-SELECT cur.year, s.series, s.seq, sum(t.n) AS applications, count(t.n) AS reports
-FROM cur JOIN row_totals t ON t.version_id = cur.vid AND t.table_name = 'applications'
-JOIN s ON s.key = t.row_key
-WHERE cur.year IS NOT NULL
-GROUP BY cur.year, s.key ORDER BY cur.year, s.seq""",
-    {"mark": {"type": "line", "point": True, "tooltip": True},
-     "encoding": {"x": _year_x(),
-                  "y": _count("applications", "申请数 / applications"),
-                  "color": {"field": "series", "type": "nominal", "title": None,
-                            "scale": {"domain": _domain(_APP_SERIES)}, "legend": _LEGEND},
-                  "tooltip": [{"field": "year", "title": "年度"}, {"field": "series", "title": "项目"},
-                              {"field": "applications", "title": "申请数"},
-                              {"field": "reports", "title": "报告数 / reports"}]}})
+{_values('s', ('key', 'series', 'seq'), _APP_SERIES)},
+{_span()},
+main AS (SELECT cur.year, s.series, s.seq, sum(t.n) AS applications, count(t.n) AS reports, 0 AS no_report
+  FROM cur JOIN row_totals t ON t.version_id = cur.vid AND t.table_name = 'applications'
+  JOIN s ON s.key = t.row_key
+  WHERE cur.year IS NOT NULL
+  GROUP BY cur.year, s.key)
+SELECT * FROM main
+UNION ALL SELECT span.year, s.series, s.seq, NULL, 0, {NO_REPORT_SQL}
+FROM span CROSS JOIN s WHERE span.year NOT IN (SELECT year FROM main)
+ORDER BY year, seq""",
+    _with_gaps({"mark": {"type": "line", "point": True, "tooltip": True},
+                "encoding": {"x": _year_x(),
+                             "y": _count("applications", "申请数 / applications"),
+                             "color": {"field": "series", "type": "nominal", "title": None,
+                                       "scale": {"domain": _domain(_APP_SERIES)}, "legend": _LEGEND},
+                             "tooltip": [{"field": "year", "title": "年度"}, {"field": "series", "title": "项目"},
+                                         {"field": "applications", "title": "申请数"},
+                                         {"field": "reports", "title": "报告数 / reports"}]}}))
 
 # --- 2. How applications were answered, per year ---------------------------------------------------------------
 _ANSWER_GROUPS = [("granted", "予以公开 / granted", 1), ("partly_granted", "部分公开 / partly granted", 2),
@@ -136,20 +168,25 @@ ANSWERS = Chart(
     "Outcomes of the applications handled (table 三, rows (一)–(六)), summed over reports, per year.",
     f"""WITH {_CUR},
 {_values('g', ('key', 'outcome', 'seq'), _ANSWER_GROUPS)},
-{_values('m', ('row_key', 'grp'), _ANSWER_MAP)}
-SELECT cur.year, g.outcome, g.seq, sum(t.n) AS applications
-FROM cur JOIN row_totals t ON t.version_id = cur.vid AND t.table_name = 'applications'
-JOIN m ON m.row_key = t.row_key JOIN g ON g.key = m.grp
-WHERE cur.year IS NOT NULL
-GROUP BY cur.year, g.key HAVING sum(t.n) IS NOT NULL ORDER BY cur.year, g.seq""",
-    {"mark": {"type": "bar", "tooltip": True},
-     "encoding": {"x": _year_x(),
-                  "y": _count("applications", "申请数 / applications"),
-                  "color": {"field": "outcome", "type": "nominal", "title": None,
-                            "scale": {"domain": _domain(_ANSWER_GROUPS)}, "legend": _LEGEND},
-                  "order": {"field": "seq", "type": "quantitative"},
-                  "tooltip": [{"field": "year", "title": "年度"}, {"field": "outcome", "title": "办理结果"},
-                              {"field": "applications", "title": "申请数"}]}})
+{_values('m', ('row_key', 'grp'), _ANSWER_MAP)},
+{_span()},
+main AS (SELECT cur.year, g.outcome, g.seq, sum(t.n) AS applications, 0 AS no_report
+  FROM cur JOIN row_totals t ON t.version_id = cur.vid AND t.table_name = 'applications'
+  JOIN m ON m.row_key = t.row_key JOIN g ON g.key = m.grp
+  WHERE cur.year IS NOT NULL
+  GROUP BY cur.year, g.key HAVING sum(t.n) IS NOT NULL)
+SELECT * FROM main
+UNION ALL SELECT span.year, g.outcome, g.seq, NULL, {NO_REPORT_SQL}
+FROM span CROSS JOIN g WHERE span.year NOT IN (SELECT year FROM main)
+ORDER BY year, seq""",
+    _with_gaps({"mark": {"type": "bar", "tooltip": True, "invalid": "show"},
+                "encoding": {"x": _year_x(),
+                             "y": _count("applications", "申请数 / applications"),
+                             "color": {"field": "outcome", "type": "nominal", "title": None,
+                                       "scale": {"domain": _domain(_ANSWER_GROUPS)}, "legend": _LEGEND},
+                             "order": {"field": "seq", "type": "quantitative"},
+                             "tooltip": [{"field": "year", "title": "年度"}, {"field": "outcome", "title": "办理结果"},
+                                         {"field": "applications", "title": "申请数"}]}}))
 
 # --- 3. Refusals by reason --------------------------------------------------------------------------------------
 _REFUSAL_CATEGORY = {"withheld": "不予公开 / withheld", "unavailable": "无法提供 / unavailable",
@@ -212,19 +249,24 @@ CASES_PER_YEAR = Chart(
     "cases_per_year", "各年度行政复议、行政诉讼案件", "Reviews and lawsuits per year",
     "Administrative reviews and lawsuits (with or without review first) per year: each row's 总计, summed.",
     f"""WITH {_CUR},
-{_values('s', ('key', 'series', 'seq'), _CASE_SERIES)}
-SELECT cur.year, s.series, s.seq, sum(t.n) AS cases
-FROM cur JOIN row_totals t ON t.version_id = cur.vid AND t.table_name = 'review_litigation'
-JOIN s ON s.key = CASE WHEN t.row_key = 'review' THEN 'review' ELSE 'litigation' END
-WHERE cur.year IS NOT NULL
-GROUP BY cur.year, s.key HAVING sum(t.n) IS NOT NULL ORDER BY cur.year, s.seq""",
-    {"mark": {"type": "line", "point": True, "tooltip": True},
-     "encoding": {"x": _year_x(),
-                  "y": _count("cases", "案件数 / cases"),
-                  "color": {"field": "series", "type": "nominal", "title": None,
-                            "scale": {"domain": _domain(_CASE_SERIES)}, "legend": _LEGEND},
-                  "tooltip": [{"field": "year", "title": "年度"}, {"field": "series", "title": "类型"},
-                              {"field": "cases", "title": "案件数"}]}})
+{_values('s', ('key', 'series', 'seq'), _CASE_SERIES)},
+{_span()},
+main AS (SELECT cur.year, s.series, s.seq, sum(t.n) AS cases, 0 AS no_report
+  FROM cur JOIN row_totals t ON t.version_id = cur.vid AND t.table_name = 'review_litigation'
+  JOIN s ON s.key = CASE WHEN t.row_key = 'review' THEN 'review' ELSE 'litigation' END
+  WHERE cur.year IS NOT NULL
+  GROUP BY cur.year, s.key HAVING sum(t.n) IS NOT NULL)
+SELECT * FROM main
+UNION ALL SELECT span.year, s.series, s.seq, NULL, {NO_REPORT_SQL}
+FROM span CROSS JOIN s WHERE span.year NOT IN (SELECT year FROM main)
+ORDER BY year, seq""",
+    _with_gaps({"mark": {"type": "line", "point": True, "tooltip": True},
+                "encoding": {"x": _year_x(),
+                             "y": _count("cases", "案件数 / cases"),
+                             "color": {"field": "series", "type": "nominal", "title": None,
+                                       "scale": {"domain": _domain(_CASE_SERIES)}, "legend": _LEGEND},
+                             "tooltip": [{"field": "year", "title": "年度"}, {"field": "series", "title": "类型"},
+                                         {"field": "cases", "title": "案件数"}]}}))
 
 # --- 6. Reports that break the accounting rules, per year -------------------------------------------------------
 _RULES = ("R1", "R2", "R3", "R4")  # FORMAT.md §6
@@ -239,19 +281,22 @@ checked AS (SELECT cur.year, count(*) AS reports_checked FROM cur
                                                   AND k.ok IS NOT NULL)
             GROUP BY cur.year),
 bad AS (SELECT cur.year, k.rule, count(DISTINCT cur.report_id) AS reports
-        FROM cur JOIN checks k ON k.version_id = cur.vid AND k.ok = 0 GROUP BY cur.year, k.rule)
-SELECT checked.year, rules.rule, coalesce(bad.reports, 0) AS reports, checked.reports_checked
+        FROM cur JOIN checks k ON k.version_id = cur.vid AND k.ok = 0 GROUP BY cur.year, k.rule),
+{_span("checked")}
+SELECT checked.year, rules.rule, coalesce(bad.reports, 0) AS reports, checked.reports_checked, 0 AS no_report
 FROM checked CROSS JOIN rules LEFT JOIN bad ON bad.year = checked.year AND bad.rule = rules.rule
-ORDER BY checked.year, rules.rule""",
-    {"mark": {"type": "bar", "tooltip": True},
-     "encoding": {"x": _year_x(),
-                  "y": _count("reports", "报告数 / reports"),
-                  "color": {"field": "rule", "type": "nominal", "title": "规则 / rule",
-                            "scale": {"domain": list(_RULES)}, "legend": {**_LEGEND, "columns": 4}},
-                  "xOffset": {"field": "rule", "scale": {"domain": list(_RULES)}},
-                  "tooltip": [{"field": "year", "title": "年度"}, {"field": "rule", "title": "规则"},
-                              {"field": "reports", "title": "不符的报告 / failing"},
-                              {"field": "reports_checked", "title": "已检查的报告 / checked"}]}})
+UNION ALL SELECT span.year, rules.rule, NULL, 0, {NO_REPORT_SQL}
+FROM span CROSS JOIN rules WHERE span.year NOT IN (SELECT year FROM checked)
+ORDER BY year, rule""",
+    _with_gaps({"mark": {"type": "bar", "tooltip": True, "invalid": "show"},
+                "encoding": {"x": _year_x(),
+                             "y": _count("reports", "报告数 / reports"),
+                             "color": {"field": "rule", "type": "nominal", "title": "规则 / rule",
+                                       "scale": {"domain": list(_RULES)}, "legend": {**_LEGEND, "columns": 4}},
+                             "xOffset": {"field": "rule", "scale": {"domain": list(_RULES)}},
+                             "tooltip": [{"field": "year", "title": "年度"}, {"field": "rule", "title": "规则"},
+                                         {"field": "reports", "title": "不符的报告 / failing"},
+                                         {"field": "reports_checked", "title": "已检查的报告 / checked"}]}}))
 
 # --- 7. On time, late and missing, by region (the scorecard view: FORMAT.md §1 deadlines) ------------------------
 _STATUSES = [("missing", "缺报 / missing", 1), ("late", "迟报 / late", 2), ("no_date", "无发布日期 / no date", 3),
