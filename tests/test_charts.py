@@ -358,3 +358,31 @@ def test_an_agency_name_is_text_in_the_dashboard_s_table_and_its_link(tmp_path):
     assert link.text_content() == stored
     assert parse_qs(urlsplit(link.get("href")).query)["agency"] == [stored]
     assert html.fragment_fromstring(f"<td>{region}</td>").text_content() == "<i>x</i>"
+
+
+def test_the_agency_whose_name_was_not_read_is_labelled_or_left_out(tmp_path):
+    """Reports whose agency could not be read share an agency row with an empty name: it was a blank choice in
+    the agency dashboard's list (the same as no choice: all agencies) and a blank row of the overview's agency
+    list linking to `agency?agency=`. The list labels it, without a link; the choice leaves it out, as the
+    scorecard does."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from lxml import html
+
+    from govreports.charts.specs import AGENCY_LIST_SQL
+    from govreports.store.db import connect
+    from govreports.store.load import load_record
+    from storehelp import record
+
+    with connect(tmp_path / "x.db") as db:
+        load_record(db, record("", 2023, "2021", {}), document={"url": "http://x.gov.cn/1.html"})
+        load_record(db, record(A, 2023, "2021", {}), document={"url": "http://x.gov.cn/2.html"})
+        choices = [row[0] for row in db.execute(dashboards()["agency"]["filters"]["agency"]["query"])]
+        listed = [row[0] for row in db.execute(AGENCY_LIST_SQL, {"year": "", "agency": "", "province": ""})]
+        scored = {row[0] for row in db.execute("SELECT agency FROM scorecard")}
+    assert choices == [A] and scored == {A}
+    cells = [html.fragment_fromstring(cell, create_parent="td") for cell in listed]
+    links = [a.get("href") for cell in cells for a in cell.iter("a")]
+    assert [parse_qs(urlsplit(href).query).get("agency") for href in links] == [[A]]
+    [unread] = [cell.text_content() for cell in cells if not list(cell.iter("a"))]
+    assert unread.strip() and "未能识别" in unread

@@ -44,7 +44,8 @@ def dashboards(db_name: str = "govreports") -> dict:
                  "query": "SELECT DISTINCT province FROM agencies WHERE province IS NOT NULL"
                           " AND id IN (SELECT agency_id FROM reports) ORDER BY province"}
     agencies = {"name": "机关 / agency", "type": "select", "db": db_name,
-                "query": "SELECT name FROM agencies WHERE id IN (SELECT agency_id FROM reports) ORDER BY name"}
+                "query": "SELECT name FROM agencies WHERE norm_name != '' AND id IN (SELECT agency_id FROM reports)"
+                         " ORDER BY name"}  # not the agency whose name could not be read (specs.UNREAD_AGENCY)
     overview = {
         "title": "政府信息公开工作年度报告：总览 / Annual reports at a glance",
         "description": "Every agency's current reports added up. Pick a year or a province to narrow them; click an "

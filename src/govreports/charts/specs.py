@@ -366,9 +366,15 @@ def _html(text_sql: str) -> str:
     return text_sql
 
 
+# Reports whose agency could not be read share the agency row with the empty name. Their reports count in the
+# charts, so the overview's list shows them, labelled and without a link (`agency?agency=` shows all agencies);
+# the agency dashboard's choice leaves them out, as the scorecard and analyze missing do.
+UNREAD_AGENCY = "（机关名称未能识别）/ agency not read"
+
 # The plugin's table breaks on an empty result, so each table says in a row why it has none.
 AGENCY_LIST_SQL = f"""SELECT * FROM (
-  SELECT {_link('a.name')} AS "机关 / agency", {_html("coalesce(a.region, '')")} AS "地区 / region",
+  SELECT CASE WHEN a.norm_name = '' THEN {_sql_str(UNREAD_AGENCY)} ELSE {_link('a.name')} END AS "机关 / agency",
+    {_html("coalesce(a.region, '')")} AS "地区 / region",
     count(r.id) AS "报告 / reports", min(r.year) AS "最早 / first", max(r.year) AS "最近 / latest"
   FROM agencies a JOIN reports r ON r.agency_id = a.id
   WHERE {FILTER}
