@@ -257,3 +257,32 @@ def test_report_names_no_source_for_a_date_without_one(tmp_path):
     out = CliRunner().invoke(cli_app(), ["report", NATION, "--db", str(p)])
     assert out.exit_code == 0, out.output
     assert "2024-01-10" in out.stdout and "None" not in out.stdout
+
+
+def test_a_blank_share_short_of_all_or_none_never_prints_as_100_or_0_percent(tmp_path):
+    """One filled cell of 200 (blank share 0.995) printed '100%' in `report` and on the agency dashboard, which
+    reads as a report with nothing filled in; only a share of exactly 1 (or 0) may print 100% (0%)."""
+    from govreports.charts.specs import AGENCY_SCORECARD_SQL
+
+    fmt = "2021"
+    cells = [(t, r, c) for t, rows in schema.empty_tables(fmt).items() for r, cols in rows.items() for c in cols
+             if c != "amount_unit"]
+    p = tmp_path / "blank.db"
+    with connect(p) as db:
+        load_record(db, _report(NATION, 2023, fmt, "2024-01-10", cells={"applications.new.total": 3}))
+        load_record(db, _report(NATION, 2022, fmt, "2023-01-10"))  # nothing filled in
+        load_record(db, _report(NATION, 2021, fmt, "2022-01-10", cells={".".join(k): 1 for k in cells[1:]}))
+    card = _card(p)
+    assert card[(NATION, 2023)]["blank_share"] == round(1 - 1 / len(cells), 3) > 0.99  # one cell filled
+    assert card[(NATION, 2022)]["blank_share"] == 1 and 0 < card[(NATION, 2021)]["blank_share"] < 0.01
+    out = CliRunner().invoke(cli_app(), ["report", NATION, "--db", str(p)])
+    assert out.exit_code == 0, out.output
+    shown = {line.split("│")[1].strip(): line.split("│")[8].strip() for line in out.stdout.splitlines()
+             if line.startswith("│ 20")}
+    with connect(p) as db:
+        dashboard = {row[0]: row[9] for row in db.execute(AGENCY_SCORECARD_SQL, {"agency": NATION, "year": "",
+                                                                                 "province": ""})}
+    for year, blank in shown.items():
+        share = card[(NATION, int(year))]["blank_share"]
+        assert dashboard[int(year)] == blank
+        assert (blank == "100%") == (share == 1) and (blank == "0%") == (share == 0), (year, share, blank)

@@ -384,6 +384,9 @@ SELECT '没有报告 / no reports', NULL, 0, NULL, NULL
 WHERE NOT EXISTS (SELECT 1 FROM reports r JOIN agencies a ON a.id = r.agency_id WHERE {FILTER})"""
 
 _MARK = "CASE {} WHEN 1 THEN '✓' WHEN 0 THEN '✗' END"
+# a share as a whole percent, 0% and 100% only for exactly 0 and 1 (as `govreports report` prints it)
+_SHARE = ("CASE WHEN round(100 * {0}) = 100 AND {0} < 1 THEN '>99%' WHEN round(100 * {0}) = 0 AND {0} > 0 THEN '<1%'"
+          " ELSE CAST(round(100 * {0}) AS INTEGER) || '%' END")
 AGENCY_SCORECARD_SQL = f"""WITH sc AS (
   SELECT sc.* FROM scorecard sc JOIN agencies a ON a.id = sc.agency_id
   WHERE :agency != '' AND {_AGENCY} AND (:year = '' OR sc.year = CAST(:year AS INTEGER)))
@@ -396,7 +399,7 @@ SELECT * FROM (
       WHEN sc.on_time = 1 THEN '按时 / on time' END AS "按时 / on time",
     sc.format AS "格式 / format", {_MARK.format('sc.format_ok')} AS "格式合规 / format ok",
     coalesce(sc.rules_failed, {_MARK.format('sc.rules_ok')}) AS "勾稽关系 / rules",
-    CAST(round(100 * sc.blank_share) AS INTEGER) || '%' AS "空白 / blank", sc.sections_present AS "部分 / sections"
+    {_SHARE.format('sc.blank_share')} AS "空白 / blank", sc.sections_present AS "部分 / sections"
   FROM sc ORDER BY sc.year)
 UNION ALL
 SELECT CASE WHEN :agency = '' THEN '请选择机关 / choose an agency' ELSE '没有报告 / no reports' END,

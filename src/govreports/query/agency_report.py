@@ -10,6 +10,7 @@ command names one (query.agencies.resolve_agency: exact, then normalised, else s
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -81,7 +82,16 @@ def agency_report(path, text: str) -> AgencyReport:
 
 
 def _share(value) -> str:
-    return "" if value is None else f"{round(100 * value)}%"
+    """A share as a whole percent, but 0% and 100% only for exactly 0 and 1: one filled cell of 200 (0.995) is
+    '>99%', not '100%', which reads as a report with nothing filled in (the dashboard's scorecard does the same)."""
+    if value is None:
+        return ""
+    percent = math.floor(100 * value + 0.5)  # half up, as SQLite's round() on the dashboard (Python's: half even)
+    if percent == 100 and value < 1:
+        return ">99%"
+    if percent == 0 and value > 0:
+        return "<1%"
+    return f"{percent}%"
 
 
 def _table_rows(report: AgencyReport) -> list[list[str]]:
