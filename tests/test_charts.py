@@ -147,6 +147,24 @@ def test_a_province_without_reports_for_the_year_or_agency_draws_no_empty_chart(
                        resolve_filters(regions_db, province="广东", year=2023)).exists()
 
 
+def test_all_charts_draws_every_chart_it_can_and_names_the_others(regions_db, tmp_path):
+    """`chart --all --province 广东 --year 2021` stopped at the first chart its filters leave empty, so late_missing
+    (which draws agency-years expected, not reports) was never drawn. Every chart is tried; those not drawn are
+    named with why, and the exit code says that some were not."""
+    from govreports.charts.specs import CHARTS
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(_cli(), ["chart", "--all", "--db", str(regions_db), "--province", "广东",
+                                         "--year", "2021", "--out-dir", str(out)])
+    assert result.exit_code == 1
+    drawn = {p.stem for p in out.iterdir()}
+    assert drawn == {c.name for c in CHARTS.values() if not c.needs_reports}
+    not_drawn = [name for name in CHARTS if name not in drawn]
+    for name in not_drawn:
+        assert f"error: {name}: no report for 地区 / province: 广东省；年度 / year: 2021" in result.output
+    assert f"{len(not_drawn)} of {len(CHARTS)} charts not drawn: {', '.join(not_drawn)}" in result.output
+
+
 def test_a_database_without_reports_draws_no_chart(tmp_path):
     from govreports.store import connect
 

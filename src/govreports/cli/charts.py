@@ -1,7 +1,9 @@
 """The chart command: the dashboard's charts as SVG, PNG or HTML files, drawn without a browser.
 
 Errors go to stderr: an unknown agency, or filters that select no report (a year, a province in a year, an empty
-database), exits 1 (with suggestions); an unknown chart or a missing name exits 2.
+database), exits 1 (with suggestions); an unknown chart or a missing name exits 2. `--all` draws every chart it
+can: one that cannot be drawn (a province without a report for the year: late_missing still draws) is named with
+why, and the command exits 1 after the others.
 """
 
 from __future__ import annotations
@@ -60,22 +62,37 @@ def chart(name: Annotated[Optional[str], typer.Argument(
         fail("--output names one file; with --all use --out-dir", EXIT_USAGE)
     if not Path(db).is_file():
         fail(f"no database at {db} (create one with `govreports load` or `govreports crawl`)")
-    names = list(CHARTS) if all_ else [name]
     try:
         filters = resolve_filters(db, year=year, agency=agency, province=province)
         if format is ChartFormat.png and not cjk_glyphs_ok():
             typer.echo("warning: no font with Chinese glyphs found: Chinese text will show as boxes "
                        "(install fonts-noto-cjk, or set GOVREPORTS_CJK_FONT_DIR to a folder of CJK fonts)", err=True)
-        if all_:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        for chart_name in names:
-            target = (out_dir / f"{chart_name}.{format.value}" if all_
-                      else output or Path(f"{chart_name}.{format.value}"))
-            typer.echo(write_chart(db, chart_name, format.value, target, filters))
+        if not all_:
+            typer.echo(write_chart(db, name, format.value, output or Path(f"{name}.{format.value}"), filters))
+            return
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _draw_all(db, format.value, out_dir, filters)
     except GovreportsError as exc:
         fail(str(exc), exc.exit_code)
     except OSError as exc:
         fail(f"cannot write: {exc.strerror or exc} ({exc.filename})" if exc.filename else f"cannot write: {exc}")
+
+
+def _draw_all(db: Path, fmt: str, out_dir: Path, filters) -> None:
+    """Every chart into out_dir. One that cannot be drawn is named on stderr with why and the others are still
+    drawn (the first failure had left the rest, late_missing among them, unwritten); then exit non-zero (the
+    failures' code, 1 for filters that leave a chart empty) if any was not drawn."""
+    from govreports.charts import write_chart
+
+    failed: dict[str, int] = {}
+    for chart_name in CHARTS:
+        try:
+            typer.echo(write_chart(db, chart_name, fmt, out_dir / f"{chart_name}.{fmt}", filters))
+        except GovreportsError as exc:
+            typer.echo(f"error: {chart_name}: {exc}", err=True)
+            failed[chart_name] = exc.exit_code
+    if failed:
+        fail(f"{len(failed)} of {len(CHARTS)} charts not drawn: {', '.join(failed)}", max(failed.values()))
 
 
 def register(app: typer.Typer) -> None:
