@@ -2,7 +2,8 @@
 prefect.yaml's parameters), the demo and the store all take their default paths from here.
 
 Relative paths: they are read from the current directory, the repository root for `make demo` and a deployment's
-working directory for a Prefect worker.
+working directory for a Prefect worker. The demo's config is the exception: it is part of the demo (the demo portal
+it crawls is this package's code), so it is the repository's own config/demo.toml, wherever the demo is run from.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ DEFAULT_DB = DATA / "govreports.db"  # SQLite database (and `<database>.lock`, t
 DEFAULT_ARCHIVE = DATA / "archive"  # content-addressed raw bodies: data/archive/ab/cd/<sha256>
 DEFAULT_PREFECT_HOME = DATA / "prefect"  # the ephemeral Prefect server's home for plain runs
 DEFAULT_CONFIG = Path("config/portals")  # the real portals' config files
-DEMO_CONFIG = Path("config/demo.toml")  # the demo portal's config (`govreports demo`)
+# the repository this package runs from (src/govreports/ of a clone, installed editable by `make install`)
+REPO = Path(__file__).resolve().parents[2]
+DEMO_CONFIG = REPO / "config" / "demo.toml"  # the demo portal's config (`govreports demo`); not in a built wheel
 
 
 def prefect_home(db: str | Path) -> Path:

@@ -53,6 +53,10 @@ def _wait(base: str, proc: subprocess.Popen, seconds: float = 60) -> None:
 
 def main(port: int = 8765, db: str = str(DEFAULT_DB), archive: str = str(DEFAULT_ARCHIVE),
          config: str = str(DEMO_CONFIG)) -> int:
+    if not Path(config).is_file():  # said before the portal and Prefect start, not as the flow's traceback
+        print(f"error: no demo config at {config}: the demo runs from a clone of the govreports repository "
+              "(installed with `make install`), whose config/demo.toml it crawls", file=sys.stderr)
+        return 1
     if not _port_free(port):
         print(f"port {port} is in use: stop what listens there (or an earlier demo portal) and run make demo again",
               file=sys.stderr)
@@ -96,10 +100,20 @@ def main(port: int = 8765, db: str = str(DEFAULT_DB), archive: str = str(DEFAULT
               "published the latest year's report: the health check at work)")
     print(f"\ndatabase: {Path(db).resolve()}")
     print("query it (from this folder):")
+    where = _scripts()
     for what, command in EXAMPLES:
-        print(f"  # {what}\n  .venv/bin/{command}")
-    print("  # browse it in Datasette, with the charts dashboard at /-/dashboards/overview\n  .venv/bin/govreports serve")
+        print(f"  # {what}\n  {where}{command}")
+    print(f"  # browse it in Datasette, with the charts dashboard at /-/dashboards/overview\n  {where}govreports serve")
     return 0
+
+
+def _scripts() -> str:
+    """What goes before `govreports` in the printed commands: .venv/bin/ in the repository root (`make demo`);
+    elsewhere the folder of this interpreter's scripts (.venv/bin/ was not there)."""
+    if Path(".venv/bin/govreports").exists():
+        return ".venv/bin/"
+    here = Path(sys.executable).parent
+    return f"{here}/" if (here / "govreports").exists() else f"{sys.executable} -m "
 
 
 if __name__ == "__main__":
