@@ -22,6 +22,11 @@ def test_metadata_has_descriptions_facets_and_every_analysis():
     db = meta["databases"]["govreports"]
     assert set(ANALYSES) <= set(db["queries"])
     assert db["queries"]["refusals"]["sql"] == ANALYSES["refusals"].sql
+    # the web form runs the SQL without the CLI's name checks: a query taking an agency says what name it needs
+    for name, analysis in ANALYSES.items():
+        note = "a partial or mistyped name selects nothing here" in db["queries"][name]["description"]
+        assert note == any(p.name == "agency" for p in analysis.params), name
+    assert "a partial or mistyped name" in db["queries"]["year_over_year"]["description"]
     assert db["tables"]["reports"]["facets"] == ["year", "format", "agency_id"]
     assert db["tables"]["applications_wide"]["facets"] == ["year", "format", "agency"]
     assert db["tables"]["applications_wide"]["columns"]["natural_person"] == (

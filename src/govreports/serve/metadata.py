@@ -17,6 +17,18 @@ _REPORT_FACETS = ["year", "format", "agency_id"]
 _VIEW_FACETS = ["year", "format", "agency"]
 
 
+# The canned query runs the analysis's SQL as it is, without the CLI's checks: a name typed in part or mistyped
+# selects no agency, and the page shows no rows with nothing said (the CLI names the agency or suggests names)
+_AGENCY_NOTE = (" 机关 / agency: its full name as the agencies table has it (or that name normalised); a partial or "
+                "mistyped name selects nothing here and shows no rows (`govreports analyze` suggests names).")
+
+
+def _described(analysis) -> str:
+    """The analysis's description, with what its parameters take where the web form says nothing of it."""
+    takes_agency = any(p.name == "agency" for p in analysis.params)
+    return analysis.description + (_AGENCY_NOTE if takes_agency else "")
+
+
 def build_metadata(db_name: str = "govreports") -> dict:
     """The metadata dict for `datasette serve DB -m metadata.json` (DB's file stem must be `db_name`)."""
     tables: dict = {}
@@ -34,7 +46,7 @@ def build_metadata(db_name: str = "govreports") -> dict:
     for name, table in COLUMN_DOCS.items():
         if table.kind == "view" and {"year", "format", "agency"} <= {c.name for c in table.columns}:
             tables[name]["facets"] = _VIEW_FACETS
-    queries = {a.name: {"title": f"{a.title_zh} / {a.title}", "description": a.description, "sql": a.sql}
+    queries = {a.name: {"title": f"{a.title_zh} / {a.title}", "description": _described(a), "sql": a.sql}
                for a in ANALYSES.values()}
     queries["search_sections"] = {
         "title": "全文检索（任意长度）/ Search report text (any length, LIKE)",
