@@ -121,6 +121,30 @@ def test_attachments_plain_insertfile_and_javascript_links():
     assert found[3:] == ["http://x.gov.cn/xxgknb/202101/P0202101.ofd"]  # readable now, after PDF; never the .jpg
 
 
+def test_attachments_shown_in_the_page_through_a_frame_an_embed_or_a_viewer():
+    """A report page that only shows its file (pdf.js's viewer in an iframe, an embed, an object, a link to the
+    viewer) with no link to download it: the item was "not a report" and the report missed."""
+    base = "http://x.gov.cn/xxgk/nb/202301/t20230120_1.html"
+    cases = {
+        '<iframe src="/pdfjs/web/viewer.html?file=/attach/0/nb2022.pdf" width="100%"></iframe>':
+            "http://x.gov.cn/attach/0/nb2022.pdf",
+        '<iframe src="/static/pdfjs/web/viewer.html?file=%2Fattach%2F0%2Fnb2022.pdf&amp;page=1"></iframe>':
+            "http://x.gov.cn/attach/0/nb2022.pdf",
+        '<iframe src="../../../pdfjs/viewer.html?file=../nb/202301/P020230120.pdf"></iframe>':
+            "http://x.gov.cn/nb/202301/P020230120.pdf",  # relative to the viewer, as the viewer resolves it
+        '<embed src="./P020230120.pdf" type="application/pdf">':
+            "http://x.gov.cn/xxgk/nb/202301/P020230120.pdf",
+        '<object data="http://files.x.gov.cn/nb.PDF" type="application/pdf"></object>':
+            "http://files.x.gov.cn/nb.PDF",
+        '<a href="/pdfjs/web/viewer.html?file=http://x.gov.cn/attach/nb.docx" target="_blank">在线阅读</a>':
+            "http://x.gov.cn/attach/nb.docx",
+    }
+    for html, url in cases.items():
+        assert find_attachments(f"<html><body><p>年报</p>{html}</body></html>", base) == [url], html
+    page = '<iframe src="/video/player.html?file=/v/intro.mp4"></iframe><iframe src="/map.html?src=x"></iframe>'
+    assert find_attachments(page, base) == []  # a frame that shows no report file
+
+
 def test_percent_u_titles():
     assert unescape_percent_u("%u653F%u5E9C2021%u5E74") == "政府2021年"
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from lxml import etree
 
@@ -203,20 +203,48 @@ def absolute(base_url: str, href: str) -> str | None:
         return None
 
 
+# where a page puts a file besides a link: shown in a frame, embedded, or as an object
+_EMBEDS = (("iframe", "src"), ("embed", "src"), ("object", "data"), ("frame", "src"))
+# the query parameter a document viewer takes the file in (pdf.js: /pdfjs/web/viewer.html?file=/attach/x.pdf)
+_VIEWER_PARAMS = frozenset(("file", "url", "src", "path", "filepath", "fileurl"))
+_VIEWER_QUERY = re.compile(r"[?&](?:%s)=" % "|".join(_VIEWER_PARAMS), re.I)
+
+
+def _may_hold_file(href: str) -> bool:
+    """A cheap look before a link is made absolute: a file's name, or a viewer's file parameter."""
+    return bool(href) and (_ATTACHMENT.search(href) is not None or _VIEWER_QUERY.search(href) is not None)
+
+
 def find_attachments(html: str, base_url: str) -> list[str]:
-    """Report files linked from a page: plain links, insertfileTag links, and links written by JavaScript."""
+    """Report files linked from a page: plain links, insertfileTag links, links written by JavaScript, and files
+    shown in the page (an iframe, embed or object, directly or through a viewer such as pdf.js's viewer.html?file=):
+    a page that showed its report only so, with no link to download it, was "not a report" and the report missed."""
     found: list[str] = []
     root = parse_html(html)
     for a in root.iter("a"):
-        href = (a.get("href") or "").strip()
-        if href and _ATTACHMENT.search(href):
-            found.append(absolute(base_url, href))
+        if _may_hold_file(href := (a.get("href") or "").strip()):
+            found.append(_shown_file(absolute(base_url, href)))
+    for tag, attr in _EMBEDS:
+        for el in root.iter(tag):
+            if _may_hold_file(src := (el.get(attr) or "").strip()):
+                found.append(_shown_file(absolute(base_url, src)))
     for script in root.iter("script"):
         for m in _SCRIPT_LINK.finditer(script.text or ""):
             found.append(absolute(base_url, m.group(1)))
     unique = [url for url in dict.fromkeys(found) if url is not None]
     readable = [u for u in unique if _kind(u) in _RANK]
     return sorted(readable, key=lambda u: _RANK[_kind(u)])
+
+
+def _shown_file(url: str | None) -> str | None:
+    """The file a viewer URL shows (its file= parameter, made absolute from the viewer's address as the viewer
+    does), else the URL itself."""
+    if url is None or _kind(url) in _RANK:
+        return url
+    for key, value in parse_qsl(urlsplit(url).query):
+        if key.lower() in _VIEWER_PARAMS and _kind(value) in _RANK:
+            return absolute(url, value.strip())
+    return url
 
 
 def _kind(url: str) -> str:
