@@ -1,7 +1,10 @@
 """Cell accuracy of the parser on every real sample with an exact expected record (../shared/samples/expected).
 
 Prints, per sample and overall, the table cells parsed right out of the cells expected, and which metadata fields
-match. A cell is right only when value and JSON type agree (a null is not a 0, an int is not a float). Then each
+match. A cell is right only when value and JSON type agree (a null is not a 0, an int is not a float), and a null
+only where the parser did not say it could not read the cell (text_layout ambiguous, unsplit). A record that read
+nothing still leaves a blank cell null, so beside every cell figure the numbers right (cells with a value in the
+expected record) are printed: sample 02 has 135 blanks of 199 cells, and a record of nulls scored 135/199. Then each
 expected record rendered as a PDF (reportlab, ruled tables) and read back by both PDF paths, the fast one (PDFium,
 extract.pdfium) and pdfplumber: a cell the fast path loses shows as a difference between the two columns. Then
 the share of cells read per input kind (HTML, DOCX, PDF, OFD, Word .doc, scanned PDF), and per text layout.
@@ -24,31 +27,50 @@ SAMPLES = Path(os.environ.get("GOVREPORTS_SHARED", ROOT.parent / "shared")) / "s
 META = ("title", "agency", "year", "format", "published")
 
 
-def cells_right(expected: dict, record: dict) -> tuple[int, int]:
-    right = cells = 0
+def cell_results(expected: dict, record: dict) -> dict[str, tuple[bool, bool]]:
+    """Every expected cell, "table.row.col": (right, has a value in the expected record). A cell the parser lists as
+    not read (text_layout ambiguous or unsplit) is never right: it is null because it was lost, not read blank."""
+    notes = record.get("text_layout") or {}
+    lost = {*notes.get("ambiguous", ()), *notes.get("unsplit", ())}
+    results = {}
     for table in ("active", "applications", "review_litigation"):
         for row, cols in expected.get(table, {}).items():
             for col, value in cols.items():
-                got = (record.get(table) or {}).get(row, {}).get(col, "missing")
-                cells += 1
-                right += got == value and type(got) is type(value)
-    return right, cells
+                key = f"{table}.{row}.{col}"
+                got = ((record.get(table) or {}).get(row) or {}).get(col, "missing")
+                results[key] = (got == value and type(got) is type(value) and key not in lost, value is not None)
+    return results
+
+
+def cells_right(expected: dict, record: dict) -> tuple[int, int, int, int]:
+    """(cells right, cells, numbers right, numbers): the numbers are the cells with a value in the expected record,
+    which a record that lost every cell cannot get right."""
+    results = cell_results(expected, record).values()
+    return (sum(r for r, _ in results), len(results), sum(r for r, number in results if number),
+            sum(number for _, number in results))
+
+
+def _share(right: int, cells: int) -> str:
+    return f"{right:>6}/{cells:<7}"
 
 
 def pdf_paths(expected_dir: Path) -> None:
     from govreports.render import to_pdf
 
-    print(f"\n{'as PDF (rendered)':<45} {'fast path':>14} {'pdfplumber':>14}")
-    totals = [0, 0, 0]
+    print(f"\n{'as PDF (rendered)':<45} {'fast path':>14} {'pdfplumber':>14} {'numbers: fast':>14} {'pdfplumber':>14}")
+    totals = [0, 0, 0, 0, 0, 0]
     for path in sorted(expected_dir.glob("*.json")):
         expected = json.loads(path.read_text(encoding="utf-8"))
         data = to_pdf(expected)
         assert limits.check(data, "pdf") is None
-        fast, _ = cells_right(expected, build_record(extract_pdf(data), {}) or {})
-        slow, cells = cells_right(expected, build_record(extract_pdf(data, fast=False), {}) or {})
-        totals = [totals[0] + fast, totals[1] + slow, totals[2] + cells]
-        print(f"{path.stem:<45} {fast:>6}/{cells:<7} {slow:>6}/{cells:<7}")
-    print(f"{'overall':<45} {totals[0]:>6}/{totals[2]:<7} {totals[1]:>6}/{totals[2]:<7}"
+        fast, _, fast_numbers, _ = cells_right(expected, build_record(extract_pdf(data), {}) or {})
+        slow_record = build_record(extract_pdf(data, fast=False), {}) or {}
+        slow, cells, slow_numbers, numbers = cells_right(expected, slow_record)
+        totals = [t + v for t, v in zip(totals, (fast, slow, cells, fast_numbers, slow_numbers, numbers))]
+        print(f"{path.stem:<45} {_share(fast, cells)} {_share(slow, cells)} {_share(fast_numbers, numbers)} "
+              f"{_share(slow_numbers, numbers)}")
+    print(f"{'overall':<45} {_share(totals[0], totals[2])} {_share(totals[1], totals[2])} "
+          f"{_share(totals[3], totals[5])} {_share(totals[4], totals[5])}"
           f" {'(no cell lost)' if totals[0] >= totals[1] else '(CELLS LOST by the fast path)'}")
 
 
@@ -66,19 +88,20 @@ def input_kinds(expected_dir: Path, scans: int = 2) -> None:
     if can_make_doc():
         makers["doc"] = lambda r: word97(to_docx(r))
     records = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(expected_dir.glob("*.json"))]
-    print(f"\n{'input kind':<12} {'reports':>8} {'cells read':>16}")
+    print(f"\n{'input kind':<12} {'reports':>8} {'cells read':>16} {'numbers read':>22}")
     for kind, make in [*makers.items(), ("scan", lambda r: scanned_pdf(to_pdf(r)))]:
         chosen = records[:scans] if kind == "scan" else records
-        right = cells = 0
+        right = cells = numbers_right = numbers = 0
         for record in chosen:
             try:
                 got = parse_bytes(make(record), f"r.{kind}")
             except Exception as exc:  # noqa: BLE001 - a kind that fails is counted as no cell read
                 print(f"  {kind}: {type(exc).__name__}: {exc}", file=sys.stderr)
                 got = {}
-            r, c = cells_right(record, got)
-            right, cells = right + r, cells + c
-        print(f"{kind:<12} {len(chosen):>8} {right:>7}/{cells:<7} {100 * right / max(cells, 1):5.1f}%")
+            r, c, nr, n = cells_right(record, got)
+            right, cells, numbers_right, numbers = right + r, cells + c, numbers_right + nr, numbers + n
+        print(f"{kind:<12} {len(chosen):>8} {right:>7}/{cells:<7} {100 * right / max(cells, 1):5.1f}%"
+              f" {numbers_right:>7}/{numbers:<7} {100 * numbers_right / max(numbers, 1):5.1f}%")
     if "doc" not in makers:
         print("doc: not measured (LibreOffice, Debian package libreoffice-writer-nogui, makes the test files)")
 
@@ -89,18 +112,20 @@ def main() -> int:
         print(f"no expected records at {expected_dir}", file=sys.stderr)
         return 1
     sources = {p.stem: p for d in ("seed", "html", "texts") for p in (SAMPLES / d).glob("*") if p.is_file()}
-    total_right = total_cells = 0
-    print(f"{'sample':<45} {'cells right':>14} {'metadata':>10}")
+    total_right = total_cells = total_numbers_right = total_numbers = 0
+    print(f"{'sample':<45} {'cells right':>14} {'numbers right':>14} {'metadata':>10}")
     for path in sorted(expected_dir.glob("*.json")):
         expected = json.loads(path.read_text(encoding="utf-8"))
         outcome = parse_path(sources[path.stem])
         record = outcome.record or {}
-        right, cells = cells_right(expected, record)
+        right, cells, numbers_right, numbers = cells_right(expected, record)
         meta = sum(record.get(k) == expected.get(k) for k in META)
-        total_right += right
-        total_cells += cells
-        print(f"{path.stem:<45} {right:>6}/{cells:<7} {meta:>6}/{len(META)}")
-    print(f"{'overall':<45} {total_right:>6}/{total_cells:<7} = {100 * total_right / max(total_cells, 1):.2f}%")
+        total_right, total_cells = total_right + right, total_cells + cells
+        total_numbers_right, total_numbers = total_numbers_right + numbers_right, total_numbers + numbers
+        print(f"{path.stem:<45} {_share(right, cells)} {_share(numbers_right, numbers)} {meta:>6}/{len(META)}")
+    print(f"{'overall':<45} {_share(total_right, total_cells)} {_share(total_numbers_right, total_numbers)}"
+          f" = {100 * total_right / max(total_cells, 1):.2f}% of cells, "
+          f"{100 * total_numbers_right / max(total_numbers, 1):.2f}% of numbers")
     pdf_paths(expected_dir)
     input_kinds(expected_dir)
     from text_layouts import report as text_layouts  # cells read per text layout (issue 14): bench/text_layouts.py
