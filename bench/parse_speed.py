@@ -27,6 +27,8 @@ from govreports.parse.report import build_record  # noqa: E402
 from govreports.render import to_html, to_pdf  # noqa: E402
 from strategies import record_fixture  # noqa: E402
 
+from accuracy import cells_right  # noqa: E402  (one count: a lost cell is never right, numbers apart from blanks)
+
 SAMPLES = Path(os.environ.get("GOVREPORTS_SHARED", ROOT.parent / "shared")) / "samples"
 
 
@@ -128,26 +130,16 @@ def six_page_pdf() -> tuple[dict, bytes]:
     return record, data
 
 
-def cells_right(expected: dict, parsed: dict) -> tuple[int, int]:
-    right = total = 0
-    for table in ("active", "applications", "review_litigation"):
-        for row, cols in expected[table].items():
-            for col, value in cols.items():
-                got = (parsed.get(table) or {}).get(row, {}).get(col, "missing")
-                total += 1
-                right += got == value and type(got) is type(value)
-    return right, total
-
-
 def pdf_paths(repeats: int = 15) -> None:
     """parse_bytes (limits, fast path, parser, and pdfplumber's second reading where parse.api asks for one)
     against the same steps with pdfplumber as the reader; CPU time, best of `repeats`."""
     record, data = six_page_pdf()
     for name, fast in (("PDF 6 pages, fast path (PDFium)", True), ("PDF 6 pages, pdfplumber", False)):
         parsed, ms, n = pdf_timing(data, fast, repeats if fast else max(repeats // 5, 3))
-        right, total = cells_right(record, parsed)
+        right, total, numbers_right, numbers = cells_right(record, parsed)
         print(f"{name:<48} {len(data) / 1000:>7.1f} KB  {1000 / ms:>8.1f} reports/s  {ms:>6.2f} ms/report"
-              f"  (CPU, best of {n}; {right}/{total} cells right; read by {parsed.get('pdf_reader')})")
+              f"  (CPU, best of {n}; {right}/{total} cells right, {numbers_right}/{numbers} numbers;"
+              f" read by {parsed.get('pdf_reader')})")
 
 
 def pdf_timing(data: bytes, fast: bool, n: int) -> tuple[dict, float, int]:
@@ -182,9 +174,9 @@ def office_forms(repeats: int = 15) -> None:
     record = record_fixture("2021")
     for name, data in (("DOCX 2021 form (python-docx template)", to_docx(record)), ("OFD 2021 form", to_ofd(record))):
         parsed, ms = best_cpu(lambda: parse_bytes(data), repeats)
-        right, total = cells_right(record, parsed)
+        right, total, numbers_right, numbers = cells_right(record, parsed)
         print(f"{name:<48} {len(data) / 1000:>7.1f} KB  {1000 / ms:>8.1f} reports/s  {ms:>6.2f} ms/report"
-              f"  (CPU, best of {repeats}; {right}/{total} cells right)")
+              f"  (CPU, best of {repeats}; {right}/{total} cells right, {numbers_right}/{numbers} numbers)")
 
 
 def real_pdf(path: Path, repeats: int = 10) -> None:
