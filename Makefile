@@ -27,7 +27,14 @@ test: $(STAMP) system
 demo: $(STAMP)
 	$(PY) -m govreports demo
 
-bench: $(STAMP)
+# the bench extra (Scrapy) for crawl_speed.py's side-by-side fetch rate, installed on the first `make bench` only
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
 	$(PY) bench/accuracy.py
 	$(PY) bench/parse_speed.py
 	$(PY) bench/load_speed.py
