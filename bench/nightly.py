@@ -19,10 +19,12 @@ summaries. The figures are wall times on a shared machine: noisy, compare within
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -36,6 +38,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
 from crawl_speed import start_portal  # noqa: E402
+
+def _versions(db: str) -> int:
+    """Report versions in the database: a cold run that adds any was not the no-change night it is timed as."""
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return conn.execute("SELECT count(*) FROM report_versions").fetchone()[0]
+
 
 def requests_by_kind(base: str) -> Counter:
     log = json.loads(urllib.request.urlopen(base + "/_demo/requests.json").read())
@@ -159,13 +167,15 @@ def main() -> int:
                        paths["db"], "--archive", paths["archive"]]
             for label in ("first night: a new Prefect home is created and migrated",
                           "any later night: the Prefect home exists"):
-                before = requests_by_kind(base)
+                before, versions = requests_by_kind(base), _versions(paths["db"])
                 t0, started = time.perf_counter(), datetime.datetime.now()
                 done = subprocess.run(command, env={**env, "PREFECT_LOGGING_LEVEL": "INFO"}, check=True,
                                       capture_output=True, text=True, cwd=ROOT)
                 cold = time.perf_counter() - t0
                 kinds = requests_by_kind(base) - before
-                print(f"no-change nightly as a cold `govreports nightly` process ({label}): {cold:.1f} s wall")
+                changed = _versions(paths["db"]) - versions  # a night that loaded something did more than a no-change
+                print(f"no-change nightly as a cold `govreports nightly` process ({label}): {cold:.1f} s wall"
+                      + (f" [NOT a no-change night: {changed} report versions loaded]" if changed else ""))
                 print("  requests: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
                 print(phases(done.stdout + "\n" + done.stderr, started, datetime.datetime.now()))
             import_costs(env)
