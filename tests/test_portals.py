@@ -145,6 +145,19 @@ def test_attachments_shown_in_the_page_through_a_frame_an_embed_or_a_viewer():
     assert find_attachments(page, base) == []  # a frame that shows no report file
 
 
+def test_attachments_written_by_script_in_any_report_kind():
+    """Older TRS templates write the attachment list with JavaScript (`var att = …; document.write(…)`, PORTALS.md
+    §3), and ndrc-style sites post OFD files: a script-written .ofd was missed (only PDF and Word were looked for in
+    scripts), and the page, with no tables of its own, was "not a report"."""
+    html = """<div class="TRS_Editor"><p>全文请见附件。</p></div><div class="fj"><script type="text/javascript">
+    var att = '<a href="./P020240111301904164862.ofd" target="_blank">年报.ofd</a>';
+    if(att!=''){document.write('附件：<br /><p>' + att + '</p>');}</script></div>"""
+    found = find_attachments(html, "http://x.gov.cn/xxgknb/202401/t20240111_1.html")
+    assert found == ["http://x.gov.cn/xxgknb/202401/P020240111301904164862.ofd"]
+    written = """<script>document.write("<a href=\\"./P0.wps\\">WPS</a><a href=\\"./P0.XLSX\\">表</a>");</script>"""
+    assert find_attachments(written, "http://x.gov.cn/a/") == []  # found, but no kind the parser reads
+
+
 def test_percent_u_titles():
     assert unescape_percent_u("%u653F%u5E9C2021%u5E74") == "政府2021年"
 

@@ -28,8 +28,12 @@ HOSTILE = (("zip_bomb", "docx"), ("size_lie", "docx"), ("entity_bomb", "docx"), 
 # Reports published in the formats real portals also use, beyond PDF and DOCX: a few on the default portal, chosen
 # (seeded) among the default agencies' reports so that `scale` neither moves nor multiplies them (a .doc takes
 # LibreOffice 2–4 s to make, a scan 2–7 s a page to read by OCR). kind -> the sites that get one each: Word 97 .doc
-# on the TRS sites, OFD on the gkmlpt and the custom site, one scanned 图片版 PDF on a TRS site.
-LEGACY_KINDS = (("doc", ("ordos", "gbk")), ("ofd", ("gd", "custom")), ("scan", ("ordos",)))
+# on the TRS sites, OFD on the gkmlpt and the custom site, one scanned 图片版 PDF on a TRS site, then an OFD on a
+# TRS site (last, so that the earlier choices stay where they were).
+LEGACY_KINDS = (("doc", ("ordos", "gbk")), ("ofd", ("gd", "custom")), ("scan", ("ordos",)), ("ofd", ("ordos",)))
+# How a TRS site links a legacy kind, when not by insertfileTag: ndrc-style TRS sites post OFD files, and older TRS
+# templates write the attachment list with JavaScript (`var att = '<a href="./P0….ofd">'; document.write(…)`).
+LEGACY_LINKS = {("ofd", "ordos"): "jsatt"}
 HANWEB_COLUMN, HANWEB_UNIT = 12377, 764752
 GKMLPT_CATEGORY = 721
 
@@ -49,7 +53,7 @@ class Item:
     size: float = 1.0
     style: str = "word"
     quirk: str | None = None
-    link: str = "insertfile"  # TRS attachment link: "insertfile" | "js" | "plain"
+    link: str = "insertfile"  # TRS attachment link: "insertfile" | "js" (rel_appendix) | "jsatt" (var att) | "plain"
     canonical: str | None = None  # repost -> id of the original report
     url_date: str = ""  # date in the article URL (TRS tYYYYMMDD, Hanweb /Y/M/D/, gov.cn YYYYMM)
     path: str = ""
@@ -166,7 +170,7 @@ class Catalog:
                 taken.add(item.id)
                 item.kind = "docx" if kind == "doc" and not can_make_doc() else kind
                 item.quirk = None
-                item.link = "plain" if site in ("gbk", "custom") else "insertfile"
+                item.link = LEGACY_LINKS.get((kind, site)) or ("plain" if site in ("gbk", "custom") else "insertfile")
                 # a scan's list title stays plain: the crawler hands the list title to the parser, which keeps it
                 # verbatim when OCR misses the title line; the article names the file 图片版 (sites/trs.py)
 

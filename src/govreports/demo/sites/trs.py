@@ -3,9 +3,10 @@
 What is imitated (PORTALS.md §3, samples/html/trs_ordos_engebei_xxgknb_list.html): list rows in <table class=
 "gl_list">, page links written only by the pager script createPageHTML(pageCount, currentIndex, name, ext) (the
 raw HTML has no <a href="index_1.html">), articles ./YYYYMM/tYYYYMMDD_{docid}.html with ArticleTitle/PubDate
-<meta>, the body in <div class="TRS_Editor">, attachments ./P0….pdf|.docx linked by insertfileTag or written by
-JavaScript (rel_appendix + document.write). The GBK site sends `Content-Type: text/html` without a charset: the
-charset is only in <meta http-equiv> (gb2312), the bytes are GBK/GB18030.
+<meta>, the body in <div class="TRS_Editor">, attachments ./P0….pdf|.docx|.doc|.ofd linked by insertfileTag or
+written by JavaScript (rel_appendix + document.write, or the older `var att` + document.write). The GBK site
+sends `Content-Type: text/html` without a charset: the charset is only in <meta http-equiv> (gb2312), the bytes
+are GBK/GB18030.
 """
 
 from __future__ import annotations
@@ -115,6 +116,10 @@ def _attachment_links(spec: TrsSite, it) -> str:
         return ("<div class=\"fj\"><script language=\"javascript\">\n"
                 f"var rel_appendix = '<a href=\"./{name}\">下载文字版</a>';\n"
                 "if(rel_appendix!=''){document.write('附件：'+rel_appendix);}\n</script></div>")
+    if it.link == "jsatt":  # the older template: the list in `att`, written into a <p> (PORTALS.md §3)
+        return ("<div class=\"fj\"><script type=\"text/javascript\">\n"
+                f"var att = '<a href=\"./{name}\" target=\"_blank\">{escape(label)}</a>';\n"
+                "if(att!=''){document.write('附件：<br /><p>' + att + '</p>');}\n</script></div>")
     if it.link == "plain":
         return f'<div class="fj"><p>附件：<a href="./{name}">{escape(label)}</a></p></div>'
     return (f'<p class="insertfileTag" style="line-height: 16px;"><a appendix="true" href="./{name}" '

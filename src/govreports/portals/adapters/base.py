@@ -20,8 +20,12 @@ if TYPE_CHECKING:  # the config imports this registry to check names and params;
     from govreports.portals.config import PortalConfig
 
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
-_ATTACHMENT = re.compile(r"\.(?:pdf|docx|doc|wps|ofd|xlsx?)(?:[?#]|$)|downfile\.jsp", re.I)
-_SCRIPT_LINK = re.compile(r"""href\s*=\s*\\?["']([^"'\\\s]+?(?:\.(?:pdf|docx?)|downfile\.jsp\?[^"'\\\s]*))\\?["']""", re.I)
+# the file kinds a report may be linked as; one list for <a> links and script-written ones, which had only PDF and
+# Word: an OFD written by a TRS template's `var att = '<a href="./P0….ofd">'` was never fetched, its report lost
+_FILE_KINDS = r"pdf|docx|doc|wps|ofd|xlsx?"
+_ATTACHMENT = re.compile(rf"\.(?:{_FILE_KINDS})(?:[?#]|$)|downfile\.jsp", re.I)
+_SCRIPT_LINK = re.compile(rf"""href\s*=\s*\\?["']([^"'\\\s]+?(?:\.(?:{_FILE_KINDS})"""
+                          r"""|downfile\.jsp\?[^"'\\\s]*))\\?["']""", re.I)
 # the formats the parser reads, best first: DOCX keeps the tables exactly, PDF needs layout analysis
 _RANK = {"docx": 0, "pdf": 1, "jsp": 1, "doc": 2, "ofd": 2}  # .doc via LibreOffice, OFD: read too, after DOCX and PDF
 _HTML_PARSER = etree.HTMLParser(remove_comments=True, no_network=True)
