@@ -499,3 +499,33 @@ def test_each_row_refers_to_archive_files_synced_before_it_was_written(portal, t
     if buffered:
         apply_summary(db, summary)
     assert checked and checked[-1] == db.execute("SELECT count(*) FROM documents").fetchone()[0] > 0
+
+
+def test_a_report_split_over_article_pages_loads_whole_or_not_at_all(tmp_path, monkeypatch):
+    """A TRS article split over t…_{id}.html and t…_{id}_1.html (PORTALS.md §3; the demo splits one ordos report):
+    the crawl read only the first page and loaded half a report (table 四, sections 五、六 missing) as "new". Now
+    the later page is read and archived, a re-parse joins it again, and when a later page cannot be fetched the
+    item fails (to be read whole on a later run) instead of loading half."""
+    from crawlhelp import site_truth
+    from govreports.demo.sites import trs
+    from govreports.runs.reparse import reparse
+
+    portal = DemoPortal(seed=0).start(port=0)
+    try:
+        split = next(it for it in portal.catalog.reports() if it.extra.get("pages", 1) > 1)
+        later = portal.base_url + split.path.replace(".html", "_1.html")
+        truth = site_truth(portal, "ordos") | {url: portal.ground_truth()[url] for url in portal.reposts().values()}
+        db, summary = crawl_demo(portal, tmp_path / "whole", portals=("demo-ordos",))
+        assert mismatches(db, truth) == [] and summary.total("failed") == 0
+        whole = {k for (k,) in db.execute("SELECT source_key FROM reports")}
+        assert db.execute("SELECT count(*) FROM documents WHERE url = ?", [later]).fetchone()[0] == 1
+        assert reparse(db, tmp_path / "whole" / "archive", demo_config(portal.base_url)).counts["changed"] == 0
+        # the article claims a third page, which answers 404: no half report is loaded
+        pager = trs._article_pager
+        monkeypatch.setattr(trs, "_article_pager", lambda it, count, k: pager(it, count + 1, k))
+        db, summary = crawl_demo(portal, tmp_path / "short", portals=("demo-ordos",))
+        assert summary.total("failed") == 1
+        stored = {k for (k,) in db.execute("SELECT source_key FROM reports")}
+        assert stored == whole - {portal.base_url + split.path}
+    finally:
+        portal.stop()

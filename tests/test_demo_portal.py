@@ -161,6 +161,14 @@ def fetch_document(client, report) -> tuple[bytes, dict]:
         # a scan's title line may not survive OCR: the list's title is the hint, as the crawler gives it
         return doc.content, ({"title": report.list_title, "published": report.list_date} if report.kind == "scan"
                              else {})
+    if pager := re.search(r'createPageHTML\((\d+), 0, "(t\d{8}_\d+)", "(s?html)"\)', page.text):
+        # a TRS article split over pages: the later pages' bodies belong to the report (t…_1.html, …)
+        from govreports.portals.adapters.base import join_pages
+
+        count, stem, ext = int(pager.group(1)), pager.group(2), pager.group(3)
+        later = [client.get(urljoin(report.url, f"{stem}_{k}.{ext}")) for k in range(1, count)]
+        assert all(p.status_code == 200 for p in later), report
+        return join_pages(page.text, [p.text for p in later]), {}
     if report.site == "gd":
         detail = json.loads(re.search(r"window\._CONFIG\.DETAIL = (\{.*\});</script>", page.text).group(1))
         return detail["content"].encode("utf-8"), {"title": detail["title"], "published": detail["publish_time"]}

@@ -158,6 +158,35 @@ def test_attachments_written_by_script_in_any_report_kind():
     assert find_attachments(written, "http://x.gov.cn/a/") == []  # found, but no kind the parser reads
 
 
+_ARTICLE = """<html><head><meta name="ArticleTitle" content="X局2021年政府信息公开工作年度报告"></head><body>
+<ul class="nav"><li>首页</li></ul><div class="TRS_Editor">{body}</div>
+<div class="page"><script>createPageHTML(3, {k}, "t20211108_2082308", "html");</script></div>
+<div class="footer">网站标识码：1506000140</div></body></html>"""
+
+
+def test_trs_article_split_over_pages_is_read_whole():
+    """A long TRS article is split over t…_{id}.html, t…_{id}_1.html, … named by its own createPageHTML (PORTALS.md
+    §3): only the first page was read, and half a report loaded as if whole (table 四 and sections 五、六 missing)."""
+    from govreports.extract.html import extract_html
+    from govreports.portals.adapters.base import join_pages
+    from govreports.portals.adapters.trs import article_pages
+
+    url = "http://x.gov.cn/xxgknb/202111/t20211108_2082308.html"
+    first = _ARTICLE.format(body="<p>一、总体情况</p><p>甲</p>", k=0)
+    assert article_pages(first, url) == ["http://x.gov.cn/xxgknb/202111/t20211108_2082308_1.html",
+                                         "http://x.gov.cn/xxgknb/202111/t20211108_2082308_2.html"]
+    # a pager naming another file (a list's), or an article without one, has no later pages
+    assert article_pages(first.replace('"t20211108_2082308"', '"index"'), url) == []
+    assert article_pages("<p>一、总体情况</p>", url) == []
+    later = [_ARTICLE.format(body="<p>四、政府信息公开行政复议、行政诉讼情况</p><table><tr><td>1</td></tr></table>", k=1),
+             _ARTICLE.format(body="尾<p>六、其他需要报告的事项</p>", k=2)]
+    doc = extract_html(join_pages(first, later).decode("utf-8"))
+    texts = [b.cells[0] for b in doc.blocks]
+    assert texts.index("一、总体情况") < texts.index("四、政府信息公开行政复议、行政诉讼情况") < \
+        texts.index("六、其他需要报告的事项")
+    assert "尾" in texts and sum("网站标识码" in t for t in texts) <= 1  # later pages' chrome left out
+
+
 def test_percent_u_titles():
     assert unescape_percent_u("%u653F%u5E9C2021%u5E74") == "政府2021年"
 

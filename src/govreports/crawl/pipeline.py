@@ -257,6 +257,22 @@ class PortalCrawl:
             return
         self.sink.emit(Read(listing, record, Doc.of(source), Doc.of(page), attachment_url, self.portal.region))
 
+    async def _later_pages(self, listing: Listed, page, seen: list[Doc]) -> list | None:
+        """The report article's later pages (a TRS article split over t…_1.html, …), each archived; None when one
+        could not be fetched: the item fails on that page and is read whole on a later run, never loaded as half
+        a report (the first page alone had loaded tables 一–三 with 四 and sections 五–六 missing, quietly)."""
+        pages = []
+        for url in self.adapter.later_pages(page):
+            if not url_host_in(self.portal.hosts, url):
+                continue
+            later = await self.fetcher.fetch(url, conditional=True, expect="html", referer=page.final_url)
+            if not later.ok:
+                self.sink.emit(_failed(url, later, listing))
+                return None
+            seen.append(Doc.of(later))
+            pages.append(later)
+        return pages
+
     async def _read(self, listing: Listed, page, seen: list[Doc], fetched: dict | None = None):
         """The record from the page, else from its attachments (a page without tables links the real report).
 
@@ -271,9 +287,14 @@ class PortalCrawl:
         # ranks it below the page's metadata and labels, above the report's own closing date)
         hints = {"title": listing.title, "published": listing.list_date}
         record, error = None, None
-        body = self.adapter.report_body(page)
+        body, encoding = self.adapter.report_body(page), page.encoding
+        later = await self._later_pages(listing, page, seen)
+        if later is None:
+            return None
+        if later:
+            body, encoding = self.adapter.join_pages(page, later), "utf-8"
         try:
-            record = await self._parse(body or b"", listing.url, hints, page.encoding)
+            record = await self._parse(body or b"", listing.url, hints, encoding)
         except ParseLimitError as exc:
             self.sink.emit(_limit_failed(listing.url, exc, listing))
             return None

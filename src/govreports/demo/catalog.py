@@ -34,6 +34,7 @@ LEGACY_KINDS = (("doc", ("ordos", "gbk")), ("ofd", ("gd", "custom")), ("scan", (
 # How a TRS site links a legacy kind, when not by insertfileTag: ndrc-style TRS sites post OFD files, and older TRS
 # templates write the attachment list with JavaScript (`var att = '<a href="./P0….ofd">'; document.write(…)`).
 LEGACY_LINKS = {("ofd", "ordos"): "jsatt"}
+MULTIPAGE = ("ordos",)  # the TRS sites with one report article split over two pages
 HANWEB_COLUMN, HANWEB_UNIT = 12377, 764752
 GKMLPT_CATEGORY = 721
 
@@ -80,6 +81,7 @@ class Catalog:
             for index, agency in enumerate(self.agencies[site]):
                 self._add_reports(site, index, agency)
         self._add_legacy_kinds()
+        self._split_articles()
         self._add_noise(scale)
         for site in SITES:
             self.items[site].sort(key=lambda it: (it.list_date, it.id), reverse=True)
@@ -173,6 +175,19 @@ class Catalog:
                 item.link = LEGACY_LINKS.get((kind, site)) or ("plain" if site in ("gbk", "custom") else "insertfile")
                 # a scan's list title stays plain: the crawler hands the list title to the parser, which keeps it
                 # verbatim when OCR misses the title line; the article names the file 图片版 (sites/trs.py)
+
+    def _split_articles(self) -> None:
+        """Serve one HTML report of each TRS site in MULTIPAGE over two article pages, t…_{id}.html and t…_{id}_1.html
+        (TRS splits a long article at the editor's page breaks; PORTALS.md §3): a crawler reading only the first
+        page loads half a report. A Word-markup page (one element a line, so a line boundary is an element's), of
+        the default agencies (stable whatever the scale), from 2020 (not the 2019 report the ordos site re-posts)."""
+        for site in MULTIPAGE:
+            default = set(self.agencies[site][:A.DEFAULT_COUNTS[site]])
+            candidates = sorted((it for it in self.items[site] if it.role == "report" and it.kind == "html"
+                                 and it.style == "word" and it.quirk is None and it.agency in default
+                                 and it.year >= 2020), key=lambda it: it.id)
+            if candidates:
+                random.Random(f"multipage|{self.seed}|{site}").choice(candidates).extra["pages"] = 2
 
     def _add_noise(self, scale: int | None) -> None:
         def noise(site, n, title, day, kind="news"):

@@ -33,7 +33,7 @@ from govreports.portals.adapters import adapter_for
 from govreports.portals.config import CrawlConfig
 from govreports.runs.verdict import RunStatus, Verdict, judge
 from govreports.store.db import cannot_write, could_not_write
-from govreports.store.documents import LoadedItem, loaded_items
+from govreports.store.documents import LoadedItem, latest_document, loaded_items
 from govreports.store.index_repair import with_search_indexes_mended
 from govreports.store.load import LOAD_BATCH, load_records
 from govreports.store.logs import log_fetch
@@ -92,6 +92,21 @@ class _Page:
         self.text = body.decode(encoding or "utf-8", errors="replace")
 
 
+def _later_pages(db: Database, archive: Archive, adapter, page: _Page) -> list[_Page]:
+    """The archived later pages of a report article split over pages (TRS t…_1.html), as the crawl joined them to
+    the first; a page the archive lacks is left out (the re-parse reads what it has, as for a missing body)."""
+    pages = []
+    for url in adapter.later_pages(page):
+        known = latest_document(db, url)
+        if known is None:
+            continue
+        try:
+            pages.append(_Page(url, archive.get(known.sha256), known.encoding))
+        except (OSError, ValueError):
+            continue
+    return pages
+
+
 def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None = None,
             parser: BoundedParser | None = None, run_id: int | None = None) -> ReparseSummary:
     """Re-parse every loaded item's document; `parser` defaults to one worker a core with the config's deadline
@@ -132,7 +147,12 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
                 continue
             adapter = adapters.get(item.portal)
             if item.attachment_url is None and adapter is not None:
-                body = adapter.report_body(_Page(doc_url, body, encoding)) or body
+                page = _Page(doc_url, body, encoding)
+                later = _later_pages(db, archive, adapter, page)
+                if later:
+                    body, encoding = adapter.join_pages(page, later), "utf-8"
+                else:
+                    body = adapter.report_body(page) or body
             yield item, (body, doc_url, {"title": item.list_title, "published": item.list_date}, encoding)
 
     def records() -> Iterator[tuple[dict, dict, str]]:

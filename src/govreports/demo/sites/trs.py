@@ -4,7 +4,9 @@ What is imitated (PORTALS.md §3, samples/html/trs_ordos_engebei_xxgknb_list.htm
 "gl_list">, page links written only by the pager script createPageHTML(pageCount, currentIndex, name, ext) (the
 raw HTML has no <a href="index_1.html">), articles ./YYYYMM/tYYYYMMDD_{docid}.html with ArticleTitle/PubDate
 <meta>, the body in <div class="TRS_Editor">, attachments ./P0….pdf|.docx|.doc|.ofd linked by insertfileTag or
-written by JavaScript (rel_appendix + document.write, or the older `var att` + document.write). The GBK site
+written by JavaScript (rel_appendix + document.write, or the older `var att` + document.write); one long
+report split over two article pages, t…_{id}.html and t…_{id}_1.html, linked only by the article's own
+createPageHTML. The GBK site
 sends `Content-Type: text/html` without a charset: the charset is only in <meta http-equiv> (gb2312), the bytes
 are GBK/GB18030.
 """
@@ -60,6 +62,7 @@ class TrsSite:
 ORDOS = TrsSite("ordos", "html", 20, False, "utf-8")
 GBK = TrsSite("gbk", "shtml", 10, True, "gb2312")
 
+_LATER_PAGE = re.compile(r"(.*/t\d{8}_\d+)_([1-9]\d*)(\.s?html)")  # page k+1 of an article: t…_{id}_{k}.html
 _PAGER_FN = """function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt){
   if(_nPageCount == null || _nPageCount<=1){ return; }
   var nCurrIndex = _nCurrIndex || 0;
@@ -126,7 +129,28 @@ def _attachment_links(spec: TrsSite, it) -> str:
             f'OLDSRC="/protect/{name[:8]}/{name}">{escape(label)}</a></p>')
 
 
-def article(spec: TrsSite, portal, it) -> Response:
+def split_pages(fragment: str, count: int) -> list[str]:
+    """A Word-markup body cut into `count` parts at paragraph starts near equal shares of its lines (one element a
+    line: a table is never cut), as an editor's page breaks cut a long TRS article."""
+    lines = fragment.split("\n")
+    cuts = [0]
+    for k in range(1, count):
+        cut = next((i for i in range(max(cuts[-1] + 1, len(lines) * k // count), len(lines))
+                    if lines[i].startswith("<p")), len(lines))
+        cuts.append(cut)
+    cuts.append(len(lines))
+    return ["\n".join(lines[a:b]) for a, b in zip(cuts, cuts[1:])]
+
+
+def _article_pager(it, count: int, k: int) -> str:
+    """The article's own pager: TRS writes t…_{id}_1.html, … links with createPageHTML, named by the article."""
+    stem, ext = it.path.rsplit("/", 1)[1].rsplit(".", 1)
+    return (f'<div class="page"><script language="JavaScript" type="text/javascript">\n{_PAGER_FN % "i"}\n'
+            f'createPageHTML({count}, {k}, "{stem}", "{ext}");\n</script></div>')
+
+
+def article(spec: TrsSite, portal, it, k: int = 0) -> Response:
+    """Page k (0-based) of an article; only a report split over pages (extra["pages"]) has a k ≥ 1."""
     if it.role == "hostile":
         return hostile_article(spec, portal, it)
     source = portal.catalog.record_item(it)
@@ -146,6 +170,9 @@ def article(spec: TrsSite, portal, it) -> Response:
     else:
         body = portal.fragment(source, style="word" if it.role == "repost" else None)
         extra = ""
+    if (pages := it.extra.get("pages", 1)) > 1:
+        body = split_pages(body, pages)[k]
+        extra = _article_pager(it, pages, k)
     main = (f'<div class="article"><h1 class="title">{escape(title)}</h1>'
             f'<div class="info">发布时间：{it.list_date}　来源：{escape(agency)}　【字体：<a>大</a> <a>中</a> <a>小</a>】</div>\n'
             f'<div class="TRS_Editor"><style type="text/css">.TRS_Editor P{{margin-top:0;margin-bottom:12px;'
@@ -177,6 +204,9 @@ def handle(spec: TrsSite, req: Request, portal) -> Response | None:
         return list_page(spec, portal, k) if k is not None else None
     if (it := portal.catalog.by_path.get(path)) is not None:
         return article(spec, portal, it)
+    if (m := _LATER_PAGE.fullmatch(path)) and (it := portal.catalog.by_path.get(m.group(1) + m.group(3))):
+        k = int(m.group(2))
+        return article(spec, portal, it, k) if 1 <= k < it.extra.get("pages", 1) else None
     if (it := portal.catalog.attachments.get(path)) is not None:
         modified = portal.started if it.role == "hostile" else portal.modified(it)
         return Response(200, portal.attachment(it), CONTENT_TYPES[it.kind], last_modified=modified)

@@ -118,6 +118,15 @@ class Adapter:
     def attachments(self, page: Fetched) -> list[str]:
         return find_attachments(page.text or "", page.final_url)
 
+    def later_pages(self, page: Fetched) -> list[str]:
+        """The URLs of the report article's pages after this one, for a CMS that splits a long article (TRS:
+        t…_1.html, t…_2.html): read with it, or half a report is loaded as if it were whole. None by default."""
+        return []
+
+    def join_pages(self, page: Fetched, later: list[Fetched]) -> bytes:
+        """The report page with its later pages' bodies appended to its own (UTF-8): the document to parse."""
+        return join_pages(page.text or "", [p.text or "" for p in later])
+
 
 class ListPage(NamedTuple):
     """One page of a list API: how many items it held, the listings among them (items with a link), and the count
@@ -205,6 +214,33 @@ def absolute(base_url: str, href: str) -> str | None:
         return urljoin(base_url, href)
     except ValueError:
         return None
+
+
+# where a report article's body is (PORTALS.md §3, §10): the first such element of a page, else its <body>
+_BODY_CLASSES = frozenset(("TRS_Editor", "trs_editor_view", "TRS_UEDITOR", "Custom_UnionStyle", "xxgk_content"))
+_BODY_IDS = frozenset(("zoom", "ivs_content", "UCAP-CONTENT"))
+
+
+def _body_of(root):
+    for el in root.iter():
+        if isinstance(el.tag, str) and (el.get("id") in _BODY_IDS
+                                        or not _BODY_CLASSES.isdisjoint((el.get("class") or "").split())):
+            return el
+    return root.find("body") if root.find("body") is not None else root
+
+
+def join_pages(first: str, later: list[str]) -> bytes:
+    """`first` (a page's HTML) with each later page's body container appended to its own, as UTF-8: one document
+    whose tables and sections are all there, in order, and whose title and dates are the first page's. The later
+    pages' chrome (menus, footers, their own pager) stays out, so the parser sees no more of it than on one page."""
+    root = parse_html(first)
+    target = _body_of(root)
+    for text in later:
+        body = _body_of(parse_html(text))
+        part = etree.SubElement(target, "div", {"class": "later-page"})
+        part.text = body.text
+        part.extend(list(body))
+    return etree.tostring(root, encoding="utf-8", method="html")
 
 
 # where a page puts a file besides a link: shown in a frame, embedded, or as an object

@@ -2,7 +2,8 @@
 
 The page count comes from `createPageHTML(count, current, "index", "html")` or `countPage = N`; the raw HTML has
 no <a href="index_1.html">. Sites disagree on numbering: most are 0-based with an unsuffixed first page
-(page 2 = index_1), some start the suffixes at 2 (`page_offset = 1`: page 2 = index_2).
+(page 2 = index_1), some start the suffixes at 2 (`page_offset = 1`: page 2 = index_2). A long article is split
+the same way (t…_{id}.html, t…_{id}_1.html, …), its pages named by its own pager script: `later_pages`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,22 @@ def pager(html: str) -> tuple[int, str | None, str | None]:
     if m := _COUNT_PAGE.search(html):
         return int(m.group(1)), None, None
     return 1, None, None
+
+
+_ARTICLE_FILE = re.compile(r"(t\d{8}_\d+)\.(s?html?)$")
+MAX_ARTICLE_PAGES = 20  # a report split over more pages than this is read to here
+
+
+def article_pages(html: str, url: str) -> list[str]:
+    """The URLs of an article's later pages: TRS writes them with the same pager script as a list's, named by
+    the article (`createPageHTML(2, 0, "t20211108_2082308", "html")` → t20211108_2082308_1.html). A pager
+    naming anything else (a list's "index", a sidebar's) is not the article's."""
+    file = urlsplit(url).path.rsplit("/", 1)[-1]
+    m = _ARTICLE_FILE.fullmatch(file)
+    count, name, ext = pager(html)
+    if not m or count <= 1 or name != m.group(1):
+        return []
+    return [urljoin(url, f"{name}_{k}.{ext or m.group(2)}") for k in range(1, min(count, MAX_ARTICLE_PAGES))]
 
 
 class TrsAdapter(Adapter):
@@ -68,3 +85,6 @@ class TrsAdapter(Adapter):
                 yield Listing(title, url, date)
         if count > self.portal.max_pages:
             ctx.capped(urljoin(start, f"{name}_{self.portal.max_pages + self.params['page_offset']}.{ext}"))
+
+    def later_pages(self, page):
+        return article_pages(page.text or "", page.final_url)
