@@ -8,8 +8,9 @@ import asyncio
 class FakeContext:
     """Serves saved pages by URL, as the crawl context would after fetching them."""
 
-    def __init__(self, pages: dict[str, str]):
+    def __init__(self, pages: dict[str, str], redirects: dict[str, str] | None = None):
         self.pages = pages
+        self.redirects = redirects or {}  # URL -> where its redirect ends (a moved column's old URL)
         self.requested: list[tuple[str, str]] = []
         self.capped_at: list[str] = []
         self.short_at: list[tuple] = []
@@ -29,12 +30,13 @@ class FakeContext:
     async def fetch_list(self, url, *, method="GET", data=None, headers=None, referer=None, expect="html"):
         self.requested.append((method, url))
         self.forms.append(data)
-        text = self.pages.get(url)
+        final = self.redirects.get(url, url)
+        text = self.pages.get(final)
 
         class Page:
             ok = text is not None
             status = 200 if text is not None else 404
-            final_url = url
+            final_url = final
             body = text.encode() if text else None
 
         Page.text = text

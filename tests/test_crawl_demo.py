@@ -9,10 +9,11 @@ from functools import partial
 
 import pytest
 
-from crawlhelp import crawl_demo, db_records, demo_config, mismatches, table_counts
+from crawlhelp import FAST, crawl_demo, db_records, demo_config, mismatches, table_counts
 from govreports.demo import DemoPortal
 from govreports.fetch import Archive
 from govreports.parse.worker import parse_job
+from govreports.crawl import run_crawl
 from govreports.store.db import open_db
 
 
@@ -529,3 +530,26 @@ def test_a_report_split_over_article_pages_loads_whole_or_not_at_all(tmp_path, m
         assert stored == whole - {portal.base_url + split.path}
     finally:
         portal.stop()
+
+
+def test_a_column_that_moved_is_read_where_its_old_url_redirects(portal, tmp_path):
+    """A config written before a site moved its column names the old entry URL, which answers 301 to the new home
+    (PORTALS.md §2, §11; the demo's gbk TRS and gd gkmlpt columns): page 2… and the list API were built from the
+    configured URL, in the old folder, where they are gone (404): only page 1's reports were found."""
+    from crawlhelp import site_truth
+    from govreports.demo.server import MOVED
+
+    config = demo_config(portal.base_url)
+    old = {new: old for old, new in MOVED.items()}
+    portals = []
+    for p in config.portal:
+        path = p.start_url[len(portal.base_url):].split("#")[0]
+        if p.name in ("demo-gbk", "demo-gd"):
+            assert path in old, (p.name, path)
+            p = p.model_copy(update={"start_url": p.start_url.replace(path, old[path], 1)})
+            portals.append(p)
+    config = config.model_copy(update={"portal": portals})
+    db = open_db(tmp_path / "reports.db")
+    summary = run_crawl(config, db, tmp_path / "archive", **FAST)
+    truth = site_truth(portal, "gbk") | site_truth(portal, "gd")
+    assert mismatches(db, truth) == [] and summary.total("failed") == 0

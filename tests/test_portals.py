@@ -187,6 +187,31 @@ def test_trs_article_split_over_pages_is_read_whole():
     assert "尾" in texts and sum("网站标识码" in t for t in texts) <= 1  # later pages' chrome left out
 
 
+def test_a_moved_column_is_paged_where_its_old_url_redirects():
+    """A config names a column's old URL, which redirects to its new home (PORTALS.md §2: 年报 paths moved between
+    years); the old folder has no later pages. TRS pages 2… and the gkmlpt list API were built from the configured
+    URL: 404s, and only page 1's reports found."""
+    from govreports.portals.adapters.gkmlpt import GkmlptAdapter
+
+    old, new = "http://x.gov.cn/xxgk/nb/index.html", "http://x.gov.cn/zwgk/xxgknb/index.html"
+    row = '<li><a href="./202401/t20240115_{n}.html">X{n}局2023年政府信息公开工作年度报告</a><span>2024-01-15</span></li>'
+    pages = {new: row.format(n=1) + '<script>createPageHTML(2, 0, "index", "html");</script>',
+             "http://x.gov.cn/zwgk/xxgknb/index_1.html": row.format(n=2)}
+    trs = TrsAdapter(PortalConfig(name="t", adapter="trs", start_url=old))
+    ctx = FakeContext(pages, {old: new})
+    assert [x.url.rsplit("_", 1)[1] for x in _collect(trs, ctx)] == ["1.html", "2.html"]
+    assert ctx.requested[1] == ("GET", "http://x.gov.cn/zwgk/xxgknb/index_1.html")
+
+    old, new = "http://x.gov.cn/zwgk/gkmlpt/index", "http://x.gov.cn/gkmlpt/index"
+    api = ('{"total": 1, "articles": [{"title": "Y局2023年政府信息公开工作年度报告", '
+           '"url": "http://x.gov.cn/gkmlpt/content/3/3400/post_3400001.html", "created_at": "2024-01-16 16:25:04"}]}')
+    pages = {new: "<script>window._CONFIG = {SID: '662021', TREE: [{id: 721, name: '政府信息公开年报'}]};</script>",
+             "http://x.gov.cn/gkmlpt/api/all/721?page=1&sid=662021": api}
+    gk = GkmlptAdapter(PortalConfig(name="g", adapter="gkmlpt", start_url=old))
+    assert [x.url for x in _collect(gk, FakeContext(pages, {old: new}))] == [
+        "http://x.gov.cn/gkmlpt/content/3/3400/post_3400001.html"]
+
+
 def test_percent_u_titles():
     assert unescape_percent_u("%u653F%u5E9C2021%u5E74") == "政府2021年"
 

@@ -36,8 +36,24 @@ def robots_txt(portal) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Columns that moved (PORTALS.md §2, "10+ districts' 年报 paths … moved between years"; §11 "a moved column (301)"):
+# the old entry URL, as a config written before the move names it, answers 301 to the column's new home, and only
+# it: the old folder's other pages are gone (404). A crawler must find page 2… where the redirect ended.
+MOVED = {"/gbk/xxgk/xxgknb/index.shtml": "/gbk/zwgk/xxgknb/index.shtml", "/gd/zwgk/gkmlpt/index": "/gd/gkmlpt/index"}
+
+
+def moved(path: str, portal) -> Response | None:
+    """The 301 of a moved column's old entry URL (absolute Location, as real servers send it)."""
+    target = MOVED.get(path)
+    if target is None:
+        return None
+    return Response(301, b"", "text/html", headers={"Location": portal.base_url + target}, validators=False)
+
+
 def route(req: Request, portal) -> Response | None:
     path = req.path
+    if (response := moved(path, portal)) is not None:
+        return response
     if path == "/":
         return html(chrome.root_index(), last_modified=portal.started)
     if path == "/robots.txt":

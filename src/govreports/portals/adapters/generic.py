@@ -53,6 +53,7 @@ class GenericAdapter(Adapter):
         count_re = re.compile(self.params["page_count_pattern"]) if self.params["page_count_pattern"] else None
         last_page = None  # the template's last page number, when the first page says it
         queue: list[tuple[str, int | None]] = [(self.portal.start_url, None)]  # (url, template page number)
+        base = self.portal.start_url  # the template's pages are beside the first page where its redirects ended
         visited: set[str] = set()
         emitted: set[str] = set()
         # every candidate link titled as a column's entry, report or look-alike: a page of look-alikes only
@@ -68,6 +69,9 @@ class GenericAdapter(Adapter):
             page = await ctx.fetch_list(url)
             if not page.ok:
                 continue
+            if number is None and url == self.portal.start_url:
+                base = page.final_url
+
             def read(tree, base=page.final_url):
                 found = links(tree, base)
                 return (found, selectors.rows(tree, base) if selectors else found,
@@ -97,7 +101,6 @@ class GenericAdapter(Adapter):
             following = int(self.params["first_page"]) if number is None else number + 1
             if (last_page is not None and following <= last_page
                     or last_page is None and (fresh or number is None)):
-                queue.append((urljoin(self.portal.start_url, str(template).replace("{page}", str(following))),
-                              following))
+                queue.append((urljoin(base, str(template).replace("{page}", str(following))), following))
         if unread := [url for url, _ in queue if url not in visited]:
             ctx.capped(unread[0])

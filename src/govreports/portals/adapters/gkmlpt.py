@@ -33,10 +33,10 @@ class GkmlptAdapter(Adapter):
         return {"category": None, "category_name": "政府信息公开年报"}
 
     async def discover(self, ctx):
-        start = self.portal.start_url
-        entry = await ctx.fetch_list(start)
+        entry = await ctx.fetch_list(self.portal.start_url)
         if not entry.ok:
             return
+        start = entry.final_url  # the API is beside the entry page where a moved one's redirect ended (not the old)
         html = entry.text or ""
         sid = m.group(1) if (m := _SID.search(html)) else None
         category = self.params["category"]

@@ -40,10 +40,10 @@ class HanwebAdapter(Adapter):
         return {"proxy_path": "/module/web/jpage/dataproxy.jsp", "per_request": 45}
 
     async def discover(self, ctx):
-        start = self.portal.start_url
-        page = await ctx.fetch_list(start)
+        page = await ctx.fetch_list(self.portal.start_url)
         if not page.ok:
             return
+        start = page.final_url  # a moved column's: its column id, proxy and Referer are the new page's
         html = page.text or ""
         seen = 0
         for listing in _records(html, page.final_url):

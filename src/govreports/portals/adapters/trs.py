@@ -65,10 +65,10 @@ class TrsAdapter(Adapter):
             raise ValueError(f"page_ext: the extension without its dot, e.g. \"shtml\", not {params['page_ext']!r}")
 
     async def discover(self, ctx):
-        start = self.portal.start_url
-        first = await ctx.fetch_list(start)
+        first = await ctx.fetch_list(self.portal.start_url)
         if not first.ok:
             return
+        start = first.final_url  # a moved column's old URL redirects there; its old folder has no index_1.html
         count, name, ext = pager(first.text or "")
         stem = urlsplit(start).path.rsplit("/", 1)[-1] or "index.html"
         default_name, _, default_ext = stem.partition(".")
