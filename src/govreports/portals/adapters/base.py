@@ -161,12 +161,12 @@ async def numbered_pages(ctx: Context, max_pages: int, fetch: Callable[[int], Aw
     (`total`), an end before that many were read is named (`ctx.short`); a clamping API's last page repeated
     comes after all of them. Once that many are read, the column is whole: no page after it is asked for."""
     seen: set[str] = set()
-    read, total = 0, None
+    read, total, counted = 0, None, True
     for n in range(1, max_pages + 2):
         page = await fetch(n)
         if page is None:
             return
-        total = page.total if page.total is not None else total
+        total = page.total if page.total is not None and counted else total
         fresh = [x for x in page.listings if x.url not in seen]
         if not page.items or (page.listings and not fresh):
             if total is not None and read < total:
@@ -180,6 +180,8 @@ async def numbered_pages(ctx: Context, max_pages: int, fetch: Callable[[int], Aw
         seen.update(x.url for x in fresh)
         for listing in fresh:
             yield listing
+        if total is not None and read > total:  # a count below what was read is not the column's (gov.cn's search
+            total, counted = None, False  # API answers totalCount 0 beside its items): the pages say where it ends
         if total is not None and read >= total:  # all the API counts: not asked for the next page, which a
             return  # single-page deployment (gkmlpt at 肇庆) answers 404, a false list failure every night
 
