@@ -445,6 +445,9 @@ def test_a_report_whose_attachment_cannot_be_fetched_fails_for_that_reason_alone
         def report_body(self, fetched):
             return fetched.body
 
+        def later_pages(self, fetched):
+            return []
+
         def attachments(self, fetched):
             return [template, pdf_url] if template else [pdf_url]
 
