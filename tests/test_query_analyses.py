@@ -12,7 +12,7 @@ from govreports.query import ANALYSES, QueryError, run_analysis
 from govreports.query.agencies import AgencyNotFound
 from govreports.query.analyses import NoReports
 from govreports.store import connect, load_record
-from storehelp import KNOWN, A, B, C, cli_app, known_db_path
+from storehelp import KNOWN, A, B, C, cli_app, known_db_path, record
 
 
 @pytest.fixture
@@ -163,3 +163,25 @@ def test_open_analysis_streams_the_rows_run_analysis_returns(path):
         assert list(stream) == streamed[:2] and stream.limited
     with pytest.raises(AgencyNotFound):
         open_analysis(path, "applications", agency="甲市")
+
+
+def test_doubled_lists_the_agency_years_more_than_one_report_claims(tmp_path):
+    """Two pages of one agency-year whose contents differ (a re-post reformatted, a （超链版） edition) are two
+    reports, and every sum counts both: `doubled` names them, with where each came from and what each received;
+    an agency-year with one report, and reports whose agency could not be read, are not listed."""
+    path = tmp_path / "d.db"
+    plain = record(A, 2022, "2021", {"applications.new.total": 12})
+    linked = record(A, 2022, "2021", {"applications.new.total": 12}, sections={"6": "（超链版）"})
+    with connect(path) as db:
+        load_record(db, plain, source_key="http://a.gov.cn/nb/2022.pdf")
+        load_record(db, linked, source_key="http://a.gov.cn/nb/2022_clb.pdf")
+        load_record(db, record(A, 2021, "2021", {"applications.new.total": 9}), source_key="http://a.gov.cn/2021")
+        load_record(db, record(B, 2022, "2021", {}), source_key="http://b.gov.cn/2022")
+        for k in range(2):
+            load_record(db, {**record(B, 2022, "2021", {"applications.new.total": k}), "agency": None},
+                        source_key=f"http://c.gov.cn/{k}")
+    rows = run_analysis(path, "doubled").rows
+    assert [(r[0], r[1], r[3], r[6]) for r in rows] == [
+        (A, 2022, "http://a.gov.cn/nb/2022.pdf", 12), (A, 2022, "http://a.gov.cn/nb/2022_clb.pdf", 12)]
+    assert run_analysis(path, "doubled", year=2021).rows == []
+    assert len(run_analysis(path, "doubled", agency=A).rows) == 2

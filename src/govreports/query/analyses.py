@@ -186,8 +186,23 @@ ORDER BY o.year, l.seq""",
 
 from govreports.query import scorecard  # noqa: E402 - its analyses are built from Analysis and Param above
 
+DOUBLED = Analysis(
+    "doubled", "Agency-years with more than one report", "同一机关同一年度有多份报告",
+    "Each agency-year that more than one current report claims: pages or files whose contents differ (a re-post "
+    "reformatted by another site, a （超链版） edition beside the plain one, a correction posted as a new page). Every "
+    "sum over reports counts each of them; here they can be compared (where each came from, what each received).",
+    f"""WITH {_CUR},
+twice AS (SELECT agency, year FROM cur WHERE agency != '' AND year IS NOT NULL
+          GROUP BY agency, year HAVING count(*) > 1)  -- '': reports whose agency could not be read
+SELECT cur.agency, cur.year, cur.report_id, r.source_key AS source, r.title, r.published, {_n('new')} AS received,
+  {_n('total')} AS handled
+FROM cur JOIN twice ON twice.agency = cur.agency AND twice.year = cur.year JOIN reports r ON r.id = cur.report_id
+ORDER BY cur.agency, cur.year, cur.report_id""",
+    (AGENCY, YEAR), needs_reports=True)
+
 ANALYSES: dict[str, Analysis] = {a.name: a for a in
-                                 (APPLICATIONS, REFUSALS, RULE_FAILURES, YEAR_OVER_YEAR, MISSING, OUTCOMES)}
+                                 (APPLICATIONS, REFUSALS, RULE_FAILURES, YEAR_OVER_YEAR, MISSING, OUTCOMES,
+                                  DOUBLED)}
 ANALYSES.update(scorecard.ANALYSES)  # scorecard, late, compliance (query.scorecard)
 
 
