@@ -117,6 +117,18 @@ def _span(first_last: str = "cur") -> str:
   UNION ALL SELECT year + 1 FROM span WHERE year < (SELECT max(year) FROM {first_last}))"""
 
 
+def _every_year(main: str, series: str, blanks: str) -> str:
+    """The end of a chart's WITH: `main` (its rows by year and series, no_report 0), then for every year from the
+    first to the last that `main` has no row for, a row per series of `series` (a CTE) without a value: `blanks`
+    are the series' columns and the values' NULLs, in `main`'s order, before no_report."""
+    return f"""{_span()},
+main AS ({main})
+SELECT * FROM main
+UNION ALL SELECT span.year, {blanks}, {NO_REPORT_SQL}
+FROM span CROSS JOIN {series} WHERE span.year NOT IN (SELECT year FROM main)
+ORDER BY year, seq"""
+
+
 def _with_gaps(spec: dict) -> dict:
     """A chart over years with its years without a report (no_report = 1) marked by a dashed rule labelled
     无报告 / no report: an empty place on the axis alone could be a year of zeros."""
@@ -132,21 +144,18 @@ def _with_gaps(spec: dict) -> dict:
 # --- 1. Applications received, carried in and carried over, per year ------------------------------------------
 _APP_SERIES = [("new", "本年新收 / received", 1), ("carried_in", "上年结转 / carried in", 2),
                ("carried_out", "结转下年度 / carried over", 3)]
+_APPLICATIONS_BY_YEAR = """SELECT cur.year, s.series, s.seq, sum(t.n) AS applications, count(t.n) AS reports,
+    0 AS no_report
+  FROM cur JOIN row_totals t ON t.version_id = cur.vid AND t.table_name = 'applications'
+  JOIN s ON s.key = t.row_key
+  WHERE cur.year IS NOT NULL
+  GROUP BY cur.year, s.key"""
 APPLICATIONS = Chart(
     "applications", "各年度政府信息公开申请", "Applications per year",
     "Applications received (本年新收), carried in from the year before and carried over, summed over reports.",
     f"""WITH {_CUR},
 {_values('s', ('key', 'series', 'seq'), _APP_SERIES)},
-{_span()},
-main AS (SELECT cur.year, s.series, s.seq, sum(t.n) AS applications, count(t.n) AS reports, 0 AS no_report
-  FROM cur JOIN row_totals t ON t.version_id = cur.vid AND t.table_name = 'applications'
-  JOIN s ON s.key = t.row_key
-  WHERE cur.year IS NOT NULL
-  GROUP BY cur.year, s.key)
-SELECT * FROM main
-UNION ALL SELECT span.year, s.series, s.seq, NULL, 0, {NO_REPORT_SQL}
-FROM span CROSS JOIN s WHERE span.year NOT IN (SELECT year FROM main)
-ORDER BY year, seq""",
+{_every_year(_APPLICATIONS_BY_YEAR, 's', 's.series, s.seq, NULL, 0')}""",
     _with_gaps({"mark": {"type": "line", "point": True, "tooltip": True},
                 "encoding": {"x": _year_x(),
                              "y": _count("applications", "申请数 / applications"),
@@ -163,22 +172,18 @@ _ANSWER_GROUPS = [("granted", "予以公开 / granted", 1), ("partly_granted", "
 _ANSWER_ROWS = [(row, next(g for g, _, _ in _ANSWER_GROUPS if row == g or row.startswith(g + "_")))
                 for fmt in schema.TABLE_FORMATS for row in schema.OUTCOME_ROWS[fmt]]
 _ANSWER_MAP = sorted(set(_ANSWER_ROWS))
+_ANSWERS_BY_YEAR = """SELECT cur.year, g.outcome, g.seq, sum(t.n) AS applications, 0 AS no_report
+  FROM cur JOIN row_totals t ON t.version_id = cur.vid AND t.table_name = 'applications'
+  JOIN m ON m.row_key = t.row_key JOIN g ON g.key = m.grp
+  WHERE cur.year IS NOT NULL
+  GROUP BY cur.year, g.key HAVING sum(t.n) IS NOT NULL"""
 ANSWERS = Chart(
     "answers", "申请办理结果", "How applications were answered",
     "Outcomes of the applications handled (table 三, rows (一)–(六)), summed over reports, per year.",
     f"""WITH {_CUR},
 {_values('g', ('key', 'outcome', 'seq'), _ANSWER_GROUPS)},
 {_values('m', ('row_key', 'grp'), _ANSWER_MAP)},
-{_span()},
-main AS (SELECT cur.year, g.outcome, g.seq, sum(t.n) AS applications, 0 AS no_report
-  FROM cur JOIN row_totals t ON t.version_id = cur.vid AND t.table_name = 'applications'
-  JOIN m ON m.row_key = t.row_key JOIN g ON g.key = m.grp
-  WHERE cur.year IS NOT NULL
-  GROUP BY cur.year, g.key HAVING sum(t.n) IS NOT NULL)
-SELECT * FROM main
-UNION ALL SELECT span.year, g.outcome, g.seq, NULL, {NO_REPORT_SQL}
-FROM span CROSS JOIN g WHERE span.year NOT IN (SELECT year FROM main)
-ORDER BY year, seq""",
+{_every_year(_ANSWERS_BY_YEAR, 'g', 'g.outcome, g.seq, NULL')}""",
     _with_gaps({"mark": {"type": "bar", "tooltip": True, "invalid": "show"},
                 "encoding": {"x": _year_x(),
                              "y": _count("applications", "申请数 / applications"),
@@ -245,21 +250,17 @@ GROUP BY p.key, o.key HAVING sum(c.value) IS NOT NULL ORDER BY p.seq, o.seq""",
 
 # --- 5. Reviews and lawsuits per year ----------------------------------------------------------------------------
 _CASE_SERIES = [("review", "行政复议 / reviews", 1), ("litigation", "行政诉讼 / lawsuits", 2)]
+_CASES_BY_YEAR = """SELECT cur.year, s.series, s.seq, sum(t.n) AS cases, 0 AS no_report
+  FROM cur JOIN row_totals t ON t.version_id = cur.vid AND t.table_name = 'review_litigation'
+  JOIN s ON s.key = CASE WHEN t.row_key = 'review' THEN 'review' ELSE 'litigation' END
+  WHERE cur.year IS NOT NULL
+  GROUP BY cur.year, s.key HAVING sum(t.n) IS NOT NULL"""
 CASES_PER_YEAR = Chart(
     "cases_per_year", "各年度行政复议、行政诉讼案件", "Reviews and lawsuits per year",
     "Administrative reviews and lawsuits (with or without review first) per year: each row's 总计, summed.",
     f"""WITH {_CUR},
 {_values('s', ('key', 'series', 'seq'), _CASE_SERIES)},
-{_span()},
-main AS (SELECT cur.year, s.series, s.seq, sum(t.n) AS cases, 0 AS no_report
-  FROM cur JOIN row_totals t ON t.version_id = cur.vid AND t.table_name = 'review_litigation'
-  JOIN s ON s.key = CASE WHEN t.row_key = 'review' THEN 'review' ELSE 'litigation' END
-  WHERE cur.year IS NOT NULL
-  GROUP BY cur.year, s.key HAVING sum(t.n) IS NOT NULL)
-SELECT * FROM main
-UNION ALL SELECT span.year, s.series, s.seq, NULL, {NO_REPORT_SQL}
-FROM span CROSS JOIN s WHERE span.year NOT IN (SELECT year FROM main)
-ORDER BY year, seq""",
+{_every_year(_CASES_BY_YEAR, 's', 's.series, s.seq, NULL')}""",
     _with_gaps({"mark": {"type": "line", "point": True, "tooltip": True},
                 "encoding": {"x": _year_x(),
                              "y": _count("cases", "案件数 / cases"),
