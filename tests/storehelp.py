@@ -113,3 +113,22 @@ def sqlite_full(*args, **kwargs) -> None:
     small.execute("PRAGMA max_page_count = 2")
     small.execute("CREATE TABLE t (x)")
     small.execute("INSERT INTO t VALUES (zeroblob(100000))")
+
+
+def current_sums(db, table: str = "current_sums") -> list[tuple]:
+    """The per-year sums the loader keeps (m009), in key order."""
+    return db.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4").fetchall()
+
+
+def recounted_sums(db) -> list[tuple]:
+    """current_sums counted from scratch from the reports' current versions, as m009 counts it."""
+    from govreports.store.migrations import CURRENT_SUMS_ADD, CURRENT_SUMS_DDL, CURRENT_SUMS_PRUNE
+
+    db.execute(CURRENT_SUMS_DDL.replace("CREATE TABLE current_sums", "CREATE TEMP TABLE recount"))
+    db.execute(CURRENT_SUMS_ADD.replace("INSERT INTO current_sums", "INSERT INTO temp.recount").format(
+        moves="(SELECT current_version_id AS version_id, year, 1 AS sign FROM reports)"))
+    db.execute(CURRENT_SUMS_PRUNE.replace("current_sums", "temp.recount"))
+    try:
+        return current_sums(db, "temp.recount")
+    finally:
+        db.execute("DROP TABLE temp.recount")

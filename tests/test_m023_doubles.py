@@ -6,13 +6,12 @@ from __future__ import annotations
 import copy
 
 from sqlite_utils import Database
-from storehelp import record
+from storehelp import current_sums, record, recounted_sums
 
 from govreports.store import connect, load_record, search_sections, write_transaction
 from govreports.store import load
 from govreports.store.index_repair import damaged_search_indexes
-from govreports.store.migrations import (CURRENT_SUMS_ADD, CURRENT_SUMS_DDL, CURRENT_SUMS_PRUNE, migrations,
-                                         m023_doubled_reports_merged)
+from govreports.store.migrations import m023_doubled_reports_merged, migrations
 from govreports.store.migrations.agency_years import rebuild_agency_years
 from govreports.store.migrations.doubled_reports import _SHARED_SOURCES
 
@@ -54,20 +53,6 @@ def _legacy(path, monkeypatch) -> list:
     return loaded
 
 
-def _sums(db, table: str = "current_sums") -> list[tuple]:
-    return db.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4").fetchall()
-
-
-def _recounted(db) -> list[tuple]:
-    """current_sums counted from scratch from the reports' current versions, as m009 counts it."""
-    db.execute(CURRENT_SUMS_DDL.replace("CREATE TABLE current_sums", "CREATE TEMP TABLE recount"))
-    db.execute(CURRENT_SUMS_ADD.replace("INSERT INTO current_sums", "INSERT INTO temp.recount").format(
-        moves="(SELECT current_version_id AS version_id, year, 1 AS sign FROM reports)"))
-    db.execute(CURRENT_SUMS_PRUNE.replace("current_sums", "temp.recount"))
-    try:
-        return _sums(db, "temp.recount")
-    finally:
-        db.execute("DROP TABLE temp.recount")
 
 
 def _rebuilt_agency_years(db) -> list[tuple]:
@@ -113,8 +98,8 @@ def test_m023_merges_a_sources_doubled_reports_into_the_one_todays_loader_makes(
     versions = [r.version_id for r in loaded]
     with connect(path, migrate=False) as old:
         assert old.execute("SELECT count(*) FROM reports").fetchone()[0] == 13  # every reading a report
-        assert _sums(old) == _recounted(old)
-        before = _sums(old)
+        assert current_sums(old) == recounted_sums(old)
+        before = current_sums(old)
         assert sorted(hit["report_id"] for hit in search_sections(old, TEXT)) == [ids[0], ids[1]]
         gone = old.execute(_GONE_AGENCY_YEARS).fetchone()[0]
         assert gone > 0
@@ -141,8 +126,8 @@ def test_m023_merges_a_sources_doubled_reports_into_the_one_todays_loader_makes(
         assert db.execute("SELECT count(*) FROM sections WHERE report_id = ?", [ids[1]]).fetchone()[0] == 2
         assert db.execute("SELECT portal, url, report_id FROM items ORDER BY 1, 2").fetchall() == [
             ("p", U1, ids[1]), ("p", U2, ids[4]), ("p", U4, ids[7]), ("q", U1, ids[1])]
-        sums = _sums(db)
-        assert sums == _recounted(db) and sums != before
+        sums = current_sums(db)
+        assert sums == recounted_sums(db) and sums != before
         assert db.execute("SELECT * FROM agency_years ORDER BY agency_id, year").fetchall() == _rebuilt_agency_years(db)
         assert db.execute(_GONE_AGENCY_YEARS).fetchone()[0] == 0
         assert [hit["report_id"] for hit in search_sections(db, TEXT)] == [ids[1]]
@@ -156,7 +141,7 @@ def test_m023_merges_a_sources_doubled_reports_into_the_one_todays_loader_makes(
     with connect(tmp_path / "new.db") as fresh:  # today's loader, reading the same pages in the same order
         for i, reading in enumerate(READINGS):
             _load(fresh, i, *reading)
-        assert _shape(fresh) == shape and _sums(fresh) == sums
+        assert _shape(fresh) == shape and current_sums(fresh) == sums
 
 
 def test_m023_drops_a_version_whose_content_the_survivor_has(tmp_path, monkeypatch):
@@ -184,7 +169,7 @@ def test_m023_drops_a_version_whose_content_the_survivor_has(tmp_path, monkeypat
         for table in ("cell_values", "sections", "row_totals"):  # the dropped version's rows
             rows = db.execute(f"SELECT count(*) FROM {table} WHERE version_id = ?", [first.version_id]).fetchone()
             assert rows == (0,), table
-        assert _sums(db) == _recounted(db)
+        assert current_sums(db) == recounted_sums(db)
         assert db.execute("SELECT * FROM agency_years ORDER BY agency_id, year").fetchall() == _rebuilt_agency_years(db)
         assert [hit["report_id"] for hit in search_sections(db, "2020年度政府信息公开")] == [again.report_id]
         assert damaged_search_indexes(db) == []

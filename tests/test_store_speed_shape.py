@@ -7,15 +7,14 @@ import copy
 
 import pytest
 from sqlite_utils import Database
-from storehelp import expected_records, record
+from storehelp import current_sums, expected_records, record, recounted_sums
 
 from govreports.crawl.events import Doc, Failed, Listed, Read, Unchanged, apply, apply_events
 from govreports.crawl.stats import PortalStats
 from govreports.demo.records import make_record
 from govreports.store import connect, load_record
 from govreports.store.load import load_records
-from govreports.store.migrations import (COUNT_CELLS_SQL, COUNT_FACTS_SQL, CURRENT_SUMS_ADD, CURRENT_SUMS_DDL,
-                                         CURRENT_SUMS_PRUNE, SCORECARD_SQL)
+from govreports.store.migrations import COUNT_CELLS_SQL, COUNT_FACTS_SQL, SCORECARD_SQL
 
 NOW = "2026-01-01T00:00:00+00:00"
 TABLES = ("agencies", "documents", "reports", "report_versions", "sections", "cells", "row_totals", "checks", "items",
@@ -134,20 +133,6 @@ def test_batched_sections_are_all_indexed_for_search(tmp_path):
         assert db.execute("SELECT count(*) FROM temp.load_sections").fetchone()[0] == 0
 
 
-def _sums(db: Database, table: str = "current_sums") -> list[tuple]:
-    return db.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4").fetchall()
-
-
-def _recounted(db: Database) -> list[tuple]:
-    """current_sums counted from scratch from the reports' current versions, as m009 counts it."""
-    db.execute(CURRENT_SUMS_DDL.replace("CREATE TABLE current_sums", "CREATE TEMP TABLE recount"))
-    db.execute(CURRENT_SUMS_ADD.replace("INSERT INTO current_sums", "INSERT INTO temp.recount").format(
-        moves="(SELECT current_version_id AS version_id, year, 1 AS sign FROM reports)"))
-    db.execute(CURRENT_SUMS_PRUNE.replace("current_sums", "temp.recount"))
-    try:
-        return _sums(db, "temp.recount")
-    finally:
-        db.execute("DROP TABLE temp.recount")
 
 
 def test_current_sums_follow_new_changed_reverted_and_reloaded_versions(tmp_path):
@@ -161,15 +146,15 @@ def test_current_sums_follow_new_changed_reverted_and_reloaded_versions(tmp_path
     edited["applications"]["withheld_state_secret"]["total"] = 7
     with connect(tmp_path / "t.db") as db:
         load_records(db, [copy.deepcopy(r) for r in records] + [no_year], now=NOW, batch=4)
-        first = _sums(db)
-        assert first == _recounted(db) and any(row[0] == 0 for row in first)
+        first = current_sums(db)
+        assert first == recounted_sums(db) and any(row[0] == 0 for row in first)
         load_records(db, [copy.deepcopy(r) for r in records], now=NOW, batch=5)  # all unchanged
-        assert _sums(db) == first
+        assert current_sums(db) == first
         load_record(db, copy.deepcopy(edited), now=NOW)
-        changed = _sums(db)
-        assert changed != first and changed == _recounted(db)
+        changed = current_sums(db)
+        assert changed != first and changed == recounted_sums(db)
         load_records(db, [copy.deepcopy(records[3]), copy.deepcopy(edited), copy.deepcopy(records[3])], now=NOW)
-        assert _sums(db) == first  # back to the first version, through the edit, within one batch
+        assert current_sums(db) == first  # back to the first version, through the edit, within one batch
 
 
 
@@ -196,7 +181,7 @@ def test_a_source_that_corrects_its_agency_or_year_gives_its_report_a_new_versio
                           " WHERE r.source_key = ?", [url]).fetchall() == [("甲市教育局", 2021)]
         load_record(fresh, copy.deepcopy(other), source_key="http://b.gov.cn/nb.html", now=NOW)
         load_record(fresh, copy.deepcopy(reread), body, source_key=url, now=NOW)
-        assert _sums(db) == _sums(fresh) == _recounted(db)
+        assert current_sums(db) == current_sums(fresh) == recounted_sums(db)
         years = "SELECT a.name, y.year FROM agency_years y JOIN agencies a ON a.id = y.agency_id ORDER BY 1, 2"
         assert db.execute(years).fetchall() == fresh.execute(years).fetchall()
         # the address's next report (another body, another year), and another agency's: reports of their own
@@ -208,7 +193,7 @@ def test_a_source_that_corrects_its_agency_or_year_gives_its_report_a_new_versio
         later = load_record(db, misspelt, {**body, "sha256": "d" * 64}, source_key=url, now=NOW)
         assert (later.report_id, later.status) == (first.report_id, "changed")
         assert db.execute("SELECT count(*) FROM reports WHERE source_key = ?", [url]).fetchone()[0] == 2
-        assert _sums(db) == _recounted(db)
+        assert current_sums(db) == recounted_sums(db)
 
 @pytest.mark.parametrize("first, then, same", [
     ("甲市教肓局", "甲市教育局", True), ("甲市人民政府办公厅关于", "甲市人民政府办公厅", True),
@@ -244,8 +229,8 @@ def test_current_sums_when_a_batch_makes_a_version_current_twice_or_takes_a_numb
         for rec in _back_and_forth():
             load_record(one, copy.deepcopy(rec), now=NOW)
         load_records(many, _back_and_forth(), now=NOW)
-        assert _sums(many) == _sums(one) == _recounted(many)
-        rows = {(r[0], r[2], r[3]): r for r in _sums(many) if r[1] == "review_litigation" or r[2] == "new"}
+        assert current_sums(many) == current_sums(one) == recounted_sums(many)
+        rows = {(r[0], r[2], r[3]): r for r in current_sums(many) if r[1] == "review_litigation" or r[2] == "new"}
         assert rows[2020, "review", "*"][4] == 1  # the report's row counted once, as current once
         assert rows[2021, "new", ""][5:7] == (0, None)  # no number: no total, not 0
 
@@ -263,10 +248,10 @@ def test_m014_recounts_the_sums_an_older_loader_got_wrong(tmp_path, monkeypatch)
     with monkeypatch.context() as patched:
         patched.setattr(load, "_net", lambda moves: moves)
         load_records(old, _back_and_forth(), now=NOW)
-    assert _sums(old) != _recounted(old)  # what the old loader wrote
+    assert current_sums(old) != recounted_sums(old)  # what the old loader wrote
     old.close()
     with connect(path) as db:
-        assert _sums(db) == _recounted(db)
+        assert current_sums(db) == recounted_sums(db)
         assert "m014_current_sums_recounted" in [m.name for m in migrations.applied(db)]
 
 def test_refusals_and_outcomes_over_every_agency_match_the_per_report_figures(tmp_path):
