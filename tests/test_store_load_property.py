@@ -21,7 +21,7 @@ import shutil
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from storehelp import record
+from storehelp import current_sums, record, recounted_sums
 
 from govreports.store import connect, get_record, load_record
 from govreports.store.cell_rows import CELL_INT_LIMIT
@@ -29,7 +29,7 @@ from govreports.store.load import load_records
 from govreports.store.migrations import COUNT_CELLS_SQL, COUNT_FACTS_SQL
 from govreports.store.migrations.agency_years import rebuild_agency_years
 from test_agency_years import _assert_same as assert_scorecard_as_m008
-from test_store_speed_shape import NOW, _dump, _recounted, _sums
+from test_store_speed_shape import NOW, _dump
 
 # (agency as written, year, source page): 甲 twice under one normalised name (full-width space), one without a year
 IDENTITIES = [("甲市教育局", 2020, "http://a.example/1.html"), ("甲市　教育局", 2020, "http://a.example/1.html"),
@@ -109,7 +109,7 @@ def test_batches_write_what_one_by_one_loading_writes(tmp_path_factory, empty, h
                         "review_litigation"):
                 assert back[key] == want[key], (report_id, key)
 
-        assert _sums(many) == _recounted(many)
+        assert current_sums(many) == recounted_sums(many)
         assert_scorecard_as_m008(many)  # the views over agency_years answer as m008's view computed from reports
         kept = many.execute("SELECT * FROM agency_years ORDER BY agency_id, year").fetchall()
         facts = ("SELECT id, table_cells, blank_cells, rules_failed, rules_ok, sections_present FROM report_versions"
@@ -208,7 +208,7 @@ def test_batched_crawl_events_write_and_count_what_one_by_one_does(tmp_path_fact
                 apply(one, "a", event, one_stats)
             apply_events(many, "a", [_event(*e) for e in history], many_stats, batch=batch)
             assert _dump(many) == _dump(one)
-            assert _sums(many) == _sums(one) == _recounted(many)
+            assert current_sums(many) == current_sums(one) == recounted_sums(many)
             assert many.execute("SELECT * FROM agency_years ORDER BY 1, 2").fetchall() == \
                 one.execute("SELECT * FROM agency_years ORDER BY 1, 2").fetchall()
     assert many_stats == one_stats
