@@ -64,10 +64,14 @@ def main() -> int:
             db = Path(tmp) / "chaos.db"
             env = {**os.environ, "GOVREPORTS_DEMO_URL": base}
             start = time.monotonic()
-            crawl = subprocess.Popen([sys.executable, "-m", "govreports", "crawl", "--config", str(config),
-                                      "--db", str(db), "--archive", str(Path(tmp) / "archive"), "--no-progress"],
-                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                     start_new_session=True)
+            # its stderr to a file, read when it has ended: a pipe read only then would stop a crawl that writes more
+            # than the pipe holds (64 KB of failures) until it is read, and this loop would wait on it for ever
+            errors = Path(tmp) / "crawl.stderr"
+            with errors.open("w", encoding="utf-8") as stderr:
+                crawl = subprocess.Popen([sys.executable, "-m", "govreports", "crawl", "--config", str(config),
+                                          "--db", str(db), "--archive", str(Path(tmp) / "archive"), "--no-progress"],
+                                         env=env, stdout=subprocess.DEVNULL, stderr=stderr, text=True,
+                                         start_new_session=True)
             peak_main = peak_worker = 0
             while crawl.poll() is None:
                 for pid, rss in session_rss(crawl.pid).items():
@@ -77,7 +81,7 @@ def main() -> int:
                         peak_worker = max(peak_worker, rss)
                 time.sleep(0.1)
             seconds = time.monotonic() - start
-            err = crawl.stderr.read()
+            err = errors.read_text(encoding="utf-8", errors="replace")
             time.sleep(0.5)
             left = session_rss(crawl.pid)
             import sqlite3
