@@ -23,7 +23,8 @@ from govreports.store.db import (cannot_write, could_not_write, database_file, r
                                  write_transaction)
 from govreports.store.documents import Item, document_row, get_item, record_document, save_item
 from govreports.store.index_repair import with_search_indexes_mended
-from govreports.store.load import LOAD_BATCH, LoadResult, Prepared, batch_loader, load_record, prepare, repost_of
+from govreports.store.load import LOAD_BATCH, LoadResult, Prepared, batch_loader, load_record, prepare
+from govreports.store.same_report import repost_of
 from govreports.store.logs import log_fetch
 from govreports.store.statuses import ItemStatus, LoadStatus
 

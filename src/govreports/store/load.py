@@ -20,7 +20,6 @@ import hashlib
 import json
 import mimetypes
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -31,6 +30,7 @@ from govreports.store.agency import agency_facts, normalise_agency
 from govreports.store.cell_rows import CELLS_FROM_JSON, PLAIN_TABLES, encode_cells, record_cells, storable
 from govreports.store.db import write_transaction
 from govreports.store.migrations import CURRENT_SUMS_ADD, CURRENT_SUMS_PRUNE, refresh_agency_years
+from govreports.store.same_report import duplicate_of, mended
 from govreports.store.statuses import LoadStatus
 from govreports.store.version_hash import canonical, version_sha
 
@@ -55,32 +55,6 @@ def document_from_path(path: str | Path, kind: str | None = None) -> dict:
     media = MEDIA_TYPES.get(kind or "") or mimetypes.guess_type(path.name)[0]
     return {"sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "archive_path": str(path.resolve()),
             "media_type": media}
-
-
-def duplicate_of(db: Database, agency_norm: str, year: int | None, sha256: str,
-                 source_key: str, undated_sha: str | None = None) -> tuple[int, int] | None:
-    """A report already loaded from another source key with the very same content (a re-post), its publication
-    date aside (`undated_sha`: a re-post dated by its list entry): its id and current version id."""
-    row = db.execute(
-        "SELECT r.id, r.current_version_id FROM reports r JOIN agencies a ON a.id = r.agency_id"
-        " JOIN report_versions v ON v.id = r.current_version_id"
-        " WHERE a.norm_name = ? AND r.year IS ? AND (v.sha256 = ? OR v.undated_sha = ?) AND r.source_key != ?"
-        " LIMIT 1", [agency_norm, year, sha256, undated_sha, source_key]).fetchone()
-    return (row[0], row[1]) if row else None
-
-
-def repost_of(db: Database, report_id: int, source_key: str, record: dict) -> tuple[int, int] | None:
-    """The report `report_id` that a source was found a re-post of (loaded from another source key), when the
-    record the source gives now is still that report: the same year, the same agency or its name mended. A
-    re-post whose page alone was edited (a typo mended, a line added) had no report of its own to version: it
-    became a second report beside the original, both current, and every analysis counted it twice. It stays a
-    re-post (its page is archived; the original's source versions the report). Its id and current version id."""
-    row = db.execute("SELECT r.current_version_id, r.source_key, r.year, a.norm_name FROM reports r"
-                     " JOIN agencies a ON a.id = r.agency_id WHERE r.id = ?", [report_id]).fetchone()
-    if row is None or row[0] is None or row[1] == source_key or row[2] != record.get("year"):
-        return None
-    norm = normalise_agency(record.get("agency") or "")
-    return (report_id, row[0]) if norm and (norm == row[3] or _mended(row[3], norm)) else None
 
 
 # record keys stored in columns of their own besides schema.RECORD_KEYS
@@ -416,31 +390,13 @@ def _rekeyed(conn, p: Prepared, agency_id: int, children: _Children) -> tuple[tu
     after its next report), the one this record is; none where it could be two."""
     body = p.doc.get("sha256")
     same = [row for row in conn.execute(_FIND_BY_SOURCE, [p.source_key])
-            if (row[7] is not None and row[7] == body) or (row[5] == p.year and _mended(row[6], p.norm))]
+            if (row[7] is not None and row[7] == body) or (row[5] == p.year and mended(row[6], p.norm))]
     if len(same) != 1:  # none, or two this record could be (it cannot say which)
         return None, p.year
     report_id, version_id, sha, published_source, old_agency, old_year, _, _ = same[0]
     conn.execute("UPDATE reports SET agency_id = ?, year = ? WHERE id = ?", [agency_id, p.year, report_id])
     children.agencies.add(old_agency)  # its agency-years (m011) lose the report
     return (report_id, version_id, sha, published_source), old_year
-
-
-# characters that tell one agency from its neighbour when one is put for another: 东城区/西城区, 第一/第二中学,
-# 甲市/乙市 — a name differing there is another agency's, however alike the rest
-_DISTINGUISHING = frozenset("东西南北中上下前后左右一二三四五六七八九十百〇零两0123456789甲乙丙丁戊己庚辛壬癸")
-
-
-def _mended(old: str, new: str) -> bool:
-    """Whether `new` is agency name `old` with a typo mended or words dropped or added at an end, not another
-    agency's name (某市教育局 and 某市财政局 share 某市…局, three characters of five; 东城区财政局 and 西城区财政局
-    share all but the one that tells them apart)."""
-    if old.startswith(new) or new.startswith(old):
-        return True
-    matcher = SequenceMatcher(None, old, new)
-    if any(tag == "replace" and _DISTINGUISHING.intersection(old[i1:i2] + new[j1:j2])
-           for tag, i1, i2, j1, j2 in matcher.get_opcodes()):
-        return False
-    return matcher.ratio() >= 0.75
 
 
 @contextlib.contextmanager

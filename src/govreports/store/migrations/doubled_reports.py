@@ -7,7 +7,7 @@ new version instead (store.load._rekeyed), but only when the source holds one re
 stayed, and a third reading could add a third. Here they become what that loader would have made: one report.
 
 Within a source, two reports are one when of the same year under agency names one of which mends the other
-(`_mended`), or when their current versions were read from the same body; a fixed address serving next year's
+(`store.same_report.mended`), or when their current versions were read from the same body; a fixed address serving next year's
 report, or a reused path holding another agency's, stays a report of its own. The report whose current version
 was loaded last survives with its agency, year and current version; the others' versions follow its own, in the
 order they were loaded, except one whose content it already has (it and its rows go).
@@ -61,13 +61,13 @@ def _one_report(rows: list[tuple]) -> list[list[tuple]]:
     """One source's reports (loaded-last last) grouped into the reports they are: two are one when one's agency
     name mends the other's in the same year, or their current versions share a body (store.load._rekeyed's
     rules); each group in load order, its survivor last."""
-    from govreports.store.load import _mended
+    from govreports.store.same_report import mended
 
     group = list(range(len(rows)))
     for later, (_, _, _, year, norm, _, body) in enumerate(rows):
         for earlier in range(later):
             _, _, _, old_year, old_norm, _, old_body = rows[earlier]
-            if (body is not None and body == old_body) or (year == old_year and _mended(old_norm, norm)):
+            if (body is not None and body == old_body) or (year == old_year and mended(old_norm, norm)):
                 old_group = group[earlier]
                 group = [group[later] if g == old_group else g for g in group]
     found: dict[int, list[tuple]] = {}
