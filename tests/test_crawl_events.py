@@ -410,7 +410,7 @@ def test_a_report_whose_attachment_cannot_be_fetched_fails_for_that_reason_alone
     from crawlhelp import demo_config
     from govreports.crawl.pipeline import PortalCrawl
     from govreports.fetch.result import FetchResult
-    from govreports.portals.adapters.base import Listing
+    from govreports.portals.adapters.base import Adapter, Listing
 
     portal = demo_config("http://127.0.0.1:9").select("demo-ordos")[0]
     host = sorted(portal.hosts)[0]
@@ -438,22 +438,16 @@ def test_a_report_whose_attachment_cannot_be_fetched_fails_for_that_reason_alone
                                    archive_path="bb/b", content_type="application/pdf")
             return FetchResult(url, url, "GET", status=404, error_kind="http", error="404 Not Found")
 
-    class OneItem:
+    class OneItem(Adapter):  # an adapter's defaults (the page's body, no later pages), one listing, its files
         async def discover(self, ctx):
             yield Listing("某县2020年政府信息公开工作年度报告", page_url)
-
-        def report_body(self, fetched):
-            return fetched.body
-
-        def later_pages(self, fetched):
-            return []
 
         def attachments(self, fetched):
             return [template, pdf_url] if template else [pdf_url]
 
     db = open_db(tmp_path / "r.db")
     crawl = PortalCrawl(portal, Fetcher(), events.Sink(db, portal.name, PortalStats(portal.name)))
-    crawl.adapter = OneItem()
+    crawl.adapter = OneItem(portal)
     stats = asyncio.run(crawl.run())
     if template is not None:  # read from its own host: the template elsewhere is no failure of the item's
         assert dict(stats.failed) == {} and stats.new == 1 and asked == [page_url, pdf_url]

@@ -287,12 +287,10 @@ class PortalCrawl:
         # ranks it below the page's metadata and labels, above the report's own closing date)
         hints = {"title": listing.title, "published": listing.list_date}
         record, error = None, None
-        body, encoding = self.adapter.report_body(page), page.encoding
         later = await self._later_pages(listing, page, seen)
         if later is None:
             return None
-        if later:
-            body, encoding = self.adapter.join_pages(page, later), "utf-8"
+        body, encoding = self.adapter.document(page, later)
         try:
             record = await self._parse(body or b"", listing.url, hints, encoding)
         except ParseLimitError as exc:

@@ -148,11 +148,8 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
             adapter = adapters.get(item.portal)
             if item.attachment_url is None and adapter is not None:
                 page = _Page(doc_url, body, encoding)
-                later = _later_pages(db, archive, adapter, page)
-                if later:
-                    body, encoding = adapter.join_pages(page, later), "utf-8"
-                else:
-                    body = adapter.report_body(page) or body
+                document, encoding = adapter.document(page, _later_pages(db, archive, adapter, page))
+                body = document or body
             yield item, (body, doc_url, {"title": item.list_title, "published": item.list_date}, encoding)
 
     def records() -> Iterator[tuple[dict, dict, str]]:

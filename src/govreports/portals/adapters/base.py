@@ -123,9 +123,12 @@ class Adapter:
         t…_1.html, t…_2.html): read with it, or half a report is loaded as if it were whole. None by default."""
         return []
 
-    def join_pages(self, page: Fetched, later: list[Fetched]) -> bytes:
-        """The report page with its later pages' bodies appended to its own (UTF-8): the document to parse."""
-        return join_pages(page.text or "", [p.text or "" for p in later])
+    def document(self, page: Fetched, later: list[Fetched]) -> tuple[bytes | None, str | None]:
+        """What is parsed of a report page, and its encoding: the page with its later pages' bodies appended to its
+        own (UTF-8), else its report body (None: none found). The crawl and `reparse` both ask here."""
+        if later:
+            return join_pages(page.text or "", [p.text or "" for p in later]), "utf-8"
+        return self.report_body(page), page.encoding
 
 
 class ListPage(NamedTuple):
