@@ -8,7 +8,8 @@ import asyncio
 class FakeContext:
     """Serves saved pages by URL, as the crawl context would after fetching them."""
 
-    def __init__(self, pages: dict[str, str], redirects: dict[str, str] | None = None):
+    def __init__(self, pages: dict, redirects: dict[str, str] | None = None):
+        # URL -> text, or (status, text) for an answer other than 200; a key (method, URL) answers that method only
         self.pages = pages
         self.redirects = redirects or {}  # URL -> where its redirect ends (a moved column's old URL)
         self.requested: list[tuple[str, str]] = []
@@ -16,6 +17,7 @@ class FakeContext:
         self.short_at: list[tuple] = []
         self.unreadable_at: list[tuple[str, str]] = []
         self.forms: list[dict | None] = []  # the body of each request, in order
+        self.probes: list[tuple[str, str]] = []  # the requests asked with probe=True (a failure not recorded)
 
     def unreadable(self, url, why):
         self.unreadable_at.append((url, why))
@@ -27,19 +29,22 @@ class FakeContext:
         self.short_at.append((url, read, total, repeated))
         self.short_why = why
 
-    async def fetch_list(self, url, *, method="GET", data=None, headers=None, referer=None, expect="html"):
+    async def fetch_list(self, url, *, method="GET", data=None, headers=None, referer=None, expect="html",
+                         probe=False):
         self.requested.append((method, url))
         self.forms.append(data)
+        if probe:
+            self.probes.append((method, url))
         final = self.redirects.get(url, url)
-        text = self.pages.get(final)
+        answer = self.pages.get((method, final), self.pages.get(final))
+        status, text = answer if isinstance(answer, tuple) else (200 if answer is not None else 404, answer)
 
         class Page:
-            ok = text is not None
-            status = 200 if text is not None else 404
+            ok = 200 <= status < 300
             final_url = final
             body = text.encode() if text else None
 
-        Page.text = text
+        Page.status, Page.text = status, text
         return Page()
 
 

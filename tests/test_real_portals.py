@@ -53,7 +53,8 @@ class OfflineContext:
         self.pages = pages
         self.requests: list[tuple[str, str, dict | None]] = []
 
-    async def fetch_list(self, url, *, method="GET", data=None, headers=None, referer=None, expect="html"):
+    async def fetch_list(self, url, *, method="GET", data=None, headers=None, referer=None, expect="html",
+                         probe=False):
         self.requests.append((method, url, data))
         path = self.pages.get(url)
         if path is None:

@@ -97,11 +97,12 @@ class PortalCrawl:
 
     # --- the adapters' context ---------------------------------------------------------------------------------
     async def fetch_list(self, url: str, *, method: str = "GET", data: dict | None = None,
-                         headers: dict | None = None, referer: str | None = None, expect: str = "html"):
+                         headers: dict | None = None, referer: str | None = None, expect: str = "html",
+                         probe: bool = False):
         result = await self.fetcher.fetch(url, method=method, data=data, headers=headers, referer=referer,
                                           conditional=False, expect=expect)
         self.stats.pages += 1
-        if not result.ok:
+        if not result.ok and not probe:  # a probe's failure is the adapter's to name (Context.fetch_list)
             self.stats.list_failed += 1
             self.sink.emit(_failed(url, result))
         return result

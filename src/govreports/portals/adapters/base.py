@@ -57,7 +57,10 @@ class Context(Protocol):
 
     async def fetch_list(self, url: str, *, method: str = "GET", data: dict | None = None,
                          headers: dict | None = None, referer: str | None = None,
-                         expect: str = "html") -> Fetched: ...
+                         expect: str = "html", probe: bool = False) -> Fetched:
+        """A list page; one that does not answer is recorded as a failed list page, unless it is a `probe`: a
+        request the adapter has another way for (Hanweb's POST, where GET page=N may be what the server takes),
+        whose failure the adapter names itself if the other way fails too."""
 
     def capped(self, next_url: str) -> None:
         """The listing stops at the portal's max_pages with more of it to read, from `next_url` on."""

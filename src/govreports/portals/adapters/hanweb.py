@@ -1,19 +1,28 @@
 """Hanweb (大汉) columns: the visible list is empty; records ship as CDATA in a <datastore> XML island, and the
-rest come from a strict POST to dataproxy.jsp with the record range in the query and the column in the body.
+rest come from dataproxy.jsp, asked one of two ways.
 
-The island's <nextgroup> link is a ready template with real-world quirks (a duplicated appid, a double
-percent-encoded webname): its query gives the form fields; the pager call `jpage({totalRecord, perPage,
-groupSize})` gives the ranges. Older pages have no <nextgroup>: their jpage call passes the fields as
-`ajaxParam:{…}`, and where neither is there the page itself names the column (/col/col{N}/), the unit (the
-island's <div id>) and the site (webid=… in its scripts' links).
+Most servers take a strict POST with the record range in the query and the column in the body: the island's
+<nextgroup> link is a ready template with real-world quirks (a duplicated appid, a double percent-encoded
+webname) whose query gives the form fields; the pager call `jpage({totalRecord, perPage, groupSize})` gives the
+ranges. Older pages have no <nextgroup>: their jpage call passes the fields as `ajaxParam:{…}`, and where neither
+is there the page itself names the column (/col/col{N}/), the unit (the island's <div id>) and the site (webid=…
+in its scripts' links).
+
+Some servers take only GET of the template itself with its `page=N` swapped (jshrss.jiangsu, dl.gov.cn,
+wzkj.wenzhou's older /module/jpage/; PORTALS.md §4): 100 records a page from record 1, <totalrecord> and
+<totalpage>. They answer the POST with an error or an empty datastore (or, reading only page=, with page 1), and
+a crawler that only POSTs lists the island's records and loses the rest. The POST goes first, as the page's own
+pager sends it; when its answer is not the range asked for, the column is read by GET pages for the rest of the
+listing, the template's other parameters sent as the page gave them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
-from govreports.portals.adapters.base import Adapter, Listing
+from govreports.portals.adapters.base import Adapter, Listing, ListPage, absolute, numbered_pages
 from govreports.portals.adapters.listpage import links, soup
 
 _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
@@ -30,6 +39,9 @@ _COLUMN_PATH = re.compile(r"/col/col(\d+)/")
 _UNIT_ID = re.compile(r"""\$\(\s*["']#(\d+)["']\s*\)\s*\.jpage"""
                       r"""|<div\s+id=["'](\d+)["']>\s*<script\s+type=["']text/xml""")
 _WEB_ID = re.compile(r"[?&;](?:i_)?webid=(\d+)")
+_PAGE_NUMBER = re.compile(r"(?<=[?&])page=\d+")
+_NO_RECORDS = ("dataproxy.jsp answered no records: it may reject the request (a Referer, XHR or cookie check) or have "
+               "moved (proxy_path)")
 FORM_FIELDS = ("col", "appid", "webid", "path", "columnid", "sourceContentType", "unitid", "webname",
                "permissiontype")
 
@@ -45,10 +57,10 @@ class HanwebAdapter(Adapter):
             return
         start = page.final_url  # a moved column's: its column id, proxy and Referer are the new page's
         html = page.text or ""
-        seen = 0
-        for listing in _records(html, page.final_url):
-            seen += 1
+        inline = list(_records(html, page.final_url))
+        for listing in inline:
             yield listing
+        seen = len(inline)
         total = int(m.group(1)) if (m := _TOTAL.search(html)) else seen
         if seen >= total:
             return
@@ -61,32 +73,70 @@ class HanwebAdapter(Adapter):
                                                                                           self.params["proxy_path"])
         per_page = int(m.group(1)) if (m := _PER_PAGE.search(html)) else 15
         step = max(per_page, int(self.params["per_request"]))
-        requests = 0
-        start_record = seen + 1
-        while start_record <= total and requests < self.portal.max_pages:
-            end_record = min(total, start_record + step - 1)
-            url = f"{proxy}?startrecord={start_record}&endrecord={end_record}&perpage={per_page}"
-            reply = await ctx.fetch_list(url, method="POST", data=form, referer=start, expect="xml",
-                                         headers={"X-Requested-With": "XMLHttpRequest"})
-            requests += 1
-            if not reply.ok:
-                return
-            got = list(_records(reply.text or "", start))
-            if m := _TOTAL_XML.search(reply.text or ""):
+        template = _page_template(html, start)
+
+        def range_url(first: int) -> str:
+            return f"{proxy}?startrecord={first}&endrecord={min(total, first + step - 1)}&perpage={per_page}"
+
+        # Which way the column's server answers is learnt on the first request and kept for the listing: the POST
+        # the page's own pager sends (most sites), else GET page=N of the template. That first POST is a probe
+        # (its failure not recorded as a failed list page) when there is a template to fall back on.
+        url = range_url(seen + 1)
+        reply = await _post(ctx, url, form, start, probe=template is not None)
+        if template is not None and not _answers_range(reply, start, inline):
+            async for listing in self._pages(ctx, template, start, inline, (url, reply), total):
+                yield listing
+            return
+        listed, requests = {x.url for x in inline}, 1
+        while reply.ok:  # one that did not answer is recorded by fetch_list
+            text = reply.text or ""
+            if m := _TOTAL_XML.search(text):
                 total = int(m.group(1))
+            got = [x for x in _records(text, start) if x.url not in listed]
             if not got:  # an empty recordset, as a server answers a request it rejects (a Referer or XHR check, a
                 # moved proxy, a session cookie): the column ended short of totalRecord and the portal was "ok"
                 if seen < total:
-                    ctx.short(url, seen, total, repeated=False, why="dataproxy.jsp answered no records: it may "
-                              "reject the request (a Referer, XHR or cookie check) or have moved (proxy_path)")
+                    repeated = bool(_RECORD.search(text))
+                    ctx.short(url, seen, total, repeated=repeated, why=None if repeated else _NO_RECORDS)
                 return
             seen += len(got)
+            listed.update(x.url for x in got)
             for listing in got:
                 yield listing
-            start_record = end_record + 1
-        if start_record <= total:
-            ctx.capped(f"{proxy}?startrecord={start_record}&endrecord={min(total, start_record + step - 1)}"
-                       f"&perpage={per_page}")
+            if seen >= total:
+                return
+            url = range_url(seen + 1)
+            if requests >= self.portal.max_pages:
+                ctx.capped(url)
+                return
+            reply = await _post(ctx, url, form, start)
+            requests += 1
+
+    async def _pages(self, ctx, template, start: str, inline: list[Listing], posted: tuple, total: int):
+        """The column read as GET page=1, 2, … of its template, to <totalrecord>, its server having answered the
+        POST (`posted`: its URL and answer) with no records of the range. Page 1 holds the island's records too:
+        they are not listed twice. A server that answers page 1 with no records either is named with both answers.
+        """
+        first = await ctx.fetch_list(template(1), referer=start, expect="xml", probe=True)
+        if not first.ok or not _RECORD.search(first.text or ""):
+            url, reply = posted
+            ctx.short(url, len(inline), total, repeated=False, why=(
+                f"dataproxy.jsp answered records neither to the POST of a record range ({_said(reply)}) nor to GET "
+                f"page=1 of the page's <nextgroup> template {template(1)} ({_said(first)})"))
+            return
+
+        async def fetch(n: int) -> ListPage | None:
+            reply = first if n == 1 else await ctx.fetch_list(template(n), referer=start, expect="xml")
+            if not reply.ok:  # recorded by fetch_list
+                return None
+            text = reply.text or ""
+            count = int(m.group(1)) if (m := _TOTAL_XML.search(text)) else None
+            return ListPage(len(_RECORD.findall(text)), list(_records(text, start)), count)
+
+        listed = {x.url for x in inline}
+        async for listing in numbered_pages(ctx, self.portal.max_pages, fetch, template):
+            if listing.url not in listed:
+                yield listing
 
     @staticmethod
     def _form(html: str, start: str) -> dict[str, str] | None:
@@ -138,3 +188,40 @@ def _records(text: str, base_url: str):
     for record in _RECORD.findall(text):
         for title, url, date in links(soup(record), base_url):
             yield Listing(title, url, date)
+
+
+def _page_template(html: str, start: str) -> Callable[[int], str] | None:
+    """GET page=N of the <nextgroup> template, as a function of N: the template's URL with its page number swapped
+    and nothing else touched (the duplicated appid and the double-encoded webname are what the server's own page
+    gives; a query rebuilt from parsed fields loses the one and re-encodes the other). None without a template
+    that numbers its page."""
+    m = _NEXTGROUP.search(html)
+    href = _HREF.search(m.group(1)) if m else None
+    if not href:
+        return None
+    url = absolute(start, href.group(1).replace("&amp;", "&"))
+    if url is None or not _PAGE_NUMBER.search(url):
+        return None
+    return lambda n: _PAGE_NUMBER.sub(f"page={n}", url, count=1)
+
+
+async def _post(ctx, url: str, form: dict, referer: str, probe: bool = False):
+    return await ctx.fetch_list(url, method="POST", data=form, referer=referer, expect="xml", probe=probe,
+                                headers={"X-Requested-With": "XMLHttpRequest"})
+
+
+def _answers_range(reply, base_url: str, inline: list[Listing]) -> bool:
+    """Whether a POST was answered with records of the range asked for: not an error, not an empty datastore, and
+    not page 1 again (a server that reads only page= answers any POST with page 1, the island's first record in
+    it; a range begun with a record listed before is only a column that grew since its page was read)."""
+    if not reply.ok:
+        return False
+    got = [x.url for x in _records(reply.text or "", base_url)]
+    return bool(got) and not (inline and inline[0].url in got)
+
+
+def _said(reply) -> str:
+    """What an answer was, in a few words, for the message naming a server that rejects both ways."""
+    if not reply.ok:
+        return f"HTTP {reply.status}" if reply.status else "no answer"
+    return "records listed before" if _RECORD.search(reply.text or "") else "no records"

@@ -1,0 +1,107 @@
+"""Hanweb's dataproxy.jsp asked two ways: POST of a record range (most sites) and GET `page=N` of the <nextgroup>
+template (PORTALS.md §4: jshrss.jiangsu, dl.gov.cn, wzkj.wenzhou), with the template's quirks kept as the page
+gave them; which one a column's server answers is learnt on its first request and kept for the listing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from govreports.portals.adapters.hanweb import HanwebAdapter
+from govreports.portals.config import PortalConfig
+from portalhelp import FakeContext, _collect
+
+START = "http://wzkj.wenzhou.gov.cn/col/col100/index.html"
+# as the real template has it (定西, 温州): appid twice, webname percent-encoded twice (温州市科学技术局)
+QUERY = ("appid=1&appid=1&webid=1934&path=/&columnid=100&unitid=555&webname=%25E6%25B8%25A9%25E5%25B7%259E%25E5"
+         "%25B8%2582%25E7%25A7%2591%25E5%25AD%25A6%25E6%258A%2580%25E6%259C%25AF%25E5%25B1%2580&permissiontype=0")
+PROXY = "http://wzkj.wenzhou.gov.cn/module/jpage/dataproxy.jsp"
+REJECTED = (400, '<?xml version="1.0" encoding="UTF-8"?><datastore><totalrecord>0</totalrecord><recordset>'
+                 "</recordset></datastore>")
+
+
+def _record(k: int) -> str:
+    return (f'<record><![CDATA[<li><a href="/art/2023/1/{k % 28 + 1}/art_100_{k}.html" title="温州市某局2022年政府'
+            f'信息公开工作年度报告{k}">温州市某局...</a><span>2023-01-{k % 28 + 1:02d}</span></li>]]></record>')
+
+
+def column(inline: range, total: int) -> str:
+    """The column page: the island's records `inline`, its <nextgroup> template for page 1, jpage's totalRecord."""
+    records = "".join(_record(k) for k in inline)
+    return (f'<div id="555"><script type="text/xml"><datastore><nextgroup><![CDATA[<a href="/module/jpage/'
+            f'dataproxy.jsp?page=1&amp;{QUERY.replace("&", "&amp;")}"></a>]]></nextgroup><recordset>{records}'
+            f"</recordset></datastore></script></div><script>$('#555').jpage({{totalRecord:{total},perPage:3,"
+            f"groupSize:1,proxyUrl:'/module/jpage/dataproxy.jsp'}});</script>")
+
+
+def pages_of(total: int, size: int, method: str = "GET") -> dict:
+    """GET dataproxy.jsp?page=N as the real servers answer it: `size` records a page from record 1 (the island's
+    too), <totalrecord> and <totalpage>; a page past the last is an empty recordset."""
+    count = -(-total // size)
+    out = {}
+    for n in range(1, count + 2):
+        rows = "".join(_record(k) for k in range((n - 1) * size + 1, min(total, n * size) + 1))
+        out[(method, f"{PROXY}?page={n}&{QUERY}")] = (
+            f'<?xml version="1.0" encoding="UTF-8"?><datastore><totalrecord>{total}</totalrecord>'
+            f"<totalpage>{count}</totalpage><recordset>{rows}</recordset></datastore>")
+    return out
+
+
+def crawl(pages: dict) -> tuple[list, FakeContext]:
+    ctx = FakeContext(pages)
+    return _collect(HanwebAdapter(PortalConfig(name="wz", adapter="hanweb", start_url=START)), ctx), ctx
+
+
+def post_url(first: int, last: int) -> str:
+    return f"{PROXY}?startrecord={first}&endrecord={last}&perpage=3"
+
+
+@pytest.mark.parametrize("post", ["400", "empty", "error-page", "range-ignored"])
+def test_a_server_that_answers_only_get_page_is_read_to_its_total(post):
+    """A server taking only GET page=N answered the adapter's POST with an error or an empty datastore: the listing
+    ended after the island's 3 of 12 records (an error status: a failed list page every night, the other 9 never
+    listed). Now the POST's answer sends the adapter to the template's GET pages, from page 1 (which holds the
+    island's records too), its other parameters as the page gave them, and it stays on GET for the listing."""
+    answers = {"400": REJECTED, "empty": REJECTED[1], "error-page": (200, "<html><body>系统错误</body></html>"),
+               # a server that reads only page= answers a POST with page 1, whatever the range asked
+               "range-ignored": pages_of(12, 5)[("GET", f"{PROXY}?page=1&{QUERY}")]}
+    pages = {START: column(range(1, 4), 12), ("POST", post_url(4, 12)): answers[post], **pages_of(12, 5)}
+    got, ctx = crawl(pages)
+    assert [x.url.rsplit("_", 1)[1] for x in got] == [f"{k}.html" for k in range(1, 13)]
+    assert ctx.short_at == [] and ctx.capped_at == []
+    gets = [f"{PROXY}?page={n}&{QUERY}" for n in (1, 2, 3)]
+    assert ctx.requested == [("GET", START), ("POST", post_url(4, 12))] + [("GET", u) for u in gets]
+    assert ctx.probes == [("POST", post_url(4, 12)), ("GET", gets[0])]  # neither recorded as a failed list page
+    assert all("appid=1&appid=1&" in u and "webname=%25E6%25B8%25A9" in u for u in gets)  # not "fixed"
+
+
+def test_a_server_that_answers_the_post_stays_on_post():
+    """A POST server: the ranges as before, no GET asked, no request a probe past the first."""
+    rest = {("POST", post_url(k, k + 2)): "<datastore><totalrecord>12</totalrecord><recordset>"
+            + "".join(_record(j) for j in range(k, k + 3)) + "</recordset></datastore>" for k in (4, 7, 10)}
+    adapter = HanwebAdapter(PortalConfig(name="wz", adapter="hanweb", start_url=START, params={"per_request": 3}))
+    ctx = FakeContext({START: column(range(1, 4), 12), **rest})
+    got = _collect(adapter, ctx)
+    assert len(got) == 12 and ctx.short_at == []
+    assert ctx.requested == [("GET", START)] + [("POST", post_url(k, k + 2)) for k in (4, 7, 10)]
+    assert ctx.probes == [("POST", post_url(4, 6))]
+
+
+def test_a_server_that_rejects_both_is_named_with_both_answers():
+    """Neither the POST nor GET page=1 answers records: the listing ends after the island's records, named once
+    against the POST, saying what each way answered."""
+    got, ctx = crawl({START: column(range(1, 4), 12), ("POST", post_url(4, 12)): REJECTED,
+                      ("GET", f"{PROXY}?page=1&{QUERY}"): (404, "<html>404 Not Found</html>")})
+    assert len(got) == 3 and ctx.short_at == [(post_url(4, 12), 3, 12, False)]
+    assert re.search(r"POST .*HTTP 400.*GET page=1 .*HTTP 404", ctx.short_why), ctx.short_why
+
+
+def test_get_pages_end_at_the_total_record_and_name_a_short_end():
+    """The GET pages end at <totalrecord> (no page asked past it), and an empty page before it is named."""
+    pages = {START: column(range(1, 4), 12), ("POST", post_url(4, 12)): REJECTED, **pages_of(12, 4)}
+    got, ctx = crawl(pages)
+    assert len(got) == 12 and ctx.requested[-1] == ("GET", f"{PROXY}?page=3&{QUERY}")
+    pages[("GET", f"{PROXY}?page=3&{QUERY}")] = pages[("GET", f"{PROXY}?page=4&{QUERY}")]  # empty
+    got, ctx = crawl(pages)
+    assert len(got) == 8 and ctx.short_at == [(f"{PROXY}?page=3&{QUERY}", 8, 12, False)]
