@@ -84,7 +84,8 @@ def test_one_site_links_the_column_from_its_home_page(portal):
 
 def test_left_menus_and_hubs_keep_the_column_reachable(portal, client):
     """Column and article pages carry the 信息公开 menu: the hub, the report column, on some sites a look-alike."""
-    for report in portal.reports[::9]:
+    # the catalog's sites (the /wenzhou/ GET-pages column is a bare column, without home page or hub, as /gate/ is)
+    for report in [r for r in portal.reports if r.site in SITEMAPS][::9]:
         nav = portal.navigation()[report.site]
         links = anchors(get_text(client, report.url), report.url)
         assert nav["hub"] in links and nav["column"] in links, report

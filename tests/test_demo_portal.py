@@ -84,6 +84,27 @@ def crawl_hanweb(client, base: str) -> dict[str, str]:
     return found
 
 
+def crawl_hanweb_get(client, base: str) -> dict[str, str]:
+    """The Hanweb column whose dataproxy.jsp takes only GET: its <nextgroup> template, page=N swapped, to the last
+    page <totalpage> names; page 1 repeats the island's records."""
+    column = base + "/wenzhou/col/col1229463/index.html"
+    text = client.get(column).text
+    total = int(re.search(r"totalRecord:(\d+)", text).group(1))
+    template = urljoin(column, re.search(r"<nextgroup><!\[CDATA\[<a href=\"([^\"]+)\"", text).group(1))
+    record = re.compile(r'<a target="_blank" href="([^"]+)" title="([^"]*)">')
+    found = {urljoin(column, h): t for h, t in record.findall(text)}
+    pages = 1
+    n = 0
+    while n < pages:
+        n += 1
+        r = client.get(template.replace("page=1&", f"page={n}&", 1), headers={"Referer": column})
+        assert r.status_code == 200 and f"<totalrecord>{total}</totalrecord>" in r.text
+        pages = int(re.search(r"<totalpage>(\d+)</totalpage>", r.text).group(1))
+        found.update({urljoin(column, h): t for h, t in record.findall(r.text)})
+    assert len(found) == total and pages > 2
+    return found
+
+
 def js_unescape(text: str) -> str:
     return re.sub(r"%u([0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
@@ -139,6 +160,7 @@ def crawl_all(client, base: str) -> dict[str, str]:
     found.update(crawl_gkmlpt(client, base))
     found.update(crawl_govcn(client, base))
     found.update(crawl_custom(client, base))
+    found.update(crawl_hanweb_get(client, base))
     return found
 
 
@@ -216,7 +238,8 @@ def test_same_seed_same_reports_and_bytes(portal, client):
 def test_default_portal_shape(portal):
     reports = portal.reports
     assert 60 <= len(reports) <= 100
-    assert {r.site for r in reports} == set(SITES)
+    # the catalog's sites, and the Hanweb column of GET pages with its own items (sites/wenzhou.py)
+    assert {r.site for r in reports} == set(SITES) | {"wenzhou"}
     assert 10 <= sum(r.site == "custom" for r in reports) <= 16
     assert {r.record["format"] for r in reports} == {"pre2019", "2019", "2021"}
     assert {r.kind for r in reports} == {"html", "pdf", "docx", "ofd", "scan", DOC}
@@ -456,7 +479,8 @@ def test_prerender_serves_the_same_bytes_without_rendering_again(monkeypatch):
     warm = DemoPortal(seed=0)
     items = [it for it in warm.catalog.reports() if it.attachment_file]
     assert {it.kind for it in items} == {"pdf", "docx", "ofd", "scan", DOC}
-    pages = [it for it in warm.catalog.reports() if it.kind == "html"]
+    pages = [it for it in warm.served_reports() if it.kind == "html"]  # the /wenzhou/ column's pages too
+    assert {it.site for it in pages} == {it.site for it in warm.served_reports()}
     assert {it.style for it in pages} >= {"word", "clean"} and {it.quirk for it in pages} >= {None, "fullwidth"}
     assert warm.prerender(workers=2) == len(items) + len(pages)
 

@@ -105,3 +105,51 @@ def test_get_pages_end_at_the_total_record_and_name_a_short_end():
     pages[("GET", f"{PROXY}?page=3&{QUERY}")] = pages[("GET", f"{PROXY}?page=4&{QUERY}")]  # empty
     got, ctx = crawl(pages)
     assert len(got) == 8 and ctx.short_at == [(f"{PROXY}?page=3&{QUERY}", 8, 12, False)]
+
+
+# --- the demo portal's GET-only column (demo/sites/wenzhou.py, config/demo.toml's demo-hanweb-get) -------------------
+
+def test_the_demo_get_column_is_strict_as_its_servers(demo_portal):
+    """POST: 405; a GET whose query is not the template's (the second appid dropped, webname decoded once): 400;
+    the template's own query: 100 records a page from record 1, <totalrecord> and <totalpage> as the real ones."""
+    import httpx
+
+    from govreports.demo.sites import wenzhou
+
+    base = demo_portal.base_url
+    with httpx.Client(headers={"User-Agent": "govreports/test"}) as client:
+        page = client.get(base + wenzhou.START).text
+        href = re.search(r"<nextgroup><!\[CDATA\[<a href=\"([^\"]+)\"", page).group(1)
+        assert "?page=1&appid=1&appid=1&" in href and "&webname=%25E6%25B8%25A9" in href
+        assert page.count("<record>") == 45 and f"totalRecord:{len(demo_portal.wenzhou_items)}" in page
+        assert client.post(base + wenzhou.PROXY, params={"startrecord": 46, "endrecord": 90, "perpage": 15},
+                           data={"columnid": str(wenzhou.COLUMN), "unitid": str(wenzhou.UNIT)}).status_code == 405
+        rebuilt = href.replace("appid=1&appid=1&", "appid=1&").replace("%25", "%")
+        assert client.get(base + rebuilt).status_code == 400
+        total = len(demo_portal.wenzhou_items)
+        for n, size in ((1, 100), (3, total - 200), (4, 0)):
+            r = client.get(base + href.replace("page=1&", f"page={n}&"))
+            assert r.status_code == 200 and r.text.count("<record>") == size
+            assert f"<totalrecord>{total}</totalrecord><totalpage>3</totalpage>" in r.text
+
+
+def test_the_demo_get_column_is_crawled_whole_by_get_pages(demo_portal, tmp_path):
+    """config/demo.toml's demo-hanweb-get, crawled: every report of the column loaded (reports on all three GET
+    pages, past the island's 45 records), nothing failed, one POST (the probe, 405, not a failure) and then GET
+    page=1..3, each asked once, with the template's query as the page gave it."""
+    from crawlhelp import crawl_demo, mismatches, site_truth
+    from govreports.demo.sites import wenzhou
+
+    truth = site_truth(demo_portal, "wenzhou")
+    rows = demo_portal.wenzhou_items
+    assert {it.path for it in rows[45:100] if it.role == "report"} and \
+        {it.path for it in rows[200:] if it.role == "report"}  # the island alone cannot reach them all
+    demo_portal.clear_requests()
+    db, summary = crawl_demo(demo_portal, tmp_path, portals=("demo-hanweb-get",))
+    assert mismatches(db, truth) == []
+    assert summary.total("failed") == 0 and summary.total("new") == len(truth)
+    proxy = [(r.method, r.query, r.status) for r in demo_portal.requests if r.path == wenzhou.PROXY]
+    assert proxy[0][0] == "POST" and proxy[0][2] == 405
+    assert proxy[1:] == [("GET", f"page={n}&{wenzhou.QUERY}", 200) for n in (1, 2, 3)]
+    fetched = {demo_portal.base_url + r.path for r in demo_portal.requests}
+    assert not fetched & set(demo_portal.nonreports())  # its ~230 notices listed, never fetched

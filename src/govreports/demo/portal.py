@@ -22,6 +22,7 @@ from govreports.demo.faults import ANTIBOT_412_PREFIX, ANTIBOT_521_PREFIX, URL_K
 from govreports.demo.hostile import hostile_document
 from govreports.demo.records import edited, make_record
 from govreports.demo.sites import gate as gate_site
+from govreports.demo.sites import wenzhou as wenzhou_site
 
 CST = timezone(timedelta(hours=8))
 HOME_MODIFIED = datetime(2025, 1, 2, 9, 0, tzinfo=CST).timestamp()
@@ -118,6 +119,9 @@ class DemoPortal:
         # the /gate/ site behind a 瑞数-like JavaScript gate (sites/gate.py): its reports join the ground truth
         self.gate, self.gate_ttl = gate, gate_ttl
         self.gate_reports = gate_site.reports(seed) if gate else []
+        # the /wenzhou/ Hanweb column whose dataproxy.jsp takes only GET page=N (sites/wenzhou.py): its own items
+        self.wenzhou_items = wenzhou_site.items(seed)
+        self.wenzhou_paths = {it.path: it for it in self.wenzhou_items}
         self.faults = faults if isinstance(faults, FaultConfig) else FaultConfig.parse(faults)
         self.catalog = Catalog(seed, scale, attachments)
         if "hostile" in self.faults:
@@ -218,7 +222,7 @@ class DemoPortal:
         todo = [it for it in self.catalog.reports() if it.attachment_file]
         jobs = [(self.record(it), it.kind) for it in todo]
         pages = {}
-        for it in self.catalog.reports() + self.gate_reports:
+        for it in self.served_reports():
             if it.kind == "html":
                 key, source = self._fragment_key(it)
                 pages[key] = (self.seed, source.agency, source.year, source.size, key[1], key[2], key[3])
@@ -248,15 +252,19 @@ class DemoPortal:
         return self.record(item)
 
     # --- ground truth and views ----------------------------------------------------------------------------------
+    def served_reports(self) -> list[Item]:
+        """Every report the portal serves: the catalog's, and the sites with items of their own (gate, wenzhou)."""
+        return self.catalog.reports() + self.gate_reports + [it for it in self.wenzhou_items if it.role == "report"]
+
     def ground_truth(self) -> dict[str, dict]:
         """Report URL -> its record, with "served_as": how the report is published (html | pdf | docx | doc | ofd |
         scan). A scan is read by OCR: compare its title, agency, year and format, not its cells."""
         return {self.base_url + it.path: {**self.record(it), "served_as": it.kind}
-                for it in self.catalog.reports() + self.gate_reports}
+                for it in self.served_reports()}
 
     @property
     def reports(self) -> list[DemoReport]:
-        return [DemoReport(self, it) for it in self.catalog.reports() + self.gate_reports]
+        return [DemoReport(self, it) for it in self.served_reports()]
 
     def reposts(self) -> dict[str, str]:
         """Re-post URL -> URL of the original report (the re-post serves the same record; not in ground truth)."""
@@ -271,7 +279,8 @@ class DemoPortal:
     def nonreports(self) -> dict[str, str]:
         """Column noise: URL -> list title (news, 政府网站工作年度报表, notices)."""
         return {self.base_url + it.path: it.list_title
-                for items in self.catalog.items.values() for it in items if it.role == "nonreport"}
+                for items in (*self.catalog.items.values(), self.wenzhou_items) for it in items
+                if it.role == "nonreport"}
 
     def decoys(self) -> dict[str, str]:
         """Items of the look-alike columns (政府网站工作年度报表, 政务公开工作要点, 统计年度报告): URL -> title."""

@@ -22,7 +22,7 @@ from govreports.demo import chrome
 from govreports.demo import faults as F
 from govreports.demo.base import Request, Response, html, not_found
 from govreports.demo.portal import RequestLog
-from govreports.demo.sites import custom, gate, gkmlpt, govcn, hanweb, nav, trs
+from govreports.demo.sites import custom, gate, gkmlpt, govcn, hanweb, nav, trs, wenzhou
 
 BLOCKED_AGENTS = ("python-httpx/", "python-requests/", "python-urllib/")
 
@@ -78,6 +78,8 @@ def route(req: Request, portal) -> Response | None:
         return custom.handle(req, portal)
     if path.startswith(gate.PREFIX):
         return gate.handle(req, portal)
+    if path.startswith(wenzhou.PREFIX):
+        return wenzhou.handle(req, portal)
     return None
 
 

@@ -1,1 +1,2 @@
-"""The five imitation sites (TRS ×2, Hanweb, gkmlpt, gov.cn), one module per CMS family."""
+"""The imitation sites (TRS ×2, Hanweb by POST and by GET pages, gkmlpt, gov.cn, custom markup, a gated TRS column),
+one module per CMS family or variant."""
