@@ -6,7 +6,7 @@ from __future__ import annotations
 import shlex
 import subprocess
 
-from govreports.demo.run import _port_free, main
+from govreports.demo.run import _port_free, main, sites
 from govreports.paths import DEMO_CONFIG
 from govreports.runs import jobs
 
@@ -37,3 +37,14 @@ def test_the_commands_it_prints_run_from_that_folder(tmp_path, monkeypatch):
     done = subprocess.run(shlex.split(f"{_scripts()}govreports --help"), capture_output=True, text=True,
                           timeout=120, cwd=tmp_path)
     assert done.returncode == 0 and "demo" in done.stdout, done.stderr
+
+
+def test_every_site_of_the_demo_portal_has_its_portal_in_the_demo_config():
+    """`make demo` says how many sites it crawls (it said "seven" when there were eight): one portal of
+    config/demo.toml a site the demo portal serves reports on, the gated one included."""
+    from urllib.parse import urlsplit
+
+    from govreports.demo import DemoPortal
+
+    served = {urlsplit(url).path.split("/")[1] for url in DemoPortal(seed=0, gate=True).ground_truth()}
+    assert sites(str(DEMO_CONFIG)) == len(served) == len(jobs.load(DEMO_CONFIG).portal)

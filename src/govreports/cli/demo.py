@@ -31,7 +31,7 @@ def demo_portal(
     prerender: Annotated[bool, typer.Option(
         help="Render every attachment and report page before serving, as a real portal serves static files.")] = False,
 ) -> None:
-    """Serve the local demo portal (six imitation sites; ground truth at /_demo/ground-truth.json)."""
+    """Serve the local demo portal (imitation government sites; ground truth at /_demo/ground-truth.json)."""
     from govreports.demo.faults import FaultConfig
     from govreports.demo.server import serve_forever
 

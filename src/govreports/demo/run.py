@@ -33,6 +33,14 @@ EXAMPLES = (
 )
 
 
+def sites(config: str) -> int:
+    """How many imitation sites the demo crawls: its config names one portal a site (a hard-coded count went stale
+    as sites were added)."""
+    import tomllib
+
+    return len(tomllib.loads(Path(config).read_text(encoding="utf-8")).get("portal", []))
+
+
 def _port_free(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) != 0
@@ -79,7 +87,8 @@ def main(port: int = 8765, db: str = str(DEFAULT_DB), archive: str = str(DEFAULT
                               env={**os.environ, "GOVREPORTS_DEMO_GATE": os.environ.get("GOVREPORTS_DEMO_GATE", "1")})
     try:
         _wait(base, portal)
-        print(f"demo portal running at {base}/ (seven imitation government sites, one behind a JavaScript gate)")
+        print(f"demo portal running at {base}/ ({sites(config)} imitation government sites, one behind a JavaScript "
+              "gate)")
         os.environ["GOVREPORTS_DEMO_URL"] = base
         from govreports.flows.nightly import nightly
 
