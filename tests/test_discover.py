@@ -406,7 +406,8 @@ def test_crawling_the_drafted_configs_loads_every_report(demo, discovered, tmp_p
     # parsed in this process, so that two portals re-posting one report load it one after the other (with worker
     # processes one run here loaded such a report twice: a race in the crawl, not something of the config)
     summary = run_crawl(config, db, tmp_path / "archive", parse_workers=0, **CRAWL_FAST)
-    truth = demo.ground_truth()
+    # the sites with a home page to start from (the /wenzhou/ GET-pages column is a bare column, as /gate/ is)
+    truth = {url: r for url, r in demo.ground_truth().items() if urlsplit(url).path.split("/")[1] in demo.navigation()}
     assert {urlsplit(url).path.split("/")[1] for url in truth} == set(discovered)
     assert summary.total("new") + summary.total("duplicate") == len(truth) + len(demo.reposts())
     assert mismatches(db, truth) == []  # every report, cell for cell, and nothing else
