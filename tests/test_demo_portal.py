@@ -85,23 +85,18 @@ def crawl_hanweb(client, base: str) -> dict[str, str]:
 
 
 def crawl_hanweb_get(client, base: str) -> dict[str, str]:
-    """The Hanweb column whose dataproxy.jsp takes only GET: its <nextgroup> template, page=N swapped, to the last
-    page <totalpage> names; page 1 repeats the island's records."""
+    """The Hanweb column whose dataproxy.jsp takes only GET: its <nextgroup> template with page=N swapped, to the
+    last page <totalpage> names (page 1 repeats the island's records)."""
     column = base + "/wenzhou/col/col1229463/index.html"
     text = client.get(column).text
-    total = int(re.search(r"totalRecord:(\d+)", text).group(1))
     template = urljoin(column, re.search(r"<nextgroup><!\[CDATA\[<a href=\"([^\"]+)\"", text).group(1))
     record = re.compile(r'<a target="_blank" href="([^"]+)" title="([^"]*)">')
-    found = {urljoin(column, h): t for h, t in record.findall(text)}
-    pages = 1
-    n = 0
-    while n < pages:
-        n += 1
+    found, n, pages = {urljoin(column, h): t for h, t in record.findall(text)}, 0, 1
+    while (n := n + 1) <= pages:
         r = client.get(template.replace("page=1&", f"page={n}&", 1), headers={"Referer": column})
-        assert r.status_code == 200 and f"<totalrecord>{total}</totalrecord>" in r.text
         pages = int(re.search(r"<totalpage>(\d+)</totalpage>", r.text).group(1))
         found.update({urljoin(column, h): t for h, t in record.findall(r.text)})
-    assert len(found) == total and pages > 2
+    assert len(found) == int(re.search(r"totalRecord:(\d+)", text).group(1)) and pages > 2
     return found
 
 
