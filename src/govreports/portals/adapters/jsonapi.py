@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
 from urllib.parse import urljoin
 
 from govreports.portals.adapters.base import (Adapter, Listing, ListPage, absolute, count, iso_date, not_json,
@@ -12,6 +13,14 @@ from govreports.portals.adapters.base import (Adapter, Listing, ListPage, absolu
 from govreports.portals.adapters.gkmlpt import unescape_percent_u
 
 _TAGS = re.compile(r"<[^>]+>")
+
+
+def title_text(value) -> str:
+    """An item's title as text: %uXXXX escapes decoded (gkmlpt-style), tags stripped and entities decoded (a title
+    sent as HTML, chinatax's `titleHtml`: a highlighted <font color="red">年度报告</font>, spaces as &nbsp;),
+    whitespace collapsed as list pages' titles are (listpage.text_of). Entities were kept before: a title
+    "…&nbsp;2019&nbsp;年…" had no year, and the record loaded under it named its agency "…&nbsp;2019&nbsp;年"."""
+    return " ".join(unescape(_TAGS.sub("", unescape_percent_u(str(value or "")))).split())
 
 
 def dig(value, path: str):
@@ -67,7 +76,7 @@ class JsonApiAdapter(Adapter):
                 return None
             listings = []
             for item in items:
-                title = _TAGS.sub("", unescape_percent_u(str(dig(item, p["title_field"]) or "")))
+                title = title_text(dig(item, p["title_field"]))
                 href = dig(item, p["url_field"])
                 if href and (link := absolute(url, str(href))) is not None:  # one bad item: not the listing's end
                     listings.append(Listing(title, link, iso_date(str(dig(item, p["date_field"]) or ""))))

@@ -1,0 +1,76 @@
+"""The json-api adapter on a chinatax-shaped answer (PORTALS.md §7, config/portals/chinatax.toml): a POST form with
+the page number in it, `results.data.{total, results}`, titles as HTML (`titleHtml`), dates as
+`publishedTimeStr` "YYYY-MM-DD HH:MM:SS" (no network; the demo portal's /tax/ site is crawled in test_crawl_demo)."""
+
+from __future__ import annotations
+
+import json
+
+from govreports.portals.adapters.jsonapi import JsonApiAdapter
+from govreports.portals.config import PortalConfig
+from portalhelp import FakeContext, _collect
+
+START = "https://www.chinatax.gov.cn/chinatax/n810214/c102384r/index.html?tab=gknb"
+API = "https://www.chinatax.gov.cn/getFileListByCodeId"
+PARAMS = {"list_url": API, "method": "POST", "items": "results.data.results", "title_field": "titleHtml",
+          "url_field": "url", "date_field": "publishedTimeStr", "total_field": "results.data.total",
+          "form": {"channelId": "61eaab3127b040d4950fff177f09e561", "page": "{page}", "size": "20",
+                   "relateSubChannels": "true"}}
+
+
+def _answer(rows: list[dict], total: int) -> str:
+    return json.dumps({"results": {"data": {"total": total, "results": rows}}}, ensure_ascii=False)
+
+
+def _portal() -> JsonApiAdapter:
+    return JsonApiAdapter(PortalConfig(name="chinatax", adapter="json-api", start_url=START, params=PARAMS))
+
+
+def test_title_html_is_read_as_text_its_tags_and_entities_gone():
+    """titleHtml is HTML: a search-highlighted word in <font>/<em>, spaces saved as &nbsp;, & as &amp;. Tags were
+    stripped but entities kept: "国家税务总局&nbsp;2019&nbsp;年…" had no year, and the record loaded from it named
+    the agency "国家税务总局&nbsp;2019&nbsp;年" with no year (the demo's /tax/ site, four reports so)."""
+    rows = [{"titleHtml": '国家税务总局&nbsp;2019&nbsp;年政府信息公开工作<font color="red">年度报告</font>',
+             "url": "/c1/content.html", "publishedTimeStr": "2020-03-30 10:30:12"},
+            {"titleHtml": "国家税务总局2020年政府信息公开工作<em>年度报告</em>（R&amp;D&nbsp;附表）",
+             "url": "/c2/content.html", "publishedTimeStr": "2021-03-31 09:30:12"}]
+    got = _collect(_portal(), FakeContext({API: _answer(rows, 2)}))
+    assert [x.title for x in got] == ["国家税务总局 2019 年政府信息公开工作年度报告",
+                                      "国家税务总局2020年政府信息公开工作年度报告（R&D 附表）"]
+
+
+class _FormContext(FakeContext):
+    """Answers the list API by the page number in the POSTed form (one URL for every page), noting each
+    request's method, form and referer."""
+
+    def __init__(self, pages: dict[str, str]):
+        super().__init__({})
+        self.by_page, self.sent = pages, []
+
+    async def fetch_list(self, url, *, method="GET", data=None, headers=None, referer=None, expect="html"):
+        self.sent.append((method, url, dict(data or {}), referer, expect))
+        answer = self.by_page.get((data or {}).get("page"))
+        self.pages = {url: answer} if answer else {}
+        return await super().fetch_list(url, method=method, data=data, headers=headers, referer=referer,
+                                        expect=expect)
+
+
+def test_pages_are_posted_with_the_page_in_the_form_until_the_total_and_dates_are_read():
+    """Page N is the same URL with page=N in the form; the listing ends once `total` items are read (the last page
+    shorter than size=20, no page 3 asked for); every request POSTs as from the column's page (its Referer);
+    publishedTimeStr "2024-03-29 16:25:04" is the listing's date; relative and absolute urls are both taken."""
+    def row(k: int) -> dict:
+        return {"titleHtml": f"国家税务总局某省税务局{2000 + k}年政府信息公开工作<font color=red>年度报告</font>",
+                "url": f"/chinatax/c{k}/content.html" if k % 2 else f"http://www.chinatax.gov.cn/chinatax/c{k}/content.html",
+                "publishedTimeStr": f"{2001 + k}-03-29 16:25:04"}
+
+    ctx = _FormContext({"1": _answer([row(k) for k in range(1, 21)], 23),
+                        "2": _answer([row(k) for k in range(21, 24)], 23)})
+    got = _collect(_portal(), ctx)
+    assert len(got) == 23 and got[0].list_date == "2002-03-29" and got[-1].list_date == "2024-03-29"
+    assert {x.url.split("/chinatax/")[0] for x in got} == {"https://www.chinatax.gov.cn", "http://www.chinatax.gov.cn"}
+    assert [(m, u, form["page"], ref, exp) for m, u, form, ref, exp in ctx.sent] == \
+        [("POST", API, "1", START, "json"), ("POST", API, "2", START, "json")]
+    assert all({k: v for k, v in form.items() if k != "page"} == {"channelId": "61eaab3127b040d4950fff177f09e561",
+               "size": "20", "relateSubChannels": "true"} for _, _, form, _, _ in ctx.sent)
+    assert ctx.short_at == [] and ctx.capped_at == []
