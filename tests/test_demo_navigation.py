@@ -108,6 +108,12 @@ def test_decoy_columns_list_lookalike_items(portal, client, site):
             data = client.get(f"{portal.base_url}/gd/gkmlpt/api/all/{GKMLPT_DECOYS[key]}",
                               params={"page": 1, "sid": "662021"}).json()
             listed = {a["url"]: a["title"] for a in data["articles"]}
+        elif site == "tax":  # a tab of the column page, another channel of its POST list API
+            text = get_text(client, portal.base_url + link.url)
+            channel = re.search(r"var channelId = '(\w+)'", text).group(1)
+            data = client.post(portal.base_url + "/tax/getFileListByCodeId",
+                               data={"channelId": channel, "page": 1, "size": 20}).json()["results"]["data"]
+            listed = {urljoin(portal.base_url, x["url"]): visible(x["titleHtml"]).strip() for x in data["results"]}
         else:
             page_url = portal.base_url + link.url
             text = get_text(client, page_url)

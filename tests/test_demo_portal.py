@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import time
+from html import unescape
 from urllib.parse import unquote, urljoin
 
 import httpx
@@ -147,6 +148,26 @@ def crawl_custom(client, base: str, column: str = "/custom/xxgk/nb/list") -> dic
     return found
 
 
+def crawl_tax(client, base: str) -> dict[str, str]:
+    """The column page lists nothing itself: its script POSTs the channelId it names to getFileListByCodeId, page by
+    page, and writes each item's titleHtml (HTML: tags and entities) until `total` items are read."""
+    column = base + "/tax/n810214/c102384r/index.html?tab=gknb"
+    text = client.get(column).text
+    assert "content.html" not in text  # no list in the HTML
+    channel = re.search(r"var channelId = '(\w+)'", text).group(1)
+    api = urljoin(column, re.search(r"fetch\('([^']+)'", text).group(1))
+    found, page, total = {}, 1, None
+    while total is None or len(found) < total:
+        form = {"channelId": channel, "page": page, "size": 20, "relateSubChannels": "true"}
+        data = client.post(api, data=form, headers={"Referer": column}).json()["results"]["data"]
+        assert data["results"], page
+        total = data["total"]
+        found.update({urljoin(column, x["url"]): unescape(re.sub(r"<[^>]+>", "", x["titleHtml"])).replace("\xa0", " ")
+                      for x in data["results"]})
+        page += 1
+    return found
+
+
 def crawl_all(client, base: str) -> dict[str, str]:
     found = {}
     found.update(crawl_trs(client, base, "/ordos/zwgk/xxgknb/index.html", "utf-8"))
@@ -156,6 +177,7 @@ def crawl_all(client, base: str) -> dict[str, str]:
     found.update(crawl_govcn(client, base))
     found.update(crawl_custom(client, base))
     found.update(crawl_hanweb_get(client, base))
+    found.update(crawl_tax(client, base))
     return found
 
 
@@ -232,10 +254,11 @@ def test_same_seed_same_reports_and_bytes(portal, client):
 
 def test_default_portal_shape(portal):
     reports = portal.reports
-    assert 60 <= len(reports) <= 100
+    assert 60 <= len(reports) <= 130
     # the catalog's sites, and the Hanweb column of GET pages with its own items (sites/wenzhou.py)
     assert {r.site for r in reports} == set(SITES) | {"wenzhou"}
     assert 10 <= sum(r.site == "custom" for r in reports) <= 16
+    assert 20 < len(portal.catalog.items["tax"]) <= 40  # the chinatax-like column: two pages of 20, the last short
     assert {r.record["format"] for r in reports} == {"pre2019", "2019", "2021"}
     assert {r.kind for r in reports} == {"html", "pdf", "docx", "ofd", "scan", DOC}
     assert len({r.record["agency"] for r in reports}) >= 8

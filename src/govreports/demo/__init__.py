@@ -1,7 +1,8 @@
 """A local demo portal imitating the CMS families that publish 政府信息公开工作年度报告 (PORTALS.md §11).
 
 Tests and demos never reach the internet: they crawl this server (TRS /ordos/ and GBK /gbk/, Hanweb /hanweb/,
-gkmlpt /gd/, gov.cn-style /govcn/, and /custom/ whose lists only CSS selectors read), whose ground truth is known,
+gkmlpt /gd/, gov.cn-style /govcn/, /custom/ whose lists only CSS selectors read, the chinatax-like /tax/ whose list
+is only in a POST API's JSON, and /gate/ behind a JavaScript challenge), whose ground truth is known,
 with switchable transport faults. Each site has a home page and a 政府信息公开 hub leading to its report column, next
 to look-alike columns (demo.sitemap; /_demo/navigation.json).
 """

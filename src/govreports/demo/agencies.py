@@ -24,6 +24,15 @@ NATIONAL = (
     "水利部", "商务部", "文化和旅游部", "应急管理部", "审计署", "海关总署", "国家税务总局", "国家市场监督管理总局",
     "国家信访局", "国家数据局", "国家消防救援局",
 )
+# the tax bureaus under 国家税务总局 (one per province-level region and 计划单列市), listed with the 总局's own report on
+# the chinatax-like site (sites/tax.py): the column asks for its sub-channels too (relateSubChannels=true)
+TAX_BUREAUS = (
+    "北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "大连市", "吉林省", "黑龙江省", "上海市", "江苏省",
+    "浙江省", "宁波市", "安徽省", "福建省", "厦门市", "江西省", "山东省", "青岛市", "河南省", "湖北省", "湖南省", "广东省",
+    "深圳市", "广西壮族自治区", "海南省", "重庆市", "四川省", "贵州省", "云南省", "西藏自治区", "陕西省", "甘肃省", "青海省",
+    "宁夏回族自治区", "新疆维吾尔自治区",
+)
+TAX_HQ = "国家税务总局"
 _PLACE = "东西南北新安和平兴隆福阳泉山河川桥湾塔沟营庄屯堡家宁康乐丰源胜利白石青云金沙长城达拉特柳林马莲杨树红旗"
 
 # site -> (region, counties, fixed agencies for the default portal (before seed shuffling))
@@ -36,10 +45,11 @@ REGIONS = {
     "gd": ("韶关市", ("武江区", "浈江区", "曲江区", "乐昌市", "南雄市", "始兴县", "仁化县", "翁源县", "新丰县"), ()),
     "govcn": ("", (), ()),
     "custom": ("景德镇市", ("珠山区", "昌江区", "浮梁县", "乐平市"), ("景德镇市人民政府办公室",)),
+    "tax": ("", (), (TAX_HQ,)),
 }
-DEFAULT_COUNTS = {"ordos": 3, "gbk": 2, "hanweb": 2, "gd": 2, "govcn": 1, "custom": 2}
+DEFAULT_COUNTS = {"ordos": 3, "gbk": 2, "hanweb": 2, "gd": 2, "govcn": 1, "custom": 2, "tax": 3}
 # how fast each site grows under `scale` (gov.cn only has the national bodies; the custom-markup site is small)
-GROWTH_WEIGHTS = {"ordos": 2, "gbk": 2, "hanweb": 3, "gd": 3, "govcn": 1, "custom": 1}
+GROWTH_WEIGHTS = {"ordos": 2, "gbk": 2, "hanweb": 3, "gd": 3, "govcn": 1, "custom": 1, "tax": 1}
 
 
 def agency_stream(site: str, seed: int) -> Iterator[str]:
@@ -56,7 +66,15 @@ def agency_stream(site: str, seed: int) -> Iterator[str]:
     if site == "govcn":
         names = list(NATIONAL)
         rng.shuffle(names)
-        yield from fresh(names)
+        # the tax administration publishes on its own site (tax): left out after the shuffle, so that the other
+        # bodies keep their order (the default portal's gov.cn agency is unchanged for every seed but where it was
+        # 国家税务总局, which none of the tests' seeds give)
+        yield from fresh(n for n in names if n != TAX_HQ)
+        return
+    if site == "tax":  # the 总局, then its provincial bureaus in a seeded order; finite like gov.cn
+        bureaus = list(TAX_BUREAUS)
+        rng.shuffle(bureaus)
+        yield from fresh([TAX_HQ, *(f"{TAX_HQ}{b}税务局" for b in bureaus)])
         return
     region, counties, fixed = REGIONS[site]
     yield from fresh(fixed)

@@ -19,7 +19,7 @@ from govreports.demo.base import ATTACHMENT_KINDS, file_ext
 from govreports.demo.records import YEARS, format_for, record_meta
 from govreports.demo.sitemap import GKMLPT_DECOYS, SITEMAPS
 
-SITES = ("ordos", "gbk", "hanweb", "gd", "govcn", "custom")
+SITES = ("ordos", "gbk", "hanweb", "gd", "govcn", "custom", "tax")
 # The "hostile" fault: report-titled items on the ordos column whose page or attachment is a pathological document
 # (demo.hostile), and the way each is served: "page" = the article itself, "pdf"/"docx" = its attachment.
 HOSTILE = (("zip_bomb", "docx"), ("size_lie", "docx"), ("entity_bomb", "docx"), ("line_grid", "pdf"),
@@ -37,6 +37,7 @@ LEGACY_LINKS = {("ofd", "ordos"): "jsatt"}
 MULTIPAGE = ("ordos",)  # the TRS sites with one report article split over two pages
 HANWEB_COLUMN, HANWEB_UNIT = 12377, 764752
 GKMLPT_CATEGORY = 721
+TAX_COLUMN = "/tax/n810214/c102384r"  # the chinatax-like site's 信息公开 column: its tabs, and its articles below it
 
 
 @dataclass
@@ -141,7 +142,7 @@ class Catalog:
             roll = rng.random()
             if format_for(year) != "pre2019" and site != "govcn" and roll < self.attachments:
                 item.kind = "pdf" if roll < self.attachments / 2 else "docx"
-                item.link = "plain" if site in ("gbk", "custom") else (
+                item.link = "plain" if site in ("gbk", "custom", "tax") else (
                     "js" if item.kind == "docx" and rng.random() < 0.6 else "insertfile")
             item.style = "clean" if rng.random() < 0.25 else "word"
             if item.kind == "html" and item.style == "word" and rng.random() < 0.16:
@@ -205,6 +206,8 @@ class Catalog:
         noise("custom", 1, "景德镇市人民政府门户网站2022年度政府网站工作年度报表", "2023-01-12", "wzbb")
         noise("custom", 2, "关于做好2023年政府信息公开工作年度报告编制发布工作的通知", "2023-12-18", "notice")
         noise("custom", 3, "我市召开政务公开工作推进会", "2021-06-09")
+        noise("tax", 1, "国家税务总局门户网站2019年度政府网站工作年度报表", "2020-01-15", "wzbb")
+        noise("tax", 2, "国家税务总局办公厅关于做好2021年政府信息公开工作年度报告编制发布工作的通知", "2021-12-27", "notice")
         rng = random.Random(f"noise|{self.seed}")
         topics = ("“春节”文明祭祀倡议书", "城乡居民医疗保险参保缴费的通告", "安全生产专项整治工作的通知",
                   "第四季度全市政府网站和政务新媒体检查情况的通报", "森林草原防灭火工作的通告", "农村人居环境整治工作推进会召开",
@@ -244,7 +247,7 @@ class Catalog:
         rng = random.Random(f"ids|{self.seed}|{site}")
         by_age = sorted(self.items[site], key=lambda it: (it.url_date, it.id))
         next_id = {"ordos": 2082017, "gbk": 1436000, "hanweb": 1405000, "gd": 3400000, "govcn": 5350000,
-                   "custom": 7100}[site]
+                   "custom": 7100, "tax": 5180000}[site]
         for it in by_age:
             next_id += rng.randint(1, 40)
             d = it.url_date
@@ -271,6 +274,11 @@ class Catalog:
                         f"/gd/attachment/0/{att // 1000000}/{att // 1000}/{att}.{file_ext(it.kind)}")
             elif site == "govcn":
                 it.path = f"/govcn/zhengce/content/{ymd[:6]}/content_{next_id}.htm"
+            elif site == "tax":  # chinatax: …/c102384r/c{id}/content.html, files under …/c{id}/{id}/files/
+                it.path = f"{TAX_COLUMN}/c{next_id}/content.html"
+                if it.role == "report" and it.kind in ATTACHMENT_KINDS:
+                    name = f"{_digest(self.seed, it.id)[:32]}.{file_ext(it.kind)}"
+                    it.attachment_path = it.attachment_file = f"{TAX_COLUMN}/c{next_id}/{next_id}/files/{name}"
             else:  # custom: one detail page, the document by id
                 it.path = f"/custom/xxgk/nb/detail?id={next_id}"
                 if it.role == "report" and it.kind in ATTACHMENT_KINDS:
@@ -286,6 +294,8 @@ class Catalog:
                 return f"{_SITE_NAMES[sm.site]}{y}年度政府网站工作年度报表"
             if key == "gzyd":
                 return f"国务院办公厅关于印发{y}年政务公开工作要点的通知" if sm.site == "govcn" else f"{sm.place}{y}年政务公开工作要点"
+            if sm.site == "tax":
+                return f"{y}年度税收统计年度报告"
             return f"{sm.place or '中华人民共和国'}{y}年国民经济和社会发展统计年度报告"
 
         for site in SITES:
@@ -334,7 +344,8 @@ class Catalog:
 
 
 _SITE_NAMES = {"ordos": "恩格贝生态示范区门户网站", "gbk": "鄂尔多斯市人民政府门户网站", "hanweb": "定西市人民政府门户网站",
-               "gd": "韶关市人民政府门户网站", "govcn": "中国政府网", "custom": "景德镇市人民政府门户网站"}
+               "gd": "韶关市人民政府门户网站", "govcn": "中国政府网", "custom": "景德镇市人民政府门户网站",
+               "tax": "国家税务总局门户网站"}
 _NEWS = (("召开优化营商环境工作推进会", "2024-12-20"), ("开展安全生产大检查", "2024-12-12"),
          ("部署冬春森林草原防灭火工作", "2024-11-28"), ("举行重点项目集中开工仪式", "2024-11-15"),
          ("召开民生实事项目推进会", "2024-10-30"), ("开展“三下乡”集中示范活动", "2024-10-18"))
@@ -359,6 +370,9 @@ def _nav_path(site: str, key: str, serial: int, day: str) -> str:
     if site == "custom":
         folder = "/custom/xwzx" if key == "news" else f"/custom/xxgk/{key}"
         return f"{folder}/detail?id={3000 + serial * 7}"
+    if site == "tax":  # the look-alikes are other channels of the same column; the news its own node
+        folder = "/tax/n810219" if key == "news" else TAX_COLUMN
+        return f"{folder}/c{4900000 + serial * 29}/content.html"
     return ""  # gd: set by the caller (gkmlpt post URLs)
 
 

@@ -24,6 +24,8 @@ SITE_INFO = {
               "/govcn/zhengce/xxgknb/home.htm"),
     "custom": ("景德镇市人民政府", "3602000001", "赣ICP备05004123号", "赣公网安备 36020202000110号",
                "/custom/xxgk/nb/list"),
+    "tax": ("国家税务总局（演示）", "bm29000002", "京ICP备05077212号", "京公网安备 11010202000062号",
+            "/tax/n810214/c102384r/index.html?tab=gknb"),
 }
 
 

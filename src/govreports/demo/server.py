@@ -1,4 +1,4 @@
-"""The demo portal's HTTP server: stdlib ThreadingHTTPServer on 127.0.0.1, one handler for all six sites.
+"""The demo portal's HTTP server: stdlib ThreadingHTTPServer on 127.0.0.1, one handler for every site.
 
 Why stdlib: no event loop to own, starts in milliseconds inside a test, and a blocking handler thread is the
 natural way to imitate a slow host. The handler alone applies what real portals do around the CMS: the 403 for
@@ -22,7 +22,7 @@ from govreports.demo import chrome
 from govreports.demo import faults as F
 from govreports.demo.base import Request, Response, html, not_found
 from govreports.demo.portal import RequestLog
-from govreports.demo.sites import custom, gate, gkmlpt, govcn, hanweb, nav, trs, wenzhou
+from govreports.demo.sites import custom, gate, gkmlpt, govcn, hanweb, nav, tax, trs, wenzhou
 
 BLOCKED_AGENTS = ("python-httpx/", "python-requests/", "python-urllib/")
 
@@ -76,6 +76,8 @@ def route(req: Request, portal) -> Response | None:
         return govcn.handle(req, portal)
     if path.startswith("/custom/"):
         return custom.handle(req, portal)
+    if path.startswith("/tax/"):
+        return tax.handle(req, portal)
     if path.startswith(gate.PREFIX):
         return gate.handle(req, portal)
     if path.startswith(wenzhou.PREFIX):

@@ -151,6 +151,28 @@ def _custom() -> SiteMap:
         hub_aliases=("/custom/xxgk/",), place="景德镇市")
 
 
+def _tax() -> SiteMap:
+    """chinatax-like: 信息公开 at /n810214/, the column c102384r whose tabs (?tab=gknb, ?tab=wzbb …) are channels of
+    one list API; node ids n…, as on www.chinatax.gov.cn (PORTALS.md §7)."""
+    column = "/tax/n810214/c102384r/index.html"
+    tabs = {"wzbb": "wzbb", "gzyd": "gzyd", "tjnb": "tjnb"}
+    urls = {"zn": "/tax/n810214/n810631/index.html", "zd": "/tax/n810214/n810632/index.html",
+            "fdzd": "/tax/n810214/n810633/index.html", "ysq": "/tax/n810214/n810634/index.html"}
+    urls.update({k: f"{column}?tab={tab}" for k, tab in tabs.items()})
+    return SiteMap(
+        site="tax", homes=("/tax/", "/tax/index.html"),
+        hub=Link("hub", "政府信息公开", "/tax/n810214/index.html"),
+        column=Link("nb", "政府信息公开年报", f"{column}?tab=gknb"),
+        decoys=_links(DECOY_LABELS, urls, {"tjnb": "税收统计年度报告"}), others=_links(OTHER_LABELS, urls),
+        sections=(Link("bsfw", "纳税服务", "/tax/n810346/index.html"), Link("hdjl", "互动交流", "/tax/n810356/index.html"),
+                  Link("zj", "走进税务", "/tax/n810209/index.html")),
+        news=Link("news", "税务要闻", "/tax/n810219/index.html"),
+        hub_order=("zn", "zd", "fdzd", "ysq", "nb", "gzyd", "wzbb", "tjnb"),
+        menu=("zn", "zd", "fdzd", "ysq", "nb", "gzyd"),
+        hub_aliases=("/tax/n810214/",), place="国家税务总局",
+        extra={"column": column, "tabs": {"nb": "gknb", **tabs}})
+
+
 SITEMAPS: dict[str, SiteMap] = {
     "ordos": _trs("ordos", "html", "信息公开年报", "走进恩格贝", "恩格贝生态示范区",
                   hub_order=("zn", "zd", "fdzd", "ysq", "nb", "wzbb", "gzyd", "tjnb"),
@@ -164,6 +186,7 @@ SITEMAPS: dict[str, SiteMap] = {
     "gd": _gd(),
     "govcn": _govcn(),
     "custom": _custom(),
+    "tax": _tax(),
 }
 
 

@@ -15,7 +15,7 @@ from govreports.demo import chrome
 from govreports.demo.base import Request, Response, html
 from govreports.demo.documents import nonreport_body
 from govreports.demo.sitemap import SITEMAPS
-from govreports.demo.sites import custom, gkmlpt, govcn, hanweb, trs
+from govreports.demo.sites import custom, gkmlpt, govcn, hanweb, tax, trs
 
 _TRS = {"ordos": trs.ORDOS, "gbk": trs.GBK}
 _DESCRIPTIONS = {
@@ -113,7 +113,7 @@ def decoy_list(site: str, portal, key: str) -> Response | None:
         return hanweb.decoy_column(portal, key)
     if site == "govcn":
         return govcn.column_page(portal, items, key, 0)
-    return None  # custom: its own handler (list?page=N)
+    return None  # custom: its own handler (list?page=N); tax: tabs of its column page (sites/tax.py)
 
 
 def article(site: str, portal, it) -> Response:
@@ -128,6 +128,8 @@ def article(site: str, portal, it) -> Response:
         return gkmlpt.detail_page(portal, it)
     if site == "govcn":
         return govcn.content_page(portal, it)
+    if site == "tax":
+        return tax.detail_page(portal, it)
     return custom.detail_page(portal, it)
 
 
@@ -155,7 +157,7 @@ def handle(req: Request, portal) -> Response | None:
         return news_list(site, portal)
     for link in sm.decoys:
         folder = link.path.rsplit("/", 1)[0] + "/"
-        if site not in ("gd", "custom") and path in (link.path, folder):
+        if site not in ("gd", "custom", "tax") and path in (link.path, folder):
             return decoy_list(site, portal, link.key)
     it = portal.catalog.nav_by_path.get(path)
     if it is None and req.query:
