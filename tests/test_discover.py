@@ -103,6 +103,26 @@ def test_gkmlpt_category_from_the_tree():
     assert detect(page(text, "http://www.sg.gov.cn/gkmlpt/index")).params == {}  # the adapter finds it by name
 
 
+def test_a_chinatax_post_list_api_from_the_column_script():
+    """A column whose list only its script fills, POSTing chinatax's getFileListByCodeId (PORTALS.md §7): it was
+    read as generic, "names no 信息公开 annual report", and rejected; it is json-api with the chinatax params, the
+    list API's URL made absolute and the channelId the script names (not the page's c102384r)."""
+    start = "https://www.chinatax.gov.cn/chinatax/n810214/c102384r/index.html?tab=gknb"
+    text = ("<style>li {font-size: 14px}</style><input name=\"q\" size=\"30\"><ul id=\"fileList\"></ul>"
+            "<script>var channelId = '61eaab3127b040d4950fff177f09e561', size = 20;"
+            "fetch('/getFileListByCodeId', {method: 'POST', body: form});</script>")
+    found = detect(page(text, start))
+    assert found.adapter == "json-api" and found.pending == "json-api" and found.params == {
+        "list_url": "https://www.chinatax.gov.cn/getFileListByCodeId", "method": "POST",
+        "form": {"channelId": "61eaab3127b040d4950fff177f09e561", "page": "{page}", "size": "20",
+                 "relateSubChannels": "true"},
+        "items": "results.data.results", "title_field": "titleHtml", "url_field": "url",
+        "date_field": "publishedTimeStr", "total_field": "results.data.total"}
+    block = draft.block(name="chinatax", adapter=found.adapter, title="t", start_url=start, params=found.params)
+    assert tomllib.loads(block)["portal"][0]["params"] == found.params  # the form written as an inline table
+    assert detect(page(text.replace("channelId", "channel"), start)).adapter == "generic"  # no channel: not it
+
+
 def test_numbered_pages_and_next_links_are_generic():
     rows = "".join(f'<li><h4><a href="../content/{i}.htm">某部{2024 - i}年政府信息公开工作年度报告</a></h4>'
                    f'<span class="date">{2025 - i}-01-20</span></li>' for i in range(5))

@@ -47,11 +47,14 @@ def portal_name(url: str, taken: set[str]) -> str:
 
 
 def value(v) -> str:
-    """One TOML value: strings as JSON strings (valid TOML), booleans lower-case, numbers as they are."""
+    """One TOML value: strings as JSON strings (valid TOML), booleans lower-case, numbers as they are, a table
+    inline."""
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, (int, float)):
         return repr(v)
+    if isinstance(v, dict):  # an inline table (json-api's form); its keys as JSON strings, valid TOML keys
+        return "{ " + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)} = {value(x)}" for k, x in v.items()) + " }"
     return json.dumps(str(v), ensure_ascii=False)
 
 

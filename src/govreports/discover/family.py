@@ -7,8 +7,11 @@ can show a TRS script *and* the 下一页 links it wrote, so the scripts are loo
 left is the generic adapter: numbered pages (`home_1.htm`, gov.cn style) as `page_pattern`, 下一页 links, plain
 report links, or, when no link carries a report title, CSS selectors inferred from the rows (`rows.py`).
 
-`detect` reads one page and needs no network; `complete` (async) asks the two things only the site can answer:
-gkmlpt's first list (the JSON API) and which numbering a TRS pager uses (0-based index_1 or 1-based index_2).
+A column whose script alone fills its list from chinatax's `getFileListByCodeId` (PORTALS.md §7) is the json-api
+adapter with that API's form, read from the script (the API's address and the channelId it names).
+
+`detect` reads one page and needs no network; `complete` (async) asks what only the site can answer: gkmlpt's and
+the chinatax API's first list, and which numbering a TRS pager uses (0-based index_1 or 1-based index_2).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from govreports.discover.rows import infer
 from govreports.discover.signals import BARE, is_report, link_score
 from govreports.portals.adapters import ADAPTERS, Listing
 from govreports.portals.adapters.gkmlpt import unescape_percent_u
+from govreports.portals.adapters.jsonapi import dig, title_text
 from govreports.portals.adapters.listpage import NEXT_WORDS, Selectors, anchors, links, soup
 from govreports.portals.adapters.trs import pager as trs_pager
 from govreports.portals.titles import is_report_title
@@ -39,6 +43,11 @@ _TRS_COUNT = re.compile(r"countPage\s*=\s*(\d+)")
 _TRS_ARTICLE = ADAPTERS["trs"].defaults()["article_pattern"]
 _SCRIPT_COUNT = re.compile(r"\b(?P<var>maxPage|totalPages?|pageCount|pageTotal|page_count|pagecount|totalpage)"
                            r"\s*=\s*(?:parseInt\(\s*)?['\"]?(?P<n>\d+)")
+# chinatax's list API, as its column's script names it: the address, and the channel (32 hex digits) it POSTs
+_JP_API = re.compile(r"""['"]([^'"\s]*/getFileListByCodeId)['"]""")
+_JP_CHANNEL = re.compile(r"""\bchannelId['"]?\s*[:=]\s*['"]([0-9a-fA-F]{32})['"]""")
+_JP_SIZE = re.compile(r"""(?<![-\w])size['"]?\s*[:=]\s*['"]?(\d{1,3})\b""")
+_SCRIPTS = re.compile(r"<script\b[^>]*>(.*?)</script>", re.S | re.I)
 _NUMBERED = re.compile(r"^(?P<stem>[A-Za-z][\w-]*?)_(?P<n>\d+)\.(?P<ext>s?html?|jsp|aspx?|php)$")
 
 
@@ -61,7 +70,7 @@ def detect(page: Page, fragment: str = "") -> Family:
     """The family of the column shown on `page` (no network); `fragment` is the link's #part (a gkmlpt category)."""
     html = page.text or ""
     url = urldefrag(page.final_url)[0]
-    return (_gkmlpt(html, url, fragment) or _hanweb(html, url) or _trs(html, url)
+    return (_gkmlpt(html, url, fragment) or _hanweb(html, url) or _trs(html, url) or _jsonpost(html, url)
             or _generic(page, url))
 
 
@@ -118,6 +127,25 @@ def _trs(html: str, url: str) -> Family | None:
     return Family("trs", url, params, f"TRS {script} pager: {count} page(s), {name}.{ext}, {name}_N.{ext}",
                   listings, pending="trs-offset" if count > 1 else None,
                   extra={"count": count, "name": name, "ext": ext, "offset": offset})
+
+
+def _jsonpost(html: str, url: str) -> Family | None:
+    """chinatax's getFileListByCodeId, POSTed by the column's script (its list is in no HTML): the params of
+    config/portals/chinatax.toml, with this page's API address and channel. `url` keeps its query (?tab=gknb
+    picks the column's tab: the crawl's Referer)."""
+    if "getFileListByCodeId" not in html:
+        return None
+    script = "\n".join(_SCRIPTS.findall(html))  # not a style's font-size nor an <input size=…>
+    api, channel = _JP_API.search(script), _JP_CHANNEL.search(script)
+    if not api or not channel:
+        return None
+    size = m.group(1) if (m := _JP_SIZE.search(script)) else "20"
+    form = {"channelId": channel.group(1), "page": "{page}", "size": size, "relateSubChannels": "true"}
+    params = {"list_url": urljoin(url, api.group(1)), "method": "POST", "form": form, "items": "results.data.results",
+              "title_field": "titleHtml", "url_field": "url", "date_field": "publishedTimeStr",
+              "total_field": "results.data.total"}
+    return Family("json-api", url, params, f"JSON list API POST {api.group(1)} (channelId {channel.group(1)}, "
+                  f"{size} a page)", pending="json-api")
 
 
 def _article_pattern(urls: list[str]) -> str | None:
@@ -194,6 +222,8 @@ async def complete(family: Family, session) -> Family:
         await _trs_offset(family, session)
     elif family.pending == "template-first":
         await _template_first(family, session)
+    elif family.pending == "json-api":
+        await _json_list(family, session)
     family.pending = None
     return family
 
@@ -211,6 +241,22 @@ async def _gkmlpt_list(family: Family, session) -> None:
     family.listings = [Listing(unescape_percent_u(str(a.get("title") or "")), urljoin(family.start_url, a["url"]),
                                str(a.get("created_at") or "")[:10] or None)
                        for a in articles if isinstance(a, dict) and a.get("url")]
+
+
+async def _json_list(family: Family, session) -> None:
+    """The first page of a json-api column, read as the adapter reads it."""
+    p = family.params
+    form = {k: str(v).replace("{page}", "1") for k, v in p["form"].items()}
+    reply = await session.fetch(p["list_url"], method=p["method"], data=form, expect="json", referer=family.start_url)
+    items: list = []
+    if reply is not None and reply.ok:
+        try:
+            items = dig(json.loads(reply.text or "null"), p["items"]) or []
+        except ValueError:
+            items = []
+    family.listings = [Listing(title_text(dig(x, p["title_field"])), urljoin(p["list_url"], str(dig(x, p["url_field"]))),
+                               str(dig(x, p["date_field"]) or "")[:10] or None)
+                       for x in (items if isinstance(items, list) else []) if dig(x, p["url_field"])]
 
 
 async def _trs_offset(family: Family, session) -> None:
