@@ -76,3 +76,12 @@ def test_crawling_demo_chinatax_loads_its_ground_truth(demo_portal, tmp_path):
     posts = [r for r in demo_portal.requests if r.path == API]
     assert [r.method for r in posts] == ["POST"] * stats.pages
     assert all(r.headers.get("Referer", "").endswith("/c102384r/index.html?tab=gknb") for r in posts)
+    # the next night: the list pages are POSTed again (a POST is not cached, and the API sends no validators: the
+    # only way to see a new item), the reports are asked "has it changed?" and answer 304, nothing is re-read
+    demo_portal.clear_requests()
+    _, again = crawl_demo(demo_portal, tmp_path, db=db, portals=("demo-chinatax",))
+    [stats] = again.portals
+    assert stats.unchanged == stats.found == len(truth) and stats.new == 0 and stats.changed == 0
+    assert [r.method for r in demo_portal.requests if r.path == API] == ["POST"] * stats.pages
+    reports = [r for r in demo_portal.requests if demo_portal.base_url + r.path in truth]
+    assert len(reports) == len(truth) and all(r.conditional and r.status == 304 for r in reports)

@@ -118,7 +118,7 @@ _SCRIPT = """<script>
     fetch('%(api)s', {method: 'POST', body: form}).then(function (r) { return r.json(); }).then(function (answer) {
       var data = answer.results.data, pages = Math.max(1, Math.ceil(data.total / size));
       box.innerHTML = data.results.map(function (x) {
-        return '<li><a href="' + x.url + '" target="_blank">' + x.titleHtml + '</a><span class="time">'
+        return '<li><a href="' + x.url + '" target="_blank">' + x.titleHtml + '</a> <span class="time" style="margin-left:1em;color:#666">'
           + x.publishedTimeStr.slice(0, 10) + '</span></li>';
       }).join('');
       var links = [];
