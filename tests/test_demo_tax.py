@@ -85,3 +85,22 @@ def test_crawling_demo_chinatax_loads_its_ground_truth(demo_portal, tmp_path):
     assert [r.method for r in demo_portal.requests if r.path == API] == ["POST"] * stats.pages
     reports = [r for r in demo_portal.requests if demo_portal.base_url + r.path in truth]
     assert len(reports) == len(truth) and all(r.conditional and r.status == 304 for r in reports)
+
+
+def test_a_wrong_channel_is_an_empty_column_that_health_names(demo_portal, tmp_path):
+    """The API answers an unknown channelId with total 0 and no results, as it would a channel with nothing in it:
+    no list page failed, so the crawl cannot call it a failure; the portal's health does (`nothing_found` on a
+    new portal, `empty` where it listed items before)."""
+    from crawlhelp import FAST, demo_config
+    from govreports.crawl import run_crawl
+    from govreports.store.db import open_db
+
+    config = demo_config(demo_portal.base_url)
+    [tax] = [p for p in config.portal if p.name == "demo-chinatax"]
+    form = {**tax.params["form"], "channelId": "c102384r"}  # the page's id, which is not the API's channel
+    wrong = tax.model_copy(update={"params": {**tax.params, "form": form}})
+    summary = run_crawl(config.model_copy(update={"portal": [wrong]}), open_db(tmp_path / "r.db"),
+                        tmp_path / "archive", **FAST)
+    [stats] = summary.portals
+    assert stats.pages == 1 and stats.listed == 0 and stats.list_failed == 0 and stats.failed == {}
+    assert [(f.portal, f.flag) for f in summary.health] == [("demo-chinatax", "nothing_found")]
