@@ -208,6 +208,13 @@ def fetch_document(client, report) -> tuple[bytes, dict]:
         later = [client.get(urljoin(report.url, f"{stem}_{k}.{ext}")) for k in range(1, count)]
         assert all(p.status_code == 200 for p in later), report
         return join_pages(page.text, [p.text for p in later]), {}
+    if script := re.search(r'<script src="(js/content_\d+\.js)"></script>', page.text):
+        # the report is the `let content = "…"` of a JavaScript data file beside the page (sites/custom.py)
+        from govreports.portals.adapters.datafile import content_html, report_page
+
+        data = client.get(urljoin(report.url, script.group(1)))
+        assert data.status_code == 200, report
+        return report_page(page.text, content_html(data.text)), {}
     if report.site == "gd":
         detail = json.loads(re.search(r"window\._CONFIG\.DETAIL = (\{.*\});</script>", page.text).group(1))
         return detail["content"].encode("utf-8"), {"title": detail["title"], "published": detail["publish_time"]}
@@ -522,3 +529,23 @@ def test_prerender_serves_the_same_bytes_without_rendering_again(monkeypatch):
                     assert hot.status_code == fresh.status_code == 200
                     assert hot.content.replace(warm.base_url.encode(), b"") == \
                         fresh.content.replace(cold.base_url.encode(), b"")
+
+
+def test_two_custom_reports_keep_their_body_only_in_a_javascript_data_file(portal, client):
+    """PORTALS.md §9 (the source of the Shanghai sample): the detail page's body div is empty and a script beside
+    it holds the report as `let content = "…"` in the real file's shape — menu arrays declared with let first, the
+    HTML in double quotes with \\" escapes and a raw tab after the title line, no semicolon; one of each table
+    format, and nothing but their serving differs (kind html, listed and recorded as before)."""
+    scripted = [it for it in portal.catalog.reports() if it.extra.get("body") == "script"]
+    assert [it.site for it in scripted] == ["custom", "custom"] and all(it.kind == "html" for it in scripted)
+    assert sorted(portal.record(it)["format"] for it in scripted) == ["2019", "2021"]
+    for it in scripted:
+        page = client.get(portal.base_url + it.path).text
+        assert re.search(r'<div class="detail-body" id="detailContent">\s*</div>', page)
+        src = re.search(r'<script src="(js/content_\d+\.js)"></script>', page).group(1)
+        data = client.get(urljoin(portal.base_url + it.path, src))
+        assert data.status_code == 200 and data.headers["content-type"] == "application/javascript"
+        assert data.text.startswith("//字典项\nlet ") and data.text.endswith('</p>"\n')
+        literal = data.text.split('let content = "', 1)[1]
+        assert "</p>\t<p style='text-align: center'>发布日期：" in literal and '\\"' in literal
+    assert client.get(portal.base_url + "/custom/xxgk/nb/js/content_1.js").status_code == 404

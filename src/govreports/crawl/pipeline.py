@@ -33,6 +33,7 @@ from govreports.parse import ParseError, parse_bytes
 from govreports.parse.api import ParseLimitError
 from govreports.parse.bounded import BoundedParser
 from govreports.portals.adapters import Adapter, Listing, adapter_for
+from govreports.portals.adapters.datafile import DataFileError
 from govreports.portals.config import CrawlConfig, PortalConfig
 from govreports.portals.titles import is_report_title, title_year
 from govreports.store.db import run_started_at
@@ -329,6 +330,9 @@ class PortalCrawl:
             if record is None or _has_tables(found) or found.get("format") != "unknown":
                 _emit_all(self.sink, limited)
                 return found, attachment, url
+        if (scripted := await self._data_document(listing, page, later, seen, fetched or {}, hints)) is not None:
+            _emit_all(self.sink, limited)  # read from the data file, or failed on it (recorded there)
+            return scripted or None
         if record is not None:
             _emit_all(self.sink, limited)
             return record, page, None
@@ -339,6 +343,35 @@ class PortalCrawl:
             return None
         self.sink.emit(NotReport(listing, error))
         return None
+
+
+    async def _data_document(self, listing: Listed, page, later: list, seen: list[Doc], fetched: dict, hints: dict):
+        """The report from the JavaScript data file the page's script writes its body from (adapters.datafile), asked
+        only when neither the page nor an attachment held a report: (record, the data file, its URL); None when the
+        page names none or it holds no report; False when it failed, recorded against the data file and the item:
+        not fetched, no data file (an HTML page), cut short, past a parse limit. Never half a report, and never
+        "not a report" for a page whose report is in its data file (it was, with nothing fetched)."""
+        url = self.adapter.data_file(page)
+        if url is None or not url_host_in(self.portal.hosts, url):
+            return None
+        data = fetched.get(url) or await self.fetcher.fetch(url, conditional=True, expect="binary",
+                                                            referer=page.final_url)
+        if not data.ok:
+            self.sink.emit(_failed(url, data, listing))
+            return False
+        seen.append(Doc.of(data))  # archived: a re-parse reads it again without the network
+        try:
+            body, encoding = self.adapter.document(page, later, data)
+            record = await self._parse(body or b"", listing.url, hints, encoding)
+        except DataFileError as exc:
+            self.sink.emit(Failed(url, "data_file", "data_file", f"data_file: {exc}", listing=listing))
+            return False
+        except ParseLimitError as exc:
+            self.sink.emit(_limit_failed(url, exc, listing))
+            return False
+        except ParseError:
+            return None
+        return record, data, url
 
 
 def _failed(url: str, result, listing: Listed | None = None) -> Failed:

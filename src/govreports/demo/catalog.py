@@ -35,6 +35,8 @@ LEGACY_KINDS = (("doc", ("ordos", "gbk")), ("ofd", ("gd", "custom")), ("scan", (
 # templates write the attachment list with JavaScript (`var att = '<a href="./P0….ofd">'; document.write(…)`).
 LEGACY_LINKS = {("ofd", "ordos"): "jsatt"}
 MULTIPAGE = ("ordos",)  # the TRS sites with one report article split over two pages
+# the sites with reports whose body is only in a JavaScript data file (`let content = "…"`, sites/custom.py)
+SCRIPT_BODIES = ("custom",)
 HANWEB_COLUMN, HANWEB_UNIT = 12377, 764752
 GKMLPT_CATEGORY = 721
 TAX_COLUMN = "/tax/n810214/c102384r"  # the chinatax-like site's 信息公开 column: its tabs, and its articles below it
@@ -83,6 +85,7 @@ class Catalog:
                 self._add_reports(site, index, agency)
         self._add_legacy_kinds()
         self._split_articles()
+        self._script_bodies()
         self._add_noise(scale)
         for site in SITES:
             self.items[site].sort(key=lambda it: (it.list_date, it.id), reverse=True)
@@ -189,6 +192,20 @@ class Catalog:
                                  and it.year >= 2020), key=lambda it: it.id)
             if candidates:
                 random.Random(f"multipage|{self.seed}|{site}").choice(candidates).extra["pages"] = 2
+
+    def _script_bodies(self) -> None:
+        """Serve two HTML reports of each site in SCRIPT_BODIES, one of each table format, with an empty detail page
+        whose script loads the body from a JavaScript data file (PORTALS.md §9: the source of the Shanghai sample):
+        a crawler reading the page alone finds no report. Of the default agencies (stable whatever the scale), chosen
+        after every other choice, so the ground truth and the other reports are unchanged."""
+        for site in SCRIPT_BODIES:
+            default = set(self.agencies[site][:A.DEFAULT_COUNTS[site]])
+            for fmt in ("2019", "2021"):
+                candidates = sorted((it for it in self.items[site] if it.role == "report" and it.kind == "html"
+                                     and format_for(it.year) == fmt and it.agency in default and not it.extra),
+                                    key=lambda it: it.id)
+                if candidates:
+                    random.Random(f"script|{self.seed}|{site}|{fmt}").choice(candidates).extra["body"] = "script"
 
     def _add_noise(self, scale: int | None) -> None:
         def noise(site, n, title, day, kind="news"):

@@ -1,12 +1,13 @@
 """Re-parse archived documents with the current parser — no network — and load what changed.
 
-Every loaded item points at the document its record was read from (page or attachment); the page goes through
-its portal adapter's `report_body` again (gkmlpt keeps the report inside a script), so a re-parse reads exactly
-what the crawl read. A record that differs from the stored one becomes a new version; the rest are unchanged.
-Documents are parsed under the crawl's limits (parse.bounded: worker processes, a deadline, a memory cap), so an
-archived document that would hang or exhaust the parser fails alone, logged with its limit's kind. The workers,
-one a core, parse the next documents while this process reads the archive and loads the records before them,
-200 a transaction (BoundedParser.parse_many, store.load.load_records). A re-parse stopped midway has loaded
+Every loaded item points at the document its record was read from (page or attachment); the page goes through its
+portal adapter's `report_body` again (gkmlpt keeps the report inside a script), so a re-parse reads exactly what the
+crawl read; a report read from the JavaScript data file its page's script loads is read from the archived page and
+data file together, as the crawl read it. A record that differs from the stored one becomes a new version; the rest
+are unchanged. Documents are parsed under the crawl's limits (parse.bounded: worker processes, a deadline, a memory
+cap), so an archived document that would hang or exhaust the parser fails alone, logged with its limit's kind. The
+workers, one a core, parse the next documents while this process reads the archive and loads the records before
+them, 200 a transaction (BoundedParser.parse_many, store.load.load_records). A re-parse stopped midway has loaded
 every batch before the one in hand; running it again loads the rest (a record loaded twice is unchanged).
 """
 
@@ -30,6 +31,7 @@ from govreports.parse import ParseError
 from govreports.parse.api import ParseLimitError
 from govreports.parse.bounded import BoundedParser
 from govreports.portals.adapters import adapter_for
+from govreports.portals.adapters.datafile import DataFileError, is_data_file_url
 from govreports.portals.config import CrawlConfig
 from govreports.runs.verdict import RunStatus, Verdict, judge
 from govreports.store.db import cannot_write, could_not_write
@@ -85,8 +87,8 @@ def reparse_verdict(row: dict, archive: str | Path, unusable: list[tuple[str, st
 class _Page:
     """The archived page as the adapters see a fetched one."""
 
-    def __init__(self, url: str, body: bytes, encoding: str | None):
-        self.url = self.final_url = url
+    def __init__(self, url: str, body: bytes, encoding: str | None, final_url: str | None = None):
+        self.url, self.final_url = url, final_url or url
         self.body = body
         self.ok, self.status, self.encoding = True, 200, encoding
         self.text = body.decode(encoding or "utf-8", errors="replace")
@@ -105,6 +107,22 @@ def _later_pages(db: Database, archive: Archive, adapter, page: _Page) -> list[_
         except (OSError, ValueError):
             continue
     return pages
+
+
+def _from_data_file(db: Database, archive: Archive, adapter, item: LoadedItem, body: bytes):
+    """(document, encoding) of a report the crawl read from its page's JavaScript data file (its `attachment_url`):
+    the archived page's head over the data file's HTML, as the crawl parsed it; None when the page is not in the
+    archive, or no longer names this data file (then the document is parsed as it is). DataFileError as in the crawl."""
+    known = latest_document(db, item.url)
+    if known is None:
+        return None
+    try:
+        page = _Page(item.url, archive.get(known.sha256), known.encoding, known.final_url)
+    except (OSError, ValueError):
+        return None
+    if adapter.data_file(page) != item.attachment_url:
+        return None
+    return adapter.document(page, _later_pages(db, archive, adapter, page), _Page(item.attachment_url, body, None))
 
 
 def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None = None,
@@ -150,6 +168,15 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
                 page = _Page(doc_url, body, encoding)
                 document, encoding = adapter.document(page, _later_pages(db, archive, adapter, page))
                 body = document or body
+            elif adapter is not None and is_data_file_url(item.attachment_url):
+                try:
+                    scripted = _from_data_file(db, archive, adapter, item, body)
+                except DataFileError as exc:
+                    summary.counts["failed"] += 1
+                    log_fetch(db, doc_url, "data_file", f"data_file: {exc}", kind="data_file", portal=item.portal,
+                              run_id=run_id)
+                    continue
+                body, encoding = scripted or (body, encoding)
             yield item, (body, doc_url, {"title": item.list_title, "published": item.list_date}, encoding)
 
     def records() -> Iterator[tuple[dict, dict, str]]:

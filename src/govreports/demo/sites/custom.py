@@ -5,7 +5,9 @@ the `title` attribute of a <span> cut short with …, the link a separate 查看
 2024/01/15 — and whose pager is a pair of arrows (<a class="pg-next">›</a>) with no 下一页 text and no page-number
 URL pattern a crawler would know (list?page=N). No adapter family reads this; the generic adapter does, given
 item/title/title_attr/link/date/next selectors (config/demo.toml, demo-custom). Report detail pages are plain
-HTML (ArticleTitle/PubDate <meta>, the body in div.detail-body), a few with only a PDF/DOCX linked plainly.
+HTML (ArticleTitle/PubDate <meta>, the body in div.detail-body), a few with only a PDF/DOCX linked plainly, and two
+(catalog.SCRIPT_BODIES) with an empty div.detail-body that a script fills from a JavaScript data file beside the page
+(js/content_{id}.js, `let content = "…"`; `data_file` says what is real in its shape and what is inferred).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from html import escape
 
 from govreports.demo import chrome
-from govreports.demo.base import ATTACHMENT_KINDS, CONTENT_TYPES, Request, Response, file_ext, html
+from govreports.demo.base import ATTACHMENT_KINDS, CONTENT_TYPES, Request, Response, file_ext, html, not_found
 from govreports.demo.documents import nonreport_body
 from govreports.demo.sitemap import SITEMAPS
 
@@ -69,6 +71,10 @@ def detail_page(portal, it) -> Response:
         name = it.attachment_path.rsplit("/", 1)[1]
         body = f"<p>{escape(title)}详见附件。</p>"
         extra = f'<div class="detail-files">附件：<a href="files/{name}">{escape(title)}.{file_ext(it.kind)}</a></div>'
+    elif it.extra.get("body") == "script":  # the page has no body: its scripts write the data file's into the div
+        body, extra = "", ('<script src="../../libs/angularjs/1.5.8/angular.js"></script>\n'
+                           f'<script src="js/util.js"></script>\n<script src="{_data_file_name(it)}"></script>\n'
+                           '<script>document.getElementById("detailContent").innerHTML = content;</script>')
     else:
         body, extra = portal.fragment(it), ""
     head = (f'<meta name="ArticleTitle" content="{escape(title)}">\n<meta name="PubDate" content="{published}">\n'
@@ -79,6 +85,29 @@ def detail_page(portal, it) -> Response:
             f'<div class="detail-body" id="detailContent">\n{body}\n</div>\n{extra}</div>')
     text = chrome.page("custom", title, main, head=head, crumbs=chrome.item_crumbs("custom", it))
     return html(text, last_modified=portal.modified(it))
+
+
+def _data_file_name(it) -> str:
+    """The data file of a script-body report, relative to its detail page (detail?id=N → js/content_N.js)."""
+    return f"js/content_{it.path.rsplit('=', 1)[1]}.js"
+
+
+def data_file(portal, it) -> Response:
+    """A report's body as a JavaScript data file. Real shape (PORTALS.md §9; the Shanghai 2019/2020 reports in a
+    public GitHub repo, zhouzhuliang0901/wanda …/GovernmentPublicInformations/js/options.js, the source of
+    samples/html/02_shanghai_szfbgt_2019_fragment.html): a `//字典项` comment and `let` arrays of menu entries, then
+    `let content = "…"` last, with no semicolon — the report's HTML in one double-quoted string, its double quotes
+    written \\", a raw tab after the title line, single-quoted style attributes and HTML entities (&lt;) left as they
+    are. Inferred: one file per report named after the page (the real one served a single report), and the
+    fragment's line breaks written \\n (the real body was on one line)."""
+    record = portal.record(it)
+    head = (f"<p style='text-align: center;font-weight: bold;'>{escape(record['title'])}</p>\t"
+            f"<p style='text-align: center'>发布日期：{record['published']}</p>")
+    literal = (head + portal.fragment(it)).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    text = (f'//字典项\nlet secondMenu = [{{\n\t"id": "4",\n\t"name": "政府信息公开年报"\n}}]\n\n'
+            f'let secondMenuFourthChild = [{{\n\t"id": "",\n\t"name": "{escape(record["agency"])}"\n}}]\n\n'
+            f'let content = "{literal}"\n')
+    return Response(200, text.encode("utf-8"), "application/javascript", last_modified=portal.modified(it))
 
 
 def handle(req: Request, portal) -> Response | None:
@@ -96,6 +125,11 @@ def handle(req: Request, portal) -> Response | None:
             it = portal.catalog.by_path.get(f"{path}?id={req.arg('id')}")
             it = it or portal.catalog.nav_by_path.get(f"{path}?id={req.arg('id')}")
             return detail_page(portal, it) if it is not None and it.site == "custom" else None
+        if path.startswith(f"{folder}/js/content_") and path.endswith(".js"):
+            it = portal.catalog.by_path.get(f"{folder}/detail?id={path[len(folder) + 12:-3]}")
+            if it is None or it.site != "custom" or it.extra.get("body") != "script":
+                return not_found()
+            return data_file(portal, it)
     if (it := portal.catalog.attachments.get(path)) is not None and it.site == "custom":
         return Response(200, portal.attachment(it), CONTENT_TYPES[it.kind], last_modified=portal.modified(it))
     return None

@@ -16,6 +16,8 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from lxml import etree
 
+from govreports.portals.adapters.datafile import content_html, data_script, data_text, report_page
+
 if TYPE_CHECKING:  # the config imports this registry to check names and params; we only name its type
     from govreports.portals.config import PortalConfig
 
@@ -126,9 +128,19 @@ class Adapter:
         t…_1.html, t…_2.html): read with it, or half a report is loaded as if it were whole. None by default."""
         return []
 
-    def document(self, page: Fetched, later: list[Fetched]) -> tuple[bytes | None, str | None]:
-        """What is parsed of a report page, and its encoding: the page with its later pages' bodies appended to its
-        own (UTF-8), else its report body (None: none found). The crawl and `reparse` both ask here."""
+    def data_file(self, page: Fetched) -> str | None:
+        """The URL of the JavaScript data file the page's script writes its report from (`let content = "…"`, the
+        Shanghai sample's source; the rule in adapters.datafile), else None."""
+        return data_script(page.text or "", page.final_url)
+
+    def document(self, page: Fetched, later: list[Fetched],
+                 data: Fetched | None = None) -> tuple[bytes | None, str | None]:
+        """What is parsed of a report page, and its encoding: with its `data` file (data_file), the page's head over
+        the HTML the data file holds (UTF-8; DataFileError when it holds none); else the page with its later pages'
+        bodies appended to its own (UTF-8), else its report body (None: none found). The crawl and `reparse` both
+        ask here."""
+        if data is not None:
+            return report_page(page.text or "", content_html(data_text(data.body, page.encoding))), "utf-8"
         if later:
             return join_pages(page.text or "", [p.text or "" for p in later]), "utf-8"
         return self.report_body(page), page.encoding
