@@ -344,13 +344,12 @@ class PortalCrawl:
         self.sink.emit(NotReport(listing, error))
         return None
 
-
     async def _data_document(self, listing: Listed, page, later: list, seen: list[Doc], fetched: dict, hints: dict):
         """The report from the JavaScript data file the page's script writes its body from (adapters.datafile), asked
         only when neither the page nor an attachment held a report: (record, the data file, its URL); None when the
         page names none or it holds no report; False when it failed, recorded against the data file and the item:
-        not fetched, no data file (an HTML page), cut short, past a parse limit. Never half a report, and never
-        "not a report" for a page whose report is in its data file (it was, with nothing fetched)."""
+        not fetched, no data file (an HTML page), cut short, past a parse limit. Never half a report, and no longer
+        "not a report" for a page whose report is in its data file (the page alone was)."""
         url = self.adapter.data_file(page)
         if url is None or not url_host_in(self.portal.hosts, url):
             return None
