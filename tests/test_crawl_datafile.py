@@ -1,0 +1,160 @@
+"""Reports whose body is only in a JavaScript data file (`let content = "…"`: PORTALS.md §9, the source of the
+Shanghai sample; the demo's custom site serves two so, sites/custom.py): crawled, archived, re-parsed, re-checked,
+and failed by name when the data file is not one. One crawl of the custom site on the session's demo portal; the
+tests that break or edit a data file replace the site's `data_file` for their own crawl only (monkeypatch, undone
+after it), never the portal's reports or faults."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from crawlhelp import crawl_demo, demo_config, mismatches, site_truth
+from govreports.store.db import open_db
+
+
+@pytest.fixture(scope="module")
+def portal(demo_portal):
+    return demo_portal
+
+
+@pytest.fixture(scope="module")
+def crawled(portal, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("custom")
+    db, summary = crawl_demo(portal, workdir, portals=("demo-custom",))
+    assert summary.total("failed") == 0 and mismatches(db, site_truth(portal, "custom")) == []
+    return workdir, db, summary
+
+def _scripted(portal) -> dict[str, str]:
+    """Report page URL -> its data file's URL, for the demo's reports served so."""
+    from govreports.demo.sites.custom import _data_file_name
+
+    return {portal.base_url + it.path: portal.base_url + it.path.rsplit("/", 1)[0] + "/" + _data_file_name(it)
+            for it in portal.catalog.reports() if it.extra.get("body") == "script"}
+
+
+def test_a_report_whose_body_is_in_a_javascript_data_file_is_loaded_with_its_cells(portal, crawled):
+    """The page has an empty div and scripts; the report is `let content = "…"` in js/content_{id}.js beside it
+    (the Shanghai sample's real shape). The crawl found "no annual report" on the page: now the data file is read,
+    archived and parsed, and the report loads cell for cell; the page's other scripts (its libraries, util.js)
+    are never fetched."""
+    from govreports import schema
+    from govreports.store.read import get_record
+
+    _, db, _ = crawled
+    scripted = _scripted(portal)
+    truth = portal.ground_truth()
+    assert len(scripted) == 2 and {truth[url]["format"] for url in scripted} == {"2019", "2021"}
+    for url, data_url in scripted.items():
+        report_id, document_url = db.execute("SELECT r.id, d.url FROM reports r JOIN documents d ON d.id ="
+                                             " r.document_id WHERE r.source_key = ?", [url]).fetchone()
+        assert document_url == data_url
+        assert db.execute("SELECT status, attachment_url FROM items WHERE url = ?", [url]).fetchone() == \
+            ("loaded", data_url)
+        record = get_record(db, report_id)
+        cells = list(schema.iter_cells(truth[url]))
+        assert len(cells) > 50
+        assert [(t, r, c, (record.get(t) or {}).get(r, {}).get(c)) for t, r, c, _ in cells] == cells
+        assert (record["title"], record["published"]) == (truth[url]["title"], truth[url]["published"])
+    asked = {u for (u,) in db.execute("SELECT url FROM documents UNION SELECT url FROM fetch_log")}
+    assert not [u for u in asked if u.endswith("/js/util.js") or "/libs/" in u]
+
+
+@pytest.mark.parametrize("served,kind", [("404", "http"), ("html", "data_file"), ("cut", "data_file")])
+def test_a_data_file_that_fails_fails_its_report_never_half_of_it(portal, tmp_path, monkeypatch, served, kind):
+    """A data file that answers 404, an HTML page instead of the script, or a script cut short mid-string: each of
+    the two reports fails, named against its data file, and none is loaded (neither half a report nor "not a
+    report"); the site's other reports load as before."""
+    from govreports.demo.base import Response, not_found
+    from govreports.demo.sites import custom
+
+    real = custom.data_file
+
+    def broken(portal_, it):
+        answer = real(portal_, it)
+        if served == "404":
+            return not_found()
+        if served == "html":
+            return Response(200, "<html><body><p>系统繁忙，请稍后再试</p></body></html>".encode(), "text/html")
+        return Response(200, answer.body[:len(answer.body) * 2 // 3], answer.content_type)
+
+    monkeypatch.setattr(custom, "data_file", broken)
+    scripted = _scripted(portal)
+    db, summary = crawl_demo(portal, tmp_path, portals=("demo-custom",))
+    assert summary.total("failed") == 2 and dict(summary.portals[0].failed) == {kind: 2}
+    stored = {k for (k,) in db.execute("SELECT source_key FROM reports")}
+    assert not stored & set(scripted)
+    truth = {url: r for url, r in site_truth(portal, "custom").items() if url not in scripted}
+    assert mismatches(db, truth) == []
+    failures = dict(db.execute("SELECT url, error FROM fetch_log WHERE kind = ?", [kind]).fetchall())
+    assert set(failures) == set(scripted.values())
+    if kind == "data_file":
+        expected = "not JavaScript" if served == "html" else "cut short"
+        assert all(error.startswith(f"data_file: {expected}") for error in failures.values()), failures
+    assert {s for (s,) in db.execute("SELECT status FROM items WHERE url IN (?, ?)", list(scripted))} == {"failed"}
+
+
+def test_reparse_reads_a_data_file_report_from_the_archive_and_names_a_broken_one(portal, crawled, tmp_path,
+                                                                                 monkeypatch):
+    """`reparse` rebuilds the report from the archived page and data file, without the network, as the crawl read
+    it (it had parsed the bare script: a parse failure); a data file that is cut short in the archive fails by
+    name, its report kept as loaded."""
+    import httpx
+
+    from govreports.runs.reparse import reparse
+
+    workdir, db, _ = crawled
+    copy = open_db(tmp_path / "reports.db")
+    db.conn.backup(copy.conn)
+    shutil.copytree(workdir / "archive", tmp_path / "archive")
+    monkeypatch.setattr(httpx.AsyncClient, "send", lambda *a, **k: pytest.fail("reparse used the network"))
+    scripted = _scripted(portal)
+    config = demo_config(portal.base_url)
+    summary = reparse(copy, tmp_path / "archive", config)
+    assert summary.row()["failed"] == 0 and summary.row()["changed"] == 0
+    assert summary.row()["unchanged"] == summary.documents > len(scripted)
+    data_url = sorted(scripted.values())[0]
+    (path,) = copy.execute("SELECT archive_path FROM documents WHERE url = ?", [data_url]).fetchone()
+    script = (tmp_path / "archive" / path).read_bytes()
+    (tmp_path / "archive" / path).write_bytes(script[:len(script) // 2])
+    versions = copy.execute("SELECT count(*) FROM report_versions").fetchone()[0]
+    summary = reparse(copy, tmp_path / "archive", config)
+    assert summary.row()["failed"] == 1 and summary.row()["changed"] == 0
+    (error,) = copy.execute("SELECT error FROM fetch_log WHERE kind = 'data_file' AND url = ?", [data_url]).fetchone()
+    assert error.startswith("data_file: cut short")
+    assert copy.execute("SELECT count(*) FROM report_versions").fetchone()[0] == versions
+
+
+def test_an_edited_data_file_under_an_unchanged_page_gives_a_new_version(portal, crawled, tmp_path, monkeypatch):
+    """The page is a static shell: an edit to the report changes only its data file. The known page answers 304 and
+    its data file (the item's attachment_url) is asked too: changed, it is read with the page's archived copy and
+    the new record is loaded; unchanged, the report is unchanged without anything read from the archive."""
+    from govreports.demo.base import Response
+    from govreports.demo.sites import custom
+
+    workdir, db, _ = crawled
+    copy = open_db(tmp_path / "reports.db")
+    db.conn.backup(copy.conn)
+    shutil.copytree(workdir / "archive", tmp_path / "archive")
+    url, data_url = sorted(_scripted(portal).items())[0]
+    real = custom.data_file
+
+    def edited(portal_, it):
+        answer = real(portal_, it)
+        if portal_.base_url + it.path != url:
+            return answer
+        assert answer.body.endswith(b'</p>"\n')  # a paragraph added at the end of the report (section 六)
+        return Response(200, answer.body[:-2] + "<p>本报告于次年修订。</p>".encode() + b'"\n', answer.content_type,
+                        last_modified=answer.last_modified + 86400)
+
+    monkeypatch.setattr(custom, "data_file", edited)
+    portal.clear_requests()
+    _, summary = crawl_demo(portal, tmp_path, db=copy, portals=("demo-custom",))
+    assert summary.total("changed") == 1 and summary.total("failed") == 0
+    page_path, data_path = (u[len(portal.base_url):] for u in (url, data_url))
+    asked = {(r.path + (f"?{r.query}" if r.query else "")): r.status for r in portal.requests}
+    assert asked[page_path] == 304 and asked[data_path] == 200
+    (versions,) = copy.execute("SELECT count(*) FROM report_versions v JOIN reports r ON r.id = v.report_id"
+                               " WHERE r.source_key = ?", [url]).fetchone()
+    assert versions == 2
