@@ -121,6 +121,16 @@ def test_parse_failures_jump_against_the_previous_maximum(db):
     assert run(db, "2026-11-21", stats("quiet", parse=2)).health == []  # below the minimum of 3
 
 
+def test_report_data_files_that_cannot_be_read_are_parse_failures(db):
+    """A report page whose JavaScript data file no longer holds its report (the site changed how it writes it) is
+    the portal answering and the report unread, as a page that is not one: it counts towards the jump."""
+    for day in ("2026-11-20", "2026-11-21"):
+        run(db, day, stats("kiosk", parse=1))
+    now = run(db, "2026-11-22", stats("kiosk", data_file=6))
+    assert now.portals[0].parse_failed == 6
+    assert names(now) == {"kiosk": ["parse_failures_jump"]}
+
+
 def _items(db, portal: str, listed: dict[int, str]) -> None:
     for year, day in listed.items():
         db["items"].insert({"portal": portal, "url": f"http://x.gov.cn/{portal}/{year}.html", "year": year,

@@ -13,8 +13,9 @@ if TYPE_CHECKING:  # runs builds on crawl: the flag type is only named here
     from govreports.runs.health import Flag
 
 # Failures that mean "the portal answered but we could not read the report" (not the network's fault): a jump in
-# them says the portal changed its report format or markup, or the parser regressed (portal health).
-PARSE_FAILURE_KINDS = frozenset({"parse", *LIMIT_KINDS})
+# them says the portal changed its report format or markup, or the parser regressed (portal health). `data_file`: the
+# JavaScript file a report page writes its body from holds no report the way it did (portals.adapters.datafile).
+PARSE_FAILURE_KINDS = frozenset({"parse", "data_file", *LIMIT_KINDS})
 
 
 @dataclass
