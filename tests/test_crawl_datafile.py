@@ -158,3 +158,53 @@ def test_an_edited_data_file_under_an_unchanged_page_gives_a_new_version(portal,
     (versions,) = copy.execute("SELECT count(*) FROM report_versions v JOIN reports r ON r.id = v.report_id"
                                " WHERE r.source_key = ?", [url]).fetchone()
     assert versions == 2
+
+
+def test_a_prose_report_on_its_page_beside_a_script_named_like_a_data_file_loads_from_its_page(tmp_path):
+    """A pre-2019 report (prose, no tables) held by its page, whose folder also serves an ordinary script named
+    like a data file (js/detail.js: the page's own code, no `content = "…"`). The page held the report: it loads
+    from the page, as before data files were read, with no request for the script; the item had failed as
+    `data_file` ("no `content = "…"` string"), its report lost."""
+    import asyncio
+
+    from govreports.crawl import events
+    from govreports.crawl.pipeline import PortalCrawl
+    from govreports.crawl.stats import PortalStats
+    from govreports.fetch.result import FetchResult
+    from govreports.portals.adapters.base import Adapter, Listing
+
+    portal = demo_config("http://127.0.0.1:9").select("demo-custom")[0]
+    host = sorted(portal.hosts)[0]
+    page_url, script_url = f"http://{host}/content.html", f"http://{host}/js/detail.js"
+    title = "某县教育局2016年政府信息公开工作年度报告"
+    page = (f"<html><head><title>{title}</title></head><body><h1>{title}</h1>"
+            "<p>一、概述</p><p>2016年，我局认真贯彻落实《政府信息公开条例》，主动公开政府信息120条。</p>"
+            "<p>二、主动公开政府信息情况</p><p>全年主动公开政府信息120条，其中通过网站公开98条。</p>"
+            "<p>三、依申请公开政府信息情况</p><p>全年收到政府信息公开申请5件，均已按时答复。</p>"
+            "<p>四、政府信息公开的收费及减免情况</p><p>未收取任何费用。</p>"
+            "<p>五、因政府信息公开申请行政复议、提起行政诉讼的情况</p><p>无。</p>"
+            f'<script src="js/detail.js"></script></body></html>').encode()
+    asked = []
+
+    class Fetcher:
+        async def fetch(self, url, **kwargs):
+            asked.append(url)
+            if url == page_url:
+                return FetchResult(url, url, "GET", status=200, ok=True, body=page, text=page.decode(),
+                                   sha256="a" * 64, archive_path="aa/a", content_type="text/html", encoding="utf-8")
+            script = b"$(function () { $('.share').hide(); });\n"
+            return FetchResult(url, url, "GET", status=200, ok=True, body=script, sha256="b" * 64,
+                               archive_path="bb/b", content_type="application/javascript")
+
+    class OneItem(Adapter):
+        async def discover(self, ctx):
+            yield Listing(title, page_url)
+
+    db = open_db(tmp_path / "r.db")
+    crawl = PortalCrawl(portal, Fetcher(), events.Sink(db, portal.name, PortalStats(portal.name)))
+    crawl.adapter = OneItem(portal)
+    stats = asyncio.run(crawl.run())
+    assert dict(stats.failed) == {} and stats.new == 1
+    assert db.execute("SELECT status, attachment_url FROM items").fetchall() == [("loaded", None)]
+    assert db.execute("SELECT format FROM reports").fetchall() == [("pre2019",)]
+    assert asked == [page_url] and script_url not in asked

@@ -330,7 +330,10 @@ class PortalCrawl:
             if record is None or _has_tables(found) or found.get("format") != "unknown":
                 _emit_all(self.sink, limited)
                 return found, attachment, url
-        if (scripted := await self._data_document(listing, page, later, seen, fetched or {}, hints)) is not None:
+        # the data file only for a page that held no report of its own: a pre-2019 report in prose beside its own
+        # js/detail.js had failed as data_file, its report lost, after a request for the script
+        if (record is None or record.get("format") == "unknown") and \
+                (scripted := await self._data_document(listing, page, later, seen, fetched or {}, hints)) is not None:
             _emit_all(self.sink, limited)  # read from the data file, or failed on it (recorded there)
             return scripted or None
         if record is not None:
