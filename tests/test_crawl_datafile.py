@@ -208,3 +208,35 @@ def test_a_prose_report_on_its_page_beside_a_script_named_like_a_data_file_loads
     assert db.execute("SELECT status, attachment_url FROM items").fetchall() == [("loaded", None)]
     assert db.execute("SELECT format FROM reports").fetchall() == [("pre2019",)]
     assert asked == [page_url] and script_url not in asked
+
+
+def test_reparse_reads_a_data_file_report_with_the_page_that_named_it_after_the_page_changed(portal, crawled,
+                                                                                            tmp_path, monkeypatch):
+    """A later night the report's page answered a 系统维护 page (200, no data file named): the item failed and keeps
+    its report, the maintenance page archived as the page's newest copy. `reparse` reads the report from the page
+    copy that named its data file, as the crawl did: it had parsed the bare script under the maintenance page and
+    changed the report to another record (or failed it)."""
+    from govreports.demo.base import html
+    from govreports.demo.sites import custom
+    from govreports.runs.reparse import reparse
+
+    workdir, db, _ = crawled
+    copy = open_db(tmp_path / "reports.db")
+    db.conn.backup(copy.conn)
+    shutil.copytree(workdir / "archive", tmp_path / "archive")
+    url = sorted(_scripted(portal))[0]
+    real = custom.detail_page
+
+    def maintenance(portal_, it):
+        if portal_.base_url + it.path != url:
+            return real(portal_, it)
+        return html("<html><head><title>系统维护</title></head><body><p>系统维护中，请稍后访问。</p></body></html>",
+                    last_modified=portal_.modified(it) + 86400)
+
+    monkeypatch.setattr(custom, "detail_page", maintenance)
+    _, summary = crawl_demo(portal, tmp_path, db=copy, portals=("demo-custom",))
+    assert copy.execute("SELECT status FROM items WHERE url = ?", [url]).fetchone() != ("loaded",)
+    versions = copy.execute("SELECT count(*) FROM report_versions").fetchone()[0]
+    summary = reparse(copy, tmp_path / "archive", demo_config(portal.base_url))
+    assert summary.row()["changed"] == 0 and summary.row()["failed"] == 0, summary.row()
+    assert copy.execute("SELECT count(*) FROM report_versions").fetchone()[0] == versions

@@ -35,7 +35,7 @@ from govreports.portals.adapters.datafile import DataFileError, is_data_file_url
 from govreports.portals.config import CrawlConfig
 from govreports.runs.verdict import RunStatus, Verdict, judge
 from govreports.store.db import cannot_write, could_not_write
-from govreports.store.documents import LoadedItem, latest_document, loaded_items
+from govreports.store.documents import LoadedItem, document_versions, latest_document, loaded_items
 from govreports.store.index_repair import with_search_indexes_mended
 from govreports.store.load import LOAD_BATCH, load_records
 from govreports.store.logs import log_fetch
@@ -111,18 +111,21 @@ def _later_pages(db: Database, archive: Archive, adapter, page: _Page) -> list[_
 
 def _from_data_file(db: Database, archive: Archive, adapter, item: LoadedItem, body: bytes):
     """(document, encoding) of a report the crawl read from its page's JavaScript data file (its `attachment_url`):
-    the archived page's head over the data file's HTML, as the crawl parsed it; None when the page is not in the
-    archive, or no longer names this data file (then the document is parsed as it is). DataFileError as in the crawl."""
-    known = latest_document(db, item.url)
-    if known is None:
-        return None
-    try:
-        page = _Page(item.url, archive.get(known.sha256), known.encoding, known.final_url)
-    except (OSError, ValueError):
-        return None
-    if adapter.data_file(page) != item.attachment_url:
-        return None
-    return adapter.document(page, _later_pages(db, archive, adapter, page), _Page(item.attachment_url, body, None))
+    the archived page's head over the data file's HTML, as the crawl parsed it; None when no copy of the page in the
+    archive names this data file (then the document is parsed as it is). DataFileError as in the crawl.
+
+    The newest copy of the page that names the data file: a page that answered a 系统维护 page on a later night (the
+    item failed and kept its report) was read as the newest copy alone, and the bare script parsed under it changed
+    the report to another record."""
+    for known in document_versions(db, item.url):
+        try:
+            page = _Page(item.url, archive.get(known.sha256), known.encoding, known.final_url)
+        except (OSError, ValueError):
+            continue
+        if adapter.data_file(page) == item.attachment_url:
+            return adapter.document(page, _later_pages(db, archive, adapter, page),
+                                    _Page(item.attachment_url, body, None))
+    return None
 
 
 def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None = None,

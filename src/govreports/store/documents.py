@@ -46,6 +46,14 @@ def latest_document(db: Database, url: str) -> KnownDocument | None:
     return KnownDocument(*row) if row else None
 
 
+def document_versions(db: Database, url: str) -> Iterator[KnownDocument]:
+    """Every archived copy of `url`, newest first (latest_document's, then the ones before it)."""
+    rows = db.execute(
+        "SELECT id, url, sha256, archive_path, etag, last_modified, encoding, media_type, final_url FROM documents"
+        " WHERE url = ? AND sha256 IS NOT NULL ORDER BY id DESC", [url]).fetchall()
+    return (KnownDocument(*row) for row in rows)
+
+
 def _new_validators(known: KnownDocument, result) -> bool:
     return bool(result.etag or result.last_modified) and \
         (known.etag, known.last_modified) != (result.etag, result.last_modified)
