@@ -508,3 +508,32 @@ def test_a_column_whose_reports_are_on_another_host_names_it_in_allowed_hosts(sr
     out = io.StringIO()
     print_preview(shown, Console(file=out, width=300, color_system=None))
     assert f"4 listing(s) on host(s) the config does not name: {host}; the crawl would fail them" in out.getvalue()
+
+
+def test_a_chinatax_list_with_one_broken_item_url_still_names_its_reports():
+    """The first page of a json-api column read by discover, one of its items a CMS placeholder link
+    (`http://[站群地址]/…`, which makes urljoin raise ValueError; base.absolute's real case): the column was rejected
+    ("its family could not be told: ValueError") though the adapter lists it, passing that one item over."""
+    import asyncio
+    import json
+
+    from govreports.discover.family import complete
+
+    start = "https://www.chinatax.gov.cn/chinatax/n810214/c102384r/index.html?tab=gknb"
+    text = ("<ul id=\"fileList\"></ul><script>var channelId = '61eaab3127b040d4950fff177f09e561', size = 20;"
+            "fetch('/getFileListByCodeId', {method: 'POST', body: form});</script>")
+    items = [{"titleHtml": "国家税务总局<font color='red'>2022年</font>政府信息公开工作年度报告", "url": "/n810214/c5182.html",
+              "publishedTimeStr": "2023-01-18 10:00:00"},
+             {"titleHtml": "国家税务总局2021年政府信息公开工作年度报告", "url": "http://[站群地址]/n810214/c5100.html",
+              "publishedTimeStr": "2022-01-20 10:00:00"}]
+
+    class Session:
+        async def fetch(self, url, **kwargs):
+            class Reply:
+                ok = True
+                text = json.dumps({"results": {"data": {"results": items, "total": 2}}})
+            return Reply()
+
+    found = asyncio.run(complete(detect(page(text, start)), Session()))
+    assert [(x.title, x.url) for x in found.listings] == [
+        ("国家税务总局2022年政府信息公开工作年度报告", "https://www.chinatax.gov.cn/n810214/c5182.html")]

@@ -25,6 +25,7 @@ from govreports.discover.pages import Page
 from govreports.discover.rows import infer
 from govreports.discover.signals import BARE, is_report, link_score
 from govreports.portals.adapters import ADAPTERS, Listing
+from govreports.portals.adapters.base import absolute
 from govreports.portals.adapters.gkmlpt import unescape_percent_u
 from govreports.portals.adapters.jsonapi import dig, title_text
 from govreports.portals.adapters.listpage import NEXT_WORDS, Selectors, anchors, links, soup
@@ -254,9 +255,12 @@ async def _json_list(family: Family, session) -> None:
             items = dig(json.loads(reply.text or "null"), p["items"]) or []
         except ValueError:
             items = []
-    family.listings = [Listing(title_text(dig(x, p["title_field"])), urljoin(p["list_url"], str(dig(x, p["url_field"]))),
+    # an item whose link cannot be made absolute (a CMS placeholder, http://[站群地址]/…) is passed over, as the
+    # adapter does: urljoin's ValueError rejected the whole column
+    family.listings = [Listing(title_text(dig(x, p["title_field"])), link,
                                str(dig(x, p["date_field"]) or "")[:10] or None)
-                       for x in (items if isinstance(items, list) else []) if dig(x, p["url_field"])]
+                       for x in (items if isinstance(items, list) else []) if dig(x, p["url_field"])
+                       and (link := absolute(p["list_url"], str(dig(x, p["url_field"])))) is not None]
 
 
 async def _trs_offset(family: Family, session) -> None:
