@@ -240,3 +240,49 @@ def test_reparse_reads_a_data_file_report_with_the_page_that_named_it_after_the_
     summary = reparse(copy, tmp_path / "archive", demo_config(portal.base_url))
     assert summary.row()["changed"] == 0 and summary.row()["failed"] == 0, summary.row()
     assert copy.execute("SELECT count(*) FROM report_versions").fetchone()[0] == versions
+
+
+def test_a_page_whose_attachment_did_not_answer_fails_for_that_and_asks_no_data_file(tmp_path):
+    """A page that links its report as a PDF (详见附件) and has its own code in js/detail.js: the PDF's host is down
+    tonight (404). The item fails for the attachment (http), as before data files were read; detail.js was asked
+    as its data file and the item failed as `data_file`, a parse-kind failure (a file host down for a night raised
+    a false parse_failures_jump again)."""
+    import asyncio
+
+    from govreports.crawl import events
+    from govreports.crawl.pipeline import PortalCrawl
+    from govreports.crawl.stats import PortalStats
+    from govreports.fetch.result import FetchResult
+    from govreports.portals.adapters.base import Adapter, Listing
+
+    portal = demo_config("http://127.0.0.1:9").select("demo-custom")[0]
+    host = sorted(portal.hosts)[0]
+    page_url, pdf_url = f"http://{host}/content.html", f"http://{host}/files/r.pdf"
+    title = "某县教育局2022年政府信息公开工作年度报告"
+    page = (f"<html><head><title>{title}</title></head><body><p>{title}详见附件。</p>"
+            f'<a href="files/r.pdf">{title}.pdf</a><script src="js/detail.js"></script></body></html>').encode()
+    asked = []
+
+    class Fetcher:
+        async def fetch(self, url, **kwargs):
+            asked.append(url)
+            if url == page_url:
+                return FetchResult(url, url, "GET", status=200, ok=True, body=page, text=page.decode(),
+                                   sha256="a" * 64, archive_path="aa/a", content_type="text/html", encoding="utf-8")
+            if url == pdf_url:
+                return FetchResult(url, url, "GET", status=404, error_kind="http", error="404 Not Found")
+            script = b"$(function () { $('.share').hide(); });\n"
+            return FetchResult(url, url, "GET", status=200, ok=True, body=script, sha256="b" * 64,
+                               archive_path="bb/b", content_type="application/javascript")
+
+    class OneItem(Adapter):
+        async def discover(self, ctx):
+            yield Listing(title, page_url)
+
+    db = open_db(tmp_path / "r.db")
+    crawl = PortalCrawl(portal, Fetcher(), events.Sink(db, portal.name, PortalStats(portal.name)))
+    crawl.adapter = OneItem(portal)
+    stats = asyncio.run(crawl.run())
+    assert dict(stats.failed) == {"http": 1}
+    assert db.execute("SELECT status, error FROM items").fetchall() == [("failed", "http: 404 Not Found")]
+    assert asked == [page_url, pdf_url]

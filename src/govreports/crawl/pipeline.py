@@ -330,9 +330,10 @@ class PortalCrawl:
             if record is None or _has_tables(found) or found.get("format") != "unknown":
                 _emit_all(self.sink, limited)
                 return found, attachment, url
-        # the data file only for a page that held no report of its own: a pre-2019 report in prose beside its own
-        # js/detail.js had failed as data_file, its report lost, after a request for the script
-        if (record is None or record.get("format") == "unknown") and \
+        # the data file only for a page that held no report of its own and whose files were all read: a pre-2019
+        # report in prose beside its own js/detail.js had failed as data_file, its report lost; a PDF whose host was
+        # down failed the item as data_file too (a parse kind: a false parse_failures_jump), not for the PDF
+        if (record is None or record.get("format") == "unknown") and not (limited or off_host) and \
                 (scripted := await self._data_document(listing, page, later, seen, fetched or {}, hints)) is not None:
             _emit_all(self.sink, limited)  # read from the data file, or failed on it (recorded there)
             return scripted or None
@@ -349,8 +350,8 @@ class PortalCrawl:
 
     async def _data_document(self, listing: Listed, page, later: list, seen: list[Doc], fetched: dict, hints: dict):
         """The report from the JavaScript data file the page's script writes its body from (adapters.datafile), asked
-        only when neither the page nor an attachment held a report: (record, the data file, its URL); None when the
-        page names none or it holds no report; False when it failed, recorded against the data file and the item:
+        only when neither the page nor an attachment held a report, every attachment read: (record, the data file,
+        its URL); None when the page names none or it holds no report; False when it failed, recorded against the data file and the item:
         not fetched, no data file (an HTML page), cut short, past a parse limit. Never half a report, and no longer
         "not a report" for a page whose report is in its data file (the page alone was)."""
         url = self.adapter.data_file(page)
