@@ -242,25 +242,36 @@ def test_reparse_reads_a_data_file_report_with_the_page_that_named_it_after_the_
     assert copy.execute("SELECT count(*) FROM report_versions").fetchone()[0] == versions
 
 
-def test_a_page_whose_attachment_did_not_answer_fails_for_that_and_asks_no_data_file(tmp_path):
-    """A page that links its report as a PDF (详见附件) and has its own code in js/detail.js: the PDF's host is down
-    tonight (404). The item fails for the attachment (http), as before data files were read; detail.js was asked
-    as its data file and the item failed as `data_file`, a parse-kind failure (a file host down for a night raised
-    a false parse_failures_jump again)."""
+@pytest.mark.parametrize("script", ["own code", "data file"])
+def test_a_page_whose_attachment_did_not_answer_fails_for_that_unless_its_data_file_holds_the_report(tmp_path,
+                                                                                                     script):
+    """A page that links a PDF whose host is down tonight (404), beside a script in its folder named like a data
+    file. Its own code (js/detail.js, no `content = "…"`): the item fails for the PDF (http), as before data files
+    were read; it failed as `data_file`, a parse kind beside the http one (a file host down for a night raised a
+    false parse_failures_jump again). A real data file: the report is read from it, the PDF's failure named against
+    the PDF alone."""
     import asyncio
 
     from govreports.crawl import events
     from govreports.crawl.pipeline import PortalCrawl
     from govreports.crawl.stats import PortalStats
+    from govreports.demo.records import make_record
     from govreports.fetch.result import FetchResult
     from govreports.portals.adapters.base import Adapter, Listing
+    from govreports.render import to_html
 
     portal = demo_config("http://127.0.0.1:9").select("demo-custom")[0]
     host = sorted(portal.hosts)[0]
     page_url, pdf_url = f"http://{host}/content.html", f"http://{host}/files/r.pdf"
     title = "某县教育局2022年政府信息公开工作年度报告"
-    page = (f"<html><head><title>{title}</title></head><body><p>{title}详见附件。</p>"
-            f'<a href="files/r.pdf">{title}.pdf</a><script src="js/detail.js"></script></body></html>').encode()
+    page = (f"<html><head><title>{title}</title></head><body><div id='detail'></div>"
+            f'<a href="files/r.pdf">办事指南.pdf</a><script src="js/detail.js"></script></body></html>').encode()
+    if script == "data file":
+        report = to_html(make_record(3, "某县教育局", 2022))
+        body = report[report.index("<body>") + 6:report.rindex("</body>")]
+        code = ("let content = " + __import__("json").dumps(body, ensure_ascii=False) + "\n").encode()
+    else:
+        code = b"$(function () { $('.share').hide(); });\n"
     asked = []
 
     class Fetcher:
@@ -271,8 +282,7 @@ def test_a_page_whose_attachment_did_not_answer_fails_for_that_and_asks_no_data_
                                    sha256="a" * 64, archive_path="aa/a", content_type="text/html", encoding="utf-8")
             if url == pdf_url:
                 return FetchResult(url, url, "GET", status=404, error_kind="http", error="404 Not Found")
-            script = b"$(function () { $('.share').hide(); });\n"
-            return FetchResult(url, url, "GET", status=200, ok=True, body=script, sha256="b" * 64,
+            return FetchResult(url, url, "GET", status=200, ok=True, body=code, sha256="b" * 64,
                                archive_path="bb/b", content_type="application/javascript")
 
     class OneItem(Adapter):
@@ -284,5 +294,9 @@ def test_a_page_whose_attachment_did_not_answer_fails_for_that_and_asks_no_data_
     crawl.adapter = OneItem(portal)
     stats = asyncio.run(crawl.run())
     assert dict(stats.failed) == {"http": 1}
-    assert db.execute("SELECT status, error FROM items").fetchall() == [("failed", "http: 404 Not Found")]
-    assert asked == [page_url, pdf_url]
+    assert db.execute("SELECT url, kind FROM fetch_log WHERE error IS NOT NULL").fetchall() == [(pdf_url, "http")]
+    if script == "data file":
+        assert stats.new == 1 and db.execute("SELECT status, attachment_url FROM items").fetchall() == [
+            ("loaded", f"http://{host}/js/detail.js")]
+    else:
+        assert db.execute("SELECT status, error FROM items").fetchall() == [("failed", "http: 404 Not Found")]

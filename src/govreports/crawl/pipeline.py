@@ -330,13 +330,17 @@ class PortalCrawl:
             if record is None or _has_tables(found) or found.get("format") != "unknown":
                 _emit_all(self.sink, limited)
                 return found, attachment, url
-        # the data file only for a page that held no report of its own and whose files were all read: a pre-2019
-        # report in prose beside its own js/detail.js had failed as data_file, its report lost; a PDF whose host was
-        # down failed the item as data_file too (a parse kind: a false parse_failures_jump), not for the PDF
-        if (record is None or record.get("format") == "unknown") and not (limited or off_host) and \
-                (scripted := await self._data_document(listing, page, later, seen, fetched or {}, hints)) is not None:
-            _emit_all(self.sink, limited)  # read from the data file, or failed on it (recorded there)
-            return scripted or None
+        # the data file only for a page that held no report of its own: a pre-2019 report in prose beside its own
+        # js/detail.js had failed as data_file, its report lost. Its failure is the item's only when no attachment
+        # failed: a PDF whose host was down had failed the item as data_file (a parse kind: a false
+        # parse_failures_jump), not for the PDF
+        if record is None or record.get("format") == "unknown":
+            scripted = await self._data_document(listing, page, later, seen, fetched or {}, hints, failed=not limited)
+            if scripted:  # read from the data file
+                _emit_all(self.sink, limited)
+                return scripted
+            if scripted is False and not limited:  # failed on it (recorded there)
+                return None
         if record is not None:
             _emit_all(self.sink, limited)
             return record, page, None
@@ -348,29 +352,34 @@ class PortalCrawl:
         self.sink.emit(NotReport(listing, error))
         return None
 
-    async def _data_document(self, listing: Listed, page, later: list, seen: list[Doc], fetched: dict, hints: dict):
+    async def _data_document(self, listing: Listed, page, later: list, seen: list[Doc], fetched: dict, hints: dict,
+                             failed: bool = True):
         """The report from the JavaScript data file the page's script writes its body from (adapters.datafile), asked
-        only when neither the page nor an attachment held a report, every attachment read: (record, the data file,
-        its URL); None when the page names none or it holds no report; False when it failed, recorded against the data file and the item:
-        not fetched, no data file (an HTML page), cut short, past a parse limit. Never half a report, and no longer
-        "not a report" for a page whose report is in its data file (the page alone was)."""
+        only when neither the page nor an attachment held a report: (record, the data file, its URL); None when the
+        page names none or it holds no report; False when it failed, recorded against the data file and the item
+        unless not `failed` (the item fails for an attachment that did not answer): not fetched, no data file (an
+        HTML page), cut short, past a parse limit. Never half a report, and no longer "not a report" for a page
+        whose report is in its data file (the page alone was)."""
         url = self.adapter.data_file(page)
         if url is None or not url_host_in(self.portal.hosts, url):
             return None
         data = fetched.get(url) or await self.fetcher.fetch(url, conditional=True, expect="binary",
                                                             referer=page.final_url)
         if not data.ok:
-            self.sink.emit(_failed(url, data, listing))
+            if failed:
+                self.sink.emit(_failed(url, data, listing))
             return False
         seen.append(Doc.of(data))  # archived: a re-parse reads it again without the network
         try:
             body, encoding = self.adapter.document(page, later, data)
             record = await self._parse(body or b"", listing.url, hints, encoding)
         except DataFileError as exc:
-            self.sink.emit(Failed(url, "data_file", "data_file", f"data_file: {exc}", listing=listing))
+            if failed:
+                self.sink.emit(Failed(url, "data_file", "data_file", f"data_file: {exc}", listing=listing))
             return False
         except ParseLimitError as exc:
-            self.sink.emit(_limit_failed(url, exc, listing))
+            if failed:
+                self.sink.emit(_limit_failed(url, exc, listing))
             return False
         except ParseError:
             return None
