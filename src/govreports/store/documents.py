@@ -39,19 +39,18 @@ class KnownDocument:
     final_url: str | None = None
 
 
+_COPIES = ("SELECT id, url, sha256, archive_path, etag, last_modified, encoding, media_type, final_url FROM documents"
+           " WHERE url = ? AND sha256 IS NOT NULL ORDER BY id DESC")  # the archived copies of a URL, newest first
+
+
 def latest_document(db: Database, url: str) -> KnownDocument | None:
-    row = db.execute(
-        "SELECT id, url, sha256, archive_path, etag, last_modified, encoding, media_type, final_url FROM documents"
-        " WHERE url = ? AND sha256 IS NOT NULL ORDER BY id DESC LIMIT 1", [url]).fetchone()
+    row = db.execute(_COPIES + " LIMIT 1", [url]).fetchone()
     return KnownDocument(*row) if row else None
 
 
 def document_versions(db: Database, url: str) -> Iterator[KnownDocument]:
     """Every archived copy of `url`, newest first (latest_document's, then the ones before it)."""
-    rows = db.execute(
-        "SELECT id, url, sha256, archive_path, etag, last_modified, encoding, media_type, final_url FROM documents"
-        " WHERE url = ? AND sha256 IS NOT NULL ORDER BY id DESC", [url]).fetchall()
-    return (KnownDocument(*row) for row in rows)
+    return (KnownDocument(*row) for row in db.execute(_COPIES, [url]).fetchall())
 
 
 def _new_validators(known: KnownDocument, result) -> bool:
