@@ -45,6 +45,15 @@ def _versions(db: str) -> int:
         return conn.execute("SELECT count(*) FROM report_versions").fetchone()[0]
 
 
+def _list_request(r: dict) -> bool:
+    """A list page or list API call (every site's kind: TRS index_N, gov.cn home_N, gkmlpt's and Hanweb's APIs, the
+    custom site's list, the chinatax-like POST API): a POST is always one. The rest are documents, which a no-change
+    night asks conditionally: a "full download" there is a document read whole again."""
+    path = r["path"]
+    return r.get("method") == "POST" or any(k in path for k in ("index", "home", "/api/", "dataproxy", "/list",
+                                                                 "getFileListByCodeId"))
+
+
 def requests_by_kind(base: str) -> Counter:
     log = json.loads(urllib.request.urlopen(base + "/_demo/requests.json").read())
     kinds: Counter = Counter()
@@ -53,9 +62,10 @@ def requests_by_kind(base: str) -> Counter:
             kinds["robots.txt"] += 1
         elif r.get("conditional"):
             kinds[f"conditional GET → {r['status']}"] += 1
-        elif r["status"] == 200 and ("index" in r["path"] or "home" in r["path"] or "/api/" in r["path"]
-                                     or "dataproxy" in r["path"] or r["path"].endswith("/gkmlpt/index")):
+        elif _list_request(r) and r["status"] == 200:
             kinds["list page"] += 1
+        elif _list_request(r):  # a Hanweb GET-pages column answering the probing POST (405), a list that failed
+            kinds[f"list request → {r['status']}"] += 1
         else:
             kinds[f"full download ({r['status']})"] += 1
     return kinds
