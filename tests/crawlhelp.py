@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import os
 import subprocess
 import sys
@@ -9,7 +11,11 @@ from pathlib import Path
 
 from conftest import ROOT
 from govreports import schema
-from govreports.crawl import run_crawl
+from govreports.crawl import events, run_crawl
+from govreports.crawl.pipeline import PortalCrawl
+from govreports.crawl.stats import PortalStats
+from govreports.fetch.result import FetchResult
+from govreports.portals.adapters.base import Adapter, Listing
 from govreports.portals.config import load_config
 from govreports.store.agency import normalise_agency
 from govreports.store.db import open_db
@@ -40,6 +46,40 @@ def crawl_demo(portal, workdir: Path, db=None, portals: tuple[str, ...] | None =
         assert {p.name for p in config.portal} == set(portals), portals
     summary = run_crawl(config, db, workdir / "archive", **{**FAST, **overrides})
     return db, summary
+
+
+def answer(url: str, body: bytes | None = None, content_type: str = "text/html", status: int = 200) -> FetchResult:
+    """What the Fetcher gives the crawl for `url`: `body` with a 2xx status (archived at an address of its own hash;
+    HTML decoded as UTF-8), or an error status (`http`)."""
+    if status >= 400:
+        return FetchResult(url, url, "GET", status=status, error_kind="http", error=f"{status} Not Found")
+    sha = hashlib.sha256(body or b"").hexdigest()
+    html = content_type == "text/html"
+    return FetchResult(url, url, "GET", status=status, ok=True, body=body, text=body.decode() if html else None,
+                       sha256=sha, archive_path=f"{sha[:2]}/{sha}", content_type=content_type,
+                       encoding="utf-8" if html else None)
+
+
+def crawl_one_listing(db, portal, title: str, page_url: str, answers, attachments=None) -> tuple[PortalStats, list]:
+    """One listed page crawled by PortalCrawl with the adapter's defaults (the page's body, no later pages; its files
+    `attachments(page)` when given), every URL asked answered by `answers(url)` (a FetchResult) without a network.
+    Returns the portal's stats and the URLs asked, in order."""
+    asked = []
+
+    class Fetcher:
+        async def fetch(self, url, **kwargs):
+            asked.append(url)
+            return answers(url)
+
+    class OneItem(Adapter):
+        async def discover(self, ctx):
+            yield Listing(title, page_url)
+
+    if attachments is not None:
+        OneItem.attachments = lambda self, page: attachments(page)
+    crawl = PortalCrawl(portal, Fetcher(), events.Sink(db, portal.name, PortalStats(portal.name)))
+    crawl.adapter = OneItem(portal)
+    return asyncio.run(crawl.run()), asked
 
 
 def site_truth(portal, site: str) -> dict[str, dict]:

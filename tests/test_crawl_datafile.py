@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from crawlhelp import crawl_demo, demo_config, mismatches, site_truth
+from crawlhelp import answer, crawl_demo, crawl_one_listing, demo_config, mismatches, site_truth
 from govreports.store.db import open_db
 
 
@@ -165,14 +165,6 @@ def test_a_prose_report_on_its_page_beside_a_script_named_like_a_data_file_loads
     like a data file (js/detail.js: the page's own code, no `content = "…"`). The page held the report: it loads
     from the page, as before data files were read, with no request for the script; the item had failed as
     `data_file` ("no `content = "…"` string"), its report lost."""
-    import asyncio
-
-    from govreports.crawl import events
-    from govreports.crawl.pipeline import PortalCrawl
-    from govreports.crawl.stats import PortalStats
-    from govreports.fetch.result import FetchResult
-    from govreports.portals.adapters.base import Adapter, Listing
-
     portal = demo_config("http://127.0.0.1:9").select("demo-custom")[0]
     host = sorted(portal.hosts)[0]
     page_url, script_url = f"http://{host}/content.html", f"http://{host}/js/detail.js"
@@ -184,26 +176,13 @@ def test_a_prose_report_on_its_page_beside_a_script_named_like_a_data_file_loads
             "<p>四、政府信息公开的收费及减免情况</p><p>未收取任何费用。</p>"
             "<p>五、因政府信息公开申请行政复议、提起行政诉讼的情况</p><p>无。</p>"
             f'<script src="js/detail.js"></script></body></html>').encode()
-    asked = []
+    script = b"$(function () { $('.share').hide(); });\n"
 
-    class Fetcher:
-        async def fetch(self, url, **kwargs):
-            asked.append(url)
-            if url == page_url:
-                return FetchResult(url, url, "GET", status=200, ok=True, body=page, text=page.decode(),
-                                   sha256="a" * 64, archive_path="aa/a", content_type="text/html", encoding="utf-8")
-            script = b"$(function () { $('.share').hide(); });\n"
-            return FetchResult(url, url, "GET", status=200, ok=True, body=script, sha256="b" * 64,
-                               archive_path="bb/b", content_type="application/javascript")
-
-    class OneItem(Adapter):
-        async def discover(self, ctx):
-            yield Listing(title, page_url)
+    def answers(url):
+        return answer(url, page) if url == page_url else answer(url, script, "application/javascript")
 
     db = open_db(tmp_path / "r.db")
-    crawl = PortalCrawl(portal, Fetcher(), events.Sink(db, portal.name, PortalStats(portal.name)))
-    crawl.adapter = OneItem(portal)
-    stats = asyncio.run(crawl.run())
+    stats, asked = crawl_one_listing(db, portal, title, page_url, answers)
     assert dict(stats.failed) == {} and stats.new == 1
     assert db.execute("SELECT status, attachment_url FROM items").fetchall() == [("loaded", None)]
     assert db.execute("SELECT format FROM reports").fetchall() == [("pre2019",)]
@@ -250,14 +229,7 @@ def test_a_page_whose_attachment_did_not_answer_fails_for_that_unless_its_data_f
     were read; it failed as `data_file`, a parse kind beside the http one (a file host down for a night raised a
     false parse_failures_jump again). A real data file: the report is read from it, the PDF's failure named against
     the PDF alone."""
-    import asyncio
-
-    from govreports.crawl import events
-    from govreports.crawl.pipeline import PortalCrawl
-    from govreports.crawl.stats import PortalStats
     from govreports.demo.records import make_record
-    from govreports.fetch.result import FetchResult
-    from govreports.portals.adapters.base import Adapter, Listing
     from govreports.render import to_html
 
     portal = demo_config("http://127.0.0.1:9").select("demo-custom")[0]
@@ -272,27 +244,14 @@ def test_a_page_whose_attachment_did_not_answer_fails_for_that_unless_its_data_f
         code = ("let content = " + __import__("json").dumps(body, ensure_ascii=False) + "\n").encode()
     else:
         code = b"$(function () { $('.share').hide(); });\n"
-    asked = []
 
-    class Fetcher:
-        async def fetch(self, url, **kwargs):
-            asked.append(url)
-            if url == page_url:
-                return FetchResult(url, url, "GET", status=200, ok=True, body=page, text=page.decode(),
-                                   sha256="a" * 64, archive_path="aa/a", content_type="text/html", encoding="utf-8")
-            if url == pdf_url:
-                return FetchResult(url, url, "GET", status=404, error_kind="http", error="404 Not Found")
-            return FetchResult(url, url, "GET", status=200, ok=True, body=code, sha256="b" * 64,
-                               archive_path="bb/b", content_type="application/javascript")
-
-    class OneItem(Adapter):
-        async def discover(self, ctx):
-            yield Listing(title, page_url)
+    def answers(url):
+        if url == pdf_url:
+            return answer(url, status=404)
+        return answer(url, page) if url == page_url else answer(url, code, "application/javascript")
 
     db = open_db(tmp_path / "r.db")
-    crawl = PortalCrawl(portal, Fetcher(), events.Sink(db, portal.name, PortalStats(portal.name)))
-    crawl.adapter = OneItem(portal)
-    stats = asyncio.run(crawl.run())
+    stats, asked = crawl_one_listing(db, portal, title, page_url, answers)
     assert dict(stats.failed) == {"http": 1}
     assert db.execute("SELECT url, kind FROM fetch_log WHERE error IS NOT NULL").fetchall() == [(pdf_url, "http")]
     if script == "data file":

@@ -405,12 +405,9 @@ def test_a_report_whose_attachment_cannot_be_fetched_fails_for_that_reason_alone
     `parse` failure too, "no annual report found", beside the attachment's http one; a file host down raised a false
     parse_failures_jump. The item now fails with the attachment's failure, counted once. An attachment on a host
     the config does not name was skipped without a word, and the item called "not a report"."""
-    import asyncio
-
-    from crawlhelp import demo_config
-    from govreports.crawl.pipeline import PortalCrawl
-    from govreports.fetch.result import FetchResult
-    from govreports.portals.adapters.base import Adapter, Listing
+    from crawlhelp import answer, crawl_one_listing, demo_config
+    from govreports.demo.records import make_record
+    from govreports.render import to_pdf
 
     portal = demo_config("http://127.0.0.1:9").select("demo-ordos")[0]
     host = sorted(portal.hosts)[0]
@@ -420,35 +417,18 @@ def test_a_report_whose_attachment_cannot_be_fetched_fails_for_that_reason_alone
         pdf_url = "http://Files.Example.ORG:80/ordos/r.pdf"
     if where == "off-host beside the report":  # a form template on another host, the report on the portal's
         template, pdf_url = pdf_url.replace(".pdf", ".docx"), f"http://{host}/ordos/r.pdf"
-    asked = []
     page = f'<html><body><p>见附件</p><a href="{pdf_url}">年报.pdf</a></body></html>'.encode()
 
-    class Fetcher:
-        async def fetch(self, url, **kwargs):
-            asked.append(url)
-            if url == page_url:
-                return FetchResult(url, url, "GET", status=200, ok=True, body=page, text=page.decode(),
-                                   sha256="a" * 64, archive_path="aa/a", content_type="text/html", encoding="utf-8")
-            if template is not None:  # the report, read from the portal's own host
-                from govreports.demo.records import make_record
-                from govreports.render import to_pdf
-
-                body = to_pdf(make_record(3, "某县教育局", 2020))
-                return FetchResult(url, url, "GET", status=200, ok=True, body=body, sha256="b" * 64,
-                                   archive_path="bb/b", content_type="application/pdf")
-            return FetchResult(url, url, "GET", status=404, error_kind="http", error="404 Not Found")
-
-    class OneItem(Adapter):  # an adapter's defaults (the page's body, no later pages), one listing, its files
-        async def discover(self, ctx):
-            yield Listing("某县2020年政府信息公开工作年度报告", page_url)
-
-        def attachments(self, fetched):
-            return [template, pdf_url] if template else [pdf_url]
+    def answers(url):
+        if url == page_url:
+            return answer(url, page)
+        if template is not None:  # the report, read from the portal's own host
+            return answer(url, to_pdf(make_record(3, "某县教育局", 2020)), "application/pdf")
+        return answer(url, status=404)
 
     db = open_db(tmp_path / "r.db")
-    crawl = PortalCrawl(portal, Fetcher(), events.Sink(db, portal.name, PortalStats(portal.name)))
-    crawl.adapter = OneItem(portal)
-    stats = asyncio.run(crawl.run())
+    stats, asked = crawl_one_listing(db, portal, "某县2020年政府信息公开工作年度报告", page_url, answers,
+                                     attachments=lambda page: [template, pdf_url] if template else [pdf_url])
     if template is not None:  # read from its own host: the template elsewhere is no failure of the item's
         assert dict(stats.failed) == {} and stats.new == 1 and asked == [page_url, pdf_url]
         assert db.execute("SELECT status FROM items").fetchall() == [("loaded",)]
