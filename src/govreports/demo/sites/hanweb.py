@@ -46,17 +46,23 @@ def decoy_column(portal, key: str) -> Response:
     return _column(portal, SITEMAPS["hanweb"].extra["columns"][key], items, key, portal.list_modified("hanweb"))
 
 
+def island(unit: str | int, nextgroup: str, items: list, record, proxy: str) -> str:
+    """A column's <datastore> XML island (its first groupSize × perPage `items` inline, each written by `record`, and
+    the <nextgroup> template) and the jpage call that pages the rest through `proxy`, as Hanweb writes them."""
+    inline = "\n".join(record(it) for it in items[:PER_PAGE * GROUP_SIZE])
+    return (f'<div id="{unit}"><script type="text/xml"><datastore>\n'
+            f'<nextgroup><![CDATA[<a href="{nextgroup}"></a>]]></nextgroup>\n<recordset>\n{inline}\n</recordset>\n'
+            f"</datastore></script></div>\n"
+            f"<script>$('#{unit}').jpage({{totalRecord:{len(items)},perPage:{PER_PAGE},groupSize:{GROUP_SIZE},"
+            f"proxyUrl:'{proxy}'}});</script>")
+
+
 def _column(portal, column: int, items, key: str, modified: float) -> Response:
     webname = quote(quote(WEBNAME))  # double-percent-encoded, as on 定西
     nextgroup = (f"{PROXY}?page=1&appid=1&appid=1&webid={WEBID}&path=/&columnid={column}"
                  f"&unitid={HANWEB_UNIT}&webname={webname}&permissiontype=0")
-    records = "\n".join(_record(it) for it in items[:PER_PAGE * GROUP_SIZE])
     main = (f'<div class="xxgk-list"><ul class="list-ul"></ul></div>\n'
-            f'<div id="{HANWEB_UNIT}"><script type="text/xml"><datastore>\n'
-            f'<nextgroup><![CDATA[<a href="{nextgroup}"></a>]]></nextgroup>\n<recordset>\n{records}\n</recordset>\n'
-            f"</datastore></script></div>\n"
-            f"<script>$('#{HANWEB_UNIT}').jpage({{totalRecord:{len(items)},perPage:{PER_PAGE},groupSize:{GROUP_SIZE},"
-            f"proxyUrl:'{PROXY}'}});</script>")
+            + island(HANWEB_UNIT, nextgroup, items, _record, PROXY))
     head = "<meta name='Generator' content='大汉版通'>\n<script type=\"text/javascript\" src=\"/hanweb/script/pagecontrol.js\"></script>"
     label = SITEMAPS["hanweb"].link(key).label
     text = chrome.page("hanweb", label, main, head=head, crumbs=chrome.column_crumbs("hanweb", key))

@@ -27,6 +27,7 @@ from govreports.demo.base import Request, Response
 from govreports.demo.catalog import Item
 from govreports.demo.documents import nonreport_body
 from govreports.demo.records import YEARS, record_meta
+from govreports.demo.sites.hanweb import island
 
 PREFIX = "/wenzhou/"
 COLUMN, UNIT, WEBID = 1229463, 4455560, 1934
@@ -34,7 +35,6 @@ START = f"/wenzhou/col/col{COLUMN}/index.html"
 PROXY = "/wenzhou/module/jpage/dataproxy.jsp"
 NAME = "温州市人民政府"
 AGENCIES = ("温州市鹿城区人民政府", "温州市科学技术局")
-PER_PAGE, GROUP_SIZE = 15, 3  # the page's pager; the island holds PER_PAGE × GROUP_SIZE records
 GET_PAGE = 100  # records a GET page=N answer holds
 NOISE = 230
 # the template's query after page=N, exactly as the page gives it
@@ -90,13 +90,8 @@ def _page(title: str, main: str, head: str = "") -> str:
 
 def column_page(portal) -> Response:
     rows = portal.wenzhou_items
-    records = "\n".join(_record(it) for it in rows[:PER_PAGE * GROUP_SIZE])
     main = (f'<div class="list"><ul class="list-ul"></ul></div>\n'
-            f'<div id="{UNIT}"><script type="text/xml"><datastore>\n'
-            f'<nextgroup><![CDATA[<a href="{PROXY}?page=1&{QUERY}"></a>]]></nextgroup>\n<recordset>\n{records}\n'
-            f"</recordset>\n</datastore></script></div>\n"
-            f"<script>$('#{UNIT}').jpage({{totalRecord:{len(rows)},perPage:{PER_PAGE},groupSize:{GROUP_SIZE},"
-            f"proxyUrl:'{PROXY}'}});</script>")
+            + island(UNIT, f"{PROXY}?page=1&{QUERY}", rows, _record, PROXY))
     return Response(200, _page("政府信息公开年报", main).encode("utf-8"), last_modified=portal.started)
 
 
