@@ -242,8 +242,9 @@ class PortalCrawl:
             if attachment.ok and attachment.not_modified:
                 self.sink.emit(Unchanged(listing))
                 return
-            if attachment.ok:  # changed: read below from this answer, not downloaded a second time
-                fetched[item.attachment_url] = attachment
+            # changed, or failed: read below from this answer, not asked a second time (a file gone tonight was
+            # asked twice, a 5xx's retries and waits spent twice over)
+            fetched[item.attachment_url] = attachment
             page = await self.fetcher.unchanged_body(page)  # the attachment changed: the page is read again
             if not page.ok:
                 self.sink.emit(_failed(listing.url, page, listing))
@@ -283,8 +284,8 @@ class PortalCrawl:
         when no other document of the page held the report. So is an attachment that could not be fetched. Its
         bytes stay in the archive (fetched before).
         `seen`: the attachments fetched are added to it (written by _item after the outcome). `fetched`: answers
-        already in hand for some of its attachments (the changed attachment of an unchanged page), read instead of
-        downloading them again."""
+        already in hand for some of its attachments (an unchanged page's attachment, changed or failed), read
+        instead of asking for them again."""
         # the list entry's date is the record's publication date when the page itself gives none (parse.meta
         # ranks it below the page's metadata and labels, above the report's own closing date)
         hints = {"title": listing.title, "published": listing.list_date}
