@@ -1,0 +1,161 @@
+"""`govreports discover`'s units, with no network: the words of links and breadcrumbs, and the CMS family of a column
+told from one page (real pages from ../shared/samples/html, and the shapes PORTALS.md names), with what only the
+site can answer given by a fake session."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import pytest
+
+from conftest import SAMPLES, require_samples
+from govreports.discover import draft
+from govreports.discover.family import detect
+from govreports.discover.pages import Page
+from govreports.discover.signals import BARE, COLUMN, HUB, NONE, crumb_score, link_score
+
+
+def page(text: str, url: str = "http://www.example.gov.cn/xxgk/xxgknb/index.html") -> Page:
+    return Page(url, url, text)
+
+
+# --- words ----------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,score", [
+    ("政府信息公开年报", COLUMN), ("信息公开年报", COLUMN), ("政府信息公开工作年度报告", COLUMN),
+    ("政府信息公开年度报告", COLUMN), ("公开年报", COLUMN), ("年度报告", BARE), ("年报", BARE),
+    ("政府信息公开", HUB), ("政务公开", HUB), ("信息公开", HUB), ("信息公开目录", HUB), ("法定主动公开内容", HUB),
+    # decoys and other look-alikes: never followed
+    ("政府网站工作年度报表", NONE), ("网站工作年度报表", NONE), ("政务公开工作要点", NONE), ("统计年度报告", NONE),
+    ("统计年报", NONE), ("政府信息公开指南", NONE), ("依申请公开", NONE),
+    # an article, a pager link, news
+    ("鄂尔多斯市2019年政府信息公开工作年度报告", NONE), ("2", NONE), ("下一页", NONE), ("市长调研", NONE),
+])
+def test_link_words(text, score):
+    assert link_score(text) == score
+
+
+def test_breadcrumbs_name_the_column():
+    assert crumb_score("您现在的位置是： 首页 >> 信息公开 >> 信息公开年报") == COLUMN
+    assert crumb_score("当前位置：首页 > 政府信息公开") == NONE  # a hub, not a column
+    assert crumb_score("首页 > 政府信息公开 > 政府网站工作年度报表") == NONE
+
+
+# --- families on real pages -----------------------------------------------------------------------------------------
+
+def _sample(name: str) -> str:
+    require_samples()
+    return (SAMPLES / "html" / name).read_text(encoding="utf-8")
+
+
+def test_trs_sample_is_trs_with_its_pager_script():
+    text = _sample("trs_ordos_engebei_xxgknb_list.html")
+    found = detect(page(text, "http://www.ordos.gov.cn/engebei/xxgk/xxgknb/index.html"))
+    assert found.adapter == "trs" and found.params == {}
+    assert "countPage" in found.pager and found.extra["count"] == 2 and found.pending == "trs-offset"
+    titles = [item.title for item in found.reports]
+    assert "鄂尔多斯市2019年政府信息公开工作年度报告" in titles
+    assert not any("会议" in t for t in titles)  # the column's noise is listed but not a report
+    assert page(text).column_name() == "信息公开年报"
+
+
+def test_trs_create_page_html_call_gives_names_and_numbering():
+    text = ('<table class="gl_list"><tr><td><a href="./202401/t20240115_1.shtml">某局2023年政府信息公开工作年度报告</a>'
+            '</td><td>2024-01-15</td></tr></table><script>createPageHTML(3, 1, "index", "shtml");</script>')
+    found = detect(page(text, "http://a.gov.cn/zwgk/xxgknb/index.shtml"))
+    assert found.adapter == "trs" and found.params == {"page_ext": "shtml"}
+    assert found.extra == {"count": 3, "name": "index", "ext": "shtml", "offset": 1}
+
+
+def test_hanweb_sample_is_hanweb():
+    column = "http://www.dingxi.gov.cn/col/col12377/index.html"
+    found = detect(page(_sample("hanweb_dingxi_datastore_excerpt.xml"), column))
+    assert found.adapter == "hanweb" and found.params == {}
+    assert len(found.listings) == 6 and found.reports == []  # the excerpt's records are news and a 网站年度报表
+
+
+def test_gkmlpt_category_from_the_tree():
+    text = ("<script>window._CONFIG = {SID: '662021', TREE: [{id: 722, name: '政府网站工作年度报表'}, "
+            "{id: 725, name: '信息公开年度报告'}, {id: 720, name: '政策文件'}]};</script>")
+    found = detect(page(text, "http://www.sg.gov.cn/gkmlpt/index"), fragment="722")  # a decoy's fragment is ignored
+    assert found.adapter == "gkmlpt" and found.params == {"category": 725} and found.pending == "gkmlpt"
+    text = text.replace("信息公开年度报告", "政府信息公开年报")
+    assert detect(page(text, "http://www.sg.gov.cn/gkmlpt/index")).params == {}  # the adapter finds it by name
+
+
+def test_a_chinatax_post_list_api_from_the_column_script():
+    """A column whose list only its script fills, POSTing chinatax's getFileListByCodeId (PORTALS.md §7): it was
+    read as generic, "names no 信息公开 annual report", and rejected; it is json-api with the chinatax params, the
+    list API's URL made absolute and the channelId the script names (not the page's c102384r)."""
+    start = "https://www.chinatax.gov.cn/chinatax/n810214/c102384r/index.html?tab=gknb"
+    text = ("<style>li {font-size: 14px}</style><input name=\"q\" size=\"30\"><ul id=\"fileList\"></ul>"
+            "<script>var channelId = '61eaab3127b040d4950fff177f09e561', size = 20;"
+            "fetch('/getFileListByCodeId', {method: 'POST', body: form});</script>")
+    found = detect(page(text, start))
+    assert found.adapter == "json-api" and found.pending == "json-api" and found.params == {
+        "list_url": "https://www.chinatax.gov.cn/getFileListByCodeId", "method": "POST",
+        "form": {"channelId": "61eaab3127b040d4950fff177f09e561", "page": "{page}", "size": "20",
+                 "relateSubChannels": "true"},
+        "items": "results.data.results", "title_field": "titleHtml", "url_field": "url",
+        "date_field": "publishedTimeStr", "total_field": "results.data.total"}
+    block = draft.block(name="chinatax", adapter=found.adapter, title="t", start_url=start, params=found.params)
+    assert tomllib.loads(block)["portal"][0]["params"] == found.params  # the form written as an inline table
+    assert detect(page(text.replace("channelId", "channel"), start)).adapter == "generic"  # no channel: not it
+
+
+def test_numbered_pages_and_next_links_are_generic():
+    rows = "".join(f'<li><h4><a href="../content/{i}.htm">某部{2024 - i}年政府信息公开工作年度报告</a></h4>'
+                   f'<span class="date">{2025 - i}-01-20</span></li>' for i in range(5))
+    govcn = detect(page(f'<ul>{rows}</ul><div class="pages"><a href="home_1.htm">2</a><a href="home_1.htm">下一页</a>'
+                        "</div>", "http://www.gov.cn/zhengce/xxgknb/home.htm"))
+    assert govcn.adapter == "generic"
+    pattern = govcn.params["page_pattern"]
+    assert re.search(pattern, "http://www.gov.cn/zhengce/xxgknb/home_12.htm")
+    assert not re.search(pattern, "http://www.gov.cn/zhengce/other/home_1.htm")
+    plain = detect(page(f'<ul>{rows}</ul><a href="list?p=2">下一页</a>', "http://a.gov.cn/nb/list"))
+    assert plain.adapter == "generic" and plain.params == {} and "下一页" in plain.pager
+    assert len(plain.reports) == 5 and plain.reports[0].list_date == "2025-01-20"
+
+
+def test_rows_without_report_links_get_css_selectors():
+    rows = "".join(f'<div class="doc-row"><span class="doc-title" title="某局{2024 - i}年政府信息公开工作年度报告">'
+                   f'某局{2024 - i}年政府信息…</span><a class="doc-open" href="/doc/{i}">查看</a>'
+                   f'<em class="doc-time">{2025 - i}-01-0{i + 1}</em></div>' for i in range(4))
+    found = detect(page(f'<div class="doc-list">{rows}</div><a class="pg-next" href="?page=2">›</a>',
+                        "http://a.gov.cn/xxgk/nb/list"))
+    assert found.adapter == "generic"
+    assert found.params == {"item_selector": "div.doc-row", "title_selector": "span.doc-title", "title_attr": "title",
+                            "link_selector": "a.doc-open", "date_selector": "em.doc-time",
+                            "next_selector": "a.pg-next"}
+    assert [item.title for item in found.reports][:1] == ["某局2024年政府信息公开工作年度报告"]
+    assert found.reports[0].url == "http://a.gov.cn/doc/0" and found.reports[0].list_date == "2025-01-01"
+
+
+def test_a_chinatax_list_with_one_broken_item_url_still_names_its_reports():
+    """The first page of a json-api column read by discover, one of its items a CMS placeholder link
+    (`http://[站群地址]/…`, which makes urljoin raise ValueError; base.absolute's real case): the column was rejected
+    ("its family could not be told: ValueError") though the adapter lists it, passing that one item over."""
+    import asyncio
+    import json
+
+    from govreports.discover.family import complete
+
+    start = "https://www.chinatax.gov.cn/chinatax/n810214/c102384r/index.html?tab=gknb"
+    text = ("<ul id=\"fileList\"></ul><script>var channelId = '61eaab3127b040d4950fff177f09e561', size = 20;"
+            "fetch('/getFileListByCodeId', {method: 'POST', body: form});</script>")
+    items = [{"titleHtml": "国家税务总局<font color='red'>2022年</font>政府信息公开工作年度报告", "url": "/n810214/c5182.html",
+              "publishedTimeStr": "2023-01-18 10:00:00"},
+             {"titleHtml": "国家税务总局2021年政府信息公开工作年度报告", "url": "http://[站群地址]/n810214/c5100.html",
+              "publishedTimeStr": "2022-01-20 10:00:00"}]
+
+    class Session:
+        async def fetch(self, url, **kwargs):
+            class Reply:
+                ok = True
+                text = json.dumps({"results": {"data": {"results": items, "total": 2}}})
+            return Reply()
+
+    found = asyncio.run(complete(detect(page(text, start)), Session()))
+    assert [(x.title, x.url) for x in found.listings] == [
+        ("国家税务总局2022年政府信息公开工作年度报告", "https://www.chinatax.gov.cn/n810214/c5182.html")]
