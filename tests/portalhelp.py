@@ -9,7 +9,8 @@ class FakeContext:
     """Serves saved pages by URL, as the crawl context would after fetching them."""
 
     def __init__(self, pages: dict, redirects: dict[str, str] | None = None):
-        # URL -> text, or (status, text) for an answer other than 200; a key (method, URL) answers that method only
+        # URL -> text, or (status, text) for an answer other than 200, or (None, kind) for none (a timeout); a key
+        # (method, URL) answers that method only
         self.pages = pages
         self.redirects = redirects or {}  # URL -> where its redirect ends (a moved column's old URL)
         self.requested: list[tuple[str, str]] = []
@@ -38,13 +39,15 @@ class FakeContext:
         final = self.redirects.get(url, url)
         answer = self.pages.get((method, final), self.pages.get(final))
         status, text = answer if isinstance(answer, tuple) else (200 if answer is not None else 404, answer)
+        error_kind = text if status is None else None  # (None, "timeout"): no answer, for that reason
+        text = None if status is None else text
 
         class Page:
-            ok = 200 <= status < 300
+            ok = status is not None and 200 <= status < 300
             final_url = final
             body = text.encode() if text else None
 
-        Page.status, Page.text = status, text
+        Page.status, Page.text, Page.error_kind = status, text, error_kind
         return Page()
 
 

@@ -95,6 +95,9 @@ def test_a_server_that_rejects_both_is_named_with_both_answers():
                       ("GET", f"{PROXY}?page=1&{QUERY}"): (404, "<html>404 Not Found</html>")})
     assert len(got) == 3 and ctx.short_at == [(post_url(4, 12), 3, 12, False)]
     assert re.search(r"POST .*HTTP 400.*GET page=1 .*HTTP 404", ctx.short_why), ctx.short_why
+    _, ctx = crawl({START: column(range(1, 4), 12), ("POST", post_url(4, 12)): (None, "timeout"),
+                    ("GET", f"{PROXY}?page=1&{QUERY}"): (None, "reset")})
+    assert re.search(r"POST .*\(timeout\).*GET page=1 .*\(reset\)", ctx.short_why), ctx.short_why  # not "no answer"
 
 
 def test_get_pages_end_at_the_total_record_and_name_a_short_end():

@@ -222,6 +222,6 @@ def _answers_range(reply, base_url: str, inline: list[Listing]) -> bool:
 
 def _said(reply) -> str:
     """What an answer was, in a few words, for the message naming a server that rejects both ways."""
-    if not reply.ok:
-        return f"HTTP {reply.status}" if reply.status else "no answer"
+    if not reply.ok:  # a status, else the failure's kind (timeout, dns, reset…): a failure named for what it is
+        return f"HTTP {reply.status}" if reply.status else (getattr(reply, "error_kind", None) or "no answer")
     return "records listed before" if _RECORD.search(reply.text or "") else "no records"
