@@ -66,6 +66,23 @@ class Item:
     extra: dict = field(default_factory=dict)
 
 
+def site_reports(site: str, agencies: tuple[str, ...], seed: int) -> list[Item]:
+    """The reports of a site that keeps its own agencies outside the catalog (sites/gate.py, sites/wenzhou.py): one
+    HTML article an agency a year it publishes, three in ten in clean markup, the rest Word's; the site gives paths."""
+    items = []
+    for index, agency in enumerate(agencies):
+        size = A.agency_size(seed, agency)
+        for year in YEARS:
+            if year in A.missing_years(seed, agency, YEARS):
+                continue
+            item_id = f"{site}-{index:04d}-{year}"
+            style = "clean" if random.Random(f"item|{seed}|{item_id}").random() < 0.3 else "word"
+            title, published = record_meta(seed, agency, year)
+            items.append(Item(item_id, site, "report", title, published, agency=agency, year=year, size=size,
+                              style=style, url_date=published))
+    return items
+
+
 def _digest(*parts) -> str:
     return hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()
 

@@ -19,14 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import random
 import time
 from html import escape
 
-from govreports.demo import agencies as A
 from govreports.demo.base import Request, Response
-from govreports.demo.catalog import Item
-from govreports.demo.records import YEARS, record_meta
+from govreports.demo.catalog import Item, site_reports
 
 PREFIX = "/gate/"
 COLUMN = "/gate/xxgk/xxgknb/"
@@ -42,20 +39,10 @@ PRIVATE = "/gate/private/"  # robots.txt (behind the gate) disallows it
 
 def reports(seed: int) -> list[Item]:
     """The column's reports, newest first (HTML articles: the gate, not the format, is the point here)."""
-    items = []
-    for index, agency in enumerate(AGENCIES):
-        size = A.agency_size(seed, agency)
-        for year in YEARS:
-            if year in A.missing_years(seed, agency, YEARS):
-                continue
-            item_id = f"gate-{index:04d}-{year}"
-            rng = random.Random(f"item|{seed}|{item_id}")
-            title, published = record_meta(seed, agency, year)
-            it = Item(item_id, "gate", "report", title, published, agency=agency, year=year, size=size,
-                      style="clean" if rng.random() < 0.3 else "word", url_date=published)
-            ymd = published.replace("-", "")
-            it.path = f"{COLUMN}{ymd[:6]}/t{ymd}_{8800000 + index * 100 + year - 2000}.html"
-            items.append(it)
+    items = site_reports("gate", AGENCIES, seed)
+    for it in items:
+        ymd, index = it.url_date.replace("-", ""), int(it.id.split("-")[1])
+        it.path = f"{COLUMN}{ymd[:6]}/t{ymd}_{8800000 + index * 100 + it.year - 2000}.html"
     return sorted(items, key=lambda it: (it.list_date, it.id), reverse=True)
 
 

@@ -24,9 +24,9 @@ from urllib.parse import quote
 
 from govreports.demo import agencies as A
 from govreports.demo.base import Request, Response
-from govreports.demo.catalog import Item
+from govreports.demo.catalog import Item, site_reports
 from govreports.demo.documents import nonreport_body
-from govreports.demo.records import YEARS, record_meta
+from govreports.demo.records import YEARS
 from govreports.demo.sites.hanweb import island
 
 PREFIX = "/wenzhou/"
@@ -49,16 +49,7 @@ def items(seed: int) -> list[Item]:
     """The column, newest first: the agencies' reports (HTML pages: the listing, not the format, is the point) and
     the notices around them, dated over the same years so that reports fall on every GET page."""
     rng = random.Random(f"wenzhou|{seed}")
-    rows = []
-    for index, agency in enumerate(AGENCIES):
-        size = A.agency_size(seed, agency)
-        for year in YEARS:
-            if year in A.missing_years(seed, agency, YEARS):
-                continue
-            title, published = record_meta(seed, agency, year)
-            style = "clean" if random.Random(f"item|{seed}|wenzhou-{index}-{year}").random() < 0.3 else "word"
-            rows.append(Item(f"wenzhou-{index:04d}-{year}", "wenzhou", "report", title, published, agency=agency,
-                             year=year, size=size, style=style, url_date=published))
+    rows = site_reports("wenzhou", AGENCIES, seed)
     first = date(YEARS[0] + 1, 1, 1)
     span = (date(YEARS[-1] + 1, 6, 30) - first).days
     for n in range(NOISE):
