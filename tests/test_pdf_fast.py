@@ -380,3 +380,36 @@ def test_a_value_cell_spanning_rows_keeps_the_columns_below_it(monkeypatch):
     assert parsed["applications"]["carried_in"]["total"] == 18
     assert parsed["applications"] == record["applications"]
     assert _blocks(extract_pdf(data, fast=False)) == _blocks(extract_pdf(data))  # pdfplumber, where it reads
+
+
+@pytest.mark.parametrize("fmt", ["2019", "2021"])
+def test_a_hyperlinked_edition_reads_as_the_plain_one_and_loads_as_its_duplicate(fmt, tmp_path):
+    """A portal posts a （超链版） beside the plain PDF: the laws cited and the table rows naming a kind of document are
+    links, blue and underlined — short lines drawn in the text and inside table cells, where the fast reader rebuilds
+    cells from a page's lines — and its Title property names the edition. Read as the plain one, by the fast path,
+    it loads as a duplicate, not as a second report of the agency's year that every sum would count twice."""
+    import pypdfium2
+    import pypdfium2.raw as pdfium_c
+
+    from govreports.parse import parse_bytes
+    from govreports.store import connect, load_record
+    from govreports.store.statuses import LoadStatus
+
+    def drawn(data: bytes) -> int:
+        pdf = pypdfium2.PdfDocument(data)
+        return sum(1 for page in pdf for obj in page.get_objects() if obj.type == pdfium_c.FPDF_PAGEOBJ_PATH)
+
+    record = record_fixture(fmt)
+    plain, edition = to_pdf(record), to_pdf(record, hyperlinks=True)
+    links = edition.count(b"/Subtype /Link")
+    assert links >= 6 and b"/Link" not in plain  # 《条例》 and table 一's five rows (规章 … 行政强制)
+    assert drawn(edition) == drawn(plain) + links  # an underline for each
+    read = parse_bytes(edition)
+    assert read == parse_bytes(plain)
+    assert read["pdf_reader"] == "pdfium" and read["title"] == record["title"]
+    with connect(tmp_path / "e.db") as db:
+        first = load_record(db, parse_bytes(plain), source_key="http://a.example/plain.pdf", dedupe=True)
+        second = load_record(db, read, source_key="http://a.example/edition.pdf", dedupe=True)
+        assert (first.status, second.status) == (LoadStatus.NEW, LoadStatus.DUPLICATE)
+        assert second.report_id == first.report_id
+        assert db.execute("SELECT count(*) FROM reports").fetchone() == (1,)

@@ -3,11 +3,17 @@
 Uses reportlab's built-in CID font STSong-Light (no font file to ship). Tables are gridded with SPAN styles for the
 forms' merged cells; label and header cells are Paragraphs so long labels wrap inside their cell (the wraps a PDF
 reader must rejoin), value cells are plain strings so every number stays on one line in its own cell.
+
+`hyperlinks`: the （超链版） edition some portals post beside the plain one (PORTALS.md: 上海市黄浦区人民政府2022年政府信息公开
+工作年度报告（超链版）.pdf): the laws it cites and the table rows naming a kind of document link to them, blue and
+underlined — short drawn lines in the text and inside table cells, which a reader rebuilding cells from a page's
+lines must not take for rules — and its Title property names the edition.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -24,6 +30,17 @@ from govreports.render.document import body_blocks, date_line
 from govreports.render.layout import VALUE, Table, placements
 
 FONT = "STSong-Light"
+EDITION = "（超链版）"
+# what a 超链版 links: the laws cited (《…》) and the table rows that name a kind of document or decision
+_LINKED = re.compile(r"《[^》]{1,40}》|^(?:规章|行政规范性文件|规范性文件|行政许可|行政处罚|行政强制)$")
+_LINK = '<a href="http://www.example.gov.cn/xxgk/" color="blue"><u>{}</u></a>'
+
+
+def _markup(text: str, hyperlinks: bool) -> str:
+    """Paragraph markup of `text`: escaped, and in a 超链版 its links underlined."""
+    if not hyperlinks:
+        return escape(text)
+    return _LINKED.sub(lambda m: _LINK.format(m.group(0)), escape(text))
 MARGIN = 40
 TABLE_FONT_SIZE = 7
 
@@ -53,7 +70,7 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _table_flowable(table: Table, styles: dict[str, ParagraphStyle]) -> RLTable:
+def _table_flowable(table: Table, styles: dict[str, ParagraphStyle], hyperlinks: bool = False) -> RLTable:
     data: list[list] = [["" for _ in range(table.ncols)] for _ in table.rows]
     commands = [
         ("FONT", (0, 0), (-1, -1), FONT, TABLE_FONT_SIZE),
@@ -70,14 +87,14 @@ def _table_flowable(table: Table, styles: dict[str, ParagraphStyle]) -> RLTable:
             data[r][c] = cell.text or ""
         else:
             style = styles["cell"] if cell.kind == "label" else styles["cell_center"]
-            data[r][c] = Paragraph(escape(cell.text or ""), style)
+            data[r][c] = Paragraph(_markup(cell.text or "", hyperlinks and cell.kind == "label"), style)
         if cell.rowspan > 1 or cell.colspan > 1:
             commands.append(("SPAN", (c, r), (c + cell.colspan - 1, r + cell.rowspan - 1)))
     return RLTable(data, colWidths=COLUMN_WIDTHS[table.key], style=TableStyle(commands))
 
 
-def to_pdf(record: dict) -> bytes:
-    """The report as PDF bytes (A4 portrait); byte-identical for identical records."""
+def to_pdf(record: dict, *, hyperlinks: bool = False) -> bytes:
+    """The report as PDF bytes (A4 portrait); byte-identical for identical records. `hyperlinks`: its 超链版."""
     _register_font()
     styles = _styles()
     story: list = [Paragraph(escape(record.get("title") or ""), styles["title"])]
@@ -85,12 +102,13 @@ def to_pdf(record: dict) -> bytes:
         story.append(Paragraph(escape(date), styles["date"]))
     for block in body_blocks(record):
         if block.kind == "table":
-            story.append(KeepTogether([_table_flowable(block.table, styles), Spacer(1, 8)]))
+            story.append(KeepTogether([_table_flowable(block.table, styles, hyperlinks), Spacer(1, 8)]))
         else:
-            story.append(Paragraph(escape(block.text), styles[block.kind if block.kind == "heading" else "body"]))
+            story.append(Paragraph(_markup(block.text, hyperlinks and block.kind != "heading"),
+                                   styles[block.kind if block.kind == "heading" else "body"]))
     buffer = io.BytesIO()
+    title = (record.get("title") or "") + (EDITION if hyperlinks else "")
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-                            bottomMargin=MARGIN, title=record.get("title") or "", author=record.get("agency") or "",
-                            invariant=1)
+                            bottomMargin=MARGIN, title=title, author=record.get("agency") or "", invariant=1)
     doc.build(story)
     return buffer.getvalue()
