@@ -66,7 +66,8 @@ def test_default_portal_shape(portal):
     assert {r.record["format"] for r in reports} == {"pre2019", "2019", "2021"}
     assert {r.kind for r in reports} == {"html", "pdf", "docx", "ofd", "scan", DOC}
     assert len({r.record["agency"] for r in reports}) >= 8
-    assert len(portal.reposts()) == 2 and set(portal.reposts().values()) <= set(portal.ground_truth())
+    # two re-posts of the city's reports, and a （超链版） PDF beside the plain one
+    assert len(portal.reposts()) == 3 and set(portal.reposts().values()) <= set(portal.ground_truth())
 
 
 def test_doc_ofd_and_scanned_reports_are_served_as_real_portals_serve_them(portal, client):
@@ -127,9 +128,20 @@ def test_served_reports_parse_to_ground_truth(portal, client):
 
 
 def test_reposts_serve_the_original_record(portal, client):
+    """A re-post's page shows the original's record; a （超链版）'s page links its own file, the record hyperlinked."""
     truth = portal.ground_truth()
+    files = 0
     for repost, original in portal.reposts().items():
+        item = portal.catalog.by_path[repost.removeprefix(portal.base_url)]
+        if item.attachment_path:
+            files += 1
+            page = client.get(repost).content.decode("gb18030" if "/gbk/" in repost else "utf-8")
+            assert f"{item.list_title}.pdf" in page and item.attachment_path.rsplit("/", 1)[1] in page
+            served = client.get(portal.base_url + item.attachment_path)
+            assert served.headers["content-type"] == "application/pdf" and b"/Subtype /Link" in served.content
+            repost = portal.base_url + item.attachment_path
         assert_matches(parse_bytes(client.get(repost).content), truth[original], repost)
+    assert files == 1
 
 
 def test_conditional_requests_and_edit(client):

@@ -37,6 +37,9 @@ LEGACY_LINKS = {("ofd", "ordos"): "jsatt"}
 MULTIPAGE = ("ordos",)  # the TRS sites with one report article split over two pages
 # the sites with reports whose body is only in a JavaScript data file (`let content = "…"`, sites/custom.py)
 SCRIPT_BODIES = ("custom",)
+# the TRS sites that list a PDF report twice: the plain file, and its （超链版） beside it (PORTALS.md: 上海市黄浦区人民政府
+# 2022年政府信息公开工作年度报告（超链版）.pdf) — the same report, which must load once
+EDITIONS = ("ordos",)
 HANWEB_COLUMN, HANWEB_UNIT = 12377, 764752
 GKMLPT_CATEGORY = 721
 TAX_COLUMN = "/tax/n810214/c102384r"  # the chinatax-like site's 信息公开 column: its tabs, and its articles below it
@@ -87,6 +90,11 @@ def _digest(*parts) -> str:
     return hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()
 
 
+def _trs_file(seed: int, item_id: str, ymd: str, ext: str) -> str:
+    """A TRS attachment's name: P0, the article's date, twelve digits of its own (P020230221531936597033.pdf)."""
+    return f"P0{ymd}{int(_digest(seed, item_id)[:12], 16) % 10**12:012d}.{ext}"
+
+
 def _shift(iso: str, days: int) -> str:
     return (date.fromisoformat(iso) + timedelta(days=days)).isoformat()
 
@@ -107,6 +115,7 @@ class Catalog:
         for site in SITES:
             self.items[site].sort(key=lambda it: (it.list_date, it.id), reverse=True)
             self._assign_paths(site)
+        self._add_editions()
         self.by_id = {it.id: it for items in self.items.values() for it in items}
         self.by_path: dict[str, Item] = {}
         self.attachments: dict[str, Item] = {}
@@ -210,6 +219,31 @@ class Catalog:
             if candidates:
                 random.Random(f"multipage|{self.seed}|{site}").choice(candidates).extra["pages"] = 2
 
+    def _add_editions(self) -> None:
+        """On each site of EDITIONS, publish one HTML report of the default agencies as a PDF and list it a second
+        time: its （超链版）, an article of its own on the same day linking the hyperlinked PDF (a re-post of the
+        report: the same record, render.pdf's `hyperlinks`). The site's other PDF reports stay as they were (tests
+        edit one); the edition is placed after every path is assigned, at ids of its own, so no other URL moves."""
+        reposted = {it.canonical for items in self.items.values() for it in items if it.role == "repost"}
+        for n, site in enumerate(EDITIONS):
+            default = set(self.agencies[site][:A.DEFAULT_COUNTS[site]])
+            candidates = sorted((it for it in self.items[site] if it.role == "report" and it.kind == "html"
+                                 and it.agency in default and not it.extra and it.quirk is None
+                                 and it.id not in reposted), key=lambda it: it.id)
+            plain = random.Random(f"edition|{self.seed}|{site}").choice(candidates)
+            ymd = plain.url_date.replace("-", "")
+            folder = plain.path.rsplit("/", 1)[0]
+            plain.kind = "pdf"
+            plain.attachment_path = plain.attachment_file = f"{folder}/{_trs_file(self.seed, plain.id, ymd, 'pdf')}"
+            edition = Item(f"{site}-edition-{n:02d}", site, "repost", f"{plain.list_title}（超链版）", plain.list_date,
+                           kind="pdf", agency=plain.agency, year=plain.year, size=plain.size, canonical=plain.id,
+                           url_date=plain.url_date, extra={"edition": "超链版"})
+            edition.path = f"{folder}/t{ymd}_{8800000 + n}.{plain.path.rsplit('.', 1)[1]}"
+            edition.attachment_path = f"{folder}/{_trs_file(self.seed, edition.id, ymd, 'pdf')}"
+            edition.attachment_file = edition.attachment_path
+            self.items[site].append(edition)
+            self.items[site].sort(key=lambda it: (it.list_date, it.id), reverse=True)
+
     def _script_bodies(self) -> None:
         """Serve two HTML reports of each site in SCRIPT_BODIES, one of each table format, with an empty detail page
         whose script loads the body from a JavaScript data file (PORTALS.md §9: the source of the Shanghai sample):
@@ -290,7 +324,7 @@ class Catalog:
                 ext = "html" if site == "ordos" else "shtml"
                 it.path = f"/{site}/zwgk/xxgknb/{ymd[:6]}/t{ymd}_{next_id}.{ext}"
                 if it.role == "report" and it.kind in ATTACHMENT_KINDS:
-                    name = f"P0{ymd}{int(_digest(self.seed, it.id)[:12], 16) % 10**12:012d}.{file_ext(it.kind)}"
+                    name = _trs_file(self.seed, it.id, ymd, file_ext(it.kind))
                     it.attachment_path = it.attachment_file = f"/{site}/zwgk/xxgknb/{ymd[:6]}/{name}"
             elif site == "hanweb":
                 y, m, dd = (int(x) for x in d.split("-"))

@@ -55,12 +55,12 @@ def _free_form(record: dict) -> str:
     return "\n".join(out)
 
 
-def attachment_bytes(record: dict, ext: str) -> bytes:
+def attachment_bytes(record: dict, ext: str, hyperlinks: bool = False) -> bytes:
     """A report as an attachment (slow: PDF ~0.1 s, DOCX 0.2 s, scan ~0.5 s, .doc 2–4 s: callers cache the bytes).
     ext: pdf | docx | ofd | doc (the DOCX converted by LibreOffice, a real Word 97 file) | scan (an image-only
-    PDF: the PDF's pages as 200-dpi images, as a scanner makes them)."""
+    PDF: the PDF's pages as 200-dpi images, as a scanner makes them). `hyperlinks`: a PDF's （超链版）."""
     if ext == "pdf":
-        return to_pdf(record)
+        return to_pdf(record, hyperlinks=hyperlinks)
     if ext == "docx":
         return to_docx(record)
     if ext == "ofd":

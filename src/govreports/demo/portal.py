@@ -196,9 +196,10 @@ class DemoPortal:
         if item.role == "hostile":
             return self._attachments.get((item.id, 0), lambda: hostile_document(item.extra["hostile"]))
         key = (item.id, self.generation(item))
-        shared = (self.seed, item.agency, item.year, item.size, key[1], item.kind)
-        return self._attachments.get(key, lambda: _SHARED.get(shared, lambda: attachment_bytes(self.record(item),
-                                                                                               item.kind)))
+        edition = "edition" in item.extra  # its （超链版）: the same record, hyperlinked
+        shared = (self.seed, item.agency, item.year, item.size, key[1], item.kind, edition)
+        return self._attachments.get(key, lambda: _SHARED.get(shared, lambda: attachment_bytes(
+            self.record(item), item.kind, hyperlinks=edition)))
 
     def warm(self) -> None:
         """Make the slow attachments (.doc, scans: a few on any portal) in a background thread, so that the first

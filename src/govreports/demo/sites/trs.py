@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from html import escape
 
 from govreports.demo import chrome
-from govreports.demo.base import ATTACHMENT_KINDS, CONTENT_TYPES, Request, Response, file_ext
+from govreports.demo.base import CONTENT_TYPES, Request, Response, file_ext
 from govreports.demo.documents import nonreport_body
 from govreports.demo.sitemap import SITEMAPS
 
@@ -164,7 +164,7 @@ def article(spec: TrsSite, portal, it, k: int = 0) -> Response:
     if record is None:
         body = nonreport_body(it.list_title, it.kind)
         extra = ""
-    elif it.role == "report" and it.kind in ATTACHMENT_KINDS:
+    elif it.attachment_path:  # a report, or a re-post of one, published as a file (its （超链版）)
         body = f"<p style=\"text-indent:2em\">{escape(title)}全文请见附件。</p>"
         extra = _attachment_links(spec, it)
     else:
