@@ -67,9 +67,18 @@ def test_region_and_kind_from_the_name(name, path, kind):
     assert agency_kind(name) == kind
 
 
-@pytest.mark.parametrize("name", ["甲市教育局", "大路镇人民政府", "河北区人民政府", "沐阳县人民政府", ""])
+@pytest.mark.parametrize("name", ["甲市教育局", "大路镇人民政府", "河北区人民政府", "沐阳县人民政府", "",
+                                  # a national body's office in a place the gazetteer does not know: not 全国,
+                                  # where it was counted among the national bodies (their compliance, their charts)
+                                  "国家税务总局甲市税务局", "中国人民银行乙市分行", "国家税务总局丙县税务局",
+                                  "国家金融监督管理总局丁州监管分局"])
 def test_what_the_gazetteer_cannot_place_is_not_guessed(name):
     assert infer_region(name) is None  # 河北区 is in Tianjin, not 河北省; 沐阳 is an OCR error for 沭阳
+
+
+@pytest.mark.parametrize("name", ["国家市场监督管理总局", "国家发展和改革委员会城市和小城镇改革发展中心", "国家乡村振兴局"])
+def test_a_national_body_whose_name_holds_a_place_word_is_still_national(name):
+    assert infer_region(name).path == NATIONWIDE  # 市场, 城市: words, not a city
 
 
 def test_every_province_by_full_and_short_name():
@@ -88,9 +97,14 @@ def test_municipalities_are_province_and_city():
 
 
 def test_every_demo_agency_is_placed():
+    from govreports.demo.sites import gate, wenzhou
+
     names = list(NATIONAL)
     for site in REGIONS:  # 60 of each site's, or all a finite one has (gov.cn: the national bodies; tax: its bureaus)
         names += list(islice(agency_stream(site, seed=0), 60 if site != "govcn" else len(NATIONAL)))
+    # the sites with agencies of their own (/wenzhou/, the gate's 泉州 column): they had no region, so `analyze
+    # scorecard --region 温州` said no agency was there, and 国家税务总局泉州市税务局 was counted as a national body
+    names += [*wenzhou.AGENCIES, *gate.AGENCIES]
     unplaced = [n for n in names if infer_region(n) is None]
     assert unplaced == []
     assert {infer_region(n).province for n in NATIONAL} == {NATIONWIDE}

@@ -42,7 +42,8 @@ MUNICIPALITIES = frozenset({"北京市", "天津市", "上海市", "重庆市"})
 CITIES: dict[str, str] = {
     # demo sites and config/portals
     "鄂尔多斯市": "内蒙古自治区", "乌海市": "内蒙古自治区", "定西市": "甘肃省", "韶关市": "广东省",
-    "阳江市": "广东省", "景德镇市": "江西省", "海口市": "海南省", "昆明市": "云南省",
+    "阳江市": "广东省", "景德镇市": "江西省", "海口市": "海南省", "昆明市": "云南省", "温州市": "浙江省",
+    "泉州市": "福建省",
     # real samples
     "宿迁市": "江苏省", "泰州市": "江苏省", "武汉市": "湖北省", "襄阳市": "湖北省", "恩施土家族苗族自治州": "湖北省",
     "威海市": "山东省", "吉林市": "吉林省", "福州市": "福建省", "牡丹江市": "黑龙江省", "湛江市": "广东省",
@@ -67,6 +68,7 @@ COUNTIES: dict[str, tuple[str, str | None]] = {
         "武江区", "浈江区", "曲江区", "乐昌市", "南雄市", "始兴县", "仁化县", "翁源县", "新丰县", "乳源瑶族自治县")},
     **{c: ("江西省", "景德镇市") for c in ("珠山区", "昌江区", "浮梁县", "乐平市")},
     **{c: ("江苏省", "宿迁市") for c in ("宿城区", "宿豫区", "沭阳县", "泗阳县", "泗洪县")},
+    "鹿城区": ("浙江省", "温州市"),
     "遂溪县": ("广东省", "湛江市"),
     "汉阳区": ("湖北省", "武汉市"),
     "保康县": ("湖北省", "襄阳市"),
@@ -83,6 +85,9 @@ COUNTIES: dict[str, tuple[str, str | None]] = {
 # how a national body's name starts or ends (checked only when no place was found at its start)
 _NATIONAL_START = ("国务院", "国家", "中华人民共和国", "中国", "中央", "最高人民")
 _NATIONAL_END = ("部", "署", "总局", "总署")
+# a place word after a national body's name (国家税务总局某市税务局, 中国人民银行某州分行): its office in a place the
+# gazetteer does not know, which is not 全国 (市场 and 城市 are words: 国家市场监督管理总局)
+_LOCAL_PLACE = re.compile(r"省|自治区|(?<!城)市(?!场)|县|州|旗")
 # after a province's short form these mean it was part of another name (河北区 is in Tianjin, 吉林市 is a city)
 _NOT_AFTER_SHORT = tuple("区市县州旗盟路街镇乡村")
 # a name that is only a place is that place's government (宿迁市2017年…报告, 福州市晋安区…)
@@ -183,8 +188,11 @@ def _infer(s: str) -> tuple[Region | None, int]:
             province, city, county = kp, city or kc, k
             i += n
     if province is None:
-        if s.startswith(_NATIONAL_START) and (local := _local_office(s)):
-            return local
+        if s.startswith(_NATIONAL_START):
+            if local := _local_office(s):
+                return local
+            if _LOCAL_PLACE.search(s):  # an office in a place the gazetteer cannot place: unknown, not guessed
+                return None, 0
         return (Region(NATIONAL) if _is_national(s) else None), 0
     return Region(province, city, county), i
 
