@@ -104,6 +104,25 @@ def test_year_over_year_leaves_the_change_over_a_year_without_a_report_blank(pat
             got[2023]["granted_change"]) == (2021, None, None, None)
     assert got[2021]["received_change"] == 6  # a year after a year: its change
 
+def test_year_over_year_reads_the_report_that_counts_for_a_doubled_year(path):
+    """An agency-year two reports claim (a re-post reformatted elsewhere, published later, with other numbers): each
+    column of the year was the larger of the two, a mix that no report says (received from one, granted from the
+    other), and not the numbers `report` and the scorecard show for that year (the earliest published report)."""
+    repost = copy.deepcopy(KNOWN[1])
+    repost["published"] = "2022-03-01"
+    repost["applications"]["new"]["total"] = 30
+    repost["applications"]["granted"]["total"] = 4
+    with connect(path) as db:
+        assert load_record(db, repost, source_key="http://b.gov.cn/repost.html").status == "new"
+    assert len(rows(path, "doubled", agency=A)) == 2
+    got = {r["year"]: r for r in rows(path, "year_over_year", agency=A)}
+    assert (got[2021]["received"], got[2021]["granted"], got[2021]["received_change"]) == (18, 9, 6)
+    from govreports.query.agency_report import agency_report
+
+    shown = {r["year"]: r for r in agency_report(path, A).dicts()}
+    assert (shown[2021]["received"], shown[2021]["granted"]) == (got[2021]["received"], got[2021]["granted"])
+
+
 def test_analyses_read_current_versions_only(path):
     edited = copy.deepcopy(KNOWN[0])
     edited["applications"]["new"]["total"] = 20

@@ -53,7 +53,7 @@ AGENCY = Param("agency", "agency name (exact, else matched after normalisation)"
 YEAR = Param("year", "report year")
 
 _CUR = """cur AS (
-  SELECT r.id AS report_id, r.current_version_id AS vid, a.name AS agency, r.year, r.format
+  SELECT r.id AS report_id, r.current_version_id AS vid, a.name AS agency, r.year, r.format, r.agency_id
   FROM reports r JOIN agencies a ON a.id = r.agency_id
   WHERE (:year = '' OR r.year = CAST(:year AS INTEGER))
     AND (:agency = '' OR a.norm_name = :agency OR a.name = :agency))"""
@@ -130,12 +130,18 @@ ORDER BY cur.agency, cur.year, cur.report_id""",
 YEAR_OVER_YEAR = Analysis(
     "year_over_year", "Year-over-year change for one agency", "单个机关的逐年变化",
     "One agency's applications received, granted, withheld, reviews and lawsuits per year, with the changes from"
-    " the year before (blank when that year has no report: a change over two years is not a year's).",
+    " the year before (blank when that year has no report: a change over two years is not a year's). A year that"
+    " more than one report claims (analysis doubled) is read from the report that counts, as the scorecard and"
+    " `govreports report` read it: the earliest published.",
+    # the report that counts is agency_years' (m011), looked up by its key; each column's max over a doubled year's
+    # reports mixed two reports' numbers (received from one, granted from the other)
     f"""WITH {_CUR},
-yr AS (SELECT year, max({_n('new')}) AS received, max({_n('granted')}) AS granted,
-         max({_sum_n(schema.WITHHELD_ROWS)}) AS withheld, max({_n('review', 'review_litigation')}) AS reviews,
-         max({_sum_n(schema.REVIEW_GROUPS[1:], 'review_litigation')}) AS lawsuits
-       FROM cur WHERE :agency != '' GROUP BY year)
+yr AS (SELECT cur.year, {_n('new')} AS received, {_n('granted')} AS granted,
+         {_sum_n(schema.WITHHELD_ROWS)} AS withheld, {_n('review', 'review_litigation')} AS reviews,
+         {_sum_n(schema.REVIEW_GROUPS[1:], 'review_litigation')} AS lawsuits
+       FROM cur JOIN agency_years y ON y.agency_id = cur.agency_id AND y.year = cur.year
+         AND y.report_id = cur.report_id
+       WHERE :agency != '')
 SELECT year, lag(year) OVER w AS prev_year, received,
   CASE WHEN lag(year) OVER w = year - 1 THEN received - lag(received) OVER w END AS received_change,
   CASE WHEN lag(year) OVER w = year - 1 THEN
