@@ -55,6 +55,7 @@ def test_refusals_review_cases_and_rule_failures(known):
     assert len(refusals) == 16 and refusals[0]["reason"] == "属于国家秘密"
     assert _pick(refusals, "reason", "applications")["本机关不掌握相关政府信息"] == 7
     assert _pick(refusals, "reason", "applications")["重复申请"] == 2 + 1
+    assert _pick(refusals, "reason", "applications")["属于四类过程性信息"] is None  # no report gave a number: no bar
     review = _rows(known, "review_litigation")
     assert _pick(review, "result", "cases", proceeding="行政复议 / administrative review") == {
         "结果维持 / upheld": 1 + 3, "结果纠正 / corrected": 1, "其他结果 / other": 1}

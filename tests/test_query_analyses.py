@@ -40,11 +40,25 @@ def test_refusals_by_reason(path):
     assert got["withheld_third_party"] == ("withheld", 1, 1)
     assert got["unavailable_not_held"] == ("unavailable", 7, 2)  # 3 + 4
     assert got["rejected_repeated"] == ("rejected", 3, 2)  # 2 + 1
-    assert got["withheld_process_info"] == ("withheld", 0, 0)
+    assert got["withheld_process_info"] == ("withheld", None, 0)  # no report gave a number: blank, not 0
     first = rows(path, "refusals")[0]
     assert first["category_label"] == "（三）不予公开" and first["label"] == "1.属于国家秘密"
     only_2020 = {r["reason"]: r["applications"] for r in rows(path, "refusals", year=2020)}
     assert only_2020["withheld_state_secret"] == 1 and only_2020["rejected_repeated"] == 2
+
+
+def test_refusals_of_reports_without_table_three_are_blank_not_zero(path):
+    """A year whose reports have no table 三 (free-form pre-2019 reports) printed sixteen reasons with 0 applications
+    each: a researcher read that nothing was withheld that year, where no report said anything. Blank, as every
+    cell is; the same over every agency (kept sums) and for one agency (its reports' rows)."""
+    old = {"title": f"{B}2018年政府信息公开工作年度报告", "agency": B, "year": 2018, "format": "pre2019",
+           "published": "2019-02-01", "sections": {"1": "本局2018年政府信息公开工作总体情况。"}, "checks": []}
+    with connect(path) as db:
+        assert load_record(db, old).status == "new"
+    for given in ({"year": 2018}, {"year": 2018, "agency": B}):
+        got = rows(path, "refusals", **given)
+        assert len(got) == 16 and {(r["applications"], r["reports"]) for r in got} == {(None, 0)}, given
+    assert {r["reason"]: r["applications"] for r in rows(path, "refusals", agency=B)}["unavailable_not_held"] == 4
 
 
 def test_rule_failures(path):

@@ -201,10 +201,11 @@ _REFUSAL_REASONS = [
     for i, row in enumerate(schema.WITHHELD_ROWS + schema.UNAVAILABLE_ROWS + schema.REJECTED_ROWS)]
 REFUSALS = Chart(
     "refusals", "不予公开、无法提供、不予处理的理由", "Refusals by reason",
-    "Applications answered 不予公开 / 无法提供 / 不予处理, summed over reports, per reason.",
+    "Applications answered 不予公开 / 无法提供 / 不予处理, summed over reports, per reason (no bar where no report gave "
+    "a number: a year of free-form pre-2019 reports drew a zero for every reason).",
     f"""WITH {_CUR},
 {_values('l', ('key', 'reason', 'seq', 'category'), _REFUSAL_REASONS)}
-SELECT l.category, l.reason, l.seq, coalesce(sum(t.n), 0) AS applications, count(CASE WHEN t.n > 0 THEN 1 END)
+SELECT l.category, l.reason, l.seq, sum(t.n) AS applications, count(CASE WHEN t.n > 0 THEN 1 END)
   AS reports
 FROM l LEFT JOIN (SELECT t.row_key, t.n FROM cur JOIN row_totals t ON t.version_id = cur.vid
                   AND t.table_name = 'applications') t ON t.row_key = l.key

@@ -91,7 +91,8 @@ FROM cur ORDER BY cur.agency, cur.year, cur.report_id""",
 
 REFUSALS = Analysis(
     "refusals", "Refusals and non-disclosure by reason", "不予公开、无法提供、不予处理的理由分布",
-    "Applications answered 不予公开 / 无法提供 / 不予处理, summed over current reports, per reason.",
+    "Applications answered 不予公开 / 无法提供 / 不予处理, summed over current reports, per reason; blank where no "
+    "report gave a number (reports without table 三, such as the free-form pre-2019 ones), never 0.",
     f"""WITH {_CUR},
 t AS (SELECT t.row_key, sum(t.n) AS applications, count(CASE WHEN t.n > 0 THEN 1 END) AS reports
       FROM cur JOIN row_totals t ON t.table_name = 'applications' AND t.row_key IN ({_keys(_REFUSAL_ROWS)})
@@ -102,7 +103,7 @@ t AS (SELECT t.row_key, sum(t.n) AS applications, count(CASE WHEN t.n > 0 THEN 1
       AND s.row_key IN ({_keys(_REFUSAL_ROWS)}) AND (:year = '' OR s.year = CAST(:year AS INTEGER))
       GROUP BY s.row_key)
 SELECT {_CATEGORY} AS category, {_CATEGORY_LABEL} AS category_label, l.key AS reason, l.label,
-  coalesce(t.applications, 0) AS applications, coalesce(t.reports, 0) AS reports
+  t.applications, coalesce(t.reports, 0) AS reports  -- a sum of blanks is blank: 0 read as "none withheld"
 FROM labels l LEFT JOIN t ON t.row_key = l.key
 WHERE l.table_name = 'applications' AND l.kind = 'row' AND l.key IN ({_keys(_REFUSAL_ROWS)})
 ORDER BY l.seq""",
