@@ -161,6 +161,33 @@ def test_analyses_filter_by_year_and_any_level_of_region(path):
             worst["on_time_pct"]) == (2, 0, 0, 0, 0, 0.0)
 
 
+def test_a_region_path_keeps_every_level_it_names(tmp_path):
+    """`--region 上海市/普陀区` was read as its last level alone, 普陀区, and listed 舟山市's 普陀区 (浙江省) with
+    Shanghai's: a path names one place. Each level of a path is matched (the full name or its start), a single
+    name still matches any level, and a path no agency is in is an error, not an empty listing."""
+    p = tmp_path / "g.db"
+    with connect(p) as db:
+        load_record(db, _report("普陀区教育局", 2023, "2021", "2024-01-10"), {"url": "http://sh.gov.cn/1.html",
+                                                                         "region": "上海市/普陀区"})
+        load_record(db, _report("普陀区财政局", 2023, "2021", "2024-03-10"), {"url": "http://zs.gov.cn/1.html",
+                                                                         "region": "浙江省/舟山市/普陀区"})
+
+    def agencies(name, region):
+        return sorted(r["agency"] for r in _analysis(p, name, region=region))
+
+    for name in ("scorecard", "late"):
+        assert agencies("scorecard", "普陀区") == ["普陀区教育局", "普陀区财政局"]
+        assert agencies(name, "浙江省/舟山市/普陀区") == agencies(name, "舟山/普陀") == ["普陀区财政局"]
+    assert agencies("scorecard", "上海市/普陀区") == ["普陀区教育局"]
+    assert [r["province"] for r in _analysis(p, "compliance", region="上海/普陀区")] == ["上海市"]
+    runner = CliRunner()
+    out = runner.invoke(cli_app(), ["analyze", "scorecard", "--region", "上海市 / 普陀区", "--db", str(p), "-f", "json"])
+    assert out.exit_code == 0, out.output
+    assert [r["agency"] for r in json.loads(out.stdout)] == ["普陀区教育局"]
+    out = runner.invoke(cli_app(), ["analyze", "late", "--region", "江苏省/普陀区", "--db", str(p)])
+    assert out.exit_code == 1 and "no agency in region '江苏省/普陀区'" in out.output and out.stdout == ""
+
+
 def test_cli_late_by_province_in_one_command(path):
     runner = CliRunner()
     out = runner.invoke(cli_app(), ["analyze", "late", "--year", "2023", "--db", str(path), "--format", "json"])

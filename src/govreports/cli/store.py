@@ -104,7 +104,8 @@ def analyze(name: Annotated[str, typer.Argument(help="one of: " + ", ".join(ANAL
             year: Annotated[Optional[int], typer.Option(help="report year (N for `missing`)", **YEAR_RANGE)] = None,
             rule: Annotated[Optional[str], typer.Option(help="R1, R2, R3 or R4, any case (rule_failures)")] = None,
             region: Annotated[Optional[str], typer.Option(
-                help="province, city or county, or its start: 江苏省, 江苏, 宿迁市 (scorecard, late, compliance)")
+                help="province, city or county, or its start: 江苏省, 江苏, 宿迁市; a path: 上海市/普陀区"
+                     " (scorecard, late, compliance)")
             ] = None,
             format: FormatOption = OutFormat.table,
             timeout: TimeoutOption = DEFAULT_TIMEOUT_S) -> None:
@@ -116,7 +117,7 @@ def analyze(name: Annotated[str, typer.Argument(help="one of: " + ", ".join(ANAL
         fail(f"unknown analysis {name!r}; choose one of: {', '.join(ANALYSES)}", 2)
     try:  # the agency resolved (exact, normalised, else suggestions), --rule validated, no reports said so
         if region is not None and any(p.name == "region" for p in analysis.params):
-            region = _region(db, region)  # 江苏省/宿迁市 → 宿迁市; a region no agency is in: exit 1
+            region = _region(db, region)  # '江苏 / 宿迁市' → 江苏/宿迁市; a region no agency is in: exit 1
         stream = open_analysis(db, name, timeout=timeout, agency=agency, year=year, rule=rule, region=region)
     except GovreportsError as exc:
         fail(str(exc), exc.exit_code)

@@ -7,7 +7,7 @@ FORMAT.md §1), so `govreports analyze scorecard|late|compliance`, Datasette's c
 agree. Since m011 the views read `agency_years` (a row per expected agency-year, kept by the loader), in the
 listings' order by an index, so a listing's first page streams; compliance counts that table's covering index
 directly (the view's per-row report lookups were most of its time), with the view's horizon condition. `--region` matches any level of an agency's region, the full name or its start: 江苏省, 江苏, 宿迁市, 宿迁,
-沭阳县, 全国 (national bodies).
+沭阳县, 全国 (national bodies); a path matches every level it names (上海市/普陀区, not 浙江省舟山市's 普陀区).
 """
 
 from __future__ import annotations
@@ -17,11 +17,26 @@ from govreports.query.analyses import YEAR, Analysis, Param
 from govreports.store.migrations.agency_years import visible
 from govreports.text import compact, t2s
 
-REGION = Param("region", "province, city or county, or the start of one: 江苏省, 江苏, 宿迁市, 全国")
+REGION = Param("region", "province, city or county, or the start of one: 江苏省, 江苏, 宿迁市, 全国; a path matches each "
+                          "level it names: 上海市/普陀区")
 
-_WHERE = """(:year = '' OR s.year = CAST(:year AS INTEGER))
-  AND (:region = '' OR :region IN (s.province, s.city, s.county) OR instr(s.province, :region) = 1
-       OR instr(s.city, :region) = 1 OR instr(s.county, :region) = 1)"""
+
+def _level(value: str) -> str:
+    """SQL: `value` is one of the row's levels, or the start of one (江苏 → 江苏省); NULL where no level matches
+    and one is NULL."""
+    return (f"({value} IN (s.province, s.city, s.county) OR instr(s.province, {value}) = 1"
+            f" OR instr(s.city, {value}) = 1 OR instr(s.county, {value}) = 1)")
+
+
+# a path ("上海市/普陀区") matches where every level it names does: read as its last level alone, 上海市/普陀区 also
+# listed 浙江省舟山市's 普陀区. Its levels are split by json_each over the path made a JSON array (no quote or
+# backslash can be in a place name; they are dropped so that no text breaks the array).
+_PARTS = """json_each('["' || replace(replace(replace(:region, '\\', ''), '"', ''), '/', '","') || '"]')"""
+_REGION = f"""(:region = '' OR (instr(:region, '/') = 0 AND {_level(':region')})
+       OR (instr(:region, '/') > 0 AND NOT EXISTS (SELECT 1 FROM {_PARTS} p
+                                                   WHERE NOT coalesce({_level('p.value')}, 0))))"""
+_WHERE = f"""(:year = '' OR s.year = CAST(:year AS INTEGER))
+  AND {_REGION}"""
 
 SCORECARD = Analysis(
     "scorecard", "Compliance scorecard: each agency, each year", "政府信息公开年报合规情况（机关 × 年度）",
@@ -74,15 +89,13 @@ class RegionNotFound(GovreportsError):
 
 
 def resolve_region(conn, text: str) -> str:
-    """The value `--region` filters by: the last level of a path ("江苏省/宿迁市" → 宿迁市), normalised; an error
-    naming the provinces in the database when no agency's province, city or county is it or starts with it."""
+    """The value `--region` filters by: a name, or a path whose every level is matched ("江苏省 / 宿迁市" →
+    江苏省/宿迁市), normalised; an error naming the provinces in the database when no agency is there."""
     parts = [t2s(compact(p)) for p in str(text).split("/") if compact(p)]
     if not parts:
         raise RegionNotFound("give a region: a province, city or county (江苏省, 宿迁市, 沭阳县)")
-    value = parts[-1]
-    hit = conn.execute(
-        "SELECT 1 FROM agencies WHERE ? IN (province, city, county) OR instr(province, ?) = 1"
-        " OR instr(city, ?) = 1 OR instr(county, ?) = 1 LIMIT 1", [value] * 4).fetchone()
+    value = "/".join(parts)
+    hit = conn.execute(f"SELECT 1 FROM agencies s WHERE {_REGION} LIMIT 1", {"region": value}).fetchone()
     if hit is None:
         provinces = [r[0] for r in conn.execute(
             "SELECT province FROM agencies WHERE province IS NOT NULL GROUP BY province ORDER BY count(*) DESC")]
