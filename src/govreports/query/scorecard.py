@@ -29,12 +29,12 @@ def _level(value: str) -> str:
 
 
 # a path ("上海市/普陀区") matches where every level it names does: read as its last level alone, 上海市/普陀区 also
-# listed 浙江省舟山市's 普陀区. Its levels are split by json_each over the path made a JSON array (no quote or
-# backslash can be in a place name; they are dropped so that no text breaks the array).
-_PARTS = """json_each('["' || replace(replace(replace(:region, '\\', ''), '"', ''), '/', '","') || '"]')"""
+# listed 浙江省舟山市's 普陀区. Its levels (`want`, a CTE each query starts with, split once: json_each over the path
+# made a JSON array, where no quote or backslash can break it) are matched per row; a single name as before.
+_WANT = """want AS MATERIALIZED (SELECT value FROM json_each('["' || replace(replace(replace(:region, '\\', ''), '"', ''),
+  '/', '","') || '"]') WHERE instr(:region, '/') > 0)"""
 _REGION = f"""(:region = '' OR (instr(:region, '/') = 0 AND {_level(':region')})
-       OR (instr(:region, '/') > 0 AND NOT EXISTS (SELECT 1 FROM {_PARTS} p
-                                                   WHERE NOT coalesce({_level('p.value')}, 0))))"""
+       OR (instr(:region, '/') > 0 AND NOT EXISTS (SELECT 1 FROM want p WHERE NOT coalesce({_level('p.value')}, 0))))"""
 _WHERE = f"""(:year = '' OR s.year = CAST(:year AS INTEGER))
   AND {_REGION}"""
 
@@ -45,7 +45,8 @@ SCORECARD = Analysis(
     "found or missing, published (and which source gave the date: meta, page, list, closing), the deadline "
     "(≤2018: 31 March for all; from 2019: 31 January for departments, 31 March for a people's government's own "
     "report), days late, the format expected and found, failed rules R1–R4, share of blank cells, sections 一–六.",
-    f"""SELECT s.province, s.city, s.county, s.agency, s.kind, s.year, s.found, s.published, s.published_source,
+    f"""WITH {_WANT}
+SELECT s.province, s.city, s.county, s.agency, s.kind, s.year, s.found, s.published, s.published_source,
   s.deadline, s.days_late, s.on_time, s.format_expected, s.format, s.format_ok, s.rules_failed, s.rules_ok,
   s.blank_share, s.sections_present, s.report_id, s.agency_id
 FROM scorecard s
@@ -58,7 +59,8 @@ LATE = Analysis(
     "Scorecard rows whose report is missing (a year from its first report to the newest year whose deadlines have "
     "passed) or was published "
     "after the deadline; a report without a date is neither. Ordered by province, city, county, then agency.",
-    f"""SELECT s.province, s.city, s.county, s.agency, s.kind, s.year,
+    f"""WITH {_WANT}
+SELECT s.province, s.city, s.county, s.agency, s.kind, s.year,
   CASE WHEN s.found = 0 THEN 'missing' ELSE 'late' END AS status, s.published, s.published_source, s.deadline,
   s.days_late, s.report_id, s.agency_id
 FROM late s
@@ -71,7 +73,8 @@ COMPLIANCE = Analysis(
     "Per province and year: agencies expected to report, reports found, missing, on time, late, without a date, "
     "and the share published on time (of those expected).",
     # count(*) FILTER: 0 where no row matches (sum over on_time, NULL for every missing report, gave NULL)
-    f"""SELECT s.province, s.year, count(*) AS expected, sum(s.report_id IS NOT NULL) AS found,
+    f"""WITH {_WANT}
+SELECT s.province, s.year, count(*) AS expected, sum(s.report_id IS NOT NULL) AS found,
   sum(s.report_id IS NULL) AS missing, count(*) FILTER (WHERE s.on_time = 1) AS on_time,
   count(*) FILTER (WHERE s.on_time = 0) AS late, sum(s.report_id IS NOT NULL AND s.on_time IS NULL) AS no_date,
   round(100.0 * count(*) FILTER (WHERE s.on_time = 1) / count(*), 1) AS on_time_pct
@@ -95,7 +98,7 @@ def resolve_region(conn, text: str) -> str:
     if not parts:
         raise RegionNotFound("give a region: a province, city or county (江苏省, 宿迁市, 沭阳县)")
     value = "/".join(parts)
-    hit = conn.execute(f"SELECT 1 FROM agencies s WHERE {_REGION} LIMIT 1", {"region": value}).fetchone()
+    hit = conn.execute(f"WITH {_WANT} SELECT 1 FROM agencies s WHERE {_REGION} LIMIT 1", {"region": value}).fetchone()
     if hit is None:
         provinces = [r[0] for r in conn.execute(
             "SELECT province FROM agencies WHERE province IS NOT NULL GROUP BY province ORDER BY count(*) DESC")]
