@@ -30,6 +30,37 @@ def test_export_jsonl_and_csv(path, tmp_path):
     assert len(rows) == 2 * 199 + 2 * 200 and "value" in rows[0]
 
 
+def test_exported_cells_say_which_rows_are_the_reports_current_version(path):
+    """`export -t cells --agency A --year 2020` (the README's example) gave the cells of every version of an edited
+    report with nothing telling them apart: a sum over the export counted the superseded version too (12 + 20).
+    A `current` column beside version_id says which rows the analyses read; sections, row totals and checks too."""
+    import copy
+
+    from govreports.store import connect, load_record
+    from storehelp import KNOWN
+
+    edited = copy.deepcopy(KNOWN[0])
+    edited["applications"]["new"]["total"] = 20
+    with connect(path) as db:
+        assert load_record(db, edited).status == "changed"
+    out = CliRunner().invoke(cli_app(), ["export", "-t", "cells", "--agency", "甲市教育局", "--year", "2020", "-f",
+                                         "csv", "--db", str(path)])
+    assert out.exit_code == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert list(rows[0])[:3] == ["version_id", "current", "report_id"]
+    from govreports.query.columns import label
+
+    assert label("cells", "current") == "现行版本"  # --headers zh
+    new = [(r["current"], r["value"]) for r in rows if (r["table_name"], r["row_key"], r["col_key"])
+           == ("applications", "new", "total")]
+    assert sorted(new) == [("0", "12"), ("1", "20")]
+    for table in ("sections", "row_totals", "checks"):
+        out = CliRunner().invoke(cli_app(), ["export", "-t", table, "--agency", "甲市教育局", "--year", "2020", "-f",
+                                             "jsonl", "--db", str(path)])
+        assert out.exit_code == 0, (table, out.stderr)
+        assert {json.loads(line)["current"] for line in out.stdout.splitlines()} == {0, 1}, table
+
+
 def test_export_view(path):
     out = CliRunner().invoke(cli_app(), ["export", "-t", "applications_wide", "-f", "jsonl", "--db", str(path)])
     new = [json.loads(x) for x in out.stdout.splitlines() if json.loads(x)["row_key"] == "new"]

@@ -57,6 +57,8 @@ VERSION_ID = C("version_id", "报告版本", "report version id (report_versions
 AGENCY = C("agency", "机关名称", "agency name, as first written")
 AGENCY_ID = C("agency_id", "机关", "agency id (agencies.id)")
 YEAR = C("year", "报告年度", "the year the report covers (not the year it was published)")
+# added by `export` beside version_id where a table holds every version's rows (query.export)
+CURRENT = C("current", "现行版本", "1: the report's current version (the one the analyses read); 0: superseded")
 FORMAT = C("format", "表格格式", "table format: 2019, 2021, pre2019 or unknown (from the table labels)")
 TITLE = C("title", "报告标题", "report title")
 PUBLISHED = C("published", "发布日期", "date the report was published, as the page or document gives it", DATE)
@@ -424,10 +426,11 @@ def column(table: str, name: str) -> Column | None:
 
 
 def label(table: str, name: str) -> str:
-    """The Chinese label of a column ('' when undocumented); the columns an export adds (agency, year) too."""
+    """The Chinese label of a column ('' when undocumented); the columns an export adds (agency, year, current)
+    too."""
     found = column(table, name)
     if found is None:
-        found = {"agency": AGENCY, "year": YEAR}.get(name)
+        found = {"agency": AGENCY, "year": YEAR, "current": CURRENT}.get(name)
     return found.zh if found else ""
 
 

@@ -2,7 +2,9 @@
 of rows).
 
 - Every export names agencies, not only ids: a table or view with `agency_id` gains `agency` (the name) beside it;
-  one with `report_id` but no agency gains `agency` (and `year` when it has none) from its report.
+  one with `report_id` but no agency gains `agency` (and `year` when it has none) from its report, and, when it
+  holds rows of every version (cells, sections, row_totals, checks), `current` beside `version_id`: 1 for the
+  report's current version, the one the analyses read, 0 for a superseded one.
 - `--excel` CSV starts with a byte-order mark and ends lines with CRLF, so Excel on Windows reads the Chinese as
   UTF-8 instead of the local code page; and a text cell that Excel would take for a formula (starting with = + -
   @, a tab or a carriage return: titles and names are a portal's text) starts with an apostrophe, which Excel
@@ -90,6 +92,10 @@ def export_sql(conn: sqlite3.Connection, table: str, filters: Filters = Filters(
         select.append(f"t.{_quote(col)}")
         if col == "agency_id" and "agency" not in has:
             select.append("a.name AS agency")
+        elif col == "version_id" and via_report and "current" not in has:
+            # rows of every version (cells, sections, row totals, checks): a sum over an export counted a
+            # superseded version beside the current one, which the analyses read alone
+            select.append("(t.version_id IS r.current_version_id) AS current")
         elif col == "report_id" and via_report:
             select.append("a.name AS agency")
             if "year" not in has:
