@@ -308,10 +308,13 @@ def _export_text(db, tables, fmt, output, headers, excel, filters) -> None:
         targets = [(tables[0], output)]
     else:
         targets = [(t, output / f"{t}.{fmt}") for t in tables]
-    for name, target in targets:
-        with atomic_output(target) as out:
-            count = export_table(db, name, fmt, out, headers=headers, excel=excel, filters=filters)
-        typer.echo(f"{count} rows written to {target}", err=True)
+    from govreports.query.export import snapshot
+
+    with snapshot(db) as conn:  # every file as the database was at one moment (a crawl may be committing)
+        for name, target in targets:
+            with atomic_output(target) as out:
+                count = export_table(db, name, fmt, out, headers=headers, excel=excel, filters=filters, conn=conn)
+            typer.echo(f"{count} rows written to {target}", err=True)
 
 
 def _export_xlsx(db, tables, output, headers, filters, export_xlsx) -> None:
