@@ -158,3 +158,32 @@ def test_the_count_line_says_a_listing_of_another_year_is_excluded_for_its_year(
     done = run_cli("crawl", "--config", "config/demo.toml", "--year", "1990", "--dry-run", "--db",
                    str(tmp_path / "x.db"))
     assert done.returncode == 2 and "--year" in done.stderr  # a year no report covers: a usage error, not "0 new"
+
+
+def test_a_backfill_dry_run_neither_creates_nor_upgrades_the_database(tmp_path):
+    """`backfill --dry-run` says "nothing changed (dry run)", and it takes no writer lock; it opened the database
+    to read the partitions the way a writer does: a mistyped --db became a new database with every table, and an
+    older database was migrated to today's schema, under whatever run of an older govreports was writing it.
+    Now it reads the file read-only, and plans every partition missing where there is none."""
+    from sqlite_utils import Database
+
+    from govreports.store.migrations import migrations
+
+    old = tmp_path / "old.db"
+    db = Database(old)
+    migrations.apply(db, stop_before="m023_doubled_reports_merged")
+    db.execute("INSERT INTO partitions (portal, year, status) VALUES ('demo-ordos', 2023, 'done')")
+    db.conn.commit()
+    db.close()
+    before = old.read_bytes()
+    args = ("backfill", "--dry-run", "--years", "2022-2023", "--portal", "demo-ordos", "--config", "config/demo.toml",
+            "--archive", str(tmp_path / "archive"), "--no-progress")
+    done = run_cli(*args, "--db", str(old))
+    assert done.returncode == 0, done.stderr
+    assert "would run demo-ordos 2022" in done.stdout and "would run demo-ordos 2023" not in done.stdout
+    assert old.read_bytes() == before
+    none = tmp_path / "typo.db"
+    done = run_cli(*args, "--db", str(none))
+    assert done.returncode == 0, done.stderr
+    assert "would run demo-ordos 2022" in done.stdout and "would run demo-ordos 2023" in done.stdout
+    assert not none.exists()

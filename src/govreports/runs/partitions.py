@@ -41,7 +41,10 @@ def parse_years(text: str) -> list[int]:
     return sorted(set(years))
 
 
-def statuses(db: Database) -> dict[tuple[str, int], PartitionState]:
+def statuses(db: Database | None) -> dict[tuple[str, int], PartitionState]:
+    """Every partition's state; none without a database (a dry run's plan where there is none yet)."""
+    if db is None:
+        return {}
     return {(p, y): PartitionState(s) for p, y, s in db.execute("SELECT portal, year, status FROM partitions")}
 
 
