@@ -267,3 +267,44 @@ def test_a_damaged_database_ends_each_command_in_one_line_with_exit_74(tmp_path,
         assert "restore it from a backup, or move it aside and run again" in err
         if args[0] != "load" or damage == "not-sqlite":  # a reader knows its file; a writer, on opening it
             assert err.startswith(f"error: the database {db} is damaged"), (args, err)
+
+
+@pytest.mark.parametrize("how", ["removed", "replaced"])
+def test_a_database_file_removed_during_a_load_stops_it_rather_than_report_all_loaded(tmp_path, monkeypatch,
+                                                                                      capsys, how):
+    """`rm`, or a backup restored with `mv`, while `load` runs: SQLite went on writing the file it had opened,
+    which no longer had that name, and `load` ended "106 new" (measured: 145 files, the database removed after
+    4 s) with no database, or the old one, under the name. As a crawl does, it now stops with exit 74 naming
+    the removal, and says nothing was loaded."""
+    import shutil
+    import sys
+
+    import govreports.store
+    from govreports.cli import main
+
+    db_path = tmp_path / "l.db"
+    if how == "replaced":
+        with connect(tmp_path / "backup.db"):
+            pass
+    load_record = govreports.store.load_record
+    done = []
+
+    def load_then_the_file_goes(*args, **kwargs):
+        result = load_record(*args, **kwargs)
+        if not done:  # after the first report: the file is removed, or a backup put in its place
+            done.append(result)
+            for suffix in ("", "-wal", "-shm"):
+                (tmp_path / f"l.db{suffix}").unlink(missing_ok=True)
+            if how == "replaced":
+                shutil.copy(tmp_path / "backup.db", db_path)
+        return result
+
+    monkeypatch.setattr(govreports.store, "load_record", load_then_the_file_goes)
+    monkeypatch.setattr(sys, "argv", ["govreports", "load", str(SEED), str(HTML), "--db", str(db_path)])
+    with pytest.raises(SystemExit) as ended:
+        main()
+    out, err = capsys.readouterr()
+    assert done
+    assert ended.value.code == 74, (out, err)
+    assert f"the database file {db_path.absolute()} was removed or replaced during the run" in err
+    assert "new, 0 changed" not in out  # no summary claiming reports were loaded

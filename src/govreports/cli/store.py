@@ -6,6 +6,7 @@ Errors go to stderr with exit code 1; usage errors (unknown analysis, missing pa
 from __future__ import annotations
 
 import enum
+import functools
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -35,7 +36,7 @@ def load(paths: Annotated[list[Path], typer.Argument(help="report files or direc
     """Parse report files and load them (one transaction per report; identical reloads change nothing).
 
     Exit codes: 0 all loaded, 1 some files failed (named on stderr), 74 the database could not be written (a
-    full disk), 75 another run holds the database.
+    full disk) or its file was removed or replaced during the load, 75 another run holds the database.
     Files are parsed in worker processes, one a core, under the crawl's limits (size, expansion, deadline, memory
     cap), and loaded in the order given."""
     from govreports.parse.bounded import BoundedParser
@@ -48,8 +49,13 @@ def load(paths: Annotated[list[Path], typer.Argument(help="report files or direc
 
 def _load(paths: list[Path], database, parser) -> None:
     from govreports.store import document_from_path, load_record, log_fetch
+    from govreports.store.db import still_the_same_file
     from govreports.store.index_repair import with_search_indexes_mended
 
+    # the database file removed or replaced during the load (`rm`, a backup restored with `mv`): SQLite writes on to
+    # the file it opened, and the load would end "106 new" with nothing under the name; checked before each write
+    # and at the end, as the crawl checks it
+    same_file = functools.partial(still_the_same_file, database, again="load the files again")
     counts = {"new": 0, "changed": 0, "unchanged": 0, "duplicate": 0, "failed": 0}
     files = [(path, path.is_file()) for path in _files(paths)]
     outcomes = parser.parse_paths(path for path, present in files if present)  # side by side, in this order
@@ -59,6 +65,7 @@ def _load(paths: list[Path], database, parser) -> None:
             counts["failed"] += 1
             continue
         outcome = next(outcomes)
+        same_file()
         error = outcome.error or (None if outcome.record is not None else "parser returned no record")
         if error:
             typer.echo(f"{path}: {error}", err=True)
@@ -73,6 +80,7 @@ def _load(paths: list[Path], database, parser) -> None:
         counts[result.status] += 1
         what = "duplicate of report" if result.status == "duplicate" else "report"
         typer.echo(f"{path}: {result.status} ({what} {result.report_id}, version {result.version_id})")
+    same_file()
     typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
     if counts["failed"]:
         raise typer.Exit(1)

@@ -172,16 +172,16 @@ def run_started_at(db: Database, run_id: int) -> str:
     return row[0]
 
 
-def still_the_same_file(db: Database) -> None:
+def still_the_same_file(db: Database, again: str = "the next run fetches those reports again") -> None:
     """Raise StorageError when the database's file was removed or replaced since open_db (`rm`, a backup restored
     with `mv` during a run): SQLite goes on writing the open file, which no longer has that name, so a run would
-    end "all loaded", exit 0, with nothing in the file the name now holds. Checked before each of a run's writes."""
+    end "all loaded", exit 0, with nothing in the file the name now holds. Checked before each of a run's writes.
+    `again`: what brings back what was lost (a crawl's next run fetches its reports again; `load` is run again)."""
     path, identity = getattr(db, "file_identity", (None, None))
     if identity is None or identity == (-1, -1) or (now := _identity(path)) is None or now == identity:
         return
     raise StorageError(f"the database file {path} was removed or replaced during the run: what the run wrote went "
-                       "to the file it had opened, which no longer has that name; the run stops here (the next run "
-                       "fetches those reports again)")
+                       f"to the file it had opened, which no longer has that name; the run stops here ({again})")
 
 
 @contextlib.contextmanager
