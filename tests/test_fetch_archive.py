@@ -191,3 +191,25 @@ def test_sync_filesystem_makes_the_call_the_platform_has(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="syncfs"):
         durable.sync_filesystem(tmp_path)
     assert len(failing) == 1
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640)])
+def test_an_archived_file_gets_the_mode_a_new_file_gets(tmp_path, umask, mode):
+    """The temp file a write starts from is mkstemp's, 0600, and the rename kept that: every archived body and
+    tool output was readable by its owner alone, where the database beside it is 0644 under the same umask. A
+    re-parse, a backup or a server run by another user of the group read none of them (a re-parse counts each
+    such body `missing`: "could not be read: Permission denied"). Now a file gets what `open()` would give it,
+    as `export` does."""
+    import os
+    import stat
+
+    before = os.umask(umask)
+    try:
+        for batched in (False, True):
+            a = Archive(tmp_path / f"archive-{batched}", batched=batched)
+            assert stat.S_IMODE(a.path_for(a.put(b"report")).stat().st_mode) == mode
+            key = "ab" * 32
+            a.put_as(key, b"tool output")
+            assert stat.S_IMODE(a.path_for(key).stat().st_mode) == mode
+    finally:
+        os.umask(before)

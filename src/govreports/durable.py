@@ -2,6 +2,8 @@
 
 Shared by the two writers whose output must be whole or absent: the raw archive and `govreports export`. A crawl's
 archive writes are synced in batches instead (`sync_filesystem`), before the database commit that refers to them.
+Both write a temp file made by `tempfile.mkstemp`, which is 0600 whatever the umask: `new_file_mode` is what the
+published file gets instead.
 """
 
 from __future__ import annotations
@@ -54,3 +56,19 @@ def _syncfs():
         return getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
     except OSError:
         return None
+
+
+def new_file_mode() -> int:
+    """The mode `open()` gives a new file under this process's umask (0644 under 022). Read from /proc where Linux
+    shows it: setting the umask to read it back (the portable way) changes it for a moment for every thread, and
+    the archive is written from several."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask

@@ -11,6 +11,9 @@ cost a request more CPU than httpx's whole exchange), and ``sync()`` makes all o
 crawl makes before each database commit that refers to them. A power cut before that sync can leave a named file
 short (ext4 publishes a new file's name before its data); ``store`` therefore takes an existing file as stored only
 when its size is the body's, and writes a short one again.
+
+A file gets the mode a new file gets under the umask (`durable.new_file_mode`), not its temp file's 0600: the
+archive is read by re-parses, backups and servers that need not run as the crawl's user.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from govreports.durable import fsync_dir, sync_filesystem
+from govreports.durable import fsync_dir, new_file_mode, sync_filesystem
 
 _SHA = re.compile(r"[0-9a-f]{64}")
 _TMP_PREFIX = ".tmp-"
@@ -55,6 +58,7 @@ class Archive:
     def __init__(self, root: str | os.PathLike[str], *, batched: bool = False):
         self.root = Path(root).resolve()
         self.batched = batched
+        self._mode = new_file_mode()  # (the temp file's 0600 would be every archived file's)
         self._unsynced = False  # a batched write since the last sync()
 
     def sync(self) -> None:
@@ -112,6 +116,8 @@ class Archive:
         _make_dirs(path.parent, self.root, synced=not self.batched)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX)
         try:
+            if hasattr(os, "fchmod"):  # (not on Windows before Python 3.13)
+                os.fchmod(fd, self._mode)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 if not self.batched:

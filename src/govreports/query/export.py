@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator, TextIO
 
-from govreports.durable import fsync_dir
+from govreports.durable import fsync_dir, new_file_mode
 from govreports.errors import EXIT_USAGE, GovreportsError, StorageError
 from govreports.query.readonly import QueryError, connect_readonly
 from govreports.store.db import could_not_write, damaged
@@ -308,9 +308,7 @@ def _new_file_mode(target: Path) -> int:
     try:
         return target.stat().st_mode & 0o7777
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return new_file_mode()
 
 
 class _Terminated(BaseException):
