@@ -33,3 +33,43 @@ def test_a_known_report_whose_file_is_gone_tonight_asks_for_the_file_once(demo_p
     assert summary.total("failed") == 1 and summary.total("changed") == 0
     status, report_id = db.execute("SELECT status, report_id FROM items WHERE url = ?", [page]).fetchone()
     assert status == "failed" and report_id is not None
+
+
+def test_a_scan_whose_ocr_stopped_short_is_read_again_until_whole(demo_portal, tmp_path, monkeypatch):
+    """The scan's second page passes its time bound tonight (a loaded machine, a slow page): the report loads with
+    "1/2" pages read. Its page and file answer 304 on every later night, and it stayed half read until a reparse.
+    The next night reads it again from the archive, its first page from the tool cache, and loads it whole."""
+    from crawlhelp import read_scans_once
+    from govreports.extract import ocr
+    from govreports.store.read import get_record
+
+    read_scans_once(demo_portal)  # the session's OCR of the scan first: the cut below is tonight's crawl's own
+    scan = next(r for r in demo_portal.reports if r.kind == "scan")
+    real, pages = ocr._page_words, []
+
+    def second_page_past_its_time(image, rules, timeout, tesseract):
+        pages.append(image.size)
+        return real(image, rules, timeout, tesseract) if len(pages) == 1 else None
+
+    monkeypatch.setattr(ocr, "_page_words", second_page_past_its_time)
+    db, _ = crawl_demo(demo_portal, tmp_path, portals=("demo-ordos",), parse_workers=0)
+    (report_id,) = db.execute("SELECT report_id FROM items WHERE url = ?", [scan.url]).fetchone()
+    assert get_record(db, report_id)["ocr_pages"] == "1/2" and len(pages) == 2
+    monkeypatch.setattr(ocr, "_page_words", real)
+    demo_portal.clear_requests()
+    _, summary = crawl_demo(demo_portal, tmp_path, db=db, portals=("demo-ordos",), parse_workers=0)
+    asked = [r.status for r in demo_portal.requests if demo_portal.base_url + r.path in (scan.url, scan.attachment_url)]
+    assert asked == [304, 304]  # nothing downloaded again: read from the archive
+    assert get_record(db, report_id)["ocr_pages"] == "2/2"
+    assert summary.total("changed") == 1 and summary.total("new") == 0
+    # whole now: a third night calls it unchanged, as every other report
+    _, summary = crawl_demo(demo_portal, tmp_path, db=db, portals=("demo-ordos",), parse_workers=0)
+    assert summary.total("changed") == 0 and summary.total("unchanged") == summary.total("found")
+
+
+def test_unfinished_is_a_time_bound_short_of_the_pages():
+    from govreports.extract.ocr import MAX_PAGES, unfinished
+
+    assert unfinished("1/2") and unfinished("0/3") and unfinished(f"3/{MAX_PAGES + 5}")
+    assert not unfinished("2/2") and not unfinished(f"{MAX_PAGES}/{MAX_PAGES + 5}")
+    assert not unfinished(None) and not unfinished("") and not unfinished("x/2")

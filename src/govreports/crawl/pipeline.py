@@ -24,6 +24,7 @@ from govreports.crawl.recheck import day_number, is_due
 from govreports.crawl.runrecord import begin_run, record_run, unfinished_marked
 from govreports.crawl.stats import CrawlSummary, PortalStats
 from govreports.errors import StorageError
+from govreports.extract import ocr
 from govreports.extract.toolcache import tool_cache_for
 from govreports.fetch import Archive, Fetcher, FetchPolicy, Validators
 from govreports.fetch.policy import url_host_in, url_netloc
@@ -223,6 +224,11 @@ class PortalCrawl:
             return
         item = self.sink.item(listing.url)
         known = item is not None and item.status in (ItemStatus.LOADED, ItemStatus.DUPLICATE) and item.report_id
+        # a scan whose OCR stopped at a time bound (a night's load, a slow page) is read again each night, its
+        # documents unchanged or not, until it is whole: its earlier pages come from the tool cache, so each
+        # reading gets further. Called unchanged on its 304s, it had stayed at "1/2" pages until a reparse.
+        if known and ocr.unfinished(item.ocr_pages):
+            known = False
         if known and not self.due(listing.url):
             self.sink.emit(NotDue(listing))
             return

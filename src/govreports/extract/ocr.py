@@ -33,6 +33,14 @@ DARK = 160  # a pixel darker than this is ink
 H_RULE, V_RULE = 25.0, 8.0  # points: shortest ruling line (longer than any stroke of a glyph of its size)
 
 
+def unfinished(pages: str | None) -> bool:
+    """Whether a reading that says `pages` ("read/total", a record's ocr_pages) stopped at a time bound (the budget,
+    or a page past its timeout) short of the pages it may read: a later reading gets further, its earlier pages
+    answered by the tool cache. A document cut at MAX_PAGES is as far as it will get."""
+    read, _, total = (pages or "").partition("/")
+    return read.isdigit() and total.isdigit() and int(read) < min(int(total), MAX_PAGES)
+
+
 def missing() -> str | None:
     """Why OCR cannot run here, or None."""
     return _probe()[0]

@@ -121,11 +121,14 @@ class Item:
     document_id: int | None
     report_id: int | None
     status: str | None
+    ocr_pages: str | None = None  # its report's current version read by OCR: "read/total" pages (extract.ocr)
 
 
 def get_item(db: Database, portal: str, url: str) -> Item | None:
-    row = db.execute("SELECT portal, url, attachment_url, document_id, report_id, status FROM items"
-                     " WHERE portal = ? AND url = ?", [portal, url]).fetchone()
+    row = db.execute("SELECT i.portal, i.url, i.attachment_url, i.document_id, i.report_id, i.status,"
+                     " json_extract(v.extra_json, '$.ocr_pages') FROM items i"
+                     " LEFT JOIN reports r ON r.id = i.report_id LEFT JOIN report_versions v"
+                     " ON v.id = r.current_version_id WHERE i.portal = ? AND i.url = ?", [portal, url]).fetchone()
     return Item(*row) if row else None
 
 
