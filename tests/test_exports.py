@@ -174,6 +174,18 @@ def test_several_tables_to_a_directory_or_all_to_a_workbook(path, tmp_path):
     assert export(path).exit_code == 2
 
 
+def test_a_new_folder_and_standard_output_by_its_usual_name(path, tmp_path, monkeypatch):
+    """`-o out` for several tables is a folder made for them (it was refused as if no folder had been given), and
+    `-o -` is standard output (it wrote a file named "-")."""
+    out = export(path, "-t", "agencies", "-t", "reports", "-o", str(tmp_path / "new" / "out"))
+    assert out.exit_code == 0, out.output
+    assert sorted(p.name for p in (tmp_path / "new" / "out").iterdir()) == ["agencies.csv", "reports.csv"]
+    monkeypatch.chdir(tmp_path)
+    out = export(path, "-t", "agencies", "-o", "-")
+    assert out.exit_code == 0 and not (tmp_path / "-").exists()
+    assert out.stdout.splitlines()[0].startswith("id,") and len(out.stdout.splitlines()) > 1
+
+
 def test_report_flat_is_one_row_per_report_with_every_cell(path, tmp_path):
     conn = sqlite3.connect(path)
     reports = conn.execute("SELECT count(*) FROM reports").fetchone()[0]

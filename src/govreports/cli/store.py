@@ -228,7 +228,8 @@ def export(table: Annotated[Optional[list[str]], typer.Option(
            year: Annotated[Optional[int], typer.Option(help="only this year's rows", **YEAR_RANGE)] = None,
            db: DbOption = DEFAULT_DB,
            output: Annotated[Optional[Path], typer.Option(
-               "--output", "-o", help="file, or a directory for one file per table (default stdout)")] = None,
+               "--output", "-o",
+               help="file, or a directory for one file per table (made if need be); - or none: stdout")] = None,
            ) -> None:
     """Export tables or views as CSV, JSON Lines or an Excel workbook, with agency names beside their ids.
 
@@ -241,6 +242,8 @@ def export(table: Annotated[Optional[list[str]], typer.Option(
 
     if bool(table) == all_tables:
         fail("name the tables with --table (repeatable), or give --all", 2)
+    if output is not None and str(output) == "-":  # the usual name for standard output: not a file named "-"
+        output = None
     fmt = format.value if format else _SUFFIX_FORMATS.get(output.suffix.lower(), "csv") if output else "csv"
     if output is not None and format is not None and ((output.suffix.lower() == ".xlsx") != (fmt == "xlsx") or
                                                       _SUFFIX_FORMATS.get(output.suffix.lower(), fmt) != fmt):
@@ -268,6 +271,8 @@ def export(table: Annotated[Optional[list[str]], typer.Option(
                                  f"{' ' if found and year else ''}{year or ''}")
             finally:
                 conn.close()
+        if output is not None and len(tables) > 1 and fmt != "xlsx" and not output.exists() and not output.suffix:
+            output.mkdir(parents=True)  # `--all -o out`: one file per table in a new folder, as -o DIR says
         if fmt == "xlsx":
             _export_xlsx(db, tables, output, headers.value, filters, export_xlsx)
         else:
