@@ -22,7 +22,7 @@ from govreports.crawl import CrawlSummary, recorded_run
 from govreports.errors import StorageError
 from govreports.fetch.archive import Archive
 from govreports.flows.common import (TASK_WORKERS, conclude, conclude_busy, crashed, portals_to_run, publish,
-                                    run_verdict, unless_storage)
+                                    run_verdict, task_runner, unless_storage)
 from govreports.lifecycle import stopping_with_the_run
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs import jobs, partitions
@@ -49,7 +49,8 @@ def backfill_portal(config: str, portal: str, years: list[int], db: str, archive
     return done
 
 
-@flow(name="backfill", log_prints=True)
+# TASK_WORKERS portals at once when deployed too (serve-flows, prefect.yaml), as from the CLI: flows.nightly
+@flow(name="backfill", log_prints=True, task_runner=task_runner())
 def backfill(portals: list[str] | None = None, years: str | list[int] = "2018-2024",
              reprocess: Literal["missing", "failed", "all"] = "missing", dry_run: bool = False,
              config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archive: str = str(DEFAULT_ARCHIVE),

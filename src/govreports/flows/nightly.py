@@ -16,7 +16,7 @@ from govreports.crawl import CrawlSummary, apply_summary, recorded_run
 from govreports.fetch.archive import Archive
 from govreports.flows import early
 from govreports.flows.common import (TASK_WORKERS, conclude, conclude_busy, portals_to_run, publish, settled,
-                                    unless_storage)
+                                    task_runner, unless_storage)
 from govreports.lifecycle import stopping_with_the_run
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs import jobs
@@ -36,7 +36,9 @@ def crawl_portal(config: str, portal: str, db: str, archive: str, buffered: bool
                              run_id=run_id, **policy)
 
 
-@flow(name="nightly", log_prints=True)
+# the runner a deployment runs it with (serve-flows, prefect.yaml): Prefect's default thread pool is unbounded, and
+# a deployed night crawled every portal at once; the CLI gives its own (`--runner`) with `with_options`
+@flow(name="nightly", log_prints=True, task_runner=task_runner())
 def nightly(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archive: str = str(DEFAULT_ARCHIVE),
             portals: list[str] | None = None, runner: str = "threads", policy: dict | None = None,
             lock_wait: float = DEFAULT_WAIT_S, parse_workers: int | None = None):

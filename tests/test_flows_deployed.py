@@ -1,0 +1,69 @@
+"""The flows as a deployment runs them: `serve-flows`, prefect.yaml's entry points and `python flows/nightly.py`
+call the flow objects themselves, without the CLI's `with_options(task_runner=…)`. What they do unattended must
+be what `govreports nightly` and `backfill` do: at most TASK_WORKERS portal crawls at once."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+
+from conftest import ROOT
+from govreports.crawl import CrawlSummary, PortalStats
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+from prefect.flows import load_flow_from_entrypoint  # noqa: E402
+from prefect.testing.utilities import prefect_test_harness  # noqa: E402
+
+from govreports.runs import jobs  # noqa: E402
+from govreports.runs.jobs import TASK_WORKERS  # noqa: E402
+
+CONFIG = str(ROOT / "config" / "demo.toml")  # nine portals: more than TASK_WORKERS
+
+
+@pytest.fixture(autouse=True, scope="module")
+def prefect_api():
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+class Peak:
+    """A stand-in for a portal's crawl that counts how many run at once (each lasts until five have started, or
+    1.5 s: long enough for every crawl the flow lets run together to overlap)."""
+
+    def __init__(self):
+        self.running = self.peak = self.started = 0
+        self.guard = threading.Lock()
+
+    def crawl(self, portal: str) -> CrawlSummary:
+        with self.guard:
+            self.running += 1
+            self.started += 1
+            self.peak = max(self.peak, self.running)
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline and self.peak <= TASK_WORKERS:
+            time.sleep(0.02)
+        with self.guard:
+            self.running -= 1
+        return CrawlSummary([PortalStats(portal, pages=1, listed=1, found=1, report_titles=1, unchanged=1)])
+
+
+@pytest.mark.parametrize("entrypoint", ["flows/nightly.py:nightly", "flows/backfill.py:backfill"])
+def test_a_deployed_flow_crawls_at_most_task_workers_portals_at_once(tmp_path, monkeypatch, entrypoint):
+    """Before, the flows' decorators named no task runner: Prefect's default thread pool is unbounded, so a
+    deployed night crawled every portal at once (37 in config/portals, each with its own parse workers), where
+    the CLI crawled four at a time."""
+    peak = Peak()
+    monkeypatch.setattr(jobs, "crawl_portal", lambda config, portal, *a, **k: peak.crawl(portal))
+    monkeypatch.setattr(jobs, "run_partition", lambda config, portal, year, *a, **k: peak.crawl(portal))
+    flow = load_flow_from_entrypoint(str(ROOT / entrypoint))
+    params = {"config": CONFIG, "db": str(tmp_path / "g.db"), "archive": str(tmp_path / "archive")}
+    if flow.name == "backfill":
+        params["years"] = "2024"
+    flow(**params)
+    assert peak.started == 9
+    assert peak.peak <= TASK_WORKERS
