@@ -4,6 +4,7 @@ be what `govreports nightly` and `backfill` do: at most TASK_WORKERS portal craw
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -67,3 +68,35 @@ def test_a_deployed_flow_crawls_at_most_task_workers_portals_at_once(tmp_path, m
     flow(**params)
     assert peak.started == 9
     assert peak.peak <= TASK_WORKERS
+
+
+def test_a_portal_named_twice_is_crawled_once(tmp_path, monkeypatch):
+    """`--portal demo-gbk --portal demo-gbk` (or a deployment's `portals` list with a name twice): before, two
+    crawls of the one portal ran at once, each with its own per-host slots (twice the politeness the config
+    allows, against a government host), and their summaries split one night's figures: on a new database, 14 new
+    reports were counted 3 new and 25 unchanged; a backfill ran each of its partitions twice."""
+    from typer.testing import CliRunner
+
+    from govreports.cli import app
+    from govreports.flows.nightly import nightly
+
+    peak = Peak()
+    monkeypatch.setattr(jobs, "crawl_portal", lambda config, portal, *a, **k: peak.crawl(portal))
+    rows = nightly(config=CONFIG, db=str(tmp_path / "g.db"), archive=str(tmp_path / "a"),
+                   portals=["demo-gbk", "demo-gd", "demo-gbk"])
+    assert peak.started == 2 and [r["portal"] for r in rows] == ["demo-gbk", "demo-gd"]
+    # the command: its early crawls (flows.early, begun before the flow) are of each portal once too
+    from govreports.flows import early
+
+    started_early = []
+
+    @contextlib.contextmanager
+    def early_crawls(config, names, *args, **kwargs):
+        started_early.extend(names)
+        yield None
+
+    monkeypatch.setattr(early, "early_crawls", early_crawls)
+    result = CliRunner().invoke(app, ["nightly", "--portal", "demo-gbk", "--portal", "demo-gbk", "--config", CONFIG,
+                                      "--db", str(tmp_path / "cli.db"), "--archive", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    assert started_early == ["demo-gbk"] and peak.started == 3

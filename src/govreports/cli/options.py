@@ -46,4 +46,13 @@ TimeoutOption = Annotated[float, typer.Option(
     help="stop the query after this many seconds (time spent blocked writing output does not count; 0: none)")]
 RunnerOption = Annotated[str, typer.Option(
     "--runner", help="Task runner: threads, or dask (optional extra: a local 2-worker cluster).")]
-PortalsOption = Annotated[Optional[list[str]], typer.Option("--portal", help="Only these portals.")]
+
+
+def _each_once(names: list[str] | None) -> list[str] | None:
+    """A portal named twice is crawled once: two crawls of one portal at once doubled the requests its host gets
+    (each crawl with its own per-host slots) and split the night's figures between them."""
+    return list(dict.fromkeys(names)) if names else names
+
+
+PortalsOption = Annotated[Optional[list[str]], typer.Option("--portal", help="Only these portals.",
+                                                            callback=_each_once)]

@@ -41,7 +41,8 @@ def portals_to_run(config: str, portals: list[str] | None
     """The crawl configuration, the portals a run crawls (`portals`, each found, or every portal of `config`) and
     the config files it left out, each logged as an error with why: a directory's file that cannot be used costs
     its own portals the run, not the others'. A named portal not found is the run's ConfigError, as on the
-    command line, rather than a task that fails (`internal`) for each."""
+    command line, rather than a task that fails (`internal`) for each. A name given twice is crawled once."""
+    portals = list(dict.fromkeys(portals)) if portals else portals
     crawl = jobs.load(config)
     for name in portals or ():
         crawl.select(name)
