@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import threading
 import time
 
@@ -100,3 +101,28 @@ def test_a_portal_named_twice_is_crawled_once(tmp_path, monkeypatch):
                                       "--db", str(tmp_path / "cli.db"), "--archive", str(tmp_path / "a")])
     assert result.exit_code == 0, result.output
     assert started_early == ["demo-gbk"] and peak.started == 3
+
+
+def test_serve_flows_without_a_prefect_server_refuses_to_start(tmp_path):
+    """An ephemeral Prefect server has no scheduler: `serve-flows` without PREFECT_API_URL printed "Your deployments
+    are being served and polling for scheduled runs!" and served for ever, and the nightly never ran (Prefect's
+    own warning is only logged for another way of serving). It is a usage error, said at once."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(PYTHONPATH=f"{ROOT / 'src'}:{ROOT}", PREFECT_HOME=str(tmp_path / "prefect"))
+    process = subprocess.Popen([sys.executable, "-m", "govreports", "serve-flows", "--config", CONFIG,
+                                "--db", str(tmp_path / "g.db"), "--archive", str(tmp_path / "a")],
+                               env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        out, err = process.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGTERM)  # the command and the temporary server Prefect started for it
+        out, err = process.communicate()
+        pytest.fail(f"still serving after 90 s with no scheduler: {out!r}")
+    done = subprocess.CompletedProcess(process.args, process.returncode, out, err)
+    assert done.returncode == 2, done.stderr
+    assert "PREFECT_API_URL" in done.stderr and "prefect server start" in done.stderr
+    assert not (tmp_path / "g.db").exists()

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from govreports.cli.common import checked_config, exit_with, fail, prefect_for, run_flow
+from govreports.errors import EXIT_USAGE
 from govreports.cli.options import (DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB, DEFAULT_WAIT_S, ArchiveOption,
                                     ConfigOption, DbOption, PortalsOption, RunnerOption, WaitOption)
 from govreports.query.output import print_rows
@@ -156,6 +157,12 @@ def serve_flows(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB
     an ephemeral server has no scheduler.
     """
     prefect_for(db)
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():  # Prefect would start a temporary server, which runs no schedule
+        fail("serve-flows needs a Prefect server with its scheduler: without PREFECT_API_URL it would serve to a "
+             "temporary one, and the nightly would never run. Start one (`prefect server start --analytics-off`) "
+             "and set PREFECT_API_URL=http://127.0.0.1:4200/api", EXIT_USAGE)
     from prefect import serve
 
     from govreports.flows.deployments import deployments
