@@ -15,7 +15,7 @@ import time
 import pytest
 
 from conftest import ROOT
-from crawlhelp import FAST, db_records, mismatches, table_counts
+from crawlhelp import FAST, db_records, mismatches, read_scans_once, table_counts
 from govreports.demo import DemoPortal
 from govreports.store.db import open_db
 
@@ -43,6 +43,7 @@ def prefect_api():
 def portal():
     p = DemoPortal(seed=0).start(port=0)
     os.environ["GOVREPORTS_DEMO_URL"] = p.base_url
+    read_scans_once(p)  # the scan's OCR in the session's tool cache, as crawl_demo has it: its budget under load
     yield p
     p.stop()
 
@@ -78,7 +79,7 @@ def test_nightly_does_not_overlap(portal, tmp_path):
     assert table_counts(open_db(p["db"]))["reports"] == 0
 
 
-def test_nightly_fails_when_no_portal_can_be_reached(tmp_path):
+def test_nightly_fails_when_no_portal_can_be_reached(tmp_path, monkeypatch):
     """Every portal unreachable (nothing listens on the port): the flow run ends Failed, with the summary rows
     as its data, and each portal's row says `unreachable`."""
     import socket
@@ -86,12 +87,8 @@ def test_nightly_fails_when_no_portal_can_be_reached(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{s.getsockname()[1]}"
-    previous = os.environ["GOVREPORTS_DEMO_URL"]
-    os.environ["GOVREPORTS_DEMO_URL"] = closed
-    try:
-        state = nightly(**paths(tmp_path), portals=["demo-ordos", "demo-hanweb"], policy=FAST, return_state=True)
-    finally:
-        os.environ["GOVREPORTS_DEMO_URL"] = previous
+    monkeypatch.setenv("GOVREPORTS_DEMO_URL", closed)  # (the module's portal need not have started: no KeyError)
+    state = nightly(**paths(tmp_path), portals=["demo-ordos", "demo-hanweb"], policy=FAST, return_state=True)
     assert state.is_failed() and state.message.startswith("nothing could be fetched")
     rows = state.result(raise_on_failure=False)
     assert [r["outcome"] for r in rows] == ["unreachable", "unreachable"]
