@@ -187,3 +187,4 @@ def test_a_backfill_dry_run_neither_creates_nor_upgrades_the_database(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "would run demo-ordos 2022" in done.stdout and "would run demo-ordos 2023" in done.stdout
     assert not none.exists()
+    assert not (tmp_path / "prefect").exists()  # nor Prefect's home: the plan is read without starting a server

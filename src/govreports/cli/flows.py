@@ -68,17 +68,25 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
 
     Exit codes as for `crawl`: 0 all portals crawled, 1 some unreachable or partitions it ran failed, 3 none
     reached, 2 bad config, 74 database or archive not writable (a full disk), 75 database busy."""
-    from govreports.runs.partitions import REPROCESS, parse_years
+    from govreports.runs.partitions import REPROCESS, backfill_plan, parse_years
 
-    crawl = checked_config(config, portal, announce=False)  # the flow logs the files left out
+    crawl = checked_config(config, portal, announce=dry_run)  # a run's flow logs the files left out
     if reprocess not in REPROCESS:
         raise typer.BadParameter(f"one of {', '.join(REPROCESS)}", param_hint="--reprocess")
     try:
         year_list = parse_years(years)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--years") from None
+    if dry_run:  # the plan alone, read from the database: no Prefect server to start (20 s) nor its folder to make
+        names = portal or [p.name for p in crawl.portal]
+        planned, left_failed = backfill_plan(db, names, year_list, reprocess, dry_run=True)
+        for p, y in planned:
+            typer.echo(f"would run {p} {y}")
+        typer.echo(f"{len(planned)} partition(s) planned; nothing changed (dry run)")
+        _say_left_failed({"left_failed": left_failed})
+        exit_with(judge([], unusable=crawl.left_out(portal)))  # as the run would: 1 when files were left out
     # the lock first, as nightly takes it: a backfill that must wait (exit 75 after --wait) starts no Prefect server
-    with contextlib.nullcontext() if dry_run else writer_lock(db, wait=wait, command="backfill"):
+    with writer_lock(db, wait=wait, command="backfill"):
         prefect_for(db)
         server = _start_server()
         from govreports.flows.backfill import backfill as flow
@@ -88,16 +96,8 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
 
         def run():
             return run_flow(flow.with_options(task_runner=task_runner(runner)), portals=portal or None,
-                            years=year_list, reprocess=reprocess, dry_run=dry_run, config=str(config), db=str(db),
+                            years=year_list, reprocess=reprocess, dry_run=False, config=str(config), db=str(db),
                             archive=str(archive), runner=runner)
-
-        if dry_run:
-            result = run()
-            for p, y in result["planned"]:
-                typer.echo(f"would run {p} {y}")
-            typer.echo(f"{len(result['planned'])} partition(s) planned; nothing changed (dry run)")
-            _say_left_failed(result)
-            exit_with(judge([], unusable=crawl.left_out(portal)))  # as the run would: 1 when files were left out
         from govreports.clock import now_iso
         from govreports.crawl import recorded_run
 

@@ -9,9 +9,6 @@ govreports.runs.partitions). Entry point: flows/backfill.py:backfill.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Literal
 
 from prefect import flow, task
@@ -26,7 +23,7 @@ from govreports.flows.common import (TASK_WORKERS, conclude, conclude_busy, cras
 from govreports.lifecycle import stopping_with_the_run
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs import jobs, partitions
-from govreports.runs.partitions import parse_years, plan
+from govreports.runs.partitions import parse_years
 from govreports.runs.verdict import with_failed_partitions
 from govreports.store.db import connect
 from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
@@ -71,38 +68,11 @@ def backfill(portals: list[str] | None = None, years: str | list[int] = "2018-20
         return conclude_busy(exc, {"planned": [], "ran": [], "rows": []})
 
 
-@contextlib.contextmanager
-def _partitions_of(db: str, dry_run: bool) -> Iterator:
-    """The database the plan reads the partitions from. A run opens it as its writer (created, migrated). A dry run
-    only reads it: it takes no writer lock and says "nothing changed", yet opening it as a writer made a mistyped
-    --db a new database and migrated an older one to today's schema, under whatever run was writing it. None (every
-    partition missing) where there is no govreports database to read."""
-    if not dry_run:
-        with connect(db) as database:
-            yield database
-        return
-    from govreports.query.readonly import NotGovreportsDatabase, connect_readonly
-
-    try:
-        conn = connect_readonly(db) if Path(db).is_file() else None
-    except NotGovreportsDatabase:  # an empty file: nothing planned yet, as with none
-        conn = None
-    try:
-        yield conn
-    finally:
-        if conn is not None:
-            conn.close()
-
-
 def _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, policy, parse_workers, started,
               run_id):
     _, names, left_out = portals_to_run(config, portals)
     year_list = parse_years(years) if isinstance(years, str) else sorted(years)
-    with _partitions_of(db, dry_run) as database:
-        todo = plan(database, names, year_list, reprocess)
-        # failed partitions a `missing` backfill leaves: it ran nothing and exited 0 without a word about them
-        left_failed = [] if reprocess != "missing" else \
-            partitions.failed_of(database, [(p, y) for p in names for y in year_list])
+    todo, left_failed = partitions.backfill_plan(db, names, year_list, reprocess, dry_run=dry_run)
     create_table_artifact(table=[{"portal": p, "year": y} for p, y in todo] or [{"portal": "(nothing to do)"}],
                           key="backfill-plan", description=f"reprocess={reprocess}, dry_run={dry_run}")
     print(f"backfill plan: {len(todo)} partition(s) of {len(names) * len(year_list)}")

@@ -7,7 +7,8 @@ harmless (loading is idempotent and known documents answer 304).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -67,6 +68,39 @@ def plan(db: Database, portals: list[str], years: list[int], reprocess: Reproces
                     or (reprocess == "failed" and status == PartitionState.FAILED)):
                 todo.append((portal, year))
     return todo
+
+
+def backfill_plan(db: str | Path, portals: list[str], years: list[int], reprocess: Reprocess, *, dry_run: bool
+                  ) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """The partitions a backfill runs, and the failed ones a `missing` backfill leaves (it ran nothing and exited 0
+    without a word about them). Shared by the flow and the command's dry run, which needs no Prefect."""
+    with _partitions_of(db, dry_run) as database:
+        todo = plan(database, portals, years, reprocess)
+        left_failed = [] if reprocess != "missing" else failed_of(database, [(p, y) for p in portals for y in years])
+    return todo, left_failed
+
+
+@contextlib.contextmanager
+def _partitions_of(db: str | Path, dry_run: bool) -> Iterator:
+    """The database the plan reads the partitions from. A run opens it as its writer (created, migrated). A dry run
+    only reads it: it takes no writer lock and says "nothing changed", yet opening it as a writer made a mistyped
+    --db a new database and migrated an older one to today's schema, under whatever run was writing it. None (every
+    partition missing) where there is no govreports database to read."""
+    if not dry_run:
+        with connect(db) as database:
+            yield database
+        return
+    from govreports.query.readonly import NotGovreportsDatabase, connect_readonly
+
+    try:
+        conn = connect_readonly(db) if Path(db).is_file() else None
+    except NotGovreportsDatabase:  # an empty file: nothing planned yet, as with none
+        conn = None
+    try:
+        yield conn
+    finally:
+        if conn is not None:
+            conn.close()
 
 
 # Every state change of a partition happens here: running when its crawl starts (or, for a buffered run, when the
