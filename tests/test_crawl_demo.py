@@ -524,8 +524,9 @@ def test_a_report_split_over_article_pages_loads_whole_or_not_at_all(tmp_path, m
         truth = site_truth(portal, "ordos") | {url: portal.ground_truth()[url] for url in portal.reposts().values()}
         db, summary = crawl_demo(portal, tmp_path / "whole", portals=("demo-ordos",))
         assert mismatches(db, truth) == [] and summary.total("failed") == 0
-        edition = portal.reposts()  # a （超链版） or its plain PDF, whichever is read first, is the report's source
-        whole = {edition.get(k, k) for (k,) in db.execute("SELECT source_key FROM reports")}
+        # re-post → original: a （超链版） or its plain PDF, whichever is read first, is the report's source
+        original = portal.reposts()
+        whole = {original.get(k, k) for (k,) in db.execute("SELECT source_key FROM reports")}
         assert db.execute("SELECT count(*) FROM documents WHERE url = ?", [later]).fetchone()[0] == 1
         assert reparse(db, tmp_path / "whole" / "archive", demo_config(portal.base_url)).counts["changed"] == 0
         # the article claims a third page, which answers 404: no half report is loaded
@@ -533,7 +534,7 @@ def test_a_report_split_over_article_pages_loads_whole_or_not_at_all(tmp_path, m
         monkeypatch.setattr(trs, "_article_pager", lambda it, count, k: pager(it, count + 1, k))
         db, summary = crawl_demo(portal, tmp_path / "short", portals=("demo-ordos",))
         assert summary.total("failed") == 1
-        stored = {edition.get(k, k) for (k,) in db.execute("SELECT source_key FROM reports")}
+        stored = {original.get(k, k) for (k,) in db.execute("SELECT source_key FROM reports")}
         assert stored == whole - {portal.base_url + split.path}
     finally:
         portal.stop()
