@@ -21,12 +21,16 @@ def pytest_configure(config) -> None:
     """One tool cache (extract.toolcache) for every crawl, re-parse and demo portal of the session, in this process
     and in the CLIs and flows it starts: each scan is read by Tesseract, each .doc made and read by LibreOffice,
     once per session instead of once per crawl (about 5 s of every full demo crawl). The extractors' own tests
-    call them without a cache and run the programs every time."""
+    call them without a cache and run the programs every time. And one folder for the session's migrated Prefect
+    database (tests/prefecthelp.py)."""
     import tempfile
 
     if "GOVREPORTS_TOOL_CACHE" not in os.environ:
         config._govreports_tool_cache = tempfile.mkdtemp(prefix="govreports-toolcache-")
         os.environ["GOVREPORTS_TOOL_CACHE"] = config._govreports_tool_cache
+    from prefecthelp import session_folder
+
+    config._govreports_prefect_db = session_folder()  # (None in an xdist worker: its controller's is used)
     _ctrl_c_as_in_a_terminal()
 
 
@@ -48,6 +52,19 @@ def pytest_unconfigure(config) -> None:
     if folder:
         os.environ.pop("GOVREPORTS_TOOL_CACHE", None)
         shutil.rmtree(folder, ignore_errors=True)
+    folder = getattr(config, "_govreports_prefect_db", None)
+    if folder:
+        os.environ.pop("GOVREPORTS_TEST_PREFECT_DB", None)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def prefect_home(tmp_path):
+    """tmp_path/prefect, the Prefect home of a command run on a database in tmp_path, its database migrated
+    (tests/prefecthelp.py)."""
+    from prefecthelp import migrated_home
+
+    return migrated_home(tmp_path / "prefect")
 
 
 def require_samples() -> Path:

@@ -16,13 +16,13 @@ import pytest
 
 from conftest import ROOT
 from crawlhelp import FAST, db_records, mismatches, read_scans_once, table_counts
+from prefecthelp import harness
 from govreports.demo import DemoPortal
 from govreports.store.db import open_db
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-from prefect.testing.utilities import prefect_test_harness  # noqa: E402
 
 from govreports.flows.backfill import backfill  # noqa: E402
 from govreports.flows.common import task_runner  # noqa: E402
@@ -35,7 +35,7 @@ PARTITIONS = open(CONFIG, encoding="utf-8").read().count("[[portal]]") * 7  # po
 
 @pytest.fixture(autouse=True, scope="module")
 def prefect_api():
-    with prefect_test_harness(server_startup_timeout=120):
+    with harness():  # (tests/prefecthelp.py: its database migrated once per session)
         yield
 
 
@@ -284,10 +284,10 @@ def test_only_our_own_errors_lose_their_traceback_and_only_while_a_command_runs_
             assert (record.exc_info is not None) == (traceback or not inside), (name, inside)
 
 
-def test_killed_backfill_restarts_without_loss_or_duplicates(portal, tmp_path):
+def test_killed_backfill_restarts_without_loss_or_duplicates(portal, tmp_path, prefect_home):
     p = paths(tmp_path)
     env = {**os.environ, "GOVREPORTS_DEMO_URL": portal.base_url, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}",
-           "PREFECT_HOME": str(tmp_path / "prefect")}
+           "PREFECT_HOME": str(prefect_home)}
     cmd = [sys.executable, "-m", "govreports", "backfill", "--years", "2018-2024", "--config", CONFIG,
            "--db", p["db"], "--archive", p["archive"], "--no-progress"]
     # Its own process group, killed whole below: the backfill starts a temporary Prefect server as a child, and

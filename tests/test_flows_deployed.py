@@ -13,13 +13,13 @@ import time
 import pytest
 
 from conftest import ROOT
+from prefecthelp import harness
 from govreports.crawl import CrawlSummary, PortalStats
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 from prefect.flows import load_flow_from_entrypoint  # noqa: E402
-from prefect.testing.utilities import prefect_test_harness  # noqa: E402
 
 from govreports.runs import jobs  # noqa: E402
 from govreports.runs.jobs import TASK_WORKERS  # noqa: E402
@@ -29,7 +29,7 @@ CONFIG = str(ROOT / "config" / "demo.toml")  # nine portals: more than TASK_WORK
 
 @pytest.fixture(autouse=True, scope="module")
 def prefect_api():
-    with prefect_test_harness(server_startup_timeout=120):
+    with harness():  # (tests/prefecthelp.py: its database migrated once per session)
         yield
 
 

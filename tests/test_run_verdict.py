@@ -63,8 +63,8 @@ def _portal(name: str, start_url: str) -> str:
 
 
 @pytest.mark.parametrize("command", ["crawl", "nightly"])
-def test_an_unreachable_portal_or_a_config_file_that_cannot_be_used_makes_the_run_partial(tmp_path, portal,
-                                                                                         command):
+def test_an_unreachable_portal_or_a_config_file_that_cannot_be_used_makes_the_run_partial(tmp_path, portal, command,
+                                                                                         prefect_home):
     """A typo in one portal's file of a config directory stopped every portal of the directory (exit 2, nothing
     crawled): whoever added that portal cost all the others their night. Now that file's portals are left out,
     named on stderr, and the others are crawled; the run is partial (exit 1), as it is for an unreachable portal."""
@@ -151,7 +151,7 @@ def test_a_run_of_named_portals_or_a_config_check_and_a_directory_of_no_usable_f
 
 
 @pytest.mark.parametrize("command", [["reparse"], ["backfill", "--years", "2020", "--dry-run"]])
-def test_a_reparse_or_a_backfill_plan_over_a_directory_with_a_file_left_out_exits_1(tmp_path, command):
+def test_a_reparse_or_a_backfill_plan_over_a_directory_with_a_file_left_out_exits_1(tmp_path, prefect_home, command):
     """They exited 0, as if the directory had been read whole: a re-parse left the file's portals' documents as
     they were (and said their portals were not in the config), and a plan had no partition of them."""
     folder = tmp_path / "portals"

@@ -133,7 +133,7 @@ def status_of(db) -> str:
 
 @pytest.mark.parametrize("command, signum, group", [("nightly", signal.SIGTERM, False),
                                                     ("backfill", signal.SIGINT, True)])
-def test_a_run_stopped_in_its_flow_ends_in_seconds(tmp_path, slow_portal, command, signum, group):
+def test_a_run_stopped_in_its_flow_ends_in_seconds(tmp_path, prefect_home, slow_portal, command, signum, group):
     """Stopped while its tasks wait: the nightly's for the crawls it began before Prefect was up (flows.early),
     the backfill's for the crawls of its partitions in their threads (with its progress bar: the flow ran in a
     thread of its own, and a stopped backfill let go of the writer lock while its crawls went on). Before, Prefect waited for those crawls to
@@ -162,7 +162,7 @@ def test_a_run_stopped_in_its_flow_ends_in_seconds(tmp_path, slow_portal, comman
         run.kill_all()
 
 
-def test_a_killed_nightly_leaves_no_server_running(tmp_path, slow_portal):
+def test_a_killed_nightly_leaves_no_server_running(tmp_path, prefect_home, slow_portal):
     """SIGKILL: no cleanup code runs, so the children must end by themselves: the temporary Prefect server (the
     kernel signals it: lifecycle.die_with_parent), the early crawls' worker and its parse workers (they watch
     their parent). The server used to run on, one more each killed night."""
