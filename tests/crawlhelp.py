@@ -170,6 +170,13 @@ def mismatches(db, truth: dict[str, dict], skip_urls=()) -> list[str]:
     return problems
 
 
+def crawl_failures(db, run_id: int | None) -> list[tuple]:
+    """What a crawl logged as failed (url, kind, error), for an assertion's message: a report missing from the
+    ground truth is then shown with its cause."""
+    return db.execute("SELECT url, kind, error FROM fetch_log WHERE error IS NOT NULL AND run_id IS ? ORDER BY id",
+                      [run_id]).fetchall()
+
+
 def table_counts(db) -> dict[str, int]:
     names = ("documents", "reports", "report_versions", "cells", "sections", "checks", "agencies", "items")
     return {n: db.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in names}

@@ -9,7 +9,8 @@ from functools import partial
 
 import pytest
 
-from crawlhelp import FAST, crawl_demo, db_records, demo_config, mismatches, portals_serving, site, table_counts
+from crawlhelp import (FAST, crawl_demo, crawl_failures, db_records, demo_config, mismatches, portals_serving, site,
+                       table_counts)
 from govreports.demo import DemoPortal
 from govreports.fetch import Archive
 from govreports.parse.worker import parse_job
@@ -34,7 +35,9 @@ def crawled(portal, tmp_path_factory):
 
 def test_crawl_equals_ground_truth(portal, crawled):
     _, db, summary = crawled
-    assert mismatches(db, portal.ground_truth()) == []
+    # a report missing is shown with what the crawl logged (a too_slow .doc or scan on a loaded machine, say): the
+    # failure was named only by the tests after this one, and there as the re-crawl's reading, not the crawl's
+    assert mismatches(db, portal.ground_truth()) == [], crawl_failures(db, summary.run_id)
     assert summary.total("new") + summary.total("duplicate") == len(portal.ground_truth()) + len(portal.reposts())
     assert summary.total("failed") == 0 and summary.total("blocked") == 0
     # a （超链版） PDF listed beside the plain one is that report again (whichever is read first): one report
@@ -74,10 +77,13 @@ def test_recrawl_is_conditional_and_rewrites_nothing(portal, crawled, monkeypatc
     before = table_counts(db)
     dump_before = [line for line in db.conn.iterdump() if not _run_bookkeeping(line)]
     portal.clear_requests()
-    reads = []  # an unchanged document's archived copy is not read: the 304 is all a no-change run needs
-    monkeypatch.setattr(Archive, "get", lambda self, sha256, **kw: reads.append(sha256))
+    reads, real_get = [], Archive.get  # an unchanged document's archived copy is not read: the 304 is all a
+    # no-change run needs. A copy read is still returned: returned as None, the page of a report the crawl had failed
+    # (too_slow on a loaded machine) parsed as "empty file", logged as such for the tests after this one to show
+    monkeypatch.setattr(Archive, "get", lambda self, sha256, **kw: reads.append(sha256) or real_get(self, sha256, **kw))
     _, summary = crawl_demo(portal, workdir, db=db)
-    assert reads == []
+    assert reads == [], db.execute(f"SELECT url FROM documents WHERE sha256 IN ({', '.join('?' * len(reads))})",
+                                   reads).fetchall()
     assert summary.total("unchanged") == summary.total("found") and summary.total("new") == 0
     assert summary.total("changed") == 0
     reports = {r.url for r in portal.reports} | set(portal.reposts())
