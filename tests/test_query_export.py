@@ -61,6 +61,33 @@ def test_exported_cells_say_which_rows_are_the_reports_current_version(path):
         assert {json.loads(line)["current"] for line in out.stdout.splitlines()} == {0, 1}, table
 
 
+def test_exports_of_the_per_version_tables_say_which_version_is_current(path):
+    """cell_values and check_values (the tables under the cells and checks views) and report_versions hold a row
+    per version too, but their exports carried no `current`: `export -t cell_values` of an edited report gave both
+    versions' cells alike (and refused --agency / --year, having no report to filter by). Each now says which
+    rows are the report's current version, as the views' exports do, with the agency and year beside it."""
+    import copy
+
+    from govreports.store import connect, load_record
+    from storehelp import KNOWN
+
+    edited = copy.deepcopy(KNOWN[0])
+    edited["applications"]["new"]["total"] = 20
+    with connect(path) as db:
+        assert load_record(db, edited).status == "changed"
+        current = db.execute("SELECT current_version_id FROM reports r JOIN agencies a ON a.id = r.agency_id"
+                             " WHERE a.name = '甲市教育局' AND r.year = 2020").fetchone()[0]
+    for table, key in (("cell_values", "version_id"), ("check_values", "version_id"), ("report_versions", "id")):
+        out = CliRunner().invoke(cli_app(), ["export", "-t", table, "--agency", "甲市教育局", "--year", "2020", "-f",
+                                             "csv", "--db", str(path)])
+        assert out.exit_code == 0, (table, out.stderr)
+        rows = list(csv.DictReader(io.StringIO(out.stdout)))
+        columns = list(rows[0])
+        assert columns[columns.index(key) + 1] == "current", (table, columns)
+        assert {(r[key] == str(current), r["current"]) for r in rows} == {(True, "1"), (False, "0")}, table
+        assert {(r["agency"], r["year"]) for r in rows} == {("甲市教育局", "2020")}, table
+
+
 def test_export_view(path):
     out = CliRunner().invoke(cli_app(), ["export", "-t", "applications_wide", "-f", "jsonl", "--db", str(path)])
     new = [json.loads(x) for x in out.stdout.splitlines() if json.loads(x)["row_key"] == "new"]

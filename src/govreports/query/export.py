@@ -2,9 +2,11 @@
 of rows).
 
 - Every export names agencies, not only ids: a table or view with `agency_id` gains `agency` (the name) beside it;
-  one with `report_id` but no agency gains `agency` (and `year` when it has none) from its report, and, when it
-  holds rows of every version (cells, sections, row_totals, checks), `current` beside `version_id`: 1 for the
-  report's current version, the one the analyses read, 0 for a superseded one.
+  one with `report_id` but no agency gains `agency` (and `year` when it has none) from its report, and one with
+  only `version_id` (cell_values, check_values) gains them from its version's report. A table holding rows of
+  every version (cells, sections, row_totals, checks, cell_values, check_values, report_versions itself) gains
+  `current` beside `version_id` (report_versions: beside `id`): 1 for the report's current version, the one the
+  analyses read, 0 for a superseded one.
 - `--excel` CSV starts with a byte-order mark and ends lines with CRLF, so Excel on Windows reads the Chinese as
   UTF-8 instead of the local code page; and a text cell that Excel would take for a formula (starting with = + -
   @, a tab or a carriage return: titles and names are a portal's text) starts with an apostrophe, which Excel
@@ -87,28 +89,40 @@ def export_sql(conn: sqlite3.Connection, table: str, filters: Filters = Filters(
     columns = [r[1] for r in conn.execute(f"PRAGMA table_info({_quote(table)})")]
     has = set(columns)
     select, joins, where, params = [], [], [], []
-    via_report = "report_id" in has and not {"agency", "agency_id"} & has
+    named = bool({"agency", "agency_id"} & has)
+    via_report = "report_id" in has and not named
+    # cell_values, check_values: rows of a version, which alone names its report (report_versions.report_id)
+    via_version = "version_id" in has and "report_id" not in has and not named
+    # the column naming the version a row belongs to (report_versions: its own id), where `current` goes beside it
+    version_key = "id" if table == "report_versions" else "version_id"
     for col in columns:
         select.append(f"t.{_quote(col)}")
         if col == "agency_id" and "agency" not in has:
             select.append("a.name AS agency")
-        elif col == "version_id" and via_report and "current" not in has:
-            # rows of every version (cells, sections, row totals, checks): a sum over an export counted a
-            # superseded version beside the current one, which the analyses read alone
-            select.append("(t.version_id IS r.current_version_id) AS current")
+        elif col == version_key and (via_report or via_version) and "current" not in has:
+            # rows of every version (cells, sections, row totals, checks, the versions themselves): a sum over an
+            # export counted a superseded version beside the current one, which the analyses read alone
+            select.append(f"(t.{version_key} IS r.current_version_id) AS current")
+            if via_version:
+                select.append("a.name AS agency")
+                if "year" not in has:
+                    select.append("r.year AS year")
         elif col == "report_id" and via_report:
             select.append("a.name AS agency")
             if "year" not in has:
                 select.append("r.year AS year")
     if via_report:
         joins.append("LEFT JOIN reports r ON r.id = t.report_id LEFT JOIN agencies a ON a.id = r.agency_id")
+    elif via_version:
+        joins.append("LEFT JOIN report_versions rv ON rv.id = t.version_id LEFT JOIN reports r ON r.id = rv.report_id"
+                     " LEFT JOIN agencies a ON a.id = r.agency_id")
     elif "agency_id" in has and "agency" not in has:
         joins.append("LEFT JOIN agencies a ON a.id = t.agency_id")
     if filters.agency_id is not None:
         if "agency_id" in has:
             where.append("t.agency_id = ?")
             params.append(filters.agency_id)
-        elif via_report:
+        elif via_report or via_version:
             where.append("r.agency_id = ?")
             params.append(filters.agency_id)
         elif "agency" in has:
@@ -122,7 +136,7 @@ def export_sql(conn: sqlite3.Connection, table: str, filters: Filters = Filters(
     if filters.year is not None:
         if "year" in has:
             where.append("t.year = ?")
-        elif via_report:
+        elif via_report or via_version:
             where.append("r.year = ?")
         else:
             raise ExportUsageError(f"{table!r} has no year to filter by (--year)")
