@@ -122,6 +122,54 @@ def test_format_rules_blanks_and_sections(path):
     assert card[(GOV, 2021)]["published_source"] == "list"
 
 
+def _half_read(agency, year, fmt, published):
+    """A scan OCR read part of: table 二 of its form whole, every cell filled, tables 三 and 四 not read at all
+    (absent from the record, as the parser leaves a table it did not find)."""
+    r = _report(agency, year, fmt, published)
+    r["active"] = {row: {c: (None if c == "amount_unit" else 1) for c in cols} for row, cols in r["active"].items()}
+    del r["applications"], r["review_litigation"]
+    return r
+
+
+def test_blank_share_is_over_the_cells_the_form_has_not_the_ones_read(tmp_path):
+    """A half-read scan (table 二 only: 10 of the 2021 form's 200 cells, all filled) showed blank 0%, the share
+    of the cells its record has; the cells its form has but it lacks are blank too: 190 of 200. A free-form
+    report (pre2019) has no form, so no share, even when a table was loaded with it."""
+    p = tmp_path / "half.db"
+    pre = _report(GOV, 2018, "pre2019", "2019-03-20")
+    pre["active"] = {"rules": {"made": 1, "published": None, "total": None}}  # a JSON record loaded as given
+    with connect(p) as db:
+        for r in (_half_read(NATION, 2023, "2021", "2024-01-10"), _half_read(NATION, 2022, "2019", "2023-01-10"),
+                  pre):
+            load_record(db, r)
+    card = _card(p)
+    assert card[(NATION, 2023)]["blank_share"] == 0.95  # 190 / 200
+    assert card[(NATION, 2022)]["blank_share"] == round(1 - 22 / 198, 3)  # the 2019 form: 22 of 198 in table 二
+    assert card[(GOV, 2018)]["blank_share"] is None
+    out = CliRunner().invoke(cli_app(), ["report", NATION, "--db", str(p)])
+    assert out.exit_code == 0, out.output
+    assert {line.split("│")[1].strip(): line.split("│")[8].strip() for line in out.stdout.splitlines()
+            if line.startswith("│ 20")} == {"2023": "95%", "2022": "89%"}
+
+
+def test_an_older_database_counts_its_blanks_over_the_form_again(tmp_path):
+    """Versions loaded before m024 carry the blanks of the cells they had (10 cells, 0 blank for the half-read
+    scan): the migration counts them again from their stored cells, as the loader now counts a record."""
+    p = tmp_path / "old.db"
+    with connect(p) as db:
+        load_record(db, _half_read(NATION, 2023, "2021", "2024-01-10"))
+        load_record(db, _report(NATION, 2022, "2021", "2023-01-10", cells={"applications.new.total": 3}))
+        load_record(db, _report(GOV, 2018, "pre2019", "2019-03-20"))
+        loaded = db.execute("SELECT id, table_cells, blank_cells FROM report_versions ORDER BY id").fetchall()
+        assert [row[1:] for row in loaded] == [(200, 190), (200, 199), (0, 0)]
+        db.execute("UPDATE report_versions SET table_cells = 10, blank_cells = 0 WHERE id = ?", [loaded[0][0]])
+        db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm024_blanks_over_the_form'")
+    assert _card(p)[(NATION, 2023)]["blank_share"] == 0  # as an older govreports left it
+    with connect(p) as db:  # migrated
+        assert db.execute("SELECT id, table_cells, blank_cells FROM report_versions ORDER BY id").fetchall() == loaded
+    assert _card(p)[(NATION, 2023)]["blank_share"] == 0.95
+
+
 def test_late_view_is_late_or_missing(path):
     late = {(r["agency"], r["year"]) for r in _rows(path, "SELECT agency, year FROM late")}
     assert late == {(GOV, 2020), (GOV, 2021), (DEPT, 2019), (SHAOGUAN, 2023),

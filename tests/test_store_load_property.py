@@ -26,7 +26,7 @@ from storehelp import current_sums, record, recounted_sums
 from govreports.store import connect, get_record, load_record
 from govreports.store.cell_rows import CELL_INT_LIMIT
 from govreports.store.load import load_records
-from govreports.store.migrations import COUNT_CELLS_SQL, COUNT_FACTS_SQL
+from govreports.store.migrations import COUNT_FACTS_SQL, recount_form_blanks
 from govreports.store.migrations.agency_years import rebuild_agency_years
 from test_agency_years import _assert_same as assert_scorecard_as_m008
 from test_store_speed_shape import NOW, _dump
@@ -120,8 +120,8 @@ def test_batches_write_what_one_by_one_loading_writes(tmp_path_factory, empty, h
         assert many.execute("SELECT * FROM agency_years ORDER BY agency_id, year").fetchall() == kept
         many.execute("UPDATE report_versions SET table_cells = NULL, blank_cells = NULL, rules_failed = NULL,"
                      " rules_ok = NULL, sections_present = NULL")
-        many.execute(COUNT_CELLS_SQL)  # m008's count of each version's facts from its rows
-        many.execute(COUNT_FACTS_SQL)
+        recount_form_blanks(many.conn)  # m024's count of each version's blanks over its form, from its rows
+        many.execute(COUNT_FACTS_SQL)  # m008's count of its other facts
         assert many.execute(facts).fetchall() == stored
         many.conn.execute("ROLLBACK TO rebuild")
         many.conn.execute("RELEASE rebuild")

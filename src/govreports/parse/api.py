@@ -188,16 +188,16 @@ def _checked_by_pdfplumber(data: bytes, document: Document, record: dict | None,
 
 
 def cells_read_share(record: dict) -> float:
-    """The share of the form's value cells (tables 二、三、四 of the record's format) that hold a number: what OCR
-    read of the tables. 0.0 for a record without tables."""
+    """The share of the form's value cells (tables 二、三、四 of the record's format, schema.form_rows) that hold a
+    number: what OCR read of the tables. 0.0 for a record without a form."""
     from govreports import schema
-    from govreports.render.layout import tables
 
-    if record.get("format") not in schema.TABLE_FORMATS:
-        return 0.0
-    refs = [cell.ref for table in tables(record).values() for row in table.rows for cell in row if cell.ref]
-    read = sum(1 for t, row, col in refs if isinstance(((record.get(t) or {}).get(row) or {}).get(col), (int, float)))
-    return round(read / len(refs), 3) if refs else 0.0
+    read = total = 0
+    for table, row, cols in schema.form_rows(record.get("format")):
+        total += len(cols)
+        values = (record.get(table) or {}).get(row) or {}
+        read += sum(isinstance(values.get(c), (int, float)) for c in cols)
+    return round(read / total, 3) if total else 0.0
 
 
 def parse_path(path: str | Path, hints: dict | None = None,

@@ -141,5 +141,5 @@ def print_report(report: AgencyReport, fmt: str, out: TextIO) -> None:
         table.add_row(*row)
     console.print(table)
     console.print("received 本年新收 · granted 予以公开 · partly 部分公开 · refused 不予公开 (总计, else the sum of the row) · "
-                  "blank: share of table cells left blank · sources: meta (page metadata), page (a label on the "
+                  "blank: share of the form's cells left blank or not read (none for a free-form report) · sources: meta (page metadata), page (a label on the "
                   "page), list (the list entry), closing (the report's own date)")

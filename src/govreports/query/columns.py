@@ -207,7 +207,9 @@ SCORECARD = (
     C("format_ok", "格式正确", "1 the report uses the format in force, 0 another, null missing or unreadable"),
     RULES_FAILED,
     C("rules_ok", "勾稽相符", "1 every evaluable rule holds, 0 one breaks, null none evaluable"),
-    C("blank_share", "空白比例", "share of the report's table cells left blank", "0–1"),
+    C("blank_share", "空白比例", "share of the cells of the report's form (tables 二、三、四 of its format: 198 in the "
+      "2019 form, 200 in the 2021 form) left blank or not read; null for a free-form (pre2019) report, which has no "
+      "form", "0–1"),
     C("sections_present", "部分数", "how many of the sections 一 … 六 the report has", "个"),
 )
 
@@ -246,9 +248,11 @@ def _tables() -> dict[str, Table]:
             C("loaded_at", "入库时间", "when this version was loaded", TIME),
             C("record_keys", "记录键", "JSON list: the record's top-level keys, in order"),
             C("extra_json", "其他键", "JSON object: top-level keys this schema does not model"), PUBLISHED_SOURCE,
-            C("table_cells", "表格单元格数", "cells of the three tables in this version, amount units not counted "
+            C("table_cells", "表格单元格数", "cells of the form of this version's format (tables 二、三、四: 198 in "
+              "2019, 200 in 2021; 0 for pre2019 and unknown, which have no form), amount units not counted "
               "(written at load; the scorecard's blank_share divides by it)", "个"),
-            C("blank_cells", "空白单元格数", "of those, the cells left blank (null)", "个"),
+            C("blank_cells", "空白单元格数", "of those, the cells left blank (null) or not in the version at all (a "
+              "table not read)", "个"),
             RULES_FAILED,
             C("rules_ok", "勾稽相符", "1 every evaluable rule holds, 0 one breaks, null none evaluable"),
             C("sections_present", "部分数", "how many of the sections 一 … 六 the report has", "个"),

@@ -29,24 +29,22 @@ PLAIN_TABLES = frozenset(CELL_TABLES)  # what the version hash need not walk whe
 
 
 @functools.lru_cache(maxsize=4096)
-def _row_layout(table: str, row: str, cols: tuple) -> tuple[tuple, tuple, bool]:
-    """A row's columns in key order, their (table, row, col) keys, and whether one is the amount unit (a text, not
-    a table cell): official tables repeat the same rows from report to report, so this is worked out once per
-    layout."""
+def _row_layout(table: str, row: str, cols: tuple) -> tuple[tuple, tuple]:
+    """A row's columns in key order and their (table, row, col) keys: official tables repeat the same rows from
+    report to report, so this is worked out once per layout."""
     ordered = tuple(sorted(cols))
-    return ordered, tuple((table, row, col) for col in ordered), "amount_unit" in cols
+    return ordered, tuple((table, row, col) for col in ordered)
 
 
-def record_cells(record: dict) -> tuple[list[tuple], list, bool, bool, int, int]:
+def record_cells(record: dict) -> tuple[list[tuple], list, bool, bool]:
     """The record's cells as (table, row, col) keys in primary-key order (then each version's cells are appended to
     the index, no page splits) and their values (a number, None, or the text of a text cell such as amount_unit);
     `plain`: every value an int, a string or None and every table and row a plain dict (the version hash need not
     walk them); `bound`: some value (a float, a bool, a text) is bound one by one rather than sent as JSON (see
-    CELLS_FROM_JSON); the number of table cells (amount units not counted) and of blanks. The values' kinds and
-    blanks are counted once over the whole list, not row by row (a third of this function's time)."""
+    CELLS_FROM_JSON). The values' kinds are found once over the whole list, not row by row. (A report's blanks are
+    counted over its form, which may have cells the record lacks: schema.form_blanks.)"""
     keys: list[tuple] = []
     values: list = []
-    units: list = []  # the amount units' values
     plain = True
     for table in CELL_TABLES:  # already in key order
         rows = record.get(table)
@@ -58,14 +56,11 @@ def record_cells(record: dict) -> tuple[list[tuple], list, bool, bool, int, int]
             cols = rows[row]
             if type(cols) is not dict:
                 plain = False
-            ordered, row_keys, unit = _row_layout(table, row, tuple(cols))
+            ordered, row_keys = _row_layout(table, row, tuple(cols))
             keys += row_keys
             values += map(cols.__getitem__, ordered)
-            if unit:
-                units.append(cols["amount_unit"])
     kinds = set(map(type, values))
-    return (keys, values, plain and kinds <= _PLAIN_VALUES, not kinds <= _EXACT_IN_JSON, len(values) - len(units),
-            values.count(None) - units.count(None))
+    return keys, values, plain and kinds <= _PLAIN_VALUES, not kinds <= _EXACT_IN_JSON
 
 
 # A version's cells in one statement: SQLite reads the JSON object {key id: value} in C, three times faster than

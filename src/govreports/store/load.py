@@ -104,8 +104,8 @@ class Prepared:
     sections: list[tuple]   # (section, heading, body)
     checks: list[tuple]     # (seq, rule, location, ok, detail)
     totals: list[tuple]     # (table, row, n)
-    table_cells: int        # cells of the three tables, amount units not counted (m008)
-    blank_cells: int        # of those, the blank ones
+    table_cells: int        # cells of the form of its format, amount units not counted (m008; m024: the form's)
+    blank_cells: int        # of those, the blank ones or absent (schema.form_blanks)
     rules_failed: str | None  # the rules its checks fail, "R1,R3" (m008)
     rules_ok: int | None    # 0: a check fails; 1: one passes and none fails; else None
     sections_present: int   # how many of the sections 1–6 it has
@@ -117,7 +117,8 @@ def prepare(record: dict, document: dict | None = None, *, parser_version: str |
     report is being written."""
     doc = {**(record.get("source") or {}), **(document or {})}
     content = canonical(record)
-    cell_keys, cell_values, plain_cells, bound_cells, table_cells, blank_cells = record_cells(record)
+    cell_keys, cell_values, plain_cells, bound_cells = record_cells(record)
+    table_cells, blank_cells = schema.form_blanks(record)
     plain = PLAIN_TABLES if plain_cells else frozenset()
     sha = version_sha(content, plain)
     undated_sha = version_sha({k: v for k, v in content.items() if k != "published"}, plain)
