@@ -99,6 +99,34 @@ def test_a_full_disk_under_load_exits_74_in_one_line(tmp_path, load_failing):
     assert "error: could not write the database: database or disk is full" in err and "Traceback" not in err
 
 
+def test_a_full_disk_under_load_names_the_database_and_the_file_it_stopped_at(tmp_path, monkeypatch, capsys):
+    """A load that ran out of disk at its third file of thirty said "could not write the database: database or
+    disk is full" (measured on a 3 MB tmpfs): not which database, nor which file it stopped at, nor that those
+    before it were loaded. The line now names both; running the command again finds the loaded ones unchanged."""
+    import sys
+
+    import govreports.store
+    from govreports.cli import main
+
+    real, calls = govreports.store.load_record, []
+
+    def full_at_the_second(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs) if len(calls) == 1 else sqlite_full()
+
+    db = tmp_path / "f.db"
+    monkeypatch.setattr(govreports.store, "load_record", full_at_the_second)
+    monkeypatch.setattr(sys, "argv", ["govreports", "load", str(SEED), str(HTML), "--db", str(db)])
+    with pytest.raises(SystemExit) as ended:
+        main()
+    err = capsys.readouterr().err
+    assert ended.value.code == 74, err
+    assert err.count("\n") == 1 and err.startswith("error: could not write the database: database or disk is full")
+    assert f"the load of {db} stopped at {HTML} (file 2 of 2): it and the files after it are not loaded" in err
+    with connect(db) as database:
+        assert database.execute("SELECT count(*) FROM reports").fetchone()[0] == 1
+
+
 @pytest.mark.parametrize("disk", ["database", "file"])
 def test_a_full_disk_hidden_behind_a_second_failure_still_exits_74(tmp_path, load_failing, disk):
     """A full disk can make a second failure that is the one to reach the command: with Prefect's home on the

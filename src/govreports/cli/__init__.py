@@ -60,12 +60,12 @@ def main() -> None:
     try:
         app()
     except GovreportsError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {exc}{_notes(exc)}", err=True)
         sys.exit(exc.exit_code)
     except sqlite3.DatabaseError as exc:  # OperationalError, and the damaged file's DatabaseError itself
         if cannot_write(exc):  # a full disk under a write outside the crawl's batches (`load`, a run's own row)
             kept = "" if damaged(exc) else "; what was committed before stays"
-            typer.echo(f"error: {could_not_write(exc)}{kept}", err=True)
+            typer.echo(f"error: {could_not_write(exc)}{kept}{_notes(exc)}", err=True)
             sys.exit(EXIT_STORAGE)
         if not isinstance(exc, sqlite3.OperationalError) or ("locked" not in str(exc) and "busy" not in str(exc)):
             raise
@@ -83,8 +83,13 @@ def main() -> None:
             said = (str(full) if isinstance(full, StorageError)
                     else could_not_write(full) if isinstance(full, sqlite3.Error) else f"storage failed: {full}")
             then = "" if full is exc else f" (then {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]})"
-            typer.echo(f"error: {said}; what was committed before stays{then}", err=True)
+            typer.echo(f"error: {said}; what was committed before stays{then}{_notes(exc)}", err=True)
             sys.exit(EXIT_STORAGE)
         signum = stops.received or signum  # a SIGTERM inside asyncio.run unwinds as Ctrl-C does there
         typer.echo(f"stopped by {signal_name(signum)}: what was stored before it stays", err=True)
         sys.exit(128 + signum)
+
+
+def _notes(exc: BaseException) -> str:
+    """What a command added to its error on the way out (`load`: the file it stopped at), after the error's line."""
+    return "".join(f"; {note}" for note in getattr(exc, "__notes__", ()))

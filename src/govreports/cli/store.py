@@ -48,9 +48,7 @@ def load(paths: Annotated[list[Path], typer.Argument(help="report files or direc
 
 
 def _load(paths: list[Path], database, parser) -> None:
-    from govreports.store import document_from_path, load_record, log_fetch
-    from govreports.store.db import still_the_same_file
-    from govreports.store.index_repair import with_search_indexes_mended
+    from govreports.store.db import database_file, still_the_same_file, storage_cause
 
     # the database file removed or replaced during the load (`rm`, a backup restored with `mv`): SQLite writes on to
     # the file it opened, and the load would end "106 new" with nothing under the name; checked before each write
@@ -59,31 +57,49 @@ def _load(paths: list[Path], database, parser) -> None:
     counts = {"new": 0, "changed": 0, "unchanged": 0, "duplicate": 0, "failed": 0}
     files = [(path, path.is_file()) for path in _files(paths)]
     outcomes = parser.parse_paths(path for path, present in files if present)  # side by side, in this order
-    for path, present in files:
-        if not present:
-            typer.echo(f"{path}: no such file", err=True)
-            counts["failed"] += 1
-            continue
-        outcome = next(outcomes)
-        same_file()
-        error = outcome.error or (None if outcome.record is not None else "parser returned no record")
-        if error:
-            typer.echo(f"{path}: {error}", err=True)
-            kind = outcome.error_kind  # a limit's kind: too_large, too_slow, …
-            log_fetch(database, str(path), kind or "parse_error", error, kind=kind or "parse")
-            counts["failed"] += 1
-            continue
-        # a report already loaded from another file (the same report saved twice, under two names) is a duplicate,
-        # as a re-post is in a crawl: loaded again, every sum over reports counted it twice
-        result = with_search_indexes_mended(database, lambda: load_record(
-            database, outcome.record, document_from_path(path, outcome.kind), dedupe=True))
-        counts[result.status] += 1
-        what = "duplicate of report" if result.status == "duplicate" else "report"
-        typer.echo(f"{path}: {result.status} ({what} {result.report_id}, version {result.version_id})")
+    for number, (path, present) in enumerate(files, 1):
+        try:
+            _load_one(path, present, outcomes, database, same_file, counts)
+        except Exception as exc:
+            if storage_cause(exc) is not None:
+                # a full disk said only "could not write the database: database or disk is full": not which
+                # database, nor where the load stopped (main prints the note after the error's own line)
+                exc.add_note(f"the load of {database_file(database)} stopped at {path} (file {number} of "
+                             f"{len(files)}): it and the files after it are not loaded, those before it are done; "
+                             "run the same command again once the database can be written (a file already "
+                             "loaded is found unchanged)")
+            raise
     same_file()
     typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
     if counts["failed"]:
         raise typer.Exit(1)
+
+
+def _load_one(path: Path, present: bool, outcomes, database, same_file, counts: dict) -> None:
+    """Load one file of `load` (its parse outcome is the next of `outcomes`) and count and print what became of it."""
+    from govreports.store import document_from_path, load_record, log_fetch
+    from govreports.store.index_repair import with_search_indexes_mended
+
+    if not present:
+        typer.echo(f"{path}: no such file", err=True)
+        counts["failed"] += 1
+        return
+    outcome = next(outcomes)
+    same_file()
+    error = outcome.error or (None if outcome.record is not None else "parser returned no record")
+    if error:
+        typer.echo(f"{path}: {error}", err=True)
+        kind = outcome.error_kind  # a limit's kind: too_large, too_slow, …
+        log_fetch(database, str(path), kind or "parse_error", error, kind=kind or "parse")
+        counts["failed"] += 1
+        return
+    # a report already loaded from another file (the same report saved twice, under two names) is a duplicate, as
+    # a re-post is in a crawl: loaded again, every sum over reports counted it twice
+    result = with_search_indexes_mended(database, lambda: load_record(
+        database, outcome.record, document_from_path(path, outcome.kind), dedupe=True))
+    counts[result.status] += 1
+    what = "duplicate of report" if result.status == "duplicate" else "report"
+    typer.echo(f"{path}: {result.status} ({what} {result.report_id}, version {result.version_id})")
 
 
 def query(sql: Annotated[str, typer.Argument(help="one SQL statement (read-only)")],
