@@ -132,3 +132,20 @@ def recounted_sums(db) -> list[tuple]:
         return current_sums(db, "temp.recount")
     finally:
         db.execute("DROP TABLE temp.recount")
+
+
+# m025: an agency-year after the agency's latest report is expected once its deadline has passed, not up to the
+# newest report year. The scorecards of m006 and m008 (computed from every report on each read) serve as the
+# tests' reference with their horizon replaced by that rule, written another way: per agency, the last year whose
+# deadline for its kind has passed today (31 January for departments, 31 March for governments; years since 2019).
+_HORIZON = """horizon AS (SELECT CASE WHEN date('now') > (y + 1) || '-03-31' THEN y ELSE y - 1 END AS year FROM latest),
+seen AS (SELECT r.agency_id, min(r.year) AS first_year, max(max(r.year), (SELECT year FROM horizon)) AS last_year"""
+_DUE = """seen AS (SELECT r.agency_id, min(r.year) AS first_year, max(max(r.year),
+    CAST(strftime('%Y', 'now') AS INTEGER) - CASE WHEN date('now') > strftime('%Y', 'now')
+      || CASE WHEN a.kind = 'government' THEN '-03-31' ELSE '-01-31' END THEN 1 ELSE 2 END) AS last_year"""
+
+
+def due_by_deadline(scorecard_sql: str) -> str:
+    """m006's or m008's scorecard SQL with m025's rule for the years expected after an agency's latest report."""
+    assert _HORIZON in scorecard_sql
+    return scorecard_sql.replace(_HORIZON, _DUE)

@@ -80,6 +80,19 @@ def test_filters_resolve_the_agency_and_refuse_empty_answers(known):
         resolve_filters(known, year=2019, agency=A)
 
 
+def _due_year() -> int:
+    """The latest year whose reports are due today from a department (31 January): the regions database's reports
+    end there, so that no year after them is due and missing (the scorecard expects every year whose deadline has
+    passed, store.migrations.due_years)."""
+    import datetime
+
+    today = datetime.date.today()
+    return today.year - 1 if today > datetime.date(today.year, 1, 31) else today.year - 2
+
+
+Y = _due_year()
+
+
 @pytest.fixture(scope="module")
 def regions_db(tmp_path_factory):
     """Agencies in two provinces with a late, a missing, an undated and on-time reports (deadlines: FORMAT.md §1,
@@ -92,10 +105,10 @@ def regions_db(tmp_path_factory):
 
     path = tmp_path_factory.mktemp("regions") / "regions.db"
     with connect(path) as db:
-        for r in (rec("宿迁市财政局", 2021, "2022-02-10"),  # late: a department, after 31 January
-                  rec("宿迁市财政局", 2023, "2024-01-10"),  # 2022 missing between them
-                  rec("宿迁市人民政府", 2023, "2024-03-20"),  # a government: on time until 31 March
-                  rec("韶关市能源局", 2023, None)):  # no date: cannot be judged
+        for r in (rec("宿迁市财政局", Y - 2, f"{Y - 1}-02-10"),  # late: a department, after 31 January
+                  rec("宿迁市财政局", Y, f"{Y + 1}-01-10"),  # Y - 1 missing between them
+                  rec("宿迁市人民政府", Y, f"{Y + 1}-03-20"),  # a government: on time until 31 March
+                  rec("韶关市能源局", Y, None)):  # no date: cannot be judged
             load_record(db, r)
     return path
 
@@ -106,14 +119,14 @@ def test_late_and_missing_by_province(regions_db):
         "迟报 / late": 1, "缺报 / missing": 1, "按时 / on time": 2}
     assert _pick(rows, "status", "agencies", province="广东省") == {"无发布日期 / no date": 1}
     assert _pick(rows, "status", "who", province="江苏省") == {
-        "迟报 / late": "宿迁市财政局（2021）", "缺报 / missing": "宿迁市财政局（2022）", "按时 / on time": None}
+        "迟报 / late": f"宿迁市财政局（{Y - 2}）", "缺报 / missing": f"宿迁市财政局（{Y - 1}）", "按时 / on time": None}
     assert [r["province"] for r in rows][0] == "江苏省"  # most late and missing first
-    rows = _rows(regions_db, "late_missing", year=2023)
+    rows = _rows(regions_db, "late_missing", year=Y)
     assert {(r["province"], r["status"], r["agencies"]) for r in rows} == {
         ("江苏省", "按时 / on time", 2), ("广东省", "无发布日期 / no date", 1)}
     rows = _rows(regions_db, "applications", province="江苏")  # short form; other charts take the province too
-    assert _pick(rows, "year", "applications", series="本年新收 / received") == {2021: 1, 2022: None, 2023: 2}
-    assert _pick(rows, "year", "no_report", series="本年新收 / received") == {2021: 0, 2022: 1, 2023: 0}
+    assert _pick(rows, "year", "applications", series="本年新收 / received") == {Y - 2: 1, Y - 1: None, Y: 2}
+    assert _pick(rows, "year", "no_report", series="本年新收 / received") == {Y - 2: 0, Y - 1: 1, Y: 0}
 
 
 def test_province_filter_errors(regions_db):
@@ -129,23 +142,23 @@ def test_province_filter_errors(regions_db):
 
 
 def test_a_province_without_reports_for_the_year_or_agency_draws_no_empty_chart(regions_db, tmp_path):
-    """`--province 广东 --year 2021` (广东's only report is for 2023) wrote an empty chart and exited 0; the same for
+    """`--province 广东 --year 2021` (广东's only report was for 2023) wrote an empty chart and exited 0; the same for
     an agency of another province. The scorecard's late_missing still draws: it shows agency-years expected, and
     where none reported they are all missing."""
     from govreports.charts import write_chart
 
     runner = CliRunner()
     result = runner.invoke(_cli(), ["chart", "applications", "--db", str(regions_db), "--province", "广东",
-                                    "--year", "2021", "-o", str(tmp_path / "a.svg")])
-    assert result.exit_code == 1 and "no report for 地区 / province: 广东省；年度 / year: 2021" in result.output
+                                    "--year", str(Y - 2), "-o", str(tmp_path / "a.svg")])
+    assert result.exit_code == 1 and f"no report for 地区 / province: 广东省；年度 / year: {Y - 2}" in result.output
     assert not (tmp_path / "a.svg").exists()
     with pytest.raises(NoReports, match="no report for 机关 / agency: 宿迁市财政局；地区 / province: 广东省"):
         write_chart(regions_db, "refusals", "svg", tmp_path / "r.svg",
                     resolve_filters(regions_db, agency="宿迁市财政局", province="广东"))
     assert write_chart(regions_db, "late_missing", "svg", tmp_path / "l.svg",
-                       resolve_filters(regions_db, province="广东", year=2021)).exists()
+                       resolve_filters(regions_db, province="广东", year=Y - 2)).exists()
     assert write_chart(regions_db, "applications", "svg", tmp_path / "g.svg",
-                       resolve_filters(regions_db, province="广东", year=2023)).exists()
+                       resolve_filters(regions_db, province="广东", year=Y)).exists()
 
 
 def test_all_charts_draws_every_chart_it_can_and_names_the_others(regions_db, tmp_path):
@@ -156,13 +169,13 @@ def test_all_charts_draws_every_chart_it_can_and_names_the_others(regions_db, tm
 
     out = tmp_path / "out"
     result = CliRunner().invoke(_cli(), ["chart", "--all", "--db", str(regions_db), "--province", "广东",
-                                         "--year", "2021", "--out-dir", str(out)])
+                                         "--year", str(Y - 2), "--out-dir", str(out)])
     assert result.exit_code == 1
     drawn = {p.stem for p in out.iterdir()}
     assert drawn == {c.name for c in CHARTS.values() if not c.needs_reports}
     not_drawn = [name for name in CHARTS if name not in drawn]
     for name in not_drawn:
-        assert f"error: {name}: no report for 地区 / province: 广东省；年度 / year: 2021" in result.output
+        assert f"error: {name}: no report for 地区 / province: 广东省；年度 / year: {Y - 2}" in result.output
     assert f"{len(not_drawn)} of {len(CHARTS)} charts not drawn: {', '.join(not_drawn)}" in result.output
 
 

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from govreports.crawl import CrawlSummary, PortalStats, record_run
-from govreports.runs.health import Flag, is_government, legal_deadline, open_problems, usual_date
+from govreports.runs.health import Flag, legal_deadline, open_problems, usual_date
 from govreports.store.db import connect, open_db
 from govreports.store.load import load_record
 from storehelp import record
@@ -174,7 +174,27 @@ def test_departments_are_due_by_31_january(db):
     assert legal_deadline(2024, government=False) == dt.date(2025, 1, 31)
     assert legal_deadline(2024) == dt.date(2025, 3, 31)
     assert legal_deadline(2018, government=False) == dt.date(2019, 3, 31)  # before the 2019 revision: all 31 March
-    assert is_government("某市人民政府") and is_government("某区政府") and not is_government("某市人民政府办公室")
+    from govreports.regions import agency_kind  # the kind both `status` and the scorecard read (agencies.kind)
+
+    assert [agency_kind(n) for n in ("某市人民政府", "某区政府", "某市人民政府办公室")] == [
+        "government", "government", "department"]
+
+
+def test_a_portal_is_due_when_the_scorecard_says_its_agencies_are(db):
+    """`status` took a portal's deadline from its agencies' names ending in 政府, the scorecard from their kind
+    (regions.agency_kind: a people's government also when named by its place alone, 北京市, or 国务院): a city
+    whose reports name it 北京市 was overdue on 3 February by `status` and due 31 March by the scorecard. Both
+    read agencies.kind now."""
+    dates = {2022: "2023-01-05", 2023: "2024-01-08"}  # usually listed in January
+    _items(db, "city", dates)
+    for year in dates:
+        report = load_record(db, record("北京市", year, "2021", {}), document={"url": f"http://bj.gov.cn/{year}"})
+        db.execute("UPDATE items SET report_id = ? WHERE portal = 'city' AND year = ?", [report.report_id, year])
+    db.conn.commit()
+    assert db.execute("SELECT deadline FROM scorecard WHERE agency = '北京市' AND year = 2023").fetchone() == (
+        "2024-03-31",)
+    assert run(db, "2025-02-03", stats("city"), today=dt.date(2025, 2, 3)).health == []
+    assert names(run(db, "2025-04-02", stats("city"), today=dt.date(2025, 4, 2))) == {"city": ["overdue"]}
 
 
 def test_a_report_page_failing_tonight_keeps_its_year_and_its_report_known(db):

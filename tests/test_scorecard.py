@@ -48,6 +48,23 @@ REPORTS = [
 ]
 
 
+def _due(kind: str, today=None) -> int:
+    """The latest year whose reports are due by today for an agency of `kind`: the year `status` judges a portal
+    overdue for (runs.health.legal_deadline, FORMAT.md §1)."""
+    import datetime
+
+    from govreports.runs.health import legal_deadline
+
+    today = today or datetime.date.today()
+    return max(y for y in range(today.year - 3, today.year + 1)
+               if today > legal_deadline(y, government=kind == "government"))
+
+
+# the last year each kind of agency is expected for today (2025 for both on 2026-12-07); the fixture's reports end
+# in 2023, so its agencies are missing every year after their latest up to these
+DUE_GOV, DUE_DEPT = _due("government"), _due("department")
+
+
 @pytest.fixture
 def path(tmp_path):
     p = tmp_path / "g.db"
@@ -79,16 +96,60 @@ def test_agencies_carry_region_and_kind(path):
 
 
 def test_every_year_from_first_to_the_horizon_is_expected(path):
-    """The newest year in the database (2023, its deadlines long past) is the horizon: the government and the
-    department that stopped after 2021 are missing 2022 and 2023, as is the government's 2020 gap."""
+    """Every year whose deadline has passed is expected, whatever year the newest report covers (2023 here): the
+    government and the department that stopped after 2021 are missing every year since, as is the government's
+    2020 gap, and the agencies that reported for 2023 alone are missing each year after it."""
     card = _card(path)
-    assert sorted(card) == sorted([(GOV, y) for y in range(2018, 2024)] + [(DEPT, y) for y in range(2018, 2024)]
-                                  + [(NATION, 2023), (SHAOGUAN, 2023)])
-    assert [card[(DEPT, y)]["found"] for y in (2022, 2023)] == [0, 0]
+    assert sorted(card) == sorted([(GOV, y) for y in range(2018, DUE_GOV + 1)]
+                                  + [(DEPT, y) for y in range(2018, DUE_DEPT + 1)]
+                                  + [(a, y) for a in (NATION, SHAOGUAN) for y in range(2023, DUE_DEPT + 1)])
+    assert {card[(DEPT, y)]["found"] for y in range(2022, DUE_DEPT + 1)} == {0}
     gap = card[(GOV, 2020)]
     assert (gap["found"], gap["report_id"], gap["published"], gap["on_time"], gap["format_ok"]) == (0, None, None,
                                                                                                    None, None)
     assert gap["deadline"] == "2021-03-31" and gap["format_expected"] == "2019"
+
+
+def test_a_year_no_portal_has_published_is_missing_once_it_is_due(tmp_path):
+    """The scorecard stopped at the newest year a report covers: with no report yet for a year that was due
+    (the demo on 2026-12-07: reports 2018–2024, every 2025 report due since January or March 2026), nobody was
+    missing it, while `status` called every portal overdue for it. A year is now expected once its own deadline
+    has passed, the year `status` judges; `late --year` lists it rather than saying there are no reports."""
+    import datetime
+
+    old = datetime.date.today().year - 4
+    p = tmp_path / "stale.db"
+    with connect(p) as db:
+        load_record(db, _report(GOV, old, "2021", f"{old + 1}-03-01"))
+        load_record(db, _report(DEPT, old, "2021", f"{old + 1}-01-10"))
+    card = _card(p)
+    for agency, kind in ((GOV, "government"), (DEPT, "department")):
+        years = sorted(y for a, y in card if a == agency)
+        assert years == list(range(old, _due(kind) + 1)), agency
+        assert [card[(agency, y)]["found"] for y in years[1:]] == [0] * (len(years) - 1)
+    assert run_analysis(p, "late", year=_due("department")).rows
+    compliance = {r["year"]: r for r in run_analysis(p, "compliance").dicts()}
+    assert compliance[_due("department")]["missing"] >= 1 and max(compliance) == _due("department")
+
+
+def test_the_scorecard_expects_the_years_status_calls_due():
+    """The two answers to "which year is due" agree on every day of a year: the scorecard's condition (today
+    after the row's deadline) and runs.health's (the latest year whose legal deadline has passed)."""
+    import datetime
+
+    from govreports.store.migrations.due_years import visible
+
+    conn = Database(memory=True).conn
+    conn.execute("CREATE TABLE y (year INTEGER, kind TEXT, tail INTEGER)")
+    conn.executemany("INSERT INTO y VALUES (?, ?, 1)", [(year, kind) for year in range(2015, 2026)
+                                                         for kind in ("government", "department")])
+    day = datetime.date(2024, 1, 1)
+    while day.year == 2024:
+        sql = visible("y").replace("date('now')", f"'{day.isoformat()}'")
+        for kind in ("government", "department"):
+            shown = conn.execute(f"SELECT max(year) FROM y WHERE kind = ? AND {sql}", [kind]).fetchone()[0]
+            assert shown == _due(kind, day), (day, kind)
+        day += datetime.timedelta(days=1)
 
 
 @pytest.mark.parametrize("agency,year,deadline,days_late,on_time", [
@@ -148,8 +209,9 @@ def test_blank_share_is_over_the_cells_the_form_has_not_the_ones_read(tmp_path):
     assert card[(GOV, 2018)]["blank_share"] is None
     out = CliRunner().invoke(cli_app(), ["report", NATION, "--db", str(p)])
     assert out.exit_code == 0, out.output
-    assert {line.split("│")[1].strip(): line.split("│")[8].strip() for line in out.stdout.splitlines()
-            if line.startswith("│ 20")} == {"2023": "95%", "2022": "89%"}
+    shown = {line.split("│")[1].strip(): line.split("│")[8].strip() for line in out.stdout.splitlines()
+             if line.startswith("│ 20")}
+    assert (shown["2023"], shown["2022"]) == ("95%", "89%")
 
 
 def test_an_older_database_counts_its_blanks_over_the_form_again(tmp_path):
@@ -173,7 +235,9 @@ def test_an_older_database_counts_its_blanks_over_the_form_again(tmp_path):
 def test_late_view_is_late_or_missing(path):
     late = {(r["agency"], r["year"]) for r in _rows(path, "SELECT agency, year FROM late")}
     assert late == {(GOV, 2020), (GOV, 2021), (DEPT, 2019), (SHAOGUAN, 2023),
-                    (GOV, 2022), (GOV, 2023), (DEPT, 2022), (DEPT, 2023)}  # stopped after 2021: missing since
+                    *((GOV, y) for y in range(2022, DUE_GOV + 1)),  # stopped after 2021: missing since
+                    *((a, y) for a in (DEPT,) for y in range(2022, DUE_DEPT + 1)),
+                    *((a, y) for a in (NATION, SHAOGUAN) for y in range(2024, DUE_DEPT + 1))}
 
 
 def test_the_earliest_of_several_reports_for_a_year_counts(path):
@@ -193,10 +257,11 @@ def test_analyses_filter_by_year_and_any_level_of_region(path):
         ("广东省", SHAOGUAN, "late", 218), ("江苏省", GOV, "missing", None), ("江苏省", DEPT, "missing", None)]
     for region in ("江苏省", "江苏", "宿迁市", "宿迁"):
         got = [(r["agency"], r["year"], r["status"]) for r in _analysis(path, "late", region=region)]
-        assert got == [(GOV, 2020, "missing"), (GOV, 2021, "late"), (GOV, 2022, "missing"), (GOV, 2023, "missing"),
-                       (DEPT, 2019, "late"), (DEPT, 2022, "missing"), (DEPT, 2023, "missing")], region  # city, county
-    assert [r["year"] for r in _analysis(path, "scorecard", region="沭阳县")] == [2018, 2019, 2020, 2021, 2022, 2023]
-    assert [r["agency"] for r in _analysis(path, "scorecard", region="全国")] == [NATION]
+        assert got == [(GOV, 2020, "missing"), (GOV, 2021, "late"),
+                       *((GOV, y, "missing") for y in range(2022, DUE_GOV + 1)), (DEPT, 2019, "late"),
+                       *((DEPT, y, "missing") for y in range(2022, DUE_DEPT + 1))], region  # city, county
+    assert [r["year"] for r in _analysis(path, "scorecard", region="沭阳县")] == list(range(2018, DUE_DEPT + 1))
+    assert {r["agency"] for r in _analysis(path, "scorecard", region="全国")} == {NATION}
     summary = {(r["province"], r["year"]): r for r in _analysis(path, "compliance")}
     suqian_2020 = summary[("江苏省", 2020)]
     assert (suqian_2020["expected"], suqian_2020["found"], suqian_2020["missing"], suqian_2020["on_time"],
@@ -221,17 +286,17 @@ def test_a_region_path_keeps_every_level_it_names(tmp_path):
                                                                          "region": "浙江省/舟山市/普陀区"})
 
     def agencies(name, region):
-        return sorted(r["agency"] for r in _analysis(p, name, region=region))
+        return sorted({r["agency"] for r in _analysis(p, name, region=region)})
 
     for name in ("scorecard", "late"):
         assert agencies("scorecard", "普陀区") == ["普陀区教育局", "普陀区财政局"]
         assert agencies(name, "浙江省/舟山市/普陀区") == agencies(name, "舟山/普陀") == ["普陀区财政局"]
     assert agencies("scorecard", "上海市/普陀区") == ["普陀区教育局"]
-    assert [r["province"] for r in _analysis(p, "compliance", region="上海/普陀区")] == ["上海市"]
+    assert {r["province"] for r in _analysis(p, "compliance", region="上海/普陀区")} == {"上海市"}
     runner = CliRunner()
     out = runner.invoke(cli_app(), ["analyze", "scorecard", "--region", "上海市 / 普陀区", "--db", str(p), "-f", "json"])
     assert out.exit_code == 0, out.output
-    assert [r["agency"] for r in json.loads(out.stdout)] == ["普陀区教育局"]
+    assert {r["agency"] for r in json.loads(out.stdout)} == {"普陀区教育局"}
     out = runner.invoke(cli_app(), ["analyze", "late", "--region", "江苏省/普陀区", "--db", str(p)])
     assert out.exit_code == 1 and "no agency in region '江苏省/普陀区'" in out.output and out.stdout == ""
 
@@ -245,7 +310,7 @@ def test_cli_late_by_province_in_one_command(path):
     out = runner.invoke(cli_app(), ["analyze", "late", "--region", "江苏省/宿迁市", "--db", str(path),
                                     "--format", "csv"])
     assert out.exit_code == 0, out.output
-    assert out.stdout.count("\n") == 8  # header + 7 rows
+    assert out.stdout.count("\n") == 1 + 3 + (DUE_GOV - 2021) + (DUE_DEPT - 2021)  # header, 3 late or a gap, missing
     out = runner.invoke(cli_app(), ["analyze", "late", "--region", "火星", "--db", str(path)])
     assert out.exit_code == 1 and "no agency in region '火星'; provinces in the database: 江苏省" in out.output
     out = runner.invoke(cli_app(), ["analyze", "scorecard", "--year", "2030", "--db", str(path)])
@@ -260,7 +325,7 @@ def test_report_one_agency_on_one_screen(path):
     assert out.exit_code == 0, out.output
     text = out.stdout
     assert "宿迁市人民政府" in text and "江苏省/宿迁市" in text and "due 31 March" in text
-    assert "2018–2023: 3 of 6 reports found, 3 missing, 1 late" in text
+    assert f"2018–{DUE_GOV}: 3 of {DUE_GOV - 2017} reports found, {DUE_GOV - 2020} missing, 1 late" in text
     assert "missing" in text and "2 days" in text and "2020-03-15 (meta)" in text
     out = runner.invoke(cli_app(), ["report", GOV, "--db", str(path), "--format", "json"])
     years = {r["year"]: r for r in json.loads(out.stdout)}
@@ -295,15 +360,15 @@ def test_an_older_database_gets_regions_kinds_and_the_views(tmp_path):
 
 
 def test_a_year_still_being_published_is_not_held_against_anyone(path):
-    """A report for this year (its deadlines are next year) moves the horizon only to last year: nobody is missing
-    this year yet, while every agency is expected up to last year, whose deadlines have passed."""
+    """A report for this year (its deadlines are next year): nobody is missing this year yet, while every agency
+    is expected up to the last year whose deadline has passed."""
     import datetime
 
     this_year = datetime.date.today().year
     with connect(path) as db:
         load_record(db, _report(NATION, this_year, "2021", None))
     card = _card(path)
-    assert max(y for a, y in card if a == DEPT) == this_year - 1
+    assert max(y for a, y in card if a == DEPT) == DUE_DEPT >= this_year - 2
     assert (DEPT, this_year) not in card and card[(NATION, this_year)]["found"] == 1
 
 
@@ -358,6 +423,8 @@ def test_a_blank_share_short_of_all_or_none_never_prints_as_100_or_0_percent(tmp
         dashboard = {row[0]: row[9] for row in db.execute(AGENCY_SCORECARD_SQL, {"agency": NATION, "year": "",
                                                                                  "province": ""})}
     for year, blank in shown.items():
+        if not card[(NATION, int(year))]["found"]:
+            continue  # a year due since 2023 with no report: nothing to be blank
         share = card[(NATION, int(year))]["blank_share"]
         assert dashboard[int(year)] == blank
         assert (blank == "100%") == (share == 1) and (blank == "0%") == (share == 0), (year, share, blank)

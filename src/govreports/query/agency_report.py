@@ -1,7 +1,7 @@
 """`govreports report AGENCY`: one agency over all its years, on one screen.
 
-For each year the agency is expected to report for (the `scorecard` view: from its first report through its latest or the
-database's horizon, the newest year whose deadlines have passed): found or missing, the publication date and where it came from, the deadline and days late, the format
+For each year the agency is expected to report for (the `scorecard` view: from its first report through its latest,
+and each later year whose deadline has passed): found or missing, the publication date and where it came from, the deadline and days late, the format
 (✓ when it is the one the year calls for), the rules R1–R4 that fail, the share of blank cells, the sections
 present, and the applications it received, granted (予以公开), partly granted (部分公开) and refused (不予公开, all
 eight reasons) — each the row's 总计 cell, else the sum of its applicant columns. The agency is named as every

@@ -303,11 +303,13 @@ def _tables() -> dict[str, Table]:
               "without a year."),
         Table("agency_years", "机关年度（应报年度）", "Agency-years the scorecard expects (kept at load)", "table", (
             AGENCY_ID, YEAR, REPORT_ID,
-            C("tail", "末次报告后", "1 a year after the agency's latest report: expected only up to the horizon"),
+            C("tail", "末次报告后", "1 a year after the agency's latest report: expected only once its deadline "
+              "has passed"),
             AGENCY, PROVINCE, CITY, COUNTY, KIND, next(c for c in SCORECARD if c.name == "on_time")),
-              "A row per agency and year from its first report through the newest report year, with the report "
-              "that counts; the loader keeps them, the scorecard and late views and the compliance analysis read "
-              "them (the horizon applied when read)."),
+              "A row per agency and year from its first report through the newest report year or the current "
+              "year, whichever is later, with the report that counts; the loader keeps them, the scorecard and "
+              "late views and the compliance analysis read them (a year after the agency's latest report only "
+              "once its deadline has passed, applied when read)."),
         Table("checks", "勾稽关系检查", "Accounting checks R1–R4", "view", (
             VERSION_ID, REPORT_ID, CHECK_SEQ, CHECK_RULE, CHECK_LOCATION, CHECK_OK, CHECK_DETAIL),
             "Every check of every version. A view of check_values with each check's rule and location spelled "
@@ -411,8 +413,9 @@ def _tables() -> dict[str, Table]:
             C("details", "说明", "one line per open flag"))),
         Table("scorecard", "合规评分", "Compliance scorecard: each agency and year it is expected to report for",
               "view", SCORECARD,
-              "An agency is expected every year from its first report through its latest or the database's horizon "
-              "(the newest year whose 31 March deadline has passed), whichever is later; of several "
+              "An agency is expected every year from its first report through its latest, and each later year "
+              "once that year's deadline has passed (today's date: the year `govreports status` calls due), "
+              "whether or not any report covers it yet; of several "
               "reports for one year the earliest published counts (report_id; null when missing). Deadlines and "
               "formats by FORMAT.md §1 (store.migrations.SCORECARD_SQL)."),
         Table("late", "迟报与缺报", "Late or missing reports (the scorecard's rows with on_time = 0 or found = 0)",

@@ -1,12 +1,12 @@
 """The compliance analyses (issue 11): who reported, on time, in the right format, with numbers that add up.
 
 They read the `scorecard` and `late` views (store.migrations.SCORECARD_SQL: one row per agency and year it is
-expected to report for — from its first report through its latest or the database's horizon, the newest year whose
-deadlines have passed — with its deadline under
-FORMAT.md §1), so `govreports analyze scorecard|late|compliance`, Datasette's canned queries and anyone's own SQL
+expected to report for — from its first report through its latest, and each later year once its deadline under
+FORMAT.md §1 has passed, whether or not any report covers that year yet (store.migrations.due_years) — with its
+deadline), so `govreports analyze scorecard|late|compliance`, Datasette's canned queries and anyone's own SQL
 agree. Since m011 the views read `agency_years` (a row per expected agency-year, kept by the loader), in the
 listings' order by an index, so a listing's first page streams; compliance counts that table's covering index
-directly (the view's per-row report lookups were most of its time), with the view's horizon condition. `--region` matches any level of an agency's region, the full name or its start: 江苏省, 江苏, 宿迁市, 宿迁,
+directly (the view's per-row report lookups were most of its time), with the view's condition (due_years.visible). `--region` matches any level of an agency's region, the full name or its start: 江苏省, 江苏, 宿迁市, 宿迁,
 沭阳县, 全国 (national bodies); a path matches every level it names (上海市/普陀区, not 浙江省舟山市's 普陀区).
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from govreports.errors import GovreportsError
 from govreports.query.analyses import YEAR, Analysis, Param
-from govreports.store.migrations.agency_years import visible
+from govreports.store.migrations.due_years import visible
 from govreports.text import compact, t2s
 
 REGION = Param("region", "province, city or county, or the start of one: 江苏省, 江苏, 宿迁市, 全国; a path matches each "
@@ -40,8 +40,8 @@ _WHERE = f"""(:year = '' OR s.year = CAST(:year AS INTEGER))
 
 SCORECARD = Analysis(
     "scorecard", "Compliance scorecard: each agency, each year", "政府信息公开年报合规情况（机关 × 年度）",
-    "One row per agency and year it is expected to report for (from its first report through the newest year whose "
-    "deadlines have passed, or its latest report if later): "
+    "One row per agency and year it is expected to report for (from its first report through its latest, and each "
+    "later year once its deadline has passed, whether or not any report covers it yet): "
     "found or missing, published (and which source gave the date: meta, page, list, closing), the deadline "
     "(≤2018: 31 March for all; from 2019: 31 January for departments, 31 March for a people's government's own "
     "report), days late, the format expected and found, failed rules R1–R4, share of blank cells, sections 一–六.",
@@ -52,12 +52,12 @@ SELECT s.province, s.city, s.county, s.agency, s.kind, s.year, s.found, s.publis
 FROM scorecard s
 WHERE {_WHERE}
 ORDER BY s.province IS NULL, s.province, s.city, s.county, s.agency, s.year""",
-    (YEAR, REGION), needs_reports=True)
+    (YEAR, REGION), needs_reports=True, expected_years=True)
 
 LATE = Analysis(
     "late", "Late and missing reports, by province", "逾期发布或缺报的年报（按地区）",
-    "Scorecard rows whose report is missing (a year from its first report to the newest year whose deadlines have "
-    "passed) or was published "
+    "Scorecard rows whose report is missing (a year from its first report on, once its deadline has passed) or "
+    "was published "
     "after the deadline; a report without a date is neither. Ordered by province, city, county, then agency.",
     f"""WITH {_WANT}
 SELECT s.province, s.city, s.county, s.agency, s.kind, s.year,
@@ -66,7 +66,7 @@ SELECT s.province, s.city, s.county, s.agency, s.kind, s.year,
 FROM late s
 WHERE {_WHERE}
 ORDER BY s.province IS NULL, s.province, s.city, s.county, s.agency, s.year""",
-    (YEAR, REGION), needs_reports=True)
+    (YEAR, REGION), needs_reports=True, expected_years=True)
 
 COMPLIANCE = Analysis(
     "compliance", "Compliance by province and year", "各地区各年度年报发布情况汇总",
@@ -82,7 +82,7 @@ FROM agency_years s
 WHERE {visible('s')} AND {_WHERE}
 GROUP BY s.province, s.year
 ORDER BY s.year, s.province IS NULL, s.province""",
-    (YEAR, REGION), needs_reports=True)
+    (YEAR, REGION), needs_reports=True, expected_years=True)
 
 ANALYSES = {a.name: a for a in (SCORECARD, LATE, COMPLIANCE)}
 

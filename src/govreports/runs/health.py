@@ -220,18 +220,15 @@ def report_years(db: Database, portal: str) -> dict[int, dt.date | None]:
     return years
 
 
-def is_government(agency: str) -> bool:
-    """A people's government (本级政府) rather than one of its departments: XX市人民政府, XX区政府, but not
-    XX市人民政府办公室."""
-    return agency.rstrip().endswith("政府")
-
-
 def _government(db: Database, portal: str) -> bool:
-    """Whether the later deadline applies: the portal's reports include a people's government's, or none are known."""
-    names = [n for (n,) in db.execute(
-        "SELECT DISTINCT a.norm_name FROM items i JOIN reports r ON r.id = i.report_id"
-        f" JOIN agencies a ON a.id = r.agency_id WHERE i.portal = ? AND {_REPORTED}", [portal]).fetchall() if n]
-    return not names or any(is_government(n) for n in names)
+    """Whether the later deadline applies: the portal's reports include a people's government's, or none are known.
+    A government as the scorecard's deadline reads it (agencies.kind, regions.agency_kind: also one named by its
+    place alone, 北京市, and 国务院), so that `status` and the scorecard call the same year due."""
+    kinds = [k for (k,) in db.execute(
+        "SELECT DISTINCT coalesce(a.kind, 'department') FROM items i JOIN reports r ON r.id = i.report_id"
+        f" JOIN agencies a ON a.id = r.agency_id WHERE i.portal = ? AND {_REPORTED} AND a.norm_name != ''",
+        [portal]).fetchall()]
+    return not kinds or "government" in kinds
 
 
 def _end_of_month(day: dt.date) -> dt.date:

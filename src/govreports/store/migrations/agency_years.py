@@ -40,12 +40,16 @@ _INDEXES = (
 
 _DEADLINE = ("(y.year + 1) || CASE WHEN y.year <= 2018 OR y.kind = 'government' THEN '-03-31' ELSE '-01-31' END")
 
-# The newest report year (the view's horizon is it or the year before it)
-_TOP = "SELECT max(year) FROM reports WHERE year IS NOT NULL AND current_version_id IS NOT NULL"
+# The newest report year (m011's view: its horizon is it or the year before it)
+_NEWEST = "SELECT max(year) FROM reports WHERE year IS NOT NULL AND current_version_id IS NOT NULL"
+# The last year of the rows (since m025): the newest report year, or the current year when that is later, so that a
+# year becomes due (due_years.visible) without waiting for a report of it: a database written this year has the
+# rows of every year that can fall due before February of the year after next
+_TOP = f"SELECT max(coalesce(({_NEWEST}), 0), CAST(strftime('%Y', 'now') AS INTEGER)) AS y"
 
-# The rows of the agencies in {ids} (a subquery of agency ids), as m008 computes them, to the newest report year.
+# The rows of the agencies in {ids} (a subquery of agency ids), as m008 computes them, to the year _TOP.
 _ROWS = f"""WITH RECURSIVE
-top AS ({_TOP.replace("max(year)", "max(year) AS y")}),
+top AS ({_TOP}),
 seen AS (SELECT r.agency_id, min(r.year) AS first_year, max(r.year) AS last_report
          FROM reports r JOIN agencies a ON a.id = r.agency_id
          WHERE r.agency_id IN ({{ids}}) AND r.year IS NOT NULL AND r.current_version_id IS NOT NULL
@@ -73,9 +77,10 @@ FROM agency_years a JOIN years t WHERE a.year = :old"""
 # Whether an agency-year `y` is expected today: any year up to the agency's latest report, a later one only up to the
 # horizon (the newest report year once its 31 March has passed, else the year before it)
 def visible(alias: str) -> str:
-    """The condition on the agency_years row `alias` (query.scorecard's compliance counts the table directly)."""
+    """The condition on the agency_years row `alias` of m011's view (its horizon: the newest report year; since
+    m025, due_years.visible: the year's deadline)."""
     return (f"({alias}.tail = 0 OR {alias}.year <= (SELECT CASE WHEN date('now') > (t.y + 1) || '-03-31'"
-            f" THEN t.y ELSE t.y - 1 END\n  FROM ({_TOP.replace('max(year)', 'max(year) AS y')}) t))")
+            f" THEN t.y ELSE t.y - 1 END\n  FROM ({_NEWEST.replace('max(year)', 'max(year) AS y')}) t))")
 
 # The scorecard view on those rows: the columns of m008's, in its order, the same rows.
 SCORECARD_SQL_M011 = f"""SELECT y.agency_id, y.agency, y.province, y.city, y.county, y.kind, y.year, y.report_id,
