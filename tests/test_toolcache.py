@@ -183,3 +183,31 @@ def test_a_failing_tesseract_is_asked_again(tmp_path, monkeypatch, blank_scan):
     run.read()
     assert run.calls == 2 * read
     assert not [p for p in run.cache.root.rglob("*") if p.is_file()]
+
+
+def test_a_run_sweeps_the_temp_files_killed_workers_left_in_the_tool_cache(tmp_path, monkeypatch):
+    """A parse worker killed (its deadline, its memory cap) between writing a tool output and renaming it leaves a
+    `.tmp-*` file in the tool cache; runs swept only the archive's, so the cache's grew with every killed worker,
+    never removed. A run now sweeps both at its start, temp files older than an hour only (a younger one may be a
+    running worker's write)."""
+    from typer.testing import CliRunner
+
+    import govreports.crawl
+    from govreports.cli import app
+    from govreports.crawl.stats import CrawlSummary
+
+    monkeypatch.delenv(ENV, raising=False)
+    archive = tmp_path / "archive"
+    stale, fresh = [], []
+    for root in (archive, tmp_path / "toolcache"):  # the cache beside the archive (tool_cache_for)
+        folder = root / "ab" / "cd"
+        folder.mkdir(parents=True)
+        for name, keep in ((".tmp-old", stale), (".tmp-new", fresh)):
+            (folder / name).write_bytes(b"half an output")
+            keep.append(folder / name)
+        os.utime(folder / ".tmp-old", (1, 1))
+    monkeypatch.setattr(govreports.crawl, "run_crawl", lambda *args, **kwargs: CrawlSummary([]))
+    CliRunner().invoke(app, ["crawl", "--config", "config/demo.toml", "--db", str(tmp_path / "g.db"),
+                             "--archive", str(archive), "--no-progress"])
+    assert [p.exists() for p in stale] == [False, False]
+    assert [p.exists() for p in fresh] == [True, True]

@@ -10,8 +10,8 @@ from govreports.cli.common import checked_config, exit_with
 from govreports.cli.options import (DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB, DEFAULT_WAIT_S, ArchiveOption,
                                     ConfigOption, DbOption, WaitOption)
 from govreports.runs.verdict import judge
-from govreports.fetch.archive import Archive
 from govreports.store.lock import writer_lock
+from govreports.extract.toolcache import sweep_leftovers
 
 
 def crawl(
@@ -44,7 +44,7 @@ def crawl(
     from govreports.store.db import connect
 
     with writer_lock(db, wait=wait, command="crawl"), connect(db) as database:
-        Archive(archive).sweep()  # temp files a killed run left behind: once per run, by the writer
+        sweep_leftovers(archive)  # temp files killed processes left (archive, tool cache): once per run
         summary = _with_progress(lambda cb: run_crawl(crawl_config, database, archive, portal=portal,
                                                       year=year, progress=cb), progress)
     print_summary(summary)

@@ -95,3 +95,18 @@ def tool_cache_for(archive_root: str | os.PathLike[str] | None) -> ToolCache | N
     if archive_root is None:
         return None
     return ToolCache(Path(archive_root).resolve().parent / "toolcache")
+
+
+def sweep_leftovers(archive_root: str | os.PathLike[str], older_than: float = 3600) -> int:
+    """Delete the temp files (`ab/cd/.tmp-*`) older than `older_than` seconds that killed processes left in the
+    archive and in its tool cache, and return how many went: a parse worker killed at its deadline or memory cap
+    between writing a program's output and renaming it leaves one in the cache, as a killed crawl does in the
+    archive, and nothing else ever removes them. A younger one may be a running process's write. Called once per
+    run, by the writer, before it starts (crawl, nightly, backfill, reparse)."""
+    from govreports.fetch.archive import Archive
+
+    removed = Archive(archive_root).sweep(older_than)
+    tools = tool_cache_for(archive_root)
+    if tools is not None:
+        removed += Archive(tools.root).sweep(older_than)
+    return removed

@@ -17,7 +17,6 @@ from prefect.artifacts import create_table_artifact
 from govreports.clock import now_iso
 from govreports.crawl import CrawlSummary, recorded_run
 from govreports.errors import StorageError
-from govreports.fetch.archive import Archive
 from govreports.flows.common import (TASK_WORKERS, conclude, conclude_busy, crashed, portals_to_run, publish,
                                     run_verdict, task_runner, unless_storage)
 from govreports.lifecycle import stopping_with_the_run
@@ -27,6 +26,7 @@ from govreports.runs.partitions import parse_years
 from govreports.runs.verdict import with_failed_partitions
 from govreports.store.db import connect
 from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
+from govreports.extract.toolcache import sweep_leftovers
 
 
 @task(name="backfill-portal", task_run_name="backfill-{portal}", retries=1, retry_delay_seconds=30,
@@ -59,7 +59,7 @@ def backfill(portals: list[str] | None = None, years: str | list[int] = "2018-20
                          now_iso(), None)
     try:
         with writer_lock(db, wait=lock_wait, command="backfill"):
-            Archive(archive).sweep()  # temp files a killed run left behind: once per run, by the writer
+            sweep_leftovers(archive)  # temp files killed processes left (archive, tool cache): once per run
             started = now_iso()
             with recorded_run(db, "backfill", started) as run_id:  # a stopped or failed run says so in `runs`
                 return _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, policy,

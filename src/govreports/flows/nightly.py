@@ -13,7 +13,6 @@ from prefect import flow, task
 
 from govreports.clock import now_iso
 from govreports.crawl import CrawlSummary, apply_summary, recorded_run
-from govreports.fetch.archive import Archive
 from govreports.flows import early
 from govreports.flows.common import (TASK_WORKERS, conclude, conclude_busy, portals_to_run, publish, settled,
                                     task_runner, unless_storage)
@@ -22,6 +21,7 @@ from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs import jobs
 from govreports.store.db import connect
 from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
+from govreports.extract.toolcache import sweep_leftovers
 
 
 @task(name="crawl-portal", task_run_name="crawl-{portal}", retries=2, retry_delay_seconds=[10, 60],
@@ -50,7 +50,7 @@ def nightly(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archiv
     mode = jobs.mode(runner, parse_workers, concurrent_tasks=min(len(names), TASK_WORKERS))
     try:
         with writer_lock(db, wait=lock_wait, command="nightly"):
-            Archive(archive).sweep()  # temp files a killed run left behind: once per run, by the writer
+            sweep_leftovers(archive)  # temp files killed processes left (archive, tool cache): once per run
             with recorded_run(db, "nightly", started) as run_id:  # a stopped or failed night says so in `runs`
                 with stopping_with_the_run():  # a stop signal here stops the tasks' crawls (lifecycle)
                     futures = [crawl_portal.submit(config, name, db, archive, mode.buffered, mode.parse_workers,

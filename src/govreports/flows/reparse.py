@@ -11,6 +11,7 @@ from prefect.artifacts import create_table_artifact
 
 from govreports.clock import now_iso
 from govreports.crawl.runrecord import complete_run, recorded_run
+from govreports.extract.toolcache import sweep_leftovers
 from govreports.flows.common import conclude, conclude_busy, portals_to_run
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs.reparse import reparse as reparse_archive, reparse_verdict
@@ -28,6 +29,7 @@ def reparse(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archiv
         return Failed(message=message, data={})
     try:
         with writer_lock(db, wait=lock_wait, command="reparse"):
+            sweep_leftovers(archive)  # temp files killed processes left (archive, tool cache): once per run
             started = now_iso()
             # a `runs` row, as a crawl's: a re-parse stopped midway shows in `status`, and its failures in
             # fetch_log carry its run id
