@@ -110,3 +110,44 @@ def test_a_holder_with_our_pid_is_still_another_writer(tmp_path):
         with pytest.raises(DatabaseBusy):
             with writer_lock(db, wait=0.5, command="test"):
                 pass
+
+
+def test_serve_migrates_only_under_the_writer_lock(tmp_path, monkeypatch, capsys):
+    """`serve` brought an older database up to date before opening it, without the writer lock: under a run
+    holding it (a nightly of the version before an upgrade) the migration's long write went in between the
+    run's batches (measured: migrated 24 -> 25 with the lock held by another process). It now migrates under the
+    lock, waiting `--wait` seconds for it (exit 75 naming the holder, nothing migrated); a database already up
+    to date is served at once, as a reader never waits."""
+    from sqlite_utils import Database
+
+    import govreports.serve
+    from govreports.cli import main
+    from govreports.store.migrations import latest_version, migrations
+
+    served = []
+    monkeypatch.setattr(govreports.serve, "run", lambda db, **kwargs: served.append(db) or 0)
+    db = tmp_path / "old.db"
+    old = Database(db)
+    migrations.apply(old, stop_before="m025_years_due_by_their_deadline")
+    old.close()
+
+    def version():
+        return len(migrations.applied(Database(db)))
+
+    def serve(wait):
+        monkeypatch.setattr(sys, "argv", ["govreports", "serve", "--db", str(db), "--wait", str(wait)])
+        with pytest.raises(SystemExit) as ended:
+            main()
+        return ended.value.code, capsys.readouterr().err
+
+    before = version()
+    with lock_held_elsewhere(db):
+        code, err = serve(0.5)
+        assert code == EXIT_BUSY, err
+        assert "holds the database" in err and "serve brings the database's schema up to date" in err
+        assert version() == before < latest_version() and served == []
+    assert serve(0.5)[0] == 0
+    assert version() == latest_version() and [str(p) for p in served] == [str(db)]
+    with lock_held_elsewhere(db):  # up to date: served without waiting for the writer
+        start = time.monotonic()
+        assert serve(30)[0] == 0 and time.monotonic() - start < 10

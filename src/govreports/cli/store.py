@@ -18,7 +18,7 @@ from govreports.errors import GovreportsError
 from govreports.cli.options import (DEFAULT_DB, DEFAULT_TIMEOUT_S, DEFAULT_WAIT_S, DbOption, ExportFormat,
                                     ExportFormatOption, FormatOption, OutFormat, TimeoutOption, WaitOption, YEAR_RANGE)
 from govreports.query import ANALYSES, QueryError, atomic_output, export_table, heap_limit, open_query, render
-from govreports.store.lock import writer_lock
+from govreports.store.lock import DatabaseBusy, writer_lock
 
 
 def _files(paths: list[Path]) -> list[Path]:
@@ -373,18 +373,33 @@ def serve(db: DbOption = DEFAULT_DB,
           host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="port")] = 8001,
           metadata: Annotated[Optional[Path], typer.Option(help="also write the metadata JSON here")] = None,
+          wait: WaitOption = DEFAULT_WAIT_S,
           ) -> None:
     """Browse and query the database in Datasette (canned analyses, facets by year, format, agency).
 
+    A database of an older govreports is brought up to date first, under the writer lock (waiting `--wait`
+    seconds for a run holding it: exit 75); an up-to-date one is served at once, whoever is writing it.
     SIGTERM, SIGINT or SIGHUP stop Datasette too and remove the temporary metadata file (exit 0)."""
-    from govreports.serve import run
-    from govreports.store.db import connect
+    from govreports import serve as served
+    from govreports.store.db import connect, open_db
+    from govreports.store.migrations import migrations
 
     if not Path(db).is_file():
         fail(f"no database at {db} (create one with `govreports load`)")
-    with connect(db):  # bring the schema up to date before Datasette opens the file read-only
-        pass
-    raise typer.Exit(run(db, host=host, port=port, metadata_out=metadata))
+    probe = open_db(db, migrate=False)
+    try:
+        pending = len(migrations.pending(probe))
+    finally:
+        probe.close()
+    if pending:  # a migration is a write, as long as a run's: never in between a running writer's batches
+        try:
+            with writer_lock(db, wait=wait, command="serve"), connect(db):
+                pass
+        except DatabaseBusy as exc:
+            exc.add_note(f"serve brings the database's schema up to date ({pending} migration(s)) before opening"
+                         " it, which waits for the run writing it")
+            raise
+    raise typer.Exit(served.run(db, host=host, port=port, metadata_out=metadata))
 
 
 def report(agency: Annotated[str, typer.Argument(
