@@ -52,32 +52,43 @@ def portals_serving(portal, urls) -> tuple[str, ...]:
     return tuple(p.name for p in demo_config(portal.base_url).portal if site(p.start_url) in sites)
 
 
-_SCANS_READ: set = set()  # (tool cache, seed) whose scanned reports this process has had Tesseract read
+def truth_of_sites(portal, urls) -> dict[str, dict]:
+    """The ground truth of a crawl of `portals_serving(portal, urls)`: the reports of those sites, and the reports
+    of other sites they re-post (loaded from these)."""
+    sites, everything = {site(url) for url in urls}, portal.ground_truth()
+    truth = {url: r for url, r in everything.items() if site(url) in sites}
+    return truth | {original: everything[original] for repost, original in portal.reposts().items()
+                    if site(repost) in sites}
 
 
-def read_scans_once(portal) -> None:
+_SCANS_READ: set = set()  # (tool cache, seed, report id): the scans and .docs this process has had read
+
+
+def read_scans_once(portal, portals: tuple[str, ...] | None = None) -> None:
     """Have Tesseract read the portal's scanned reports into the session's tool cache (conftest) before a crawl
     does: in a crawl, the scan's OCR shares the two cores with the parse workers, the demo portal and the other
     xdist worker, and a page past its budget (extract.ocr.BUDGET) was left unread: "1/2" pages, a flake of every
     test comparing the scan's record. Read here first, a page the budget cut is read again by the crawl with the
     pages before it from the cache. So with its .doc files: made now (kept by every portal of the process and seed),
     as a real portal's are on its disk (LibreOffice takes 2–4 s a file, under load past a crawl's read timeout: a
-    test's is 1.5 s), and read by LibreOffice into the cache (under load past the parse's 15 s: too_slow). Once per
-    process and seed."""
+    test's is 1.5 s), and read by LibreOffice into the cache (under load past the parse's 15 s: too_slow). Those of
+    the sites of `portals` (default: every site), each once per process and seed."""
     tools = tool_cache_for(None)
-    key = (tools.root if tools is not None else None, portal.seed)
-    if tools is None or key in _SCANS_READ:
+    if tools is None:
         return
-    _SCANS_READ.add(key)
+    config = demo_config(portal.base_url)
+    sites = {site(p.start_url) for p in config.portal if portals is None or p.name in portals}
     for report in portal.reports:
-        if report.kind in ("scan", "doc"):
+        key = (tools.root, portal.seed, report.id)
+        if report.kind in ("scan", "doc") and site(report.url) in sites and key not in _SCANS_READ:
+            _SCANS_READ.add(key)
             parse_bytes(portal.attachment(report._item), report.attachment_url, tools=tools)
 
 
 def crawl_demo(portal, workdir: Path, db=None, portals: tuple[str, ...] | None = None, **overrides):
     """Crawl config/demo.toml against `portal` (only the named `portals` when given), its scans read into the tool
     cache first (read_scans_once)."""
-    read_scans_once(portal)
+    read_scans_once(portal, portals)
     db = db if db is not None else open_db(workdir / "reports.db")
     config = demo_config(portal.base_url)
     if portals is not None:
