@@ -18,6 +18,8 @@ EXIT_FAILED = 1  # some input failed; each is named on stderr
 EXIT_USAGE = 2  # usage or configuration error: nothing ran
 EXIT_STORAGE = 74  # EX_IOERR (sysexits.h): the database or archive could not be written (a full disk); nothing lost
 EXIT_BUSY = 75  # EX_TEMPFAIL (sysexits.h): another run holds the database; try again later
+EXIT_UNAVAILABLE = 69  # EX_UNAVAILABLE (sysexits.h): the Prefect server could not start or stopped answering
+EXIT_TIME_LIMIT = 124  # as timeout(1) reports it: the run reached its --time-limit and was stopped
 
 
 class GovreportsError(Exception):

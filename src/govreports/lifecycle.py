@@ -31,6 +31,7 @@ import threading
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -74,6 +75,41 @@ class StopSignals:
             on_interrupt(signal.SIGINT, frame)  # asyncio.Runner's: raising here would leave a task's error behind
             return
         raise Stopped(signum)
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a run that was cut short ends: the exit code, the line that says why, the outcome its row in `runs`
+    gets (crawl.runrecord: `stopped` or `failed`), and the signal when a stop signal was the cause."""
+
+    code: int
+    reason: str
+    outcome: str
+    signum: int | None = None
+
+
+class RunCutShort(Stopped):
+    """The run was stopped by its own bounds (runs.watchdog: its time limit, a Prefect server that stopped
+    answering), not by a signal from outside. Raised in the main thread by a signal of the watch's own
+    (`signum`), so it unwinds as a stop does: the crawls are stopped, the run's row is marked with `ending`."""
+
+    def __init__(self, ending: Ending, signum: int = int(signal.SIGUSR2)):
+        super().__init__(signum)
+        self.ending = ending
+
+    def __str__(self) -> str:
+        return self.ending.reason
+
+
+def cut_short_in(exc: BaseException | None) -> RunCutShort | None:
+    """The RunCutShort `exc` is, or was raised from or while handling (typer wraps Ctrl-C-like exceptions)."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, RunCutShort):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def stop_signal(exc: BaseException) -> int | None:

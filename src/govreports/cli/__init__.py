@@ -7,9 +7,10 @@ adding its module-level command functions in `register(app)`:
     discover discover                                     charts  chart
 
 Shared options and their defaults: cli.options; how a command ends: cli.common. Exit codes: 0 success, 1 some
-input failed (each named on stderr), 2 usage error; the run commands add 3 (nothing could be fetched), 74 (the
-database or the archive could not be written: a full disk) and 75 (another run holds the database, or SQLite
-stayed locked), which `main` maps.
+input failed (each named on stderr), 2 usage error; the run commands add 3 (nothing could be fetched), 69 (the
+Prefect server could not start or stopped answering), 74 (the database or the archive could not be written: a full
+disk), 75 (another run holds the database, or SQLite stayed locked) and 124 (the run reached its --time-limit),
+which `main` maps.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import typer
 from govreports import gcpolicy
 from govreports.cli import charts, crawl, demo, discover, flows, parse, status, store
 from govreports.errors import EXIT_BUSY, EXIT_STORAGE, GovreportsError, StorageError
-from govreports.lifecycle import StopSignals, signal_name, stop_signal_in
+from govreports.lifecycle import StopSignals, cut_short_in, signal_name, stop_signal_in
 from govreports.store.db import BUSY_TIMEOUT_S, cannot_write, could_not_write, damaged, storage_cause
 
 __all__ = ["app", "entry", "main"]
@@ -74,6 +75,10 @@ def main() -> None:
                    "it; try again when it has finished", err=True)
         sys.exit(EXIT_BUSY)
     except BaseException as exc:
+        cut = cut_short_in(exc)  # the run's own bounds stopped it (runs.watchdog): its time limit, Prefect gone
+        if cut is not None:
+            typer.echo(f"error: {cut.ending.reason}; what was stored before it stays", err=True)
+            sys.exit(cut.ending.code)
         signum = stop_signal_in(exc)  # Ctrl-C, SIGTERM, SIGHUP (lifecycle): the run unwound, its children stopped
         if signum is None:
             # SystemExit: the command ended itself, having said why (a failed export's `cannot write …`: exit 1)

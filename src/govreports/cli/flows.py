@@ -18,7 +18,8 @@ import typer
 from govreports.cli.common import checked_config, exit_with, fail, prefect_for, run_flow
 from govreports.errors import EXIT_USAGE
 from govreports.cli.options import (DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB, DEFAULT_WAIT_S, ArchiveOption,
-                                    ConfigOption, DbOption, PortalsOption, RunnerOption, WaitOption)
+                                    ConfigOption, DbOption, PortalsOption, RunnerOption, TimeLimitOption,
+                                    WaitOption)
 from govreports.query.output import print_rows
 from govreports.runs.verdict import judge
 from govreports.store.lock import writer_lock
@@ -26,12 +27,15 @@ from govreports.store.lock import writer_lock
 
 def nightly(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
             archive: ArchiveOption = DEFAULT_ARCHIVE, portal: PortalsOption = None,
-            runner: RunnerOption = "threads", wait: WaitOption = DEFAULT_WAIT_S) -> None:
+            runner: RunnerOption = "threads", wait: WaitOption = DEFAULT_WAIT_S,
+            time_limit: TimeLimitOption = "6h") -> None:
     """Run the nightly flow once: new and changed reports from every portal; prints the summary.
 
     Exit codes as for `crawl`: 0 all portals crawled, 1 some unreachable, 3 none, 2 bad config, 74 database
-    or archive not writable (a full disk), 75 database busy."""
+    or archive not writable (a full disk), 75 database busy; and 69 the Prefect server could not start or
+    stopped answering, 124 the night reached its --time-limit."""
     crawl = checked_config(config, portal, announce=False)  # the flow logs the files left out
+    limit = _time_limit(time_limit)
     with writer_lock(db, wait=wait, command="nightly"):
         prefect_for(db)
         from govreports.flows.early import early_crawls
@@ -39,13 +43,15 @@ def nightly(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
         names = portal or [p.name for p in crawl.portal]
         # Prefect's server boots from now and the crawls start now, while Prefect is imported; the flow's tasks
         # take the crawls over
-        server = _start_server()
+        early, server = _start_server()
         from govreports.clock import now_iso
         from govreports.crawl import recorded_run
 
-        # the run's row is begun before its crawls: a night stopped while Prefect starts is recorded too
-        with recorded_run(db, "nightly", now_iso()) as run_id, \
+        # the run's row is begun before its crawls: a night stopped while Prefect starts is recorded too; the
+        # watch bounds it all, whatever Prefect does (runs.watchdog)
+        with _watched(limit, early, db) as watch, recorded_run(db, "nightly", now_iso()) as run_id, \
                 early_crawls(str(config), names, str(db), str(archive), runner, run_id):
+            watch(run_id)
             from govreports.flows.common import task_runner
             from govreports.flows.nightly import nightly as flow
 
@@ -63,14 +69,17 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
              dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; change nothing.")] = False,
              config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
              archive: ArchiveOption = DEFAULT_ARCHIVE, runner: RunnerOption = "threads", progress: bool = True,
-             wait: WaitOption = DEFAULT_WAIT_S) -> None:
+             wait: WaitOption = DEFAULT_WAIT_S, time_limit: TimeLimitOption = "0") -> None:
     """Backfill portals × years; the partitions table decides what runs (idempotent, resumable).
 
     Exit codes as for `crawl`: 0 all portals crawled, 1 some unreachable or partitions it ran failed, 3 none
-    reached, 2 bad config, 74 database or archive not writable (a full disk), 75 database busy."""
+    reached, 2 bad config, 74 database or archive not writable (a full disk), 75 database busy; and 69 the
+    Prefect server could not start or stopped answering, 124 the run reached its --time-limit (none by
+    default: a backfill of many years may take days)."""
     from govreports.runs.partitions import REPROCESS, backfill_plan, parse_years
 
     crawl = checked_config(config, portal, announce=dry_run)  # a run's flow logs the files left out
+    limit = _time_limit(time_limit)
     if reprocess not in REPROCESS:
         raise typer.BadParameter(f"one of {', '.join(REPROCESS)}", param_hint="--reprocess")
     try:
@@ -88,11 +97,10 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
     # the lock first, as nightly takes it: a backfill that must wait (exit 75 after --wait) starts no Prefect server
     with writer_lock(db, wait=wait, command="backfill"):
         prefect_for(db)
-        server = _start_server()
+        early, server = _start_server()
         from govreports.flows.backfill import backfill as flow
         from govreports.flows.common import task_runner
 
-        server()
 
         def run():
             return run_flow(flow.with_options(task_runner=task_runner(runner)), portals=portal or None,
@@ -101,9 +109,12 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
         from govreports.clock import now_iso
         from govreports.crawl import recorded_run
 
-        with recorded_run(db, "backfill", now_iso()):
-            result = run() if not progress else _with_partition_progress(run, db, portal, year_list, reprocess,
-                                                                         config)
+        with _watched(limit, early, db) as watch:  # bounded whatever Prefect does (runs.watchdog)
+            server()
+            with recorded_run(db, "backfill", now_iso()) as run_id:
+                watch(run_id)
+                result = run() if not progress else _with_partition_progress(run, db, portal, year_list,
+                                                                             reprocess, config)
     print_rows(result["rows"])
     typer.echo(f"{len(result['ran'])} partition(s) run; database: {db}")
     _say_left_failed(result)
@@ -130,12 +141,14 @@ def reparse(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
         fail(f"no database at {db}: a re-parse reads the reports a crawl or a load stored")
     with writer_lock(db, wait=wait, command="reparse"):
         prefect_for(db)
-        server = _start_server()
+        early, server = _start_server()
         from govreports.clock import now_iso
         from govreports.crawl import recorded_run
         from govreports.flows.reparse import reparse as flow
 
-        with recorded_run(db, "reparse", now_iso()):  # stopped while Prefect starts: recorded as stopped too
+        # stopped while Prefect starts: recorded as stopped too; Prefect watched as the crawls' runs are
+        with _watched(None, early, db) as watch, recorded_run(db, "reparse", now_iso()) as run_id:
+            watch(run_id)
             server()
             row = run_flow(flow, config=str(config), db=str(db), archive=str(archive))
     print_rows([row])
@@ -172,12 +185,34 @@ def serve_flows(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB
 
 def _start_server():
     """Start Prefect's temporary server now, while the flow is imported (runs.prefect_server: it boots sooner, in a
-    process group of its own that a terminal's Ctrl-C does not reach, and it dies with this command); returns the
-    wait for it to answer, to call before the flow runs."""
+    process group of its own that a terminal's Ctrl-C does not reach, and it dies with this command); returns it
+    (None when Prefect uses another) and the wait for it to answer, to call before the flow runs."""
     from govreports.runs.prefect_server import start_early_server, startup_timeout
 
     server = start_early_server()
-    return (lambda: server.wait(startup_timeout())) if server is not None else (lambda: None)
+    return server, (lambda: server.wait(startup_timeout())) if server is not None else (lambda: None)
+
+
+def _time_limit(text: str) -> float | None:
+    from govreports.runs.watchdog import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--time-limit") from None
+
+
+@contextlib.contextmanager
+def _watched(limit: float | None, server, db: Path):
+    """The run bounded whatever Prefect does (runs.watchdog: its time limit, Prefect's health, a stop signal it
+    does not obey in seconds); yields the call that names the run's row, marked if the process must end itself."""
+    from functools import partial
+
+    from govreports.crawl.runrecord import mark_ended
+    from govreports.runs.watchdog import watched
+
+    with watched(limit, server) as watch:
+        yield lambda run_id: watch.on_hard_exit(partial(mark_ended, db, run_id))
 
 
 def _with_partition_progress(run, db: Path, portals, years, reprocess, config):

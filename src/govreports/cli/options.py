@@ -16,7 +16,8 @@ from govreports.store.lock import DEFAULT_WAIT_S
 
 __all__ = ["DEFAULT_ARCHIVE", "DEFAULT_CONFIG", "DEFAULT_DB", "DEFAULT_TIMEOUT_S", "DEFAULT_WAIT_S",
            "ArchiveOption", "ConfigOption", "DbOption", "ExportFormat", "ExportFormatOption", "FormatOption",
-           "OutFormat", "PortalsOption", "RunnerOption", "TimeoutOption", "WaitOption", "YEAR_RANGE"]
+           "OutFormat", "PortalsOption", "RunnerOption", "TimeLimitOption", "TimeoutOption", "WaitOption",
+           "YEAR_RANGE"]
 
 
 class OutFormat(str, enum.Enum):
@@ -44,6 +45,9 @@ WaitOption = Annotated[float, typer.Option(
 TimeoutOption = Annotated[float, typer.Option(
     "--timeout", min=0,
     help="stop the query after this many seconds (time spent blocked writing output does not count; 0: none)")]
+TimeLimitOption = Annotated[str, typer.Option(
+    "--time-limit", envvar="GOVREPORTS_TIME_LIMIT",
+    help="Stop the run when it has run this long (6h, 90m, 45s; 0: no limit), then exit 124.")]
 RunnerOption = Annotated[str, typer.Option(
     "--runner", help="Task runner: threads, or dask (optional extra: a local 2-worker cluster).")]
 

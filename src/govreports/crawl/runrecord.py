@@ -24,7 +24,7 @@ from sqlite_utils import Database
 
 from govreports.clock import now_iso
 from govreports.crawl.stats import CrawlSummary, merge_by_portal
-from govreports.lifecycle import signal_name, stop_signal_in
+from govreports.lifecycle import Ending, cut_short_in, signal_name, stop_signal_in
 from govreports.store.db import connect, run_started_at, still_the_same_file, write_transaction
 from govreports.store.statuses import RunOutcome
 
@@ -76,6 +76,9 @@ def record_run(db: Database, kind: str, started: str, summary: CrawlSummary, *, 
 
 def ending(exc: BaseException) -> tuple[RunOutcome, str]:
     """How a run that raised `exc` ended: stopped (a stop signal, named; or its crawl cancelled) or failed."""
+    cut = cut_short_in(exc)  # its own bounds (runs.watchdog) stopped it: its time limit, Prefect gone
+    if cut is not None:
+        return RunOutcome(cut.ending.outcome), cut.ending.reason
     signum = stop_signal_in(exc)
     if signum is not None:
         return RunOutcome.STOPPED, f"stopped by {signal_name(signum)}"
@@ -91,6 +94,12 @@ def end_unfinished(db: Database, run_id: int, exc: BaseException) -> None:
     """Mark the run stopped or failed, with why, unless it was already completed (a failure after its figures
     were written)."""
     _mark(db, run_id, *ending(exc))
+
+
+def mark_ended(db_path: str | Path, run_id: int, ending: Ending) -> None:
+    """Mark the run as `ending` says, unless it already has an outcome: for a process about to end itself
+    (runs.watchdog), whose main thread could not unwind to do it."""
+    _mark_at(db_path, run_id, RunOutcome(ending.outcome), ending.reason)
 
 
 def _mark(db: Database, run_id: int, outcome: RunOutcome, why: str) -> None:

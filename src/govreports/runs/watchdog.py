@@ -1,0 +1,217 @@
+"""Bounds on a run that hold whatever Prefect does: a wall-clock limit, a Prefect server that stops answering, and
+a stop signal that the run does not obey within seconds.
+
+Every Prefect API call blocks while the server does not answer: a server stopped (SIGSTOP, a frozen VM) or dead
+under a night's flow held `govreports nightly` for 8 minutes and more per call (60 s a try, five retries), and
+a SIGTERM then went into Prefect's own crash report to that server, so the night outlived its scheduler's
+patience and the deployment's CANCEL_NEW concurrency cancelled every night after it. Nothing of it depends on
+our crawl, which writes to our database, not to Prefect's; so the bound is kept outside Prefect, in a thread:
+
+- a time limit (`--time-limit`, default 6 h for a nightly): the run is stopped when it is reached (exit 124,
+  as `timeout(1)` reports it);
+- Prefect's health: the server's `/health` is asked every few seconds; a temporary server that exited, or any
+  server that did not answer for SILENCE_S, stops the run (exit 69, EX_UNAVAILABLE: a service it needs is down);
+- a stop signal (SIGTERM, SIGHUP, Ctrl-C) seen by the thread through the signal wake-up pipe, whoever handles it
+  (Prefect swaps its own SIGTERM handler in while a flow runs).
+
+A stop comes in two steps. First the run is interrupted in its main thread (`RunCutShort`, raised there by a
+signal of our own, so it also ends a blocking socket read), and unwinds as it does on Ctrl-C: its crawls are
+stopped, its row in `runs` marked, Prefect told. If the command has not ended GRACE_S later (Prefect's crash
+report waiting on a silent server, say), the thread ends the process itself: the run's row is marked (the
+`on_hard_exit` callbacks), the temporary server killed, one line printed, exit with the code. What the run
+committed stays: every write is a transaction, and the writer lock is a flock the kernel drops with the process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import select
+import signal
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+
+from govreports.errors import EXIT_TIME_LIMIT, EXIT_UNAVAILABLE
+from govreports.lifecycle import STOP_SIGNALS, Ending, RunCutShort, signal_name
+
+NIGHT_LIMIT = "6h"  # a nightly started 02:30 ends by 08:30: far from the next night, whose start it would cancel
+GRACE_S = 10.0  # after a stop, how long the run may take to unwind before the process ends itself
+SILENCE_S = 60.0  # a Prefect server that answers nothing for this long is down (a health check is one request)
+HEALTH_EVERY_S = 5.0
+DELIVERY = signal.SIGUSR2  # the signal that carries RunCutShort into the main thread (no one else uses it)
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str | float | None) -> float | None:
+    """`6h`, `90m`, `45s`, `1.5h` or plain seconds; `0`, `none` or empty: no limit (None)."""
+    if text is None:
+        return None
+    value = str(text).strip().lower()
+    if value in ("", "0", "none", "off"):
+        return None
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smhd]?)", value)
+    if match is None:
+        raise ValueError(f"{text!r} is not a duration: say 6h, 90m, 45s, or 0 for none")
+    seconds = float(match.group(1)) * _UNITS[match.group(2) or "s"]
+    return seconds or None
+
+
+def describe(seconds: float) -> str:
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g} {unit}"
+    return f"{seconds:g} s"
+
+
+def healthy(api_url: str, timeout: float = 5.0) -> bool:
+    """Whether the Prefect API at `api_url` answers its health check now."""
+    try:
+        with urllib.request.urlopen(f"{api_url.rstrip('/')}/health", timeout=timeout) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+class RunWatch:
+    """The bounds of one run, from `__enter__` (in the main thread: signals are set there) to `__exit__`.
+
+    `server`: the temporary Prefect server the command started (runs.prefect_server.EarlyServer), or None;
+    `api_url`: the API to watch (the user's PREFECT_API_URL, or the server's); None: Prefect is not watched."""
+
+    def __init__(self, limit_s: float | None = None, *, server=None, api_url: str | None = None,
+                 grace_s: float = GRACE_S, silence_s: float = SILENCE_S, health_every_s: float = HEALTH_EVERY_S,
+                 tick_s: float = 0.5):
+        self.limit_s, self.server, self.grace_s, self.silence_s = limit_s, server, grace_s, silence_s
+        self.api_url = api_url or (server.api_url if server is not None else None)
+        self.health_every_s, self.tick_s = health_every_s, tick_s
+        self.cut: RunCutShort | None = None  # what stopped the run, once it did
+        self._hard_exit: list[Callable[[Ending], None]] = []
+        self._done = threading.Event()
+        self._main = threading.main_thread().ident
+        self._prefect_down: Ending | None = None
+        self._saved: dict = {}
+
+    def on_hard_exit(self, callback: Callable[[Ending], None]) -> None:
+        """`callback(ending)` runs before the process ends itself (mark the run's row): it must not wait long."""
+        self._hard_exit.append(callback)
+
+    # -- in the main thread ---------------------------------------------------------------------------------
+    def __enter__(self) -> RunWatch:
+        self._read, write = os.pipe()
+        os.set_blocking(write, False)
+        self._write = write
+        self._saved["wakeup"] = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+        self._saved["delivery"] = signal.signal(DELIVERY, self._deliver)
+        self._started = time.monotonic()
+        threading.Thread(target=self._watch, name="run-watch", daemon=True).start()
+        if self.api_url:
+            threading.Thread(target=self._watch_prefect, name="prefect-health", daemon=True).start()
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        self._done.set()
+        signal.set_wakeup_fd(self._saved["wakeup"])
+        signal.signal(DELIVERY, self._saved["delivery"])
+        for fd in (self._read, self._write):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if self.cut is not None and exc is not self.cut and not isinstance(exc, RunCutShort):
+            # the run swallowed the interruption (or ended another way after it): it still ends as the cut says
+            raise self.cut from exc
+
+    def _deliver(self, signum, frame) -> None:
+        if self.cut is not None and not getattr(self.cut, "_raised", False):
+            self.cut._raised = True
+            raise self.cut
+
+    # -- in the watch's threads ------------------------------------------------------------------------------
+    def _watch(self) -> None:
+        stopping: tuple[float, Ending] | None = None
+        while not self._done.is_set():
+            signals = self._signals_received(self.tick_s)
+            if self._done.is_set():
+                return
+            now = time.monotonic()
+            if stopping is None:
+                ending = self._why_stop(signals, now)
+                if ending is not None:
+                    stopping = (now, ending)
+                    if ending.signum is None:  # ours to stop: interrupt the main thread (a signal stops itself)
+                        self.cut = RunCutShort(ending)
+                        with contextlib.suppress(OSError, ValueError):
+                            signal.pthread_kill(self._main, DELIVERY)
+            elif now - stopping[0] >= self.grace_s:
+                self._end_process(stopping[1])
+
+    def _signals_received(self, timeout: float) -> list[int]:
+        try:
+            ready, _, _ = select.select([self._read], [], [], timeout)
+            return list(os.read(self._read, 64)) if ready else []
+        except (OSError, ValueError):  # closed by __exit__
+            return []
+
+    def _why_stop(self, signals: list[int], now: float) -> Ending | None:
+        for signum in signals:
+            if signum in (*STOP_SIGNALS, signal.SIGINT):
+                return Ending(128 + signum, f"stopped by {signal_name(signum)}", "stopped", signum)
+        if self.limit_s is not None and now - self._started >= self.limit_s:
+            return Ending(EXIT_TIME_LIMIT, f"the run reached its time limit of {describe(self.limit_s)} "
+                          "(--time-limit) and was stopped", "stopped")
+        return self._prefect_down
+
+    def _watch_prefect(self) -> None:
+        # the temporary server's startup wait judges one that never answered; the user's must answer from the start
+        last_ok: float | None = time.monotonic() if self.server is None else None
+        while not self._done.wait(0 if last_ok is None else self.health_every_s):
+            exited = self.server.process.poll() if self.server is not None else None
+            if exited is not None and last_ok is not None:
+                log = getattr(self.server, "log_path", None)
+                self._prefect_down = Ending(EXIT_UNAVAILABLE, f"the temporary Prefect server exited with code "
+                                            f"{exited} during the run" + (f" (its output: {log})" if log else ""),
+                                            "failed")
+                return
+            now = time.monotonic()
+            if healthy(self.api_url, timeout=min(5.0, self.silence_s)):
+                last_ok = time.monotonic()
+            elif last_ok is not None and now - last_ok >= self.silence_s:
+                where = "the temporary Prefect server" if self.server is not None else "the Prefect server"
+                self._prefect_down = Ending(EXIT_UNAVAILABLE, f"{where} at {self.api_url} stopped answering (no "
+                                            f"answer for {describe(self.silence_s)}): every Prefect call of the "
+                                            "run was waiting on it", "failed")
+                return
+            if last_ok is None:
+                self._done.wait(0.5)
+
+    def _end_process(self, ending: Ending) -> None:
+        """The run did not unwind in GRACE_S: mark it, stop the server, say why, and end the process."""
+        for callback in self._hard_exit:
+            try:
+                callback(ending)
+            except Exception as err:  # noqa: BLE001 - the process ends anyway; say what could not be done
+                print(f"warning: {err}", file=sys.stderr)
+        if self.server is not None:
+            with contextlib.suppress(OSError):
+                self.server.process.kill()
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+        late = (f"the run did not end within {describe(self.grace_s)} of it (Prefect did not answer), so the "
+                "process ended itself")
+        line = (f"{ending.reason}: what was stored before it stays; {late}" if ending.signum is not None
+                else f"error: {ending.reason}; {late}: what was stored before it stays")
+        print(line, file=sys.stderr, flush=True)
+        os._exit(ending.code)
+
+
+@contextlib.contextmanager
+def watched(limit_s: float | None, server=None) -> Iterator[RunWatch]:
+    """A command's run, bounded (see the module): the Prefect API watched is the temporary `server`'s, or the
+    user's PREFECT_API_URL; none when Prefect runs its own in this process (tests)."""
+    with RunWatch(limit_s, server=server, api_url=os.environ.get("PREFECT_API_URL")
+                  if server is None else None) as watch:
+        yield watch

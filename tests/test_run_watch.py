@@ -1,0 +1,174 @@
+"""runs.watchdog: a run is bounded whatever Prefect does — its time limit, a Prefect server that stops answering
+or dies, a stop signal it does not obey — first by interrupting its main thread, then, if it does not unwind, by
+ending the process with the code that says why, its row marked.
+
+Measured before (govreports nightly against the demo portal, Prefect's temporary server SIGSTOPped once the tasks
+had finished): the command was still there after 8 minutes, and a SIGTERM did not end it within 90 s (Prefect's
+crash report waited on the server); killed, the server cost 150 s of retries, a traceback and exit 1. With the
+watch: exit 69 76 s after the SIGSTOP (60 s of silence, 10 s of grace), SIGTERM exit 143 in 10 s.
+These tests drive the watch with a fake Prefect (a socket that never answers) and tiny bounds: ~3 s in all."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pytest
+
+from govreports.errors import EXIT_TIME_LIMIT, EXIT_UNAVAILABLE
+from govreports.lifecycle import RunCutShort
+from govreports.runs.watchdog import RunWatch, parse_duration
+
+
+@pytest.fixture
+def silent_api():
+    """A 'Prefect API' that accepts connections and never answers, as a SIGSTOPped server does."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(16)
+        yield f"http://127.0.0.1:{s.getsockname()[1]}/api"
+
+
+def test_durations():
+    assert parse_duration("6h") == 6 * 3600 and parse_duration("90m") == 5400 and parse_duration("45") == 45
+    assert parse_duration("1.5h") == 5400 and parse_duration("0") is None and parse_duration("none") is None
+    with pytest.raises(ValueError, match="not a duration"):
+        parse_duration("6 hours")
+
+
+def test_the_time_limit_interrupts_the_run_where_it_waits():
+    """The main thread blocked (here in a sleep, in a run on a socket read) is interrupted at the limit."""
+    started = time.monotonic()
+    with pytest.raises(RunCutShort) as cut:
+        with RunWatch(0.3, grace_s=30, tick_s=0.05):
+            time.sleep(20)
+    assert time.monotonic() - started < 3
+    assert cut.value.ending.code == EXIT_TIME_LIMIT and cut.value.ending.outcome == "stopped"
+    assert "time limit of 0.3 s" in cut.value.ending.reason
+
+
+def test_a_prefect_server_that_stops_answering_stops_the_run(silent_api):
+    with pytest.raises(RunCutShort) as cut:
+        with RunWatch(None, api_url=silent_api, silence_s=0.5, health_every_s=0.1, grace_s=30, tick_s=0.05):
+            time.sleep(20)
+    assert cut.value.ending.code == EXIT_UNAVAILABLE and cut.value.ending.outcome == "failed"
+    assert f"Prefect server at {silent_api} stopped answering" in cut.value.ending.reason
+
+
+class _Health(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"true")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_temporary_server_that_dies_stops_the_run_at_once(tmp_path):
+    """The command's own server exits mid-run (killed, out of memory): the run stops with 69 and says so, where
+    Prefect's client retried for 150 s and ended in a traceback, exit 1."""
+    api = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Health)
+    threading.Thread(target=api.serve_forever, daemon=True).start()
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+
+    class Server:  # runs.prefect_server.EarlyServer's shape
+        api_url = f"http://127.0.0.1:{api.server_address[1]}/api"
+        log_path = tmp_path / "server.log"
+
+    Server.process = process
+    try:
+        with pytest.raises(RunCutShort) as cut:
+            with RunWatch(None, server=Server(), health_every_s=0.1, grace_s=30, tick_s=0.05):
+                time.sleep(0.5)  # it answered
+                process.kill()
+                time.sleep(20)
+        assert cut.value.ending.code == EXIT_UNAVAILABLE
+        assert cut.value.ending.reason == (f"the temporary Prefect server exited with code {-signal.SIGKILL} "
+                                           f"during the run (its output: {tmp_path / 'server.log'})")
+    finally:
+        process.kill()
+        api.shutdown()
+
+
+def test_nothing_happens_within_the_bounds():
+    with RunWatch(5, grace_s=30, tick_s=0.05) as watch:
+        time.sleep(0.2)
+    assert watch.cut is None
+
+
+HANGS_AFTER_THE_STOP = """
+import signal, sys, time
+from govreports.lifecycle import StopSignals
+from govreports.runs.watchdog import RunWatch
+StopSignals().install()
+watch = RunWatch({limit}, grace_s=1, tick_s=0.05)
+watch.on_hard_exit(lambda ending: open({marker!r}, "w").write(ending.outcome + ": " + ending.reason))
+with watch:
+    print("ready", flush=True)
+    try:
+        time.sleep(30)
+    except BaseException:  # as Prefect's crash report to a silent server: the run does not unwind
+        time.sleep(30)
+"""
+
+
+def _run(tmp_path, limit) -> subprocess.Popen:
+    script = HANGS_AFTER_THE_STOP.format(limit=limit, marker=str(tmp_path / "marked"))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    process = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline() == "ready\n"
+    return process
+
+
+def test_a_run_that_does_not_unwind_at_its_limit_is_ended_with_its_row_marked(tmp_path):
+    process = _run(tmp_path, 0.3)
+    started = time.monotonic()
+    _, err = process.communicate(timeout=20)
+    assert process.returncode == EXIT_TIME_LIMIT and time.monotonic() - started < 5
+    assert (tmp_path / "marked").read_text().startswith("stopped: the run reached its time limit of 0.3 s")
+    assert err.strip().splitlines()[-1].startswith("error: the run reached its time limit of 0.3 s")
+    assert "what was stored before it stays" in err and "Traceback" not in err
+
+
+def test_a_sigterm_the_run_does_not_obey_ends_it_in_seconds(tmp_path):
+    """Prefect swaps its own SIGTERM handler in while a flow runs, then reports the crash to its server: the
+    watch sees the signal through the wake-up pipe whoever handles it."""
+    process = _run(tmp_path, None)
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=20)
+    assert process.returncode == 128 + signal.SIGTERM and time.monotonic() - started < 5
+    assert (tmp_path / "marked").read_text() == "stopped: stopped by SIGTERM"
+    assert err.strip().splitlines()[-1].startswith("stopped by SIGTERM: what was stored before it stays")
+
+
+def test_a_nightly_past_its_time_limit_ends_with_124_and_its_row_says_why(tmp_path, silent_api):
+    """The command wired to the watch: the night (here on a Prefect server that never answers, so it is still
+    creating its flow run) is stopped at --time-limit, its row in `runs` says why, and the exit code is 124."""
+    from conftest import ROOT
+    from govreports.store.db import connect
+
+    db = tmp_path / "r.db"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "PREFECT_API_URL": silent_api,
+           "PREFECT_HOME": str(tmp_path / "prefect"), "GOVREPORTS_DEMO_URL": "http://127.0.0.1:9"}
+    started = time.monotonic()
+    config = str(ROOT / "config" / "demo.toml")
+    done = subprocess.run([sys.executable, "-m", "govreports", "nightly", "--config", config, "--portal", "demo-ordos",
+                           "--db", str(db), "--archive", str(tmp_path / "archive"), "--time-limit", "2s"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == EXIT_TIME_LIMIT, done.stderr[-3000:]
+    assert time.monotonic() - started < 30
+    assert done.stderr.strip().splitlines()[-1] == ("error: the run reached its time limit of 2 s (--time-limit) and "
+                                                    "was stopped; what was stored before it stays")
+    with connect(db) as database:
+        assert database.execute("SELECT kind, outcome, error FROM runs").fetchall() == [
+            ("nightly", "stopped", "the run reached its time limit of 2 s (--time-limit) and was stopped")]
