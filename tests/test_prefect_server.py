@@ -76,3 +76,93 @@ def test_a_server_that_exits_on_a_full_disk_is_a_storage_error(monkeypatch, tmp_
     with pytest.raises(StorageError, match=f"exited with code 3.*its home {tmp_path} is full \\(4 KB free\\)") as err:
         server.wait(5)
     assert err.value.exit_code == EXIT_STORAGE
+
+
+def test_a_damaged_prefect_db_is_named_with_its_remedy_and_its_traceback_kept_out_of_stderr(tmp_path):
+    """A prefect.db that is not a database: the server's 230-line traceback went to the command's stderr every
+    night, then `error: the temporary Prefect server exited with code 3 …` and exit 1 (the code for unreachable
+    portals). Now its output goes to server.log in its home, and the error names the file, the cause and the
+    remedy, with EX_UNAVAILABLE (69). The server is a stand-in that fails as Prefect's does on such a file (its
+    last lines, from a real run, with prefect.db 20 KB of random bytes), measured: a real one takes 10 s of CPU
+    to get there."""
+    home = tmp_path / "prefect"
+    script = f"""
+import sys
+from govreports.runs import prefect_server
+from govreports.runs.prefect_env import configure
+from govreports.runs.prefect_server import PrefectServerError, start_early_server
+prefect_server._command = lambda site, port: [sys.executable, "-c", {FAILS_ON_A_DAMAGED_DB!r}]
+configure({str(home)!r})
+server = start_early_server()
+try:
+    server.wait(60)
+except PrefectServerError as exc:
+    print(exc.exit_code, exc)
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env)
+    assert done.stderr == ""  # the server's output is in its log, not on the command's stderr
+    code, message = done.stdout.strip().split(" ", 1)
+    database, port = home / "prefect.db", message.split("port ")[1].split(":")[0]
+    assert int(code) == 69
+    assert message == (f"the temporary Prefect server exited with code 3 before it answered on port {port}: its "
+                       f"database {database} is damaged (file is not a database); it holds only Prefect's history "
+                       f"of runs, not the reports: move it aside (mv {database} {database}.damaged) and run again "
+                       f"(its output: {home / 'server.log'})")
+    assert "Traceback" in (home / "server.log").read_text()
+
+
+FAILS_ON_A_DAMAGED_DB = """
+import sys
+print("04:04:38.966 | ERROR   | uvicorn.error - Traceback (most recent call last):", file=sys.stderr)
+print("sqlite3.DatabaseError: file is not a database", file=sys.stderr)
+print("sqlalchemy.exc.DatabaseError: (sqlite3.DatabaseError) file is not a database", file=sys.stderr)
+print("04:04:39.010 | ERROR   | uvicorn.error - Application startup failed. Exiting.", file=sys.stderr)
+sys.exit(3)
+"""
+
+
+def test_a_nightly_whose_prefect_cannot_start_ends_at_once_with_69(tmp_path):
+    """The command's early crawls had begun; the server failed to start, and the command waited for the whole
+    crawl (44 s on the demo portal; a real night, hours) to end in the same error, exit 1, below 230 lines of the
+    server's traceback. Now the crawls are stopped (what they committed stays), the run's row says why, and the
+    command ends in seconds with one line and 69. The demo portal here answers a third of its report pages after
+    two minutes: a command that waited for its crawl would take that long."""
+    import time
+
+    from conftest import ROOT
+    from govreports.demo import DemoPortal
+    from govreports.demo.faults import FaultConfig
+    from govreports.store.db import connect
+
+    portal = DemoPortal(seed=0, faults=FaultConfig(frozenset({"slow"}), slow_seconds=120, rate=0.3)).start(port=0)
+    db, home = tmp_path / "r.db", tmp_path / "prefect"
+    script = f"""
+import sys
+from govreports.runs import prefect_server
+prefect_server._command = lambda site, port: [sys.executable, "-c", {FAILS_ON_A_DAMAGED_DB!r}]
+sys.argv = ["govreports", "nightly", "--config", {str(ROOT / "config" / "demo.toml")!r}, "--db", {str(db)!r},
+            "--archive", {str(tmp_path / "archive")!r}]
+from govreports.cli import main
+if __name__ == "__main__":
+    main()
+"""
+    (tmp_path / "run.py").write_text(script)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}, "PREFECT_HOME": str(home),
+           "GOVREPORTS_DEMO_URL": portal.base_url, "PYTHONPATH": os.pathsep.join(sys.path)}
+    started = time.monotonic()
+    try:
+        done = subprocess.run([sys.executable, str(tmp_path / "run.py")], capture_output=True, text=True,
+                              timeout=90, env=env)
+    finally:
+        portal.stop()
+    assert done.returncode == 69, done.stderr[-2000:]
+    assert time.monotonic() - started < 30
+    # (the killed crawl worker's semaphores: multiprocessing's resource tracker warns of them, as on any stop)
+    lines = [line for line in done.stderr.strip().splitlines() if "resource_tracker" not in line
+             and "warnings.warn(" not in line]
+    assert len(lines) == 1 and lines[0].startswith("error: the temporary Prefect server exited with code 3 ")
+    assert f"move it aside (mv {home / 'prefect.db'} " in lines[0]
+    with connect(db) as database:
+        (outcome, error), = database.execute("SELECT outcome, error FROM runs").fetchall()
+    assert outcome == "failed" and error.startswith("PrefectServerError: the temporary Prefect server exited")

@@ -117,7 +117,7 @@ class EarlyCrawls:
         """Wait for the crawls, taken or not: none may still write once the caller lets go of the writer lock."""
         self._process.shutdown(wait=True)
 
-    def stop(self, signum: int) -> None:
+    def stop(self, signum: int | None) -> None:
         """End the crawls now (the run is stopping: Ctrl-C, SIGTERM): the worker is killed, and waited for, so it
         writes nothing once the caller lets go of the writer lock. Its open transaction rolls back; what it
         committed stays, and the next run fetches the rest. Its parse workers end with it. Tasks waiting for
@@ -134,7 +134,7 @@ def early_crawls(config: str, names: list[str], db: str, archive: str, runner: s
                  run_id: int | None = None) -> Iterator[EarlyCrawls | None]:
     """Start the portal crawls of a nightly run (`run_id`, begun by the CLI: crawl.runrecord) now (threads runner
     only: its tasks write directly) and make them visible to the flow's tasks for the block; on leaving, wait for
-    all of them, or stop them when the run is stopped (Ctrl-C, SIGTERM: lifecycle)."""
+    all of them, or stop them when the run is stopped (Ctrl-C, SIGTERM: lifecycle) or ends on an error."""
     if runner != "threads" or not names:
         yield None
         return
@@ -147,6 +147,12 @@ def early_crawls(config: str, names: list[str], db: str, archive: str, runner: s
         # could take all night
         with stopping_with_the_run() as run, run.on_stop(lambda: crawls.stop(run.signum)):
             yield crawls
+    except Exception:
+        # the run ends on an error (Prefect's server could not start, a full disk): no task will take the crawls,
+        # and waiting for them kept a night whose Prefect was broken going for as long as its whole crawl, to
+        # end in the same error; they are stopped, as on a stop signal: what they committed stays
+        crawls.stop(None)
+        raise
     finally:
         _STARTED.reset(token)
         crawls.close()

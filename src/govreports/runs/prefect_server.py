@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -30,12 +31,36 @@ import urllib.request
 from importlib.util import find_spec
 from pathlib import Path
 
-from govreports.errors import GovreportsError, StorageError
+from govreports.errors import EXIT_UNAVAILABLE, GovreportsError, StorageError
 from govreports.lifecycle import die_with_parent
 
 
 class PrefectServerError(GovreportsError):
-    """The temporary Prefect server did not come up (its exit code and output are in the message)."""
+    """The temporary Prefect server did not come up (its exit code, the cause its output names, and where that
+    output is, are in the message): exit 69, EX_UNAVAILABLE, a service the run needs is not there. It was exit 1,
+    which says "some portals could not be reached", with the server's traceback (230 lines for a damaged
+    prefect.db) on stderr every night."""
+
+    exit_code = EXIT_UNAVAILABLE
+
+
+LOG_NAME = "server.log"  # the server's output, in its home: a failed start is read from it, and named
+DAMAGED = ("file is not a database", "database disk image is malformed", "malformed database schema")
+
+
+def _cause(log: Path, home: str) -> str:
+    """What the server's output says stopped it, in one clause with its remedy; '' when nothing is recognised."""
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    database = Path(home) / "prefect.db"
+    for marker in DAMAGED:
+        if marker in text:
+            return (f": its database {database} is damaged ({marker}); it holds only Prefect's history of runs, "
+                    f"not the reports: move it aside (mv {database} {database}.damaged) and run again")
+    errors = [line.strip() for line in text.splitlines() if re.match(r"^\w[\w.]*(Error|Exception)\b", line.strip())]
+    return f": {errors[-1][:300]}" if errors else ""
 
 
 FULL_BYTES = 1 << 20  # less free space than this under the Prefect home: the server's SQLite cannot start
@@ -60,8 +85,8 @@ class EarlyServer:
     """The server process; `wait()` before the first API call. It is stopped at exit (atexit): Prefect's log and
     event workers, registered after it, drain to it first (stopped any earlier, they retried for 80 s)."""
 
-    def __init__(self, process: subprocess.Popen, port: int, previous_url: str | None):
-        self.process, self.port, self._previous_url = process, port, previous_url
+    def __init__(self, process: subprocess.Popen, port: int, previous_url: str | None, log_path: Path | None = None):
+        self.process, self.port, self._previous_url, self.log_path = process, port, previous_url, log_path
 
     @property
     def api_url(self) -> str:
@@ -77,7 +102,9 @@ class EarlyServer:
                 if free is not None and free < FULL_BYTES:  # its database (beside ours, by default) cannot grow
                     raise StorageError(f"{exited}: the disk holding its home {home} is full ({free // 1024} KB"
                                        " free)")
-                raise PrefectServerError(exited)
+                cause = _cause(self.log_path, home) if self.log_path is not None else ""
+                output = f" (its output: {self.log_path})" if self.log_path is not None else ""
+                raise PrefectServerError(f"{exited}{cause}{output}")
             try:
                 with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as response:
                     if response.status == 200:
@@ -86,7 +113,8 @@ class EarlyServer:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise PrefectServerError(f"the temporary Prefect server did not answer within {timeout:g} s")
+        output = f" (its output: {self.log_path})" if self.log_path is not None else ""
+        raise PrefectServerError(f"the temporary Prefect server did not answer within {timeout:g} s{output}")
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -103,6 +131,13 @@ class EarlyServer:
                 os.environ["PREFECT_API_URL"] = self._previous_url
 
 
+def _command(site: Path, port: int) -> list[str]:
+    """The server's command line, as Prefect's SubprocessASGIServer has it."""
+    return [sys.executable, "-m", "uvicorn", "--app-dir", str(site), "--factory",
+            "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port), "--log-level",
+            "error", "--lifespan", "on"]
+
+
 def start_early_server() -> EarlyServer | None:
     """Launch the server now (after runs.prefect_env.configure, before prefect is imported); None when Prefect
     will use another (the user's PREFECT_API_URL, or prefect already imported here)."""
@@ -113,11 +148,24 @@ def start_early_server() -> EarlyServer | None:
         return None
     port = _free_port()
     env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(spec.origin).parent.parent), "--factory",
-         "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "error",
-         "--lifespan", "on"], env=env, preexec_fn=die_with_parent(), process_group=0)
-    server = EarlyServer(process, port, os.environ.get("PREFECT_API_URL"))
+    # its output goes to a file in its home, not to the command's stderr: a server that cannot start (a damaged
+    # prefect.db) printed a 230-line traceback every night, and one stopped at the end of a failed run Starlette's
+    # CancelledError, 60 lines under the run's own one-line error; the error names the file
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect")
+    log_path = home / LOG_NAME
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        log = open(log_path, "wb")
+    except OSError:  # (a full disk: the server's own start says so)
+        log, log_path = subprocess.DEVNULL, None
+    try:
+        process = subprocess.Popen(_command(Path(spec.origin).parent.parent, port), env=env,
+                                   preexec_fn=die_with_parent(), process_group=0, stdin=subprocess.DEVNULL,
+                                   stdout=log, stderr=subprocess.STDOUT)
+    finally:
+        if log is not subprocess.DEVNULL:
+            log.close()
+    server = EarlyServer(process, port, os.environ.get("PREFECT_API_URL"), log_path)
     os.environ["PREFECT_API_URL"] = server.api_url
     atexit.register(server.stop)
     return server
