@@ -396,7 +396,8 @@ def test_deployments_schedule_and_concurrency():
 
     from govreports.flows.deployments import deployments
 
-    nightly_dep, backfill_dep = deployments(CONFIG, "data/x.db", "data/archive")
+    served = deployments(CONFIG, "data/x.db", "data/archive")
+    nightly_dep, backfill_dep = served[:2]
     schedule = nightly_dep.schedules[0].schedule
     assert (schedule.cron, schedule.timezone) == ("30 2 * * *", "Asia/Shanghai")
     assert nightly_dep.concurrency_limit == 1
@@ -407,6 +408,14 @@ def test_deployments_schedule_and_concurrency():
     assert by_name["nightly"]["schedules"][0] == {"cron": "30 2 * * *", "timezone": "Asia/Shanghai", "active": True}
     assert by_name["nightly"]["entrypoint"] == "flows/nightly.py:nightly"
     assert {"nightly", "backfill", "reparse"} <= set(by_name)
+    # the two ways of deploying agree: serve-flows served no reparse, and cancelled a backfill asked for while
+    # another ran (CANCEL_NEW) where prefect.yaml queued it (ENQUEUE): a backfill is asked for by someone, with
+    # its own years, and the partitions table makes a later run do only what is left; a night that overlaps the
+    # last one is dropped, the next night catches up
+    assert {d.name: d.concurrency_options.collision_strategy.value for d in served} == {
+        name: d["concurrency_limit"]["collision_strategy"] for name, d in by_name.items()} == {
+        "nightly": "CANCEL_NEW", "backfill": "ENQUEUE", "reparse": "ENQUEUE"}
+    assert all(d.concurrency_limit == 1 for d in served)
 
 
 def test_the_cli_s_early_crawls_are_what_the_tasks_return(portal, tmp_path, monkeypatch):
