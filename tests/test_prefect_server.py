@@ -166,3 +166,46 @@ if __name__ == "__main__":
     with connect(db) as database:
         (outcome, error), = database.execute("SELECT outcome, error FROM runs").fetchall()
     assert outcome == "failed" and error.startswith("PrefectServerError: the temporary Prefect server exited")
+
+
+def test_a_backfill_has_its_database_and_its_row_while_prefect_starts(tmp_path, monkeypatch):
+    """`status` or `reparse` in a backfill's first 20 s (Prefect starting) said "no database": the backfill made
+    its database only once the server answered. Now its row is begun first, as the nightly's is; a server that then
+    fails to start leaves that row failed, with why. (The server here is a stub: the run stops where it waits.)"""
+    from typer.testing import CliRunner
+
+    from conftest import ROOT
+    from govreports.cli import app
+    from govreports.cli import flows as cli_flows
+    from govreports.runs.prefect_server import PrefectServerError
+    from govreports.store.db import connect
+    from govreports.store.lock import holder_now
+
+    db = tmp_path / "r.db"
+    seen = {}
+
+    def waiting_for_prefect():
+        seen["database"] = db.exists()
+        with connect(db) as database:
+            seen["runs"] = database.execute("SELECT kind, outcome FROM runs").fetchall()
+        seen["holder"] = holder_now(db).command
+        raise PrefectServerError("the temporary Prefect server exited with code 3 before it answered (stub)")
+
+    monkeypatch.setattr(cli_flows, "_start_server", lambda: (None, waiting_for_prefect))
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    for key in ("PREFECT_SERVER_ANALYTICS_ENABLED", "DO_NOT_TRACK", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS",
+                "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW"):  # as they were, after prefect_env sets them
+        was = os.environ.get(key)
+        monkeypatch.setenv(key, "placeholder" if was is None else was)
+        if was is None:
+            monkeypatch.delenv(key)
+    result = CliRunner().invoke(app, ["backfill", "--years", "2023", "--portal", "demo-ordos", "--no-progress",
+                                      "--config", str(ROOT / "config" / "demo.toml"), "--db", str(db),
+                                      "--archive", str(tmp_path / "archive")])
+    assert isinstance(result.exception, PrefectServerError)  # (main() prints it and exits 69)
+    assert seen == {"database": True, "runs": [("backfill", None)], "holder": "backfill"}
+    with connect(db) as database:
+        assert database.execute("SELECT outcome, error FROM runs").fetchall() == [
+            ("failed", "PrefectServerError: the temporary Prefect server exited with code 3 before it answered "
+                       "(stub)")]

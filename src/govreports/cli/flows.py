@@ -109,12 +109,13 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
         from govreports.clock import now_iso
         from govreports.crawl import recorded_run
 
-        with _watched(limit, early, db) as watch:  # bounded whatever Prefect does (runs.watchdog)
+        # bounded whatever Prefect does (runs.watchdog); the run's row (and so the database) first, as nightly's:
+        # while Prefect started (20 s), `status` said "no database" and `reparse` refused to wait for the run
+        with _watched(limit, early, db) as watch, recorded_run(db, "backfill", now_iso()) as run_id:
+            watch(run_id)
             server()
-            with recorded_run(db, "backfill", now_iso()) as run_id:
-                watch(run_id)
-                result = run() if not progress else _with_partition_progress(run, db, portal, year_list,
-                                                                             reprocess, config)
+            result = run() if not progress else _with_partition_progress(run, db, portal, year_list, reprocess,
+                                                                         config)
     print_rows(result["rows"])
     typer.echo(f"{len(result['ran'])} partition(s) run; database: {db}")
     _say_left_failed(result)
@@ -164,7 +165,7 @@ def reparse(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
 
 def serve_flows(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
                 archive: ArchiveOption = DEFAULT_ARCHIVE) -> None:
-    """Serve the nightly (cron 30 2 * * *, Asia/Shanghai) and backfill deployments to a Prefect server.
+    """Serve the nightly (cron 30 2 * * *, Asia/Shanghai), backfill and reparse deployments to a Prefect server.
 
     Start `prefect server start --analytics-off` first and set PREFECT_API_URL=http://127.0.0.1:4200/api;
     an ephemeral server has no scheduler.
