@@ -172,3 +172,29 @@ def test_a_nightly_past_its_time_limit_ends_with_124_and_its_row_says_why(tmp_pa
     with connect(db) as database:
         assert database.execute("SELECT kind, outcome, error FROM runs").fetchall() == [
             ("nightly", "stopped", "the run reached its time limit of 2 s (--time-limit) and was stopped")]
+
+
+def test_a_deployed_flow_run_is_bounded_as_a_command_is(monkeypatch):
+    """serve-flows and workers run the flow in a process no command watches: the flow keeps the same bounds when a
+    deployment started it (the night's time_limit, 6 h by default; the backfill's none), and none when the CLI
+    did (the command's own watch bounds it)."""
+    from types import SimpleNamespace
+
+    from prefect.context import FlowRunContext
+
+    from govreports.flows.backfill import backfill
+    from govreports.flows.nightly import nightly
+    from govreports.runs.watchdog import deployed_run_bounds
+
+    assert nightly.parameters.properties["time_limit"]["default"] == "6h"
+    assert backfill.parameters.properties["time_limit"]["default"] is None
+    run_of = {"deployment_id": None}
+    monkeypatch.setattr(FlowRunContext, "get", classmethod(
+        lambda cls: SimpleNamespace(flow_run=SimpleNamespace(deployment_id=run_of["deployment_id"]))))
+    with deployed_run_bounds("0.2s") as watch:  # started by the CLI
+        time.sleep(0.5)
+    assert watch is None
+    run_of["deployment_id"] = "5f1c…"
+    with pytest.raises(RunCutShort, match="time limit of 0.2 s"):
+        with deployed_run_bounds("0.2s"):
+            time.sleep(20)

@@ -9,9 +9,9 @@ import typer
 from govreports.cli.common import checked_config, exit_with
 from govreports.cli.options import (DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB, DEFAULT_WAIT_S, ArchiveOption,
                                     ConfigOption, DbOption, WaitOption)
+from govreports.extract.toolcache import sweep_leftovers
 from govreports.runs.verdict import judge
 from govreports.store.lock import writer_lock
-from govreports.extract.toolcache import sweep_leftovers
 
 
 def crawl(

@@ -9,6 +9,7 @@ govreports.runs.partitions). Entry point: flows/backfill.py:backfill.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Literal
 
 from prefect import flow, task
@@ -16,7 +17,9 @@ from prefect.artifacts import create_table_artifact
 
 from govreports.clock import now_iso
 from govreports.crawl import CrawlSummary, recorded_run
+from govreports.crawl.runrecord import mark_ended
 from govreports.errors import StorageError
+from govreports.extract.toolcache import sweep_leftovers
 from govreports.flows.common import (TASK_WORKERS, conclude, conclude_busy, crashed, portals_to_run, publish,
                                     run_verdict, task_runner, unless_storage)
 from govreports.lifecycle import stopping_with_the_run
@@ -24,9 +27,9 @@ from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs import jobs, partitions
 from govreports.runs.partitions import parse_years
 from govreports.runs.verdict import with_failed_partitions
+from govreports.runs.watchdog import deployed_run_bounds
 from govreports.store.db import connect
 from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
-from govreports.extract.toolcache import sweep_leftovers
 
 
 @task(name="backfill-portal", task_run_name="backfill-{portal}", retries=1, retry_delay_seconds=30,
@@ -52,16 +55,19 @@ def backfill(portals: list[str] | None = None, years: str | list[int] = "2018-20
              reprocess: Literal["missing", "failed", "all"] = "missing", dry_run: bool = False,
              config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archive: str = str(DEFAULT_ARCHIVE),
              runner: str = "threads", policy: dict | None = None, lock_wait: float = DEFAULT_WAIT_S,
-             parse_workers: int | None = None):
-    """Returns {"planned", "ran", "rows"} (as a Failed state's data when no portal could be reached)."""
+             parse_workers: int | None = None, time_limit: str | None = None):
+    """Returns {"planned", "ran", "rows"} (as a Failed state's data when no portal could be reached).
+    `time_limit` bounds a deployed run (runs.watchdog; none by default: a backfill may take days)."""
     if dry_run:  # a plan changes nothing: no need to wait for a writer
         return _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, policy, parse_workers,
                          now_iso(), None)
     try:
-        with writer_lock(db, wait=lock_wait, command="backfill"):
+        with deployed_run_bounds(time_limit) as watch, writer_lock(db, wait=lock_wait, command="backfill"):
             sweep_leftovers(archive)  # temp files killed processes left (archive, tool cache): once per run
             started = now_iso()
             with recorded_run(db, "backfill", started) as run_id:  # a stopped or failed run says so in `runs`
+                if watch is not None:  # deployed: bounded as the command bounds its own (runs.watchdog)
+                    watch.on_hard_exit(partial(mark_ended, db, run_id))
                 return _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, policy,
                                  parse_workers, started, run_id)
     except DatabaseBusy as exc:

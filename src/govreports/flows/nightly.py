@@ -11,17 +11,21 @@ from __future__ import annotations
 
 from prefect import flow, task
 
+from functools import partial
+
 from govreports.clock import now_iso
 from govreports.crawl import CrawlSummary, apply_summary, recorded_run
+from govreports.crawl.runrecord import mark_ended
+from govreports.extract.toolcache import sweep_leftovers
 from govreports.flows import early
 from govreports.flows.common import (TASK_WORKERS, conclude, conclude_busy, portals_to_run, publish, settled,
                                     task_runner, unless_storage)
 from govreports.lifecycle import stopping_with_the_run
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs import jobs
+from govreports.runs.watchdog import NIGHT_LIMIT, deployed_run_bounds
 from govreports.store.db import connect
 from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
-from govreports.extract.toolcache import sweep_leftovers
 
 
 @task(name="crawl-portal", task_run_name="crawl-{portal}", retries=2, retry_delay_seconds=[10, 60],
@@ -41,17 +45,22 @@ def crawl_portal(config: str, portal: str, db: str, archive: str, buffered: bool
 @flow(name="nightly", log_prints=True, task_runner=task_runner())
 def nightly(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archive: str = str(DEFAULT_ARCHIVE),
             portals: list[str] | None = None, runner: str = "threads", policy: dict | None = None,
-            lock_wait: float = DEFAULT_WAIT_S, parse_workers: int | None = None):
+            lock_wait: float = DEFAULT_WAIT_S, parse_workers: int | None = None, time_limit: str | None = NIGHT_LIMIT):
     """Crawl every portal of `config` (or the named ones); returns the per-portal summary rows (as a Failed
     state's data when no portal could be reached). `runner` names the task runner the flow runs with (it decides
-    where the tasks write: runs.jobs.mode); `policy` overrides the fetch policy; `parse_workers` per portal."""
+    where the tasks write: runs.jobs.mode); `policy` overrides the fetch policy; `parse_workers` per portal;
+    `time_limit` bounds a deployed run (6h, 90m; 0: none; the CLI's own `--time-limit` bounds a command's)."""
     started = now_iso()
     _, names, left_out = portals_to_run(config, portals)
     mode = jobs.mode(runner, parse_workers, concurrent_tasks=min(len(names), TASK_WORKERS))
+    # a deployed night is bounded as the command bounds its own (runs.watchdog): without it, a night whose
+    # Prefect server stopped answering never ended, and CANCEL_NEW cancelled every night after it
     try:
-        with writer_lock(db, wait=lock_wait, command="nightly"):
+        with deployed_run_bounds(time_limit) as watch, writer_lock(db, wait=lock_wait, command="nightly"):
             sweep_leftovers(archive)  # temp files killed processes left (archive, tool cache): once per run
             with recorded_run(db, "nightly", started) as run_id:  # a stopped or failed night says so in `runs`
+                if watch is not None:
+                    watch.on_hard_exit(partial(mark_ended, db, run_id))
                 with stopping_with_the_run():  # a stop signal here stops the tasks' crawls (lifecycle)
                     futures = [crawl_portal.submit(config, name, db, archive, mode.buffered, mode.parse_workers,
                                                    dict(policy or {}), run_id) for name in names]

@@ -215,3 +215,20 @@ def watched(limit_s: float | None, server=None) -> Iterator[RunWatch]:
     with RunWatch(limit_s, server=server, api_url=os.environ.get("PREFECT_API_URL")
                   if server is None else None) as watch:
         yield watch
+
+
+@contextlib.contextmanager
+def deployed_run_bounds(limit: str | float | None) -> Iterator[RunWatch | None]:
+    """Inside a flow: the same bounds for a run a deployment started (serve-flows, a worker: the flow runs in the
+    main thread of a process of its own, and no command watches it), with the flow's `time_limit`; the Prefect
+    API watched is PREFECT_API_URL. None (nothing watched) for a flow run the CLI started, which the command's
+    own watch bounds, or one not in the main thread (signals cannot be set there)."""
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    deployed = context is not None and context.flow_run is not None and context.flow_run.deployment_id is not None
+    if not deployed or threading.current_thread() is not threading.main_thread():
+        yield None
+        return
+    with watched(parse_duration(limit)) as watch:
+        yield watch
