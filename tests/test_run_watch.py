@@ -112,8 +112,8 @@ StopSignals().install()
 watch = RunWatch({limit}, grace_s=1, tick_s=0.05)
 watch.on_hard_exit(lambda ending: open({marker!r}, "w").write(ending.outcome + ": " + ending.reason))
 with watch:
-    print("ready", flush=True)
     try:
+        print("ready", flush=True)
         time.sleep(30)
     except BaseException:  # as Prefect's crash report to a silent server: the run does not unwind
         time.sleep(30)

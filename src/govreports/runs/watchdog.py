@@ -109,15 +109,21 @@ class RunWatch:
         self._saved["wakeup"] = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
         self._saved["delivery"] = signal.signal(DELIVERY, self._deliver)
         self._started = time.monotonic()
-        threading.Thread(target=self._watch, name="run-watch", daemon=True).start()
+        self._thread = threading.Thread(target=self._watch, name="run-watch", daemon=True)
+        self._thread.start()
         if self.api_url:
             threading.Thread(target=self._watch_prefect, name="prefect-health", daemon=True).start()
         return self
 
     def __exit__(self, kind, exc, tb) -> None:
         self._done.set()
+        with contextlib.suppress(OSError):
+            os.write(self._write, b"\0")  # (wakes the thread: 0 is no signal)
+        self._thread.join(timeout=2 * self.tick_s + 1)
         signal.set_wakeup_fd(self._saved["wakeup"])
-        signal.signal(DELIVERY, self._saved["delivery"])
+        # a delivery still on its way must not meet SIGUSR2's default action, which ends the process
+        previous = self._saved["delivery"]
+        signal.signal(DELIVERY, signal.SIG_IGN if previous in (signal.SIG_DFL, None) else previous)
         for fd in (self._read, self._write):
             with contextlib.suppress(OSError):
                 os.close(fd)
