@@ -15,7 +15,7 @@ import time
 import pytest
 
 from conftest import ROOT
-from crawlhelp import FAST, db_records, mismatches, read_scans_once, table_counts
+from crawlhelp import FAST, db_records, mismatches, read_scans_once, table_counts, truth_of_sites
 from prefecthelp import harness
 from govreports.demo import DemoPortal
 from govreports.store.db import open_db
@@ -367,10 +367,13 @@ def test_dask_runner_builds_the_same_database(portal, tmp_path):
     pytest.importorskip("prefect_dask")
     threads = paths(tmp_path / "threads")
     dask = paths(tmp_path / "dask")
-    backfill.with_options(task_runner=task_runner("threads"))(years="2018-2024", **threads, policy=FAST)
-    backfill.with_options(task_runner=task_runner("dask"))(years="2018-2024", **dask, runner="dask", policy=FAST)
+    sites = ["demo-ordos", "demo-gbk"]  # one re-posts the other's reports; all nine took 2.4 times as long
+    backfill.with_options(task_runner=task_runner("threads"))(years="2018-2024", portals=sites, **threads,
+                                                             policy=FAST)
+    backfill.with_options(task_runner=task_runner("dask"))(years="2018-2024", portals=sites, **dask, runner="dask",
+                                                          policy=FAST)
     a, b = open_db(threads["db"]), open_db(dask["db"])
-    assert mismatches(b, portal.ground_truth()) == []
+    assert mismatches(b, truth_of_sites(portal, [f"{portal.base_url}/ordos/", f"{portal.base_url}/gbk/"])) == []
     # a report re-posted on two portals is loaded from whichever portal's read is written first, and the two
     # runners write concurrent portals in different orders: its provenance (where its date was read) may differ
     ra, rb = db_records(a), db_records(b)
