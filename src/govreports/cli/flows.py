@@ -101,7 +101,6 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
         from govreports.flows.backfill import backfill as flow
         from govreports.flows.common import task_runner
 
-
         def run():
             return run_flow(flow.with_options(task_runner=task_runner(runner)), portals=portal or None,
                             years=year_list, reprocess=reprocess, dry_run=False, config=str(config), db=str(db),
