@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from govreports import gcpolicy
 from govreports.crawl import CrawlSummary
-from govreports.lifecycle import Stopped, stopping_with_the_run
+from govreports.lifecycle import Stopped, stop_signal_in, stopping_with_the_run
 from govreports.runs import jobs
 
 _STARTED: ContextVar["EarlyCrawls | None"] = ContextVar("govreports_early_crawls", default=None)
@@ -147,11 +147,13 @@ def early_crawls(config: str, names: list[str], db: str, archive: str, runner: s
         # could take all night
         with stopping_with_the_run() as run, run.on_stop(lambda: crawls.stop(run.signum)):
             yield crawls
-    except Exception:
-        # the run ends on an error (Prefect's server could not start, a full disk): no task will take the crawls,
-        # and waiting for them kept a night whose Prefect was broken going for as long as its whole crawl, to
-        # end in the same error; they are stopped, as on a stop signal: what they committed stays
-        crawls.stop(None)
+    except BaseException as exc:
+        # the run ends on an error (Prefect's server could not start, a full disk) or is stopped before a task
+        # took the crawls (a stop signal or its time limit while Prefect starts): no task will take them, and
+        # waiting for them kept the night going for as long as its whole crawl; they are stopped (what they
+        # committed stays). The stop registered above is gone by now: `on_stop` unregisters on the way out,
+        # before `stopping_with_the_run` sees the signal
+        crawls.stop(stop_signal_in(exc))
         raise
     finally:
         _STARTED.reset(token)
