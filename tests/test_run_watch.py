@@ -198,3 +198,23 @@ def test_a_deployed_flow_run_is_bounded_as_a_command_is(monkeypatch):
     with pytest.raises(RunCutShort, match="time limit of 0.2 s"):
         with deployed_run_bounds("0.2s"):
             time.sleep(20)
+
+
+def test_the_nightly_s_time_limit_variable_leaves_a_backfill_unbounded(tmp_path):
+    """GOVREPORTS_TIME_LIMIT is the nightly's (README): a backfill, which may take days, has none unless its own
+    --time-limit says so. It read the variable too: set for the nightly's timer in an environment both share
+    (GOVREPORTS_TIME_LIMIT=3s here), a backfill of the demo's ordos portal ended with 124 after 3 s."""
+    from typer.testing import CliRunner
+
+    from conftest import ROOT
+    from govreports.cli import app
+
+    env = {"GOVREPORTS_TIME_LIMIT": "bogus"}  # read, it would be a usage error
+    common = ["--config", str(ROOT / "config" / "demo.toml"), "--db", str(tmp_path / "r.db"),
+              "--archive", str(tmp_path / "archive")]
+    done = CliRunner().invoke(app, ["backfill", "--dry-run", "--years", "2023", "--portal", "demo-ordos",
+                                    "--no-progress", *common], env=env)
+    assert done.exit_code == 0, done.output
+    assert "would run demo-ordos 2023" in done.output
+    done = CliRunner().invoke(app, ["nightly", "--portal", "demo-ordos", *common], env=env)
+    assert done.exit_code == 2 and "'bogus' is not a duration" in done.output

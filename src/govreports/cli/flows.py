@@ -18,8 +18,8 @@ import typer
 from govreports.cli.common import checked_config, exit_with, fail, prefect_for, run_flow
 from govreports.errors import EXIT_USAGE
 from govreports.cli.options import (DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB, DEFAULT_WAIT_S, ArchiveOption,
-                                    ConfigOption, DbOption, PortalsOption, RunnerOption, TimeLimitOption,
-                                    WaitOption)
+                                    BackfillTimeLimitOption, ConfigOption, DbOption, PortalsOption, RunnerOption,
+                                    TimeLimitOption, WaitOption)
 from govreports.query.output import print_rows
 from govreports.runs.verdict import judge
 from govreports.store.lock import writer_lock
@@ -69,7 +69,7 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
              dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; change nothing.")] = False,
              config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
              archive: ArchiveOption = DEFAULT_ARCHIVE, runner: RunnerOption = "threads", progress: bool = True,
-             wait: WaitOption = DEFAULT_WAIT_S, time_limit: TimeLimitOption = "0") -> None:
+             wait: WaitOption = DEFAULT_WAIT_S, time_limit: BackfillTimeLimitOption = "0") -> None:
     """Backfill portals × years; the partitions table decides what runs (idempotent, resumable).
 
     Exit codes as for `crawl`: 0 all portals crawled, 1 some unreachable or partitions it ran failed, 3 none

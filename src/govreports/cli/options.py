@@ -15,9 +15,9 @@ from govreports.query import DEFAULT_TIMEOUT_S
 from govreports.store.lock import DEFAULT_WAIT_S
 
 __all__ = ["DEFAULT_ARCHIVE", "DEFAULT_CONFIG", "DEFAULT_DB", "DEFAULT_TIMEOUT_S", "DEFAULT_WAIT_S",
-           "ArchiveOption", "ConfigOption", "DbOption", "ExportFormat", "ExportFormatOption", "FormatOption",
-           "OutFormat", "PortalsOption", "RunnerOption", "TimeLimitOption", "TimeoutOption", "WaitOption",
-           "YEAR_RANGE"]
+           "ArchiveOption", "BackfillTimeLimitOption", "ConfigOption", "DbOption", "ExportFormat", "ExportFormatOption",
+           "FormatOption", "OutFormat", "PortalsOption", "RunnerOption", "TimeLimitOption", "TimeoutOption",
+           "WaitOption", "YEAR_RANGE"]
 
 
 class OutFormat(str, enum.Enum):
@@ -48,6 +48,10 @@ TimeoutOption = Annotated[float, typer.Option(
 TimeLimitOption = Annotated[str, typer.Option(
     "--time-limit", envvar="GOVREPORTS_TIME_LIMIT",
     help="Stop the run when it has run this long (6h, 90m, 45s; 0: no limit), then exit 124.")]
+# a backfill's own, without the nightly's variable: set for the nightly's timer, it cut a backfill (which may take
+# days) in an environment both share
+BackfillTimeLimitOption = Annotated[str, typer.Option(
+    "--time-limit", help="Stop the run when it has run this long (6h, 90m, 45s; 0: no limit), then exit 124.")]
 RunnerOption = Annotated[str, typer.Option(
     "--runner", help="Task runner: threads, or dask (optional extra: a local 2-worker cluster).")]
 
