@@ -218,3 +218,16 @@ def test_the_nightly_s_time_limit_variable_leaves_a_backfill_unbounded(tmp_path)
     assert "would run demo-ordos 2023" in done.output
     done = CliRunner().invoke(app, ["nightly", "--portal", "demo-ordos", *common], env=env)
     assert done.exit_code == 2 and "'bogus' is not a duration" in done.output
+
+
+@pytest.mark.parametrize("status, answering", [(200, True), (401, True), (404, True), (500, False), (503, False)])
+def test_a_prefect_api_that_answers_its_health_check_with_a_refusal_is_answering(srv, status, answering):
+    """The watch stops a run whose Prefect server is silent for 60 s (exit 69). A server behind a proxy or an
+    authentication wall (a Prefect Cloud workspace URL) answers /health 401, 403 or 404: it is there and answering,
+    and every run was cut after a minute as if it were down. A 5xx is a server that is there but failing."""
+    from httpserver import Reply
+
+    from govreports.runs.watchdog import healthy
+
+    srv.route("/api/health", Reply(status, b"{}"))
+    assert healthy(srv.url("/api")) is answering

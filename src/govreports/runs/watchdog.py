@@ -70,10 +70,14 @@ def describe(seconds: float) -> str:
 
 
 def healthy(api_url: str, timeout: float = 5.0) -> bool:
-    """Whether the Prefect API at `api_url` answers its health check now."""
+    """Whether the Prefect API at `api_url` answers its health check now. A refusal (4xx) is an answer: a server
+    behind a proxy or an authentication wall (a Prefect Cloud workspace URL) answers /health 401, 403 or 404, and
+    counted as silent it cut every run after SILENCE_S; a 5xx is a server that is there but failing."""
     try:
         with urllib.request.urlopen(f"{api_url.rstrip('/')}/health", timeout=timeout) as response:
-            return response.status == 200
+            return response.status < 500
+    except urllib.error.HTTPError as exc:
+        return exc.code < 500
     except (urllib.error.URLError, OSError, ValueError):
         return False
 
