@@ -210,8 +210,8 @@ class RunWatch:
                 self.server.process.kill()
         with contextlib.suppress(Exception):
             sys.stdout.flush()
-        late = (f"the run did not end within {describe(self.grace_s)} of it (Prefect did not answer), so the "
-                "process ended itself")
+        late = (f"the run did not end within {describe(self.grace_s)} of it (it was still waiting: on Prefect, or on"
+                " its crawls), so the process ended itself")
         line = (f"{ending.reason}: what was stored before it stays; {late}" if ending.signum is not None
                 else f"error: {ending.reason}; {late}: what was stored before it stays")
         print(line, file=sys.stderr, flush=True)
