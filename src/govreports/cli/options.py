@@ -45,13 +45,11 @@ WaitOption = Annotated[float, typer.Option(
 TimeoutOption = Annotated[float, typer.Option(
     "--timeout", min=0,
     help="stop the query after this many seconds (time spent blocked writing output does not count; 0: none)")]
-TimeLimitOption = Annotated[str, typer.Option(
-    "--time-limit", envvar="GOVREPORTS_TIME_LIMIT",
-    help="Stop the run when it has run this long (6h, 90m, 45s; 0: no limit), then exit 124.")]
+_TIME_LIMIT_HELP = "Stop the run when it has run this long (6h, 90m, 45s; 0: no limit), then exit 124."
+TimeLimitOption = Annotated[str, typer.Option("--time-limit", envvar="GOVREPORTS_TIME_LIMIT", help=_TIME_LIMIT_HELP)]
 # a backfill's own, without the nightly's variable: set for the nightly's timer, it cut a backfill (which may take
 # days) in an environment both share
-BackfillTimeLimitOption = Annotated[str, typer.Option(
-    "--time-limit", help="Stop the run when it has run this long (6h, 90m, 45s; 0: no limit), then exit 124.")]
+BackfillTimeLimitOption = Annotated[str, typer.Option("--time-limit", help=_TIME_LIMIT_HELP)]
 RunnerOption = Annotated[str, typer.Option(
     "--runner", help="Task runner: threads, or dask (optional extra: a local 2-worker cluster).")]
 
