@@ -38,7 +38,13 @@ _INDEXES = (
     "CREATE INDEX agency_years_year ON agency_years(year, province, tail, report_id, on_time, city, county)",
 )
 
-_DEADLINE = ("(y.year + 1) || CASE WHEN y.year <= 2018 OR y.kind = 'government' THEN '-03-31' ELSE '-01-31' END")
+def deadline(alias: str) -> str:
+    """SQL: the deadline (FORMAT.md §1) of the agency_years row `alias`, an ISO date."""
+    return (f"({alias}.year + 1) || CASE WHEN {alias}.year <= 2018 OR {alias}.kind = 'government'"
+            f" THEN '-03-31' ELSE '-01-31' END")
+
+
+_DEADLINE = deadline("y")
 
 # The newest report year (m011's view: its horizon is it or the year before it)
 _NEWEST = "SELECT max(year) FROM reports WHERE year IS NOT NULL AND current_version_id IS NOT NULL"

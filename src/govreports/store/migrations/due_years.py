@@ -18,16 +18,10 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from govreports.store.migrations.agency_years import SCORECARD_SQL_M011, rebuild_agency_years
+from govreports.store.migrations.agency_years import SCORECARD_SQL_M011, deadline, rebuild_agency_years
 from govreports.store.migrations.agency_years import visible as visible_m011
 from govreports.store.migrations.registry import migrations
 from govreports.store.migrations.scorecard import LATE_SQL
-
-
-def deadline(alias: str) -> str:
-    """SQL: the deadline (FORMAT.md §1) of the agency_years row `alias`, an ISO date."""
-    return (f"({alias}.year + 1) || CASE WHEN {alias}.year <= 2018 OR {alias}.kind = 'government'"
-            f" THEN '-03-31' ELSE '-01-31' END")
 
 
 def visible(alias: str) -> str:
