@@ -66,9 +66,14 @@ def _cause(log: Path, home: str) -> str:
 FULL_BYTES = 1 << 20  # less free space than this under the Prefect home: the server's SQLite cannot start
 
 
+def _home() -> str:
+    """The Prefect home (runs.prefect_env sets it; Prefect's own default otherwise)."""
+    return os.environ.get("PREFECT_HOME") or str(Path.home() / ".prefect")
+
+
 def _home_space() -> tuple[str, int | None]:
-    """The Prefect home (runs.prefect_env sets it) and the free bytes on its disk (None when it cannot be read)."""
-    home = os.environ.get("PREFECT_HOME") or str(Path.home() / ".prefect")
+    """The Prefect home and the free bytes on its disk (None when it cannot be read)."""
+    home = _home()
     try:
         return home, shutil.disk_usage(home).free
     except OSError:
@@ -103,8 +108,7 @@ class EarlyServer:
                     raise StorageError(f"{exited}: the disk holding its home {home} is full ({free // 1024} KB"
                                        " free)")
                 cause = _cause(self.log_path, home) if self.log_path is not None else ""
-                output = f" (its output: {self.log_path})" if self.log_path is not None else ""
-                raise PrefectServerError(f"{exited}{cause}{output}")
+                raise PrefectServerError(f"{exited}{cause}{self._output()}")
             try:
                 with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as response:
                     if response.status == 200:
@@ -113,8 +117,11 @@ class EarlyServer:
                 pass
             time.sleep(0.1)
         self.stop()
-        output = f" (its output: {self.log_path})" if self.log_path is not None else ""
-        raise PrefectServerError(f"the temporary Prefect server did not answer within {timeout:g} s{output}")
+        raise PrefectServerError(f"the temporary Prefect server did not answer within {timeout:g} s{self._output()}")
+
+    def _output(self) -> str:
+        """Where the server's output is, for an error's end."""
+        return f" (its output: {self.log_path})" if self.log_path is not None else ""
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -151,7 +158,7 @@ def start_early_server() -> EarlyServer | None:
     # its output goes to a file in its home, not to the command's stderr: a server that cannot start (a damaged
     # prefect.db) printed a 230-line traceback every night, and one stopped at the end of a failed run Starlette's
     # CancelledError, 60 lines under the run's own one-line error; the error names the file
-    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect")
+    home = Path(_home())
     log_path = home / LOG_NAME
     try:
         home.mkdir(parents=True, exist_ok=True)
