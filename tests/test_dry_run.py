@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawlhelp import crawl_demo, demo_config, run_cli, table_counts
+from crawlhelp import crawl_demo, demo_config, run_cli, site, table_counts
 from govreports.crawl.preview import Status, file_type, preview_all
 
 
@@ -23,10 +23,6 @@ def previews(portal):
     config = demo_config(portal.base_url)
     results = asyncio.run(preview_all(config, config.portal))
     return {r.portal: r for r in results}, portal.requests
-
-
-def _site(url: str) -> str:
-    return urlsplit(url).path.split("/")[1]
 
 
 def test_every_report_is_listed_as_new_and_the_noise_excluded(portal, previews):
@@ -85,7 +81,7 @@ def test_cli_dry_run_without_a_database_lists_all_as_new(portal, tmp_path):
     done = run_cli("crawl", "--config", "config/demo.toml", "--portal", "demo-govcn", "--dry-run",
                    "--db", str(tmp_path / "none.db"), portal=portal)
     assert done.returncode == 0, done.stderr
-    truth = [url for url in portal.ground_truth() if _site(url) == "govcn"]
+    truth = [url for url in portal.ground_truth() if site(url) == "govcn"]
     assert truth and all(url in done.stdout for url in truth)
     assert f"{len(truth)} new" in done.stdout or "new, 0 known" in done.stdout
     assert not (tmp_path / "none.db").exists()
