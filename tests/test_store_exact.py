@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from govreports.demo.records import make_record
 from govreports.store import connect, get_record, load_record, record_sha256
 from govreports.store.cell_rows import CELL_INT_LIMIT
-from govreports.store.load import load_records
+from govreports.store.load import load_records, prepare
 from storehelp import expected_records
 
 UNHASHED = ("source", "published_source")
@@ -62,6 +62,10 @@ def test_hash_is_the_json_hash_for_any_json_value(extra, cells):
         if isinstance(rows, dict) and isinstance(rows.get(row), dict):
             record[table][row][col] = value
     assert record_sha256(record) == json_sha256(record)
+    # the loader's second hash, joined from the same pieces without the publication date, is json's too
+    prepared = prepare(record)
+    assert (prepared.sha, prepared.undated_sha) == (
+        json_sha256(record), json_sha256({k: v for k, v in record.items() if k != "published"}))
 
 
 BASE = make_record(1, "测试市第1局", 2022, checks=True)

@@ -32,7 +32,7 @@ from govreports.store.db import write_transaction
 from govreports.store.migrations import CURRENT_SUMS_ADD, CURRENT_SUMS_PRUNE, refresh_agency_years
 from govreports.store.same_report import duplicate_of, mended
 from govreports.store.statuses import LoadStatus
-from govreports.store.version_hash import canonical, version_sha
+from govreports.store.version_hash import canonical, version_shas
 
 DOCUMENT_FIELDS = ("url", "final_url", "fetched_at", "sha256", "archive_path", "media_type")
 TOTALLED_TABLES = ("applications", "review_litigation")
@@ -120,8 +120,7 @@ def prepare(record: dict, document: dict | None = None, *, parser_version: str |
     cell_keys, cell_values, plain_cells, bound_cells = record_cells(record)
     table_cells, blank_cells = schema.form_blanks(record)
     plain = PLAIN_TABLES if plain_cells else frozenset()
-    sha = version_sha(content, plain)
-    undated_sha = version_sha({k: v for k, v in content.items() if k != "published"}, plain)
+    sha, undated_sha = version_shas(content, plain, without="published")
     extra = {k: v for k, v in content.items() if k not in COLUMN_KEYS}
     written = record.get("agency") or ""
     sections = record.get("sections") or {}
