@@ -55,6 +55,19 @@ def test_a_database_that_cannot_be_written_stops_the_crawl_with_its_own_exit_cod
     assert len(_reports(tmp_path / "full.db")) == len(govcn)
 
 
+def test_a_full_disk_outside_the_crawls_batches_names_the_database(crawl_command, tmp_path, monkeypatch):
+    """A write outside the batches (the run's own row, begun before any portal) meeting a full disk ended the
+    command "could not write the database: database or disk is full", naming no file: the command's database is
+    named as the batches' error names it."""
+    from govreports.crawl import pipeline
+
+    monkeypatch.setattr(pipeline, "begin_run", sqlite_full)
+    code, err = crawl_command("demo-govcn")
+    assert code == 74, err
+    assert err.startswith(f"error: could not write the database {tmp_path / 'full.db'}: database or disk is full")
+    assert "Traceback" not in err
+
+
 @pytest.mark.parametrize("room", [0, 6], ids=["list-page", "report-pages"])
 def test_an_archive_that_cannot_be_written_stops_the_crawl_as_a_full_database_does(crawl_command, demo_portal,
                                                                                     tmp_path, monkeypatch, room):

@@ -96,7 +96,8 @@ def test_a_full_disk_under_load_exits_74_in_one_line(tmp_path, load_failing):
     command as a full disk ends a crawl: one line, exit 74, not a traceback with exit 1."""
     code, err = load_failing(sqlite_full, tmp_path / "f.db")
     assert code == 74, err
-    assert "error: could not write the database: database or disk is full" in err and "Traceback" not in err
+    assert f"error: could not write the database {tmp_path / 'f.db'}: database or disk is full" in err
+    assert "Traceback" not in err
 
 
 def test_a_full_disk_under_load_names_the_database_and_the_file_it_stopped_at(tmp_path, monkeypatch, capsys):
@@ -121,8 +122,8 @@ def test_a_full_disk_under_load_names_the_database_and_the_file_it_stopped_at(tm
         main()
     err = capsys.readouterr().err
     assert ended.value.code == 74, err
-    assert err.count("\n") == 1 and err.startswith("error: could not write the database: database or disk is full")
-    assert f"the load of {db} stopped at {HTML} (file 2 of 2): it and the files after it are not loaded" in err
+    assert err.count("\n") == 1 and err.startswith(f"error: could not write the database {db}: database or disk is full")
+    assert f"the load stopped at {HTML} (file 2 of 2): it and the files after it are not loaded" in err
     with connect(db) as database:
         assert database.execute("SELECT count(*) FROM reports").fetchone()[0] == 1
 
@@ -147,7 +148,7 @@ def test_a_full_disk_hidden_behind_a_second_failure_still_exits_74(tmp_path, loa
 
     code, err = load_failing(full, tmp_path / "f.db")
     assert code == 74, err
-    said = ("could not write the database: database or disk is full" if disk == "database"
+    said = (f"could not write the database {tmp_path / 'f.db'}: database or disk is full" if disk == "database"
             else "storage failed: [Errno 28] No space left on device: 'data/archive/ab/cd/.tmp-1'")
     assert f"error: {said}; what was committed before stays (then RuntimeError: Server error '500" in err
     assert "Traceback" not in err and "more" not in err
@@ -187,7 +188,8 @@ def test_a_full_temporary_folder_is_named_when_sqlite_says_the_disk_is_full(tmp_
 
     code, err = load_failing(sqlite_full, roomy / "f.db")
     assert code == 74, err
-    assert (f"error: could not write the database: database or disk is full (SQLite's temporary files go to "
+    assert (f"error: could not write the database {roomy / 'f.db'}: database or disk is full (SQLite's temporary "
+            f"files go to "
             f"{full_tmp}, which has 12 KB free: free some space there, or point SQLITE_TMPDIR at a folder with room)"
             ) in err
 

@@ -24,7 +24,7 @@ from govreports import gcpolicy
 from govreports.cli import charts, crawl, demo, discover, flows, parse, status, store
 from govreports.errors import EXIT_BUSY, EXIT_STORAGE, GovreportsError, StorageError
 from govreports.lifecycle import StopSignals, cut_short_in, signal_name, stop_signal_in
-from govreports.store.db import BUSY_TIMEOUT_S, cannot_write, could_not_write, damaged, storage_cause
+from govreports.store.db import BUSY_TIMEOUT_S, cannot_write, could_not_write, damaged, database_of, storage_cause
 
 __all__ = ["app", "entry", "main"]
 
@@ -66,7 +66,7 @@ def main() -> None:
     except sqlite3.DatabaseError as exc:  # OperationalError, and the damaged file's DatabaseError itself
         if cannot_write(exc):  # a full disk under a write outside the crawl's batches (`load`, a run's own row)
             kept = "" if damaged(exc) else "; what was committed before stays"
-            typer.echo(f"error: {could_not_write(exc)}{kept}{_notes(exc)}", err=True)
+            typer.echo(f"error: {could_not_write(exc, path=database_of(exc))}{kept}{_notes(exc)}", err=True)
             sys.exit(EXIT_STORAGE)
         if not isinstance(exc, sqlite3.OperationalError) or ("locked" not in str(exc) and "busy" not in str(exc)):
             raise
@@ -86,7 +86,8 @@ def main() -> None:
                 raise
             # a full disk behind another failure (Prefect's server, on the same disk, could not record the run)
             said = (str(full) if isinstance(full, StorageError)
-                    else could_not_write(full) if isinstance(full, sqlite3.Error) else f"storage failed: {full}")
+                    else could_not_write(full, path=database_of(full)) if isinstance(full, sqlite3.Error)
+                    else f"storage failed: {full}")
             then = "" if full is exc else f" (then {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]})"
             typer.echo(f"error: {said}; what was committed before stays{then}{_notes(exc)}", err=True)
             sys.exit(EXIT_STORAGE)

@@ -48,7 +48,7 @@ def load(paths: Annotated[list[Path], typer.Argument(help="report files or direc
 
 
 def _load(paths: list[Path], database, parser) -> None:
-    from govreports.store.db import database_file, still_the_same_file, storage_cause
+    from govreports.store.db import still_the_same_file, storage_cause
 
     # the database file removed or replaced during the load (`rm`, a backup restored with `mv`): SQLite writes on to
     # the file it opened, and the load would end "106 new" with nothing under the name; checked before each write
@@ -62,9 +62,9 @@ def _load(paths: list[Path], database, parser) -> None:
             _load_one(path, present, outcomes, database, same_file, counts)
         except Exception as exc:
             if storage_cause(exc) is not None:
-                # a full disk said only "could not write the database: database or disk is full": not which
-                # database, nor where the load stopped (main prints the note after the error's own line)
-                exc.add_note(f"the load of {database_file(database)} stopped at {path} (file {number} of "
+                # a full disk said only "could not write the database: database or disk is full": not where the
+                # load stopped (main prints the note after the error's own line, which names the database)
+                exc.add_note(f"the load stopped at {path} (file {number} of "
                              f"{len(files)}): it and the files after it are not loaded, those before it are done; "
                              "run the same command again once the database can be written (a file already "
                              "loaded is found unchanged)")

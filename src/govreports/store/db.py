@@ -186,12 +186,24 @@ def still_the_same_file(db: Database, again: str = "the next run fetches those r
 
 @contextlib.contextmanager
 def connect(path: str | Path = DEFAULT_DB, *, migrate: bool = True) -> Iterator[Database]:
-    """`open_db(path)` for the length of a `with` block; the connection is closed when the block ends."""
+    """`open_db(path)` for the length of a `with` block; the connection is closed when the block ends. An error
+    that says the file cannot be written carries its path out (`database_of`): SQLite's own "database or disk is
+    full" names no file, and the command's last line should."""
     db = open_db(path, migrate=migrate)
     try:
         yield db
+    except Exception as exc:
+        full = storage_cause(exc)  # SQLite's, or behind another failure it caused
+        if isinstance(full, sqlite3.Error) and database_of(full) is None:
+            full.database = str(path)
+        raise
     finally:
         db.close()
+
+
+def database_of(exc: BaseException) -> str | None:
+    """The database file an error that cannot write was met on, when the block that met it knew (`connect`)."""
+    return getattr(exc, "database", None)
 
 
 def _ensure_wal(db: Database, timeout: float = BUSY_TIMEOUT_S) -> None:
