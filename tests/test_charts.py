@@ -418,3 +418,21 @@ def test_the_agency_whose_name_was_not_read_is_labelled_or_left_out(tmp_path):
     assert [parse_qs(urlsplit(href).query).get("agency") for href in links] == [[A]]
     [unread] = [cell.text_content() for cell in cells if not list(cell.iter("a"))]
     assert unread.strip() and "未能识别" in unread
+
+
+def test_the_output_file_s_suffix_chooses_the_format(known, tmp_path):
+    """`chart answers -o answers.png` (no -f) wrote an SVG into answers.png, exit 0: a file that slides and word
+    processors refuse as a broken picture. The suffix of -o chooses the format when -f is not given (as `export`
+    reads it); a -f that the suffix contradicts, or a suffix that is no chart format, is a usage error, no file."""
+    runner = CliRunner()
+    for fmt, magic in (("png", b"\x89PNG"), ("svg", b"<svg"), ("html", b"<!DOCTYPE html>")):
+        out = tmp_path / f"answers.{fmt.upper() if fmt == 'png' else fmt}"
+        result = runner.invoke(_cli(), ["chart", "answers", "--db", str(known), "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        assert out.read_bytes().lstrip()[:len(magic)].lower() == magic.lower(), fmt
+    for args, name in ((["-f", "svg"], "x.png"), ([], "x.jpg"), (["-f", "png"], "x.pdf")):
+        result = runner.invoke(_cli(), ["chart", "answers", "--db", str(known), *args, "-o", str(tmp_path / name)])
+        assert result.exit_code == 2, result.output
+        assert name in result.output and not (tmp_path / name).exists()
+    result = runner.invoke(_cli(), ["chart", "answers", "--db", str(known), "-f", "png", "-o", str(tmp_path / "x")])
+    assert result.exit_code == 0 and (tmp_path / "x").read_bytes()[:4] == b"\x89PNG"  # no suffix: -f decides

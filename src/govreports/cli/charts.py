@@ -29,8 +29,9 @@ class ChartFormat(str, enum.Enum):
 def chart(name: Annotated[Optional[str], typer.Argument(
               help="the chart: " + ", ".join(CHARTS), show_default=False)] = None,
           db: DbOption = DEFAULT_DB,
-          format: Annotated[ChartFormat, typer.Option(
-              "--format", "-f", help="svg (text stays text), png (2x pixels), html (opens offline)")] = ChartFormat.svg,
+          format: Annotated[Optional[ChartFormat], typer.Option(
+              "--format", "-f", help="svg (text stays text), png (2x pixels), html (opens offline); default from -o's "
+                                     "suffix, else svg", show_default=False)] = None,
           output: Annotated[Optional[Path], typer.Option(
               "--output", "-o", help="file to write [default: NAME.FORMAT here]", show_default=False)] = None,
           all_: Annotated[bool, typer.Option("--all", help="every chart, as NAME.FORMAT in --out-dir")] = False,
@@ -60,6 +61,7 @@ def chart(name: Annotated[Optional[str], typer.Argument(
         fail(f"no chart {name!r}; charts: {', '.join(CHARTS)}", EXIT_USAGE)
     if all_ and output is not None:
         fail("--output names one file; with --all use --out-dir", EXIT_USAGE)
+    format = _format(format, output)
     if not Path(db).is_file():
         fail(f"no database at {db} (create one with `govreports load` or `govreports crawl`)")
     try:
@@ -76,6 +78,24 @@ def chart(name: Annotated[Optional[str], typer.Argument(
         fail(str(exc), exc.exit_code)
     except OSError as exc:
         fail(f"cannot write: {exc.strerror or exc} ({exc.filename})" if exc.filename else f"cannot write: {exc}")
+
+
+_SUFFIXES = {".svg": ChartFormat.svg, ".png": ChartFormat.png, ".html": ChartFormat.html, ".htm": ChartFormat.html}
+
+
+def _format(given: ChartFormat | None, output: Path | None) -> ChartFormat:
+    """The format to draw: -f, else the one -o's suffix names, else svg. `-o late.png` alone wrote an SVG into
+    late.png (slides and word processors call it a broken picture); a -f its suffix contradicts (`-f svg -o
+    x.png`), or a suffix that is no chart format (`-o x.jpg`), is a usage error, as `export` treats its -o."""
+    suffix = output.suffix.lower() if output is not None else ""
+    if not suffix:
+        return given or ChartFormat.svg
+    named = _SUFFIXES.get(suffix)
+    if named is None:
+        fail(f"{output.name}: a chart is drawn as svg, png or html; name the file .svg, .png or .html", EXIT_USAGE)
+    if given is not None and given is not named:
+        fail(f"--format {given.value} does not go with {output.name}", EXIT_USAGE)
+    return named
 
 
 def _draw_all(db: Path, fmt: str, out_dir: Path, filters) -> None:
