@@ -436,3 +436,41 @@ def test_the_output_file_s_suffix_chooses_the_format(known, tmp_path):
         assert name in result.output and not (tmp_path / name).exists()
     result = runner.invoke(_cli(), ["chart", "answers", "--db", str(known), "-f", "png", "-o", str(tmp_path / "x")])
     assert result.exit_code == 0 and (tmp_path / "x").read_bytes()[:4] == b"\x89PNG"  # no suffix: -f decides
+
+
+def test_late_missing_draws_a_due_year_no_report_covers_yet(tmp_path):
+    """Year Y is due (its deadline passed) and no agency has published for it: `analyze late --year Y` lists every
+    agency missing it, but `chart late_missing --year Y` (the chart of who was missing) said "no reports for Y",
+    exit 1, and drew nothing. It draws them all missing now; the charts drawn from reports still refuse the year,
+    and `--all` draws late_missing and names the others."""
+    from govreports.query.analyses import run_analysis
+    from govreports.store import connect, load_record
+    from storehelp import record
+
+    path = tmp_path / "due.db"
+    with connect(path) as db:
+        for agency in ("宿迁市财政局", "韶关市能源局"):  # departments: due 31 January of the next year
+            load_record(db, {**record(agency, Y - 1, "2021", {"applications.new.total": 1}),
+                             "published": f"{Y}-01-10"})
+    assert len(run_analysis(path, "late", year=Y).rows) == 2
+    runner = CliRunner()
+    out = tmp_path / "late.svg"
+    result = runner.invoke(_cli(), ["chart", "late_missing", "--db", str(path), "--year", str(Y), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = _rows(path, "late_missing", year=Y)
+    assert {(r["province"], r["status"], r["agencies"]) for r in rows} == {
+        ("江苏省", "缺报 / missing", 1), ("广东省", "缺报 / missing", 1)}
+    assert "宿迁市财政局" in out.read_text(encoding="utf-8")
+    result = runner.invoke(_cli(), ["chart", "applications", "--db", str(path), "--year", str(Y),
+                                    "-o", str(tmp_path / "a.svg")])
+    assert result.exit_code == 1 and f"no reports for {Y}" in result.output
+    assert not (tmp_path / "a.svg").exists()
+    result = runner.invoke(_cli(), ["chart", "--all", "--db", str(path), "--year", str(Y),
+                                    "--out-dir", str(tmp_path / "all")])
+    assert result.exit_code == 1
+    assert {p.stem for p in (tmp_path / "all").iterdir()} == {"late_missing"}
+    assert f"error: applications: no reports for {Y}" in result.output
+    result = runner.invoke(_cli(), ["chart", "late_missing", "--db", str(path), "--year", str(Y + 3),
+                                    "-o", str(tmp_path / "later.svg")])
+    assert result.exit_code == 1 and f"no reports for {Y + 3}" in result.output  # not due: nobody is missing it
+

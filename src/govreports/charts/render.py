@@ -135,6 +135,9 @@ class Filters:
     """What a chart is drawn for: SQL parameters ('' = all) and the subtitle that says so."""
     params: dict
     subtitle: str | None = None
+    # why the charts drawn from reports would be empty, when the filters select no report but agency-years the
+    # scorecard expects (a due year nobody has published for yet): late_missing draws them, the others refuse
+    no_reports: str | None = None
 
 
 class NoAgencies(GovreportsError):
@@ -165,29 +168,45 @@ def resolve_filters(db_path: str | Path, *, year: int | str | None = None, agenc
     rule (exact, then normalised; else an error with suggestions), a province by its name (short forms too), and
     a year or agency without reports is an error naming what there is, never an empty chart."""
     from govreports.query.agencies import resolve_agency
-    from govreports.query.analyses import check_reports
+    from govreports.query.analyses import NoReports, check_reports
     from govreports.query.readonly import connect_readonly
 
     conn = connect_readonly(db_path)
+    no_reports = None
     try:  # unfiltered too: a database without reports draws nothing
         found = resolve_agency(conn, agency) if agency else None
         province = _province(conn, province) if province else None
-        check_reports(conn, found, year)
+        params = {"year": "" if year is None else str(year), "agency": found.norm_name if found else "",
+                  "province": province or ""}
+        try:
+            check_reports(conn, found, year)
+        except NoReports as exc:
+            # a year due that no report covers yet: every agency expected is missing it (as `analyze late --year`
+            # lists them), which late_missing draws; "no reports for Y" had refused that chart too
+            if year is None or conn.execute(
+                    f"SELECT 1 FROM scorecard r JOIN agencies a ON a.id = r.agency_id WHERE {FILTER} LIMIT 1",
+                    params).fetchone() is None:
+                raise
+            no_reports = str(exc)
     finally:
         conn.close()
     parts = [f"机关 / agency: {found.name}" if found else "", f"地区 / province: {province}" if province else "",
              f"年度 / year: {year}" if year is not None else ""]
-    return Filters({"year": "" if year is None else str(year), "agency": found.norm_name if found else "",
-                    "province": province or ""}, "；".join(p for p in parts if p) or None)
+    return Filters(params, "；".join(p for p in parts if p) or None, no_reports)
 
 
 def check_province_reports(db_path: str | Path, chart_: Chart, filters: Filters) -> None:
-    """NoReports when a province is given and, with the agency and year, it selects no report the chart would draw
-    from (resolve_filters checks the agency and the year each on its own): the chart would be drawn empty."""
+    """NoReports when a chart drawn from reports would be drawn empty: the filters select none (a due year no report
+    covers yet, which resolve_filters let through for late_missing), or a province is given and, with the agency
+    and year, selects no report (resolve_filters checks the agency and the year each on its own)."""
     from govreports.query.analyses import NoReports
     from govreports.query.readonly import run_query
 
-    if not chart_.needs_reports or not filters.params.get("province"):
+    if not chart_.needs_reports:
+        return
+    if filters.no_reports:  # a due year without a report: only late_missing has something to draw
+        raise NoReports(filters.no_reports)
+    if not filters.params.get("province"):
         return
     params = {p: filters.params.get(p, "") for p in PARAMS}
     if not run_query(db_path, f"SELECT 1 FROM reports r JOIN agencies a ON a.id = r.agency_id WHERE {FILTER} "

@@ -1,9 +1,10 @@
 """The chart command: the dashboard's charts as SVG, PNG or HTML files, drawn without a browser.
 
 Errors go to stderr: an unknown agency, or filters that select no report (a year, a province in a year, an empty
-database), exits 1 (with suggestions); an unknown chart or a missing name exits 2. `--all` draws every chart it
-can: one that cannot be drawn (a province without a report for the year: late_missing still draws) is named with
-why, and the command exits 1 after the others.
+database), exits 1 (with suggestions); an unknown chart or a missing name exits 2. late_missing draws a year that
+is due though no report covers it yet (every agency expected is missing it, as `analyze late --year` lists them).
+`--all` draws every chart it can: one that cannot be drawn (a province without a report for the year: late_missing
+still draws) is named with why, and the command exits 1 after the others.
 """
 
 from __future__ import annotations
