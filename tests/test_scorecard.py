@@ -428,3 +428,22 @@ def test_a_blank_share_short_of_all_or_none_never_prints_as_100_or_0_percent(tmp
         share = card[(NATION, int(year))]["blank_share"]
         assert dashboard[int(year)] == blank
         assert (blank == "100%") == (share == 1) and (blank == "0%") == (share == 0), (year, share, blank)
+
+
+def test_report_of_an_agency_left_without_reports_says_so(tmp_path):
+    """A report corrected on its page to another agency's name moves to that agency (a new version); the old name
+    stays in `agencies` with no report. `govreports report OLD` printed an empty table with "no report with a year
+    in the database", exit 0 (JSON: `[]`), where analyze, search, export and chart say "OLD has no reports in the
+    database", exit 1."""
+    p = tmp_path / "moved.db"
+    with connect(p) as db:
+        for agency in ("温州市审计局", "温州市统计局"):  # the same page, its agency corrected
+            load_record(db, {**record(agency, 2022, "2021", {"applications.new.total": 1}),
+                             "published": "2023-01-10"}, source_key="http://example.gov.cn/nb/1.html")
+    runner = CliRunner()
+    for fmt in ("table", "json"):
+        out = runner.invoke(cli_app(), ["report", "温州市审计局", "--db", str(p), "-f", fmt])
+        assert out.exit_code == 1, out.output
+        assert "温州市审计局 has no reports in the database" in out.output and out.stdout == ""
+    out = runner.invoke(cli_app(), ["report", "温州市统计局", "--db", str(p), "-f", "json"])
+    assert out.exit_code == 0 and [r["year"] for r in json.loads(out.stdout)][0] == 2022

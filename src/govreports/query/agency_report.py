@@ -67,13 +67,18 @@ class AgencyReport:
 
 
 def agency_report(path, text: str) -> AgencyReport:
-    """The report for the agency `text` names (AgencyNotFound, with suggestions, when none does)."""
+    """The report for the agency `text` names (AgencyNotFound, with suggestions, when none does; NoReports when it
+    has no report)."""
     from govreports.query.agencies import resolve_agency
+    from govreports.query.analyses import check_reports
     from govreports.query.readonly import connect_readonly
 
     conn = connect_readonly(path)
     try:
         agency = resolve_agency(conn, text)
+        # a name left without reports (its report corrected to another agency's name) says so, as `analyze` does,
+        # instead of an empty table, exit 0
+        check_reports(conn, agency, None)
         row = conn.execute("SELECT name, region, kind FROM agencies WHERE id = ?", [agency.id]).fetchone()
         rows = [tuple(r) for r in conn.execute(_YEARS_SQL, [agency.id]).fetchall()]
     finally:
