@@ -3,6 +3,7 @@ with suggestions), `--rule` validated, and an analysis of an agency with no repo
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -182,3 +183,17 @@ def test_a_year_no_report_can_have_is_a_usage_error_not_a_traceback(path, comman
         out = CliRunner().invoke(app, [*command, "--year", year, "--db", str(path), *output])
         assert out.exit_code == 2 and "--year" in out.stderr, (command, year, out.output, out.exception)
     assert not (tmp_path / "x.svg").exists()
+
+
+def test_export_refuses_a_file_name_of_a_format_it_does_not_write(path, tmp_path):
+    """`export -t report_flat -o reports.json` wrote CSV into reports.json, exit 0 (json.load fails on it); so
+    with .xls (Excel warns the file is not what its name says) and .tsv (opened as tab-separated: one column).
+    Without -f such a name is a usage error saying what export writes; -f chooses on purpose."""
+    for name in ("x.json", "x.XLS", "x.tsv"):
+        out = CliRunner().invoke(cli_app(), ["export", "-t", "agencies", "-o", str(tmp_path / name),
+                                             "--db", str(path)])
+        assert out.exit_code == 2, out.output
+        assert name in out.stderr and ".jsonl" in out.stderr and not (tmp_path / name).exists()
+    ok = CliRunner().invoke(cli_app(), ["export", "-t", "agencies", "-f", "jsonl", "-o", str(tmp_path / "x.json"),
+                                        "--db", str(path)])
+    assert ok.exit_code == 0 and json.loads((tmp_path / "x.json").read_text(encoding="utf-8").splitlines()[0])

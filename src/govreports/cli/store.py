@@ -226,6 +226,9 @@ class Headers(str, enum.Enum):
 
 
 _SUFFIX_FORMATS = {".xlsx": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+# names of formats export does not write: `-o reports.json` without -f wrote CSV into reports.json (json.load
+# fails on it), .xls made Excel warn that the file is not what its name says, .tsv opened as one column
+_OTHER_SUFFIXES = (".json", ".xls", ".tsv")
 
 
 def export(table: Annotated[Optional[list[str]], typer.Option(
@@ -260,6 +263,9 @@ def export(table: Annotated[Optional[list[str]], typer.Option(
         fail("name the tables with --table (repeatable), or give --all", 2)
     if output is not None and str(output) == "-":  # the usual name for standard output: not a file named "-"
         output = None
+    if output is not None and format is None and output.suffix.lower() in _OTHER_SUFFIXES:
+        fail(f"{output.name}: export writes csv, jsonl (JSON Lines, an object a line) or xlsx: name the file .csv,"
+             " .jsonl or .xlsx, or give -f", 2)
     fmt = format.value if format else _SUFFIX_FORMATS.get(output.suffix.lower(), "csv") if output else "csv"
     if output is not None and format is not None and ((output.suffix.lower() == ".xlsx") != (fmt == "xlsx") or
                                                       _SUFFIX_FORMATS.get(output.suffix.lower(), fmt) != fmt):
