@@ -474,3 +474,12 @@ def test_late_missing_draws_a_due_year_no_report_covers_yet(tmp_path):
                                     "-o", str(tmp_path / "later.svg")])
     assert result.exit_code == 1 and f"no reports for {Y + 3}" in result.output  # not due: nobody is missing it
 
+
+
+def test_a_chart_that_cannot_be_written_names_its_file(known, tmp_path):
+    """`chart answers -o nodir/a.svg` said "cannot write: No such file or directory (nodir/.a.svg.tmp)": a hidden
+    temporary name the user never gave. The error names the file asked for; nothing is left behind."""
+    out = tmp_path / "nodir" / "a.svg"
+    result = CliRunner().invoke(_cli(), ["chart", "answers", "--db", str(known), "-o", str(out)])
+    assert result.exit_code == 1
+    assert f"cannot write {out}: No such file or directory" in result.output and ".tmp" not in result.output
