@@ -342,6 +342,26 @@ def test_scanned_pdf_without_tesseract_says_what_to_install(scanned, monkeypatch
     assert "install the Debian packages tesseract-ocr tesseract-ocr-chi-sim" in record["reason"]
 
 
+def test_a_scan_no_page_of_which_was_read_in_time_is_read_again_and_keeps_its_agency_and_year(scanned, monkeypatch):
+    """A busy night: the OCR budget ran out before the scan's first page was read. The record was kept as
+    `format: unknown` with no agency and no year (the list's title named both: the scorecard called the agency's
+    year missing with its report in the database) and without `ocr_pages`, so no later crawl read it again: it
+    stayed unread until its file changed (seen: 人民防空办公室 2022 on the demo, under load). Now it is filed under
+    the title's agency and year, and says it read 0 of its pages, which the crawl reads again (ocr.unfinished)."""
+    from govreports.extract import ocr
+
+    if ocr.missing():
+        pytest.skip(ocr.missing())
+    monkeypatch.setattr(ocr, "BUDGET", 0.5)  # less than a page: nothing is read
+    original, data = scanned
+    title = f"{original['agency']}{original['year']}年政府信息公开工作年度报告"
+    record = parse_bytes(data, "scan.pdf", hints={"title": title, "published": "2020-01-20"})
+    assert record["format"] == "unknown" and "OCR read no text on 0 of 2 pages" in record["reason"]
+    assert (record["title"], record["agency"], record["year"]) == (title, original["agency"], original["year"])
+    assert record["ocr_pages"] == "0/2" and ocr.unfinished(record["ocr_pages"])
+    assert record["published"] == "2020-01-20"
+
+
 def test_a_hanging_doc_reader_is_killed_with_its_children(tmp_path, monkeypatch):
     """soffice is a shell script around soffice.bin (wvHtml's wvWare, read here before, looped for ever). Past the
     timeout the whole process group goes: no orphan keeps spinning after the parse has failed as too_slow."""

@@ -156,7 +156,8 @@ def parse_bytes(data: bytes, name: str = "", hints: dict | None = None, http_cha
     if document.ocr:
         record["ocr"] = True
         record["ocr_cells"] = cells_read_share(record)
-        record["ocr_pages"] = document.meta.get("ocr_pages")  # "read/total": pages past a bound are left unread
+    if document.meta.get("ocr_pages"):  # "read/total": pages past a bound are left unread, and read again later
+        record["ocr_pages"] = document.meta["ocr_pages"]  # (a scan no page of which was read in time, too)
     return record
 
 

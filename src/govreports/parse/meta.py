@@ -191,6 +191,13 @@ def find_agency(title: str | None, blocks: list[Block], meta: dict[str, str]) ->
     return meta.get("agency")
 
 
+def title_facts(hints: dict) -> tuple[str | None, int | None]:
+    """The agency and year the list's title names ('牡丹江市科学技术局2020年…报告'): all a document none of whose
+    text could be read (a scan OCR had no time for, a reader missing) says of itself."""
+    title = _title_hint(hints)
+    return (find_agency(title, [], {}) if title else None), find_year(title, [], hints)
+
+
 def find_year(title: str | None, blocks: list[Block], hints: dict) -> int | None:
     for candidate in (title, hints.get("title")):
         if candidate and (m := _title_year(_compact(candidate))):

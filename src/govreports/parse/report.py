@@ -24,9 +24,12 @@ _TABLES = ("active", "applications", "review_litigation")
 def build_record(document: Document, hints: dict) -> dict | None:
     """The canonical record, or None when the document holds no annual report."""
     if document.unreadable:
-        published, source = M.find_published([], {}, hints, None)  # only the list entry's date can say
+        # only the list entry can say: its date, and the agency and year its title names (without them the report
+        # was filed under no agency, and the scorecard called the agency's year missing)
+        published, source = M.find_published([], {}, hints, None)
+        agency, year = M.title_facts(hints)
         return {
-            "title": hints.get("title"), "agency": None, "year": None, "format": "unknown", "published": published,
+            "title": hints.get("title"), "agency": agency, "year": year, "format": "unknown", "published": published,
             "published_source": source, "reason": document.unreadable, "checks": [],
         }
     blocks = split_run_together(document.blocks)
