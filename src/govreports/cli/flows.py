@@ -10,6 +10,9 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -44,23 +47,25 @@ def nightly(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
         # Prefect's server boots from now and the crawls start now, while Prefect is imported; the flow's tasks
         # take the crawls over
         early, server = _start_server()
-        from govreports.clock import now_iso
-        from govreports.crawl import recorded_run
+
+        def end(rows: list[dict]) -> None:
+            print_rows(rows)
+            typer.echo(f"database: {db}")
+            exit_with(judge(rows, unusable=crawl.left_out(portal)))
 
         # the run's row is begun before its crawls: a night stopped while Prefect starts is recorded too; the
         # watch bounds it all, whatever Prefect does (runs.watchdog)
-        with _watched(limit, early, db) as watch, recorded_run(db, "nightly", now_iso()) as run_id, \
-                early_crawls(str(config), names, str(db), str(archive), runner, run_id):
-            watch(run_id)
+        with _bounded_run("nightly", limit, early, db, lambda recorded: end(_published(recorded))) as run, \
+                early_crawls(str(config), names, str(db), str(archive), runner, run.id):
             from govreports.flows.common import task_runner
             from govreports.flows.nightly import nightly as flow
 
             server()
             rows = run_flow(flow.with_options(task_runner=task_runner(runner)), config=str(config), db=str(db),
                             archive=str(archive), portals=portal or None, runner=runner)
-    print_rows(rows)
-    typer.echo(f"database: {db}")
-    exit_with(judge(rows, unusable=crawl.left_out(portal)))
+    if run.ended is not None:  # its bounds stopped it after it had completed: it has said how it ended
+        raise typer.Exit(run.ended)
+    end(rows)
 
 
 def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,2021.")] = "2018-2024",
@@ -105,24 +110,35 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
             return run_flow(flow.with_options(task_runner=task_runner(runner)), portals=portal or None,
                             years=year_list, reprocess=reprocess, dry_run=False, config=str(config), db=str(db),
                             archive=str(archive), runner=runner)
-        from govreports.clock import now_iso
-        from govreports.crawl import recorded_run
+        from govreports.runs.verdict import with_failed_partitions
+
+        def end(result: dict) -> None:
+            print_rows(result["rows"])
+            typer.echo(f"{len(result['ran'])} partition(s) run; database: {db}")
+            _say_left_failed(result)
+            failed = [tuple(p) for p in result.get("failed", [])]  # 1 when partitions it ran ended failed
+            exit_with(with_failed_partitions(judge(result["rows"], unusable=crawl.left_out(portal)), failed,
+                                             len(result["ran"])))
+
+        def recorded_end(recorded: dict) -> None:  # its partitions as the partitions table has them now
+            from govreports.runs.partitions import failed_since
+            from govreports.store.db import connect
+
+            with connect(db, migrate=False) as database:
+                failed, before = failed_since(database, [(p, y) for p in portal or [p.name for p in crawl.portal]
+                                                         for y in year_list], recorded["started_at"])
+            rows = _published(recorded)  # a row per partition it ran
+            end({"rows": rows, "ran": rows, "failed": failed, "left_failed": before if reprocess == "missing" else []})
 
         # bounded whatever Prefect does (runs.watchdog); the run's row (and so the database) first, as nightly's:
         # while Prefect started (20 s), `status` said "no database" and `reparse` refused to wait for the run
-        with _watched(limit, early, db) as watch, recorded_run(db, "backfill", now_iso()) as run_id:
-            watch(run_id)
+        with _bounded_run("backfill", limit, early, db, recorded_end) as bounded:
             server()
             result = run() if not progress else _with_partition_progress(run, db, portal, year_list, reprocess,
                                                                          config)
-    print_rows(result["rows"])
-    typer.echo(f"{len(result['ran'])} partition(s) run; database: {db}")
-    _say_left_failed(result)
-    from govreports.runs.verdict import with_failed_partitions
-
-    failed = [tuple(p) for p in result.get("failed", [])]  # 1 when partitions it ran ended failed
-    exit_with(with_failed_partitions(judge(result["rows"], unusable=crawl.left_out(portal)), failed,
-                                     len(result["ran"])))
+    if bounded.ended is not None:  # its bounds stopped it after it had completed: it has said how it ended
+        raise typer.Exit(bounded.ended)
+    end(result)
 
 
 def _say_left_failed(result: dict) -> None:
@@ -142,24 +158,26 @@ def reparse(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
     with writer_lock(db, wait=wait, command="reparse"):
         prefect_for(db)
         early, server = _start_server()
-        from govreports.clock import now_iso
-        from govreports.crawl import recorded_run
         from govreports.flows.reparse import reparse as flow
+        from govreports.runs.reparse import reparse_verdict
+
+        def end(row: dict) -> None:
+            print_rows([row])
+            if row.get("skipped"):  # the flow's log names the portals; Prefect's INFO lines may be off (demo: WARNING)
+                where = " (or only in its files that could not be used)" if crawl.unusable else ""
+                typer.echo(f"warning: {row['skipped']} document(s) left as they are: their portals are not in "
+                           f"{config}{where}; re-parse them with the config they were crawled with (--config)",
+                           err=True)
+            # exit 1 when documents could not be re-parsed or config files were left out; 3 when none could be
+            exit_with(reparse_verdict(row, archive, crawl.left_out(None)))
 
         # stopped while Prefect starts: recorded as stopped too; Prefect watched as the crawls' runs are
-        with _watched(None, early, db) as watch, recorded_run(db, "reparse", now_iso()) as run_id:
-            watch(run_id)
+        with _bounded_run("reparse", None, early, db, lambda recorded: end(recorded["rows"][0])) as run:
             server()
             row = run_flow(flow, config=str(config), db=str(db), archive=str(archive))
-    print_rows([row])
-    if row.get("skipped"):  # the flow's log names the portals; Prefect's INFO lines may be off (demo: WARNING)
-        where = " (or only in its files that could not be used)" if crawl.unusable else ""
-        typer.echo(f"warning: {row['skipped']} document(s) left as they are: their portals are not in {config}"
-                   f"{where}; re-parse them with the config they were crawled with (--config)", err=True)
-    from govreports.runs.reparse import reparse_verdict
-
-    # exit 1 when documents could not be re-parsed or config files were left out; 3 when none could be
-    exit_with(reparse_verdict(row, archive, crawl.left_out(None)))
+    if run.ended is not None:  # its bounds stopped it after it had completed: it has said how it ended
+        raise typer.Exit(run.ended)
+    end(row)
 
 
 def serve_flows(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
@@ -202,17 +220,76 @@ def _time_limit(text: str) -> float | None:
         raise typer.BadParameter(str(exc), param_hint="--time-limit") from None
 
 
-@contextlib.contextmanager
-def _watched(limit: float | None, server, db: Path):
-    """The run bounded whatever Prefect does (runs.watchdog: its time limit, Prefect's health, a stop signal it
-    does not obey in seconds); yields the call that names the run's row, marked if the process must end itself."""
-    from functools import partial
+@dataclass
+class _BoundedRun:
+    id: int | None = None  # its row in `runs`
+    ended: int | None = None  # the exit code of a run its bounds stopped after it had completed (said already)
 
+
+@contextlib.contextmanager
+def _bounded_run(kind: str, limit: float | None, server, db: Path, end: Callable[[dict], None]
+                 ) -> Iterator[_BoundedRun]:
+    """The run's row in `runs` (crawl.runrecord), the run bounded whatever Prefect does (runs.watchdog: its time
+    limit, Prefect's health, a stop signal it does not obey in seconds). A stop by the bounds marks the row stopped
+    or failed, and the command exits 124 or 69.
+
+    Unless the run had completed by then: its figures recorded (its row `completed`), the bound came while the
+    flow still talked to Prefect (its artifacts, its flow run's end: a Prefect server that froze there, or the
+    time limit in the instant after). The run's work is done and in the database, and a 69 beside a completed
+    row told a scheduler that the run had failed (to run again, to page someone for); so it ends as it would
+    have, `end(recorded)` (crawl.runrecord.completed_run: the summary read back from its row, health assessed
+    again), after a line that says what came after it. Only its exit code changes: the row keeps `completed`, the
+    summary and the verdict (partial, failed) are the run's own, and a Prefect that no longer answers is said, and
+    found at once by the next run (69 as it starts). The block is then left as if it had ended, with `ended` set:
+    the command exits with it (raised outside this exception, which main would otherwise find in its chain)."""
+    from govreports.clock import now_iso
+    from govreports.crawl import recorded_run
     from govreports.crawl.runrecord import mark_ended
+    from govreports.lifecycle import RunCutShort
     from govreports.runs.watchdog import watched
 
-    with watched(limit, server) as watch:
-        yield lambda run_id: watch.on_hard_exit(partial(mark_ended, db, run_id))
+    run = _BoundedRun()
+    try:
+        with watched(limit, server) as watch, recorded_run(db, kind, now_iso()) as run.id:
+            watch.on_hard_exit(partial(mark_ended, db, run.id))  # the process ends itself: its row marked,
+            watch.if_completed(partial(_ended_after_completion, db, run.id, end=end))  # unless it had completed
+            yield run
+    except RunCutShort as cut:  # (a stop signal is no bound of ours: the one who sent it is told it stopped)
+        run.ended = None if run.id is None else _ended_after_completion(db, run.id, cut.ending, end)
+        if run.ended is None:
+            raise
+
+
+def _ended_after_completion(db: Path, run_id: int, ending, end: Callable[[dict], None]) -> int | None:
+    """The exit code of a run stopped by `ending` after it had completed, its summary and verdict printed; None
+    when it had not (or its row cannot be read: the stop's code stands)."""
+    from govreports.crawl.runrecord import completed_run
+
+    if ending.signum is not None:  # a stop signal (the process ending itself after one): its sender is answered
+        return None
+    try:
+        recorded = completed_run(db, run_id)
+    except Exception as err:  # noqa: BLE001 - the stop's own ending is then the truth we have
+        typer.echo(f"warning: run {run_id}'s row could not be read: {err}", err=True)
+        return None
+    if recorded is None:
+        return None
+    typer.echo(f"warning: run {run_id} had completed and recorded its figures when {ending.reason}; it ends with "
+               "its own summary and exit code (what it still had to tell Prefect, its artifacts or the flow run's "
+               "end, may be missing there)", err=True)
+    try:
+        end(recorded)
+    except typer.Exit as done:
+        return done.exit_code
+    return 0
+
+
+def _published(recorded: dict) -> list[dict]:
+    """A completed run's summary rows (crawl.runrecord.completed_run) as the flow published them: the summary's
+    columns and the portal's health flags."""
+    from govreports.query.output import RUN_COLUMNS
+
+    return [{**{k: row.get(k) for k in RUN_COLUMNS}, "health": row.get("health", "")} for row in recorded["rows"]]
 
 
 def _with_partition_progress(run, db: Path, portals, years, reprocess, config):

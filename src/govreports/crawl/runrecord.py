@@ -119,6 +119,32 @@ def _mark(db: Database, run_id: int, outcome: RunOutcome, why: str) -> None:
         print(f"warning: run {run_id} could not be marked {outcome.value}: {err}", file=sys.stderr)
 
 
+def completed_run(db_path: str | Path, run_id: int) -> dict | None:
+    """The run as it was recorded, if it completed (its row's outcome; None for any other, or none yet):
+    {"started_at", "finished_at", "rows"}, its summary rows as the flow published them, each portal's with its
+    health flags (`health`). For a command whose bounds stopped it after that (runs.watchdog): it ends with the
+    run's own verdict. Health is assessed again first: it is derived from the history (assessing twice gives the
+    same flags), and a stop in the instant after the row was committed can come before its flags were stored."""
+    from govreports.runs.health import assess_run  # runs builds on crawl, so imported here, not at the top
+
+    with connect(db_path, migrate=False) as db:
+        found = db.execute("SELECT outcome, started_at, finished_at, summary_json FROM runs WHERE id = ?",
+                           [run_id]).fetchone()
+        if found is None or found[0] != RunOutcome.COMPLETED.value:
+            return None
+        try:
+            assess_run(db, run_id)
+        except Exception as err:  # noqa: BLE001 - the flags stored when the run was recorded are read instead
+            print(f"warning: run {run_id}'s portal health could not be assessed again: {err}", file=sys.stderr)
+        flags: dict[str, list[str]] = {}
+        for portal, flag in db.execute("SELECT portal, flag FROM health_flags WHERE run_id = ?"
+                                       " ORDER BY level != 'error', portal, flag", [run_id]):  # assess_run's order
+            flags.setdefault(portal, []).append(flag)
+    rows = [{**row, "health": ", ".join(flags.get(row["portal"], []))} if "portal" in row else row
+            for row in json.loads(found[3] or "[]")]
+    return {"started_at": found[1], "finished_at": found[2], "rows": rows}
+
+
 def complete_run(db: Database, run_id: int, rows: list[dict]) -> None:
     """A run that crawls nothing (a re-parse) completed with its figures: no `portal_runs` rows and no health,
     which are the crawls' history; `status` and `runs` show it beside them, and a stopped one as stopped."""

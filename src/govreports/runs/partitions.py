@@ -55,6 +55,17 @@ def failed_of(db: Database, partitions: Iterable[tuple[str, int]]) -> list[tuple
     return [(p, y) for p, y in partitions if known.get((p, y)) == PartitionState.FAILED]
 
 
+def failed_since(db: Database, partitions: Iterable[tuple[str, int]], since: str
+                 ) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """Those of `partitions` that are failed now: the ones a run begun at `since` ended failed (it held the writer
+    lock, so no one else changed them since), and the ones failed before it, which it did not run."""
+    known = {(p, y): (s, at or "") for p, y, s, at in db.execute("SELECT portal, year, status, updated_at"
+                                                              " FROM partitions")}
+    failed = [(p, y) for p, y in partitions if known.get((p, y), ("", ""))[0] == PartitionState.FAILED]
+    return ([(p, y) for p, y in failed if known[p, y][1] >= since],
+            [(p, y) for p, y in failed if known[p, y][1] < since])
+
+
 def plan(db: Database, portals: list[str], years: list[int], reprocess: Reprocess) -> list[tuple[str, int]]:
     if reprocess not in REPROCESS:
         raise ValueError(f"reprocess must be one of {REPROCESS}, not {reprocess!r}")

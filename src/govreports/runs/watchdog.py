@@ -20,6 +20,10 @@ stopped, its row in `runs` marked, Prefect told. If the command has not ended GR
 report waiting on a silent server, say), the thread ends the process itself: the run's row is marked (the
 `on_hard_exit` callbacks), the temporary server killed, one line printed, exit with the code. What the run
 committed stays: every write is a transaction, and the writer lock is a flock the kernel drops with the process.
+
+A bound reached once the run had completed (its figures recorded, while the flow still talked to Prefect) ends the
+command with the run's own summary and exit code, not 124 or 69: the CLI decides it from the run's row
+(cli.flows._bounded_run), in the main thread or, when the process must end itself, in its `if_completed`.
 """
 
 from __future__ import annotations
@@ -100,10 +104,17 @@ class RunWatch:
         self._main = threading.main_thread().ident
         self._prefect_down: Ending | None = None
         self._saved: dict = {}
+        self._if_completed: Callable[[Ending], int | None] | None = None
 
-    def on_hard_exit(self, callback: Callable[[Ending], None]) -> None:
+    def on_hard_exit(self, callback: Callable[[Ending], object]) -> None:
         """`callback(ending)` runs before the process ends itself (mark the run's row): it must not wait long."""
         self._hard_exit.append(callback)
+
+    def if_completed(self, callback: Callable[[Ending], int | None]) -> None:
+        """`callback(ending)`, after the `on_hard_exit` ones: the exit code of a run that had completed before the
+        stop (its figures recorded), once it has said how it ended; the process ends with it instead of the stop's.
+        None: it had not, and the stop's ending stands."""
+        self._if_completed = callback
 
     # -- in the main thread ---------------------------------------------------------------------------------
     def __enter__(self) -> RunWatch:
@@ -200,16 +211,25 @@ class RunWatch:
 
     def _end_process(self, ending: Ending) -> None:
         """The run did not unwind in GRACE_S: mark it, stop the server, say why, and end the process."""
+        completed: int | None = None
         for callback in self._hard_exit:
             try:
                 callback(ending)
             except Exception as err:  # noqa: BLE001 - the process ends anyway; say what could not be done
+                print(f"warning: {err}", file=sys.stderr)
+        if self._if_completed is not None:
+            try:
+                completed = self._if_completed(ending)
+            except Exception as err:  # noqa: BLE001 - the stop's ending stands
                 print(f"warning: {err}", file=sys.stderr)
         if self.server is not None:
             with contextlib.suppress(OSError):
                 self.server.process.kill()
         with contextlib.suppress(Exception):
             sys.stdout.flush()
+        if completed is not None:  # the run had completed before the stop, and its callback said so
+            sys.stderr.flush()
+            os._exit(completed)
         late = (f"the run did not end within {describe(self.grace_s)} of it (it was still waiting: on Prefect, or on"
                 " its crawls), so the process ended itself")
         line = (f"{ending.reason}: what was stored before it stays; {late}" if ending.signum is not None
