@@ -151,27 +151,32 @@ def test_a_sigterm_the_run_does_not_obey_ends_it_in_seconds(tmp_path):
     assert err.strip().splitlines()[-1].startswith("stopped by SIGTERM: what was stored before it stays")
 
 
-def test_a_nightly_past_its_time_limit_ends_with_124_and_its_row_says_why(tmp_path, silent_api):
+@pytest.mark.parametrize("setting", ["--time-limit", "GOVREPORTS_TIME_LIMIT"])
+def test_a_nightly_past_its_time_limit_ends_with_124_and_its_row_says_why(tmp_path, silent_api, setting):
     """The command wired to the watch: the night (here on a Prefect server that never answers, so it is still
-    creating its flow run) is stopped at --time-limit, its row in `runs` says why, and the exit code is 124."""
+    creating its flow run) is stopped at --time-limit, its row in `runs` says why, and the exit code is 124. The
+    line names the setting the limit came from: the night's timer sets the variable, and "(--time-limit)" sent
+    its reader looking for an option no one gave."""
     from conftest import ROOT
     from govreports.store.db import connect
 
     db = tmp_path / "r.db"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "PREFECT_API_URL": silent_api,
            "PREFECT_HOME": str(tmp_path / "prefect"), "GOVREPORTS_DEMO_URL": "http://127.0.0.1:9"}
+    limit = ["--time-limit", "2s"] if setting == "--time-limit" else []
+    if not limit:
+        env["GOVREPORTS_TIME_LIMIT"] = "2s"
     started = time.monotonic()
     config = str(ROOT / "config" / "demo.toml")
     done = subprocess.run([sys.executable, "-m", "govreports", "nightly", "--config", config, "--portal", "demo-ordos",
-                           "--db", str(db), "--archive", str(tmp_path / "archive"), "--time-limit", "2s"],
+                           "--db", str(db), "--archive", str(tmp_path / "archive"), *limit],
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == EXIT_TIME_LIMIT, done.stderr[-3000:]
     assert time.monotonic() - started < 30
-    assert done.stderr.strip().splitlines()[-1] == ("error: the run reached its time limit of 2 s (--time-limit) and "
-                                                    "was stopped; what was stored before it stays")
+    reason = f"the run reached its time limit of 2 s ({setting}) and was stopped"
+    assert done.stderr.strip().splitlines()[-1] == f"error: {reason}; what was stored before it stays"
     with connect(db) as database:
-        assert database.execute("SELECT kind, outcome, error FROM runs").fetchall() == [
-            ("nightly", "stopped", "the run reached its time limit of 2 s (--time-limit) and was stopped")]
+        assert database.execute("SELECT kind, outcome, error FROM runs").fetchall() == [("nightly", "stopped", reason)]
 
 
 def test_a_deployed_flow_run_is_bounded_as_a_command_is(monkeypatch):
@@ -195,9 +200,12 @@ def test_a_deployed_flow_run_is_bounded_as_a_command_is(monkeypatch):
         time.sleep(0.5)
     assert watch is None
     run_of["deployment_id"] = "5f1c…"
-    with pytest.raises(RunCutShort, match="time limit of 0.2 s"):
+    with pytest.raises(RunCutShort) as cut:
         with deployed_run_bounds("0.2s"):
             time.sleep(20)
+    # named as it was set: a deployment has no --time-limit
+    assert cut.value.ending.reason == ("the run reached its time limit of 0.2 s (the flow parameter time_limit) "
+                                       "and was stopped")
 
 
 def test_the_nightly_s_time_limit_variable_leaves_a_backfill_unbounded(tmp_path):
@@ -218,6 +226,10 @@ def test_the_nightly_s_time_limit_variable_leaves_a_backfill_unbounded(tmp_path)
     assert "would run demo-ordos 2023" in done.output
     done = CliRunner().invoke(app, ["nightly", "--portal", "demo-ordos", *common], env=env)
     assert done.exit_code == 2 and "'bogus' is not a duration" in done.output
+    # the variable is named, not an option that was not given
+    assert "Invalid value for GOVREPORTS_TIME_LIMIT" in done.output and "--time-limit" not in done.output
+    done = CliRunner().invoke(app, ["nightly", "--portal", "demo-ordos", "--time-limit", "6hours", *common], env=env)
+    assert done.exit_code == 2 and "Invalid value for --time-limit: '6hours' is not a duration" in done.output
 
 
 @pytest.mark.parametrize("status, answering", [(200, True), (401, True), (404, True), (500, False), (503, False)])

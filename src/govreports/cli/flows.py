@@ -22,13 +22,13 @@ from govreports.cli.common import checked_config, exit_with, fail, prefect_for, 
 from govreports.errors import EXIT_USAGE
 from govreports.cli.options import (DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB, DEFAULT_WAIT_S, ArchiveOption,
                                     BackfillTimeLimitOption, ConfigOption, DbOption, PortalsOption, RunnerOption,
-                                    TimeLimitOption, WaitOption)
+                                    TIME_LIMIT_VARIABLE, TimeLimitOption, WaitOption)
 from govreports.query.output import print_rows
 from govreports.runs.verdict import judge
 from govreports.store.lock import writer_lock
 
 
-def nightly(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
+def nightly(ctx: typer.Context, config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
             archive: ArchiveOption = DEFAULT_ARCHIVE, portal: PortalsOption = None,
             runner: RunnerOption = "threads", wait: WaitOption = DEFAULT_WAIT_S,
             time_limit: TimeLimitOption = "6h") -> None:
@@ -38,7 +38,7 @@ def nightly(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
     or archive not writable (a full disk), 75 database busy; and 69 the Prefect server could not start or
     stopped answering, 124 the night reached its --time-limit."""
     crawl = checked_config(config, portal, announce=False)  # the flow logs the files left out
-    limit = _time_limit(time_limit)
+    limit = _time_limit(ctx, time_limit)
     with writer_lock(db, wait=wait, command="nightly"):
         prefect_for(db)
         from govreports.flows.early import early_crawls
@@ -68,7 +68,7 @@ def nightly(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
     end(rows)
 
 
-def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,2021.")] = "2018-2024",
+def backfill(ctx: typer.Context, years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,2021.")] = "2018-2024",
              portal: PortalsOption = None,
              reprocess: Annotated[str, typer.Option(help="missing | failed | all")] = "missing",
              dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; change nothing.")] = False,
@@ -84,7 +84,7 @@ def backfill(years: Annotated[str, typer.Option(help="Years: 2019-2024, or 2019,
     from govreports.runs.partitions import REPROCESS, backfill_plan, parse_years
 
     crawl = checked_config(config, portal, announce=dry_run)  # a run's flow logs the files left out
-    limit = _time_limit(time_limit)
+    limit = _time_limit(ctx, time_limit)
     if reprocess not in REPROCESS:
         raise typer.BadParameter(f"one of {', '.join(REPROCESS)}", param_hint="--reprocess")
     try:
@@ -172,7 +172,7 @@ def reparse(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
             exit_with(reparse_verdict(row, archive, crawl.left_out(None)))
 
         # stopped while Prefect starts: recorded as stopped too; Prefect watched as the crawls' runs are
-        with _bounded_run("reparse", None, early, db, lambda recorded: end(recorded["rows"][0])) as run:
+        with _bounded_run("reparse", (None, ""), early, db, lambda recorded: end(recorded["rows"][0])) as run:
             server()
             row = run_flow(flow, config=str(config), db=str(db), archive=str(archive))
     if run.ended is not None:  # its bounds stopped it after it had completed: it has said how it ended
@@ -211,13 +211,17 @@ def _start_server():
     return server, (lambda: server.wait(startup_timeout())) if server is not None else (lambda: None)
 
 
-def _time_limit(text: str) -> float | None:
+def _time_limit(ctx: typer.Context, text: str) -> tuple[float | None, str]:
+    """The command's --time-limit in seconds, and the setting it came from: the option, or the nightly's variable
+    GOVREPORTS_TIME_LIMIT (a night's timer sets it), which its usage error and its stop line name."""
     from govreports.runs.watchdog import parse_duration
 
+    source = ctx.get_parameter_source("time_limit")  # (click's ParameterSource, in typer's own copy of click)
+    setting = TIME_LIMIT_VARIABLE if getattr(source, "name", None) == "ENVIRONMENT" else "--time-limit"
     try:
-        return parse_duration(text)
+        return parse_duration(text), setting
     except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--time-limit") from None
+        raise typer.BadParameter(str(exc), param_hint=setting) from None
 
 
 @dataclass
@@ -227,11 +231,11 @@ class _BoundedRun:
 
 
 @contextlib.contextmanager
-def _bounded_run(kind: str, limit: float | None, server, db: Path, end: Callable[[dict], None]
+def _bounded_run(kind: str, limit: tuple[float | None, str], server, db: Path, end: Callable[[dict], None]
                  ) -> Iterator[_BoundedRun]:
     """The run's row in `runs` (crawl.runrecord), the run bounded whatever Prefect does (runs.watchdog: its time
-    limit, Prefect's health, a stop signal it does not obey in seconds). A stop by the bounds marks the row stopped
-    or failed, and the command exits 124 or 69.
+    limit, `_time_limit`'s, Prefect's health, a stop signal it does not obey in seconds). A stop by the bounds
+    marks the row stopped or failed, and the command exits 124 or 69.
 
     Unless the run had completed by then: its figures recorded (its row `completed`), the bound came while the
     flow still talked to Prefect (its artifacts, its flow run's end: a Prefect server that froze there, or the
@@ -248,9 +252,9 @@ def _bounded_run(kind: str, limit: float | None, server, db: Path, end: Callable
     from govreports.lifecycle import RunCutShort
     from govreports.runs.watchdog import watched
 
-    run = _BoundedRun()
+    run, (seconds, limit_by) = _BoundedRun(), limit
     try:
-        with watched(limit, server) as watch, recorded_run(db, kind, now_iso()) as run.id:
+        with watched(seconds, server, limit_by) as watch, recorded_run(db, kind, now_iso()) as run.id:
             watch.on_hard_exit(partial(mark_ended, db, run.id))  # the process ends itself: its row marked,
             watch.if_completed(partial(_ended_after_completion, db, run.id, end=end))  # unless it had completed
             yield run

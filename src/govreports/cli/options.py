@@ -16,8 +16,8 @@ from govreports.store.lock import DEFAULT_WAIT_S
 
 __all__ = ["DEFAULT_ARCHIVE", "DEFAULT_CONFIG", "DEFAULT_DB", "DEFAULT_TIMEOUT_S", "DEFAULT_WAIT_S",
            "ArchiveOption", "BackfillTimeLimitOption", "ConfigOption", "DbOption", "ExportFormat", "ExportFormatOption",
-           "FormatOption", "OutFormat", "PortalsOption", "RunnerOption", "TimeLimitOption", "TimeoutOption",
-           "WaitOption", "YEAR_RANGE"]
+           "FormatOption", "OutFormat", "PortalsOption", "RunnerOption", "TIME_LIMIT_VARIABLE", "TimeLimitOption",
+           "TimeoutOption", "WaitOption", "YEAR_RANGE"]
 
 
 class OutFormat(str, enum.Enum):
@@ -46,7 +46,8 @@ TimeoutOption = Annotated[float, typer.Option(
     "--timeout", min=0,
     help="stop the query after this many seconds (time spent blocked writing output does not count; 0: none)")]
 _TIME_LIMIT_HELP = "Stop the run when it has run this long (6h, 90m, 45s; 0: no limit), then exit 124."
-TimeLimitOption = Annotated[str, typer.Option("--time-limit", envvar="GOVREPORTS_TIME_LIMIT", help=_TIME_LIMIT_HELP)]
+TIME_LIMIT_VARIABLE = "GOVREPORTS_TIME_LIMIT"  # the nightly's --time-limit from the environment (a night's timer)
+TimeLimitOption = Annotated[str, typer.Option("--time-limit", envvar=TIME_LIMIT_VARIABLE, help=_TIME_LIMIT_HELP)]
 # a backfill's own, without the nightly's variable: set for the nightly's timer, it cut a backfill (which may take
 # days) in an environment both share
 BackfillTimeLimitOption = Annotated[str, typer.Option("--time-limit", help=_TIME_LIMIT_HELP)]

@@ -47,6 +47,7 @@ NIGHT_LIMIT = "6h"  # a nightly started 02:30 ends by 08:30: far from the next n
 GRACE_S = 10.0  # after a stop, how long the run may take to unwind before the process ends itself
 SILENCE_S = 60.0  # a Prefect server that answers nothing for this long is down (a health check is one request)
 HEALTH_EVERY_S = 5.0
+FLOW_LIMIT = "the flow parameter time_limit"  # a deployed run's limit (deployed_run_bounds), as its lines name it
 DELIVERY = signal.SIGUSR2  # the signal that carries RunCutShort into the main thread (no one else uses it)
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -90,12 +91,15 @@ class RunWatch:
     """The bounds of one run, from `__enter__` (in the main thread: signals are set there) to `__exit__`.
 
     `server`: the temporary Prefect server the command started (runs.prefect_server.EarlyServer), or None;
-    `api_url`: the API to watch (the user's PREFECT_API_URL, or the server's); None: Prefect is not watched."""
+    `api_url`: the API to watch (the user's PREFECT_API_URL, or the server's); None: Prefect is not watched;
+    `limit_by`: the setting the limit came from, as the stop's line names it (`--time-limit`, the variable
+    GOVREPORTS_TIME_LIMIT, a deployed flow's `time_limit` parameter: FLOW_LIMIT)."""
 
     def __init__(self, limit_s: float | None = None, *, server=None, api_url: str | None = None,
                  grace_s: float = GRACE_S, silence_s: float = SILENCE_S, health_every_s: float = HEALTH_EVERY_S,
-                 tick_s: float = 0.5):
+                 tick_s: float = 0.5, limit_by: str = "--time-limit"):
         self.limit_s, self.server, self.grace_s, self.silence_s = limit_s, server, grace_s, silence_s
+        self.limit_by = limit_by
         self.api_url = api_url or (server.api_url if server is not None else None)
         self.health_every_s, self.tick_s = health_every_s, tick_s
         self.cut: RunCutShort | None = None  # what stopped the run, once it did
@@ -183,7 +187,7 @@ class RunWatch:
                 return Ending(128 + signum, f"stopped by {signal_name(signum)}", "stopped", signum)
         if self.limit_s is not None and now - self._started >= self.limit_s:
             return Ending(EXIT_TIME_LIMIT, f"the run reached its time limit of {describe(self.limit_s)} "
-                          "(--time-limit) and was stopped", "stopped")
+                          f"({self.limit_by}) and was stopped", "stopped")
         return self._prefect_down
 
     def _watch_prefect(self) -> None:
@@ -239,11 +243,11 @@ class RunWatch:
 
 
 @contextlib.contextmanager
-def watched(limit_s: float | None, server=None) -> Iterator[RunWatch]:
+def watched(limit_s: float | None, server=None, limit_by: str = "--time-limit") -> Iterator[RunWatch]:
     """A command's run, bounded (see the module): the Prefect API watched is the temporary `server`'s, or the
-    user's PREFECT_API_URL; none when Prefect runs its own in this process (tests)."""
-    with RunWatch(limit_s, server=server, api_url=os.environ.get("PREFECT_API_URL")
-                  if server is None else None) as watch:
+    user's PREFECT_API_URL; none when Prefect runs its own in this process (tests). `limit_by`: RunWatch's."""
+    with RunWatch(limit_s, server=server, api_url=os.environ.get("PREFECT_API_URL") if server is None else None,
+                  limit_by=limit_by) as watch:
         yield watch
 
 
@@ -260,5 +264,5 @@ def deployed_run_bounds(limit: str | float | None) -> Iterator[RunWatch | None]:
     if not deployed or threading.current_thread() is not threading.main_thread():
         yield None
         return
-    with watched(parse_duration(limit)) as watch:
+    with watched(parse_duration(limit), limit_by=FLOW_LIMIT) as watch:
         yield watch
