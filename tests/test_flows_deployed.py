@@ -126,3 +126,22 @@ def test_serve_flows_without_a_prefect_server_refuses_to_start(tmp_path):
     assert done.returncode == 2, done.stderr
     assert "PREFECT_API_URL" in done.stderr and "prefect server start" in done.stderr
     assert not (tmp_path / "g.db").exists()
+
+
+@pytest.mark.parametrize("entrypoint", ["flows/nightly.py:nightly", "flows/backfill.py:backfill"])
+def test_a_flow_given_a_time_limit_it_cannot_read_fails_at_once_in_one_line(tmp_path, monkeypatch, entrypoint):
+    """`prefect deployment run nightly/nightly --param time_limit=6hours`: the deployed run failed inside its flow
+    with parse_duration's ValueError and Prefect's traceback (a run the CLI started ignored the parameter); the
+    command's --time-limit gives a usage error for the same text. Now the flow run fails before it takes the
+    database or crawls anything, its state's message and one log line naming the parameter and the forms it takes;
+    it raises nothing (a raise is what Prefect logs with its traceback)."""
+    peak = Peak()
+    monkeypatch.setattr(jobs, "crawl_portal", lambda config, portal, *a, **k: peak.crawl(portal))
+    monkeypatch.setattr(jobs, "run_partition", lambda config, portal, year, *a, **k: peak.crawl(portal))
+    flow = load_flow_from_entrypoint(str(ROOT / entrypoint))
+    state = flow(config=CONFIG, db=str(tmp_path / "g.db"), archive=str(tmp_path / "archive"), time_limit="6hours",
+                 return_state=True)
+    said = "invalid flow parameter time_limit: '6hours' is not a duration: say 6h, 90m, 45s, or 0 for none"
+    assert state.is_failed() and state.message == said
+    assert not isinstance(state.result(raise_on_failure=False), BaseException)
+    assert peak.started == 0 and not (tmp_path / "g.db").exists()

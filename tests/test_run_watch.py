@@ -196,12 +196,12 @@ def test_a_deployed_flow_run_is_bounded_as_a_command_is(monkeypatch):
     run_of = {"deployment_id": None}
     monkeypatch.setattr(FlowRunContext, "get", classmethod(
         lambda cls: SimpleNamespace(flow_run=SimpleNamespace(deployment_id=run_of["deployment_id"]))))
-    with deployed_run_bounds("0.2s") as watch:  # started by the CLI
+    with deployed_run_bounds(0.2) as watch:  # started by the CLI
         time.sleep(0.5)
     assert watch is None
     run_of["deployment_id"] = "5f1c…"
     with pytest.raises(RunCutShort) as cut:
-        with deployed_run_bounds("0.2s"):
+        with deployed_run_bounds(0.2):
             time.sleep(20)
     # named as it was set: a deployment has no --time-limit
     assert cut.value.ending.reason == ("the run reached its time limit of 0.2 s (the flow parameter time_limit) "

@@ -21,13 +21,13 @@ from govreports.crawl.runrecord import mark_ended
 from govreports.errors import StorageError
 from govreports.extract.toolcache import sweep_leftovers
 from govreports.flows.common import (TASK_WORKERS, conclude, conclude_busy, crashed, portals_to_run, publish,
-                                    run_verdict, task_runner, unless_storage)
+                                    refuse, run_verdict, task_runner, unless_storage)
 from govreports.lifecycle import stopping_with_the_run
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs import jobs, partitions
 from govreports.runs.partitions import parse_years
 from govreports.runs.verdict import with_failed_partitions
-from govreports.runs.watchdog import deployed_run_bounds
+from govreports.runs.watchdog import deployed_run_bounds, flow_time_limit
 from govreports.store.db import connect
 from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
 
@@ -58,11 +58,15 @@ def backfill(portals: list[str] | None = None, years: str | list[int] = "2018-20
              parse_workers: int | None = None, time_limit: str | None = None):
     """Returns {"planned", "ran", "rows"} (as a Failed state's data when no portal could be reached).
     `time_limit` bounds a deployed run (runs.watchdog; none by default: a backfill may take days)."""
+    try:
+        limit = flow_time_limit(time_limit)
+    except ValueError as exc:  # at once, in one line: before the lock, the crawls, a traceback from the bounds
+        return refuse(str(exc), {"planned": [], "ran": [], "rows": []})
     if dry_run:  # a plan changes nothing: no need to wait for a writer
         return _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, policy, parse_workers,
                          now_iso(), None)
     try:
-        with deployed_run_bounds(time_limit) as watch, writer_lock(db, wait=lock_wait, command="backfill"):
+        with deployed_run_bounds(limit) as watch, writer_lock(db, wait=lock_wait, command="backfill"):
             sweep_leftovers(archive)  # temp files killed processes left (archive, tool cache): once per run
             started = now_iso()
             with recorded_run(db, "backfill", started) as run_id:  # a stopped or failed run says so in `runs`

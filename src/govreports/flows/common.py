@@ -146,5 +146,11 @@ def run_verdict(summaries: list[CrawlSummary], rows: list[dict], unusable: list[
 def conclude_busy(exc: DatabaseBusy, empty):
     """Another writer held the database for the whole wait: the run did nothing, and says why (`empty`: the
     flow's result shape with nothing in it)."""
-    print(f"error: {exc}")
-    return Failed(message=str(exc), data=empty)
+    return refuse(str(exc), empty)
+
+
+def refuse(why: str, empty):
+    """The run does nothing, and says why in one line (its log and its Failed state's message): another writer
+    holds the database, a parameter it cannot use. `empty`: the flow's result shape with nothing in it."""
+    print(f"error: {why}")
+    return Failed(message=why, data=empty)

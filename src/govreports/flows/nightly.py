@@ -18,12 +18,12 @@ from govreports.crawl import CrawlSummary, apply_summary, recorded_run
 from govreports.crawl.runrecord import mark_ended
 from govreports.extract.toolcache import sweep_leftovers
 from govreports.flows import early
-from govreports.flows.common import (TASK_WORKERS, conclude, conclude_busy, portals_to_run, publish, settled,
-                                    task_runner, unless_storage)
+from govreports.flows.common import (TASK_WORKERS, conclude, conclude_busy, portals_to_run, publish, refuse,
+                                    settled, task_runner, unless_storage)
 from govreports.lifecycle import stopping_with_the_run
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs import jobs
-from govreports.runs.watchdog import NIGHT_LIMIT, deployed_run_bounds
+from govreports.runs.watchdog import NIGHT_LIMIT, deployed_run_bounds, flow_time_limit
 from govreports.store.db import connect
 from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
 
@@ -50,13 +50,17 @@ def nightly(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archiv
     state's data when no portal could be reached). `runner` names the task runner the flow runs with (it decides
     where the tasks write: runs.jobs.mode); `policy` overrides the fetch policy; `parse_workers` per portal;
     `time_limit` bounds a deployed run (6h, 90m; 0: none; the CLI's own `--time-limit` bounds a command's)."""
+    try:
+        limit = flow_time_limit(time_limit)
+    except ValueError as exc:  # at once, in one line: before the lock, the crawls, a traceback from the bounds
+        return refuse(str(exc), [])
     started = now_iso()
     _, names, left_out = portals_to_run(config, portals)
     mode = jobs.mode(runner, parse_workers, concurrent_tasks=min(len(names), TASK_WORKERS))
     # a deployed night is bounded as the command bounds its own (runs.watchdog): without it, a night whose
     # Prefect server stopped answering never ended, and CANCEL_NEW cancelled every night after it
     try:
-        with deployed_run_bounds(time_limit) as watch, writer_lock(db, wait=lock_wait, command="nightly"):
+        with deployed_run_bounds(limit) as watch, writer_lock(db, wait=lock_wait, command="nightly"):
             sweep_leftovers(archive)  # temp files killed processes left (archive, tool cache): once per run
             with recorded_run(db, "nightly", started) as run_id:  # a stopped or failed night says so in `runs`
                 if watch is not None:

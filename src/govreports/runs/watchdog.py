@@ -251,11 +251,22 @@ def watched(limit_s: float | None, server=None, limit_by: str = "--time-limit") 
         yield watch
 
 
+def flow_time_limit(text: str | float | None) -> float | None:
+    """A flow's `time_limit` parameter in seconds, read as the CLI reads its --time-limit (parse_duration); a
+    ValueError whose one line names the parameter and the forms it takes. A flow reads it before anything else:
+    a deployed run given `6hours` failed inside its bounds with Prefect's traceback, after it had taken the
+    database."""
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise ValueError(f"invalid flow parameter time_limit: {exc}") from None
+
+
 @contextlib.contextmanager
-def deployed_run_bounds(limit: str | float | None) -> Iterator[RunWatch | None]:
+def deployed_run_bounds(limit_s: float | None) -> Iterator[RunWatch | None]:
     """Inside a flow: the same bounds for a run a deployment started (serve-flows, a worker: the flow runs in the
-    main thread of a process of its own, and no command watches it), with the flow's `time_limit`; the Prefect
-    API watched is PREFECT_API_URL. None (nothing watched) for a flow run the CLI started, which the command's
+    main thread of a process of its own, and no command watches it), with the flow's `time_limit` (in seconds:
+    flow_time_limit); the Prefect API watched is PREFECT_API_URL. None (nothing watched) for a flow run the CLI started, which the command's
     own watch bounds, or one not in the main thread (signals cannot be set there)."""
     from prefect.context import FlowRunContext
 
@@ -264,5 +275,5 @@ def deployed_run_bounds(limit: str | float | None) -> Iterator[RunWatch | None]:
     if not deployed or threading.current_thread() is not threading.main_thread():
         yield None
         return
-    with watched(parse_duration(limit), limit_by=FLOW_LIMIT) as watch:
+    with watched(limit_s, limit_by=FLOW_LIMIT) as watch:
         yield watch
