@@ -104,6 +104,52 @@ def test_nothing_happens_within_the_bounds():
     assert watch.cut is None
 
 
+def _open_fds() -> set[int]:
+    return {int(fd) for fd in os.listdir("/proc/self/fd")}
+
+
+@pytest.mark.parametrize("fails", ["delivery", "health-thread"])
+def test_a_watch_that_cannot_start_leaves_nothing_of_it_behind(monkeypatch, fails):
+    """`__enter__` failing halfway (the delivery signal cannot be set, a thread cannot be started) raised with its
+    pipe open, the signal wake-up fd pointing at it and its SIGUSR2 handler installed: every later signal wrote
+    to a pipe no one read, and the next watch found the fd of a dead one. It undoes what it did."""
+    from govreports.runs import watchdog
+
+    before = (_open_fds(), signal.getsignal(watchdog.DELIVERY), signal.set_wakeup_fd(-1))
+    signal.set_wakeup_fd(before[2])
+    if fails == "delivery":
+        real = signal.signal
+
+        def refuse(signum, handler):
+            if signum == watchdog.DELIVERY and handler is not before[1]:
+                raise ValueError("signal only works in main thread of the main interpreter")
+            return real(signum, handler)
+
+        monkeypatch.setattr(watchdog.signal, "signal", refuse)
+        raised = ValueError
+    else:
+        class NoHealthThread(threading.Thread):
+            def start(self):
+                if self.name == "prefect-health":
+                    raise RuntimeError("can't start new thread")
+                super().start()
+
+        monkeypatch.setattr(watchdog.threading, "Thread", NoHealthThread)
+        raised = RuntimeError
+    with pytest.raises(raised):
+        with RunWatch(5, api_url="http://127.0.0.1:9/api", tick_s=0.05):
+            pytest.fail("the watch started")
+    monkeypatch.undo()
+    assert signal.set_wakeup_fd(-1) == before[2]
+    signal.set_wakeup_fd(before[2])
+    assert signal.getsignal(watchdog.DELIVERY) is before[1]
+    assert _open_fds() == before[0]
+    deadline = time.monotonic() + 2
+    while any(t.name == "run-watch" for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not any(t.name == "run-watch" for t in threading.enumerate())
+
+
 HANGS_AFTER_THE_STOP = """
 import signal, sys, time
 from govreports.lifecycle import StopSignals

@@ -122,33 +122,46 @@ class RunWatch:
 
     # -- in the main thread ---------------------------------------------------------------------------------
     def __enter__(self) -> RunWatch:
-        self._read, write = os.pipe()
-        os.set_blocking(write, False)
-        self._write = write
-        self._saved["wakeup"] = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
-        self._saved["delivery"] = signal.signal(DELIVERY, self._deliver)
-        self._started = time.monotonic()
-        self._thread = threading.Thread(target=self._watch, name="run-watch", daemon=True)
-        self._thread.start()
-        if self.api_url:
-            threading.Thread(target=self._watch_prefect, name="prefect-health", daemon=True).start()
+        # exception-safe: a step that fails (the signals set outside the main thread, a thread that cannot start)
+        # undoes the ones before it, or the wake-up fd stayed on a pipe no one read and SIGUSR2 on our handler
+        with contextlib.ExitStack() as undo:
+            self._read, self._write = os.pipe()
+            undo.callback(self._close_pipe)
+            os.set_blocking(self._write, False)
+            self._saved["wakeup"] = signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)
+            undo.callback(signal.set_wakeup_fd, self._saved["wakeup"])
+            self._saved["delivery"] = signal.signal(DELIVERY, self._deliver)
+            undo.callback(signal.signal, DELIVERY, self._saved["delivery"] or signal.SIG_DFL)
+            self._started = time.monotonic()
+            self._thread = threading.Thread(target=self._watch, name="run-watch", daemon=True)
+            self._thread.start()
+            undo.callback(self._stop_thread)
+            if self.api_url:
+                threading.Thread(target=self._watch_prefect, name="prefect-health", daemon=True).start()
+            undo.pop_all()
         return self
 
     def __exit__(self, kind, exc, tb) -> None:
-        self._done.set()
-        with contextlib.suppress(OSError):
-            os.write(self._write, b"\0")  # (wakes the thread: 0 is no signal)
-        self._thread.join(timeout=2 * self.tick_s + 1)
+        self._stop_thread()
         signal.set_wakeup_fd(self._saved["wakeup"])
         # a delivery still on its way must not meet SIGUSR2's default action, which ends the process
         previous = self._saved["delivery"]
         signal.signal(DELIVERY, signal.SIG_IGN if previous in (signal.SIG_DFL, None) else previous)
-        for fd in (self._read, self._write):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        self._close_pipe()
         if self.cut is not None and exc is not self.cut and not isinstance(exc, RunCutShort):
             # the run swallowed the interruption (or ended another way after it): it still ends as the cut says
             raise self.cut from exc
+
+    def _stop_thread(self) -> None:
+        self._done.set()
+        with contextlib.suppress(OSError):
+            os.write(self._write, b"\0")  # (wakes the thread: 0 is no signal)
+        self._thread.join(timeout=2 * self.tick_s + 1)
+
+    def _close_pipe(self) -> None:
+        for fd in (self._read, self._write):
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
     def _deliver(self, signum, frame) -> None:
         if self.cut is not None and not getattr(self.cut, "_raised", False):
