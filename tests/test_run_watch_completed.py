@@ -41,6 +41,7 @@ if {prefect_silent}:
 def flow(flow, **params):  # records the run as the flow does, then waits on Prefect
     from govreports.clock import now_iso
     from govreports.crawl import CrawlSummary, PortalStats, record_run, recorded_run
+    from govreports.crawl.runrecord import complete_run
     from govreports.store.db import connect
     from govreports.store.logs import set_partition
 
@@ -76,6 +77,15 @@ BACKFILL = """
         record_run(db, "backfill", now_iso(), summary, run_id=run_id)
 """
 
+# five documents re-parsed, one failed: partial, exit 1
+REPARSE = """
+        complete_run(db, run_id, [{"documents": 5, "changed": 1, "new": 0, "unchanged": 3, "failed": 1, "missing": 0,
+                                   "skipped": 0}])
+"""
+RECORDS = {"nightly": NIGHT, "backfill": BACKFILL, "reparse": REPARSE}
+ARGS = {"nightly": ["--portal", "demo-ordos", "--portal", "demo-gbk"],
+        "backfill": ["--portal", "demo-ordos", "--years", "2022-2024", "--no-progress"], "reparse": []}
+
 
 def _run(tmp_path, kind: str = "nightly", *, limit: str = "0", prefect_silent: bool = False, hangs: bool = False):
     db = tmp_path / "r.db"
@@ -84,11 +94,10 @@ def _run(tmp_path, kind: str = "nightly", *, limit: str = "0", prefect_silent: b
             from govreports.store.logs import set_partition
 
             set_partition(database, "demo-ordos", 2022, "failed", "a URL failed", now="2026-01-01T00:00:00+00:00")
-    args = (["--portal", "demo-ordos", "--portal", "demo-gbk"] if kind == "nightly"
-            else ["--portal", "demo-ordos", "--years", "2022-2024", "--no-progress"])
-    script = RUN.format(kind=kind, record=(NIGHT if kind == "nightly" else BACKFILL).strip("\n"),
-                        prefect_silent=prefect_silent, hangs=hangs, config=str(ROOT / "config" / "demo.toml"),
-                        db=str(db), archive=str(tmp_path / "archive"), args=[*args, "--time-limit", limit])
+    args = ARGS[kind] + (["--time-limit", limit] if kind != "reparse" else [])  # (a re-parse has no limit)
+    script = RUN.format(kind=kind, record=RECORDS[kind].strip("\n"), prefect_silent=prefect_silent, hangs=hangs,
+                        config=str(ROOT / "config" / "demo.toml"), db=str(db), archive=str(tmp_path / "archive"),
+                        args=args)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "PREFECT_HOME": str(tmp_path / "prefect")}
     env.pop("PREFECT_API_URL", None)
     if prefect_silent:  # the API the watch asks (its health check stands in for one that never answers)
@@ -129,3 +138,13 @@ def test_a_backfill_stopped_after_it_was_recorded_ends_with_its_partitions_verdi
                          "last_error; `backfill --reprocess failed` runs them again)")
     assert "1 partition(s) failed before and are not run again (demo-ordos 2022)" in lines[-2]
     assert lines[-3].startswith("warning: run 1 had completed and recorded its figures when the Prefect server")
+
+
+def test_a_reparse_whose_prefect_froze_after_it_was_recorded_ends_with_its_own_verdict(tmp_path):
+    done, runs = _run(tmp_path, "reparse", prefect_silent=True)
+    assert runs == [("completed", None)]
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert "documents" in done.stdout
+    lines = done.stderr.strip().splitlines()
+    assert lines[-1].startswith("warning: 1 of 5 document(s) could not be re-parsed: 1 failed, 0 missing")
+    assert lines[-2].startswith("warning: run 1 had completed and recorded its figures when the Prefect server")
