@@ -83,6 +83,14 @@ def test_search_command_reads_the_database_read_only(tmp_path):
     assert missing.exit_code == 1 and "no database" in missing.output
 
 
+def test_search_of_a_database_with_no_report_says_so(tmp_path):
+    """A database with no report yet (a crawl that found nothing, the wrong --db) answered a search "0 rows", exit
+    0: no report says these words. It says the database has no reports, exit 1, as `analyze` does."""
+    connect(tmp_path / "empty.db").__enter__().close()
+    result = CliRunner().invoke(cli_app(), ["search", "复议", "--db", str(tmp_path / "empty.db")])
+    assert result.exit_code == 1 and "the database has no reports yet" in result.output, result.output
+
+
 # As people type it ------------------------------------------------------------------------------------------------
 
 def test_several_words_without_quotes_find_sections_with_all_of_them_in_any_order(tmp_path):

@@ -187,15 +187,15 @@ def search(terms: Annotated[list[str], typer.Argument(
     if not words:
         fail("give at least one word to search for", 2)
     try:
-        agency_id = None
-        if agency is not None or year is not None:  # a filter that selects no report says so (exit 1)
-            conn = connect_readonly(db)
-            try:
-                found_agency = resolve_agency(conn, agency) if agency is not None else None
-                check_reports(conn, found_agency, year)
-                agency_id = found_agency.id if found_agency is not None else None
-            finally:
-                conn.close()
+        # a filter that selects no report says so (exit 1), as does a database with no report at all: "0 rows",
+        # exit 0, told its user that no report says these words
+        conn = connect_readonly(db)
+        try:
+            found_agency = resolve_agency(conn, agency) if agency is not None else None
+            check_reports(conn, found_agency, year)
+            agency_id = found_agency.id if found_agency is not None else None
+        finally:
+            conn.close()
         found = run_search(db, words, limit, year=year, agency_id=agency_id, timeout=timeout)
     except GovreportsError as exc:
         fail(str(exc), exc.exit_code)
