@@ -167,3 +167,97 @@ def test_owners_within_the_report_region_are_its_elements():
             assert html._within(owners, region) == [o in inside for o in owners]
             regions += 1
     assert regions > 50
+
+
+def test_run_together_is_each_table_s_test_key_by_key():
+    """parse.runs.run_together, one pass over the keys joined, finds the tables the key-by-key tests find (a table
+    is run together when one key holds its word and the rest of its test), keys holding the separator included."""
+    import re
+
+    from govreports.parse.runs import _ACTIVE_LABELS, _DIGIT, run_together
+
+    def one_by_one(keys, table):
+        for key in keys:
+            if table == "active" and "信息内容" in key and _DIGIT.search(key) \
+                    and len({item for item, ws in _ACTIVE_LABELS.items() if any(w in key for w in ws)}) >= 2:
+                return True
+            if table == "applications" and "本年新收" in key and "上年结转" in key:
+                return True
+            if table == "review_litigation" and "结果维持" in key and re.search(r"(?:总计|审结)[+\-]?\d", key):
+                return True
+        return False
+
+    pool = ["信息内容", "规章", "行政许可", "本年新收", "上年结转", "结果维持", "总计", "审结", "1", "-", "+", "\n", "其他", ""]
+    rng = random.Random(15)
+    seen = set()
+    for _ in range(20000):
+        keys = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 4))) for _ in range(rng.randint(0, 6))]
+        expected = frozenset(t for t in ("active", "applications", "review_litigation") if one_by_one(keys, t))
+        assert run_together(keys) == expected, keys
+        seen |= expected
+    assert seen == {"active", "applications", "review_litigation"}
+
+
+def test_match_keys_of_cells_holding_the_separator():
+    """normalize.annotate joins the cells with newlines; a cell holding one (no extract.html cell does) is keyed as
+    the cell with a space there, one key a cell, as before the join skipped that replacement."""
+    from govreports.extract.document import Block
+    from govreports.parse.normalize import annotate, to_key
+
+    blocks = [Block(["一、总体\n情况"]), Block(["本年新收", "1\n2", ""], is_row=True), Block(["結果維持"])]
+    annotate(blocks)
+    assert [b.keys for b in blocks] == [["一、总体情况"], ["本年新收", "12", ""], ["结果维持"]]
+    assert [k for b in blocks for k in b.keys] == [to_key(c.replace("\n", " ")) for b in blocks for c in b.cells]
+
+
+def test_split_run_together_keeps_short_documents_and_cuts_long_paragraphs():
+    """sections.split_run_together answers at once for a document without a long cell (the same blocks, in a new
+    list) and still cuts a run-together paragraph at its headings."""
+    from govreports.extract.document import Block
+    from govreports.parse.sections import _BLOB, split_run_together
+
+    short = [Block(["一、总体情况"]), Block(["规章", "1"], is_row=True)]
+    out = split_run_together(short)
+    assert out == short and out is not short and all(a is b for a, b in zip(out, short))
+    blob = "一、总体情况" + "本机关认真贯彻落实条例。" * (_BLOB // 10) + "二、主动公开政府信息情况" + "公开。" * 5
+    cut = split_run_together(short + [Block([blob])])
+    assert [b.cells[0] for b in cut[2:]][:1] == ["一、总体情况"] and any(b.cells == ["二、主动公开政府信息情况"] for b in cut)
+
+
+def test_checks_are_the_rules_written_plainly():
+    """validate.checks.evaluate, which reads each row once, gives the checks of R1–R4 written out plainly, on records
+    with blanks, floats, bools and missing rows and cells."""
+    from govreports import schema
+    from govreports.validate.checks import _check, evaluate
+
+    def plain(record):
+        fmt, apps, review, out = record.get("format"), record.get("applications"), record.get("review_litigation"), []
+        cols = schema.APPLICANT_COLUMNS
+        if apps and fmt in schema.TABLE_FORMATS:
+            cell = lambda row, col: apps.get(row, {}).get(col)  # noqa: E731
+            out += [_check("R1", f"applications.{c}", [cell("new", c), cell("carried_in", c)],
+                           [cell("total", c), cell("carried_out", c)]) for c in cols]
+            out += [_check("R2", f"applications.{c}", [cell("total", c)],
+                           [cell(r, c) for r in schema.OUTCOME_ROWS[fmt]]) for c in cols]
+            out += [_check("R3", f"applications.{r}", [cell(r, "total")], [cell(r, c) for c in cols[:-1]])
+                    for r in schema.APPLICATION_ROWS[fmt]]
+        if review:
+            out += [_check("R4", f"review_litigation.{g}", [review.get(g, {}).get("total")],
+                           [review.get(g, {}).get(m) for m in schema.REVIEW_MEASURES[:-1]])
+                    for g in schema.REVIEW_GROUPS]
+        return out
+
+    rng = random.Random(16)
+    values = [None, 0, 1, 2, 3.0, 2.5, True, -1, 10**20]
+    for _ in range(2000):
+        fmt = rng.choice([*schema.TABLE_FORMATS, "unknown"])
+        record = {"format": fmt}
+        if rng.random() < 0.9:
+            record["applications"] = {
+                row: {c: rng.choice(values) for c in schema.APPLICANT_COLUMNS if rng.random() < 0.9}
+                for row in schema.APPLICATION_ROWS.get(fmt, schema.APPLICATION_ROWS["2021"]) if rng.random() < 0.9}
+        if rng.random() < 0.9:
+            record["review_litigation"] = {
+                g: {m: rng.choice(values) for m in schema.REVIEW_MEASURES if rng.random() < 0.9}
+                for g in schema.REVIEW_GROUPS if rng.random() < 0.9}
+        assert evaluate(record) == plain(record)

@@ -73,8 +73,12 @@ def to_key(text: str) -> str:
 
 def annotate(blocks: list[Block]) -> None:
     """Fill every block's match keys, converting the whole document in one OpenCC call (per-cell calls cost more)."""
-    cells = [c.replace(_SEP, " ") for b in blocks for c in b.cells]
-    joined = _nfkc(_SEP.join(cells))
+    cells = [c for b in blocks for c in b.cells]
+    joined = _SEP.join(cells)
+    if joined.count(_SEP) != len(cells) - 1:  # a cell holds the separator (extract.html's never do): a space
+        cells = [c.replace(_SEP, " ") for c in cells]
+        joined = _SEP.join(cells)
+    joined = _nfkc(joined)
     converted = t2s(joined) if has_han(joined) else joined
     keys = _drop_spaces(converted).split(_SEP)  # whitespace dropped in one pass, separators kept
     if len(keys) != len(cells):  # conversion must keep the separators; fall back to per-cell keys if it did not

@@ -126,7 +126,9 @@ def _read_tables(blocks: list[Block], headings: list[tuple[int, int]], fmt: str,
         "review_litigation": region(review_start, "行政复议"),
     }
     starts = [i for i in (active_start, app_start, review_start) if i is not None]
-    span = blocks[min(starts):end] if starts else []
+    span_keys = [k for b in blocks[min(starts):end] for k in b.keys] if starts else []
+    run_together = runs.run_together(span_keys)
+    run_text = "".join(span_keys) if run_together else ""
     tables = {}
     for name, blocks_of in regions.items():
         rows_split = runs.Split()
@@ -136,7 +138,7 @@ def _read_tables(blocks: list[Block], headings: list[tuple[int, int]], fmt: str,
         # a table whose cells were run together (whitespace-stripped scrapes) is split where the split is forced;
         # it replaces the row reading unless that reads more (a PDF cell holding a few glued rows must not)
         run_split = runs.Split()
-        run_table = runs.read(span, name, fmt, run_split)
+        run_table = runs.read(run_text, name, fmt, run_split) if name in run_together else None
         if run_table is not None and _filled(run_table) >= _filled(table):
             table, rows_split = run_table, run_split
         split.merge(rows_split)

@@ -21,7 +21,6 @@ import itertools
 import re
 
 from govreports import schema
-from govreports.extract.document import Block
 from govreports.parse import labels as L
 from govreports.parse.values import parse_value
 
@@ -73,21 +72,37 @@ class Split:
                                   ("unsplit", self.unsplit)) if v}
 
 
-def run_text(blocks: list[Block], table: str) -> str | None:
-    """The region's text as one key when it holds the table run together (labels glued to digit runs)."""
-    for b in blocks:
-        for key in b.keys:  # cheap tests first: this runs over every block of every report
-            if table == "active" and "信息内容" in key and _DIGIT.search(key) \
-                    and len({item for item, ws in _ACTIVE_LABELS.items() if any(w in key for w in ws)}) >= 2:
+_REVIEW_TOTAL = re.compile(r"(?:总计|审结)[+\-]?\d")
+# each table's run-together test: a word its key must hold (found in C over the keys joined), then the rest
+_TESTS = (
+    ("active", "信息内容", lambda key: _DIGIT.search(key) is not None
+        and len({item for item, ws in _ACTIVE_LABELS.items() if any(w in key for w in ws)}) >= 2),
+    ("applications", "本年新收", lambda key: "上年结转" in key),
+    ("review_litigation", "结果维持", lambda key: _REVIEW_TOTAL.search(key) is not None),
+)
+
+
+def run_together(keys: list[str]) -> frozenset[str]:
+    """The tables whose region holds them run together (labels glued to digit runs), among "active",
+    "applications" and "review_litigation", from the match keys of the blocks that span all three (in order). A
+    table is run together when one key holds its word and the rest of its test. One pass for the three tables: the
+    keys are joined and each word found by str.find, so only keys holding a word are tested in Python (the test
+    runs over every block of every report)."""
+    joined = "\n".join(keys)
+    if joined.count("\n") != len(keys) - 1:  # a key holding the separator (annotate's never do): key by key
+        return frozenset(table for table, word, rest in _TESTS if any(word in k and rest(k) for k in keys))
+    found = []
+    for table, word, rest in _TESTS:
+        at = joined.find(word)
+        while at >= 0:
+            start = joined.rfind("\n", 0, at) + 1
+            end = joined.find("\n", at)
+            end = len(joined) if end < 0 else end
+            if rest(joined[start:end]):
+                found.append(table)
                 break
-            if table == "applications" and "本年新收" in key and "上年结转" in key:
-                break
-            if table == "review_litigation" and "结果维持" in key and re.search(r"(?:总计|审结)[+\-]?\d", key):
-                break
-        else:
-            continue
-        return "".join(k for b in blocks for k in b.keys)
-    return None
+            at = joined.find(word, end)
+    return frozenset(found)
 
 
 def _segments(text: str) -> list[tuple[str, str]]:
@@ -402,12 +417,10 @@ def _review_splits(run: str, groups: int = 3) -> list[tuple] | None:
     return results
 
 
-def read(blocks: list[Block], table: str, fmt: str, split: Split) -> dict | None:
-    """The table from run-together text, or None when it is laid out in rows. `blocks` span all three tables: a
-    scrape may hold several of them in one paragraph (a heading it ran into is not cut out)."""
-    text = run_text(blocks, table)
-    if text is None:
-        return None
+def read(text: str, table: str, fmt: str, split: Split) -> dict:
+    """The table from run-together text: `text`, the match keys of the blocks that span all three tables joined
+    (a scrape may hold several of them in one paragraph; a heading it ran into is not cut out), for a table that
+    run_together found run together."""
     app = min((i for i in (text.find("勾稽关系"), text.find("申请人情况"), text.find("本年新收")) if i >= 0),
               default=len(text))
     review = text.find("行政复议", app)

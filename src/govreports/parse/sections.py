@@ -6,6 +6,7 @@ next in order, and carry its section's words; pre-2019 reports have their own he
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from govreports.extract.document import Block
@@ -65,7 +66,10 @@ def find_headings(blocks: list[Block], structured: bool) -> list[tuple[int, int]
 
 def split_run_together(blocks: list[Block]) -> list[Block]:
     """Cut paragraphs that hold several sections (text whose line breaks were lost) at their headings, so the
-    headings become blocks of their own as in any other report; ordinary paragraphs are left as they are."""
+    headings become blocks of their own as in any other report; ordinary paragraphs are left as they are (a
+    document without a cell of _BLOB characters, nearly every one, is told so by one pass in C)."""
+    if max(map(len, itertools.chain.from_iterable([b.cells for b in blocks])), default=0) < _BLOB:
+        return list(blocks)
     out: list[Block] = []
     for b in blocks:
         if max(map(len, b.cells), default=0) < _BLOB:

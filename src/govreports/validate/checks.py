@@ -28,22 +28,23 @@ def evaluate(record: dict) -> list[dict]:
     checks: list[dict] = []
     apps = record.get("applications")
     if apps and fmt in schema.TABLE_FORMATS:
-        outcome_rows = schema.OUTCOME_ROWS[fmt]
+        empty: dict = {}
+        rows = {row: apps.get(row, empty) for row in schema.APPLICATION_ROWS[fmt]}  # every row the rules read
+        new, carried_in, total, carried_out = rows["new"], rows["carried_in"], rows["total"], rows["carried_out"]
+        outcomes = [rows[row] for row in schema.OUTCOME_ROWS[fmt]]
         for col in schema.APPLICANT_COLUMNS:
-            cell = lambda row: apps.get(row, {}).get(col)  # noqa: E731
-            checks.append(_check("R1", f"applications.{col}", [cell("new"), cell("carried_in")],
-                                 [cell("total"), cell("carried_out")]))
+            checks.append(_check("R1", f"applications.{col}", [new.get(col), carried_in.get(col)],
+                                 [total.get(col), carried_out.get(col)]))
         for col in schema.APPLICANT_COLUMNS:
-            checks.append(_check("R2", f"applications.{col}", [apps.get("total", {}).get(col)],
-                                 [apps.get(row, {}).get(col) for row in outcome_rows]))
-        for row in schema.APPLICATION_ROWS[fmt]:
-            cells = apps.get(row, {})
-            checks.append(_check("R3", f"applications.{row}", [cells.get("total")],
-                                 [cells.get(c) for c in schema.APPLICANT_COLUMNS[:-1]]))
+            checks.append(_check("R2", f"applications.{col}", [total.get(col)], [cells.get(col) for cells in outcomes]))
+        applicants = schema.APPLICANT_COLUMNS[:-1]
+        for row, cells in rows.items():
+            checks.append(_check("R3", f"applications.{row}", [cells.get("total")], list(map(cells.get, applicants))))
     review = record.get("review_litigation")
     if review:
+        measures = schema.REVIEW_MEASURES[:-1]
         for group in schema.REVIEW_GROUPS:
             cells = review.get(group, {})
             checks.append(_check("R4", f"review_litigation.{group}", [cells.get("total")],
-                                 [cells.get(m) for m in schema.REVIEW_MEASURES[:-1]]))
+                                 list(map(cells.get, measures))))
     return checks
