@@ -65,12 +65,12 @@ def html_stages(data: bytes, repeats: int = 15, n: int = 20) -> None:
     from lxml import etree
 
     from govreports.extract.decode import decode_bytes
-    from govreports.extract.html import _PARSER, _STYLE_ATTR, extract_html
+    from govreports.extract.html import _PARSER, _UNREAD_ATTRS, extract_html
     from govreports.parse.normalize import annotate
     from govreports.parse.report import build_record
 
     text, _ = decode_bytes(data, None)
-    styleless = _STYLE_ATTR.sub("", text)
+    styleless = _UNREAD_ATTRS.sub("", text)
     document = extract_html(text)
 
     def fresh():
@@ -89,7 +89,8 @@ def html_stages(data: bytes, repeats: int = 15, n: int = 20) -> None:
     stages = [
         ("decode (bytes → str)", cpu(lambda _: decode_bytes(data, None))),
         ("lxml parse", cpu(lambda _: etree.fromstring(text, _PARSER))),
-        ("  style attributes dropped first, as extract_html does", cpu(lambda _: _STYLE_ATTR.sub("", text))),
+        ("  unread attributes (style, width, …) dropped first",
+         cpu(lambda _: _UNREAD_ATTRS.sub("", text))),
         ("  lxml parse of what is left", cpu(lambda _: etree.fromstring(styleless, _PARSER))),
         ("extract_html (parse + walk + report region)", cpu(lambda _: extract_html(text))),
         ("build_record (keys, tables, sections, meta, checks)", cpu(lambda d: build_record(d, {}), fresh)),

@@ -125,27 +125,40 @@ def _word_page() -> str:
     return to_html(record_fixture("2019"), style="word")
 
 
-def test_dropping_style_attributes_before_the_parse_changes_no_block(monkeypatch):
-    """extract.html drops style attributes before libxml2 sees a page: every real page, a Word export, and values
-    holding quotes of the other kind, angle brackets and "style=" give the blocks and meta they gave with them."""
+def test_dropping_unread_attributes_before_the_parse_changes_no_block(monkeypatch):
+    """extract.html drops the attributes it never reads (style, width, valign, nowrap, align, lang, class=Mso…, …)
+    before libxml2 sees a page: every real page, a Word export, and values holding quotes of the other kind, angle
+    brackets and "style=", quoted and unquoted attributes, a chrome class beside a Mso one, rowspans and text
+    that looks like an attribute give the blocks and meta they gave with every attribute kept."""
     import re
 
     from govreports.extract import html
 
-    tricky = ("<html><body><div class='TRS_Editor'><p style='font-family:\"宋体\";mso-x:\"a>b<c\"'>一、总体情况</p>"
-              "<p style=\"font-family:'仿宋'\" class=MsoNormal>本机关 style=normal 的说明<span style=''>12</span></p>"
-              "<p>二、主动公开政府信息情况 style 和 style= 两词</p><table><tr><td style='width:10%'>行政许可</td>"
-              "<td style=\"x:'>'\">3</td></tr></table></div></body></html>")
+    tricky = ("<html><head><meta name=\"ArticleTitle\" content=\"报告 width=3 lang=x\"></head><body>"
+              "<div class=\"header\" align=center><p class=MsoNormal>2025年12月30日 星期二</p></div>"
+              "<div class='TRS_Editor' width=\"100%\"><p style='font-family:\"宋体\";mso-x:\"a>b<c\"'>一、总体情况</p>"
+              "<p style=\"font-family:'仿宋'\" class=MsoNormal align=\"center\">本机关 style=normal 的说明"
+              "<span lang=EN-US style=''>12</span> 宽度 width=3 与 nowrap 和 align=center 两词</p>"
+              "<p class=\"MsoNormal top\" nowrap=\"nowrap\">二、主动公开政府信息情况 style 和 style= 两词</p>"
+              "<table class=MsoNormalTable border=1 cellspacing=0 cellpadding=0 width=559>"
+              "<tr><td width=219 nowrap valign=top style='width:10%'>行政许可</td>"
+              "<td width=\"75\" nowrap=\"nowrap\" rowspan=2 valign=\"middle\" style=\"x:'>'\">3</td></tr>"
+              "<tr><td width=219 nowrap>其他</td><td width=75 colspan=2><p class=MsoNormal align=center>"
+              "<span lang=EN-US>4</span></p></td></tr>"
+              "</table></div><div class=footer><p class=MsoNormal>2024年 版权所有</p></div></body></html>")
     pages = _real_pages() + [_word_page(), tricky]
     dropped = [html.extract_html(page) for page in pages]
     assert sum(page.count(" style=") for page in pages) > 500  # the pages do carry style attributes
-    monkeypatch.setattr(html, "_STYLE_ATTR", re.compile(r"(?!)"))  # matches nothing: every attribute kept
+    assert sum(page.count(" nowrap") + page.count(" align=") for page in pages) > 500  # and the others
+    monkeypatch.setattr(html, "_UNREAD_ATTRS", re.compile(r"(?!)"))  # matches nothing: every attribute kept
     for page, fast in zip(pages, dropped):
         kept = html.extract_html(page)
         assert [(b.cells, b.is_row) for b in fast.blocks] == [(b.cells, b.is_row) for b in kept.blocks]
         assert fast.meta == kept.meta
-    assert any("本机关 style=normal 的说明12" in b.cells for b in dropped[-1].blocks)
-    assert any(b.cells == ["行政许可", "3"] for b in dropped[-1].blocks)
+    last = dropped[-1]
+    assert any("本机关 style=normal 的说明12 宽度 width=3 与 nowrap 和 align=center 两词" in b.cells for b in last.blocks)
+    assert [b.cells for b in last.blocks if b.is_row] == [["行政许可", "3"], ["其他", "", "4"]]
+    assert last.meta["title"] == "报告 width=3 lang=x" and "2024年 版权所有" in last.meta["_chrome"]
 
 
 def test_owners_within_the_report_region_are_its_elements():

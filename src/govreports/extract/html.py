@@ -23,11 +23,22 @@ _SKIP_TAGS = frozenset("script style noscript head title select option button te
 _WS = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
-# Word exports put a style attribute on nearly every element and nothing here reads one: dropping them before
-# libxml2 sees the page costs less than building them (a 100 KB page: 0.15 ms, and its parse 1.10 → 0.72 ms;
-# bench/parse_speed.py). A quoted value after a space: in a page's text, where it is not an attribute, " style='"
-# does not occur. (A class that excludes angle brackets too, `[^'<>]`, is slower than the whole saving.)
-_STYLE_ATTR = re.compile(r""" style=(?:'[^']*'|"[^"]*")""")
+# Word exports put a style attribute on nearly every element, and width, valign, nowrap, align, lang and
+# class=Mso… on most of the rest; nothing here reads one of them (the walk reads rowspan and colspan, the chrome
+# test class and id: never a Mso… class, which no chrome name starts with; the meta, name, property and content).
+# libxml2 spends ~0.4 µs on each attribute it builds, so dropping them before it sees the page costs less than
+# building them: on the 100 KB Word-export page of bench/parse_speed.py, style alone 0.24 ms of pattern and a
+# parse of 1.07 ms; these too, 0.56 ms and 0.50 ms (2026-12-07, a machine ~1.45x slower than the README's
+# earlier figures). A style value is quoted and follows a space (in a page's text, where it is not an attribute,
+# " style='" does not occur; a class that excludes angle brackets too, `[^'<>]`, is slower than the whole saving).
+# The others follow a space after an ASCII letter, digit, quote or % (a tag's name or an attribute's value) and
+# end at a space, '>' or '/': text such as "宽度 width=3" stays; only text writing one after an ASCII word,
+# "Table width=3 cm", would lose it, which no report page does. (Checking that the next angle bracket is a '>',
+# to keep to tags, costs more than the saving.)
+_UNREAD_ATTRS = re.compile(
+    r""" (?:style=(?:'[^']*'|"[^"]*")"""
+    r"""|(?<=[A-Za-z0-9'"%] )(?:(?:width|height|align|valign|nowrap|lang|border|cellspacing|cellpadding)"""
+    r"""(?:=(?:"[A-Za-z0-9_.%-]*"|'[A-Za-z0-9_.%-]*'|[A-Za-z0-9_.%-]+))?|class=(?:Mso\w*|"Mso\w*"))(?=[ >/]))""")
 # signals that a block belongs to the report body (section headings, table anchors)
 _ANCHOR = re.compile(
     r"^\s*[一二三四五六][、.．]\s*(?:总体情况|主动公开|收到和处理|行政机关主动|行政机关收到|因政府信息公开|政府信息公开"
@@ -63,7 +74,7 @@ def _clean(text: str) -> str:
 
 def extract_html(text: str) -> Document:
     # plain etree elements: lxml.html's HtmlElement class lookup costs a third of the walk on a 100 KB page
-    text = _STYLE_ATTR.sub("", _XML_DECL.sub("", text, count=1))
+    text = _UNREAD_ATTRS.sub("", _XML_DECL.sub("", text, count=1))
     root = etree.fromstring(text or "<html></html>", _PARSER)
     if root is None:
         return Document(kind="html", blocks=[])
