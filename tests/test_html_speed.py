@@ -274,3 +274,15 @@ def test_checks_are_the_rules_written_plainly():
                 g: {m: rng.choice(values) for m in schema.REVIEW_MEASURES if rng.random() < 0.9}
                 for g in schema.REVIEW_GROUPS if rng.random() < 0.9}
         assert evaluate(record) == plain(record)
+
+
+def test_dated_blocks_are_those_either_date_pattern_finds():
+    """extract.html._dated, the texts joined and searched at once, names the texts _YEARISH or _WEEKDAY finds one
+    by one, texts holding a NUL included."""
+    from govreports.extract.html import _WEEKDAY, _YEARISH, _dated
+
+    pool = ["1", "9", "2", "0", "5", " ", "\t", "\n", "年", "-", "/", "星期", "礼拜", "日", "a", "\0", ""]
+    rng = random.Random(17)
+    for _ in range(5000):
+        texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 8))) for _ in range(rng.randint(0, 6))]
+        assert _dated(texts) == [i for i, t in enumerate(texts) if _YEARISH.search(t) or _WEEKDAY.match(t)], texts
