@@ -286,3 +286,21 @@ def test_dated_blocks_are_those_either_date_pattern_finds():
     for _ in range(5000):
         texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 8))) for _ in range(rng.randint(0, 6))]
         assert _dated(texts) == [i for i, t in enumerate(texts) if _YEARISH.search(t) or _WEEKDAY.match(t)], texts
+
+
+def test_an_all_blank_table_three_is_read_by_its_header():
+    """parse.tables.read_applications (its header test on the labels joined) reads a table 三 whose every value is
+    blank when a header label holds 勾稽关系 or is 申请人情况, and nothing without such a header."""
+    from govreports.extract.document import Block
+    from govreports.parse.normalize import annotate
+    from govreports.parse.tables import read_applications
+
+    def table(header):  # text lines, labels without values (a table row would count as the table's anyway)
+        blocks = [Block([header]), Block(["自然人"]), Block(["一、本年新收政府信息公开申请数量"])]
+        annotate(blocks)
+        return read_applications(blocks, "2021")
+
+    for header in ("（本列数据的勾稽关系为：第一项加第二项之和）", "申请人情况"):
+        read = table(header)
+        assert read is not None and all(v is None for cols in read.values() for v in cols.values()), header
+    assert table("申请人情况说明") is None and table("申请人") is None

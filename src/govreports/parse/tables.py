@@ -10,6 +10,7 @@ count: trailing blanks trimmed (text exports drop them), leading blanks dropped 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from operator import attrgetter
 
 from govreports import schema
 from govreports.extract.document import Block
@@ -46,6 +47,9 @@ def labelled_rows(blocks: list[Block]) -> Iterator[tuple[list[str], list[Value],
             yield [], [parsed[0]], False
     if pending:
         yield pending
+
+
+_NUMBER = attrgetter("number")
 
 
 class SpacedValues(list):
@@ -99,7 +103,8 @@ def read_active(blocks: list[Block], fmt: str, split=None) -> dict | None:
             if not _has_number(values) or not carry:
                 continue
             label_keys = []  # numbers on a line of their own: the label is the wrapped pieces above
-        cores = [label_core(k) for k in label_keys]
+        # the header row names 信息内容; a core (numbering and notes dropped) is that only in a key holding it
+        cores = [label_core(k) for k in label_keys] if "信息内容" in "\n".join(label_keys) else ()
         if "信息内容" in cores:
             header = label_keys[cores.index("信息内容") + 1 :]
             collecting = not values
@@ -178,9 +183,9 @@ def read_applications(blocks: list[Block], fmt: str, split=None) -> dict | None:
     for label_keys, values, from_row in labelled_rows(blocks):
         if not label_keys and not _has_number(values):
             continue
-        if any(L.is_subtotal(k) for k in label_keys):
+        if any(map(L.is_subtotal, label_keys)):
             subtotal = True
-        if any("勾稽关系" in k or k == "申请人情况" for k in label_keys):
+        if "勾稽关系" in "\n".join(label_keys) or "申请人情况" in label_keys:
             seen_values = True  # the table's header: its rows count even when every value is blank
         row = identify(label_keys[-1]) if label_keys else None
         if not values:
@@ -203,7 +208,7 @@ def read_applications(blocks: list[Block], fmt: str, split=None) -> dict | None:
             values = []
         if subtotal and len(vals) == ncol + 1:
             del vals[ncol - 1]  # the unofficial 法人或其他组织 小计 column before 总计
-        cells = dict(zip(schema.APPLICANT_COLUMNS, (v.number for v in fit(vals, ncol))))
+        cells = dict(zip(schema.APPLICANT_COLUMNS, map(_NUMBER, fit(vals, ncol))))
         if row in out and any(out[row].values()) and not _has_number(values):
             continue
         out[row] = cells
