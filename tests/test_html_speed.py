@@ -304,3 +304,18 @@ def test_an_all_blank_table_three_is_read_by_its_header():
         read = table(header)
         assert read is not None and all(v is None for cols in read.values() for v in cols.values()), header
     assert table("申请人情况说明") is None and table("申请人") is None
+
+
+def test_table_two_header_found_by_its_core():
+    """parse.tables.read_active finds the 信息内容 header by the labels' cores (numbering and notes dropped) also
+    where a note splits the word, behind its shortcut that skips the cores of rows lacking its characters."""
+    from govreports.extract.document import Block
+    from govreports.parse.normalize import annotate
+    from govreports.parse.tables import read_active
+
+    for header in ("信息内容", "（一）信息(注)内容"):
+        # the header's order is not the form's: read without it, the numbers would go to the wrong columns
+        blocks = [Block([header, "现行有效件数", "本年制发件数", "本年废止件数"], is_row=True),
+                  Block(["规章", "3", "1", "2"], is_row=True)]
+        annotate(blocks)
+        assert read_active(blocks, "2021")["rules"] == {"issued": 1, "repealed": 2, "in_force": 3}, header

@@ -103,8 +103,10 @@ def read_active(blocks: list[Block], fmt: str, split=None) -> dict | None:
             if not _has_number(values) or not carry:
                 continue
             label_keys = []  # numbers on a line of their own: the label is the wrapped pieces above
-        # the header row names 信息内容; a core (numbering and notes dropped) is that only in a key holding it
-        cores = [label_core(k) for k in label_keys] if "信息内容" in "\n".join(label_keys) else ()
+        # the header row names 信息内容; a core (numbering and notes dropped: characters only removed) is that only
+        # in a key holding its four characters, which most label rows lack (two patterns a label spared)
+        joined = "\n".join(label_keys)
+        cores = [label_core(k) for k in label_keys] if all(c in joined for c in "信息内容") else ()
         if "信息内容" in cores:
             header = label_keys[cores.index("信息内容") + 1 :]
             collecting = not values
