@@ -140,6 +140,7 @@ def test_dropping_unread_attributes_before_the_parse_changes_no_block(monkeypatc
               "<p style=\"font-family:'仿宋'\" class=MsoNormal align=\"center\">本机关 style=normal 的说明"
               "<span lang=EN-US style=''>12</span> 宽度 width=3 与 nowrap 和 align=center 两词</p>"
               "<p class=\"MsoNormal top\" nowrap=\"nowrap\">二、主动公开政府信息情况 style 和 style= 两词</p>"
+              "<p>Cross border trade, text align center, lang nowrap and height width (English words)</p>"
               "<table class=MsoNormalTable border=1 cellspacing=0 cellpadding=0 width=559>"
               "<tr><td width=219 nowrap valign=top style='width:10%'>行政许可</td>"
               "<td width=\"75\" nowrap=\"nowrap\" rowspan=2 valign=\"middle\" style=\"x:'>'\">3</td></tr>"
@@ -157,6 +158,9 @@ def test_dropping_unread_attributes_before_the_parse_changes_no_block(monkeypatc
         assert fast.meta == kept.meta
     last = dropped[-1]
     assert any("本机关 style=normal 的说明12 宽度 width=3 与 nowrap 和 align=center 两词" in b.cells for b in last.blocks)
+    # English words the names of attributes, in text: a pattern that took a bare name for an attribute dropped them
+    assert any("Cross border trade, text align center, lang nowrap and height width (English words)" in b.cells
+               for b in last.blocks)
     assert [b.cells for b in last.blocks if b.is_row] == [["行政许可", "3"], ["其他", "", "4"]]
     assert last.meta["title"] == "报告 width=3 lang=x" and "2024年 版权所有" in last.meta["_chrome"]
 

@@ -31,14 +31,15 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 # parse of 1.07 ms; these too, 0.56 ms and 0.50 ms (2026-12-07, a machine ~1.45x slower than the README's
 # earlier figures). A style value is quoted and follows a space (in a page's text, where it is not an attribute,
 # " style='" does not occur; a class that excludes angle brackets too, `[^'<>]`, is slower than the whole saving).
-# The others follow a space after an ASCII letter, digit, quote or % (a tag's name or an attribute's value) and
-# end at a space, '>' or '/': text such as "宽度 width=3" stays; only text writing one after an ASCII word,
-# "Table width=3 cm", would lose it, which no report page does. (Checking that the next angle bracket is a '>',
-# to keep to tags, costs more than the saving.)
+# The others follow a space after an ASCII letter, digit, quote or % (a tag's name or an attribute's value), have
+# a value, and end at a space, '>' or '/': text such as "宽度 width=3" stays, and so do English words in text
+# ("cross border trade", "text align": a bare `nowrap` is left to libxml2, as a bare name is a word in text); only
+# text writing name=value after an ASCII word, "Table width=3 cm", would lose it, which no report page does.
+# (Checking that the next angle bracket is a '>', to keep to tags, costs more than the saving.)
 _UNREAD_ATTRS = re.compile(
     r""" (?:style=(?:'[^']*'|"[^"]*")"""
     r"""|(?<=[A-Za-z0-9'"%] )(?:(?:width|height|align|valign|nowrap|lang|border|cellspacing|cellpadding)"""
-    r"""(?:=(?:"[A-Za-z0-9_.%-]*"|'[A-Za-z0-9_.%-]*'|[A-Za-z0-9_.%-]+))?|class=(?:Mso\w*|"Mso\w*"))(?=[ >/]))""")
+    r"""=(?:"[A-Za-z0-9_.%-]*"|'[A-Za-z0-9_.%-]*'|[A-Za-z0-9_.%-]+)|class=(?:Mso\w*|"Mso\w*"))(?=[ >/]))""")
 # signals that a block belongs to the report body (section headings, table anchors)
 _ANCHOR = re.compile(
     r"^\s*[一二三四五六][、.．]\s*(?:总体情况|主动公开|收到和处理|行政机关主动|行政机关收到|因政府信息公开|政府信息公开"
