@@ -143,7 +143,8 @@ def test_a_watch_that_cannot_start_leaves_nothing_of_it_behind(monkeypatch, fail
     assert signal.set_wakeup_fd(-1) == before[2]
     signal.set_wakeup_fd(before[2])
     assert signal.getsignal(watchdog.DELIVERY) is before[1]
-    assert _open_fds() == before[0]
+    # none of its fds left open (an fd of another test's object, closed meanwhile by the collector, is not its)
+    assert _open_fds() <= before[0]
     deadline = time.monotonic() + 2
     while any(t.name == "run-watch" for t in threading.enumerate()) and time.monotonic() < deadline:
         time.sleep(0.02)
