@@ -197,3 +197,18 @@ def test_export_refuses_a_file_name_of_a_format_it_does_not_write(path, tmp_path
     ok = CliRunner().invoke(cli_app(), ["export", "-t", "agencies", "-f", "jsonl", "-o", str(tmp_path / "x.json"),
                                         "--db", str(path)])
     assert ok.exit_code == 0 and json.loads((tmp_path / "x.json").read_text(encoding="utf-8").splitlines()[0])
+
+
+def test_export_refuses_a_compressed_file_name(path, tmp_path):
+    """`export -t report_flat -o reports.csv.gz` wrote plain CSV into reports.csv.gz, exit 0: gunzip says 'not in
+    gzip format' and pandas.read_csv, which reads the suffix, 'Not a gzipped file'; -f csv did the same. Export
+    compresses nothing, so a compressed file's name is a usage error with or without -f; so is a .parquet."""
+    for name, fmt in (("x.csv.gz", []), ("x.csv.GZ", ["-f", "csv"]), ("x.jsonl.bz2", ["-f", "jsonl"]),
+                      ("x.zip", []), ("x.csv.xz", []), ("x.parquet", [])):
+        out = CliRunner().invoke(cli_app(), ["export", "-t", "agencies", *fmt, "-o", str(tmp_path / name),
+                                             "--db", str(path)])
+        assert out.exit_code == 2, (name, out.output)
+        assert name in out.stderr and not (tmp_path / name).exists()
+    ok = CliRunner().invoke(cli_app(), ["export", "-t", "agencies", "-o", str(tmp_path / "x.v2.csv"),
+                                        "--db", str(path)])  # a dot inside the name is no suffix of its own
+    assert ok.exit_code == 0 and (tmp_path / "x.v2.csv").read_text(encoding="utf-8").startswith("id,")

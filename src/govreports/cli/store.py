@@ -228,7 +228,10 @@ class Headers(str, enum.Enum):
 _SUFFIX_FORMATS = {".xlsx": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 # names of formats export does not write: `-o reports.json` without -f wrote CSV into reports.json (json.load
 # fails on it), .xls made Excel warn that the file is not what its name says, .tsv opened as one column
-_OTHER_SUFFIXES = (".json", ".xls", ".tsv")
+_OTHER_SUFFIXES = (".json", ".xls", ".tsv", ".parquet")
+# export compresses nothing: `-o reports.csv.gz` wrote plain CSV under a name gunzip and pandas.read_csv (which
+# reads the suffix) refuse as "not in gzip format", with or without -f
+_COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zip", ".zst", ".7z")
 
 
 def export(table: Annotated[Optional[list[str]], typer.Option(
@@ -263,6 +266,9 @@ def export(table: Annotated[Optional[list[str]], typer.Option(
         fail("name the tables with --table (repeatable), or give --all", 2)
     if output is not None and str(output) == "-":  # the usual name for standard output: not a file named "-"
         output = None
+    if output is not None and output.suffix.lower() in _COMPRESSED_SUFFIXES:
+        fail(f"{output.name}: export does not compress what it writes: name the file .csv, .jsonl or .xlsx (and "
+             "compress it afterwards, gzip reports.csv)", 2)
     if output is not None and format is None and output.suffix.lower() in _OTHER_SUFFIXES:
         fail(f"{output.name}: export writes csv, jsonl (JSON Lines, an object a line) or xlsx: name the file .csv,"
              " .jsonl or .xlsx, or give -f", 2)
