@@ -100,6 +100,28 @@ def test_a_full_disk_under_load_exits_74_in_one_line(tmp_path, load_failing):
     assert "Traceback" not in err
 
 
+def test_a_full_disk_met_by_a_migration_names_the_database(tmp_path, monkeypatch, capsys):
+    """A database opened with migrations pending (m026 rebuilds the listings' order index: at 300,000 reports the
+    write most likely to meet a nearly full disk after an upgrade) ended 'could not write the database: database
+    or disk is full', naming no file, where every other write through connect names it."""
+    import sys
+
+    import govreports.store.db as store_db
+    from govreports.cli import main
+
+    db = tmp_path / "m.db"
+    with connect(db):
+        pass
+    monkeypatch.setattr(store_db, "apply_migrations", sqlite_full)
+    monkeypatch.setattr(sys, "argv", ["govreports", "load", str(SEED), "--db", str(db)])
+    with pytest.raises(SystemExit) as ended:
+        main()
+    err = capsys.readouterr().err
+    assert ended.value.code == 74, err
+    assert err.startswith(f"error: could not write the database {db}: database or disk is full"), err
+    assert "Traceback" not in err
+
+
 def test_a_full_disk_under_load_names_the_database_and_the_file_it_stopped_at(tmp_path, monkeypatch, capsys):
     """A load that ran out of disk at its third file of thirty said "could not write the database: database or
     disk is full" (measured on a 3 MB tmpfs): not which database, nor which file it stopped at, nor that those

@@ -141,6 +141,9 @@ def open_db(path: str | Path = DEFAULT_DB, *, migrate: bool = True) -> Database:
             apply_migrations(db)
     except sqlite3.DatabaseError as exc:
         if not damaged(exc):
+            if cannot_write(exc) and database_of(exc) is None:  # a full disk under a migration (m026's index
+                exc.database = str(path)  # rebuild, after an upgrade): named as connect's block names its own
+            conn.close()
             raise
         conn.close()
         raise StorageError(f"{could_not_write(exc, path=path)}; nothing was written") from exc
