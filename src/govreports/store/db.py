@@ -141,8 +141,7 @@ def open_db(path: str | Path = DEFAULT_DB, *, migrate: bool = True) -> Database:
             apply_migrations(db)
     except sqlite3.DatabaseError as exc:
         if not damaged(exc):
-            if cannot_write(exc) and database_of(exc) is None:  # a full disk under a migration (m026's index
-                exc.database = str(path)  # rebuild, after an upgrade): named as connect's block names its own
+            _name_database(exc, path)  # a full disk under a migration (m026's index rebuild, after an upgrade)
             conn.close()
             raise
         conn.close()
@@ -196,17 +195,23 @@ def connect(path: str | Path = DEFAULT_DB, *, migrate: bool = True) -> Iterator[
     try:
         yield db
     except Exception as exc:
-        full = storage_cause(exc)  # SQLite's, or behind another failure it caused
-        if isinstance(full, sqlite3.Error) and database_of(full) is None:
-            full.database = str(path)
+        _name_database(storage_cause(exc), path)  # SQLite's, or behind another failure it caused
         raise
     finally:
         db.close()
 
 
 def database_of(exc: BaseException) -> str | None:
-    """The database file an error that cannot write was met on, when the block that met it knew (`connect`)."""
+    """The database file an error that cannot write was met on, when the code that met it knew (`open_db`,
+    `connect`)."""
     return getattr(exc, "database", None)
+
+
+def _name_database(exc: BaseException | None, path: str | Path) -> None:
+    """Give SQLite's error that the file cannot be written the file it was met on (`database_of`), unless a block
+    nearer to it named one already."""
+    if isinstance(exc, sqlite3.Error) and cannot_write(exc) and database_of(exc) is None:
+        exc.database = str(path)
 
 
 def _ensure_wal(db: Database, timeout: float = BUSY_TIMEOUT_S) -> None:
