@@ -18,8 +18,14 @@ from govreports.lifecycle import (RunStop, StopSignals, Stopped, current_stop, r
 
 @pytest.fixture
 def stop_signals():
-    """StopSignals installed in this (the main) thread for one test; the previous handlers put back after."""
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    """StopSignals installed in this (the main) thread for one test, as in a command's own process: SIGTERM and
+    SIGHUP not ignored (a suite started under nohup inherits SIGHUP ignored, which install rightly keeps) and
+    Ctrl-C Python's own (a handler another test of this worker left behind would take the stop for its own). The
+    previous handlers put back after."""
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         yield StopSignals().install()
     finally:
