@@ -42,3 +42,10 @@ def has_han(text: str) -> bool:
 def compact(text: str | None, spaces: re.Pattern[str] = WHITESPACE) -> str:
     """NFKC with every run of `spaces` removed."""
     return spaces.sub("", unicodedata.normalize("NFKC", text or ""))
+
+
+def join_apart(parts: list[str], sep: str) -> str | None:
+    """`parts` joined by `sep`, to be searched or converted at once in C and told apart again by `sep`; None when a
+    part holds `sep` itself (the join would not split back into the parts): the caller goes part by part."""
+    joined = sep.join(parts)
+    return joined if joined.count(sep) == len(parts) - 1 else None

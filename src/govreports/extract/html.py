@@ -14,6 +14,7 @@ from lxml import etree
 
 from govreports.extract.document import Block, Document
 from govreports.parse.values import parse_value
+from govreports.text import join_apart
 
 _BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd section article header footer nav main aside blockquote pre "
@@ -130,8 +131,8 @@ def _dated(texts: list[str]) -> list[int]:
     """The indices of the texts holding a date or starting with a weekday (_YEARISH, _WEEKDAY), in order: the
     texts joined by NULs (a date pattern crosses no NUL, and no page text holds one) and searched at once, a few
     hits mapped back to their text, rather than two patterns tried on each of a page's ~150 blocks."""
-    joined = "\0".join(texts)
-    if joined.count("\0") != len(texts) - 1:  # a text holding a NUL: one by one
+    joined = join_apart(texts, "\0")
+    if joined is None:  # a text holding a NUL: one by one
         return [i for i, text in enumerate(texts) if _YEARISH.search(text) or _WEEKDAY.match(text)]
     hits = {joined.count("\0", 0, m.start()) for m in _YEARISH.finditer(joined)}
     if "星期" in joined or "礼拜" in joined:

@@ -12,7 +12,7 @@ import re
 import unicodedata
 
 from govreports.extract.document import Block
-from govreports.text import has_han, t2s
+from govreports.text import has_han, join_apart, t2s
 
 _WS = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 _SEP = "\n"
@@ -80,8 +80,8 @@ def to_key(text: str) -> str:
 def annotate(blocks: list[Block]) -> None:
     """Fill every block's match keys, converting the whole document in one OpenCC call (per-cell calls cost more)."""
     cells = [c for b in blocks for c in b.cells]
-    joined = _SEP.join(cells)
-    if joined.count(_SEP) != len(cells) - 1:  # a cell holds the separator (extract.html's never do): a space
+    joined = join_apart(cells, _SEP)
+    if joined is None:  # a cell holds the separator (extract.html's never do): a space
         cells = [c.replace(_SEP, " ") for c in cells]
         joined = _SEP.join(cells)
     joined = _nfkc(joined)

@@ -23,6 +23,7 @@ import re
 from govreports import schema
 from govreports.parse import labels as L
 from govreports.parse.values import parse_value
+from govreports.text import join_apart
 
 _RUN = re.compile(r"[+\-−]?\d[\d+\-−.]*(?:万元|元)?")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -88,8 +89,8 @@ def run_together(keys: list[str]) -> frozenset[str]:
     table is run together when one key holds its word and the rest of its test. One pass for the three tables: the
     keys are joined and each word found by str.find, so only keys holding a word are tested in Python (the test
     runs over every block of every report)."""
-    joined = "\n".join(keys)
-    if joined.count("\n") != len(keys) - 1:  # a key holding the separator (annotate's never do): key by key
+    joined = join_apart(keys, "\n")
+    if joined is None:  # a key holding the separator (annotate's never do): key by key
         return frozenset(table for table, word, rest in _TESTS if any(word in k and rest(k) for k in keys))
     found = []
     for table, word, rest in _TESTS:
