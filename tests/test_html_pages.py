@@ -10,6 +10,7 @@ import pytest
 
 from conftest import SAMPLES, load_expected, require_samples
 from govreports.parse import parse_bytes
+from govreports.parse.meta import title_facts
 
 FRAGMENT = "02_shanghai_szfbgt_2019_fragment"
 CHROME_WORDS = ("网站地图", "版权所有", "网站标识码", "相关链接", "政务公开目录")
@@ -138,6 +139,21 @@ def test_value_cell_spanning_rows_keeps_the_columns_below_it(fragment, expected)
     merged = merged.replace(row2, row2.replace(cells2[3], "", 1), 1)
     record = parse_bytes(merged.encode("utf-8"))
     assert record["applications"]["carried_in"]["total"] == 18
+    assert_tables_equal(record, expected)
+
+
+@pytest.mark.parametrize("title", ["上海市人民政府办公厅2018-2019年政府信息公开工作年度报告",
+                                   "上海市人民政府办公厅2018—2019年度政府信息公开工作年度报告",
+                                   "上海市人民政府办公厅２０１８－２０１９年政府信息公开工作年度报告",
+                                   "上海市人民政府办公厅2018至2019年政府信息公开工作年度报告"])
+def test_agency_from_a_title_naming_a_span_of_years(fragment, expected, title):
+    """A title naming a span of years gave the agency '上海市人民政府办公厅2018-' (the span's first year and its dash
+    read as part of the name); so did the list title an unreadable scan is filed under (parse.meta.title_facts)."""
+    page = fragment.replace("2019年上海市人民政府办公厅政府信息公开工作年度报告", title, 1)
+    assert title in page
+    record = parse_bytes(page.encode("utf-8"))
+    assert (record["agency"], record["year"]) == ("上海市人民政府办公厅", 2019)
+    assert title_facts({"title": title}) == ("上海市人民政府办公厅", 2019)
     assert_tables_equal(record, expected)
 
 

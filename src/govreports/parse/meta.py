@@ -24,6 +24,8 @@ _CN_YEAR_DIGITS = str.maketrans({c: str(d) for c, d in _CN_DIGITS.items()})
 _CN_YEAR = re.compile(r"[一二][〇零○ＯO0一二三四五六七八九]{3}(?=年)")
 # '…办公厅关于2019年度…报告': the words before the year that introduce it are not the agency's
 _ABOUT = re.compile(r"关于(?:印发|发布|公布)?$")
+# the first year of a span the title's year closes ('…办公厅2018-2019年…'): not the agency's
+_SPAN_START = re.compile(r"[0-9０-９]{4}\s*[-－–—~～至到]+\s*$")
 _TITLE_PREFIX = re.compile(r"^(?:#+|Page\d+[-–—:：]?|第\d+页[-–—:：]?|P\.\d+|(?:名称|标题|题名)[:：]?)+", re.I)
 _SENTENCE_START = ("根据", "按照", "现将", "依据", "本报告", "本年度", "为", "关于")
 _SUFFIX = re.compile(r"(?:政府|政务)?信息公开(?:工作)?(?:年度)?(?:工作)?(?:年度)?(?:报告|总结)?$")
@@ -156,11 +158,12 @@ def _title_year(title: str) -> re.Match | None:
 
 def _agency_of(title: str) -> str | None:
     """'牡丹江市科学技术局2020年…报告' and '2019年上海市人民政府办公厅…报告' both name the agency; so does the
-    title's text before the year ('…外事办公室政府信息公开工作2022年度报告')."""
+    title's text before the year ('…外事办公室政府信息公开工作2022年度报告') or before a span of years
+    ('…办公厅2018-2019年…', whose year stays the span's last)."""
     title = title.strip("《》“”\"")
     m = _title_year(title)
     if m and m.start() >= 2:
-        return _plausible_agency(_ABOUT.sub("", _SUFFIX.sub("", title[: m.start()])))
+        return _plausible_agency(_ABOUT.sub("", _SUFFIX.sub("", _SPAN_START.sub("", title[: m.start()]))))
     rest = title[m.end():] if m else title
     suffix = _SUFFIX.search(rest)
     agency = rest[: suffix.start()] if suffix else rest
