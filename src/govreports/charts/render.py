@@ -238,12 +238,17 @@ def render(chart_: Chart, rows: list[dict], fmt: str, *, subtitle: str | None = 
     return vlc.vegalite_to_html(spec, vl_version=VL_VERSION, bundle=True, renderer="svg").encode("utf-8")
 
 
-def write_chart(db_path: str | Path, name: str, fmt: str, out: str | Path, filters: Filters | None = None) -> Path:
-    """Draw chart `name` from the database into `out` (written whole: a temporary file, then renamed)."""
+def draw_chart(db_path: str | Path, name: str, fmt: str, filters: Filters | None = None) -> bytes:
+    """Chart `name` drawn from the database: the file's bytes (`chart -o -` writes them to stdout)."""
     chart_ = chart(name)
     filters = filters or Filters({})
     check_province_reports(db_path, chart_, filters)
-    data = render(chart_, chart_rows(db_path, chart_, filters), fmt, subtitle=filters.subtitle)
+    return render(chart_, chart_rows(db_path, chart_, filters), fmt, subtitle=filters.subtitle)
+
+
+def write_chart(db_path: str | Path, name: str, fmt: str, out: str | Path, filters: Filters | None = None) -> Path:
+    """Draw chart `name` from the database into `out` (written whole: a temporary file, then renamed)."""
+    data = draw_chart(db_path, name, fmt, filters)
     out = Path(out)
     tmp = out.with_name(f".{out.name}.tmp")
     try:

@@ -4,12 +4,14 @@ Errors go to stderr: an unknown agency, or filters that select no report (a year
 database), exits 1 (with suggestions); an unknown chart or a missing name exits 2. late_missing draws a year that
 is due though no report covers it yet (every agency expected is missing it, as `analyze late --year` lists them).
 `--all` draws every chart it can: one that cannot be drawn (a province without a report for the year: late_missing
-still draws) is named with why, and the command exits 1 after the others.
+still draws) is named with why, and the command exits 1 after the others. `-o -` writes the chart to stdout, as
+`export -o -` does (a PNG to a terminal is a usage error, exit 2, as export's workbook is).
 """
 
 from __future__ import annotations
 
 import enum
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -34,7 +36,8 @@ def chart(name: Annotated[Optional[str], typer.Argument(
               "--format", "-f", help="svg (text stays text), png (2x pixels), html (opens offline); default from -o's "
                                      "suffix, else svg", show_default=False)] = None,
           output: Annotated[Optional[Path], typer.Option(
-              "--output", "-o", help="file to write [default: NAME.FORMAT here]", show_default=False)] = None,
+              "--output", "-o", help="file to write (default: NAME.FORMAT here); - for stdout, in -f's format, "
+                                     "else svg", show_default=False)] = None,  # ([default: …] is markup to rich)
           all_: Annotated[bool, typer.Option("--all", help="every chart, as NAME.FORMAT in --out-dir")] = False,
           out_dir: Annotated[Path, typer.Option("--out-dir", help="folder for --all (created)")] = Path("."),
           year: Annotated[Optional[int], typer.Option(help="only reports for this year", **YEAR_RANGE)] = None,
@@ -49,8 +52,9 @@ def chart(name: Annotated[Optional[str], typer.Argument(
 
     Charts: applications per year, how applications were answered, refusals by reason, review and litigation
     outcomes, reviews and lawsuits per year, rule failures, on time / late / missing by region. `--agency` gives
-    one agency's numbers over the years; `--year 2023 late_missing` who was late or missing in 2023, by province."""
-    from govreports.charts import cjk_glyphs_ok, resolve_filters, write_chart
+    one agency's numbers over the years; `--year 2023 late_missing` who was late or missing in 2023, by province.
+    `-o -` writes to stdout: `govreports chart answers -f png -o - > answers.png`."""
+    from govreports.charts import cjk_glyphs_ok, draw_chart, resolve_filters, write_chart
 
     if list_:
         for chart_ in CHARTS.values():
@@ -62,7 +66,10 @@ def chart(name: Annotated[Optional[str], typer.Argument(
         fail(f"no chart {name!r}; charts: {', '.join(CHARTS)}", EXIT_USAGE)
     if all_ and output is not None:
         fail("--output names one file; with --all use --out-dir", EXIT_USAGE)
-    format = _format(format, output)
+    to_stdout = output is not None and str(output) == "-"  # the usual name for stdout, as export reads it
+    format = _format(format, output)  # "-" has no suffix: -f, else svg
+    if to_stdout and format is ChartFormat.png and sys.stdout.isatty():
+        fail("a PNG is not for a terminal: redirect it (-o - > chart.png), or give -o FILE.png", EXIT_USAGE)
     if not Path(db).is_file():
         fail(f"no database at {db} (create one with `govreports load` or `govreports crawl`)")
     try:
@@ -70,6 +77,12 @@ def chart(name: Annotated[Optional[str], typer.Argument(
         if format is ChartFormat.png and not cjk_glyphs_ok():
             typer.echo("warning: no font with Chinese glyphs found: Chinese text will show as boxes "
                        "(install fonts-noto-cjk, or set GOVREPORTS_CJK_FONT_DIR to a folder of CJK fonts)", err=True)
+        if to_stdout:  # the bytes as drawn: a PNG through the binary stream, not the text one
+            data = draw_chart(db, name, format.value, filters)
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+            return
         if not all_:
             typer.echo(write_chart(db, name, format.value, output or Path(f"{name}.{format.value}"), filters))
             return
