@@ -31,6 +31,20 @@ def cli_app() -> typer.Typer:
     return app
 
 
+def chart_app() -> typer.Typer:
+    """An app with the `chart` command alone."""
+    from govreports.cli.charts import register
+
+    app = typer.Typer()
+    register(app)
+
+    @app.callback()
+    def _root():  # keep `chart` a subcommand
+        pass
+
+    return app
+
+
 def record(agency: str, year: int, fmt: str, cells: dict, checks: list | None = None, sections=None) -> dict:
     """A record of `fmt` with every cell null except `cells` {"table.row.col": value}."""
     tables = schema.empty_tables(fmt)

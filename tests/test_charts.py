@@ -320,18 +320,9 @@ def test_html_is_self_contained(known):
 # --- the command -----------------------------------------------------------------------------------------------
 
 def _cli():
-    import typer
+    from storehelp import chart_app
 
-    from govreports.cli.charts import register
-
-    app = typer.Typer()
-    register(app)
-
-    @app.callback()
-    def _root():  # keep `chart` a subcommand
-        pass
-
-    return app
+    return chart_app()
 
 
 def test_chart_command_writes_every_format(known, tmp_path):
@@ -484,44 +475,3 @@ def test_a_chart_that_cannot_be_written_names_its_file(known, tmp_path):
     assert result.exit_code == 1
     assert f"cannot write {out}: No such file or directory" in result.output and ".tmp" not in result.output
 
-
-def test_dash_as_the_output_writes_the_chart_to_stdout(known, tmp_path, monkeypatch):
-    """`chart answers -o -` wrote a file named "-" into the current directory, where `export -o -` writes to
-    stdout. `-` is stdout: the chart's bytes as drawn (a PNG byte for byte, nothing added), in -f's format, else
-    SVG; no file is written and no path printed."""
-    from govreports.charts import render
-
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-    for args, magic in (([], b"<svg"), (["-f", "svg"], b"<svg"), (["-f", "png"], b"\x89PNG\r\n\x1a\n"),
-                        (["-f", "html"], b"<!doctype html>")):
-        result = runner.invoke(_cli(), ["chart", "answers", "--db", str(known), *args, "-o", "-"])
-        assert result.exit_code == 0, result.output
-        assert result.stdout_bytes.lstrip()[:len(magic)].lower() == magic.lower(), args
-        assert result.stderr == ""
-    png = runner.invoke(_cli(), ["chart", "answers", "--db", str(known), "-f", "png", "-o", "-"]).stdout_bytes
-    chart = CHARTS["answers"]
-    assert png_pixels(png) == png_pixels(render(chart, chart_rows(known, chart, resolve_filters(known)), "png"))
-    assert list(tmp_path.iterdir()) == []  # no file named "-"
-
-
-def test_a_png_is_not_written_to_a_terminal(known, tmp_path):
-    """`chart answers -f png -o -` in a terminal would print binary noise (and can garble the terminal): a usage
-    error, exit 2, as `export -f xlsx` to a terminal is; nothing is written to it."""
-    import os
-    import pty
-    import select
-    import subprocess
-    import sys
-
-    main, terminal = pty.openpty()
-    try:
-        done = subprocess.run([sys.executable, "-m", "govreports", "chart", "answers", "--db", str(known), "-f", "png",
-                               "-o", "-"], stdout=terminal, stderr=subprocess.PIPE, cwd=tmp_path, timeout=120)
-        shown = os.read(main, 65536) if select.select([main], [], [], 0.5)[0] else b""
-    finally:
-        os.close(terminal)
-        os.close(main)
-    assert done.returncode == 2, done.stderr
-    assert b"a PNG is not for a terminal" in done.stderr
-    assert b"PNG" not in shown and list(tmp_path.iterdir()) == []

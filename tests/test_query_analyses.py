@@ -49,16 +49,22 @@ def test_refusals_by_reason(path):
 
 def test_refusals_of_reports_without_table_three_are_blank_not_zero(path):
     """A year whose reports have no table 三 (free-form pre-2019 reports) printed sixteen reasons with 0 applications
-    each: a researcher read that nothing was withheld that year, where no report said anything. Blank, as every
-    cell is; the same over every agency (kept sums) and for one agency (its reports' rows)."""
+    each: a researcher read that nothing was withheld that year, where no report said anything. Such a year is
+    refused now, saying why (as `chart refusals` is: test_charts.py::test_a_year_of_free_form_reports_draws_no_empty
+    _table_chart), over every agency (kept sums) and for one agency (its reports' rows); a free-form report beside
+    reports with the table adds nothing, never a 0."""
+    from govreports.query.analyses import NoTables
+
     old = {"title": f"{B}2018年政府信息公开工作年度报告", "agency": B, "year": 2018, "format": "pre2019",
            "published": "2019-02-01", "sections": {"1": "本局2018年政府信息公开工作总体情况。"}, "checks": []}
     with connect(path) as db:
         assert load_record(db, old).status == "new"
-    for given in ({"year": 2018}, {"year": 2018, "agency": B}):
-        got = rows(path, "refusals", **given)
-        assert len(got) == 16 and {(r["applications"], r["reports"]) for r in got} == {(None, 0)}, given
-    assert {r["reason"]: r["applications"] for r in rows(path, "refusals", agency=B)}["unavailable_not_held"] == 4
+    for given, whose, tabled in (({"year": 2018}, "", "2020–2021"), ({"year": 2018, "agency": B}, f" of {B}", "2020")):
+        with pytest.raises(NoTables, match=f"^the 2018 reports{whose} are in the pre-2019 format, which has no table "
+                                           rf"三 \(refusals by reason\); years with tables: {tabled}$"):
+            rows(path, "refusals", **given)
+    got = {r["reason"]: (r["applications"], r["reports"]) for r in rows(path, "refusals", agency=B)}
+    assert got["unavailable_not_held"] == (4, 1) and got["withheld_process_info"] == (None, 0)
 
 
 def test_rule_failures(path):

@@ -138,6 +138,7 @@ class Filters:
     # why the charts drawn from reports would be empty, when the filters select no report but agency-years the
     # scorecard expects (a due year nobody has published for yet): late_missing draws them, the others refuse
     no_reports: str | None = None
+    agency_name: str | None = None  # the agency as stored (params hold its normalised name), for messages
 
 
 class NoAgencies(GovreportsError):
@@ -192,7 +193,7 @@ def resolve_filters(db_path: str | Path, *, year: int | str | None = None, agenc
         conn.close()
     parts = [f"机关 / agency: {found.name}" if found else "", f"地区 / province: {province}" if province else "",
              f"年度 / year: {year}" if year is not None else ""]
-    return Filters(params, "；".join(p for p in parts if p) or None, no_reports)
+    return Filters(params, "；".join(p for p in parts if p) or None, no_reports, found.name if found else None)
 
 
 def check_province_reports(db_path: str | Path, chart_: Chart, filters: Filters) -> None:
@@ -212,6 +213,22 @@ def check_province_reports(db_path: str | Path, chart_: Chart, filters: Filters)
     if not run_query(db_path, f"SELECT 1 FROM reports r JOIN agencies a ON a.id = r.agency_id WHERE {FILTER} "
                               "LIMIT 1", params).rows:
         raise NoReports(f"no report for {filters.subtitle}: the chart {chart_.name} would be empty")
+
+
+def check_chart_tables(db_path: str | Path, chart_: Chart, filters: Filters) -> None:
+    """NoTables when a chart drawn from table 三, 四 or the rules' checks would be empty because every report the
+    filters select is free-form (`chart refusals --year 2018` of pre-2019 reports drew an empty chart, exit 0):
+    the same check, and words, as `analyze refusals --year 2018` (query.analyses.check_tables)."""
+    from govreports.query.analyses import check_tables
+    from govreports.query.readonly import connect_readonly
+
+    if not chart_.needs_tables:
+        return
+    conn = connect_readonly(db_path)
+    try:
+        check_tables(conn, filters.params, chart_.needs_tables, filters.agency_name)
+    finally:
+        conn.close()
 
 
 def chart_rows(db_path: str | Path, chart_: Chart, filters: Filters | None = None) -> list[dict]:
@@ -243,6 +260,7 @@ def draw_chart(db_path: str | Path, name: str, fmt: str, filters: Filters | None
     chart_ = chart(name)
     filters = filters or Filters({})
     check_province_reports(db_path, chart_, filters)
+    check_chart_tables(db_path, chart_, filters)
     return render(chart_, chart_rows(db_path, chart_, filters), fmt, subtitle=filters.subtitle)
 
 

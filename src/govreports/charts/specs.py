@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from govreports import schema
+from govreports.query.analyses import RULE_TABLES, TABLE_FOUR_OUTCOMES, TABLE_THREE_REFUSALS
 
 # Fonts with Chinese glyphs, most likely first: Noto Sans CJK (Debian fonts-noto-cjk, also Source Han Sans),
 # then what macOS and Windows ship; the renderer and browsers take the first one they have.
@@ -66,6 +67,9 @@ class Chart:
     # True: drawn from the reports the filters select, so a filter that selects none draws an empty chart (the
     # scorecard's late_missing draws expected agency-years: a province with no report for a year is all missing)
     needs_reports: bool = True
+    # what it is drawn from that only the 2019/2021 forms have: when every report the filters select is free-form
+    # (pre-2019, or of no recognised format) the chart would be empty, and says why instead (the analyses too)
+    needs_tables: str = ""
 
     @property
     def label(self) -> str:
@@ -163,7 +167,8 @@ APPLICATIONS = Chart(
                                        "scale": {"domain": _domain(_APP_SERIES)}, "legend": _LEGEND},
                              "tooltip": [{"field": "year", "title": "年度"}, {"field": "series", "title": "项目"},
                                          {"field": "applications", "title": "申请数"},
-                                         {"field": "reports", "title": "报告数 / reports"}]}}))
+                                         {"field": "reports", "title": "报告数 / reports"}]}}),
+    needs_tables="table 三 (applications received)")
 
 # --- 2. How applications were answered, per year ---------------------------------------------------------------
 _ANSWER_GROUPS = [("granted", "予以公开 / granted", 1), ("partly_granted", "部分公开 / partly granted", 2),
@@ -191,7 +196,8 @@ ANSWERS = Chart(
                                        "scale": {"domain": _domain(_ANSWER_GROUPS)}, "legend": _LEGEND},
                              "order": {"field": "seq", "type": "quantitative"},
                              "tooltip": [{"field": "year", "title": "年度"}, {"field": "outcome", "title": "办理结果"},
-                                         {"field": "applications", "title": "申请数"}]}}))
+                                         {"field": "applications", "title": "申请数"}]}}),
+    needs_tables="table 三 (how applications were answered)")
 
 # --- 3. Refusals by reason --------------------------------------------------------------------------------------
 _REFUSAL_CATEGORY = {"withheld": "不予公开 / withheld", "unavailable": "无法提供 / unavailable",
@@ -220,7 +226,7 @@ GROUP BY l.key ORDER BY l.seq""",
                   "tooltip": [{"field": "category", "title": "类别"}, {"field": "reason", "title": "理由"},
                               {"field": "applications", "title": "申请数"},
                               {"field": "reports", "title": "报告数 / reports"}]}},
-    height=380)
+    height=380, needs_tables=TABLE_THREE_REFUSALS)
 
 # --- 4. Administrative review and litigation outcomes ----------------------------------------------------------
 _PROCEEDINGS = [(key, f"{label} / {en}", i) for i, (key, label, en) in enumerate(zip(
@@ -247,7 +253,7 @@ GROUP BY p.key, o.key HAVING sum(c.value) IS NOT NULL ORDER BY p.seq, o.seq""",
                   "order": {"field": "seq", "type": "quantitative"},
                   "tooltip": [{"field": "proceeding", "title": "案件类型"}, {"field": "result", "title": "结果"},
                               {"field": "cases", "title": "案件数"}]}},
-    height=200)
+    height=200, needs_tables=TABLE_FOUR_OUTCOMES)
 
 # --- 5. Reviews and lawsuits per year ----------------------------------------------------------------------------
 _CASE_SERIES = [("review", "行政复议 / reviews", 1), ("litigation", "行政诉讼 / lawsuits", 2)]
@@ -268,7 +274,8 @@ CASES_PER_YEAR = Chart(
                              "color": {"field": "series", "type": "nominal", "title": None,
                                        "scale": {"domain": _domain(_CASE_SERIES)}, "legend": _LEGEND},
                              "tooltip": [{"field": "year", "title": "年度"}, {"field": "series", "title": "类型"},
-                                         {"field": "cases", "title": "案件数"}]}}))
+                                         {"field": "cases", "title": "案件数"}]}}),
+    needs_tables="table 四 (reviews and lawsuits)")
 
 # --- 6. Reports that break the accounting rules, per year -------------------------------------------------------
 _RULES = ("R1", "R2", "R3", "R4")  # FORMAT.md §6
@@ -298,7 +305,8 @@ ORDER BY year, rule""",
                              "xOffset": {"field": "rule", "scale": {"domain": list(_RULES)}},
                              "tooltip": [{"field": "year", "title": "年度"}, {"field": "rule", "title": "规则"},
                                          {"field": "reports", "title": "不符的报告 / failing"},
-                                         {"field": "reports_checked", "title": "已检查的报告 / checked"}]}}))
+                                         {"field": "reports_checked", "title": "已检查的报告 / checked"}]}}),
+    needs_tables=RULE_TABLES)
 
 # --- 7. On time, late and missing, by region (the scorecard view: FORMAT.md §1 deadlines) ------------------------
 _STATUSES = [("missing", "缺报 / missing", 1), ("late", "迟报 / late", 2), ("no_date", "无发布日期 / no date", 3),

@@ -39,6 +39,9 @@ class Analysis:
     # the rows are the agency-years the scorecard expects (scorecard, late, compliance): a --year that is due has
     # rows, every agency missing, though no report covers it yet (store.migrations.due_years)
     expected_years: bool = False
+    # what the rows are read from that only the 2019/2021 forms have (a table 三 or 四, the checks of R1–R4): when
+    # every report the filters select is free-form, the analysis says so (check_tables) instead of an empty table
+    needs_tables: str = ""
 
 
 class AnalysisUsageError(QueryError):
@@ -51,7 +54,16 @@ class NoReports(QueryError):
     """The filters select no report: the analysis would print zeros that mean nothing (exit 1)."""
 
 
+class NoTables(NoReports):
+    """The filters select reports, but none in a format with tables (all pre2019 or unknown): an analysis or chart
+    of table 三, 四 or the rules would be empty, which reads as "none" (exit 1)."""
+
+
 RULES = ("R1", "R2", "R3", "R4")  # FORMAT.md §6, evaluated by validate.checks
+# what a free-form report lacks, as check_tables names it (the charts of the same tables say the same)
+TABLE_THREE_REFUSALS = "table 三 (refusals by reason)"
+TABLE_FOUR_OUTCOMES = "table 四 (review and litigation outcomes)"
+RULE_TABLES = "tables to check rules R1–R4 against"
 AGENCY = Param("agency", "agency name (exact, else matched after normalisation)")
 YEAR = Param("year", "report year")
 
@@ -110,7 +122,7 @@ SELECT {_CATEGORY} AS category, {_CATEGORY_LABEL} AS category_label, l.key AS re
 FROM labels l LEFT JOIN t ON t.row_key = l.key
 WHERE l.table_name = 'applications' AND l.kind = 'row' AND l.key IN ({_keys(_REFUSAL_ROWS)})
 ORDER BY l.seq""",
-    (AGENCY, YEAR), needs_reports=True)
+    (AGENCY, YEAR), needs_reports=True, needs_tables=TABLE_THREE_REFUSALS)
 
 RULE_FAILURES = Analysis(
     "rule_failures", "Reports that break the accounting rules R1–R4", "勾稽关系不符的报告",
@@ -129,7 +141,8 @@ SELECT cur.agency, cur.year, cur.report_id,
 FROM cur JOIN report_versions v ON v.id = cur.vid
 WHERE v.rules_failed IS NOT NULL AND (:rule = '' OR instr(',' || v.rules_failed || ',', ',' || :rule || ',') > 0)
 ORDER BY cur.agency, cur.year, cur.report_id""",
-    (AGENCY, YEAR, Param("rule", "only this rule (R1, R2, R3 or R4; any case)")), needs_reports=True)
+    (AGENCY, YEAR, Param("rule", "only this rule (R1, R2, R3 or R4; any case)")), needs_reports=True,
+    needs_tables=RULE_TABLES)
 
 YEAR_OVER_YEAR = Analysis(
     "year_over_year", "Year-over-year change for one agency", "单个机关的逐年变化",
@@ -192,7 +205,7 @@ o AS (SELECT cur.year, g.row_key, sum(g.upheld) AS upheld, sum(g.corrected) AS c
 SELECT o.year, o.row_key AS proceeding, l.label, o.upheld, o.corrected, o.other, o.pending, o.total, o.reports
 FROM o JOIN labels l ON l.table_name = 'review_litigation' AND l.kind = 'row' AND l.key = o.row_key
 ORDER BY o.year, l.seq""",
-    (AGENCY, YEAR), needs_reports=True)
+    (AGENCY, YEAR), needs_reports=True, needs_tables=TABLE_FOUR_OUTCOMES)
 
 from govreports.query import scorecard  # noqa: E402 - its analyses are built from Analysis and Param above
 
@@ -282,6 +295,38 @@ def check_reports(conn, agency, year, why: str = "") -> None:
                         + (f" (years in the database: {_years(years)})" if years else " (the database is empty)"))
 
 
+# how a format without the 2019/2021 tables is named (schema.FORMATS less TABLE_FORMATS: FORMAT.md §7, §8)
+_TABLELESS = {"pre2019": "in the pre-2019 format", "unknown": "of no recognised format"}
+# the reports the analyses' and the charts' filters select ('' = any): query.analyses' _CUR, charts.specs.FILTER
+_SELECTED = """FROM reports r JOIN agencies a ON a.id = r.agency_id
+  WHERE (:year = '' OR r.year = CAST(:year AS INTEGER)) AND (:agency = '' OR a.norm_name = :agency OR a.name = :agency)
+    AND (:province = '' OR a.province = :province)"""
+
+
+def check_tables(conn, params: dict, what: str, agency_name: str | None = None) -> None:
+    """Raise NoTables, naming the format and the years that have tables, when the reports `params` select (year,
+    agency, province; '' or absent = any) are all free-form: pre-2019 reports and those whose format was not
+    recognised have no table 三 or 四 and no rule to check (FORMAT.md §7), so what is `what` would come out empty.
+    Reports of several formats are read for those that have tables, as before."""
+    given = {p: "" if params.get(p) is None else str(params.get(p)) for p in ("year", "agency", "province")}
+    tabled = ", ".join(f"'{f}'" for f in schema.TABLE_FORMATS)
+    if conn.execute(f"SELECT 1 {_SELECTED} AND r.format IN ({tabled}) LIMIT 1", given).fetchone() is not None:
+        return
+    formats = [f for (f,) in conn.execute(f"SELECT DISTINCT r.format {_SELECTED} ORDER BY r.format", given)]
+    if not formats:
+        return  # no report at all: check_reports' to say
+    of = (f" of {agency_name or given['agency']}" if given["agency"] else "") + \
+        (f" in {given['province']}" if given["province"] else "")
+    years = [y for (y,) in conn.execute(
+        f"SELECT DISTINCT r.year {_SELECTED} AND r.year IS NOT NULL AND r.format IN ({tabled}) ORDER BY r.year",
+        {**given, "year": ""})]
+    named = list(dict.fromkeys(f if f in _TABLELESS else "unknown" for f in formats))
+    why = (f"in the pre-2019 format, which has no {what}" if named == ["pre2019"] else
+           f"{' or '.join(_TABLELESS[f] for f in named)}, so they have no {what}")
+    raise NoTables(f"the {given['year'] + ' ' if given['year'] else ''}reports{of} are {why}; "
+                   + (f"years with tables: {_years(years)}" if years else f"no report{of} has tables"))
+
+
 def open_analysis(path, name: str, *, timeout: float | None = DEFAULT_TIMEOUT_S, limit: int | None = None,
                   **given):
     """Start a named analysis read-only and return its rows as a QueryStream (query.readonly): fetched from
@@ -312,6 +357,9 @@ def open_analysis(path, name: str, *, timeout: float | None = DEFAULT_TIMEOUT_S,
                 else:  # `missing --year 1999` with no report for 1998 listed nothing, exit 0
                     check_reports(conn, agency, int(year) + analysis.reports_year_offset,
                                   f", the year `{name}` compares {year} with")
+                if analysis.needs_tables:  # `rule_failures --year 2018` of free-form reports: "0 rows", exit 0
+                    check_tables(conn, {"year": year, "agency": params.get("agency", "")}, analysis.needs_tables,
+                                 agency.name if agency is not None else None)
         finally:
             conn.close()
     return open_query(path, analysis.sql, params, timeout=timeout, limit=limit)
