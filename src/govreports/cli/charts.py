@@ -3,6 +3,8 @@
 Errors go to stderr: an unknown agency, or filters that select no report (a year, a province in a year, an empty
 database), exits 1 (with suggestions); an unknown chart or a missing name exits 2. late_missing draws a year that
 is due though no report covers it yet (every agency expected is missing it, as `analyze late --year` lists them).
+A chart of table 三, 四 or the rules whose filters select only free-form reports (`--year 2018`: pre-2019 reports
+have no tables) says so and exits 1, as `analyze refusals --year 2018` does (query.analyses.check_tables).
 `--all` draws every chart it can: one that cannot be drawn (a province without a report for the year: late_missing
 still draws) is named with why, and the command exits 1 after the others. `-o -` writes the chart to stdout, as
 `export -o -` does (a PNG to a terminal is a usage error, exit 2, as export's workbook is).
