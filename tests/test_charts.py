@@ -429,6 +429,23 @@ def test_the_output_file_s_suffix_chooses_the_format(known, tmp_path):
     assert result.exit_code == 0 and (tmp_path / "x").read_bytes()[:4] == b"\x89PNG"  # no suffix: -f decides
 
 
+def test_the_dashboard_offers_a_due_year_no_report_covers_yet(tmp_path):
+    """The overview's year list offered the years of reports only: year Y, due (its deadline passed) with every
+    agency missing it (`analyze late --year Y` lists them, late_missing draws them), could not be chosen, and
+    `?year=Y` showed an empty choice (read: all years). Due years are offered, by the scorecard's own rule
+    (store.migrations.due_years.visible); a year not due yet is not."""
+    from govreports.store import connect, load_record
+    from storehelp import record
+
+    with connect(tmp_path / "due.db") as db:
+        for agency in ("宿迁市财政局", "韶关市能源局"):  # departments: due 31 January of the next year
+            load_record(db, {**record(agency, Y - 1, "2021", {}), "published": f"{Y}-01-10"})
+        load_record(db, {**record("", Y - 2, "2021", {}), "agency": None})  # agency not read: its year still counts
+        offered = [y for (y,) in db.execute(dashboards()["overview"]["filters"]["year"]["query"])]
+        due = sorted({y for (y,) in db.execute("SELECT year FROM late")}, reverse=True)
+    assert due == [Y] and offered == [str(Y), str(Y - 1), str(Y - 2)]
+
+
 def test_late_missing_draws_a_due_year_no_report_covers_yet(tmp_path):
     """Year Y is due (its deadline passed) and no agency has published for it: `analyze late --year Y` lists every
     agency missing it, but `chart late_missing --year Y` (the chart of who was missing) said "no reports for Y",

@@ -205,6 +205,11 @@ def test_overview_dashboard(served, browser, shots, demo_db):
     assert "申请数 / applications" in page.locator("#chart-applications").inner_text()  # SVG text, not a bitmap
     names = page.locator("#chart-agencies tbody tr td:first-child a").all_inner_texts()
     assert names == [name for name, _ in _agencies(demo_db)]
+    # the years of reports and the years the scorecard holds due (a year due that nobody has published for yet,
+    # every agency missing it: it was not offered)
+    offered = page.locator("select#year option").evaluate_all("os => os.map(o => o.value).filter(v => v)")
+    assert offered == [str(y) for (y,) in _query(demo_db, "SELECT year FROM reports WHERE year IS NOT NULL"
+                                                         " UNION SELECT year FROM scorecard ORDER BY year DESC")]
     assert visit.chinese_glyphs(), "Chinese is drawn as boxes: no CJK font (apt-get install fonts-noto-cjk)"
     # every chart's rows came from Datasette's JSON API on this server, and the scripts from the plugin
     assert sum("/reports.json?sql=" in u for u in visit.requests) >= len(OVERVIEW_CHARTS) + 1

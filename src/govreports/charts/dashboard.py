@@ -13,6 +13,7 @@ The config goes into the Datasette metadata under `plugins`, which serve.metadat
 from __future__ import annotations
 
 from govreports.charts.specs import AGENCY_LIST_SQL, AGENCY_SCORECARD_SQL, CHARTS
+from govreports.store.migrations.due_years import visible
 
 PLUGIN = "datasette-dashboards"
 
@@ -36,10 +37,24 @@ OVERVIEW_CHARTS = ("late_missing", "applications", "answers", "refusals", "revie
 AGENCY_CHARTS = ("applications", "answers", "cases_per_year", "rule_failures", "refusals", "review_litigation")
 
 
+# The overview's years: those of reports, and those due that no report covers yet — the scorecard's agency-years,
+# by its own rule (due_years.visible, as compliance reads agency_years): a due year nobody has published for is
+# every agency missing, which late_missing draws, and it could not be chosen. Each table's years are found by a
+# step down its year index (the next lower year), not by reading every row: 15 ms for 300,000 reports and 425,000
+# agency-years, where DISTINCT over the reports alone took 137 ms (an in-memory copy of the two indexes).
+YEARS_SQL = f"""WITH RECURSIVE
+r(year) AS (SELECT max(year) FROM reports
+  UNION ALL SELECT (SELECT max(year) FROM reports WHERE year < r.year) FROM r WHERE r.year IS NOT NULL),
+d(year) AS (SELECT max(year) FROM agency_years
+  UNION ALL SELECT (SELECT max(year) FROM agency_years WHERE year < d.year) FROM d WHERE d.year IS NOT NULL)
+SELECT CAST(year AS TEXT) FROM (SELECT year FROM r WHERE year IS NOT NULL
+  UNION SELECT d.year FROM d WHERE EXISTS (SELECT 1 FROM agency_years s WHERE s.year = d.year AND {visible('s')}))
+ORDER BY year DESC"""
+
+
 def dashboards(db_name: str = "govreports") -> dict:
     """The plugin's config: {slug: dashboard} for `plugins: {datasette-dashboards: …}` in the metadata."""
-    years = {"name": "年度 / year", "type": "select", "db": db_name,
-             "query": "SELECT DISTINCT CAST(year AS TEXT) FROM reports WHERE year IS NOT NULL ORDER BY year DESC"}
+    years = {"name": "年度 / year", "type": "select", "db": db_name, "query": YEARS_SQL}
     provinces = {"name": "省份 / province", "type": "select", "db": db_name,
                  "query": "SELECT DISTINCT province FROM agencies WHERE province IS NOT NULL"
                           " AND id IN (SELECT agency_id FROM reports) ORDER BY province"}
