@@ -74,3 +74,40 @@ def test_pages_are_posted_with_the_page_in_the_form_until_the_total_and_dates_ar
     assert all({k: v for k, v in form.items() if k != "page"} == {"channelId": "61eaab3127b040d4950fff177f09e561",
                "size": "20", "relateSubChannels": "true"} for _, _, form, _, _ in ctx.sent)
     assert ctx.short_at == [] and ctx.capped_at == []
+
+
+def test_field_names_that_are_not_in_the_answer_are_named_not_taken_for_an_empty_column():
+    """A user's config names the API's fields; an API whose names differ (`items = "data.list"` where it answers
+    `data.records`, `url_field = "url"` where its items say `link`) listed nothing, said nothing: `--dry-run` showed
+    "0 listing(s)", the crawl exit 0 (with `total_field`, a `pager` failure blaming the API's pages). The first
+    page's answer is where a config is checked against the API: a path it does not hold, or items none of which
+    has a link at `url_field`, is named with what the answer holds. An empty list there, or a count of 0, is an
+    empty column, as before, and a later page without the items is the column's end."""
+    start, api = "https://a.gov.cn/xxgk/nb/index.html", "https://a.gov.cn/api?page={page}"
+    rows = [{"title": f"某县{2020 + k}年政府信息公开工作年度报告", "link": f"/r/{k}.html"} for k in (1, 2)]
+
+    def run(params: dict, pages: dict[int, object]) -> FakeContext:
+        ctx = FakeContext({api.format(page=n): json.dumps(answer, ensure_ascii=False) for n, answer in pages.items()})
+        portal = PortalConfig(name="x", adapter="json-api", start_url=start,
+                              params={"list_url": api, "items": "data.records", "url_field": "link", **params})
+        ctx.got = [x.url for x in _collect(JsonApiAdapter(portal), ctx)]
+        return ctx
+
+    answer = {"code": 200, "data": {"records": rows, "total": 2}}
+    for params, said in (({"items": "data.list"}, "no 'list' in data (it holds: records, total)"),
+                         ({"items": "result.list", "total_field": "data.total"}, "no 'result' in the answer (it "
+                                                                                 "holds: code, data)"),
+                         ({"url_field": "url"}, "none of the 2 items has a link at url_field 'url' (an item "
+                                                "holds: title, link)")):
+        ctx = run(params, {1: answer, 2: {"code": 200, "data": {"records": [], "total": 2}}})
+        assert ctx.got == [] and [u for u, _ in ctx.unreadable_at] == [api.format(page=1)], params
+        assert said in ctx.unreadable_at[0][1], ctx.unreadable_at[0][1]
+    # the right names: read whole; an empty column (an empty or null list, or none beside a count of 0) is no failure
+    assert run({}, {1: answer, 2: {"code": 200, "data": {"records": []}}}).got == [
+        "https://a.gov.cn/r/1.html", "https://a.gov.cn/r/2.html"]
+    for empty in ({"data": {"records": []}}, {"data": {"total": 0}}, {"data": {"records": None}}):
+        ctx = run({"total_field": "data.total"}, {1: empty})
+        assert ctx.got == [] and ctx.unreadable_at == [] and ctx.short_at == [], empty
+    # past the first page, an answer without the list ends the column, as before (an API's "no more" answer)
+    ctx = run({}, {1: answer, 2: {"code": 404, "msg": "没有更多数据"}})
+    assert len(ctx.got) == 2 and ctx.unreadable_at == []

@@ -34,6 +34,24 @@ def dig(value, path: str):
     return value
 
 
+def missing(value, path: str) -> str | None:
+    """Where a dotted path leaves an answer that does not hold it, with what the answer holds there ("no 'list' in
+    data (it holds: records, total)"), for a config whose field name is not the API's; None when it is there (a
+    null there included: an empty column's answer, as some APIs give it)."""
+    where = "the answer"
+    for part in path.split(".") if path else ():
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        elif isinstance(value, dict):
+            return f"no {part!r} in {where} (it holds: {', '.join(map(str, value)) or 'nothing'})"
+        else:
+            return f"no {part!r} in {where}, which is {json.dumps(value, ensure_ascii=False)[:40]}"
+        where = part if where == "the answer" else f"{where}.{part}"
+    return None
+
+
 class JsonApiAdapter(Adapter):
     TEXT = ("list_url",)
 
@@ -70,9 +88,22 @@ class JsonApiAdapter(Adapter):
             except ValueError as exc:  # an HTML 系统繁忙 page, JSON cut short: named, or the listing ends unsaid
                 ctx.unreadable(url, not_json(reply.text, str(exc)))
                 return None
-            items = dig(answer, p["items"]) or []
+            items = dig(answer, p["items"])
+            total = count(dig(answer, p["total_field"])) if p["total_field"] else None
+            # the first page is where the config's field names meet the API: one it does not hold listed nothing,
+            # unsaid ("0 listing(s)", exit 0); later, an answer without the list is the column's end, as before
+            if items is None and n == 1 and total != 0 and (problem := missing(answer, p["items"])):
+                ctx.unreadable(url, not_json(reply.text, problem))
+                return None
+            items = items or []
             if not isinstance(items, list):
                 ctx.unreadable(url, not_json(reply.text, f"{p['items']} is no list"))
+                return None
+            if n == 1 and items and not any(dig(item, p["url_field"]) for item in items):
+                fields = next((", ".join(map(str, item)) for item in items if isinstance(item, dict)), "")
+                ctx.unreadable(url, not_json(reply.text, f"none of the {len(items)} items has a link at url_field "
+                                                         f"{p['url_field']!r}" + (f" (an item holds: {fields})"
+                                                                                  if fields else "")))
                 return None
             listings = []
             for item in items:
@@ -80,7 +111,7 @@ class JsonApiAdapter(Adapter):
                 href = dig(item, p["url_field"])
                 if href and (link := absolute(url, str(href))) is not None:  # one bad item: not the listing's end
                     listings.append(Listing(title, link, iso_date(str(dig(item, p["date_field"]) or ""))))
-            return ListPage(len(items), listings, count(dig(answer, p["total_field"])) if p["total_field"] else None)
+            return ListPage(len(items), listings, total)
 
         async for listing in numbered_pages(ctx, self.portal.max_pages, fetch, url_of):
             yield listing
