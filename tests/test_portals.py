@@ -265,6 +265,28 @@ def test_generic_adapter_title_defaults_to_the_link():
                    ("乙局2023年政府信息公开工作年度报告", "http://a.gov.cn/202401/content_2.htm", "2024-01-21")]
 
 
+def test_generic_selectors_that_match_nothing_on_the_first_page_are_named():
+    """A selector copied wrong (`div.doc-rows` for `div.doc-row`, a `link_selector` of no element in the rows) listed
+    nothing and said nothing: `crawl --dry-run`, where the docs send a new config, printed "0 listing(s) on 1 list
+    page(s)", and the crawl exit 0 with a nothing_found warning sending the user back to --dry-run. The first page
+    is where the selectors meet the site: one that matches nothing there is a failed list page naming it. A later
+    page with no row (a script pager's page past the end) is the column's end, as before."""
+    from govreports.portals.adapters.generic import GenericAdapter
+
+    start = "http://a.gov.cn/nb/list"
+    right = {"item_selector": "div.doc-row", "title_selector": "span.doc-title", "title_attr": "title",
+             "link_selector": "a.doc-open"}
+    for wrong, said in (({"item_selector": "div.doc-rows"}, "item_selector 'div.doc-rows' matched nothing"),
+                        ({"link_selector": "a.doc-link"}, "item_selector 'div.doc-row' matched 3 row(s), none with "
+                                                          "a link (link_selector 'a.doc-link')")):
+        ctx = FakeContext({start: CUSTOM_LIST.replace("{next}", "1")})
+        assert _collect(GenericAdapter(_custom_portal(**{**right, **wrong})), ctx) == []
+        assert [u for u, _ in ctx.unreadable_at] == [start] and said in ctx.unreadable_at[0][1], ctx.unreadable_at
+    ctx = FakeContext({start: CUSTOM_LIST.replace("{next}", "1"), "http://a.gov.cn/nb/list_2": "<div class='docs'></div>"})
+    got = _collect(GenericAdapter(_custom_portal(**right, page_template="list_{page}")), ctx)
+    assert len(got) == 2 and ctx.unreadable_at == [] and ctx.requested[-1] == ("GET", "http://a.gov.cn/nb/list_2")
+
+
 def _yanan_page(k: int, last: int) -> str:
     rows = "".join(f'<li><a href="/zfxxgk/zfxxgknb/{k}{i}.html" title="延安市财政局{2000 + 10 * k + i}年政府信息公开工作年度报告">'
                    f'延安市财政局…</a><span>2024-01-0{i + 1}</span></li>' for i in range(2))

@@ -72,12 +72,19 @@ class GenericAdapter(Adapter):
             if number is None and url == self.portal.start_url:
                 base = page.final_url
 
-            def read(tree, base=page.final_url):
-                found = links(tree, base)
-                return (found, selectors.rows(tree, base) if selectors else found,
-                        next_links(tree, base, selectors.next if selectors else None))
+            first = number is None and url == self.portal.start_url
 
-            found, rows, following_links = await read_page(page.text, read)
+            def read(tree, base=page.final_url, first=first):
+                found = links(tree, base)
+                rows = selectors.rows(tree, base) if selectors else found
+                # why the first page gave no row, while the tree is at hand: see `_no_rows`
+                why = selectors and first and not rows and _no_rows(selectors, len(tree.select(selectors.item)))
+                return found, rows, next_links(tree, base, selectors.next if selectors else None), why
+
+            found, rows, following_links, why = await read_page(page.text, read)
+            if why:  # the selectors match nothing on the column's first page: named, not an empty column
+                ctx.unreadable(url, why)
+                continue
             fresh = 0  # links (rows) no page before showed: the template's pages go on while there are any
             for title, href, date in rows:
                 if page_re is not None and page_re.search(href) and selectors is None:
@@ -104,3 +111,14 @@ class GenericAdapter(Adapter):
                 queue.append((urljoin(base, str(template).replace("{page}", str(following))), following))
         if unread := [url for url, _ in queue if url not in visited]:
             ctx.capped(unread[0])
+
+
+def _no_rows(selectors, matched: int) -> str:
+    """Why selectors gave no row on a column's first page, for `Context.unreadable`. A selector copied wrong
+    listed nothing, unsaid ("0 listing(s)" in --dry-run, the crawl exit 0); the first page is where a config's
+    selectors meet the site (a later page with no row is a script pager's page past the end)."""
+    read = "read on the page as served, before any script ran"
+    if not matched:
+        return f"item_selector {selectors.item!r} matched nothing on the page ({read})"
+    link = f"link_selector {selectors.link!r}" if selectors.link else "no <a href> in them"
+    return f"item_selector {selectors.item!r} matched {matched} row(s), none with a link ({link})"
