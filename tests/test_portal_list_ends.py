@@ -78,6 +78,29 @@ def test_a_gkmlpt_start_page_without_the_category_is_named_not_listed_as_empty()
     assert _collect(GkmlptAdapter(PortalConfig(name="gd", adapter="gkmlpt", start_url=start)), found) == []
 
 
+def test_a_hanweb_start_page_that_is_no_column_is_named_not_listed_as_empty():
+    """A start_url that is no Hanweb column page (the site's home page pasted for its column, a TRS or jpaas page
+    given the hanweb adapter) has no <datastore> island and no jpage totalRecord: the listing ended at once, nothing
+    recorded, `--dry-run` "0 listing(s)" and the crawl exit 0, as gkmlpt's did before it named a page without its
+    SID. It is now a failed list page saying what the page lacks. An empty column (an island with no record,
+    totalRecord:0) lists nothing and is not a failure; nor is an older page whose records are asked for by its jpage
+    call alone."""
+    start = "http://a.gov.cn/col/col100/index.html"
+    home = ('<html><body><ul class="nav"><li><a href="/col/col100/index.html">政府信息公开年报</a></li>'
+            '<li><a href="/art/2023/1/2/art_7_1.html">某局召开2023年度工作会议</a></li></ul></body></html>')
+    ctx = FakeContext({start: home})
+    assert _collect(HanwebAdapter(PortalConfig(name="hw", adapter="hanweb", start_url=start)), ctx) == []
+    assert [u for u, _ in ctx.unreadable_at] == [start] and "no Hanweb <datastore>" in ctx.unreadable_at[0][1]
+    empty = FakeContext({start: _hanweb_column([], 0)})
+    assert _collect(HanwebAdapter(PortalConfig(name="hw", adapter="hanweb", start_url=start)), empty) == []
+    assert empty.unreadable_at == [] and empty.short_at == []
+    older = _hanweb_column([], 3).replace("<datastore>", "").replace("</datastore>", "").replace("<recordset>", "")
+    proxy = "http://a.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=1&endrecord=3&perpage=3"
+    ctx = FakeContext({start: older, proxy: _hanweb_column([1, 2, 3], 3)})
+    assert len(_collect(HanwebAdapter(PortalConfig(name="hw", adapter="hanweb", start_url=start)), ctx)) == 3
+    assert ctx.unreadable_at == []
+
+
 @pytest.mark.parametrize("adapter", ["json-api", "gkmlpt"])
 def test_a_numbered_list_ends_at_a_page_of_nothing_new_and_is_capped_only_when_it_goes_on(adapter):
     """A list API read as pages 1, 2, 3…: an API that clamps the page number serves its last page again for every

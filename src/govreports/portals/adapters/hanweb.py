@@ -40,6 +40,9 @@ _UNIT_ID = re.compile(r"""\$\(\s*["']#(\d+)["']\s*\)\s*\.jpage"""
                       r"""|<div\s+id=["'](\d+)["']>\s*<script\s+type=["']text/xml""")
 _WEB_ID = re.compile(r"[?&;](?:i_)?webid=(\d+)")
 _PAGE_NUMBER = re.compile(r"(?<=[?&])page=\d+")
+_DATASTORE = re.compile(r"<datastore\b", re.I)
+_NO_COLUMN = ("no Hanweb <datastore> island and no jpage({totalRecord: …}) call on the page: is it a Hanweb column's "
+              "list page (/col/col{N}/index.html)?")  # an empty column's page has its island, with no record
 _NO_RECORDS = ("dataproxy.jsp answered no records: it may reject the request (a Referer, XHR or cookie check) or have "
                "moved (proxy_path)")
 FORM_FIELDS = ("col", "appid", "webid", "path", "columnid", "sourceContentType", "unitid", "webname",
@@ -57,6 +60,10 @@ class HanwebAdapter(Adapter):
             return
         start = page.final_url  # a moved column's: its column id, proxy and Referer are the new page's
         html = page.text or ""
+        if not (_DATASTORE.search(html) or _RECORD.search(html) or _TOTAL.search(html)):
+            # no column here (a home page pasted for its column, another CMS's page): it listed nothing, unsaid
+            ctx.unreadable(start, _NO_COLUMN)
+            return
         inline = list(_records(html, page.final_url))
         for listing in inline:
             yield listing
