@@ -109,6 +109,19 @@ def test_unreachable_is_the_extreme_and_says_when_the_portal_was_last_reached(db
                                "no list page answered (2 of 2 failed: dns 1, timeout 1); last reached 2026-11-25")]
 
 
+def test_unreachable_says_so_when_the_list_pages_answered_but_could_not_be_read(db):
+    """A list page that answers, but not with the list its config reads (selectors that match nothing, an API's
+    field names not in its answer, a page that is no Hanweb column, an HTML 系统繁忙 page for JSON), leaves the
+    portal unreachable with failures of kind `list`: the flag said "no list page answered", sending the user to the
+    network and the site's uptime, where the page had answered and the config (or the site's markup) was wrong."""
+    now = run(db, "2026-11-24", stats("sel", listed=0, pages=1, list_failed=1, list=1))
+    assert now.health == [Flag("sel", "unreachable", "error",
+                               "no list page could be read: they answered, but not with the list expected (1 of 1 "
+                               "failed: list 1; `govreports crawl --dry-run` says why); never reached")]
+    now = run(db, "2026-11-25", stats("sel", listed=0, pages=2, list_failed=2, list=1, timeout=1))
+    assert now.health[0].detail.startswith("no list page answered (2 of 2 failed: list 1, timeout 1)")
+
+
 def test_parse_failures_jump_against_the_previous_maximum(db):
     for day, parse in (("2026-11-20", 1), ("2026-11-21", 2), ("2026-11-22", 1)):
         run(db, day, stats("gbk", parse=parse))

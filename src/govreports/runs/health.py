@@ -133,6 +133,11 @@ def unreachable(db: Database, portal: str, now: PortalRun) -> Flag | None:
     reached = _last_before(db, now, portal, "outcome != ?", (PortalOutcome.UNREACHABLE.value,))
     since = f"last reached {reached.day}" if reached else "never reached"
     failures = _failure_text(now.failures)
+    if now.failures and set(now.failures) == {"list"}:  # every page answered, not with the list (Context.unreadable):
+        # "no list page answered" sent the user to the network, where the config or the site's markup was wrong
+        return _flag(portal, "unreachable", f"no list page could be read: they answered, but not with the list "
+                                            f"expected ({now.list_failed} of {now.pages} failed: {failures}; "
+                                            f"`govreports crawl --dry-run` says why); {since}")
     return _flag(portal, "unreachable", f"no list page answered ({now.list_failed} of {now.pages} failed"
                                         f"{': ' + failures if failures else ''}); {since}")
 
