@@ -266,6 +266,30 @@ def test_which_file_is_left_out_does_not_depend_on_which_sorts_first(tmp_path):
                                           "defaults apply")
 
 
+def test_a_list_url_on_a_host_the_portal_does_not_name_is_a_config_error(tmp_path):
+    """gov.cn's search API is on sousuo.www.gov.cn, its column on www.gov.cn (PORTALS.md §6): a json-api block
+    whose list_url is on another host than start_url passed `crawl --check`, and then every list page failed
+    host_not_allowed, the portal unreachable. The host is named on load, with the fix; once in allowed_hosts (or
+    on start_url's host, or relative to it) the file loads. So for a generic page_template written absolute."""
+    block = ('[[portal]]\nname = "x"\nadapter = "json-api"\nstart_url = "https://www.gov.cn/zhengce/xxgknb/"\n'
+             'params = { list_url = "https://sousuo.www.gov.cn/search-gov/data?t=zhengce&p={page}" }\n')
+    path = tmp_path / "govcn.toml"
+    path.write_text(block, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"govcn.toml: portal\[0\].params: list_url: its host sousuo.www.gov.cn is "
+                                          r"not start_url's and not in allowed_hosts"):
+        load_config(path)
+    path.write_text(block + 'allowed_hosts = ["sousuo.www.gov.cn"]\n', encoding="utf-8")
+    assert load_config(path).portal[0].params["list_url"].startswith("https://sousuo.www.gov.cn/")
+    for list_url in ("/search-gov/data?p={page}", "https://WWW.gov.cn:443/api?p={page}"):
+        path.write_text(block.replace("https://sousuo.www.gov.cn/search-gov/data?t=zhengce&p={page}", list_url),
+                        encoding="utf-8")
+        assert load_config(path).portal[0].params["list_url"] == list_url
+    path.write_text('[[portal]]\nname = "x"\nadapter = "generic"\nstart_url = "http://a.gov.cn/nb/1.html"\n'
+                    'params = { page_template = "http://b.gov.cn/nb/{page}.html" }\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"page_template: its host b.gov.cn is not start_url's"):
+        load_config(path)
+
+
 def test_a_portal_s_hosts_are_compared_as_the_fetcher_sees_them(tmp_path):
     """httpx drops a default port and host names are case-blind: "host:80" in a config matched no URL, so the start
     page failed host_not_allowed after `crawl --check` passed it, and list links written with :80 were never asked."""

@@ -23,7 +23,9 @@ def adapter_for(portal) -> Adapter:
 
 
 def check_params(portal) -> None:
-    ADAPTERS[portal.adapter].check_params(portal.params)
+    adapter = ADAPTERS[portal.adapter]
+    adapter.check_params(portal.params)
+    adapter.check_hosts(portal)
 
 
 __all__ = ["ADAPTERS", "Adapter", "Listing", "adapter_for", "check_params", "find_attachments"]

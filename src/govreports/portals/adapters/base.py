@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from lxml import etree
 
+from govreports.fetch.policy import url_host_in, url_netloc
 from govreports.portals.adapters.datafile import content_html, data_script, data_text, report_page
 
 if TYPE_CHECKING:  # the config imports this registry to check names and params; we only name its type
@@ -91,6 +92,7 @@ class Adapter:
     # on load, as a wrong value would otherwise surface in the crawl as the adapter's crash on the first list page
     PATTERNS: tuple[str, ...] = ()
     TEXT: tuple[str, ...] = ()
+    URLS: tuple[str, ...] = ()  # parameters naming list pages' URLs (relative to start_url): checked against its hosts
 
     @classmethod
     def check_params(cls, params: dict[str, Any]) -> None:
@@ -112,6 +114,19 @@ class Adapter:
                     re.compile(params[key])
                 except re.error as exc:
                     raise ValueError(f"{key}: invalid regular expression: {exc}") from exc
+
+    @classmethod
+    def check_hosts(cls, portal: PortalConfig) -> None:
+        """Raise ValueError naming a URL parameter on a host the portal does not name: every list page asked there
+        would fail host_not_allowed, the portal unreachable, after `crawl --check` had passed it (gov.cn's search
+        API is on sousuo.www.gov.cn, its column on www.gov.cn)."""
+        for key in cls.URLS:
+            value = portal.params.get(key)
+            url = absolute(portal.start_url, str(value)) if value else None
+            if url is not None and urlsplit(url).hostname and not url_host_in(portal.hosts, url):
+                raise ValueError(f"{key}: its host {url_netloc(url)} is not start_url's and not in allowed_hosts: "
+                                 f"add \"{url_netloc(url)}\" to allowed_hosts, or every list page asked there fails "
+                                 "host_not_allowed")
 
     async def discover(self, ctx: Context) -> AsyncIterator[Listing]:
         raise NotImplementedError

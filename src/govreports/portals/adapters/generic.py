@@ -29,6 +29,7 @@ _LISTED_TITLE = re.compile(r"(?:19|20)\d\d|年度|年报|报告|报表")
 class GenericAdapter(Adapter):
     PATTERNS = ("page_pattern", "item_pattern", "page_count_pattern")
     TEXT = (*PATTERNS, *Selectors.PARAMS, "page_template")
+    URLS = ("page_template",)
 
     @classmethod
     def defaults(cls):

@@ -54,6 +54,7 @@ def missing(value, path: str) -> str | None:
 
 class JsonApiAdapter(Adapter):
     TEXT = ("list_url",)
+    URLS = ("list_url",)
 
     @classmethod
     def defaults(cls):
