@@ -318,3 +318,32 @@ def test_a_template_pager_ends_at_a_page_past_the_end_that_links_only_itself():
                           params={"page_template": "index_{page}.html"})
     assert [x.url for x in _collect(GenericAdapter(portal), ctx)] == [f"{base}a0.html"]
     assert [u for _, u in ctx.requested] == [f"{base}index.html", f"{base}index_2.html"] and ctx.capped_at == []
+
+
+@pytest.mark.parametrize("params", [{"item_selector": "ul.l li", "next_selector": "a.next"}, {}],
+                         ids=["selectors", "links"])
+def test_a_next_link_pager_ends_at_a_page_that_shows_nothing_new(params):
+    """A pager whose 下一页 link always names the page after (`list?page=N+1`) on a server that clamps a number past
+    the end to its last page: every page past the end repeated the last one, with a next link to one more, so the
+    listing read to max_pages — 200 requests a night for a column of 3 pages — and then recorded a false
+    max_pages failure, the portal partial every night (as list APIs did before they ended at a page of nothing
+    new). A page reached by a link that shows no row no page before it did leads nowhere."""
+    from govreports.portals.adapters.generic import GenericAdapter
+
+    def page(n: int) -> str:
+        k = min(n, 3)  # the server's clamp
+        rows = "".join(f'<li><a href="/r/{k}_{i}.html">某县{2010 + k * 3 + i}年政府信息公开工作年度报告</a></li>'
+                       for i in range(3))
+        return f'<ul class="l">{rows}</ul><a class="next" href="list?page={n + 1}">下一页</a>'
+
+    class Clamping(FakeContext):
+        async def fetch_list(self, url, **kw):
+            self.pages[url] = page(int(url.rsplit("=", 1)[1]) if "=" in url else 1)
+            return await super().fetch_list(url, **kw)
+
+    ctx = Clamping({})
+    got = _collect(GenericAdapter(PortalConfig(name="x", adapter="generic", start_url="http://a.gov.cn/nb/list",
+                                               params=params)), ctx)
+    assert len(got) == 9 and ctx.capped_at == []
+    assert [u for _, u in ctx.requested] == ["http://a.gov.cn/nb/list"] + [
+        f"http://a.gov.cn/nb/list?page={n}" for n in (2, 3, 4)]

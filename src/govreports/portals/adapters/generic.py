@@ -101,7 +101,10 @@ class GenericAdapter(Adapter):
                 yield Listing(title, href, date)
             pages = [href for _, href, _ in found if page_re is not None and page_re.search(href)]
             pages += following_links
-            queue.extend((href, None) for href in pages if href not in visited)
+            # a page that showed nothing new leads nowhere: a server that clamps a page number past the end serves
+            # its last page again, whose 下一页 names one more, and the listing read on to max_pages, a false failure
+            if first or fresh:
+                queue.extend((href, None) for href in pages if href not in visited)
             if template is None:
                 continue
             if number is None and count_re is not None and (m := count_re.search(page.text or "")):
