@@ -305,3 +305,31 @@ def test_a_portal_s_hosts_are_compared_as_the_fetcher_sees_them(tmp_path):
         assert url_host_in(hosts, url), url
     for url in ("http://files.a.gov.cn/x.pdf", "http://files.a.gov.cn:8081/x.pdf", "http://b.gov.cn/"):
         assert not url_host_in(hosts, url), url
+
+
+def test_a_config_directory_leaves_out_hidden_files_editors_leave_there(tmp_path):
+    """An editor's lock or backup file in config/portals/ (emacs `.#x.toml`, a `._x.toml` macOS writes on shared
+    drives) was read as a config of its own: not TOML, so the directory's run left it out as unusable and exited 1
+    every night the editor had the file open."""
+    from govreports.paths import config_files
+
+    (tmp_path / "x.toml").write_text('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a.gov.cn/"\n',
+                                     encoding="utf-8")
+    (tmp_path / ".#x.toml").symlink_to("root@host.1234:1700000000")  # what emacs writes: a dangling link
+    (tmp_path / "._x.toml").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X")
+    assert config_files(tmp_path) == [tmp_path / "x.toml"]
+    assert [p.name for p in load_configs(config_files(tmp_path)).portal] == ["x"]
+
+
+def test_a_variable_left_unset_in_a_url_is_named(tmp_path, monkeypatch):
+    """`${DEMO_URL}/index.html` with DEMO_URL unset read "not an http(s) URL: '/index.html'": the variable, the one
+    thing to fix, was not named."""
+    monkeypatch.delenv("GOVREPORTS_TEST_UNSET_URL", raising=False)
+    path = tmp_path / "x.toml"
+    path.write_text('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "${GOVREPORTS_TEST_UNSET_URL}/index.html"\n',
+                    encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert "GOVREPORTS_TEST_UNSET_URL" in str(err.value) and "start_url" in str(err.value)
+    monkeypatch.setenv("GOVREPORTS_TEST_UNSET_URL", "http://a.gov.cn")
+    assert load_config(path).portal[0].start_url == "http://a.gov.cn/index.html"

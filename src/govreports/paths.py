@@ -27,6 +27,9 @@ def prefect_home(db: str | Path) -> Path:
 
 def config_files(config: str | Path) -> list[Path]:
     """A config file, or the `*.toml` files of a config directory in name order (`X.TOML` too: a file saved on
-    Windows is not left out without a word)."""
+    Windows is not left out without a word), hidden ones left out: an editor's lock file (emacs `.#x.toml`) or
+    macOS's `._x.toml` beside a real one is no config, and read as one it made the night's run exit 1."""
     config = Path(config)
-    return sorted(p for p in config.iterdir() if p.suffix.lower() == ".toml") if config.is_dir() else [config]
+    if not config.is_dir():
+        return [config]
+    return sorted(p for p in config.iterdir() if p.suffix.lower() == ".toml" and not p.name.startswith("."))

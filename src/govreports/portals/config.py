@@ -260,8 +260,11 @@ def _check_netloc(netloc: str, value: str) -> None:
 
 
 def _read_toml(path: Path) -> dict:
+    """The file's tables, `${NAME}`s expanded (_expand); the file as written is kept under _AS_WRITTEN, for
+    _validated to name a variable left unset in a field it rejects."""
     try:  # utf-8-sig: Windows editors write a byte-order mark, which TOML does not allow and no one sees
-        return _expand(tomllib.loads(path.read_text(encoding="utf-8-sig")))
+        written = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        return {**_expand(written), _AS_WRITTEN: written}
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
@@ -273,11 +276,31 @@ def _read_toml(path: Path) -> dict:
 
 
 def _validated(model: type[BaseModel], raw: dict, path: Path):
+    written = raw.pop(_AS_WRITTEN, {})
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(f"{_where(e['loc'])}: {e['msg']}{_valid_keys(e)}" for e in exc.errors())
+        problems = "; ".join(f"{_where(e['loc'])}: {e['msg']}{_valid_keys(e)}{_unset(written, e['loc'])}"
+                             for e in exc.errors())
         raise ConfigError(f"{path}: {problems}") from exc
+
+
+_AS_WRITTEN = "\0as written"  # a key no TOML table can hold unquoted, and none holds quoted
+
+
+def _unset(written: dict, loc: tuple) -> str:
+    """For a field rejected after `${NAME}` expanded to nothing (NAME unset, no `:-default`): the variable, which
+    the message's value ("not an http(s) URL: '/index.html'") does not show."""
+    value: Any = written
+    for part in loc:
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return ""
+    if not isinstance(value, str):
+        return ""
+    unset = [m.group(1) for m in _ENV.finditer(value) if m.group(2) is None and not os.environ.get(m.group(1))]
+    return f" (${{{unset[0]}}} is not set in the environment)" if unset else ""
 
 
 def load_config(path: str | Path) -> CrawlConfig:
