@@ -78,6 +78,26 @@ def test_a_gkmlpt_start_page_without_the_category_is_named_not_listed_as_empty()
     assert _collect(GkmlptAdapter(PortalConfig(name="gd", adapter="gkmlpt", start_url=start)), found) == []
 
 
+def test_a_gkmlpt_answer_without_its_articles_is_named_not_listed_as_empty():
+    """A first list page answering JSON without `articles` (an error object such as {"code": 500, "msg": "系统繁忙"},
+    an API that moved its list under `data`) was taken for an empty column: "0 listing(s)", the crawl exit 0. It
+    is now a failed list page naming what the answer holds, as json-api's is. `{"articles": []}`, or a total of 0,
+    is still an empty column."""
+    from govreports.portals.adapters.gkmlpt import GkmlptAdapter
+
+    start = "http://www.gd.gov.cn/gkmlpt/index"
+    page = "<script>var SID: 'gd001'; var nodes = [{id: 2001, name: '政府信息公开年报'}]</script>"
+    api = "http://www.gd.gov.cn/gkmlpt/api/all/2001?page=1&sid=gd001"
+    portal = PortalConfig(name="gd", adapter="gkmlpt", start_url=start)
+    ctx = FakeContext({start: page, api: '{"code": 500, "msg": "系统繁忙"}'})
+    assert _collect(GkmlptAdapter(portal), ctx) == []
+    assert [u for u, _ in ctx.unreadable_at] == [api]
+    assert "no 'articles' in the answer (it holds: code, msg)" in ctx.unreadable_at[0][1]
+    for empty in ('{"articles": []}', '{"articles": null, "total": 0}', '{"total": 0}'):
+        ctx = FakeContext({start: page, api: empty})
+        assert _collect(GkmlptAdapter(portal), ctx) == [] and ctx.unreadable_at == [], empty
+
+
 def test_a_hanweb_start_page_that_is_no_column_is_named_not_listed_as_empty():
     """A start_url that is no Hanweb column page (the site's home page pasted for its column, a TRS or jpaas page
     given the hanweb adapter) has no <datastore> island and no jpage totalRecord: the listing ended at once, nothing

@@ -8,6 +8,7 @@ the page itself holds no tables. Fetching, politeness, archiving and logging are
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -225,6 +226,24 @@ def not_json(text: str | None, problem: str) -> str:
     excerpt = " ".join(_TAG.sub(" ", text or "").split())
     excerpt = excerpt[:_EXCERPT] + "…" if len(excerpt) > _EXCERPT else excerpt
     return f"the answer is not the JSON list expected ({problem})" + (f": {excerpt!r}" if excerpt else "")
+
+
+def missing(value, path: str) -> str | None:
+    """Where a dotted path leaves an answer that does not hold it, with what the answer holds there ("no 'list' in
+    data (it holds: records, total)"), for a config whose field name is not the API's; None when it is there (a
+    null there included: an empty column's answer, as some APIs give it)."""
+    where = "the answer"
+    for part in path.split(".") if path else ():
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        elif isinstance(value, dict):
+            return f"no {part!r} in {where} (it holds: {', '.join(map(str, value)) or 'nothing'})"
+        else:
+            return f"no {part!r} in {where}, which is {json.dumps(value, ensure_ascii=False)[:40]}"
+        where = part if where == "the answer" else f"{where}.{part}"
+    return None
 
 
 def parse_html(text: str):

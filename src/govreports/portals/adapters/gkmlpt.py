@@ -13,7 +13,7 @@ import re
 from urllib.parse import urljoin
 
 from govreports.portals.adapters.base import (Adapter, Listing, ListPage, absolute, count, find_attachments,
-                                             iso_date, not_json, numbered_pages)
+                                             iso_date, missing, not_json, numbered_pages)
 
 _SID = re.compile(r"""SID\s*:\s*['"]?(\w+)['"]?""")
 _NODE = re.compile(r"""\{\s*['"]?id['"]?\s*:\s*(\d+)\s*,\s*['"]?name['"]?\s*:\s*['"]([^'"]+)['"]""")
@@ -65,6 +65,11 @@ class GkmlptAdapter(Adapter):
                 # an HTML 系统繁忙 page, JSON cut short, JSON of no object: named, or the listing ends unsaid
                 problem = str(exc) if isinstance(exc, ValueError) else "no object"
                 ctx.unreadable(url_of(n), not_json(reply.text, problem))
+                return None
+            # a first page without its list (an error object, a list moved elsewhere) is no empty column: named, as
+            # json-api's is; later, an answer without it is the column's end
+            if n == 1 and "articles" not in answer and count(answer.get("total")) != 0:
+                ctx.unreadable(url_of(n), not_json(reply.text, missing(answer, "articles")))
                 return None
             listings = [Listing(unescape_percent_u(str(art.get("title") or "")), url,
                                 iso_date(str(art.get("created_at") or "")))

@@ -8,8 +8,8 @@ import re
 from html import unescape
 from urllib.parse import urljoin
 
-from govreports.portals.adapters.base import (Adapter, Listing, ListPage, absolute, count, iso_date, not_json,
-                                             numbered_pages)
+from govreports.portals.adapters.base import (Adapter, Listing, ListPage, absolute, count, iso_date, missing,
+                                             not_json, numbered_pages)
 from govreports.portals.adapters.gkmlpt import unescape_percent_u
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -32,24 +32,6 @@ def dig(value, path: str):
         else:
             return None
     return value
-
-
-def missing(value, path: str) -> str | None:
-    """Where a dotted path leaves an answer that does not hold it, with what the answer holds there ("no 'list' in
-    data (it holds: records, total)"), for a config whose field name is not the API's; None when it is there (a
-    null there included: an empty column's answer, as some APIs give it)."""
-    where = "the answer"
-    for part in path.split(".") if path else ():
-        if isinstance(value, dict) and part in value:
-            value = value[part]
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        elif isinstance(value, dict):
-            return f"no {part!r} in {where} (it holds: {', '.join(map(str, value)) or 'nothing'})"
-        else:
-            return f"no {part!r} in {where}, which is {json.dumps(value, ensure_ascii=False)[:40]}"
-        where = part if where == "the answer" else f"{where}.{part}"
-    return None
 
 
 class JsonApiAdapter(Adapter):
