@@ -4,7 +4,8 @@ Kept apart from the client so the retry/redirect logic reads as policy; the exce
 ``refused``, ``tls``, ``timeout``, ``reset``, …) is ``errors.classify``. A body that stops short of its
 Content-Length is ``truncated`` whether h11 notices (RemoteProtocolError) or the byte count shows it. A body over the
 cap is ``body_too_large``, unless the caller asks for ``cut_body`` (robots.txt): then reading stops at the cap and the
-first ``max_body`` bytes are kept, with ``cut`` set.
+first ``max_body`` bytes are kept, with ``cut`` set. The cap holds for the decoded body while it is decoded, and
+a compressed stream that stops short is ``truncated`` too (decoding.BodyDecoder).
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from govreports.fetch.decoding import BodyDecoder
 from govreports.fetch.errors import classify
 from govreports.fetch.gates import cookie_names
 
@@ -76,16 +79,17 @@ async def send_once(
                     att.error_kind, att.error = "body_too_large", f"Content-Length {length} > {max_body} bytes"
                     return att
                 chunks, size = [], 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > max_body:
-                        if not cut_body:
-                            att.error_kind, att.error = "body_too_large", f"body exceeds {max_body} bytes"
-                            return att
-                        chunks.append(chunk[: len(chunk) - (size - max_body)])
-                        att.cut = True
-                        break
-                    chunks.append(chunk)
+                async with aclosing(_decoded(response)) as pieces:
+                    async for chunk in pieces:
+                        size += len(chunk)
+                        if size > max_body:
+                            if not cut_body:
+                                att.error_kind, att.error = "body_too_large", f"body exceeds {max_body} bytes"
+                                return att
+                            chunks.append(chunk[: len(chunk) - (size - max_body)])
+                            att.cut = True
+                            break
+                        chunks.append(chunk)
                 att.body = b"".join(chunks)
                 body_expected = method != "HEAD" and att.status not in _NO_BODY
                 if body_expected and not att.cut and length is not None and response.num_bytes_downloaded < length:
@@ -100,6 +104,17 @@ async def send_once(
     finally:
         att.elapsed = time.monotonic() - t0
     return att
+
+
+async def _decoded(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The body with its Content-Encoding undone a bounded piece at a time (decoding.BodyDecoder, not httpx's
+    aiter_bytes, which inflates a whole read at once and never notices a compressed stream cut short)."""
+    decoder = BodyDecoder(response.headers.get("content-encoding"))
+    async for raw in response.aiter_raw():
+        for piece in decoder.decode(raw):
+            yield piece
+    for piece in decoder.finish():
+        yield piece
 
 
 def _on_headers(on_send: Callable[[], None]):
