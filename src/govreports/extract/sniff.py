@@ -50,6 +50,13 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+def document_start(head: bytes) -> bool:
+    """Do these first bytes start a PDF, a zip package (DOCX, OFD) or an OLE2 file (Word 97–2003)? Told from the
+    start alone, before the rest has arrived (``sniff`` opens a zip's directory, at its end): such a body is a
+    document whatever its Content-Type says, never text to decode or a page to parse in the crawl process."""
+    return b"%PDF-" in head[:1024] or head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0"))
+
+
 def _sniff_utf16(head: bytes) -> str | None:
     """A UTF-16 file with its BOM (Notepad's "Unicode" .txt, a page saved as UTF-16): read as bytes, every other
     byte of its ASCII is a NUL, so it was refused as binary and its markup ('<\\x00p\\x00') never matched, although

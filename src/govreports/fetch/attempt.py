@@ -20,11 +20,13 @@ from typing import Any
 
 import httpx
 
+from govreports.extract.sniff import document_start
 from govreports.fetch.decoding import BodyDecoder
 from govreports.fetch.errors import classify
 from govreports.fetch.gates import cookie_names
 
 _NO_BODY = frozenset({204, 304})
+_HEAD = 1024  # bytes that tell a document from text (extract.sniff.document_start)
 _TEXTUAL = re.compile(r"\s*(text/|application/(?:[\w.+-]*\+)?(?:json|xml|javascript)|application/xhtml)", re.I)
 
 
@@ -71,8 +73,10 @@ async def send_once(
             try:
                 att.status, att.headers = response.status_code, response.headers
                 att.cookies = cookie_names(response.headers.get_list("set-cookie"))
-                if max_text_body is not None and _TEXTUAL.match(response.headers.get("content-type", "")):
-                    max_body = min(max_body, max_text_body)
+                # a textual answer's lower cap waits for its first bytes: a document labelled text/html (a download
+                # servlet's default type) keeps max_body, where a scanned report over the text cap was refused
+                text_cap = max_text_body if max_text_body is not None and max_text_body < max_body and \
+                    _TEXTUAL.match(response.headers.get("content-type", "")) else None
                 declared = response.headers.get("content-length", "")
                 length = int(declared) if declared.strip().isdigit() else None
                 if length is not None and length > max_body and not cut_body:
@@ -82,6 +86,14 @@ async def send_once(
                 async with aclosing(_decoded(response)) as pieces:
                     async for chunk in pieces:
                         size += len(chunk)
+                        if text_cap is not None and size >= min(_HEAD, text_cap + 1):
+                            if not document_start(b"".join([*chunks, chunk])[:_HEAD]):
+                                max_body = text_cap
+                                if length is not None and length > max_body:
+                                    att.error_kind = "body_too_large"
+                                    att.error = f"Content-Length {length} > {max_body} bytes"
+                                    return att
+                            text_cap = None
                         if size > max_body:
                             if not cut_body:
                                 att.error_kind, att.error = "body_too_large", f"body exceeds {max_body} bytes"

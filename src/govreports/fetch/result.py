@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from govreports.extract.decode import decode_bytes
-from govreports.extract.sniff import sniff
+from govreports.extract.sniff import document_start, sniff
 
 #: Every value ``FetchResult.error_kind`` can take besides None, and what it means.
 ERROR_MEANINGS: dict[str, str] = {
@@ -114,10 +114,11 @@ def decode_text(res: FetchResult, expect: str, fallback_charset: str | None) -> 
     """Set ``text``/``encoding`` for textual expectations via decode_bytes (never httpx's decoding, STACK.md §4).
 
     Skipped for ``expect="binary"`` and for bodies that are binary (a PDF where HTML was expected is still
-    archived, just not decoded into garbage text). A binary Content-Type alone does not decide: portals label
+    archived, just not decoded into garbage text, whatever its label: a PDF served as text/html was decoded, and
+    its "page" parsed for links in the crawl process). A binary Content-Type alone does not decide: portals label
     HTML pages application/octet-stream, and the page's text is where its attachments are linked.
     """
-    if expect == "binary" or res.body is None:
+    if expect == "binary" or res.body is None or document_start(res.body):
         return
     if _BINARY_TYPE.match(res.content_type or "") and sniff(res.body) not in ("html", "text"):
         return
