@@ -56,6 +56,25 @@ def test_retry_after_beyond_the_url_budget_gives_up(srv, tmp_path):
     res, f, ft = run(Archive(tmp_path), srv.url("/p"), policy(retry_after_max=120, total_timeout=40))
     assert not res.ok and res.status == 503 and res.attempts == 1 and ft.sleeps == []  # 90 s > 2 × 40 s
     assert f._throttle._host(srv.netloc).next_start >= ft.now + 89  # the host still gets its pause
+    # named for what it is: the host asked to be left alone for a while (a bare "HTTP 503" read as a server error)
+    assert res.error_kind == "http" and res.error.startswith("HTTP 503: the host asked for a pause of 90 s "
+                                                             "(Retry-After), longer than this URL may wait"), res.error
+
+
+def test_an_absurd_retry_after_is_named_as_the_host_sent_it(srv, tmp_path):
+    """A day asked (as seconds or as a date), capped at retry_after_max for the host's pause; the message says
+    what the host asked. Retries spent on a short pause are no pause too long to wait for."""
+    when = format_datetime(datetime.now(timezone.utc) + timedelta(days=2), usegmt=True)
+    srv.route("/day", Reply(429, b"", {"Retry-After": "86400"}))
+    srv.route("/date", Reply(503, b"", {"Retry-After": when}))
+    srv.route("/short", Reply(503, b"", {"Retry-After": "1"}))
+    pol = policy(retry_after_max=120, total_timeout=40, retries=1)
+    day, f, ft = run(Archive(tmp_path), srv.url("/day"), pol)
+    date, _, _ = run(Archive(tmp_path), srv.url("/date"), pol)
+    short, _, _ = run(Archive(tmp_path), srv.url("/short"), pol)
+    assert "a pause of 86400 s (Retry-After)" in day.error and day.attempts == 1 and ft.sleeps == []
+    assert "a pause of 17279" in date.error or "a pause of 172800 s" in date.error, date.error
+    assert short.error == "HTTP 503" and short.attempts == 2
 
 
 def test_429_retry_after_real_wait(srv, tmp_path):

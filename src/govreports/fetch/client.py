@@ -32,7 +32,7 @@ from govreports.fetch.attempt import Attempt, send_once
 from govreports.fetch.budget import Budget
 from govreports.fetch.gates import detect_gate
 from govreports.fetch.netguard import GuardedTransport
-from govreports.fetch.policy import FetchPolicy, host_in
+from govreports.fetch.policy import FetchPolicy, host_in, parse_retry_after
 from govreports.fetch.result import RETRY_LIMITS, RETRYABLE_KINDS, FetchResult, Validators, decode_text
 from govreports.fetch.robots import RobotsAnswer, RobotsCache
 from govreports.fetch.stats import FetchStats
@@ -191,7 +191,7 @@ class Fetcher:
                 return await self._again(res, refetch)  # a 304 for another document than the one archived
             return await self._not_modified(res, validators, t0, expect, refetch, body_if_unchanged, att.netloc)
         if not 200 <= att.status < 300:
-            return self._fail(res, "http", f"HTTP {att.status}", t0, att)
+            return self._fail(res, "http", att.error or f"HTTP {att.status}", t0, att)
         res.ok = True
         if method != "HEAD" and att.body is not None:
             res.sha256, created = await self._archive(att.body, res.final_url)  # one hash, one look-up
@@ -358,6 +358,11 @@ class Fetcher:
                 return att
             wait = asked if asked is not None else p.backoff(n, self.rng)
             if not budget.affords(wait, p.total_timeout * _MIN_ATTEMPT_SHARE):
+                if asked is not None:  # the host asked to be left alone a while: a bare "HTTP 503" read as its fault
+                    sent = parse_retry_after(att.headers.get("retry-after")) or 0.0  # as sent, not capped
+                    may = max(budget.left - p.total_timeout * _MIN_ATTEMPT_SHARE, 0.0)
+                    att.error = (f"HTTP {att.status}: the host asked for a pause of {sent:.0f} s (Retry-After), "
+                                 f"longer than this URL may wait ({may:.0f} s); not asked again this run")
                 return att  # another attempt would not fit in the URL's budget
             retried[kind] += 1
             hs.retries += 1
