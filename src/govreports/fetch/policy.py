@@ -35,7 +35,8 @@ class FetchPolicy:
     total_timeout: float = 60.0  # whole attempt, so a server dripping bytes cannot hold us forever
     max_body_bytes: int = 40_000_000
     # a textual answer (HTML, XML, JSON, text) larger than this is refused while streaming: list pages are parsed
-    # in the crawl process itself (lxml needs ~40× an HTML page's bytes), so they get the parser's HTML cap
+    # in the crawl process itself (lxml needs ~40× an HTML page's bytes), so they get the parser's HTML cap; one
+    # whose first bytes are a document's (a PDF served as text/html) keeps max_body_bytes (attempt.send_once)
     max_text_bytes: int = DEFAULT_LIMITS.html_bytes
     retries: int = 4  # extra attempts after the first
     backoff_base: float = 1.0
