@@ -68,7 +68,7 @@ def test_a_dead_first_address_gives_way_to_the_next(server):
         return took
 
     took = asyncio.run(connect())
-    assert took < 0.6, f"{took:.2f} s"
+    assert took < 1.0, f"{took:.2f} s"  # the connect timeout is 1.5 s: none of it was waited out
     assert [host for host, _ in network.tried] == [DEAD, "127.0.0.1"]
     assert network.tried[1][1] - network.tried[0][1] >= 0.2  # the next address only after a pause (RFC 8305: 250 ms)
 
@@ -107,4 +107,4 @@ def test_a_fetch_through_a_dead_address_is_ok_in_one_attempt(server, tmp_path):
     t0 = time.monotonic()
     res = asyncio.run(go())
     assert res.ok and res.body == b"ok" and res.attempts == 1, (res.error_kind, res.error)
-    assert time.monotonic() - t0 < 1.0
+    assert time.monotonic() - t0 < 1.4  # under the 1.5 s connect timeout: none of it waited out
