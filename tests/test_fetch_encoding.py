@@ -105,3 +105,18 @@ def test_members_and_streams_split_anywhere_across_reads():
         pieces = [p for i in range(0, len(packed), 7) for p in decoder.decode(packed[i:i + 7])]
         assert b"".join([*pieces, *decoder.finish()]) == PAGE, encoding
     assert b"".join(BodyDecoder("br").decode(b"as sent")) == b"as sent"  # not asked for: passed on, as httpx does
+
+
+def test_only_the_encodings_the_decoder_reads_are_asked_for(server, tmp_path, monkeypatch):
+    """httpx asks for br and zstd as soon as brotli or zstandard is installed (another package may pull either in),
+    and a portal config's extra_headers copied from a browser's developer tools asks for them too; the body is now
+    decoded here (decoding.BodyDecoder reads gzip and deflate), so a brotli answer would have been archived and
+    parsed still packed. The request asks for what the decoder reads, whatever httpx or the config say."""
+    import httpx._client
+
+    monkeypatch.setattr(httpx._client, "ACCEPT_ENCODING", "gzip, deflate, br, zstd")  # brotli, zstandard there
+    browser = {"Accept-Encoding": "gzip, deflate, br, zstd", "Accept": "text/html"}
+    fetch_urls(tmp_path, [server.url("/gzip?default")])
+    fetch_urls(tmp_path, [server.url("/gzip?browser")], fetch_policy(extra_headers=browser))
+    asked = {seen.path: seen.headers.get("accept-encoding") for seen in server.hits("/gzip")}
+    assert asked["/gzip?default"] == asked["/gzip?browser"] == "gzip, deflate"

@@ -30,6 +30,7 @@ from govreports.errors import StorageError
 from govreports.fetch.archive import Archive
 from govreports.fetch.attempt import Attempt, send_once
 from govreports.fetch.budget import Budget
+from govreports.fetch.decoding import ACCEPT_ENCODING
 from govreports.fetch.gates import detect_gate
 from govreports.fetch.netguard import GuardedTransport
 from govreports.fetch.policy import FetchPolicy, host_in, parse_retry_after
@@ -111,7 +112,8 @@ class Fetcher:
             _warn_about_env_proxies()
         # With a transport of ours httpx mounts no environment proxies (see netguard): the address check holds.
         self._client = httpx.AsyncClient(
-            headers={"User-Agent": p.user_agent, "Accept-Language": p.accept_language, **p.extra_headers},
+            headers={"User-Agent": p.user_agent, "Accept-Language": p.accept_language, **p.extra_headers,
+                     "Accept-Encoding": ACCEPT_ENCODING},  # what decoding.BodyDecoder reads, whatever else asks
             timeout=httpx.Timeout(p.read_timeout, connect=p.connect_timeout, pool=None),
             limits=limits, follow_redirects=False, trust_env=p.trust_env, transport=transport,
         )

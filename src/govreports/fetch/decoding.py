@@ -24,6 +24,10 @@ from collections.abc import Iterable, Iterator
 import httpx
 
 _STEP = 1 << 16  # bytes inflated per call: one network read's worth
+# what every request asks for (fetch.client): what BodyDecoder reads. httpx asks for br and zstd as well once brotli
+# or zstandard is installed, and a config's extra_headers copied from a browser does too; such an answer would be
+# archived and parsed still packed
+ACCEPT_ENCODING = "gzip, deflate"
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
