@@ -214,3 +214,28 @@ def test_a_retry_after_on_a_urls_last_attempt_still_holds_the_host(srv, tmp_path
                            total_timeout=100), rng=random.Random(7), sleep=ft.sleep, clock=ft.clock)
     assert a.status == 429 and a.attempts == retries + 1 and b.ok
     assert ft.now - 1000 >= retries + 30  # /b waited for the pause the last 429 asked for
+
+
+def test_a_host_that_leaves_request_after_request_unanswered_is_not_asked_again_this_run(srv, tmp_path):
+    """A host that takes connections and never answers (a file server hung behind its load balancer) cost every
+    one of its URLs its whole timeout, twice (the retry): ~2 minutes a URL with the defaults, hours for a portal's
+    200 attachments, one slot at a time, and the night reached its time limit. After `host_silence_limit` attempts
+    in a row without an answer its other URLs fail at once, as timeouts, saying why; another host is asked as
+    before, and an answer between timeouts starts the count again."""
+    for k in range(6):
+        srv.route(f"/hung/{k}", Reply(200, b"late", delay=1.0))
+    srv.route("/ok", Reply(200, b"fine"))
+    other = srv.url("/ok", host="localhost")
+    urls = [srv.url("/hung/0"), srv.url("/ok"), srv.url("/hung/1"), srv.url("/hung/2"), srv.url("/hung/3"),
+            srv.url("/hung/4"), other, srv.url("/hung/5")]
+    pol = policy(read_timeout=0.2, retries=1, host_silence_limit=4, allowed_hosts={"127.0.0.1", "localhost"})
+    results, _ = fetch_urls(Archive(tmp_path), urls, pol, rng=random.Random(7))
+    by_url = dict(zip(urls, results))
+    assert by_url[srv.url("/ok")].ok and by_url[other].ok
+    # /hung/0's two timeouts, then an answer: the count starts again; /hung/1 and /hung/2 reach the limit of 4
+    for k in range(3):
+        assert len(srv.hits(f"/hung/{k}")) == 2 and by_url[srv.url(f"/hung/{k}")].error_kind == "timeout"
+    for k in (3, 4, 5):
+        res = by_url[srv.url(f"/hung/{k}")]
+        assert srv.hits(f"/hung/{k}") == [] and not res.ok and res.error_kind == "timeout" and res.attempts == 0
+        assert "4 requests in a row" in res.error and "not asked again this run" in res.error

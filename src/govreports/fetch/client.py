@@ -37,7 +37,7 @@ from govreports.fetch.policy import FetchPolicy, host_in, parse_retry_after
 from govreports.fetch.result import RETRY_LIMITS, RETRYABLE_KINDS, FetchResult, Validators, decode_text
 from govreports.fetch.robots import RobotsAnswer, RobotsCache
 from govreports.fetch.stats import FetchStats
-from govreports.fetch.throttle import HostResting, HostThrottle
+from govreports.fetch.throttle import HostResting, HostSilent, HostThrottle
 
 EXPECT = frozenset({"html", "xml", "json", "binary"})
 _ACCEPT = {
@@ -334,6 +334,8 @@ class Fetcher:
             except HostResting as resting:  # not requested this run (throttle.slot)
                 return Attempt(error_kind="retry_after", error=f"{resting}, longer than this URL may wait "
                                                                 f"({max(patience, 0):.0f} s); not requested")
+            except HostSilent as silent:  # not requested this run: the host answers nothing (throttle.slot)
+                return Attempt(error_kind="timeout", error=str(silent))
             att.netloc = netloc
             budget.spend(att.elapsed)
             res.attempts += 1
@@ -344,6 +346,7 @@ class Fetcher:
             failed = att.error_kind in RETRYABLE_KINDS or att.status in p.retry_statuses or (att.status or 0) >= 500
             good = att.error_kind is None and att.status is not None and att.status < 400
             self._throttle.observe(netloc, att.elapsed, good=good, failed=failed)
+            self._throttle.heard(netloc, answered=att.status is not None, timed_out=att.error_kind == "timeout")
             if detect_gate(att.status, att.body, att.cookies):
                 return att  # never retried: the caller marks it blocked and slows the host
             if att.error_kind in RETRYABLE_KINDS:

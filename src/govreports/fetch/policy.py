@@ -42,6 +42,9 @@ class FetchPolicy:
     backoff_base: float = 1.0
     backoff_max: float = 60.0
     retry_after_max: float = 120.0
+    # attempts in a row a host leaves unanswered (timeouts) before its other URLs this run are not asked (0: never):
+    # a host that takes connections and never answers cost each URL its timeout twice over, hours for a portal
+    host_silence_limit: int = 6
     retry_statuses: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
     max_redirects: int = 5
     respect_robots: bool = True
@@ -66,8 +69,8 @@ class FetchPolicy:
             raise ValueError("concurrency limits must be >= 1")
         if self.total_timeout <= 0 or self.robots_max_bytes < 1:
             raise ValueError("total_timeout and robots_max_bytes must be > 0")
-        if min(self.per_host_delay, self.retries, self.max_redirects, self.backoff_base) < 0:
-            raise ValueError("delays, retries and max_redirects must be >= 0")
+        if min(self.per_host_delay, self.retries, self.max_redirects, self.backoff_base, self.host_silence_limit) < 0:
+            raise ValueError("delays, retries, max_redirects and host_silence_limit must be >= 0")
         if not 0 <= self.delay_jitter <= 1:
             raise ValueError("delay_jitter must be within [0, 1]")
         if not self.user_agent.strip():

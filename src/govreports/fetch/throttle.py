@@ -24,6 +24,15 @@ class HostResting(Exception):
         self.seconds = seconds
 
 
+class HostSilent(Exception):
+    """The host left the last `host_silence_limit` requests in a row unanswered (see HostThrottle.slot)."""
+
+    def __init__(self, attempts: int) -> None:
+        super().__init__(f"not asked: the host left {attempts} requests in a row unanswered (each timed out); its "
+                         "other URLs are not asked again this run")
+        self.attempts = attempts
+
+
 @dataclass
 class _Host:
     sem: asyncio.Semaphore
@@ -32,6 +41,7 @@ class _Host:
     next_start: float = 0.0
     rest_until: float = 0.0  # the end of the pause the host asked for (Retry-After)
     refusals: int = 0  # pauses asked in a row, each after the last one ended, with no good answer between
+    silent: int = 0  # attempts in a row that timed out, with no answer between (heard)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -72,6 +82,7 @@ class HostThrottle:
         alone the next request could reach the host that much sooner than the delay."""
         h = self._host(netloc)
         async with h.sem:
+            self._check_heard(h)
             async with h.lock:
                 # again after each sleep: a Retry-After (push_back) or a gate (penalise) heard while this request
                 # waited for its turn holds it too, where it went out at its old time and overwrote the later one
@@ -87,6 +98,22 @@ class HostThrottle:
                 h.next_start = max(h.next_start, self.clock() + gap)
 
             yield sent
+
+    def heard(self, netloc: str, *, answered: bool, timed_out: bool) -> None:
+        """Count the attempts in a row the host left unanswered: an answer (any status) starts again; a timeout
+        adds one; another failure (a reset, a refusal: quick) neither."""
+        h = self._host(netloc)
+        if answered:
+            h.silent = 0
+        elif timed_out:
+            h.silent += 1
+
+    def _check_heard(self, h: _Host) -> None:
+        """HostSilent once the host has left `host_silence_limit` attempts in a row unanswered: every other URL of
+        the host (queued for its slot meanwhile too) would wait its whole timeout, twice, for the same silence."""
+        limit = self.policy.host_silence_limit
+        if limit and h.silent >= limit:
+            raise HostSilent(h.silent)
 
     def set_floor(self, netloc: str, seconds: float) -> None:
         """Raise the host's base delay (robots.txt Crawl-delay), never above max_delay."""
