@@ -67,8 +67,20 @@ def decode_bytes(data: bytes, http_charset: str | None = None) -> tuple[str, str
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data[:200_000]).best()
+    best = _detected(data[:200_000])
     if best is not None and best.encoding:
         enc = _canonical(best.encoding) or best.encoding
         return data.decode(enc, errors="replace"), enc
     return data.decode("gb18030", errors="replace"), "gb18030"
+
+
+def _detected(data: bytes):
+    """charset-normalizer's best reading, GB18030 on a tie: a short text (a title, a JSON list's few items) reads
+    as well in Big5, CP949 or Shift-JIS, and its first-ranked of those was taken ('2023年报' read '2023爛惆'); a
+    Chinese government site writes GBK. Real Big5 is no tie (its characters make no sense as GBK)."""
+    results = from_bytes(data)
+    best = results.best()
+    if best is None or best.encoding == "gb18030":
+        return best
+    gb = next((m for m in results if m.encoding == "gb18030"), None)
+    return gb if gb is not None and gb.chaos <= best.chaos and gb.coherence >= best.coherence else best
