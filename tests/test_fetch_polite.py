@@ -27,7 +27,11 @@ def test_sequential_requests_respect_host_delay(srv, tmp_path):
 
     results = asyncio.run(go())
     assert all(r.ok for r in results)
-    assert all(g >= 0.28 for g in gaps(srv.hits("/p"))), gaps(srv.hits("/p"))
+    # stamped by the server's handler thread as it reads each request: on a loaded machine one stamp comes late and
+    # the next gap looks shorter (0.42, 0.29, 0.22 s in a full run on two busy cores). Each gap within 0.1 s of the
+    # delay, and the three together at least 3 × 0.28 s: a delay of 0.2 s, or none, still fails
+    found = gaps(srv.hits("/p"))
+    assert all(g >= 0.2 for g in found) and sum(found) >= 3 * 0.28, found
 
 
 def test_the_delay_counts_from_when_a_request_went_out_not_from_its_slot(srv, tmp_path):
