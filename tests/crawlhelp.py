@@ -188,6 +188,19 @@ def crawl_failures(db, run_id: int | None) -> list[tuple]:
                       [run_id]).fetchall()
 
 
+def served_instead(db, archive_root: Path, url: str, body: bytes) -> str:
+    """Make `body` the archived document of `url`, as if the portal had served it: stored under its own hash and
+    the URL's `documents` row pointed at it (a body written over the old file's name is a damaged archive, which
+    a re-parse names as such). Returns its archive path."""
+    from govreports.fetch import Archive
+
+    archive = Archive(archive_root)
+    sha = archive.put(body)
+    with db.conn:
+        db.execute("UPDATE documents SET sha256 = ?, archive_path = ? WHERE url = ?", [sha, archive.relpath(sha), url])
+    return archive.relpath(sha)
+
+
 def table_counts(db) -> dict[str, int]:
     names = ("documents", "reports", "report_versions", "cells", "sections", "checks", "agencies", "items")
     return {n: db.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in names}

@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from crawlhelp import answer, crawl_demo, crawl_one_listing, demo_config, mismatches, site_truth
+from crawlhelp import answer, crawl_demo, crawl_one_listing, demo_config, mismatches, served_instead, site_truth
 from govreports.store.db import open_db
 
 
@@ -117,7 +117,7 @@ def test_reparse_reads_a_data_file_report_from_the_archive_and_names_a_broken_on
     data_url = sorted(scripted.values())[0]
     (path,) = copy.execute("SELECT archive_path FROM documents WHERE url = ?", [data_url]).fetchone()
     script = (tmp_path / "archive" / path).read_bytes()
-    (tmp_path / "archive" / path).write_bytes(script[:len(script) // 2])
+    served_instead(copy, tmp_path / "archive", data_url, script[:len(script) // 2])  # served cut short
     versions = copy.execute("SELECT count(*) FROM report_versions").fetchone()[0]
     summary = reparse(copy, tmp_path / "archive", config)
     assert summary.row()["failed"] == 1 and summary.row()["changed"] == 0
@@ -259,3 +259,26 @@ def test_a_page_whose_attachment_did_not_answer_fails_for_that_unless_its_data_f
             ("loaded", f"http://{host}/js/detail.js")]
     else:
         assert db.execute("SELECT status, error FROM items").fetchall() == [("failed", "http: 404 Not Found")]
+
+
+def test_reparse_of_a_data_file_report_whose_page_the_archive_lost_keeps_its_report(portal, crawled, tmp_path):
+    """The report is the data file's HTML under its archived page's head (its title, its PubDate meta). With the
+    page's body gone from the archive the re-parse parsed the bare script and loaded it as a new version (its date
+    then read from the page text, `published_source` meta → page), exit 0, nothing said. Now it is `missing`,
+    named against the page's URL, and its report kept as the crawl loaded it."""
+    from govreports.runs.reparse import reparse
+
+    workdir, db, _ = crawled
+    copy = open_db(tmp_path / "reports.db")
+    db.conn.backup(copy.conn)
+    shutil.copytree(workdir / "archive", tmp_path / "archive")
+    url, data_url = sorted(_scripted(portal).items())[0]
+    (sha,) = copy.execute("SELECT sha256 FROM documents WHERE url = ?", [url]).fetchone()
+    (tmp_path / "archive" / sha[:2] / sha[2:4] / sha).unlink()
+    versions = copy.execute("SELECT count(*) FROM report_versions").fetchone()[0]
+    summary = reparse(copy, tmp_path / "archive", demo_config(portal.base_url))
+    assert summary.row()["missing"] == 1 and summary.row()["changed"] == 0, summary.row()
+    assert copy.execute("SELECT url, error FROM fetch_log WHERE kind = 'archive_missing'").fetchall() == [
+        (url, f"archived body {sha} not found (the page of {data_url})")]
+    assert copy.execute("SELECT count(*) FROM report_versions").fetchone()[0] == versions
+    assert mismatches(copy, site_truth(portal, "custom")) == []

@@ -9,8 +9,8 @@ from functools import partial
 
 import pytest
 
-from crawlhelp import (FAST, crawl_demo, crawl_failures, demo_config, mismatches, portals_serving, table_counts,
-                       truth_of_sites)
+from crawlhelp import (FAST, crawl_demo, crawl_failures, demo_config, mismatches, portals_serving, served_instead,
+                       table_counts, truth_of_sites)
 from govreports.demo import DemoPortal
 from govreports.fetch import Archive
 from govreports.parse.worker import parse_job
@@ -281,10 +281,10 @@ def test_reparse_of_the_crawl_changes_nothing_and_counts_what_fails(portal, craw
     pages = copy.execute("SELECT i.url, d.url, d.archive_path FROM items i JOIN documents d ON d.id = i.document_id"
                          " WHERE i.status = 'loaded' AND i.attachment_url IS NULL AND d.url LIKE '%/ordos/%'"
                          " ORDER BY i.url LIMIT 4").fetchall()
-    (_, gone_url, gone), (_, broken_url, broken), (_, bug_url, bug), (_, locked_url, locked) = pages
+    (_, gone_url, gone), (_, broken_url, _), (_, bug_url, _), (_, locked_url, locked) = pages
     (tmp_path / "archive" / gone).unlink()
-    (tmp_path / "archive" / broken).write_bytes(b"<html><body><p>nothing here</p></body></html>")
-    (tmp_path / "archive" / bug).write_bytes(b"bug")
+    served_instead(copy, tmp_path / "archive", broken_url, b"<html><body><p>nothing here</p></body></html>")
+    served_instead(copy, tmp_path / "archive", bug_url, b"bug")
     real_get, locked_sha = Archive.get, locked.rsplit("/", 1)[-1]
 
     def get(self, sha256, **kwargs):  # root reads any folder: the permission error stands in

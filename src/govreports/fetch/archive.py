@@ -48,6 +48,11 @@ def _make_dirs(directory: Path, root: Path, synced: bool = True) -> None:
         fsync_dir(directory.parent)
 
 
+class DamagedBody(ValueError):
+    """An archived file whose bytes no longer hash to its name: cut short (a full disk, an interrupted copy) or
+    overwritten. Raised by ``get(verify=True)``."""
+
+
 class Archive:
     """``root/ab/cd/<sha256>``; ``put`` is idempotent (an identical body is written once).
 
@@ -154,8 +159,9 @@ class Archive:
         return removed
 
     def get(self, sha256: str, *, verify: bool = False) -> bytes:
-        """The stored bytes (FileNotFoundError if absent); ``verify`` re-hashes to catch a corrupted file."""
+        """The stored bytes (FileNotFoundError if absent); ``verify`` re-hashes to catch a corrupted file
+        (DamagedBody)."""
         data = self.path_for(sha256).read_bytes()
         if verify and hashlib.sha256(data).hexdigest() != sha256.lower():
-            raise ValueError(f"archive file {sha256} does not match its hash")
+            raise DamagedBody(f"archive file {sha256} does not match its hash")
         return data

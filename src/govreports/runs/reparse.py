@@ -9,6 +9,11 @@ cap), so an archived document that would hang or exhaust the parser fails alone,
 workers, one a core, parse the next documents while this process reads the archive and loads the records before
 them, 200 a transaction (BoundedParser.parse_many, store.load.load_records). A re-parse stopped midway has loaded
 every batch before the one in hand; running it again loads the rest (a record loaded twice is unchanged).
+
+Every archived body is read with its hash checked (the archive is content-addressed): one cut short or overwritten
+is `missing`, as one gone is, and so is a report whose other archived part is (a later page of its article, the
+page that named its data file): parsed from what is left it became half a report, or another report, loaded as the
+current version. Its report keeps the version loaded before, and the lost body is logged against its own URL.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from sqlite_utils import Database
 
 from govreports import PARSER_VERSION
 from govreports.fetch import Archive
+from govreports.fetch.archive import DamagedBody
 from govreports.extract.toolcache import tool_cache_for
 from govreports.errors import StorageError
 from govreports.parse import ParseError
@@ -84,6 +90,29 @@ def reparse_verdict(row: dict, archive: str | Path, unusable: list[tuple[str, st
     return Verdict(RunStatus.PARTIAL, "; ".join(filter(None, (line, verdict.line))))
 
 
+class _Lost(Exception):
+    """An archived body the report's document needs that cannot be read: gone, damaged, or unreadable."""
+
+    def __init__(self, url: str, sha256: str, exc: Exception, part_of: str | None = None):
+        super().__init__(url)
+        self.url = url
+        if isinstance(exc, DamagedBody):
+            why = "is damaged: its bytes no longer match their hash (cut short or overwritten)"
+        elif isinstance(exc, (FileNotFoundError, ValueError)):
+            why = "not found"
+        else:  # its folder unreadable (permissions, a disk error)
+            why = f"could not be read: {exc}"
+        self.line = f"archived body {sha256} {why}" + (f" ({part_of})" if part_of else "")
+
+
+def _archived(archive: Archive, url: str, sha256: str, part_of: str | None = None) -> bytes:
+    """The archived body of `url`, its hash checked; _Lost when it cannot be had as it was stored."""
+    try:
+        return archive.get(sha256, verify=True)
+    except (OSError, ValueError) as exc:
+        raise _Lost(url, sha256, exc, part_of) from exc
+
+
 class _Page:
     """The archived page as the adapters see a fetched one."""
 
@@ -96,16 +125,16 @@ class _Page:
 
 def _later_pages(db: Database, archive: Archive, adapter, page: _Page) -> list[_Page]:
     """The archived later pages of a report article split over pages (TRS t…_1.html), as the crawl joined them to
-    the first; a page the archive lacks is left out (the re-parse reads what it has, as for a missing body)."""
+    the first. _Lost when one the crawl fetched cannot be read: the first page alone is half the report, which the
+    crawl never loads (crawl.pipeline). A page never fetched (on another host, which the crawl does not ask) is
+    left out, as the crawl left it."""
     pages = []
     for url in adapter.later_pages(page):
         known = latest_document(db, url)
         if known is None:
             continue
-        try:
-            pages.append(_Page(url, archive.get(known.sha256), known.encoding))
-        except (OSError, ValueError):
-            continue
+        body = _archived(archive, url, known.sha256, f"a later page of {page.url}")
+        pages.append(_Page(url, body, known.encoding))
     return pages
 
 
@@ -116,12 +145,11 @@ def _from_data_file(db: Database, archive: Archive, adapter, item: LoadedItem, b
 
     The newest copy of the page that names the data file: a page that answered a 系统维护 page on a later night (the
     item failed and kept its report) was read as the newest copy alone, and the bare script parsed under it changed
-    the report to another record."""
+    the report to another record. A copy that cannot be read before the one that names the data file is _Lost: it
+    may be the copy the crawl read, and the bare script parsed alone is another record."""
     for known in document_versions(db, item.url):
-        try:
-            page = _Page(item.url, archive.get(known.sha256), known.encoding, known.final_url)
-        except (OSError, ValueError):
-            continue
+        page = _Page(item.url, _archived(archive, item.url, known.sha256, f"the page of {item.attachment_url}"),
+                     known.encoding, known.final_url)
         if adapter.data_file(page) == item.attachment_url:
             return adapter.document(page, _later_pages(db, archive, adapter, page),
                                     _Page(item.attachment_url, body, None))
@@ -157,30 +185,32 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
                 summary.counts["skipped"] += 1
                 summary.unconfigured[item.portal] += 1
                 continue
-            doc_url, sha, encoding = item.document["url"], item.document["sha256"], item.document["encoding"]
+            doc_url = item.document["url"]
             try:
-                body = archive.get(sha)
-            except (OSError, ValueError) as exc:  # gone, or its folder unreadable (permissions, a disk error)
+                body, encoding = _document(item, adapters.get(item.portal))
+            except _Lost as lost:  # gone, damaged, or its folder unreadable (permissions, a disk error)
                 summary.counts["missing"] += 1
-                why = "not found" if isinstance(exc, (FileNotFoundError, ValueError)) else f"could not be read: {exc}"
-                log_fetch(db, doc_url, "archive_missing", f"archived body {sha} {why}", kind="archive_missing",
-                          portal=item.portal, run_id=run_id)
+                log_fetch(db, lost.url, "archive_missing", lost.line, kind="archive_missing", portal=item.portal,
+                          run_id=run_id)
                 continue
-            adapter = adapters.get(item.portal)
-            if item.attachment_url is None and adapter is not None:
-                page = _Page(doc_url, body, encoding)
-                document, encoding = adapter.document(page, _later_pages(db, archive, adapter, page))
-                body = document or body
-            elif adapter is not None and is_data_file_url(item.attachment_url):
-                try:
-                    scripted = _from_data_file(db, archive, adapter, item, body)
-                except DataFileError as exc:
-                    summary.counts["failed"] += 1
-                    log_fetch(db, doc_url, "data_file", f"data_file: {exc}", kind="data_file", portal=item.portal,
-                              run_id=run_id)
-                    continue
-                body, encoding = scripted or (body, encoding)
+            except DataFileError as exc:
+                summary.counts["failed"] += 1
+                log_fetch(db, doc_url, "data_file", f"data_file: {exc}", kind="data_file", portal=item.portal,
+                          run_id=run_id)
+                continue
             yield item, (body, doc_url, {"title": item.list_title, "published": item.list_date}, encoding)
+
+    def _document(item: LoadedItem, adapter) -> tuple[bytes, str | None]:
+        """(body, encoding) of the item's document as the crawl parsed it, from the archive; _Lost, DataFileError."""
+        doc_url, encoding = item.document["url"], item.document["encoding"]
+        body = _archived(archive, doc_url, item.document["sha256"])
+        if item.attachment_url is None and adapter is not None:
+            page = _Page(doc_url, body, encoding)
+            document, encoding = adapter.document(page, _later_pages(db, archive, adapter, page))
+            return document or body, encoding
+        if adapter is not None and is_data_file_url(item.attachment_url):
+            return _from_data_file(db, archive, adapter, item, body) or (body, encoding)
+        return body, encoding
 
     def records() -> Iterator[tuple[dict, dict, str]]:
         """Each parsed record with its document and report key; a document that fails is counted and logged."""

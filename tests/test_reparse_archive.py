@@ -1,0 +1,98 @@
+"""`reparse` over an archive that lost or damaged a body: the report is left as it was loaded, the body is named
+against its URL, and the run goes on. One crawl of the demo's TRS site (demo-ordos: HTML pages, PDF and DOCX
+attachments, an article split over two pages) on the session's demo portal; each test re-parses a copy of it."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from crawlhelp import crawl_demo, demo_config, mismatches, truth_of_sites
+from govreports.store.db import open_db
+
+
+@pytest.fixture(scope="module")
+def crawled(demo_portal, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("ordos")
+    db, summary = crawl_demo(demo_portal, workdir, portals=("demo-ordos",))
+    assert summary.total("failed") == 0
+    return workdir, db
+
+
+def _copy(crawled, tmp_path):
+    """A copy of the crawl's database and archive (and tool cache: the scan is not read by Tesseract again)."""
+    workdir, db = crawled
+    copy = open_db(tmp_path / "reports.db")
+    db.conn.backup(copy.conn)
+    for folder in ("archive", "toolcache"):
+        if (workdir / folder).is_dir():
+            shutil.copytree(workdir / folder, tmp_path / folder)
+    return copy
+
+
+def _counts(db) -> tuple[int, int, int]:
+    return tuple(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                 for t in ("reports", "report_versions", "cell_values"))
+
+
+def _ordos_truth(portal) -> dict[str, dict]:
+    return truth_of_sites(portal, [portal.base_url + "/ordos/"])
+
+
+def test_a_truncated_or_overwritten_archived_body_is_named_and_its_report_kept(demo_portal, crawled, tmp_path):
+    """The archive is content-addressed: a body whose bytes no longer hash to its name was cut short (a disk
+    filled, a copy interrupted) or overwritten. The re-parse read it as it was: a report page cut at 85 % parsed
+    into a record with sections and cells missing, loaded as the report's new current version, exit 0, nothing
+    logged. Now such a body is `missing` from the archive, logged against its URL as damaged, and its report keeps
+    the version the crawl loaded."""
+    from govreports.runs.reparse import reparse
+
+    copy = _copy(crawled, tmp_path)
+    pages = copy.execute("SELECT d.url, d.archive_path FROM items i JOIN documents d ON d.id = i.document_id"
+                         " WHERE i.status = 'loaded' AND i.attachment_url IS NULL AND d.media_type = 'text/html'"
+                         " AND i.url NOT LIKE '%\\_1.html' ESCAPE '\\' ORDER BY i.url LIMIT 3").fetchall()
+    (cut_url, cut), (over_url, over), (_, other) = pages
+    body = (tmp_path / "archive" / cut).read_bytes()
+    (tmp_path / "archive" / cut).write_bytes(body[:len(body) * 85 // 100])
+    shutil.copyfile(tmp_path / "archive" / other, tmp_path / "archive" / over)  # another report's page in its place
+    before = _counts(copy)
+    summary = reparse(copy, tmp_path / "archive", demo_config(demo_portal.base_url))
+    row = summary.row()
+    assert (row["missing"], row["changed"], row["failed"]) == (2, 0, 0), row
+    assert _counts(copy) == before
+    logged = {url: error for url, error in copy.execute(
+        "SELECT url, error FROM fetch_log WHERE kind = 'archive_missing'")}
+    assert logged == {url: f"archived body {path.rsplit('/', 1)[-1]} is damaged: its bytes no longer match their "
+                           "hash (cut short or overwritten)" for url, path in ((cut_url, cut), (over_url, over))}
+    assert mismatches(copy, _ordos_truth(demo_portal)) == []
+
+
+@pytest.mark.parametrize("damage", ["gone", "cut short"])
+def test_a_report_article_whose_later_page_the_archive_lost_is_kept_as_loaded(demo_portal, crawled, tmp_path,
+                                                                              damage):
+    """A TRS article split over two pages (t…_1.html) was loaded from both. With the second page's body gone from
+    the archive (or cut short), the re-parse read the first page alone and loaded half the report (sections 四–六
+    and table 四 missing) as its new current version, exit 0, nothing said: the crawl never loads half a report
+    (crawl.pipeline._later_pages). Now the report is `missing`, the lost page named against its own URL."""
+    from govreports.runs.reparse import reparse
+
+    copy = _copy(crawled, tmp_path)
+    (later_url, later), = copy.execute("SELECT url, archive_path FROM documents WHERE url LIKE '%\\_1.html'"
+                                       " ESCAPE '\\'").fetchall()
+    path = tmp_path / "archive" / later
+    if damage == "gone":
+        path.unlink()
+    else:
+        path.write_bytes(path.read_bytes()[:-200])
+    before = _counts(copy)
+    summary = reparse(copy, tmp_path / "archive", demo_config(demo_portal.base_url))
+    row = summary.row()
+    assert (row["missing"], row["changed"], row["failed"]) == (1, 0, 0), row
+    assert _counts(copy) == before
+    ((url, error),) = copy.execute("SELECT url, error FROM fetch_log WHERE kind = 'archive_missing'").fetchall()
+    sha = later.rsplit("/", 1)[-1]
+    why = "not found" if damage == "gone" else "is damaged: its bytes no longer match their hash (cut short or " \
+                                               "overwritten)"
+    assert url == later_url and error == f"archived body {sha} {why} (a later page of {later_url[:-7]}.html)"
+    assert mismatches(copy, _ordos_truth(demo_portal)) == []
