@@ -215,6 +215,22 @@ def test_a_reparse_that_could_not_reparse_says_so_in_its_exit_code(tmp_path):
                                    "crawl or a load stored")
 
 
+def test_a_reparse_whose_config_names_none_of_the_database_s_portals_reparsed_nothing_and_says_so():
+    """`govreports reparse --db data/demo.db` after a demo crawl (the default config/portals names no demo portal):
+    every document skipped, nothing re-parsed, and the run exited 0 beside its warning, as if it had re-parsed the
+    database. Now it fails (exit 3, as when no document could be re-parsed); some portals skipped (a config of a
+    subset) stay a warning, exit 0; an empty database has nothing to re-parse, exit 0."""
+    from govreports.runs.reparse import reparse_verdict
+
+    row = {"documents": 115, "changed": 0, "new": 0, "unchanged": 0, "failed": 0, "missing": 0, "skipped": 115}
+    nothing = reparse_verdict(row, "data/archive")
+    assert nothing.exit_code == EXIT_NOTHING_FETCHED
+    assert nothing.line == ("nothing was re-parsed: the config names none of the portals of the 115 loaded "
+                            "document(s)")
+    assert reparse_verdict({**row, "unchanged": 100, "skipped": 15}, "x").exit_code == EXIT_OK
+    assert reparse_verdict({**row, "documents": 0, "skipped": 0}, "x").exit_code == EXIT_OK
+
+
 def test_a_backfill_whose_partitions_failed_is_partial_naming_them():
     """A backfill exited 0 when partitions it ran ended failed (a column under maintenance, a URL that failed): a
     scheduler never heard that years were left unloaded, and the next default backfill skipped them."""

@@ -77,12 +77,18 @@ class ReparseSummary:
 def reparse_verdict(row: dict, archive: str | Path, unusable: list[tuple[str, str]] | None = None) -> Verdict:
     """The re-parse's verdict: partial (exit 1) when documents could not be re-parsed (a parse failure, a body
     missing from the archive), failed (exit 3) when none of those it read could be; it exited 0 either way, also
-    when every body was missing (a mistyped --archive)."""
+    when every body was missing (a mistyped --archive). Failed too when the config named none of the portals of
+    the loaded documents (every one `skipped`: the default config/portals after a demo crawl): nothing was
+    re-parsed, and exit 0 told a scheduler it had been."""
     verdict = judge([], unusable=unusable)
     failed, missing = row.get("failed", 0), row.get("missing", 0)
+    read = row.get("documents", 0) - row.get("skipped", 0)
+    if row.get("documents", 0) and not read:
+        line = f"nothing was re-parsed: the config names none of the portals of the {row['documents']} loaded " \
+               "document(s)"
+        return Verdict(RunStatus.FAILED, "; ".join(filter(None, (line, verdict.line))))
     if not failed and not missing:
         return verdict
-    read = row.get("documents", 0) - row.get("skipped", 0)
     line = (f"{failed + missing} of {read} document(s) could not be re-parsed: {failed} failed, {missing} missing "
             f"from the archive {archive} (each is in fetch_log, against its URL)")
     if failed + missing >= read:
