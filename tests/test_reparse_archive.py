@@ -96,3 +96,27 @@ def test_a_report_article_whose_later_page_the_archive_lost_is_kept_as_loaded(de
                                                "overwritten)"
     assert url == later_url and error == f"archived body {sha} {why} (a later page of {later_url[:-7]}.html)"
     assert mismatches(copy, _ordos_truth(demo_portal)) == []
+
+
+def test_a_report_article_reached_through_a_redirect_is_read_with_its_later_pages(demo_portal, crawled, tmp_path):
+    """The list links the article at an old address that redirects to where it is now (a column moved, http →
+    https): the crawl resolves its later pages (t…_1.html) against the address the redirect ended at, its
+    `documents` row's final_url. The re-parse resolved them against the old address, found no such page, and
+    loaded the first page alone as the report's new current version (sections 6 → 3), exit 0. The rows are those
+    a crawl of such a list writes: the item, the page's document and the report's key at the old address, the
+    document's final_url the new one."""
+    from govreports.runs.reparse import reparse
+
+    copy = _copy(crawled, tmp_path)
+    ((later_url,),) = copy.execute("SELECT url FROM documents WHERE url LIKE '%\\_1.html' ESCAPE '\\'").fetchall()
+    now = later_url[:-len("_1.html")] + ".html"
+    old = now.replace("/xxgknb/", "/xxgknb_old/")
+    with copy.conn:
+        copy.execute("UPDATE documents SET url = ?, final_url = ? WHERE url = ?", [old, now, now])
+        copy.execute("UPDATE items SET url = ? WHERE url = ?", [old, now])
+        copy.execute("UPDATE reports SET source_key = ? WHERE source_key = ?", [old, now])
+    before = _counts(copy)
+    summary = reparse(copy, tmp_path / "archive", demo_config(demo_portal.base_url))
+    row = summary.row()
+    assert (row["changed"], row["missing"], row["failed"]) == (0, 0, 0), row
+    assert _counts(copy) == before

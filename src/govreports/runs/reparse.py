@@ -210,8 +210,8 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
         """(body, encoding) of the item's document as the crawl parsed it, from the archive; _Lost, DataFileError."""
         doc_url, encoding = item.document["url"], item.document["encoding"]
         body = _archived(archive, doc_url, item.document["sha256"])
-        if item.attachment_url is None and adapter is not None:
-            page = _Page(doc_url, body, encoding)
+        if item.attachment_url is None and adapter is not None:  # resolved from where a redirect ended, as crawled
+            page = _Page(doc_url, body, encoding, item.document["final_url"])
             document, encoding = adapter.document(page, _later_pages(db, archive, adapter, page))
             return document or body, encoding
         if adapter is not None and is_data_file_url(item.attachment_url):
