@@ -154,7 +154,9 @@ def test_backfill_failed_retries_only_failures(tmp_path):
 
 def test_a_backfill_partition_that_raised_is_counted_not_dropped(portal, tmp_path, monkeypatch):
     """A partition whose crawl raised (a bug) is a portal that could not be crawled in the run's rows and
-    verdict: before, it vanished from both, and a night of crashed partitions could exit 0."""
+    verdict: before, it vanished from both, and a night of crashed partitions could exit 0. Each row names its
+    partition's year: the table had a row per partition with the portal alone, the same portal on seven rows of a
+    seven-year backfill, and which year had failed could not be told from it."""
     from govreports.runs import jobs
 
     real = jobs.run_partition
@@ -165,10 +167,12 @@ def test_a_backfill_partition_that_raised_is_counted_not_dropped(portal, tmp_pat
         return real(config, portal, year, *args, **kwargs)
 
     monkeypatch.setattr(jobs, "run_partition", crash_one)
-    result = backfill(years="2019", portals=["demo-gbk", "demo-gd"], **paths(tmp_path), policy=FAST)
-    rows = {r["portal"]: r for r in result["rows"]}
-    assert rows["demo-gbk"]["outcome"] == "unreachable" and rows["demo-gbk"]["failures"] == {"internal": 1}
-    assert rows["demo-gd"]["outcome"] == "ok"
+    result = backfill(years="2019-2020", portals=["demo-gbk", "demo-gd"], **paths(tmp_path), policy=FAST)
+    rows = {(r["portal"], r["year"]): r for r in result["rows"]}
+    assert sorted(rows) == [("demo-gbk", 2019), ("demo-gbk", 2020), ("demo-gd", 2019), ("demo-gd", 2020)]
+    assert rows["demo-gbk", 2019]["outcome"] == "unreachable" and rows["demo-gbk", 2019]["failures"] == {"internal": 1}
+    assert {rows[key]["outcome"] for key in rows if key != ("demo-gbk", 2019)} == {"ok"}
+    assert list(result["rows"][0])[:2] == ["portal", "year"]  # the printed table's first columns
 
 
 def test_a_database_that_cannot_be_written_ends_the_night_at_once(tmp_path, monkeypatch):

@@ -111,7 +111,8 @@ def _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, p
                 # a partition whose crawl raised counts as a portal that could not be crawled (not a silent gap)
                 summaries.append(summary if summary is not None else crashed(portal, f"{year}: {error}"))
                 ran.append((portal, year))
-    rows = publish("backfill", db, started, summaries, key="backfill-summary", run_id=run_id, left_out=left_out)
+    rows = publish("backfill", db, started, summaries, key="backfill-summary", run_id=run_id, left_out=left_out,
+                   years=[year for _, year in ran])
     with connect(db) as database:
         failed = partitions.failed_of(database, ran)
     verdict = with_failed_partitions(run_verdict(summaries, rows, left_out), failed, len(ran))

@@ -57,12 +57,16 @@ def summary_rows(summaries: list[CrawlSummary]) -> list[dict]:
 
 
 def publish(kind: str, db_path: str, started: str, summaries: list[CrawlSummary], key: str,
-            run_id: int | None = None, left_out: list[tuple[str, str]] | None = None) -> list[dict]:
+            run_id: int | None = None, left_out: list[tuple[str, str]] | None = None,
+            years: list[int] | None = None) -> list[dict]:
     """The run's summary, per portal, as a table artifact and in its `runs` row (`run_id`: the one the run began
     with, crawl.runrecord); recording the run judges each portal's health, and the flags go into the rows
-    (`health`), the log and a `portal-health` artifact."""
+    (`health`), the log and a `portal-health` artifact. `years`: a backfill's, a summary per partition, each row
+    then named by its year beside its portal (the same portal on a row per year could not be told apart)."""
     merged = CrawlSummary([p for s in summaries for p in s.portals])
     rows = summary_rows(summaries)
+    if years is not None and len(years) == len(rows):  # (a partition's summary is one portal's: one row each)
+        rows = [{"portal": row["portal"], "year": year, **row} for row, year in zip(rows, years)]
     with connect(db_path) as db:
         run_id = record_run(db, kind, started, merged, run_id=run_id, left_out=left_out)
     flagged: dict[str, list[str]] = {}
