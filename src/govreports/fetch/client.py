@@ -27,7 +27,7 @@ import httpx
 
 from govreports.clock import now_iso
 from govreports.errors import StorageError
-from govreports.fetch.archive import Archive
+from govreports.fetch.archive import Archive, DamagedBody
 from govreports.fetch.attempt import Attempt, send_once
 from govreports.fetch.budget import Budget
 from govreports.fetch.decoding import ACCEPT_ENCODING
@@ -426,9 +426,9 @@ class Fetcher:
 
     async def _archived_body(self, res: FetchResult, expect: str,
                              refetch: Callable[[], Awaitable[FetchResult]]) -> FetchResult:
-        try:
-            res.body = await asyncio.to_thread(self.archive.get, res.sha256)
-        except OSError:  # lost, or unreadable since the question was asked: fetched whole (and stored again)
+        try:  # checked against its name: a file cut short (a full disk, a copy interrupted) was parsed as the page
+            res.body = await asyncio.to_thread(functools.partial(self.archive.get, res.sha256, verify=True))
+        except (OSError, DamagedBody):  # lost, unreadable or damaged: fetched whole (and stored again, whole)
             return await self._again(res, refetch)
         decode_text(res, expect, res.encoding)
         return res
