@@ -115,6 +115,29 @@ def test_changed_record_gives_new_version_and_keeps_old(db):
     assert db["report_versions"].count == 2
 
 
+def test_a_scan_read_less_far_does_not_replace_a_fuller_reading_of_the_same_file(db):
+    """OCR stops at its time bound on a busy machine: a reparse (or a night's crawl re-reading a scan) read 1 of 2
+    pages of a file read whole before, and that reading, with half its cells, became the current version until a
+    later night read the file whole again. A reading of the same file that got less far now leaves the current
+    version as it is; one that gets further, or of a new file, is loaded as before."""
+    whole = copy.deepcopy(SAMPLES["02_shanghai_szfbgt_2019_fragment"])
+    whole["ocr_pages"] = "2/2"
+    scan = {"url": "http://a.gov.cn/scan.pdf", "sha256": "ab" * 32, "media_type": "application/pdf"}
+    first = load_record(db, whole, document=scan)
+    half = copy.deepcopy(whole)
+    half["ocr_pages"] = "1/2"
+    del half["review_litigation"]  # the page OCR did not reach
+    kept = load_record(db, half, document=scan)
+    assert (kept.status, kept.version_id) == ("unchanged", first.version_id)
+    assert db["reports"].get(first.report_id)["current_version_id"] == first.version_id
+    assert db["report_versions"].count == 1
+    new_file = load_record(db, half, document={**scan, "sha256": "cd" * 32})  # the portal replaced the scan
+    assert new_file.status == "changed" and new_file.version_id != first.version_id
+    further = copy.deepcopy(whole)
+    further["ocr_pages"] = "2/2"
+    assert load_record(db, further, document={**scan, "sha256": "cd" * 32}).status == "changed"
+
+
 def test_agency_spellings_share_one_row_and_region(db):
     r1 = load_record(db, {**SAMPLES["02_shanghai_szfbgt_2019_fragment"]})
     r2 = load_record(db, {**SAMPLES["02_shanghai_szfbgt_2019_fragment"], "agency": "上海市人民政府 辦公廳", "year": 2020})

@@ -41,6 +41,12 @@ def unfinished(pages: str | None) -> bool:
     return read.isdigit() and total.isdigit() and int(read) < min(int(total), MAX_PAGES)
 
 
+def pages_read(pages: str | None) -> int:
+    """The pages a reading that says `pages` ("read/total") read; 0 for none or no such reading."""
+    read = (pages or "").partition("/")[0]
+    return int(read) if read.isdigit() else 0
+
+
 def missing() -> str | None:
     """Why OCR cannot run here, or None."""
     return _probe()[0]

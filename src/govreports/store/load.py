@@ -353,6 +353,8 @@ def _load_locked(db: Database, p: Prepared, now: str, dedupe: bool, children: _C
         if row[3] is None and record.get("published_source"):  # loaded before dates had sources: say it
             _fill_published_source(conn, row[0], row[1], p)
         return LoadResult(row[0], row[1], LoadStatus.UNCHANGED, 0)
+    if row and row[1] is not None and record.get("ocr_pages") and _read_less_far(conn, row[1], p):
+        return LoadResult(row[0], row[1], LoadStatus.UNCHANGED, 0)
     summary = (record.get("format"), record.get("title"), record.get("published"), record.get("published_source"),
                document_id, p.parser_version)
     if row is None:
@@ -378,6 +380,19 @@ def _load_locked(db: Database, p: Prepared, now: str, dedupe: bool, children: _C
     children.move(p.year, row[1] if row else None, version_id, old_year)
     children.agencies.add(agency_id)  # its agency-years (m011) follow the report's new version
     return LoadResult(report_id, version_id, LoadStatus.NEW if row is None else LoadStatus.CHANGED, cells)
+
+
+def _read_less_far(conn, version_id: int, p: Prepared) -> bool:
+    """Whether this record is OCR's reading of the very file the current version was read from, stopped at its time
+    bound sooner (fewer of the scan's pages read: "1/2" after "2/2"). On a busy machine a reparse, or a night
+    re-reading the scan, had made such a reading current, half its cells gone, until a later night read it whole."""
+    from govreports.extract.ocr import pages_read  # only for a scan's record: the loader's imports stay light
+
+    found = conn.execute("SELECT json_extract(v.extra_json, '$.ocr_pages'), d.sha256 FROM report_versions v"
+                         " LEFT JOIN documents d ON d.id = v.document_id WHERE v.id = ?", [version_id]).fetchone()
+    if found is None or found[1] is None or found[1] != p.doc.get("sha256"):
+        return False
+    return pages_read(p.record.get("ocr_pages")) < pages_read(found[0])
 
 
 def _rekeyed(conn, p: Prepared, agency_id: int, children: _Children) -> tuple[tuple | None, int | None]:
