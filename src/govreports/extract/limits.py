@@ -44,6 +44,10 @@ class Limits:
     page_objects: int = 50_000  # drawn objects (text runs, paths, images, form contents)
     page_segments: int = 20_000  # path segments (move/line/curve); pdfplumber needs ~2 s for 20,000 ruling lines
     page_chars: int = 20_000  # a dense A4 page of 7-pt table text holds ~8,000
+    # spreadsheets (.xls, .xlsx): the cells all sheets' grids span, blanks included (extract.sheetgrid), as
+    # python-calamine builds them (32 bytes a cell in Rust, then a Python object a cell). A report's sheet spans
+    # ~60 rows × 15 columns; 1,000,000 cells read in ~1 s
+    sheet_cells: int = 1_000_000
 
 
 DEFAULT_LIMITS = Limits()
@@ -67,13 +71,16 @@ class LimitHit:
 
 
 def check(data: bytes, kind: str, limits: Limits = DEFAULT_LIMITS) -> LimitHit | None:
-    """The first limit `data` (sniffed as `kind`: pdf, docx, ofd, doc, html, text) passes, or None. Never expands
-    it."""
+    """The first limit `data` (sniffed as `kind`: pdf, docx, ofd, doc, xls, xlsx, html, text) passes, or None.
+    Never expands it."""
     hit = check_size(len(data), kind, limits)
     if hit is not None:
         return hit
     if data[:4] == b"PK\x03\x04":
-        return check_zip(data, limits, "OFD" if kind == "ofd" else "DOCX")
+        hit = check_zip(data, limits, {"ofd": "OFD", "xlsx": "XLSX"}.get(kind, "DOCX"))
+        return check_sheets(data, kind, limits) if hit is None and kind == "xlsx" else hit
+    if kind == "xls":
+        return check_sheets(data, kind, limits)
     if kind == "pdf":
         return check_pdf(data, limits)
     return None
@@ -81,11 +88,12 @@ def check(data: bytes, kind: str, limits: Limits = DEFAULT_LIMITS) -> LimitHit |
 
 def check_size(size: int, kind: str, limits: Limits = DEFAULT_LIMITS) -> LimitHit | None:
     cap = {"pdf": limits.pdf_bytes, "docx": limits.docx_bytes, "ofd": limits.docx_bytes, "doc": limits.docx_bytes,
-           "html": limits.html_bytes, "text": limits.text_bytes}.get(kind, limits.pdf_bytes)
+           "xls": limits.docx_bytes, "xlsx": limits.docx_bytes, "html": limits.html_bytes,
+           "text": limits.text_bytes}.get(kind, limits.pdf_bytes)
     if size <= cap:
         return None
-    name = {"pdf": "PDF", "docx": "DOCX", "ofd": "OFD", "doc": "Word .doc", "html": "HTML page",
-            "text": "text file"}.get(kind, "file")
+    name = {"pdf": "PDF", "docx": "DOCX", "ofd": "OFD", "doc": "Word .doc", "xls": "Excel .xls", "xlsx": "XLSX",
+            "html": "HTML page", "text": "text file"}.get(kind, "file")
     return LimitHit("too_large", f"{name} too large: {size / MB:.1f} MB (limit {cap / MB:.0f} MB)")
 
 
@@ -119,6 +127,22 @@ def check_zip(data: bytes, limits: Limits = DEFAULT_LIMITS, what: str = "DOCX") 
         if hit is not None:
             return hit
     return None
+
+
+def check_sheets(data: bytes, kind: str, limits: Limits = DEFAULT_LIMITS) -> LimitHit | None:
+    """The cells a workbook's sheets span (extract.sheetgrid), all sheets together, against `sheet_cells`: a
+    sparse sheet (two cells at opposite corners) is a bomb, a grid too large for its file. A workbook whose
+    cells cannot be counted is left to the reader, which reports the damage."""
+    from govreports.extract import sheetgrid
+
+    grids = sheetgrid.xlsx_grids(data) if kind == "xlsx" else sheetgrid.xls_grids(data)
+    total = sum(cells for _name, cells in grids or ())
+    if total <= limits.sheet_cells:
+        return None
+    name, largest = grids[0]
+    what = "XLSX" if kind == "xlsx" else "Excel .xls"
+    return LimitHit("bomb" if largest > 1000 * len(data) else "too_large",
+                    f"{what} sheets span {total:,} cells ({name}: {largest:,}; limit {limits.sheet_cells:,})")
 
 
 def _is_xml(name: str) -> bool:

@@ -19,7 +19,8 @@ _MIN_MARKUP_SHARE = 0.05
 
 
 def sniff(data: bytes) -> str | None:
-    """Return 'pdf', 'docx', 'ofd', 'doc', 'rtf', 'html', 'text', or None for content that is none of these."""
+    """Return 'pdf', 'docx', 'ofd', 'xlsx', 'doc', 'xls', 'rtf', 'html', 'text', or None for content that is none
+    of these."""
     head = data[:4096]
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _sniff_utf16(head)
@@ -34,13 +35,13 @@ def sniff(data: bytes) -> str | None:
                     return "docx"
                 if "OFD.xml" in names:
                     return "ofd"  # GB/T 33190: the package's entry point at its root
+                if "xl/workbook.xml" in names:
+                    return "xlsx"  # an Excel 2007+ workbook (a report published as a spreadsheet)
         except zipfile.BadZipFile:
             return None
         return None
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        # legacy Word (OLE2 compound file with a WordDocument stream, its name in UTF-16 in the directory); an
-        # .xls or .ppt is no report
-        return "doc" if _WORD_STREAM in data else None
+        return _sniff_compound(data)
     if stripped.startswith(b"{\\rtf"):
         return "rtf"  # Word's RTF, served as .doc by many portals: text, but its control words are no report text
     if _looks_like_html(stripped):
@@ -51,10 +52,26 @@ def sniff(data: bytes) -> str | None:
 
 
 def document_start(head: bytes) -> bool:
-    """Do these first bytes start a PDF, a zip package (DOCX, OFD) or an OLE2 file (Word 97–2003)? Told from the
+    """Do these first bytes start a PDF, a zip package (DOCX, XLSX, OFD) or an OLE2 file (.doc, .xls)? Told from the
     start alone, before the rest has arrived (``sniff`` opens a zip's directory, at its end): such a body is a
     document whatever its Content-Type says, never text to decode or a page to parse in the crawl process."""
     return b"%PDF-" in head[:1024] or head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0"))
+
+
+def _sniff_compound(data: bytes) -> str | None:
+    """An OLE2 compound file by the streams at its root (extract.ole): legacy Word has a WordDocument stream,
+    Excel 97 (and WPS's .et) a Workbook stream, Excel 5 a Book stream; a .ppt is no report. An .xls holding an
+    embedded Word document has that stream deeper down, not at the root, so it stays an .xls. A directory that
+    cannot be read falls back to the Word stream's name anywhere in the file (UTF-16, as the directory spells
+    it): LibreOffice reads such a damaged .doc, a spreadsheet reader would not."""
+    from govreports.extract.ole import top_level_streams
+
+    names = top_level_streams(data) or set()
+    if "WordDocument" in names:
+        return "doc"
+    if "Workbook" in names or "Book" in names:
+        return "xls"
+    return "doc" if _WORD_STREAM in data else None
 
 
 def _sniff_utf16(head: bytes) -> str | None:

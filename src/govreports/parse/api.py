@@ -69,7 +69,7 @@ class MissingToolError(ParseError):
 @dataclass
 class ParseOutcome:
     path: str
-    kind: str | None  # html | pdf | docx | ofd | doc | text
+    kind: str | None  # html | pdf | docx | ofd | doc | xls | xlsx | rtf | text
     record: dict | None
     error: str | None
     error_kind: str | None = None  # a ParseLimitError's kind (too_large, bomb, too_slow, …), missing_tool; or None
@@ -88,7 +88,8 @@ def extract(data: bytes, http_charset: str | None = None, tools: ToolCache | Non
         raise ParseLimitError("too_large", _too_large(len(data)))
     kind = sniff(data)
     if kind is None:
-        raise ParseError("not a report: binary content that is neither PDF, DOCX, OFD, Word .doc, HTML nor text")
+        raise ParseError("not a report: binary content that is neither PDF, DOCX, OFD, Word .doc, Excel workbook, "
+                         "HTML nor text")
     # a PDF's size here, its pages as extract_pdf loads each (once for the check and the reading)
     hit = limits.check_size(len(data), kind) if kind == "pdf" else limits.check(data, kind)
     if hit is not None:
@@ -115,6 +116,10 @@ def extract(data: bytes, http_charset: str | None = None, tools: ToolCache | Non
             from govreports.extract.doc import extract_doc
 
             return extract_doc(data, tools=tools)
+        if kind in ("xls", "xlsx"):  # a report published only as a spreadsheet
+            from govreports.extract.xls import extract_xls
+
+            return extract_xls(data, kind)
         if kind == "rtf":  # RTF, often named .doc on portals: its own reader, not the text path
             from govreports.extract.rtf import extract_rtf
 
@@ -137,7 +142,8 @@ def extract(data: bytes, http_charset: str | None = None, tools: ToolCache | Non
         raise MissingToolError(str(exc), exc.package) from None
     except Exception as exc:  # noqa: BLE001 - any library failure on hostile input is a bad-input error
         what = {"pdf": "damaged or truncated PDF", "docx": "damaged DOCX", "ofd": "damaged OFD",
-                "doc": "damaged Word .doc", "rtf": "damaged RTF"}.get(kind, f"unreadable {kind}")
+                "doc": "damaged Word .doc", "rtf": "damaged RTF", "xls": "damaged Excel .xls",
+                "xlsx": "damaged XLSX workbook"}.get(kind, f"unreadable {kind}")
         raise ParseError(f"{what} ({type(exc).__name__}: {str(exc)[:200]})") from exc
 
 
@@ -153,6 +159,8 @@ def parse_bytes(data: bytes, name: str = "", hints: dict | None = None, http_cha
         raise ParseError(f"no annual report found in this {document.kind} document")
     if document.meta.get("pdf_reader"):
         record["pdf_reader"] = document.meta["pdf_reader"]  # pdfium, pdfplumber or pdfium+pdfplumber
+    if document.kind in ("xls", "xlsx"):  # said only for a spreadsheet: every other record's hash stays as it was
+        record["source_format"] = document.kind
     if document.ocr:
         record["ocr"] = True
         record["ocr_cells"] = cells_read_share(record)

@@ -38,7 +38,9 @@ DOCUMENT_FIELDS = ("url", "final_url", "fetched_at", "sha256", "archive_path", "
 TOTALLED_TABLES = ("applications", "review_litigation")
 MEDIA_TYPES = {"html": "text/html", "pdf": "application/pdf", "text": "text/plain",
                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-               "doc": "application/msword", "ofd": "application/ofd", "rtf": "application/rtf"}
+               "doc": "application/msword", "ofd": "application/ofd", "rtf": "application/rtf",
+               "xls": "application/vnd.ms-excel",
+               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,110 @@
+"""How large a grid each sheet of a workbook spans, counted from the file's bytes before any reader loads it.
+
+python-calamine builds a sheet as one dense grid from its first used cell to its last, blanks included, and a
+failed allocation in its Rust code aborts the process (no exception): an .xlsx of two cells, A1 and XFD1048576,
+asks for 550 GB and kills the parse worker (measured). So extract.limits counts the grid from what the file says:
+- .xlsx: each XML part's cell references (`<c r="B7">`, any namespace prefix) and row numbers; a cell or row
+  written without its reference (allowed, rare) widens the bound by one, so the count never falls short;
+- .xls: the Workbook stream's cell records (BIFF8 and BIFF5: each starts with its row and column; MULRK and
+  MULBLANK name their last column at the end), per worksheet substream. BIFF caps a sheet at 65,536 × 256, still
+  16.7 million cells (537 MB in calamine) for a file of a few KB.
+Both count from A1 (calamine's grid starts at the first used cell): an upper bound, exact for a sheet that starts
+near A1 as every report does. The `<dimension>` element and DIMENSIONS record are not read: calamine does not trust them either (it grows the
+grid from the cells), and a hostile file would lie in them.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import zipfile
+from io import BytesIO
+
+from govreports.extract import ole
+
+# a cell's reference: <c r="AB12" …> or <x:c s="1" r="AB12">, attributes in any order
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]{1,4})([0-9]{1,8})\"")
+_CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_ROW_REF = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br=\"([0-9]{1,8})\"")
+_ROW = re.compile(rb"<(?:\w+:)?row[\s/>]")
+
+# BIFF cell records: FORMULA, RSTRING, LABELSST, BLANK, NUMBER, LABEL, BOOLERR, RK; MULRK and MULBLANK
+_BIFF_CELLS = frozenset((0x0006, 0x00D6, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E))
+_BIFF_MULTI = frozenset((0x00BD, 0x00BE))
+_BOF, _EOF, _WORKSHEET = 0x0809, 0x000A, 0x0010
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def xlsx_grids(data: bytes) -> list[tuple[str, int]] | None:
+    """(part name, rows × columns its cells span) of each XML part holding cells, largest first; None for a zip
+    that cannot be read (the reader reports it). Called after extract.limits.check_zip, so no part is a bomb and
+    none is over the XML size limit."""
+    try:
+        archive = zipfile.ZipFile(BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None
+    grids = []
+    with archive:
+        for info in archive.infolist():
+            if not info.filename.lower().endswith(".xml"):
+                continue
+            try:
+                xml = archive.read(info)
+            except Exception:  # noqa: BLE001 - a damaged part: the reader says so
+                return None
+            if b"<" not in xml:
+                continue
+            grid = _xml_grid(xml)
+            if grid:
+                grids.append((info.filename, grid))
+    return sorted(grids, key=lambda g: -g[1])
+
+
+def _xml_grid(xml: bytes) -> int:
+    refs = _CELL_REF.findall(xml)
+    cells = len(_CELL.findall(xml))
+    if not cells:
+        return 0
+    letters = {ref[0] for ref in refs}
+    width = max(map(_column_number, letters), default=0) + cells - len(refs)
+    row_refs = [int(r) for r in _ROW_REF.findall(xml)]
+    height = max([int(ref[1]) for ref in refs] + row_refs + [0]) + len(_ROW.findall(xml)) - len(row_refs)
+    return max(height, 1) * max(width, 1)
+
+
+def xls_grids(data: bytes) -> list[tuple[str, int]] | None:
+    """(sheet number, rows × columns its cells span) of each worksheet of an .xls, largest first; None when the
+    Workbook stream cannot be found or read."""
+    stream = ole.read_stream(data, "Workbook", "Book")
+    if stream is None:
+        return None
+    grids: list[tuple[str, int]] = []
+    pos, sheet, depth = 0, None, 0
+    end = len(stream) - 4
+    while pos <= end:
+        kind, length = struct.unpack_from("<HH", stream, pos)
+        body = stream[pos + 4:pos + 4 + length]
+        pos += 4 + length
+        if kind == _BOF:
+            depth += 1
+            if len(body) >= 4 and struct.unpack_from("<H", body, 2)[0] == _WORKSHEET and depth == 1:
+                sheet = [0, 0]  # last row, last column (+1)
+        elif kind == _EOF:
+            if depth == 1 and sheet is not None:
+                grids.append((f"sheet {len(grids) + 1}", sheet[0] * sheet[1]))
+                sheet = None
+            depth = max(depth - 1, 0)
+        elif sheet is not None and len(body) >= 4 and (kind in _BIFF_CELLS or kind in _BIFF_MULTI):
+            row, col = struct.unpack_from("<HH", body, 0)
+            if kind in _BIFF_MULTI and len(body) >= 6:
+                col = max(col, struct.unpack_from("<H", body, len(body) - 2)[0])
+            sheet[0], sheet[1] = max(sheet[0], row + 1), max(sheet[1], col + 1)
+    if sheet is not None:  # a stream cut before the sheet's end
+        grids.append((f"sheet {len(grids) + 1}", sheet[0] * sheet[1]))
+    return sorted(grids, key=lambda g: -g[1])
