@@ -8,12 +8,15 @@ from hypothesis import HealthCheck, given, settings
 
 from govreports.parse import parse_bytes
 from govreports.render import HTML_STYLES, TEXT_STYLES, to_docx, to_html, to_pdf, to_text
+from govreports.render.sheet import to_xls, to_xlsx
 from strategies import record_fixture, records
 
 RENDERERS = {
     **{f"html-{s}": (lambda r, s=s: to_html(r, style=s).encode("utf-8")) for s in HTML_STYLES},
     **{f"text-{s}": (lambda r, s=s: to_text(r, style=s).encode("utf-8")) for s in TEXT_STYLES},
     "docx": to_docx,
+    "xlsx": to_xlsx,  # numbers of table 四 stored as text, its blanks "/" (render.sheet.XLSX_QUIRKS)
+    "xls": to_xls,  # table 二's numbers as text, table 三's blanks "——"
     "pdf": to_pdf,
 }
 FAST = [name for name in RENDERERS if name != "pdf"]
