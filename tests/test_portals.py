@@ -155,7 +155,22 @@ def test_attachments_written_by_script_in_any_report_kind():
     found = find_attachments(html, "http://x.gov.cn/xxgknb/202401/t20240111_1.html")
     assert found == ["http://x.gov.cn/xxgknb/202401/P020240111301904164862.ofd"]
     written = """<script>document.write("<a href=\\"./P0.wps\\">WPS</a><a href=\\"./P0.XLSX\\">表</a>");</script>"""
-    assert find_attachments(written, "http://x.gov.cn/a/") == []  # found, but no kind the parser reads
+    # found both; the parser reads spreadsheets now (extract.xls), never a .wps
+    assert find_attachments(written, "http://x.gov.cn/a/") == ["http://x.gov.cn/a/P0.XLSX"]
+
+
+def test_a_report_published_only_as_a_spreadsheet_is_an_attachment_read_after_the_others():
+    """A TRS article whose report is only `./P0….xls` (PORTALS.md §3 `needdownload` links): the .xls was never
+    fetched (the parser read no spreadsheet), the page was "not a report" and the report lost. Beside a PDF it
+    comes after it: an agency's spreadsheet beside its report is more often the data annex."""
+    base = "http://x.gov.cn/xxgknb/202401/t20240111_1.html"
+    only = '<a appendix="true" data-appendix="true" needdownload="true" href="./P020240111301904164862.xls">附件</a>'
+    assert find_attachments(only, base) == ["http://x.gov.cn/xxgknb/202401/P020240111301904164862.xls"]
+    both = ('<a href="/module/download/downfile.jsp?classid=0&filename=0a1b2c3d.xlsx">表</a>'
+            '<a href="./P0202401.pdf">年报</a>')
+    assert find_attachments(both, base) == [
+        "http://x.gov.cn/xxgknb/202401/P0202401.pdf",
+        "http://x.gov.cn/module/download/downfile.jsp?classid=0&filename=0a1b2c3d.xlsx"]
 
 
 _ARTICLE = """<html><head><meta name="ArticleTitle" content="X局2021年政府信息公开工作年度报告"></head><body>

@@ -31,7 +31,9 @@ _ATTACHMENT = re.compile(rf"\.(?:{_FILE_KINDS})(?:[?#]|$)|downfile\.jsp", re.I)
 _SCRIPT_LINK = re.compile(rf"""href\s*=\s*\\?["']([^"'\\\s]+?(?:\.(?:{_FILE_KINDS})"""
                           r"""|downfile\.jsp\?[^"'\\\s]*))\\?["']""", re.I)
 # the formats the parser reads, best first: DOCX keeps the tables exactly, PDF needs layout analysis
-_RANK = {"docx": 0, "pdf": 1, "jsp": 1, "doc": 2, "ofd": 2}  # .doc via LibreOffice, OFD: read too, after DOCX and PDF
+# .doc via LibreOffice, OFD: read too, after DOCX and PDF; a spreadsheet last: beside a report file it is more often a
+# data annex than the report, and a page whose only file is one (PORTALS.md §3 `./P0….xls`) still has it read
+_RANK = {"docx": 0, "pdf": 1, "jsp": 1, "doc": 2, "ofd": 2, "xlsx": 3, "xls": 3}
 _HTML_PARSER = etree.HTMLParser(remove_comments=True, no_network=True)
 _TAG = re.compile(r"<[^>]*>")
 _EXCERPT = 80  # characters of an unreadable answer quoted in its failure
@@ -345,5 +347,5 @@ def _kind(url: str) -> str:
     path = urlsplit(url).path.lower()
     if path.endswith("downfile.jsp"):
         name = urlsplit(url).query.lower()
-        return next((ext for ext in ("pdf", "docx", "doc", "ofd") if f".{ext}" in name), "jsp")
+        return next((ext for ext in ("pdf", "docx", "doc", "ofd", "xlsx", "xls") if f".{ext}" in name), "jsp")
     return path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else ""
