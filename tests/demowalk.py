@@ -167,7 +167,9 @@ def fetch_document(client, report) -> tuple[bytes, dict]:
     assert page.status_code == 200, report
     if report.attachment_url:
         text = page.content.decode("gb18030" if report.site == "gbk" else "utf-8")
-        hrefs = re.findall(r'<a (?:appendix="true" )?href=\\?"([^"\\]+\.(?:pdf|docx?|ofd))\\?"', text)
+        # (the TRS needdownload link of an .xls: appendix, data-appendix and needdownload before its href)
+        hrefs = re.findall(r'<a (?:appendix="true" )?(?:data-appendix="true" needdownload="true" )?'
+                           r'href=\\?"([^"\\]+\.(?:pdf|docx?|ofd|xlsx?))\\?"', text)
         hrefs += re.findall(r'href="(/hanweb/module/download/downfile\.jsp\?[^"]+)"', text)
         hrefs += re.findall(r'class=\\"nfw-cms-attachment\\" href=\\"([^"\\]+)\\"', text)
         assert hrefs, report

@@ -346,6 +346,32 @@ def test_doc_ofd_and_scanned_reports_are_loaded_from_their_files(portal, crawled
     assert record["ocr"] is True and record["ocr_pages"] == "2/2" and record["ocr_cells"] >= 0.5
 
 
+def test_spreadsheet_reports_are_loaded_from_their_files_every_cell(portal, crawled):
+    """A report published only as a .xlsx or .xls (the article a stub linking it): the crawl takes the workbook as the
+    report's source, its document is the file with its spreadsheet media type, the record says source_format, and
+    every cell equals the ground truth (test_crawl_equals_ground_truth compares them among all; here by name)."""
+    from govreports import schema
+    from govreports.store.read import get_record
+
+    _, db, _ = crawled
+    sheets = [r for r in portal.reports if r.kind in ("xlsx", "xls")]
+    assert sorted(r.kind for r in sheets) == ["xls", "xlsx"]
+    truth = portal.ground_truth()
+    for r in sheets:
+        row = db.execute("SELECT r.id, d.url, d.media_type FROM reports r JOIN documents d ON d.id = r.document_id "
+                         "WHERE r.source_key = ?", [r.url]).fetchone()
+        assert row is not None, r
+        report_id, url, media = row
+        assert url == r.attachment_url and media.endswith("sheet" if r.kind == "xlsx" else "ms-excel"), row
+        record = get_record(db, report_id)
+        assert record["source_format"] == r.kind
+        want = truth[r.url]
+        cells = list(schema.iter_cells(want))
+        assert len(cells) >= 199
+        assert [(t, row_, c, (record.get(t) or {}).get(row_, {}).get(c)) for t, row_, c, _ in cells] == cells
+        assert record["sections"] == want["sections"] and record["published"] == want["published"]
+
+
 def test_recheck_days_asks_each_known_report_once_in_n_days(portal, crawled):
     """[incremental] recheck_days = 3: each known report page (and attachment) is asked on exactly one of three
     consecutive days, each day asks some and leaves the rest `not_due`, list pages are read every day, and nothing

@@ -64,7 +64,8 @@ def test_default_portal_shape(portal):
     assert 10 <= sum(r.site == "custom" for r in reports) <= 16
     assert 20 < len(portal.catalog.items["tax"]) <= 40  # the chinatax-like column: two pages of 20, the last short
     assert {r.record["format"] for r in reports} == {"pre2019", "2019", "2021"}
-    assert {r.kind for r in reports} == {"html", "pdf", "docx", "ofd", "scan", DOC}
+    # and the two reports published only as a spreadsheet (catalog.SPREADSHEETS)
+    assert {r.kind for r in reports} == {"html", "pdf", "docx", "ofd", "scan", DOC, "xlsx", "xls"}
     assert len({r.record["agency"] for r in reports}) >= 8
     # two re-posts of the city's reports, and a （超链版） PDF beside the plain one
     assert len(portal.reposts()) == 3 and set(portal.reposts().values()) <= set(portal.ground_truth())
@@ -105,6 +106,45 @@ def test_doc_ofd_and_scanned_reports_are_served_as_real_portals_serve_them(porta
     big = DemoPortal(seed=0, scale=1000)
     assert sorted((it.id, it.kind) for it in big.catalog.reports() if it.kind in media) == \
         sorted((r.id, r.kind) for r in portal.reports if r.kind in media)
+
+
+def test_spreadsheet_reports_are_served_only_as_a_workbook(portal, client):
+    """PORTALS.md §3/§11: a report published only as a spreadsheet, the article a stub linking ./P0….xlsx (written by
+    the older TRS template's `var att` script) or ./P0….xls (the newer needdownload link); served with its media
+    type, sniffed as what it is, and read back (extract.xls) to the ground truth, every cell. One of each table
+    format; the same reports whatever the scale."""
+    from govreports import schema
+    from govreports.extract.sniff import sniff
+    from govreports.parse import parse_bytes
+
+    sheets = {r.kind: r for r in portal.reports if r.kind in ("xlsx", "xls")}
+    assert sorted(sheets) == ["xls", "xlsx"] and [sheets["xlsx"].site, sheets["xls"].site] == ["ordos", "gbk"]
+    assert {r.record["format"] for r in sheets.values()} == {"2019", "2021"}
+    media = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "xls": "application/vnd.ms-excel"}
+    truth = portal.ground_truth()
+    for kind, r in sheets.items():
+        assert truth[r.url]["served_as"] == kind and r.attachment_url.endswith(f".{kind}")
+        name = r.attachment_url.rsplit("/", 1)[1]
+        assert name.startswith("P0")
+        page = client.get(r.url).text
+        assert "<table" not in page.split('class="TRS_Editor"')[1].split("</div>")[0]  # a stub: no report in it
+        if kind == "xlsx":
+            assert f"var att = '<a href=\"./{name}\"" in page
+        else:
+            assert f'needdownload="true" href="./{name}"' in page
+        doc = client.get(r.attachment_url)
+        assert doc.headers["content-type"] == media[kind] and sniff(doc.content) == kind
+        record = parse_bytes(doc.content)
+        assert record["source_format"] == kind
+        for key in ("title", "agency", "year", "format", "published", "sections"):
+            assert record[key] == r.record[key], (kind, key)
+        cells = list(schema.iter_cells(r.record))
+        assert len(cells) >= 199
+        assert [(t, row, c, record[t][row][c]) for t, row, c, _ in cells] == cells, kind
+    big = DemoPortal(seed=0, scale=1000)
+    assert sorted((it.id, it.kind) for it in big.catalog.reports() if it.kind in media) == \
+        sorted((r.id, r.kind) for r in sheets.values())
 
 
 def test_lists_reach_every_report(portal, client):
@@ -312,7 +352,7 @@ def test_prerender_serves_the_same_bytes_without_rendering_again(monkeypatch):
     cold = DemoPortal(seed=0)
     warm = DemoPortal(seed=0)
     items = [it for it in warm.catalog.reports() if it.attachment_file]
-    assert {it.kind for it in items} == {"pdf", "docx", "ofd", "scan", DOC}
+    assert {it.kind for it in items} == {"pdf", "docx", "ofd", "scan", DOC, "xlsx", "xls"}  # the spreadsheets too
     pages = [it for it in warm.served_reports() if it.kind == "html"]  # the /wenzhou/ column's pages too
     assert {it.site for it in pages} == {it.site for it in warm.served_reports()}
     assert {it.style for it in pages} >= {"word", "clean"} and {it.quirk for it in pages} >= {None, "fullwidth"}

@@ -14,8 +14,11 @@ CT_PDF = "application/pdf"
 CT_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CT_DOC = "application/msword"
 CT_OFD = "application/ofd"
+CT_XLS = "application/vnd.ms-excel"
+CT_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # an attachment kind -> its media type; "scan" is an image-only PDF (a 图片版 report)
-CONTENT_TYPES = {"pdf": CT_PDF, "docx": CT_DOCX, "doc": CT_DOC, "ofd": CT_OFD, "scan": CT_PDF}
+CONTENT_TYPES = {"pdf": CT_PDF, "docx": CT_DOCX, "doc": CT_DOC, "ofd": CT_OFD, "scan": CT_PDF, "xls": CT_XLS,
+                 "xlsx": CT_XLSX}
 ATTACHMENT_KINDS = tuple(CONTENT_TYPES)
 
 

@@ -34,6 +34,12 @@ LEGACY_KINDS = (("doc", ("ordos", "gbk")), ("ofd", ("gd", "custom")), ("scan", (
 # How a TRS site links a legacy kind, when not by insertfileTag: ndrc-style TRS sites post OFD files, and older TRS
 # templates write the attachment list with JavaScript (`var att = '<a href="./P0….ofd">'; document.write(…)`).
 LEGACY_LINKS = {("ofd", "ordos"): "jsatt"}
+# Reports published only as a spreadsheet (PORTALS.md §3: TRS attachments ./P0….xls and ./P0….xlsx, §11 "DOC/DOCX/XLS
+# only"): kind -> (site, how the article links it). The .xlsx as the older TRS template's script writes it (`var att =
+# '<a href="./P020160711317006236449.xlsx">…'`), the .xls as the newer markup's needdownload link (`<a appendix="true"
+# data-appendix="true" needdownload="true" href="./P0….xls">`); one report of each table format (the 2021 form's table 三
+# has two more rows). Chosen after every other choice (_add_spreadsheets).
+SPREADSHEETS = (("xlsx", "ordos", "jsatt", "2021"), ("xls", "gbk", "appendix", "2019"))
 MULTIPAGE = ("ordos",)  # the TRS sites with one report article split over two pages
 # the sites with reports whose body is only in a JavaScript data file (`let content = "…"`, sites/custom.py)
 SCRIPT_BODIES = ("custom",)
@@ -52,7 +58,7 @@ class Item:
     role: str  # "report" | "repost" | "nonreport" | "hostile" | "decoy" (a look-alike column's item) | "news"
     list_title: str
     list_date: str  # ISO date shown in the list
-    # report body: "html" | "pdf" | "docx" | "doc" | "ofd" | "scan" (an image-only .pdf);
+    # report body: "html" | "pdf" | "docx" | "doc" | "ofd" | "scan" (an image-only .pdf) | "xlsx" | "xls";
     # nonreport, decoy, news: "news" | "wzbb" | "notice" | "gzyd" | "tjnb"
     kind: str = "html"
     agency: str | None = None
@@ -60,7 +66,8 @@ class Item:
     size: float = 1.0
     style: str = "word"
     quirk: str | None = None
-    link: str = "insertfile"  # TRS attachment link: "insertfile" | "js" (rel_appendix) | "jsatt" (var att) | "plain"
+    # TRS attachment link: "insertfile" | "js" (rel_appendix) | "jsatt" (var att) | "plain" | "appendix" (needdownload)
+    link: str = "insertfile"
     canonical: str | None = None  # repost -> id of the original report
     url_date: str = ""  # date in the article URL (TRS tYYYYMMDD, Hanweb /Y/M/D/, gov.cn YYYYMM)
     path: str = ""
@@ -116,6 +123,7 @@ class Catalog:
             self.items[site].sort(key=lambda it: (it.list_date, it.id), reverse=True)
             self._assign_paths(site)
         self._add_editions()
+        self._add_spreadsheets()
         self.by_id = {it.id: it for items in self.items.values() for it in items}
         self.by_path: dict[str, Item] = {}
         self.attachments: dict[str, Item] = {}
@@ -243,6 +251,29 @@ class Catalog:
             edition.attachment_file = edition.attachment_path
             self.items[site].append(edition)
             self.items[site].sort(key=lambda it: (it.list_date, it.id), reverse=True)
+
+    def _add_spreadsheets(self) -> None:
+        """Publish one HTML report of the default agencies on each site of SPREADSHEETS as a workbook only: the
+        article a stub linking its ./P0….xlsx or .xls. Chosen last, among reports no other choice touched (no
+        quirk, no split or script body, not re-posted, from 2020), and given its file name here, so no other
+        report, URL or choice moves; the same whatever the scale. Without xlwt the .xls report is an .xlsx."""
+        from govreports.demo.documents import can_make_xls
+
+        reposted = {it.canonical for items in self.items.values() for it in items if it.role == "repost"}
+        for kind, site, link, fmt in SPREADSHEETS:
+            default = set(self.agencies[site][:A.DEFAULT_COUNTS[site]])
+            candidates = sorted((it for it in self.items[site] if it.role == "report" and it.kind == "html"
+                                 and it.agency in default and it.year >= 2020 and not it.extra
+                                 and it.quirk is None and it.id not in reposted), key=lambda it: it.id)
+            candidates = [it for it in candidates if format_for(it.year) == fmt] or candidates
+            if not candidates:
+                continue
+            item = random.Random(f"spreadsheet|{self.seed}|{kind}|{site}").choice(candidates)
+            item.kind = "xlsx" if kind == "xls" and not can_make_xls() else kind
+            item.link = link
+            ymd = item.url_date.replace("-", "")
+            folder = item.path.rsplit("/", 1)[0]
+            item.attachment_path = item.attachment_file = f"{folder}/{_trs_file(self.seed, item.id, ymd, item.kind)}"
 
     def _script_bodies(self) -> None:
         """Serve two HTML reports of each site in SCRIPT_BODIES, one of each table format, with an empty detail page

@@ -58,7 +58,8 @@ def _free_form(record: dict) -> str:
 def attachment_bytes(record: dict, ext: str, hyperlinks: bool = False) -> bytes:
     """A report as an attachment (slow: PDF ~0.1 s, DOCX 0.2 s, scan ~0.5 s, .doc 2–4 s: callers cache the bytes).
     ext: pdf | docx | ofd | doc (the DOCX converted by LibreOffice, a real Word 97 file) | scan (an image-only
-    PDF: the PDF's pages as 200-dpi images, as a scanner makes them). `hyperlinks`: a PDF's （超链版）."""
+    PDF: the PDF's pages as 200-dpi images, as a scanner makes them) | xlsx | xls (a workbook: render.sheet, a few
+    ms). `hyperlinks`: a PDF's （超链版）."""
     if ext == "pdf":
         return to_pdf(record, hyperlinks=hyperlinks)
     if ext == "docx":
@@ -71,6 +72,10 @@ def attachment_bytes(record: dict, ext: str, hyperlinks: bool = False) -> bytes:
         return scanned_pdf(to_pdf(record), scanned_on=record.get("published"))
     if ext == "doc":
         return word97(to_docx(record))
+    if ext in ("xlsx", "xls"):
+        from govreports.render.sheet import to_xls, to_xlsx
+
+        return to_xlsx(record) if ext == "xlsx" else to_xls(record)
     raise ValueError(f"no attachment renderer for .{ext}")
 
 
@@ -115,6 +120,13 @@ def can_make_doc() -> bool:
         print("demo portal: LibreOffice (soffice) is not installed, so the reports meant as Word 97 .doc are served "
               "as DOCX (install the Debian package libreoffice-writer-nogui for .doc files)", file=sys.stderr)
     return False
+
+
+def can_make_xls() -> bool:
+    """Whether xlwt is here to write Excel 97 .xls files; without it the demo serves its .xls report as .xlsx."""
+    import importlib.util
+
+    return importlib.util.find_spec("xlwt") is not None
 
 
 def word97(docx: bytes, timeout: float = 120) -> bytes:

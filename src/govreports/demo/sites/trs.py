@@ -3,8 +3,8 @@
 What is imitated (PORTALS.md §3, samples/html/trs_ordos_engebei_xxgknb_list.html): list rows in <table class=
 "gl_list">, page links written only by the pager script createPageHTML(pageCount, currentIndex, name, ext) (the
 raw HTML has no <a href="index_1.html">), articles ./YYYYMM/tYYYYMMDD_{docid}.html with ArticleTitle/PubDate
-<meta>, the body in <div class="TRS_Editor">, attachments ./P0….pdf|.docx|.doc|.ofd linked by insertfileTag or
-written by JavaScript (rel_appendix + document.write, or the older `var att` + document.write); one long
+<meta>, the body in <div class="TRS_Editor">, attachments ./P0….pdf|.docx|.doc|.ofd|.xls|.xlsx linked by insertfileTag,
+a needdownload link or written by JavaScript (rel_appendix + document.write, or the older `var att` + document.write); one long
 report split over two article pages, t…_{id}.html and t…_{id}_1.html, linked only by the article's own
 createPageHTML. The GBK site
 sends `Content-Type: text/html` without a charset: the charset is only in <meta http-equiv> (gb2312), the bytes
@@ -125,6 +125,9 @@ def _attachment_links(spec: TrsSite, it) -> str:
                 "if(att!=''){document.write('附件：<br /><p>' + att + '</p>');}\n</script></div>")
     if it.link == "plain":
         return f'<div class="fj"><p>附件：<a href="./{name}">{escape(label)}</a></p></div>'
+    if it.link == "appendix":  # the newer markup's download link (PORTALS.md §3)
+        return (f'<div class="article_attachment"><p>附件：<a appendix="true" data-appendix="true" '
+                f'needdownload="true" href="./{name}">{escape(label)}</a></p></div>')
     return (f'<p class="insertfileTag" style="line-height: 16px;"><a appendix="true" href="./{name}" '
             f'OLDSRC="/protect/{name[:8]}/{name}">{escape(label)}</a></p>')
 
