@@ -223,3 +223,17 @@ def test_the_record_says_it_came_from_a_spreadsheet():
     from govreports.render import to_docx
 
     assert "source_format" not in parse_bytes(to_docx(record))  # other records (and their hashes) unchanged
+
+
+def test_an_xls_whose_dimensions_record_lies_is_refused_before_calamine_reserves_it():
+    """calamine reserves the grid an .xls's DIMENSIONS record declares before reading a cell: a fuzzed file whose
+    record said 65,535 columns (one byte changed) aborted the process asking for 8 GB. The record counts too."""
+    data = bytearray(xls(_form_xls))
+    at = data.find(b"\x00\x02\x0e\x00")  # DIMENSIONS (0x0200), 14 bytes: BIFF8
+    assert at > 0 and limits.check(bytes(data), "xls") is None
+    data[at + 4 + 4:at + 4 + 8] = b"\xff\xff\x00\x00"  # last row + 1
+    data[at + 4 + 10:at + 4 + 12] = b"\xff\xff"  # last column + 1
+    hit = limits.check(bytes(data), "xls")
+    assert hit is not None and hit.kind == "bomb", hit
+    with pytest.raises(ParseLimitError):
+        parse_bytes(bytes(data))

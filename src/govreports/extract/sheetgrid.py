@@ -6,11 +6,14 @@ asks for 550 GB and kills the parse worker (measured). So extract.limits counts 
 - .xlsx: each XML part's cell references (`<c r="B7">`, any namespace prefix) and row numbers; a cell or row
   written without its reference (allowed, rare) widens the bound by one, so the count never falls short;
 - .xls: the Workbook stream's cell records (BIFF8 and BIFF5: each starts with its row and column; MULRK and
-  MULBLANK name their last column at the end), per worksheet substream. BIFF caps a sheet at 65,536 × 256, still
-  16.7 million cells (537 MB in calamine) for a file of a few KB.
+  MULBLANK name their last column at the end), per worksheet substream (a chart's substream nested in it is
+  skipped), and its DIMENSIONS record: calamine reserves the grid that record declares before it reads a cell
+  (a fuzzed .xls whose DIMENSIONS said 65,535 columns aborted it asking for 8 GB), so a sheet counts the larger
+  of the two. BIFF caps a sheet's cells at 65,536 × 256, still 16.7 million (537 MB in calamine) for a file of a
+  few KB.
 Both count from A1 (calamine's grid starts at the first used cell): an upper bound, exact for a sheet that starts
-near A1 as every report does. The `<dimension>` element and DIMENSIONS record are not read: calamine does not trust them either (it grows the
-grid from the cells), and a hostile file would lie in them.
+near A1 as every report does. An .xlsx's `<dimension>` element is not read: calamine grows the grid from the cells
+(a ref of A1:XFD1048576 over two cells reads as two cells, measured).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ _ROW = re.compile(rb"<(?:\w+:)?row[\s/>]")
 # BIFF cell records: FORMULA, RSTRING, LABELSST, BLANK, NUMBER, LABEL, BOOLERR, RK; MULRK and MULBLANK
 _BIFF_CELLS = frozenset((0x0006, 0x00D6, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E))
 _BIFF_MULTI = frozenset((0x00BD, 0x00BE))
-_BOF, _EOF, _WORKSHEET = 0x0809, 0x000A, 0x0010
+_BOF, _EOF, _WORKSHEET, _DIMENSIONS = 0x0809, 0x000A, 0x0010, 0x0200
 
 
 def _column_number(letters: bytes) -> int:
@@ -79,8 +82,8 @@ def _xml_grid(xml: bytes) -> int:
 
 
 def xls_grids(data: bytes) -> list[tuple[str, int]] | None:
-    """(sheet number, rows × columns its cells span) of each worksheet of an .xls, largest first; None when the
-    Workbook stream cannot be found or read."""
+    """(sheet number, rows × columns its cells or its DIMENSIONS span, the larger) of each worksheet of an .xls,
+    largest first; None when the Workbook stream cannot be found or read."""
     stream = ole.read_stream(data, "Workbook", "Book")
     if stream is None:
         return None
@@ -94,17 +97,35 @@ def xls_grids(data: bytes) -> list[tuple[str, int]] | None:
         if kind == _BOF:
             depth += 1
             if len(body) >= 4 and struct.unpack_from("<H", body, 2)[0] == _WORKSHEET and depth == 1:
-                sheet = [0, 0]  # last row, last column (+1)
+                sheet = _Sheet()
         elif kind == _EOF:
             if depth == 1 and sheet is not None:
-                grids.append((f"sheet {len(grids) + 1}", sheet[0] * sheet[1]))
+                grids.append((f"sheet {len(grids) + 1}", sheet.cells))
                 sheet = None
             depth = max(depth - 1, 0)
-        elif sheet is not None and len(body) >= 4 and (kind in _BIFF_CELLS or kind in _BIFF_MULTI):
+        elif sheet is None or len(body) < 4:
+            continue
+        elif kind == _DIMENSIONS and len(body) >= 10:
+            # BIFF8: first row, last row + 1 (32 bits each), first column, last column + 1; BIFF5: rows in 16 bits
+            wide = len(body) >= 14
+            sheet.declared = max(sheet.declared, struct.unpack_from("<I" if wide else "<H", body, 4 if wide else 2)[0]
+                                 * struct.unpack_from("<H", body, 10 if wide else 6)[0])
+        elif kind in _BIFF_CELLS or kind in _BIFF_MULTI:
             row, col = struct.unpack_from("<HH", body, 0)
             if kind in _BIFF_MULTI and len(body) >= 6:
                 col = max(col, struct.unpack_from("<H", body, len(body) - 2)[0])
-            sheet[0], sheet[1] = max(sheet[0], row + 1), max(sheet[1], col + 1)
+            sheet.rows, sheet.cols = max(sheet.rows, row + 1), max(sheet.cols, col + 1)
     if sheet is not None:  # a stream cut before the sheet's end
-        grids.append((f"sheet {len(grids) + 1}", sheet[0] * sheet[1]))
+        grids.append((f"sheet {len(grids) + 1}", sheet.cells))
     return sorted(grids, key=lambda g: -g[1])
+
+
+class _Sheet:
+    __slots__ = ("rows", "cols", "declared")
+
+    def __init__(self) -> None:
+        self.rows = self.cols = self.declared = 0
+
+    @property
+    def cells(self) -> int:
+        return max(self.rows * self.cols, self.declared)
