@@ -131,10 +131,16 @@ def check_zip(data: bytes, limits: Limits = DEFAULT_LIMITS, what: str = "DOCX") 
 
 def check_sheets(data: bytes, kind: str, limits: Limits = DEFAULT_LIMITS) -> LimitHit | None:
     """The cells a workbook's sheets span (extract.sheetgrid), all sheets together, against `sheet_cells`: a
-    sparse sheet (two cells at opposite corners) is a bomb, a grid too large for its file. A workbook whose
-    cells cannot be counted is left to the reader, which reports the damage."""
+    sparse sheet (two cells at opposite corners) is a bomb, a grid too large for its file; so is an .xlsx whose
+    shared strings declare more than that and than they hold. A workbook whose cells cannot be counted is left to
+    the reader, which reports the damage."""
     from govreports.extract import sheetgrid
 
+    if kind == "xlsx" and (strings := sheetgrid.xlsx_declared_strings(data)) is not None:
+        part, declared, held = strings
+        if declared > limits.sheet_cells:
+            return LimitHit("bomb", f"XLSX part {part} declares {declared:,} strings and holds {held:,} "
+                                    f"(limit {limits.sheet_cells:,})")
     grids = sheetgrid.xlsx_grids(data) if kind == "xlsx" else sheetgrid.xls_grids(data)
     total = sum(cells for _name, cells in grids or ())
     if total <= limits.sheet_cells:

@@ -1,15 +1,17 @@
 """How large a grid each sheet of a workbook spans, counted from the file's bytes before any reader loads it.
 
-python-calamine builds a sheet as one dense grid from its first used cell to its last, blanks included, and a
-failed allocation in its Rust code aborts the process (no exception): an .xlsx of two cells, A1 and XFD1048576,
-asks for 550 GB and kills the parse worker (measured). So extract.limits counts the grid from what the file says:
+The readers (extract.xls) build each sheet as one dense grid, blanks included: python-calamine from its first used
+cell to its last, xlrd from A1 with every row as wide as the widest. A failed allocation in calamine's Rust code
+aborts the process (no exception): an .xlsx of two cells, A1 and XFD1048576, asks for 550 GB and kills the parse
+worker (measured); so does a sharedStrings part declaring 4,000,000,000 strings (calamine reserves them: 96 GB),
+counted here too (xlsx_declared_strings). So extract.limits counts the grid from what the file says:
 - .xlsx: each XML part's cell references (`<c r="B7">`, any namespace prefix) and row numbers; a cell or row
   written without its reference (allowed, rare) widens the bound by one, so the count never falls short;
 - .xls: the Workbook stream's cell records (BIFF8 and BIFF5: each starts with its row and column; MULRK and
   MULBLANK name their last column at the end), per worksheet substream (a chart's substream nested in it is
-  skipped), and its DIMENSIONS record: calamine reserves the grid that record declares before it reads a cell
-  (a fuzzed .xls whose DIMENSIONS said 65,535 columns aborted it asking for 8 GB), so a sheet counts the larger
-  of the two. BIFF caps a sheet's cells at 65,536 × 256, still 16.7 million (537 MB in calamine) for a file of a
+  skipped), and its DIMENSIONS record, which readers may size their grid by (calamine reserved the grid it
+  declares before reading a cell: a fuzzed .xls whose DIMENSIONS said 65,535 columns aborted it asking for 8 GB),
+  so a sheet counts the larger of the two. BIFF caps a sheet's cells at 65,536 × 256, still 16.7 million (537 MB in calamine) for a file of a
   few KB.
 Both count from A1 (calamine's grid starts at the first used cell): an upper bound, exact for a sheet that starts
 near A1 as every report does. An .xlsx's `<dimension>` element is not read: calamine grows the grid from the cells
@@ -67,6 +69,33 @@ def xlsx_grids(data: bytes) -> list[tuple[str, int]] | None:
             if grid:
                 grids.append((info.filename, grid))
     return sorted(grids, key=lambda g: -g[1])
+
+
+_SST_COUNT = re.compile(rb"<(?:\w+:)?sst\s[^>]*?\buniqueCount=\"([0-9]{1,20})\"")
+_SI = re.compile(rb"<(?:\w+:)?si[\s>/]")
+
+
+def xlsx_declared_strings(data: bytes) -> tuple[str, int, int] | None:
+    """(part, strings its <sst> declares, strings it holds) for the shared-strings part that declares the most more
+    than it holds, or None: calamine reserves the declared count before reading a string."""
+    try:
+        archive = zipfile.ZipFile(BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None
+    worst = None
+    with archive:
+        for info in archive.infolist():
+            if not info.filename.lower().endswith(".xml"):
+                continue
+            try:
+                xml = archive.read(info)
+            except Exception:  # noqa: BLE001 - a damaged part: the reader says so
+                return None
+            if (m := _SST_COUNT.search(xml[:4096])) is not None:
+                declared, held = int(m.group(1)), len(_SI.findall(xml))
+                if declared > held and (worst is None or declared - held > worst[1] - worst[2]):
+                    worst = (info.filename, declared, held)
+    return worst
 
 
 def _xml_grid(xml: bytes) -> int:
