@@ -8,7 +8,8 @@ expected record) are printed: sample 02 has 135 blanks of 199 cells, and a recor
 expected record rendered as a PDF (reportlab, ruled tables) and read back by both PDF paths, the fast one (PDFium,
 extract.pdfium) and pdfplumber: every cell pdfplumber reads right and the fast path does not is named, cell by cell
 (the two counts can be equal while the fast path loses a cell and gets another right). Then
-the share of cells read per input kind (HTML, DOCX, PDF, OFD, Word .doc, scanned PDF), and per text layout.
+the share of cells read per input kind (HTML, DOCX, PDF, OFD, Word .doc, .xlsx, Excel 97 .xls, scanned PDF), and per
+text layout.
 """
 
 from __future__ import annotations
@@ -84,15 +85,18 @@ def pdf_paths(expected_dir: Path) -> None:
 
 def input_kinds(expected_dir: Path, scans: int = 2) -> None:
     """The share of cells read from each input kind a portal serves (issue 13): every expected record rendered as
-    HTML, DOCX, PDF, OFD and (where LibreOffice can make one) Word .doc, and the first `scans` as an image-only PDF
-    read by OCR (2–7 s a page). Goes through parse_bytes, as the crawl does."""
-    from govreports.demo.documents import can_make_doc, scanned_pdf, word97
+    HTML, DOCX, PDF, OFD, .xlsx, (where xlwt is installed) .xls and (where LibreOffice can make one) Word .doc, and
+    the first `scans` as an image-only PDF read by OCR (2–7 s a page). Goes through parse_bytes, as the crawl does."""
+    from govreports.demo.documents import can_make_doc, can_make_xls, scanned_pdf, word97
     from govreports.parse import parse_bytes
     from govreports.render import to_docx, to_html, to_pdf
     from govreports.render.ofd import to_ofd
+    from govreports.render.sheet import to_xls, to_xlsx
 
     makers = {"html": lambda r: to_html(r).encode("utf-8"),
-              "docx": to_docx, "pdf": to_pdf, "ofd": to_ofd}
+              "docx": to_docx, "pdf": to_pdf, "ofd": to_ofd, "xlsx": to_xlsx}
+    if can_make_xls():
+        makers["xls"] = to_xls
     if can_make_doc():
         makers["doc"] = lambda r: word97(to_docx(r))
     records = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(expected_dir.glob("*.json"))]
