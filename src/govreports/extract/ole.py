@@ -44,9 +44,15 @@ class _File:
         fat_sectors = fat_sectors[:max(n_fat, 0) or len(fat_sectors)]
         self.fat = b"".join(self._sector(s) for s in fat_sectors)
         self.entries = self._chain_bytes(self.dir_start)
-        root = self.entry(0)
-        self.mini_stream = self._chain_bytes(root[2]) if root[2] <= _MAX_SECTOR else b""
-        self.minifat = self._chain_bytes(minifat_start) if minifat_start <= _MAX_SECTOR else b""
+        self.minifat_start = minifat_start
+        self.entry(0)  # the root entry: a directory without one is no compound file
+
+    def _mini(self) -> tuple[bytes, bytes]:
+        """The mini stream (the root entry's stream) and the mini FAT, read only for a small stream (sniffing
+        reads the directory alone)."""
+        start = self.entry(0)[2]
+        return (self._chain_bytes(start) if start <= _MAX_SECTOR else b"",
+                self._chain_bytes(self.minifat_start) if self.minifat_start <= _MAX_SECTOR else b"")
 
     def _sector(self, n: int) -> bytes:
         start = (n + 1) * self.size
@@ -93,8 +99,9 @@ class _File:
 
     def read(self, start: int, size: int) -> bytes:
         if size < self.cutoff:  # in the mini stream, 64-byte sectors chained by the mini FAT
-            chain = self._chain(start, self.minifat, len(self.mini_stream) // self.mini_size + 1)
-            data = b"".join(self.mini_stream[s * self.mini_size:(s + 1) * self.mini_size] for s in chain)
+            mini_stream, minifat = self._mini()
+            chain = self._chain(start, minifat, len(mini_stream) // self.mini_size + 1)
+            data = b"".join(mini_stream[s * self.mini_size:(s + 1) * self.mini_size] for s in chain)
         else:
             data = self._chain_bytes(start)
         return data[:size]
