@@ -127,6 +127,15 @@ def test_numbers_are_written_as_a_report_writes_them():
         "5", "5", "1.5", "4068.208", "0.0000001", "251000", "12", "TRUE", ""]
 
 
+def test_a_computed_number_reads_as_excel_shows_it():
+    """A total a formula computed (SUM of 0.1 and 0.2, 收费金额 in 万元) is stored with binary noise, 0.30000000000000004;
+    Excel shows 15 significant digits, and so does the report."""
+    from govreports.extract.xls import cell_text
+
+    assert [cell_text(v) for v in (0.1 + 0.2, 4068.208 * 3, 1 / 3, 123456789012345678.0)] == [
+        "0.3", "12204.624", "0.333333333333333", "123456789012346000"]
+
+
 def test_a_compound_file_is_sniffed_by_the_streams_at_its_root():
     data = xls(_form_xls)
     assert sniff(data) == "xls"

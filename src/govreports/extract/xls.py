@@ -126,12 +126,14 @@ def _read_order(sheets: list[tuple[str, bool, bool]]) -> list[str]:
 
 
 def cell_text(value) -> str:
-    """A cell's value as its text: numbers as a report writes them (no ".0", no exponent), dates as ISO dates."""
+    """A cell's value as its text: numbers as a report writes them (no ".0", no exponent, 15 significant digits as
+    Excel shows them), dates as ISO dates."""
     if isinstance(value, str):
         return " ".join(value.split())
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
+        value = float(f"{value:.15g}")  # as Excel shows it: a formula's 0.1 + 0.2 is 0.30000000000000004 stored
         if value.is_integer() and abs(value) < 1e15:
             return str(int(value))
         text = repr(value)  # the shortest that reads back; without an exponent, digit for digit
