@@ -35,7 +35,7 @@ LEGACY_KINDS = (("doc", ("ordos", "gbk")), ("ofd", ("gd", "custom")), ("scan", (
 # templates write the attachment list with JavaScript (`var att = '<a href="./P0….ofd">'; document.write(…)`).
 LEGACY_LINKS = {("ofd", "ordos"): "jsatt"}
 # Reports published only as a spreadsheet (PORTALS.md §3: TRS attachments ./P0….xls and ./P0….xlsx, §11 "DOC/DOCX/XLS
-# only"): kind -> (site, how the article links it). The .xlsx as the older TRS template's script writes it (`var att =
+# only"): (kind, site, how the article links it, table format). The .xlsx as the older TRS template's script writes it (`var att =
 # '<a href="./P020160711317006236449.xlsx">…'`), the .xls as the newer markup's needdownload link (`<a appendix="true"
 # data-appendix="true" needdownload="true" href="./P0….xls">`); one report of each table format (the 2021 form's table 三
 # has two more rows). Chosen after every other choice (_add_spreadsheets).

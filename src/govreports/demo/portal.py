@@ -259,7 +259,7 @@ class DemoPortal:
 
     def ground_truth(self) -> dict[str, dict]:
         """Report URL -> its record, with "served_as": how the report is published (html | pdf | docx | doc | ofd |
-        scan). A scan is read by OCR: compare its title, agency, year and format, not its cells."""
+        scan | xlsx | xls). A scan is read by OCR: compare its title, agency, year and format, not its cells."""
         return {self.base_url + it.path: {**self.record(it), "served_as": it.kind}
                 for it in self.served_reports()}
 
