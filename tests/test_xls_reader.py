@@ -167,6 +167,19 @@ def test_overlapping_merged_ranges_past_the_grid_are_refused():
     grid = [["a", "b"], ["c", "d"]]
     with pytest.raises(SheetError, match="overlap"):
         sheet_blocks(grid, (0, 0), [((0, 0), (1, 1))] * 3)
+    # a range that ends before it starts covers nothing (and gives no budget to the ranges after it)
+    with pytest.raises(SheetError, match="overlap"):
+        sheet_blocks(grid, (0, 0), [((1, 1), (-5000, 1))] + [((0, 0), (1, 1))] * 3)
+    assert sheet_blocks(grid, (0, 0), [((1, 1), (0, 0))]) == sheet_blocks(grid, (0, 0), [])
+
+
+def test_a_date_alone_in_its_row_reads_as_its_iso_date():
+    import datetime as dt
+
+    from govreports.extract.xls import sheet_blocks
+
+    blocks = sheet_blocks([[dt.datetime(2024, 1, 22)], ["发布日期"]], (0, 0), [])
+    assert [b.cells for b in blocks] == [["2024-01-22"], ["发布日期"]]
 
 
 def _sparse_xlsx() -> bytes:

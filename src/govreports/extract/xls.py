@@ -174,8 +174,10 @@ def sheet_blocks(grid: list[list], start: tuple[int, int] | None, merged) -> lis
         filled = [i for i, text in enumerate(cells) if text]
         if not filled:
             continue
-        if len(filled) == 1 and parse_value(cells[filled[0]]) is None:
-            blocks.extend(b for line in _lines(row[columns[filled[0]]]) if (b := line_to_block(line)) is not None)
+        if len(filled) == 1 and parse_value(text := cells[filled[0]]) is None:
+            raw = row[columns[filled[0]]]  # a text cell's own lines; a date's or a bool's text as it reads
+            blocks.extend(b for line in (_lines(raw) if isinstance(raw, str) else [text])
+                          if (b := line_to_block(line)) is not None)
             continue
         blocks.append(Block(cells, is_row=True))
     return blocks
@@ -189,8 +191,8 @@ def _covered(merged, top: int, left: int, height: int, width: int) -> dict[tuple
     budget = height * width
     for (r0, c0), (r1, c1) in merged:
         r0, c0, r1, c1 = r0 - top, c0 - left, min(r1 - top, height - 1), min(c1 - left, width - 1)
-        if r0 < 0 or c0 < 0 or r0 >= height or c0 >= width:
-            continue  # a range starting outside the used cells: nothing of it is read
+        if r0 < 0 or c0 < 0 or r0 >= height or c0 >= width or r1 < r0 or c1 < c0:
+            continue  # a range starting outside the used cells (or ending before it starts): nothing of it is read
         budget -= (r1 - r0 + 1) * (c1 - c0 + 1)
         if budget < 0:
             raise SheetError("merged ranges overlap: they cover more cells than the sheet has")
