@@ -327,3 +327,17 @@ def test_an_xls_is_read_by_xlrd_which_raises_where_calamine_aborted():
                           env={**__import__("os").environ, "PYTHONPATH": __import__("os").pathsep.join(sys.path)})
     assert done.returncode == 0, done.stderr[-500:]
     assert len(done.stdout.splitlines()) == 3, done.stdout
+
+
+@pytest.mark.parametrize("kind,module,package", [("xlsx", "python_calamine", "python-calamine"), ("xls", "xlrd", "xlrd")])
+def test_a_reader_not_installed_is_a_missing_tool_not_a_damaged_workbook(monkeypatch, kind, module, package):
+    """A crawl run where the spreadsheet readers were not installed (a venv older than the dependency) logged
+    every workbook as 'damaged XLSX workbook (ModuleNotFoundError …)': the file was blamed, and the fix not named."""
+    import sys
+
+    from govreports.parse.api import MissingToolError
+
+    monkeypatch.setitem(sys.modules, module, None)  # import raises ImportError
+    with pytest.raises(MissingToolError) as missing:
+        parse_bytes(xlsx(_form_xlsx) if kind == "xlsx" else xls(_form_xls))
+    assert missing.value.kind == "missing_tool" and package in str(missing.value) and "damaged" not in str(missing.value)

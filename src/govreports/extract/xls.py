@@ -30,13 +30,32 @@ import datetime as dt
 import io
 from decimal import Decimal
 
-from govreports.extract.document import Block, Document
+from govreports.extract.document import Block, Document, MissingTool
 from govreports.extract.lines import line_to_block
 from govreports.parse.values import parse_value
 
 
 class SheetError(ValueError):
     """A workbook its reader could not read (damaged, truncated, encrypted); the message says what it said."""
+
+
+class MissingReader(MissingTool):
+    """A spreadsheet reader (a Python dependency) not installed: the parse fails as `missing_tool` naming the
+    package, not as a damaged workbook (a venv made before the dependency blamed every file)."""
+
+    def __init__(self, what: str, package: str):
+        Exception.__init__(self, f"reading {what} needs the Python package {package}, a dependency of govreports: "
+                                 f"install it (pip install {package}, or reinstall the project)")
+        self.program = self.package = package
+
+
+def _reader(module: str, package: str, what: str):
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingReader(what, package) from None
 
 
 def extract_xls(data: bytes, kind: str = "xlsx") -> Document:
@@ -49,7 +68,7 @@ def extract_xls(data: bytes, kind: str = "xlsx") -> Document:
 
 
 def _xlsx_sheets(data: bytes) -> list[tuple[list[list], tuple[int, int] | None, list]]:
-    import python_calamine as calamine
+    calamine = _reader("python_calamine", "python-calamine", ".xlsx workbooks")
 
     try:
         book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -71,7 +90,7 @@ def _xlsx_sheets(data: bytes) -> list[tuple[list[list], tuple[int, int] | None, 
 
 
 def _xls_sheets(data: bytes) -> list[tuple[list[list], tuple[int, int] | None, list]]:
-    import xlrd
+    xlrd = _reader("xlrd", "xlrd", "Excel .xls workbooks")
 
     try:
         book = xlrd.open_workbook(file_contents=data, formatting_info=True, logfile=io.StringIO())
