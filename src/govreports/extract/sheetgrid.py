@@ -51,10 +51,22 @@ def xlsx_grids(data: bytes) -> list[tuple[str, int]] | None:
     that cannot be read (the reader reports it). Called after extract.limits.check_zip, so no part is a bomb and
     none is over the XML size limit."""
     try:
+        grids = [(name, grid) for name, xml in _xml_parts(data) if b"<" in xml and (grid := _xml_grid(xml))]
+    except _Unreadable:
+        return None
+    return sorted(grids, key=lambda g: -g[1])
+
+
+class _Unreadable(Exception):
+    """A zip, or a part of it, that cannot be read: the reader says what is wrong with it."""
+
+
+def _xml_parts(data: bytes):
+    """(name, bytes) of each XML part of the package, one at a time (_Unreadable where it cannot be read)."""
+    try:
         archive = zipfile.ZipFile(BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError):
-        return None
-    grids = []
+        raise _Unreadable from None
     with archive:
         for info in archive.infolist():
             if not info.filename.lower().endswith(".xml"):
@@ -62,13 +74,8 @@ def xlsx_grids(data: bytes) -> list[tuple[str, int]] | None:
             try:
                 xml = archive.read(info)
             except Exception:  # noqa: BLE001 - a damaged part: the reader says so
-                return None
-            if b"<" not in xml:
-                continue
-            grid = _xml_grid(xml)
-            if grid:
-                grids.append((info.filename, grid))
-    return sorted(grids, key=lambda g: -g[1])
+                raise _Unreadable from None
+            yield info.filename, xml
 
 
 _SST_COUNT = re.compile(rb"<(?:\w+:)?sst\s[^>]*?\buniqueCount=\"([0-9]{1,20})\"")
@@ -78,23 +85,15 @@ _SI = re.compile(rb"<(?:\w+:)?si[\s>/]")
 def xlsx_declared_strings(data: bytes) -> tuple[str, int, int] | None:
     """(part, strings its <sst> declares, strings it holds) for the shared-strings part that declares the most more
     than it holds, or None: calamine reserves the declared count before reading a string."""
-    try:
-        archive = zipfile.ZipFile(BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError):
-        return None
     worst = None
-    with archive:
-        for info in archive.infolist():
-            if not info.filename.lower().endswith(".xml"):
-                continue
-            try:
-                xml = archive.read(info)
-            except Exception:  # noqa: BLE001 - a damaged part: the reader says so
-                return None
+    try:
+        for name, xml in _xml_parts(data):
             if (m := _SST_COUNT.search(xml[:4096])) is not None:
                 declared, held = int(m.group(1)), len(_SI.findall(xml))
                 if declared > held and (worst is None or declared - held > worst[1] - worst[2]):
-                    worst = (info.filename, declared, held)
+                    worst = (name, declared, held)
+    except _Unreadable:
+        return None
     return worst
 
 
