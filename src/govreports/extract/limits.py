@@ -136,12 +136,14 @@ def check_sheets(data: bytes, kind: str, limits: Limits = DEFAULT_LIMITS) -> Lim
     the reader, which reports the damage."""
     from govreports.extract import sheetgrid
 
-    if kind == "xlsx" and (strings := sheetgrid.xlsx_declared_strings(data)) is not None:
-        part, declared, held = strings
-        if declared > limits.sheet_cells:
+    if kind == "xlsx":
+        grids, strings = sheetgrid.xlsx_counts(data) or (None, None)
+        if strings is not None and strings[1] > limits.sheet_cells:
+            part, declared, held = strings
             return LimitHit("bomb", f"XLSX part {part} declares {declared:,} strings and holds {held:,} "
                                     f"(limit {limits.sheet_cells:,})")
-    grids = sheetgrid.xlsx_grids(data) if kind == "xlsx" else sheetgrid.xls_grids(data)
+    else:
+        grids = sheetgrid.xls_grids(data)
     total = sum(cells for _name, cells in grids or ())
     if total <= limits.sheet_cells:
         return None

@@ -4,7 +4,7 @@ The readers (extract.xls) build each sheet as one dense grid, blanks included: p
 cell to its last, xlrd from A1 with every row as wide as the widest. A failed allocation in calamine's Rust code
 aborts the process (no exception): an .xlsx of two cells, A1 and XFD1048576, asks for 550 GB and kills the parse
 worker (measured); so does a sharedStrings part declaring 4,000,000,000 strings (calamine reserves them: 96 GB),
-counted here too (xlsx_declared_strings). So extract.limits counts the grid from what the file says:
+counted here too (xlsx_counts). So extract.limits counts the grid from what the file says:
 - .xlsx: each XML part's cell references (`<c r="B7">`, any namespace prefix) and row numbers; a cell or row
   written without its reference (allowed, rare) widens the bound by one, so the count never falls short;
 - .xls: the Workbook stream's cell records (BIFF8 and BIFF5: each starts with its row and column; MULRK and
@@ -46,15 +46,26 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
-def xlsx_grids(data: bytes) -> list[tuple[str, int]] | None:
-    """(part name, rows × columns its cells span) of each XML part holding cells, largest first; None for a zip
-    that cannot be read (the reader reports it). Called after extract.limits.check_zip, so no part is a bomb and
-    none is over the XML size limit."""
+def xlsx_counts(data: bytes) -> tuple[list[tuple[str, int]], tuple[str, int, int] | None] | None:
+    """In one walk over the package's XML parts: (part name, rows × columns its cells span) of each part holding
+    cells, largest first; and (part, strings its <sst> declares, strings it holds) for the shared-strings part
+    that declares the most more than it holds, or None (calamine reserves the declared count before reading a
+    string). None for a zip that cannot be read (the reader reports it). Called after extract.limits.check_zip, so
+    no part is a bomb and none is over the XML size limit."""
+    grids, worst = [], None
     try:
-        grids = [(name, grid) for name, xml in _xml_parts(data) if b"<" in xml and (grid := _xml_grid(xml))]
+        for name, xml in _xml_parts(data):
+            if b"<" not in xml:
+                continue
+            if grid := _xml_grid(xml):
+                grids.append((name, grid))
+            if (m := _SST_COUNT.search(xml[:4096])) is not None:
+                declared, held = int(m.group(1)), len(_SI.findall(xml))
+                if declared > held and (worst is None or declared - held > worst[1] - worst[2]):
+                    worst = (name, declared, held)
     except _Unreadable:
         return None
-    return sorted(grids, key=lambda g: -g[1])
+    return sorted(grids, key=lambda g: -g[1]), worst
 
 
 class _Unreadable(Exception):
@@ -80,21 +91,6 @@ def _xml_parts(data: bytes):
 
 _SST_COUNT = re.compile(rb"<(?:\w+:)?sst\s[^>]*?\buniqueCount=\"([0-9]{1,20})\"")
 _SI = re.compile(rb"<(?:\w+:)?si[\s>/]")
-
-
-def xlsx_declared_strings(data: bytes) -> tuple[str, int, int] | None:
-    """(part, strings its <sst> declares, strings it holds) for the shared-strings part that declares the most more
-    than it holds, or None: calamine reserves the declared count before reading a string."""
-    worst = None
-    try:
-        for name, xml in _xml_parts(data):
-            if (m := _SST_COUNT.search(xml[:4096])) is not None:
-                declared, held = int(m.group(1)), len(_SI.findall(xml))
-                if declared > held and (worst is None or declared - held > worst[1] - worst[2]):
-                    worst = (name, declared, held)
-    except _Unreadable:
-        return None
-    return worst
 
 
 def _xml_grid(xml: bytes) -> int:
