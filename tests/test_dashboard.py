@@ -211,6 +211,9 @@ def test_overview_dashboard(served, browser, shots, demo_db):
     assert offered == [str(y) for (y,) in _query(demo_db, "SELECT year FROM reports WHERE year IS NOT NULL"
                                                          " UNION SELECT year FROM scorecard ORDER BY year DESC")]
     assert visit.chinese_glyphs(), "Chinese is drawn as boxes: no CJK font (apt-get install fonts-noto-cjk)"
+    # how many reports the charts add up: a due year nobody has published for drew them all empty, unexplained
+    (everything,), = _query(demo_db, "SELECT count(*) FROM reports")
+    page.locator("#chart-reports").get_by_text(str(everything), exact=True).wait_for()
     # every chart's rows came from Datasette's JSON API on this server, and the scripts from the plugin
     assert sum("/reports.json?sql=" in u for u in visit.requests) >= len(OVERVIEW_CHARTS) + 1
     assert any(u.endswith("/datasette_dashboards/vega-lite.min.js") for u in visit.requests)
@@ -229,6 +232,8 @@ def test_overview_for_one_year_and_province(served, browser, shots, demo_db):
     x_axis = page.locator("#chart-applications [aria-roledescription=axis][aria-label^=X-axis]").get_attribute(
         "aria-label")
     assert "1 value: 2023" in x_axis, x_axis
+    (of_2023,), = _query(demo_db, "SELECT count(*) FROM reports WHERE year = 2023")
+    page.locator("#chart-reports").get_by_text(str(of_2023), exact=True).wait_for()
     provinces = [p for (p,) in _query(demo_db, "SELECT DISTINCT province FROM scorecard WHERE year = 2023"
                                                " AND province IS NOT NULL")]
     y_axis = page.locator("#chart-late_missing [aria-roledescription=axis][aria-label^=Y-axis]").get_attribute(
