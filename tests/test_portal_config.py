@@ -69,6 +69,16 @@ def test_demo_config_expands_the_portal_url(monkeypatch):
          "portal[0].params: article_pattern: invalid regular expression"),
         ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\nparams = { page_ext = ".shtml" }\n',
          "portal[0].params: page_ext: the extension without its dot"),
+        # a number written as text, or true, was taken as a number (max_pages = "5" read 5, true read 1); a
+        # negative page offset asked for index_-1.html every night
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\nmax_pages = "5"\n',
+         "portal[0].max_pages: Input should be a valid integer"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\nmax_pages = true\n',
+         "portal[0].max_pages: Input should be a valid integer"),
+        ('[politeness]\nper_host_concurrency = "4"\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+         "politeness.per_host_concurrency: Input should be a valid integer"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\nparams = { page_offset = -1 }\n',
+         "portal[0].params: page_offset: 0 (index_1 is page 2) or more, not -1"),
         ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a.gov.cn:99999/"\n',
          "portal[0].start_url: Value error, Port out of range 0-65535"),
         ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http:// a.gov.cn/"\n',

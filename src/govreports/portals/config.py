@@ -39,7 +39,8 @@ class ConfigError(GovreportsError, ValueError):
 class Politeness(BaseModel):
     """The fetch settings a config file may set; defaults are FetchPolicy's own, declared there once."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # `inf` would wait for ever between requests
+    # strict: TOML has real numbers and booleans, so "4" or true for a number is a mistake to name, not to read as 4 or 1
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)  # `inf`: no end between requests
     user_agent: str = _FETCH.user_agent
     per_host_delay: float = Field(_FETCH.per_host_delay, ge=0)
     delay_jitter: float = Field(_FETCH.delay_jitter, ge=0, le=1)
@@ -78,7 +79,7 @@ class Limits(BaseModel):
     """Bounded work per document: each is parsed in a worker process within a deadline and a memory cap (a
     document past them is recorded as too_slow / out_of_memory and the run goes on)."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # `inf` would let a document parse for ever
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)  # `inf`: a parse with no end
     parse_deadline: float = Field(DEFAULT_DEADLINE, gt=0)  # seconds per document
     parse_memory_mb: int = Field(DEFAULT_MEMORY_MB, ge=128)  # address space per parse worker
     parse_nice: int = Field(DEFAULT_NICE, ge=0, le=19)  # how far below the crawl's CPU priority its workers run
@@ -88,12 +89,12 @@ class Safety(BaseModel):
     """Where the crawler may connect. Portals are public sites: a name that resolves to a loopback, private,
     link-local or multicast address is refused unless the config says the portal is on such a network."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     allow_private_addresses: bool = False
 
 
 class PortalConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     adapter: str  # a name in the adapter registry (portals.adapters.ADAPTERS)
     start_url: str
@@ -172,12 +173,12 @@ class Incremental(BaseModel):
     chosen by a hash of its URL, so the work is spread evenly over the nights; list pages are read every run, so
     new reports are found the night they appear, and anything not loaded (new, failed) is fetched every run."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     recheck_days: int = Field(1, ge=1, le=366)
 
 
 class CrawlConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     politeness: Politeness = Politeness()
     safety: Safety = Safety()
     limits: Limits = Limits()

@@ -61,6 +61,8 @@ class TrsAdapter(Adapter):
     @classmethod
     def check_params(cls, params):
         super().check_params(params)
+        if params.get("page_offset", 0) < 0:  # index_-1.html: asked every night, a 404
+            raise ValueError(f"page_offset: 0 (index_1 is page 2) or more, not {params['page_offset']}")
         if str(params.get("page_ext") or "").startswith("."):  # index_2..shtml: every page after the first a 404
             raise ValueError(f"page_ext: the extension without its dot, e.g. \"shtml\", not {params['page_ext']!r}")
 
