@@ -246,3 +246,34 @@ def test_a_backfill_whose_partitions_failed_is_partial_naming_them():
     assert many.line.startswith("10 of 10 partition(s) failed: a 2010, a 2011,") and "a 2017 … (why" in many.line
     down = judge([{"portal": "a", "outcome": "unreachable"}])
     assert with_failed_partitions(down, [("a", 2022)], 1) == down  # every portal down says more already
+
+
+def test_a_reparse_names_the_reports_it_cannot_read_again_because_they_were_loaded_from_files(tmp_path):
+    """Reports `govreports load` stored from files have no crawled document in the archive: a re-parse passed over
+    them and printed "re-parsed 0 document(s)", as if the database held nothing to re-parse (h4). It now counts
+    them and says how to read them with the new parser; reports a crawl loaded are not counted."""
+    import copy
+
+    from govreports.runs.reparse import reparse
+    from govreports.store import connect, load_record
+    from storehelp import expected_records
+
+    record = next(iter(expected_records().values()))
+    other = copy.deepcopy(record)
+    other["year"] = (record.get("year") or 2020) + 1
+
+    class NoParser:  # no crawled document to parse here
+        def parse_many(self, documents):
+            return iter(())
+
+    with connect(tmp_path / "t.db") as db:
+        loaded = load_record(db, record)
+        crawled = load_record(db, other, document={"url": "http://a.gov.cn/r.html", "sha256": "ab" * 32})
+        db["items"].insert({"portal": "p", "url": "http://a.gov.cn/r.html", "report_id": crawled.report_id,
+                            "status": "duplicate", "first_seen": "2026-01-01", "last_seen": "2026-01-01"})
+        summary = reparse(db, tmp_path / "archive", parser=NoParser())
+    assert loaded.report_id != crawled.report_id and summary.documents == 0
+    assert summary.not_crawled == 1
+    assert summary.not_crawled_line() == ("1 report(s) were loaded from files (govreports load), not crawled: a "
+                                          "re-parse reads only the crawl's archive; load those files again to read "
+                                          "them with this parser")

@@ -42,6 +42,8 @@ def reparse(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archiv
     create_table_artifact(table=[row], key="reparse-summary", description="re-parse from the archive")
     print(f"re-parsed {row['documents']} document(s): {summary.changed} record(s) changed, "
           f"{row['unchanged']} unchanged, {row['failed']} failed, {row['missing']} missing from the archive")
+    if not_crawled := summary.not_crawled_line():
+        print(f"warning: {not_crawled}")
     if skipped := summary.skipped_line(config, left_out):
         print(f"warning: {skipped}")
     # partial (a run-problems artifact) when documents could not be re-parsed or config files were left out

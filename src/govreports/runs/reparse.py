@@ -53,6 +53,14 @@ class ReparseSummary:
     documents: int = 0
     counts: Counter = field(default_factory=Counter)  # new / changed / unchanged / failed / missing / skipped
     unconfigured: Counter = field(default_factory=Counter)  # documents skipped, by a portal the config lacks
+    not_crawled: int = 0  # reports no crawled item holds (`govreports load`'s): nothing of theirs is archived
+
+    def not_crawled_line(self) -> str:
+        """Reports the re-parse could not read again, and how to ("" when there were none)."""
+        if not self.not_crawled:
+            return ""
+        return (f"{self.not_crawled} report(s) were loaded from files (govreports load), not crawled: a re-parse "
+                "reads only the crawl's archive; load those files again to read them with this parser")
 
     def skipped_line(self, config: str, left_out: list[tuple[str, str]] | None = None) -> str:
         """What was left as it was, and why, for the command's warning line ("" when nothing was); `left_out`:
@@ -246,4 +254,15 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
                 raise StorageError(f"{could_not_write(exc, db)}; the re-parse stops here, and the batches it "
                                    "wrote stay") from exc
             summary.counts.update(item.status for item in loaded)
+    summary.not_crawled = _not_crawled(db)
     return summary
+
+
+def _not_crawled(db: Database) -> int:
+    """Reports no crawled item holds: `govreports load` stored them from files, and nothing of theirs is in the
+    archive. "re-parsed 0 document(s)" of a database of such reports read as if it held nothing to re-parse."""
+    (reports,), = db.execute("SELECT count(*) FROM reports").fetchall()
+    if not reports:
+        return 0
+    (crawled,), = db.execute("SELECT count(DISTINCT report_id) FROM items WHERE report_id IS NOT NULL").fetchall()
+    return max(reports - crawled, 0)
