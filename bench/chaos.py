@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from urllib.parse import urlsplit
 from collections import Counter
 from pathlib import Path
 
@@ -62,7 +63,7 @@ def main() -> int:
                               "[safety]\nallow_private_addresses = true\n\n[[portal]]"
                               + demo.split("[[portal]]", 1)[1], encoding="utf-8")
             db = Path(tmp) / "chaos.db"
-            env = {**os.environ, "GOVREPORTS_DEMO_URL": base}
+            env = {**os.environ, "GOVREPORTS_DEMO_PORT": str(urlsplit(base).port)}
             start = time.monotonic()
             # its stderr to a file, read when it has ended: a pipe read only then would stop a crawl that writes more
             # than the pipe holds (64 KB of failures) until it is read, and this loop would wait on it for ever

@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from urllib.parse import urlsplit
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,7 +154,7 @@ def document_urls(base: str, reports: int, attachments: float, seed: int = 0) ->
     from govreports.demo.portal import DemoPortal
 
     portal = DemoPortal(seed=seed, scale=reports, attachments=attachments)
-    portal.base_url = base
+    portal.port = urlsplit(base).port
     urls = []
     for r in portal.reports:
         urls.append(r.url)
@@ -166,9 +167,8 @@ async def fetch_all(urls: list[str], connections: int, archive_dir: Path) -> tup
     """The project's Fetcher on `urls` with `connections` workers; (successful fetches, seconds, CPU seconds of
     this process: the client's own cost, apart from the server's on the same cores)."""
     from govreports.fetch import Archive, Fetcher, FetchPolicy
-    from urllib.parse import urlsplit
 
-    hosts = frozenset(urlsplit(u).netloc for u in urls[:1])
+    hosts = frozenset(urlsplit(u).netloc for u in urls)  # the demo's sites, each a host of its own
     policy = FetchPolicy(allowed_hosts=hosts, allow_private_addresses=True, per_host_delay=0.0, delay_jitter=0.0,
                          per_host_concurrency=connections, max_connections=connections, adaptive=False)
     queue = list(reversed(urls))
@@ -256,7 +256,7 @@ def main() -> int:
     proc, base = start_portal("--scale", str(args.reports), "--attachments", str(args.attachments), "--prerender",
                               wait=120 + args.reports * 0.1)
     try:
-        os.environ["GOVREPORTS_DEMO_URL"] = base
+        os.environ["GOVREPORTS_DEMO_PORT"] = str(urlsplit(base).port)
         if args.fetch_only:
             with tempfile.TemporaryDirectory() as tmp:
                 print_file_creation(Path(tmp))

@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from urllib.parse import urlsplit
 from collections import Counter
 from pathlib import Path
 
@@ -139,7 +140,7 @@ def main() -> int:
     args = parser.parse_args()
     proc, base = start_portal("--scale", str(args.reports), "--prerender", wait=120 + args.reports * 0.1)
     try:
-        os.environ["GOVREPORTS_DEMO_URL"] = base
+        os.environ["GOVREPORTS_DEMO_PORT"] = str(urlsplit(base).port)
         with tempfile.TemporaryDirectory() as tmp:
             from govreports.runs.prefect_env import configure
 

@@ -21,6 +21,7 @@ import shutil
 import sys
 import tempfile
 import time
+from urllib.parse import urlsplit
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +39,7 @@ def crawl_once(reports: int, attachments: float, folder: Path):
     proc, base = start_portal("--scale", str(reports), "--attachments", str(attachments), "--prerender",
                               wait=120 + reports * 0.1)
     try:
-        os.environ["GOVREPORTS_DEMO_URL"] = base
+        os.environ["GOVREPORTS_DEMO_PORT"] = str(urlsplit(base).port)
         config = load_config(ROOT / "config" / "demo.toml")
         start = time.perf_counter()
         summary = run_crawl(config, open_db(folder / "reports.db"), folder / "archive", per_host_delay=0.0,

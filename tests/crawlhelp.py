@@ -29,15 +29,16 @@ FAST = {"per_host_delay": 0.0, "per_host_concurrency": 8, "backoff_base": 0.05, 
 
 
 def demo_config(base_url: str):
-    previous = os.environ.get("GOVREPORTS_DEMO_URL")
-    os.environ["GOVREPORTS_DEMO_URL"] = base_url
+    """config/demo.toml for the demo portal whose directory is at `base_url` (its sites: that port, their hosts)."""
+    previous = os.environ.get("GOVREPORTS_DEMO_PORT")
+    os.environ["GOVREPORTS_DEMO_PORT"] = str(urlsplit(base_url).port)
     try:
         return load_config(ROOT / "config" / "demo.toml")
     finally:
         if previous is None:
-            os.environ.pop("GOVREPORTS_DEMO_URL")
+            os.environ.pop("GOVREPORTS_DEMO_PORT")
         else:
-            os.environ["GOVREPORTS_DEMO_URL"] = previous
+            os.environ["GOVREPORTS_DEMO_PORT"] = previous
 
 
 def site(url: str) -> str:
@@ -135,7 +136,7 @@ def crawl_one_listing(db, portal, title: str, page_url: str, answers, attachment
 def site_truth(portal, site: str) -> dict[str, dict]:
     """The ground truth of one demo site (URL path /<site>/…)."""
     return {url: record for url, record in portal.ground_truth().items()
-            if url.startswith(f"{portal.base_url}/{site}/")}
+            if url.startswith(portal.url(f"/{site}/"))}
 
 
 def db_records(db) -> dict[tuple[str, int], dict]:
@@ -210,6 +211,6 @@ def run_cli(*args: str, portal=None, timeout: float = 300) -> subprocess.Complet
     """`govreports ARGS…` in a child process (exit codes and stderr as a scheduler sees them)."""
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"}
     if portal is not None:
-        env["GOVREPORTS_DEMO_URL"] = portal.base_url
+        env.update(portal.environ())
     return subprocess.run([sys.executable, "-m", "govreports", *args], env=env, cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout)

@@ -24,8 +24,8 @@ def is_report_title(title: str) -> bool:
 
 # --- crawl helpers: one per CMS ---------------------------------------------------------------------------------------
 
-def crawl_trs(client, base: str, column: str, encoding: str) -> dict[str, str]:
-    found, url, seen_pages = {}, urljoin(base, column), set()
+def crawl_trs(client, at, column: str, encoding: str) -> dict[str, str]:
+    found, url, seen_pages = {}, at(column), set()
     first = client.get(url)
     text = first.content.decode(encoding)
     count, _, name, ext = re.search(r'createPageHTML\((\d+),\s*(\d+),\s*"(\w+)",\s*"(\w+)"\)', text).groups()
@@ -40,8 +40,8 @@ def crawl_trs(client, base: str, column: str, encoding: str) -> dict[str, str]:
     return found
 
 
-def crawl_hanweb(client, base: str) -> dict[str, str]:
-    column = base + "/hanweb/col/col12377/index.html"
+def crawl_hanweb(client, at) -> dict[str, str]:
+    column = at("/hanweb/col/col12377/index.html")
     text = client.get(column).text
     unitid = re.search(r'<div id="(\d+)"><script type="text/xml">', text).group(1)
     total = int(re.search(r"totalRecord:(\d+)", text).group(1))
@@ -50,7 +50,7 @@ def crawl_hanweb(client, base: str) -> dict[str, str]:
     params = dict(p.split("=", 1) for p in template.split("?", 1)[1].split("&"))
     record = re.compile(r'<a target="_blank" href="([^"]+)" title="([^"]*)">')
     found = {urljoin(column, h): t for h, t in record.findall(text)}
-    proxy = base + re.search(r"proxyUrl:'([^']+)'", text).group(1)
+    proxy = at(re.search(r"proxyUrl:'([^']+)'", text).group(1))
     for start in range(per * group + 1, total + 1, per * group):
         form = {"col": "1", "appid": "1", "webid": params["webid"], "path": "/", "columnid": params["columnid"],
                 "sourceContentType": "1", "unitid": unitid, "webname": unquote(unquote(params["webname"])),
@@ -63,10 +63,10 @@ def crawl_hanweb(client, base: str) -> dict[str, str]:
     return found
 
 
-def crawl_hanweb_get(client, base: str) -> dict[str, str]:
+def crawl_hanweb_get(client, at) -> dict[str, str]:
     """The Hanweb column whose dataproxy.jsp takes only GET: its <nextgroup> template with page=N swapped, to the
     last page <totalpage> names (page 1 repeats the island's records)."""
-    column = base + "/wenzhou/col/col1229463/index.html"
+    column = at("/wenzhou/col/col1229463/index.html")
     text = client.get(column).text
     template = urljoin(column, re.search(r"<nextgroup><!\[CDATA\[<a href=\"([^\"]+)\"", text).group(1))
     record = re.compile(r'<a target="_blank" href="([^"]+)" title="([^"]*)">')
@@ -83,13 +83,13 @@ def js_unescape(text: str) -> str:
     return re.sub(r"%u([0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
 
-def crawl_gkmlpt(client, base: str) -> dict[str, str]:
-    text = client.get(base + "/gd/gkmlpt/index").text
+def crawl_gkmlpt(client, at) -> dict[str, str]:
+    text = client.get(at("/gd/gkmlpt/index")).text
     sid = re.search(r"SID: '(\d+)'", text).group(1)
     cat = re.search(r"\{id: (\d+), name: '政府信息公开年报'", text).group(1)
     found, page = {}, 1
     while True:
-        data = client.get(f"{base}/gd/gkmlpt/api/all/{cat}", params={"page": page, "sid": sid}).json()
+        data = client.get(at(f"/gd/gkmlpt/api/all/{cat}"), params={"page": page, "sid": sid}).json()
         if not data["articles"]:
             break
         found.update({a["url"]: js_unescape(a["title"]) for a in data["articles"]})
@@ -97,8 +97,8 @@ def crawl_gkmlpt(client, base: str) -> dict[str, str]:
     return found
 
 
-def crawl_govcn(client, base: str) -> dict[str, str]:
-    found, queue, seen = {}, [base + "/govcn/zhengce/xxgknb/home.htm"], set()
+def crawl_govcn(client, at) -> dict[str, str]:
+    found, queue, seen = {}, [at("/govcn/zhengce/xxgknb/home.htm")], set()
     while queue:
         url = queue.pop()
         if url in seen:
@@ -111,10 +111,10 @@ def crawl_govcn(client, base: str) -> dict[str, str]:
     return found
 
 
-def crawl_custom(client, base: str, column: str = "/custom/xxgk/nb/list") -> dict[str, str]:
+def crawl_custom(client, at, column: str = "/custom/xxgk/nb/list") -> dict[str, str]:
     """div.doc-row rows: the full title only in span.doc-title's title attribute, the link a 查看 button, the next
     page only behind a.pg-next (no 下一页, no page numbers in links)."""
-    found, url, seen = {}, base + column, set()
+    found, url, seen = {}, at(column), set()
     row = re.compile(r'<div class="doc-row">.*?<span class="doc-title" title="([^"]+)">[^<]*</span>\s*'
                      r'<a class="doc-open" href="([^"]+)"[^>]*>查看</a>\s*<em class="doc-time">(\d{4}/\d{2}/\d{2})</em>')
     while url and url not in seen:
@@ -126,10 +126,10 @@ def crawl_custom(client, base: str, column: str = "/custom/xxgk/nb/list") -> dic
     return found
 
 
-def crawl_tax(client, base: str) -> dict[str, str]:
+def crawl_tax(client, at) -> dict[str, str]:
     """The column page lists nothing itself: its script POSTs the channelId it names to getFileListByCodeId, page by
     page, and writes each item's titleHtml (HTML: tags and entities) until `total` items are read."""
-    column = base + "/tax/n810214/c102384r/index.html?tab=gknb"
+    column = at("/tax/n810214/c102384r/index.html?tab=gknb")
     text = client.get(column).text
     assert "content.html" not in text  # no list in the HTML
     channel = re.search(r"var channelId = '(\w+)'", text).group(1)
@@ -146,16 +146,16 @@ def crawl_tax(client, base: str) -> dict[str, str]:
     return found
 
 
-def crawl_all(client, base: str) -> dict[str, str]:
+def crawl_all(client, at) -> dict[str, str]:
     found = {}
-    found.update(crawl_trs(client, base, "/ordos/zwgk/xxgknb/index.html", "utf-8"))
-    found.update(crawl_trs(client, base, "/gbk/zwgk/xxgknb/index.shtml", "gb18030"))
-    found.update(crawl_hanweb(client, base))
-    found.update(crawl_gkmlpt(client, base))
-    found.update(crawl_govcn(client, base))
-    found.update(crawl_custom(client, base))
-    found.update(crawl_hanweb_get(client, base))
-    found.update(crawl_tax(client, base))
+    found.update(crawl_trs(client, at, "/ordos/zwgk/xxgknb/index.html", "utf-8"))
+    found.update(crawl_trs(client, at, "/gbk/zwgk/xxgknb/index.shtml", "gb18030"))
+    found.update(crawl_hanweb(client, at))
+    found.update(crawl_gkmlpt(client, at))
+    found.update(crawl_govcn(client, at))
+    found.update(crawl_custom(client, at))
+    found.update(crawl_hanweb_get(client, at))
+    found.update(crawl_tax(client, at))
     return found
 
 

@@ -42,14 +42,14 @@ def _navigations(portal) -> list:
 
 
 def test_a_plain_client_gets_the_412_gate_and_the_script_computes_the_cookie(gated):
-    url = gated.base_url + gate.START
+    url = gated.url(gate.START)
     answer = httpx.get(url, headers={"User-Agent": BROWSER_UA})
     assert answer.status_code == 412 and b"$_ts" in answer.content
     assert detect_gate(412, answer.content, [gate.COOKIE_S]) == "ruishu"
-    report = httpx.get(gated.base_url + gated.gate_reports[0].path, headers={"User-Agent": BROWSER_UA})
+    report = httpx.get(gated.url(gated.gate_reports[0].path), headers={"User-Agent": BROWSER_UA})
     assert report.status_code == 412  # the reports too, not only the list
     assert len(gated.gate_reports) >= 15 and set(site_truth(gated, "gate")) == {
-        gated.base_url + it.path for it in gated.gate_reports}
+        gated.url(it.path) for it in gated.gate_reports}
     seed = answer.text.split(f'id="{gate.META_ID}" content="')[1].split('"')[0]
     forged = httpx.get(url, headers={"User-Agent": BROWSER_UA}, cookies={gate.COOKIE_T: f"{seed}.0"})
     assert forged.status_code == 412  # a cookie the script did not compute is refused
@@ -95,15 +95,15 @@ def test_robots_txt_behind_the_gate_is_read_and_obeyed(gated, tmp_path):
     from govreports.fetch import browser as browser_mode
 
     gated.clear_requests()
-    host = httpx.URL(gated.base_url).netloc.decode()
-    private, allowed = gated.base_url + gate.PRIVATE + "index.html", gated.base_url + gate.START
+    host = httpx.URL(gated.url(gate.START)).netloc.decode()  # the gate site's host (demo/hosts.py)
+    private, allowed = gated.url(gate.PRIVATE + "index.html"), gated.url(gate.START)
 
     async def crawl():
         policy = FetchPolicy(allowed_hosts={host}, allow_private_addresses=True, per_host_delay=0, delay_jitter=0)
         async with Fetcher(policy, Archive(tmp_path / "archive")) as fetcher:
             refused = await browser_mode.fetch(fetcher, private, [host], "browser")
             listed = await browser_mode.fetch(fetcher, allowed, [host], "browser")
-            rules = await fetcher._robots.rules(gated.base_url)
+            rules = await fetcher._robots.rules(gated.url(gate.START).removesuffix(gate.START))
             slowed = fetcher._throttle._host(host).base  # a gate passed is no block: no blocked_delay (30 s)
         return refused, listed, rules, slowed
 

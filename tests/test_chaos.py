@@ -52,7 +52,7 @@ def chaos(tmp_path_factory):
     config.write_text("[politeness]\nper_host_delay = 0\nper_host_concurrency = 8\nbackoff_base = 0.05\n"
                       "backoff_max = 0.5\nretry_after_max = 1.5\nread_timeout = 3\ntotal_timeout = 10\nblocked_delay = 0\n"
                       "[safety]\nallow_private_addresses = true\n\n[[portal]]" + rest, encoding="utf-8")
-    env = {**os.environ, "GOVREPORTS_DEMO_URL": portal.base_url, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"}
+    env = {**os.environ, **portal.environ(), "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"}
     args = [sys.executable, "-m", "govreports", "crawl", "--config", str(config), "--db", str(work / "r.db"),
             "--archive", str(work / "archive"), "--no-progress"]
     start = time.monotonic()
@@ -80,13 +80,13 @@ def test_the_run_ends_and_leaves_nothing_behind(chaos):
 def test_every_good_report_is_loaded(chaos):
     portal = chaos["portal"]
     lost = set(portal.faulted_urls("500-permanent")) | set(portal.faulted_urls("redirect-loop"))
-    gated = [portal.base_url + prefix for prefix in ("/gbk/", "/gd/", "/govcn/")]  # robots, 412, 521 gates
+    gated = [portal.url(prefix) for prefix in ("/gbk/", "/gd/", "/govcn/")]  # robots, 412, 521 gates
     skip = {url for url in portal.ground_truth() if url in lost or url.startswith(tuple(gated))}
     skip -= set(portal.reposts().values())  # a gated report re-posted on a site that was crawled is loaded there
     assert len(portal.ground_truth()) - len(skip) >= 30  # the ordos and hanweb sites: most of them must load
     assert mismatches(chaos["db"], portal.ground_truth(), skip_urls=skip) == []
     # the two documents served with a wrong Content-Type are good reports: the bytes decide, not the label
-    mislabelled = [portal.base_url + p for p in portal.plan.mislabelled]
+    mislabelled = [portal.url(p) for p in portal.plan.mislabelled]
     sources = {u for row in chaos["db"].execute(  # read as a report: loaded, or a duplicate (a （超链版） read first)
         "SELECT d.url, d.final_url FROM documents d JOIN items i ON i.document_id = d.id"
         " WHERE i.status IN ('loaded', 'duplicate')") for u in row}

@@ -30,7 +30,7 @@ def _scripted(portal) -> dict[str, str]:
     """Report page URL -> its data file's URL, for the demo's reports served so."""
     from govreports.demo.sites.custom import _data_file_name
 
-    return {portal.base_url + it.path: portal.base_url + it.path.rsplit("/", 1)[0] + "/" + _data_file_name(it)
+    return {portal.url(it.path): portal.url(it.path.rsplit("/", 1)[0] + "/" + _data_file_name(it))
             for it in portal.catalog.reports() if it.extra.get("body") == "script"}
 
 
@@ -142,7 +142,7 @@ def test_an_edited_data_file_under_an_unchanged_page_gives_a_new_version(portal,
 
     def edited(portal_, it):
         answer = real(portal_, it)
-        if portal_.base_url + it.path != url:
+        if portal_.url(it.path) != url:
             return answer
         assert answer.body.endswith(b'</p>"\n')  # a paragraph added at the end of the report (section 六)
         return Response(200, answer.body[:-2] + "<p>本报告于次年修订。</p>".encode() + b'"\n', answer.content_type,
@@ -207,7 +207,7 @@ def test_reparse_reads_a_data_file_report_with_the_page_that_named_it_after_the_
     real = custom.detail_page
 
     def maintenance(portal_, it):
-        if portal_.base_url + it.path != url:
+        if portal_.url(it.path) != url:
             return real(portal_, it)
         return html("<html><head><title>系统维护</title></head><body><p>系统维护中，请稍后访问。</p></body></html>",
                     last_modified=portal_.modified(it) + 86400)

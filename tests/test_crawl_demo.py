@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from collections import Counter
 from functools import partial
 
 import pytest
@@ -42,7 +43,7 @@ def test_crawl_equals_ground_truth(portal, crawled):
     assert summary.total("failed") == 0 and summary.total("blocked") == 0
     # a （超链版） PDF listed beside the plain one is that report again (whichever is read first): one report
     edition = next(it for it in portal.catalog.items["ordos"] if "edition" in it.extra)
-    urls = [portal.base_url + it.path for it in (edition, portal.catalog.by_id[edition.canonical])]
+    urls = [portal.url(it.path) for it in (edition, portal.catalog.by_id[edition.canonical])]
     items = db.execute("SELECT status, report_id FROM items WHERE url IN (?, ?) ORDER BY status", urls).fetchall()
     assert [status for status, _ in items] == ["duplicate", "loaded"] and items[0][1] == items[1][1]
     # non-reports in the columns (news, 网站年度报表, notices) are never fetched as reports, never loaded
@@ -50,7 +51,7 @@ def test_crawl_equals_ground_truth(portal, crawled):
     assert len(nonreports) > 10 and summary.total("skipped") >= 40
     sources = {k for (k,) in db.execute("SELECT source_key FROM reports")}
     assert not sources & nonreports
-    fetched = {portal.base_url + r.path for r in portal.requests}
+    fetched = {portal.url(r.path) for r in portal.requests}
     assert not fetched & nonreports
 
 
@@ -69,7 +70,9 @@ def test_polite_client(portal, crawled):
     requests = portal.requests
     assert requests and all(r.headers.get("User-Agent", "").startswith("govreports/") for r in requests)
     assert not [r for r in requests if r.path.startswith("/ordos/private/")]  # robots.txt Disallow obeyed
-    assert sum(r.path == "/robots.txt" for r in requests) == 1  # once per host per run
+    # once per host per run: each site is a host of its own (demo/hosts.py)
+    robots = Counter(r.host for r in requests if r.path == "/robots.txt")
+    assert set(robots.values()) == {1} and set(robots) == {r.host for r in requests} and len(robots) >= 8
 
 
 def test_recrawl_is_conditional_and_rewrites_nothing(portal, crawled, monkeypatch):
@@ -89,7 +92,7 @@ def test_recrawl_is_conditional_and_rewrites_nothing(portal, crawled, monkeypatc
     reports = {r.url for r in portal.reports} | set(portal.reposts())
     attachments = {r.attachment_url for r in portal.reports if r.attachment_url}
     for r in portal.requests:
-        url = portal.base_url + r.path + (f"?{r.query}" if r.query else "")
+        url = portal.url(r.path + (f"?{r.query}" if r.query else ""))
         if url in reports or url in attachments:
             assert r.conditional, url  # every known document is asked "has it changed?"
             assert r.status in (304, 302), url
@@ -136,9 +139,9 @@ def test_an_edited_attachment_under_an_unchanged_page_gives_a_new_version(tmp_pa
         portal.edit(report.id)
         portal.clear_requests()
         _, summary = crawl_demo(portal, tmp_path, db=db, portals=names)
-        page = [r.status for r in portal.requests if portal.base_url + r.path == report.url]
+        page = [r.status for r in portal.requests if portal.url(r.path) == report.url]
         assert page and set(page) == {304}
-        attachment = [r for r in portal.requests if portal.base_url + r.path + (f"?{r.query}" if r.query else "")
+        attachment = [r for r in portal.requests if portal.url(r.path + (f"?{r.query}" if r.query else ""))
                       == report.attachment_url]
         assert len(attachment) == 1, attachment  # the changed file is downloaded once, and read from that answer
         assert attachment[0].headers.get("Referer") == report.url  # asked as from its page, as portals expect
@@ -158,21 +161,26 @@ def test_per_host_delay_holds(tmp_path, monkeypatch):
 
     import httpx
 
-    sent: list[float] = []
+    sent: list[tuple[str, float]] = []
     real_send = httpx.AsyncClient.send
 
     async def send(self, request, **kwargs):
-        sent.append(time.monotonic())
+        sent.append((request.url.host, time.monotonic()))
         return await real_send(self, request, **kwargs)
 
     monkeypatch.setattr(httpx.AsyncClient, "send", send)
     portal = DemoPortal(seed=0).start(port=0)
     try:
-        # three of the sites (about 75 requests, one host): enough gaps, without pacing the whole portal at 0.1 s
+        # three of the sites (about 75 requests, three hosts): enough gaps, without pacing the whole portal at 0.1 s
         crawl_demo(portal, tmp_path, portals=("demo-ordos", "demo-hanweb", "demo-gbk"), per_host_delay=0.1,
                    delay_jitter=0.0, per_host_concurrency=1)
         assert len(sent) == len(portal.requests)  # every request the server saw was timed as it was sent
-        gaps = [b - a for a, b in zip(sent, sent[1:])]
+        hosts = {host for host, _ in sent}
+        assert len(hosts) == 3  # each site a host of its own, each paced on its own
+        gaps = []
+        for host in hosts:
+            times = [t for h, t in sent if h == host]
+            gaps += [b - a for a, b in zip(times, times[1:])]
         assert len(gaps) > 50
         assert min(gaps) >= 0.099, min(gaps)
     finally:
@@ -197,7 +205,7 @@ def test_crawl_command(portal, tmp_path, monkeypatch):
     from conftest import ROOT
     from govreports.cli import app
 
-    monkeypatch.setenv("GOVREPORTS_DEMO_URL", portal.base_url)
+    monkeypatch.setenv("GOVREPORTS_DEMO_PORT", str(portal.port))
     runner = CliRunner()
     args = ["crawl", "--config", str(ROOT / "config" / "demo.toml"), "--portal", "demo-govcn",
             "--db", str(tmp_path / "c.db"), "--archive", str(tmp_path / "archive"), "--no-progress"]
@@ -395,7 +403,7 @@ def test_recheck_days_asks_each_known_report_once_in_n_days(portal, crawled):
         assert waiting and set(waiting) <= {1, 2}
         portal.clear_requests()
         summary = run_crawl(config, db, workdir / "archive", recheck_day=day, **FAST)
-        pages = [portal.base_url + r.path + (f"?{r.query}" if r.query else "") for r in portal.requests]
+        pages = [portal.url(r.path + (f"?{r.query}" if r.query else "")) for r in portal.requests]
         today = [u for u in pages if u in reports]
         assert marked == set(today)
         for url in today:
@@ -472,7 +480,7 @@ def test_a_report_split_over_article_pages_loads_whole_or_not_at_all(tmp_path, m
     portal = DemoPortal(seed=0).start(port=0)
     try:
         split = next(it for it in portal.catalog.reports() if it.extra.get("pages", 1) > 1)
-        later = portal.base_url + split.path.replace(".html", "_1.html")
+        later = portal.url(split.path.replace(".html", "_1.html"))
         truth = site_truth(portal, "ordos") | {url: portal.ground_truth()[url] for url in portal.reposts().values()}
         db, summary = crawl_demo(portal, tmp_path / "whole", portals=("demo-ordos",))
         assert mismatches(db, truth) == [] and summary.total("failed") == 0
@@ -487,7 +495,7 @@ def test_a_report_split_over_article_pages_loads_whole_or_not_at_all(tmp_path, m
         db, summary = crawl_demo(portal, tmp_path / "short", portals=("demo-ordos",))
         assert summary.total("failed") == 1
         stored = {original.get(k, k) for (k,) in db.execute("SELECT source_key FROM reports")}
-        assert stored == whole - {portal.base_url + split.path}
+        assert stored == whole - {portal.url(split.path)}
     finally:
         portal.stop()
 

@@ -20,7 +20,7 @@ from storehelp import sqlite_full
 @pytest.fixture
 def crawl_command(demo_portal, tmp_path, monkeypatch, capsys):
     """`govreports crawl` of one demo portal into tmp_path, run in this process: returns (exit code, stderr)."""
-    monkeypatch.setenv("GOVREPORTS_DEMO_URL", demo_portal.base_url)
+    monkeypatch.setenv("GOVREPORTS_DEMO_PORT", str(demo_portal.port))
 
     def run(portal: str, db: str = "full.db") -> tuple[int, str]:
         monkeypatch.setattr(sys, "argv", ["govreports", "crawl", "--config", str(ROOT / "config" / "demo.toml"),

@@ -7,6 +7,7 @@ import pytest
 from crawlhelp import crawl_demo
 
 from govreports.demo.base import not_found
+from govreports.demo.hosts import path_of
 
 
 @pytest.mark.parametrize("file", ["attachment", "data file"])
@@ -17,14 +18,14 @@ def test_a_known_report_whose_file_is_gone_tonight_asks_for_the_file_once(demo_p
     from govreports.demo.sites import custom
 
     db, _ = crawl_demo(demo_portal, tmp_path, portals=("demo-custom",))
-    base = demo_portal.base_url
     if file == "attachment":
         report = next(r for r in demo_portal.reports if r.site == "custom" and r.attachment_url)
-        page, gone = report.url, report.attachment_url[len(base):]
+        page, gone = report.url, path_of(report.attachment_url)
     else:
         item = next(it for it in demo_portal.catalog.reports() if it.extra.get("body") == "script")
-        page, gone = base + item.path, item.path.rsplit("/", 1)[0] + "/" + custom._data_file_name(item)
-        assert db.execute("SELECT attachment_url FROM items WHERE url = ?", [page]).fetchone() == (base + gone,)
+        page, gone = demo_portal.url(item.path), item.path.rsplit("/", 1)[0] + "/" + custom._data_file_name(item)
+        assert db.execute("SELECT attachment_url FROM items WHERE url = ?", [page]).fetchone() == \
+            (demo_portal.url(gone),)
     real = custom.handle
     monkeypatch.setattr(custom, "handle", lambda req, portal: not_found() if req.path == gone else real(req, portal))
     demo_portal.clear_requests()
@@ -58,7 +59,7 @@ def test_a_scan_whose_ocr_stopped_short_is_read_again_until_whole(demo_portal, t
     monkeypatch.setattr(ocr, "_page_words", real)
     demo_portal.clear_requests()
     _, summary = crawl_demo(demo_portal, tmp_path, db=db, portals=("demo-ordos",), parse_workers=0)
-    asked = [r.status for r in demo_portal.requests if demo_portal.base_url + r.path in (scan.url, scan.attachment_url)]
+    asked = [r.status for r in demo_portal.requests if demo_portal.url(r.path) in (scan.url, scan.attachment_url)]
     assert asked == [304, 304]  # nothing downloaded again: read from the archive
     assert get_record(db, report_id)["ocr_pages"] == "2/2"
     assert summary.total("changed") == 1 and summary.total("new") == 0

@@ -58,7 +58,7 @@ def test_home_reaches_the_column_through_the_hub(portal, client, site):
     sm = SITEMAPS[site]
     home = anchors(get_text(client, nav["home"]), nav["home"])
     for alias in sm.homes:
-        assert client.get(portal.base_url + alias).status_code == 200, alias
+        assert client.get(portal.url(alias)).status_code == 200, alias
     assert home.get(nav["hub"]) == sm.hub.label  # the top navigation and the 政务公开 block link the hub
     hub = anchors(get_text(client, nav["hub"]), nav["hub"])
     assert hub[nav["column"]] == nav["column_label"]
@@ -103,24 +103,24 @@ def test_decoy_columns_list_lookalike_items(portal, client, site):
         link = SITEMAPS[site].decoy(key)
         assert DECOY_WORDS[key][-4:] in link.label
         if site == "gd":  # a category of the gkmlpt tree, listed by the JSON API
-            index = get_text(client, portal.base_url + "/gd/gkmlpt/index")
+            index = get_text(client, portal.url("/gd/gkmlpt/index"))
             assert re.search(r"\{id: %d, name: '%s'" % (GKMLPT_DECOYS[key], link.label), index)
-            data = client.get(f"{portal.base_url}/gd/gkmlpt/api/all/{GKMLPT_DECOYS[key]}",
+            data = client.get(portal.url(f"/gd/gkmlpt/api/all/{GKMLPT_DECOYS[key]}"),
                               params={"page": 1, "sid": "662021"}).json()
             listed = {a["url"]: a["title"] for a in data["articles"]}
         elif site == "tax":  # a tab of the column page, another channel of its POST list API
-            text = get_text(client, portal.base_url + link.url)
+            text = get_text(client, portal.url(link.url))
             channel = re.search(r"var channelId = '(\w+)'", text).group(1)
-            data = client.post(portal.base_url + "/tax/getFileListByCodeId",
+            data = client.post(portal.url("/tax/getFileListByCodeId"),
                                data={"channelId": channel, "page": 1, "size": 20}).json()["results"]["data"]
-            listed = {urljoin(portal.base_url, x["url"]): visible(x["titleHtml"]).strip() for x in data["results"]}
+            listed = {urljoin(portal.url(link.url), x["url"]): visible(x["titleHtml"]).strip() for x in data["results"]}
         else:
-            page_url = portal.base_url + link.url
+            page_url = portal.url(link.url)
             text = get_text(client, page_url)
             listed = {url: title for url, title in anchors(text, page_url).items()}
             listed |= {urljoin(page_url, h): t for h, t in re.findall(r'href="([^"]+)" title="([^"]+)"', text)}
         for it in items:
-            url = portal.base_url + it.path
+            url = portal.url(it.path)
             assert url in listed, (site, key, url)
             assert not is_report_title(it.list_title), it.list_title
             assert url not in truth
@@ -130,7 +130,7 @@ def test_decoy_columns_list_lookalike_items(portal, client, site):
 
 
 def test_navigation_served_out_of_process(portal, client):
-    served = client.get(portal.base_url + "/_demo/navigation.json").json()
+    served = client.get(portal.url("/_demo/navigation.json")).json()
     assert served == json.loads(json.dumps(portal.navigation()))
     assert set(served) == set(SITES)
 
@@ -139,16 +139,16 @@ def test_home_pages_have_ordinary_links_and_gbk_is_gbk(portal, client):
     for site in SITES:
         nav = portal.navigation()[site]
         links = anchors(get_text(client, nav["home"]), nav["home"])
-        news = [url for url in links if any(url == portal.base_url + it.path for it in portal.catalog.news[site])]
+        news = [url for url in links if any(url == portal.url(it.path) for it in portal.catalog.news[site])]
         assert len(news) >= 4, site
         assert all(client.get(url).status_code == 200 for url in news[:2])
         assert not [label for label in links.values() if is_report_title(label) and title_year(label)]  # no report
-    r = client.get(portal.base_url + "/gbk/")
+    r = client.get(portal.url("/gbk/"))
     assert r.headers["content-type"] == "text/html"
     with pytest.raises(UnicodeDecodeError):
         r.content.decode("utf-8")
     assert "charset=gb2312" in r.content.decode("gb18030")
-    assert "/ordos/private/index.html" in client.get(portal.base_url + "/ordos/").text  # robots.txt forbids it
+    assert "/ordos/private/index.html" in client.get(portal.url("/ordos/")).text  # robots.txt forbids it
 
 
 # --- the custom site --------------------------------------------------------------------------------------------------
@@ -160,7 +160,7 @@ ROW = re.compile(r'<div class="doc-row"><i class="doc-icon"></i>'
 
 
 def test_custom_list_markup_pages(portal, client):
-    base = portal.base_url + "/custom/xxgk/nb/list"
+    base = portal.url("/custom/xxgk/nb/list")
     items = portal.catalog.items["custom"]
     seen, url, pages = [], base, 0
     while url:
@@ -177,7 +177,7 @@ def test_custom_list_markup_pages(portal, client):
         nxt = re.search(r'<a class="pg-next" href="([^"]+)">›</a>', text)
         url = urljoin(url, nxt.group(1)) if nxt else None
     assert 2 <= pages <= 3
-    assert seen == [(it.list_title, portal.base_url + it.path) for it in items]
+    assert seen == [(it.list_title, portal.url(it.path)) for it in items]
     assert any(len(t) > 16 for t, _ in seen)  # some titles are only whole in the attribute
     assert client.get(base, params={"page": pages + 1}).status_code == 404
     assert get_text(client, base + "?page=1") == get_text(client, base)
@@ -188,7 +188,7 @@ def test_custom_list_markup_pages(portal, client):
 def test_custom_column_matches_ground_truth(portal):
     truth = site_truth(portal, "custom")
     reports = [it for it in portal.catalog.items["custom"] if it.role == "report"]
-    assert set(truth) == {portal.base_url + it.path for it in reports}
+    assert set(truth) == {portal.url(it.path) for it in reports}
     assert {it.kind for it in reports} >= {"html"}
 
 

@@ -18,6 +18,7 @@ from demowalk import DOC, UA, assert_matches, crawl_all, fetch_document, is_repo
 
 from govreports.demo import DemoPortal, FaultConfig
 from govreports.demo.catalog import SITES
+from govreports.demo.hosts import path_of
 from govreports.parse import parse_bytes
 
 
@@ -39,15 +40,15 @@ def client():
 def test_same_seed_same_reports_and_bytes(portal, client):
     other = DemoPortal(seed=0).start()
     try:
-        assert [(r.id, r.list_title, r.url.replace(other.base_url, "")) for r in other.reports] == \
-               [(r.id, r.list_title, r.url.replace(portal.base_url, "")) for r in portal.reports]
+        assert [(r.id, r.list_title, path_of(r.url)) for r in other.reports] == \
+               [(r.id, r.list_title, path_of(r.url)) for r in portal.reports]
         assert list(other.ground_truth().values()) == list(portal.ground_truth().values())
         sample = [r for r in portal.reports if r.site in ("ordos", "gbk", "hanweb", "govcn", "custom")][::7]
         sample += [r for r in portal.reports if r.attachment_url and r.site != "gd"][:2]
         for r in sample:
             url = r.attachment_url or r.url
             a = client.get(url, follow_redirects=True)
-            b = client.get(url.replace(portal.base_url, other.base_url), follow_redirects=True)
+            b = client.get(other.url(path_of(url)), follow_redirects=True)
             assert a.content == b.content and a.headers["etag"] == b.headers["etag"], url
     finally:
         other.stop()
@@ -148,7 +149,7 @@ def test_spreadsheet_reports_are_served_only_as_a_workbook(portal, client):
 
 
 def test_lists_reach_every_report(portal, client):
-    found = crawl_all(client, portal.base_url)
+    found = crawl_all(client, portal.url)
     reports = {url for url, title in found.items() if is_report_title(title)}
     truth = set(portal.ground_truth())
     assert reports == truth | set(portal.reposts())
@@ -172,14 +173,14 @@ def test_reposts_serve_the_original_record(portal, client):
     truth = portal.ground_truth()
     files = 0
     for repost, original in portal.reposts().items():
-        item = portal.catalog.by_path[repost.removeprefix(portal.base_url)]
+        item = portal.catalog.by_path[path_of(repost)]
         if item.attachment_path:
             files += 1
             page = client.get(repost).content.decode("gb18030" if "/gbk/" in repost else "utf-8")
             assert f"{item.list_title}.pdf" in page and item.attachment_path.rsplit("/", 1)[1] in page
-            served = client.get(portal.base_url + item.attachment_path)
+            served = client.get(portal.url(item.attachment_path))
             assert served.headers["content-type"] == "application/pdf" and b"/Subtype /Link" in served.content
-            repost = portal.base_url + item.attachment_path
+            repost = portal.url(item.attachment_path)
         assert_matches(parse_bytes(client.get(repost).content), truth[original], repost)
     assert files == 1
 
@@ -204,7 +205,7 @@ def test_conditional_requests_and_edit(client):
         parsed = parse_bytes(changed.content)
         assert parsed["applications"]["new"]["natural_person"] == (old or 0) + 1
         assert portal.ground_truth()[report.url]["applications"]["new"]["natural_person"] == (old or 0) + 1
-        lst = client.get(portal.base_url + "/ordos/zwgk/xxgknb/index.html")
+        lst = client.get(portal.url("/ordos/zwgk/xxgknb/index.html"))
         assert "etag" in lst.headers and "last-modified" in lst.headers
     finally:
         portal.stop()
@@ -220,7 +221,7 @@ def test_blocked_user_agents(portal):
 
 
 def test_gbk_site_bytes(portal, client):
-    r = client.get(portal.base_url + "/gbk/zwgk/xxgknb/index.shtml")
+    r = client.get(portal.url("/gbk/zwgk/xxgknb/index.shtml"))
     assert r.headers["content-type"] == "text/html"
     with pytest.raises(UnicodeDecodeError):
         r.content.decode("utf-8")
@@ -232,7 +233,7 @@ def test_gbk_site_bytes(portal, client):
 
 
 def test_hanweb_is_strict(portal, client):
-    proxy = portal.base_url + "/hanweb/module/web/jpage/dataproxy.jsp"
+    proxy = portal.url("/hanweb/module/web/jpage/dataproxy.jsp")
     assert client.get(proxy, params={"page": 1}).status_code == 400
     bad = client.post(proxy, params={"startrecord": 46, "endrecord": 90, "perpage": 15}, data={"columnid": "12377"})
     assert bad.status_code == 400 and "<recordset></recordset>" in bad.text
@@ -243,12 +244,35 @@ def test_hanweb_is_strict(portal, client):
 
 
 def test_robots_and_private_area(portal, client):
-    robots = client.get(portal.base_url + "/robots.txt").text
+    robots = client.get(portal.url("/ordos/robots.txt").replace("/ordos/robots.txt", "/robots.txt")).text
     assert "Disallow: /ordos/private/" in robots and "/gbk/" not in robots
-    assert client.get(portal.base_url + "/ordos/private/index.html").status_code == 200
+    # each host has its own robots.txt: the other sites' name nothing of ordos's private folder
+    gbk = client.get(portal.url("/gbk/").replace("/gbk/", "/robots.txt")).text
+    assert gbk == "User-agent: *\nDisallow:\n"
+    assert client.get(portal.url("/ordos/private/index.html")).status_code == 200
     assert any(r.path.startswith("/ordos/private/") for r in portal.requests)
-    assert client.get(portal.base_url + "/govcn/zhengce/zhengceku/").status_code == 403
-    assert client.get(portal.base_url + "/jiucuo.js").status_code == 200
+    assert client.get(portal.url("/govcn/zhengce/zhengceku/")).status_code == 403
+    assert client.get(portal.url("/jiucuo.js")).status_code == 200
+
+
+def test_each_site_is_a_host_of_its_own(portal, client):
+    """PORTALS.md §11: agencies on separate hostnames. Each site answers on a loopback address of its own, the same
+    port; another site's path on it is a 404, as on another agency's server; the directory host links them all."""
+    from govreports.demo.hosts import SITE_ADDRESSES
+
+    hosts = {r.site: httpx.URL(r.url).host for r in portal.reports}  # 8: the gate site is off here
+    assert len(set(hosts.values())) == len(hosts) == 8 and set(hosts.values()) <= set(SITE_ADDRESSES.values())
+    assert {httpx.URL(r.url).port for r in portal.reports} == {portal.port}
+    ordos = next(r for r in portal.reports if r.site == "ordos" and r.kind == "html")
+    assert client.get(ordos.url).status_code == 200
+    elsewhere = ordos.url.replace(hosts["ordos"], hosts["gbk"])
+    assert client.get(elsewhere).status_code == 404
+    assert client.get(ordos.url.replace(hosts["ordos"], "127.0.0.1")).status_code == 404
+    assert [r.host for r in portal.requests[-3:]] == [hosts["ordos"], hosts["gbk"], "127.0.0.1"]
+    index = client.get(portal.base_url + "/").text
+    assert portal.url("/ordos/") in index and portal.url("/gd/gkmlpt/index") in index
+    home = client.get(portal.url("/hanweb/").replace("/hanweb/", "/"))  # a site host's / leads to its home page
+    assert home.status_code == 302 and home.headers["location"].startswith(portal.url("/hanweb/"))
 
 
 URL_FAULTS = "500,503,429,slow,reset,truncate,redirect-loop"
@@ -280,7 +304,7 @@ def test_url_faults():
             with pytest.raises(httpx.TooManyRedirects):
                 c.get(loop, follow_redirects=True)
             truth = set(portal.ground_truth())
-            truth |= {portal.base_url + it.attachment_file for it in portal.catalog.reports() if it.attachment_file}
+            truth |= {portal.url(it.attachment_file) for it in portal.catalog.reports() if it.attachment_file}
             assert all(set(portal.faulted_urls(k)) <= truth for k in URL_FAULTS.split(","))
             faults = {r.fault for r in portal.requests}
             assert set(URL_FAULTS.split(",")) | {"500-permanent"} <= faults
@@ -292,7 +316,11 @@ def test_antibot_gates_and_robots_fault():
     portal = DemoPortal(seed=0, faults="antibot-412,antibot-521,robots").start()
     try:
         base = portal.base_url
-        assert "Disallow: /gbk/" in httpx.get(base + "/robots.txt", headers=UA).text
+        # PORTALS.md §11: robots.txt `Disallow: /` on one host, the GBK site's; the other hosts stay open
+        robots = {site: httpx.get(portal.url(f"/{site}/").replace(f"/{site}/", "/robots.txt"), headers=UA).text
+                  for site in ("gbk", "ordos", "hanweb")}
+        assert "Disallow: /\n" in robots["gbk"] and "Disallow: /\n" not in robots["ordos"] + robots["hanweb"]
+        assert portal.faulted_urls("robots") == [portal.url("/gbk/")]
         gd = next(r for r in portal.reports if r.site == "gd")
         blocked = httpx.get(gd.url, headers=UA)  # a fresh client without a cookie jar, every time
         assert blocked.status_code == 412 and 'id="9DhefwqGPrzGxEp9hPaoag"' in blocked.text
@@ -309,21 +337,21 @@ def test_antibot_gates_and_robots_fault():
             assert c.get(govcn.url).status_code == 521  # __jsluid_s alone is not enough
             c.cookies.set(name, value)
             assert c.get(govcn.url).status_code == 200
-        assert httpx.get(base + "/ordos/zwgk/xxgknb/index.html", headers=UA).status_code == 200
+        assert httpx.get(portal.url("/ordos/zwgk/xxgknb/index.html"), headers=UA).status_code == 200
     finally:
         portal.stop()
 
 
 def test_request_log_and_out_of_process_views(portal, client):
     portal.clear_requests()
-    client.get(portal.base_url + "/ordos/zwgk/xxgknb/index.html")
-    client.get(portal.base_url + "/govcn/zhengce/xxgknb/home.htm")
+    client.get(portal.url("/ordos/zwgk/xxgknb/index.html"))
+    client.get(portal.url("/govcn/zhengce/xxgknb/home.htm"))
     log = portal.requests
     assert [r.path for r in log] == ["/ordos/zwgk/xxgknb/index.html", "/govcn/zhengce/xxgknb/home.htm"]
     assert log[0].time <= log[1].time and log[0].headers["User-Agent"] == UA["User-Agent"]
-    truth = client.get(portal.base_url + "/_demo/ground-truth.json").json()
+    truth = client.get(portal.url("/_demo/ground-truth.json")).json()
     assert truth == portal.ground_truth()
-    assert len(client.get(portal.base_url + "/_demo/requests.json").json()) == 2
+    assert len(client.get(portal.url("/_demo/requests.json")).json()) == 2
 
 
 def test_scale_10000():
@@ -335,9 +363,9 @@ def test_scale_10000():
     big.start()
     try:
         with httpx.Client(headers=UA) as c:
-            text = c.get(big.base_url + "/ordos/zwgk/xxgknb/index.html").text
+            text = c.get(big.url("/ordos/zwgk/xxgknb/index.html")).text
             pages = int(re.search(r"createPageHTML\((\d+)", text).group(1))
-            last = c.get(f"{big.base_url}/ordos/zwgk/xxgknb/index_{pages - 1}.html")
+            last = c.get(big.url(f"/ordos/zwgk/xxgknb/index_{pages - 1}.html"))
             assert last.status_code == 200 and "t20" in last.text
             report = next(r for r in reversed(big.reports) if r.site == "hanweb" and r.kind == "html")
             data, hints = fetch_document(c, report)
@@ -374,10 +402,10 @@ def test_prerender_serves_the_same_bytes_without_rendering_again(monkeypatch):
         with cold:
             with httpx.Client(headers=UA) as c:
                 for it in pages[::7]:
-                    hot, fresh = c.get(warm.base_url + it.path), c.get(cold.base_url + it.path)
+                    hot, fresh = c.get(warm.url(it.path)), c.get(cold.url(it.path))
                     assert hot.status_code == fresh.status_code == 200
-                    assert hot.content.replace(warm.base_url.encode(), b"") == \
-                        fresh.content.replace(cold.base_url.encode(), b"")
+                    assert hot.content.replace(f":{warm.port}/".encode(), b"") == \
+                        fresh.content.replace(f":{cold.port}/".encode(), b"")
 
 
 def test_two_custom_reports_keep_their_body_only_in_a_javascript_data_file(portal, client):
@@ -389,12 +417,12 @@ def test_two_custom_reports_keep_their_body_only_in_a_javascript_data_file(porta
     assert [it.site for it in scripted] == ["custom", "custom"] and all(it.kind == "html" for it in scripted)
     assert sorted(portal.record(it)["format"] for it in scripted) == ["2019", "2021"]
     for it in scripted:
-        page = client.get(portal.base_url + it.path).text
+        page = client.get(portal.url(it.path)).text
         assert re.search(r'<div class="detail-body" id="detailContent">\s*</div>', page)
         src = re.search(r'<script src="(js/content_\d+\.js)"></script>', page).group(1)
-        data = client.get(urljoin(portal.base_url + it.path, src))
+        data = client.get(urljoin(portal.url(it.path), src))
         assert data.status_code == 200 and data.headers["content-type"] == "application/javascript"
         assert data.text.startswith("//字典项\nlet ") and data.text.endswith('</p>"\n')
         literal = data.text.split('let content = "', 1)[1]
         assert "</p>\t<p style='text-align: center'>发布日期：" in literal and '\\"' in literal
-    assert client.get(portal.base_url + "/custom/xxgk/nb/js/content_1.js").status_code == 404
+    assert client.get(portal.url("/custom/xxgk/nb/js/content_1.js")).status_code == 404

@@ -22,11 +22,11 @@ def client():
 
 
 def _post(client, portal, **form):
-    return client.post(portal.base_url + API, data={**FORM, **form})
+    return client.post(portal.url(API), data={**FORM, **form})
 
 
 def test_the_column_page_lists_nothing_without_its_script(demo_portal, client):
-    page = client.get(demo_portal.base_url + "/tax/n810214/c102384r/index.html", params={"tab": "gknb"})
+    page = client.get(demo_portal.url("/tax/n810214/c102384r/index.html"), params={"tab": "gknb"})
     assert page.status_code == 200 and "您现在的位置：" in page.text
     assert f"var channelId = '{REPORT_CHANNEL}'" in page.text and "getFileListByCodeId" in page.text
     assert not [it for it in demo_portal.catalog.items["tax"] if it.path in page.text or it.list_title in page.text]
@@ -40,8 +40,8 @@ def test_the_api_pages_the_column_twenty_at_a_time_with_html_titles(demo_portal,
     assert [d["total"] for d in data] == [len(items)] * 3
     assert [len(d["results"]) for d in data] == [20, len(items) - 20, 0]  # the last page short, then nothing
     rows = data[0]["results"] + data[1]["results"]
-    assert [demo_portal.base_url + r["url"] if r["url"].startswith("/") else r["url"] for r in rows] == \
-        [demo_portal.base_url + it.path for it in items]
+    assert [demo_portal.url(r["url"]) if r["url"].startswith("/") else r["url"] for r in rows] == \
+        [demo_portal.url(it.path) for it in items]
     assert any(r["url"].startswith("/") for r in rows) and any(r["url"].startswith("http") for r in rows)
     assert any('<font color="red">年度报告</font>' in r["titleHtml"] for r in rows)
     assert any("<em>" in r["titleHtml"] for r in rows) and any("&nbsp;" in r["titleHtml"] for r in rows)
@@ -51,9 +51,9 @@ def test_the_api_pages_the_column_twenty_at_a_time_with_html_titles(demo_portal,
 
 
 def test_the_api_answers_what_a_script_would_not_send_as_a_post_only_controller_would(demo_portal, client):
-    get = client.get(demo_portal.base_url + API, params=FORM)
+    get = client.get(demo_portal.url(API), params=FORM)
     assert get.status_code == 405 and get.json()["error"] == "Method Not Allowed"
-    missing = client.post(demo_portal.base_url + API, data={"page": "1", "size": "20"})
+    missing = client.post(demo_portal.url(API), data={"page": "1", "size": "20"})
     assert missing.status_code == 400 and "channelId" in missing.json()["message"]
     unknown = _post(client, demo_portal, channelId="0" * 32)
     assert unknown.status_code == 200 and unknown.json()["results"]["data"] == {"total": 0, "page": 1, "size": 20,
@@ -71,7 +71,7 @@ def test_crawling_demo_chinatax_loads_its_ground_truth(demo_portal, tmp_path):
     assert stats.new == len(truth) and stats.failed == {} and stats.list_failed == 0
     assert stats.pages == -(-len(items) // 20) and stats.skipped == sum(it.role == "nonreport" for it in items)
     titles = dict(db.execute("SELECT url, list_title FROM items WHERE portal = 'demo-chinatax'").fetchall())
-    reports = {demo_portal.base_url + it.path: it.list_title for it in items if it.role == "report"}
+    reports = {demo_portal.url(it.path): it.list_title for it in items if it.role == "report"}
     assert titles == reports  # no tag and no &nbsp; left in a title; the noise skipped, never stored
     posts = [r for r in demo_portal.requests if r.path == API]
     assert [r.method for r in posts] == ["POST"] * stats.pages
@@ -83,7 +83,7 @@ def test_crawling_demo_chinatax_loads_its_ground_truth(demo_portal, tmp_path):
     [stats] = again.portals
     assert stats.unchanged == stats.found == len(truth) and stats.new == 0 and stats.changed == 0
     assert [r.method for r in demo_portal.requests if r.path == API] == ["POST"] * stats.pages
-    reports = [r for r in demo_portal.requests if demo_portal.base_url + r.path in truth]
+    reports = [r for r in demo_portal.requests if demo_portal.url(r.path) in truth]
     assert len(reports) == len(truth) and all(r.conditional and r.status == 304 for r in reports)
 
 

@@ -38,23 +38,23 @@ def gated():
 
 def test_without_a_browser_mode_the_gate_is_named_and_the_way_past_it_given(gated):
     with pytest.raises(DiscoverError) as err:
-        asyncio.run(discover(gated.base_url + gate.START, fetch="http", preview_limit=0, **FAST))
+        asyncio.run(discover(gated.url(gate.START), fetch="http", preview_limit=0, **FAST))
     message = str(err.value)
     assert "blocked" in message and "--fetch auto" in message
 
 
 def test_an_unknown_fetch_mode_is_a_usage_error(gated):
     with pytest.raises(DiscoverError) as err:
-        asyncio.run(discover(gated.base_url + gate.START, fetch="chrome", **FAST))
+        asyncio.run(discover(gated.url(gate.START), fetch="chrome", **FAST))
     assert err.value.exit_code == 2 and "auto" in str(err.value)
 
 
 @pytest.mark.skipif(not HAVE_CHROMIUM, reason="no chromium (apt-get install chromium)")
 def test_discover_passes_the_gate_and_its_block_crawls_every_report(gated, tmp_path):
-    found = asyncio.run(discover(gated.base_url + gate.START, preview_limit=10, **FAST))
+    found = asyncio.run(discover(gated.url(gate.START), preview_limit=10, **FAST))
     assert found.gated
     best = found.columns[0]
-    assert best.portal.start_url == gated.base_url + gate.START
+    assert best.portal.start_url == gated.url(gate.START)
     assert best.portal.fetch == "browser" and 'fetch = "browser"' in best.block
     assert "JavaScript gate" in best.reason
     listed = [item for item in best.preview.items if item.status == "new"]

@@ -28,7 +28,7 @@ def test_a_run_stopped_before_its_tasks_took_the_crawls_stops_them(tmp_path, mon
 
     # every article answers after a minute: a crawl that is waited for outlasts the test
     portal = DemoPortal(seed=0, faults=FaultConfig(frozenset({"slow"}), slow_seconds=60, rate=1.0)).start(port=0)
-    monkeypatch.setenv("GOVREPORTS_DEMO_URL", portal.base_url)
+    monkeypatch.setenv("GOVREPORTS_DEMO_PORT", str(portal.port))
     seen: dict = {}
 
     def night() -> None:  # in a thread: a test that fails must not wait for the crawl

@@ -42,7 +42,7 @@ def prefect_api():
 @pytest.fixture(scope="module")
 def portal():
     p = DemoPortal(seed=0).start(port=0)
-    os.environ["GOVREPORTS_DEMO_URL"] = p.base_url
+    os.environ["GOVREPORTS_DEMO_PORT"] = str(p.port)
     read_scans_once(p)  # the scan's OCR in the session's tool cache, as crawl_demo has it: its budget under load
     yield p
     p.stop()
@@ -86,8 +86,8 @@ def test_nightly_fails_when_no_portal_can_be_reached(tmp_path, monkeypatch):
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        closed = f"http://127.0.0.1:{s.getsockname()[1]}"
-    monkeypatch.setenv("GOVREPORTS_DEMO_URL", closed)  # (the module's portal need not have started: no KeyError)
+        closed = str(s.getsockname()[1])  # closed on every demo host (127.0.0.x) too: none listens there
+    monkeypatch.setenv("GOVREPORTS_DEMO_PORT", closed)  # (the module's portal need not have started: no KeyError)
     state = nightly(**paths(tmp_path), portals=["demo-ordos", "demo-hanweb"], policy=FAST, return_state=True)
     assert state.is_failed() and state.message.startswith("nothing could be fetched")
     rows = state.result(raise_on_failure=False)
@@ -131,8 +131,8 @@ def test_dry_run_changes_nothing(portal, tmp_path):
 
 def test_backfill_failed_retries_only_failures(tmp_path):
     faulty = DemoPortal(seed=0, faults="500").start(port=0)
-    previous = os.environ["GOVREPORTS_DEMO_URL"]
-    os.environ["GOVREPORTS_DEMO_URL"] = faulty.base_url
+    previous = os.environ["GOVREPORTS_DEMO_PORT"]
+    os.environ["GOVREPORTS_DEMO_PORT"] = str(faulty.port)
     try:
         p = paths(tmp_path)
         backfill(years="2018-2024", **p, policy=FAST)
@@ -147,7 +147,7 @@ def test_backfill_failed_retries_only_failures(tmp_path):
         runs = [r for (r,) in db.execute("SELECT id FROM runs WHERE kind = 'backfill' ORDER BY id")]
         assert [r for (r,) in db.execute("SELECT DISTINCT run_id FROM issues ORDER BY run_id")] == runs
     finally:
-        os.environ["GOVREPORTS_DEMO_URL"] = previous
+        os.environ["GOVREPORTS_DEMO_PORT"] = previous
         faulty.stop()
 
 
@@ -290,7 +290,7 @@ def test_only_our_own_errors_lose_their_traceback_and_only_while_a_command_runs_
 
 def test_killed_backfill_restarts_without_loss_or_duplicates(portal, tmp_path, prefect_home):
     p = paths(tmp_path)
-    env = {**os.environ, "GOVREPORTS_DEMO_URL": portal.base_url, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}",
+    env = {**os.environ, **portal.environ(), "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}",
            "PREFECT_HOME": str(prefect_home)}
     cmd = [sys.executable, "-m", "govreports", "backfill", "--years", "2018-2024", "--config", CONFIG,
            "--db", p["db"], "--archive", p["archive"], "--no-progress"]
@@ -377,7 +377,7 @@ def test_dask_runner_builds_the_same_database(portal, tmp_path):
     backfill.with_options(task_runner=task_runner("dask"))(years="2018-2024", portals=sites, **dask, runner="dask",
                                                           policy=FAST)
     a, b = open_db(threads["db"]), open_db(dask["db"])
-    assert mismatches(b, truth_of_sites(portal, [f"{portal.base_url}/ordos/", f"{portal.base_url}/gbk/"])) == []
+    assert mismatches(b, truth_of_sites(portal, [portal.url("/ordos/"), portal.url("/gbk/")])) == []
     # a report re-posted on two portals is loaded from whichever portal's read is written first, and the two
     # runners write concurrent portals in different orders: its provenance (where its date was read) may differ
     ra, rb = db_records(a), db_records(b)

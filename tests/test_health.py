@@ -322,7 +322,7 @@ def test_demo_portal_whose_columns_moved_is_flagged(tmp_path, capsys):
         first = run_crawl(config, db, tmp_path / "archive", **FAST)
         assert first.total("new") > 0 and not [f for f in first.health if f.level == "error"]
         moved = {"demo-ordos": config.portal[0].start_url.replace("/xxgknb/", "/xxgknb-new/"),  # now a 404
-                 "demo-gbk": portal.base_url + "/"}  # now a page that lists nothing (a new CMS's front page)
+                 "demo-gbk": portal.url("/")}  # now a page that lists nothing (a new CMS's front page)
         config = config.model_copy(update={"portal": [
             p.model_copy(update={"start_url": moved[p.name]}) if p.name in moved else p for p in config.portal]})
         second = run_crawl(config, db, tmp_path / "archive", **FAST)

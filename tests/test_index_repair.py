@@ -34,7 +34,7 @@ def test_a_crawl_over_a_damaged_search_index_rebuilds_it_and_loads_every_report(
     assert found > 0 and damaged_search_indexes(db) == []
     _lose_the_index_s_segments(db)
     assert search_sections(db, PHRASE, limit=500) == [] and damaged_search_indexes(db) == ["sections_fts"]
-    report = next(r for r in portal.reports if r.kind == "html" and r.url.startswith(f"{portal.base_url}/gbk/"))
+    report = next(r for r in portal.reports if r.kind == "html" and r.url.startswith(portal.url("/gbk/")))
     portal.edit(report.id)
     _, summary = crawl_demo(portal, tmp_path, db=db, portals=("demo-gbk",))
     assert summary.total("changed") == 1 and summary.total("failed") == 0

@@ -3,6 +3,8 @@ real portals' configs and the demo's load; a file that would break the crawl doe
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from conftest import ROOT
@@ -19,12 +21,21 @@ def test_real_portal_configs_are_valid():
     assert {p.adapter for p in config.portal} == set(ADAPTERS)
 
 
-def test_demo_config_expands_the_portal_url(monkeypatch):
-    monkeypatch.setenv("GOVREPORTS_DEMO_URL", "http://127.0.0.1:9999")
+def test_demo_config_expands_the_portal_port(monkeypatch):
+    from govreports.demo.hosts import url
+
+    monkeypatch.setenv("GOVREPORTS_DEMO_PORT", "9999")
     config = load_config(ROOT / "config" / "demo.toml")
-    assert all(p.start_url.startswith("http://127.0.0.1:9999/") for p in config.portal)
-    monkeypatch.delenv("GOVREPORTS_DEMO_URL")
-    assert load_config(ROOT / "config" / "demo.toml").portal[0].start_url.startswith("http://127.0.0.1:8765/")
+    # each site on its own host (demo/hosts.py), the port from the environment
+    assert all(p.start_url == url(urlsplit(p.start_url).path, 9999) + _query(p.start_url) for p in config.portal)
+    assert len({urlsplit(p.start_url).hostname for p in config.portal}) == len({p.start_url.split("/")[3]
+                                                                                for p in config.portal})
+    monkeypatch.delenv("GOVREPORTS_DEMO_PORT")
+    assert load_config(ROOT / "config" / "demo.toml").portal[0].start_url.startswith("http://127.0.0.2:8765/")
+
+
+def _query(url: str) -> str:
+    return f"?{urlsplit(url).query}" if urlsplit(url).query else ""
 
 
 @pytest.mark.parametrize(

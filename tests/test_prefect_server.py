@@ -149,7 +149,7 @@ if __name__ == "__main__":
 """
     (tmp_path / "run.py").write_text(script)
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}, "PREFECT_HOME": str(home),
-           "GOVREPORTS_DEMO_URL": portal.base_url, "PYTHONPATH": os.pathsep.join(sys.path)}
+           **portal.environ(), "PYTHONPATH": os.pathsep.join(sys.path)}
     started = time.monotonic()
     try:
         done = subprocess.run([sys.executable, str(tmp_path / "run.py")], capture_output=True, text=True,

@@ -37,7 +37,7 @@ def _counts(db) -> tuple[int, int, int]:
 
 
 def _ordos_truth(portal) -> dict[str, dict]:
-    return truth_of_sites(portal, [portal.base_url + "/ordos/"])
+    return truth_of_sites(portal, [portal.url("/ordos/")])
 
 
 def test_a_truncated_or_overwritten_archived_body_is_named_and_its_report_kept(demo_portal, crawled, tmp_path):

@@ -71,7 +71,7 @@ def test_an_unreachable_portal_or_a_config_file_that_cannot_be_used_makes_the_ru
     folder = tmp_path / "portals"
     folder.mkdir()
     (folder / "a.toml").write_text(open(_config(tmp_path, _portal(
-        "good", f"{portal.base_url}/ordos/zwgk/xxgknb/index.html") + _portal(
+        "good", portal.url("/ordos/zwgk/xxgknb/index.html")) + _portal(
         "closed", f"http://127.0.0.1:{_closed_port()}/zwgk/xxgknb/index.html"))).read(), encoding="utf-8")
     (folder / "b.toml").write_text('[[portal]\nname = "typo"\n', encoding="utf-8")
     db = tmp_path / "r.db"
@@ -131,8 +131,8 @@ def test_no_reachable_portal_fails_the_run(tmp_path):
 def test_a_run_of_named_portals_or_a_config_check_and_a_directory_of_no_usable_file(tmp_path, portal):
     folder = tmp_path / "portals"
     folder.mkdir()
-    (folder / "a.toml").write_text(open(_config(tmp_path, _portal("good", f"{portal.base_url}/ordos/zwgk/xxgknb/"
-                                                                         "index.html"))).read(), encoding="utf-8")
+    (folder / "a.toml").write_text(open(_config(tmp_path, _portal("good", portal.url("/ordos/zwgk/xxgknb/"
+                                                                                     "index.html")))).read(), encoding="utf-8")
     (folder / "b.toml").write_text('[[portal]]\nname = "typo"\nadapter = "trs"\n', encoding="utf-8")
     db = str(tmp_path / "r.db")
     named = govreports("crawl", "--config", str(folder), "--portal", "good", "--dry-run", "--db", db)

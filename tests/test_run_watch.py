@@ -209,7 +209,7 @@ def test_a_nightly_past_its_time_limit_ends_with_124_and_its_row_says_why(tmp_pa
 
     db = tmp_path / "r.db"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "PREFECT_API_URL": silent_api,
-           "PREFECT_HOME": str(tmp_path / "prefect"), "GOVREPORTS_DEMO_URL": "http://127.0.0.1:9"}
+           "PREFECT_HOME": str(tmp_path / "prefect"), "GOVREPORTS_DEMO_PORT": "9"}
     limit = ["--time-limit", "2s"] if setting == "--time-limit" else []
     if not limit:
         env["GOVREPORTS_TIME_LIMIT"] = "2s"

@@ -63,7 +63,7 @@ class Run:
 
     def __init__(self, tmp_path, portal, *args: str):
         self.db = tmp_path / "r.db"
-        env = {**os.environ, "GOVREPORTS_DEMO_URL": portal.base_url, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}",
+        env = {**os.environ, **portal.environ(), "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}",
                "PREFECT_HOME": str(tmp_path / "prefect")}
         env.pop("PREFECT_API_URL", None)
         self.process = subprocess.Popen(

@@ -34,6 +34,7 @@ class Request:
     query: str
     headers: dict[str, str]
     body: bytes = b""
+    host: str = "127.0.0.1"  # the loopback address the request came to (demo/hosts.py)
 
     @property
     def args(self) -> dict[str, list[str]]:

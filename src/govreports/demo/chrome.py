@@ -142,10 +142,16 @@ def home(site: str, news: list, charset: str = "utf-8") -> str:
     return header(site, name, charset) + f'<div class="main home">\n{main}\n</div>\n{footer(site)}\n</body></html>\n'
 
 
-def root_index() -> str:
-    """/ : the sites of the demo portal (not a real portal page; for people opening the server in a browser)."""
-    links = "".join(f'<li><a href="{SITEMAPS[s].homes[0]}">{escape(info[0])}</a> — <a href="{info[4]}">信息公开年报</a></li>'
-                    for s, info in SITE_INFO.items())
+def home_of(site: str) -> str:
+    """The path of a site's home page (what its host's / leads to)."""
+    return SITEMAPS[site].homes[0] if site in SITEMAPS else f"/{site}/"
+
+
+def root_index(url) -> str:
+    """/ of the directory host: the sites of the demo portal, each on its own host (`url`: path -> absolute URL; not
+    a real portal page, for people opening the server in a browser)."""
+    links = "".join(f'<li><a href="{url(SITEMAPS[s].homes[0])}">{escape(info[0])}</a> — '
+                    f'<a href="{url(info[4])}">信息公开年报</a></li>' for s, info in SITE_INFO.items())
     return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>govreports demo portal</title></head><body>'
             f"<h1>govreports demo portal</h1><ul>{links}</ul>"
             f'<p><a href="/_demo/ground-truth.json">ground truth</a> · <a href="/_demo/requests.json">requests</a></p>'

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from functools import partial
 
+from govreports.demo import hosts
 from govreports.demo.catalog import Catalog, Item
 from govreports.demo.documents import attachment_bytes, body_fragment
 from govreports.demo.faults import ANTIBOT_412_PREFIX, ANTIBOT_521_PREFIX, URL_KINDS, FaultConfig, FaultPlan
@@ -38,6 +39,7 @@ class RequestLog:
     headers: dict[str, str]
     conditional: bool
     fault: str | None = None  # the fault applied to this request, if any
+    host: str = ""  # the loopback address asked (demo/hosts.py: each site is a host of its own)
 
 
 class DemoReport:
@@ -48,8 +50,8 @@ class DemoReport:
     def __init__(self, portal: DemoPortal, item: Item):
         self._portal, self._item = portal, item
         self.id, self.site, self.kind = item.id, item.site, item.kind
-        self.url = portal.base_url + item.path
-        self.attachment_url = portal.base_url + item.attachment_path if item.attachment_path else None
+        self.url = portal.url(item.path)
+        self.attachment_url = portal.url(item.attachment_path) if item.attachment_path else None
         self.list_title, self.list_date = item.list_title, item.list_date
 
     @property
@@ -136,7 +138,7 @@ class DemoPortal:
         if "hostile" in self.faults:
             self.plan.mislabel(faultable)
         self.started = HOME_MODIFIED
-        self.base_url = ""
+        self.port = 0  # every host's port, once started
         self._edits: dict[str, tuple[int, float]] = {}  # item id -> (generation, edit time)
         attachments_count = sum(1 for it in reports if it.attachment_file)
         # every attachment stays rendered (DOCX ~0.13 s, PDF ~0.02 s each): a nightly run re-validates all of them,
@@ -145,23 +147,35 @@ class DemoPortal:
         self._attachments = _LRU(max(256, attachments_count))
         self._log: list[RequestLog] = []
         self._log_lock = threading.Lock()
-        self._server = self._thread = None
+        self._server = None
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
-    def start(self, port: int = 0) -> DemoPortal:
-        from govreports.demo.server import make_server
+    @property
+    def base_url(self) -> str:
+        """The directory host (its index page and /_demo/); each site is served from a host of its own: url()."""
+        return f"http://{hosts.DIRECTORY}:{self.port}"
 
-        self._server = make_server(self, port)
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="demo-portal", daemon=True)
-        self._thread.start()
+    def url(self, path: str) -> str:
+        """The absolute URL of a path: on its site's host (demo/hosts.py)."""
+        return hosts.url(path, self.port)
+
+    def start(self, port: int = 0) -> DemoPortal:
+        from govreports.demo.server import make_servers, serve_all
+
+        self._server = make_servers(self, port)
+        self.port = self._server[0].server_address[1]
+        serve_all(self._server, 0.1)
         return self
 
+    def environ(self) -> dict[str, str]:
+        """What config/demo.toml reads from the environment to crawl this portal."""
+        return {"GOVREPORTS_DEMO_PORT": str(self.port)}
+
     def stop(self) -> None:
+        from govreports.demo.server import shutdown_all
+
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            shutdown_all(self._server)
             self._server = None
 
     def __enter__(self) -> DemoPortal:
@@ -260,7 +274,7 @@ class DemoPortal:
     def ground_truth(self) -> dict[str, dict]:
         """Report URL -> its record, with "served_as": how the report is published (html | pdf | docx | doc | ofd |
         scan | xlsx | xls). A scan is read by OCR: compare its title, agency, year and format, not its cells."""
-        return {self.base_url + it.path: {**self.record(it), "served_as": it.kind}
+        return {self.url(it.path): {**self.record(it), "served_as": it.kind}
                 for it in self.served_reports()}
 
     @property
@@ -269,23 +283,23 @@ class DemoPortal:
 
     def reposts(self) -> dict[str, str]:
         """Re-post URL -> URL of the original report (the re-post serves the same record; not in ground truth)."""
-        return {self.base_url + it.path: self.base_url + self.catalog.by_id[it.canonical].path
+        return {self.url(it.path): self.url(self.catalog.by_id[it.canonical].path)
                 for items in self.catalog.items.values() for it in items if it.role == "repost"}
 
     def hostile(self) -> dict[str, str]:
         """URL the crawler reads (the attachment, or the page itself) -> which pathological document it serves."""
-        return {self.base_url + (it.attachment_path or it.path): it.extra["hostile"]
+        return {self.url(it.attachment_path or it.path): it.extra["hostile"]
                 for it in self.catalog.items["ordos"] if it.role == "hostile"}
 
     def nonreports(self) -> dict[str, str]:
         """Column noise: URL -> list title (news, 政府网站工作年度报表, notices)."""
-        return {self.base_url + it.path: it.list_title
+        return {self.url(it.path): it.list_title
                 for items in (*self.catalog.items.values(), self.wenzhou_items) for it in items
                 if it.role == "nonreport"}
 
     def decoys(self) -> dict[str, str]:
         """Items of the look-alike columns (政府网站工作年度报表, 政务公开工作要点, 统计年度报告): URL -> title."""
-        return {self.base_url + it.path: it.list_title for site in self.catalog.decoys.values()
+        return {self.url(it.path): it.list_title for site in self.catalog.decoys.values()
                 for items in site.values() for it in items}
 
     def navigation(self) -> dict[str, dict]:
@@ -296,23 +310,23 @@ class DemoPortal:
 
         out = {}
         for site, sm in SITEMAPS.items():
-            out[site] = {"home": self.base_url + sm.homes[0], "hub": self.base_url + sm.hub.url,
-                         "column": self.base_url + sm.column.url, "column_label": sm.column.label,
-                         "start_url": self.base_url + column_list_path(site),
+            out[site] = {"home": self.url(sm.homes[0]), "hub": self.url(sm.hub.url),
+                         "column": self.url(sm.column.url), "column_label": sm.column.label,
+                         "start_url": self.url(column_list_path(site)),
                          "clicks": 1 if "nb" in sm.home_direct else 2,
-                         "decoys": {x.label: self.base_url + x.url for x in sm.decoys}}
+                         "decoys": {x.label: self.url(x.url) for x in sm.decoys}}
         return out
 
     def faulted_urls(self, kind: str) -> list[str]:
         """Absolute URLs a fault acts on; "500-permanent" is the URL that always answers 500; the gates and robots
         act on URL prefixes."""
         if kind == "500-permanent":
-            return [self.base_url + self.plan.permanent_500] if self.plan.permanent_500 else []
+            return [self.url(self.plan.permanent_500)] if self.plan.permanent_500 else []
         if kind in URL_KINDS:
-            return sorted(self.base_url + p for p in self.plan.affected.get(kind, ()))
+            return sorted(self.url(p) for p in self.plan.affected.get(kind, ()))
         prefixes = {"antibot-412": ANTIBOT_412_PREFIX, "antibot-521": ANTIBOT_521_PREFIX, "robots": "/gbk/"}
         if kind in prefixes:
-            return [self.base_url + prefixes[kind]] if kind in self.faults else []
+            return [self.url(prefixes[kind])] if kind in self.faults else []
         raise ValueError(f"unknown fault kind {kind!r}")
 
     def reset_faults(self) -> None:

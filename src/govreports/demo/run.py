@@ -42,8 +42,14 @@ def sites(config: str) -> int:
 
 
 def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
+    """Whether nothing listens on `port` on any of the demo's hosts (each site is a loopback address of its own)."""
+    from govreports.demo.hosts import ADDRESSES
+
+    for address in ADDRESSES:
+        with socket.socket() as s:
+            if s.connect_ex((address, port)) == 0:
+                return False
+    return True
 
 
 def _wait(base: str, proc: subprocess.Popen, seconds: float = 60) -> None:
@@ -89,7 +95,7 @@ def main(port: int = 8765, db: str = str(DEFAULT_DB), archive: str = str(DEFAULT
         _wait(base, portal)
         print(f"demo portal running at {base}/ ({sites(config)} imitation government sites, one behind a JavaScript "
               "gate)")
-        os.environ["GOVREPORTS_DEMO_URL"] = base
+        os.environ["GOVREPORTS_DEMO_PORT"] = str(port)
         from govreports.flows.nightly import nightly
 
         if server is not None:

@@ -1,4 +1,4 @@
-"""The demo portal's HTTP server: stdlib ThreadingHTTPServer on 127.0.0.1, one handler for every site.
+"""The demo portal's HTTP server: stdlib ThreadingHTTPServers, one per loopback host (demo/hosts.py), one handler.
 
 Why stdlib: no event loop to own, starts in milliseconds inside a test, and a blocking handler thread is the
 natural way to imitate a slow host. The handler alone applies what real portals do around the CMS: the 403 for
@@ -13,12 +13,13 @@ import json
 import os
 import socket
 import struct
+import threading
 import time
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from govreports.demo import chrome
+from govreports.demo import chrome, hosts
 from govreports.demo import faults as F
 from govreports.demo.base import Request, Response, html, not_found
 from govreports.demo.portal import RequestLog
@@ -27,12 +28,18 @@ from govreports.demo.sites import custom, gate, gkmlpt, govcn, hanweb, nav, tax,
 BLOCKED_AGENTS = ("python-httpx/", "python-requests/", "python-urllib/")
 
 
-def robots_txt(portal) -> str:
-    lines = ["User-agent: *", "Disallow: /ordos/private/"]
-    if "robots" in portal.faults:
-        lines.append("Disallow: /gbk/")
-    if portal.gate:  # served behind the gate site's challenge (sites/gate.py)
+def robots_txt(portal, site: str | None) -> str:
+    """The robots.txt of one host: the `robots` fault shuts the GBK site's host to crawlers (PORTALS.md §11,
+    "robots.txt `Disallow: /` on one host"); the others keep a private folder or two out."""
+    lines = ["User-agent: *"]
+    if site == "ordos":
+        lines.append("Disallow: /ordos/private/")
+    if site == "gbk" and "robots" in portal.faults:
+        lines.append("Disallow: /")
+    if site == "gate" and portal.gate:  # served behind the gate site's challenge (sites/gate.py)
         lines.append(f"Disallow: {gate.PRIVATE}")
+    if len(lines) == 1:
+        lines.append("Disallow:")
     return "\n".join(lines) + "\n"
 
 
@@ -47,17 +54,22 @@ def moved(path: str, portal) -> Response | None:
     target = MOVED.get(path)
     if target is None:
         return None
-    return Response(301, b"", "text/html", headers={"Location": portal.base_url + target}, validators=False)
+    return Response(301, b"", "text/html", headers={"Location": portal.url(target)}, validators=False)
 
 
 def route(req: Request, portal) -> Response | None:
     path = req.path
+    if not hosts.serves(req.host, path):  # another agency's path on this host: its server knows nothing of it
+        return None
     if (response := moved(path, portal)) is not None:
         return response
+    site = hosts.site_of(path) or next((s for s, a in hosts.SITE_ADDRESSES.items() if a == req.host), None)
     if path == "/":
-        return html(chrome.root_index(), last_modified=portal.started)
+        if site is None:
+            return html(chrome.root_index(portal.url), last_modified=portal.started)
+        return Response(302, b"", "text/html", headers={"Location": portal.url(chrome.home_of(site))}, validators=False)
     if path == "/robots.txt":
-        return Response(200, robots_txt(portal).encode(), "text/plain", last_modified=portal.started)
+        return Response(200, robots_txt(portal, site).encode(), "text/plain", last_modified=portal.started)
     if path == "/jiucuo.js":
         return Response(200, b"", "application/javascript", last_modified=portal.started)
     if path.startswith("/ordos/private/"):
@@ -123,11 +135,12 @@ class Handler(BaseHTTPRequestHandler):
         headers = {_canonical_header(k): v for k, v in self.headers.items()}
         length = int(headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
-        req = Request(method, split.path or "/", split.query, headers, body)
-        if req.path.startswith("/_demo/"):
+        host = self.server.server_address[0]
+        req = Request(method, split.path or "/", split.query, headers, body, host)
+        if req.path.startswith("/_demo/") and host == hosts.DIRECTORY:
             return self._demo(req)
         conditional = "If-None-Match" in headers or "If-Modified-Since" in headers
-        entry = RequestLog(time.time(), method, req.path, req.query, 0, headers, conditional)
+        entry = RequestLog(time.time(), method, req.path, req.query, 0, headers, conditional, host=host)
         portal.log(entry)  # logged on arrival; status and fault are filled in as the answer is decided
         self._answer(req, portal, entry)
 
@@ -267,10 +280,38 @@ class _Server(ThreadingHTTPServer):
         pass
 
 
-def make_server(portal, port: int = 0) -> _Server:
-    server = _Server(("127.0.0.1", port), Handler)
-    server.portal = portal
-    return server
+def make_servers(portal, port: int = 0) -> list[_Server]:
+    """One server per demo host (hosts.ADDRESSES), all on one port: `port`, or with 0 the port the system gives the
+    directory host, tried again on the others (a few times: another program may hold it on one of them)."""
+    for _ in range(8):
+        servers: list[_Server] = []
+        try:
+            for address in hosts.ADDRESSES:
+                server = _Server((address, port or (servers[0].server_address[1] if servers else 0)), Handler)
+                server.portal = portal
+                servers.append(server)
+            return servers
+        except OSError:
+            for server in servers:
+                server.server_close()
+            if port:
+                raise
+    raise OSError("no port free on every demo host (127.0.0.1–127.0.0.10) after 8 tries")
+
+
+def serve_all(servers: list[_Server], poll_interval: float) -> list[threading.Thread]:
+    """Each host's server in a daemon thread of its own."""
+    threads = [threading.Thread(target=s.serve_forever, kwargs={"poll_interval": poll_interval},
+                                name=f"demo-portal-{s.server_address[0]}", daemon=True) for s in servers]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def shutdown_all(servers: list[_Server]) -> None:
+    for server in servers:
+        server.shutdown()
+        server.server_close()
 
 
 def serve_forever(port: int = 8765, seed: int = 0, scale: int | None = None, faults: str | None = None,
@@ -287,14 +328,17 @@ def serve_forever(port: int = 8765, seed: int = 0, scale: int | None = None, fau
         start = time.perf_counter()
         count = portal.prerender()
         print(f"rendered {count} attachments and report pages in {time.perf_counter() - start:.1f} s", flush=True)
-    server = make_server(portal, port)
-    portal.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    servers = make_servers(portal, port)
+    portal.port = servers[0].server_address[1]
     portal.warm()
-    print(f"demo portal at {portal.base_url}/ — {len(portal.catalog.reports())} reports, seed {seed}, "
+    print(f"demo portal at {portal.base_url}/ (its {len(servers) - 1} sites on 127.0.0.2–{hosts.ADDRESSES[-1]}, "
+          f"same port) — {len(portal.catalog.reports())} reports, seed {seed}, "
           f"faults: {','.join(sorted(portal.faults.enabled)) or 'none'}", flush=True)
+    serve_all(servers[1:], 0.2)
     try:
-        server.serve_forever(poll_interval=0.2)
+        servers[0].serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        shutdown_all(servers[1:])
+        servers[0].server_close()

@@ -42,7 +42,7 @@ def _js_json(value) -> str:
 def _attachments(portal, it) -> list[dict]:
     if it.attachment_path is None:
         return []
-    return [{"name": f"{it.list_title}.{file_ext(it.kind)}", "url": portal.base_url + it.attachment_path}]
+    return [{"name": f"{it.list_title}.{file_ext(it.kind)}", "url": portal.url(it.attachment_path)}]
 
 
 def _categories(portal) -> dict[int, tuple[str, list]]:
@@ -93,7 +93,7 @@ def list_api(req: Request, portal, category: str) -> Response:
                 "total": len(items), "articles": [{
                     "id": it.extra["post_id"],
                     "title": percent_u(it.list_title) if it.id == escaped else it.list_title,
-                    "url": portal.base_url + it.path,
+                    "url": portal.url(it.path),
                     "created_at": f"{it.list_date} 16:25:04",
                     "publisher": it.agency or chrome.SITE_INFO["gd"][0],
                     "document_number": "",
@@ -112,7 +112,7 @@ def detail_page(portal, it) -> Response:
         content = heading + nonreport_body(title, it.kind)
     elif it.kind in ATTACHMENT_KINDS:
         content = (heading + f"<p>{escape(title)}全文见附件。</p><p><a class=\"nfw-cms-attachment\" "
-                   f"href=\"{portal.base_url}{it.attachment_path}\">{escape(title)}.{file_ext(it.kind)}</a></p>")
+                   f"href=\"{portal.url(it.attachment_path)}\">{escape(title)}.{file_ext(it.kind)}</a></p>")
     else:
         content = heading + portal.fragment(it)
     detail = {"id": it.extra["post_id"], "title": title, "content": content,

@@ -72,7 +72,7 @@ def _time(it) -> tuple[str, int]:
 def _row(portal, it, n: int, channel: str) -> dict:
     shown, epoch = _time(it)
     # most urls carry the host (http://www.chinatax.gov.cn/… on the real site); every seventh is root-relative
-    url = it.path if n % 7 == 3 else portal.base_url + it.path
+    url = it.path if n % 7 == 3 else portal.url(it.path)
     source = portal.record(it)["agency"] if it.role == "report" else chrome.SITE_INFO["tax"][0].removesuffix("（演示）")
     return {"id": it.path.rsplit("/c", 1)[1].split("/")[0], "channelId": channel, "titleHtml": title_html(it, n),
             "subTitleHtml": "", "url": url, "redirectUrl": "", "publishedTimeStr": shown, "publishedTime": epoch,
