@@ -302,3 +302,27 @@ def test_a_re_post_dated_by_its_list_entry_is_a_duplicate(tmp_path):
         assert load_record(db, edited, source_key="http://other.gov.cn/nb/3.html", dedupe=True).status == "new"
         assert db.execute("SELECT published FROM reports WHERE id = ?", [original.report_id]).fetchone() == (
             "2021-01-20",)
+
+
+def test_a_copy_of_a_report_s_earlier_version_is_a_duplicate_once_the_report_was_corrected(tmp_path):
+    """The same report saved as two files (a.html, its copy b.html), loaded: b is a duplicate. Then a.html is
+    corrected and both are loaded again: a's report gets its new version, and b, still the report as it was, was
+    loaded as a second report of the agency's year (only the current version was compared), counted twice by every
+    sum from then on. A copy of any version of a report is that report; the report keeps its corrected version."""
+    first = copy.deepcopy(KNOWN[0])
+    corrected = copy.deepcopy(first)
+    corrected["applications"]["new"]["total"] = 13
+    with connect(tmp_path / "r.db") as db:
+        original = load_record(db, first, source_key="/data/a.html", dedupe=True)
+        assert load_record(db, copy.deepcopy(first), source_key="/data/b.html", dedupe=True).status == "duplicate"
+        changed = load_record(db, corrected, source_key="/data/a.html", dedupe=True)
+        assert changed.status == "changed" and changed.report_id == original.report_id
+        again = load_record(db, copy.deepcopy(first), source_key="/data/b.html", dedupe=True)
+        assert (again.status, again.report_id, again.version_id) == ("duplicate", original.report_id,
+                                                                     changed.version_id)
+        assert db.execute("SELECT count(*) FROM reports").fetchone() == (1,)
+        assert get_record(db, original.report_id)["applications"]["new"]["total"] == 13
+        # a re-post dated by its list entry, of the version before: the same
+        repost = {**copy.deepcopy(first), "published": "2021-03-01"}
+        assert load_record(db, repost, source_key="http://other.gov.cn/nb/2.html", dedupe=True).status == \
+            "duplicate"

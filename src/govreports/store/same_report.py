@@ -16,12 +16,18 @@ from govreports.store.agency import normalise_agency
 def duplicate_of(db: Database, agency_norm: str, year: int | None, sha256: str,
                  source_key: str, undated_sha: str | None = None) -> tuple[int, int] | None:
     """A report already loaded from another source key with the very same content (a re-post), its publication
-    date aside (`undated_sha`: a re-post dated by its list entry): its id and current version id."""
+    date aside (`undated_sha`: a re-post dated by its list entry): its id and current version id. The content of
+    any of its versions, not only the current one: a copy of a report made before the report was corrected (the
+    file saved twice, then one copy edited; a re-post of the first version found after the original page was
+    mended) is still that report, and loaded as a report of its own it counted the agency's year twice. A report
+    whose current version matches is preferred."""
     row = db.execute(
         "SELECT r.id, r.current_version_id FROM reports r JOIN agencies a ON a.id = r.agency_id"
-        " JOIN report_versions v ON v.id = r.current_version_id"
-        " WHERE a.norm_name = ? AND r.year IS ? AND (v.sha256 = ? OR v.undated_sha = ?) AND r.source_key != ?"
-        " LIMIT 1", [agency_norm, year, sha256, undated_sha, source_key]).fetchone()
+        " JOIN report_versions cur ON cur.id = r.current_version_id"
+        " WHERE a.norm_name = :norm AND r.year IS :year AND r.source_key != :source AND EXISTS (SELECT 1"
+        " FROM report_versions v WHERE v.report_id = r.id AND (v.sha256 = :sha OR v.undated_sha = :undated))"
+        " ORDER BY (cur.sha256 = :sha OR cur.undated_sha = :undated) DESC, r.id LIMIT 1",
+        {"norm": agency_norm, "year": year, "source": source_key, "sha": sha256, "undated": undated_sha}).fetchone()
     return (row[0], row[1]) if row else None
 
 
