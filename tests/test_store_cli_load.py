@@ -72,6 +72,31 @@ def test_load_reports_failures_with_exit_1(tmp_path):
     assert [r["url"] for r in db.view("issues").rows] == [str(junk)]
 
 
+def test_a_folder_that_cannot_be_read_is_a_failure_not_skipped(tmp_path, monkeypatch):
+    """`load DIR` with a subfolder it may not list (its permissions): the files in it were left out without a
+    word and the load said "1 new … 0 failed", exit 0. The folder is named on stderr as failed, exit 1; the rest
+    is loaded."""
+    import os
+
+    folder = tmp_path / "reports"
+    locked = folder / "2020"
+    locked.mkdir(parents=True)
+    (folder / "seed.txt").write_bytes(SEED.read_bytes())
+    (locked / "html.html").write_bytes(HTML.read_bytes())
+    scandir = os.scandir
+
+    def refusing(path="."):  # root lists any folder: the permission error stands in
+        if os.fspath(path).rstrip("/") == str(locked):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    out = CliRunner().invoke(cli_app(), ["load", str(folder), "--db", str(tmp_path / "l.db")])
+    assert out.exit_code == 1, out.output
+    assert f"{locked}: this folder cannot be read (Permission denied): its files are not loaded" in out.stderr
+    assert "1 new, 0 changed, 0 unchanged, 0 duplicate, 1 failed" in out.stdout
+
+
 @pytest.fixture
 def load_failing(monkeypatch, capsys):
     """`govreports load SEED --db DB` run in this process with `write` in place of load_record: (exit code,

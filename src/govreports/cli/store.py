@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -21,14 +22,20 @@ from govreports.query import ANALYSES, QueryError, atomic_output, export_table, 
 from govreports.store.lock import DatabaseBusy, writer_lock
 
 
-def _files(paths: list[Path]) -> list[Path]:
+def _files(paths: list[Path]) -> tuple[list[Path], list[OSError]]:
+    """The files to load, each folder's in name order, and the folders that could not be listed (their
+    permissions, a disk error): Path.rglob skips those in silence, which left their files out of a load that
+    then ended "0 failed", exit 0. Symbolic links to folders are not followed (as rglob did not)."""
     files: list[Path] = []
+    unreadable: list[OSError] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            found = [Path(top, name) for top, _, names in os.walk(path, onerror=unreadable.append)
+                     for name in names]
+            files += sorted(p for p in found if p.is_file() and not p.name.startswith("."))
         else:
             files.append(path)
-    return files
+    return files, unreadable
 
 
 def load(paths: Annotated[list[Path], typer.Argument(help="report files or directories")],
@@ -55,7 +62,12 @@ def _load(paths: list[Path], database, parser) -> None:
     # and at the end, as the crawl checks it
     same_file = functools.partial(still_the_same_file, database, again="load the files again")
     counts = {"new": 0, "changed": 0, "unchanged": 0, "duplicate": 0, "failed": 0}
-    files = [(path, path.is_file()) for path in _files(paths)]
+    found, unreadable = _files(paths)
+    for error in unreadable:
+        typer.echo(f"{error.filename}: this folder cannot be read ({error.strerror}): its files are not loaded",
+                   err=True)
+        counts["failed"] += 1
+    files = [(path, path.is_file()) for path in found]
     outcomes = parser.parse_paths(path for path, present in files if present)  # side by side, in this order
     for number, (path, present) in enumerate(files, 1):
         try:
