@@ -316,6 +316,28 @@ def command(monkeypatch, capsys):
     return run
 
 
+@pytest.mark.parametrize("error", [PermissionError(13, "Permission denied"), OSError(30, "Read-only file system")])
+def test_a_lock_file_that_cannot_be_created_ends_in_one_line_with_exit_74(tmp_path, command, monkeypatch, error):
+    """`load --db` in a folder the user may not write (or on a read-only disk): the writer lock's file could not
+    be created and the command ended in a traceback, exit 1. It is the database's folder that cannot be written:
+    one line naming the lock file, exit 74, as for a database file that cannot be written."""
+    import os
+
+    opening = os.open
+
+    def refusing(path, *args, **kwargs):  # root writes any folder: the error stands in
+        if os.fspath(path).endswith(".lock"):
+            raise type(error)(error.errno, error.strerror, os.fspath(path))
+        return opening(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refusing)
+    code, err = command("load", str(SEED), "--db", str(tmp_path / "g.db"))
+    assert code == 74, err
+    assert "Traceback" not in err and err.count("error:") == 1
+    assert f"{tmp_path / 'g.db.lock'}" in err and error.strerror in err
+    assert not (tmp_path / "g.db").exists()  # nothing was written
+
+
 @pytest.mark.parametrize("damage", ["not-sqlite", "truncated", "page"])
 def test_a_damaged_database_ends_each_command_in_one_line_with_exit_74(tmp_path, command, damage):
     """A file SQLite cannot use (not a database at all, a copy cut short, a page overwritten by a disk error)

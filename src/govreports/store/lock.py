@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from govreports.errors import EXIT_BUSY, GovreportsError
+from govreports.errors import EXIT_BUSY, GovreportsError, StorageError
 
 DEFAULT_WAIT_S = 60.0
 
@@ -125,8 +125,13 @@ def writer_lock(db_path: str | Path, *, wait: float = DEFAULT_WAIT_S, command: s
         finally:
             _leave(path)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:  # a folder the user may not write, a read-only disk: a traceback, exit 1, before
+        raise StorageError(f"cannot take the writer lock of the database {db_path}: its lock file {path} cannot be "
+                           f"created or opened ({exc.strerror or exc}); the database's folder must be writable"
+                           ) from exc
     try:
         start = time.monotonic()
         while True:
