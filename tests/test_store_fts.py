@@ -381,3 +381,20 @@ def test_a_database_from_before_m013_is_searched_and_upgraded(tmp_path):
         db.execute("UPDATE sections SET heading = '新的标题行' WHERE id = ?", [sid])
         assert db.execute(match, ['heading : "新的标题"']).fetchall() == [(sid,)]
         assert "sections_heading" not in {i.name for i in db["sections"].indexes}
+
+
+def test_the_text_after_a_nul_character_is_searched(tmp_path):
+    """A section whose text holds a NUL (a text file or a PDF's text with one; the parser keeps it): SQLite's LIKE,
+    length() and the trigram tokenizer end a text at a NUL, so nothing after it was ever found, by a long word or
+    a short one. The stored section holds U+FFFD in its place (as an HTML page's &#0; reads), and the rest is
+    found; the record's hash is the record's, so loading it again changes nothing."""
+    record = copy.deepcopy(KNOWN[0])
+    record["sections"] = {"1": "前言\x00后面的文字说明依申请公开办理情况", "5": "存在问题\x00\x00复议"}
+    with connect(tmp_path / "n.db") as db:
+        loaded = load_record(db, copy.deepcopy(record))
+        assert hits(db, "后面的文字") == hits(db, "依申请 前言") == [("甲市教育局", 2020, "1")]
+        assert hits(db, "复议") == [("甲市教育局", 2020, "5")]
+        assert db.execute("SELECT body FROM sections WHERE section = '1'").fetchone() == (
+            "前言\ufffd后面的文字说明依申请公开办理情况",)
+        assert load_record(db, copy.deepcopy(record)).status == "unchanged"
+        assert load_record(db, copy.deepcopy(record)).version_id == loaded.version_id

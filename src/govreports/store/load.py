@@ -135,13 +135,20 @@ def prepare(record: dict, document: dict | None = None, *, parser_version: str |
         keys_json=json.dumps(list(content), ensure_ascii=False),
         extra_json=json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None,
         cell_keys=cell_keys, cell_values=cell_values, plain_cells=plain_cells, bound_cells=bound_cells,
-        sections=[(key, schema.SECTION_HEADINGS.get(key), text) for key, text in sections.items()],
+        sections=[(key, schema.SECTION_HEADINGS.get(key), _searchable(text)) for key, text in sections.items()],
         checks=checks,
         totals=list(row_totals(record)), table_cells=table_cells, blank_cells=blank_cells,
         **_check_facts(checks), sections_present=len(_SECTION_KEYS.intersection(sections)))
 
 
 _SECTION_KEYS = frozenset("123456")
+
+
+def _searchable(text):
+    """A section's text as stored: a NUL (a text file's, a PDF's text) as U+FFFD, as an HTML page's &#0; reads.
+    SQLite's LIKE and length() and the trigram tokenizer end a text at a NUL: nothing after one was ever found by
+    `search`. The version hash is the record's own, so a record loaded again is unchanged."""
+    return text.replace("\x00", "\ufffd") if type(text) is str and "\x00" in text else text
 
 
 def _check_facts(checks: list[tuple]) -> dict:
