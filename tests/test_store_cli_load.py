@@ -97,6 +97,21 @@ def test_a_folder_that_cannot_be_read_is_a_failure_not_skipped(tmp_path, monkeyp
     assert "1 new, 0 changed, 0 unchanged, 0 duplicate, 1 failed" in out.stdout
 
 
+def test_hidden_folders_are_skipped_as_hidden_files_are(tmp_path):
+    """A folder of reports kept under git (or opened in Jupyter): `load DIR` skipped hidden files but read every
+    file inside hidden folders, so each of .git's objects was a failed report (exit 1) and a notebook's
+    checkpoint copy a duplicate. Hidden folders are skipped as hidden files are."""
+    folder = tmp_path / "reports"
+    (folder / ".git" / "objects" / "3f").mkdir(parents=True)
+    (folder / ".git" / "objects" / "3f" / "a1b2c3d4e5f6").write_bytes(b"x\x01\x4b\xca\xc9\x4f\x52\x30\x65")
+    (folder / ".ipynb_checkpoints").mkdir()
+    (folder / ".ipynb_checkpoints" / "seed-checkpoint.txt").write_bytes(SEED.read_bytes())
+    (folder / "seed.txt").write_bytes(SEED.read_bytes())
+    out = CliRunner().invoke(cli_app(), ["load", str(folder), "--db", str(tmp_path / "l.db")])
+    assert out.exit_code == 0, out.output
+    assert "1 new, 0 changed, 0 unchanged, 0 duplicate, 0 failed" in out.stdout
+
+
 @pytest.fixture
 def load_failing(monkeypatch, capsys):
     """`govreports load SEED --db DB` run in this process with `write` in place of load_record: (exit code,

@@ -25,14 +25,18 @@ from govreports.store.lock import DatabaseBusy, writer_lock
 def _files(paths: list[Path]) -> tuple[list[Path], list[OSError]]:
     """The files to load, each folder's in name order, and the folders that could not be listed (their
     permissions, a disk error): Path.rglob skips those in silence, which left their files out of a load that
-    then ended "0 failed", exit 0. Symbolic links to folders are not followed (as rglob did not)."""
+    then ended "0 failed", exit 0. Symbolic links to folders are not followed (as rglob did not). Hidden files and
+    the files of hidden folders (.git's objects, a notebook's checkpoint copies) are skipped: every git object
+    was a failed report, and a checkpoint's copy, read first, made the report itself the duplicate."""
     files: list[Path] = []
     unreadable: list[OSError] = []
     for path in paths:
         if path.is_dir():
-            found = [Path(top, name) for top, _, names in os.walk(path, onerror=unreadable.append)
-                     for name in names]
-            files += sorted(p for p in found if p.is_file() and not p.name.startswith("."))
+            found = []
+            for top, folders, names in os.walk(path, onerror=unreadable.append):
+                folders[:] = [name for name in folders if not name.startswith(".")]
+                found += [Path(top, name) for name in names if not name.startswith(".")]
+            files += sorted(p for p in found if p.is_file())
         else:
             files.append(path)
     return files, unreadable
