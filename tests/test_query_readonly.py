@@ -105,3 +105,74 @@ def test_an_empty_file_or_another_program_s_database_is_named_not_a_traceback(tm
         assert out.exit_code == 1 and out.stderr == (
             f"error: {path} holds no govreports tables (an empty file, or another program's database): create it "
             "with `govreports load` or a crawl\n"), out.output
+
+
+@pytest.fixture
+def read_only_disk(path, monkeypatch):
+    """The database's folder on a read-only file system (a `:ro` volume, a read-only share): SQLite cannot create
+    the -shm file a WAL database is read through, and its read-only open fails with SQLITE_CANTOPEN. Root writes
+    anywhere and tests cannot mount, so statvfs says read-only and SQLite's open fails as it does there (measured
+    on a read-only bind mount: 'unable to open database file'); an immutable open is SQLite's own."""
+    import os
+    import sqlite3
+
+    from govreports.query import readonly
+
+    folder = str(path.resolve().parent)
+    counted = run_query(path, "SELECT count(*) FROM reports").rows[0][0]  # read before the disk is read-only
+    real_statvfs, real_connect = os.statvfs, sqlite3.connect
+
+    class _Flags:
+        def __init__(self, result):
+            self.result = result
+
+        def __getattr__(self, name):
+            value = getattr(self.result, name)
+            return value | os.ST_RDONLY if name == "f_flag" else value
+
+    def statvfs(where):
+        found = real_statvfs(where)
+        return _Flags(found) if os.fspath(where).rstrip("/") == folder else found
+
+    def connect(database, *args, **kwargs):
+        if folder in str(database) and "immutable=1" not in str(database):
+            error = sqlite3.OperationalError("unable to open database file")
+            error.sqlite_errorname = "SQLITE_CANTOPEN"
+
+            class Refusing:
+                def execute(self, *a, **k):
+                    raise error
+
+                def close(self):
+                    pass
+            return Refusing()
+        return real_connect(database, *args, **kwargs)
+
+    monkeypatch.setattr(os, "statvfs", statvfs)
+    monkeypatch.setattr(readonly.sqlite3, "connect", connect)
+    return path, counted
+
+
+def test_a_database_on_a_read_only_file_system_is_read(read_only_disk):
+    """`query`, `search`, `status`, `analyze`, `report` and `export` on a database whose folder is on a read-only
+    file system all ended 'error: could not write the database: unable to open database file; what was committed
+    before stays', exit 74: a reader that writes nothing, told a write failed, and nothing could be read. On a
+    read-only file system nobody writes the file, so it is read as immutable (without the -shm file); a write is
+    still refused."""
+    path, counted = read_only_disk
+    out = CliRunner().invoke(cli_app(), ["query", "SELECT count(*) AS n FROM reports", "--db", str(path),
+                                         "--format", "csv"])
+    assert out.exit_code == 0, out.output
+    assert out.stdout.splitlines() == ["n", str(counted)] and counted > 0
+    with pytest.raises(ReadOnlyError):
+        run_query(path, "DELETE FROM cells")
+
+
+def test_a_write_ahead_log_left_on_a_read_only_disk_is_not_read_past(read_only_disk):
+    """A -wal with content beside it (a copy taken while a writer ran) holds commits an immutable read would not
+    see: that database is not read immutable, and the command fails as before rather than answer from stale
+    pages."""
+    path, _ = read_only_disk
+    path.with_name(path.name + "-wal").write_bytes(b"\x37\x7f\x06\x82" + bytes(28))
+    out = CliRunner().invoke(cli_app(), ["query", "SELECT count(*) FROM reports", "--db", str(path)])
+    assert out.exit_code != 0 and not out.stdout

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import os
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -85,15 +86,12 @@ def connect_readonly(path: str | Path) -> sqlite3.Connection:
     path = Path(path)
     if not path.is_file():
         raise QueryError(f"no database at {path} (create one with `govreports load`)")
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
-    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
     try:
-        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # a file that is no database says so here
+        conn = _open_readonly(path)
     except sqlite3.DatabaseError as exc:
-        conn.close()
-        if not damaged(exc):
+        if not (getattr(exc, "sqlite_errorname", "") == "SQLITE_CANTOPEN" and _on_read_only_disk(path)):
             raise
-        raise StorageError(could_not_write(exc, path=path)) from None
+        conn = _open_readonly(path, immutable=True)
     if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reports'").fetchone() is None:
         conn.close()  # an empty file (a database opened and never written), or another program's: each command
         # failed on its first table with a traceback, or printed "no such table"
@@ -102,6 +100,36 @@ def connect_readonly(path: str | Path) -> sqlite3.Connection:
     conn.execute("PRAGMA query_only = ON")
     conn.set_authorizer(_authorize)
     return conn
+
+
+def _open_readonly(path: Path, *, immutable: bool = False) -> sqlite3.Connection:
+    """The file opened read-only (`immutable`: without the -shm file a WAL database is read through), and read once:
+    a file that is no database says so here."""
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro{'&immutable=1' if immutable else ''}"
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+    try:
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if not damaged(exc):
+            raise
+        raise StorageError(could_not_write(exc, path=path)) from None
+    return conn
+
+
+def _on_read_only_disk(path: Path) -> bool:
+    """Whether the database lies on a file system mounted read-only (a `:ro` volume, a read-only share, a disc) with
+    no write-ahead log beside it. There SQLite cannot create the -shm file a WAL database is read through, and
+    every reader failed with "unable to open database file", which the commands reported as a database that could
+    not be written (exit 74). Nobody can write the file there, so an immutable read is exact; a -wal left with
+    content (a copy taken while a writer ran) holds commits an immutable read would miss: not read that way."""
+    resolved = path.resolve()
+    try:
+        read_only = bool(os.statvfs(resolved.parent).f_flag & os.ST_RDONLY)
+        wal = resolved.with_name(resolved.name + "-wal")
+        return read_only and (not wal.exists() or wal.stat().st_size == 0)
+    except OSError:
+        return False
 
 
 class _Clock:
