@@ -112,6 +112,34 @@ def test_hidden_folders_are_skipped_as_hidden_files_are(tmp_path):
     assert "1 new, 0 changed, 0 unchanged, 0 duplicate, 0 failed" in out.stdout
 
 
+def test_a_file_name_that_is_not_utf8_is_loaded_and_named(tmp_path):
+    """Reports unzipped from an archive made on Chinese Windows keep their GBK names as bytes (unzip without -O):
+    Python names such a file with lone surrogates, which SQLite cannot store, and `load` ended in a traceback at
+    the first one, the files after it not loaded. Its name is stored and printed with its undecodable bytes as
+    \\xNN; a failure is named the same way."""
+    import os
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    name = os.fsencode(folder) + b"/" + "河北省教育厅年报.txt".encode("gbk")
+    with open(name, "wb") as f:
+        f.write(SEED.read_bytes())
+    junk = os.fsencode(folder) + b"/" + "说明.bin".encode("gbk")
+    with open(junk, "wb") as f:
+        f.write(b"\x00\x01\x02 not a report")
+    (folder / "a.html").write_bytes(HTML.read_bytes())
+    db_path = tmp_path / "l.db"
+    out = CliRunner().invoke(cli_app(), ["load", str(folder), "--db", str(db_path)])
+    shown = name.decode("utf-8", "backslashreplace")  # …/\xba\xd3\xb1… (a pair of bytes valid UTF-8 as it is)
+    assert out.exit_code == 1, out.output
+    assert f"{shown}: new (report 2, version 2)" in out.stdout and "2 new" in out.stdout and "1 failed" in out.stdout
+    assert f"{junk.decode('utf-8', 'backslashreplace')}: not a report" in out.stderr
+    with connect(db_path) as db:
+        assert db.execute("SELECT source_key FROM reports WHERE id = 2").fetchone() == (shown,)
+    again = CliRunner().invoke(cli_app(), ["load", str(folder), "--db", str(db_path)])
+    assert "2 unchanged" in again.stdout
+
+
 @pytest.fixture
 def load_failing(monkeypatch, capsys):
     """`govreports load SEED --db DB` run in this process with `write` in place of load_record: (exit code,

@@ -60,6 +60,7 @@ def load(paths: Annotated[list[Path], typer.Argument(help="report files or direc
 
 def _load(paths: list[Path], database, parser) -> None:
     from govreports.store.db import still_the_same_file, storage_cause
+    from govreports.store.load import path_text
 
     # the database file removed or replaced during the load (`rm`, a backup restored with `mv`): SQLite writes on to
     # the file it opened, and the load would end "106 new" with nothing under the name; checked before each write
@@ -68,8 +69,7 @@ def _load(paths: list[Path], database, parser) -> None:
     counts = {"new": 0, "changed": 0, "unchanged": 0, "duplicate": 0, "failed": 0}
     found, unreadable = _files(paths)
     for error in unreadable:
-        typer.echo(f"{error.filename}: this folder cannot be read ({error.strerror}): its files are not loaded",
-                   err=True)
+        _say(f"{error.filename}: this folder cannot be read ({error.strerror}): its files are not loaded", err=True)
         counts["failed"] += 1
     files = [(path, path.is_file()) for path in found]
     outcomes = parser.parse_paths(path for path, present in files if present)  # side by side, in this order
@@ -80,7 +80,7 @@ def _load(paths: list[Path], database, parser) -> None:
             if storage_cause(exc) is not None:
                 # a full disk said only "could not write the database: database or disk is full": not where the
                 # load stopped (main prints the note after the error's own line, which names the database)
-                exc.add_note(f"the load stopped at {path} (file {number} of "
+                exc.add_note(f"the load stopped at {path_text(path)} (file {number} of "
                              f"{len(files)}): it and the files after it are not loaded, those before it are done; "
                              "run the same command again once the database can be written (a file already "
                              "loaded is found unchanged)")
@@ -94,19 +94,20 @@ def _load(paths: list[Path], database, parser) -> None:
 def _load_one(path: Path, present: bool, outcomes, database, same_file, counts: dict) -> None:
     """Load one file of `load` (its parse outcome is the next of `outcomes`) and count and print what became of it."""
     from govreports.store import document_from_path, load_record, log_fetch
+    from govreports.store.load import path_text
     from govreports.store.index_repair import with_search_indexes_mended
 
     if not present:
-        typer.echo(f"{path}: no such file", err=True)
+        _say(f"{path}: no such file", err=True)
         counts["failed"] += 1
         return
     outcome = next(outcomes)
     same_file()
     error = outcome.error or (None if outcome.record is not None else "parser returned no record")
     if error:
-        typer.echo(f"{path}: {error}", err=True)
+        _say(f"{path}: {error}", err=True)
         kind = outcome.error_kind  # a limit's kind: too_large, too_slow, …
-        log_fetch(database, str(path), kind or "parse_error", error, kind=kind or "parse")
+        log_fetch(database, path_text(path), kind or "parse_error", path_text(error), kind=kind or "parse")
         counts["failed"] += 1
         return
     # a report already loaded from another file (the same report saved twice, under two names) is a duplicate, as
@@ -115,7 +116,15 @@ def _load_one(path: Path, present: bool, outcomes, database, same_file, counts: 
         database, outcome.record, document_from_path(path, outcome.kind), dedupe=True))
     counts[result.status] += 1
     what = "duplicate of report" if result.status == "duplicate" else "report"
-    typer.echo(f"{path}: {result.status} ({what} {result.report_id}, version {result.version_id})")
+    _say(f"{path}: {result.status} ({what} {result.report_id}, version {result.version_id})")
+
+
+def _say(line: str, err: bool = False) -> None:
+    """A line of `load` naming a file: a name that is not UTF-8 printed with its undecodable bytes as \\xNN, as
+    it is stored (store.load.path_text); printed as it was, the terminal's encoder raised and the load stopped."""
+    from govreports.store.load import path_text
+
+    typer.echo(path_text(line), err=err)
 
 
 def query(sql: Annotated[str, typer.Argument(help="one SQL statement (read-only)")],

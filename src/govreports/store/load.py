@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import json
 import mimetypes
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,11 +53,18 @@ class LoadResult:
 
 
 def document_from_path(path: str | Path, kind: str | None = None) -> dict:
-    """Document facts for a local file: its content hash, where it is, its media type."""
+    """Document facts for a local file: its content hash, where it is (path_text), its media type."""
     path = Path(path)
     media = MEDIA_TYPES.get(kind or "") or mimetypes.guess_type(path.name)[0]
-    return {"sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "archive_path": str(path.resolve()),
+    return {"sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "archive_path": path_text(path.resolve()),
             "media_type": media}
+
+
+def path_text(path: str | Path) -> str:
+    """A file's path as text that can be stored and printed: a name that is not UTF-8 (a GBK name kept as bytes by
+    unzip, from an archive made on Chinese Windows) with its undecodable bytes as \\xNN. Python names such a file
+    with lone surrogates, which SQLite (and a UTF-8 terminal) refuse: `load` ended in a traceback at the first."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 # record keys stored in columns of their own besides schema.RECORD_KEYS
