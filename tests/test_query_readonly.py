@@ -176,3 +176,14 @@ def test_a_write_ahead_log_left_on_a_read_only_disk_is_not_read_past(read_only_d
     path.with_name(path.name + "-wal").write_bytes(b"\x37\x7f\x06\x82" + bytes(28))
     out = CliRunner().invoke(cli_app(), ["query", "SELECT count(*) FROM reports", "--db", str(path)])
     assert out.exit_code != 0 and not out.stdout
+
+
+def test_table_output_prints_brackets_in_the_data_as_written(path):
+    """The table format handed each cell to rich as markup: a title ending '[pdf]' printed without it, '[bold]x'
+    printed 'x', and a value or column name holding '[/x]' ended the command with rich's MarkupError traceback.
+    Text from portals (titles, names, section text) and from the user's SQL is shown as it is."""
+    sql = "SELECT '年度报告[pdf]' AS \"a[/b]\", '[bold]x[/bold]' AS b, '[/red]' AS c"
+    out = CliRunner().invoke(cli_app(), ["query", sql, "--db", str(path)])
+    assert out.exit_code == 0, out.stderr
+    for text in ("年度报告[pdf]", "a[/b]", "[bold]x[/bold]", "[/red]"):
+        assert text in out.stdout, text

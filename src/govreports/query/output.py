@@ -14,6 +14,7 @@ from typing import Callable, Iterable, TextIO
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 FORMATS = ("table", "csv", "json")
 TABLE_BATCH = 500
@@ -26,11 +27,13 @@ RUN_COLUMNS = ("portal", "outcome", "listed", "found", "new", "changed", "unchan
 
 
 def _cell(value):
+    """A cell for rich's table, as Text: a plain string is read as markup there, so a title ending '[pdf]' lost it
+    and a '[/x]' in a value or column name ended the command with MarkupError."""
     if hasattr(value, "__rich_console__"):  # already styled (search snippets with the words found marked)
         return value
     if isinstance(value, dict):  # failures by kind
-        return ", ".join(f"{k} {v}" for k, v in value.items())
-    return "" if value is None else str(value)
+        return Text(", ".join(f"{k} {v}" for k, v in value.items()))
+    return Text("" if value is None else str(value))
 
 
 def _csv(columns: list[str], rows: Iterable[tuple], out: TextIO) -> int:
@@ -57,7 +60,7 @@ def _json(columns: list[str], rows: Iterable[tuple], out: TextIO) -> int:
 def _print_table(columns: list[str], rows: list[tuple], out: TextIO, title: str | None) -> None:
     table = Table(title=title, show_lines=False)
     for col in columns:
-        table.add_column(col, overflow="fold")
+        table.add_column(_cell(col), overflow="fold")
     for row in rows:
         table.add_row(*(_cell(v) for v in row))
     console = Console(file=out) if out.isatty() else Console(file=out, width=160)
