@@ -186,6 +186,26 @@ def test_a_new_folder_and_standard_output_by_its_usual_name(path, tmp_path, monk
     assert out.stdout.splitlines()[0].startswith("id,") and len(out.stdout.splitlines()) > 1
 
 
+def test_a_refused_export_of_several_tables_writes_none_of_them(path, tmp_path):
+    """`-t reports -t nosuch -o DIR` wrote reports.csv, then stopped on the misspelt name (exit 1): the folder held
+    half an export, or beside an earlier one, files of two moments. A table without the agency or year asked for
+    did the same (exit 2), and a usage error found later (JSON Lines with --headers zh) left the folder it had
+    made. Every name, filter and option is checked before the first file is written."""
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    (earlier / "reports.csv").write_text("earlier export\n", encoding="utf-8")
+    for args, code in ((["-t", "reports", "-t", "nosuch"], 1), (["-t", "reports", "-t", "labels", "--agency", A], 2),
+                       (["-t", "reports", "-t", "labels", "--year", "2020"], 2)):
+        for target in (earlier, tmp_path / "book.xlsx"):
+            out = export(path, *args, "-o", str(target))
+            assert out.exit_code == code and "rows written" not in out.stderr, (args, target, out.stderr)
+        assert sorted(p.name for p in earlier.iterdir()) == ["reports.csv"], args
+        assert (earlier / "reports.csv").read_text(encoding="utf-8") == "earlier export\n", args
+        assert not (tmp_path / "book.xlsx").exists()
+    out = export(path, "--all", "-f", "jsonl", "--headers", "zh", "-o", str(tmp_path / "new"))
+    assert out.exit_code == 2 and not (tmp_path / "new").exists(), out.stderr
+
+
 def test_report_flat_is_one_row_per_report_with_every_cell(path, tmp_path):
     conn = sqlite3.connect(path)
     reports = conn.execute("SELECT count(*) FROM reports").fetchone()[0]

@@ -284,7 +284,7 @@ def export(table: Annotated[Optional[list[str]], typer.Option(
     --headers zh`; `export --all -o everything.xlsx`; `export -t report_flat --excel -o reports.csv`."""
     from govreports.query.agencies import resolve_agency
     from govreports.query.analyses import check_reports
-    from govreports.query.export import Filters, export_sql, export_xlsx, exportable
+    from govreports.query.export import Filters, check_options, check_table, export_sql, export_xlsx, exportable
     from govreports.query.readonly import connect_readonly
 
     if bool(table) == all_tables:
@@ -302,6 +302,7 @@ def export(table: Annotated[Optional[list[str]], typer.Option(
                                                       _SUFFIX_FORMATS.get(output.suffix.lower(), fmt) != fmt):
         fail(f"--format {fmt} does not go with {output.name}", 2)  # (JSON Lines written into a .csv)
     try:
+        check_options(fmt, headers.value, excel and fmt != "xlsx")  # (an xlsx workbook needs no --excel: ignored)
         names = exportable(db)
         filters = Filters(year=year)
         found = None
@@ -313,17 +314,20 @@ def export(table: Annotated[Optional[list[str]], typer.Option(
                 conn.close()
             filters = Filters(found.id, found.name, year)
         tables = list(dict.fromkeys(table or names))
-        if filters:
-            conn = connect_readonly(db)
-            try:
-                if all_tables:  # every table that has the agency or year to filter by
-                    tables = [t for t in tables if _filterable(conn, t, filters, export_sql)]
-                if not any(_has_rows(conn, t, filters, export_sql) for t in tables):  # printed nothing, exit 0
-                    check_reports(conn, found, year)  # no report of the agency or year: named, with what there is
-                    raise NoRows(f"no rows of {', '.join(tables)} for {found.name if found else ''}"
-                                 f"{' ' if found and year else ''}{year or ''}")
-            finally:
-                conn.close()
+        # every name and filter checked before the first file is written: `-t reports -t nosuch -o DIR` wrote
+        # reports.csv, then stopped, leaving the folder half an export (beside an earlier one, two moments')
+        conn = connect_readonly(db)
+        try:
+            if all_tables:  # every table that has the agency or year to filter by
+                tables = [t for t in tables if _filterable(conn, t, filters, export_sql)]
+            for name in tables:
+                check_table(conn, name, names, filters)
+            if filters and not any(_has_rows(conn, t, filters, export_sql) for t in tables):  # printed nothing
+                check_reports(conn, found, year)  # no report of the agency or year: named, with what there is
+                raise NoRows(f"no rows of {', '.join(tables)} for {found.name if found else ''}"
+                             f"{' ' if found and year else ''}{year or ''}")
+        finally:
+            conn.close()
         if output is not None and len(tables) > 1 and fmt != "xlsx" and not output.exists() and not output.suffix:
             output.mkdir(parents=True)  # `--all -o out`: one file per table in a new folder, as -o DIR says
         if fmt == "xlsx":

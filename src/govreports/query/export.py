@@ -155,7 +155,8 @@ def _header(table: str, columns: list[str], headers: str) -> list[str]:
     return [f"{label(table, c)} ({c})" if label(table, c) else c for c in columns]
 
 
-def _check(fmt: str, headers: str, excel: bool) -> None:
+def check_options(fmt: str, headers: str, excel: bool) -> None:
+    """Raise ExportUsageError for a format, headers or --excel that do not go together (before writing)."""
     if fmt not in EXPORT_FORMATS:
         raise ExportUsageError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
     if headers not in HEADERS:
@@ -183,6 +184,18 @@ def _export_error(table: str, exc: sqlite3.DatabaseError, conn: sqlite3.Connecti
     if damaged(exc):
         return StorageError(could_not_write(exc, db=conn))
     return QueryError(f"SQL error while exporting {table!r}: {exc}")
+
+
+def check_table(conn: sqlite3.Connection, table: str, names: list[str], filters: Filters = Filters()) -> None:
+    """Raise what exporting `table` with `filters` would raise before its first row: an unknown name
+    (QueryError, exit 1), a filter it has no column for (ExportUsageError, exit 2); for an export of several
+    tables, so that none is written when one of them cannot be."""
+    if table not in names:
+        raise _unknown(conn, table, names)
+    try:
+        export_sql(conn, table, filters)
+    except sqlite3.DatabaseError as exc:  # e.g. a view over a table that no longer exists
+        raise _export_error(table, exc, conn) from None
 
 
 def _cursor(conn: sqlite3.Connection, table: str, names: list[str], filters: Filters) -> sqlite3.Cursor:
@@ -242,7 +255,7 @@ def export_table(path: str | Path, table: str, fmt: str, out: TextIO, *, headers
                  conn: sqlite3.Connection | None = None) -> int:
     """Write every row of `table` to `out` as CSV or JSON Lines; returns the number of rows. No time limit:
     exports are big. `conn`: a `snapshot` of `path` shared by the tables of one export (left open)."""
-    _check(fmt, headers, excel)
+    check_options(fmt, headers, excel)
     if fmt == "xlsx":
         raise ExportUsageError("xlsx is written to a file: use export_xlsx")
     names = exportable(path)
@@ -275,7 +288,7 @@ def export_xlsx(path: str | Path, tables: list[str], out: str | Path | BinaryIO,
     blank, numbers stay numbers; text past Excel's 32,767 characters per cell is cut with '…'."""
     import xlsxwriter
 
-    _check("xlsx", headers, False)
+    check_options("xlsx", headers, False)
     names = exportable(path)
     with snapshot(path) as conn:  # every sheet as the database was at one moment
         missing = [t for t in tables if t not in names]
