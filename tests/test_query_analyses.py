@@ -165,6 +165,17 @@ def test_cli_analyze(path):
     assert unknown.exit_code == 2 and "choose one of" in unknown.stderr
 
 
+def test_cli_analyze_refuses_an_empty_filter(path):
+    """`--agency ""` (a script's `--agency "$NAME"` with NAME unset) printed every agency's rows, exit 0, as if no
+    filter had been given, where `search` and `export` say "give an agency name" (exit 2); `--rule ""` listed
+    every rule's failures, and `--region ""` ended exit 1, though it is the same usage error."""
+    runner = CliRunner()
+    for args in (["applications", "--agency", ""], ["year_over_year", "--agency", ""],
+                 ["rule_failures", "--rule", ""], ["late", "--region", ""], ["late", "--region", " / "]):
+        out = runner.invoke(cli_app(), ["analyze", *args, "--db", str(path), "-f", "csv"])
+        assert out.exit_code == 2 and out.stdout == "" and f"{args[1]} is empty" in out.stderr, (args, out.output)
+
+
 def test_every_analysis_runs_with_no_data(tmp_path):
     """Each analysis's SQL runs on an empty database, and the analysis says there is nothing to analyse (exit 1):
     refusals printed sixteen reasons with 0 applications each, the others an empty table, and exited 0."""

@@ -164,6 +164,12 @@ def analyze(name: Annotated[str, typer.Argument(help="one of: " + ", ".join(ANAL
     analysis = ANALYSES.get(name)
     if analysis is None:
         fail(f"unknown analysis {name!r}; choose one of: {', '.join(ANALYSES)}", 2)
+    # an empty filter (a script's --agency "$NAME" with NAME unset) read as none: every agency's rows, exit 0
+    for option, value, wanted in (("agency", agency, "an agency name"), ("rule", rule, "R1, R2, R3 or R4"),
+                                  ("region", region and region.replace("/", ""),
+                                   "a province, city or county (江苏省, 宿迁市, 沭阳县)")):
+        if value is not None and not value.strip():
+            fail(f"--{option} is empty: give {wanted}, or leave the option out", 2)
     try:  # the agency resolved (exact, normalised, else suggestions), --rule validated, no reports said so
         if region is not None and any(p.name == "region" for p in analysis.params):
             region = _region(db, region)  # '江苏 / 宿迁市' → 江苏/宿迁市; a region no agency is in: exit 1
