@@ -38,6 +38,9 @@ def test_exact_and_normalised_names_match(conn):
     ("工业和信息化", ["乌海市工业和信息化局", "河北省工业和信息化厅"]),
     ("甲市教育局2020", ["甲市教育局"]),                         # more than a name
     ("河北省教育局", ["河北省教育厅", "甲市教育局"]),            # close by characters, closest first
+    # the government's own reports are under 上海市政府: suggesting only the 办公厅, whose name contains the text,
+    # sent `report 上海市人民政府` to another agency's reports
+    ("上海市人民政府", ["上海市人民政府办公厅", "上海市政府"]),
 ])
 def test_a_name_that_matches_no_agency_lists_suggestions(conn, text, suggested):
     with pytest.raises(AgencyNotFound) as caught:

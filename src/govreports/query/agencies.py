@@ -78,8 +78,10 @@ def resolve_agency(conn, text: str) -> Agency:
 
 def suggest_agencies(conn, text: str, limit: int = SUGGESTIONS) -> tuple[list[str], int]:
     """Names `text` may have meant, best first, at most `limit`, and how many more matched: the agencies whose
-    normalised name contains it (or is contained in it: `甲市教育局2020`), shortest first; when none does, the
-    closest names by characters in common."""
+    normalised name contains it (or is contained in it: `甲市教育局2020`), shortest first; then, while there is
+    room, the closest names by characters in common (上海市人民政府 → 上海市人民政府办公厅, and 上海市政府, the
+    government's own reports under another name: suggesting only the names containing the text sent the user to
+    another agency). `more` counts the containing names left out."""
     norm = normalise_agency(text or "")
     if not norm:
         return [], 0
@@ -87,10 +89,13 @@ def suggest_agencies(conn, text: str, limit: int = SUGGESTIONS) -> tuple[list[st
         "SELECT name, norm_name FROM agencies WHERE norm_name != '' AND (instr(norm_name, ?) > 0 OR instr(?, norm_name)"
         " > 0) ORDER BY length(norm_name), norm_name", [norm, norm]).fetchall()  # '': the reports with no agency
     names = [r[0] for r in rows]
-    if not names:
+    if len(names) < limit:
         all_rows = conn.execute("SELECT name, norm_name FROM agencies WHERE norm_name != ''").fetchall()
         by_norm = {r[1]: r[0] for r in all_rows}
-        names = [by_norm[n] for n in difflib.get_close_matches(norm, list(by_norm), n=limit, cutoff=0.5)]
+        # beside names containing the text, only names nearly the same (上海市政府 0.83; 宿迁市人民政府办公室 0.59)
+        cutoff = 0.75 if names else 0.5
+        close = [by_norm[n] for n in difflib.get_close_matches(norm, list(by_norm), n=limit, cutoff=cutoff)]
+        names += [n for n in close if n not in names][:limit - len(names)]
     return names[:limit], max(0, len(names) - limit)
 
 
