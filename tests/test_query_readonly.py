@@ -187,3 +187,17 @@ def test_table_output_prints_brackets_in_the_data_as_written(path):
     assert out.exit_code == 0, out.stderr
     for text in ("年度报告[pdf]", "a[/b]", "[bold]x[/bold]", "[/red]"):
         assert text in out.stdout, text
+
+
+def test_blobs_are_printed_as_hex_in_every_format(path):
+    """`query "SELECT block FROM sections_fts_data" -f json` (or randomblob, zeroblob) ended with a TypeError
+    traceback, bytes not being JSON; CSV printed Python's b'\\x00\\xff'. A blob is its hex digits in each format,
+    as the xlsx export writes it."""
+    sql = "SELECT x'00ff' AS b, NULL AS n, 1 AS i"
+    runner = CliRunner()
+    as_json = runner.invoke(cli_app(), ["query", sql, "--db", str(path), "-f", "json"])
+    assert as_json.exit_code == 0 and json.loads(as_json.stdout) == [{"b": "00ff", "n": None, "i": 1}]
+    as_csv = runner.invoke(cli_app(), ["query", sql, "--db", str(path), "-f", "csv"])
+    assert as_csv.exit_code == 0 and as_csv.stdout.splitlines() == ["b,n,i", "00ff,,1"]
+    table = runner.invoke(cli_app(), ["query", sql, "--db", str(path)])
+    assert table.exit_code == 0 and "00ff" in table.stdout

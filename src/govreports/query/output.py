@@ -33,7 +33,15 @@ def _cell(value):
         return value
     if isinstance(value, dict):  # failures by kind
         return Text(", ".join(f"{k} {v}" for k, v in value.items()))
-    return Text("" if value is None else str(value))
+    return Text("" if value is None else value.hex() if isinstance(value, bytes) else str(value))
+
+
+def _hex(value):
+    """A blob (user SQL: randomblob, the FTS index's own tables) as its hex digits, as the xlsx export writes it:
+    JSON has no bytes (json.dumps raised TypeError) and csv wrote Python's b'\\x00'."""
+    if isinstance(value, bytes):
+        return value.hex()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _csv(columns: list[str], rows: Iterable[tuple], out: TextIO) -> int:
@@ -41,6 +49,8 @@ def _csv(columns: list[str], rows: Iterable[tuple], out: TextIO) -> int:
     writer.writerow(columns)
     count = 0
     for row in rows:
+        if any(isinstance(v, bytes) for v in row):
+            row = [v.hex() if isinstance(v, bytes) else v for v in row]
         writer.writerow(row)
         count += 1
     return count
@@ -50,7 +60,7 @@ def _json(columns: list[str], rows: Iterable[tuple], out: TextIO) -> int:
     """A JSON array of objects, byte for byte what `json.dumps(list, indent=2)` gives, one object at a time."""
     count = 0
     for row in rows:
-        text = json.dumps(dict(zip(columns, row)), ensure_ascii=False, indent=2)
+        text = json.dumps(dict(zip(columns, row)), ensure_ascii=False, indent=2, default=_hex)
         out.write(("[\n" if count == 0 else ",\n") + "  " + text.replace("\n", "\n  "))
         count += 1
     out.write("\n]\n" if count else "[]\n")
