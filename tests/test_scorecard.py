@@ -319,6 +319,23 @@ def test_cli_late_by_province_in_one_command(path):
     assert out.exit_code == 2 and "does not take --region" in out.output
 
 
+def test_a_region_with_nobody_expected_that_year_says_so(path):
+    """`late --region 广东 --year 2019` printed an empty table, exit 0, which reads "nobody in 广东 was late for
+    2019", where nobody there was expected to report for it: 韶关市教育局's first report is for 2023 (scorecard and
+    compliance the same). It now says so, naming the years that region is expected for; a region whose agencies
+    were expected and all on time still lists nobody late, exit 0."""
+    runner = CliRunner()
+    for name in ("late", "scorecard", "compliance"):
+        out = runner.invoke(cli_app(), ["analyze", name, "--region", "广东", "--year", "2019", "--db", str(path),
+                                        "-f", "csv"])
+        assert out.exit_code == 1 and out.stdout == "", (name, out.output)
+        assert f"no agency in 广东 is expected to report for 2019 (years expected there: 2023–{DUE_DEPT})" in \
+            out.stderr, (name, out.stderr)
+    out = runner.invoke(cli_app(), ["analyze", "late", "--region", "江苏", "--year", "2018", "--db", str(path),
+                                    "-f", "csv"])
+    assert out.exit_code == 0 and out.stdout.count("\n") == 1, out.output  # both on time: nobody late
+
+
 def test_report_one_agency_on_one_screen(path):
     runner = CliRunner()
     out = runner.invoke(cli_app(), ["report", "宿迁市 人民政府", "--db", str(path)])

@@ -357,6 +357,10 @@ def open_analysis(path, name: str, *, timeout: float | None = DEFAULT_TIMEOUT_S,
                 else:  # `missing --year 1999` with no report for 1998 listed nothing, exit 0
                     check_reports(conn, agency, int(year) + analysis.reports_year_offset,
                                   f", the year `{name}` compares {year} with")
+                if analysis.expected_years and year is not None and params.get("region"):
+                    from govreports.query.scorecard import check_expected
+
+                    check_expected(conn, int(year), params["region"])  # nobody there expected: not "none late"
                 if analysis.needs_tables:  # `rule_failures --year 2018` of free-form reports: "0 rows", exit 0
                     check_tables(conn, {"year": year, "agency": params.get("agency", "")}, analysis.needs_tables,
                                  agency.name if agency is not None else None)

@@ -87,6 +87,23 @@ ORDER BY s.year, s.province IS NULL, s.province""",
 ANALYSES = {a.name: a for a in (SCORECARD, LATE, COMPLIANCE)}
 
 
+def check_expected(conn, year: int, region: str) -> None:
+    """Raise NoReports when no agency in `region` (resolve_region's value) is expected to report for `year`: the
+    listing would be empty, which for `late` reads "nobody there was late" (`late --region 广东 --year 2019`, an
+    agency whose first report is for 2023). Read from agency_years, as compliance counts it."""
+    from govreports.query.analyses import NoReports, _years
+
+    params = {"year": str(year), "region": region}
+    if conn.execute(f"WITH {_WANT} SELECT 1 FROM agency_years s WHERE {visible('s')} AND {_WHERE} LIMIT 1",
+                    params).fetchone() is not None:
+        return
+    years = [y for (y,) in conn.execute(
+        f"WITH {_WANT} SELECT DISTINCT s.year FROM agency_years s WHERE {visible('s')} AND {_REGION}"
+        " ORDER BY s.year", params)]
+    raise NoReports(f"no agency in {region} is expected to report for {year}"
+                    + (f" (years expected there: {_years(years)})" if years else ""))
+
+
 class RegionNotFound(GovreportsError):
     """No agency is in the region asked for (exit 1); the message lists the provinces there are."""
 
