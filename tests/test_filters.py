@@ -92,6 +92,18 @@ def test_rule_is_case_insensitive_and_validated(path):
         run_analysis(path, "rule_failures", rule="R")
 
 
+def test_the_canned_rule_failures_query_takes_a_rule_in_any_case(path):
+    """Datasette runs the analysis's SQL as it is, without the CLI's normalise_rule: `r2` typed in its form (the
+    CLI's help says any case) selected no check and showed no rows, nothing said."""
+    from govreports.query import ANALYSES, run_query
+
+    sql = ANALYSES["rule_failures"].sql
+    upper = run_query(path, sql, {"agency": "", "year": "", "rule": "R2"}).rows
+    assert upper and [r[0] for r in upper] == [B]
+    for typed in ("r2", " R2 ", "r2\n"):
+        assert run_query(path, sql, {"agency": "", "year": "", "rule": typed}).rows == upper, typed
+
+
 def test_a_partial_agency_name_is_an_error_with_suggestions_not_zero_rows(path):
     out = analyze(path, "applications", "--agency", "信息化")
     assert out.exit_code == 1 and out.stdout == ""

@@ -124,6 +124,10 @@ WHERE l.table_name = 'applications' AND l.kind = 'row' AND l.key IN ({_keys(_REF
 ORDER BY l.seq""",
     (AGENCY, YEAR), needs_reports=True, needs_tables=TABLE_THREE_REFUSALS)
 
+# the rule as typed: Datasette runs the SQL without normalise_rule, and `r2` (any case, as the CLI takes it) there
+# selected no check and showed no rows
+_RULE = "upper(trim(:rule, char(32, 9, 10, 13)))"
+
 RULE_FAILURES = Analysis(
     "rule_failures", "Reports that break the accounting rules R1–R4", "勾稽关系不符的报告",
     "Reports with at least one failed check (ok = 0); not-evaluable checks (null inputs) are not failures.",
@@ -132,14 +136,14 @@ RULE_FAILURES = Analysis(
     # a version's failed checks are read through the index that holds only those (m015), not the checks view
     f"""WITH {_CUR}, failed AS NOT MATERIALIZED (SELECT c.version_id, k.rule, k.location, c.detail
   FROM check_values c INDEXED BY check_values_failed JOIN check_keys k ON k.id = c.key_id
-  WHERE c.ok = 0 AND (:rule = '' OR k.rule = :rule))
+  WHERE c.ok = 0 AND (:rule = '' OR k.rule = {_RULE}))
 SELECT cur.agency, cur.year, cur.report_id,
   (SELECT group_concat(rule, ',') FROM (SELECT DISTINCT f.rule FROM failed f WHERE f.version_id = cur.vid
      ORDER BY f.rule)) AS rules,
   (SELECT count(*) FROM failed f WHERE f.version_id = cur.vid) AS failures,
   (SELECT min(f.location || ': ' || coalesce(f.detail, '')) FROM failed f WHERE f.version_id = cur.vid) AS example
 FROM cur JOIN report_versions v ON v.id = cur.vid
-WHERE v.rules_failed IS NOT NULL AND (:rule = '' OR instr(',' || v.rules_failed || ',', ',' || :rule || ',') > 0)
+WHERE v.rules_failed IS NOT NULL AND (:rule = '' OR instr(',' || v.rules_failed || ',', ',' || {_RULE} || ',') > 0)
 ORDER BY cur.agency, cur.year, cur.report_id""",
     (AGENCY, YEAR, Param("rule", "only this rule (R1, R2, R3 or R4; any case)")), needs_reports=True,
     needs_tables=RULE_TABLES)
