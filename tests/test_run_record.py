@@ -165,6 +165,24 @@ def test_status_names_a_latest_run_that_did_not_complete(tmp_path, end, line):
     assert "last run #" not in CliRunner().invoke(app, ["status", "--db", str(path)]).output
 
 
+def test_status_prints_a_run_s_error_as_it_was_written(tmp_path):
+    """`status` printed the run's error as rich markup: '?page[size]=10' in a failed URL lost '[size]', and an
+    error holding '[/x]' (a path, a pydantic message) ended `status` with MarkupError's traceback, exit 1."""
+    from govreports.cli import app
+    from govreports.cli.status import _when
+
+    path = tmp_path / "runs.db"
+    with connect(path) as db:
+        record_run(db, "nightly", STARTED, summary())
+        run_id = begin_run(db, "nightly", STARTED)
+        end_unfinished(db, run_id, ValueError("list?page[size]=10 [/x] [bold]"))
+        finished = db.execute("SELECT finished_at FROM runs WHERE id = ?", [run_id]).fetchone()[0]
+    result = CliRunner().invoke(app, ["status", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    assert (f"last run #2 nightly, started {_when(STARTED)}: failed at {_when(finished)}: ValueError: "
+            "list?page[size]=10 [/x] [bold]") in result.output.splitlines()
+
+
 @pytest.mark.parametrize("command, running", [("nightly", True), ("", True), ("load", False)])
 def test_status_tells_a_run_still_going_from_one_killed_by_the_writer_lock(tmp_path, command, running):
     """A run not finished whose command holds the writer lock is running; one whose lock is free, or held by

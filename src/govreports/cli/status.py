@@ -94,7 +94,8 @@ def left_out_line(conn: sqlite3.Connection) -> str | None:
             f"portals were not crawled: {'; '.join(f['reason'] for f in files)}")
 
 
-def _table(rows: list[dict], flags: list, title: str):
+def _table(rows: list[dict], flags: list, title):
+    """The portals' table; `title` and every cell from the database are Text, never read as rich markup."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -122,7 +123,7 @@ def _table(rows: list[dict], flags: list, title: str):
         else:
             success = Text(_when(row["last_success_at"]))
         table.add_row(
-            row["portal"],
+            Text(row["portal"]),
             _when(row["last_run_at"]) or "—",
             f"#{row['last_run_id']} {row['last_run_kind']}" if row["last_run_id"] else "—",
             Text(outcome, style=OUTCOME_STYLES.get(outcome, "")),
@@ -138,6 +139,7 @@ def _table(rows: list[dict], flags: list, title: str):
 def status(db: DbOption = DEFAULT_DB) -> None:
     """Every portal on one screen: last run, last success, reports known, latest year, open problems."""
     from rich.console import Console
+    from rich.text import Text
 
     from govreports.query.readonly import QueryError, connect_readonly
 
@@ -157,17 +159,18 @@ def status(db: DbOption = DEFAULT_DB) -> None:
         conn.close()
     console = Console() if sys.stdout.isatty() else Console(file=sys.stdout, width=WIDTH)
     if not rows:
-        console.print(f"{db}: no portal has been crawled yet (`govreports crawl` or `govreports nightly`)")
+        console.print(f"{db}: no portal has been crawled yet (`govreports crawl` or `govreports nightly`)",
+                      markup=False)
         if last is not None:
-            console.print(last[0], style=last[1], highlight=False, soft_wrap=False)
+            console.print(last[0], style=last[1], highlight=False, soft_wrap=False, markup=False)
         return
-    console.print(_table(rows, flags, f"govreports status — {db} — {dt.datetime.now():%Y-%m-%d %H:%M}"))
+    console.print(_table(rows, flags, Text(f"govreports status — {db} — {dt.datetime.now():%Y-%m-%d %H:%M}")))
     if last is not None:
-        console.print(last[0], style=last[1], highlight=False, soft_wrap=False)
+        console.print(last[0], style=last[1], highlight=False, soft_wrap=False, markup=False)
     if left_out is not None:
-        console.print(left_out, style=STYLES["error"], highlight=False, soft_wrap=False)
+        console.print(left_out, style=STYLES["error"], highlight=False, soft_wrap=False, markup=False)
     for flag in flags:
-        console.print(flag.line(), style=STYLES.get(flag.level, ""), highlight=False, soft_wrap=False)
+        console.print(flag.line(), style=STYLES.get(flag.level, ""), highlight=False, soft_wrap=False, markup=False)
     errors = {f.portal for f in flags if f.level == "error"}
     warnings = {f.portal for f in flags if f.level != "error"} - errors
     healthy = len(rows) - len(errors) - len(warnings)
