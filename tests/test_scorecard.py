@@ -464,3 +464,15 @@ def test_report_of_an_agency_left_without_reports_says_so(tmp_path):
         assert "温州市审计局 has no reports in the database" in out.output and out.stdout == ""
     out = runner.invoke(cli_app(), ["report", "温州市统计局", "--db", str(p), "-f", "json"])
     assert out.exit_code == 0 and [r["year"] for r in json.loads(out.stdout)][0] == 2022
+
+
+def test_report_prints_the_agency_s_name_as_written(tmp_path):
+    """`report` printed the agency's name and region into rich markup: a name holding '[/…]' (as a portal may
+    write one) ended the command with MarkupError's traceback, and '[b]' vanished from it."""
+    p = tmp_path / "named.db"
+    name = "某市[b]统计局[/x]"
+    with connect(p) as db:
+        load_record(db, {**record(name, 2022, "2021", {"applications.new.total": 1}), "published": "2023-01-10"})
+    out = CliRunner().invoke(cli_app(), ["report", name, "--db", str(p)])
+    assert out.exit_code == 0, out.output
+    assert out.stdout.splitlines()[0].startswith(name)

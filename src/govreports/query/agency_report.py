@@ -131,10 +131,12 @@ def print_report(report: AgencyReport, fmt: str, out: TextIO) -> None:
         render(list(COLUMNS), report.rows, fmt, out)
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console(file=out) if out.isatty() else Console(file=out, width=160)
-    console.print(f"[bold]{report.name}[/]  {report.region or '(region unknown)'}  ·  "
+    # the name and region are a portal's text: escaped, or '[/…]' in a name ended `report` with MarkupError
+    console.print(f"[bold]{escape(report.name)}[/]  {escape(report.region or '(region unknown)')}  ·  "
                   f"{_KIND.get(report.kind or '', report.kind or '')}")
     console.print(report.summary)
     table = Table(show_lines=False)
