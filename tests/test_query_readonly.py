@@ -201,3 +201,17 @@ def test_blobs_are_printed_as_hex_in_every_format(path):
     assert as_csv.exit_code == 0 and as_csv.stdout.splitlines() == ["b,n,i", "00ff,,1"]
     table = runner.invoke(cli_app(), ["query", sql, "--db", str(path)])
     assert table.exit_code == 0 and "00ff" in table.stdout
+
+
+def test_json_refuses_a_result_whose_columns_share_a_name(path):
+    """`query "SELECT r.id, a.id FROM reports r JOIN agencies a …" -f json` (any `SELECT *` over a join) printed
+    one "id" per row, holding the agency's id: a JSON object keeps one value per name, so the report's id was
+    dropped, nothing said. JSON now refuses such a result before any row, naming the columns; CSV and the table
+    keep both columns, as before."""
+    sql = "SELECT r.id, a.id, a.name, a.name FROM reports r JOIN agencies a ON a.id = r.agency_id"
+    runner = CliRunner()
+    out = runner.invoke(cli_app(), ["query", sql, "--db", str(path), "-f", "json"])
+    assert out.exit_code == 1 and out.stdout == "", out.output
+    assert "id, name" in out.stderr and "AS" in out.stderr
+    as_csv = runner.invoke(cli_app(), ["query", sql, "--db", str(path), "-f", "csv"])
+    assert as_csv.exit_code == 0 and as_csv.stdout.splitlines()[0] == "id,id,name,name"

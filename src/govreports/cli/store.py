@@ -5,6 +5,7 @@ Errors go to stderr with exit code 1; usage errors (unknown analysis, missing pa
 
 from __future__ import annotations
 
+import collections
 import enum
 import functools
 import os
@@ -140,6 +141,11 @@ def query(sql: Annotated[str, typer.Argument(help="one SQL statement (read-only)
         fail("give one SQL statement, e.g. govreports query \"SELECT name FROM agencies\"", 2)
     try:
         with heap_limit(max_memory * 2**20), open_query(db, sql, timeout=timeout, limit=limit) as stream:
+            twice = [c for c, n in collections.Counter(stream.columns).items() if n > 1]
+            if format == OutFormat.json and twice:  # an object keeps one `id` of `r.id, a.id`: the last, silently
+                raise QueryError(f"the result names {', '.join(twice)} more than once, and a JSON object holds one "
+                                 "value a name: name them apart with AS (SELECT r.id AS report_id, a.id AS "
+                                 "agency_id …), or use -f csv")
             render(stream.columns, stream, format.value, stream.writer(sys.stdout))
     except QueryError as exc:
         sys.stdout.flush()
