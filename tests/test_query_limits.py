@@ -76,6 +76,15 @@ def test_limit_ends_an_endless_result_in_every_format(path):
     assert result.exit_code == 2
 
 
+def test_a_result_of_exactly_limit_rows_is_not_said_to_be_cut_short(path):
+    """`query "SELECT name FROM agencies" --limit 3` of 3 agencies ended "3 rows (stopped at --limit 3)", which
+    reads as more rows left unprinted: a result is said to be stopped only when a row past the limit exists."""
+    result, _ = query(path, "SELECT name FROM agencies", "--limit", "3")
+    assert result.exit_code == 0 and result.stdout.rstrip().endswith("3 rows"), result.stdout
+    result, _ = query(path, "SELECT name FROM agencies", "--limit", "2")
+    assert result.exit_code == 0 and result.stdout.rstrip().endswith("2 rows (stopped at --limit 2)")
+
+
 def test_streamed_json_is_what_a_whole_dump_gives():
     columns, rows = ["agency", "n", "note"], [("甲市教育局", 1, None), ("乙县", 2, 'a "quoted"\nline')]
     out = io.StringIO()

@@ -229,7 +229,7 @@ class QueryStream:
         self.limit = limit if limit and limit > 0 else None
         self.batch = batch
         self.count = 0
-        self.limited = False  # True when iteration stopped because `limit` rows were yielded
+        self.limited = False  # True when iteration stopped at `limit` rows with more rows left
 
     def writer(self, out: TextIO) -> TextIO:
         """`out`, wrapped so time spent blocked writing to it does not count against the time limit."""
@@ -244,8 +244,8 @@ class QueryStream:
     def __iter__(self) -> Iterator[tuple]:
         while True:
             size = self.batch if self.limit is None else min(self.batch, self.limit - self.count)
-            if size <= 0:
-                self.limited = True
+            if size <= 0:  # cut short only when a row past the limit exists: "3 rows (stopped at --limit 3)" of a
+                self.limited = bool(self._fetch(1))  # 3-row result read as rows left unprinted
                 return
             rows = self._fetch(size)
             if not rows:
