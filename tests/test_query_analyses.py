@@ -84,6 +84,16 @@ def test_year_over_year_for_one_agency(path):
         run_analysis(path, "year_over_year")
 
 
+def test_year_over_year_of_one_year_keeps_the_change_from_the_year_before(path):
+    """`analyze year_over_year --agency A --year 2021` filtered the reports before comparing them: 2021 was read
+    alone, so prev_year and every change came out blank, which the analysis says means "no report the year
+    before" though 2020 has one. The year now picks the row, after the change from the year before is taken."""
+    whole = {r["year"]: r for r in rows(path, "year_over_year", agency=A)}
+    assert rows(path, "year_over_year", agency=A, year=2021) == [whole[2021]]
+    assert whole[2021]["prev_year"] == 2020 and whole[2021]["received_change"] == 6
+    assert rows(path, "year_over_year", agency=A, year=2020) == [whole[2020]]
+
+
 def test_missing_reports(path):
     assert [(r["agency"], r["previous_year"]) for r in rows(path, "missing", year=2021)] == [(B, 2020)]
     assert sorted(r["agency"] for r in rows(path, "missing", year=2022)) == sorted([A, C])

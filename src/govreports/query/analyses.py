@@ -67,11 +67,18 @@ RULE_TABLES = "tables to check rules R1–R4 against"
 AGENCY = Param("agency", "agency name (exact, else matched after normalisation)")
 YEAR = Param("year", "report year")
 
-_CUR = """cur AS (
+def _cur(by_year: bool = True) -> str:
+    """The current versions of the reports the filters select; `by_year` False: of every year (year_over_year,
+    which compares each year with the one before and applies --year to its rows)."""
+    year = "(:year = '' OR r.year = CAST(:year AS INTEGER))" if by_year else "1"
+    return f"""cur AS (
   SELECT r.id AS report_id, r.current_version_id AS vid, a.name AS agency, r.year, r.format, r.agency_id
   FROM reports r JOIN agencies a ON a.id = r.agency_id
-  WHERE (:year = '' OR r.year = CAST(:year AS INTEGER))
+  WHERE {year}
     AND (:agency = '' OR a.norm_name = :agency OR a.name = :agency))"""
+
+
+_CUR = _cur()
 
 
 def _keys(keys) -> str:
@@ -156,20 +163,23 @@ YEAR_OVER_YEAR = Analysis(
     " `govreports report` read it: the earliest published.",
     # the report that counts is agency_years' (m011), looked up by its key; each column's max over a doubled year's
     # reports mixed two reports' numbers (received from one, granted from the other)
-    f"""WITH {_CUR},
+    # --year picks the row after the change is taken: filtering the reports first read the year alone, with
+    # every change blank ("no report the year before") though there was one
+    f"""WITH {_cur(by_year=False)},
 yr AS (SELECT cur.year, {_n('new')} AS received, {_n('granted')} AS granted,
          {_sum_n(schema.WITHHELD_ROWS)} AS withheld, {_n('review', 'review_litigation')} AS reviews,
          {_sum_n(schema.REVIEW_GROUPS[1:], 'review_litigation')} AS lawsuits
        FROM cur JOIN agency_years y ON y.agency_id = cur.agency_id AND y.year = cur.year
          AND y.report_id = cur.report_id
        WHERE :agency != '')
-SELECT year, lag(year) OVER w AS prev_year, received,
+SELECT * FROM (SELECT year, lag(year) OVER w AS prev_year, received,
   CASE WHEN lag(year) OVER w = year - 1 THEN received - lag(received) OVER w END AS received_change,
   CASE WHEN lag(year) OVER w = year - 1 THEN
     round(100.0 * (received - lag(received) OVER w) / nullif(lag(received) OVER w, 0), 1) END AS received_change_pct,
   granted, CASE WHEN lag(year) OVER w = year - 1 THEN granted - lag(granted) OVER w END AS granted_change,
   withheld, reviews, lawsuits
-FROM yr WINDOW w AS (ORDER BY year) ORDER BY year""",
+FROM yr WINDOW w AS (ORDER BY year))
+WHERE :year = '' OR year = CAST(:year AS INTEGER) ORDER BY year""",
     (Param("agency", AGENCY.help, required=True), YEAR), needs_reports=True)
 
 MISSING = Analysis(
