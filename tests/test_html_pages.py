@@ -172,3 +172,34 @@ def test_agency_and_year_from_a_title_with_its_year_written_otherwise(fragment, 
     assert record["title"] == title
     assert (record["agency"], record["year"]) == (expected["agency"], 2019) == ("上海市人民政府办公厅", 2019)
     assert_tables_equal(record, expected)
+
+
+@pytest.mark.parametrize("blank", ["＼", "\\", "╲", "╱"])
+def test_diagonal_marks_in_blank_cells_are_null(fragment, expected, blank):
+    """A diagonal stroke says "not applicable" as "/" does. Read as a label, the values before it were dropped and
+    those after it taken from the row's first column on: 一、本年新收 821 35 ＼ ＼ 2 1 859 became 2, 1, 859."""
+    marked = re.sub(r'(<p align="center">)(\s*|&nbsp;)(</p>)', lambda m: m[1] + blank + m[3], fragment)
+    assert_tables_equal(parse_bytes(marked.encode("utf-8")), expected)
+
+
+@pytest.mark.parametrize("unit", ["份", "次", "起", "宗", "人", "家"])
+def test_count_units_written_in_cells(fragment, expected, unit):
+    """13份, 2起: a count with its unit is that count, not a label that shifts the row."""
+    counted = re.sub(r'(<p align="center">)(\d+)(</p>)', lambda m: m[1] + m[2] + unit + m[3], fragment)
+    assert_tables_equal(parse_bytes(counted.encode("utf-8")), expected)
+
+
+@pytest.mark.parametrize("cell", ["3S", "35*", "O", "约35", "（空）"])
+def test_an_unreadable_value_cell_is_null_in_its_own_column(fragment, expected, cell):
+    """A value cell no rule reads (an OCR or typing slip, a footnote mark, a note) among a row's numbers was taken
+    for a label: the numbers before it were dropped and those after it moved into the row's first columns
+    (商业企业 35 → '3S' made 自然人 None→… 2, 1, 859), silently. It is null in its own column; the others stay."""
+    row, cells = _row_cells(fragment, "一、本年新收政府信息公开申请数量")
+    assert ">35<" in cells[2]
+    page = fragment.replace(row, row.replace(cells[2], cells[2].replace(">35<", f">{cell}<"), 1), 1)
+    record = parse_bytes(page.encode("utf-8"))
+    new = dict(expected["applications"]["new"], commercial=None)
+    assert record["applications"]["new"] == new
+    rest = {k: v for k, v in record["applications"].items() if k != "new"}
+    assert rest == {k: v for k, v in expected["applications"].items() if k != "new"}
+

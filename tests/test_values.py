@@ -12,7 +12,7 @@ from govreports.parse.values import parse_value
         ("－3", -3, None), ("4068.208", 4068.208, None), ("1,234", 1234, None), ("12,345,678", 12345678, None),
         ("251000元", 251000, "元"), ("253.168万元", 253.168, "万元"), ("2792220.8元", 2792220.8, "元"),
         (" 70487 元 ", 70487, "元"), ("5件", 5, None), ("13（件）", 13, None), ("251000（元）", 251000, "元"),
-        ("6 (项)", 6, None),
+        ("6 (项)", 6, None), ("12份", 12, None), ("3起", 3, None), ("2人次", 2, None),
     ],
 )
 def test_numbers(cell, number, unit):
@@ -22,7 +22,8 @@ def test_numbers(cell, number, unit):
     assert value.unit == unit
 
 
-@pytest.mark.parametrize("cell", ["", " ", "\u00a0", "-", "—", "——", "/", "无", "－", "暂无", "不适用", "×"])
+@pytest.mark.parametrize("cell", ["", " ", "\u00a0", "-", "—", "——", "/", "无", "－", "暂无", "不适用", "×",
+                                  "＼", "\\", "╱", "（空）"])
 def test_blanks_are_null_not_zero(cell):
     value = parse_value(cell)
     assert value is not None and value.number is None

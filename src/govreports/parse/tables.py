@@ -9,6 +9,7 @@ count: trailing blanks trimmed (text exports drop them), leading blanks dropped 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from operator import attrgetter
 
@@ -16,7 +17,7 @@ from govreports import schema
 from govreports.extract.document import Block
 from govreports.extract.lines import LoneValue, SpacedRow
 from govreports.parse import labels as L
-from govreports.parse.normalize import label_core
+from govreports.parse.normalize import label_core, strip_numbering
 from govreports.parse.values import BLANK, Value, parse_value
 
 
@@ -30,6 +31,8 @@ def labelled_rows(blocks: list[Block]) -> Iterator[tuple[list[str], list[Value],
             if pending:
                 yield pending
                 pending = None
+            if None in parsed:
+                _blank_slips(parsed, b.keys)
             # the cells after the last label are the values (Value compares by identity: `in` and index stay in C)
             last = len(parsed) - 1 - parsed[::-1].index(None) if None in parsed else -1
             label_keys = [k for k, p in zip(b.keys[: last + 1], parsed[: last + 1]) if p is None and k]
@@ -47,6 +50,33 @@ def labelled_rows(blocks: list[Block]) -> Iterator[tuple[list[str], list[Value],
             yield [], [parsed[0]], False
     if pending:
         yield pending
+
+
+def _blank_slips(parsed: list[Value | None], keys: list[str]) -> None:
+    """Read as blank a text cell that stands among a row's values and is no label ('3S', '35*', 'O', '约35': a
+    typing or OCR slip, a footnote mark): taken for a label, it dropped the values before it and moved those after
+    it into the row's first columns, silently. A label holds two Han characters or numbering ('（一）', '1.'); a
+    slip has a value on each side (after the row's last label before it). A text cell before a row's values stays
+    a label: a wrapped label's last piece ('卷 0 0 0' under '7.属于行政执法案')."""
+    texts = [i for i, p in enumerate(parsed) if p is None]
+    labels = [i for i in texts if i < len(keys) and _is_label(keys[i])]
+    for i in texts:
+        if i in labels:
+            continue
+        start = max((j for j in labels if j < i), default=-1)
+        if _has_value(parsed[start + 1 : i]) and _has_value(parsed[i + 1 :]):
+            parsed[i] = BLANK
+
+
+def _has_value(cells: list[Value | None]) -> bool:
+    return any(p is not None for p in cells)
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _is_label(key: str) -> bool:
+    return len(_HAN.findall(key)) >= 2 or strip_numbering(key) != key
 
 
 _NUMBER = attrgetter("number")

@@ -13,9 +13,12 @@ import unicodedata
 from functools import lru_cache
 
 _NULLS = frozenset({"", "-", "--", "—", "——", "———", "–", "/", "无", "－", "―", "空", "N/A", "n/a", "/", "暂无", "不适用",
-                    "无此项", "未涉及", "未发生", "×", "✕", "╳"})
+                    "无此项", "未涉及", "未发生", "×", "✕", "╳", "＼", "\\", "╲", "╱", "∕", "空白", "(空)", "（空）"})
+# units written after a count or an amount: 件 and 个 most, 份 (documents), 次/人次 (requests), 起/宗 (cases), 人/家/户
+# (applicants), 篇, 笔
+_UNITS = "万元|元|件|个|条|项|人次|份|次|起|宗|人|家|户|篇|笔"
 _NUMBER = re.compile(r"^([+\-−]?)\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*"
-                     r"(?:(万元|元|件|个|条|项|人次)|\((万元|元|件|个|条|项|人次)\))?$")  # 251000元, 13(件) after NFKC
+                     r"(?:(%s)|\((%s)\))?$" % (_UNITS, _UNITS))  # 251000元, 13(件) after NFKC
 
 
 class Value:
