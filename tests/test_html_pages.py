@@ -203,3 +203,13 @@ def test_an_unreadable_value_cell_is_null_in_its_own_column(fragment, expected, 
     rest = {k: v for k, v in record["applications"].items() if k != "new"}
     assert rest == {k: v for k, v in expected["applications"].items() if k != "new"}
 
+
+@pytest.mark.parametrize("label", ["合计", "总计"])
+def test_a_bare_sum_row_below_the_table_keeps_the_official_total(fragment, expected, label):
+    """A template's own 合计 row under 四、结转下年度继续办理 replaced the （七）总计 row read above it: every cell of
+    applications.total became the 合计 row's (and R1 then failed on numbers the report does not give as 总计)."""
+    row, _cells = _row_cells(fragment, "四、结转下年度继续办理")
+    extra = f'<tr><td colspan="3"><p>{label}</p></td>' + '<td><p align="center">949</p></td>' * 7 + "</tr>"
+    page = fragment.replace(row, row + extra, 1)
+    record = parse_bytes(page.encode("utf-8"))
+    assert_tables_equal(record, expected)

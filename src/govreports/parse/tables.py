@@ -243,11 +243,18 @@ def read_applications(blocks: list[Block], fmt: str, split=None) -> dict | None:
         cells = dict(zip(schema.APPLICANT_COLUMNS, map(_NUMBER, fit(vals, ncol))))
         if row in out and any(out[row].values()) and not _has_number(values):
             continue
+        if row == "total" and _bare_sum(label_keys) and any(v is not None for v in out.get("total", {}).values()):
+            continue  # a template's own 合计 row (under 四、结转…) after the （七）总计 row: not the official total
         out[row] = cells
     if not seen_values:
         return None
     empty = dict.fromkeys(schema.APPLICANT_COLUMNS)
     return {row: out.get(row) or dict(empty) for row in rows}
+
+
+def _bare_sum(label_keys: list[str]) -> bool:
+    """A row labelled only 总计 / 合计, without the （七） that numbers the official row."""
+    return bool(label_keys) and label_keys[-1] in ("总计", "合计")
 
 
 def read_review(blocks: list[Block], split=None) -> dict | None:
