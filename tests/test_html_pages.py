@@ -82,6 +82,11 @@ def test_traditional_character_mirror(fragment, expected):
     record = parse_bytes(traditional.encode("utf-8"))
     assert record["format"] == "2019" and record["year"] == 2019
     assert_tables_equal(record, expected)
+    # the title as the mirror writes it, and the agency it names (the store keys agencies by t2s): both were None,
+    # the title's 報告 not matched, so the report was filed under no agency
+    assert record["title"] == opencc.OpenCC("s2t").convert(expected["title"])
+    assert record["agency"] == opencc.OpenCC("s2t").convert(expected["agency"])
+    assert record["published"] == expected["published"]
 
 
 def test_full_width_digits(fragment, expected):

@@ -11,6 +11,7 @@ import re
 from datetime import date
 
 from govreports.extract.document import Block
+from govreports.text import has_han, t2s
 
 _YEAR = r"((?:19|20)\d{2})"
 _TITLE = re.compile(r"(?:政府|政务)?信息公开.{0,12}?(?:报告|总结)$")
@@ -59,6 +60,12 @@ def _compact(text: str) -> str:
 _EDITION = re.compile(r"[（(](?:图片版|超链版|超链接版|文字版|扫描版|pdf版|PDF版|word版|Word版)[)）]$")
 
 
+def _simple(text: str) -> str:
+    """Text to match title and agency patterns on: mirrors write 政府信息公開工作年度報告, 辦公廳 (OpenCC t2s keeps
+    the length of such text, so a match's positions are the text's own)."""
+    return t2s(text) if has_han(text) else text
+
+
 def _title_hint(hints: dict) -> str | None:
     title = hints.get("title")
     return _EDITION.sub("", _compact(title)) if title else None
@@ -73,7 +80,7 @@ def _is_generic(title: str) -> bool:
 def find_title(blocks: list[Block], meta: dict[str, str], hints: dict) -> str | None:
     generic = None
     for candidate in (_title_hint(hints), meta.get("title"), meta.get("doc_title")):
-        if candidate and _TITLE.search(_compact(candidate)):
+        if candidate and _TITLE.search(_simple(_compact(candidate))):
             if not _is_generic(_compact(candidate)):
                 return _compact(candidate)
             generic = generic or _compact(candidate)
@@ -81,7 +88,7 @@ def find_title(blocks: list[Block], meta: dict[str, str], hints: dict) -> str | 
         if b.is_row and len([c for c in b.cells if c]) > 1:
             continue
         text = _TITLE_PREFIX.sub("", _compact(b.text))
-        if len(text) > 60 or not _TITLE.search(text) or text.startswith(_SENTENCE_START):
+        if len(text) > 60 or not _TITLE.search(simple := _simple(text)) or simple.startswith(_SENTENCE_START):
             continue
         before = _compact(blocks[i - 1].text) if i else ""
         if _agency_of(text) is None and _is_agency_line(before):
@@ -93,7 +100,7 @@ def find_title(blocks: list[Block], meta: dict[str, str], hints: dict) -> str | 
     if title:
         for part in re.split(r"[_|｜]| - |-{2,}", title):
             part = _compact(part)
-            if _TITLE.search(part):
+            if _TITLE.search(_simple(part)):
                 return part
     return generic or _title_hint(hints)
 
@@ -145,7 +152,7 @@ def _head_title(text: str) -> str | None:
 
 
 def _is_agency_line(text: str) -> bool:
-    return (2 <= len(text) <= 30 and text.endswith(_AGENCY_END) and not re.search(r"[，。,;；:：、\d]", text))
+    return (2 <= len(text) <= 30 and _simple(text).endswith(_AGENCY_END) and not re.search(r"[，。,;；:：、\d]", text))
 
 
 def _title_year(title: str) -> re.Match | None:
@@ -159,7 +166,16 @@ def _title_year(title: str) -> re.Match | None:
 def _agency_of(title: str) -> str | None:
     """'牡丹江市科学技术局2020年…报告' and '2019年上海市人民政府办公厅…报告' both name the agency; so does the
     title's text before the year ('…外事办公室政府信息公开工作2022年度报告') or before a span of years
-    ('…办公厅2018-2019年…', whose year stays the span's last)."""
+    ('…办公厅2018-2019年…', whose year stays the span's last). A traditional-character title's agency is found in
+    its simplified form and given as the title writes it (the store keys agencies by t2s)."""
+    simple = _simple(title)
+    agency = _agency_in(simple)
+    if agency is None or simple == title or len(simple) != len(title) or (at := simple.find(agency)) < 0:
+        return agency
+    return title[at : at + len(agency)]
+
+
+def _agency_in(title: str) -> str | None:
     title = title.strip("《》“”\"")
     m = _title_year(title)
     if m and m.start() >= 2:
