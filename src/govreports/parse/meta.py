@@ -60,6 +60,24 @@ def _compact(text: str) -> str:
 _EDITION = re.compile(r"[（(](?:图片版|超链版|超链接版|文字版|扫描版|pdf版|PDF版|word版|Word版)[)）]$")
 
 
+def _date_text(text: str) -> str:
+    """Text to find dates in: full-width digits folded (２０２０年１月３１日), one character for one (str.translate
+    runs per character in Python: only a text that holds one is folded)."""
+    return text.translate(_WIDE_DIGITS) if _WIDE_DIGIT.search(text) else text
+
+
+_WIDE_DIGIT = re.compile("[０-９]")
+# characters of the traditional forms of date labels (發布日期, 發文日期, 時間, 上傳, 公開, 索引號): only a text holding
+# one is converted (OpenCC costs ~10 µs a line, and every line of a page's head is searched)
+_TRADITIONAL_LABEL = re.compile("[發時間傳開號佈]")
+
+
+def _label_text(text: str) -> str:
+    """Text to find date labels in: _date_text, with traditional labels simplified (mirrors)."""
+    text = _date_text(text)
+    return _simple(text) if _TRADITIONAL_LABEL.search(text) else text
+
+
 def _simple(text: str) -> str:
     """Text to match title and agency patterns on: mirrors write 政府信息公開工作年度報告, 辦公廳 (OpenCC t2s keeps
     the length of such text, so a match's positions are the text's own)."""
@@ -288,6 +306,7 @@ class _Dates:
         return iso
 
     def after_label(self, text: str, label: re.Pattern) -> str | None:
+        text = _label_text(text)
         for found in label.finditer(text):
             m = _DATE.match(text, found.end())
             if m and (iso := self.ok(_iso(m), text, found.start(), m.end())):
@@ -296,7 +315,7 @@ class _Dates:
 
     def only(self, text: str) -> str | None:
         """The date a line consists of ('2024年1月20日', '（2026年1月23日）', '二〇二四年一月二十日')."""
-        compacted = _compact(text)
+        compacted = _date_text(_compact(text))
         if m := _ONLY_DATE.match(compacted):
             return self.ok(_iso(m))
         if m := _ONLY_CN_DATE.match(compacted):
@@ -313,7 +332,7 @@ def find_published(blocks: list[Block], meta: dict[str, str], hints: dict, first
     """(ISO date, source) — source one of PUBLISHED_SOURCES, or (None, None) when nothing trustworthy is found."""
     dates = _Dates(year)
     candidate = meta.get("published")
-    if candidate and (m := _DATE.search(candidate)) and (iso := dates.ok(_iso(m))):
+    if candidate and (m := _DATE.search(_date_text(candidate))) and (iso := dates.ok(_iso(m))):
         return iso, "meta"
     chrome = set(filter(None, meta.get("_chrome", "").split("\n")))
     head = [b for b in blocks[: first_heading if first_heading is not None else 15][:30] if b.text not in chrome]
@@ -334,7 +353,7 @@ def find_published(blocks: list[Block], meta: dict[str, str], hints: dict, first
             if (iso := dates.only(outside[i])) and not _is_weekday_line(nxt):
                 return iso, "page"
     candidate = hints.get("published")
-    if candidate and (m := _DATE.search(candidate)) and (iso := dates.ok(_iso(m))):
+    if candidate and (m := _DATE.search(_date_text(candidate))) and (iso := dates.ok(_iso(m))):
         return iso, "list"
     if iso := _closing_date(blocks, head, chrome, dates) or _date_after_title_in_run(head, title, dates):
         return iso, "closing"
@@ -351,8 +370,9 @@ _AFTER_TITLE = re.compile(r"(?:[^。，,；;：:|《》（）()\d]{1,30}?(?:" + 
 def _date_after_title_in_run(head: list[Block], title: str | None, dates: _Dates) -> str | None:
     if not title:
         return None
+    title = _date_text(title)
     for b in head[:3]:
-        text = _compact(b.text)
+        text = _date_text(_compact(b.text))
         pos = text.find(title)
         while pos >= 0:
             if (m := _AFTER_TITLE.match(text, pos + len(title))) and (iso := dates.ok(_iso(_DATE.match(m.group(1))))):
@@ -374,7 +394,7 @@ def _near_title(lines: list[str], title: str | None, meta: dict[str, str]) -> tu
     if at is not None:
         picked.update(range(max(0, at - _TITLE_WINDOW[0]), min(len(lines), at + _TITLE_WINDOW[1] + 1)))
     for i, line in enumerate(lines):
-        if _META_TABLE.search(line):
+        if _META_TABLE.search(_label_text(line)):
             picked.update(range(i, min(len(lines), i + 8)))
     return [lines[i] for i in sorted(picked)], at
 
@@ -391,7 +411,7 @@ def _closing_date(blocks: list[Block], head: list[Block], chrome: set[str], date
         if iso := dates.only(b.text):
             return iso
     if tail:  # the signature and its date on one line, or run into the last sentence
-        last = _compact(tail[-1].text)[-60:]
+        last = _date_text(_compact(tail[-1].text))[-60:]
         for pattern, to_iso in ((_TRAILING_DATE, _iso), (_TRAILING_CN_DATE, _cn_iso)):
             if m := pattern.search(last):
                 signer = re.split(r"[。！；;，,:：]", last[: m.start()])[-1]
