@@ -102,3 +102,23 @@ def test_pre2019_reports_have_no_tables():
     assert "active" not in record and record["checks"] == []
     assert record["published"] == "2019-01-18"  # posted date on the page, not the signature date
     assert set(record["sections"]) == {"1", "2", "3", "4"}
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=[p.stem for p in TEXTS])
+def test_a_traditional_character_copy_names_the_same_title_and_agency(path):
+    """Mirrors republish reports in 繁體: the title and agency read from such a copy are the original's, as the copy
+    writes them (the store keys agencies by t2s). 由保康县农业农村局編製 gave no agency, and a 名稱 label ran into
+    the title ('名称宿迁市2017年…', agency '名称宿迁市'); a whitespace-stripped scrape's title, found after page
+    chrome by simplified words, was none (45)."""
+    import opencc
+
+    from govreports.text import t2s
+
+    _header, body, _hints = sample_text(path)
+    # no list title to lean on: a mirror's copy is met by itself
+    original = parse_bytes(body.encode("utf-8"), path.name)
+    copy = parse_bytes(opencc.OpenCC("s2t").convert(body).encode("utf-8"), path.name)
+    for key in ("title", "agency"):
+        assert (copy[key] and t2s(copy[key])) == original[key], key
+    for key in ("year", "format", "published"):
+        assert copy[key] == original[key], key

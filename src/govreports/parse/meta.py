@@ -84,6 +84,20 @@ def _simple(text: str) -> str:
     return t2s(text) if has_han(text) else text
 
 
+def _as_written(text: str, simple: str, start: int, end: int) -> str:
+    """The span start:end of `simple` (_simple of `text`) as `text` writes it."""
+    return text[start:end] if len(simple) == len(text) else simple[start:end]
+
+
+def _without_prefix(text: str) -> tuple[str, str]:
+    """The text, and its _simple form, without a leading label (名称, 名稱, 标题: …) or page mark."""
+    simple = _simple(text)
+    m = _TITLE_PREFIX.match(simple)
+    if not m or not m.end():
+        return text, simple
+    return _as_written(text, simple, m.end(), len(simple)), simple[m.end():]
+
+
 def _title_hint(hints: dict) -> str | None:
     title = hints.get("title")
     return _EDITION.sub("", _compact(title)) if title else None
@@ -105,8 +119,11 @@ def find_title(blocks: list[Block], meta: dict[str, str], hints: dict) -> str | 
     for i, b in enumerate(blocks[:25]):
         if b.is_row and len([c for c in b.cells if c]) > 1:
             continue
-        text = _TITLE_PREFIX.sub("", _compact(b.text))
-        if len(text) > 60 or not _TITLE.search(simple := _simple(text)) or simple.startswith(_SENTENCE_START):
+        compact = _compact(b.text)
+        if len(compact) > 80:  # no title, whatever label stands before it (and t2s of a paragraph costs)
+            continue
+        text, simple = _without_prefix(compact)
+        if len(text) > 60 or not _TITLE.search(simple) or simple.startswith(_SENTENCE_START):
             continue
         before = _compact(blocks[i - 1].text) if i else ""
         if _agency_of(text) is None and _is_agency_line(before):
@@ -131,14 +148,24 @@ def _title_in_run(blocks: list[Block]) -> str | None:
     for i, b in enumerate(blocks[:3]):
         if b.is_row:
             continue
-        text = _TITLE_PREFIX.sub("", _compact(b.cells[0]))
-        if (i == 0 or len(text) >= _BLOB) and (title := _head_title(text)):
-            return title
-        for m in _ANNOUNCED_TITLE.finditer(_FIRST_SENTENCE.match(text).group()):
+        full = _compact(b.cells[0])
+        # the patterns read simplified text (a mirror's run); only the head, where the title stands, is converted
+        head = full[: _RUN_HEAD * 3]
+        text, simple = _without_prefix(head)
+        unlabelled = len(full) - (len(head) - len(text))  # the paragraph's length without its leading label
+        if (i == 0 or unlabelled >= _BLOB) and (title := _head_title(simple)):
+            return _written_as(text, simple, title)
+        for m in _ANNOUNCED_TITLE.finditer(_FIRST_SENTENCE.match(simple).group()):
             title = _compact(m.group(1) or m.group(2))
             if _TITLE.search(title) and _title_year(title):
-                return title
+                return _written_as(text, simple, title)
     return None
+
+
+def _written_as(text: str, simple: str, found: str) -> str:
+    """`found` (a part of `simple`, the _simple form of `text`) as `text` writes it."""
+    at = simple.find(found)
+    return found if at < 0 else _as_written(text, simple, at, at + len(found))
 
 
 # where a report title ends in run-together text, and what may stand before it: page chrome up to a separator
@@ -217,8 +244,9 @@ def find_agency(title: str | None, blocks: list[Block], meta: dict[str, str]) ->
     if title and (agency := _agency_of(title)):
         return agency
     for b in blocks[:40]:
-        if m := _COMPILED_BY.search(_compact(b.text)):
-            return m.group(1)
+        text = _compact(b.text)
+        if "由" in text and (m := _COMPILED_BY.search(simple := _simple(text))):  # 由…编制, in a mirror 由…編製
+            return _as_written(text, simple, m.start(1), m.end(1))
     for b in reversed(blocks[-8:]):
         text = _compact(b.text)
         if _is_agency_line(text):
