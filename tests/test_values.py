@@ -32,3 +32,22 @@ def test_blanks_are_null_not_zero(cell):
 @pytest.mark.parametrize("cell", ["规章", "本年增/减", "97+82179", "2021年", "第二十条第（一）项", "1.属于国家秘密"])
 def test_text_is_not_a_value(cell):
     assert parse_value(cell) is None
+
+
+@pytest.mark.parametrize("cell", ["5①", "12²", "3⑵", "7⁽¹⁾", "1½"])
+def test_a_footnote_mark_is_not_a_digit(cell):
+    """NFKC makes ① a 1 and ² a 2: '5①' (5 with a footnote mark) was read as 51, '12²' as 122. Such a cell is no
+    number (a slip among a row's values is then null in its own column, parse.tables)."""
+    assert parse_value(cell) is None
+
+
+def test_the_listed_other_digits_are_every_one_nfkc_or_int_reads():
+    import unicodedata
+
+    from govreports.parse.values import _OTHER_DIGITS
+
+    for c in map(chr, range(0x80, 0x10000)):
+        if "０" <= c <= "９" or 0xD800 <= ord(c) <= 0xDFFF:
+            continue
+        becomes_digit = any(d.isdigit() for d in unicodedata.normalize("NFKC", c))
+        assert bool(_OTHER_DIGITS.fullmatch(c)) == becomes_digit, hex(ord(c))

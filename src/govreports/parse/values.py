@@ -21,6 +21,20 @@ _NUMBER = re.compile(r"^([+\-−]?)\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*"
                      r"(?:(%s)|\((%s)\))?$" % (_UNITS, _UNITS))  # 251000元, 13(件) after NFKC
 
 
+# characters that are or become digits other than 0-9 and ０-９: NFKC makes ① a 1 and ² a 2 ('5①', a 5 with a
+# footnote mark, read 51), and int() reads other scripts' digits. A cell holding one is no number as reports write it.
+# Listed rather than computed: scanning the BMP at import costs half a second in every parse worker.
+_OTHER_DIGITS = re.compile("[" +
+    "\u00b2-\u00b3\u00b9\u00bc-\u00be\u0660-\u0669\u06f0-\u06f9\u07c0-\u07c9\u0966-\u096f\u09e6-\u09ef"
+    "\u0a66-\u0a6f\u0ae6-\u0aef\u0b66-\u0b6f\u0be6-\u0bef\u0c66-\u0c6f\u0ce6-\u0cef\u0d66-\u0d6f\u0de6-\u0def"
+    "\u0e50-\u0e59\u0ed0-\u0ed9\u0f20-\u0f29\u1040-\u1049\u1090-\u1099\u1369-\u1371\u17e0-\u17e9\u1810-\u1819"
+    "\u1946-\u194f\u19d0-\u19da\u1a80-\u1a89\u1a90-\u1a99\u1b50-\u1b59\u1bb0-\u1bb9\u1c40-\u1c49\u1c50-\u1c59"
+    "\u2070\u2074-\u2079\u2080-\u2089\u2150-\u215f\u2189\u2460-\u249b\u24ea\u24f5-\u24fd\u24ff\u2776-\u277e"
+    "\u2780-\u2788\u278a-\u2792\u3251-\u325f\u32b1-\u32cb\u3358-\u3370\u3378-\u3379\u339f-\u33a6\u33a8\u33af"
+    "\u33e0-\u33fe\ua620-\ua629\ua8d0-\ua8d9\ua900-\ua909\ua9d0-\ua9d9\ua9f0-\ua9f9\uaa50-\uaa59\uabf0-\uabf9"
+    "]")  # every such character of the BMP, from unicodedata (tests.test_values checks the list against it)
+
+
 class Value:
     """A parsed cell: `number` is None for a blank; `unit` is the unit written in the cell, if any.
     Shared between cells (parse_value is cached): never mutate one."""
@@ -44,6 +58,8 @@ def parse_value(cell: str) -> Value | None:
     text = cell.strip()
     if text in _NULLS:
         return BLANK
+    if not text.isascii() and _OTHER_DIGITS.search(text):
+        return None
     text = unicodedata.normalize("NFKC", text).replace(" ", "").replace("，", ",")
     if text in _NULLS or set(text) <= {"-", "—", "–", "/"}:
         return BLANK
