@@ -218,3 +218,34 @@ def test_a_bare_sum_row_below_the_table_keeps_the_official_total(fragment, expec
     page = fragment.replace(row, row + extra, 1)
     record = parse_bytes(page.encode("utf-8"))
     assert_tables_equal(record, expected)
+
+
+def _with_subtotal_column(fragment: str, label: str) -> str:
+    """The Shanghai table 三 with a 法人或其他组织 subtotal column before 总计, headed `label`, each row's subtotal the
+    sum of its organisation cells (blank where they all are)."""
+    at = fragment.find("三、收到和处理政府信息公开申请情况")
+    start, end = fragment.find("<table", at), fragment.find("</table>", at) + len("</table>")
+    table = fragment[start:end]
+    table = re.sub(r'(<td colspan=")7(")([^>]*><p align="center">申请人情况)', r"\g<1>8\2\3", table)
+    table = re.sub(r'(<td colspan=")5(")([^>]*><p align="center">法人或其他组织)', r"\g<1>6\2\3", table)
+    table = re.sub(r'(<p align="center">其他</p></td>)(</tr>)', rf'\1<td><p align="center">{label}</p></td>\2', table)
+    assert f">{label}<" in table
+
+    def add(row: re.Match) -> str:
+        cells = re.findall(r"<td.*?</td>", row[0], re.S)
+        if len(cells) < 7 or "勾稽" in row[0]:
+            return row[0]
+        numbers = [int(n) for c in cells[-6:-1] for n in re.findall(r">(\d+)<", c)]
+        subtotal = f'<td><p align="center">{sum(numbers) if numbers else "&nbsp;"}</p></td>'
+        return "<tr>" + "".join(cells[:-1]) + subtotal + cells[-1] + "</tr>"
+
+    table = re.sub(r"<tr>.*?</tr>", add, table, flags=re.S)
+    return fragment[:start] + table + fragment[end:]
+
+
+@pytest.mark.parametrize("label", ["小计", "法人或其他组织小计", "合计"])
+def test_an_organisation_subtotal_column_is_not_the_total(fragment, expected, label):
+    """Templates add a 法人或其他组织 subtotal column before 总计 (FORMAT.md §4). Headed other than a bare 小计, it
+    was taken for 总计 and the real 总计 dropped: new.total 38 (35 + 2 + 1) for 859, silently (R3 not evaluable)."""
+    page = _with_subtotal_column(fragment, label)
+    assert_tables_equal(parse_bytes(page.encode("utf-8")), expected)

@@ -112,4 +112,5 @@ def application_row(key: str) -> str | None:
 
 @lru_cache(maxsize=_CACHE)
 def is_subtotal(key: str) -> bool:
-    return label_core(key) in _SUBTOTAL
+    """小计, 法人或其他组织小计, 小计（法人或其他组织）: the unofficial subtotal column of table 三."""
+    return label_core(key).endswith(_SUBTOTAL)

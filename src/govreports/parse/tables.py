@@ -202,6 +202,7 @@ def read_applications(blocks: list[Block], fmt: str, split=None) -> dict | None:
     out: dict[str, dict] = {}
     seen_values = False
     subtotal = False
+    total_header = False
 
     def identify(key: str) -> str | None:
         row = L.application_row(key)
@@ -217,6 +218,9 @@ def read_applications(blocks: list[Block], fmt: str, split=None) -> dict | None:
             continue
         if any(map(L.is_subtotal, label_keys)):
             subtotal = True
+        if not values:  # a header row: beside a 总计 column, a 合计 one is the organisations' subtotal
+            total_header = total_header or "总计" in label_keys
+            subtotal = subtotal or total_header and "合计" in label_keys
         if "勾稽关系" in "\n".join(label_keys) or "申请人情况" in label_keys:
             seen_values = True  # the table's header: its rows count even when every value is blank
         row = identify(label_keys[-1]) if label_keys else None
