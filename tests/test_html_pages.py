@@ -249,3 +249,29 @@ def test_an_organisation_subtotal_column_is_not_the_total(fragment, expected, la
     was taken for 总计 and the real 总计 dropped: new.total 38 (35 + 2 + 1) for 859, silently (R3 not evaluable)."""
     page = _with_subtotal_column(fragment, label)
     assert_tables_equal(parse_bytes(page.encode("utf-8")), expected)
+
+
+@pytest.mark.parametrize("where", ["metadata table", "line under the title"])
+def test_agency_from_the_publishing_body_label_when_the_title_names_none(fragment, expected, where):
+    """A department titles its report '2019年政府信息公开工作年度报告' and names itself only in the page's 发布机构
+    (the 名称/索引号/发布机构/发文日期 table of FORMAT.md §9, or a line under the title): the agency was None and the
+    report filed under no agency."""
+    title = expected["title"]
+    page = fragment.replace(title, "2019年政府信息公开工作年度报告", 1)
+    if where == "metadata table":
+        page = ("<table><tr><td>索 引 号：</td><td>000-2020-001</td><td>发布机构：</td><td>上海市人民政府办公厅</td></tr>"
+                "<tr><td>名　　称：</td><td>2019年政府信息公开工作年度报告</td><td>发文日期：</td><td>2020-01-31</td></tr>"
+                "</table>" + page)
+    else:
+        page = page.replace("发布日期：2020-01-31", "发布机构：上海市人民政府办公厅　发布日期：2020-01-31", 1)
+    record = parse_bytes(page.encode("utf-8"))
+    assert record["agency"] == expected["agency"]
+    assert record["published"] == expected["published"]
+    assert_tables_equal(record, expected)
+
+
+def test_an_abbreviated_publishing_body_is_no_agency(fragment, expected):
+    """'发布机构：市政府办' (sample 25) names no one outside its own site: no agency rather than that one."""
+    page = fragment.replace(expected["title"], "2019年政府信息公开工作年度报告", 1)
+    page = page.replace("发布日期：2020-01-31", "发布机构：市政府办　发布日期：2020-01-31", 1)
+    assert parse_bytes(page.encode("utf-8"))["agency"] is None

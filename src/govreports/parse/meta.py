@@ -240,8 +240,40 @@ def _plausible_agency(name: str) -> str | None:
     return name
 
 
+# the publishing body a page's metadata names (名称/索引号/发布机构/发文日期 tables, a line under the title)
+_PUBLISHER_LABEL = re.compile(r"(?:发布机构|发文机关|发布单位|发文单位)[:：]?")
+_PUBLISHER_RUN = re.compile(_PUBLISHER_LABEL.pattern + r"(.{2,30}?)(?=发布日期|发文日期|成文日期|索引号|文号|日期|时间|"
+                            r"分类|主题|名称|$)")
+
+
+def _publisher(blocks: list[Block]) -> str | None:
+    """The agency a 发布机构 label names, in the page's head: the cell after the label, or the text after it. Only a
+    full name: '市政府办' (sample 25, the 泰州市人民政府's report) names no one outside its own site."""
+    for b in blocks[:40]:
+        if b.is_row:
+            cells = [_compact(c) for c in b.cells]
+            for i, cell in enumerate(cells[:-1]):
+                if (len(cell) <= 5 and ("发" in cell or "發" in cell) and _PUBLISHER_LABEL.fullmatch(_simple(cell))
+                        and _is_full_name(agency := cells[i + 1])):
+                    return agency
+            continue
+        text = _compact(b.text)
+        if len(text) > 200 or not ("发" in text or "發" in text):
+            continue
+        if m := _PUBLISHER_RUN.search(simple := _simple(text)):
+            if _is_full_name(agency := _as_written(text, simple, m.start(1), m.end(1))):
+                return agency
+    return None
+
+
+def _is_full_name(name: str) -> bool:
+    return _is_agency_line(name) and len(name) >= 4 and not name.startswith(("市", "县", "区", "省", "州", "镇", "乡", "本"))
+
+
 def find_agency(title: str | None, blocks: list[Block], meta: dict[str, str]) -> str | None:
     if title and (agency := _agency_of(title)):
+        return agency
+    if agency := _publisher(blocks):
         return agency
     for b in blocks[:40]:
         text = _compact(b.text)
