@@ -275,3 +275,13 @@ def test_an_abbreviated_publishing_body_is_no_agency(fragment, expected):
     page = fragment.replace(expected["title"], "2019年政府信息公开工作年度报告", 1)
     page = page.replace("发布日期：2020-01-31", "发布机构：市政府办　发布日期：2020-01-31", 1)
     assert parse_bytes(page.encode("utf-8"))["agency"] is None
+
+
+@pytest.mark.parametrize("amount,number,unit", [("￥251000", 251000, "元"), ("¥251000", 251000, "元"),
+                                                ("约25万", None, None)])
+def test_the_last_value_cell_unread_keeps_the_row_before_it(fragment, expected, amount, number, unit):
+    """采购总金额 written '￥251000' or '约25万' was taken for a label, the row's last: every value before it was
+    dropped with it (projects 6 → None). A currency sign is the unit 元; a cell no rule reads is null, in its column."""
+    page = fragment.replace(">251000元<", f">{amount}<", 1)
+    record = parse_bytes(page.encode("utf-8"))
+    assert record["active"]["procurement"] == {"projects": 6, "amount": number, "amount_unit": unit}

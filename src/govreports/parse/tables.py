@@ -55,16 +55,17 @@ def labelled_rows(blocks: list[Block]) -> Iterator[tuple[list[str], list[Value],
 def _blank_slips(parsed: list[Value | None], keys: list[str]) -> None:
     """Read as blank a text cell that stands among a row's values and is no label ('3S', '35*', 'O', '约35': a
     typing or OCR slip, a footnote mark): taken for a label, it dropped the values before it and moved those after
-    it into the row's first columns, silently. A label holds two Han characters or numbering ('（一）', '1.'); a
-    slip has a value on each side (after the row's last label before it). A text cell before a row's values stays
-    a label: a wrapped label's last piece ('卷 0 0 0' under '7.属于行政执法案')."""
+    it into the row's first columns, silently; the row's last cell ('约25万') dropped all of them. A label holds two
+    Han characters or numbering ('（一）', '1.'); a slip follows a value (after the row's last label before it) and
+    no label follows it. A text cell before a row's values stays a label: a wrapped label's last piece ('卷 0 0 0'
+    under '7.属于行政执法案')."""
     texts = [i for i, p in enumerate(parsed) if p is None]
     labels = [i for i in texts if i < len(keys) and _is_label(keys[i])]
     for i in texts:
         if i in labels:
             continue
         start = max((j for j in labels if j < i), default=-1)
-        if _has_value(parsed[start + 1 : i]) and _has_value(parsed[i + 1 :]):
+        if _has_value(parsed[start + 1 : i]) and not any(j > i for j in labels):
             parsed[i] = BLANK
 
 
@@ -72,7 +73,8 @@ def _has_value(cells: list[Value | None]) -> bool:
     return any(p is not None for p in cells)
 
 
-_HAN = re.compile(r"[\u4e00-\u9fff]")
+# Han characters but those that qualify a number ('约25万', '10余件'): a label has two of them
+_HAN = re.compile(r"(?![约万元件个余多近份次起宗家户篇笔])[\u4e00-\u9fff]")
 
 
 def _is_label(key: str) -> bool:

@@ -17,7 +17,7 @@ _NULLS = frozenset({"", "-", "--", "—", "——", "———", "–", "/", "�
 # units written after a count or an amount: 件 and 个 most, 份 (documents), 次/人次 (requests), 起/宗 (cases), 人/家/户
 # (applicants), 篇, 笔
 _UNITS = "万元|元|件|个|条|项|人次|份|次|起|宗|人|家|户|篇|笔"
-_NUMBER = re.compile(r"^([+\-−]?)\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*"
+_NUMBER = re.compile(r"^([+\-−]?)\s*(¥?)\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*"
                      r"(?:(%s)|\((%s)\))?$" % (_UNITS, _UNITS))  # 251000元, 13(件) after NFKC
 
 
@@ -66,8 +66,8 @@ def parse_value(cell: str) -> Value | None:
     m = _NUMBER.match(text)
     if not m:
         return None
-    sign, whole, frac, unit, bracketed = m.groups()
-    unit = unit or bracketed
+    sign, yuan, whole, frac, unit, bracketed = m.groups()
+    unit = unit or bracketed or ("元" if yuan else None)  # ￥251000 (NFKC: ¥)
     whole = whole.replace(",", "")
     number: int | float = float(f"{whole}.{frac}") if frac else int(whole)
     if sign in ("-", "−"):
