@@ -122,3 +122,18 @@ def test_a_traditional_character_copy_names_the_same_title_and_agency(path):
         assert (copy[key] and t2s(copy[key])) == original[key], key
     for key in ("year", "format", "published"):
         assert copy[key] == original[key], key
+
+
+def test_a_bare_page_number_before_table_four_is_not_its_first_cell():
+    """A PDF page footer that is only a number ('7'), where the page breaks between heading 四 and its table, was
+    read as the table's first cell: all fifteen cells moved one place (review.upheld 7, total 2; direct.upheld 7),
+    and R4 said nothing (null on the moved blanks). The cells are those after the table's header."""
+    from conftest import load_expected
+
+    header, body, hints = sample_text(SAMPLES / "texts" / "13_shanghai_szfbgt_2019.txt")
+    lines = body.split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("结果维持"))
+    paged = "\n".join(lines[:at] + ["", "7", ""] + lines[at:])
+    record = parse_bytes(paged.encode("utf-8"), hints=hints)
+    expected = load_expected(SAMPLES / "expected" / "02_shanghai_szfbgt_2019_fragment.json")
+    assert record["review_litigation"] == expected["review_litigation"]

@@ -268,9 +268,12 @@ def read_review(blocks: list[Block], split=None) -> dict | None:
     has_header = False
     spaced = False
     for label_keys, vals, _from_row in labelled_rows(blocks):
+        if not has_header and any("结果维持" in k or "尚未审结" in k for k in label_keys):
+            has_header = True
+            values = []  # numbers before the table's header are no cells of it (a PDF page footer '7')
+            spaced = False
         values.extend(vals)
         spaced = spaced or isinstance(vals, SpacedValues)
-        has_header = has_header or any("结果维持" in k or "尚未审结" in k for k in label_keys)
     if not values and not has_header:
         return None
     n = len(schema.REVIEW_MEASURES)
