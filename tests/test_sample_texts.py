@@ -132,8 +132,9 @@ def test_a_bare_page_number_before_table_four_is_not_its_first_cell():
 
     header, body, hints = sample_text(SAMPLES / "texts" / "13_shanghai_szfbgt_2019.txt")
     lines = body.split("\n")
-    at = next(i for i, line in enumerate(lines) if line.startswith("结果维持"))
-    paged = "\n".join(lines[:at] + ["", "7", ""] + lines[at:])
-    record = parse_bytes(paged.encode("utf-8"), hints=hints)
     expected = load_expected(SAMPLES / "expected" / "02_shanghai_szfbgt_2019_fragment.json")
-    assert record["review_litigation"] == expected["review_litigation"]
+    headers = [i for i, line in enumerate(lines) if line.startswith("结果维持")]
+    for at in (headers[0], headers[-1] + 1):  # before the header; between the header and the data row
+        paged = "\n".join(lines[:at] + ["", "7", ""] + lines[at:])
+        record = parse_bytes(paged.encode("utf-8"), hints=hints)
+        assert record["review_litigation"] == expected["review_litigation"], at

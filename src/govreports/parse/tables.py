@@ -267,13 +267,22 @@ def read_review(blocks: list[Block], split=None) -> dict | None:
     values: list[Value] = []
     has_header = False
     spaced = False
-    for label_keys, vals, _from_row in labelled_rows(blocks):
+    lone: list[int] = []  # where numbers that stood on a line of their own, under no label, are in `values`
+    row_numbers = False
+    for label_keys, vals, from_row in labelled_rows(blocks):
         if not has_header and any("结果维持" in k or "尚未审结" in k for k in label_keys):
             has_header = True
-            values = []  # numbers before the table's header are no cells of it (a PDF page footer '7')
+            values, lone = [], []  # numbers before the table's header are no cells of it (a PDF page footer '7')
             spaced = False
+        if not from_row and not label_keys:
+            lone.append(len(values))
+        elif from_row and _has_number(vals):
+            row_numbers = True
         values.extend(vals)
         spaced = spaced or isinstance(vals, SpacedValues)
+    if row_numbers and lone:  # the table's cells stand in rows: a lone number between them is a page footer
+        footers = set(lone)
+        values = [v for i, v in enumerate(values) if i not in footers]
     if not values and not has_header:
         return None
     n = len(schema.REVIEW_MEASURES)
