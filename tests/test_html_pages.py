@@ -285,3 +285,13 @@ def test_the_last_value_cell_unread_keeps_the_row_before_it(fragment, expected, 
     page = fragment.replace(">251000元<", f">{amount}<", 1)
     record = parse_bytes(page.encode("utf-8"))
     assert record["active"]["procurement"] == {"projects": 6, "amount": number, "amount_unit": unit}
+
+
+@pytest.mark.parametrize("title", ["上海市人民政府办公厅政府信息公开工作年度报告（2019年度）",
+                                   "上海市人民政府办公厅政府信息公开工作年度报告(2019年)"])
+def test_a_title_closing_on_its_year_in_brackets(fragment, expected, title):
+    """'…年度报告（2019年度）' lost its bracketed year (title '…年度报告'), and with it the year where the body gives
+    none other."""
+    page = fragment.replace(expected["title"], "{title}", 1).replace("2019年", "本年").replace("{title}", title)
+    record = parse_bytes(page.encode("utf-8"))
+    assert (record["title"], record["agency"], record["year"]) == (title, expected["agency"], 2019)

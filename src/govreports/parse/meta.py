@@ -14,7 +14,8 @@ from govreports.extract.document import Block
 from govreports.text import has_han, t2s
 
 _YEAR = r"((?:19|20)\d{2})"
-_TITLE = re.compile(r"(?:政府|政务)?信息公开.{0,12}?(?:报告|总结)$")
+# '…年度报告' or '…年度报告（2019年度）', the covered year in brackets after it
+_TITLE = re.compile(r"(?:政府|政务)?信息公开.{0,12}?(?:报告|总结)(?:[（(](?:19|20)\d{2}年度?[)）])?$")
 _TITLE_YEAR = re.compile(_YEAR + r"年度?")
 # a title's year in full-width digits (２０１９年) or Chinese numerals (二〇一九年): not found, the year was missed and
 # the agency read as what stands before the next year-like text ('…办公厅２０１９年'). Folded to ASCII digits one
@@ -220,8 +221,11 @@ def _agency_of(title: str) -> str | None:
     return title[at : at + len(agency)]
 
 
+_BRACKETED_YEAR = re.compile(r"[（(](?:19|20)\d{2}年度?[)）]$")
+
+
 def _agency_in(title: str) -> str | None:
-    title = title.strip("《》“”\"")
+    title = _BRACKETED_YEAR.sub("", title.strip("《》“”\""))  # '…年度报告（2019年度）': the agency stands before
     m = _title_year(title)
     if m and m.start() >= 2:
         return _plausible_agency(_ABOUT.sub("", _SUFFIX.sub("", _SPAN_START.sub("", title[: m.start()]))))
