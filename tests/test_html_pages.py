@@ -295,3 +295,13 @@ def test_a_title_closing_on_its_year_in_brackets(fragment, expected, title):
     page = fragment.replace(expected["title"], "{title}", 1).replace("2019年", "本年").replace("{title}", title)
     record = parse_bytes(page.encode("utf-8"))
     assert (record["title"], record["agency"], record["year"]) == (title, expected["agency"], 2019)
+
+
+def test_a_note_after_a_rows_numbers_keeps_them(fragment, expected):
+    """A note written in a cell after a row's numbers ('含电话申请', a template's 备注 column) was taken for the row's
+    label and every number before it dropped: 一、本年新收 read all null, 规章 too. The note is no label."""
+    row, cells = _row_cells(fragment, "一、本年新收政府信息公开申请数量")
+    page = fragment.replace(row, row.replace("</tr>", "<td><p>含电话申请</p></td></tr>"), 1)
+    row, cells = _row_cells(page, "<p>规章</p>")
+    page = page.replace(row, row.replace("</tr>", "<td><p>含历年累计</p></td></tr>"), 1)
+    assert_tables_equal(parse_bytes(page.encode("utf-8")), expected)

@@ -31,11 +31,14 @@ def labelled_rows(blocks: list[Block]) -> Iterator[tuple[list[str], list[Value],
             if pending:
                 yield pending
                 pending = None
+            keys = b.keys
             if None in parsed:
-                _blank_slips(parsed, b.keys)
+                _blank_slips(parsed, keys)
+                if (notes := _notes_at(parsed)) is not None:
+                    parsed, keys = parsed[:notes], keys[:notes]
             # the cells after the last label are the values (Value compares by identity: `in` and index stay in C)
             last = len(parsed) - 1 - parsed[::-1].index(None) if None in parsed else -1
-            label_keys = [k for k, p in zip(b.keys[: last + 1], parsed[: last + 1]) if p is None and k]
+            label_keys = [k for k, p in zip(keys[: last + 1], parsed[: last + 1]) if p is None and k]
             values = parsed[last + 1 :]
             yield label_keys, SpacedValues(values) if isinstance(b, SpacedRow) else values, True
         elif parsed[0] is None:
@@ -67,6 +70,16 @@ def _blank_slips(parsed: list[Value | None], keys: list[str]) -> None:
         start = max((j for j in labels if j < i), default=-1)
         if _has_value(parsed[start + 1 : i]) and not any(j > i for j in labels):
             parsed[i] = BLANK
+
+
+def _notes_at(parsed: list[Value | None]) -> int | None:
+    """Where the notes after a row's numbers begin ('规章 13 13 524 含历年累计', a template's 备注 column), or None:
+    text after the last number, in a row whose label comes before its numbers. Taken for the row's label, a note
+    dropped every number before it."""
+    numbers = [i for i, p in enumerate(parsed) if p is not None and p.number is not None]
+    if not numbers or None not in parsed[: numbers[0]] or None not in parsed[numbers[-1] :]:
+        return None
+    return parsed.index(None, numbers[-1])
 
 
 def _has_value(cells: list[Value | None]) -> bool:
