@@ -35,6 +35,9 @@ _OTHER_DIGITS = re.compile("[" +
     "]")  # every such character of the BMP, from unicodedata (tests.test_values checks the list against it)
 
 
+_SIGN_WORD = re.compile(r"增加|减少|增|减")
+
+
 class Value:
     """A parsed cell: `number` is None for a blank; `unit` is the unit written in the cell, if any.
     Shared between cells (parse_value is cached): never mutate one."""
@@ -63,13 +66,14 @@ def parse_value(cell: str) -> Value | None:
     text = unicodedata.normalize("NFKC", text).replace(" ", "").replace("，", ",")
     if text in _NULLS or set(text) <= {"-", "—", "–", "/"}:
         return BLANK
-    m = _NUMBER.match(text)
-    if not m:
+    sign_word = _SIGN_WORD.match(text)  # 本年增/减 written in words: 增2, 减少8 (the 湖北 template asks for -8)
+    m = _NUMBER.match(text[sign_word.end():] if sign_word else text)
+    if not m or sign_word and m.group(1):
         return None
     sign, yuan, whole, frac, unit, bracketed = m.groups()
     unit = unit or bracketed or ("元" if yuan else None)  # ￥251000 (NFKC: ¥)
     whole = whole.replace(",", "")
     number: int | float = float(f"{whole}.{frac}") if frac else int(whole)
-    if sign in ("-", "−"):
+    if sign in ("-", "−") or sign_word and sign_word.group().startswith("减"):
         number = -number
     return Value(number, unit if unit in ("元", "万元") else None)
