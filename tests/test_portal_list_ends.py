@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from govreports.portals.adapters.hanweb import HanwebAdapter
+from govreports.portals.adapters.trs import TrsAdapter
 from govreports.portals.config import PortalConfig
 from portalhelp import FakeContext, _collect
 
@@ -119,6 +120,50 @@ def test_a_hanweb_start_page_that_is_no_column_is_named_not_listed_as_empty():
     ctx = FakeContext({start: older, proxy: _hanweb_column([1, 2, 3], 3)})
     assert len(_collect(HanwebAdapter(PortalConfig(name="hw", adapter="hanweb", start_url=start)), ctx)) == 3
     assert ctx.unreadable_at == []
+
+
+def _trs_column(rows: str) -> str:
+    """A TRS column page: a nav menu and a crumb (the column's own entry, titled as reports, no date), `rows`."""
+    return (f'<html><body><ul class="nav"><li><a href="/zwgk/xxgknb/index.html">政府信息公开年报</a></li></ul>'
+            f'<div class="crumb"><a href="/">首页</a> &gt; <a href="./">政府信息公开年报</a></div>'
+            f'<ul class="list">{rows}</ul><script>createPageHTML(1, 0, "index", "html");</script></body></html>')
+
+
+def test_a_trs_article_pattern_that_matches_no_listed_report_is_named_not_listed_as_empty():
+    """A TRS list page that answered with rows of reports, none of whose links `article_pattern` matches (a site
+    whose articles are /art/…/art_N.html, a pattern written for .shtml where the site says .html), listed nothing
+    and said nothing: `--dry-run` "0 listing(s)", the crawl exit 0 with a nothing_found warning. It is now a failed
+    list page naming the pattern and a link it left out, as generic's selectors and json-api's fields are. A column
+    that lists no article at all (a menu and a crumb titled 政府信息公开年报, no dated row; the demo's front page
+    given for a moved column, which test_health wants `empty`) is an empty column, not a failure."""
+    start = "http://a.gov.cn/zwgk/xxgknb/index.html"
+    rows = "".join(f'<li><a href="/art/2024/1/{k}/art_100_{k}.html" title="某局{2020 + k}年政府信息公开工作年度报告">'
+                   f'某局{2020 + k}年…</a><span>2024-01-{k:02d}</span></li>' for k in (1, 2))
+    for params, link in (({}, "http://a.gov.cn/art/2024/1/1/art_100_1.html"),
+                         ({"article_pattern": r"t\d{8}_\d+\.shtml$"}, "http://a.gov.cn/zwgk/xxgknb/202401/t20240115_1.html")):
+        page = _trs_column(rows if not params else rows.replace("/art/2024/1/1/art_100_1.html", "./202401/t20240115_1.html"))
+        ctx = FakeContext({start: page})
+        portal = PortalConfig(name="t", adapter="trs", start_url=start, params=params)
+        assert _collect(TrsAdapter(portal), ctx) == []
+        assert [u for u, _ in ctx.unreadable_at] == [start], ctx.unreadable_at
+        pattern = params.get("article_pattern", TrsAdapter.defaults()["article_pattern"])
+        assert f"article_pattern {pattern!r} matched no link" in ctx.unreadable_at[0][1]
+        assert "2 dated link(s) titled as annual reports" in ctx.unreadable_at[0][1] and link in ctx.unreadable_at[0][1]
+    news = '<li><a href="/art/2024/1/3/art_7_3.html">某局召开2024年度工作会议</a><span>2024-01-03</span></li>'
+    for empty in (_trs_column(""), _trs_column(news)):  # no article at all; a dated row that is no report
+        ctx = FakeContext({start: empty})
+        assert _collect(TrsAdapter(PortalConfig(name="t", adapter="trs", start_url=start)), ctx) == []
+        assert ctx.unreadable_at == []
+    from govreports.demo.chrome import root_index  # the demo's front page: 信息公开年报 links to other columns
+    ctx = FakeContext({start: root_index()})
+    assert _collect(TrsAdapter(PortalConfig(name="t", adapter="trs", start_url=start)), ctx) == []
+    assert ctx.unreadable_at == []
+    later = {start: _trs_column(rows.replace("/art/2024/1/1/art_100_1.html", "./202401/t20240115_1.html"))
+             .replace("createPageHTML(1,", "createPageHTML(2,"),
+             start.replace("index.html", "index_1.html"): _trs_column(rows)}  # a later page: first page only
+    ctx = FakeContext(later)
+    got = _collect(TrsAdapter(PortalConfig(name="t", adapter="trs", start_url=start)), ctx)
+    assert [x.url for x in got] == ["http://a.gov.cn/zwgk/xxgknb/202401/t20240115_1.html"] and ctx.unreadable_at == []
 
 
 @pytest.mark.parametrize("adapter", ["json-api", "gkmlpt"])

@@ -13,6 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 from govreports.portals.adapters.base import Adapter, Listing
 from govreports.portals.adapters.listpage import links, read_page
+from govreports.portals.titles import is_report_title
 
 _CREATE_PAGE = re.compile(r"createPageHTML\s*\(([^)]*)\)")
 _COUNT_PAGE = re.compile(r"countPage\s*=\s*(\d+)")
@@ -83,10 +84,35 @@ class TrsAdapter(Adapter):
                 page = await ctx.fetch_list(urljoin(start, f"{name}_{k + self.params['page_offset']}.{ext}"))
                 if not page.ok:
                     continue
-            for title, url, date in await read_page(page.text, lambda tree: links(tree, page.final_url, pattern)):
+
+            def read(tree, base=page.final_url, first=not k):
+                found = links(tree, base, pattern)
+                # why the first page gave no article, while the tree is at hand: see `_unmatched`
+                return found, first and not found and self._unmatched(links(tree, base))
+
+            found, why = await read_page(page.text, read)
+            if why:  # the pattern matches none of the reports the column's first page lists: named, not empty
+                ctx.unreadable(page.final_url, why)
+                return
+            for title, url, date in found:
                 yield Listing(title, url, date)
         if count > self.portal.max_pages:
             ctx.capped(urljoin(start, f"{name}_{self.portal.max_pages + self.params['page_offset']}.{ext}"))
+
+    def _unmatched(self, found: list[tuple[str, str, str | None]]) -> str | None:
+        """Why the column's first page gave no article, when it lists reports: links titled as annual reports (by
+        the portal's title filter, as the crawl reads them) in rows with a date, none of which `article_pattern`
+        matched (a site whose articles are /art/…/art_N.html, a pattern written for .shtml). It listed nothing,
+        unsaid ("0 listing(s)" in --dry-run, the crawl exit 0). Else None: a column that lists no article at all
+        is empty, and its page still links 政府信息公开年报 from its menu and crumb (no date there), as does a
+        site's front page given for a moved column."""
+        listed = [url for title, url, date in found
+                  if date and is_report_title(title, self.portal.title_include, self.portal.title_exclude)]
+        if not listed:
+            return None
+        return (f"article_pattern {self.params['article_pattern']!r} matched no link on the page, which lists "
+                f"{len(listed)} dated link(s) titled as annual reports (the first: {listed[0]}): set "
+                "article_pattern to match the column's article links")
 
     def later_pages(self, page):
         return article_pages(page.text or "", page.final_url)
