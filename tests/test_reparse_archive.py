@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 
+from conftest import ROOT
 from crawlhelp import crawl_demo, demo_config, mismatches, truth_of_sites
 from govreports.store.db import open_db
 
@@ -120,3 +121,49 @@ def test_a_report_article_reached_through_a_redirect_is_read_with_its_later_page
     row = summary.row()
     assert (row["changed"], row["missing"], row["failed"]) == (0, 0, 0), row
     assert _counts(copy) == before
+
+
+def test_a_reparse_stopped_midway_records_the_figures_of_what_it_did(demo_portal, crawled, tmp_path, monkeypatch):
+    """A re-parse stopped midway (SIGTERM, Ctrl-C, its bounds) has loaded every batch before the one in hand, and
+    logged each body it found missing. Its row in `runs` said `stopped` with no figures (summary_json NULL), and
+    `status` said only that it stopped: how far it got, what changed and what failed could be read nowhere but in
+    fetch_log. Now the row keeps the figures of what it did, as a finished one's (documents re-parsed, changed,
+    unchanged, failed, missing), and `status` says them. Stopped here in its third batch's load."""
+    import json
+    import signal
+
+    from typer.testing import CliRunner
+
+    from govreports.cli import app
+    from govreports.flows.reparse import reparse as flow
+    from govreports.lifecycle import Stopped
+    from govreports.runs import reparse as runs_reparse
+    from govreports.store.documents import loaded_items
+
+    copy = _copy(crawled, tmp_path)
+    first = next(loaded_items(copy))
+    (tmp_path / "archive" / first.document["archive_path"]).unlink()  # read first: `missing` before the stop
+    real, loads, noted = runs_reparse.load_records, [], []
+
+    def stopped_in_the_third(db, batch, **kwargs):
+        loads.append(len(batch))
+        if len(loads) == 3:  # the two batches' figures are in the row already, for a run killed where no code runs
+            noted.extend(json.loads(row or "null") for row, in copy.execute(
+                "SELECT summary_json FROM runs WHERE kind = 'reparse'"))
+            raise Stopped(signal.SIGTERM)
+        return real(db, batch, **kwargs)
+
+    monkeypatch.setattr(runs_reparse, "LOAD_BATCH", 4)
+    monkeypatch.setattr(runs_reparse, "load_records", stopped_in_the_third)
+    monkeypatch.setenv("GOVREPORTS_DEMO_URL", demo_portal.base_url)
+    paths = {"config": str(ROOT / "config" / "demo.toml"), "db": str(tmp_path / "reports.db"),
+             "archive": str(tmp_path / "archive")}
+    with pytest.raises(Stopped):
+        flow.fn(**paths)
+    ((outcome, error, summary),) = copy.execute("SELECT outcome, error, summary_json FROM runs WHERE kind = 'reparse'")
+    assert (outcome, error) == ("stopped", "stopped by SIGTERM")
+    did = [{"documents": 9, "changed": 0, "new": 0, "unchanged": 8, "failed": 0, "missing": 1, "skipped": 0}]
+    assert json.loads(summary or "null") == did and noted == [did]
+    said = CliRunner().invoke(app, ["status", "--db", paths["db"]]).output
+    assert "stopped by SIGTERM at" in said and "; what it stored stays (re-parsed 9 document(s): 0 record(s) " \
+        "changed, 8 unchanged, 0 failed, 1 missing from the archive)" in " ".join(said.split()), said

@@ -18,6 +18,7 @@ import typer
 
 from govreports.cli.common import fail
 from govreports.cli.options import DEFAULT_DB, DbOption
+from govreports.runs.reparse_figures import ReparseSummary
 from govreports.store.lock import holder_now
 from govreports.store.statuses import PortalOutcome, RunOutcome
 
@@ -53,28 +54,42 @@ def last_run_line(conn: sqlite3.Connection, db_path: str | Path) -> tuple[str, s
     else None; None too for a database older than runs.outcome (m017). A run not finished is still running when a
     process holds the database's writer lock (runs begin and end under it), and was killed when none does."""
     try:
-        row = conn.execute("SELECT id, kind, started_at, finished_at, outcome, error FROM runs"
+        row = conn.execute("SELECT id, kind, started_at, finished_at, outcome, error, summary_json FROM runs"
                            " ORDER BY id DESC LIMIT 1").fetchone()
     except sqlite3.OperationalError:
         return None
     if row is None or row[4] == RunOutcome.COMPLETED:
         return None
-    run_id, kind, started, finished, outcome, error = row
+    run_id, kind, started, finished, outcome, error, summary = row
     head = f"last run #{run_id} {kind}, started {_when(started)}"
+    did = _what_it_did(kind, summary)
     if outcome == RunOutcome.STOPPED:
-        return f"{head}: {error or 'stopped'} at {_when(finished)}; what it stored stays", "yellow"
+        return f"{head}: {error or 'stopped'} at {_when(finished)}; what it stored stays{did}", "yellow"
     if outcome == RunOutcome.FAILED:
-        return f"{head}: failed at {_when(finished)}: {error}", "bold red"
+        return f"{head}: failed at {_when(finished)}: {error}{did}", "bold red"
     if outcome == RunOutcome.KILLED:  # marked by a later run's start, so not the latest but in a copy mid-begin
-        return f"{head}: killed — {error}", "yellow"
+        return f"{head}: killed — {error}{did}", "yellow"
     try:
         holder = holder_now(db_path)
     except OSError:
-        return f"{head}: not finished — still running, or its process was killed", "yellow"
+        return f"{head}: not finished — still running, or its process was killed{did}", "yellow"
     if holder is None or holder.command not in (None, "", kind):  # no writer, or another command's (`load`)
-        return f"{head}: killed (it no longer holds the database); what it stored stays", "yellow"
+        return f"{head}: killed (it no longer holds the database); what it stored stays{did}", "yellow"
     by = f"pid {holder.pid}" if holder.pid is not None else "its process"
-    return f"{head}: still running ({by} holds the database)", "cyan"
+    return f"{head}: still running ({by} holds the database){did}", "cyan"
+
+
+def _what_it_did(kind: str, summary: str | None) -> str:
+    """What a re-parse that did not complete had done, as its row keeps it (noted after each batch it loaded, and
+    as it stopped): " (re-parsed 400 document(s): …)"; "" for another run, or one with no figures. A stopped
+    re-parse was said to have stopped, and how far it got could be read nowhere but in fetch_log."""
+    try:
+        rows = json.loads(summary) if kind == "reparse" and summary else None
+    except ValueError:
+        return ""
+    if not (isinstance(rows, list) and len(rows) == 1 and isinstance(rows[0], dict)):
+        return ""
+    return f" ({ReparseSummary.line(rows[0])})"
 
 
 def left_out_line(conn: sqlite3.Connection) -> str | None:

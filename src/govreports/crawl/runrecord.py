@@ -4,7 +4,8 @@ Written first so that a run that never finishes still shows (a scheduler's SIGTE
 slot, a crash, a killed process), beside the reports it loaded. The row is completed with the run's figures
 (`record_run`: its `portal_runs` rows and portal health too), or marked `stopped` or `failed` with why
 (`end_unfinished`): a run that did not finish writes no `portal_runs` rows, so its partial figures never
-enter a portal's health history. A row left with no outcome is a run still going, or one whose process died
+enter a portal's health history. A re-parse, which has no portal rows, notes its figures in its row as it goes
+(`note_figures`, `figures_kept`), so one stopped midway says what it did. A row left with no outcome is a run still going, or one whose process died
 where no code could run (SIGKILL), until the next run begins and marks it `killed` (`govreports status` tells
 the two apart meanwhile by the writer lock, which the run's process holds while it lives).
 """
@@ -15,7 +16,7 @@ import asyncio
 import datetime
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -107,16 +108,48 @@ def _mark(db: Database, run_id: int, outcome: RunOutcome, why: str) -> None:
     flushing what they read) and never raises: the run's own exception is what its caller reports, and a
     database that cannot be written (the cause, perhaps) leaves the row with no outcome, which is still true."""
     try:
-        wait_ms = db.execute("PRAGMA busy_timeout").fetchone()[0]
-        db.execute(f"PRAGMA busy_timeout = {int(MARK_WAIT_S * 1000)}")
-        try:
-            with write_transaction(db):
-                db.execute("UPDATE runs SET finished_at = ?, outcome = ?, error = ? WHERE id = ? AND outcome IS NULL",
-                           [now_iso(), outcome.value, why, run_id])
-        finally:
-            db.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+        with _briefly(db), write_transaction(db):
+            db.execute("UPDATE runs SET finished_at = ?, outcome = ?, error = ? WHERE id = ? AND outcome IS NULL",
+                       [now_iso(), outcome.value, why, run_id])
     except Exception as err:  # noqa: BLE001 - see above
         print(f"warning: run {run_id} could not be marked {outcome.value}: {err}", file=sys.stderr)
+
+
+@contextmanager
+def _briefly(db: Database) -> Iterator[None]:
+    """The connection waits at most MARK_WAIT_S for another writer inside the block: a stopping run must end in
+    seconds."""
+    wait_ms = db.execute("PRAGMA busy_timeout").fetchone()[0]
+    db.execute(f"PRAGMA busy_timeout = {int(MARK_WAIT_S * 1000)}")
+    try:
+        yield
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+
+
+def note_figures(db: Database, run_id: int, rows: list[dict]) -> None:
+    """The figures of a run still going (a re-parse's, after each batch it loaded) in its row, which has no outcome
+    yet: a run stopped, failed or killed midway keeps what it did there, its outcome then set beside them
+    (`_mark`), where its row had said `stopped` with no figure at all. A completed run's are `complete_run`'s."""
+    with write_transaction(db):
+        db.execute("UPDATE runs SET summary_json = ? WHERE id = ? AND outcome IS NULL",
+                   [json.dumps(rows, ensure_ascii=False), run_id])
+
+
+@contextmanager
+def figures_kept(db: Database, run_id: int, rows: Callable[[], list[dict]]) -> Iterator[None]:
+    """If the block raises (a stop, a failure), the run's figures so far, `rows()`, noted in its row before it is
+    marked (`note_figures`; the failures counted since its last note too). As `_mark`: at most MARK_WAIT_S, and
+    never raising, so the run's own exception is what its caller reports."""
+    try:
+        yield
+    except BaseException:
+        try:
+            with _briefly(db):
+                note_figures(db, run_id, rows())
+        except Exception as err:  # noqa: BLE001 - see above; the figures noted before stay
+            print(f"warning: run {run_id}'s figures could not be kept: {err}", file=sys.stderr)
+        raise
 
 
 def completed_run(db_path: str | Path, run_id: int) -> dict | None:

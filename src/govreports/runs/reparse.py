@@ -8,7 +8,8 @@ are unchanged. Documents are parsed under the crawl's limits (parse.bounded: wor
 cap), so an archived document that would hang or exhaust the parser fails alone, logged with its limit's kind. The
 workers, one a core, parse the next documents while this process reads the archive and loads the records before
 them, 200 a transaction (BoundedParser.parse_many, store.load.load_records). A re-parse stopped midway has loaded
-every batch before the one in hand; running it again loads the rest (a record loaded twice is unchanged).
+every batch before the one in hand, and its `runs` row keeps their figures (noted after each batch, and as it
+stops: flows.reparse); running it again loads the rest (a record loaded twice is unchanged).
 
 Every archived body is read with its hash checked (the archive is content-addressed): one cut short or overwritten
 is `missing`, as one gone is, and so is a report whose other archived part is (a later page of its article, the
@@ -19,10 +20,8 @@ current version. Its report keeps the version loaded before, and the lost body i
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
-from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
@@ -39,47 +38,13 @@ from govreports.parse.bounded import BoundedParser
 from govreports.portals.adapters import adapter_for
 from govreports.portals.adapters.datafile import DataFileError, is_data_file_url
 from govreports.portals.config import CrawlConfig
+from govreports.runs.reparse_figures import ReparseSummary
 from govreports.runs.verdict import RunStatus, Verdict, judge
 from govreports.store.db import cannot_write, could_not_write
 from govreports.store.documents import LoadedItem, document_versions, latest_document, loaded_items
 from govreports.store.index_repair import with_search_indexes_mended
 from govreports.store.load import LOAD_BATCH, load_records
 from govreports.store.logs import log_fetch
-from govreports.store.statuses import LoadStatus
-
-
-@dataclass
-class ReparseSummary:
-    documents: int = 0
-    counts: Counter = field(default_factory=Counter)  # new / changed / unchanged / failed / missing / skipped
-    unconfigured: Counter = field(default_factory=Counter)  # documents skipped, by a portal the config lacks
-    not_crawled: int = 0  # reports no crawled item holds (`govreports load`'s): nothing of theirs is archived
-
-    def not_crawled_line(self) -> str:
-        """Reports the re-parse could not read again, and how to ("" when there were none)."""
-        if not self.not_crawled:
-            return ""
-        return (f"{self.not_crawled} report(s) were loaded from files (govreports load), not crawled: a re-parse "
-                "reads only the crawl's archive; load those files again to read them with this parser")
-
-    def skipped_line(self, config: str, left_out: list[tuple[str, str]] | None = None) -> str:
-        """What was left as it was, and why, for the command's warning line ("" when nothing was); `left_out`:
-        the config's files that could not be used, where those portals may be."""
-        if not self.unconfigured:
-            return ""
-        portals = ", ".join(f"{p} ({n})" for p, n in sorted(self.unconfigured.items()))
-        where = (f" (or only in its files that could not be used: {', '.join(path for path, _ in left_out)})"
-                 if left_out else "")
-        return (f"{sum(self.unconfigured.values())} document(s) left as they are: their portals are not in {config}"
-                f"{where}: {portals}; re-parse them with the config they were crawled with (--config)")
-
-    @property
-    def changed(self) -> int:
-        return self.counts[LoadStatus.CHANGED] + self.counts[LoadStatus.NEW]
-
-    def row(self) -> dict:
-        return {"documents": self.documents, **{k: self.counts[k] for k in
-                                                ("changed", "new", "unchanged", "failed", "missing", "skipped")}}
 
 
 def reparse_verdict(row: dict, archive: str | Path, unusable: list[tuple[str, str]] | None = None) -> Verdict:
@@ -171,7 +136,8 @@ def _from_data_file(db: Database, archive: Archive, adapter, item: LoadedItem, b
 
 
 def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None = None,
-            parser: BoundedParser | None = None, run_id: int | None = None) -> ReparseSummary:
+            parser: BoundedParser | None = None, run_id: int | None = None, summary: ReparseSummary | None = None,
+            on_loaded: Callable[[ReparseSummary], None] | None = None) -> ReparseSummary:
     """Re-parse every loaded item's document; `parser` defaults to one worker a core with the config's deadline
     and memory cap (the crawl's own), or the default limits without a config. The workers keep this process's
     CPU priority: `parse_nice` is for the crawl, whose one process every report passes through; here this
@@ -181,20 +147,21 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
     adapter is unknown, and a page read without it (gkmlpt keeps the report in a script) failed as `parse`, a
     false failure left in the issues, or would load a record that differs for no reason.
 
-    `run_id`: the run in `runs` its failures are logged against (the flow's `reparse` row)."""
+    `run_id`: the run in `runs` its failures are logged against (the flow's `reparse` row). `summary`: the
+    caller's, filled as the re-parse goes, so that one stopped midway (a signal, its bounds) still holds what was
+    done; `on_loaded(summary)` is called after each batch is written (the flow notes the figures in the run's row)."""
     if parser is None:
         limits = {"deadline": config.limits.parse_deadline, "memory_mb": config.limits.parse_memory_mb} if config \
             else {}
         with BoundedParser(tools=tool_cache_for(archive_root), **limits) as own:
-            return reparse(db, archive_root, config, own, run_id)
+            return reparse(db, archive_root, config, own, run_id, summary, on_loaded)
     archive = Archive(archive_root)
     adapters = {p.name: adapter_for(p) for p in (config.portal if config else [])}
-    summary = ReparseSummary()
+    summary = ReparseSummary() if summary is None else summary
 
     def documents() -> Iterator[tuple[LoadedItem, tuple]]:
         """Each item's archived document as the parser takes it; a missing body is counted and logged here."""
         for item in loaded_items(db):
-            summary.documents += 1
             if config is not None and item.portal not in adapters:
                 summary.counts["skipped"] += 1
                 summary.unconfigured[item.portal] += 1
@@ -254,6 +221,8 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
                 raise StorageError(f"{could_not_write(exc, db)}; the re-parse stops here, and the batches it "
                                    "wrote stay") from exc
             summary.counts.update(item.status for item in loaded)
+            if on_loaded is not None:
+                on_loaded(summary)
     summary.not_crawled = _not_crawled(db)
     return summary
 

@@ -1,0 +1,58 @@
+"""A re-parse's figures: what became of each document it read (changed, new, unchanged, failed, missing, skipped),
+and what it could not read. Apart from the re-parse itself (runs.reparse, with its parser's imports) so that
+`status`, a quick reader, can say them of a re-parse that did not complete, from its `runs` row."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from govreports.store.statuses import LoadStatus
+
+_OUTCOMES = ("changed", "new", "unchanged", "failed", "missing", "skipped")  # a document's, in a re-parse's figures
+
+
+@dataclass
+class ReparseSummary:
+    counts: Counter = field(default_factory=Counter)  # new / changed / unchanged / failed / missing / skipped
+    unconfigured: Counter = field(default_factory=Counter)  # documents skipped, by a portal the config lacks
+    not_crawled: int = 0  # reports no crawled item holds (`govreports load`'s): nothing of theirs is archived
+
+    def not_crawled_line(self) -> str:
+        """Reports the re-parse could not read again, and how to ("" when there were none)."""
+        if not self.not_crawled:
+            return ""
+        return (f"{self.not_crawled} report(s) were loaded from files (govreports load), not crawled: a re-parse "
+                "reads only the crawl's archive; load those files again to read them with this parser")
+
+    def skipped_line(self, config: str, left_out: list[tuple[str, str]] | None = None) -> str:
+        """What was left as it was, and why, for the command's warning line ("" when nothing was); `left_out`:
+        the config's files that could not be used, where those portals may be."""
+        if not self.unconfigured:
+            return ""
+        portals = ", ".join(f"{p} ({n})" for p, n in sorted(self.unconfigured.items()))
+        where = (f" (or only in its files that could not be used: {', '.join(path for path, _ in left_out)})"
+                 if left_out else "")
+        return (f"{sum(self.unconfigured.values())} document(s) left as they are: their portals are not in {config}"
+                f"{where}: {portals}; re-parse them with the config they were crawled with (--config)")
+
+    @property
+    def changed(self) -> int:
+        return self.counts[LoadStatus.CHANGED] + self.counts[LoadStatus.NEW]
+
+    @property
+    def documents(self) -> int:
+        """The documents whose outcome is known (loaded, failed, missing, skipped): all it read once it has
+        finished; a re-parse stopped midway had read some ahead of the batch it was loading, not re-parsed."""
+        return sum(self.counts[k] for k in _OUTCOMES)
+
+    def row(self) -> dict:
+        """The run's figures, for its `runs` row (noted as it goes, so a stopped one keeps them) and summary."""
+        return {"documents": self.documents, **{k: self.counts[k] for k in _OUTCOMES}}
+
+    @staticmethod
+    def line(row: dict) -> str:
+        """The figures of a row (`row`) in words, as the re-parse ends and `status` says them of one stopped."""
+        return (f"re-parsed {row.get('documents', 0)} document(s): {row.get('changed', 0) + row.get('new', 0)} "
+                f"record(s) changed, {row.get('unchanged', 0)} unchanged, {row.get('failed', 0)} failed, "
+                f"{row.get('missing', 0)} missing from the archive")
