@@ -139,9 +139,11 @@ def test_a_trs_article_pattern_that_matches_no_listed_report_is_named_not_listed
     start = "http://a.gov.cn/zwgk/xxgknb/index.html"
     rows = "".join(f'<li><a href="/art/2024/1/{k}/art_100_{k}.html" title="某局{2020 + k}年政府信息公开工作年度报告">'
                    f'某局{2020 + k}年…</a><span>2024-01-{k:02d}</span></li>' for k in (1, 2))
+    shtml = {"article_pattern": r"t\d{8}_\d+\.shtml$"}
     for params, link in (({}, "http://a.gov.cn/art/2024/1/1/art_100_1.html"),
-                         ({"article_pattern": r"t\d{8}_\d+\.shtml$"}, "http://a.gov.cn/zwgk/xxgknb/202401/t20240115_1.html")):
-        page = _trs_column(rows if not params else rows.replace("/art/2024/1/1/art_100_1.html", "./202401/t20240115_1.html"))
+                         (shtml, "http://a.gov.cn/zwgk/xxgknb/202401/t20240115_1.html")):
+        listed = rows if not params else rows.replace("/art/2024/1/1/art_100_1.html", "./202401/t20240115_1.html")
+        page = _trs_column(listed)
         ctx = FakeContext({start: page})
         portal = PortalConfig(name="t", adapter="trs", start_url=start, params=params)
         assert _collect(TrsAdapter(portal), ctx) == []
@@ -155,7 +157,7 @@ def test_a_trs_article_pattern_that_matches_no_listed_report_is_named_not_listed
         assert _collect(TrsAdapter(PortalConfig(name="t", adapter="trs", start_url=start)), ctx) == []
         assert ctx.unreadable_at == []
     from govreports.demo.chrome import root_index  # the demo's front page: 信息公开年报 links to other columns
-    ctx = FakeContext({start: root_index()})
+    ctx = FakeContext({start: root_index(lambda path: path)})
     assert _collect(TrsAdapter(PortalConfig(name="t", adapter="trs", start_url=start)), ctx) == []
     assert ctx.unreadable_at == []
     later = {start: _trs_column(rows.replace("/art/2024/1/1/art_100_1.html", "./202401/t20240115_1.html"))

@@ -131,8 +131,8 @@ def test_no_reachable_portal_fails_the_run(tmp_path):
 def test_a_run_of_named_portals_or_a_config_check_and_a_directory_of_no_usable_file(tmp_path, portal):
     folder = tmp_path / "portals"
     folder.mkdir()
-    (folder / "a.toml").write_text(open(_config(tmp_path, _portal("good", portal.url("/ordos/zwgk/xxgknb/"
-                                                                                     "index.html")))).read(), encoding="utf-8")
+    good = _portal("good", portal.url("/ordos/zwgk/xxgknb/index.html"))
+    (folder / "a.toml").write_text(open(_config(tmp_path, good)).read(), encoding="utf-8")
     (folder / "b.toml").write_text('[[portal]]\nname = "typo"\nadapter = "trs"\n', encoding="utf-8")
     db = str(tmp_path / "r.db")
     named = govreports("crawl", "--config", str(folder), "--portal", "good", "--dry-run", "--db", db)

@@ -5,9 +5,10 @@ slot, a crash, a killed process), beside the reports it loaded. The row is compl
 (`record_run`: its `portal_runs` rows and portal health too), or marked `stopped` or `failed` with why
 (`end_unfinished`): a run that did not finish writes no `portal_runs` rows, so its partial figures never
 enter a portal's health history. A re-parse, which has no portal rows, notes its figures in its row as it goes
-(`note_figures`, `figures_kept`), so one stopped midway says what it did. A row left with no outcome is a run still going, or one whose process died
-where no code could run (SIGKILL), until the next run begins and marks it `killed` (`govreports status` tells
-the two apart meanwhile by the writer lock, which the run's process holds while it lives).
+(`note_figures`, `figures_kept`), so one stopped midway says what it did. A row left with no outcome is a run
+still going, or one whose process died where no code could run (SIGKILL), until the next run begins and marks it
+`killed` (`govreports status` tells the two apart meanwhile by the writer lock, which the run's process holds while
+it lives).
 """
 
 from __future__ import annotations

@@ -353,7 +353,8 @@ def _tables() -> dict[str, Table]:
         Table("runs", "运行记录", "Runs", "table", (
             C("id", "运行", "run id"), C("kind", "类型", "crawl, nightly, backfill or reparse"),
             C("started_at", "开始时间", "started", TIME), C("finished_at", "结束时间", "finished", TIME),
-            C("summary_json", "汇总", "per-portal counts (JSON); a reparse: its one row of counts (one stopped midway: of what it did)"),
+            C("summary_json", "汇总",
+              "per-portal counts (JSON); a reparse: its one row of counts (one stopped midway: of what it did)"),
             C("outcome", "结果", "completed, stopped, failed or killed (found so by the next run); empty while it runs"),
             C("error", "原因", "why it stopped or failed"),
             C("left_out", "未用配置", "config files the run left out, with why (JSON); null when none was"))),
