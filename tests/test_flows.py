@@ -129,6 +129,42 @@ def test_dry_run_changes_nothing(portal, tmp_path):
     assert list(open_db(p["db"]).conn.iterdump()) == dump
 
 
+def test_a_night_stopped_midway_keeps_the_figures_of_the_portals_it_finished(portal, tmp_path, monkeypatch):
+    """A night stopped (SIGTERM at the end of its slot) after some portals finished: their reports are stored,
+    but its row in `runs` said `stopped` with no figure at all (summary_json NULL; portal_runs are written only by a
+    completed run), and `status` could not say how far it got. The figures are now noted as each portal finishes,
+    and `status` says them. Stopped here as the second portal's task begins."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from govreports.cli import app
+    from govreports.lifecycle import Stopped
+    from govreports.runs import jobs
+
+    real = jobs.crawl_portal
+
+    def stopped_at_gbk(config, name, *args, **kwargs):
+        if name == "demo-gbk":
+            raise Stopped(signal.SIGTERM)
+        return real(config, name, *args, **kwargs)
+
+    monkeypatch.setattr(jobs, "crawl_portal", stopped_at_gbk)
+    p = paths(tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        nightly(**p, portals=["demo-ordos", "demo-gbk"], policy=FAST)
+    db = open_db(p["db"])
+    ((outcome, error, summary),) = db.execute("SELECT outcome, error, summary_json FROM runs")
+    assert (outcome, error) == ("stopped", "stopped by SIGTERM")
+    (row,) = json.loads(summary or "null")
+    stored = db.execute("SELECT count(*) FROM reports").fetchone()[0]
+    assert row["portal"] == "demo-ordos" and row["new"] == stored > 0 and row["failed"] == 0
+    said = " ".join(CliRunner().invoke(app, ["status", "--db", p["db"]]).output.split())
+    assert f"stopped by SIGTERM at" in said and \
+        f"what it stored stays (1 portal(s) finished before it ended: {stored} new, 0 changed, 0 unchanged, " \
+        "0 failed)" in said, said
+
+
 def test_backfill_failed_retries_only_failures(tmp_path):
     faulty = DemoPortal(seed=0, faults="500").start(port=0)
     previous = os.environ["GOVREPORTS_DEMO_PORT"]

@@ -155,7 +155,7 @@ def test_a_reparse_stopped_midway_records_the_figures_of_what_it_did(demo_portal
 
     monkeypatch.setattr(runs_reparse, "LOAD_BATCH", 4)
     monkeypatch.setattr(runs_reparse, "load_records", stopped_in_the_third)
-    monkeypatch.setenv("GOVREPORTS_DEMO_URL", demo_portal.base_url)
+    monkeypatch.setenv("GOVREPORTS_DEMO_PORT", str(demo_portal.port))
     paths = {"config": str(ROOT / "config" / "demo.toml"), "db": str(tmp_path / "reports.db"),
              "archive": str(tmp_path / "archive")}
     with pytest.raises(Stopped):

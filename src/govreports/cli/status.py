@@ -80,16 +80,22 @@ def last_run_line(conn: sqlite3.Connection, db_path: str | Path) -> tuple[str, s
 
 
 def _what_it_did(kind: str, summary: str | None) -> str:
-    """What a re-parse that did not complete had done, as its row keeps it (noted after each batch it loaded, and
-    as it stopped): " (re-parsed 400 document(s): …)"; "" for another run, or one with no figures. A stopped
-    re-parse was said to have stopped, and how far it got could be read nowhere but in fetch_log."""
+    """What a run that did not complete had done, as its row keeps it: a re-parse's figures, noted after each batch
+    it loaded and as it stopped (" (re-parsed 400 document(s): …)"); a crawl's, noted as each portal (a backfill:
+    each portal's partitions) finished (" (3 portal(s) finished before it ended: 12 new, …)"); "" for a run with no
+    figures. A stopped run was said to have stopped, and how far it got could be read nowhere but in fetch_log."""
     try:
-        rows = json.loads(summary) if kind == "reparse" and summary else None
+        rows = json.loads(summary) if summary else None
     except ValueError:
         return ""
-    if not (isinstance(rows, list) and len(rows) == 1 and isinstance(rows[0], dict)):
+    if not (isinstance(rows, list) and rows and all(isinstance(row, dict) for row in rows)):
         return ""
-    return f" ({ReparseSummary.line(rows[0])})"
+    if kind == "reparse":
+        return f" ({ReparseSummary.line(rows[0])})" if len(rows) == 1 else ""
+    portals = {row.get("portal") for row in rows}
+    counts = {key: sum(row.get(key) or 0 for row in rows) for key in ("new", "changed", "unchanged", "failed")}
+    return (f" ({len(portals)} portal(s) finished before it ended: {counts['new']} new, {counts['changed']} "
+            f"changed, {counts['unchanged']} unchanged, {counts['failed']} failed)")
 
 
 def left_out_line(conn: sqlite3.Connection) -> str | None:

@@ -20,8 +20,8 @@ from govreports.crawl import CrawlSummary, recorded_run
 from govreports.crawl.runrecord import mark_ended
 from govreports.errors import StorageError
 from govreports.extract.toolcache import sweep_leftovers
-from govreports.flows.common import (TASK_WORKERS, conclude, conclude_busy, crashed, portals_to_run, publish,
-                                    refuse, run_verdict, task_runner, unless_storage)
+from govreports.flows.common import (TASK_WORKERS, conclude, conclude_busy, crashed, noting, portals_to_run,
+                                    publish, refuse, run_verdict, task_runner, unless_storage)
 from govreports.lifecycle import stopping_with_the_run
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs import jobs, partitions
@@ -97,7 +97,7 @@ def _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, p
     mode = jobs.mode(runner, parse_workers, concurrent_tasks=min(len(by_portal), TASK_WORKERS))
     if mode.buffered:  # the workers write nothing: this process marks what it hands out, and what comes back
         partitions.start_all(db, todo)
-    summaries, ran = [], []
+    summaries, ran, note = [], [], noting(db, run_id, mode.buffered)
     with stopping_with_the_run():  # a stop signal here stops the tasks' crawls (lifecycle)
         futures = {p: backfill_portal.submit(config, p, ys, db, archive, mode.buffered, mode.parse_workers,
                                              dict(policy or {}), run_id) for p, ys in by_portal.items()}
@@ -111,6 +111,7 @@ def _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, p
                 # a partition whose crawl raised counts as a portal that could not be crawled (not a silent gap)
                 summaries.append(summary if summary is not None else crashed(portal, f"{year}: {error}"))
                 ran.append((portal, year))
+            note(summaries)
     rows = publish("backfill", db, started, summaries, key="backfill-summary", run_id=run_id, left_out=left_out,
                    years=[year for _, year in ran])
     with connect(db) as database:

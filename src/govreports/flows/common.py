@@ -3,6 +3,9 @@ flow run's final state from the run verdict."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+
 from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.states import Failed
@@ -10,6 +13,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from govreports.clock import now_iso
 from govreports.crawl import CrawlSummary, PortalStats, record_run
+from govreports.crawl.runrecord import note_figures
 from govreports.errors import StorageError
 from govreports.lifecycle import stop_signal
 from govreports.portals.config import CrawlConfig
@@ -109,6 +113,23 @@ def settled(portal: str, future) -> CrawlSummary:
     if isinstance(result, StorageError) or stop_signal(result) is not None:  # the run is stopping: it ends too
         raise result
     return crashed(portal, f"{type(result).__name__}: {result}")
+
+
+def noting(db_path: str, run_id: int | None, buffered: bool) -> Callable[[list[CrawlSummary]], None]:
+    """What a crawl run does as each portal's task settles: its figures so far noted in its `runs` row
+    (crawl.runrecord.note_figures), so a night stopped, failed or killed midway keeps what its finished portals did
+    — its row said `stopped` with no figure at all. Buffered tasks store nothing until all have returned (the
+    flow applies their writes then): nothing to note. Never raises: a note that could not be written leaves the
+    one before, and the run goes on."""
+    def note(summaries: list[CrawlSummary]) -> None:
+        if buffered or run_id is None:
+            return
+        try:
+            with connect(db_path) as db:
+                note_figures(db, run_id, summary_rows(summaries))
+        except Exception as err:  # noqa: BLE001 - see above
+            print(f"warning: run {run_id}'s figures so far could not be noted: {err}", file=sys.stderr)
+    return note
 
 
 def crashed(portal: str, error: str) -> CrawlSummary:

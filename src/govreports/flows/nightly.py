@@ -18,8 +18,8 @@ from govreports.crawl import CrawlSummary, apply_summary, recorded_run
 from govreports.crawl.runrecord import mark_ended
 from govreports.extract.toolcache import sweep_leftovers
 from govreports.flows import early
-from govreports.flows.common import (TASK_WORKERS, conclude, conclude_busy, portals_to_run, publish, refuse,
-                                    settled, task_runner, unless_storage)
+from govreports.flows.common import (TASK_WORKERS, conclude, conclude_busy, noting, portals_to_run, publish,
+                                    refuse, settled, task_runner, unless_storage)
 from govreports.lifecycle import stopping_with_the_run
 from govreports.paths import DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB
 from govreports.runs import jobs
@@ -68,7 +68,10 @@ def nightly(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archiv
                 with stopping_with_the_run():  # a stop signal here stops the tasks' crawls (lifecycle)
                     futures = [crawl_portal.submit(config, name, db, archive, mode.buffered, mode.parse_workers,
                                                    dict(policy or {}), run_id) for name in names]
-                    summaries = [settled(name, f) for name, f in zip(names, futures)]
+                    note, summaries = noting(db, run_id, mode.buffered), []
+                    for name, future in zip(names, futures):
+                        summaries.append(settled(name, future))
+                        note(summaries)
                 if mode.buffered:  # the tasks returned their writes: this process is the one writer
                     with connect(db) as database:
                         for summary in summaries:
