@@ -289,6 +289,30 @@ def test_rtf_bytes_in_the_documents_code_page():
                                                                (["政", "3"], True)]
 
 
+def _rtf_u(text: str) -> bytes:
+    """`text` as Word writes it in RTF: one signed 16-bit \\uN per UTF-16 code unit (a surrogate pair past U+FFFF)."""
+    units = text.encode("utf-16-be")
+    codes = (int.from_bytes(units[i:i + 2], "big") for i in range(0, len(units), 2))
+    return "".join(f"\\u{c - 65536 if c >= 32768 else c}?" for c in codes).encode()
+
+
+def test_rtf_characters_past_the_bmp():
+    """RTF writes a character past U+FFFF (an emoji, CJK Extension B) as a surrogate pair of \\uN: the pair is one
+    character, a lone surrogate U+FFFD. Each half read alone made lone surrogates, and the parse crashed with
+    UnicodeEncodeError (OpenCC, SQLite and JSON output all refuse them)."""
+    from govreports.extract.rtf import rtf_blocks
+
+    title = "某某市人民政府办公室2019年政府信息公开工作年度报告"
+    body = "本机关答复了😀和𠀀两件申请。"
+    data = b"".join((b"{\\rtf1\\ansi\\uc1 ", _rtf_u(title), b"\\par ", _rtf_u("一、总体情况"), b"\\par ", _rtf_u(body),
+                     b"\\par\\u-10179?\\par}"))
+    assert [b.cells for b in rtf_blocks(data)] == [[title], ["一、总体情况"], [body], ["\ufffd"]]
+    record = parse_bytes(data, "report.doc")
+    assert record["title"] == title and record["year"] == 2019
+    assert "😀和𠀀" in record["sections"]["1"]
+    json_dump(record).encode("utf-8")  # no lone surrogate left to refuse
+
+
 def json_dump(record: dict) -> str:
     import json
 

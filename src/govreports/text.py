@@ -49,3 +49,12 @@ def join_apart(parts: list[str], sep: str) -> str | None:
     part holds `sep` itself (the join would not split back into the parts): the caller goes part by part."""
     joined = sep.join(parts)
     return joined if joined.count(sep) == len(parts) - 1 else None
+
+
+def whole_characters(text: str) -> str:
+    """`text` with each UTF-16 surrogate pair (how JavaScript's \\uD83D\\uDE00 and RTF's \\u-10179?\\u-8704? write a
+    character past U+FFFF: emoji, CJK Extension B) made one character, and a lone surrogate U+FFFD. Lone surrogates
+    are not text: OpenCC, SQLite and UTF-8 output refuse them, and a parse holding one crashed."""
+    if not any("\ud800" <= ch <= "\udfff" for ch in text):
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")

@@ -3,10 +3,10 @@
 Portals serve RTF under a .doc name (Word's "save as RTF", CMS exports), so the bytes, not the name, send a file
 here (extract.sniff). RTF is text, so it needs no program: a small reader walks the groups, skips destinations
 that are not body text (font and colour tables, styles, pictures, `{\\*…}` groups, headers), decodes `\\uN`
-(skipping its `\\ucN` fallback characters) and `\\'hh` bytes (in the code page of the document, or of the current
-font's charset: GBK for a Chinese font), and turns `\\par` into a paragraph, `\\cell` into a cell and `\\row` into a
-table row. A cell a vertical or horizontal merge continues (`\\clvmrg`, `\\clmrg`) is left out, as every extractor
-gives a merged cell once.
+(skipping its `\\ucN` fallback characters; a surrogate pair of them is one character past U+FFFF, a lone one
+U+FFFD) and `\\'hh` bytes (in the code page of the document, or of the current font's charset: GBK for a Chinese
+font), and turns `\\par` into a paragraph, `\\cell` into a cell and `\\row` into a table row. A cell a vertical or
+horizontal merge continues (`\\clvmrg`, `\\clmrg`) is left out, as every extractor gives a merged cell once.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import re
 
 from govreports.extract.document import Block, Document
 from govreports.extract.lines import line_to_block
+from govreports.text import whole_characters
 
 # a control word with its number, a \'hh byte, a control symbol, a brace, a run of text, or line breaks (no text)
 _TOKEN = re.compile(rb"\\([a-zA-Z]{1,32})(-?\d{1,10})? ?|\\'([0-9a-fA-F]{2})|\\([^a-zA-Z])|([{}])"
@@ -57,9 +58,13 @@ class _Reader:
             self.text.append(self.pending.decode(self.pending_codepage, errors="replace"))
             self.pending.clear()
 
+    def joined(self) -> str:
+        """The text read so far; a character past U+FFFF came as two \\uN (a surrogate pair) and is one again."""
+        return whole_characters("".join(self.text))
+
     def paragraph(self) -> None:
         self.flush_bytes()
-        line = "".join(self.text)
+        line = self.joined()
         self.text.clear()
         if self.in_table:  # a paragraph break inside a cell: the cell goes on
             self.text.append(line + " " if line.strip() else line)
@@ -70,7 +75,7 @@ class _Reader:
 
     def cell(self) -> None:
         self.flush_bytes()
-        self.cells.append(_CELL_WS.sub(" ", "".join(self.text)).strip())
+        self.cells.append(_CELL_WS.sub(" ", self.joined()).strip())
         self.text.clear()
 
     def row(self) -> None:

@@ -24,6 +24,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from govreports.extract.decode import decode_bytes
+from govreports.text import whole_characters
 
 _DATA_NAME = re.compile(r"(?:options|contents?|data|article|detail)(?:[_-][\w-]*|\d+)?\.js", re.I)
 # where the value of `content` starts: `let|var|const content =`, `content =`, `window.content =`, `content:` or
@@ -127,7 +128,7 @@ def _literal(script: str, i: int) -> tuple[str, int]:
         out.append(script[i:m.start()])
         found, i = m.group(), m.end()
         if found == quote:
-            return _whole("".join(out)), i
+            return whole_characters("".join(out)), i
         if found == "${":
             raise DataFileError("the content template has ${…} in it: it cannot be read without running the script")
         if found in "\r\n":
@@ -164,13 +165,6 @@ def _code(digits: str, width: int, script: str, i: int) -> str:
     if not _HEX.fullmatch(digits) or (width and len(digits) != width) or int(digits, 16) > 0x10FFFF:
         raise DataFileError(f"a broken escape \\{script[i:i + 1 + (width or 8)]!r} at character {i - 1}")
     return chr(int(digits, 16))
-
-
-def _whole(text: str) -> str:
-    """`text` with \\uD83D\\uDE00 pairs (how JavaScript writes a character past U+FFFF) made one character."""
-    if not any("\ud800" <= ch <= "\udfff" for ch in text):
-        return text
-    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _excerpt(text: str) -> str:
