@@ -132,6 +132,24 @@ def test_blank_form_without_title_year_or_values_is_no_report(tmp_path):
     assert len(lines) == 1 and str(path) in lines[0] and "no annual report found" in lines[0]
 
 
+def test_a_file_that_is_not_a_report_is_not_loaded_for_its_year(tmp_path):
+    """A year alone does not make a report. The samples' expected records (JSON whose notes name a 2019-format label
+    and a 2020 title) parsed as a report with no title, no agency, no section and no cell, and `load` of the samples
+    folder stored each as an agency '' report; so did a blank form that states the period it covers."""
+    expected = sorted((require_samples() / "expected").glob("*.json"))
+    assert expected
+    for path in expected:
+        with pytest.raises(ParseError, match="no annual report found"):
+            parse_bytes(path.read_bytes(), path.name)
+    with pytest.raises(ParseError, match="no annual report found"):
+        parse_bytes(("本报告统计期限为2020年1月1日至2020年12月31日。\n" + _BLANK_FORM).encode("utf-8"))
+    db = tmp_path / "g.db"
+    result = CliRunner().invoke(app, ["load", "--db", str(db), str(SAMPLES / "expected")])
+    assert result.exit_code == 1
+    assert f"0 new, 0 changed, 0 unchanged, 0 duplicate, {len(expected)} failed" in result.stdout
+    assert all("no annual report found" in line for line in result.stderr.strip().splitlines())
+
+
 def test_the_same_form_with_a_value_is_still_read():
     record = parse_bytes(_BLANK_FORM.replace("规章\t\t\t", "规章\t1\t0\t5").encode("utf-8"))
     assert record["active"]["rules"] == {"issued": 1, "repealed": 0, "in_force": 5}

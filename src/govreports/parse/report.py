@@ -77,9 +77,10 @@ def _is_report(fmt: str, headings: list, full_key: str, title: str | None) -> bo
 
 
 def _found_anything(record: dict) -> bool:
-    """A record with no title, agency, year, section text or table value read nothing of a report: saying so
-    (a parse error) is honest, an empty record with success is not."""
-    if record["title"] or record["agency"] or record["year"] is not None:
+    """A record with no title, agency, section text or table value read nothing of a report: saying so (a parse
+    error) is honest, an empty record with success is not. A year is not enough: any text can name one (the
+    samples' expected records, JSON, were read as reports of agency '' with a year, a format and nothing else)."""
+    if record["title"] or record["agency"]:
         return True
     if any(text.strip() for text in record.get("sections", {}).values()):
         return True
