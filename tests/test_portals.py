@@ -45,6 +45,26 @@ def test_title_filter(title, is_report):
     assert is_report_title(title) is is_report
 
 
+@pytest.mark.parametrize("title,is_report", REAL_TITLES.items())
+def test_title_filter_reads_a_traditional_mirror_alike(title, is_report):
+    """A portal's 繁體 mirror lists the same titles in traditional characters (信息公開…年度報告): the filter found
+    no report in it, while the parser reads such mirrors. Each real title, converted, is judged as written."""
+    import opencc
+
+    traditional = opencc.OpenCC("s2t").convert(title)
+    assert traditional != title
+    assert is_report_title(traditional) is is_report
+
+
+def test_title_filter_on_traditional_titles_as_mirrors_write_them():
+    assert is_report_title("廣東省人民政府辦公廳2019年政府信息公開工作年度報告")
+    assert not is_report_title("關於做好2022年政府信息公開工作年度報告編制發佈工作的通知")
+    # a portal's own patterns, written in simplified characters, apply to its mirror's titles too
+    assert not is_report_title("某某市2019年政府信息公開工作年度報告（圖片版）", exclude="图片版")
+    assert is_report_title("某某市2019年政府信息公開年報", include="公开年报")
+    assert title_year("廣東省人民政府辦公廳2019年政府信息公開工作年度報告") == 2019
+
+
 def test_title_year():
     assert title_year("宿迁市 2025 年政府信息公开工作年度报告") == 2025
     assert title_year("政府信息公开工作2022年度报告") == 2022

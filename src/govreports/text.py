@@ -5,7 +5,7 @@ what a portal, a label or an agency's name means.
 whitespace removed; `t2s` is OpenCC's traditional → simplified conversion (mirror sites carry 繁體 copies), with
 one converter per process. The three users combine them, each in its own order, which they keep:
 
-- `portals.titles` compares titles: `compact(title)`;
+- `portals.titles` compares titles: `compact(title)`, and `t2s` of it for its own report patterns;
 - `store.agency.normalise_agency` keys agencies: `t2s(compact(name))` (spaces go first, so a name written
   "乾 县" converts as the phrase 乾县);
 - `parse.normalize.to_key` keys table labels: NFKC, `t2s` when there is a Han character, then the whitespace and

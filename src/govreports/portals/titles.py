@@ -3,13 +3,15 @@
 Annual-report columns also hold look-alikes (政府网站工作年度报表, 法治政府建设情况报告, notices about compiling the
 report, standalone 统计表, news); a real report's title says 信息公开 and 年度报告/年报/工作报告 in one of several
 orders (…工作年度报告, …年度政府信息公开工作报告, …政府信息公开工作2022年度报告, …信息公开年度报告).
+A 繁體 mirror's titles (…信息公開工作年度報告) are judged in simplified characters, as the parser reads such mirrors;
+a portal's own patterns (title_include / title_exclude) match the title as written or simplified.
 """
 
 from __future__ import annotations
 
 import re
 
-from govreports.text import compact
+from govreports.text import compact, has_han, t2s
 
 _REPORT = re.compile(r"(?:政府|政务)?信息公开.{0,12}?(?:年度报告|年报|工作报告|报告)|年度(?:政府|政务)?信息公开(?:工作)?报告")
 _NOT_REPORT = re.compile(
@@ -24,12 +26,20 @@ def _clean(title: str) -> str:
     return compact(title)
 
 
-def is_report_title(title: str, include: str | None = None, exclude: str | None = None) -> bool:
+def _forms(title: str) -> tuple[str, str]:
+    """The title as written (compact) and in simplified characters: the patterns here are written in simplified
+    characters, and a traditional mirror's 信息公開…年度報告 matched none of them."""
     text = _clean(title)
-    if exclude and re.search(exclude, text):
+    return text, t2s(text) if has_han(text) else text
+
+
+def is_report_title(title: str, include: str | None = None, exclude: str | None = None) -> bool:
+    forms = _forms(title)
+    if exclude and any(re.search(exclude, text) for text in forms):
         return False
     if include:
-        return re.search(include, text) is not None
+        return any(re.search(include, text) is not None for text in forms)
+    text = forms[1]
     return bool(_REPORT.search(text) or _CUT.search(text)) and not _NOT_REPORT.search(text)
 
 
