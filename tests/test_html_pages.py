@@ -179,6 +179,21 @@ def test_agency_and_year_from_a_title_with_its_year_written_otherwise(fragment, 
     assert_tables_equal(record, expected)
 
 
+@pytest.mark.parametrize("period", ["本报告统计期限为二〇一九年一月一日至二〇一九年十二月三十一日。",
+                                    "本报告中使用数据统计期限自二○一九年一月一日起至十二月三十一日止。",
+                                    "本报告所列数据的时间自二〇一九年一月一日起至二〇一九年十二月三十一日止。"])
+def test_year_from_a_period_written_in_chinese_numerals(fragment, expected, period):
+    """A title naming no year leaves the 统计期限 to say it; written in Chinese numerals (二〇一九年一月一日…), as
+    formal documents date themselves, it was not read and the year was None (the title reader already read 二〇一九年)."""
+    title = "上海市人民政府办公厅政府信息公开工作年度报告"
+    page = fragment.replace("2019年上海市人民政府办公厅政府信息公开工作年度报告", title, 1)
+    page = page.replace("统计期限从2019年1月1日到12月31日止。", period).replace("<p>2019年，", "<p>本年，")
+    assert title in page and period in page and "统计期限从2019年" not in page
+    record = parse_bytes(page.encode("utf-8"))
+    assert (record["title"], record["agency"], record["year"]) == (title, "上海市人民政府办公厅", 2019)
+    assert_tables_equal(record, expected)
+
+
 @pytest.mark.parametrize("blank", ["＼", "\\", "╲", "╱"])
 def test_diagonal_marks_in_blank_cells_are_null(fragment, expected, blank):
     """A diagonal stroke says "not applicable" as "/" does. Read as a label, the values before it were dropped and

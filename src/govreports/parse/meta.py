@@ -33,7 +33,7 @@ _SENTENCE_START = ("根据", "按照", "现将", "依据", "本报告", "本年�
 _SUFFIX = re.compile(r"(?:政府|政务)?信息公开(?:工作)?(?:年度)?(?:工作)?(?:年度)?(?:报告|总结)?$")
 _GOVERNMENT_OF = ("市", "省", "县", "区", "镇", "乡", "人民", "自治州", "自治区", "旗")
 _PERIOD = re.compile(r"(?:统计期限|统计时限|统计周期|数据统计).{0,12}?" + _YEAR + r"年")
-_PERIOD_SPAN = re.compile(_YEAR + r"年1月1日(?:起)?(?:至|到|—|-)")
+_PERIOD_SPAN = re.compile(_YEAR + r"年[1一]月[1一]日(?:起)?(?:至|到|—|-)")
 _YEAR_PHRASE = re.compile(_YEAR + r"年度?(?:的)?(?:政府信息公开|政务公开|信息公开)")
 _LEAD_YEAR = re.compile(r"^" + _YEAR + r"年(?:度)?[,，:：]")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})\s*日?")
@@ -203,10 +203,16 @@ def _is_agency_line(text: str) -> bool:
 
 def _title_year(title: str) -> re.Match | None:
     """The year of a title (_TITLE_YEAR) in any of the digits titles write it in; group 1 is ASCII digits."""
-    folded = title.translate(_WIDE_DIGITS)
+    return _TITLE_YEAR.search(_fold_years(title))
+
+
+def _fold_years(text: str) -> str:
+    """`text` with its years in full-width digits or Chinese numerals (２０１９年, 二〇一九年) in ASCII digits, one
+    character for one (a match's positions are the text's own)."""
+    folded = text.translate(_WIDE_DIGITS)
     if "年" in folded and _CN_YEAR.search(folded):
         folded = _CN_YEAR.sub(lambda m: m[0].translate(_CN_YEAR_DIGITS), folded)
-    return _TITLE_YEAR.search(folded)
+    return folded
 
 
 def _agency_of(title: str) -> str | None:
@@ -303,8 +309,9 @@ def find_year(title: str | None, blocks: list[Block], hints: dict) -> int | None
     for candidate in (title, hints.get("title")):
         if candidate and (m := _title_year(_compact(candidate))):
             return int(m.group(1))
-    # keys, not text: mirrors write 2020年度 in traditional characters too; 《…》 quotes name other reports
-    head = [_BOOK_TITLE.sub("", "".join(b.keys)) for b in blocks[:60]]
+    # keys, not text: mirrors write 2020年度 in traditional characters too; 《…》 quotes name other reports; a
+    # period written as formal documents date themselves (统计期限为二〇一九年一月一日至…) is read as the title's year is
+    head = [_fold_years(_BOOK_TITLE.sub("", "".join(b.keys))) for b in blocks[:60]]
     for pattern in (_PERIOD, _PERIOD_SPAN, _YEAR_PHRASE, _LEAD_YEAR):
         for text in head:
             if m := pattern.search(text):
