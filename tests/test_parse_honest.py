@@ -197,6 +197,17 @@ def test_run_together_year_is_the_covered_period_not_the_posting_date(stem):
     assert record["format"] == "pre2019"
 
 
+@pytest.mark.parametrize("period", ["2019年1月1日至2019年12月31日", "二〇一九年一月一日至二〇一九年十二月三十一日",
+                                    "二○一九年一月一日起至十二月三十一日"])
+def test_run_together_text_stating_its_period_in_chinese_numerals_is_a_report(period):
+    """Text without headings counts as a report by its title and the period it covers; a period written as formal
+    documents date themselves (二〇一九年一月一日至…) was not seen, and the report was 'no annual report found'."""
+    text = ("发布日期：2020-01-20现发布《某某县人民政府2019年政府信息公开工作年度报告》。本报告统计期限为" + period
+            + "。本县坚持以公开为常态、不公开为例外，全年主动公开政府信息一千余条，依申请公开办理三件。")
+    record = parse_bytes(text.encode("utf-8"))
+    assert (record["title"], record["year"]) == ("某某县人民政府2019年政府信息公开工作年度报告", 2019)
+
+
 def test_run_together_signature_names_the_agency():
     header, body, _ = _sample("35_suixi_jianxinzhen_2018")
     record = parse_bytes(_run_together(body, "", 2018, announce=False).encode("utf-8"))

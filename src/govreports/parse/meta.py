@@ -203,10 +203,10 @@ def _is_agency_line(text: str) -> bool:
 
 def _title_year(title: str) -> re.Match | None:
     """The year of a title (_TITLE_YEAR) in any of the digits titles write it in; group 1 is ASCII digits."""
-    return _TITLE_YEAR.search(_fold_years(title))
+    return _TITLE_YEAR.search(fold_years(title))
 
 
-def _fold_years(text: str) -> str:
+def fold_years(text: str) -> str:
     """`text` with its years in full-width digits or Chinese numerals (２０１９年, 二〇一九年) in ASCII digits, one
     character for one (a match's positions are the text's own)."""
     folded = text.translate(_WIDE_DIGITS)
@@ -311,7 +311,7 @@ def find_year(title: str | None, blocks: list[Block], hints: dict) -> int | None
             return int(m.group(1))
     # keys, not text: mirrors write 2020年度 in traditional characters too; 《…》 quotes name other reports; a
     # period written as formal documents date themselves (统计期限为二〇一九年一月一日至…) is read as the title's year is
-    head = [_fold_years(_BOOK_TITLE.sub("", "".join(b.keys))) for b in blocks[:60]]
+    head = [fold_years(_BOOK_TITLE.sub("", "".join(b.keys))) for b in blocks[:60]]
     for pattern in (_PERIOD, _PERIOD_SPAN, _YEAR_PHRASE, _LEAD_YEAR):
         for text in head:
             if m := pattern.search(text):

@@ -15,8 +15,10 @@ from govreports.parse.tables import read_active, read_applications, read_review
 from govreports.validate.checks import evaluate
 
 _REPORT_PHRASE = re.compile(r"信息公开(?:工作)?(?:年度)?(?:工作)?(?:\d{4}年度)?(?:报告|年报)")
-# the period a report covers ("统计期限为2017年1月1日至2017年12月31日"), near its start; notices and lists lack it
-_COVERED_PERIOD = re.compile(r"(?:19|20)\d{2}年1月1日(?:起)?(?:至|到|—|-)(?:(?:19|20)\d{2}年)?12月31日")
+# the period a report covers ("统计期限为2017年1月1日至2017年12月31日"; its years folded to digits, as formal
+# documents write 二〇一七年一月一日至…十二月三十一日), near its start; notices and lists lack it
+_COVERED_PERIOD = re.compile(r"(?:19|20)\d{2}年[1一]月[1一]日(?:起)?(?:至|到|—|-)(?:(?:19|20)\d{2}年)?"
+                             r"(?:12|十二)月(?:31|三十一)日")
 _HEAD_CHARS = 3000
 _TABLES = ("active", "applications", "review_litigation")
 
@@ -73,7 +75,9 @@ def _is_report(fmt: str, headings: list, full_key: str, title: str | None) -> bo
         return True
     if not _REPORT_PHRASE.search(full_key):
         return False
-    return bool(headings) or title is not None and _COVERED_PERIOD.search(full_key[:_HEAD_CHARS]) is not None
+    if headings:
+        return True
+    return title is not None and _COVERED_PERIOD.search(M.fold_years(full_key[:_HEAD_CHARS])) is not None
 
 
 def _found_anything(record: dict) -> bool:
