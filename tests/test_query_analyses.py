@@ -102,6 +102,36 @@ def test_missing_reports(path):
         rows(path, "missing", year=2020)
 
 
+def test_missing_lists_an_agency_only_once_its_year_is_due(path):
+    """`missing --year 2026`, on 2026-12-07, listed an agency whose 2025 report was in the database, though its 2026
+    report is not due until 31 January or 31 March 2027 (FORMAT.md §1), where `late` holds nobody missing a year not
+    yet due. Each year `missing` now lists exactly the agencies `late` holds missing it that published the year
+    before; a year nobody's report is due for yet says so (exit 1) instead of listing nobody."""
+    import datetime
+
+    today = datetime.date.today()
+    this = today.year
+    gov, dept = "丁县人民政府", "戊县交通运输局"  # the government publishes for last year, the department stopped
+    with connect(path) as db:
+        for agency, year in ((gov, this - 2), (gov, this - 1), (dept, this - 2)):
+            load_record(db, record(agency, year, "2021", {}))
+    listed = {}
+    for year in (this - 1, this):
+        try:
+            listed[year] = {r["agency"] for r in rows(path, "missing", year=year)}
+        except NoReports as exc:
+            assert year == this and str(exc).startswith(f"no report for {year} is due yet"), exc
+            listed[year] = set()
+        try:
+            late = {r["agency"] for r in rows(path, "late", year=year) if r["status"] == "missing"}
+        except NoReports:
+            late = set()
+        assert listed[year] == late & {gov, dept}, year
+    assert listed[this] == set() and (dept in listed[this - 1]) == (today > datetime.date(this, 1, 31))
+    out = CliRunner().invoke(cli_app(), ["analyze", "missing", "--year", str(this), "--db", str(path)])
+    assert out.exit_code == 1 and out.stdout == "" and f"no report for {this} is due yet" in out.stderr, out.output
+
+
 def test_missing_lists_no_nameless_agency(path):
     """Reports whose agency could not be read share one nameless agency row; `missing` listed it (a blank name)
     as an agency that stopped publishing, which the scorecard, counting agencies, leaves out."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from govreports import schema
 from govreports.errors import EXIT_USAGE
 from govreports.query.readonly import DEFAULT_TIMEOUT_S, QueryError
+from govreports.store.migrations.due_years import visible
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class Analysis:
     # what the rows are read from that only the 2019/2021 forms have (a table 三 or 四, the checks of R1–R4): when
     # every report the filters select is free-form, the analysis says so (check_tables) instead of an empty table
     needs_tables: str = ""
+    # the rows are agency-years once due (missing): a --year no report is due for yet says so (check_due) rather
+    # than listing nobody, which reads "nobody stopped publishing"
+    due_years: bool = False
 
 
 class AnalysisUsageError(QueryError):
@@ -184,13 +188,20 @@ WHERE :year = '' OR year = CAST(:year AS INTEGER) ORDER BY year""",
 
 MISSING = Analysis(
     "missing", "Agencies that published for year N−1 but not for year N", "上一年度有报告而本年度缺报的机关",
-    "Agencies with a report for year − 1 and none for year.",
-    """SELECT a.name AS agency, a.region, r.year AS previous_year, min(r.title) AS previous_title
+    "Agencies with a report for year − 1 and none for year, once year's report is due (its deadline has passed, "
+    "as `late` counts it).",
+    # the agency-year's scorecard row says whether it is due (due_years.visible, the condition of `late`): read
+    # from the reports alone, `missing --year 2026` listed on 2026-12-07 every agency with a 2025 report, though
+    # no 2026 report is due before 31 January 2027
+    f"""SELECT a.name AS agency, a.region, r.year AS previous_year, min(r.title) AS previous_title
 FROM reports r JOIN agencies a ON a.id = r.agency_id
+  JOIN agency_years y ON y.agency_id = r.agency_id AND y.year = CAST(:year AS INTEGER)
 WHERE :year != '' AND r.year = CAST(:year AS INTEGER) - 1 AND a.norm_name != ''  -- '': reports with no agency
+  AND {visible('y')}
   AND NOT EXISTS (SELECT 1 FROM reports r2 WHERE r2.agency_id = r.agency_id AND r2.year = CAST(:year AS INTEGER))
 GROUP BY a.id ORDER BY a.name""",
-    (Param("year", "report year N", required=True),), needs_reports=True, reports_year_offset=-1)
+    (Param("year", "report year N", required=True),), needs_reports=True, reports_year_offset=-1,
+    due_years=True)
 
 _MEASURES = ",\n    ".join(f"sum(CASE WHEN c.col_key = '{m}' THEN c.value END) AS {m}"
                            for m in schema.REVIEW_MEASURES[:-1])
@@ -309,6 +320,19 @@ def check_reports(conn, agency, year, why: str = "") -> None:
                         + (f" (years in the database: {_years(years)})" if years else " (the database is empty)"))
 
 
+def check_due(conn, year: int) -> None:
+    """Raise NoReports when no agency's report for `year` is due yet (due_years.visible, as `late` reads it: FORMAT.md
+    §1's deadline has not passed): nobody can be missing it, and an empty listing would say nobody was."""
+    from govreports.runs.health import legal_deadline
+
+    if conn.execute(f"SELECT 1 FROM agency_years y WHERE y.year = ? AND {visible('y')} LIMIT 1",
+                    [year]).fetchone() is None:
+        dept, gov = (f"{legal_deadline(year, government=g):%d %B %Y}".lstrip("0") for g in (False, True))
+        due = f"every report by {gov}" if dept == gov else \
+            f"a department's by {dept}, a people's government's own by {gov}"
+        raise NoReports(f"no report for {year} is due yet (FORMAT.md §1: {due}), so nobody is missing it")
+
+
 # how a format without the 2019/2021 tables is named (schema.FORMATS less TABLE_FORMATS: FORMAT.md §7, §8)
 _TABLELESS = {"pre2019": "in the pre-2019 format", "unknown": "of no recognised format"}
 # the reports the analyses' and the charts' filters select ('' = any): query.analyses' _CUR, charts.specs.FILTER
@@ -371,6 +395,8 @@ def open_analysis(path, name: str, *, timeout: float | None = DEFAULT_TIMEOUT_S,
                 else:  # `missing --year 1999` with no report for 1998 listed nothing, exit 0
                     check_reports(conn, agency, int(year) + analysis.reports_year_offset,
                                   f", the year `{name}` compares {year} with")
+                if analysis.due_years and year is not None:
+                    check_due(conn, int(year))
                 if analysis.expected_years and year is not None and params.get("region"):
                     from govreports.query.scorecard import check_expected
 
