@@ -186,6 +186,25 @@ def test_a_new_folder_and_standard_output_by_its_usual_name(path, tmp_path, monk
     assert out.stdout.splitlines()[0].startswith("id,") and len(out.stdout.splitlines()) > 1
 
 
+def test_a_name_ending_in_a_slash_is_a_folder(path, tmp_path):
+    """`-t reports -o out/` wrote a file named `out`: the option is read as a Path, which drops the trailing slash.
+    A name ending in / names a folder, as -o DIR says (made if need be): the table is written into it, by its name,
+    and a workbook as export.xlsx, as into a folder that exists."""
+    import os
+
+    for fmt, name in (("csv", "reports.csv"), ("jsonl", "reports.jsonl"), ("xlsx", "export.xlsx")):
+        folder = tmp_path / fmt
+        out = export(path, "-t", "reports", "-f", fmt, "-o", str(folder) + os.sep)
+        assert out.exit_code == 0 and folder.is_dir(), (fmt, out.output)
+        assert [p.name for p in folder.iterdir()] == [name] and f"written to {folder / name}" in out.stderr
+    out = export(path, "-t", "reports", "-o", str(tmp_path / "csv") + "/")  # a folder that exists: as before
+    assert out.exit_code == 0 and (tmp_path / "csv" / "reports.csv").is_file()
+    (tmp_path / "taken").write_text("a file\n", encoding="utf-8")
+    out = export(path, "-t", "reports", "-o", str(tmp_path / "taken") + "/")
+    assert out.exit_code == 1 and "is a file, not a folder" in out.stderr
+    assert (tmp_path / "taken").read_text(encoding="utf-8") == "a file\n"
+
+
 def test_a_refused_export_of_several_tables_writes_none_of_them(path, tmp_path):
     """`-t reports -t nosuch -o DIR` wrote reports.csv, then stopped on the misspelt name (exit 1): the folder held
     half an export, or beside an earlier one, files of two moments. A table without the agency or year asked for

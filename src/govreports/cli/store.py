@@ -286,9 +286,10 @@ def export(table: Annotated[Optional[list[str]], typer.Option(
                help="only this agency's rows (exact, or the same after normalisation)")] = None,
            year: Annotated[Optional[int], typer.Option(help="only this year's rows", **YEAR_RANGE)] = None,
            db: DbOption = DEFAULT_DB,
-           output: Annotated[Optional[Path], typer.Option(
+           output_name: Annotated[Optional[str], typer.Option(
                "--output", "-o",
-               help="file, or a directory for one file per table (made if need be); - or none: stdout")] = None,
+               help="file, or a directory for one file per table (made if need be; a name ending in / is one);"
+                    " - or none: stdout")] = None,
            ) -> None:
     """Export tables or views as CSV, JSON Lines or an Excel workbook, with agency names beside their ids.
 
@@ -301,18 +302,24 @@ def export(table: Annotated[Optional[list[str]], typer.Option(
 
     if bool(table) == all_tables:
         fail("name the tables with --table (repeatable), or give --all", 2)
-    if output is not None and str(output) == "-":  # the usual name for standard output: not a file named "-"
-        output = None
-    if output is not None and output.suffix.lower() in _COMPRESSED_SUFFIXES:
-        fail(f"{output.name}: export does not compress what it writes: name the file .csv, .jsonl or .xlsx (and "
+    # the name as given: a Path drops a trailing slash, and `-o out/` wrote a file named out
+    folder = output_name is not None and output_name.endswith(("/", os.sep))
+    output = None if output_name in (None, "-") else Path(output_name)  # "-": standard output, not a file named "-"
+    if folder and output.exists() and not output.is_dir():
+        fail(f"{output_name}: {output} is a file, not a folder")
+    # the file named, whose suffix says the format (a folder's name says none: `-f xlsx -o out/` was refused as
+    # "--format xlsx does not go with out")
+    file = output if output is not None and not folder and not output.is_dir() else None
+    if file is not None and file.suffix.lower() in _COMPRESSED_SUFFIXES:
+        fail(f"{file.name}: export does not compress what it writes: name the file .csv, .jsonl or .xlsx (and "
              "compress it afterwards, gzip reports.csv)", 2)
-    if output is not None and format is None and output.suffix.lower() in _OTHER_SUFFIXES:
-        fail(f"{output.name}: export writes csv, jsonl (JSON Lines, an object a line) or xlsx: name the file .csv,"
+    if file is not None and format is None and file.suffix.lower() in _OTHER_SUFFIXES:
+        fail(f"{file.name}: export writes csv, jsonl (JSON Lines, an object a line) or xlsx: name the file .csv,"
              " .jsonl or .xlsx, or give -f", 2)
-    fmt = format.value if format else _SUFFIX_FORMATS.get(output.suffix.lower(), "csv") if output else "csv"
-    if output is not None and format is not None and ((output.suffix.lower() == ".xlsx") != (fmt == "xlsx") or
-                                                      _SUFFIX_FORMATS.get(output.suffix.lower(), fmt) != fmt):
-        fail(f"--format {fmt} does not go with {output.name}", 2)  # (JSON Lines written into a .csv)
+    fmt = format.value if format else _SUFFIX_FORMATS.get(file.suffix.lower(), "csv") if file else "csv"
+    if file is not None and format is not None and ((file.suffix.lower() == ".xlsx") != (fmt == "xlsx") or
+                                                    _SUFFIX_FORMATS.get(file.suffix.lower(), fmt) != fmt):
+        fail(f"--format {fmt} does not go with {file.name}", 2)  # (JSON Lines written into a .csv)
     try:
         check_options(fmt, headers.value, excel and fmt != "xlsx")  # (an xlsx workbook needs no --excel: ignored)
         names = exportable(db)
@@ -340,8 +347,9 @@ def export(table: Annotated[Optional[list[str]], typer.Option(
                              f"{' ' if found and year else ''}{year or ''}")
         finally:
             conn.close()
-        if output is not None and len(tables) > 1 and fmt != "xlsx" and not output.exists() and not output.suffix:
-            output.mkdir(parents=True)  # `--all -o out`: one file per table in a new folder, as -o DIR says
+        if output is not None and not output.exists() and (folder or len(tables) > 1 and fmt != "xlsx"
+                                                           and not output.suffix):
+            output.mkdir(parents=True)  # `--all -o out`, `-o out/`: a new folder, as -o DIR says
         if fmt == "xlsx":
             _export_xlsx(db, tables, output, headers.value, filters, export_xlsx)
         else:
