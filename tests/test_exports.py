@@ -186,6 +186,27 @@ def test_a_new_folder_and_standard_output_by_its_usual_name(path, tmp_path, monk
     assert out.stdout.splitlines()[0].startswith("id,") and len(out.stdout.splitlines()) > 1
 
 
+def test_a_number_json_or_a_workbook_cannot_hold_is_blank(path, tmp_path):
+    """A REAL ±Inf stored in a column (SQLite keeps 1e999 so in an INTEGER column) was exported to JSON Lines as
+    `Infinity`, which no JSON parser need read, and ended an xlsx export in xlsxwriter's TypeError traceback ("NAN/INF
+    not supported"). Both write it blank, as `query -f json` writes null."""
+    import shutil
+
+    copy = tmp_path / "inf.db"
+    shutil.copy(path, copy)
+    with sqlite3.connect(copy) as conn:
+        conn.execute("UPDATE reports SET year = 1e999 WHERE id = (SELECT min(id) FROM reports)")
+    out = export(copy, "-t", "reports", "-f", "jsonl")
+    refuse = lambda name: pytest.fail(f"{name} is not JSON")  # noqa: E731 - json.loads takes it
+    lines = [json.loads(line, parse_constant=refuse) for line in out.stdout.splitlines()]
+    assert out.exit_code == 0 and lines[0]["year"] is None and lines[1]["year"], out.output
+    out = export(copy, "-t", "reports", "-o", str(tmp_path / "inf.xlsx"))
+    assert out.exit_code == 0, out.output
+    rows = read_xlsx(tmp_path / "inf.xlsx")["reports"]
+    year = rows[0].index("year")
+    assert rows[1][year] is None and rows[2][year], rows[:3]
+
+
 def test_a_name_ending_in_a_slash_is_a_folder(path, tmp_path):
     """`-t reports -o out/` wrote a file named `out`: the option is read as a Path, which drops the trailing slash.
     A name ending in / names a folder, as -o DIR says (made if need be): the table is written into it, by its name,

@@ -203,6 +203,22 @@ def test_blobs_are_printed_as_hex_in_every_format(path):
     assert table.exit_code == 0 and "00ff" in table.stdout
 
 
+def _strict_json(text: str):
+    """The text read as JSON is: Python's json.loads takes Infinity and NaN, which no JSON parser need."""
+    def refuse(name):
+        raise ValueError(f"{name} is not JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_json_holds_no_infinity_or_nan(path):
+    """`query "SELECT 1e999" -f json` printed `Infinity` (and -1e999 `-Infinity`), which is no JSON: jq, a browser's
+    JSON.parse and most parsers refuse the whole document. A number JSON cannot hold is null, as JSON.stringify
+    writes it (the export: test_exports)."""
+    sql = "SELECT 1e999 AS big, -1e999 AS small, 1.5 AS x"
+    out = CliRunner().invoke(cli_app(), ["query", sql, "--db", str(path), "-f", "json"])
+    assert out.exit_code == 0 and _strict_json(out.stdout) == [{"big": None, "small": None, "x": 1.5}], out.output
+
+
 def test_json_refuses_a_result_whose_columns_share_a_name(path):
     """`query "SELECT r.id, a.id FROM reports r JOIN agencies a …" -f json` (any `SELECT *` over a join) printed
     one "id" per row, holding the agency's id: a JSON object keeps one value per name, so the report's id was

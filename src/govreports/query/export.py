@@ -35,6 +35,7 @@ from typing import BinaryIO, Iterator, TextIO
 
 from govreports.durable import fsync_dir, new_file_mode
 from govreports.errors import EXIT_USAGE, GovreportsError, StorageError
+from govreports.query.output import finite_row
 from govreports.query.readonly import QueryError, connect_readonly
 from govreports.store.db import could_not_write, damaged
 
@@ -222,7 +223,7 @@ def _write_rows(cursor: sqlite3.Cursor, fmt: str, out: TextIO, header: list[str]
             count += 1
     else:
         for row in cursor:
-            out.write(json.dumps(dict(zip(columns, row)), ensure_ascii=False) + "\n")
+            out.write(json.dumps(dict(zip(columns, finite_row(row))), ensure_ascii=False) + "\n")
             count += 1
     return count
 
@@ -309,7 +310,7 @@ def export_xlsx(path: str | Path, tables: list[str], out: str | Path | BinaryIO,
                         part += 1
                         sheet = _new_sheet(workbook, _sheet_name(table, part), header, bold)
                         row_no = 1
-                    sheet.write_row(row_no, 0, [_xlsx_value(v) for v in row])
+                    sheet.write_row(row_no, 0, [_xlsx_value(v) for v in finite_row(row)])
                     row_no += 1
                     count += 1
             except sqlite3.DatabaseError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import sys
 from typing import Callable, Iterable, TextIO
 
@@ -56,11 +57,20 @@ def _csv(columns: list[str], rows: Iterable[tuple], out: TextIO) -> int:
     return count
 
 
+def finite_row(row: tuple) -> tuple:
+    """The row with each number JSON cannot hold (SQLite's ±Inf: `SELECT 1e999`; NaN) as null, as JavaScript's
+    JSON.stringify writes it: json.dumps wrote `Infinity`, which jq, JSON.parse and most parsers refuse, the whole
+    document with it (an xlsx cell cannot hold one either: xlsxwriter raised TypeError)."""
+    if float in map(type, row) and not all(map(math.isfinite, (v for v in row if type(v) is float))):
+        return tuple(None if type(v) is float and not math.isfinite(v) else v for v in row)
+    return row  # (most rows hold no float: that test alone costs a row of an export of millions next to nothing)
+
+
 def _json(columns: list[str], rows: Iterable[tuple], out: TextIO) -> int:
     """A JSON array of objects, byte for byte what `json.dumps(list, indent=2)` gives, one object at a time."""
     count = 0
     for row in rows:
-        text = json.dumps(dict(zip(columns, row)), ensure_ascii=False, indent=2, default=_hex)
+        text = json.dumps(dict(zip(columns, finite_row(row))), ensure_ascii=False, indent=2, default=_hex)
         out.write(("[\n" if count == 0 else ",\n") + "  " + text.replace("\n", "\n  "))
         count += 1
     out.write("\n]\n" if count else "[]\n")
