@@ -186,11 +186,20 @@ def test_export_refuses_a_format_its_file_name_contradicts(path, tmp_path):
     assert ok.exit_code == 0 and (tmp_path / "x.txt").read_text(encoding="utf-8").startswith("id,")
 
 
-@pytest.mark.parametrize("sql", ["", "  ;\n"])
+@pytest.mark.parametrize("sql", ["", "  ;\n", "/* nothing */", "-- nothing", "; -- a\n/* b */ ;\f", "/* open",
+                                 "--\n--"])
 def test_a_query_without_a_statement_is_a_usage_error(path, sql):
-    out = CliRunner().invoke(cli_app(), ["query", sql, "--db", str(path)])
+    """SQL of comments and semicolons alone ran nothing and printed "0 rows" (exit 0), where an empty string is a
+    usage error: the same answer now, whatever holds no statement."""
+    out = CliRunner().invoke(cli_app(), ["query", "--db", str(path), "--", sql])  # (-- a comment is no option)
     assert out.exit_code == 2 and out.stdout == "" and "give one SQL statement" in out.stderr
 
+
+
+@pytest.mark.parametrize("sql", ["SELECT 1 -- one", "/* a */ SELECT 1", "--x\nSELECT 1;", "/**/SELECT 1"])
+def test_a_statement_beside_comments_runs(path, sql):
+    out = CliRunner().invoke(cli_app(), ["query", "--db", str(path), "-f", "csv", "--", sql])
+    assert out.exit_code == 0 and out.stdout.splitlines()[1:] == ["1"], out.output
 
 
 @pytest.mark.parametrize("command", [["analyze", "scorecard"], ["search", "公开"], ["export", "-t", "reports"],

@@ -20,6 +20,7 @@ from govreports.errors import GovreportsError
 from govreports.cli.options import (DEFAULT_DB, DEFAULT_TIMEOUT_S, DEFAULT_WAIT_S, DbOption, ExportFormat,
                                     ExportFormatOption, FormatOption, OutFormat, TimeoutOption, WaitOption, YEAR_RANGE)
 from govreports.query import ANALYSES, QueryError, atomic_output, export_table, heap_limit, open_query, render
+from govreports.query.readonly import holds_statement
 from govreports.store.lock import DatabaseBusy, writer_lock
 
 
@@ -137,7 +138,7 @@ def query(sql: Annotated[str, typer.Argument(help="one SQL statement (read-only)
               "--max-memory", min=0, help="SQLite heap limit in MiB for this query (0: no limit)")] = 1024,
           ) -> None:
     """Run read-only SQL; a statement that would write is refused. Rows are printed as SQLite produces them."""
-    if not sql.strip(" \t\r\n;"):  # SQLite runs nothing and answers no columns: "0 rows", exit 0, said nothing
+    if not holds_statement(sql):  # SQLite runs nothing and answers no columns: "0 rows", exit 0, said nothing
         fail("give one SQL statement, e.g. govreports query \"SELECT name FROM agencies\"", 2)
     try:
         with heap_limit(max_memory * 2**20), open_query(db, sql, timeout=timeout, limit=limit) as stream:

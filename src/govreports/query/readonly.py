@@ -72,6 +72,28 @@ class QueryResult:
         return [dict(zip(self.columns, row)) for row in self.rows]
 
 
+_SQL_SPACE = " \t\n\f\r;"  # SQLite's whitespace, and the semicolons between statements
+
+
+def holds_statement(sql: str) -> bool:
+    """Whether `sql` holds anything but whitespace, semicolons and comments (`-- …` to the line's end, `/* … */` or
+    one left open, as SQLite reads them): SQL of those alone runs nothing, and without columns read as "0 rows".
+    Only the text before the first token is read, so no quoted string needs recognising."""
+    i = 0
+    while i < len(sql):
+        if sql[i] in _SQL_SPACE:
+            i += 1
+        elif sql.startswith("--", i):
+            end = sql.find("\n", i)
+            i = len(sql) if end < 0 else end + 1
+        elif sql.startswith("/*", i):
+            end = sql.find("*/", i + 2)
+            i = len(sql) if end < 0 else end + 2
+        else:
+            return True
+    return False
+
+
 def _authorize(action, arg1, arg2, dbname, source):
     if action in _ALLOWED or (action == sqlite3.SQLITE_PRAGMA and (arg2 is None or arg1 in _PRAGMAS_WITH_ARG)):
         return sqlite3.SQLITE_OK
