@@ -297,6 +297,32 @@ def test_status_shows_every_portal_on_one_screen(db, tmp_path):
     assert lines[-1] == "2 portals: 1 healthy, 1 with errors, 0 with warnings only"
 
 
+def test_status_of_reports_loaded_from_files_says_how_many(tmp_path):
+    """`status` on a database `govreports load` filled, with no crawl, said only "no portal has been crawled yet",
+    as of an empty one: it now says how many reports the database holds and that they came from files, in the
+    words the re-parse uses of them; beside crawled portals, the table counts only the crawled ones."""
+    from govreports.cli import app
+
+    path = tmp_path / "loaded.db"
+    with connect(path) as conn:
+        for year in (2020, 2021):
+            load_record(conn, record("甲市教育局", year, "2021", {}))
+    result = CliRunner().invoke(app, ["status", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    assert " ".join(result.output.split()) == (  # (a long path wraps)
+        f"{path}: no portal has been crawled yet (`govreports crawl` or `govreports nightly`) "
+        "2 report(s) were loaded from files (govreports load), not crawled")
+    with connect(path) as db:
+        run(db, "2026-11-24", stats("demo-gd"))
+    result = CliRunner().invoke(app, ["status", "--db", str(path)])
+    assert result.exit_code == 0 and "2 report(s) were loaded from files" in result.output, result.output
+    empty = tmp_path / "empty.db"
+    with connect(empty):
+        pass
+    result = CliRunner().invoke(app, ["status", "--db", str(empty)])
+    assert result.exit_code == 0 and "loaded from files" not in result.output, result.output
+
+
 def test_status_without_a_database_says_so(tmp_path):
     from govreports.cli import app
 

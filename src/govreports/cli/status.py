@@ -18,7 +18,7 @@ import typer
 
 from govreports.cli.common import fail
 from govreports.cli.options import DEFAULT_DB, DbOption
-from govreports.runs.reparse_figures import ReparseSummary
+from govreports.runs.reparse_figures import ReparseSummary, loaded_from_files, not_crawled
 from govreports.store.lock import holder_now
 from govreports.store.statuses import PortalOutcome, RunOutcome
 
@@ -172,6 +172,8 @@ def status(db: DbOption = DEFAULT_DB) -> None:
         rows, flags = read_status(conn)
         last = last_run_line(conn, db)
         left_out = left_out_line(conn)
+        loaded = not_crawled(conn)  # `govreports load`'s reports, in no portal's count: "not crawled yet" alone
+        # said of a database of them what it says of an empty one
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc):
             fail(f"{db} has no portal health yet (an older schema): any crawl or nightly run upgrades it")
@@ -182,10 +184,15 @@ def status(db: DbOption = DEFAULT_DB) -> None:
     if not rows:
         console.print(f"{db}: no portal has been crawled yet (`govreports crawl` or `govreports nightly`)",
                       markup=False)
+        if loaded:
+            console.print(loaded_from_files(loaded), highlight=False, soft_wrap=False, markup=False)
         if last is not None:
             console.print(last[0], style=last[1], highlight=False, soft_wrap=False, markup=False)
         return
     console.print(_table(rows, flags, Text(f"govreports status — {db} — {dt.datetime.now():%Y-%m-%d %H:%M}")))
+    if loaded:
+        console.print(f"{loaded_from_files(loaded)}: no portal's count holds them", highlight=False,
+                      soft_wrap=False, markup=False)
     if last is not None:
         console.print(last[0], style=last[1], highlight=False, soft_wrap=False, markup=False)
     if left_out is not None:

@@ -38,7 +38,7 @@ from govreports.parse.bounded import BoundedParser
 from govreports.portals.adapters import adapter_for
 from govreports.portals.adapters.datafile import DataFileError, is_data_file_url
 from govreports.portals.config import CrawlConfig
-from govreports.runs.reparse_figures import ReparseSummary
+from govreports.runs.reparse_figures import ReparseSummary, not_crawled
 from govreports.runs.verdict import RunStatus, Verdict, judge
 from govreports.store.db import cannot_write, could_not_write
 from govreports.store.documents import LoadedItem, document_versions, latest_document, loaded_items
@@ -223,15 +223,5 @@ def reparse(db: Database, archive_root: str | Path, config: CrawlConfig | None =
             summary.counts.update(item.status for item in loaded)
             if on_loaded is not None:
                 on_loaded(summary)
-    summary.not_crawled = _not_crawled(db)
+    summary.not_crawled = not_crawled(db)
     return summary
-
-
-def _not_crawled(db: Database) -> int:
-    """Reports no crawled item holds: `govreports load` stored them from files, and nothing of theirs is in the
-    archive. "re-parsed 0 document(s)" of a database of such reports read as if it held nothing to re-parse."""
-    (reports,), = db.execute("SELECT count(*) FROM reports").fetchall()
-    if not reports:
-        return 0
-    (crawled,), = db.execute("SELECT count(DISTINCT report_id) FROM items WHERE report_id IS NOT NULL").fetchall()
-    return max(reports - crawled, 0)

@@ -12,6 +12,22 @@ from govreports.store.statuses import LoadStatus
 _OUTCOMES = ("changed", "new", "unchanged", "failed", "missing", "skipped")  # a document's, in a re-parse's figures
 
 
+def not_crawled(conn) -> int:
+    """Reports no crawled item holds (`conn`: sqlite3 or sqlite_utils): `govreports load` stored them from files,
+    and nothing of theirs is in the archive. "re-parsed 0 document(s)" of a database of such reports read as if it
+    held nothing to re-parse, and `status` as if it held nothing at all."""
+    (reports,), = conn.execute("SELECT count(*) FROM reports").fetchall()
+    if not reports:
+        return 0
+    (crawled,), = conn.execute("SELECT count(DISTINCT report_id) FROM items WHERE report_id IS NOT NULL").fetchall()
+    return max(reports - crawled, 0)
+
+
+def loaded_from_files(count: int) -> str:
+    """How the re-parse and `status` name the reports `not_crawled` counts."""
+    return f"{count} report(s) were loaded from files (govreports load), not crawled"
+
+
 @dataclass
 class ReparseSummary:
     counts: Counter = field(default_factory=Counter)  # new / changed / unchanged / failed / missing / skipped
@@ -22,8 +38,8 @@ class ReparseSummary:
         """Reports the re-parse could not read again, and how to ("" when there were none)."""
         if not self.not_crawled:
             return ""
-        return (f"{self.not_crawled} report(s) were loaded from files (govreports load), not crawled: a re-parse "
-                "reads only the crawl's archive; load those files again to read them with this parser")
+        return (f"{loaded_from_files(self.not_crawled)}: a re-parse reads only the crawl's archive; load those files"
+                " again to read them with this parser")
 
     def skipped_line(self, config: str, left_out: list[tuple[str, str]] | None = None) -> str:
         """What was left as it was, and why, for the command's warning line ("" when nothing was); `left_out`:
