@@ -117,6 +117,12 @@ def test_excel_csv_has_a_byte_order_mark_and_crlf(path, tmp_path):
     plain = export(path, "-t", "agencies")
     assert not plain.stdout.startswith("\ufeff")
     assert export(path, "-t", "agencies", "--excel", "-f", "jsonl").exit_code == 2
+    # a workbook was written, --excel silently dropped: its text is never a formula there (strings stay strings,
+    # test_xlsx_strings_stay_strings_…), and no option of CSV's applies; it is refused as with JSON Lines
+    for args in (["-o", str(tmp_path / "x.xlsx")], ["-f", "xlsx", "-o", str(tmp_path / "x.xlsx")]):
+        out = export(path, "-t", "agencies", "--excel", *args)
+        assert out.exit_code == 2 and "--excel is for CSV" in out.stderr, out.output
+        assert not (tmp_path / "x.xlsx").exists()
 
 
 def test_excel_csv_keeps_a_portal_s_text_from_being_a_formula(tmp_path):

@@ -322,7 +322,7 @@ def export(table: Annotated[Optional[list[str]], typer.Option(
                                                     _SUFFIX_FORMATS.get(file.suffix.lower(), fmt) != fmt):
         fail(f"--format {fmt} does not go with {file.name}", 2)  # (JSON Lines written into a .csv)
     try:
-        check_options(fmt, headers.value, excel and fmt != "xlsx")  # (an xlsx workbook needs no --excel: ignored)
+        check_options(fmt, headers.value, excel)  # --excel with a workbook was dropped silently: refused, as jsonl
         names = exportable(db)
         filters = Filters(year=year)
         found = None

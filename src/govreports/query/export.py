@@ -163,7 +163,9 @@ def check_options(fmt: str, headers: str, excel: bool) -> None:
     if headers not in HEADERS:
         raise ExportUsageError(f"unknown headers {headers!r}; expected one of {', '.join(HEADERS)}")
     if excel and fmt != "csv":
-        raise ExportUsageError("--excel is for CSV (a byte-order mark so that Excel reads UTF-8); xlsx needs none")
+        raise ExportUsageError("--excel is for CSV (a byte-order mark so that Excel reads UTF-8, and text that would "
+                               "start a formula led by an apostrophe); an xlsx workbook needs neither: its text is "
+                               "never read as a formula")
     if headers != "en" and fmt == "jsonl":
         raise ExportUsageError("--headers applies to csv and xlsx; JSON Lines keys stay the column names")
 
