@@ -98,6 +98,35 @@ def test_a_temporary_server_that_dies_stops_the_run_at_once(tmp_path):
         api.shutdown()
 
 
+def test_a_cut_a_library_wrapped_is_still_the_run_s_ending():
+    """RunCutShort raised while pydantic-core ran a serializer (Prefect serialising a model in the main thread)
+    came out as a PydanticSerializationError with neither cause nor context: a night stopped at its time limit was
+    marked `failed: PydanticSerializationError: … RunCutShort: …` (a full run on a loaded machine). Whatever
+    unwinds a run while its watch's cut is delivered is that cut; after the watch, an exception is its own."""
+    from pydantic import BaseModel, model_serializer
+
+    from govreports.crawl.runrecord import ending
+
+    class Slow(BaseModel):
+        @model_serializer(mode="wrap")
+        def _slowly(self, handler):
+            time.sleep(20)  # the cut arrives in here
+            return handler(self)
+
+    caught: list[tuple[BaseException, tuple]] = []
+    with pytest.raises(RunCutShort):  # (the watch's exit raises its cut whatever the block raised)
+        with RunWatch(0.3, grace_s=30, tick_s=0.05):
+            try:
+                Slow().model_dump_json()
+            except BaseException as exc:  # noqa: BLE001 - what a library turned the cut into
+                caught.append((exc, ending(exc)))  # as recorded_run marks the run's row, inside the watch
+                raise
+    ((exc, (outcome, why)),) = caught
+    assert not isinstance(exc, RunCutShort) and exc.__cause__ is None and exc.__context__ is None
+    assert outcome.value == "stopped" and "time limit of 0.3 s" in why, (outcome, why)
+    assert ending(ValueError("later, its own"))[0].value == "failed"
+
+
 def test_nothing_happens_within_the_bounds():
     with RunWatch(5, grace_s=30, tick_s=0.05) as watch:
         time.sleep(0.2)

@@ -101,15 +101,36 @@ class RunCutShort(Stopped):
         return self.ending.reason
 
 
+# The RunCutShort a run's watch (runs.watchdog) has raised into the main thread, until that watch ends. Raised
+# where a library calls back into Python, it can come out as another exception that does not keep it: pydantic-core
+# turns it, raised while Prefect serialised a model, into a PydanticSerializationError with neither cause nor
+# context. A night stopped at its time limit was then marked `failed: PydanticSerializationError: … RunCutShort: …`
+# (seen in a full test run on a loaded machine). While a cut is delivered, whatever unwinds the run is that cut.
+_DELIVERED: list[RunCutShort] = []
+
+
+def cut_delivered(cut: RunCutShort) -> None:
+    """The watch raised `cut` in the main thread (runs.watchdog): the run now unwinds because of it."""
+    _DELIVERED.append(cut)
+
+
+def cut_withdrawn(cut: RunCutShort) -> None:
+    """The watch that raised `cut` has ended: exceptions after it are their own."""
+    if cut in _DELIVERED:
+        _DELIVERED.remove(cut)
+
+
 def cut_short_in(exc: BaseException | None) -> RunCutShort | None:
-    """The RunCutShort `exc` is, or was raised from or while handling (typer wraps Ctrl-C-like exceptions)."""
+    """The RunCutShort `exc` is, or was raised from or while handling (typer wraps Ctrl-C-like exceptions), or,
+    for any exception, the cut a watch has delivered and not withdrawn (see _DELIVERED)."""
     seen: set[int] = set()
+    first = exc
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
         if isinstance(exc, RunCutShort):
             return exc
         exc = exc.__cause__ or exc.__context__
-    return None
+    return _DELIVERED[-1] if first is not None and _DELIVERED else None
 
 
 def stop_signal(exc: BaseException) -> int | None:

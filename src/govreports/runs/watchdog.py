@@ -41,7 +41,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 
 from govreports.errors import EXIT_TIME_LIMIT, EXIT_UNAVAILABLE
-from govreports.lifecycle import STOP_SIGNALS, Ending, RunCutShort, signal_name
+from govreports.lifecycle import STOP_SIGNALS, Ending, RunCutShort, cut_delivered, cut_withdrawn, signal_name
 
 NIGHT_LIMIT = "6h"  # a nightly started 02:30 ends by 08:30: far from the next night, whose start it would cancel
 GRACE_S = 10.0  # after a stop, how long the run may take to unwind before the process ends itself
@@ -148,6 +148,8 @@ class RunWatch:
         previous = self._saved["delivery"]
         signal.signal(DELIVERY, signal.SIG_IGN if previous in (signal.SIG_DFL, None) else previous)
         self._close_pipe()
+        if self.cut is not None:
+            cut_withdrawn(self.cut)
         if self.cut is not None and exc is not self.cut and not isinstance(exc, RunCutShort):
             # the run swallowed the interruption (or ended another way after it): it still ends as the cut says
             raise self.cut from exc
@@ -166,6 +168,7 @@ class RunWatch:
     def _deliver(self, signum, frame) -> None:
         if self.cut is not None and not getattr(self.cut, "_raised", False):
             self.cut._raised = True
+            cut_delivered(self.cut)  # recognised however a library wraps it (lifecycle.cut_short_in)
             raise self.cut
 
     # -- in the watch's threads ------------------------------------------------------------------------------
