@@ -36,6 +36,17 @@ def gated():
     portal.stop()
 
 
+def test_the_gate_guards_its_own_host_s_robots_txt_only(gated):
+    """The gate site's challenge stands before its host's robots.txt; every other site is a host of its own
+    (demo/hosts.py), whose robots.txt answers without a cookie. All on one host, the gate guarded every site's
+    robots.txt, and config/demo.toml had to turn blocked_delay off for the ungated sites."""
+    def robots(site: str) -> httpx.Response:
+        return httpx.get(gated.url(f"/{site}/").replace(f"/{site}/", "/robots.txt"), headers={"User-Agent": BROWSER_UA})
+
+    assert robots("gate").status_code == 412
+    assert [robots(site).status_code for site in ("ordos", "gbk", "hanweb", "gd", "govcn", "custom", "tax")] == [200] * 7
+
+
 def _navigations(portal) -> list:
     """Requests Chromium made (it sends Sec-Fetch-Mode; httpx does not)."""
     return [r for r in portal.requests if "Sec-Fetch-Mode" in r.headers]

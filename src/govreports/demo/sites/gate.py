@@ -23,9 +23,11 @@ import time
 from html import escape
 
 from govreports.demo.base import Request, Response
+from govreports.demo.hosts import SITE_ADDRESSES
 from govreports.demo.catalog import Item, site_reports
 
 PREFIX = "/gate/"
+HOST = SITE_ADDRESSES["gate"]  # the loopback address it is served from (demo/hosts.py)
 COLUMN = "/gate/xxgk/xxgknb/"
 START = COLUMN + "index.html"
 COOKIE_S = "GRgateDemo80S"  # the server's cookie (瑞数's FSSBBIl1UgzbN7N80S shape)
@@ -98,9 +100,9 @@ def challenge_body(seed_text: str, ttl: int) -> bytes:
 
 
 def challenge(req: Request, portal) -> Response | None:
-    """The 412 challenge for a request to the gated site (or to robots.txt) without a valid cookie; None lets it
-    through."""
-    if not portal.gate or not (req.path.startswith(PREFIX) or req.path == "/robots.txt"):
+    """The 412 challenge for a request to the gated site (or to its host's robots.txt) without a valid cookie; None
+    lets it through. The other sites are hosts of their own (demo/hosts.py): their robots.txt is not behind it."""
+    if not portal.gate or not (req.path.startswith(PREFIX) or (req.path == "/robots.txt" and req.host == HOST)):
         return None
     cookies = {}
     for part in req.headers.get("Cookie", "").split(";"):
