@@ -334,3 +334,25 @@ def test_a_connection_the_run_opens_after_its_file_was_replaced_writes_nothing_o
             crawl_demo(demo_portal, tmp_path, db=later, portals=("demo-govcn",), run_id=run_id, kind=None)
     assert later.execute("SELECT count(*) FROM reports").fetchone()[0] == 0
     assert later.execute("SELECT count(*) FROM items").fetchone()[0] == 0
+
+
+def test_status_of_a_night_still_running_says_what_it_has_done_so_far_not_before_it_ended(tmp_path):
+    """A night's figures are noted in its row as each portal finishes (flows.common.noting); `status` read them
+    for a run still going as for one stopped: 'still running (pid … holds the database) (1 portal(s) finished
+    before it ended: …)', an end the run has not reached. While it runs they are what it has done so far."""
+    import os
+
+    from govreports.cli import app
+    from govreports.crawl.runrecord import note_figures
+    from govreports.store.lock import writer_lock
+
+    path = tmp_path / "runs.db"
+    with connect(path) as db:
+        run_id = begin_run(db, "nightly", STARTED)
+        note_figures(db, run_id, [{"portal": "a", "new": 3, "changed": 1, "unchanged": 2, "failed": 0}])
+    with writer_lock(path, command="nightly"):
+        held = " ".join(CliRunner().invoke(app, ["status", "--db", str(path)]).output.split())  # lines wrap
+    free = " ".join(CliRunner().invoke(app, ["status", "--db", str(path)]).output.split())
+    assert (f"last run #1 nightly, started {_when_started()}: still running (pid {os.getpid()} holds the database)"
+            " (1 portal(s) finished so far: 3 new, 1 changed, 2 unchanged, 0 failed)") in held, held
+    assert "before it ended" in free and "so far" not in free  # killed: it did end

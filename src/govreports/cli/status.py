@@ -76,14 +76,15 @@ def last_run_line(conn: sqlite3.Connection, db_path: str | Path) -> tuple[str, s
     if holder is None or holder.command not in (None, "", kind):  # no writer, or another command's (`load`)
         return f"{head}: killed (it no longer holds the database); what it stored stays{did}", "yellow"
     by = f"pid {holder.pid}" if holder.pid is not None else "its process"
-    return f"{head}: still running ({by} holds the database){did}", "cyan"
+    return f"{head}: still running ({by} holds the database){_what_it_did(kind, summary, ended=False)}", "cyan"
 
 
-def _what_it_did(kind: str, summary: str | None) -> str:
+def _what_it_did(kind: str, summary: str | None, ended: bool = True) -> str:
     """What a run that did not complete had done, as its row keeps it: a re-parse's figures, noted after each batch
     it loaded and as it stopped (" (re-parsed 400 document(s): …)"); a crawl's, noted as each portal (a backfill:
     each portal's partitions) finished (" (3 portal(s) finished before it ended: 12 new, …)"); "" for a run with no
-    figures. A stopped run was said to have stopped, and how far it got could be read nowhere but in fetch_log."""
+    figures. A stopped run was said to have stopped, and how far it got could be read nowhere but in fetch_log.
+    A run still going (`ended` False) has not ended: its portals finished so far."""
     try:
         rows = json.loads(summary) if summary else None
     except ValueError:
@@ -94,7 +95,8 @@ def _what_it_did(kind: str, summary: str | None) -> str:
         return f" ({ReparseSummary.line(rows[0])})" if len(rows) == 1 else ""
     portals = {row.get("portal") for row in rows}
     counts = {key: sum(row.get(key) or 0 for row in rows) for key in ("new", "changed", "unchanged", "failed")}
-    return (f" ({len(portals)} portal(s) finished before it ended: {counts['new']} new, {counts['changed']} "
+    when = "before it ended" if ended else "so far"
+    return (f" ({len(portals)} portal(s) finished {when}: {counts['new']} new, {counts['changed']} "
             f"changed, {counts['unchanged']} unchanged, {counts['failed']} failed)")
 
 
