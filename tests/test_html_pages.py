@@ -272,15 +272,16 @@ def test_agency_from_the_publishing_body_label_when_the_title_names_none(fragmen
     (the 名称/索引号/发布机构/发文日期 table of FORMAT.md §9, or a line under the title): the agency was None and the
     report filed under no agency."""
     title = expected["title"]
+    department = "上海市财政局"
     page = fragment.replace(title, "2019年政府信息公开工作年度报告", 1)
     if where == "metadata table":
-        page = ("<table><tr><td>索 引 号：</td><td>000-2020-001</td><td>发布机构：</td><td>上海市人民政府办公厅</td></tr>"
+        page = (f"<table><tr><td>索 引 号：</td><td>000-2020-001</td><td>发布机构：</td><td>{department}</td></tr>"
                 "<tr><td>名　　称：</td><td>2019年政府信息公开工作年度报告</td><td>发文日期：</td><td>2020-01-31</td></tr>"
                 "</table>" + page)
     else:
-        page = page.replace("发布日期：2020-01-31", "发布机构：上海市人民政府办公厅　发布日期：2020-01-31", 1)
+        page = page.replace("发布日期：2020-01-31", f"发布机构：{department}　发布日期：2020-01-31", 1)
     record = parse_bytes(page.encode("utf-8"))
-    assert record["agency"] == expected["agency"]
+    assert record["agency"] == department
     assert record["published"] == expected["published"]
     assert_tables_equal(record, expected)
 
@@ -320,3 +321,17 @@ def test_a_note_after_a_rows_numbers_keeps_them(fragment, expected):
     row, cells = _row_cells(page, "<p>规章</p>")
     page = page.replace(row, row.replace("</tr>", "<td><p>含历年累计</p></td></tr>"), 1)
     assert_tables_equal(parse_bytes(page.encode("utf-8")), expected)
+
+
+@pytest.mark.parametrize("office", ["宿迁市人民政府办公室", "上海市人民政府办公厅", "某县政府办公室"])
+def test_a_government_general_office_as_publishing_body_is_no_agency(office):
+    """A government's general office posts the government's own report as well as its own: sample 23 is 宿迁市人民政府's
+    2017 report under 发布机构 宿迁市人民政府办公室, sample 27 that office's own 2024 report under the same 发布机构.
+    With the title's agency dropped (as the Shanghai title was to test the 发布机构 rule), the government's report was
+    filed under the office: the office's year claimed twice (analyze doubled), the government's missing. The 发布机构
+    alone cannot tell the two apart: no agency, as before that rule."""
+    require_samples()
+    body = (SAMPLES / "texts" / "23_suqian_szf_2017.txt").read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    page = body.replace("宿迁市2017年", "2017年").replace("宿迁市人民政府办公室", office)
+    record = parse_bytes(page.encode("utf-8"))
+    assert record["title"] == "2017年政府信息公开年度报告" and record["agency"] is None

@@ -258,26 +258,39 @@ _PUBLISHER_RUN = re.compile(_PUBLISHER_LABEL.pattern + r"(.{2,30}?)(?=发布日�
 
 def _publisher(blocks: list[Block]) -> str | None:
     """The agency a 发布机构 label names, in the page's head: the cell after the label, or the text after it. Only a
-    full name: '市政府办' (sample 25, the 泰州市人民政府's report) names no one outside its own site."""
+    full name: '市政府办' (sample 25, the 泰州市人民政府's report) names no one outside its own site; and not a
+    government's general office (_names_the_reporter)."""
     for b in blocks[:40]:
         if b.is_row:
             cells = [_compact(c) for c in b.cells]
             for i, cell in enumerate(cells[:-1]):
                 if (len(cell) <= 5 and ("发" in cell or "發" in cell) and _PUBLISHER_LABEL.fullmatch(_simple(cell))
-                        and _is_full_name(agency := cells[i + 1])):
+                        and _names_the_reporter(agency := cells[i + 1])):
                     return agency
             continue
         text = _compact(b.text)
         if len(text) > 200 or not ("发" in text or "發" in text):
             continue
         if m := _PUBLISHER_RUN.search(simple := _simple(text)):
-            if _is_full_name(agency := _as_written(text, simple, m.start(1), m.end(1))):
+            if _names_the_reporter(agency := _as_written(text, simple, m.start(1), m.end(1))):
                 return agency
     return None
 
 
 def _is_full_name(name: str) -> bool:
     return _is_agency_line(name) and len(name) >= 4 and not name.startswith(("市", "县", "区", "省", "州", "镇", "乡", "本"))
+
+
+# a government's general office (人民政府办公室, 政府办公厅, 政府办): it posts the government's own report as well as
+# its own (sample 23: 宿迁市人民政府's report, 发布机构 宿迁市人民政府办公室; sample 27: that office's own report)
+_GENERAL_OFFICE = re.compile(r"政府(?:办公[室厅]|办)$")
+
+
+def _names_the_reporter(name: str) -> bool:
+    """Whether a 发布机构 is the report's agency: a full name, and not a government's general office, whose 发布机构
+    alone cannot say whether the report is the office's or its government's (taken for the office, a government's
+    report was filed under it, the office's year claimed twice and the government's missing)."""
+    return _is_full_name(name) and not _GENERAL_OFFICE.search(_simple(name))
 
 
 def find_agency(title: str | None, blocks: list[Block], meta: dict[str, str]) -> str | None:
