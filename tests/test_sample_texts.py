@@ -138,3 +138,20 @@ def test_a_bare_page_number_before_table_four_is_not_its_first_cell():
         paged = "\n".join(lines[:at] + ["", "7", ""] + lines[at:])
         record = parse_bytes(paged.encode("utf-8"), hints=hints)
         assert record["review_litigation"] == expected["review_litigation"], at
+
+
+def test_a_table_four_row_whose_last_cell_wrapped_onto_a_line_of_its_own_keeps_it():
+    """The page-footer rule (a number alone on a line between table 四's rows) took the last cell of a data row that
+    wrapped (a hard-wrapped text, a PDF line wider than its page: '5 … 1' then '9' alone) for a footer and dropped
+    it: litigation_direct.total 9 read None, where it was read before that rule. A lone number after the table's
+    last row of numbers continues that row; one before a row of numbers is still a footer (the test above)."""
+    from conftest import load_expected
+
+    header, body, hints = sample_text(SAMPLES / "texts" / "13_shanghai_szfbgt_2019.txt")
+    lines = body.split("\n")
+    expected = load_expected(SAMPLES / "expected" / "02_shanghai_szfbgt_2019_fragment.json")
+    at = next(i for i, line in enumerate(lines) if line.startswith("5\t\t\t2\t7"))  # table 四's data row
+    cells = lines[at].split("\t")
+    wrapped = "\n".join(lines[:at] + ["\t".join(cells[:-1]), cells[-1]] + lines[at + 1:])
+    record = parse_bytes(wrapped.encode("utf-8"), hints=hints)
+    assert record["review_litigation"] == expected["review_litigation"]

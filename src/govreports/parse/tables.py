@@ -281,20 +281,21 @@ def read_review(blocks: list[Block], split=None) -> dict | None:
     has_header = False
     spaced = False
     lone: list[int] = []  # where numbers that stood on a line of their own, under no label, are in `values`
-    row_numbers = False
+    last_row = -1  # where the last row holding numbers begins in `values`
     for label_keys, vals, from_row in labelled_rows(blocks):
         if not has_header and any("结果维持" in k or "尚未审结" in k for k in label_keys):
             has_header = True
-            values, lone = [], []  # numbers before the table's header are no cells of it (a PDF page footer '7')
+            values, lone, last_row = [], [], -1  # numbers before the table's header are no cells of it (a footer)
             spaced = False
         if not from_row and not label_keys:
             lone.append(len(values))
         elif from_row and _has_number(vals):
-            row_numbers = True
+            last_row = len(values)
         values.extend(vals)
         spaced = spaced or isinstance(vals, SpacedValues)
-    if row_numbers and lone:  # the table's cells stand in rows: a lone number between them is a page footer
-        footers = set(lone)
+    # the table's cells stand in rows: a lone number before one of them is a page footer; one after the last is that
+    # row's last cell, wrapped onto a line of its own (taken for a footer, the row lost it)
+    if footers := {i for i in lone if i < last_row}:
         values = [v for i, v in enumerate(values) if i not in footers]
     if not values and not has_header:
         return None
