@@ -168,6 +168,27 @@ def test_a_trs_article_pattern_that_matches_no_listed_report_is_named_not_listed
     assert [x.url for x in got] == ["http://a.gov.cn/zwgk/xxgknb/202401/t20240115_1.html"] and ctx.unreadable_at == []
 
 
+def test_an_empty_trs_column_whose_crumb_row_shows_the_date_is_empty_not_a_failed_pattern():
+    """Table-layout portals put the crumb and today's date in one row ('当前位置：首页 > 信息公开年报 | 2026年12月7日
+    星期一'), and a menu may do the same: the column's own link, and a sibling column's, then stood in a dated row
+    titled as annual reports. An empty column (no article yet) was a failed list page telling the user to change
+    article_pattern, naming the column itself as the report it missed. A link to a column (a folder, an index page)
+    is no article."""
+    start = "http://a.gov.cn/zwgk/xxgknb/index.html"
+    crumb = ('<table><tr><td>当前位置：<a href="/">首页</a> &gt; <a href="/zwgk/">政务公开</a> &gt; <a href="./">'
+             '信息公开年报</a></td><td>2026年12月7日 星期一</td></tr>'
+             '<tr><td><a href="/zwgk/xxgknb/index.html">政府信息公开年报</a> <a href="/bm/nb/index.shtml">部门信息公开年报'
+             '</a></td><td>2026-12-07</td></tr></table>')
+    page = _trs_column("").replace("<body>", "<body>" + crumb, 1)
+    ctx = FakeContext({start: page})
+    assert _collect(TrsAdapter(PortalConfig(name="t", adapter="trs", start_url=start)), ctx) == []
+    assert ctx.unreadable_at == []
+    rows = '<li><a href="/art/2024/1/1/art_100_1.html">某局2023年政府信息公开工作年度报告</a><span>2024-01-01</span></li>'
+    ctx = FakeContext({start: _trs_column(rows).replace("<body>", "<body>" + crumb, 1)})  # a report it misses: named
+    assert _collect(TrsAdapter(PortalConfig(name="t", adapter="trs", start_url=start)), ctx) == []
+    assert "1 dated link(s)" in ctx.unreadable_at[0][1] and "art_100_1.html" in ctx.unreadable_at[0][1]
+
+
 @pytest.mark.parametrize("adapter", ["json-api", "gkmlpt"])
 def test_a_numbered_list_ends_at_a_page_of_nothing_new_and_is_capped_only_when_it_goes_on(adapter):
     """A list API read as pages 1, 2, 3…: an API that clamps the page number serves its last page again for every

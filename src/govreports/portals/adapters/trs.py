@@ -104,10 +104,12 @@ class TrsAdapter(Adapter):
         the portal's title filter, as the crawl reads them) in rows with a date, none of which `article_pattern`
         matched (a site whose articles are /art/…/art_N.html, a pattern written for .shtml). It listed nothing,
         unsaid ("0 listing(s)" in --dry-run, the crawl exit 0). Else None: a column that lists no article at all
-        is empty, and its page still links 政府信息公开年报 from its menu and crumb (no date there), as does a
-        site's front page given for a moved column."""
+        is empty, and its page still links 政府信息公开年报 from its menu and crumb (no date there, or today's date
+        in a table layout's crumb row: a link to a column is no article, `_is_column`), as does a site's front page
+        given for a moved column."""
         listed = [url for title, url, date in found
-                  if date and is_report_title(title, self.portal.title_include, self.portal.title_exclude)]
+                  if date and not _is_column(url) and is_report_title(title, self.portal.title_include,
+                                                                       self.portal.title_exclude)]
         if not listed:
             return None
         return (f"article_pattern {self.params['article_pattern']!r} matched no link on the page, which lists "
@@ -116,3 +118,14 @@ class TrsAdapter(Adapter):
 
     def later_pages(self, page):
         return article_pages(page.text or "", page.final_url)
+
+
+_COLUMN_PATH = re.compile(r"(?:/|/index(?:_\d+)?\.\w+)$")
+
+
+def _is_column(url: str) -> bool:
+    """Whether a link is to a column (its folder or index page: the column's own crumb and menu entries, a sibling
+    column's), never an article: table-layout portals put the crumb and today's date in one row, and an empty
+    column was named a failed article_pattern for its own crumb link."""
+    return _COLUMN_PATH.search(urlsplit(url).path or "/") is not None
+
