@@ -12,6 +12,7 @@ import pytest
 
 from crawlhelp import answer, crawl_demo, crawl_one_listing, demo_config, mismatches, served_instead, site_truth
 from govreports.store.db import open_db
+from govreports.demo.hosts import path_of
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +153,7 @@ def test_an_edited_data_file_under_an_unchanged_page_gives_a_new_version(portal,
     portal.clear_requests()
     _, summary = crawl_demo(portal, tmp_path, db=copy, portals=("demo-custom",))
     assert summary.total("changed") == 1 and summary.total("failed") == 0
-    page_path, data_path = (u[len(portal.base_url):] for u in (url, data_url))
+    page_path, data_path = path_of(url), path_of(data_url)
     asked = {(r.path + (f"?{r.query}" if r.query else "")): r.status for r in portal.requests}
     assert asked[page_path] == 304 and asked[data_path] == 200
     (versions,) = copy.execute("SELECT count(*) FROM report_versions v JOIN reports r ON r.id = v.report_id"

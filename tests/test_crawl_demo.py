@@ -17,6 +17,7 @@ from govreports.fetch import Archive
 from govreports.parse.worker import parse_job
 from govreports.crawl import run_crawl
 from govreports.store.db import open_db
+from govreports.demo.hosts import path_of
 
 
 @pytest.fixture(scope="module")
@@ -511,7 +512,7 @@ def test_a_column_that_moved_is_read_where_its_old_url_redirects(portal, tmp_pat
     old = {new: old for old, new in MOVED.items()}
     portals = []
     for p in config.portal:
-        path = p.start_url[len(portal.base_url):].split("#")[0]
+        path = path_of(p.start_url).split("#")[0]
         if p.name in ("demo-gbk", "demo-gd"):
             assert path in old, (p.name, path)
             p = p.model_copy(update={"start_url": p.start_url.replace(path, old[path], 1)})

@@ -356,3 +356,32 @@ def test_status_of_a_night_still_running_says_what_it_has_done_so_far_not_before
     assert (f"last run #1 nightly, started {_when_started()}: still running (pid {os.getpid()} holds the database)"
             " (1 portal(s) finished so far: 3 new, 1 changed, 2 unchanged, 0 failed)") in held, held
     assert "before it ended" in free and "so far" not in free  # killed: it did end
+
+
+def test_a_run_s_figures_are_noted_now_and_then_and_at_once_as_it_stops(tmp_path, monkeypatch):
+    """A night notes its finished portals' figures in its row as they settle (flows.common.noting), so a run
+    stopped midway says what it did. Each note rewrites the whole list: after every one of 2,000 portals it would
+    be two million rows a night, so a note waits `every_s` after the one before, except the last one, as the run
+    stops. Buffered tasks have stored nothing yet: nothing is noted for them."""
+    import json
+
+    from govreports.flows import common
+
+    path = str(tmp_path / "r.db")
+    with connect(path) as db:
+        run_id = begin_run(db, "nightly", "2026-12-07T02:30:00+08:00")
+    writes, real = [], common.note_figures
+    monkeypatch.setattr(common, "note_figures", lambda db, run, rows: writes.append(rows) or real(db, run, rows))
+    one = [CrawlSummary([PortalStats("a", new=1)])]
+    two = one + [CrawlSummary([PortalStats("b", new=2)])]
+    note = common.noting(path, run_id, buffered=False, every_s=3600)
+    note(one)
+    note(two)  # within every_s of the first: not written
+    assert [[row["portal"] for row in rows] for rows in writes] == [["a"]]
+    note(two, final=True)
+    assert [[row["portal"] for row in rows] for rows in writes] == [["a"], ["a", "b"]]
+    with connect(path) as db:
+        (summary,) = db.execute("SELECT summary_json FROM runs WHERE id = ?", [run_id]).fetchone()
+    assert [(row["portal"], row["new"]) for row in json.loads(summary)] == [("a", 1), ("b", 2)]
+    common.noting(path, run_id, buffered=True)(two, final=True)
+    assert len(writes) == 2

@@ -101,17 +101,21 @@ def _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, p
     with stopping_with_the_run():  # a stop signal here stops the tasks' crawls (lifecycle)
         futures = {p: backfill_portal.submit(config, p, ys, db, archive, mode.buffered, mode.parse_workers,
                                              dict(policy or {}), run_id) for p, ys in by_portal.items()}
-        for portal, future in futures.items():
-            for year, summary, error in future.result():
-                if mode.buffered:
-                    if summary is not None:
-                        partitions.finish(db, portal, year, summary, run_id)
-                    else:
-                        partitions.fail(db, portal, year, error)
-                # a partition whose crawl raised counts as a portal that could not be crawled (not a silent gap)
-                summaries.append(summary if summary is not None else crashed(portal, f"{year}: {error}"))
-                ran.append((portal, year))
-            note(summaries)
+        try:
+            for portal, future in futures.items():
+                for year, summary, error in future.result():
+                    if mode.buffered:
+                        if summary is not None:
+                            partitions.finish(db, portal, year, summary, run_id)
+                        else:
+                            partitions.fail(db, portal, year, error)
+                    # a partition whose crawl raised counts as a portal that could not be crawled (not a silent gap)
+                    summaries.append(summary if summary is not None else crashed(portal, f"{year}: {error}"))
+                    ran.append((portal, year))
+                note(summaries)
+        except BaseException:  # stopped or failed: what its finished portals did, in its row
+            note(summaries, final=True)
+            raise
     rows = publish("backfill", db, started, summaries, key="backfill-summary", run_id=run_id, left_out=left_out,
                    years=[year for _, year in ran])
     with connect(db) as database:

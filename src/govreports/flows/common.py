@@ -4,6 +4,7 @@ flow run's final state from the run verdict."""
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 
 from prefect import get_run_logger
@@ -115,15 +116,24 @@ def settled(portal: str, future) -> CrawlSummary:
     return crashed(portal, f"{type(result).__name__}: {result}")
 
 
-def noting(db_path: str, run_id: int | None, buffered: bool) -> Callable[[list[CrawlSummary]], None]:
-    """What a crawl run does as each portal's task settles: its figures so far noted in its `runs` row
-    (crawl.runrecord.note_figures), so a night stopped, failed or killed midway keeps what its finished portals did
-    — its row said `stopped` with no figure at all. Buffered tasks store nothing until all have returned (the
-    flow applies their writes then): nothing to note. Never raises: a note that could not be written leaves the
-    one before, and the run goes on."""
-    def note(summaries: list[CrawlSummary]) -> None:
-        if buffered or run_id is None:
+NOTE_EVERY_S = 30.0  # the least time between two notes of a run's figures as its portals finish
+
+
+def noting(db_path: str, run_id: int | None, buffered: bool,
+           every_s: float = NOTE_EVERY_S) -> Callable[..., None]:
+    """What a crawl run does as its portals' tasks settle: `note(summaries)` notes its figures so far in its `runs`
+    row (crawl.runrecord.note_figures), so a night stopped, failed or killed midway keeps what its finished
+    portals did — its row said `stopped` with no figure at all. At most every `every_s` seconds (each note rewrites
+    the whole list: after every one of 2,000 portals, a night would write two million rows), and at once with
+    `final=True`, which a run that stops calls on its way out. Buffered tasks store nothing until all have returned
+    (the flow applies their writes then): nothing to note. Never raises: a note that could not be written leaves
+    the one before, and the run goes on."""
+    last = [float("-inf")]
+
+    def note(summaries: list[CrawlSummary], final: bool = False) -> None:
+        if buffered or run_id is None or (not final and time.monotonic() - last[0] < every_s):
             return
+        last[0] = time.monotonic()
         try:
             with connect(db_path) as db:
                 note_figures(db, run_id, summary_rows(summaries))

@@ -69,9 +69,13 @@ def nightly(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archiv
                     futures = [crawl_portal.submit(config, name, db, archive, mode.buffered, mode.parse_workers,
                                                    dict(policy or {}), run_id) for name in names]
                     note, summaries = noting(db, run_id, mode.buffered), []
-                    for name, future in zip(names, futures):
-                        summaries.append(settled(name, future))
-                        note(summaries)
+                    try:
+                        for name, future in zip(names, futures):
+                            summaries.append(settled(name, future))
+                            note(summaries)
+                    except BaseException:  # stopped or failed: what its finished portals did, in its row
+                        note(summaries, final=True)
+                        raise
                 if mode.buffered:  # the tasks returned their writes: this process is the one writer
                     with connect(db) as database:
                         for summary in summaries:
