@@ -32,12 +32,13 @@ def labelled_rows(blocks: list[Block]) -> Iterator[tuple[list[str], list[Value],
                 yield pending
                 pending = None
             keys = b.keys
-            if None in parsed:
+            # the cells after the last label are the values (Value compares by identity: `in` and index stay in C)
+            last = len(parsed) - 1 - parsed[::-1].index(None) if None in parsed else -1
+            if last > 0 and _has_value(parsed[:last]):  # a text cell after a value (most rows: labels, then values)
                 _blank_slips(parsed, keys)
                 if (notes := _notes_at(parsed)) is not None:
                     parsed, keys = parsed[:notes], keys[:notes]
-            # the cells after the last label are the values (Value compares by identity: `in` and index stay in C)
-            last = len(parsed) - 1 - parsed[::-1].index(None) if None in parsed else -1
+                last = len(parsed) - 1 - parsed[::-1].index(None) if None in parsed else -1
             label_keys = [k for k, p in zip(keys[: last + 1], parsed[: last + 1]) if p is None and k]
             values = parsed[last + 1 :]
             yield label_keys, SpacedValues(values) if isinstance(b, SpacedRow) else values, True
