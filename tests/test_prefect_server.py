@@ -52,6 +52,53 @@ print(json.dumps({{"result": add(2, 3), "pid": server.process.pid, "url": server
     assert not os.path.exists(f"/proc/{out['pid']}") or "zombie" in open(f"/proc/{out['pid']}/status").read().lower()
 
 
+def _server_environment(monkeypatch, home) -> dict:
+    """The environment start_early_server gives its server (a stand-in that writes it down and exits), over `home`."""
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("PREFECT_HOME", str(home))
+    monkeypatch.delitem(sys.modules, "prefect", raising=False)  # (imported by other tests: as at a command's entry)
+    seen = home / "env.json"
+    monkeypatch.setattr(prefect_server, "_command", lambda site, port: [
+        sys.executable, "-c", f"import json, os; open({str(seen)!r}, 'w').write(json.dumps(dict(os.environ)))"])
+    server = start_early_server()
+    assert server is not None
+    server.process.wait(30)
+    server.stop()
+    return json.loads(seen.read_text())
+
+
+ONE_SHOT = ("PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED", "PREFECT_SERVER_REGISTER_BLOCKS_ON_START",
+            "PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION")
+
+
+def test_the_temporary_server_skips_what_a_one_shot_run_does_not_use(monkeypatch, tmp_path):
+    """Its automations services (every event evaluated) while its database holds no automation, and the check of
+    installed collections for new block types (it imported dask.distributed) once its home has registered them."""
+    import sqlite3
+
+    for name in ONE_SHOT:
+        monkeypatch.delenv(name, raising=False)
+    new_home = tmp_path / "new"  # the first night: no database, no memo file; block types are registered
+    env = _server_environment(monkeypatch, new_home)
+    assert env["PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED"] == "false"
+    assert "PREFECT_SERVER_REGISTER_BLOCKS_ON_START" not in env
+    home = tmp_path / "later"  # a later night: registered once, and its database holds an automation
+    home.mkdir()
+    (home / "memo_store.toml").write_text('block_auto_registration = "abc"\n')
+    with sqlite3.connect(home / "prefect.db") as db:
+        db.execute("CREATE TABLE automation (id TEXT, enabled BOOLEAN)")
+        db.execute("INSERT INTO automation VALUES ('a', 1)")
+    env = _server_environment(monkeypatch, home)
+    assert "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED" not in env  # its automations still run
+    assert env["PREFECT_SERVER_REGISTER_BLOCKS_ON_START"] == env["PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION"] \
+        == "false"
+    (home / "prefect.db").write_bytes(b"not a database")  # unreadable: Prefect's defaults stand (its error is its own)
+    monkeypatch.setenv("PREFECT_SERVER_REGISTER_BLOCKS_ON_START", "true")  # and the user's own settings win
+    env = _server_environment(monkeypatch, home)
+    assert "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED" not in env
+    assert env["PREFECT_SERVER_REGISTER_BLOCKS_ON_START"] == "true"
+
+
 def test_a_server_that_exits_is_an_error_naming_its_code(monkeypatch):
     process = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
     server = prefect_server.EarlyServer(process, 1, None)
