@@ -25,22 +25,31 @@ def test_not_started_when_it_could_not_take_effect(monkeypatch):
 
 def test_a_flow_runs_on_it_without_importing_the_server_module(tmp_path):
     """In a fresh interpreter, as `govreports nightly` runs: the server answers, a flow completes on it, this
-    process never imports prefect.server.api.server, and the server is stopped at exit."""
+    process never imports prefect.server.api.server, and the server is stopped at exit. The flow run sends no
+    heartbeats (runs.prefect_server.flow_settings: the flow's end waited up to a second for the heartbeat
+    thread)."""
     script = f"""
 import json, sys
 from govreports.runs.prefect_env import configure
-from govreports.runs.prefect_server import start_early_server, startup_timeout
+from govreports.runs.prefect_server import flow_settings, start_early_server, startup_timeout
 configure({str(tmp_path / 'prefect')!r})
 server = start_early_server()
 assert server is not None
-server.wait(startup_timeout())
-from prefect import flow
+from prefect import flow, task
+from prefect.settings import get_current_settings
+
+@task
+def plus(a, b):
+    return a + b
 
 @flow
 def add(a, b):
-    return a + b
+    return plus(a, b), get_current_settings().flows.heartbeat_frequency
 
-print(json.dumps({{"result": add(2, 3), "pid": server.process.pid, "url": server.api_url,
+server.wait(startup_timeout())
+with flow_settings(server):
+    result, heartbeat = add(2, 3)
+print(json.dumps({{"result": result, "pid": server.process.pid, "url": server.api_url, "heartbeat": heartbeat,
                   "server_module_imported": "prefect.server.api.server" in sys.modules}}))
 """
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
@@ -49,7 +58,25 @@ print(json.dumps({{"result": add(2, 3), "pid": server.process.pid, "url": server
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["result"] == 5 and out["url"].startswith("http://127.0.0.1:")
     assert out["server_module_imported"] is False
+    assert out["heartbeat"] is None
     assert not os.path.exists(f"/proc/{out['pid']}") or "zombie" in open(f"/proc/{out['pid']}/status").read().lower()
+
+
+def test_flow_settings_turn_heartbeats_off_only_on_the_temporary_server(monkeypatch):
+    from prefect.settings import get_current_settings
+
+    default = get_current_settings().flows.heartbeat_frequency
+    for name in prefect_server.HEARTBEAT_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    with prefect_server.flow_settings(None):  # the user's own server: its settings stand
+        assert get_current_settings().flows.heartbeat_frequency == default
+    temporary = prefect_server.EarlyServer(None, 1, None)
+    with prefect_server.flow_settings(temporary):
+        assert get_current_settings().flows.heartbeat_frequency is None
+    assert get_current_settings().flows.heartbeat_frequency == default
+    monkeypatch.setenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "60")  # the user's own setting wins
+    with prefect_server.flow_settings(temporary):
+        assert get_current_settings().flows.heartbeat_frequency == default
 
 
 def _server_environment(monkeypatch, home) -> dict:

@@ -47,6 +47,7 @@ def nightly(ctx: typer.Context, config: ConfigOption = DEFAULT_CONFIG, db: DbOpt
         # Prefect's server boots from now and the crawls start now, while Prefect is imported; the flow's tasks
         # take the crawls over
         early, server = _start_server()
+        from govreports.runs.prefect_server import flow_settings
 
         def end(rows: list[dict]) -> None:
             print_rows(rows)
@@ -61,8 +62,9 @@ def nightly(ctx: typer.Context, config: ConfigOption = DEFAULT_CONFIG, db: DbOpt
             from govreports.flows.nightly import nightly as flow
 
             server()
-            rows = run_flow(flow.with_options(task_runner=task_runner(runner)), config=str(config), db=str(db),
-                            archive=str(archive), portals=portal or None, runner=runner)
+            with flow_settings(early):
+                rows = run_flow(flow.with_options(task_runner=task_runner(runner)), config=str(config), db=str(db),
+                                archive=str(archive), portals=portal or None, runner=runner)
     if run.ended is not None:  # its bounds stopped it after it had completed: it has said how it ended
         raise typer.Exit(run.ended)
     end(rows)
@@ -105,11 +107,13 @@ def backfill(ctx: typer.Context, years: Annotated[str, typer.Option(help="Years:
         early, server = _start_server()
         from govreports.flows.backfill import backfill as flow
         from govreports.flows.common import task_runner
+        from govreports.runs.prefect_server import flow_settings
 
         def run():
-            return run_flow(flow.with_options(task_runner=task_runner(runner)), portals=portal or None,
-                            years=year_list, reprocess=reprocess, dry_run=False, config=str(config), db=str(db),
-                            archive=str(archive), runner=runner)
+            with flow_settings(early):
+                return run_flow(flow.with_options(task_runner=task_runner(runner)), portals=portal or None,
+                                years=year_list, reprocess=reprocess, dry_run=False, config=str(config), db=str(db),
+                                archive=str(archive), runner=runner)
         from govreports.runs.verdict import with_failed_partitions
 
         def end(result: dict) -> None:
@@ -159,6 +163,7 @@ def reparse(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
         prefect_for(db)
         early, server = _start_server()
         from govreports.flows.reparse import reparse as flow
+        from govreports.runs.prefect_server import flow_settings
         from govreports.runs.reparse import reparse_verdict
 
         def end(row: dict) -> None:
@@ -174,7 +179,8 @@ def reparse(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
         # stopped while Prefect starts: recorded as stopped too; Prefect watched as the crawls' runs are
         with _bounded_run("reparse", (None, ""), early, db, lambda recorded: end(recorded["rows"][0])) as run:
             server()
-            row = run_flow(flow, config=str(config), db=str(db), archive=str(archive))
+            with flow_settings(early):
+                row = run_flow(flow, config=str(config), db=str(db), archive=str(archive))
     if run.ended is not None:  # its bounds stopped it after it had completed: it has said how it ended
         raise typer.Exit(run.ended)
     end(row)

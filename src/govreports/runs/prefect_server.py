@@ -30,6 +30,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -215,6 +216,25 @@ def start_early_server() -> EarlyServer | None:
     os.environ["PREFECT_API_URL"] = server.api_url
     atexit.register(server.stop)
     return server
+
+
+HEARTBEAT_SETTINGS = ("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "PREFECT_RUNNER_HEARTBEAT_FREQUENCY")
+
+
+@contextlib.contextmanager
+def flow_settings(server: EarlyServer | None) -> Iterator[None]:
+    """Prefect settings for the flow runs made on this command's temporary server (`server`; None: the user's
+    server, whose settings stand): no flow run heartbeats. A heartbeat tells a long-lived server's automations
+    that a run's process is alive; this server ends with the process, so nothing can ever miss one. And Prefect's
+    heartbeat thread sleeps in one-second steps, which the flow's end waited out (0-1 s, 0.5 on average, every
+    run: measured as the last step of a cold nightly, after its summary). A user's own heartbeat setting wins."""
+    if server is None or any(name in os.environ for name in HEARTBEAT_SETTINGS):
+        yield
+        return
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
 
 
 def startup_timeout() -> float:
