@@ -211,10 +211,16 @@ def _start_server():
     """Start Prefect's temporary server now, while the flow is imported (runs.prefect_server: it boots sooner, in a
     process group of its own that a terminal's Ctrl-C does not reach, and it dies with this command); returns it
     (None when Prefect uses another) and the wait for it to answer, to call before the flow runs."""
+    from govreports.cli.common import import_flow_call_modules
     from govreports.runs.prefect_server import start_early_server, startup_timeout
 
     server = start_early_server()
-    return server, (lambda: server.wait(startup_timeout())) if server is not None else (lambda: None)
+
+    def ready() -> None:
+        import_flow_call_modules()  # while the server still boots
+        server.wait(startup_timeout())
+
+    return server, ready if server is not None else (lambda: None)
 
 
 def _time_limit(ctx: typer.Context, text: str) -> tuple[float | None, str]:
