@@ -170,8 +170,11 @@ def test_a_reparse_or_a_backfill_plan_over_a_directory_with_a_file_left_out_exit
         assert named == f"error: {reason}"
     else:
         assert " | ERROR " in named and named.endswith(f" - {reason}")
-    assert lines[-1] == (f"warning: 1 config file(s) could not be used, so their portals were left out: "
-                         f"{folder / 'b.toml'}")
+    # the command's last line; on a loaded machine Prefect's own log may still follow it as the process exits
+    # ('… | WARNING | prefect._internal.concurrency - EventsWorker - Still processing items: 2 items remaining…')
+    ours = [line for line in lines if " | " not in line]
+    assert ours[-1] == (f"warning: 1 config file(s) could not be used, so their portals were left out: "
+                        f"{folder / 'b.toml'}"), lines[-5:]
 
 
 @pytest.mark.parametrize("command", ["nightly", "backfill", "reparse", "crawl"])
