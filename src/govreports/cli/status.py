@@ -68,23 +68,26 @@ def last_run_line(conn: sqlite3.Connection, db_path: str | Path) -> tuple[str, s
     if outcome == RunOutcome.FAILED:
         return f"{head}: failed at {_when(finished)}: {error}{did}", "bold red"
     if outcome == RunOutcome.KILLED:  # marked by a later run's start, so not the latest but in a copy mid-begin
-        return f"{head}: killed — {error}{did}", "yellow"
+        return f"{head}: killed — {error}{_what_it_did(kind, summary, 'by its last note')}", "yellow"
     try:
         holder = holder_now(db_path)
     except OSError:
-        return f"{head}: not finished — still running, or its process was killed{did}", "yellow"
+        return (f"{head}: not finished — still running, or its process was killed"
+                f"{_what_it_did(kind, summary, 'by its last note')}"), "yellow"
     if holder is None or holder.command not in (None, "", kind):  # no writer, or another command's (`load`)
-        return f"{head}: killed (it no longer holds the database); what it stored stays{did}", "yellow"
+        return (f"{head}: killed (it no longer holds the database); what it stored stays"
+                f"{_what_it_did(kind, summary, 'by its last note')}"), "yellow"
     by = f"pid {holder.pid}" if holder.pid is not None else "its process"
-    return f"{head}: still running ({by} holds the database){_what_it_did(kind, summary, ended=False)}", "cyan"
+    return f"{head}: still running ({by} holds the database){_what_it_did(kind, summary, 'so far')}", "cyan"
 
 
-def _what_it_did(kind: str, summary: str | None, ended: bool = True) -> str:
+def _what_it_did(kind: str, summary: str | None, when: str = "before it ended") -> str:
     """What a run that did not complete had done, as its row keeps it: a re-parse's figures, noted after each batch
     it loaded and as it stopped (" (re-parsed 400 document(s): …)"); a crawl's, noted as each portal (a backfill:
     each portal's partitions) finished (" (3 portal(s) finished before it ended: 12 new, …)"); "" for a run with no
     figures. A stopped run was said to have stopped, and how far it got could be read nowhere but in fetch_log.
-    A run still going (`ended` False) has not ended: its portals finished so far."""
+    `when` says how far the figures go: a run still going has not ended ("so far"), and a killed one's are those
+    of its last note, taken at most every 30 s (flows.common.noting), not of its end ("by its last note")."""
     try:
         rows = json.loads(summary) if summary else None
     except ValueError:
@@ -95,7 +98,6 @@ def _what_it_did(kind: str, summary: str | None, ended: bool = True) -> str:
         return f" ({ReparseSummary.line(rows[0])})" if len(rows) == 1 else ""
     portals = {row.get("portal") for row in rows}
     counts = {key: sum(row.get(key) or 0 for row in rows) for key in ("new", "changed", "unchanged", "failed")}
-    when = "before it ended" if ended else "so far"
     return (f" ({len(portals)} portal(s) finished {when}: {counts['new']} new, {counts['changed']} "
             f"changed, {counts['unchanged']} unchanged, {counts['failed']} failed)")
 
