@@ -271,6 +271,7 @@ def test_each_site_is_a_host_of_its_own(portal, client):
     assert [r.host for r in portal.requests[-3:]] == [hosts["ordos"], hosts["gbk"], "127.0.0.1"]
     index = client.get(portal.base_url + "/").text
     assert portal.url("/ordos/") in index and portal.url("/gd/gkmlpt/index") in index
+    assert f"<small>{hosts['wenzhou']}:{portal.port}</small>" in index  # every site listed, with its host
     home = client.get(portal.url("/hanweb/").replace("/hanweb/", "/"))  # a site host's / leads to its home page
     assert home.status_code == 302 and home.headers["location"].startswith(portal.url("/hanweb/"))
 

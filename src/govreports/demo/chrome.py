@@ -147,11 +147,18 @@ def home_of(site: str) -> str:
     return SITEMAPS[site].homes[0] if site in SITEMAPS else f"/{site}/"
 
 
-def root_index(url) -> str:
-    """/ of the directory host: the sites of the demo portal, each on its own host (`url`: path -> absolute URL; not
-    a real portal page, for people opening the server in a browser)."""
+def root_index(url, columns: tuple[tuple[str, str], ...] = ()) -> str:
+    """/ of the directory host: the sites of the demo portal, each on its own host, named beside it (`url`: path ->
+    absolute URL; `columns`: (name, column path) of the sites without a home page here; not a real portal page, for
+    people opening the server in a browser)."""
+    def host(path: str) -> str:
+        return escape(url(path).split("/")[2])
+
     links = "".join(f'<li><a href="{url(SITEMAPS[s].homes[0])}">{escape(info[0])}</a> — '
-                    f'<a href="{url(info[4])}">信息公开年报</a></li>' for s, info in SITE_INFO.items())
+                    f'<a href="{url(info[4])}">信息公开年报</a> <small>{host(info[4])}</small></li>'
+                    for s, info in SITE_INFO.items())
+    links += "".join(f'<li>{escape(name)} — <a href="{url(path)}">信息公开年报</a> <small>{host(path)}</small></li>'
+                     for name, path in columns)
     return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>govreports demo portal</title></head><body>'
             f"<h1>govreports demo portal</h1><ul>{links}</ul>"
             f'<p><a href="/_demo/ground-truth.json">ground truth</a> · <a href="/_demo/requests.json">requests</a></p>'

@@ -66,7 +66,8 @@ def route(req: Request, portal) -> Response | None:
     site = hosts.site_of(path) or next((s for s, a in hosts.SITE_ADDRESSES.items() if a == req.host), None)
     if path == "/":
         if site is None:
-            return html(chrome.root_index(portal.url), last_modified=portal.started)
+            columns = ((wenzhou.NAME, wenzhou.START), *(((gate.NAME, gate.START),) if portal.gate else ()))
+            return html(chrome.root_index(portal.url, columns), last_modified=portal.started)
         return Response(302, b"", "text/html", headers={"Location": portal.url(chrome.home_of(site))}, validators=False)
     if path == "/robots.txt":
         return Response(200, robots_txt(portal, site).encode(), "text/plain", last_modified=portal.started)
