@@ -99,3 +99,31 @@ def test_antibot_gates_are_blocked_not_stored(fault, site, tmp_path):
         assert db.execute("SELECT count(*) FROM fetch_log WHERE error LIKE 'blocked%'").fetchone()[0] >= 1
     finally:
         portal.stop()
+
+
+def test_a_hung_host_costs_its_own_site_and_no_other(tmp_path):
+    """PORTALS.md §11's "one slow host", now that each demo site is a host of its own: the custom site's host takes
+    every connection and never answers (fault hung-host). Its portal fails as `timeout`, after at most
+    host_silence_limit unanswered attempts and the requests in flight with them; the other site, crawled at the
+    same time, loads whole; the run ends in a bounded time."""
+    import time
+
+    portal = DemoPortal(seed=0, faults="hung-host").start(port=0)
+    try:
+        started = time.monotonic()
+        db, summary = crawl_demo(portal, tmp_path, portals=("demo-ordos", "demo-custom"), read_timeout=0.5,
+                                 connect_timeout=0.5, host_silence_limit=4)
+        elapsed = time.monotonic() - started
+        assert mismatches(db, truth_of_sites(portal, [portal.url("/ordos/")])) == []
+        by_portal = {p.portal: p for p in summary.portals}
+        assert by_portal["demo-ordos"].failed_total == 0
+        hung = by_portal["demo-custom"]
+        assert hung.found == 0 and set(hung.failed) == {"timeout"}, hung.failed
+        asked = [r for r in portal.requests if r.fault == "hung-host"]
+        assert asked and {r.status for r in asked} == {0} and all(r.path.startswith(("/custom/", "/robots.txt"))
+                                                                  for r in asked)
+        assert len(asked) <= 4 + 8, len(asked)  # the silence limit, and the requests in flight beside them (FAST)
+        assert elapsed < 60, elapsed
+        assert portal.faulted_urls("hung-host") == [portal.url("/custom/")]
+    finally:
+        portal.stop()

@@ -26,7 +26,8 @@ def demo_portal(
     seed: Annotated[int, typer.Option(help="Seed of the generated agencies, reports and faults.")] = 0,
     faults: Annotated[str, typer.Option(
         help="Comma-separated faults: 500,503,429,slow,reset,truncate,redirect-loop,robots,antibot-412,"
-             "antibot-521,hostile (pathological documents) (or all, none).")] = "none",
+             "antibot-521,hostile (pathological documents) (or all, none); hung-host (the custom site's host takes "
+             "connections and never answers; not in all).")] = "none",
     attachments: Annotated[float, typer.Option(
         min=0.0, max=1.0, help="Share of reports published only as a PDF/DOCX attachment.")] = 0.2,
     prerender: Annotated[bool, typer.Option(

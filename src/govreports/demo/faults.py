@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 
 KINDS = ("500", "503", "429", "slow", "reset", "truncate", "redirect-loop", "robots", "antibot-412", "antibot-521",
          "hostile")
+# faults `all` leaves out: "hung-host", one whole host that takes connections and never answers (PORTALS.md §11,
+# "one slow host"): a crawler gives it up after its host_silence_limit unanswered attempts, each its read timeout
+EXTRA_KINDS = ("hung-host",)
+HUNG_SITE = "custom"  # the site whose host hangs (demo/hosts.py): a generic-adapter site no other fault touches
 # kinds that pick affected URLs among the articles (robots and the anti-bot gates act per site instead)
 URL_KINDS = ("500", "503", "429", "slow", "reset", "truncate", "redirect-loop")
 ANTIBOT_412_PREFIX = "/gd/"  # 瑞数-like gate on the gkmlpt site
@@ -27,6 +31,7 @@ class FaultConfig:
     enabled: frozenset[str] = frozenset()
     slow_seconds: float = 2.0
     rate: float = 0.05  # share of article URLs hit by each per-URL fault (at least one URL each)
+    hang_seconds: float = 120.0  # how long the hung host holds each request before it closes the connection
 
     @classmethod
     def parse(cls, spec: str | None) -> FaultConfig:
@@ -36,9 +41,9 @@ class FaultConfig:
         names = {s.strip().lower() for s in spec.split(",") if s.strip()}
         if "all" in names:
             names = (names - {"all"}) | set(KINDS)
-        unknown = names - set(KINDS)
+        unknown = names - set(KINDS) - set(EXTRA_KINDS)
         if unknown:
-            raise ValueError(f"unknown fault(s) {sorted(unknown)}; known: {', '.join(KINDS)}")
+            raise ValueError(f"unknown fault(s) {sorted(unknown)}; known: {', '.join(KINDS + EXTRA_KINDS)}")
         return cls(frozenset(names))
 
     def __contains__(self, kind: str) -> bool:

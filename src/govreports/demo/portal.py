@@ -19,7 +19,8 @@ from functools import partial
 from govreports.demo import hosts
 from govreports.demo.catalog import Catalog, Item
 from govreports.demo.documents import attachment_bytes, body_fragment
-from govreports.demo.faults import ANTIBOT_412_PREFIX, ANTIBOT_521_PREFIX, URL_KINDS, FaultConfig, FaultPlan
+from govreports.demo.faults import (ANTIBOT_412_PREFIX, ANTIBOT_521_PREFIX, HUNG_SITE, URL_KINDS, FaultConfig,
+                                    FaultPlan)
 from govreports.demo.hostile import hostile_document
 from govreports.demo.records import edited, make_record
 from govreports.demo.sites import gate as gate_site
@@ -148,6 +149,7 @@ class DemoPortal:
         self._log: list[RequestLog] = []
         self._log_lock = threading.Lock()
         self._server = None
+        self.stopping = threading.Event()  # set by stop(): a hung host's requests end with the portal
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
     @property
@@ -162,6 +164,7 @@ class DemoPortal:
     def start(self, port: int = 0) -> DemoPortal:
         from govreports.demo.server import make_servers, serve_all
 
+        self.stopping.clear()
         self._server = make_servers(self, port)
         self.port = self._server[0].server_address[1]
         serve_all(self._server, 0.1)
@@ -174,6 +177,7 @@ class DemoPortal:
     def stop(self) -> None:
         from govreports.demo.server import shutdown_all
 
+        self.stopping.set()
         if self._server is not None:
             shutdown_all(self._server)
             self._server = None
@@ -324,7 +328,8 @@ class DemoPortal:
             return [self.url(self.plan.permanent_500)] if self.plan.permanent_500 else []
         if kind in URL_KINDS:
             return sorted(self.url(p) for p in self.plan.affected.get(kind, ()))
-        prefixes = {"antibot-412": ANTIBOT_412_PREFIX, "antibot-521": ANTIBOT_521_PREFIX, "robots": "/gbk/"}
+        prefixes = {"antibot-412": ANTIBOT_412_PREFIX, "antibot-521": ANTIBOT_521_PREFIX, "robots": "/gbk/",
+                    "hung-host": f"/{HUNG_SITE}/"}
         if kind in prefixes:
             return [self.url(prefixes[kind])] if kind in self.faults else []
         raise ValueError(f"unknown fault kind {kind!r}")

@@ -146,6 +146,11 @@ class Handler(BaseHTTPRequestHandler):
         self._answer(req, portal, entry)
 
     def _answer(self, req: Request, portal, entry: RequestLog) -> None:
+        if "hung-host" in portal.faults and req.host == hosts.SITE_ADDRESSES[F.HUNG_SITE]:
+            entry.fault = "hung-host"  # takes the connection, answers nothing, closes it late (status 0)
+            portal.stopping.wait(portal.faults.hang_seconds)
+            self.close_connection = True
+            return None
         agent = req.headers.get("User-Agent", "")
         if not agent.strip() or agent.lower().startswith(BLOCKED_AGENTS):
             return self._send(Response(403, b"<html><body><h1>403 Forbidden</h1></body></html>", "text/html",
