@@ -8,6 +8,7 @@ only a value cell spanning rows leaves a blank in the rows below it, where its c
 
 from __future__ import annotations
 
+import copy
 import re
 
 from lxml import etree
@@ -242,7 +243,8 @@ class _Walker:
                     self.walk(cell)
                     self.flush()
             return
-        for cells in _row_texts(rows):
+        # a <sup> in a data table: one look per table, so the tables without one (nearly all) pay nothing per cell
+        for cells in _row_texts(rows, _marked_cell_text if table.find(".//sup") is not None else _cell_text):
             if any(cells):
                 self.blocks.append(Block(cells, is_row=True))
                 self.owners.append(table)
@@ -278,7 +280,7 @@ def _own_cells(row) -> list:
     return [c for c in row if c.tag in ("td", "th")]
 
 
-def _row_texts(rows: list[list]) -> list[list[str]]:
+def _row_texts(rows: list[list], cell_text=None) -> list[list[str]]:
     """Each row's cell texts, with a blank where a value cell of a row above spans down into it.
 
     A row yields the cells that start in it. For a label that is enough (parse.tables reads a row's values after
@@ -287,7 +289,8 @@ def _row_texts(rows: list[list]) -> list[list[str]]:
     left, a total read as 其他组织's count. Only a table with a value cell spanning rows pays for the grid walk
     (the forms' own rowspans are labels; walking every table's grid cost a tenth of a page's extraction, this
     check costs 0.05 ms a form: an XPath for the rowspan cells is slower than reading each cell's attribute)."""
-    texts = [[_cell_text(c) for c in row] for row in rows]
+    cell_text = cell_text or _cell_text
+    texts = [[cell_text(c) for c in row] for row in rows]
     if not any(c.get("rowspan") and parse_value(text) is not None and _span(c.get("rowspan")) > 1
                for row, cells in zip(rows, texts) for c, text in zip(row, cells)):
         return texts
@@ -330,3 +333,18 @@ def _span(attr: str | None) -> int:
 
 def _cell_text(cell) -> str:
     return _clean(etree.tostring(cell, method="text", encoding="unicode", with_tail=False))
+
+
+def _marked_cell_text(cell) -> str:
+    """A cell's text, without the superscripts after its number when the rest is a number: '821<sup>1</sup>' is 821
+    with a footnote mark (read as text, 8211; '821<sup>注1</sup>' a label that shifted the row). A cell whose rest
+    is no number (a label, 'm<sup>2</sup>') keeps its superscripts; only data tables' cells come here, never the
+    narrative's text."""
+    text = _cell_text(cell)
+    if cell.find(".//sup") is None:
+        return text
+    bare = copy.deepcopy(cell)
+    etree.strip_elements(bare, "sup", with_tail=False)
+    rest = _cell_text(bare)
+    value = parse_value(rest) if rest and text.startswith(rest) else None  # the marks after the number, not before
+    return rest if value is not None and value.number is not None else text
