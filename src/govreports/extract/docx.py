@@ -10,6 +10,7 @@ Cell text is python-docx's (`_Cell.text`: the cell's own paragraphs, one per lin
 
 from __future__ import annotations
 
+import copy
 import posixpath
 import re
 import zipfile
@@ -62,6 +63,7 @@ def extract_docx(data: bytes) -> Document:
     runs_wrapped = next(body.iter(*_WRAPPER_TAGS), None) is not None
     text = _reader(runs_wrapped)
     wrapped = runs_wrapped and next(body.iter(_SDT, _CUSTOM_XML), None) is not None
+    marks = next(body.iter(_VERT_ALIGN), None) is not None  # a document without one pays nothing per cell
     blocks: list[Block] = []
     for element in _content(body) if wrapped else body.inner_content_elements:
         if isinstance(element, CT_P):
@@ -70,7 +72,7 @@ def extract_docx(data: bytes) -> Document:
                 if block is not None:
                     blocks.append(block)
         else:
-            blocks.extend(_table_blocks(element, text, wrapped))
+            blocks.extend(_table_blocks(element, text, wrapped, marks))
     meta = {"doc_title": title} if title else {}
     return Document(kind="docx", blocks=blocks, meta=meta)
 
@@ -120,7 +122,7 @@ def _main_document(data: bytes) -> tuple[CT_Body, str]:
     return opened.element.body, (opened.core_properties.title or "").strip()
 
 
-def _table_blocks(tbl: CT_Tbl, text, wrapped: bool = False) -> list[Block]:
+def _table_blocks(tbl: CT_Tbl, text, wrapped: bool = False, marks: bool = False) -> list[Block]:
     """Rows of cells, a nested table's rows (a layout table's cell holding the real table) before its cell's.
 
     A vertical merge's continued cell is a blank when the merge began with a value (a column's blank cells merged
@@ -145,8 +147,10 @@ def _table_blocks(tbl: CT_Tbl, text, wrapped: bool = False) -> list[Block]:
                 tables = [e for e in inside if isinstance(e, CT_Tbl)]
                 paragraphs = [e for e in inside if isinstance(e, CT_P)]
             for inner in tables:
-                blocks.extend(_table_blocks(inner, text, wrapped))
+                blocks.extend(_table_blocks(inner, text, wrapped, marks))
             cell = _WS.sub(" ", "\n".join(map(text, paragraphs))).strip()
+            if marks and tc.find(".//" + _VERT_ALIGN) is not None:
+                cell = _unmarked(cell, paragraphs, text)
             cells.append(cell)
             if merge == ST_Merge.RESTART:
                 column = _grid_column(tr, tcs, i)
@@ -157,6 +161,25 @@ def _table_blocks(tbl: CT_Tbl, text, wrapped: bool = False) -> list[Block]:
         if any(cells):
             blocks.append(Block(cells, is_row=True))
     return blocks
+
+
+_VERT_ALIGN = qn("w:vertAlign")
+_SUPERSCRIPT_RUNS = etree.XPath(".//w:r[w:rPr/w:vertAlign[@w:val='superscript']]", namespaces=nsmap)
+
+
+def _unmarked(cell: str, paragraphs: list, text) -> str:
+    """A value cell's text without the superscript runs after its number: Word writes a footnote mark so ('821'
+    then a superscript '1', read 8211). A cell whose rest is no number, or whose superscripts come before it,
+    keeps them (a label's 'm²'). Only table cells come here, never the narrative's paragraphs."""
+    bare = []
+    for p in paragraphs:
+        p = copy.deepcopy(p)
+        for run in _SUPERSCRIPT_RUNS(p):
+            run.getparent().remove(run)
+        bare.append(text(p))
+    rest = _WS.sub(" ", "\n".join(bare)).strip()
+    value = parse_value(rest) if rest and cell.startswith(rest) else None
+    return rest if value is not None and value.number is not None else cell
 
 
 def _grid_column(tr, tcs: list, i: int) -> int:
