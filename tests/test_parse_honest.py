@@ -264,3 +264,42 @@ def test_run_together_year_from_the_announced_title_alone(stem):
     assert f"{year}年1月1日" not in text
     record = parse_bytes(text.encode("utf-8"))
     assert record["year"] == year and record["title"].endswith(f"{year}年度政府信息公开工作年度报告")
+
+
+def _form_mix_2021() -> tuple[dict, bytes]:
+    """A 2021-format report (2021 table 二) whose table 三 kept the 2019 form's single （六）其他处理 row instead of
+    the 2021 form's three sub-rows, its cells the sub-rows' sums, in a table where every column adds up (R2)."""
+    import copy
+
+    from govreports import schema
+    from govreports.render.html import to_html
+    from strategies import record_fixture
+
+    record = copy.deepcopy(record_fixture("2021"))
+    apps = record["applications"]
+    outcomes = schema.OUTCOME_ROWS["2021"]
+    for row in outcomes:
+        apps[row] = {c: 1 for c in schema.APPLICANT_COLUMNS}
+    apps["total"] = {c: len(outcomes) for c in schema.APPLICANT_COLUMNS}
+    page = to_html(record)
+    start = page.find('<tr><td rowspan="3">（六）其他处理</td>')
+    end = page.find("<tr>", page.find("<td>3.其他</td>"))
+    assert 0 < start < end
+    single = '<tr><td colspan="2">（六）其他处理</td>' + "<td>3</td>" * len(schema.APPLICANT_COLUMNS) + "</tr>"
+    return record, (page[:start] + single + page[end:]).encode("utf-8")
+
+
+def test_a_2019_other_row_in_a_2021_table_is_noted_and_never_passes_r2():
+    """The 2021 schema has no key for the 2019 form's single （六）其他处理 row: its values were dropped without a
+    word and R2 came out not evaluable with no reason given. R2 stays null (placing them in 3.其他 would make it a
+    pass on a cell the report does not give), and the record says which row was left out, with its values."""
+    record, page = _form_mix_2021()
+    parsed = parse_bytes(page, "report.html")
+    assert parsed["format"] == "2021"
+    for row in ("other_overdue_correction", "other_overdue_fee", "other_misc"):
+        assert set(parsed["applications"][row].values()) == {None}
+    assert parsed["applications"]["granted"] == record["applications"]["granted"]
+    r2 = [c for c in parsed["checks"] if c["rule"] == "R2"]
+    assert r2 and all(c["ok"] is None for c in r2)
+    assert all("（六）其他处理" in c["detail"] for c in r2)
+    assert parsed["unkeyed_rows"] == {"applications.other": {c: 3 for c in record["applications"]["total"]}}

@@ -135,10 +135,11 @@ def _read_tables(blocks: list[Block], headings: list[tuple[int, int]], fmt: str,
     run_together = runs.run_together(span_keys)
     run_text = "".join(span_keys) if run_together else ""
     tables = {}
+    unkeyed: dict = {}  # cells of rows the format has no key for (tables.read_applications)
     for name, blocks_of in regions.items():
         rows_split = runs.Split()
         table = (read_active(blocks_of, fmt, rows_split) if name == "active"
-                 else read_applications(blocks_of, fmt, rows_split) if name == "applications"
+                 else read_applications(blocks_of, fmt, rows_split, unkeyed) if name == "applications"
                  else read_review(blocks_of, rows_split))
         # a table whose cells were run together (whitespace-stripped scrapes) is split where the split is forced;
         # it replaces the row reading unless that reads more (a PDF cell holding a few glued rows must not)
@@ -146,9 +147,13 @@ def _read_tables(blocks: list[Block], headings: list[tuple[int, int]], fmt: str,
         run_table = runs.read(run_text, name, fmt, run_split) if name in run_together else None
         if run_table is not None and _filled(run_table) >= _filled(table):
             table, rows_split = run_table, run_split
+            unkeyed = {k: v for k, v in unkeyed.items() if not k.startswith(f"{name}.")}
         split.merge(rows_split)
         tables[name] = table
-    return {name: table for name, table in tables.items() if table is not None}, occupied
+    found = {name: table for name, table in tables.items() if table is not None}
+    if unkeyed:
+        found["unkeyed_rows"] = unkeyed
+    return found, occupied
 
 
 def _filled(table: dict | None) -> int:

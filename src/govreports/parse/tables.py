@@ -212,7 +212,10 @@ def _filled(row: dict) -> bool:
     return any(v is not None for k, v in row.items() if k != "amount_unit")
 
 
-def read_applications(blocks: list[Block], fmt: str, split=None) -> dict | None:
+def read_applications(blocks: list[Block], fmt: str, split=None, unkeyed: dict | None = None) -> dict | None:
+    """Table 三. `unkeyed` collects the cells of a row the format has no key for: a 2021 table that kept the 2019
+    form's single （六）其他处理 row ("applications.other"), whose values no 2021 row may take (3.其他 is one of its
+    three parts), so they are kept beside the table and R2 says why it is not evaluable."""
     rows = schema.APPLICATION_ROWS[fmt]
     ncol = len(schema.APPLICANT_COLUMNS)
     out: dict[str, dict] = {}
@@ -250,6 +253,9 @@ def read_applications(blocks: list[Block], fmt: str, split=None) -> dict | None:
         else:
             carry = []
         if row not in rows:
+            if (unkeyed is not None and fmt == "2021" and label_keys and _has_number(values)
+                    and L.application_row(label_keys[-1]) == "other"):
+                unkeyed["applications.other"] = _row_cells(list(values), subtotal, ncol)
             continue  # a label-only line is still a row: text exports drop trailing blank cells
         seen_values = seen_values or bool(values) or from_row
         vals = list(values)
@@ -258,9 +264,7 @@ def read_applications(blocks: list[Block], fmt: str, split=None) -> dict | None:
                 split.ambiguous.extend(f"applications.{row}.{c}" for c in schema.APPLICANT_COLUMNS)
             vals = []
             values = []
-        if subtotal and len(vals) == ncol + 1:
-            del vals[ncol - 1]  # the unofficial 法人或其他组织 小计 column before 总计
-        cells = dict(zip(schema.APPLICANT_COLUMNS, map(_NUMBER, fit(vals, ncol))))
+        cells = _row_cells(vals, subtotal, ncol)
         if row in out and any(out[row].values()) and not _has_number(values):
             continue
         if row == "total" and _bare_sum(label_keys) and any(v is not None for v in out.get("total", {}).values()):
@@ -270,6 +274,12 @@ def read_applications(blocks: list[Block], fmt: str, split=None) -> dict | None:
         return None
     empty = dict.fromkeys(schema.APPLICANT_COLUMNS)
     return {row: out.get(row) or dict(empty) for row in rows}
+
+
+def _row_cells(vals: list[Value], subtotal: bool, ncol: int) -> dict:
+    if subtotal and len(vals) == ncol + 1:
+        del vals[ncol - 1]  # the unofficial 法人或其他组织 小计 column before 总计
+    return dict(zip(schema.APPLICANT_COLUMNS, map(_NUMBER, fit(vals, ncol))))
 
 
 def _bare_sum(label_keys: list[str]) -> bool:

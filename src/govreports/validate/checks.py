@@ -35,8 +35,15 @@ def evaluate(record: dict) -> list[dict]:
         for col in schema.APPLICANT_COLUMNS:
             checks.append(_check("R1", f"applications.{col}", [new.get(col), carried_in.get(col)],
                                  [total.get(col), carried_out.get(col)]))
+        # a 2021 table that kept the 2019 form's single （六）其他处理 row: the row is outside the 2021 keys (parse
+        # keeps it in unkeyed_rows), so its three parts are blank and R2 is not evaluable; the detail says why
+        lone_other = (record.get("unkeyed_rows") or {}).get("applications.other")
         for col in schema.APPLICANT_COLUMNS:
-            checks.append(_check("R2", f"applications.{col}", [total.get(col)], [cells.get(col) for cells in outcomes]))
+            check = _check("R2", f"applications.{col}", [total.get(col)], [cells.get(col) for cells in outcomes])
+            if lone_other and check["ok"] is None:
+                check["detail"] += ("; the table has the 2019 form's single （六）其他处理 row"
+                                    f" ({_fmt(lone_other.get(col))}), not the 2021 form's three")
+            checks.append(check)
         applicants = schema.APPLICANT_COLUMNS[:-1]
         for row, cells in rows.items():
             checks.append(_check("R3", f"applications.{row}", [cells.get("total")], list(map(cells.get, applicants))))
