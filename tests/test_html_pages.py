@@ -235,16 +235,19 @@ def test_a_bare_sum_row_below_the_table_keeps_the_official_total(fragment, expec
     assert_tables_equal(record, expected)
 
 
-def _with_subtotal_column(fragment: str, label: str) -> str:
-    """The Shanghai table 三 with a 法人或其他组织 subtotal column before 总计, headed `label`, each row's subtotal the
-    sum of its organisation cells (blank where they all are)."""
+def _with_subtotal_column(fragment: str, label: str | None, after_total: bool = False) -> str:
+    """The Shanghai table 三 with a 法人或其他组织 subtotal column before 总计, headed `label` (None: no header cell,
+    the header as the official form has it), each row's subtotal the sum of its organisation cells (blank where
+    they all are)."""
     at = fragment.find("三、收到和处理政府信息公开申请情况")
     start, end = fragment.find("<table", at), fragment.find("</table>", at) + len("</table>")
     table = fragment[start:end]
-    table = re.sub(r'(<td colspan=")7(")([^>]*><p align="center">申请人情况)', r"\g<1>8\2\3", table)
-    table = re.sub(r'(<td colspan=")5(")([^>]*><p align="center">法人或其他组织)', r"\g<1>6\2\3", table)
-    table = re.sub(r'(<p align="center">其他</p></td>)(</tr>)', rf'\1<td><p align="center">{label}</p></td>\2', table)
-    assert f">{label}<" in table
+    if label is not None:
+        table = re.sub(r'(<td colspan=")7(")([^>]*><p align="center">申请人情况)', r"\g<1>8\2\3", table)
+        table = re.sub(r'(<td colspan=")5(")([^>]*><p align="center">法人或其他组织)', r"\g<1>6\2\3", table)
+        table = re.sub(r'(<p align="center">其他</p></td>)(</tr>)', rf'\1<td><p align="center">{label}</p></td>\2',
+                       table)
+        assert f">{label}<" in table
 
     def add(row: re.Match) -> str:
         cells = re.findall(r"<td.*?</td>", row[0], re.S)
@@ -252,6 +255,8 @@ def _with_subtotal_column(fragment: str, label: str) -> str:
             return row[0]
         numbers = [int(n) for c in cells[-6:-1] for n in re.findall(r">(\d+)<", c)]
         subtotal = f'<td><p align="center">{sum(numbers) if numbers else "&nbsp;"}</p></td>'
+        if after_total:
+            return "<tr>" + "".join(cells) + subtotal + "</tr>"
         return "<tr>" + "".join(cells[:-1]) + subtotal + cells[-1] + "</tr>"
 
     table = re.sub(r"<tr>.*?</tr>", add, table, flags=re.S)
@@ -351,3 +356,18 @@ def test_a_superscript_in_a_label_or_narrative_is_kept(fragment):
     """Only a value cell's trailing superscript is a mark: a label's and the narrative's text keep it."""
     page = fragment.replace("<p>无。</p>", "<p>面积10<sup>2</sup>平方米。</p>", 1)
     assert parse_bytes(page.encode("utf-8"))["sections"]["6"] == "面积102平方米。"
+
+
+def test_an_unheaded_organisation_subtotal_column_is_not_the_total(fragment, expected):
+    """The subtotal column before 总计 with no header cell of its own (every row one value longer than the form):
+    it was read as 总计 and the real 总计 dropped (new.total 38 for 859). Where a row's 自然人 and organisation
+    cells add up to its last value and no row's to the value before it, that one is the subtotal."""
+    page = _with_subtotal_column(fragment, None)
+    assert_tables_equal(parse_bytes(page.encode("utf-8")), expected)
+
+
+def test_an_unheaded_column_after_the_total_leaves_the_total(fragment, expected):
+    """Eight values a row with the extra one after 总计: the rows whose cells add up to the value before the last
+    say 总计 is that one, and the row is read as it always was (its first seven values)."""
+    page = _with_subtotal_column(fragment, None, after_total=True)
+    assert_tables_equal(parse_bytes(page.encode("utf-8")), expected)

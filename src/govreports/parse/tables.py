@@ -220,7 +220,8 @@ def read_applications(blocks: list[Block], fmt: str, split=None, unkeyed: dict |
     ncol = len(schema.APPLICANT_COLUMNS)
     out: dict[str, dict] = {}
     seen_values = False
-    subtotal = False
+    read = list(labelled_rows(blocks))
+    subtotal = _unheaded_subtotal(read, ncol)
     total_header = False
 
     def identify(key: str) -> str | None:
@@ -232,7 +233,7 @@ def read_applications(blocks: list[Block], fmt: str, split=None, unkeyed: dict |
         return row if row in rows else None
 
     carry: list[str] = []  # label lines since the last row that took values: a wrapped label's pieces
-    for label_keys, values, from_row in labelled_rows(blocks):
+    for label_keys, values, from_row in read:
         if not label_keys and not _has_number(values):
             continue
         if any(map(L.is_subtotal, label_keys)):
@@ -274,6 +275,25 @@ def read_applications(blocks: list[Block], fmt: str, split=None, unkeyed: dict |
         return None
     empty = dict.fromkeys(schema.APPLICANT_COLUMNS)
     return {row: out.get(row) or dict(empty) for row in rows}
+
+
+def _unheaded_subtotal(read: list, ncol: int) -> bool:
+    """Whether table 三's rows hold a 法人或其他组织 subtotal column before 总计 that no header cell names: rows one
+    value longer than the form, of which some add up (自然人 + the five organisation columns, blanks as 0) to their
+    last value, none to the value before it. Read by position, the subtotal was 总计 and the real 总计 dropped. Where
+    no row tells (totals left blank, sums that do not add up), the rows are read as before: first values first."""
+    last = before = 0
+    for _keys, values, _from_row in read:
+        if len(values) != ncol + 1:
+            continue
+        *parts, x, y = (v.number for v in values)
+        if any(isinstance(n, float) for n in (*parts, x, y)):
+            continue  # counts only
+        whole = sum(n or 0 for n in parts)
+        if x != y:
+            last += y is not None and whole == y
+            before += x is not None and whole == x
+    return last > 0 and before == 0
 
 
 def _row_cells(vals: list[Value], subtotal: bool, ncol: int) -> dict:
