@@ -301,6 +301,37 @@ def test_a_region_path_keeps_every_level_it_names(tmp_path):
     assert out.exit_code == 1 and "no agency in region '江苏省/普陀区'" in out.output and out.stdout == ""
 
 
+def _canned(path, name, **params):
+    """The canned query `name` as Datasette runs it: the analysis's SQL with the form's text as typed, no CLI
+    checks ('' for a parameter left empty)."""
+    return _rows(path, ANALYSES[name].sql, {"year": "", "region": "", **params})
+
+
+def test_a_province_start_means_the_province_not_a_lower_level_starting_the_same(tmp_path):
+    """`--region 海南` matched any level starting with 海南, so `late --region 海南` listed 青海省's 海南藏族自治州
+    with Hainan province. A name matches the highest level it is the start of (province, then city, then county,
+    across the database), as the CLI and Datasette's canned queries read it; a path reaches the lower level."""
+    p = tmp_path / "g.db"
+    with connect(p) as db:
+        load_record(db, _report("海口市财政局", 2023, "2021", "2024-02-10"), {"url": "http://hk.gov.cn/1.html",
+                                                                         "region": "海南省/海口市"})
+        load_record(db, _report("海南州财政局", 2023, "2021", "2024-02-10"), {"url": "http://qh.gov.cn/1.html",
+                                                                        "region": "青海省/海南藏族自治州"})
+
+    def agencies(name, region):
+        return sorted({r["agency"] for r in _analysis(p, name, region=region)})
+
+    for name in ("scorecard", "late"):
+        assert agencies(name, "海南") == agencies(name, "海南省") == ["海口市财政局"], name
+        assert agencies(name, "青海/海南") == agencies(name, "海南藏族") == ["海南州财政局"], name
+        assert sorted({r["agency"] for r in _canned(p, name, region="海南")}) == ["海口市财政局"], name
+    assert {r["province"] for r in _analysis(p, "compliance", region="海南")} == {"海南省"}
+    assert {r["province"] for r in _canned(p, "compliance", region="海南")} == {"海南省"}
+    out = CliRunner().invoke(cli_app(), ["analyze", "late", "--region", "海南", "--db", str(p), "-f", "json"])
+    assert out.exit_code == 0, out.output
+    assert {r["province"] for r in json.loads(out.stdout)} == {"海南省"}
+
+
 def test_cli_late_by_province_in_one_command(path):
     runner = CliRunner()
     out = runner.invoke(cli_app(), ["analyze", "late", "--year", "2023", "--db", str(path), "--format", "json"])

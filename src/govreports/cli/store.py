@@ -160,8 +160,8 @@ def analyze(name: Annotated[str, typer.Argument(help="one of: " + ", ".join(ANAL
             year: Annotated[Optional[int], typer.Option(help="report year (N for `missing`)", **YEAR_RANGE)] = None,
             rule: Annotated[Optional[str], typer.Option(help="R1, R2, R3 or R4, any case (rule_failures)")] = None,
             region: Annotated[Optional[str], typer.Option(
-                help="province, city or county, or its start: 江苏省, 江苏, 宿迁市; a path: 上海市/普陀区"
-                     " (scorecard, late, compliance)")
+                help="province, city or county, or its start: 江苏省, 江苏, 宿迁市 (the highest level it names: "
+                     "海南 is 海南省); a path: 上海市/普陀区, 青海/海南 (scorecard, late, compliance)")
             ] = None,
             format: FormatOption = OutFormat.table,
             timeout: TimeoutOption = DEFAULT_TIMEOUT_S) -> None:

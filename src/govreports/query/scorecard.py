@@ -6,19 +6,23 @@ FORMAT.md §1 has passed, whether or not any report covers that year yet (store.
 deadline), so `govreports analyze scorecard|late|compliance`, Datasette's canned queries and anyone's own SQL
 agree. Since m011 the views read `agency_years` (a row per expected agency-year, kept by the loader), in the
 listings' order by an index, so a listing's first page streams; compliance counts that table's covering index
-directly (the view's per-row report lookups were most of its time), with the view's condition (due_years.visible). `--region` matches any level of an agency's region, the full name or its start: 江苏省, 江苏, 宿迁市, 宿迁,
-沭阳县, 全国 (national bodies); a path matches every level it names (上海市/普陀区, not 浙江省舟山市's 普陀区).
+directly (the view's per-row report lookups were most of its time), with the view's condition (due_years.visible). `--region` matches a level of an agency's region, the full name or its start: 江苏省, 江苏, 宿迁市, 宿迁,
+沭阳县, 全国 (national bodies) — the highest level it names anywhere (海南 is 海南省, not 青海省's 海南藏族自治州);
+a path matches every level it names (上海市/普陀区, not 浙江省舟山市's 普陀区; 青海/海南 reaches the prefecture).
 """
 
 from __future__ import annotations
 
+import json
+
 from govreports.errors import GovreportsError
 from govreports.query.analyses import YEAR, Analysis, Param
+from govreports.regions import NATIONAL, PROVINCES
 from govreports.store.migrations.due_years import visible
 from govreports.text import compact, t2s
 
-REGION = Param("region", "province, city or county, or the start of one: 江苏省, 江苏, 宿迁市, 全国; a path matches each "
-                          "level it names: 上海市/普陀区")
+REGION = Param("region", "province, city or county, or the start of one: 江苏省, 江苏, 宿迁市, 全国 (the highest level "
+                          "it names: 海南 is 海南省); a path matches each level it names: 上海市/普陀区, 青海/海南")
 
 
 def _level(value: str) -> str:
@@ -28,12 +32,24 @@ def _level(value: str) -> str:
             f" OR instr(s.city, {value}) = 1 OR instr(s.county, {value}) = 1)")
 
 
+# every province-level name and 全国: an agency's province is always one of them (regions.parse_region)
+_PROVINCES = json.dumps([*PROVINCES, NATIONAL], ensure_ascii=False).replace("'", "''")
+
 # a path ("上海市/普陀区") matches where every level it names does: read as its last level alone, 上海市/普陀区 also
 # listed 浙江省舟山市's 普陀区. Its levels (`want`, a CTE each query starts with, split once: json_each over the path
-# made a JSON array, where no quote or backslash can break it) are matched per row; a single name as before.
-_WANT = """want AS MATERIALIZED (SELECT value FROM json_each('["' || replace(replace(replace(:region, '\\', ''), '"', ''),
-  '/', '","') || '"]') WHERE instr(:region, '/') > 0)"""
-_REGION = f"""(:region = '' OR (instr(:region, '/') = 0 AND {_level(':region')})
+# made a JSON array, where no quote or backslash can break it) are matched per row, each at any level.
+# A single name matches one level (`tier`, decided once): the highest it is the start of — a province (from the
+# full list), else a city of an agency in the database, else a county. Matched at any level, 海南 also listed 青海省's
+# 海南藏族自治州 (a user typing the start of a province means the province; 青海/海南 reaches the prefecture), and
+# 朝阳 now means 辽宁省's 朝阳市, not 北京市's 朝阳区 as well (北京/朝阳 is the district).
+_WANT = f"""want AS MATERIALIZED (SELECT value FROM json_each('["' || replace(replace(replace(:region, '\\', ''), '"', ''),
+  '/', '","') || '"]') WHERE instr(:region, '/') > 0),
+tier AS MATERIALIZED (SELECT CASE
+    WHEN EXISTS (SELECT 1 FROM json_each('{_PROVINCES}') WHERE instr(value, :region) = 1) THEN 1
+    WHEN EXISTS (SELECT 1 FROM agencies WHERE instr(city, :region) = 1) THEN 2 ELSE 3 END AS level)"""
+_ONE = """CASE (SELECT level FROM tier) WHEN 1 THEN instr(s.province, :region) = 1
+    WHEN 2 THEN instr(s.city, :region) = 1 ELSE instr(s.county, :region) = 1 END"""
+_REGION = f"""(:region = '' OR (instr(:region, '/') = 0 AND {_ONE})
        OR (instr(:region, '/') > 0 AND NOT EXISTS (SELECT 1 FROM want p WHERE NOT coalesce({_level('p.value')}, 0))))"""
 _WHERE = f"""(:year = '' OR s.year = CAST(:year AS INTEGER))
   AND {_REGION}"""
