@@ -332,6 +332,22 @@ def test_a_province_start_means_the_province_not_a_lower_level_starting_the_same
     assert {r["province"] for r in json.loads(out.stdout)} == {"海南省"}
 
 
+def test_canned_queries_read_the_region_as_the_cli_does(path):
+    """Datasette's canned queries run the SQL on the form's text as typed: '江苏 ' (a trailing space, which the CLI
+    trims) selected nothing, and a path holding a tab ('江苏省/宿迁市\t') stopped with "malformed JSON" (the path
+    was split by json_each over a JSON array made by pasting the text between quotes). The SQL now drops the
+    whitespace the CLI drops and quotes the path with json_quote, so the canned query lists what the CLI does."""
+    for name in ("scorecard", "late", "compliance"):
+        want = _analysis(path, name, region="江苏省/宿迁市")
+        assert want and _canned(path, name, region="江苏") == _analysis(path, name, region="江苏"), name
+        for typed in ("江苏 ", "\t江苏\u3000"):
+            assert _canned(path, name, region=typed) == _canned(path, name, region="江苏"), (name, typed)
+        for typed in ("江苏省/宿迁市\t", "江苏省 / 宿迁市", " 江苏省/ 宿迁市/"):
+            assert _canned(path, name, region=typed) == want, (name, typed)
+        assert _canned(path, name, region='江苏"\\\x01/宿迁') == [], name  # no such place: no rows, no error
+        assert _canned(path, name, region="  ") == _canned(path, name), name  # blank: every region
+
+
 def test_cli_late_by_province_in_one_command(path):
     runner = CliRunner()
     out = runner.invoke(cli_app(), ["analyze", "late", "--year", "2023", "--db", str(path), "--format", "json"])

@@ -35,22 +35,40 @@ def _level(value: str) -> str:
 # every province-level name and 全国: an agency's province is always one of them (regions.parse_region)
 _PROVINCES = json.dumps([*PROVINCES, NATIONAL], ensure_ascii=False).replace("'", "''")
 
-# a path ("上海市/普陀区") matches where every level it names does: read as its last level alone, 上海市/普陀区 also
-# listed 浙江省舟山市's 普陀区. Its levels (`want`, a CTE each query starts with, split once: json_each over the path
-# made a JSON array, where no quote or backslash can break it) are matched per row, each at any level.
+# whitespace dropped from a region in SQL too, as the CLI drops it (text.compact): Datasette's canned queries run
+# this SQL on the form's text as typed, where '江苏 ' selected nothing. The spaces one types or pastes (ASCII
+# whitespace, no-break, ideographic): the rest of what \s matches (U+2000–U+200A …) would be 21 more calls in SQL
+# that Datasette shows on the query's page
+_SPACES = (32, 9, 10, 11, 12, 13, 160, 12288)
+
+
+def _compact(value: str) -> str:
+    """SQL: `value` without the whitespace of _SPACES (most of what text.compact removes; not its NFKC, nor t2s)."""
+    for space in _SPACES:
+        value = f"replace({value}, char({space}), '')"
+    return value
+
+
+# `arg` is the region asked for, without whitespace; the queries read it as _TEXT (once: an uncorrelated subquery).
+# A path ("上海市/普陀区") matches where every level it names does: read as its last level alone, 上海市/普陀区 also
+# listed 浙江省舟山市's 普陀区. Its levels (`want`, split once: json_each over the path made a JSON array by
+# json_quote, which escapes what a string may not hold; pasted between quotes, a tab or control character in the
+# text failed the whole query with "malformed JSON") are matched per row, each at any level.
 # A single name matches one level (`tier`, decided once): the highest it is the start of — a province (from the
 # full list), else a city of an agency in the database, else a county. Matched at any level, 海南 also listed 青海省's
 # 海南藏族自治州 (a user typing the start of a province means the province; 青海/海南 reaches the prefecture), and
-# 朝阳 now means 辽宁省's 朝阳市, not 北京市's 朝阳区 as well (北京/朝阳 is the district).
-_WANT = f"""want AS MATERIALIZED (SELECT value FROM json_each('["' || replace(replace(replace(:region, '\\', ''), '"', ''),
-  '/', '","') || '"]') WHERE instr(:region, '/') > 0),
-tier AS MATERIALIZED (SELECT CASE
-    WHEN EXISTS (SELECT 1 FROM json_each('{_PROVINCES}') WHERE instr(value, :region) = 1) THEN 1
-    WHEN EXISTS (SELECT 1 FROM agencies WHERE instr(city, :region) = 1) THEN 2 ELSE 3 END AS level)"""
-_ONE = """CASE (SELECT level FROM tier) WHEN 1 THEN instr(s.province, :region) = 1
-    WHEN 2 THEN instr(s.city, :region) = 1 ELSE instr(s.county, :region) = 1 END"""
-_REGION = f"""(:region = '' OR (instr(:region, '/') = 0 AND {_ONE})
-       OR (instr(:region, '/') > 0 AND NOT EXISTS (SELECT 1 FROM want p WHERE NOT coalesce({_level('p.value')}, 0))))"""
+# 朝阳 now means 辽宁省's 朝阳市, not 北京市's 朝阳区 as well (北京/朝阳 is the district). tier: 0 no region given,
+# 1 province, 2 city, 3 county, 4 a path.
+_TEXT = "(SELECT text FROM arg)"
+_WANT = f"""arg AS MATERIALIZED (SELECT {_compact(':region')} AS text),
+want AS MATERIALIZED (SELECT value FROM arg, json_each('[' || replace(json_quote(text), '/', '","') || ']')
+  WHERE instr(text, '/') > 0 AND value <> ''),
+tier AS MATERIALIZED (SELECT CASE WHEN text = '' THEN 0 WHEN instr(text, '/') > 0 THEN 4
+    WHEN EXISTS (SELECT 1 FROM json_each('{_PROVINCES}') WHERE instr(value, text) = 1) THEN 1
+    WHEN EXISTS (SELECT 1 FROM agencies WHERE instr(city, text) = 1) THEN 2 ELSE 3 END AS level FROM arg)"""
+_REGION = f"""CASE (SELECT level FROM tier) WHEN 0 THEN 1 WHEN 1 THEN instr(s.province, {_TEXT}) = 1
+    WHEN 2 THEN instr(s.city, {_TEXT}) = 1 WHEN 3 THEN instr(s.county, {_TEXT}) = 1
+    ELSE NOT EXISTS (SELECT 1 FROM want p WHERE NOT coalesce({_level('p.value')}, 0)) END"""
 _WHERE = f"""(:year = '' OR s.year = CAST(:year AS INTEGER))
   AND {_REGION}"""
 
