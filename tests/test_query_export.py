@@ -88,6 +88,29 @@ def test_exports_of_the_per_version_tables_say_which_version_is_current(path):
         assert {(r["agency"], r["year"]) for r in rows} == {("甲市教育局", "2020")}, table
 
 
+def test_blobs_are_exported_as_hex(path):
+    """No table the loader writes holds a blob, but `export` offers every table in the file, one added by hand or
+    by another tool too, and a column of any affinity keeps a blob as a blob: `export -t T -f jsonl` ended with a
+    TypeError traceback (bytes are not JSON) and `-f csv` wrote Python's b'\\x00\\xff'. A blob is its hex digits,
+    as `query` prints it and the xlsx export writes it."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, data, label TEXT)")
+        conn.execute("INSERT INTO notes VALUES (1, x'00ff', x'0a0b'), (2, 'text', NULL)")
+    conn.close()
+    runner = CliRunner()
+    out = runner.invoke(cli_app(), ["export", "-t", "notes", "-f", "jsonl", "--db", str(path)])
+    assert out.exit_code == 0, out.output
+    assert [json.loads(line) for line in out.stdout.splitlines()] == [
+        {"id": 1, "data": "00ff", "label": "0a0b"}, {"id": 2, "data": "text", "label": None}]
+    for extra in ([], ["--excel"]):
+        out = runner.invoke(cli_app(), ["export", "-t", "notes", "-f", "csv", "--db", str(path), *extra])
+        assert out.exit_code == 0, out.output
+        assert out.stdout.lstrip("\ufeff").splitlines() == ["id,data,label", "1,00ff,0a0b", "2,text,"], extra
+
+
 def test_export_view(path):
     out = CliRunner().invoke(cli_app(), ["export", "-t", "applications_wide", "-f", "jsonl", "--db", str(path)])
     new = [json.loads(x) for x in out.stdout.splitlines() if json.loads(x)["row_key"] == "new"]

@@ -35,7 +35,7 @@ from typing import BinaryIO, Iterator, TextIO
 
 from govreports.durable import fsync_dir, new_file_mode
 from govreports.errors import EXIT_USAGE, GovreportsError, StorageError
-from govreports.query.output import finite_row
+from govreports.query.output import blob_hex, finite_row, hex_blobs
 from govreports.query.readonly import QueryError, connect_readonly
 from govreports.store.db import could_not_write, damaged
 
@@ -220,12 +220,12 @@ def _write_rows(cursor: sqlite3.Cursor, fmt: str, out: TextIO, header: list[str]
             out.write("\ufeff")
         writer = csv.writer(out, lineterminator="\r\n" if excel else "\n")
         writer.writerow(header or columns)
-        for row in cursor:
-            writer.writerow(_as_text(row) if excel else row)
+        for row in cursor:  # a blob (a table of one's own: export offers every table) as hex, as `query` prints it
+            writer.writerow(_as_text(hex_blobs(row)) if excel else hex_blobs(row))
             count += 1
     else:
         for row in cursor:
-            out.write(json.dumps(dict(zip(columns, finite_row(row))), ensure_ascii=False) + "\n")
+            out.write(json.dumps(dict(zip(columns, finite_row(row))), ensure_ascii=False, default=blob_hex) + "\n")
             count += 1
     return count
 

@@ -37,12 +37,19 @@ def _cell(value):
     return Text("" if value is None else value.hex() if isinstance(value, bytes) else str(value))
 
 
-def _hex(value):
-    """A blob (user SQL: randomblob, the FTS index's own tables) as its hex digits, as the xlsx export writes it:
-    JSON has no bytes (json.dumps raised TypeError) and csv wrote Python's b'\\x00'."""
+def blob_hex(value):
+    """json.dumps' `default`: a blob (user SQL: randomblob, the FTS index's own tables; a table of one's own in an
+    export) as its hex digits, as the xlsx export writes it: JSON has no bytes (json.dumps raised TypeError)."""
     if isinstance(value, bytes):
         return value.hex()
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def hex_blobs(row: tuple) -> tuple | list:
+    """The row with each blob as its hex digits, for csv (which wrote Python's b'\\x00')."""
+    if bytes in map(type, row):  # (a row without one, nearly every row, is told apart at C speed: an export's cost)
+        return [v.hex() if isinstance(v, bytes) else v for v in row]
+    return row
 
 
 def _csv(columns: list[str], rows: Iterable[tuple], out: TextIO) -> int:
@@ -50,9 +57,7 @@ def _csv(columns: list[str], rows: Iterable[tuple], out: TextIO) -> int:
     writer.writerow(columns)
     count = 0
     for row in rows:
-        if any(isinstance(v, bytes) for v in row):
-            row = [v.hex() if isinstance(v, bytes) else v for v in row]
-        writer.writerow(row)
+        writer.writerow(hex_blobs(row))
         count += 1
     return count
 
@@ -70,7 +75,7 @@ def _json(columns: list[str], rows: Iterable[tuple], out: TextIO) -> int:
     """A JSON array of objects, byte for byte what `json.dumps(list, indent=2)` gives, one object at a time."""
     count = 0
     for row in rows:
-        text = json.dumps(dict(zip(columns, finite_row(row))), ensure_ascii=False, indent=2, default=_hex)
+        text = json.dumps(dict(zip(columns, finite_row(row))), ensure_ascii=False, indent=2, default=blob_hex)
         out.write(("[\n" if count == 0 else ",\n") + "  " + text.replace("\n", "\n  "))
         count += 1
     out.write("\n]\n" if count else "[]\n")
