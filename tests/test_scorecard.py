@@ -4,6 +4,7 @@ on a small database whose answers are worked out by hand from FORMAT.md §1's de
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import pytest
 from sqlite_utils import Database
@@ -274,19 +275,26 @@ def test_analyses_filter_by_year_and_any_level_of_region(path):
             worst["on_time_pct"]) == (2, 0, 0, 0, 0, 0.0)
 
 
+def _two_regions(tmp_path, *agencies: tuple[str, str, str, str]):
+    """A database of one 2023 report (2021 form) for each (agency, published, url, region)."""
+    p = tmp_path / "g.db"
+    with connect(p) as db:
+        for name, published, url, region in agencies:
+            load_record(db, _report(name, 2023, "2021", published), {"url": url, "region": region})
+    return p
+
+
+def _agencies(path, name: str, region: str) -> list[str]:
+    return sorted({r["agency"] for r in _analysis(path, name, region=region)})
+
+
 def test_a_region_path_keeps_every_level_it_names(tmp_path):
     """`--region 上海市/普陀区` was read as its last level alone, 普陀区, and listed 舟山市's 普陀区 (浙江省) with
     Shanghai's: a path names one place. Each level of a path is matched (the full name or its start), a single
     name still matches any level, and a path no agency is in is an error, not an empty listing."""
-    p = tmp_path / "g.db"
-    with connect(p) as db:
-        load_record(db, _report("普陀区教育局", 2023, "2021", "2024-01-10"), {"url": "http://sh.gov.cn/1.html",
-                                                                         "region": "上海市/普陀区"})
-        load_record(db, _report("普陀区财政局", 2023, "2021", "2024-03-10"), {"url": "http://zs.gov.cn/1.html",
-                                                                         "region": "浙江省/舟山市/普陀区"})
-
-    def agencies(name, region):
-        return sorted({r["agency"] for r in _analysis(p, name, region=region)})
+    p = _two_regions(tmp_path, ("普陀区教育局", "2024-01-10", "http://sh.gov.cn/1.html", "上海市/普陀区"),
+                     ("普陀区财政局", "2024-03-10", "http://zs.gov.cn/1.html", "浙江省/舟山市/普陀区"))
+    agencies = partial(_agencies, p)
 
     for name in ("scorecard", "late"):
         assert agencies("scorecard", "普陀区") == ["普陀区教育局", "普陀区财政局"]
@@ -311,15 +319,9 @@ def test_a_province_start_means_the_province_not_a_lower_level_starting_the_same
     """`--region 海南` matched any level starting with 海南, so `late --region 海南` listed 青海省's 海南藏族自治州
     with Hainan province. A name matches the highest level it is the start of (province, then city, then county,
     across the database), as the CLI and Datasette's canned queries read it; a path reaches the lower level."""
-    p = tmp_path / "g.db"
-    with connect(p) as db:
-        load_record(db, _report("海口市财政局", 2023, "2021", "2024-02-10"), {"url": "http://hk.gov.cn/1.html",
-                                                                         "region": "海南省/海口市"})
-        load_record(db, _report("海南州财政局", 2023, "2021", "2024-02-10"), {"url": "http://qh.gov.cn/1.html",
-                                                                        "region": "青海省/海南藏族自治州"})
-
-    def agencies(name, region):
-        return sorted({r["agency"] for r in _analysis(p, name, region=region)})
+    p = _two_regions(tmp_path, ("海口市财政局", "2024-02-10", "http://hk.gov.cn/1.html", "海南省/海口市"),
+                     ("海南州财政局", "2024-02-10", "http://qh.gov.cn/1.html", "青海省/海南藏族自治州"))
+    agencies = partial(_agencies, p)
 
     for name in ("scorecard", "late"):
         assert agencies(name, "海南") == agencies(name, "海南省") == ["海口市财政局"], name
