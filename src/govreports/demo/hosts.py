@@ -20,6 +20,7 @@ SITE_ADDRESSES = {
     "govcn": "127.0.0.7", "custom": "127.0.0.8", "tax": "127.0.0.9", "gate": "127.0.0.10",
 }
 ADDRESSES = (DIRECTORY, *SITE_ADDRESSES.values())
+_SITE_AT = {address: site for site, address in SITE_ADDRESSES.items()}
 # paths every host answers: its / (a site's leads to its home page), its own robots.txt, the footer's jiucuo.js tag
 EVERY_HOST = ("/", "/robots.txt", "/jiucuo.js")
 
@@ -28,6 +29,11 @@ def site_of(path: str) -> str | None:
     """The site a path belongs to (its first segment), or None for the directory's own paths."""
     first = path.split("/", 2)[1] if path.startswith("/") and path.count("/") >= 2 else ""
     return first if first in SITE_ADDRESSES else None
+
+
+def site_at(address: str) -> str | None:
+    """The site a loopback address serves, or None for the directory."""
+    return _SITE_AT.get(address)
 
 
 def address_of(path: str) -> str:

@@ -148,7 +148,7 @@ class DemoPortal:
         self._attachments = _LRU(max(256, attachments_count))
         self._log: list[RequestLog] = []
         self._log_lock = threading.Lock()
-        self._server = None
+        self._servers: list | None = None  # one per host (demo/hosts.py), once started
         self.stopping = threading.Event()  # set by stop(): a hung host's requests end with the portal
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
@@ -165,9 +165,9 @@ class DemoPortal:
         from govreports.demo.server import make_servers, serve_all
 
         self.stopping.clear()
-        self._server = make_servers(self, port)
-        self.port = self._server[0].server_address[1]
-        serve_all(self._server, 0.1)
+        self._servers = make_servers(self, port)
+        self.port = self._servers[0].server_address[1]
+        serve_all(self._servers, 0.1)
         return self
 
     def environ(self) -> dict[str, str]:
@@ -178,12 +178,12 @@ class DemoPortal:
         from govreports.demo.server import shutdown_all
 
         self.stopping.set()
-        if self._server is not None:
-            shutdown_all(self._server)
-            self._server = None
+        if self._servers is not None:
+            shutdown_all(self._servers)
+            self._servers = None
 
     def __enter__(self) -> DemoPortal:
-        return self if self._server else self.start()
+        return self if self._servers else self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()

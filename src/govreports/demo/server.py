@@ -63,7 +63,7 @@ def route(req: Request, portal) -> Response | None:
         return None
     if (response := moved(path, portal)) is not None:
         return response
-    site = hosts.site_of(path) or next((s for s, a in hosts.SITE_ADDRESSES.items() if a == req.host), None)
+    site = hosts.site_of(path) or hosts.site_at(req.host)
     if path == "/":
         if site is None:
             columns = ((wenzhou.NAME, wenzhou.START), *(((gate.NAME, gate.START),) if portal.gate else ()))
