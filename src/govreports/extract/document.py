@@ -41,3 +41,8 @@ class MissingTool(Exception):
         super().__init__(f"reading {what} needs {program}: install the Debian package {package}")
         self.program = program
         self.package = package
+
+
+class Encrypted(Exception):
+    """A document that opens only with a password the portal does not give (a PDF with a user password): not
+    damage, and fetching it again changes nothing. The parser reports it as `encrypted <kind>: <message>`."""

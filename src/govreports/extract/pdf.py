@@ -21,7 +21,7 @@ import logging
 import re
 from io import BytesIO
 
-from govreports.extract.document import Block, Document
+from govreports.extract.document import Block, Document, Encrypted
 from govreports.extract.limits import (DEFAULT_LIMITS, LimitExceeded, Limits, check_pdf, check_pdf_page,
                                        check_pdf_pages)
 from govreports.extract.lines import line_to_block
@@ -93,9 +93,20 @@ def _document(layouts: list[PageLayout], meta: dict[str, str]) -> Document:
 def _plumber_document(data: bytes, max_pages: int) -> Document:
     import pdfplumber
 
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+    from pdfplumber.utils.exceptions import PdfminerException
+
     meta: dict[str, str] = {}
     layouts = []
-    with pdfplumber.open(BytesIO(data)) as pdf:
+    try:
+        pdf = pdfplumber.open(BytesIO(data))
+    except PdfminerException as exc:
+        if exc.args and isinstance(exc.args[0], PDFPasswordIncorrect):
+            from govreports.extract.pdfium.fonts import PASSWORD_NEEDED
+
+            raise Encrypted(PASSWORD_NEEDED) from None
+        raise
+    with pdf:
         info = pdf.metadata or {}
         if isinstance(info.get("Title"), str) and info["Title"].strip():
             meta["doc_title"] = info["Title"].strip()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from govreports.errors import GovreportsError
 from govreports.extract import limits
-from govreports.extract.document import Document, MissingTool
+from govreports.extract.document import Document, Encrypted, MissingTool
 from govreports.extract.sniff import sniff
 from govreports.parse.report import build_record
 
@@ -140,6 +140,8 @@ def extract(data: bytes, http_charset: str | None = None, tools: ToolCache | Non
         raise ParseLimitError(exc.hit.kind, exc.hit.message) from None
     except MissingTool as exc:
         raise MissingToolError(str(exc), exc.package) from None
+    except Encrypted as exc:
+        raise ParseError(f"encrypted {kind.upper() if kind == 'pdf' else kind}: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - any library failure on hostile input is a bad-input error
         what = {"pdf": "damaged or truncated PDF", "docx": "damaged DOCX", "ofd": "damaged OFD",
                 "doc": "damaged Word .doc", "rtf": "damaged RTF", "xls": "damaged Excel .xls",

@@ -18,7 +18,10 @@ import struct
 import pypdfium2 as pdfium
 import pypdfium2.raw as c
 
+from govreports.extract.document import Encrypted
+
 _FONT_INFO = None
+PASSWORD_NEEDED = "it opens only with a password, which the file does not give (ask the publisher for an open copy)"
 _CJK_CHARSETS = {128, 129, 134, 136}  # Shift-JIS, Hangul, GB2312, Big5: what PDFium asks for a non-embedded CJK font
 
 
@@ -117,11 +120,16 @@ def system_fonts():
 
 
 def open_document(data: bytes) -> pdfium.PdfDocument | None:
-    """The document, or None when PDFium cannot open it or had to rebuild its cross-reference table."""
+    """The document, or None when PDFium cannot open it or had to rebuild its cross-reference table; Encrypted
+    when it needs a user password (an empty one, which only restricts copying or printing, opens it)."""
     use_box_font()
     try:
         pdf = pdfium.PdfDocument(data)
-    except Exception:  # noqa: BLE001 - PdfiumError on damage: pdfplumber reports it
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == c.FPDF_ERR_PASSWORD:  # pdfminer called it damage (a wrong password)
+            raise Encrypted(PASSWORD_NEEDED) from None
+        return None  # damage: pdfplumber reports it
+    except Exception:  # noqa: BLE001 - anything else on hostile input: pdfplumber reports it
         return None
     if not c.FPDF_DocumentHasValidCrossReferenceTable(pdf.raw):
         pdf.close()
