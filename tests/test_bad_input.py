@@ -157,3 +157,24 @@ def test_pdf_that_needs_a_password_is_named_encrypted_not_damaged(tmp_path):
     path.write_bytes(data)
     result = CliRunner().invoke(app, ["parse", str(path)])
     assert result.exit_code == 1 and f"{path}: encrypted PDF" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_truncated_or_damaged_docx_is_named_as_such_not_as_unknown_binary():
+    """Found by cutting a rendered DOCX short (30 %–99.9 % of it) and by dropping its word/document.xml: each
+    failed as "not a report: binary content that is neither PDF, DOCX, OFD, …", though it plainly is a DOCX —
+    a download cut short says nothing about that being worth fetching again. A zip holding no package of ours
+    (a .zip of attachments served as .pdf) is named as a zip."""
+    import zipfile
+
+    from govreports.render import to_docx
+    from strategies import record_fixture
+
+    data = to_docx(record_fixture("2019"))
+    for cut in (len(data) * 3 // 10, len(data) * 7 // 10, len(data) - 2):
+        with pytest.raises(ParseError, match=r"^damaged or truncated DOCX \(its zip directory cannot be read"):
+            parse_bytes(data[:cut])
+    plain = io.BytesIO()
+    with zipfile.ZipFile(plain, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("附件/2019年报告.pdf", b"%PDF-1.4 " * 200)
+    with pytest.raises(ParseError, match=r"^not a report: a zip archive, not a DOCX, XLSX or OFD package"):
+        parse_bytes(plain.getvalue())

@@ -51,6 +51,33 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+_LOCAL_HEADER = re.compile(rb"PK\x03\x04.{22}(..)..", re.S)  # the name's length; the name follows the header
+_PACKAGE_PARTS = (("word/", "DOCX"), ("xl/", "XLSX"), ("OFD.xml", "OFD"), ("Doc_", "OFD"))
+
+
+def zip_failure(data: bytes) -> str | None:
+    """Why a file starting as a zip is not read, when ``sniff`` returned None for it: a DOCX, XLSX or OFD cut
+    short or damaged (its directory, at the end, is gone or unreadable, or its main part is missing: told from
+    the names its entries' local headers give, in the order they come), or a zip of something else (attachments
+    packed as one file). None for a file that does not start as a zip."""
+    if not data.startswith(b"PK\x03\x04"):
+        return None
+    names = []
+    for match in _LOCAL_HEADER.finditer(data):
+        size = int.from_bytes(match.group(1), "little")
+        names.append(data[match.end():match.end() + size].decode("utf-8", "replace"))
+    kind = next((k for n in names for prefix, k in _PACKAGE_PARTS if n.startswith(prefix)), None)
+    try:
+        zipfile.ZipFile(BytesIO(data)).close()
+        why = "its main part is missing"
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        why = "its zip directory cannot be read: cut short?"
+    if kind is None:
+        return "not a report: a zip archive, not a DOCX, XLSX or OFD package" + (
+            f" ({why})" if why.startswith("its zip") else f" (it holds {', '.join(names[:3]) or 'nothing'})")
+    return f"damaged or truncated {kind} ({why})"
+
+
 def document_start(head: bytes) -> bool:
     """Do these first bytes start a PDF, a zip package (DOCX, XLSX, OFD) or an OLE2 file (.doc, .xls)? Told from the
     start alone, before the rest has arrived (``sniff`` opens a zip's directory, at its end): such a body is a

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from govreports.errors import GovreportsError
 from govreports.extract import limits
 from govreports.extract.document import Document, Encrypted, MissingTool
-from govreports.extract.sniff import sniff
+from govreports.extract.sniff import sniff, zip_failure
 from govreports.parse.report import build_record
 
 if TYPE_CHECKING:
@@ -88,6 +88,8 @@ def extract(data: bytes, http_charset: str | None = None, tools: ToolCache | Non
         raise ParseLimitError("too_large", _too_large(len(data)))
     kind = sniff(data)
     if kind is None:
+        if (failure := zip_failure(data)) is not None:
+            raise ParseError(failure)
         raise ParseError("not a report: binary content that is neither PDF, DOCX, OFD, Word .doc, Excel workbook, "
                          "HTML nor text")
     # a PDF's size here, its pages as extract_pdf loads each (once for the check and the reading)
