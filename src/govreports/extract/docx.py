@@ -64,8 +64,9 @@ def extract_docx(data: bytes) -> Document:
     text = _reader(runs_wrapped)
     wrapped = runs_wrapped and next(body.iter(_SDT, _CUSTOM_XML), None) is not None
     marks = next(body.iter(_VERT_ALIGN), None) is not None  # a document without one pays nothing per cell
+    boxed = next(body.iter(_TEXT_BOX), None) is not None
     blocks: list[Block] = []
-    for element in _content(body) if wrapped else body.inner_content_elements:
+    for element in _content(body) if wrapped or boxed else body.inner_content_elements:
         if isinstance(element, CT_P):
             for line in text(element).splitlines():
                 block = line_to_block(line)
@@ -77,15 +78,36 @@ def extract_docx(data: bytes) -> Document:
     return Document(kind="docx", blocks=blocks, meta=meta)
 
 
+_TEXT_BOX = qn("w:txbxContent")
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def _text_boxes(p: CT_P) -> Iterator[etree._Element]:
+    """The text boxes anchored in a paragraph, each once: Word 2010+ writes a box twice, as a DrawingML shape
+    (mc:Choice) and as its VML copy (mc:Fallback), and a box inside a box is the outer box's to read."""
+    for box in p.iter(_TEXT_BOX):
+        parent = box.getparent()
+        while parent is not None and parent is not p and parent.tag not in (_FALLBACK, _TEXT_BOX):
+            parent = parent.getparent()
+        if parent is p:
+            yield box
+
+
 _SDT, _SDT_CONTENT, _CUSTOM_XML = qn("w:sdt"), qn("w:sdtContent"), qn("w:customXml")
 
 
 def _content(parent) -> Iterator[CT_P | CT_Tbl]:
     """The paragraphs and tables of a body or cell in order, also those inside a block-level content control or
     custom XML element (w:sdt/w:sdtContent, w:customXml), as a Word template puts them around a report's text or
-    tables: python-docx's own lists skip them, and a report inside one read as empty, "not a report"."""
+    tables: python-docx's own lists skip them, and a report inside one read as empty, "not a report". And those
+    of a text box, after the paragraph it is anchored in: python-docx reads no text box, and a table 三 laid out
+    in one had all its cells null, with no check failing."""
     for child in parent.iterchildren():
-        if isinstance(child, (CT_P, CT_Tbl)):
+        if isinstance(child, CT_P):
+            yield child
+            for box in _text_boxes(child):  # a text box's paragraphs and tables, after its anchor's own text
+                yield from _content(box)
+        elif isinstance(child, CT_Tbl):
             yield child
         elif child.tag == _CUSTOM_XML:
             yield from _content(child)
