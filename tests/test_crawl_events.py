@@ -496,3 +496,41 @@ def test_a_re_post_edited_on_its_own_page_stays_a_re_post(tmp_path, batched):
     read("b", "http://b.example/r.html", {**original, "year": 2021})
     assert db.execute("SELECT count(*) FROM reports").fetchone() == (2,)
     assert db.execute("SELECT status FROM items WHERE portal = 'b'").fetchall() == [("loaded",)]
+
+
+@pytest.mark.parametrize("where", ["page", "attachment"])
+def test_a_document_whose_reader_is_not_installed_fails_as_missing_tool(tmp_path, monkeypatch, where):
+    """README: a .doc with neither LibreOffice nor catdoc is recorded as `missing_tool` (the Debian package named).
+    `parse` said so, but the crawl caught the error as any ParseError: the attachment was logged as `parse` and
+    the item failed "no annual report found in this html document", a damaged file, not a machine to fix."""
+    from crawlhelp import answer, crawl_one_listing, demo_config
+    from govreports.crawl import pipeline
+    from govreports.parse.api import MissingToolError
+
+    portal = demo_config("http://127.0.0.1:9").select("demo-ordos")[0]
+    host = sorted(portal.hosts)[0]
+    page_url, doc_url = f"http://{host}/ordos/r.html", f"http://{host}/ordos/r.doc"
+    page = f'<html><body><p>见附件</p><a href="{doc_url}">年报.doc</a></body></html>'.encode()
+    word = b"\xd0\xcf\x11\xe0" + b"\x00" * 600
+    missing = ("reading Word .doc files needs soffice: install the Debian package libreoffice-writer-nogui "
+               "(or catdoc, for text and most cells)")
+    real_parse = pipeline.parse_bytes
+
+    def parse_bytes(data, *args, **kwargs):
+        if data.startswith(b"\xd0\xcf\x11\xe0"):
+            raise MissingToolError(missing, "libreoffice-writer-nogui")
+        return real_parse(data, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "parse_bytes", parse_bytes)
+    if where == "page":
+        answers = {page_url: answer(page_url, word, "application/msword")}
+    else:
+        answers = {page_url: answer(page_url, page), doc_url: answer(doc_url, word, "application/msword")}
+    db = open_db(tmp_path / "r.db")
+    stats, _ = crawl_one_listing(db, portal, "某县2020年政府信息公开工作年度报告", page_url, answers.__getitem__,
+                                 attachments=None if where == "page" else lambda page: [doc_url])
+    failed_url = page_url if where == "page" else doc_url
+    assert dict(stats.failed) == {"missing_tool": 1}
+    assert db.execute("SELECT url, kind FROM fetch_log WHERE error IS NOT NULL").fetchall() == [
+        (failed_url, "missing_tool")]
+    assert db.execute("SELECT status, error FROM items").fetchall() == [("failed", f"missing_tool: {missing}")]

@@ -31,7 +31,7 @@ from govreports.fetch.policy import url_host_in, url_netloc
 from govreports.fetch import browser
 from govreports.lifecycle import run_stoppable
 from govreports.parse import ParseError, parse_bytes
-from govreports.parse.api import ParseLimitError
+from govreports.parse.api import MissingToolError, ParseLimitError
 from govreports.parse.bounded import BoundedParser
 from govreports.portals.adapters import Adapter, Listing, adapter_for
 from govreports.portals.adapters.datafile import DataFileError
@@ -302,7 +302,7 @@ class PortalCrawl:
         body, encoding = self.adapter.document(page, later)
         try:
             record = await self._parse(body or b"", listing.url, hints, encoding)
-        except ParseLimitError as exc:
+        except (ParseLimitError, MissingToolError) as exc:
             self.sink.emit(_limit_failed(listing.url, exc, listing))
             return None
         except ParseError as exc:
@@ -328,7 +328,7 @@ class PortalCrawl:
             seen.append(Doc.of(attachment))  # its bytes are archived: say where, whatever the parse says
             try:
                 found = await self._parse(attachment.body or b"", url, hints)
-            except ParseLimitError as exc:
+            except (ParseLimitError, MissingToolError) as exc:
                 limited.append(_limit_failed(url, exc))
                 continue
             except ParseError as exc:
@@ -384,7 +384,7 @@ class PortalCrawl:
             if failed:
                 self.sink.emit(Failed(url, "data_file", "data_file", f"data_file: {exc}", listing=listing))
             return False
-        except ParseLimitError as exc:
+        except (ParseLimitError, MissingToolError) as exc:
             if failed:
                 self.sink.emit(_limit_failed(url, exc, listing))
             return False
@@ -400,7 +400,9 @@ def _failed(url: str, result, listing: Listed | None = None) -> Failed:
                   item_status=ItemStatus.BLOCKED if kind == "blocked" else ItemStatus.FAILED)
 
 
-def _limit_failed(url: str, exc: ParseLimitError, listing: Listed | None = None) -> Failed:
+def _limit_failed(url: str, exc: ParseLimitError | MissingToolError, listing: Listed | None = None) -> Failed:
+    """A document past a limit, or whose reader is not installed (`missing_tool`): failed with its own kind, not
+    as `parse` (a damaged file)."""
     return Failed(url, exc.kind, exc.kind, exc.line, listing=listing)
 
 
