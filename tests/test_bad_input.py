@@ -178,3 +178,16 @@ def test_a_truncated_or_damaged_docx_is_named_as_such_not_as_unknown_binary():
         archive.writestr("附件/2019年报告.pdf", b"%PDF-1.4 " * 200)
     with pytest.raises(ParseError, match=r"^not a report: a zip archive, not a DOCX, XLSX or OFD package"):
         parse_bytes(plain.getvalue())
+
+
+def test_a_truncated_excel_97_workbook_is_named_as_such_not_as_unknown_binary():
+    """Found by cutting a rendered .xls (render.sheet.to_xls) at 10 %–99.9 %: the compound file's directory was
+    gone and each failed as "not a report: binary content that is neither …, Excel workbook, …"."""
+    from govreports.render.sheet import to_xls
+    from strategies import record_fixture
+
+    data = to_xls(record_fixture("2021"))
+    for cut in (len(data) // 10, len(data) // 2, len(data) - 2):
+        with pytest.raises(ParseError, match=r"^damaged or truncated Word \.doc or Excel \.xls \(its compound-file "
+                                             r"directory cannot be read"):
+            parse_bytes(data[:cut])

@@ -55,13 +55,33 @@ _LOCAL_HEADER = re.compile(rb"PK\x03\x04.{22}(..)..", re.S)  # the name's length
 _PACKAGE_PARTS = (("word/", "DOCX"), ("xl/", "XLSX"), ("OFD.xml", "OFD"), ("Doc_", "OFD"))
 
 
-def zip_failure(data: bytes) -> str | None:
-    """Why a file starting as a zip is not read, when ``sniff`` returned None for it: a DOCX, XLSX or OFD cut
-    short or damaged (its directory, at the end, is gone or unreadable, or its main part is missing: told from
-    the names its entries' local headers give, in the order they come), or a zip of something else (attachments
-    packed as one file). None for a file that does not start as a zip."""
-    if not data.startswith(b"PK\x03\x04"):
-        return None
+def container_failure(data: bytes) -> str | None:
+    """Why a file starting as a zip or an OLE2 compound file is not read, when ``sniff`` returned None for it: a
+    download cut short or damaged, named as the kind it was meant to be, or a container of something else. None
+    for a file that starts as neither."""
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return _compound_failure(data)
+    if data.startswith(b"PK\x03\x04"):
+        return _zip_failure(data)
+    return None
+
+
+def _compound_failure(data: bytes) -> str:
+    """A compound file whose root directory cannot be read (it comes after the streams it lists, so a file cut
+    short loses it), or one holding neither a Word nor an Excel stream (a .ppt)."""
+    from govreports.extract.ole import top_level_streams
+
+    names = top_level_streams(data)
+    if names is None:
+        return "damaged or truncated Word .doc or Excel .xls (its compound-file directory cannot be read: cut short?)"
+    held = ", ".join(sorted(names)[:4])
+    return f"not a report: an Office 97–2003 file that is neither Word nor Excel (it holds {held})"
+
+
+def _zip_failure(data: bytes) -> str:
+    """A DOCX, XLSX or OFD cut short or damaged (its directory, at the end, is gone or unreadable, or its main
+    part is missing: told from the names its entries' local headers give, in the order they come), or a zip of
+    something else (attachments packed as one file)."""
     names = []
     for match in _LOCAL_HEADER.finditer(data):
         size = int.from_bytes(match.group(1), "little")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from govreports.errors import GovreportsError
 from govreports.extract import limits
 from govreports.extract.document import Document, Encrypted, MissingTool
-from govreports.extract.sniff import sniff, zip_failure
+from govreports.extract.sniff import container_failure, sniff
 from govreports.parse.report import build_record
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def extract(data: bytes, http_charset: str | None = None, tools: ToolCache | Non
         raise ParseLimitError("too_large", _too_large(len(data)))
     kind = sniff(data)
     if kind is None:
-        if (failure := zip_failure(data)) is not None:
+        if (failure := container_failure(data)) is not None:
             raise ParseError(failure)
         raise ParseError("not a report: binary content that is neither PDF, DOCX, OFD, Word .doc, Excel workbook, "
                          "HTML nor text")
