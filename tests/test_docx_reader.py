@@ -334,3 +334,58 @@ def test_a_table_inside_a_text_box_is_read_once(box):
         t: record[t] for t in ("active", "review_litigation")}
     plain = [b.cells for b in extract_docx(to_docx(record)).blocks if b.is_row]
     assert [b.cells for b in extract_docx(data).blocks if b.is_row] == plain  # the fallback's copy not read again
+
+
+def _alt_chunk_docx(chunk: bytes, name: str, content_type: str) -> bytes:
+    """A DOCX whose body is one w:altChunk importing `chunk` (what html-docx-js and web editors' "export to Word"
+    write: the page's HTML as a part of the package, for Word to convert on opening)."""
+    package = "http://schemas.openxmlformats.org/package/2006"
+    office = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    main = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", f'<?xml version="1.0"?><Types xmlns="{package}/content-types">'
+                   f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                   f'<Override PartName="/word/document.xml" ContentType="{main}"/>'
+                   f'<Override PartName="/word/{name}" ContentType="{content_type}"/></Types>')
+        z.writestr("_rels/.rels", f'<?xml version="1.0"?><Relationships xmlns="{package}/relationships">'
+                   f'<Relationship Id="rId1" Type="{office}/officeDocument" Target="word/document.xml"/>'
+                   '</Relationships>')
+        z.writestr("word/_rels/document.xml.rels", f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns='
+                   f'"{package}/relationships"><Relationship Id="chunk1" Type="{office}/aFChunk" Target="{name}"/>'
+                   '</Relationships>')
+        z.writestr("word/document.xml", '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.'
+                   f'openxmlformats.org/wordprocessingml/2006/main" xmlns:r="{office}"><w:body>'
+                   '<w:p><w:r><w:t>（导出）</w:t></w:r></w:p><w:altChunk r:id="chunk1"/><w:sectPr/></w:body>'
+                   '</w:document>')
+        z.writestr(f"word/{name}", chunk)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["html", "docx"])
+def test_a_report_imported_as_an_alt_chunk_is_read(kind):
+    """Found by packing a rendered report's HTML as a DOCX's altChunk, as html-docx-js and CMS "导出Word" buttons
+    do (Word converts the chunk on opening): the body held no paragraph of the report, and parse said "no annual
+    report found in this docx document". An imported DOCX chunk is read as a DOCX."""
+    from govreports.render import to_html
+
+    record = _sample_record()
+    chunk, name, content_type = (to_html(record).encode("utf-8"), "afchunk.htm", "text/html") if kind == "html" else (
+        to_docx(record), "chunk.docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml")
+    parsed = parse_bytes(_alt_chunk_docx(chunk, name, content_type), "report.docx")
+    for key in ("title", "agency", "year", "format"):
+        assert parsed[key] == record[key], key
+    assert {t: parsed[t] for t in ("active", "applications", "review_litigation")} == {
+        t: record[t] for t in ("active", "applications", "review_litigation")}
+
+
+def test_a_docx_alt_chunk_is_held_to_the_docx_limits():
+    """A DOCX imported as a chunk is a zip inside the zip: the package's own expansion check never saw inside it."""
+    from govreports.parse.api import ParseLimitError
+
+    padded = to_docx(_sample_record())  # 3 MB of blanks in its body: a 300-fold expansion, refused as a bomb
+    padded = _repack(padded, edit={"word/document.xml": (b"<w:body>", b"<w:body>" + b" " * 3_000_000)})
+    with pytest.raises(ParseLimitError) as caught:
+        parse_bytes(_alt_chunk_docx(padded, "chunk.docx", "application/octet-stream"), "report.docx")
+    assert caught.value.kind == "bomb"
