@@ -196,7 +196,16 @@ def rtf_blocks(data: bytes) -> list[Block]:
             if text:
                 reader.flush_bytes()
                 reader.text.append(text.decode(reader.codepage, errors="replace"))
+    tail = data.rstrip(b" \r\n\t\x00")
+    if stack and not (tail.endswith(b"}") or len(stack) == 1 and tail.endswith(b"\\par")):
+        raise Truncated(f"it ends inside {len(stack)} open group(s), mid-text: cut short?")
     return reader.finish()
+
+
+class Truncated(ValueError):
+    """An RTF that stops inside an open group, mid-text: a file cut short (read, it gave the report up to the cut,
+    the cells after it null, and nothing said). One that only lacks its closing braces (it ends with a group's
+    end, or with a paragraph's in the document's own group) is read, as a lenient writer may leave them out."""
 
 
 def extract_rtf(data: bytes) -> Document:

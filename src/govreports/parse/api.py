@@ -123,9 +123,12 @@ def extract(data: bytes, http_charset: str | None = None, tools: ToolCache | Non
 
             return extract_xls(data, kind)
         if kind == "rtf":  # RTF, often named .doc on portals: its own reader, not the text path
-            from govreports.extract.rtf import extract_rtf
+            from govreports.extract.rtf import Truncated, extract_rtf
 
-            return extract_rtf(data)
+            try:
+                return extract_rtf(data)
+            except Truncated as exc:
+                raise ParseError(f"damaged or truncated RTF ({exc})") from None
         from govreports.extract.decode import decode_bytes
 
         text, _encoding = decode_bytes(data, http_charset)
