@@ -40,7 +40,8 @@ def _summary(path: str, kind: str | None, record: dict) -> str:
 
 
 def parse(
-    paths: Annotated[list[Path], typer.Argument(help="Report files: HTML, PDF, DOCX or plain text.")],
+    paths: Annotated[list[Path], typer.Argument(help="Report files: HTML, PDF, DOCX, legacy .doc, RTF, OFD, .xlsx/.xls "
+                                                     "or plain text (the kind read from the content).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the canonical record (JSON Lines for several files).")] = False,
     deadline: Annotated[float, typer.Option(
         "--deadline", min=0.1, help="give up on a file after this many seconds of parsing")] = DEFAULT_DEADLINE,
