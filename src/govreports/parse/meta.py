@@ -222,9 +222,7 @@ def _agency_of(title: str) -> str | None:
     its simplified form and given as the title writes it (the store keys agencies by t2s)."""
     simple = _simple(title)
     agency = _agency_in(simple)
-    if agency is None or simple == title or len(simple) != len(title) or (at := simple.find(agency)) < 0:
-        return agency
-    return title[at : at + len(agency)]
+    return agency if agency is None or simple == title else _written_as(title, simple, agency)
 
 
 _BRACKETED_YEAR = re.compile(r"[（(](?:19|20)\d{2}年度?[)）]$")
