@@ -292,7 +292,7 @@ class PortalCrawl:
         `seen`: the attachments fetched are added to it (written by _item after the outcome). `fetched`: answers
         already in hand for some of its attachments (an unchanged page's attachment, changed or failed), read
         instead of asking for them again."""
-        # the list entry's date is the record's publication date when the page itself gives none (parse.meta
+        # the list entry's date is the record's publication date when the page itself gives none (parse.published
         # ranks it below the page's metadata and labels, above the report's own closing date)
         hints = {"title": listing.title, "published": listing.list_date}
         record, error = None, None

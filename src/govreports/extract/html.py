@@ -117,7 +117,7 @@ def _page_meta(root) -> dict[str, str]:
 
 
 def _chrome_texts(blocks: list[Block], owners: list, region) -> list[str]:
-    """The texts of date-bearing blocks that sit in the site's header, navigation or footer (parse.meta never
+    """The texts of date-bearing blocks that sit in the site's header, navigation or footer (parse.published never
     takes a publication date from them). Only blocks with a date are checked: this runs on every page."""
     keep = set(region.iterancestors()) | {region} if region is not None else set()
     texts = [block.text for block in blocks]

@@ -8,6 +8,7 @@ from govreports import schema
 from govreports.extract.document import Block, Document
 from govreports.parse import meta as M
 from govreports.parse import runs
+from govreports.parse.published import find_published
 from govreports.parse.formats import detect_format
 from govreports.parse.normalize import annotate
 from govreports.parse.sections import find_headings, split_run_together, split_sections
@@ -28,7 +29,7 @@ def build_record(document: Document, hints: dict) -> dict | None:
     if document.unreadable:
         # only the list entry can say: its date, and the agency and year its title names (without them the report
         # was filed under no agency, and the scorecard called the agency's year missing)
-        published, source = M.find_published([], {}, hints, None)
+        published, source = find_published([], {}, hints, None)
         agency, year = M.title_facts(hints)
         return {
             "title": hints.get("title"), "agency": agency, "year": year, "format": "unknown", "published": published,
@@ -45,7 +46,7 @@ def build_record(document: Document, hints: dict) -> dict | None:
     headings = structured_headings if fmt in schema.TABLE_FORMATS else find_headings(blocks, structured=False)
     if not _is_report(fmt, headings, full_key, title):
         return None
-    published, source = M.find_published(blocks, document.meta, hints, headings[0][0] if headings else None,
+    published, source = find_published(blocks, document.meta, hints, headings[0][0] if headings else None,
                                          title, year)
     record: dict = {
         "title": title,
@@ -53,7 +54,7 @@ def build_record(document: Document, hints: dict) -> dict | None:
         "year": year,
         "format": fmt,
         "published": published,
-        "published_source": source,  # meta | page | list | closing (parse.meta.find_published), or None
+        "published_source": source,  # meta | page | list | closing (parse.published.find_published), or None
     }
     table_blocks: set[int] = set()
     split = runs.Split()
