@@ -241,3 +241,53 @@ def test_sixteen_requests_at_a_time_never_find_their_connection_taken(monkeypatc
     monkeypatch.undo()  # the pool's own clear_connection again, before it is counted a second time
     answers, retried = asyncio.run(_sixteen_at_a_time(httpcore.AsyncConnectionPool, monkeypatch))
     assert answers == 320 and retried > 0  # httpcore's own pass sends requests back to the queue
+
+
+async def _crawl_six_hosts_two_at_a_time(tmp_path) -> tuple[int, int]:
+    """60 requests through a Fetcher allowed 2 in flight, to 6 origins in turn (each a kept-alive local server),
+    as a crawl of more portals than connections asks; (answers, connections the servers accepted)."""
+    from govreports.fetch import Archive, Fetcher
+    from tests.httpserver import fetch_policy
+
+    answer = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 11\r\n\r\n<p>page</p>"
+    accepted, handlers = 0, set()
+
+    async def serve(reader, writer):
+        nonlocal accepted
+        accepted += 1
+        handlers.add(asyncio.current_task())
+        try:
+            while await reader.readuntil(b"\r\n\r\n"):
+                writer.write(answer)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        writer.close()
+
+    servers = [await asyncio.start_server(serve, "127.0.0.1", 0) for _ in range(6)]
+    bases = [f"http://127.0.0.1:{s.sockets[0].getsockname()[1]}" for s in servers]
+    answers = 0
+    try:
+        async with Fetcher(fetch_policy(max_connections=2, per_host_concurrency=1), Archive(tmp_path)) as fetcher:
+            async def worker(k: int):
+                nonlocal answers
+                for i in range(30):
+                    res = await fetcher.fetch(f"{bases[(2 * i + k) % 6]}/r{k}-{i}")
+                    assert res.ok, (res.error_kind, res.error)
+                    answers += 1
+
+            await asyncio.gather(worker(0), worker(1))
+    finally:
+        for s in servers:
+            s.close()
+        await asyncio.wait_for(asyncio.gather(*handlers), 10)
+    return answers, accepted
+
+
+def test_a_crawl_of_more_hosts_than_connections_keeps_each_hosts_connection_alive(tmp_path):
+    """The cap on requests in flight is not the pool's size: with the pool as small as the cap, each request to a
+    host with no idle connection closed another host's and opened a new one (a TCP, on the real web a TLS,
+    handshake nearly every request once a crawl spans more hosts than connections)."""
+    answers, accepted = asyncio.run(_crawl_six_hosts_two_at_a_time(tmp_path))
+    assert answers == 60
+    assert accepted <= 6 + 2  # one per host, give or take a race at the start; it was ~60
