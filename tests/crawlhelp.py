@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from conftest import ROOT
 from govreports import schema
 from govreports.crawl import events, run_crawl
-from govreports.crawl.pipeline import PortalCrawl
+from govreports.crawl.portal import PortalCrawl
 from govreports.crawl.stats import PortalStats
 from govreports.extract.toolcache import tool_cache_for
 from govreports.fetch.result import FetchResult

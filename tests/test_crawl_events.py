@@ -263,7 +263,7 @@ def test_a_portal_stopped_while_it_lists_stops_the_items_it_had_started(tmp_path
     import asyncio
 
     from crawlhelp import demo_config
-    from govreports.crawl.pipeline import PortalCrawl
+    from govreports.crawl.portal import PortalCrawl
     from govreports.portals.adapters.base import Listing
 
     portal = demo_config("http://127.0.0.1:9").select("demo-ordos")[0]
@@ -310,7 +310,7 @@ def test_a_report_that_cannot_be_stored_stops_the_listing_at_once(tmp_path):
     import asyncio
 
     from crawlhelp import demo_config
-    from govreports.crawl.pipeline import PortalCrawl
+    from govreports.crawl.portal import PortalCrawl
     from govreports.portals.adapters.base import Listing
 
     portal = demo_config("http://127.0.0.1:9").select("demo-ordos")[0]
@@ -352,7 +352,7 @@ def test_an_adapter_that_fails_is_one_failed_list_page_after_those_that_answered
     from types import SimpleNamespace
 
     from crawlhelp import demo_config
-    from govreports.crawl.pipeline import PortalCrawl
+    from govreports.crawl.portal import PortalCrawl
     from govreports.crawl.stats import PortalOutcome
 
     portal = demo_config("http://127.0.0.1:9").select("demo-ordos")[0]
@@ -449,7 +449,7 @@ def test_a_listing_counts_titles_of_reports_of_any_year_apart_from_those_it_craw
     import asyncio
 
     from crawlhelp import demo_config
-    from govreports.crawl.pipeline import PortalCrawl
+    from govreports.crawl.portal import PortalCrawl
     from govreports.portals.adapters.base import Listing
 
     portal = demo_config("http://127.0.0.1:9").select("demo-ordos")[0]
@@ -504,7 +504,7 @@ def test_a_document_whose_reader_is_not_installed_fails_as_missing_tool(tmp_path
     `parse` said so, but the crawl caught the error as any ParseError: the attachment was logged as `parse` and
     the item failed "no annual report found in this html document", a damaged file, not a machine to fix."""
     from crawlhelp import answer, crawl_one_listing, demo_config
-    from govreports.crawl import pipeline
+    from govreports.crawl import portal as portal_crawl
     from govreports.parse.api import MissingToolError
 
     portal = demo_config("http://127.0.0.1:9").select("demo-ordos")[0]
@@ -514,14 +514,14 @@ def test_a_document_whose_reader_is_not_installed_fails_as_missing_tool(tmp_path
     word = b"\xd0\xcf\x11\xe0" + b"\x00" * 600
     missing = ("reading Word .doc files needs soffice: install the Debian package libreoffice-writer-nogui "
                "(or catdoc, for text and most cells)")
-    real_parse = pipeline.parse_bytes
+    real_parse = portal_crawl.parse_bytes
 
     def parse_bytes(data, *args, **kwargs):
         if data.startswith(b"\xd0\xcf\x11\xe0"):
             raise MissingToolError(missing, "libreoffice-writer-nogui")
         return real_parse(data, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "parse_bytes", parse_bytes)
+    monkeypatch.setattr(portal_crawl, "parse_bytes", parse_bytes)
     if where == "page":
         answers = {page_url: answer(page_url, word, "application/msword")}
     else:

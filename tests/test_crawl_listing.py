@@ -9,7 +9,7 @@ import pytest
 
 from crawlhelp import demo_config
 from govreports.crawl import events
-from govreports.crawl.pipeline import PortalCrawl
+from govreports.crawl.portal import PortalCrawl
 from govreports.crawl.stats import PortalOutcome, PortalStats
 from govreports.store.db import open_db
 

@@ -10,6 +10,7 @@ import pytest
 
 from crawlhelp import FAST, crawl_demo, demo_config, mismatches
 from govreports.crawl import pipeline
+from govreports.crawl.portal import PortalCrawl
 from govreports.demo import DemoPortal
 
 
@@ -23,7 +24,7 @@ def portal():
 def _stop_while_parsing(portal, workdir, db, url: str, monkeypatch) -> None:
     """A crawl cancelled (as a SIGTERM cancels it) while it parses the document at `url`; the pending events are
     written on the way out, as the crawl's finally writes them."""
-    parse = pipeline.PortalCrawl._parse
+    parse = PortalCrawl._parse
 
     async def stalled(self, data, name, hints, http_charset=None):
         if name == url:
@@ -42,7 +43,7 @@ def _stop_while_parsing(portal, workdir, db, url: str, monkeypatch) -> None:
 
     parsing = asyncio.Event()
     with monkeypatch.context() as patch:
-        patch.setattr(pipeline.PortalCrawl, "_parse", stalled)
+        patch.setattr(PortalCrawl, "_parse", stalled)
         asyncio.run(run())
 
 

@@ -75,7 +75,7 @@ def test_a_report_article_whose_later_page_the_archive_lost_is_kept_as_loaded(de
     """A TRS article split over two pages (t…_1.html) was loaded from both. With the second page's body gone from
     the archive (or cut short), the re-parse read the first page alone and loaded half the report (sections 四–六
     and table 四 missing) as its new current version, exit 0, nothing said: the crawl never loads half a report
-    (crawl.pipeline._later_pages). Now the report is `missing`, the lost page named against its own URL."""
+    (crawl.portal's _later_pages). Now the report is `missing`, the lost page named against its own URL."""
     from govreports.runs.reparse import reparse
 
     copy = _copy(crawled, tmp_path)

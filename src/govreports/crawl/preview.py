@@ -92,7 +92,7 @@ async def preview(config: CrawlConfig, portal: PortalConfig, *, limit: int | Non
     """List `portal`'s listings (the first `limit`) as the crawl would see them. `db`: a sqlite_utils Database or
     sqlite3 connection to tell known listings from new ones (read only); `fetcher`: a Fetcher to share;
     `recheck_day`: the day of the recheck rotation (default today, as the crawl's)."""
-    from govreports.crawl.pipeline import PortalCrawl
+    from govreports.crawl.portal import PortalCrawl
 
     if fetcher is None:
         return (await preview_all(config, [portal], limit=limit, db=db, year=year, recheck_day=recheck_day))[0]

@@ -105,7 +105,7 @@ class _Page:
 def _later_pages(db: Database, archive: Archive, adapter, page: _Page) -> list[_Page]:
     """The archived later pages of a report article split over pages (TRS t…_1.html), as the crawl joined them to
     the first. _Lost when one the crawl fetched cannot be read: the first page alone is half the report, which the
-    crawl never loads (crawl.pipeline). A page never fetched (on another host, which the crawl does not ask) is
+    crawl never loads (crawl.portal). A page never fetched (on another host, which the crawl does not ask) is
     left out, as the crawl left it."""
     pages = []
     for url in adapter.later_pages(page):

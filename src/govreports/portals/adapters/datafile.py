@@ -13,7 +13,7 @@ Which script is the data file (decided on the page alone, so the crawl and `repa
 scripts are fetched): the first `<script src>` on the page's own host, in the page's folder or below it (a site's
 libraries sit elsewhere: ../libs/angular.js), named like a data file (options.js, content_123.js, data-2019.js,
 article.js, detail.js; never a .min.js). The crawl asks for it only when neither the page nor an attachment held
-a report (crawl.pipeline), so a page with its own body costs no extra request.
+a report (crawl.portal), so a page with its own body costs no extra request.
 """
 
 from __future__ import annotations

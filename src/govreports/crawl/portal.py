@@ -1,0 +1,401 @@
+"""One portal's crawl: its listing through the adapter, then each report's page, later pages, attachments and data
+file, fetched (conditionally) and parsed; what happened to each item is emitted to the portal's sink. The crawl
+of many portals around these (one Fetcher, one parser pool, the run's row) is crawl.pipeline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import replace
+
+from govreports import schema
+from govreports.crawl.events import Doc, Failed, Listed, NotDue, NotReport, Read, Seen, Sink, Unchanged
+from govreports.crawl.stats import PortalStats
+from govreports.errors import StorageError
+from govreports.extract import ocr
+from govreports.fetch import Fetcher
+from govreports.fetch import browser
+from govreports.fetch.policy import url_host_in, url_netloc
+from govreports.parse import ParseError, parse_bytes
+from govreports.parse.api import MissingToolError, ParseLimitError
+from govreports.parse.bounded import BoundedParser
+from govreports.portals.adapters import Adapter, Listing, adapter_for
+from govreports.portals.adapters.datafile import DataFileError
+from govreports.portals.config import PortalConfig
+from govreports.portals.titles import is_report_title, title_year
+from govreports.store.statuses import ItemStatus
+
+Progress = Callable[[str, PortalStats], None]  # (event, stats): "listed", "done"
+
+
+class PortalFetcher:
+    """The crawl's one Fetcher as one portal sees it: every fetch, and every redirect it follows, stays on the
+    portal's own hosts (the Fetcher allows the union of all portals' hosts; a hop into another portal's is refused)."""
+
+    def __init__(self, fetcher: Fetcher, hosts: frozenset[str], mode: str = "http"):
+        self._fetcher, self.hosts, self.mode = fetcher, hosts, mode
+
+    async def fetch(self, url: str, **kwargs):
+        if self.mode != "http":  # fetch = "browser" / "auto": a gate is passed in the host's headless browser
+            return await browser.fetch(self._fetcher, url, self.hosts, self.mode, **kwargs)
+        return await self._fetcher.fetch(url, hosts=self.hosts, **kwargs)
+
+    async def unchanged_body(self, res, expect: str = "html"):
+        """A 304 fetched without its body (``body_if_unchanged=False``), with it; fetched whole through this portal's
+        fetch when the archive has lost the file."""
+        return await self._fetcher.unchanged_body(
+            res, expect, refetch=lambda: self.fetch(res.url, conditional=False, expect=expect))
+
+
+class PortalCrawl:
+    """The context adapters fetch through (list pages), and the per-item work for one portal."""
+
+    def __init__(self, portal: PortalConfig, fetcher: Fetcher, sink: Sink, year: int | None = None,
+                 progress: Progress | None = None, concurrency: int = 32, parser: BoundedParser | None = None,
+                 due: Callable[[str], bool] | None = None):
+        self.portal = portal
+        self.due = due or (lambda url: True)  # whether a known report is asked this run (crawl.recheck)
+        self.fetcher = PortalFetcher(fetcher, portal.hosts, portal.fetch)
+        self.sink = sink
+        self.year = year
+        self.progress = progress
+        self.stats = sink.stats
+        self.adapter: Adapter = adapter_for(portal)
+        self._slots = asyncio.Semaphore(concurrency)
+        self._parser = parser
+        self._listing: asyncio.Future | None = None  # the listing's task, while run() lists
+        self._storage_failed: StorageError | None = None  # the first report that could not be stored
+
+    async def _parse(self, data: bytes, name: str, hints: dict, http_charset: str | None = None) -> dict:
+        """Parse off the event loop, in the crawl's bounded parser (worker processes with a deadline and a memory
+        cap: PDFs cost ~0.3 s of CPU each, and a hostile one far more); in-process when there is none."""
+        if self._parser is None:
+            return parse_bytes(data, name, hints=hints, http_charset=http_charset)
+        return await self._parser.parse_async(data, name, hints, http_charset)
+
+    # --- the adapters' context ---------------------------------------------------------------------------------
+    async def fetch_list(self, url: str, *, method: str = "GET", data: dict | None = None,
+                         headers: dict | None = None, referer: str | None = None, expect: str = "html",
+                         probe: bool = False):
+        result = await self.fetcher.fetch(url, method=method, data=data, headers=headers, referer=referer,
+                                          conditional=False, expect=expect)
+        self.stats.pages += 1
+        if not result.ok and not probe:  # a probe's failure is the adapter's to name (Context.fetch_list)
+            self.stats.list_failed += 1
+            self.sink.emit(_failed(url, result))
+        return result
+
+    def capped(self, next_url: str) -> None:
+        """Named against the first list page not read: a column longer than max_pages was cut short without a word
+        (an endless pager, or a real column of more than 200 pages, ended "ok")."""
+        self.sink.emit(Failed(next_url, "list", "max_pages",
+                              f"max_pages: the listing stopped after {self.portal.max_pages} list pages; this page "
+                              "and any after it were not read (raise max_pages in the portal's config)"))
+
+    def unreadable(self, url: str, why: str) -> None:
+        """A list page that answered, but not with the list the adapter reads (an HTML 系统繁忙 page, malformed
+        JSON): a failed list page, named against its URL. The listing ended there without a word: mid-column its
+        later pages vanished, and a page 1 so answered made the portal an empty column, "ok"."""
+        self.stats.list_failed += 1
+        self.sink.emit(Failed(url, "list", "list", f"list: {why}"))
+
+    def short(self, url: str, read: int, total: int, repeated: bool, why: str | None = None) -> None:
+        """Named against the page the listing ended at: an API that ignores the page number (a misnamed page
+        parameter) gave only its first page, every night, and the crawl called the portal ok."""
+        if why is None:  # the adapter's own reason where a numbered page's empty/repeated one does not fit
+            why = ("it repeated the pages before it: the API may ignore the page number (check the page parameter "
+                   "in the portal's config)") if repeated else "it was empty: the API may serve only so many pages"
+        self.sink.emit(Failed(url, "list", "pager", f"pager: the listing ended at this page after {read} of the "
+                                                    f"{total} items the list API counts; {why}"))
+
+    # --- the run -------------------------------------------------------------------------------------------------
+    async def run(self) -> PortalStats:
+        tasks: list[asyncio.Task] = []
+        try:
+            # the listing runs as a task of its own, so that a report that cannot be stored stops it (_item)
+            self._listing = asyncio.ensure_future(self._discover(tasks))
+            try:
+                await self._listing
+            except StorageError:  # a list page that could not be archived: the disk's failure, not the adapter's
+                raise
+            except asyncio.CancelledError:
+                if self._storage_failed is not None:  # stopped by a report's: that is the run's error
+                    raise self._storage_failed from None
+                raise
+            except Exception as exc:  # noqa: BLE001 - an adapter that chokes on a page ends this portal's listing
+                self.stats.pages += 1  # one more list page, failed: after pages that answered the portal is
+                self.stats.list_failed += 1  # partial, not "unreachable — no list page answered"
+                self.sink.emit(Failed(self.portal.start_url, "list", "list",
+                                      f"list: the {self.portal.adapter} adapter failed: {type(exc).__name__}: {exc}"))
+            for task in asyncio.as_completed(tasks):
+                await task
+                if self.progress:
+                    self.progress("done", self.stats)
+        except BaseException:  # the database cannot be written, or the run is cancelled (while listing, too): the
+            await _cancel(tasks)  # items already started stop here, and none is left running on its own
+            raise
+        finally:
+            self.sink.flush()  # the portal's last batch: its counts are final when run() returns
+        if self.progress and tasks:
+            self.progress("done", self.stats)
+        return self.stats
+
+    async def _discover(self, tasks: list[asyncio.Task]) -> None:
+        seen: set[str] = set()
+        async for listing in self.adapter.discover(self):
+            self.stats.listed += 1
+            if listing.url in seen:
+                continue
+            seen.add(listing.url)
+            titled = self.titled(listing)
+            self.stats.report_titles += titled
+            if not (titled and self.of_the_year(listing)):
+                self.stats.skipped += 1
+                continue
+            self.stats.found += 1
+            tasks.append(asyncio.create_task(self._item(listing)))
+            if self.progress:
+                self.progress("listed", self.stats)
+
+    def wanted(self, listing: Listing) -> bool:
+        """The title filter (the portal's include/exclude, else the annual-report test) and the year asked for."""
+        return self.titled(listing) and self.of_the_year(listing)
+
+    def titled(self, listing: Listing) -> bool:
+        """Titled as an annual report (the portal's include/exclude, else the annual-report test), of any year:
+        counted apart (`report_titles`), so that portal health tells a column with no report in it from one
+        with none of the year asked."""
+        return is_report_title(listing.title, self.portal.title_include, self.portal.title_exclude)
+
+    def of_the_year(self, listing: Listing) -> bool:
+        year = title_year(listing.title)
+        return self.year is None or year is None or year == self.year
+
+    async def _item(self, listing: Listing) -> None:
+        listed = Listed(listing.url, listing.title, listing.list_date, title_year(listing.title))
+        seen: list[Doc] = []  # the documents this item fetched: written once the item's outcome is emitted
+        async with self._slots:
+            try:
+                await self._process(listed, seen)
+            except StorageError as exc:  # not the item's fault: the database or the archive cannot be written, so
+                if self._storage_failed is None:  # the run stops, now: a listing left to go on (its pages unchanged
+                    self._storage_failed = exc  # since the last run need no write) would start and fetch every
+                    if self._listing is not None:  # report it lists, to store none of them
+                        self._listing.cancel()
+                raise
+            except Exception as exc:  # noqa: BLE001 - one bad item must not end the run; it is recorded
+                self.sink.emit(Failed(listed.url, "internal", "internal",
+                                      f"internal error: {type(exc).__name__}: {exc}", listing=listed))
+            # after what was made of them, never before: a run stopped while it parsed a corrected report (SIGTERM,
+            # or SIGKILL after a batch was written) had stored the new page's validators without its report, and
+            # every later run got 304 and called the unread correction unchanged. A Read writes its own documents;
+            # these rows give the next conditional GET its validators and reparse its files.
+            for doc in seen:
+                self.sink.emit(Seen(doc))
+
+    async def _process(self, listing: Listed, seen: list[Doc]) -> None:
+        if not url_host_in(self.portal.hosts, listing.url):
+            self.sink.emit(Failed(listing.url, "host_not_allowed", "host_not_allowed",
+                                  "host not allowed by the portal configuration", listing=listing))
+            return
+        item = self.sink.item(listing.url)
+        known = item is not None and item.status in (ItemStatus.LOADED, ItemStatus.DUPLICATE) and item.report_id
+        # a scan whose OCR stopped at a time bound (a night's load, a slow page) is read again each night, its
+        # documents unchanged or not, until it is whole: its earlier pages come from the tool cache, so each
+        # reading gets further. Called unchanged on its 304s, it had stayed at "1/2" pages until a reparse.
+        if known and ocr.unfinished(item.ocr_pages):
+            known = False
+        if known and not self.due(listing.url):
+            self.sink.emit(NotDue(listing))
+            return
+        # a known report's page (and attachment) answering 304 is unchanged without its archived body being read
+        page = await self.fetcher.fetch(listing.url, conditional=True, expect="html", body_if_unchanged=not known)
+        fetched: dict = {}  # attachment URL -> its answer already in hand
+        if not page.ok:
+            self.sink.emit(_failed(listing.url, page, listing))
+            return
+        seen.append(Doc.of(page))
+        if page.not_modified and known:
+            if item.attachment_url is None:
+                self.sink.emit(Unchanged(listing))
+                return
+            attachment = await self.fetcher.fetch(item.attachment_url, conditional=True, expect="binary",
+                                                  referer=page.final_url, body_if_unchanged=False)  # as _read asks
+            if attachment.ok and attachment.not_modified:
+                self.sink.emit(Unchanged(listing))
+                return
+            # changed, or failed: read below from this answer, not asked a second time (a file gone tonight was
+            # asked twice, a 5xx's retries and waits spent twice over)
+            fetched[item.attachment_url] = attachment
+            page = await self.fetcher.unchanged_body(page)  # the attachment changed: the page is read again
+            if not page.ok:
+                self.sink.emit(_failed(listing.url, page, listing))
+                return
+            if not page.not_modified:  # the archive had lost the page's file: fetched whole
+                seen.append(Doc.of(page))
+        found = await self._read(listing, page, seen, fetched)
+        if found is None:
+            return
+        record, source, attachment_url = found
+        if self.year is not None and record.get("year") not in (None, self.year):
+            self.stats.skipped += 1
+            return
+        self.sink.emit(Read(listing, record, Doc.of(source), Doc.of(page), attachment_url, self.portal.region))
+
+    async def _later_pages(self, listing: Listed, page, seen: list[Doc]) -> list | None:
+        """The report article's later pages (a TRS article split over t…_1.html, …), each archived; None when one
+        could not be fetched: the item fails on that page and is read whole on a later run, never loaded as half
+        a report (the first page alone had loaded tables 一–三 with 四 and sections 五–六 missing, quietly)."""
+        pages = []
+        for url in self.adapter.later_pages(page):
+            if not url_host_in(self.portal.hosts, url):
+                continue
+            later = await self.fetcher.fetch(url, conditional=True, expect="html", referer=page.final_url)
+            if not later.ok:
+                self.sink.emit(_failed(url, later, listing))
+                return None
+            seen.append(Doc.of(later))
+            pages.append(later)
+        return pages
+
+    async def _read(self, listing: Listed, page, seen: list[Doc], fetched: dict | None = None):
+        """The record from the page, else from its attachments (a page without tables links the real report).
+
+        A document past a parse limit (too_large, bomb, too_slow, out_of_memory, crashed) is recorded with that
+        kind: a page against its item, saved as failed; an attachment against its URL, and against the item too
+        when no other document of the page held the report. So is an attachment that could not be fetched. Its
+        bytes stay in the archive (fetched before).
+        `seen`: the attachments fetched are added to it (written by _item after the outcome). `fetched`: answers
+        already in hand for some of its attachments (an unchanged page's attachment, changed or failed), read
+        instead of asking for them again."""
+        # the list entry's date is the record's publication date when the page itself gives none (parse.published
+        # ranks it below the page's metadata and labels, above the report's own closing date)
+        hints = {"title": listing.title, "published": listing.list_date}
+        record, error = None, None
+        later = await self._later_pages(listing, page, seen)
+        if later is None:
+            return None
+        body, encoding = self.adapter.document(page, later)
+        try:
+            record = await self._parse(body or b"", listing.url, hints, encoding)
+        except (ParseLimitError, MissingToolError) as exc:
+            self.sink.emit(_limit_failed(listing.url, exc, listing))
+            return None
+        except ParseError as exc:
+            error = str(exc)
+        if record is not None and _has_tables(record):
+            return record, page, None
+        # attachments that could not be fetched, or past a limit: emitted once we know whether the item failed
+        limited: list[Failed] = []
+        # files on hosts the config does not name: the item's failure when nothing else held its report (it was
+        # "not a report", the host never named); beside a report read, nothing (a form template on www.gov.cn)
+        off_host: list[Failed] = []
+        for url in self.adapter.attachments(page):
+            if not url_host_in(self.portal.hosts, url):
+                off_host.append(Failed(url, "host_not_allowed", "host_not_allowed",
+                                       f"host_not_allowed: {url_netloc(url)} is not among the portal's hosts; "
+                                       "add it to attachment_hosts in the portal's config to read this file"))
+                continue
+            attachment = (fetched or {}).get(url) or await self.fetcher.fetch(url, conditional=True, expect="binary",
+                                                                           referer=page.final_url)
+            if not attachment.ok:
+                limited.append(_failed(url, attachment))
+                continue
+            seen.append(Doc.of(attachment))  # its bytes are archived: say where, whatever the parse says
+            try:
+                found = await self._parse(attachment.body or b"", url, hints)
+            except (ParseLimitError, MissingToolError) as exc:
+                limited.append(_limit_failed(url, exc))
+                continue
+            except ParseError as exc:
+                self.sink.emit(Failed(url, "parse_error", "parse", str(exc)))
+                continue
+            if record is None or _has_tables(found) or found.get("format") != "unknown":
+                _emit_all(self.sink, limited)
+                return found, attachment, url
+        # the data file only for a page that held no report of its own: a pre-2019 report in prose beside its own
+        # js/detail.js had failed as data_file, its report lost. Its failure is the item's only when no attachment
+        # failed: a PDF whose host was down had failed the item as data_file (a parse kind: a false
+        # parse_failures_jump), not for the PDF
+        if record is None or record.get("format") == "unknown":
+            scripted = await self._data_document(listing, page, later, seen, fetched or {}, hints, failed=not limited)
+            if scripted:  # read from the data file
+                _emit_all(self.sink, limited)
+                return scripted
+            if scripted is False and not limited:  # failed on it (recorded there)
+                return None
+        if record is not None:
+            _emit_all(self.sink, limited)
+            return record, page, None
+        if limited := limited + off_host:  # the report was in an attachment not fetched, or refused: the item
+            # failed for that reason (it was also called a `parse` failure, "no annual report found", and a file
+            # host down one night raised a false parse_failures_jump)
+            _emit_all(self.sink, limited[:-1] + [replace(limited[-1], listing=listing)])
+            return None
+        self.sink.emit(NotReport(listing, error))
+        return None
+
+    async def _data_document(self, listing: Listed, page, later: list, seen: list[Doc], fetched: dict, hints: dict,
+                             failed: bool = True):
+        """The report from the JavaScript data file the page's script writes its body from (adapters.datafile), asked
+        only when neither the page nor an attachment held a report: (record, the data file, its URL); None when the
+        page names none or it holds no report; False when it failed, recorded against the data file and the item
+        unless not `failed` (the item fails for an attachment that did not answer): not fetched, no data file (an
+        HTML page), cut short, past a parse limit. Never half a report, and no longer "not a report" for a page
+        whose report is in its data file (the page alone was)."""
+        url = self.adapter.data_file(page)
+        if url is None or not url_host_in(self.portal.hosts, url):
+            return None
+        data = fetched.get(url) or await self.fetcher.fetch(url, conditional=True, expect="binary",
+                                                            referer=page.final_url)
+        if not data.ok:
+            if failed:
+                self.sink.emit(_failed(url, data, listing))
+            return False
+        seen.append(Doc.of(data))  # archived: a re-parse reads it again without the network
+        try:
+            body, encoding = self.adapter.document(page, later, data)
+            record = await self._parse(body or b"", listing.url, hints, encoding)
+        except DataFileError as exc:
+            if failed:
+                self.sink.emit(Failed(url, "data_file", "data_file", f"data_file: {exc}", listing=listing))
+            return False
+        except (ParseLimitError, MissingToolError) as exc:
+            if failed:
+                self.sink.emit(_limit_failed(url, exc, listing))
+            return False
+        except ParseError:
+            return None
+        return record, data, url
+
+
+def _failed(url: str, result, listing: Listed | None = None) -> Failed:
+    kind = result.error_kind or "http"
+    return Failed(url, result.status if result.status is not None else kind, kind,
+                  f"{kind}: {result.error or ''}".strip(), listing=listing,
+                  item_status=ItemStatus.BLOCKED if kind == "blocked" else ItemStatus.FAILED)
+
+
+def _limit_failed(url: str, exc: ParseLimitError | MissingToolError, listing: Listed | None = None) -> Failed:
+    """A document past a limit, or whose reader is not installed (`missing_tool`): failed with its own kind, not
+    as `parse` (a damaged file)."""
+    return Failed(url, exc.kind, exc.kind, exc.line, listing=listing)
+
+
+def _emit_all(sink: Sink, events: list[Failed]) -> None:
+    for event in events:
+        sink.emit(event)
+
+
+def _has_tables(record: dict) -> bool:
+    return record.get("format") in schema.TABLE_FORMATS and any(
+        record.get(t) for t in ("active", "applications", "review_litigation"))
+
+
+async def _cancel(tasks: list[asyncio.Task]) -> None:
+    """Cancel the tasks not done and wait until they have ended, so none runs on (or logs at shutdown) after the
+    crawl has stopped."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
