@@ -324,7 +324,7 @@ def test_a_command_that_ends_itself_after_a_full_disk_keeps_its_own_exit(tmp_pat
     import sys
 
     from govreports.cli import main
-    from govreports.cli import store as cli_store
+    from govreports.cli import export as cli_export
 
     db = open_db(tmp_path / "g.db")
     db.close()
@@ -332,7 +332,7 @@ def test_a_command_that_ends_itself_after_a_full_disk_keeps_its_own_exit(tmp_pat
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(cli_store, "export_table", full)
+    monkeypatch.setattr(cli_export, "export_table", full)
     out = tmp_path / "out.csv"
     monkeypatch.setattr(sys, "argv", ["govreports", "export", "-t", "report_flat", "--db", str(tmp_path / "g.db"),
                                       "-o", str(out)])

@@ -15,20 +15,15 @@ from govreports.query import DEFAULT_TIMEOUT_S
 from govreports.store.lock import DEFAULT_WAIT_S
 
 __all__ = ["DEFAULT_ARCHIVE", "DEFAULT_CONFIG", "DEFAULT_DB", "DEFAULT_TIMEOUT_S", "DEFAULT_WAIT_S",
-           "ArchiveOption", "BackfillTimeLimitOption", "ConfigOption", "DbOption", "ExportFormat", "ExportFormatOption",
-           "FormatOption", "OutFormat", "PortalsOption", "RunnerOption", "TIME_LIMIT_VARIABLE", "TimeLimitOption",
-           "TimeoutOption", "WaitOption", "YEAR_RANGE"]
+           "ArchiveOption", "BackfillTimeLimitOption", "ConfigOption", "DbOption", "FormatOption",
+           "OutFormat", "PortalsOption", "RunnerOption", "TIME_LIMIT_VARIABLE", "TimeLimitOption", "TimeoutOption",
+           "WaitOption", "YEAR_RANGE"]
 
 
 class OutFormat(str, enum.Enum):
     table = "table"
     csv = "csv"
     json = "json"
-
-
-class ExportFormat(str, enum.Enum):
-    csv = "csv"
-    jsonl = "jsonl"
 
 
 # the range a --year may take: a year past SQLite's integers (a pasted id, a slip of the keyboard) ended the
@@ -39,7 +34,6 @@ DbOption = Annotated[Path, typer.Option("--db", help="SQLite database file.", sh
 ConfigOption = Annotated[Path, typer.Option("--config", help="A portal config file, or a directory of them.")]
 ArchiveOption = Annotated[Path, typer.Option("--archive", help="Raw archive folder.")]
 FormatOption = Annotated[OutFormat, typer.Option("--format", "-f", help="table for people; csv or json for programs.")]
-ExportFormatOption = Annotated[ExportFormat, typer.Option("--format", "-f", help="CSV or JSON Lines.")]
 WaitOption = Annotated[float, typer.Option(
     "--wait", help="Seconds to wait for another run that holds the database, then exit 75.")]
 TimeoutOption = Annotated[float, typer.Option(
