@@ -303,3 +303,36 @@ def test_a_2019_other_row_in_a_2021_table_is_noted_and_never_passes_r2():
     assert r2 and all(c["ok"] is None for c in r2)
     assert all("（六）其他处理" in c["detail"] for c in r2)
     assert parsed["unkeyed_rows"] == {"applications.other": {c: 3 for c in record["applications"]["total"]}}
+
+
+def test_a_2019_other_row_in_a_run_together_2021_table_is_noted_too():
+    """The same form mix in a whitespace-stripped scrape (parse.runs): the run reader dropped the row without a
+    word. Its run is split as any row of table 三 (R3 forces it) and kept in unkeyed_rows, its cells listed."""
+    import copy
+
+    from govreports import schema
+    from govreports.render.text import stripped
+    from strategies import record_fixture
+
+    record = copy.deepcopy(record_fixture("2021"))
+    apps = record["applications"]
+    cols = schema.APPLICANT_COLUMNS
+    outcomes = schema.OUTCOME_ROWS["2021"]
+    one = dict.fromkeys(cols, 0) | {"natural_person": 2, "commercial": 1, "total": 3}
+    for row in outcomes:
+        apps[row] = dict(one)
+    apps["total"] = apps["new"] = {c: v * len(outcomes) for c, v in one.items()}
+    apps["carried_in"] = apps["carried_out"] = dict.fromkeys(cols, 0)
+    text = stripped(record)
+    start = text.find("（六）其他处理")
+    end = text.find("（七）", start)
+    assert 0 < start < end and "3.其他2100003" in text[start:end]
+    parsed = parse_bytes((text[:start] + "（六）其他处理6300009" + text[end:]).encode("utf-8"))
+    assert parsed["format"] == "2021"
+    assert parsed["unkeyed_rows"] == {"applications.other": dict(one, natural_person=6, commercial=3, total=9)}
+    for row in ("other_overdue_correction", "other_overdue_fee", "other_misc"):
+        assert set(parsed["applications"][row].values()) == {None}
+    assert parsed["applications"]["granted"] == one
+    r2 = [c for c in parsed["checks"] if c["rule"] == "R2"]
+    assert r2 and all(c["ok"] is None and "（六）其他处理" in c["detail"] for c in r2)
+    assert "applications.other.total" in parsed["text_layout"]["recovered"]

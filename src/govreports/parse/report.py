@@ -145,10 +145,11 @@ def _read_tables(blocks: list[Block], headings: list[tuple[int, int]], fmt: str,
         # a table whose cells were run together (whitespace-stripped scrapes) is split where the split is forced;
         # it replaces the row reading unless that reads more (a PDF cell holding a few glued rows must not)
         run_split = runs.Split()
-        run_table = runs.read(run_text, name, fmt, run_split) if name in run_together else None
+        run_unkeyed: dict = {}
+        run_table = runs.read(run_text, name, fmt, run_split, run_unkeyed) if name in run_together else None
         if run_table is not None and _filled(run_table) >= _filled(table):
             table, rows_split = run_table, run_split
-            unkeyed = {k: v for k, v in unkeyed.items() if not k.startswith(f"{name}.")}
+            unkeyed = {k: v for k, v in unkeyed.items() if not k.startswith(f"{name}.")} | run_unkeyed
         split.merge(rows_split)
         tables[name] = table
     found = {name: table for name, table in tables.items() if table is not None}

@@ -228,7 +228,10 @@ def read_active(text: str, fmt: str, split: Split) -> dict:
     return out
 
 
-def read_applications(text: str, fmt: str, split: Split) -> dict:
+def read_applications(text: str, fmt: str, split: Split, unkeyed: dict | None = None) -> dict:
+    """Table 三. `unkeyed` collects a row the format has no key for, as tables.read_applications does: a 2021
+    table that kept the 2019 form's single （六）其他处理 row ("applications.other"; its cells are listed in `split`
+    under that path)."""
     rows = schema.APPLICATION_ROWS[fmt]
     cols = schema.APPLICANT_COLUMNS
     out = {row: dict.fromkeys(cols) for row in rows}
@@ -236,6 +239,7 @@ def read_applications(text: str, fmt: str, split: Split) -> dict:
     subtotal = any("小计" in label for label, _ in segments[:1]) or "小计" in text[: text.find("本年新收") + 1]
     n = len(cols) + (1 if subtotal else 0)
     found: dict[str, list[tuple] | None] = {}
+    lone_other: list[tuple] | None = None
 
     def identify(piece: str) -> str | None:
         row = L.application_row(piece)
@@ -249,12 +253,19 @@ def read_applications(text: str, fmt: str, split: Split) -> dict:
         pieces = [p for p in _PIECE.split(label) if p]
         named = [identify(p) for p in pieces]
         owner = named[-1] if named else None
+        if (owner is None and run and unkeyed is not None and fmt == "2021" and lone_other is None
+                and L.application_row(pieces[-1]) == "other"):
+            lone_other = _row_splits(run, n, subtotal)  # the 2019 form's （六）其他处理: no 2021 key takes it
         if not run or owner is None or found.get(owner):
             continue  # a row keeps its first run that fits ("数据1…数据6" headers are digits inside labels)
         found[owner] = _row_splits(run, n, subtotal)
     _cross_rows(found, fmt)
     for row, candidates in found.items():
         _settle(split, "applications", row, cols, candidates, out)
+    if lone_other is not None and unkeyed is not None:
+        kept: dict = {}
+        _settle(split, "applications", "other", cols, lone_other, kept)
+        unkeyed["applications.other"] = kept["other"]
     return out
 
 
@@ -418,10 +429,10 @@ def _review_splits(run: str, groups: int = 3) -> list[tuple] | None:
     return results
 
 
-def read(text: str, table: str, fmt: str, split: Split) -> dict:
+def read(text: str, table: str, fmt: str, split: Split, unkeyed: dict | None = None) -> dict:
     """The table from run-together text: `text`, the match keys of the blocks that span all three tables joined
     (a scrape may hold several of them in one paragraph; a heading it ran into is not cut out), for a table that
-    run_together found run together."""
+    run_together found run together. `unkeyed` collects rows the format has no key for (read_applications)."""
     app = min((i for i in (text.find("勾稽关系"), text.find("申请人情况"), text.find("本年新收")) if i >= 0),
               default=len(text))
     review = text.find("行政复议", app)
@@ -429,5 +440,5 @@ def read(text: str, table: str, fmt: str, split: Split) -> dict:
     if table == "active":
         return read_active(text[:app], fmt, split)
     if table == "applications":
-        return read_applications(text[app:review], fmt, split)
+        return read_applications(text[app:review], fmt, split, unkeyed)
     return read_review(text[review:], split)
