@@ -305,13 +305,12 @@ def test_a_2019_other_row_in_a_2021_table_is_noted_and_never_passes_r2():
     assert parsed["unkeyed_rows"] == {"applications.other": {c: 3 for c in record["applications"]["total"]}}
 
 
-def test_a_2019_other_row_in_a_run_together_2021_table_is_noted_too():
-    """The same form mix in a whitespace-stripped scrape (parse.runs): the run reader dropped the row without a
-    word. Its run is split as any row of table 三 (R3 forces it) and kept in unkeyed_rows, its cells listed."""
+def _form_mix_counts() -> tuple[dict, dict]:
+    """A 2021-format record whose table 三 adds up in every row and column (R1–R3), each outcome row `one`: the run
+    reader splits a row only where its 总计 is forced."""
     import copy
 
     from govreports import schema
-    from govreports.render.text import stripped
     from strategies import record_fixture
 
     record = copy.deepcopy(record_fixture("2021"))
@@ -323,16 +322,65 @@ def test_a_2019_other_row_in_a_run_together_2021_table_is_noted_too():
         apps[row] = dict(one)
     apps["total"] = apps["new"] = {c: v * len(outcomes) for c, v in one.items()}
     apps["carried_in"] = apps["carried_out"] = dict.fromkeys(cols, 0)
-    text = stripped(record)
-    start = text.find("（六）其他处理")
-    end = text.find("（七）", start)
-    assert 0 < start < end and "3.其他2100003" in text[start:end]
-    parsed = parse_bytes((text[:start] + "（六）其他处理6300009" + text[end:]).encode("utf-8"))
+    return record, one
+
+
+def _assert_other_kept(parsed: dict, one: dict, other: dict) -> None:
     assert parsed["format"] == "2021"
-    assert parsed["unkeyed_rows"] == {"applications.other": dict(one, natural_person=6, commercial=3, total=9)}
+    assert parsed["unkeyed_rows"] == {"applications.other": other}
     for row in ("other_overdue_correction", "other_overdue_fee", "other_misc"):
         assert set(parsed["applications"][row].values()) == {None}
     assert parsed["applications"]["granted"] == one
     r2 = [c for c in parsed["checks"] if c["rule"] == "R2"]
     assert r2 and all(c["ok"] is None and "（六）其他处理" in c["detail"] for c in r2)
+
+
+def test_a_2019_other_row_in_a_run_together_2021_table_is_noted_too():
+    """The same form mix in a whitespace-stripped scrape (parse.runs): the run reader dropped the row without a
+    word. Its run is split as any row of table 三 (R3 forces it) and kept in unkeyed_rows, its cells listed."""
+    from govreports.render.text import stripped
+
+    record, one = _form_mix_counts()
+    text = stripped(record)
+    start = text.find("（六）其他处理")
+    end = text.find("（七）", start)
+    assert 0 < start < end and "3.其他2100003" in text[start:end]
+    parsed = parse_bytes((text[:start] + "（六）其他处理6300009" + text[end:]).encode("utf-8"))
+    _assert_other_kept(parsed, one, dict(one, natural_person=6, commercial=3, total=9))
     assert "applications.other.total" in parsed["text_layout"]["recovered"]
+
+
+_SEVEN = " 6 3 0 0 0 0 9"
+
+
+@pytest.mark.parametrize("row", [
+    "（六）其他处\n理" + _SEVEN,  # the label wrapped (PDF text)
+    "（\n六\n）\n其\n他\n处\n理" + _SEVEN,  # a glyph per line (a narrow merged cell)
+    "（六）其他处理\n" + _SEVEN.strip(),  # the numbers on a line of their own
+])
+def test_a_2019_other_row_in_a_2021_pdf_text_is_noted(row):
+    """PDF text layouts of the same mix: the row readers kept the row only when its whole label stood beside its
+    numbers; wrapped, or above them, it was dropped without a word."""
+    from govreports.render.text import text_layer
+
+    record, one = _form_mix_counts()
+    text = text_layer(record, detach=0, page=0)
+    start = text.find("（\n六\n）\n其\n他\n处\n理")
+    end = text.find("（七）", start)
+    assert 0 < start < end
+    parsed = parse_bytes((text[:start] + row + "\n" + text[end:]).encode("utf-8"))
+    _assert_other_kept(parsed, one, dict(one, natural_person=6, commercial=3, total=9))
+
+
+def test_a_2019_other_row_whose_blanks_a_pdf_text_dropped_is_not_placed():
+    """Two numbers of seven cells, only spaces between them: which cells they are is not known. A keyed row is
+    left null and listed as ambiguous; the unkeyed row took them as its first two cells, silently."""
+    from govreports.render.text import text_layer
+
+    record, one = _form_mix_counts()
+    text = text_layer(record, detach=0, page=0)
+    start = text.find("（\n六\n）\n其\n他\n处\n理")
+    end = text.find("（七）", start)
+    parsed = parse_bytes((text[:start] + "（六）其他处理 6 9\n" + text[end:]).encode("utf-8"))
+    _assert_other_kept(parsed, one, dict.fromkeys(one))
+    assert "applications.other.natural_person" in parsed["text_layout"]["ambiguous"]

@@ -244,19 +244,27 @@ def read_applications(blocks: list[Block], fmt: str, split=None, unkeyed: dict |
         if "勾稽关系" in "\n".join(label_keys) or "申请人情况" in label_keys:
             seen_values = True  # the table's header: its rows count even when every value is blank
         row = identify(label_keys[-1]) if label_keys else None
+        lone_other = False
         if not values:
             carry = [label_keys[-1]] if row else carry + label_keys[-1:]
         elif row is None or not label_keys:
             # numbers under a label that wrapped over several lines (or a page break): the label is the pieces
             # since the last row, joined; numbers on a line of their own belong to the label above
-            row = _wrapped(_not_a_header(identify), carry + label_keys)
+            pieces = carry + label_keys
+            row = _wrapped(_not_a_header(identify), pieces)
+            # a 2021 table's 2019-form （六）其他处理 row, its label whole, wrapped or above its numbers
+            lone_other = (row is None and unkeyed is not None and fmt == "2021" and _has_number(values)
+                          and bool(label_keys and L.application_row(label_keys[-1]) == "other"
+                                   or _wrapped(_not_a_header(_named_other), pieces)))
             carry = []
         else:
             carry = []
         if row not in rows:
-            if (unkeyed is not None and fmt == "2021" and label_keys and _has_number(values)
-                    and L.application_row(label_keys[-1]) == "other"):
-                unkeyed["applications.other"] = _row_cells(list(values), subtotal, ncol)
+            if lone_other:  # placed as a keyed row is: values a text layout cannot place stay null, listed
+                unplaced = _unplaced(values, ncol + (1 if subtotal else 0))
+                if unplaced and split is not None:
+                    split.ambiguous.extend(f"applications.other.{c}" for c in schema.APPLICANT_COLUMNS)
+                unkeyed["applications.other"] = _row_cells([] if unplaced else list(values), subtotal, ncol)
             continue  # a label-only line is still a row: text exports drop trailing blank cells
         seen_values = seen_values or bool(values) or from_row
         vals = list(values)
@@ -275,6 +283,11 @@ def read_applications(blocks: list[Block], fmt: str, split=None, unkeyed: dict |
         return None
     empty = dict.fromkeys(schema.APPLICANT_COLUMNS)
     return {row: out.get(row) or dict(empty) for row in rows}
+
+
+def _named_other(key: str) -> str | None:
+    """'other' for a label naming （六）其他处理 as a whole (the 2019 form's single row), else None."""
+    return "other" if L.application_row(key) == "other" else None
 
 
 def _unheaded_subtotal(read: list, ncol: int) -> bool:
