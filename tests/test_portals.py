@@ -65,6 +65,26 @@ def test_title_filter_on_traditional_titles_as_mirrors_write_them():
     assert title_year("廣東省人民政府辦公廳2019年政府信息公開工作年度報告") == 2019
 
 
+@pytest.mark.parametrize("title", [
+    "臺北市政府110年度政府資訊公開工作年度報告",  # Taiwan's term (政府資訊公開法), a 民國 year
+    "某某市人民政府2020年政府資訊公開工作年度報告",
+    "政府資訊公開年報",
+])
+def test_title_filter_leaves_out_taiwans_term_unless_the_portal_names_it(title):
+    """政府資訊公開 is Taiwan's regulation, not the PRC's 政府信息公开 (t2s keeps 資訊 as 资讯): not an annual report of
+    the kind this tool reads, by design. A mirror that rewrote 信息 as 資訊 is taken when its portal says so."""
+    assert not is_report_title(title)
+    assert is_report_title(title, include="资讯公开") and is_report_title(title, include="資訊公開")
+
+
+@pytest.mark.parametrize("config", ["s2t", "s2tw", "s2hk"])
+def test_title_filter_takes_character_converted_mirrors(config):
+    import opencc
+
+    title = opencc.OpenCC(config).convert("广东省人民政府办公厅2019年政府信息公开工作年度报告")
+    assert "信息公開" in title and is_report_title(title)
+
+
 def test_title_year():
     assert title_year("宿迁市 2025 年政府信息公开工作年度报告") == 2025
     assert title_year("政府信息公开工作2022年度报告") == 2022

@@ -5,6 +5,9 @@ report, standalone 统计表, news); a real report's title says 信息公开 and
 orders (…工作年度报告, …年度政府信息公开工作报告, …政府信息公开工作2022年度报告, …信息公开年度报告).
 A 繁體 mirror's titles (…信息公開工作年度報告) are judged in simplified characters, as the parser reads such mirrors;
 a portal's own patterns (title_include / title_exclude) match the title as written or simplified.
+Taiwan's term 政府資訊公開 (its 政府資訊公開法) is not the PRC regulation's 政府信息公开, and OpenCC's t2s keeps it as
+资讯: such a title is not taken for an annual report. Mirrors of mainland reports convert characters (s2t, s2tw,
+s2hk all keep 信息); one that also rewrites phrases (s2twp: 信息 → 資訊) can be named by the portal's title_include.
 """
 
 from __future__ import annotations
