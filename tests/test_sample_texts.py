@@ -155,3 +155,29 @@ def test_a_table_four_row_whose_last_cell_wrapped_onto_a_line_of_its_own_keeps_i
     wrapped = "\n".join(lines[:at] + ["\t".join(cells[:-1]), cells[-1]] + lines[at + 1:])
     record = parse_bytes(wrapped.encode("utf-8"), hints=hints)
     assert record["review_litigation"] == expected["review_litigation"]
+
+
+# --- the seed's tab-separated table 三 (rows end in a tab: a trailing blank cell) -------------------------------------
+
+_SEED_HEADER = "(本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和)\t\t申请人情况\t\t\t\t\t\t总计\t"
+
+
+def _seed() -> str:
+    require_samples()
+    return (SAMPLES / "seed" / "000_dc3a28ed7fcc2bfa.txt").read_text(encoding="utf-8")
+
+
+def test_a_sum_row_below_the_header_does_not_turn_on_the_subtotal_column():
+    """A label-only 合计 line below the header (a template's sum row, its cells left blank) after a header row with
+    总计: it turned the 法人或其他组织 subtotal reading on for the rows after it, and a row one value longer for its
+    trailing tab lost its 总计 (null, silently: R3 not evaluable)."""
+    body = _seed()
+    assert _SEED_HEADER in body
+    body = body.replace(_SEED_HEADER, _SEED_HEADER.rstrip("\t"))  # a header row with no blank cell after 总计
+    for row in ("(六) 其他处理", "(七) 总计"):
+        old = row + "\t0\t0\t0\t0\t0\t0\t0\t"
+        assert old in body
+        body = body.replace(old, ("合计\n" if row.startswith("(六)") else "") + row + "\t2\t1\t0\t0\t0\t0\t3\t")
+    apps = parse_bytes(body.encode("utf-8"))["applications"]
+    assert apps["other"] == apps["total"] == {"natural_person": 2, "commercial": 1, "research": 0,
+                                               "social_welfare": 0, "legal_services": 0, "other_org": 0, "total": 3}

@@ -223,6 +223,7 @@ def read_applications(blocks: list[Block], fmt: str, split=None, unkeyed: dict |
     read = list(labelled_rows(blocks))
     subtotal = _unheaded_subtotal(read, ncol)
     total_header = False
+    in_header = True  # until the first row of the table takes values: only the header names the columns
 
     def identify(key: str) -> str | None:
         row = L.application_row(key)
@@ -236,9 +237,12 @@ def read_applications(blocks: list[Block], fmt: str, split=None, unkeyed: dict |
     for label_keys, values, from_row in read:
         if not label_keys and not _has_number(values):
             continue
-        if any(map(L.is_subtotal, label_keys)):
+        # the header's 小计 column, or its 合计 one beside 总计: the organisations' subtotal. Below the header a 合计
+        # (or 小计) row is a template's sum row: it switched the reading on for the rows after it, and a row whose
+        # trailing blank cell made it one value longer lost its 总计
+        if in_header and any(map(L.is_subtotal, label_keys)):
             subtotal = True
-        if not values:  # a header row: beside a 总计 column, a 合计 one is the organisations' subtotal
+        if in_header and not values:
             total_header = total_header or "总计" in label_keys
             subtotal = subtotal or total_header and "合计" in label_keys
         if "勾稽关系" in "\n".join(label_keys) or "申请人情况" in label_keys:
@@ -267,6 +271,7 @@ def read_applications(blocks: list[Block], fmt: str, split=None, unkeyed: dict |
                 unkeyed["applications.other"] = _row_cells([] if unplaced else list(values), subtotal, ncol)
             continue  # a label-only line is still a row: text exports drop trailing blank cells
         seen_values = seen_values or bool(values) or from_row
+        in_header = in_header and not _has_number(values)
         vals = list(values)
         if _unplaced(values, ncol + (1 if subtotal else 0)):
             if split is not None and not (row in out and any(out[row].values())):
