@@ -315,8 +315,15 @@ def _unheaded_subtotal(read: list, ncol: int) -> bool:
 
 
 def _row_cells(vals: list[Value], subtotal: bool, ncol: int) -> dict:
-    if subtotal and len(vals) == ncol + 1:
-        del vals[ncol - 1]  # the unofficial 法人或其他组织 小计 column before 总计
+    if subtotal:
+        # blanks beyond the table's ncol + 1 cells are no cells of it (a text row's trailing tab, a colspan
+        # artefact before the values), as fit() drops them: counted, they kept the subtotal in place of 总计
+        while len(vals) > ncol + 1 and vals[-1].number is None:
+            vals.pop()
+        while len(vals) > ncol + 1 and vals[0].number is None:
+            vals.pop(0)
+        if len(vals) == ncol + 1:
+            del vals[ncol - 1]  # the unofficial 法人或其他组织 小计 column before 总计
     return dict(zip(schema.APPLICANT_COLUMNS, map(_NUMBER, fit(vals, ncol))))
 
 
