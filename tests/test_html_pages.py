@@ -342,10 +342,12 @@ def test_a_government_general_office_as_publishing_body_is_no_agency(office):
     assert record["title"] == "2017年政府信息公开年度报告" and record["agency"] is None
 
 
-@pytest.mark.parametrize("mark", ["<sup>1</sup>", "<sup>注1</sup>", "<sup>*</sup>", " <sup> 2 </sup>"])
+@pytest.mark.parametrize("mark", ["<sup>1</sup>", "<sup>注1</sup>", "<sup>*</sup>", " <sup> 2 </sup>",
+                                  "<sup>1</sup>件", "<sup>注1</sup> 件", "<sup>1</sup>(件)"])  # a mark before the unit
 def test_a_superscript_footnote_mark_after_a_value_is_no_digit(fragment, expected, mark):
     """A footnote mark written as a superscript after a value cell's number ('821<sup>1</sup>') read into the number
-    as a digit: new.natural_person 8211 (R1 then failed, so it was flagged, but the value was wrong). It is a mark."""
+    as a digit: new.natural_person 8211 (R1 then failed, so it was flagged, but the value was wrong). It is a mark,
+    before a unit written in the cell too ('821<sup>1</sup>件' read 8211 件)."""
     row, cells = _row_cells(fragment, "一、本年新收政府信息公开申请数量")
     assert ">821<" in cells[1]
     page = fragment.replace(row, row.replace(">821<", f">821{mark}<", 1), 1)
