@@ -281,14 +281,16 @@ def test_paragraphs_and_tables_inside_block_content_controls_are_read():
         t: record[t] for t in ("active", "applications", "review_litigation")}
 
 
-def test_a_superscript_footnote_mark_after_a_value_is_no_digit():
+@pytest.mark.parametrize("unit", [b"", "件".encode()])
+def test_a_superscript_footnote_mark_after_a_value_is_no_digit(unit):
     """Word writes a footnote mark after a value as a superscript run (w:vertAlign superscript): '821' then '1'
-    read 8211 (new.natural_person; R1 failed on it). After a cell's number, a superscript is a mark."""
+    read 8211 (new.natural_person; R1 failed on it). After a cell's number, a superscript is a mark, before a unit
+    written in the cell too ('821', '1', '件' read 8211 件)."""
     record = _sample_record()
     data = to_docx(record)
     original = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
     xml = _wrap_run(original, "821", lambda run, props: run + b'<w:r><w:rPr><w:vertAlign w:val="superscript"/>'
-                    b"</w:rPr><w:t>1</w:t></w:r>")
+                    b"</w:rPr><w:t>1</w:t></w:r>" + (b"<w:r><w:t>" + unit + b"</w:t></w:r>" if unit else b""))
     parsed = parse_bytes(_repack(data, edit={"word/document.xml": (original, xml)}), "report.docx")
     assert parsed["applications"]["new"]["natural_person"] == 821
     assert parsed["applications"] == record["applications"]

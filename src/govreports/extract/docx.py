@@ -30,7 +30,7 @@ from lxml import etree
 
 from govreports.extract.document import Block, Document
 from govreports.extract.lines import line_to_block
-from govreports.parse.values import parse_value
+from govreports.parse.values import MARK, parse_value, without_marks
 
 _WS = re.compile(r"[\s\u00a0\u3000]+")
 # python-docx's paragraph text (CT_P.text: its runs' and hyperlinks' runs' text elements, each as its str() — "\t"
@@ -226,6 +226,7 @@ def _table_blocks(tbl: CT_Tbl, text, wrapped: bool = False, marks: bool = False)
 
 
 _VERT_ALIGN = qn("w:vertAlign")
+_RUN_PROPERTIES, _T = qn("w:rPr"), qn("w:t")
 _SUPERSCRIPT_RUNS = etree.XPath(".//w:r[w:rPr/w:vertAlign[@w:val='superscript']]", namespaces=nsmap)
 
 
@@ -233,15 +234,16 @@ def _unmarked(cell: str, paragraphs: list, text) -> str:
     """A value cell's text without the superscript runs after its number: Word writes a footnote mark so ('821'
     then a superscript '1', read 8211). A cell whose rest is no number, or whose superscripts come before it,
     keeps them (a label's 'm²'). Only table cells come here, never the narrative's paragraphs."""
-    bare = []
+    marked = []
     for p in paragraphs:
         p = copy.deepcopy(p)
-        for run in _SUPERSCRIPT_RUNS(p):
-            run.getparent().remove(run)
-        bare.append(text(p))
-    rest = _WS.sub(" ", "\n".join(bare)).strip()
-    value = parse_value(rest) if rest and cell.startswith(rest) else None
-    return rest if value is not None and value.number is not None else cell
+        for run in _SUPERSCRIPT_RUNS(p):  # each run one MARK: where the marks stand ('821', '1', '件')
+            for child in list(run):
+                if child.tag != _RUN_PROPERTIES:
+                    run.remove(child)
+            etree.SubElement(run, _T).text = MARK
+        marked.append(text(p))
+    return without_marks("\n".join(marked)) or cell
 
 
 def _grid_column(tr, tcs: list, i: int) -> int:

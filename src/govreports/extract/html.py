@@ -14,7 +14,7 @@ import re
 from lxml import etree
 
 from govreports.extract.document import Block, Document
-from govreports.parse.values import parse_value
+from govreports.parse.values import MARK, parse_value, without_marks
 from govreports.text import join_apart
 
 _BLOCK_TAGS = frozenset(
@@ -335,9 +335,6 @@ def _cell_text(cell) -> str:
     return _clean(etree.tostring(cell, method="text", encoding="unicode", with_tail=False))
 
 
-_MARK = "\ue000"  # a private-use character: no report's text holds one
-
-
 def _marked_cell_text(cell) -> str:
     """A cell's text, without the superscripts after its number when the rest is a number: '821<sup>1</sup>' is 821
     with a footnote mark (read as text, 8211; '821<sup>注1</sup>' a label that shifted the row). A cell whose rest
@@ -346,16 +343,9 @@ def _marked_cell_text(cell) -> str:
     text = _cell_text(cell)
     if cell.find(".//sup") is None:
         return text
-    marked = copy.deepcopy(cell)  # each outermost superscript one _MARK: where the marks stand
+    marked = copy.deepcopy(cell)  # each outermost superscript one MARK: where the marks stand
     for sup in marked.xpath(".//sup[not(ancestor::sup)]"):
         tail = sup.tail
         sup.clear()
-        sup.text, sup.tail = _MARK, tail
-    marked_text = _cell_text(marked)
-    head, _, after = marked_text.partition(_MARK)
-    # the marks after the number, not before or inside it; a unit may follow them ('821<sup>1</sup>件' read 8211 件)
-    if not any(map(str.isdigit, head)) or any(map(str.isdigit, after)):
-        return text
-    rest = _clean(marked_text.replace(_MARK, ""))
-    value = parse_value(rest) if rest else None
-    return rest if value is not None and value.number is not None else text
+        sup.text, sup.tail = MARK, tail
+    return without_marks(_cell_text(marked)) or text

@@ -77,3 +77,19 @@ def parse_value(cell: str) -> Value | None:
     if sign in ("-", "−") or sign_word and sign_word.group().startswith("减"):
         number = -number
     return Value(number, unit if unit in ("元", "万元") else None)
+
+
+MARK = "\ue000"  # a private-use character, no report's text holds one: where a cell's superscripts stood
+
+
+def without_marks(marked: str) -> str | None:
+    """A value cell's text without its footnote marks, or None when they are no footnote marks. `marked` is the
+    cell's text with each superscript (HTML <sup>, a Word superscript run) as one MARK. Marks after the number are
+    footnotes ('821¹' read 8211), also before a unit ('821¹件'); marks before or inside the number, or a rest that
+    is no number ('m²'), leave the cell as written (the caller keeps its text)."""
+    head, _, after = marked.partition(MARK)
+    if not any(map(str.isdigit, head)) or any(map(str.isdigit, after)):
+        return None
+    rest = " ".join(marked.replace(MARK, "").split())
+    value = parse_value(rest) if rest else None
+    return rest if value is not None and value.number is not None else None
