@@ -206,3 +206,15 @@ def test_a_subtotal_column_in_rows_ending_in_a_tab_is_not_the_total():
     apps = parse_bytes((body[:start] + table + body[end:]).encode("utf-8"))["applications"]
     assert apps["total"] == {"natural_person": 2, "commercial": 1, "research": 0, "social_welfare": 0,
                              "legal_services": 0, "other_org": 0, "total": 3}
+
+
+def test_a_note_naming_a_row_of_zeros_does_not_blank_it():
+    """A 注 line inside table 三 that names a row ('注：“三类内部事务信息”指…') is a label-only line for that row. A
+    row already read stays as read, but 'already read' was any non-zero cell: the seed's row of 0s was replaced by
+    the note's blanks (seven 0 → null, silently)."""
+    body = _seed()
+    at = body.find("(四) 无法提")
+    assert at > 0 and "5. 属于三类内部事务信息\t0\t0\t0\t0\t0\t0\t0" in body
+    body = body[:at] + "注：“三类内部事务信息”指人事管理、后勤管理、内部工作流程等方面的信息。\n" + body[at:]
+    apps = parse_bytes(body.encode("utf-8"))["applications"]
+    assert apps["withheld_internal_affairs"] == dict.fromkeys(apps["new"], 0)

@@ -274,12 +274,12 @@ def read_applications(blocks: list[Block], fmt: str, split=None, unkeyed: dict |
         in_header = in_header and not _has_number(values)
         vals = list(values)
         if _unplaced(values, ncol + (1 if subtotal else 0)):
-            if split is not None and not (row in out and any(out[row].values())):
+            if split is not None and not (row in out and _filled(out[row])):
                 split.ambiguous.extend(f"applications.{row}.{c}" for c in schema.APPLICANT_COLUMNS)
             vals = []
             values = []
         cells = _row_cells(vals, subtotal, ncol)
-        if row in out and any(out[row].values()) and not _has_number(values):
+        if row in out and _filled(out[row]) and not _has_number(values):  # a row read (0s too) stays as read
             continue
         if row == "total" and _bare_sum(label_keys) and any(v is not None for v in out.get("total", {}).values()):
             continue  # a template's own 合计 row (under 四、结转…) after the （七）总计 row: not the official total
