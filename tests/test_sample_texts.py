@@ -218,3 +218,21 @@ def test_a_note_naming_a_row_of_zeros_does_not_blank_it():
     body = body[:at] + "注：“三类内部事务信息”指人事管理、后勤管理、内部工作流程等方面的信息。\n" + body[at:]
     apps = parse_bytes(body.encode("utf-8"))["applications"]
     assert apps["withheld_internal_affairs"] == dict.fromkeys(apps["new"], 0)
+
+
+@pytest.mark.parametrize("style", [
+    lambda n: f"{n}、", lambda n: f"{n}.", lambda n: f"（{'一二三四五六'[n - 1]}）", lambda n: f"第{'一二三四五六'[n - 1]}部分 ",
+], ids=["arabic", "arabic-dot", "paren", "part"])
+def test_sections_numbered_in_another_style_are_still_the_six_sections(style):
+    """The real Shanghai 2019 text with its six headings numbered 1、 / 1. / （一） / 第一部分 instead of 一、: no
+    heading was found, and the record came out with no section text at all (the tables were read)."""
+    header, body, hints = sample_text(SAMPLES / "texts" / "13_shanghai_szfbgt_2019.txt")
+    expected = parse_bytes(body.encode("utf-8"), hints=hints)
+    assert sorted(expected["sections"]) == list("123456")
+    # the headings, not table 三's row labels (一、本年新收… on a line with its cells)
+    renumbered = re.sub(r"^([一二三四五六])、(?=[^\t\n]*$)", lambda m: style("一二三四五六".index(m[1]) + 1), body,
+                        flags=re.M)
+    assert "\n一、总体情况" in body and "\n一、总体情况" not in renumbered
+    record = parse_bytes(renumbered.encode("utf-8"), hints=hints)
+    assert record["sections"] == expected["sections"]
+    assert record["applications"] == expected["applications"]

@@ -33,19 +33,39 @@ _RUN_HEADING = re.compile(
 )
 
 
+# Headings numbered otherwise than 一、 (1、 / 1. / （一） / 第一部分): tried, one style at a time, only for a report with
+# the official tables whose 一、 headings were not found, and only with their section's words (the official form's
+# numbering is 一、; (一) and 1. also number section 一's sub-heads and table 三's rows, which lack those words)
+_OTHER_HEADINGS = (
+    re.compile(r"^#*(10|[1-9])[、.．](?!\d)"),
+    re.compile(r"^#*[(（]([一二三四五六七八九十])[)）]"),
+    re.compile(r"^#*第([一二三四五六七八九十])部分"),
+)
+
+
 def find_headings(blocks: list[Block], structured: bool) -> list[tuple[int, int]]:
     """Return [(block index, section number)] in document order: the longest run of candidate headings whose
     numbers rise with at most one missing, so a stray "六、…" link in a sidebar cannot hijack the sequence."""
+    best = _best_run(blocks, _HEADING, structured)
+    if structured and len(best) < 2:
+        for pattern in _OTHER_HEADINGS:
+            if len(other := _best_run(blocks, pattern, structured)) >= max(2, len(best) + 1):
+                best = other
+    return best
+
+
+def _best_run(blocks: list[Block], heading: re.Pattern[str], structured: bool) -> list[tuple[int, int]]:
     candidates: list[tuple[int, int]] = []
     for i, b in enumerate(blocks):
         if b.is_row and len(b.cells) - b.cells.count("") > 1:
             continue
         keys = b.keys
         key = keys[0] if keys and keys[0] else next((k for k in keys if k), "")
-        m = _HEADING.match(key)
+        m = heading.match(key)
         if not m or len(key) > _MAX_HEADING:
             continue
-        n = NUMERALS.index(m.group(1)) + 1
+        number = m.group(1)
+        n = int(number) if number.isdigit() else NUMERALS.index(number) + 1
         if structured and n in _WORDS and not any(w in key for w in _WORDS[n]):
             continue
         candidates.append((i, n))
