@@ -128,6 +128,20 @@ def test_real_report_with_tabs_as_spaces_reads_the_same_cells():
     assert _read(spaced) == _read(original) == 198
 
 
+@pytest.mark.parametrize("stem", ["45_hebei_gxt_2020", "47_hebei_kjt_2021"])
+def test_a_traditional_mirror_of_a_stripped_scrape_keeps_its_sections(stem):
+    """The real stripped scrapes in traditional characters (a 繁體 mirror): the headings inside the run-together
+    text were looked for in simplified characters only (…情况, not …情況), so no section was cut out and the
+    record had no section text at all (its cells were read)."""
+    import opencc
+
+    original = _sample(stem)
+    mirror = _sample(stem, opencc.OpenCC("s2t").convert)
+    assert len(original["sections"]) >= 4
+    assert {n: len(text) for n, text in mirror["sections"].items()} == {
+        n: len(text) for n, text in original["sections"].items()}
+
+
 _META = ("title", "agency", "year", "format", "published")
 _TEXTS = sorted(p.stem for d in ("texts", "seed") for p in (SAMPLES / d).glob("*.txt")) if SAMPLES.is_dir() else []
 

@@ -25,11 +25,12 @@ _MAX_HEADING = 40
 
 # Scrapes that deleted every line break (Hebei CSVs, copy-paste) leave a whole report in one paragraph. A section
 # heading inside it starts after a sentence end, a full stop's space or a table cell's number, and ends at its
-# closing word ("一、概述", "五、存在的主要问题及改进措施" – a word followed by 的/及/和/与 does not close it).
+# closing word ("一、概述", "五、存在的主要问题及改进措施" – a word followed by 的/及/和/与 does not close it). The
+# text is as written, so the words are in traditional characters too (a 繁體 mirror's 情況: no section was found).
 _BLOB = 300
 _RUN_HEADING = re.compile(
     r"(?:^|(?<=[。！？；;\d）)])\s*)([一二三四五六七八九十]、[^。，,；;：:！？\s]{0,26}?"
-    r"(?:情况|概述|概况|措施|事项|说明|打算|计划|附表|成效))(?![的及和与、])"
+    r"(?:情况|情況|概述|概况|概況|措施|事项|事項|说明|說明|打算|计划|計劃|計畫|附表|成效))(?![的及和与與、])"
 )
 
 
