@@ -373,3 +373,18 @@ def test_an_unheaded_column_after_the_total_leaves_the_total(fragment, expected)
     say 总计 is that one, and the row is read as it always was (its first seven values)."""
     page = _with_subtotal_column(fragment, None, after_total=True)
     assert_tables_equal(parse_bytes(page.encode("utf-8")), expected)
+
+
+@pytest.mark.parametrize("number", [lambda n: f"{n}、", lambda n: f"（{'一二三四五六'[n - 1]}）"], ids=["1、", "（一）"])
+def test_headings_numbered_otherwise_keep_the_whole_report(fragment, expected, number):
+    """The real Shanghai page with its six headings numbered 1、 or （一）: the report's region was the deepest
+    element holding three quarters of its anchors, and without 一、 headings those were table 二's five 第二十条第
+    rows against table 三's one 勾稽关系: the region was table 二 alone, and tables 三 and 四 (41 cells) and every
+    section were dropped as page chrome, silently. A table counts once among the anchors."""
+    headings = re.compile(r"<p>(<br />)?([一二三四五六])、(?=[^<]{0,30}(?:情况|问题|事项)</p>)")
+    page = headings.sub(lambda m: "<p>" + (m[1] or "") + number("一二三四五六".index(m[2]) + 1), fragment)
+    assert len(headings.findall(fragment)) == 6
+    assert "<p>一、总体情况</p>" in fragment and "<p>一、总体情况</p>" not in page
+    record = parse_bytes(page.encode("utf-8"))
+    assert_tables_equal(record, expected)
+    assert record["sections"] == parse_bytes(fragment.encode("utf-8"))["sections"]

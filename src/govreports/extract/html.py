@@ -89,7 +89,9 @@ def extract_html(text: str) -> Document:
     walker.walk(body)
     walker.flush()
     blocks, owners = walker.blocks, walker.owners
-    region = _report_region([o for b, o in zip(blocks, owners) if _ANCHOR.match(b.cells[0])])
+    # each element once: a data table owns all its rows, and table 二's five 第二十条第 rows outvoted table 三's one
+    # 勾稽关系 (with headings numbered otherwise than 一、, table 二 alone was the region and the rest was dropped)
+    region = _report_region(list(dict.fromkeys(o for b, o in zip(blocks, owners) if _ANCHOR.match(b.cells[0]))))
     chrome = _chrome_texts(blocks, owners, region)
     if chrome:
         meta["_chrome"] = "\n".join(chrome)
