@@ -236,3 +236,33 @@ def test_sections_numbered_in_another_style_are_still_the_six_sections(style):
     record = parse_bytes(renumbered.encode("utf-8"), hints=hints)
     assert record["sections"] == expected["sections"]
     assert record["applications"] == expected["applications"]
+
+
+def test_table_four_rows_with_an_empty_first_cell_keep_their_groups():
+    """Sample 14's table 四 (one Markdown row per group) with its rows indented (' | 27 | 10 |…', which reads as an
+    empty first cell): each row's blank was one more value, the rows' values were run together and only the first
+    blank dropped, so the second and third groups moved by one cell (litigation_direct.corrected 3 for 0, …),
+    silently."""
+    header, body, hints = sample_text(SAMPLES / "texts" / "14_shuyang_xzf_2025.txt")
+    expected = parse_bytes(body.encode("utf-8"), hints=hints)["review_litigation"]
+    start = body.find("### 行政复议")
+    end = body.find("## 五、", start)
+    assert 0 < start < end
+    indented = body[:start] + re.sub(r"^\|", " |", body[start:end], flags=re.M) + body[end:]
+    assert "\n | 3 | 0 | 0 | 0 | 3 |" in indented
+    record = parse_bytes(indented.encode("utf-8"), hints=hints)
+    assert record["review_litigation"] == expected
+
+
+def test_a_table_four_group_row_blank_at_both_ends_is_left_null_and_said():
+    """Indented (an empty first cell) with its 总计 left blank: six values, blank at both ends, and which blank is no
+    cell is not known. The group is null and listed as ambiguous; the other groups are read."""
+    header, body, hints = sample_text(SAMPLES / "texts" / "14_shuyang_xzf_2025.txt")
+    expected = parse_bytes(body.encode("utf-8"), hints=hints)["review_litigation"]
+    assert "\n| 27 | 10 | 9 | 15 | 61 |" in body
+    record = parse_bytes(body.replace("\n| 27 | 10 | 9 | 15 | 61 |", "\n | 27 | 10 | 9 | 15 |  |").encode("utf-8"),
+                         hints=hints)
+    assert record["review_litigation"]["review"] == dict.fromkeys(expected["review"])
+    assert record["review_litigation"]["litigation_direct"] == expected["litigation_direct"]
+    assert record["review_litigation"]["litigation_after_review"] == expected["litigation_after_review"]
+    assert "review_litigation.review.total" in record["text_layout"]["ambiguous"]

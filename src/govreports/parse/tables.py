@@ -332,30 +332,53 @@ def _bare_sum(label_keys: list[str]) -> bool:
     return bool(label_keys) and label_keys[-1] in ("总计", "合计")
 
 
+def _one_group(vals: list[Value], n: int) -> list[Value] | None:
+    """A table-四 row that holds one group's `n` cells, fitted to them; None when which cells they are is not
+    determined. A short row lost its trailing blanks (text exports drop them). A long one has a blank at one end that
+    is no cell (an indented pipe row's empty first cell, a text row's trailing tab); with blanks at both ends, which
+    one is not known. Run together before they were fitted, such a row moved every later group by a cell."""
+    vals = list(vals)
+    while len(vals) > n:
+        first, last = vals[0].number is None, vals[-1].number is None
+        if first == last:
+            return None
+        vals.pop(0 if first else -1)
+    return vals + [BLANK] * (n - len(vals))
+
+
 def read_review(blocks: list[Block], split=None) -> dict | None:
-    values: list[Value] = []
+    segments: list[tuple[str, list[Value]]] = []  # ("row" | "lone" | "text", values) in order
     has_header = False
     spaced = False
-    lone: list[int] = []  # where numbers that stood on a line of their own, under no label, are in `values`
-    last_row = -1  # where the last row holding numbers begins in `values`
     for label_keys, vals, from_row in labelled_rows(blocks):
         if not has_header and any("结果维持" in k or "尚未审结" in k for k in label_keys):
             has_header = True
-            values, lone, last_row = [], [], -1  # numbers before the table's header are no cells of it (a footer)
+            segments = []  # numbers before the table's header are no cells of it (a footer)
             spaced = False
-        if not from_row and not label_keys:
-            lone.append(len(values))
-        elif from_row and _has_number(vals):
-            last_row = len(values)
-        values.extend(vals)
+        kind = "lone" if not from_row and not label_keys else "row" if from_row and _has_number(vals) else "text"
+        segments.append((kind, vals))
         spaced = spaced or isinstance(vals, SpacedValues)
     # the table's cells stand in rows: a lone number before one of them is a page footer; one after the last is that
     # row's last cell, wrapped onto a line of its own (taken for a footer, the row lost it)
-    if footers := {i for i in lone if i < last_row}:
-        values = [v for i, v in enumerate(values) if i not in footers]
+    last_row = max((i for i, (kind, _) in enumerate(segments) if kind == "row"), default=-1)
+    segments = [seg for i, seg in enumerate(segments) if not (seg[0] == "lone" and i < last_row)]
+    n = len(schema.REVIEW_MEASURES)
+    rows = [vals for kind, vals in segments if kind == "row"]
+    if (not spaced and len(rows) == len(schema.REVIEW_GROUPS)
+            and not any(_has_number(vals) for kind, vals in segments if kind != "row")):
+        # one row a group (a table per group, as sample 14 writes it): each row is fitted to its five cells
+        values = []
+        for group, row in zip(schema.REVIEW_GROUPS, rows):
+            cells = _one_group(row, n)
+            if cells is None:
+                if split is not None:
+                    split.ambiguous.extend(f"review_litigation.{group}.{m}" for m in schema.REVIEW_MEASURES)
+                cells = [BLANK] * n
+            values.extend(cells)
+    else:
+        values = [v for _kind, vals in segments for v in vals]
     if not values and not has_header:
         return None
-    n = len(schema.REVIEW_MEASURES)
     if spaced and _unplaced(SpacedValues(values), n * len(schema.REVIEW_GROUPS)):
         if split is not None:
             split.ambiguous.extend(f"review_litigation.{g}.{m}" for g in schema.REVIEW_GROUPS
