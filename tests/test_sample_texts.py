@@ -266,3 +266,16 @@ def test_a_table_four_group_row_blank_at_both_ends_is_left_null_and_said():
     assert record["review_litigation"]["litigation_direct"] == expected["litigation_direct"]
     assert record["review_litigation"]["litigation_after_review"] == expected["litigation_after_review"]
     assert "review_litigation.review.total" in record["text_layout"]["ambiguous"]
+
+
+@pytest.mark.parametrize("stem", ["05_baokang_nyncj_2021", "09_hanyang_qzfb_2022", "17_wuhai_gxj_2020",
+                                  "14_shuyang_xzf_2025"])
+def test_cells_joined_by_full_width_bars_read_as_by_bars(stem):
+    """The pipe layouts with their bars full-width (｜, as a portal's full-width conversion writes them, with its
+    digits): no row was found, and every table cell came out null without a word."""
+    header, body, hints = sample_text(SAMPLES / "texts" / f"{stem}.txt")
+    expected = parse_bytes(body.encode("utf-8"), hints=hints)
+    assert "|" in body
+    record = parse_bytes(body.replace("|", "｜").encode("utf-8"), hints=hints)
+    for table in ("active", "applications", "review_litigation"):
+        assert record.get(table) == expected.get(table), table

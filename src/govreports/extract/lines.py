@@ -45,6 +45,8 @@ def _clean(text: str) -> str:
 
 def line_to_block(line: str) -> Block | None:
     line = line.rstrip("\r\n")
+    if "｜" in line:  # full-width bars (a portal's full-width conversion): cells joined as by "|"
+        line = line.replace("｜", "|")
     if not line.strip() or _MD_RULE.match(line.strip()):
         return None
     if "\t" in line:
@@ -141,6 +143,8 @@ def _counted_cells(text: str) -> str:
 
 def text_to_blocks(text: str) -> list[Block]:
     blocks = []
+    if "｜" in text:  # full-width bars, as line_to_block reads them (and the layout tests below see them)
+        text = text.replace("｜", "|")
     for line in _counted_cells(text).splitlines():
         if _PAGE_MARKER.match(_clean(line)):
             continue
