@@ -279,3 +279,23 @@ def test_cells_joined_by_full_width_bars_read_as_by_bars(stem):
     record = parse_bytes(body.replace("|", "｜").encode("utf-8"), hints=hints)
     for table in ("active", "applications", "review_litigation"):
         assert record.get(table) == expected.get(table), table
+
+
+def test_a_traditional_mirrors_blank_cells_written_wu_are_blanks():
+    """The Shanghai 2019 text as a 繁體 mirror writes it, its blank cells 无 (無 once converted): 無 was no value
+    but a label, so a row's numbers after it moved into its columns (规章's and the rows of table 三, silently)."""
+    import opencc
+
+    header, body, hints = sample_text(SAMPLES / "texts" / "13_shanghai_szfbgt_2019.txt")
+    row = "二、上年结转政府信息公开申请数量\t18\t"
+    assert row in body
+    body = body.replace(row, row.replace("\t18\t", "\t\t"))  # a row whose first cell is blank
+    filled = re.sub(r"(?<=\t)(?=\t|$)", "无", body, flags=re.M)
+    assert filled.count("\t无") > 15 and "二、上年结转政府信息公开申请数量\t无\t" in filled
+    expected = parse_bytes(filled.encode("utf-8"), hints=hints)
+    assert expected["applications"]["carried_in"]["total"] == 18
+    mirror = opencc.OpenCC("s2t").convert(filled)
+    assert "\t無" in mirror
+    record = parse_bytes(mirror.encode("utf-8"), hints=hints)
+    for table in ("active", "applications", "review_litigation"):
+        assert record[table] == expected[table], table

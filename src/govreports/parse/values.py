@@ -1,7 +1,7 @@
 """Cell text → number, null, or 'not a value'.
 
-Blank, dashes, slashes, 无 and the words that say "nothing here" (暂无, 不适用, 未涉及, ×) are nulls (the report
-left the cell empty: never 0). Numbers may be full-width, signed (本年增/减: +2, -11), carry thousands separators,
+Blank, dashes, slashes, 无 and the words that say "nothing here" (暂无, 不适用, 未涉及, ×; also in traditional
+characters, 無) are nulls (the report left the cell empty: never 0). Numbers may be full-width, signed (本年增/减: +2, -11), carry thousands separators,
 decimals, or a unit written into the cell ("251000元", "13（件）"). A cell read as no value is a label, and the values
 of a row are those after its last label: a value cell misread as text shifts the row's numbers into other columns.
 """
@@ -13,7 +13,9 @@ import unicodedata
 from functools import lru_cache
 
 _NULLS = frozenset({"", "-", "--", "—", "——", "———", "–", "/", "无", "－", "―", "空", "N/A", "n/a", "/", "暂无", "不适用",
-                    "无此项", "未涉及", "未发生", "×", "✕", "╳", "＼", "\\", "╲", "╱", "∕", "空白", "(空)", "（空）"})
+                    "无此项", "未涉及", "未发生", "×", "✕", "╳", "＼", "\\", "╲", "╱", "∕", "空白", "(空)", "（空）",
+                    # as a 繁體 mirror writes them (cells are read as written, before any conversion)
+                    "無", "暫無", "無此項", "不適用", "未發生"})
 # units written after a count or an amount: 件 and 个 most, 份 (documents), 次/人次 (requests), 起/宗 (cases), 人/家/户
 # (applicants), 篇, 笔
 _UNITS = "万元|元|件|个|条|项|人次|份|次|起|宗|人|家|户|篇|笔"
