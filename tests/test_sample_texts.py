@@ -299,3 +299,25 @@ def test_a_traditional_mirrors_blank_cells_written_wu_are_blanks():
     record = parse_bytes(mirror.encode("utf-8"), hints=hints)
     for table in ("active", "applications", "review_litigation"):
         assert record[table] == expected[table], table
+
+
+@pytest.mark.parametrize("slip", ["13S", "约13", "13*", "O", "〇"])
+def test_a_slip_in_a_rows_first_value_cell_does_not_move_its_numbers(slip):
+    """A typing or OCR slip as a row's first value cell ('规章 13S 13 524'): a slip after a value was already a
+    blank, but as the first value cell it was taken for a second label, and 13, 524 became 本年新制作 and 本年新公开
+    (对外公开总数 null), silently. A text cell right after the label that holds a digit or no Han character is a blank
+    cell; a wrapped label's Han piece ('开') is still a label."""
+    header, body, hints = sample_text(SAMPLES / "texts" / "13_shanghai_szfbgt_2019.txt")
+    row = "规章\t13\t13\t524"
+    assert row in body
+    record = parse_bytes(body.replace(row, f"规章\t{slip}\t13\t524").encode("utf-8"), hints=hints)
+    assert record["active"]["rules"] == {"made": None, "published": 13, "total": 524}
+
+
+def test_a_label_wrapped_into_the_next_cell_still_names_its_row():
+    header, body, hints = sample_text(SAMPLES / "texts" / "13_shanghai_szfbgt_2019.txt")
+    expected = parse_bytes(body.encode("utf-8"), hints=hints)
+    row = "（一）予以公开\t258"
+    assert row in body
+    record = parse_bytes(body.replace(row, "（一）予以公\t开\t258").encode("utf-8"), hints=hints)
+    assert record["applications"]["granted"] == expected["applications"]["granted"]

@@ -34,7 +34,8 @@ def labelled_rows(blocks: list[Block]) -> Iterator[tuple[list[str], list[Value],
             keys = b.keys
             # the cells after the last label are the values (Value compares by identity: `in` and index stay in C)
             last = len(parsed) - 1 - parsed[::-1].index(None) if None in parsed else -1
-            if last > 0 and _has_value(parsed[:last]):  # a text cell after a value (most rows: labels, then values)
+            # a text cell after a value, or a slip as the first value cell (most rows: labels, then values)
+            if last > 0 and (_has_value(parsed[:last]) or _slip(keys[last]) and last + 1 < len(parsed)):
                 _blank_slips(parsed, keys)
                 if (notes := _notes_at(parsed)) is not None:
                     parsed, keys = parsed[:notes], keys[:notes]
@@ -69,7 +70,11 @@ def _blank_slips(parsed: list[Value | None], keys: list[str]) -> None:
         if i in labels:
             continue
         start = max((j for j in labels if j < i), default=-1)
-        if _has_value(parsed[start + 1 : i]) and not any(j > i for j in labels):
+        if any(j > i for j in labels):
+            continue
+        # after a value; or, right after the label, a slip ('13S', '约13', 'O', '〇' as the first value cell: taken
+        # for a label, its row's numbers moved one column left, silently), not a wrapped label's Han piece ('开')
+        if _has_value(parsed[start + 1 : i]) or start >= 0 and i < len(keys) and _slip(keys[i]):
             parsed[i] = BLANK
 
 
@@ -89,6 +94,11 @@ def _has_value(cells: list[Value | None]) -> bool:
 
 # Han characters but those that qualify a number ('约25万', '10余件'): a label has two of them
 _HAN = re.compile(r"(?![约万元件个余多近份次起宗家户篇笔])[\u4e00-\u9fff]")
+
+
+def _slip(key: str) -> bool:
+    """A text cell that is no label piece: it holds a digit, or no Han character at all."""
+    return any(c.isdigit() for c in key) or not _HAN.search(key)
 
 
 def _is_label(key: str) -> bool:
