@@ -321,3 +321,24 @@ def test_a_label_wrapped_into_the_next_cell_still_names_its_row():
     assert row in body
     record = parse_bytes(body.replace(row, "（一）予以公\t开\t258").encode("utf-8"), hints=hints)
     assert record["applications"]["granted"] == expected["applications"]["granted"]
+
+
+def test_a_row_broken_over_two_lines_is_joined_or_said():
+    """A tab-separated row whose cells broke onto a second line with no label. The second line's numbers were
+    dropped without a word, and the first line's were read from the wrong end (the seed's row, its leading blank
+    cell kept: 自然人 null, 商业企业 5 for 1). Together the two lines hold the table's cells: joined. Where they
+    hold fewer (a blank lost at the break or the end), which cells they are is not known: null, and said."""
+    body = _seed()
+    row = "一、本年新收政府信息公开申请数量\t\t0\t0\t0\t0\t0\t0\t0\t"
+    assert row in body
+    broken = body.replace(row, "一、本年新收政府信息公开申请数量\t\t5\t1\n0\t0\t0\t0\t6\t")
+    apps = parse_bytes(broken.encode("utf-8"))["applications"]
+    assert apps["new"] == {"natural_person": 5, "commercial": 1, "research": 0, "social_welfare": 0,
+                           "legal_services": 0, "other_org": 0, "total": 6}
+
+    header, body, hints = sample_text(SAMPLES / "texts" / "13_shanghai_szfbgt_2019.txt")
+    row = "（一）予以公开\t258\t12\t\t\t1\t1"
+    assert row + "\n" in body  # its blank 总计 cell dropped, as text exports do
+    record = parse_bytes(body.replace(row, "（一）予以公开\t258\t12\n\t\t1\t1").encode("utf-8"), hints=hints)
+    assert record["applications"]["granted"] == dict.fromkeys(apps["new"])
+    assert "applications.granted.natural_person" in record["text_layout"]["ambiguous"]

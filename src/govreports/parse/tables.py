@@ -244,9 +244,12 @@ def read_applications(blocks: list[Block], fmt: str, split=None, unkeyed: dict |
         return row if row in rows else None
 
     carry: list[str] = []  # label lines since the last row that took values: a wrapped label's pieces
+    width = ncol + (1 if subtotal else 0)
+    short: tuple[str, list[Value]] | None = None  # the row just read, when it has fewer cells than the table
     for label_keys, values, from_row in read:
         if not label_keys and not _has_number(values):
             continue
+        before, short = short, None
         # the header's 小计 column, or its 合计 one beside 总计: the organisations' subtotal. Below the header a 合计
         # (or 小计) row is a template's sum row: it switched the reading on for the rows after it, and a row whose
         # trailing blank cell made it one value longer lost its 总计
@@ -273,6 +276,19 @@ def read_applications(blocks: list[Block], fmt: str, split=None, unkeyed: dict |
             carry = []
         else:
             carry = []
+        if row is None and before and not label_keys and from_row and not isinstance(values, SpacedValues):
+            # a row's cells broken over two lines (numbers with no label after a row that stopped short): joined,
+            # where together they are the table's cells; else which cells they are is not known (dropped, the rest
+            # of the row was lost without a word, and its first line's cells were read from the wrong end)
+            named, first = before
+            joined = _trimmed(first + list(values), width)
+            if len(joined) == width:
+                out[named] = _row_cells(joined, subtotal, ncol)
+            else:
+                out[named] = dict.fromkeys(schema.APPLICANT_COLUMNS)
+                if split is not None:
+                    split.ambiguous.extend(f"applications.{named}.{c}" for c in schema.APPLICANT_COLUMNS)
+            continue
         if row not in rows:
             if lone_other:  # placed as a keyed row is: values a text layout cannot place stay null, listed
                 unplaced = _unplaced(values, ncol + (1 if subtotal else 0))
@@ -294,10 +310,22 @@ def read_applications(blocks: list[Block], fmt: str, split=None, unkeyed: dict |
         if row == "total" and _bare_sum(label_keys) and any(v is not None for v in out.get("total", {}).values()):
             continue  # a template's own 合计 row (under 四、结转…) after the （七）总计 row: not the official total
         out[row] = cells
+        if from_row and _has_number(values) and not isinstance(values, SpacedValues) and len(values) < width:
+            short = (row, list(values))
     if not seen_values:
         return None
     empty = dict.fromkeys(schema.APPLICANT_COLUMNS)
     return {row: out.get(row) or dict(empty) for row in rows}
+
+
+def _trimmed(vals: list[Value], width: int) -> list[Value]:
+    """`vals` without the blanks at its ends beyond `width` cells, trailing ones first (as fit() drops them)."""
+    vals = list(vals)
+    while len(vals) > width and vals[-1].number is None:
+        vals.pop()
+    while len(vals) > width and vals[0].number is None:
+        vals.pop(0)
+    return vals
 
 
 def _named_other(key: str) -> str | None:
