@@ -327,7 +327,8 @@ def test_a_row_broken_over_two_lines_is_joined_or_said():
     """A tab-separated row whose cells broke onto a second line with no label. The second line's numbers were
     dropped without a word, and the first line's were read from the wrong end (the seed's row, its leading blank
     cell kept: 自然人 null, 商业企业 5 for 1). Together the two lines hold the table's cells: joined. Where they
-    hold fewer (a blank lost at the break or the end), which cells they are is not known: null, and said."""
+    hold fewer (a blank lost at the break or the end), the first line's cells are read from the row's start and
+    which cells the rest are is not known: null, and said."""
     body = _seed()
     row = "一、本年新收政府信息公开申请数量\t\t0\t0\t0\t0\t0\t0\t0\t"
     assert row in body
@@ -340,5 +341,6 @@ def test_a_row_broken_over_two_lines_is_joined_or_said():
     row = "（一）予以公开\t258\t12\t\t\t1\t1"
     assert row + "\n" in body  # its blank 总计 cell dropped, as text exports do
     record = parse_bytes(body.replace(row, "（一）予以公开\t258\t12\n\t\t1\t1").encode("utf-8"), hints=hints)
-    assert record["applications"]["granted"] == dict.fromkeys(apps["new"])
-    assert "applications.granted.natural_person" in record["text_layout"]["ambiguous"]
+    assert record["applications"]["granted"] == dict.fromkeys(apps["new"]) | {"natural_person": 258, "commercial": 12}
+    assert [p for p in record["text_layout"]["ambiguous"] if p.startswith("applications.granted.")] == [
+        f"applications.granted.{c}" for c in ("research", "social_welfare", "legal_services", "other_org", "total")]

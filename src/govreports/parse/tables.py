@@ -284,10 +284,11 @@ def read_applications(blocks: list[Block], fmt: str, split=None, unkeyed: dict |
             joined = _trimmed(first + list(values), width)
             if len(joined) == width:
                 out[named] = _row_cells(joined, subtotal, ncol)
-            else:
-                out[named] = dict.fromkeys(schema.APPLICANT_COLUMNS)
+            else:  # the first line's cells stand from the row's first column (unless it starts blank: an artefact?)
+                kept = 0 if first[0].number is None else min(len(first), ncol - 1)  # never a 小计 as 总计
+                out[named] = _row_cells(first[:kept], subtotal, ncol)
                 if split is not None:
-                    split.ambiguous.extend(f"applications.{named}.{c}" for c in schema.APPLICANT_COLUMNS)
+                    split.ambiguous.extend(f"applications.{named}.{c}" for c in schema.APPLICANT_COLUMNS[kept:])
             continue
         if row not in rows:
             if lone_other:  # placed as a keyed row is: values a text layout cannot place stay null, listed
