@@ -344,3 +344,17 @@ def test_a_row_broken_over_two_lines_is_joined_or_said():
     assert record["applications"]["granted"] == dict.fromkeys(apps["new"]) | {"natural_person": 258, "commercial": 12}
     assert [p for p in record["text_layout"]["ambiguous"] if p.startswith("applications.granted.")] == [
         f"applications.granted.{c}" for c in ("research", "social_welfare", "legal_services", "other_org", "total")]
+
+
+def test_a_bare_page_number_after_a_cell_per_line_row_is_not_placed():
+    """Sample 37 (one cell per line) with 行政处罚's first cell written — and a bare page number after its cells (a
+    bare number is a cell in such text): four values for three cells, so the leading blank was dropped as a colspan
+    artefact and every cell moved left (上一年项目数量 1, 本年增/减 2, 处理决定数量 3, silently). More values than
+    cells, but for trailing blanks, cannot be placed: null, and said."""
+    header, body, hints = sample_text(SAMPLES / "texts" / "37_hechuan_erlangzhen_2019.txt")
+    row = "行政处罚\n\n0\n\n1\n\n2\n"
+    assert row in body
+    record = parse_bytes(body.replace(row, "行政处罚\n\n—\n\n1\n\n2\n\n3\n").encode("utf-8"), hints=hints)
+    assert record["active"]["penalty"] == {"prior_year_items": None, "change": None, "decisions": None}
+    assert "active.penalty.change" in record["text_layout"]["ambiguous"]
+    assert record["active"]["coercion"] == parse_bytes(body.encode("utf-8"), hints=hints)["active"]["coercion"]

@@ -114,7 +114,17 @@ class SpacedValues(list):
 
 
 def _unplaced(values: list[Value], n: int) -> bool:
-    return isinstance(values, SpacedValues) and 0 < len(values) < n and _has_number(values)
+    """Whether a space-separated row's values cannot be placed in its `n` cells: fewer (blanks left no trace), or
+    more than its cells but for trailing blanks (a bare page number among one-cell-per-line cells: fitted, the
+    row's leading blank was dropped as an artefact and every cell moved one column left)."""
+    if not isinstance(values, SpacedValues) or not _has_number(values):
+        return False
+    if len(values) > n:
+        end = len(values)
+        while end > n and values[end - 1].number is None:
+            end -= 1
+        return end > n
+    return 0 < len(values) < n
 
 
 def _wrapped(identify, pieces: list[str]) -> str | None:
