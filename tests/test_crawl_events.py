@@ -12,6 +12,7 @@ from govreports.crawl import events
 from govreports.crawl.events import Doc, Listed, Read, apply
 from govreports.crawl.stats import PortalStats
 from govreports.errors import StorageError
+from govreports.runs.reparse_figures import not_crawled
 from govreports.store import load
 from govreports.store.db import connect, open_db
 
@@ -534,3 +535,34 @@ def test_a_document_whose_reader_is_not_installed_fails_as_missing_tool(tmp_path
     assert db.execute("SELECT url, kind FROM fetch_log WHERE error IS NOT NULL").fetchall() == [
         (failed_url, "missing_tool")]
     assert db.execute("SELECT status, error FROM items").fetchall() == [("failed", f"missing_tool: {missing}")]
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_a_page_that_now_holds_a_copy_of_another_page_s_report_no_longer_counts_its_own(tmp_path, batched):
+    """Page b held one edition of an agency's year, page a another; then b's page serves a copy of a's report: b
+    is a re-post of a's report, and the edition b held is no longer current (its version is kept), so the year is
+    no longer counted twice. Read again, nothing changes."""
+    db = open_db(tmp_path / "g.db")
+    stats = PortalStats("b")
+
+    def read(portal: str, url: str, rec: dict) -> None:
+        if batched:
+            events.apply_events(db, portal, [_read(url, rec)], stats)
+        else:
+            apply(db, portal, _read(url, rec), stats)
+
+    final = record("甲市教育局", 2020, "2019", {"applications.new.total": 3})
+    draft = record("甲市教育局", 2020, "2019", {"applications.new.total": 30})
+    read("a", "http://a.example/r.html", final)
+    read("b", "http://b.example/r.html", draft)
+    [(kept, _), (old, old_version)] = db.execute("SELECT id, current_version_id FROM reports ORDER BY id").fetchall()
+    read("b", "http://b.example/r.html", final)
+    assert db.execute("SELECT id, current_version_id FROM reports ORDER BY id").fetchall() == [
+        (kept, kept), (old, None)]
+    assert db.execute("SELECT report_id FROM report_versions WHERE id = ?", [old_version]).fetchone() == (old,)
+    assert db.execute("SELECT status, report_id FROM items WHERE portal = 'b'").fetchall() == [("duplicate", kept)]
+    assert db.execute("SELECT report_id FROM agency_years WHERE year = 2020").fetchall() == [(kept,)]
+    assert not_crawled(db) == 0  # (`status` named the edition no item holds now a report loaded from a file)
+    read("b", "http://b.example/r.html", final)
+    assert db.execute("SELECT id, current_version_id FROM reports ORDER BY id").fetchall() == [
+        (kept, kept), (old, None)]

@@ -60,6 +60,30 @@ def test_the_same_report_in_two_files_is_loaded_once(tmp_path):
     with connect(db_path) as db:
         assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 2
 
+def test_a_file_overwritten_with_a_copy_of_another_report_says_its_old_report_is_no_longer_current(tmp_path):
+    """a.html and b.html hold two editions of one agency's year (`doubled` lists them); b.html is overwritten with
+    a.html's bytes and loaded again: b is a duplicate of a's report, and the edition it held is no longer current
+    (it was, and the year stayed doubled). The line says so; a third load changes nothing and says nothing of it."""
+    from govreports.query.analyses import run_analysis
+
+    first, second = tmp_path / "a.html", tmp_path / "b.html"
+    first.write_bytes(HTML.read_bytes())
+    second.write_bytes(HTML.read_bytes().replace(b'"center">859<', b'"center">858<'))
+    db_path = tmp_path / "l.db"
+    load = ["load", str(first), str(second), "--db", str(db_path)]
+    assert "2 new" in CliRunner().invoke(cli_app(), load).stdout
+    assert len(run_analysis(db_path, "doubled").rows) == 2
+    second.write_bytes(first.read_bytes())
+    out = CliRunner().invoke(cli_app(), load)
+    assert out.exit_code == 0, out.stderr
+    assert (f"{second}: duplicate (duplicate of report 1, version 1; report 2, which this file held, is no longer"
+            " current)") in out.stdout
+    assert run_analysis(db_path, "doubled").rows == []
+    assert [row[3] for row in run_analysis(db_path, "applications").rows] == [1]
+    again = CliRunner().invoke(cli_app(), load)
+    assert f"{second}: duplicate (duplicate of report 1, version 1)\n" in again.stdout
+
+
 def test_load_reports_failures_with_exit_1(tmp_path):
     junk = tmp_path / "junk.bin"
     junk.write_bytes(b"\x00\x01\x02 not a report")

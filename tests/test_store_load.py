@@ -326,3 +326,64 @@ def test_a_copy_of_a_report_s_earlier_version_is_a_duplicate_once_the_report_was
         repost = {**copy.deepcopy(first), "published": "2021-03-01"}
         assert load_record(db, repost, source_key="http://other.gov.cn/nb/2.html", dedupe=True).status == \
             "duplicate"
+
+
+def _dump(db) -> list:
+    """Every row of every table (the file's content as the loader leaves it)."""
+    names = [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
+                                      " AND name NOT LIKE '%fts%' AND name NOT LIKE 'sqlite_%'")]
+    return [(n, db.execute(f"SELECT * FROM [{n}]").fetchall()) for n in sorted(names)]
+
+
+def test_a_file_that_now_holds_a_copy_of_another_report_no_longer_counts_its_old_one(tmp_path):
+    """a.html holds report X, b.html another report Y of the same agency-year (two editions: `doubled` lists them).
+    b.html is then overwritten with a.html's bytes: b is a duplicate of X, but Y stayed current, and the agency's
+    year was still counted twice by every sum and listed by `doubled`. Y is no longer current (its versions are
+    kept: b.html holding Y again makes it current again); loading again changes nothing."""
+    from govreports.query.analyses import run_analysis
+    from storehelp import recounted_sums
+
+    x = copy.deepcopy(KNOWN[0])
+    y = copy.deepcopy(KNOWN[0])
+    y["applications"]["new"]["total"] = 40
+    with connect(tmp_path / "r.db") as db:
+        first = load_record(db, x, source_key="/data/a.html", dedupe=True)
+        second = load_record(db, y, source_key="/data/b.html", dedupe=True)
+        assert second.status == "new" and len(run_analysis(tmp_path / "r.db", "doubled").rows) == 2
+        copied = load_record(db, copy.deepcopy(x), source_key="/data/b.html", dedupe=True)
+        assert (copied.status, copied.report_id) == ("duplicate", first.report_id)
+        assert db.execute("SELECT current_version_id FROM reports WHERE id = ?", [second.report_id]
+                          ).fetchone() == (None,)
+        assert db.execute("SELECT count(*) FROM report_versions WHERE report_id = ?", [second.report_id]
+                          ).fetchone() == (1,)
+        assert run_analysis(tmp_path / "r.db", "doubled").rows == []
+        assert db.execute("SELECT reports, total FROM current_sums WHERE table_name = 'applications' AND row_key = 'new'"
+                          " AND col_key = '' AND year = 2020").fetchone() == (1, 12)
+        assert current_sums_match(db, recounted_sums(db))
+        assert db.execute("SELECT report_id FROM agency_years WHERE year = 2020").fetchall() == [(first.report_id,)]
+        before = _dump(db)
+        again = load_record(db, copy.deepcopy(x), source_key="/data/b.html", dedupe=True)
+        assert (again.status, again.report_id) == ("duplicate", first.report_id) and _dump(db) == before
+        restored = load_record(db, copy.deepcopy(y), source_key="/data/b.html", dedupe=True)
+        assert (restored.status, restored.report_id, restored.version_id) == ("changed", second.report_id,
+                                                                             second.version_id)
+        assert len(run_analysis(tmp_path / "r.db", "doubled").rows) == 2
+        assert current_sums_match(db, recounted_sums(db))
+
+
+def test_a_reused_path_that_now_holds_a_copy_of_another_agency_s_report_keeps_its_old_report(tmp_path):
+    """A path that served one agency's report and now a copy of another agency's (or another year's): the old
+    report is a report of its own, as when the path serves a report loaded nowhere else; it stays current."""
+    with connect(tmp_path / "r.db") as db:
+        first = load_record(db, copy.deepcopy(KNOWN[0]), source_key="/data/a.html", dedupe=True)
+        other = load_record(db, copy.deepcopy(KNOWN[2]), source_key="/data/b.html", dedupe=True)
+        assert load_record(db, copy.deepcopy(KNOWN[0]), source_key="/data/b.html", dedupe=True).report_id == \
+            first.report_id
+        assert db.execute("SELECT current_version_id FROM reports WHERE id = ?", [other.report_id]).fetchone() == (
+            other.version_id,)
+
+
+def current_sums_match(db, recounted) -> bool:
+    from storehelp import current_sums
+
+    return current_sums(db) == recounted

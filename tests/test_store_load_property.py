@@ -98,10 +98,16 @@ def test_batches_write_what_one_by_one_loading_writes(tmp_path_factory, empty, h
             assert many.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall() == \
                 one.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall(), table
 
-        last = {}
+        last, withdrawn = {}, set()
         for (rec, _), result in zip(pairs, batched):
             if result.status != "duplicate":
                 last[result.report_id] = rec
+                withdrawn.discard(result.report_id)  # its source holds it again
+            for report_id in result.withdrawn:  # its source now holds a copy of another report
+                last.pop(report_id, None)
+                withdrawn.add(report_id)
+        for report_id in withdrawn:
+            assert get_record(many, report_id) is None, report_id
         for report_id, rec in last.items():
             back = get_record(many, report_id)
             want = _readable(rec)

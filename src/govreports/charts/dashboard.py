@@ -37,8 +37,9 @@ def _count(db_name: str, title: str, sql: str) -> dict:
 # the reports the overview's charts add up, for the year and province chosen: a due year nobody has published
 # for yet (offered since its agencies are all missing) drew every chart of the reports empty, unexplained; "0"
 # says why, beside late_missing's missing agencies
-REPORTS_SQL = ("SELECT count(*) AS n FROM reports r JOIN agencies a ON a.id = r.agency_id WHERE "
-               "(:year = '' OR r.year = CAST(:year AS INTEGER)) AND (:province = '' OR a.province = :province)")
+REPORTS_SQL = ("SELECT count(*) AS n FROM reports r JOIN agencies a ON a.id = r.agency_id"
+               " WHERE r.current_version_id IS NOT NULL AND (:year = '' OR r.year = CAST(:year AS INTEGER))"
+               " AND (:province = '' OR a.province = :province)")
 
 
 OVERVIEW_CHARTS = ("late_missing", "applications", "answers", "refusals", "review_litigation", "cases_per_year",

@@ -17,7 +17,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from govreports.charts.specs import CHARTS, CONFIG, FILTER, PARAMS, Chart
+from govreports.charts.specs import CHARTS, CONFIG, CURRENT_FILTER, FILTER, PARAMS, Chart
 from govreports.errors import EXIT_USAGE, GovreportsError
 
 FORMATS = ("svg", "png", "html")
@@ -210,8 +210,8 @@ def check_province_reports(db_path: str | Path, chart_: Chart, filters: Filters)
     if not filters.params.get("province"):
         return
     params = {p: filters.params.get(p, "") for p in PARAMS}
-    if not run_query(db_path, f"SELECT 1 FROM reports r JOIN agencies a ON a.id = r.agency_id WHERE {FILTER} "
-                              "LIMIT 1", params).rows:
+    if not run_query(db_path, "SELECT 1 FROM reports r JOIN agencies a ON a.id = r.agency_id"
+                              f" WHERE {CURRENT_FILTER} LIMIT 1", params).rows:
         raise NoReports(f"no report for {filters.subtitle}: the chart {chart_.name} would be empty")
 
 

@@ -32,10 +32,12 @@ PARAMS = ("year", "agency", "province")  # every chart's SQL takes these (possib
 _AGENCY = ("(:agency = '' OR a.name = :agency OR a.norm_name = :agency)"
            " AND (:province = '' OR a.province = :province)")
 FILTER = f"(:year = '' OR r.year = CAST(:year AS INTEGER)) AND {_AGENCY}"  # the reports charts draw from (r, a)
+# of those, the current ones: not a report its source no longer holds (store.load)
+CURRENT_FILTER = f"r.current_version_id IS NOT NULL AND {FILTER}"
 _CUR = f"""cur AS (
   SELECT r.id AS report_id, r.current_version_id AS vid, a.name AS agency, r.year
   FROM reports r JOIN agencies a ON a.id = r.agency_id
-  WHERE {FILTER})"""
+  WHERE {CURRENT_FILTER})"""
 
 
 def _sql_str(text: str) -> str:
@@ -387,11 +389,11 @@ AGENCY_LIST_SQL = f"""SELECT * FROM (
     {_html("coalesce(a.region, '')")} AS "地区 / region",
     count(r.id) AS "报告 / reports", min(r.year) AS "最早 / first", max(r.year) AS "最近 / latest"
   FROM agencies a JOIN reports r ON r.agency_id = a.id
-  WHERE {FILTER}
+  WHERE {CURRENT_FILTER}
   GROUP BY a.id ORDER BY a.province, a.name)
 UNION ALL
 SELECT '没有报告 / no reports', NULL, 0, NULL, NULL
-WHERE NOT EXISTS (SELECT 1 FROM reports r JOIN agencies a ON a.id = r.agency_id WHERE {FILTER})"""
+WHERE NOT EXISTS (SELECT 1 FROM reports r JOIN agencies a ON a.id = r.agency_id WHERE {CURRENT_FILTER})"""
 
 _MARK = "CASE {} WHEN 1 THEN '✓' WHEN 0 THEN '✗' END"
 # a share as a whole percent, 0% and 100% only for exactly 0 and 1 (as `govreports report` prints it)

@@ -118,7 +118,8 @@ def _load_one(path: Path, present: bool, outcomes, database, same_file, counts: 
         database, outcome.record, document_from_path(path, outcome.kind), dedupe=True))
     counts[result.status] += 1
     what = "duplicate of report" if result.status == "duplicate" else "report"
-    _say(f"{path}: {result.status} ({what} {result.report_id}, version {result.version_id})")
+    replaced = "".join(f"; report {n}, which this file held, is no longer current" for n in result.withdrawn)
+    _say(f"{path}: {result.status} ({what} {result.report_id}, version {result.version_id}{replaced})")
 
 
 def _say(line: str, err: bool = False) -> None:

@@ -102,4 +102,5 @@ def suggest_agencies(conn, text: str, limit: int = SUGGESTIONS) -> tuple[list[st
 def agency_years(conn, agency_id: int) -> list[int]:
     """The years this agency has a report for, in order."""
     return [r[0] for r in conn.execute(
-        "SELECT DISTINCT year FROM reports WHERE agency_id = ? AND year IS NOT NULL ORDER BY year", [agency_id])]
+        "SELECT DISTINCT year FROM reports WHERE agency_id = ? AND year IS NOT NULL"
+        " AND current_version_id IS NOT NULL ORDER BY year", [agency_id])]

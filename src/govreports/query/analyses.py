@@ -78,7 +78,7 @@ def _cur(by_year: bool = True) -> str:
     return f"""cur AS (
   SELECT r.id AS report_id, r.current_version_id AS vid, a.name AS agency, r.year, r.format, r.agency_id
   FROM reports r JOIN agencies a ON a.id = r.agency_id
-  WHERE {year}
+  WHERE {year} AND r.current_version_id IS NOT NULL  -- not a report its source no longer holds (store.load)
     AND (:agency = '' OR a.norm_name = :agency OR a.name = :agency))"""
 
 
@@ -197,8 +197,9 @@ MISSING = Analysis(
 FROM reports r JOIN agencies a ON a.id = r.agency_id
   JOIN agency_years y ON y.agency_id = r.agency_id AND y.year = CAST(:year AS INTEGER)
 WHERE :year != '' AND r.year = CAST(:year AS INTEGER) - 1 AND a.norm_name != ''  -- '': reports with no agency
-  AND {visible('y')}
-  AND NOT EXISTS (SELECT 1 FROM reports r2 WHERE r2.agency_id = r.agency_id AND r2.year = CAST(:year AS INTEGER))
+  AND r.current_version_id IS NOT NULL AND {visible('y')}
+  AND NOT EXISTS (SELECT 1 FROM reports r2 WHERE r2.agency_id = r.agency_id AND r2.year = CAST(:year AS INTEGER)
+    AND r2.current_version_id IS NOT NULL)
 GROUP BY a.id ORDER BY a.name""",
     (Param("year", "report year N", required=True),), needs_reports=True, reports_year_offset=-1,
     due_years=True)
@@ -247,13 +248,15 @@ DOUBLED = Analysis(
     AND (:agency = '' OR r.agency_id IN (SELECT id FROM agencies WHERE norm_name = :agency OR name = :agency))
   GROUP BY r.agency_id, r.year HAVING count(*) > 1),
 cur AS (
-  SELECT r.id AS report_id, r.current_version_id AS vid, a.name AS agency, r.year
+  SELECT r.id AS report_id, r.current_version_id AS vid, a.name AS agency, r.year,
+    count(*) OVER (PARTITION BY r.agency_id, r.year) AS reports
   FROM twice JOIN reports r ON r.agency_id = twice.agency_id AND r.year = twice.year
   JOIN agencies a ON a.id = r.agency_id
-  WHERE a.name != '')  -- '': reports whose agency could not be read
+  WHERE a.name != ''  -- '': reports whose agency could not be read
+    AND r.current_version_id IS NOT NULL)  -- a report its source no longer holds (store.load) claims nothing
 SELECT cur.agency, cur.year, cur.report_id, r.source_key AS source, r.title, r.published, {_n('new')} AS received,
   {_n('total')} AS handled
-FROM cur JOIN reports r ON r.id = cur.report_id
+FROM cur JOIN reports r ON r.id = cur.report_id WHERE cur.reports > 1
 ORDER BY cur.agency, cur.year, cur.report_id""",
     (AGENCY, YEAR), needs_reports=True)
 
@@ -298,24 +301,29 @@ def _years(years: list[int]) -> str:
     return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
 
 
+_CURRENT = "current_version_id IS NOT NULL"  # a report whose source no longer holds it (store.load) is none
+
+
 def check_reports(conn, agency, year, why: str = "") -> None:
     """Raise NoReports, naming what there is instead, when no report is for this agency (an Agency or None) and
     year (or None) — with neither, when the database has no report at all; `why` follows the year in the message."""
     from govreports.query.agencies import agency_years
 
     if agency is None and year is None:
-        if conn.execute("SELECT 1 FROM reports LIMIT 1").fetchone() is None:
+        if conn.execute(f"SELECT 1 FROM reports WHERE {_CURRENT} LIMIT 1").fetchone() is None:
             raise NoReports("the database has no reports yet: load or crawl reports first")
     elif agency is not None:
         years = agency_years(conn, agency.id)
-        if year is None and not conn.execute("SELECT 1 FROM reports WHERE agency_id = ?", [agency.id]).fetchone():
+        if year is None and not conn.execute(f"SELECT 1 FROM reports WHERE agency_id = ? AND {_CURRENT}",
+                                             [agency.id]).fetchone():
             raise NoReports(f"{agency.name} has no reports in the database")
         if year is not None and int(year) not in years:
             raise NoReports(f"{agency.name} has no report for {year}{why}"
                             + (f" (its reports: {_years(years)})" if years else " (it has no reports)"))
-    elif year is not None and not conn.execute("SELECT 1 FROM reports WHERE year = ?", [int(year)]).fetchone():
+    elif year is not None and not conn.execute(f"SELECT 1 FROM reports WHERE year = ? AND {_CURRENT}",
+                                               [int(year)]).fetchone():
         years = [r[0] for r in conn.execute(
-            "SELECT DISTINCT year FROM reports WHERE year IS NOT NULL ORDER BY year")]
+            f"SELECT DISTINCT year FROM reports WHERE year IS NOT NULL AND {_CURRENT} ORDER BY year")]
         raise NoReports(f"no reports for {year}{why}"
                         + (f" (years in the database: {_years(years)})" if years else " (the database is empty)"))
 
@@ -337,7 +345,7 @@ def check_due(conn, year: int) -> None:
 _TABLELESS = {"pre2019": "in the pre-2019 format", "unknown": "of no recognised format"}
 # the reports the analyses' and the charts' filters select ('' = any): query.analyses' _CUR, charts.specs.FILTER
 _SELECTED = """FROM reports r JOIN agencies a ON a.id = r.agency_id
-  WHERE (:year = '' OR r.year = CAST(:year AS INTEGER)) AND (:agency = '' OR a.norm_name = :agency OR a.name = :agency)
+  WHERE r.current_version_id IS NOT NULL AND (:year = '' OR r.year = CAST(:year AS INTEGER)) AND (:agency = '' OR a.norm_name = :agency OR a.name = :agency)
     AND (:province = '' OR a.province = :province)"""
 
 

@@ -233,7 +233,8 @@ def _tables() -> dict[str, Table]:
             C("id", "报告", "report id"), AGENCY_ID, YEAR,
             C("source_key", "来源键", "where the report was read from: document URL, else file path, else ''"),
             FORMAT, TITLE, PUBLISHED, DOCUMENT_ID, C("parser_version", "解析器版本", "parser version"),
-            C("current_version_id", "当前版本", "the report's current version (report_versions.id)"),
+            C("current_version_id", "当前版本", "the report's current version (report_versions.id); empty when"
+              " its file or page now holds a copy of another report (its versions are kept)"),
             C("first_seen", "首次发现", "when the report was first loaded", TIME),
             C("last_seen", "最近发现", "when its current content was first loaded (a reload or a re-crawl that finds it "
               "unchanged writes nothing)", TIME),

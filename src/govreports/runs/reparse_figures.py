@@ -16,10 +16,12 @@ def not_crawled(conn) -> int:
     """Reports no crawled item holds (`conn`: sqlite3 or sqlite_utils): `govreports load` stored them from files,
     and nothing of theirs is in the archive. "re-parsed 0 document(s)" of a database of such reports read as if it
     held nothing to re-parse, and `status` as if it held nothing at all."""
-    (reports,), = conn.execute("SELECT count(*) FROM reports").fetchall()
+    (reports,), = conn.execute("SELECT count(*) FROM reports WHERE current_version_id IS NOT NULL").fetchall()
     if not reports:
         return 0
-    (crawled,), = conn.execute("SELECT count(DISTINCT report_id) FROM items WHERE report_id IS NOT NULL").fetchall()
+    # (a page's report that a copy of another's replaced is no item's, and no longer current: store.load)
+    (crawled,), = conn.execute("SELECT count(DISTINCT i.report_id) FROM items i JOIN reports r ON r.id = i.report_id"
+                               " WHERE r.current_version_id IS NOT NULL").fetchall()
     return max(reports - crawled, 0)
 
 

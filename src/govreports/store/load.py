@@ -50,6 +50,7 @@ class LoadResult:
     version_id: int
     status: LoadStatus  # new | changed | unchanged, or duplicate (report_id is the report it duplicates)
     cells: int
+    withdrawn: tuple[int, ...] = ()  # a duplicate's: the reports its source held that are no longer current
 
 
 def document_from_path(path: str | Path, kind: str | None = None) -> dict:
@@ -358,7 +359,7 @@ def _load_locked(db: Database, p: Prepared, now: str, dedupe: bool, children: _C
     if dedupe:
         duplicate = duplicate_of(db, p.norm, p.year, p.sha, p.source_key, p.undated_sha)
         if duplicate is not None:
-            return LoadResult(*duplicate, LoadStatus.DUPLICATE, 0)
+            return LoadResult(*duplicate, LoadStatus.DUPLICATE, 0, _withdraw_replaced(conn, p, children))
     record = p.record
     agency_id = _agency_id(conn, p.written, p.norm, p.doc.get("region"), children.agencies)
     document_id = _document_id(conn, p.doc)
@@ -429,6 +430,25 @@ def _rekeyed(conn, p: Prepared, agency_id: int, children: _Children) -> tuple[tu
     conn.execute("UPDATE reports SET agency_id = ?, year = ? WHERE id = ?", [agency_id, p.year, report_id])
     children.agencies.add(old_agency)  # its agency-years (m011) lose the report
     return (report_id, version_id, sha, published_source), old_year
+
+
+def _withdraw_replaced(conn, p: Prepared, children: _Children) -> tuple[int, ...]:
+    """The reports this source held that a copy of another source's report now replaces, made no longer current
+    (their versions stay; the source holding one again makes it current again): those that this record is by
+    `_rekeyed`'s rules (read from the very same body, or of its year under its agency's name or that name mended).
+    A file or page that held one edition of an agency's year (b.html) and now holds a copy of another, loaded from
+    elsewhere (a.html), was named a duplicate while its old edition stayed current, and that year was counted twice
+    by every sum (`analyze doubled` listed it). A report of another agency or year stays: a reused path, or a fixed
+    address serving the next year's report, keeps what it served before, as when it serves a report of its own."""
+    body = p.doc.get("sha256")
+    replaced = [row for row in conn.execute(_FIND_BY_SOURCE, [p.source_key]) if row[1] is not None and (
+        (row[7] is not None and row[7] == body) or (row[5] == p.year and mended(row[6], p.norm)))] \
+        if p.source_key else []
+    for report_id, version_id, _, _, agency_id, year, _, _ in replaced:
+        conn.execute("UPDATE reports SET current_version_id = NULL WHERE id = ?", [report_id])
+        children.moves.append((version_id, year, -1))  # current_sums (m009) lose it
+        children.agencies.add(agency_id)  # and its agency-year (m011) its report
+    return tuple(row[0] for row in replaced)
 
 
 @contextlib.contextmanager
