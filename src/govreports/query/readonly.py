@@ -124,11 +124,48 @@ def connect_readonly(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
+class OlderSchema(QueryError):
+    """A table or column the database's schema does not have yet: a govreports before this one wrote it."""
+
+
+def older_schema(exc: BaseException, conn: sqlite3.Connection) -> OlderSchema | None:
+    """`exc` said as what it is when the statement names a table or column that a pending migration adds: the
+    database's schema is older than this govreports'. Read-only commands never migrate (a migration is a write, and
+    a writer may be running), and such a database failed them with a traceback (`report`, `chart`, `analyze
+    rule_failures`: "no such column: a.province") or a bare "SQL error: no such table: scorecard"."""
+    from govreports.store.migrations import latest_version
+
+    text = str(exc)
+    if not (isinstance(exc, sqlite3.OperationalError) and text.startswith(("no such table", "no such column"))):
+        return None
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.Error:
+        return None
+    if version >= latest_version():
+        return None
+    return OlderSchema(f"{text}: this database is of an older govreports (schema version {version}, this govreports "
+                       f"writes {latest_version()}): `govreports serve` or the next load or crawl upgrades it")
+
+
+class _ReadConnection(sqlite3.Connection):
+    """A read-only connection whose statements that need what a pending migration adds fail as OlderSchema."""
+
+    def execute(self, sql, parameters=(), /):
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.OperationalError as exc:
+            older = older_schema(exc, self)
+            if older is None:
+                raise
+            raise older from exc
+
+
 def _open_readonly(path: Path, *, immutable: bool = False) -> sqlite3.Connection:
     """The file opened read-only (`immutable`: without the -shm file a WAL database is read through), and read once:
     a file that is no database says so here."""
     uri = f"file:{quote(str(path.resolve()))}?mode=ro{'&immutable=1' if immutable else ''}"
-    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False, factory=_ReadConnection)
     try:
         conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
     except sqlite3.DatabaseError as exc:

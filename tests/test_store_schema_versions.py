@@ -1,0 +1,54 @@
+"""A database written by another govreports: an older one's (migrations pending) read by today's read-only
+commands, which never migrate it, and a newer one's (migrations this govreports does not know)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlite_utils import Database
+from typer.testing import CliRunner
+
+from govreports.store import connect
+from govreports.store.migrations import latest_version, migrations
+from storehelp import chart_app, cli_app
+
+OLD = 5  # before m006 (regions, the scorecard view): agencies have no province or kind yet
+
+
+@pytest.fixture
+def old_db(tmp_path):
+    """A database of schema version 5 holding one report, as a govreports of that time wrote it."""
+    path = tmp_path / "old.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="m006_published_source_regions_scorecard")
+    db.execute(f"PRAGMA user_version = {OLD}")
+    with db.conn:
+        db.execute("INSERT INTO agencies (id, name, norm_name) VALUES (1, '甲市教育局', '甲市教育局')")
+        db.execute("INSERT INTO reports (id, agency_id, year, source_key, format, first_seen, last_seen)"
+                   " VALUES (1, 1, 2020, '/data/a.html', '2019', '2021-01-01', '2021-01-01')")
+        db.execute("INSERT INTO report_versions (id, report_id, version, sha256, format, loaded_at, record_keys)"
+                   " VALUES (1, 1, 1, 'x', '2019', '2021-01-01', '[]')")
+        db.execute("UPDATE reports SET current_version_id = 1")
+    db.close()
+    return path
+
+
+READERS = [(cli_app, ["analyze", "rule_failures"]), (cli_app, ["analyze", "scorecard"]),
+           (cli_app, ["report", "甲市教育局"]), (chart_app, ["chart", "applications", "-o", "{tmp}/a.svg"])]
+
+
+@pytest.mark.parametrize("app, args", READERS, ids=lambda v: v[1] if isinstance(v, list) else "")
+def test_a_read_only_command_on_an_older_database_says_how_to_bring_it_up_to_date(old_db, tmp_path, app, args):
+    """Read-only commands do not migrate (a write, under a running writer), so a table or column an older schema
+    lacks failed them: with a traceback (`report`, `chart`, `analyze rule_failures`: "no such column: a.province")
+    or a bare "SQL error: no such table: scorecard". They say what the database is and what upgrades it, as
+    `export` does, and leave it as it was."""
+    command = [a.replace("{tmp}", str(tmp_path)) for a in args] + ["--db", str(old_db)]
+    out = CliRunner().invoke(app(), command)
+    assert out.exit_code == 1 and isinstance(out.exception, (SystemExit, type(None))), out.exception
+    assert f"schema version {OLD}, this govreports writes {latest_version()}" in out.stderr, out.stderr
+    assert "`govreports serve` or the next load or crawl upgrades it" in out.stderr
+    assert Database(old_db).execute("PRAGMA user_version").fetchone()[0] == OLD  # not migrated
+    with connect(old_db):
+        pass  # what a load or crawl does first
+    again = CliRunner().invoke(app(), command)
+    assert "schema version" not in again.stderr and isinstance(again.exception, (SystemExit, type(None)))
