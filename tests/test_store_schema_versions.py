@@ -52,3 +52,53 @@ def test_a_read_only_command_on_an_older_database_says_how_to_bring_it_up_to_dat
         pass  # what a load or crawl does first
     again = CliRunner().invoke(app(), command)
     assert "schema version" not in again.stderr and isinstance(again.exception, (SystemExit, type(None)))
+
+
+@pytest.fixture
+def newer_db(tmp_path):
+    """A database a later govreports wrote: one more migration applied than this one has."""
+    from govreports.store.migrations import MIGRATION_SET
+
+    path = tmp_path / "newer.db"
+    with connect(path) as db:
+        db["_sqlite_migrations"].insert({"migration_set": MIGRATION_SET, "name": "m999_from_a_later_govreports",
+                                         "applied_at": "2027-01-01 00:00:00+00:00"})
+        db.execute(f"PRAGMA user_version = {latest_version() + 1}")
+    return path
+
+
+@pytest.fixture
+def command(monkeypatch, capsys):
+    """`govreports ARGS…` run in this process as from the shell: (exit code, stdout, stderr)."""
+    import sys
+
+    from govreports.cli import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["govreports", *args])
+        with pytest.raises(SystemExit) as ended:
+            main()
+        out = capsys.readouterr()
+        return ended.value.code or 0, out.out, out.err
+
+    return run
+
+
+@pytest.mark.parametrize("args", [["load", "{sample}"], ["analyze", "applications"], ["report", "甲市教育局"],
+                                  ["search", "政府信息"], ["status"]], ids=lambda a: a[0])
+def test_a_database_of_a_newer_govreports_is_refused_in_one_line(newer_db, command, args):
+    """An older govreports given a database a newer one wrote found nothing pending and went on: its loader wrote
+    reports without what the newer schema keeps beside them (a later migration's tables and rules), and its
+    readers read the new schema by the old rules. It refuses, naming the migrations it does not know; nothing is
+    written. `query` (SQL the user wrote) still reads it."""
+    from storehelp import SHARED
+
+    sample = SHARED / "samples" / "seed" / "000_dc3a28ed7fcc2bfa.txt"
+    code, _, err = command(*[a.replace("{sample}", str(sample)) for a in args], "--db", str(newer_db))
+    assert code == 1 and err.startswith(f"error: {newer_db} was written by a newer govreports"), err
+    assert "(m999_from_a_later_govreports)" in err and "Traceback" not in err
+    db = Database(newer_db)
+    assert db.execute("SELECT count(*) FROM reports").fetchone() == (0,)
+    assert db.execute("PRAGMA user_version").fetchone() == (latest_version() + 1,)
+    assert command("query", "SELECT count(*) AS n FROM reports", "-f", "csv", "--db", str(newer_db))[:2] == \
+        (0, "n\n0\n")

@@ -142,7 +142,8 @@ def query(sql: Annotated[str, typer.Argument(help="one SQL statement (read-only)
     if not holds_statement(sql):  # SQLite runs nothing and answers no columns: "0 rows", exit 0, said nothing
         fail("give one SQL statement, e.g. govreports query \"SELECT name FROM agencies\"", 2)
     try:
-        with heap_limit(max_memory * 2**20), open_query(db, sql, timeout=timeout, limit=limit) as stream:
+        with heap_limit(max_memory * 2**20), open_query(db, sql, timeout=timeout, limit=limit,
+                                                                any_schema=True) as stream:
             twice = [c for c, n in collections.Counter(stream.columns).items() if n > 1]
             if format == OutFormat.json and twice:  # an object keeps one `id` of `r.id, a.id`: the last, silently
                 raise QueryError(f"the result names {', '.join(twice)} more than once, and a JSON object holds one "
@@ -264,13 +265,14 @@ def serve(db: DbOption = DEFAULT_DB,
     seconds for a run holding it: exit 75); an up-to-date one is served at once, whoever is writing it.
     SIGTERM, SIGINT or SIGHUP stop Datasette too and remove the temporary metadata file (exit 0)."""
     from govreports import serve as served
-    from govreports.store.db import connect, open_db
+    from govreports.store.db import connect, open_db, refuse_newer_schema
     from govreports.store.migrations import migrations
 
     if not Path(db).is_file():
         fail(f"no database at {db} (create one with `govreports load`)")
     probe = open_db(db, migrate=False)
     try:
+        refuse_newer_schema(probe.conn, db)  # its canned queries and views are this govreports' own
         pending = len(migrations.pending(probe))
     finally:
         probe.close()

@@ -24,7 +24,7 @@ from typing import Iterator, TextIO
 from urllib.parse import quote
 
 from govreports.errors import GovreportsError, StorageError
-from govreports.store.db import BUSY_TIMEOUT_S, could_not_write, damaged
+from govreports.store.db import BUSY_TIMEOUT_S, NewerSchema, could_not_write, damaged, refuse_newer_schema
 
 DEFAULT_TIMEOUT_S = 10.0
 PROGRESS_STEPS = 10_000  # VM instructions between clock checks: well under a millisecond, negligible overhead
@@ -104,7 +104,9 @@ def _authorize(action, arg1, arg2, dbname, source):
     return sqlite3.SQLITE_DENY
 
 
-def connect_readonly(path: str | Path) -> sqlite3.Connection:
+def connect_readonly(path: str | Path, *, any_schema: bool = False) -> sqlite3.Connection:
+    """`path` opened for reading only. A database a newer govreports wrote is refused (store.db.NewerSchema) unless
+    `any_schema` (`query`: SQL the user wrote, read as it stands)."""
     path = Path(path)
     if not path.is_file():
         raise QueryError(f"no database at {path} (create one with `govreports load`)")
@@ -119,6 +121,12 @@ def connect_readonly(path: str | Path) -> sqlite3.Connection:
         # failed on its first table with a traceback, or printed "no such table"
         raise NotGovreportsDatabase(f"{path} holds no govreports tables (an empty file, or another program's "
                                     "database): create it with `govreports load` or a crawl")
+    if not any_schema:
+        try:
+            refuse_newer_schema(conn, path)
+        except NewerSchema:
+            conn.close()
+            raise
     conn.execute("PRAGMA query_only = ON")
     conn.set_authorizer(_authorize)
     return conn
@@ -334,10 +342,11 @@ def _start(conn: sqlite3.Connection, sql: str, params, clock: _Clock) -> sqlite3
 
 def open_query(path: str | Path, sql: str, params: dict | tuple | None = None, *,
                timeout: float | None = DEFAULT_TIMEOUT_S, limit: int | None = None,
-               batch: int = BATCH) -> QueryStream:
+               batch: int = BATCH, any_schema: bool = False) -> QueryStream:
     """Start one read-only statement and return its rows as a stream (errors in the SQL raise here, before
-    any row, so a caller prints nothing for a refused or malformed query). `timeout` None or 0: no limit."""
-    conn = connect_readonly(path)
+    any row, so a caller prints nothing for a refused or malformed query). `timeout` None or 0: no limit.
+    `any_schema`: as connect_readonly's."""
+    conn = connect_readonly(path, any_schema=any_schema)
     clock = _Clock(timeout)
     try:
         cursor = _start(conn, sql, params, clock)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from govreports.errors import StorageError
+from govreports.errors import GovreportsError, StorageError
 from govreports.paths import DEFAULT_DB
 from govreports.store.migrations import migrations
 
@@ -122,8 +122,36 @@ def storage_cause(exc: BaseException) -> BaseException | None:
     return None
 
 
+class NewerSchema(GovreportsError):
+    """The database was written by a newer govreports: its schema has migrations this one does not know."""
+
+
+def unknown_migrations(conn: sqlite3.Connection) -> list[str]:
+    """The migrations applied to the database that this govreports does not have: a newer one wrote it."""
+    from govreports.store.migrations import MIGRATION_SET
+
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = '_sqlite_migrations'").fetchone() is None:
+        return []
+    known = {m.name for m in migrations._migrations}
+    return [name for (name,) in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ?"
+                                             " ORDER BY rowid", [MIGRATION_SET]) if name not in known]
+
+
+def refuse_newer_schema(conn: sqlite3.Connection, path: str | Path) -> None:
+    """NewerSchema when a newer govreports wrote the database. An older one found nothing pending and went on: its
+    loader wrote reports without what the newer schema keeps beside them, and its readers read the newer schema by
+    their older rules (a report a later loader made no longer current counted again)."""
+    unknown = unknown_migrations(conn)
+    if unknown:
+        shown = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
+        raise NewerSchema(f"{path} was written by a newer govreports: its schema has {len(unknown)} migration(s) "
+                          f"this one does not know ({shown}); use that govreports (or a later one) with it; "
+                          "nothing was read or written")
+
+
 def open_db(path: str | Path = DEFAULT_DB, *, migrate: bool = True) -> Database:
-    """Open (creating if needed) the database at `path`, in WAL mode, with pending migrations applied."""
+    """Open (creating if needed) the database at `path`, in WAL mode, with pending migrations applied; one a newer
+    govreports wrote is refused (NewerSchema) before anything is written."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, check_same_thread=False)
@@ -138,7 +166,11 @@ def open_db(path: str | Path = DEFAULT_DB, *, migrate: bool = True) -> Database:
         # structure record) are copied back to the database once per checkpoint rather than four times as often.
         db.execute("PRAGMA wal_autocheckpoint = 4000")
         if migrate:
+            refuse_newer_schema(conn, path)
             apply_migrations(db)
+    except NewerSchema:
+        conn.close()
+        raise
     except sqlite3.DatabaseError as exc:
         if not damaged(exc):
             _name_database(exc, path)  # a full disk under a migration (m026's index rebuild, after an upgrade)
