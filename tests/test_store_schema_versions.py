@@ -102,3 +102,31 @@ def test_a_database_of_a_newer_govreports_is_refused_in_one_line(newer_db, comma
     assert db.execute("PRAGMA user_version").fetchone() == (latest_version() + 1,)
     assert command("query", "SELECT count(*) AS n FROM reports", "-f", "csv", "--db", str(newer_db))[:2] == \
         (0, "n\n0\n")
+
+
+def test_versions_loaded_before_m022_find_their_re_posts_dated_by_a_list_entry(tmp_path):
+    """m022 gave each version its hash without the publication date, so that a re-post dated by its list entry is
+    a duplicate; versions loaded before it kept none (NULL), and a re-post of one of them, dated otherwise, was
+    loaded as a second report of its agency's year, counted twice by every sum (measured on a database crawled at
+    schema 20: every one of its 83 reports). Their hash is computed again from the stored record (m027), only
+    where the record read back hashes to the version's own sha256."""
+    import copy
+
+    from govreports.store import load_record
+    from storehelp import KNOWN
+
+    path = tmp_path / "old.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="m027_undated_hash_of_older_versions")
+    first = load_record(old, copy.deepcopy(KNOWN[0]), source_key="http://a.example/1.html", dedupe=True)
+    other = load_record(old, copy.deepcopy(KNOWN[2]), source_key="http://a.example/2.html", dedupe=True)
+    old.execute("UPDATE report_versions SET undated_sha = NULL")  # as a loader before m022 left them
+    old.execute("UPDATE report_versions SET sha256 = 'not this record' WHERE id = ?", [other.version_id])
+    old.conn.commit()
+    old.close()
+    with connect(path) as db:
+        assert db.execute("SELECT id FROM report_versions WHERE undated_sha IS NULL").fetchall() == [
+            (other.version_id,)]  # a record that does not hash back to its version is left as it was
+        repost = {**copy.deepcopy(KNOWN[0]), "published": "2021-03-09"}
+        again = load_record(db, repost, source_key="http://b.example/9.html", dedupe=True)
+        assert (again.status, again.report_id) == ("duplicate", first.report_id)

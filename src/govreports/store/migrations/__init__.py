@@ -35,6 +35,7 @@ from govreports.store.migrations.doubled_reports import m023_doubled_reports_mer
 from govreports.store.migrations.form_blanks import m024_blanks_over_the_form, recount_form_blanks
 from govreports.store.migrations.due_years import (SCORECARD_SQL_M025, m025_years_due_by_their_deadline,
                                                    m026_listing_order_index_holds_kind)
+from govreports.store.migrations.undated_backfill import m027_undated_hash_of_older_versions
 
 __all__ = [
     "CELLS_VIEW", "CHECKS_VIEW", "COUNT_CELLS_SQL", "COUNT_FACTS_SQL", "CURRENT_SUMS_ADD", "CURRENT_SUMS_DDL",
@@ -48,7 +49,8 @@ __all__ = [
     "m015_check_keys", "m016_streamed_views", "m017_run_outcome", "m018_report_titles", "m019_left_out",
     "m020_known_reports_of_failed_items", "m021_reports_by_source", "m022_undated_version_hash",
     "m023_doubled_reports_merged", "m024_blanks_over_the_form",
-    "m025_years_due_by_their_deadline", "m026_listing_order_index_holds_kind", "migrations", "SCORECARD_SQL_M025",
+    "m025_years_due_by_their_deadline", "m026_listing_order_index_holds_kind", "m027_undated_hash_of_older_versions",
+    "migrations", "SCORECARD_SQL_M025",
     "recount_form_blanks",
     "report_flat_sql", "schema_cell_keys", "view_column", "wide_columns", "wide_sql",
 ]
