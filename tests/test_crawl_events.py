@@ -201,7 +201,7 @@ def test_a_batch_whose_write_failed_is_counted_once_when_written_again(tmp_path,
                   events.NotDue(listing), events.Failed("http://a.example/8.html", 403, "blocked", "gate"),
                   _read("http://a.example/2.html", record("测试市第2局", 2020, "2019", {}))):
         sink.emit(event)
-    real, calls = load._Children.flush, []
+    real, calls = load.Children.flush, []
 
     def full_once(self, conn):
         calls.append(1)
@@ -209,7 +209,7 @@ def test_a_batch_whose_write_failed_is_counted_once_when_written_again(tmp_path,
             raise OSError("disk full")
         return real(self, conn)
 
-    monkeypatch.setattr(load._Children, "flush", full_once)
+    monkeypatch.setattr(load.Children, "flush", full_once)
     with pytest.raises(StorageError):
         sink.flush()
     assert (stats.failed_total, stats.unchanged, stats.not_due, stats.blocked, stats.new) == (0, 0, 0, 0, 0)

@@ -238,7 +238,7 @@ def test_current_sums_when_a_batch_makes_a_version_current_twice_or_takes_a_numb
 def test_m014_recounts_the_sums_an_older_loader_got_wrong(tmp_path, monkeypatch):
     """The loader before m014 (moves not netted) is reproduced on a database stopped before m014; opening it
     recounts the sums."""
-    from govreports.store import load
+    from govreports.store import children
     from govreports.store.migrations import migrations
 
     path = tmp_path / "old.db"
@@ -246,7 +246,7 @@ def test_m014_recounts_the_sums_an_older_loader_got_wrong(tmp_path, monkeypatch)
     migrations.apply(old, stop_before="m014_current_sums_recounted")
     old.execute("ALTER TABLE report_versions ADD COLUMN undated_sha TEXT")  # today's loader writes it (m022)
     with monkeypatch.context() as patched:
-        patched.setattr(load, "_net", lambda moves: moves)
+        patched.setattr(children, "net_moves", lambda moves: moves)
         load_records(old, _back_and_forth(), now=NOW)
     assert current_sums(old) != recounted_sums(old)  # what the old loader wrote
     old.close()

@@ -34,7 +34,7 @@ _CHILDREN = ("cell_values", "check_values", "sections", "row_totals")
 
 def merge_doubled_reports(conn) -> int:
     """Merge every source's doubled reports, in the caller's transaction; how many reports were merged away."""
-    from govreports.store.load import _add_current_sums  # (the loader imports this package)
+    from govreports.store.children import add_current_sums  # (the loader imports this package)
 
     by_source: dict[str, list[tuple]] = {}
     for row in conn.execute(_SHARED_SOURCES):
@@ -44,7 +44,7 @@ def merge_doubled_reports(conn) -> int:
         return 0
     losers = [row for group in groups for row in group[:-1]]
     # the sums lose the merged-away current versions while every row they read is still there
-    _add_current_sums(conn, [(row[5], row[3], -1) for row in losers])
+    add_current_sums(conn, [(row[5], row[3], -1) for row in losers])
     conn.executemany("UPDATE reports SET current_version_id = NULL WHERE id = ?", [(row[0],) for row in losers])
     for *merged, survivor in groups:
         _move_versions(conn, survivor[0], [row[0] for row in merged])

@@ -33,7 +33,7 @@ def current_sums_add(moves: str, cell_keys: bool = True) -> str:
     removed by CURRENT_SUMS_PRUNE). `cell_keys`: cells are read from cell_values (m010), else from the table
     cells as it was before m010. The moves drive the join (CROSS JOIN): a batch's few hundred versions, looked up
     by primary key, never a scan of every cell. Each version at most once in `moves`, with its net sign (the
-    loader nets a batch's moves: store.load._net): the row entries ('*') count a version once per (version, sign)."""
+    loader nets a batch's moves: store.children.net_moves): the row entries ('*') count a version once per (version, sign)."""
     if cell_keys:
         cells = ("CROSS JOIN cell_values c ON c.version_id = m.version_id"
                  " JOIN cell_keys k ON k.id = c.key_id AND k.table_name = 'review_litigation'")

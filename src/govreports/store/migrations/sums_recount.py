@@ -4,7 +4,7 @@ Until this step the loader could leave wrong entries in a batch that made one ve
 version current and replaced it again (a report edited back and forth, a bulk load of a report's versions into
 one batch): a row's report count ('*' entries) counted once what was current twice, and numbers
 added and taken away within the batch left a total of 0 where no report gave a number. The loader now nets each
-version's moves (store.load._net); the sums it kept before cannot be told right from wrong without counting them
+version's moves (store.children.net_moves); the sums it kept before cannot be told right from wrong without counting them
 again, which this step does, as m009 first counted them (39 s and 227 MB peak RSS at 300,000 reports)."""
 
 from __future__ import annotations
