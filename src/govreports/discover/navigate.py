@@ -3,9 +3,8 @@
 Why best-first over a few words rather than a crawl: the column is one or two clicks from a home page or a
 信息公开 page, behind links whose words say so (`signals`). Links saying 信息公开年报 are visited before bare
 年度报告 ones, those before 政府信息公开 / 政务公开 hubs, shallower before deeper; any other link is never
-followed (except a column's year sub-columns, 2023年, as district year trees have), nor one to another host
-(remembered, to be named if no column is found: hubs on xxgk.… linked from www.…), nor one robots.txt forbids
-(the Fetcher refuses it). The session's page budget ends the walk.
+followed (except a column's year sub-columns, 2023年, as district year trees have), nor one to another host,
+nor one robots.txt forbids (the Fetcher refuses it). The session's page budget ends the walk.
 
 A visited page is a candidate column when the link, its breadcrumb or its <title> names a column (or gkmlpt's
 category tree does) *and* its first list holds annual reports — a column whose words are right but whose list
@@ -51,17 +50,6 @@ class Walk:
     start: Page | None = None
     candidates: list[Candidate] = field(default_factory=list)
     visited: list[str] = field(default_factory=list)
-    # links whose words name a hub or a column but which lead to another host, not followed: (rank, text, url)
-    elsewhere: list[tuple[int, str, str]] = field(default_factory=list)
-
-    def elsewhere_named(self, limit: int = 3) -> list[tuple[str, str]]:
-        """The best of them, (words, URL), each URL once: what a person would run discovery on next."""
-        best: dict[str, tuple[int, str]] = {}
-        for rank, text, url in self.elsewhere:
-            if url not in best or rank > best[url][0]:
-                best[url] = (rank, text)
-        ordered = sorted(best.items(), key=lambda kv: -kv[1][0])  # stable: the order they were met in, per rank
-        return [(text, url) for url, (_, text) in ordered[:limit]]
 
 
 def page_key(url: str) -> str:
@@ -90,13 +78,9 @@ async def walk(session: Session, start_url: str) -> Walk:
             continue
         column = candidate is not None and candidate.score >= BARE
         for link in page.links:
-            if page_key(link.url) in queued:
+            if not session.on_host(link.page) or page_key(link.url) in queued:
                 continue
             rank = link_score(link.text, link.page)
-            if not session.on_host(link.page):
-                if rank != NONE:
-                    result.elsewhere.append((rank, link.text, urldefrag(link.url)[0]))
-                continue
             if rank == NONE and column and is_year_column(link.text):
                 rank = BARE  # a column split by year (…/zfxxgknb/2023n/): each year is a column of its own
             if rank == NONE:

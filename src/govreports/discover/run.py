@@ -118,7 +118,7 @@ async def _discover(fetcher: Fetcher, url: str, host: str, allow_private: bool, 
         named = [c for c in result.rejected if c.score >= BARE]
         looked = "; ".join(f"{c.page.url} ({c.evidence}): {c.rejected}" for c in named) or "no page named like one"
         raise DiscoverError(f"no annual-report column found from {url} within {session.pages} page(s) "
-                            f"(columns looked at: {looked}){_elsewhere(walked)}")
+                            f"(columns looked at: {looked})")
     names = set(taken or ())
     site = walked.start.site_name()
     blocks = []  # each column's block, drafted again with the hosts its reports are on (_allow_report_hosts)
@@ -160,16 +160,6 @@ def _allow_report_hosts(column: Column, drafted) -> bool:
     column.preview.items = [replace(item, status=Status.NEW) if item.status == Status.OFF_HOST else item
                             for item in column.preview.items]
     return True
-
-
-def _elsewhere(walked) -> str:
-    """The links on other hosts whose words name a hub or a column, which the walk did not follow."""
-    named = walked.elsewhere_named()
-    if not named:
-        return ""
-    links = "; ".join(f'"{text}" → {link}' for text, link in named)
-    return (f". Links to a 信息公开 hub or column lead to another host, which discovery does not follow: {links}; run discover "
-            "on that URL")
 
 
 def _start_failed(url: str, session: Session) -> DiscoverError:
