@@ -396,3 +396,32 @@ def test_a_column_whose_reports_are_on_another_host_names_it_in_allowed_hosts(sr
     out = io.StringIO()
     print_preview(shown, Console(file=out, width=300, color_system=None))
     assert f"4 listing(s) on host(s) the config does not name: {host}; the crawl would fail them" in out.getvalue()
+
+
+@pytest.mark.parametrize("stub", [
+    '<meta http-equiv="Refresh" content="0; URL=\'/portal/index.html\'">',
+    "<script>window.location.href = '/portal/index.html';</script>",
+    '<script language="javascript">location.replace("portal/index.html")</script>',
+])
+def test_a_home_page_that_redirects_by_meta_refresh_or_script_is_followed(srv, stub):
+    """Many portals' roots are a stub that sends the browser on (a meta refresh, `location.href = …`): the walk
+    stopped there, "no annual-report column found … within 1 page(s) (… no page named like one)", exit 1."""
+    srv.route("/", Reply(200, f"<html><head>{stub}<title></title></head><body></body></html>",
+                         {"Content-Type": "text/html; charset=utf-8"}))
+    srv.route("/portal/index.html", html('<a href="/r/nb/">信息公开年报</a>'))
+    srv.route("/r/nb/", html("<ul>" + "".join(
+        f'<li><a href="/r/nb/t{i}.html">某市{2024 - i}年政府信息公开工作年度报告</a><span>{2025 - i}-03-01</span></li>'
+        for i in range(3)) + "</ul>"))
+    found = run(srv.url("/"), preview_limit=0)
+    assert [c.portal.start_url for c in found.columns] == [srv.url("/r/nb/")]
+    assert found.columns[0].portal.title == "景德镇市人民政府 信息公开年报"  # the site's name from the page it led to
+
+
+def test_a_home_page_that_redirects_by_meta_refresh_to_another_host_is_named(srv):
+    elsewhere = srv.url("/portal/", host="localhost")
+    srv.route("/", Reply(200, f'<html><head><meta http-equiv="refresh" content="0;url={elsewhere}"></head></html>',
+                         {"Content-Type": "text/html; charset=utf-8"}))
+    with pytest.raises(DiscoverError) as moved:
+        run(srv.url("/"))
+    assert moved.value.exit_code == 1 and f"redirects to {elsewhere}" in str(moved.value)
+    assert "/portal/" not in _paths(srv)

@@ -50,6 +50,7 @@ class Walk:
     start: Page | None = None
     candidates: list[Candidate] = field(default_factory=list)
     visited: list[str] = field(default_factory=list)
+    moved: str | None = None  # the start page sends the browser to another host (a meta refresh, a script)
 
 
 def page_key(url: str) -> str:
@@ -68,8 +69,15 @@ async def walk(session: Session, start_url: str) -> Walk:
         if page is None:
             continue
         result.visited.append(page.url)
-        if result.start is None and depth == 0:
-            result.start = page
+        if depth == 0 and (result.start is None or result.start.redirect == url):
+            result.start = page  # the page named, or the page its stub sends the browser to
+        if (target := page.redirect) is not None and page_key(target) not in queued:
+            if session.on_host(target):  # a redirect is not a click: same depth, trail and rank
+                queued.add(page_key(target))
+                order += 1
+                heapq.heappush(frontier, (-score, depth, order, target, trail, score))
+            elif depth == 0:
+                result.moved = target
         candidate = _candidate(page, trail, score, depth, url)
         if candidate is not None:
             await _judge(candidate, session, urldefrag(url)[1])

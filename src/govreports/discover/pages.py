@@ -21,6 +21,12 @@ _SKIP = ("javascript:", "mailto:", "tel:", "#")
 _CRUMB_CLASS = re.compile(r"pos|crumb|bread|location|position|dqwz|curmb|current|path|weizhi", re.I)
 _CRUMB_WORDS = ("您现在的位置", "您的位置", "当前位置", "所在位置", "现在位置")
 _TITLE_SPLIT = re.compile(r"\s*[_|｜—–-]+\s*")
+# where a stub page sends the browser: <meta http-equiv="refresh" content="0; url=…">, or a script's
+# location.href = "…" / location.replace("…") on a page with next to no links of its own (a portal's root)
+_REFRESH = re.compile(r"""^\s*[\d.]*\s*[;,]?\s*(?:url\s*=\s*)?(?P<q>['"]?)(?P<url>[^'"\s][^'"]*?)(?P=q)\s*$""", re.I)
+_SCRIPT_GO = re.compile(r"""\blocation(?:\s*\.\s*href)?\s*=\s*(?P<q>['"])(?P<url>[^'"]+)(?P=q)"""
+                        r"""|\blocation\s*\.\s*(?:replace|assign)\s*\(\s*(?P<q2>['"])(?P<url2>[^'"]+)(?P=q2)""")
+_STUB_LINKS = 2
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,23 @@ class Page:
             if (url := absolute(self.final_url, href)) is not None:  # a template's placeholder: no link, not a crash
                 out.append(Link(text, url, title))
         return out
+
+    @cached_property
+    def redirect(self) -> str | None:
+        """Where the page sends a browser on at once, absolute: a meta refresh's URL, else, on a stub page (at
+        most two links), a script's `location.href = "…"` or `location.replace("…")`. Many portals' roots are
+        such a stub; without it the walk stopped on a page with no links."""
+        for meta in self.soup.find_all("meta", attrs={"http-equiv": re.compile(r"^\s*refresh\s*$", re.I)}):
+            if (m := _REFRESH.match(meta.get("content") or "")) and (url := absolute(self.final_url, m["url"])):
+                return url if urldefrag(url)[0] != self.final_url else None
+        if len(self.links) > _STUB_LINKS:
+            return None
+        for script in self.soup.find_all("script"):
+            if m := _SCRIPT_GO.search(script.string or ""):
+                url = absolute(self.final_url, (m["url"] or m["url2"]).strip())
+                if url and not url.lower().startswith("javascript:") and urldefrag(url)[0] != self.final_url:
+                    return url
+        return None
 
     @cached_property
     def crumb(self) -> str:

@@ -114,6 +114,9 @@ async def _discover(fetcher: Fetcher, url: str, host: str, allow_private: bool, 
         raise _start_failed(url, session)
     chosen = ranked(walked.candidates)
     result.rejected = [c for c in walked.candidates if c.rejected is not None]
+    if not chosen and walked.moved:
+        raise DiscoverError(f"{url}: the start page redirects to {walked.moved}, another host (a meta refresh or "
+                            "a script); discovery stays on the host it is given: run it on that URL")
     if not chosen:
         named = [c for c in result.rejected if c.score >= BARE]
         looked = "; ".join(f"{c.page.url} ({c.evidence}): {c.rejected}" for c in named) or "no page named like one"
