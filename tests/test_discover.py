@@ -425,3 +425,18 @@ def test_a_home_page_that_redirects_by_meta_refresh_to_another_host_is_named(srv
         run(srv.url("/"))
     assert moved.value.exit_code == 1 and f"redirects to {elsewhere}" in str(moved.value)
     assert "/portal/" not in _paths(srv)
+
+
+def test_a_column_that_robots_txt_or_the_server_refuses_is_named_when_nothing_is_found(srv):
+    """The hub links 信息公开年报, but robots.txt disallows it (or it answers 404): the message said "no page named
+    like one", as if the site had no such link, and the user had no clue that robots.txt was the cause."""
+    srv.route("/robots.txt", Reply(200, "User-agent: *\nDisallow: /q/nb/\n"))
+    srv.route("/q/", html('<a href="/q/nb/">信息公开年报</a> <a href="/q/gone/">年度报告</a> <a href="/q/x/">政府信息公开</a>'))
+    with pytest.raises(DiscoverError) as nothing:
+        run(srv.url("/q/"))
+    message = str(nothing.value)
+    assert nothing.value.exit_code == 1 and "no annual-report column found" in message
+    assert f'{srv.url("/q/nb/")} (link "信息公开年报"): robots_disallowed' in message
+    assert f'{srv.url("/q/gone/")} (link "年度报告"): http: HTTP 404' in message
+    assert "/q/x/" not in message  # a hub that did not answer is no column
+    assert "/q/nb/" not in _paths(srv)

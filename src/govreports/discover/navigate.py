@@ -51,6 +51,7 @@ class Walk:
     candidates: list[Candidate] = field(default_factory=list)
     visited: list[str] = field(default_factory=list)
     moved: str | None = None  # the start page sends the browser to another host (a meta refresh, a script)
+    unread: list[str] = field(default_factory=list)  # links named like a column that could not be read, and why
 
 
 def page_key(url: str) -> str:
@@ -67,6 +68,8 @@ async def walk(session: Session, start_url: str) -> Walk:
         _, depth, _, url, trail, score = heapq.heappop(frontier)
         page = await session.page(urldefrag(url)[0], referer=None)
         if page is None:
+            if score >= BARE and (failure := session.first_failure(urldefrag(url)[0])) is not None:
+                result.unread.append(f'{urldefrag(url)[0]} (link "{trail[-1]}"): {failure.kind}: {failure.message}')
             continue
         result.visited.append(page.url)
         if depth == 0 and (result.start is None or result.start.redirect == url):

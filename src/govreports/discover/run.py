@@ -120,8 +120,10 @@ async def _discover(fetcher: Fetcher, url: str, host: str, allow_private: bool, 
     if not chosen:
         named = [c for c in result.rejected if c.score >= BARE]
         looked = "; ".join(f"{c.page.url} ({c.evidence}): {c.rejected}" for c in named) or "no page named like one"
+        unread = f"; links named like a column that could not be read: {'; '.join(walked.unread)}" \
+            if walked.unread else ""  # robots.txt, a 404, a timeout: else read as "the site has no such link"
         raise DiscoverError(f"no annual-report column found from {url} within {session.pages} page(s) "
-                            f"(columns looked at: {looked})")
+                            f"(columns looked at: {looked}{unread})")
     names = set(taken or ())
     site = walked.start.site_name()
     blocks = []  # each column's block, drafted again with the hosts its reports are on (_allow_report_hosts)
