@@ -440,3 +440,24 @@ def test_a_column_that_robots_txt_or_the_server_refuses_is_named_when_nothing_is
     assert f'{srv.url("/q/gone/")} (link "年度报告"): http: HTTP 404' in message
     assert "/q/x/" not in message  # a hub that did not answer is no column
     assert "/q/nb/" not in _paths(srv)
+
+
+def test_links_resolve_against_the_pages_base_href(srv):
+    """A portal whose templates say <base href="…/b/"> and write every link relative to it (the browser resolves
+    them so): discover resolved them against the page's own URL, found no hub (…/b/xxgk/ became …/xxgk/), and
+    said "no annual-report column found"; the crawl's list pages made every report's URL a 404."""
+    base = f'<base href="{srv.url("/b/")}">'
+
+    def page(body: str) -> Reply:
+        return Reply(200, f'<html><head><meta charset="utf-8">{base}<title>某市人民政府</title></head><body>{body}'
+                          "</body></html>", {"Content-Type": "text/html; charset=utf-8"})
+
+    srv.route("/", page('<a href="xxgk/">政府信息公开</a>'))
+    srv.route("/b/xxgk/", page('<a href="nb/list.html">信息公开年报</a>'))
+    srv.route("/b/nb/list.html", page("<ul>" + "".join(
+        f'<li><a href="nb/t{i}.html">某市{2024 - i}年政府信息公开工作年度报告</a><span>{2025 - i}-03-01</span></li>'
+        for i in range(3)) + '</ul><a href="nb/list_2.html">下一页</a>'))
+    srv.route("/b/nb/list_2.html", page('<ul><li><a href="nb/t9.html">某市2020年政府信息公开工作年度报告</a></li></ul>'))
+    [column] = run(srv.url("/"), preview_limit=10).columns
+    assert column.portal.start_url == srv.url("/b/nb/list.html")
+    assert [item.url for item in column.preview.items] == [srv.url(f"/b/nb/t{i}.html") for i in (0, 1, 2, 9)]

@@ -15,7 +15,7 @@ from urllib.parse import urldefrag, urlsplit
 from bs4 import BeautifulSoup, Tag
 
 from govreports.portals.adapters.base import absolute
-from govreports.portals.adapters.listpage import anchors, soup
+from govreports.portals.adapters.listpage import anchors, document_url, soup
 
 _SKIP = ("javascript:", "mailto:", "tel:", "#")
 _CRUMB_CLASS = re.compile(r"pos|crumb|bread|location|position|dqwz|curmb|current|path|weizhi", re.I)
@@ -52,6 +52,11 @@ class Page:
         return soup(self.text)
 
     @cached_property
+    def base(self) -> str:
+        """What the page's relative links resolve against: its <base href>, else its URL (as a browser does)."""
+        return document_url(self.soup, self.final_url)
+
+    @cached_property
     def links(self) -> list[Link]:
         out = []
         for a in anchors(self.soup):
@@ -60,7 +65,7 @@ class Page:
                 continue
             title = (a.get("title") or "").strip()
             text = words(a) or title or " ".join((img.get("alt") or "").strip() for img in a.find_all("img")).strip()
-            if (url := absolute(self.final_url, href)) is not None:  # a template's placeholder: no link, not a crash
+            if (url := absolute(self.base, href)) is not None:  # a template's placeholder: no link, not a crash
                 out.append(Link(text, url, title))
         return out
 
@@ -70,13 +75,13 @@ class Page:
         most two links), a script's `location.href = "…"` or `location.replace("…")`. Many portals' roots are
         such a stub; without it the walk stopped on a page with no links."""
         for meta in self.soup.find_all("meta", attrs={"http-equiv": re.compile(r"^\s*refresh\s*$", re.I)}):
-            if (m := _REFRESH.match(meta.get("content") or "")) and (url := absolute(self.final_url, m["url"])):
+            if (m := _REFRESH.match(meta.get("content") or "")) and (url := absolute(self.base, m["url"])):
                 return url if urldefrag(url)[0] != self.final_url else None
         if len(self.links) > _STUB_LINKS:
             return None
         for script in self.soup.find_all("script"):
             if m := _SCRIPT_GO.search(script.string or ""):
-                url = absolute(self.final_url, (m["url"] or m["url2"]).strip())
+                url = absolute(self.base, (m["url"] or m["url2"]).strip())
                 if url and not url.lower().startswith("javascript:") and urldefrag(url)[0] != self.final_url:
                     return url
         return None

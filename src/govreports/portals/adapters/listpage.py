@@ -75,6 +75,19 @@ def anchors(page: BeautifulSoup | Tag) -> list[Tag]:
     return [a for a in page.find_all("a") if a.get("href") is not None]
 
 
+def document_url(page: BeautifulSoup | Tag, url: str) -> str:
+    """The URL `page`'s relative links resolve against, as a browser resolves them: its <base href> (itself
+    resolved against `url`) when the page is a whole document that has one, else `url`. A template whose links
+    are relative to <base href="http://www.….gov.cn/"> had every one resolved against the page's own folder:
+    each report a 404, each menu link a page that is not there. Looked for in <head> only, where the parser
+    puts it: a page without one is not walked through."""
+    head = page.head if isinstance(page, BeautifulSoup) else None
+    base = head.find("base", href=True) if head is not None else None
+    href = (base.get("href") or "").strip() if base is not None else ""
+    joined = absolute(url, href) if href else None
+    return joined if joined and joined.lower().startswith(("http://", "https://")) else url
+
+
 def _row_of(a: Tag) -> Tag | None:
     """The link's row: its nearest <li>, <tr>, <dd> or <p> (`find_parent(_ROW_TAGS)` without the general matcher)."""
     for parent in a.parents:
@@ -87,6 +100,7 @@ def links(page: BeautifulSoup | Tag, base_url: str,
           pattern: re.Pattern | None = None) -> list[tuple[str, str, str | None]]:
     """(title, absolute url, date) for every <a href> (matching `pattern`), the date from the link's row."""
     out = []
+    base_url = document_url(page, base_url)
     for a in anchors(page):
         href = _href(a)
         if href is None or (pattern is not None and not pattern.search(href)):
@@ -107,6 +121,7 @@ def next_links(page: BeautifulSoup, base_url: str, selector: str | None = None) 
     else:
         found = [a for a in anchors(page) if text_of(a) in NEXT_WORDS]
     hrefs = [href for el in found if (href := _href(_link_in(el))) is not None]
+    base_url = document_url(page, base_url)
     return [url for href in hrefs if (url := absolute(base_url, href)) is not None]
 
 
@@ -158,6 +173,7 @@ class Selectors:
     def rows(self, page: BeautifulSoup, base_url: str) -> list[tuple[str, str, str | None]]:
         """(title, absolute url, date) per row; rows without a link are skipped (headers, separators)."""
         out = []
+        base_url = document_url(page, base_url)
         for row in page.select(self.item):
             title_el = row.select_one(self.title) if self.title else None
             if self.link:
