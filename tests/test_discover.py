@@ -461,3 +461,20 @@ def test_links_resolve_against_the_pages_base_href(srv):
     [column] = run(srv.url("/"), preview_limit=10).columns
     assert column.portal.start_url == srv.url("/b/nb/list.html")
     assert [item.url for item in column.preview.items] == [srv.url(f"/b/nb/t{i}.html") for i in (0, 1, 2, 9)]
+
+
+@pytest.mark.parametrize("home", [
+    '<frameset rows="90,*"><frame src="top.html"><frame src="main.html"></frameset>',
+    '<body><iframe src="/weather.html"></iframe><iframe src="main.html" width="100%"></iframe></body>',
+])
+def test_a_home_page_made_of_frames_is_read_through_them(srv, home):
+    """An older portal's root is a <frameset> (or a page that is one <iframe>) whose navigation is in a frame:
+    the walk saw no link and said "no annual-report column found … within 1 page(s)", exit 1."""
+    srv.route("/", Reply(200, f"<html><head><title>某市人民政府</title></head>{home}</html>",
+                         {"Content-Type": "text/html; charset=utf-8"}))
+    srv.route("/main.html", html('<a href="/f/nb/">信息公开年报</a>'))
+    srv.route("/f/nb/", html("<ul>" + "".join(
+        f'<li><a href="/f/nb/t{i}.html">某市{2024 - i}年政府信息公开工作年度报告</a><span>{2025 - i}-03-01</span></li>'
+        for i in range(3)) + "</ul>"))
+    found = run(srv.url("/"), preview_limit=0)
+    assert [c.portal.start_url for c in found.columns] == [srv.url("/f/nb/")]

@@ -4,7 +4,8 @@ Why best-first over a few words rather than a crawl: the column is one or two cl
 信息公开 page, behind links whose words say so (`signals`). Links saying 信息公开年报 are visited before bare
 年度报告 ones, those before 政府信息公开 / 政务公开 hubs, shallower before deeper; any other link is never
 followed (except a column's year sub-columns, 2023年, as district year trees have), nor one to another host,
-nor one robots.txt forbids (the Fetcher refuses it). The session's page budget ends the walk.
+nor one robots.txt forbids (the Fetcher refuses it). A page's meta refresh or redirecting script, and its
+frames, are part of the page: followed at its depth and rank. The session's page budget ends the walk.
 
 A visited page is a candidate column when the link, its breadcrumb or its <title> names a column (or gkmlpt's
 category tree does) *and* its first list holds annual reports — a column whose words are right but whose list
@@ -81,6 +82,11 @@ async def walk(session: Session, start_url: str) -> Walk:
                 heapq.heappush(frontier, (-score, depth, order, target, trail, score))
             elif depth == 0:
                 result.moved = target
+        for frame in page.frames:  # part of the page a person sees: same depth, trail and rank
+            if session.on_host(frame) and page_key(frame) not in queued:
+                queued.add(page_key(frame))
+                order += 1
+                heapq.heappush(frontier, (-score, depth, order, frame, trail, score))
         candidate = _candidate(page, trail, score, depth, url)
         if candidate is not None:
             await _judge(candidate, session, urldefrag(url)[1])

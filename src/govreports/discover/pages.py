@@ -87,6 +87,18 @@ class Page:
         return None
 
     @cached_property
+    def frames(self) -> list[str]:
+        """The pages shown inside this one (<frame src>, <iframe src>), absolute: an older portal's root is a
+        <frameset> whose navigation is all in a frame, and some columns show their list in an <iframe>."""
+        out = []
+        for el in self.soup.find_all(("frame", "iframe")):
+            src = (el.get("src") or "").strip()
+            if src and not src.lower().startswith(_SKIP + ("about:", "data:")):
+                if (url := absolute(self.base, src)) is not None and url not in out:
+                    out.append(url)
+        return out
+
+    @cached_property
     def crumb(self) -> str:
         """The breadcrumb's text ('' when none is recognisable)."""
         for el in self.soup.find_all(True, attrs={"class": _CRUMB_CLASS}):
