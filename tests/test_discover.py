@@ -478,3 +478,34 @@ def test_a_home_page_made_of_frames_is_read_through_them(srv, home):
         for i in range(3)) + "</ul>"))
     found = run(srv.url("/"), preview_limit=0)
     assert [c.portal.start_url for c in found.columns] == [srv.url("/f/nb/")]
+
+
+def test_command_names_a_write_file_it_cannot_create(site, tmp_path, monkeypatch):
+    """`--write a/x.toml` where `a` is a file: a FileExistsError traceback after the whole walk, exit 1. It is
+    refused before any request, one line naming the file, exit 2 (a --write FILE that cannot take the blocks).
+    A write that fails after the walk (a read-only folder) is one line too, the blocks on stdout, no temporary
+    file left beside the config."""
+    import errno
+    import os
+
+    from typer.testing import CliRunner
+
+    from govreports.cli import app
+
+    (tmp_path / "a").write_text("")
+    args = ["discover", site.url("/s/"), "--allow-private-addresses", "--delay", "0", "--preview", "0", "--write"]
+    done = CliRunner().invoke(app, [*args, str(tmp_path / "a" / "x.toml")])
+    assert done.exit_code == EXIT_USAGE, done.output
+    assert done.stderr == f"error: --write: cannot write {tmp_path / 'a' / 'x.toml'}: {tmp_path / 'a'} is not a folder\n"
+    assert site.requests == []
+
+    def read_only(src, dst):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), dst)
+
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(draft, "os", SimpleNamespace(replace=read_only, unlink=os.unlink))  # the archive's untouched
+    done = CliRunner().invoke(app, [*args, str(tmp_path / "b" / "x.toml")])
+    assert done.exit_code == EXIT_USAGE, done.output
+    assert done.stderr == f"error: --write: cannot write {tmp_path / 'b' / 'x.toml'}: Read-only file system\n"
+    assert "[[portal]]" in done.stdout and list((tmp_path / "b").iterdir()) == []

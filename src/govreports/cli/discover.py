@@ -47,6 +47,8 @@ def discover(
     from govreports.portals.config import ConfigError
 
     try:
+        if write:
+            draft.check_writable(write)
         taken = draft.existing_names(write) if write else set()
     except ConfigError as exc:
         fail(f"--write: {exc}", EXIT_USAGE)
@@ -63,7 +65,10 @@ def discover(
             text = draft.merged(write, [c.block for c in found.columns], allow_private_addresses)
         except ConfigError as exc:
             fail(f"--write: {exc}", EXIT_USAGE)
-        draft.write(write, text)
+        try:
+            draft.write(write, text)
+        except OSError as exc:  # the blocks are on stdout still
+            fail(f"--write: cannot write {write}: {exc.strerror or exc}", EXIT_USAGE)
         typer.echo(f"wrote {len(found.columns)} portal block(s) to {write}", err=True)
     best = found.columns[0].preview
     if best is not None and not any(item.status != "excluded" for item in best.items):

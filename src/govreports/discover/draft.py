@@ -136,10 +136,29 @@ def merged(path: Path, blocks: list[str], allow_private_addresses: bool) -> str:
     return text
 
 
+def check_writable(path: Path) -> None:
+    """Refuse, before any page is asked for, a `--write` path whose folder cannot be: its nearest existing
+    ancestor is a file (ConfigError). Asked after the walk, it was a FileExistsError traceback."""
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ConfigError(f"cannot write {path}: {folder} is not a folder")
+
+
 def write(path: Path, text: str) -> None:
-    """Replace `path` by `text` whole (a temp file renamed): a config is never left half-written."""
+    """Replace `path` by `text` whole (a temp file renamed): a config is never left half-written, nor a
+    temporary file beside it when the write fails (OSError)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.",
                                      suffix=".tmp", delete=False) as tmp:
-        tmp.write(text)
-    os.replace(tmp.name, path)
+        try:
+            tmp.write(text)
+        except OSError:
+            os.unlink(tmp.name)
+            raise
+    try:
+        os.replace(tmp.name, path)
+    except OSError:
+        os.unlink(tmp.name)
+        raise
