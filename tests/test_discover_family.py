@@ -159,3 +159,13 @@ def test_a_chinatax_list_with_one_broken_item_url_still_names_its_reports():
     found = asyncio.run(complete(detect(page(text, start)), Session()))
     assert [(x.title, x.url) for x in found.listings] == [
         ("国家税务总局2022年政府信息公开工作年度报告", "https://www.chinatax.gov.cn/n810214/c5182.html")]
+
+
+def test_a_link_cut_short_is_read_by_its_title_attribute():
+    """Menus cut long labels (政府信息公开工作年...) and keep the whole one in title=, as list rows do (PORTALS.md
+    §4): the walk read the cut text, saw no column's words and never followed the link."""
+    links = page('<a href="/xxgk/" title="政府信息公开">政府信息...</a>'
+                 '<a href="nb/" title="政府信息公开工作年度报告">政府信息公开工作年…</a>'
+                 '<a href="zn/" title="点击进入">政府信息公开指南</a>').links
+    assert [(link.text, link_score(link.text)) for link in links] == [
+        ("政府信息公开", HUB), ("政府信息公开工作年度报告", COLUMN), ("政府信息公开指南", NONE)]

@@ -27,11 +27,12 @@ _REFRESH = re.compile(r"""^\s*[\d.]*\s*[;,]?\s*(?:url\s*=\s*)?(?P<q>['"]?)(?P<ur
 _SCRIPT_GO = re.compile(r"""\blocation(?:\s*\.\s*href)?\s*=\s*(?P<q>['"])(?P<url>[^'"]+)(?P=q)"""
                         r"""|\blocation\s*\.\s*(?:replace|assign)\s*\(\s*(?P<q2>['"])(?P<url2>[^'"]+)(?P=q2)""")
 _STUB_LINKS = 2
+_CUT = re.compile(r"\s*(?:\.{2,}|…+|。{3,})$")  # a label cut short for the menu's width: the whole one is in title=
 
 
 @dataclass(frozen=True)
 class Link:
-    text: str  # the words a person sees (text, title attribute or image alt)
+    text: str  # the words a person sees (text, title attribute or image alt; the title when the text is cut short)
     url: str  # absolute, with its fragment (gkmlpt names its category in it: …/gkmlpt/index#721)
     title: str = ""  # the title attribute, when the text is cut short ("…")
 
@@ -65,6 +66,8 @@ class Page:
                 continue
             title = (a.get("title") or "").strip()
             text = words(a) or title or " ".join((img.get("alt") or "").strip() for img in a.find_all("img")).strip()
+            if title and (cut := _CUT.sub("", text)) != text and title.startswith(cut):  # 政府信息公开工作年…
+                text = title
             if (url := absolute(self.base, href)) is not None:  # a template's placeholder: no link, not a crash
                 out.append(Link(text, url, title))
         return out
