@@ -509,3 +509,14 @@ def test_command_names_a_write_file_it_cannot_create(site, tmp_path, monkeypatch
     assert done.exit_code == EXIT_USAGE, done.output
     assert done.stderr == f"error: --write: cannot write {tmp_path / 'b' / 'x.toml'}: Read-only file system\n"
     assert "[[portal]]" in done.stdout and list((tmp_path / "b").iterdir()) == []
+
+
+def test_a_frameset_whose_script_sends_phones_elsewhere_is_not_called_moved(srv):
+    srv.route("/", Reply(200, "<html><head><script>if (/iPhone|Android/i.test(navigator.userAgent)) "
+                              f"location.href = '{srv.url('/m/', host='localhost')}';</script></head>"
+                              '<frameset><frame src="main.html"></frameset></html>',
+                         {"Content-Type": "text/html; charset=utf-8"}))
+    srv.route("/main.html", html('<a href="/about/">关于我们</a>'))
+    with pytest.raises(DiscoverError) as nothing:
+        run(srv.url("/"))
+    assert "no annual-report column found" in str(nothing.value) and "redirects" not in str(nothing.value)

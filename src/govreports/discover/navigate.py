@@ -80,7 +80,7 @@ async def walk(session: Session, start_url: str) -> Walk:
                 queued.add(page_key(target))
                 order += 1
                 heapq.heappush(frontier, (-score, depth, order, target, trail, score))
-            elif depth == 0:
+            elif depth == 0 and not page.frames:  # a frameset's script sending phones to m.…: not where it went
                 result.moved = target
         for frame in page.frames:  # part of the page a person sees: same depth, trail and rank
             if session.on_host(frame) and page_key(frame) not in queued:
