@@ -169,3 +169,15 @@ def test_a_link_cut_short_is_read_by_its_title_attribute():
                  '<a href="zn/" title="点击进入">政府信息公开指南</a>').links
     assert [(link.text, link_score(link.text)) for link in links] == [
         ("政府信息公开", HUB), ("政府信息公开工作年度报告", COLUMN), ("政府信息公开指南", NONE)]
+
+
+def test_a_link_that_opens_its_page_by_script_is_followed_there():
+    """<a href="javascript:void(0)" onclick="window.open('/xxgk/')">: older menus open pages by script; the walk
+    skipped every javascript: link, and such a menu led nowhere."""
+    links = page('<a href="javascript:void(0)" onclick="window.open(\'/xxgk/\')">政府信息公开</a>'
+                 '<a href="javascript:location.href=\'nb/\'">信息公开年报</a>'
+                 '<a href="javascript:void(0)" onclick="search()">搜索</a>'
+                 '<a href="#" onclick="window.location.href = \'/zn/\'; return false;">政府信息公开指南</a>').links
+    assert [(link.text, link.url) for link in links] == [
+        ("政府信息公开", "http://www.example.gov.cn/xxgk/"), ("信息公开年报", "http://www.example.gov.cn/xxgk/xxgknb/nb/"),
+        ("政府信息公开指南", "http://www.example.gov.cn/zn/")]

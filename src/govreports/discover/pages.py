@@ -27,6 +27,7 @@ _REFRESH = re.compile(r"""^\s*[\d.]*\s*[;,]?\s*(?:url\s*=\s*)?(?P<q>['"]?)(?P<ur
 _SCRIPT_GO = re.compile(r"""\blocation(?:\s*\.\s*href)?\s*=\s*(?P<q>['"])(?P<url>[^'"]+)(?P=q)"""
                         r"""|\blocation\s*\.\s*(?:replace|assign)\s*\(\s*(?P<q2>['"])(?P<url2>[^'"]+)(?P=q2)""")
 _STUB_LINKS = 2
+_OPEN = re.compile(r"""\bwindow\s*\.\s*open\s*\(\s*(?P<q>['"])(?P<url>[^'"]+)(?P=q)""")
 _CUT = re.compile(r"\s*(?:\.{2,}|…+|。{3,})$")  # a label cut short for the menu's width: the whole one is in title=
 
 
@@ -62,8 +63,10 @@ class Page:
         out = []
         for a in anchors(self.soup):
             href = a["href"].strip()
-            if not href or href.lower().startswith(_SKIP):
-                continue
+            if not href or href.lower().startswith(_SKIP):  # javascript:void(0) onclick="window.open('/xxgk/')"
+                href = _scripted(f"{href} {a.get('onclick') or ''}")
+                if not href:
+                    continue
             title = (a.get("title") or "").strip()
             text = words(a) or title or " ".join((img.get("alt") or "").strip() for img in a.find_all("img")).strip()
             if title and (cut := _CUT.sub("", text)) != text and title.startswith(cut):  # 政府信息公开工作年…
@@ -134,6 +137,14 @@ class Page:
                 return steps[-1].split("：")[-1]
         parts = [p for p in _TITLE_SPLIT.split(self.title) if p]
         return parts[0] if parts else ""
+
+
+def _scripted(js: str) -> str | None:
+    """The page a link's script opens (`window.open('…')`, `location.href = '…'`, `location.replace('…')`), or
+    None: older menus are <a href="javascript:void(0)" onclick="…">, and each led nowhere."""
+    m = _OPEN.search(js) or _SCRIPT_GO.search(js)
+    url = (m["url"] or m.groupdict().get("url2") or "").strip() if m else ""
+    return url if url and not url.lower().startswith(_SKIP) else None
 
 
 def words(el: Tag) -> str:
