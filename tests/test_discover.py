@@ -520,3 +520,17 @@ def test_a_frameset_whose_script_sends_phones_elsewhere_is_not_called_moved(srv)
     with pytest.raises(DiscoverError) as nothing:
         run(srv.url("/"))
     assert "no annual-report column found" in str(nothing.value) and "redirects" not in str(nothing.value)
+
+
+@pytest.mark.parametrize("preview_limit", [0, 10])
+def test_report_hosts_are_named_from_the_whole_first_page_with_or_without_a_preview(srv, preview_limit):
+    """allowed_hosts was drafted from the preview alone: with --preview 0, or when the first ten listings are on
+    the column's host and the eleventh on zwgk.…, the block left the host out and the crawl failed those reports
+    host_not_allowed."""
+    elsewhere = srv.url("/zwgk/", host="localhost")
+    srv.route("/w/", html('<a href="/w/nb/">政府信息公开年报</a>'))
+    srv.route("/w/nb/", html("<ul>" + "".join(
+        f'<li><a href="{elsewhere if i >= 10 else "/w/nb/"}t{i}.html">某市第{i}局2023年政府信息公开工作年度报告</a>'
+        f"<span>2024-03-{i + 1:02d}</span></li>" for i in range(12)) + "</ul>"))
+    [column] = run(srv.url("/w/"), preview_limit=preview_limit).columns
+    assert column.portal.allowed_hosts == [urlsplit(elsewhere).netloc]

@@ -138,7 +138,8 @@ async def _discover(fetcher: Fetcher, url: str, host: str, allow_private: bool, 
         drafted = functools.partial(draft.block, name=name, adapter=f.adapter, title=title, start_url=f.start_url,
                                     params=f.params, comment=reason, region=where.path if where else None,
                                     fetch="browser" if result.gated else None)
-        result.columns.append(Column(candidate, name, reason, drafted()))
+        hosts = _report_hosts(candidate)
+        result.columns.append(Column(candidate, name, reason, drafted(allowed_hosts=hosts or None)))
         blocks.append(drafted)
     config = draft.check(result.document)
     redrafted = False
@@ -153,14 +154,22 @@ async def _discover(fetcher: Fetcher, url: str, host: str, allow_private: bool, 
     return result
 
 
+def _report_hosts(candidate: Candidate) -> list[str]:
+    """The hosts other than the column's that the reports on its first page are on (all of them, not only the
+    preview's first few, and with no preview at all)."""
+    own = url_netloc(candidate.family.start_url)
+    return sorted({host for item in candidate.reports if (host := url_netloc(item.url)) != own})
+
+
 def _allow_report_hosts(column: Column, drafted) -> bool:
     """A column that links its reports on another host (a Hanweb list on www.… linking zwgk.…): the block names
     those hosts in allowed_hosts. Drafted without them, the preview called every report new and the crawl failed
-    each as host_not_allowed, exit 0."""
+    each as host_not_allowed, exit 0. The first page's are drafted already (`_report_hosts`); these are the ones
+    the preview met on later pages."""
     off = [item for item in column.preview.items if item.status == Status.OFF_HOST]
     if not off:
         return False
-    hosts = sorted({url_netloc(item.url) for item in off})
+    hosts = sorted({url_netloc(item.url) for item in off} | set(column.portal.allowed_hosts))
     column.block = drafted(allowed_hosts=hosts)
     column.preview.items = [replace(item, status=Status.NEW) if item.status == Status.OFF_HOST else item
                             for item in column.preview.items]
