@@ -534,3 +534,15 @@ def test_report_hosts_are_named_from_the_whole_first_page_with_or_without_a_prev
         f"<span>2024-03-{i + 1:02d}</span></li>" for i in range(12)) + "</ul>"))
     [column] = run(srv.url("/w/"), preview_limit=preview_limit).columns
     assert column.portal.allowed_hosts == [urlsplit(elsewhere).netloc]
+
+
+def test_the_start_host_is_named_as_the_fetcher_names_it(site):
+    """The walk kept to the start URL's netloc as typed: `https://www.x.gov.cn:443/` (a default port) was refused
+    by the Fetcher as `https://www.x.gov.cn/`, and discover said the start page "redirects to … another host";
+    `http://user@host/` was "not in allowed_hosts" before anything was asked."""
+    from govreports.discover.run import check_url
+
+    assert check_url("https://WWW.x.gov.cn:443/") == "www.x.gov.cn"
+    netloc = urlsplit(site.url("/")).netloc
+    [column] = run(site.url("/s/").replace(netloc, f"user@{netloc}"), preview_limit=0).columns
+    assert column.portal.start_url.endswith("/s/nb/list")

@@ -81,7 +81,7 @@ def check_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise DiscoverError(f"not an http(s) URL: {url!r} (give a portal's home page or its 政府信息公开 page)",
                             EXIT_USAGE)
-    return parts.netloc.lower()
+    return url_netloc(url)  # as the Fetcher names it: https://x.gov.cn:443/ is x.gov.cn
 
 
 async def discover(url: str, *, allow_private_addresses: bool = False, max_pages: int = MAX_PAGES,

@@ -9,10 +9,10 @@ navigation and family detection can look at the same page twice without asking t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from govreports.discover.pages import Page
 from govreports.fetch import Fetcher, FetchResult, browser
+from govreports.fetch.policy import url_netloc
 
 
 @dataclass
@@ -26,7 +26,7 @@ class Failure:
 @dataclass
 class Session:
     fetcher: Fetcher
-    host: str  # the netloc discovery stays on
+    host: str  # the netloc discovery stays on (fetch.policy.url_netloc)
     max_pages: int = 30
     mode: str = "http"  # the crawl's fetch modes: "browser"/"auto" pass a JavaScript gate in headless Chromium
     pages: int = 0  # requests made (robots.txt not counted)
@@ -39,7 +39,7 @@ class Session:
         return self.pages >= self.max_pages
 
     def on_host(self, url: str) -> bool:
-        return urlsplit(url).netloc.lower() == self.host.lower()
+        return url_netloc(url) == self.host  # lower-case, no default port, no user: as the Fetcher compares
 
     async def fetch(self, url: str, *, expect: str = "html", method: str = "GET", data: dict | None = None,
                     headers: dict | None = None, referer: str | None = None) -> FetchResult | None:
