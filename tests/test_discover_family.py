@@ -181,3 +181,13 @@ def test_a_link_that_opens_its_page_by_script_is_followed_there():
     assert [(link.text, link.url) for link in links] == [
         ("政府信息公开", "http://www.example.gov.cn/xxgk/"), ("信息公开年报", "http://www.example.gov.cn/xxgk/xxgknb/nb/"),
         ("政府信息公开指南", "http://www.example.gov.cn/zn/")]
+
+
+def test_a_refresh_for_browsers_without_javascript_is_not_where_the_page_goes():
+    """<noscript><meta http-equiv="refresh" content="0;url=/nojs.html"></noscript> sends only a browser without
+    JavaScript on; a person's browser stays on the page, and so does the walk."""
+    noscript = page('<html><head><noscript><meta http-equiv="refresh" content="0;url=/nojs.html"></noscript></head>'
+                    '<body><a href="/xxgk/">政府信息公开</a></body></html>')
+    assert noscript.redirect is None
+    assert page('<html><head><meta http-equiv="refresh" content="0;url=/portal/"></head></html>').redirect == \
+        "http://www.example.gov.cn/portal/"

@@ -73,7 +73,7 @@ async def walk(session: Session, start_url: str) -> Walk:
                 result.unread.append(f'{urldefrag(url)[0]} (link "{trail[-1]}"): {failure.kind}: {failure.message}')
             continue
         result.visited.append(page.url)
-        if depth == 0 and (result.start is None or result.start.redirect == url):
+        if depth == 0 and (result.start is None or (result.start.redirect == url and result.start.is_stub)):
             result.start = page  # the page named, or the page its stub sends the browser to
         if (target := page.redirect) is not None and page_key(target) not in queued:
             if session.on_host(target):  # a redirect is not a click: same depth, trail and rank

@@ -81,9 +81,11 @@ class Page:
         most two links), a script's `location.href = "…"` or `location.replace("…")`. Many portals' roots are
         such a stub; without it the walk stopped on a page with no links."""
         for meta in self.soup.find_all("meta", attrs={"http-equiv": re.compile(r"^\s*refresh\s*$", re.I)}):
+            if meta.find_parent("noscript") is not None:  # for browsers without JavaScript only
+                continue
             if (m := _REFRESH.match(meta.get("content") or "")) and (url := absolute(self.base, m["url"])):
                 return url if urldefrag(url)[0] != self.final_url else None
-        if len(self.links) > _STUB_LINKS:
+        if not self.is_stub:
             return None
         for script in self.soup.find_all("script"):
             if m := _SCRIPT_GO.search(script.string or ""):
@@ -91,6 +93,11 @@ class Page:
                 if url and not url.lower().startswith("javascript:") and urldefrag(url)[0] != self.final_url:
                     return url
         return None
+
+    @property
+    def is_stub(self) -> bool:
+        """Next to no links of its own (at most two): a page that only sends the browser on, or frames others."""
+        return len(self.links) <= _STUB_LINKS
 
     @cached_property
     def frames(self) -> list[str]:
