@@ -546,3 +546,11 @@ def test_the_start_host_is_named_as_the_fetcher_names_it(site):
     netloc = urlsplit(site.url("/")).netloc
     [column] = run(site.url("/s/").replace(netloc, f"user@{netloc}"), preview_limit=0).columns
     assert column.portal.start_url.endswith("/s/nb/list")
+
+
+def test_a_frame_that_does_not_answer_is_not_named_as_a_column_link(srv):
+    srv.route("/c/", html('<a href="/c/nb/">信息公开年报</a>'))
+    srv.route("/c/nb/", html('<p>暂无信息</p><iframe src="/c/nb/counter.jsp"></iframe>'))
+    with pytest.raises(DiscoverError) as nothing:
+        run(srv.url("/c/"))
+    assert "/c/nb/counter.jsp" in _paths(srv) and "counter.jsp" not in str(nothing.value)

@@ -63,13 +63,15 @@ def page_key(url: str) -> str:
 async def walk(session: Session, start_url: str) -> Walk:
     result = Walk()
     queued = {page_key(start_url)}
+    framed: set[str] = set()
     frontier: list[tuple] = [(-NONE, 0, 0, start_url, [], NONE)]
     order = 0
     while frontier and not session.spent:
         _, depth, _, url, trail, score = heapq.heappop(frontier)
         page = await session.page(urldefrag(url)[0], referer=None)
         if page is None:
-            if score >= BARE and (failure := session.first_failure(urldefrag(url)[0])) is not None:
+            if score >= BARE and page_key(url) not in framed and \
+                    (failure := session.first_failure(urldefrag(url)[0])) is not None:
                 result.unread.append(f'{urldefrag(url)[0]} (link "{trail[-1]}"): {failure.kind}: {failure.message}')
             continue
         result.visited.append(page.url)
@@ -85,6 +87,7 @@ async def walk(session: Session, start_url: str) -> Walk:
         for frame in page.frames:  # part of the page a person sees: same depth, trail and rank
             if session.on_host(frame) and page_key(frame) not in queued:
                 queued.add(page_key(frame))
+                framed.add(page_key(frame))  # a widget that does not answer is no column link that did not
                 order += 1
                 heapq.heappush(frontier, (-score, depth, order, frame, trail, score))
         candidate = _candidate(page, trail, score, depth, url)
