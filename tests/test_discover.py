@@ -554,3 +554,18 @@ def test_a_frame_that_does_not_answer_is_not_named_as_a_column_link(srv):
     with pytest.raises(DiscoverError) as nothing:
         run(srv.url("/c/"))
     assert "/c/nb/counter.jsp" in _paths(srv) and "counter.jsp" not in str(nothing.value)
+
+
+def test_a_column_or_hub_on_another_host_is_named_when_nothing_is_found(srv):
+    """A home page on www.… linking its 政府信息公开 hub on xxgk.… (as many portals do): discovery stays on its
+    host, and said only "no page named like one", leaving the user no clue where to run it instead."""
+    elsewhere = srv.url("/xxgk/", host="localhost")
+    srv.route("/o/", html(f'<a href="{elsewhere}">政府信息公开</a> <a href="{elsewhere}nb/">信息公开年报</a>'
+                          f'<a href="{elsewhere}news/">新闻</a>'))
+    with pytest.raises(DiscoverError) as nothing:
+        run(srv.url("/o/"))
+    message = str(nothing.value)
+    assert nothing.value.exit_code == 1
+    assert (f'on another host (discovery stays on {urlsplit(srv.url("/")).netloc}; run it on that page): '
+            f'{elsewhere}nb/ (link "信息公开年报"); {elsewhere} (link "政府信息公开")') in message
+    assert "news" not in message and _paths(srv) == ["/robots.txt", "/o/"]

@@ -22,7 +22,7 @@ from urllib.parse import urldefrag, urlsplit
 from govreports.discover.family import Family, complete, detect
 from govreports.discover.pages import Page
 from govreports.discover.session import Session
-from govreports.discover.signals import BARE, NONE, crumb_score, is_year_column, link_score
+from govreports.discover.signals import BARE, HUB, NONE, crumb_score, is_year_column, link_score
 from govreports.errors import StorageError
 
 _INDEX = re.compile(r"/(?:index|default)\.s?html?$", re.I)
@@ -53,6 +53,7 @@ class Walk:
     visited: list[str] = field(default_factory=list)
     moved: str | None = None  # the start page sends the browser to another host (a meta refresh, a script)
     unread: list[str] = field(default_factory=list)  # links named like a column that could not be read, and why
+    elsewhere: dict[str, str] = field(default_factory=dict)  # column or hub links to other hosts: URL -> words
 
 
 def page_key(url: str) -> str:
@@ -98,7 +99,11 @@ async def walk(session: Session, start_url: str) -> Walk:
             continue
         column = candidate is not None and candidate.score >= BARE
         for link in page.links:
-            if not session.on_host(link.page) or page_key(link.url) in queued:
+            if not session.on_host(link.page):
+                if link_score(link.text, link.page) >= HUB and link.page not in result.elsewhere:
+                    result.elsewhere[link.page] = link.text
+                continue
+            if page_key(link.url) in queued:
                 continue
             rank = link_score(link.text, link.page)
             if rank == NONE and column and is_year_column(link.text):

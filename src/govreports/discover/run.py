@@ -19,7 +19,7 @@ from govreports.crawl.preview import Preview, Status, preview
 from govreports.discover import draft
 from govreports.discover.navigate import Candidate, ranked, walk
 from govreports.discover.session import Failure, Session
-from govreports.discover.signals import BARE, is_year_column
+from govreports.discover.signals import BARE, is_year_column, link_score
 from govreports.errors import EXIT_FAILED, EXIT_USAGE, GovreportsError
 from govreports.fetch import Archive, Fetcher, FetchPolicy, browser
 from govreports.fetch.policy import url_netloc
@@ -123,7 +123,7 @@ async def _discover(fetcher: Fetcher, url: str, host: str, allow_private: bool, 
         unread = f"; links named like a column that could not be read: {'; '.join(walked.unread)}" \
             if walked.unread else ""  # robots.txt, a 404, a timeout: else read as "the site has no such link"
         raise DiscoverError(f"no annual-report column found from {url} within {session.pages} page(s) "
-                            f"(columns looked at: {looked}{unread})")
+                            f"(columns looked at: {looked}{unread}{_elsewhere(walked, host)})")
     names = set(taken or ())
     site = walked.start.site_name()
     blocks = []  # each column's block, drafted again with the hosts its reports are on (_allow_report_hosts)
@@ -174,6 +174,16 @@ def _allow_report_hosts(column: Column, drafted) -> bool:
     column.preview.items = [replace(item, status=Status.NEW) if item.status == Status.OFF_HOST else item
                             for item in column.preview.items]
     return True
+
+
+def _elsewhere(walked, host: str, most: int = 5) -> str:
+    """The column and hub links to other hosts (a www.… home linking xxgk.…), column words first: discovery stays
+    on its host, so the user is told where to run it instead."""
+    if not walked.elsewhere:
+        return ""
+    links = sorted(walked.elsewhere.items(), key=lambda kv: -link_score(kv[1], kv[0]))[:most]
+    return (f"; links on another host (discovery stays on {host}; run it on that page): "
+            + "; ".join(f'{u} (link "{text}")' for u, text in links))
 
 
 def _start_failed(url: str, session: Session) -> DiscoverError:
