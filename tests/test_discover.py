@@ -569,3 +569,17 @@ def test_a_column_or_hub_on_another_host_is_named_when_nothing_is_found(srv):
     assert (f'on another host (discovery stays on {urlsplit(srv.url("/")).netloc}; run it on that page): '
             f'{elsewhere}nb/ (link "信息公开年报"); {elsewhere} (link "政府信息公开")') in message
     assert "news" not in message and _paths(srv) == ["/robots.txt", "/o/"]
+
+
+def test_links_robots_txt_forbids_do_not_spend_the_page_budget(srv):
+    """A URL robots.txt forbids is never asked for, but it counted as one of --max-pages: five forbidden hubs
+    spent a budget of 4 before the allowed one, and the column was "not found within 4 page(s)" with 2 asked."""
+    srv.route("/robots.txt", Reply(200, "User-agent: *\nDisallow: /k/no\n"))
+    srv.route("/k/", html("".join(f'<a href="/k/no{i}/">政府信息公开</a>' for i in range(5)) + '<a href="/k/gk/">政务公开</a>'))
+    srv.route("/k/gk/", html('<a href="/k/nb/">信息公开年报</a>'))
+    srv.route("/k/nb/", html("<ul>" + "".join(
+        f'<li><a href="/k/nb/t{i}.html">某市{2024 - i}年政府信息公开工作年度报告</a><span>{2025 - i}-03-01</span></li>'
+        for i in range(3)) + "</ul>"))
+    found = run(srv.url("/k/"), max_pages=4, preview_limit=0)
+    assert [c.portal.start_url for c in found.columns] == [srv.url("/k/nb/")]
+    assert found.pages == len([p for p in _paths(srv) if p != "/robots.txt"]) == 3

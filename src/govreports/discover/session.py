@@ -56,6 +56,8 @@ class Session:
         else:
             result = await browser.fetch(self.fetcher, url, [self.host], self.mode, **kwargs)
         self._seen[key] = result
+        if not result.ok and not result.attempts:  # never sent (robots.txt, the address guard): no page spent
+            self.pages -= 1
         if not result.ok:
             self.failures.append(Failure(url, result.error_kind or "http", result.error or "", result.final_url))
         return result
