@@ -191,3 +191,16 @@ def test_a_refresh_for_browsers_without_javascript_is_not_where_the_page_goes():
     assert noscript.redirect is None
     assert page('<html><head><meta http-equiv="refresh" content="0;url=/portal/"></head></html>').redirect == \
         "http://www.example.gov.cn/portal/"
+
+
+@pytest.mark.parametrize("text,score", [
+    ("【政务公开】", HUB), ("·政务公开", HUB), ("» 政务公开", HUB), ("政务公开>>", HUB), ("[信息公开]", HUB),
+    ("政务公开(12)", HUB), ("1.政务公开", HUB), ("年报>>", BARE), ("【年度报告】", BARE), ("年度报告(5)", BARE),
+    ("◆信息公开年报", COLUMN),
+    # still not followed: a pager's link, a decoy in brackets
+    (">>", NONE), ("【政府网站工作年度报表】", NONE), ("·统计年报", NONE),
+])
+def test_link_words_in_a_menus_decoration(text, score):
+    """Menus wrap their labels in bullets, brackets, arrows and counts (【政务公开】, ·政务公开, 年报>>, 政务公开(12)):
+    a hub or a bare 年报 so dressed scored as no link at all, and the walk never followed it."""
+    assert link_score(text) == score

@@ -27,6 +27,10 @@ _DECOY_PATH = re.compile(r"wzndbb|wzbb|gzyd|tjnb|tjgb", re.I)
 _PAGER_WORDS = {"首页", "上一页", "下一页", "尾页", "末页", "上页", "下页", "前页", "后页", "›", "»", "‹", "«", ">", "<"}
 _YEAR_COLUMN = re.compile(r"^(?:19|20)\d{2}(?:年度?)?(?:年报)?$")  # short: 2023年政府信息公开工作年度报告 is a report
 _CRUMB_SPLIT = re.compile(r">>|>|»|›|→|/|＞")
+# a menu's dressing around a label: a count (12), a list number 1. and bullets, brackets, arrows at either end
+_COUNT = re.compile(r"[(（\[【]\d+[)）\]】]$")
+_LIST_NUMBER = re.compile(r"^\d{1,2}[.、．]")
+_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 
 
 def fold(text: str) -> str:
@@ -50,6 +54,7 @@ def link_score(text: str, url: str = "") -> int:
         return NONE
     if words.isdigit() or words in _PAGER_WORDS:  # a pager's link: the column's own next page
         return NONE
+    words = _EDGES.sub("", _LIST_NUMBER.sub("", _COUNT.sub("", words))) or words  # 【政务公开】, ·政务公开, 年报>>
     if _COLUMN.search(words):
         return COLUMN
     if _BARE.search(words):
