@@ -204,3 +204,12 @@ def test_link_words_in_a_menus_decoration(text, score):
     """Menus wrap their labels in bullets, brackets, arrows and counts (【政务公开】, ·政务公开, 年报>>, 政务公开(12)):
     a hub or a bare 年报 so dressed scored as no link at all, and the walk never followed it."""
     assert link_score(text) == score
+
+
+def test_an_image_link_without_words_on_a_report_column_path_is_followed():
+    """`<a href="/xxgk/xxgknb/"><img src="nb.png"></a>`, an image button with no alt text: the words check came
+    first and an empty label was no link, though a terse one on the same path was (BARE)."""
+    [link] = page('<a href="/xxgk/xxgknb/"><img src="nb.png"></a>').links
+    assert link.text == "" and link_score(link.text, link.url) == BARE
+    assert link_score("", "http://www.example.gov.cn/xxgk/wzndbb/") == NONE  # a decoy's path
+    assert link_score("", "http://www.example.gov.cn/news/") == NONE

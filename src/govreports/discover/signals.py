@@ -50,7 +50,9 @@ def link_score(text: str, url: str = "") -> int:
 
     A text with a year is an article (2023年政府信息公开工作年度报告), not a column; long texts are news items."""
     words = fold(text)
-    if not words or is_decoy(words, url) or title_year(words) is not None or len(words) > 20:
+    if not words:  # an image button without alt text: only its path can say
+        return BARE if _COLUMN_PATH.search(url.rsplit("?", 1)[0]) and not is_decoy("", url) else NONE
+    if is_decoy(words, url) or title_year(words) is not None or len(words) > 20:
         return NONE
     if words.isdigit() or words in _PAGER_WORDS:  # a pager's link: the column's own next page
         return NONE
