@@ -52,3 +52,19 @@ def test_a_name_is_taken_by_any_file_of_the_folder_a_run_crawls_with_it(tmp_path
     assert draft.existing_names(new) == {"ordos"}
     taken = draft.existing_names(new)
     assert draft.portal_name("http://127.0.0.1:8765/ordos/zwgk/", taken) == "ordos-2"
+
+
+def test_write_fills_a_config_that_has_no_portal_yet(tmp_path):
+    """A file made for the blocks (`touch x.toml`, or one holding only comments or [politeness]) was refused:
+    "--write: x.toml: portal: Field required", exit 2, after the whole walk."""
+    block = draft.block(name="x", adapter="trs", title="t", start_url="http://127.0.0.1:1/a/", params={})
+    for text in ("", "# the portals of 某市\n", "[politeness]\nper_host_delay = 2.0\n",
+                 "[safety]\nallow_private_addresses = true\n"):
+        path = tmp_path / "x.toml"
+        path.write_text(text, encoding="utf-8")
+        assert draft.existing_names(path) == set()
+        merged = draft.merged(path, [block], allow_private_addresses=True)
+        assert merged.startswith(text)
+        loaded = tomllib.loads(merged)
+        assert [p["name"] for p in loaded["portal"]] == ["x"] and loaded["safety"]["allow_private_addresses"]
+        assert loaded.get("politeness", {}) == tomllib.loads(text).get("politeness", {})

@@ -13,6 +13,7 @@ import os
 import json
 import re
 import tempfile
+import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -107,7 +108,7 @@ def existing_names(path: Path) -> set[str]:
     not exist yet), and those of the other config files of its folder, which a run over the folder crawls with
     it: a name two files give leaves both out of the run (portals.config.load_configs). A file of them that does
     not load gives none, as it gives no portal to a run."""
-    names = {p.name for p in load_config(path).portal} if path.exists() else set()
+    names = {p.name for p in current.portal} if (current := _current(path)) is not None else set()
     for other in config_files(path.parent) if path.parent.is_dir() else ():
         if other.resolve() != path.resolve():
             try:
@@ -115,6 +116,20 @@ def existing_names(path: Path) -> set[str]:
             except ConfigError:
                 pass
     return names
+
+
+def _current(path: Path) -> CrawlConfig | None:
+    """`path`'s config; None when there is no file, or a file that holds no portal yet (made empty for the blocks,
+    or holding comments or [politeness] alone), which `load_config` refuses ("portal: Field required"). A file
+    that is no TOML is left to `load_config` to name; the merged text is checked whole anyway."""
+    if not path.exists():
+        return None
+    try:
+        if "portal" not in tomllib.loads(path.read_text(encoding="utf-8")):
+            return None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        pass
+    return load_config(path)
 
 
 def merged(path: Path, blocks: list[str], allow_private_addresses: bool) -> str:
@@ -125,9 +140,11 @@ def merged(path: Path, blocks: list[str], allow_private_addresses: bool) -> str:
     if not path.exists():
         text = document(blocks, allow_private_addresses)
     else:
-        current = load_config(path)
+        current = _current(path)
         text = path.read_text(encoding="utf-8").rstrip("\n") + "\n\n" + "\n".join(blocks)
-        if allow_private_addresses and not current.safety.allow_private_addresses:
+        allowed = current.safety.allow_private_addresses if current is not None else \
+            tomllib.loads(text).get("safety", {}).get("allow_private_addresses") is True
+        if allow_private_addresses and not allowed:
             if "[safety]" in text:
                 raise ConfigError(f"{path}: its [safety] does not allow private addresses; add "
                                   "allow_private_addresses = true there, or write these portals to another file")
