@@ -132,6 +132,26 @@ def test_pages_drawn_after_a_parse_show_their_text(report_2021):
     assert done.stdout.strip() == b"True", done.stderr.decode()[-500:]
 
 
+def test_pdfium_is_used_by_one_thread_at_a_time(report_2021):
+    """PDFium is not thread-safe. The demo portal renders its scans (PDFium) in its server's threads, and a test
+    process or a single-process crawl parses PDFs (PDFium) beside it: three scans drawn at once, or one beside a
+    parse, crashed the process (SIGSEGV in get_page; test_discover's crawl of the drafted configs, 1 run in 3)."""
+    import subprocess
+    import sys
+
+    script = ("import sys, threading, time; from govreports.demo.documents import scanned_pdf; "
+              "from govreports.extract.pdf import extract_pdf; data = sys.stdin.buffer.read(); "
+              "stop = time.monotonic() + 1.5\n"
+              "def scans():\n    while time.monotonic() < stop: scanned_pdf(data, dpi=30)\n"
+              "threads = [threading.Thread(target=scans) for _ in range(3)]\n"
+              "for t in threads: t.start()\n"
+              "while time.monotonic() < stop: extract_pdf(data)\n"
+              "for t in threads: t.join()\n"
+              "print('done')")
+    done = subprocess.run([sys.executable, "-c", script], input=report_2021, capture_output=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == b"done", done.stderr.decode()[-800:]
+
+
 def test_the_record_says_which_reader_read_it(report_2021):
     from govreports.parse import parse_bytes
 

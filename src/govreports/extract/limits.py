@@ -213,9 +213,14 @@ def check_pdf(data: bytes, limits: Limits = DEFAULT_LIMITS) -> LimitHit | None:
     """
     import pypdfium2 as pdfium
 
-    from govreports.extract.pdfium import use_box_font
+    from govreports.extract.pdfium import LOCK, use_box_font
 
     use_box_font()  # before PDFium first meets a CJK font: else it loads the system's 26 MB collection
+    with LOCK:  # PDFium is not thread-safe
+        return _check_pdf(pdfium, data, limits)
+
+
+def _check_pdf(pdfium, data: bytes, limits: Limits) -> LimitHit | None:
     try:
         pdf = pdfium.PdfDocument(data)
     except Exception:  # noqa: BLE001 - PdfiumError, or anything a damaged file raises: not this check's verdict

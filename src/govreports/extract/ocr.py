@@ -78,20 +78,25 @@ def ocr_pdf(data: bytes, scanned: Document, tools: ToolCache | None = None) -> D
 
     blocks: list[Block] = []
     started = time.monotonic()
-    pdf = pdfium.PdfDocument(data)
+    from govreports.extract.pdfium import LOCK  # PDFium is not thread-safe: each call under the lock, not the OCR
+
+    with LOCK:
+        pdf = pdfium.PdfDocument(data)
     try:
-        total = len(pdf)
+        with LOCK:
+            total = len(pdf)
         read = 0
         carry: dict = {}
         for index in range(min(total, MAX_PAGES)):
             left = BUDGET - (time.monotonic() - started)
             if left <= 1:
                 break
-            page = pdf[index]
-            try:
-                image = page.render(scale=SCALE, grayscale=True).to_pil().convert("L")
-            finally:
-                page.close()
+            with LOCK:
+                page = pdf[index]
+                try:
+                    image = page.render(scale=SCALE, grayscale=True).to_pil().convert("L")
+                finally:
+                    page.close()
             rules = _rules(image)
             words = _page_words(image, rules, min(PAGE_TIMEOUT, left), _Tesseract(who, tools))
             if words is None:
@@ -99,7 +104,8 @@ def ocr_pdf(data: bytes, scanned: Document, tools: ToolCache | None = None) -> D
             blocks.extend(page_blocks(words, rules, carry))
             read += 1
     finally:
-        pdf.close()
+        with LOCK:
+            pdf.close()
     meta = dict(scanned.meta)
     meta["ocr_pages"] = f"{read}/{total}"
     if not any(b.cells and any(b.cells) for b in blocks):

@@ -42,11 +42,30 @@ def extract_pdf(data: bytes, max_pages: int | None = None, fast: bool = True,
     from govreports.extract import pdfium
 
     max_pages = max_pages or (limits or DEFAULT_LIMITS).pdf_read_pages
-    pdf = pdfium.open_document(data) if fast else None
+    with pdfium.LOCK:  # PDFium is not thread-safe; pdfplumber (pure Python) reads outside the lock
+        pdf = pdfium.open_document(data) if fast else None
+        if pdf is not None:
+            meta, layouts = _pdfium_layouts(pdf, max_pages, limits)
     if pdf is None:
         if limits is not None and (hit := check_pdf(data, limits)) is not None:
             raise LimitExceeded(hit)
         return _plumber_document(data, max_pages)
+    fallback = [x for x in layouts if isinstance(x, int)]
+    if fallback:
+        plumbed = dict(zip(fallback, _plumber_layouts(data, fallback)))
+        layouts = [plumbed[x] if isinstance(x, int) else x for x in layouts]
+    meta["pdf_reader"] = "pdfplumber" if len(fallback) == len(layouts) else (
+        "pdfium+pdfplumber" if fallback else "pdfium")
+    doubts = [f"page {n + 1}: {', '.join(x.doubts)}" for n, x in enumerate(layouts) if x.doubts]
+    if doubts:
+        meta["pdf_doubts"] = "; ".join(doubts)
+    return _document(layouts, meta)
+
+
+def _pdfium_layouts(pdf, max_pages: int, limits: Limits | None) -> tuple[dict[str, str], list]:
+    """Each page's layout by PDFium, or its index where pdfplumber must read it; the document is closed after."""
+    from govreports.extract import pdfium
+
     try:
         if limits is not None and (hit := check_pdf_pages(len(pdf), limits)) is not None:
             raise LimitExceeded(hit)
@@ -72,16 +91,7 @@ def extract_pdf(data: bytes, max_pages: int | None = None, fast: bool = True,
             layouts.append(layout if isinstance(layout, PageLayout) else index)
     finally:
         pdf.close()
-    fallback = [x for x in layouts if isinstance(x, int)]
-    if fallback:
-        plumbed = dict(zip(fallback, _plumber_layouts(data, fallback)))
-        layouts = [plumbed[x] if isinstance(x, int) else x for x in layouts]
-    meta["pdf_reader"] = "pdfplumber" if len(fallback) == len(layouts) else (
-        "pdfium+pdfplumber" if fallback else "pdfium")
-    doubts = [f"page {n + 1}: {', '.join(x.doubts)}" for n, x in enumerate(layouts) if x.doubts]
-    if doubts:
-        meta["pdf_doubts"] = "; ".join(doubts)
-    return _document(layouts, meta)
+    return meta, layouts
 
 
 def _document(layouts: list[PageLayout], meta: dict[str, str]) -> Document:

@@ -33,10 +33,10 @@ import pypdfium2.raw as c
 
 from govreports.extract.pdfium import page as page_objects
 from govreports.extract.pdfium import tables as ruled
-from govreports.extract.pdfium.fonts import box_font, open_document, system_fonts, use_box_font
+from govreports.extract.pdfium.fonts import LOCK, box_font, open_document, system_fonts, use_box_font
 from govreports.extract.pdfium.lines import Line, text_lines
 
-__all__ = ["DOUBTS", "FALLBACK_RULES", "Line", "PageLayout", "box_font", "open_document", "read_page", "system_fonts",
+__all__ = ["DOUBTS", "FALLBACK_RULES", "LOCK", "Line", "PageLayout", "box_font", "open_document", "read_page", "system_fonts",
            "use_box_font"]
 
 FALLBACK_RULES = ("rotated", "unmapped", "grid without table")

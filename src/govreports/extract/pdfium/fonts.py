@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import struct
+import threading
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as c
@@ -21,6 +22,10 @@ import pypdfium2.raw as c
 from govreports.extract.document import Encrypted
 
 _FONT_INFO = None
+# PDFium is not thread-safe, and its font table is the process's: every use holds this lock. The demo portal draws
+# its scans in its server's threads, beside a test's or a single-process crawl's parsing: three scans drawn at once,
+# or one beside a parse, crashed the process (SIGSEGV), and a scan drawn while a parse ran swapped its fonts.
+LOCK = threading.RLock()
 PASSWORD_NEEDED = "it opens only with a password, which the file does not give (ask the publisher for an open copy)"
 _CJK_CHARSETS = {128, 129, 134, 136}  # Shift-JIS, Hangul, GB2312, Big5: what PDFium asks for a non-embedded CJK font
 
@@ -67,9 +72,13 @@ def box_font() -> bytes:
 def use_box_font() -> None:
     """Give PDFium a system-font table that answers a CJK font request with box_font() and any other with
     nothing (PDFium's built-in Latin faces); once per process."""
+    with LOCK:
+        if _FONT_INFO is None:
+            _set_box_font()
+
+
+def _set_box_font() -> None:
     global _FONT_INFO
-    if _FONT_INFO is not None:
-        return
     font, name = box_font(), b"Box\0"
 
     def map_font(this, weight, italic, charset, pitch, face, exact):
@@ -107,16 +116,17 @@ def system_fonts():
     """PDFium's own system-font table for the length of the block: for drawing pages people (or OCR) will read.
     The box font serves extraction only — pages drawn under it show boxes where CJK text of a non-embedded font
     stands, so a scan rendered after a PDF was parsed in the same process would be unreadable."""
-    if _FONT_INFO is None:
-        yield
-        return
-    default = c.FPDF_GetDefaultSystemFontInfo()
-    c.FPDF_SetSystemFontInfo(default)
-    try:
-        yield
-    finally:
-        c.FPDF_SetSystemFontInfo(ctypes.byref(_FONT_INFO[0]))
-        c.FPDF_FreeDefaultSystemFontInfo(default)
+    with LOCK:  # the block draws with PDFium, and no parse may meet the system fonts meanwhile
+        if _FONT_INFO is None:
+            yield
+            return
+        default = c.FPDF_GetDefaultSystemFontInfo()
+        c.FPDF_SetSystemFontInfo(default)
+        try:
+            yield
+        finally:
+            c.FPDF_SetSystemFontInfo(ctypes.byref(_FONT_INFO[0]))
+            c.FPDF_FreeDefaultSystemFontInfo(default)
 
 
 def open_document(data: bytes) -> pdfium.PdfDocument | None:
