@@ -213,3 +213,18 @@ def test_an_image_link_without_words_on_a_report_column_path_is_followed():
     assert link.text == "" and link_score(link.text, link.url) == BARE
     assert link_score("", "http://www.example.gov.cn/xxgk/wzndbb/") == NONE  # a decoy's path
     assert link_score("", "http://www.example.gov.cn/news/") == NONE
+
+
+def test_a_more_link_is_read_by_its_boxs_heading():
+    """A hub shows each column as a box: a heading (信息公开年报), the latest few items, and 更多>> to the column.
+    The 更多 link scored as no link (its path /col/col12377/ says nothing), so the walk never reached the column,
+    and started from the hub it drafted the hub itself, whose box lists only the latest reports."""
+    hub = page('<div class="box"><div class="box-hd"><h3>信息公开年报</h3><a class="more" href="/col/col12377/">'
+               '更多&gt;&gt;</a></div><ul><li><a href="/art/1.html">某市2023年政府信息公开工作年度报告</a></li></ul></div>'
+               '<div class="box"><span class="tit">政策文件</span><a href="/col/col5/">MORE+</a></div>'
+               '<table><tr><td class="lm_title">政务公开</td><td><a href="/col/col7/">查看更多</a></td></tr></table>'
+               '<a href="/col/col9/">更多</a>')
+    words = {link.url.rsplit("/", 2)[-2]: link.text for link in hub.links}
+    assert words == {"col12377": "信息公开年报", "art": "某市2023年政府信息公开工作年度报告", "col5": "政策文件",
+                     "col7": "政务公开", "col9": "更多"}
+    assert [link_score(words[k]) for k in ("col12377", "col5", "col7", "col9")] == [COLUMN, NONE, HUB, NONE]

@@ -14,6 +14,7 @@ from urllib.parse import urldefrag, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
+from govreports.discover.signals import undressed
 from govreports.portals.adapters.base import absolute
 from govreports.portals.adapters.listpage import anchors, document_url, soup
 
@@ -27,6 +28,9 @@ _REFRESH = re.compile(r"""^\s*[\d.]*\s*[;,]?\s*(?:url\s*=\s*)?(?P<q>['"]?)(?P<ur
 _SCRIPT_GO = re.compile(r"""\blocation(?:\s*\.\s*href)?\s*=\s*(?P<q>['"])(?P<url>[^'"]+)(?P=q)"""
                         r"""|\blocation\s*\.\s*(?:replace|assign)\s*\(\s*(?P<q2>['"])(?P<url2>[^'"]+)(?P=q2)""")
 _STUB_LINKS = 2
+_MORE = re.compile(r"^(?:查看|点击查看)?更多(?:信息|内容)?$|^more$", re.I)
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6", "caption", "legend", "dt", "th"}
+_HEADING_CLASS = re.compile(r"tit|hd|head|name|lm|label", re.I)
 _OPEN = re.compile(r"""\bwindow\s*\.\s*open\s*\(\s*(?P<q>['"])(?P<url>[^'"]+)(?P=q)""")
 _CUT = re.compile(r"\s*(?:\.{2,}|…+|。{3,})$")  # a label cut short for the menu's width: the whole one is in title=
 
@@ -71,6 +75,8 @@ class Page:
             text = words(a) or title or " ".join((img.get("alt") or "").strip() for img in a.find_all("img")).strip()
             if title and (cut := _CUT.sub("", text)) != text and title.startswith(cut):  # 政府信息公开工作年…
                 text = title
+            if _MORE.match(undressed(text)):  # 更多>> under a box's heading 信息公开年报: the box's words
+                text = _box_heading(a) or text
             if (url := absolute(self.base, href)) is not None:  # a template's placeholder: no link, not a crash
                 out.append(Link(text, url, title))
         return out
@@ -152,6 +158,29 @@ def _scripted(js: str) -> str | None:
     m = _OPEN.search(js) or _SCRIPT_GO.search(js)
     url = (m["url"] or m.groupdict().get("url2") or "").strip() if m else ""
     return url if url and not url.lower().startswith(_SKIP) else None
+
+
+def _box_heading(a: Tag) -> str:
+    """The heading of the box a 更多 link closes (its <h3>, or an element classed like a title, the nearest before
+    the link in one of its three nearest containers short of <body>), '' when there is none: a hub shows each
+    column as such a box."""
+    around = {id(p) for p in a.parents}
+    for box in list(a.parents)[:3]:
+        if box.name in ("body", "html", "[document]"):  # a page's own 更多 names no box
+            break
+        heading = ""
+        for el in box.find_all(True):
+            if el is a:
+                break
+            if id(el) in around or el.find("a") is not None:
+                continue
+            if el.name in _HEADINGS or _HEADING_CLASS.search(" ".join(el.get("class") or [])):
+                text = words(el)
+                if 0 < len(text) <= 20 and not _MORE.match(undressed(text)):
+                    heading = text  # the nearest before the link
+        if heading:
+            return heading
+    return ""
 
 
 def words(el: Tag) -> str:

@@ -56,7 +56,7 @@ def link_score(text: str, url: str = "") -> int:
         return NONE
     if words.isdigit() or words in _PAGER_WORDS:  # a pager's link: the column's own next page
         return NONE
-    words = _EDGES.sub("", _LIST_NUMBER.sub("", _COUNT.sub("", words))) or words  # 【政务公开】, ·政务公开, 年报>>
+    words = undressed(words) or words  # 【政务公开】, ·政务公开, 年报>>
     if _COLUMN.search(words):
         return COLUMN
     if _BARE.search(words):
@@ -66,6 +66,12 @@ def link_score(text: str, url: str = "") -> int:
     if _COLUMN_PATH.search(url.rsplit("?", 1)[0]) and len(words) <= 8:
         return BARE  # an image or a terse label on a …/xxgknb/ path
     return NONE
+
+
+def undressed(words: str) -> str:
+    """A menu label without its dressing: a count (12), a list number 1., bullets, brackets and arrows at its
+    ends ('' when it is all dressing, as >> is)."""
+    return _EDGES.sub("", _LIST_NUMBER.sub("", _COUNT.sub("", words)))
 
 
 def is_year_column(text: str) -> bool:
