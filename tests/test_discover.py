@@ -496,7 +496,8 @@ def test_command_names_a_write_file_it_cannot_create(site, tmp_path, monkeypatch
     args = ["discover", site.url("/s/"), "--allow-private-addresses", "--delay", "0", "--preview", "0", "--write"]
     done = CliRunner().invoke(app, [*args, str(tmp_path / "a" / "x.toml")])
     assert done.exit_code == EXIT_USAGE, done.output
-    assert done.stderr == f"error: --write: cannot write {tmp_path / 'a' / 'x.toml'}: {tmp_path / 'a'} is not a folder\n"
+    where = tmp_path / "a"
+    assert done.stderr == f"error: --write: cannot write {where / 'x.toml'}: {where} is not a folder\n"
     assert site.requests == []
 
     def read_only(src, dst):

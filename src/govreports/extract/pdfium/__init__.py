@@ -36,8 +36,8 @@ from govreports.extract.pdfium import tables as ruled
 from govreports.extract.pdfium.fonts import LOCK, box_font, open_document, system_fonts, use_box_font
 from govreports.extract.pdfium.lines import Line, text_lines
 
-__all__ = ["DOUBTS", "FALLBACK_RULES", "LOCK", "Line", "PageLayout", "box_font", "open_document", "read_page", "system_fonts",
-           "use_box_font"]
+__all__ = ["DOUBTS", "FALLBACK_RULES", "LOCK", "Line", "PageLayout", "box_font", "open_document", "read_page",
+           "system_fonts", "use_box_font"]
 
 FALLBACK_RULES = ("rotated", "unmapped", "grid without table")
 DOUBTS = ("characters off the page", "characters taller than their cells", "ruling lines crossing outside the tables")
