@@ -185,6 +185,27 @@ def test_attachments_shown_in_the_page_through_a_frame_an_embed_or_a_viewer():
     assert find_attachments(page, base) == []  # a frame that shows no report file
 
 
+def test_attachments_and_a_data_file_resolve_against_the_pages_base_href():
+    """A template whose links are relative to <base href="http://www.….gov.cn/"> (the list pages read so since h2's
+    review): its report page's attachment, written link or data file resolved against the page's own folder was
+    a 404 in the crawl, where a browser downloads it; the report was missed."""
+    from govreports.portals.adapters.datafile import data_script
+
+    page = "http://x.gov.cn/xxgk/nb/202301/t20230120_1.html"
+    head = '<html><head><base href="http://x.gov.cn/site/"><script src="js/content_1.js"></script></head>'
+    html = (head + '<body><p>年报</p><a href="files/nb2022.pdf">下载</a><iframe src="view/nb2022.ofd"></iframe>'
+            "<script>var att = '<a href=\"files/nb2022.docx\">文字版</a>';</script></body></html>")
+    assert find_attachments(html, page) == ["http://x.gov.cn/site/files/nb2022.docx",
+                                            "http://x.gov.cn/site/files/nb2022.pdf",
+                                            "http://x.gov.cn/site/view/nb2022.ofd"]
+    assert data_script(html, page) is None  # outside the page's folder: not its data file (the rule's own test)
+    rooted = html.replace('<base href="http://x.gov.cn/site/">', '<base href="/">')
+    assert data_script(rooted.replace("js/content_1.js", "xxgk/nb/202301/content_1.js"), page) == \
+        "http://x.gov.cn/xxgk/nb/202301/content_1.js"  # not …/202301/xxgk/nb/202301/content_1.js
+    odd = html.replace("http://x.gov.cn/site/", "javascript:void(0)")  # no URL: the page's own address counts
+    assert find_attachments(odd, page)[0] == "http://x.gov.cn/xxgk/nb/202301/files/nb2022.docx"
+
+
 def test_attachments_written_by_script_in_any_report_kind():
     """Older TRS templates write the attachment list with JavaScript (`var att = …; document.write(…)`, PORTALS.md
     §3), and ndrc-style sites post OFD files: a script-written .ofd was missed (only PDF and Word were looked for in

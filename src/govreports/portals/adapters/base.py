@@ -272,6 +272,20 @@ def absolute(base_url: str, href: str) -> str | None:
         return None
 
 
+def base_href(url: str, href: str | None) -> str:
+    """The URL a page's relative links resolve against, as a browser resolves them: its <base href> (`href`, itself
+    resolved against the page's `url`) when it names an http(s) URL, else `url`. A template whose links are relative
+    to <base href="http://www.….gov.cn/"> had every one resolved against the page's own folder: each a 404."""
+    joined = absolute(url, href.strip()) if href and href.strip() else None
+    return joined if joined and joined.lower().startswith(("http://", "https://")) else url
+
+
+def html_base(root, url: str) -> str:
+    """`base_href` of an lxml-parsed page: the first <base href> in its <head>, where the parser puts it."""
+    base = root.find("head/base[@href]") if root is not None else None
+    return base_href(url, base.get("href")) if base is not None else url
+
+
 # where a report article's body is (PORTALS.md §3, §10): the first such element of a page, else its <body>
 _BODY_CLASSES = frozenset(("TRS_Editor", "trs_editor_view", "TRS_UEDITOR", "Custom_UnionStyle", "xxgk_content"))
 _BODY_IDS = frozenset(("zoom", "ivs_content", "UCAP-CONTENT"))
@@ -317,6 +331,7 @@ def find_attachments(html: str, base_url: str) -> list[str]:
     a page that showed its report only so, with no link to download it, was "not a report" and the report missed."""
     found: list[str] = []
     root = parse_html(html)
+    base_url = html_base(root, base_url)  # as the browser that downloads them resolves them
     for a in root.iter("a"):
         if _may_hold_file(href := (a.get("href") or "").strip()):
             found.append(_shown_file(absolute(base_url, href)))

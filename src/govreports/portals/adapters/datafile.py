@@ -52,12 +52,15 @@ def data_script(html: str, page_url: str) -> str | None:
         return None
     page = urlsplit(page_url)
     folder = page.path.rsplit("/", 1)[0] + "/"
+    from govreports.portals.adapters.base import html_base  # (base imports this module)
+
+    base_url = html_base(root, page_url)  # a script's src resolves against the page's <base href>, as its links do
     for script in root.iter("script"):
         src = (script.get("src") or "").strip()
         if not src:
             continue
         try:
-            url = urlsplit(urljoin(page_url, src))
+            url = urlsplit(urljoin(base_url, src))
         except ValueError:
             continue
         if (url.scheme, url.netloc) == (page.scheme, page.netloc) and url.path.startswith(folder) \

@@ -19,7 +19,7 @@ from typing import TypeVar
 import soupsieve
 from bs4 import BeautifulSoup, Tag
 
-from govreports.portals.adapters.base import absolute, iso_date
+from govreports.portals.adapters.base import absolute, base_href, iso_date
 
 _SKIP_HREF = ("javascript:", "#", "mailto:")
 _ROW_TAGS = ("li", "tr", "dd", "p")
@@ -83,9 +83,7 @@ def document_url(page: BeautifulSoup | Tag, url: str) -> str:
     puts it: a page without one is not walked through."""
     head = page.head if isinstance(page, BeautifulSoup) else None
     base = head.find("base", href=True) if head is not None else None
-    href = (base.get("href") or "").strip() if base is not None else ""
-    joined = absolute(url, href) if href else None
-    return joined if joined and joined.lower().startswith(("http://", "https://")) else url
+    return base_href(url, base.get("href")) if base is not None else url
 
 
 def _row_of(a: Tag) -> Tag | None:
