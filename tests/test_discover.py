@@ -584,3 +584,17 @@ def test_links_robots_txt_forbids_do_not_spend_the_page_budget(srv):
     found = run(srv.url("/k/"), max_pages=4, preview_limit=0)
     assert [c.portal.start_url for c in found.columns] == [srv.url("/k/nb/")]
     assert found.pages == len([p for p in _paths(srv) if p != "/robots.txt"]) == 3
+
+
+def test_the_walk_tells_each_page_as_it_asks_for_it(srv):
+    """A walk of 30 pages at the host's delay (a Crawl-delay of 3 s) was a silent minute or more: `progress` is told
+    of each page before it is asked for, and of each preview (the command prints them on a terminal's stderr)."""
+    srv.route("/p/", html('<a href="/p/nb/">政府信息公开年报</a>'))
+    srv.route("/p/nb/", html("<ul>" + "".join(
+        f'<li><a href="/p/nb/t{i}.html">某市{2024 - i}年政府信息公开工作年度报告</a><span>{2025 - i}-03-01</span></li>'
+        for i in range(3)) + "</ul>"))
+    told: list[str] = []
+    found = run(srv.url("/p/"), progress=told.append, max_pages=5)
+    assert told[:2] == [f"page 1 of at most 5: {srv.url('/p/')}", f"page 2 of at most 5: {srv.url('/p/nb/')}"]
+    assert told[2:] == [f"previewing {found.columns[0].name}: its first 10 listing(s)"]
+    assert found.pages == 2

@@ -55,7 +55,7 @@ def discover(
     politeness = {} if delay is None else {"per_host_delay": delay}
     try:
         found = asyncio.run(run(url, allow_private_addresses=allow_private_addresses, max_pages=max_pages,
-                                preview_limit=preview, taken=taken, fetch=fetch,
+                                preview_limit=preview, taken=taken, fetch=fetch, progress=_progress(),
                                 **politeness))
     except DiscoverError as exc:
         fail(str(exc), exc.exit_code)
@@ -74,6 +74,16 @@ def discover(
     if best is not None and not any(item.status != "excluded" for item in best.items):
         fail(f"the best block ({found.columns[0].name}) lists no annual report in its preview: check it before "
              "crawling", EXIT_FAILED)
+
+
+def _progress():
+    """Each page as the walk asks for it, on a terminal's stderr (a minute's walk was silent); nothing when stderr
+    is a file or a pipe, whose reader wants the outcome, not the steps."""
+    import sys
+
+    if not sys.stderr.isatty():
+        return None
+    return lambda line: typer.echo(f"discover: {line}", err=True)
 
 
 def render(found) -> str:

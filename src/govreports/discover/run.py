@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
@@ -86,16 +87,18 @@ def check_url(url: str) -> str:
 
 async def discover(url: str, *, allow_private_addresses: bool = False, max_pages: int = MAX_PAGES,
                    preview_limit: int = PREVIEW_LIMIT, taken: set[str] | None = None,
-                   fetcher: Fetcher | None = None, fetch: str = "auto", **politeness) -> Discovery:
+                   fetcher: Fetcher | None = None, fetch: str = "auto",
+                   progress: Callable[[str], None] | None = None, **politeness) -> Discovery:
     """Walk from `url` (at most `max_pages` pages of its host), draft a block per report column found, best
     first, check the blocks load, and preview each (`preview_limit` listings; 0: none). `taken`: portal names
     already used (a file the blocks will be added to). `fetch`: the crawl's fetch mode for the walk — "auto"
     (default) passes a JavaScript gate in headless Chromium when one answers, "http" never starts a browser.
-    `politeness`: overrides of the [politeness] defaults."""
+    `progress`: told of each page as the walk asks for it, and of each preview. `politeness`: overrides of the
+    [politeness] defaults."""
     host = check_url(url)
     if fetch not in browser.MODES:
         raise DiscoverError(f"fetch must be one of {', '.join(browser.MODES)}, not {fetch!r}", EXIT_USAGE)
-    args = (url, host, allow_private_addresses, max_pages, preview_limit, taken, fetch)
+    args = (url, host, allow_private_addresses, max_pages, preview_limit, taken, fetch, progress)
     if fetcher is not None:
         return await _discover(fetcher, *args)
     with tempfile.TemporaryDirectory(prefix="govreports-discover-") as scratch:
@@ -105,8 +108,9 @@ async def discover(url: str, *, allow_private_addresses: bool = False, max_pages
 
 
 async def _discover(fetcher: Fetcher, url: str, host: str, allow_private: bool, max_pages: int,
-                    preview_limit: int, taken: set[str] | None, mode: str) -> Discovery:
-    session = Session(fetcher, host, max_pages, mode)
+                    preview_limit: int, taken: set[str] | None, mode: str,
+                    progress: Callable[[str], None] | None) -> Discovery:
+    session = Session(fetcher, host, max_pages, mode, progress=progress)
     walked = await walk(session, url)
     result = Discovery(url, allow_private, pages=session.pages, visited=walked.visited, failures=session.failures,
                        gated=session.gated)
@@ -146,6 +150,8 @@ async def _discover(fetcher: Fetcher, url: str, host: str, allow_private: bool, 
     for column, portal, drafted in zip(result.columns, config.portal, blocks):
         column.portal = portal
         if preview_limit:
+            if progress is not None:
+                progress(f"previewing {portal.name}: its first {preview_limit} listing(s)")
             column.preview = await preview(config, portal, limit=preview_limit, fetcher=fetcher)
             redrafted |= _allow_report_hosts(column, drafted)
     if redrafted:  # the blocks with their report hosts load as a crawl's config

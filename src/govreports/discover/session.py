@@ -8,6 +8,7 @@ navigation and family detection can look at the same page twice without asking t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from govreports.discover.pages import Page
@@ -31,6 +32,9 @@ class Session:
     mode: str = "http"  # the crawl's fetch modes: "browser"/"auto" pass a JavaScript gate in headless Chromium
     pages: int = 0  # requests made (robots.txt not counted)
     failures: list[Failure] = field(default_factory=list)
+    # told of each page before it is asked for: a walk of 30 pages at the host's delay (a Crawl-delay of 3 s) is
+    # a minute or more, silent without it
+    progress: Callable[[str], None] | None = None
     _seen: dict[tuple, FetchResult | None] = field(default_factory=dict)
     _pages: dict[str, Page] = field(default_factory=dict)  # parsed once: soups are the costly part
 
@@ -50,6 +54,8 @@ class Session:
         if not self.on_host(url) or self.spent:
             return None
         self.pages += 1
+        if self.progress is not None:
+            self.progress(f"page {self.pages} of at most {self.max_pages}: {url}")
         kwargs = dict(method=method, data=data, headers=headers, referer=referer, conditional=False, expect=expect)
         if self.mode == "http":
             result = await self.fetcher.fetch(url, hosts=[self.host], **kwargs)
