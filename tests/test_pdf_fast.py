@@ -433,3 +433,57 @@ def test_a_hyperlinked_edition_reads_as_the_plain_one_and_loads_as_its_duplicate
         assert (first.status, second.status) == (LoadStatus.NEW, LoadStatus.DUPLICATE)
         assert second.report_id == first.report_id
         assert db.execute("SELECT count(*) FROM reports").fetchone() == (1,)
+
+
+@pytest.mark.parametrize("mark", ["<super>1</super>", "<super>注1</super>", "<super>*</super>",
+                                  '<super rise="2.3" size="4.5">2</super>'])
+@pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
+def test_a_superscript_footnote_mark_after_a_value_is_no_digit(mark, fast, monkeypatch):
+    """A footnote mark printed after a value cell's number, smaller and raised, as Word exports a superscript
+    ('821' then a small raised '1'): both PDF readers read the cell 8211 (the HTML and DOCX readers already drop
+    <sup> and vertAlign superscript there). After a value cell's number a smaller raised character is a mark."""
+    from reportlab.platypus import Paragraph
+
+    from govreports.parse.report import build_record
+    from govreports.render import pdf as render_pdf
+
+    record = record_fixture("2021")
+    record["applications"]["new"]["natural_person"] = 821
+    table = render_pdf.RLTable
+
+    def marked(data, **kwargs):  # the one value cell drawn as Word draws a run followed by a superscript run
+        style = render_pdf._styles()["cell_center"]
+        data = [[Paragraph(f"821{mark}", style) if v == "821" else v for v in row] for row in data]
+        return table(data, **kwargs)
+
+    monkeypatch.setattr(render_pdf, "RLTable", marked)
+    data = render_pdf.to_pdf(record)
+    document = extract_pdf(data, fast=fast)
+    assert document.meta["pdf_reader"] == ("pdfium" if fast else "pdfplumber")
+    parsed = build_record(document, {})
+    assert parsed["applications"]["new"]["natural_person"] == 821
+    assert parsed["applications"] == record["applications"]
+
+
+def _drawn(text: str, x: float, size: float = 7.0, raised: float = 0.0, bottom: float = 100.0) -> list[tuple]:
+    """Characters (text, x0, top, x1, bottom) as both readers give them: a box one size high, side by side."""
+    out = []
+    for ch in text:
+        out.append((ch, x, bottom - raised - size, x + size / 2, bottom - raised))
+        x += size / 2
+    return out
+
+
+@pytest.mark.parametrize(("chars", "marked"), [
+    (_drawn("821", 10) + _drawn("1", 20.5, 4.5, 2.3), True),  # a mark after the number
+    (_drawn("821", 10) + _drawn("注1", 20.5, 4.5, 2.3), True),
+    (_drawn("821", 10) + _drawn("1", 20.5, 4.5, 2.3, bottom=103.0), False),  # not raised: lowered
+    (_drawn("面积m", 10) + _drawn("2", 20.5, 4.5, 2.3), False),  # a label keeps its superscript
+    (_drawn("1", 10, 4.5, 2.3) + _drawn("821", 13), False),  # before the number: not a footnote mark
+    (_drawn("821", 10) + _drawn("件", 20.5, 4.5), False),  # smaller on the line: a unit, not a mark
+    (_drawn("821", 10, 0.0) + _drawn("1", 20.5, 0.0), False),  # no size at all: nothing is smaller
+])
+def test_only_a_smaller_raised_character_after_a_number_is_a_footnote_mark(chars, marked):
+    from govreports.extract.pdfium.marks import cell_text
+
+    assert cell_text(chars, ruled._text) == ("821" if marked else ruled._text(chars))

@@ -157,6 +157,7 @@ def _plumber_rows(table) -> list[list[str | None]]:
     (extract.pdfium.tables.table_rows)."""
     rows = table.extract()
     boxes = [row.cells for row in table.rows]
+    _unmark(table, rows, boxes)
     for r, (texts, row_boxes) in enumerate(zip(rows, boxes)):
         top = next((box[1] for box in row_boxes if box is not None), None)
         for c, box in enumerate(row_boxes):
@@ -166,6 +167,35 @@ def _plumber_rows(table) -> list[list[str | None]]:
             if above is not None and boxes[above][c][3] > top + 1 and parse_value(rows[above][c] or "") is not None:
                 texts[c] = ""
     return rows
+
+
+def _unmark(table, rows: list[list[str | None]], boxes: list[list]) -> None:
+    """Each cell's text less the footnote marks after a value's number (extract.pdfium.marks), as the fast path
+    reads it: only cells holding a character smaller than the table's largest are looked at again (most tables
+    have none), their characters chosen by centre as pdfplumber's Table.extract chooses them. A table with text
+    that is not upright is left as read (its characters' boxes are not one font size high)."""
+    from pdfplumber.utils import extract_text
+
+    from govreports.extract.pdfium.marks import SMALLER, cell_text
+
+    x0, top, x1, bottom = table.bbox
+    chars = [(ch["text"], ch["x0"], ch["top"], ch["x1"], ch["bottom"], ch) for ch in table.page.chars
+             if x0 <= (ch["x0"] + ch["x1"]) / 2 < x1 and top <= (ch["top"] + ch["bottom"]) / 2 < bottom]
+    largest = max((ch[4] - ch[2] for ch in chars), default=0.0)
+    small = [ch for ch in chars if ch[4] - ch[2] <= SMALLER * largest]
+    if not small or not all(ch[5].get("upright", True) for ch in chars):  # a box one size high: upright text only
+        return
+    for r, row_boxes in enumerate(boxes):
+        for c, box in enumerate(row_boxes):
+            if box is None or not any(_centred_in(ch, box) for ch in small):
+                continue
+            inside = [ch for ch in chars if _centred_in(ch, box)]
+            rows[r][c] = cell_text(inside, lambda kept: extract_text([ch[5] for ch in kept]))
+
+
+def _centred_in(ch: tuple, box) -> bool:
+    x, y = (ch[1] + ch[3]) / 2, (ch[2] + ch[4]) / 2
+    return box[0] <= x < box[2] and box[1] <= y < box[3]
 
 
 def page_blocks(layout: PageLayout) -> list[Block]:

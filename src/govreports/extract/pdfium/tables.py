@@ -8,6 +8,7 @@ import itertools
 from bisect import bisect_left, bisect_right
 
 from govreports.extract.pdfium.lines import cluster, word_lines, words
+from govreports.extract.pdfium.marks import cell_text
 from govreports.parse.values import parse_value
 
 SNAP = 3.0  # table finder: snap, join and intersection tolerances
@@ -148,7 +149,7 @@ def table_rows(cells: list[tuple], chars: list[tuple]) -> tuple[list[list[str]],
             for n in slots.get((bisect_right(xs, x) - 1, bisect_right(ys, y) - 1), ()):
                 members[n].append(ch)
     tall = sum(1 for n, cell in enumerate(cells) for ch in members[n] if ch[4] - ch[2] > cell[3] - cell[1] + SNAP)
-    texts = ["\n".join(" ".join(w[0] for w in line) for line in word_lines(words(chars_in))) for chars_in in members]
+    texts = [cell_text(chars_in, _text) for chars_in in members]
     order = sorted(range(len(cells)), key=lambda n: (cells[n][1], cells[n][0]))
     # a value cell spanning rows leaves a blank in the rows below its first, where its column is: a column's blank
     # cells merged over rows (Word's rowspan) left those rows a cell short, their values one column left (a total
@@ -163,6 +164,11 @@ def table_rows(cells: list[tuple], chars: list[tuple]) -> tuple[list[list[str]],
         rows.append([text for _, text in sorted(placed + below, key=lambda cell: cell[0])] if below
                     else [text for _, text in placed])
     return rows, tall
+
+
+def _text(chars: list[tuple]) -> str:
+    """A cell's text as pdfplumber's extract_text gives it: words joined by spaces, lines by newlines."""
+    return "\n".join(" ".join(w[0] for w in line) for line in word_lines(words(chars)))
 
 
 def _spans_rows(cell: tuple, tops: list[float]) -> bool:
