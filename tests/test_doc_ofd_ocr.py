@@ -429,3 +429,84 @@ def test_rtf_cut_short_is_named_truncated_not_read_as_a_shorter_report(doc_files
             parse_bytes(data[:cut], "report.doc")
     assert parse_bytes(data + b"\r\n\x00", "report.doc")["year"] == record_fixture("2019")["year"]  # trailing bytes
     assert parse_bytes(data.rstrip()[:-1], "report.doc")["year"]  # only the last brace missing: read, as before
+
+
+def _with_text_cover(scan: bytes, title: str) -> bytes:
+    """`scan` behind a typed cover page naming the report: a text layer on page 1 only, as a portal posts a scan
+    it gave a cover (or as a scanner's software adds a typed first page)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    cover = io.BytesIO()
+    page = canvas.Canvas(cover, invariant=1)
+    page.setFont("STSong-Light", 20)
+    page.drawString(60, 700, title)
+    page.showPage()
+    page.save()
+    return _joined(cover.getvalue(), scan)
+
+
+def test_a_scan_behind_a_typed_cover_page_is_read_by_ocr(scanned, monkeypatch):
+    """A scan with a text layer on its cover page only: the PDF has characters, so it was not taken for a scan,
+    and the parse failed with 'no annual report found' (the report's pages were never read). Pages without a text
+    layer are read by OCR where the text layer holds no report or none of the form's cells."""
+    from govreports.extract import ocr
+    from govreports.extract.toolcache import tool_cache_for
+
+    if ocr.missing():
+        pytest.skip(ocr.missing())
+    monkeypatch.setattr(ocr, "BUDGET", 120.0)
+    original, scan = scanned
+    data = _with_text_cover(scan, original["title"])
+    record = parse_bytes(data, "scan.pdf", tools=tool_cache_for(None))  # the session's: its pages were read above
+    assert record["ocr"] is True and record["ocr_pages"] == "2/2"
+    for key in ("year", "agency", "format"):
+        assert record[key] == original[key], key
+    want, got = _cells(original), _cells(record)
+    assert sum(1 for k, v in want.items() if got.get(k) == v) / len(want) >= 0.5
+
+
+def test_a_scan_behind_a_typed_cover_page_without_tesseract_says_what_to_install(scanned, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    original, scan = scanned
+    record = parse_bytes(_with_text_cover(scan, original["title"]), "scan.pdf")
+    assert record["format"] == "unknown" and "ocr" not in record
+    assert "install the Debian packages tesseract-ocr tesseract-ocr-chi-sim" in record["reason"]
+
+
+def _joined(*parts: bytes) -> bytes:
+    import pypdfium2 as pdfium
+
+    merged = pdfium.PdfDocument.new()
+    for part in parts:
+        merged.import_pages(pdfium.PdfDocument(part))
+    out = io.BytesIO()
+    merged.save(out)
+    return out.getvalue()
+
+
+def test_pages_without_text_are_not_read_by_ocr_where_the_text_layer_holds_the_report_or_no_image(scanned,
+                                                                                                  monkeypatch):
+    """OCR costs seconds a page: a text report with a scanned page after it (a stamped signature page) is read
+    from its text layer alone, and a document whose text holds no report and whose other page is blank is still
+    no report (not a scan to read again every night)."""
+    from govreports.extract import ocr
+
+    asked = []
+    monkeypatch.setattr(ocr, "_run_tesseract", lambda *args: asked.append(args) or b"")
+    original, scan = scanned
+    plain = to_pdf(original)
+    assert parse_bytes(_joined(plain, scan), "report.pdf") == parse_bytes(plain, "report.pdf")
+    blank = io.BytesIO()
+    from reportlab.pdfgen import canvas
+
+    page = canvas.Canvas(blank, invariant=1)
+    page.drawString(60, 700, "Minutes of the meeting")
+    page.showPage()
+    page.showPage()
+    page.save()
+    with pytest.raises(ParseError, match="no annual report found"):
+        parse_bytes(blank.getvalue(), "minutes.pdf")
+    assert asked == []

@@ -31,6 +31,9 @@ class Document:
     unreadable: str | None = None
     # the text was read by OCR from page images (a scanned PDF): the record says so, with the share of cells read
     ocr: bool = False
+    # a PDF's pages: where each page's blocks start (blocks[pages[n]:pages[n + 1]] are page n's), so that pages
+    # without a text layer can be read by OCR in their place (extract.ocr.ocr_textless_pages)
+    pages: list[int] = field(default_factory=list)
 
 
 class MissingTool(Exception):

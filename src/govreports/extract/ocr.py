@@ -6,6 +6,8 @@ and words and grid go through the OFD reader's page_blocks, so a scan is read in
 page is. Bounded: at most MAX_PAGES pages, PAGE_TIMEOUT seconds per page, and all pages within a budget below
 the parse deadline; pages past a bound are left unread and the document says how many were read. Where Tesseract
 or its Chinese model is missing, the document stays unreadable with a reason naming the packages: no crash.
+A PDF with a text layer on some pages only (a scan behind a typed cover page) has its other pages read so
+(ocr_textless_pages), where parse.api finds no report or no form cell in its text layer.
 """
 
 from __future__ import annotations
@@ -74,9 +76,74 @@ def ocr_pdf(data: bytes, scanned: Document, tools: ToolCache | None = None) -> D
     why, who = _probe()
     if why is not None:
         return Document(kind=scanned.kind, blocks=[], meta=scanned.meta, unreadable=f"{scanned.unreadable}; {why}")
+    found, total = _read_pages(data, None, who, tools)
+    blocks = [b for page in found.values() for b in page]
+    meta = dict(scanned.meta)
+    meta["ocr_pages"] = f"{len(found)}/{total}"
+    if not any(b.cells and any(b.cells) for b in blocks):
+        return Document(kind=scanned.kind, blocks=[], meta=meta,
+                        unreadable=f"{scanned.unreadable}; OCR read no text on {len(found)} of {total} pages")
+    return Document(kind=scanned.kind, blocks=blocks, meta=meta, ocr=True)
+
+
+def ocr_textless_pages(data: bytes, document: Document, tools: ToolCache | None = None) -> Document | None:
+    """`document` (a PDF with a text layer on some pages: meta["textless_pages"]) with those pages read by OCR in
+    their places, each other page's blocks as its text layer gave them: a scan behind a typed cover page. None
+    where there is nothing to read: those pages are blank, or OCR read every one of them and found no text.
+    Unreadable, with the reason, where OCR cannot run or stopped at a time bound before it found text (read again
+    later: `ocr_pages` counts the textless pages read)."""
+    textless = [int(n) - 1 for n in document.meta["textless_pages"].split(",")]
+    if not _draw_anything(data, textless):
+        return None
+    reason = f"the PDF has no text layer on pages {document.meta['textless_pages']} (scanned images?)"
+    why, who = _probe()
+    if why is not None:
+        return Document(kind=document.kind, blocks=[], meta=document.meta, unreadable=f"{reason}; {why}")
+    found, _total = _read_pages(data, textless, who, tools)
+    meta = dict(document.meta)
+    meta["ocr_pages"] = f"{len(found)}/{len(textless)}"
+    if not any(b.cells and any(b.cells) for page in found.values() for b in page):
+        if not unfinished(meta["ocr_pages"]):
+            return None
+        return Document(kind=document.kind, blocks=[], meta=meta,
+                        unreadable=f"{reason}; OCR read no text on {len(found)} of {len(textless)} pages")
+    ends = [*document.pages[1:], len(document.blocks)]
+    blocks = [b for n, (start, end) in enumerate(zip(document.pages, ends))
+              for b in found.get(n, document.blocks[start:end])]
+    return Document(kind=document.kind, blocks=blocks, meta=meta, ocr=True)
+
+
+def _draw_anything(data: bytes, indices: list[int]) -> bool:
+    """Whether any of the pages `indices` draws something: an image, or paths (text converted to outlines is
+    read by OCR as a scan is); a blank page has nothing to read."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    from govreports.extract.pdfium import LOCK  # PDFium is not thread-safe
+
+    with LOCK:
+        pdf = pdfium.PdfDocument(data)
+        try:
+            for index in indices:
+                if index < len(pdf):
+                    page = pdf[index]
+                    try:
+                        if pdfium_c.FPDFPage_CountObjects(page.raw) > 0:
+                            return True
+                    finally:
+                        page.close()
+            return False
+        finally:
+            pdf.close()
+
+
+def _read_pages(data: bytes, indices: list[int] | None, who: str,
+                tools: ToolCache | None) -> tuple[dict[int, list[Block]], int]:
+    """({page index: its blocks} for the pages read, in order, and the document's page count): the pages of
+    `indices` (None: every page), at most MAX_PAGES of them, until one passes its timeout or the budget is spent."""
     import pypdfium2 as pdfium
 
-    blocks: list[Block] = []
+    found: dict[int, list[Block]] = {}
     started = time.monotonic()
     from govreports.extract.pdfium import LOCK  # PDFium is not thread-safe: each call under the lock, not the OCR
 
@@ -85,9 +152,8 @@ def ocr_pdf(data: bytes, scanned: Document, tools: ToolCache | None = None) -> D
     try:
         with LOCK:
             total = len(pdf)
-        read = 0
         carry: dict = {}
-        for index in range(min(total, MAX_PAGES)):
+        for index in [i for i in (range(total) if indices is None else indices) if i < total][:MAX_PAGES]:
             left = BUDGET - (time.monotonic() - started)
             if left <= 1:
                 break
@@ -101,17 +167,11 @@ def ocr_pdf(data: bytes, scanned: Document, tools: ToolCache | None = None) -> D
             words = _page_words(image, rules, min(PAGE_TIMEOUT, left), _Tesseract(who, tools))
             if words is None:
                 break
-            blocks.extend(page_blocks(words, rules, carry))
-            read += 1
+            found[index] = page_blocks(words, rules, carry)
     finally:
         with LOCK:
             pdf.close()
-    meta = dict(scanned.meta)
-    meta["ocr_pages"] = f"{read}/{total}"
-    if not any(b.cells and any(b.cells) for b in blocks):
-        return Document(kind=scanned.kind, blocks=[], meta=meta,
-                        unreadable=f"{scanned.unreadable}; OCR read no text on {read} of {total} pages")
-    return Document(kind=scanned.kind, blocks=blocks, meta=meta, ocr=True)
+    return found, total
 
 
 def _page_words(image, rules: list[dict], timeout: float, tesseract: _Tesseract) -> list[dict] | None:

@@ -95,9 +95,19 @@ def _pdfium_layouts(pdf, max_pages: int, limits: Limits | None) -> tuple[dict[st
 
 
 def _document(layouts: list[PageLayout], meta: dict[str, str]) -> Document:
+    """The pages' blocks; a PDF with no characters at all is a scan. The pages without characters of one that has
+    some are named in meta["textless_pages"] (1-based, comma-separated): a scan behind a typed cover page, whose
+    text layer holds no report (parse.api then has them read by OCR)."""
     if sum(layout.chars for layout in layouts) == 0:
         return Document(kind="pdf", blocks=[], meta=meta, unreadable="the PDF has no text layer (scanned images?)")
-    return Document(kind="pdf", blocks=[b for layout in layouts for b in page_blocks(layout)], meta=meta)
+    blocks: list[Block] = []
+    starts = []
+    for layout in layouts:
+        starts.append(len(blocks))
+        blocks.extend(page_blocks(layout))
+    if textless := [str(n + 1) for n, layout in enumerate(layouts) if not layout.chars]:
+        meta["textless_pages"] = ",".join(textless)
+    return Document(kind="pdf", blocks=blocks, meta=meta, pages=starts)
 
 
 def _plumber_document(data: bytes, max_pages: int) -> Document:

@@ -162,6 +162,8 @@ def parse_bytes(data: bytes, name: str = "", hints: dict | None = None, http_cha
     record = build_record(document, hints or {})
     if _doubtful(document, record):
         document, record = _checked_by_pdfplumber(data, document, record, hints or {})
+    if document.meta.get("textless_pages") and (record is None or cells_read_share(record) == 0.0):
+        document, record = _with_textless_pages_read(data, document, record, hints or {}, tools)
     if record is None:
         raise ParseError(f"no annual report found in this {document.kind} document")
     if document.meta.get("pdf_reader"):
@@ -186,6 +188,27 @@ def _doubtful(document: Document, record: dict | None) -> bool:
     if record is None:
         return True
     return bool(document.meta.get("pdf_doubts")) and cells_read_share(record) < 1.0
+
+
+def _with_textless_pages_read(data: bytes, document: Document, record: dict | None, hints: dict,
+                              tools: ToolCache | None) -> tuple[Document, dict | None]:
+    """A PDF whose text layer holds no report, or none of the form's cells, and some pages of which have none: a
+    scan behind a typed cover page (its characters made it no scan, and the parse failed: no annual report
+    found). Those pages are read by OCR in their places; the reading with more cells wins, the text layer's on a
+    tie. Where OCR cannot run, or stopped at a time bound before it found text, and the text layer holds no
+    report, the record is a scan's `format: unknown` one, its reason naming what to install or how many pages were
+    read (a later crawl reads it again, as a scan's)."""
+    from govreports.extract.ocr import ocr_textless_pages
+
+    scanned = ocr_textless_pages(data, document, tools)
+    if scanned is None:  # no image on those pages, or no text in them: the text layer's reading stands
+        return document, record
+    found = build_record(scanned, hints)
+    if scanned.unreadable:
+        return (scanned, found) if record is None else (document, record)
+    if record is None or (found is not None and cells_read_share(found) > cells_read_share(record)):
+        return scanned, found
+    return document, record
 
 
 def _checked_by_pdfplumber(data: bytes, document: Document, record: dict | None,
