@@ -30,6 +30,10 @@ MAX_PAGES = 20  # pages per document
 PAGE_TIMEOUT = 15.0  # seconds per page
 BUDGET = DEFAULT_DEADLINE * 0.7  # seconds for all pages: the parse deadline must not kill the worker mid-page
 SCALE = 200 / 72  # 200 dpi: as good as 300 on 7-pt table text (measured: 73% vs 69% of cells), half the time
+# points: a page whose longer side passes this (a little over A3's 1191) is a page box in pixels, as a scanner or
+# converter that writes no resolution makes it (72 or 96 dpi: an A4 scan at 200 dpi on 1654 × 2339 points); it is
+# drawn as A4 (FIT), its words and lines measured in the points of that A4 page
+LARGEST, FIT = 1310.0, 842.0
 _TESSDATA = re.compile(r'"([^"]+)"')
 DARK = 160  # a pixel darker than this is ink
 H_RULE, V_RULE = 25.0, 8.0  # points: shortest ruling line (longer than any stroke of a glyph of its size)
@@ -160,7 +164,9 @@ def _read_pages(data: bytes, indices: list[int] | None, who: str,
             with LOCK:
                 page = pdf[index]
                 try:
-                    image = page.render(scale=SCALE, grayscale=True).to_pil().convert("L")
+                    longest = max(page.get_size())
+                    scale = SCALE * (FIT / longest if longest > LARGEST else 1.0)
+                    image = page.render(scale=scale, grayscale=True).to_pil().convert("L")
                 finally:
                     page.close()
             rules = _rules(image)
