@@ -538,3 +538,31 @@ def test_a_scan_whose_page_box_is_in_pixels_is_read_at_its_own_resolution(box_dp
     assert record["ocr_pages"] == "2/2" and record["format"] == original["format"]
     want, got = _cells(original), _cells(record)
     assert sum(1 for k, v in want.items() if got.get(k) == v) / len(want) >= 0.5
+
+
+def test_a_scan_in_whose_text_ocr_finds_no_report_says_so(monkeypatch):
+    """OCR read the scan's text and no report was found in it: the record came out as `format: unknown` with the
+    reason 'the PDF has no text layer (scanned images?)' and without `ocr_pages`, as if OCR had never run (the
+    fast reading's 'no report' sent the document to pdfplumber, whose reading has no text). It says OCR read it."""
+    from govreports.demo.documents import scanned_pdf
+    from govreports.extract import ocr
+    from govreports.render.pdf import FONT, _register_font
+
+    if ocr.missing():
+        pytest.skip(ocr.missing())
+    monkeypatch.setattr(ocr, "BUDGET", 120.0)
+    from reportlab.pdfgen import canvas
+
+    _register_font()
+    text = io.BytesIO()
+    page = canvas.Canvas(text, invariant=1)
+    page.setFont(FONT, 14)
+    for n, line in enumerate(["关于召开全市安全生产工作会议的通知", "各区县人民政府，市政府各部门：", "定于下周一上午九时召开会议。"]):
+        page.drawString(60, 700 - 30 * n, line)
+    page.showPage()
+    page.save()
+    title = "某某市应急管理局2022年政府信息公开工作年度报告"
+    record = parse_bytes(scanned_pdf(text.getvalue()), "scan.pdf", hints={"title": title})
+    assert record["format"] == "unknown" and record["ocr_pages"] == "1/1"
+    assert "OCR" in record["reason"] and "no annual report" in record["reason"]
+    assert (record["agency"], record["year"]) == ("某某市应急管理局", 2022)

@@ -164,6 +164,10 @@ def parse_bytes(data: bytes, name: str = "", hints: dict | None = None, http_cha
         document, record = _checked_by_pdfplumber(data, document, record, hints or {})
     if document.meta.get("textless_pages") and (record is None or cells_read_share(record) == 0.0):
         document, record = _with_textless_pages_read(data, document, record, hints or {}, tools)
+    if record is None and document.ocr:  # kept as a scan whose reading found no report, as one read in no time
+        document = Document(kind=document.kind, blocks=[], meta=document.meta, unreadable=(
+            f"no annual report found in the text OCR read from {document.meta['ocr_pages']} scanned pages"))
+        record = build_record(document, hints or {})
     if record is None:
         raise ParseError(f"no annual report found in this {document.kind} document")
     if document.meta.get("pdf_reader"):
@@ -183,7 +187,7 @@ def _doubtful(document: Document, record: dict | None) -> bool:
     the fast path itself doubts (extract.pdfium.DOUBTS: characters off the page or taller than their table
     cells, ruling lines crossing outside its tables). Blank cells on an undoubted reading are the report's own
     blanks: pdfplumber, reading the same characters and lines, would leave them blank too."""
-    if "pdfium" not in document.meta.get("pdf_reader", ""):
+    if "pdfium" not in document.meta.get("pdf_reader", "") or document.ocr:  # OCR's reading: no characters to read
         return False
     if record is None:
         return True
