@@ -566,3 +566,27 @@ def test_a_scan_in_whose_text_ocr_finds_no_report_says_so(monkeypatch):
     assert record["format"] == "unknown" and record["ocr_pages"] == "1/1"
     assert "OCR" in record["reason"] and "no annual report" in record["reason"]
     assert (record["agency"], record["year"]) == ("某某市应急管理局", 2022)
+
+
+def test_a_tesseract_that_crashes_is_named_and_its_pages_are_read_again(scanned, monkeypatch, tmp_path):
+    """Tesseract killed by a signal on each page image (a crash, or the kernel's OOM killer) was taken for pages
+    without text: 'OCR read no text on 2 of 2 pages', `ocr_pages` 2/2, so no later crawl asked again (the code said
+    it would be). A page Tesseract fails on is not read: the reason names the failure, and the scan is unfinished."""
+    from govreports.extract import ocr
+
+    real = shutil.which("tesseract")
+    if real is None or ocr.missing():
+        pytest.skip(ocr.missing() or "tesseract is not installed")
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    fake = folder / "tesseract"  # the real one's languages; a crash on every image, as a segfault
+    fake.write_text(f'#!/bin/sh\nif [ "$1" = --list-langs ]; then exec {real} "$@"; fi\ncat >/dev/null\n'
+                    'echo "Segmentation fault" >&2\nkill -SEGV $$\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}:/usr/bin:/bin")
+    original, data = scanned
+    title = f"{original['agency']}{original['year']}年政府信息公开工作年度报告"
+    record = parse_bytes(data, "scan.pdf", hints={"title": title})
+    assert record["format"] == "unknown" and record["ocr_pages"] == "0/2" and ocr.unfinished(record["ocr_pages"])
+    assert "Tesseract failed on 2 of 2 pages" in record["reason"] and "signal 11" in record["reason"]
+    assert (record["agency"], record["year"]) == (original["agency"], original["year"])

@@ -80,13 +80,13 @@ def ocr_pdf(data: bytes, scanned: Document, tools: ToolCache | None = None) -> D
     why, who = _probe()
     if why is not None:
         return Document(kind=scanned.kind, blocks=[], meta=scanned.meta, unreadable=f"{scanned.unreadable}; {why}")
-    found, total = _read_pages(data, None, who, tools)
+    found, total, failed = _read_pages(data, None, who, tools)
     blocks = [b for page in found.values() for b in page]
     meta = dict(scanned.meta)
     meta["ocr_pages"] = f"{len(found)}/{total}"
     if not any(b.cells and any(b.cells) for b in blocks):
-        return Document(kind=scanned.kind, blocks=[], meta=meta,
-                        unreadable=f"{scanned.unreadable}; OCR read no text on {len(found)} of {total} pages")
+        return Document(kind=scanned.kind, blocks=[], meta=meta, unreadable=(
+            f"{scanned.unreadable}; OCR read no text on {len(found)} of {total} pages{_failures(failed, total)}"))
     return Document(kind=scanned.kind, blocks=blocks, meta=meta, ocr=True)
 
 
@@ -103,14 +103,15 @@ def ocr_textless_pages(data: bytes, document: Document, tools: ToolCache | None 
     why, who = _probe()
     if why is not None:
         return Document(kind=document.kind, blocks=[], meta=document.meta, unreadable=f"{reason}; {why}")
-    found, _total = _read_pages(data, textless, who, tools)
+    found, _total, failed = _read_pages(data, textless, who, tools)
     meta = dict(document.meta)
     meta["ocr_pages"] = f"{len(found)}/{len(textless)}"
     if not any(b.cells and any(b.cells) for page in found.values() for b in page):
         if not unfinished(meta["ocr_pages"]):
             return None
-        return Document(kind=document.kind, blocks=[], meta=meta,
-                        unreadable=f"{reason}; OCR read no text on {len(found)} of {len(textless)} pages")
+        return Document(kind=document.kind, blocks=[], meta=meta, unreadable=(
+            f"{reason}; OCR read no text on {len(found)} of {len(textless)} pages"
+            f"{_failures(failed, len(textless))}"))
     ends = [*document.pages[1:], len(document.blocks)]
     blocks = [b for n, (start, end) in enumerate(zip(document.pages, ends))
               for b in found.get(n, document.blocks[start:end])]
@@ -142,12 +143,15 @@ def _draw_anything(data: bytes, indices: list[int]) -> bool:
 
 
 def _read_pages(data: bytes, indices: list[int] | None, who: str,
-                tools: ToolCache | None) -> tuple[dict[int, list[Block]], int]:
-    """({page index: its blocks} for the pages read, in order, and the document's page count): the pages of
-    `indices` (None: every page), at most MAX_PAGES of them, until one passes its timeout or the budget is spent."""
+                tools: ToolCache | None) -> tuple[dict[int, list[Block]], int, list[str]]:
+    """({page index: its blocks} for the pages read, in order; the document's page count; how Tesseract failed on
+    each page it failed on): the pages of `indices` (None: every page), at most MAX_PAGES of them, until one passes
+    its timeout or the budget is spent. A page Tesseract fails on is not read: unfinished, it is asked again (its
+    failure is not kept in the tool cache)."""
     import pypdfium2 as pdfium
 
     found: dict[int, list[Block]] = {}
+    failed: list[str] = []
     started = time.monotonic()
     from govreports.extract.pdfium import LOCK  # PDFium is not thread-safe: each call under the lock, not the OCR
 
@@ -170,14 +174,23 @@ def _read_pages(data: bytes, indices: list[int] | None, who: str,
                 finally:
                     page.close()
             rules = _rules(image)
-            words = _page_words(image, rules, min(PAGE_TIMEOUT, left), _Tesseract(who, tools))
+            try:
+                words = _page_words(image, rules, min(PAGE_TIMEOUT, left), _Tesseract(who, tools))
+            except _Failed as exc:
+                failed.append(str(exc))
+                continue
             if words is None:
                 break
             found[index] = page_blocks(words, rules, carry)
     finally:
         with LOCK:
             pdf.close()
-    return found, total
+    return found, total, failed
+
+
+def _failures(failed: list[str], pages: int) -> str:
+    """'; Tesseract failed on 2 of 2 pages (killed by signal 11: Segmentation fault)' where it failed."""
+    return f"; Tesseract failed on {len(failed)} of {pages} pages ({failed[0]})" if failed else ""
 
 
 def _page_words(image, rules: list[dict], timeout: float, tesseract: _Tesseract) -> list[dict] | None:
@@ -221,7 +234,7 @@ class _Tesseract:
 
     def words(self, image, timeout: float, psm: str = "3") -> list[dict] | None:
         """Tesseract's words with their boxes in points, each word's baseline and size those of its line; None
-        when the page took longer than `timeout`."""
+        when the page took longer than `timeout`. Raises _Failed where Tesseract exits with an error."""
         from io import BytesIO
 
         if timeout <= 0:
@@ -230,15 +243,13 @@ class _Tesseract:
         image.save(out, format="PNG")
         png = out.getvalue()
         argv = ["tesseract", "stdin", "stdout", "-l", LANGUAGE, "--psm", psm, "tsv"]
-        try:
-            tsv = ask(self.tools, self.who, argv, png, lambda: _run_tesseract(argv, png, timeout))
-        except _Failed:
-            return []  # the page is read as empty, and Tesseract is asked again next time
+        tsv = ask(self.tools, self.who, argv, png, lambda: _run_tesseract(argv, png, timeout))
         return None if tsv is None else _tsv_words(tsv)
 
 
 class _Failed(Exception):
-    """Tesseract exited with an error on an image."""
+    """Tesseract exited with an error on an image; the message says how (exit status or signal, and the last
+    line it wrote to stderr)."""
 
 
 def _run_tesseract(argv: list[str], png: bytes, timeout: float) -> bytes | None:
@@ -249,7 +260,9 @@ def _run_tesseract(argv: list[str], png: bytes, timeout: float) -> bytes | None:
     except subprocess.TimeoutExpired:
         return None
     if done.returncode != 0:
-        raise _Failed(done.returncode)
+        how = f"killed by signal {-done.returncode}" if done.returncode < 0 else f"exit status {done.returncode}"
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise _Failed(f"{how}: {said[-1][:200]}" if said else how)
     return done.stdout
 
 
