@@ -216,7 +216,7 @@ def test_cli_parse_names_a_bomb_in_one_line_and_exits_1(tmp_path):
 def test_cli_parse_too_slow_and_json_unchanged_for_good_files(tmp_path):
     require_samples()
     grid = tmp_path / "grid.pdf"
-    grid.write_bytes(hostile.line_grid_pdf(70))
+    grid.write_bytes(hostile.line_grid_pdf(70, text=True))
     result = CliRunner().invoke(app, ["parse", "--deadline", "0.3", str(grid)])
     assert result.exit_code == 1
     assert result.stderr.strip() == f"error: {grid}: too_slow: parsing took longer than 0.3 s"
@@ -299,7 +299,7 @@ def test_the_config_files_limits_bound_a_crawl(tmp_path, monkeypatch):
                                               "</body></html>", {"Content-Type": "text/html; charset=utf-8"}))
         server.route("/r1.html", Reply(200, f'<html><body><p>{title}</p><a href="/a1.pdf">附件</a></body></html>',
                                        {"Content-Type": "text/html; charset=utf-8"}))
-        server.route("/a1.pdf", Reply(200, hostile.line_grid_pdf(70), {"Content-Type": "application/pdf"}))
+        server.route("/a1.pdf", Reply(200, hostile.line_grid_pdf(70, text=True), {"Content-Type": "application/pdf"}))
         raw = {"portal": [{"name": "local", "adapter": "generic", "start_url": server.url("/list.html")}],
                "safety": {"allow_private_addresses": True}, "limits": {"parse_deadline": 0.3, "parse_nice": 7}}
         built: list[BoundedParser] = []

@@ -62,7 +62,7 @@ def test_workers_start_with_the_job_module_preloaded_and_without_the_http_stack(
 def test_a_document_past_the_deadline_is_too_slow_and_the_next_one_parses():
     """A 70×70 grid is under the static limits but takes pdfplumber seconds: the deadline kills its worker."""
     require_samples()
-    slow = hostile.line_grid_pdf(70)
+    slow = hostile.line_grid_pdf(70, text=True)
     assert limits.check(slow, "pdf") is None
     good = (SAMPLES / "seed" / "000_dc3a28ed7fcc2bfa.txt").read_bytes()
     with BoundedParser(workers=1, deadline=0.3) as parser:

@@ -54,6 +54,9 @@ DEFAULT_LIMITS = Limits()
 # what the parse workers (parse.bounded) are held to, declared here so a config file can name them without
 # importing the worker pool
 DEFAULT_DEADLINE = 20.0  # seconds; a real report parses in 0.01–1 s (PDFs ~0.3 s), 20-page PDFs in ~3 s
+# OCR's share of the deadline, for all a scan's pages (extract.ocr): the deadline must not kill the worker mid-page,
+# so the pages read in time make a record, and the rest are read later
+OCR_SHARE = 0.7
 # address space per worker: an idle worker has ~40 MB, ~90 MB once it has read a PDF (pdfplumber and PDFium
 # loaded); a 9 MB HTML page, near the largest the limits let through, peaks at ~300 MB
 DEFAULT_MEMORY_MB = 1024

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 
 from govreports.extract.document import Block, Document
-from govreports.extract.limits import DEFAULT_DEADLINE
+from govreports.extract.limits import DEFAULT_DEADLINE, OCR_SHARE
 from govreports.extract.ofd import page_blocks, tables_from_edges
 from govreports.extract.toolcache import ToolCache, ask, identity
 
@@ -28,7 +28,7 @@ PACKAGES = "tesseract-ocr tesseract-ocr-chi-sim"
 LANGUAGE = "chi_sim"
 MAX_PAGES = 20  # pages per document
 PAGE_TIMEOUT = 15.0  # seconds per page
-BUDGET = DEFAULT_DEADLINE * 0.7  # seconds for all pages: the parse deadline must not kill the worker mid-page
+BUDGET = DEFAULT_DEADLINE * OCR_SHARE  # seconds for all pages where the caller gives no budget (parse.bounded does)
 SCALE = 200 / 72  # 200 dpi: as good as 300 on 7-pt table text (measured: 73% vs 69% of cells), half the time
 # points: a page whose longer side passes this (a little over A3's 1191) is a page box in pixels, as a scanner or
 # converter that writes no resolution makes it (72 or 96 dpi: an A4 scan at 200 dpi on 1654 × 2339 points); it is
@@ -74,13 +74,14 @@ def _probe() -> tuple[str | None, str]:
     return None, identity(program, model)
 
 
-def ocr_pdf(data: bytes, scanned: Document, tools: ToolCache | None = None) -> Document:
+def ocr_pdf(data: bytes, scanned: Document, tools: ToolCache | None = None, budget: float | None = None) -> Document:
     """The scan's text by OCR; `scanned` (the text extractor's unreadable answer) when OCR cannot run. With
-    `tools`, Tesseract's answer for a page image already read is taken from that cache."""
+    `tools`, Tesseract's answer for a page image already read is taken from that cache; `budget`, the seconds for
+    all pages (limits.OCR_SHARE of the parse deadline; None: BUDGET)."""
     why, who = _probe()
     if why is not None:
         return Document(kind=scanned.kind, blocks=[], meta=scanned.meta, unreadable=f"{scanned.unreadable}; {why}")
-    found, total, failed = _read_pages(data, None, who, tools)
+    found, total, failed = _read_pages(data, None, who, tools, budget)
     blocks = [b for page in found.values() for b in page]
     meta = dict(scanned.meta)
     meta["ocr_pages"] = f"{len(found)}/{total}"
@@ -90,7 +91,8 @@ def ocr_pdf(data: bytes, scanned: Document, tools: ToolCache | None = None) -> D
     return Document(kind=scanned.kind, blocks=blocks, meta=meta, ocr=True)
 
 
-def ocr_textless_pages(data: bytes, document: Document, tools: ToolCache | None = None) -> Document | None:
+def ocr_textless_pages(data: bytes, document: Document, tools: ToolCache | None = None,
+                       budget: float | None = None) -> Document | None:
     """`document` (a PDF with a text layer on some pages: meta["textless_pages"]) with those pages read by OCR in
     their places, each other page's blocks as its text layer gave them: a scan behind a typed cover page. None
     where there is nothing to read: those pages are blank, or OCR read every one of them and found no text.
@@ -103,7 +105,7 @@ def ocr_textless_pages(data: bytes, document: Document, tools: ToolCache | None 
     why, who = _probe()
     if why is not None:
         return Document(kind=document.kind, blocks=[], meta=document.meta, unreadable=f"{reason}; {why}")
-    found, _total, failed = _read_pages(data, textless, who, tools)
+    found, _total, failed = _read_pages(data, textless, who, tools, budget)
     meta = dict(document.meta)
     meta["ocr_pages"] = f"{len(found)}/{len(textless)}"
     if not any(b.cells and any(b.cells) for page in found.values() for b in page):
@@ -142,14 +144,15 @@ def _draw_anything(data: bytes, indices: list[int]) -> bool:
             pdf.close()
 
 
-def _read_pages(data: bytes, indices: list[int] | None, who: str,
-                tools: ToolCache | None) -> tuple[dict[int, list[Block]], int, list[str]]:
+def _read_pages(data: bytes, indices: list[int] | None, who: str, tools: ToolCache | None,
+                budget: float | None = None) -> tuple[dict[int, list[Block]], int, list[str]]:
     """({page index: its blocks} for the pages read, in order; the document's page count; how Tesseract failed on
     each page it failed on): the pages of `indices` (None: every page), at most MAX_PAGES of them, until one passes
     its timeout or the budget is spent. A page Tesseract fails on is not read: unfinished, it is asked again (its
     failure is not kept in the tool cache)."""
     import pypdfium2 as pdfium
 
+    budget = BUDGET if budget is None else budget
     found: dict[int, list[Block]] = {}
     failed: list[str] = []
     started = time.monotonic()
@@ -162,7 +165,7 @@ def _read_pages(data: bytes, indices: list[int] | None, who: str,
             total = len(pdf)
         carry: dict = {}
         for index in [i for i in (range(total) if indices is None else indices) if i < total][:MAX_PAGES]:
-            left = BUDGET - (time.monotonic() - started)
+            left = budget - (time.monotonic() - started)
             if left <= 1:
                 break
             with LOCK:
@@ -175,6 +178,7 @@ def _read_pages(data: bytes, indices: list[int] | None, who: str,
                     page.close()
             rules = _rules(image)
             try:
+                left = budget - (time.monotonic() - started)  # the page drawn and its rules found: what is left
                 words = _page_words(image, rules, min(PAGE_TIMEOUT, left), _Tesseract(who, tools))
             except _Failed as exc:
                 failed.append(str(exc))

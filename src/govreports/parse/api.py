@@ -10,6 +10,7 @@ cap, which is how the crawler and the commands call them.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,9 +80,13 @@ class ParseOutcome:
         return self.error is None
 
 
-def extract(data: bytes, http_charset: str | None = None, tools: ToolCache | None = None) -> Document:
+def extract(data: bytes, http_charset: str | None = None, tools: ToolCache | None = None,
+            ocr_budget: float | None = None) -> Document:
     """The document's blocks by its kind's extractor; `tools` keeps what OCR and LibreOffice answered (see
-    extract.toolcache), so a file they read once is not read by them again."""
+    extract.toolcache), so a file they read once is not read by them again; `ocr_budget`, the seconds from now
+    by which OCR stops reading a scan's pages (limits.OCR_SHARE of the deadline the parse is held to; None:
+    extract.ocr.BUDGET from OCR's start)."""
+    started = time.monotonic()
     if not data or not data.strip():
         raise ParseError("empty file")
     if len(data) > MAX_BYTES:
@@ -104,7 +109,7 @@ def extract(data: bytes, http_charset: str | None = None, tools: ToolCache | Non
             if document.unreadable and not document.blocks:  # no text layer: a scan, read by OCR where installed
                 from govreports.extract.ocr import ocr_pdf
 
-                document = ocr_pdf(data, document, tools)
+                document = ocr_pdf(data, document, tools, _left(ocr_budget, started))
             return document
         if kind == "docx":
             from govreports.extract.docx import extract_docx
@@ -155,15 +160,17 @@ def extract(data: bytes, http_charset: str | None = None, tools: ToolCache | Non
 
 
 def parse_bytes(data: bytes, name: str = "", hints: dict | None = None, http_charset: str | None = None,
-                tools: ToolCache | None = None) -> dict:
+                tools: ToolCache | None = None, ocr_budget: float | None = None) -> dict:
     """Parse one document. `hints` are facts the crawler saw outside the document (list-page title, date);
-    `tools`, the cache of external programs' answers (extract.toolcache)."""
-    document = extract(data, http_charset, tools)
+    `tools`, the cache of external programs' answers (extract.toolcache); `ocr_budget`, see extract."""
+    started = time.monotonic()
+    document = extract(data, http_charset, tools, ocr_budget)
     record = build_record(document, hints or {})
     if _doubtful(document, record):
         document, record = _checked_by_pdfplumber(data, document, record, hints or {})
     if document.meta.get("textless_pages") and (record is None or cells_read_share(record) == 0.0):
-        document, record = _with_textless_pages_read(data, document, record, hints or {}, tools)
+        document, record = _with_textless_pages_read(data, document, record, hints or {}, tools,
+                                                     _left(ocr_budget, started))
     if record is None and document.ocr:  # kept as a scan whose reading found no report, as one read in no time
         document = Document(kind=document.kind, blocks=[], meta=document.meta, unreadable=(
             f"no annual report found in the text OCR read from {document.meta['ocr_pages']} scanned pages"))
@@ -194,8 +201,13 @@ def _doubtful(document: Document, record: dict | None) -> bool:
     return bool(document.meta.get("pdf_doubts")) and cells_read_share(record) < 1.0
 
 
+def _left(budget: float | None, started: float) -> float | None:
+    """What is left of `budget` seconds counted from `started` (time.monotonic()); None for no budget."""
+    return None if budget is None else budget - (time.monotonic() - started)
+
+
 def _with_textless_pages_read(data: bytes, document: Document, record: dict | None, hints: dict,
-                              tools: ToolCache | None) -> tuple[Document, dict | None]:
+                              tools: ToolCache | None, budget: float | None) -> tuple[Document, dict | None]:
     """A PDF whose text layer holds no report, or none of the form's cells, and some pages of which have none: a
     scan behind a typed cover page (its characters made it no scan, and the parse failed: no annual report
     found). Those pages are read by OCR in their places; the reading with more cells wins, the text layer's on a
@@ -204,7 +216,7 @@ def _with_textless_pages_read(data: bytes, document: Document, record: dict | No
     read (a later crawl reads it again, as a scan's)."""
     from govreports.extract.ocr import ocr_textless_pages
 
-    scanned = ocr_textless_pages(data, document, tools)
+    scanned = ocr_textless_pages(data, document, tools, budget)
     if scanned is None:  # no image on those pages, or no text in them: the text layer's reading stands
         return document, record
     found = build_record(scanned, hints)

@@ -46,7 +46,7 @@ from typing import TypeVar
 from pebble import ProcessExpired, ProcessPool
 
 from govreports.errors import GovreportsError
-from govreports.extract.limits import DEFAULT_DEADLINE, DEFAULT_MEMORY_MB
+from govreports.extract.limits import DEFAULT_DEADLINE, DEFAULT_MEMORY_MB, OCR_SHARE
 from govreports.extract.toolcache import ToolCache
 from govreports.extract.sniff import sniff
 from govreports.parse.api import (ParseError, ParseLimitError, ParseOutcome, failed_outcome, parse_bytes,
@@ -82,7 +82,9 @@ class BoundedParser:
         self.deadline = deadline
         self.memory_mb = memory_mb
         self.nice = nice
-        self._job = partial(job, tools=tools) if job is parse_job and tools is not None else job
+        # OCR stops in time for the deadline (limits.OCR_SHARE): a scan's pages read so far make a record
+        ocr_budget = None if deadline is None else deadline * OCR_SHARE
+        self._job = partial(job, tools=tools, ocr_budget=ocr_budget) if job is parse_job else job
         self.tools = tools
         self._spool = Spool(spool_bytes)
         self._lock = threading.Lock()

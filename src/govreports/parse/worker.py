@@ -24,9 +24,10 @@ Job = Callable[[bytes, str, "dict | None", "str | None"], dict]
 
 
 def parse_job(data: bytes, name: str, hints: dict | None, http_charset: str | None,
-              tools: ToolCache | None = None) -> dict:
-    """What a worker runs for one document (the default job; the parser binds `tools`)."""
-    return parse_bytes(data, name, hints=hints, http_charset=http_charset, tools=tools)
+              tools: ToolCache | None = None, ocr_budget: float | None = None) -> dict:
+    """What a worker runs for one document (the default job; the parser binds `tools` and `ocr_budget`, OCR's
+    share of its deadline)."""
+    return parse_bytes(data, name, hints=hints, http_charset=http_charset, tools=tools, ocr_budget=ocr_budget)
 
 
 def run_job(job: Job, data: bytes | Spooled, name: str, hints: dict | None, http_charset: str | None) -> dict:
