@@ -608,3 +608,26 @@ def test_a_scan_under_a_short_parse_deadline_is_read_as_far_as_it_gets_not_faile
         record = parser.parse(data, "scan.pdf", {"title": title})
     assert record["ocr_pages"].endswith("/2") and (record["agency"], record["year"]) == (original["agency"],
                                                                                           original["year"])
+
+
+def test_a_model_found_through_tessdata_prefix_is_the_one_tesseract_reads_with(scanned, monkeypatch, tmp_path):
+    """TESSDATA_PREFIX names where Tesseract's models are (a model installed by hand, a non-Debian Tesseract): the
+    check that the Chinese model is there saw it, but each page was read in an environment without the variable,
+    where Tesseract found no such model and exited 1 on every page: 'OCR read no text on 2 of 2 pages'. Here the
+    model is found under a name only that folder has (the real chi_sim model, linked)."""
+    from govreports.extract import ocr
+
+    if ocr.missing():
+        pytest.skip(ocr.missing())
+    langs = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True).stdout
+    folder, system = tmp_path / "tessdata", langs.split('"')[1].rstrip("/")
+    folder.mkdir()
+    (folder / "zh_scan.traineddata").symlink_to(f"{system}/{ocr.LANGUAGE}.traineddata")
+    (folder / "configs").symlink_to(f"{system}/configs")  # the tsv output's config, as a tessdata folder has it
+    monkeypatch.setenv("TESSDATA_PREFIX", str(folder))
+    monkeypatch.setattr(ocr, "LANGUAGE", "zh_scan")
+    monkeypatch.setattr(ocr, "BUDGET", 120.0)
+    assert ocr.missing() is None
+    original, data = scanned
+    record = parse_bytes(data, "scan.pdf")
+    assert record["ocr"] is True and record["ocr_pages"] == "2/2" and record["format"] == original["format"]

@@ -259,6 +259,8 @@ class _Failed(Exception):
 def _run_tesseract(argv: list[str], png: bytes, timeout: float) -> bytes | None:
     """Tesseract's TSV for one image; None past `timeout`."""
     env = {"PATH": os.environ.get("PATH", ""), "OMP_THREAD_LIMIT": "1", "LC_ALL": "C.UTF-8"}
+    if "TESSDATA_PREFIX" in os.environ:  # where the models are, as _probe found the Chinese one
+        env["TESSDATA_PREFIX"] = os.environ["TESSDATA_PREFIX"]
     try:
         done = subprocess.run(argv, input=png, capture_output=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
