@@ -487,3 +487,38 @@ def test_only_a_smaller_raised_character_after_a_number_is_a_footnote_mark(chars
     from govreports.extract.pdfium.marks import cell_text
 
     assert cell_text(chars, ruled._text) == ("821" if marked else ruled._text(chars))
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
+def test_a_footnote_mark_in_an_unruled_table_row_is_no_digit_and_a_paragraph_keeps_its_superscript(fast):
+    """A table drawn without ruling lines is read line by line, its values split at the spaces: '821' and a small
+    raised '1' read 8211 there too. A line read as a row drops the marks after its numbers; a paragraph line (面积
+    10²平方米) keeps its superscript, as the HTML and DOCX readers keep a narrative's."""
+    from reportlab.pdfgen import canvas
+
+    from govreports.render.pdf import FONT, _register_font
+
+    def marked(page, x: float, y: float, text: str, mark: str, tail: str = "") -> None:
+        page.setFont(FONT, 9)
+        page.drawString(x, y, text)
+        x += page.stringWidth(text, FONT, 9)
+        raised = page.beginText(x, y + 3)
+        raised.setFont(FONT, 6)
+        raised.textOut(mark)
+        page.drawText(raised)
+        page.setFont(FONT, 9)
+        page.drawString(x + page.stringWidth(mark, FONT, 6), y, tail)
+
+    _register_font()
+    out = io.BytesIO()
+    page = canvas.Canvas(out, invariant=1)
+    page.setFont(FONT, 9)
+    page.drawString(40, 700, "一、本年新收政府信息公开申请数量")
+    marked(page, 230, 700, "821", "1")
+    for n, value in enumerate(("3", "6", "9")):
+        page.drawString(270 + 40 * n, 700, value)
+    marked(page, 40, 660, "本年度新建办公用房面积10", "2", "平方米，较上年有所增加。")
+    page.showPage()
+    page.save()
+    blocks = [b.cells for b in extract_pdf(out.getvalue(), fast=fast).blocks]
+    assert blocks == [["一、本年新收政府信息公开申请数量", "821", "3", "6", "9"], ["本年度新建办公用房面积102平方米，较上年有所增加。"]]

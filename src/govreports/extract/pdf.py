@@ -26,6 +26,7 @@ from govreports.extract.limits import (DEFAULT_LIMITS, LimitExceeded, Limits, ch
                                        check_pdf_pages)
 from govreports.extract.lines import line_to_block
 from govreports.extract.pdfium import Line, PageLayout
+from govreports.extract.pdfium.lines import unmarked_words, words
 from govreports.parse.values import parse_value
 
 _WS = re.compile(r"\s+")
@@ -156,7 +157,9 @@ def _plumber_layout(page) -> PageLayout:
     for ln in page.extract_text_lines():
         chars = ln.get("chars") or ()
         width = max((ch["x1"] - ch["x0"] for ch in chars), default=10.0)
-        layout.lines.append(Line(ln["text"], ln["x0"], ln["top"], ln["x1"], ln["bottom"], width))
+        marked = [(ch["text"], ch["x0"], ch["top"], ch["x1"], ch["bottom"]) for ch in chars if ch.get("upright", True)]
+        unmarked = unmarked_words(words(marked)) if len(marked) == len(chars) and _mixed_sizes(marked) else None
+        layout.lines.append(Line(ln["text"], ln["x0"], ln["top"], ln["x1"], ln["bottom"], width, unmarked))
     return layout
 
 
@@ -203,6 +206,12 @@ def _unmark(table, rows: list[list[str | None]], boxes: list[list]) -> None:
             rows[r][c] = cell_text(inside, lambda kept: extract_text([ch[5] for ch in kept]))
 
 
+def _mixed_sizes(chars: list[tuple]) -> bool:
+    """Whether a line has characters of more than one size (a footnote mark is smaller): most have one."""
+    sizes = {round(ch[4] - ch[2], 2) for ch in chars}
+    return len(sizes) > 1
+
+
 def _centred_in(ch: tuple, box) -> bool:
     x, y = (ch[1] + ch[3]) / 2, (ch[2] + ch[4]) / 2
     return box[0] <= x < box[2] and box[1] <= y < box[3]
@@ -233,6 +242,8 @@ def page_blocks(layout: PageLayout) -> list[Block]:
         block = line_to_block(line.text)
         if block is None:
             continue
+        if line.unmarked is not None and block.is_row:  # an unruled table's row: '821' and a raised '1' is 821
+            block = line_to_block(line.unmarked) or block
         height = line.bottom - line.top
         indented = line.x0 > left + 0.9 * line.char_width  # 首行缩进: a new paragraph
         if previous is not None and not block.is_row and not indented and line.top - previous_bottom < height:

@@ -25,6 +25,9 @@ class Line:
     x1: float
     bottom: float
     char_width: float  # the widest character (extract.pdf measures indents and wraps in it)
+    # the text with the footnote marks after its words' numbers dropped (extract.pdfium.marks), where it has any:
+    # an unruled table's row reads its values so; a paragraph keeps its superscripts
+    unmarked: str | None = None
 
 
 def cluster(items: list, key, tolerance: float) -> list[list]:
@@ -102,6 +105,18 @@ def text_lines(chars: list[tuple]) -> list[Line]:
         if not text.strip():
             continue
         members = [ch for w in same for ch in w[5]]
+        sizes = list(map(sub, map(_BOTTOM, members), map(_TOP, members)))
         lines.append(Line(text, min(map(_X0, same)), min(map(_TOP, same)), max(map(_X1, same)),
-                          max(map(_BOTTOM, same)), max(map(sub, map(_X1, members), map(_X0, members)))))
+                          max(map(_BOTTOM, same)), max(map(sub, map(_X1, members), map(_X0, members))),
+                          unmarked_words(same) if min(sizes) != max(sizes) else None))
     return lines
+
+
+def unmarked_words(same: list[tuple]) -> str | None:
+    """A line's words (as words() gives them) joined as text_lines joins them, each without the footnote marks
+    after its number (extract.pdfium.marks: '821' and a small raised '1' is 821); None where no word has one."""
+    from govreports.extract.pdfium.marks import cell_text, unmarked
+
+    if not any(unmarked(list(w[5])) is not None for w in same):
+        return None
+    return " ".join(cell_text(list(w[5]), lambda chars: _word(chars)[0]) for w in same).strip(" ")
