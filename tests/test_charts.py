@@ -141,6 +141,27 @@ def test_province_filter_errors(regions_db):
     assert resolve_filters(regions_db, province="江苏").subtitle == "地区 / province: 江苏省"
 
 
+def test_a_municipality_is_a_province(tmp_path):
+    """北京、天津、上海、重庆 are province-level, and the region reader gives them a city (themselves): `chart
+    --province 上海` (or 上海市, 重庆) was a usage error, "give a province-level name … not a city or county", exit 2,
+    so no chart of a municipality's agencies could be drawn, while `analyze late --region 上海` read it."""
+    from govreports.charts.render import ChartError
+    from govreports.store import connect, load_record
+    from storehelp import record
+
+    path = tmp_path / "m.db"
+    with connect(path) as db:
+        load_record(db, record("上海市教育委员会", Y, "2021", {"applications.new.total": 3}))
+        load_record(db, record("江苏省教育厅", Y, "2021", {"applications.new.total": 5}))
+    for text in ("上海", "上海市"):
+        filters = resolve_filters(path, province=text)
+        assert filters.params["province"] == "上海市" and filters.subtitle == "地区 / province: 上海市"
+        assert _pick(_rows(path, "applications", province=text), "year", "applications",
+                     series="本年新收 / received") == {Y: 3}
+    with pytest.raises(ChartError, match="not a city or county"):
+        resolve_filters(path, province="上海市/普陀区")
+
+
 def test_a_province_without_reports_for_the_year_or_agency_draws_no_empty_chart(regions_db, tmp_path):
     """`--province 广东 --year 2021` (广东's only report was for 2023) wrote an empty chart and exited 0; the same for
     an agency of another province. The scorecard's late_missing still draws: it shows agency-years expected, and

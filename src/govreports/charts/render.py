@@ -153,7 +153,8 @@ def _province(conn, text: str) -> str:
         region = parse_region(text)
     except ValueError as exc:
         raise ChartError(str(exc).replace("region ", "--province ", 1)) from None
-    if region.city or region.county:
+    # a municipality (北京 天津 上海 重庆) is read with itself as its city: it is still the province-level name
+    if region.county or region.city not in (None, region.province):
         raise ChartError(f"--province {text!r}: give a province-level name (江苏省, 内蒙古, 全国), not a city or county")
     if conn.execute("SELECT 1 FROM agencies WHERE province = ? LIMIT 1", [region.province]).fetchone() is None:
         there = [r[0] for r in conn.execute(
