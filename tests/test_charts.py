@@ -375,6 +375,19 @@ def test_chart_command_errors(known, tmp_path):
     assert result.exit_code == 0 and "refusals" in result.output and "不予公开" in result.output
 
 
+@pytest.mark.parametrize("option", ["--agency", "--province"])
+def test_an_empty_filter_is_a_usage_error_not_every_agency(known, tmp_path, option):
+    """`chart applications --agency "$NAME"` with NAME unset drew every agency's applications, titled as if
+    unfiltered, exit 0 (a script's chart of one agency silently showed the whole database); `analyze` refuses an
+    empty --agency or --region, and so does `chart` now."""
+    out = tmp_path / "x.svg"
+    for value in ("", "  "):
+        result = CliRunner().invoke(_cli(), ["chart", "applications", "--db", str(known), option, value,
+                                             "-o", str(out)])
+        assert result.exit_code == 2, result.output
+        assert f"{option} is empty" in result.output and not out.exists()
+
+
 def test_an_agency_name_is_text_in_the_dashboard_s_table_and_its_link(tmp_path):
     """The dashboard plugin puts every table cell in as HTML (innerHTML), and an agency name is a portal's text: a
     `"` in it closed the link's href, and the rest became attributes of the portal's choosing (an onmouseover

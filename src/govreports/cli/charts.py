@@ -5,6 +5,7 @@ database), exits 1 (with suggestions); an unknown chart or a missing name exits 
 is due though no report covers it yet (every agency expected is missing it, as `analyze late --year` lists them).
 A chart of table 三, 四 or the rules whose filters select only free-form reports (`--year 2018`: pre-2019 reports
 have no tables) says so and exits 1, as `analyze refusals --year 2018` does (query.analyses.check_tables).
+An empty --agency or --province is a usage error (exit 2), as with `analyze`.
 `--all` draws every chart it can: one that cannot be drawn (a province without a report for the year: late_missing
 still draws) is named with why, and the command exits 1 after the others. `-o -` writes the chart to stdout, as
 `export -o -` does (a PNG to a terminal is a usage error, exit 2, as export's workbook is).
@@ -66,6 +67,11 @@ def chart(name: Annotated[Optional[str], typer.Argument(
         fail("name one chart, or give --all (charts: " + ", ".join(CHARTS) + ")", EXIT_USAGE)
     if name is not None and name not in CHARTS:
         fail(f"no chart {name!r}; charts: {', '.join(CHARTS)}", EXIT_USAGE)
+    # an empty filter (a script's --agency "$NAME" with NAME unset) drew every agency, titled as unfiltered, exit 0
+    for option, value, wanted in (("agency", agency, "an agency name"),
+                                  ("province", province, "a province (江苏省 or 江苏, 内蒙古, 全国)")):
+        if value is not None and not value.strip():
+            fail(f"--{option} is empty: give {wanted}, or leave the option out", EXIT_USAGE)
     if all_ and output is not None:
         fail("--output names one file; with --all use --out-dir", EXIT_USAGE)
     to_stdout = output is not None and str(output) == "-"  # the usual name for stdout, as export reads it
