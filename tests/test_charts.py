@@ -338,6 +338,26 @@ def test_html_is_self_contained(known):
     assert spec["config"]["font"].startswith("Noto Sans CJK SC") and len(spec["data"]["values"]) == 6
 
 
+
+def test_an_agency_name_cannot_end_the_html_chart_s_script():
+    """The HTML file carries the chart's spec, its subtitle and rows (agency names, a portal's text), inside a
+    <script>: a name holding `</script>` ended that script, the page drew no chart and ran the name's own script
+    (`chart late_missing -f html` of a database with such an agency: two alert dialogs in Chromium). The spec is
+    JSON with <, > and & escaped, so the page's scripts are its own two and the name is drawn as written."""
+    from lxml import html as lxml_html
+
+    name = "</script><script>alert(1)</script><!--<script>x局&amp;"
+    chart = CHARTS["late_missing"]
+    rows = [{"province": "江苏省", "status": "缺报 / missing", "seq": 1, "agencies": 1, "who": f"{name}（2023）",
+             "late_or_missing": 1}]
+    page = render(chart, rows, "html", subtitle=f"机关 / agency: {name}").decode("utf-8")
+    scripts = lxml_html.document_fromstring(page).xpath("//script")
+    assert len(scripts) == 2 and "alert(1)" not in scripts[0].text
+    spec = json.loads(re.search(r"const spec = (.*?);\s*const opts", scripts[1].text, re.S).group(1))
+    assert spec["title"]["subtitle"] == f"机关 / agency: {name}"
+    assert spec["data"]["values"][0]["who"] == f"{name}（2023）"
+
+
 # --- the command -----------------------------------------------------------------------------------------------
 
 def _cli():

@@ -253,7 +253,48 @@ def render(chart_: Chart, rows: list[dict], fmt: str, *, subtitle: str | None = 
         return vlc.vegalite_to_svg(spec, vl_version=VL_VERSION).encode("utf-8")
     if fmt == "png":
         return vlc.vegalite_to_png(spec, vl_version=VL_VERSION, scale=PNG_SCALE)
-    return vlc.vegalite_to_html(spec, vl_version=VL_VERSION, bundle=True, renderer="svg").encode("utf-8")
+    return _html_page(chart_.label, spec).encode("utf-8")
+
+
+# The page vl-convert's vegalite_to_html writes (its bundle of Vega, Vega-Lite and vega-embed inlined: it opens
+# offline), but with the spec written safely: vl-convert put the spec's JSON into the <script> as it is, and an
+# agency name (a portal's text, in the subtitle and the rows) holding `</script>` ended the script there, so the page
+# drew no chart and ran what followed as the page's own script.
+_PAGE = """<!DOCTYPE html>
+<html>
+  <head>
+    <meta charset="UTF-8">
+    <title>{title}</title>
+    <style>
+        vega-chart.vega-embed {{ width: 100%; display: flex; }}
+        vega-chart.vega-embed details, vega-chart.vega-embed details summary {{ position: relative; }}
+    </style>
+    <script type="text/javascript">{bundle}</script>
+  </head>
+  <body>
+    <div id="vega-chart"></div>
+    <script type="text/javascript">
+    const spec = {spec};
+    const opts = {{"renderer": "svg"}};
+    vegaEmbed('#vega-chart', spec, opts).catch(console.error);
+    </script>
+  </body>
+</html>
+"""
+# what could end or re-mode a <script> element (</script>, <!--) or a JS string (U+2028/9 before ES2019), as JSON
+# escapes: the same text to JSON.parse and to JavaScript
+_SCRIPT_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
+                                 "\u2029": "\\u2029"})
+
+
+def _html_page(title: str, spec: dict) -> str:
+    """A self-contained HTML page drawing `spec`, whose text cannot end the script that carries it."""
+    import html
+    import json
+
+    bundle = _vlc().javascript_bundle(vl_version=VL_VERSION)  # what vegalite_to_html(bundle=True) inlines
+    return _PAGE.format(title=html.escape(title), bundle=bundle,
+                        spec=json.dumps(spec, ensure_ascii=False).translate(_SCRIPT_ESCAPES))
 
 
 def draw_chart(db_path: str | Path, name: str, fmt: str, filters: Filters | None = None) -> bytes:
