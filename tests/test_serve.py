@@ -219,3 +219,45 @@ def test_sweep_keeps_metadata_of_running_serve_processes(tmp_path):
     assert sweep_metadata(tmp_path) == 1
     assert mine.exists() and not gone.exists() and other.exists()
     assert sweep_metadata(tmp_path / "absent") == 0  # a temporary directory not made yet: nothing to sweep
+
+
+def test_a_metadata_file_that_cannot_be_written_is_an_error_line(served_db, tmp_path):
+    """`serve --metadata DIR` (or a file in a folder that does not exist) ended in a Python traceback; it is one
+    line naming the file, exit 1, and no Datasette is started."""
+    from typer.testing import CliRunner
+
+    from storehelp import cli_app
+
+    for target in (tmp_path, tmp_path / "absent" / "meta.json"):
+        result = CliRunner().invoke(cli_app(), ["serve", "--db", str(served_db), "--port", str(_free_port()),
+                                                "--metadata", str(target)])
+        assert result.exit_code == 1, result.output
+        assert f"error: cannot write the metadata to {target}" in result.output
+        assert "Traceback" not in result.output and "dashboard:" not in result.output
+
+
+def test_a_port_in_use_is_said_before_datasette_starts(served_db, tmp_path):
+    """A port another server listens on: serve printed `dashboard: http://127.0.0.1:PORT/…` (a link to that other
+    server), then uvicorn's "address already in use" and exited 3, a code it does not document. It now says the
+    port is in use, exit 1, and prints no link."""
+    from typer.testing import CliRunner
+
+    from storehelp import cli_app
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli_app(), ["serve", "--db", str(served_db), "--port", str(port)])
+    assert result.exit_code == 1, result.output
+    assert f"error: cannot listen on 127.0.0.1 port {port}: address already in use" in result.output
+    assert "dashboard:" not in result.output
+
+
+def test_port_0_serves_on_a_free_port_and_the_link_names_it():
+    """`serve --port 0` printed `dashboard: http://127.0.0.1:0/…`: a link that leads nowhere. The port is chosen
+    before Datasette starts, and the link names it."""
+    from govreports.serve.launch import listen_port
+
+    port = listen_port("127.0.0.1", 0)
+    assert port > 0 and listen_port("127.0.0.1", port) == port  # free: chosen, and still free to take

@@ -284,7 +284,11 @@ def serve(db: DbOption = DEFAULT_DB,
             exc.add_note(f"serve brings the database's schema up to date ({pending} migration(s)) before opening"
                          " it, which waits for the run writing it")
             raise
-    raise typer.Exit(served.run(db, host=host, port=port, metadata_out=metadata))
+    try:
+        code = served.run(db, host=host, port=port, metadata_out=metadata)
+    except GovreportsError as exc:  # the port is taken, the metadata cannot be written: nothing started
+        fail(str(exc), exc.exit_code)
+    raise typer.Exit(code)
 
 
 def report(agency: Annotated[str, typer.Argument(

@@ -12,16 +12,19 @@ The child must never outlive `govreports serve`, or it keeps serving the port wi
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from govreports.errors import GovreportsError
 from govreports.lifecycle import die_with_parent, remove_orphans
 from govreports.serve.metadata import build_metadata
 
@@ -29,6 +32,29 @@ META_PREFIX = "govreports-meta-"
 _META_NAME = re.compile(rf"{re.escape(META_PREFIX)}(\d+)-.*\.json")
 STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, n))
 GRACE_S = 10.0  # how long Datasette may take to shut down after SIGTERM before it is killed
+
+
+class ServeError(GovreportsError):
+    """Datasette cannot be started as asked (the port is taken, the metadata file cannot be written): exit 1."""
+
+
+def listen_port(host: str, port: int) -> int:
+    """The port Datasette will listen on, checked by binding it as uvicorn does (SO_REUSEADDR) and letting go: a
+    port another server listens on is a ServeError before anything starts (Datasette had printed its link, then
+    uvicorn's "address already in use", exit 3), and port 0 becomes a free port, so the link printed names it
+    (it said `:0`)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+            return probe.getsockname()[1]
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise ServeError(f"cannot listen on {host} port {port}: {why[:1].lower() + why[1:]}"
+                         + (" (another server uses it: choose another with --port)"
+                            if exc.errno == errno.EADDRINUSE else "")) from None
 
 
 def write_metadata(db_path: str | Path, out: str | Path | None = None) -> Path:
@@ -40,7 +66,10 @@ def write_metadata(db_path: str | Path, out: str | Path | None = None) -> Path:
         os.close(fd)
         out = name
     out = Path(out)
-    out.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+    try:
+        out.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+    except OSError as exc:  # `--metadata DIR`, a folder that does not exist: a traceback before
+        raise ServeError(f"cannot write the metadata to {out}: {exc.strerror or exc}") from None
     return out
 
 
@@ -130,13 +159,15 @@ def _exit_code(code: int) -> int:
 def run(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001, metadata_out: str | Path | None = None,
         grace: float = GRACE_S, **popen) -> int:
     """Serve until Datasette exits or this process gets SIGTERM/SIGINT/SIGHUP; either way Datasette is stopped
-    and the temporary metadata removed before returning. Returns 0 for a requested stop, else Datasette's code.
+    and the temporary metadata removed before returning. Returns 0 for a requested stop, else Datasette's code;
+    raises ServeError, before anything starts, when the port is taken or the metadata cannot be written.
     Must run in the main thread (signal handlers)."""
     sweep_metadata()
     process = None
     metadata: Path | None = None
     with _stop_signals() as state:
         try:
+            port = listen_port(host, port)
             metadata = write_metadata(db_path, metadata_out)
             process = _start(db_path, metadata, host, port, **popen)
             state["process"] = process
