@@ -246,6 +246,28 @@ def test_a_year_without_a_report_stays_on_the_axis_marked(gap_db, name):
     assert all("L" not in d for d in lines)  # each series: a point in 2022 and one in 2024, not joined
 
 
+
+@pytest.mark.parametrize("name", ["applications", "answers", "cases_per_year", "rule_failures"])
+def test_the_no_report_mark_says_so_in_its_tooltip(gap_db, name):
+    """The dashed rule and label of a year without a report had a tooltip line {"datum": "无报告 / no report"}, which
+    Vega-Lite drops ("Dropping … from channel tooltip", a console warning on every dashboard page): hovering it
+    showed the year alone. The line is a field the mark's data carries."""
+    import vl_convert
+
+    from govreports.charts.render import VL_VERSION
+
+    chart = CHARTS[name]
+    rows = chart_rows(gap_db, chart, resolve_filters(gap_db, agency="景德镇市人民政府办公室"))
+    vega = vl_convert.vegalite_to_vega(chart.vega_lite(rows), vl_version=VL_VERSION)
+    gap_marks = [m for m in vega["marks"] if m["type"] in ("rule", "text")]
+    assert len(gap_marks) == 2
+    for mark in gap_marks:
+        tooltip = mark["encode"]["update"]["tooltip"]["signal"]
+        assert '"报告 / report": ' in tooltip and 'datum["report"]' in tooltip, mark["name"]
+    formulas = [t["expr"] for d in vega["data"] for t in d.get("transform", []) if t["type"] == "formula"]
+    assert "'无报告 / no report'" in formulas
+
+
 # --- one source: the dashboard config ------------------------------------------------------------------------
 
 def test_dashboards_carry_the_charts_sql_and_specs():

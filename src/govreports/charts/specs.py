@@ -138,9 +138,10 @@ ORDER BY year, seq"""
 def _with_gaps(spec: dict) -> dict:
     """A chart over years with its years without a report (no_report = 1) marked by a dashed rule labelled
     无报告 / no report: an empty place on the axis alone could be a year of zeros."""
-    gap = {"transform": [{"filter": "datum.no_report === 1"}],
+    # the tooltip's words are a field: Vega-Lite drops a {"datum": …} from a tooltip list (it showed the year alone)
+    gap = {"transform": [{"filter": "datum.no_report === 1"}, {"calculate": f"'{NO_REPORT}'", "as": "report"}],
            "encoding": {"x": _year_x(), "tooltip": [{"field": "year", "title": "年度"},
-                                                    {"datum": NO_REPORT, "title": "报告 / report"}]}}
+                                                    {"field": "report", "title": "报告 / report"}]}}
     return {"layer": [spec,
                       {**gap, "mark": {"type": "rule", "color": "#888888", "strokeDash": [4, 4], "tooltip": True}},
                       {**gap, "mark": {"type": "text", "text": NO_REPORT, "color": "#666666", "angle": 270,
