@@ -522,6 +522,31 @@ def test_the_dashboard_offers_a_due_year_no_report_covers_yet(tmp_path):
     assert due == [Y] and offered == [str(Y), str(Y - 1), str(Y - 2)]
 
 
+def test_the_overview_says_how_many_reports_have_tables(tmp_path):
+    """`?year=2018` on the demo's overview: 16 reports, and every chart of tables 三 and 四 and the rules drawn
+    empty with nothing said (pre-2019 reports have no tables; `chart refusals --year 2018` says so): an empty
+    refusals chart reads as no refusals. A second figure beside the reports counts those in a form with tables."""
+    from govreports.store import connect, load_record
+    from storehelp import record
+
+    with connect(tmp_path / "t.db") as db:
+        load_record(db, {"title": "宿迁市财政局2018年政府信息公开工作年度报告", "agency": "宿迁市财政局", "year": 2018,
+                         "format": "pre2019", "published": "2019-02-01", "sections": {"1": "总体情况。"}, "checks": []})
+        load_record(db, record("宿迁市财政局", 2019, "2019", {}))
+        load_record(db, record("韶关市能源局", 2019, "2021", {}))
+        overview = dashboards()["overview"]
+        assert ["reports", "tabled"] in overview["layout"]
+        figures = {name: overview["charts"][name] for name in ("reports", "tabled")}
+        assert all(f["library"] == "metric" and f["display"]["field"] == "n" for f in figures.values())
+
+        def count(name, year="", province=""):
+            return db.execute(figures[name]["query"], {"year": year, "province": province}).fetchone()[0]
+
+        assert (count("reports", "2018"), count("tabled", "2018")) == (1, 0)
+        assert (count("reports", "2019"), count("tabled", "2019")) == (2, 2)
+        assert (count("reports"), count("tabled"), count("tabled", "2019", "广东省")) == (3, 2, 1)
+
+
 def test_late_missing_draws_a_due_year_no_report_covers_yet(tmp_path):
     """Year Y is due (its deadline passed) and no agency has published for it: `analyze late --year Y` lists every
     agency missing it, but `chart late_missing --year Y` (the chart of who was missing) said "no reports for Y",
