@@ -129,6 +129,27 @@ def test_late_and_missing_by_province(regions_db):
     assert _pick(rows, "year", "no_report", series="本年新收 / received") == {Y - 2: 0, Y - 1: 1, Y: 0}
 
 
+_PROVINCES = ("北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省", "上海市", "江苏省", "浙江省",
+              "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省", "广东省", "广西壮族自治区", "海南省", "重庆市",
+              "四川省", "贵州省", "云南省", "西藏自治区", "陕西省", "甘肃省", "青海省", "宁夏回族自治区", "新疆维吾尔自治区")
+
+
+def test_every_province_s_name_is_legible_in_late_missing():
+    """At national scale (31 provinces, 全国, 未知地区) late_missing squeezed 33 bars into its 220 pixels: 6.7 pixels a
+    province for an 11-pixel label, the names drawn over each other and unreadable. Each province has room for its
+    name: the chart grows with the number of provinces."""
+    names = (*_PROVINCES, "全国", "未知地区 / unknown")
+    rows = [{"province": p, "status": "缺报 / missing", "seq": 1, "agencies": 3, "who": f"{p}教育厅（2022）",
+             "late_or_missing": 3} for p in names]
+    svg = render(CHARTS["late_missing"], rows, "svg").decode("utf-8")
+    labels = {name: float(y) for y, name in re.findall(
+        r'<text text-anchor="end" transform="translate\(-?[\d.]+,([\d.]+)\)"[^>]*font-size="11px"[^>]*>([^<]+)</text>',
+        svg)}
+    assert set(labels) >= set(names)
+    ys = sorted(labels[name] for name in names)
+    assert min(b - a for a, b in zip(ys, ys[1:])) >= 14  # an 11-pixel label, and a little room between
+
+
 def test_province_filter_errors(regions_db):
     from govreports.charts.render import ChartError, NoAgencies
 
