@@ -150,6 +150,27 @@ def test_every_province_s_name_is_legible_in_late_missing():
     assert min(b - a for a, b in zip(ys, ys[1:])) >= 14  # an 11-pixel label, and a little room between
 
 
+def test_late_missing_names_a_few_agencies_and_counts_the_rest(tmp_path):
+    """Who was late or missing (the tooltip) listed every agency-year: 16,500 missing in one province made a
+    324,000-character tooltip on the dashboard and a 730 kB SVG (the list is in each bar's aria-label). It names
+    the first 20 and says how many there are in all."""
+    from govreports.store import connect, load_record
+    from storehelp import record
+
+    path = tmp_path / "many.db"
+    with connect(path) as db:
+        for i in range(25):  # each missing Y - 1 between its reports for Y - 2 and Y
+            for year in (Y - 2, Y):
+                load_record(db, {**record(f"宿迁市第{i:02d}局", year, "2021", {}), "published": f"{year + 1}-01-10"})
+    [missing] = [r for r in _rows(path, "late_missing") if r["status"] == "缺报 / missing"]
+    assert missing["agencies"] == 25
+    named = re.findall(r"宿迁市第(\d+)局（(\d+)）", missing["who"])
+    assert named == [(f"{i:02d}", str(Y - 1)) for i in range(20)]
+    assert missing["who"].endswith("…（共 25 个 / 25 in all）")
+    few = _rows(path, "late_missing", agency="宿迁市第03局")
+    assert [r["who"] for r in few if r["status"] == "缺报 / missing"] == [f"宿迁市第03局（{Y - 1}）"]
+
+
 def test_province_filter_errors(regions_db):
     from govreports.charts.render import ChartError, NoAgencies
 

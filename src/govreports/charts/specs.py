@@ -315,21 +315,28 @@ ORDER BY year, rule""",
 _STATUSES = [("missing", "缺报 / missing", 1), ("late", "迟报 / late", 2), ("no_date", "无发布日期 / no date", 3),
              ("on_time", "按时 / on time", 4)]
 UNKNOWN_REGION = "未知地区 / unknown"
+# who was late or missing, in the tooltip: the first agency-years by name, then how many in all (every one of
+# 16,500 missing in a province made a 324,000-character tooltip and a 730 kB SVG, the list in each bar's aria-label)
+WHO_NAMED = 20
 LATE_MISSING = Chart(
     "late_missing", "各地区按时、迟报、缺报", "On time, late and missing by region",
     "Agency-years of the scorecard by province: a year with no report between an agency's first and last is "
     "missing; a report published after its deadline (31 Jan for departments, 31 Mar for governments and before "
-    "2019) is late; one whose date is unknown cannot be judged. Provinces with most late and missing first.",
+    "2019) is late; one whose date is unknown cannot be judged. Provinces with most late and missing first; the "
+    f"tooltip names the first {WHO_NAMED} agency-years late or missing and counts the rest.",
     f"""WITH {_values('st', ('key', 'status', 'seq'), _STATUSES)},
-s AS (
+s0 AS (
   SELECT coalesce(sc.province, {_sql_str(UNKNOWN_REGION)}) AS province, sc.agency, sc.year,
     CASE WHEN NOT sc.found THEN 'missing' WHEN sc.on_time = 0 THEN 'late' WHEN sc.on_time = 1 THEN 'on_time'
       ELSE 'no_date' END AS status
   FROM scorecard sc JOIN agencies a ON a.id = sc.agency_id
   WHERE (:year = '' OR sc.year = CAST(:year AS INTEGER)) AND {_AGENCY}),
+s AS (SELECT s0.*, row_number() OVER (PARTITION BY province, status ORDER BY agency, year) AS nth FROM s0),
 g AS (SELECT s.province, s.status, count(*) AS agencies,
-        group_concat(s.agency || '（' || s.year || '）', '、') AS who
-      FROM s GROUP BY s.province, s.status)
+        group_concat(CASE WHEN s.nth <= {WHO_NAMED} THEN s.agency || '（' || s.year || '）' END, '、')
+          || CASE WHEN count(*) > {WHO_NAMED} THEN '…（共 ' || count(*) || ' 个 / ' || count(*) || ' in all）' ELSE '' END
+          AS who
+      FROM (SELECT * FROM s ORDER BY province, status, nth) s GROUP BY s.province, s.status)
 SELECT g.province, st.status, st.seq, g.agencies,
   CASE WHEN g.status IN ('late', 'missing') THEN g.who END AS who,
   sum(CASE WHEN g.status IN ('late', 'missing') THEN g.agencies ELSE 0 END) OVER (PARTITION BY g.province)
