@@ -261,3 +261,41 @@ def test_port_0_serves_on_a_free_port_and_the_link_names_it():
 
     port = listen_port("127.0.0.1", 0)
     assert port > 0 and listen_port("127.0.0.1", port) == port  # free: chosen, and still free to take
+
+
+@pytest.mark.parametrize("stem", ["年报 v2.1"])
+def test_the_dashboard_loads_its_data_whatever_the_database_file_is_called(served_db, tmp_path, stem):
+    """datasette-dashboards fetches each chart's rows from `/{db}.json?sql=…`, the database's name put in as it
+    is, and Datasette names a database after its file: for 年报.db, `my reports.db` or `reports.v2.db` Datasette
+    routes the name only tilde-encoded, so every chart's data came from a 404 page (in Chromium: "Unexpected token
+    '<'", every chart blank). Such a database is served under a plain name, the one the metadata gives it."""
+    import shutil
+
+    db = tmp_path / f"{stem}.db"
+    shutil.copy(served_db, db)
+    port = _free_port()
+    process = serve(db, port=port, metadata_out=tmp_path / "meta.json", stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                _get_json(f"{base}/-/versions.json")
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"datasette did not start: {process.stderr.read().decode()[-2000:]}")
+                time.sleep(0.2)
+        meta = json.loads((tmp_path / "meta.json").read_text(encoding="utf-8"))
+        chart = meta["plugins"]["datasette-dashboards"]["overview"]["charts"]["reports"]
+        [named] = meta["databases"]
+        assert chart["db"] == named
+        # the URL as the plugin's script builds it (getDataUrl), as the browser sends it
+        url = f"{base}/{quote(chart['db'])}.json?sql={quote(chart['query'])}&year=&province=&_shape=objects"
+        assert _get_json(url)["rows"][0]["n"] > 0
+        with urllib.request.urlopen(f"{base}/-/dashboards/overview", timeout=5) as page:
+            assert page.status == 200
+    finally:
+        process.terminate()
+        process.wait(10)

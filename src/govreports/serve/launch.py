@@ -57,10 +57,23 @@ def listen_port(host: str, port: int) -> int:
                             if exc.errno == errno.EADDRINUSE else "")) from None
 
 
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_-]+")
+SAFE_NAME = "govreports"
+
+
+def database_name(db_path: str | Path) -> str:
+    """The name Datasette serves the database under: its file's stem, as Datasette names it, when that is plain
+    (ASCII letters, digits, - and _), else `govreports`. Datasette routes any other name only tilde-encoded, which
+    datasette-dashboards does not do: every chart of 年报.db or `my reports.db` fetched a 404 page
+    (serve.datasette_main renames the database as Datasette starts)."""
+    stem = Path(db_path).stem
+    return stem if _PLAIN_NAME.fullmatch(stem) else SAFE_NAME
+
+
 def write_metadata(db_path: str | Path, out: str | Path | None = None) -> Path:
     """Write metadata JSON for `db_path` to `out` (default: a temporary file named after this process's pid,
     which the caller removes; `sweep_metadata` removes it if this process dies first) and return its path."""
-    meta = build_metadata(Path(db_path).stem)
+    meta = build_metadata(database_name(db_path))
     if out is None:
         fd, name = tempfile.mkstemp(prefix=f"{META_PREFIX}{os.getpid()}-", suffix=".json")
         os.close(fd)
@@ -89,8 +102,10 @@ def _unlink(path: Path) -> bool:
 def datasette_argv(db_path: str | Path, metadata: str | Path, host: str = "127.0.0.1", port: int = 8001) -> list[str]:
     """Facet suggestions off: Datasette tries a facet on every column of a page's table or view, and on
     report_flat's 212 cell columns that is 212 queries over every report (a page of 5,000 reports took 12.7 s);
-    the facets worth having are configured in the metadata (serve.metadata)."""
-    return [sys.executable, "-m", "datasette", "serve", str(db_path), "--metadata", str(metadata),
+    the facets worth having are configured in the metadata (serve.metadata). Datasette's own command line, run
+    by serve.datasette_main, which serves the database under database_name(db_path)."""
+    return [sys.executable, "-m", "govreports.serve.datasette_main", database_name(db_path),
+            "serve", str(db_path), "--metadata", str(metadata),
             "--host", host, "--port", str(port), "--setting", "sql_time_limit_ms", "3000",
             "--setting", "suggest_facets", "off"]
 
