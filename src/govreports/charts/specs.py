@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from govreports import schema
 from govreports.query.analyses import RULE_TABLES, TABLE_FOUR_OUTCOMES, TABLE_THREE_REFUSALS
+from govreports.store.migrations.due_years import visible
 
 # Fonts with Chinese glyphs, most likely first: Noto Sans CJK (Debian fonts-noto-cjk, also Source Han Sans),
 # then what macOS and Windows ship; the renderer and browsers take the first one they have.
@@ -338,7 +339,7 @@ ORDER BY year, rule""",
                                          {"field": "reports_checked", "title": "已检查的报告 / checked"}]}}),
     needs_tables=RULE_TABLES)
 
-# --- 7. On time, late and missing, by region (the scorecard view: FORMAT.md §1 deadlines) ------------------------
+# --- 7. On time, late and missing, by region (the scorecard's agency-years, FORMAT.md §1 deadlines) --------------
 _STATUSES = [("missing", "缺报 / missing", 1), ("late", "迟报 / late", 2), ("no_date", "无发布日期 / no date", 3),
              ("on_time", "按时 / on time", 4)]
 UNKNOWN_REGION = "未知地区 / unknown"
@@ -354,10 +355,10 @@ LATE_MISSING = Chart(
     f"""WITH {_values('st', ('key', 'status', 'seq'), _STATUSES)},
 s0 AS (
   SELECT coalesce(sc.province, {_sql_str(UNKNOWN_REGION)}) AS province, sc.agency, sc.year,
-    CASE WHEN NOT sc.found THEN 'missing' WHEN sc.on_time = 0 THEN 'late' WHEN sc.on_time = 1 THEN 'on_time'
-      ELSE 'no_date' END AS status
-  FROM scorecard sc JOIN agencies a ON a.id = sc.agency_id
-  WHERE (:year = '' OR sc.year = CAST(:year AS INTEGER)) AND {_AGENCY}),
+    CASE WHEN sc.report_id IS NULL THEN 'missing' WHEN sc.on_time = 0 THEN 'late' WHEN sc.on_time = 1
+      THEN 'on_time' ELSE 'no_date' END AS status
+  FROM agency_years sc JOIN agencies a ON a.id = sc.agency_id
+  WHERE {visible('sc')} AND (:year = '' OR sc.year = CAST(:year AS INTEGER)) AND {_AGENCY}),
 s AS (SELECT s0.*, row_number() OVER (PARTITION BY province, status ORDER BY agency, year) AS nth FROM s0),
 g AS (SELECT s.province, s.status, count(*) AS agencies,
         group_concat(CASE WHEN s.nth <= {WHO_NAMED} THEN s.agency || '（' || s.year || '）' END, '、')
