@@ -87,6 +87,9 @@ def spin_in_c(data: bytes, name: str, hints, http_charset):
     """A worker job for the tests: b"spin:PATH" writes the worker's pid to PATH, then computes in C for minutes,
     where no signal handler runs (pebble's SIGTERM waits 3 s, then SIGKILL); b"break" breaks the pool."""
     if data.startswith(b"spin:"):
-        Path(data[5:].decode()).write_text(str(os.getpid()))
+        target = Path(data[5:].decode())  # whole or absent: the test polls for it and read it empty under load
+        written = target.with_name(target.name + ".part")
+        written.write_text(str(os.getpid()))
+        written.replace(target)
         return sum(range(10**12))
     return troublesome(data, name, hints, http_charset)
