@@ -360,10 +360,16 @@ def test_scanned_pdf_read_by_ocr(scanned, monkeypatch, tmp_path):
 
 
 def test_scanned_pdf_without_tesseract_says_what_to_install(scanned, monkeypatch, tmp_path):
+    """And says it read none of its pages: without `ocr_pages` no later crawl read it again, so a scan crawled
+    before Tesseract was installed stayed `format: unknown` until its file changed or a reparse (h4's review);
+    now the crawl reads it again each night (ocr.unfinished), as the tool's answer arrives once it is there."""
+    from govreports.extract import ocr
+
     monkeypatch.setenv("PATH", str(tmp_path))
     record = parse_bytes(scanned[1], "scan.pdf")
     assert record["format"] == "unknown" and "ocr" not in record
     assert "install the Debian packages tesseract-ocr tesseract-ocr-chi-sim" in record["reason"]
+    assert record["ocr_pages"] == "0/2" and ocr.unfinished(record["ocr_pages"])
 
 
 def test_a_scan_no_page_of_which_was_read_in_time_is_read_again_and_keeps_its_agency_and_year(scanned, monkeypatch):
@@ -474,6 +480,7 @@ def test_a_scan_behind_a_typed_cover_page_without_tesseract_says_what_to_install
     record = parse_bytes(_with_text_cover(scan, original["title"]), "scan.pdf")
     assert record["format"] == "unknown" and "ocr" not in record
     assert "install the Debian packages tesseract-ocr tesseract-ocr-chi-sim" in record["reason"]
+    assert record["ocr_pages"] == "0/2"  # its two pages without text: read again once Tesseract is there
 
 
 def _joined(*parts: bytes) -> bytes:

@@ -79,8 +79,9 @@ def ocr_pdf(data: bytes, scanned: Document, tools: ToolCache | None = None, budg
     `tools`, Tesseract's answer for a page image already read is taken from that cache; `budget`, the seconds for
     all pages (limits.OCR_SHARE of the parse deadline; None: BUDGET)."""
     why, who = _probe()
-    if why is not None:
-        return Document(kind=scanned.kind, blocks=[], meta=scanned.meta, unreadable=f"{scanned.unreadable}; {why}")
+    if why is not None:  # none of its pages read: "0/N", so that the crawl reads it again once the tool is there
+        meta = {**scanned.meta, "ocr_pages": f"0/{_page_count(data)}"}
+        return Document(kind=scanned.kind, blocks=[], meta=meta, unreadable=f"{scanned.unreadable}; {why}")
     found, total, failed = _read_pages(data, None, who, tools, budget)
     blocks = [b for page in found.values() for b in page]
     meta = dict(scanned.meta)
@@ -89,6 +90,19 @@ def ocr_pdf(data: bytes, scanned: Document, tools: ToolCache | None = None, budg
         return Document(kind=scanned.kind, blocks=[], meta=meta, unreadable=(
             f"{scanned.unreadable}; OCR read no text on {len(found)} of {total} pages{_failures(failed, total)}"))
     return Document(kind=scanned.kind, blocks=blocks, meta=meta, ocr=True)
+
+
+def _page_count(data: bytes) -> int:
+    import pypdfium2 as pdfium
+
+    from govreports.extract.pdfium import LOCK  # PDFium is not thread-safe
+
+    with LOCK:
+        pdf = pdfium.PdfDocument(data)
+        try:
+            return len(pdf)
+        finally:
+            pdf.close()
 
 
 def ocr_textless_pages(data: bytes, document: Document, tools: ToolCache | None = None,
@@ -104,7 +118,8 @@ def ocr_textless_pages(data: bytes, document: Document, tools: ToolCache | None 
     reason = f"the PDF has no text layer on pages {document.meta['textless_pages']} (scanned images?)"
     why, who = _probe()
     if why is not None:
-        return Document(kind=document.kind, blocks=[], meta=document.meta, unreadable=f"{reason}; {why}")
+        meta = {**document.meta, "ocr_pages": f"0/{len(textless)}"}  # read again once the tool is there
+        return Document(kind=document.kind, blocks=[], meta=meta, unreadable=f"{reason}; {why}")
     found, _total, failed = _read_pages(data, textless, who, tools, budget)
     meta = dict(document.meta)
     meta["ocr_pages"] = f"{len(found)}/{len(textless)}"
