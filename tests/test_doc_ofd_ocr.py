@@ -230,17 +230,22 @@ def _path_with(tmp_path, *programs: str) -> str:
     return str(folder)
 
 
-def test_doc_through_catdoc_without_libreoffice(doc_files, monkeypatch, tmp_path):
-    """Without LibreOffice, catdoc: the metadata whole, part of the cells (measured: 340 of 398 on the expected
-    records, against 178 through antiword; 99 of 199 on this fixture)."""
+@pytest.mark.parametrize("fmt", ["2019", "2021"])
+def test_doc_through_catdoc_without_libreoffice(doc_files, monkeypatch, tmp_path, fmt):
+    """Without LibreOffice, catdoc: the metadata whole, and the cells right or null, never wrong. catdoc writes a
+    blank cell inside a table row as a line break; read line by line, 23 of the 2019 fixture's cells were wrong
+    (withheld_state_secret's natural_person 31, where the cell is blank), 99 right. Its rows are joined again
+    (extract.doc.rows_rejoined): 187 right, none wrong; the cells it loses are in rows it garbles."""
     monkeypatch.setenv("PATH", _path_with(tmp_path, "catdoc"))
-    original = record_fixture("2019")
-    record = parse_bytes(doc_files["2019"], "report.doc")
+    original = record_fixture(fmt)
+    record = parse_bytes(doc_files[fmt], "report.doc")
     for key in ("title", "agency", "year", "format"):
         assert record[key] == original[key], key
     want, got = _cells(original), _cells(record)
+    wrong = {k: (v, got[k]) for k, v in want.items() if got.get(k) is not None and got[k] != v}
+    assert not wrong
     right = sum(1 for k, v in want.items() if got.get(k) == v)
-    assert right / len(want) >= 0.4, right
+    assert right / len(want) >= 0.8, right
 
 
 def test_doc_without_its_reader_names_the_package(doc_files, monkeypatch, tmp_path):

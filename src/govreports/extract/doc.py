@@ -4,15 +4,17 @@ or catdoc (Debian package catdoc) where LibreOffice is missing.
 Measured on the expected records rendered as DOCX and converted to .doc by LibreOffice (bench/accuracy.py, doc
 kind): wvHtml (package wv) loops for ever on every such file (0 of 398 cells, each file costing the whole
 timeout), antiword drops the wide application table and the tables after it (178 cells), catdoc garbles a few
-words at a piece boundary and splits some rows (340 cells); LibreOffice reads every cell (398). So `soffice
+words at a piece boundary and splits some rows (340 cells then; 366 since its rows are joined again, below);
+LibreOffice reads every cell (398). So `soffice
 --convert-to docx` writes the document as DOCX (merged cells as gridSpan/vMerge, Chinese intact) and the DOCX
 extractor reads it: a .doc is parsed exactly as a DOCX is, held to the same zip limits. LibreOffice runs in a
 scratch directory with a profile of its own (concurrent parses do not share one), in its own process group killed
 whole past the timeout, under the worker's memory cap (a child inherits its address-space limit); it costs about
 1.3 s a file, most of it LibreOffice starting.
 
-Without LibreOffice, catdoc gives the text with a table row as one line of tab-separated cells (read as the text
-extractor reads any such line): title, agency and year, and part of the cells. Without either, the parse fails
+Without LibreOffice, catdoc gives the text with a table row as tab-separated cells, broken over lines where a
+cell is blank (rows_rejoined makes each one line again, read as the text extractor reads any such line): title,
+agency and year, and most cells. Without either, the parse fails
 as `missing_tool` naming the package.
 """
 
@@ -71,7 +73,37 @@ def extract_office(data: bytes, kind: str, timeout: float = TIMEOUT, tools: Tool
     if kind != "doc" or catdoc is None:
         raise MissingTool("Word .doc files" if kind == "doc" else f".{kind} files", SOFFICE, SOFFICE_PACKAGE
                           if kind != "doc" else f"{SOFFICE_PACKAGE} (or catdoc, for the text without every cell)")
-    return Document(kind="doc", blocks=text_to_blocks(_catdoc(data, catdoc, timeout)), meta={"doc_reader": "catdoc"})
+    text = rows_rejoined(_catdoc(data, catdoc, timeout))
+    return Document(kind="doc", blocks=text_to_blocks(text), meta={"doc_reader": "catdoc"})
+
+
+def rows_rejoined(text: str) -> str:
+    """catdoc's table rows made whole again. It writes a row's cells with tabs between them, but a blank cell inside
+    the row as a line break ('（一）予以公开⇥14⇥17' then '23⇥26⇥29⇥32' for 14, 17, blank, 23, …; a label cell alone
+    on its line when the first value cell is blank): read line by line, the numbers after a break fell into the
+    wrong columns, silently (23 of the fixture's 199 cells). A line of numbers only is joined to the table row line
+    before it (a line with a tab, holding numbers or no more than two text cells, as a row's label does; never a
+    header of many labels, nor prose) with one blank cell for the break."""
+    out: list[str] = []
+    joinable = False
+    for line in text.split("\n"):
+        cells = line.split("\t")
+        numbers = [c.strip() for c in cells]
+        values_only = bool(line.strip()) and all(_number(c) for c in numbers if c)
+        if values_only and joinable and out:
+            out[-1] += "\t\t" + line
+            continue
+        out.append(line)
+        texts = [c for c in numbers if c and not _number(c)]
+        joinable = "\t" in line and (values_only or len(texts) <= 2) and bool(texts or values_only)
+    return "\n".join(out)
+
+
+def _number(cell: str) -> bool:
+    from govreports.parse.values import parse_value
+
+    value = parse_value(cell)
+    return value is not None and value.number is not None
 
 
 def to_docx(data: bytes, soffice: str, kind: str = "doc", timeout: float = TIMEOUT) -> bytes:
