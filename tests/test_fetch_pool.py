@@ -184,14 +184,10 @@ def test_the_crawler_uses_the_linear_pool_on_httpcore_1_0():
         assert isinstance(transport._pool, _LinearPool)
 
 
-async def _sixteen_at_a_time(pool_class, monkeypatch) -> tuple[int, int]:
-    """320 requests, 16 at a time, through the crawl's transport (its pool a `pool_class`) over 16 kept-alive
-    connections to a local server (in this event loop); (answers, requests sent back to the queue because their
-    connection was taken)."""
-    body = b"x" * 20_000
-    answer = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body
-
-    handlers = set()
+def _keep_alive(answer: bytes):
+    """A local HTTP/1.1 server's connection handler that gives every request on a kept-alive connection `answer`,
+    and the set of its handlers' tasks (one per connection accepted; each ends when its connection closes)."""
+    handlers: set = set()
 
     async def serve(reader, writer):
         handlers.add(asyncio.current_task())
@@ -203,6 +199,17 @@ async def _sixteen_at_a_time(pool_class, monkeypatch) -> tuple[int, int]:
             pass
         writer.close()
 
+    return serve, handlers
+
+
+async def _sixteen_at_a_time(pool_class, monkeypatch) -> tuple[int, int]:
+    """320 requests, 16 at a time, through the crawl's transport (its pool a `pool_class`) over 16 kept-alive
+    connections to a local server (in this event loop); (answers, requests sent back to the queue because their
+    connection was taken)."""
+    body = b"x" * 20_000
+    answer = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+
+    serve, handlers = _keep_alive(answer)
     server = await asyncio.start_server(serve, "127.0.0.1", 0)
     url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/r"
     monkeypatch.setattr(netguard, "_POOL", pool_class)
@@ -250,20 +257,7 @@ async def _crawl_six_hosts_two_at_a_time(tmp_path) -> tuple[int, int]:
     from tests.httpserver import fetch_policy
 
     answer = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 11\r\n\r\n<p>page</p>"
-    accepted, handlers = 0, set()
-
-    async def serve(reader, writer):
-        nonlocal accepted
-        accepted += 1
-        handlers.add(asyncio.current_task())
-        try:
-            while await reader.readuntil(b"\r\n\r\n"):
-                writer.write(answer)
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        writer.close()
-
+    serve, handlers = _keep_alive(answer)  # a connection's handler each: `handlers` counts those accepted
     servers = [await asyncio.start_server(serve, "127.0.0.1", 0) for _ in range(6)]
     bases = [f"http://127.0.0.1:{s.sockets[0].getsockname()[1]}" for s in servers]
     answers = 0
@@ -281,7 +275,7 @@ async def _crawl_six_hosts_two_at_a_time(tmp_path) -> tuple[int, int]:
         for s in servers:
             s.close()
         await asyncio.wait_for(asyncio.gather(*handlers), 10)
-    return answers, accepted
+    return answers, len(handlers)
 
 
 def test_a_crawl_of_more_hosts_than_connections_keeps_each_hosts_connection_alive(tmp_path):

@@ -187,6 +187,16 @@ APPLICATIONS = Chart(
     needs_tables="table 三 (applications received)")
 
 # --- 2. How applications were answered, per year ---------------------------------------------------------------
+def _row_totals_by_year(table: str) -> str:
+    """`table`'s row totals by year and row (year, row_key, n): each filtered report's own, or, unfiltered, the
+    per-year sums the loader keeps (current_sums), as `analyze` reads them."""
+    return f"""(SELECT cur.year, t.row_key, t.n FROM cur JOIN row_totals t ON t.version_id = cur.vid
+          AND t.table_name = '{table}' WHERE NOT {_ALL} AND cur.year IS NOT NULL
+        UNION ALL
+        SELECT cs.year, cs.row_key, cs.total FROM current_sums cs
+        WHERE {_SUMS.format(table=table, col='')} AND cs.year != 0)"""
+
+
 _ANSWER_GROUPS = [("granted", "予以公开 / granted", 1), ("partly_granted", "部分公开 / partly granted", 2),
                   ("withheld", "不予公开 / withheld", 3), ("unavailable", "无法提供 / unavailable", 4),
                   ("rejected", "不予处理 / not processed", 5), ("other", "其他处理 / other", 6)]
@@ -194,11 +204,7 @@ _ANSWER_ROWS = [(row, next(g for g, _, _ in _ANSWER_GROUPS if row == g or row.st
                 for fmt in schema.TABLE_FORMATS for row in schema.OUTCOME_ROWS[fmt]]
 _ANSWER_MAP = sorted(set(_ANSWER_ROWS))
 _ANSWERS_BY_YEAR = f"""SELECT t.year, g.outcome, g.seq, sum(t.n) AS applications, 0 AS no_report
-  FROM (SELECT cur.year, t.row_key, t.n FROM cur JOIN row_totals t ON t.version_id = cur.vid
-          AND t.table_name = 'applications' WHERE NOT {_ALL} AND cur.year IS NOT NULL
-        UNION ALL
-        SELECT cs.year, cs.row_key, cs.total FROM current_sums cs
-        WHERE {_SUMS.format(table='applications', col='')} AND cs.year != 0) t
+  FROM {_row_totals_by_year('applications')} t
   JOIN m ON m.row_key = t.row_key JOIN g ON g.key = m.grp
   GROUP BY t.year, g.key HAVING sum(t.n) IS NOT NULL"""
 ANSWERS = Chart(
@@ -286,11 +292,7 @@ GROUP BY p.key, o.key HAVING sum(c.value) IS NOT NULL ORDER BY p.seq, o.seq""",
 # --- 5. Reviews and lawsuits per year ----------------------------------------------------------------------------
 _CASE_SERIES = [("review", "行政复议 / reviews", 1), ("litigation", "行政诉讼 / lawsuits", 2)]
 _CASES_BY_YEAR = f"""SELECT t.year, s.series, s.seq, sum(t.n) AS cases, 0 AS no_report
-  FROM (SELECT cur.year, t.row_key, t.n FROM cur JOIN row_totals t ON t.version_id = cur.vid
-          AND t.table_name = 'review_litigation' WHERE NOT {_ALL} AND cur.year IS NOT NULL
-        UNION ALL
-        SELECT cs.year, cs.row_key, cs.total FROM current_sums cs
-        WHERE {_SUMS.format(table='review_litigation', col='')} AND cs.year != 0) t
+  FROM {_row_totals_by_year('review_litigation')} t
   JOIN s ON s.key = CASE WHEN t.row_key = 'review' THEN 'review' ELSE 'litigation' END
   GROUP BY t.year, s.key HAVING sum(t.n) IS NOT NULL"""
 CASES_PER_YEAR = Chart(

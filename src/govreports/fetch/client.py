@@ -64,9 +64,8 @@ def _netloc(url: httpx.URL) -> str:
     return f"{url.host}:{url.port}" if url.port else url.host
 
 
-# Idle connections the pool may keep, per request in flight. A night crawls many portals at once, each host paced
-# (per_host_delay) between its requests: with 16 in flight, 64 idle connections keep the hosts between their turns.
-# An idle connection closes after keepalive_expiry (httpx's 5 s) whatever this allows.
+# Connections the pool may keep, per request in flight: a night crawls many hosts by turns, each paced (per_host_delay);
+# 64 for 16 in flight keep theirs between turns (an idle one closes after httpx's keepalive_expiry, 5 s).
 KEPT_ALIVE_PER_CONNECTION = 4
 
 class Fetcher:
@@ -108,8 +107,7 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         p = self.policy
-        # The semaphore caps the requests in flight; the pool keeps idle connections to more hosts than that, or
-        # a crawl of more hosts than connections closes one host's connection to open another's, nearly every request.
+        # the semaphore caps what is in flight; a pool that small closed one host's connection for another's request
         kept = p.max_connections * KEPT_ALIVE_PER_CONNECTION
         limits = httpx.Limits(max_connections=kept, max_keepalive_connections=kept)
         transport = self._transport or GuardedTransport(
