@@ -28,6 +28,17 @@ def _read(url: str, rec: dict) -> Read:
                 source=_doc(url), page=_doc(url), attachment_url=None)
 
 
+def _reader(db, stats: PortalStats, batched: bool):
+    """read(portal, url, record): the record read at url by that portal's crawl, written as a batch or at once."""
+    def read(portal: str, url: str, rec: dict) -> None:
+        if batched:
+            events.apply_events(db, portal, [_read(url, rec)], stats)
+        else:
+            apply(db, portal, _read(url, rec), stats)
+
+    return read
+
+
 def test_same_report_from_two_portals_at_once_is_loaded_once(tmp_path, monkeypatch):
     """Neither applier may load before both have checked for a duplicate (a barrier holds them). Without one
     write lock around check-and-load both see no report and load two; with it the second waits for the lock, the
@@ -477,12 +488,7 @@ def test_a_re_post_edited_on_its_own_page_stays_a_re_post(tmp_path, batched):
     stays a re-post of a's report. The same address serving another year's report is a report of its own."""
     db = open_db(tmp_path / "g.db")
     stats = PortalStats("b")
-
-    def read(portal: str, url: str, rec: dict) -> None:
-        if batched:
-            events.apply_events(db, portal, [_read(url, rec)], stats)
-        else:
-            apply(db, portal, _read(url, rec), stats)
+    read = _reader(db, stats, batched)
 
     original = record("甲市教育局", 2020, "2019", {"applications.new.total": 3})
     read("a", "http://a.example/r.html", original)
@@ -544,12 +550,7 @@ def test_a_page_that_now_holds_a_copy_of_another_page_s_report_no_longer_counts_
     no longer counted twice. Read again, nothing changes."""
     db = open_db(tmp_path / "g.db")
     stats = PortalStats("b")
-
-    def read(portal: str, url: str, rec: dict) -> None:
-        if batched:
-            events.apply_events(db, portal, [_read(url, rec)], stats)
-        else:
-            apply(db, portal, _read(url, rec), stats)
+    read = _reader(db, stats, batched)
 
     final = record("甲市教育局", 2020, "2019", {"applications.new.total": 3})
     draft = record("甲市教育局", 2020, "2019", {"applications.new.total": 30})

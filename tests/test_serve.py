@@ -46,6 +46,19 @@ def _get_json(url: str):
         return json.loads(response.read().decode("utf-8"))
 
 
+def _wait_for(process, base: str, seconds: float = 30) -> None:
+    """Until Datasette at `base` answers; its stderr's end in the error when it exits or does not answer in time."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            _get_json(f"{base}/-/versions.json")
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"datasette did not start: {process.stderr.read().decode()[-2000:]}") from None
+            time.sleep(0.2)
+
+
 @pytest.fixture
 def server(tmp_path):
     path = tmp_path / "govreports.db"
@@ -55,16 +68,8 @@ def server(tmp_path):
     process = serve(path, port=port, metadata_out=tmp_path / "meta.json",
                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
     try:
-        while True:
-            try:
-                _get_json(f"{base}/-/versions.json")
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"datasette did not start: {process.stderr.read().decode()[-2000:]}")
-                time.sleep(0.2)
+        _wait_for(process, base)
         yield base
     finally:
         process.terminate()
@@ -278,15 +283,7 @@ def test_the_dashboard_loads_its_data_whatever_the_database_file_is_called(serve
                     stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                _get_json(f"{base}/-/versions.json")
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"datasette did not start: {process.stderr.read().decode()[-2000:]}")
-                time.sleep(0.2)
+        _wait_for(process, base)
         meta = json.loads((tmp_path / "meta.json").read_text(encoding="utf-8"))
         chart = meta["plugins"]["datasette-dashboards"]["overview"]["charts"]["reports"]
         [named] = meta["databases"]
