@@ -43,3 +43,21 @@ def test_help_documents_exit_codes():
     result = runner.invoke(app, ["parse", "--help"])
     assert result.exit_code == 0
     assert "Exit code 0" in result.stdout and "2 for usage errors" in result.stdout
+
+
+def test_a_closed_standard_output_discards_what_is_written_there(tmp_path):
+    """A caller that closes the command's stdout (`>&-`, a daemon's closed descriptors): Python gives sys.stdout as
+    None, and `query` ended in a traceback, exit 1, after a statement that went well; a night's summary would have
+    made its exit code lie the same way. What is written there now goes nowhere, as the caller asked."""
+    import os
+    import subprocess
+    import sys
+
+    from govreports.store.db import open_db
+
+    open_db(tmp_path / "g.db").close()
+    command = [sys.executable, "-m", "govreports", "query", "SELECT 1", "--db", str(tmp_path / "g.db")]
+    done = subprocess.run(command, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          preexec_fn=lambda: os.close(1))  # the child starts with descriptor 1 closed
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr

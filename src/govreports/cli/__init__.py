@@ -49,7 +49,20 @@ def entry() -> None:
     """The installed `govreports` command and `python -m govreports`: `main` in a process of its own, so with the
     collector's settings for document batches (gcpolicy). Tests call `main` in their own process, which keeps its."""
     gcpolicy.for_document_batches()
+    _closed_streams_discarded()
     main()
+
+
+def _closed_streams_discarded() -> None:
+    """A stream its caller closed (`>&-`, a daemon's closed descriptors) is None in Python: the first line written
+    there ended the command in a traceback, exit 1, after work that went well, and a night's exit code lied. What
+    is written there now goes nowhere, as the caller asked (the null device takes the closed descriptor's number,
+    so the programs a run starts inherit it too)."""
+    import os
+
+    for name in ("stdin", "stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "r" if name == "stdin" else "w", encoding="utf-8"))
 
 
 def main() -> None:
