@@ -346,6 +346,27 @@ def province_db(tmp_path_factory):
     return path
 
 
+def _rows_read(db, sql: str, params: dict, counted: dict[str, str]) -> tuple[list, int]:
+    """`sql`'s rows on `db`, and how many rows of the `counted` tables or views SQLite read for them (a temp view in
+    front of each, named as it is, counts the rows that pass through by the column given)."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    read = [0]
+
+    def seen(_value):
+        read[0] += 1
+        return 1
+
+    conn.create_function("seen", 1, seen)
+    for name, column in counted.items():
+        conn.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM main.{name} WHERE seen({column})")
+    try:
+        return conn.execute(sql, params).fetchall(), read[0]
+    finally:
+        conn.close()
+
+
 @pytest.mark.parametrize("name", SUMMED_CHARTS)
 def test_unfiltered_charts_read_the_kept_sums(province_db, name):
     """The overview's charts of all agencies summed every report's row totals or cells, as `analyze refusals` and
@@ -353,26 +374,12 @@ def test_unfiltered_charts_read_the_kept_sums(province_db, name):
     at 300,000 ten times that, past Datasette's 3-second limit (the dashboard's charts blank) and `chart`'s 10 s.
     Unfiltered (or filtered by year alone) they read current_sums and no report's row totals or cells, and give
     the rows read report by report (the province every agency is in)."""
-    import sqlite3
-
     chart = CHARTS[name]
 
     def run(province, year):
-        """The chart's rows, and how many row totals and cells SQLite read for them (temp views in front of the
-        tables count the rows that pass through)."""
-        conn = sqlite3.connect(f"file:{province_db}?mode=ro", uri=True)
-        read = [0]
-
-        def seen(_row):
-            read[0] += 1
-            return 1
-
-        conn.create_function("seen", 1, seen)
-        conn.execute("CREATE TEMP VIEW row_totals AS SELECT * FROM main.row_totals WHERE seen(version_id)")
-        conn.execute("CREATE TEMP VIEW cells AS SELECT * FROM main.cells WHERE seen(version_id)")
-        rows = conn.execute(chart.sql, {"year": year, "agency": "", "province": province}).fetchall()
-        conn.close()
-        return rows, read[0]
+        """The chart's rows, and how many row totals and cells SQLite read for them."""
+        return _rows_read(province_db, chart.sql, {"year": year, "agency": "", "province": province},
+                          {"row_totals": "version_id", "cells": "version_id"})
 
     for year in ("", "2019"):
         (summed, read_summed), (counted, read_counted) = run("", year), run("江苏省", year)
@@ -385,20 +392,9 @@ def test_late_missing_counts_agency_years_without_the_scorecard_s_lookups(region
     blank cells) that the chart never shows: 0.68 s of CPU at 100,000 reports, twice what the agency-years alone
     take (0.32 s), and at 300,000 near Datasette's 3-second limit. It reads agency_years, as `analyze compliance`
     does, with the same rows (the numbers: test_late_and_missing_by_province)."""
-    import sqlite3
-
-    conn = sqlite3.connect(f"file:{regions_db}?mode=ro", uri=True)
-    read = [0]
-
-    def seen(_row):
-        read[0] += 1
-        return 1
-
-    conn.create_function("seen", 1, seen)
-    conn.execute("CREATE TEMP VIEW scorecard AS SELECT * FROM main.scorecard WHERE seen(agency_id)")
-    rows = conn.execute(CHARTS["late_missing"].sql, {"year": "", "agency": "", "province": ""}).fetchall()
-    conn.close()
-    assert len(rows) == 4 and read[0] == 0
+    rows, read = _rows_read(regions_db, CHARTS["late_missing"].sql, {"year": "", "agency": "", "province": ""},
+                            {"scorecard": "agency_id"})
+    assert len(rows) == 4 and read == 0
 
 
 # --- one source: the dashboard config ------------------------------------------------------------------------

@@ -35,6 +35,13 @@ def html(body: str, title: str = "景德镇市人民政府") -> Reply:
                  {"Content-Type": "text/html; charset=utf-8"})
 
 
+def _reports_list(folder: str, reports: int = 3) -> str:
+    """A column page's list of `reports` annual reports (2024 first, under `folder`), each with its date."""
+    return "<ul>" + "".join(
+        f'<li><a href="{folder}t{i}.html">某市{2024 - i}年政府信息公开工作年度报告</a><span>{2025 - i}-03-01</span></li>'
+        for i in range(reports)) + "</ul>"
+
+
 def page(text: str, url: str = "http://www.example.gov.cn/xxgk/xxgknb/index.html") -> Page:
     return Page(url, url, text)
 
@@ -381,9 +388,7 @@ def test_a_column_whose_reports_are_on_another_host_names_it_in_allowed_hosts(sr
 
     elsewhere = srv.url("/zwgk/", host="localhost")
     srv.route("/w/", html('<a href="/w/nb/">政府信息公开年报</a>'))
-    srv.route("/w/nb/", html("<ul>" + "".join(
-        f'<li><a href="{elsewhere}t{i}.html">某市{2024 - i}年政府信息公开工作年度报告</a><span>{2025 - i}-03-01</span></li>'
-        for i in range(4)) + "</ul>"))
+    srv.route("/w/nb/", html(_reports_list(elsewhere, 4)))
     found = run(srv.url("/w/"))
     host = urlsplit(elsewhere).netloc
     assert found.columns[0].portal.allowed_hosts == [host]
@@ -409,9 +414,7 @@ def test_a_home_page_that_redirects_by_meta_refresh_or_script_is_followed(srv, s
     srv.route("/", Reply(200, f"<html><head>{stub}<title></title></head><body></body></html>",
                          {"Content-Type": "text/html; charset=utf-8"}))
     srv.route("/portal/index.html", html('<a href="/r/nb/">信息公开年报</a>'))
-    srv.route("/r/nb/", html("<ul>" + "".join(
-        f'<li><a href="/r/nb/t{i}.html">某市{2024 - i}年政府信息公开工作年度报告</a><span>{2025 - i}-03-01</span></li>'
-        for i in range(3)) + "</ul>"))
+    srv.route("/r/nb/", html(_reports_list("/r/nb/")))
     found = run(srv.url("/"), preview_limit=0)
     assert [c.portal.start_url for c in found.columns] == [srv.url("/r/nb/")]
     assert found.columns[0].portal.title == "景德镇市人民政府 信息公开年报"  # the site's name from the page it led to
@@ -473,9 +476,7 @@ def test_a_home_page_made_of_frames_is_read_through_them(srv, home):
     srv.route("/", Reply(200, f"<html><head><title>某市人民政府</title></head>{home}</html>",
                          {"Content-Type": "text/html; charset=utf-8"}))
     srv.route("/main.html", html('<a href="/f/nb/">信息公开年报</a>'))
-    srv.route("/f/nb/", html("<ul>" + "".join(
-        f'<li><a href="/f/nb/t{i}.html">某市{2024 - i}年政府信息公开工作年度报告</a><span>{2025 - i}-03-01</span></li>'
-        for i in range(3)) + "</ul>"))
+    srv.route("/f/nb/", html(_reports_list("/f/nb/")))
     found = run(srv.url("/"), preview_limit=0)
     assert [c.portal.start_url for c in found.columns] == [srv.url("/f/nb/")]
 
@@ -578,9 +579,7 @@ def test_links_robots_txt_forbids_do_not_spend_the_page_budget(srv):
     srv.route("/robots.txt", Reply(200, "User-agent: *\nDisallow: /k/no\n"))
     srv.route("/k/", html("".join(f'<a href="/k/no{i}/">政府信息公开</a>' for i in range(5)) + '<a href="/k/gk/">政务公开</a>'))
     srv.route("/k/gk/", html('<a href="/k/nb/">信息公开年报</a>'))
-    srv.route("/k/nb/", html("<ul>" + "".join(
-        f'<li><a href="/k/nb/t{i}.html">某市{2024 - i}年政府信息公开工作年度报告</a><span>{2025 - i}-03-01</span></li>'
-        for i in range(3)) + "</ul>"))
+    srv.route("/k/nb/", html(_reports_list("/k/nb/")))
     found = run(srv.url("/k/"), max_pages=4, preview_limit=0)
     assert [c.portal.start_url for c in found.columns] == [srv.url("/k/nb/")]
     assert found.pages == len([p for p in _paths(srv) if p != "/robots.txt"]) == 3
@@ -590,9 +589,7 @@ def test_the_walk_tells_each_page_as_it_asks_for_it(srv):
     """A walk of 30 pages at the host's delay (a Crawl-delay of 3 s) was a silent minute or more: `progress` is told
     of each page before it is asked for, and of each preview (the command prints them on a terminal's stderr)."""
     srv.route("/p/", html('<a href="/p/nb/">政府信息公开年报</a>'))
-    srv.route("/p/nb/", html("<ul>" + "".join(
-        f'<li><a href="/p/nb/t{i}.html">某市{2024 - i}年政府信息公开工作年度报告</a><span>{2025 - i}-03-01</span></li>'
-        for i in range(3)) + "</ul>"))
+    srv.route("/p/nb/", html(_reports_list("/p/nb/")))
     told: list[str] = []
     found = run(srv.url("/p/"), progress=told.append, max_pages=5)
     assert told[:2] == [f"page 1 of at most 5: {srv.url('/p/')}", f"page 2 of at most 5: {srv.url('/p/nb/')}"]
