@@ -238,6 +238,20 @@ def test_sections_numbered_in_another_style_are_still_the_six_sections(style):
     assert record["applications"] == expected["applications"]
 
 
+@pytest.mark.parametrize("number", [6, 4, 1])
+def test_one_section_numbered_in_another_style_among_the_others_is_its_own_section(number):
+    """The real Shanghai 2019 text with one of its six headings numbered 6、 (or 4、, 1、) where the others keep
+    一、: the other style was tried only when fewer than two 一、 headings were found, so that section's text was
+    merged into the one before (or, for 一, left out) without a word."""
+    header, body, hints = sample_text(SAMPLES / "texts" / "13_shanghai_szfbgt_2019.txt")
+    expected = parse_bytes(body.encode("utf-8"), hints=hints)
+    numeral = "一二三四五六"[number - 1]
+    mixed = re.sub(rf"^{numeral}、(?=[^\t\n]*$)", f"{number}、", body, flags=re.M)
+    assert mixed != body
+    record = parse_bytes(mixed.encode("utf-8"), hints=hints)
+    assert record["sections"] == expected["sections"]
+
+
 def test_table_four_rows_with_an_empty_first_cell_keep_their_groups():
     """Sample 14's table 四 (one Markdown row per group) with its rows indented (' | 27 | 10 |…', which reads as an
     empty first cell): each row's blank was one more value, the rows' values were run together and only the first

@@ -52,7 +52,35 @@ def find_headings(blocks: list[Block], structured: bool) -> list[tuple[int, int]
         for pattern in _OTHER_HEADINGS:
             if len(other := _best_run(blocks, pattern, structured)) >= max(2, len(best) + 1):
                 best = other
+    elif structured and len(best) < len(_WORDS):
+        best = _gaps_filled(blocks, best)
     return best
+
+
+def _gaps_filled(blocks: list[Block], found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`found` (一、 headings) with a section it lacks found numbered in another style, with its section's words,
+    where it stands in the order: one heading written 6、 among 一、… had its text merged into the section before."""
+    missing = set(_WORDS) - {n for _, n in found}
+    filled = list(found)
+    for i, b in enumerate(blocks):
+        if b.is_row and len(b.cells) - b.cells.count("") > 1:
+            continue
+        key = next((k for k in b.keys if k), "")
+        if len(key) > _MAX_HEADING or not key:
+            continue
+        for pattern in _OTHER_HEADINGS:
+            if (m := pattern.match(key)) is None:
+                continue
+            number = m.group(1)
+            n = int(number) if number.isdigit() else NUMERALS.index(number) + 1
+            before = [k for j, k in filled if j < i]
+            after = [k for j, k in filled if j > i]
+            if (n in missing and any(w in key for w in _WORDS[n]) and all(k < n for k in before)
+                    and all(k > n for k in after)):
+                filled = sorted([*filled, (i, n)])
+                missing.discard(n)
+            break
+    return filled
 
 
 def _best_run(blocks: list[Block], heading: re.Pattern[str], structured: bool) -> list[tuple[int, int]]:
