@@ -12,6 +12,7 @@ A PDF with a text layer on some pages only (a scan behind a typed cover page) ha
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -92,17 +93,26 @@ def ocr_pdf(data: bytes, scanned: Document, tools: ToolCache | None = None, budg
     return Document(kind=scanned.kind, blocks=blocks, meta=meta, ocr=True)
 
 
-def _page_count(data: bytes) -> int:
+@contextlib.contextmanager
+def _opened(data: bytes):
+    """(PDFium's document of `data`, the lock every PDFium call is made under: PDFium is not thread-safe), the
+    document opened and closed under it; the caller holds it for its own calls, never while Tesseract reads."""
     import pypdfium2 as pdfium
 
-    from govreports.extract.pdfium import LOCK  # PDFium is not thread-safe
+    from govreports.extract.pdfium import LOCK
 
     with LOCK:
         pdf = pdfium.PdfDocument(data)
-        try:
-            return len(pdf)
-        finally:
+    try:
+        yield pdf, LOCK
+    finally:
+        with LOCK:
             pdf.close()
+
+
+def _page_count(data: bytes) -> int:
+    with _opened(data) as (pdf, lock), lock:
+        return len(pdf)
 
 
 def ocr_textless_pages(data: bytes, document: Document, tools: ToolCache | None = None,
@@ -138,25 +148,18 @@ def ocr_textless_pages(data: bytes, document: Document, tools: ToolCache | None 
 def _draw_anything(data: bytes, indices: list[int]) -> bool:
     """Whether any of the pages `indices` draws something: an image, or paths (text converted to outlines is
     read by OCR as a scan is); a blank page has nothing to read."""
-    import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
-    from govreports.extract.pdfium import LOCK  # PDFium is not thread-safe
-
-    with LOCK:
-        pdf = pdfium.PdfDocument(data)
-        try:
-            for index in indices:
-                if index < len(pdf):
-                    page = pdf[index]
-                    try:
-                        if pdfium_c.FPDFPage_CountObjects(page.raw) > 0:
-                            return True
-                    finally:
-                        page.close()
-            return False
-        finally:
-            pdf.close()
+    with _opened(data) as (pdf, lock), lock:
+        for index in indices:
+            if index < len(pdf):
+                page = pdf[index]
+                try:
+                    if pdfium_c.FPDFPage_CountObjects(page.raw) > 0:
+                        return True
+                finally:
+                    page.close()
+        return False
 
 
 def _read_pages(data: bytes, indices: list[int] | None, who: str, tools: ToolCache | None,
@@ -165,25 +168,19 @@ def _read_pages(data: bytes, indices: list[int] | None, who: str, tools: ToolCac
     each page it failed on): the pages of `indices` (None: every page), at most MAX_PAGES of them, until one passes
     its timeout or the budget is spent. A page Tesseract fails on is not read: unfinished, it is asked again (its
     failure is not kept in the tool cache)."""
-    import pypdfium2 as pdfium
-
     budget = BUDGET if budget is None else budget
     found: dict[int, list[Block]] = {}
     failed: list[str] = []
     started = time.monotonic()
-    from govreports.extract.pdfium import LOCK  # PDFium is not thread-safe: each call under the lock, not the OCR
-
-    with LOCK:
-        pdf = pdfium.PdfDocument(data)
-    try:
-        with LOCK:
+    with _opened(data) as (pdf, lock):  # each PDFium call under the lock, never Tesseract's reading
+        with lock:
             total = len(pdf)
         carry: dict = {}
         for index in [i for i in (range(total) if indices is None else indices) if i < total][:MAX_PAGES]:
             left = budget - (time.monotonic() - started)
             if left <= 1:
                 break
-            with LOCK:
+            with lock:
                 page = pdf[index]
                 try:
                     longest = max(page.get_size())
@@ -201,9 +198,6 @@ def _read_pages(data: bytes, indices: list[int] | None, who: str, tools: ToolCac
             if words is None:
                 break
             found[index] = page_blocks(words, rules, carry)
-    finally:
-        with LOCK:
-            pdf.close()
     return found, total, failed
 
 
