@@ -62,28 +62,34 @@ def _gaps_filled(blocks: list[Block], found: list[tuple[int, int]]) -> list[tupl
     where it stands in the order: one heading written 6、 among 一、… had its text merged into the section before."""
     missing = set(_WORDS) - {n for _, n in found}
     filled = list(found)
-    for i, b in enumerate(blocks):
-        if b.is_row and len(b.cells) - b.cells.count("") > 1:
-            continue
-        key = next((k for k in b.keys if k), "")
-        if len(key) > _MAX_HEADING or not key:
-            continue
-        for pattern in _OTHER_HEADINGS:
-            if (m := pattern.match(key)) is None:
-                continue
-            number = m.group(1)
-            n = int(number) if number.isdigit() else NUMERALS.index(number) + 1
-            before = [k for j, k in filled if j < i]
-            after = [k for j, k in filled if j > i]
-            if (n in missing and any(w in key for w in _WORDS[n]) and all(k < n for k in before)
-                    and all(k > n for k in after)):
+    for pattern in _OTHER_HEADINGS:
+        for i, n in _candidates(blocks, pattern, True):  # with its section's words
+            if n in missing and all(k < n for j, k in filled if j < i) and all(k > n for j, k in filled if j > i):
                 filled = sorted([*filled, (i, n)])
                 missing.discard(n)
-            break
     return filled
 
 
 def _best_run(blocks: list[Block], heading: re.Pattern[str], structured: bool) -> list[tuple[int, int]]:
+    candidates = _candidates(blocks, heading, structured)
+    best: list[tuple[int, int]] = []
+    for start, (_, first) in enumerate(candidates):
+        if first > 2 and not structured:
+            continue  # an excerpt may begin at any section only where the section words confirm the headings
+        run = [candidates[start]]
+        for i, n in candidates[start + 1 :]:
+            if run[-1][1] < n <= run[-1][1] + 2:
+                run.append((i, n))
+        if len(run) > len(best):
+            best = run
+    if len(best) == 1 and best[0][1] > 2:
+        return []  # a lone "四、…" or "六、…" is more likely a link or a table label than a report's only heading
+    return best
+
+
+def _candidates(blocks: list[Block], heading: re.Pattern[str], structured: bool) -> list[tuple[int, int]]:
+    """(block index, section number) of every block that reads as a heading numbered by `heading` (`structured`:
+    and carries its section's words), in document order."""
     candidates: list[tuple[int, int]] = []
     for i, b in enumerate(blocks):
         if b.is_row and len(b.cells) - b.cells.count("") > 1:
@@ -98,19 +104,7 @@ def _best_run(blocks: list[Block], heading: re.Pattern[str], structured: bool) -
         if structured and n in _WORDS and not any(w in key for w in _WORDS[n]):
             continue
         candidates.append((i, n))
-    best: list[tuple[int, int]] = []
-    for start, (_, first) in enumerate(candidates):
-        if first > 2 and not structured:
-            continue  # an excerpt may begin at any section only where the section words confirm the headings
-        run = [candidates[start]]
-        for i, n in candidates[start + 1 :]:
-            if run[-1][1] < n <= run[-1][1] + 2:
-                run.append((i, n))
-        if len(run) > len(best):
-            best = run
-    if len(best) == 1 and best[0][1] > 2:
-        return []  # a lone "四、…" or "六、…" is more likely a link or a table label than a report's only heading
-    return best
+    return candidates
 
 
 def split_run_together(blocks: list[Block]) -> list[Block]:
