@@ -30,6 +30,7 @@ from pathlib import Path
 from govreports.extract.document import Document, MissingTool
 from govreports.extract.limits import DEFAULT_DEADLINE
 from govreports.extract.lines import text_to_blocks
+from govreports.parse.values import parse_value
 from govreports.extract.toolcache import ToolCache, ask, identity
 
 SOFFICE, SOFFICE_PACKAGE = "soffice", "libreoffice-writer-nogui"
@@ -87,21 +88,18 @@ def rows_rejoined(text: str) -> str:
     out: list[str] = []
     joinable = False
     for line in text.split("\n"):
-        cells = line.split("\t")
-        numbers = [c.strip() for c in cells]
-        values_only = bool(line.strip()) and all(_number(c) for c in numbers if c)
+        filled = [c for c in map(str.strip, line.split("\t")) if c]
+        texts = sum(1 for c in filled if not _number(c))  # cells that are no number
+        values_only = bool(filled) and texts == 0
         if values_only and joinable and out:
             out[-1] += "\t\t" + line
             continue
         out.append(line)
-        texts = [c for c in numbers if c and not _number(c)]
-        joinable = "\t" in line and (values_only or len(texts) <= 2) and bool(texts or values_only)
+        joinable = "\t" in line and bool(filled) and texts <= 2
     return "\n".join(out)
 
 
 def _number(cell: str) -> bool:
-    from govreports.parse.values import parse_value
-
     value = parse_value(cell)
     return value is not None and value.number is not None
 
