@@ -86,8 +86,10 @@ def pdf_paths(expected_dir: Path) -> None:
 def input_kinds(expected_dir: Path, scans: int = 2) -> None:
     """The share of cells read from each input kind a portal serves (issue 13): every expected record rendered as
     HTML, DOCX, PDF, OFD, .xlsx, (where xlwt is installed) .xls and (where LibreOffice can make one) Word .doc, and
-    the first `scans` as an image-only PDF read by OCR (2–7 s a page). Goes through parse_bytes, as the crawl does."""
-    from govreports.demo.documents import can_make_doc, can_make_xls, scanned_pdf, word97
+    the first `scans` as an image-only PDF and as pictures of its pages (150-dpi JPEGs, a 图片版 report) read by OCR
+    (2–7 s a page). Goes through parse_bytes, as the crawl does."""
+    from govreports.demo.documents import can_make_doc, can_make_xls, picture_pages, scanned_pdf, word97
+    from govreports.extract.images import bundle
     from govreports.parse import parse_bytes
     from govreports.render import to_docx, to_html, to_pdf
     from govreports.render.ofd import to_ofd
@@ -101,8 +103,9 @@ def input_kinds(expected_dir: Path, scans: int = 2) -> None:
         makers["doc"] = lambda r: word97(to_docx(r))
     records = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(expected_dir.glob("*.json"))]
     print(f"\n{'input kind':<12} {'reports':>8} {'cells read':>16} {'numbers read':>22}")
-    for kind, make in [*makers.items(), ("scan", lambda r: scanned_pdf(to_pdf(r)))]:
-        chosen = records[:scans] if kind == "scan" else records
+    ocr_kinds = [("scan", lambda r: scanned_pdf(to_pdf(r))), ("pictures", lambda r: bundle(picture_pages(r)))]
+    for kind, make in [*makers.items(), *ocr_kinds]:
+        chosen = records[:scans] if kind in ("scan", "pictures") else records
         right = cells = numbers_right = numbers = 0
         for record in chosen:
             try:

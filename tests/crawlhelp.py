@@ -15,6 +15,7 @@ from govreports import schema
 from govreports.crawl import events, run_crawl
 from govreports.crawl.portal import PortalCrawl
 from govreports.crawl.stats import PortalStats
+from govreports.extract.images import bundle
 from govreports.extract.toolcache import tool_cache_for
 from govreports.fetch.result import FetchResult
 from govreports.parse import parse_bytes
@@ -81,9 +82,12 @@ def read_scans_once(portal, portals: tuple[str, ...] | None = None) -> None:
     sites = {site(p.start_url) for p in config.portal if portals is None or p.name in portals}
     for report in portal.reports:
         key = (tools.root, portal.seed, report.id)
-        if report.kind in ("scan", "doc") and site(report.url) in sites and key not in _SCANS_READ:
+        if report.kind in ("scan", "doc", "pictures") and site(report.url) in sites and key not in _SCANS_READ:
             _SCANS_READ.add(key)
-            parse_bytes(portal.attachment(report._item), report.attachment_url, tools=tools)
+            if report.kind == "pictures":  # the pictures its article shows, read as the crawl reads them
+                parse_bytes(bundle(portal.pictures(report._item)), report.url, tools=tools)
+            else:
+                parse_bytes(portal.attachment(report._item), report.attachment_url, tools=tools)
 
 
 def crawl_demo(portal, workdir: Path, db=None, portals: tuple[str, ...] | None = None, **overrides):
@@ -149,9 +153,10 @@ def db_records(db) -> dict[tuple[str, int], dict]:
     return out
 
 
-# what a report read by OCR (the ground truth says served_as "scan") must get right: Tesseract reads about 70% of
-# the cells exactly, so its cells and dates are not compared; the record must say it was read by OCR
+# what a report read by OCR (the ground truth says served_as "scan", or "pictures") must get right: Tesseract reads
+# about 70% of the cells exactly, so its cells and dates are not compared; the record must say it was read by OCR
 OCR_FIELDS = ("title", "agency", "year", "format")
+OCR_SERVED = ("scan", "pictures")  # an image-only PDF; pictures of the pages shown in the article (a 图片版 report)
 
 
 def mismatches(db, truth: dict[str, dict], skip_urls=()) -> list[str]:
@@ -167,7 +172,7 @@ def mismatches(db, truth: dict[str, dict], skip_urls=()) -> list[str]:
         if got is None:
             problems.append(f"missing {key} {url}")
             continue
-        scanned = record.get("served_as") == "scan"
+        scanned = record.get("served_as") in OCR_SERVED
         for field in OCR_FIELDS if scanned else (*OCR_FIELDS, "published"):
             if got[field] != record[field]:
                 problems.append(f"{key} {field}: {got[field]!r} != {record[field]!r}")

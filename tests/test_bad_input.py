@@ -52,7 +52,8 @@ def _scanned_pdf() -> bytes:
         (b"", "empty file"),
         (b"   \n\n  ", "empty file"),
         (bytes(range(256)) * 40, "binary content"),
-        (b"\x89PNG\r\n\x1a\n" + b"\x00\x01\x02" * 500, "binary content"),
+        # a PNG's signature, then garbage: a picture (a 图片版 report's page) that cannot be read
+        (b"\x89PNG\r\n\x1a\n" + b"\x00\x01\x02" * 500, r"^damaged image \(ValueError: its header cannot be read"),
         ("<html><body><p>欢迎访问本网站</p><ul><li>首页</li></ul></body></html>".encode(), "no annual report"),
         ("这是一份会议通知，请各单位准时参加。".encode(), "no annual report"),
     ],

@@ -60,9 +60,15 @@ def test_every_response_is_archived_with_its_facts(crawled):
     workdir, db, _ = crawled
     rows = db.execute("SELECT url, final_url, status, sha256, archive_path, etag, fetched_at FROM documents").fetchall()
     assert rows
+    made = []  # a document the crawl made of responses (a 图片版 report's pictures as one zip), no response itself
     for url, final_url, status, sha, path, etag, fetched_at in rows:
-        assert status == 200 and final_url and fetched_at and etag
+        if url.endswith("#images"):
+            made.append(url)
+            assert status is None and etag is None and final_url == url and fetched_at
+        else:
+            assert status == 200 and final_url and fetched_at and etag
         assert (workdir / "archive" / path).is_file() and path.endswith(sha)
+    assert len(made) == 1
     attachments = [r for r in rows if r[1] != r[0]]  # downfile.jsp → 302 → /attach/
     assert attachments and all("/attach/" in r[1] for r in attachments)
 
@@ -351,6 +357,32 @@ def test_doc_ofd_and_scanned_reports_are_loaded_from_their_files(portal, crawled
     assert {r.url: loaded.get(r.url) for r in legacy} == {r.url: r.attachment_url for r in legacy}
     scan = next(r for r in legacy if r.kind == "scan")
     (report_id,) = db.execute("SELECT id FROM reports WHERE source_key = ?", [scan.url]).fetchone()
+    record = get_record(db, report_id)
+    assert record["ocr"] is True and record["ocr_pages"] == "2/2" and record["ocr_cells"] >= 0.5
+
+
+def test_a_report_shown_as_pictures_in_its_article_is_loaded_from_them_by_ocr(portal, crawled):
+    """A 图片版 report whose article shows its pages as pictures (./W0…_N.jpg) and links no file: the page held no
+    report, so the pictures are fetched (each archived), read by OCR as one document, archived too, under the page's
+    URL + #images: its record's document, so a re-parse reads it without the network. Not "not a report"."""
+    from govreports.extract.images import page_images
+    from govreports.fetch import Archive
+    from govreports.store.read import get_record
+
+    workdir, db, _ = crawled
+    (pictured,) = [r for r in portal.reports if r.kind == "pictures"]
+    row = db.execute("SELECT r.id, d.url, d.media_type, d.sha256 FROM reports r JOIN documents d ON"
+                     " d.id = r.document_id WHERE r.source_key = ?", [pictured.url]).fetchone()
+    assert row is not None
+    report_id, url, media, sha256 = row
+    assert (url, media) == (pictured.url + "#images", "application/zip")
+    assert db.execute("SELECT status, attachment_url FROM items WHERE url = ?", [pictured.url]).fetchone() == \
+        ("loaded", url)
+    pictures = portal.pictures(pictured._item)
+    assert page_images(Archive(workdir / "archive").get(sha256, verify=True), "images") == pictures
+    shown = [u for (u,) in db.execute("SELECT url FROM documents WHERE url LIKE ? ORDER BY url",
+                                      [pictured.url.rsplit("/", 1)[0] + "/W0%.jpg"])]
+    assert len(shown) == len(pictures) == 2
     record = get_record(db, report_id)
     assert record["ocr"] is True and record["ocr_pages"] == "2/2" and record["ocr_cells"] >= 0.5
 

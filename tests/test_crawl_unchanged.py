@@ -39,33 +39,41 @@ def test_a_known_report_whose_file_is_gone_tonight_asks_for_the_file_once(demo_p
 def test_a_scan_whose_ocr_stopped_short_is_read_again_until_whole(demo_portal, tmp_path, monkeypatch):
     """The scan's second page passes its time bound tonight (a loaded machine, a slow page): the report loads with
     "1/2" pages read. Its page and file answer 304 on every later night, and it stayed half read until a reparse.
-    The next night reads it again from the archive, its first page from the tool cache, and loads it whole."""
+    The next night reads it again from the archive, its first page from the tool cache, and loads it whole. So with
+    the 图片版 report shown as pictures in its article: its page and both pictures answer 304, read from the archive;
+    whole, a later night asks for its page alone (the page names the pictures, each a file of its own)."""
     from crawlhelp import read_scans_once
     from govreports.extract import ocr
     from govreports.store.read import get_record
 
     read_scans_once(demo_portal)  # the session's OCR of the scan first: the cut below is tonight's crawl's own
     scan = next(r for r in demo_portal.reports if r.kind == "scan")
+    shown = next(r for r in demo_portal.reports if r.kind == "pictures")
+    pictures = {demo_portal.url(f"{shown._item.extra['pictures']}_{k}.jpg") for k in (1, 2)}
+    files = {scan.url, scan.attachment_url, shown.url} | pictures
     real, pages = ocr._page_words, []
 
-    def second_page_past_its_time(image, rules, timeout, tesseract):
-        pages.append(image.size)
-        return real(image, rules, timeout, tesseract) if len(pages) == 1 else None
+    def every_second_page_past_its_time(image, rules, timeout, tesseract):
+        pages.append(image.size)  # (parse_workers=0: one document at a time, in this process; two pages each)
+        return real(image, rules, timeout, tesseract) if len(pages) % 2 else None
 
-    monkeypatch.setattr(ocr, "_page_words", second_page_past_its_time)
+    monkeypatch.setattr(ocr, "_page_words", every_second_page_past_its_time)
     db, _ = crawl_demo(demo_portal, tmp_path, portals=("demo-ordos",), parse_workers=0)
-    (report_id,) = db.execute("SELECT report_id FROM items WHERE url = ?", [scan.url]).fetchone()
-    assert get_record(db, report_id)["ocr_pages"] == "1/2" and len(pages) == 2
+    ids = [db.execute("SELECT report_id FROM items WHERE url = ?", [r.url]).fetchone()[0] for r in (scan, shown)]
+    assert [get_record(db, i)["ocr_pages"] for i in ids] == ["1/2", "1/2"] and len(pages) == 4
     monkeypatch.setattr(ocr, "_page_words", real)
     demo_portal.clear_requests()
     _, summary = crawl_demo(demo_portal, tmp_path, db=db, portals=("demo-ordos",), parse_workers=0)
-    asked = [r.status for r in demo_portal.requests if demo_portal.url(r.path) in (scan.url, scan.attachment_url)]
-    assert asked == [304, 304]  # nothing downloaded again: read from the archive
-    assert get_record(db, report_id)["ocr_pages"] == "2/2"
-    assert summary.total("changed") == 1 and summary.total("new") == 0
-    # whole now: a third night calls it unchanged, as every other report
+    asked = sorted((demo_portal.url(r.path), r.status) for r in demo_portal.requests if demo_portal.url(r.path) in files)
+    assert asked == sorted((url, 304) for url in files)  # nothing downloaded again: read from the archive
+    assert [get_record(db, i)["ocr_pages"] for i in ids] == ["2/2", "2/2"]
+    assert summary.total("changed") == 2 and summary.total("new") == 0
+    # whole now: a third night calls them unchanged, as every other report
+    demo_portal.clear_requests()
     _, summary = crawl_demo(demo_portal, tmp_path, db=db, portals=("demo-ordos",), parse_workers=0)
     assert summary.total("changed") == 0 and summary.total("unchanged") == summary.total("found")
+    asked = {demo_portal.url(r.path) for r in demo_portal.requests if demo_portal.url(r.path) in files}
+    assert asked == files - pictures
 
 
 def test_unfinished_is_a_time_bound_short_of_the_pages():

@@ -66,7 +66,7 @@ def test_default_portal_shape(portal):
     assert 20 < len(portal.catalog.items["tax"]) <= 40  # the chinatax-like column: two pages of 20, the last short
     assert {r.record["format"] for r in reports} == {"pre2019", "2019", "2021"}
     # and the two reports published only as a spreadsheet (catalog.SPREADSHEETS)
-    assert {r.kind for r in reports} == {"html", "pdf", "docx", "ofd", "scan", DOC, "xlsx", "xls"}
+    assert {r.kind for r in reports} == {"html", "pdf", "docx", "ofd", "scan", DOC, "xlsx", "xls", "pictures"}
     assert len({r.record["agency"] for r in reports}) >= 8
     # two re-posts of the city's reports, and a （超链版） PDF beside the plain one
     assert len(portal.reposts()) == 3 and set(portal.reposts().values()) <= set(portal.ground_truth())
@@ -163,7 +163,8 @@ def test_served_reports_parse_to_ground_truth(portal, client):
     tools = tool_cache_for(None)  # the session's: the scan and the .docs are read by their programs once a session
     for report in portal.reports:
         data, hints = fetch_document(client, report)
-        assert_matches(parse_bytes(data, hints=hints, tools=tools), truth[report.url], report)
+        # OCR's budget as a worker gives it (the crawl reads on where a page was cut): this test is its reading
+        assert_matches(parse_bytes(data, hints=hints, tools=tools, ocr_budget=120.0), truth[report.url], report)
     assert any(r.site == "govcn" and r.record["format"] == "pre2019" for r in portal.reports), \
         "a free-form report as <p>s inside gov.cn's td#UCAP-CONTENT (a layout cell, not a data cell)"
 
@@ -385,7 +386,8 @@ def test_prerender_serves_the_same_bytes_without_rendering_again(monkeypatch):
     pages = [it for it in warm.served_reports() if it.kind == "html"]  # the /wenzhou/ column's pages too
     assert {it.site for it in pages} == {it.site for it in warm.served_reports()}
     assert {it.style for it in pages} >= {"word", "clean"} and {it.quirk for it in pages} >= {None, "fullwidth"}
-    assert warm.prerender(workers=2) == len(items) + len(pages)
+    pictured = [it for it in warm.catalog.reports() if it.kind == "pictures"]
+    assert warm.prerender(workers=2) == len(items) + len(pages) + len(pictured) and len(pictured) == 1
 
     import govreports.demo.portal as portal_module
 
@@ -396,7 +398,9 @@ def test_prerender_serves_the_same_bytes_without_rendering_again(monkeypatch):
     bodies = {it.id: cold.fragment(it) for it in pages}
     monkeypatch.setattr(portal_module, "attachment_bytes", no_rendering)
     monkeypatch.setattr(portal_module, "body_fragment", no_rendering)
+    monkeypatch.setattr(portal_module, "picture_pages", no_rendering)
     assert all(warm.attachment(it) == expected[it.id] for it in items[:6])
+    assert [p[:3] for p in warm.pictures(pictured[0])] == [b"\xff\xd8\xff"] * 2  # its two pages, as JPEG files
     assert all(warm.attachment(it)[:4] in (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0") for it in items)
     assert all(warm.fragment(it) == bodies[it.id] for it in pages)
     with warm:  # and the pages served whole are the cold portal's

@@ -8,14 +8,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import replace
+from urllib.parse import urldefrag
 
 from govreports import schema
+from govreports.clock import now_iso
 from govreports.crawl.events import Doc, Failed, Listed, NotDue, NotReport, Read, Seen, Sink, Unchanged
 from govreports.crawl.stats import PortalStats
 from govreports.errors import StorageError
 from govreports.extract import ocr
+from govreports.extract.images import bundle, is_image
 from govreports.fetch import Fetcher
 from govreports.fetch import browser
+from govreports.fetch.result import FetchResult
 from govreports.fetch.policy import url_host_in, url_netloc
 from govreports.parse import ParseError, parse_bytes
 from govreports.parse.api import MissingToolError, ParseLimitError
@@ -27,6 +31,8 @@ from govreports.portals.titles import is_report_title, title_year
 from govreports.store.statuses import ItemStatus
 
 Progress = Callable[[str, PortalStats], None]  # (event, stats): "listed", "done"
+# the URL a report read from the pictures of its article is archived under: its page's, with this fragment
+PICTURES = "#images"
 
 
 class PortalFetcher:
@@ -40,6 +46,15 @@ class PortalFetcher:
         if self.mode != "http":  # fetch = "browser" / "auto": a gate is passed in the host's headless browser
             return await browser.fetch(self._fetcher, url, self.hosts, self.mode, **kwargs)
         return await self._fetcher.fetch(url, hosts=self.hosts, **kwargs)
+
+    async def keep(self, url: str, body: bytes, content_type: str) -> FetchResult:
+        """A document the crawl made of fetched ones (a report's pictures as one zip: PortalCrawl._pictured),
+        archived as a fetched body is and answered as a fetch, so that its record names it and a re-parse reads it
+        from the archive, without the network."""
+        sha256, _created = await self._fetcher.archive_body(body, url)
+        return FetchResult(url, url, "GET", ok=True, body=body, sha256=sha256,
+                           archive_path=self._fetcher.archive.relpath(sha256), content_type=content_type,
+                           fetched_at=now_iso())
 
     async def unchanged_body(self, res, expect: str = "html"):
         """A 304 fetched without its body (``body_if_unchanged=False``), with it; fetched whole through this portal's
@@ -217,7 +232,9 @@ class PortalCrawl:
             return
         seen.append(Doc.of(page))
         if page.not_modified and known:
-            if item.attachment_url is None:
+            # a report read from its article's pictures: they are named by the page, each a file of its own (TRS's
+            # W0….jpg), so the page unchanged is the report unchanged
+            if item.attachment_url is None or item.attachment_url.endswith(PICTURES):
                 self.sink.emit(Unchanged(listing))
                 return
             attachment = await self.fetcher.fetch(item.attachment_url, conditional=True, expect="binary",
@@ -320,7 +337,10 @@ class PortalCrawl:
         # parse_failures_jump), not for the PDF
         if record is None or record.get("format") == "unknown":
             scripted = await self._data_document(listing, page, later, seen, fetched or {}, hints, failed=not limited)
-            if scripted:  # read from the data file
+            if scripted is None:  # nor in a data file: in the pictures the article shows (a 图片版 report)?
+                scripted = await self._pictured(listing, page, seen, fetched or {}, hints, off_host,
+                                                failed=not limited)
+            if scripted:  # read from the data file, or the pictures
                 _emit_all(self.sink, limited)
                 return scripted
             if scripted is False and not limited:  # failed on it (recorded there)
@@ -368,6 +388,47 @@ class PortalCrawl:
         except ParseError:
             return None
         return record, data, url
+
+    async def _pictured(self, listing: Listed, page, seen: list[Doc], fetched: dict, hints: dict,
+                        off_host: list[Failed], failed: bool = True):
+        """The report from the pictures its article shows (a 图片版 report, each page a picture:
+        adapters.base.find_images), asked only when neither the page, a file it links nor a data file held a report:
+        (record, the pictures as one zip, archived under the page's URL + PICTURES, and that URL). None when the
+        page shows no picture on its hosts, or OCR found no report in them; False when a picture could not be
+        fetched or the reading passed a limit, recorded against it, and against the item unless not `failed`: never
+        a report read from some of its pages (at most ocr.MAX_PAGES, as a scan's). A picture that answers with
+        something else (a 404 page served as 200) is no page. Pictures on hosts the config does not name are added to
+        `off_host` (the item's failure when nothing held its report, as such attachments are) when none is on its
+        hosts (an image server's address: named, not "not a report")."""
+        shown = self.adapter.images(page)
+        urls = [url for url in shown if url_host_in(self.portal.hosts, url)][:ocr.MAX_PAGES]
+        if not urls and shown:
+            off_host.append(Failed(shown[0], "host_not_allowed", "host_not_allowed",
+                                   f"host_not_allowed: the report's pictures are on {url_netloc(shown[0])}, not among "
+                                   "the portal's hosts; add it to attachment_hosts in the portal's config to read them"))
+        pictures = []
+        for url in urls:
+            got = fetched.get(url) or await self.fetcher.fetch(url, conditional=True, expect="binary",
+                                                              referer=page.final_url)
+            if not got.ok:
+                if failed:
+                    self.sink.emit(_failed(url, got, listing))
+                return False
+            seen.append(Doc.of(got))
+            if is_image((got.body or b"")[:16]):
+                pictures.append(got.body)
+        if not pictures:
+            return None
+        kept = await self.fetcher.keep(urldefrag(page.url).url + PICTURES, bundle(pictures), "application/zip")
+        try:
+            record = await self._parse(kept.body, listing.url, hints)
+        except (ParseLimitError, MissingToolError) as exc:
+            if failed:
+                self.sink.emit(_limit_failed(kept.url, exc, listing))
+            return False
+        except ParseError:
+            return None
+        return record, kept, kept.url
 
 
 def _failed(url: str, result, listing: Listed | None = None) -> Failed:

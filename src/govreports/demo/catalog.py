@@ -40,6 +40,8 @@ LEGACY_LINKS = {("ofd", "ordos"): "jsatt"}
 # data-appendix="true" needdownload="true" href="./P0….xls">`); one report of each table format (the 2021 form's table 三
 # has two more rows). Chosen after every other choice (_add_spreadsheets).
 SPREADSHEETS = (("xlsx", "ordos", "jsatt", "2021"), ("xls", "gbk", "appendix", "2019"))
+# the TRS sites with one report shown only as pictures of its pages in its article (a 图片版 report: Catalog._add_pictured)
+PICTURED = ("ordos",)
 MULTIPAGE = ("ordos",)  # the TRS sites with one report article split over two pages
 # the sites with reports whose body is only in a JavaScript data file (`let content = "…"`, sites/custom.py)
 SCRIPT_BODIES = ("custom",)
@@ -58,7 +60,8 @@ class Item:
     role: str  # "report" | "repost" | "nonreport" | "hostile" | "decoy" (a look-alike column's item) | "news"
     list_title: str
     list_date: str  # ISO date shown in the list
-    # report body: "html" | "pdf" | "docx" | "doc" | "ofd" | "scan" (an image-only .pdf) | "xlsx" | "xls";
+    # report body: "html" | "pdf" | "docx" | "doc" | "ofd" | "scan" (an image-only .pdf) | "xlsx" | "xls" |
+    # "pictures" (the article shows its pages as pictures, ./W0…_N.jpg: a 图片版 report);
     # nonreport, decoy, news: "news" | "wzbb" | "notice" | "gzyd" | "tjnb"
     kind: str = "html"
     agency: str | None = None
@@ -124,11 +127,15 @@ class Catalog:
             self._assign_paths(site)
         self._add_editions()
         self._add_spreadsheets()
+        self._add_pictured()
         self.by_id = {it.id: it for items in self.items.values() for it in items}
         self.by_path: dict[str, Item] = {}
         self.attachments: dict[str, Item] = {}
+        self.pictured: dict[str, Item] = {}  # the common start of a 图片版 report's picture files -> the report
         for it in self.by_id.values():
             self.by_path[it.path] = it
+            if it.kind == "pictures":
+                self.pictured[it.extra["pictures"]] = it
             if it.attachment_file:
                 self.attachments[it.attachment_file] = it
             if it.attachment_path:
@@ -274,6 +281,29 @@ class Catalog:
             ymd = item.url_date.replace("-", "")
             folder = item.path.rsplit("/", 1)[0]
             item.attachment_path = item.attachment_file = f"{folder}/{_trs_file(self.seed, item.id, ymd, item.kind)}"
+
+    def _add_pictured(self) -> None:
+        """Publish one HTML report of the default agencies on each site of PICTURED as pictures of its pages shown in
+        its article (`<img src="./W0….jpg">`, one a page: the 图片版 reports of PORTALS.md §9, 宿州市人民政府2019年政府
+        信息公开工作年度报告（图片版）), its list title so labelled. Chosen last, as the spreadsheets are, so no other
+        report, URL or choice moves; the same whatever the scale."""
+        reposted = {it.canonical for items in self.items.values() for it in items if it.role == "repost"}
+        for site in PICTURED:
+            default = set(self.agencies[site][:A.DEFAULT_COUNTS[site]])
+            candidates = sorted((it for it in self.items[site] if it.role == "report" and it.kind == "html"
+                                 and it.agency in default and it.year >= 2020 and not it.extra
+                                 and it.quirk is None and it.id not in reposted
+                                 and not it.list_title.endswith("（图片版）")), key=lambda it: it.id)
+            # a 2019-form report (two pages, as the scan's): OCR takes seconds a page in every crawl of the site
+            candidates = [it for it in candidates if format_for(it.year) == "2019"] or candidates
+            if not candidates:
+                continue
+            item = random.Random(f"pictured|{self.seed}|{site}").choice(candidates)
+            item.kind = "pictures"
+            item.list_title += "（图片版）"
+            ymd = item.url_date.replace("-", "")
+            folder = item.path.rsplit("/", 1)[0]
+            item.extra["pictures"] = f"{folder}/W0{ymd}{int(_digest(self.seed, item.id)[:12], 16) % 10**12:012d}"
 
     def _script_bodies(self) -> None:
         """Serve two HTML reports of each site in SCRIPT_BODIES, one of each table format, with an empty detail page

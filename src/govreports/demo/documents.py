@@ -103,6 +103,29 @@ def scanned_pdf(pdf: bytes, dpi: int = 200, scanned_on: str | None = None) -> by
     return out.getvalue()
 
 
+def picture_pages(record: dict, dpi: int = 150) -> list[bytes]:
+    """The report's pages as JPEG pictures (PDFium renders its PDF, Pillow writes), as a 图片版 report's article shows
+    them: the same report gives the same bytes in every process."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    from govreports.extract.pdfium import system_fonts
+
+    with system_fonts():  # the real fonts, not the parser's box font: a picture shows the text
+        document = pdfium.PdfDocument(to_pdf(record))
+        try:
+            pages = [document[i].render(scale=dpi / 72).to_pil().convert("RGB") for i in range(len(document))]
+        finally:
+            document.close()
+    out = []
+    for page in pages:
+        data = io.BytesIO()
+        page.save(data, format="JPEG", quality=85)
+        out.append(data.getvalue())
+    return out
+
+
 _DOC_WARNED = False
 
 

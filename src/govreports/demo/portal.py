@@ -18,7 +18,7 @@ from functools import partial
 
 from govreports.demo import hosts
 from govreports.demo.catalog import Catalog, Item
-from govreports.demo.documents import attachment_bytes, body_fragment
+from govreports.demo.documents import attachment_bytes, body_fragment, picture_pages
 from govreports.demo.faults import (ANTIBOT_412_PREFIX, ANTIBOT_521_PREFIX, HUNG_SITE, URL_KINDS, FaultConfig,
                                     FaultPlan)
 from govreports.demo.hostile import hostile_document
@@ -219,6 +219,13 @@ class DemoPortal:
         return self._attachments.get(key, lambda: _SHARED.get(shared, lambda: attachment_bytes(
             self.record(item), item.kind, hyperlinks=edition)))
 
+    def pictures(self, item: Item) -> list[bytes]:
+        """A 图片版 report's pages as the pictures its article shows (documents.picture_pages), kept as attachments are:
+        its edits (`edit`) change them."""
+        key = (item.id, self.generation(item), "pictures")
+        shared = (self.seed, item.agency, item.year, item.size, key[1], "pictures")
+        return self._attachments.get(key, lambda: _SHARED.get(shared, lambda: picture_pages(self.record(item))))
+
     def warm(self) -> None:
         """Make the slow attachments (.doc, scans: a few on any portal) in a background thread, so that the first
         crawler asking for one does not wait seconds for LibreOffice (a request meanwhile waits for these bytes).
@@ -245,6 +252,9 @@ class DemoPortal:
             if it.kind == "html":
                 key, source = self._fragment_key(it)
                 pages[key] = (self.seed, source.agency, source.year, source.size, key[1], key[2], key[3])
+        pictured = [it for it in self.catalog.reports() if it.kind == "pictures"]
+        for item in pictured:  # a few, each ~0.3 s: here rather than in the pool
+            self.pictures(item)
         with ProcessPoolExecutor(max_workers=workers) as pool:
             rendered = pool.map(attachment_bytes, *zip(*jobs), chunksize=16) if jobs else []
             for item, data in zip(todo, rendered):
@@ -252,7 +262,7 @@ class DemoPortal:
             bodies = pool.map(_render_page, *zip(*pages.values()), chunksize=32) if pages else []
             for key, body in zip(pages, bodies):
                 self._fragments.get(key, lambda body=body: body)
-        return len(jobs) + len(pages)
+        return len(jobs) + len(pages) + len(pictured)
 
     def modified(self, item: Item) -> float:
         base = _day_epoch(max(item.url_date or item.list_date, item.list_date))
@@ -277,7 +287,8 @@ class DemoPortal:
 
     def ground_truth(self) -> dict[str, dict]:
         """Report URL -> its record, with "served_as": how the report is published (html | pdf | docx | doc | ofd |
-        scan | xlsx | xls). A scan is read by OCR: compare its title, agency, year and format, not its cells."""
+        scan | xlsx | xls | pictures). A scan, and a report shown as pictures, is read by OCR: compare its title,
+        agency, year and format, not its cells."""
         return {self.url(it.path): {**self.record(it), "served_as": it.kind}
                 for it in self.served_reports()}
 

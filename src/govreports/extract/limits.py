@@ -74,13 +74,14 @@ class LimitHit:
 
 
 def check(data: bytes, kind: str, limits: Limits = DEFAULT_LIMITS) -> LimitHit | None:
-    """The first limit `data` (sniffed as `kind`: pdf, docx, ofd, doc, xls, xlsx, html, text) passes, or None.
+    """The first limit `data` (sniffed as `kind`: pdf, docx, ofd, doc, xls, xlsx, html, text, image, images)
+    passes, or None.
     Never expands it."""
     hit = check_size(len(data), kind, limits)
     if hit is not None:
         return hit
     if data[:4] == b"PK\x03\x04":
-        hit = check_zip(data, limits, {"ofd": "OFD", "xlsx": "XLSX"}.get(kind, "DOCX"))
+        hit = check_zip(data, limits, {"ofd": "OFD", "xlsx": "XLSX", "images": "zip of images"}.get(kind, "DOCX"))
         return check_sheets(data, kind, limits) if hit is None and kind == "xlsx" else hit
     if kind == "xls":
         return check_sheets(data, kind, limits)

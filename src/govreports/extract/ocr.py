@@ -35,6 +35,8 @@ SCALE = 200 / 72  # 200 dpi: as good as 300 on 7-pt table text (measured: 73% vs
 # converter that writes no resolution makes it (72 or 96 dpi: an A4 scan at 200 dpi on 1654 × 2339 points); it is
 # drawn as A4 (FIT), its words and lines measured in the points of that A4 page
 LARGEST, FIT = 1310.0, 842.0
+# points: a picture of a page (a 图片版 report) is drawn as wide as A4, enlarged at most MAX_ENLARGE times
+A4_WIDTH, MAX_ENLARGE = 595.0, 2.0
 _TESSDATA = re.compile(r'"([^"]+)"')
 DARK = 160  # a pixel darker than this is ink
 H_RULE, V_RULE = 25.0, 8.0  # points: shortest ruling line (longer than any stroke of a glyph of its size)
@@ -168,37 +170,77 @@ def _read_pages(data: bytes, indices: list[int] | None, who: str, tools: ToolCac
     each page it failed on): the pages of `indices` (None: every page), at most MAX_PAGES of them, until one passes
     its timeout or the budget is spent. A page Tesseract fails on is not read: unfinished, it is asked again (its
     failure is not kept in the tool cache)."""
-    budget = BUDGET if budget is None else budget
-    found: dict[int, list[Block]] = {}
-    failed: list[str] = []
-    started = time.monotonic()
     with _opened(data) as (pdf, lock):  # each PDFium call under the lock, never Tesseract's reading
         with lock:
             total = len(pdf)
-        carry: dict = {}
-        for index in [i for i in (range(total) if indices is None else indices) if i < total][:MAX_PAGES]:
-            left = budget - (time.monotonic() - started)
-            if left <= 1:
-                break
+
+        def draw(index: int):
             with lock:
                 page = pdf[index]
                 try:
                     longest = max(page.get_size())
                     scale = SCALE * (FIT / longest if longest > LARGEST else 1.0)
-                    image = page.render(scale=scale, grayscale=True).to_pil().convert("L")
+                    return page.render(scale=scale, grayscale=True).to_pil().convert("L")
                 finally:
                     page.close()
-            rules = _rules(image)
-            try:
-                left = budget - (time.monotonic() - started)  # the page drawn and its rules found: what is left
-                words = _page_words(image, rules, min(PAGE_TIMEOUT, left), _Tesseract(who, tools))
-            except _Failed as exc:
-                failed.append(str(exc))
-                continue
-            if words is None:
-                break
-            found[index] = page_blocks(words, rules, carry)
+
+        wanted = [i for i in (range(total) if indices is None else indices) if i < total]
+        found, failed = _read_drawn(wanted, draw, who, tools, budget)
     return found, total, failed
+
+
+def _read_drawn(indices: list[int], draw, who: str, tools: ToolCache | None,
+                budget: float | None) -> tuple[dict[int, list[Block]], list[str]]:
+    """_read_pages over any page images: `draw(index)` gives page `index` as a grey-scale image at SCALE pixels a
+    point. A page that cannot be drawn (LimitExceeded, ValueError) ends the reading with that error."""
+    budget = BUDGET if budget is None else budget
+    found: dict[int, list[Block]] = {}
+    failed: list[str] = []
+    started = time.monotonic()
+    carry: dict = {}
+    for index in indices[:MAX_PAGES]:
+        if budget - (time.monotonic() - started) <= 1:
+            break
+        image = draw(index)
+        rules = _rules(image)
+        try:
+            left = budget - (time.monotonic() - started)  # the page drawn and its rules found: what is left
+            words = _page_words(image, rules, min(PAGE_TIMEOUT, left), _Tesseract(who, tools))
+        except _Failed as exc:
+            failed.append(str(exc))
+            continue
+        if words is None:
+            break
+        found[index] = page_blocks(words, rules, carry)
+    return found, failed
+
+
+def ocr_images(images: list[bytes], tools: ToolCache | None = None, budget: float | None = None) -> Document:
+    """A report published as pictures of its pages (extract.images), read by OCR as a scanned PDF's pages are: each
+    picture drawn at A4's width (a phone's photo made smaller, a web page's small picture larger: Tesseract reads
+    glyphs of 20–40 pixels best), at most MAX_PAGES of them within `budget` seconds. Unreadable, with the reason,
+    where OCR cannot run (its `ocr_pages` 0/N: read again once it can) or read no text."""
+    from govreports.extract.images import opened
+
+    meta = {"ocr_pages": f"0/{len(images)}"}
+    reason = f"a report published as {len(images)} image(s) (图片版): its text must be read by OCR"
+    why, who = _probe()
+    if why is not None:
+        return Document(kind="image", blocks=[], meta=meta, unreadable=f"{reason}; {why}")
+
+    def draw(index: int):
+        picture = opened(images[index])
+        factor = min(A4_WIDTH * SCALE / picture.width, MAX_ENLARGE)
+        size = (max(1, round(picture.width * factor)), max(1, round(picture.height * factor)))
+        return picture if size == picture.size else picture.resize(size)
+
+    found, failed = _read_drawn(list(range(len(images))), draw, who, tools, budget)
+    meta["ocr_pages"] = f"{len(found)}/{len(images)}"
+    blocks = [b for page in found.values() for b in page]
+    if not any(b.cells and any(b.cells) for b in blocks):
+        return Document(kind="image", blocks=[], meta=meta, unreadable=(
+            f"{reason}; OCR read no text on {len(found)} of {len(images)} pages{_failures(failed, len(images))}"))
+    return Document(kind="image", blocks=blocks, meta=meta, ocr=True)
 
 
 def _failures(failed: list[str], pages: int) -> str:

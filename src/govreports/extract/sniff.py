@@ -8,6 +8,8 @@ import re
 import zipfile
 from io import BytesIO
 
+from govreports.extract.images import is_image, zip_of_images
+
 # An element's start at the very beginning: '<p', '<div …>', '<html>', '<datastore>' (never '<2019年…>' or '<<条例>>').
 _MARKUP_START = re.compile(rb"<(?:[a-z][a-z0-9:-]*[\s/>]|!doctype\s)", re.I)
 _PROLOGUE = ((b"<!--", b"-->"), (b"<?", b"?>"))
@@ -19,8 +21,8 @@ _MIN_MARKUP_SHARE = 0.05
 
 
 def sniff(data: bytes) -> str | None:
-    """Return 'pdf', 'docx', 'ofd', 'xlsx', 'doc', 'xls', 'rtf', 'html', 'text', or None for content that is none
-    of these."""
+    """Return 'pdf', 'docx', 'ofd', 'xlsx', 'doc', 'xls', 'rtf', 'html', 'text', 'image' (a picture: a page of a
+    图片版 report), 'images' (a zip of pictures), or None for content that is none of these."""
     head = data[:4096]
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _sniff_utf16(head)
@@ -37,11 +39,15 @@ def sniff(data: bytes) -> str | None:
                     return "ofd"  # GB/T 33190: the package's entry point at its root
                 if "xl/workbook.xml" in names:
                     return "xlsx"  # an Excel 2007+ workbook (a report published as a spreadsheet)
+                if zip_of_images(names):
+                    return "images"  # a report's page images packed as one file (extract.images)
         except zipfile.BadZipFile:
             return None
         return None
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return _sniff_compound(data)
+    if is_image(head):
+        return "image"
     if stripped.startswith(b"{\\rtf"):
         return "rtf"  # Word's RTF, served as .doc by many portals: text, but its control words are no report text
     if _looks_like_html(stripped):

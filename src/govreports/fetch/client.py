@@ -202,7 +202,7 @@ class Fetcher:
             return self._fail(res, "http", att.error or f"HTTP {att.status}", t0, att)
         res.ok = True
         if method != "HEAD" and att.body is not None:
-            res.sha256, created = await self._archive(att.body, res.final_url)  # one hash, one look-up
+            res.sha256, created = await self.archive_body(att.body, res.final_url)  # one hash, one look-up
             res.archive_path = self.archive.relpath(res.sha256)
             self.stats.host(att.netloc or self._key(res.final_url)).archived += created
         decode_text(res, expect, None)
@@ -211,7 +211,7 @@ class Fetcher:
 
     # ---- steps --------------------------------------------------------------------------------------------------
 
-    async def _archive(self, body: bytes, url: str) -> tuple[str, bool]:
+    async def archive_body(self, body: bytes, url: str) -> tuple[str, bool]:
         """Store `body`: in this thread when the archive syncs in batches and the body is small (without an fsync
         to wait for, a file write costs less than handing it to a thread and back: 1.9 vs 2.3–3.6 ms of CPU a
         request, measured); else in a worker thread, so a large body or an fsync never holds up the event loop.

@@ -111,6 +111,11 @@ def extract(data: bytes, http_charset: str | None = None, tools: ToolCache | Non
 
                 document = ocr_pdf(data, document, tools, _left(ocr_budget, started))
             return document
+        if kind in ("image", "images"):  # a 图片版 report: pictures of its pages, read by OCR
+            from govreports.extract.images import page_images
+            from govreports.extract.ocr import ocr_images
+
+            return ocr_images(page_images(data, kind), tools, _left(ocr_budget, started))
         if kind == "docx":
             from govreports.extract.docx import extract_docx
 
@@ -155,7 +160,8 @@ def extract(data: bytes, http_charset: str | None = None, tools: ToolCache | Non
     except Exception as exc:  # noqa: BLE001 - any library failure on hostile input is a bad-input error
         what = {"pdf": "damaged or truncated PDF", "docx": "damaged DOCX", "ofd": "damaged OFD",
                 "doc": "damaged Word .doc", "rtf": "damaged RTF", "xls": "damaged Excel .xls",
-                "xlsx": "damaged XLSX workbook"}.get(kind, f"unreadable {kind}")
+                "xlsx": "damaged XLSX workbook", "image": "damaged image",
+                "images": "damaged zip of images"}.get(kind, f"unreadable {kind}")
         raise ParseError(f"{what} ({type(exc).__name__}: {str(exc)[:200]})") from exc
 
 

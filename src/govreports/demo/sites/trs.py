@@ -3,12 +3,12 @@
 What is imitated (PORTALS.md §3, samples/html/trs_ordos_engebei_xxgknb_list.html): list rows in <table class=
 "gl_list">, page links written only by the pager script createPageHTML(pageCount, currentIndex, name, ext) (the
 raw HTML has no <a href="index_1.html">), articles ./YYYYMM/tYYYYMMDD_{docid}.html with ArticleTitle/PubDate
-<meta>, the body in <div class="TRS_Editor">, attachments ./P0….pdf|.docx|.doc|.ofd|.xls|.xlsx linked by insertfileTag,
-a needdownload link or written by JavaScript (rel_appendix + document.write, or the older `var att` + document.write); one long
-report split over two article pages, t…_{id}.html and t…_{id}_1.html, linked only by the article's own
-createPageHTML. The GBK site
-sends `Content-Type: text/html` without a charset: the charset is only in <meta http-equiv> (gb2312), the bytes
-are GBK/GB18030.
+<meta>, the body in <div class="TRS_Editor"> (a 图片版 report's: its pages as pictures ./W0…_N.jpg), attachments
+./P0….pdf|.docx|.doc|.ofd|.xls|.xlsx linked by insertfileTag, a needdownload link or written by JavaScript
+(rel_appendix + document.write, or the older `var att` + document.write); one long report split over two article
+pages, t…_{id}.html and t…_{id}_1.html, linked only by the article's own createPageHTML. The GBK site sends
+`Content-Type: text/html` without a charset: the charset is only in <meta http-equiv> (gb2312), the bytes are
+GBK/GB18030.
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ class TrsSite:
 ORDOS = TrsSite("ordos", "html", 20, False, "utf-8")
 GBK = TrsSite("gbk", "shtml", 10, True, "gb2312")
 
+_PICTURE = re.compile(r"(.*/W0\d{20})_([1-9]\d*)\.jpg")  # page N of a 图片版 report: W0{ymd}{12 digits}_{N}.jpg
 _LATER_PAGE = re.compile(r"(.*/t\d{8}_\d+)_([1-9]\d*)(\.s?html)")  # page k+1 of an article: t…_{id}_{k}.html
 _PAGER_FN = """function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt){
   if(_nPageCount == null || _nPageCount<=1){ return; }
@@ -167,6 +168,12 @@ def article(spec: TrsSite, portal, it, k: int = 0) -> Response:
     if record is None:
         body = nonreport_body(it.list_title, it.kind)
         extra = ""
+    elif it.kind == "pictures":  # a 图片版 report: its pages as pictures, ./W0…_N.jpg, one a paragraph
+        name = it.extra["pictures"].rsplit("/", 1)[1]
+        body = "\n".join(f'<p style="text-align: center;"><img src="./{name}_{k}.jpg" border="0" '
+                         f'OLDSRC="/protect/{name[:8]}/{name}_{k}.jpg" /></p>'
+                         for k in range(1, len(portal.pictures(it)) + 1))
+        extra = ""
     elif it.attachment_path:  # a report, or a re-post of one, published as a file (its （超链版）)
         body = f"<p style=\"text-indent:2em\">{escape(title)}全文请见附件。</p>"
         extra = _attachment_links(spec, it)
@@ -210,6 +217,11 @@ def handle(spec: TrsSite, req: Request, portal) -> Response | None:
     if (m := _LATER_PAGE.fullmatch(path)) and (it := portal.catalog.by_path.get(m.group(1) + m.group(3))):
         k = int(m.group(2))
         return article(spec, portal, it, k) if 1 <= k < it.extra.get("pages", 1) else None
+    if (m := _PICTURE.fullmatch(path)) and (it := portal.catalog.pictured.get(m.group(1))):
+        pictures = portal.pictures(it)
+        k = int(m.group(2))
+        return Response(200, pictures[k - 1], "image/jpeg", last_modified=portal.modified(it)) \
+            if 1 <= k <= len(pictures) else None
     if (it := portal.catalog.attachments.get(path)) is not None:
         modified = portal.started if it.role == "hostile" else portal.modified(it)
         return Response(200, portal.attachment(it), CONTENT_TYPES[it.kind], last_modified=modified)

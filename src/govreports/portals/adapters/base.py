@@ -141,6 +141,11 @@ class Adapter:
     def attachments(self, page: Fetched) -> list[str]:
         return find_attachments(page.text or "", page.final_url)
 
+    def images(self, page: Fetched) -> list[str]:
+        """The pictures the report's article shows, in order (find_images): read by OCR as the report's pages when
+        neither the page nor a file it links holds a report (a 图片版 report)."""
+        return find_images(page.text or "", page.final_url)
+
     def later_pages(self, page: Fetched) -> list[str]:
         """The URLs of the report article's pages after this one, for a CMS that splits a long article (TRS:
         t…_1.html, t…_2.html): read with it, or half a report is loaded as if it were whole. None by default."""
@@ -345,6 +350,40 @@ def find_attachments(html: str, base_url: str) -> list[str]:
     unique = [url for url in dict.fromkeys(found) if url is not None]
     readable = [u for u in unique if _kind(u) in _RANK]
     return sorted(readable, key=lambda u: _RANK[_kind(u)])
+
+
+# a picture drawn smaller than this (its width or height attribute, in pixels) is an icon, a bullet or a seal, never a
+# page of a report
+_ICON = 120
+
+
+def find_images(html: str, base_url: str) -> list[str]:
+    """The pictures of a report's article, in the order the page shows them: those in its body container (TRS_Editor,
+    #zoom, …: _body_of), or where a page has none, those beside it in its own folder (TRS's ./W0….jpg), so that a
+    banner or a logo of the site is no page of the report. Icons (drawn under _ICON pixels), inline data and
+    non-http addresses are left out."""
+    root = parse_html(html)
+    base_url = html_base(root, base_url)
+    body = _body_of(root)
+    folder = base_url.rsplit("/", 1)[0] + "/"
+    contained = body is not root.find("body") and body is not root
+    found = []
+    for img in body.iter("img"):
+        src = (img.get("src") or "").strip()
+        if not src or src.lower().startswith("data:") or _drawn_small(img):
+            continue
+        url = absolute(base_url, src)
+        if url and url.lower().startswith(("http://", "https://")) and (contained or url.startswith(folder)):
+            found.append(url)
+    return list(dict.fromkeys(found))
+
+
+def _drawn_small(img) -> bool:
+    for attr in ("width", "height"):
+        value = (img.get(attr) or "").strip().removesuffix("px")
+        if value.isdigit() and int(value) < _ICON:
+            return True
+    return False
 
 
 def _shown_file(url: str | None) -> str | None:

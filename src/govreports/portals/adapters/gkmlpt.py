@@ -13,7 +13,7 @@ import re
 from urllib.parse import urljoin
 
 from govreports.portals.adapters.base import (Adapter, Listing, ListPage, absolute, count, find_attachments,
-                                             iso_date, missing, not_json, numbered_pages)
+                                             find_images, iso_date, missing, not_json, numbered_pages)
 
 _SID = re.compile(r"""SID\s*:\s*['"]?(\w+)['"]?""")
 _NODE = re.compile(r"""\{\s*['"]?id['"]?\s*:\s*(\d+)\s*,\s*['"]?name['"]?\s*:\s*['"]([^'"]+)['"]""")
@@ -94,6 +94,12 @@ class GkmlptAdapter(Adapter):
     def attachments(self, page):
         detail = _detail(page.text or "") or {}
         return find_attachments(str(detail.get("content") or "") + (page.text or ""), page.final_url)
+
+    def images(self, page):
+        """The pictures of the detail's content (the page's own body is empty: its script writes the content)."""
+        detail = _detail(page.text or "") or {}
+        return find_images(f"<body><div class='xxgk_content'>{detail.get('content') or ''}</div></body>",
+                           page.final_url) if detail.get("content") else super().images(page)
 
 
 def _detail(text: str) -> dict | None:

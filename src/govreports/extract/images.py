@@ -1,0 +1,92 @@
+"""Reports published as pictures (a 图片版: each page a JPEG or PNG, shown in the report's article or linked from
+it, or packed in a zip) → the images of their pages, in order, for OCR (extract.ocr.ocr_images).
+
+Each image's size is read from its header before it is decoded: a picture of a billion pixels, a few kilobytes
+compressed, would take gigabytes to decode (Pillow only warns below twice its own limit), so one past
+MAX_PIXELS is a `bomb`, as an oversized zip part is.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+import zipfile
+from io import BytesIO
+
+from govreports.extract.limits import LimitExceeded, LimitHit
+
+# file name extensions of pictures a portal posts a report's pages as
+EXTENSIONS = frozenset(("jpg", "jpeg", "png", "gif", "bmp", "tif", "tiff", "webp"))
+# a page scanned at 600 dpi on A3 paper is 70 M pixels; a phone's photo 12–50 M
+MAX_PIXELS = 80_000_000
+_DIGITS = re.compile(r"(\d+)")
+
+
+def is_image(head: bytes) -> bool:
+    """Do these first bytes start a picture (JPEG, PNG, GIF, TIFF, WebP)?"""
+    return head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")) \
+        or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+
+
+def image_name(name: str) -> bool:
+    """A file name (or a URL's path) that names a picture."""
+    last = name.rsplit("/", 1)[-1]
+    return "." in last and last.rsplit(".", 1)[-1].lower() in EXTENSIONS
+
+
+def zip_of_images(names: list[str]) -> bool:
+    """Whether a zip's entries are a report's page images: pictures only (folders and macOS's __MACOSX copies
+    aside), at least one."""
+    files = [n for n in names if not n.endswith("/") and not n.startswith("__MACOSX/")]
+    return bool(files) and all(image_name(n) for n in files)
+
+
+def page_images(data: bytes, kind: str) -> list[bytes]:
+    """The pages' pictures: `data` itself for one picture ("image"), else a zip's pictures ("images") in the order
+    of their names read as a person reads them (page2 before page10)."""
+    if kind == "image":
+        return [data]
+    with zipfile.ZipFile(BytesIO(data)) as archive:
+        names = [n for n in archive.namelist() if not n.endswith("/") and not n.startswith("__MACOSX/")]
+        names.sort(key=lambda n: [int(p) if p.isdigit() else p for p in _DIGITS.split(n)])
+        return [archive.read(n) for n in names]
+
+
+def bundle(images: list[bytes]) -> bytes:
+    """Pictures as one zip, in their order (stored, not compressed: pictures are compressed already), the
+    document a report shown as images in its article is read and archived as."""
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for number, image in enumerate(images, 1):
+            archive.writestr(zipfile.ZipInfo(f"page{number:03d}.{_extension(image)}", (2020, 1, 1, 0, 0, 0)), image)
+    return out.getvalue()
+
+
+def _extension(image: bytes) -> str:
+    head = image[:16]
+    return next((ext for magic, ext in ((b"\xff\xd8", "jpg"), (b"\x89PNG", "png"), (b"GIF8", "gif"), (b"II*", "tif"),
+                                        (b"MM\x00", "tif"), (b"RIFF", "webp"), (b"BM", "bmp"))
+                 if head.startswith(magic)), "img")
+
+
+def opened(image: bytes):
+    """The picture as a grey-scale Pillow image; LimitExceeded (`bomb`) for one past MAX_PIXELS, told from its
+    header before its pixels are decoded; ValueError for bytes no picture reader can open."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():  # Pillow's warning past its own limit: the size is checked here
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            picture = Image.open(BytesIO(image))
+        width, height = picture.size
+    except Image.DecompressionBombError as exc:  # past twice Pillow's own limit, refused by it as it opens
+        raise LimitExceeded(LimitHit("bomb", f"image past {MAX_PIXELS / 1e6:.0f} M pixels: {exc}")) from None
+    except (OSError, SyntaxError):  # a picture's signature, then no header a reader knows (cut short, or garbage)
+        raise ValueError("its header cannot be read: cut short, or no picture") from None
+    if width * height > MAX_PIXELS:
+        raise LimitExceeded(LimitHit("bomb", f"image of {width:,} × {height:,} pixels (limit "
+                                             f"{MAX_PIXELS / 1e6:.0f} M pixels)"))
+    try:
+        return picture.convert("L")
+    except (OSError, SyntaxError) as exc:  # a picture cut short: its header read, its pixels not all there
+        raise ValueError(f"its pixels cannot be read: cut short? ({exc})") from None

@@ -1,0 +1,223 @@
+"""Reports published as pictures of their pages (a 图片版 report: PORTALS.md §9, 宿州市人民政府2019年政府信息公开工作
+年度报告（图片版）): a picture file, a zip of them, or the pictures a report's article shows. Told from their bytes,
+read by OCR as a scan is, bounded before a picture is decoded, and found in an article without its site's chrome."""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import zipfile
+import zlib
+
+import pytest
+
+from strategies import record_fixture
+from govreports.extract.images import bundle, page_images, zip_of_images
+from govreports.extract.sniff import sniff
+from govreports.parse import ParseError, parse_bytes
+from govreports.parse.api import ParseLimitError
+from govreports.portals.adapters.base import find_images
+
+
+@pytest.fixture(scope="module")
+def pictures() -> tuple[dict, list[bytes]]:
+    """The 2019 fixture's pages as 150-dpi JPEG pictures, as the demo's 图片版 report shows them."""
+    from govreports.demo.documents import picture_pages
+
+    record = record_fixture("2019")
+    return record, picture_pages(record)
+
+
+def _png(width: int, height: int) -> bytes:
+    """A PNG whose header says `width` × `height` (its pixels: one short row, never decoded here)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + \
+        chunk(b"IEND", b"")
+
+
+def test_pictures_and_zips_of_them_are_told_from_their_bytes(pictures):
+    """Whatever the name says: a JPEG, a PNG, a GIF, a zip of page pictures; a zip holding anything else is no
+    zip of pictures, and text that starts with 'GIF' is text."""
+    _, pages = pictures
+    assert sniff(pages[0]) == "image" and sniff(_png(10, 10)) == "image" and sniff(b"GIF89a" + b"\x00" * 20) == "image"
+    assert sniff(bundle(pages)) == "images"
+    assert zip_of_images(["scan/", "scan/p1.JPG", "scan/p2.png", "__MACOSX/scan/._p1.JPG"])
+    assert not zip_of_images(["p1.jpg", "readme.txt"]) and not zip_of_images(["scan/"])
+    mixed = io.BytesIO()
+    with zipfile.ZipFile(mixed, "w") as archive:
+        archive.writestr("p1.jpg", pages[0])
+        archive.writestr("notes.txt", "说明")
+    assert sniff(mixed.getvalue()) is None
+    assert sniff("GIF 统计：2019年政府信息公开工作年度报告".encode()) == "text"
+
+
+def test_a_zip_of_pictures_is_read_in_the_order_a_person_reads_their_names(pictures):
+    """page2 before page10: the order of their names as numbers, not as strings, nor the zip's own order."""
+    _, pages = pictures
+    out = io.BytesIO()
+    names = ["扫描件/page10.jpg", "扫描件/page2.jpg", "扫描件/page1.jpg"]
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in zip(names, (b"ten", b"two", b"one")):
+            archive.writestr(name, data)
+    assert page_images(out.getvalue(), "images") == [b"one", b"two", b"ten"]
+    assert page_images(bundle(pages), "images") == pages  # the crawl's own bundle keeps the article's order
+
+
+def test_a_report_published_as_pictures_is_read_by_ocr(pictures, tmp_path):
+    """The zip of the pages' pictures (what the crawl makes of an article's pictures) gives the report: its year,
+    agency, format and sections, and at least half its cells exactly (OCR's reading; the scan of the same fixture
+    reads 73 %), every page read; read again through the tool cache, the same record without Tesseract."""
+    from govreports.extract import ocr
+    from govreports.extract.toolcache import ToolCache
+    from govreports.parse.api import cells_read_share
+
+    if ocr.missing():
+        pytest.skip(ocr.missing())
+    original, pages = pictures
+    cache = ToolCache(tmp_path / "toolcache")
+    record = parse_bytes(bundle(pages), "report#images", tools=cache, ocr_budget=120.0)
+    assert record["ocr"] is True and record["ocr_pages"] == f"{len(pages)}/{len(pages)}" and len(pages) == 2
+    for key in ("year", "agency", "format"):
+        assert record[key] == original[key], key
+    assert len(set(record["sections"]) & set(original["sections"])) >= 4
+    assert record["ocr_cells"] == cells_read_share(record) >= 0.5
+    assert parse_bytes(bundle(pages), "report#images", tools=cache, ocr_budget=120.0) == record
+
+
+def test_a_picture_without_tesseract_says_what_to_install_and_that_no_page_was_read(pictures, monkeypatch, tmp_path):
+    """Kept as a report of unknown format whose `ocr_pages` says 0 of its pages were read: the crawl reads it again
+    each night (ocr.unfinished) until Tesseract is there."""
+    from govreports.extract import ocr
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    record = parse_bytes(bundle(pictures[1]), "report#images", hints={"title": "某局2019年政府信息公开工作年度报告"})
+    assert record["format"] == "unknown" and "ocr" not in record
+    assert "图片版" in record["reason"] and "install the Debian packages tesseract-ocr" in record["reason"]
+    assert record["ocr_pages"] == "0/2" and ocr.unfinished(record["ocr_pages"])
+
+
+def test_a_picture_too_large_to_decode_is_a_bomb_told_from_its_header():
+    """A PNG of 12,000 × 12,000 pixels in a few dozen bytes (144 M pixels: under Pillow's own refusal, which warns
+    only), or of 100,000 × 100,000 (which Pillow refuses): a `bomb` before its pixels are decoded, alone and inside
+    a zip."""
+    for huge, said in ((_png(12_000, 12_000), "12,000 × 12,000 pixels"), (_png(100_000, 100_000), "80 M pixels")):
+        assert len(huge) < 200
+        for data in (huge, bundle([huge])):
+            with pytest.raises(ParseLimitError) as caught:
+                parse_bytes(data, "page.png")
+            assert caught.value.kind == "bomb" and said in str(caught.value)
+
+
+def test_a_picture_cut_short_is_a_damaged_image_not_a_crash(pictures):
+    _, pages = pictures
+    with pytest.raises(ParseError, match="damaged image"):
+        parse_bytes(pages[0][: len(pages[0]) // 3], "page.jpg")
+
+
+PAGE = """<html><head><base href="http://www.example.gov.cn/xxgk/nb/202401/"></head><body>
+<div class="banner"><img src="/images/banner.jpg"></div>
+<div class="TRS_Editor"><p><img src="./W020240122_1.jpg" border="0"></p>
+<p><img src="data:image/png;base64,iVBORw0KGgo="><img src="./ico_print.gif" width="16" height="16"></p>
+<p><img src="W020240122_2.jpg" style="width:600px"></p><p><img src="./W020240122_1.jpg"></p></div>
+<div class="footer"><img src="/images/conac.png"></div></body></html>"""
+
+
+def test_the_pictures_of_a_report_are_those_its_article_shows_in_order_without_the_sites_chrome():
+    """In the article's body container, resolved against <base href> (as the browser that shows them), once each,
+    in the page's order; the site's banner and footer seals, an icon drawn 16 pixels wide and inline data are
+    not pages of the report."""
+    assert find_images(PAGE, "http://www.example.gov.cn/other/t20240122_1.html") == [
+        "http://www.example.gov.cn/xxgk/nb/202401/W020240122_1.jpg",
+        "http://www.example.gov.cn/xxgk/nb/202401/W020240122_2.jpg"]
+
+
+def test_a_page_without_a_body_container_shows_its_report_in_pictures_beside_it():
+    """No TRS_Editor, #zoom, … : the pictures in the article's own folder (TRS's ./W0….jpg), not the site's
+    /images/ chrome."""
+    page = ("<html><body><img src='/images/logo.png'><h1>某局2023年政府信息公开工作年度报告（图片版）</h1>"
+            "<p><img src='W02024_1.jpg'></p><p><img src='./W02024_2.jpg'></p></body></html>")
+    assert find_images(page, "http://a.gov.cn/nb/202401/t1.html") == [
+        "http://a.gov.cn/nb/202401/W02024_1.jpg", "http://a.gov.cn/nb/202401/W02024_2.jpg"]
+
+
+def test_a_gkmlpt_report_shows_its_pictures_in_the_detail_its_script_holds():
+    """gkmlpt's page body is empty: the content, pictures and all, is in window._CONFIG.DETAIL (PORTALS.md §5)."""
+    from types import SimpleNamespace
+
+    from govreports.portals.adapters.gkmlpt import GkmlptAdapter
+    from govreports.portals.config import PortalConfig
+
+    detail = {"title": "某局2023年政府信息公开工作年度报告（图片版）",
+              "content": '<p><img src="/attachment/0/1/1_1.jpg"></p><p><img src="/attachment/0/1/1_2.jpg"></p>'}
+    text = (f"<html><body><img src='/gd/logo.png'><script>window._CONFIG.DETAIL = {json.dumps(detail)};</script>"
+            "</body></html>")
+    page = SimpleNamespace(ok=True, status=200, final_url="http://www.gd.gov.cn/gkmlpt/content/1/1/post_1.html",
+                           body=text.encode(), text=text)
+    adapter = GkmlptAdapter(PortalConfig(name="gd", adapter="gkmlpt", start_url="http://www.gd.gov.cn/gkmlpt/index"))
+    assert adapter.images(page) == ["http://www.gd.gov.cn/attachment/0/1/1_1.jpg",
+                                    "http://www.gd.gov.cn/attachment/0/1/1_2.jpg"]
+
+
+TITLE = "某县教育局2023年政府信息公开工作年度报告（图片版）"
+
+
+def _article(pictures: str) -> bytes:
+    return (f"<html><head><title>{TITLE}</title></head><body><h1>{TITLE}</h1><div class='TRS_Editor'>{pictures}"
+            "</div></body></html>").encode()
+
+
+def _one_listing(tmp_path, page: bytes, answers_for: dict):
+    """The article crawled as the demo's ordos portal's one listing (crawlhelp.crawl_one_listing), each URL but its
+    page answered by `answers_for[url](url)`: (db, stats, URLs asked)."""
+    from crawlhelp import answer, crawl_one_listing
+    from govreports.store.db import open_db
+
+    def answers(url):
+        return answer(url, page) if url == PAGE_URL else answers_for[url](url)
+
+    db = open_db(tmp_path / "r.db")
+    stats, asked = crawl_one_listing(db, _ordos(), TITLE, PAGE_URL, answers)
+    return db, stats, asked
+
+
+def _ordos():
+    from crawlhelp import demo_config
+
+    return demo_config("http://127.0.0.1:9").select("demo-ordos")[0]
+
+
+HOST = sorted(_ordos().hosts)[0]
+PAGE_URL = f"http://{HOST}/zwgk/xxgknb/202401/t20240122_1.html"
+
+
+def test_pictures_on_a_host_the_config_does_not_name_fail_the_item_by_name(tmp_path):
+    """A 图片版 article whose pictures are on an image server (img.example.gov.cn): not fetched, and the item
+    fails as host_not_allowed naming that host and the config key to add it, not "not a report"."""
+    page = _article('<p><img src="http://img.example.gov.cn/2024/W0_1.jpg"></p>')
+    db, stats, asked = _one_listing(tmp_path, page, {})
+    assert dict(stats.failed) == {"host_not_allowed": 1} and asked == [PAGE_URL]
+    status, error = db.execute("SELECT status, error FROM items").fetchone()
+    assert status == "failed" and "img.example.gov.cn" in error and "attachment_hosts" in error
+
+
+def test_a_picture_that_cannot_be_fetched_fails_the_item_never_half_a_report(tmp_path, pictures):
+    """Its second picture answers 404: the item fails against that picture, nothing is read or loaded (a report read
+    from its first page alone would be half a report, loaded as whole)."""
+    from crawlhelp import answer
+    from govreports.fetch.result import FetchResult
+
+    page = _article('<p><img src="./W0_1.jpg"></p><p><img src="./W0_2.jpg"></p>')
+    first, second = (f"http://{HOST}/zwgk/xxgknb/202401/W0_{k}.jpg" for k in (1, 2))
+
+    def gone(url):
+        return FetchResult(url, url, "GET", status=404, error_kind="http", error="HTTP 404")
+
+    db, stats, asked = _one_listing(tmp_path, page, {first: lambda url: answer(url, pictures[1][0], "image/jpeg"),
+                                                      second: gone})
+    assert asked == [PAGE_URL, first, second] and stats.new == 0 and dict(stats.failed) == {"http": 1}
+    assert db.execute("SELECT count(*) FROM reports").fetchone() == (0,)
+    assert db.execute("SELECT status, error FROM items").fetchone() == ("failed", "http: HTTP 404")
