@@ -506,3 +506,28 @@ def test_two_portals_large_list_pages_are_read_one_at_a_time(monkeypatch):
     for t in loops:
         t.join()
     assert results == [1000, 1000, 1000] and most == [1]
+
+
+def test_trs_pager_pages_resolve_against_the_pages_base_href():
+    """The pager script writes `<a href="index_1.html">` into the page, and a browser resolves it against the page's
+    <base href>, as it does the article links (read so since h2's review): the later pages were asked in the page's
+    own folder, where a template with <base href> to the column's published folder has none (a 404 each night,
+    their reports never listed). The same for a long article's later pages (t…_1.html)."""
+    from govreports.portals.adapters.trs import article_pages
+
+    start, column = "http://x.gov.cn/preview/nb/index.html", "http://x.gov.cn/zwgk/xxgknb/"
+    head = f'<html><head><base href="{column}"></head><body>'
+    row = '<li><a href="./202401/t20240115_{n}.html">X{n}局2023年政府信息公开工作年度报告</a><span>2024-01-15</span></li>'
+    pages = {start: head + row.format(n=1) + '<script>createPageHTML(3, 0, "index", "html");</script>',
+             column + "index_1.html": head + row.format(n=2)}
+    trs = TrsAdapter(PortalConfig(name="t", adapter="trs", start_url=start, max_pages=2))
+    ctx = FakeContext(pages)
+    assert [x.url for x in _collect(trs, ctx)] == [column + "202401/t20240115_1.html",
+                                                   column + "202401/t20240115_2.html"]
+    assert ctx.requested == [("GET", start), ("GET", column + "index_1.html")]
+    assert ctx.capped_at == [column + "index_2.html"]
+
+    url = "http://x.gov.cn/preview/nb/202111/t20211108_2082308.html"
+    article = ('<html><head><base href="http://x.gov.cn/zwgk/xxgknb/202111/"></head><body><p>一、总体情况</p>'
+               '<script>createPageHTML(2, 0, "t20211108_2082308", "html");</script></body></html>')
+    assert article_pages(article, url) == ["http://x.gov.cn/zwgk/xxgknb/202111/t20211108_2082308_1.html"]

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
-from govreports.portals.adapters.base import Adapter, Listing
-from govreports.portals.adapters.listpage import links, read_page
+from govreports.portals.adapters.base import Adapter, Listing, html_base, parse_html
+from govreports.portals.adapters.listpage import document_url, links, read_page
 from govreports.portals.titles import is_report_title
 
 _CREATE_PAGE = re.compile(r"createPageHTML\s*\(([^)]*)\)")
@@ -41,13 +41,15 @@ MAX_ARTICLE_PAGES = 20  # a report split over more pages than this is read to he
 def article_pages(html: str, url: str) -> list[str]:
     """The URLs of an article's later pages: TRS writes them with the same pager script as a list's, named by
     the article (`createPageHTML(2, 0, "t20211108_2082308", "html")` → t20211108_2082308_1.html). A pager
-    naming anything else (a list's "index", a sidebar's) is not the article's."""
+    naming anything else (a list's "index", a sidebar's) is not the article's. The links it writes resolve against
+    the page's <base href>, as a browser resolves them."""
     file = urlsplit(url).path.rsplit("/", 1)[-1]
     m = _ARTICLE_FILE.fullmatch(file)
     count, name, ext = pager(html)
     if not m or count <= 1 or name != m.group(1):
         return []
-    return [urljoin(url, f"{name}_{k}.{ext or m.group(2)}") for k in range(1, min(count, MAX_ARTICLE_PAGES))]
+    base = html_base(parse_html(html), url)
+    return [urljoin(base, f"{name}_{k}.{ext or m.group(2)}") for k in range(1, min(count, MAX_ARTICLE_PAGES))]
 
 
 class TrsAdapter(Adapter):
@@ -88,9 +90,11 @@ class TrsAdapter(Adapter):
             def read(tree, base=page.final_url, first=not k):
                 found = links(tree, base, pattern)
                 # why the first page gave no article, while the tree is at hand: see `_unmatched`
-                return found, first and not found and self._unmatched(links(tree, base))
+                return found, first and not found and self._unmatched(links(tree, base)), document_url(tree, base)
 
-            found, why = await read_page(page.text, read)
+            found, why, base = await read_page(page.text, read)
+            if not k:  # the pager's script writes its links into the first page: they resolve against its <base href>
+                start = base
             if why:  # the pattern matches none of the reports the column's first page lists: named, not empty
                 ctx.unreadable(page.final_url, why)
                 return
