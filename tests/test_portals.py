@@ -234,6 +234,20 @@ def test_a_report_published_only_as_a_spreadsheet_is_an_attachment_read_after_th
         "http://x.gov.cn/module/download/downfile.jsp?classid=0&filename=0a1b2c3d.xlsx"]
 
 
+def test_a_report_published_only_as_rtf_is_an_attachment():
+    """PORTALS.md §9 lists .rtf among the report attachments, and the parser reads RTF (extract.rtf); a page whose
+    report was only `./P0….rtf` (a plain link, a downfile.jsp one, a script-written one) had it never fetched: the
+    page was "not a report" and the report lost. Beside a PDF it comes after it, with .doc."""
+    base = "http://x.gov.cn/xxgknb/202401/t20240111_1.html"
+    assert find_attachments('<a href="./P020240111301904164862.rtf">附件</a>', base) == [
+        "http://x.gov.cn/xxgknb/202401/P020240111301904164862.rtf"]
+    assert find_attachments('<a href="/module/download/downfile.jsp?classid=0&filename=0a1b.rtf">附件</a>', base) == [
+        "http://x.gov.cn/module/download/downfile.jsp?classid=0&filename=0a1b.rtf"]
+    written = """<script>var att = '<a href="./P0.RTF">年报</a><a href="./P0.pdf">年报</a>';</script>"""
+    assert find_attachments(written, base) == ["http://x.gov.cn/xxgknb/202401/P0.pdf",
+                                               "http://x.gov.cn/xxgknb/202401/P0.RTF"]
+
+
 _ARTICLE = """<html><head><meta name="ArticleTitle" content="X局2021年政府信息公开工作年度报告"></head><body>
 <ul class="nav"><li>首页</li></ul><div class="TRS_Editor">{body}</div>
 <div class="page"><script>createPageHTML(3, {k}, "t20211108_2082308", "html");</script></div>
