@@ -28,7 +28,10 @@ def crawl_trs(client, at, column: str, encoding: str) -> dict[str, str]:
     found, url, seen_pages = {}, at(column), set()
     first = client.get(url)
     text = first.content.decode(encoding)
-    count, _, name, ext = re.search(r'createPageHTML\((\d+),\s*(\d+),\s*"(\w+)",\s*"(\w+)"\)', text).groups()
+    if call := re.search(r'createPageHTML\((\d+),\s*(\d+),\s*"(\w+)",\s*"(\w+)"\)', text):
+        count, _, name, ext = call.groups()
+    else:  # the real ordos column's inline pager: `var countPage = N` and a loop writing index_i.html
+        count, name, ext = re.search(r"var countPage = (\d+)//", text).group(1), "index", column.rsplit(".", 1)[1]
     one_based = "index_N.shtml" in text  # the gbk site's comment: pages are 1-based from 2
     pages = [f"{name}.{ext}"] + [f"{name}_{k + 1 if one_based else k}.{ext}" for k in range(1, int(count))]
     for page in pages:

@@ -233,6 +233,22 @@ def test_gbk_site_bytes(portal, client):
     assert parse_bytes(page)["year"] == report.record["year"]
 
 
+def test_ordos_pages_its_column_with_the_real_columns_countpage_script(portal, client):
+    """The real ordos column (samples/html/trs_ordos_engebei_xxgknb_list.html) has no createPageHTML call: its count
+    is `var countPage = N` and its links are written by an inline document.write loop. The demo's ordos served
+    createPageHTML like the GBK site, so no demo crawl met the form the one real TRS list page has."""
+    column = "/ordos/zwgk/xxgknb/"
+    first = client.get(portal.url(column + "index.html")).text
+    assert "createPageHTML" not in first and "var currentPage = 0;//所在页从0开始" in first
+    count = int(re.search(r"var countPage = (\d+)//共多少页", first).group(1))
+    items = [r for r in portal.reports if r.site == "ordos"]
+    assert count >= 2 and len(items) <= count * 20
+    assert 'document.write("&nbsp;<a href=\\"index"+"_" + i + "."+"html\\">"+(i+1)+"</a>&nbsp;|");' in first
+    last = client.get(portal.url(f"{column}index_{count - 1}.html")).text
+    assert f"var currentPage = {count - 1};" in last and f"var countPage = {count}//" in last
+    assert client.get(portal.url(f"{column}index_{count}.html")).status_code == 404
+
+
 def test_hanweb_is_strict(portal, client):
     proxy = portal.url("/hanweb/module/web/jpage/dataproxy.jsp")
     assert client.get(proxy, params={"page": 1}).status_code == 400
@@ -366,7 +382,7 @@ def test_scale_10000():
     try:
         with httpx.Client(headers=UA) as c:
             text = c.get(big.url("/ordos/zwgk/xxgknb/index.html")).text
-            pages = int(re.search(r"createPageHTML\((\d+)", text).group(1))
+            pages = int(re.search(r"var countPage = (\d+)", text).group(1))
             last = c.get(big.url(f"/ordos/zwgk/xxgknb/index_{pages - 1}.html"))
             assert last.status_code == 200 and "t20" in last.text
             report = next(r for r in reversed(big.reports) if r.site == "hanweb" and r.kind == "html")

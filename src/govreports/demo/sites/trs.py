@@ -1,14 +1,14 @@
 """TRS WCM (拓尔思) static sites: /ordos/ (UTF-8, 0-based index_N.html) and /gbk/ (GBK bytes, 1-based index_N.shtml).
 
 What is imitated (PORTALS.md §3, samples/html/trs_ordos_engebei_xxgknb_list.html): list rows in <table class=
-"gl_list">, page links written only by the pager script createPageHTML(pageCount, currentIndex, name, ext) (the
-raw HTML has no <a href="index_1.html">), articles ./YYYYMM/tYYYYMMDD_{docid}.html with ArticleTitle/PubDate
-<meta>, the body in <div class="TRS_Editor"> (a 图片版 report's: its pages as pictures ./W0…_N.jpg), attachments
-./P0….pdf|.docx|.doc|.ofd|.xls|.xlsx linked by insertfileTag, a needdownload link or written by JavaScript
-(rel_appendix + document.write, or the older `var att` + document.write); one long report split over two article
-pages, t…_{id}.html and t…_{id}_1.html, linked only by the article's own createPageHTML. The GBK site sends
-`Content-Type: text/html` without a charset: the charset is only in <meta http-equiv> (gb2312), the bytes are
-GBK/GB18030.
+"gl_list">, page links written only by a pager script (the raw HTML has no <a href="index_1.html">): on /ordos/ the
+real column's `var countPage = N` + document.write loop, on /gbk/ createPageHTML(pageCount, currentIndex, name,
+ext); articles ./YYYYMM/tYYYYMMDD_{docid}.html with ArticleTitle/PubDate <meta>, the body in <div class=
+"TRS_Editor"> (a 图片版 report's: its pages as pictures ./W0…_N.jpg), attachments ./P0….pdf|.docx|.doc|.ofd|.xls|
+.xlsx linked by insertfileTag, a needdownload link or written by JavaScript (rel_appendix + document.write, or the
+older `var att` + document.write); one long report split over two article pages, t…_{id}.html and t…_{id}_1.html,
+linked only by the article's own createPageHTML. The GBK site sends `Content-Type: text/html` without a charset:
+the charset is only in <meta http-equiv> (gb2312), the bytes are GBK/GB18030.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ class TrsSite:
     per_page: int
     one_based: bool  # gbk: index.shtml, index_2.shtml, … ; ordos: index.html, index_1.html, …
     charset: str  # declared in <meta>; "utf-8" or "gb2312"
+    countpage: bool = False  # list pages paged by the real ordos column's `var countPage = N` loop, not createPageHTML
 
     @property
     def column(self) -> str:
@@ -59,7 +60,7 @@ class TrsSite:
         return Response(200, self.encode(text), ctype, last_modified=last_modified)
 
 
-ORDOS = TrsSite("ordos", "html", 20, False, "utf-8")
+ORDOS = TrsSite("ordos", "html", 20, False, "utf-8", countpage=True)
 GBK = TrsSite("gbk", "shtml", 10, True, "gb2312")
 
 _PICTURE = re.compile(r"(.*/W0\d{20})_([1-9]\d*)\.jpg")  # page N of a 图片版 report: W0{ymd}{12 digits}_{N}.jpg
@@ -76,7 +77,52 @@ _PAGER_FN = """function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sP
 }"""
 
 
+# The real ordos column's pager (samples/html/trs_ordos_engebei_xxgknb_list.html): no createPageHTML call, the count in
+# `var countPage = N` and the links written by an inline loop of document.write; the windowing past page 4 is the
+# sample's elided branch, written here with the same link shapes
+_ORDOS_PAGER = """var currentPage = %(k)d;//所在页从0开始
+var prevPage = currentPage-1//上一页
+var nextPage = currentPage+1//下一页
+var countPage = %(count)d//共多少页
+//共计多少页
+document.write("共计"+"&nbsp;<font style='color:#FF8008'>"+"%(count)d"+"&nbsp;</font>"+"页");
+// 设置首页
+document.write("&nbsp;<a href=\\"index."+"%(ext)s\\">首页</a>&nbsp;|");
+
+//设置上一页代码
+if(countPage>1&&currentPage!=0&&currentPage!=1)
+document.write("<a href=\\"index"+"_" + prevPage + "."+"%(ext)s\\"><span class=greyfont>上一页</span></a>&nbsp;");
+else if(countPage>1&&currentPage!=0&&currentPage==1)
+document.write("<a href=\\"index.%(ext)s\\">&nbsp;<span class=greyfont>上一页</span></a>&nbsp;");
+else
+document.write("&nbsp;上一页&nbsp;");
+
+//循环
+var first = currentPage<=3 ? 0 : currentPage-3;
+for(var i=first ; i<=first+6 && (i<countPage); i++){
+if(currentPage==i)
+document.write("&nbsp;<font style='color:#FF8008'>"+(i+1)+"</font>&nbsp;|");
+else if(i==0)
+document.write("&nbsp;<a href=\\"index.%(ext)s\\">1</a>&nbsp;|");
+else
+if(i>0) document.write("&nbsp;<a href=\\"index"+"_" + i + "."+"%(ext)s\\">"+(i+1)+"</a>&nbsp;|");
+}
+//设置下一页代码
+if(countPage>1&&currentPage!=(countPage-1))
+document.write("&nbsp;<a href=\\"index"+"_" + nextPage + "."+"%(ext)s\\">&nbsp;<span class=greyfont>下一页</span>&nbsp;</a>&nbsp;");
+else
+document.write("&nbsp;下一页&nbsp;");
+// 设置尾页
+if(countPage!=1)
+document.write("&nbsp;<a href=\\"index"+"_" + (countPage-1)  + "."+"%(ext)s\\">尾页</a>&nbsp;");
+else
+document.write("&nbsp;尾页&nbsp;");"""
+
+
 def _pager(spec: TrsSite, count: int, k: int) -> str:
+    if spec.countpage:
+        return (f'<div class="page"><script language="JavaScript" type="text/javascript">\n'
+                f'{_ORDOS_PAGER % {"k": k, "count": count, "ext": spec.ext}}\n</script></div>')
     if spec.one_based:
         fn = _PAGER_FN % "(i+1)"
         note = "//分页从1开始：第1页为index.shtml，第N页(N>=2)为index_N.shtml；第二个参数为当前页码(从1开始)"
