@@ -65,7 +65,35 @@ def test_trs_create_page_html_call_gives_names_and_numbering():
             '</td><td>2024-01-15</td></tr></table><script>createPageHTML(3, 1, "index", "shtml");</script>')
     found = detect(page(text, "http://a.gov.cn/zwgk/xxgknb/index.shtml"))
     assert found.adapter == "trs" and found.params == {"page_ext": "shtml"}
-    assert found.extra == {"count": 3, "name": "index", "ext": "shtml", "offset": 1}
+    assert found.extra == {"count": 3, "name": "index", "ext": "shtml", "offset": 1,
+                           "pages_at": "http://a.gov.cn/zwgk/xxgknb/index.shtml"}  # no <base href>: the page itself
+
+
+def test_trs_page_two_is_probed_where_the_pager_links_resolve_its_base_href():
+    """The pager script writes index_1.html into the page, which a browser resolves against the page's <base href>
+    (as the adapter now pages it): discover asked page 2 in the page's own folder, where such a template has none,
+    and said "page 2 did not answer", a 1-based column's page_offset never found."""
+    import asyncio
+
+    from govreports.discover.family import complete
+
+    start, column = "http://a.gov.cn/preview/nb/index.shtml", "http://a.gov.cn/zwgk/xxgknb/"
+    row = ('<tr><td><a href="./202401/t20240115_{n}.shtml">某局2023年政府信息公开工作年度报告{n}</a></td>'
+           '<td>2024-01-15</td></tr>')
+    head = f'<html><head><base href="{column}"></head><body><table class="gl_list">'
+    text = head + row.format(n=1) + '</table><script>createPageHTML(3, 0, "index", "shtml");</script></body></html>'
+    asked = []
+
+    class Session:
+        async def page(self, url, **kwargs):
+            asked.append(url)
+            if url != column + "index_2.shtml":  # a 1-based column: index_1 is not there
+                return None
+            return Page(url, url, head + row.format(n=2) + "</table></body></html>")
+
+    found = asyncio.run(complete(detect(page(text, start)), Session()))
+    assert asked == [column + "index_1.shtml", column + "index_2.shtml"]
+    assert found.params == {"page_offset": 1, "page_ext": "shtml"} and "1-based" in found.pager
 
 
 def test_hanweb_sample_is_hanweb():

@@ -28,7 +28,7 @@ from govreports.portals.adapters import ADAPTERS, Listing
 from govreports.portals.adapters.base import absolute
 from govreports.portals.adapters.gkmlpt import unescape_percent_u
 from govreports.portals.adapters.jsonapi import dig, title_text
-from govreports.portals.adapters.listpage import NEXT_WORDS, Selectors, anchors, links, soup
+from govreports.portals.adapters.listpage import NEXT_WORDS, Selectors, anchors, document_url, links, soup
 from govreports.portals.adapters.trs import pager as trs_pager
 from govreports.portals.titles import is_report_title
 
@@ -118,7 +118,8 @@ def _trs(html: str, url: str) -> Family | None:
         params["page_name"] = name
     if ext != "html":
         params["page_ext"] = ext
-    found = links(soup(html), url)
+    tree = soup(html)
+    found = links(tree, url)
     listings = [Listing(t, u, d) for t, u, d in found if re.search(_TRS_ARTICLE, u)]
     if not any(is_report(item.title) for item in listings):  # reports under another URL shape
         if pattern := _article_pattern([u for t, u, _ in found if is_report(t)]):
@@ -127,7 +128,8 @@ def _trs(html: str, url: str) -> Family | None:
     script = "createPageHTML" if call else "countPage"
     return Family("trs", url, params, f"TRS {script} pager: {count} page(s), {name}.{ext}, {name}_N.{ext}",
                   listings, pending="trs-offset" if count > 1 else None,
-                  extra={"count": count, "name": name, "ext": ext, "offset": offset})
+                  extra={"count": count, "name": name, "ext": ext, "offset": offset,
+                         "pages_at": document_url(tree, url)})  # where the script's links resolve: its <base href>
 
 
 def _jsonpost(html: str, url: str) -> Family | None:
@@ -270,7 +272,8 @@ async def _trs_offset(family: Family, session) -> None:
     article = re.compile(family.params.get("article_pattern", _TRS_ARTICLE))
     seen = {item.url for item in family.listings}
     for offset in (first, 1 - first):
-        page = await session.page(urljoin(family.start_url, f"{name}_{1 + offset}.{ext}"), referer=family.start_url)
+        page = await session.page(urljoin(family.extra["pages_at"], f"{name}_{1 + offset}.{ext}"),
+                                  referer=family.start_url)
         if page is None:
             continue
         urls = {u for _, u, _ in links(page.soup, page.final_url, article)}
