@@ -156,3 +156,23 @@ def test_the_demo_get_column_is_crawled_whole_by_get_pages(demo_portal, tmp_path
     assert proxy[1:] == [("GET", f"page={n}&{wenzhou.QUERY}", 200) for n in (1, 2, 3)]
     fetched = {demo_portal.url(r.path) for r in demo_portal.requests}
     assert not fetched & set(demo_portal.nonreports())  # its ~230 notices listed, never fetched
+
+
+def test_a_record_without_a_link_still_counts_as_read():
+    """Junk records occur (PORTALS.md §4: `<li style=<br/>` fragments), and totalRecord counts them: the ranges were
+    counted by the listings read, not the records, so each POST began at a record already read, and the listing
+    asked once more past the last record and named the column short ("8 of 9") every night."""
+    junk = "<record><![CDATA[<li style=<br/>]]></record>"
+
+    def records(first: int, last: int) -> str:
+        return "".join(junk if k == 2 else _record(k) for k in range(first, min(last, 9) + 1))
+
+    page = column(range(1, 4), 9).replace(_record(2), junk)
+    rest = {("POST", post_url(k, k + 2)): f"<datastore><totalrecord>9</totalrecord><recordset>{records(k, k + 2)}"
+            "</recordset></datastore>" for k in (4, 7)}
+    adapter = HanwebAdapter(PortalConfig(name="wz", adapter="hanweb", start_url=START, params={"per_request": 3}))
+    ctx = FakeContext({START: page, **rest})
+    got = _collect(adapter, ctx)
+    assert [x.url.rsplit("_", 1)[1] for x in got] == [f"{k}.html" for k in (1, 3, 4, 5, 6, 7, 8, 9)]
+    assert ctx.requested == [("GET", START)] + [("POST", post_url(k, k + 2)) for k in (4, 7)]
+    assert ctx.short_at == []

@@ -67,7 +67,10 @@ class HanwebAdapter(Adapter):
         inline = list(_records(html, page.final_url))
         for listing in inline:
             yield listing
-        seen = len(inline)
+        # records read, not listings: totalRecord and the ranges count every record, a junk one with no link
+        # (`<li style=<br/>`) too; counted by listings, each range began at a record read before, and the column
+        # ended "short" one request past its last record
+        seen = len(_RECORD.findall(html))
         total = int(m.group(1)) if (m := _TOTAL.search(html)) else seen
         if seen >= total:
             return
@@ -106,7 +109,7 @@ class HanwebAdapter(Adapter):
                     repeated = bool(_RECORD.search(text))
                     ctx.short(url, seen, total, repeated=repeated, why=None if repeated else _NO_RECORDS)
                 return
-            seen += len(got)
+            seen += len(_RECORD.findall(text))
             listed.update(x.url for x in got)
             for listing in got:
                 yield listing
