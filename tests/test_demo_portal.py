@@ -260,6 +260,43 @@ def test_hanweb_is_strict(portal, client):
     assert re.search(r"/hanweb/art/\d{4}/[1-9]\d?/[1-9]\d?/art_12377_\d+\.html$", report.url)
 
 
+def test_hanweb_column_holds_junk_records_its_total_counts(portal, client):
+    """Real Hanweb record sets hold junk `<li style=<br/>` fragments (PORTALS.md §4) that totalRecord counts; the
+    demo's held none, and an adapter counting its ranges by listings met no such column. The adapter reads the
+    column whole in one POST past the island, never named short."""
+    import asyncio
+
+    from govreports.portals.adapters.hanweb import HanwebAdapter
+    from govreports.portals.config import PortalConfig
+
+    start = portal.url("/hanweb/col/col12377/index.html")
+    text = client.get(start).text
+    items = [portal.url(it.path) for it in portal.catalog.items["hanweb"]]  # reports and the column's other items
+    junk = text.count("<li style=<br/>")
+    total = int(re.search(r"totalRecord:(\d+)", text).group(1))
+    assert junk >= 1 and total > len(items) + junk  # more junk in the range POSTed
+
+    class Ctx:
+        requests, short_at = [], []
+
+        async def fetch_list(self, url, *, method="GET", data=None, headers=None, referer=None, **kwargs):
+            r = client.request(method, url, data=data, headers={**(headers or {}), "Referer": referer or ""})
+            r.ok, r.final_url, r.body, r.status = r.is_success, str(r.url), r.content, r.status_code
+            self.requests.append(method)
+            return r
+
+        def short(self, *args, **kwargs):
+            self.short_at.append(args)
+
+    async def run(ctx):
+        adapter = HanwebAdapter(PortalConfig(name="h", adapter="hanweb", start_url=start))
+        return [x.url async for x in adapter.discover(ctx)]
+
+    ctx = Ctx()
+    assert sorted(asyncio.run(run(ctx))) == sorted(items)
+    assert ctx.requests == ["GET", "POST"] and ctx.short_at == []
+
+
 def test_robots_and_private_area(portal, client):
     robots = client.get(portal.url("/ordos/robots.txt").replace("/ordos/robots.txt", "/robots.txt")).text
     assert "Disallow: /ordos/private/" in robots and "/gbk/" not in robots

@@ -2,7 +2,8 @@
 
 What is imitated (PORTALS.md §4, samples/html/hanweb_dingxi_datastore_excerpt.xml): the column page inlines the
 first groupSize × perPage = 45 records as CDATA in <div id="{unitid}"><script type="text/xml">, with a quirky
-<nextgroup> template (appid twice, webname double-percent-encoded) and a jpage({...}) call; the rest comes from
+<nextgroup> template (appid twice, webname double-percent-encoded), a junk `<li style=<br/>` record now and then
+(counted in totalRecord, as real record sets count theirs) and a jpage({...}) call; the rest comes from
 POST dataproxy.jsp?startrecord=&endrecord=&perpage= with a form body, which is strict like the real servers (GET,
 or a body without columnid/unitid → 400 and an empty datastore). Articles /art/Y/M/D/art_{col}_{id}.html (no zero
 padding) hold the body between <meta name="ContentStart"> and <meta name="ContentEnd">; attachments go through
@@ -28,7 +29,26 @@ WEBNAME = "定西市人民政府"
 CT_XML = "text/xml;charset=UTF-8"
 
 
+# a junk record among the column's (PORTALS.md §4: `<li style=<br/>` fragments occur), counted in totalRecord and the
+# ranges like any record: after the 17th report of every 40 (one in the island, one past it in the default demo)
+JUNK = "<record><![CDATA[\n<li style=<br/>]]></record>"
+JUNK_AT = (40, 17)
+
+
+def _with_junk(items: list) -> list:
+    """The report column's record sequence: its items, None (a junk record) after the 17th of every 40."""
+    every, at = JUNK_AT
+    out: list = []
+    for n, it in enumerate(items, 1):
+        out.append(it)
+        if n % every == at:
+            out.append(None)
+    return out
+
+
 def _record(it) -> str:
+    if it is None:
+        return JUNK
     title = it.list_title
     shown = title if len(title) <= 24 else title[:24] + "..."
     return (f'<record><![CDATA[\n<li class="clearfix">    <a target="_blank" href="{it.path}" title="{escape(title)}">'
@@ -37,7 +57,8 @@ def _record(it) -> str:
 
 def column_page(portal) -> Response:
     """The report column (col12377)."""
-    return _column(portal, HANWEB_COLUMN, portal.catalog.items["hanweb"], "nb", portal.list_modified("hanweb"))
+    return _column(portal, HANWEB_COLUMN, _with_junk(portal.catalog.items["hanweb"]), "nb",
+                   portal.list_modified("hanweb"))
 
 
 def decoy_column(portal, key: str) -> Response:
@@ -82,7 +103,7 @@ def dataproxy(req: Request, portal) -> Response:
     key = columns.get(form["columnid"][0])
     if key not in ("nb", *(x.key for x in SITEMAPS["hanweb"].decoys)) or form["unitid"][0] != str(HANWEB_UNIT):
         return Response(200, _datastore(0, ""), CT_XML, validators=False)
-    items = portal.catalog.items["hanweb"] if key == "nb" else portal.catalog.decoy_column("hanweb", key)
+    items = _with_junk(portal.catalog.items["hanweb"]) if key == "nb" else portal.catalog.decoy_column("hanweb", key)
     try:
         start = int(req.arg("startrecord", "1"))
         end = int(req.arg("endrecord", str(start + PER_PAGE * GROUP_SIZE - 1)))
