@@ -545,3 +545,19 @@ def test_trs_pager_pages_resolve_against_the_pages_base_href():
     article = ('<html><head><base href="http://x.gov.cn/zwgk/xxgknb/202111/"></head><body><p>一、总体情况</p>'
                '<script>createPageHTML(2, 0, "t20211108_2082308", "html");</script></body></html>')
     assert article_pages(article, url) == ["http://x.gov.cn/zwgk/xxgknb/202111/t20211108_2082308_1.html"]
+
+
+def test_a_script_link_is_no_listing_whatever_the_case_of_its_scheme():
+    """`href="JavaScript:void(0)"` (older templates' spelling; browsers read the scheme in any case) was taken for a
+    link: a row titled as a report became a listing whose URL is `JavaScript:void(0)`, failed every night as on a
+    host the portal does not name. `javascript:` in lower case was already passed over."""
+    from govreports.portals.adapters.listpage import links, next_links, soup
+
+    rows = ('<ul><li><a href="JavaScript:void(0)" onclick="show(1)">某局2023年政府信息公开工作年度报告</a>'
+            '<span>2024-01-15</span></li><li><a href="JAVASCRIPT:;">某局2022年政府信息公开工作年度报告</a></li>'
+            '<li><a href="MailTo:gk@x.gov.cn">某局2021年政府信息公开工作年度报告</a></li>'
+            '<li><a href="./202301/t20230115_1.html">某局2022年政府信息公开年报</a></li></ul>'
+            '<a href="JavaScript:next()">下一页</a>')
+    page = soup(rows)
+    assert [url for _, url, _ in links(page, "http://x.gov.cn/nb/")] == ["http://x.gov.cn/nb/202301/t20230115_1.html"]
+    assert next_links(page, "http://x.gov.cn/nb/") == []

@@ -65,7 +65,8 @@ def text_of(el: Tag) -> str:
 
 def _href(el: Tag | None) -> str | None:
     href = (el.get("href") or "").strip() if el is not None else ""
-    return href if href and not href.startswith(_SKIP_HREF) else None
+    # a scheme in any case (`JavaScript:void(0)`, as older templates spell it): a browser reads it so
+    return href if href and not href.lower().startswith(_SKIP_HREF) else None
 
 
 def anchors(page: BeautifulSoup | Tag) -> list[Tag]:
