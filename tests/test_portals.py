@@ -561,3 +561,22 @@ def test_a_script_link_is_no_listing_whatever_the_case_of_its_scheme():
     page = soup(rows)
     assert [url for _, url, _ in links(page, "http://x.gov.cn/nb/")] == ["http://x.gov.cn/nb/202301/t20230115_1.html"]
     assert next_links(page, "http://x.gov.cn/nb/") == []
+
+
+def test_a_countpage_pager_names_its_pages_as_its_script_writes_them():
+    """The `var countPage = N` pager (the ordos form) writes its links itself: `"index"+"_" + i + "."+"shtml"`.
+    Without a createPageHTML call the name and extension were guessed from the start URL, and a column configured
+    by its folder (…/xxgknb/, as most configs are) was paged index_1.html, index_2.html…: a 404 a page every night
+    where the site has index_1.shtml, unless its config said page_ext."""
+    start = "http://x.gov.cn/xxgk/xxgknb/"
+    row = '<li><a href="./202401/t20240115_{n}.shtml">X{n}局2023年政府信息公开工作年度报告</a><span>2024-01-15</span></li>'
+    script = ('<script>var currentPage = 0;//所在页从0开始\nvar nextPage = currentPage+1//下一页\n'
+              'var countPage = 3//共多少页\nfor(var i=0; i<countPage; i++){\nif(i>0) document.write("&nbsp;<a href=\\"'
+              'list"+"_" + i + "."+"shtml\\">"+(i+1)+"</a>&nbsp;|");}\n'
+              'document.write("<a href=\\"list_" + nextPage + ".shtml\\">下一页</a>");</script>')
+    pages = {start: row.format(n=1) + script, start + "list_1.shtml": row.format(n=2),
+             start + "list_2.shtml": row.format(n=3)}
+    ctx = FakeContext(pages)
+    got = _collect(TrsAdapter(PortalConfig(name="t", adapter="trs", start_url=start)), ctx)
+    assert len(got) == 3 and [u for _, u in ctx.requested] == list(pages)
+    assert pager(pages[start]) == (3, "list", "shtml")

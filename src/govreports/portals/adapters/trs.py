@@ -17,6 +17,11 @@ from govreports.portals.titles import is_report_title
 
 _CREATE_PAGE = re.compile(r"createPageHTML\s*\(([^)]*)\)")
 _COUNT_PAGE = re.compile(r"countPage\s*=\s*(\d+)")
+# the countPage form writes its links itself, the name and extension in the script's strings: "index"+"_" + i +
+# "."+"shtml" (the ordos sample's), "index_" + nextPage + ".html", … ; read once the strings are joined
+_JOINED = re.compile(r"""["']\s*\+\s*["']""")
+_WRITTEN_PAGE = re.compile(r"""href\s*=\s*\\?["']([\w-]+)_["']\s*\+\s*\(?\s*\w+(?:\s*[-+]\s*\d+)?\s*\)?\s*\+\s*["']"""
+                           r"""\.(s?html?)\\?["']""")
 
 
 def pager(html: str) -> tuple[int, str | None, str | None]:
@@ -30,7 +35,8 @@ def pager(html: str) -> tuple[int, str | None, str | None]:
         names = strings[-2:] if len(strings) >= 2 else [None, None]
         return numbers[0], names[0], names[1]
     if m := _COUNT_PAGE.search(html):
-        return int(m.group(1)), None, None
+        written = _WRITTEN_PAGE.search(_JOINED.sub("", html[m.start():]))
+        return int(m.group(1)), *(written.groups() if written else (None, None))
     return 1, None, None
 
 
