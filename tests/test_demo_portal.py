@@ -249,6 +249,47 @@ def test_ordos_pages_its_column_with_the_real_columns_countpage_script(portal, c
     assert client.get(portal.url(f"{column}index_{count}.html")).status_code == 404
 
 
+def test_gbk_list_rows_cut_their_titles_and_date_them_inside_the_link(portal, client):
+    """mva.gov.cn's list markup (PORTALS.md §3): the date <span> inside the <a>, the text cut with "…", the whole
+    title only in title=. The demo's TRS lists were all ordos's table rows; the TRS adapter reads the title from
+    title= and the date from the row, here inside the link."""
+    import asyncio
+
+    from govreports.portals.adapters.trs import TrsAdapter
+    from govreports.portals.config import PortalConfig
+
+    start = portal.url("/gbk/zwgk/xxgknb/index.shtml")
+    text = client.get(start).content.decode("gb18030")
+    rows = re.findall(r'<li><a href="([^"]+)" title="([^"]*)" target="_blank">([^<]*)<span class="date">'
+                      r"(\d{4}-\d\d-\d\d)</span></a></li>", text)
+    assert len(rows) == 10 and "gl_list" not in text
+    assert any(shown.endswith("…") and title.startswith(shown[:-1]) and shown[:-1] != title
+               for _, title, shown, _ in rows)
+
+    class Ctx:
+        async def fetch_list(self, url, **kwargs):
+            r = client.get(url)
+
+            class Page:  # as the fetcher decodes it: GB18030 for the page's gb2312
+                ok, final_url, body = r.is_success, str(r.url), r.content
+                text = r.content.decode("gb18030")
+
+            return Page()
+
+        def capped(self, next_url):  # the first page only
+            pass
+
+    async def first_page():
+        adapter = TrsAdapter(PortalConfig(name="g", adapter="trs", start_url=start, max_pages=1,
+                                          params={"page_offset": 1, "page_ext": "shtml"}))
+        return [x async for x in adapter.discover(Ctx())]
+
+    by_url = {portal.url(path_of(x.url)): x for x in asyncio.run(first_page())}
+    for it in portal.catalog.items["gbk"][:10]:
+        listed = by_url[portal.url(it.path)]
+        assert (listed.title, listed.list_date) == (it.list_title, it.list_date)
+
+
 def test_hanweb_is_strict(portal, client):
     proxy = portal.url("/hanweb/module/web/jpage/dataproxy.jsp")
     assert client.get(proxy, params={"page": 1}).status_code == 400

@@ -4,11 +4,14 @@ What is imitated (PORTALS.md §3, samples/html/trs_ordos_engebei_xxgknb_list.htm
 "gl_list">, page links written only by a pager script (the raw HTML has no <a href="index_1.html">): on /ordos/ the
 real column's `var countPage = N` + document.write loop, on /gbk/ createPageHTML(pageCount, currentIndex, name,
 ext); articles ./YYYYMM/tYYYYMMDD_{docid}.html with ArticleTitle/PubDate <meta>, the body in <div class=
-"TRS_Editor"> (a 图片版 report's: its pages as pictures ./W0…_N.jpg), attachments ./P0….pdf|.docx|.doc|.ofd|.xls|
-.xlsx linked by insertfileTag, a needdownload link or written by JavaScript (rel_appendix + document.write, or the
-older `var att` + document.write); one long report split over two article pages, t…_{id}.html and t…_{id}_1.html,
-linked only by the article's own createPageHTML. The GBK site sends `Content-Type: text/html` without a charset:
-the charset is only in <meta http-equiv> (gb2312), the bytes are GBK/GB18030.
+"TRS_Editor"> (a 图片版 report's: its pages as pictures ./W0…_N.jpg),
+attachments ./P0….pdf|.docx|.doc|.ofd|.xls|.xlsx linked by insertfileTag, a needdownload link or
+written by JavaScript (rel_appendix + document.write, or the older `var att` + document.write); one long report
+split over two article pages, t…_{id}.html and t…_{id}_1.html, linked only by the article's own createPageHTML.
+The GBK site
+lists its rows as mva.gov.cn does (the text cut with …, the date inside the link, the whole title only in title=) and
+sends `Content-Type: text/html` without a charset: the charset is only in <meta http-equiv> (gb2312), the bytes
+are GBK/GB18030.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class TrsSite:
     one_based: bool  # gbk: index.shtml, index_2.shtml, … ; ordos: index.html, index_1.html, …
     charset: str  # declared in <meta>; "utf-8" or "gb2312"
     countpage: bool = False  # list pages paged by the real ordos column's `var countPage = N` loop, not createPageHTML
+    cut_titles: bool = False  # list rows as mva.gov.cn's: <li><a title="whole">cut…<span>date</span></a></li>
 
     @property
     def column(self) -> str:
@@ -61,7 +65,8 @@ class TrsSite:
 
 
 ORDOS = TrsSite("ordos", "html", 20, False, "utf-8", countpage=True)
-GBK = TrsSite("gbk", "shtml", 10, True, "gb2312")
+GBK = TrsSite("gbk", "shtml", 10, True, "gb2312", cut_titles=True)
+CUT = 20  # characters of a title a cut list row shows
 
 _PICTURE = re.compile(r"(.*/W0\d{20})_([1-9]\d*)\.jpg")  # page N of a 图片版 report: W0{ymd}{12 digits}_{N}.jpg
 _LATER_PAGE = re.compile(r"(.*/t\d{8}_\d+)_([1-9]\d*)(\.s?html)")  # page k+1 of an article: t…_{id}_{k}.html
@@ -149,11 +154,19 @@ def column_page(spec: TrsSite, portal, items, column: str, key: str, k: int, mod
     rows = []
     for it in items[k * spec.per_page:(k + 1) * spec.per_page]:
         href = "." + it.path[len(column) - 1:]
+        if spec.cut_titles:  # mva.gov.cn's rows: the text cut, the date inside the link, the title only in title=
+            shown = it.list_title if len(it.list_title) <= CUT else it.list_title[:CUT] + "…"
+            rows.append(f'<li><a href="{href}" title="{escape(it.list_title)}" target="_blank">{escape(shown)}'
+                        f'<span class="date">{it.list_date}</span></a></li>')
+            continue
         rows.append(f'<tr valign="top"><td width="25"><img src="/{spec.site}/images/ico2.jpg"></td>'
                     f'<td width="550"><a href="{href}" title="{escape(it.list_title)}" target="_blank">'
                     f"{escape(it.list_title)}</a></td><td>{it.list_date}</td></tr>")
-    main = (f'<table width="682" border="0" cellspacing="0" cellpadding="0" class="gl_list"><tbody>\n'
-            + "\n".join(rows) + f"\n</tbody></table>\n{_pager(spec, count, k)}")
+    if spec.cut_titles:
+        main = '<ul class="list">\n' + "\n".join(rows) + f"\n</ul>\n{_pager(spec, count, k)}"
+    else:
+        main = (f'<table width="682" border="0" cellspacing="0" cellpadding="0" class="gl_list"><tbody>\n'
+                + "\n".join(rows) + f"\n</tbody></table>\n{_pager(spec, count, k)}")
     label = SITEMAPS[spec.site].link(key).label
     text = chrome.page(spec.site, label, main, charset=spec.charset, crumbs=chrome.column_crumbs(spec.site, key))
     return spec.response(text, modified)
