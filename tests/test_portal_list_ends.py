@@ -435,3 +435,23 @@ def test_a_next_link_pager_ends_at_a_page_that_shows_nothing_new(params):
     assert len(got) == 9 and ctx.capped_at == []
     assert [u for _, u in ctx.requested] == ["http://a.gov.cn/nb/list"] + [
         f"http://a.gov.cn/nb/list?page={n}" for n in (2, 3, 4)]
+
+
+def test_a_gkmlpt_start_url_names_its_category_in_its_fragment():
+    """`…/gkmlpt/index#725` is how a gkmlpt category is linked and copied from the browser (PORTALS.md §5: the
+    #catId picks it). The fragment was ignored: the category was looked for by name, and a column named otherwise
+    (年度报告) was "no category named like '政府信息公开年报'", the portal failed with its category in its URL."""
+    from govreports.portals.adapters.gkmlpt import GkmlptAdapter
+
+    start = "http://www.yangjiang.gov.cn/yjzjj/gkmlpt/index#725"
+    page = "<script>window._CONFIG = {SID: 'yj01', TREE: [{id: 721, name: '政策文件'}, {id: 725, name: '年度报告'}]};</script>"
+    api = ('{"total": 1, "articles": [{"title": "某局2023年政府信息公开工作年度报告", '
+           '"url": "http://www.yangjiang.gov.cn/yjzjj/gkmlpt/content/3/3400/post_3400001.html", '
+           '"created_at": "2024-01-16 16:25:04"}]}')
+    ctx = FakeContext({start: page, "http://www.yangjiang.gov.cn/yjzjj/gkmlpt/api/all/725?page=1&sid=yj01": api})
+    got = _collect(GkmlptAdapter(PortalConfig(name="yj", adapter="gkmlpt", start_url=start)), ctx)
+    assert [x.url.rsplit("/", 1)[1] for x in got] == ["post_3400001.html"]
+    # the category param, when given, is the config's word
+    ctx = FakeContext({start: page, "http://www.yangjiang.gov.cn/yjzjj/gkmlpt/api/all/721?page=1&sid=yj01": api})
+    _collect(GkmlptAdapter(PortalConfig(name="yj", adapter="gkmlpt", start_url=start, params={"category": 721})), ctx)
+    assert ctx.requested[-1][1].endswith("/api/all/721?page=1&sid=yj01")

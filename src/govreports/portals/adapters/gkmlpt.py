@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from govreports.portals.adapters.base import (Adapter, Listing, ListPage, absolute, count, find_attachments,
                                              find_images, iso_date, missing, not_json, numbered_pages)
@@ -40,6 +40,8 @@ class GkmlptAdapter(Adapter):
         html = entry.text or ""
         sid = m.group(1) if (m := _SID.search(html)) else None
         category = self.params["category"]
+        if category is None and (fragment := urlsplit(self.portal.start_url).fragment.strip()).isdigit():
+            category = int(fragment)  # …/gkmlpt/index#725, as the browser links a category (PORTALS.md §5)
         if category is None:
             wanted = self.params["category_name"]
             category = next((cid for cid, name in _NODE.findall(html) if wanted in name), None)
