@@ -580,3 +580,14 @@ def test_a_countpage_pager_names_its_pages_as_its_script_writes_them():
     got = _collect(TrsAdapter(PortalConfig(name="t", adapter="trs", start_url=start)), ctx)
     assert len(got) == 3 and [u for _, u in ctx.requested] == list(pages)
     assert pager(pages[start]) == (3, "list", "shtml")
+
+
+@pytest.mark.parametrize("label", ["下一页", "下一页&gt;", "下一页 &gt;&gt;", "[下一页]", "【下一页】", "下一页»", "下页 ›",
+                                   "&lt;&lt;后一页&gt;&gt;"])
+def test_a_next_page_link_dressed_with_arrows_or_brackets_is_followed(label):
+    """Pagers dress the word: 下一页&gt;, 下一页 &gt;&gt;, [下一页], 下一页». Only the bare word was a next page: the generic
+    adapter read a column's first page and ended there, unsaid, its later reports never listed."""
+    from govreports.portals.adapters.listpage import next_links, soup
+
+    page = soup(f'<a href="home_1.htm">{label}</a><a href="home_9.htm">下一页的内容</a><a href="x.htm">&gt;</a>')
+    assert next_links(page, "http://x.gov.cn/a/home.htm") == ["http://x.gov.cn/a/home_1.htm"]

@@ -28,7 +28,7 @@ from govreports.portals.adapters import ADAPTERS, Listing
 from govreports.portals.adapters.base import absolute
 from govreports.portals.adapters.gkmlpt import unescape_percent_u
 from govreports.portals.adapters.jsonapi import dig, title_text
-from govreports.portals.adapters.listpage import NEXT_WORDS, Selectors, anchors, document_url, links, soup
+from govreports.portals.adapters.listpage import Selectors, anchors, document_url, is_next_word, links, soup
 from govreports.portals.adapters.trs import pager as trs_pager
 from govreports.portals.titles import is_report_title
 
@@ -171,7 +171,7 @@ def _generic(page: Page, url: str) -> Family:
     elif pattern := _numbered(found, url):
         family.params["page_pattern"] = pattern
         family.pager = f"numbered pages ({pattern})"
-    elif any(a.get_text(strip=True) in NEXT_WORDS for a in anchors(tree)):
+    elif any(is_next_word(a.get_text(strip=True)) for a in anchors(tree)):
         family.pager = "下一页 links"
     elif script := _SCRIPT_COUNT.search(page.text or ""):
         _script_pager(family, script)

@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup, Tag
 from govreports.discover.pages import words
 from govreports.discover.signals import is_report
 from govreports.portals.adapters.base import iso_date
-from govreports.portals.adapters.listpage import NEXT_WORDS, Selectors, anchors
+from govreports.portals.adapters.listpage import Selectors, anchors, is_next_word
 
 _SKIP_TAGS = {"script", "style", "title", "head", "html", "body", "meta", "option"}
 _NEXT_TEXT = {"›", "»", ">", "＞", "下一页", "下页", "后页", "后一页", "下一頁", "next", "Next", "下一页>", "下一页 >"}
@@ -88,7 +88,7 @@ def next_selector(page: BeautifulSoup) -> str | None:
     """The next-page link's selector when it does not say 下一页 (the adapter follows those by itself)."""
     for a in anchors(page):
         text = words(a)
-        if text in NEXT_WORDS:
+        if is_next_word(text):  # the adapter follows it by itself
             return None
     for a in anchors(page):
         text = words(a)

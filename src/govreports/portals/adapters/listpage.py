@@ -24,6 +24,13 @@ from govreports.portals.adapters.base import absolute, base_href, iso_date
 _SKIP_HREF = ("javascript:", "#", "mailto:")
 _ROW_TAGS = ("li", "tr", "dd", "p")
 NEXT_WORDS = ("下一页", "下页", "后一页")
+# what pagers dress the word in: 下一页&gt;, 下一页 &gt;&gt;, [下一页], 【下一页】, 下一页», <<后一页>>
+_NEXT_DRESS = re.compile(r"[\s<>＜＞«»‹›\[\]【】()（）]+")
+
+
+def is_next_word(text: str) -> bool:
+    """Whether a link's text says "next page", bare or dressed with arrows and brackets."""
+    return _NEXT_DRESS.sub("", text) in NEXT_WORDS
 
 
 _T = TypeVar("_T")
@@ -118,7 +125,7 @@ def next_links(page: BeautifulSoup, base_url: str, selector: str | None = None) 
     if selector:
         found = [page.select_one(selector)]
     else:
-        found = [a for a in anchors(page) if text_of(a) in NEXT_WORDS]
+        found = [a for a in anchors(page) if is_next_word(text_of(a))]
     hrefs = [href for el in found if (href := _href(_link_in(el))) is not None]
     base_url = document_url(page, base_url)
     return [url for href in hrefs if (url := absolute(base_url, href)) is not None]
