@@ -96,6 +96,18 @@ def test_trs_page_two_is_probed_where_the_pager_links_resolve_its_base_href():
     assert found.params == {"page_offset": 1, "page_ext": "shtml"} and "1-based" in found.pager
 
 
+def test_trs_create_page_html_with_its_div_first_is_trs():
+    """tobacco.gov.cn's call names the pager's <div> first: `createPageHTML("page_div", 50, 1, "szywlist", "shtml",
+    1000)` (PORTALS.md §3), which the adapter reads; discover looked for a number as the first argument, found no
+    TRS pager and offered the column as a generic one without its 49 later pages."""
+    text = ('<ul class="list"><li><a href="./202401/t20240115_1.shtml">某局2023年政府信息公开工作年度报告</a>'
+            '<span>2024-01-15</span></li></ul>'
+            '<script>createPageHTML("page_div", 50, 1, "szywlist", "shtml", 1000);</script>')
+    found = detect(page(text, "http://www.tobacco.gov.cn/html/27/szywlist.shtml"))
+    assert found.adapter == "trs" and found.params == {"page_name": "szywlist", "page_ext": "shtml"}
+    assert found.extra["count"] == 50 and found.extra["offset"] == 1 and found.pending == "trs-offset"
+
+
 def test_hanweb_sample_is_hanweb():
     column = "http://www.dingxi.gov.cn/col/col12377/index.html"
     found = detect(page(_sample("hanweb_dingxi_datastore_excerpt.xml"), column))

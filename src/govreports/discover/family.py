@@ -39,7 +39,8 @@ _HW_STORE = re.compile(r"<datastore>", re.I)
 _HW_PAGER = re.compile(r"\.jpage\s*\(|dataproxy\.jsp", re.I)
 _HW_RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
 _HW_TOTAL = re.compile(r"totalRecord\s*:\s*(\d+)")
-_TRS_CALL = re.compile(r"createPageHTML\s*\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)")
+# (count, current), after the pager <div>'s id where the call names it first: createPageHTML("page_div", 50, 1, …)
+_TRS_CALL = re.compile(r"createPageHTML\s*\(\s*(?:['\"][^'\"\d][^'\"]*['\"]\s*,\s*)?['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)")
 _TRS_COUNT = re.compile(r"countPage\s*=\s*(\d+)")
 _TRS_ARTICLE = ADAPTERS["trs"].defaults()["article_pattern"]
 _SCRIPT_COUNT = re.compile(r"\b(?P<var>maxPage|totalPages?|pageCount|pageTotal|page_count|pagecount|totalpage)"
