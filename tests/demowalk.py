@@ -28,7 +28,8 @@ def crawl_trs(client, at, column: str, encoding: str) -> dict[str, str]:
     found, url, seen_pages = {}, at(column), set()
     first = client.get(url)
     text = first.content.decode(encoding)
-    if call := re.search(r'createPageHTML\((\d+),\s*(\d+),\s*"(\w+)",\s*"(\w+)"\)', text):
+    # createPageHTML(count, current, name, ext), or tobacco.gov.cn's ("page_div", count, current, name, ext, records)
+    if call := re.search(r'createPageHTML\((?:"\w+",\s*)?(\d+),\s*(\d+),\s*"(\w+)",\s*"(\w+)"(?:,\s*\d+)?\)', text):
         count, _, name, ext = call.groups()
     else:  # the real ordos column's inline pager: `var countPage = N` and a loop writing index_i.html
         count, name, ext = re.search(r"var countPage = (\d+)//", text).group(1), "index", column.rsplit(".", 1)[1]

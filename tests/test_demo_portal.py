@@ -228,6 +228,10 @@ def test_gbk_site_bytes(portal, client):
         r.content.decode("utf-8")
     text = r.content.decode("gb18030")
     assert 'charset=gb2312' in text and "信息公开年报" in text
+    # tobacco.gov.cn's call (PORTALS.md §3): the pager <div>'s id first, the current page 1-based, the record count last
+    pages = -(-len(portal.catalog.items["gbk"]) // 10)
+    assert f'createPageHTML("page_div", {pages}, 1, "index", "shtml", {len(portal.catalog.items["gbk"])});' in text
+    assert 'id="page_div"' in text
     report = next(x for x in portal.reports if x.site == "gbk" and x.kind == "html")
     page = client.get(report.url).content
     assert parse_bytes(page)["year"] == report.record["year"]

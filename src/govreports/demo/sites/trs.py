@@ -2,12 +2,13 @@
 
 What is imitated (PORTALS.md §3, samples/html/trs_ordos_engebei_xxgknb_list.html): list rows in <table class=
 "gl_list">, page links written only by a pager script (the raw HTML has no <a href="index_1.html">): on /ordos/ the
-real column's `var countPage = N` + document.write loop, on /gbk/ createPageHTML(pageCount, currentIndex, name,
-ext); articles ./YYYYMM/tYYYYMMDD_{docid}.html with ArticleTitle/PubDate <meta>, the body in <div class=
-"TRS_Editor"> (a 图片版 report's: its pages as pictures ./W0…_N.jpg),
-attachments ./P0….pdf|.docx|.doc|.ofd|.xls|.xlsx linked by insertfileTag, a needdownload link or
-written by JavaScript (rel_appendix + document.write, or the older `var att` + document.write); one long report
-split over two article pages, t…_{id}.html and t…_{id}_1.html, linked only by the article's own createPageHTML.
+real column's `var countPage = N` + document.write loop, on /gbk/ tobacco.gov.cn's createPageHTML("page_div",
+pageCount, currentIndex, name, ext, recordCount); articles ./YYYYMM/tYYYYMMDD_{docid}.html with ArticleTitle/PubDate
+<meta>, the body in <div class="TRS_Editor"> (a 图片版 report's: its pages as pictures ./W0…_N.jpg),
+attachments ./P0….pdf|.docx|.doc|.ofd|.xls|.xlsx linked by
+insertfileTag, a needdownload link or written by JavaScript (rel_appendix + document.write, or the older `var att` +
+document.write); one long report split over two article pages, t…_{id}.html and t…_{id}_1.html, linked only by the
+article's own createPageHTML.
 The GBK site
 lists its rows as mva.gov.cn does (the text cut with …, the date inside the link, the whole title only in title=) and
 sends `Content-Type: text/html` without a charset: the charset is only in <meta http-equiv> (gb2312), the bytes
@@ -124,14 +125,28 @@ else
 document.write("&nbsp;尾页&nbsp;");"""
 
 
-def _pager(spec: TrsSite, count: int, k: int) -> str:
+# tobacco.gov.cn's form (PORTALS.md §3): the pager <div>'s id first, the record count last, links written into the div
+_DIV_PAGER_FN = """function createPageHTML(_sDivId, _nPageCount, _nCurrIndex, _sPageName, _sPageExt, _nRecordCount){
+  if(_nPageCount == null || _nPageCount<=1){ return; }
+  var html = "共" + _nRecordCount + "条&nbsp;共" + _nPageCount + "页&nbsp;";
+  if(_nCurrIndex == 1) html += "首页&nbsp;";
+  else html += "<a href=\\"" + _sPageName + "." + _sPageExt + "\\">首页</a>&nbsp;";
+  for(var i=1; i<_nPageCount; i++){
+    html += "<a href=\\"" + _sPageName + "_" + (i+1) + "." + _sPageExt + "\\">" + (i+1) + "</a>&nbsp;";
+  }
+  document.getElementById(_sDivId).innerHTML = html;
+}"""
+
+
+def _pager(spec: TrsSite, count: int, k: int, records: int) -> str:
     if spec.countpage:
         return (f'<div class="page"><script language="JavaScript" type="text/javascript">\n'
                 f'{_ORDOS_PAGER % {"k": k, "count": count, "ext": spec.ext}}\n</script></div>')
     if spec.one_based:
-        fn = _PAGER_FN % "(i+1)"
-        note = "//分页从1开始：第1页为index.shtml，第N页(N>=2)为index_N.shtml；第二个参数为当前页码(从1开始)"
-        call = f'createPageHTML({count}, {k + 1}, "index", "{spec.ext}");'
+        note = "//分页从1开始：第1页为index.shtml，第N页(N>=2)为index_N.shtml；第三个参数为当前页码(从1开始)"
+        call = f'createPageHTML("page_div", {count}, {k + 1}, "index", "{spec.ext}", {records});'
+        return (f'<div class="page" id="page_div"></div><script language="JavaScript" type="text/javascript">\n'
+                f"{_DIV_PAGER_FN}\n{note}\n{call}\n</script>")
     else:
         fn = _PAGER_FN % "i"
         note = "//所在页从0开始：第1页为index.html，第k+1页为index_k.html"
@@ -163,10 +178,10 @@ def column_page(spec: TrsSite, portal, items, column: str, key: str, k: int, mod
                     f'<td width="550"><a href="{href}" title="{escape(it.list_title)}" target="_blank">'
                     f"{escape(it.list_title)}</a></td><td>{it.list_date}</td></tr>")
     if spec.cut_titles:
-        main = '<ul class="list">\n' + "\n".join(rows) + f"\n</ul>\n{_pager(spec, count, k)}"
+        main = '<ul class="list">\n' + "\n".join(rows) + f"\n</ul>\n{_pager(spec, count, k, len(items))}"
     else:
         main = (f'<table width="682" border="0" cellspacing="0" cellpadding="0" class="gl_list"><tbody>\n'
-                + "\n".join(rows) + f"\n</tbody></table>\n{_pager(spec, count, k)}")
+                + "\n".join(rows) + f"\n</tbody></table>\n{_pager(spec, count, k, len(items))}")
     label = SITEMAPS[spec.site].link(key).label
     text = chrome.page(spec.site, label, main, charset=spec.charset, crumbs=chrome.column_crumbs(spec.site, key))
     return spec.response(text, modified)
