@@ -4,15 +4,13 @@ What is imitated (PORTALS.md §3, samples/html/trs_ordos_engebei_xxgknb_list.htm
 "gl_list">, page links written only by a pager script (the raw HTML has no <a href="index_1.html">): on /ordos/ the
 real column's `var countPage = N` + document.write loop, on /gbk/ tobacco.gov.cn's createPageHTML("page_div",
 pageCount, currentIndex, name, ext, recordCount); articles ./YYYYMM/tYYYYMMDD_{docid}.html with ArticleTitle/PubDate
-<meta>, the body in <div class="TRS_Editor"> (a 图片版 report's: its pages as pictures ./W0…_N.jpg),
-attachments ./P0….pdf|.docx|.doc|.ofd|.xls|.xlsx linked by
-insertfileTag, a needdownload link or written by JavaScript (rel_appendix + document.write, or the older `var att` +
-document.write); one long report split over two article pages, t…_{id}.html and t…_{id}_1.html, linked only by the
-article's own createPageHTML.
-The GBK site
-lists its rows as mva.gov.cn does (the text cut with …, the date inside the link, the whole title only in title=) and
-sends `Content-Type: text/html` without a charset: the charset is only in <meta http-equiv> (gb2312), the bytes
-are GBK/GB18030.
+<meta>, the body in <div class="TRS_Editor"> (a 图片版 report's: its pages as pictures ./W0…_N.jpg), attachments
+./P0….pdf|.docx|.doc|.ofd|.xls|.xlsx linked by insertfileTag, a needdownload link or written by JavaScript
+(rel_appendix + document.write, or the older `var att` + document.write); one long report split over two article
+pages, t…_{id}.html and t…_{id}_1.html, linked only by the article's own createPageHTML. The GBK site lists its rows
+as mva.gov.cn does (the text cut with …, the date inside the link, the whole title only in title=) and sends
+`Content-Type: text/html` without a charset: the charset is only in <meta http-equiv> (gb2312), the bytes are
+GBK/GB18030.
 """
 
 from __future__ import annotations
