@@ -372,3 +372,22 @@ def test_a_bare_page_number_after_a_cell_per_line_row_is_not_placed():
     assert record["active"]["penalty"] == {"prior_year_items": None, "change": None, "decisions": None}
     assert "active.penalty.change" in record["text_layout"]["ambiguous"]
     assert record["active"]["coercion"] == parse_bytes(body.encode("utf-8"), hints=hints)["active"]["coercion"]
+
+
+@pytest.mark.parametrize("style", [lambda n: f"（{'一二三四五六'[n - 1]}）", lambda n: f"{n}."], ids=["paren", "arabic-dot"])
+@pytest.mark.parametrize("sixth", ["其他方面", "说明"])
+def test_a_sixth_sub_item_of_section_five_is_not_section_six(style, sixth):
+    """The real Shanghai 2019 text without its 六, its 五 given six sub-items, the last （六）其他方面 (or 6.说明): a
+    heading in another style with section 六's words, after 五, was taken as section 六 (a62eaa3) though it only
+    continues 五's own numbering; 五 lost its last sub-item."""
+    header, body, hints = sample_text(SAMPLES / "texts" / "13_shanghai_szfbgt_2019.txt")
+    five = body.index("五、政府信息公开工作存在的主要问题及改进情况")
+    six = body.index("\n六、其他需要报告的事项")
+    items = ["主要问题", "改进措施", "工作保障", "考核评估", "培训", sixth]
+    section = body[five:six]
+    for n, item in enumerate(items[:2], 1):
+        section = section.replace(f"（{'一二'[n - 1]}）{item}", style(n) + item)
+    section += "".join(f"\n{style(n)}{item}\n\n{item}正文。\n" for n, item in enumerate(items[2:], 3))
+    record = parse_bytes((body[:five] + section).encode("utf-8"), hints=hints)
+    assert sorted(record["sections"]) == list("12345")
+    assert record["sections"]["5"].endswith(f"{style(6)}{sixth}\n{sixth}正文。")

@@ -21,6 +21,15 @@ _WORDS = {
     5: ("问题", "改进", "不足", "整改"),
     6: ("其他", "需要报告", "说明"),
 }
+# A section heading's own words, which a sub-item numbered as that section would hardly carry
+_OWN_WORDS = {
+    1: ("总体情况",),
+    2: ("主动公开政府信息",),
+    3: ("收到和处理",),
+    4: ("复议", "诉讼"),
+    5: ("存在的主要问题",),
+    6: ("需要报告",),
+}
 _MAX_HEADING = 40
 
 # Scrapes that deleted every line break (Hebei CSVs, copy-paste) leave a whole report in one paragraph. A section
@@ -59,12 +68,19 @@ def find_headings(blocks: list[Block], structured: bool) -> list[tuple[int, int]
 
 def _gaps_filled(blocks: list[Block], found: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """`found` (一、 headings) with a section it lacks found numbered in another style, with its section's words,
-    where it stands in the order: one heading written 6、 among 一、… had its text merged into the section before."""
+    where it stands in the order: one heading written 6、 among 一、… had its text merged into the section before.
+    One that only continues the numbering of the sub-items before it (（五）… then （六）其他…, in a 五 with no 六 after
+    it) is a sub-item, unless it carries its heading's own words (（六）其他需要报告的事项)."""
     missing = set(_WORDS) - {n for _, n in found}
     filled = list(found)
     for pattern in _OTHER_HEADINGS:
+        numbered = _candidates(blocks, pattern, False)  # every block numbered in this style, sub-items too
         for i, n in _candidates(blocks, pattern, True):  # with its section's words
             if n in missing and all(k < n for j, k in filled if j < i) and all(k > n for j, k in filled if j > i):
+                since = max((j for j, _ in filled if j < i), default=-1)
+                before = [k for j, k in numbered if since < j < i]
+                if before and before[-1] == n - 1 and not any(w in blocks[i].text for w in _OWN_WORDS[n]):
+                    continue
                 filled = sorted([*filled, (i, n)])
                 missing.discard(n)
     return filled
