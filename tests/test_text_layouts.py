@@ -100,6 +100,30 @@ def test_cells_counted_out_by_newlines_read_where_they_stand():
     assert "text_layout" not in record  # nothing was left to guess
 
 
+@pytest.mark.parametrize("marker", ["- 2 -", "— 2 —", "第2页", "第 2 页 共 5 页", "2/5"])
+def test_page_markers_among_cells_counted_out_by_newlines_are_no_cells(marker):
+    """Sample 43 with a page marker standing as a cell of its own (three newlines before it, the cell's gap after
+    it) after a row's label, among its values, at a row's end and after table 二's label: text_to_blocks drops
+    page markers only after the cells were counted into rows, so the marker was a cell: its row read null or
+    shifted one column (16 16 16 → null), silently."""
+    original = _sample("43_hebei_jyt_2019")
+
+    def with_markers(body: str) -> str:
+        lines = body.split("\n")
+        at = [lines.index("二、上年结转政府信息公开申请数量"), lines.index("规范性文件")]
+        row = lines.index("（七）总计")
+        values = [i for i in range(row + 1, row + 30) if lines[i]]
+        at += [values[2], values[6]]  # among the row's values, after its last
+        for i in sorted(at, reverse=True):
+            lines[i + 1 : i + 1] = ["", "", marker]
+        return "\n".join(lines)
+
+    record = _sample("43_hebei_jyt_2019", with_markers)
+    for table in ("active", "applications", "review_litigation"):
+        assert record[table] == original[table]
+    assert "text_layout" not in record
+
+
 def test_text_with_blank_lines_between_paragraphs_is_not_read_as_counted_cells():
     from govreports.extract.lines import _counted_cells
 

@@ -117,6 +117,7 @@ def _counted_cells(text: str) -> str:
                    if gap == 1 and len(a) <= _CELL_MAX and len(b) <= _CELL_MAX)
     if gaps.count(_CELL_GAP) < 10 or gaps.count(_ROW_GAP) < 3 or gaps.count(_CELL_GAP) < 4 * adjacent:
         return text
+    raw, lines, gaps = _markers_dropped(raw, lines, gaps)
     out: list[str] = [raw[0]]
     row = [lines[0]] if len(lines[0]) <= _CELL_MAX else None
     for gap, token, line in zip(gaps, lines[1:], raw[1:]):
@@ -139,6 +140,25 @@ def _counted_cells(text: str) -> str:
         out.append(line)  # an ordinary line break: the line as it was (a leading tab is a blank cell)
         row = [token] if len(token) <= _CELL_MAX else None
     return "\n".join(out)
+
+
+def _markers_dropped(raw: list[str], lines: list[str], gaps: list[int]) -> tuple[list[str], list[str], list[int]]:
+    """The counted-out text without its page markers and the cell gap each added: a marker a scrape joined as a
+    node of its own was counted as a cell, moving the cells after it in its row one column on (or nulling the row)."""
+    if not any(_PAGE_MARKER.match(_clean(line)) for line in lines[1:]):
+        return raw, lines, gaps
+    keep_raw, keep_lines, keep_gaps = [raw[0]], [lines[0]], []
+    gap = 0
+    for g, line, token in zip(gaps, raw[1:], lines[1:]):
+        gap += g
+        if _PAGE_MARKER.match(_clean(token)):
+            gap -= _CELL_GAP  # the marker's own cell gap; what is left joins the gap after it
+            continue
+        keep_raw.append(line)
+        keep_lines.append(token)
+        keep_gaps.append(max(gap, 1))
+        gap = 0
+    return keep_raw, keep_lines, keep_gaps
 
 
 def text_to_blocks(text: str) -> list[Block]:
