@@ -294,6 +294,22 @@ def _is_cjk(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
+def _cell_text(glyphs: list[dict]) -> str:
+    """A ruled cell's text, less the footnote marks after a value's number (extract.pdfium.marks: '821' and a
+    smaller raised '1' is 821; the mark, a line of its own by its baseline, read 1821). A glyph's box is one size
+    high, as pdfminer's characters are, so the PDF readers' rule applies as it is."""
+    from govreports.extract.pdfium.marks import cell_text
+
+    return cell_text([(g["text"], g["x0"], g["top"], g["x1"], g["bottom"], g) for g in glyphs],
+                     lambda kept: _joined([k[5] for k in kept]))
+
+
+def _joined(glyphs: list[dict]) -> str:
+    parts = [_line_text(line) for line in _lines(glyphs)]
+    text = "".join(parts) if _is_cjk("".join(parts)) else " ".join(parts)
+    return _WS.sub("", text) if _is_cjk(text) else _WS.sub(" ", text).strip()
+
+
 def page_blocks(glyphs: list[dict], edges: list[dict], carry: dict | None = None) -> list[Block]:
     """Blocks of one page from positioned text (glyphs or OCR words: x0, x1, top, bottom, base, size, text; in
     points) and ruling edges (pdfplumber edge dicts): the same reading for an OFD page and a scanned one. `carry`
@@ -319,9 +335,7 @@ def page_blocks(glyphs: list[dict], edges: list[dict], carry: dict | None = None
         for top in sorted(rows):
             texts = []
             for c in sorted(rows[top], key=lambda c: c[0]):
-                parts = [_line_text(line) for line in _lines(content[c])]
-                text = "".join(parts) if _is_cjk("".join(parts)) else " ".join(parts)
-                texts.append(_WS.sub("", text) if _is_cjk(text) else _WS.sub(" ", text).strip())
+                texts.append(_cell_text(content[c]))
             if any(texts):
                 blocks.append(Block(texts, is_row=True))
         items.append((box[1], blocks))
