@@ -391,3 +391,22 @@ def test_a_sixth_sub_item_of_section_five_is_not_section_six(style, sixth):
     record = parse_bytes((body[:five] + section).encode("utf-8"), hints=hints)
     assert sorted(record["sections"]) == list("12345")
     assert record["sections"]["5"].endswith(f"{style(6)}{sixth}\n{sixth}正文。")
+
+
+@pytest.mark.parametrize(("stem", "width"), [("13_shanghai_szfbgt_2019", 10), ("13_shanghai_szfbgt_2019", 16),
+                                             ("13_shanghai_szfbgt_2019", 20), ("000_dc3a28ed7fcc2bfa", 16),
+                                             ("000_dc3a28ed7fcc2bfa", 20), ("000_dc3a28ed7fcc2bfa", 24)])
+def test_a_heading_wrapped_onto_a_second_line_is_one_heading(stem, width):
+    """Real texts with each long section heading wrapped after `width` characters, as a PDF's text or a narrow
+    page's copy breaks them ('四、因政府信息公开工作被申请行政复议、提起行政诉' / '讼情况'): the heading's tail was
+    the first line of its section's text, and a first line without its section's words was no heading at all
+    (13 at 10 or 16 lost sections 三 and 五, their text merged into the section before)."""
+    path = SAMPLES / ("seed" if stem[0] == "0" else "texts") / f"{stem}.txt"
+    body, hints = (path.read_text(encoding="utf-8"), {}) if stem[0] == "0" else sample_text(path)[1:]
+    expected = parse_bytes(body.encode("utf-8"), hints=hints)
+    wrapped = re.sub(rf"(?m)^([一二三四五六]、[^\t\n]{{{width - 2}}})([^\t\n]+)$", r"\1\n\2", body)
+    assert wrapped != body
+    record = parse_bytes(wrapped.encode("utf-8"), hints=hints)
+    assert record["sections"] == expected["sections"]
+    for table in ("active", "applications", "review_litigation"):
+        assert record[table] == expected[table]

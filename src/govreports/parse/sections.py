@@ -140,6 +140,44 @@ def split_run_together(blocks: list[Block]) -> list[Block]:
     return out
 
 
+# A heading wrapped onto a second line: a numbered first line that does not end its heading, then a short line that
+# does (a PDF's text or a narrow page's copy: '四、因政府信息公开工作被申请行政复议、提起行政诉' / '讼情况')
+_WRAP_START = re.compile(r"^#*(?:[一二三四五六七八九十]、|(?:10|[1-9])[、.．](?!\d)|[(（][一二三四五六七八九十][)）]"
+                         r"|第[一二三四五六七八九十]部分)")
+_WRAP_END = re.compile(r"(?:情况|情況|概述|概况|概況|措施|事项|事項|说明|說明)$")
+_WRAP_FIRST = 10  # a first line shorter than this did not run to the end of its line
+_WRAP_TAIL = 12
+_SENTENCE = re.compile(r"[。，,；;：:！？!?]")
+
+
+def rejoin_wrapped_headings(blocks: list[Block]) -> list[Block]:
+    """The blocks with each heading that a line break cut in two made one again; a wrapped heading's tail was the
+    first line of its section, and a first line without its section's words (三、收到和处理政府信 / 息公开申请情况)
+    was no heading at all, its section merged into the one before."""
+    out: list[Block] = []
+    joined = False
+    for b in blocks:
+        head = out[-1] if out and not joined else None
+        joined = False
+        if (head is not None and _wrapped_head(head) and not b.is_row and len(b.cells) == 1
+                and len(tail := b.cells[0].strip()) <= _WRAP_TAIL and _WRAP_END.search(head.cells[0] + tail)
+                and not _SENTENCE.search(tail) and not _WRAP_START.match(tail)
+                and len(head.cells[0]) + len(tail) <= _MAX_HEADING):
+            out[-1] = Block([head.cells[0] + tail])
+            joined = True
+            continue
+        out.append(b)
+    return out
+
+
+def _wrapped_head(block: Block) -> bool:
+    if block.is_row or len(block.cells) != 1:
+        return False
+    text = block.cells[0].strip()
+    return (_WRAP_FIRST <= len(text) < _MAX_HEADING and _WRAP_START.match(text) is not None
+            and not _WRAP_END.search(text) and not _SENTENCE.search(text))
+
+
 def _split_blob(block: Block) -> list[Block]:
     text = block.cells[0]
     cuts = [m.span(1) for m in _RUN_HEADING.finditer(text)]
