@@ -124,6 +124,34 @@ def test_page_markers_among_cells_counted_out_by_newlines_are_no_cells(marker):
     assert "text_layout" not in record
 
 
+def test_a_bare_page_number_among_cells_counted_out_by_newlines_gives_no_wrong_cell():
+    """Sample 43 with a bare page number ('2') standing as a cell of its own inside rows of tables 二 and 三 and
+    in table 四's header: it cannot be told from a cell, but its row (table 四: its cells) then holds one cell more
+    than the table. Such a row was read by its first cells (二、上年结转 0 0 0 … read 2, 0, …; 规范性文件 16 16 16
+    read 2 16 16; table 四 review.upheld 2 and every cell after it one column on): wrong values, silently. Values
+    more than the cells they stand for are not placed: null, and listed as ambiguous."""
+    original = _sample("43_hebei_jyt_2019")
+
+    def with_page_numbers(body: str) -> str:
+        lines = body.split("\n")
+        for label in ("结果维持", "二、上年结转政府信息公开申请数量", "规范性文件"):
+            i = lines.index(label)
+            lines[i + 1 : i + 1] = ["", "", "2"]
+        return "\n".join(lines)
+
+    record = _sample("43_hebei_jyt_2019", with_page_numbers)
+    _sound(record, _cells(original))
+    assert set(record["applications"]["carried_in"].values()) == {None}
+    assert set(record["active"]["normative_documents"].values()) == {None}
+    assert "applications.carried_in.total" in record["text_layout"]["ambiguous"]
+    assert "active.normative_documents.made" in record["text_layout"]["ambiguous"]
+    assert "review_litigation.review.total" in record["text_layout"]["ambiguous"]
+    for table in ("applications", "active"):  # the other rows as they were
+        kept = {k: v for k, v in _cells(record).items() if k[0] == table and k[1] not in (
+            "carried_in", "normative_documents")}
+        assert kept == {k: v for k, v in _cells(original).items() if k in kept}
+
+
 def test_text_with_blank_lines_between_paragraphs_is_not_read_as_counted_cells():
     from govreports.extract.lines import _counted_cells
 

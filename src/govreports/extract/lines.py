@@ -32,6 +32,14 @@ class SpacedRow(Block):
     __slots__ = ()
 
 
+class CountedRow(Block):
+    """A row of text whose cells were counted out by newlines (_counted_cells): its cells stand where they stood,
+    blanks too, so a row holding more values than its table has cells holds one that is no cell of it (a bare page
+    number the scrape joined as a node of its own) and cannot say which (parse.tables leaves it null)."""
+
+    __slots__ = ()
+
+
 class LoneValue(Block):
     """A text line holding one value: a cell of one-cell-per-line text, or numbers a PDF text layer set apart. Like a
     SpacedRow, a run of them shorter than its row cannot say which cells it fills."""
@@ -105,9 +113,16 @@ def _is_value(token: str) -> bool:
 
 def _counted_cells(text: str) -> str:
     """The text with runs of cells counted out into tab-separated rows, where it has that layout; else as it is."""
+    lines = _counted_lines(text)
+    return text.replace("\r\n", "\n") if lines is None else "\n".join(line for line, _ in lines)
+
+
+def _counted_lines(text: str) -> list[tuple[str, bool]] | None:
+    """_counted_cells' lines, each with whether it is a row of counted cells; None where the text has not that
+    layout."""
     text = text.replace("\r\n", "\n")
     if text.count("\n" * _ROW_GAP) < 3:  # every text parse passes here: most leave at this cheap test
-        return text
+        return None
     raw = _GAP.split(text)
     lines = [line.strip() for line in raw]
     gaps = [len(g) for g in _GAP.findall(text)]
@@ -116,9 +131,10 @@ def _counted_cells(text: str) -> str:
     adjacent = sum(1 for gap, a, b in zip(gaps, lines, lines[1:])
                    if gap == 1 and len(a) <= _CELL_MAX and len(b) <= _CELL_MAX)
     if gaps.count(_CELL_GAP) < 10 or gaps.count(_ROW_GAP) < 3 or gaps.count(_CELL_GAP) < 4 * adjacent:
-        return text
+        return None
     raw, lines, gaps = _markers_dropped(raw, lines, gaps)
     out: list[str] = [raw[0]]
+    counted = [False]
     row = [lines[0]] if len(lines[0]) <= _CELL_MAX else None
     for gap, token, line in zip(gaps, lines[1:], raw[1:]):
         cells, breaks = divmod(gap, _CELL_GAP)
@@ -127,6 +143,7 @@ def _counted_cells(text: str) -> str:
         if short and breaks == 0 and (cells == 1 or value):  # the same row, cells - 1 blanks between
             row += [""] * (cells - 1) + [token]
             out[-1] = "\t".join(row)
+            counted[-1] = True
             continue
         if short and breaks == 2 and cells >= 1:  # a row break; the blanks close the row above or open this one
             blanks = [""] * (cells - 1)
@@ -136,10 +153,12 @@ def _counted_cells(text: str) -> str:
                 out[-1] = "\t".join(row + blanks) if blanks else out[-1]
                 row = [token]
             out.append("\t".join(row) if len(row) > 1 else row[0])
+            counted.append(len(row) > 1)
             continue
         out.append(line)  # an ordinary line break: the line as it was (a leading tab is a blank cell)
+        counted.append(False)
         row = [token] if len(token) <= _CELL_MAX else None
-    return "\n".join(out)
+    return list(zip(out, counted))
 
 
 def _markers_dropped(raw: list[str], lines: list[str], gaps: list[int]) -> tuple[list[str], list[str], list[int]]:
@@ -165,12 +184,17 @@ def text_to_blocks(text: str) -> list[Block]:
     blocks = []
     if "｜" in text:  # full-width bars, as line_to_block reads them (and the layout tests below see them)
         text = text.replace("｜", "|")
-    for line in _counted_cells(text).splitlines():
+    counted = _counted_lines(text)
+    if counted is None:
+        counted = [(line, False) for line in text.splitlines()]
+    for line, is_counted in ((piece, c) for whole, c in counted for piece in whole.splitlines()):
         if _PAGE_MARKER.match(_clean(line)):
             continue
         block = line_to_block(line)
         if block is not None:
-            if "\t" not in line and "|" not in line:
+            if is_counted and block.is_row:
+                block = CountedRow(block.cells, True)
+            elif "\t" not in line and "|" not in line:
                 if block.is_row:
                     block = SpacedRow(block.cells, True)
                 elif _is_value(block.cells[0]):

@@ -15,7 +15,7 @@ from operator import attrgetter
 
 from govreports import schema
 from govreports.extract.document import Block
-from govreports.extract.lines import LoneValue, SpacedRow
+from govreports.extract.lines import CountedRow, LoneValue, SpacedRow
 from govreports.parse import labels as L
 from govreports.parse.normalize import label_core, strip_numbering
 from govreports.parse.values import BLANK, Value, parse_value
@@ -42,7 +42,9 @@ def labelled_rows(blocks: list[Block]) -> Iterator[tuple[list[str], list[Value],
                 last = len(parsed) - 1 - parsed[::-1].index(None) if None in parsed else -1
             label_keys = [k for k, p in zip(keys[: last + 1], parsed[: last + 1]) if p is None and k]
             values = parsed[last + 1 :]
-            yield label_keys, SpacedValues(values) if isinstance(b, SpacedRow) else values, True
+            if isinstance(b, (SpacedRow, CountedRow)):
+                values = (SpacedValues if isinstance(b, SpacedRow) else CountedValues)(values)
+            yield label_keys, values, True
         elif parsed[0] is None:
             if pending:
                 yield pending
@@ -113,10 +115,23 @@ class SpacedValues(list):
     cells, which cells they are is not determined."""
 
 
+class CountedValues(list):
+    """Values of a row of cells counted out by newlines (extract.lines.CountedRow): each stands where it stood."""
+
+
 def _unplaced(values: list[Value], n: int) -> bool:
     """Whether a space-separated row's values cannot be placed in its `n` cells: fewer (blanks left no trace), or
     more than its cells but for trailing blanks (a bare page number among one-cell-per-line cells: fitted, the
-    row's leading blank was dropped as an artefact and every cell moved one column left)."""
+    row's leading blank was dropped as an artefact and every cell moved one column left). A row of counted cells
+    with more than its cells but for the blanks at its ends (which fit() drops) holds a bare page number the scrape
+    joined as a cell of its own: fitted, it was read by its first cells, the page number one of them."""
+    if isinstance(values, CountedValues) and len(values) > n:
+        start, end = 0, len(values)
+        while end > start and values[end - 1].number is None:
+            end -= 1
+        while end - start > n and values[start].number is None:
+            start += 1
+        return end - start > n
     if not isinstance(values, SpacedValues) or not _has_number(values):
         return False
     if len(values) > n:
@@ -398,7 +413,7 @@ def _one_group(vals: list[Value], n: int) -> list[Value] | None:
 def read_review(blocks: list[Block], split=None) -> dict | None:
     segments: list[tuple[str, list[Value]]] = []  # ("row" | "lone" | "text", values) in order
     has_header = False
-    spaced = False
+    spaced = counted = False
     for label_keys, vals, from_row in labelled_rows(blocks):
         if not has_header and any("结果维持" in k or "尚未审结" in k for k in label_keys):
             has_header = True
@@ -407,6 +422,7 @@ def read_review(blocks: list[Block], split=None) -> dict | None:
         kind = "lone" if not from_row and not label_keys else "row" if from_row and _has_number(vals) else "text"
         segments.append((kind, vals))
         spaced = spaced or isinstance(vals, SpacedValues)
+        counted = counted or isinstance(vals, CountedValues)
     # the table's cells stand in rows: a lone number before one of them is a page footer; one after the last is that
     # row's last cell, wrapped onto a line of its own (taken for a footer, the row lost it)
     last_row = max((i for i, (kind, _) in enumerate(segments) if kind == "row"), default=-1)
@@ -428,7 +444,8 @@ def read_review(blocks: list[Block], split=None) -> dict | None:
         values = [v for _kind, vals in segments for v in vals]
     if not values and not has_header:
         return None
-    if spaced and _unplaced(SpacedValues(values), n * len(schema.REVIEW_GROUPS)):
+    kind = SpacedValues if spaced else CountedValues if counted else None
+    if kind is not None and _unplaced(kind(values), n * len(schema.REVIEW_GROUPS)):
         if split is not None:
             split.ambiguous.extend(f"review_litigation.{g}.{m}" for g in schema.REVIEW_GROUPS
                                    for m in schema.REVIEW_MEASURES)
