@@ -410,3 +410,20 @@ def test_a_heading_wrapped_onto_a_second_line_is_one_heading(stem, width):
     assert record["sections"] == expected["sections"]
     for table in ("active", "applications", "review_litigation"):
         assert record[table] == expected[table]
+
+
+@pytest.mark.parametrize(("stem", "mark"), [
+    ("13_shanghai_szfbgt_2019", "**"),
+    ("14_shuyang_xzf_2025", "**"),  # sample 14 is OCR/LLM Markdown: '## **一、总体情况**'
+    ("14_shuyang_xzf_2025", "__"),
+])
+def test_headings_in_markdown_bold_are_headings(stem, mark):
+    """OCR/LLM Markdown (sample 14's kind) sets headings in bold: '**一、总体情况**' was read with its asterisks, no
+    heading matched, and the record had no section at all (14: every section but 六 lost)."""
+    header, body, hints = sample_text(SAMPLES / "texts" / f"{stem}.txt")
+    expected = parse_bytes(body.encode("utf-8"), hints=hints)
+    heading = re.compile(r"(?m)^(#+ )?([一二三四五六]、[^\t\n|]{2,40})$")
+    emboldened = heading.sub(lambda m: (m[1] or "") + mark + m[2] + mark, body)
+    assert emboldened != body
+    record = parse_bytes(emboldened.encode("utf-8"), hints=hints)
+    assert record["sections"] == expected["sections"]

@@ -17,6 +17,8 @@ from govreports.extract.document import Block
 _WS = re.compile(r"[ \u00a0\u3000\u200b\ufeff]+")
 _MD_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
+# a line or cell set in Markdown bold as a whole (OCR/LLM Markdown: '**一、总体情况**', '| **总计** |')
+_MD_BOLD = re.compile(r"^(\*\*|__)(?=\S)(.+?)(?<=\S)\1$")
 _VALUE_TOKEN = re.compile(r"^(?:[+\-−－]?[0-9０-９][0-9０-９,，.]*(?:万元|元)?|—+|-|/|－)$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # a page marker alone on its line; a bare number is not one (it is a cell in one-cell-per-line text)
@@ -48,7 +50,10 @@ class LoneValue(Block):
 
 
 def _clean(text: str) -> str:
-    return _WS.sub(" ", text).strip()
+    text = _WS.sub(" ", text).strip()
+    if text[:2] in ("**", "__") and (bold := _MD_BOLD.match(text)):
+        return bold[2].strip()
+    return text
 
 
 def line_to_block(line: str) -> Block | None:
