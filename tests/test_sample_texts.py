@@ -427,3 +427,15 @@ def test_headings_in_markdown_bold_are_headings(stem, mark):
     assert emboldened != body
     record = parse_bytes(emboldened.encode("utf-8"), hints=hints)
     assert record["sections"] == expected["sections"]
+
+
+@pytest.mark.parametrize("dot", ["．", "."])
+def test_a_row_label_numbered_with_a_dot_is_no_agency(dot):
+    """Sample 09 (an excerpt ending inside table 三, its title naming no agency) with its numbering written 三． or
+    三. as many reports write it: the last lines' row label '三．本年度办' (a wrapped 三、本年度办理结果) ends as
+    区政府办 does, and was taken for the agency; with 三、 it never was (a 、 is no part of a name, nor a dot)."""
+    header, body, hints = sample_text(SAMPLES / "texts" / "09_hanyang_qzfb_2022.txt")
+    expected = parse_bytes(body.encode("utf-8"), hints=hints)
+    dotted = re.sub(r"(?m)^([一二三四五六])、", rf"\1{dot}", body)
+    assert "三、本年度办" in body and f"三{dot}本年度办" in dotted
+    assert parse_bytes(dotted.encode("utf-8"), hints=hints)["agency"] == expected["agency"]

@@ -177,7 +177,7 @@ def _head_title(text: str) -> str | None:
 
 
 def _is_agency_line(text: str) -> bool:
-    return (2 <= len(text) <= 30 and _simple(text).endswith(_AGENCY_END) and not re.search(r"[，。,;；:：、\d]", text))
+    return (2 <= len(text) <= 30 and _simple(text).endswith(_AGENCY_END) and not re.search(r"[，。,;；:：、.．\d]", text))
 
 
 def _title_year(title: str) -> re.Match | None:
