@@ -439,3 +439,15 @@ def test_a_row_label_numbered_with_a_dot_is_no_agency(dot):
     dotted = re.sub(r"(?m)^([一二三四五六])、", rf"\1{dot}", body)
     assert "三、本年度办" in body and f"三{dot}本年度办" in dotted
     assert parse_bytes(dotted.encode("utf-8"), hints=hints)["agency"] == expected["agency"]
+
+
+@pytest.mark.parametrize("heading", ["五、存在的主要问题及下一步工作打算", "五、存在的问题和下一年度工作计划",
+                                     "七、政府信息公开情况统计附表"])
+def test_a_whole_heading_keeps_the_short_line_after_it(heading):
+    """A heading that ends as headings do (…打算, …计划, …附表) is whole: the short line under it that ends in 情况
+    is its first line of text, not its wrapped tail."""
+    from govreports.extract.document import Block
+    from govreports.parse.sections import rejoin_wrapped_headings
+
+    blocks = [Block([heading]), Block(["整改落实情况"]), Block(["本年度已完成整改。"])]
+    assert [b.cells[0] for b in rejoin_wrapped_headings(blocks)] == [heading, "整改落实情况", "本年度已完成整改。"]

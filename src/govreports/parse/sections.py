@@ -144,7 +144,7 @@ def split_run_together(blocks: list[Block]) -> list[Block]:
 # does (a PDF's text or a narrow page's copy: '四、因政府信息公开工作被申请行政复议、提起行政诉' / '讼情况')
 _WRAP_START = re.compile(r"^#*(?:[一二三四五六七八九十]、|(?:10|[1-9])[、.．](?!\d)|[(（][一二三四五六七八九十][)）]"
                          r"|第[一二三四五六七八九十]部分)")
-_WRAP_END = re.compile(r"(?:情况|情況|概述|概况|概況|措施|事项|事項|说明|說明)$")
+_WRAP_END = re.compile(r"(?:情况|情況|概述|概况|概況|措施|事项|事項|说明|說明|打算|计划|計劃|計畫|附表|成效)$")
 _WRAP_FIRST = 10  # a first line shorter than this did not run to the end of its line
 _WRAP_TAIL = 12
 _SENTENCE = re.compile(r"[。，,；;：:！？!?]")
