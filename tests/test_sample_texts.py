@@ -451,3 +451,18 @@ def test_a_whole_heading_keeps_the_short_line_after_it(heading):
 
     blocks = [Block([heading]), Block(["整改落实情况"]), Block(["本年度已完成整改。"])]
     assert [b.cells[0] for b in rejoin_wrapped_headings(blocks)] == [heading, "整改落实情况", "本年度已完成整改。"]
+
+
+@pytest.mark.parametrize("style", [lambda n: f"（{'一二三四五六'[n - 1]}）", lambda n: f"{n}."], ids=["paren", "arabic-dot"])
+def test_a_short_sixth_sub_item_after_five_long_ones_is_not_section_six(style):
+    """As above, with 五's first five sub-items paragraphs that start with their number ('5.加强第5项工作。本机关将…',
+    longer than a heading): they were not seen as the numbering the sixth, '6.其他说明', continues, so it was taken
+    as section 六 again."""
+    header, body, hints = sample_text(SAMPLES / "texts" / "13_shanghai_szfbgt_2019.txt")
+    five = body.index("五、政府信息公开工作存在的主要问题及改进情况")
+    section = "五、政府信息公开工作存在的主要问题及改进情况\n\n" + "".join(
+        f"{style(n)}加强第{n}项工作。本机关将进一步健全工作机制，强化监督考核，切实提升政务公开工作质量和水平。\n\n"
+        for n in range(1, 6)) + f"{style(6)}其他说明\n\n本年度无其他需要说明的情况。\n"
+    record = parse_bytes((body[:five] + section).encode("utf-8"), hints=hints)
+    assert sorted(record["sections"]) == list("12345")
+    assert record["sections"]["5"].endswith(f"{style(6)}其他说明\n本年度无其他需要说明的情况。")

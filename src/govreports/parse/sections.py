@@ -74,7 +74,7 @@ def _gaps_filled(blocks: list[Block], found: list[tuple[int, int]]) -> list[tupl
     missing = set(_WORDS) - {n for _, n in found}
     filled = list(found)
     for pattern in _OTHER_HEADINGS:
-        numbered = _candidates(blocks, pattern, False)  # every block numbered in this style, sub-items too
+        numbered = _candidates(blocks, pattern, False, None)  # every block numbered so, sub-items and paragraphs
         for i, n in _candidates(blocks, pattern, True):  # with its section's words
             if n in missing and all(k < n for j, k in filled if j < i) and all(k > n for j, k in filled if j > i):
                 since = max((j for j, _ in filled if j < i), default=-1)
@@ -103,9 +103,10 @@ def _best_run(blocks: list[Block], heading: re.Pattern[str], structured: bool) -
     return best
 
 
-def _candidates(blocks: list[Block], heading: re.Pattern[str], structured: bool) -> list[tuple[int, int]]:
+def _candidates(blocks: list[Block], heading: re.Pattern[str], structured: bool,
+                longest: int | None = _MAX_HEADING) -> list[tuple[int, int]]:
     """(block index, section number) of every block that reads as a heading numbered by `heading` (`structured`:
-    and carries its section's words), in document order."""
+    and carries its section's words; `longest`: and is no longer than that), in document order."""
     candidates: list[tuple[int, int]] = []
     for i, b in enumerate(blocks):
         if b.is_row and len(b.cells) - b.cells.count("") > 1:
@@ -113,7 +114,7 @@ def _candidates(blocks: list[Block], heading: re.Pattern[str], structured: bool)
         keys = b.keys
         key = keys[0] if keys and keys[0] else next((k for k in keys if k), "")
         m = heading.match(key)
-        if not m or len(key) > _MAX_HEADING:
+        if not m or longest is not None and len(key) > longest:
             continue
         number = m.group(1)
         n = int(number) if number.isdigit() else NUMERALS.index(number) + 1
