@@ -152,6 +152,22 @@ def test_a_bare_page_number_among_cells_counted_out_by_newlines_gives_no_wrong_c
         assert kept == {k: v for k, v in _cells(original).items() if k in kept}
 
 
+@pytest.mark.parametrize("variant", [
+    lambda body: re.sub(r"(?m)$", "  ", body),  # every line padded (a text node's trailing spaces)
+    lambda body: re.sub(r"(?m)^$", "\u3000", body),  # the blank lines holding an ideographic space
+    lambda body: body.replace("\n", "\r"),  # classic Mac line ends
+], ids=["padded", "ideographic-blank-lines", "cr"])
+def test_cells_counted_out_by_newlines_with_whitespace_on_their_blank_lines(variant):
+    """Sample 43 saved with spaces on its blank lines, or with CR line ends: the newlines between its cells no
+    longer ran together, the layout was not recognised, and table 四 (whose blanks only the count of newlines places)
+    was left null: its three 总计 cells (0) lost."""
+    original = _sample("43_hebei_jyt_2019")
+    record = _sample("43_hebei_jyt_2019", variant)
+    for table in ("active", "applications", "review_litigation"):
+        assert record[table] == original[table]
+    assert "text_layout" not in record
+
+
 def test_text_with_blank_lines_between_paragraphs_is_not_read_as_counted_cells():
     from govreports.extract.lines import _counted_cells
 

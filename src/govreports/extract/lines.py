@@ -108,6 +108,7 @@ def split_spaced_values(text: str) -> Block:
 # between them ("总计\n×17 0\n×15 0": a row break, then four blank cells before each 0). Hebei's provincial
 # dataset of department reports is in this form (sample 43).
 _GAP = re.compile(r"\n+")
+_BLANK_LINE = re.compile(r"(?m)^[ \t\u00a0\u3000]+$")  # a blank line a scrape left holding spaces
 _CELL_GAP, _ROW_GAP = 3, 5
 _CELL_MAX = 80  # a table cell; a longer line is narrative
 
@@ -125,9 +126,12 @@ def _counted_cells(text: str) -> str:
 def _counted_lines(text: str) -> list[tuple[str, bool]] | None:
     """_counted_cells' lines, each with whether it is a row of counted cells; None where the text has not that
     layout."""
-    text = text.replace("\r\n", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if text.count("\n" * _ROW_GAP) < 3:  # every text parse passes here: most leave at this cheap test
-        return None
+        # …but the newlines' count is the same with spaces on the blank lines
+        if text.count("\n") < 3 * _ROW_GAP or (text := _BLANK_LINE.sub("", text)).count("\n" * _ROW_GAP) < 3:
+            return None
     raw = _GAP.split(text)
     lines = [line.strip() for line in raw]
     gaps = [len(g) for g in _GAP.findall(text)]
