@@ -466,3 +466,24 @@ def test_a_short_sixth_sub_item_after_five_long_ones_is_not_section_six(style):
     record = parse_bytes((body[:five] + section).encode("utf-8"), hints=hints)
     assert sorted(record["sections"]) == list("12345")
     assert record["sections"]["5"].endswith(f"{style(6)}其他说明\n本年度无其他需要说明的情况。")
+
+
+def _with_contents(body: str, entry) -> str:
+    """`body` with a table of contents before its 一、 heading: one line per section heading, as `entry` writes it."""
+    heads = [h for h in re.findall(r"(?m)^(?:#+ )?([一二三四五六]、[^\t\n|]{2,40})$", body)
+             if not re.search(r"本年新收|上年结转|本年度办理|结转下年度", h)]
+    at = body.index(heads[0])
+    return body[:at] + "目录\n" + "".join(entry(i, h) for i, h in enumerate(heads, 1)) + body[at:]
+
+
+@pytest.mark.parametrize("stem", ["13_shanghai_szfbgt_2019", "14_shuyang_xzf_2025"])
+@pytest.mark.parametrize("entry", [
+    lambda i, h: f"{h}\n", lambda i, h: f"{h}……{i}\n", lambda i, h: f"{h}\n（一）第{i}部分要点\n"],
+    ids=["headings", "with-page-numbers", "with-sub-items"])
+def test_a_table_of_contents_is_not_the_sections(stem, entry):
+    """A report opening with a table of contents (目录, one line per section heading): its six lines were the first
+    run of rising headings, so sections 一–五 were empty and 六 held the whole report."""
+    header, body, hints = sample_text(SAMPLES / "texts" / f"{stem}.txt")
+    expected = parse_bytes(body.encode("utf-8"), hints=hints)
+    record = parse_bytes(_with_contents(body, entry).encode("utf-8"), hints=hints)
+    assert record["sections"] == expected["sections"]

@@ -87,7 +87,7 @@ def _gaps_filled(blocks: list[Block], found: list[tuple[int, int]]) -> list[tupl
 
 
 def _best_run(blocks: list[Block], heading: re.Pattern[str], structured: bool) -> list[tuple[int, int]]:
-    candidates = _candidates(blocks, heading, structured)
+    candidates = _contents_dropped(blocks, _candidates(blocks, heading, structured))
     best: list[tuple[int, int]] = []
     for start, (_, first) in enumerate(candidates):
         if first > 2 and not structured:
@@ -101,6 +101,24 @@ def _best_run(blocks: list[Block], heading: re.Pattern[str], structured: bool) -
     if len(best) == 1 and best[0][1] > 2:
         return []  # a lone "四、…" or "六、…" is more likely a link or a table label than a report's only heading
     return best
+
+
+_CONTENTS_GAP = 4  # blocks from one entry of a table of contents to the next, sub-entries included
+
+
+def _contents_dropped(blocks: list[Block], candidates: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The candidates without the entries of a table of contents (目录): a heading whose number heads a later
+    candidate too, and which the next candidate follows within a few short lines. Read as headings, a contents
+    list was the first run of rising numbers: sections 一–五 were empty and 六 held the whole report."""
+    if len({n for _, n in candidates}) == len(candidates):
+        return candidates  # no number twice: no contents (nearly every report)
+    dropped = set()
+    for k, (i, n) in enumerate(candidates[:-1]):
+        j = candidates[k + 1][0]
+        if (j - i <= _CONTENTS_GAP and any(m == n for _, m in candidates[k + 1 :])
+                and all(len(blocks[x].text) <= _MAX_HEADING for x in range(i + 1, j))):
+            dropped.add(k)
+    return [c for k, c in enumerate(candidates) if k not in dropped]
 
 
 def _candidates(blocks: list[Block], heading: re.Pattern[str], structured: bool,
