@@ -15,12 +15,14 @@ _ONLY_DATE = re.compile(r"^[（(]?\s*" + _DATE.pattern + r"\s*[)）]?$")
 
 
 def _date_text(text: str) -> str:
-    """Text to find dates in: full-width digits folded (２０２０年１月３１日), one character for one (str.translate
-    runs per character in Python: only a text that holds one is folded)."""
-    return text.translate(_WIDE_DIGITS) if _WIDE_DIGIT.search(text) else text
+    """Text to find dates in: full-width digits and date separators folded (２０２０年１月３１日, 2020－01－31: a
+    portal's full-width conversion), one character for one (str.translate runs per character in Python: only a text
+    that holds one is folded)."""
+    return text.translate(_WIDE_DATE) if _WIDE_DIGIT.search(text) else text
 
 
-_WIDE_DIGIT = re.compile("[０-９]")
+_WIDE_DIGIT = re.compile("[０-９－／．]")
+_WIDE_DATE = {**_WIDE_DIGITS, **str.maketrans("－／．", "-/.")}
 # characters of the traditional forms of date labels (發布日期, 發文日期, 時間, 上傳, 公開, 索引號): only a text holding
 # one is converted (OpenCC costs ~10 µs a line, and every line of a page's head is searched)
 _TRADITIONAL_LABEL = re.compile("[發時間傳開號佈]")
