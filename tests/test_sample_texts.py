@@ -487,3 +487,20 @@ def test_a_table_of_contents_is_not_the_sections(stem, entry):
     expected = parse_bytes(body.encode("utf-8"), hints=hints)
     record = parse_bytes(_with_contents(body, entry).encode("utf-8"), hints=hints)
     assert record["sections"] == expected["sections"]
+
+
+@pytest.mark.parametrize("stem", ["13_shanghai_szfbgt_2019", "14_shuyang_xzf_2025"])
+@pytest.mark.parametrize("separator", ["", "。", "：", " "], ids=["none", "full-stop", "colon", "space"])
+def test_a_heading_sharing_its_line_with_the_first_paragraph_is_still_a_heading(stem, separator):
+    """Headings run into their section's first paragraph ('一、总体情况。2019年，上海市…', or with no stop at all when a
+    copy lost the line break): longer than a heading, the line was none, and its section was lost (section 一's text
+    left out, 五's and 六's merged into the section before)."""
+    header, body, hints = sample_text(SAMPLES / "texts" / f"{stem}.txt")
+    expected = parse_bytes(body.encode("utf-8"), hints=hints)
+    inline = re.sub(r"(?m)^((?:#+ )?[一二三四五六]、[^\t\n|]{2,40})\n+(?=[^\t\n|#（(]{41,})",
+                    lambda m: m[1] + separator, body)
+    assert inline != body
+    record = parse_bytes(inline.encode("utf-8"), hints=hints)
+    assert sorted(record["sections"]) == sorted(expected["sections"])
+    for n, text in expected["sections"].items():
+        assert record["sections"][n].replace("\n", "") == text.replace("\n", "")

@@ -11,7 +11,8 @@ from govreports.parse import runs
 from govreports.parse.published import find_published
 from govreports.parse.formats import detect_format
 from govreports.parse.normalize import annotate
-from govreports.parse.sections import find_headings, rejoin_wrapped_headings, split_run_together, split_sections
+from govreports.parse.sections import (find_headings, rejoin_wrapped_headings, split_inline_headings,
+                                       split_run_together, split_sections)
 from govreports.parse.tables import read_active, read_applications, read_review
 from govreports.validate.checks import evaluate
 
@@ -35,7 +36,7 @@ def build_record(document: Document, hints: dict) -> dict | None:
             "title": hints.get("title"), "agency": agency, "year": year, "format": "unknown", "published": published,
             "published_source": source, "reason": document.unreadable, "checks": [],
         }
-    blocks = rejoin_wrapped_headings(split_run_together(document.blocks))
+    blocks = rejoin_wrapped_headings(split_inline_headings(split_run_together(document.blocks)))
     annotate(blocks)
     title = M.find_title(blocks, document.meta, hints)
     year = M.find_year(title, blocks, hints)

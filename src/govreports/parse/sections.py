@@ -169,6 +169,23 @@ _WRAP_TAIL = 12
 _SENTENCE = re.compile(r"[。，,；;：:！？!?]")
 
 
+def split_inline_headings(blocks: list[Block]) -> list[Block]:
+    """The blocks with each paragraph that starts with a section heading ('一、总体情况。2019年，…', '五、…改进情况2025
+    年，…': a heading run into its first paragraph, or a copy that lost the line break) cut after the heading, as
+    split_run_together cuts text that lost every line break: longer than a heading, the paragraph was none, and its
+    section was lost (一's text left out, the others' merged into the section before)."""
+    out: list[Block] = []
+    for b in blocks:
+        text = b.cells[0] if not b.is_row and len(b.cells) == 1 else ""
+        if len(text) > _MAX_HEADING and text[1:2] == "、" and (m := _RUN_HEADING.match(text)):
+            out.append(Block([m.group(1)]))
+            if rest := text[m.end(1):].lstrip("。：:．. \u3000"):
+                out.append(Block([rest]))
+        else:
+            out.append(b)
+    return out
+
+
 def rejoin_wrapped_headings(blocks: list[Block]) -> list[Block]:
     """The blocks with each heading that a line break cut in two made one again; a wrapped heading's tail was the
     first line of its section, and a first line without its section's words (三、收到和处理政府信 / 息公开申请情况)
