@@ -388,3 +388,18 @@ def test_headings_numbered_otherwise_keep_the_whole_report(fragment, expected, n
     record = parse_bytes(page.encode("utf-8"))
     assert_tables_equal(record, expected)
     assert record["sections"] == parse_bytes(fragment.encode("utf-8"))["sections"]
+
+
+def test_a_bold_heading_leading_its_first_paragraph_is_still_a_heading(fragment, expected):
+    """The real Shanghai page with each heading set in bold at the head of its first paragraph
+    ('<p><strong>一、总体情况</strong>2019年，…</p>', as many portals write them): a long paragraph was no heading
+    (section 一 lost), and a short one ('六、其他需要报告的事项无。', '五、…改进情况（一）主要问题') was taken whole as the
+    heading, its section's text with it (六 read '' for '无。')."""
+    page = re.sub(r"<p>([一二三四五六]、[^<]{2,40})</p>\s*<p>", r"<p><strong>\1</strong>", fragment)
+    assert page.count("<strong>") == fragment.count("<strong>") + 3  # 一, 五, 六 (二–四 lead tables)
+    original = parse_bytes(fragment.encode("utf-8"))
+    record = parse_bytes(page.encode("utf-8"))
+    assert_tables_equal(record, expected)
+    assert sorted(record["sections"]) == sorted(original["sections"])
+    for n, text in original["sections"].items():
+        assert record["sections"][n].replace("\n", "") == text.replace("\n", "")

@@ -177,10 +177,12 @@ def split_inline_headings(blocks: list[Block]) -> list[Block]:
     out: list[Block] = []
     for b in blocks:
         text = b.cells[0] if not b.is_row and len(b.cells) == 1 else ""
-        if len(text) > _MAX_HEADING and text[1:2] == "、" and (m := _RUN_HEADING.match(text)):
-            out.append(Block([m.group(1)]))
-            if rest := text[m.end(1):].lstrip("。：:．. \u3000"):
-                out.append(Block([rest]))
+        m = _RUN_HEADING.match(text) if text[1:2] == "、" else None
+        rest = text[m.end(1):].lstrip("。：:．. \u3000") if m else ""
+        # a heading-length paragraph is cut only where what follows is a sentence or a numbered item ('六、其他需要
+        # 报告的事项无。', '五、…改进情况（一）主要问题'): a heading may go on after a closing word (一、总体情况概述)
+        if rest and (len(text) > _MAX_HEADING or rest.endswith("。") or _WRAP_START.match(rest)):
+            out.extend([Block([m.group(1)]), Block([rest])])
         else:
             out.append(b)
     return out
