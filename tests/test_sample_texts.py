@@ -504,3 +504,20 @@ def test_a_heading_sharing_its_line_with_the_first_paragraph_is_still_a_heading(
     assert sorted(record["sections"]) == sorted(expected["sections"])
     for n, text in expected["sections"].items():
         assert record["sections"][n].replace("\n", "") == text.replace("\n", "")
+
+
+def test_a_bare_page_number_after_table_fours_last_row_is_no_cell_where_its_sums_say_so():
+    """h4's review: a page number alone on its line after table 四's data row (the real Shanghai 2019 text, whose row
+    ends after the direct-litigation group: its after-review cells are blank) was taken for the row's wrapped last
+    cell: litigation_after_review.upheld 3, silently, beside a blank total. The lone number is that row's wrapped
+    cell where the row's sums hold with it (the test above) and is a footer where they hold only without it."""
+    from conftest import load_expected
+
+    header, body, hints = sample_text(SAMPLES / "texts" / "13_shanghai_szfbgt_2019.txt")
+    lines = body.split("\n")
+    expected = load_expected(SAMPLES / "expected" / "02_shanghai_szfbgt_2019_fragment.json")
+    at = next(i for i, line in enumerate(lines) if line.startswith("5\t\t\t2\t7"))  # table 四's data row
+    for footer in (["3"], ["", "3", ""], ["\f3"]):
+        paged = "\n".join(lines[:at + 1] + footer + lines[at + 1:])
+        record = parse_bytes(paged.encode("utf-8"), hints=hints)
+        assert record["review_litigation"] == expected["review_litigation"], footer

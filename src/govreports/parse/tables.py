@@ -410,6 +410,17 @@ def _one_group(vals: list[Value], n: int) -> list[Value] | None:
     return vals + [BLANK] * (n - len(vals))
 
 
+def _sums_hold(values: list[Value], n: int) -> bool:
+    """Whether each group of table 四's cells, as `values` fit them, has its total (the last of its `n`) equal to the
+    sum of the others, blanks as 0; a group all blank holds."""
+    flat = fit(values, n * len(schema.REVIEW_GROUPS))
+    for i in range(len(schema.REVIEW_GROUPS)):
+        cells = [v.number for v in flat[i * n:(i + 1) * n]]
+        if any(c is not None for c in cells) and (cells[-1] or 0) != sum(c or 0 for c in cells[:-1]):
+            return False
+    return True
+
+
 def read_review(blocks: list[Block], split=None) -> dict | None:
     segments: list[tuple[str, list[Value]]] = []  # ("row" | "lone" | "text", values) in order
     has_header = False
@@ -424,10 +435,16 @@ def read_review(blocks: list[Block], split=None) -> dict | None:
         spaced = spaced or isinstance(vals, SpacedValues)
         counted = counted or isinstance(vals, CountedValues)
     # the table's cells stand in rows: a lone number before one of them is a page footer; one after the last is that
-    # row's last cell, wrapped onto a line of its own (taken for a footer, the row lost it)
+    # row's last cell, wrapped onto a line of its own (taken for a footer, the row lost it), unless the groups' sums
+    # hold only without it: a page number after a row whose last group is blank read as that group's first cell
     last_row = max((i for i, (kind, _) in enumerate(segments) if kind == "row"), default=-1)
     segments = [seg for i, seg in enumerate(segments) if not (seg[0] == "lone" and i < last_row)]
     n = len(schema.REVIEW_MEASURES)
+    if last_row >= 0 and any(kind == "lone" for kind, _ in segments[last_row:]):
+        without = segments[:last_row + 1] + [seg for seg in segments[last_row + 1:] if seg[0] != "lone"]
+        if not _sums_hold([v for _, vals in segments for v in vals], n) and \
+                _sums_hold([v for _, vals in without for v in vals], n):
+            segments = without
     rows = [vals for kind, vals in segments if kind == "row"]
     if (not spaced and len(rows) == len(schema.REVIEW_GROUPS)
             and not any(_has_number(vals) for kind, vals in segments if kind != "row")):
