@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from httpserver import LocalServer, Reply, fetch_policy, fetch_urls
 
 
@@ -75,6 +77,17 @@ def test_redirect_without_location_is_an_http_error(srv, tmp_path):
     srv.route("/a", Reply(302, b"moved somewhere"))
     res = fetch(tmp_path, srv.url("/a"))
     assert res.error_kind == "http" and res.status == 302
+
+
+@pytest.mark.parametrize("location", ["javascript:void(0)", "mailto:xxgk@example.gov.cn", "http:index.html",
+                                      "http://[::1", "/ok\tx"])
+def test_a_location_that_cannot_be_followed_is_a_bad_url_asked_once(srv, tmp_path, location):
+    """httpx builds the next request from a redirect even when it does not follow it: a Location it cannot make a
+    URL of raised InvalidURL out of fetch (an item's "internal error"; robots.txt so redirected, every page of its
+    host), or was "reset" and asked five times over."""
+    srv.route("/a", Reply(302, b"", {"Location": location}))
+    res = fetch(tmp_path, srv.url("/a"))
+    assert not res.ok and res.error_kind == "bad_url" and len(srv.hits("/a")) == 1 and res.attempts == 1
 
 
 def test_a_304_for_another_document_than_the_archived_one_is_fetched_whole(srv, tmp_path):

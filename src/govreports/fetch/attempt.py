@@ -111,6 +111,9 @@ async def send_once(
                 await response.aclose()
     except httpx.LocalProtocolError:
         raise  # our request was malformed (bad header value…): a programming error
+    except httpx.InvalidURL as exc:  # httpx builds a redirect's next request even when not following it: a
+        # Location it cannot make a URL of (javascript:…, mailto:…, http:page.html) raised out of the fetch
+        att.error_kind, att.error = "bad_url", f"a redirect's Location that is no URL to follow: {exc}"
     except (TimeoutError, httpx.HTTPError) as exc:
         att.error_kind, att.error = classify(exc, total_timeout)
     finally:

@@ -61,6 +61,8 @@ def classify(exc: BaseException, timeout: float | None = None) -> tuple[str, str
         return _connect_failure(exc)
     if isinstance(exc, httpx.RemoteProtocolError):
         msg = str(exc).lower()
+        if "invalid url in location header" in msg:  # a whole answer, its redirect unusable: asking again won't help
+            return "bad_url", _describe(exc)
         kind = "truncated" if ("complete message body" in msg or "incomplete" in msg) else "reset"
         return kind, _describe(exc)
     if isinstance(exc, httpx.DecodingError):
