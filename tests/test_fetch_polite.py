@@ -178,6 +178,14 @@ def test_a_robots_redirect_to_a_host_not_crawled_leaves_the_rules_unavailable_no
     assert a.ok and len(srv.hits("/a")) == 1
 
 
+def test_a_robots_redirect_that_cannot_be_followed_leaves_the_rules_unavailable_not_a_refusal(srv, tmp_path):
+    """robots.txt redirecting to a Location that is no URL (javascript:, a tab in it): unavailable rules (RFC 9309
+    §2.3.1.2), as a redirect to a host not crawled is; it had read as unreachable, every page of the host refused."""
+    srv.route("/robots.txt", Reply(302, b"", {"Location": "javascript:void(0)"})).route("/a", Reply(200, b"ok"))
+    (a,), _ = robots_run(srv, tmp_path, [srv.url("/a")])
+    assert a.ok and len(srv.hits("/a")) == 1
+
+
 def test_adaptive_delay_rises_on_errors_and_recovers(srv, tmp_path):
     srv.route("/bad", Reply(503, b"busy")).route("/good", Reply(200, b"ok"))
     ft = FakeTime()

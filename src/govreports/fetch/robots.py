@@ -92,7 +92,9 @@ def _whole_lines(body: bytes, max_bytes: int, cut: bool) -> bytes:
     return body[: end + 1] if end >= 0 else b""
 
 
-_REDIRECTED_AWAY = frozenset({"host_not_allowed", "cross_portal_redirect", "redirect_loop", "too_many_redirects"})
+# (bad_url: robots.txt's own URL is always good, so only a redirect's Location can be one that cannot be followed)
+_REDIRECTED_AWAY = frozenset({"host_not_allowed", "cross_portal_redirect", "redirect_loop", "too_many_redirects",
+                              "bad_url"})
 
 
 def rules_from_response(answer: RobotsAnswer, max_bytes: int) -> RobotsRules:
