@@ -22,3 +22,23 @@ def test_real_big5_is_still_read_as_big5(text):
     """Traditional characters in Big5, which the GB reading would turn to nonsense: detection alone finds Big5,
     and no tie gives it away."""
     assert decode_bytes(text.encode("big5")) == (text, "big5")
+
+
+_TITLES = "".join(f"<li><a href='/a{i}.html'>某某市人民政府办公室{2000 + i}年政府信息公开工作年度报告</a></li>" for i in range(20))
+
+
+@pytest.mark.parametrize("label", ["utf-8", "gbk", None])
+def test_a_utf8_page_with_one_character_cut_short_is_still_read_as_utf8(label):
+    """A CMS that cuts a title at a byte count leaves half a character in an otherwise good UTF-8 page: the strict
+    reading failed, detection took the page for GB18030, and every title turned to mojibake (骞存斂搴滀俊…), so the
+    title filter found no report in the column. The cut character is replaced; the rest reads as written."""
+    cut = "<li><a>某县财政局2023年度报".encode()[:-1] + b"...</a></li>"
+    data = b"<html><body>" + cut + _TITLES.encode() + b"</body></html>"
+    text, encoding = decode_bytes(data, label)
+    assert encoding == "utf-8" and text.count("\ufffd") == 1 and _TITLES in text and "某县财政局2023年度\ufffd..." in text
+
+
+def test_gbk_bytes_labelled_utf8_are_still_read_as_gbk():
+    """Tolerating a few broken sequences in UTF-8 does not take a GBK page, which is broken UTF-8 throughout."""
+    data = ("<html><body>" + _TITLES + "</body></html>").encode("gbk")
+    assert decode_bytes(data, "utf-8") == ("<html><body>" + _TITLES + "</body></html>", "gb18030")

@@ -39,12 +39,22 @@ def declared_charset(data: bytes) -> str | None:
     return _canonical(m.group(1).decode("ascii", "ignore")) if m else None
 
 
-def _is_utf8(data: bytes) -> bool:
+# good non-ASCII characters a broken UTF-8 sequence must come with to be taken for a slip (a title a CMS cut at a
+# byte count) in UTF-8 text. GBK read as UTF-8 breaks on most of its characters, far more often than one in 20.
+_GOOD_PER_BAD = 20
+
+
+def _as_utf8(data: bytes) -> str | None:
+    """``data`` read as UTF-8: whole, or with its few broken sequences replaced (see _GOOD_PER_BAD); else None."""
     try:
-        data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        return False
-    return True
+        pass
+    text = data.decode("utf-8", errors="replace")
+    replaced = text.count("\ufffd")
+    bad = replaced - data.count("\ufffd".encode())  # (a U+FFFD the page itself holds is no broken sequence)
+    good = len(text) - len(text.encode("ascii", "ignore")) - replaced
+    return text if good >= _GOOD_PER_BAD * bad else None
 
 
 def decode_bytes(data: bytes, http_charset: str | None = None) -> tuple[str, str]:
@@ -53,9 +63,9 @@ def decode_bytes(data: bytes, http_charset: str | None = None) -> tuple[str, str
         if data.startswith(bom):
             return data.decode(enc, errors="replace"), enc
     for candidate in (http_charset and _canonical(http_charset), declared_charset(data)):
-        if candidate == "gb18030" and not data.isascii() and _is_utf8(data):
+        if candidate == "gb18030" and not data.isascii() and (text := _as_utf8(data)) is not None:
             # STACK.md §4: a GB label on valid non-ASCII UTF-8 is a mislabel; gb18030 would "succeed" with mojibake
-            return data.decode("utf-8"), "utf-8"
+            return text, "utf-8"
         if candidate in _WEAK and not data.isascii():
             continue
         if candidate:
@@ -63,10 +73,9 @@ def decode_bytes(data: bytes, http_charset: str | None = None) -> tuple[str, str
                 return data.decode(candidate), candidate
             except UnicodeDecodeError:
                 pass
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    # UTF-8 with a character cut short here and there: detection took such a page for GB18030, all of it mojibake
+    if (text := _as_utf8(data)) is not None:
+        return text, "utf-8"
     best = _detected(data[:200_000])
     if best is not None and best.encoding:
         enc = _canonical(best.encoding) or best.encoding
