@@ -127,6 +127,22 @@ def test_a_304_whose_archived_file_was_cut_short_is_fetched_whole_and_archived_a
     assert path.read_bytes() == body and [h.headers.get("if-none-match") for h in srv.hits("/r.html")] == ['"v1"', None]
 
 
+def test_a_304_whose_archived_file_was_damaged_at_its_own_size_is_archived_again(srv, tmp_path):
+    """A file with the right size and the wrong bytes (zeroes where a crash lost the data, as XFS leaves them; a
+    flipped bit) was refetched whole, and the store took it as there by its size: left damaged, the page was
+    fetched whole every night, and every reparse called its report damaged."""
+    body = b"<html><p>" + "某区政府信息公开工作年度报告".encode() * 200 + b"</p></html>"
+    archive = Archive(tmp_path)
+    sha = archive.put(body)
+    srv.route("/r.html", lambda req: Reply(304, b"") if req.headers.get("if-none-match") == '"v1"'
+              else Reply(200, body, {"Content-Type": "text/html; charset=utf-8"}))
+    path = archive.path_for(sha)
+    path.write_bytes(bytes(len(body)))
+    (res,), _ = fetch_all(archive, [srv.url("/r.html")], validators_lookup=lambda u: Validators('"v1"', None, sha))
+    assert res.ok and res.status == 200 and res.body == body and res.sha256 == sha
+    assert path.read_bytes() == body
+
+
 def test_conditional_skipped_when_body_missing_or_disabled(srv, tmp_path):
     srv.route("/r.html", Reply(200, b"fresh"))
     archive = Archive(tmp_path)

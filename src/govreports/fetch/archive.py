@@ -158,6 +158,11 @@ class Archive:
                 continue
         return removed
 
+    def discard(self, sha256: str) -> None:
+        """Remove a damaged file (see ``get``), so that the body stored again is written, not taken as there by its
+        size (a file of the right size with the wrong bytes: zeroes where a crash lost the data, a flipped bit)."""
+        self.path_for(sha256).unlink(missing_ok=True)
+
     def get(self, sha256: str, *, verify: bool = False) -> bytes:
         """The stored bytes (FileNotFoundError if absent); ``verify`` re-hashes to catch a corrupted file
         (DamagedBody)."""

@@ -434,7 +434,14 @@ class Fetcher:
                              refetch: Callable[[], Awaitable[FetchResult]]) -> FetchResult:
         try:  # checked against its name: a file cut short (a full disk, a copy interrupted) was parsed as the page
             res.body = await asyncio.to_thread(functools.partial(self.archive.get, res.sha256, verify=True))
-        except (OSError, DamagedBody):  # lost, unreadable or damaged: fetched whole (and stored again, whole)
+        except OSError:  # lost or unreadable: fetched whole (and stored again, whole)
+            return await self._again(res, refetch)
+        except DamagedBody:  # damaged: removed, so that the body fetched whole is written again, whatever its size
+            try:
+                await asyncio.to_thread(self.archive.discard, res.sha256)
+            except OSError as exc:
+                raise StorageError(f"could not remove the damaged archive file {res.archive_path} from "
+                                   f"{self.archive.root}: {exc}") from exc
             return await self._again(res, refetch)
         decode_text(res, expect, res.encoding)
         return res
