@@ -239,3 +239,30 @@ def test_a_host_that_leaves_request_after_request_unanswered_is_not_asked_again_
         res = by_url[srv.url(f"/hung/{k}")]
         assert srv.hits(f"/hung/{k}") == [] and not res.ok and res.error_kind == "timeout" and res.attempts == 0
         assert "4 requests in a row" in res.error and "not asked again this run" in res.error
+
+
+def test_a_host_that_answers_url_after_url_with_server_errors_is_not_asked_again_this_run(srv, tmp_path):
+    """A portal down behind its load balancer (503 to everything, no Retry-After) cost each of its URLs every retry,
+    the host's delay risen to max_delay between them: ~5 minutes a URL with the defaults, 4 hours for 50 URLs,
+    the night's time limit for a portal's 200 attachments. After `host_error_limit` URLs in a row have spent their
+    retries on server errors its other URLs fail at once, saying why; another host is asked as before, and an
+    answer that is no server error, between them, starts the count again."""
+    for k in range(6):
+        srv.route(f"/down/{k}", Reply(503, b"Service Unavailable"))
+    srv.route("/ok", Reply(200, b"fine"))
+    other = srv.url("/ok", host="localhost")
+    urls = [srv.url("/down/0"), srv.url("/ok"), srv.url("/down/1"), srv.url("/down/2"), srv.url("/down/3"),
+            srv.url("/down/4"), other, srv.url("/down/5")]
+    ft = FakeTime()
+    pol = policy(retries=2, host_error_limit=3, allowed_hosts={"127.0.0.1", "localhost"})
+    results, _ = fetch_urls(Archive(tmp_path), urls, pol, rng=random.Random(7), sleep=ft.sleep, clock=ft.clock)
+    by_url = dict(zip(urls, results))
+    assert by_url[srv.url("/ok")].ok and by_url[other].ok
+    # /down/0's three 503s, then an answer: the count starts again; /down/1, /down/2 and /down/3 reach the limit
+    for k in range(4):
+        assert len(srv.hits(f"/down/{k}")) == 3 and by_url[srv.url(f"/down/{k}")].status == 503
+    for k in (4, 5):
+        res = by_url[srv.url(f"/down/{k}")]
+        assert srv.hits(f"/down/{k}") == [] and not res.ok and res.error_kind == "http" and res.attempts == 0
+        assert "last 3 URLs in a row with server errors (HTTP 503)" in res.error
+        assert "not asked again this run" in res.error

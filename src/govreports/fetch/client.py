@@ -37,7 +37,7 @@ from govreports.fetch.policy import FetchPolicy, host_in, parse_retry_after
 from govreports.fetch.result import RETRY_LIMITS, RETRYABLE_KINDS, FetchResult, Validators, decode_text
 from govreports.fetch.robots import RobotsAnswer, RobotsCache
 from govreports.fetch.stats import FetchStats
-from govreports.fetch.throttle import HostResting, HostSilent, HostThrottle
+from govreports.fetch.throttle import HostErring, HostResting, HostSilent, HostThrottle
 
 EXPECT = frozenset({"html", "xml", "json", "binary"})
 _ACCEPT = {
@@ -342,6 +342,8 @@ class Fetcher:
                                                                 f"({max(patience, 0):.0f} s); not requested")
             except HostSilent as silent:  # not requested this run: the host answers nothing (throttle.slot)
                 return Attempt(error_kind="timeout", error=str(silent))
+            except HostErring as erring:  # not requested this run: the host answers server errors (throttle.slot)
+                return Attempt(error_kind="http", error=str(erring))
             att.netloc = netloc
             budget.spend(att.elapsed)
             res.attempts += 1
@@ -352,7 +354,8 @@ class Fetcher:
             failed = att.error_kind in RETRYABLE_KINDS or att.status in p.retry_statuses or (att.status or 0) >= 500
             good = att.error_kind is None and att.status is not None and att.status < 400
             self._throttle.observe(netloc, att.elapsed, good=good, failed=failed)
-            self._throttle.heard(netloc, answered=att.status is not None, timed_out=att.error_kind == "timeout")
+            self._throttle.heard(netloc, answered=att.status is not None, timed_out=att.error_kind == "timeout",
+                                 erred=att.status in p.retry_statuses)
             if detect_gate(att.status, att.body, att.cookies):
                 return att  # never retried: the caller marks it blocked and slows the host
             if att.error_kind in RETRYABLE_KINDS:
@@ -366,9 +369,13 @@ class Fetcher:
                 # with retries=0) the host's next URL went out after the usual delay, ignoring the pause it asked for
                 self._throttle.push_back(netloc, asked)  # the host asked for the pause, whatever this URL does next
             if n == p.retries or retried[kind] >= RETRY_LIMITS.get(kind, p.retries):
+                if att.error_kind is None:  # given up on a server error (a retry status)
+                    self._throttle.gave_up(netloc, att.status)
                 return att
             wait = asked if asked is not None else p.backoff(n, self.rng)
             if not budget.affords(wait, p.total_timeout * _MIN_ATTEMPT_SHARE):
+                if att.error_kind is None:
+                    self._throttle.gave_up(netloc, att.status)
                 if asked is not None:  # the host asked to be left alone a while: a bare "HTTP 503" read as its fault
                     sent = parse_retry_after(att.headers.get("retry-after")) or 0.0  # as sent, not capped
                     may = max(budget.left - p.total_timeout * _MIN_ATTEMPT_SHARE, 0.0)

@@ -45,6 +45,10 @@ class FetchPolicy:
     # attempts in a row a host leaves unanswered (timeouts) before its other URLs this run are not asked (0: never):
     # a host that takes connections and never answers cost each URL its timeout twice over, hours for a portal
     host_silence_limit: int = 6
+    # URLs in a row whose retries a host spent on server errors (retry_statuses: 5xx, 429, 408) before its other URLs
+    # this run are not asked (0: never): a portal down behind its load balancer cost each URL every retry, the
+    # host's delay risen to max_delay between them, ~5 minutes a URL
+    host_error_limit: int = 5
     retry_statuses: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
     max_redirects: int = 5
     respect_robots: bool = True
@@ -69,8 +73,9 @@ class FetchPolicy:
             raise ValueError("concurrency limits must be >= 1")
         if self.total_timeout <= 0 or self.robots_max_bytes < 1:
             raise ValueError("total_timeout and robots_max_bytes must be > 0")
-        if min(self.per_host_delay, self.retries, self.max_redirects, self.backoff_base, self.host_silence_limit) < 0:
-            raise ValueError("delays, retries, max_redirects and host_silence_limit must be >= 0")
+        if min(self.per_host_delay, self.retries, self.max_redirects, self.backoff_base, self.host_silence_limit,
+               self.host_error_limit) < 0:
+            raise ValueError("delays, retries, max_redirects, host_silence_limit and host_error_limit must be >= 0")
         if not 0 <= self.delay_jitter <= 1:
             raise ValueError("delay_jitter must be within [0, 1]")
         if not self.user_agent.strip():

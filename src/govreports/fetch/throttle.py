@@ -33,6 +33,15 @@ class HostSilent(Exception):
         self.attempts = attempts
 
 
+class HostErring(Exception):
+    """The host answered the last `host_error_limit` URLs in a row with server errors (see HostThrottle.slot)."""
+
+    def __init__(self, urls: int, status: int | None) -> None:
+        super().__init__(f"not asked: the host answered the last {urls} URLs in a row with server errors (HTTP "
+                         f"{status}), each after its retries; its other URLs are not asked again this run")
+        self.urls = urls
+
+
 @dataclass
 class _Host:
     sem: asyncio.Semaphore
@@ -42,6 +51,8 @@ class _Host:
     rest_until: float = 0.0  # the end of the pause the host asked for (Retry-After)
     refusals: int = 0  # pauses asked in a row, each after the last one ended, with no good answer between
     silent: int = 0  # attempts in a row that timed out, with no answer between (heard)
+    erring: int = 0  # URLs in a row given up on a server error, with no other answer between (gave_up)
+    last_error: int | None = None  # the status the last of them got
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -99,21 +110,35 @@ class HostThrottle:
 
             yield sent
 
-    def heard(self, netloc: str, *, answered: bool, timed_out: bool) -> None:
+    def heard(self, netloc: str, *, answered: bool, timed_out: bool, erred: bool = False) -> None:
         """Count the attempts in a row the host left unanswered: an answer (any status) starts again; a timeout
-        adds one; another failure (a reset, a refusal: quick) neither."""
+        adds one; another failure (a reset, a refusal: quick) neither. An answer that is no server error (`erred`:
+        a retry status) starts the count of URLs given up on server errors (gave_up) again too."""
         h = self._host(netloc)
         if answered:
             h.silent = 0
+            if not erred:
+                h.erring = 0
         elif timed_out:
             h.silent += 1
 
+    def gave_up(self, netloc: str, status: int | None) -> None:
+        """A URL of the host gave up on a server error (`status`), its retries spent or its budget."""
+        h = self._host(netloc)
+        h.erring += 1
+        h.last_error = status
+
     def _check_heard(self, h: _Host) -> None:
         """HostSilent once the host has left `host_silence_limit` attempts in a row unanswered: every other URL of
-        the host (queued for its slot meanwhile too) would wait its whole timeout, twice, for the same silence."""
+        the host (queued for its slot meanwhile too) would wait its whole timeout, twice, for the same silence.
+        HostErring once `host_error_limit` URLs in a row have spent their retries on server errors: every other URL
+        would spend its own on the same outage."""
         limit = self.policy.host_silence_limit
         if limit and h.silent >= limit:
             raise HostSilent(h.silent)
+        limit = self.policy.host_error_limit
+        if limit and h.erring >= limit:
+            raise HostErring(h.erring, h.last_error)
 
     def set_floor(self, netloc: str, seconds: float) -> None:
         """Raise the host's base delay (robots.txt Crawl-delay), never above max_delay."""
