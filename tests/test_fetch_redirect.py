@@ -90,6 +90,20 @@ def test_a_location_that_cannot_be_followed_is_a_bad_url_asked_once(srv, tmp_pat
     assert not res.ok and res.error_kind == "bad_url" and len(srv.hits("/a")) == 1 and res.attempts == 1
 
 
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8"])
+def test_a_location_in_raw_gbk_or_utf8_bytes_is_followed_to_those_bytes(srv, tmp_path, encoding):
+    """An old GBK site's download servlet redirects to its file's Chinese name in raw GBK bytes. httpx reads a
+    header it cannot read as UTF-8 as Latin-1 and encoded those characters again, as UTF-8 (年报 → %C3%84%C3%AA…),
+    a name the server never had: the report failed as HTTP 404. The bytes are sent as they came, percent-escaped,
+    as browsers send them; a UTF-8 Location is followed as before."""
+    name = "/附件/2023年报.pdf".encode(encoding)
+    srv.route("/down.jsp", Reply(302, b"", {"Location": name.decode("latin-1")}))
+    escaped = "".join(chr(b) if b < 0x80 else f"%{b:02X}" for b in name)
+    srv.route(escaped, Reply(200, b"%PDF-1.4", {"Content-Type": "application/pdf"}))
+    res = fetch(tmp_path, srv.url("/down.jsp"), expect="binary")
+    assert res.ok and res.body == b"%PDF-1.4" and res.final_url == srv.url(escaped)
+
+
 def test_a_304_for_another_document_than_the_archived_one_is_fetched_whole(srv, tmp_path):
     """One night the report page redirects to a login page, whose body and Last-Modified are stored as the page's
     latest. The next night the redirect is gone: asked with the login page's date, the unchanged report page answers

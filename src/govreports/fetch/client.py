@@ -16,6 +16,7 @@ import functools
 import inspect
 import logging
 import random
+import re
 import ssl
 import time
 import urllib.request
@@ -56,6 +57,14 @@ log = logging.getLogger(__name__)
 
 def _defragment(url: str) -> str:
     return url.split("#", 1)[0]
+
+
+def _location(headers: httpx.Headers) -> str | None:
+    """The Location header, its bytes outside ASCII percent-escaped as they came, as browsers send them: an old GBK
+    site names its file in raw GBK bytes, which httpx reads as Latin-1 and joined as UTF-8 (年报 → %C3%84%C3%AA…),
+    a name the server never had. A UTF-8 Location comes out as httpx would have encoded it."""
+    raw = next((v for k, v in headers.raw if k.lower() == b"location"), None)
+    return None if raw is None else re.sub(rb"[\x80-\xff]", lambda m: b"%%%02X" % m[0][0], raw).decode("ascii")
 
 
 def _netloc(url: httpx.URL) -> str:
@@ -301,7 +310,7 @@ class Fetcher:
                 self.stats.host(netloc).blocked += 1
                 res.gate, res.error_kind, res.error = gate, "blocked", f"anti-bot gate ({gate}), HTTP {att.status}"
                 return att
-            location = att.headers.get("location")
+            location = _location(att.headers)
             if att.status not in _REDIRECTS or not location:
                 return att
             res.redirects.append(str(current))
