@@ -264,5 +264,37 @@ def test_a_host_that_answers_url_after_url_with_server_errors_is_not_asked_again
     for k in (4, 5):
         res = by_url[srv.url(f"/down/{k}")]
         assert srv.hits(f"/down/{k}") == [] and not res.ok and res.error_kind == "http" and res.attempts == 0
-        assert "last 3 URLs in a row with server errors (HTTP 503)" in res.error
+        assert "the last 3 URLs of the host failed in a row (HTTP 503), each after its retries" in res.error
         assert "not asked again this run" in res.error
+
+
+@pytest.mark.parametrize("action", ["reset", "truncate"])
+def test_a_host_that_breaks_off_url_after_url_is_not_asked_again_this_run(srv, tmp_path, action):
+    """A firewall that resets every connection from the crawler (or a host that cuts every body short) cost each
+    URL every retry, as a 503 does: 4 hours for 50 URLs. It counts towards `host_error_limit` as server errors do,
+    and the URLs not asked fail with its kind."""
+    for k in range(5):
+        srv.route(f"/p/{k}", Reply(200, b"x" * 100, action=action))
+    ft = FakeTime()
+    pol = policy(retries=2, host_error_limit=3)
+    results, _ = fetch_urls(Archive(tmp_path), [srv.url(f"/p/{k}") for k in range(5)], pol, rng=random.Random(7),
+                            sleep=ft.sleep, clock=ft.clock)
+    kind = "reset" if action == "reset" else "truncated"
+    assert [len(srv.hits(f"/p/{k}")) for k in range(5)] == [3, 3, 3, 0, 0]
+    assert [r.error_kind for r in results[:3]] == [kind] * 3
+    for res in results[3:]:
+        assert res.error_kind == kind and res.attempts == 0
+        assert f"the last 3 URLs of the host failed in a row ({kind}), each after its retries" in res.error
+
+
+def test_urls_that_answer_500_do_not_count_against_their_host(srv, tmp_path):
+    """A 500 is one URL's trouble more often than its host's (a download servlet answering a file long gone): a
+    column's old reports, each with its dead file, must not have the host's later good URLs left unasked."""
+    for k in range(4):
+        srv.route(f"/gone/{k}", Reply(500, b"java.io.FileNotFoundException"))
+    srv.route("/new", Reply(200, b"%PDF-1.4"))
+    ft = FakeTime()
+    urls = [srv.url(f"/gone/{k}") for k in range(4)] + [srv.url("/new")]
+    results, _ = fetch_urls(Archive(tmp_path), urls, policy(retries=1, host_error_limit=2), rng=random.Random(7),
+                            sleep=ft.sleep, clock=ft.clock)
+    assert [r.status for r in results] == [500, 500, 500, 500, 200] and results[-1].ok

@@ -351,8 +351,8 @@ class Fetcher:
                                                                 f"({max(patience, 0):.0f} s); not requested")
             except HostSilent as silent:  # not requested this run: the host answers nothing (throttle.slot)
                 return Attempt(error_kind="timeout", error=str(silent))
-            except HostErring as erring:  # not requested this run: the host answers server errors (throttle.slot)
-                return Attempt(error_kind="http", error=str(erring))
+            except HostErring as erring:  # not requested this run: the host's URLs keep failing (throttle.slot)
+                return Attempt(error_kind=erring.kind, error=str(erring))
             att.netloc = netloc
             budget.spend(att.elapsed)
             res.attempts += 1
@@ -364,7 +364,8 @@ class Fetcher:
             good = att.error_kind is None and att.status is not None and att.status < 400
             self._throttle.observe(netloc, att.elapsed, good=good, failed=failed)
             self._throttle.heard(netloc, answered=att.status is not None, timed_out=att.error_kind == "timeout",
-                                 erred=att.status in p.retry_statuses)
+                                 failed=att.error_kind in RETRYABLE_KINDS or (
+                                     att.error_kind is None and att.status in p.retry_statuses))
             if detect_gate(att.status, att.body, att.cookies):
                 return att  # never retried: the caller marks it blocked and slows the host
             if att.error_kind in RETRYABLE_KINDS:
@@ -378,13 +379,11 @@ class Fetcher:
                 # with retries=0) the host's next URL went out after the usual delay, ignoring the pause it asked for
                 self._throttle.push_back(netloc, asked)  # the host asked for the pause, whatever this URL does next
             if n == p.retries or retried[kind] >= RETRY_LIMITS.get(kind, p.retries):
-                if att.error_kind is None:  # given up on a server error (a retry status)
-                    self._throttle.gave_up(netloc, att.status)
+                self._gave_up(netloc, kind)
                 return att
             wait = asked if asked is not None else p.backoff(n, self.rng)
             if not budget.affords(wait, p.total_timeout * _MIN_ATTEMPT_SHARE):
-                if att.error_kind is None:
-                    self._throttle.gave_up(netloc, att.status)
+                self._gave_up(netloc, kind)
                 if asked is not None:  # the host asked to be left alone a while: a bare "HTTP 503" read as its fault
                     sent = parse_retry_after(att.headers.get("retry-after")) or 0.0  # as sent, not capped
                     may = max(budget.left - p.total_timeout * _MIN_ATTEMPT_SHARE, 0.0)
@@ -396,6 +395,13 @@ class Fetcher:
             budget.spend(wait)
             await self.sleep(wait)
         raise AssertionError("unreachable")
+
+    def _gave_up(self, netloc: str, kind: str) -> None:
+        """A URL of the host failed after its retries: counted towards host_error_limit, unless on a 500, one URL's
+        trouble more often than its host's (a download servlet answering a file long gone with 500: a column's old
+        reports in a row had the host's later good URLs left unasked)."""
+        if kind != "HTTP 500":
+            self._throttle.gave_up(netloc, kind)
 
     async def _robots_refusal(self, url: httpx.URL) -> tuple[str, str] | None:
         """(error kind, message) when robots.txt keeps us from ``url`` (see robots.py for the kinds), else None."""

@@ -45,9 +45,10 @@ class FetchPolicy:
     # attempts in a row a host leaves unanswered (timeouts) before its other URLs this run are not asked (0: never):
     # a host that takes connections and never answers cost each URL its timeout twice over, hours for a portal
     host_silence_limit: int = 6
-    # URLs in a row whose retries a host spent on server errors (retry_statuses: 5xx, 429, 408) before its other URLs
-    # this run are not asked (0: never): a portal down behind its load balancer cost each URL every retry, the
-    # host's delay risen to max_delay between them, ~5 minutes a URL
+    # URLs of a host in a row that spent their retries (on retry_statuses but 500: 502-504, 429, 408; resets,
+    # refusals, bodies cut short, timeouts) before its other URLs this run are not asked (0: never): a portal down behind its load
+    # balancer, or a firewall resetting the crawler, cost each URL every retry, the host's delay risen to max_delay
+    # between them, ~5 minutes a URL
     host_error_limit: int = 5
     retry_statuses: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
     max_redirects: int = 5

@@ -34,12 +34,14 @@ class HostSilent(Exception):
 
 
 class HostErring(Exception):
-    """The host answered the last `host_error_limit` URLs in a row with server errors (see HostThrottle.slot)."""
+    """The last `host_error_limit` URLs of the host failed in a row, each after its retries (see HostThrottle.slot)."""
 
-    def __init__(self, urls: int, status: int | None) -> None:
-        super().__init__(f"not asked: the host answered the last {urls} URLs in a row with server errors (HTTP "
-                         f"{status}), each after its retries; its other URLs are not asked again this run")
+    def __init__(self, urls: int, failure: str | None) -> None:
+        super().__init__(f"not asked: the last {urls} URLs of the host failed in a row ({failure}), each after its "
+                         "retries; its other URLs are not asked again this run")
         self.urls = urls
+        # the error kind of a URL not asked: the failure's own ("reset", …), or "http" for a status
+        self.kind = "http" if failure is None or failure.startswith("HTTP ") else failure
 
 
 @dataclass
@@ -51,8 +53,8 @@ class _Host:
     rest_until: float = 0.0  # the end of the pause the host asked for (Retry-After)
     refusals: int = 0  # pauses asked in a row, each after the last one ended, with no good answer between
     silent: int = 0  # attempts in a row that timed out, with no answer between (heard)
-    erring: int = 0  # URLs in a row given up on a server error, with no other answer between (gave_up)
-    last_error: int | None = None  # the status the last of them got
+    erring: int = 0  # URLs in a row given up on a failure worth retrying, with no good answer between (gave_up)
+    last_failure: str | None = None  # what the last of them failed on ("HTTP 503", "reset", …)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -110,35 +112,37 @@ class HostThrottle:
 
             yield sent
 
-    def heard(self, netloc: str, *, answered: bool, timed_out: bool, erred: bool = False) -> None:
+    def heard(self, netloc: str, *, answered: bool, timed_out: bool, failed: bool = False) -> None:
         """Count the attempts in a row the host left unanswered: an answer (any status) starts again; a timeout
-        adds one; another failure (a reset, a refusal: quick) neither. An answer that is no server error (`erred`:
-        a retry status) starts the count of URLs given up on server errors (gave_up) again too."""
+        adds one; another failure (a reset, a refusal: quick) neither. An attempt that did not fail in a way worth
+        retrying (`failed`: a server error, a reset, a body cut short, …) starts the count of URLs given up
+        (gave_up) again."""
         h = self._host(netloc)
         if answered:
             h.silent = 0
-            if not erred:
-                h.erring = 0
         elif timed_out:
             h.silent += 1
+        if not failed:
+            h.erring = 0
 
-    def gave_up(self, netloc: str, status: int | None) -> None:
-        """A URL of the host gave up on a server error (`status`), its retries spent or its budget."""
+    def gave_up(self, netloc: str, failure: str) -> None:
+        """A URL of the host gave up on a failure worth retrying (`failure`: "HTTP 503", "reset", …), its retries
+        or its budget spent."""
         h = self._host(netloc)
         h.erring += 1
-        h.last_error = status
+        h.last_failure = failure
 
     def _check_heard(self, h: _Host) -> None:
         """HostSilent once the host has left `host_silence_limit` attempts in a row unanswered: every other URL of
         the host (queued for its slot meanwhile too) would wait its whole timeout, twice, for the same silence.
-        HostErring once `host_error_limit` URLs in a row have spent their retries on server errors: every other URL
-        would spend its own on the same outage."""
+        HostErring once `host_error_limit` URLs in a row have spent their retries (server errors, resets, bodies cut
+        short, …): every other URL would spend its own on the same outage, or the same firewall."""
         limit = self.policy.host_silence_limit
         if limit and h.silent >= limit:
             raise HostSilent(h.silent)
         limit = self.policy.host_error_limit
         if limit and h.erring >= limit:
-            raise HostErring(h.erring, h.last_error)
+            raise HostErring(h.erring, h.last_failure)
 
     def set_floor(self, netloc: str, seconds: float) -> None:
         """Raise the host's base delay (robots.txt Crawl-delay), never above max_delay."""
