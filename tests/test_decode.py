@@ -42,3 +42,13 @@ def test_gbk_bytes_labelled_utf8_are_still_read_as_gbk():
     """Tolerating a few broken sequences in UTF-8 does not take a GBK page, which is broken UTF-8 throughout."""
     data = ("<html><body>" + _TITLES + "</body></html>").encode("gbk")
     assert decode_bytes(data, "utf-8") == ("<html><body>" + _TITLES + "</body></html>", "gb18030")
+
+
+def test_a_short_gbk_answer_labelled_gbk_with_a_character_cut_short_is_still_read_as_gbk():
+    """A list API's one-item answer, labelled GBK, its title cut at a byte count: the strict reading failed, and
+    detection, with so little text to go on, read it as cp1250 (ÄłÄłĎŘ…). The label is kept, the cut character
+    replaced."""
+    title = "某某县财政局2023年度政府信息公开工作年度报告"
+    data = b'{"total": 1, "articles": [{"title": "' + title.encode("gbk")[:-1] + b'", "url": "/a.html"}]}'
+    text, encoding = decode_bytes(data, "gbk")
+    assert encoding == "gb18030" and title[:-1] + "\ufffd" in text

@@ -42,6 +42,7 @@ def declared_charset(data: bytes) -> str | None:
 # good non-ASCII characters a broken UTF-8 sequence must come with to be taken for a slip (a title a CMS cut at a
 # byte count) in UTF-8 text. GBK read as UTF-8 breaks on most of its characters, far more often than one in 20.
 _GOOD_PER_BAD = 20
+_GOOD_PER_BAD_DECLARED = 10  # in text labelled GB: the label is the site's word for it (a title cut in a short answer)
 
 
 def _as_utf8(data: bytes) -> str | None:
@@ -49,12 +50,16 @@ def _as_utf8(data: bytes) -> str | None:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        pass
-    text = data.decode("utf-8", errors="replace")
+        return _mostly(data, "utf-8")
+
+
+def _mostly(data: bytes, encoding: str, good_per_bad: int = _GOOD_PER_BAD) -> str | None:
+    """``data`` read in ``encoding`` with its broken sequences replaced, when they are few (``good_per_bad``)."""
+    text = data.decode(encoding, errors="replace")
     replaced = text.count("\ufffd")
-    bad = replaced - data.count("\ufffd".encode())  # (a U+FFFD the page itself holds is no broken sequence)
+    bad = replaced - data.count("\ufffd".encode(encoding))  # (a U+FFFD the text itself holds is no broken sequence)
     good = len(text) - len(text.encode("ascii", "ignore")) - replaced
-    return text if good >= _GOOD_PER_BAD * bad else None
+    return text if good >= good_per_bad * bad else None
 
 
 def decode_bytes(data: bytes, http_charset: str | None = None) -> tuple[str, str]:
@@ -72,7 +77,11 @@ def decode_bytes(data: bytes, http_charset: str | None = None) -> tuple[str, str
             try:
                 return data.decode(candidate), candidate
             except UnicodeDecodeError:
-                pass
+                # a GB label on GB text with a character cut short (its UTF-8 reading failed above): kept. Detection
+                # had a short answer (a one-item list API's JSON) for cp1250. Not another label's: GBK labelled
+                # Big5 reads as Big5 with few errors, all of it nonsense
+                if candidate == "gb18030" and (text := _mostly(data, candidate, _GOOD_PER_BAD_DECLARED)) is not None:
+                    return text, candidate
     # UTF-8 with a character cut short here and there: detection took such a page for GB18030, all of it mojibake
     if (text := _as_utf8(data)) is not None:
         return text, "utf-8"
