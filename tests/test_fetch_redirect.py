@@ -104,6 +104,14 @@ def test_a_location_in_raw_gbk_or_utf8_bytes_is_followed_to_those_bytes(srv, tmp
     assert res.ok and res.body == b"%PDF-1.4" and res.final_url == srv.url(escaped)
 
 
+def test_a_location_naming_a_chinese_host_goes_to_its_idna_name(srv, tmp_path):
+    """An internationalised host (a .政务 site) in a UTF-8 Location is asked by its IDNA name (xn--…), not by its
+    bytes percent-escaped, which no resolver knows."""
+    srv.route("/go", Reply(302, b"", {"Location": "http://政府.cn/x".encode().decode("latin-1")}))
+    res = fetch(tmp_path, srv.url("/go"), policy(allowed_hosts={"127.0.0.1", "xn--mxtq1m.cn"}))
+    assert res.final_url == "http://xn--mxtq1m.cn/x" and res.redirects == [srv.url("/go")]
+
+
 def test_a_304_for_another_document_than_the_archived_one_is_fetched_whole(srv, tmp_path):
     """One night the report page redirects to a login page, whose body and Last-Modified are stored as the page's
     latest. The next night the redirect is gone: asked with the login page's date, the unchanged report page answers

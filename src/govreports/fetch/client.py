@@ -60,11 +60,17 @@ def _defragment(url: str) -> str:
 
 
 def _location(headers: httpx.Headers) -> str | None:
-    """The Location header, its bytes outside ASCII percent-escaped as they came, as browsers send them: an old GBK
+    """The Location header: read as UTF-8 (httpx then asks an internationalised host by its IDNA name and escapes
+    the rest as UTF-8); else its bytes outside ASCII percent-escaped as they came, as browsers send them: an old GBK
     site names its file in raw GBK bytes, which httpx reads as Latin-1 and joined as UTF-8 (年报 → %C3%84%C3%AA…),
-    a name the server never had. A UTF-8 Location comes out as httpx would have encoded it."""
+    a name the server never had."""
     raw = next((v for k, v in headers.raw if k.lower() == b"location"), None)
-    return None if raw is None else re.sub(rb"[\x80-\xff]", lambda m: b"%%%02X" % m[0][0], raw).decode("ascii")
+    if raw is None:
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return re.sub(rb"[\x80-\xff]", lambda m: b"%%%02X" % m[0][0], raw).decode("ascii")
 
 
 def _netloc(url: httpx.URL) -> str:
