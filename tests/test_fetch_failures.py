@@ -34,6 +34,14 @@ def test_unresolvable_host_is_dns_not_retried(tmp_path):
     assert f.stats.as_dict()["no-such-portal.invalid"]["errors"] == {"dns": 1}
 
 
+@pytest.mark.parametrize("host", ["www..example.gov.cn", "a" * 64 + ".example.gov.cn"])
+def test_a_host_name_no_resolver_can_be_asked_for_is_dns_not_an_exception(tmp_path, host):
+    """A typo'd link or Location (an empty label, a label over 63 characters): getaddrinfo's IDNA encoding raised
+    UnicodeError, which no layer caught, out of fetch."""
+    (res,), _ = fetch(tmp_path, [f"http://{host}/x"], policy(allowed_hosts={"*"}, allow_private_addresses=False))
+    assert res.error_kind == "dns" and res.attempts == 1 and host in res.error
+
+
 def test_unresolvable_host_with_robots_is_dns_not_robots(tmp_path):
     (a, b), _ = fetch(tmp_path, ["http://no-such-portal.invalid/a", "http://no-such-portal.invalid/b"],
                       policy(allowed_hosts={"no-such-portal.invalid"}, respect_robots=True))

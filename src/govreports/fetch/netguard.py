@@ -55,6 +55,8 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
             raise httpcore.ConnectTimeout(f"resolving {host} took longer than {timeout} s") from exc
         except socket.gaierror as exc:
             raise NameResolutionError(f"{host}: name not resolved ({exc.strerror or exc})") from exc
+        except UnicodeError as exc:  # no name a resolver can be asked for (an empty label, one over 63 characters)
+            raise NameResolutionError(f"{host}: not a host name that can be resolved ({exc})") from exc
         found: list[str] = []
         for *_, sockaddr in infos:
             if sockaddr[0] not in found:
