@@ -42,6 +42,13 @@ def test_a_host_name_no_resolver_can_be_asked_for_is_dns_not_an_exception(tmp_pa
     assert res.error_kind == "dns" and res.attempts == 1 and host in res.error
 
 
+@pytest.mark.parametrize("url", ["http://xn--/", "http://xn--a.cn/x"])
+def test_a_punycode_host_that_decodes_to_nothing_is_a_bad_url_not_an_exception(tmp_path, url):
+    """httpx decodes an xn-- label when asked for the URL's host: a malformed one raised idna's error out of fetch."""
+    (res,), _ = fetch(tmp_path, [url], policy(allowed_hosts={"*"}))
+    assert res.error_kind == "bad_url" and res.attempts == 0
+
+
 def test_unresolvable_host_with_robots_is_dns_not_robots(tmp_path):
     (a, b), _ = fetch(tmp_path, ["http://no-such-portal.invalid/a", "http://no-such-portal.invalid/b"],
                       policy(allowed_hosts={"no-such-portal.invalid"}, respect_robots=True))

@@ -80,7 +80,7 @@ def test_redirect_without_location_is_an_http_error(srv, tmp_path):
 
 
 @pytest.mark.parametrize("location", ["javascript:void(0)", "mailto:xxgk@example.gov.cn", "http:index.html",
-                                      "http://[::1", "/ok\tx"])
+                                      "http://[::1", "/ok\tx", "http://xn--a.cn/", "http://xn--/"])
 def test_a_location_that_cannot_be_followed_is_a_bad_url_asked_once(srv, tmp_path, location):
     """httpx builds the next request from a redirect even when it does not follow it: a Location it cannot make a
     URL of raised InvalidURL out of fetch (an item's "internal error"; robots.txt so redirected, every page of its

@@ -65,10 +65,10 @@ async def send_once(
         kwargs["content"] = data
     elif data is not None:
         kwargs["data"] = data
+    extensions = {"trace": _on_headers(on_send)} if on_send is not None else None
+    request = client.build_request(method, url, headers=headers, extensions=extensions, **kwargs)
     try:
         async with asyncio.timeout(total_timeout):
-            extensions = {"trace": _on_headers(on_send)} if on_send is not None else None
-            request = client.build_request(method, url, headers=headers, extensions=extensions, **kwargs)
             response = await client.send(request, stream=True)
             try:
                 att.status, att.headers = response.status_code, response.headers
@@ -111,8 +111,9 @@ async def send_once(
                 await response.aclose()
     except httpx.LocalProtocolError:
         raise  # our request was malformed (bad header value…): a programming error
-    except httpx.InvalidURL as exc:  # httpx builds a redirect's next request even when not following it: a
-        # Location it cannot make a URL of (javascript:…, mailto:…, http:page.html) raised out of the fetch
+    except (httpx.InvalidURL, UnicodeError) as exc:  # httpx builds a redirect's next request even when not following
+        # it: a Location it cannot make a URL of (javascript:…, mailto:…, http:page.html, a malformed xn-- host)
+        # raised out of the fetch
         att.error_kind, att.error = "bad_url", f"a redirect's Location that is no URL to follow: {exc}"
     except (TimeoutError, httpx.HTTPError) as exc:
         att.error_kind, att.error = classify(exc, total_timeout)

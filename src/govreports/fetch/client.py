@@ -186,6 +186,7 @@ class Fetcher:
         res = FetchResult(url=url, final_url=url, method=method)
         try:
             parsed = httpx.URL(url)
+            parsed.host  # noqa: B018 - an xn-- label is decoded here, and a malformed one raises (a UnicodeError)
         except (httpx.InvalidURL, TypeError, ValueError) as exc:
             return self._fail(res, "bad_url", f"invalid URL: {exc}", t0, None)
         if parsed.scheme not in ("http", "https") or not parsed.host:
@@ -322,7 +323,8 @@ class Fetcher:
             res.redirects.append(str(current))
             try:
                 target = current.join(location.strip())
-            except httpx.InvalidURL as exc:
+                target.host  # noqa: B018 - a malformed xn-- label raises as it is decoded (a UnicodeError)
+            except (httpx.InvalidURL, UnicodeError) as exc:
                 res.error_kind, res.error = "bad_url", f"bad Location {location!r}: {exc}"
                 return att
             if len(res.redirects) > p.max_redirects:
