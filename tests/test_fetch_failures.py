@@ -3,6 +3,7 @@ first 500 KiB, and time limits that hold against a server dripping bytes."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import random
 import ssl
@@ -10,7 +11,7 @@ import time
 
 import pytest
 
-from govreports.fetch import ERROR_KINDS
+from govreports.fetch import ERROR_KINDS, Archive, Fetcher
 from govreports.fetch.errors import classify
 from govreports.fetch.result import RETRYABLE_KINDS
 from httpserver import FakeTime, LocalServer, Reply, fetch_policy, fetch_urls
@@ -47,6 +48,39 @@ def test_a_punycode_host_that_decodes_to_nothing_is_a_bad_url_not_an_exception(t
     """httpx decodes an xn-- label when asked for the URL's host: a malformed one raised idna's error out of fetch."""
     (res,), _ = fetch(tmp_path, [url], policy(allowed_hosts={"*"}))
     assert res.error_kind == "bad_url" and res.attempts == 0
+
+
+def test_host_names_whose_lookups_hang_do_not_hold_up_another_hosts(srv, tmp_path, monkeypatch):
+    """getaddrinfo ran in asyncio's default thread pool (cores + 4 threads, 6 on two cores), which the archive's
+    writes share: lookups of names whose DNS hangs (a lame delegation, 10-30 s each) took every thread, and a
+    healthy host's lookup waited behind them until its connect timeout, failing as `timeout`. The lookups have a
+    pool of their own, with room for as many as the crawl can have in flight and more."""
+    import socket
+    import threading
+
+    release, real = threading.Event(), socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        if str(host).startswith("hung"):
+            release.wait(30)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    srv.route("/ok", Reply(200, b"fine"))
+    pol = policy(allowed_hosts={"*"}, retries=0, connect_timeout=1, total_timeout=3)
+
+    async def go():
+        async with Fetcher(pol, Archive(tmp_path)) as f:
+            hung = [asyncio.ensure_future(f.fetch(f"http://hung{i}.example/x")) for i in range(12)]
+            await asyncio.sleep(0.1)  # (their lookups under way)
+            healthy = await f.fetch(srv.url("/ok", host="localhost"))
+            release.set()
+            return healthy, await asyncio.gather(*hung)
+
+    healthy, hung = asyncio.run(go())
+    assert healthy.ok and healthy.body == b"fine"
+    assert {r.error_kind for r in hung} <= {"dns", "timeout"}
 
 
 def test_unresolvable_host_with_robots_is_dns_not_robots(tmp_path):

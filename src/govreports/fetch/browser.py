@@ -245,7 +245,10 @@ class HostBrowser:
         # a name is resolved and checked here, once, and Chromium is pinned to the address checked; every other
         # name (and IP literal: the rules apply to them too) resolves to nothing
         guard = GuardedBackend(allow_private_addresses=policy.allow_private_addresses)
-        addresses = await guard.resolve(self.host, self.port, policy.connect_timeout)
+        try:
+            addresses = await guard.resolve(self.host, self.port, policy.connect_timeout)
+        finally:
+            guard.close()
         guard.check(self.host, addresses)
         pinned = f"[{addresses[0]}]" if ":" in addresses[0] else addresses[0]
         rules = f"MAP {self.host} {pinned}, MAP * ~NOTFOUND"

@@ -18,11 +18,13 @@ logs a warning when it ignores one.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
 import ssl
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 import httpcore
 import httpx
@@ -32,6 +34,11 @@ from govreports.fetch.addresses import address_problem
 from govreports.fetch.errors import NameResolutionError, PrivateAddressError
 
 HOW_TO_ALLOW = "to allow it, set `[safety] allow_private_addresses = true` in the config"
+# threads for name lookups, apart from asyncio's default pool (cores + 4 threads, which the archive's writes share):
+# a lookup whose DNS hangs (a lame delegation: 10-30 s) holds its thread after its connect timeout has given up on
+# it, so lookups of a few such names took every thread, and a healthy host's lookup, queued behind them, failed as
+# `timeout`. Room for a crawl's requests in flight (max_connections, 16) several times over.
+RESOLVER_THREADS = 64
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):
@@ -40,6 +47,12 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
     def __init__(self, *, allow_private_addresses: bool = False, inner: httpcore.AsyncNetworkBackend | None = None):
         self.allow_private_addresses = allow_private_addresses
         self._inner = inner or httpcore.AnyIOBackend()
+        self._resolver = ThreadPoolExecutor(RESOLVER_THREADS, thread_name_prefix="govreports-dns")  # (threads
+        # start as lookups need them)
+
+    def close(self) -> None:
+        """Let the lookup threads go (one still waiting on its DNS ends with it)."""
+        self._resolver.shutdown(wait=False, cancel_futures=True)
 
     async def resolve(self, host: str, port: int, timeout: float | None) -> list[str]:
         """The host's addresses in resolver order, each once; NameResolutionError / ConnectTimeout on failure."""
@@ -50,7 +63,8 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(timeout):
-                infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+                infos = await loop.run_in_executor(
+                    self._resolver, functools.partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM))
         except TimeoutError as exc:
             raise httpcore.ConnectTimeout(f"resolving {host} took longer than {timeout} s") from exc
         except socket.gaierror as exc:
@@ -274,3 +288,7 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
             http2=False,
             network_backend=self.backend,
         )
+
+    async def aclose(self) -> None:
+        await super().aclose()
+        self.backend.close()
