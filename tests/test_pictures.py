@@ -94,7 +94,10 @@ def test_a_picture_without_tesseract_says_what_to_install_and_that_no_page_was_r
     from govreports.extract import ocr
 
     monkeypatch.setenv("PATH", str(tmp_path))
-    record = parse_bytes(bundle(pictures[1]), "report#images", hints={"title": "某局2019年政府信息公开工作年度报告"})
+    record = parse_bytes(bundle(pictures[1]), "report#images",
+                         hints={"title": "某局 2019 年政府信息公开工作年度报告（图片版）"})
+    # its title as a read report's is (the list's note on the edition, and its spaces, are not the title's)
+    assert record["title"] == "某局2019年政府信息公开工作年度报告" and record["year"] == 2019
     assert record["format"] == "unknown" and "ocr" not in record
     assert "图片版" in record["reason"] and "install the Debian packages tesseract-ocr" in record["reason"]
     assert record["ocr_pages"] == "0/2" and ocr.unfinished(record["ocr_pages"])

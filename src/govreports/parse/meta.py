@@ -78,7 +78,8 @@ def _without_prefix(text: str) -> tuple[str, str]:
     return _as_written(text, simple, m.end(), len(simple)), simple[m.end():]
 
 
-def _title_hint(hints: dict) -> str | None:
+def title_hint(hints: dict) -> str | None:
+    """The list's title as a report's title: without its spaces and its note on the edition (（图片版）)."""
     title = hints.get("title")
     return _EDITION.sub("", _compact(title)) if title else None
 
@@ -91,7 +92,7 @@ def _is_generic(title: str) -> bool:
 
 def find_title(blocks: list[Block], meta: dict[str, str], hints: dict) -> str | None:
     generic = None
-    for candidate in (_title_hint(hints), meta.get("title"), meta.get("doc_title")):
+    for candidate in (title_hint(hints), meta.get("title"), meta.get("doc_title")):
         if candidate and _TITLE.search(_simple(_compact(candidate))):
             if not _is_generic(_compact(candidate)):
                 return _compact(candidate)
@@ -117,7 +118,7 @@ def find_title(blocks: list[Block], meta: dict[str, str], hints: dict) -> str | 
             part = _compact(part)
             if _TITLE.search(_simple(part)):
                 return part
-    return generic or _title_hint(hints)
+    return generic or title_hint(hints)
 
 
 def _title_in_run(blocks: list[Block]) -> str | None:
@@ -291,7 +292,7 @@ def find_agency(title: str | None, blocks: list[Block], meta: dict[str, str]) ->
 def title_facts(hints: dict) -> tuple[str | None, int | None]:
     """The agency and year the list's title names ('牡丹江市科学技术局2020年…报告'): all a document none of whose
     text could be read (a scan OCR had no time for, a reader missing) says of itself."""
-    title = _title_hint(hints)
+    title = title_hint(hints)
     return (find_agency(title, [], {}) if title else None), find_year(title, [], hints)
 
 

@@ -33,7 +33,7 @@ def build_record(document: Document, hints: dict) -> dict | None:
         published, source = find_published([], {}, hints, None)
         agency, year = M.title_facts(hints)
         return {
-            "title": hints.get("title"), "agency": agency, "year": year, "format": "unknown", "published": published,
+            "title": M.title_hint(hints), "agency": agency, "year": year, "format": "unknown", "published": published,
             "published_source": source, "reason": document.unreadable, "checks": [],
         }
     blocks = rejoin_wrapped_headings(split_inline_headings(split_run_together(document.blocks)))
