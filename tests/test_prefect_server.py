@@ -289,3 +289,53 @@ def test_a_backfill_has_its_database_and_its_row_while_prefect_starts(tmp_path, 
         assert database.execute("SELECT outcome, error FROM runs").fetchall() == [
             ("failed", "PrefectServerError: the temporary Prefect server exited with code 3 before it answered "
                        "(stub)")]
+
+
+
+def test_a_server_whose_home_cannot_be_written_names_the_home_and_the_reason(tmp_path):
+    """A Prefect home the command cannot write (a read-only disk, a folder of another user's): its server cannot
+    make its database and exits, and the command said only `the temporary Prefect server exited with code 3 before
+    it answered on port 40121`, exit 69, with no output to read (its log could not be made there either). It is a
+    storage failure, as a full disk under the home is: exit 74, naming the home and why it cannot be written. (The
+    tests run as root, whom permissions do not stop: the log's open is refused as a read-only folder refuses it.)"""
+    home = tmp_path / "prefect"
+    script = f"""
+import sys
+from govreports.runs import prefect_server
+from govreports.runs.prefect_env import configure
+from govreports.runs.prefect_server import start_early_server
+from govreports.errors import GovreportsError
+
+def refused(path, *args, **kwargs):
+    raise PermissionError(13, "Permission denied", str(path))
+
+prefect_server.open = refused
+prefect_server._command = lambda site, port: [sys.executable, "-c", "raise SystemExit(3)"]
+configure({str(home)!r})
+server = start_early_server()
+try:
+    server.wait(60)
+except GovreportsError as exc:
+    print(exc.exit_code, exc)
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env)
+    code, message = done.stdout.strip().split(" ", 1)
+    assert int(code) == 74, message
+    assert message.startswith("the temporary Prefect server exited with code 3 before it answered on port ")
+    assert message.endswith(f": its home {home} cannot be written ([Errno 13] Permission denied: "
+                            f"'{home / 'server.log'}')")
+
+
+def test_a_prefect_home_that_cannot_be_made_is_a_storage_error_not_a_traceback(tmp_path, monkeypatch):
+    """PREFECT_HOME naming a file, or a folder under one this user cannot write: `configure` raised the OSError
+    of its mkdir, a traceback and exit 1 (the code of unreachable portals), before anything ran."""
+    from govreports.errors import EXIT_STORAGE, StorageError
+    from govreports.runs.prefect_env import configure
+
+    home = tmp_path / "prefect"
+    home.write_text("a file where the folder should be")
+    monkeypatch.setenv("PREFECT_HOME", str(home))
+    with pytest.raises(StorageError, match=f"the Prefect home {home} cannot be made") as err:
+        configure(tmp_path / "other")
+    assert err.value.exit_code == EXIT_STORAGE

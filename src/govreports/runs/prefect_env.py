@@ -7,12 +7,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from govreports.errors import StorageError
 from govreports.paths import DEFAULT_PREFECT_HOME
 
 
 def configure(home: str | Path = DEFAULT_PREFECT_HOME) -> Path:
     home = Path(os.environ.get("PREFECT_HOME") or home).resolve()
-    home.mkdir(parents=True, exist_ok=True)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file in its place, a folder this user cannot write: a traceback and exit 1, before
+        raise StorageError(f"the Prefect home {home} cannot be made ({exc}): its temporary server keeps its database "
+                           "there; set PREFECT_HOME to a folder this user can write") from exc
     defaults = {
         "PREFECT_HOME": str(home),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",

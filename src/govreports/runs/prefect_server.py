@@ -94,8 +94,10 @@ class EarlyServer:
     """The server process; `wait()` before the first API call. It is stopped at exit (atexit): Prefect's log and
     event workers, registered after it, drain to it first (stopped any earlier, they retried for 80 s)."""
 
-    def __init__(self, process: subprocess.Popen, port: int, previous_url: str | None, log_path: Path | None = None):
+    def __init__(self, process: subprocess.Popen, port: int, previous_url: str | None, log_path: Path | None = None,
+                 unwritable: OSError | None = None):
         self.process, self.port, self._previous_url, self.log_path = process, port, previous_url, log_path
+        self.unwritable = unwritable  # why its log could not be made in its home, if it could not
 
     @property
     def api_url(self) -> str:
@@ -111,6 +113,8 @@ class EarlyServer:
                 if free is not None and free < FULL_BYTES:  # its database (beside ours, by default) cannot grow
                     raise StorageError(f"{exited}: the disk holding its home {home} is full ({free // 1024} KB"
                                        " free)")
+                if self.unwritable is not None:  # a read-only home: its database cannot be made there either
+                    raise StorageError(f"{exited}: its home {home} cannot be written ({self.unwritable})")
                 cause = _cause(self.log_path, home) if self.log_path is not None else ""
                 raise PrefectServerError(f"{exited}{cause}{self._output()}")
             try:
@@ -200,12 +204,12 @@ def start_early_server() -> EarlyServer | None:
     # its output goes to a file in its home, not to the command's stderr: a server that cannot start (a damaged
     # prefect.db) printed a 230-line traceback every night, and one stopped at the end of a failed run Starlette's
     # CancelledError, 60 lines under the run's own one-line error; the error names the file
-    log_path = home / LOG_NAME
+    log_path, unwritable = home / LOG_NAME, None
     try:
         home.mkdir(parents=True, exist_ok=True)
         log = open(log_path, "wb")
-    except OSError:  # (a full disk: the server's own start says so)
-        log, log_path = subprocess.DEVNULL, None
+    except OSError as exc:  # (a full disk: the server's own start says so; a read-only home: `wait` names it)
+        log, log_path, unwritable = subprocess.DEVNULL, None, exc
     try:
         process = subprocess.Popen(_command(Path(spec.origin).parent.parent, port), env=env,
                                    preexec_fn=die_with_parent(), process_group=0, stdin=subprocess.DEVNULL,
@@ -213,7 +217,7 @@ def start_early_server() -> EarlyServer | None:
     finally:
         if log is not subprocess.DEVNULL:
             log.close()
-    server = EarlyServer(process, port, os.environ.get("PREFECT_API_URL"), log_path)
+    server = EarlyServer(process, port, os.environ.get("PREFECT_API_URL"), log_path, unwritable)
     os.environ["PREFECT_API_URL"] = server.api_url
     atexit.register(server.stop)
     return server
