@@ -339,3 +339,47 @@ def test_a_prefect_home_that_cannot_be_made_is_a_storage_error_not_a_traceback(t
     with pytest.raises(StorageError, match=f"the Prefect home {home} cannot be made") as err:
         configure(tmp_path / "other")
     assert err.value.exit_code == EXIT_STORAGE
+
+
+@pytest.mark.parametrize("command", ["nightly", "reparse"])
+def test_a_run_on_a_prefect_server_that_is_down_ends_with_69_in_one_line(tmp_path, command):
+    """PREFECT_API_URL names the user's server, and it is down (stopped, not started yet after a reboot): the
+    flow's first call to it raised `RuntimeError: Failed to reach API at …`, 140 lines of traceback and exit 1 —
+    the code of unreachable portals — where the temporary server's failure to start is one line and 69. The
+    command now waits for it a few seconds (API_WAIT_S, 1 s here) and ends with one line that names it,
+    69, its row in `runs` failed."""
+    import socket
+
+    from conftest import ROOT
+    from govreports.store.db import connect
+
+    with socket.socket() as s:  # a port no one listens on: connections refused, as to a server that is down
+        s.bind(("127.0.0.1", 0))
+        api = f"http://127.0.0.1:{s.getsockname()[1]}/api"
+    db = tmp_path / "r.db"
+    with connect(db):  # (a re-parse needs a database)
+        pass
+    script = f"""
+import sys
+from govreports.runs import prefect_server
+prefect_server.API_WAIT_S = 1.0
+sys.argv = ["govreports", {command!r}, "--config", {str(ROOT / "config" / "demo.toml")!r}, "--db", {str(db)!r},
+            "--archive", {str(tmp_path / "archive")!r}]
+from govreports.cli import main
+if __name__ == "__main__":
+    main()
+"""
+    (tmp_path / "run.py").write_text(script)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}, "PREFECT_API_URL": api,
+           "PREFECT_HOME": str(tmp_path / "prefect"), "GOVREPORTS_DEMO_PORT": "9",
+           "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, str(tmp_path / "run.py")], capture_output=True, text=True, timeout=90,
+                          env=env)
+    assert done.returncode == 69, done.stderr[-3000:]
+    lines = [line for line in done.stderr.strip().splitlines() if "resource_tracker" not in line
+             and "warnings.warn(" not in line]
+    assert lines == [f"error: the Prefect server at {api} (PREFECT_API_URL) did not answer for 1 s: start it "
+                     "(`prefect server start`), or unset PREFECT_API_URL to run on a temporary one"]
+    with connect(db) as database:
+        (kind, outcome, error), = database.execute("SELECT kind, outcome, error FROM runs").fetchall()
+    assert (kind, outcome) == (command, "failed") and error.startswith("PrefectServerError: the Prefect server at")

@@ -210,9 +210,12 @@ def serve_flows(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB
 def _start_server():
     """Start Prefect's temporary server now, while the flow is imported (runs.prefect_server: it boots sooner, in a
     process group of its own that a terminal's Ctrl-C does not reach, and it dies with this command); returns it
-    (None when Prefect uses another) and the wait for it to answer, to call before the flow runs."""
+    (None when Prefect uses another) and the wait for it to answer, to call before the flow runs: for the user's
+    server (PREFECT_API_URL), a wait for its health check (runs.prefect_server.wait_for_api)."""
+    import os
+
     from govreports.cli.common import import_flow_call_modules
-    from govreports.runs.prefect_server import start_early_server, startup_timeout
+    from govreports.runs.prefect_server import start_early_server, startup_timeout, wait_for_api
 
     server = start_early_server()
 
@@ -220,7 +223,11 @@ def _start_server():
         import_flow_call_modules()  # while the server still boots
         server.wait(startup_timeout())
 
-    return server, ready if server is not None else (lambda: None)
+    def answering() -> None:  # the user's server (PREFECT_API_URL), which may be down
+        wait_for_api(api_url)
+
+    api_url = os.environ.get("PREFECT_API_URL")
+    return server, ready if server is not None else answering if api_url else (lambda: None)
 
 
 def _time_limit(ctx: typer.Context, text: str) -> tuple[float | None, str]:

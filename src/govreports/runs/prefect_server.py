@@ -223,6 +223,26 @@ def start_early_server() -> EarlyServer | None:
     return server
 
 
+API_WAIT_S = 10.0  # how long a run waits for the user's Prefect server to answer before it starts
+
+
+def wait_for_api(api_url: str) -> None:
+    """The user's Prefect server (PREFECT_API_URL) answering its health check before a run starts on it, waited
+    for API_WAIT_S (a server restarting as the night starts); else PrefectServerError (exit 69). A server that is
+    down failed the flow's first call at once: `RuntimeError: Failed to reach API at …`, a 140-line traceback and
+    exit 1, the code of unreachable portals. (Well within the run's watch, runs.watchdog, which gives a server that
+    stops answering SILENCE_S.)"""
+    from govreports.runs.watchdog import describe, healthy
+
+    deadline = time.monotonic() + API_WAIT_S
+    while not healthy(api_url, timeout=min(5.0, API_WAIT_S)):
+        if time.monotonic() >= deadline:
+            raise PrefectServerError(f"the Prefect server at {api_url} (PREFECT_API_URL) did not answer for "
+                                     f"{describe(API_WAIT_S)}: start it (`prefect server start`), or unset "
+                                     "PREFECT_API_URL to run on a temporary one")
+        time.sleep(0.5)
+
+
 HEARTBEAT_SETTINGS = ("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "PREFECT_RUNNER_HEARTBEAT_FREQUENCY")
 
 
