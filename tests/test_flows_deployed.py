@@ -128,6 +128,36 @@ def test_serve_flows_without_a_prefect_server_refuses_to_start(tmp_path):
     assert not (tmp_path / "g.db").exists()
 
 
+
+def test_serve_flows_on_a_prefect_server_that_is_down_ends_with_69_in_one_line(tmp_path):
+    """PREFECT_API_URL set, its server down (not yet up after a reboot, when a service manager starts serve-flows):
+    Prefect's first call raised httpx.ConnectError, a 125-line traceback and exit 1. It is Prefect unavailable, as
+    for the run commands: one line naming the server, exit 69 (runs.prefect_server.wait_for_api)."""
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:  # a port no one listens on: connections refused, as to a server that is down
+        s.bind(("127.0.0.1", 0))
+        api = f"http://127.0.0.1:{s.getsockname()[1]}/api"
+    script = f"""
+import sys
+from govreports.runs import prefect_server
+prefect_server.API_WAIT_S = 1.0
+sys.argv = ["govreports", "serve-flows", "--config", {CONFIG!r}, "--db", {str(tmp_path / "g.db")!r},
+            "--archive", {str(tmp_path / "a")!r}]
+from govreports.cli import main
+if __name__ == "__main__":
+    main()
+"""
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}, "PREFECT_API_URL": api,
+           "PREFECT_HOME": str(tmp_path / "prefect"), "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 69, done.stderr[-3000:]
+    assert done.stderr.strip().splitlines() == [
+        f"error: the Prefect server at {api} (PREFECT_API_URL) did not answer for 1 s: start it "
+        "(`prefect server start`), or unset PREFECT_API_URL to run on a temporary one"]
+
 @pytest.mark.parametrize("entrypoint", ["flows/nightly.py:nightly", "flows/backfill.py:backfill"])
 def test_a_flow_given_a_time_limit_it_cannot_read_fails_at_once_in_one_line(tmp_path, monkeypatch, entrypoint):
     """`prefect deployment run nightly/nightly --param time_limit=6hours`: the deployed run failed inside its flow

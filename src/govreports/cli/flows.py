@@ -203,6 +203,9 @@ def serve_flows(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB
     from prefect import serve
 
     from govreports.flows.deployments import deployments
+    from govreports.runs.prefect_server import wait_for_api
+
+    wait_for_api(PREFECT_API_URL.value())  # a server that is down: one line and 69, not Prefect's traceback
 
     serve(*deployments(str(config), str(db), str(archive)), pause_on_shutdown=False)
 
