@@ -42,3 +42,15 @@ def test_the_documented_top_level_tables_are_the_real_ones():
 
 def test_the_readme_links_the_reference():
     assert "docs/portals.md" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_variable_prefect_yaml_reads_is_documented():
+    """prefect.yaml's pull step runs the deployed flows from `{{ $GOVREPORTS_HOME }}`, a variable the worker must
+    have set, and nothing said so: each deployed run of a worker without it failed at its pull step with Prefect's
+    `StepExecutionError: Encountered error while running …set_working_directory`, the variable named nowhere."""
+    spec = (ROOT / "prefect.yaml").read_text(encoding="utf-8")
+    names = set(re.findall(r"\{\{\s*\$(\w+)\s*\}\}", spec))
+    assert names
+    comments = "\n".join(line for line in spec.splitlines() if line.lstrip().startswith("#"))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert {name for name in names if name not in comments or name not in readme} == set()
