@@ -64,8 +64,9 @@ def test_a_truncated_or_overwritten_archived_body_is_named_and_its_report_kept(d
     assert _counts(copy) == before
     logged = {url: error for url, error in copy.execute(
         "SELECT url, error FROM fetch_log WHERE kind = 'archive_missing'")}
-    assert logged == {url: f"archived body {path.rsplit('/', 1)[-1]} is damaged: its bytes no longer match their "
-                           "hash (cut short or overwritten)" for url, path in ((cut_url, cut), (over_url, over))}
+    assert logged == {url: f"archived body {name} is damaged: its bytes no longer match their hash (cut short or "
+                           f"overwritten); set aside as {name}.damaged: the next crawl fetches it again"
+                      for url, name in ((cut_url, cut.rsplit('/', 1)[-1]), (over_url, over.rsplit('/', 1)[-1]))}
     assert mismatches(copy, _ordos_truth(demo_portal)) == []
 
 
@@ -95,7 +96,8 @@ def test_a_report_article_whose_later_page_the_archive_lost_is_kept_as_loaded(de
     sha = later.rsplit("/", 1)[-1]
     why = "not found" if damage == "gone" else "is damaged: its bytes no longer match their hash (cut short or " \
                                                "overwritten)"
-    assert url == later_url and error == f"archived body {sha} {why} (a later page of {later_url[:-7]}.html)"
+    again = "" if damage == "gone" else f"; set aside as {sha}.damaged: the next crawl fetches it again"
+    assert url == later_url and error == f"archived body {sha} {why} (a later page of {later_url[:-7]}.html){again}"
     assert mismatches(copy, _ordos_truth(demo_portal)) == []
 
 
@@ -167,3 +169,39 @@ def test_a_reparse_stopped_midway_records_the_figures_of_what_it_did(demo_portal
     said = CliRunner().invoke(app, ["status", "--db", paths["db"]]).output
     assert "stopped by SIGTERM at" in said and "; what it stored stays (re-parsed 9 document(s): 0 record(s) " \
         "changed, 8 unchanged, 0 failed, 1 missing from the archive)" in " ".join(said.split()), said
+
+
+def test_a_damaged_body_is_fetched_again_by_the_next_crawl(demo_portal, crawled, tmp_path):
+    """A body damaged in the archive stayed damaged for good: each crawl asked its URL with a conditional GET, the
+    portal answered 304 and the damaged file stood for the document; a full fetch would not have replaced it either
+    when its size was right (a flipped byte: the archive keeps a file of the body's size). Every re-parse named it
+    `missing`, exit 1, night after night. The re-parse that finds it sets it aside (`<hash>.damaged`, kept for who
+    wants to see it), so the next crawl finds no body, fetches the document whole and archives it again."""
+    import hashlib
+
+    from govreports.runs.reparse import reparse
+
+    copy = _copy(crawled, tmp_path)
+    (url, rel), = copy.execute("SELECT d.url, d.archive_path FROM items i JOIN documents d ON d.id = i.document_id"
+                               " WHERE i.status = 'loaded' AND d.media_type = 'text/html' ORDER BY i.url"
+                               " LIMIT 1").fetchall()
+    path = tmp_path / "archive" / rel
+    body = bytearray(path.read_bytes())
+    body[len(body) // 2] ^= 0x01  # one bit flipped: the same size
+    path.write_bytes(bytes(body))
+    config = demo_config(demo_portal.base_url)
+    first = reparse(copy, tmp_path / "archive", config).row()
+    assert first["missing"] == 1, first
+    logged, = (error for (error,) in copy.execute("SELECT error FROM fetch_log WHERE kind = 'archive_missing'"))
+    assert logged.endswith(f"; set aside as {path.name}.damaged: the next crawl fetches it again")
+    assert path.with_name(path.name + ".damaged").read_bytes() == bytes(body)
+    before = reparse(copy, tmp_path / "archive", config).row()  # again, before any crawl: it says where it went
+    assert before["missing"] == 1, before
+    last, = copy.execute("SELECT error FROM fetch_log WHERE kind = 'archive_missing' ORDER BY id DESC LIMIT 1")
+    assert last[0] == (f"archived body {path.name} was found damaged and set aside as {path.name}.damaged: the next "
+                       "crawl fetches it again")
+    crawl_demo(demo_portal, tmp_path, db=copy, portals=("demo-ordos",))
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == path.name
+    again = reparse(copy, tmp_path / "archive", config).row()
+    assert (again["missing"], again["changed"], again["failed"]) == (0, 0, 0), again
+    assert mismatches(copy, _ordos_truth(demo_portal)) == []

@@ -19,6 +19,7 @@ current version. Its report keeps the version loaded before, and the lost body i
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import closing
@@ -72,16 +73,20 @@ def reparse_verdict(row: dict, archive: str | Path, unusable: list[tuple[str, st
 class _Lost(Exception):
     """An archived body the report's document needs that cannot be read: gone, damaged, or unreadable."""
 
-    def __init__(self, url: str, sha256: str, exc: Exception, part_of: str | None = None):
+    def __init__(self, url: str, sha256: str, exc: Exception, part_of: str | None = None,
+                 aside: Path | None = None):
         super().__init__(url)
         self.url = url
+        again = f"; set aside as {aside.name}: the next crawl fetches it again" if aside is not None else ""
         if isinstance(exc, DamagedBody):
             why = "is damaged: its bytes no longer match their hash (cut short or overwritten)"
         elif isinstance(exc, (FileNotFoundError, ValueError)):
             why = "not found"
+            if aside is not None:  # set aside by an earlier re-parse, and not fetched again since
+                why, again = f"was found damaged and set aside as {aside.name}", ": the next crawl fetches it again"
         else:  # its folder unreadable (permissions, a disk error)
             why = f"could not be read: {exc}"
-        self.line = f"archived body {sha256} {why}" + (f" ({part_of})" if part_of else "")
+        self.line = f"archived body {sha256} {why}" + (f" ({part_of})" if part_of else "") + again
 
 
 def _archived(archive: Archive, url: str, sha256: str, part_of: str | None = None) -> bytes:
@@ -89,7 +94,32 @@ def _archived(archive: Archive, url: str, sha256: str, part_of: str | None = Non
     try:
         return archive.get(sha256, verify=True)
     except (OSError, ValueError) as exc:
-        raise _Lost(url, sha256, exc, part_of) from exc
+        aside = _set_aside(archive, sha256) if isinstance(exc, DamagedBody) else _set_aside_before(archive, sha256)
+        raise _Lost(url, sha256, exc, part_of, aside) from exc
+
+
+def _set_aside(archive: Archive, sha256: str) -> Path | None:
+    """A damaged body moved off its name, to `<hash>.damaged` beside it (kept, for who wants to see it), so that the
+    next crawl finds no body there and fetches the document whole: left in place, it stayed damaged for good (each
+    crawl's conditional GET got a 304, for which the damaged file stood; and a full fetch keeps a file of the
+    body's size). None when it cannot be moved (a read-only archive: it stays as it is)."""
+    path = archive.path_for(sha256)
+    aside = path.with_name(path.name + ".damaged")
+    try:
+        os.replace(path, aside)
+    except OSError:
+        return None
+    return aside
+
+
+def _set_aside_before(archive: Archive, sha256: str) -> Path | None:
+    """The damaged body an earlier re-parse set aside for a body not found now, if any."""
+    aside = archive.path_for(sha256)
+    aside = aside.with_name(aside.name + ".damaged")
+    try:
+        return aside if aside.is_file() else None
+    except (OSError, ValueError):
+        return None
 
 
 class _Page:
