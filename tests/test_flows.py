@@ -228,6 +228,36 @@ def test_a_database_that_cannot_be_written_ends_the_night_at_once(tmp_path, monk
         nightly(**paths(tmp_path), portals=["demo-ordos", "demo-gbk"], policy=FAST)
     assert sorted(calls) == ["demo-gbk", "demo-ordos"]  # each once: no retry
 
+@pytest.mark.parametrize("flow", ["nightly", "backfill"])
+def test_a_database_another_program_keeps_locked_ends_the_run_not_its_portals(tmp_path, monkeypatch, flow):
+    """SQLite gave up waiting for another program's lock (`database is locked`, after its 30 s busy timeout) in a
+    portal's crawl: the task was retried, then counted as a portal that could not be crawled (`internal`), and a
+    backfill marked the partition failed, skipped by every later `missing` backfill. Every portal then read
+    "unreachable": exit 1, or 3, "nothing could be fetched", for portals that all answered. It ends the run as the
+    same lock at its start does (the CLI: "the database stayed locked", exit 75), not retried, and the partition
+    is left to run again."""
+    import sqlite3
+
+    from govreports.runs import jobs
+    from govreports.store.db import open_db
+
+    calls = []
+
+    def locked(config, portal, *args, **kwargs):
+        calls.append(portal)
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(jobs, "crawl_portal", locked)
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+        if flow == "nightly":
+            nightly(**paths(tmp_path), portals=["demo-ordos", "demo-gbk"], policy=FAST)
+        else:
+            backfill(years="2023-2024", **paths(tmp_path), portals=["demo-ordos", "demo-gbk"], policy=FAST)
+    assert sorted(calls) == ["demo-gbk", "demo-ordos"]  # each once: no retry, no later year
+    failed = open_db(paths(tmp_path)["db"]).execute("SELECT count(*) FROM partitions WHERE status = 'failed'")
+    assert failed.fetchone()[0] == 0
+
+
 class _Collected(logging.Handler):
     """A Prefect run logger's records, caught before its own handlers (which want a run's fields) see them."""
 
@@ -304,20 +334,26 @@ def test_a_run_over_a_directory_leaves_out_a_file_that_cannot_be_used_and_says_s
     assert state.is_failed() and "no portal named 'typo' in the usable files" in state.message and not crawled
 
 
-@pytest.mark.parametrize("error, traceback", [("StorageError", False), ("RuntimeError", True)])
+@pytest.mark.parametrize("error, traceback", [
+    ("StorageError", False), ("RuntimeError", True),
+    ("database is locked", False),  # another program's lock (exit 75): named in one line, no bug of ours
+    ("no such table: reports", True)])
 def test_only_our_own_errors_lose_their_traceback_and_only_while_a_command_runs_a_flow(monkeypatch, error,
                                                                                       traceback):
+    import sqlite3
+
     from govreports import errors
     from govreports.cli.common import PREFECT_RUN_LOGGERS, named_errors_without_traceback
 
-    exc_type = getattr(errors, error, None) or RuntimeError
+    exc_type = getattr(errors, error, None) or (RuntimeError if error == "RuntimeError" else sqlite3.OperationalError)
+    message = error if exc_type is sqlite3.OperationalError else "the disk is full"
     for name in PREFECT_RUN_LOGGERS:
         collected = _collected(monkeypatch, name)
         for inside in (True, False):
             collected.records.clear()
             with named_errors_without_traceback() if inside else contextlib.nullcontext():
                 try:
-                    raise exc_type("the disk is full")
+                    raise exc_type(message)
                 except exc_type:
                     logging.getLogger(name).exception("Encountered exception during execution")
             [record] = collected.records

@@ -24,7 +24,8 @@ from govreports import gcpolicy
 from govreports.cli import charts, crawl, demo, discover, flows, parse, status, store
 from govreports.errors import EXIT_BUSY, EXIT_STORAGE, GovreportsError, StorageError
 from govreports.lifecycle import StopSignals, cut_short_in, signal_name, stop_signal_in
-from govreports.store.db import BUSY_TIMEOUT_S, cannot_write, could_not_write, damaged, database_of, storage_cause
+from govreports.store.db import (BUSY_TIMEOUT_S, cannot_write, could_not_write, damaged, database_of, locked,
+                                  storage_cause)
 
 __all__ = ["app", "entry", "main"]
 
@@ -81,7 +82,7 @@ def main() -> None:
             kept = "" if damaged(exc) else "; what was committed before stays"
             typer.echo(f"error: {could_not_write(exc, path=database_of(exc))}{kept}{_notes(exc)}", err=True)
             sys.exit(EXIT_STORAGE)
-        if not isinstance(exc, sqlite3.OperationalError) or ("locked" not in str(exc) and "busy" not in str(exc)):
+        if not locked(exc):
             raise
         # a writer outside govreports' lock (another tool, a copy of the file in use) kept SQLite busy
         typer.echo(f"error: the database stayed locked for {BUSY_TIMEOUT_S:.0f} s: another program is writing "

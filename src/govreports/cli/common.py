@@ -88,10 +88,13 @@ def run_flow(flow, **params):
 
 
 class _NamedErrorWithoutTraceback(logging.Filter):
-    """Drops the traceback from a run logger's record of one of our own errors, and keeps its line."""
+    """Drops the traceback from a run logger's record of one of our own errors (or of another program's lock on the
+    database, which the command names in one line too: exit 75), and keeps its line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], GovreportsError):
+        from govreports.store.db import locked
+
+        if record.exc_info and (isinstance(record.exc_info[1], GovreportsError) or locked(record.exc_info[1])):
             record.exc_info = record.exc_text = None
         return True
 

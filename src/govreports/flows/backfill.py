@@ -28,7 +28,7 @@ from govreports.runs import jobs, partitions
 from govreports.runs.partitions import parse_years
 from govreports.runs.verdict import with_failed_partitions
 from govreports.runs.watchdog import deployed_run_bounds, flow_time_limit
-from govreports.store.db import connect
+from govreports.store.db import connect, locked
 from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
 
 
@@ -45,6 +45,8 @@ def backfill_portal(config: str, portal: str, years: list[int], db: str, archive
         except StorageError:  # the database cannot be written: no other year could be stored either
             raise
         except Exception as exc:  # noqa: BLE001 - the partition is marked failed; the other years go on
+            if locked(exc):  # another program keeps the database locked: the run ends (flows.common.settled)
+                raise
             done.append((year, None, f"{type(exc).__name__}: {exc}"))
     return done
 

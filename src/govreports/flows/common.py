@@ -22,7 +22,7 @@ from govreports.query.output import RUN_COLUMNS
 from govreports.runs import health, jobs
 from govreports.runs.jobs import TASK_WORKERS  # noqa: F401 - the flows' name for it
 from govreports.runs.verdict import RunStatus, Verdict, judge
-from govreports.store.db import connect
+from govreports.store.db import connect, locked
 from govreports.store.lock import DatabaseBusy
 
 
@@ -98,20 +98,23 @@ def publish_health(kind: str, run_id: int, summary: CrawlSummary) -> None:
 
 def unless_storage(task, task_run, state) -> bool:
     """The portal tasks' retry condition: retried after a failure, unless the database cannot be written
-    (StorageError: a retry would fail the same way, only minutes later). Prefect hands over the exception as the
-    Failed state's data."""
-    return not isinstance(getattr(state, "data", None), StorageError)
+    (StorageError: a retry would fail the same way, only minutes later) or another program kept it locked past
+    SQLite's busy timeout (`locked`: the run ends, as it does when that lock is there at its start). Prefect hands
+    over the exception as the Failed state's data."""
+    error = getattr(state, "data", None)
+    return not isinstance(error, StorageError) and not locked(error)
 
 
 def settled(portal: str, future) -> CrawlSummary:
     """A portal task's summary; a task that failed even after its retries (a bug) becomes a portal that could not
     be crawled, named with the error — one portal must not end the night for the others. A database that cannot
     be written (StorageError: a full disk) ends the run: no portal's reports could be stored (exit 74); so does
+    one another program kept locked (exit 75: its portals were reached; they read "unreachable", `internal`) and
     a task stopped with the run (Ctrl-C, SIGTERM: lifecycle)."""
     result = future.result(raise_on_failure=False)
     if not isinstance(result, BaseException):
         return result
-    if isinstance(result, StorageError) or stop_signal(result) is not None:  # the run is stopping: it ends too
+    if isinstance(result, StorageError) or locked(result) or stop_signal(result) is not None:  # it ends too
         raise result
     return crashed(portal, f"{type(result).__name__}: {result}")
 

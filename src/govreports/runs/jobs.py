@@ -18,7 +18,7 @@ from govreports.errors import StorageError
 from govreports.paths import config_files
 from govreports.portals.config import ConfigError, CrawlConfig, load_configs
 from govreports.runs import partitions
-from govreports.store.db import connect
+from govreports.store.db import connect, locked
 
 TASK_WORKERS = 4  # portal tasks at once with the threads runner (flows.common's runner, flows.early's threads)
 
@@ -79,7 +79,7 @@ def run_partition(config: str | Path, portal: str, year: int, db_path: str | Pat
     except StorageError:  # nothing can be marked: the partition stays `running`, which the next backfill re-crawls
         raise
     except Exception as exc:
-        if not buffered:
+        if not buffered and not locked(exc):  # (locked by another program: it stays `running` too)
             partitions.fail(db_path, portal, year, f"{type(exc).__name__}: {exc}")
         raise
     if not buffered:

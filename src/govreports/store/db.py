@@ -45,6 +45,12 @@ def cannot_write(exc: BaseException) -> bool:
     return isinstance(exc, OSError)
 
 
+def locked(exc: BaseException) -> bool:
+    """Whether `exc` says SQLite gave up waiting (BUSY_TIMEOUT_S) for a lock another program holds on the database
+    (exit 75, as the writer lock's DatabaseBusy): no write of the run could go through either."""
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
+
+
 def damaged(exc: BaseException) -> bool:
     """Whether `exc` says the database file is damaged or is not a SQLite database."""
     return isinstance(exc, sqlite3.Error) and (getattr(exc, "sqlite_errorname", None) or "").startswith(_DAMAGED)
