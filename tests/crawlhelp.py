@@ -84,10 +84,12 @@ def read_scans_once(portal, portals: tuple[str, ...] | None = None) -> None:
         key = (tools.root, portal.seed, report.id)
         if report.kind in ("scan", "doc", "pictures") and site(report.url) in sites and key not in _SCANS_READ:
             _SCANS_READ.add(key)
+            # every page read into the cache, however loaded the machine (a page past OCR's share of the parse
+            # deadline is left unread, and the crawl's reading of it cut short too)
             if report.kind == "pictures":  # the pictures its article shows, read as the crawl reads them
-                parse_bytes(bundle(portal.pictures(report._item)), report.url, tools=tools)
+                parse_bytes(bundle(portal.pictures(report._item)), report.url, tools=tools, ocr_budget=120.0)
             else:
-                parse_bytes(portal.attachment(report._item), report.attachment_url, tools=tools)
+                parse_bytes(portal.attachment(report._item), report.attachment_url, tools=tools, ocr_budget=120.0)
 
 
 def crawl_demo(portal, workdir: Path, db=None, portals: tuple[str, ...] | None = None, **overrides):
