@@ -14,12 +14,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-import logging
 import random
-import re
 import ssl
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -33,12 +30,13 @@ from govreports.fetch.attempt import Attempt, send_once
 from govreports.fetch.budget import Budget
 from govreports.fetch.decoding import ACCEPT_ENCODING
 from govreports.fetch.gates import detect_gate
-from govreports.fetch.netguard import GuardedTransport
+from govreports.fetch.netguard import GuardedTransport, warn_about_env_proxies
 from govreports.fetch.policy import FetchPolicy, host_in, parse_retry_after
 from govreports.fetch.result import RETRY_LIMITS, RETRYABLE_KINDS, FetchResult, Validators, decode_text
 from govreports.fetch.robots import RobotsAnswer, RobotsCache
 from govreports.fetch.stats import FetchStats
 from govreports.fetch.throttle import HostErring, HostResting, HostSilent, HostThrottle
+from govreports.fetch.urls import defragment, location_header, netloc_of
 
 EXPECT = frozenset({"html", "xml", "json", "binary"})
 _ACCEPT = {
@@ -52,33 +50,6 @@ GateHook = Callable[[str, str], Awaitable[bool]]
 ValidatorsLookup = Callable[[str], "Validators | None | Awaitable[Validators | None]"]
 _INLINE_ARCHIVE_BYTES = 1 << 20  # hashing and writing 1 MB to the page cache: under a millisecond
 _MIN_ATTEMPT_SHARE = 0.1  # a retry needs at least this share of total_timeout left in the URL's budget
-log = logging.getLogger(__name__)
-
-
-def _defragment(url: str) -> str:
-    return url.split("#", 1)[0]
-
-
-def _location(headers: httpx.Headers) -> str | None:
-    """The Location header: read as UTF-8 (httpx then asks an internationalised host by its IDNA name and escapes
-    the rest as UTF-8); else its bytes outside ASCII percent-escaped as they came, as browsers send them: an old GBK
-    site names its file in raw GBK bytes, which httpx reads as Latin-1 and joined as UTF-8 (年报 → %C3%84%C3%AA…),
-    a name the server never had."""
-    raw = next((v for k, v in headers.raw if k.lower() == b"location"), None)
-    if raw is None:
-        return None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return re.sub(rb"[\x80-\xff]", lambda m: b"%%%02X" % m[0][0], raw).decode("ascii")
-
-
-def _netloc(url: httpx.URL) -> str:
-    if not url.host:
-        return "(no host)"
-    return f"{url.host}:{url.port}" if url.port else url.host
-
-
 # Connections the pool may keep, per request in flight: a night crawls many hosts by turns, each paced (per_host_delay);
 # 64 for 16 in flight keep theirs between turns (an idle one closes after httpx's keepalive_expiry, 5 s).
 KEPT_ALIVE_PER_CONNECTION = 4
@@ -130,7 +101,7 @@ class Fetcher:
             limits=limits,
         )
         if p.trust_env and self._transport is None:
-            _warn_about_env_proxies()
+            warn_about_env_proxies()
         # With a transport of ours httpx mounts no environment proxies (see netguard): the address check holds.
         self._client = httpx.AsyncClient(
             headers={"User-Agent": p.user_agent, "Accept-Language": p.accept_language, **p.extra_headers,
@@ -191,7 +162,7 @@ class Fetcher:
             return self._fail(res, "bad_url", f"invalid URL: {exc}", t0, None)
         if parsed.scheme not in ("http", "https") or not parsed.host:
             return self._fail(res, "bad_url", "only absolute http(s) URLs are fetched", t0, None)
-        self.stats.host(_netloc(parsed)).fetches += 1
+        self.stats.host(netloc_of(parsed)).fetches += 1
         hdrs = httpx.Headers({"Accept": _ACCEPT[expect]})
         hdrs.update(headers or {})  # case-insensitive: the caller's Accept replaces ours
         if referer:
@@ -274,14 +245,14 @@ class Fetcher:
         current, seen = start if start is not None else httpx.URL(res.url), set()
         while True:
             res.final_url = str(current)
-            seen.add(_defragment(res.final_url))
+            seen.add(defragment(res.final_url))
             if current.scheme not in ("http", "https") or not current.host:
                 res.error_kind, res.error = "bad_url", f"cannot follow to {current}"
                 return None
             if current.port is not None and not 0 < current.port < 65536:  # httpx parses it; connect() raises
                 res.error_kind, res.error = "bad_url", f"port {current.port} is out of range (1-65535): {current}"
                 return None
-            netloc = _netloc(current)
+            netloc = netloc_of(current)
             if not p.host_allowed(current.host, netloc):
                 res.error_kind, res.error = "host_not_allowed", f"host {netloc} is not in allowed_hosts"
                 return None
@@ -317,7 +288,7 @@ class Fetcher:
                 self.stats.host(netloc).blocked += 1
                 res.gate, res.error_kind, res.error = gate, "blocked", f"anti-bot gate ({gate}), HTTP {att.status}"
                 return att
-            location = _location(att.headers)
+            location = location_header(att.headers)
             if att.status not in _REDIRECTS or not location:
                 return att
             res.redirects.append(str(current))
@@ -330,7 +301,7 @@ class Fetcher:
             if len(res.redirects) > p.max_redirects:
                 res.error_kind, res.error = "too_many_redirects", f"more than {p.max_redirects} redirects"
                 return att
-            if _defragment(str(target)) in seen:
+            if defragment(str(target)) in seen:
                 res.error_kind, res.error = "redirect_loop", f"redirect loop back to {target}"
                 return att
             if att.status == 303 or (att.status in (301, 302) and method == "POST"):
@@ -413,11 +384,11 @@ class Fetcher:
 
     async def _robots_refusal(self, url: httpx.URL) -> tuple[str, str] | None:
         """(error kind, message) when robots.txt keeps us from ``url`` (see robots.py for the kinds), else None."""
-        origin = f"{url.scheme}://{_netloc(url)}"
+        origin = f"{url.scheme}://{netloc_of(url)}"
         rules = await self._robots.rules(origin)
         delay = rules.crawl_delay(self.policy.user_agent)
         if delay:
-            self._throttle.set_floor(_netloc(url), delay)
+            self._throttle.set_floor(netloc_of(url), delay)
         return rules.refusal(str(url), self.policy.user_agent)
 
     async def _fetch_robots(self, origin: str) -> RobotsAnswer:
@@ -500,7 +471,7 @@ class Fetcher:
 
     @staticmethod
     def _key(url: str) -> str:
-        return _netloc(httpx.URL(url))
+        return netloc_of(httpx.URL(url))
 
     @staticmethod
     def _fill(res: FetchResult, att: Attempt) -> None:
@@ -521,16 +492,3 @@ class Fetcher:
         except (httpx.InvalidURL, TypeError, ValueError):
             self.stats.host("(invalid)").errors[kind] += 1
         return res
-
-
-def _warn_about_env_proxies() -> None:
-    """A proxy set in the environment is not used (see netguard): say so, once per process, rather than silently."""
-    global _warned_proxies
-    proxies = {k: v for k, v in urllib.request.getproxies().items() if k in ("http", "https", "all")}
-    if proxies and not _warned_proxies:
-        _warned_proxies = True
-        log.warning("ignoring proxy settings from the environment (%s): the crawler connects directly so that it "
-                    "can check every address it connects to", ", ".join(sorted(proxies)))
-
-
-_warned_proxies = False

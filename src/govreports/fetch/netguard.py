@@ -20,9 +20,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import ipaddress
+import logging
 import socket
 import ssl
 import time
+import urllib.request
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -32,6 +34,8 @@ from httpcore._utils import is_socket_readable
 
 from govreports.fetch.addresses import address_problem
 from govreports.fetch.errors import NameResolutionError, PrivateAddressError
+
+log = logging.getLogger(__name__)
 
 HOW_TO_ALLOW = "to allow it, set `[safety] allow_private_addresses = true` in the config"
 # threads for name lookups, apart from asyncio's default pool (cores + 4 threads, which the archive's writes share):
@@ -292,3 +296,16 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     async def aclose(self) -> None:
         await super().aclose()
         self.backend.close()
+
+
+def warn_about_env_proxies() -> None:
+    """A proxy set in the environment is not used (see netguard): say so, once per process, rather than silently."""
+    global _warned_proxies
+    proxies = {k: v for k, v in urllib.request.getproxies().items() if k in ("http", "https", "all")}
+    if proxies and not _warned_proxies:
+        _warned_proxies = True
+        log.warning("ignoring proxy settings from the environment (%s): the crawler connects directly so that it "
+                    "can check every address it connects to", ", ".join(sorted(proxies)))
+
+
+_warned_proxies = False
