@@ -121,6 +121,40 @@ def test_a_picture_cut_short_is_a_damaged_image_not_a_crash(pictures):
         parse_bytes(pages[0][: len(pages[0]) // 3], "page.jpg")
 
 
+def _ink_at_top(picture) -> bool:
+    """Whether a grey-scale page is white paper with its ink (a dark bar) in its top quarter only."""
+    top = picture.crop((0, 0, picture.width, picture.height // 4))
+    rest = picture.crop((0, picture.height // 4, picture.width, picture.height))
+    return top.getextrema()[0] < 100 and rest.getextrema()[0] > 200
+
+
+def test_a_picture_is_drawn_as_the_page_it_shows_transparent_paper_white_a_phone_photo_upright():
+    """A PNG whose paper is transparent (an RGBA, grey-with-alpha or palette export: its transparent pixels black
+    underneath) is white paper, its ink dark, not a black page; a phone's photo stored turned, its EXIF orientation
+    saying so, is drawn upright, as every viewer shows it."""
+    from PIL import Image, ImageDraw
+
+    from govreports.extract.images import opened
+
+    page = Image.new("RGBA", (200, 280), (0, 0, 0, 0))
+    ImageDraw.Draw(page).rectangle((20, 20, 180, 50), fill=(0, 0, 0, 255))
+    palette = Image.new("P", page.size, 0)  # colour 0 transparent black, colour 1 black
+    palette.putpalette([0, 0, 0] * 2)
+    ImageDraw.Draw(palette).rectangle((20, 20, 180, 50), fill=1)
+    for picture, options in ((page, {}), (page.convert("LA"), {}), (palette, {"transparency": 0})):
+        out = io.BytesIO()
+        picture.save(out, "PNG", **options)
+        assert _ink_at_top(opened(out.getvalue())), picture.mode
+    upright = Image.new("RGB", (200, 280), "white")
+    ImageDraw.Draw(upright).rectangle((20, 20, 180, 50), fill="black")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "turn 90° clockwise to show": stored turned a quarter anticlockwise
+    out = io.BytesIO()
+    upright.rotate(90, expand=True).save(out, "JPEG", exif=exif)
+    drawn = opened(out.getvalue())
+    assert drawn.size == (200, 280) and _ink_at_top(drawn)
+
+
 PAGE = """<html><head><base href="http://www.example.gov.cn/xxgk/nb/202401/"></head><body>
 <div class="banner"><img src="/images/banner.jpg"></div>
 <div class="TRS_Editor"><p><img src="./W020240122_1.jpg" border="0"></p>

@@ -87,6 +87,33 @@ def opened(image: bytes):
         raise LimitExceeded(LimitHit("bomb", f"image of {width:,} × {height:,} pixels (limit "
                                              f"{MAX_PIXELS / 1e6:.0f} M pixels)"))
     try:
-        return picture.convert("L")
+        return _on_paper(_upright(picture))
     except (OSError, SyntaxError) as exc:  # a picture cut short: its header read, its pixels not all there
         raise ValueError(f"its pixels cannot be read: cut short? ({exc})") from None
+
+
+def _upright(picture):
+    """A phone's photo turned as its EXIF orientation says every viewer shows it (stored sideways, it reads as
+    nothing); the picture itself where it names no turn, or names it in an EXIF block that cannot be read."""
+    from PIL import ImageOps
+
+    try:
+        return ImageOps.exif_transpose(picture) or picture
+    except (OSError, SyntaxError):  # its pixels: cut short (said by the caller)
+        raise
+    except Exception:  # noqa: BLE001 - a damaged EXIF block is no damaged picture
+        return picture
+
+
+def _on_paper(picture):
+    """The picture in grey, its transparent parts white paper: a PNG exported with a transparent background
+    (RGBA, grey with alpha, a palette's transparent colour) keeps black under it, and its page read black on
+    black."""
+    from PIL import Image
+
+    if picture.mode not in ("RGBA", "LA", "PA", "La", "RGBa") and "transparency" not in picture.info:
+        return picture.convert("L")
+    grey, alpha = picture.convert("LA").split()
+    paper = Image.new("L", picture.size, 255)
+    paper.paste(grey, mask=alpha)
+    return paper
