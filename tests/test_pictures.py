@@ -181,6 +181,20 @@ def test_a_page_without_a_body_container_shows_its_report_in_pictures_beside_it(
         "http://a.gov.cn/nb/202401/W02024_1.jpg", "http://a.gov.cn/nb/202401/W02024_2.jpg"]
 
 
+def test_a_lazy_loaded_picture_is_its_real_address_and_a_thumbnail_is_the_full_picture_it_links():
+    """A page that loads its pictures lazily shows a placeholder in src (the same loading.gif for every page) and
+    the picture in data-original / data-src: those are the pages. A small picture linking to its full size
+    (`<a href="p3.jpg"><img src="p3_small.jpg" width="200">`) is that full picture: a 200-pixel page has no
+    readable glyph. A link to an article, not a picture, leaves the picture shown."""
+    page = ("<html><body><div class='TRS_Editor'>"
+            "<p><img src='/images/loading.gif' data-original='./W0_1.jpg'></p>"
+            "<p><img src='/images/loading.gif' data-src='./W0_2.jpg'></p>"
+            "<p><a href='./W0_3.jpg' target='_blank'><img src='./W0_3_small.jpg' width='200'></a></p>"
+            "<p><a href='./t2.html'><img src='./W0_4.jpg'></a></p></div></body></html>")
+    assert find_images(page, "http://a.gov.cn/nb/202401/t1.html") == [
+        f"http://a.gov.cn/nb/202401/W0_{k}.jpg" for k in (1, 2, 3, 4)]
+
+
 def test_a_gkmlpt_report_shows_its_pictures_in_the_detail_its_script_holds():
     """gkmlpt's page body is empty: the content, pictures and all, is in window._CONFIG.DETAIL (PORTALS.md §5)."""
     from types import SimpleNamespace

@@ -355,6 +355,8 @@ def find_attachments(html: str, base_url: str) -> list[str]:
 # a picture drawn smaller than this (its width or height attribute, in pixels) is an icon, a bullet or a seal, never a
 # page of a report
 _ICON = 120
+# where a page that loads its pictures lazily puts a picture's address (its src a placeholder: loading.gif), then src
+_LAZY_SRC = ("data-original", "data-src", "data-lazy-src", "data-url", "original", "src")
 
 
 def find_images(html: str, base_url: str) -> list[str]:
@@ -369,13 +371,23 @@ def find_images(html: str, base_url: str) -> list[str]:
     contained = body is not root.find("body") and body is not root
     found = []
     for img in body.iter("img"):
-        src = (img.get("src") or "").strip()
-        if not src or src.lower().startswith("data:") or _drawn_small(img):
+        linked = _linked_picture(img)
+        src = linked or next((value.strip() for value in map(img.get, _LAZY_SRC) if value and value.strip()), "")
+        if not src or src.lower().startswith("data:") or (not linked and _drawn_small(img)):
             continue
         url = absolute(base_url, src)
         if url and url.lower().startswith(("http://", "https://")) and (contained or url.startswith(folder)):
             found.append(url)
     return list(dict.fromkeys(found))
+
+
+def _linked_picture(img) -> str | None:
+    """The full-size picture a thumbnail links to (`<a href="p1.jpg"><img src="p1_small.jpg">`), if it does."""
+    from govreports.extract.images import image_name
+
+    link = next(img.iterancestors("a"), None)
+    href = (link.get("href") or "").strip() if link is not None else ""
+    return href if href and image_name(urlsplit(href).path) else None
 
 
 def _drawn_small(img) -> bool:
