@@ -128,6 +128,12 @@ def crawl_one_listing(db, portal, title: str, page_url: str, answers, attachment
             asked.append(url)
             return answers(url)
 
+        async def archive_body(self, body, url):  # a document the crawl made (PortalFetcher.keep): not stored
+            return hashlib.sha256(body).hexdigest(), True
+
+        class archive:
+            relpath = staticmethod(lambda sha: f"{sha[:2]}/{sha}")
+
     class OneItem(Adapter):
         async def discover(self, ctx):
             yield Listing(title, page_url)

@@ -272,3 +272,19 @@ def test_a_picture_that_cannot_be_fetched_fails_the_item_never_half_a_report(tmp
     assert asked == [PAGE_URL, first, second] and stats.new == 0 and dict(stats.failed) == {"http": 1}
     assert db.execute("SELECT count(*) FROM reports").fetchone() == (0,)
     assert db.execute("SELECT status, error FROM items").fetchone() == ("failed", "http: HTTP 404")
+
+
+def test_a_picture_answered_with_a_page_fails_the_item_never_half_a_report(tmp_path, pictures):
+    """Its second picture, W0_2.jpg, answers 200 with an HTML page (a missing file served as the site's 404 page):
+    that page is missing, so the item fails against that picture and nothing is read or loaded, as for a 404."""
+    from crawlhelp import answer
+
+    page = _article('<p><img src="./W0_1.jpg"></p><p><img src="./W0_2.jpg"></p>')
+    first, second = (f"http://{HOST}/zwgk/xxgknb/202401/W0_{k}.jpg" for k in (1, 2))
+    missing = "<html><body><h1>您访问的页面不存在</h1></body></html>".encode()
+    db, stats, asked = _one_listing(tmp_path, page, {first: lambda url: answer(url, pictures[1][0], "image/jpeg"),
+                                                      second: lambda url: answer(url, missing)})
+    assert asked == [PAGE_URL, first, second] and stats.new == 0 and dict(stats.failed) == {"http": 1}
+    assert db.execute("SELECT count(*) FROM reports").fetchone() == (0,)
+    status, error = db.execute("SELECT status, error FROM items").fetchone()
+    assert status == "failed" and "W0_2.jpg" in error and "text/html" in error

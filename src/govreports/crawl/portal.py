@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import replace
-from urllib.parse import urldefrag
+from urllib.parse import urldefrag, urlsplit
 
 from govreports import schema
 from govreports.clock import now_iso
@@ -16,7 +16,7 @@ from govreports.crawl.events import Doc, Failed, Listed, NotDue, NotReport, Read
 from govreports.crawl.stats import PortalStats
 from govreports.errors import StorageError
 from govreports.extract import ocr
-from govreports.extract.images import bundle, is_image
+from govreports.extract.images import bundle, image_name, is_image
 from govreports.fetch import Fetcher
 from govreports.fetch import browser
 from govreports.fetch.result import FetchResult
@@ -396,10 +396,11 @@ class PortalCrawl:
         (record, the pictures as one zip, archived under the page's URL + PICTURES, and that URL). None when the
         page shows no picture on its hosts, or OCR found no report in them; False when a picture could not be
         fetched or the reading passed a limit, recorded against it, and against the item unless not `failed`: never
-        a report read from some of its pages (at most ocr.MAX_PAGES, as a scan's). A picture that answers with
-        something else (a 404 page served as 200) is no page. Pictures on hosts the config does not name are added to
-        `off_host` (the item's failure when nothing held its report, as such attachments are) when none is on its
-        hosts (an image server's address: named, not "not a report")."""
+        a report read from some of its pages (at most ocr.MAX_PAGES, as a scan's). A picture named as one (….jpg)
+        that answers with something else (its file missing, the site's 404 page served as 200) is a page that could
+        not be fetched; one named otherwise (a counter's script) is no page. Pictures on hosts the config does not
+        name are added to `off_host` (the item's failure when nothing held its report, as such attachments are) when
+        none is on its hosts (an image server's address: named, not "not a report")."""
         shown = self.adapter.images(page)
         urls = [url for url in shown if url_host_in(self.portal.hosts, url)][:ocr.MAX_PAGES]
         if not urls and shown:
@@ -417,6 +418,12 @@ class PortalCrawl:
             seen.append(Doc.of(got))
             if is_image((got.body or b"")[:16]):
                 pictures.append(got.body)
+            elif image_name(urlsplit(url).path):  # a page's picture answered with a page: missing (a soft 404)
+                if failed:
+                    self.sink.emit(Failed(url, got.status, "http", f"http: the picture {url} answered with "
+                                          f"{got.content_type or 'something else'}, not a picture (a missing file "
+                                          "served as a page?)", listing=listing))
+                return False
         if not pictures:
             return None
         kept = await self.fetcher.keep(urldefrag(page.url).url + PICTURES, bundle(pictures), "application/zip")
