@@ -103,6 +103,45 @@ def test_a_picture_without_tesseract_says_what_to_install_and_that_no_page_was_r
     assert record["ocr_pages"] == "0/2" and ocr.unfinished(record["ocr_pages"])
 
 
+def test_a_strip_of_pages_in_one_picture_is_read_as_its_pages_cut_between_lines(monkeypatch):
+    """A 长图: a whole report as one picture of A4 pages (eight pages tall, 1,240 × 14,030: drawn whole at A4's
+    width, one page of 1,653 × 18,700 pixels that Tesseract could not read in a page's time, and the report read
+    nothing (0/1), again every night; here five). It is read as pages of about A4's height, each cut on a blank row between two lines of
+    text, none through one; a page-sized picture is one page."""
+    from PIL import Image, ImageDraw
+
+    from govreports.extract import ocr
+
+    if ocr.missing():
+        pytest.skip(ocr.missing())
+    drawn = []
+    monkeypatch.setattr(ocr, "_page_words", lambda image, rules, timeout, tesseract: drawn.append(image) or [])
+    strip = Image.new("L", (1240, 8_770), 255)
+    lines = ImageDraw.Draw(strip)
+    for top in range(40, strip.height - 80, 70):  # a line of text, 40 pixels tall, of glyphs 30 wide; 30 blank
+        for left in range(100, 1140, 40):
+            lines.rectangle((left, top, left + 29, top + 39), fill=0)
+    out = io.BytesIO()
+    strip.save(out, "PNG")
+    document = ocr.ocr_images([out.getvalue(), _png_page()], budget=600.0)
+    pages = len(drawn)
+    assert 4 <= pages - 1 <= 6 and document.meta["ocr_pages"] == f"{pages}/{pages}"
+    assert drawn[-1].size == (1653, 2338)  # the A4 page: one page
+    for page in drawn[:-1]:
+        assert page.width == 1653 and page.height <= 1653 * 1.5 * 1.2
+        assert page.crop((0, 0, page.width, 1)).getextrema()[0] > 200  # cut on a blank row
+        assert page.crop((0, page.height - 1, page.width, page.height)).getextrema()[0] > 200
+    assert sum(page.height for page in drawn[:-1]) == pytest.approx(8_770 * 1653 / 1240, abs=pages)
+
+
+def _png_page() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (1240, 1754), 255).save(out, "PNG")
+    return out.getvalue()
+
+
 def test_a_picture_too_large_to_decode_is_a_bomb_told_from_its_header():
     """A PNG of 12,000 × 12,000 pixels in a few dozen bytes (144 M pixels: under Pillow's own refusal, which warns
     only), or of 100,000 × 100,000 (which Pillow refuses): a `bomb` before its pixels are decoded, alone and inside

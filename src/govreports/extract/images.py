@@ -8,6 +8,7 @@ MAX_PIXELS is a `bomb`, as an oversized zip part is.
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 import zipfile
@@ -19,6 +20,10 @@ from govreports.extract.limits import LimitExceeded, LimitHit
 EXTENSIONS = frozenset(("jpg", "jpeg", "png", "gif", "bmp", "tif", "tiff", "webp"))
 # a page scanned at 600 dpi on A3 paper is 70 M pixels; a phone's photo 12–50 M
 MAX_PIXELS = 80_000_000
+# a picture taller than this many times its width is a strip of pages (a 长图: a whole report in one picture), read
+# as pages of about A4's height (√2 its width), cut where a row is blank: Tesseract reads one 14,000-pixel page in
+# no page's time
+STRIP = 1.5
 _DIGITS = re.compile(r"(\d+)")
 
 
@@ -117,3 +122,44 @@ def _on_paper(picture):
     paper = Image.new("L", picture.size, 255)
     paper.paste(grey, mask=alpha)
     return paper
+
+
+def page_count(image: bytes) -> int:
+    """How many pages the picture is read as: one, or a strip's (STRIP), told from its header (its size, turned as
+    its EXIF orientation says) without decoding it; 1 where the header cannot be read (`opened` says why)."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            picture = Image.open(BytesIO(image))
+        width, height = picture.size
+        if picture.getexif().get(0x0112) in (5, 6, 7, 8):  # turned a quarter: shown as tall as it is wide
+            width, height = height, width
+    except Exception:  # noqa: BLE001 - a damaged header or EXIF block: `opened` tells which
+        return 1
+    return max(1, math.ceil(height / (width * STRIP))) if width else 1
+
+
+def strip_cuts(picture, pages: int) -> list[int]:
+    """The rows a strip (a grey picture) is cut at into `pages` pages: 0, each cut, its height. Each cut is in the
+    middle of the lightest rows (the blank between two lines of text, never through one) within a sixth of a page
+    of where equal pages would end, those nearest it where several are as light."""
+    from PIL import Image
+
+    step = picture.height / pages
+    cuts = [0]
+    for number in range(1, pages):
+        nominal = round(step * number)
+        low, high = max(cuts[-1] + 1, nominal - round(step / 6)), min(picture.height - 1, nominal + round(step / 6))
+        rows = picture.crop((0, low, picture.width, high + 1)).resize((1, high + 1 - low), Image.BOX).tobytes()
+        lightest = max(rows)
+        runs: list[list[int]] = []  # the runs of the lightest rows: cut in the middle of the one nearest
+        for k, row in enumerate(rows):
+            if row == lightest:
+                if runs and runs[-1][1] == low + k:
+                    runs[-1][1] += 1
+                else:
+                    runs.append([low + k, low + k + 1])
+        cuts.append(min(((start + end) // 2 for start, end in runs), key=lambda r: abs(r - nominal)))
+    return cuts + [picture.height]
