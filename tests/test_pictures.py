@@ -134,6 +134,33 @@ def test_a_strip_of_pages_in_one_picture_is_read_as_its_pages_cut_between_lines(
     assert sum(page.height for page in drawn[:-1]) == pytest.approx(8_770 * 1653 / 1240, abs=pages)
 
 
+def test_a_multi_page_tiff_is_read_as_all_its_pages(monkeypatch):
+    """A scanner's TIFF holds the report's pages as its frames: each is a page (it was its first page alone, read
+    as the whole report: "1/1"). An animated GIF's frames are no pages."""
+    from PIL import Image, ImageDraw
+
+    from govreports.extract import ocr
+
+    if ocr.missing():
+        pytest.skip(ocr.missing())
+    drawn = []
+    monkeypatch.setattr(ocr, "_page_words", lambda image, rules, timeout, tesseract: drawn.append(image) or [])
+    pages = []
+    for number in range(3):  # page k: a mark k+1 bars tall, so each drawn page is told from the others
+        page = Image.new("L", (620, 877), 255)
+        ImageDraw.Draw(page).rectangle((50, 50, 80, 50 + 40 * (number + 1)), fill=0)
+        pages.append(page)
+    out = io.BytesIO()
+    pages[0].save(out, "TIFF", save_all=True, append_images=pages[1:])
+    document = ocr.ocr_images([out.getvalue()], budget=600.0)
+    assert document.meta["ocr_pages"] == "3/3"
+    marks = [sum(1 for row in range(page.height) if page.getpixel((130, row)) < 100) for page in drawn]
+    assert marks[0] < marks[1] < marks[2]
+    animated = io.BytesIO()
+    pages[0].save(animated, "GIF", save_all=True, append_images=pages[1:])
+    assert ocr.ocr_images([animated.getvalue()], budget=600.0).meta["ocr_pages"] == "1/1"
+
+
 def _png_page() -> bytes:
     from PIL import Image
 

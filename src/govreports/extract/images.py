@@ -74,15 +74,18 @@ def _extension(image: bytes) -> str:
                  if head.startswith(magic)), "img")
 
 
-def opened(image: bytes):
-    """The picture as a grey-scale Pillow image; LimitExceeded (`bomb`) for one past MAX_PIXELS, told from its
-    header before its pixels are decoded; ValueError for bytes no picture reader can open."""
+def opened(image: bytes, frame: int = 0):
+    """The picture (its page `frame`: a TIFF's, page_count) as a grey-scale Pillow image; LimitExceeded (`bomb`) for
+    one past MAX_PIXELS, told from its header before its pixels are decoded; ValueError for bytes no picture reader
+    can open."""
     from PIL import Image
 
     try:
         with warnings.catch_warnings():  # Pillow's warning past its own limit: the size is checked here
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             picture = Image.open(BytesIO(image))
+            if frame:
+                picture.seek(frame)
         width, height = picture.size
     except Image.DecompressionBombError as exc:  # past twice Pillow's own limit, refused by it as it opens
         raise LimitExceeded(LimitHit("bomb", f"image past {MAX_PIXELS / 1e6:.0f} M pixels: {exc}")) from None
@@ -124,21 +127,25 @@ def _on_paper(picture):
     return paper
 
 
-def page_count(image: bytes) -> int:
-    """How many pages the picture is read as: one, or a strip's (STRIP), told from its header (its size, turned as
-    its EXIF orientation says) without decoding it; 1 where the header cannot be read (`opened` says why)."""
+def page_count(image: bytes) -> tuple[int, bool]:
+    """How many pages the picture is read as, and whether they are its frames: a TIFF's pages (a scanner's file of
+    the whole report), else one, or a strip's (STRIP), told from its header (its size, turned as its EXIF
+    orientation says) without decoding it; (1, False) where the header cannot be read (`opened` says why). An
+    animated GIF's frames are no pages."""
     from PIL import Image
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             picture = Image.open(BytesIO(image))
+        if picture.format == "TIFF" and getattr(picture, "n_frames", 1) > 1:
+            return picture.n_frames, True
         width, height = picture.size
         if picture.getexif().get(0x0112) in (5, 6, 7, 8):  # turned a quarter: shown as tall as it is wide
             width, height = height, width
     except Exception:  # noqa: BLE001 - a damaged header or EXIF block: `opened` tells which
-        return 1
-    return max(1, math.ceil(height / (width * STRIP))) if width else 1
+        return 1, False
+    return (max(1, math.ceil(height / (width * STRIP))) if width else 1), False
 
 
 def strip_cuts(picture, pages: int) -> list[int]:

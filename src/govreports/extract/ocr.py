@@ -218,13 +218,13 @@ def _read_drawn(indices: list[int], draw, who: str, tools: ToolCache | None,
 def ocr_images(images: list[bytes], tools: ToolCache | None = None, budget: float | None = None) -> Document:
     """A report published as pictures of its pages (extract.images), read by OCR as a scanned PDF's pages are: each
     picture drawn at A4's width (a phone's photo made smaller, a web page's small picture larger: Tesseract reads
-    glyphs of 20–40 pixels best), a strip of pages (a 长图) as its pages (images.page_count, strip_cuts), at most
-    MAX_PAGES of them within `budget` seconds. Unreadable, with the reason, where OCR cannot run (its `ocr_pages`
-    0/N: read again once it can) or read no text."""
+    glyphs of 20–40 pixels best), a TIFF's pages and a strip of pages (a 长图) as their pages (images.page_count,
+    strip_cuts), at most MAX_PAGES of them within `budget` seconds. Unreadable, with the reason, where OCR cannot
+    run (its `ocr_pages` 0/N: read again once it can) or read no text."""
     from govreports.extract.images import opened, page_count, strip_cuts
 
-    pages = [(index, part, count) for index, image in enumerate(images)
-             for count in (page_count(image),) for part in range(count)]
+    pages = [(index, part, count, frames) for index, image in enumerate(images)
+             for count, frames in (page_count(image),) for part in range(count)]
     meta = {"ocr_pages": f"0/{len(pages)}"}
     reason = f"a report published as {len(images)} image(s) (图片版): its text must be read by OCR"
     why, who = _probe()
@@ -233,12 +233,15 @@ def ocr_images(images: list[bytes], tools: ToolCache | None = None, budget: floa
     last: dict = {}  # the picture the pages drawn come from, and its cuts: a strip's pages are drawn one by one
 
     def draw(number: int):
-        index, part, count = pages[number]
-        if last.get("index") != index:
-            last.clear()
-            picture = opened(images[index])
-            last.update(index=index, picture=picture, cuts=strip_cuts(picture, count) if count > 1 else None)
-        picture, cuts = last["picture"], last["cuts"]
+        index, part, count, frames = pages[number]
+        if frames:  # a TIFF's page
+            picture, cuts = opened(images[index], part), None
+        else:
+            if last.get("index") != index:
+                last.clear()
+                picture = opened(images[index])
+                last.update(index=index, picture=picture, cuts=strip_cuts(picture, count) if count > 1 else None)
+            picture, cuts = last["picture"], last["cuts"]
         if cuts is not None:
             picture = picture.crop((0, cuts[part], picture.width, cuts[part + 1]))
         factor = min(A4_WIDTH * SCALE / picture.width, MAX_ENLARGE)
