@@ -55,6 +55,17 @@ def test_pictures_and_zips_of_them_are_told_from_their_bytes(pictures):
     assert sniff("GIF 统计：2019年政府信息公开工作年度报告".encode()) == "text"
 
 
+def test_a_bmp_picture_is_a_picture():
+    """A Windows bitmap (.bmp: a name extract.images counts as a picture, in a zip or shown in an article) is told
+    from its bytes as the other pictures are; text that starts with 'BM' is text."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (40, 60), 255).save(out, "BMP")
+    assert sniff(out.getvalue()) == "image"
+    assert sniff("BMW 2019年政府信息公开工作年度报告".encode()) == "text"
+
+
 def test_a_zip_of_pictures_is_read_in_the_order_a_person_reads_their_names(pictures):
     """page2 before page10: the order of their names as numbers, not as strings, nor the zip's own order."""
     _, pages = pictures

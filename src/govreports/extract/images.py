@@ -28,9 +28,14 @@ _DIGITS = re.compile(r"(\d+)")
 
 
 def is_image(head: bytes) -> bool:
-    """Do these first bytes start a picture (JPEG, PNG, GIF, TIFF, WebP)?"""
+    """Do these first bytes (16 of them suffice) start a picture (JPEG, PNG, GIF, TIFF, WebP, BMP)?"""
     return head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")) \
-        or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+        or (head[:4] == b"RIFF" and head[8:12] == b"WEBP") \
+        or (head[:2] == b"BM" and head[6:10] == b"\x00" * 4 and head[14:16] in _BMP_HEADERS)
+
+
+# a BMP's information header, by its size (its first two bytes, little-endian): OS/2's 12, Windows' 40 to 124 bytes
+_BMP_HEADERS = tuple(bytes((size, 0)) for size in (12, 40, 52, 56, 64, 108, 124))
 
 
 def image_name(name: str) -> bool:
