@@ -117,10 +117,11 @@ def answer(url: str, body: bytes | None = None, content_type: str = "text/html",
                        encoding="utf-8" if html else None)
 
 
-def crawl_one_listing(db, portal, title: str, page_url: str, answers, attachments=None) -> tuple[PortalStats, list]:
+def crawl_one_listing(db, portal, title: str, page_url: str, answers, attachments=None,
+                      later=None) -> tuple[PortalStats, list]:
     """One listed page crawled by PortalCrawl with the adapter's defaults (the page's body, no later pages; its files
-    `attachments(page)` when given), every URL asked answered by `answers(url)` (a FetchResult) without a network.
-    Returns the portal's stats and the URLs asked, in order."""
+    `attachments(page)`, its later pages `later(page)` when given), every URL asked answered by `answers(url)` (a
+    FetchResult) without a network. Returns the portal's stats and the URLs asked, in order."""
     asked = []
 
     class Fetcher:
@@ -140,6 +141,8 @@ def crawl_one_listing(db, portal, title: str, page_url: str, answers, attachment
 
     if attachments is not None:
         OneItem.attachments = lambda self, page: attachments(page)
+    if later is not None:
+        OneItem.later_pages = lambda self, page: later(page)
     crawl = PortalCrawl(portal, Fetcher(), events.Sink(db, portal.name, PortalStats(portal.name)))
     crawl.adapter = OneItem(portal)
     return asyncio.run(crawl.run()), asked

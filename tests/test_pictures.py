@@ -298,9 +298,9 @@ def _article(pictures: str) -> bytes:
             "</div></body></html>").encode()
 
 
-def _one_listing(tmp_path, page: bytes, answers_for: dict):
+def _one_listing(tmp_path, page: bytes, answers_for: dict, later=None):
     """The article crawled as the demo's ordos portal's one listing (crawlhelp.crawl_one_listing), each URL but its
-    page answered by `answers_for[url](url)`: (db, stats, URLs asked)."""
+    page answered by `answers_for[url](url)`, its later pages `later(page)` when given: (db, stats, URLs asked)."""
     from crawlhelp import answer, crawl_one_listing
     from govreports.store.db import open_db
 
@@ -308,7 +308,7 @@ def _one_listing(tmp_path, page: bytes, answers_for: dict):
         return answer(url, page) if url == PAGE_URL else answers_for[url](url)
 
     db = open_db(tmp_path / "r.db")
-    stats, asked = crawl_one_listing(db, _ordos(), TITLE, PAGE_URL, answers)
+    stats, asked = crawl_one_listing(db, _ordos(), TITLE, PAGE_URL, answers, later=later)
     return db, stats, asked
 
 
@@ -365,3 +365,23 @@ def test_a_picture_answered_with_a_page_fails_the_item_never_half_a_report(tmp_p
     assert db.execute("SELECT count(*) FROM reports").fetchone() == (0,)
     status, error = db.execute("SELECT status, error FROM items").fetchone()
     assert status == "failed" and "W0_2.jpg" in error and "text/html" in error
+
+
+def test_the_pictures_of_an_article_split_over_pages_are_all_its_pages(tmp_path):
+    """A TRS article split over t…_1.html and t…_1_1.html (adapter.later_pages), each page showing some of the report's
+    pictures: every picture is a page of the report, in order (the first article page's alone were read as the whole
+    report, "1/1")."""
+    from crawlhelp import answer
+    from govreports.store.read import get_record
+
+    later_url = PAGE_URL.replace(".html", "_1.html")
+    first, second = (f"http://{HOST}/zwgk/xxgknb/202401/W0_{k}.jpg" for k in (1, 2))
+    blank = _png_page()
+    db, stats, asked = _one_listing(
+        tmp_path, _article('<p><img src="./W0_1.jpg"></p>'),
+        {later_url: lambda url: answer(url, _article('<p><img src="./W0_2.jpg"></p>')),
+         first: lambda url: answer(url, blank, "image/png"), second: lambda url: answer(url, blank, "image/png")},
+        later=lambda page: [later_url])
+    assert asked == [PAGE_URL, later_url, first, second]
+    (report_id,) = db.execute("SELECT report_id FROM items").fetchone()
+    assert get_record(db, report_id)["ocr_pages"] == "2/2"

@@ -338,7 +338,7 @@ class PortalCrawl:
         if record is None or record.get("format") == "unknown":
             scripted = await self._data_document(listing, page, later, seen, fetched or {}, hints, failed=not limited)
             if scripted is None:  # nor in a data file: in the pictures the article shows (a 图片版 report)?
-                scripted = await self._pictured(listing, page, seen, fetched or {}, hints, off_host,
+                scripted = await self._pictured(listing, page, later, seen, fetched or {}, hints, off_host,
                                                 failed=not limited)
             if scripted:  # read from the data file, or the pictures
                 _emit_all(self.sink, limited)
@@ -389,19 +389,20 @@ class PortalCrawl:
             return None
         return record, data, url
 
-    async def _pictured(self, listing: Listed, page, seen: list[Doc], fetched: dict, hints: dict,
+    async def _pictured(self, listing: Listed, page, later: list, seen: list[Doc], fetched: dict, hints: dict,
                         off_host: list[Failed], failed: bool = True):
         """The report from the pictures its article shows (a 图片版 report, each page a picture:
-        adapters.base.find_images), asked only when neither the page, a file it links nor a data file held a report:
-        (record, the pictures as one zip, archived under the page's URL + PICTURES, and that URL). None when the
-        page shows no picture on its hosts, or OCR found no report in them; False when a picture could not be
-        fetched or the reading passed a limit, recorded against it, and against the item unless not `failed`: never
-        a report read from some of its pages (at most ocr.MAX_PAGES, as a scan's). A picture named as one (….jpg)
-        that answers with something else (its file missing, the site's 404 page served as 200) is a page that could
-        not be fetched; one named otherwise (a counter's script) is no page. Pictures on hosts the config does not
-        name are added to `off_host` (the item's failure when nothing held its report, as such attachments are) when
-        none is on its hosts (an image server's address: named, not "not a report")."""
-        shown = self.adapter.images(page)
+        adapters.base.find_images; on each of its pages, `later` those after the first), asked only when neither
+        the page, a file it links nor a data file held a report: (record, the pictures as one zip, archived
+        under the page's URL + PICTURES, and that URL). None when the page shows no picture on its hosts, or OCR
+        found no report in them; False when a picture could not be fetched or the reading passed a limit,
+        recorded against it, and against the item unless not `failed`: never a report read from some of its
+        pages (at most ocr.MAX_PAGES, as a scan's). A picture named as one (….jpg) that answers with something
+        else (its file missing, the site's 404 page served as 200) is a page that could not be fetched; one
+        named otherwise (a counter's script) is no page. Pictures on hosts the config does not name are added to
+        `off_host` (the item's failure when nothing held its report, as such attachments are) when none is on
+        its hosts (an image server's address: named, not "not a report")."""
+        shown = list(dict.fromkeys(url for shows in [page, *later] for url in self.adapter.images(shows)))
         urls = [url for url in shown if url_host_in(self.portal.hosts, url)][:ocr.MAX_PAGES]
         if not urls and shown:
             off_host.append(Failed(shown[0], "host_not_allowed", "host_not_allowed",
