@@ -47,6 +47,9 @@ def test_pictures_and_zips_of_them_are_told_from_their_bytes(pictures):
     assert sniff(bundle(pages)) == "images"
     assert zip_of_images(["scan/", "scan/p1.JPG", "scan/p2.png", "__MACOSX/scan/._p1.JPG"])
     assert not zip_of_images(["p1.jpg", "readme.txt"]) and not zip_of_images(["scan/"])
+    # the files Windows and macOS leave in a folder of pictures zipped as it is: no pages, no other content
+    assert zip_of_images(["scan/p1.jpg", "scan/Thumbs.db", "scan/.DS_Store", "desktop.ini"])
+    assert not zip_of_images(["Thumbs.db"])
     mixed = io.BytesIO()
     with zipfile.ZipFile(mixed, "w") as archive:
         archive.writestr("p1.jpg", pages[0])
@@ -76,6 +79,9 @@ def test_a_zip_of_pictures_is_read_in_the_order_a_person_reads_their_names(pictu
             archive.writestr(name, data)
     assert page_images(out.getvalue(), "images") == [b"one", b"two", b"ten"]
     assert page_images(bundle(pages), "images") == pages  # the crawl's own bundle keeps the article's order
+    with zipfile.ZipFile(out, "a") as archive:
+        archive.writestr("扫描件/Thumbs.db", b"\xd0\xcf\x11\xe0")
+    assert page_images(out.getvalue(), "images") == [b"one", b"two", b"ten"]
 
 
 def test_a_report_published_as_pictures_is_read_by_ocr(pictures, tmp_path):

@@ -45,10 +45,19 @@ def image_name(name: str) -> bool:
 
 
 def zip_of_images(names: list[str]) -> bool:
-    """Whether a zip's entries are a report's page images: pictures only (folders and macOS's __MACOSX copies
-    aside), at least one."""
-    files = [n for n in names if not n.endswith("/") and not n.startswith("__MACOSX/")]
+    """Whether a zip's entries are a report's page images: pictures only (folders, macOS's __MACOSX copies and the
+    files Windows and macOS leave in a folder aside: _pages), at least one."""
+    files = _pages(names)
     return bool(files) and all(image_name(n) for n in files)
+
+
+# the files a system leaves in a folder of pictures (thumbnails, view settings), zipped with it: never pages
+_FOLDER_FILES = frozenset(("thumbs.db", "ehthumbs.db", ".ds_store", "desktop.ini"))
+
+
+def _pages(names: list[str]) -> list[str]:
+    return [n for n in names if not n.endswith("/") and not n.startswith("__MACOSX/")
+            and n.rsplit("/", 1)[-1].lower() not in _FOLDER_FILES]
 
 
 def page_images(data: bytes, kind: str) -> list[bytes]:
@@ -57,7 +66,7 @@ def page_images(data: bytes, kind: str) -> list[bytes]:
     if kind == "image":
         return [data]
     with zipfile.ZipFile(BytesIO(data)) as archive:
-        names = [n for n in archive.namelist() if not n.endswith("/") and not n.startswith("__MACOSX/")]
+        names = _pages(archive.namelist())
         names.sort(key=lambda n: [int(p) if p.isdigit() else p for p in _DIGITS.split(n)])
         return [archive.read(n) for n in names]
 
