@@ -338,6 +338,21 @@ def test_pictures_on_a_host_the_config_does_not_name_fail_the_item_by_name(tmp_p
     assert status == "failed" and "img.example.gov.cn" in error and "attachment_hosts" in error
 
 
+def test_pictures_some_on_another_host_fail_the_item_never_half_a_report(tmp_path):
+    """Its first page on the portal's host, its second on an image server the config does not name: the second was
+    left out and the report read from the first alone ("1/1"). The item fails as host_not_allowed, naming that host,
+    nothing read or loaded."""
+    from crawlhelp import answer
+
+    page = _article('<p><img src="./W0_1.jpg"></p><p><img src="http://img.example.gov.cn/2024/W0_2.jpg"></p>')
+    first = f"http://{HOST}/zwgk/xxgknb/202401/W0_1.jpg"
+    db, stats, asked = _one_listing(tmp_path, page, {first: lambda url: answer(url, _png_page(), "image/png")})
+    assert stats.new == 0 and dict(stats.failed) == {"host_not_allowed": 1} and asked == [PAGE_URL]
+    assert db.execute("SELECT count(*) FROM reports").fetchone() == (0,)
+    status, error = db.execute("SELECT status, error FROM items").fetchone()
+    assert status == "failed" and "img.example.gov.cn" in error and "attachment_hosts" in error
+
+
 def test_a_picture_that_cannot_be_fetched_fails_the_item_never_half_a_report(tmp_path, pictures):
     """Its second picture answers 404: the item fails against that picture, nothing is read or loaded (a report read
     from its first page alone would be half a report, loaded as whole)."""

@@ -401,13 +401,22 @@ class PortalCrawl:
         else (its file missing, the site's 404 page served as 200) is a page that could not be fetched; one
         named otherwise (a counter's script) is no page. Pictures on hosts the config does not name are added to
         `off_host` (the item's failure when nothing held its report, as such attachments are) when none is on
-        its hosts (an image server's address: named, not "not a report")."""
+        its hosts (an image server's address: named, not "not a report"); beside some on its hosts, they fail it."""
         shown = list(dict.fromkeys(url for shows in [page, *later] for url in self.adapter.images(shows)))
         urls = [url for url in shown if url_host_in(self.portal.hosts, url)][:ocr.MAX_PAGES]
-        if not urls and shown:
-            off_host.append(Failed(shown[0], "host_not_allowed", "host_not_allowed",
-                                   f"host_not_allowed: the report's pictures are on {url_netloc(shown[0])}, not among "
-                                   "the portal's hosts; add it to attachment_hosts in the portal's config to read them"))
+        # beside pictures on its hosts, only one named as a picture (….jpg) is a page: a counter's is not
+        off = [url for url in shown if not url_host_in(self.portal.hosts, url)
+               and (not urls or image_name(urlsplit(url).path))]
+        if off:
+            refused = Failed(off[0], "host_not_allowed", "host_not_allowed",
+                             f"host_not_allowed: the report's pictures are on {url_netloc(off[0])}, not among the "
+                             "portal's hosts; add it to attachment_hosts in the portal's config to read them")
+            if not urls:
+                off_host.append(refused)
+            else:  # some of its pages there: never the report read from the others
+                if failed:
+                    self.sink.emit(replace(refused, listing=listing))
+                return False
         pictures = []
         for url in urls:
             got = fetched.get(url) or await self.fetcher.fetch(url, conditional=True, expect="binary",
