@@ -406,3 +406,27 @@ def test_the_pictures_of_an_article_split_over_pages_are_all_its_pages(tmp_path)
     assert asked == [PAGE_URL, later_url, first, second]
     (report_id,) = db.execute("SELECT report_id FROM items").fetchone()
     assert get_record(db, report_id)["ocr_pages"] == "2/2"
+
+
+def test_an_article_of_more_pictures_than_ocr_reads_says_how_many_of_them_it_read(tmp_path, monkeypatch):
+    """h5's review: only the first ocr.MAX_PAGES (20) pictures of a 25-picture article were fetched, and the record
+    said 20/20 pages read: a whole report, where a scanned PDF of 25 pages says 20/25. All 25 are fetched and
+    archived, and the reading says 20 of 25."""
+    from PIL import Image
+
+    from crawlhelp import answer
+    from govreports.extract import ocr
+
+    out = io.BytesIO()
+    Image.new("L", (60, 80), 255).save(out, format="PNG")
+    blank = out.getvalue()
+    monkeypatch.setattr(ocr, "_page_words", lambda image, rules, timeout, tesseract: [])  # no text on any page
+    urls = [f"http://{HOST}/zwgk/xxgknb/202401/W0_{k}.png" for k in range(1, 26)]
+    page = _article("".join(f'<p><img src="./W0_{k}.png"></p>' for k in range(1, 26)))
+    db, stats, asked = _one_listing(tmp_path, page, {url: lambda url: answer(url, blank, "image/png") for url in urls})
+    from govreports.store.read import get_record
+
+    assert asked == [PAGE_URL, *urls]
+    (report_id,) = db.execute("SELECT report_id FROM items").fetchone()
+    record = get_record(db, report_id)
+    assert record["ocr_pages"] == f"{ocr.MAX_PAGES}/25" and not ocr.unfinished(record["ocr_pages"])

@@ -33,6 +33,7 @@ from govreports.store.statuses import ItemStatus
 Progress = Callable[[str, PortalStats], None]  # (event, stats): "listed", "done"
 # the URL a report read from the pictures of its article is archived under: its page's, with this fragment
 PICTURES = "#images"
+MAX_PICTURES = 100  # pictures of one article fetched as its pages (OCR reads ocr.MAX_PAGES of them)
 
 
 class PortalFetcher:
@@ -397,13 +398,14 @@ class PortalCrawl:
         under the page's URL + PICTURES, and that URL). None when the page shows no picture on its hosts, or OCR
         found no report in them; False when a picture could not be fetched or the reading passed a limit,
         recorded against it, and against the item unless not `failed`: never a report read from some of its
-        pages (at most ocr.MAX_PAGES, as a scan's). A picture named as one (….jpg) that answers with something
+        pages unsaid (OCR reads ocr.MAX_PAGES of them, and its `ocr_pages` says of how many, as a scan's). A picture named as one (….jpg) that answers with something
         else (its file missing, the site's 404 page served as 200) is a page that could not be fetched; one
         named otherwise (a counter's script) is no page. Pictures on hosts the config does not name are added to
         `off_host` (the item's failure when nothing held its report, as such attachments are) when none is on
         its hosts (an image server's address: named, not "not a report"); beside some on its hosts, they fail it."""
         shown = list(dict.fromkeys(url for shows in [page, *later] for url in self.adapter.images(shows)))
-        urls = [url for url in shown if url_host_in(self.portal.hosts, url)][:ocr.MAX_PAGES]
+        # every picture fetched (to MAX_PICTURES): OCR reads ocr.MAX_PAGES of them and says how many of how many
+        urls = [url for url in shown if url_host_in(self.portal.hosts, url)][:MAX_PICTURES]
         # beside pictures on its hosts, only one named as a picture (….jpg) is a page: a counter's is not
         off = [url for url in shown if not url_host_in(self.portal.hosts, url)
                and (not urls or image_name(urlsplit(url).path))]
