@@ -106,6 +106,25 @@ def test_xlsx_strings_stay_strings_and_long_tables_continue_on_another_sheet(tmp
     assert b"<f>" not in book.read("xl/worksheets/sheet1.xml")  # a formula nowhere
 
 
+def test_xlsx_text_past_excel_s_cell_limit_is_cut_by_utf16_units_and_the_row_keeps_its_other_cells(tmp_path):
+    """Excel's 32,767 characters per cell are UTF-16 units: a character past U+FFFF (CJK Extension B, found in
+    names: 𠀀) is two. A text of 20,000 such characters (40,000 units) passed the cut by Python's len, XlsxWriter
+    cut it itself without the '…', and its write_row stopped there: every cell right of it was left blank."""
+    from govreports.query.export import XLSX_MAX_TEXT, export_xlsx
+
+    db = _with_schema(tmp_path / "t.db")
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE t (body TEXT, n INTEGER, tail TEXT)")
+    conn.executemany("INSERT INTO t VALUES (?, ?, ?)", [("𠀀" * 20_000, 3, "后"), ("甲" * 40_000, 4, "后")])
+    conn.commit()
+    conn.close()
+    export_xlsx(db, ["t"], tmp_path / "t.xlsx")
+    rows = read_xlsx(tmp_path / "t.xlsx")["t"][1:]
+    assert [r[1:] for r in rows] == [[3, "后"], [4, "后"]]
+    for body, *_ in rows:
+        assert body.endswith("…") and len(body.encode("utf-16-le")) // 2 <= XLSX_MAX_TEXT
+
+
 def test_excel_csv_has_a_byte_order_mark_and_crlf(path, tmp_path):
     target = tmp_path / "agencies.csv"
     out = export(path, "-t", "agencies", "--excel", "-o", str(target))

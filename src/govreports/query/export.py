@@ -42,7 +42,7 @@ from govreports.store.db import could_not_write, damaged
 EXPORT_FORMATS = ("csv", "jsonl", "xlsx")
 HEADERS = ("en", "zh", "both")
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, the header row included
-XLSX_MAX_TEXT = 32_767     # Excel's limit per cell
+XLSX_MAX_TEXT = 32_767     # Excel's limit per cell, in UTF-16 units (a character past U+FFFF is two)
 _STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 FIRST = ("report_flat",)   # what a researcher opens first comes first in `--all`
 
@@ -279,16 +279,26 @@ def _sheet_name(table: str, part: int) -> str:
 def _xlsx_value(value):
     if isinstance(value, bytes):
         return value.hex()
-    if isinstance(value, str) and len(value) > XLSX_MAX_TEXT:
-        return value[:XLSX_MAX_TEXT - 1] + "…"
+    if isinstance(value, str) and len(value) > XLSX_MAX_TEXT // 2 and _utf16_units(value) > XLSX_MAX_TEXT:
+        # counted as Excel counts: cut by len, 20,000 characters of CJK Extension B (40,000 units) were left to
+        # XlsxWriter, which cut them without the '…' and then wrote none of the row's cells right of it
+        units = 0
+        for end, char in enumerate(value):
+            units += 2 if ord(char) > 0xFFFF else 1
+            if units > XLSX_MAX_TEXT - 1:
+                return value[:end] + "…"
     return value
+
+
+def _utf16_units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
 
 
 def export_xlsx(path: str | Path, tables: list[str], out: str | Path | BinaryIO, *, headers: str = "en",
                 filters: Filters = Filters(), max_rows: int = XLSX_MAX_ROWS) -> dict[str, int]:
     """Write each table to its own sheet of an xlsx workbook at `out` (a path: write it through
     `atomic_path`); returns rows per table. Strings stay strings (never formulas or links), blank cells stay
-    blank, numbers stay numbers; text past Excel's 32,767 characters per cell is cut with '…'."""
+    blank, numbers stay numbers; text past Excel's 32,767 characters (UTF-16 units) per cell is cut with '…'."""
     import xlsxwriter
 
     check_options("xlsx", headers, False)
