@@ -163,6 +163,39 @@ def test_export_replaces_the_file_whole_and_keeps_its_mode(path, tmp_path):
     assert _leftovers(tmp_path) == []
 
 
+def test_an_output_that_is_no_regular_file_is_written_in_place(path, tmp_path):
+    """`-o /dev/stdout`, `-o /dev/null`, a named pipe: there is no file to keep whole there. The export was written
+    to a temp file and renamed over the name, so the pipe (and, run as root, /dev/null or /dev/stdout's link) became
+    a regular file, and nothing reached the pipe's reader."""
+    import os
+    import stat
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader waiting, as `cat pipe` would
+    try:
+        out = CliRunner().invoke(cli_app(), ["export", "-t", "agencies", "--db", str(path), "-o", str(fifo)])
+        assert out.exit_code == 0, out.output
+        assert stat.S_ISFIFO(fifo.lstat().st_mode)
+        received = os.read(reader, 1 << 16).decode("utf-8")
+    finally:
+        os.close(reader)
+    assert received.splitlines()[0].startswith("id,name,") and "乙县财政局" in received
+    assert _leftovers(tmp_path) == []
+
+
+def test_an_output_through_a_link_replaces_the_file_it_names_and_keeps_the_link(path, tmp_path):
+    (tmp_path / "exports").mkdir()
+    real = tmp_path / "exports" / "2026.csv"
+    real.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "latest.csv"
+    link.symlink_to(real)
+    out = CliRunner().invoke(cli_app(), ["export", "-t", "agencies", "--db", str(path), "-o", str(link)])
+    assert out.exit_code == 0, out.output
+    assert link.is_symlink() and "乙县财政局" in real.read_text(encoding="utf-8")
+    assert _leftovers(tmp_path) == [] and _leftovers(real.parent) == []
+
+
 def test_interrupted_write_leaves_no_temp_file(tmp_path):
     from govreports.query import atomic_output
 

@@ -27,6 +27,7 @@ import json
 import os
 import signal
 import sqlite3
+import stat
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -378,8 +379,20 @@ def _signals_unwind() -> Iterator[None]:
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """A temp file's path to write (by any writer: a text stream, a workbook); on success it replaces `target`
     (fsynced, then `os.replace`), on any failure it is deleted and `target` is untouched. The temp file is
-    `.<name>.<random>.tmp` in the target's directory, so the rename stays on one file system."""
+    `.<name>.<random>.tmp` in the target's directory, so the rename stays on one file system. A target that is
+    no regular file (`/dev/stdout`, `/dev/null`, a named pipe) is written in place: renamed over, the pipe became
+    a file its reader never saw, and run as root /dev/null a regular file. Through a link, the file it names is
+    replaced and the link kept."""
     target = Path(target)
+    try:
+        is_file = stat.S_ISREG(target.stat().st_mode)  # (follows links: /dev/stdout is one, to a pipe or a tty)
+    except FileNotFoundError:
+        is_file = True  # a new file (or a link to one not made yet)
+    if not is_file:
+        yield target
+        return
+    if target.is_symlink():
+        target = target.resolve()
     directory = target.parent
     mode = _new_file_mode(target)
     try:
