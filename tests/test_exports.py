@@ -211,6 +211,16 @@ def test_a_new_folder_and_standard_output_by_its_usual_name(path, tmp_path, monk
     assert out.stdout.splitlines()[0].startswith("id,") and len(out.stdout.splitlines()) > 1
 
 
+def test_an_empty_output_name_is_a_usage_error(path, tmp_path, monkeypatch):
+    """`-o "$OUT"` with OUT unset or blank wrote the export into the working folder (`-o ""`: agencies.csv there,
+    exit 0) or into a file named " ": refused, as an empty --agency is."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("", " "):
+        out = export(path, "-t", "agencies", "-o", name)
+        assert out.exit_code == 2 and "--output is empty" in out.stderr, out.output
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_number_json_or_a_workbook_cannot_hold_is_blank(path, tmp_path):
     """A REAL ±Inf stored in a column (SQLite keeps 1e999 so in an INTEGER column) was exported to JSON Lines as
     `Infinity`, which no JSON parser need read, and ended an xlsx export in xlsxwriter's TypeError traceback ("NAN/INF

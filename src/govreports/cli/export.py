@@ -70,6 +70,8 @@ def export(table: Annotated[Optional[list[str]], typer.Option(
 
     if bool(table) == all_tables:
         fail("name the tables with --table (repeatable), or give --all", 2)
+    if output_name is not None and not output_name.strip():  # `-o "$OUT"`, OUT unset: it wrote into the cwd
+        fail("--output is empty: give a file or a folder, or - for standard output", 2)
     # the name as given: a Path drops a trailing slash, and `-o out/` wrote a file named out
     folder = output_name is not None and output_name.endswith(("/", os.sep))
     output = None if output_name in (None, "-") else Path(output_name)  # "-": standard output, not a file named "-"
