@@ -515,6 +515,23 @@ def test_report_of_an_agency_left_without_reports_says_so(tmp_path):
     assert out.exit_code == 0 and [r["year"] for r in json.loads(out.stdout)][0] == 2022
 
 
+def test_report_of_an_agency_whose_reports_name_no_year_says_so(tmp_path):
+    """A report whose year could not be read (a copy that dropped the title's digits, FORMAT.md §9) is stored with
+    none. `report` of an agency with only such reports printed an empty table under "no report with a year in the
+    database" (the database had many), exit 0 (JSON: `[]`): it says the agency's reports name no year, exit 1."""
+    p = tmp_path / "yearless.db"
+    with connect(p) as db:
+        load_record(db, {**record(DEPT, 2022, "2021", {"applications.new.total": 1}), "year": None,
+                         "title": f"{DEPT}政府信息公开工作年度报告"})
+        load_record(db, _report(GOV, 2022, "2021", "2023-03-10"))
+    runner = CliRunner()
+    for fmt in ("table", "json"):
+        out = runner.invoke(cli_app(), ["report", DEPT, "--db", str(p), "-f", fmt])
+        assert out.exit_code == 1, out.output
+        assert f"{DEPT} has no report with a year: its 1 report names none" in out.output and out.stdout == ""
+    assert runner.invoke(cli_app(), ["report", GOV, "--db", str(p)]).exit_code == 0
+
+
 def test_report_prints_the_agency_s_name_as_written(tmp_path):
     """`report` printed the agency's name and region into rich markup: a name holding '[/…]' (as a portal may
     write one) ended the command with MarkupError's traceback, and '[b]' vanished from it."""

@@ -81,6 +81,13 @@ def agency_report(path, text: str) -> AgencyReport:
         check_reports(conn, agency, None)
         row = conn.execute("SELECT name, region, kind FROM agencies WHERE id = ?", [agency.id]).fetchone()
         rows = [tuple(r) for r in conn.execute(_YEARS_SQL, [agency.id]).fetchall()]
+        if not rows:  # its reports name no year (FORMAT.md §9: copies drop the title's digits): no year to show
+            from govreports.query.analyses import NoReports
+
+            n = conn.execute("SELECT count(*) FROM reports WHERE agency_id = ? AND year IS NULL"
+                             " AND current_version_id IS NOT NULL", [agency.id]).fetchone()[0]
+            raise NoReports(f"{agency.name} has no report with a year: its {n} report{'s' if n != 1 else ''} "
+                            f"name{'s' if n == 1 else ''} none (`govreports export -t reports --agency` lists them)")
     finally:
         conn.close()
     return AgencyReport(row[0], row[1], row[2], rows)
