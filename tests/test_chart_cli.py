@@ -41,6 +41,26 @@ def test_dash_as_the_output_writes_the_chart_to_stdout(known, tmp_path, monkeypa
     assert list(tmp_path.iterdir()) == []  # no file named "-"
 
 
+def test_an_output_that_is_no_regular_file_is_written_in_place(known, tmp_path):
+    """`-o /dev/stdout`, `-o /dev/null`, a named pipe: the chart was written to `.NAME.tmp` and renamed over the
+    name, so the pipe (and, run as root, /dev/null or /dev/stdout's link) became a regular file and its reader got
+    nothing. Written in place now, as `export -o` writes there."""
+    import os
+    import stat
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader waiting, as `cat pipe` would
+    try:
+        result = CliRunner().invoke(_cli(), ["chart", "answers", "--db", str(known), "-f", "svg", "-o", str(fifo)])
+        assert result.exit_code == 0, result.output
+        assert stat.S_ISFIFO(fifo.lstat().st_mode)
+        received = os.read(reader, 1 << 16)
+    finally:
+        os.close(reader)
+    assert received.lstrip().startswith(b"<svg") and sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
+
+
 def test_a_png_is_not_written_to_a_terminal(known, tmp_path):
     """`chart answers -f png -o -` in a terminal would print binary noise (and can garble the terminal): a usage
     error, exit 2, as `export -f xlsx` to a terminal is; nothing is written to it."""

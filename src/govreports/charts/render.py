@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
 import struct
 import subprocess
 import zlib
@@ -310,6 +311,13 @@ def write_chart(db_path: str | Path, name: str, fmt: str, out: str | Path, filte
     """Draw chart `name` from the database into `out` (written whole: a temporary file, then renamed)."""
     data = draw_chart(db_path, name, fmt, filters)
     out = Path(out)
+    try:
+        in_place = not stat.S_ISREG(out.stat().st_mode)
+    except FileNotFoundError:
+        in_place = False
+    if in_place:  # /dev/stdout, /dev/null, a named pipe: renamed over, it became a file (as root, /dev/null too)
+        out.write_bytes(data)
+        return out
     tmp = out.with_name(f".{out.name}.tmp")
     try:
         tmp.write_bytes(data)
