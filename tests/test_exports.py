@@ -115,12 +115,13 @@ def test_xlsx_text_past_excel_s_cell_limit_is_cut_by_utf16_units_and_the_row_kee
     db = _with_schema(tmp_path / "t.db")
     conn = sqlite3.connect(db)
     conn.execute("CREATE TABLE t (body TEXT, n INTEGER, tail TEXT)")
-    conn.executemany("INSERT INTO t VALUES (?, ?, ?)", [("𠀀" * 20_000, 3, "后"), ("甲" * 40_000, 4, "后")])
+    conn.executemany("INSERT INTO t VALUES (?, ?, ?)", [("𠀀" * 20_000, 3, "后"), ("甲" * 40_000, 4, "后"),
+                                                        (b"\x01" * 20_000, 5, "后")])  # a blob: 40,000 hex digits
     conn.commit()
     conn.close()
     export_xlsx(db, ["t"], tmp_path / "t.xlsx")
     rows = read_xlsx(tmp_path / "t.xlsx")["t"][1:]
-    assert [r[1:] for r in rows] == [[3, "后"], [4, "后"]]
+    assert [r[1:] for r in rows] == [[3, "后"], [4, "后"], [5, "后"]]
     for body, *_ in rows:
         assert body.endswith("…") and len(body.encode("utf-16-le")) // 2 <= XLSX_MAX_TEXT
 

@@ -279,7 +279,7 @@ def _sheet_name(table: str, part: int) -> str:
 
 def _xlsx_value(value):
     if isinstance(value, bytes):
-        return value.hex()
+        value = value.hex()  # (a blob past 16,383 bytes is cut as text is)
     if isinstance(value, str) and len(value) > XLSX_MAX_TEXT // 2 and _utf16_units(value) > XLSX_MAX_TEXT:
         # counted as Excel counts: cut by len, 20,000 characters of CJK Extension B (40,000 units) were left to
         # XlsxWriter, which cut them without the '…' and then wrote none of the row's cells right of it
