@@ -164,6 +164,18 @@ def test_year_over_year_leaves_the_change_over_a_year_without_a_report_blank(pat
             got[2023]["granted_change"]) == (2021, None, None, None)
     assert got[2021]["received_change"] == 6  # a year after a year: its change
 
+def test_year_over_year_of_an_agency_whose_reports_name_no_year_says_so(path):
+    """An agency whose only report names no year (its title's digits dropped, FORMAT.md §9) had a year-over-year
+    of no row, exit 0, which reads "nothing to compare"; `--year` said it "has no reports"."""
+    with connect(path) as db:
+        load_record(db, {**record("丁县水利局", 2022, "2021", {"applications.new.total": 1}), "year": None,
+                         "title": "丁县水利局政府信息公开工作年度报告"})
+    for year in (None, 2022):
+        with pytest.raises(NoReports, match="丁县水利局 has no report with a year: its 1 report names none"):
+            rows(path, "year_over_year", agency="丁县水利局", year=year)
+    assert [r["year"] for r in rows(path, "applications", agency="丁县水利局")] == [None]  # listed, as it is
+
+
 def test_year_over_year_reads_the_report_that_counts_for_a_doubled_year(path):
     """An agency-year two reports claim (a re-post reformatted elsewhere, published later, with other numbers): each
     column of the year was the larger of the two, a mix that no report says (received from one, granted from the

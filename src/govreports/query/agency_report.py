@@ -70,7 +70,7 @@ def agency_report(path, text: str) -> AgencyReport:
     """The report for the agency `text` names (AgencyNotFound, with suggestions, when none does; NoReports when it
     has no report)."""
     from govreports.query.agencies import resolve_agency
-    from govreports.query.analyses import check_reports
+    from govreports.query.analyses import check_dated, check_reports
     from govreports.query.readonly import connect_readonly
 
     conn = connect_readonly(path)
@@ -82,12 +82,7 @@ def agency_report(path, text: str) -> AgencyReport:
         row = conn.execute("SELECT name, region, kind FROM agencies WHERE id = ?", [agency.id]).fetchone()
         rows = [tuple(r) for r in conn.execute(_YEARS_SQL, [agency.id]).fetchall()]
         if not rows:  # its reports name no year (FORMAT.md §9: copies drop the title's digits): no year to show
-            from govreports.query.analyses import NoReports
-
-            n = conn.execute("SELECT count(*) FROM reports WHERE agency_id = ? AND year IS NULL"
-                             " AND current_version_id IS NOT NULL", [agency.id]).fetchone()[0]
-            raise NoReports(f"{agency.name} has no report with a year: its {n} report{'s' if n != 1 else ''} "
-                            f"name{'s' if n == 1 else ''} none (`govreports export -t reports --agency` lists them)")
+            check_dated(conn, agency)
     finally:
         conn.close()
     return AgencyReport(row[0], row[1], row[2], rows)

@@ -328,6 +328,20 @@ def check_reports(conn, agency, year, why: str = "") -> None:
                         + (f" (years in the database: {_years(years)})" if years else " (the database is empty)"))
 
 
+def check_dated(conn, agency) -> None:
+    """Raise NoReports when the agency (an Agency) has reports but none names a year (FORMAT.md §9: a copy can drop
+    the title's digits): what is read year by year (`year_over_year`, `report`) has no row to show."""
+    from govreports.query.agencies import agency_years
+
+    if agency_years(conn, agency.id):
+        return
+    n = conn.execute(f"SELECT count(*) FROM reports WHERE agency_id = ? AND year IS NULL AND {_CURRENT}",
+                     [agency.id]).fetchone()[0]
+    if n:
+        raise NoReports(f"{agency.name} has no report with a year: its {n} report{'s' if n != 1 else ''} "
+                        f"name{'s' if n == 1 else ''} none (`govreports export -t reports --agency` lists them)")
+
+
 def check_due(conn, year: int) -> None:
     """Raise NoReports when no agency's report for `year` is due yet (due_years.visible, as `late` reads it: FORMAT.md
     §1's deadline has not passed): nobody can be missing it, and an empty listing would say nobody was."""
@@ -393,6 +407,8 @@ def open_analysis(path, name: str, *, timeout: float | None = DEFAULT_TIMEOUT_S,
             agency = resolve_agency(conn, str(given["agency"])) if given.get("agency") not in (None, "") else None
             if agency is not None:
                 params["agency"] = agency.norm_name
+                if analysis is YEAR_OVER_YEAR:  # a row per year: none for reports that name no year
+                    check_dated(conn, agency)
             if analysis.needs_reports:
                 year = given.get("year") if given.get("year") not in (None, "") else None
                 if analysis.expected_years and year is not None and conn.execute(
