@@ -384,3 +384,80 @@ def test_a_2019_other_row_whose_blanks_a_pdf_text_dropped_is_not_placed():
     parsed = parse_bytes((text[:start] + "（六）其他处理 6 9\n" + text[end:]).encode("utf-8"))
     _assert_other_kept(parsed, one, dict.fromkeys(one))
     assert "applications.other.natural_person" in parsed["text_layout"]["ambiguous"]
+
+
+def _form_mix_2019() -> tuple[dict, bytes]:
+    """The converse mix: a 2019-format report (2019 table 二, the format its labels give) whose table 三 has the 2021
+    form's three （六）其他处理 sub-rows instead of the single row, in a table where every column adds up (R2)."""
+    import copy
+
+    from govreports import schema
+    from govreports.render.html import to_html
+    from strategies import record_fixture
+
+    record = copy.deepcopy(record_fixture("2019"))
+    apps = record["applications"]
+    outcomes = schema.OUTCOME_ROWS["2019"]
+    for row in outcomes:
+        apps[row] = {c: 1 for c in schema.APPLICANT_COLUMNS}
+    apps["total"] = {c: len(outcomes) + 2 for c in schema.APPLICANT_COLUMNS}  # the single row's 1 is three parts' 3
+    page = to_html(record)
+    start = page.find('<tr><td colspan="2">（六）其他处理</td>')
+    end = page.find("<tr>", start + 1)
+    assert 0 < start < end
+    ones = "<td>1</td>" * len(schema.APPLICANT_COLUMNS)
+    parts = ('<tr><td rowspan="3">（六）其他处理</td><td>1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请</td>'
+             f"{ones}</tr><tr><td>2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请</td>{ones}</tr>"
+             f"<tr><td>3.其他</td>{ones}</tr>")
+    return record, (page[:start] + parts + page[end:]).encode("utf-8")
+
+
+def test_the_2021_other_rows_in_a_2019_table_are_noted_and_never_fail_r2():
+    """The 2019 schema has no keys for the 2021 form's （六） sub-rows 1 and 2: their values were dropped without a
+    word and 3.其他 was read as the single （六）其他处理 row, one of three parts taken for the whole, so R2 failed
+    in every column of a table that adds up (a false flag). The three rows are kept in unkeyed_rows, `other`
+    stays null, and R2 is null with a detail naming the rows, as in the converse mix above."""
+    from govreports import schema
+
+    record, page = _form_mix_2019()
+    parsed = parse_bytes(page, "report.html")
+    assert parsed["format"] == "2019"
+    assert set(parsed["applications"]["other"].values()) == {None}
+    assert parsed["applications"]["granted"] == record["applications"]["granted"]
+    r2 = [c for c in parsed["checks"] if c["rule"] == "R2"]
+    assert r2 and all(c["ok"] is None for c in r2)
+    assert all("（六）其他处理" in c["detail"] for c in r2)
+    ones = dict.fromkeys(record["applications"]["total"], 1)
+    assert parsed["unkeyed_rows"] == {f"applications.{row}": ones for row in schema.OTHER_ROWS["2021"]}
+
+
+def test_the_2021_other_rows_in_a_run_together_2019_table_are_noted_too():
+    """The same converse mix in a whitespace-stripped scrape (parse.runs): 3.其他 was split as the 2019 row and
+    the sub-rows 1 and 2 dropped, so R2 failed in every column of a table that adds up."""
+    import copy
+
+    from govreports import schema
+    from govreports.render.text import stripped
+    from strategies import record_fixture
+
+    record = copy.deepcopy(record_fixture("2019"))
+    apps = record["applications"]
+    cols = schema.APPLICANT_COLUMNS
+    one = dict.fromkeys(cols, 0) | {"natural_person": 2, "commercial": 1, "total": 3}
+    for row in schema.OUTCOME_ROWS["2019"]:
+        apps[row] = dict(one)
+    apps["total"] = apps["new"] = {c: v * (len(schema.OUTCOME_ROWS["2019"]) + 2) for c, v in one.items()}
+    apps["carried_in"] = apps["carried_out"] = dict.fromkeys(cols, 0)
+    text = stripped(record)
+    start = text.find("（六）其他处理")
+    end = text.find("（七）", start)
+    assert 0 < start < end and text[start:end] == "（六）其他处理2100003"
+    parts = ("（六）其他处理1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请2100003"
+             "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请2100003" "3.其他2100003")
+    parsed = parse_bytes((text[:start] + parts + text[end:]).encode("utf-8"))
+    assert parsed["format"] == "2019"
+    assert parsed["unkeyed_rows"] == {f"applications.{row}": one for row in schema.OTHER_ROWS["2021"]}
+    assert set(parsed["applications"]["other"].values()) == {None}
+    assert parsed["applications"]["granted"] == one
+    r2 = [c for c in parsed["checks"] if c["rule"] == "R2"]
+    assert r2 and all(c["ok"] is None and "（六）其他处理" in c["detail"] for c in r2)

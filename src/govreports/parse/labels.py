@@ -110,6 +110,18 @@ def application_row(key: str) -> str | None:
     return None
 
 
+def other_form_row(key: str, fmt: str, parts_seen: bool) -> str | None:
+    """The key of the other form's （六）其他处理 row a table 三 label names, which the format has no key for: in a
+    2021 table the 2019 form's single row ('other'); in a 2019 table the 2021 form's sub-rows 1 and 2, and its
+    3.其他 once `parts_seen` (else 3.其他 is the 2019 row, as application_row's caller reads it). Else None."""
+    row = application_row(key)
+    if fmt == "2021":
+        return "other" if row == "other" else None
+    if row in ("other_overdue_correction", "other_overdue_fee") or row == "other_misc" and parts_seen:
+        return row
+    return None
+
+
 @lru_cache(maxsize=_CACHE)
 def is_subtotal(key: str) -> bool:
     """小计, 法人或其他组织小计, 小计（法人或其他组织）: the unofficial subtotal column of table 三."""

@@ -231,7 +231,7 @@ def read_active(text: str, fmt: str, split: Split) -> dict:
 def read_applications(text: str, fmt: str, split: Split, unkeyed: dict | None = None) -> dict:
     """Table 三. `unkeyed` collects a row the format has no key for, as tables.read_applications does: a 2021
     table that kept the 2019 form's single （六）其他处理 row ("applications.other"; its cells are listed in `split`
-    under that path)."""
+    under that path), a 2019 table with the 2021 form's three sub-rows ("applications.other_overdue_correction", …)."""
     rows = schema.APPLICATION_ROWS[fmt]
     cols = schema.APPLICANT_COLUMNS
     out = {row: dict.fromkeys(cols) for row in rows}
@@ -239,33 +239,34 @@ def read_applications(text: str, fmt: str, split: Split, unkeyed: dict | None = 
     subtotal = any("小计" in label for label, _ in segments[:1]) or "小计" in text[: text.find("本年新收") + 1]
     n = len(cols) + (1 if subtotal else 0)
     found: dict[str, list[tuple] | None] = {}
-    lone_other: list[tuple] | None = None
+    other_form: dict[str, list[tuple] | None] = {}  # rows of the other form's （六）: no key of the format takes them
 
     def identify(piece: str) -> str | None:
         row = L.application_row(piece)
         if row == "other" and fmt == "2021":
             return None
         if row == "other_misc" and fmt == "2019":
-            return "other"
+            return None if other_form else "other"  # after the 2021 form's sub-rows 1 and 2, its 3.其他
         return row if row in rows else None
 
     for label, run in segments:
         pieces = [p for p in _PIECE.split(label) if p]
         named = [identify(p) for p in pieces]
         owner = named[-1] if named else None
-        if (owner is None and run and unkeyed is not None and fmt == "2021" and lone_other is None
-                and L.application_row(pieces[-1]) == "other"):
-            lone_other = _row_splits(run, n, subtotal)  # the 2019 form's （六）其他处理: no 2021 key takes it
+        if owner is None and run and unkeyed is not None:
+            extra = L.other_form_row(pieces[-1], fmt, bool(other_form)) if pieces else None
+            if extra and extra not in other_form:
+                other_form[extra] = _row_splits(run, n, subtotal)
         if not run or owner is None or found.get(owner):
             continue  # a row keeps its first run that fits ("数据1…数据6" headers are digits inside labels)
         found[owner] = _row_splits(run, n, subtotal)
     _cross_rows(found, fmt)
     for row, candidates in found.items():
         _settle(split, "applications", row, cols, candidates, out)
-    if lone_other is not None and unkeyed is not None:
+    for row, candidates in other_form.items():
         kept: dict = {}
-        _settle(split, "applications", "other", cols, lone_other, kept)
-        unkeyed["applications.other"] = kept["other"]
+        _settle(split, "applications", row, cols, candidates, kept)
+        unkeyed[f"applications.{row}"] = kept[row]
     return out
 
 

@@ -250,7 +250,9 @@ def _filled(row: dict) -> bool:
 def read_applications(blocks: list[Block], fmt: str, split=None, unkeyed: dict | None = None) -> dict | None:
     """Table 三. `unkeyed` collects the cells of a row the format has no key for: a 2021 table that kept the 2019
     form's single （六）其他处理 row ("applications.other"), whose values no 2021 row may take (3.其他 is one of its
-    three parts), so they are kept beside the table and R2 says why it is not evaluable."""
+    three parts), so they are kept beside the table and R2 says why it is not evaluable; and the converse, a 2019
+    table with the 2021 form's three sub-rows ("applications.other_overdue_correction", …_fee, …_misc), whose
+    3.其他 is no more the single row than the single row is 3.其他."""
     rows = schema.APPLICATION_ROWS[fmt]
     ncol = len(schema.APPLICANT_COLUMNS)
     out: dict[str, dict] = {}
@@ -260,13 +262,18 @@ def read_applications(blocks: list[Block], fmt: str, split=None, unkeyed: dict |
     total_header = False
     in_header = True  # until the first row of the table takes values: only the header names the columns
 
+    other_form: set[str] = set()  # the rows of the other form's （六） this table has (kept in `unkeyed`)
+
     def identify(key: str) -> str | None:
         row = L.application_row(key)
         if row == "other" and fmt == "2021":
             return None
         if row == "other_misc" and fmt == "2019":
-            return "other"
+            return None if other_form else "other"  # after the 2021 form's sub-rows 1 and 2, its 3.其他
         return row if row in rows else None
+
+    def other_form_row(key: str) -> str | None:
+        return L.other_form_row(key, fmt, bool(other_form))
 
     carry: list[str] = []  # label lines since the last row that took values: a wrapped label's pieces
     width = ncol + (1 if subtotal else 0)
@@ -286,7 +293,7 @@ def read_applications(blocks: list[Block], fmt: str, split=None, unkeyed: dict |
         if "勾稽关系" in "\n".join(label_keys) or "申请人情况" in label_keys:
             seen_values = True  # the table's header: its rows count even when every value is blank
         row = identify(label_keys[-1]) if label_keys else None
-        lone_other = False
+        unkeyed_row = None
         if not values:
             carry = [label_keys[-1]] if row else carry + label_keys[-1:]
         elif row is None or not label_keys:
@@ -294,10 +301,11 @@ def read_applications(blocks: list[Block], fmt: str, split=None, unkeyed: dict |
             # since the last row, joined; numbers on a line of their own belong to the label above
             pieces = carry + label_keys
             row = _wrapped(_not_a_header(identify), pieces)
-            # a 2021 table's 2019-form （六）其他处理 row, its label whole, wrapped or above its numbers
-            lone_other = (row is None and unkeyed is not None and fmt == "2021" and _has_number(values)
-                          and bool(label_keys and L.application_row(label_keys[-1]) == "other"
-                                   or _wrapped(_not_a_header(_named_other), pieces)))
+            # a row of the other form's （六）其他处理 (a 2021 table's single 2019 row, a 2019 table's three 2021
+            # sub-rows), its label whole, wrapped or above its numbers
+            if row is None and unkeyed is not None and _has_number(values):
+                unkeyed_row = (label_keys and other_form_row(label_keys[-1])
+                               or _wrapped(_not_a_header(other_form_row), pieces))
             carry = []
         else:
             carry = []
@@ -316,11 +324,12 @@ def read_applications(blocks: list[Block], fmt: str, split=None, unkeyed: dict |
                     split.ambiguous.extend(f"applications.{named}.{c}" for c in schema.APPLICANT_COLUMNS[kept:])
             continue
         if row not in rows:
-            if lone_other:  # placed as a keyed row is: values a text layout cannot place stay null, listed
+            if unkeyed_row:  # placed as a keyed row is: values a text layout cannot place stay null, listed
                 unplaced = _unplaced(values, ncol + (1 if subtotal else 0))
                 if unplaced and split is not None:
-                    split.ambiguous.extend(f"applications.other.{c}" for c in schema.APPLICANT_COLUMNS)
-                unkeyed["applications.other"] = _row_cells([] if unplaced else list(values), subtotal, ncol)
+                    split.ambiguous.extend(f"applications.{unkeyed_row}.{c}" for c in schema.APPLICANT_COLUMNS)
+                unkeyed[f"applications.{unkeyed_row}"] = _row_cells([] if unplaced else list(values), subtotal, ncol)
+                other_form.add(unkeyed_row)
             continue  # a label-only line is still a row: text exports drop trailing blank cells
         seen_values = seen_values or bool(values) or from_row
         in_header = in_header and not _has_number(values)
@@ -352,11 +361,6 @@ def _trimmed(vals: list[Value], width: int) -> list[Value]:
     while len(vals) > width and vals[0].number is None:
         vals.pop(0)
     return vals
-
-
-def _named_other(key: str) -> str | None:
-    """'other' for a label naming （六）其他处理 as a whole (the 2019 form's single row), else None."""
-    return "other" if L.application_row(key) == "other" else None
 
 
 def _unheaded_subtotal(read: list, ncol: int) -> bool:

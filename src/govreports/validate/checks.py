@@ -9,6 +9,9 @@ from __future__ import annotations
 from govreports import schema
 
 
+_OTHER_FORM = {"2019": "2021", "2021": "2019"}
+
+
 def _fmt(n) -> str:
     if type(n) is int:  # nearly every cell; the same text as below, without the float round trip
         return str(n)
@@ -35,14 +38,20 @@ def evaluate(record: dict) -> list[dict]:
         for col in schema.APPLICANT_COLUMNS:
             checks.append(_check("R1", f"applications.{col}", [new.get(col), carried_in.get(col)],
                                  [total.get(col), carried_out.get(col)]))
-        # a 2021 table that kept the 2019 form's single （六）其他处理 row: the row is outside the 2021 keys (parse
-        # keeps it in unkeyed_rows), so its three parts are blank and R2 is not evaluable; the detail says why
-        lone_other = (record.get("unkeyed_rows") or {}).get("applications.other")
+        # a table whose （六）其他处理 is the other form's (a 2021 table that kept the 2019 form's single row, a 2019
+        # table with the 2021 form's three sub-rows): those rows are outside the format's keys (parse keeps them in
+        # unkeyed_rows), so the format's own （六） cells are blank and R2 is not evaluable; the detail says why
+        unkeyed = record.get("unkeyed_rows") or {}
+        other_form = [(row, unkeyed[f"applications.{row}"]) for row in schema.OTHER_ROWS[_OTHER_FORM[fmt]]
+                      if f"applications.{row}" in unkeyed]
         for col in schema.APPLICANT_COLUMNS:
             check = _check("R2", f"applications.{col}", [total.get(col)], [cells.get(col) for cells in outcomes])
-            if lone_other and check["ok"] is None:
-                check["detail"] += ("; the table has the 2019 form's single （六）其他处理 row"
-                                    f" ({_fmt(lone_other.get(col))}), not the 2021 form's three")
+            if other_form and check["ok"] is None:
+                values = " + ".join(_fmt(cells.get(col)) for _, cells in other_form)
+                check["detail"] += (f"; the table has the 2019 form's single （六）其他处理 row ({values}), not the 2021"
+                                    " form's three" if fmt == "2021" else
+                                    f"; the table has the 2021 form's （六）其他处理 sub-rows ({values}), not the 2019"
+                                    " form's single row")
             checks.append(check)
         applicants = schema.APPLICANT_COLUMNS[:-1]
         for row, cells in rows.items():
