@@ -521,3 +521,18 @@ def test_a_bare_page_number_after_table_fours_last_row_is_no_cell_where_its_sums
         paged = "\n".join(lines[:at + 1] + footer + lines[at + 1:])
         record = parse_bytes(paged.encode("utf-8"), hints=hints)
         assert record["review_litigation"] == expected["review_litigation"], footer
+
+
+def test_a_bar_rows_last_cell_with_the_rows_trailing_bars_is_its_total():
+    """Sample 09 writes table 三 a cell per line, each ending in a bar, and the row's last cell (总计) with the
+    row's trailing bars ('8 | |||||||||'): that line was read as a row of its own with no label and dropped, so every
+    row's 总计 was null without a word and R3 was not evaluable on a row that holds (8 = 8 + 0 + 0 + 0 + 0 + 0)."""
+    record = _parse("09_hanyang_qzfb_2022")
+    header, body, hints = sample_text(SAMPLES / "texts" / "09_hanyang_qzfb_2022.txt")
+    assert "一、本年新收政府信息公开申请数量 |\n8 |\n0 |\n0 |\n0 |\n0 |\n0 |\n8 | |||" in body
+    apps = record["applications"]
+    assert apps["new"] == {"natural_person": 8, "commercial": 0, "research": 0, "social_welfare": 0,
+                           "legal_services": 0, "other_org": 0, "total": 8}
+    assert apps["carried_in"] == dict.fromkeys(apps["carried_in"], 0)
+    r3 = {c["where"]: c["ok"] for c in record["checks"] if c["rule"] == "R3"}
+    assert r3["applications.new"] is True and r3["applications.carried_in"] is True

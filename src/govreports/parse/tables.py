@@ -345,7 +345,9 @@ def read_applications(blocks: list[Block], fmt: str, split=None, unkeyed: dict |
         if row == "total" and _bare_sum(label_keys) and any(v is not None for v in out.get("total", {}).values()):
             continue  # a template's own 合计 row (under 四、结转…) after the （七）总计 row: not the official total
         out[row] = cells
-        if from_row and _has_number(values) and not isinstance(values, SpacedValues) and len(values) < width:
+        # a row short of the table's cells, of a table row or of lines (a cell per line, each ending in a bar, the
+        # last with the row's trailing bars: '8 | |||||||||' is a row of its own, its first cell the row's 总计)
+        if _has_number(values) and not isinstance(values, SpacedValues) and len(values) < width:
             short = (row, list(values))
     if not seen_values:
         return None
