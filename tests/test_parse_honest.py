@@ -461,3 +461,32 @@ def test_the_2021_other_rows_in_a_run_together_2019_table_are_noted_too():
     assert parsed["applications"]["granted"] == one
     r2 = [c for c in parsed["checks"] if c["rule"] == "R2"]
     assert r2 and all(c["ok"] is None and "（六）其他处理" in c["detail"] for c in r2)
+
+
+def test_a_2021_table_with_a_other_subtotal_row_and_its_three_parts_is_not_said_to_lack_them():
+    """A 2021 table with a （六）其他处理 subtotal row above its three sub-rows (both forms' rows): where R2 is not
+    evaluable for another blank (the 总计 cell), its detail said the table had the single row, 'not the 2021 form's
+    three', which it has: the detail names the other form's rows only where the format's own （六） cells are blank."""
+    import copy
+
+    from govreports import schema
+    from govreports.render.html import to_html
+    from strategies import record_fixture
+
+    record = copy.deepcopy(record_fixture("2021"))
+    apps = record["applications"]
+    outcomes = schema.OUTCOME_ROWS["2021"]
+    for row in outcomes:
+        apps[row] = {c: 1 for c in schema.APPLICANT_COLUMNS}
+    apps["total"] = {c: len(outcomes) for c in schema.APPLICANT_COLUMNS} | {"research": None}
+    page = to_html(record)
+    start = page.find('<tr><td rowspan="3">（六）其他处理</td>')
+    assert start > 0
+    subtotal = '<tr><td colspan="2">（六）其他处理</td>' + "<td>3</td>" * len(schema.APPLICANT_COLUMNS) + "</tr>"
+    parsed = parse_bytes((page[:start] + subtotal + page[start:]).encode("utf-8"), "report.html")
+    assert parsed["applications"]["other_misc"] == apps["other_misc"]
+    assert parsed["unkeyed_rows"] == {"applications.other": dict.fromkeys(schema.APPLICANT_COLUMNS, 3)}
+    r2 = {c["where"]: c for c in parsed["checks"] if c["rule"] == "R2"}
+    assert r2["applications.commercial"]["ok"] is True
+    assert r2["applications.research"]["ok"] is None
+    assert "form's" not in r2["applications.research"]["detail"]

@@ -40,13 +40,15 @@ def evaluate(record: dict) -> list[dict]:
                                  [total.get(col), carried_out.get(col)]))
         # a table whose （六）其他处理 is the other form's (a 2021 table that kept the 2019 form's single row, a 2019
         # table with the 2021 form's three sub-rows): those rows are outside the format's keys (parse keeps them in
-        # unkeyed_rows), so the format's own （六） cells are blank and R2 is not evaluable; the detail says why
+        # unkeyed_rows), so the format's own （六） cells are blank and R2 is not evaluable; the detail says why (not
+        # where the table has both, a subtotal row above the parts: its own cells are read, another blank is why)
         unkeyed = record.get("unkeyed_rows") or {}
         other_form = [(row, unkeyed[f"applications.{row}"]) for row in schema.OTHER_ROWS[_OTHER_FORM[fmt]]
                       if f"applications.{row}" in unkeyed]
+        own_other = [rows[row] for row in schema.OTHER_ROWS[fmt]]
         for col in schema.APPLICANT_COLUMNS:
             check = _check("R2", f"applications.{col}", [total.get(col)], [cells.get(col) for cells in outcomes])
-            if other_form and check["ok"] is None:
+            if other_form and check["ok"] is None and all(cells.get(col) is None for cells in own_other):
                 values = " + ".join(_fmt(cells.get(col)) for _, cells in other_form)
                 check["detail"] += (f"; the table has the 2019 form's single （六）其他处理 row ({values}), not the 2021"
                                     " form's three" if fmt == "2021" else
