@@ -1,7 +1,9 @@
 """The accounting identities R1–R4 of FORMAT.md §6, evaluated on every report that has tables.
 
 A report that breaks a rule is kept and flagged: real reports have typos, omitted 总计 cells and numbers merged
-by extraction. A check whose inputs include a blank is not evaluable (ok = None), never ok = True.
+by extraction. A check whose inputs include a blank is not evaluable (ok = None), never ok = True; unless the cells
+given on one side already exceed the other side, given whole: counts are never negative, so no value of the blanks
+makes it hold (ok = False).
 """
 
 from __future__ import annotations
@@ -21,9 +23,22 @@ def _fmt(n) -> str:
 def _check(rule: str, where: str, left: list, right: list) -> dict:
     detail = f"{' + '.join(map(_fmt, left))} = {' + '.join(map(_fmt, right))}"
     if None in left or None in right:  # cells are numbers or None, and no number equals None
+        if _exceeded(left, right) or _exceeded(right, left):
+            return {"rule": rule, "where": where, "ok": False,
+                    "detail": detail + " (blank cells, but the cells given exceed the other side whatever they hold)"}
         return {"rule": rule, "where": where, "ok": None, "detail": detail + " (blank cells: not evaluable)"}
     ok = abs(sum(left) - sum(right)) < 1e-9
     return {"rule": rule, "where": where, "ok": ok, "detail": detail}
+
+
+def _exceeded(whole: list, parts: list) -> bool:
+    """Whether `parts`' cells given already exceed `whole`, every cell of which is given: no count a blank among the
+    parts hides (none is negative) can bring them back down, so the identity fails whatever the blanks hold (a
+    report leaving its zeros blank, 7 = 6 + _ + _ + 2). Never where a cell given is negative: then it could."""
+    if None in whole:
+        return False
+    given = [n for n in parts if n is not None]
+    return min(whole + given, default=0) >= 0 and sum(given) - sum(whole) > 1e-9
 
 
 def evaluate(record: dict) -> list[dict]:
