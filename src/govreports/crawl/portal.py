@@ -368,13 +368,9 @@ class PortalCrawl:
         url = self.adapter.data_file(page)
         if url is None or not url_host_in(self.portal.hosts, url):
             return None
-        data = fetched.get(url) or await self.fetcher.fetch(url, conditional=True, expect="binary",
-                                                            referer=page.final_url)
-        if not data.ok:
-            if failed:
-                self.sink.emit(_failed(url, data, listing))
+        data = await self._named_file(url, page, listing, seen, fetched, failed)
+        if data is None:
             return False
-        seen.append(Doc.of(data))  # archived: a re-parse reads it again without the network
         try:
             body, encoding = self.adapter.document(page, later, data)
             record = await self._parse(body or b"", listing.url, hints, encoding)
@@ -389,6 +385,19 @@ class PortalCrawl:
         except ParseError:
             return None
         return record, data, url
+
+    async def _named_file(self, url: str, page, listing: Listed, seen: list[Doc], fetched: dict, failed: bool):
+        """A file the report page names for its body (its data file, a picture of it): the answer in hand, else
+        fetched (conditionally, as bytes); None when it could not be had, recorded against it, and against the item
+        unless not `failed`. Its bytes are archived (a re-parse reads them without the network): `seen` says where."""
+        got = fetched.get(url) or await self.fetcher.fetch(url, conditional=True, expect="binary",
+                                                           referer=page.final_url)
+        if not got.ok:
+            if failed:
+                self.sink.emit(_failed(url, got, listing))
+            return None
+        seen.append(Doc.of(got))
+        return got
 
     async def _pictured(self, listing: Listed, page, later: list, seen: list[Doc], fetched: dict, hints: dict,
                         off_host: list[Failed], failed: bool = True):
@@ -421,13 +430,9 @@ class PortalCrawl:
                 return False
         pictures = []
         for url in urls:
-            got = fetched.get(url) or await self.fetcher.fetch(url, conditional=True, expect="binary",
-                                                              referer=page.final_url)
-            if not got.ok:
-                if failed:
-                    self.sink.emit(_failed(url, got, listing))
+            got = await self._named_file(url, page, listing, seen, fetched, failed)
+            if got is None:
                 return False
-            seen.append(Doc.of(got))
             if is_image((got.body or b"")[:16]):
                 pictures.append(got.body)
             elif image_name(urlsplit(url).path):  # a page's picture answered with a page: missing (a soft 404)
