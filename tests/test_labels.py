@@ -24,6 +24,8 @@ from govreports.parse.normalize import to_key
         ("（六）其他处理", "other"),
         ("(六) 其他", "other"),  # sample 14
         ("3.其他", "other_misc"),
+        ("③其他", "other_misc"),  # circled: NFKC makes it '3其他', no separator (h7's review)
+        ("⑥其他处理", "other"),
         ("1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", "other_overdue_correction"),
         ("2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "other_overdue_fee"),
         ("（七）总计", "total"),

@@ -7,6 +7,7 @@ notes ("规章(县级无此项)"), and typos occur ("三类内容事务信息", 
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from govreports.parse.normalize import label_core, strip_numbering
@@ -91,6 +92,11 @@ def measure(key: str) -> str | None:
     return None
 
 
+# the other-handling row's label, after its numbering: a circled number (③其他) is '3其他' once NFKC has read it, a
+# number with no separator for strip_numbering to take
+_OTHER = re.compile(r"\d{0,2}(?:其他处理|其他)")
+
+
 @lru_cache(maxsize=_CACHE)
 def application_row(key: str) -> str | None:
     """Row key of a table 三 label; 'other' for （六）其他处理 / 3.其他 (the caller resolves it by format)."""
@@ -104,7 +110,7 @@ def application_row(key: str) -> str | None:
             return row
     if core in ("总计", "合计"):
         return "total"
-    if core in ("其他处理", "其他"):
+    if _OTHER.fullmatch(core):
         # numbered '3.其他' is the 2021 sub-row; '（六）其他处理' or a bare label is the 2019 row
         return "other_misc" if key.lstrip("(（").startswith("3") else "other"
     return None
