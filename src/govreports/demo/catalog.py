@@ -259,19 +259,24 @@ class Catalog:
             self.items[site].append(edition)
             self.items[site].sort(key=lambda it: (it.list_date, it.id), reverse=True)
 
+    def _untouched(self, site: str) -> list[Item]:
+        """The HTML reports of `site`'s default agencies from 2020 that no other choice touched (no quirk, no split or
+        script body, not re-posted), by id: where a late choice (_add_spreadsheets, _add_pictured) takes its report
+        so that no other report, URL or choice moves."""
+        reposted = {it.canonical for items in self.items.values() for it in items if it.role == "repost"}
+        default = set(self.agencies[site][:A.DEFAULT_COUNTS[site]])
+        return sorted((it for it in self.items[site] if it.role == "report" and it.kind == "html"
+                       and it.agency in default and it.year >= 2020 and not it.extra and it.quirk is None
+                       and it.id not in reposted), key=lambda it: it.id)
+
     def _add_spreadsheets(self) -> None:
         """Publish one HTML report of the default agencies on each site of SPREADSHEETS as a workbook only: the
-        article a stub linking its ./P0….xlsx or .xls. Chosen last, among reports no other choice touched (no
-        quirk, no split or script body, not re-posted, from 2020), and given its file name here, so no other
-        report, URL or choice moves; the same whatever the scale. Without xlwt the .xls report is an .xlsx."""
+        article a stub linking its ./P0….xlsx or .xls. Chosen last (_untouched), its file name given here; the same
+        whatever the scale. Without xlwt the .xls report is an .xlsx."""
         from govreports.demo.documents import can_make_xls
 
-        reposted = {it.canonical for items in self.items.values() for it in items if it.role == "repost"}
         for kind, site, link, fmt in SPREADSHEETS:
-            default = set(self.agencies[site][:A.DEFAULT_COUNTS[site]])
-            candidates = sorted((it for it in self.items[site] if it.role == "report" and it.kind == "html"
-                                 and it.agency in default and it.year >= 2020 and not it.extra
-                                 and it.quirk is None and it.id not in reposted), key=lambda it: it.id)
+            candidates = self._untouched(site)
             candidates = [it for it in candidates if format_for(it.year) == fmt] or candidates
             if not candidates:
                 continue
@@ -285,15 +290,10 @@ class Catalog:
     def _add_pictured(self) -> None:
         """Publish one HTML report of the default agencies on each site of PICTURED as pictures of its pages shown in
         its article (`<img src="./W0….jpg">`, one a page: the 图片版 reports of PORTALS.md §9, 宿州市人民政府2019年政府
-        信息公开工作年度报告（图片版）), its list title so labelled. Chosen last, as the spreadsheets are, so no other
-        report, URL or choice moves; the same whatever the scale."""
-        reposted = {it.canonical for items in self.items.values() for it in items if it.role == "repost"}
+        信息公开工作年度报告（图片版）), its list title so labelled. Chosen last (_untouched); the same whatever the
+        scale."""
         for site in PICTURED:
-            default = set(self.agencies[site][:A.DEFAULT_COUNTS[site]])
-            candidates = sorted((it for it in self.items[site] if it.role == "report" and it.kind == "html"
-                                 and it.agency in default and it.year >= 2020 and not it.extra
-                                 and it.quirk is None and it.id not in reposted
-                                 and not it.list_title.endswith("（图片版）")), key=lambda it: it.id)
+            candidates = [it for it in self._untouched(site) if not it.list_title.endswith("（图片版）")]
             # a 2019-form report (two pages, as the scan's): OCR takes seconds a page in every crawl of the site
             candidates = [it for it in candidates if format_for(it.year) == "2019"] or candidates
             if not candidates:
