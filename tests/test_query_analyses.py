@@ -74,6 +74,30 @@ def test_rule_failures(path):
     assert rows(path, "rule_failures", rule="R4") == []
 
 
+def test_a_rule_failure_of_a_report_read_by_ocr_is_marked_as_one(path):
+    """A report read by OCR (a scan, pictures) that breaks a rule may hold a misread digit: rule_failures and
+    `govreports report` had shown it as the agency's own arithmetic, beside the text-read reports' failures."""
+    from govreports.query.agency_report import agency_report, print_report
+    from storehelp import _check, record
+
+    scanned = record(C, 2022, "2021", {"applications.new.total": 8},
+                     checks=[_check("R1", "applications.total", False)])
+    scanned["ocr_pages"] = "4/4"
+    with connect(path) as db:
+        assert load_record(db, scanned).status == "new"
+    got = {(r["agency"], r["year"]): r["ocr_pages"] for r in rows(path, "rule_failures")}
+    assert got == {(B, 2020): None, (A, 2020): None, (C, 2022): "4/4"}
+    shown = agency_report(path, C)
+    assert [(r["year"], r["ocr_pages"]) for r in shown.dicts() if r["found"]] == [(2021, None), (2022, "4/4")]
+    assert shown.summary.endswith("1 breaking rules R1–R4 (1 read by OCR)")
+    assert agency_report(path, A).summary.endswith("1 breaking rules R1–R4")  # read from text: no mark
+    import io
+
+    out = io.StringIO()
+    print_report(shown, "table", out)
+    assert "R1 (OCR)" in out.getvalue() and "misread digit" in out.getvalue()
+
+
 def test_year_over_year_for_one_agency(path):
     got = rows(path, "year_over_year", agency=A)
     assert [(r["year"], r["prev_year"], r["received"], r["received_change"], r["received_change_pct"])

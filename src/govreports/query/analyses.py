@@ -141,7 +141,9 @@ _RULE = "upper(trim(:rule, char(32, 9, 10, 13)))"
 
 RULE_FAILURES = Analysis(
     "rule_failures", "Reports that break the accounting rules R1–R4", "勾稽关系不符的报告",
-    "Reports with at least one failed check (ok = 0); not-evaluable checks (null inputs) are not failures.",
+    "Reports with at least one failed check (ok = 0); not-evaluable checks (null inputs) are not failures."
+    " ocr_pages names a report read by OCR (a scan or pictures: pages read/total): its failure may be a misread"
+    " digit rather than the agency's own arithmetic.",
     # reports are picked by their version's stored rules_failed (m008) and listed in agency order as they are
     # found, so the first rows come without reading every failed check first
     # a version's failed checks are read through the index that holds only those (m015), not the checks view
@@ -152,7 +154,8 @@ SELECT cur.agency, cur.year, cur.report_id,
   (SELECT group_concat(rule, ',') FROM (SELECT DISTINCT f.rule FROM failed f WHERE f.version_id = cur.vid
      ORDER BY f.rule)) AS rules,
   (SELECT count(*) FROM failed f WHERE f.version_id = cur.vid) AS failures,
-  (SELECT min(f.location || ': ' || coalesce(f.detail, '')) FROM failed f WHERE f.version_id = cur.vid) AS example
+  (SELECT min(f.location || ': ' || coalesce(f.detail, '')) FROM failed f WHERE f.version_id = cur.vid) AS example,
+  json_extract(v.extra_json, '$.ocr_pages') AS ocr_pages
 FROM cur JOIN report_versions v ON v.id = cur.vid
 WHERE v.rules_failed IS NOT NULL AND (:rule = '' OR instr(',' || v.rules_failed || ',', ',' || {_RULE} || ',') > 0)
 ORDER BY cur.agency, cur.year, cur.report_id""",
