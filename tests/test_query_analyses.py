@@ -96,6 +96,13 @@ def test_a_rule_failure_of_a_report_read_by_ocr_is_marked_as_one(path):
     out = io.StringIO()
     print_report(shown, "table", out)
     assert "R1 (OCR)" in out.getvalue() and "misread digit" in out.getvalue()
+    from govreports.charts.specs import AGENCY_SCORECARD_SQL
+
+    with connect(path) as db:  # the agency's dashboard page
+        for agency, year, mark in ((C, 2022, "R1 (OCR 识别)"), (A, 2020, "R1")):
+            rules = {r[0]: r[8] for r in db.execute(AGENCY_SCORECARD_SQL, {"agency": agency, "year": "",
+                                                                            "province": ""})}
+            assert rules[year] == mark
 
 
 def test_year_over_year_for_one_agency(path):

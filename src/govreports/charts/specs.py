@@ -437,6 +437,9 @@ _MARK = "CASE {} WHEN 1 THEN '✓' WHEN 0 THEN '✗' END"
 # a share as a whole percent, 0% and 100% only for exactly 0 and 1 (as `govreports report` prints it)
 _SHARE = ("CASE WHEN round(100 * {0}) = 100 AND {0} < 1 THEN '>99%' WHEN round(100 * {0}) = 0 AND {0} > 0 THEN '<1%'"
           " ELSE CAST(round(100 * {0}) AS INTEGER) || '%' END")
+# a broken rule of a report read by OCR may be a misread digit, not the agency's sum (as `govreports report` marks it)
+_OCR_MARK = ("CASE WHEN (SELECT json_extract(v.extra_json, '$.ocr_pages') FROM reports r JOIN report_versions v"
+             " ON v.id = r.current_version_id WHERE r.id = sc.report_id) IS NOT NULL THEN ' (OCR 识别)' ELSE '' END")
 AGENCY_SCORECARD_SQL = f"""WITH sc AS (
   SELECT sc.* FROM scorecard sc JOIN agencies a ON a.id = sc.agency_id
   WHERE :agency != '' AND {_AGENCY} AND (:year = '' OR sc.year = CAST(:year AS INTEGER)))
@@ -448,7 +451,7 @@ SELECT * FROM (
     CASE WHEN sc.on_time = 0 THEN '迟报 ' || sc.days_late || ' 天 / days late'
       WHEN sc.on_time = 1 THEN '按时 / on time' END AS "按时 / on time",
     sc.format AS "格式 / format", {_MARK.format('sc.format_ok')} AS "格式合规 / format ok",
-    coalesce(sc.rules_failed, {_MARK.format('sc.rules_ok')}) AS "勾稽关系 / rules",
+    coalesce(sc.rules_failed || {_OCR_MARK}, {_MARK.format('sc.rules_ok')}) AS "勾稽关系 / rules",
     {_SHARE.format('sc.blank_share')} AS "空白 / blank", sc.sections_present AS "部分 / sections"
   FROM sc ORDER BY sc.year)
 UNION ALL
