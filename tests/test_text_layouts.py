@@ -24,6 +24,9 @@ from govreports.render.text import stripped, text_layer
 LAYOUT = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+_BY_CONSTRUCTION = "(cut from a digit run so that this rule holds: no evidence either way)"
+
+
 def _sample(stem: str, transform=lambda body: body) -> dict:
     require_samples()
     path = next(p for d in ("texts", "seed") for p in (SAMPLES / d).glob(f"{stem}.txt"))
@@ -72,7 +75,34 @@ def test_stripped_scrape_2021_reads_every_cell_its_text_determines():
     notes = record["text_layout"]
     assert notes["ambiguous"] == [f"active.normative_documents.{m}" for m in ("issued", "repealed", "in_force")]
     assert len(notes["recovered"]) == _read(record) == 196
-    assert all(c["ok"] for c in record["checks"] if c["rule"] in ("R1", "R2", "R3", "R4"))
+    # every table 三 row and table 四 group was cut where its 总计 is the sum of its parts: R3 and R4 hold by
+    # construction, which is no evidence the agency's sums hold (a row that broke them would be unsplit, null), so
+    # they are not evaluable; R1 and R2 chose nothing here (every row had one split) and are checked for real
+    made = [c for c in record["checks"] if c["rule"] in ("R3", "R4")]
+    assert len(made) == 25 + 3 and all(c["ok"] is None and c["detail"].endswith(_BY_CONSTRUCTION) for c in made)
+    assert all(c["ok"] for c in record["checks"] if c["rule"] in ("R1", "R2"))
+
+
+def test_rules_that_chose_among_a_rows_cuts_are_no_evidence_either():
+    """Sample 47 with rows whose digits cut two ways: 本年新收 and 总计 '101000011' are 10 1 0 0 0 0 11 or
+    1 0 10 0 0 0 11; 予以公开 '91000010' (9 1 0 0 0 0 10) and the internal-affairs row 1 0 … 1 cut one way only. R2
+    across rows (总计 = the outcomes) keeps the first for 总计, R1 (新收 + 结转 = 总计 + 结转下年) for 新收: the cells
+    are read, and R1 and R2 then hold because they chose them, so they are no evidence: not evaluable, as R3 and
+    R4 are on every cut row. They had read ok, as if the agency's table balanced."""
+    def two_ways(body: str) -> str:
+        for old, new in (("申请数量2000002", "申请数量101000011"), ("（一）予以公开1000001", "（一）予以公开91000010"),
+                         ("（七）总计2000002", "（七）总计101000011")):
+            assert old in body
+            body = body.replace(old, new)
+        return body
+
+    record = _sample("47_hebei_kjt_2021", two_ways)
+    apps = record["applications"]
+    assert list(apps["new"].values()) == list(apps["total"].values()) == [10, 1, 0, 0, 0, 0, 11]
+    assert record["text_layout"]["narrowed"] == ["applications.new", "applications.total"]
+    chosen = [c for c in record["checks"] if c["rule"] in ("R1", "R2")]
+    assert len(chosen) == 14 and all(c["ok"] is None and c["detail"].endswith(_BY_CONSTRUCTION) for c in chosen)
+    assert _sample("47_hebei_kjt_2021")["text_layout"].get("narrowed") is None  # one cut each: R1, R2 are real
 
 
 def test_stripped_scrape_that_dropped_blank_cells_reads_only_what_is_forced():

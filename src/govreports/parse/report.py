@@ -64,9 +64,9 @@ def build_record(document: Document, hints: dict) -> dict | None:
     record["sections"] = split_sections(blocks, headings, skip=table_blocks)
     if fmt in schema.TABLE_FORMATS:
         record.update(tables)
-    record["checks"] = evaluate(record)
     if (text_layout := split.as_record()) is not None:
         record["text_layout"] = text_layout  # cells read from digit runs, and those left null (parse.runs)
+    record["checks"] = evaluate(record)  # after text_layout: a rule the digit runs were cut by is no evidence
     return record if _found_anything(record) else None
 
 

@@ -60,17 +60,21 @@ class Split:
         self.recovered: list[str] = []
         self.ambiguous: list[str] = []  # more than one split fits
         self.unsplit: list[str] = []  # no split fits (a blank cell dropped, a typo in a total)
+        # table 三 rows ("applications.granted") whose splits R1 and R2 across rows narrowed: those rules then hold
+        # by construction too (validate.checks reads this, as it reads `recovered` for R3 and R4)
+        self.narrowed: list[str] = []
 
     def merge(self, other: Split) -> None:
         self.recovered += other.recovered
         self.ambiguous += other.ambiguous
         self.unsplit += other.unsplit
+        self.narrowed += other.narrowed
 
     def as_record(self) -> dict | None:
         if not (self.recovered or self.ambiguous or self.unsplit):
             return None
         return {k: v for k, v in (("recovered", self.recovered), ("ambiguous", self.ambiguous),
-                                  ("unsplit", self.unsplit)) if v}
+                                  ("unsplit", self.unsplit), ("narrowed", self.narrowed)) if v}
 
 
 _REVIEW_TOTAL = re.compile(r"(?:总计|审结)[+\-]?\d")
@@ -260,7 +264,9 @@ def read_applications(text: str, fmt: str, split: Split, unkeyed: dict | None = 
         if not run or owner is None or found.get(owner):
             continue  # a row keeps its first run that fits ("数据1…数据6" headers are digits inside labels)
         found[owner] = _row_splits(run, n, subtotal)
+    before = {row: len(c) for row, c in found.items() if c}
     _cross_rows(found, fmt)
+    split.narrowed.extend(f"applications.{row}" for row, n in before.items() if len(found[row] or ()) < n)
     for row, candidates in found.items():
         _settle(split, "applications", row, cols, candidates, out)
     for row, candidates in other_form.items():

@@ -4,6 +4,11 @@ A report that breaks a rule is kept and flagged: real reports have typos, omitte
 by extraction. A check whose inputs include a blank is not evaluable (ok = None), never ok = True; unless the cells
 given on one side already exceed the other side, given whole: counts are never negative, so no value of the blanks
 makes it hold (ok = False).
+
+Nor is a rule the parser used to read the cells evidence: text that lost its whitespace has a row's digits run
+together, and parse.runs cuts them where 总计 is the sum of the parts (R3, R4), or keeps the cuts that let R1 and R2
+hold across rows. Such a rule holds by construction (a row that broke it would not be cut: null), so it is not
+evaluable, and says why; the record's `text_layout` names the cells cut (`recovered`) and rows narrowed (`narrowed`).
 """
 
 from __future__ import annotations
@@ -41,7 +46,35 @@ def _exceeded(whole: list, parts: list) -> bool:
     return min(whole + given, default=0) >= 0 and sum(given) - sum(whole) > 1e-9
 
 
+BY_CONSTRUCTION = "(cut from a digit run so that this rule holds: no evidence either way)"
+
+
+def _by_construction(check: dict) -> dict:
+    """The check of a rule the cells were cut by: not evaluable, whatever the sums say (they hold, by design)."""
+    if check["ok"] is not None:
+        check["ok"], check["detail"] = None, f"{check['detail']} {BY_CONSTRUCTION}"
+    return check
+
+
 def evaluate(record: dict) -> list[dict]:
+    checks = _evaluate(record)
+    layout = record.get("text_layout") or {}
+    cut = set(layout.get("recovered", ()))
+    if not cut:
+        return checks
+    narrowed = bool(layout.get("narrowed"))
+    for check in checks:
+        table, _, where = check["where"].partition(".")
+        if check["rule"] in ("R3", "R4"):  # a row's (group's) every cell cut on this rule: its 总计 = the sum
+            cols = (schema.APPLICANT_COLUMNS if check["rule"] == "R3" else schema.REVIEW_MEASURES)
+            if all(f"{table}.{where}.{col}" in cut for col in cols):
+                _by_construction(check)
+        elif narrowed:  # R1 and R2 chose among the rows' cuts: whichever was kept holds them
+            _by_construction(check)
+    return checks
+
+
+def _evaluate(record: dict) -> list[dict]:
     fmt = record.get("format")
     checks: list[dict] = []
     apps = record.get("applications")
