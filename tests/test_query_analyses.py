@@ -222,8 +222,19 @@ def test_year_over_year_reads_the_report_that_counts_for_a_doubled_year(path):
     assert (got[2021]["received"], got[2021]["granted"], got[2021]["received_change"]) == (18, 9, 6)
     from govreports.query.agency_report import agency_report
 
-    shown = {r["year"]: r for r in agency_report(path, A).dicts()}
+    report = agency_report(path, A)
+    shown = {r["year"]: r for r in report.dicts()}
     assert (shown[2021]["received"], shown[2021]["granted"]) == (got[2021]["received"], got[2021]["granted"])
+    # the year says another report claims it (its figures differ: 30 received): it had read as the only one
+    assert (shown[2020]["reports"], shown[2021]["reports"]) == (1, 2)
+    assert "1 claimed by more than one report (the earliest published counts" in report.summary
+    import io
+
+    from govreports.query.agency_report import print_report
+
+    out = io.StringIO()
+    print_report(report, "table", out)
+    assert out.getvalue().count("found ×2") == 1
 
 
 def test_analyses_read_current_versions_only(path):

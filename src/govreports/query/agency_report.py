@@ -1,12 +1,13 @@
 """`govreports report AGENCY`: one agency over all its years, on one screen.
 
 For each year the agency is expected to report for (the `scorecard` view: from its first report through its latest,
-and each later year whose deadline has passed): found or missing, the publication date and where it came from, the deadline and days late, the format
-(✓ when it is the one the year calls for), the rules R1–R4 that fail (marked OCR when the report was read by OCR,
-where a failure may be a misread digit), the share of blank cells, the sections
-present, and the applications it received, granted (予以公开), partly granted (部分公开) and refused (不予公开, all
-eight reasons) — each the row's 总计 cell, else the sum of its applicant columns. The agency is named as every
-command names one (query.agencies.resolve_agency: exact, then normalised, else suggestions).
+and each later year whose deadline has passed): found or missing, and how many reports claim the year (the earliest
+published is the one shown, as everywhere); the publication date and where it came from, the deadline and days
+late, the format (✓ when it is the one the year calls for), the rules R1–R4 that fail (marked OCR when the report
+was read by OCR: a failure may be a misread digit), the share of blank cells, the sections present, and the
+applications it received, granted (予以公开), partly granted (部分公开) and refused (不予公开, all eight reasons) —
+each the row's 总计 cell, else the sum of its applicant columns. The agency is named as every command names one
+(query.agencies.resolve_agency: exact, then normalised, else suggestions).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from govreports import schema
 
 COLUMNS = ("year", "found", "published", "published_source", "deadline", "days_late", "on_time", "format",
            "format_ok", "rules_failed", "rules_ok", "blank_share", "sections_present", "received", "granted",
-           "partly_granted", "refused", "report_id", "ocr_pages")
+           "partly_granted", "refused", "report_id", "ocr_pages", "reports")
 
 _WITHHELD = ", ".join(f"'{k}'" for k in schema.WITHHELD_ROWS)
 _YEARS_SQL = f"""SELECT s.year, s.found, s.published, s.published_source, s.deadline, s.days_late, s.on_time,
@@ -34,7 +35,9 @@ _YEARS_SQL = f"""SELECT s.year, s.found, s.published, s.published_source, s.dead
      AND t.row_key IN ({_WITHHELD})) AS refused,
   s.report_id,
   (SELECT json_extract(v.extra_json, '$.ocr_pages') FROM report_versions v WHERE v.id = r.current_version_id)
-    AS ocr_pages
+    AS ocr_pages,
+  (SELECT count(*) FROM reports o WHERE o.agency_id = s.agency_id AND o.year = s.year
+     AND o.current_version_id IS NOT NULL) AS reports
 FROM scorecard s LEFT JOIN reports r ON r.id = s.report_id
 WHERE s.agency_id = ? ORDER BY s.year"""
 
@@ -62,12 +65,16 @@ class AgencyReport:
         undated = sum(r["found"] == 1 and r["on_time"] is None for r in rows)
         failing = sum(bool(r["rules_failed"]) for r in rows)
         misread = sum(bool(r["rules_failed"]) and bool(r["ocr_pages"]) for r in rows)
+        doubled = sum(r["reports"] > 1 for r in rows)
         span = f"{rows[0]['year']}–{rows[-1]['year']}" if len(rows) > 1 else str(rows[0]["year"])
         parts = [f"{span}: {found} of {len(rows)} reports found", f"{len(rows) - found} missing", f"{late} late"]
         if undated:
             parts.append(f"{undated} without a date")
         # a report read by OCR that breaks a rule may hold a misread digit: not the agency's arithmetic, maybe ours
         parts.append(f"{failing} breaking rules R1–R4" + (f" ({misread} read by OCR)" if misread else ""))
+        if doubled:  # the row shows the earliest's figures; the others may differ (a correction, a re-post)
+            parts.append(f"{doubled} claimed by more than one report (the earliest published counts; "
+                         "analyze doubled compares them)")
         return ", ".join(parts)
 
 
@@ -126,7 +133,8 @@ def _table_rows(report: AgencyReport) -> list[list[str]]:
         rules = f"[red]{r['rules_failed']}[/]" if r["rules_failed"] else ("ok" if r["rules_ok"] == 1 else "")
         if r["rules_failed"] and r["ocr_pages"]:
             rules += " (OCR)"
-        out.append([str(r["year"]), "found", when, r["deadline"], late_text, fmt, rules, _share(r["blank_share"]),
+        found = "found" if r["reports"] <= 1 else f"found ×{r['reports']}"
+        out.append([str(r["year"]), found, when, r["deadline"], late_text, fmt, rules, _share(r["blank_share"]),
                     f"{r['sections_present']}/6", *("" if r[k] is None else str(r[k]) for k in
                                                    ("received", "granted", "partly_granted", "refused"))])
     return out
@@ -159,4 +167,5 @@ def print_report(report: AgencyReport, fmt: str, out: TextIO) -> None:
     console.print("received 本年新收 · granted 予以公开 · partly 部分公开 · refused 不予公开 (总计, else the sum of the row) · "
                   "blank: share of the form's cells left blank or not read (none for a free-form report) · sources: meta (page metadata), page (a label on the "
                   "page), list (the list entry), closing (the report's own date) · R1–R4 (OCR): the report was read by OCR, "
-                  "so a broken rule may be a misread digit")
+                  "so a broken rule may be a misread digit · found ×N: N reports claim the year, the earliest published is shown "
+                  "(analyze doubled --agency compares them)")
