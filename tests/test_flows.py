@@ -296,6 +296,23 @@ def test_a_night_ended_by_its_own_error_logs_it_without_prefect_s_traceback(tmp_
 
 
 @pytest.mark.parametrize("flow", ["nightly", "backfill"])
+def test_a_deployed_run_whose_config_cannot_be_read_is_recorded_failed(tmp_path, flow):
+    """A night whose config broke (a bad edit, a file gone) failed before its `runs` row existed: `govreports
+    status` went on showing the last good night, and the failure was only in Prefect's UI. Now the run's row says
+    it failed, and why, naming the file."""
+    from govreports.portals.config import ConfigError
+    from govreports.store.db import connect
+
+    p = {**paths(tmp_path), "config": str(tmp_path / "portals.toml")}
+    (tmp_path / "portals.toml").write_text("[[portal]]\nname = \"x\"\nadapter = \n", encoding="utf-8")
+    with pytest.raises(ConfigError):
+        (nightly if flow == "nightly" else backfill)(**p, policy=FAST)
+    with connect(p["db"]) as db:
+        [(kind, outcome, error)] = db.execute("SELECT kind, outcome, error FROM runs").fetchall()
+    assert (kind, outcome) == (flow, "failed") and "portals.toml" in error
+
+
+@pytest.mark.parametrize("flow", ["nightly", "backfill"])
 def test_a_run_over_a_directory_leaves_out_a_file_that_cannot_be_used_and_says_so(tmp_path, monkeypatch, flow):
     """Run by a deployment, with no command before it to check the config: the flow itself leaves the file out,
     crawls the other files' portals, and ends Completed with the file named in its warning (the run-problems

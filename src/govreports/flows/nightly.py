@@ -55,8 +55,6 @@ def nightly(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archiv
     except ValueError as exc:  # at once, in one line: before the lock, the crawls, a traceback from the bounds
         return refuse(str(exc), [])
     started = now_iso()
-    _, names, left_out = portals_to_run(config, portals)
-    mode = jobs.mode(runner, parse_workers, concurrent_tasks=min(len(names), TASK_WORKERS))
     # a deployed night is bounded as the command bounds its own (runs.watchdog): without it, a night whose
     # Prefect server stopped answering never ended, and CANCEL_NEW cancelled every night after it
     try:
@@ -65,6 +63,10 @@ def nightly(config: str = str(DEFAULT_CONFIG), db: str = str(DEFAULT_DB), archiv
             with recorded_run(db, "nightly", started) as run_id:  # a stopped or failed night says so in `runs`
                 if watch is not None:
                     watch.on_hard_exit(partial(mark_ended, db, run_id))
+                # the config read inside the run: a night whose config broke is a failed run in `runs`, named, not
+                # one `status` never saw (it showed the last good night) while Prefect alone knew
+                _, names, left_out = portals_to_run(config, portals)
+                mode = jobs.mode(runner, parse_workers, concurrent_tasks=min(len(names), TASK_WORKERS))
                 with stopping_with_the_run():  # a stop signal here stops the tasks' crawls (lifecycle)
                     futures = [crawl_portal.submit(config, name, db, archive, mode.buffered, mode.parse_workers,
                                                    dict(policy or {}), run_id) for name in names]
