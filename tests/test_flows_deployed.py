@@ -158,7 +158,8 @@ if __name__ == "__main__":
         f"error: the Prefect server at {api} (PREFECT_API_URL) did not answer for 1 s: start it "
         "(`prefect server start`), or unset PREFECT_API_URL to run on a temporary one"]
 
-@pytest.mark.parametrize("entrypoint", ["flows/nightly.py:nightly", "flows/backfill.py:backfill"])
+@pytest.mark.parametrize("entrypoint", ["flows/nightly.py:nightly", "flows/backfill.py:backfill",
+                                        "flows/reparse.py:reparse"])
 def test_a_flow_given_a_time_limit_it_cannot_read_fails_at_once_in_one_line(tmp_path, monkeypatch, entrypoint):
     """`prefect deployment run nightly/nightly --param time_limit=6hours`: the deployed run failed inside its flow
     with parse_duration's ValueError and Prefect's traceback (a run the CLI started ignored the parameter); the

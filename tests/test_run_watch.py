@@ -265,10 +265,13 @@ def test_a_deployed_flow_run_is_bounded_as_a_command_is(monkeypatch):
 
     from govreports.flows.backfill import backfill
     from govreports.flows.nightly import nightly
+    from govreports.flows.reparse import reparse
     from govreports.runs.watchdog import deployed_run_bounds
 
     assert nightly.parameters.properties["time_limit"]["default"] == "6h"
+    # a deployed re-parse had no bounds at all: a Prefect server gone left it running, its row open, for good
     assert backfill.parameters.properties["time_limit"]["default"] is None
+    assert reparse.parameters.properties["time_limit"]["default"] is None
     run_of = {"deployment_id": None}
     monkeypatch.setattr(FlowRunContext, "get", classmethod(
         lambda cls: SimpleNamespace(flow_run=SimpleNamespace(deployment_id=run_of["deployment_id"]))))
@@ -282,6 +285,33 @@ def test_a_deployed_flow_run_is_bounded_as_a_command_is(monkeypatch):
     # named as it was set: a deployment has no --time-limit
     assert cut.value.ending.reason == ("the run reached its time limit of 0.2 s (the flow parameter time_limit) "
                                        "and was stopped")
+
+
+def test_a_deployed_reparse_past_its_time_limit_is_stopped_and_its_row_says_why(tmp_path, monkeypatch):
+    """The re-parse flow wired to the bounds: deployed (serve-flows, a worker), given time_limit, a re-parse still
+    going then is stopped and its `runs` row says why. It had no time_limit, and no health watch either."""
+    from types import SimpleNamespace
+
+    from prefect.context import FlowRunContext
+
+    from conftest import ROOT
+    from govreports.flows import reparse as flow_module
+    from govreports.store.db import connect
+
+    db = tmp_path / "r.db"
+    with connect(db):  # a database a crawl made
+        pass
+    monkeypatch.setattr(FlowRunContext, "get", classmethod(
+        lambda cls: SimpleNamespace(flow_run=SimpleNamespace(deployment_id="5f1c…"))))
+    monkeypatch.setattr(flow_module, "reparse_archive", lambda *a, **k: time.sleep(20))
+    started = time.monotonic()
+    with pytest.raises(RunCutShort):
+        flow_module.reparse.fn(config=str(ROOT / "config" / "demo.toml"), db=str(db),
+                               archive=str(tmp_path / "archive"), time_limit="0.3s")
+    assert time.monotonic() - started < 10
+    reason = "the run reached its time limit of 0.3 s (the flow parameter time_limit) and was stopped"
+    with connect(db) as database:
+        assert database.execute("SELECT kind, outcome, error FROM runs").fetchall() == [("reparse", "stopped", reason)]
 
 
 def test_the_nightly_s_time_limit_variable_leaves_a_backfill_unbounded(tmp_path):
