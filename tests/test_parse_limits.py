@@ -314,3 +314,25 @@ def test_the_config_files_limits_bound_a_crawl(tmp_path, monkeypatch):
     assert summary.portals[0].failed["too_slow"] == 1, summary.portals[0]
     assert [p.nice for p in built] == [7]
     assert CrawlConfig.model_validate({"portal": raw["portal"]}).limits.parse_nice == 10
+
+
+def _grid_edges(rows: int, cols: int, cell: float = 8.0) -> list[dict]:
+    """The ruling lines of a rows × cols grid of `cell`-point cells, as pdfplumber edges (what OCR's _rules and an
+    OFD page's paths give)."""
+    width, height = cols * cell, rows * cell
+    h = [{"x0": 20, "x1": 20 + width, "top": 20 + i * cell, "bottom": 20 + i * cell, "width": width, "height": 0,
+          "orientation": "h", "object_type": "line"} for i in range(rows + 1)]
+    v = [{"x0": 20 + j * cell, "x1": 20 + j * cell, "top": 20, "bottom": 20 + height, "width": 0, "height": height,
+          "orientation": "v", "object_type": "line"} for j in range(cols + 1)]
+    return h + v
+
+
+def test_a_page_ruled_like_graph_paper_is_read_as_text_not_searched_for_tables():
+    """A picture (or an OFD page) ruled as graph paper: finding its tables is quadratic in the lines' crossings
+    (pdfplumber's intersections_to_cells), 116 s for a 10-point grid on an A4 picture, where no OCR budget or page
+    timeout could stop it. Past MAX_CROSSINGS the page has no tables; a report's table, nine times under, still has."""
+    from govreports.extract.ofd import MAX_CROSSINGS, tables_from_edges
+
+    [table] = tables_from_edges(_grid_edges(30, 9))  # a 2021 form's table 三 on one page: 310 crossings
+    assert len(table) == 30 * 9 and 9 * 31 * 10 <= MAX_CROSSINGS
+    assert tables_from_edges(_grid_edges(70, 70)) == []  # 5,041 crossings

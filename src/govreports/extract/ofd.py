@@ -228,13 +228,25 @@ def _edge(a: tuple[float, float], b: tuple[float, float]) -> list[dict]:
     return []
 
 
+# ruling lines crossing more often than this on one page are no report's tables (graph paper, a hatched or
+# photographed background): pdfplumber's intersections_to_cells is quadratic in the crossings, 0.7 s for 2,500 and
+# 116 s for a 10-point grid on an A4 picture (38,000), a time no OCR budget or page timeout bounded (it runs
+# between Tesseract's calls). A 2021 form's table 三 on one page crosses ~300 times.
+MAX_CROSSINGS = 3000
+
+
 def tables_from_edges(edges: list[dict]) -> list[list[tuple]]:
+    """The ruled tables (each a list of cells) the edges draw; none where they cross more than MAX_CROSSINGS
+    times (the page is then read as text)."""
     if not edges:
         return []
     from pdfplumber import table as T
 
     merged = T.merge_edges(edges, 3, 3, 3, 3)
-    cells = T.intersections_to_cells(T.edges_to_intersections(merged, 1, 1))
+    crossings = T.edges_to_intersections(merged, 1, 1)
+    if len(crossings) > MAX_CROSSINGS:
+        return []
+    cells = T.intersections_to_cells(crossings)
     return [t for t in T.cells_to_tables(cells) if len(t) > 1]
 
 
