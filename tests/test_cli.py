@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from typer.testing import CliRunner
 
 from conftest import SAMPLES, require_samples
@@ -61,3 +63,70 @@ def test_a_closed_standard_output_discards_what_is_written_there(tmp_path):
                           preexec_fn=lambda: os.close(1))  # the child starts with descriptor 1 closed
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
+
+
+# --- a reader that stops early (`| head`), an encoding that cannot write Chinese ---------------------------------
+
+_MANY_ROWS = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 100000) "
+              "SELECT i, '政府信息公开' AS t FROM n")
+
+
+@pytest.fixture(scope="module")
+def known_db(tmp_path_factory):
+    from storehelp import known_db_path
+
+    return known_db_path(tmp_path_factory.mktemp("cli"))
+
+
+def _govreports(*args: str, env: dict | None = None, **kw):
+    import os
+    import subprocess
+    import sys
+
+    from crawlhelp import ROOT
+
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}", **(env or {})}
+    return subprocess.Popen([sys.executable, "-m", "govreports", *args], env=env, stdin=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, **kw)
+
+
+@pytest.mark.parametrize("args, gone_before", [
+    (("query", _MANY_ROWS, "--db", "DB"), False),  # a rich table
+    (("query", _MANY_ROWS, "-f", "csv", "--db", "DB"), False),
+    (("export", "-t", "cells", "--db", "DB"), False),
+    (("query", "SELECT 1", "-f", "csv", "--db", "DB"), True),  # one line, written as the command ends
+    (("--help",), True),  # printed before any command runs
+])
+def test_a_reader_that_stops_early_ends_the_command_quietly(known_db, args, gone_before):
+    """`govreports query … | head -1`: the reader closes the pipe, and the command ended in exit 1 (click's
+    handling of EPIPE, and rich's), which a `set -o pipefail` script took for a failed query. It ends as a Unix
+    tool killed by SIGPIPE is reported (128 + 13 = 141), with nothing on stderr; whether the reader closed the
+    pipe after a line or before the command wrote anything."""
+    import os
+    import subprocess
+
+    read, write = os.pipe()
+    if gone_before:
+        os.close(read)
+    proc = _govreports(*[str(known_db) if a == "DB" else a for a in args], stdout=write)
+    os.close(write)
+    if not gone_before:
+        with os.fdopen(read, "rb") as reader:
+            assert reader.readline()  # the first line, as head -1 reads it
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # pragma: no cover
+        proc.kill()
+        raise
+    assert (proc.returncode, err) == (141, "")
+
+
+def test_a_broken_pipe_of_another_kind_is_not_taken_for_a_gone_reader():
+    """EPIPE from a pipe the command writes to itself (a child's stdin, a socket), with stdout and stderr still
+    read: a failure of its own, raised as it was, never a quiet 141."""
+    import errno
+
+    from govreports.cli import _reader_gone_raised
+
+    with pytest.raises(BrokenPipeError), _reader_gone_raised():
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")

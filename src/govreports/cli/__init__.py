@@ -10,15 +10,20 @@ Shared options and their defaults: cli.options; how a command ends: cli.common. 
 input failed (each named on stderr), 2 usage error; the run commands add 3 (nothing could be fetched), 69 (the
 Prefect server could not start or stopped answering), 74 (the database or the archive could not be written: a full
 disk), 75 (another run holds the database, or SQLite stayed locked) and 124 (the run reached its --time-limit),
-which `main` maps.
+which `main` maps. Any command whose reader goes away (`| head`) ends quietly with 141, as SIGPIPE's victims do.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
+import signal
 import sqlite3
 import sys
 
 import typer
+from typer.core import TyperGroup
 
 from govreports import gcpolicy
 from govreports.cli import charts, crawl, demo, discover, flows, parse, status, store
@@ -29,7 +34,73 @@ from govreports.store.db import (BUSY_TIMEOUT_S, cannot_write, could_not_write, 
 
 __all__ = ["app", "entry", "main"]
 
+# how a shell reports a command SIGPIPE killed: `yes | head -1`, then ${PIPESTATUS[0]}
+EXIT_READER_GONE = 128 + signal.SIGPIPE
+
+
+class ReaderGone(Exception):
+    """The reader of standard output (or of standard error) closed its end: `govreports query … | head -1`."""
+
+
+class _Commands(TyperGroup):
+    """The root group: the command runs (and `govreports --help` is printed) under `_reader_gone_raised`, and what
+    is left of its output is flushed there, while a broken pipe can still be told apart (at the interpreter's exit
+    it was 'Exception ignored … BrokenPipeError' and exit 120)."""
+
+    def make_context(self, *args, **kwargs):
+        with _reader_gone_raised():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx):
+        with _reader_gone_raised():
+            try:
+                result = super().invoke(ctx)
+            except typer.Exit:
+                sys.stdout.flush()
+                raise
+            sys.stdout.flush()
+            return result
+
+
+@contextlib.contextmanager
+def _reader_gone_raised():
+    """The EPIPE of a reader of stdout or stderr that went away, as ReaderGone, for `main` to end quietly. Click's
+    own handling of it was exit 1 with nothing said (rich's, for its tables and help, the same), which a
+    `set -o pipefail` script took for a failed command."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno == errno.EPIPE and _widowed_streams():
+            raise ReaderGone() from exc
+        raise  # another pipe (a child's stdin, a socket): a failure of its own
+    except SystemExit as exc:
+        # rich's Console.on_broken_pipe: its own file's reader went away, its output sent to the null device
+        if isinstance(exc.__context__, BrokenPipeError) and exc.code == 1:
+            raise ReaderGone() from exc.__context__
+        raise
+
+
+def _widowed_streams() -> list[int]:
+    """stdout's and stderr's descriptors that are pipes whose reader has gone (poll says POLLERR for them, on
+    Linux); both when poll cannot say, as click assumed."""
+    import select
+
+    if not hasattr(select, "poll"):
+        return [1, 2]
+    widowed = []
+    for fd in (1, 2):
+        poll = select.poll()
+        try:
+            poll.register(fd, select.POLLOUT)
+            if any(events & select.POLLERR for _, events in poll.poll(0)):
+                widowed.append(fd)
+        except (OSError, ValueError):
+            continue
+    return widowed
+
+
 app = typer.Typer(
+    cls=_Commands,
     help="Crawl, parse and query 政府信息公开工作年度报告 (government information disclosure annual reports).",
     no_args_is_help=True,
     add_completion=False,
@@ -74,6 +145,14 @@ def main() -> None:
     stops = StopSignals().install()
     try:
         app()
+    except ReaderGone:
+        # the command unwound (its cleanup ran); what is still buffered for the gone reader goes to the null device,
+        # and so does what the interpreter writes there as it exits
+        null = os.open(os.devnull, os.O_WRONLY)
+        for fd in _widowed_streams():
+            os.dup2(null, fd)
+        os.close(null)
+        sys.exit(EXIT_READER_GONE)
     except GovreportsError as exc:
         typer.echo(f"error: {exc}{_notes(exc)}", err=True)
         sys.exit(exc.exit_code)
