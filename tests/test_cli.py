@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 
@@ -130,3 +131,27 @@ def test_a_broken_pipe_of_another_kind_is_not_taken_for_a_gone_reader():
 
     with pytest.raises(BrokenPipeError), _reader_gone_raised():
         raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+
+@pytest.mark.parametrize("encoding, args, out", [
+    ("latin-1", ("query", "SELECT '政府' AS t, 'é' AS e", "-f", "csv", "--db", "DB"), "t,e\n\\u653f\\u5e9c,é\n"),
+    ("ascii", ("query", "SELECT '政府' AS t", "--db", "DB"), "| \\u653f\\u5e9c |"),  # a rich table, ASCII lines
+    ("ascii", ("--help",), "Crawl, parse and query \\u653f\\u5e9c"),
+])
+def test_an_encoding_that_cannot_write_chinese_escapes_it_and_says_so_once(known_db, encoding, args, out):
+    """PYTHONIOENCODING=ascii or latin-1 (a legacy locale, a Windows code page): the first Chinese character in
+    a table, a CSV or the help ended the command in a UnicodeEncodeError traceback. What the encoding cannot write
+    is written as \\uXXXX escapes (visibly not the data, and reversible, never '?'), what it can write is written
+    (é in latin-1), the command ends as it would have, and one warning ends stderr, naming the encoding and the
+    fix."""
+    import codecs
+    import re
+
+    proc = _govreports(*[str(known_db) if a == "DB" else a for a in args], env={"PYTHONIOENCODING": encoding},
+                       stdout=subprocess.PIPE, encoding=encoding)
+    written, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert written == out if "-f" in args else out in written, written
+    said = re.fullmatch(r"(?:1 row\n)?warning: standard output's encoding \((.+?)\) cannot write \\u653f and "
+                        r"other characters: .*PYTHONIOENCODING=utf-8.*\n", err)  # one line, stderr's last
+    assert said and codecs.lookup(said[1]).name == codecs.lookup(encoding).name, err

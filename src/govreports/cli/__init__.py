@@ -15,6 +15,7 @@ which `main` maps. Any command whose reader goes away (`| head`) ends quietly wi
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import os
@@ -122,7 +123,11 @@ def entry() -> None:
     collector's settings for document batches (gcpolicy). Tests call `main` in their own process, which keeps its."""
     gcpolicy.for_document_batches()
     _closed_streams_discarded()
-    main()
+    _unwritable_escaped()
+    try:
+        main()
+    finally:
+        _say_what_was_escaped()
 
 
 def _closed_streams_discarded() -> None:
@@ -135,6 +140,42 @@ def _closed_streams_discarded() -> None:
     for name in ("stdin", "stdout", "stderr"):
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "r" if name == "stdin" else "w", encoding="utf-8"))
+
+
+_ESCAPED = "govreports-escaped"  # the codecs error handler of stdout (`_unwritable_escaped`)
+_FIRST_ESCAPED: list[str] = []  # the first character stdout's encoding could not write
+
+
+def _escape_and_remember(exc: UnicodeEncodeError) -> tuple[str, int]:
+    if not _FIRST_ESCAPED:
+        _FIRST_ESCAPED.append(exc.object[exc.start])
+    return codecs.backslashreplace_errors(exc)
+
+
+def _unwritable_escaped() -> None:
+    """An encoding that cannot write Chinese (PYTHONIOENCODING=ascii or latin-1, a legacy locale, a Windows code
+    page under a redirect) ended a command in a UnicodeEncodeError traceback at the first agency name, even in
+    `--help`. What stdout's encoding cannot write is written as a \\uXXXX escape (as Python does on stderr), and
+    `_say_what_was_escaped` says so once: the encoding stays the one the user chose (gbk users get GBK), what it
+    can write is written as it is, and the command ends as it would have. An escape, not '?': visibly not the
+    data, and reversible. A handler the user named (PYTHONIOENCODING=ascii:replace) is theirs and kept."""
+    codecs.register_error(_ESCAPED, _escape_and_remember)
+    for name, errors in (("stdout", _ESCAPED), ("stderr", "backslashreplace")):
+        stream = getattr(sys, name)
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors=errors)
+
+
+def _say_what_was_escaped() -> None:
+    """One warning at the end of stderr when stdout's encoding could not write some characters."""
+    if not _FIRST_ESCAPED:
+        return
+    with contextlib.suppress(OSError, ValueError):  # stderr closed or gone too: nobody to tell
+        # through stderr's own encoding (click's echo writes UTF-8 to an ASCII stream), escaped as need be
+        sys.stderr.write(f"warning: standard output's encoding ({sys.stdout.encoding}) cannot write "
+                         f"{_FIRST_ESCAPED[0]} and other characters: they were written as \\uXXXX escapes; set "
+                         "PYTHONIOENCODING=utf-8 (or a UTF-8 locale) to have them as they are\n")
+        sys.stderr.flush()
 
 
 def main() -> None:
