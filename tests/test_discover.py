@@ -231,6 +231,31 @@ def test_command_prints_a_config_and_writes_it(site, tmp_path):
     assert [p.name for p in load_config(out).portal] == ["s", "s-2"]  # appended under a free name
 
 
+def test_command_writes_into_a_pipe_in_place(site, tmp_path):
+    """`--write PIPE` (or /dev/stdout): the blocks went to a temp file renamed over the name, so the pipe became a
+    regular file its reader never saw (run as root, /dev/null or /dev/stdout's link the same), and before that the
+    pipe was read as a config to append to, which waited for ever for a writer. A target that is no regular file
+    is written in place, as `export -o` writes it (query.atomic_output), and holds no config to append to."""
+    import os
+    import stat
+
+    from crawlhelp import run_cli
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader waiting, as `cat pipe` would
+    try:
+        done = run_cli("discover", site.url("/s/"), "--allow-private-addresses", "--delay", "0", "--preview", "0",
+                       "--write", str(fifo), timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert stat.S_ISFIFO(fifo.lstat().st_mode)
+        received = os.read(reader, 1 << 16).decode("utf-8")
+    finally:
+        os.close(reader)
+    assert [p["start_url"] for p in tomllib.loads(received)["portal"]] == [site.url("/s/nb/list")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
+
+
 def test_command_refuses_a_private_address_without_the_flag(site, tmp_path):
     from typer.testing import CliRunner
 
@@ -506,7 +531,10 @@ def test_command_names_a_write_file_it_cannot_create(site, tmp_path, monkeypatch
 
     from types import SimpleNamespace
 
-    monkeypatch.setattr(draft, "os", SimpleNamespace(replace=read_only, unlink=os.unlink))  # the archive's untouched
+    from govreports.query import export
+
+    # the write's rename fails (export.atomic_path, which draft.write shares); the walk's scratch archive's does not
+    monkeypatch.setattr(export, "os", SimpleNamespace(**{**vars(os), "replace": read_only}))
     done = CliRunner().invoke(app, [*args, str(tmp_path / "b" / "x.toml")])
     assert done.exit_code == EXIT_USAGE, done.output
     assert done.stderr == f"error: --write: cannot write {tmp_path / 'b' / 'x.toml'}: Read-only file system\n"

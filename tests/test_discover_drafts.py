@@ -68,3 +68,19 @@ def test_write_fills_a_config_that_has_no_portal_yet(tmp_path):
         loaded = tomllib.loads(merged)
         assert [p["name"] for p in loaded["portal"]] == ["x"] and loaded["safety"]["allow_private_addresses"]
         assert loaded.get("politeness", {}) == tomllib.loads(text).get("politeness", {})
+
+
+def test_a_written_config_keeps_its_mode_and_a_new_one_gets_the_umasks(tmp_path):
+    """The blocks went to a NamedTemporaryFile renamed over the config: 0600 whatever the umask, so a config the
+    crawl's service user should read became its writer's alone. Written as `export -o` writes (atomic_output), a
+    config keeps its mode and a new one gets what `open` would give it."""
+    from govreports.durable import new_file_mode
+
+    kept = tmp_path / "kept.toml"
+    kept.write_text("# mine\n", encoding="utf-8")
+    kept.chmod(0o644)
+    draft.write(kept, "# mine\n# and more\n")
+    draft.write(tmp_path / "new.toml", "# new\n")
+    assert kept.read_text(encoding="utf-8") == "# mine\n# and more\n" and kept.stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "new.toml").stat().st_mode & 0o777 == new_file_mode()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.toml", "new.toml"]

@@ -9,7 +9,6 @@ before it is shown — a block that would not load is a bug, never something the
 from __future__ import annotations
 
 import ipaddress
-import os
 import json
 import re
 import tempfile
@@ -118,11 +117,18 @@ def existing_names(path: Path) -> set[str]:
     return names
 
 
+def _no_config_yet(path: Path) -> bool:
+    """Nothing at `path` to append the blocks to: no file, or no regular file (a named pipe, /dev/stdout), which
+    is written in place and never read (read, a pipe waited for ever for a writer). A folder is left to
+    `load_config` to refuse."""
+    return not path.exists() or not (path.is_file() or path.is_dir())
+
+
 def _current(path: Path) -> CrawlConfig | None:
     """`path`'s config; None when there is no file, or a file that holds no portal yet (made empty for the blocks,
     or holding comments or [politeness] alone), which `load_config` refuses ("portal: Field required"). A file
     that is no TOML is left to `load_config` to name; the merged text is checked whole anyway."""
-    if not path.exists():
+    if _no_config_yet(path):
         return None
     try:
         if "portal" not in tomllib.loads(path.read_text(encoding="utf-8")):
@@ -137,7 +143,7 @@ def merged(path: Path, blocks: list[str], allow_private_addresses: bool) -> str:
 
     A file whose `[safety]` forbids private addresses cannot take a portal that needs them: crawled together,
     one setting would apply to all (ConfigError, exit 2)."""
-    if not path.exists():
+    if _no_config_yet(path):
         text = document(blocks, allow_private_addresses)
     else:
         current = _current(path)
@@ -164,18 +170,12 @@ def check_writable(path: Path) -> None:
 
 
 def write(path: Path, text: str) -> None:
-    """Replace `path` by `text` whole (a temp file renamed): a config is never left half-written, nor a
-    temporary file beside it when the write fails (OSError)."""
+    """Replace `path` by `text` whole, as `export -o` writes (query.atomic_output): a temp file beside it, renamed
+    over it, so a config is never left half-written, nor a temp file beside it when the write fails (OSError);
+    a path that is no regular file (a named pipe, /dev/stdout) is written in place: renamed over, the pipe became
+    a file its reader never saw, and run as root /dev/null a regular file."""
+    from govreports.query import atomic_output
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.",
-                                     suffix=".tmp", delete=False) as tmp:
-        try:
-            tmp.write(text)
-        except OSError:
-            os.unlink(tmp.name)
-            raise
-    try:
-        os.replace(tmp.name, path)
-    except OSError:
-        os.unlink(tmp.name)
-        raise
+    with atomic_output(path) as out:
+        out.write(text)
