@@ -315,3 +315,36 @@ def test_a_database_older_than_a_view_says_how_to_upgrade(tmp_path):
     for args in (["-t", "report_flat"], ["-t", "report_flat", "-o", str(tmp_path / "x.xlsx")]):
         out = export(old, *args)
         assert out.exit_code == 1 and f"schema version 6, this govreports writes {latest_version()}" in out.stderr
+
+
+def test_xlsx_working_files_go_beside_the_workbook_and_never_stay(path, tmp_path, monkeypatch):
+    """XlsxWriter's working files (constant memory's row files, the parts it zips: several times the workbook)
+    went to /tmp whatever -o said: a /tmp smaller than the sheets (a tmpfs) failed a large export whose own disk
+    had room, and a failed export left its row files there for good. They go to a hidden folder beside the
+    workbook, on the disk that must hold it anyway, removed whether the export succeeds or fails."""
+    import tempfile
+
+    from govreports.query import export as export_module
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "full-tmp"))  # /tmp full: nothing can be made there
+    target = tmp_path / "out" / "book.xlsx"
+    target.parent.mkdir()
+    out = export(path, "-t", "agencies", "-t", "reports", "-o", str(target))
+    assert out.exit_code == 0, out.output
+    assert list(read_xlsx(target)) == ["agencies", "reports"]
+    assert sorted(p.name for p in target.parent.iterdir()) == ["book.xlsx"]
+
+    (tmp_path / "full-tmp").mkdir()  # the old place, to see nothing is left there either
+    calls = []
+
+    def fails_after_twenty_cells(value):
+        calls.append(value)
+        if len(calls) > 20:
+            raise OSError(28, "No space left on device")
+        return value
+
+    monkeypatch.setattr(export_module, "_xlsx_value", fails_after_twenty_cells)
+    failed = export(path, "-t", "reports", "-o", str(tmp_path / "out" / "other.xlsx"))
+    assert failed.exit_code == 1 and "No space left on device" in failed.stderr, failed.output
+    assert sorted(p.name for p in target.parent.iterdir()) == ["book.xlsx"]
+    assert list((tmp_path / "full-tmp").iterdir()) == []

@@ -12,8 +12,8 @@ of rows).
   @, a tab or a carriage return: titles and names are a portal's text) starts with an apostrophe, which Excel
   shows as text. Plain CSV keeps every cell as stored, for programs; xlsx writes text as text.
 - xlsx: one sheet per table or view (a table past Excel's 1,048,576 rows continues on `name (2)`, …), written by
-  XlsxWriter in constant-memory mode: each row goes to disk as it is read. Headers in English (the column
-  names), Chinese (`zh`, the labels of query.columns) or both.
+  XlsxWriter in constant-memory mode: each row goes to disk as it is read (beside the output file, not to /tmp).
+  Headers in English (the column names), Chinese (`zh`, the labels of query.columns) or both.
 
 A file output is whole or absent: rows go to a temp file next to the target, which replaces the target only
 when every row is written. A failed or interrupted export leaves an existing file as it was and no temp file.
@@ -304,13 +304,15 @@ def export_xlsx(path: str | Path, tables: list[str], out: str | Path | BinaryIO,
 
     check_options("xlsx", headers, False)
     names = exportable(path)
-    with snapshot(path) as conn:  # every sheet as the database was at one moment
+    # every sheet as the database was at one moment; XlsxWriter's working files (constant memory's row files, the
+    # parts it zips: several times the workbook) beside it, removed whatever happens (`_beside`)
+    with snapshot(path) as conn, tempfile.TemporaryDirectory(prefix=".govreports-xlsx-", dir=_beside(out)) as working:
         missing = [t for t in tables if t not in names]
         if missing:
             raise _unknown(conn, missing[0], names)
         workbook = xlsxwriter.Workbook(out if not isinstance(out, Path) else str(out), {
             "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-            "strings_to_numbers": False, "tmpdir": tempfile.gettempdir()})
+            "strings_to_numbers": False, "tmpdir": working})
         bold = workbook.add_format({"bold": True})
         counts: dict[str, int] = {}
         for table in tables:
@@ -333,6 +335,20 @@ def export_xlsx(path: str | Path, tables: list[str], out: str | Path | BinaryIO,
             counts[table] = count
         workbook.close()
     return counts
+
+
+def _beside(out) -> str | None:
+    """The folder of the workbook's file (with `atomic_path`, its temp file's: the disk that must hold the workbook
+    anyway): XlsxWriter's working files went to /tmp whatever the output, and a /tmp smaller than the sheets (a
+    tmpfs) failed a large export whose own disk had room, a failed one leaving its row files there. None (tempfile's
+    rule: TMPDIR, else /tmp) for a stream, a pipe or a device, which have no folder of their own to fill."""
+    if not isinstance(out, (str, os.PathLike)):
+        return None
+    out = Path(out)
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_ISREG(out.stat().st_mode):
+            return None
+    return str(out.parent)
 
 
 def _new_sheet(workbook, name: str, header: list[str], bold):
