@@ -61,6 +61,27 @@ def test_an_output_that_is_no_regular_file_is_written_in_place(known, tmp_path):
     assert received.lstrip().startswith(b"<svg") and sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
 
 
+def test_a_chart_is_written_through_export_s_atomic_path(known, tmp_path):
+    """write_chart had a copy of export's whole-or-absent write of its own, with a fixed temporary name
+    `.NAME.tmp`: a link left there (or put there by another user of a shared folder) was followed, and the file
+    it named overwritten with the chart; two charts drawn to one name at once wrote one temporary file. It writes
+    through query.atomic_path now, whose temporary file is made new (mkstemp), and a file it replaces keeps its
+    mode."""
+    import os
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n", encoding="utf-8")
+    (tmp_path / ".a.svg.tmp").symlink_to(victim)
+    out = tmp_path / "a.svg"
+    out.write_text("old\n", encoding="utf-8")
+    os.chmod(out, 0o640)
+    result = CliRunner().invoke(_cli(), ["chart", "answers", "--db", str(known), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert victim.read_text(encoding="utf-8") == "keep me\n"
+    assert out.read_bytes().lstrip().startswith(b"<svg") and out.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".a.svg.tmp", "a.svg", "victim.txt"]
+
+
 def test_a_png_is_not_written_to_a_terminal(known, tmp_path):
     """`chart answers -f png -o -` in a terminal would print binary noise (and can garble the terminal): a usage
     error, exit 2, as `export -f xlsx` to a terminal is; nothing is written to it."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import os
-import stat
 import struct
 import subprocess
 import zlib
@@ -308,20 +307,15 @@ def draw_chart(db_path: str | Path, name: str, fmt: str, filters: Filters | None
 
 
 def write_chart(db_path: str | Path, name: str, fmt: str, out: str | Path, filters: Filters | None = None) -> Path:
-    """Draw chart `name` from the database into `out` (written whole: a temporary file, then renamed)."""
+    """Draw chart `name` from the database into `out`, written as `export -o` writes (query.atomic_path): whole or
+    absent, a pipe or a device (/dev/stdout) in place. An OSError names `out`, never the temporary file."""
+    from govreports.query import atomic_path
+
     data = draw_chart(db_path, name, fmt, filters)
     out = Path(out)
     try:
-        in_place = not stat.S_ISREG(out.stat().st_mode)
-    except FileNotFoundError:
-        in_place = False
-    if in_place:  # /dev/stdout, /dev/null, a named pipe: renamed over, it became a file (as root, /dev/null too)
-        out.write_bytes(data)
-        return out
-    tmp = out.with_name(f".{out.name}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+        with atomic_path(out) as tmp:
+            tmp.write_bytes(data)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(out)) from exc
     return out

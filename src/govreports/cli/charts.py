@@ -99,11 +99,8 @@ def chart(name: Annotated[Optional[str], typer.Argument(
     except GovreportsError as exc:
         fail(str(exc), exc.exit_code)
     except OSError as exc:
-        if exc.filename:  # the file asked for, not write_chart's hidden temporary `.NAME.tmp` beside it
-            name = Path(exc.filename)
-            if name.name.startswith(".") and name.name.endswith(".tmp"):
-                name = name.with_name(name.name[1:-len(".tmp")])
-            fail(f"cannot write {name}: {exc.strerror or exc}")
+        if exc.filename:  # the file asked for (write_chart names it, not its temporary file)
+            fail(f"cannot write {exc.filename}: {exc.strerror or exc}")
         fail(f"cannot write: {exc}")
 
 

@@ -16,7 +16,7 @@ Public API:
 """
 
 from govreports.query.analyses import ANALYSES, Analysis, run_analysis
-from govreports.query.export import EXPORT_FORMATS, atomic_output, export_table, exportable
+from govreports.query.export import EXPORT_FORMATS, atomic_output, atomic_path, export_table, exportable
 from govreports.query.output import FORMATS, render
 from govreports.query.readonly import (DEFAULT_TIMEOUT_S, QueryError, QueryMemoryError, QueryResult, QueryStream,
                                        QueryTimeout, ReadOnlyError, connect_readonly, heap_limit, open_query,
@@ -24,5 +24,5 @@ from govreports.query.readonly import (DEFAULT_TIMEOUT_S, QueryError, QueryMemor
 
 __all__ = ["ANALYSES", "DEFAULT_TIMEOUT_S", "EXPORT_FORMATS", "FORMATS", "Analysis", "QueryError",
            "QueryMemoryError", "QueryResult", "QueryStream", "QueryTimeout", "ReadOnlyError", "atomic_output",
-           "connect_readonly", "export_table", "exportable", "heap_limit", "open_query", "render", "run_analysis",
-           "run_query"]
+           "atomic_path", "connect_readonly", "export_table", "exportable", "heap_limit", "open_query", "render",
+           "run_analysis", "run_query"]
