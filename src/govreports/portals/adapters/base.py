@@ -23,7 +23,7 @@ from govreports.portals.adapters.datafile import content_html, data_script, data
 if TYPE_CHECKING:  # the config imports this registry to check names and params; we only name its type
     from govreports.portals.config import PortalConfig
 
-_DATE = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
+DATE = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 # the file kinds a report may be linked as; one list for <a> links and script-written ones, which had only PDF and
 # Word: an OFD written by a TRS template's `var att = '<a href="./P0….ofd">'` was never fetched, its report lost
 _FILE_KINDS = r"pdf|docx|doc|wps|ofd|rtf|xlsx?"
@@ -260,7 +260,7 @@ def parse_html(text: str):
 
 
 def iso_date(text: str | None) -> str | None:
-    m = _DATE.search(text or "")
+    m = DATE.search(text or "")
     if not m:
         return None
     y, mo, d = (int(g) for g in m.groups())

@@ -19,7 +19,9 @@ from typing import TypeVar
 import soupsieve
 from bs4 import BeautifulSoup, Tag
 
-from govreports.portals.adapters.base import absolute, base_href, iso_date
+from govreports.portals.adapters.base import DATE, absolute, base_href, iso_date
+from govreports.portals.titles import is_report_title
+from govreports.text import compact
 
 _SKIP_HREF = ("javascript:", "#", "mailto:")
 _ROW_TAGS = ("li", "tr", "dd", "p")
@@ -70,6 +72,40 @@ def text_of(el: Tag) -> str:
     return re.sub(r"\s+", " ", el.get_text(" ")).strip()
 
 
+# how a list cuts a title short for its column's width, once compact (NFKC: … and ．．． are "..."): 政府信息公开工作年…
+_CUT_END = re.compile(r"(?:\.{2,}|。{2,})$")
+_EMPTY_BRACKETS = re.compile(r"[\[(（【]\s*[\])）】]")  # what a date in [2024-01-15] leaves once taken out
+
+
+def title_of(el: Tag, attr: str | None = None) -> str:
+    """A link's (a row's title element's) title: its text, or its title= attribute where that is the better title.
+
+    Portals fill title= with the whole title when the text is cut short (…政府信息公开工作年…), or hold the title only
+    there (the text a bare 查看, a picture); but others with 点击查看, 详情, a target's _blank, or a title cut shorter
+    than the text, and taken over the text such a title lost 年度报告 and its report was dropped. So the attribute is
+    taken when the text says nothing (`_better`). A config's `attr` (title_attr) names where the title is: read so."""
+    text = text_of(el)
+    if attr:
+        return (el.get(attr) or "").strip() or text
+    said = re.sub(r"\s+", " ", el.get("title") or "").strip()
+    return said if said and said != text and _better(said, text) else text
+
+
+def _better(said: str, text: str) -> bool:
+    """Whether a title attribute is a better title than the link's text: longer than what the text shows (a date in
+    the link, as mva.gov.cn's rows put it, and the ellipsis of a cut left out), and either holding it, or the text
+    cut short, or itself a report's title where the text is none (a bare 查看); or the text shows nothing."""
+    shown = compact(_EMPTY_BRACKETS.sub("", DATE.sub("", text)))
+    cut = _CUT_END.search(shown)
+    core = shown[:cut.start()] if cut else shown
+    whole = compact(said)
+    if not core or whole == core:  # the text shows nothing else, or the same title with a date beside it
+        return True
+    if len(whole) <= len(core):
+        return False
+    return core in whole or cut is not None or (is_report_title(said) and not is_report_title(text))
+
+
 def _href(el: Tag | None) -> str | None:
     href = (el.get("href") or "").strip() if el is not None else ""
     # a scheme in any case (`JavaScript:void(0)`, as older templates spell it): a browser reads it so
@@ -114,7 +150,7 @@ def links(page: BeautifulSoup | Tag, base_url: str,
         url = absolute(base_url, href)
         if url is None:
             continue
-        title = (a.get("title") or "").strip() or text_of(a)
+        title = title_of(a)
         row = _row_of(a)
         out.append((title, url, iso_date(text_of(row)) if row is not None else None))
     return out
@@ -141,9 +177,10 @@ def _link_in(el: Tag | None) -> Tag | None:
 class Selectors:
     """CSS selectors for a list whose markup no CMS family knows (the generic adapter's `*_selector` params).
 
-    Each `item` is one listing; inside it, the title is `title_attr` of the first `title` match (default: its
-    `title` attribute, which portals fill with the full title when the text is cut short with …; else its text), the URL the href of the first `link` match (default: the title element when it is a link,
-    else the row's first link), the date the first date in `date`'s text (default: the row's text).
+    Each `item` is one listing; inside it, the title is `title_attr` of the first `title` match (default:
+    `title_of`: its text, or its `title` attribute where that is the whole title of a text cut short with …), the
+    URL the href of the first `link` match (default: the title element when it is a link, else the row's first
+    link), the date the first date in `date`'s text (default: the row's text).
     """
 
     item: str
@@ -193,7 +230,7 @@ class Selectors:
             if url is None:
                 continue
             source = title_el if title_el is not None else link
-            title = (source.get(self.title_attr or "title") or "").strip() or text_of(source)
+            title = title_of(source, self.title_attr)
             date_el = row.select_one(self.date) if self.date else row
             out.append((title, url, iso_date(text_of(date_el)) if date_el is not None else None))
         return out
