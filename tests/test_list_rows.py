@@ -62,3 +62,31 @@ def test_a_report_whose_link_says_click_to_view_in_its_title_is_listed():
     got = [(x.title, x.url) for x in _collect(GenericAdapter(portal), FakeContext({BASE: rows}))]
     assert got == [(FULL, BASE + "202401/t20240115_1.html"),
                    ("某市财政局2022年政府信息公开工作年度报告", BASE + "202301/t20230115_2.html")]
+
+
+# a column whose rows are <div>s (no <li>, <tr>): the date in a sibling <span>, or in a <div> of its own beside the
+# title's; one row with no date, between dated ones, and a page's chrome around the list
+DIV_ROWS = """<html><body><div class="header"><div class="today">2026年12月07日 星期一</div><a href="/">首页</a></div>
+<div class="main"><div class="list-box">
+<div class="news-item"><a href="./202401/t20240115_1.html" target="_blank">某市财政局2023年政府信息公开工作年度报告</a>
+ <span class="news-date">2024-01-15</span></div>
+<div class="news-item"><div class="news-title"><a href="./202301/t20230112_2.html">某市财政局2022年政府信息公开工作年度报告</a>
+ </div><div class="news-date">2023.01.12</div></div>
+<div class="news-item"><a href="./202201/t20220110_3.html">某市财政局2021年政府信息公开工作年度报告</a></div>
+<div class="news-item"><p class="t"><a href="./202101/t20210108_4.html">某市财政局2020年政府信息公开工作年度报告</a></p>
+ <p class="d">[2021-01-08]</p></div>
+</div></div><div class="footer"><a href="/about.html">网站地图</a> 2026-12-07</div></body></html>"""
+
+
+def test_a_div_row_s_date_is_read_as_an_li_row_s_is():
+    dates = {url.rsplit("/", 1)[1]: date for _, url, date in links(soup(DIV_ROWS), BASE)}
+    assert dates == {"t20240115_1.html": "2024-01-15", "t20230112_2.html": "2023-01-12",
+                     "t20220110_3.html": None,  # a row with no date takes none of its neighbours'
+                     "t20210108_4.html": "2021-01-08", "": None, "about.html": None}  # the chrome's links: no row, no date
+
+
+def test_the_generic_adapter_lists_div_rows_with_their_dates():
+    portal = PortalConfig(name="t", adapter="generic", start_url=BASE)
+    got = [(x.url.rsplit("/", 1)[1], x.list_date) for x in _collect(GenericAdapter(portal), FakeContext({BASE: DIV_ROWS}))]
+    assert got == [("t20240115_1.html", "2024-01-15"), ("t20230112_2.html", "2023-01-12"),
+                   ("t20220110_3.html", None), ("t20210108_4.html", "2021-01-08")]

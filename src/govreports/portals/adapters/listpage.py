@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import soupsieve
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag
 
 from govreports.portals.adapters.base import DATE, absolute, base_href, iso_date
 from govreports.portals.titles import is_report_title
@@ -138,6 +138,66 @@ def _row_of(a: Tag) -> Tag | None:
     return None
 
 
+# how far above a link its <div> row is looked for (a, its title's <div> or <span>, the row), and the most text a row
+# holds: a container of more is a list or a page's chrome, not one row
+_ROW_DEPTH = 4
+_ROW_TEXT = 1000
+_PAGE_TOP = frozenset(("body", "html", "[document]"))
+
+
+def row_date(a: Tag) -> str | None:
+    """The first date in the text of the link's row: its nearest <li>, <tr>, <dd> or <p> (`_row_of`); else (or a
+    <p> with no date, the title's line in a row of <p>s) the nearest element above it that repeats as its siblings
+    do (`div.news-item` beside `div.news-item`): lists built from <div>s, whose dates in a sibling <span> or <div>
+    were never read. Such a row holding a link elsewhere, or more text than a row, is no row of this link's: no
+    date, rather than its neighbour's or the page header's."""
+    row = _row_of(a)
+    if row is not None:
+        date = iso_date(text_of(row))
+        if date is not None or row.name != "p":
+            return date
+    start = row if row is not None else a
+    for node, _ in zip(start.parents, range(_ROW_DEPTH)):
+        if node.name in _PAGE_TOP:
+            return None
+        if _repeated(node):
+            text = _row_text(node, a.get("href"))
+            return iso_date(text) if text is not None else None
+    return None
+
+
+def _classes(el: Tag | None) -> tuple[str, ...] | None:
+    return tuple(sorted(el.get("class") or ())) if el is not None else None
+
+
+def _repeated(el: Tag) -> bool:
+    """Whether a sibling beside `el` (the nearest one of its tag, before or after it) has its tag and classes."""
+    own = _classes(el)
+    return own in (_classes(_sibling(el.previous_siblings, el.name)), _classes(_sibling(el.next_siblings, el.name)))
+
+
+def _sibling(siblings, name: str) -> Tag | None:
+    """The first of `siblings` named `name` (`find_next_sibling(name)` without BeautifulSoup's general matcher)."""
+    return next((el for el in siblings if isinstance(el, Tag) and el.name == name), None)
+
+
+def _row_text(row: Tag, href: str | None) -> str | None:
+    """`row`'s text, None when it links elsewhere than `href` or holds more than `_ROW_TEXT` characters (read no
+    further than that: a page's containers are not read whole for every link in them)."""
+    parts: list[str] = []
+    size = 0
+    for node in row.descendants:
+        if isinstance(node, Tag):
+            if node.name == "a" and node.get("href") not in (None, href):
+                return None
+        elif type(node) is NavigableString:
+            size += len(node)
+            if size > _ROW_TEXT:
+                return None
+            parts.append(node)
+    return re.sub(r"\s+", " ", " ".join(parts)).strip()
+
+
 def links(page: BeautifulSoup | Tag, base_url: str,
           pattern: re.Pattern | None = None) -> list[tuple[str, str, str | None]]:
     """(title, absolute url, date) for every <a href> (matching `pattern`), the date from the link's row."""
@@ -150,9 +210,7 @@ def links(page: BeautifulSoup | Tag, base_url: str,
         url = absolute(base_url, href)
         if url is None:
             continue
-        title = title_of(a)
-        row = _row_of(a)
-        out.append((title, url, iso_date(text_of(row)) if row is not None else None))
+        out.append((title_of(a), url, row_date(a)))
     return out
 
 
