@@ -82,11 +82,97 @@ def test_a_div_row_s_date_is_read_as_an_li_row_s_is():
     dates = {url.rsplit("/", 1)[1]: date for _, url, date in links(soup(DIV_ROWS), BASE)}
     assert dates == {"t20240115_1.html": "2024-01-15", "t20230112_2.html": "2023-01-12",
                      "t20220110_3.html": None,  # a row with no date takes none of its neighbours'
-                     "t20210108_4.html": "2021-01-08", "": None, "about.html": None}  # the chrome's links: no row, no date
+                     "t20210108_4.html": "2021-01-08",
+                     "": None, "about.html": None}  # the chrome's links: no row, no date
 
 
 def test_the_generic_adapter_lists_div_rows_with_their_dates():
     portal = PortalConfig(name="t", adapter="generic", start_url=BASE)
-    got = [(x.url.rsplit("/", 1)[1], x.list_date) for x in _collect(GenericAdapter(portal), FakeContext({BASE: DIV_ROWS}))]
+    listed = _collect(GenericAdapter(portal), FakeContext({BASE: DIV_ROWS}))
+    got = [(x.url.rsplit("/", 1)[1], x.list_date) for x in listed]
     assert got == [("t20240115_1.html", "2024-01-15"), ("t20230112_2.html", "2023-01-12"),
                    ("t20220110_3.html", None), ("t20210108_4.html", "2021-01-08")]
+
+
+# TRS columns numbered from 1 (PORTALS.md §3: 山西住建厅 index.shtml, index_2.shtml…; rsj.km.gov.cn): page k is
+# index_k for k >= 2, and there is no index_1. Their pager says so on the first page: its current page is 1.
+TRS_ROW = '<li><a href="./202401/t20240115_{n}.html">X{n}局2023年政府信息公开工作年度报告</a><span>2024-01-15</span></li>'
+VAR_PAGER = ('<div class="page" id="page_div"></div><script>var countPage = 3;//共多少页\n'
+             'var currentPage = {current};//所在页\ncreatePageHTML(countPage, currentPage, "index", "html");</script>')
+NUM_PAGER = '<script>createPageHTML(3, {current}, "index", "html");</script>'
+
+
+def _trs_column(pager: str, current: int, one_based: bool) -> dict[str, str]:
+    names = ["index.html", "index_2.html", "index_3.html"] if one_based else ["index.html", "index_1.html",
+                                                                               "index_2.html"]
+    pages = {BASE + name: f'<ul class="list">{TRS_ROW.format(n=k + 1)}</ul>' for k, name in enumerate(names)}
+    pages[BASE + "index.html"] += pager.replace("{current}", str(current))
+    return pages
+
+
+def _trs(params=None, max_pages=200):
+    from govreports.portals.adapters.trs import TrsAdapter
+
+    return TrsAdapter(PortalConfig(name="t", adapter="trs", start_url=BASE + "index.html", params=params or {},
+                                   max_pages=max_pages))
+
+
+@pytest.mark.parametrize("pager", [VAR_PAGER, NUM_PAGER])
+def test_a_one_based_trs_column_without_page_offset_is_read_to_its_last_page(pager):
+    """The adapter read page 2 as index_1 whatever the pager said: on a column numbered from 1 without page_offset
+    in its config, index_1 was a failed list page every night and the last page (index_3) was never asked for, its
+    reports never listed. discover reads the numbering from the pager's current page (1 on a 1-based first page);
+    the adapter now does too where the config does not say."""
+    pages = _trs_column(pager, current=1, one_based=True)
+    ctx = FakeContext(pages)
+    got = [x.url.rsplit("_", 1)[1] for x in _collect(_trs(), ctx)]
+    assert got == ["1.html", "2.html", "3.html"]
+    assert [u for _, u in ctx.requested] == list(pages) and ctx.capped_at == [] and ctx.unreadable_at == []
+
+
+def test_a_zero_based_trs_column_is_read_as_before():
+    pages = _trs_column(VAR_PAGER, current=0, one_based=False)
+    ctx = FakeContext(pages)
+    assert len(_collect(_trs(), ctx)) == 3 and [u for _, u in ctx.requested] == list(pages)
+    ctx = FakeContext(pages)  # capped where the numbering puts the next page
+    assert len(_collect(_trs(max_pages=2), ctx)) == 2 and ctx.capped_at == [BASE + "index_2.html"]
+    ctx = FakeContext(_trs_column(VAR_PAGER, current=1, one_based=True))
+    assert len(_collect(_trs(max_pages=2), ctx)) == 2 and ctx.capped_at == [BASE + "index_3.html"]
+
+
+def test_a_one_based_column_whose_pager_says_page_0_is_found_by_page_two():
+    """A 1-based column whose first page calls the pager with 0 (discover's probe found such one): page 2 is asked
+    as index_1 as a probe, and when it is not there, as index_2; the failed guess is no failed list page."""
+    pages = _trs_column(NUM_PAGER, current=0, one_based=True)
+    ctx = FakeContext(pages)
+    assert len(_collect(_trs(), ctx)) == 3
+    assert [u for _, u in ctx.requested] == [BASE + "index.html", BASE + "index_1.html", *list(pages)[1:]]
+    assert [u for _, u in ctx.probes] == [BASE + "index_1.html", BASE + "index_2.html"]
+
+
+def test_a_configured_page_offset_is_followed_and_a_page_two_that_never_answers_is_failed():
+    pages = _trs_column(NUM_PAGER, current=1, one_based=True)
+    ctx = FakeContext(pages)  # the config says 0: asked so, its failures recorded, no probing
+    assert len(_collect(_trs({"page_offset": 0}), ctx)) == 2
+    assert [u for _, u in ctx.requested] == [BASE + "index.html", BASE + "index_1.html", BASE + "index_2.html"]
+    assert ctx.probes == []
+    del pages[BASE + "index_2.html"]
+    ctx = FakeContext(pages)  # neither index_2 nor index_1: the pager's numbering asked again, as a list page
+    assert len(_collect(_trs(), ctx)) == 2
+    assert [u for _, u in ctx.requested] == [BASE + "index.html", BASE + "index_2.html", BASE + "index_1.html",
+                                             BASE + "index_2.html", BASE + "index_3.html"]
+    assert [u for _, u in ctx.probes] == [BASE + "index_2.html", BASE + "index_1.html"]
+
+
+def test_the_pager_s_current_page_as_the_real_pagers_write_it():
+    from govreports.portals.adapters.trs import pager, pager_index
+
+    assert pager_index('createPageHTML(9, 0, "index", "html");') == 0
+    assert pager_index('createPageHTML("page_div", 50, 1, "szywlist", "shtml", 1000);') == 1
+    assert pager_index(VAR_PAGER.replace("{current}", "1")) == 1
+    assert pager(VAR_PAGER.replace("{current}", "0").replace('"html"', '"shtml"')) == (3, "index", "shtml")
+    # the function's own definition is no call: its arguments are names, none a number or a quoted string
+    definition = "function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt){ var _nCurrIndex = 1; }"
+    assert pager(definition + NUM_PAGER.replace("{current}", "0")) == (3, "index", "html")
+    assert pager_index(definition + NUM_PAGER.replace("{current}", "0")) == 0
+    assert pager_index("<p>no pager</p>") is None

@@ -29,6 +29,7 @@ from govreports.portals.adapters.base import absolute
 from govreports.portals.adapters.gkmlpt import unescape_percent_u
 from govreports.portals.adapters.jsonapi import dig, title_text
 from govreports.portals.adapters.listpage import Selectors, anchors, document_url, is_next_word, links, soup
+from govreports.portals.adapters.trs import numbering as trs_numbering
 from govreports.portals.adapters.trs import pager as trs_pager
 from govreports.portals.titles import is_report_title
 
@@ -112,8 +113,7 @@ def _trs(html: str, url: str) -> Family | None:
     stem = urlsplit(url).path.rsplit("/", 1)[-1] or "index.html"
     name = name or stem.partition(".")[0] or "index"
     ext = ext or stem.partition(".")[2] or "html"
-    current = int(call.group(2)) if call else 0
-    offset = 1 if current == 1 else 0  # the first page says which page it is: 0 (0-based) or 1 (1-based)
+    offset = trs_numbering(html)  # the first page says which page it is: 0 (0-based) or 1 (1-based)
     params: dict = {}
     if name != "index":
         params["page_name"] = name

@@ -2,8 +2,10 @@
 
 The page count comes from `createPageHTML(count, current, "index", "html")` or `countPage = N`; the raw HTML has
 no <a href="index_1.html">. Sites disagree on numbering: most are 0-based with an unsuffixed first page
-(page 2 = index_1), some start the suffixes at 2 (`page_offset = 1`: page 2 = index_2). A long article is split
-the same way (t…_{id}.html, t…_{id}_1.html, …), its pages named by its own pager script: `later_pages`.
+(page 2 = index_1), some start the suffixes at 2 (`page_offset = 1`: page 2 = index_2); a config that does not
+say is read as the first page's pager numbers itself (`numbering`), page 2 tried the other way where it is not
+there. A long article is split the same way (t…_{id}.html, t…_{id}_1.html, …), its pages named by its own pager
+script: `later_pages`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from govreports.portals.titles import is_report_title
 
 _CREATE_PAGE = re.compile(r"createPageHTML\s*\(([^)]*)\)")
 _COUNT_PAGE = re.compile(r"countPage\s*=\s*(\d+)")
+_CURRENT_PAGE = re.compile(r"\bcurrentPage\s*=\s*(\d+)")
 # the countPage form writes its links itself, the name and extension in the script's strings: "index"+"_" + i +
 # "."+"shtml" (the ordos sample's), "index_" + nextPage + ".html", … ; read once the strings are joined
 _JOINED = re.compile(r"""["']\s*\+\s*["']""")
@@ -24,20 +27,46 @@ _WRITTEN_PAGE = re.compile(r"""href\s*=\s*\\?["']([\w-]+)_["']\s*\+\s*\(?\s*\w+(
                            r"""\.(s?html?)\\?["']""")
 
 
+def _calls(html: str):
+    """(numbers, names) of each createPageHTML call: its unquoted arguments as numbers, a variable's read from its
+    `name = N` in the page (`createPageHTML(countPage, currentPage, "index", "html")`, None where the page sets none),
+    and its quoted ones. The function's own definition (names only, none set to a number) is no call."""
+    for m in _CREATE_PAGE.finditer(html):
+        args = [a.strip() for a in m.group(1).split(",")]
+        args = [a.strip("'\"") if a.strip("'\"").isdigit() else a for a in args]  # createPageHTML("5", "0", …)
+        names = [a.strip("'\"") for a in args if a[:1] in ("'", '"')]
+        unquoted = [a for a in args if a and a[:1] not in ("'", '"')]
+        numbers = [_number(a, html) for a in unquoted]
+        if numbers and numbers[0] is not None and (names or unquoted[0].isdigit()):
+            yield numbers, names
+
+
+def _number(arg: str, html: str) -> int | None:
+    if arg.isdigit():
+        return int(arg)
+    m = re.search(rf"\b{re.escape(arg)}\s*=\s*(\d+)", html) if re.fullmatch(r"[A-Za-z_$][\w$]*", arg) else None
+    return int(m.group(1)) if m else None
+
+
 def pager(html: str) -> tuple[int, str | None, str | None]:
     """(page count, page name, extension) from the pager script; (1, None, None) when there is none."""
-    for m in _CREATE_PAGE.finditer(html):  # skip the function's own definition: the call has numbers
-        args = [a.strip().strip("'\"") for a in m.group(1).split(",")]
-        numbers = [int(a) for a in args if a.isdigit()]
-        if not numbers:
-            continue
-        strings = [a for a in args if a and not a.isdigit()]
+    for numbers, strings in _calls(html):
         names = strings[-2:] if len(strings) >= 2 else [None, None]
         return numbers[0], names[0], names[1]
     if m := _COUNT_PAGE.search(html):
         written = _WRITTEN_PAGE.search(_JOINED.sub("", html[m.start():]))
         return int(m.group(1)), *(written.groups() if written else (None, None))
     return 1, None, None
+
+
+def pager_index(html: str) -> int | None:
+    """The number the pager gives the page it is on (createPageHTML's second number, else `currentPage = N`), None
+    where it names none. On a column's first page it says how the column is numbered: 0 where page 2 is index_1
+    (most TRS sites), 1 where page 2 is index_2 (PORTALS.md §3)."""
+    for numbers, _ in _calls(html):
+        return numbers[1] if len(numbers) > 1 else None
+    m = _CURRENT_PAGE.search(html)
+    return int(m.group(1)) if m else None
 
 
 _ARTICLE_FILE = re.compile(r"(t\d{8}_\d+)\.(s?html?)$")
@@ -86,12 +115,18 @@ class TrsAdapter(Adapter):
         name = self.params["page_name"] or name or default_name
         ext = self.params["page_ext"] or ext or default_ext or "html"
         pattern = re.compile(self.params["article_pattern"])
+        # page k+1 is name_{k + offset}: as the config says, else as the first page's pager numbers it (discover's
+        # reading, `numbering`): a 1-based column read as 0-based lost its last page and failed index_1 nightly
+        given = "page_offset" in self.portal.params
+        offset = self.params["page_offset"] if given else numbering(first.text or "")
         page = first
         for k in range(min(count, self.portal.max_pages)):
-            if k:
-                page = await ctx.fetch_list(urljoin(start, f"{name}_{k + self.params['page_offset']}.{ext}"))
-                if not page.ok:
-                    continue
+            if k == 1 and not given:
+                page, offset = await _page_two(ctx, lambda n: urljoin(start, f"{name}_{n}.{ext}"), offset)
+            elif k:
+                page = await ctx.fetch_list(urljoin(start, f"{name}_{k + offset}.{ext}"))
+            if not page.ok:
+                continue
 
             def read(tree, base=page.final_url, first=not k):
                 found = links(tree, base, pattern)
@@ -107,7 +142,7 @@ class TrsAdapter(Adapter):
             for title, url, date in found:
                 yield Listing(title, url, date)
         if count > self.portal.max_pages:
-            ctx.capped(urljoin(start, f"{name}_{self.portal.max_pages + self.params['page_offset']}.{ext}"))
+            ctx.capped(urljoin(start, f"{name}_{self.portal.max_pages + offset}.{ext}"))
 
     def _unmatched(self, found: list[tuple[str, str, str | None]]) -> str | None:
         """Why the column's first page gave no article, when it lists reports: links titled as annual reports (by
@@ -128,6 +163,23 @@ class TrsAdapter(Adapter):
 
     def later_pages(self, page):
         return article_pages(page.text or "", page.final_url)
+
+
+def numbering(html: str) -> int:
+    """`page_offset` as a column's first page numbers itself: 1 where its pager says it is page 1 (page 2 is
+    index_2), else 0 (page 2 is index_1, most TRS sites); the rule discover drafts page_offset by."""
+    return 1 if pager_index(html) == 1 else 0
+
+
+async def _page_two(ctx, url_of, offset: int):
+    """(page 2, the offset it was found at) of a column whose config does not say its numbering: asked as `offset`
+    says, then, where that page is not there, the other way (index_1 / index_2), both as probes: a wrong guess is
+    no failed list page. Where neither answers, page 2 is asked again the first way, its failure recorded."""
+    for guess in (offset, 1 - offset):
+        page = await ctx.fetch_list(url_of(1 + guess), probe=True)
+        if page.ok:
+            return page, guess
+    return await ctx.fetch_list(url_of(1 + offset)), offset
 
 
 _COLUMN_PATH = re.compile(r"(?:/|/index(?:_\d+)?\.\w+)$")
