@@ -97,6 +97,24 @@ def test_full_width_digits(fragment, expected):
     assert_tables_equal(record, expected)
 
 
+INVISIBLE = ("\u200c", "\u200b", "\u2060", "\ufeff", "\u200d", "\u00ad")
+
+
+@pytest.mark.parametrize("mark", INVISIBLE, ids=lambda c: f"U+{ord(c):04X}")
+def test_invisible_characters_are_dropped_from_cells_labels_and_title(fragment, expected, mark):
+    """A zero-width or soft-hyphen character inside a value cell ('8\u200c21') made the cell null; inside a label
+    ('规\u200c章') the row was lost, inside the title a ZWNJ stayed in the title and the agency."""
+    hidden = re.sub(r'(<p align="center">)(\d)(\d+)(</p>)', lambda m: m[1] + m[2] + mark + m[3] + m[4], fragment)
+    assert hidden.count(mark) > 20
+    hidden = hidden.replace("规章", "规" + mark + "章").replace("办公厅", "办公" + mark + "厅")
+    page = portal_page(hidden).replace("ArticleTitle\" content=\"2019年上海市人民政府办公厅",
+                                       "ArticleTitle\" content=\"2019年上海市人民政府办公" + mark + "厅")
+    record = parse_bytes(page.encode("utf-8"))
+    assert_tables_equal(record, expected)
+    assert record["title"] == expected["title"] and record["agency"] == expected["agency"]
+    assert mark not in "".join(record["sections"].values())
+
+
 def test_misaligned_colspans_read_in_order(fragment):
     """Table 二's value cells span 2|1|1 under a 1|2|1 header: values are read in order, not by grid column."""
     record = parse_bytes(fragment.encode("utf-8"))

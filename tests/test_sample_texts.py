@@ -536,3 +536,25 @@ def test_a_bar_rows_last_cell_with_the_rows_trailing_bars_is_its_total():
     assert apps["carried_in"] == dict.fromkeys(apps["carried_in"], 0)
     r3 = {c["where"]: c["ok"] for c in record["checks"] if c["rule"] == "R3"}
     assert r3["applications.new"] is True and r3["applications.carried_in"] is True
+
+
+@pytest.mark.parametrize("mark", ["\u200c", "\u200b", "\u2060", "\ufeff"], ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.parametrize("sep", ["\t", " "], ids=["tabs", "spaces"])
+def test_invisible_characters_inside_numbers_of_a_text_report(mark, sep):
+    """Sample 13 with a zero-width character inside every number of two or more digits: in tab-separated rows the
+    cell read null (ZWNJ, WJ); with spaces between cells the zero-width space was made a space, splitting '8 21'
+    into two cells."""
+    header, body, hints = sample_text(SAMPLES / "texts" / "13_shanghai_szfbgt_2019.txt")
+    table_rows = re.compile(r"(?m)^(?=[^\n]*\t\d)[^\n]*$")
+
+    def rows(hide: str) -> str:
+        return table_rows.sub(lambda row: re.sub(r"(?<=\t)(\d)(\d+)(?=\t|$)", lambda m: m[1] + hide + m[2],
+                                                 row[0]).replace("\t", sep), body)
+
+    original = parse_bytes(rows("").encode("utf-8"), hints=hints)
+    assert original["active"]["rules"] == {"made": 13, "published": 13, "total": 524}
+    hidden = rows(mark)
+    assert hidden.count(mark) > 20
+    record = parse_bytes(hidden.encode("utf-8"), hints=hints)
+    for table in ("active", "applications", "review_litigation"):
+        assert record[table] == original[table], table

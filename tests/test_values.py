@@ -52,3 +52,11 @@ def test_the_listed_other_digits_are_every_one_nfkc_or_int_reads():
             continue
         becomes_digit = any(d.isdigit() for d in unicodedata.normalize("NFKC", c))
         assert bool(_OTHER_DIGITS.fullmatch(c)) == becomes_digit, hex(ord(c))
+
+
+@pytest.mark.parametrize("mark", ["\u200c", "\u200b", "\u2060", "\ufeff", "\u200d", "\u00ad", "\u200e"])
+def test_invisible_characters_in_a_number_are_dropped(mark):
+    """'8\\u200c21' (a zero-width non-joiner a Word export left) was no number: the cell read null."""
+    assert parse_value(f"8{mark}21").number == 821
+    assert parse_value(f"{mark}12{mark}元").number == 12
+    assert parse_value(mark).number is None

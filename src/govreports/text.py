@@ -29,6 +29,19 @@ def _converter():
     return opencc.OpenCC("t2s")
 
 
+# characters that take no room on the page: soft hyphen, zero-width space, non-joiner and joiner, the direction
+# marks and embeddings, word joiner and invisible operators, the direction isolates, BOM (zero-width no-break
+# space). Word exports and CMS editors leave them inside words and numbers ('8\u200c21' is 821 on the page).
+INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def drop_invisible(text: str) -> str:
+    """`text` without the characters that show nothing (INVISIBLE): the text as a reader sees it."""
+    if text.isascii():
+        return text
+    return INVISIBLE.sub("", text)
+
+
 def t2s(text: str) -> str:
     """Traditional characters → simplified (OpenCC t2s)."""
     return _converter().convert(text)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 
 from govreports.extract.document import Block
+from govreports.text import drop_invisible
 
-_WS = re.compile(r"[ \u00a0\u3000\u200b\ufeff]+")
+_WS = re.compile(r"[ \u00a0\u3000]+")
 _MD_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
 # a line or cell set in Markdown bold as a whole (OCR/LLM Markdown: '**一、总体情况**', '| **总计** |')
@@ -50,7 +51,7 @@ class LoneValue(Block):
 
 
 def _clean(text: str) -> str:
-    text = _WS.sub(" ", text).strip()
+    text = _WS.sub(" ", drop_invisible(text)).strip()  # '8\u200b21' is 821 on the page, not the cells 8 and 21
     if text[:2] in ("**", "__") and (bold := _MD_BOLD.match(text)):
         return bold[2].strip()
     return text
@@ -191,6 +192,7 @@ def _markers_dropped(raw: list[str], lines: list[str], gaps: list[int]) -> tuple
 
 def text_to_blocks(text: str) -> list[Block]:
     blocks = []
+    text = drop_invisible(text)  # before cells are counted out: '8\u200c21' is one value, 821
     if "｜" in text:  # full-width bars, as line_to_block reads them (and the layout tests below see them)
         text = text.replace("｜", "|")
     counted = _counted_lines(text)

@@ -14,6 +14,7 @@ from govreports.parse.normalize import annotate
 from govreports.parse.sections import (find_headings, rejoin_wrapped_headings, split_inline_headings,
                                        split_run_together, split_sections)
 from govreports.parse.tables import read_active, read_applications, read_review
+from govreports.text import INVISIBLE, drop_invisible
 from govreports.validate.checks import evaluate
 
 _REPORT_PHRASE = re.compile(r"信息公开(?:工作)?(?:年度)?(?:工作)?(?:\d{4}年度)?(?:报告|年报)")
@@ -27,6 +28,7 @@ _TABLES = ("active", "applications", "review_litigation")
 
 def build_record(document: Document, hints: dict) -> dict | None:
     """The canonical record, or None when the document holds no annual report."""
+    hints = _visible(hints)
     if document.unreadable:
         # only the list entry can say: its date, and the agency and year its title names (without them the report
         # was filed under no agency, and the scorecard called the agency's year missing)
@@ -36,9 +38,11 @@ def build_record(document: Document, hints: dict) -> dict | None:
             "title": M.title_hint(hints), "agency": agency, "year": year, "format": "unknown", "published": published,
             "published_source": source, "reason": document.unreadable, "checks": [],
         }
+    _drop_invisible(document.blocks)
+    meta = _visible(document.meta)
     blocks = rejoin_wrapped_headings(split_inline_headings(split_run_together(document.blocks)))
     annotate(blocks)
-    title = M.find_title(blocks, document.meta, hints)
+    title = M.find_title(blocks, meta, hints)
     year = M.find_year(title, blocks, hints)
     full_key = "".join([k for b in blocks for k in b.keys])
     structured_headings = find_headings(blocks, structured=True)
@@ -47,11 +51,11 @@ def build_record(document: Document, hints: dict) -> dict | None:
     headings = structured_headings if fmt in schema.TABLE_FORMATS else find_headings(blocks, structured=False)
     if not _is_report(fmt, headings, full_key, title):
         return None
-    published, source = find_published(blocks, document.meta, hints, headings[0][0] if headings else None,
+    published, source = find_published(blocks, meta, hints, headings[0][0] if headings else None,
                                          title, year)
     record: dict = {
         "title": title,
-        "agency": M.find_agency(title, blocks, document.meta),
+        "agency": M.find_agency(title, blocks, meta),
         "year": year,
         "format": fmt,
         "published": published,
@@ -68,6 +72,25 @@ def build_record(document: Document, hints: dict) -> dict | None:
         record["text_layout"] = text_layout  # cells read from digit runs, and those left null (parse.runs)
     record["checks"] = evaluate(record)  # after text_layout: a rule the digit runs were cut by is no evidence
     return record if _found_anything(record) else None
+
+
+def _drop_invisible(blocks: list[Block]) -> None:
+    """Every cell without the characters that show nothing (text.INVISIBLE: '8\u200c21' is 821, '规\u200c章' is
+    规章), whatever extractor read it; in place (a cell's text is what the page shows), and only in the blocks that
+    hold one: one search over the joined cells finds none in nearly every document."""
+    joined = "\n".join([c for b in blocks for c in b.cells])
+    if joined.isascii() or INVISIBLE.search(joined) is None:
+        return
+    for b in blocks:
+        if any(INVISIBLE.search(c) for c in b.cells):
+            b.cells = [drop_invisible(c) for c in b.cells]
+
+
+def _visible(facts: dict) -> dict:
+    """A document's meta or the crawler's hints with their texts as the page shows them (title, agency, date)."""
+    if not any(isinstance(v, str) and INVISIBLE.search(v) for v in facts.values()):
+        return facts
+    return {k: drop_invisible(v) if isinstance(v, str) else v for k, v in facts.items()}
 
 
 def _is_report(fmt: str, headings: list, full_key: str, title: str | None) -> bool:

@@ -12,6 +12,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from govreports.text import drop_invisible
+
 _NULLS = frozenset({"", "-", "--", "—", "——", "———", "–", "/", "无", "－", "―", "空", "N/A", "n/a", "/", "暂无", "不适用",
                     "无此项", "未涉及", "未发生", "×", "✕", "╳", "＼", "\\", "╲", "╱", "∕", "空白", "(空)", "（空）",
                     # as a 繁體 mirror writes them (cells are read as written, before any conversion)
@@ -63,8 +65,10 @@ def parse_value(cell: str) -> Value | None:
     text = cell.strip()
     if text in _NULLS:
         return BLANK
-    if not text.isascii() and _OTHER_DIGITS.search(text):
-        return None
+    if not text.isascii():
+        text = drop_invisible(text)  # '8\u200c21': what the page shows is 821
+        if _OTHER_DIGITS.search(text):
+            return None
     text = unicodedata.normalize("NFKC", text).replace(" ", "").replace("，", ",")
     if text in _NULLS or set(text) <= {"-", "—", "–", "/"}:
         return BLANK
