@@ -115,6 +115,27 @@ def test_invisible_characters_are_dropped_from_cells_labels_and_title(fragment, 
     assert mark not in "".join(record["sections"].values())
 
 
+def test_a_body_printed_twice_is_read_once_and_flagged(fragment, expected):
+    """Portals that print the article twice (once more in a hidden print div) put the whole second copy, tables
+    as text, into section 六; only the first copy is the report's, and the record says the page repeated it."""
+    once = parse_bytes(portal_page(fragment).encode("utf-8"))
+    twice = parse_bytes(portal_page(fragment + '<div class="print" style="display:none">'
+                                    f"<h1>{expected['title']}</h1>{fragment}</div>").encode("utf-8"))
+    assert "repeated_body" not in once
+    assert twice["repeated_body"] == 2
+    assert twice["sections"] == once["sections"] and twice["sections"]["6"] == "无。"
+    assert_tables_equal(twice, expected)
+    assert twice["checks"] == once["checks"]
+
+
+def test_a_heading_quoted_again_in_section_six_is_no_repeated_body(fragment):
+    """One heading's words again after 六 (an attachment with its own 一、总体情况) are no second copy of the body."""
+    page = portal_page(fragment + "<p>附件：</p><p>一、总体情况</p><p>附件的说明。</p>")
+    record = parse_bytes(page.encode("utf-8"))
+    assert "repeated_body" not in record
+    assert record["sections"]["6"].endswith("附件的说明。")
+
+
 def test_misaligned_colspans_read_in_order(fragment):
     """Table 二's value cells span 2|1|1 under a 1|2|1 header: values are read in order, not by grid column."""
     record = parse_bytes(fragment.encode("utf-8"))

@@ -558,3 +558,15 @@ def test_invisible_characters_inside_numbers_of_a_text_report(mark, sep):
     record = parse_bytes(hidden.encode("utf-8"), hints=hints)
     for table in ("active", "applications", "review_litigation"):
         assert record[table] == original[table], table
+
+
+def test_a_text_report_repeated_is_read_once():
+    """The seed's text twice over (a copy-paste of a page that printed its article twice): section 六 held the
+    second copy."""
+    body = (SAMPLES / "seed" / "000_dc3a28ed7fcc2bfa.txt").read_text(encoding="utf-8")
+    once = parse_bytes(body.encode("utf-8"))
+    twice = parse_bytes((body + "\n" + body).encode("utf-8"))
+    assert twice["repeated_body"] == 2 and "repeated_body" not in once
+    assert twice["sections"] == once["sections"]
+    for key in ("title", "agency", "year", "published", "active", "applications", "review_litigation", "checks"):
+        assert twice[key] == once[key], key

@@ -11,7 +11,7 @@ from govreports.parse import runs
 from govreports.parse.published import find_published
 from govreports.parse.formats import detect_format
 from govreports.parse.normalize import annotate
-from govreports.parse.sections import (find_headings, rejoin_wrapped_headings, split_inline_headings,
+from govreports.parse.sections import (find_headings, rejoin_wrapped_headings, repeated_body, split_inline_headings,
                                        split_run_together, split_sections)
 from govreports.parse.tables import read_active, read_applications, read_review
 from govreports.text import INVISIBLE, drop_invisible
@@ -51,6 +51,9 @@ def build_record(document: Document, hints: dict) -> dict | None:
     headings = structured_headings if fmt in schema.TABLE_FORMATS else find_headings(blocks, structured=False)
     if not _is_report(fmt, headings, full_key, title):
         return None
+    if (repeat := repeated_body(blocks, headings)) is not None:  # the page printed the body twice: read it once
+        cut, copies = repeat
+        blocks, headings = blocks[:cut], [h for h in headings if h[0] < cut]
     published, source = find_published(blocks, meta, hints, headings[0][0] if headings else None,
                                          title, year)
     record: dict = {
@@ -71,6 +74,8 @@ def build_record(document: Document, hints: dict) -> dict | None:
     if (text_layout := split.as_record()) is not None:
         record["text_layout"] = text_layout  # cells read from digit runs, and those left null (parse.runs)
     record["checks"] = evaluate(record)  # after text_layout: a rule the digit runs were cut by is no evidence
+    if repeat is not None:
+        record["repeated_body"] = copies  # copies of the body on the page; the first one was read
     return record if _found_anything(record) else None
 
 

@@ -230,6 +230,35 @@ def _split_blob(block: Block) -> list[Block]:
     return out
 
 
+def repeated_body(blocks: list[Block], headings: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """(where the second copy of the report's body starts, how many copies there are) when the body is printed
+    again after itself, else None. Some portals print the article twice (once more in a hidden print div): the
+    second copy, tables as text, was read into section 六. A copy is the first heading's block met again, word for
+    word, with a later heading of the run met again after it; it starts where the blocks before it (title, date,
+    preamble) repeat those before the first heading."""
+    if len(headings) < 2:
+        return None
+    first, later = headings[0][0], [blocks[i].keys for i, _ in headings[1:]]
+    key = blocks[first].keys
+    again = [j for j in range(first + 1, len(blocks)) if blocks[j].keys == key and not blocks[j].is_row]
+    if not again:
+        return None
+    j = again[0]
+    if not any(b.keys in later for b in blocks[j + 1 :]):
+        return None  # one heading quoted again (an attachment's 一、总体情况): no copy of the body
+    before = max(i for i, _ in headings if i < j)  # the first copy's last heading stays with it
+    start, k = j, first
+    while start - 1 > before and k > 0 and blocks[start - 1].keys == blocks[k - 1].keys:
+        start, k = start - 1, k - 1
+    # and the copy's own title line, which the first copy's region may not hold (a print div's <h1>)
+    while start - 1 > before and not blocks[start - 1].is_row and _TITLE_LINE.match("".join(blocks[start - 1].keys)):
+        start -= 1
+    return start, 1 + len(again)
+
+
+_TITLE_LINE = re.compile(r"[^。；;]{0,40}信息公开[^。；;]{0,20}(?:报告|年报)$")  # a report's title, as a key
+
+
 def split_sections(blocks: list[Block], headings: list[tuple[int, int]], skip: set[int] = frozenset()) -> dict[str, str]:
     """Section number → its text (paragraphs joined by newlines), leaving out the blocks in `skip` (tables)."""
     sections: dict[str, str] = {}
