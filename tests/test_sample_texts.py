@@ -412,6 +412,59 @@ def test_a_heading_wrapped_onto_a_second_line_is_one_heading(stem, width):
         assert record[table] == expected[table]
 
 
+def _wrap_every(heading: str, width: int, first: int) -> str:
+    """`heading` cut into lines: `first` characters, then lines of `width`."""
+    lines, rest = [heading[:first]], heading[first:]
+    while rest:
+        lines.append(rest[:width])
+        rest = rest[width:]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("stem", ["13_shanghai_szfbgt_2019", "000_dc3a28ed7fcc2bfa"])
+@pytest.mark.parametrize(("first", "width"), [(3, 1), (3, 2), (4, 3), (6, 4), (9, 1), (10, 6), (16, 5)])
+def test_a_heading_wrapped_over_three_or_more_lines_is_one_heading(stem, first, width):
+    """Each section heading of real texts cut into three or more lines, as a narrow column or a table cell's text
+    breaks them ('一、总' / '体' / '情况', '六、其他需要报' / '告的事' / '项'): only two-line wraps were rejoined, and
+    a section whose first line lacked its words was lost (its text merged into the section before)."""
+    path = SAMPLES / ("seed" if stem[0] == "0" else "texts") / f"{stem}.txt"
+    body, hints = (path.read_text(encoding="utf-8"), {}) if stem[0] == "0" else sample_text(path)[1:]
+    expected = parse_bytes(body.encode("utf-8"), hints=hints)
+    wrapped = re.sub(r"(?m)^([一二三四五六]、[^\t\n]+)$",
+                     lambda m: _wrap_every(m[1], width, first) if len(m[1]) > first + width else m[1], body)
+    assert re.search(r"\n[一二三四五六]、[^\t\n]*\n[^\t\n]+\n[^\t\n]+\n", wrapped)  # three lines or more
+    record = parse_bytes(wrapped.encode("utf-8"), hints=hints)
+    assert record["sections"] == expected["sections"]
+    for table in ("active", "applications", "review_litigation"):
+        assert record[table] == expected[table]
+
+
+@pytest.mark.parametrize("lines", [["一、总", "体", "情况"], ["六、其他需要报", "告的事", "项"], ["六、其他需要报告的", "事", "项"],
+                                   ["四、因政府信息公开工作被申请行政复议、提起行政诉", "讼情", "况"], ["一、总体", "情况"]])
+def test_wrapped_heading_lines_are_one_heading(lines):
+    from govreports.extract.document import Block
+    from govreports.parse.sections import rejoin_wrapped_headings
+
+    blocks = [Block([line]) for line in [*lines, "本年度无此类情况。"]]
+    assert [b.cells[0] for b in rejoin_wrapped_headings(blocks)] == ["".join(lines), "本年度无此类情况。"]
+
+
+@pytest.mark.parametrize("lines", [
+    ["一、本年", "新收", "0"],  # a table label over lines, then its value
+    ["（一）主要", "问题", "工作情况"],  # a sub-item and short lines of its text: (一) numbers no section
+    ["一、主要", "成效", "工作计划"],  # words of no section 一
+    ["三、本年度办", "理结果", "（一）予以公开"],  # table 三's label: the next line is numbered
+    ["2.加强", "管理", "实施情况"],  # a numbered item without its section's words (2: 主动公开)
+    ["一、总", "体", "2019年情况"],  # a line with a number in it is no part of a heading
+])
+def test_short_lines_that_are_no_wrapped_heading_stay_apart(lines):
+    from govreports.extract.document import Block
+    from govreports.parse.sections import rejoin_wrapped_headings
+
+    blocks = [Block([line]) for line in lines]
+    assert [b.cells[0] for b in rejoin_wrapped_headings(blocks)] == lines
+
+
 @pytest.mark.parametrize(("stem", "mark"), [
     ("13_shanghai_szfbgt_2019", "**"),
     ("14_shuyang_xzf_2025", "**"),  # sample 14 is OCR/LLM Markdown: '## **一、总体情况**'

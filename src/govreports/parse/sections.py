@@ -189,31 +189,68 @@ def split_inline_headings(blocks: list[Block]) -> list[Block]:
 
 
 def rejoin_wrapped_headings(blocks: list[Block]) -> list[Block]:
-    """The blocks with each heading that a line break cut in two made one again; a wrapped heading's tail was the
-    first line of its section, and a first line without its section's words (三、收到和处理政府信 / 息公开申请情况)
-    was no heading at all, its section merged into the one before."""
+    """The blocks with each heading that line breaks cut into pieces made one again; a wrapped heading's tail was
+    the first line of its section, and a first line without its section's words (三、收到和处理政府信 / 息公开申请情况)
+    was no heading at all, its section merged into the one before. A numbered line of _WRAP_FIRST characters or
+    more with one short line that ends it; a shorter first line or more lines (a narrow column: 一、总 / 体 / 情况)
+    only where they make a section's 一、 heading with its words, and each line after the first holds words and no
+    digit (a table label over lines and its value, a sub-item and its text, stay apart)."""
     out: list[Block] = []
-    joined = False
-    for b in blocks:
-        head = out[-1] if out and not joined else None
-        joined = False
-        if (head is not None and _wrapped_head(head) and not b.is_row and len(b.cells) == 1
-                and len(tail := b.cells[0].strip()) <= _WRAP_TAIL and _WRAP_END.search(head.cells[0] + tail)
-                and not _SENTENCE.search(tail) and not _WRAP_START.match(tail)
-                and len(head.cells[0]) + len(tail) <= _MAX_HEADING):
-            out[-1] = Block([head.cells[0] + tail])
-            joined = True
-            continue
-        out.append(b)
+    i = 0
+    while i < len(blocks):
+        end = _wrap_end(blocks, i)
+        if end is None:
+            out.append(blocks[i])
+            i += 1
+        else:
+            out.append(Block(["".join(b.cells[0].strip() for b in blocks[i:end])]))
+            i = end
     return out
 
 
-def _wrapped_head(block: Block) -> bool:
-    if block.is_row or len(block.cells) != 1:
+def _wrap_end(blocks: list[Block], i: int) -> int | None:
+    """Where the lines of a heading wrapped from blocks[i] end (the index after its last line), or None."""
+    head = blocks[i]
+    if head.is_row or len(head.cells) != 1:
+        return None
+    text = head.cells[0].strip()
+    if not (len(text) < _MAX_HEADING and _WRAP_START.match(text) and not _WRAP_END.search(text)
+            and not _SENTENCE.search(text)):
+        return None
+    for k in range(i + 1, len(blocks)):
+        b = blocks[k]
+        tail = b.cells[0].strip() if not b.is_row and len(b.cells) == 1 else ""
+        if (not tail or len(tail) > _WRAP_TAIL or _SENTENCE.search(tail) or _WRAP_START.match(tail)
+                or len(text) + len(tail) > _MAX_HEADING):
+            return None
+        text += tail
+        if _WRAP_END.search(text):
+            if k == i + 1 and len(head.cells[0].strip()) >= _WRAP_FIRST:
+                return k + 1
+            return k + 1 if _words_of_heading(tail) and _is_section_heading(text) else None
+        if not _words_of_heading(tail):
+            return None
+    return None
+
+
+_DIGIT = re.compile(r"[0-9０-９]")
+_HAN_OR_COMMA = re.compile(r"[\u4e00-\u9fff、]")
+
+
+def _words_of_heading(line: str) -> bool:
+    """A line that can be a piece of a heading wrapped over several: words, no number (not a table label's value,
+    not a year)."""
+    return _HAN_OR_COMMA.search(line) is not None and _DIGIT.search(line) is None
+
+
+def _is_section_heading(text: str) -> bool:
+    """Whether `text` is a section heading numbered as the official form numbers them (一、) with its section's
+    words, as find_headings takes one."""
+    m = _HEADING.match(text)
+    if m is None:
         return False
-    text = block.cells[0].strip()
-    return (_WRAP_FIRST <= len(text) < _MAX_HEADING and _WRAP_START.match(text) is not None
-            and not _WRAP_END.search(text) and not _SENTENCE.search(text))
+    n = NUMERALS.index(m.group(1)) + 1
+    return n not in _WORDS or any(w in text for w in _WORDS[n])
 
 
 def _split_blob(block: Block) -> list[Block]:
