@@ -135,9 +135,9 @@ def test_ofd_in_points_with_a_ctm(fmt):
     assert_round_trip(record, parse_bytes(data, "report.ofd"), "ofd-ctm")
 
 
-def _with_a_mark_after(data: bytes, value: str, mark: str) -> bytes:
+def _with_a_mark_after(data: bytes, value: str, mark: str, raised: float = 1 / 3) -> bytes:
     """The OFD with `mark` drawn after the table cell `value` as a Word export draws a superscript: a TextObject of
-    its own, at 0.65 of the cell's size, its baseline raised by a third of that size."""
+    its own, at 0.65 of the cell's size, its baseline raised by a third of that size (or `raised` of it)."""
     import re
 
     cell = re.compile(rf'<ofd:TextObject ID="\d+" Boundary="([\d.]+) ([\d.]+) ([\d.]+) [\d.]+" Font="2" '
@@ -149,7 +149,7 @@ def _with_a_mark_after(data: bytes, value: str, mark: str) -> bytes:
             if info.filename.endswith("Content.xml") and (m := cell.search(part.decode())):
                 x, top, width, size, y = map(float, m.groups())
                 small = 0.65 * size
-                drawn = (f'<ofd:TextObject ID="99999" Boundary="{x + width:.3f} {top + y - size / 3 - 0.85 * small:.3f} '
+                drawn = (f'<ofd:TextObject ID="99999" Boundary="{x + width:.3f} {top + y - raised * size - 0.85 * small:.3f} '
                          f'{small * len(mark):.3f} {1.2 * small:.3f}" Font="2" Size="{small:.3f}"><ofd:TextCode X="0" '
                          f'Y="{0.85 * small:.3f}">{mark}</ofd:TextCode></ofd:TextObject>')
                 part = (part.decode()[:m.end()] + drawn + part.decode()[m.end():]).encode()
@@ -168,6 +168,36 @@ def test_ofd_footnote_mark_after_a_value_is_no_digit(mark):
     record["applications"]["new"]["natural_person"] = 821
     parsed = parse_bytes(_with_a_mark_after(to_ofd(record), "821", mark), "report.ofd")
     assert parsed["applications"] == record["applications"]
+
+
+def _unruled(data: bytes) -> bytes:
+    """The OFD without its ruling lines (PathObjects): its tables read as lines of text, as a table without borders."""
+    import re
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            part = src.read(info.filename)
+            if info.filename.endswith("Content.xml"):
+                part = re.sub(rb"<ofd:PathObject\b.*?</ofd:PathObject>", b"", part, flags=re.S)
+            dst.writestr(info, part)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("raised", [0.15, 0.25])
+@pytest.mark.parametrize("mark", ["1", "注1", "*", "12"])
+def test_ofd_footnote_mark_after_a_value_in_a_table_without_ruling_lines_is_no_digit(mark, raised):
+    """As above in a table without ruling lines: its rows are lines of text, and a mark raised less than a third of
+    the size (on the number's line by its baseline) was read as the number's last digits ('821' and a raised '1':
+    8211; '注1' made the cell a label)."""
+    record = record_fixture("2021")
+    record["applications"]["new"]["natural_person"] = 821
+    plain = parse_bytes(_unruled(to_ofd(record)), "report.ofd")
+    assert "PathObject" not in zipfile.ZipFile(io.BytesIO(_unruled(to_ofd(record)))).read(
+        "Doc_0/Pages/Page_1/Content.xml").decode()
+    assert plain["applications"]["new"]["natural_person"] == 821
+    parsed = parse_bytes(_unruled(_with_a_mark_after(to_ofd(record), "821", mark, raised)), "report.ofd")
+    assert parsed["applications"] == plain["applications"]
 
 
 def test_ofd_held_to_the_zip_limits():

@@ -302,6 +302,26 @@ def _line_text(line: list[dict]) -> str:
     return "".join(out)
 
 
+def _unmarked_line(line: list[dict]) -> str | None:
+    """The line's text as _line_text makes it, each of its words less the footnote marks after its number
+    (extract.pdfium.marks, as a ruled cell's: '821' and a smaller '1' raised less than the line's tolerance is 821,
+    not 8211); None where the line has one glyph size (nearly every line) or no such mark."""
+    if min(g["size"] for g in line) == max(g["size"] for g in line):
+        return None
+    from govreports.extract.pdfium.marks import cell_text, unmarked
+
+    words: list[list[dict]] = []
+    for g in line:
+        if words and g["x0"] - words[-1][-1]["x1"] <= 0.3 * g["size"]:
+            words[-1].append(g)
+        else:
+            words.append([g])
+    chars = [[(g["text"], g["x0"], g["top"], g["x1"], g["bottom"], g) for g in word] for word in words]
+    if not any(unmarked(word) is not None for word in chars):
+        return None
+    return " ".join(cell_text(word, lambda kept: "".join(k[0] for k in kept)) for word in chars)
+
+
 def _is_cjk(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
@@ -366,6 +386,8 @@ def page_blocks(glyphs: list[dict], edges: list[dict], carry: dict | None = None
         block = line_to_block(text)
         if block is None:
             continue
+        if block.is_row and (unmarked := _unmarked_line(line)) is not None:  # a row of a table without rules
+            block = line_to_block(unmarked) or block
         top, bottom = min(g["top"] for g in line), max(g["bottom"] for g in line)
         width = max(g["x1"] - g["x0"] for g in line)
         indented = line[0]["x0"] > left + 0.9 * width
