@@ -122,6 +122,26 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(known_db, args, gone
     assert (proc.returncode, err) == (141, "")
 
 
+@pytest.mark.parametrize("encoding", ["gbk", "ascii"])
+@pytest.mark.parametrize("fmt", [("csv", "--excel"), ("csv",), ("jsonl",)])
+def test_an_export_to_a_pipe_is_utf_8_whatever_the_locale(known_db, encoding, fmt):
+    """`PYTHONIOENCODING=gbk govreports export -t agencies --excel > t.csv`: the byte-order mark came out as the
+    text '\\ufeff' and the names in GBK (under ASCII, escaped), a file no CSV reader reads right; `-o t.csv` is
+    UTF-8. Data for a file or a program is UTF-8 either way."""
+    import os
+    import sys
+
+    from crawlhelp import ROOT
+
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}", "PYTHONIOENCODING": encoding}
+    proc = subprocess.run([sys.executable, "-m", "govreports", "export", "-t", "agencies", "-f", *fmt, "--db",
+                           str(known_db)], env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout.decode("utf-8")  # raises on GBK bytes
+    assert text.startswith("\ufeff" if "--excel" in fmt else ("id" if fmt[0] == "csv" else "{")), text[:80]
+    assert "甲市教育局" in text and "\\u" not in text and ("\r\n" in text) == ("--excel" in fmt)
+
+
 def test_a_broken_pipe_of_another_kind_is_not_taken_for_a_gone_reader():
     """EPIPE from a pipe the command writes to itself (a child's stdin, a socket), with stdout and stderr still
     read: a failure of its own, raised as it was, never a quiet 141."""

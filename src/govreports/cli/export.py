@@ -163,7 +163,7 @@ def _export_text(db, tables, fmt, output, headers, excel, filters) -> None:
             fail(f"{len(tables)} tables: write them to a workbook (-f xlsx -o FILE.xlsx) or to a directory"
                  " (-o DIR: one file per table)", 2)
         if output is None:
-            export_table(db, tables[0], fmt, sys.stdout, headers=headers, excel=excel, filters=filters)
+            _export_to_stdout(db, tables[0], fmt, headers, excel, filters)
             return
         targets = [(tables[0], output)]
     else:
@@ -175,6 +175,24 @@ def _export_text(db, tables, fmt, output, headers, excel, filters) -> None:
             with atomic_output(target) as out:
                 count = export_table(db, name, fmt, out, headers=headers, excel=excel, filters=filters, conn=conn)
             typer.echo(f"{count} rows written to {target}", err=True)
+
+
+def _export_to_stdout(db, table, fmt, headers, excel, filters) -> None:
+    """Data for a file or a program is UTF-8, as `-o` writes it, whatever the locale's encoding: under a GBK or
+    ASCII PYTHONIOENCODING, `export --excel > t.csv` wrote a UTF-8 byte-order mark as the text '\\ufeff' and the rest
+    in GBK (or escaped), which Excel and every CSV reader then misread. A terminal keeps its own encoding."""
+    import io
+
+    if sys.stdout.isatty():
+        export_table(db, table, fmt, sys.stdout, headers=headers, excel=excel, filters=filters)
+        return
+    sys.stdout.flush()
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")  # "\r\n" of --excel as written
+    try:
+        export_table(db, table, fmt, out, headers=headers, excel=excel, filters=filters)
+        out.flush()
+    finally:
+        out.detach()  # sys.stdout's buffer stays open, for the command's end
 
 
 def _export_xlsx(db, tables, output, headers, filters, export_xlsx) -> None:
