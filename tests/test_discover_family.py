@@ -108,6 +108,18 @@ def test_trs_create_page_html_with_its_div_first_is_trs():
     assert found.extra["count"] == 50 and found.extra["offset"] == 1 and found.pending == "trs-offset"
 
 
+def test_trs_create_page_html_with_variables_of_other_names_is_trs():
+    """`var pageCount = 3; var curPage = 1; createPageHTML(pageCount, curPage, "index", "html")`: the adapter reads
+    the variables' values, discover looked for a number (or countPage) and offered the column as a generic one with
+    a script page template."""
+    text = ('<ul class="list"><li><a href="./202401/t20240115_1.html">某局2023年政府信息公开工作年度报告</a>'
+            '<span>2024-01-15</span></li></ul><script>var pageCount = 3; var curPage = 1;'
+            'createPageHTML(pageCount, curPage, "index", "html");</script>')
+    found = detect(page(text, "http://a.gov.cn/zwgk/xxgknb/index.html"))
+    assert found.adapter == "trs" and "createPageHTML" in found.pager
+    assert (found.extra["count"], found.extra["offset"], found.pending) == (3, 1, "trs-offset")
+
+
 def test_hanweb_sample_is_hanweb():
     column = "http://www.dingxi.gov.cn/col/col12377/index.html"
     found = detect(page(_sample("hanweb_dingxi_datastore_excerpt.xml"), column))

@@ -29,6 +29,7 @@ from govreports.portals.adapters.base import absolute
 from govreports.portals.adapters.gkmlpt import unescape_percent_u
 from govreports.portals.adapters.jsonapi import dig, title_text
 from govreports.portals.adapters.listpage import Selectors, anchors, document_url, is_next_word, links, soup
+from govreports.portals.adapters.trs import has_pager_call
 from govreports.portals.adapters.trs import numbering as trs_numbering
 from govreports.portals.adapters.trs import pager as trs_pager
 from govreports.portals.titles import is_report_title
@@ -106,7 +107,7 @@ def _hanweb(html: str, url: str) -> Family | None:
 
 
 def _trs(html: str, url: str) -> Family | None:
-    call = _TRS_CALL.search(html)
+    call = _TRS_CALL.search(html) or has_pager_call(html)  # (variables the page sets: pageCount, curPage, …)
     if not call and not _TRS_COUNT.search(html):
         return None
     count, name, ext = trs_pager(html)

@@ -48,6 +48,11 @@ def _number(arg: str, html: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def has_pager_call(html: str) -> bool:
+    """Whether the page calls createPageHTML with a page count it gives (a number, or a variable it sets)."""
+    return next(_calls(html), None) is not None
+
+
 def pager(html: str) -> tuple[int, str | None, str | None]:
     """(page count, page name, extension) from the pager script; (1, None, None) when there is none."""
     for numbers, strings in _calls(html):
