@@ -42,7 +42,7 @@ def test_200_is_archived_once_by_sha256(srv, tmp_path):
     assert st["requests"] == 2 and st["by_status"] == {"200": 2} and st["archived"] == 1 and st["bytes"] == 2 * len(body)
     seen = srv.hits("/a.html")[0]
     assert seen.headers["user-agent"].startswith("govreports/") and "text/html" in seen.headers["accept"]
-    assert a.validators() == Validators('"v1"', a.last_modified, a.sha256, "utf-8", a.final_url)
+    assert a.validators() == Validators('"v1"', a.last_modified, a.sha256, "utf-8", a.final_url, a.fetched_at)
 
 
 def test_conditional_get_304_answers_from_archive(srv, tmp_path):
@@ -357,3 +357,54 @@ def test_an_archive_folder_that_cannot_be_read_means_a_whole_fetch_not_a_failure
     assert lazy.not_modified and [h.headers.get("if-none-match") for h in srv.hits("/r.html")] == ['"v1"', None, None]
     assert unasked.ok and unasked.status == 200 and unasked.body == b"<html>whole</html>"
     assert whole.ok and whole.status == 200 and whole.body == b"<html>whole</html>" and not whole.not_modified
+
+
+def _days_ago(days: float) -> str:
+    from datetime import datetime, timedelta, timezone
+
+    return (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
+
+
+@pytest.mark.parametrize("corrected", [True, False], ids=["corrected", "same body"])
+def test_a_copy_older_than_refetch_after_days_is_fetched_whole_once_and_its_record_refreshed(srv, tmp_path, corrected):
+    """A server whose ETag never changes (a CMS that stamps every page "v1") answers 304 to If-None-Match for
+    good, a correction posted in place included. A copy fetched whole more than refetch_after_days ago is asked
+    without validators once; the document row is then refreshed (a new row for a corrected body, its fetched_at
+    for the same one), so the next run asks conditionally again, and is answered 304."""
+    from govreports.crawl.pipeline import validators_lookup
+    from govreports.store.db import open_db
+    from govreports.store.documents import latest_document, record_document
+
+    served = [b"<html>report v1</html>"]
+    srv.route("/r.html", lambda req: Reply(304, b"") if req.headers.get("if-none-match") == '"v1"'
+              else Reply(200, served[0], {"Content-Type": "text/html; charset=utf-8", "ETag": '"v1"'}))
+    db, archive = open_db(tmp_path / "r.db"), Archive(tmp_path / "archive")
+    lookup = validators_lookup(db)
+    (first,), _ = fetch_all(archive, [srv.url("/r.html")], validators_lookup=lookup)
+    record_document(db, first)
+    old = _days_ago(40)
+    db.execute("UPDATE documents SET fetched_at = ?", [old])
+    db.conn.commit()
+    if corrected:
+        served[0] = b"<html>report v1, corrected</html>"
+    (kept,), _ = fetch_all(archive, [srv.url("/r.html")], policy(refetch_after_days=0), validators_lookup=lookup)
+    (fresh,), _ = fetch_all(archive, [srv.url("/r.html")], policy(refetch_after_days=45), validators_lookup=lookup)
+    assert kept.not_modified and fresh.not_modified  # 0: never; 45 days: not due yet
+    (whole,), _ = fetch_all(archive, [srv.url("/r.html")], policy(refetch_after_days=30), validators_lookup=lookup)
+    assert [h.headers.get("if-none-match") for h in srv.hits("/r.html")] == [None, '"v1"', '"v1"', None]
+    assert whole.ok and whole.status == 200 and not whole.not_modified and whole.body == served[0]
+    assert whole.refreshed
+    record_document(db, whole)
+    db.conn.commit()
+    row = latest_document(db, srv.url("/r.html"))
+    assert row.sha256 == whole.sha256 and row.fetched_at == whole.fetched_at > old
+    assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == (2 if corrected else 1)
+    (after,), _ = fetch_all(archive, [srv.url("/r.html")], policy(refetch_after_days=30), validators_lookup=lookup)
+    assert after.not_modified and after.body == served[0] and not after.refreshed
+    assert srv.hits("/r.html")[-1].headers.get("if-none-match") == '"v1"'
+
+
+def test_refetch_after_days_is_checked():
+    assert FetchPolicy().refetch_after_days == 30
+    with pytest.raises(ValueError, match="refetch_after_days"):
+        FetchPolicy(refetch_after_days=-1)

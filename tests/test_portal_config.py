@@ -108,6 +108,8 @@ def _query(url: str) -> str:
          "politeness.user_agent: Value error, a blank User-Agent"),
         ('[politeness]\nuser_agent = "年报爬虫/1.0"\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
          "politeness.user_agent: Value error, '年报爬虫/1.0' is not printable ASCII"),
+        ('[politeness]\nrefetch_after_days = -1\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
+         "politeness.refetch_after_days: Input should be greater than or equal to 0"),
     ],
 )
 def test_config_errors_name_file_and_field(tmp_path, body, where):
@@ -354,3 +356,16 @@ def test_a_variable_left_unset_in_a_url_is_named(tmp_path, monkeypatch):
     assert "GOVREPORTS_TEST_UNSET_URL" in str(err.value) and "start_url" in str(err.value)
     monkeypatch.setenv("GOVREPORTS_TEST_UNSET_URL", "http://a.gov.cn")
     assert load_config(path).portal[0].start_url == "http://a.gov.cn/index.html"
+
+
+def test_refetch_after_days_reaches_the_fetch_policy(tmp_path):
+    from govreports.crawl.pipeline import policy_for
+
+    path = tmp_path / "p.toml"
+    path.write_text('[politeness]\nrefetch_after_days = 7\n[[portal]]\nname = "x"\nadapter = "trs"\n'
+                    'start_url = "http://a/"\n', encoding="utf-8")
+    config = load_config(path)
+    assert policy_for(config, config.portal).refetch_after_days == 7
+    path.write_text('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n', encoding="utf-8")
+    config = load_config(path)
+    assert policy_for(config, config.portal).refetch_after_days == 30

@@ -46,12 +46,13 @@ class Doc:
     content_type: str | None
     encoding: str | None
     fetched_at: str
+    refreshed: bool = False  # fetched whole, its copy older than refetch_after_days (FetchResult.refreshed)
 
     @classmethod
     def of(cls, result) -> "Doc":
         return cls(result.url, result.final_url, result.ok, result.not_modified, result.status, result.sha256,
                    result.archive_path, result.etag, result.last_modified, dict(result.headers or {}),
-                   result.content_type, result.encoding, result.fetched_at)
+                   result.content_type, result.encoding, result.fetched_at, result.refreshed)
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,8 @@ def validators_lookup(db: Database) -> Callable[[str], Validators | None]:
         known = latest_document(db, url)
         if known is None:
             return None
-        return Validators(known.etag, known.last_modified, known.sha256, known.encoding, known.final_url)
+        return Validators(known.etag, known.last_modified, known.sha256, known.encoding, known.final_url,
+                          known.fetched_at)
 
     return lookup
 

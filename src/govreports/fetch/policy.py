@@ -9,6 +9,10 @@ cannot hold a URL longer than that, however many retries are configured.
 
 Where the crawler goes: only to ``allowed_hosts`` (empty means *no* host; ``"*"`` means any), and, after DNS, only
 to public addresses unless ``allow_private_addresses`` (see ``netguard``).
+
+How long a 304 is believed: a URL whose archived copy was fetched whole more than ``refetch_after_days`` ago is
+asked without its validators once (``refetch_due``), since a server whose ETag or Last-Modified never changes (a CMS
+stamping every page alike) answers 304 for good, a correction posted in place included.
 """
 
 from __future__ import annotations
@@ -51,6 +55,9 @@ class FetchPolicy:
     # between them, ~5 minutes a URL
     host_error_limit: int = 5
     retry_statuses: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
+    # a URL whose archived copy was last fetched whole longer ago than this is fetched whole once, without
+    # If-None-Match/If-Modified-Since (0: never): a validator that never changes hides a correction made in place
+    refetch_after_days: float = 30.0
     max_redirects: int = 5
     respect_robots: bool = True
     robots_max_bytes: int = 512_000  # 500 KiB, Google's limit: robots.txt is parsed from its first 500 KiB only
@@ -77,6 +84,8 @@ class FetchPolicy:
         if min(self.per_host_delay, self.retries, self.max_redirects, self.backoff_base, self.host_silence_limit,
                self.host_error_limit) < 0:
             raise ValueError("delays, retries, max_redirects, host_silence_limit and host_error_limit must be >= 0")
+        if not self.refetch_after_days >= 0:  # (NaN too)
+            raise ValueError("refetch_after_days must be >= 0 (0: never)")
         if not 0 <= self.delay_jitter <= 1:
             raise ValueError("delay_jitter must be within [0, 1]")
         if not self.user_agent.strip():
@@ -90,6 +99,20 @@ class FetchPolicy:
     def url_budget(self) -> float:
         """Seconds one URL may take in all: attempts plus backoff sleeps (not waiting for the host's turn)."""
         return 2 * self.total_timeout
+
+    def refetch_due(self, fetched_at: str | None, now: datetime | None = None) -> bool:
+        """Is a copy fetched whole at ``fetched_at`` (ISO 8601, as ``clock.now_iso`` writes it) old enough to be
+        fetched whole again, validators left out? No when the time is not known or cannot be read."""
+        if not self.refetch_after_days or not fetched_at:
+            return False
+        try:
+            when = datetime.fromisoformat(fetched_at)
+        except (TypeError, ValueError):
+            return False
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        age = (now or datetime.now(timezone.utc)) - when
+        return age.total_seconds() > self.refetch_after_days * 86400
 
     def jittered(self, delay: float, rng: random.Random) -> float:
         if delay <= 0 or not self.delay_jitter:

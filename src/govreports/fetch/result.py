@@ -56,7 +56,8 @@ class Validators:
     304's body decodes the same way without the original Content-Type. ``final_url`` (optional): where that body was
     answered from, after redirects. A 304 from elsewhere speaks of another document (one night's redirect to a login
     page left its Last-Modified as the report page's, and the page's 304 then stood for the login page for good):
-    the URL is fetched whole instead.
+    the URL is fetched whole instead. ``fetched_at`` (optional, ISO 8601): when that body was last fetched whole;
+    older than FetchPolicy.refetch_after_days, the URL is fetched whole again, without its validators.
     """
 
     etag: str | None = None
@@ -64,6 +65,7 @@ class Validators:
     sha256: str | None = None
     encoding: str | None = None
     final_url: str | None = None
+    fetched_at: str | None = None
 
 
 @dataclass
@@ -98,12 +100,15 @@ class FetchResult:
     last_modified: str | None = None
     redirects: list[str] = field(default_factory=list)
     gate: str | None = None
+    # asked without its validators, its archived copy older than FetchPolicy.refetch_after_days: the store then
+    # refreshes the copy's fetched_at even when the body is the same (store.documents.record_document)
+    refreshed: bool = False
 
     def validators(self) -> Validators | None:
         """The validators to store for the next conditional GET (None when there is nothing to revalidate)."""
         if not self.ok or not self.sha256:
             return None
-        return Validators(self.etag, self.last_modified, self.sha256, self.encoding, self.final_url)
+        return Validators(self.etag, self.last_modified, self.sha256, self.encoding, self.final_url, self.fetched_at)
 
 
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-.:]+)", re.I)

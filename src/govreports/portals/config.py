@@ -55,6 +55,7 @@ class Politeness(BaseModel):
     retry_after_max: float = Field(_FETCH.retry_after_max, ge=0)
     host_silence_limit: int = Field(_FETCH.host_silence_limit, ge=0)  # timeouts in a row before a host is let be
     host_error_limit: int = Field(_FETCH.host_error_limit, ge=0)  # URLs in a row that spent their retries: the same
+    refetch_after_days: float = Field(_FETCH.refetch_after_days, ge=0)  # a 304 believed that long (0: for good)
     max_body_bytes: int = Field(_FETCH.max_body_bytes, gt=0)
     max_text_bytes: int = Field(_FETCH.max_text_bytes, gt=0)  # HTML/XML/JSON answers (list pages parse in-process)
     respect_robots: bool = _FETCH.respect_robots

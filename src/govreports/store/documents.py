@@ -2,7 +2,9 @@
 
 A document row is written when a URL gives a body not seen before for it; a 304 or an identical body writes
 nothing (a re-crawl with no changes rewrites nothing). The latest row of a URL holds the validators for the next
-conditional GET.
+conditional GET, and its `fetched_at` when its body was last fetched whole: an identical body fetched whole because
+the copy was older than FetchPolicy.refetch_after_days (`result.refreshed`) moves it on, or the URL was asked
+without validators every run after.
 
 `document_row` is the one place a response becomes a `documents` row: `record_document` stores it, and the crawl
 hands it to `load_record` as the document a record was read from. `loaded_items` is the re-parse's question
@@ -37,10 +39,11 @@ class KnownDocument:
     encoding: str | None
     media_type: str | None
     final_url: str | None = None
+    fetched_at: str | None = None
 
 
-_COPIES = ("SELECT id, url, sha256, archive_path, etag, last_modified, encoding, media_type, final_url FROM documents"
-           " WHERE url = ? AND sha256 IS NOT NULL ORDER BY id DESC")  # the archived copies of a URL, newest first
+_COPIES = ("SELECT id, url, sha256, archive_path, etag, last_modified, encoding, media_type, final_url, fetched_at"
+           " FROM documents WHERE url = ? AND sha256 IS NOT NULL ORDER BY id DESC")  # the archived copies of a URL, newest first
 
 
 def latest_document(db: Database, url: str) -> KnownDocument | None:
@@ -96,19 +99,22 @@ def record_document(db: Database, result, portal: str | None = None) -> int | No
     known = latest_document(db, result.url)
     if result.not_modified:
         return known.id if known else None
+    refreshed = bool(getattr(result, "refreshed", False))
     if known and known.sha256 == result.sha256 and not _new_validators(known, result) \
-            and not _moved(known, result):
+            and not _moved(known, result) and not refreshed:
         return known.id
     row = document_row(result, portal)
     with one_write(db) as locked_now:
         if locked_now:
             known = latest_document(db, result.url)
         if known and known.sha256 == result.sha256:
-            if _new_validators(known, result) or _moved(known, result):
+            if _new_validators(known, result) or _moved(known, result) or refreshed:
                 fresh = _new_validators(known, result)
-                db.execute("UPDATE documents SET etag = ?, last_modified = ?, final_url = ? WHERE id = ?",
+                db.execute("UPDATE documents SET etag = ?, last_modified = ?, final_url = ?, fetched_at = ?"
+                           " WHERE id = ?",
                            [result.etag if fresh else known.etag,
-                            result.last_modified if fresh else known.last_modified, result.final_url, known.id])
+                            result.last_modified if fresh else known.last_modified, result.final_url,
+                            row["fetched_at"] if refreshed else known.fetched_at, known.id])
             return known.id
         return db.conn.execute(_insert_sql("documents", tuple(row)), list(row.values())).lastrowid
 
