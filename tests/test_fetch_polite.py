@@ -138,6 +138,20 @@ def test_robots_5xx_disallows_all(srv, tmp_path, reply):
     assert a.error_kind == "robots_unreachable" and srv.hits("/a") == []
     assert f"HTTP {reply.status}" in a.error and "host not crawled (RFC 9309)" in a.error
     assert len(srv.hits("/robots.txt")) == 2  # retried once like any request, then disallow for the run
+    assert 'robots_unreachable = "allow"' in a.error  # the key that lets a user crawl it anyway
+
+
+def test_a_host_set_to_crawl_despite_an_unreachable_robots_txt_is_crawled(srv, tmp_path):
+    """robots_unreachable = "allow" (a portal whose robots.txt is a broken 5xx for good): its hosts are crawled
+    as with no rules; a host not named keeps RFC 9309's disallow, and the rules still bind where they answer."""
+    srv.route("/robots.txt", Reply(503, b"down")).route("/a", Reply(200, b"ok"))
+    (a,), _ = robots_run(srv, tmp_path, [srv.url("/a")], retries=0, robots_unreachable_allow={srv.netloc})
+    assert a.ok and len(srv.hits("/a")) == 1
+    (b,), _ = robots_run(srv, tmp_path, [srv.url("/a")], retries=0, robots_unreachable_allow={"other.gov.cn"})
+    assert b.error_kind == "robots_unreachable" and len(srv.hits("/a")) == 1
+    srv.route("/robots.txt", Reply(200, b"User-agent: *\nDisallow: /a\n"))
+    (c,), _ = robots_run(srv, tmp_path, [srv.url("/a")], robots_unreachable_allow={"127.0.0.1"})
+    assert c.error_kind == "robots_disallowed" and len(srv.hits("/a")) == 1
 
 
 def test_robots_unreachable_disallows_all(tmp_path):

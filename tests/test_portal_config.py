@@ -108,6 +108,8 @@ def _query(url: str) -> str:
          "politeness.user_agent: Value error, a blank User-Agent"),
         ('[politeness]\nuser_agent = "年报爬虫/1.0"\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
          "politeness.user_agent: Value error, '年报爬虫/1.0' is not printable ASCII"),
+        ('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\nrobots_unreachable = "ignore"\n',
+         "portal[0].robots_unreachable: Input should be 'disallow' or 'allow'"),
         ('[politeness]\nrefetch_after_days = -1\n[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n',
          "politeness.refetch_after_days: Input should be greater than or equal to 0"),
     ],
@@ -369,3 +371,16 @@ def test_refetch_after_days_reaches_the_fetch_policy(tmp_path):
     path.write_text('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a/"\n', encoding="utf-8")
     config = load_config(path)
     assert policy_for(config, config.portal).refetch_after_days == 30
+
+
+def test_robots_unreachable_allow_names_the_portal_s_hosts_to_the_fetch_policy(tmp_path):
+    from govreports.crawl.pipeline import policy_for
+
+    path = tmp_path / "p.toml"
+    path.write_text('[[portal]]\nname = "x"\nadapter = "trs"\nstart_url = "http://a.gov.cn/"\n'
+                    'attachment_hosts = ["f.a.gov.cn"]\nrobots_unreachable = "allow"\n'
+                    '[[portal]]\nname = "y"\nadapter = "trs"\nstart_url = "http://b.gov.cn/"\n', encoding="utf-8")
+    config = load_config(path)
+    assert [p.robots_unreachable for p in config.portal] == ["allow", "disallow"]
+    assert policy_for(config, config.portal).robots_unreachable_allow == {"a.gov.cn", "f.a.gov.cn"}
+    assert policy_for(config, config.portal[1:]).robots_unreachable_allow == frozenset()

@@ -34,7 +34,9 @@ def policy_for(config: CrawlConfig, portals: list[PortalConfig], **overrides) ->
     settings = {**config.politeness.model_dump(), **config.safety.model_dump()}
     settings.update({k: v for k, v in overrides.items() if v is not None})
     hosts = frozenset().union(*(p.hosts for p in portals)) if portals else frozenset()
-    return FetchPolicy(allowed_hosts=hosts, **settings)
+    # a host two portals name is crawled despite its robots.txt's 5xx when one of them says so
+    unreachable_ok = frozenset().union(*(p.hosts for p in portals if p.robots_unreachable == "allow"))
+    return FetchPolicy(allowed_hosts=hosts, robots_unreachable_allow=unreachable_ok, **settings)
 
 
 def validators_lookup(db: Database) -> Callable[[str], Validators | None]:

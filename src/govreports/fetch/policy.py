@@ -61,6 +61,9 @@ class FetchPolicy:
     max_redirects: int = 5
     respect_robots: bool = True
     robots_max_bytes: int = 512_000  # 500 KiB, Google's limit: robots.txt is parsed from its first 500 KiB only
+    # hosts ("host:port" or "host") whose robots.txt answering 5xx/429 or breaking off is read as "no rules", not
+    # RFC 9309's "disallow all" (a portal's robots_unreachable = "allow": its robots.txt broken for good)
+    robots_unreachable_allow: frozenset[str] = frozenset()
     allowed_hosts: frozenset[str] = frozenset()  # "host:port" or "host" (any port); empty = none; "*" = any host
     allow_private_addresses: bool = False  # connect to loopback/private/link-local/… addresses (tests, demo)
     adaptive: bool = True
@@ -76,6 +79,10 @@ class FetchPolicy:
         if isinstance(hosts, str):
             raise TypeError("allowed_hosts is a collection of netlocs, not a string")
         object.__setattr__(self, "allowed_hosts", frozenset(h.strip().lower() for h in hosts))
+        if isinstance(self.robots_unreachable_allow, str):
+            raise TypeError("robots_unreachable_allow is a collection of netlocs, not a string")
+        object.__setattr__(self, "robots_unreachable_allow",
+                           frozenset(h.strip().lower() for h in self.robots_unreachable_allow))
         object.__setattr__(self, "retry_statuses", frozenset(self.retry_statuses))
         if self.per_host_concurrency < 1 or self.max_connections < 1:
             raise ValueError("concurrency limits must be >= 1")

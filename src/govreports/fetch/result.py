@@ -23,7 +23,8 @@ ERROR_MEANINGS: dict[str, str] = {
     "truncated": "the body ended before its Content-Length, or its compression stream was broken",
     "http": "the server answered with an HTTP error status (see `status`)",
     "robots_disallowed": "robots.txt forbids this URL to our User-Agent; no request was made",
-    "robots_unreachable": "robots.txt answered 5xx (or broke off), so the host is not crawled this run (RFC 9309)",
+    "robots_unreachable": "robots.txt answered 5xx (or broke off), so the host is not crawled this run (RFC 9309; "
+                          "a portal's robots_unreachable = \"allow\" crawls it as with no rules)",
     "blocked": "an anti-bot gate page answered (瑞数, 加速乐, WZWS, a script that sets a cookie and reloads); never "
                "archived",
     "browser_unavailable": "a gate needs the browser (fetch = \"browser\") and no Chromium could run: install the "

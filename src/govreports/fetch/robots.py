@@ -11,7 +11,9 @@ How a page refused for its robots.txt is reported — the most truthful kind, no
   ``private_address``) → the page gets that same kind, since the page itself would have failed the same way,
   with the message "robots.txt unreachable (dns: …): host not crawled (RFC 9309)";
 - robots.txt answered 5xx/429 or broke off mid-answer (``reset``/``truncated``) → ``robots_unreachable``, with the
-  cause in the message: the server is there but will not give us its rules, so we do not crawl it.
+  cause in the message: the server is there but will not give us its rules, so we do not crawl it. A portal whose
+  robots.txt is broken for good says ``robots_unreachable = "allow"`` (FetchPolicy.robots_unreachable_allow: its
+  hosts read this case as "no rules"; the Fetcher decides, this cache being per origin); the message names the key.
 
 Behind a JavaScript gate (瑞数, 加速乐, WZWS: the gate page answers for robots.txt too, ``blocked``): the rules are
 hidden, not absent. Where a browser can pass the gate (a portal fetched in the browser or auto mode registers its
@@ -69,6 +71,9 @@ class RobotsRules:
         """(error kind, message) when ``url`` may not be fetched, else None."""
         if self.can_fetch(url, user_agent):
             return None
+        if self.mode == "disallow_all" and self.refusal_kind == "robots_unreachable":
+            return self.refusal_kind, (f"{self.reason}: host not crawled (RFC 9309); to crawl it anyway, set "
+                                       'robots_unreachable = "allow" in its portal\'s [[portal]] table')
         if self.mode == "disallow_all":
             return self.refusal_kind, f"{self.reason}: host not crawled (RFC 9309)"
         return self.refusal_kind, f"robots.txt disallows {url}"

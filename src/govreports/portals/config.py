@@ -112,6 +112,9 @@ class PortalConfig(BaseModel):
     # "http": httpx only, a JavaScript gate is `blocked`; "browser": a gate is passed in headless Chromium and httpx
     # reuses its cookies (no Chromium: `browser_unavailable`); "auto": the same when Chromium is there (fetch/browser.py)
     fetch: Literal["http", "browser", "auto"] = "http"
+    # robots.txt answering 5xx/429 (or breaking off): "disallow" the portal's hosts for the run (RFC 9309), or
+    # "allow" them as with no rules (a robots.txt broken for good); fetch.policy.FetchPolicy.robots_unreachable_allow
+    robots_unreachable: Literal["disallow", "allow"] = "disallow"
 
     @field_validator("adapter")
     @classmethod
