@@ -140,6 +140,37 @@ def test_truncated_forever_not_archived(srv, tmp_path):
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
 
 
+MALFORMED = {
+    "conflicting Content-Length": (Reply(200, b"hello world", [("Content-Length", "11"), ("Content-Length", "5")]),
+                                   "conflicting Content-Length headers"),
+    "two lengths in one header": (Reply(200, b"hello world", [("Content-Length", "11, 5")]),
+                                  "conflicting Content-Length headers"),
+    "plain body labelled gzip": (Reply(200, b"<html>plain</html>", {"Content-Encoding": "gzip"}),
+                                 "labelled Content-Encoding: gzip"),
+    "plain body labelled deflate": (Reply(200, b"<html>plain</html>", {"Content-Encoding": "deflate"}),
+                                    "labelled Content-Encoding: deflate"),
+}
+
+
+@pytest.mark.parametrize("case", MALFORMED)
+def test_a_malformed_answer_fails_after_one_attempt(srv, tmp_path, case):
+    """Headers that contradict themselves, a plain page labelled gzip: the server's answer is built wrong, and
+    was asked five times over (reset, truncated), each retry's backoff spent, the host's error count raised."""
+    reply, says = MALFORMED[case]
+    srv.route("/p", reply)
+    res, f, ft = run(Archive(tmp_path), srv.url("/p"))
+    assert not res.ok and res.error_kind == "malformed" and res.attempts == 1, (res.error_kind, res.error)
+    assert says in res.error and ft.sleeps == [] and res.sha256 is None
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_a_malformed_robots_txt_is_unreachable(srv, tmp_path):
+    srv.route("/robots.txt", MALFORMED["plain body labelled gzip"][0]).route("/a", Reply(200, b"ok"))
+    res, _, _ = run(Archive(tmp_path), srv.url("/a"), policy(respect_robots=True))
+    assert res.error_kind == "robots_unreachable" and "malformed" in res.error and srv.hits("/a") == []
+    assert len(srv.hits("/robots.txt")) == 1
+
+
 def test_parse_retry_after():
     now = datetime(2024, 1, 1, tzinfo=timezone.utc)
     assert parse_retry_after("120") == 120.0

@@ -10,7 +10,9 @@ of several gzip members (RFC 1952 §2.2) only the first was kept.
 
 Here every layer inflates at most ``_STEP`` bytes per call and hands them on lazily (generators), so the caller's
 cap stops the unpacking within a step of the limit; ``finish`` raises ``httpx.DecodingError`` (``truncated``, see
-errors.classify) when a stream ended before its end marker. Encodings are those httpx decodes without extras:
+errors.classify) when a stream ended before its end marker. A body that is no such stream from its first bytes on (a
+plain page labelled gzip: no gzip header, nothing inflated) raises ``NotEncoded`` (``malformed``): the server labels
+it so every time, and asking again does not mend it. Encodings are those httpx decodes without extras:
 gzip (x-gzip), deflate (zlib-wrapped, or raw as some servers send it), identity; any other label is passed
 through as httpx does (``Accept-Encoding`` never asks for one).
 """
@@ -31,6 +33,15 @@ ACCEPT_ENCODING = "gzip, deflate"
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
+class NotEncoded(httpx.DecodingError):
+    """The body is not in the Content-Encoding it is labelled with: its first bytes start no such stream."""
+
+
+def _zlib_header(start: bytes) -> bool:
+    """``start`` (two bytes) is a zlib header (RFC 1950 §2.2: deflate, and CMF·256 + FLG a multiple of 31)."""
+    return len(start) == 2 and start[0] & 0x0F == 8 and (start[0] << 8 | start[1]) % 31 == 0
+
+
 class _Inflater:
     """One gzip or deflate layer."""
 
@@ -41,17 +52,24 @@ class _Inflater:
         self._sure = kind == "gzip"  # deflate: zlib-wrapped or raw is decided by its first bytes
         self._held: bytes | None = None  # between gzip members: the bytes seen of the next one's start
         self._done = False  # past the last member; what follows is ignored, as browsers do
+        self._start = b""  # the stream's first two bytes: its header, if it is one
+        self._inflated = False  # any output at all
 
     def feed(self, stream: Iterable[bytes]) -> Iterator[bytes]:
         for data in stream:
             if self._held is not None:
                 data = self._next_member(self._held + data)
             more = bool(data) and not self._done
+            if len(self._start) < 2:
+                self._start += data[: 2 - len(self._start)]
             while more:
                 self._fed = True
                 try:
                     out = self._zlib.decompress(data, _STEP)
                 except zlib.error as exc:
+                    if self._sure and self._never_began():
+                        raise NotEncoded(f"the body is labelled Content-Encoding: {self.kind} but is no {self.kind} "
+                                         f"stream (it starts {self._start!r}: {exc})") from exc
                     if self._sure:
                         raise httpx.DecodingError(f"{self.kind} stream: {exc}") from exc
                     self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate (httpx's fallback too)
@@ -65,7 +83,15 @@ class _Inflater:
                     data = self._next_member(self._zlib.unused_data) if self.kind == "gzip" else b""
                     more = bool(data) and not self._done
                 if out:
+                    self._inflated = True
                     yield out
+
+    def _never_began(self) -> bool:
+        """Nothing inflated, and the first bytes are not this encoding's header: no stream of it, not a damaged one
+        (gzip's magic number; a deflate body is zlib-wrapped or raw, and raw deflate has no header to tell)."""
+        if self._inflated:
+            return False
+        return not self._start.startswith(_GZIP_MAGIC) if self.kind == "gzip" else not _zlib_header(self._start)
 
     def _next_member(self, data: bytes) -> bytes:
         """After a gzip member: ``data`` from the next member's start on (a new stream begun), or b"" (too few

@@ -18,6 +18,8 @@ import anyio
 import httpcore
 import httpx
 
+from govreports.fetch.decoding import NotEncoded
+
 
 class NameResolutionError(httpcore.ConnectError):
     """The host name did not resolve (the ``socket.gaierror`` is the cause)."""
@@ -63,8 +65,13 @@ def classify(exc: BaseException, timeout: float | None = None) -> tuple[str, str
         msg = str(exc).lower()
         if "invalid url in location header" in msg:  # a whole answer, its redirect unusable: asking again won't help
             return "bad_url", _describe(exc)
+        if "content-length" in msg or "transfer-encoding" in msg:  # h11 on the answer's own framing headers
+            # (conflicting or bad Content-Length, a Transfer-Encoding other than chunked): the server builds it so
+            return "malformed", f"malformed answer, not asked again: {exc}"
         kind = "truncated" if ("complete message body" in msg or "incomplete" in msg) else "reset"
         return kind, _describe(exc)
+    if isinstance(exc, NotEncoded):  # a plain body labelled gzip: labelled so every time
+        return "malformed", f"malformed answer, not asked again: {exc}"
     if isinstance(exc, httpx.DecodingError):
         return "truncated", _describe(exc)  # a broken gzip/deflate stream is a damaged body, worth another try
     if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):

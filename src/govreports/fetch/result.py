@@ -21,6 +21,8 @@ ERROR_MEANINGS: dict[str, str] = {
     "timeout": "no complete answer within the deadline (connect, read, or the attempt's total)",
     "reset": "the connection broke off (reset, closed, protocol error) before a complete answer",
     "truncated": "the body ended before its Content-Length, or its compression stream was broken",
+    "malformed": "the answer breaks HTTP's rules as the server builds it (conflicting Content-Length headers, a plain "
+                 "body labelled Content-Encoding: gzip): not retried",
     "http": "the server answered with an HTTP error status (see `status`)",
     "robots_disallowed": "robots.txt forbids this URL to our User-Agent; no request was made",
     "robots_unreachable": "robots.txt answered 5xx (or broke off), so the host is not crawled this run (RFC 9309; "

@@ -10,10 +10,11 @@ How a page refused for its robots.txt is reported — the most truthful kind, no
 - robots.txt could not be fetched at the transport level (``dns``, ``refused``, ``connect``, ``tls``, ``timeout``,
   ``private_address``) → the page gets that same kind, since the page itself would have failed the same way,
   with the message "robots.txt unreachable (dns: …): host not crawled (RFC 9309)";
-- robots.txt answered 5xx/429 or broke off mid-answer (``reset``/``truncated``) → ``robots_unreachable``, with the
-  cause in the message: the server is there but will not give us its rules, so we do not crawl it. A portal whose
-  robots.txt is broken for good says ``robots_unreachable = "allow"`` (FetchPolicy.robots_unreachable_allow: its
-  hosts read this case as "no rules"; the Fetcher decides, this cache being per origin); the message names the key.
+- robots.txt answered 5xx/429, broke off mid-answer (``reset``/``truncated``) or came ``malformed`` →
+  ``robots_unreachable``, with the cause in the message: the server is there but will not give us its rules, so we
+  do not crawl it. A portal whose robots.txt is broken for good says ``robots_unreachable = "allow"``
+  (FetchPolicy.robots_unreachable_allow: its hosts read this case as "no rules"; the Fetcher decides, this cache
+  being per origin); the message names the key.
 
 Behind a JavaScript gate (瑞数, 加速乐, WZWS: the gate page answers for robots.txt too, ``blocked``): the rules are
 hidden, not absent. Where a browser can pass the gate (a portal fetched in the browser or auto mode registers its
@@ -113,7 +114,7 @@ def rules_from_response(answer: RobotsAnswer, max_bytes: int) -> RobotsRules:
         # refusal; x.gov.cn/robots.txt → www.x.gov.cn (a host the config does not name) had shut the portal out
         return RobotsRules("allow_all", f"robots.txt unavailable: its redirect was not followed ({kind}: "
                                         f"{answer.error}); no rules")
-    if status is None or kind in ("reset", "truncated"):
+    if status is None or kind in ("reset", "truncated", "malformed"):
         cause = f"{kind}: {answer.error}" if kind else "no answer"
         return RobotsRules("disallow_all", f"robots.txt unreachable ({cause})", refusal_kind="robots_unreachable")
     if 500 <= status < 600 or status == 429:
