@@ -104,6 +104,30 @@ def test_a_location_in_raw_gbk_or_utf8_bytes_is_followed_to_those_bytes(srv, tmp
     assert res.ok and res.body == b"%PDF-1.4" and res.final_url == srv.url(escaped)
 
 
+def test_a_host_written_in_full_width_characters_is_asked_as_browsers_ask_it(srv, tmp_path):
+    """A host typed with a Chinese input method (ｗｗｗ．ｘ．ｇｏｖ．ｃｎ, full-width letters, digits and dots, in a page's
+    link, a Location or a config): browsers map it to ASCII (UTS #46); httpx refused it as an invalid IDNA name, and
+    the crawl's host check did not know it for the portal's host. A full-width colon before the port stays refused,
+    as browsers refuse it."""
+    from govreports.fetch.policy import url_host_in, url_netloc
+
+    srv.route("/a", Reply(200, b"ok"))
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in "localhost")  # ｌｏｃａｌｈｏｓｔ
+    pol = policy(allowed_hosts={"127.0.0.1", "localhost"})
+    for url in (f"http://{wide}:{srv.port}/a", f"http://{wide.upper()}:{srv.port}/a",
+                f"http://127．0．0。1:{srv.port}/a"):
+        res = fetch(tmp_path, url, pol)
+        assert res.ok and res.body == b"ok" and res.url == url, (url, res.error)
+        assert res.final_url in (srv.url("/a", host="localhost"), srv.url("/a"))
+    srv.route("/go", Reply(302, b"", {"Location": f"http://{wide}:{srv.port}/a".encode().decode("latin-1")}))
+    res = fetch(tmp_path, srv.url("/go"), pol)
+    assert res.ok and res.final_url == srv.url("/a", host="localhost"), res.error
+    colon = fetch(tmp_path, f"http://localhost：{srv.port}/a", pol)
+    assert colon.error_kind == "bad_url"
+    gov = "http://ｗｗｗ．ｅｘａｍｐｌｅ．ｇｏｖ．ｃｎ/2023/ｎｂ.html"
+    assert url_netloc(gov) == "www.example.gov.cn" and url_host_in(frozenset({"www.example.gov.cn"}), gov)
+
+
 def test_a_location_naming_a_chinese_host_goes_to_its_idna_name(srv, tmp_path):
     """An internationalised host (a .政务 site) in a UTF-8 Location is asked by its IDNA name (xn--…), not by its
     bytes percent-escaped, which no resolver knows."""

@@ -36,7 +36,7 @@ from govreports.fetch.result import RETRY_LIMITS, RETRYABLE_KINDS, FetchResult, 
 from govreports.fetch.robots import RobotsAnswer, RobotsCache
 from govreports.fetch.stats import FetchStats
 from govreports.fetch.throttle import HostErring, HostResting, HostSilent, HostThrottle
-from govreports.fetch.urls import defragment, location_header, netloc_of
+from govreports.fetch.urls import browser_host, browser_location, defragment, location_header, netloc_of
 
 EXPECT = frozenset({"html", "xml", "json", "binary"})
 _ACCEPT = {
@@ -108,6 +108,7 @@ class Fetcher:
                      "Accept-Encoding": ACCEPT_ENCODING},  # what decoding.BodyDecoder reads, whatever else asks
             timeout=httpx.Timeout(p.read_timeout, connect=p.connect_timeout, pool=None),
             limits=limits, follow_redirects=False, trust_env=p.trust_env, transport=transport,
+            event_hooks={"response": [browser_location]},  # a full-width host in a Location, as browsers read it
         )
         return self
 
@@ -156,7 +157,7 @@ class Fetcher:
         t0 = time.monotonic()
         res = FetchResult(url=url, final_url=url, method=method)
         try:
-            parsed = httpx.URL(url)
+            parsed = httpx.URL(browser_host(url))  # a host typed in full-width characters, as browsers read it
             parsed.host  # noqa: B018 - an xn-- label is decoded here, and a malformed one raises (a UnicodeError)
         except (httpx.InvalidURL, TypeError, ValueError) as exc:
             return self._fail(res, "bad_url", f"invalid URL: {exc}", t0, None)

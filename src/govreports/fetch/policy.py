@@ -24,6 +24,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from govreports.extract.limits import DEFAULT_LIMITS
+from govreports.fetch.urls import browser_host
 
 DEFAULT_USER_AGENT = "govreports/0.1 (+https://github.com/govreports; research crawler)"
 
@@ -156,14 +157,15 @@ def normal_netloc(netloc: str, scheme: str | None = None) -> str:
 
 
 def url_netloc(url: str) -> str:
-    """The URL's host (and port, unless its scheme's default) as a config names it in allowed_hosts."""
-    parts = urlsplit(url)
+    """The URL's host (and port, unless its scheme's default) as a config names it in allowed_hosts (a host written
+    in full-width characters as the fetcher reads it: urls.browser_host)."""
+    parts = urlsplit(browser_host(url))
     return normal_netloc(parts.netloc.rpartition("@")[2], parts.scheme)
 
 
 def url_host_in(hosts: frozenset[str], url: str) -> bool:
     """The URL's host is listed in ``hosts`` (normal netlocs), as ``host_in`` decides it for the fetcher."""
-    return host_in(hosts, urlsplit(url).hostname or "", url_netloc(url))
+    return host_in(hosts, urlsplit(browser_host(url)).hostname or "", url_netloc(url))
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

@@ -1,11 +1,58 @@
-"""URLs as the fetcher reads them: a redirect's Location header (its bytes as the server sent them), the host key a
-URL is paced and counted under, and a URL without its fragment (the same document)."""
+"""URLs as the fetcher reads them: a redirect's Location header (its bytes as the server sent them), a host written
+in full-width characters (as browsers read it), the host key a URL is paced and counted under, and a URL without its
+fragment (the same document)."""
 
 from __future__ import annotations
 
 import re
 
 import httpx
+import idna
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
+_AUTHORITY_END = re.compile(r"[/?#\\]")
+_NOT_IN_A_HOST = frozenset(":/?#@[]\\ ")
+
+
+def browser_host(url: str) -> str:
+    """``url`` with its host mapped as browsers map it (UTS #46, IDNA's compatibility mapping): full-width letters,
+    digits and dots typed with a Chinese input method (ｗｗｗ．ｘ．ｇｏｖ．ｃｎ) become ASCII, capitals lower case; httpx
+    refused such a host as no IDNA name. Any other URL is returned as it is, and so is a host the mapping refuses or
+    turns into something else than a host (a full-width colon before the port: browsers refuse it too)."""
+    if url.isascii():
+        return url
+    scheme, sep, rest = url.partition("://")
+    if not sep or not _SCHEME.fullmatch(scheme):  # (a relative URL with "://" in its query)
+        return url
+    end = m.start() if (m := _AUTHORITY_END.search(rest)) else len(rest)
+    userinfo, at, hostport = rest[:end].rpartition("@")
+    host, colon, port = hostport.rpartition(":") if ":" in hostport else (hostport, "", "")
+    if host.isascii():
+        return url
+    try:
+        mapped = idna.uts46_remap(host, std3_rules=False, transitional=False)
+    except (idna.IDNAError, ValueError):
+        return url
+    if any(c in _NOT_IN_A_HOST for c in mapped):
+        return url
+    return f"{scheme}://{userinfo}{at}{mapped}{colon}{port}{rest[end:]}"
+
+
+async def browser_location(response: httpx.Response) -> None:
+    """An httpx response hook: a Location whose host is written in full-width characters, mapped (``browser_host``)
+    before httpx builds the next request from it, which it does even when not following (an invalid IDNA name
+    raised there, and the redirect failed as ``bad_url``). Written back as httpx would ask for it (IDNA host, the
+    rest percent-escaped as UTF-8), so in ASCII, whatever the header's encoding."""
+    raw = next((v for k, v in response.headers.raw if k.lower() == b"location"), None)
+    if raw is None or raw.isascii():
+        return
+    try:
+        location = raw.decode("utf-8")
+        mapped = browser_host(location)
+        if mapped != location:
+            response.headers["Location"] = str(httpx.URL(mapped))
+    except (UnicodeError, httpx.InvalidURL):
+        return  # as it came: location_header reads it, or httpx refuses it (bad_url)
 
 
 def defragment(url: str) -> str:
