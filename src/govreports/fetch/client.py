@@ -392,11 +392,9 @@ class Fetcher:
         delay = rules.crawl_delay(self.policy.user_agent)
         if delay:
             self._throttle.set_floor(netloc_of(url), delay)
-        refusal = rules.refusal(str(url), self.policy.user_agent)
-        if refusal and refusal[0] == "robots_unreachable" and host_in(self.policy.robots_unreachable_allow,
-                                                                      url.host, netloc_of(url)):
-            return None  # the portal's robots_unreachable = "allow": its robots.txt read as no rules
-        return refusal
+        refusal = rules.refusal(str(url), self.policy.user_agent)  # a 5xx robots.txt read as no rules where the
+        allow = host_in(self.policy.robots_unreachable_allow, url.host, netloc_of(url))  # portal says so
+        return None if allow and refusal and refusal[0] == "robots_unreachable" else refusal
 
     async def _fetch_robots(self, origin: str) -> RobotsAnswer:
         res = FetchResult(url=f"{origin}/robots.txt", final_url=f"{origin}/robots.txt", method="GET")
