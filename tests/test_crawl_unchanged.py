@@ -82,3 +82,24 @@ def test_unfinished_is_a_time_bound_short_of_the_pages():
     assert unfinished("1/2") and unfinished("0/3") and unfinished(f"3/{MAX_PAGES + 5}")
     assert not unfinished("2/2") and not unfinished(f"{MAX_PAGES}/{MAX_PAGES + 5}")
     assert not unfinished(None) and not unfinished("") and not unfinished("x/2")
+
+
+def test_a_known_report_whose_copy_is_older_than_refetch_after_days_is_fetched_whole_once(demo_portal, tmp_path):
+    """The documents a crawl stored 40 days ago: the next night asks for them without validators (a server whose
+    ETag never changes hides a correction behind 304 for good) and finds them the same; the crawl's events carry
+    that to the store, whose rows' fetched_at move on, so the night after asks conditionally again."""
+    db, _ = crawl_demo(demo_portal, tmp_path, portals=("demo-custom",))
+    report = next(r for r in demo_portal.reports if r.site == "custom" and r.attachment_url)
+    files = {path_of(report.url), path_of(report.attachment_url)}
+    db.execute("UPDATE documents SET fetched_at = '2000-01-01T00:00:00+00:00'")
+    db.conn.commit()
+    nights = []
+    for _night in range(2):
+        demo_portal.clear_requests()
+        _, summary = crawl_demo(demo_portal, tmp_path, db=db, portals=("demo-custom",))
+        asked = [(f"{r.path}?{r.query}" if r.query else r.path, r.conditional, r.status) for r in demo_portal.requests]
+        nights.append(sorted(a for a in asked if a[0] in files))
+        assert summary.total("failed") == 0 and summary.total("changed") == 0
+    assert nights[0] == sorted((path, False, 200) for path in files)
+    assert nights[1] == sorted((path, True, 304) for path in files)
+    assert db.execute("SELECT count(*) FROM documents WHERE fetched_at < '2001'").fetchone() == (0,)
