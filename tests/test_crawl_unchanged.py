@@ -85,7 +85,7 @@ def test_unfinished_is_a_time_bound_short_of_the_pages():
 
 
 def test_a_known_report_whose_copy_is_older_than_refetch_after_days_is_fetched_whole_once(demo_portal, tmp_path):
-    """The documents a crawl stored 40 days ago: the next night asks for them without validators (a server whose
+    """The documents a crawl stored long ago: the next night asks for them without validators (a server whose
     ETag never changes hides a correction behind 304 for good) and finds them the same; the crawl's events carry
     that to the store, whose rows' fetched_at move on, so the night after asks conditionally again."""
     db, _ = crawl_demo(demo_portal, tmp_path, portals=("demo-custom",))

@@ -382,14 +382,14 @@ def test_a_copy_older_than_refetch_after_days_is_fetched_whole_once_and_its_reco
     lookup = validators_lookup(db)
     (first,), _ = fetch_all(archive, [srv.url("/r.html")], validators_lookup=lookup)
     record_document(db, first)
-    old = _days_ago(40)
+    old = _days_ago(70)  # past twice 30 days: due whatever the URL's share
     db.execute("UPDATE documents SET fetched_at = ?", [old])
     db.conn.commit()
     if corrected:
         served[0] = b"<html>report v1, corrected</html>"
     (kept,), _ = fetch_all(archive, [srv.url("/r.html")], policy(refetch_after_days=0), validators_lookup=lookup)
-    (fresh,), _ = fetch_all(archive, [srv.url("/r.html")], policy(refetch_after_days=45), validators_lookup=lookup)
-    assert kept.not_modified and fresh.not_modified  # 0: never; 45 days: not due yet
+    (fresh,), _ = fetch_all(archive, [srv.url("/r.html")], policy(refetch_after_days=75), validators_lookup=lookup)
+    assert kept.not_modified and fresh.not_modified  # 0: never; 75 days: not due yet
     (whole,), _ = fetch_all(archive, [srv.url("/r.html")], policy(refetch_after_days=30), validators_lookup=lookup)
     assert [h.headers.get("if-none-match") for h in srv.hits("/r.html")] == [None, '"v1"', '"v1"', None]
     assert whole.ok and whole.status == 200 and not whole.not_modified and whole.body == served[0]
@@ -402,6 +402,20 @@ def test_a_copy_older_than_refetch_after_days_is_fetched_whole_once_and_its_reco
     (after,), _ = fetch_all(archive, [srv.url("/r.html")], policy(refetch_after_days=30), validators_lookup=lookup)
     assert after.not_modified and after.body == served[0] and not after.refreshed
     assert srv.hits("/r.html")[-1].headers.get("if-none-match") == '"v1"'
+
+
+def test_refetch_ages_are_spread_over_the_urls_so_refreshes_do_not_come_due_on_one_night():
+    """Every copy a night fetched whole (all of them, the first night after an upgrade) came due again on one
+    night 30 days on, each month: each URL's age is now 30 days plus its own share of 30, the same every night."""
+    from datetime import datetime, timedelta, timezone
+
+    pol, now = FetchPolicy(), datetime(2026, 12, 7, tzinfo=timezone.utc)
+    urls = [f"http://www.a.gov.cn/xxgk/ndbg/t2025{i:04d}_{i}.html" for i in range(1000)]
+    ages = [pol.refetch_age(u) for u in urls]
+    assert ages == [pol.refetch_age(u) for u in urls] and all(30 <= a < 60 for a in ages)
+    assert len({int(a) for a in ages}) == 30  # every night of the month takes its share
+    due = [sum(pol.refetch_due(u, (now - timedelta(days=d)).isoformat(), now) for u in urls) for d in (29, 45, 61)]
+    assert due[0] == 0 and 400 < due[1] < 600 and due[2] == 1000
 
 
 def test_refetch_after_days_is_checked():

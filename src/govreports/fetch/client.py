@@ -169,7 +169,7 @@ class Fetcher:
         if referer:
             hdrs["Referer"] = referer
         validators = await self._validators(url) if conditional and method in ("GET", "HEAD") else None
-        if validators and self.policy.refetch_due(validators.fetched_at):  # a 304 believed long enough
+        if validators and self.policy.refetch_due(url, validators.fetched_at):  # a 304 believed long enough
             validators, res.refreshed = None, True
         if validators:
             if validators.etag:

@@ -10,13 +10,16 @@ cannot hold a URL longer than that, however many retries are configured.
 Where the crawler goes: only to ``allowed_hosts`` (empty means *no* host; ``"*"`` means any), and, after DNS, only
 to public addresses unless ``allow_private_addresses`` (see ``netguard``).
 
-How long a 304 is believed: a URL whose archived copy was fetched whole more than ``refetch_after_days`` ago is
-asked without its validators once (``refetch_due``), since a server whose ETag or Last-Modified never changes (a CMS
-stamping every page alike) answers 304 for good, a correction posted in place included.
+How long a 304 is believed: a URL whose archived copy was fetched whole more than ``refetch_after_days`` ago (up to
+twice that: each URL its own share, from a hash of it) is asked without its validators once (``refetch_due``), since
+a server whose ETag or Last-Modified never changes (a CMS stamping every page alike) answers 304 for good, a
+correction posted in place included. The share spreads the refetches over the nights: with one age for all, the
+copies a night fetched whole (every one, the first night after an upgrade) came due on one night again, each month.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -108,9 +111,16 @@ class FetchPolicy:
         """Seconds one URL may take in all: attempts plus backoff sleeps (not waiting for the host's turn)."""
         return 2 * self.total_timeout
 
-    def refetch_due(self, fetched_at: str | None, now: datetime | None = None) -> bool:
-        """Is a copy fetched whole at ``fetched_at`` (ISO 8601, as ``clock.now_iso`` writes it) old enough to be
-        fetched whole again, validators left out? No when the time is not known or cannot be read."""
+    def refetch_age(self, url: str) -> float:
+        """Days after which ``url``'s copy is fetched whole again: refetch_after_days plus the URL's own share of it
+        (0 to 1, a hash of the URL: the same every night, spread evenly over URLs)."""
+        share = int.from_bytes(hashlib.blake2b(url.encode("utf-8"), digest_size=4).digest(), "big") / 2**32
+        return self.refetch_after_days * (1 + share)
+
+    def refetch_due(self, url: str, fetched_at: str | None, now: datetime | None = None) -> bool:
+        """Is ``url``'s copy fetched whole at ``fetched_at`` (ISO 8601, as ``clock.now_iso`` writes it) old enough
+        (refetch_age) to be fetched whole again, validators left out? No when the time is not known or cannot be
+        read."""
         if not self.refetch_after_days or not fetched_at:
             return False
         try:
@@ -120,7 +130,7 @@ class FetchPolicy:
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
         age = (now or datetime.now(timezone.utc)) - when
-        return age.total_seconds() > self.refetch_after_days * 86400
+        return age.total_seconds() > self.refetch_age(url) * 86400
 
     def jittered(self, delay: float, rng: random.Random) -> float:
         if delay <= 0 or not self.delay_jitter:
