@@ -168,6 +168,15 @@ def test_huge_html_is_too_large_and_html_has_a_lower_cap_than_pdf():
     assert limits.check_size(15_000_000, "html").kind == "too_large"
 
 
+def test_the_zip_of_an_articles_pictures_has_a_larger_bound_than_any_one_file():
+    """The crawl's bundle of a 图片版 article's pictures (20 phone photos: 60 MB) is held to images_bytes, within
+    what its stored parts may unpack to (zip_expanded: past it, a bomb); one picture, a PDF, to the 40 MB cap."""
+    assert limits.check_size(60_000_000, "images") is None
+    assert limits.check_size(60_000_000, "image").kind == limits.check_size(60_000_000, "pdf").kind == "too_large"
+    assert limits.check_size(limits.DEFAULT_LIMITS.images_bytes + 1, "images").message.startswith("zip of images")
+    assert limits.DEFAULT_LIMITS.pdf_bytes < limits.DEFAULT_LIMITS.images_bytes <= limits.DEFAULT_LIMITS.zip_expanded
+
+
 def test_truncated_pdf_stays_a_damaged_file_not_a_limit():
     with pytest.raises(ParseError, match="damaged or truncated PDF") as info:
         parse_bytes(hostile.truncated_pdf())

@@ -430,3 +430,53 @@ def test_an_article_of_more_pictures_than_ocr_reads_says_how_many_of_them_it_rea
     (report_id,) = db.execute("SELECT report_id FROM items").fetchone()
     record = get_record(db, report_id)
     assert record["ocr_pages"] == f"{ocr.MAX_PAGES}/25" and not ocr.unfinished(record["ocr_pages"])
+
+
+def _padded_png(megabytes: float) -> bytes:
+    """A small blank page (60 × 80) padded with a private ancillary chunk to `megabytes` MB: a picture as large as a
+    phone's photo, cheap to make and to draw."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (60, 80), 255).save(out, format="PNG")
+    png = out.getvalue()
+    pad = b"\x00" * int(megabytes * 1_000_000)
+    chunk = struct.pack(">I", len(pad)) + b"prVt" + pad + struct.pack(">I", zlib.crc32(b"prVt" + pad))
+    return png[:33] + chunk + png[33:]  # after the 8-byte signature and the 25-byte IHDR chunk
+
+
+def test_an_article_of_phone_photos_larger_together_than_one_file_may_be_is_read(tmp_path, monkeypatch):
+    """20 phone photos of 3 MB each: each is within the body cap, as every fetched file is, but their bundle (60 MB)
+    passed the 40 MB cap a single document is held to and the report failed as too_large. The bundle has a larger
+    bound of its own (limits.images_bytes): the report is read, every page."""
+    from crawlhelp import answer
+    from govreports.extract import ocr
+    from govreports.store.read import get_record
+
+    monkeypatch.setattr(ocr, "_page_words", lambda image, rules, timeout, tesseract: [])
+    photo = _padded_png(3)
+    urls = [f"http://{HOST}/zwgk/xxgknb/202401/W0_{k}.png" for k in range(1, 21)]
+    page = _article("".join(f'<p><img src="./W0_{k}.png"></p>' for k in range(1, 21)))
+    db, stats, asked = _one_listing(tmp_path, page, {url: lambda url: answer(url, photo, "image/png") for url in urls})
+    assert asked == [PAGE_URL, *urls] and dict(stats.failed) == {} and stats.new == 1
+    (report_id,) = db.execute("SELECT report_id FROM items").fetchone()
+    assert get_record(db, report_id)["ocr_pages"] == "20/20"
+
+
+def test_pictures_past_the_bundles_bound_together_stop_the_fetching_and_fail_the_item(tmp_path, monkeypatch):
+    """The bundle's bound (limits.images_bytes, here 5 MB) passed by the second of three 3 MB pictures: the third is
+    not fetched (an article of 100 pictures of 40 MB each had all been held in memory, to fail once bundled), and the
+    item fails as too_large against the picture that passed it, nothing read."""
+    from dataclasses import replace as replaced
+
+    from crawlhelp import answer
+    from govreports.extract import limits
+
+    monkeypatch.setattr(limits, "DEFAULT_LIMITS", replaced(limits.DEFAULT_LIMITS, images_bytes=5_000_000))
+    photo = _padded_png(3)
+    urls = [f"http://{HOST}/zwgk/xxgknb/202401/W0_{k}.png" for k in range(1, 4)]
+    page = _article("".join(f'<p><img src="./W0_{k}.png"></p>' for k in range(1, 4)))
+    db, stats, asked = _one_listing(tmp_path, page, {url: lambda url: answer(url, photo, "image/png") for url in urls})
+    assert asked == [PAGE_URL, *urls[:2]] and dict(stats.failed) == {"too_large": 1} and stats.new == 0
+    status, error = db.execute("SELECT status, error FROM items").fetchone()
+    assert status == "failed" and error.startswith("too_large: ") and "5 MB" in error and "2 of its 3" in error

@@ -15,7 +15,7 @@ from govreports.clock import now_iso
 from govreports.crawl.events import Doc, Failed, Listed, NotDue, NotReport, Read, Seen, Sink, Unchanged
 from govreports.crawl.stats import PortalStats
 from govreports.errors import StorageError
-from govreports.extract import ocr
+from govreports.extract import limits, ocr
 from govreports.extract.images import bundle, image_name, is_image
 from govreports.fetch import Fetcher
 from govreports.fetch import browser
@@ -428,13 +428,21 @@ class PortalCrawl:
                 if failed:
                     self.sink.emit(replace(refused, listing=listing))
                 return False
-        pictures = []
-        for url in urls:
+        pictures, held, cap = [], 0, limits.DEFAULT_LIMITS.images_bytes
+        for number, url in enumerate(urls, 1):
             got = await self._named_file(url, page, listing, seen, fetched, failed)
             if got is None:
                 return False
             if is_image((got.body or b"")[:16]):
                 pictures.append(got.body)
+                held += len(got.body)
+                if held > cap:  # each picture is within the body cap; together they are held to the bundle's
+                    if failed:  # bound, told here, before the rest are fetched and held
+                        self.sink.emit(Failed(url, "too_large", "too_large", (
+                            f"too_large: the article's pictures pass {cap / limits.MB:.0f} MB together with this one, "
+                            f"{number} of its {len(urls)} ({held / limits.MB:.1f} MB); a 图片版 report is read "
+                            "from all its pictures or none"), listing=listing))
+                    return False
             elif image_name(urlsplit(url).path):  # a page's picture answered with a page: missing (a soft 404)
                 if failed:
                     self.sink.emit(Failed(url, got.status, "http", f"http: the picture {url} answered with "

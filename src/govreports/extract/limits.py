@@ -32,6 +32,10 @@ class Limits:
     docx_bytes: int = 40 * MB
     html_bytes: int = 10 * MB
     text_bytes: int = 10 * MB
+    # the zip of a 图片版 article's pictures the crawl makes (crawl.portal._pictured): each picture is a fetched file,
+    # held to the body cap, and the bundle to this; 30–40 phone photos of 3–5 MB. At most zip_expanded, which its
+    # parts (stored, not compressed) add up to; a worker holds the zip and one picture drawn at a time
+    images_bytes: int = 160 * MB
     # zip containers (DOCX): a report has 10–100 parts; python-docx loads every part into memory
     zip_members: int = 5_000
     zip_expanded: int = 200 * MB  # sum of the parts' uncompressed sizes
@@ -93,11 +97,11 @@ def check(data: bytes, kind: str, limits: Limits = DEFAULT_LIMITS) -> LimitHit |
 def check_size(size: int, kind: str, limits: Limits = DEFAULT_LIMITS) -> LimitHit | None:
     cap = {"pdf": limits.pdf_bytes, "docx": limits.docx_bytes, "ofd": limits.docx_bytes, "doc": limits.docx_bytes,
            "xls": limits.docx_bytes, "xlsx": limits.docx_bytes, "html": limits.html_bytes,
-           "text": limits.text_bytes}.get(kind, limits.pdf_bytes)
+           "text": limits.text_bytes, "images": limits.images_bytes}.get(kind, limits.pdf_bytes)
     if size <= cap:
         return None
     name = {"pdf": "PDF", "docx": "DOCX", "ofd": "OFD", "doc": "Word .doc", "xls": "Excel .xls", "xlsx": "XLSX",
-            "html": "HTML page", "text": "text file"}.get(kind, "file")
+            "html": "HTML page", "text": "text file", "images": "zip of images"}.get(kind, "file")
     return LimitHit("too_large", f"{name} too large: {size / MB:.1f} MB (limit {cap / MB:.0f} MB)")
 
 

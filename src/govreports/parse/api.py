@@ -25,7 +25,9 @@ from govreports.parse.report import build_record
 if TYPE_CHECKING:
     from govreports.extract.toolcache import ToolCache
 
-MAX_BYTES = limits.DEFAULT_LIMITS.pdf_bytes  # the largest of the per-kind caps: scanned PDFs reach 20–30 MB
+# the largest of the per-kind caps (limits.check_size holds each kind to its own): a zip of a 图片版 article's
+# pictures (images_bytes), then scanned PDFs, which reach 20–30 MB
+MAX_BYTES = max(limits.DEFAULT_LIMITS.images_bytes, limits.DEFAULT_LIMITS.pdf_bytes)
 
 
 class ParseError(GovreportsError):
