@@ -480,3 +480,47 @@ def test_pictures_past_the_bundles_bound_together_stop_the_fetching_and_fail_the
     assert asked == [PAGE_URL, *urls[:2]] and dict(stats.failed) == {"too_large": 1} and stats.new == 0
     status, error = db.execute("SELECT status, error FROM items").fetchone()
     assert status == "failed" and error.startswith("too_large: ") and "5 MB" in error and "2 of its 3" in error
+
+
+def _blank_pages(*names: str) -> dict:
+    from crawlhelp import answer
+
+    blank = _png_page()
+    return {f"http://{HOST}/zwgk/xxgknb/202401/{name}": lambda url: answer(url, blank, "image/png") for name in names}
+
+
+@pytest.mark.parametrize("where", ["above", "below"])
+def test_a_lone_decorative_picture_on_another_host_beside_the_pages_is_no_page(tmp_path, monkeypatch, where):
+    """A 图片版 article showing its two pages on the portal's host and, above or below them, a logo from a CDN (named
+    unlike the pages): the item had failed as host_not_allowed. The logo is no page: not asked, the report read from
+    its two pages, nothing failed."""
+    from govreports.extract import ocr
+    from govreports.store.read import get_record
+
+    monkeypatch.setattr(ocr, "_page_words", lambda image, rules, timeout, tesseract: [])
+    logo = '<p><img src="https://cdn.example.com/static/site-logo.png"></p>'
+    pages = '<p><img src="./W020240122_1.jpg"></p><p><img src="./W020240122_2.jpg"></p>'
+    page = _article(logo + pages if where == "above" else pages + logo)
+    answers = _blank_pages("W020240122_1.jpg", "W020240122_2.jpg")
+    db, stats, asked = _one_listing(tmp_path, page, answers)
+    assert asked == [PAGE_URL, *answers] and dict(stats.failed) == {} and stats.new == 1
+    (report_id,) = db.execute("SELECT report_id FROM items").fetchone()
+    assert get_record(db, report_id)["ocr_pages"] == "2/2"
+
+
+@pytest.mark.parametrize("pictures", [
+    # between two pages: a page, whatever its name
+    '<p><img src="./W0_1.jpg"></p><p><img src="https://cdn.example.com/x/a8f3.jpg"></p><p><img src="./W0_3.jpg"></p>',
+    # two of them, after the pages: pages too (a logo is one)
+    '<p><img src="./W0_1.jpg"></p><p><img src="https://cdn.example.com/x/a8f3.jpg"></p>'
+    '<p><img src="https://cdn.example.com/x/b9e4.jpg"></p>',
+    # named as the pages are (W0_N.jpg), above them
+    '<p><img src="https://img.example.gov.cn/2024/W0_9.jpg"></p><p><img src="./W0_1.jpg"></p>',
+], ids=["between", "two", "named-as-pages"])
+def test_pictures_on_another_host_that_may_be_pages_still_fail_the_item(tmp_path, pictures):
+    """Only a lone picture before or after the pages, named unlike them, is taken for decoration: an off-host
+    picture between two pages, several of them, or one named as the pages are may be a page, and the report is
+    never read without it."""
+    db, stats, asked = _one_listing(tmp_path, _article(pictures), _blank_pages("W0_1.jpg", "W0_3.jpg"))
+    assert asked == [PAGE_URL] and dict(stats.failed) == {"host_not_allowed": 1} and stats.new == 0
+    assert db.execute("SELECT status FROM items").fetchone() == ("failed",)

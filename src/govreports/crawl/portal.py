@@ -16,7 +16,7 @@ from govreports.crawl.events import Doc, Failed, Listed, NotDue, NotReport, Read
 from govreports.crawl.stats import PortalStats
 from govreports.errors import StorageError
 from govreports.extract import limits, ocr
-from govreports.extract.images import bundle, image_name, is_image
+from govreports.extract.images import bundle, decoration, image_name, is_image
 from govreports.fetch import Fetcher
 from govreports.fetch import browser
 from govreports.fetch.result import FetchResult
@@ -411,13 +411,17 @@ class PortalCrawl:
         else (its file missing, the site's 404 page served as 200) is a page that could not be fetched; one
         named otherwise (a counter's script) is no page. Pictures on hosts the config does not name are added to
         `off_host` (the item's failure when nothing held its report, as such attachments are) when none is on
-        its hosts (an image server's address: named, not "not a report"); beside some on its hosts, they fail it."""
+        its hosts (an image server's address: named, not "not a report"); beside some on its hosts, they fail it,
+        unless it is one picture of the site's decoration (images.decoration: a CDN's logo above or below the
+        pages, named unlike them), which is passed over, as the site's banner outside the article is."""
         shown = list(dict.fromkeys(url for shows in [page, *later] for url in self.adapter.images(shows)))
         # every picture fetched (to MAX_PICTURES): OCR reads ocr.MAX_PAGES of them and says how many of how many
         urls = [url for url in shown if url_host_in(self.portal.hosts, url)][:MAX_PICTURES]
         # beside pictures on its hosts, only one named as a picture (….jpg) is a page: a counter's is not
         off = [url for url in shown if not url_host_in(self.portal.hosts, url)
                and (not urls or image_name(urlsplit(url).path))]
+        if off and urls and decoration([url for url in shown if url in off or url in urls], urls):
+            off = []  # a lone banner or logo from a CDN above or below the pages, named unlike them: no page
         if off:
             refused = Failed(off[0], "host_not_allowed", "host_not_allowed",
                              f"host_not_allowed: the report's pictures are on {url_netloc(off[0])}, not among the "
