@@ -412,16 +412,15 @@ class PortalCrawl:
         named otherwise (a counter's script) is no page. Pictures on hosts the config does not name are added to
         `off_host` (the item's failure when nothing held its report, as such attachments are) when none is on
         its hosts (an image server's address: named, not "not a report"); beside some on its hosts, they fail it,
-        unless it is one picture of the site's decoration (images.decoration: a CDN's logo above or below the
-        pages, named unlike them), which is passed over, as the site's banner outside the article is."""
+        unless it is one picture of the site's decoration (images.decoration: passed over, as a banner is)."""
         shown = list(dict.fromkeys(url for shows in [page, *later] for url in self.adapter.images(shows)))
         # every picture fetched (to MAX_PICTURES): OCR reads ocr.MAX_PAGES of them and says how many of how many
         urls = [url for url in shown if url_host_in(self.portal.hosts, url)][:MAX_PICTURES]
         # beside pictures on its hosts, only one named as a picture (….jpg) is a page: a counter's is not
         off = [url for url in shown if not url_host_in(self.portal.hosts, url)
                and (not urls or image_name(urlsplit(url).path))]
-        if off and urls and decoration([url for url in shown if url in off or url in urls], urls):
-            off = []  # a lone banner or logo from a CDN above or below the pages, named unlike them: no page
+        if urls and decoration(shown, urls, off):  # a lone logo from a CDN above or below the pages: no page
+            off = []
         if off:
             refused = Failed(off[0], "host_not_allowed", "host_not_allowed",
                              f"host_not_allowed: the report's pictures are on {url_netloc(off[0])}, not among the "
@@ -432,20 +431,18 @@ class PortalCrawl:
                 if failed:
                     self.sink.emit(replace(refused, listing=listing))
                 return False
-        pictures, held, cap = [], 0, limits.DEFAULT_LIMITS.images_bytes
+        pictures, cap = [], limits.DEFAULT_LIMITS.images_bytes
         for number, url in enumerate(urls, 1):
             got = await self._named_file(url, page, listing, seen, fetched, failed)
             if got is None:
                 return False
             if is_image((got.body or b"")[:16]):
                 pictures.append(got.body)
-                held += len(got.body)
-                if held > cap:  # each picture is within the body cap; together they are held to the bundle's
-                    if failed:  # bound, told here, before the rest are fetched and held
-                        self.sink.emit(Failed(url, "too_large", "too_large", (
-                            f"too_large: the article's pictures pass {cap / limits.MB:.0f} MB together with this one, "
-                            f"{number} of its {len(urls)} ({held / limits.MB:.1f} MB); a 图片版 report is read "
-                            "from all its pictures or none"), listing=listing))
+                if sum(map(len, pictures)) > cap:  # each within the body cap; together, the bundle's: told before
+                    if failed:  # the rest are fetched and held
+                        self.sink.emit(Failed(url, "too_large", "too_large", f"too_large: the article's pictures pass "
+                                              f"{cap / limits.MB:.0f} MB together at this one, {number} of its "
+                                              f"{len(urls)}", listing=listing))
                     return False
             elif image_name(urlsplit(url).path):  # a page's picture answered with a page: missing (a soft 404)
                 if failed:

@@ -44,18 +44,18 @@ def image_name(name: str) -> bool:
     return "." in last and last.rsplit(".", 1)[-1].lower() in EXTENSIONS
 
 
-def decoration(shown: list[str], pages: list[str]) -> bool:
-    """Whether the pictures of `shown` (an article's, in order) not among `pages` (those on the portal's hosts) are a
-    site's decoration, not pages of its report: a lone one, above the pages or below them (a banner, a logo from a
-    CDN), named unlike every page (their file names, digits aside: W020240122_1.jpg, W020240122_2.jpg are one
-    series). One between two pages, several of them, or one named as the pages are may be a page (a server's
-    second address): no decoration. Its bytes are never asked for (its host is not the portal's): its place and its
-    name are what is known of it."""
-    others = [n for n, url in enumerate(shown) if url not in pages]
-    placed = [n for n, url in enumerate(shown) if url in pages]
-    if len(others) != 1 or not placed or placed[0] < others[0] < placed[-1]:
+def decoration(shown: list[str], pages: list[str], others: list[str]) -> bool:
+    """Whether `others`, pictures of `shown` (an article's, in order) beside its `pages` (those on the portal's
+    hosts), are a site's decoration, not pages of its report: a lone one, above the pages or below them (a banner,
+    a logo from a CDN), named unlike every page (their file names, digits aside: W020240122_1.jpg and
+    W020240122_2.jpg are one series). One between two pages, several of them, or one named as the pages are may be
+    a page (an image server's): no decoration. Its bytes are never asked for (its host is not the portal's): its
+    place and its name are what is known of it."""
+    if len(others) != 1 or not pages:
         return False
-    return _series(shown[others[0]]) not in {_series(url) for url in pages}
+    placed = [n for n, url in enumerate(shown) if url in pages]
+    return not placed[0] < shown.index(others[0]) < placed[-1] and \
+        _series(others[0]) not in {_series(url) for url in pages}
 
 
 def _series(url: str) -> str:
