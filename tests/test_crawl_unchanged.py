@@ -103,3 +103,41 @@ def test_a_known_report_whose_copy_is_older_than_refetch_after_days_is_fetched_w
     assert nights[0] == sorted((path, False, 200) for path in files)
     assert nights[1] == sorted((path, True, 304) for path in files)
     assert db.execute("SELECT count(*) FROM documents WHERE fetched_at < '2001'").fetchone() == (0,)
+
+
+def test_a_known_report_answered_whole_with_the_same_bodies_is_unchanged_not_read_again(tmp_path, monkeypatch):
+    """A server that sends no validators answers 200 every night: the page and its PDF, the very bodies stored,
+    were read again (the PDF parsed, a scan's pages drawn and OCR's cache asked) every night. They are unchanged, as
+    on a 304; a PDF changed tonight is read."""
+    from crawlhelp import answer, crawl_one_listing, demo_config
+    from govreports.crawl import portal as crawl_portal
+    from govreports.demo.records import make_record
+    from govreports.render import to_pdf
+    from govreports.store.db import open_db
+
+    portal = demo_config("http://127.0.0.1:9").select("demo-ordos")[0]
+    host = sorted(portal.hosts)[0]
+    page_url, pdf_url = f"http://{host}/ordos/r.html", f"http://{host}/ordos/r.pdf"
+    page = f'<html><body><p>见附件</p><a href="{pdf_url}">年报.pdf</a></body></html>'.encode()
+    pdfs = [to_pdf(make_record(3, "某县教育局", 2020)), to_pdf(make_record(4, "某县教育局", 2020))]
+    parsed, real_parse = [], crawl_portal.PortalCrawl._parse
+
+    async def counted(self, data, name, hints, http_charset=None):
+        parsed.append(name)
+        return await real_parse(self, data, name, hints, http_charset)
+
+    monkeypatch.setattr(crawl_portal.PortalCrawl, "_parse", counted)
+    db = open_db(tmp_path / "r.db")
+
+    def night(pdf: bytes):
+        parsed.clear()
+        return crawl_one_listing(db, portal, "某县教育局2020年政府信息公开工作年度报告", page_url,
+                                 lambda url: answer(url, page) if url == page_url else
+                                 answer(url, pdf, "application/pdf"), attachments=lambda page: [pdf_url])
+
+    stats, _ = night(pdfs[0])
+    assert stats.new == 1 and parsed == [page_url, pdf_url]
+    stats, asked = night(pdfs[0])
+    assert asked == [page_url, pdf_url] and parsed == [] and stats.unchanged == 1
+    stats, asked = night(pdfs[1])
+    assert asked == [page_url, pdf_url] and parsed == [page_url, pdf_url] and stats.changed == 1

@@ -9,6 +9,7 @@ import json
 import struct
 import zipfile
 import zlib
+from dataclasses import replace
 
 import pytest
 
@@ -524,3 +525,47 @@ def test_pictures_on_another_host_that_may_be_pages_still_fail_the_item(tmp_path
     db, stats, asked = _one_listing(tmp_path, _article(pictures), _blank_pages("W0_1.jpg", "W0_3.jpg"))
     assert asked == [PAGE_URL] and dict(stats.failed) == {"host_not_allowed": 1} and stats.new == 0
     assert db.execute("SELECT status FROM items").fetchone() == ("failed",)
+
+
+def test_pictures_read_without_a_report_on_a_page_answering_the_same_body_are_not_read_again(tmp_path, monkeypatch):
+    """A report-titled article whose pictures OCR reads and finds no report in (an infographic, a 解读): kept as a
+    reading that found no report ("no annual report found in the text OCR read from 2/2 scanned pages"). A later
+    night whose page answers 304 calls it unchanged without asking for the pictures; so now does one whose page
+    answers 200 with the very body archived (a server that sends no validators): its pictures were fetched and read
+    by OCR again, every night."""
+    from crawlhelp import answer, crawl_one_listing
+    from govreports.crawl import portal
+    from govreports.extract import ocr
+    from govreports.store.db import open_db
+    from govreports.store.read import get_record
+
+    words = [{"x0": 10, "x1": 200, "top": 10, "bottom": 20, "base": 20, "size": 10, "text": "关于年度报告的图文解读"}]
+    monkeypatch.setattr(ocr, "_page_words", lambda image, rules, timeout, tesseract: [dict(w) for w in words])
+    parsed, real_parse = [], portal.PortalCrawl._parse
+
+    async def counted(self, data, name, hints, http_charset=None):
+        parsed.append(name)
+        return await real_parse(self, data, name, hints, http_charset)
+
+    monkeypatch.setattr(portal.PortalCrawl, "_parse", counted)
+    page = _article('<p><img src="./W0_1.jpg"></p><p><img src="./W0_2.jpg"></p>')
+    pictures = _blank_pages("W0_1.jpg", "W0_2.jpg")
+    db = open_db(tmp_path / "r.db")
+
+    def night(page_answer):
+        parsed.clear()
+        return crawl_one_listing(db, _ordos(), TITLE, PAGE_URL,
+                                 lambda url: page_answer(url) if url == PAGE_URL else pictures[url](url))
+
+    stats, asked = night(lambda url: answer(url, page))
+    assert asked == [PAGE_URL, *pictures] and stats.new == 1 and len(parsed) == 2  # the page, then the pictures
+    (report_id,) = db.execute("SELECT report_id FROM items").fetchone()
+    record = get_record(db, report_id)
+    assert record["format"] == "unknown" and "no annual report found" in record["reason"]
+    for tonight in (lambda url: replace(answer(url, page), status=304, not_modified=True),
+                    lambda url: answer(url, page)):
+        stats, asked = night(tonight)
+        assert asked == [PAGE_URL] and parsed == [] and stats.unchanged == 1 and dict(stats.failed) == {}
+    # a page changed is read again, pictures and all
+    stats, asked = night(lambda url: answer(url, page.replace(b"</h1>", b"</h1><p>\xe6\x9b\xb4\xe6\x96\xb0</p>")))
+    assert asked == [PAGE_URL, *pictures] and len(parsed) == 2

@@ -21,7 +21,7 @@ from govreports.crawl.stats import PortalStats
 from govreports.errors import StorageError
 from govreports.store.db import (cannot_write, could_not_write, database_file, run_started_at, still_the_same_file,
                                  write_transaction)
-from govreports.store.documents import Item, document_row, get_item, record_document, save_item
+from govreports.store.documents import Item, document_row, get_item, latest_document, record_document, save_item
 from govreports.store.index_repair import with_search_indexes_mended
 from govreports.store.load import LOAD_BATCH, LoadResult, Prepared, batch_loader, load_record, prepare
 from govreports.store.same_report import repost_of
@@ -193,6 +193,11 @@ class Sink:
 
     def item(self, url: str) -> Item | None:
         return get_item(self.db, self.portal, url) if self.db is not None else None
+
+    def archived(self, url: str) -> str | None:
+        """The hash of the body last stored for `url` (the copy its next conditional GET is validated against)."""
+        known = latest_document(self.db, url) if self.db is not None else None
+        return known.sha256 if known else None
 
 
 def apply(db: Database, portal: str, event, stats: PortalStats, run_id: int | None = None) -> None:

@@ -232,7 +232,7 @@ class PortalCrawl:
             self.sink.emit(_failed(listing.url, page, listing))
             return
         seen.append(Doc.of(page))
-        if page.not_modified and known:
+        if known and self._unchanged(page):  # a 304, or the body stored answered whole (a server without validators)
             # a report read from its article's pictures: they are named by the page, each a file of its own (TRS's
             # W0….jpg), so the page unchanged is the report unchanged
             if item.attachment_url is None or item.attachment_url.endswith(PICTURES):
@@ -240,18 +240,21 @@ class PortalCrawl:
                 return
             attachment = await self.fetcher.fetch(item.attachment_url, conditional=True, expect="binary",
                                                   referer=page.final_url, body_if_unchanged=False)  # as _read asks
-            if attachment.ok and attachment.not_modified:
+            if self._unchanged(attachment):
+                if not attachment.not_modified:  # its validators, if new, for the next night's conditional GET
+                    seen.append(Doc.of(attachment))
                 self.sink.emit(Unchanged(listing))
                 return
             # changed, or failed: read below from this answer, not asked a second time (a file gone tonight was
             # asked twice, a 5xx's retries and waits spent twice over)
             fetched[item.attachment_url] = attachment
-            page = await self.fetcher.unchanged_body(page)  # the attachment changed: the page is read again
-            if not page.ok:
-                self.sink.emit(_failed(listing.url, page, listing))
-                return
-            if not page.not_modified:  # the archive had lost the page's file: fetched whole
-                seen.append(Doc.of(page))
+            if page.not_modified:  # the attachment changed: the page is read again
+                page = await self.fetcher.unchanged_body(page)
+                if not page.ok:
+                    self.sink.emit(_failed(listing.url, page, listing))
+                    return
+                if not page.not_modified:  # the archive had lost the page's file: fetched whole
+                    seen.append(Doc.of(page))
         found = await self._read(listing, page, seen, fetched)
         if found is None:
             return
@@ -260,6 +263,11 @@ class PortalCrawl:
             self.stats.skipped += 1
             return
         self.sink.emit(Read(listing, record, Doc.of(source), Doc.of(page), attachment_url, self.portal.region))
+
+    def _unchanged(self, result) -> bool:
+        """An answer that is the body last stored for its URL: a 304, or that body answered whole."""
+        return result.ok and (result.not_modified or (
+            result.sha256 is not None and result.sha256 == self.sink.archived(result.url)))
 
     async def _later_pages(self, listing: Listed, page, seen: list[Doc]) -> list | None:
         """The report article's later pages (a TRS article split over t…_1.html, …), each archived; None when one
