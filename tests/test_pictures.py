@@ -389,6 +389,25 @@ def test_a_picture_answered_with_a_page_fails_the_item_never_half_a_report(tmp_p
     assert status == "failed" and "W0_2.jpg" in error and "text/html" in error
 
 
+def test_a_picture_cut_short_fails_the_item_by_name_not_as_no_report(tmp_path, pictures):
+    """Its second picture cut short (a download that broke off, served whole by a CMS that stored it so): the
+    pictures could not be read, and the item said "no annual report found in this html document", the page's
+    words, the damage unsaid (and, a not-report, read again every night). It fails against the pictures' bundle,
+    saying it is damaged."""
+    from crawlhelp import answer
+
+    page = _article('<p><img src="./W0_1.jpg"></p><p><img src="./W0_2.jpg"></p>')
+    first, second = (f"http://{HOST}/zwgk/xxgknb/202401/W0_{k}.jpg" for k in (1, 2))
+    whole = pictures[1][0]
+    db, stats, asked = _one_listing(tmp_path, page, {first: lambda url: answer(url, whole, "image/jpeg"),
+                                                      second: lambda url: answer(url, whole[: len(whole) // 2],
+                                                                                 "image/jpeg")})
+    assert asked == [PAGE_URL, first, second] and stats.new == 0 and dict(stats.failed) == {"parse": 1}
+    assert db.execute("SELECT count(*) FROM reports").fetchone() == (0,)
+    status, error = db.execute("SELECT status, error FROM items").fetchone()
+    assert status == "failed" and "damaged" in error and "cut short" in error, error
+
+
 def test_the_pictures_of_an_article_split_over_pages_are_all_its_pages(tmp_path):
     """A TRS article split over t…_1.html and t…_1_1.html (adapter.later_pages), each page showing some of the report's
     pictures: every picture is a page of the report, in order (the first article page's alone were read as the whole

@@ -413,11 +413,11 @@ class PortalCrawl:
         adapters.base.find_images; on each of its pages, `later` those after the first), asked only when neither
         the page, a file it links nor a data file held a report: (record, the pictures as one zip, archived
         under the page's URL + PICTURES, and that URL). None when the page shows no picture on its hosts, or OCR
-        found no report in them; False when a picture could not be fetched or the reading passed a limit,
-        recorded against it, and against the item unless not `failed`: never a report read from some of its
-        pages unsaid (OCR reads ocr.MAX_PAGES of them, and its `ocr_pages` says of how many, as a scan's). A picture named as one (….jpg) that answers with something
-        else (its file missing, the site's 404 page served as 200) is a page that could not be fetched; one
-        named otherwise (a counter's script) is no page. Pictures on hosts the config does not name are added to
+        found no report in them; False when a picture could not be fetched or read, or the reading passed a
+        limit, recorded against it, and against the item unless not `failed`: never a report read from some of
+        its pages unsaid (OCR reads ocr.MAX_PAGES of them; `ocr_pages` says of how many). A picture named as one
+        (….jpg) answered with something else (a 404 page served as 200) could not be fetched; one named
+        otherwise (a counter's script) is no page. Pictures on hosts the config does not name are added to
         `off_host` (the item's failure when nothing held its report, as such attachments are) when none is on
         its hosts (an image server's address: named, not "not a report"); beside some on its hosts, they fail it,
         unless it is one picture of the site's decoration (images.decoration: passed over, as a banner is)."""
@@ -467,8 +467,10 @@ class PortalCrawl:
             if failed:
                 self.sink.emit(_limit_failed(kept.url, exc, listing))
             return False
-        except ParseError:
-            return None
+        except ParseError as exc:  # pictures that cannot be read (cut short): named, not "no report" unsaid
+            if failed:
+                self.sink.emit(Failed(kept.url, "parse_error", "parse", str(exc), listing=listing))
+            return False
         return record, kept, kept.url
 
 
