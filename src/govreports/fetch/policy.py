@@ -169,13 +169,22 @@ def normal_netloc(netloc: str, scheme: str | None = None) -> str:
 def url_netloc(url: str) -> str:
     """The URL's host (and port, unless its scheme's default) as a config names it in allowed_hosts (a host written
     in full-width characters as the fetcher reads it: urls.browser_host)."""
-    parts = urlsplit(browser_host(url))
+    try:
+        parts = urlsplit(browser_host(url))
+    except ValueError:  # a netloc urlsplit refuses (x.gov.cn：80, [::1): its text as written, in no config's hosts
+        return url.partition("://")[2].split("/", 1)[0]
     return normal_netloc(parts.netloc.rpartition("@")[2], parts.scheme)
 
 
 def url_host_in(hosts: frozenset[str], url: str) -> bool:
-    """The URL's host is listed in ``hosts`` (normal netlocs), as ``host_in`` decides it for the fetcher."""
-    return host_in(hosts, urlsplit(browser_host(url)).hostname or "", url_netloc(url))
+    """The URL's host is listed in ``hosts`` (normal netlocs), as ``host_in`` decides it for the fetcher; never a
+    URL whose netloc cannot be read (a full-width colon before the port, as browsers refuse it): one such link on
+    a report page had failed its item as an internal error."""
+    try:
+        host = urlsplit(browser_host(url)).hostname or ""
+    except ValueError:
+        return False
+    return host_in(hosts, host, url_netloc(url))
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
