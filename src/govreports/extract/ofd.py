@@ -4,7 +4,8 @@ An OFD is a zip: OFD.xml names the document root (Doc_0/Document.xml), which lis
 of TextObjects (a Boundary in millimetres, TextCodes with X/Y from it and DeltaX advances per glyph) and
 PathObjects (the ruling lines of tables). Ruled tables are found from the paths with pdfplumber's own grid
 functions (edges → intersections → cells), each cell read once, in its first row, as the PDF path does; the text
-outside them is joined into lines by baseline, and wrapped paragraph lines are rejoined. extract.limits checks the
+outside them is joined into lines by baseline, and wrapped paragraph lines are rejoined; the rows of a table
+without ruling lines have their values placed in their columns by their x (extract.columns). extract.limits checks the
 zip before this runs (the same limits as DOCX); pages and text objects are counted here.
 """
 
@@ -18,6 +19,7 @@ from io import BytesIO
 
 from lxml import etree
 
+from govreports.extract.columns import TextLine, place
 from govreports.extract.document import Block, Document
 from govreports.extract.limits import DEFAULT_LIMITS, Limits
 from govreports.extract.lines import line_to_block
@@ -302,6 +304,19 @@ def _line_text(line: list[dict]) -> str:
     return "".join(out)
 
 
+def _word_spans(line: list[dict]) -> list[tuple[float, float]]:
+    """The x range of each word of the line, as _line_text separates them by spaces."""
+    spans: list[tuple[float, float]] = []
+    previous = None
+    for g in line:
+        if previous is not None and g["x0"] - previous["x1"] <= 0.3 * g["size"]:
+            spans[-1] = (spans[-1][0], g["x1"])
+        else:
+            spans.append((g["x0"], g["x1"]))
+        previous = g
+    return spans
+
+
 def _unmarked_line(line: list[dict]) -> str | None:
     """The line's text as _line_text makes it, each of its words less the footnote marks after its number
     (extract.pdfium.marks, as a ruled cell's: '821' and a smaller '1' raised less than the line's tolerance is 821,
@@ -378,6 +393,7 @@ def page_blocks(glyphs: list[dict], edges: list[dict], carry: dict | None = None
     right = carry["right"] = max([ln[-1]["x1"] for ln in lines] + [carry.get("right", 0.0)])
     left = carry["left"] = min([ln[0]["x0"] for ln in lines] + [carry.get("left", float("inf"))])
     previous, previous_bottom = None, 0.0
+    texts: list[TextLine] = []
     first_table = min((b[1] for b in boxes), default=float("inf"))
     for number, line in enumerate(lines):
         text = _line_text(line)
@@ -387,8 +403,10 @@ def page_blocks(glyphs: list[dict], edges: list[dict], carry: dict | None = None
         if block is None:
             continue
         if block.is_row and (unmarked := _unmarked_line(line)) is not None:  # a row of a table without rules
-            block = line_to_block(unmarked) or block
+            if (again := line_to_block(unmarked)) is not None:
+                block, text = again, unmarked
         top, bottom = min(g["top"] for g in line), max(g["bottom"] for g in line)
+        texts.append(TextLine(text, block, _word_spans(line), max(g["size"] for g in line), top))
         width = max(g["x1"] - g["x0"] for g in line)
         indented = line[0]["x0"] > left + 0.9 * width
         continued = carry.get("previous") if number == 0 and top < first_table else None
@@ -400,10 +418,12 @@ def page_blocks(glyphs: list[dict], edges: list[dict], carry: dict | None = None
             previous.cells[0] += block.cells[0]
             block = previous
         else:
-            items.append((top, [block]))
+            texts[-1].holder.append(block)
+            items.append((top, texts[-1].holder))
         wraps = not block.is_row and line[-1]["x1"] >= right - 2 * width
         previous = block if wraps else None
         previous_bottom = bottom
+    place(texts, [b[1] for b in boxes])  # the rows of tables without rules: each value in its column by its x
     carry["previous"] = previous if lines and previous is not None and lines[-1][-1]["top"] > max(
         (b[3] for b in boxes), default=0) else None
     items.sort(key=lambda item: item[0])

@@ -11,8 +11,9 @@ parse.api decides whether pdfplumber reads the document again.
 
 A position covered by a merged cell comes back as None and is dropped (the merged cell was already read once),
 except below a value cell spanning rows: a blank there keeps the row's later values in their columns, as both
-readers give it. An empty cell is "" and kept, because a blank is a null value. A PDF with no characters at all is
-a scan.
+readers give it. An empty cell is "" and kept, because a blank is a null value. The rows of a table without ruling
+lines are text lines whose values are placed in their columns by their x (extract.columns). A PDF with no
+characters at all is a scan.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import logging
 import re
 from io import BytesIO
 
+from govreports.extract.columns import TextLine, place
 from govreports.extract.document import Block, Document, Encrypted
 from govreports.extract.limits import (DEFAULT_LIMITS, LimitExceeded, Limits, check_pdf, check_pdf_page,
                                        check_pdf_pages)
@@ -158,8 +160,10 @@ def _plumber_layout(page) -> PageLayout:
         chars = ln.get("chars") or ()
         width = max((ch["x1"] - ch["x0"] for ch in chars), default=10.0)
         marked = [(ch["text"], ch["x0"], ch["top"], ch["x1"], ch["bottom"]) for ch in chars if ch.get("upright", True)]
-        unmarked = unmarked_words(words(marked)) if len(marked) == len(chars) and _mixed_sizes(marked) else None
-        layout.lines.append(Line(ln["text"], ln["x0"], ln["top"], ln["x1"], ln["bottom"], width, unmarked))
+        found = words(marked) if len(marked) == len(chars) else []
+        unmarked = unmarked_words(found) if found and _mixed_sizes(marked) else None
+        spans = [(w[1], w[3]) for w in found] if len(found) == len(ln["text"].split(" ")) else None
+        layout.lines.append(Line(ln["text"], ln["x0"], ln["top"], ln["x1"], ln["bottom"], width, unmarked, spans))
     return layout
 
 
@@ -231,6 +235,7 @@ def page_blocks(layout: PageLayout) -> list[Block]:
     right = max((ln.x1 for ln in lines), default=0)
     left = min((ln.x0 for ln in lines), default=0)
     previous_bottom = 0.0
+    texts: list[TextLine] = []
     previous = None  # the last paragraph line, while it runs to the right margin (a hard wrap, not a paragraph end)
     for line in lines:
         x_mid = (line.x0 + line.x1) / 2
@@ -242,18 +247,23 @@ def page_blocks(layout: PageLayout) -> list[Block]:
         block = line_to_block(line.text)
         if block is None:
             continue
+        text = line.text
         if line.unmarked is not None and block.is_row:  # an unruled table's row: '821' and a raised '1' is 821
-            block = line_to_block(line.unmarked) or block
+            if (again := line_to_block(line.unmarked)) is not None:
+                block, text = again, line.unmarked
+        texts.append(TextLine(text, block, line.spans, line.bottom - line.top, line.top))
         height = line.bottom - line.top
         indented = line.x0 > left + 0.9 * line.char_width  # 首行缩进: a new paragraph
         if previous is not None and not block.is_row and not indented and line.top - previous_bottom < height:
             previous.cells[0] += block.cells[0]  # Chinese wraps join without a space
             block = previous
         else:
-            items.append((line.top, [block]))
+            texts[-1].holder.append(block)
+            items.append((line.top, texts[-1].holder))
         wraps = not block.is_row and line.x1 >= right - 2 * line.char_width
         previous = block if wraps else None
         previous_bottom = line.bottom
+    place(texts, [b[1] for b in boxes])  # the rows of tables without rules: each value in its column by its x
     items.sort(key=lambda item: item[0])
     return [b for _, group in items for b in group]
 

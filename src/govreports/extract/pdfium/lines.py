@@ -28,6 +28,9 @@ class Line:
     # the text with the footnote marks after its words' numbers dropped (extract.pdfium.marks), where it has any:
     # an unruled table's row reads its values so; a paragraph keeps its superscripts
     unmarked: str | None = None
+    # the x range of each of the text's space-separated words, where known: an unruled table's row places its values
+    # in their columns by them (extract.columns)
+    spans: list[tuple[float, float]] | None = None
 
 
 def cluster(items: list, key, tolerance: float) -> list[list]:
@@ -108,7 +111,8 @@ def text_lines(chars: list[tuple]) -> list[Line]:
         sizes = list(map(sub, map(_BOTTOM, members), map(_TOP, members)))
         lines.append(Line(text, min(map(_X0, same)), min(map(_TOP, same)), max(map(_X1, same)),
                           max(map(_BOTTOM, same)), max(map(sub, map(_X1, members), map(_X0, members))),
-                          unmarked_words(same) if min(sizes) != max(sizes) else None))
+                          unmarked_words(same) if min(sizes) != max(sizes) else None,
+                          list(zip(map(_X0, same), map(_X1, same)))))
     return lines
 
 

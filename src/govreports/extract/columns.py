@@ -1,0 +1,206 @@
+"""The rows of a table drawn without ruling lines, each value in its column by where it stands on the page.
+
+A positioned-text page (PDF, OFD, OCR words) gives such a table as text lines, its cells split at the spaces
+(extract.lines.split_spaced_values): a blank cell leaves no trace in the line, so '规章 1 2' in a table of three
+columns says nothing of which cell is blank; read from the left, every value after the blank moved one column on.
+The page says more: the columns stand at the same x across the table's rows. The values of a table's rows are
+grouped into columns where their x ranges overlap; the words of its header lines (two words or more, each over at
+most one column) add the columns no row fills. Each row then holds a cell a column, "" where it has no value.
+
+Every row comes back as a SpacedRow: with its columns placed it has one cell a column, and parse.tables reads it
+as it reads any row (a table with a column this reading did not find has rows shorter than the form's, and those
+are left null and listed ambiguous, never read from the left). Where the positions do not decide — values closer
+than a character's size (text set as running text, not in columns), two values of one row in one column — the row
+is a SpacedRow as it was read, and one shorter than its table is null and listed ambiguous as well.
+
+A table is the run of row lines on a page until a line that reaches over its values or starts right of its labels
+(a heading, a paragraph, the next table's header) or a ruled table; the lines a label wrapped onto, left of the
+values, are inside it, and so is a line holding one value (a row's only value, its label wrapped around it: read
+as the value of the label above, it was that row's first cell): placed, it is a row; not placed, a LoneValue.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+
+from govreports.extract.document import Block
+from govreports.extract.lines import _VALUE_TOKEN, LoneValue, SpacedRow, _clean
+
+PITCH = 0.75  # a column the header adds stands this share of the columns' spacing from the others
+HEADER_LINES = 8  # the lines above a table looked at for its header
+GAP = 1.0  # the least gap between two columns' values, in the characters' size: running text has a space's
+
+
+@dataclass
+class TextLine:
+    """One text line of a page: its block (as extract.lines.line_to_block reads the text), the x range of each of
+    its space-separated words (None where not known), the characters' size, its top, and where the block is kept (a
+    list whose first item place() replaces with the placed row)."""
+
+    text: str
+    block: Block
+    spans: list[tuple[float, float]] | None
+    size: float
+    top: float
+    holder: list = field(default_factory=list)
+
+
+def place(lines: list[TextLine], ruled: list[float] = ()) -> None:
+    """Replace each row line's block (in its holder) with its placed SpacedRow; `lines`: a page's, in order;
+    `ruled`: the tops of the page's ruled tables (read apart), each of which ends a table without rules."""
+    group: list[TextLine] = []
+    heads: list[TextLine] = []
+    left = float("inf")  # the group's leftmost value
+    labels = float("-inf")  # where its labels end
+    previous = float("-inf")
+    ruled = sorted(ruled)
+    for line in lines:
+        if group and bisect_right(ruled, previous) < bisect_right(ruled, line.top):
+            _place_group(group, heads)
+            group, heads, left, labels = [], [], float("inf"), float("-inf")
+        previous = line.top
+        if line.holder and (line.block.is_row or _lone(line)):
+            if _values(line) is None:
+                continue  # a row of bars or tabs: its cells are drawn in the text, kept as they are
+            group.append(line)
+            if (spans := _value_spans(line)) is not None:
+                left = min(left, spans[0][0])
+                labels = max(labels, _label_right([line]))
+            continue
+        # a line over the values, or right of the labels (a sub-table's heading), ends the table; a label's wrapped
+        # piece, in the labels' column, does not
+        ends = line.spans is None or bool(line.spans) and (line.spans[-1][1] > left or line.spans[0][0] > labels
+                                                            > float("-inf"))
+        if group and ends:
+            _place_group(group, heads)
+            group, heads, left, labels = [], [], float("inf"), float("-inf")
+        if not group:
+            heads = [*heads[1 - HEADER_LINES:], line]
+    if group:
+        _place_group(group, heads)
+
+
+def _lone(line: TextLine) -> bool:
+    """A line holding one value (a row's only value, its label on the lines above)."""
+    return not line.block.is_row and bool(_VALUE_TOKEN.match(line.block.cells[0]))
+
+
+def _values(line: TextLine) -> list[str] | None:
+    """The row's value cells, as split_spaced_values split them; None for a row that is not a spaced line."""
+    if "\t" in line.text or "|" in line.text or "｜" in line.text:
+        return None
+    cells = line.block.cells
+    return cells if _VALUE_TOKEN.match(cells[0]) else cells[1:]
+
+
+def _value_spans(line: TextLine) -> list[tuple[float, float]] | None:
+    """The x ranges of the row's values; None where they are not known or stand closer than GAP (running text)."""
+    values = _values(line)
+    tokens = _clean(line.text).split(" ")
+    if not values or line.spans is None or len(line.spans) != len(tokens) or tokens[-len(values):] != values:
+        return None
+    spans = line.spans[-len(values):]
+    before = line.spans[: len(line.spans) - len(values)]
+    edges = ([before[-1]] if before else []) + spans
+    if any(b[0] - a[1] < GAP * line.size for a, b in zip(edges, edges[1:])):
+        return None
+    return spans
+
+
+def _place_group(group: list[TextLine], heads: list[TextLine]) -> None:
+    """Place the group's rows; lines holding one value are placed as rows (label-less) in a table of two columns or
+    more, and stay as they were in one of a column or in a run of such lines alone (one value a line)."""
+    if len(group) > 1 and all(map(_lone, group)):
+        return
+    spanned = [(line, _value_spans(line)) for line in group]
+    columns = _merged([s for _, spans in spanned if spans for s in spans])
+    columns = _with_header_columns(columns, heads, _label_right(group))
+    if len(columns) < 2:
+        if all(map(_lone, group)):
+            return
+        group = [line for line in group if not _lone(line)]
+        spanned = [(line, spans) for line, spans in spanned if not _lone(line)]
+    starts, ends = [c[0] for c in columns], [c[1] for c in columns]  # the columns are apart: both sorted
+    placed: dict[int, list[str]] = {}
+    for n, (line, spans) in enumerate(spanned):
+        if spans is None:
+            continue
+        cells = [""] * len(columns)
+        for value, (x0, x1) in zip(_values(line), spans):
+            first, past = bisect_right(ends, x0), bisect_left(starts, x1)  # the columns the value stands over
+            if past - first != 1 or cells[first]:
+                return _unplaced(group)  # two values in one column, a value over two: the positions do not decide
+            cells[first] = value
+        placed[n] = cells
+    for n, line in enumerate(group):
+        values = _values(line)
+        label = line.block.cells[: len(line.block.cells) - len(values)]
+        if n in placed:
+            line.holder[0] = SpacedRow(label + placed[n], True)
+        else:
+            line.holder[0] = LoneValue(values) if _lone(line) else SpacedRow(label + values, True)
+
+
+def _label_right(group: list[TextLine]) -> float:
+    """Where the group's row labels end (the rightmost label word's end); -inf for rows without labels."""
+    ends = [line.spans[len(line.spans) - len(_values(line)) - 1][1] for line in group
+            if line.spans and _value_spans(line) is not None and len(line.spans) > len(_values(line))]
+    return max(ends, default=float("-inf"))
+
+
+def _unplaced(group: list[TextLine]) -> None:
+    for line in group:
+        line.holder[0] = LoneValue(list(line.block.cells)) if _lone(line) else SpacedRow(list(line.block.cells), True)
+
+
+def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Spans joined where they overlap (a column's values, however aligned, overlap each other)."""
+    out: list[tuple[float, float]] = []
+    for x0, x1 in sorted(spans):
+        if out and x0 < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], x1))
+        else:
+            out.append((x0, x1))
+    return out
+
+
+def _with_header_columns(columns: list[tuple[float, float]], heads: list[TextLine],
+                         label_right: float) -> list[tuple[float, float]]:
+    """The columns with those the header names that no row's value stands in (a column blank in every row). A
+    header line counts when it has two words or more, each of its words right of the labels stands over at most one
+    column and one of them over a column; a word of it names a column of its own when it stands right of the
+    labels, over no column, at least PITCH of the columns' spacing from every column, and over at most one word of
+    each other header line (a header spanning columns, 行政诉讼 over its ten, is none). Left of every value, the
+    first word of a line over labelled rows is the labels' header (信息内容), not a column blank in every row: that
+    column is not added, the rows are then shorter than their table, and parse.tables leaves them null."""
+    if not columns:
+        return columns
+    centres = [(c[0] + c[1]) / 2 for c in columns]
+    lines = [[s for s in head.spans if s[0] > label_right] for head in heads if head.spans and len(head.spans) >= 2]
+    # the columns' spacing: the values', or a header line's words' (a table with one value)
+    gaps = [b - a for a, b in zip(centres, centres[1:])] + [
+        (b[0] + b[1] - a[0] - a[1]) / 2 for words in lines for a, b in zip(words, words[1:])]
+    if not gaps:
+        return columns
+    spacing = min(gaps)
+    extra = []
+    for words in lines:
+        over = [sum(_overlap(c, w) for c in columns) for w in words]
+        if not words or max(over) != 1:
+            continue
+        for n, (w, k) in enumerate(zip(words, over)):
+            if k or min(abs((w[0] + w[1]) / 2 - c) for c in centres) < PITCH * spacing:
+                continue
+            if n == 0 and w[1] <= columns[0][0] and label_right > float("-inf"):
+                continue
+            if any(sum(_overlap(w, o) for o in other) > 1 for other in lines if other is not words):
+                continue
+            extra.append(w)
+    if not extra:
+        return columns
+    return sorted(columns + _merged(extra))

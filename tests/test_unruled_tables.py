@@ -1,0 +1,160 @@
+"""Tables drawn without ruling lines (OFD, PDF by both readers): their rows are text lines, a blank cell leaves no
+trace in the line's words, and each value is placed in its column by its x (extract.columns). Where the positions
+do not decide, a row shorter than its table is null and listed ambiguous, as a space-separated text row is: never a
+value read into the wrong column."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from govreports.extract.lines import SpacedRow
+from govreports.extract.pdf import extract_pdf
+from govreports.parse import parse_bytes
+from govreports.parse.report import build_record
+from govreports.render import pdf as render_pdf
+from govreports.render.ofd import to_ofd
+from strategies import record_fixture, records
+
+TABLES = ("active", "applications", "review_litigation")
+
+
+def unruled_ofd(record: dict) -> bytes:
+    """The record's OFD without its ruling lines (PathObjects)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(to_ofd(record))) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            part = src.read(info.filename)
+            if info.filename.endswith("Content.xml"):
+                part = re.sub(rb"<ofd:PathObject\b.*?</ofd:PathObject>", b"", part, flags=re.S)
+            dst.writestr(info, part)
+    return out.getvalue()
+
+
+def unruled_pdf(record: dict, monkeypatch) -> bytes:
+    """The record's PDF with its tables drawn without the GRID style: no ruling line on the page."""
+    plain = render_pdf.TableStyle
+
+    class NoGrid(plain):
+        def __init__(self, commands, *args, **kwargs):
+            super().__init__([c for c in commands if c[0] != "GRID"], *args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(render_pdf, "TableStyle", NoGrid)
+        return render_pdf.to_pdf(record)
+
+
+def _misread(record: dict, parsed: dict) -> list:
+    """Cells read as another value than the record's (a null is no misreading), and cells read right but listed
+    ambiguous."""
+    lost = set((parsed.get("text_layout") or {}).get("ambiguous", ()))
+    out = []
+    for table in TABLES:
+        for row, cols in record[table].items():
+            for col, value in cols.items():
+                got = ((parsed.get(table) or {}).get(row) or {}).get(col)  # a table all blank is not found
+                if got is not None and (got != value or f"{table}.{row}.{col}" in lost):
+                    out.append((table, row, col, value, got))
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["2019", "2021"])
+def test_ofd_table_without_ruling_lines_keeps_blank_cells_in_their_columns(fmt):
+    """applications.new of the 2021 fixture (blank 法律服务机构) read legal_services=15, other_org=18, total=None: the
+    values after the blank moved one column left; every row of table 三 and two groups of table 四 were shifted."""
+    record = record_fixture(fmt)
+    parsed = parse_bytes(unruled_ofd(record), "report.ofd")
+    for table in TABLES:
+        assert parsed[table] == record[table], table
+    assert "text_layout" not in parsed
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
+@pytest.mark.parametrize("fmt", ["2019", "2021"])
+def test_pdf_table_without_ruling_lines_keeps_blank_cells_in_their_columns(fmt, fast, monkeypatch):
+    record = record_fixture(fmt)
+    data = unruled_pdf(record, monkeypatch)
+    document = extract_pdf(data, fast=fast)
+    assert document.meta["pdf_reader"] == ("pdfium" if fast else "pdfplumber")
+    parsed = build_record(document, {})
+    for table in TABLES:
+        assert parsed[table] == record[table], table
+    if fast:
+        assert parse_bytes(data, "report.pdf")["pdf_reader"] == "pdfium"  # pdfplumber was not asked to check it
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@given(record=records())
+def test_unruled_tables_of_random_records_never_read_a_value_into_the_wrong_cell(record):
+    """Random records (blanks anywhere, whole columns blank): each cell is read right or left null; a column blank in
+    every row left of the first value is not told from the labels' header, and those rows are null, listed."""
+    parsed = parse_bytes(unruled_ofd(record), "report.ofd")
+    assert _misread(record, parsed) == []
+
+
+def _text_pdf(lines: list[tuple[float, str]]) -> bytes:
+    """A PDF of text lines, each drawn at x as one string: words one space apart, as running text."""
+    from reportlab.pdfgen import canvas
+
+    from govreports.render.pdf import FONT, _register_font
+
+    _register_font()
+    out = io.BytesIO()
+    page = canvas.Canvas(out, invariant=1)
+    page.setFont(FONT, 9)
+    y = 780
+    for x, line in lines:
+        page.drawString(x, y, line)
+        y -= 14
+    page.showPage()
+    page.save()
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
+def test_a_row_whose_positions_do_not_decide_is_left_null_and_listed(fast):
+    """Values one space apart (running text, no columns): '（七）总计 5 6 7' in a table of seven columns cannot say
+    which cells its three values are; read from the left they were 自然人, 商业企业 and 科研机构."""
+    full = " ".join(["0"] * 7)
+    lines = [(40, "某某局2021年政府信息公开工作年度报告"), (40, "三、收到和处理政府信息公开申请情况"), (40, "申请人情况 自然人 商业企业 科研机构 社会公益组织 法律服务机构 其他 总计"),
+             (40, f"一、本年新收政府信息公开申请数量 {full}"), (40, f"二、上年结转政府信息公开申请数量 {full}"),
+             (40, "（七）总计 5 6 7"), (40, f"四、结转下年度继续办理 {full}")]
+    document = extract_pdf(_text_pdf(lines), fast=fast)
+    total = next(b for b in document.blocks if b.cells[0] == "（七）总计")
+    assert isinstance(total, SpacedRow) and total.cells == ["（七）总计", "5", "6", "7"]
+    parsed = build_record(document, {})
+    assert set(parsed["applications"]["total"].values()) == {None}
+    assert {k for k in parsed["text_layout"]["ambiguous"] if k.startswith("applications.total.")} == {
+        f"applications.total.{c}" for c in parsed["applications"]["total"]}
+
+
+def test_values_in_columns_place_a_short_row_by_their_x():
+    """The same rows in columns (each value drawn at its column's x): the short row's values are placed there."""
+    columns = [300 + 35 * i for i in range(7)]
+
+    def row(label: str, values: dict[int, str]) -> list[tuple[float, str]]:
+        return [(40, label)] + [(columns[i], v) for i, v in values.items()]
+
+    from reportlab.pdfgen import canvas
+
+    from govreports.render.pdf import FONT, _register_font
+
+    _register_font()
+    out = io.BytesIO()
+    page = canvas.Canvas(out, invariant=1)
+    page.setFont(FONT, 9)
+    rows = [row("一、本年新收政府信息公开申请数量", dict(enumerate("1234567"))),
+            row("（七）总计", {1: "5", 4: "6", 6: "7"}), row("四、结转下年度继续办理", dict(enumerate("7654321")))]
+    for n, cells in enumerate(rows):
+        for x, text in cells:
+            page.drawString(x, 700 - 14 * n, text)
+    page.showPage()
+    page.save()
+    for fast in (True, False):
+        blocks = [b for b in extract_pdf(out.getvalue(), fast=fast).blocks if b.is_row]
+        assert [b.cells for b in blocks][1] == ["（七）总计", "", "5", "", "", "6", "", "7"]
+        assert all(isinstance(b, SpacedRow) for b in blocks)
