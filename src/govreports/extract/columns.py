@@ -4,8 +4,8 @@ A positioned-text page (PDF, OFD, OCR words) gives such a table as text lines, i
 (extract.lines.split_spaced_values): a blank cell leaves no trace in the line, so '规章 1 2' in a table of three
 columns says nothing of which cell is blank; read from the left, every value after the blank moved one column on.
 The page says more: the columns stand at the same x across the table's rows. The values of a table's rows are
-grouped into columns where their x ranges overlap; the words of its header lines (two words or more, each over at
-most one column) add the columns no row fills. Each row then holds a cell a column, "" where it has no value.
+grouped into columns where their x ranges overlap; the words of its header lines, matched to those columns, name
+the columns no row fills. Each row then holds a cell a column, "" where it has no value.
 
 Every row comes back as a SpacedRow: with its columns placed it has one cell a column, and parse.tables reads it
 as it reads any row (a table with a column this reading did not find has rows shorter than the form's, and those
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from govreports.extract.document import Block
 from govreports.extract.lines import _VALUE_TOKEN, LoneValue, SpacedRow, _clean
 
-PITCH = 0.75  # a column the header adds stands this share of the columns' spacing from the others
+MERGE = 3.0  # header words (of several lines) whose centres are this close (points) name one column
 HEADER_LINES = 8  # the lines above a table looked at for its header
 GAP = 1.0  # the least gap between two columns' values, in the characters' size: running text has a space's
 
@@ -171,36 +171,51 @@ def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 def _with_header_columns(columns: list[tuple[float, float]], heads: list[TextLine],
                          label_right: float) -> list[tuple[float, float]]:
-    """The columns with those the header names that no row's value stands in (a column blank in every row). A
-    header line counts when it has two words or more, each of its words right of the labels stands over at most one
-    column and one of them over a column; a word of it names a column of its own when it stands right of the
-    labels, over no column, at least PITCH of the columns' spacing from every column, and over at most one word of
-    each other header line (a header spanning columns, 行政诉讼 over its ten, is none). Left of every value, the
-    first word of a line over labelled rows is the labels' header (信息内容), not a column blank in every row: that
-    column is not added, the rows are then shorter than their table, and parse.tables leaves them null."""
+    """The columns with those the header names that no row's value stands in (a column blank in every row).
+
+    A header line (two words or more right of the labels) names the columns under it: each column of values within
+    its reach goes to the word whose centre is nearest (nearer than half the words' spacing and than the word is
+    wide, one column a word; a line that spans columns, 行政复议 行政诉讼 over fifteen, has two columns for a word,
+    and a value set to the left of a wide merged cell stands under no word: such a line says nothing), and one
+    must. A word no column went to is a column blank in every row, unless it stands over two words of another
+    header line (行政诉讼 over its ten, with one value under 行政复议). Left of every value, the first word of a line
+    over labelled rows is the labels' header (信息内容), not a blank column: such a column is not added, the rows
+    are then shorter than their table, and parse.tables leaves them null. The added columns are narrow, at their
+    word's centre: no value stands in them."""
     if not columns:
         return columns
-    centres = [(c[0] + c[1]) / 2 for c in columns]
     lines = [[s for s in head.spans if s[0] > label_right] for head in heads if head.spans and len(head.spans) >= 2]
-    # the columns' spacing: the values', or a header line's words' (a table with one value)
-    gaps = [b - a for a, b in zip(centres, centres[1:])] + [
-        (b[0] + b[1] - a[0] - a[1]) / 2 for words in lines for a, b in zip(words, words[1:])]
-    if not gaps:
-        return columns
-    spacing = min(gaps)
-    extra = []
+    lines = [words for words in lines if len(words) >= 2]
+    centres = [(c[0] + c[1]) / 2 for c in columns]
+    extra: list[float] = []
     for words in lines:
-        over = [sum(_overlap(c, w) for c in columns) for w in words]
-        if not words or max(over) != 1:
-            continue
-        for n, (w, k) in enumerate(zip(words, over)):
-            if k or min(abs((w[0] + w[1]) / 2 - c) for c in centres) < PITCH * spacing:
+        mids = [(w[0] + w[1]) / 2 for w in words]
+        half = min(b - a for a, b in zip(mids, mids[1:])) / 2
+        taken: set[int] = set()
+        clear = True
+        for c in centres:
+            if not mids[0] - half < c < mids[-1] + half:
                 continue
-            if n == 0 and w[1] <= columns[0][0] and label_right > float("-inf"):
+            nearest = min(range(len(mids)), key=lambda i: abs(mids[i] - c))
+            reach = min(half, words[nearest][1] - words[nearest][0])
+            if abs(mids[nearest] - c) >= reach or nearest in taken:
+                clear = False
+                break
+            taken.add(nearest)
+        if not clear or not taken:
+            continue
+        for n, (w, mid) in enumerate(zip(words, mids)):
+            if n in taken or n == 0 and w[1] <= columns[0][0] and label_right > float("-inf"):
                 continue
             if any(sum(_overlap(w, o) for o in other) > 1 for other in lines if other is not words):
                 continue
-            extra.append(w)
+            if any(c[0] - half / 2 < mid < c[1] + half / 2 for c in columns):
+                continue
+            extra.append(mid)
     if not extra:
         return columns
-    return sorted(columns + _merged(extra))
+    added: list[float] = []
+    for mid in sorted(extra):  # one column named by several header lines
+        if not added or mid - added[-1] > MERGE:
+            added.append(mid)
+    return sorted(columns + [(mid - 0.1, mid + 0.1) for mid in added])
