@@ -173,3 +173,27 @@ def test_values_in_columns_place_a_short_row_by_their_x():
         blocks = [b for b in extract_pdf(out.getvalue(), fast=fast).blocks if b.is_row]
         assert [b.cells for b in blocks][1] == ["（七）总计", "", "5", "", "", "6", "", "7"]
         assert all(isinstance(b, SpacedRow) for b in blocks)
+
+
+def test_a_header_of_thousands_of_words_is_not_read():
+    """Eight lines of 2,000 words above a table, each word over a column: matching each word against every other
+    line's took 16 s (a hostile page; a report's header line has at most a few dozen words)."""
+    import time
+
+    from govreports.extract.columns import TextLine, place
+    from govreports.extract.lines import line_to_block
+
+    lines = []
+    for k in range(8):
+        text = " ".join(["表头"] * 2000)
+        block = line_to_block(text)
+        lines.append(TextLine(text, block, [(50 + 10 * j, 56 + 10 * j) for j in range(2000)], 3.0, k, [block]))
+    for i in range(3):
+        text = "标签 " + " ".join(["1"] * 5)
+        block = line_to_block(text)
+        lines.append(TextLine(text, block, [(0, 10)] + [(50 + 10 * j, 56 + 10 * j) for j in range(5)], 1.0, 100 + i,
+                              [block]))
+    started = time.perf_counter()
+    place(lines)
+    assert time.perf_counter() - started < 1.0
+    assert [line.holder[0].cells for line in lines[8:]] == [["标签", "1", "1", "1", "1", "1"]] * 3

@@ -29,6 +29,7 @@ from govreports.extract.lines import _VALUE_TOKEN, LoneValue, SpacedRow, _clean
 
 MERGE = 3.0  # header words (of several lines) whose centres are this close (points) name one column
 HEADER_LINES = 8  # the lines above a table looked at for its header
+MAX_COLUMNS = 64  # a header of more words, or a table of more columns, is no report's (the header is not read)
 GAP = 1.0  # the least gap between two columns' values, in the characters' size: running text has a space's
 
 
@@ -182,10 +183,10 @@ def _with_header_columns(columns: list[tuple[float, float]], heads: list[TextLin
     over labelled rows is the labels' header (信息内容), not a blank column: such a column is not added, the rows
     are then shorter than their table, and parse.tables leaves them null. The added columns are narrow, at their
     word's centre: no value stands in them."""
-    if not columns:
+    if not columns or len(columns) > MAX_COLUMNS:
         return columns
     lines = [[s for s in head.spans if s[0] > label_right] for head in heads if head.spans and len(head.spans) >= 2]
-    lines = [words for words in lines if len(words) >= 2]
+    lines = [words for words in lines if 2 <= len(words) <= MAX_COLUMNS]
     centres = [(c[0] + c[1]) / 2 for c in columns]
     extra: list[float] = []
     for words in lines:
