@@ -115,6 +115,34 @@ async def loop_ticks(every: float):
         ticker.cancel()
 
 
+def loop_stalled(ticks: list[float], every: float) -> float:
+    """The seconds the event loop could not run while `loop_ticks(every)` counted (a loaded machine's scheduler,
+    another thread holding the GIL): what each gap between two ticks took beyond two of them, summed. An idle
+    loop gives 0; a bound on wall time that adds it is as strict there, and holds on a loaded machine."""
+    return sum(max(b - a - 2 * every, 0.0) for a, b in zip(ticks, ticks[1:]))
+
+
+@pytest.fixture
+def sends(monkeypatch):
+    """(host:port, path, time.monotonic()) of each request as this process's Fetchers hand it to httpx, for the gaps
+    between a host's requests: measured where the pacing is done (as test_crawl_demo's test_per_host_delay_holds
+    does). Stamped by the local server's handler thread instead (its threads share this process's GIL and the
+    loaded machine's cores), a request handled late made the next gap look short: 0.2798 s against 0.28 for a delay
+    of 0.3, on a loaded machine. A loop running late sends late, never early, so these gaps hold whatever the load
+    (a delay d is checked as d less 1 ms, for the rounding of the clock's floats)."""
+    import httpx
+
+    log: list[tuple[str, str, float]] = []
+    real_send = httpx.AsyncClient.send
+
+    async def send(self, request, **kwargs):
+        log.append((request.url.netloc.decode("ascii"), request.url.path, time.monotonic()))
+        return await real_send(self, request, **kwargs)
+
+    monkeypatch.setattr(httpx.AsyncClient, "send", send)
+    return log
+
+
 @pytest.fixture
 def srv():
     """A local scripted HTTP server (tests/httpserver.py) for one test, shut down after it."""
