@@ -121,7 +121,9 @@ def test_table_prints_in_batches_and_keeps_rows_read_before_an_error():
 
 
 def test_time_blocked_writing_output_does_not_count(path):
-    sql = f"{ENDLESS} SELECT x FROM c WHERE x % 20000 = 0 LIMIT 4"  # real SQLite work before each row
+    # real SQLite work before each row, a few milliseconds of it in all: with 4 times as much and a limit of 0.4 s,
+    # a loaded machine's scheduler stretched the time not spent writing past the limit
+    sql = f"{ENDLESS} SELECT x FROM c WHERE x % 5000 = 0 LIMIT 4"
 
     class SlowPipe(io.StringIO):
         def write(self, text):
