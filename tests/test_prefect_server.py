@@ -237,7 +237,9 @@ if __name__ == "__main__":
     finally:
         portal.stop()
     assert done.returncode == 69, done.stderr[-2000:]
-    assert time.monotonic() - started < 30
+    # well within the two minutes a command waiting for its crawl takes; the command's own start (Python, Prefect's
+    # imports, the early crawls begun) took 24 s of the 30 allowed before on a loaded machine
+    assert time.monotonic() - started < 60
     # (the killed crawl worker's semaphores: multiprocessing's resource tracker warns of them, as on any stop)
     lines = [line for line in done.stderr.strip().splitlines() if "resource_tracker" not in line
              and "warnings.warn(" not in line]
