@@ -6,8 +6,6 @@ value read into the wrong column."""
 from __future__ import annotations
 
 import io
-import re
-import zipfile
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -25,14 +23,9 @@ TABLES = ("active", "applications", "review_litigation")
 
 def unruled_ofd(record: dict) -> bytes:
     """The record's OFD without its ruling lines (PathObjects)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(to_ofd(record))) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            part = src.read(info.filename)
-            if info.filename.endswith("Content.xml"):
-                part = re.sub(rb"<ofd:PathObject\b.*?</ofd:PathObject>", b"", part, flags=re.S)
-            dst.writestr(info, part)
-    return out.getvalue()
+    from test_doc_ofd_ocr import _unruled
+
+    return _unruled(to_ofd(record))
 
 
 def unruled_pdf(record: dict, monkeypatch, align: str = "CENTER") -> bytes:
