@@ -235,6 +235,16 @@ def test_year_over_year_reads_the_report_that_counts_for_a_doubled_year(path):
     out = io.StringIO()
     print_report(report, "table", out)
     assert out.getvalue().count("found ×2") == 1
+    # the agency's dashboard charts read the same report: its 2021 had drawn 48 received (18 + 30)
+    from govreports.charts.specs import APPLICATIONS
+
+    with connect(path) as db:
+        drawn = {(r[0], r[1][:4]): r[3] for r in db.execute(APPLICATIONS.sql, {"agency": A, "year": "",
+                                                                                 "province": ""})}
+        every = {(r[0], r[1][:4]): r[3] for r in db.execute(APPLICATIONS.sql, {"agency": "", "year": "",
+                                                                                 "province": ""})}
+    assert drawn[(2021, "本年新收")] == 18 and drawn[(2020, "本年新收")] == 12
+    assert every[(2021, "本年新收")] == 18 + 30 + 7  # every agency's sums count every report (analyze doubled)
 
 
 def test_analyses_read_current_versions_only(path):
