@@ -245,6 +245,11 @@ def test_year_over_year_reads_the_report_that_counts_for_a_doubled_year(path):
                                                                                  "province": ""})}
     assert drawn[(2021, "本年新收")] == 18 and drawn[(2020, "本年新收")] == 12
     assert every[(2021, "本年新收")] == 18 + 30 + 7  # every agency's sums count every report (analyze doubled)
+    from govreports.charts.specs import AGENCY_SCORECARD_SQL
+
+    with connect(path) as db:  # and its scorecard says the year is claimed twice
+        card = {r[0]: r[1] for r in db.execute(AGENCY_SCORECARD_SQL, {"agency": A, "year": "", "province": ""})}
+    assert (card[2020], card[2021]) == ("有 / found", "有 / found ×2")
 
 
 def test_analyses_read_current_versions_only(path):

@@ -450,7 +450,9 @@ AGENCY_SCORECARD_SQL = f"""WITH sc AS (
   WHERE :agency != '' AND {_AGENCY} AND (:year = '' OR sc.year = CAST(:year AS INTEGER)))
 SELECT * FROM (
   SELECT sc.year AS "年度 / year",
-    CASE WHEN sc.found THEN '有 / found' ELSE '缺报 / missing' END AS "报告 / report",
+    CASE WHEN NOT sc.found THEN '缺报 / missing' ELSE '有 / found' || coalesce((SELECT ' ×' || count(*)
+      FROM reports o WHERE o.agency_id = sc.agency_id AND o.year = sc.year AND o.current_version_id IS NOT NULL
+      HAVING count(*) > 1), '') END AS "报告 / report",  -- ×2: two reports claim the year (as `report` says)
     sc.published AS "发布日期 / published", sc.published_source AS "来源 / date from",
     sc.deadline AS "期限 / deadline",
     CASE WHEN sc.on_time = 0 THEN '迟报 ' || sc.days_late || ' 天 / days late'
