@@ -106,7 +106,12 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(known_db, args, gone
     import os
     import subprocess
 
+    import fcntl
+
     read, write = os.pipe()
+    # the pipe holds one page, not 64 KB: the command's output (48 KB for `export -t cells`) cannot all be written
+    # before the reader goes, which on a loaded machine it was, the command ending 0 with nothing left to write
+    fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, 4096)
     if gone_before:
         os.close(read)
     proc = _govreports(*[str(known_db) if a == "DB" else a for a in args], stdout=write)
