@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from govreports import schema
+from govreports.query.agency_report import claims_sql, ocr_pages_sql
 from govreports.query.analyses import RULE_TABLES, TABLE_FOUR_OUTCOMES, TABLE_THREE_REFUSALS
 from govreports.store.migrations.due_years import visible
 
@@ -443,16 +444,14 @@ _MARK = "CASE {} WHEN 1 THEN '✓' WHEN 0 THEN '✗' END"
 _SHARE = ("CASE WHEN round(100 * {0}) = 100 AND {0} < 1 THEN '>99%' WHEN round(100 * {0}) = 0 AND {0} > 0 THEN '<1%'"
           " ELSE CAST(round(100 * {0}) AS INTEGER) || '%' END")
 # a broken rule of a report read by OCR may be a misread digit, not the agency's sum (as `govreports report` marks it)
-_OCR_MARK = ("CASE WHEN (SELECT json_extract(v.extra_json, '$.ocr_pages') FROM reports r JOIN report_versions v"
-             " ON v.id = r.current_version_id WHERE r.id = sc.report_id) IS NOT NULL THEN ' (OCR 识别)' ELSE '' END")
+_OCR_MARK = f"CASE WHEN {ocr_pages_sql('sc.report_id')} IS NOT NULL THEN ' (OCR 识别)' ELSE '' END"
 AGENCY_SCORECARD_SQL = f"""WITH sc AS (
   SELECT sc.* FROM scorecard sc JOIN agencies a ON a.id = sc.agency_id
   WHERE :agency != '' AND {_AGENCY} AND (:year = '' OR sc.year = CAST(:year AS INTEGER)))
 SELECT * FROM (
   SELECT sc.year AS "年度 / year",
-    CASE WHEN NOT sc.found THEN '缺报 / missing' ELSE '有 / found' || coalesce((SELECT ' ×' || count(*)
-      FROM reports o WHERE o.agency_id = sc.agency_id AND o.year = sc.year AND o.current_version_id IS NOT NULL
-      HAVING count(*) > 1), '') END AS "报告 / report",  -- ×2: two reports claim the year (as `report` says)
+    CASE WHEN NOT sc.found THEN '缺报 / missing' ELSE '有 / found' || coalesce(' ×' || nullif({claims_sql('sc')}, 1),
+      '') END AS "报告 / report",  -- ×2: two reports claim the year (as `report` says)
     sc.published AS "发布日期 / published", sc.published_source AS "来源 / date from",
     sc.deadline AS "期限 / deadline",
     CASE WHEN sc.on_time = 0 THEN '迟报 ' || sc.days_late || ' 天 / days late'

@@ -22,6 +22,20 @@ COLUMNS = ("year", "found", "published", "published_source", "deadline", "days_l
            "format_ok", "rules_failed", "rules_ok", "blank_share", "sections_present", "received", "granted",
            "partly_granted", "refused", "report_id", "ocr_pages", "reports")
 
+def claims_sql(card: str) -> str:
+    """SQL: how many current reports claim the agency-year of scorecard row `card` (more than one: `found ×N`,
+    analyze doubled); shared with the agency dashboard's scorecard (charts.specs)."""
+    return (f"(SELECT count(*) FROM reports o WHERE o.agency_id = {card}.agency_id AND o.year = {card}.year"
+            " AND o.current_version_id IS NOT NULL)")
+
+
+def ocr_pages_sql(report_id: str) -> str:
+    """SQL: the `ocr_pages` of report `report_id`'s current version, null when it was read from text: its broken
+    rules may be misread digits (`R1 (OCR)`); shared with the agency dashboard's scorecard (charts.specs)."""
+    return (f"(SELECT json_extract(v.extra_json, '$.ocr_pages') FROM reports r JOIN report_versions v"
+            f" ON v.id = r.current_version_id WHERE r.id = {report_id})")
+
+
 _WITHHELD = ", ".join(f"'{k}'" for k in schema.WITHHELD_ROWS)
 _YEARS_SQL = f"""SELECT s.year, s.found, s.published, s.published_source, s.deadline, s.days_late, s.on_time,
   s.format, s.format_ok, s.rules_failed, s.rules_ok, s.blank_share, s.sections_present,
@@ -34,10 +48,8 @@ _YEARS_SQL = f"""SELECT s.year, s.found, s.published, s.published_source, s.dead
   (SELECT sum(n) FROM row_totals t WHERE t.version_id = r.current_version_id AND t.table_name = 'applications'
      AND t.row_key IN ({_WITHHELD})) AS refused,
   s.report_id,
-  (SELECT json_extract(v.extra_json, '$.ocr_pages') FROM report_versions v WHERE v.id = r.current_version_id)
-    AS ocr_pages,
-  (SELECT count(*) FROM reports o WHERE o.agency_id = s.agency_id AND o.year = s.year
-     AND o.current_version_id IS NOT NULL) AS reports
+  {ocr_pages_sql('s.report_id')} AS ocr_pages,
+  {claims_sql('s')} AS reports
 FROM scorecard s LEFT JOIN reports r ON r.id = s.report_id
 WHERE s.agency_id = ? ORDER BY s.year"""
 
