@@ -439,14 +439,15 @@ class PortalCrawl:
                 if failed:
                     self.sink.emit(replace(refused, listing=listing))
                 return False
-        pictures, cap = [], limits.DEFAULT_LIMITS.images_bytes
+        pictures, size, cap = [], 0, limits.DEFAULT_LIMITS.images_bytes
         for number, url in enumerate(urls, 1):
             got = await self._named_file(url, page, listing, seen, fetched, failed)
             if got is None:
                 return False
             if is_image((got.body or b"")[:16]):
                 pictures.append(got.body)
-                if sum(map(len, pictures)) > cap:  # each within the body cap; together, the bundle's: told before
+                size += len(got.body)
+                if size > cap:  # each within the body cap; together, the bundle's: told before
                     if failed:  # the rest are fetched and held
                         self.sink.emit(Failed(url, "too_large", "too_large", f"too_large: the article's pictures pass "
                                               f"{cap / limits.MB:.0f} MB together at this one, {number} of its "
