@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import pickle
+import re
 import time
 import tracemalloc
 
@@ -191,9 +192,9 @@ def test_parse_path_reports_the_kind(tmp_path):
 
 
 def test_limit_error_crosses_processes_with_its_kind():
-    err = pickle.loads(pickle.dumps(ParseLimitError("too_slow", "parsing took longer than 20 s")))
+    err = pickle.loads(pickle.dumps(ParseLimitError("too_slow", "parsing took more than 20 s of CPU time")))
     assert isinstance(err, ParseError) and err.kind == "too_slow"
-    assert err.line == "too_slow: parsing took longer than 20 s"
+    assert err.line == "too_slow: parsing took more than 20 s of CPU time"
 
 
 def test_real_documents_pass_every_check():
@@ -228,7 +229,9 @@ def test_cli_parse_too_slow_and_json_unchanged_for_good_files(tmp_path):
     grid.write_bytes(hostile.line_grid_pdf(70, text=True))
     result = CliRunner().invoke(app, ["parse", "--deadline", "0.3", str(grid)])
     assert result.exit_code == 1
-    assert result.stderr.strip() == f"error: {grid}: too_slow: parsing took longer than 0.3 s"
+    # 0.3 s of CPU in pdfplumber; on a machine too loaded to give the worker a third of a core, the clock's 0.9 s
+    assert re.fullmatch(rf"error: {re.escape(str(grid))}: too_slow: parsing took (more than 0\.3 s of CPU time|"
+                        r"longer than 0\.9 s on the clock \(.*\))", result.stderr.strip()), result.stderr
     good = SAMPLES / "seed" / "000_dc3a28ed7fcc2bfa.txt"
     result = CliRunner().invoke(app, ["parse", "--json", str(good)])
     assert result.exit_code == 0

@@ -93,3 +93,10 @@ def spin_in_c(data: bytes, name: str, hints, http_charset):
         written.replace(target)
         return sum(range(10**12))
     return troublesome(data, name, hints, http_charset)
+
+
+def wait_then_answer(data: bytes, name: str, hints, http_charset) -> dict:
+    """A worker job for the tests: waits float(data) seconds using no CPU (what a worker starved of the cores by
+    other work looks like from its deadline's side: time passes, its CPU does not), then answers."""
+    time.sleep(float(data))
+    return {"waited": float(data)}

@@ -44,7 +44,7 @@ def parse(
                                                      "or plain text (the kind read from the content).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the canonical record (JSON Lines for several files).")] = False,
     deadline: Annotated[float, typer.Option(
-        "--deadline", min=0.1, help="give up on a file after this many seconds of parsing")] = DEFAULT_DEADLINE,
+        "--deadline", min=0.1, help="give up on a file after this many seconds of CPU time parsing it (and after 3× as many on the clock)")] = DEFAULT_DEADLINE,
     max_memory: Annotated[int, typer.Option(
         "--max-memory", min=128, help="memory cap of the parse worker, in MiB")] = DEFAULT_MEMORY_MB,
 ) -> None:
@@ -55,7 +55,7 @@ def parse(
 
     Files are parsed in worker processes, one a core, under the crawl's limits (size, expansion, pages, a
     deadline, a memory cap), and printed in the order given; a file past a limit is named with it, e.g.
-    `too_slow: parsing took longer than 20 s`.
+    `too_slow: parsing took more than 20 s of CPU time`.
     """
     from govreports.parse.bounded import BoundedParser
 

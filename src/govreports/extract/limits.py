@@ -58,6 +58,10 @@ DEFAULT_LIMITS = Limits()
 # what the parse workers (parse.bounded) are held to, declared here so a config file can name them without
 # importing the worker pool
 DEFAULT_DEADLINE = 20.0  # seconds; a real report parses in 0.01–1 s (PDFs ~0.3 s), 20-page PDFs in ~3 s
+# The deadline counts the worker's CPU time, what the document costs: counted on the clock it failed good reports
+# whenever other work kept the (niced) workers from the cores. The clock still bounds a document, at this many
+# times the deadline: a worker that waits (on a converter, a lock, a machine that gives it nothing) ends too.
+WALL_FACTOR = 3
 # OCR's share of the deadline, for all a scan's pages (extract.ocr): the deadline must not kill the worker mid-page,
 # so the pages read in time make a record, and the rest are read later
 OCR_SHARE = 0.7

@@ -1,9 +1,10 @@
-"""Parse in worker processes with a wall-time deadline per document and a memory cap per worker.
+"""Parse in worker processes with a deadline per document (CPU time, bounded on the clock too) and a memory cap
+per worker.
 
 The static limits (extract.limits) refuse what a document's own counts give away; what they cannot see — a PDF
 whose pages are each just under the limits, a content stream that inflates to gigabytes, an extractor bug that
-loops — is bounded here. Each document is parsed in a worker process (a pebble ProcessPool); one that runs past the
-deadline is killed and reported `too_slow`, a worker that dies (the memory cap, a crash in C) is reported
+loops — is bounded here. Each document is parsed in a worker process (a pebble ProcessPool); one that takes more
+CPU time than the deadline, or more than limits.WALL_FACTOR times it on the clock, is killed and reported `too_slow`, a worker that dies (the memory cap, a crash in C) is reported
 `out_of_memory` or `crashed`, and in both cases the pool starts a fresh worker: no later document fails because of
 it. Workers start from a fork server, never by forking the caller: the crawl runs inside threaded hosts (Prefect),
 and a child forked while another thread holds a lock can wait on it forever.
@@ -46,7 +47,7 @@ from typing import TypeVar
 from pebble import ProcessExpired, ProcessPool
 
 from govreports.errors import GovreportsError
-from govreports.extract.limits import DEFAULT_DEADLINE, DEFAULT_MEMORY_MB, OCR_SHARE
+from govreports.extract.limits import DEFAULT_DEADLINE, DEFAULT_MEMORY_MB, OCR_SHARE, WALL_FACTOR
 from govreports.extract.toolcache import ToolCache
 from govreports.extract.sniff import sniff
 from govreports.parse.api import (ParseError, ParseLimitError, ParseOutcome, failed_outcome, parse_bytes,
@@ -61,7 +62,8 @@ log = logging.getLogger(__name__)
 
 class BoundedParser:
     """Parse documents in `workers` processes (default: one per core), each document within `deadline` seconds
-    (None: no deadline) and each worker within `memory_mb` of address space (None: no cap). `job` is the function
+    of CPU time (None: no deadline), and `wall_factor` times that on the clock, and each worker within `memory_mb`
+    of address space (None: no cap). `job` is the function
     a worker runs (parse_job; tests pass one that dies); `tools`, the cache of OCR's and LibreOffice's answers
     that parse_job reads through (extract.toolcache; None: none); `nice`, how much lower than the fork server's
     (the caller's) the workers' CPU priority is (`os.nice`; 0: the same); `spool_bytes`, the size over which a
@@ -70,7 +72,7 @@ class BoundedParser:
 
     def __init__(self, workers: int | None = None, *, deadline: float | None = DEFAULT_DEADLINE,
                  memory_mb: int | None = DEFAULT_MEMORY_MB, job: Job = parse_job, tools: ToolCache | None = None,
-                 nice: int = 0, spool_bytes: int | None = SPOOL_BYTES):
+                 nice: int = 0, spool_bytes: int | None = SPOOL_BYTES, wall_factor: float = WALL_FACTOR):
         self.workers = (os.cpu_count() or 1) if workers is None else max(workers, 0)
         if self.workers and multiprocessing.current_process().daemon:
             self.workers = 0  # daemonic processes may not have children
@@ -80,6 +82,7 @@ class BoundedParser:
                 "again (Python's forkserver does), so its top level would start them again in each one: start the "
                 "crawl or parser under `if __name__ == \"__main__\":`")
         self.deadline = deadline
+        self.wall_deadline = None if deadline is None else deadline * wall_factor
         self.memory_mb = memory_mb
         self.nice = nice
         # OCR stops in time for the deadline (limits.OCR_SHARE): a scan's pages read so far make a record
@@ -317,7 +320,8 @@ class BoundedParser:
         when the pool's workers or their pipes could not be started (pebble's BrokenProcessPool, a RuntimeError, or
         its OSError). A spooled document's file goes when the job is done, however it ends."""
         try:
-            future = pool.schedule(run_job, args=(self._job, sent, *args[1:]), timeout=self.deadline)
+            future = pool.schedule(run_job, args=(self._job, sent, *args[1:]), kwargs={"cpu_deadline": self.deadline},
+                                   timeout=self.wall_deadline)
         except (BrokenProcessPool, OSError) as exc:
             raise _not_started(exc) from None
         jobs = self._jobs[pool].jobs
@@ -372,8 +376,12 @@ class BoundedParser:
 
     def _limit_error(self, exc: BaseException) -> ParseLimitError:
         if isinstance(exc, TimeoutError):
-            return ParseLimitError("too_slow", f"parsing took longer than {self.deadline:g} s")
+            return ParseLimitError("too_slow", f"parsing took longer than {self.wall_deadline:g} s on the clock "
+                                               f"(its deadline is {self.deadline:g} s of CPU time: it waited, on a "
+                                               "converter or for a machine too busy to run it)")
         code = getattr(exc, "exitcode", None)
+        if code == -signal.SIGPROF and self.deadline:
+            return ParseLimitError("too_slow", f"parsing took more than {self.deadline:g} s of CPU time")
         if code == OUT_OF_MEMORY_EXIT:
             return ParseLimitError("out_of_memory", f"parsing needed more than {self.memory_mb} MB of memory")
         if isinstance(code, int) and code < 0:

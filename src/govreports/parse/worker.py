@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 from collections.abc import Callable
 
 from govreports import gcpolicy
@@ -30,15 +31,23 @@ def parse_job(data: bytes, name: str, hints: dict | None, http_charset: str | No
     return parse_bytes(data, name, hints=hints, http_charset=http_charset, tools=tools, ocr_budget=ocr_budget)
 
 
-def run_job(job: Job, data: bytes | Spooled, name: str, hints: dict | None, http_charset: str | None) -> dict:
+def run_job(job: Job, data: bytes | Spooled, name: str, hints: dict | None, http_charset: str | None,
+            cpu_deadline: float | None = None) -> dict:
     """The task a worker is given: the job, except that out of memory the worker exits (its heap may be left
     fragmented and near the cap) with OUT_OF_MEMORY_EXIT, and the pool replaces it. A large document comes as the
     file it waits in (parse.spool), read here: within the deadline, and out of memory reading it is out of memory.
+
+    `cpu_deadline`: the seconds of CPU time the job may take (ITIMER_PROF counts this process's user and system
+    time). Past them the kernel sends SIGPROF, whose default action ends the process: in C code too, where no Python
+    handler would run, and with no exception unwinding through a library's locks. The pool reads the signal in the
+    worker's exit and names the document too_slow.
 
     Out of memory inside a C library rarely surfaces as MemoryError: libxml2 reports "unknown error", which the
     extractor turns into "unreadable html". So any failure during which the worker's address space grew to within
     10% of its cap counts as out of memory (measured: a 9 MB page under a 200 MB cap fails at a 199 MB peak)."""
     before = _peak_address_space()
+    if cpu_deadline:
+        signal.setitimer(signal.ITIMER_PROF, cpu_deadline)
     try:
         if isinstance(data, Spooled):
             data = data.read()
@@ -53,6 +62,9 @@ def run_job(job: Job, data: bytes | Spooled, name: str, hints: dict | None, http
             # worker"), failing every document in flight: send its type and message instead
             raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
         raise
+    finally:
+        if cpu_deadline:
+            signal.setitimer(signal.ITIMER_PROF, 0)
 
 
 def _survives_pickling(exc: BaseException) -> bool:
@@ -103,6 +115,7 @@ def start_worker(memory_mb: int | None, nice: int = 0) -> None:
             os.nice(nice)  # the OCR and LibreOffice it starts inherit it
         except OSError:  # refused (a sandbox): the worker runs at the priority it has
             pass
+    signal.signal(signal.SIGPROF, signal.SIG_DFL)  # run_job's CPU deadline ends the worker (a profiler may catch it)
     import importlib
 
     for module in PRELOAD:

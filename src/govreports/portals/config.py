@@ -82,7 +82,7 @@ class Limits(BaseModel):
     document past them is recorded as too_slow / out_of_memory and the run goes on)."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)  # `inf`: a parse with no end
-    parse_deadline: float = Field(DEFAULT_DEADLINE, gt=0)  # seconds per document
+    parse_deadline: float = Field(DEFAULT_DEADLINE, gt=0)  # seconds of CPU time per document (3× on the clock)
     parse_memory_mb: int = Field(DEFAULT_MEMORY_MB, ge=128)  # address space per parse worker
     parse_nice: int = Field(DEFAULT_NICE, ge=0, le=19)  # how far below the crawl's CPU priority its workers run
 
