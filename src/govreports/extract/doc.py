@@ -20,7 +20,9 @@ as `missing_tool` naming the package.
 
 from __future__ import annotations
 
+import math
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -28,14 +30,16 @@ import tempfile
 from pathlib import Path
 
 from govreports.extract.document import Document, MissingTool
-from govreports.extract.limits import DEFAULT_DEADLINE
+from govreports.extract.limits import DEFAULT_DEADLINE, WALL_FACTOR
 from govreports.extract.lines import text_to_blocks
 from govreports.parse.values import parse_value
 from govreports.extract.toolcache import ToolCache, ask, identity
 
 SOFFICE, SOFFICE_PACKAGE = "soffice", "libreoffice-writer-nogui"
 CATDOC, CATDOC_PACKAGE = "catdoc", "catdoc"
-TIMEOUT = DEFAULT_DEADLINE * 0.75  # seconds: the worker's deadline must not kill the worker first (orphaning soffice)
+# seconds of CPU time, and WALL_FACTOR times as many on the clock: the worker's bounds (the deadline's CPU time,
+# WALL_FACTOR deadlines on the clock) must not kill the worker first (orphaning soffice)
+TIMEOUT = DEFAULT_DEADLINE * 0.75
 
 
 class DocError(ValueError):
@@ -129,24 +133,46 @@ def _catdoc(data: bytes, program: str, timeout: float) -> str:
     return done.stdout.decode("utf-8", "replace")
 
 
-def _run(argv: list[str], cwd: str, timeout: float) -> subprocess.CompletedProcess:
-    """Run a reader in a process group of its own and, past `timeout`, kill the whole group: soffice is a shell
-    script around soffice.bin (and wvHtml, read here before, looped for ever in its wvWare child); killing only
-    the script would leave the child spinning as an orphan, one more per such file."""
+def _run(argv: list[str], cwd: str, timeout: float, wall_factor: float = WALL_FACTOR) -> subprocess.CompletedProcess:
+    """Run a reader in a process group of its own, within `timeout` seconds of CPU time (rounded up) for it and for
+    each process it starts, and `wall_factor` times that on the clock, past which the whole group is killed: soffice
+    is a shell script around soffice.bin (and wvHtml, read here before, looped for ever in its wvWare child); killing
+    only the script would leave the child spinning as an orphan, one more per such file.
+
+    The CPU limit is RLIMIT_CPU, set by the shell that then execs the reader (`ulimit -t`; every process it starts
+    inherits it, and the kernel ends one past it, SIGXCPU). A limit on the clock alone failed good .doc files as
+    too_slow whenever other work kept the niced parse workers' children from the cores."""
+    from govreports.parse.api import ParseLimitError
+
+    cpu = max(1, math.ceil(timeout))
+    name = Path(argv[0]).name
     env = {"PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8", "HOME": cwd}
-    proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    before = _children_cpu()
+    proc = subprocess.Popen(["/bin/sh", "-c", f'ulimit -c 0; ulimit -t {cpu} && exec "$@"', argv[0], *argv],
+                            cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env=env, process_group=0)
     try:
-        stdout, stderr = proc.communicate(timeout=timeout)
+        stdout, stderr = proc.communicate(timeout=cpu * wall_factor)
     except subprocess.TimeoutExpired:
-        from govreports.parse.api import ParseLimitError
-
         _kill_group(proc)
-        raise ParseLimitError("too_slow", f"{Path(argv[0]).name} took longer than {timeout:g} s on this file") from None
+        raise ParseLimitError("too_slow", f"{name} took longer than {cpu * wall_factor:g} s on the clock (its limit is "
+                                          f"{cpu} s of CPU time: it waited, or the machine was too busy to run it)"
+                              ) from None
     except BaseException:
         _kill_group(proc)
         raise
+    # the reader, or a process it started and waited for, ended by its CPU limit (soffice's launcher exits with a
+    # code of its own when soffice.bin is killed): what they used says so
+    if proc.returncode in (-signal.SIGXCPU, 128 + signal.SIGXCPU) or (
+            proc.returncode != 0 and _children_cpu() - before >= 0.9 * cpu):
+        raise ParseLimitError("too_slow", f"{name} took more than {cpu} s of CPU time on this file")
     return subprocess.CompletedProcess(argv, proc.returncode, stdout, stderr)
+
+
+def _children_cpu() -> float:
+    """The CPU seconds of this process's children that have ended and been waited for, theirs included."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
