@@ -210,3 +210,32 @@ def test_a_redirect_added_since_the_page_was_archived_costs_one_whole_fetch_not_
         nights.append((res.status, res.attempts))
     assert nights == [(200, 1), (200, 4), (304, 2)]
     assert latest_document(db, srv.url("/a.html")).final_url == srv.url("/a/index.html")
+
+
+def test_a_host_written_with_the_root_dot_is_the_same_host(srv, tmp_path):
+    """A fully qualified name with its trailing root dot (`localhost.`, `www.example.gov.cn.`, in a page's link or a
+    Location) names the same host as the config's: it was refused as host_not_allowed. Nothing else is let in:
+    two dots, or another name ending in the config's, stay refused."""
+    from govreports.fetch.policy import url_host_in, url_netloc
+
+    srv.route("/a", Reply(200, b"ok"))
+    pol = policy(allowed_hosts={"127.0.0.1", "localhost"})
+    res = fetch(tmp_path, f"http://localhost.:{srv.port}/a", pol)
+    assert res.ok and res.body == b"ok", res.error
+    assert res.final_url == srv.url("/a", host="localhost")
+    srv.route("/go", Reply(302, b"", {"Location": f"http://localhost.:{srv.port}/a"}))
+    res = fetch(tmp_path, srv.url("/go"), pol)
+    assert res.ok and res.final_url == srv.url("/a", host="localhost"), res.error
+    scoped = fetch(tmp_path, f"http://localhost.:{srv.port}/a", pol, hosts={"localhost"})
+    assert scoped.ok, scoped.error
+    for bad in (f"http://localhost..:{srv.port}/a", f"http://evil.localhost.:{srv.port}/a"):
+        assert fetch(tmp_path, bad, pol).error_kind == "host_not_allowed", bad
+    hosts = frozenset({"www.example.gov.cn", "files.example.gov.cn:8080"})
+    for url in ("http://www.example.gov.cn./nb/1.html", "https://WWW.example.gov.cn.:443/x",
+                "http://files.example.gov.cn.:8080/a.pdf"):
+        assert url_host_in(hosts, url), url
+    assert url_netloc("http://www.example.gov.cn./x") == "www.example.gov.cn"
+    assert url_netloc("http://files.example.gov.cn.:8080/a.pdf") == "files.example.gov.cn:8080"
+    for url in ("http://example.gov.cn../x", "http://www.example.gov.cn../x", "http://evil.example.gov.cn./x",
+                "http://evil.www.example.gov.cn./x", "http://files.example.gov.cn.:8081/a.pdf", "http://./x"):
+        assert not url_host_in(hosts, url), url

@@ -36,7 +36,8 @@ from govreports.fetch.result import RETRY_LIMITS, RETRYABLE_KINDS, FetchResult, 
 from govreports.fetch.robots import RobotsAnswer, RobotsCache
 from govreports.fetch.stats import FetchStats
 from govreports.fetch.throttle import HostErring, HostResting, HostSilent, HostThrottle
-from govreports.fetch.urls import browser_host, browser_location, defragment, location_header, netloc_of
+from govreports.fetch.urls import (browser_host, browser_location, defragment, fqdn_dropped, location_header,
+                                   netloc_of)
 
 EXPECT = frozenset({"html", "xml", "json", "binary"})
 _ACCEPT = {
@@ -247,6 +248,7 @@ class Fetcher:
         budget = Budget(p.url_budget)
         current, seen = start if start is not None else httpx.URL(res.url), set()
         while True:
+            current = fqdn_dropped(current)  # `x.gov.cn.` (a link's, a Location's) is asked as x.gov.cn
             res.final_url = str(current)
             seen.add(defragment(res.final_url))
             if current.scheme not in ("http", "https") or not current.host:

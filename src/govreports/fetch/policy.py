@@ -27,7 +27,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from govreports.extract.limits import DEFAULT_LIMITS
-from govreports.fetch.urls import browser_host
+from govreports.fetch.urls import browser_host, without_root_dot
 
 DEFAULT_USER_AGENT = "govreports/0.1 (+https://github.com/govreports; research crawler)"
 
@@ -148,8 +148,9 @@ class FetchPolicy:
 
 
 def host_in(hosts: frozenset[str], host: str, netloc: str) -> bool:
-    """``netloc`` ("host:port") or its bare ``host`` (meaning any port) is listed in ``hosts`` (lower-case)."""
-    return netloc.lower() in hosts or host.lower() in hosts
+    """``netloc`` ("host:port") or its bare ``host`` (meaning any port) is listed in ``hosts`` (lower-case); a
+    host written with the root dot (`x.gov.cn.`) is the host (urls.without_root_dot)."""
+    return without_root_dot(netloc.lower()) in hosts or without_root_dot(host.lower()) in hosts
 
 
 _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
@@ -158,8 +159,8 @@ _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 def normal_netloc(netloc: str, scheme: str | None = None) -> str:
     """A netloc as the fetcher sees it: lower-case, without its scheme's default port (either, when the scheme is
     not known). httpx drops a default port, so a config's "host:80" matched no URL: its start page failed as
-    host_not_allowed, after `crawl --check` had passed it."""
-    netloc = netloc.lower()
+    host_not_allowed, after `crawl --check` had passed it. Without a root dot (`x.gov.cn.` is x.gov.cn)."""
+    netloc = without_root_dot(netloc.lower())
     for port in [_DEFAULT_PORTS[scheme]] if scheme in _DEFAULT_PORTS else _DEFAULT_PORTS.values():
         if netloc.endswith(port):
             return netloc[: -len(port)]

@@ -55,6 +55,25 @@ async def browser_location(response: httpx.Response) -> None:
         return  # as it came: location_header reads it, or httpx refuses it (bad_url)
 
 
+_ROOT_DOT = re.compile(r"(?<=[^.])\.(?=(?::\d*)?$)")
+
+
+def without_root_dot(netloc: str) -> str:
+    """A host (or "host:port") without the root label's dot a fully qualified name may end in: `localhost.` and
+    `www.x.gov.cn.:8080` name the same host as `localhost` and `www.x.gov.cn:8080` (browsers and DNS read them so).
+    One dot only, after a label: `x.gov.cn..` and a lone `.` stay as written, no host a config names."""
+    return _ROOT_DOT.sub("", netloc, count=1) if netloc.endswith(".") or ".:" in netloc else netloc
+
+
+def fqdn_dropped(url: httpx.URL) -> httpx.URL:
+    """``url`` asked by its host without the root dot (``without_root_dot``): one name for the host's pacing,
+    robots.txt and allowed_hosts, and one a resolver's hosts file and a certificate know (`localhost.` is not in
+    /etc/hosts)."""
+    host = url.raw_host.decode("ascii")
+    bare = without_root_dot(host)
+    return url if bare == host else url.copy_with(host=bare)
+
+
 def defragment(url: str) -> str:
     return url.split("#", 1)[0]
 
@@ -77,4 +96,5 @@ def netloc_of(url: httpx.URL) -> str:
     """"host:port", or "host" for the scheme's default port: the key a host is paced, limited and counted under."""
     if not url.host:
         return "(no host)"
-    return f"{url.host}:{url.port}" if url.port else url.host
+    host = without_root_dot(url.host)
+    return f"{host}:{url.port}" if url.port else host
