@@ -94,6 +94,33 @@ def test_the_generic_adapter_lists_div_rows_with_their_dates():
                    ("t20220110_3.html", None), ("t20210108_4.html", "2021-01-08")]
 
 
+ONE_ROWS = [  # DIV_ROWS' dated row shapes, each alone in its list
+    ('<div class="news-item"><a href="./202401/t20240115_1.html" target="_blank">某市财政局2023年政府信息公开工作年度报告'
+     '</a>\n <span class="news-date">2024-01-15</span></div>', "2024-01-15"),
+    ('<div class="news-item"><div class="news-title"><a href="./202301/t20230112_2.html">某市财政局2022年政府信息公开工作'
+     '年度报告</a>\n </div><div class="news-date">2023.01.12</div></div>', "2023-01-12"),
+    ('<div class="news-item"><p class="t"><a href="./202101/t20210108_4.html">某市财政局2020年政府信息公开工作年度报告</a>'
+     '</p>\n <p class="d">[2021-01-08]</p></div>', "2021-01-08"),
+    ('<div class="news-item"><a href="./202201/t20220110_3.html">某市财政局2021年政府信息公开工作年度报告</a></div>', None),
+]
+
+
+@pytest.mark.parametrize(("row", "date"), ONE_ROWS)
+@pytest.mark.parametrize("pager", ["", '<div class="page">共1页 <a href="javascript:void(0)">下一页</a></div>',
+                                   '<div class="page"><a href="index.html">首页</a> <a href="index.html">尾页</a></div>'])
+def test_a_div_list_of_one_row_dates_it(row, date, pager):
+    """A column whose list of <div> rows has one row (a new column, or the last page of one) gave its row no date:
+    no sibling repeats it. Read from the row as in a list of several; the page's chrome still gives no date."""
+    head, _, rest = DIV_ROWS.partition('<div class="list-box">')
+    page = f'{head}<div class="list-box">\n{row}\n{pager}</div></div>{rest.rpartition("</div></div>")[2]}'
+    dates = {url.rsplit("/", 1)[1]: got for _, url, got in links(soup(page), BASE)}
+    [name] = [n for n in dates if n.startswith("t20")]
+    assert dates.pop(name) == date
+    assert set(dates.values()) == {None}, dates  # 首页 beside the header's date, 网站地图 beside the footer's, the pager
+    portal = PortalConfig(name="t", adapter="generic", start_url=BASE)
+    assert [x.list_date for x in _collect(GenericAdapter(portal), FakeContext({BASE: page}))] == [date]
+
+
 # TRS columns numbered from 1 (PORTALS.md §3: 山西住建厅 index.shtml, index_2.shtml…; rsj.km.gov.cn): page k is
 # index_k for k >= 2, and there is no index_1. Their pager says so on the first page: its current page is 1.
 TRS_ROW = '<li><a href="./202401/t20240115_{n}.html">X{n}局2023年政府信息公开工作年度报告</a><span>2024-01-15</span></li>'

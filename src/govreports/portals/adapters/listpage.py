@@ -150,19 +150,27 @@ def row_date(a: Tag) -> str | None:
     <p> with no date, the title's line in a row of <p>s) the nearest element above it that repeats as its siblings
     do (`div.news-item` beside `div.news-item`): lists built from <div>s, whose dates in a sibling <span> or <div>
     were never read. Such a row holding a link elsewhere, or more text than a row, is no row of this link's: no
-    date, rather than its neighbour's or the page header's."""
+    date, rather than its neighbour's or the page header's. A list of one such row (a new column, a last page)
+    has no sibling to repeat: there the nearest element above the link that holds a date and no other link is its
+    row, unless it is a part of the page itself (a child of <body>: its header or footer, dated today)."""
     row = _row_of(a)
     if row is not None:
         date = iso_date(text_of(row))
         if date is not None or row.name != "p":
             return date
     start = row if row is not None else a
+    href = a.get("href")
     for node, _ in zip(start.parents, range(_ROW_DEPTH)):
         if node.name in _PAGE_TOP:
             return None
-        if _repeated(node):
-            text = _row_text(node, a.get("href"))
-            return iso_date(text) if text is not None else None
+        repeated = _repeated(node)
+        if repeated or (node.parent is not None and node.parent.name not in _PAGE_TOP):
+            text = _row_text(node, href)
+            date = iso_date(text) if text is not None else None
+            if repeated or date is not None:
+                return date
+            if text is None:  # links elsewhere (or holds a list's text): no element above is this link's row
+                return None
     return None
 
 
