@@ -177,6 +177,27 @@ def test_a_one_based_column_whose_pager_says_page_0_is_found_by_page_two():
     assert [u for _, u in ctx.probes] == [BASE + "index_1.html", BASE + "index_2.html"]
 
 
+@pytest.mark.parametrize("pager", [VAR_PAGER, NUM_PAGER])
+def test_a_one_based_column_whose_index_1_copies_page_one_is_read_to_its_last_page(pager):
+    """A 1-based column whose pager says page 0 and whose server answers index_1 with a copy of page 1 (TRS
+    publishes one beside index_2): index_1 answered, so it was taken for page 2, page 1 listed twice and the last
+    page (index_3) never asked. discover keeps the guess whose page 2 lists something page 1 does not; so now
+    does the adapter."""
+    pages = _trs_column(pager, current=0, one_based=True)
+    pages[BASE + "index_1.html"] = pages[BASE + "index.html"]
+    ctx = FakeContext(pages)
+    got = [x.url.rsplit("_", 1)[1] for x in _collect(_trs(), ctx)]
+    assert got == ["1.html", "2.html", "3.html"]
+    assert [u for _, u in ctx.probes] == [BASE + "index_1.html", BASE + "index_2.html"]
+    assert ctx.capped_at == [] and ctx.unreadable_at == []
+    ctx = FakeContext(pages)  # capped where the numbering found puts the next page
+    assert len(_collect(_trs(max_pages=2), ctx)) == 2 and ctx.capped_at == [BASE + "index_3.html"]
+    # a 0-based column whose page 2 is a real one is read with one probe, as before
+    pages = _trs_column(pager, current=0, one_based=False)
+    ctx = FakeContext(pages)
+    assert len(_collect(_trs(), ctx)) == 3 and [u for _, u in ctx.probes] == [BASE + "index_1.html"]
+
+
 def test_a_configured_page_offset_is_followed_and_a_page_two_that_never_answers_is_failed():
     pages = _trs_column(NUM_PAGER, current=1, one_based=True)
     ctx = FakeContext(pages)  # the config says 0: asked so, its failures recorded, no probing

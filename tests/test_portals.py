@@ -99,7 +99,10 @@ def test_trs_adapter_on_the_real_ordos_list():
     portal = PortalConfig(name="ordos", adapter="trs", start_url=start)
     ctx = FakeContext({start: html, start.replace("index.html", "index_1.html"): html})
     listings = _collect(TrsAdapter(portal), ctx)
-    assert ctx.requested == [("GET", start), ("GET", start.replace("index.html", "index_1.html"))]
+    # index_1 is served page 1's copy here, which a 1-based column answers as well: index_2 is asked too (a probe)
+    assert ctx.requested == [("GET", start), ("GET", start.replace("index.html", "index_1.html")),
+                             ("GET", start.replace("index.html", "index_2.html"))]
+    assert [u for _, u in ctx.probes] == [start.replace("index.html", f"index_{n}.html") for n in (1, 2)]
     first = listings[0]
     assert first.title == "鄂尔多斯市2019年政府信息公开工作年度报告"
     assert first.url == "http://www.ordos.gov.cn/engb/xxgk/xxgknb/202009/t20200903_2748784.html"

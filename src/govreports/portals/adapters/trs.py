@@ -124,10 +124,16 @@ class TrsAdapter(Adapter):
         # reading, `numbering`): a 1-based column read as 0-based lost its last page and failed index_1 nightly
         given = "page_offset" in self.portal.params
         offset = self.params["page_offset"] if given else numbering(first.text or "")
-        page = first
+        page, seen = first, set()
+
+        async def lists_new(candidate) -> bool:  # a page 2 that lists an article page 1 does not: not its copy
+            found = await read_page(candidate.text, lambda tree: links(tree, candidate.final_url, pattern))
+            return any(url not in seen for _, url, _ in found)
+
         for k in range(min(count, self.portal.max_pages)):
             if k == 1 and not given:
-                page, offset = await _page_two(ctx, lambda n: urljoin(start, f"{name}_{n}.{ext}"), offset)
+                page, offset = await _page_two(ctx, lambda n: urljoin(start, f"{name}_{n}.{ext}"), offset,
+                                               lists_new)
             elif k:
                 page = await ctx.fetch_list(urljoin(start, f"{name}_{k + offset}.{ext}"))
             if not page.ok:
@@ -144,6 +150,8 @@ class TrsAdapter(Adapter):
             if why:  # the pattern matches none of the reports the column's first page lists: named, not empty
                 ctx.unreadable(page.final_url, why)
                 return
+            if not k:
+                seen.update(url for _, url, _ in found)
             for title, url, date in found:
                 yield Listing(title, url, date)
         if count > self.portal.max_pages:
@@ -176,14 +184,22 @@ def numbering(html: str) -> int:
     return 1 if pager_index(html) == 1 else 0
 
 
-async def _page_two(ctx, url_of, offset: int):
+async def _page_two(ctx, url_of, offset: int, lists_new):
     """(page 2, the offset it was found at) of a column whose config does not say its numbering: asked as `offset`
-    says, then, where that page is not there, the other way (index_1 / index_2), both as probes: a wrong guess is
-    no failed list page. Where neither answers, page 2 is asked again the first way, its failure recorded."""
+    says, then, where that page is not there or lists nothing page 1 does not (`lists_new`: a 1-based column whose
+    pager says page 0 and whose index_1 is a copy of page 1, which read as page 2 had the last page never asked),
+    the other way (index_1 / index_2), both as probes: a wrong guess is no failed list page. Where neither lists
+    anything new, the first that answered; where neither answers, page 2 is asked again the first way, its
+    failure recorded. discover's `_trs_offset` keeps the numbering by the same test."""
+    answered = None
     for guess in (offset, 1 - offset):
         page = await ctx.fetch_list(url_of(1 + guess), probe=True)
         if page.ok:
-            return page, guess
+            if await lists_new(page):
+                return page, guess
+            answered = answered or (page, guess)
+    if answered is not None:
+        return answered
     return await ctx.fetch_list(url_of(1 + offset)), offset
 
 
