@@ -408,6 +408,26 @@ def test_generic_adapter_follows_a_script_only_pager(count_pattern, requested):
     assert ctx.capped_at == []  # the pager's end, not max_pages
 
 
+@pytest.mark.parametrize("first_page,names", [(2, ["list", "list_2", "list_3"]), (1, ["list", "list_1", "list_2"]),
+                                               (0, ["list", "list_0", "list_1"])])
+def test_a_script_s_page_count_ends_the_template_s_pages_whatever_its_first_number(first_page, names):
+    """`totalPage = 3` counts the column's pages, the start page among them: read as the number of the last page,
+    a template whose page after the start page is list_1 (discover drafts first_page = 1 so) was asked one page
+    past its end, list_3.html, a failed list page every night."""
+    from govreports.portals.adapters.generic import GenericAdapter
+
+    base = "http://a.gov.cn/nb/"
+    pages = {f"{base}{name}.html": "".join(f'<li><a href="/nb/a{k}{i}.html">某局{2024 - i}年政府信息公开工作年度报告</a>'
+                                           f'</li>' for i in range(2)) + "<script>var totalPage = 3;</script>"
+             for k, name in enumerate(names)}
+    params = {"page_template": "list_{page}.html", "first_page": first_page,
+              "page_count_pattern": r"""totalPage\s*=\s*(?:parseInt\(\s*)?['"]?(\d+)"""}
+    portal = PortalConfig(name="t", adapter="generic", start_url=f"{base}list.html", params=params)
+    ctx = FakeContext(pages)
+    assert len(_collect(GenericAdapter(portal), ctx)) == 6
+    assert [url for _, url in ctx.requested] == list(pages) and ctx.capped_at == []
+
+
 def test_list_page_links_read_as_beautifulsoup_s_general_matcher_reads_them():
     """listpage.anchors and the row lookup are find_all("a", href=True) and find_parent of the row tags without
     BeautifulSoup's general matcher: the same links, in order, with the same rows, on real list pages and on markup

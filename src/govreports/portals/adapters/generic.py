@@ -9,8 +9,9 @@ excluded — and the next page is `next_selector`'s link.
 
 Pagers written only by a script (`maxPage = parseInt('12')`, `createPage(12, …)`) have no link to follow:
 `page_template` names page k's URL (`"{page}.html"`, `"index_{page}.html"`, relative to the start URL), pages
-`first_page`, `first_page + 1`, … follow the start page, up to the count `page_count_pattern` reads from the first
-page (its first group), or, without one, until a page answers with no link (row) that no page before it showed.
+`first_page`, `first_page + 1`, … follow the start page, up to the page count `page_count_pattern` reads from the
+first page (its first group; the start page counted), or, without one, until a page answers with no link (row) that
+no page before it showed.
 """
 
 from __future__ import annotations
@@ -108,7 +109,9 @@ class GenericAdapter(Adapter):
             if template is None:
                 continue
             if number is None and count_re is not None and (m := count_re.search(page.text or "")):
-                last_page = int(m.group(1))
+                # the script counts the column's pages, the start page first: the template's first_page is page 2
+                # (read as the last page's number, a column numbered list_1, list_2… was asked one page past its end)
+                last_page = int(m.group(1)) + int(self.params["first_page"]) - 2
             following = int(self.params["first_page"]) if number is None else number + 1
             if (last_page is not None and following <= last_page
                     or last_page is None and (fresh or number is None)):
