@@ -111,3 +111,36 @@ def test_field_names_that_are_not_in_the_answer_are_named_not_taken_for_an_empty
     # past the first page, an answer without the list ends the column, as before (an API's "no more" answer)
     ctx = run({}, {1: answer, 2: {"code": 404, "msg": "没有更多数据"}})
     assert len(ctx.got) == 2 and ctx.unreadable_at == []
+
+
+JPAAS = ("https://www.taizhou.gov.cn/api-gateway/jpaas-publish-server/front/page/build/unit?webId=1&pageId=2"
+         '&tagId=当前栏目list&paramJson={"pageNo":{page},"pageSize":2}')
+JPAAS_START = "https://www.taizhou.gov.cn/col/col4785/index.html"
+
+
+def _jpaas(rows: list[tuple[str, str, str]]) -> str:
+    """A jpaas answer (PORTALS.md §4): the list as an HTML fragment in data.html, li.clearfix rows and the pager's
+    <div class="pagination" rows count>."""
+    lis = "".join(f'<li class="clearfix"><a href="{href}" title="{title}" target="_blank">{title[:12]}...</a>'
+                  f"<span>{date}</span></li>" for title, href, date in rows)
+    html = f'<ul class="list">{lis}</ul><div class="pagination" rows="2" count="3"></div>'
+    return json.dumps({"success": True, "data": {"html": html}}, ensure_ascii=False)
+
+
+def test_a_list_api_answering_an_html_fragment_lists_its_rows():
+    """jpaas (泰州/江苏 集约化) answers `{success, data: {html}}`: the rows are HTML, not a JSON list of items. docs
+    name jpaas among json-api's lists, yet `items = "data.html"` failed the column "is no list" on its first page:
+    its reports never listed. The fragment's links are its items, titled and dated as list pages' rows are, and
+    resolved against the column's page, where the browser puts them."""
+    rows = [("泰州市2023年政府信息公开工作年度报告", "/art/2024/1/15/art_4785_11.html", "2024-01-15"),
+            ("泰州市2022年政府信息公开工作年度报告", "../../art/2023/1/16/art_4785_12.html", "2023-01-16"),
+            ("泰州市2021年政府信息公开工作年度报告", "/art/2022/1/14/art_4785_13.html", "2022-01-14")]
+    pages = {JPAAS.replace("{page}", "1"): _jpaas(rows[:2]), JPAAS.replace("{page}", "2"): _jpaas(rows[2:]),
+             JPAAS.replace("{page}", "3"): _jpaas([])}
+    portal = PortalConfig(name="taizhou", adapter="json-api", start_url=JPAAS_START,
+                          params={"list_url": JPAAS, "items": "data.html"})
+    ctx = FakeContext(pages)
+    got = _collect(JsonApiAdapter(portal), ctx)
+    assert [(x.title, x.url, x.list_date) for x in got] == [
+        (title, "https://www.taizhou.gov.cn/" + href.lstrip("./"), date) for title, href, date in rows]
+    assert ctx.unreadable_at == [] and [u for _, u in ctx.requested] == list(pages)

@@ -1,5 +1,6 @@
 """Site JSON list APIs (chinatax `getFileListByCodeId`, gov.cn search, gkmlpt used generically): a list URL
-with the page number in it or in the form body, and dotted paths to the items and their fields."""
+with the page number in it or in the form body, and dotted paths to the items and their fields; or to an HTML
+fragment of the list (jpaas's `data.html`), whose links are the items."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from urllib.parse import urljoin
 from govreports.portals.adapters.base import (Adapter, Listing, ListPage, absolute, count, iso_date, missing,
                                              not_json, numbered_pages)
 from govreports.portals.adapters.gkmlpt import unescape_percent_u
+from govreports.portals.adapters.listpage import links, read_page
 
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -78,6 +80,10 @@ class JsonApiAdapter(Adapter):
             if items is None and n == 1 and total != 0 and (problem := missing(answer, p["items"])):
                 ctx.unreadable(url, not_json(reply.text, problem))
                 return None
+            if isinstance(items, str) and items.strip():  # a list as an HTML fragment (jpaas: data.html), shown in
+                # the column's page: its links are the items, titled and dated as a list page's rows, resolved there
+                found = await read_page(items, lambda tree: links(tree, self.portal.start_url))
+                return ListPage(len(found), [Listing(*row) for row in found], total)
             items = items or []
             if not isinstance(items, list):
                 ctx.unreadable(url, not_json(reply.text, f"{p['items']} is no list"))
