@@ -77,8 +77,8 @@ def test_a_document_past_the_deadline_is_too_slow_and_the_next_one_parses():
 
 def test_the_deadline_counts_the_worker_s_cpu_so_a_starved_worker_s_document_is_not_too_slow():
     """The deadline bounds what a document costs, its CPU time: a worker kept from the cores by other work at
-    normal priority (the crawl's workers run at nice 10) took longer than 20 s of wall time over a 图片版 page that
-    needs well under one of CPU, and good reports failed as too_slow (the demo under others' load: 2 of 139). A job
+    normal priority (the crawl's workers run at nice 10) took longer than 20 s of wall time over a .doc whose
+    LibreOffice needs 2–4 s of CPU, and good reports failed as too_slow (the demo under others' load: 2 of 139). A job
     that waits past the deadline without computing stands in for it; it answers."""
     with BoundedParser(workers=1, job=wait_then_answer, deadline=0.5, wall_factor=20) as parser:
         assert parser.parse(b"2.0") == {"waited": 2.0}  # 4× the deadline on the clock
