@@ -73,11 +73,14 @@ YEAR = Param("year", "report year")
 
 def _cur(by_year: bool = True) -> str:
     """The current versions of the reports the filters select; `by_year` False: of every year (year_over_year,
-    which compares each year with the one before and applies --year to its rows)."""
+    which compares each year with the one before and applies --year to its rows). The agency first (CROSS JOIN
+    keeps it outer), and the reports' rows looked up from them: without the statistics of ANALYZE, which nothing
+    but the bench runs, SQLite read every report, or every report's row totals, to find one agency's
+    (tests/test_query_plans.py)."""
     year = "(:year = '' OR r.year = CAST(:year AS INTEGER))" if by_year else "1"
     return f"""cur AS (
   SELECT r.id AS report_id, r.current_version_id AS vid, a.name AS agency, r.year, r.format, r.agency_id
-  FROM reports r JOIN agencies a ON a.id = r.agency_id
+  FROM agencies a CROSS JOIN reports r ON r.agency_id = a.id
   WHERE {year} AND r.current_version_id IS NOT NULL  -- not a report its source no longer holds (store.load)
     AND (:agency = '' OR a.norm_name = :agency OR a.name = :agency))"""
 
@@ -121,7 +124,7 @@ REFUSALS = Analysis(
     "report gave a number (reports without table 三, such as the free-form pre-2019 ones), never 0.",
     f"""WITH {_CUR},
 t AS (SELECT t.row_key, sum(t.n) AS applications, count(CASE WHEN t.n > 0 THEN 1 END) AS reports
-      FROM cur JOIN row_totals t ON t.table_name = 'applications' AND t.row_key IN ({_keys(_REFUSAL_ROWS)})
+      FROM cur CROSS JOIN row_totals t ON t.table_name = 'applications' AND t.row_key IN ({_keys(_REFUSAL_ROWS)})
       AND t.version_id = cur.vid WHERE :agency != '' GROUP BY t.row_key
     UNION ALL  -- every agency: the sums kept per year (current_sums, m009) instead of every report's rows
     SELECT s.row_key, sum(s.total), sum(s.positive) FROM current_sums s
@@ -176,7 +179,7 @@ YEAR_OVER_YEAR = Analysis(
 yr AS (SELECT cur.year, {_n('new')} AS received, {_n('granted')} AS granted,
          {_sum_n(schema.WITHHELD_ROWS)} AS withheld, {_n('review', 'review_litigation')} AS reviews,
          {_sum_n(schema.REVIEW_GROUPS[1:], 'review_litigation')} AS lawsuits
-       FROM cur JOIN agency_years y ON y.agency_id = cur.agency_id AND y.year = cur.year
+       FROM cur CROSS JOIN agency_years y ON y.agency_id = cur.agency_id AND y.year = cur.year
          AND y.report_id = cur.report_id
        WHERE :agency != '')
 SELECT * FROM (SELECT year, lag(year) OVER w AS prev_year, received,
