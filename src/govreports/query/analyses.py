@@ -204,7 +204,8 @@ FROM reports r JOIN agencies a ON a.id = r.agency_id
   JOIN agency_years y ON y.agency_id = r.agency_id AND y.year = CAST(:year AS INTEGER)
 WHERE :year != '' AND r.year = CAST(:year AS INTEGER) - 1 AND a.norm_name != ''  -- '': reports with no agency
   AND r.current_version_id IS NOT NULL AND {visible('y')}
-  AND NOT EXISTS (SELECT 1 FROM reports r2 WHERE r2.agency_id = r.agency_id AND r2.year = CAST(:year AS INTEGER)
+  AND NOT EXISTS (SELECT 1 FROM reports r2 INDEXED BY reports_agency_year  -- the agency-year, not every report of
+    WHERE r2.agency_id = r.agency_id AND r2.year = CAST(:year AS INTEGER)  -- the year (quadratic without ANALYZE)
     AND r2.current_version_id IS NOT NULL)
 GROUP BY a.id ORDER BY a.name""",
     (Param("year", "report year N", required=True),), needs_reports=True, reports_year_offset=-1,
