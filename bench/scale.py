@@ -12,7 +12,10 @@ lookup each report costs) and an unchanged reload (a document re-fetched whole, 
 lookups, nothing written).
 
 Figures are wall clock on whatever machine runs it (a shared machine: take the best of several runs, and say so).
-Usage: PYTHONPATH=src python bench/scale.py [--reports 300000] [--db PATH] [--keep] [--reuse]
+The queries are measured as a crawled database plans them, without ANALYZE's statistics (nothing in the pipeline
+runs ANALYZE); `--analyze` measures them with statistics, as bench runs before 2026-12-07 did (a plan can be
+better or worse with them: tests/test_query_plans.py holds the analyses to both).
+Usage: PYTHONPATH=src python bench/scale.py [--reports 300000] [--db PATH] [--keep] [--reuse] [--analyze]
 (--reuse: the reports already in --db are the ones measured, whatever --reports says)
 """
 
@@ -86,7 +89,7 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def build(path: Path, n: int, batch: int) -> dict:
+def build(path: Path, n: int, batch: int, analyze: bool = False) -> dict:
     db = open_db(path)
     cells = reports = 0
     load_s = items_s = load_cpu = prepare_s = 0.0
@@ -134,7 +137,8 @@ def build(path: Path, n: int, batch: int) -> dict:
     total_s = time.perf_counter() - start
     t0 = time.perf_counter()
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.execute("ANALYZE")
+    if analyze:
+        db.execute("ANALYZE")
     finish_s = time.perf_counter() - t0
     db.close()
     return {"reports": reports, "cells": cells, "load_s": load_s, "items_s": items_s, "total_s": total_s,
@@ -275,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=LOAD_BATCH)
     parser.add_argument("--db", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the database file")
+    parser.add_argument("--analyze", action="store_true",
+                        help="measure the queries with ANALYZE's statistics (a crawled database has none)")
     parser.add_argument("--reuse", action="store_true",
                         help="--db exists: skip the build, run the queries on the reports it holds")
     args = parser.parse_args(argv)
@@ -283,13 +289,13 @@ def main(argv: list[str] | None = None) -> int:
     if not args.reuse:
         for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
             stale.unlink(missing_ok=True)
-        b = build(path, args.reports, args.batch)
+        b = build(path, args.reports, args.batch, args.analyze)
         print(f"built {b['reports']:,} reports, {b['cells']:,} cells in {b['total_s']:.1f} s wall (synthesis "
               f"included); the writer (prepare + load_prepared, as apply_events) {b['load_s']:.1f} s, "
               f"{b['prepare_s']:.1f} s of it preparing = {b['cells'] / b['load_s']:,.0f} cells/s, "
               f"{b['reports'] / b['load_s']:,.0f} reports/s (CPU {b['load_cpu']:.1f} s: "
               f"{b['cells'] / b['load_cpu']:,.0f} cells per CPU second); items {b['items_s']:.1f} s; "
-              f"checkpoint + ANALYZE "
+              f"checkpoint{' + ANALYZE' if args.analyze else ''} "
               f"{b['finish_s']:.1f} s")
         print("the writer's reports/s per tenth of the build, wall/CPU (does the one writer slow as it grows?): "
               + ", ".join(f"{w:,.0f}/{c:,.0f}" for w, c in b["tenths"]))
@@ -297,7 +303,13 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         db = open_db(path)
         built = db.execute("SELECT count(*) FROM reports").fetchone()[0]
+        if args.analyze:
+            db.execute("ANALYZE")
+        counted = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone() is not None
         db.close()
+        if counted and not args.analyze:
+            print("note: this file holds ANALYZE's statistics (an older bench ran it): its queries are measured "
+                  "with them, unlike a crawled database's")
         print(f"opened with migrations applied in {time.perf_counter() - t0:.1f} s: {built:,} reports")
         # the size per report, the agency asked for and the nightly's sample are the file's: a --reports that
         # differs (the default 300,000 on a smaller file) gave the wrong kB a report, and the nightly's sample then
