@@ -98,8 +98,7 @@ def test_values_set_left_or_right_in_their_cells_are_placed_under_their_header(f
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 @given(record=records())
 def test_unruled_tables_of_random_records_never_read_a_value_into_the_wrong_cell(record):
-    """Random records (blanks anywhere, whole columns blank): each cell is read right or left null; a column blank in
-    every row left of the first value is not told from the labels' header, and those rows are null, listed."""
+    """Random records (blanks anywhere, whole columns blank): each cell is read right or left null, never misread."""
     parsed = parse_bytes(unruled_ofd(record), "report.ofd")
     assert _misread(record, parsed) == []
 
@@ -190,3 +189,51 @@ def test_a_header_of_thousands_of_words_is_not_read():
     place(lines)
     assert time.perf_counter() - started < 1.0
     assert [line.holder[0].cells for line in lines[8:]] == [["标签", "1", "1", "1", "1", "1"]] * 3
+
+
+def _blanked(fmt: str, blank: str) -> dict:
+    """The fixture with `blank` left blank: "natural_person" (table 三's first column, in every row) or "review"
+    (table 四's whole 行政复议 group)."""
+    record = record_fixture(fmt)
+    if blank == "natural_person":
+        for row in record["applications"].values():
+            row["natural_person"] = None
+    else:
+        record["review_litigation"]["review"] = dict.fromkeys(record["review_litigation"]["review"])
+    return record
+
+
+def _read(record: dict, source: str, monkeypatch) -> dict:
+    if source == "ofd":
+        return parse_bytes(unruled_ofd(record), "report.ofd")
+    align, reader = source.split("-")
+    return build_record(extract_pdf(unruled_pdf(record, monkeypatch, align), fast=reader == "pdfium"), {})
+
+
+SOURCES = ["ofd", "CENTER-pdfium", "CENTER-pdfplumber", "LEFT-pdfium", "RIGHT-pdfplumber"]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("fmt", ["2019", "2021"])
+def test_a_first_column_blank_in_every_row_is_placed_by_its_header(fmt, source, monkeypatch):
+    """自然人 blank in every row of table 三: its header word, left of every value, was taken for the labels' header
+    (信息内容) and the column was not added; every row of the table was one cell short and left null (161 cells
+    listed ambiguous). Centred over a labels' column, 自然人 would reach over the values: it is a column's."""
+    record = _blanked(fmt, "natural_person")
+    parsed = _read(record, source, monkeypatch)
+    for table in TABLES:
+        assert parsed[table] == record[table], table
+    assert "text_layout" not in parsed
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("fmt", ["2019", "2021"])
+def test_a_blank_review_group_leaves_the_rest_of_table_four_read(fmt, source, monkeypatch):
+    """行政复议 blank: its five measure words stand on a header line of their own (centred over two header rows) with
+    no value under them, so that line named no column; the row's ten values could not fill fifteen columns and the
+    whole table was left null. The line continues, at the columns' spacing, the line that names the others."""
+    record = _blanked(fmt, "review")
+    parsed = _read(record, source, monkeypatch)
+    for table in TABLES:
+        assert parsed[table] == record[table], table
+    assert "text_layout" not in parsed

@@ -116,7 +116,7 @@ def _place_group(group: list[TextLine], heads: list[TextLine]) -> None:
         return
     spanned = [(line, _value_spans(line)) for line in group]
     columns = _merged([s for _, spans in spanned if spans for s in spans])
-    columns = _with_header_columns(columns, heads, _label_right(group))
+    columns = _with_header_columns(columns, heads, _label_right(group), _label_left(group))
     if len(columns) < 2:
         if all(map(_lone, group)):
             return
@@ -150,6 +150,13 @@ def _label_right(group: list[TextLine]) -> float:
     return max(ends, default=float("-inf"))
 
 
+def _label_left(group: list[TextLine]) -> float:
+    """Where the group's row labels start (the leftmost label word's start); inf for rows without labels."""
+    starts = [line.spans[0][0] for line in group
+              if line.spans and _value_spans(line) is not None and len(line.spans) > len(_values(line))]
+    return min(starts, default=float("inf"))
+
+
 def _unplaced(group: list[TextLine]) -> None:
     for line in group:
         line.holder[0] = LoneValue(list(line.block.cells)) if _lone(line) else SpacedRow(list(line.block.cells), True)
@@ -171,44 +178,46 @@ def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 
 def _with_header_columns(columns: list[tuple[float, float]], heads: list[TextLine],
-                         label_right: float) -> list[tuple[float, float]]:
+                         label_right: float, label_left: float = float("inf")) -> list[tuple[float, float]]:
     """The columns with those the header names that no row's value stands in (a column blank in every row).
 
     A header line (two words or more right of the labels) names the columns under it: each column of values within
     its reach goes to the word whose centre is nearest (nearer than half the words' spacing and than the word is
     wide, one column a word; a line that spans columns, 行政复议 行政诉讼 over fifteen, has two columns for a word,
     and a value set to the left of a wide merged cell stands under no word: such a line says nothing), and one
-    must. A word no column went to is a column blank in every row, unless it stands over two words of another
-    header line (行政诉讼 over its ten, with one value under 行政复议). Left of every value, the first word of a line
-    over labelled rows is the labels' header (信息内容), not a blank column: such a column is not added, the rows
-    are then shorter than their table, and parse.tables leaves them null. The added columns are narrow, at their
-    word's centre: no value stands in them."""
+    must. A header row set over several text lines (its one-line cells apart from its two-line cells: 自然人 总计
+    apart from 商业企业 科研机构 其他) is read, where a line alone says nothing, as the line with the words of the
+    others that stand beside its own (行政复议's five measures beside 行政诉讼's ten). A word of the line no column
+    went to is a column blank in every row, unless it stands over two words of another header line (行政诉讼 over
+    its ten, with one value under 行政复议). Left of every value, the first word of a line
+    over labelled rows may be the labels' header (信息内容), centred over the labels' column or set at its left: it
+    is one where that column (from the labels' start, the word at its centre) would end before the first value,
+    and is not added; a word farther right, whose column would reach over the values, is a blank column's (自然人
+    blank in every row of table 三). The added columns are narrow, at their word's centre: no value stands in
+    them."""
     if not columns or len(columns) > MAX_COLUMNS:
         return columns
-    lines = [[s for s in head.spans if s[0] > label_right] for head in heads if head.spans and len(head.spans) >= 2]
-    lines = [words for words in lines if 2 <= len(words) <= MAX_COLUMNS]
+    words_of = [[s for s in head.spans if s[0] > label_right] for head in heads if head.spans]
+    words_of = [words for words in words_of if len(words) <= MAX_COLUMNS]
+    lines = [words for words in words_of if len(words) >= 2]
     centres = [(c[0] + c[1]) / 2 for c in columns]
     extra: list[float] = []
     for words in lines:
+        own = words
+        taken = _named(words, centres)
+        if not taken:  # the line and the words of its row the other lines hold (a header row set over two lines)
+            words = _band(words, [other for other in words_of if other is not words])
+            taken = _named(words, centres)
+            if not taken:
+                continue
         mids = [(w[0] + w[1]) / 2 for w in words]
         half = min(b - a for a, b in zip(mids, mids[1:])) / 2
-        taken: set[int] = set()
-        clear = True
-        for c in centres:
-            if not mids[0] - half < c < mids[-1] + half:
-                continue
-            nearest = min(range(len(mids)), key=lambda i: abs(mids[i] - c))
-            reach = min(half, words[nearest][1] - words[nearest][0])
-            if abs(mids[nearest] - c) >= reach or nearest in taken:
-                clear = False
-                break
-            taken.add(nearest)
-        if not clear or not taken:
-            continue
         for n, (w, mid) in enumerate(zip(words, mids)):
-            if n in taken or n == 0 and w[1] <= columns[0][0] and label_right > float("-inf"):
+            if n in taken or w not in own:
                 continue
-            if any(sum(_overlap(w, o) for o in other) > 1 for other in lines if other is not words):
+            if n == 0 and label_left < w[1] <= columns[0][0] and 2 * mid - label_left <= columns[0][0]:
+                continue  # the labels' header
+            if any(sum(_overlap(w, o) for o in other) > 1 for other in lines if other is not own):
                 continue
             if any(c[0] - half / 2 < mid < c[1] + half / 2 for c in columns):
                 continue
@@ -220,3 +229,31 @@ def _with_header_columns(columns: list[tuple[float, float]], heads: list[TextLin
         if not added or mid - added[-1] > MERGE:
             added.append(mid)
     return sorted(columns + [(mid - 0.1, mid + 0.1) for mid in added])
+
+
+def _named(words: list[tuple[float, float]], centres: list[float]) -> set[int] | None:
+    """The words (by index) the columns within the line's reach go to, one a word, each to the nearest; None where a
+    column within its reach is near no word or shares its word (the line spans columns, or is not the header)."""
+    mids = [(w[0] + w[1]) / 2 for w in words]
+    half = min(b - a for a, b in zip(mids, mids[1:])) / 2
+    taken: set[int] = set()
+    for c in centres:
+        if not mids[0] - half < c < mids[-1] + half:
+            continue
+        nearest = min(range(len(mids)), key=lambda i: abs(mids[i] - c))
+        reach = min(half, words[nearest][1] - words[nearest][0])
+        if abs(mids[nearest] - c) >= reach or nearest in taken:
+            return None
+        taken.add(nearest)
+    return taken
+
+
+def _band(words: list[tuple[float, float]], others: list[list[tuple[float, float]]]) -> list[tuple[float, float]]:
+    """The line's words with those of other header lines that stand beside them, the narrowest first (a cell's word
+    before the merged cell's over it): one header row whose cells, one line or two high, were set on several text
+    lines (自然人 总计 apart from 商业企业 科研机构 其他; 行政复议's measures apart from 行政诉讼's)."""
+    band = list(words)
+    for w in sorted((w for other in others for w in other), key=lambda w: w[1] - w[0]):
+        if len(band) < MAX_COLUMNS and not any(_overlap(w, b) for b in band):
+            band.append(w)
+    return sorted(band)
