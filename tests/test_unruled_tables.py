@@ -237,3 +237,28 @@ def test_a_blank_review_group_leaves_the_rest_of_table_four_read(fmt, source, mo
     for table in TABLES:
         assert parsed[table] == record[table], table
     assert "text_layout" not in parsed
+
+
+@pytest.mark.parametrize("mark", ["<super>*</super>", "<super>注1</super>", "<super>1</super>"])
+@pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
+def test_a_footnote_mark_after_a_row_s_last_value_is_dropped(mark, fast, monkeypatch):
+    """A small raised mark after the last value of an unruled row ('… 15 821*', table 四's '… 6 917*'): the line
+    ended in '821*', no number, so it was no row, its unmarked text was not tried, and the row (table 四: the whole
+    table) was left null; a mark after a value inside the row was dropped already."""
+    from reportlab.platypus import Paragraph
+
+    record = record_fixture("2021")
+    record["applications"]["new"]["total"] = 821
+    record["review_litigation"]["litigation_after_review"]["total"] = 917
+    table = render_pdf.RLTable
+
+    def marked(data, **kwargs):  # the value cells drawn as Word draws a run followed by a superscript run
+        style = render_pdf._styles()["cell_center"]
+        data = [[Paragraph(f"{v}{mark}", style) if v in ("821", "917") else v for v in row] for row in data]
+        return table(data, **kwargs)
+
+    monkeypatch.setattr(render_pdf, "RLTable", marked)
+    parsed = build_record(extract_pdf(unruled_pdf(record, monkeypatch), fast=fast), {})
+    assert parsed["applications"] == record["applications"]
+    assert parsed["review_litigation"] == record["review_litigation"]
+

@@ -248,8 +248,9 @@ def page_blocks(layout: PageLayout) -> list[Block]:
         if block is None:
             continue
         text = line.text
-        if line.unmarked is not None and block.is_row:  # an unruled table's row: '821' and a raised '1' is 821
-            if (again := line_to_block(line.unmarked)) is not None:
+        if line.unmarked is not None:  # an unruled table's row: '821' and a raised '1' is 821
+            again = line_to_block(line.unmarked)  # a row ending '821*' is one only without its mark
+            if again is not None and (block.is_row or again.is_row):
                 block, text = again, line.unmarked
         texts.append(TextLine(text, block, line.spans, line.bottom - line.top, line.top))
         height = line.bottom - line.top
