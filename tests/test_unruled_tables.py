@@ -262,3 +262,48 @@ def test_a_footnote_mark_after_a_row_s_last_value_is_dropped(mark, fast, monkeyp
     assert parsed["applications"] == record["applications"]
     assert parsed["review_litigation"] == record["review_litigation"]
 
+
+def _cells_pdf(lines: list[tuple[float, list[tuple[float, str, str]]]]) -> bytes:
+    """A PDF of text lines, each at its y as cells (x, text, align: L, C or R at x)."""
+    from reportlab.pdfgen import canvas
+
+    from govreports.render.pdf import FONT, _register_font
+
+    _register_font()
+    out = io.BytesIO()
+    page = canvas.Canvas(out, invariant=1)
+    page.setFont(FONT, 7)
+    for y, cells in lines:
+        for x, text, align in cells:
+            {"L": page.drawString, "C": page.drawCentredString, "R": page.drawRightString}[align](x, y, text)
+    page.showPage()
+    page.save()
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("blank", ["natural_person", "social_welfare", "total"])
+@pytest.mark.parametrize("align", ["L", "R"])
+@pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
+def test_values_set_to_one_side_of_wide_columns_with_a_column_blank_are_placed(blank, align, fast):
+    """Table 三 in cells 46 pt wide, its numbers set right (as Excel sets them) or left, 3 pt in, and a column blank
+    in every row: a value stood 18 pt from the centre of 其他 (14 pt wide), farther than that word is wide, so its
+    header line said nothing, the blank column was not added and every row was left null. All the line's columns
+    stand as far to one side of their words: the line names them."""
+    from govreports import schema
+
+    rows = schema.APPLICATION_ROWS["2019"]
+    xs = [250 + 46 * i for i in range(7)]
+    lines = [(800, [(40, "某某局2020年政府信息公开工作年度报告", "L")]), (785, [(40, "第二十条第（九）项 政府集中采购", "L")]),
+             (770, [(40, "三、收到和处理政府信息公开申请情况", "L")]),
+             (755, [(x, schema.APPLICANT_LABELS[c], "C") for x, c in zip(xs, schema.APPLICANT_COLUMNS)])]
+    expected = {}
+    for n, row in enumerate(rows):
+        expected[row] = {c: None if c == blank else (n * 7 + i * 3) % 40 + 1
+                         for i, c in enumerate(schema.APPLICANT_COLUMNS)}
+        label = schema.APPLICATION_ROW_LABELS[row].replace("（区分处理的，只计这一情形，不计其他情形）", "")
+        lines.append((740 - 12 * n, [(40, label, "L")] + [(x + (20 if align == "R" else -20), str(v), align)
+                                                          for x, v in zip(xs, expected[row].values()) if v]))
+    lines.append((740 - 12 * len(rows) - 10, [(40, "四、政府信息公开行政复议、行政诉讼情况", "L")]))
+    parsed = build_record(extract_pdf(_cells_pdf(lines), fast=fast), {})
+    assert parsed["format"] == "2019"
+    assert parsed["applications"] == expected

@@ -30,6 +30,7 @@ from govreports.extract.lines import _VALUE_TOKEN, LoneValue, SpacedRow, _clean
 MERGE = 3.0  # header words (of several lines) whose centres are this close (points) name one column
 HEADER_LINES = 8  # the lines above a table looked at for its header
 MAX_COLUMNS = 64  # a header of more words, or a table of more columns, is no report's (the header is not read)
+SHIFTED = 3  # columns a header line must name, all set as far to one side of their words, to name one set farther
 GAP = 1.0  # the least gap between two columns' values, in the characters' size: running text has a space's
 
 
@@ -237,14 +238,19 @@ def _named(words: list[tuple[float, float]], centres: list[float]) -> set[int] |
     mids = [(w[0] + w[1]) / 2 for w in words]
     half = min(b - a for a, b in zip(mids, mids[1:])) / 2
     taken: set[int] = set()
+    shifts: list[float] = []  # each column's centre less its word's
+    far = False  # a column farther from its word than the word is wide
     for c in centres:
         if not mids[0] - half < c < mids[-1] + half:
             continue
         nearest = min(range(len(mids)), key=lambda i: abs(mids[i] - c))
-        reach = min(half, words[nearest][1] - words[nearest][0])
-        if abs(mids[nearest] - c) >= reach or nearest in taken:
+        if abs(mids[nearest] - c) >= half or nearest in taken:
             return None
+        far = far or abs(mids[nearest] - c) >= words[nearest][1] - words[nearest][0]
         taken.add(nearest)
+        shifts.append(c - mids[nearest])
+    if far and (len(shifts) < SHIFTED or max(shifts) - min(shifts) > min(w[1] - w[0] for w in words) / 2):
+        return None
     return taken
 
 
