@@ -184,7 +184,8 @@ def _with_header_columns(columns: list[tuple[float, float]], heads: list[TextLin
 
     A header line (two words or more right of the labels) names the columns under it: each column of values within
     its reach goes to the word whose centre is nearest (nearer than half the words' spacing and than the word is
-    wide, one column a word; a line that spans columns, 行政复议 行政诉讼 over fifteen, has two columns for a word,
+    wide, or, three columns or more all set alike to one side of their words, numbers set right in wide cells,
+    nearer than half the spacing; one column a word; a line that spans columns, 行政复议 行政诉讼 over fifteen, has two columns for a word,
     and a value set to the left of a wide merged cell stands under no word: such a line says nothing), and one
     must. A header row set over several text lines (its one-line cells apart from its two-line cells: 自然人 总计
     apart from 商业企业 科研机构 其他) is read, where a line alone says nothing, as the line with the words of the
