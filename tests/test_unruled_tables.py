@@ -307,3 +307,66 @@ def test_values_set_to_one_side_of_wide_columns_with_a_column_blank_are_placed(b
     parsed = build_record(extract_pdf(_cells_pdf(lines), fast=fast), {})
     assert parsed["format"] == "2019"
     assert parsed["applications"] == expected
+
+
+@pytest.mark.parametrize(("row", "split"), [(0, ("1234", "5")), (0, ("12", "345")), (5, ("12", "345")),
+                                            (22, ("1", "2345"))])
+@pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
+def test_a_number_wrapped_in_its_cell_is_read_whole(split, row, fast):
+    """12345 in a narrow 总计 cell, wrapped onto a second line ('1234' and, under it in the same column, '5'): the
+    row read 1234 and the line below, one value, was dropped (as a page number where it had three digits or
+    fewer). A line of one value right under a row's value in its column, nearer than two lines' height, is the rest
+    of that value. (The last row's rest of three digits or fewer, no line near below it, is still taken for a page
+    number.)"""
+    from govreports import schema
+
+    rows = schema.APPLICATION_ROWS["2019"]
+    xs = [250 + 46 * i for i in range(7)]
+    lines = [(800, [(40, "某某局2020年政府信息公开工作年度报告", "L")]), (785, [(40, "第二十条第（九）项 政府集中采购", "L")]),
+             (770, [(40, "三、收到和处理政府信息公开申请情况", "L")]),
+             (755, [(x, schema.APPLICANT_LABELS[c], "C") for x, c in zip(xs, schema.APPLICANT_COLUMNS)])]
+    expected, y = {}, 740
+    for n, key in enumerate(rows):
+        expected[key] = {c: (n * 7 + i * 3) % 40 + 1 for i, c in enumerate(schema.APPLICANT_COLUMNS)}
+        label = schema.APPLICATION_ROW_LABELS[key].replace("（区分处理的，只计这一情形，不计其他情形）", "")
+        cells = [(40, label, "L")] + [(x, str(v), "C") for x, v in zip(xs, expected[key].values())]
+        if n == row:
+            expected[key]["total"] = int("".join(split))
+            lines += [(y, cells[:-1] + [(xs[-1], split[0], "C")]), (y - 9, [(xs[-1], split[1], "C")])]
+            y -= 9
+        else:
+            lines.append((y, cells))
+        y -= 12
+    lines.append((y - 10, [(40, "四、政府信息公开行政复议、行政诉讼情况", "L")]))
+    parsed = build_record(extract_pdf(_cells_pdf(lines), fast=fast), {})
+    assert parsed["applications"] == expected
+
+
+@pytest.mark.parametrize("value", [7, 345])
+@pytest.mark.parametrize("source", ["ofd", "CENTER-pdfium", "CENTER-pdfplumber"])
+def test_a_row_s_only_value_on_a_line_of_its_own_is_no_page_number(value, source, monkeypatch):
+    """（六）1. with only its 总计 (7): the value stands on a line of its own between its label's wrapped lines, and a
+    line of one to three digits was dropped as a page number: the row was silently null (1234 was read)."""
+    record = record_fixture("2021")
+    record["applications"]["other_overdue_correction"] = dict.fromkeys(record["applications"]["new"])
+    record["applications"]["other_overdue_correction"]["total"] = value
+    parsed = _read(record, source, monkeypatch)
+    assert parsed["applications"] == record["applications"]
+
+
+def test_a_row_s_only_value_under_a_value_of_the_row_above_is_not_joined_to_it():
+    """A row's only value on its own line between its label's wrapped lines, in a column where the row above has a
+    value, close below it: it is that row's value, not the rest of the value above (the label's line between)."""
+    from govreports.extract.columns import TextLine, place
+    from govreports.extract.lines import line_to_block
+
+    def line(text, spans, top):
+        block = line_to_block(text)
+        return TextLine(text, block, spans, 7.0, top, [block])
+
+    lines = [line("标签一 1 2", [(0, 21), (100, 104), (140, 144)], 0),
+             line("标签二上半", [(0, 35)], 5), line("3", [(140, 144)], 9), line("下半", [(0, 14)], 13),
+             line("标签三 4 5", [(0, 21), (100, 104), (140, 144)], 22)]
+    place(lines)
+    assert [ln.holder[0].cells for ln in lines if ln.holder][0] == ["标签一", "1", "2"]
+    assert lines[2].holder and lines[2].holder[0].cells[-1] == "3"

@@ -17,6 +17,8 @@ A table is the run of row lines on a page until a line that reaches over its val
 (a heading, a paragraph, the next table's header) or a ruled table; the lines a label wrapped onto, left of the
 values, are inside it, and so is a line holding one value (a row's only value, its label wrapped around it: read
 as the value of the label above, it was that row's first cell): placed, it is a row; not placed, a LoneValue.
+A line holding one value right after a row line, under one of its values and nearer than two lines' height, is
+that value's rest, wrapped in its cell ('1234' and under it '5': 12345), and is joined to it.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from govreports.extract.document import Block
-from govreports.extract.lines import _VALUE_TOKEN, LoneValue, SpacedRow, _clean
+from govreports.extract.lines import _VALUE_TOKEN, LoneValue, SpacedRow, _clean, line_to_block
 
 MERGE = 3.0  # header words (of several lines) whose centres are this close (points) name one column
 HEADER_LINES = 8  # the lines above a table looked at for its header
 MAX_COLUMNS = 64  # a header of more words, or a table of more columns, is no report's (the header is not read)
 SHIFTED = 3  # columns a header line must name, all set as far to one side of their words, to name one set farther
+WRAPPED = 2.0  # a value's wrapped rest stands under it nearer than this many times the characters' size
 GAP = 1.0  # the least gap between two columns' values, in the characters' size: running text has a space's
 
 
@@ -57,7 +60,9 @@ def place(lines: list[TextLine], ruled: list[float] = ()) -> None:
     labels = float("-inf")  # where its labels end
     previous = float("-inf")
     ruled = sorted(ruled)
+    last = None  # the line before
     for line in lines:
+        above, last = last, line
         if group and bisect_right(ruled, previous) < bisect_right(ruled, line.top):
             _place_group(group, heads)
             group, heads, left, labels = [], [], float("inf"), float("-inf")
@@ -65,7 +70,8 @@ def place(lines: list[TextLine], ruled: list[float] = ()) -> None:
         if line.holder and (line.block.is_row or _lone(line)):
             if _values(line) is None:
                 continue  # a row of bars or tabs: its cells are drawn in the text, kept as they are
-            group.append(line)
+            if not (group and group[-1] is above and _wrapped(above, line)):
+                group.append(line)
             if (spans := _value_spans(line)) is not None:
                 left = min(left, spans[0][0])
                 labels = max(labels, _label_right([line]))
@@ -81,6 +87,40 @@ def place(lines: list[TextLine], ruled: list[float] = ()) -> None:
             heads = [*heads[1 - HEADER_LINES:], line]
     if group:
         _place_group(group, heads)
+
+
+def among_lines(top: float, size: float, tops: list[float]) -> bool:
+    """Whether a line at `top` has a line above it and one below, each nearer than WRAPPED times `size` (`tops`:
+    the page's lines', sorted): a bare number so set is a table's value (a row's only value between its label's
+    wrapped lines, a value's wrapped rest), not a page number, which the page's margins set apart."""
+    at = bisect_left(tops, top)
+    above = tops[at - 1] if at else float("-inf")
+    below = tops[bisect_right(tops, top)] if bisect_right(tops, top) < len(tops) else float("inf")
+    return top - above < WRAPPED * size and below - top < WRAPPED * size
+
+
+def _wrapped(above: TextLine, line: TextLine) -> bool:
+    """Whether `line`, one value, is the rest of a value of the row line above wrapped in its cell ('1234' and under
+    it '5': 12345), standing in that value's x range nearer than WRAPPED lines' height; if so, the value is joined
+    (the row line's text, block and spans) and the line's block dropped."""
+    if not _lone(line) or line.spans is None or len(line.spans) != 1 or not above.block.is_row:
+        return False
+    if (spans := _value_spans(above)) is None or not 0 < line.top - above.top < WRAPPED * max(line.size, above.size):
+        return False
+    under = [n for n, span in enumerate(spans) if _overlap(span, line.spans[0])]
+    tokens = _clean(above.text).split(" ")
+    if len(under) != 1 or len(tokens) != len(above.spans):
+        return False
+    at = len(tokens) - len(spans) + under[0]
+    tokens[at] += line.block.cells[0]
+    block = line_to_block(" ".join(tokens))
+    if not _VALUE_TOKEN.match(tokens[at]) or block is None or len(block.cells) != len(above.block.cells):
+        return False
+    (x0, x1), (y0, y1) = above.spans[at], line.spans[0]
+    above.text, above.block, above.spans[at] = " ".join(tokens), block, (min(x0, y0), max(x1, y1))
+    above.holder[:1] = [block]
+    line.holder.clear()
+    return True
 
 
 def _lone(line: TextLine) -> bool:
@@ -185,9 +225,9 @@ def _with_header_columns(columns: list[tuple[float, float]], heads: list[TextLin
     A header line (two words or more right of the labels) names the columns under it: each column of values within
     its reach goes to the word whose centre is nearest (nearer than half the words' spacing and than the word is
     wide, or, three columns or more all set alike to one side of their words, numbers set right in wide cells,
-    nearer than half the spacing; one column a word; a line that spans columns, 行政复议 行政诉讼 over fifteen, has two columns for a word,
-    and a value set to the left of a wide merged cell stands under no word: such a line says nothing), and one
-    must. A header row set over several text lines (its one-line cells apart from its two-line cells: 自然人 总计
+    nearer than half the spacing; one column a word; a line that spans columns, 行政复议 行政诉讼 over fifteen,
+    has two columns for a word, and a value set to the left of a wide merged cell stands under no word: such a
+    line says nothing), and one must. A header row set over several text lines (its one-line cells apart from its two-line cells: 自然人 总计
     apart from 商业企业 科研机构 其他) is read, where a line alone says nothing, as the line with the words of the
     others that stand beside its own (行政复议's five measures beside 行政诉讼's ten). A word of the line no column
     went to is a column blank in every row, unless it stands over two words of another header line (行政诉讼 over

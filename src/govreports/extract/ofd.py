@@ -19,7 +19,7 @@ from io import BytesIO
 
 from lxml import etree
 
-from govreports.extract.columns import TextLine, place
+from govreports.extract.columns import TextLine, among_lines, place
 from govreports.extract.document import Block, Document
 from govreports.extract.limits import DEFAULT_LIMITS, Limits
 from govreports.extract.lines import line_to_block
@@ -395,9 +395,11 @@ def page_blocks(glyphs: list[dict], edges: list[dict], carry: dict | None = None
     previous, previous_bottom = None, 0.0
     texts: list[TextLine] = []
     first_table = min((b[1] for b in boxes), default=float("inf"))
+    tops = sorted(min(g["top"] for g in line) for line in lines)
     for number, line in enumerate(lines):
         text = _line_text(line)
-        if _PAGE_NUMBER.match(text):
+        if _PAGE_NUMBER.match(text) and not (text.strip().isdigit() and among_lines(
+                min(g["top"] for g in line), max(g["size"] for g in line), tops)):
             continue
         block = line_to_block(text)
         if block is None:

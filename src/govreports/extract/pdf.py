@@ -22,7 +22,7 @@ import logging
 import re
 from io import BytesIO
 
-from govreports.extract.columns import TextLine, place
+from govreports.extract.columns import TextLine, among_lines, place
 from govreports.extract.document import Block, Document, Encrypted
 from govreports.extract.limits import (DEFAULT_LIMITS, LimitExceeded, Limits, check_pdf, check_pdf_page,
                                        check_pdf_pages)
@@ -237,12 +237,14 @@ def page_blocks(layout: PageLayout) -> list[Block]:
     previous_bottom = 0.0
     texts: list[TextLine] = []
     previous = None  # the last paragraph line, while it runs to the right margin (a hard wrap, not a paragraph end)
+    tops = sorted(ln.top for ln in lines)
     for line in lines:
         x_mid = (line.x0 + line.x1) / 2
         y_mid = (line.top + line.bottom) / 2
         if any(x0 <= x_mid <= x1 and top <= y_mid <= bottom for x0, top, x1, bottom in boxes):
             continue
-        if _PAGE_NUMBER.match(line.text):
+        if _PAGE_NUMBER.match(line.text) and not (line.text.strip().isdigit()
+                                                  and among_lines(line.top, line.bottom - line.top, tops)):
             continue
         block = line_to_block(line.text)
         if block is None:
