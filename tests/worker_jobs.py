@@ -8,8 +8,10 @@ import hashlib
 import os
 import signal
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from govreports.extract.toolcache import ToolCache
 from govreports.parse.worker import parse_job
 
 
@@ -100,3 +102,29 @@ def wait_then_answer(data: bytes, name: str, hints, http_charset) -> dict:
     other work looks like from its deadline's side: time passes, its CPU does not), then answers."""
     time.sleep(float(data))
     return {"waited": float(data)}
+
+
+@dataclass(frozen=True)
+class FirstPageThenSlowTesseract(ToolCache):
+    """A tool cache for the OCR deadline test, handed to the workers with each job: it keeps nothing; it answers
+    Tesseract's questions about a scan's first page at once (`tsv`, for its text and for each of its tables), and
+    asks those about any later page of `slow`, a stand-in that never answers, so that OCR stops there at its budget,
+    on Tesseract's own timeout, however loaded the machine. Tesseract's first question about a page is its whole
+    text (--psm 3); the tables come after (--psm 6). Not a PATH given to the test: the fork server, and so every
+    worker, keeps the PATH it started with."""
+
+    slow: str = ""
+    tsv: bytes = b""
+    pages: list = field(default_factory=list)  # the pages asked about so far (one job's: unpickled with each)
+
+    def output(self, who, args, data, run):
+        if "--psm" in args and args[args.index("--psm") + 1] == "3":
+            self.pages.append(len(self.pages))
+        if len(self.pages) <= 1:
+            return self.tsv
+        path = os.environ.get("PATH", "")
+        os.environ["PATH"] = f"{self.slow}{os.pathsep}{path}"  # what _run_tesseract runs "tesseract" from
+        try:
+            return run()
+        finally:
+            os.environ["PATH"] = path
