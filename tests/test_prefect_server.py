@@ -240,11 +240,14 @@ if __name__ == "__main__":
     # well within the two minutes a command waiting for its crawl takes; the command's own start (Python, Prefect's
     # imports, the early crawls begun) took 24 s of the 30 allowed before on a loaded machine
     assert time.monotonic() - started < 60
-    # (the killed crawl worker's semaphores: multiprocessing's resource tracker warns of them, as on any stop)
-    lines = [line for line in done.stderr.strip().splitlines() if "resource_tracker" not in line
-             and "warnings.warn(" not in line]
-    assert len(lines) == 1 and lines[0].startswith("error: the temporary Prefect server exited with code 3 ")
-    assert f"move it aside (mv {home / 'prefect.db'} " in lines[0]
+    # one line says what failed, and none of the server's output reaches the command's stderr (its traceback was
+    # 230 lines); any other line is a warning the run's own gives: the killed crawl worker's semaphores (as on any
+    # stop), or the parse pool's "no document started for 10 s" on a loaded machine
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error")]
+    assert len(errors) == 1 and errors[0].startswith("error: the temporary Prefect server exited with code 3 ")
+    assert f"move it aside (mv {home / 'prefect.db'} " in errors[0]
+    for said_by_the_server in ("Traceback", "DatabaseError", "uvicorn", "Application startup failed"):
+        assert said_by_the_server not in done.stderr, done.stderr[-2000:]
     with connect(db) as database:
         (outcome, error), = database.execute("SELECT outcome, error FROM runs").fetchall()
     assert outcome == "failed" and error.startswith("PrefectServerError: the temporary Prefect server exited")
