@@ -147,6 +147,32 @@ def test_an_export_to_a_pipe_is_utf_8_whatever_the_locale(known_db, encoding, fm
     assert "甲市教育局" in text and "\\u" not in text and ("\r\n" in text) == ("--excel" in fmt)
 
 
+def test_plain_lines_under_an_encoding_that_cannot_write_chinese_are_escaped_as_the_tables_are(tmp_path):
+    """PYTHONIOENCODING=ascii: click's echo, which writes every plain line (`load`'s, the `error:` lines), took an
+    ASCII stream for a misconfigured locale and wrote UTF-8 to it through a stream of its own: mojibake on the
+    terminal the user described, beside tables written as \\uXXXX escapes, and no warning. Its lines are escaped
+    as the tables are: stdout's with the one warning at the end of stderr, stderr's as Python escapes there."""
+    from govreports.render import to_html
+    from strategies import record_fixture
+
+    folder = tmp_path / "报告"
+    folder.mkdir()
+    (folder / "r.html").write_text(to_html(record_fixture("2019")), encoding="utf-8")
+    proc = _govreports("load", str(folder / "r.html"), "--db", str(tmp_path / "r.db"),
+                       env={"PYTHONIOENCODING": "ascii"}, stdout=subprocess.PIPE, encoding="ascii")
+    written, err = proc.communicate(timeout=60)  # ASCII both: a UTF-8 byte raises here
+    assert proc.returncode == 0, err
+    assert written == (f"{tmp_path}/\\u62a5\\u544a/r.html: new (report 1, version 1)\n"
+                       "1 new, 0 changed, 0 unchanged, 0 duplicate, 0 failed\n"), written
+    assert err.startswith("warning: standard output's encoding (ascii) cannot write \\u62a5 and ") and (
+        err.count("\n") == 1), err
+    proc = _govreports("query", "SELECT 1", "--db", str(folder / "none.db"), env={"PYTHONIOENCODING": "ascii"},
+                       stdout=subprocess.PIPE, encoding="ascii")
+    written, err = proc.communicate(timeout=60)
+    assert (proc.returncode, written) == (1, "")
+    assert err == f"error: no database at {tmp_path}/\\u62a5\\u544a/none.db (create one with `govreports load`)\n"
+
+
 def test_a_broken_pipe_of_another_kind_is_not_taken_for_a_gone_reader():
     """EPIPE from a pipe the command writes to itself (a child's stdin, a socket), with stdout and stderr still
     read: a failure of its own, raised as it was, never a quiet 141."""

@@ -164,6 +164,37 @@ def _unwritable_escaped() -> None:
         stream = getattr(sys, name)
         if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
             stream.reconfigure(errors=errors)
+    _click_writes_through(sys.stdout, sys.stderr)
+
+
+def _click_writes_through(*streams) -> None:
+    """click's echo (typer's own copy of click, and click), which writes every plain line (`load`'s, each
+    `error:` line), takes an ASCII stream for a misconfigured locale and writes UTF-8 to its bytes through a
+    stream of its own: under PYTHONIOENCODING=ascii those lines came out as mojibake, beside tables escaped, and
+    unannounced. For `streams` (stdout and stderr, as `_unwritable_escaped` set them up) the encoding is the
+    user's choice, not a misconfiguration: echo writes through them, escaped as the tables are. (click has no
+    public switch for this; a click without the private check it makes is left as it is.)"""
+    import importlib
+
+    for name in ("typer._click._compat", "click._compat"):
+        try:
+            compat = importlib.import_module(name)
+        except ImportError:
+            continue
+        misconfigured = getattr(compat, "_stream_is_misconfigured", None)
+        if misconfigured is None or getattr(misconfigured, "streams", None) is not None:
+            continue
+        compat._stream_is_misconfigured = _Misconfigured(misconfigured, streams)
+
+
+class _Misconfigured:
+    """click's `_stream_is_misconfigured`, except for the streams govreports set up itself."""
+
+    def __init__(self, check, streams):
+        self.check, self.streams = check, streams
+
+    def __call__(self, stream) -> bool:
+        return not any(stream is ours for ours in self.streams) and self.check(stream)
 
 
 def _say_what_was_escaped() -> None:
@@ -171,7 +202,7 @@ def _say_what_was_escaped() -> None:
     if not _FIRST_ESCAPED:
         return
     with contextlib.suppress(OSError, ValueError):  # stderr closed or gone too: nobody to tell
-        # through stderr's own encoding (click's echo writes UTF-8 to an ASCII stream), escaped as need be
+        # through stderr's own encoding, escaped as need be
         sys.stderr.write(f"warning: standard output's encoding ({sys.stdout.encoding}) cannot write "
                          f"{_FIRST_ESCAPED[0]} and other characters: they were written as \\uXXXX escapes; set "
                          "PYTHONIOENCODING=utf-8 (or a UTF-8 locale) to have them as they are\n")
