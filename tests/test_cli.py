@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 
@@ -125,6 +126,38 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(known_db, args, gone
         proc.kill()
         raise
     assert (proc.returncode, err) == (141, "")
+
+
+def test_a_command_that_fails_after_writing_for_a_gone_reader_ends_141_not_120(known_db, tmp_path):
+    """`govreports query … -f csv | head -0` on a database damaged past its first rows: the rows read waited in
+    stdout's buffer while the command ended in its error (exit 74), and the interpreter's own flush of them at exit
+    met the gone reader: 'Exception ignored … BrokenPipeError' and exit 120, which no caller reads as either. A
+    command that fails, its reader gone, ends with its error line and 141, as one that fails through `fail` does.
+    (stdout buffered, as it is without PYTHONUNBUFFERED: each write unbuffered met the gone reader at once.)"""
+    import os
+    import shutil
+    import sqlite3
+
+    damaged = tmp_path / "damaged.db"
+    shutil.copyfile(known_db, damaged)
+    with contextlib.closing(sqlite3.connect(damaged)) as db:
+        db.execute("CREATE TABLE big (x)")
+        db.executemany("INSERT INTO big VALUES (?)", [(f"row {i:04d} " + "x" * 200,) for i in range(400)])
+        db.commit()
+        size = db.execute("PRAGMA page_size").fetchone()[0]
+        pages = [p for p, in db.execute("SELECT pageno FROM dbstat WHERE name = 'big' AND pagetype = 'leaf' "
+                                         "ORDER BY path")]
+    with open(damaged, "r+b") as file:  # the second page of rows: the first page's rows are read and written
+        file.seek((pages[1] - 1) * size)
+        file.write(b"\xff" * 64)
+    read, write = os.pipe()
+    os.close(read)
+    proc = _govreports("query", "SELECT x FROM big", "-f", "csv", "--db", str(damaged), stdout=write,
+                       env={"PYTHONUNBUFFERED": ""})
+    os.close(write)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 141, err
+    assert err.startswith(f"error: the database {damaged} is damaged") and err.count("\n") == 1, err
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "ascii"])

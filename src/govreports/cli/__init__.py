@@ -213,17 +213,55 @@ def main() -> None:
     """Run the command; a GovreportsError that escapes it (a busy database, a bad config given to a flow command)
     ends as one line on stderr and that error's exit code, never a traceback. Ctrl-C, SIGTERM and SIGHUP unwind
     it (its cleanup runs, the processes it started stop) and end it with one line and 128 + the signal's number,
-    as a shell reports a process the signal killed."""
+    as a shell reports a process the signal killed. Whatever the ending, a reader of stdout that has gone is
+    found before the interpreter exits: a command that failed after writing rows still waiting in stdout's buffer
+    (`query -f csv … | head -0` on a damaged database) ended in 'Exception ignored … BrokenPipeError' and exit
+    120, the interpreter's flush of them at exit meeting the gone reader; it ends 141, its error line said."""
+    try:
+        _main()
+    except SystemExit:
+        if _stdout_reader_gone():
+            sys.exit(EXIT_READER_GONE)
+        raise
+    except BaseException as exc:
+        # stderr's reader gone as the error line was written (`2>&1 | head -0`); or a bug, its traceback kept
+        if (isinstance(exc, OSError) and exc.errno == errno.EPIPE and _widowed_streams()) or _stdout_reader_gone():
+            _discard_widowed()
+            if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+                sys.exit(EXIT_READER_GONE)
+        raise
+
+
+def _stdout_reader_gone() -> bool:
+    """Whether what stdout still buffers cannot be written, its reader gone; it then goes to the null device
+    (`_discard_widowed`), as does what the interpreter writes there as it exits."""
+    try:
+        with _reader_gone_raised():
+            if sys.stdout is not None:
+                sys.stdout.flush()
+    except ReaderGone:
+        _discard_widowed()
+        return True
+    except (OSError, ValueError):  # stdout closed, or failing otherwise: the command's own ending stands
+        return False
+    return False
+
+
+def _discard_widowed() -> None:
+    null = os.open(os.devnull, os.O_WRONLY)
+    for fd in _widowed_streams():
+        os.dup2(null, fd)
+    os.close(null)
+
+
+def _main() -> None:
     stops = StopSignals().install()
     try:
         app()
     except ReaderGone:
         # the command unwound (its cleanup ran); what is still buffered for the gone reader goes to the null device,
         # and so does what the interpreter writes there as it exits
-        null = os.open(os.devnull, os.O_WRONLY)
-        for fd in _widowed_streams():
-            os.dup2(null, fd)
-        os.close(null)
+        _discard_widowed()
         sys.exit(EXIT_READER_GONE)
     except GovreportsError as exc:
         typer.echo(f"error: {exc}{_notes(exc)}", err=True)
