@@ -494,6 +494,60 @@ def test_a_hanging_doc_reader_is_killed_with_its_children(tmp_path, monkeypatch)
         raise AssertionError(f"the reader's child {child} is still running")
 
 
+def _fake_tesseract(tmp_path, monkeypatch, body: str) -> None:
+    """A `tesseract` first on PATH (this process's: the OCR below runs in it): it knows the Chinese model, and reads
+    any image by running `body` (shell), then answering one word."""
+    import os
+    import stat
+
+    fake = tmp_path / "bin" / "tesseract"
+    fake.parent.mkdir()
+    fake.write_text('#!/bin/sh\nif [ "$1" = --list-langs ]; then printf "List of available languages (1):\\nchi_sim\\n";'
+                    f' exit 0; fi\ncat > /dev/null\n{body}\nprintf "level\\tpage_num\\tblock_num\\tpar_num\\tline_num\\t'
+                    'word_num\\tleft\\ttop\\twidth\\theight\\tconf\\ttext\\n5\\t1\\t1\\t1\\t1\\t1\\t100\\t100\\t200\\t40'
+                    '\\t95\\t总体情况\\n"\n')
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
+
+
+def _a_picture() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("L", (600, 800), 255).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_ocr_s_budget_is_cpu_time_so_a_tesseract_kept_from_the_cores_still_reads_its_page(tmp_path, monkeypatch):
+    """OCR's budget and a page's limit count CPU time, Tesseract's and the worker's: on the clock, beside other
+    work (the workers and their Tesseract at nice 10), the demo's scan was cut to a page and loaded with format
+    'unknown' (the chaos test, load ~9). A Tesseract that takes 3 s on the clock and no CPU stands in for it: with a
+    budget of 2.5 s, its page is read."""
+    from govreports.extract import ocr
+
+    _fake_tesseract(tmp_path, monkeypatch, "sleep 3")
+    document = ocr.ocr_images([_a_picture()], budget=2.5)
+    assert document.meta["ocr_pages"] == "1/1" and document.blocks[0].cells == ["总体情况"]
+
+
+def test_a_tesseract_computing_past_its_cpu_time_is_ended_and_its_page_left_unread(tmp_path, monkeypatch):
+    """The kernel ends it at its CPU seconds (RLIMIT_CPU), long before its time on the clock: the page is left
+    for a later reading (None), and no core file is left behind."""
+    import os
+    import time
+
+    from govreports.extract import ocr
+
+    _fake_tesseract(tmp_path, monkeypatch, "while :; do :; done")
+    started = time.monotonic()
+    allowance = ocr._Allowance(cpu=1.0, until=time.monotonic() + 300)
+    assert ocr._run_tesseract(["tesseract", "stdin", "stdout"], _a_picture(), allowance) is None
+    assert time.monotonic() - started < 120  # 1 s of CPU, even on a loaded machine; not the clock's 300
+    assert not [name for name in os.listdir() if name.startswith("core")]
+
+
 def test_a_doc_reader_kept_from_the_cores_is_waited_for_not_failed(tmp_path):
     """A reader's limit is CPU time: LibreOffice needs 2–4 s of it a file, and at nice 10 beside other work at
     normal priority it took longer than its 15 s on the clock, failing good .doc reports as too_slow (the demo

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import math
 import os
-import resource
 import shutil
 import signal
 import subprocess
 import tempfile
 from pathlib import Path
 
+from govreports.extract.cputime import children_cpu, cpu_limited, past_limit
 from govreports.extract.document import Document, MissingTool
 from govreports.extract.limits import DEFAULT_DEADLINE, WALL_FACTOR
 from govreports.extract.lines import text_to_blocks
@@ -139,17 +139,15 @@ def _run(argv: list[str], cwd: str, timeout: float, wall_factor: float = WALL_FA
     is a shell script around soffice.bin (and wvHtml, read here before, looped for ever in its wvWare child); killing
     only the script would leave the child spinning as an orphan, one more per such file.
 
-    The CPU limit is RLIMIT_CPU, set by the shell that then execs the reader (`ulimit -t`; every process it starts
-    inherits it, and the kernel ends one past it, SIGXCPU). A limit on the clock alone failed good .doc files as
+    The CPU limit is the kernel's (extract.cputime). A limit on the clock alone failed good .doc files as
     too_slow whenever other work kept the niced parse workers' children from the cores."""
     from govreports.parse.api import ParseLimitError
 
     cpu = max(1, math.ceil(timeout))
     name = Path(argv[0]).name
     env = {"PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8", "HOME": cwd}
-    before = _children_cpu()
-    proc = subprocess.Popen(["/bin/sh", "-c", f'ulimit -c 0; ulimit -t {cpu} && exec "$@"', argv[0], *argv],
-                            cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    before = children_cpu()
+    proc = subprocess.Popen(cpu_limited(argv, cpu), cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env=env, process_group=0)
     try:
         stdout, stderr = proc.communicate(timeout=cpu * wall_factor)
@@ -161,18 +159,9 @@ def _run(argv: list[str], cwd: str, timeout: float, wall_factor: float = WALL_FA
     except BaseException:
         _kill_group(proc)
         raise
-    # the reader, or a process it started and waited for, ended by its CPU limit (soffice's launcher exits with a
-    # code of its own when soffice.bin is killed): what they used says so
-    if proc.returncode in (-signal.SIGXCPU, 128 + signal.SIGXCPU) or (
-            proc.returncode != 0 and _children_cpu() - before >= 0.9 * cpu):
+    if past_limit(proc.returncode, children_cpu() - before, cpu):
         raise ParseLimitError("too_slow", f"{name} took more than {cpu} s of CPU time on this file")
     return subprocess.CompletedProcess(argv, proc.returncode, stdout, stderr)
-
-
-def _children_cpu() -> float:
-    """The CPU seconds of this process's children that have ended and been waited for, theirs included."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

@@ -4,7 +4,9 @@ Tesseract (Debian packages tesseract-ocr and tesseract-ocr-chi-sim) runs as a su
 word boxes (TSV); the table grid is found in the page image itself (long dark runs of pixels: the ruling lines),
 and words and grid go through the OFD reader's page_blocks, so a scan is read into rows exactly as a positioned-text
 page is. Bounded: at most MAX_PAGES pages, PAGE_TIMEOUT seconds per page, and all pages within a budget below
-the parse deadline; pages past a bound are left unread and the document says how many were read. Where Tesseract
+the parse deadline; pages past a bound are left unread and the document says how many were read. The seconds are
+CPU time, Tesseract's and the worker's (what reading costs), each with WALL_FACTOR times as many on the clock: on
+the clock alone, a scan beside other work (the workers and their Tesseract run at nice 10) was cut to a page. Where Tesseract
 or its Chinese model is missing, the document stays unreadable with a reason naming the packages: no crash.
 A PDF with a text layer on some pages only (a scan behind a typed cover page) has its other pages read so
 (ocr_textless_pages), where parse.api finds no report or no form cell in its text layer.
@@ -15,13 +17,15 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import resource
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from govreports.extract.cputime import children_cpu, cpu_limited, past_limit
 from govreports.extract.document import Block, Document
-from govreports.extract.limits import DEFAULT_DEADLINE, OCR_SHARE
+from govreports.extract.limits import DEFAULT_DEADLINE, OCR_SHARE, WALL_FACTOR
 from govreports.extract.ofd import page_blocks, tables_from_edges
 from govreports.extract.toolcache import ToolCache, ask, identity
 
@@ -189,23 +193,50 @@ def _read_pages(data: bytes, indices: list[int] | None, who: str, tools: ToolCac
     return found, total, failed
 
 
+def _cpu_seconds() -> float:
+    """This process's CPU seconds and those of its children waited for (Tesseract's, page by page)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@dataclass(frozen=True)
+class _Allowance:
+    """What OCR may still spend: `cpu` seconds of CPU time from `since` (_cpu_seconds), and the clock until `until`
+    (time.monotonic()). A budget of N seconds is N of CPU and WALL_FACTOR × N on the clock, as the parse worker's
+    own bounds are (the deadline's CPU time, WALL_FACTOR deadlines on the clock): OCR's share of both leaves the
+    rest of the parse its time."""
+
+    cpu: float
+    until: float
+    since: float = field(default_factory=_cpu_seconds)
+
+    @classmethod
+    def of(cls, seconds: float, until: float | None = None) -> _Allowance:
+        end = time.monotonic() + WALL_FACTOR * seconds
+        return cls(seconds, end if until is None else min(end, until))
+
+    def left(self) -> tuple[float, float]:
+        """(CPU seconds left, seconds left on the clock)."""
+        return self.cpu - (_cpu_seconds() - self.since), self.until - time.monotonic()
+
+
 def _read_drawn(indices: list[int], draw, who: str, tools: ToolCache | None,
                 budget: float | None) -> tuple[dict[int, list[Block]], list[str]]:
     """_read_pages over any page images: `draw(index)` gives page `index` as a grey-scale image at SCALE pixels a
     point. A page that cannot be drawn (LimitExceeded, ValueError) ends the reading with that error."""
-    budget = BUDGET if budget is None else budget
+    total = _Allowance.of(BUDGET if budget is None else budget)
     found: dict[int, list[Block]] = {}
     failed: list[str] = []
-    started = time.monotonic()
     carry: dict = {}
     for index in indices[:MAX_PAGES]:
-        if budget - (time.monotonic() - started) <= 1:
+        if min(total.left()) <= 1:
             break
         image = draw(index)
         rules = _rules(image)
         try:
-            left = budget - (time.monotonic() - started)  # the page drawn and its rules found: what is left
-            words = _page_words(image, rules, min(PAGE_TIMEOUT, left), _Tesseract(who, tools))
+            cpu, _clock = total.left()  # the page drawn and its rules found: what is left
+            words = _page_words(image, rules, _Allowance.of(min(PAGE_TIMEOUT, cpu), total.until),
+                                _Tesseract(who, tools))
         except _Failed as exc:
             failed.append(str(exc))
             continue
@@ -262,13 +293,12 @@ def _failures(failed: list[str], pages: int) -> str:
     return f"; Tesseract failed on {len(failed)} of {pages} pages ({failed[0]})" if failed else ""
 
 
-def _page_words(image, rules: list[dict], timeout: float, tesseract: _Tesseract) -> list[dict] | None:
+def _page_words(image, rules: list[dict], allowance: _Allowance, tesseract: _Tesseract) -> list[dict] | None:
     """The page's words: the text around the tables read as a page (automatic layout), each ruled table read on
     its own with its lines erased as one uniform block (the layout analysis takes a ruled grid for a picture, and
-    a uniform block for a whole page of mixed sizes garbles the prose)."""
+    a uniform block for a whole page of mixed sizes garbles the prose); None past the page's `allowance`."""
     from PIL import ImageDraw
 
-    started = time.monotonic()
     clean = _erase(image, rules)  # read only inside the tables: a heading's long stroke may pass for a rule
     text = image.copy()
     draw = ImageDraw.Draw(text)
@@ -278,11 +308,11 @@ def _page_words(image, rules: list[dict], timeout: float, tesseract: _Tesseract)
         pixels = [round(v * SCALE) for v in box]
         draw.rectangle(pixels, fill=255)
         crops.append(pixels)
-    words = tesseract.words(text, timeout, "3")
+    words = tesseract.words(text, allowance, "3")
     for x0, y0, x1, y1 in crops:
         if words is None:
             return None
-        found = tesseract.words(clean.crop((x0, y0, x1, y1)), timeout - (time.monotonic() - started), "6")
+        found = tesseract.words(clean.crop((x0, y0, x1, y1)), allowance, "6")
         if found is None:
             return None
         for w in found:
@@ -301,18 +331,18 @@ class _Tesseract:
     who: str
     tools: ToolCache | None
 
-    def words(self, image, timeout: float, psm: str = "3") -> list[dict] | None:
+    def words(self, image, allowance: _Allowance, psm: str = "3") -> list[dict] | None:
         """Tesseract's words with their boxes in points, each word's baseline and size those of its line; None
-        when the page took longer than `timeout`. Raises _Failed where Tesseract exits with an error."""
+        when the page's `allowance` is spent. Raises _Failed where Tesseract exits with an error."""
         from io import BytesIO
 
-        if timeout <= 0:
+        if min(allowance.left()) <= 0:
             return None
         out = BytesIO()
         image.save(out, format="PNG")
         png = out.getvalue()
         argv = ["tesseract", "stdin", "stdout", "-l", LANGUAGE, "--psm", psm, "tsv"]
-        tsv = ask(self.tools, self.who, argv, png, lambda: _run_tesseract(argv, png, timeout))
+        tsv = ask(self.tools, self.who, argv, png, lambda: _run_tesseract(argv, png, allowance))
         return None if tsv is None else _tsv_words(tsv)
 
 
@@ -321,14 +351,20 @@ class _Failed(Exception):
     line it wrote to stderr)."""
 
 
-def _run_tesseract(argv: list[str], png: bytes, timeout: float) -> bytes | None:
-    """Tesseract's TSV for one image; None past `timeout`."""
+def _run_tesseract(argv: list[str], png: bytes, allowance: _Allowance) -> bytes | None:
+    """Tesseract's TSV for one image; None past `allowance`: its CPU seconds left as Tesseract's limit
+    (extract.cputime), and its time left on the clock."""
     env = {"PATH": os.environ.get("PATH", ""), "OMP_THREAD_LIMIT": "1", "LC_ALL": "C.UTF-8"}
     if "TESSDATA_PREFIX" in os.environ:  # where the models are, as _probe found the Chinese one
         env["TESSDATA_PREFIX"] = os.environ["TESSDATA_PREFIX"]
+    cpu, clock = allowance.left()
+    before = children_cpu()
     try:
-        done = subprocess.run(argv, input=png, capture_output=True, timeout=timeout, env=env)
+        done = subprocess.run(cpu_limited(argv, cpu), input=png, capture_output=True, timeout=max(clock, 0.01),
+                              env=env)
     except subprocess.TimeoutExpired:
+        return None
+    if past_limit(done.returncode, children_cpu() - before, cpu):
         return None
     if done.returncode != 0:
         how = f"killed by signal {-done.returncode}" if done.returncode < 0 else f"exit status {done.returncode}"
