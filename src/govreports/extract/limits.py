@@ -100,7 +100,7 @@ def check(data: bytes, kind: str, limits: Limits = DEFAULT_LIMITS) -> LimitHit |
 
 def check_size(size: int, kind: str, limits: Limits = DEFAULT_LIMITS) -> LimitHit | None:
     cap = {"pdf": limits.pdf_bytes, "docx": limits.docx_bytes, "ofd": limits.docx_bytes, "doc": limits.docx_bytes,
-           "xls": limits.docx_bytes, "xlsx": limits.docx_bytes, "html": limits.html_bytes,
+           "xls": limits.docx_bytes, "xlsx": limits.docx_bytes, "ole": limits.docx_bytes, "html": limits.html_bytes,
            "text": limits.text_bytes, "images": limits.images_bytes}.get(kind, limits.pdf_bytes)
     if size <= cap:
         return None

@@ -32,18 +32,9 @@ def sniff(data: bytes) -> str | None:
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(BytesIO(data)) as zf:
-                names = zf.namelist()
-                if "word/document.xml" in names:
-                    return "docx"
-                if "OFD.xml" in names:
-                    return "ofd"  # GB/T 33190: the package's entry point at its root
-                if "xl/workbook.xml" in names:
-                    return "xlsx"  # an Excel 2007+ workbook (a report published as a spreadsheet)
-                if zip_of_images(names):
-                    return "images"  # a report's page images packed as one file (extract.images)
+                return zip_kind(zf.namelist())
         except zipfile.BadZipFile:
             return None
-        return None
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return _sniff_compound(data)
     if is_image(head):
@@ -54,6 +45,19 @@ def sniff(data: bytes) -> str | None:
         return "html"
     if _looks_like_text(head):
         return "text"
+    return None
+
+
+def zip_kind(names: list[str]) -> str | None:
+    """What a zip whose entries are `names` (its directory's) is: 'docx', 'ofd', 'xlsx', 'images', or None."""
+    if "word/document.xml" in names:
+        return "docx"
+    if "OFD.xml" in names:
+        return "ofd"  # GB/T 33190: the package's entry point at its root
+    if "xl/workbook.xml" in names:
+        return "xlsx"  # an Excel 2007+ workbook (a report published as a spreadsheet)
+    if zip_of_images(names):
+        return "images"  # a report's page images packed as one file (extract.images)
     return None
 
 

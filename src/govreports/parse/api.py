@@ -10,7 +10,10 @@ cap, which is how the crawler and the commands call them.
 
 from __future__ import annotations
 
+import os
+import stat
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
 # the largest of the per-kind caps (limits.check_size holds each kind to its own): a zip of a 图片版 article's
 # pictures (images_bytes), then scanned PDFs, which reach 20–30 MB
 MAX_BYTES = max(limits.DEFAULT_LIMITS.images_bytes, limits.DEFAULT_LIMITS.pdf_bytes)
+NOT_A_REPORT = "not a report: binary content that is neither PDF, DOCX, OFD, Word .doc, Excel workbook, HTML nor text"
 
 
 class ParseError(GovreportsError):
@@ -97,8 +101,7 @@ def extract(data: bytes, http_charset: str | None = None, tools: ToolCache | Non
     if kind is None:
         if (failure := container_failure(data)) is not None:
             raise ParseError(failure)
-        raise ParseError("not a report: binary content that is neither PDF, DOCX, OFD, Word .doc, Excel workbook, "
-                         "HTML nor text")
+        raise ParseError(NOT_A_REPORT)
     # a PDF's size here, its pages as extract_pdf loads each (once for the check and the reading)
     hit = limits.check_size(len(data), kind) if kind == "pdf" else limits.check(data, kind)
     if hit is not None:
@@ -278,13 +281,66 @@ def parse_path(path: str | Path, hints: dict | None = None,
 
 def read_path(path: Path) -> bytes:
     """A report file's bytes: ParseError for a directory, ParseLimitError past MAX_BYTES (before reading it),
-    OSError when it cannot be read."""
+    OSError when it cannot be read. Only a zip of pictures may be as large as MAX_BYTES (limits.images_bytes):
+    a file whose first bytes (a zip's, its directory) say it is of a kind past whose cap it is, or no report at
+    all, is refused as reading it whole would refuse it, in the same words, the rest of it unread. A pipe (no size
+    to check first) is read to a byte past MAX_BYTES at most."""
     if path.is_dir():
         raise ParseError("is a directory")
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise ParseLimitError("too_large", _too_large(size))
-    return path.read_bytes()
+    with path.open("rb") as file:
+        info = os.fstat(file.fileno())
+        if info.st_size > MAX_BYTES:
+            raise ParseLimitError("too_large", _too_large(info.st_size))
+        regular = stat.S_ISREG(info.st_mode)
+        if regular:
+            _refuse_unread(file, info.st_size)
+            data = file.read(info.st_size)
+            if not file.read(1):  # (a file that grew since is read on as a pipe is)
+                return data
+            file.seek(len(data))
+        parts = [data] if regular else []
+        total = sum(map(len, parts))
+        while total <= MAX_BYTES and (chunk := file.read(min(_CHUNK, MAX_BYTES + 1 - total))):
+            parts.append(chunk)
+            total += len(chunk)
+    if total > MAX_BYTES:
+        raise ParseLimitError("too_large", f"file too large: more than {MAX_BYTES / 1e6:.0f} MB read from it "
+                                           f"(limit {MAX_BYTES / 1e6:.0f} MB)")
+    return b"".join(parts)
+
+
+_HEAD = 4096  # what sniff reads of a file that is no container (a zip, an OLE2 file: their directories say)
+_CHUNK = 1 << 20
+
+
+def _refuse_unread(file, size: int) -> None:
+    """Raise what extract would for the file open as `file` (of `size` bytes), where its head (a zip's directory)
+    tells it, before the rest is read: past its kind's cap (limits.check_size), or no report (binary content).
+    Left at its start. A head of blanks (an empty file, to extract) or a zip whose directory names no kind of
+    report is left to extract, which reads it whole."""
+    head = file.read(_HEAD)
+    try:
+        if not head.strip():
+            return
+        if head.startswith(b"PK\x03\x04"):
+            from govreports.extract.sniff import zip_kind
+
+            try:
+                with zipfile.ZipFile(file) as archive:
+                    kind = zip_kind(archive.namelist())
+            except (zipfile.BadZipFile, ValueError, EOFError):
+                return  # damaged: what of it is damaged is told from all of it
+        elif head.startswith(b"\xd0\xcf\x11\xe0"):
+            kind = "ole"  # Word .doc, Excel .xls or neither (its directory may be anywhere): none past their cap
+        else:
+            kind = sniff(head)  # all sniff reads of such a file
+            if kind is None:
+                raise ParseError(NOT_A_REPORT)
+        hit = limits.check_size(size, kind, limits.DEFAULT_LIMITS) if kind else None
+        if hit is not None:
+            raise ParseLimitError(hit.kind, hit.message)
+    finally:
+        file.seek(0)
 
 
 def failed_outcome(path: Path, exc: Exception) -> ParseOutcome:

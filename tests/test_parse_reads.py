@@ -1,0 +1,102 @@
+"""A file is read only as far as is needed to refuse it (h4's review): the parse read up to the pictures bundle's
+bound (limits.images_bytes, 160 MB) of any file before it looked at what the file was, so a 150 MB file that is
+no zip of pictures (and cannot be one: only such a zip may pass 40 MB) was read whole, and kept in memory, to be
+refused. Its first bytes (a zip's directory) say what it is; past its kind's cap it is refused unread. Bytes read
+are counted by the kernel (/proc/self/io rchar), never timed."""
+
+from __future__ import annotations
+
+import os
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from govreports.cli import app
+from govreports.parse import api, parse_path
+
+MB = 1_000_000
+
+
+def _read() -> int:
+    with open("/proc/self/io", encoding="ascii") as io_stats:
+        return next(int(line.split()[1]) for line in io_stats if line.startswith("rchar:"))
+
+
+pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/io"), reason="no /proc/self/io to count reads")
+
+
+def _sparse(path: Path, head: bytes, size: int) -> Path:
+    """A file of `size` bytes, `head` then holes (zeros, no disk): cheap to make, as costly to read as any."""
+    with path.open("wb") as out:
+        out.write(head)
+        out.truncate(size)
+    return path
+
+
+def _reads(call):
+    before = _read()
+    result = call()
+    return result, _read() - before
+
+
+def test_a_large_file_that_is_no_zip_is_refused_from_its_first_bytes(tmp_path):
+    """150 MB: binary garbage named as a pictures bundle, an HTML page, a PDF; each refused as it was when read
+    whole (the same words), reading a few kilobytes of it."""
+    garbage = _sparse(tmp_path / "pages.zip", bytes(range(256)) * 4, 150 * MB)
+    page = _sparse(tmp_path / "page.html", b"<html><body>" + "<p>报告</p>".encode() * 400, 150 * MB)
+    pdf = _sparse(tmp_path / "scan.pdf", b"%PDF-1.4\n", 150 * MB)
+    for path, said in ((garbage, "not a report: binary content"),
+                       (page, "too_large: HTML page too large: 150.0 MB (limit 10 MB)"),
+                       (pdf, "too_large: PDF too large: 150.0 MB (limit 40 MB)")):
+        outcome, read = _reads(lambda: parse_path(path))
+        assert not outcome.ok and outcome.error.startswith(said), outcome.error
+        assert read < 1 * MB, (path.name, read)
+
+
+def test_the_command_refuses_a_large_file_that_is_no_zip_reading_its_head(tmp_path):
+    garbage = _sparse(tmp_path / "pages.zip", b"\x00\x01garbage" * 100, 150 * MB)
+    result, read = _reads(lambda: CliRunner().invoke(app, ["parse", str(garbage)]))
+    assert result.exit_code == 1 and result.stderr.startswith(f"error: {garbage}: not a report: binary content")
+    assert read < 4 * MB, read
+
+
+def test_a_zip_past_its_kinds_cap_is_refused_from_its_directory(tmp_path):
+    """A 41 MB DOCX (past the 40 MB cap): its directory, at its end, says it is one; the rest is not read. A zip of
+    pictures as large is read: its bound is images_bytes."""
+    filler = b"\x00" * (41 * MB)
+    docx = tmp_path / "report.docx"
+    with zipfile.ZipFile(docx, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("word/media/image1.png", filler)
+        archive.writestr("word/document.xml", "<w:document/>")
+    outcome, read = _reads(lambda: parse_path(docx))
+    assert outcome.error == "too_large: DOCX too large: 41.0 MB (limit 40 MB)" and read < 64_000, (outcome.error, read)
+    pictures = tmp_path / "pages.zip"
+    with zipfile.ZipFile(pictures, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("page001.png", b"\x89PNG\r\n\x1a\n" + filler)
+    assert api.read_path(pictures) == pictures.read_bytes()
+
+
+def test_a_pipe_is_read_no_further_than_the_largest_file_may_be(tmp_path, monkeypatch):
+    """A named pipe (`govreports parse <(…)`, /dev/stdin) has no size to check before it is read: it was read to its
+    end, however long. It is read to one byte past MAX_BYTES (here 1 MB) and refused."""
+    monkeypatch.setattr(api, "MAX_BYTES", 1 * MB)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+
+    def write():
+        with fifo.open("wb") as out:
+            try:
+                for _ in range(8):
+                    out.write(b"<html>" + b"x" * (MB - 6))
+            except BrokenPipeError:
+                pass
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    outcome, read = _reads(lambda: parse_path(fifo))
+    writer.join(10)
+    assert not outcome.ok and outcome.error_kind == "too_large" and "1 MB" in outcome.error, outcome.error
+    assert read < 2 * MB, read
