@@ -546,6 +546,64 @@ def test_pictures_on_another_host_that_may_be_pages_still_fail_the_item(tmp_path
     assert db.execute("SELECT status FROM items").fetchone() == ("failed",)
 
 
+BANNER = '<p><img src="https://cdn.example.com/static/top-banner.jpg" width="1200" height="200"></p>'
+LOGO = '<p><img src="https://cdn.example.com/static/site-logo.png" style="width: 160px; height:150px"></p>'
+PAGES = '<p><img src="./W020240122_1.jpg"></p><p><img src="./W020240122_2.jpg"></p>'
+
+
+@pytest.mark.parametrize("pictures", [BANNER + PAGES + LOGO, BANNER + LOGO + PAGES, PAGES + LOGO + BANNER],
+                         ids=["around", "above", "below"])
+def test_a_banner_and_a_logo_from_a_cdn_beside_the_pages_are_no_pages(tmp_path, monkeypatch, pictures):
+    """h4's review: a 图片版 article showing a CDN's banner (drawn 1200 × 200: six times as wide as tall, as no page
+    is) and logo (drawn 160 × 150) beside its two pages failed the item as host_not_allowed: two pictures off the
+    portal's hosts may be pages. Each drawn as decoration is drawn, above or below the pages and named unlike them,
+    they are passed over: not asked, the report read from its two pages."""
+    from govreports.extract import ocr
+    from govreports.store.read import get_record
+
+    monkeypatch.setattr(ocr, "_page_words", lambda image, rules, timeout, tesseract: [])
+    answers = _blank_pages("W020240122_1.jpg", "W020240122_2.jpg")
+    db, stats, asked = _one_listing(tmp_path, _article(pictures), answers)
+    assert asked == [PAGE_URL, *answers] and dict(stats.failed) == {} and stats.new == 1
+    (report_id,) = db.execute("SELECT report_id FROM items").fetchone()
+    assert get_record(db, report_id)["ocr_pages"] == "2/2"
+
+
+@pytest.mark.parametrize("pictures", [
+    # the banner beside a picture whose size is not said: that one may be a page
+    BANNER + PAGES + '<p><img src="https://cdn.example.com/x/a8f3.jpg"></p>',
+    # beside one drawn as a page is (800 × 1131: A4's shape)
+    BANNER + PAGES + '<p><img src="https://cdn.example.com/x/a8f3.jpg" width="800" height="1131"></p>',
+    # a lone one, drawn as a page is, above the pages: a page (its cover), not a logo
+    '<p><img src="https://img.example.gov.cn/2024/cover.jpg" width="800" height="1131"></p>' + PAGES,
+    # banner-shaped, between two pages: in the report's body (a table's strip), a page
+    '<p><img src="./W020240122_1.jpg"></p>' + BANNER + LOGO + '<p><img src="./W020240122_2.jpg"></p>',
+], ids=["size-unsaid", "page-sized", "lone-page-sized", "between"])
+def test_pictures_off_the_hosts_not_all_drawn_as_decoration_still_fail_the_item(tmp_path, pictures):
+    """Only pictures each drawn as a banner or a logo is (or a lone one whose size is not said), above or below the
+    pages, are passed over: the report is never read without a picture that may be one of its pages."""
+    db, stats, asked = _one_listing(tmp_path, _article(pictures), _blank_pages("W020240122_1.jpg", "W020240122_2.jpg"))
+    assert asked == [PAGE_URL] and dict(stats.failed) == {"host_not_allowed": 1} and stats.new == 0
+
+
+def test_the_size_a_picture_is_drawn_at_is_what_its_tag_says():
+    """width and height attributes (with or without px) or its style's; a percentage, or a thumbnail linking its
+    picture (drawn small, the picture a page), says nothing of the picture's size."""
+    from govreports.extract.images import drawn_as
+
+    html = ("<html><body><div class='TRS_Editor'><img src='a.jpg' width='1200' height='200px'>"
+            "<img src='b.jpg' style='WIDTH: 160px;height:150px'><img src='c.jpg' width='100%' height='300'>"
+            "<a href='d.jpg'><img src='d_small.jpg' width='150' height='150'></a><img src='e.jpg'></div></body></html>")
+    shown = find_images(html, "http://a.gov.cn/nb/t1.html")
+    assert [url.rsplit("/", 1)[-1] for url in shown] == ["a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg"]
+    assert [shown.drawn.get(url, (None, None)) for url in shown] == [
+        (1200, 200), (160, 150), (None, 300), (None, None), (None, None)]
+    assert drawn_as(1200, 200) == "banner" and drawn_as(728, 90) == "banner" and drawn_as(160, 150) == "logo"
+    # a page drawn small is still a page; a landscape page, a strip of pages, a side unsaid: no decoration
+    assert [drawn_as(*size) for size in ((140, 198), (1131, 800), (800, 12_000), (800, None), (None, None))] == [
+        "page", "page", "page", None, None]
+
+
 def test_pictures_read_without_a_report_on_a_page_answering_the_same_body_are_not_read_again(tmp_path, monkeypatch):
     """A report-titled article whose pictures OCR reads and finds no report in (an infographic, a 解读): kept as a
     reading that found no report ("no annual report found in the text OCR read from 2/2 scanned pages"). A later

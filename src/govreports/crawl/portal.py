@@ -420,14 +420,17 @@ class PortalCrawl:
         otherwise (a counter's script) is no page. Pictures on hosts the config does not name are added to
         `off_host` (the item's failure when nothing held its report, as such attachments are) when none is on
         its hosts (an image server's address: named, not "not a report"); beside some on its hosts, they fail it,
-        unless it is one picture of the site's decoration (images.decoration: passed over, as a banner is)."""
-        shown = list(dict.fromkeys(url for shows in [page, *later] for url in self.adapter.images(shows)))
+        unless they are the site's decoration (images.decoration: a logo, a banner above or below the pages, passed
+        over)."""
+        found = [self.adapter.images(shows) for shows in [page, *later]]
+        shown = list(dict.fromkeys(url for urls in found for url in urls))
+        drawn = {url: size for urls in reversed(found) for url, size in getattr(urls, "drawn", {}).items()}
         # every picture fetched (to MAX_PICTURES): OCR reads ocr.MAX_PAGES of them and says how many of how many
         urls = [url for url in shown if url_host_in(self.portal.hosts, url)][:MAX_PICTURES]
         # beside pictures on its hosts, only one named as a picture (….jpg) is a page: a counter's is not
         off = [url for url in shown if not url_host_in(self.portal.hosts, url)
                and (not urls or image_name(urlsplit(url).path))]
-        if urls and decoration(shown, urls, off):  # a lone logo from a CDN above or below the pages: no page
+        if urls and decoration(shown, urls, off, drawn):  # a CDN's logo, banner above or below the pages: no page
             off = []
         if off:
             refused = Failed(off[0], "host_not_allowed", "host_not_allowed",

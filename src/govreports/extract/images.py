@@ -44,18 +44,47 @@ def image_name(name: str) -> bool:
     return "." in last and last.rsplit(".", 1)[-1].lower() in EXTENSIONS
 
 
-def decoration(shown: list[str], pages: list[str], others: list[str]) -> bool:
+def decoration(shown: list[str], pages: list[str], others: list[str],
+               drawn: dict[str, tuple[int | None, int | None]] | None = None) -> bool:
     """Whether `others`, pictures of `shown` (an article's, in order) beside its `pages` (those on the portal's
-    hosts), are a site's decoration, not pages of its report: a lone one, above the pages or below them (a banner,
-    a logo from a CDN), named unlike every page (their file names, digits aside: W020240122_1.jpg and
-    W020240122_2.jpg are one series). One between two pages, several of them, or one named as the pages are may be
-    a page (an image server's): no decoration. Its bytes are never asked for (its host is not the portal's): its
-    place and its name are what is known of it."""
-    if len(others) != 1 or not pages:
+    hosts), are a site's decoration, not pages of its report: each above the pages or below them (a banner, a logo
+    from a CDN), named unlike every page (their file names, digits aside: W020240122_1.jpg and W020240122_2.jpg
+    are one series), and drawn as decoration is (`drawn`: the width and height its tag draws it at, drawn_as) —
+    a lone one where its size is not said. One between two pages, one named as the pages are, one drawn as a page
+    may be (a size said that is neither a banner's nor a logo's), or one of several whose size is not said may be
+    a page (an image server's): no decoration. Their bytes are never asked for (their host is not the portal's):
+    their place, their names and the size their tags draw them at are what is known of them."""
+    if not others or not pages:
         return False
+    drawn = drawn or {}
     placed = [n for n, url in enumerate(shown) if url in pages]
-    return not placed[0] < shown.index(others[0]) < placed[-1] and \
-        _series(others[0]) not in {_series(url) for url in pages}
+    series = {_series(url) for url in pages}
+    for url in others:
+        looks = drawn_as(*drawn.get(url, (None, None)))
+        if placed[0] < shown.index(url) < placed[-1] or _series(url) in series or looks == "page" \
+                or (looks is None and len(others) > 1):
+            return False
+    return True
+
+
+# a picture drawn this many times as wide as it is tall, or more, is a banner: a page is at most √2 (A4 on its side),
+# two pages side by side 2.8
+BANNER = 4.0
+# a picture drawn no larger than this on either side, and not as tall as a page for its width (√2), is a logo or a
+# badge; a page drawn so small that it is a thumbnail links its picture (adapters.base._linked_picture)
+LOGO = 200
+
+
+def drawn_as(width: int | None, height: int | None) -> str | None:
+    """What the size a picture is drawn at (its tag's width and height, in pixels; None for a side not said) says it
+    is: "banner", "logo", "page" (any other size: it may be a page), or None where a side is not said."""
+    if not width or not height:
+        return None
+    if width >= BANNER * height:
+        return "banner"
+    if max(width, height) <= LOGO and height < 1.3 * width:
+        return "logo"
+    return "page"
 
 
 def _series(url: str) -> str:

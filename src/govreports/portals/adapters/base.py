@@ -359,17 +359,27 @@ _ICON = 120
 _LAZY_SRC = ("data-original", "data-src", "data-lazy-src", "data-url", "original", "src")
 
 
-def find_images(html: str, base_url: str) -> list[str]:
+class Shown(list):
+    """The pictures an article shows (their URLs, in order: a list), and `drawn`: the width and height the tags of
+    those they are drawn by say, in pixels (None for a side not said, or said as a share of the page), by URL; none
+    for a thumbnail linking its picture (the thumbnail's size, not the picture's)."""
+
+    def __init__(self, urls=(), drawn: dict[str, tuple[int | None, int | None]] | None = None):
+        super().__init__(urls)
+        self.drawn = drawn or {}
+
+
+def find_images(html: str, base_url: str) -> Shown:
     """The pictures of a report's article, in the order the page shows them: those in its body container (TRS_Editor,
     #zoom, …: _body_of), or where a page has none, those beside it in its own folder (TRS's ./W0….jpg), so that a
     banner or a logo of the site is no page of the report. Icons (drawn under _ICON pixels), inline data and
-    non-http addresses are left out."""
+    non-http addresses are left out. Shown: the size each is drawn at, where its tag says, too."""
     root = parse_html(html)
     base_url = html_base(root, base_url)
     body = _body_of(root)
     folder = base_url.rsplit("/", 1)[0] + "/"
     contained = body is not root.find("body") and body is not root
-    found = []
+    found, drawn = [], {}
     for img in body.iter("img"):
         linked = _linked_picture(img)
         src = linked or next((value.strip() for value in map(img.get, _LAZY_SRC) if value and value.strip()), "")
@@ -378,7 +388,23 @@ def find_images(html: str, base_url: str) -> list[str]:
         url = absolute(base_url, src)
         if url and url.lower().startswith(("http://", "https://")) and (contained or url.startswith(folder)):
             found.append(url)
-    return list(dict.fromkeys(found))
+            if not linked and (size := _drawn_size(img)) != (None, None):
+                drawn.setdefault(url, size)
+    return Shown(dict.fromkeys(found), drawn)
+
+
+_STYLE_SIZE = re.compile(r"(?:^|;)\s*(width|height)\s*:\s*(\d+)(?:\.\d+)?\s*px\s*(?=;|$)", re.I)
+
+
+def _drawn_size(img) -> tuple[int | None, int | None]:
+    """The width and height an <img> is drawn at, in pixels, as its attributes (600, 600px) or, for a side they do
+    not say, its style says; None for a side said nowhere, or as a share (100%)."""
+    style = {side.lower(): int(value) for side, value in _STYLE_SIZE.findall(img.get("style") or "")}
+    size = []
+    for side in ("width", "height"):
+        value = (img.get(side) or "").strip().lower().removesuffix("px").strip()
+        size.append(int(value) if value.isdigit() else style.get(side))
+    return size[0], size[1]
 
 
 def _linked_picture(img) -> str | None:
