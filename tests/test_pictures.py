@@ -205,6 +205,34 @@ def test_a_picture_cut_short_is_a_damaged_image_not_a_crash(pictures):
         parse_bytes(pages[0][: len(pages[0]) // 3], "page.jpg")
 
 
+def test_a_zip_of_pictures_is_read_only_by_the_readers_of_pictures(monkeypatch):
+    """h4's review: a zip's entries are pictures by their names alone (p2.jpg), and Pillow opened each with every
+    reader it has: PostScript named p2.jpg was handed to Ghostscript (Pillow's EPS reader runs it), a Targa or an
+    icon read as a page. Only the pictures sniff knows (JPEG, a phone's MPO, PNG, GIF, TIFF, WebP, BMP) are opened;
+    anything else is no picture, named as the damage."""
+    from PIL import EpsImagePlugin, Image
+
+    from govreports.extract.images import opened
+
+    ran = []
+    monkeypatch.setattr(EpsImagePlugin, "Ghostscript", lambda *args, **kwargs: ran.append(args) or None)
+    page = _png_page()
+    eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 100 100\nshowpage\n"
+    targa = io.BytesIO()
+    Image.new("L", (600, 800), 255).save(targa, "TGA")
+    for other in (eps, targa.getvalue()):
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            archive.writestr("p1.jpg", page)
+            archive.writestr("p2.jpg", other)
+        with pytest.raises(ParseError, match=r"^damaged zip of images .*no picture"):
+            parse_bytes(out.getvalue(), "pages.zip")
+    assert ran == []
+    mpo = io.BytesIO()  # a phone's photo with its depth or preview picture: a JPEG Pillow names MPO
+    Image.new("RGB", (60, 80), "white").save(mpo, "MPO", save_all=True, append_images=[Image.new("RGB", (60, 80))])
+    assert opened(mpo.getvalue()).size == (60, 80)
+
+
 def _ink_at_top(picture) -> bool:
     """Whether a grey-scale page is white paper with its ink (a dark bar) in its top quarter only."""
     top = picture.crop((0, 0, picture.width, picture.height // 4))

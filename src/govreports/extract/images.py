@@ -25,6 +25,10 @@ MAX_PIXELS = 80_000_000
 # no page's time
 STRIP = 1.5
 _DIGITS = re.compile(r"(\d+)")
+# the readers Pillow may open a page with: the pictures is_image knows (JPEG's opens a phone's JPEG with a second
+# picture in it as MPO). A zip's entries are pictures by their names only, and Pillow tries every reader it has: PostScript
+# named p2.jpg went to Ghostscript (its EPS reader runs it), a Targa or an icon was read as a page
+FORMATS = ("JPEG", "PNG", "GIF", "TIFF", "WEBP", "BMP")
 
 
 def is_image(head: bytes) -> bool:
@@ -145,7 +149,7 @@ def opened(image: bytes, frame: int = 0):
     try:
         with warnings.catch_warnings():  # Pillow's warning past its own limit: the size is checked here
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            picture = Image.open(BytesIO(image))
+            picture = Image.open(BytesIO(image), formats=FORMATS)
             if frame:
                 picture.seek(frame)
         width, height = picture.size
@@ -199,7 +203,7 @@ def page_count(image: bytes) -> tuple[int, bool]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            picture = Image.open(BytesIO(image))
+            picture = Image.open(BytesIO(image), formats=FORMATS)
         if picture.format == "TIFF" and getattr(picture, "n_frames", 1) > 1:
             return picture.n_frames, True
         width, height = picture.size
