@@ -233,6 +233,31 @@ def test_a_zip_of_pictures_is_read_only_by_the_readers_of_pictures(monkeypatch):
     assert opened(mpo.getvalue()).size == (60, 80)
 
 
+def test_a_picture_of_a_zip_that_cannot_be_read_is_named(monkeypatch):
+    """h4's review: a zip of 3 pictures whose second is a site's error page named p2.jpg, or whose third is a bomb,
+    failed as "damaged zip of images (ValueError: its header cannot be read …)", or a bomb of some picture: which
+    of the report's pictures was left to guess. The picture is named, by its place and its name."""
+    from govreports.extract import ocr
+
+    monkeypatch.setattr(ocr, "_page_words", lambda image, rules, timeout, tesseract: [])
+    if ocr.missing():
+        pytest.skip(ocr.missing())
+    page = _png_page()
+
+    def zipped(second: bytes, third: bytes) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            for name, data in (("扫描件/p1.jpg", page), ("扫描件/p2.jpg", second), ("扫描件/p3.png", third)):
+                archive.writestr(name, data)
+        return out.getvalue()
+
+    with pytest.raises(ParseError, match=r"picture 2 of 3 \(扫描件/p2\.jpg\): its header cannot be read"):
+        parse_bytes(zipped(b"<html><body>404</body></html>", page), "pages.zip")
+    with pytest.raises(ParseLimitError, match=r"^picture 3 of 3 \(扫描件/p3\.png\): image of 12,000 × 12,000") as caught:
+        parse_bytes(zipped(page, _png(12_000, 12_000)), "pages.zip")
+    assert caught.value.kind == "bomb"
+
+
 def _ink_at_top(picture) -> bool:
     """Whether a grey-scale page is white paper with its ink (a dark bar) in its top quarter only."""
     top = picture.crop((0, 0, picture.width, picture.height // 4))

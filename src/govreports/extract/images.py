@@ -118,9 +118,21 @@ def page_images(data: bytes, kind: str) -> list[bytes]:
     if kind == "image":
         return [data]
     with zipfile.ZipFile(BytesIO(data)) as archive:
-        names = _pages(archive.namelist())
-        names.sort(key=lambda n: [int(p) if p.isdigit() else p for p in _DIGITS.split(n)])
-        return [archive.read(n) for n in names]
+        return [archive.read(n) for n in _in_order(archive)]
+
+
+def page_names(data: bytes, kind: str) -> list[str] | None:
+    """The names of a zip's pictures ("images"), in page_images's order; None for one picture ("image")."""
+    if kind == "image":
+        return None
+    with zipfile.ZipFile(BytesIO(data)) as archive:
+        return _in_order(archive)
+
+
+def _in_order(archive: zipfile.ZipFile) -> list[str]:
+    names = _pages(archive.namelist())
+    names.sort(key=lambda n: [int(p) if p.isdigit() else p for p in _DIGITS.split(n)])
+    return names
 
 
 def bundle(images: list[bytes]) -> bytes:

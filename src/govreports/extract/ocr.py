@@ -246,13 +246,16 @@ def _read_drawn(indices: list[int], draw, who: str, tools: ToolCache | None,
     return found, failed
 
 
-def ocr_images(images: list[bytes], tools: ToolCache | None = None, budget: float | None = None) -> Document:
+def ocr_images(images: list[bytes], tools: ToolCache | None = None, budget: float | None = None,
+               names: list[str] | None = None) -> Document:
     """A report published as pictures of its pages (extract.images), read by OCR as a scanned PDF's pages are: each
     picture drawn at A4's width (a phone's photo made smaller, a web page's small picture larger: Tesseract reads
     glyphs of 20–40 pixels best), a TIFF's pages and a strip of pages (a 长图) as their pages (images.page_count,
     strip_cuts), at most MAX_PAGES of them within `budget` seconds. Unreadable, with the reason, where OCR cannot
-    run (its `ocr_pages` 0/N: read again once it can) or read no text."""
+    run (its `ocr_pages` 0/N: read again once it can) or read no text. A picture that cannot be drawn (ValueError,
+    LimitExceeded) is named in the error, one of several by its place and its name (`names`: a zip's)."""
     from govreports.extract.images import opened, page_count, strip_cuts
+    from govreports.extract.limits import LimitExceeded, LimitHit
 
     pages = [(index, part, count, frames) for index, image in enumerate(images)
              for count, frames in (page_count(image),) for part in range(count)]
@@ -264,6 +267,18 @@ def ocr_images(images: list[bytes], tools: ToolCache | None = None, budget: floa
     last: dict = {}  # the picture the pages drawn come from, and its cuts: a strip's pages are drawn one by one
 
     def draw(number: int):
+        try:
+            return drawn(number)
+        except (ValueError, LimitExceeded) as exc:
+            if len(images) < 2:
+                raise
+            index = pages[number][0]
+            which = f"picture {index + 1} of {len(images)}" + (f" ({names[index]})" if names else "")
+            if isinstance(exc, LimitExceeded):
+                raise LimitExceeded(LimitHit(exc.hit.kind, f"{which}: {exc.hit.message}")) from None
+            raise ValueError(f"{which}: {exc}") from None
+
+    def drawn(number: int):
         index, part, count, frames = pages[number]
         if frames:  # a TIFF's page
             picture, cuts = opened(images[index], part), None

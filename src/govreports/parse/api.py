@@ -117,10 +117,10 @@ def extract(data: bytes, http_charset: str | None = None, tools: ToolCache | Non
                 document = ocr_pdf(data, document, tools, _left(ocr_budget, started))
             return document
         if kind in ("image", "images"):  # a 图片版 report: pictures of its pages, read by OCR
-            from govreports.extract.images import page_images
+            from govreports.extract.images import page_images, page_names
             from govreports.extract.ocr import ocr_images
 
-            return ocr_images(page_images(data, kind), tools, _left(ocr_budget, started))
+            return ocr_images(page_images(data, kind), tools, _left(ocr_budget, started), page_names(data, kind))
         if kind == "docx":
             from govreports.extract.docx import extract_docx
 
