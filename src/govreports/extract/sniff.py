@@ -9,6 +9,7 @@ import zipfile
 from io import BytesIO
 
 from govreports.extract.images import is_image, zip_of_images
+from govreports.extract.limits import too_many_parts, zip_parts
 
 # An element's start at the very beginning: '<p', '<div …>', '<html>', '<datastore>' (never '<2019年…>' or '<<条例>>').
 _MARKUP_START = re.compile(rb"<(?:[a-z][a-z0-9:-]*[\s/>]|!doctype\s)", re.I)
@@ -22,7 +23,8 @@ _MIN_MARKUP_SHARE = 0.05
 
 def sniff(data: bytes) -> str | None:
     """Return 'pdf', 'docx', 'ofd', 'xlsx', 'doc', 'xls', 'rtf', 'html', 'text', 'image' (a picture: a page of a
-    图片版 report), 'images' (a zip of pictures), or None for content that is none of these."""
+    图片版 report), 'images' (a zip of pictures), 'zip' (one of more parts than limits.zip_members: its directory
+    is not listed, and the limits refuse it), or None for content that is none of these."""
     head = data[:4096]
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _sniff_utf16(head)
@@ -30,6 +32,8 @@ def sniff(data: bytes) -> str | None:
     if stripped.startswith(b"%PDF-") or b"%PDF-" in head[:1024]:
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
+        if too_many_parts(zip_parts(lambda offset, length: data[offset:offset + length], len(data))):
+            return "zip"
         try:
             with zipfile.ZipFile(BytesIO(data)) as zf:
                 return zip_kind(zf.namelist())

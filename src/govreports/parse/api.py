@@ -325,6 +325,14 @@ def _refuse_unread(file, size: int) -> None:
         if head.startswith(b"PK\x03\x04"):
             from govreports.extract.sniff import zip_kind
 
+            def read_at(offset: int, length: int) -> bytes:
+                file.seek(offset)
+                return file.read(length)
+
+            hit = limits.too_many_parts(limits.zip_parts(read_at, size), limits=limits.DEFAULT_LIMITS)
+            if hit is not None:
+                raise ParseLimitError(hit.kind, hit.message)
+            file.seek(0)
             try:
                 with zipfile.ZipFile(file) as archive:
                     kind = zip_kind(archive.namelist())
