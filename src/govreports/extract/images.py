@@ -26,8 +26,8 @@ MAX_PIXELS = 80_000_000
 STRIP = 1.5
 _DIGITS = re.compile(r"(\d+)")
 # the readers Pillow may open a page with: the pictures is_image knows (JPEG's opens a phone's JPEG with a second
-# picture in it as MPO). A zip's entries are pictures by their names only, and Pillow tries every reader it has: PostScript
-# named p2.jpg went to Ghostscript (its EPS reader runs it), a Targa or an icon was read as a page
+# picture in it as MPO). A zip's entries are pictures by their names only, and Pillow tries every reader it has:
+# PostScript named p2.jpg went to Ghostscript (its EPS reader runs it), a Targa or an icon was read as a page
 FORMATS = ("JPEG", "PNG", "GIF", "TIFF", "WEBP", "BMP")
 
 
