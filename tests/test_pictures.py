@@ -259,6 +259,32 @@ def test_a_picture_of_a_zip_that_cannot_be_read_is_named(monkeypatch):
     assert caught.value.kind == "bomb"
 
 
+def test_a_picture_shown_twice_is_read_once(monkeypatch):
+    """h4's review: the same picture twice (an article showing its first page under two addresses, a zip holding a
+    copy) was read as two pages: the 2019 fixture's pages read as [1, 1, 2] gave 10 % of its cells and 3 sections,
+    where [1, 2] gives 78 % and 5 (its headings read twice broke the sections apart). A picture the same, byte for
+    byte, as one before it is no page: the pages are read once each, in order."""
+    from PIL import Image, ImageDraw
+
+    from govreports.extract import ocr
+
+    if ocr.missing():
+        pytest.skip(ocr.missing())
+    drawn = []
+    monkeypatch.setattr(ocr, "_page_words", lambda image, rules, timeout, tesseract: drawn.append(image) or [])
+    pages = []
+    for number in range(2):  # page k: a mark k+1 bars tall
+        page = Image.new("L", (620, 877), 255)
+        ImageDraw.Draw(page).rectangle((50, 50, 80, 50 + 40 * (number + 1)), fill=0)
+        out = io.BytesIO()
+        page.save(out, "PNG")
+        pages.append(out.getvalue())
+    document = ocr.ocr_images([pages[0], pages[0], pages[1], pages[0]], budget=600.0)
+    assert document.meta["ocr_pages"] == "2/2" and len(drawn) == 2
+    marks = [sum(1 for row in range(page.height) if page.getpixel((130, row)) < 100) for page in drawn]
+    assert marks[0] < marks[1]
+
+
 def _ink_at_top(picture) -> bool:
     """Whether a grey-scale page is white paper with its ink (a dark bar) in its top quarter only."""
     top = picture.crop((0, 0, picture.width, picture.height // 4))
@@ -478,7 +504,8 @@ def test_the_pictures_of_an_article_split_over_pages_are_all_its_pages(tmp_path)
     db, stats, asked = _one_listing(
         tmp_path, _article('<p><img src="./W0_1.jpg"></p>'),
         {later_url: lambda url: answer(url, _article('<p><img src="./W0_2.jpg"></p>')),
-         first: lambda url: answer(url, blank, "image/png"), second: lambda url: answer(url, blank, "image/png")},
+         first: lambda url: answer(url, _marked(blank, url), "image/png"),
+         second: lambda url: answer(url, _marked(blank, url), "image/png")},
         later=lambda page: [later_url])
     assert asked == [PAGE_URL, later_url, first, second]
     (report_id,) = db.execute("SELECT report_id FROM items").fetchone()
@@ -500,7 +527,8 @@ def test_an_article_of_more_pictures_than_ocr_reads_says_how_many_of_them_it_rea
     monkeypatch.setattr(ocr, "_page_words", lambda image, rules, timeout, tesseract: [])  # no text on any page
     urls = [f"http://{HOST}/zwgk/xxgknb/202401/W0_{k}.png" for k in range(1, 26)]
     page = _article("".join(f'<p><img src="./W0_{k}.png"></p>' for k in range(1, 26)))
-    db, stats, asked = _one_listing(tmp_path, page, {url: lambda url: answer(url, blank, "image/png") for url in urls})
+    db, stats, asked = _one_listing(tmp_path, page, {url: lambda url: answer(url, _marked(blank, url), "image/png")
+                                                      for url in urls})
     from govreports.store.read import get_record
 
     assert asked == [PAGE_URL, *urls]
@@ -522,6 +550,14 @@ def _padded_png(megabytes: float) -> bytes:
     return png[:33] + chunk + png[33:]  # after the 8-byte signature and the 25-byte IHDR chunk
 
 
+def _marked(png: bytes, mark: str) -> bytes:
+    """The PNG with `mark` in a text chunk: its pixels the same, its bytes its own (a page's picture the same, byte
+    for byte, as one before it is no page: ocr.ocr_images)."""
+    text = b"Comment\x00" + mark.encode()
+    chunk = struct.pack(">I", len(text)) + b"tEXt" + text + struct.pack(">I", zlib.crc32(b"tEXt" + text))
+    return png[:33] + chunk + png[33:]
+
+
 def test_an_article_of_phone_photos_larger_together_than_one_file_may_be_is_read(tmp_path, monkeypatch):
     """20 phone photos of 3 MB each: each is within the body cap, as every fetched file is, but their bundle (60 MB)
     passed the 40 MB cap a single document is held to and the report failed as too_large. The bundle has a larger
@@ -534,7 +570,8 @@ def test_an_article_of_phone_photos_larger_together_than_one_file_may_be_is_read
     photo = _padded_png(3)
     urls = [f"http://{HOST}/zwgk/xxgknb/202401/W0_{k}.png" for k in range(1, 21)]
     page = _article("".join(f'<p><img src="./W0_{k}.png"></p>' for k in range(1, 21)))
-    db, stats, asked = _one_listing(tmp_path, page, {url: lambda url: answer(url, photo, "image/png") for url in urls})
+    db, stats, asked = _one_listing(tmp_path, page, {url: lambda url: answer(url, _marked(photo, url), "image/png")
+                                                      for url in urls})
     assert asked == [PAGE_URL, *urls] and dict(stats.failed) == {} and stats.new == 1
     (report_id,) = db.execute("SELECT report_id FROM items").fetchone()
     assert get_record(db, report_id)["ocr_pages"] == "20/20"
@@ -563,7 +600,8 @@ def _blank_pages(*names: str) -> dict:
     from crawlhelp import answer
 
     blank = _png_page()
-    return {f"http://{HOST}/zwgk/xxgknb/202401/{name}": lambda url: answer(url, blank, "image/png") for name in names}
+    return {f"http://{HOST}/zwgk/xxgknb/202401/{name}": lambda url: answer(url, _marked(blank, url), "image/png")
+            for name in names}
 
 
 @pytest.mark.parametrize("where", ["above", "below"])

@@ -253,9 +253,18 @@ def ocr_images(images: list[bytes], tools: ToolCache | None = None, budget: floa
     glyphs of 20–40 pixels best), a TIFF's pages and a strip of pages (a 长图) as their pages (images.page_count,
     strip_cuts), at most MAX_PAGES of them within `budget` seconds. Unreadable, with the reason, where OCR cannot
     run (its `ocr_pages` 0/N: read again once it can) or read no text. A picture that cannot be drawn (ValueError,
-    LimitExceeded) is named in the error, one of several by its place and its name (`names`: a zip's)."""
+    LimitExceeded) is named in the error, one of several by its place and its name (`names`: a zip's). A picture
+    the same, byte for byte, as one before it is no page (shown twice, zipped twice: read twice, its headings broke
+    the report's sections apart)."""
     from govreports.extract.images import opened, page_count, strip_cuts
     from govreports.extract.limits import LimitExceeded, LimitHit
+
+    given, seen, places = len(images), set(), []  # places: where each picture read is among those given
+    for place, image in enumerate(images):
+        if image not in seen:
+            seen.add(image)
+            places.append(place)
+    images = [images[place] for place in places]
 
     pages = [(index, part, count, frames) for index, image in enumerate(images)
              for count, frames in (page_count(image),) for part in range(count)]
@@ -270,10 +279,10 @@ def ocr_images(images: list[bytes], tools: ToolCache | None = None, budget: floa
         try:
             return drawn(number)
         except (ValueError, LimitExceeded) as exc:
-            if len(images) < 2:
+            if given < 2:
                 raise
-            index = pages[number][0]
-            which = f"picture {index + 1} of {len(images)}" + (f" ({names[index]})" if names else "")
+            place = places[pages[number][0]]
+            which = f"picture {place + 1} of {given}" + (f" ({names[place]})" if names else "")
             if isinstance(exc, LimitExceeded):
                 raise LimitExceeded(LimitHit(exc.hit.kind, f"{which}: {exc.hit.message}")) from None
             raise ValueError(f"{which}: {exc}") from None
