@@ -177,25 +177,6 @@ def test_the_window_finds_what_the_full_search_finds(tmp_path, monkeypatch):
         assert by_window[(3, 0, "ＰＤＦ")][0] == 1                     # a cased letter LIKE does not fold: the index
 
 
-def test_datasette_search_starts_its_snippet_where_the_search_command_does(tmp_path):
-    """The canned query (LIKE_SQL) starts each snippet where snippet_spans does for the first occurrence."""
-    from govreports.store.snippets import LIKE_SQL
-    from govreports.store.load import load_records
-
-    record = copy.deepcopy(KNOWN[0])
-    record["sections"] = {"1": BODY, "2": "甲" * 200 + "行政复议" + "乙" * 200, "3": "短文本，\n复议。"}
-    with connect(tmp_path / "d.db") as db:
-        load_records(db, [record])
-        for word in ("复议", "依申请", "诉讼"):
-            got = {row[3]: row[5] for row in db.execute(LIKE_SQL, {"q": word})}
-            assert got, word
-            for section, snippet in got.items():
-                expected = snippet_spans(record["sections"][section], [word])[0]
-                head = expected[:12].replace("\n", " ")
-                assert snippet.replace("\n", " ").startswith(head), (word, section, snippet, expected)
-        assert db.execute(LIKE_SQL, {"q": ""}).fetchall() == []
-
-
 def test_a_rare_short_word_is_found_through_the_trigram_index_as_the_full_search_finds_it(tmp_path, monkeypatch):
     """1–2 character words at the very start and end of a body and of a heading, in a body shorter than three
     characters, in ASCII of either case, alone, together and with long words, with year and agency filters, and

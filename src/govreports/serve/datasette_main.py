@@ -31,6 +31,18 @@ class DatabaseName:
                 datasette.add_database(db, name=self.name)
 
 
+class SearchFunction:
+    """A Datasette plugin: the SQL function the canned query search_sections calls (serve.search)."""
+
+    __name__ = "govreports.serve.search"
+
+    @hookimpl
+    def prepare_connection(self, conn):
+        from govreports.serve.search import register
+
+        register(conn)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     name = args.pop(0)
@@ -38,6 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     from datasette.plugins import pm
 
     pm.register(DatabaseName(name), name="govreports-database-name")
+    pm.register(SearchFunction(), name="govreports-search")
     cli.main(args=args, prog_name="datasette")
 
 

@@ -11,7 +11,8 @@ from govreports.charts.dashboard import PLUGIN as DASHBOARDS_PLUGIN
 from govreports.charts.dashboard import dashboards
 from govreports.query.analyses import ANALYSES
 from govreports.query.columns import TABLES as COLUMN_DOCS
-from govreports.store.snippets import LIKE_SQL
+from govreports.serve.search import LIMIT as SEARCH_LIMIT
+from govreports.serve.search import SQL as SEARCH_SQL
 
 _REPORT_FACETS = ["year", "format", "agency_id"]
 _VIEW_FACETS = ["year", "format", "agency"]
@@ -49,11 +50,12 @@ def build_metadata(db_name: str = "govreports") -> dict:
     queries = {a.name: {"title": f"{a.title_zh} / {a.title}", "description": _described(a), "sql": a.sql}
                for a in ANALYSES.values()}
     queries["search_sections"] = {
-        "title": "全文检索（任意长度）/ Search report text (any length, LIKE)",
-        "description": "Substring search in sections; works for 1–2 character words that the trigram index "
-                       "cannot match (use the sections table's search box for ≥3 characters: it searches headings "
-                       "and text).",
-        "sql": LIKE_SQL}
+        "title": "全文检索（任意长度）/ Search report text (any length)",
+        "description": "The search `govreports search` runs: sections of current reports holding every word "
+                       "(separated by spaces, any length; 1–2 character words also in headings), newest year "
+                       f"first, the first {SEARCH_LIMIT}; words found marked **so** in the snippet. Needs "
+                       "`govreports serve` (it adds the search function to Datasette).",
+        "sql": SEARCH_SQL}
     return {
         "title": "政府信息公开工作年度报告 / Government information disclosure annual reports",
         "description": "Parsed 政府信息公开工作年度报告: tables 二、三、四 as cells, sections as text, checks R1–R4.",

@@ -1,7 +1,7 @@
 """Search results as people read them: each hit's snippet, starting at the beginning of the clause that holds the
-first word found (never in the middle of a word or a run of letters or digits), with every word found marked; and
-the same start as SQL, for Datasette's canned search (LIKE_SQL). Kept apart from store.fts, which finds the
-sections: this only shows them."""
+first word found (never in the middle of a word or a run of letters or digits), with every word found marked
+(Datasette's canned search shows the same: serve.search). Kept apart from store.fts, which finds the sections:
+this only shows them."""
 
 from __future__ import annotations
 
@@ -15,37 +15,6 @@ OCCURRENCES = 200    # where the words occur more often, the snippet is chosen a
 _SENTENCE_END = set("。！？；!?;…")
 _CLAUSE_END = set("，、：,:（）()“”‘’《》「」【】 ") | _SENTENCE_END
 _WORD = re.compile(r"[0-9A-Za-z]")
-
-
-# A LIKE search usable as-is by Datasette (canned query with :q), for terms of any length, newest year first (the
-# index reports_recent: Datasette's first page comes without sorting every match). Its snippet starts where
-# `snippet_spans` starts one for the first occurrence (after the nearest sentence end within LEAD characters, else
-# at the text's start if that near, else after the nearest clause mark, else at the word) and is SNIPPET_WIDTH
-# characters long, '…' where text is left out.
-def _like_sql() -> str:
-    def mark_before(marks: str, whitespace: bool) -> str:
-        quoted = "'" + marks.replace("'", "''") + "'" + (f" || {_WHITESPACE}" if whitespace else "")
-        return (f"(SELECT h.at - k.k + 1 FROM k WHERE h.at - k.k >= 1"
-                f" AND instr({quoted}, substr(h.body, h.at - k.k, 1)) > 0 ORDER BY k.k LIMIT 1)")
-
-    sentence = "".join(sorted(_SENTENCE_END))
-    clause = "".join(sorted(_CLAUSE_END))
-    start = (f"CASE WHEN h.at = 0 THEN 1 ELSE coalesce({mark_before(sentence, False)}, CASE WHEN h.at <= {LEAD + 1}"
-             f" THEN 1 END, {mark_before(clause, True)}, h.at) END")
-    return f"""WITH RECURSIVE k(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM k WHERE k < {LEAD})
-SELECT h.report_id, h.agency, h.year, h.section, h.heading,
-  (SELECT CASE WHEN st > 1 THEN '…' ELSE '' END || ltrim(substr(h.body, st, {SNIPPET_WIDTH}), {_WHITESPACE})
-     || CASE WHEN st + {SNIPPET_WIDTH} <= length(h.body) THEN '…' ELSE '' END
-   FROM (SELECT {start} AS st)) AS snippet
-FROM (SELECT r.id AS report_id, a.name AS agency, r.year, s.section, s.heading, s.body,
-    instr(lower(s.body), lower(:q)) AS at
-  FROM reports r JOIN sections s ON s.version_id = r.current_version_id JOIN agencies a ON a.id = r.agency_id
-  WHERE :q != '' AND s.body LIKE '%' || :q || '%') h
-ORDER BY h.year DESC, h.report_id, h.section"""
-
-
-_WHITESPACE = "(' ' || char(9) || char(10) || char(13) || char(12288))"  # as snippet_spans folds them: a mark
-LIKE_SQL = _like_sql()
 
 
 def _boundary_before(text: str, pos: int) -> int:
