@@ -13,6 +13,7 @@ from govreports.store import connect, load_record
 from govreports.store.migrations import SCORECARD_SQL_M008 as _M008
 from govreports.store.statuses import LoadStatus
 from govreports.store.migrations.agency_years import rebuild_agency_years, refresh_agency_years
+from govreports.store.migrations.late_missing import RECOUNT as COUNTS_RECOUNT
 from storehelp import due_by_deadline, record
 
 THIS_YEAR = datetime.date.today().year
@@ -52,10 +53,13 @@ def _assert_same(db):
                             " ORDER BY agency_id, year").fetchall()
     assert conn.execute("SELECT * FROM late ORDER BY agency_id, year").fetchall() == old_late
     kept = conn.execute("SELECT * FROM agency_years ORDER BY agency_id, year").fetchall()
+    counts = "SELECT province, year, kind, tail, status, n FROM agency_year_counts ORDER BY 1, 2, 3, 4, 5"
+    assert conn.execute(counts).fetchall() == conn.execute(f"{COUNTS_RECOUNT} ORDER BY 1, 2, 3, 4, 5").fetchall()
     conn.execute("SAVEPOINT rebuild")
     try:
         rebuild_agency_years(conn)
         assert conn.execute("SELECT * FROM agency_years ORDER BY agency_id, year").fetchall() == kept
+        assert conn.execute(f"{COUNTS_RECOUNT} ORDER BY 1, 2, 3, 4, 5").fetchall() == conn.execute(counts).fetchall()
     finally:
         conn.execute("ROLLBACK TO rebuild")
         conn.execute("RELEASE rebuild")

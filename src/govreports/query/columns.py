@@ -311,6 +311,14 @@ def _tables() -> dict[str, Table]:
               "year, whichever is later, with the report that counts; the loader keeps them, the scorecard and "
               "late views and the compliance analysis read them (a year after the agency's latest report only "
               "once its deadline has passed, applied when read)."),
+        Table("agency_year_counts", "机关年度计数", "Agency-years counted by province, year and status (kept)",
+              "table", (
+            PROVINCE, YEAR, KIND, C("tail", "末次报告后", "1 years after the agency's latest report"),
+            C("status", "情况", "missing, late, on_time or no_date"),
+            C("n", "机关·年度数", "agency-years")),
+              "agency_years counted by province, year, kind, tail and status, kept by triggers on agency_years, "
+              "so the late_missing chart over every agency reads a few thousand counts instead of every "
+              "agency-year (whether a year after the agency's latest report is due is applied when read)."),
         Table("checks", "勾稽关系检查", "Accounting checks R1–R4", "view", (
             VERSION_ID, REPORT_ID, CHECK_SEQ, CHECK_RULE, CHECK_LOCATION, CHECK_OK, CHECK_DETAIL),
             "Every check of every version. A view of check_values with each check's rule and location spelled "
