@@ -649,7 +649,8 @@ def test_the_agency_whose_name_was_not_read_is_labelled_or_left_out(tmp_path):
     with connect(tmp_path / "x.db") as db:
         load_record(db, record("", 2023, "2021", {}), document={"url": "http://x.gov.cn/1.html"})
         load_record(db, record(A, 2023, "2021", {}), document={"url": "http://x.gov.cn/2.html"})
-        choices = [row[0] for row in db.execute(dashboards()["agency"]["filters"]["agency"]["query"])]
+        names = build_metadata("x")["databases"]["x"]["queries"]["agency_names"]["sql"]
+        choices = [row[0] for row in db.execute(names, {"q": ""})]
         listed = [row[0] for row in db.execute(AGENCY_LIST_SQL, {"year": "", "agency": "", "province": ""})]
         scored = {row[0] for row in db.execute("SELECT agency FROM scorecard")}
     assert choices == [A] and scored == {A}
@@ -830,3 +831,26 @@ def test_late_missing_reads_every_agency_year_only_for_one_agency(tmp_path):
         want = conn.execute(old, params).fetchall()
         assert conn.execute(sql, params).fetchall() == want, given
         assert want or given.get("province") == "北京市" or given.get("year") == str(Y + 1), given
+
+
+def test_the_agency_dashboard_offers_a_few_names_as_they_are_typed(tmp_path):
+    """The agency page's drop-down held every agency's name (a 338 KB page at 2,577 agencies, growing with the
+    country). Its field is a text box; as a name is typed the page asks the canned query agency_names for the
+    first names that start with (then contain) what was typed, never more than AGENCY_NAMES_SHOWN."""
+    import sqlite3
+
+    from govreports.charts.dashboard import AGENCY_NAMES_SHOWN
+
+    field = dashboards()["agency"]["filters"]["agency"]
+    assert field["type"] == "text" and "query" not in field
+    sql = build_metadata("x")["databases"]["x"]["queries"]["agency_names"]["sql"]
+    path = _late_missing_db(tmp_path / "names.db")
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    every = sorted(n for (n,) in conn.execute("SELECT name FROM agencies"))
+    names = lambda q: [n for (n,) in conn.execute(sql, {"q": q})]  # noqa: E731
+    assert AGENCY_NAMES_SHOWN < len(every) and names("") == every[:AGENCY_NAMES_SHOWN]
+    assert names("宿迁市第0") == [n for n in every if n.startswith("宿迁市第0")]
+    assert names("第03局") == ["宿迁市第03局"] and names("没有这个") == []
+    assert names("局")[:2] == every[:2] and len(names("局")) == AGENCY_NAMES_SHOWN
+    plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, {"q": "x"})]
+    assert any("agencies_name" in p for p in plan), plan  # a prefix is looked up, not read from every name

@@ -267,7 +267,12 @@ def test_agency_page_from_the_overview(served, browser, shots, demo_db):
     page.locator("#chart-agencies a", has_text=name).first.click()
     page.wait_for_url(f"**/-/dashboards/agency?agency={quote(name)}")
     visit.charts_drawn(AGENCY_CHARTS)
-    assert page.locator("select#agency").input_value() == name
+    assert page.locator("input#agency").input_value() == name  # a text box: every name was a 338 KB page
+    page.locator("input#agency").fill("")
+    page.locator("input#agency").type(name[:2])  # offers a few names as they are typed (serve.agency_names)
+    page.wait_for_function("document.querySelectorAll('#agency-names option').length > 0")
+    offered = page.eval_on_selector_all("#agency-names option", "els => els.map(e => e.value)")
+    assert 0 < len(offered) <= 20 and all(name[:2] in o for o in offered), offered
     page.locator("#chart-scorecard tbody tr").first.wait_for()
     years = page.locator("#chart-scorecard tbody tr td:first-child").all_inner_texts()
     assert [int(y) for y in years] == [y for (y,) in _query(

@@ -67,15 +67,30 @@ SELECT CAST(year AS TEXT) FROM (SELECT year FROM r WHERE year IS NOT NULL
 ORDER BY year DESC"""
 
 
+# The agency page's choice of agency: a drop-down of every agency's name made a 338 KB page at 2,577 agencies (and
+# grew with the country); the page asks this canned query (serve.agency_names) for a few names as one is typed:
+# those starting with what was typed (looked up in the names' index), then those containing it, by name; never
+# more than AGENCY_NAMES_SHOWN. Only agencies with a readable name and reports (not specs.UNREAD_AGENCY).
+AGENCY_NAMES_QUERY = "agency_names"
+AGENCY_NAMES_SHOWN = 20
+_OFFERED = "a.norm_name != '' AND EXISTS (SELECT 1 FROM reports r WHERE r.agency_id = a.id)"
+AGENCY_NAMES_SQL = f"""SELECT name FROM (
+  SELECT * FROM (SELECT a.name, 0 AS k FROM agencies a INDEXED BY agencies_name
+    WHERE a.name >= :q AND a.name < :q || char(1114111) AND {_OFFERED} ORDER BY a.name LIMIT {AGENCY_NAMES_SHOWN})
+  UNION ALL
+  SELECT * FROM (SELECT a.name, 1 AS k FROM agencies a INDEXED BY agencies_name
+    WHERE :q != '' AND instr(a.name, :q) > 1 AND {_OFFERED} ORDER BY a.name LIMIT {AGENCY_NAMES_SHOWN}))
+ORDER BY k, name LIMIT {AGENCY_NAMES_SHOWN}"""
+
+
 def dashboards(db_name: str = "govreports") -> dict:
     """The plugin's config: {slug: dashboard} for `plugins: {datasette-dashboards: …}` in the metadata."""
     years = {"name": "年度 / year", "type": "select", "db": db_name, "query": YEARS_SQL}
     provinces = {"name": "省份 / province", "type": "select", "db": db_name,
                  "query": "SELECT DISTINCT province FROM agencies WHERE province IS NOT NULL"
                           " AND id IN (SELECT agency_id FROM reports) ORDER BY province"}
-    agencies = {"name": "机关 / agency", "type": "select", "db": db_name,
-                "query": "SELECT name FROM agencies WHERE norm_name != '' AND id IN (SELECT agency_id FROM reports)"
-                         " ORDER BY name"}  # not the agency whose name could not be read (specs.UNREAD_AGENCY)
+    # a text box: the names are offered as they are typed (serve.agency_names; AGENCY_NAMES_SQL)
+    agencies = {"name": "机关 / agency", "type": "text"}
     overview = {
         "title": "政府信息公开工作年度报告：总览 / Annual reports at a glance",
         "description": "Every agency's current reports added up. Pick a year or a province to narrow them; click an "

@@ -31,6 +31,24 @@ class DatabaseName:
                 datasette.add_database(db, name=self.name)
 
 
+class AgencyNames:
+    """A Datasette plugin: the dashboard page's script offering agency names as they are typed
+    (serve.agency_names)."""
+
+    __name__ = "govreports.serve.agency_names"
+
+    def __init__(self, name: str):
+        self.name = name
+
+    @hookimpl
+    def extra_body_script(self, template, datasette):
+        if template != "dashboard_view.html":
+            return None
+        from govreports.serve.agency_names import script
+
+        return script(datasette.urls.database(self.name))
+
+
 class SearchFunction:
     """A Datasette plugin: the SQL function the canned query search_sections calls (serve.search)."""
 
@@ -51,6 +69,7 @@ def main(argv: list[str] | None = None) -> None:
 
     pm.register(DatabaseName(name), name="govreports-database-name")
     pm.register(SearchFunction(), name="govreports-search")
+    pm.register(AgencyNames(name), name="govreports-agency-names")
     cli.main(args=args, prog_name="datasette")
 
 

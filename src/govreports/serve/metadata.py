@@ -8,7 +8,7 @@ line of docs/columns.md (query.columns: Chinese label / meaning [unit]).
 from __future__ import annotations
 
 from govreports.charts.dashboard import PLUGIN as DASHBOARDS_PLUGIN
-from govreports.charts.dashboard import dashboards
+from govreports.charts.dashboard import AGENCY_NAMES_QUERY, AGENCY_NAMES_SHOWN, AGENCY_NAMES_SQL, dashboards
 from govreports.query.analyses import ANALYSES
 from govreports.query.columns import TABLES as COLUMN_DOCS
 from govreports.serve.search import LIMIT as SEARCH_LIMIT
@@ -56,6 +56,11 @@ def build_metadata(db_name: str = "govreports") -> dict:
                        f"first, the first {SEARCH_LIMIT}; words found marked **so** in the snippet. Needs "
                        "`govreports serve` (it adds the search function to Datasette).",
         "sql": SEARCH_SQL}
+    queries[AGENCY_NAMES_QUERY] = {
+        "title": "机关名称 / Agency names",
+        "description": f"The first {AGENCY_NAMES_SHOWN} agency names starting with, then containing, q (the agency "
+                       "dashboard offers them as a name is typed).",
+        "sql": AGENCY_NAMES_SQL}
     return {
         "title": "政府信息公开工作年度报告 / Government information disclosure annual reports",
         "description": "Parsed 政府信息公开工作年度报告: tables 二、三、四 as cells, sections as text, checks R1–R4.",
