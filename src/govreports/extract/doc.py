@@ -147,8 +147,8 @@ def _run(argv: list[str], cwd: str, timeout: float, wall_factor: float = WALL_FA
     name = Path(argv[0]).name
     env = {"PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8", "HOME": cwd}
     before = children_cpu()
-    proc = subprocess.Popen(cpu_limited(argv, cpu), cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=env, process_group=0)
+    proc = subprocess.Popen(cpu_limited(argv, cpu), cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env, process_group=0)
     try:
         stdout, stderr = proc.communicate(timeout=cpu * wall_factor)
     except subprocess.TimeoutExpired:

@@ -6,8 +6,8 @@ and words and grid go through the OFD reader's page_blocks, so a scan is read in
 page is. Bounded: at most MAX_PAGES pages, PAGE_TIMEOUT seconds per page, and all pages within a budget below
 the parse deadline; pages past a bound are left unread and the document says how many were read. The seconds are
 CPU time, Tesseract's and the worker's (what reading costs), each with WALL_FACTOR times as many on the clock: on
-the clock alone, a scan beside other work (the workers and their Tesseract run at nice 10) was cut to a page. Where Tesseract
-or its Chinese model is missing, the document stays unreadable with a reason naming the packages: no crash.
+the clock alone, a scan beside other work (the workers and their Tesseract run at nice 10) was cut to a page.
+Where Tesseract or its Chinese model is missing, the document stays unreadable with a reason naming the packages: no crash.
 A PDF with a text layer on some pages only (a scan behind a typed cover page) has its other pages read so
 (ocr_textless_pages), where parse.api finds no report or no form cell in its text layer.
 """
@@ -195,8 +195,8 @@ def _read_pages(data: bytes, indices: list[int] | None, who: str, tools: ToolCac
 
 def _cpu_seconds() -> float:
     """This process's CPU seconds and those of its children waited for (Tesseract's, page by page)."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime + children_cpu()
 
 
 @dataclass(frozen=True)
