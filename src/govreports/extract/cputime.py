@@ -10,9 +10,14 @@ import resource
 import signal
 
 
+def whole_seconds(seconds: float) -> int:
+    """The limit the kernel holds for `seconds`: RLIMIT_CPU counts whole seconds (rounded up, at least one)."""
+    return max(1, math.ceil(seconds))
+
+
 def cpu_limited(argv: list[str], seconds: float) -> list[str]:
-    """`argv` run under a limit of `seconds` of CPU time (rounded up to whole seconds, at least one)."""
-    soft = max(1, math.ceil(seconds))
+    """`argv` run under a limit of `seconds` of CPU time (whole_seconds)."""
+    soft = whole_seconds(seconds)
     return ["/bin/sh", "-c", f'ulimit -c 0; ulimit -H -t {soft + 1}; ulimit -S -t {soft} && exec "$@"', argv[0], *argv]
 
 
@@ -28,4 +33,4 @@ def past_limit(returncode: int, used: float, seconds: float) -> bool:
     is killed) failing once its processes had used the limit."""
     if returncode in (-signal.SIGXCPU, 128 + signal.SIGXCPU):
         return True
-    return returncode != 0 and used >= 0.9 * max(1, math.ceil(seconds))
+    return returncode != 0 and used >= 0.9 * whole_seconds(seconds)

@@ -20,7 +20,6 @@ as `missing_tool` naming the package.
 
 from __future__ import annotations
 
-import math
 import os
 import shutil
 import signal
@@ -28,7 +27,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from govreports.extract.cputime import children_cpu, cpu_limited, past_limit
+from govreports.extract.cputime import children_cpu, cpu_limited, past_limit, whole_seconds
 from govreports.extract.document import Document, MissingTool
 from govreports.extract.limits import DEFAULT_DEADLINE, WALL_FACTOR
 from govreports.extract.lines import text_to_blocks
@@ -143,7 +142,7 @@ def _run(argv: list[str], cwd: str, timeout: float, wall_factor: float = WALL_FA
     too_slow whenever other work kept the niced parse workers' children from the cores."""
     from govreports.parse.api import ParseLimitError
 
-    cpu = max(1, math.ceil(timeout))
+    cpu = whole_seconds(timeout)
     name = Path(argv[0]).name
     env = {"PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8", "HOME": cwd}
     before = children_cpu()

@@ -4,9 +4,9 @@ per worker.
 The static limits (extract.limits) refuse what a document's own counts give away; what they cannot see — a PDF
 whose pages are each just under the limits, a content stream that inflates to gigabytes, an extractor bug that
 loops — is bounded here. Each document is parsed in a worker process (a pebble ProcessPool); one that takes more
-CPU time than the deadline, or more than limits.WALL_FACTOR times it on the clock, is killed and reported `too_slow`, a worker that dies (the memory cap, a crash in C) is reported
-`out_of_memory` or `crashed`, and in both cases the pool starts a fresh worker: no later document fails because of
-it. Workers start from a fork server, never by forking the caller: the crawl runs inside threaded hosts (Prefect),
+CPU time than the deadline, or more than limits.WALL_FACTOR times it on the clock, is killed and reported
+`too_slow`, a worker that dies (the memory cap, a crash in C) is reported `out_of_memory` or `crashed`, and in
+both cases the pool starts a fresh worker: no later document fails because of it. Workers start from a fork server, never by forking the caller: the crawl runs inside threaded hosts (Prefect),
 and a child forked while another thread holds a lock can wait on it forever.
 
     with BoundedParser(workers=2, deadline=20, memory_mb=1024) as parser:
@@ -63,8 +63,7 @@ log = logging.getLogger(__name__)
 class BoundedParser:
     """Parse documents in `workers` processes (default: one per core), each document within `deadline` seconds
     of CPU time (None: no deadline), and `wall_factor` times that on the clock, and each worker within `memory_mb`
-    of address space (None: no cap). `job` is the function
-    a worker runs (parse_job; tests pass one that dies); `tools`, the cache of OCR's and LibreOffice's answers
+    of address space (None: no cap). `job` is the function a worker runs (parse_job; tests pass one that dies); `tools`, the cache of OCR's and LibreOffice's answers
     that parse_job reads through (extract.toolcache; None: none); `nice`, how much lower than the fork server's
     (the caller's) the workers' CPU priority is (`os.nice`; 0: the same); `spool_bytes`, the size over which a
     document reaches its worker in a file, not down the pool's pipe (parse.spool; None: never). Use it as a context
