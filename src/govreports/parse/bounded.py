@@ -6,8 +6,9 @@ whose pages are each just under the limits, a content stream that inflates to gi
 loops — is bounded here. Each document is parsed in a worker process (a pebble ProcessPool); one that takes more
 CPU time than the deadline, or more than limits.WALL_FACTOR times it on the clock, is killed and reported
 `too_slow`, a worker that dies (the memory cap, a crash in C) is reported `out_of_memory` or `crashed`, and in
-both cases the pool starts a fresh worker: no later document fails because of it. Workers start from a fork server, never by forking the caller: the crawl runs inside threaded hosts (Prefect),
-and a child forked while another thread holds a lock can wait on it forever.
+both cases the pool starts a fresh worker: no later document fails because of it. Workers start from a fork
+server, never by forking the caller: the crawl runs inside threaded hosts (Prefect), and a child forked while
+another thread holds a lock can wait on it forever.
 
     with BoundedParser(workers=2, deadline=20, memory_mb=1024) as parser:
         record = parser.parse(data, "report.pdf")               # sync callers
