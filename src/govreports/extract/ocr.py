@@ -7,8 +7,8 @@ page is. Bounded: at most MAX_PAGES pages, PAGE_TIMEOUT seconds per page, and al
 the parse deadline; pages past a bound are left unread and the document says how many were read. The seconds are
 CPU time, Tesseract's and the worker's (what reading costs), each with WALL_FACTOR times as many on the clock: on
 the clock alone, a scan beside other work (the workers and their Tesseract run at nice 10) was cut to a page.
-Where Tesseract or its Chinese model is missing, the document stays unreadable with a reason naming the packages: no crash.
-A PDF with a text layer on some pages only (a scan behind a typed cover page) has its other pages read so
+Where Tesseract or its Chinese model is missing, the document stays unreadable with a reason naming the packages:
+no crash. A PDF with a text layer on some pages only (a scan behind a typed cover page) has its other pages read so
 (ocr_textless_pages), where parse.api finds no report or no form cell in its text layer.
 """
 
