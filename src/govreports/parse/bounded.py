@@ -65,10 +65,10 @@ class BoundedParser:
     """Parse documents in `workers` processes (default: one per core), each document within `deadline` seconds
     of CPU time (None: no deadline), and `wall_factor` times that on the clock, and each worker within `memory_mb`
     of address space (None: no cap). `job` is the function a worker runs (parse_job; tests pass one that dies);
-    `tools`, the cache of OCR's and LibreOffice's answers that parse_job reads through (extract.toolcache; None: none); `nice`, how much lower than the fork server's
-    (the caller's) the workers' CPU priority is (`os.nice`; 0: the same); `spool_bytes`, the size over which a
-    document reaches its worker in a file, not down the pool's pipe (parse.spool; None: never). Use it as a context
-    manager, or call close()."""
+    `tools`, the cache of OCR's and LibreOffice's answers that parse_job reads through (extract.toolcache; None:
+    none); `nice`, how much lower than the fork server's (the caller's) the workers' CPU priority is (`os.nice`; 0:
+    the same); `spool_bytes`, the size over which a document reaches its worker in a file, not down the pool's pipe
+    (parse.spool; None: never). Use it as a context manager, or call close()."""
 
     def __init__(self, workers: int | None = None, *, deadline: float | None = DEFAULT_DEADLINE,
                  memory_mb: int | None = DEFAULT_MEMORY_MB, job: Job = parse_job, tools: ToolCache | None = None,
