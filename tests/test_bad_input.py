@@ -181,6 +181,34 @@ def test_a_truncated_or_damaged_docx_is_named_as_such_not_as_unknown_binary():
         parse_bytes(plain.getvalue())
 
 
+def test_a_zip_whose_first_part_is_a_pdf_is_a_zip_not_that_pdf():
+    """A zip's local header names its first part, stored parts follow uncompressed: a zip of attachments whose first
+    part is a PDF (stored) has '%PDF-' in its first kilobyte, and sniff took it for a PDF, read the PDF inside as
+    the report (PDFium finds it); a DOCX whose first part is an embedded PDF was read as that PDF, not as the DOCX.
+    A file starting as a zip is a zip: its directory says what it is."""
+    import zipfile
+
+    from govreports.extract.sniff import sniff
+    from govreports.render import to_docx
+    from strategies import record_fixture
+
+    attachments = io.BytesIO()
+    with zipfile.ZipFile(attachments, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("附件/2019年报告.pdf", _pdf_with_text())
+    assert sniff(attachments.getvalue()) is None
+    with pytest.raises(ParseError, match=r"^not a report: a zip archive, not a DOCX, XLSX or OFD package \(it holds "
+                                         r"附件/2019年报告.pdf\)"):
+        parse_bytes(attachments.getvalue())
+    record = record_fixture("2019")
+    docx = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(to_docx(record))) as package, zipfile.ZipFile(docx, "w") as out:
+        out.writestr(zipfile.ZipInfo("word/embeddings/oleObject1.pdf"), _pdf_with_text())  # stored, first
+        for part in package.infolist():
+            out.writestr(part, package.read(part))
+    assert sniff(docx.getvalue()) == "docx"
+    assert parse_bytes(docx.getvalue())["title"] == record["title"]
+
+
 def test_a_truncated_excel_97_workbook_is_named_as_such_not_as_unknown_binary():
     """Found by cutting a rendered .xls (render.sheet.to_xls) at 10 %–99.9 %: the compound file's directory was
     gone and each failed as "not a report: binary content that is neither …, Excel workbook, …"."""

@@ -28,9 +28,7 @@ def sniff(data: bytes) -> str | None:
     head = data[:4096]
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _sniff_utf16(head)
-    stripped = head.lstrip(b"\xef\xbb\xbf\xff\xfe\r\n\t ")
-    if stripped.startswith(b"%PDF-") or b"%PDF-" in head[:1024]:
-        return "pdf"
+    # a zip first: its first part's name and (stored) bytes follow its local header, and a PDF there is in the head
     if head.startswith(b"PK\x03\x04"):
         if too_many_parts(zip_parts(lambda offset, length: data[offset:offset + length], len(data))):
             return "zip"
@@ -39,6 +37,9 @@ def sniff(data: bytes) -> str | None:
                 return zip_kind(zf.namelist())
         except zipfile.BadZipFile:
             return None
+    stripped = head.lstrip(b"\xef\xbb\xbf\xff\xfe\r\n\t ")
+    if stripped.startswith(b"%PDF-") or b"%PDF-" in head[:1024]:
+        return "pdf"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return _sniff_compound(data)
     if is_image(head):
