@@ -126,3 +126,25 @@ def test_a_zip_of_more_parts_than_any_report_has_is_refused_without_listing_them
     with pytest.raises(ParseLimitError, match=r"holds 6,000 parts \(limit 5,000\)"):
         parse_bytes(data, "pages.zip")
     assert listed == []
+
+
+@pytest.mark.parametrize("parts", [("附件1.pdf", "附件2.txt"), ("page001.png", "说明.txt"), ("word/styles.xml",)],
+                         ids=["attachments", "pictures-and-text", "docx-without-its-document"])
+def test_a_large_zip_of_no_report_is_refused_from_its_directory(tmp_path, parts):
+    """A 41 MB zip of attachments, of pictures with a note beside them, or a DOCX without its word/document.xml:
+    no zip of pictures, so past every cap but the pictures bundle's, and no report whatever its size. Its directory
+    (at its end) says so; it was read whole (up to 160 MB) to be refused. Refused reading its directory only, in
+    the words reading it whole gives."""
+    from govreports.parse import parse_bytes
+    from govreports.parse.api import ParseError
+
+    big = tmp_path / "attachments.zip"
+    with zipfile.ZipFile(big, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr(parts[0], b"\x00" * (41 * MB))
+        for name in parts[1:]:
+            archive.writestr(name, "附件说明")
+    outcome, read = _reads(lambda: parse_path(big))
+    with pytest.raises(ParseError) as whole:
+        parse_bytes(big.read_bytes(), big.name)
+    assert outcome.error == str(whole.value) and read < 200_000, (outcome.error, read)
+    assert outcome.error.startswith(("not a report: a zip archive", "damaged or truncated DOCX")), outcome.error

@@ -95,21 +95,28 @@ def _compound_failure(data: bytes) -> str:
 
 def _zip_failure(data: bytes) -> str:
     """A DOCX, XLSX or OFD cut short or damaged (its directory, at the end, is gone or unreadable, or its main
-    part is missing: told from the names its entries' local headers give, in the order they come), or a zip of
-    something else (attachments packed as one file)."""
+    part is missing), or a zip of something else (attachments packed as one file): told from the names its
+    directory lists, or where it cannot be read, those its entries' local headers give, in the order they come."""
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            return zip_failure(archive.namelist())
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        pass
     names = []
     for match in _LOCAL_HEADER.finditer(data):
         size = int.from_bytes(match.group(1), "little")
         names.append(data[match.end():match.end() + size].decode("utf-8", "replace"))
+    return zip_failure(names, readable=False)
+
+
+def zip_failure(names: list[str], readable: bool = True) -> str:
+    """Why a zip holding `names` (those its directory lists, where it can be read: `readable`), of no kind
+    zip_kind knows, is not read."""
     kind = next((k for n in names for prefix, k in _PACKAGE_PARTS if n.startswith(prefix)), None)
-    try:
-        zipfile.ZipFile(BytesIO(data)).close()
-        why = "its main part is missing"
-    except (zipfile.BadZipFile, ValueError, EOFError):
-        why = "its zip directory cannot be read: cut short?"
+    why = "its main part is missing" if readable else "its zip directory cannot be read: cut short?"
     if kind is None:
         return "not a report: a zip archive, not a DOCX, XLSX or OFD package" + (
-            f" ({why})" if why.startswith("its zip") else f" (it holds {', '.join(names[:3]) or 'nothing'})")
+            f" ({why})" if not readable else f" (it holds {', '.join(names[:3]) or 'nothing'})")
     return f"damaged or truncated {kind} ({why})"
 
 

@@ -316,14 +316,14 @@ _CHUNK = 1 << 20
 def _refuse_unread(file, size: int) -> None:
     """Raise what extract would for the file open as `file` (of `size` bytes), where its head (a zip's directory)
     tells it, before the rest is read: past its kind's cap (limits.check_size), or no report (binary content).
-    Left at its start. A head of blanks (an empty file, to extract) or a zip whose directory names no kind of
-    report is left to extract, which reads it whole."""
+    Left at its start. A zip whose directory names no kind of report is refused from its directory; a head of
+    blanks (an empty file) or a zip whose directory cannot be read is left to extract, which reads it whole."""
     head = file.read(_HEAD)
     try:
         if not head.strip():
             return
         if head.startswith(b"PK\x03\x04"):
-            from govreports.extract.sniff import zip_kind
+            from govreports.extract.sniff import zip_failure, zip_kind
 
             def read_at(offset: int, length: int) -> bytes:
                 file.seek(offset)
@@ -335,9 +335,11 @@ def _refuse_unread(file, size: int) -> None:
             file.seek(0)
             try:
                 with zipfile.ZipFile(file) as archive:
-                    kind = zip_kind(archive.namelist())
+                    names = archive.namelist()
             except (zipfile.BadZipFile, ValueError, EOFError):
                 return  # damaged: what of it is damaged is told from all of it
+            if (kind := zip_kind(names)) is None:  # no report, whatever its size: as extract's container_failure
+                raise ParseError(zip_failure(names))
         elif head.startswith(b"\xd0\xcf\x11\xe0"):
             kind = "ole"  # Word .doc, Excel .xls or neither (its directory may be anywhere): none past their cap
         else:
