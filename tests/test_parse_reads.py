@@ -148,3 +148,33 @@ def test_a_large_zip_of_no_report_is_refused_from_its_directory(tmp_path, parts)
         parse_bytes(big.read_bytes(), big.name)
     assert outcome.error == str(whole.value) and read < 200_000, (outcome.error, read)
     assert outcome.error.startswith(("not a report: a zip archive", "damaged or truncated DOCX")), outcome.error
+
+
+def test_a_zip_cut_short_of_many_parts_is_named_listing_a_bounded_few(tmp_path):
+    """A zip of 100,000 empty pictures cut short before its directory (no end record: its part count unsaid, so
+    no limit refuses it first): the names of all its parts were read from their local headers (500,000: 34 MB
+    and seconds) to say it is no DOCX, XLSX or OFD. No report has more than zip_members parts; so many are read,
+    and it is named as before. Counted in memory allocated, never timed."""
+    import io
+    import struct
+    import tracemalloc
+
+    from govreports.extract.sniff import container_failure, sniff
+
+    whole = io.BytesIO()
+    with zipfile.ZipFile(whole, "w") as archive:
+        for number in range(100_000):
+            archive.writestr(zipfile.ZipInfo(f"p{number:06d}.png"), b"")
+    data = whole.getvalue()
+    end = data.rfind(b"PK\x05\x06")
+    data = data[:struct.unpack("<I", data[end + 16:end + 20])[0]]  # up to its directory's start
+    tracemalloc.start()
+    try:
+        assert sniff(data) is None
+        said = container_failure(data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert said == ("not a report: a zip archive, not a DOCX, XLSX or OFD package (its zip directory cannot be "
+                    "read: cut short?)")
+    assert peak < 2 * MB, peak

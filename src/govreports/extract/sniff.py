@@ -7,9 +7,10 @@ import codecs
 import re
 import zipfile
 from io import BytesIO
+from itertools import islice
 
 from govreports.extract.images import is_image, zip_of_images
-from govreports.extract.limits import too_many_parts, zip_parts
+from govreports.extract.limits import DEFAULT_LIMITS, too_many_parts, zip_parts
 
 # An element's start at the very beginning: '<p', '<div …>', '<html>', '<datastore>' (never '<2019年…>' or '<<条例>>').
 _MARKUP_START = re.compile(rb"<(?:[a-z][a-z0-9:-]*[\s/>]|!doctype\s)", re.I)
@@ -96,14 +97,15 @@ def _compound_failure(data: bytes) -> str:
 def _zip_failure(data: bytes) -> str:
     """A DOCX, XLSX or OFD cut short or damaged (its directory, at the end, is gone or unreadable, or its main
     part is missing), or a zip of something else (attachments packed as one file): told from the names its
-    directory lists, or where it cannot be read, those its entries' local headers give, in the order they come."""
+    directory lists, or where it cannot be read, those its entries' local headers give, in the order they come
+    (the first zip_members of them)."""
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
             return zip_failure(archive.namelist())
     except (zipfile.BadZipFile, ValueError, EOFError):
         pass
-    names = []
-    for match in _LOCAL_HEADER.finditer(data):
+    names = []  # no report has more than zip_members parts: a zip cut short of 500,000 is not listed whole
+    for match in islice(_LOCAL_HEADER.finditer(data), DEFAULT_LIMITS.zip_members):
         size = int.from_bytes(match.group(1), "little")
         names.append(data[match.end():match.end() + size].decode("utf-8", "replace"))
     return zip_failure(names, readable=False)
