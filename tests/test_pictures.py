@@ -646,8 +646,12 @@ LOGO = '<p><img src="https://cdn.example.com/static/site-logo.png" style="width:
 PAGES = '<p><img src="./W020240122_1.jpg"></p><p><img src="./W020240122_2.jpg"></p>'
 
 
-@pytest.mark.parametrize("pictures", [BANNER + PAGES + LOGO, BANNER + LOGO + PAGES, PAGES + LOGO + BANNER],
-                         ids=["around", "above", "below"])
+# as wide as the article's column, and so short that it is a banner in the narrowest (a phone's, 320 px) too
+WIDE_BANNER = '<p><img src="https://cdn.example.com/static/top-banner.jpg" width="100%" height="60"></p>'
+
+
+@pytest.mark.parametrize("pictures", [BANNER + PAGES + LOGO, BANNER + LOGO + PAGES, PAGES + LOGO + BANNER,
+                                      WIDE_BANNER + PAGES + LOGO], ids=["around", "above", "below", "full-width"])
 def test_a_banner_and_a_logo_from_a_cdn_beside_the_pages_are_no_pages(tmp_path, monkeypatch, pictures):
     """h4's review: a 图片版 article showing a CDN's banner (drawn 1200 × 200: six times as wide as tall, as no page
     is) and logo (drawn 160 × 150) beside its two pages failed the item as host_not_allowed: two pictures off the
@@ -673,7 +677,10 @@ def test_a_banner_and_a_logo_from_a_cdn_beside_the_pages_are_no_pages(tmp_path, 
     '<p><img src="https://img.example.gov.cn/2024/cover.jpg" width="800" height="1131"></p>' + PAGES,
     # banner-shaped, between two pages: in the report's body (a table's strip), a page
     '<p><img src="./W020240122_1.jpg"></p>' + BANNER + LOGO + '<p><img src="./W020240122_2.jpg"></p>',
-], ids=["size-unsaid", "page-sized", "lone-page-sized", "between"])
+    # a lone one drawn as wide as the article's column (100%, its height unsaid), as pages are: no small decoration
+    '<p><img src="https://img.example.gov.cn/2024/cover.jpg" width="100%"></p>' + PAGES,
+    PAGES + '<p><img src="https://img.example.gov.cn/2024/last.jpg" style="width: 100%"></p>',
+], ids=["size-unsaid", "page-sized", "lone-page-sized", "between", "lone-full-width", "lone-full-width-styled"])
 def test_pictures_off_the_hosts_not_all_drawn_as_decoration_still_fail_the_item(tmp_path, pictures):
     """Only pictures each drawn as a banner or a logo is (or a lone one whose size is not said), above or below the
     pages, are passed over: the report is never read without a picture that may be one of its pages."""
@@ -682,21 +689,28 @@ def test_pictures_off_the_hosts_not_all_drawn_as_decoration_still_fail_the_item(
 
 
 def test_the_size_a_picture_is_drawn_at_is_what_its_tag_says():
-    """width and height attributes (with or without px) or its style's; a percentage, or a thumbnail linking its
-    picture (drawn small, the picture a page), says nothing of the picture's size."""
+    """width and height attributes (with or without px) or its style's, in pixels or as a share of the column
+    ('100%'); a thumbnail linking its picture (drawn small, the picture a page) says nothing of the picture's size.
+    A picture drawn at a share of the column's width is drawn as pages are (to fit it), no logo: a page, unless
+    its height makes it a banner in the narrowest column (a phone's, 320 px)."""
     from govreports.extract.images import drawn_as
 
     html = ("<html><body><div class='TRS_Editor'><img src='a.jpg' width='1200' height='200px'>"
             "<img src='b.jpg' style='WIDTH: 160px;height:150px'><img src='c.jpg' width='100%' height='300'>"
-            "<a href='d.jpg'><img src='d_small.jpg' width='150' height='150'></a><img src='e.jpg'></div></body></html>")
+            "<a href='d.jpg'><img src='d_small.jpg' width='150' height='150'></a><img src='e.jpg'>"
+            "<img src='f.jpg' style='width: 50.5%'><img src='g.jpg' width='600' height='80%'></div></body></html>")
     shown = find_images(html, "http://a.gov.cn/nb/t1.html")
-    assert [url.rsplit("/", 1)[-1] for url in shown] == ["a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg"]
+    assert [url.rsplit("/", 1)[-1] for url in shown] == ["a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg", "f.jpg", "g.jpg"]
     assert [shown.drawn.get(url, (None, None)) for url in shown] == [
-        (1200, 200), (160, 150), (None, 300), (None, None), (None, None)]
+        (1200, 200), (160, 150), ("100%", 300), (None, None), (None, None), ("50.5%", None), (600, "80%")]
     assert drawn_as(1200, 200) == "banner" and drawn_as(728, 90) == "banner" and drawn_as(160, 150) == "logo"
     # a page drawn small is still a page; a landscape page, a strip of pages, a side unsaid: no decoration
     assert [drawn_as(*size) for size in ((140, 198), (1131, 800), (800, 12_000), (800, None), (None, None))] == [
         "page", "page", "page", None, None]
+    # as wide as the column, or half of it: a page (its height unsaid, or a page's, or a share: says nothing), unless
+    # a banner even 320 px wide; a share of the column's height says nothing of it
+    assert [drawn_as(*size) for size in (("100%", None), ("100%", 300), ("50%", "100%"), ("100%", 80), ("50%", 40),
+                                         (600, "80%"))] == ["page", "page", "page", "banner", "banner", None]
 
 
 def test_pictures_read_without_a_report_on_a_page_answering_the_same_body_are_not_read_again(tmp_path, monkeypatch):

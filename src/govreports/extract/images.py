@@ -49,7 +49,7 @@ def image_name(name: str) -> bool:
 
 
 def decoration(shown: list[str], pages: list[str], others: list[str],
-               drawn: dict[str, tuple[int | None, int | None]] | None = None) -> bool:
+               drawn: dict[str, tuple[int | str | None, int | str | None]] | None = None) -> bool:
     """Whether `others`, pictures of `shown` (an article's, in order) beside its `pages` (those on the portal's
     hosts), are a site's decoration, not pages of its report: each above the pages or below them (a banner, a logo
     from a CDN), named unlike every page (their file names, digits aside: W020240122_1.jpg and W020240122_2.jpg
@@ -79,9 +79,22 @@ BANNER = 4.0
 LOGO = 200
 
 
-def drawn_as(width: int | None, height: int | None) -> str | None:
-    """What the size a picture is drawn at (its tag's width and height, in pixels; None for a side not said) says it
-    is: "banner", "logo", "page" (any other size: it may be a page), or None where a side is not said."""
+# the narrowest column an article is drawn in (a phone's screen), in pixels: a picture drawn at a share of the
+# column's width (width="100%") is at least that share of it wide
+NARROWEST = 320
+
+
+def drawn_as(width: int | str | None, height: int | str | None) -> str | None:
+    """What the size a picture is drawn at (its tag's width and height, in pixels, or as a share of the column:
+    "100%"; None for a side not said) says it is: "banner", "logo", "page" (any other size: it may be a page), or
+    None where a side is not said. One drawn at a share of the column's width is drawn to fit it, as a page is,
+    never as a logo: a page unless, even in the narrowest column, it is as short as a banner."""
+    if isinstance(height, str):
+        height = None  # a share of the column's height: of a height the page sets by what it holds, nothing said
+    if isinstance(width, str):
+        if height and float(width.rstrip("%")) / 100 * NARROWEST >= BANNER * height:
+            return "banner"
+        return "page"
     if not width or not height:
         return None
     if width >= BANNER * height:

@@ -361,10 +361,10 @@ _LAZY_SRC = ("data-original", "data-src", "data-lazy-src", "data-url", "original
 
 class Shown(list):
     """The pictures an article shows (their URLs, in order: a list), and `drawn`: the width and height the tags of
-    those they are drawn by say, in pixels (None for a side not said, or said as a share of the page), by URL; none
-    for a thumbnail linking its picture (the thumbnail's size, not the picture's)."""
+    those they are drawn by say, in pixels, or as a share of the column ("100%"; None for a side not said), by URL;
+    none for a thumbnail linking its picture (the thumbnail's size, not the picture's)."""
 
-    def __init__(self, urls=(), drawn: dict[str, tuple[int | None, int | None]] | None = None):
+    def __init__(self, urls=(), drawn: dict[str, tuple[int | str | None, int | str | None]] | None = None):
         super().__init__(urls)
         self.drawn = drawn or {}
 
@@ -393,17 +393,19 @@ def find_images(html: str, base_url: str) -> Shown:
     return Shown(dict.fromkeys(found), drawn)
 
 
-_STYLE_SIZE = re.compile(r"(?:^|;)\s*(width|height)\s*:\s*(\d+)(?:\.\d+)?\s*px\s*(?=;|$)", re.I)
+_STYLE_SIZE = re.compile(r"(?:^|;)\s*(width|height)\s*:\s*(\d+(?:\.\d+)?)\s*(px|%)\s*(?=;|$)", re.I)
+_SHARE = re.compile(r"\d+(?:\.\d+)?%")
 
 
-def _drawn_size(img) -> tuple[int | None, int | None]:
+def _drawn_size(img) -> tuple[int | str | None, int | str | None]:
     """The width and height an <img> is drawn at, in pixels, as its attributes (600, 600px) or, for a side they do
-    not say, its style says; None for a side said nowhere, or as a share (100%)."""
-    style = {side.lower(): int(value) for side, value in _STYLE_SIZE.findall(img.get("style") or "")}
+    not say, its style says; a side said as a share of the column as said ("100%"); None for a side said nowhere."""
+    style = {side.lower(): int(float(value)) if unit.lower() == "px" else f"{value}%"
+             for side, value, unit in _STYLE_SIZE.findall(img.get("style") or "")}
     size = []
     for side in ("width", "height"):
         value = (img.get(side) or "").strip().lower().removesuffix("px").strip()
-        size.append(int(value) if value.isdigit() else style.get(side))
+        size.append(int(value) if value.isdigit() else value if _SHARE.fullmatch(value) else style.get(side))
     return size[0], size[1]
 
 
