@@ -178,3 +178,41 @@ def test_a_zip_cut_short_of_many_parts_is_named_listing_a_bounded_few(tmp_path):
     assert said == ("not a report: a zip archive, not a DOCX, XLSX or OFD package (its zip directory cannot be "
                     "read: cut short?)")
     assert peak < 2 * MB, peak
+
+
+@pytest.mark.parametrize("zip64", [False, True], ids=["end-record", "zip64-record"])
+def test_a_zip_whose_end_record_says_fewer_parts_than_its_directory_lists_is_refused_without_listing_them(
+        tmp_path, monkeypatch, zip64):
+    """The end record's part count is the zip's word, not zipfile's: zipfile lists every entry of the directory's
+    bytes, whatever count the end record (or a ZIP64 record before it, which zipfile reads whatever the end record
+    says) gives. A zip of 6,000 parts whose end record says 10 was listed whole (500,000: 38 s and 335 MB in the
+    process reading files), three times, before the limits refused it. Its directory's entries are counted (their
+    signatures, in bounded steps), and it is refused listing none."""
+    import struct
+
+    from govreports.extract.sniff import sniff
+    from govreports.parse import parse_bytes
+    from govreports.parse.api import ParseLimitError
+
+    many = tmp_path / "pages.zip"
+    with zipfile.ZipFile(many, "w") as archive:
+        for number in range(6_000):
+            archive.writestr(zipfile.ZipInfo(f"p{number:05d}.png"), b"")
+    data = bytearray(many.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    data[end + 8:end + 12] = struct.pack("<HH", 10, 10)  # parts on this disk, in all
+    if zip64:  # a ZIP64 record (10 parts, the directory's true size and place) and its locator before the end record
+        listed, offset = struct.unpack("<II", data[end + 12:end + 20])
+        record = struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, 10, 10, listed, offset)
+        locator = struct.pack("<4sIQI", b"PK\x06\x07", 0, end, 1)
+        data[end:end] = record + locator
+    many.write_bytes(data)
+    listed = []
+    real = zipfile.ZipFile._RealGetContents
+    monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", lambda self: listed.append(1) or real(self))
+    outcome = parse_path(many)
+    assert outcome.error_kind == "too_large" and outcome.error.endswith("holds 6,000 parts (limit 5,000)"), outcome
+    assert sniff(bytes(data)) == "zip"
+    with pytest.raises(ParseLimitError, match=r"holds 6,000 parts \(limit 5,000\)"):
+        parse_bytes(bytes(data), "pages.zip")
+    assert listed == []

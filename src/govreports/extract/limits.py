@@ -111,21 +111,39 @@ def check_size(size: int, kind: str, limits: Limits = DEFAULT_LIMITS) -> LimitHi
 
 
 def zip_parts(read_at, size: int) -> int | None:
-    """How many parts a zip of `size` bytes declares in its end record (ZIP64's, where that says so), read with
-    `read_at(offset, length)` from its last bytes: its directory unlisted (zipfile lists it whole, a ZipInfo a part,
-    to open it: 500,000 parts took 38 s and 335 MB). None where no end record is found."""
+    """How many parts a zip of `size` bytes lists, read with `read_at(offset, length)` from its last bytes: its
+    directory unlisted (zipfile lists it whole, a ZipInfo a part, to open it: 500,000 parts took 38 s and 335 MB).
+    Its end record (ZIP64's, where its locator precedes it) says how many, and where its directory is, as zipfile
+    reads them; zipfile lists every entry of those bytes, whatever the count says, so their entries are counted
+    too (their signatures, in bounded steps): the larger number. None where no end record is found."""
     start = max(0, size - 22 - 0xFFFF)  # the end record (22 bytes), and a comment of up to 64 KB after it
     tail = read_at(start, size - start)
-    at = tail.rfind(b"PK\x05\x06")
+    # zipfile's first guess: an end record without a comment, the last 22 bytes; else the last one found
+    at = len(tail) - 22 if tail[-22:-18] == b"PK\x05\x06" and tail[-2:] == b"\x00\x00" else tail.rfind(b"PK\x05\x06")
     if at < 0 or len(tail) - at < 22:
         return None
-    (parts,) = struct.unpack("<H", tail[at + 10:at + 12])
-    if parts == 0xFFFF and at >= 20 and tail[at - 20:at - 16] == b"PK\x06\x07":  # ZIP64's locator, then its record
-        (offset,) = struct.unpack("<Q", tail[at - 12:at - 4])
-        record = read_at(offset, 56)
+    parts, listed = struct.unpack("<HI", tail[at + 10:at + 16])  # the part count, the directory's bytes
+    end = start + at  # where the directory ends
+    if at >= 20 and tail[at - 20:at - 16] == b"PK\x06\x07":  # ZIP64's locator, its record before it
+        record = read_at(end - 76, 56) if end >= 76 else b""
         if record[:4] == b"PK\x06\x06":
-            (parts,) = struct.unpack("<Q", record[32:40])
-    return parts
+            parts, listed = struct.unpack("<QQ", record[32:48])
+            end -= 76
+    return max(parts, _entries(read_at, max(0, end - listed), end))
+
+
+def _entries(read_at, start: int, end: int) -> int:
+    """The signatures of a directory's entries between `start` and `end`, read a megabyte at a time (a name or an
+    extra field that holds one only counts one more)."""
+    count, at, carry = 0, start, b""
+    while at < end:
+        chunk = carry + read_at(at, min(_CHUNK, end - at))
+        if len(chunk) == len(carry):
+            break  # the file ended early (a size that lies): the rest is not there to list
+        count += chunk.count(b"PK\x01\x02")
+        at += len(chunk) - len(carry)
+        carry = chunk[-3:]  # a signature across two steps is counted in the next
+    return count
 
 
 def too_many_parts(parts: int | None, what: str = "zip archive", limits: Limits | None = None) -> LimitHit | None:
