@@ -44,3 +44,15 @@ def test_a_damaged_compound_file_answers_none():
     looping[512 + 4 * 1:512 + 4 * 2] = struct.pack("<I", 1)  # the directory's sector chains to itself
     assert ole.top_level_streams(bytes(looping)) is None
     assert ole.top_level_streams(b"not a compound file" * 40) is None
+
+
+def test_a_compound_file_with_pdf_bytes_in_its_first_kilobyte_is_sniffed_by_its_streams():
+    """An OLE2 compound file is one by its signature, whatever its first sectors hold: a stream (an embedded PDF, an
+    Outlook .msg's attachment) or a FAT sector may put '%PDF-' in the first kilobyte, and sniff, asking for a PDF
+    there first, called such a workbook a PDF."""
+    from govreports.extract.sniff import sniff
+
+    data = bytearray(small_compound(b"x" * 100))
+    data[1000:1008] = b"%PDF-1.4"  # the FAT's entries of sectors the file does not have
+    assert ole.top_level_streams(bytes(data)) == {"Workbook"}
+    assert sniff(bytes(data)) == "xls"

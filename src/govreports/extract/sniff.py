@@ -38,11 +38,11 @@ def sniff(data: bytes) -> str | None:
                 return zip_kind(zf.namelist())
         except zipfile.BadZipFile:
             return None
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return _sniff_compound(data)  # as a zip: its first sectors may hold a stream's bytes, an embedded PDF's too
     stripped = head.lstrip(b"\xef\xbb\xbf\xff\xfe\r\n\t ")
     if stripped.startswith(b"%PDF-") or b"%PDF-" in head[:1024]:
         return "pdf"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return _sniff_compound(data)
     if is_image(head):
         return "image"
     if stripped.startswith(b"{\\rtf"):
