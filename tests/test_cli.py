@@ -128,12 +128,14 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(known_db, args, gone
     assert (proc.returncode, err) == (141, "")
 
 
-def test_a_command_that_fails_after_writing_for_a_gone_reader_ends_141_not_120(known_db, tmp_path):
+def test_a_command_that_fails_after_writing_for_a_gone_reader_ends_with_its_own_code(known_db, tmp_path):
     """`govreports query … -f csv | head -0` on a database damaged past its first rows: the rows read waited in
     stdout's buffer while the command ended in its error (exit 74), and the interpreter's own flush of them at exit
-    met the gone reader: 'Exception ignored … BrokenPipeError' and exit 120, which no caller reads as either. A
-    command that fails, its reader gone, ends with its error line and 141, as one that fails through `fail` does.
-    (stdout buffered, as it is without PYTHONUNBUFFERED: each write unbuffered met the gone reader at once.)"""
+    met the gone reader: 'Exception ignored … BrokenPipeError' and exit 120, which no caller reads as either; then
+    141, the broken pipe's code, so a scheduler (`set -o pipefail`) took a damaged database for a reader that had
+    stopped early. A command that fails on its own, its reader gone, ends with its error line and its own code (74
+    here); 141 is left to commands that the gone reader alone ended. (stdout buffered, as it is without
+    PYTHONUNBUFFERED: each write unbuffered met the gone reader at once.)"""
     import os
     import shutil
     import sqlite3
@@ -156,7 +158,7 @@ def test_a_command_that_fails_after_writing_for_a_gone_reader_ends_141_not_120(k
                        env={"PYTHONUNBUFFERED": ""})
     os.close(write)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 141, err
+    assert proc.returncode == 74, err
     assert err.startswith(f"error: the database {damaged} is damaged") and err.count("\n") == 1, err
 
 

@@ -10,7 +10,8 @@ Shared options and their defaults: cli.options; how a command ends: cli.common. 
 input failed (each named on stderr), 2 usage error; the run commands add 3 (nothing could be fetched), 69 (the
 Prefect server could not start or stopped answering), 74 (the database or the archive could not be written: a full
 disk), 75 (another run holds the database, or SQLite stayed locked) and 124 (the run reached its --time-limit),
-which `main` maps. Any command whose reader goes away (`| head`) ends quietly with 141, as SIGPIPE's victims do.
+which `main` maps. Any command whose reader goes away (`| head`) ends quietly with 141, as SIGPIPE's victims do,
+unless it failed on its own: its own code wins.
 """
 
 from __future__ import annotations
@@ -216,11 +217,13 @@ def main() -> None:
     as a shell reports a process the signal killed. Whatever the ending, a reader of stdout that has gone is
     found before the interpreter exits: a command that failed after writing rows still waiting in stdout's buffer
     (`query -f csv … | head -0` on a damaged database) ended in 'Exception ignored … BrokenPipeError' and exit
-    120, the interpreter's flush of them at exit meeting the gone reader; it ends 141, its error line said."""
+    120, the interpreter's flush of them at exit meeting the gone reader; it ends with its error line and its own
+    code (74), what is left for the reader discarded. 141 is for a command that the gone reader ended, or that
+    succeeded with output left unwritten."""
     try:
         _main()
-    except SystemExit:
-        if _stdout_reader_gone():
+    except SystemExit as exc:
+        if _stdout_reader_gone() and not _failed_on_its_own(exc):
             sys.exit(EXIT_READER_GONE)
         raise
     except BaseException as exc:
@@ -230,6 +233,17 @@ def main() -> None:
             if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
                 sys.exit(EXIT_READER_GONE)
         raise
+
+
+def _failed_on_its_own(exc: SystemExit) -> bool:
+    """Whether a command's exit is a failure of its own (74 for a damaged database, 1 for inputs that failed), which
+    a scheduler must see whatever became of its output: a reader gone with rows still buffered made it 141, the
+    code of a command the gone reader alone ended (that one, and one that succeeded, keep 141). A 1 that rich or
+    click gave for the broken pipe itself is not the command's."""
+    code = exc.code
+    if code is None or code == 0 or code == EXIT_READER_GONE:
+        return False
+    return not (code == 1 and isinstance(exc.__context__, BrokenPipeError))
 
 
 def _stdout_reader_gone() -> bool:
