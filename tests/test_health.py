@@ -297,6 +297,33 @@ def test_status_shows_every_portal_on_one_screen(db, tmp_path):
     assert lines[-1] == "2 portals: 1 healthy, 1 with errors, 0 with warnings only"
 
 
+def test_status_says_what_the_backfill_partitions_found_and_lists_each(db, tmp_path):
+    """The partitions were shown nowhere but in SQL, and there a done partition whose lists held no report of its
+    year looked like one that loaded five. `status` sums them up in a line, naming the done ones that found
+    nothing of their year, and `status --partitions` lists each with what it found, loaded and failed."""
+    from govreports.cli import app
+    from govreports.runs import partitions
+
+    path = tmp_path / "health.db"
+    run(db, "2026-11-24", stats("demo-gd"))
+    listed = {"pages": 2, "listed": 30, "report_titles": 6}
+    partitions.finish(path, "demo-gd", 2019, CrawlSummary([PortalStats("demo-gd", **listed, found=0)]))
+    partitions.finish(path, "demo-gd", 2020, CrawlSummary([PortalStats("demo-gd", **listed, found=5, new=4,
+                                                                        unchanged=1)]))
+    partitions.fail(path, "demo-gd", 2021, "RuntimeError: boom")
+    result = CliRunner().invoke(app, ["status", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    assert ("backfill partitions: 2 done, 1 failed; 5 report(s) loaded; 1 done found no report of their year "
+            "(demo-gd 2019); `govreports status --partitions` lists each") in " ".join(result.output.split())
+    result = CliRunner().invoke(app, ["status", "--partitions", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.output.splitlines() if line.strip().startswith("demo-gd")]
+    assert [row[:6] for row in rows] == [["demo-gd", "2019", "done", "0", "0", "0"],
+                                         ["demo-gd", "2020", "done", "5", "5", "0"],
+                                         ["demo-gd", "2021", "failed", "—", "—", "—"]]
+    assert rows[2][-2:] == ["RuntimeError:", "boom"]
+
+
 def test_status_of_reports_loaded_from_files_says_how_many(tmp_path):
     """`status` on a database `govreports load` filled, with no crawl, said only "no portal has been crawled yet",
     as of an empty one: it now says how many reports the database holds and that they came from files, in the

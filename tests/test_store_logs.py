@@ -72,3 +72,33 @@ def test_a_partition_whose_lists_showed_no_report_is_not_done(tmp_path):
                                      "page(s)): nothing says 2022 has none"),
                     2019: ("done", None)}
     assert partitions.plan(open_db(db_path), ["a"], [2019, 2022], "failed") == [("a", 2022)]
+
+
+def _partition_rows(db_path) -> dict:
+    return {(p, y): (s, found, loaded, failed) for p, y, s, found, loaded, failed in open_db(db_path).execute(
+        "SELECT portal, year, status, found, loaded, failed FROM partitions")}
+
+
+def test_a_partition_says_what_it_found_loaded_and_failed(tmp_path):
+    """A done partition whose lists held no report of its year and one that loaded 5 were the same row (`done`,
+    no error): nothing told "nothing of 2019 was listed" from "2020's 5 reports loaded". Each partition keeps what
+    its crawl found (reports of its year on the lists), loaded (held now: new, changed, unchanged or not asked
+    again) and failed (URLs failed or blocked); none while it runs again, or when its crawl raised."""
+    from collections import Counter
+
+    from govreports.crawl import CrawlSummary, PortalStats
+    from govreports.runs import partitions
+
+    db_path = tmp_path / "p.db"
+    open_db(db_path).close()
+    listed = {"pages": 2, "listed": 30, "report_titles": 6}
+    partitions.finish(db_path, "a", 2019, CrawlSummary([PortalStats("a", **listed, found=0)]))
+    partitions.finish(db_path, "a", 2020, CrawlSummary([PortalStats("a", **listed, found=5, new=3, unchanged=1,
+                                                                    not_due=1)]))
+    partitions.finish(db_path, "a", 2021, CrawlSummary([PortalStats("a", **listed, found=4, new=2, duplicate=1,
+                                                                    blocked=1, failed=Counter(http=1))]))
+    partitions.fail(db_path, "a", 2022, "RuntimeError: boom")
+    assert _partition_rows(db_path) == {("a", 2019): ("done", 0, 0, 0), ("a", 2020): ("done", 5, 5, 0),
+                                        ("a", 2021): ("failed", 4, 2, 2), ("a", 2022): ("failed", None, None, None)}
+    partitions.start(db_path, "a", 2020)  # running again: the last crawl's counts are not this one's
+    assert _partition_rows(db_path)["a", 2020] == ("running", None, None, None)

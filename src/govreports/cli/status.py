@@ -13,6 +13,7 @@ import json
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -20,7 +21,7 @@ from govreports.cli.common import fail
 from govreports.cli.options import DEFAULT_DB, DbOption
 from govreports.runs.reparse_figures import ReparseSummary, loaded_from_files, not_crawled
 from govreports.store.lock import holder_now
-from govreports.store.statuses import PortalOutcome, RunOutcome
+from govreports.store.statuses import PartitionState, PortalOutcome, RunOutcome
 
 WIDTH = 120  # when the output is not a terminal
 STYLES = {"error": "bold red", "warning": "yellow"}
@@ -119,6 +120,58 @@ def left_out_line(conn: sqlite3.Connection) -> str | None:
             f"portals were not crawled: {'; '.join(f['reason'] for f in files)}")
 
 
+def partitions_line(conn: sqlite3.Connection) -> str | None:
+    """The backfill's partitions at a glance, naming the done ones whose lists held no report of their year (a
+    partition that found nothing and one that loaded five were both just `done`); None when there are none, or for
+    a database older than the partitions' figures (m029)."""
+    from govreports.query.readonly import QueryError
+    from govreports.runs.partitions import overview
+
+    try:
+        seen = overview(conn)
+    except (sqlite3.OperationalError, QueryError):
+        return None
+    if not seen.states:
+        return None
+    order = [state.value for state in PartitionState]
+    states = ", ".join(f"{seen.states[state]} {_STATE_WORDS.get(state, state)}"
+                       for state in sorted(seen.states, key=lambda s: (s not in order, order.index(s) if s in order
+                                                                       else 0, s)))
+    line = f"backfill partitions: {states}; {seen.loaded} report(s) loaded"
+    if seen.found_none:
+        names = ", ".join(f"{p} {y}" for p, y in seen.found_none[:6]) + (" …" if len(seen.found_none) > 6 else "")
+        line += f"; {len(seen.found_none)} done found no report of their year ({names})"
+    return line + "; `govreports status --partitions` lists each"
+
+
+_STATE_WORDS: dict[str, str] = {}  # a state as the summary line says it
+
+
+def _partitions_table(rows: list[dict], title):
+    """Every partition with what its last crawl found, loaded and failed ("—": not known: running, its crawl
+    raised, or finished before govreports kept the figures)."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    for name, justify in (("portal", "left"), ("year", "right"), ("status", "left"), ("found", "right"),
+                          ("loaded", "right"), ("failed", "right"), ("attempts", "right"), ("updated", "left")):
+        table.add_column(name, justify=justify, no_wrap=True)
+    table.add_column("last error", overflow="fold", min_width=12)
+    for row in rows:
+        status = row["status"]
+        table.add_row(Text(row["portal"]), str(row["year"]),
+                      Text(status, style=_PARTITION_STYLES.get(status, "")),
+                      *("—" if row[k] is None else str(row[k]) for k in ("found", "loaded", "failed", "attempts")),
+                      _when(row["updated_at"]) or "—", Text(row["last_error"] or ""))
+    return table
+
+
+_PARTITION_STYLES = {PartitionState.DONE.value: "green", PartitionState.FAILED.value: "bold red",
+                     PartitionState.RUNNING.value: "yellow"}
+
+
 def _table(rows: list[dict], flags: list, title):
     """The portals' table; `title` and every cell from the database are Text, never read as rich markup."""
     from rich import box
@@ -161,7 +214,10 @@ def _table(rows: list[dict], flags: list, title):
     return table
 
 
-def status(db: DbOption = DEFAULT_DB) -> None:
+def status(db: DbOption = DEFAULT_DB,
+           partitions: Annotated[bool, typer.Option("--partitions", help="List every backfill partition (portal ×"
+                                                    " year): its state and what it found, loaded and failed.")]
+           = False) -> None:
     """Every portal on one screen: last run, last success, reports known, latest year, open problems."""
     from rich.console import Console
     from rich.text import Text
@@ -172,9 +228,13 @@ def status(db: DbOption = DEFAULT_DB) -> None:
         conn = connect_readonly(db)
     except QueryError as exc:
         fail(str(exc))
+    if partitions:
+        _list_partitions(conn, db)
+        return
     try:
         rows, flags = read_status(conn)
         last = last_run_line(conn, db)
+        backfill = partitions_line(conn)
         left_out = left_out_line(conn)
         loaded = not_crawled(conn)  # `govreports load`'s reports, in no portal's count: "not crawled yet" alone
         # said of a database of them what it says of an empty one
@@ -201,6 +261,8 @@ def status(db: DbOption = DEFAULT_DB) -> None:
         console.print(last[0], style=last[1], highlight=False, soft_wrap=False, markup=False)
     if left_out is not None:
         console.print(left_out, style=STYLES["error"], highlight=False, soft_wrap=False, markup=False)
+    if backfill is not None:
+        console.print(backfill, highlight=False, soft_wrap=False, markup=False)
     for flag in flags:
         console.print(flag.line(), style=STYLES.get(flag.level, ""), highlight=False, soft_wrap=False, markup=False)
     errors = {f.portal for f in flags if f.level == "error"}
@@ -208,6 +270,27 @@ def status(db: DbOption = DEFAULT_DB) -> None:
     healthy = len(rows) - len(errors) - len(warnings)
     console.print(f"{len(rows)} portal{'s' if len(rows) != 1 else ''}: {healthy} healthy, {len(errors)} with errors, "
                   f"{len(warnings)} with warnings only", highlight=False)
+
+
+def _list_partitions(conn: sqlite3.Connection, db: Path) -> None:
+    """`status --partitions`: every partition, or why there is none to list."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from govreports.query.readonly import QueryError
+    from govreports.runs.partitions import listing
+
+    try:
+        rows = listing(conn)
+    except QueryError as exc:  # a database older than the partitions' figures (m029)
+        fail(str(exc))
+    finally:
+        conn.close()
+    console = Console() if sys.stdout.isatty() else Console(file=sys.stdout, width=WIDTH)
+    if not rows:
+        console.print(f"{db}: no backfill partition yet (`govreports backfill`)", markup=False)
+        return
+    console.print(_partitions_table(rows, Text(f"backfill partitions — {db}")))
 
 
 def register(app: typer.Typer) -> None:

@@ -370,7 +370,12 @@ def _tables() -> dict[str, Table]:
         Table("partitions", "抓取分区", "Crawl partitions (portal × year)", "table", (
             PORTAL, YEAR,
             C("status", "状态", "pending, running, done or failed"), C("attempts", "尝试次数", "attempts"),
-            C("last_error", "最近错误", "last error"), C("updated_at", "更新时间", "last change", TIME))),
+            C("last_error", "最近错误", "last error"), C("updated_at", "更新时间", "last change", TIME),
+            C("found", "年报条目", "its year's annual reports its lists showed in its last crawl; empty while it runs,"
+              " when its crawl raised, or from before m029", "条"),
+            C("loaded", "已入库报告", "of them, the reports the database holds (new, changed, unchanged, or known and not"
+              " asked again); re-posts of a report loaded from another page are not counted", "份"),
+            C("failed", "失败", "its URLs that failed or were blocked", "条"))),
         Table("portal_runs", "门户运行记录", "Each portal in each run", "table", (
             RUN_ID, PORTAL, C("kind", "类型", "crawl, nightly or backfill"),
             C("started_at", "开始时间", "started", TIME), C("finished_at", "结束时间", "finished", TIME),

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from sqlite_utils import Database
 
-from govreports.crawl import CrawlSummary, apply_summary
+from govreports.crawl import CrawlSummary, PortalStats, apply_summary
 from govreports.store.db import connect
 from govreports.store.logs import set_partition
 from govreports.store.statuses import PartitionState
@@ -64,6 +65,34 @@ def failed_since(db: Database, partitions: Iterable[tuple[str, int]], since: str
     failed = [(p, y) for p, y in partitions if known.get((p, y), ("", ""))[0] == PartitionState.FAILED]
     return ([(p, y) for p, y in failed if known[p, y][1] >= since],
             [(p, y) for p, y in failed if known[p, y][1] < since])
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The partitions at a glance (`govreports status`): how many are in each state, the reports the finished ones
+    loaded, and the done ones whose lists held no report of their year (portal, year), which look done like any."""
+
+    states: dict[str, int]
+    loaded: int
+    found_none: list[tuple[str, int]]
+
+
+def overview(conn) -> Overview:
+    """The partitions of the database open on `conn` (a Database or a plain sqlite3 connection) at a glance."""
+    states = dict(conn.execute("SELECT status, count(*) FROM partitions GROUP BY status").fetchall())
+    loaded = conn.execute("SELECT coalesce(sum(loaded), 0) FROM partitions").fetchone()[0]
+    found_none = [(p, y) for p, y in conn.execute("SELECT portal, year FROM partitions WHERE status = ? AND found = 0"
+                                                  " ORDER BY portal, year", [PartitionState.DONE.value])]
+    return Overview(states, loaded, found_none)
+
+
+LISTED = ("portal", "year", "status", "found", "loaded", "failed", "attempts", "updated_at", "last_error")
+
+
+def listing(conn) -> list[dict]:
+    """Every partition, by portal and year, with what its last crawl found, loaded and failed (None: unknown)."""
+    return [dict(zip(LISTED, row)) for row in conn.execute(
+        f"SELECT {', '.join(LISTED)} FROM partitions ORDER BY portal, year").fetchall()]
 
 
 def plan(db: Database, portals: list[str], years: list[int], reprocess: Reprocess) -> list[tuple[str, int]]:
@@ -147,10 +176,19 @@ def finish(db_path: str | Path, portal: str, year: int, summary: CrawlSummary, r
             apply_summary(db, summary, run_id)
         stats = summary.portals[0]
         failures = stats.failed_total + stats.blocked
+        counts = {"found": stats.found, "loaded": loaded(stats), "failed": failures}
         error = None
         if failures:
             error = f"{failures} URL(s) failed: {dict(stats.failed)}; blocked {stats.blocked}"
         elif not stats.report_titles:
             error = (f"its lists showed no annual report of any year ({stats.listed} item(s) listed on "
                      f"{stats.pages} page(s)): nothing says {year} has none")
-        set_partition(db, portal, year, PartitionState.FAILED if error else PartitionState.DONE, error)
+        set_partition(db, portal, year, PartitionState.FAILED if error else PartitionState.DONE, error,
+                      counts=counts)
+
+
+def loaded(stats: PortalStats) -> int:
+    """The reports of a partition's crawl that the database holds: loaded new or changed, found unchanged, or known
+    and not asked again this run ([incremental] recheck_days); a re-post of a report loaded from another page is
+    not one of them."""
+    return stats.new + stats.changed + stats.unchanged + stats.not_due

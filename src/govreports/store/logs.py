@@ -1,7 +1,8 @@
 """Bookkeeping for the crawl flows: the fetch log (failures show in the `issues` view) and partition state.
 
 Partitions (portal, year) let a flow resume: it marks one running, then done or failed with the error, and
-`attempts` counts tries so that a flow can give up on a partition that keeps failing.
+`attempts` counts tries so that a flow can give up on a partition that keeps failing; a finished one keeps what
+its crawl found, loaded and failed.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from sqlite_utils import Database
 
 from govreports.clock import now_iso
 from govreports.store.db import write_transaction
+from govreports.store.migrations.partition_counts import PARTITION_COUNTS
 from govreports.store.statuses import PartitionState
 
 PARTITION_STATES = tuple(state.value for state in PartitionState)  # pending, running, done, failed
@@ -28,15 +30,21 @@ def log_fetch(db: Database, url: str, status: str | int | None, error: str | Non
 
 
 def set_partition(db: Database, portal: str, year: int, status: PartitionState | str, error: str | None = None, *,
-                  now: str | None = None) -> dict:
-    """Record a partition's new state; entering `running` counts an attempt."""
+                  now: str | None = None, counts: dict[str, int] | None = None) -> dict:
+    """Record a partition's new state; entering `running` counts an attempt. `counts`: what its crawl found, loaded
+    and failed (m029), for a partition that finished; None (unknown) otherwise — a running partition's, or one
+    whose crawl raised, are not the last crawl's."""
     if status not in PARTITION_STATES:
         raise ValueError(f"unknown partition status {status!r}; expected one of {PARTITION_STATES}")
     status = PartitionState(status)
+    counts = counts or {}
+    if set(counts) - set(PARTITION_COUNTS):
+        raise ValueError(f"unknown partition counts {sorted(set(counts) - set(PARTITION_COUNTS))}")
     with write_transaction(db):
         db.execute("INSERT OR IGNORE INTO partitions (portal, year) VALUES (?, ?)", [portal, year])
         db.execute(
-            "UPDATE partitions SET status = ?, attempts = attempts + ?, last_error = ?, updated_at = ?"
-            " WHERE portal = ? AND year = ?",
-            [status.value, 1 if status is PartitionState.RUNNING else 0, error, now or now_iso(), portal, year])
+            "UPDATE partitions SET status = ?, attempts = attempts + ?, last_error = ?, updated_at = ?, "
+            + ", ".join(f"{column} = ?" for column in PARTITION_COUNTS) + " WHERE portal = ? AND year = ?",
+            [status.value, 1 if status is PartitionState.RUNNING else 0, error, now or now_iso(),
+             *(counts.get(column) for column in PARTITION_COUNTS), portal, year])
     return db["partitions"].get((portal, year))

@@ -1,0 +1,23 @@
+"""m029: what each backfill partition found, loaded and failed (`partitions.found`, `loaded`, `failed`).
+
+A partition was only `done` or `failed`: one whose lists held no report of its year and one that loaded five were
+the same row, so nobody could tell a year a portal has no report for from a year it gave. Each finished partition
+now keeps the figures of its last crawl (runs.partitions.finish): `found`, its year's reports on the lists;
+`loaded`, those the database holds from them (new, changed, unchanged, or known and not asked again this run);
+`failed`, its URLs that failed or were blocked. NULL while it runs, when its crawl raised, and for the rows
+written before this migration (never recorded).
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from govreports.store.migrations.registry import migrations
+
+PARTITION_COUNTS = ("found", "loaded", "failed")
+
+
+@migrations()
+def m029_partition_counts(db: Database) -> None:
+    for column in PARTITION_COUNTS:
+        db.execute(f"ALTER TABLE partitions ADD COLUMN {column} INTEGER")
