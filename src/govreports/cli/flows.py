@@ -320,15 +320,14 @@ def _published(recorded: dict) -> list[dict]:
 
 def _with_partition_progress(run, db: Path, portals, years, reprocess, config):
     """A progress bar fed by the partitions table, polled in a thread while the flow runs: a planned partition
-    counts once its row was updated to done or failed after the start. The flow runs in the main thread, where
+    counts once its row was updated to done, not_due or failed after the start. The flow runs in the main thread, where
     signals arrive and Prefect handles SIGTERM: run in a thread, a stopped backfill let go of the writer lock
     while its crawls went on."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from govreports.runs import jobs
-    from govreports.runs.partitions import plan
+    from govreports.runs.partitions import ENDED, plan
     from govreports.store.db import connect
-    from govreports.store.statuses import PartitionState
 
     names = portals or [p.name for p in jobs.load(config).portal]
     with connect(db) as database:
@@ -336,9 +335,8 @@ def _with_partition_progress(run, db: Path, portals, years, reprocess, config):
 
         def finished_since(start: dict) -> int:
             rows = database.execute("SELECT portal, year, status, updated_at FROM partitions").fetchall()
-            ended = (PartitionState.DONE, PartitionState.FAILED)
             return sum(1 for p, y, status, at in rows
-                       if (p, y) in todo and status in ended and at != start.get((p, y)))
+                       if (p, y) in todo and status in ENDED and at != start.get((p, y)))
 
         start = {(p, y): at for p, y, at in database.execute("SELECT portal, year, updated_at FROM partitions")}
         stop = threading.Event()

@@ -2,12 +2,14 @@
 change of a partition (running, then done or failed), whoever runs it.
 
 A partition left `running` by a killed run counts as missing: it never reached `done`, and re-crawling it is
-harmless (loading is idempotent and known documents answer 304).
+harmless (loading is idempotent and known documents answer 304). So does one crawled before its year's reports
+were all due (`not_due`): what its lists held then is not all the year will have.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +18,16 @@ from typing import Literal
 from sqlite_utils import Database
 
 from govreports.crawl import CrawlSummary, PortalStats, apply_summary
+from govreports.runs.health import legal_deadline
 from govreports.store.db import connect
 from govreports.store.logs import set_partition
 from govreports.store.statuses import PartitionState
 
 Reprocess = Literal["missing", "failed", "all"]
 REPROCESS = ("missing", "failed", "all")
+# what a `missing` backfill runs: never run, never finished, or crawled before its year was due
+MISSING = (None, PartitionState.PENDING, PartitionState.RUNNING, PartitionState.NOT_DUE)
+ENDED = (PartitionState.DONE, PartitionState.NOT_DUE, PartitionState.FAILED)  # the states a partition's run ends in
 
 
 def parse_years(text: str) -> list[int]:
@@ -104,7 +110,7 @@ def plan(db: Database, portals: list[str], years: list[int], reprocess: Reproces
         for year in years:
             status = known.get((portal, year))
             if (reprocess == "all"
-                    or (reprocess == "missing" and status in (None, PartitionState.PENDING, PartitionState.RUNNING))
+                    or (reprocess == "missing" and status in MISSING)
                     or (reprocess == "failed" and status == PartitionState.FAILED)):
                 todo.append((portal, year))
     return todo
@@ -165,12 +171,17 @@ def fail(db_path: str | Path, portal: str, year: int, error: str) -> None:
         set_partition(db, portal, year, PartitionState.FAILED, error)
 
 
-def finish(db_path: str | Path, portal: str, year: int, summary: CrawlSummary, run_id: int | None = None) -> None:
+def finish(db_path: str | Path, portal: str, year: int, summary: CrawlSummary, run_id: int | None = None, *,
+           today: dt.date | None = None) -> None:
     """A partition's crawl ended: its buffered writes applied (if any; failures logged against `run_id`), then
     done — or failed when any of its URLs failed or was blocked, named with the counts, or when its lists showed no
     annual report of any year (a column down for maintenance that answers an empty list, a column moved): done,
     the partition was skipped by every later backfill, and its reports never loaded. A year the column has no
-    report for, among others', is done."""
+    report for, among others', is done — once the year's reports are all due (31 March of the next year, FORMAT.md
+    §1); before, it is `not_due`, which a `missing` backfill runs again (a backfill in December 2026 found no 2026
+    report, marked 2026 done, and every later one skipped it). It keeps what its crawl found, loaded and failed
+    (m029): a done partition that found nothing of its year is told from one that loaded its reports. `today`:
+    the date that decides (UTC, as the partitions' times are stamped)."""
     with connect(db_path) as db:
         if summary.events:
             apply_summary(db, summary, run_id)
@@ -183,8 +194,16 @@ def finish(db_path: str | Path, portal: str, year: int, summary: CrawlSummary, r
         elif not stats.report_titles:
             error = (f"its lists showed no annual report of any year ({stats.listed} item(s) listed on "
                      f"{stats.pages} page(s)): nothing says {year} has none")
-        set_partition(db, portal, year, PartitionState.FAILED if error else PartitionState.DONE, error,
-                      counts=counts)
+        state = (PartitionState.FAILED if error
+                 else PartitionState.DONE if due(year, today) else PartitionState.NOT_DUE)
+        set_partition(db, portal, year, state, error, counts=counts)
+
+
+def due(year: int, today: dt.date | None = None) -> bool:
+    """Whether every report of `year` is due by `today`: its latest deadline, a people's government's (31 March of
+    the next year; a department's is 31 January), has passed (runs.health.legal_deadline)."""
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    return today > legal_deadline(year, government=True)
 
 
 def loaded(stats: PortalStats) -> int:
