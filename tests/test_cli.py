@@ -89,7 +89,7 @@ def _govreports(*args: str, env: dict | None = None, **kw):
 
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}", **(env or {})}
     return subprocess.Popen([sys.executable, "-m", "govreports", *args], env=env, stdin=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, **kw)
+                            text=True, **{"stderr": subprocess.PIPE, **kw})
 
 
 @pytest.mark.parametrize("args, gone_before", [
@@ -128,15 +128,8 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(known_db, args, gone
     assert (proc.returncode, err) == (141, "")
 
 
-def test_a_command_that_fails_after_writing_for_a_gone_reader_ends_with_its_own_code(known_db, tmp_path):
-    """`govreports query … -f csv | head -0` on a database damaged past its first rows: the rows read waited in
-    stdout's buffer while the command ended in its error (exit 74), and the interpreter's own flush of them at exit
-    met the gone reader: 'Exception ignored … BrokenPipeError' and exit 120, which no caller reads as either; then
-    141, the broken pipe's code, so a scheduler (`set -o pipefail`) took a damaged database for a reader that had
-    stopped early. A command that fails on its own, its reader gone, ends with its error line and its own code (74
-    here); 141 is left to commands that the gone reader alone ended. (stdout buffered, as it is without
-    PYTHONUNBUFFERED: each write unbuffered met the gone reader at once.)"""
-    import os
+def _damaged(known_db, tmp_path):
+    """A copy of the database damaged past the first page of rows of a table `big`: its first rows are read."""
     import shutil
     import sqlite3
 
@@ -152,6 +145,20 @@ def test_a_command_that_fails_after_writing_for_a_gone_reader_ends_with_its_own_
     with open(damaged, "r+b") as file:  # the second page of rows: the first page's rows are read and written
         file.seek((pages[1] - 1) * size)
         file.write(b"\xff" * 64)
+    return damaged
+
+
+def test_a_command_that_fails_after_writing_for_a_gone_reader_ends_with_its_own_code(known_db, tmp_path):
+    """`govreports query … -f csv | head -0` on a database damaged past its first rows: the rows read waited in
+    stdout's buffer while the command ended in its error (exit 74), and the interpreter's own flush of them at exit
+    met the gone reader: 'Exception ignored … BrokenPipeError' and exit 120, which no caller reads as either; then
+    141, the broken pipe's code, so a scheduler (`set -o pipefail`) took a damaged database for a reader that had
+    stopped early. A command that fails on its own, its reader gone, ends with its error line and its own code (74
+    here); 141 is left to commands that the gone reader alone ended. (stdout buffered, as it is without
+    PYTHONUNBUFFERED: each write unbuffered met the gone reader at once.)"""
+    import os
+
+    damaged = _damaged(known_db, tmp_path)
     read, write = os.pipe()
     os.close(read)
     proc = _govreports("query", "SELECT x FROM big", "-f", "csv", "--db", str(damaged), stdout=write,
@@ -160,6 +167,26 @@ def test_a_command_that_fails_after_writing_for_a_gone_reader_ends_with_its_own_
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 74, err
     assert err.startswith(f"error: the database {damaged} is damaged") and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("args, code", [
+    (("query", "SELECT x FROM big", "-f", "csv"), 74),  # main's own error line (a damaged database)
+    (("query", "SELECT nothing FROM big"), 1),  # `fail`'s
+    (("analyze", "nosuch"), 2),  # a usage error's, through `fail`
+])
+def test_a_command_whose_error_line_meets_a_gone_reader_ends_with_its_own_code(known_db, tmp_path, args, code):
+    """`govreports … 2>&1 | head -0`: the error line itself met the gone reader, and the command that had failed
+    (74: a damaged database; 1: a query that cannot run) ended 141, as if the reader had only stopped early. Its
+    line goes nowhere, as everything it wrote, and its own code stands."""
+    import os
+
+    damaged = _damaged(known_db, tmp_path)
+    read, write = os.pipe()
+    os.close(read)
+    proc = _govreports(*args, "--db", str(damaged), stdout=write, stderr=write, env={"PYTHONUNBUFFERED": ""})
+    os.close(write)
+    proc.communicate(timeout=60)
+    assert proc.returncode == code
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "ascii"])

@@ -29,6 +29,7 @@ from typer.core import TyperGroup
 
 from govreports import gcpolicy
 from govreports.cli import charts, crawl, demo, discover, flows, parse, status, store
+from govreports.cli.common import say
 from govreports.errors import EXIT_BUSY, EXIT_STORAGE, GovreportsError, StorageError
 from govreports.lifecycle import StopSignals, cut_short_in, signal_name, stop_signal_in
 from govreports.store.db import (BUSY_TIMEOUT_S, cannot_write, could_not_write, damaged, database_of, locked,
@@ -218,8 +219,9 @@ def main() -> None:
     found before the interpreter exits: a command that failed after writing rows still waiting in stdout's buffer
     (`query -f csv … | head -0` on a damaged database) ended in 'Exception ignored … BrokenPipeError' and exit
     120, the interpreter's flush of them at exit meeting the gone reader; it ends with its error line and its own
-    code (74), what is left for the reader discarded. 141 is for a command that the gone reader ended, or that
-    succeeded with output left unwritten."""
+    code (74), what is left for the reader discarded; so does one whose error line meets a reader of stderr that
+    has gone (`2>&1 | head -0`: cli.common.say). 141 is for a command that the gone reader ended, or that succeeded
+    with output left unwritten."""
     try:
         _main()
     except SystemExit as exc:
@@ -278,23 +280,23 @@ def _main() -> None:
         _discard_widowed()
         sys.exit(EXIT_READER_GONE)
     except GovreportsError as exc:
-        typer.echo(f"error: {exc}{_notes(exc)}", err=True)
+        say(f"error: {exc}{_notes(exc)}")
         sys.exit(exc.exit_code)
     except sqlite3.DatabaseError as exc:  # OperationalError, and the damaged file's DatabaseError itself
         if cannot_write(exc):  # a full disk under a write outside the crawl's batches (`load`, a run's own row)
             kept = "" if damaged(exc) else "; what was committed before stays"
-            typer.echo(f"error: {could_not_write(exc, path=database_of(exc))}{kept}{_notes(exc)}", err=True)
+            say(f"error: {could_not_write(exc, path=database_of(exc))}{kept}{_notes(exc)}")
             sys.exit(EXIT_STORAGE)
         if not locked(exc):
             raise
         # a writer outside govreports' lock (another tool, a copy of the file in use) kept SQLite busy
-        typer.echo(f"error: the database stayed locked for {BUSY_TIMEOUT_S:.0f} s: another program is writing "
-                   "it; try again when it has finished", err=True)
+        say(f"error: the database stayed locked for {BUSY_TIMEOUT_S:.0f} s: another program is writing it; try "
+            "again when it has finished")
         sys.exit(EXIT_BUSY)
     except BaseException as exc:
         cut = cut_short_in(exc)  # the run's own bounds stopped it (runs.watchdog): its time limit, Prefect gone
         if cut is not None:
-            typer.echo(f"error: {cut.ending.reason}; what was stored before it stays", err=True)
+            say(f"error: {cut.ending.reason}; what was stored before it stays")
             sys.exit(cut.ending.code)
         signum = stop_signal_in(exc)  # Ctrl-C, SIGTERM, SIGHUP (lifecycle): the run unwound, its children stopped
         if signum is None:
@@ -306,10 +308,10 @@ def _main() -> None:
                     else could_not_write(full, path=database_of(full)) if isinstance(full, sqlite3.Error)
                     else f"storage failed: {full}")
             then = "" if full is exc else f" (then {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]})"
-            typer.echo(f"error: {said}; what was committed before stays{then}{_notes(exc)}", err=True)
+            say(f"error: {said}; what was committed before stays{then}{_notes(exc)}")
             sys.exit(EXIT_STORAGE)
         signum = stops.received or signum  # a SIGTERM inside asyncio.run unwinds as Ctrl-C does there
-        typer.echo(f"stopped by {signal_name(signum)}: what was stored before it stays", err=True)
+        say(f"stopped by {signal_name(signum)}: what was stored before it stays")
         sys.exit(128 + signum)
 
 

@@ -4,7 +4,10 @@ flow run in this process)."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
+import os
+import sys
 from pathlib import Path
 
 import typer
@@ -17,8 +20,24 @@ PREFECT_RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
 
 def fail(message: str, code: int = EXIT_FAILED) -> None:
     """`error: message` on stderr, then exit with `code` (1: the input failed; 2: a usage error)."""
-    typer.echo(f"error: {message}", err=True)
+    say(f"error: {message}")
     raise typer.Exit(code)
+
+
+def say(line: str) -> None:
+    """A line on stderr that goes before the command's own ending (its error, its verdict). A reader of stderr that
+    has gone (`2>&1 | head -0`) made the line's write end the command as the broken pipe (141), and the failure it
+    was saying was lost to a scheduler: the line goes nowhere, as all that stderr's reader missed, and the command
+    ends with its own code."""
+    try:
+        typer.echo(line, err=True)
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # (a stream without a descriptor)
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stderr.fileno())  # what is still buffered for it, flushed at exit, goes there too
+            os.close(null)
 
 
 def exit_with(verdict) -> None:
@@ -26,7 +45,7 @@ def exit_with(verdict) -> None:
     from govreports.runs.verdict import RunStatus
 
     if verdict.line:
-        typer.echo(f"{'error' if verdict.status == RunStatus.FAILED else 'warning'}: {verdict.line}", err=True)
+        say(f"{'error' if verdict.status == RunStatus.FAILED else 'warning'}: {verdict.line}")
     raise typer.Exit(verdict.exit_code)
 
 
