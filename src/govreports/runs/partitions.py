@@ -1,5 +1,5 @@
 """The `partitions` table (portal × year) of a backfill: what to run for missing | failed | all, and every state
-change of a partition (running, then done or failed), whoever runs it.
+change of a partition (running, then done, not_due or failed), whoever runs it.
 
 A partition left `running` by a killed run counts as missing: it never reached `done`, and re-crawling it is
 harmless (loading is idempotent and known documents answer 304). So does one crawled before its year's reports
