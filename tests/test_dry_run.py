@@ -184,3 +184,42 @@ def test_a_backfill_dry_run_neither_creates_nor_upgrades_the_database(tmp_path):
     assert "would run demo-ordos 2022" in done.stdout and "would run demo-ordos 2023" in done.stdout
     assert not none.exists()
     assert not (tmp_path / "prefect").exists()  # nor Prefect's home: the plan is read without starting a server
+
+
+def test_a_backfill_whose_warnings_meet_a_gone_reader_ends_with_its_own_code(tmp_path):
+    """`govreports backfill … 2>&1 >plan.txt | head -0`: the warnings written before a run's verdict (failed
+    partitions left as they are, a config file left out) met stderr's gone reader, and a plan that ends 1 (a file
+    of the config left out) ended 141, as if the reader had only stopped early. They go nowhere, as the error lines
+    do (cli.say); the plan is written whole."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from sqlite_utils import Database
+
+    from crawlhelp import ROOT
+    from govreports.store.migrations import migrations
+
+    db_path = tmp_path / "r.db"
+    db = Database(db_path)
+    migrations.apply(db)
+    db.execute("INSERT INTO partitions (portal, year, status) VALUES ('demo-ordos', 2022, 'failed')")
+    db.conn.commit()
+    db.close()
+    configs = tmp_path / "config"
+    configs.mkdir()
+    shutil.copy(ROOT / "config" / "demo.toml", configs / "demo.toml")
+    (configs / "broken.toml").write_text("[[portal]\n", encoding="utf-8")
+    args = ("backfill", "--dry-run", "--years", "2022-2023", "--config", str(configs),  # all its portals: a file
+            "--archive", str(tmp_path / "archive"), "--no-progress", "--db", str(db_path))  # left out makes it 1
+    said = run_cli(*args)
+    assert said.returncode == 1 and "1 partition(s) failed before" in said.stderr, said.stderr
+    read, write = os.pipe()
+    os.close(read)
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}", "PYTHONUNBUFFERED": ""}
+    gone = subprocess.run([sys.executable, "-m", "govreports", *args], env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=write, text=True, timeout=120)
+    os.close(write)
+    assert gone.returncode == 1
+    assert gone.stdout == said.stdout and "would run demo-ordos 2023" in gone.stdout

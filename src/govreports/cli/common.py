@@ -66,7 +66,7 @@ def checked_config(config: Path, portals: list[str] | None = None, *, strict: bo
         fail(str(exc), EXIT_USAGE)
     # (portals named, and found: the files left out do not touch the run, and left_out is None)
     for _, reason in (crawl.left_out(portals) if announce else None) or ():
-        typer.echo(f"error: {reason}; its portals are left out of this run", err=True)
+        say(f"error: {reason}; its portals are left out of this run")
     return crawl
 
 

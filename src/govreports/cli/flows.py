@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from govreports.cli.common import checked_config, exit_with, fail, prefect_for, run_flow
+from govreports.cli.common import checked_config, exit_with, fail, prefect_for, run_flow, say
 from govreports.errors import EXIT_USAGE
 from govreports.cli.options import (DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB, DEFAULT_WAIT_S, ArchiveOption,
                                     BackfillTimeLimitOption, ConfigOption, DbOption, PortalsOption, RunnerOption,
@@ -148,9 +148,9 @@ def backfill(ctx: typer.Context, years: Annotated[str, typer.Option(help="Years:
 def _say_left_failed(result: dict) -> None:
     """Failed partitions a `missing` backfill did not run (its flow's log says so; Prefect's INFO may be off)."""
     if left := result.get("left_failed"):
-        typer.echo(f"warning: {len(left)} partition(s) failed before and are not run again "
-                   f"({', '.join(f'{p} {y}' for p, y in left[:8])}{' …' if len(left) > 8 else ''}): "
-                   "`backfill --reprocess failed` runs them", err=True)
+        say(f"warning: {len(left)} partition(s) failed before and are not run again "
+            f"({', '.join(f'{p} {y}' for p, y in left[:8])}{' …' if len(left) > 8 else ''}): "
+            "`backfill --reprocess failed` runs them")
 
 
 def reparse(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
@@ -170,9 +170,8 @@ def reparse(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
             print_rows([row])
             if row.get("skipped"):  # the flow's log names the portals; Prefect's INFO lines may be off (demo: WARNING)
                 where = " (or only in its files that could not be used)" if crawl.unusable else ""
-                typer.echo(f"warning: {row['skipped']} document(s) left as they are: their portals are not in "
-                           f"{config}{where}; re-parse them with the config they were crawled with (--config)",
-                           err=True)
+                say(f"warning: {row['skipped']} document(s) left as they are: their portals are not in "
+                    f"{config}{where}; re-parse them with the config they were crawled with (--config)")
             # exit 1 when documents could not be re-parsed or config files were left out; 3 when none could be
             exit_with(reparse_verdict(row, archive, crawl.left_out(None)))
 
@@ -296,13 +295,13 @@ def _ended_after_completion(db: Path, run_id: int, ending, end: Callable[[dict],
     try:
         recorded = completed_run(db, run_id)
     except Exception as err:  # noqa: BLE001 - the stop's own ending is then the truth we have
-        typer.echo(f"warning: run {run_id}'s row could not be read: {err}", err=True)
+        say(f"warning: run {run_id}'s row could not be read: {err}")
         return None
     if recorded is None:
         return None
-    typer.echo(f"warning: run {run_id} had completed and recorded its figures when {ending.reason}; it ends with "
-               "its own summary and exit code (what it still had to tell Prefect, its artifacts or the flow run's "
-               "end, may be missing there)", err=True)
+    say(f"warning: run {run_id} had completed and recorded its figures when {ending.reason}; it ends with its own "
+        "summary and exit code (what it still had to tell Prefect, its artifacts or the flow run's end, may be "
+        "missing there)")
     try:
         end(recorded)
     except typer.Exit as done:

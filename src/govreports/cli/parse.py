@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from govreports import schema
+from govreports.cli.common import say
 from govreports.extract.limits import DEFAULT_DEADLINE, DEFAULT_MEMORY_MB
 
 
@@ -65,7 +66,7 @@ def parse(
         for path, outcome in zip(paths, parser.parse_paths(paths)):
             if not outcome.ok:
                 failures += 1
-                typer.echo(f"error: {path}: {outcome.error}", err=True)
+                say(f"error: {path}: {outcome.error}")
                 continue
             if as_json:
                 indent = 2 if len(paths) == 1 else None
