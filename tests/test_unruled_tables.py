@@ -310,14 +310,14 @@ def test_values_set_to_one_side_of_wide_columns_with_a_column_blank_are_placed(b
 
 
 @pytest.mark.parametrize(("row", "split"), [(0, ("1234", "5")), (0, ("12", "345")), (5, ("12", "345")),
-                                            (22, ("1", "2345"))])
+                                            (22, ("1", "2345")), (22, ("1234", "5")), (22, ("12", "345"))])
 @pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
 def test_a_number_wrapped_in_its_cell_is_read_whole(split, row, fast):
     """12345 in a narrow 总计 cell, wrapped onto a second line ('1234' and, under it in the same column, '5'): the
     row read 1234 and the line below, one value, was dropped (as a page number where it had three digits or
     fewer). A line of one value right under a row's value in its column, nearer than two lines' height, is the rest
-    of that value. (The last row's rest of three digits or fewer, no line near below it, is still taken for a page
-    number.)"""
+    of that value. The last row's rest of three digits or fewer, no line near below it, was dropped as a page number
+    (1234 read for 12345): a bare number under a value of the row line just above it is that value's rest."""
     from govreports import schema
 
     rows = schema.APPLICATION_ROWS["2019"]
@@ -340,6 +340,31 @@ def test_a_number_wrapped_in_its_cell_is_read_whole(split, row, fast):
     lines.append((y - 10, [(40, "四、政府信息公开行政复议、行政诉讼情况", "L")]))
     parsed = build_record(extract_pdf(_cells_pdf(lines), fast=fast), {})
     assert parsed["applications"] == expected
+
+
+@pytest.mark.parametrize("gap", [20, 36])
+@pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
+def test_a_page_number_under_a_table_s_last_value_is_not_joined_to_it(gap, fast):
+    """A table running to the page's foot, its page number below the margin under the 总计 column: the number is no
+    wrapped rest of the last row's 总计 (its line is farther than two lines' height below) and is not read."""
+    from govreports import schema
+
+    rows = schema.APPLICATION_ROWS["2019"]
+    xs = [250 + 46 * i for i in range(7)]
+    y = 60 + 12 * len(rows)
+    lines = [(y + 45, [(40, "三、收到和处理政府信息公开申请情况", "L")]),
+             (y + 30, [(x, schema.APPLICANT_LABELS[c], "C") for x, c in zip(xs, schema.APPLICANT_COLUMNS)])]
+    expected = {}
+    for n, key in enumerate(rows):
+        expected[key] = {c: (n * 7 + i * 3) % 40 + 1 for i, c in enumerate(schema.APPLICANT_COLUMNS)}
+        label = schema.APPLICATION_ROW_LABELS[key].replace("（区分处理的，只计这一情形，不计其他情形）", "")
+        lines.append((y, [(40, label, "L")] + [(x, str(v), "C") for x, v in zip(xs, expected[key].values())]))
+        y -= 12
+    lines.append((y + 12 - gap, [(xs[-1], "12", "C")]))
+    lines = [(800, [(40, "某某局2020年政府信息公开工作年度报告", "L")]), (785, [(40, "第二十条第（九）项 政府集中采购", "L")])] + lines
+    document = extract_pdf(_cells_pdf(lines), fast=fast)
+    assert not any(b.cells == ["12"] for b in document.blocks)
+    assert build_record(document, {})["applications"] == expected
 
 
 @pytest.mark.parametrize("value", [7, 345])

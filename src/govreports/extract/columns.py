@@ -18,7 +18,9 @@ A table is the run of row lines on a page until a line that reaches over its val
 values, are inside it, and so is a line holding one value (a row's only value, its label wrapped around it: read
 as the value of the label above, it was that row's first cell): placed, it is a row; not placed, a LoneValue.
 A line holding one value right after a row line, under one of its values and nearer than two lines' height, is
-that value's rest, wrapped in its cell ('1234' and under it '5': 12345), and is joined to it.
+that value's rest, wrapped in its cell ('1234' and under it '5': 12345), and is joined to it; so is a bare number the
+page's reader set aside as a possible page number (a folio line: the last row's rest has no line near below it), which
+is dropped where it is no such rest.
 """
 
 from __future__ import annotations
@@ -41,7 +43,9 @@ GAP = 1.0  # the least gap between two columns' values, in the characters' size:
 class TextLine:
     """One text line of a page: its block (as extract.lines.line_to_block reads the text), the x range of each of
     its space-separated words (None where not known), the characters' size, its top, and where the block is kept (a
-    list whose first item place() replaces with the placed row)."""
+    list whose first item place() replaces with the placed row). `folio`: a bare number that may be the page's number
+    (no line near both above and below it, among_lines): place() keeps it only as the wrapped rest of a value of the
+    row line just above it (the last row's '1234' and under it '5'), and empties its holder otherwise."""
 
     text: str
     block: Block
@@ -49,6 +53,7 @@ class TextLine:
     size: float
     top: float
     holder: list = field(default_factory=list)
+    folio: bool = False
 
 
 def place(lines: list[TextLine], ruled: list[float] = ()) -> None:
@@ -67,6 +72,11 @@ def place(lines: list[TextLine], ruled: list[float] = ()) -> None:
             _place_group(group, heads)
             group, heads, left, labels = [], [], float("inf"), float("-inf")
         previous = line.top
+        if line.folio:  # the page's number, unless the rest of a value of the row line just above
+            if not (group and group[-1] is above and _wrapped(above, line)):
+                line.holder.clear()
+                last = above
+            continue
         if line.holder and (line.block.is_row or _lone(line)):
             if _values(line) is None:
                 continue  # a row of bars or tabs: its cells are drawn in the text, kept as they are

@@ -400,6 +400,11 @@ def page_blocks(glyphs: list[dict], edges: list[dict], carry: dict | None = None
         text = _line_text(line)
         if _PAGE_NUMBER.match(text) and not (text.strip().isdigit() and among_lines(
                 min(g["top"] for g in line), max(g["size"] for g in line), tops)):
+            if text.strip().isdigit() and (block := line_to_block(text)) is not None:
+                # a page number, or the rest of the last row's value wrapped in its cell: place() decides
+                top = min(g["top"] for g in line)
+                texts.append(TextLine(text, block, _word_spans(line), max(g["size"] for g in line), top, [block], True))
+                items.append((top, texts[-1].holder))
             continue
         block = line_to_block(text)
         if block is None:

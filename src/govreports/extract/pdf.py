@@ -245,6 +245,10 @@ def page_blocks(layout: PageLayout) -> list[Block]:
             continue
         if _PAGE_NUMBER.match(line.text) and not (line.text.strip().isdigit()
                                                   and among_lines(line.top, line.bottom - line.top, tops)):
+            if line.text.strip().isdigit() and (block := line_to_block(line.text)) is not None:
+                # a page number, or the rest of the last row's value wrapped in its cell: place() decides
+                texts.append(TextLine(line.text, block, line.spans, line.bottom - line.top, line.top, [block], True))
+                items.append((line.top, texts[-1].holder))
             continue
         block = line_to_block(line.text)
         if block is None:
