@@ -5,6 +5,7 @@ value read into the wrong column."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import pytest
@@ -261,6 +262,48 @@ def test_a_footnote_mark_after_a_row_s_last_value_is_dropped(mark, fast, monkeyp
     parsed = build_record(extract_pdf(unruled_pdf(record, monkeypatch), fast=fast), {})
     assert parsed["applications"] == record["applications"]
     assert parsed["review_litigation"] == record["review_litigation"]
+
+
+@pytest.mark.parametrize("mark", ["*", "＊", "※", "①", "[1]", "注1"])
+@pytest.mark.parametrize("source", ["ofd", "CENTER-pdfium", "CENTER-pdfplumber"])
+def test_an_inline_footnote_mark_after_a_value_is_dropped(mark, source, monkeypatch):
+    """A footnote mark set on the line, full size, after a value of an unruled row ('… 15 821*', '… 6 917①', and
+    after a value inside the row, '… 5*  0 …'): the row's last token was no number, the line no row, and the row
+    (table 四: the whole table) was left null."""
+    record = record_fixture("2021")
+    record["applications"]["new"]["total"] = 821
+    record["applications"]["granted"]["natural_person"] = 5
+    record["review_litigation"]["litigation_after_review"]["total"] = 917
+    marked = {("applications", "new", "total"), ("applications", "granted", "natural_person"),
+              ("review_litigation", "litigation_after_review", "total")}
+    layout_placements = render_pdf.placements
+
+    def placements(t):
+        out = []
+        for r, c, cell in layout_placements(t):
+            if cell.ref in marked:
+                cell = dataclasses.replace(cell, text=f"{cell.text}{mark}")
+            out.append((r, c, cell))
+        return out
+
+    from govreports.render import ofd as render_ofd
+
+    monkeypatch.setattr(render_pdf, "placements", placements)
+    monkeypatch.setattr(render_ofd, "placements", placements)
+    parsed = _read(record, source, monkeypatch)
+    assert parsed["applications"] == record["applications"]
+    assert parsed["review_litigation"] == record["review_litigation"]
+    assert "text_layout" not in parsed
+
+
+def test_an_inline_mark_is_only_a_mark_after_a_number():
+    """Only a mark glued after a number is dropped; digits (8211, a raised 1 read inline) and labels stay."""
+    from govreports.extract.lines import without_inline_marks
+
+    assert without_inline_marks("（七）总计 5* 0 821①") == "（七）总计 5 0 821"
+    assert without_inline_marks("规章 -3注1 251000元[2]") == "规章 -3 251000元"
+    assert without_inline_marks("规章* 8211 12") is None
+    assert without_inline_marks("注1：本表 12(1) 1*2") is None
 
 
 def _cells_pdf(lines: list[tuple[float, list[tuple[float, str, str]]]]) -> bytes:

@@ -22,6 +22,11 @@ _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _MD_BOLD = re.compile(r"^(\*\*|__)(?=\S)(.+?)(?<=\S)\1$")
 _VALUE_TOKEN = re.compile(r"^(?:[+\-−－]?[0-9０-９][0-9０-９,，.]*(?:万元|元)?|—+|-|/|－)$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+# a value followed by a footnote mark set on the line, full size ('821*', '917①', '15注1', '6[2]'): no digit a number
+# could have is taken for a mark ('8211' stays 8211)
+_INLINE_MARKED = re.compile(r"^([+\-−－]?[0-9０-９][0-9０-９,，.]*(?:万元|元)?)"
+                            r"(?:[*＊※†‡]{1,3}|[\u2460-\u2473\u2474-\u2487\u2776-\u277f]"
+                            r"|注[0-9０-９]{1,2}|\[[0-9]{1,2}\]|［[0-9０-９]{1,2}］)$")
 # a page marker alone on its line; a bare number is not one (it is a cell in one-cell-per-line text)
 _PAGE_MARKER = re.compile(
     r"^(?:[-－—–]+\s*\d{1,3}\s*[-－—–]+|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
@@ -55,6 +60,14 @@ def _clean(text: str) -> str:
     if text[:2] in ("**", "__") and (bold := _MD_BOLD.match(text)):
         return bold[2].strip()
     return text
+
+
+def without_inline_marks(text: str) -> str | None:
+    """A positioned-text line of an unruled table, each of its values without the footnote mark set after it on the
+    line ('规章 15 821*' → '规章 15 821'); None where no word is a value so marked."""
+    tokens = _clean(text).split(" ")
+    plain = [m[1] if (m := _INLINE_MARKED.match(token)) else token for token in tokens]
+    return " ".join(plain) if plain != tokens else None
 
 
 def line_to_block(line: str) -> Block | None:

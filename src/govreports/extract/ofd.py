@@ -22,7 +22,7 @@ from lxml import etree
 from govreports.extract.columns import TextLine, among_lines, place
 from govreports.extract.document import Block, Document
 from govreports.extract.limits import DEFAULT_LIMITS, Limits
-from govreports.extract.lines import line_to_block
+from govreports.extract.lines import line_to_block, without_inline_marks
 
 PT_PER_MM = 72 / 25.4
 _WS = re.compile(r"\s+")
@@ -412,6 +412,9 @@ def page_blocks(glyphs: list[dict], edges: list[dict], carry: dict | None = None
         if block.is_row and (unmarked := _unmarked_line(line)) is not None:  # a row of a table without rules
             if (again := line_to_block(unmarked)) is not None:
                 block, text = again, unmarked
+        if (plain := without_inline_marks(text)) is not None and (again := line_to_block(plain)) is not None \
+                and again.is_row:  # '… 15 821*': the mark set on the line, full size
+            block, text = again, plain
         top, bottom = min(g["top"] for g in line), max(g["bottom"] for g in line)
         texts.append(TextLine(text, block, _word_spans(line), max(g["size"] for g in line), top))
         width = max(g["x1"] - g["x0"] for g in line)
