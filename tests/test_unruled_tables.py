@@ -104,6 +104,26 @@ def test_unruled_tables_of_random_records_never_read_a_value_into_the_wrong_cell
     assert _misread(record, parsed) == []
 
 
+@pytest.mark.parametrize(("item", "blank"), [("fees", "prior_year_items"), ("fees", "change"),
+                                           ("procurement", "projects"), ("procurement", "amount")])
+@pytest.mark.parametrize("source", ["LEFT-pdfium", "LEFT-pdfplumber", "RIGHT-pdfium", "RIGHT-pdfplumber"])
+def test_a_single_value_set_to_one_side_of_a_wide_merged_cell_is_placed(item, blank, source, monkeypatch):
+    """Table 二's two-measure blocks of the 2019 form (行政事业性收费, 政府集中采购), the second measure's cell merged over
+    two columns, one of the two values blank, values set left or right in their cells: the one value stood between
+    the two header words, nearer neither than a word is wide, and with one column the header line could not say
+    which word was its (as three columns or more all set alike to one side do): the row was left null. The page's
+    blocks above, their values set as far to one side, say so: a value whose edge stands at one of their columns'
+    edges is set to that side, and is its cell's word's on the other."""
+    record = record_fixture("2019")
+    record["active"][item][blank] = None
+    if blank == "amount":
+        record["active"][item]["amount_unit"] = None
+    parsed = _read(record, source, monkeypatch)
+    for table in TABLES:
+        assert parsed[table] == record[table], table
+    assert "text_layout" not in parsed
+
+
 def _text_pdf(lines: list[tuple[float, str]]) -> bytes:
     """A PDF of text lines, each drawn at x as one string: words one space apart, as running text."""
     from reportlab.pdfgen import canvas

@@ -37,6 +37,7 @@ MAX_COLUMNS = 64  # a header of more words, or a table of more columns, is no re
 SHIFTED = 3  # columns a header line must name, all set as far to one side of their words, to name one set farther
 WRAPPED = 2.0  # a value's wrapped rest stands under it nearer than this many times the characters' size
 GAP = 1.0  # the least gap between two columns' values, in the characters' size: running text has a space's
+ALIGNED = 1.0  # points between a value's edge and a column's edge set to the same side (one cell edge, one padding)
 
 
 @dataclass
@@ -66,10 +67,11 @@ def place(lines: list[TextLine], ruled: list[float] = ()) -> None:
     previous = float("-inf")
     ruled = sorted(ruled)
     last = None  # the line before
+    aside: dict[str, list[float]] = {"left": [], "right": []}  # the edges of the page's columns set to one side
     for line in lines:
         above, last = last, line
         if group and bisect_right(ruled, previous) < bisect_right(ruled, line.top):
-            _place_group(group, heads)
+            _place_group(group, heads, aside)
             group, heads, left, labels = [], [], float("inf"), float("-inf")
         previous = line.top
         if line.folio:  # the page's number, unless the rest of a value of the row line just above
@@ -91,12 +93,12 @@ def place(lines: list[TextLine], ruled: list[float] = ()) -> None:
         ends = line.spans is None or bool(line.spans) and (line.spans[-1][1] > left or line.spans[0][0] > labels
                                                             > float("-inf"))
         if group and ends:
-            _place_group(group, heads)
+            _place_group(group, heads, aside)
             group, heads, left, labels = [], [], float("inf"), float("-inf")
         if not group:
             heads = [*heads[1 - HEADER_LINES:], line]
     if group:
-        _place_group(group, heads)
+        _place_group(group, heads, aside)
 
 
 def among_lines(top: float, size: float, tops: list[float]) -> bool:
@@ -160,14 +162,15 @@ def _value_spans(line: TextLine) -> list[tuple[float, float]] | None:
     return spans
 
 
-def _place_group(group: list[TextLine], heads: list[TextLine]) -> None:
+def _place_group(group: list[TextLine], heads: list[TextLine], aside: dict[str, list[float]] | None = None) -> None:
     """Place the group's rows; lines holding one value are placed as rows (label-less) in a table of two columns or
-    more, and stay as they were in one of a column or in a run of such lines alone (one value a line)."""
+    more, and stay as they were in one of a column or in a run of such lines alone (one value a line). `aside`: the
+    edges of the page's columns so far whose values were set to one side of their cells (_with_header_columns)."""
     if len(group) > 1 and all(map(_lone, group)):
         return
     spanned = [(line, _value_spans(line)) for line in group]
     columns = _merged([s for _, spans in spanned if spans for s in spans])
-    columns = _with_header_columns(columns, heads, _label_right(group), _label_left(group))
+    columns = _with_header_columns(columns, heads, _label_right(group), _label_left(group), aside)
     if len(columns) < 2:
         if all(map(_lone, group)):
             return
@@ -228,8 +231,9 @@ def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return out
 
 
-def _with_header_columns(columns: list[tuple[float, float]], heads: list[TextLine],
-                         label_right: float, label_left: float = float("inf")) -> list[tuple[float, float]]:
+def _with_header_columns(columns: list[tuple[float, float]], heads: list[TextLine], label_right: float,
+                         label_left: float = float("inf"),
+                         aside: dict[str, list[float]] | None = None) -> list[tuple[float, float]]:
     """The columns with those the header names that no row's value stands in (a column blank in every row).
 
     A header line (two words or more right of the labels) names the columns under it: each column of values within
@@ -246,20 +250,27 @@ def _with_header_columns(columns: list[tuple[float, float]], heads: list[TextLin
     is one where that column (from the labels' start, the word at its centre) would end before the first value,
     and is not added; a word farther right, whose column would reach over the values, is a blank column's (自然人
     blank in every row of table 三). The added columns are narrow, at their word's centre: no value stands in
-    them."""
+    them.
+
+    A line whose columns, three or more, are named as set to one side adds their edges on that side to `aside` (the
+    page's, across its tables). A line that says nothing of columns too few to show a side (one value of a
+    two-measure block, 本年增/减's cell merged over two columns, stands between the two words, near neither) names them
+    by `aside` (_named_aside): a value whose edge stands at such an edge is set to that side of its cell."""
     if not columns or len(columns) > MAX_COLUMNS:
         return columns
     words_of = [[s for s in head.spans if s[0] > label_right] for head in heads if head.spans]
     words_of = [words for words in words_of if len(words) <= MAX_COLUMNS]
     lines = [words for words in words_of if len(words) >= 2]
-    centres = [(c[0] + c[1]) / 2 for c in columns]
     extra: list[float] = []
     for words in lines:
         own = words
-        taken = _named(words, centres)
+        taken = _named(words, columns, aside)
         if not taken:  # the line and the words of its row the other lines hold (a header row set over two lines)
             words = _band(words, [other for other in words_of if other is not words])
-            taken = _named(words, centres)
+            taken = _named(words, columns, aside)
+            if not taken and aside:
+                words = own
+                taken = _named_aside(words, columns, aside, label_left)
             if not taken:
                 continue
         mids = [(w[0] + w[1]) / 2 for w in words]
@@ -283,17 +294,22 @@ def _with_header_columns(columns: list[tuple[float, float]], heads: list[TextLin
     return sorted(columns + [(mid - 0.1, mid + 0.1) for mid in added])
 
 
-def _named(words: list[tuple[float, float]], centres: list[float]) -> set[int] | None:
+def _named(words: list[tuple[float, float]], columns: list[tuple[float, float]],
+           aside: dict[str, list[float]] | None = None) -> set[int] | None:
     """The words (by index) the columns within the line's reach go to, one a word, each to the nearest; None where a
-    column within its reach is near no word or shares its word (the line spans columns, or is not the header)."""
+    column within its reach is near no word or shares its word (the line spans columns, or is not the header).
+    Columns set as far to one side of their words name them; their edges on that side are added to `aside`."""
     mids = [(w[0] + w[1]) / 2 for w in words]
     half = min(b - a for a, b in zip(mids, mids[1:])) / 2
     taken: set[int] = set()
     shifts: list[float] = []  # each column's centre less its word's
+    reached: list[tuple[float, float]] = []
     far = False  # a column farther from its word than the word is wide
-    for c in centres:
+    for column in columns:
+        c = (column[0] + column[1]) / 2
         if not mids[0] - half < c < mids[-1] + half:
             continue
+        reached.append(column)
         nearest = min(range(len(mids)), key=lambda i: abs(mids[i] - c))
         if abs(mids[nearest] - c) >= half or nearest in taken:
             return None
@@ -302,6 +318,35 @@ def _named(words: list[tuple[float, float]], centres: list[float]) -> set[int] |
         shifts.append(c - mids[nearest])
     if far and (len(shifts) < SHIFTED or max(shifts) - min(shifts) > min(w[1] - w[0] for w in words) / 2):
         return None
+    if far and aside is not None:
+        side = "left" if shifts[0] < 0 else "right"
+        aside[side].extend(c[0] if side == "left" else c[1] for c in reached)
+    return taken
+
+
+def _named_aside(words: list[tuple[float, float]], columns: list[tuple[float, float]],
+                 aside: dict[str, list[float]], label_left: float) -> set[int] | None:
+    """The words (by index) the columns go to where each column's edge stands at an edge in `aside` (the page's
+    columns named as set to that side): a column set left goes to the nearest word right of its centre, the word
+    before that one ending left of the column (set right: to the nearest left, the word after starting right of
+    it), one column a word and never the labels' header (信息内容); None where a column is not so set or so named."""
+    mids = [(w[0] + w[1]) / 2 for w in words]
+    taken: set[int] = set()
+    for x0, x1 in columns:
+        c = (x0 + x1) / 2
+        if any(abs(x0 - edge) <= ALIGNED for edge in aside["left"]):
+            n = next((n for n, mid in enumerate(mids) if mid > c), None)
+            ok = n is not None and x0 < words[n][0] and (n == 0 or words[n - 1][1] < x0)
+        elif any(abs(x1 - edge) <= ALIGNED for edge in aside["right"]):
+            n = next((n for n in range(len(mids) - 1, -1, -1) if mids[n] < c), None)
+            ok = n is not None and words[n][1] < x1 and (n == len(words) - 1 or x1 < words[n + 1][0])
+            ok = ok and not (n == 0 and label_left < words[0][1] <= columns[0][0]
+                             and 2 * mids[0] - label_left <= columns[0][0])  # the labels' header
+        else:
+            return None
+        if not ok or n in taken:
+            return None
+        taken.add(n)
     return taken
 
 
