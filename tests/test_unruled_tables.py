@@ -372,6 +372,33 @@ def test_values_set_to_one_side_of_wide_columns_with_a_column_blank_are_placed(b
     assert parsed["applications"] == expected
 
 
+@pytest.mark.parametrize("keep", [("total",), ("other_org", "total"), ("other_org",)])
+@pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
+def test_a_table_whose_values_all_stand_far_right_keeps_its_first_column(keep, fast):
+    """Table 三 with values only in its last columns (a small agency fills 总计 alone): 自然人, the header line's first
+    word, stood left of every value, and its column, from the labels' start, would have ended before the first
+    value: it was taken for the labels' header (信息内容), its column not added, and every row, one cell short, was
+    left null. The labels' header's column ends before the line's next word; 自然人's reaches over 商业企业."""
+    from govreports import schema
+
+    rows = schema.APPLICATION_ROWS["2019"]
+    xs = [250 + 46 * i for i in range(7)]
+    lines = [(800, [(40, "某某局2020年政府信息公开工作年度报告", "L")]), (785, [(40, "第二十条第（九）项 政府集中采购", "L")]),
+             (770, [(40, "三、收到和处理政府信息公开申请情况", "L")]),
+             (755, [(x, schema.APPLICANT_LABELS[c], "C") for x, c in zip(xs, schema.APPLICANT_COLUMNS)])]
+    expected = {}
+    for n, row in enumerate(rows):
+        expected[row] = {c: (n * 7 + i * 3) % 40 + 1 if c in keep else None
+                         for i, c in enumerate(schema.APPLICANT_COLUMNS)}
+        label = schema.APPLICATION_ROW_LABELS[row].replace("（区分处理的，只计这一情形，不计其他情形）", "")
+        lines.append((740 - 12 * n, [(40, label, "L")] + [(x, str(v), "C") for x, v in zip(xs, expected[row].values())
+                                                          if v]))
+    lines.append((740 - 12 * len(rows) - 10, [(40, "四、政府信息公开行政复议、行政诉讼情况", "L")]))
+    parsed = build_record(extract_pdf(_cells_pdf(lines), fast=fast), {})
+    assert parsed["applications"] == expected
+    assert "text_layout" not in parsed
+
+
 @pytest.mark.parametrize(("row", "split"), [(0, ("1234", "5")), (0, ("12", "345")), (5, ("12", "345")),
                                             (22, ("1", "2345")), (22, ("1234", "5")), (22, ("12", "345"))])
 @pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])

@@ -236,21 +236,20 @@ def _with_header_columns(columns: list[tuple[float, float]], heads: list[TextLin
                          aside: dict[str, list[float]] | None = None) -> list[tuple[float, float]]:
     """The columns with those the header names that no row's value stands in (a column blank in every row).
 
-    A header line (two words or more right of the labels) names the columns under it: each column of values within
-    its reach goes to the word whose centre is nearest (nearer than half the words' spacing and than the word is
-    wide, or, three columns or more all set alike to one side of their words, numbers set right in wide cells,
-    nearer than half the spacing; one column a word; a line that spans columns, 行政复议 行政诉讼 over fifteen,
-    has two columns for a word, and a value set to the left of a wide merged cell stands under no word: such a
-    line says nothing), and one must. A header row set over several text lines (its one-line cells apart from its two-line cells: 自然人 总计
-    apart from 商业企业 科研机构 其他) is read, where a line alone says nothing, as the line with the words of the
-    others that stand beside its own (行政复议's five measures beside 行政诉讼's ten). A word of the line no column
-    went to is a column blank in every row, unless it stands over two words of another header line (行政诉讼 over
-    its ten, with one value under 行政复议). Left of every value, the first word of a line
-    over labelled rows may be the labels' header (信息内容), centred over the labels' column or set at its left: it
-    is one where that column (from the labels' start, the word at its centre) would end before the first value,
-    and is not added; a word farther right, whose column would reach over the values, is a blank column's (自然人
-    blank in every row of table 三). The added columns are narrow, at their word's centre: no value stands in
-    them.
+    A header line (two words or more right of the labels) names the columns under it: each column of values within its
+    reach goes to the word whose centre is nearest (nearer than half the words' spacing and than the word is wide, or,
+    three columns or more all set alike to one side of their words, numbers set right in wide cells, nearer than half
+    the spacing; one column a word; a line that spans columns, 行政复议 行政诉讼 over fifteen, has two columns for a word, and a
+    value set to the left of a wide merged cell stands under no word: such a line says nothing), and one must. A header
+    row set over several text lines (its one-line cells apart from its two-line cells: 自然人 总计 apart from 商业企业 科研机构 其他)
+    is read, where a line alone says nothing, as the line with the words of the others that stand beside its own (行政复议's
+    five measures beside 行政诉讼's ten). A word of the line no column went to is a column blank in every row, unless it
+    stands over two words of another header line (行政诉讼 over its ten, with one value under 行政复议). Left of every value,
+    the first word of a line over labelled rows may be the labels' header (信息内容), centred over the labels' column or set
+    at its left: it is one where that column (from the labels' start, the word at its centre) would end before the first
+    value and before the line's next word (_labels_header), and is not added; a word farther right, whose column would
+    reach over the values, is a blank column's (自然人 blank in every row of table 三). The added columns are narrow, at
+    their word's centre: no value stands in them.
 
     A line whose columns, three or more, are named as set to one side adds their edges on that side to `aside` (the
     page's, across its tables). A line that says nothing of columns too few to show a side (one value of a
@@ -278,8 +277,8 @@ def _with_header_columns(columns: list[tuple[float, float]], heads: list[TextLin
         for n, (w, mid) in enumerate(zip(words, mids)):
             if n in taken or w not in own:
                 continue
-            if n == 0 and label_left < w[1] <= columns[0][0] and 2 * mid - label_left <= columns[0][0]:
-                continue  # the labels' header
+            if n == 0 and _labels_header(words, label_left, columns[0][0]):
+                continue
             if any(sum(_overlap(w, o) for o in other) > 1 for other in lines if other is not own):
                 continue
             if any(c[0] - half / 2 < mid < c[1] + half / 2 for c in columns):
@@ -340,14 +339,21 @@ def _named_aside(words: list[tuple[float, float]], columns: list[tuple[float, fl
         elif any(abs(x1 - edge) <= ALIGNED for edge in aside["right"]):
             n = next((n for n in range(len(mids) - 1, -1, -1) if mids[n] < c), None)
             ok = n is not None and words[n][1] < x1 and (n == len(words) - 1 or x1 < words[n + 1][0])
-            ok = ok and not (n == 0 and label_left < words[0][1] <= columns[0][0]
-                             and 2 * mids[0] - label_left <= columns[0][0])  # the labels' header
+            ok = ok and not (n == 0 and _labels_header(words, label_left, columns[0][0]))
         else:
             return None
         if not ok or n in taken:
             return None
         taken.add(n)
     return taken
+
+
+def _labels_header(words: list[tuple[float, float]], label_left: float, first: float) -> bool:
+    """Whether the line's first word is the labels' header (信息内容), left of the first value (at `first`): its
+    column, from the labels' start to as far right of the word's centre, ends before the first value and before the
+    line's next word (自然人's, table 三's first column blank in every row, reaches over 商业企业)."""
+    end = 2 * (words[0][0] + words[0][1]) / 2 - label_left
+    return label_left < words[0][1] <= first and end <= first and (len(words) < 2 or end <= words[1][0])
 
 
 def _band(words: list[tuple[float, float]], others: list[list[tuple[float, float]]]) -> list[tuple[float, float]]:
