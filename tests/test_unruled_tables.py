@@ -457,6 +457,31 @@ def test_a_page_number_under_a_table_s_last_value_is_not_joined_to_it(gap, fast)
     assert build_record(document, {})["applications"] == expected
 
 
+@pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
+def test_a_page_number_close_under_a_table_in_another_size_is_not_joined_to_it(fast):
+    """A page number close under the last row (the table runs into the footer), in the 总计 column, but set larger
+    than the table's numbers: a value's wrapped rest is set as the value is, and a page number is not read."""
+    from reportlab.pdfgen import canvas
+
+    from govreports.render.pdf import FONT, _register_font
+
+    _register_font()
+    out = io.BytesIO()
+    page = canvas.Canvas(out, invariant=1)
+    page.setFont(FONT, 7)
+    page.drawString(40, 700, "三、收到和处理政府信息公开申请情况")
+    page.drawString(40, 688, "四、结转下年度继续办理")
+    for i, v in enumerate(["1", "2", "3", "4", "5", "6", "1234"]):
+        page.drawCentredString(250 + 46 * i, 688, v)
+    page.setFont(FONT, 10.5)
+    page.drawCentredString(250 + 46 * 6, 676, "5")
+    page.showPage()
+    page.save()
+    document = extract_pdf(out.getvalue(), fast=fast)
+    assert [b.cells for b in document.blocks if b.is_row] == [["四、结转下年度继续办理", "1", "2", "3", "4", "5", "6", "1234"]]
+    assert not any(b.cells == ["5"] for b in document.blocks)
+
+
 @pytest.mark.parametrize("value", [7, 345])
 @pytest.mark.parametrize("source", ["ofd", "CENTER-pdfium", "CENTER-pdfplumber"])
 def test_a_row_s_only_value_on_a_line_of_its_own_is_no_page_number(value, source, monkeypatch):

@@ -37,6 +37,7 @@ MAX_COLUMNS = 64  # a header of more words, or a table of more columns, is no re
 SHIFTED = 3  # columns a header line must name, all set as far to one side of their words, to name one set farther
 WRAPPED = 2.0  # a value's wrapped rest stands under it nearer than this many times the characters' size
 GAP = 1.0  # the least gap between two columns' values, in the characters' size: running text has a space's
+FOLIO_SIZE = 0.1  # a possible page number is a value's wrapped rest only set in the row's size, within this share
 ALIGNED = 1.0  # points between a value's edge and a column's edge set to the same side (one cell edge, one padding)
 
 
@@ -113,10 +114,13 @@ def among_lines(top: float, size: float, tops: list[float]) -> bool:
 
 def _wrapped(above: TextLine, line: TextLine) -> bool:
     """Whether `line`, one value, is the rest of a value of the row line above wrapped in its cell ('1234' and under
-    it '5': 12345), standing in that value's x range nearer than WRAPPED lines' height; if so, the value is joined
-    (the row line's text, block and spans) and the line's block dropped."""
+    it '5': 12345), standing in that value's x range nearer than WRAPPED lines' height (a folio line, the possible
+    page number, also set in the row's size); if so, the value is joined (the row line's text, block and spans) and
+    the line's block dropped."""
     if not _lone(line) or line.spans is None or len(line.spans) != 1 or not above.block.is_row:
         return False
+    if line.folio and abs(line.size - above.size) > FOLIO_SIZE * above.size:
+        return False  # set in another size than the row: the page's number
     if (spans := _value_spans(above)) is None or not 0 < line.top - above.top < WRAPPED * max(line.size, above.size):
         return False
     under = [n for n, span in enumerate(spans) if _overlap(span, line.spans[0])]
