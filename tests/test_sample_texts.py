@@ -328,6 +328,20 @@ def test_a_slip_in_a_rows_first_value_cell_does_not_move_its_numbers(slip):
     assert record["active"]["rules"] == {"made": None, "published": 13, "total": 524}
 
 
+@pytest.mark.parametrize("slip", ["6*", "6①", "6S"])
+def test_a_slip_in_a_rows_last_value_cell_does_not_move_its_numbers(slip):
+    """A slip or footnote mark in a row's last value cell, the row with a leading blank cell (the seed's layout,
+    '…数量\t\t5\t1\t0\t0\t0\t0\t6*\t'): the slip, read blank, was dropped as a trailing blank; the row then held one
+    cell too many, its leading blank was dropped as an artefact, and every number moved one column right (自然人 null,
+    商业企业 5, 总计 0), silently. A slip holds its cell: read blank where it stands."""
+    body = _seed()
+    row = "一、本年新收政府信息公开申请数量\t\t0\t0\t0\t0\t0\t0\t0\t"
+    assert row in body
+    apps = parse_bytes(body.replace(row, f"一、本年新收政府信息公开申请数量\t\t5\t1\t0\t2\t0\t3\t{slip}\t").encode("utf-8"))
+    assert apps["applications"]["new"] == {"natural_person": 5, "commercial": 1, "research": 0, "social_welfare": 2,
+                                           "legal_services": 0, "other_org": 3, "total": None}
+
+
 def test_a_label_wrapped_into_the_next_cell_still_names_its_row():
     header, body, hints = sample_text(SAMPLES / "texts" / "13_shanghai_szfbgt_2019.txt")
     expected = parse_bytes(body.encode("utf-8"), hints=hints)

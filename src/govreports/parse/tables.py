@@ -77,7 +77,7 @@ def _blank_slips(parsed: list[Value | None], keys: list[str]) -> None:
         # after a value; or, right after the label, a slip ('13S', '约13', 'O', '〇' as the first value cell: taken
         # for a label, its row's numbers moved one column left, silently), not a wrapped label's Han piece ('开')
         if _has_value(parsed[start + 1 : i]) or start >= 0 and i < len(keys) and _slip(keys[i]):
-            parsed[i] = BLANK
+            parsed[i] = SLIP
 
 
 def _notes_at(parsed: list[Value | None]) -> int | None:
@@ -88,6 +88,17 @@ def _notes_at(parsed: list[Value | None]) -> int | None:
     if not numbers or None not in parsed[: numbers[0]] or None not in parsed[numbers[-1] :]:
         return None
     return parsed.index(None, numbers[-1])
+
+
+# a text cell among a row's values read blank (_blank_slips): it holds its cell, never dropped as a blank at a row's
+# end ('…\t3\t6*\t', the seed's row with its leading blank: dropped, the row's numbers moved one column right)
+SLIP = Value(None)
+
+
+def _droppable(value: Value) -> bool:
+    """A blank at a row's end that may be no cell of it (a text export's trailing tab, a colspan artefact), which
+    fit() and the readers drop; a slip is not one."""
+    return value.number is None and value is not SLIP
 
 
 def _has_value(cells: list[Value | None]) -> bool:
@@ -127,16 +138,16 @@ def _unplaced(values: list[Value], n: int) -> bool:
     joined as a cell of its own: fitted, it was read by its first cells, the page number one of them."""
     if isinstance(values, CountedValues) and len(values) > n:
         start, end = 0, len(values)
-        while end > start and values[end - 1].number is None:
+        while end > start and _droppable(values[end - 1]):
             end -= 1
-        while end - start > n and values[start].number is None:
+        while end - start > n and _droppable(values[start]):
             start += 1
         return end - start > n
     if not isinstance(values, SpacedValues) or not _has_number(values):
         return False
     if len(values) > n:
         end = len(values)
-        while end > n and values[end - 1].number is None:
+        while end > n and _droppable(values[end - 1]):
             end -= 1
         return end > n
     return 0 < len(values) < n
@@ -159,9 +170,9 @@ def _not_a_header(identify):
 
 def fit(values: list[Value], n: int) -> list[Value]:
     vals = list(values)
-    while vals and vals[-1].number is None:
+    while vals and _droppable(vals[-1]):
         vals.pop()
-    while len(vals) > n and vals[0].number is None:
+    while len(vals) > n and _droppable(vals[0]):
         vals.pop(0)
     return vals[:n] + [BLANK] * (n - len(vals))
 
@@ -358,9 +369,9 @@ def read_applications(blocks: list[Block], fmt: str, split=None, unkeyed: dict |
 def _trimmed(vals: list[Value], width: int) -> list[Value]:
     """`vals` without the blanks at its ends beyond `width` cells, trailing ones first (as fit() drops them)."""
     vals = list(vals)
-    while len(vals) > width and vals[-1].number is None:
+    while len(vals) > width and _droppable(vals[-1]):
         vals.pop()
-    while len(vals) > width and vals[0].number is None:
+    while len(vals) > width and _droppable(vals[0]):
         vals.pop(0)
     return vals
 
@@ -388,9 +399,9 @@ def _row_cells(vals: list[Value], subtotal: bool, ncol: int) -> dict:
     if subtotal:
         # blanks beyond the table's ncol + 1 cells are no cells of it (a text row's trailing tab, a colspan
         # artefact before the values), as fit() drops them: counted, they kept the subtotal in place of 总计
-        while len(vals) > ncol + 1 and vals[-1].number is None:
+        while len(vals) > ncol + 1 and _droppable(vals[-1]):
             vals.pop()
-        while len(vals) > ncol + 1 and vals[0].number is None:
+        while len(vals) > ncol + 1 and _droppable(vals[0]):
             vals.pop(0)
         if len(vals) == ncol + 1:
             del vals[ncol - 1]  # the unofficial 法人或其他组织 小计 column before 总计
@@ -409,7 +420,7 @@ def _one_group(vals: list[Value], n: int) -> list[Value] | None:
     one is not known. Run together before they were fitted, such a row moved every later group by a cell."""
     vals = list(vals)
     while len(vals) > n:
-        first, last = vals[0].number is None, vals[-1].number is None
+        first, last = _droppable(vals[0]), _droppable(vals[-1])
         if first == last:
             return None
         vals.pop(0 if first else -1)
