@@ -172,3 +172,58 @@ def test_the_listings_read_their_region_and_due_years_from_the_order_index(tmp_p
             assert "SCAN y USING COVERING INDEX agency_years_order" in plan, (name, plan)
         rows = run_analysis(tmp_path / "t.db", "scorecard", region="江苏").rows
         assert {(r[3], r[5]) for r in rows} >= {(GOV, 2019), (DEPT, 2019)}
+
+
+def _compliance_m011() -> str:
+    """compliance as it was before it read the kept counts (m028): every agency-year counted on each read."""
+    from govreports.query.scorecard import _WANT, _WHERE
+    from govreports.store.migrations.due_years import visible
+
+    return f"""WITH {_WANT}
+SELECT s.province, s.year, count(*) AS expected, sum(s.report_id IS NOT NULL) AS found,
+  sum(s.report_id IS NULL) AS missing, count(*) FILTER (WHERE s.on_time = 1) AS on_time,
+  count(*) FILTER (WHERE s.on_time = 0) AS late, sum(s.report_id IS NOT NULL AND s.on_time IS NULL) AS no_date,
+  round(100.0 * count(*) FILTER (WHERE s.on_time = 1) / count(*), 1) AS on_time_pct
+FROM agency_years s
+WHERE {visible('s')} AND {_WHERE}
+GROUP BY s.province, s.year
+ORDER BY s.year, s.province IS NULL, s.province"""
+
+
+def test_compliance_of_any_filter_counts_what_every_agency_year_counted(tmp_path):
+    """compliance reads the kept counts (agency_year_counts, m028) for every agency, a year or a province, and
+    agency_years for a city, county or path: the rows it gave counting every agency-year, with and without
+    ANALYZE's statistics."""
+    import shutil
+    import sqlite3
+
+    from govreports.query.analyses import ANALYSES
+
+    path = tmp_path / "c.db"
+    top = THIS_YEAR - 1
+    with connect(path) as db:
+        _load(db, _report(GOV, top - 5, "2016-03-01", fmt="pre2019"))
+        _load(db, _report(GOV, top - 3, None))
+        _load(db, _report(GOV, top - 2, f"{top - 1}-03-20"))
+        _load(db, _report(DEPT, top - 4, f"{top - 3}-01-10"))
+        _load(db, _report(DEPT, top - 2, f"{top - 1}-02-10"))
+        _load(db, _report(QUIET, top - 1, f"{top}-01-30"))
+        _load(db, _report(OTHER, top - 3, f"{top - 2}-01-05"), region="广东省/韶关市")
+        _load(db, _report("某某办公室", top - 2, None))  # no region
+        _load(db, _report("国家某某局", top - 1, f"{top}-01-05"), region="全国")
+    analyzed = tmp_path / "analyzed.db"
+    shutil.copy(path, analyzed)
+    with sqlite3.connect(analyzed) as conn:
+        conn.execute("ANALYZE")
+    old, new = _compliance_m011(), ANALYSES["compliance"].sql
+    for file in (path, analyzed):
+        conn = sqlite3.connect(f"file:{file}?mode=ro", uri=True)
+        for given in ({}, {"year": str(top - 3)}, {"year": str(top)}, {"year": str(THIS_YEAR)}, {"region": "江苏"},
+                      {"region": "江苏省", "year": str(top - 2)}, {"region": " 广东 "}, {"region": "江"},
+                      {"region": "宿迁"}, {"region": "沭阳县"}, {"region": "江苏/宿迁"}, {"region": "全国"},
+                      {"region": "北京"}, {"region": "江苏/", "year": str(top - 1)}):
+            params = {"year": "", "region": "", **given}
+            want = conn.execute(old, params).fetchall()
+            assert conn.execute(new, params).fetchall() == want, (file.name, given)
+            assert want or given.get("region") == "北京" or given.get("year") == str(THIS_YEAR), given
+        conn.close()

@@ -50,8 +50,8 @@ def test_an_analysis_of_one_agency_reads_its_reports_from_the_agency(known, name
     assert totals <= theirs, (totals, theirs)
 
 
-def _read(conn, sql: str, params: dict) -> int:
-    """How many rows of row_totals SQLite read for `sql` (a temp view in front of it counts those that pass)."""
+def _read(conn, sql: str, params: dict, table: str = "row_totals", column: str = "version_id") -> int:
+    """How many rows of `table` SQLite read for `sql` (a temp view in front of it counts those that pass)."""
     read = [0]
 
     def seen(_value):
@@ -59,12 +59,23 @@ def _read(conn, sql: str, params: dict) -> int:
         return 1
 
     conn.create_function("seen", 1, seen)
-    conn.execute("CREATE TEMP VIEW row_totals AS SELECT * FROM main.row_totals WHERE seen(version_id)")
+    conn.execute(f"CREATE TEMP VIEW {table} AS SELECT * FROM main.{table} WHERE seen({column})")
     try:
         conn.execute(sql, params).fetchall()
     finally:
-        conn.execute("DROP VIEW temp.row_totals")
+        conn.execute(f"DROP VIEW temp.{table}")
     return read[0]
+
+
+@pytest.mark.parametrize("given", [{}, {"year": "2021"}, {"region": "江苏"}, {"region": "江苏 ", "year": "2021"}])
+def test_compliance_of_every_agency_or_a_province_reads_the_kept_counts(known, given):
+    """`analyze compliance` counted every agency-year on each read (1.36 M SQLite steps at 25,000 reports, 31,000
+    agency-years; --year 368 k, --region 江苏 732 k), where the counts m028 keeps by province, year, kind, tail and
+    status (agency_year_counts) answer it. A city, county or path is not in them: those still count agency_years."""
+    sql = ANALYSES["compliance"].sql
+    params = {"year": "", "region": "", **given}
+    assert known.execute("SELECT count(*) FROM agency_years").fetchone()[0] > 0
+    assert _read(known, sql, params, "agency_years", "agency_id") == 0
 
 
 def test_missing_asks_each_agency_for_its_report_of_the_year(known):

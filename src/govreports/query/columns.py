@@ -317,8 +317,8 @@ def _tables() -> dict[str, Table]:
             C("status", "情况", "missing, late, on_time or no_date"),
             C("n", "机关·年度数", "agency-years")),
               "agency_years counted by province, year, kind, tail and status, kept by triggers on agency_years, "
-              "so the late_missing chart over every agency reads a few thousand counts instead of every "
-              "agency-year (whether a year after the agency's latest report is due is applied when read)."),
+              "so the late_missing chart over every agency and the compliance analysis (every agency, a year or "
+              "a province) read a few thousand counts instead of every agency-year (whether a year after the agency's latest report is due is applied when read)."),
         Table("checks", "勾稽关系检查", "Accounting checks R1–R4", "view", (
             VERSION_ID, REPORT_ID, CHECK_SEQ, CHECK_RULE, CHECK_LOCATION, CHECK_OK, CHECK_DETAIL),
             "Every check of every version. A view of check_values with each check's rule and location spelled "
