@@ -611,7 +611,7 @@ def test_an_agency_name_is_text_in_the_dashboard_s_table_and_its_link(tmp_path):
 
     from lxml import html
 
-    from govreports.charts.specs import AGENCY_LIST_SQL
+    from govreports.charts.tables import AGENCY_LIST_SQL
     from govreports.store.db import connect
     from govreports.store.load import load_record
     from storehelp import record
@@ -641,7 +641,7 @@ def test_the_agency_whose_name_was_not_read_is_labelled_or_left_out(tmp_path):
 
     from lxml import html
 
-    from govreports.charts.specs import AGENCY_LIST_SQL
+    from govreports.charts.tables import AGENCY_LIST_SQL
     from govreports.store.db import connect
     from govreports.store.load import load_record
     from storehelp import record

@@ -96,7 +96,7 @@ def test_a_rule_failure_of_a_report_read_by_ocr_is_marked_as_one(path):
     out = io.StringIO()
     print_report(shown, "table", out)
     assert "R1 (OCR)" in out.getvalue() and "misread digit" in out.getvalue()
-    from govreports.charts.specs import AGENCY_SCORECARD_SQL
+    from govreports.charts.tables import AGENCY_SCORECARD_SQL
 
     with connect(path) as db:  # the agency's dashboard page
         for agency, year, mark in ((C, 2022, "R1 (OCR 识别)"), (A, 2020, "R1")):
@@ -245,7 +245,7 @@ def test_year_over_year_reads_the_report_that_counts_for_a_doubled_year(path):
                                                                                  "province": ""})}
     assert drawn[(2021, "本年新收")] == 18 and drawn[(2020, "本年新收")] == 12
     assert every[(2021, "本年新收")] == 18 + 30 + 7  # every agency's sums count every report (analyze doubled)
-    from govreports.charts.specs import AGENCY_SCORECARD_SQL
+    from govreports.charts.tables import AGENCY_SCORECARD_SQL
 
     with connect(path) as db:  # and its scorecard says the year is claimed twice
         card = {r[0]: r[1] for r in db.execute(AGENCY_SCORECARD_SQL, {"agency": A, "year": "", "province": ""})}

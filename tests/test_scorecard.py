@@ -468,7 +468,7 @@ def test_report_names_no_source_for_a_date_without_one(tmp_path):
 def test_a_blank_share_short_of_all_or_none_never_prints_as_100_or_0_percent(tmp_path):
     """One filled cell of 200 (blank share 0.995) printed '100%' in `report` and on the agency dashboard, which
     reads as a report with nothing filled in; only a share of exactly 1 (or 0) may print 100% (0%)."""
-    from govreports.charts.specs import AGENCY_SCORECARD_SQL
+    from govreports.charts.tables import AGENCY_SCORECARD_SQL
 
     fmt = "2021"
     cells = [(t, r, c) for t, rows in schema.empty_tables(fmt).items() for r, cols in rows.items() for c in cols

@@ -1,5 +1,5 @@
-"""Charts of the reports: one declaration each (specs), shown on the Datasette dashboard (dashboard) and written
-as SVG/PNG/HTML files by `govreports chart` (render).
+"""Charts of the reports: one declaration each (specs), shown on the Datasette dashboard (dashboard, beside the
+lists of `tables`) and written as SVG/PNG/HTML files by `govreports chart` (render).
 
 Public API:
     CHARTS: name -> Chart (title, SQL, Vega-Lite spec)

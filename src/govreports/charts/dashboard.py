@@ -13,7 +13,8 @@ The config goes into the Datasette metadata under `plugins`, which serve.metadat
 from __future__ import annotations
 
 from govreports import schema
-from govreports.charts.specs import AGENCY_LIST_SQL, AGENCY_SCORECARD_SQL, CHARTS
+from govreports.charts.specs import CHARTS
+from govreports.charts.tables import AGENCY_LIST_SQL, AGENCY_SCORECARD_SQL
 from govreports.store.migrations.due_years import visible
 
 PLUGIN = "datasette-dashboards"
@@ -70,7 +71,7 @@ ORDER BY year DESC"""
 # The agency page's choice of agency: a drop-down of every agency's name made a 338 KB page at 2,577 agencies (and
 # grew with the country); the page asks this canned query (serve.agency_names) for a few names as one is typed:
 # those starting with what was typed (looked up in the names' index), then those containing it, by name; never
-# more than AGENCY_NAMES_SHOWN. Only agencies with a readable name and reports (not specs.UNREAD_AGENCY).
+# more than AGENCY_NAMES_SHOWN. Only agencies with a readable name and reports (not tables.UNREAD_AGENCY).
 AGENCY_NAMES_QUERY = "agency_names"
 AGENCY_NAMES_SHOWN = 20
 _OFFERED = "a.norm_name != '' AND EXISTS (SELECT 1 FROM reports r WHERE r.agency_id = a.id)"
