@@ -24,8 +24,11 @@ COLUMNS = ("year", "found", "published", "published_source", "deadline", "days_l
 
 def claims_sql(card: str) -> str:
     """SQL: how many current reports claim the agency-year of scorecard row `card` (more than one: `found ×N`,
-    analyze doubled); shared with the agency dashboard's scorecard (charts.specs)."""
-    return (f"(SELECT count(*) FROM reports o WHERE o.agency_id = {card}.agency_id AND o.year = {card}.year"
+    analyze doubled); shared with the agency dashboard's scorecard (charts.tables). Named index: without ANALYZE's
+    statistics SQLite counted them off the year's reports (reports_recent, covering: 114 k steps for one agency's
+    scorecard at 25,000 reports)."""
+    return (f"(SELECT count(*) FROM reports o INDEXED BY reports_agency_year WHERE o.agency_id = {card}.agency_id"
+            f" AND o.year = {card}.year"
             " AND o.current_version_id IS NOT NULL)")
 
 
