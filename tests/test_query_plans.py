@@ -178,3 +178,30 @@ def test_the_reports_claiming_an_agency_year_are_counted_from_the_agency(provinc
         plan = [row[3] for row in plain.execute("EXPLAIN QUERY PLAN " + sql, {"agency": "x", "year": "",
                                                                              "province": ""})]
         assert "SEARCH o USING INDEX reports_agency_year (agency_id=? AND year=?)" in plan, plan
+
+
+def test_names_containing_what_was_typed_are_sought_only_when_too_few_start_with_it(provinces):
+    """The agency page's suggestions (canned query agency_names) looked for names containing what was typed beyond
+    its start in every name, even when AGENCY_NAMES_SHOWN names started with it and filled the list (13 k SQLite
+    steps a keystroke at 2,577 agencies, as many as for a name nobody has). Those are looked up in the names'
+    index alone; every name is read only when fewer start with it."""
+    from govreports.charts.dashboard import AGENCY_NAMES_SHOWN, AGENCY_NAMES_SQL
+
+    path = provinces[0].execute("PRAGMA database_list").fetchone()[2]
+    plain = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    calls = [0]
+
+    def instr(text, part):  # counted: SQLite's own, as called
+        calls[0] += 1
+        return 0 if text is None or part is None else text.find(part) + 1
+
+    plain.create_function("instr", 2, instr)
+    try:
+        names = [n for (n,) in plain.execute(AGENCY_NAMES_SQL, {"q": "江苏省"})]
+        assert len(names) == AGENCY_NAMES_SHOWN and all(n.startswith("江苏省") for n in names)
+        assert calls[0] == 0
+        names = [n for (n,) in plain.execute(AGENCY_NAMES_SQL, {"q": "苏省测试第1"})]
+        assert names == sorted(n for (n,) in plain.execute("SELECT name FROM agencies") if "苏省测试第1" in n)
+        assert calls[0] >= 40
+    finally:
+        plain.close()
