@@ -221,3 +221,18 @@ def test_rule_failures_reads_each_reports_stored_rules(provinces, given):
         assert not [p for p in plan if re.search(r"\b(check_values|check_keys|checks)\b|USING .*check", p)], plan
     rows = plain.execute(sql, params).fetchall()
     assert rows == analyzed.execute(sql, params).fetchall() and rows
+
+
+@pytest.mark.parametrize("name", ["REPORTS_SQL", "TABLED_SQL"])
+def test_the_overviews_counts_of_a_province_read_its_agencies_reports(provinces, name):
+    """The overview's counts of the reports chosen (and of those with tables) read every report to count a
+    province's, without ANALYZE's statistics: 225 and 283 k SQLite steps at 25,000 reports (16 and 18 k with the
+    agencies first)."""
+    from govreports.charts import dashboard
+
+    sql = getattr(dashboard, name)
+    plain, analyzed = provinces
+    for given in ({"province": "江苏省"}, {"province": "江苏省", "year": "2021"}):
+        assert _scans(plain, sql, **given) == []
+        params = {"year": "", **given}
+        assert plain.execute(sql, params).fetchall() == analyzed.execute(sql, params).fetchall()
