@@ -63,6 +63,18 @@ _CUR = f"""cur AS (
 _ALL = "(:agency = '' AND :province = '')"
 _SUMS = (_ALL + " AND (:year = '' OR cs.year = CAST(:year AS INTEGER)) AND cs.table_name = '{table}'"
          " AND cs.col_key = '{col}'")  # the conditions on current_sums cs: every agency, the year, a row's total
+# Unfiltered, those charts read no report (cur is empty), and the years with a report (cur_years: the span of a
+# chart over years, and its years without one) are found by a step down the reports' year index, as the
+# overview's years are (dashboard.YEARS_SQL): every current report was read for them, ~570 k SQLite steps a chart
+# at 25,000 reports. A chart that counts reports unfiltered too (rule_failures) reads cur whole.
+_CUR_FILTERED = _CUR.replace("  WHERE r.current_version_id IS NOT NULL AND",
+                             f"  WHERE NOT {_ALL} AND r.current_version_id IS NOT NULL AND")
+assert _CUR_FILTERED != _CUR
+_CUR_YEARS = f"""ry(year) AS (SELECT max(year) FROM reports WHERE {_ALL}
+  UNION ALL SELECT (SELECT max(year) FROM reports WHERE year < ry.year) FROM ry WHERE ry.year IS NOT NULL),
+cur_years(year) AS MATERIALIZED (SELECT year FROM cur WHERE year IS NOT NULL
+  UNION SELECT ry.year FROM ry WHERE ry.year IS NOT NULL AND (:year = '' OR ry.year = CAST(:year AS INTEGER))
+    AND EXISTS (SELECT 1 FROM reports r WHERE r.year = ry.year AND r.current_version_id IS NOT NULL))"""
 # Filtered, the reports' row totals (or cells) are added up by row first, the reports the outer loop (CROSS JOIN:
 # grouped, SQLite read every row total and looked its report up): joined as they were to a chart's categories (a
 # few constant rows), they were materialized and read again for each category, 2.1, 1.7 and 2.5 M SQLite steps
@@ -143,10 +155,10 @@ def _year_x() -> dict:
 # no_report = 1 when the filters select no report for that year (as analyze year_over_year leaves a change across
 # a missing year blank): a line breaks there, a bar chart keeps the year (`invalid: show`), and _with_gaps marks it.
 NO_REPORT = "无报告 / no report"
-NO_REPORT_SQL = "span.year NOT IN (SELECT year FROM cur WHERE year IS NOT NULL)"
+NO_REPORT_SQL = "span.year NOT IN (SELECT year FROM cur_years)"
 
 
-def _span(first_last: str = "cur") -> str:
+def _span(first_last: str = "cur_years") -> str:
     """CTE `span(year)`: every year from the first to the last year of `first_last` (a CTE with a year column)."""
     return f"""span(year) AS (SELECT year FROM (SELECT min(year) AS year FROM {first_last}) WHERE year IS NOT NULL
   UNION ALL SELECT year + 1 FROM span WHERE year < (SELECT max(year) FROM {first_last}))"""
@@ -192,7 +204,8 @@ _APPLICATIONS_BY_YEAR = f"""SELECT cur.year, s.series, s.seq, sum(t.n) AS applic
 APPLICATIONS = Chart(
     "applications", "各年度政府信息公开申请", "Applications per year",
     "Applications received (本年新收), carried in from the year before and carried over, summed over reports.",
-    f"""WITH {_CUR},
+    f"""WITH {_CUR_FILTERED},
+{_CUR_YEARS},
 {_values('s', ('key', 'series', 'seq'), _APP_SERIES)},
 {_every_year(_APPLICATIONS_BY_YEAR, 's', 's.series, s.seq, NULL, 0')}""",
     _with_gaps({"mark": {"type": "line", "point": True, "tooltip": True},
@@ -229,7 +242,8 @@ _ANSWERS_BY_YEAR = f"""SELECT t.year, g.outcome, g.seq, sum(t.n) AS applications
 ANSWERS = Chart(
     "answers", "申请办理结果", "How applications were answered",
     "Outcomes of the applications handled (table 三, rows (一)–(六)), summed over reports, per year.",
-    f"""WITH {_CUR},
+    f"""WITH {_CUR_FILTERED},
+{_CUR_YEARS},
 {_values('g', ('key', 'outcome', 'seq'), _ANSWER_GROUPS)},
 {_values('m', ('row_key', 'grp'), _ANSWER_MAP)},
 {_every_year(_ANSWERS_BY_YEAR, 'g', 'g.outcome, g.seq, NULL')}""",
@@ -253,7 +267,7 @@ REFUSALS = Chart(
     "refusals", "不予公开、无法提供、不予处理的理由", "Refusals by reason",
     "Applications answered 不予公开 / 无法提供 / 不予处理, summed over reports, per reason (no bar where no report gave "
     "a number: a year of free-form pre-2019 reports drew a zero for every reason).",
-    f"""WITH {_CUR},
+    f"""WITH {_CUR_FILTERED},
 {_values('l', ('key', 'reason', 'seq', 'category'), _REFUSAL_REASONS)}
 SELECT l.category, l.reason, l.seq, sum(t.n) AS applications, coalesce(sum(t.positive), 0) AS reports
 FROM l LEFT JOIN (SELECT t.row_key, sum(t.n) AS n, sum(CASE WHEN t.n > 0 THEN 1 ELSE 0 END) AS positive
@@ -285,7 +299,7 @@ _RESULTS = [("upheld", "结果维持 / upheld", 1), ("corrected", "结果纠正 
 REVIEW_LITIGATION = Chart(
     "review_litigation", "行政复议、行政诉讼结果", "Review and litigation outcomes",
     "Cases of administrative review and litigation by result (table 四), summed over reports.",
-    f"""WITH {_CUR},
+    f"""WITH {_CUR_FILTERED},
 {_values('p', ('key', 'proceeding', 'seq'), _PROCEEDINGS)},
 {_values('o', ('key', 'result', 'seq'), _RESULTS)}
 SELECT p.proceeding, p.seq AS proceeding_seq, o.result, o.seq, sum(c.value) AS cases
@@ -318,7 +332,8 @@ _CASES_BY_YEAR = f"""SELECT t.year, s.series, s.seq, sum(t.n) AS cases, 0 AS no_
 CASES_PER_YEAR = Chart(
     "cases_per_year", "各年度行政复议、行政诉讼案件", "Reviews and lawsuits per year",
     "Administrative reviews and lawsuits (with or without review first) per year: each row's 总计, summed.",
-    f"""WITH {_CUR},
+    f"""WITH {_CUR_FILTERED},
+{_CUR_YEARS},
 {_values('s', ('key', 'series', 'seq'), _CASE_SERIES)},
 {_every_year(_CASES_BY_YEAR, 's', 's.series, s.seq, NULL')}""",
     _with_gaps({"mark": {"type": "line", "point": True, "tooltip": True},
@@ -341,6 +356,7 @@ RULE_FAILURES = Chart(
     "Per year and rule: reports with at least one failed check, out of the reports with a check that could be "
     "evaluated (not-evaluable checks are not failures; pre-2019 reports have none).",
     f"""WITH {_CUR},
+{_CUR_YEARS},
 {_values('rules', ('rule',), [(r,) for r in _RULES])},
 facts AS MATERIALIZED (SELECT cur.year, v.rules_ok, v.rules_failed FROM cur CROSS JOIN report_versions v
                        ON v.id = cur.vid WHERE v.rules_ok IS NOT NULL),
