@@ -27,6 +27,7 @@ from govreports.discover.signals import BARE, is_report, link_score
 from govreports.portals.adapters import ADAPTERS, Listing
 from govreports.portals.adapters.base import absolute
 from govreports.portals.adapters.gkmlpt import unescape_percent_u
+from govreports.portals.adapters.hanweb import column_island
 from govreports.portals.adapters.jsonapi import dig, title_text
 from govreports.portals.adapters.listpage import Selectors, anchors, document_url, is_next_word, links, soup
 from govreports.portals.adapters.trs import has_pager_call
@@ -100,6 +101,7 @@ def _gkmlpt(html: str, url: str, fragment: str) -> Family | None:
 def _hanweb(html: str, url: str) -> Family | None:
     if not _HW_STORE.search(html) or not _HW_PAGER.search(html):
         return None
+    html = column_island(html, url)  # the column's own island, where a sidebar unit has one too
     listings = [Listing(t, u, d) for record in _HW_RECORD.findall(html) for t, u, d in links(soup(record), url)]
     total = int(m.group(1)) if (m := _HW_TOTAL.search(html)) else len(listings)
     return Family("hanweb", url, {}, f"Hanweb datastore island ({len(listings)} records) + dataproxy.jsp, "

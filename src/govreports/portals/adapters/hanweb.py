@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
 from govreports.portals.adapters.base import Adapter, Listing, ListPage, absolute, numbered_pages
 from govreports.portals.adapters.listpage import links, soup
+from govreports.portals.titles import is_report_title
 
 _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
 _NEXTGROUP = re.compile(r"<nextgroup>\s*<!\[CDATA\[(.*?)\]\]>", re.S)
@@ -41,6 +42,11 @@ _UNIT_ID = re.compile(r"""\$\(\s*["']#(\d+)["']\s*\)\s*\.jpage"""
 _WEB_ID = re.compile(r"[?&;](?:i_)?webid=(\d+)")
 _PAGE_NUMBER = re.compile(r"(?<=[?&])page=\d+")
 _DATASTORE = re.compile(r"<datastore\b", re.I)
+_ISLAND = re.compile(r"<datastore\b.*?</datastore>", re.S | re.I)
+# the <div id="{unitid}"><script type="text/xml"> an island begins with (searched in the text just before it)
+_ISLAND_UNIT = re.compile(r"""<div\s+id=["']?(\w+)["']?[^>]*>\s*<script\s+type=["']text/xml["'][^>]*>\s*\Z""",
+                          re.I)
+_JPAGE_CALL = re.compile(r"""\$\(\s*["']#(\w+)["']\s*\)\s*\.jpage\s*\(\s*\{.*?\}\s*\)""", re.S)
 _NO_COLUMN = ("no Hanweb <datastore> island and no jpage({totalRecord: …}) call on the page: is it a Hanweb column's "
               "list page (/col/col{N}/index.html)?")  # an empty column's page has its island, with no record
 _NO_RECORDS = ("dataproxy.jsp answered no records: it may reject the request (a Referer, XHR or cookie check) or have "
@@ -52,7 +58,8 @@ FORM_FIELDS = ("col", "appid", "webid", "path", "columnid", "sourceContentType",
 class HanwebAdapter(Adapter):
     @classmethod
     def defaults(cls):
-        return {"proxy_path": "/module/web/jpage/dataproxy.jsp", "per_request": 45}
+        # unitid: the island read where a page has several (its <div id>), when the page's own signs do not say
+        return {"proxy_path": "/module/web/jpage/dataproxy.jsp", "per_request": 45, "unitid": ""}
 
     async def discover(self, ctx):
         page = await ctx.fetch_list(self.portal.start_url)
@@ -64,6 +71,9 @@ class HanwebAdapter(Adapter):
             # no column here (a home page pasted for its column, another CMS's page): it listed nothing, unsaid
             ctx.unreadable(start, _NO_COLUMN)
             return
+        whole, html = html, column_island(html, start, str(self.params["unitid"]),
+                                          lambda title: is_report_title(title, self.portal.title_include,
+                                                                        self.portal.title_exclude))
         inline = list(_records(html, page.final_url))
         for listing in inline:
             yield listing
@@ -74,7 +84,7 @@ class HanwebAdapter(Adapter):
         total = int(m.group(1)) if (m := _TOTAL.search(html)) else seen
         if seen >= total:
             return
-        form = self._form(html, start)
+        form = self._form(html, start, whole)
         if not form:  # no column or unit to ask for the rest with, in a template, the pager's call or the page
             ctx.short(start, seen, total, repeated=False, why="the page names no columnid and unitid (no <nextgroup> "
                                                            "link, no ajaxParam) to ask dataproxy.jsp for the rest with")
@@ -149,7 +159,7 @@ class HanwebAdapter(Adapter):
                 yield listing
 
     @staticmethod
-    def _form(html: str, start: str) -> dict[str, str] | None:
+    def _form(html: str, start: str, page: str | None = None) -> dict[str, str] | None:
         """The dataproxy form body, from the nextgroup template (values decoded once more where double-encoded),
         else from the jpage call's ajaxParam, else from what the page says of its column, unit and site. Without
         a column and a unit there is nothing to ask for."""
@@ -158,10 +168,9 @@ class HanwebAdapter(Adapter):
         if href:
             query = dict(parse_qsl(urlsplit(href.group(1).replace("&amp;", "&")).query, keep_blank_values=True))
         elif m := _AJAX_PARAM.search(html):
-            query = {f.group(1): next(v for v in f.groups()[1:] if v is not None)
-                     for f in _JS_FIELD.finditer(m.group(1))}
+            query = _js_fields(m.group(1))
         else:
-            query = _page_facts(html, start)
+            query = _page_facts(html, start, page or html)
         if not query.get("columnid") or not query.get("unitid"):
             return None
         form = {"col": "1", "appid": "1", "webid": "", "path": "/", "sourceContentType": "1", "permissiontype": "0"}
@@ -171,17 +180,57 @@ class HanwebAdapter(Adapter):
         return form
 
 
-def _page_facts(html: str, start: str) -> dict[str, str]:
+def _page_facts(html: str, start: str, page: str) -> dict[str, str]:
     """The form fields a page without a template names: its column (in its own URL), its unit (the div around
-    the island, or the one jpage is called on) and its site (webid= in a script's link, as visit.jsp's)."""
+    the island, or the one jpage is called on: in `html`, the column's island) and its site (webid= in a
+    script's link anywhere on the `page`, as visit.jsp's)."""
     facts = {}
     if m := _COLUMN_PATH.search(urlsplit(start).path):
         facts["columnid"] = m.group(1)
     if m := _UNIT_ID.search(html):
         facts["unitid"] = m.group(1) or m.group(2)
-    if m := _WEB_ID.search(html):
+    if m := _WEB_ID.search(page):
         facts["webid"] = m.group(1)
     return facts
+
+
+def _js_fields(text: str) -> dict[str, str]:
+    """The fields of a JavaScript object's body (jpage's ajaxParam: `columnid:282, webname:'…'`)."""
+    return {f.group(1): next(v for v in f.groups()[1:] if v is not None) for f in _JS_FIELD.finditer(text)}
+
+
+def column_island(html: str, start: str, unit: str = "", titled: Callable[[str], bool] = is_report_title) -> str:
+    """The part of a column page that is the column's own list, where the page holds more than one <datastore>
+    island (a sidebar unit, 通知公告 or 最新信息, beside the column's): that island, from its <div id="{unitid}">,
+    with its own `$('#{unitid}').jpage({…})` call. Read whole, the page's first jpage call gave the column's
+    totalRecord, every island's records counted as read and the first <nextgroup> named the column asked for: a
+    sidebar first had its notices listed and the column's records past its island never asked; second, the
+    column's ranges began past as many of its own records as the sidebar held, those reports lost, unsaid.
+
+    The island is the one `unit` names (the config's unitid), else the one whose column is the page's own
+    (/col/col{N}/ and the template's or ajaxParam's columnid), else the one with the most records `titled` as
+    reports, else the longest column (its totalRecord). A page of one island is read whole, as before."""
+    islands = list(_ISLAND.finditer(html))
+    if len(islands) < 2:
+        return html
+    calls = {m.group(1): m.group(0) for m in _JPAGE_CALL.finditer(html)}
+    own = m.group(1) if (m := _COLUMN_PATH.search(urlsplit(start).path)) else None
+    ranked = []
+    for n, found in enumerate(islands):
+        div = _ISLAND_UNIT.search(html, max(0, found.start() - 300), found.start())
+        part = html[div.start() if div else found.start():found.end()]
+        said = dict(parse_qsl(urlsplit(href.group(1).replace("&amp;", "&")).query)) if (
+            (m := _NEXTGROUP.search(part)) and (href := _HREF.search(m.group(1)))) else {}
+        island_unit = div.group(1) if div else said.get("unitid")
+        call = calls.get(island_unit or "", "")
+        if not said and (m := _AJAX_PARAM.search(call)):
+            said = _js_fields(m.group(1))
+        part += "\n" + call
+        reports = sum(titled(x.title) for x in _records(found.group(0), start))
+        total = int(m.group(1)) if (m := _TOTAL.search(call)) else len(_RECORD.findall(found.group(0)))
+        ranked.append(((bool(unit) and island_unit == unit, own is not None and said.get("columnid") == own,
+                        reports, total, -n), part))
+    return max(ranked)[1]
 
 
 def _proxy_url(html: str, start: str, default_path: str) -> str:
