@@ -213,6 +213,37 @@ def test_a_chinatax_list_with_one_broken_item_url_still_names_its_reports():
         ("国家税务总局2022年政府信息公开工作年度报告", "https://www.chinatax.gov.cn/n810214/c5182.html")]
 
 
+def test_a_json_api_column_answering_an_html_fragment_names_its_reports():
+    """discover reads a json-api column's first page as the adapter does (test_portal_jsonapi): a jpaas answer's list
+    is an HTML fragment (`data.html`), its links the items, resolved against the column's page. `_json_list` took
+    only a JSON list: the fragment listed nothing, and its {page} and a relative list_url were asked as written."""
+    import asyncio
+    import json
+
+    from govreports.discover.family import Family, complete
+
+    start = "https://www.taizhou.gov.cn/col/col4785/index.html"
+    api = '/api-gateway/jpaas-publish-server/front/page/build/unit?webId=1&paramJson={"pageNo":{page},"pageSize":15}'
+    rows = ('<li class="clearfix"><a href="../../art/2024/1/15/art_4785_11.html" title="泰州市2023年政府信息公开工作年度'
+            '报告">泰州市2023年...</a><span>2024-01-15</span></li>')
+    asked = []
+
+    class Session:
+        async def fetch(self, url, **kwargs):
+            asked.append(url)
+
+            class Reply:
+                ok = True
+                text = json.dumps({"success": True, "data": {"html": f'<ul class="list">{rows}</ul>'}})
+            return Reply()
+
+    family = Family("json-api", start, {"list_url": api, "items": "data.html"}, pending="json-api")  # defaults left out
+    found = asyncio.run(complete(family, Session()))
+    assert [(x.title, x.url, x.list_date) for x in found.listings] == [
+        ("泰州市2023年政府信息公开工作年度报告", "https://www.taizhou.gov.cn/art/2024/1/15/art_4785_11.html", "2024-01-15")]
+    assert asked == ["https://www.taizhou.gov.cn" + api.replace("{page}", "1")]
+
+
 def test_a_link_cut_short_is_read_by_its_title_attribute():
     """Menus cut long labels (政府信息公开工作年...) and keep the whole one in title=, as list rows do (PORTALS.md
     §4): the walk read the cut text, saw no column's words and never followed the link."""

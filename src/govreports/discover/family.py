@@ -25,10 +25,10 @@ from govreports.discover.pages import Page
 from govreports.discover.rows import infer
 from govreports.discover.signals import BARE, is_report, link_score
 from govreports.portals.adapters import ADAPTERS, Listing
-from govreports.portals.adapters.base import absolute
+from govreports.portals.adapters.base import ListPage
 from govreports.portals.adapters.gkmlpt import unescape_percent_u
 from govreports.portals.adapters.hanweb import column_island
-from govreports.portals.adapters.jsonapi import dig, title_text
+from govreports.portals.adapters.jsonapi import page_form, page_url, read_answer
 from govreports.portals.adapters.listpage import Selectors, anchors, document_url, is_next_word, links, soup
 from govreports.portals.adapters.trs import has_pager_call
 from govreports.portals.adapters.trs import numbering as trs_numbering
@@ -251,22 +251,16 @@ async def _gkmlpt_list(family: Family, session) -> None:
 
 
 async def _json_list(family: Family, session) -> None:
-    """The first page of a json-api column, read as the adapter reads it."""
-    p = family.params
-    form = {k: str(v).replace("{page}", "1") for k, v in p["form"].items()}
-    reply = await session.fetch(p["list_url"], method=p["method"], data=form, expect="json", referer=family.start_url)
-    items: list = []
-    if reply is not None and reply.ok:
-        try:
-            items = dig(json.loads(reply.text or "null"), p["items"]) or []
-        except ValueError:
-            items = []
-    # an item whose link cannot be made absolute (a CMS placeholder, http://[站群地址]/…) is passed over, as the
-    # adapter does: urljoin's ValueError rejected the whole column
-    family.listings = [Listing(title_text(dig(x, p["title_field"])), link,
-                               str(dig(x, p["date_field"]) or "")[:10] or None)
-                       for x in (items if isinstance(items, list) else []) if dig(x, p["url_field"])
-                       and (link := absolute(p["list_url"], str(dig(x, p["url_field"])))) is not None]
+    """The first page of a json-api column, read as the adapter reads it (jsonapi.read_answer: a JSON list, or an
+    HTML fragment's links; an item whose link cannot be made absolute passed over), the config's params over the
+    adapter's defaults. An answer that is not the list expected lists nothing."""
+    p = {**ADAPTERS["json-api"].defaults(), **family.params}
+    url = page_url(p, family.start_url, 1)
+    reply = await session.fetch(url, method=str(p["method"]).upper(), data=page_form(p, 1), expect="json",
+                                referer=family.start_url)
+    got = await read_answer(reply.text, p, url, family.start_url, first=True) if reply is not None and reply.ok \
+        else None
+    family.listings = got.listings if isinstance(got, ListPage) else []
 
 
 async def _trs_offset(family: Family, session) -> None:

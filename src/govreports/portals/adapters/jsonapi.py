@@ -56,51 +56,66 @@ class JsonApiAdapter(Adapter):
 
     async def discover(self, ctx):
         p = self.params
-        first = int(p["first_page"])
 
         def url_of(n: int) -> str:  # n counts from 1; the API's numbers from first_page
-            return urljoin(self.portal.start_url, str(p["list_url"]).replace("{page}", str(first + n - 1)))
+            return page_url(p, self.portal.start_url, n)
 
         async def fetch(n: int) -> ListPage | None:
             url = url_of(n)
-            form = {k: str(v).replace("{page}", str(first + n - 1)) for k, v in (p["form"] or {}).items()} or None
-            reply = await ctx.fetch_list(url, method=str(p["method"]).upper(), data=form, expect="json",
+            reply = await ctx.fetch_list(url, method=str(p["method"]).upper(), data=page_form(p, n), expect="json",
                                          referer=self.portal.start_url)
             if not reply.ok:
                 return None
-            try:
-                answer = json.loads(reply.text or "null")
-            except ValueError as exc:  # an HTML 系统繁忙 page, JSON cut short: named, or the listing ends unsaid
-                ctx.unreadable(url, not_json(reply.text, str(exc)))
+            got = await read_answer(reply.text, p, url, self.portal.start_url, first=n == 1)
+            if isinstance(got, str):  # an HTML 系统繁忙 page, JSON cut short, a config's field the API lacks: named
+                ctx.unreadable(url, got)
                 return None
-            items = dig(answer, p["items"])
-            total = count(dig(answer, p["total_field"])) if p["total_field"] else None
-            # the first page is where the config's field names meet the API: one it does not hold listed nothing,
-            # unsaid ("0 listing(s)", exit 0); later, an answer without the list is the column's end, as before
-            if items is None and n == 1 and total != 0 and (problem := missing(answer, p["items"])):
-                ctx.unreadable(url, not_json(reply.text, problem))
-                return None
-            if isinstance(items, str) and items.strip():  # a list as an HTML fragment (jpaas: data.html), shown in
-                # the column's page: its links are the items, titled and dated as a list page's rows, resolved there
-                found = await read_page(items, lambda tree: links(tree, self.portal.start_url))
-                return ListPage(len(found), [Listing(*row) for row in found], total)
-            items = items or []
-            if not isinstance(items, list):
-                ctx.unreadable(url, not_json(reply.text, f"{p['items']} is no list"))
-                return None
-            if n == 1 and items and not any(dig(item, p["url_field"]) for item in items):
-                fields = next((", ".join(map(str, item)) for item in items if isinstance(item, dict)), "")
-                ctx.unreadable(url, not_json(reply.text, f"none of the {len(items)} items has a link at url_field "
-                                                         f"{p['url_field']!r}" + (f" (an item holds: {fields})"
-                                                                                  if fields else "")))
-                return None
-            listings = []
-            for item in items:
-                title = title_text(dig(item, p["title_field"]))
-                href = dig(item, p["url_field"])
-                if href and (link := absolute(url, str(href))) is not None:  # one bad item: not the listing's end
-                    listings.append(Listing(title, link, iso_date(str(dig(item, p["date_field"]) or ""))))
-            return ListPage(len(items), listings, total)
+            return got
 
         async for listing in numbered_pages(ctx, self.portal.max_pages, fetch, url_of):
             yield listing
+
+
+def page_url(params: dict, start_url: str, n: int) -> str:
+    """The URL of list page `n` (counted from 1; the API's numbers from first_page), made absolute from start_url."""
+    return urljoin(start_url, str(params["list_url"]).replace("{page}", str(int(params["first_page"]) + n - 1)))
+
+
+def page_form(params: dict, n: int) -> dict | None:
+    """The form body of list page `n` (counted from 1), None for a GET API's."""
+    page = str(int(params["first_page"]) + n - 1)
+    return {k: str(v).replace("{page}", page) for k, v in (params["form"] or {}).items()} or None
+
+
+async def read_answer(text: str | None, p: dict, url: str, start_url: str, first: bool) -> ListPage | str:
+    """A list API's answer (the text of `url`) read with the params `p`: the page's items, or why the answer is not
+    the list expected (for Context.unreadable). The crawl reads every page so and `discover` the first one: a list as
+    an HTML fragment (jpaas: data.html) was read by one and not the other."""
+    try:
+        answer = json.loads(text or "null")
+    except ValueError as exc:  # an HTML 系统繁忙 page, JSON cut short: named, or the listing ends unsaid
+        return not_json(text, str(exc))
+    items = dig(answer, p["items"])
+    total = count(dig(answer, p["total_field"])) if p["total_field"] else None
+    # the first page is where the config's field names meet the API: one it does not hold listed nothing,
+    # unsaid ("0 listing(s)", exit 0); later, an answer without the list is the column's end, as before
+    if items is None and first and total != 0 and (problem := missing(answer, p["items"])):
+        return not_json(text, problem)
+    if isinstance(items, str) and items.strip():  # a list as an HTML fragment (jpaas: data.html), shown in
+        # the column's page: its links are the items, titled and dated as a list page's rows, resolved there
+        found = await read_page(items, lambda tree: links(tree, start_url))
+        return ListPage(len(found), [Listing(*row) for row in found], total)
+    items = items or []
+    if not isinstance(items, list):
+        return not_json(text, f"{p['items']} is no list")
+    if first and items and not any(dig(item, p["url_field"]) for item in items):
+        fields = next((", ".join(map(str, item)) for item in items if isinstance(item, dict)), "")
+        return not_json(text, f"none of the {len(items)} items has a link at url_field {p['url_field']!r}"
+                              + (f" (an item holds: {fields})" if fields else ""))
+    listings = []
+    for item in items:
+        title = title_text(dig(item, p["title_field"]))
+        href = dig(item, p["url_field"])
+        if href and (link := absolute(url, str(href))) is not None:  # one bad item: not the listing's end
+            listings.append(Listing(title, link, iso_date(str(dig(item, p["date_field"]) or ""))))
+    return ListPage(len(items), listings, total)
