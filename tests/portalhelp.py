@@ -17,11 +17,16 @@ class FakeContext:
         self.capped_at: list[str] = []
         self.short_at: list[tuple] = []
         self.unreadable_at: list[tuple[str, str]] = []
+        self.miscounted_at: list[tuple[str, int, int]] = []
         self.forms: list[dict | None] = []  # the body of each request, in order
         self.probes: list[tuple[str, str]] = []  # the requests asked with probe=True (a failure not recorded)
 
     def unreadable(self, url, why):
         self.unreadable_at.append((url, why))
+
+    def miscounted(self, url, read, total, why=None):
+        self.miscounted_at.append((url, read, total))
+        self.miscounted_why = why
 
     def capped(self, next_url):
         self.capped_at.append(next_url)

@@ -60,6 +60,19 @@ def test_an_adapter_s_own_reason_for_a_short_listing_is_the_one_recorded(tmp_pat
                        "the list API counts; the page has no <nextgroup> link")]
 
 
+def test_a_count_below_the_items_read_is_logged_against_the_run_and_fails_nothing(tmp_path):
+    """A list API whose count is below the items it served (Hanweb's <totalrecord>): the adapter reads on, and the
+    run's log names the page and the count; the portal is not failed for a site's wrong count."""
+    def say(ctx, portal):
+        ctx.stats.pages += 1
+        ctx.miscounted(f"{portal.start_url}?startrecord=46", 90, 40, "the listing read on")
+
+    portal, stats, logged = _crawl_with(tmp_path, "demo-hanweb", say)
+    assert stats.failed == {} and stats.outcome == PortalOutcome.OK
+    assert logged == [(f"{portal.start_url}?startrecord=46", "miscount", "miscount: the list API counts 40 items in "
+                       "the column after 90 were read; the listing read on")]
+
+
 @pytest.mark.parametrize("pages", [1, 2])
 def test_a_list_page_that_answered_other_than_a_list_is_a_failed_list_page(tmp_path, pages):
     """An API page answering an HTML 系统繁忙 page instead of its JSON: counted as a failed list page against its

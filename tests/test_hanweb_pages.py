@@ -176,3 +176,34 @@ def test_a_record_without_a_link_still_counts_as_read():
     assert [x.url.rsplit("_", 1)[1] for x in got] == [f"{k}.html" for k in (1, 3, 4, 5, 6, 7, 8, 9)]
     assert ctx.requested == [("GET", START)] + [("POST", post_url(k, k + 2)) for k in (4, 7)]
     assert ctx.short_at == []
+
+
+def _answer(first: int, last: int, count: int) -> str:
+    return (f"<datastore><totalrecord>{count}</totalrecord><recordset>"
+            + "".join(_record(k) for k in range(first, last + 1)) + "</recordset></datastore>")
+
+
+def test_a_total_record_below_the_records_read_is_not_believed():
+    """A POST answer whose <totalrecord> (2) is below the records already read (6): the listing ended there, a full
+    page in hand, records 7-11 never asked, unsaid. Now such a count is not the column's: the ranges go on, each
+    asked whole, while pages come full, to the first one short of its range; the anomaly is named once."""
+    rest = {("POST", post_url(4, 6)): _answer(4, 6, 2), ("POST", post_url(7, 9)): _answer(7, 9, 2),
+            ("POST", post_url(10, 12)): _answer(10, 11, 2)}
+    adapter = HanwebAdapter(PortalConfig(name="wz", adapter="hanweb", start_url=START, params={"per_request": 3}))
+    ctx = FakeContext({START: column(range(1, 4), 12), **rest})
+    got = _collect(adapter, ctx)
+    assert [x.url.rsplit("_", 1)[1] for x in got] == [f"{k}.html" for k in range(1, 12)]
+    assert ctx.requested == [("GET", START)] + [("POST", u) for _, u in rest]
+    assert ctx.miscounted_at == [(post_url(4, 6), 6, 2)] and ctx.short_at == [] and ctx.capped_at == []
+
+
+def test_a_column_whose_count_is_not_believed_ends_at_max_pages():
+    """Pages that keep coming full past a count not believed are read to max_pages, no further, and named capped."""
+    pages = {START: column(range(1, 4), 12)}
+    pages.update({("POST", post_url(k, k + 2)): _answer(k, k + 2, 1) for k in range(4, 100, 3)})
+    adapter = HanwebAdapter(PortalConfig(name="wz", adapter="hanweb", start_url=START, max_pages=5,
+                                         params={"per_request": 3}))
+    ctx = FakeContext(pages)
+    got = _collect(adapter, ctx)
+    assert len(got) == 3 + 5 * 3 and len(ctx.requested) == 1 + 5
+    assert ctx.capped_at == [post_url(19, 21)] and len(ctx.miscounted_at) == 1

@@ -75,6 +75,24 @@ class Failed:
     item_status: ItemStatus = ItemStatus.FAILED
 
 
+def fetch_failed(url: str, result, listing: Listed | None = None) -> Failed:
+    """A fetch that did not succeed (a FetchResult), as its failure: a gate's `blocked`, else failed."""
+    kind = result.error_kind or "http"
+    return Failed(url, result.status if result.status is not None else kind, kind,
+                  f"{kind}: {result.error or ''}".strip(), listing=listing,
+                  item_status=ItemStatus.BLOCKED if kind == "blocked" else ItemStatus.FAILED)
+
+
+@dataclass(frozen=True)
+class Noted:
+    """Something odd a list page said, which the crawl worked around (a count below the items read): logged against
+    its URL and the run (the `issues` view), not counted as a failure."""
+
+    url: str
+    kind: str
+    error: str
+
+
 @dataclass(frozen=True)
 class Seen:
     """A document fetched (stored once per new body)."""
@@ -227,6 +245,8 @@ def _write(db: Database, portal: str, event, run_id: int | None = None) -> None:
             _save(db, portal, event.listing, ItemStatus.FAILED, error=event.error, **_links(keep))
         else:
             _save(db, portal, event.listing, ItemStatus.NOT_REPORT, error=event.error)
+    elif isinstance(event, Noted):
+        log_fetch(db, event.url, "list", event.error, kind=event.kind, portal=portal, run_id=run_id)
     elif not isinstance(event, (Unchanged, NotDue)):  # pragma: no cover - a programming error
         raise TypeError(f"unknown crawl event {event!r}")
 

@@ -12,7 +12,8 @@ from urllib.parse import urldefrag, urlsplit
 
 from govreports import schema
 from govreports.clock import now_iso
-from govreports.crawl.events import Doc, Failed, Listed, NotDue, NotReport, Read, Seen, Sink, Unchanged
+from govreports.crawl.events import Doc, Failed, Listed, NotDue, NotReport, Read, Seen, Sink, Unchanged, fetch_failed
+from govreports.crawl.listcontext import ListContext
 from govreports.crawl.stats import PortalStats
 from govreports.errors import StorageError
 from govreports.extract import limits, ocr
@@ -64,8 +65,8 @@ class PortalFetcher:
             res, expect, refetch=lambda: self.fetch(res.url, conditional=False, expect=expect))
 
 
-class PortalCrawl:
-    """The context adapters fetch through (list pages), and the per-item work for one portal."""
+class PortalCrawl(ListContext):
+    """The context adapters fetch through (list pages: ListContext), and the per-item work for one portal."""
 
     def __init__(self, portal: PortalConfig, fetcher: Fetcher, sink: Sink, year: int | None = None,
                  progress: Progress | None = None, concurrency: int = 32, parser: BoundedParser | None = None,
@@ -89,41 +90,6 @@ class PortalCrawl:
         if self._parser is None:
             return parse_bytes(data, name, hints=hints, http_charset=http_charset)
         return await self._parser.parse_async(data, name, hints, http_charset)
-
-    # --- the adapters' context ---------------------------------------------------------------------------------
-    async def fetch_list(self, url: str, *, method: str = "GET", data: dict | None = None,
-                         headers: dict | None = None, referer: str | None = None, expect: str = "html",
-                         probe: bool = False):
-        result = await self.fetcher.fetch(url, method=method, data=data, headers=headers, referer=referer,
-                                          conditional=False, expect=expect)
-        self.stats.pages += 1
-        if not result.ok and not probe:  # a probe's failure is the adapter's to name (Context.fetch_list)
-            self.stats.list_failed += 1
-            self.sink.emit(_failed(url, result))
-        return result
-
-    def capped(self, next_url: str) -> None:
-        """Named against the first list page not read: a column longer than max_pages was cut short without a word
-        (an endless pager, or a real column of more than 200 pages, ended "ok")."""
-        self.sink.emit(Failed(next_url, "list", "max_pages",
-                              f"max_pages: the listing stopped after {self.portal.max_pages} list pages; this page "
-                              "and any after it were not read (raise max_pages in the portal's config)"))
-
-    def unreadable(self, url: str, why: str) -> None:
-        """A list page that answered, but not with the list the adapter reads (an HTML 系统繁忙 page, malformed
-        JSON): a failed list page, named against its URL. The listing ended there without a word: mid-column its
-        later pages vanished, and a page 1 so answered made the portal an empty column, "ok"."""
-        self.stats.list_failed += 1
-        self.sink.emit(Failed(url, "list", "list", f"list: {why}"))
-
-    def short(self, url: str, read: int, total: int, repeated: bool, why: str | None = None) -> None:
-        """Named against the page the listing ended at: an API that ignores the page number (a misnamed page
-        parameter) gave only its first page, every night, and the crawl called the portal ok."""
-        if why is None:  # the adapter's own reason where a numbered page's empty/repeated one does not fit
-            why = ("it repeated the pages before it: the API may ignore the page number (check the page parameter "
-                   "in the portal's config)") if repeated else "it was empty: the API may serve only so many pages"
-        self.sink.emit(Failed(url, "list", "pager", f"pager: the listing ended at this page after {read} of the "
-                                                    f"{total} items the list API counts; {why}"))
 
     # --- the run -------------------------------------------------------------------------------------------------
     async def run(self) -> PortalStats:
@@ -229,7 +195,7 @@ class PortalCrawl:
         page = await self.fetcher.fetch(listing.url, conditional=True, expect="html", body_if_unchanged=not known)
         fetched: dict = {}  # attachment URL -> its answer already in hand
         if not page.ok:
-            self.sink.emit(_failed(listing.url, page, listing))
+            self.sink.emit(fetch_failed(listing.url, page, listing))
             return
         seen.append(Doc.of(page))
         if known and self._unchanged(page):  # a 304, or the body stored answered whole (a server without validators)
@@ -251,7 +217,7 @@ class PortalCrawl:
             if page.not_modified:  # the attachment changed: the page is read again
                 page = await self.fetcher.unchanged_body(page)
                 if not page.ok:
-                    self.sink.emit(_failed(listing.url, page, listing))
+                    self.sink.emit(fetch_failed(listing.url, page, listing))
                     return
                 if not page.not_modified:  # the archive had lost the page's file: fetched whole
                     seen.append(Doc.of(page))
@@ -279,7 +245,7 @@ class PortalCrawl:
                 continue
             later = await self.fetcher.fetch(url, conditional=True, expect="html", referer=page.final_url)
             if not later.ok:
-                self.sink.emit(_failed(url, later, listing))
+                self.sink.emit(fetch_failed(url, later, listing))
                 return None
             seen.append(Doc.of(later))
             pages.append(later)
@@ -326,7 +292,7 @@ class PortalCrawl:
             attachment = (fetched or {}).get(url) or await self.fetcher.fetch(url, conditional=True, expect="binary",
                                                                            referer=page.final_url)
             if not attachment.ok:
-                limited.append(_failed(url, attachment))
+                limited.append(fetch_failed(url, attachment))
                 continue
             seen.append(Doc.of(attachment))  # its bytes are archived: say where, whatever the parse says
             try:
@@ -402,7 +368,7 @@ class PortalCrawl:
                                                            referer=page.final_url)
         if not got.ok:
             if failed:
-                self.sink.emit(_failed(url, got, listing))
+                self.sink.emit(fetch_failed(url, got, listing))
             return None
         seen.append(Doc.of(got))
         return got
@@ -476,13 +442,6 @@ class PortalCrawl:
                 self.sink.emit(Failed(kept.url, "parse_error", "parse", str(exc), listing=listing))
             return False
         return record, kept, kept.url
-
-
-def _failed(url: str, result, listing: Listed | None = None) -> Failed:
-    kind = result.error_kind or "http"
-    return Failed(url, result.status if result.status is not None else kind, kind,
-                  f"{kind}: {result.error or ''}".strip(), listing=listing,
-                  item_status=ItemStatus.BLOCKED if kind == "blocked" else ItemStatus.FAILED)
 
 
 def _limit_failed(url: str, exc: ParseLimitError | MissingToolError, listing: Listed | None = None) -> Failed:

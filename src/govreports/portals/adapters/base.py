@@ -78,6 +78,10 @@ class Context(Protocol):
         """The listing ended at `url` (a page that `repeated` the ones before it, else an empty one; or `why`,
         where the adapter knows better) after `read` of the `total` items the list API counts."""
 
+    def miscounted(self, url: str, read: int, total: int, why: str) -> None:
+        """`url` counted `total` items in the column after `read` had been read: a count not the column's, which the
+        adapter no longer believes (`why`: what it did instead). Logged against the run, not a failure."""
+
 
 @dataclass
 class Adapter:

@@ -51,6 +51,8 @@ _NO_COLUMN = ("no Hanweb <datastore> island and no jpage({totalRecord: …}) cal
               "list page (/col/col{N}/index.html)?")  # an empty column's page has its island, with no record
 _NO_RECORDS = ("dataproxy.jsp answered no records: it may reject the request (a Referer, XHR or cookie check) or have "
                "moved (proxy_path)")
+_MISCOUNTED = ("dataproxy.jsp's <totalrecord> is below the records it had served: the listing read on while its "
+               "answers came full, to the first short of its range")
 FORM_FIELDS = ("col", "appid", "webid", "path", "columnid", "sourceContentType", "unitid", "webname",
                "permissiontype")
 
@@ -95,8 +97,13 @@ class HanwebAdapter(Adapter):
         step = max(per_page, int(self.params["per_request"]))
         template = _page_template(html, start)
 
+        counted = True  # the column's count believed: totalRecord, then each answer's <totalrecord>
+
+        def last_of(first: int) -> int:  # a range ends at the count, where the count is believed
+            return min(total, first + step - 1) if counted else first + step - 1
+
         def range_url(first: int) -> str:
-            return f"{proxy}?startrecord={first}&endrecord={min(total, first + step - 1)}&perpage={per_page}"
+            return f"{proxy}?startrecord={first}&endrecord={last_of(first)}&perpage={per_page}"
 
         # Which way the column's server answers is learnt on the first request and kept for the listing: the POST
         # the page's own pager sends (most sites), else GET page=N of the template. That first POST is a probe
@@ -107,25 +114,31 @@ class HanwebAdapter(Adapter):
             async for listing in self._pages(ctx, template, start, inline, (url, reply), total):
                 yield listing
             return
-        listed, requests = {x.url for x in inline}, 1
+        listed, requests, asked = {x.url for x in inline}, 1, last_of(seen + 1) - seen
         while reply.ok:  # one that did not answer is recorded by fetch_list
             text = reply.text or ""
-            if m := _TOTAL_XML.search(text):
+            if counted and (m := _TOTAL_XML.search(text)):
                 total = int(m.group(1))
             got = [x for x in _records(text, start) if x.url not in listed]
             if not got:  # an empty recordset, as a server answers a request it rejects (a Referer or XHR check, a
                 # moved proxy, a session cookie): the column ended short of totalRecord and the portal was "ok"
-                if seen < total:
+                if counted and seen < total:
                     repeated = bool(_RECORD.search(text))
                     ctx.short(url, seen, total, repeated=repeated, why=None if repeated else _NO_RECORDS)
                 return
-            seen += len(_RECORD.findall(text))
+            records = len(_RECORD.findall(text))
+            seen += records
             listed.update(x.url for x in got)
             for listing in got:
                 yield listing
-            if seen >= total:
+            if counted and total < seen:  # a count below the records read is not the column's: believed, the
+                # listing ended at a full page, the column's later records never asked. The pages say where it
+                # ends now (the first short of its range; max_pages at most), and the anomaly is named
+                counted = False
+                ctx.miscounted(url, seen, total, why=_MISCOUNTED)
+            if seen >= total if counted else records < asked:
                 return
-            url = range_url(seen + 1)
+            url, asked = range_url(seen + 1), last_of(seen + 1) - seen
             if requests >= self.portal.max_pages:
                 ctx.capped(url)
                 return
