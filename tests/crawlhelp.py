@@ -134,10 +134,11 @@ def answer(url: str, body: bytes | None = None, content_type: str = "text/html",
 
 
 def crawl_one_listing(db, portal, title: str, page_url: str, answers, attachments=None,
-                      later=None) -> tuple[PortalStats, list]:
-    """One listed page crawled by PortalCrawl with the adapter's defaults (the page's body, no later pages; its files
-    `attachments(page)`, its later pages `later(page)` when given), every URL asked answered by `answers(url)` (a
-    FetchResult) without a network. Returns the portal's stats and the URLs asked, in order."""
+                      later=None, kind: type[Adapter] = Adapter) -> tuple[PortalStats, list]:
+    """One listed page crawled by PortalCrawl with the adapter's defaults (`kind`'s: the page's body, no later pages
+    for the base Adapter; its files `attachments(page)`, its later pages `later(page)` when given), every URL asked
+    answered by `answers(url)` (a FetchResult) without a network. Returns the portal's stats and the URLs asked, in
+    order."""
     asked = []
 
     class Fetcher:
@@ -148,10 +149,13 @@ def crawl_one_listing(db, portal, title: str, page_url: str, answers, attachment
         async def archive_body(self, body, url):  # a document the crawl made (PortalFetcher.keep): not stored
             return hashlib.sha256(body).hexdigest(), True
 
+        async def unchanged_body(self, res, expect="html", refetch=None):  # every answer here has its body
+            return res
+
         class archive:
             relpath = staticmethod(lambda sha: f"{sha[:2]}/{sha}")
 
-    class OneItem(Adapter):
+    class OneItem(kind):
         async def discover(self, ctx):
             yield Listing(title, page_url)
 

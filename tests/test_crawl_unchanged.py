@@ -3,6 +3,8 @@ the session's demo portal. What is asked, how often, and what the item becomes."
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from crawlhelp import crawl_demo
 
@@ -141,3 +143,53 @@ def test_a_known_report_answered_whole_with_the_same_bodies_is_unchanged_not_rea
     assert asked == [page_url, pdf_url] and parsed == [] and stats.unchanged == 1
     stats, asked = night(pdfs[1])
     assert asked == [page_url, pdf_url] and parsed == [page_url, pdf_url] and stats.changed == 1
+
+
+def _corrected(later_page: str) -> str:
+    """A TRS article's later page with table 四 corrected: its first data row's first count one more, and its total."""
+    table = later_page.find("</table>", later_page.find("未经复议直接起诉"))
+    row = later_page.rfind("<tr", 0, table)
+    cells = list(re.finditer(r">(\d+)</span>", later_page[row:table]))
+    out = later_page
+    for cell in reversed([cells[0], cells[4]]):
+        at = row + cell.start(1)
+        out = out[:at] + str(int(cell.group(1)) + 1) + out[at + len(cell.group(1)):]
+    return out
+
+
+def test_a_known_split_article_whose_later_page_changed_is_read_again(tmp_path):
+    """A TRS article split over t…_{id}.html and t…_{id}_1.html (the demo's ordos report), its later page corrected
+    (table 四) and its first the very page stored: the report was called unchanged on its first page alone, every
+    night, the correction never loaded. Its later pages are asked too; where one changed, the report is read."""
+    from crawlhelp import answer, crawl_one_listing, demo_config
+    from govreports.demo import DemoPortal
+    from govreports.demo.sites import trs
+    from govreports.portals.adapters.trs import TrsAdapter
+    from govreports.store.db import open_db
+    from govreports.store.read import get_record
+
+    demo = DemoPortal(seed=0)
+    split = next(it for it in demo.catalog.reports() if it.extra.get("pages", 1) > 1)
+    first, later = (trs.article(trs.ORDOS, demo, split, k).body.decode() for k in (0, 1))
+    portal = demo_config("http://127.0.0.1:9").select("demo-ordos")[0]
+    page_url = f"http://{sorted(portal.hosts)[0]}{split.path}"
+    later_url = page_url.replace(".html", "_1.html")
+    db = open_db(tmp_path / "r.db")
+
+    def night(later_text: str):
+        bodies = {page_url: first.encode(), later_url: later_text.encode()}
+        return crawl_one_listing(db, portal, split.list_title, page_url, lambda url: answer(url, bodies.get(url)),
+                                 kind=TrsAdapter)
+
+    def review() -> dict:
+        (report_id,) = db.execute("SELECT id FROM reports").fetchone()
+        return get_record(db, report_id)["review_litigation"]["review"]
+
+    stats, asked = night(later)
+    assert stats.new == 1 and asked == [page_url, later_url]
+    before = review()
+    stats, asked = night(later)
+    assert stats.unchanged == 1 and stats.changed == 0 and later_url in asked
+    stats, asked = night(_corrected(later))
+    assert stats.changed == 1 and asked.count(later_url) == 1
+    assert review() == {**before, "upheld": before["upheld"] + 1, "total": before["total"] + 1}

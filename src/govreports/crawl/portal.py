@@ -12,7 +12,8 @@ from urllib.parse import urldefrag, urlsplit
 
 from govreports import schema
 from govreports.clock import now_iso
-from govreports.crawl.events import Doc, Failed, Listed, NotDue, NotReport, Read, Seen, Sink, Unchanged, fetch_failed
+from govreports.crawl.events import Doc, Failed, Listed, NotDue, NotReport, Read, Seen, Sink, fetch_failed
+from govreports.crawl.known import KnownReports
 from govreports.crawl.listcontext import ListContext
 from govreports.crawl.stats import PortalStats
 from govreports.errors import StorageError
@@ -65,7 +66,7 @@ class PortalFetcher:
             res, expect, refetch=lambda: self.fetch(res.url, conditional=False, expect=expect))
 
 
-class PortalCrawl(ListContext):
+class PortalCrawl(ListContext, KnownReports):
     """The context adapters fetch through (list pages: ListContext), and the per-item work for one portal."""
 
     def __init__(self, portal: PortalConfig, fetcher: Fetcher, sink: Sink, year: int | None = None,
@@ -200,27 +201,13 @@ class PortalCrawl(ListContext):
         seen.append(Doc.of(page))
         if known and self._unchanged(page):  # a 304, or the body stored answered whole (a server without validators)
             # a report read from its article's pictures: they are named by the page, each a file of its own (TRS's
-            # W0….jpg), so the page unchanged is the report unchanged
+            # W0….jpg), so the page unchanged is the report unchanged, unless a later page of its article changed
             if item.attachment_url is None or item.attachment_url.endswith(PICTURES):
-                self.sink.emit(Unchanged(listing))
+                page = await self._later_changed(listing, page, seen, fetched)
+            else:
+                page = await self._attachment_changed(listing, item.attachment_url, page, seen, fetched)
+            if page is None:  # unchanged (or failed): said
                 return
-            attachment = await self.fetcher.fetch(item.attachment_url, conditional=True, expect="binary",
-                                                  referer=page.final_url, body_if_unchanged=False)  # as _read asks
-            if self._unchanged(attachment):
-                if not attachment.not_modified:  # its validators, if new, for the next night's conditional GET
-                    seen.append(Doc.of(attachment))
-                self.sink.emit(Unchanged(listing))
-                return
-            # changed, or failed: read below from this answer, not asked a second time (a file gone tonight was
-            # asked twice, a 5xx's retries and waits spent twice over)
-            fetched[item.attachment_url] = attachment
-            if page.not_modified:  # the attachment changed: the page is read again
-                page = await self.fetcher.unchanged_body(page)
-                if not page.ok:
-                    self.sink.emit(fetch_failed(listing.url, page, listing))
-                    return
-                if not page.not_modified:  # the archive had lost the page's file: fetched whole
-                    seen.append(Doc.of(page))
         found = await self._read(listing, page, seen, fetched)
         if found is None:
             return
@@ -230,12 +217,7 @@ class PortalCrawl(ListContext):
             return
         self.sink.emit(Read(listing, record, Doc.of(source), Doc.of(page), attachment_url, self.portal.region))
 
-    def _unchanged(self, result) -> bool:
-        """An answer that is the body last stored for its URL: a 304, or that body answered whole."""
-        return result.ok and (result.not_modified or (
-            result.sha256 is not None and result.sha256 == self.sink.archived(result.url)))
-
-    async def _later_pages(self, listing: Listed, page, seen: list[Doc]) -> list | None:
+    async def _later_pages(self, listing: Listed, page, seen: list[Doc], fetched: dict | None = None) -> list | None:
         """The report article's later pages (a TRS article split over t…_1.html, …), each archived; None when one
         could not be fetched: the item fails on that page and is read whole on a later run, never loaded as half
         a report (the first page alone had loaded tables 一–三 with 四 and sections 五–六 missing, quietly)."""
@@ -243,7 +225,9 @@ class PortalCrawl(ListContext):
         for url in self.adapter.later_pages(page):
             if not url_host_in(self.portal.hosts, url):
                 continue
-            later = await self.fetcher.fetch(url, conditional=True, expect="html", referer=page.final_url)
+            later = (fetched or {}).get(url) or await self.fetcher.fetch(url, conditional=True, expect="html",
+                                                                         referer=page.final_url)
+            later = await self.fetcher.unchanged_body(later)  # one asked by _later_changed, without its body
             if not later.ok:
                 self.sink.emit(fetch_failed(url, later, listing))
                 return None
@@ -265,7 +249,7 @@ class PortalCrawl(ListContext):
         # ranks it below the page's metadata and labels, above the report's own closing date)
         hints = {"title": listing.title, "published": listing.list_date}
         record, error = None, None
-        later = await self._later_pages(listing, page, seen)
+        later = await self._later_pages(listing, page, seen, fetched)
         if later is None:
             return None
         body, encoding = self.adapter.document(page, later)

@@ -177,6 +177,10 @@ class TrsAdapter(Adapter):
     def later_pages(self, page):
         return article_pages(page.text or "", page.final_url)
 
+    def later_page_hint(self, url):
+        m = _ARTICLE_FILE.fullmatch(urlsplit(url).path.rsplit("/", 1)[-1])
+        return urljoin(url, f"{m.group(1)}_1.{m.group(2)}") if m else None
+
 
 def numbering(html: str) -> int:
     """`page_offset` as a column's first page numbers itself: 1 where its pager says it is page 1 (page 2 is

@@ -1,0 +1,77 @@
+"""A known report on a later night: whether its page, and what it was read from besides (the file it was read
+from, its article's later pages), answer as stored, so that it is called unchanged without being read again; else
+the page, with its body, to read it from. PortalCrawl is made of this and the list context (crawl.listcontext)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from govreports.crawl.events import Doc, Listed, Sink, Unchanged, fetch_failed
+from govreports.fetch.policy import url_host_in
+
+if TYPE_CHECKING:  # named only
+    from govreports.crawl.portal import PortalFetcher
+    from govreports.portals.adapters import Adapter
+    from govreports.portals.config import PortalConfig
+
+
+class KnownReports:
+    portal: PortalConfig
+    fetcher: PortalFetcher
+    sink: Sink
+    adapter: Adapter
+
+    async def _attachment_changed(self, listing: Listed, url: str, page, seen: list[Doc], fetched: dict):
+        """A known report read from a file (`url`: an attachment, a data file), its page unchanged: None when the file
+        is unchanged too (Unchanged emitted) or the page's body could not be had (failed), else the page, with its
+        body, to read the report from (the file's answer in `fetched`)."""
+        attachment = await self.fetcher.fetch(url, conditional=True, expect="binary", referer=page.final_url,
+                                              body_if_unchanged=False)  # as _read asks
+        if self._unchanged(attachment):
+            if not attachment.not_modified:  # its validators, if new, for the next night's conditional GET
+                seen.append(Doc.of(attachment))
+            self.sink.emit(Unchanged(listing))
+            return None
+        # changed, or failed: read below from this answer, not asked a second time (a file gone tonight was
+        # asked twice, a 5xx's retries and waits spent twice over)
+        fetched[url] = attachment
+        return await self._with_body(listing, page, seen)
+
+    async def _later_changed(self, listing: Listed, page, seen: list[Doc], fetched: dict):
+        """A known report read from its page, unchanged: None when its article's later pages (a TRS article split over
+        t…_{id}_1.html, …) are unchanged too, or it has none (Unchanged emitted), else the page, with its body, to
+        read the report from whole (the later pages' answers in `fetched`). A correction on a later page alone had
+        the report called unchanged on its first page every night. A split article is told by the archive holding
+        the page the adapter names as its second (later_page_hint): only such a page's stored body is read, to name
+        its later pages, not every unchanged page's."""
+        hint = self.adapter.later_page_hint(page.final_url)
+        if hint is not None and self.sink.archived(hint) is not None:
+            if (page := await self._with_body(listing, page, seen)) is None:
+                return None
+            for url in self.adapter.later_pages(page):
+                if url_host_in(self.portal.hosts, url):
+                    later = fetched[url] = await self.fetcher.fetch(url, conditional=True, expect="html",
+                                                                    referer=page.final_url, body_if_unchanged=False)
+                    if not self._unchanged(later):  # changed, or failed (named when the report is read)
+                        return page
+                    if not later.not_modified:  # its validators, if new
+                        seen.append(Doc.of(later))
+        self.sink.emit(Unchanged(listing))
+        return None
+
+    async def _with_body(self, listing: Listed, page, seen: list[Doc]):
+        """An unchanged page with its body (read from the archive, or fetched whole where the archive lost it), else
+        None, its failure emitted."""
+        if page.not_modified:
+            page = await self.fetcher.unchanged_body(page)
+            if not page.ok:
+                self.sink.emit(fetch_failed(listing.url, page, listing))
+                return None
+            if not page.not_modified:  # the archive had lost the page's file: fetched whole
+                seen.append(Doc.of(page))
+        return page
+
+    def _unchanged(self, result) -> bool:
+        """An answer that is the body last stored for its URL: a 304, or that body answered whole."""
+        return result.ok and (result.not_modified or (
+            result.sha256 is not None and result.sha256 == self.sink.archived(result.url)))
