@@ -41,21 +41,19 @@ class KnownReports:
         """A known report read from its page, unchanged: None when its article's later pages (a TRS article split over
         t…_{id}_1.html, …) are unchanged too, or it has none (Unchanged emitted), else the page, with its body, to
         read the report from whole (the later pages' answers in `fetched`). A correction on a later page alone had
-        the report called unchanged on its first page every night. A split article is told by the archive holding
-        the page the adapter names as its second (later_page_hint): only such a page's stored body is read, to name
-        its later pages, not every unchanged page's."""
-        hint = self.adapter.later_page_hint(page.final_url)
-        if hint is not None and self.sink.archived(hint) is not None:
-            if (page := await self._with_body(listing, page, seen)) is None:
-                return None
-            for url in self.adapter.later_pages(page):
-                if url_host_in(self.portal.hosts, url):
-                    later = fetched[url] = await self.fetcher.fetch(url, conditional=True, expect="html",
-                                                                    referer=page.final_url, body_if_unchanged=False)
-                    if not self._unchanged(later):  # changed, or failed (named when the report is read)
-                        return page
-                    if not later.not_modified:  # its validators, if new
-                        seen.append(Doc.of(later))
+        the report called unchanged on its first page every night. Its later pages are those the adapter's guesses
+        (later_page_guesses) the archive holds, up to the first it does not: no unchanged page's stored body is read
+        to name them."""
+        for url in self.adapter.later_page_guesses(page.final_url):
+            if self.sink.archived(url) is None:
+                break
+            if url_host_in(self.portal.hosts, url):
+                later = fetched[url] = await self.fetcher.fetch(url, conditional=True, expect="html",
+                                                                referer=page.final_url, body_if_unchanged=False)
+                if not self._unchanged(later):  # changed, or failed (named when the report is read)
+                    return await self._with_body(listing, page, seen)
+                if not later.not_modified:  # its validators, if new
+                    seen.append(Doc.of(later))
         self.sink.emit(Unchanged(listing))
         return None
 

@@ -155,11 +155,12 @@ class Adapter:
         t…_1.html, t…_2.html): read with it, or half a report is loaded as if it were whole. None by default."""
         return []
 
-    def later_page_hint(self, url: str) -> str | None:
-        """The URL a report article's second page has, from the article's URL alone, for a CMS that splits long
-        articles (TRS: t…_{id}_1.html), else None: a known report whose unchanged page has that one archived has
-        its later pages asked too (a correction may be on them alone)."""
-        return None
+    def later_page_guesses(self, url: str) -> list[str]:
+        """The URLs a report article's later pages would have, in order, from the article's URL alone, for a CMS
+        that splits long articles (TRS: t…_{id}_1.html, t…_{id}_2.html, …); none by default. Those of a known
+        report's that the archive holds are asked again with its unchanged page (a correction may be on them
+        alone), without its stored body read to name them."""
+        return []
 
     def data_file(self, page: Fetched) -> str | None:
         """The URL of the JavaScript data file the page's script writes its report from (`let content = "…"`, the

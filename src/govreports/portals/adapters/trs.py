@@ -177,9 +177,9 @@ class TrsAdapter(Adapter):
     def later_pages(self, page):
         return article_pages(page.text or "", page.final_url)
 
-    def later_page_hint(self, url):
+    def later_page_guesses(self, url):
         m = _ARTICLE_FILE.fullmatch(urlsplit(url).path.rsplit("/", 1)[-1])
-        return urljoin(url, f"{m.group(1)}_1.{m.group(2)}") if m else None
+        return [urljoin(url, f"{m.group(1)}_{k}.{m.group(2)}") for k in range(1, MAX_ARTICLE_PAGES)] if m else []
 
 
 def numbering(html: str) -> int:
