@@ -18,7 +18,8 @@ system:  # chromium and fonts-noto-cjk, only when missing (the dashboard test an
 	@bash .ci/system-packages
 
 # the suite on two pytest-xdist workers, each test file on one worker (its module fixtures, the Prefect harness and
-# demo portals, start once): 9 m 20 s instead of 13 m 37 s on a 2-core machine. TEST_WORKERS=0 runs it in one process.
+# demo portals, start once): 9 m 09 s for 3,042 tests on a quiet 2-core machine (2026-12-07); three workers took
+# 8 m 12 s, too little to be worth the timing tests' contention. TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= 2
 
 test: $(STAMP) system
