@@ -108,7 +108,7 @@ def test_a_year_not_yet_due_is_not_done_and_is_run_again(tmp_path):
     """A backfill in December 2026 that asked for 2026 found no report of it (none is due before 31 March 2027:
     FORMAT.md §1) and marked it done, so every later `missing` backfill skipped it and its reports never came in;
     so was 2025 in February 2026, its departments' reports in, its governments' not yet. A partition crawled
-    while its year's reports are not all due is `not_due`, which a `missing` backfill runs again; once due, done."""
+    while its year's reports are not all due is `not_yet_due`, which a `missing` backfill runs again; once due, done."""
     import datetime as dt
 
     from govreports.crawl import CrawlSummary, PortalStats
@@ -124,9 +124,9 @@ def test_a_year_not_yet_due_is_not_done_and_is_run_again(tmp_path):
     crawled(2026, dt.date(2026, 12, 7))
     crawled(2025, dt.date(2026, 3, 31), found=3)  # due by the end of 31 March
     crawled(2024, dt.date(2026, 3, 31))
-    assert {y: s for (_, y), (s, *_) in _partition_rows(db_path).items()} == {2026: "not_due", 2025: "not_due",
+    assert {y: s for (_, y), (s, *_) in _partition_rows(db_path).items()} == {2026: "not_yet_due", 2025: "not_yet_due",
                                                                               2024: "done"}
-    assert _partition_rows(db_path)["a", 2025] == ("not_due", 3, 3, 0)
+    assert _partition_rows(db_path)["a", 2025] == ("not_yet_due", 3, 3, 0)
     db = open_db(db_path)
     assert partitions.plan(db, ["a"], [2024, 2025, 2026], "missing") == [("a", 2025), ("a", 2026)]
     assert partitions.plan(db, ["a"], [2024, 2025, 2026], "failed") == []
@@ -137,7 +137,7 @@ def test_a_year_not_yet_due_is_not_done_and_is_run_again(tmp_path):
 
 def test_partitions_done_before_their_year_was_due_are_run_again_after_the_upgrade(tmp_path):
     """m029: the rows an older govreports marked done before their year's reports were all due (the partitions
-    `test_a_year_not_yet_due_is_not_done_and_is_run_again` keeps from being done) become `not_due`, for the next
+    `test_a_year_not_yet_due_is_not_done_and_is_run_again` keeps from being done) become `not_yet_due`, for the next
     `missing` backfill; their counts, never recorded, stay unknown (NULL)."""
     from sqlite_utils import Database
 
@@ -157,7 +157,7 @@ def test_partitions_done_before_their_year_was_due_are_run_again_after_the_upgra
     old.close()
     with connect(path):
         pass
-    assert _partition_rows(path) == {("a", 2026): ("not_due", None, None, None),
-                                     ("a", 2025): ("not_due", None, None, None),
+    assert _partition_rows(path) == {("a", 2026): ("not_yet_due", None, None, None),
+                                     ("a", 2025): ("not_yet_due", None, None, None),
                                      ("a", 2024): ("done", None, None, None),
                                      ("a", 2023): ("failed", None, None, None)}

@@ -144,7 +144,7 @@ def partitions_line(conn: sqlite3.Connection) -> str | None:
     return line + "; `govreports status --partitions` lists each"
 
 
-_STATE_WORDS = {PartitionState.NOT_DUE.value: "not yet due (run again by the next backfill)"}  # as the line says it
+_STATE_WORDS = {PartitionState.NOT_YET_DUE.value: "not yet due (run again by the next backfill)"}  # as the line says it
 
 
 def _partitions_table(rows: list[dict], title):
@@ -169,7 +169,7 @@ def _partitions_table(rows: list[dict], title):
 
 
 _PARTITION_STYLES = {PartitionState.DONE.value: "green", PartitionState.FAILED.value: "bold red",
-                     PartitionState.RUNNING.value: "yellow", PartitionState.NOT_DUE.value: "yellow"}
+                     PartitionState.RUNNING.value: "yellow", PartitionState.NOT_YET_DUE.value: "yellow"}
 
 
 def _table(rows: list[dict], flags: list, title):

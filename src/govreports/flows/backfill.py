@@ -1,7 +1,7 @@
 """Manual backfill over portals × years; the `partitions` table decides what runs.
 
 `reprocess`: missing (never finished, including a run that was killed, or crawled before its year's reports were
-all due: `not_due`), failed (partitions with failed URLs), all. `dry_run` shows the plan and changes nothing. A
+all due: `not_yet_due`), failed (partitions with failed URLs), all. `dry_run` shows the plan and changes nothing. A
 task per portal runs its years in order — one portal is one host, and politeness is per host — while portals run
 in parallel. Each partition is marked done as soon as its reports are loaded, so a killed backfill, started
 again, does only what is left (the state changes: govreports.runs.partitions). Entry point:

@@ -1,9 +1,9 @@
 """The `partitions` table (portal × year) of a backfill: what to run for missing | failed | all, and every state
-change of a partition (running, then done, not_due or failed), whoever runs it.
+change of a partition (running, then done, not_yet_due or failed), whoever runs it.
 
 A partition left `running` by a killed run counts as missing: it never reached `done`, and re-crawling it is
 harmless (loading is idempotent and known documents answer 304). So does one crawled before its year's reports
-were all due (`not_due`): what its lists held then is not all the year will have.
+were all due (`not_yet_due`): what its lists held then is not all the year will have.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from govreports.store.statuses import PartitionState
 Reprocess = Literal["missing", "failed", "all"]
 REPROCESS = ("missing", "failed", "all")
 # what a `missing` backfill runs: never run, never finished, or crawled before its year was due
-MISSING = (None, PartitionState.PENDING, PartitionState.RUNNING, PartitionState.NOT_DUE)
-ENDED = (PartitionState.DONE, PartitionState.NOT_DUE, PartitionState.FAILED)  # the states a partition's run ends in
+MISSING = (None, PartitionState.PENDING, PartitionState.RUNNING, PartitionState.NOT_YET_DUE)
+ENDED = (PartitionState.DONE, PartitionState.NOT_YET_DUE, PartitionState.FAILED)  # the states a partition's run ends in
 
 
 def parse_years(text: str) -> list[int]:
@@ -178,7 +178,7 @@ def finish(db_path: str | Path, portal: str, year: int, summary: CrawlSummary, r
     annual report of any year (a column down for maintenance that answers an empty list, a column moved): done,
     the partition was skipped by every later backfill, and its reports never loaded. A year the column has no
     report for, among others', is done — once the year's reports are all due (31 March of the next year, FORMAT.md
-    §1); before, it is `not_due`, which a `missing` backfill runs again (a backfill in December 2026 found no 2026
+    §1); before, it is `not_yet_due`, which a `missing` backfill runs again (a backfill in December 2026 found no 2026
     report, marked 2026 done, and every later one skipped it). It keeps what its crawl found, loaded and failed
     (m029): a done partition that found nothing of its year is told from one that loaded its reports. `today`:
     the date that decides (UTC, as the partitions' times are stamped)."""
@@ -195,7 +195,7 @@ def finish(db_path: str | Path, portal: str, year: int, summary: CrawlSummary, r
             error = (f"its lists showed no annual report of any year ({stats.listed} item(s) listed on "
                      f"{stats.pages} page(s)): nothing says {year} has none")
         state = (PartitionState.FAILED if error
-                 else PartitionState.DONE if due(year, today) else PartitionState.NOT_DUE)
+                 else PartitionState.DONE if due(year, today) else PartitionState.NOT_YET_DUE)
         set_partition(db, portal, year, state, error, counts=counts)
 
 

@@ -1,6 +1,6 @@
 """Bookkeeping for the crawl flows: the fetch log (failures show in the `issues` view) and partition state.
 
-Partitions (portal, year) let a flow resume: it marks one running, then done, not_due or failed with the error, and
+Partitions (portal, year) let a flow resume: it marks one running, then done, not_yet_due or failed with the error, and
 `attempts` counts tries so that a flow can give up on a partition that keeps failing; a finished one keeps what
 its crawl found, loaded and failed.
 """
@@ -14,7 +14,7 @@ from govreports.store.db import write_transaction
 from govreports.store.migrations.partition_counts import PARTITION_COUNTS
 from govreports.store.statuses import PartitionState
 
-PARTITION_STATES = tuple(state.value for state in PartitionState)  # pending, running, done, not_due, failed
+PARTITION_STATES = tuple(state.value for state in PartitionState)  # pending, running, done, not_yet_due, failed
 
 
 def log_fetch(db: Database, url: str, status: str | int | None, error: str | None = None, *,

@@ -35,7 +35,7 @@ class PartitionState(StrEnum):
     PENDING = "pending"
     RUNNING = "running"  # entering it counts an attempt; left running by a killed run, it counts as missing
     DONE = "done"
-    NOT_DUE = "not_due"  # crawled before its year's reports were all due (runs.partitions.finish): run again
+    NOT_YET_DUE = "not_yet_due"  # crawled before its year's reports were all due (runs.partitions.finish): run again
     FAILED = "failed"
 
 

@@ -7,10 +7,10 @@ now keeps the figures of its last crawl (runs.partitions.finish): `found`, its y
 `failed`, its URLs that failed or were blocked. NULL while it runs, when its crawl raised, and for the rows
 written before this migration (never recorded).
 
-And a partition is `not_due` when it was crawled before its year's reports were all due (31 March of the next
+And a partition is `not_yet_due` when it was crawled before its year's reports were all due (31 March of the next
 year, FORMAT.md §1): it was `done`, so a backfill in December 2026 that found no 2026 report left 2026 done and
 every later backfill skipped it. The rows marked done before their year's deadline had passed (their updated_at,
-UTC, on or before it) become `not_due`, which the next `missing` backfill runs again.
+UTC, on or before it) become `not_yet_due`, which the next `missing` backfill runs again.
 """
 
 from __future__ import annotations
@@ -26,5 +26,5 @@ PARTITION_COUNTS = ("found", "loaded", "failed")
 def m029_partition_counts(db: Database) -> None:
     for column in PARTITION_COUNTS:
         db.execute(f"ALTER TABLE partitions ADD COLUMN {column} INTEGER")
-    db.execute("UPDATE partitions SET status = 'not_due' WHERE status = 'done' AND updated_at IS NOT NULL"
+    db.execute("UPDATE partitions SET status = 'not_yet_due' WHERE status = 'done' AND updated_at IS NOT NULL"
                " AND substr(updated_at, 1, 10) <= (year + 1) || '-03-31'")
