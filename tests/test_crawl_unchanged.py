@@ -193,3 +193,56 @@ def test_a_known_split_article_whose_later_page_changed_is_read_again(tmp_path):
     stats, asked = night(_corrected(later))
     assert stats.changed == 1 and asked.count(later_url) == 1
     assert review() == {**before, "upheld": before["upheld"] + 1, "total": before["total"] + 1}
+
+
+def test_a_known_split_article_that_shrank_is_not_read_again_every_night(tmp_path, monkeypatch):
+    """A TRS article of two pages (the demo's ordos report) that became one: its first page no longer names
+    t…_{id}_1.html, which answers 404, the archive still holding it. Read again the night it shrank, it was read
+    again every night after, on that 404. A later page gone (404, 410) that the first page, as stored, does not name
+    is no part of the article: the report is unchanged, not read."""
+    from crawlhelp import answer, crawl_one_listing, demo_config
+    from govreports.crawl.portal import PortalCrawl
+    from govreports.demo import DemoPortal
+    from govreports.demo.sites import trs
+    from govreports.portals.adapters.trs import TrsAdapter
+    from govreports.store.db import open_db
+
+    demo = DemoPortal(seed=0)
+    split = next(it for it in demo.catalog.reports() if it.extra.get("pages", 1) > 1)
+    first, later = (trs.article(trs.ORDOS, demo, split, k).body.decode() for k in (0, 1))
+    name = split.path.rsplit("/", 1)[1].removesuffix(".html")
+    shrunk = first.replace(f'createPageHTML(2, 0, "{name}"', f'createPageHTML(1, 0, "{name}"')
+    assert shrunk != first
+    portal = demo_config("http://127.0.0.1:9").select("demo-ordos")[0]
+    page_url = f"http://{sorted(portal.hosts)[0]}{split.path}"
+    later_url = page_url.replace(".html", "_1.html")
+    db = open_db(tmp_path / "r.db")
+    real, reads = PortalCrawl._read, []
+
+    def counted(self, listing, *args, **kwargs):
+        reads.append(listing.url)
+        return real(self, listing, *args, **kwargs)
+
+    monkeypatch.setattr(PortalCrawl, "_read", counted)
+
+    def night(first_text: str, gone: int | None = None):
+        reads.clear()
+
+        def reply(url):
+            if url == later_url and gone:
+                return answer(url, status=gone)
+            return answer(url, {page_url: first_text.encode(), later_url: later.encode()}.get(url))
+        return crawl_one_listing(db, portal, split.list_title, page_url, reply, kind=TrsAdapter)
+
+    stats, asked = night(first)
+    assert stats.new == 1 and asked == [page_url, later_url]
+    stats, asked = night(shrunk, gone=404)  # the night it shrank: its first page changed, read again
+    assert stats.changed == 1 and asked == [page_url] and reads == [page_url]
+    for gone in (404, 410):
+        stats, asked = night(shrunk, gone=gone)
+        assert stats.unchanged == 1 and stats.failed == {} and asked == [page_url, later_url], gone
+        assert reads == [], gone
+    stats, asked = night(first)  # two pages again
+    assert reads == [page_url] and asked == [page_url, later_url]
+    stats, asked = night(first, gone=404)  # a later page gone that the first page names: read again, it fails
+    assert reads == [page_url] and asked == [page_url, later_url] and sum(stats.failed.values()) == 1

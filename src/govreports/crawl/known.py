@@ -15,6 +15,9 @@ if TYPE_CHECKING:  # named only
     from govreports.portals.config import PortalConfig
 
 
+GONE = (404, 410)  # a later page's answer that may say the article has fewer pages than the archive holds
+
+
 class KnownReports:
     portal: PortalConfig
     fetcher: PortalFetcher
@@ -43,13 +46,20 @@ class KnownReports:
         read the report from whole (the later pages' answers in `fetched`). A correction on a later page alone had
         the report called unchanged on its first page every night. Its later pages are those the adapter's guesses
         (later_page_guesses) the archive holds, up to the first it does not: no unchanged page's stored body is read
-        to name them."""
+        to name them. One gone (404, 410) that the page, as stored, no longer names is not the article's (an article
+        of three pages become two): the page's stored body is read for its links then only, where the report was
+        read again every night on that 404."""
         for url in self.adapter.later_page_guesses(page.final_url):
             if self.sink.archived(url) is None:
                 break
             if url_host_in(self.portal.hosts, url):
                 later = fetched[url] = await self.fetcher.fetch(url, conditional=True, expect="html",
                                                                 referer=page.final_url, body_if_unchanged=False)
+                if later.status in GONE:  # a page the article may no longer have: asked only the page's links
+                    whole = await self._with_body(listing, page, seen)
+                    if whole is None or url in self.adapter.later_pages(whole):
+                        return whole  # failed (said), or still the article's: read, failing on the gone page
+                    break  # not named by the page, as stored and read: the article has fewer pages than the archive
                 if not self._unchanged(later):  # changed, or failed (named when the report is read)
                     return await self._with_body(listing, page, seen)
                 if not later.not_modified:  # its validators, if new
