@@ -287,10 +287,16 @@ def test_a_list_api_that_ends_before_the_items_it_counts_is_named(adapter):
     assert len(got) == 3 and url(2) not in {u for _, u in ctx.requested}, "page 2 asked after all 3 were read"
     # a count below the items already read is not the column's (gov.cn's search API: totalCount 0 beside its
     # items): the listing stopped after page 1, whole as far as that count said, every night; the pages decide
+    # A count of 0 beside items is "not counted" (gov.cn's always is): not named
     got, ctx = run({1: page([1, 2], 0), 2: page([3, 4], 0), 3: page([5], 0), 4: page([], 0)})
-    assert len(got) == 5 and ctx.short_at == [] and ctx.capped_at == []
+    assert len(got) == 5 and ctx.short_at == [] and ctx.capped_at == [] and ctx.miscounted_at == []
     got, ctx = run({1: page([1, 2], 1), 2: page([3], 1), 3: page([3], 1)})  # a stale count, then clamped
     assert len(got) == 3 and ctx.short_at == []
+    # a count of 1 beside 2 items (a gkmlpt page whose "total": 1 sits beside 20 articles) was dropped unsaid: named
+    # once, against the page that gave it, as Hanweb's <totalrecord> is
+    assert ctx.miscounted_at == [(url(1), 2, 1)]
+    got, ctx = run({1: page([1, 2], 3), 2: page([3, 4], 3), 3: page([5], 3), 4: page([], 3)})  # below on page 2
+    assert len(got) == 5 and ctx.short_at == [] and ctx.miscounted_at == [(url(2), 4, 3)]
     if adapter == "json-api":  # without total_field, nothing is counted: as before
         params.pop("total_field")
         got, ctx = run({n: page([1, 2], 5) for n in range(1, 7)})

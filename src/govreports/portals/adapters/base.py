@@ -39,6 +39,9 @@ _TAG = re.compile(r"<[^>]*>")
 _EXCERPT = 80  # characters of an unreadable answer quoted in its failure
 
 
+_MISCOUNTED = ("a count below the items served is not the column's: the listing read on, page by page, to an empty "
+               "page or one that repeated the pages before it")
+
 _TYPE_NAMES = {int: "a whole number", str: "text (in quotes)", bool: "true or false", float: "a number",
                dict: "a table", list: "a list"}
 
@@ -211,7 +214,8 @@ async def numbered_pages(ctx: Context, max_pages: int, fetch: Callable[[int], Aw
     An API that ignores the page number (a misnamed page parameter) serves page 1 for every page: the column
     "ended" at page 2 with only its first page read, every night, quietly. Where the API counts the column's items
     (`total`), an end before that many were read is named (`ctx.short`); a clamping API's last page repeated
-    comes after all of them. Once that many are read, the column is whole: no page after it is asked for."""
+    comes after all of them. Once that many are read, the column is whole: no page after it is asked for. A count
+    below the items read is not believed, and named (`ctx.miscounted`) unless it is 0, which gov.cn's always is."""
     seen: set[str] = set()
     read, total, counted = 0, None, True
     for n in range(1, max_pages + 2):
@@ -233,7 +237,11 @@ async def numbered_pages(ctx: Context, max_pages: int, fetch: Callable[[int], Aw
         for listing in fresh:
             yield listing
         if total is not None and read > total:  # a count below what was read is not the column's (gov.cn's search
-            total, counted = None, False  # API answers totalCount 0 beside its items): the pages say where it ends
+            # API answers totalCount 0 beside its items): the pages say where it ends. A count of 0 is no count (gov.cn's
+            # always is); another (a gkmlpt "total": 1 beside 20 articles) is the site's error, named once
+            if total:
+                ctx.miscounted(url_of(n), read, total, why=_MISCOUNTED)
+            total, counted = None, False
         if total is not None and read >= total:  # all the API counts: not asked for the next page, which a
             return  # single-page deployment (gkmlpt at 肇庆) answers 404, a false list failure every night
 
