@@ -207,3 +207,23 @@ def test_a_column_whose_count_is_not_believed_ends_at_max_pages():
     got = _collect(adapter, ctx)
     assert len(got) == 3 + 5 * 3 and len(ctx.requested) == 1 + 5
     assert ctx.capped_at == [post_url(19, 21)] and len(ctx.miscounted_at) == 1
+
+
+@pytest.mark.parametrize("end", ["empty", "repeated"])
+def test_a_listing_past_a_count_not_believed_that_ends_at_an_empty_or_repeated_answer_names_it(end):
+    """Past a <totalrecord> not believed (2, after 6 read), the pages say where the column ends: the first short of
+    its range. An answer empty, or of records listed before (a server that ignores the range), ended the listing
+    too, without a word: the column's end, or a request rejected, a run's log could not tell. Named (not failed)
+    against that answer's range."""
+    last = "<datastore><totalrecord>2</totalrecord><recordset></recordset></datastore>" if end == "empty" \
+        else _answer(7, 9, 2)
+    rest = {("POST", post_url(4, 6)): _answer(4, 6, 2), ("POST", post_url(7, 9)): _answer(7, 9, 2),
+            ("POST", post_url(10, 12)): last}
+    adapter = HanwebAdapter(PortalConfig(name="wz", adapter="hanweb", start_url=START, params={"per_request": 3}))
+    ctx = FakeContext({START: column(range(1, 4), 12), **rest})
+    got = _collect(adapter, ctx)
+    assert [x.url.rsplit("_", 1)[1] for x in got] == [f"{k}.html" for k in range(1, 10)]
+    assert ctx.requested == [("GET", START)] + [("POST", u) for _, u in rest]
+    assert ctx.miscounted_at == [(post_url(4, 6), 6, 2), (post_url(10, 12), 9, 2)]
+    assert ("empty" if end == "empty" else "listed before") in ctx.miscounted_why
+    assert ctx.short_at == [] and ctx.capped_at == []

@@ -53,6 +53,10 @@ _NO_RECORDS = ("dataproxy.jsp answered no records: it may reject the request (a 
                "moved (proxy_path)")
 _MISCOUNTED = ("dataproxy.jsp's <totalrecord> is below the records it had served: the listing read on while its "
                "answers came full, to the first short of its range")
+_ENDED_EMPTY = ("the listing, read on past that count, ended at this answer, empty: the column's end if its records "
+                "fill whole ranges, else a request the server rejected (a Referer, XHR or cookie check)")
+_ENDED_REPEATED = ("the listing, read on past that count, ended at this answer, of records listed before: the column's "
+                   "end if the server serves its last records past it, else a server that ignores the record range")
 FORM_FIELDS = ("col", "appid", "webid", "path", "columnid", "sourceContentType", "unitid", "webname",
                "permissiontype")
 
@@ -122,9 +126,12 @@ class HanwebAdapter(Adapter):
             got = [x for x in _records(text, start) if x.url not in listed]
             if not got:  # an empty recordset, as a server answers a request it rejects (a Referer or XHR check, a
                 # moved proxy, a session cookie): the column ended short of totalRecord and the portal was "ok"
+                repeated = bool(_RECORD.search(text))
                 if counted and seen < total:
-                    repeated = bool(_RECORD.search(text))
                     ctx.short(url, seen, total, repeated=repeated, why=None if repeated else _NO_RECORDS)
+                elif not counted:  # past a count not believed, such an answer may be the column's end or a request
+                    # rejected (a server that ignores the range): ended without a word, a run's log told neither
+                    ctx.miscounted(url, seen, total, why=_ENDED_REPEATED if repeated else _ENDED_EMPTY)
                 return
             records = len(_RECORD.findall(text))
             seen += records
