@@ -156,6 +156,54 @@ def test_a_chinatax_post_list_api_from_the_column_script():
     assert detect(page(text.replace("channelId", "channel"), start)).adapter == "generic"  # no channel: not it
 
 
+def test_a_jpaas_column_is_the_json_api_its_unitbuild_script_names():
+    """A jpaas 集约化 column page (PORTALS.md §4; 浙江/江苏 sites, mohurd, miit) holds no list: a
+    <script src="/AuthorizedRead/unitbuild.js" url="/api-gateway/jpaas-publish-server/front/page/build/unit"
+    queryData="{'webId':…,'pageId':…,'tagId':…}"> asks it, with paramJson={"pageNo":N,"pageSize":15}, and the answer's
+    data.html holds the rows (as third-party crawlers of these sites read it). detect had no rule for it: read as
+    generic, a column with no report link. It is json-api on that URL, the list unit's queryData (not a nav unit's)
+    and the page number in paramJson; complete reads its first page."""
+    import asyncio
+    import json
+
+    from govreports.discover.family import complete
+
+    start = "https://www.taizhou.gov.cn/col/col4785/index.html"
+    api = "/api-gateway/jpaas-publish-server/front/page/build/unit"
+
+    def unit(tag: str) -> str:
+        query = (f"{{'webId':'a1b2','pageId':'4785','tplSetId':'t9','tagId':'{tag}','parseType':'bulidstatic',"
+                 "'pageType':'column','editType':'null'}")
+        return f'<script id="u{len(tag)}" src="/AuthorizedRead/unitbuild.js" url="{api}" queryData="{query}"></script>'
+
+    text = f"<div class='nav'>{unit('导航')}</div><div class='main'>{unit('信息列表')}</div>"
+    found = detect(page(text, start))
+    assert found.adapter == "json-api" and found.pending == "json-api"
+    url = found.params["list_url"]
+    assert url.startswith("https://www.taizhou.gov.cn" + api + "?") and found.params["items"] == "data.html"
+    assert "tagId=%E4%BF%A1%E6%81%AF%E5%88%97%E8%A1%A8" in url and "pageId=4785" in url and "webId=a1b2" in url
+    assert url.endswith('&paramJson={"pageNo":{page},"pageSize":15}')
+    block = draft.block(name="tz", adapter=found.adapter, title="t", start_url=start, params=found.params)
+    assert tomllib.loads(block)["portal"][0]["params"] == found.params
+    rows = ('<li class="clearfix"><a href="/art/2024/1/15/art_4785_11.html" title="泰州市2023年政府信息公开工作年度'
+            '报告">泰州市2023年...</a><span>2024-01-15</span></li>')
+    asked = []
+
+    class Session:
+        async def fetch(self, url, **kwargs):
+            asked.append(url)
+
+            class Reply:
+                ok = True
+                text = json.dumps({"success": True, "data": {"html": f'<ul class="list">{rows}</ul>'}})
+            return Reply()
+
+    done = asyncio.run(complete(found, Session()))
+    assert [x.url for x in done.listings] == ["https://www.taizhou.gov.cn/art/2024/1/15/art_4785_11.html"]
+    assert asked == [url.replace("{page}", "1")]
+    assert detect(page(text.replace("queryData", "data-x"), start)).adapter == "generic"  # no queryData: not it
+
+
 def test_numbered_pages_and_next_links_are_generic():
     rows = "".join(f'<li><h4><a href="../content/{i}.htm">某部{2024 - i}年政府信息公开工作年度报告</a></h4>'
                    f'<span class="date">{2025 - i}-01-20</span></li>' for i in range(5))

@@ -8,7 +8,8 @@ left is the generic adapter: numbered pages (`home_1.htm`, gov.cn style) as `pag
 report links, or, when no link carries a report title, CSS selectors inferred from the rows (`rows.py`).
 
 A column whose script alone fills its list from chinatax's `getFileListByCodeId` (PORTALS.md §7) is the json-api
-adapter with that API's form, read from the script (the API's address and the channelId it names).
+adapter with that API's form, read from the script (the API's address and the channelId it names); so is a jpaas
+column, whose unitbuild.js script names its unit build API and query (PORTALS.md §4).
 
 `detect` reads one page and needs no network; `complete` (async) asks what only the site can answer: gkmlpt's and
 the chinatax API's first list, and which numbering a TRS pager uses (0-based index_1 or 1-based index_2).
@@ -19,7 +20,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urldefrag, urljoin, urlsplit
+from html import unescape
+from urllib.parse import urldefrag, urlencode, urljoin, urlsplit
 
 from govreports.discover.pages import Page
 from govreports.discover.rows import infer
@@ -52,6 +54,10 @@ _SCRIPT_COUNT = re.compile(r"\b(?P<var>maxPage|totalPages?|pageCount|pageTotal|p
 _JP_API = re.compile(r"""['"]([^'"\s]*/getFileListByCodeId)['"]""")
 _JP_CHANNEL = re.compile(r"""\bchannelId['"]?\s*[:=]\s*['"]([0-9a-fA-F]{32})['"]""")
 _JP_SIZE = re.compile(r"""(?<![-\w])size['"]?\s*[:=]\s*['"]?(\d{1,3})\b""")
+# jpaas (PORTALS.md §4): <script src="…/unitbuild.js" url="/api-gateway/jpaas-publish-server/…/unit" queryData="{'webId':…}">
+_JPAAS_TAG = re.compile(r"<script\b[^>]*unitbuild\.js[^>]*>", re.I)
+_ATTR = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_JPAAS_LIST = re.compile(r"列表|list", re.I)
 _SCRIPTS = re.compile(r"<script\b[^>]*>(.*?)</script>", re.S | re.I)
 _NUMBERED = re.compile(r"^(?P<stem>[A-Za-z][\w-]*?)_(?P<n>\d+)\.(?P<ext>s?html?|jsp|aspx?|php)$")
 
@@ -75,8 +81,8 @@ def detect(page: Page, fragment: str = "") -> Family:
     """The family of the column shown on `page` (no network); `fragment` is the link's #part (a gkmlpt category)."""
     html = page.text or ""
     url = urldefrag(page.final_url)[0]
-    return (_gkmlpt(html, url, fragment) or _hanweb(html, url) or _trs(html, url) or _jsonpost(html, url)
-            or _generic(page, url))
+    return (_gkmlpt(html, url, fragment) or _hanweb(html, url) or _jpaas(html, url) or _trs(html, url)
+            or _jsonpost(html, url) or _generic(page, url))
 
 
 def _gkmlpt(html: str, url: str, fragment: str) -> Family | None:
@@ -153,6 +159,38 @@ def _jsonpost(html: str, url: str) -> Family | None:
               "total_field": "results.data.total"}
     return Family("json-api", url, params, f"JSON list API POST {api.group(1)} (channelId {channel.group(1)}, "
                   f"{size} a page)", pending="json-api")
+
+
+def _jpaas(html: str, url: str) -> Family | None:
+    """A jpaas 集约化 column (PORTALS.md §4): its list is no part of the page; a unitbuild.js script asks the unit
+    build API it names (url=) with its queryData (webId, pageId, tplSetId, tagId…: single-quoted JSON) and
+    paramJson={"pageNo":N,"pageSize":15}, and the answer's data.html holds the rows. A page builds several units
+    (navigation, footer): the list's is the one whose tagId says 列表/list, else the page's only one."""
+    units = []
+    for tag in _JPAAS_TAG.findall(html):
+        attrs = {m.group(1).lower(): unescape(m.group(2) if m.group(2) is not None else m.group(3))
+                 for m in _ATTR.finditer(tag)}
+        try:
+            query = json.loads(attrs.get("querydata", "").replace("'", '"'))
+        except ValueError:
+            continue
+        if isinstance(query, dict) and attrs.get("url") and query.get("pageId"):
+            units.append((attrs["url"], query))
+    listed = [u for u in units if _JPAAS_LIST.search(str(u[1].get("tagId", "")))]
+    if not (listed or len(units) == 1):
+        return None
+    api, query = (listed or units)[0]
+    size = 15
+    if isinstance(query.get("paramJson"), str):  # the unit's own page size, where it names one
+        try:
+            size = int(json.loads(query["paramJson"]).get("pageSize", size))
+        except (ValueError, TypeError, AttributeError):
+            pass
+    fields = urlencode({k: str(v) for k, v in query.items() if k != "paramJson"})
+    list_url = urljoin(url, api) + "?" + fields + '&paramJson={"pageNo":{page},"pageSize":' + str(size) + "}"
+    return Family("json-api", url, {"list_url": list_url, "items": "data.html"},
+                  f"jpaas unit build API {urlsplit(urljoin(url, api)).path} (pageId {query['pageId']}, tagId "
+                  f"{query.get('tagId', '')}, {size} a page): the rows in its data.html", pending="json-api")
 
 
 def _article_pattern(urls: list[str]) -> str | None:
