@@ -302,6 +302,13 @@ def _tables() -> dict[str, Table]:
               "The loader keeps these sums as versions become current or stop being current, so the refusals and "
               "outcomes analyses over every agency read them instead of every report; year 0 holds the reports "
               "without a year."),
+        Table("rule_counts", "勾稽关系年度计数", "Reports checked and breaking rules R1–R4, per year (kept)", "table", (
+            YEAR, C("rule", "规则", "'' reports with a check that could be evaluated; R1, R2, R3 or R4: of those, "
+                    "the reports whose checks break it (FORMAT.md §6)"),
+            C("reports", "报告数", "current reports (0: none any more)")),
+              "Current reports with a year counted per year and rule, kept by triggers on reports and "
+              "report_versions (m030), so the rule_failures chart over every agency reads a few rows a year "
+              "instead of every report."),
         Table("agency_years", "机关年度（应报年度）", "Agency-years the scorecard expects (kept at load)", "table", (
             AGENCY_ID, YEAR, REPORT_ID,
             C("tail", "末次报告后", "1 a year after the agency's latest report: expected only once its deadline "
