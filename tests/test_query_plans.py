@@ -279,3 +279,44 @@ def test_the_years_of_every_agencys_charts_are_those_of_current_reports(tmp_path
             assert spans == (set(range(min(want), max(want) + 1)) if want else set()), (name, year, got)
             assert {row[0] for row in got if row[-1] == 1} == spans - want, (name, year)
     conn.close()
+
+
+@pytest.fixture(scope="module")
+def cities(tmp_path_factory):
+    """30 agencies' reports of 2020-2022 in two cities and a county of 江苏省 (regions told by their names)."""
+    from govreports.demo.records import make_record
+    from govreports.store import connect, load_record
+
+    import shutil
+
+    path = tmp_path_factory.mktemp("cities") / "c.db"
+    with connect(path) as db:
+        for i in range(30):
+            for year in (2020, 2021, 2022):
+                load_record(db, make_record(7, f"{('宿迁市', '南京市', '沭阳县')[i % 3]}测试第{i}局", year))
+    analyzed = path.with_name("analyzed.db")
+    shutil.copy(path, analyzed)
+    with sqlite3.connect(analyzed) as conn:
+        conn.execute("ANALYZE")
+    conns = [sqlite3.connect(f"file:{p}?mode=ro", uri=True) for p in (path, analyzed)]
+    yield conns
+    for conn in conns:
+        conn.close()
+
+
+@pytest.mark.parametrize("region", ["宿迁", "沭阳县", "江苏/宿迁", "南京市/测试"])
+def test_compliance_of_a_city_county_or_path_reads_its_agencies_years(cities, region):
+    """`analyze compliance` by a city, county or path counted every agency-year, testing each for the region: 1.9 M
+    SQLite steps at 25,000 reports (31,000 agency-years), twelve times that at national scale. It reads the agencies
+    of the region, then their agency-years."""
+    sql = ANALYSES["compliance"].sql
+    for conn in cities:  # with ANALYZE's statistics SQLite read every agency-year into a Bloom filter first
+        theirs = conn.execute("SELECT count(*) FROM agency_years WHERE ? IN (city, county)",
+                              [{"宿迁": "宿迁市", "江苏/宿迁": "宿迁市", "南京市/测试": "南京市"}.get(region, region)]
+                              ).fetchone()[0]
+        assert 0 < theirs < conn.execute("SELECT count(*) FROM agency_years").fetchone()[0]
+        for year in ("", "2021"):
+            params = {"year": year, "region": region}
+            assert _read(conn, sql, params, "agency_years", "agency_id") <= theirs
+            plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
+            assert not [p for p in plan if p.startswith("BLOOM FILTER")], plan  # (built of every agency-year)
