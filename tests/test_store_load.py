@@ -190,7 +190,7 @@ def test_schema_version_recorded_and_old_database_upgraded(tmp_path):
                                                             "m026_listing_order_index_holds_kind",
                                                             "m027_undated_hash_of_older_versions",
                                                             "m028_late_missing_counts",
-                                                            "m029_partition_counts", "m030_rule_counts"]
+                                                            "m029_partition_counts", "m030_kept_counts"]
         assert {"sections_fts", "labels"} <= set(db.table_names())
         assert "applications_wide" in db.view_names()
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -309,6 +309,12 @@ def _tables() -> dict[str, Table]:
               "Current reports with a year counted per year and rule, kept by triggers on reports and "
               "report_versions (m030), so the rule_failures chart over every agency reads a few rows a year "
               "instead of every report."),
+        Table("agency_reports", "机关报告计数", "Each agency's current reports, counted (kept)", "table", (
+            AGENCY_ID, C("reports", "报告数", "its current reports (with a year or not)"),
+            C("first_year", "最早年度", "the first year they cover (null: none has a year)"),
+            C("last_year", "最近年度", "the latest year they cover (null: none has a year)")),
+              "A row per agency with a current report, kept by triggers on reports (m030), so the dashboard's "
+              "agency list over every year reads a row an agency instead of every report."),
         Table("agency_years", "机关年度（应报年度）", "Agency-years the scorecard expects (kept at load)", "table", (
             AGENCY_ID, YEAR, REPORT_ID,
             C("tail", "末次报告后", "1 a year after the agency's latest report: expected only once its deadline "

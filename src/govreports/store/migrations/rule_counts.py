@@ -1,4 +1,4 @@
-"""m030: the current reports counted per year that a check could be evaluated for, and per year and rule those
+"""m030 (with agency_reports): the current reports counted per year that a check could be evaluated for, and per year and rule those
 whose checks break it (`rule_counts`), kept by triggers on reports and report_versions.
 
 The chart rule_failures over every agency (a year or not) read every current report's version for its stored
@@ -72,9 +72,14 @@ GROUP BY r.year, k.rule"""
 
 
 @migrations()
-def m030_rule_counts(db: Database) -> None:
-    """`rule_counts`, counted from the reports' current versions and kept by triggers from then on."""
-    db.execute(COUNTS_DDL)
-    db.execute(RECOUNT)
-    for sql in TRIGGERS:
-        db.execute(sql)
+def m030_kept_counts(db: Database) -> None:
+    """`rule_counts` and `agency_reports` (store.migrations.agency_reports), counted from the reports' current
+    versions and kept by triggers from then on."""
+    from govreports.store.migrations import agency_reports
+
+    for ddl, recount, triggers in ((COUNTS_DDL, RECOUNT, TRIGGERS),
+                                   (agency_reports.COUNTS_DDL, agency_reports.RECOUNT, agency_reports.TRIGGERS)):
+        db.execute(ddl)
+        db.execute(recount)
+        for sql in triggers:
+            db.execute(sql)

@@ -1,5 +1,6 @@
-"""m030's rule_counts: the current reports counted per year with an evaluable check and per year and rule breaking
-it, kept by triggers on reports and report_versions whoever writes them, and filled for an existing database."""
+"""m030's kept counts, kept by triggers whoever writes and filled for an existing database: rule_counts (the current
+reports per year with an evaluable check, and per year and rule breaking it) and agency_reports (each agency's
+current reports, their first and latest year)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,18 @@ import sqlite3
 from govreports.charts import CHARTS
 from govreports.demo.records import make_record
 from govreports.store import connect, load_record
-from govreports.store.migrations.rule_counts import RECOUNT
+from govreports.store.migrations import agency_reports, rule_counts
 
-_COUNTED = RECOUNT[RECOUNT.index("SELECT"):]
-
-
-def _kept(db) -> list[tuple]:
-    return sorted((y, r, n) for y, r, n in db.execute("SELECT year, rule, reports FROM rule_counts") if n)
+_COUNTED = [m.RECOUNT[m.RECOUNT.index("SELECT"):] for m in (rule_counts, agency_reports)]
 
 
-def _counted(db) -> list[tuple]:
-    return sorted(db.execute(_COUNTED).fetchall())
+def _kept(db) -> list[list[tuple]]:
+    return [sorted(row for row in db.execute("SELECT year, rule, reports FROM rule_counts") if row[-1]),
+            sorted(db.execute("SELECT * FROM agency_reports").fetchall())]
+
+
+def _counted(db) -> list[list[tuple]]:
+    return [sorted(db.execute(sql).fetchall()) for sql in _COUNTED]
 
 
 def _load(db, n: int = 12) -> list[int]:
@@ -33,7 +35,7 @@ def test_the_counts_follow_every_write(tmp_path):
     with connect(tmp_path / "k.db") as db:
         ids = _load(db)
         assert _kept(db) == _counted(db)
-        assert any(rule != "" for _, rule, _ in _kept(db))  # some reports break a rule
+        assert any(rule != "" for _, rule, _ in _kept(db)[0])  # some reports break a rule
         # a report's next version (another seed: other figures), a withdrawal, a year corrected, facts recounted,
         # a report deleted, by the loader and by hand
         load_record(db, make_record(99, "江苏省测试第1局", 2021, checks=True))
@@ -44,6 +46,12 @@ def test_the_counts_follow_every_write(tmp_path):
         db.execute("UPDATE report_versions SET rules_ok = NULL, rules_failed = NULL"
                    " WHERE id = (SELECT current_version_id FROM reports WHERE id = ?)", [ids[11]])
         db.execute("UPDATE reports SET year = NULL WHERE id = ?", [ids[14]])
+        db.execute("UPDATE reports SET agency_id = (SELECT agency_id FROM reports WHERE id = ?), year = 2025"
+                   " WHERE id = ?",
+                   [ids[30], ids[15]])
+        assert _kept(db) == _counted(db)
+        for i in (0, 1, 2):  # an agency with no current report left has no row
+            db.execute("UPDATE reports SET current_version_id = NULL WHERE id = ?", [ids[i]])
         db.execute("INSERT INTO reports (agency_id, year, current_version_id, first_seen, last_seen)"
                    " SELECT agency_id, 2023, current_version_id, first_seen, last_seen FROM reports WHERE id = ?",
                    [ids[20]])
@@ -58,12 +66,14 @@ def test_an_existing_database_has_its_counts_filled(tmp_path):
     with connect(path) as db:
         _load(db, 5)
         counted = _counted(db)
-        db.execute("DROP TABLE rule_counts")  # as before m030
-        for (trigger,) in db.execute("SELECT name FROM sqlite_schema WHERE name LIKE 'rule_counts_%'").fetchall():
-            db.execute(f"DROP TRIGGER {trigger}")
-        db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm030_rule_counts'")
+        for table in ("rule_counts", "agency_reports"):  # as before m030
+            db.execute(f"DROP TABLE {table}")
+            for (trigger,) in db.execute("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name LIKE ?",
+                                         [f"{table}_%"]).fetchall():
+                db.execute(f"DROP TRIGGER {trigger}")
+        db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm030_kept_counts'")
     with connect(path) as db:
-        assert _kept(db) == counted and counted
+        assert _kept(db) == counted and all(counted)
 
 
 def test_the_chart_of_every_agency_draws_the_counts_as_it_drew_the_reports(tmp_path):
