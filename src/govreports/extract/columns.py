@@ -38,6 +38,7 @@ SHIFTED = 3  # columns a header line must name, all set as far to one side of th
 WRAPPED = 2.0  # a value's wrapped rest stands under it nearer than this many times the characters' size
 GAP = 1.0  # the least gap between two columns' values, in the characters' size: running text has a space's
 FOLIO_SIZE = 0.1  # a possible page number is a value's wrapped rest only set in the row's size, within this share
+PITCH = 1.05  # a possible page number is a value's wrapped rest only within this share of the rows' least pitch
 ALIGNED = 1.0  # points between a value's edge and a column's edge set to the same side (one cell edge, one padding)
 
 
@@ -76,7 +77,8 @@ def place(lines: list[TextLine], ruled: list[float] = ()) -> None:
             group, heads, left, labels = [], [], float("inf"), float("-inf")
         previous = line.top
         if line.folio:  # the page's number, unless the rest of a value of the row line just above
-            if not (group and group[-1] is above and _wrapped(above, line)):
+            if not (group and group[-1] is above and line.top - above.top <= PITCH * _pitch(group)
+                    and _wrapped(above, line)):
                 line.holder.clear()
                 last = above
             continue
@@ -100,6 +102,14 @@ def place(lines: list[TextLine], ruled: list[float] = ()) -> None:
             heads = [*heads[1 - HEADER_LINES:], line]
     if group:
         _place_group(group, heads, aside)
+
+
+def _pitch(group: list[TextLine]) -> float:
+    """The least distance between two row lines next to each other in `group` (inf with fewer than two): a value's
+    rest wrapped in its cell stands nearer under it than the next row would; a page number close under the last
+    row, farther, is no such rest (38 and the page's 7 under it read 387)."""
+    rows = [line.top for line in group if line.block.is_row]
+    return min((b - a for a, b in zip(rows, rows[1:]) if b > a), default=float("inf"))
 
 
 def among_lines(top: float, size: float, tops: list[float]) -> bool:
