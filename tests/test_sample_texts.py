@@ -208,6 +208,29 @@ def test_a_subtotal_column_in_rows_ending_in_a_tab_is_not_the_total():
                              "legal_services": 0, "other_org": 0, "total": 3}
 
 
+@pytest.mark.parametrize("mark", ["*", "①", "注1"])
+def test_a_mark_in_a_cell_after_a_subtotal_rows_total_leaves_the_total(mark):
+    """The seed with a 小计 column before 总计, its 总计 row followed by a footnote mark in a cell of its own
+    ('…\t1\t3\t*\t'): the mark, read blank, held its cell (a slip), the row kept nine cells, the subtotal was not
+    taken out and 总计 read the subtotal's 1 for 3, silently. A slip beyond the table's cells is no cell of it."""
+    body = _seed()
+    header = "法律服务机构\t其他\t\t"
+    body = body.replace(header, "法律服务机构\t其他\t小计\t\t")
+    start, end = body.find("一、本年新收"), body.find("四、因政府信息公开工作")
+
+    def with_subtotal(row: re.Match) -> str:
+        cells = row[2].split("\t")
+        return row[1] + "\t".join(cells[:6] + [str(sum(map(int, cells[1:6])))] + cells[6:]) + row[3]
+
+    table = re.sub(r"(\t)((?:\d+\t){6}\d+)(\t?)$", with_subtotal, body[start:end], flags=re.M)
+    old = "(七) 总计\t0\t0\t0\t0\t0\t0\t0\t0\t"
+    assert old in table
+    table = table.replace(old, f"(七) 总计\t2\t1\t0\t0\t0\t0\t1\t3\t{mark}\t")
+    apps = parse_bytes((body[:start] + table + body[end:]).encode("utf-8"))["applications"]
+    assert apps["total"] == {"natural_person": 2, "commercial": 1, "research": 0, "social_welfare": 0,
+                             "legal_services": 0, "other_org": 0, "total": 3}
+
+
 def test_a_note_naming_a_row_of_zeros_does_not_blank_it():
     """A 注 line inside table 三 that names a row ('注：“三类内部事务信息”指…') is a label-only line for that row. A
     row already read stays as read, but 'already read' was any non-zero cell: the seed's row of 0s was replaced by

@@ -403,6 +403,8 @@ def _row_cells(vals: list[Value], subtotal: bool, ncol: int) -> dict:
             vals.pop()
         while len(vals) > ncol + 1 and _droppable(vals[0]):
             vals.pop(0)
+        while len(vals) > ncol + 1 and vals[-1] is SLIP:  # a mark in a cell after 总计: no cell of the table
+            vals.pop()
         if len(vals) == ncol + 1:
             del vals[ncol - 1]  # the unofficial 法人或其他组织 小计 column before 总计
     return dict(zip(schema.APPLICANT_COLUMNS, map(_NUMBER, fit(vals, ncol))))
