@@ -20,6 +20,9 @@ _TAG = re.compile(rb"</?[a-z][a-z0-9]*(?:\s[^<>]{0,300})?/?>", re.I)
 _MIN_CLOSING_TAGS = 3
 _WORD_STREAM = "WordDocument".encode("utf-16-le")
 _MIN_MARKUP_SHARE = 0.05
+# what zipfile raises opening a damaged zip's directory: a flipped byte there may name an unknown zip version
+# (NotImplementedError), which passed for a parser bug
+ZIP_DAMAGED = (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError)
 
 
 def sniff(data: bytes) -> str | None:
@@ -36,7 +39,7 @@ def sniff(data: bytes) -> str | None:
         try:
             with zipfile.ZipFile(BytesIO(data)) as zf:
                 return zip_kind(zf.namelist())
-        except zipfile.BadZipFile:
+        except ZIP_DAMAGED:
             return None
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return _sniff_compound(data)  # as a zip: its first sectors may hold a stream's bytes, an embedded PDF's too
@@ -102,7 +105,7 @@ def _zip_failure(data: bytes) -> str:
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
             return zip_failure(archive.namelist())
-    except (zipfile.BadZipFile, ValueError, EOFError):
+    except ZIP_DAMAGED:
         pass
     names = []  # no report has more than zip_members parts: a zip cut short of 500,000 is not listed whole
     for match in islice(_LOCAL_HEADER.finditer(data), DEFAULT_LIMITS.zip_members):

@@ -323,7 +323,7 @@ def _refuse_unread(file, size: int) -> None:
         if not head.strip():
             return
         if head.startswith(b"PK\x03\x04"):
-            from govreports.extract.sniff import zip_failure, zip_kind
+            from govreports.extract.sniff import ZIP_DAMAGED, zip_failure, zip_kind
 
             def read_at(offset: int, length: int) -> bytes:
                 file.seek(offset)
@@ -336,7 +336,7 @@ def _refuse_unread(file, size: int) -> None:
             try:
                 with zipfile.ZipFile(file) as archive:
                     names = archive.namelist()
-            except (zipfile.BadZipFile, ValueError, EOFError):
+            except ZIP_DAMAGED:
                 return  # damaged: what of it is damaged is told from all of it
             if (kind := zip_kind(names)) is None:  # no report, whatever its size: as extract's container_failure
                 raise ParseError(zip_failure(names))
