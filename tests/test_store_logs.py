@@ -161,3 +161,29 @@ def test_partitions_done_before_their_year_was_due_are_run_again_after_the_upgra
                                      ("a", 2025): ("not_yet_due", None, None, None),
                                      ("a", 2024): ("done", None, None, None),
                                      ("a", 2023): ("failed", None, None, None)}
+
+
+def test_a_dry_run_over_a_database_before_the_upgrade_plans_what_the_run_will_run(tmp_path):
+    """A backfill's dry run reads the partitions and never upgrades the database; before m029 it planned none of
+    the partitions done before their year was due, which the run itself, upgrading first, runs again: the plan
+    said 1 partition (2027) where the backfill ran 3 (2025, 2026, 2027)."""
+    from sqlite_utils import Database
+
+    from govreports.runs.partitions import backfill_plan
+    from govreports.store.migrations import migrations
+
+    path = tmp_path / "old.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="m029_partition_counts")
+    for year, status, at in ((2026, "done", "2026-11-02T03:00:00+00:00"),
+                             (2025, "done", "2026-03-31T23:00:00+00:00"),
+                             (2024, "done", "2026-03-31T23:00:00+00:00"),
+                             (2023, "failed", "2023-05-01T00:00:00+00:00")):
+        old.execute("INSERT INTO partitions (portal, year, status, updated_at) VALUES ('a', ?, ?, ?)",
+                    [year, status, at])
+    old.conn.commit()
+    old.close()
+    years = [2023, 2024, 2025, 2026, 2027]
+    planned = backfill_plan(path, ["a"], years, "missing", dry_run=True)
+    assert planned == ([("a", 2025), ("a", 2026), ("a", 2027)], [("a", 2023)])
+    assert backfill_plan(path, ["a"], years, "missing", dry_run=False) == planned  # upgraded, as the run plans

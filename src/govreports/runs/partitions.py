@@ -21,6 +21,7 @@ from govreports.crawl import CrawlSummary, PortalStats, apply_summary
 from govreports.runs.health import legal_deadline
 from govreports.store.db import connect
 from govreports.store.logs import set_partition
+from govreports.store.migrations.partition_counts import DONE_BEFORE_DUE
 from govreports.store.statuses import PartitionState
 
 Reprocess = Literal["missing", "failed", "all"]
@@ -50,10 +51,15 @@ def parse_years(text: str) -> list[int]:
 
 
 def statuses(db: Database | None) -> dict[tuple[str, int], PartitionState]:
-    """Every partition's state; none without a database (a dry run's plan where there is none yet)."""
+    """Every partition's state; none without a database (a dry run's plan where there is none yet). A database
+    before m029, which a dry run reads as it is, has the rows that m029 makes `not_yet_due` read so: the run, upgrading
+    it first, runs them again, and its plan said it would not."""
     if db is None:
         return {}
-    return {(p, y): PartitionState(s) for p, y, s in db.execute("SELECT portal, year, status FROM partitions")}
+    status = "status"
+    if "found" not in {row[1] for row in db.execute("PRAGMA table_info(partitions)").fetchall()}:
+        status = f"CASE WHEN {DONE_BEFORE_DUE} THEN '{PartitionState.NOT_YET_DUE.value}' ELSE status END"
+    return {(p, y): PartitionState(s) for p, y, s in db.execute(f"SELECT portal, year, {status} FROM partitions")}
 
 
 def failed_of(db: Database, partitions: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:

@@ -20,11 +20,13 @@ from sqlite_utils import Database
 from govreports.store.migrations.registry import migrations
 
 PARTITION_COUNTS = ("found", "loaded", "failed")
+# a row an older govreports marked done on or before its year's deadline (31 March of the next year, UTC)
+DONE_BEFORE_DUE = ("status = 'done' AND updated_at IS NOT NULL"
+                   " AND substr(updated_at, 1, 10) <= (year + 1) || '-03-31'")
 
 
 @migrations()
 def m029_partition_counts(db: Database) -> None:
     for column in PARTITION_COUNTS:
         db.execute(f"ALTER TABLE partitions ADD COLUMN {column} INTEGER")
-    db.execute("UPDATE partitions SET status = 'not_yet_due' WHERE status = 'done' AND updated_at IS NOT NULL"
-               " AND substr(updated_at, 1, 10) <= (year + 1) || '-03-31'")
+    db.execute(f"UPDATE partitions SET status = 'not_yet_due' WHERE {DONE_BEFORE_DUE}")
