@@ -483,6 +483,23 @@ def test_a_page_number_farther_under_the_last_row_than_a_row_is_not_joined_to_it
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
+def test_a_page_number_under_a_table_of_one_row_farther_than_its_header_is_not_joined_to_it(fast):
+    """Table 二's last part (第二十条第（九）项) is a table of one row: a page number in its size 13 pt under it, in the
+    采购总金额 column (the page's centre), was joined to 125.5 (125.57), silently: with one row there is no rows'
+    pitch to stand nearer than; the header line's distance above the row is one."""
+    lines = [(800, [(40, "某某局2020年政府信息公开工作年度报告", "L")]), (780, [(40, "二、主动公开政府信息情况", "L")]),
+             (765, [(40, "第二十条第（八）项", "L")]),
+             (753, [(40, "信息内容", "L"), (200, "上一年项目数量", "C"), (297.6, "本年增/减", "C")]),
+             (741, [(40, "行政事业性收费", "L"), (200, "4", "C"), (297.6, "2", "C")]),
+             (729, [(40, "第二十条第（九）项", "L")]),
+             (717, [(40, "信息内容", "L"), (200, "采购项目数量", "C"), (297.6, "采购总金额", "C")]),
+             (705, [(40, "政府集中采购", "L"), (200, "3", "C"), (297.6, "125.5", "C")]),
+             (692, [(297.6, "7", "C")])]
+    active = build_record(extract_pdf(_cells_pdf(lines), fast=fast), {})["active"]
+    assert active["procurement"]["amount"] == 125.5 and active["procurement"]["projects"] == 3
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
 def test_a_page_number_close_under_a_table_in_another_size_is_not_joined_to_it(fast):
     """A page number close under the last row (the table runs into the footer), in the 总计 column, but set larger
     than the table's numbers: a value's wrapped rest is set as the value is, and a page number is not read."""

@@ -77,7 +77,7 @@ def place(lines: list[TextLine], ruled: list[float] = ()) -> None:
             group, heads, left, labels = [], [], float("inf"), float("-inf")
         previous = line.top
         if line.folio:  # the page's number, unless the rest of a value of the row line just above
-            if not (group and group[-1] is above and line.top - above.top <= PITCH * _pitch(group)
+            if not (group and group[-1] is above and line.top - above.top <= PITCH * _pitch(group, heads)
                     and _wrapped(above, line)):
                 line.holder.clear()
                 last = above
@@ -104,11 +104,14 @@ def place(lines: list[TextLine], ruled: list[float] = ()) -> None:
         _place_group(group, heads, aside)
 
 
-def _pitch(group: list[TextLine]) -> float:
-    """The least distance between two row lines next to each other in `group` (inf with fewer than two): a value's
-    rest wrapped in its cell stands nearer under it than the next row would; a page number close under the last
-    row, farther, is no such rest (38 and the page's 7 under it read 387)."""
+def _pitch(group: list[TextLine], heads: list[TextLine]) -> float:
+    """The least distance between two row lines next to each other in `group`; with one row, its distance under
+    the line above the table (`heads`: its header line), inf without one. A value's rest wrapped in its cell stands
+    nearer under it than the next row would; a page number close under the last row, farther, is no such rest
+    (38 and the page's 7 under it read 387; table 二's one-row 政府集中采购 125.5 read 125.57)."""
     rows = [line.top for line in group if line.block.is_row]
+    if len(rows) == 1 and heads and rows[0] > heads[-1].top:
+        return rows[0] - heads[-1].top
     return min((b - a for a, b in zip(rows, rows[1:]) if b > a), default=float("inf"))
 
 
