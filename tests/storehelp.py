@@ -163,3 +163,20 @@ def due_by_deadline(scorecard_sql: str) -> str:
     """m006's or m008's scorecard SQL with m025's rule for the years expected after an agency's latest report."""
     assert _HORIZON in scorecard_sql
     return scorecard_sql.replace(_HORIZON, _DUE)
+
+
+def vm_steps(conn, sql: str, params=()) -> int:
+    """The SQLite virtual-machine steps `sql` takes, to the hundred (a progress handler called every 100): what a
+    query plan costs, counted the same whatever the machine's load."""
+    count = [0]
+
+    def tick() -> int:
+        count[0] += 1
+        return 0
+
+    conn.set_progress_handler(tick, 100)
+    try:
+        conn.execute(sql, params).fetchall()
+    finally:
+        conn.set_progress_handler(None, 0)
+    return count[0] * 100

@@ -10,7 +10,7 @@ import pytest
 
 from govreports.charts import CHARTS
 from govreports.query.analyses import ANALYSES
-from storehelp import A, known_db_path
+from storehelp import A, known_db_path, vm_steps
 
 
 @pytest.fixture(scope="module")
@@ -116,22 +116,6 @@ def provinces(tmp_path_factory):
         conn.close()
 
 
-def _steps(conn, sql: str, params: dict) -> int:
-    """SQLite virtual-machine steps `sql` takes (in hundreds, counted by a progress handler)."""
-    count = [0]
-
-    def tick() -> int:
-        count[0] += 1
-        return 0
-
-    conn.set_progress_handler(tick, 100)
-    try:
-        conn.execute(sql, params).fetchall()
-    finally:
-        conn.set_progress_handler(None, 0)
-    return count[0] * 100
-
-
 @pytest.mark.parametrize("name", [n for n, c in CHARTS.items() if "cur AS (" in c.sql])
 def test_a_chart_of_a_province_reads_its_reports_rows_once(provinces, name):
     """A province's answers, refusals and review_litigation joined every row total (or cell) of its reports to
@@ -143,7 +127,7 @@ def test_a_chart_of_a_province_reads_its_reports_rows_once(provinces, name):
                            " ON t.version_id = r.current_version_id WHERE a.province = '江苏省'").fetchone()[0]
     assert totals > 500
     for conn in (plain, analyzed):
-        assert _steps(conn, CHARTS[name].sql, params) < 40 * totals
+        assert vm_steps(conn, CHARTS[name].sql, params) < 40 * totals
     assert plain.execute(CHARTS[name].sql, params).fetchall() == analyzed.execute(CHARTS[name].sql, params).fetchall()
 
 

@@ -9,7 +9,7 @@ import shutil
 import sqlite3
 
 import pytest
-from storehelp import expected_records, record
+from storehelp import expected_records, record, vm_steps
 
 from govreports.demo.records import make_record
 from govreports.store import connect, load_record
@@ -65,19 +65,8 @@ def test_the_view_gives_the_rows_it_gave_before_in_the_same_order(db_path, view)
 
 
 def _steps(conn: sqlite3.Connection, sql: str) -> int:
-    """SQLite virtual-machine steps the query takes, in hundreds (a progress handler called every 100)."""
-    count = [0]
-
-    def tick() -> int:
-        count[0] += 1
-        return 0
-
-    conn.set_progress_handler(tick, 100)
-    try:
-        conn.execute(sql).fetchall()
-    finally:
-        conn.set_progress_handler(None, 0)
-    return count[0]
+    """The steps the query takes, in hundreds."""
+    return vm_steps(conn, sql) // 100
 
 
 @pytest.fixture(scope="module")
