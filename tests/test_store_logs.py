@@ -135,16 +135,13 @@ def test_a_year_not_yet_due_is_not_done_and_is_run_again(tmp_path):
     assert _partition_rows(db_path)["a", 2025] == ("done", 4, 4, 0)
 
 
-def test_partitions_done_before_their_year_was_due_are_run_again_after_the_upgrade(tmp_path):
-    """m029: the rows an older govreports marked done before their year's reports were all due (the partitions
-    `test_a_year_not_yet_due_is_not_done_and_is_run_again` keeps from being done) become `not_yet_due`, for the next
-    `missing` backfill; their counts, never recorded, stay unknown (NULL)."""
+def _partitions_before_m029(path):
+    """A database as a govreports before m029 left it: partitions 2026 and 2025 marked done before their year's
+    reports were all due (31 March of the next year), 2024 done after, 2023 failed."""
     from sqlite_utils import Database
 
-    from govreports.store import connect
     from govreports.store.migrations import migrations
 
-    path = tmp_path / "old.db"
     old = Database(path)
     migrations.apply(old, stop_before="m029_partition_counts")
     for year, status, at in ((2026, "done", "2026-11-02T03:00:00+00:00"),
@@ -155,6 +152,16 @@ def test_partitions_done_before_their_year_was_due_are_run_again_after_the_upgra
                     [year, status, at])
     old.conn.commit()
     old.close()
+    return path
+
+
+def test_partitions_done_before_their_year_was_due_are_run_again_after_the_upgrade(tmp_path):
+    """m029: the rows an older govreports marked done before their year's reports were all due (the partitions
+    `test_a_year_not_yet_due_is_not_done_and_is_run_again` keeps from being done) become `not_yet_due`, for the next
+    `missing` backfill; their counts, never recorded, stay unknown (NULL)."""
+    from govreports.store import connect
+
+    path = _partitions_before_m029(tmp_path / "old.db")
     with connect(path):
         pass
     assert _partition_rows(path) == {("a", 2026): ("not_yet_due", None, None, None),
@@ -167,22 +174,9 @@ def test_a_dry_run_over_a_database_before_the_upgrade_plans_what_the_run_will_ru
     """A backfill's dry run reads the partitions and never upgrades the database; before m029 it planned none of
     the partitions done before their year was due, which the run itself, upgrading first, runs again: the plan
     said 1 partition (2027) where the backfill ran 3 (2025, 2026, 2027)."""
-    from sqlite_utils import Database
-
     from govreports.runs.partitions import backfill_plan
-    from govreports.store.migrations import migrations
 
-    path = tmp_path / "old.db"
-    old = Database(path)
-    migrations.apply(old, stop_before="m029_partition_counts")
-    for year, status, at in ((2026, "done", "2026-11-02T03:00:00+00:00"),
-                             (2025, "done", "2026-03-31T23:00:00+00:00"),
-                             (2024, "done", "2026-03-31T23:00:00+00:00"),
-                             (2023, "failed", "2023-05-01T00:00:00+00:00")):
-        old.execute("INSERT INTO partitions (portal, year, status, updated_at) VALUES ('a', ?, ?, ?)",
-                    [year, status, at])
-    old.conn.commit()
-    old.close()
+    path = _partitions_before_m029(tmp_path / "old.db")
     years = [2023, 2024, 2025, 2026, 2027]
     planned = backfill_plan(path, ["a"], years, "missing", dry_run=True)
     assert planned == ([("a", 2025), ("a", 2026), ("a", 2027)], [("a", 2023)])
