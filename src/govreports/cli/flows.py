@@ -319,9 +319,9 @@ def _published(recorded: dict) -> list[dict]:
 
 def _with_partition_progress(run, db: Path, portals, years, reprocess, config):
     """A progress bar fed by the partitions table, polled in a thread while the flow runs: a planned partition
-    counts once its row was updated to done, not_yet_due or failed after the start. The flow runs in the main thread, where
-    signals arrive and Prefect handles SIGTERM: run in a thread, a stopped backfill let go of the writer lock
-    while its crawls went on."""
+    counts once its row was updated to done, not_yet_due or failed after the start. The flow runs in the main
+    thread, where signals arrive and Prefect handles SIGTERM: run in a thread, a stopped backfill let go of the
+    writer lock while its crawls went on."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from govreports.runs import jobs

@@ -54,7 +54,8 @@ _SCRIPT_COUNT = re.compile(r"\b(?P<var>maxPage|totalPages?|pageCount|pageTotal|p
 _JP_API = re.compile(r"""['"]([^'"\s]*/getFileListByCodeId)['"]""")
 _JP_CHANNEL = re.compile(r"""\bchannelId['"]?\s*[:=]\s*['"]([0-9a-fA-F]{32})['"]""")
 _JP_SIZE = re.compile(r"""(?<![-\w])size['"]?\s*[:=]\s*['"]?(\d{1,3})\b""")
-# jpaas (PORTALS.md §4): <script src="…/unitbuild.js" url="/api-gateway/jpaas-publish-server/…/unit" queryData="{'webId':…}">
+# jpaas (PORTALS.md §4):
+#   <script src="…/unitbuild.js" url="/api-gateway/jpaas-publish-server/…/unit" queryData="{'webId':…}">
 _JPAAS_TAG = re.compile(r"<script\b[^>]*unitbuild\.js[^>]*>", re.I)
 _ATTR = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _JPAAS_LIST = re.compile(r"列表|list", re.I)

@@ -278,7 +278,8 @@ def _tables() -> dict[str, Table]:
             C("n", "机关·年度数", "agency-years")),
               "agency_years counted by province, year, kind, tail and status, kept by triggers on agency_years, "
               "so the late_missing chart over every agency and the compliance analysis (every agency, a year or "
-              "a province) read a few thousand counts instead of every agency-year (whether a year after the agency's latest report is due is applied when read)."),
+              "a province) read a few thousand counts instead of every agency-year (whether a year after the "
+              "agency's latest report is due is applied when read)."),
         Table("checks", "勾稽关系检查", "Accounting checks R1–R4", "view", (
             VERSION_ID, REPORT_ID, CHECK_SEQ, CHECK_RULE, CHECK_LOCATION, CHECK_OK, CHECK_DETAIL),
             "Every check of every version. A view of check_values with each check's rule and location spelled "
@@ -330,7 +331,8 @@ def _tables() -> dict[str, Table]:
         Table("partitions", "抓取分区", "Crawl partitions (portal × year)", "table", (
             PORTAL, YEAR,
             C("status", "状态", "pending, running, done, not_yet_due (crawled before its year's reports were all due, 31"
-              " March of the next year: a `missing` backfill runs it again) or failed"), C("attempts", "尝试次数", "attempts"),
+              " March of the next year: a `missing` backfill runs it again) or failed"),
+            C("attempts", "尝试次数", "attempts"),
             C("last_error", "最近错误", "last error"), C("updated_at", "更新时间", "last change", TIME),
             C("found", "年报条目", "its year's annual reports its lists showed in its last crawl; empty while it runs,"
               " when its crawl raised, or from before m029", "条"),

@@ -237,8 +237,8 @@ async def numbered_pages(ctx: Context, max_pages: int, fetch: Callable[[int], Aw
         for listing in fresh:
             yield listing
         if total is not None and read > total:  # a count below what was read is not the column's (gov.cn's search
-            # API answers totalCount 0 beside its items): the pages say where it ends. A count of 0 is no count (gov.cn's
-            # always is); another (a gkmlpt "total": 1 beside 20 articles) is the site's error, named once
+            # API answers totalCount 0 beside its items): the pages say where it ends. A count of 0 is no count
+            # (gov.cn's always is); another (a gkmlpt "total": 1 beside 20 articles) is the site's error, named once
             if total:
                 ctx.miscounted(url_of(n), read, total, why=_MISCOUNTED)
             total, counted = None, False

@@ -1,5 +1,5 @@
-"""m030 (with agency_reports): the current reports counted per year that a check could be evaluated for, and per year and rule those
-whose checks break it (`rule_counts`), kept by triggers on reports and report_versions.
+"""m030 (with agency_reports): the current reports counted per year that a check could be evaluated for, and per
+year and rule those whose checks break it (`rule_counts`), kept by triggers on reports and report_versions.
 
 The chart rule_failures over every agency (a year or not) read every current report's version for its stored
 rules_ok and rules_failed (m008): 1.19 M SQLite steps at 25,000 reports, ~14 M at 300,000, past Datasette's time
