@@ -660,3 +660,23 @@ def test_a_text_report_repeated_is_read_once():
     assert twice["sections"] == once["sections"]
     for key in ("title", "agency", "year", "published", "active", "applications", "review_litigation", "checks"):
         assert twice[key] == once[key], key
+
+
+@pytest.mark.parametrize("mark", ["*", "①", "注1", "[2]"])
+def test_a_mark_token_after_a_spaced_rows_last_value_is_dropped(mark):
+    """The seed with its tabs as spaces, a footnote mark as a word of its own after the last value of a table-三 row
+    and of table 四's row ('… 0 0 6 *'): the line's last word was no number, the line no row, and the row (table 四:
+    the whole table) was left null."""
+    body = _seed()
+    new = "一、本年新收政府信息公开申请数量\t\t0\t0\t0\t0\t0\t0\t0\t"
+    review = "\t".join(["0"] * 15) + "\n"
+    assert new in body and review in body
+    body = body.replace(new, f"一、本年新收政府信息公开申请数量\t\t3\t1\t0\t2\t0\t0\t6\t{mark}\t")
+    body = body.replace(review, "3\t1\t0\t0\t4\t0\t0\t0\t0\t0\t1\t0\t0\t0\t1\t" + mark + "\n")
+    parsed = parse_bytes(body.replace("\t", " ").encode("utf-8"))
+    assert parsed["applications"]["new"] == {"natural_person": 3, "commercial": 1, "research": 0,
+                                             "social_welfare": 2, "legal_services": 0, "other_org": 0, "total": 6}
+    assert parsed["review_litigation"] == {
+        "review": {"upheld": 3, "corrected": 1, "other": 0, "pending": 0, "total": 4},
+        "litigation_direct": {"upheld": 0, "corrected": 0, "other": 0, "pending": 0, "total": 0},
+        "litigation_after_review": {"upheld": 1, "corrected": 0, "other": 0, "pending": 0, "total": 1}}

@@ -316,6 +316,39 @@ def test_an_inline_footnote_mark_after_a_value_is_dropped(mark, source, monkeypa
     assert "text_layout" not in parsed
 
 
+@pytest.mark.parametrize("mark", ["*", "①", "注1", "[2]"])
+@pytest.mark.parametrize("source", ["ofd", "CENTER-pdfium", "CENTER-pdfplumber", "LEFT-pdfium", "LEFT-pdfplumber",
+                                    "RIGHT-pdfium", "RIGHT-pdfplumber"])
+def test_a_mark_word_after_a_rows_last_value_is_dropped(mark, source, monkeypatch):
+    """A footnote mark as a word of its own after the last value of an unruled row ('… 15 821 *', '… 6 917 ①'),
+    in a table with blank cells (placed by x): the line's last word was no number, the line no row, and the row
+    (table 四: the whole table) was left null. Set right in its cell, the value stands left of its column by the
+    mark's width: its span alone was a column of its own, and every row of the table was read one column off."""
+    record = _blanked("2021", "natural_person")
+    record["applications"]["new"]["total"] = 821
+    record["review_litigation"]["litigation_after_review"]["total"] = 917
+    marked = {("applications", "new", "total"), ("review_litigation", "litigation_after_review", "total")}
+    layout_placements = render_pdf.placements
+
+    def placements(t):
+        out = []
+        for r, c, cell in layout_placements(t):
+            if cell.ref in marked:
+                cell = dataclasses.replace(cell, text=f"{cell.text} {mark}")
+            out.append((r, c, cell))
+        return out
+
+    from govreports.render import ofd as render_ofd
+
+    monkeypatch.setattr(render_pdf, "placements", placements)
+    monkeypatch.setattr(render_ofd, "placements", placements)
+    parsed = _read(record, source, monkeypatch)
+    assert not _misread(record, parsed)
+    assert parsed["applications"] == record["applications"]
+    assert parsed["review_litigation"] == record["review_litigation"]
+    assert "text_layout" not in parsed
+
+
 def test_an_inline_mark_is_only_a_mark_after_a_number():
     """Only a mark glued after a number is dropped; digits (8211, a raised 1 read inline) and labels stay."""
     from govreports.extract.lines import without_inline_marks
@@ -324,6 +357,19 @@ def test_an_inline_mark_is_only_a_mark_after_a_number():
     assert without_inline_marks("规章 -3注1 251000元[2]") == "规章 -3 251000元"
     assert without_inline_marks("规章* 8211 12") is None
     assert without_inline_marks("注1：本表 12(1) 1*2") is None
+
+
+def test_a_mark_word_is_only_a_mark_after_a_rows_last_value():
+    """A mark as a word of its own is dropped only after the line's last value, and only from a row."""
+    from govreports.extract.lines import line_to_block, without_trailing_mark
+
+    assert without_trailing_mark("规章 3 0 6 *") == "规章 3 0 6"
+    assert without_trailing_mark("规章 3 0 6 注1") == "规章 3 0 6"
+    assert without_trailing_mark("规章 * 3") is None
+    assert without_trailing_mark("见 *") is None
+    assert without_trailing_mark("详见 附件 ①") is None
+    assert line_to_block("规章 3 0 6 ①").cells == ["规章", "3", "0", "6"]
+    assert not line_to_block("2021 年 ①").is_row
 
 
 def _cells_pdf(lines: list[tuple[float, list[tuple[float, str, str]]]]) -> bytes:

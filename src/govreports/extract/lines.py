@@ -24,9 +24,10 @@ _VALUE_TOKEN = re.compile(r"^(?:[+\-−－]?[0-9０-９][0-9０-９,，.]*(?:万
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # a value followed by a footnote mark set on the line, full size ('821*', '917①', '15注1', '6[2]'): no digit a number
 # could have is taken for a mark ('8211' stays 8211)
-_INLINE_MARKED = re.compile(r"^([+\-−－]?[0-9０-９][0-9０-９,，.]*(?:万元|元)?)"
-                            r"(?:[*＊※†‡]{1,3}|[\u2460-\u2473\u2474-\u2487\u2776-\u277f]"
-                            r"|注[0-9０-９]{1,2}|\[[0-9]{1,2}\]|［[0-9０-９]{1,2}］)$")
+_MARK = (r"(?:[*＊※†‡]{1,3}|[\u2460-\u2473\u2474-\u2487\u2776-\u277f]"
+         r"|注[0-9０-９]{1,2}|\[[0-9]{1,2}\]|［[0-9０-９]{1,2}］)")
+_INLINE_MARKED = re.compile(r"^([+\-−－]?[0-9０-９][0-9０-９,，.]*(?:万元|元)?)" + _MARK + "$")
+_MARK_WORD = re.compile(_MARK + "$")  # the same mark as a word of its own after a row's last value ('… 821 *')
 # a page marker alone on its line; a bare number is not one (it is a cell in one-cell-per-line text)
 _PAGE_MARKER = re.compile(
     r"^(?:[-－—–]+\s*\d{1,3}\s*[-－—–]+|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
@@ -70,6 +71,24 @@ def without_inline_marks(text: str) -> str | None:
     return " ".join(plain) if plain != tokens else None
 
 
+def without_trailing_mark(text: str) -> str | None:
+    """A spaced line without the footnote mark set as a word of its own after its last value ('规章 15 821 *' →
+    '规章 15 821'); None where the line does not so end."""
+    tokens = text.split(" ")
+    if len(tokens) > 2 and _MARK_WORD.match(tokens[-1]) and _VALUE_TOKEN.match(tokens[-2]):
+        return " ".join(tokens[:-1])
+    return None
+
+
+def mark_joined(spans: list[tuple[float, float]] | None) -> list[tuple[float, float]] | None:
+    """A line's word spans with its last two (a value and its footnote mark, without_trailing_mark) as one: the
+    value's cell reaches over both (set right in its cell, the value stands left of its column by the mark's width,
+    taken for a column of its own it moved the table's columns; as a glued '821*' is)."""
+    if not spans or len(spans) < 2:
+        return None
+    return [*spans[:-2], (spans[-2][0], max(spans[-2][1], spans[-1][1]))]
+
+
 def line_to_block(line: str) -> Block | None:
     line = line.rstrip("\r\n")
     if "｜" in line:  # full-width bars (a portal's full-width conversion): cells joined as by "|"
@@ -98,7 +117,10 @@ def line_to_block(line: str) -> Block | None:
 
 
 def split_spaced_values(text: str) -> Block:
-    """'规章 0 0 0' → a row [规章, 0, 0, 0]; '0 0 0 0 0' → a row of values; anything else stays one cell."""
+    """'规章 0 0 0' → a row [规章, 0, 0, 0]; '0 0 0 0 0' → a row of values; anything else stays one cell. A footnote
+    mark as a word after the last value ('规章 0 0 6 *') is no cell: the row is read without it."""
+    if (plain := without_trailing_mark(text)) is not None and (block := split_spaced_values(plain)).is_row:
+        return block
     tokens = text.split(" ")
     if len(tokens) < 2:
         return Block([text])

@@ -26,7 +26,7 @@ from govreports.extract.columns import TextLine, among_lines, place
 from govreports.extract.document import Block, Document, Encrypted
 from govreports.extract.limits import (DEFAULT_LIMITS, LimitExceeded, Limits, check_pdf, check_pdf_page,
                                        check_pdf_pages)
-from govreports.extract.lines import line_to_block, without_inline_marks
+from govreports.extract.lines import mark_joined, line_to_block, without_inline_marks, without_trailing_mark
 from govreports.extract.pdfium import Line, PageLayout
 from govreports.extract.pdfium.lines import unmarked_words, words
 from govreports.parse.values import parse_value
@@ -162,9 +162,24 @@ def _plumber_layout(page) -> PageLayout:
         marked = [(ch["text"], ch["x0"], ch["top"], ch["x1"], ch["bottom"]) for ch in chars if ch.get("upright", True)]
         found = words(marked) if len(marked) == len(chars) else []
         unmarked = unmarked_words(found) if found and _mixed_sizes(marked) else None
-        spans = [(w[1], w[3]) for w in found] if len(found) == len(ln["text"].split(" ")) else None
+        spans = _spans(found, ln["text"].split(" "))
         layout.lines.append(Line(ln["text"], ln["x0"], ln["top"], ln["x1"], ln["bottom"], width, unmarked, spans))
     return layout
+
+
+def _spans(found: list[tuple], tokens: list[str]) -> list[tuple[float, float]] | None:
+    """The x range of each of the line's space-separated `tokens`, from its words (extract.pdfium.lines.words);
+    None where they do not match. pdfplumber's text may set a space before a mark that words() joins to the value
+    ('821 *', the gap under 3 pt): that word is split where the text splits it."""
+    if len(found) == len(tokens):
+        return [(w[1], w[3]) for w in found]
+    if len(found) + 1 == len(tokens) and found and found[-1][0] == tokens[-2] + tokens[-1] and \
+            without_trailing_mark(" ".join(tokens[-3:])) is not None and len(found[-1][5]) == len(found[-1][0]):
+        chars = found[-1][5]
+        head, mark = chars[: len(tokens[-2])], chars[len(tokens[-2]):]
+        return [(w[1], w[3]) for w in found[:-1]] + [(head[0][1], max(c[3] for c in head)),
+                                                      (mark[0][1], max(c[3] for c in mark))]
+    return None
 
 
 def _plumber_rows(table) -> list[list[str | None]]:
@@ -261,7 +276,10 @@ def page_blocks(layout: PageLayout) -> list[Block]:
         if (plain := without_inline_marks(text)) is not None and (again := line_to_block(plain)) is not None \
                 and again.is_row:  # '… 15 821*': the mark set on the line, full size
             block, text = again, plain
-        texts.append(TextLine(text, block, line.spans, line.bottom - line.top, line.top))
+        spans = line.spans
+        if block.is_row and (plain := without_trailing_mark(text)) is not None:  # '… 15 821 *': the mark a word
+            text, spans = plain, mark_joined(spans)
+        texts.append(TextLine(text, block, spans, line.bottom - line.top, line.top))
         height = line.bottom - line.top
         indented = line.x0 > left + 0.9 * line.char_width  # 首行缩进: a new paragraph
         if previous is not None and not block.is_row and not indented and line.top - previous_bottom < height:
