@@ -680,3 +680,29 @@ def test_a_mark_token_after_a_spaced_rows_last_value_is_dropped(mark):
         "review": {"upheld": 3, "corrected": 1, "other": 0, "pending": 0, "total": 4},
         "litigation_direct": {"upheld": 0, "corrected": 0, "other": 0, "pending": 0, "total": 0},
         "litigation_after_review": {"upheld": 1, "corrected": 0, "other": 0, "pending": 0, "total": 1}}
+
+
+@pytest.mark.parametrize("mark", ["*", "①", "注1"])
+@pytest.mark.parametrize("indent", ["", " "])
+def test_a_mark_in_a_cell_after_a_table_four_group_rows_total_leaves_the_group_read(mark, indent):
+    """Sample 14's table 四 (one Markdown row a group) with a footnote mark in a cell of its own after a group's
+    总计 ('| 3 | 0 | 0 | 0 | 3 | * |'): the mark, read blank, held its cell (a slip), the row had six cells, neither
+    end a droppable blank, and the group was left null (listed ambiguous). A slip after the row's five cells is no
+    cell of it; indented (an empty first cell), the blank at the front is dropped too."""
+    header, body, hints = sample_text(SAMPLES / "texts" / "14_shuyang_xzf_2025.txt")
+    expected = parse_bytes(body.encode("utf-8"), hints=hints)["review_litigation"]
+    assert "\n| 3 | 0 | 0 | 0 | 3 |" in body
+    marked = body.replace("\n| 3 | 0 | 0 | 0 | 3 |", f"\n{indent}| 3 | 0 | 0 | 0 | 3 | {mark} |")
+    record = parse_bytes(marked.encode("utf-8"), hints=hints)
+    assert record["review_litigation"] == expected
+    assert "review_litigation.litigation_direct.total" not in (record.get("text_layout") or {}).get("ambiguous", [])
+
+
+@pytest.mark.parametrize("extra", ["7", "O", "3S"])
+def test_a_table_four_group_row_of_six_cells_is_still_left_null(extra):
+    """Six cells in a group's row, the last a number or a slip that is no mark ('O' for 0): which five are its cells
+    is not known; the group stays null."""
+    header, body, hints = sample_text(SAMPLES / "texts" / "14_shuyang_xzf_2025.txt")
+    record = parse_bytes(body.replace("\n| 3 | 0 | 0 | 0 | 3 |", f"\n| 3 | 0 | 0 | 0 | 3 | {extra} |").encode("utf-8"),
+                         hints=hints)
+    assert record["review_litigation"]["litigation_direct"] == dict.fromkeys(record["review_litigation"]["review"])

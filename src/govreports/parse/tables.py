@@ -15,7 +15,7 @@ from operator import attrgetter
 
 from govreports import schema
 from govreports.extract.document import Block
-from govreports.extract.lines import CountedRow, LoneValue, SpacedRow
+from govreports.extract.lines import _MARK_WORD, CountedRow, LoneValue, SpacedRow
 from govreports.parse import labels as L
 from govreports.parse.normalize import label_core, strip_numbering
 from govreports.parse.values import BLANK, Value, parse_value
@@ -36,7 +36,7 @@ def labelled_rows(blocks: list[Block]) -> Iterator[tuple[list[str], list[Value],
             last = len(parsed) - 1 - parsed[::-1].index(None) if None in parsed else -1
             # a text cell after a value, or a slip as the first value cell (most rows: labels, then values)
             if last > 0 and (_has_value(parsed[:last]) or _slip(keys[last]) and last + 1 < len(parsed)):
-                _blank_slips(parsed, keys)
+                _blank_slips(parsed, keys, b.cells)
                 if (notes := _notes_at(parsed)) is not None:
                     parsed, keys = parsed[:notes], keys[:notes]
                 last = len(parsed) - 1 - parsed[::-1].index(None) if None in parsed else -1
@@ -59,7 +59,7 @@ def labelled_rows(blocks: list[Block]) -> Iterator[tuple[list[str], list[Value],
         yield pending
 
 
-def _blank_slips(parsed: list[Value | None], keys: list[str]) -> None:
+def _blank_slips(parsed: list[Value | None], keys: list[str], cells: list[str] = ()) -> None:
     """Read as blank a text cell that stands among a row's values and is no label ('3S', '35*', 'O', '约35': a
     typing or OCR slip, a footnote mark): taken for a label, it dropped the values before it and moved those after
     it into the row's first columns, silently; the row's last cell ('约25万') dropped all of them. A label holds two
@@ -77,7 +77,7 @@ def _blank_slips(parsed: list[Value | None], keys: list[str]) -> None:
         # after a value; or, right after the label, a slip ('13S', '约13', 'O', '〇' as the first value cell: taken
         # for a label, its row's numbers moved one column left, silently), not a wrapped label's Han piece ('开')
         if _has_value(parsed[start + 1 : i]) or start >= 0 and i < len(keys) and _slip(keys[i]):
-            parsed[i] = SLIP
+            parsed[i] = MARK_SLIP if i < len(cells) and _MARK_WORD.match(cells[i].strip()) else SLIP
 
 
 def _notes_at(parsed: list[Value | None]) -> int | None:
@@ -93,12 +93,13 @@ def _notes_at(parsed: list[Value | None]) -> int | None:
 # a text cell among a row's values read blank (_blank_slips): it holds its cell, never dropped as a blank at a row's
 # end ('…\t3\t6*\t', the seed's row with its leading blank: dropped, the row's numbers moved one column right)
 SLIP = Value(None)
+MARK_SLIP = Value(None)  # a slip that is a footnote mark alone ('*', '①', '注1'): held as a slip is
 
 
 def _droppable(value: Value) -> bool:
     """A blank at a row's end that may be no cell of it (a text export's trailing tab, a colspan artefact), which
     fit() and the readers drop; a slip is not one."""
-    return value.number is None and value is not SLIP
+    return value.number is None and value is not SLIP and value is not MARK_SLIP
 
 
 def _has_value(cells: list[Value | None]) -> bool:
@@ -403,7 +404,7 @@ def _row_cells(vals: list[Value], subtotal: bool, ncol: int) -> dict:
             vals.pop()
         while len(vals) > ncol + 1 and _droppable(vals[0]):
             vals.pop(0)
-        while len(vals) > ncol + 1 and vals[-1] is SLIP:  # a mark in a cell after 总计: no cell of the table
+        while len(vals) > ncol + 1 and vals[-1] in (SLIP, MARK_SLIP):  # a mark in a cell after 总计: no cell of it
             vals.pop()
         if len(vals) == ncol + 1:
             del vals[ncol - 1]  # the unofficial 法人或其他组织 小计 column before 总计
@@ -419,8 +420,11 @@ def _one_group(vals: list[Value], n: int) -> list[Value] | None:
     """A table-四 row that holds one group's `n` cells, fitted to them; None when which cells they are is not
     determined. A short row lost its trailing blanks (text exports drop them). A long one has a blank at one end that
     is no cell (an indented pipe row's empty first cell, a text row's trailing tab); with blanks at both ends, which
-    one is not known. Run together before they were fitted, such a row moved every later group by a cell."""
+    one is not known. A footnote mark in a cell of its own after the row's cells is none either (a slip, a 'O' for
+    0 or '3S', is kept: the row's cells are then not known). Run together before they were fitted, such a row moved every later group by a cell."""
     vals = list(vals)
+    while len(vals) > n and vals[-1] is MARK_SLIP:  # a footnote mark in a cell after the group's 总计: no cell
+        vals.pop()
     while len(vals) > n:
         first, last = _droppable(vals[0]), _droppable(vals[-1])
         if first == last:
