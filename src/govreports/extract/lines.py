@@ -89,6 +89,19 @@ def mark_joined(spans: list[tuple[float, float]] | None) -> list[tuple[float, fl
     return [*spans[:-2], (spans[-2][0], max(spans[-2][1], spans[-1][1]))]
 
 
+def marks_dropped(text: str, block: Block, spans: list[tuple[float, float]] | None
+                  ) -> tuple[str, Block, list[tuple[float, float]] | None]:
+    """A positioned-text line of an unruled table (its text, block and word spans, as the PDF and OFD readers have
+    them) without the footnote marks set full size after its values: glued to a value ('… 15 821*') or a word of
+    their own after the last ('… 15 821 *', the value's span then reaching over the mark)."""
+    if (plain := without_inline_marks(text)) is not None and (again := line_to_block(plain)) is not None \
+            and again.is_row:
+        block, text = again, plain
+    if block.is_row and (plain := without_trailing_mark(text)) is not None:
+        text, spans = plain, mark_joined(spans)
+    return text, block, spans
+
+
 def line_to_block(line: str) -> Block | None:
     line = line.rstrip("\r\n")
     if "｜" in line:  # full-width bars (a portal's full-width conversion): cells joined as by "|"

@@ -22,7 +22,7 @@ from lxml import etree
 from govreports.extract.columns import TextLine, among_lines, place
 from govreports.extract.document import Block, Document
 from govreports.extract.limits import DEFAULT_LIMITS, Limits
-from govreports.extract.lines import mark_joined, line_to_block, without_inline_marks, without_trailing_mark
+from govreports.extract.lines import line_to_block, marks_dropped
 
 PT_PER_MM = 72 / 25.4
 _WS = re.compile(r"\s+")
@@ -412,12 +412,7 @@ def page_blocks(glyphs: list[dict], edges: list[dict], carry: dict | None = None
         if block.is_row and (unmarked := _unmarked_line(line)) is not None:  # a row of a table without rules
             if (again := line_to_block(unmarked)) is not None:
                 block, text = again, unmarked
-        if (plain := without_inline_marks(text)) is not None and (again := line_to_block(plain)) is not None \
-                and again.is_row:  # '… 15 821*': the mark set on the line, full size
-            block, text = again, plain
-        spans = _word_spans(line)
-        if block.is_row and (plain := without_trailing_mark(text)) is not None:  # '… 15 821 *': the mark a word
-            text, spans = plain, mark_joined(spans)
+        text, block, spans = marks_dropped(text, block, _word_spans(line))  # '… 15 821*', '… 15 821 *'
         top, bottom = min(g["top"] for g in line), max(g["bottom"] for g in line)
         texts.append(TextLine(text, block, spans, max(g["size"] for g in line), top))
         width = max(g["x1"] - g["x0"] for g in line)

@@ -26,7 +26,7 @@ from govreports.extract.columns import TextLine, among_lines, place
 from govreports.extract.document import Block, Document, Encrypted
 from govreports.extract.limits import (DEFAULT_LIMITS, LimitExceeded, Limits, check_pdf, check_pdf_page,
                                        check_pdf_pages)
-from govreports.extract.lines import mark_joined, line_to_block, without_inline_marks, without_trailing_mark
+from govreports.extract.lines import line_to_block, marks_dropped, without_trailing_mark
 from govreports.extract.pdfium import Line, PageLayout
 from govreports.extract.pdfium.lines import unmarked_words, words
 from govreports.parse.values import parse_value
@@ -273,12 +273,7 @@ def page_blocks(layout: PageLayout) -> list[Block]:
             again = line_to_block(line.unmarked)  # a row ending '821*' is one only without its mark
             if again is not None and (block.is_row or again.is_row):
                 block, text = again, line.unmarked
-        if (plain := without_inline_marks(text)) is not None and (again := line_to_block(plain)) is not None \
-                and again.is_row:  # '… 15 821*': the mark set on the line, full size
-            block, text = again, plain
-        spans = line.spans
-        if block.is_row and (plain := without_trailing_mark(text)) is not None:  # '… 15 821 *': the mark a word
-            text, spans = plain, mark_joined(spans)
+        text, block, spans = marks_dropped(text, block, line.spans)  # '… 15 821*', '… 15 821 *'
         texts.append(TextLine(text, block, spans, line.bottom - line.top, line.top))
         height = line.bottom - line.top
         indented = line.x0 > left + 0.9 * line.char_width  # 首行缩进: a new paragraph
