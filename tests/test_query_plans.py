@@ -96,16 +96,22 @@ def test_missing_asks_each_agency_for_its_report_of_the_year(known):
 @pytest.fixture(scope="module")
 def provinces(tmp_path_factory):
     """40 agencies' reports of 2020-2022 (every table filled) in two provinces, and a copy ANALYZE has counted."""
+    yield from _with_and_without_statistics(tmp_path_factory.mktemp("provinces") / "p.db", [
+        f"{('江苏省', '广东省')[i % 2]}测试第{i}局" for i in range(40)], checks=True)
+
+
+def _with_and_without_statistics(path, agencies: list[str], **record):
+    """Read-only connections to a database of `agencies`' reports of 2020-2022 at `path` and to a copy ANALYZE has
+    counted, closed after the module's tests."""
     import shutil
 
     from govreports.demo.records import make_record
     from govreports.store import connect, load_record
 
-    path = tmp_path_factory.mktemp("provinces") / "p.db"
     with connect(path) as db:
-        for i in range(40):
+        for agency in agencies:
             for year in (2020, 2021, 2022):
-                load_record(db, make_record(7, f"{('江苏省', '广东省')[i % 2]}测试第{i}局", year, checks=True))
+                load_record(db, make_record(7, agency, year, **record))
     analyzed = path.with_name("analyzed.db")
     shutil.copy(path, analyzed)
     with sqlite3.connect(analyzed) as conn:
@@ -268,24 +274,8 @@ def test_the_years_of_every_agencys_charts_are_those_of_current_reports(tmp_path
 @pytest.fixture(scope="module")
 def cities(tmp_path_factory):
     """30 agencies' reports of 2020-2022 in two cities and a county of 江苏省 (regions told by their names)."""
-    from govreports.demo.records import make_record
-    from govreports.store import connect, load_record
-
-    import shutil
-
-    path = tmp_path_factory.mktemp("cities") / "c.db"
-    with connect(path) as db:
-        for i in range(30):
-            for year in (2020, 2021, 2022):
-                load_record(db, make_record(7, f"{('宿迁市', '南京市', '沭阳县')[i % 3]}测试第{i}局", year))
-    analyzed = path.with_name("analyzed.db")
-    shutil.copy(path, analyzed)
-    with sqlite3.connect(analyzed) as conn:
-        conn.execute("ANALYZE")
-    conns = [sqlite3.connect(f"file:{p}?mode=ro", uri=True) for p in (path, analyzed)]
-    yield conns
-    for conn in conns:
-        conn.close()
+    yield from _with_and_without_statistics(tmp_path_factory.mktemp("cities") / "c.db", [
+        f"{('宿迁市', '南京市', '沭阳县')[i % 3]}测试第{i}局" for i in range(30)])
 
 
 @pytest.mark.parametrize("region", ["宿迁", "沭阳县", "江苏/宿迁", "南京市/测试"])

@@ -296,24 +296,25 @@ def test_an_inline_footnote_mark_after_a_value_is_dropped(mark, source, monkeypa
     record["review_litigation"]["litigation_after_review"]["total"] = 917
     marked = {("applications", "new", "total"), ("applications", "granted", "natural_person"),
               ("review_litigation", "litigation_after_review", "total")}
-    layout_placements = render_pdf.placements
-
-    def placements(t):
-        out = []
-        for r, c, cell in layout_placements(t):
-            if cell.ref in marked:
-                cell = dataclasses.replace(cell, text=f"{cell.text}{mark}")
-            out.append((r, c, cell))
-        return out
-
-    from govreports.render import ofd as render_ofd
-
-    monkeypatch.setattr(render_pdf, "placements", placements)
-    monkeypatch.setattr(render_ofd, "placements", placements)
+    _marked_cells(monkeypatch, marked, mark)
     parsed = _read(record, source, monkeypatch)
     assert parsed["applications"] == record["applications"]
     assert parsed["review_litigation"] == record["review_litigation"]
     assert "text_layout" not in parsed
+
+
+def _marked_cells(monkeypatch, marked: set, mark: str) -> None:
+    """The PDF and OFD renderers write `mark` after the text of each cell in `marked` (a footnote mark on the page)."""
+    from govreports.render import ofd as render_ofd
+
+    layout_placements = render_pdf.placements
+
+    def placements(t):
+        return [(r, c, dataclasses.replace(cell, text=f"{cell.text}{mark}") if cell.ref in marked else cell)
+                for r, c, cell in layout_placements(t)]
+
+    monkeypatch.setattr(render_pdf, "placements", placements)
+    monkeypatch.setattr(render_ofd, "placements", placements)
 
 
 @pytest.mark.parametrize("mark", ["*", "①", "注1", "[2]"])
@@ -328,20 +329,7 @@ def test_a_mark_word_after_a_rows_last_value_is_dropped(mark, source, monkeypatc
     record["applications"]["new"]["total"] = 821
     record["review_litigation"]["litigation_after_review"]["total"] = 917
     marked = {("applications", "new", "total"), ("review_litigation", "litigation_after_review", "total")}
-    layout_placements = render_pdf.placements
-
-    def placements(t):
-        out = []
-        for r, c, cell in layout_placements(t):
-            if cell.ref in marked:
-                cell = dataclasses.replace(cell, text=f"{cell.text} {mark}")
-            out.append((r, c, cell))
-        return out
-
-    from govreports.render import ofd as render_ofd
-
-    monkeypatch.setattr(render_pdf, "placements", placements)
-    monkeypatch.setattr(render_ofd, "placements", placements)
+    _marked_cells(monkeypatch, marked, " " + mark)
     parsed = _read(record, source, monkeypatch)
     assert not _misread(record, parsed)
     assert parsed["applications"] == record["applications"]
