@@ -156,6 +156,25 @@ def test_a_chinatax_post_list_api_from_the_column_script():
     assert detect(page(text.replace("channelId", "channel"), start)).adapter == "generic"  # no channel: not it
 
 
+def _jpaas_answering(rows: str):
+    """A fetch session answering every URL as a jpaas list unit does (its list as an HTML fragment in data.html),
+    and the URLs it was asked."""
+    import json
+
+    asked = []
+
+    class Session:
+        async def fetch(self, url, **kwargs):
+            asked.append(url)
+
+            class Reply:
+                ok = True
+                text = json.dumps({"success": True, "data": {"html": f'<ul class="list">{rows}</ul>'}})
+            return Reply()
+
+    return Session(), asked
+
+
 def test_a_jpaas_column_is_the_json_api_its_unitbuild_script_names():
     """A jpaas 集约化 column page (PORTALS.md §4; 浙江/江苏 sites, mohurd, miit) holds no list: a
     <script src="/AuthorizedRead/unitbuild.js" url="/api-gateway/jpaas-publish-server/front/page/build/unit"
@@ -164,7 +183,6 @@ def test_a_jpaas_column_is_the_json_api_its_unitbuild_script_names():
     generic, a column with no report link. It is json-api on that URL, the list unit's queryData (not a nav unit's)
     and the page number in paramJson; complete reads its first page."""
     import asyncio
-    import json
 
     from govreports.discover.family import complete
 
@@ -187,18 +205,8 @@ def test_a_jpaas_column_is_the_json_api_its_unitbuild_script_names():
     assert tomllib.loads(block)["portal"][0]["params"] == found.params
     rows = ('<li class="clearfix"><a href="/art/2024/1/15/art_4785_11.html" title="泰州市2023年政府信息公开工作年度'
             '报告">泰州市2023年...</a><span>2024-01-15</span></li>')
-    asked = []
-
-    class Session:
-        async def fetch(self, url, **kwargs):
-            asked.append(url)
-
-            class Reply:
-                ok = True
-                text = json.dumps({"success": True, "data": {"html": f'<ul class="list">{rows}</ul>'}})
-            return Reply()
-
-    done = asyncio.run(complete(found, Session()))
+    session, asked = _jpaas_answering(rows)
+    done = asyncio.run(complete(found, session))
     assert [x.url for x in done.listings] == ["https://www.taizhou.gov.cn/art/2024/1/15/art_4785_11.html"]
     assert asked == [url.replace("{page}", "1")]
     assert detect(page(text.replace("queryData", "data-x"), start)).adapter == "generic"  # no queryData: not it
@@ -266,7 +274,6 @@ def test_a_json_api_column_answering_an_html_fragment_names_its_reports():
     is an HTML fragment (`data.html`), its links the items, resolved against the column's page. `_json_list` took
     only a JSON list: the fragment listed nothing, and its {page} and a relative list_url were asked as written."""
     import asyncio
-    import json
 
     from govreports.discover.family import Family, complete
 
@@ -274,19 +281,9 @@ def test_a_json_api_column_answering_an_html_fragment_names_its_reports():
     api = '/api-gateway/jpaas-publish-server/front/page/build/unit?webId=1&paramJson={"pageNo":{page},"pageSize":15}'
     rows = ('<li class="clearfix"><a href="../../art/2024/1/15/art_4785_11.html" title="泰州市2023年政府信息公开工作年度'
             '报告">泰州市2023年...</a><span>2024-01-15</span></li>')
-    asked = []
-
-    class Session:
-        async def fetch(self, url, **kwargs):
-            asked.append(url)
-
-            class Reply:
-                ok = True
-                text = json.dumps({"success": True, "data": {"html": f'<ul class="list">{rows}</ul>'}})
-            return Reply()
-
+    session, asked = _jpaas_answering(rows)
     family = Family("json-api", start, {"list_url": api, "items": "data.html"}, pending="json-api")  # defaults left out
-    found = asyncio.run(complete(family, Session()))
+    found = asyncio.run(complete(family, session))
     assert [(x.title, x.url, x.list_date) for x in found.listings] == [
         ("泰州市2023年政府信息公开工作年度报告", "https://www.taizhou.gov.cn/art/2024/1/15/art_4785_11.html", "2024-01-15")]
     assert asked == ["https://www.taizhou.gov.cn" + api.replace("{page}", "1")]

@@ -185,9 +185,9 @@ def test_a_sum_row_below_the_header_does_not_turn_on_the_subtotal_column():
                                                "social_welfare": 0, "legal_services": 0, "other_org": 0, "total": 3}
 
 
-def test_a_subtotal_column_in_rows_ending_in_a_tab_is_not_the_total():
-    """The seed with a 小计 column before 总计 (each row's subtotal the sum of its organisations): rows that end in a
-    tab hold one blank more than the table's eight cells, so the subtotal was not taken out, and 总计 read 1 for 3."""
+def _with_a_subtotal_column(after_total: str) -> dict:
+    """The seed parsed with a 小计 column before 总计 in table 三 (each row's subtotal the sum of its organisations),
+    its 总计 row 2, 1, 0, 0, 0, 0 (subtotal 1), total 3, and `after_total` after that row's last cell."""
     body = _seed()
     header = "法律服务机构\t其他\t\t"
     assert header in body
@@ -202,8 +202,14 @@ def test_a_subtotal_column_in_rows_ending_in_a_tab_is_not_the_total():
     assert table.count("\t0\t0\t0\t0\t0\t0\t0\t0") == 23  # every row of the 2019 form, eight cells
     old = "(七) 总计\t0\t0\t0\t0\t0\t0\t0\t0\t"
     assert old in table
-    table = table.replace(old, "(七) 总计\t2\t1\t0\t0\t0\t0\t1\t3\t")
-    apps = parse_bytes((body[:start] + table + body[end:]).encode("utf-8"))["applications"]
+    table = table.replace(old, f"(七) 总计\t2\t1\t0\t0\t0\t0\t1\t3\t{after_total}")
+    return parse_bytes((body[:start] + table + body[end:]).encode("utf-8"))
+
+
+def test_a_subtotal_column_in_rows_ending_in_a_tab_is_not_the_total():
+    """The seed with a 小计 column before 总计 (each row's subtotal the sum of its organisations): rows that end in a
+    tab hold one blank more than the table's eight cells, so the subtotal was not taken out, and 总计 read 1 for 3."""
+    apps = _with_a_subtotal_column("")["applications"]
     assert apps["total"] == {"natural_person": 2, "commercial": 1, "research": 0, "social_welfare": 0,
                              "legal_services": 0, "other_org": 0, "total": 3}
 
@@ -213,20 +219,7 @@ def test_a_mark_in_a_cell_after_a_subtotal_rows_total_leaves_the_total(mark):
     """The seed with a 小计 column before 总计, its 总计 row followed by a footnote mark in a cell of its own
     ('…\t1\t3\t*\t'): the mark, read blank, held its cell (a slip), the row kept nine cells, the subtotal was not
     taken out and 总计 read the subtotal's 1 for 3, silently. A slip beyond the table's cells is no cell of it."""
-    body = _seed()
-    header = "法律服务机构\t其他\t\t"
-    body = body.replace(header, "法律服务机构\t其他\t小计\t\t")
-    start, end = body.find("一、本年新收"), body.find("四、因政府信息公开工作")
-
-    def with_subtotal(row: re.Match) -> str:
-        cells = row[2].split("\t")
-        return row[1] + "\t".join(cells[:6] + [str(sum(map(int, cells[1:6])))] + cells[6:]) + row[3]
-
-    table = re.sub(r"(\t)((?:\d+\t){6}\d+)(\t?)$", with_subtotal, body[start:end], flags=re.M)
-    old = "(七) 总计\t0\t0\t0\t0\t0\t0\t0\t0\t"
-    assert old in table
-    table = table.replace(old, f"(七) 总计\t2\t1\t0\t0\t0\t0\t1\t3\t{mark}\t")
-    apps = parse_bytes((body[:start] + table + body[end:]).encode("utf-8"))["applications"]
+    apps = _with_a_subtotal_column(f"{mark}\t")["applications"]
     assert apps["total"] == {"natural_person": 2, "commercial": 1, "research": 0, "social_welfare": 0,
                              "legal_services": 0, "other_org": 0, "total": 3}
 
