@@ -378,14 +378,10 @@ def _cells_pdf(lines: list[tuple[float, list[tuple[float, str, str]]]]) -> bytes
     return out.getvalue()
 
 
-@pytest.mark.parametrize("blank", ["natural_person", "social_welfare", "total"])
-@pytest.mark.parametrize("align", ["L", "R"])
-@pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
-def test_values_set_to_one_side_of_wide_columns_with_a_column_blank_are_placed(blank, align, fast):
-    """Table 三 in cells 46 pt wide, its numbers set right (as Excel sets them) or left, 3 pt in, and a column blank
-    in every row: a value stood 18 pt from the centre of 其他 (14 pt wide), farther than that word is wide, so its
-    header line said nothing, the blank column was not added and every row was left null. All the line's columns
-    stand as far to one side of their words: the line names them."""
+def _table_three(filled, place):
+    """The positioned lines of a page holding table 三 (2019), its header centred over columns 46 pt apart, the
+    columns `filled(column)` says with a number in every row, each set as `place(x, text)` says (x the header's
+    centre), and the record's applications table they should read as."""
     from govreports import schema
 
     rows = schema.APPLICATION_ROWS["2019"]
@@ -395,12 +391,24 @@ def test_values_set_to_one_side_of_wide_columns_with_a_column_blank_are_placed(b
              (755, [(x, schema.APPLICANT_LABELS[c], "C") for x, c in zip(xs, schema.APPLICANT_COLUMNS)])]
     expected = {}
     for n, row in enumerate(rows):
-        expected[row] = {c: None if c == blank else (n * 7 + i * 3) % 40 + 1
+        expected[row] = {c: (n * 7 + i * 3) % 40 + 1 if filled(c) else None
                          for i, c in enumerate(schema.APPLICANT_COLUMNS)}
         label = schema.APPLICATION_ROW_LABELS[row].replace("（区分处理的，只计这一情形，不计其他情形）", "")
-        lines.append((740 - 12 * n, [(40, label, "L")] + [(x + (20 if align == "R" else -20), str(v), align)
-                                                          for x, v in zip(xs, expected[row].values()) if v]))
+        lines.append((740 - 12 * n, [(40, label, "L")] + [place(x, str(v)) for x, v in zip(xs, expected[row].values())
+                                                          if v]))
     lines.append((740 - 12 * len(rows) - 10, [(40, "四、政府信息公开行政复议、行政诉讼情况", "L")]))
+    return lines, expected
+
+
+@pytest.mark.parametrize("blank", ["natural_person", "social_welfare", "total"])
+@pytest.mark.parametrize("align", ["L", "R"])
+@pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
+def test_values_set_to_one_side_of_wide_columns_with_a_column_blank_are_placed(blank, align, fast):
+    """Table 三 in cells 46 pt wide, its numbers set right (as Excel sets them) or left, 3 pt in, and a column blank
+    in every row: a value stood 18 pt from the centre of 其他 (14 pt wide), farther than that word is wide, so its
+    header line said nothing, the blank column was not added and every row was left null. All the line's columns
+    stand as far to one side of their words: the line names them."""
+    lines, expected = _table_three(lambda c: c != blank, lambda x, v: (x + (20 if align == "R" else -20), v, align))
     parsed = build_record(extract_pdf(_cells_pdf(lines), fast=fast), {})
     assert parsed["format"] == "2019"
     assert parsed["applications"] == expected
@@ -413,21 +421,7 @@ def test_a_table_whose_values_all_stand_far_right_keeps_its_first_column(keep, f
     word, stood left of every value, and its column, from the labels' start, would have ended before the first
     value: it was taken for the labels' header (信息内容), its column not added, and every row, one cell short, was
     left null. The labels' header's column ends before the line's next word; 自然人's reaches over 商业企业."""
-    from govreports import schema
-
-    rows = schema.APPLICATION_ROWS["2019"]
-    xs = [250 + 46 * i for i in range(7)]
-    lines = [(800, [(40, "某某局2020年政府信息公开工作年度报告", "L")]), (785, [(40, "第二十条第（九）项 政府集中采购", "L")]),
-             (770, [(40, "三、收到和处理政府信息公开申请情况", "L")]),
-             (755, [(x, schema.APPLICANT_LABELS[c], "C") for x, c in zip(xs, schema.APPLICANT_COLUMNS)])]
-    expected = {}
-    for n, row in enumerate(rows):
-        expected[row] = {c: (n * 7 + i * 3) % 40 + 1 if c in keep else None
-                         for i, c in enumerate(schema.APPLICANT_COLUMNS)}
-        label = schema.APPLICATION_ROW_LABELS[row].replace("（区分处理的，只计这一情形，不计其他情形）", "")
-        lines.append((740 - 12 * n, [(40, label, "L")] + [(x, str(v), "C") for x, v in zip(xs, expected[row].values())
-                                                          if v]))
-    lines.append((740 - 12 * len(rows) - 10, [(40, "四、政府信息公开行政复议、行政诉讼情况", "L")]))
+    lines, expected = _table_three(lambda c: c in keep, lambda x, v: (x, v, "C"))
     parsed = build_record(extract_pdf(_cells_pdf(lines), fast=fast), {})
     assert parsed["applications"] == expected
     assert "text_layout" not in parsed
