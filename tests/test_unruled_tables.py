@@ -460,37 +460,10 @@ def test_a_number_wrapped_in_its_cell_is_read_whole(split, row, fast):
     assert parsed["applications"] == expected
 
 
-@pytest.mark.parametrize("gap", [20, 36])
-@pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
-def test_a_page_number_under_a_table_s_last_value_is_not_joined_to_it(gap, fast):
-    """A table running to the page's foot, its page number below the margin under the 总计 column: the number is no
-    wrapped rest of the last row's 总计 (its line is farther than two lines' height below) and is not read."""
-    from govreports import schema
-
-    rows = schema.APPLICATION_ROWS["2019"]
-    xs = [250 + 46 * i for i in range(7)]
-    y = 60 + 12 * len(rows)
-    lines = [(y + 45, [(40, "三、收到和处理政府信息公开申请情况", "L")]),
-             (y + 30, [(x, schema.APPLICANT_LABELS[c], "C") for x, c in zip(xs, schema.APPLICANT_COLUMNS)])]
-    expected = {}
-    for n, key in enumerate(rows):
-        expected[key] = {c: (n * 7 + i * 3) % 40 + 1 for i, c in enumerate(schema.APPLICANT_COLUMNS)}
-        label = schema.APPLICATION_ROW_LABELS[key].replace("（区分处理的，只计这一情形，不计其他情形）", "")
-        lines.append((y, [(40, label, "L")] + [(x, str(v), "C") for x, v in zip(xs, expected[key].values())]))
-        y -= 12
-    lines.append((y + 12 - gap, [(xs[-1], "12", "C")]))
-    lines = [(800, [(40, "某某局2020年政府信息公开工作年度报告", "L")]), (785, [(40, "第二十条第（九）项 政府集中采购", "L")])] + lines
-    document = extract_pdf(_cells_pdf(lines), fast=fast)
-    assert not any(b.cells == ["12"] for b in document.blocks)
-    assert build_record(document, {})["applications"] == expected
-
-
-@pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
-def test_a_page_number_farther_under_the_last_row_than_a_row_is_not_joined_to_it(fast):
-    """A page number in the table's size, centred on the page, under the last row nearer than two lines' height
-    but farther than the table's rows stand apart (13 pt under, rows 12 pt apart): it stood under 商业企业's 38 of
-    结转下年度 and was joined to it, 387, silently. A value's rest wrapped in its cell stands nearer than the next row
-    would."""
+def _table_three_at_the_foot():
+    """The positioned lines of a page whose table 三 (2019, every cell filled, rows 12 pt apart, columns 46 pt apart
+    from x 250) runs to the page's foot; the record's applications table they should read as; and the y of its last
+    row's line."""
     from govreports import schema
 
     rows = schema.APPLICATION_ROWS["2019"]
@@ -505,7 +478,29 @@ def test_a_page_number_farther_under_the_last_row_than_a_row_is_not_joined_to_it
         label = schema.APPLICATION_ROW_LABELS[key].replace("（区分处理的，只计这一情形，不计其他情形）", "")
         lines.append((y, [(40, label, "L")] + [(x, str(v), "C") for x, v in zip(xs, expected[key].values())]))
         y -= 12
-    lines.append((y + 12 - 13, [(297.6, "7", "C")]))  # the page's centre, over 商业企业's column
+    return lines, expected, y + 12
+
+
+@pytest.mark.parametrize("gap", [20, 36])
+@pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
+def test_a_page_number_under_a_table_s_last_value_is_not_joined_to_it(gap, fast):
+    """A table running to the page's foot, its page number below the margin under the 总计 column: the number is no
+    wrapped rest of the last row's 总计 (its line is farther than two lines' height below) and is not read."""
+    lines, expected, last = _table_three_at_the_foot()
+    lines.append((last - gap, [(250 + 46 * 6, "12", "C")]))  # under 总计
+    document = extract_pdf(_cells_pdf(lines), fast=fast)
+    assert not any(b.cells == ["12"] for b in document.blocks)
+    assert build_record(document, {})["applications"] == expected
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
+def test_a_page_number_farther_under_the_last_row_than_a_row_is_not_joined_to_it(fast):
+    """A page number in the table's size, centred on the page, under the last row nearer than two lines' height
+    but farther than the table's rows stand apart (13 pt under, rows 12 pt apart): it stood under 商业企业's 38 of
+    结转下年度 and was joined to it, 387, silently. A value's rest wrapped in its cell stands nearer than the next row
+    would."""
+    lines, expected, last = _table_three_at_the_foot()
+    lines.append((last - 13, [(297.6, "7", "C")]))  # the page's centre, over 商业企业's column
     document = extract_pdf(_cells_pdf(lines), fast=fast)
     assert build_record(document, {})["applications"] == expected
 
