@@ -304,6 +304,42 @@ def test_a_list_api_that_ends_before_the_items_it_counts_is_named(adapter):
 
 
 @pytest.mark.parametrize("adapter", ["json-api", "gkmlpt"])
+@pytest.mark.parametrize("end", ["empty", "repeated"])
+def test_a_list_api_past_a_count_not_believed_that_ends_at_an_empty_or_repeated_page_after_a_full_one_names_it(
+        adapter, end):
+    """Past a count not believed (1, beside 2 items), the pages say where the column ends: it read on while pages
+    came and ended at an empty page, or one of items listed before (an API that ignores the page number), without a
+    word: the column's end or a request the server stopped answering, a run's log could not tell. Named (noted, not
+    failed) against that page, as Hanweb's dataproxy answers are, when the page before it was full; after a short
+    page (the column's last) or beside a count of 0 (gov.cn's, never a count) the end is the pages' own, unsaid."""
+    import json
+
+    make, params, url, entry = _list_api(adapter, items="data.list", total_field="data.total")
+
+    def page(ids, total):
+        articles = [{"title": f"某县{k}年政府信息公开工作年度报告", "url": f"/r/{k}.html"} for k in ids]
+        return json.dumps({"articles": articles, "total": total} if adapter == "gkmlpt" else
+                          {"data": {"list": articles, "total": total}})
+
+    def run(pages: dict[int, str]) -> tuple[list[str], FakeContext]:
+        ctx = FakeContext({**entry, **{url(n): text for n, text in pages.items()}})
+        portal = PortalConfig(name="x", adapter=adapter, start_url=API_START, max_pages=5, params=params)
+        return [x.url.rsplit("/", 1)[-1] for x in _collect(make(portal), ctx)], ctx
+
+    last = page([], 1) if end == "empty" else page([3, 4], 1)
+    got, ctx = run({1: page([1, 2], 1), 2: page([3, 4], 1), 3: last})
+    assert got == [f"{k}.html" for k in range(1, 5)] and ctx.short_at == [] and ctx.capped_at == []
+    assert ctx.miscounted_at == [(url(1), 2, 1), (url(3), 4, 1)]
+    assert ("empty" if end == "empty" else "listed before") in ctx.miscounted_why
+    last = page([], 1) if end == "empty" else page([5], 1)
+    got, ctx = run({1: page([1, 2], 1), 2: page([3, 4], 1), 3: page([5], 1), 4: last})  # after a short page
+    assert len(got) == 5 and ctx.miscounted_at == [(url(1), 2, 1)]
+    last = page([], 0) if end == "empty" else page([3, 4], 0)
+    got, ctx = run({1: page([1, 2], 0), 2: page([3, 4], 0), 3: last})  # no count (0): the pages' own end
+    assert len(got) == 4 and ctx.miscounted_at == [] and ctx.short_at == []
+
+
+@pytest.mark.parametrize("adapter", ["json-api", "gkmlpt"])
 @pytest.mark.parametrize("bad", [1, 2], ids=["page-1", "page-2"])
 def test_a_list_api_page_that_answers_other_than_json_is_named_not_taken_for_the_end(adapter, bad):
     """A list API page answering 200 with an HTML 系统繁忙 page (or JSON cut short) ended the listing without a

@@ -41,6 +41,14 @@ _EXCERPT = 80  # characters of an unreadable answer quoted in its failure
 
 _MISCOUNTED = ("a count below the items served is not the column's: the listing read on, page by page, to an empty "
                "page or one that repeated the pages before it")
+# past a count not believed, a listing that came to an answer of nothing new after a full one (a list API's page,
+# Hanweb's dataproxy.jsp range) ended there: the column's end, or a request the server no longer answers, which a run's
+# log could not tell. Noted against that answer (`ended_past_miscount`)
+_ENDED_EMPTY = ("the listing, read on past that count, ended at this answer, empty: the column's end if its items fill "
+                "whole pages (or record ranges), else a request the server rejected (a Referer, XHR or cookie check)")
+_ENDED_REPEATED = ("the listing, read on past that count, ended at this answer, of items listed before: the column's "
+                   "end if the server serves its last items past it, else a server that ignores the page number (or "
+                   "the record range)")
 
 _TYPE_NAMES = {int: "a whole number", str: "text (in quotes)", bool: "true or false", float: "a number",
                dict: "a table", list: "a list"}
@@ -192,6 +200,12 @@ class ListPage(NamedTuple):
     total: int | None = None
 
 
+def ended_past_miscount(ctx: Context, url: str, read: int, total: int, repeated: bool) -> None:
+    """A listing read on past a count not believed (`total`, below the items read) that ended at `url`, an answer
+    empty or (`repeated`) of items listed before, after a full one: named (`ctx.miscounted`), not failed."""
+    ctx.miscounted(url, read, total, why=_ENDED_REPEATED if repeated else _ENDED_EMPTY)
+
+
 def count(value) -> int | None:
     """A list API's count of items (a number, or digits as text), else None: a count that cannot be read is as
     good as none."""
@@ -215,9 +229,13 @@ async def numbered_pages(ctx: Context, max_pages: int, fetch: Callable[[int], Aw
     "ended" at page 2 with only its first page read, every night, quietly. Where the API counts the column's items
     (`total`), an end before that many were read is named (`ctx.short`); a clamping API's last page repeated
     comes after all of them. Once that many are read, the column is whole: no page after it is asked for. A count
-    below the items read is not believed, and named (`ctx.miscounted`) unless it is 0, which gov.cn's always is."""
+    below the items read is not believed, and named (`ctx.miscounted`) unless it is 0, which gov.cn's always is; the
+    pages then say where the column ends, and an end at an empty or repeated page right after a full one (as many
+    items as any page before) is named too (`ended_past_miscount`): the column's end, or a server that stopped
+    answering the pages, as Hanweb's ranges are. After a short page it is the column's last, unsaid."""
     seen: set[str] = set()
     read, total, counted = 0, None, True
+    miscount, size, full = 0, 0, False  # the count not believed; the most items a page held; the last page had so many
     for n in range(1, max_pages + 2):
         page = await fetch(n)
         if page is None:
@@ -227,12 +245,15 @@ async def numbered_pages(ctx: Context, max_pages: int, fetch: Callable[[int], Aw
         if not page.items or (page.listings and not fresh):
             if total is not None and read < total:
                 ctx.short(url_of(n), read, total, repeated=bool(page.items))
+            elif miscount and full:  # read on past a count not believed: ended without a word
+                ended_past_miscount(ctx, url_of(n), read, miscount, repeated=bool(page.items))
             return
         if n > max_pages:
             if fresh:
                 ctx.capped(url_of(n))
             return
         read += page.items
+        full, size = page.items >= size, max(size, page.items)
         seen.update(x.url for x in fresh)
         for listing in fresh:
             yield listing
@@ -241,6 +262,7 @@ async def numbered_pages(ctx: Context, max_pages: int, fetch: Callable[[int], Aw
             # (gov.cn's always is); another (a gkmlpt "total": 1 beside 20 articles) is the site's error, named once
             if total:
                 ctx.miscounted(url_of(n), read, total, why=_MISCOUNTED)
+                miscount = total
             total, counted = None, False
         if total is not None and read >= total:  # all the API counts: not asked for the next page, which a
             return  # single-page deployment (gkmlpt at 肇庆) answers 404, a false list failure every night

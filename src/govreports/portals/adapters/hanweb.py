@@ -22,7 +22,8 @@ import re
 from collections.abc import Callable
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
-from govreports.portals.adapters.base import Adapter, Listing, ListPage, absolute, numbered_pages
+from govreports.portals.adapters.base import (Adapter, Listing, ListPage, absolute, ended_past_miscount,
+                                             numbered_pages)
 from govreports.portals.adapters.listpage import links, soup
 from govreports.portals.titles import is_report_title
 
@@ -53,10 +54,6 @@ _NO_RECORDS = ("dataproxy.jsp answered no records: it may reject the request (a 
                "moved (proxy_path)")
 _MISCOUNTED = ("dataproxy.jsp's <totalrecord> is below the records it had served: the listing read on while its "
                "answers came full, to the first short of its range")
-_ENDED_EMPTY = ("the listing, read on past that count, ended at this answer, empty: the column's end if its records "
-                "fill whole ranges, else a request the server rejected (a Referer, XHR or cookie check)")
-_ENDED_REPEATED = ("the listing, read on past that count, ended at this answer, of records listed before: the column's "
-                   "end if the server serves its last records past it, else a server that ignores the record range")
 FORM_FIELDS = ("col", "appid", "webid", "path", "columnid", "sourceContentType", "unitid", "webname",
                "permissiontype")
 
@@ -131,7 +128,7 @@ class HanwebAdapter(Adapter):
                     ctx.short(url, seen, total, repeated=repeated, why=None if repeated else _NO_RECORDS)
                 elif not counted:  # past a count not believed, such an answer may be the column's end or a request
                     # rejected (a server that ignores the range): ended without a word, a run's log told neither
-                    ctx.miscounted(url, seen, total, why=_ENDED_REPEATED if repeated else _ENDED_EMPTY)
+                    ended_past_miscount(ctx, url, seen, total, repeated)
                 return
             records = len(_RECORD.findall(text))
             seen += records
