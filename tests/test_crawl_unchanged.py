@@ -199,7 +199,9 @@ def test_a_known_split_article_that_shrank_is_not_read_again_every_night(tmp_pat
     """A TRS article of two pages (the demo's ordos report) that became one: its first page no longer names
     t…_{id}_1.html, which answers 404, the archive still holding it. Read again the night it shrank, it was read
     again every night after, on that 404. A later page gone (404, 410) that the first page, as stored, does not name
-    is no part of the article: the report is unchanged, not read."""
+    is no part of the article: the report is unchanged, not read. It was still asked every night, one 404 a night
+    for good: it is noted gone (fetch_log, against the first page's stored copy) and not asked again while that copy
+    stands; the first page changed, its later pages are asked again."""
     from crawlhelp import answer, crawl_one_listing, demo_config
     from govreports.crawl.portal import PortalCrawl
     from govreports.demo import DemoPortal
@@ -240,8 +242,11 @@ def test_a_known_split_article_that_shrank_is_not_read_again_every_night(tmp_pat
     assert stats.changed == 1 and asked == [page_url] and reads == [page_url]
     for gone in (404, 410):
         stats, asked = night(shrunk, gone=gone)
-        assert stats.unchanged == 1 and stats.failed == {} and asked == [page_url, later_url], gone
-        assert reads == [], gone
+        assert stats.unchanged == 1 and stats.failed == {} and reads == [], gone
+        # asked the first night it is found gone, and noted; not asked again while the page stored stands
+        assert asked == ([page_url, later_url] if gone == 404 else [page_url]), gone
+    noted = db.execute("SELECT url, status, kind FROM fetch_log WHERE kind = 'gone'").fetchall()
+    assert noted == [(later_url, "404", "gone")]
     stats, asked = night(first)  # two pages again
     assert reads == [page_url] and asked == [page_url, later_url]
     stats, asked = night(first, gone=404)  # a later page gone that the first page names: read again, it fails

@@ -25,7 +25,7 @@ from govreports.store.documents import Item, document_row, get_item, latest_docu
 from govreports.store.index_repair import with_search_indexes_mended
 from govreports.store.load import LOAD_BATCH, LoadResult, Prepared, batch_loader, load_record, prepare
 from govreports.store.same_report import repost_of
-from govreports.store.logs import log_fetch
+from govreports.store.logs import log_fetch, noted_against
 from govreports.store.statuses import ItemStatus, LoadStatus
 
 
@@ -83,14 +83,21 @@ def fetch_failed(url: str, result, listing: Listed | None = None) -> Failed:
                   item_status=ItemStatus.BLOCKED if kind == "blocked" else ItemStatus.FAILED)
 
 
+GONE_KIND = "gone"  # fetch_log.kind of a known article's later page gone that its first page no longer names
+
+
 @dataclass(frozen=True)
 class Noted:
     """Something odd a list page said, which the crawl worked around (a count below the items read): logged against
-    its URL and the run (the `issues` view), not counted as a failure."""
+    its URL and the run (the `issues` view), not counted as a failure. `against`: a page whose stored copy the note
+    holds for (fetch_log.document_id, its latest document when written): a known article's later page gone that
+    its first page, as stored, no longer names (`status` its answer), not asked again while that copy stands."""
 
     url: str
     kind: str
     error: str
+    status: int | str = "list"
+    against: str | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +158,7 @@ class Sink:
     run_id: int | None = None
     _pending: list = field(default_factory=list, repr=False)
     _since: float | None = field(default=None, repr=False)
+    _gone: set[tuple[str, int]] | None = field(default=None, repr=False)
 
     def emit(self, event) -> None:
         if self.buffered:
@@ -217,6 +225,16 @@ class Sink:
         known = latest_document(self.db, url) if self.db is not None else None
         return known.sha256 if known else None
 
+    def gone(self, url: str, page: str) -> bool:
+        """Whether `url`, a later page of `page`'s article, was noted gone (GONE_KIND) against `page`'s stored copy,
+        the one stored now: not named by it, and answering 404 or 410. The notes are read once a portal."""
+        known = latest_document(self.db, page) if self.db is not None else None
+        if known is None:
+            return False
+        if self._gone is None:
+            self._gone = noted_against(self.db, GONE_KIND)
+        return (url, known.id) in self._gone
+
 
 def apply(db: Database, portal: str, event, stats: PortalStats, run_id: int | None = None) -> None:
     """Write one event and count it in `stats` once it is written."""
@@ -246,7 +264,9 @@ def _write(db: Database, portal: str, event, run_id: int | None = None) -> None:
         else:
             _save(db, portal, event.listing, ItemStatus.NOT_REPORT, error=event.error)
     elif isinstance(event, Noted):
-        log_fetch(db, event.url, "list", event.error, kind=event.kind, portal=portal, run_id=run_id)
+        copy = latest_document(db, event.against) if event.against else None
+        log_fetch(db, event.url, event.status, event.error, kind=event.kind, portal=portal, run_id=run_id,
+                  document_id=copy.id if copy else None)
     elif not isinstance(event, (Unchanged, NotDue)):  # pragma: no cover - a programming error
         raise TypeError(f"unknown crawl event {event!r}")
 

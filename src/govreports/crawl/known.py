@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from govreports.crawl.events import Doc, Listed, Sink, Unchanged, fetch_failed
+from govreports.crawl.events import GONE_KIND, Doc, Listed, Noted, Sink, Unchanged, fetch_failed
 from govreports.fetch.policy import url_host_in
 
 if TYPE_CHECKING:  # named only
@@ -48,9 +48,11 @@ class KnownReports:
         (later_page_guesses) the archive holds, up to the first it does not: no unchanged page's stored body is read
         to name them. One gone (404, 410) that the page, as stored, no longer names is not the article's (an article
         of three pages become two): the page's stored body is read for its links then only, where the report was
-        read again every night on that 404."""
+        read again every night on that 404. Such a page is noted gone against the page's stored copy (Noted, kind
+        GONE_KIND: the run's log says so) and not asked again while that copy stands, where it was asked every night,
+        one 404 a night for good: the page changed is read whole, its later pages those its pager names."""
         for url in self.adapter.later_page_guesses(page.final_url):
-            if self.sink.archived(url) is None:
+            if self.sink.archived(url) is None or self.sink.gone(url, page.url):
                 break
             if url_host_in(self.portal.hosts, url):
                 later = fetched[url] = await self.fetcher.fetch(url, conditional=True, expect="html",
@@ -59,7 +61,12 @@ class KnownReports:
                     whole = await self._with_body(listing, page, seen)
                     if whole is None or url in self.adapter.later_pages(whole):
                         return whole  # failed (said), or still the article's: read, failing on the gone page
-                    break  # not named by the page, as stored and read: the article has fewer pages than the archive
+                    # not named by the page, as stored and read: the article has fewer pages than the archive
+                    self.sink.emit(Noted(url, GONE_KIND, f"{GONE_KIND}: a later page of the article at {page.url} "
+                                                         f"answered {later.status}, and the page as stored no longer "
+                                                         "names it: not asked again while that page is unchanged",
+                                         status=later.status, against=page.url))
+                    break
                 if not self._unchanged(later):  # changed, or failed (named when the report is read)
                     return await self._with_body(listing, page, seen)
                 if not later.not_modified:  # its validators, if new

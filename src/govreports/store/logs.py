@@ -29,6 +29,14 @@ def log_fetch(db: Database, url: str, status: str | int | None, error: str | Non
                                        "logged_at": now or now_iso()}).last_pk
 
 
+def noted_against(db: Database, kind: str) -> set[tuple[str, int]]:
+    """The (URL, document id) of every fetch_log note of `kind` made against a document: what a note said of a URL
+    holds while that document is its page's stored copy (a known article's later page gone, crawl.events.Sink.gone).
+    One scan of the log (it has no index but its id): read once a portal, not once a URL."""
+    return {(url, doc) for url, doc in db.execute(
+        "SELECT url, document_id FROM fetch_log WHERE kind = ? AND document_id IS NOT NULL", [kind]).fetchall()}
+
+
 def set_partition(db: Database, portal: str, year: int, status: PartitionState | str, error: str | None = None, *,
                   now: str | None = None, counts: dict[str, int] | None = None) -> dict:
     """Record a partition's new state; entering `running` counts an attempt. `counts`: what its crawl found, loaded
