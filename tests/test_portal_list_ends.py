@@ -168,6 +168,37 @@ def test_a_trs_article_pattern_that_matches_no_listed_report_is_named_not_listed
     assert [x.url for x in got] == ["http://a.gov.cn/zwgk/xxgknb/202401/t20240115_1.html"] and ctx.unreadable_at == []
 
 
+def test_a_later_trs_list_page_that_lists_no_article_is_named_not_passed_over():
+    """A column whose pager counts 3 pages, its index_1.html answering 200 with the column's template and no row (a
+    page regenerated empty, an error page served as 200): its reports were not listed and the listing went on to
+    index_2, without a word, the portal "ok". Such a page is a failed list page now, as page 1 lacking its list is.
+    A later page of dated rows none of which article_pattern matches (news; reports linked elsewhere, as an older
+    system's: the first page's rows matched, the pattern is right) is passed over as before."""
+    start = "http://a.gov.cn/zwgk/xxgknb/index.html"
+
+    def rows(*ks, href="./202401/t2024011{k}_{k}.html"):
+        return "".join(f'<li><a href="{href.format(k=k)}">某局{2010 + k}年政府信息公开工作年度报告</a>'
+                       f"<span>2024-01-1{k}</span></li>" for k in ks)
+
+    def column(listed: str) -> str:
+        return _trs_column(listed).replace("createPageHTML(1,", "createPageHTML(3,")
+
+    news = '<li><a href="/xw/1.html">某局召开2024年度工作会议</a><span>2024-01-03</span></li>'
+    for later, named in ((column(""), "lists no article"), (column(rows(4, href="/art/2024/1/{k}/art_1_{k}.html")),
+                                                              None), (column(news), None)):
+        pages = {start: column(rows(1, 2)), start.replace("index", "index_1"): later,
+                 start.replace("index", "index_2"): column(rows(3))}
+        ctx = FakeContext(pages)
+        portal = PortalConfig(name="t", adapter="trs", start_url=start, params={"page_offset": 0})
+        got = _collect(TrsAdapter(portal), ctx)
+        assert [x.url.rsplit("_", 1)[-1] for x in got] == ["1.html", "2.html", "3.html"], named
+        if named is None:
+            assert ctx.unreadable_at == []
+        else:
+            assert [u for u, _ in ctx.unreadable_at] == [start.replace("index", "index_1")], named
+            assert named in ctx.unreadable_at[0][1]
+
+
 def test_an_empty_trs_column_whose_crumb_row_shows_the_date_is_empty_not_a_failed_pattern():
     """Table-layout portals put the crumb and today's date in one row ('当前位置：首页 > 信息公开年报 | 2026年12月7日
     星期一'), and a menu may do the same: the column's own link, and a sibling column's, then stood in a dated row

@@ -139,17 +139,21 @@ class TrsAdapter(Adapter):
             if not page.ok:
                 continue
 
-            def read(tree, base=page.final_url, first=not k):
+            def read(tree, base=page.final_url, k=k):
                 found = links(tree, base, pattern)
-                # why the first page gave no article, while the tree is at hand: see `_unmatched`
-                return found, first and not found and self._unmatched(links(tree, base)), document_url(tree, base)
+                # why the page gave no article, while the tree is at hand: see `_unmatched`, `_no_rows`
+                why = None if found else _no_rows(links(tree, base), k, count) if k else self._unmatched(
+                    links(tree, base))
+                return found, why, document_url(tree, base)
 
             found, why, base = await read_page(page.text, read)
             if not k:  # the pager's script writes its links into the first page: they resolve against its <base href>
                 start = base
-            if why:  # the pattern matches none of the reports the column's first page lists: named, not empty
+            if why:  # the pattern matches none of the reports the first page lists, or a later page lists nothing
                 ctx.unreadable(page.final_url, why)
-                return
+                if not k:  # the first page: not an empty column
+                    return
+                continue  # a later page's: the pages after it are still the column's
             if not k:
                 seen.update(url for _, url, _ in found)
             for title, url, date in found:
@@ -180,6 +184,17 @@ class TrsAdapter(Adapter):
     def later_page_guesses(self, url):
         m = _ARTICLE_FILE.fullmatch(urlsplit(url).path.rsplit("/", 1)[-1])
         return [urljoin(url, f"{m.group(1)}_{k}.{m.group(2)}") for k in range(1, MAX_ARTICLE_PAGES)] if m else []
+
+
+def _no_rows(found: list[tuple[str, str, str | None]], k: int, count: int) -> str | None:
+    """Why a later page of the `count` the column's pager counts (page k+1) listed nothing: no dated link on it but
+    to a column (the menu and crumb of the column's template, served without its rows; an error page answered as
+    200). It was passed over without a word, its reports not listed that night, the portal "ok". None where it has
+    dated links (rows that are no articles, news linking elsewhere): as before."""
+    if any(date and not _is_column(url) for _, url, date in found):
+        return None
+    return (f"page {k + 1} of the {count} the column's pager counts lists no article, and no dated row: the column's "
+            "template served without its rows, or an error page answered as 200; its reports are not listed")
 
 
 def numbering(html: str) -> int:
