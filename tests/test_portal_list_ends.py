@@ -459,6 +459,36 @@ def test_a_template_pager_goes_on_past_a_page_of_look_alike_titles_only():
     assert ctx.capped_at == []
 
 
+@pytest.mark.parametrize("params", [{}, {"item_selector": "ul li"}], ids=["links", "selectors"])
+def test_a_counted_template_page_that_shows_nothing_new_is_named_not_passed_over(params):
+    """Pages by `page_template` up to the count `page_count_pattern` reads (createPage(4): four pages): one of them
+    answering 200 with the column's template and no row, or with page 1's rows again (a server that ignored the
+    number that night), was passed over without a word, its reports not listed, the portal "ok". Within the count
+    such a page is no page past the end: it is a failed list page now, and the pages after it are still read."""
+    from govreports.portals.adapters.generic import GenericAdapter
+
+    base = "http://a.gov.cn/nb/"
+
+    def page(*items):
+        return "<ul>" + "".join(f'<li><a href="/nb/{h}.html">{t}</a><span>2023-01-15</span></li>' for h, t in items) \
+            + '</ul><a href="/">首页</a><script>createPage(4)</script>'
+
+    def reports(tag):
+        return page(*((f"{tag}{i}", f"某局{2014 + i}年政府信息公开工作年度报告") for i in range(2)))
+
+    for nothing in (page(), reports("a")):
+        pages = {f"{base}index.html": reports("a"), f"{base}index_2.html": nothing,
+                 f"{base}index_3.html": reports("b"), f"{base}index_4.html": reports("c")}
+        ctx = FakeContext(pages)
+        portal = PortalConfig(name="t", adapter="generic", start_url=f"{base}index.html",
+                              params={"page_template": "index_{page}.html", "page_count_pattern": r"createPage\((\d+)\)",
+                                      **params})
+        got = _collect(GenericAdapter(portal), ctx)
+        assert [x.url.rsplit("/", 1)[-1] for x in got] == [f"{t}{i}.html" for t in "abc" for i in range(2)]
+        assert [u for u, _ in ctx.unreadable_at] == [f"{base}index_2.html"]
+        assert "page 2 of the 4" in ctx.unreadable_at[0][1] and ctx.capped_at == []
+
+
 def test_a_template_pager_ends_at_a_page_past_the_end_that_links_only_itself():
     """A site answering a page number past the end with 200 页面不存在 and a link to that page (重新加载): a link
     no page before showed, so the pages went on to max_pages, a false max_pages failure. Only links titled as a

@@ -100,6 +100,9 @@ class GenericAdapter(Adapter):
                     continue
                 emitted.add(href)
                 yield Listing(title, href, date)
+            if not fresh and number is not None and last_page is not None and number <= last_page:
+                # a page the count says the column has, showing nothing no page before did: no page past the end
+                ctx.unreadable(url, _nothing_new(number, last_page, int(self.params["first_page"])))
             pages = [href for _, href, _ in found if page_re is not None and page_re.search(href)]
             pages += following_links
             # a page that showed nothing new leads nowhere: a server that clamps a page number past the end serves
@@ -118,6 +121,16 @@ class GenericAdapter(Adapter):
                 queue.append((urljoin(base, str(template).replace("{page}", str(following))), following))
         if unread := [url for url, _ in queue if url not in visited]:
             ctx.capped(unread[0])
+
+
+def _nothing_new(number: int, last_page: int, first_page: int) -> str:
+    """Why a page of the template within the count the first page gives (page_count_pattern) is named, for
+    `Context.unreadable`: it showed no row no page before it did (the column's template served without its rows, an
+    error page answered as 200, page 1 again from a server that ignored the number). Passed over unsaid, its
+    reports were not listed that night and the portal was "ok"."""
+    return (f"page {number - first_page + 2} of the {last_page - first_page + 2} the page count (page_count_pattern) "
+            "reads shows no row that no page before it showed: the column's template served without its rows, an "
+            "error page answered as 200, or the pages before it again (a server that ignored the page number)")
 
 
 def _no_rows(selectors, matched: int) -> str:
