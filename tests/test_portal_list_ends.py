@@ -480,9 +480,8 @@ def test_a_counted_template_page_that_shows_nothing_new_is_named_not_passed_over
         pages = {f"{base}index.html": reports("a"), f"{base}index_2.html": nothing,
                  f"{base}index_3.html": reports("b"), f"{base}index_4.html": reports("c")}
         ctx = FakeContext(pages)
-        portal = PortalConfig(name="t", adapter="generic", start_url=f"{base}index.html",
-                              params={"page_template": "index_{page}.html", "page_count_pattern": r"createPage\((\d+)\)",
-                                      **params})
+        counted = {"page_template": "index_{page}.html", "page_count_pattern": r"createPage\((\d+)\)"}
+        portal = PortalConfig(name="t", adapter="generic", start_url=f"{base}index.html", params={**counted, **params})
         got = _collect(GenericAdapter(portal), ctx)
         assert [x.url.rsplit("/", 1)[-1] for x in got] == [f"{t}{i}.html" for t in "abc" for i in range(2)]
         assert [u for u, _ in ctx.unreadable_at] == [f"{base}index_2.html"]
