@@ -197,6 +197,14 @@ def test_a_later_trs_list_page_that_lists_no_article_is_named_not_passed_over():
         else:
             assert [u for u, _ in ctx.unreadable_at] == [start.replace("index", "index_1")], named
             assert named in ctx.unreadable_at[0][1]
+    # the first page so served, of a column whose pager counts 3: its reports lost, the later pages listed, and the
+    # portal's health saw items listed (`empty` names a column that lists nothing at all): named, the rest read
+    pages = {start: column(""), start.replace("index", "index_1"): column(rows(1, 2)),
+             start.replace("index", "index_2"): column(rows(3))}
+    ctx = FakeContext(pages)
+    got = _collect(TrsAdapter(PortalConfig(name="t", adapter="trs", start_url=start, params={"page_offset": 0})), ctx)
+    assert [x.url.rsplit("_", 1)[-1] for x in got] == ["1.html", "2.html", "3.html"]
+    assert [u for u, _ in ctx.unreadable_at] == [start] and "page 1 of the 3" in ctx.unreadable_at[0][1]
 
 
 def test_an_empty_trs_column_whose_crumb_row_shows_the_date_is_empty_not_a_failed_pattern():

@@ -141,19 +141,22 @@ class TrsAdapter(Adapter):
 
             def read(tree, base=page.final_url, k=k):
                 found = links(tree, base, pattern)
-                # why the page gave no article, while the tree is at hand: see `_unmatched`, `_no_rows`
-                why = None if found else _no_rows(links(tree, base), k, count) if k else self._unmatched(
-                    links(tree, base))
-                return found, why, document_url(tree, base)
+                every = [] if found else links(tree, base)
+                # why the page gave no article, while the tree is at hand: the pattern matches none of the reports
+                # the first page lists (`_unmatched`: the listing ends), or one of the pages the pager counts lists
+                # nothing at all (`_no_rows`: the pages after it are read)
+                unmatched = not (k or found) and self._unmatched(every)
+                return found, unmatched, not (found or unmatched) and _no_rows(every, k, count), \
+                    document_url(tree, base)
 
-            found, why, base = await read_page(page.text, read)
+            found, unmatched, empty, base = await read_page(page.text, read)
             if not k:  # the pager's script writes its links into the first page: they resolve against its <base href>
                 start = base
-            if why:  # the pattern matches none of the reports the first page lists, or a later page lists nothing
-                ctx.unreadable(page.final_url, why)
-                if not k:  # the first page: not an empty column
+            if unmatched or empty:
+                ctx.unreadable(page.final_url, unmatched or empty)
+                if unmatched:  # not an empty column
                     return
-                continue  # a later page's: the pages after it are still the column's
+                continue
             if not k:
                 seen.update(url for _, url, _ in found)
             for title, url, date in found:
@@ -187,11 +190,12 @@ class TrsAdapter(Adapter):
 
 
 def _no_rows(found: list[tuple[str, str, str | None]], k: int, count: int) -> str | None:
-    """Why a later page of the `count` the column's pager counts (page k+1) listed nothing: no dated link on it but
+    """Why page k+1 of the `count` (more than one) the column's pager counts listed nothing: no dated link on it but
     to a column (the menu and crumb of the column's template, served without its rows; an error page answered as
-    200). It was passed over without a word, its reports not listed that night, the portal "ok". None where it has
-    dated links (rows that are no articles, news linking elsewhere): as before."""
-    if any(date and not _is_column(url) for _, url, date in found):
+    200). It was passed over without a word, its reports not listed that night, the portal "ok" (the first page so,
+    its later pages listed: the portal's health saw items listed). None where it has dated links (rows that are no
+    articles, news linking elsewhere), as before, and for a column of one page: empty, which health names."""
+    if count < 2 or any(date and not _is_column(url) for _, url, date in found):
         return None
     return (f"page {k + 1} of the {count} the column's pager counts lists no article, and no dated row: the column's "
             "template served without its rows, or an error page answered as 200; its reports are not listed")
