@@ -211,6 +211,22 @@ def test_a_backfill_partition_that_raised_is_counted_not_dropped(portal, tmp_pat
     assert list(result["rows"][0])[:2] == ["portal", "year"]  # the printed table's first columns
 
 
+def test_a_backfill_names_the_partitions_it_ran_that_ended_not_yet_due(tmp_path, monkeypatch):
+    """The partitions a backfill ran that ended `not_yet_due` (crawled before their year's reports were all due)
+    are in its result, for its last line (cli.flows), as `status` counts them: it said "2 partition(s) run" alone,
+    and a year the next backfill runs again looked finished."""
+    from govreports.crawl import CrawlSummary, PortalStats
+    from govreports.runs import jobs
+
+    def listed(config, portal, db, archive, *, year, **kwargs):  # a list with one report of the year on it
+        return CrawlSummary([PortalStats(portal, pages=1, listed=3, found=1, report_titles=1, unchanged=1)])
+
+    monkeypatch.setattr(jobs, "crawl_portal", listed)
+    result = backfill(years=[2024, 2099], portals=["demo-ordos"], **paths(tmp_path), policy=FAST)
+    assert sorted(result["ran"]) == [("demo-ordos", 2024), ("demo-ordos", 2099)]
+    assert [tuple(p) for p in result["not_yet_due"]] == [("demo-ordos", 2099)]
+
+
 def test_a_database_that_cannot_be_written_ends_the_night_at_once(tmp_path, monkeypatch):
     """StorageError (a full disk) in a portal task is not retried (a retry fails the same way minutes later) and
     ends the flow run with it (the CLI exits 74), instead of counting as one unreachable portal."""

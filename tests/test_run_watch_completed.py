@@ -67,12 +67,15 @@ NIGHT = """
         summary.portals[1].failed["refused"] += 1
         record_run(db, "nightly", now_iso(), summary, run_id=run_id)
 """
-# two partitions run, 2024's failed (a URL failed), and 2022's failed before and not run: partial, exit 1
+# three partitions run, 2024's failed (a URL failed), 2025's crawled before its year was due; and 2022's failed before
+# and not run: partial, exit 1
 BACKFILL = """
         set_partition(db, "demo-ordos", 2023, "done")
+        set_partition(db, "demo-ordos", 2025, "not_yet_due")
         set_partition(db, "demo-ordos", 2024, "failed", "1 URL(s) failed")
         summary = CrawlSummary([PortalStats("demo-ordos", pages=1, listed=3, found=1, report_titles=1, new=1),
-                                PortalStats("demo-ordos", pages=1, listed=3, found=1, report_titles=1)])
+                                PortalStats("demo-ordos", pages=1, listed=3, found=1, report_titles=1),
+                                PortalStats("demo-ordos", pages=1, listed=3, found=0, report_titles=1)])
         summary.portals[1].failed["http"] += 1
         record_run(db, "backfill", now_iso(), summary, run_id=run_id)
 """
@@ -84,7 +87,7 @@ REPARSE = """
 """
 RECORDS = {"nightly": NIGHT, "backfill": BACKFILL, "reparse": REPARSE}
 ARGS = {"nightly": ["--portal", "demo-ordos", "--portal", "demo-gbk"],
-        "backfill": ["--portal", "demo-ordos", "--years", "2022-2024", "--no-progress"], "reparse": []}
+        "backfill": ["--portal", "demo-ordos", "--years", "2022-2025", "--no-progress"], "reparse": []}
 
 
 def _run(tmp_path, kind: str = "nightly", *, limit: str = "0", prefect_silent: bool = False, hangs: bool = False):
@@ -128,13 +131,15 @@ def test_a_bound_reached_after_the_run_was_recorded_ends_with_the_run_s_own_verd
 
 def test_a_backfill_stopped_after_it_was_recorded_ends_with_its_partitions_verdict(tmp_path):
     """A backfill's verdict counts the partitions it ran that ended failed, and names those failed before that it
-    did not run: read back from the partitions table, which it alone wrote since it began (the writer lock)."""
+    did not run, and its last line counts those it ran that ended not yet due, as `status` does: read back from the
+    partitions table, which it alone wrote since it began (the writer lock)."""
     done, runs = _run(tmp_path, "backfill", prefect_silent=True)
     assert runs == [("completed", None)]
     assert done.returncode == 1, done.stderr[-3000:]
-    assert "2 partition(s) run" in done.stdout
+    assert ("3 partition(s) run, 1 of them not yet due (run again by the next backfill: demo-ordos 2025); database: "
+            in done.stdout), done.stdout
     lines = done.stderr.strip().splitlines()
-    assert lines[-1] == ("warning: 1 of 2 partition(s) failed: demo-ordos 2024 (why: the partitions table's "
+    assert lines[-1] == ("warning: 1 of 3 partition(s) failed: demo-ordos 2024 (why: the partitions table's "
                          "last_error; `backfill --reprocess failed` runs them again)")
     assert "1 partition(s) failed before and are not run again (demo-ordos 2022)" in lines[-2]
     assert lines[-3].startswith("warning: run 1 had completed and recorded its figures when the Prefect server")

@@ -114,25 +114,29 @@ def backfill(ctx: typer.Context, years: Annotated[str, typer.Option(help="Years:
                 return run_flow(flow.with_options(task_runner=task_runner(runner)), portals=portal or None,
                                 years=year_list, reprocess=reprocess, dry_run=False, config=str(config), db=str(db),
                                 archive=str(archive), runner=runner)
+        from govreports.runs.partitions import ran_line
         from govreports.runs.verdict import with_failed_partitions
 
         def end(result: dict) -> None:
             print_rows(result["rows"])
-            typer.echo(f"{len(result['ran'])} partition(s) run; database: {db}")
+            not_yet_due = [tuple(p) for p in result.get("not_yet_due", [])]
+            typer.echo(f"{ran_line(len(result['ran']), not_yet_due)}; database: {db}")
             _say_left_failed(result)
             failed = [tuple(p) for p in result.get("failed", [])]  # 1 when partitions it ran ended failed
             exit_with(with_failed_partitions(judge(result["rows"], unusable=crawl.left_out(portal)), failed,
                                              len(result["ran"])))
 
         def recorded_end(recorded: dict) -> None:  # its partitions as the partitions table has them now
-            from govreports.runs.partitions import failed_since
+            from govreports.runs.partitions import failed_since, not_yet_due_since
             from govreports.store.db import connect
 
+            asked = [(p, y) for p in portal or [p.name for p in crawl.portal] for y in year_list]
             with connect(db, migrate=False) as database:
-                failed, before = failed_since(database, [(p, y) for p in portal or [p.name for p in crawl.portal]
-                                                         for y in year_list], recorded["started_at"])
+                failed, before = failed_since(database, asked, recorded["started_at"])
+                not_yet_due = not_yet_due_since(database, asked, recorded["started_at"])
             rows = _published(recorded)  # a row per partition it ran
-            end({"rows": rows, "ran": rows, "failed": failed, "left_failed": before if reprocess == "missing" else []})
+            end({"rows": rows, "ran": rows, "failed": failed, "not_yet_due": not_yet_due,
+                 "left_failed": before if reprocess == "missing" else []})
 
         # bounded whatever Prefect does (runs.watchdog); the run's row (and so the database) first, as nightly's:
         # while Prefect started (20 s), `status` said "no database" and `reparse` refused to wait for the run

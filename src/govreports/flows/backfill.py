@@ -31,6 +31,7 @@ from govreports.runs.verdict import with_failed_partitions
 from govreports.runs.watchdog import deployed_run_bounds, flow_time_limit
 from govreports.store.db import connect, locked
 from govreports.store.lock import DEFAULT_WAIT_S, DatabaseBusy, writer_lock
+from govreports.store.statuses import PartitionState
 
 
 @task(name="backfill-portal", task_run_name="backfill-{portal}", retries=1, retry_delay_seconds=30,
@@ -123,6 +124,9 @@ def _backfill(portals, years, reprocess, dry_run, config, db, archive, runner, p
                    years=[year for _, year in ran])
     with connect(db) as database:
         failed = partitions.failed_of(database, ran)
+        not_yet_due = partitions.in_state(database, ran, PartitionState.NOT_YET_DUE)
+    print(partitions.ran_line(len(ran), not_yet_due))
     verdict = with_failed_partitions(run_verdict(summaries, rows, left_out), failed, len(ran))
     return conclude(summaries, rows, {"planned": todo, "ran": ran, "rows": rows, "failed": failed,
-                                      "left_failed": left_failed}, left_out, verdict=verdict)
+                                      "not_yet_due": not_yet_due, "left_failed": left_failed}, left_out,
+                    verdict=verdict)

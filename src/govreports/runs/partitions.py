@@ -64,19 +64,48 @@ def statuses(db: Database | None) -> dict[tuple[str, int], PartitionState]:
 
 def failed_of(db: Database, partitions: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
     """Those of `partitions` that are failed now, in the order given."""
+    return in_state(db, partitions, PartitionState.FAILED)
+
+
+def in_state(db: Database, partitions: Iterable[tuple[str, int]], state: PartitionState) -> list[tuple[str, int]]:
+    """Those of `partitions` that are in `state` now, in the order given."""
     known = statuses(db)
-    return [(p, y) for p, y in partitions if known.get((p, y)) == PartitionState.FAILED]
+    return [(p, y) for p, y in partitions if known.get((p, y)) == state]
 
 
 def failed_since(db: Database, partitions: Iterable[tuple[str, int]], since: str
                  ) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     """Those of `partitions` that are failed now: the ones a run begun at `since` ended failed (it held the writer
     lock, so no one else changed them since), and the ones failed before it, which it did not run."""
+    failed = _ended_since(db, partitions, since, PartitionState.FAILED)
+    return failed[True], failed[False]
+
+
+def not_yet_due_since(db: Database, partitions: Iterable[tuple[str, int]], since: str) -> list[tuple[str, int]]:
+    """Those of `partitions` that a run begun at `since` ended `not_yet_due` (as failed_since)."""
+    return _ended_since(db, partitions, since, PartitionState.NOT_YET_DUE)[True]
+
+
+def _ended_since(db: Database, partitions: Iterable[tuple[str, int]], since: str, state: PartitionState
+                 ) -> dict[bool, list[tuple[str, int]]]:
+    """Those of `partitions` in `state` now, by whether they were last changed at `since` or later."""
     known = {(p, y): (s, at or "") for p, y, s, at in db.execute("SELECT portal, year, status, updated_at"
                                                               " FROM partitions")}
-    failed = [(p, y) for p, y in partitions if known.get((p, y), ("", ""))[0] == PartitionState.FAILED]
-    return ([(p, y) for p, y in failed if known[p, y][1] >= since],
-            [(p, y) for p, y in failed if known[p, y][1] < since])
+    found: dict[bool, list[tuple[str, int]]] = {True: [], False: []}
+    for p, y in partitions:
+        if known.get((p, y), ("", ""))[0] == state:
+            found[known[p, y][1] >= since].append((p, y))
+    return found
+
+
+def ran_line(ran: int, not_yet_due: list[tuple[str, int]]) -> str:
+    """How many partitions a backfill ran, and which of them ended `not_yet_due`, as `status` counts them: the
+    next backfill runs those again."""
+    line = f"{ran} partition(s) run"
+    if not_yet_due:
+        names = ", ".join(f"{p} {y}" for p, y in not_yet_due[:8]) + (" …" if len(not_yet_due) > 8 else "")
+        line += f", {len(not_yet_due)} of them not yet due (run again by the next backfill: {names})"
+    return line
 
 
 @dataclass(frozen=True)
