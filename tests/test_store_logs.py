@@ -135,6 +135,26 @@ def test_a_year_not_yet_due_is_not_done_and_is_run_again(tmp_path):
     assert _partition_rows(db_path)["a", 2025] == ("done", 4, 4, 0)
 
 
+@pytest.mark.parametrize("at, state", [("2027-03-31T15:59:59", "not_yet_due"), ("2027-03-31T16:00:00", "done"),
+                                       ("2027-03-31T20:00:00", "done")])
+def test_a_year_is_due_from_midnight_in_china(tmp_path, monkeypatch, at, state):
+    """The reports are due by Chinese law, in China's time (Asia/Shanghai, UTC+8): a crawl at 2027-03-31T20:00Z is
+    on 1 April 2027 in China, when every 2026 report is due, and its partition is done; read in UTC, it was
+    `not_yet_due` until 08:00 in China, and crawled again by the next backfill."""
+    import datetime as dt
+
+    from govreports import clock
+    from govreports.crawl import CrawlSummary, PortalStats
+    from govreports.runs import partitions
+
+    db_path = tmp_path / "p.db"
+    open_db(db_path).close()
+    monkeypatch.setattr(clock, "utc_now", lambda: dt.datetime.fromisoformat(at).replace(tzinfo=dt.timezone.utc))
+    partitions.finish(db_path, "a", 2026, CrawlSummary([PortalStats("a", pages=1, listed=3, report_titles=1)]))
+    assert _partition_rows(db_path)["a", 2026][0] == state
+    assert partitions.due(2026) is (state == "done")
+
+
 def _partitions_before_m029(path):
     """A database as a govreports before m029 left it: partitions 2026 and 2025 marked done before their year's
     reports were all due (31 March of the next year), 2024 done after, 2023 failed."""

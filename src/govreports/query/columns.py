@@ -331,7 +331,7 @@ def _tables() -> dict[str, Table]:
         Table("partitions", "抓取分区", "Crawl partitions (portal × year)", "table", (
             PORTAL, YEAR,
             C("status", "状态", "pending, running, done, not_yet_due (crawled before its year's reports were all due, 31"
-              " March of the next year: a `missing` backfill runs it again) or failed"),
+              " March of the next year in China's time: a `missing` backfill runs it again) or failed"),
             C("attempts", "尝试次数", "attempts"),
             C("last_error", "最近错误", "last error"), C("updated_at", "更新时间", "last change", TIME),
             C("found", "年报条目", "its year's annual reports its lists showed in its last crawl; empty while it runs,"

@@ -17,6 +17,7 @@ from typing import Literal
 
 from sqlite_utils import Database
 
+from govreports import clock
 from govreports.crawl import CrawlSummary, PortalStats, apply_summary
 from govreports.runs.health import legal_deadline
 from govreports.store.db import connect
@@ -53,7 +54,8 @@ def parse_years(text: str) -> list[int]:
 def statuses(db: Database | None) -> dict[tuple[str, int], PartitionState]:
     """Every partition's state; none without a database (a dry run's plan where there is none yet). A database
     before m029, which a dry run reads as it is, has the rows that m029 makes `not_yet_due` read so: the run, upgrading
-    it first, runs them again, and its plan said it would not."""
+    it first, runs them again, and its plan said it would not. By m029's own rule (its deadline read in UTC, not in
+    China's time as `due` reads it): the plan is what that upgrade will do."""
     if db is None:
         return {}
     status = "status"
@@ -216,7 +218,8 @@ def finish(db_path: str | Path, portal: str, year: int, summary: CrawlSummary, r
     §1); before, it is `not_yet_due`, which a `missing` backfill runs again (a backfill in December 2026 found no 2026
     report, marked 2026 done, and every later one skipped it). It keeps what its crawl found, loaded and failed
     (m029): a done partition that found nothing of its year is told from one that loaded its reports. `today`:
-    the date that decides (UTC, as the partitions' times are stamped)."""
+    the date that decides (default: today in China, where the deadline is midnight, not in UTC, as the partitions'
+    times are stamped: a crawl at 2027-03-31T20:00Z is on 1 April in China, with every 2026 report due)."""
     with connect(db_path) as db:
         if summary.events:
             apply_summary(db, summary, run_id)
@@ -235,10 +238,10 @@ def finish(db_path: str | Path, portal: str, year: int, summary: CrawlSummary, r
 
 
 def due(year: int, today: dt.date | None = None) -> bool:
-    """Whether every report of `year` is due by `today`: its latest deadline, a people's government's (31 March of
-    the next year; a department's is 31 January), has passed (runs.health.legal_deadline)."""
-    today = today or dt.datetime.now(dt.timezone.utc).date()
-    return today > legal_deadline(year, government=True)
+    """Whether every report of `year` is due by `today` (default: today in China, whose law sets the deadlines:
+    clock.china_today): its latest deadline, a people's government's (31 March of the next year; a department's is
+    31 January), has passed (runs.health.legal_deadline)."""
+    return (today or clock.china_today()) > legal_deadline(year, government=True)
 
 
 def loaded(stats: PortalStats) -> int:

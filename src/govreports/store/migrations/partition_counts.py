@@ -20,7 +20,11 @@ from sqlite_utils import Database
 from govreports.store.migrations.registry import migrations
 
 PARTITION_COUNTS = ("found", "loaded", "failed")
-# a row an older govreports marked done on or before its year's deadline (31 March of the next year, UTC)
+# a row an older govreports marked done on or before its year's deadline (31 March of the next year, UTC). This
+# migration's rule as it ran, kept so: the deadline is now midnight in China (runs.partitions.due), but a database
+# m029 upgraded had it read in UTC, and any it upgrades must have the same. UTC's date is never later than China's,
+# so it makes `not_yet_due` (run again) every row China's would, and those marked 16:00-24:00Z on 31 March too.
+# A dry run reads an older database with it (runs.partitions.statuses): the run upgrades it by this rule.
 DONE_BEFORE_DUE = ("status = 'done' AND updated_at IS NOT NULL"
                    " AND substr(updated_at, 1, 10) <= (year + 1) || '-03-31'")
 
