@@ -474,3 +474,22 @@ def test_a_database_file_removed_during_a_load_stops_it_rather_than_report_all_l
     assert ended.value.code == 74, (out, err)
     assert f"the database file {db_path.absolute()} was removed or replaced during the run" in err
     assert "new, 0 changed" not in out  # no summary claiming reports were loaded
+
+
+def test_a_load_leaves_the_query_planner_its_statistics(tmp_path):
+    """Nothing ran ANALYZE: every database the loader and the crawls wrote had no statistics (sqlite_stat1), and
+    SQLite planned its queries blind. A connection that wrote runs `PRAGMA optimize` as it closes (store.db.connect),
+    which counts the tables it used whose indexes were never counted, or have grown much since; one that only read
+    leaves the file as it is."""
+    import sqlite3
+
+    db_path = tmp_path / "l.db"
+    assert CliRunner().invoke(cli_app(), ["load", str(SEED), str(HTML), "--db", str(db_path)]).exit_code == 0
+    with sqlite3.connect(db_path) as conn:
+        counted = {t for (t,) in conn.execute("SELECT DISTINCT tbl FROM sqlite_stat1")}
+        conn.execute("DROP TABLE sqlite_stat1")
+    assert {"reports", "documents", "agencies"} <= counted, counted
+    with connect(db_path) as db:  # reads only
+        assert db.execute("SELECT count(*) FROM reports").fetchone()[0] == 2
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1'").fetchone() is None

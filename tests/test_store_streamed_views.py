@@ -81,10 +81,27 @@ def bigger_path(db_path, tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def without_statistics(db_path, bigger_path, tmp_path_factory):
+    """Copies of both databases without the statistics their writers' `PRAGMA optimize` counted (store.db.optimize),
+    as every database was before it: the old views' cost was measured so (with them, SQLite plans the old SQL of
+    the wide views differently, and its first rows cost little more with more reports)."""
+    copies = []
+    for path in (db_path, bigger_path):
+        copy_path = tmp_path_factory.mktemp("plain") / path.name
+        shutil.copy(path, copy_path)
+        conn = sqlite3.connect(copy_path)
+        conn.execute("DROP TABLE IF EXISTS sqlite_stat1")
+        conn.close()
+        copies.append(copy_path)
+    return copies
+
+
 @pytest.mark.parametrize("view", VIEWS)
-def test_the_first_rows_cost_the_same_however_many_reports_there_are(db_path, bigger_path, view):
+def test_the_first_rows_cost_the_same_however_many_reports_there_are(db_path, bigger_path, without_statistics, view):
     """The views before m016 did their work for every report before the first row (a sort, a grouping): their
-    first rows cost more with more reports. A streamed view's first rows cost what those rows cost."""
+    first rows cost more with more reports. A streamed view's first rows cost what those rows cost, with the
+    statistics of ANALYZE or without."""
     def first_rows(path, sql: str) -> int:
         conn = sqlite3.connect(path)
         try:
@@ -92,10 +109,11 @@ def test_the_first_rows_cost_the_same_however_many_reports_there_are(db_path, bi
         finally:
             conn.close()
 
-    new = [first_rows(p, f"SELECT * FROM {view}") for p in (db_path, bigger_path)]
-    old = [first_rows(p, _old_sql(view)) for p in (db_path, bigger_path)]
+    old = [first_rows(p, _old_sql(view)) for p in without_statistics]
     assert old[1] >= old[0] + 40  # 4,000 steps more for the 150 reports more
-    assert new[1] <= 1.1 * new[0] + 2
+    for paths in ((db_path, bigger_path), without_statistics):
+        new = [first_rows(p, f"SELECT * FROM {view}") for p in paths]
+        assert new[1] <= 1.1 * new[0] + 2
 
 
 def test_counting_report_flat_reads_no_cell(db_path):

@@ -47,8 +47,8 @@ CURRENT_FILTER = f"r.current_version_id IS NOT NULL AND {FILTER}"
 # one agency's charts read a year that more than one report claims from the report that counts (agency_years: the
 # earliest published), as `report` and `year_over_year` do: summed, 甲市教育局's 2021 drew 48 received (18 + 30) where
 # its scorecard showed 18. Over many agencies every report counts (`analyze doubled` lists the years counted twice).
-# The agency first (CROSS JOIN keeps it outer): without the statistics of ANALYZE, which nothing but the bench runs,
-# SQLite read every report by its year index to find one agency's (tests/test_query_plans.py).
+# The agency first (CROSS JOIN keeps it outer): without the statistics of ANALYZE (a database no writer has closed
+# since store.db.optimize), SQLite read every report by its year index to find one agency's (tests/test_query_plans.py).
 _CUR = f"""cur AS (
   SELECT r.id AS report_id, r.current_version_id AS vid, a.name AS agency, r.year
   FROM agencies a CROSS JOIN reports r ON r.agency_id = a.id

@@ -74,8 +74,8 @@ YEAR = Param("year", "report year")
 def _cur(by_year: bool = True) -> str:
     """The current versions of the reports the filters select; `by_year` False: of every year (year_over_year,
     which compares each year with the one before and applies --year to its rows). The agency first (CROSS JOIN
-    keeps it outer), and the reports' rows looked up from them: without the statistics of ANALYZE, which nothing
-    but the bench runs, SQLite read every report, or every report's row totals, to find one agency's
+    keeps it outer), and the reports' rows looked up from them: without the statistics of ANALYZE (a database
+    no writer has closed since store.db.optimize), SQLite read every report, or every report's row totals, to find one agency's
     (tests/test_query_plans.py)."""
     year = "(:year = '' OR r.year = CAST(:year AS INTEGER))" if by_year else "1"
     return f"""cur AS (
