@@ -306,6 +306,23 @@ def test_compliance_of_a_city_county_or_path_reads_its_agencies_years(cities, re
             assert not [p for p in plan if p.startswith("BLOOM FILTER")], plan  # (built of every agency-year)
 
 
+@pytest.mark.parametrize("region", ["南京市/测试", "广东/深圳", "江苏/宿迁", "宿迁市/沭阳"])
+def test_compliance_of_a_path_tests_each_place_once_not_each_agency(cities, region):
+    """`analyze compliance --region` by a path tested the path's every level against each agency's region (~57
+    SQLite steps an agency, whether in the region or not), then again against each of its agency-years. It tests
+    each place the agencies are in (province, city, county) once, then reads the agencies of the places that match;
+    an agency-year in its agency's place is in the region without a test. The same rows."""
+    sql = ANALYSES["compliance"].sql
+    where = {"江苏/宿迁": "city = '宿迁市'", "宿迁市/沭阳": "county = '沭阳县'"}.get(region, "0")
+    for conn in cities:
+        agencies = conn.execute("SELECT count(*) FROM agencies").fetchone()[0]
+        theirs = conn.execute(f"SELECT count(*) FROM agency_years WHERE {where}").fetchone()[0]
+        for year in ("", "2021"):
+            steps = vm_steps(conn, sql, {"year": year, "region": region})
+            # nobody there: 2,200 steps for 30 agencies in 3 places, 600; else 150 steps an agency-year there, 70
+            assert steps <= (100 * theirs if theirs else 30 * agencies), steps
+
+
 def test_the_agency_list_reads_the_kept_counts_or_the_years_reports(provinces):
     """The overview's agency list counted every current report of every agency (750 k SQLite steps to list 2,577
     agencies at 25,000 reports; a year 368 k, a year without reports 318 k to say so). Over every year it reads each

@@ -79,8 +79,20 @@ def _region(row: str) -> str:
 
 
 _REGION = _region("s")
-_WHERE = f"""(:year = '' OR s.year = CAST(:year AS INTEGER))
+_YEAR = "(:year = '' OR s.year = CAST(:year AS INTEGER))"
+_WHERE = f"""{_YEAR}
   AND {_REGION}"""
+
+# The agency-years `s` of the agencies in the region: each place the agencies are in (province, city, county: the
+# covering index agencies_province, in its order) tested for the region once, then its agencies (`a`, by that index)
+# and theirs by key, as a range (see COMPLIANCE). Testing each agency cost ~57 SQLite steps for a path (each of its
+# levels against each of the agency's), in the region or not; a country has far fewer places than agencies. An
+# agency-year carries its agency's region (agency_years' copies): one in its agency's place is in the region
+# without testing it again, and one whose copy differs is tested, so the rows are those of testing each.
+_PLACES_YEARS = """(SELECT DISTINCT province, city, county FROM agencies) p
+  CROSS JOIN agencies a ON a.province IS p.province AND a.city IS p.city AND a.county IS p.county
+  CROSS JOIN agency_years s ON s.agency_id BETWEEN a.id AND a.id"""
+_IN_PLACE = f"(s.province IS p.province AND s.city IS p.city AND s.county IS p.county OR {_REGION})"
 
 SCORECARD = Analysis(
     "scorecard", "Compliance scorecard: each agency, each year", "政府信息公开年报合规情况（机关 × 年度）",
@@ -115,8 +127,8 @@ ORDER BY s.province IS NULL, s.province, s.city, s.county, s.agency, s.year""",
 # Every agency, a year or a province: the counts m028 keeps by province, year, kind and tail (which decide whether
 # an agency-year is due: `visible`) and status (late_missing's) answer it; counting every agency-year took 1.36 M
 # SQLite steps at 25,000 reports (31,000 agency-years), --year 368 k, --region 江苏 732 k. A city, a county or a
-# path is not in them: those count the agency-years of the agencies in the region (each agency's by its key, the
-# agencies read first: testing every agency-year for the region took 1.9 M SQLite steps at 25,000 reports, an
+# path is not in them: those count the agency-years of the agencies in the region (_PLACES_YEARS: each agency's by
+# its key, the agencies read first: testing every agency-year for the region took 1.9 M SQLite steps at 25,000 reports, an
 # agency's agency-years carry its region; the key as a range: as an equality, with ANALYZE's statistics, SQLite read
 # every agency-year into a Bloom filter first). Each branch reads the region's tier first (CROSS JOIN: the outer
 # loop), so the one it does not want reads no row (a condition on a subquery was tested on every row: SQLite only
@@ -131,9 +143,8 @@ c AS (
   WHERE tier.level <= 1 AND {visible('s')} AND (:year = '' OR s.year = CAST(:year AS INTEGER))
     AND (tier.level = 0 OR instr(s.province, {_TEXT}) = 1)
   UNION ALL
-  SELECT s.province, s.year, {status_sql('s')}, 1 FROM tier CROSS JOIN agencies a CROSS JOIN agency_years s
-    ON s.agency_id BETWEEN a.id AND a.id
-  WHERE tier.level > 1 AND {_region('a')} AND {visible('s')} AND {_WHERE})
+  SELECT s.province, s.year, {status_sql('s')}, 1 FROM tier CROSS JOIN {_PLACES_YEARS}
+  WHERE tier.level > 1 AND {_region('p')} AND {visible('s')} AND {_YEAR} AND {_IN_PLACE})
 SELECT c.province, c.year, sum(c.n) AS expected, sum(CASE WHEN c.status != 'missing' THEN c.n ELSE 0 END) AS found,
   sum(CASE WHEN c.status = 'missing' THEN c.n ELSE 0 END) AS missing,
   sum(CASE WHEN c.status = 'on_time' THEN c.n ELSE 0 END) AS on_time,
@@ -148,10 +159,9 @@ ORDER BY c.year, c.province IS NULL, c.province""",
 ANALYSES = {a.name: a for a in (SCORECARD, LATE, COMPLIANCE)}
 
 
-# the agency-years `s` of the agencies in the region (agencies `a` read first, each one's agency-years by its key, as
-# a range: see COMPLIANCE); a condition on `a` and `s` keeps them to the region
-_REGIONS_YEARS = (f"agencies a CROSS JOIN agency_years s ON s.agency_id BETWEEN a.id AND a.id"
-                  f" AND {_region('a')}")
+# the agency-years `s` of the agencies in the region (_PLACES_YEARS: the places that match read first, then their
+# agencies, each one's agency-years by its key)
+_REGIONS_YEARS = f"{_PLACES_YEARS} AND {_region('p')} AND {_IN_PLACE}"
 
 
 def check_expected(conn, year: int, region: str) -> None:
@@ -163,12 +173,11 @@ def check_expected(conn, year: int, region: str) -> None:
     from govreports.query.analyses import NoReports, _years
 
     params = {"year": str(year), "region": region}
-    if conn.execute(f"WITH {_WANT} SELECT 1 FROM {_REGIONS_YEARS} WHERE {visible('s')} AND {_WHERE} LIMIT 1",
+    if conn.execute(f"WITH {_WANT} SELECT 1 FROM {_REGIONS_YEARS} WHERE {visible('s')} AND {_YEAR} LIMIT 1",
                     params).fetchone() is not None:
         return
     years = [y for (y,) in conn.execute(
-        f"WITH {_WANT} SELECT DISTINCT s.year FROM {_REGIONS_YEARS} WHERE {visible('s')} AND {_REGION}"
-        " ORDER BY s.year", params)]
+        f"WITH {_WANT} SELECT DISTINCT s.year FROM {_REGIONS_YEARS} WHERE {visible('s')} ORDER BY s.year", params)]
     raise NoReports(f"no agency in {region} is expected to report for {year}"
                     + (f" (years expected there: {_years(years)})" if years else ""))
 
