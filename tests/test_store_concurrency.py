@@ -119,3 +119,25 @@ def test_cannot_write_tells_a_full_or_unwritable_database_from_a_busy_one_or_a_b
     assert cannot_write(full) and cannot_write(readonly) and cannot_write(OSError(28, "No space left on device"))
     assert not cannot_write(busy) and not cannot_write(error_of(small, "SELECT * FROM nowhere"))
     assert not cannot_write(ValueError("not storage"))
+
+
+def test_a_writer_closing_while_another_writes_leaves_the_statistics_to_the_next(tmp_path):
+    """The `PRAGMA optimize` a connection that wrote runs as it closes (store.db.optimize) needs the write lock for
+    its ANALYZE: while another writer holds it (a portal's crawl beside this one's, in the same run) it gives up at
+    once, instead of waiting the busy timeout (30 s) for statistics; the next writer to close counts them."""
+    import sqlite3
+
+    path = tmp_path / "w.db"
+    with connect(path) as db:
+        load_record(db, make_record(0, "甲市第1局", 2020))
+        other = sqlite3.connect(path)
+        other.execute("BEGIN IMMEDIATE")
+        began = time.monotonic()
+    assert time.monotonic() - began < 5
+    other.rollback()
+    assert other.execute("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1'").fetchone() is None
+    other.close()
+    with connect(path) as db:
+        load_record(db, make_record(0, "甲市第2局", 2020))
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'reports'").fetchone()[0] > 0
