@@ -75,8 +75,8 @@ def _cur(by_year: bool = True) -> str:
     """The current versions of the reports the filters select; `by_year` False: of every year (year_over_year,
     which compares each year with the one before and applies --year to its rows). The agency first (CROSS JOIN
     keeps it outer), and the reports' rows looked up from them: without the statistics of ANALYZE (a database
-    no writer has closed since store.db.optimize), SQLite read every report, or every report's row totals, to find one agency's
-    (tests/test_query_plans.py)."""
+    no writer has closed since store.db.optimize), SQLite read every report, or every report's row totals, to
+    find one agency's (tests/test_query_plans.py)."""
     year = "(:year = '' OR r.year = CAST(:year AS INTEGER))" if by_year else "1"
     return f"""cur AS (
   SELECT r.id AS report_id, r.current_version_id AS vid, a.name AS agency, r.year, r.format, r.agency_id

@@ -124,15 +124,15 @@ WHERE {_WHERE}
 ORDER BY s.province IS NULL, s.province, s.city, s.county, s.agency, s.year""",
     (YEAR, REGION), needs_reports=True, expected_years=True)
 
-# Every agency, a year or a province: the counts m028 keeps by province, year, kind and tail (which decide whether
-# an agency-year is due: `visible`) and status (late_missing's) answer it; counting every agency-year took 1.36 M
-# SQLite steps at 25,000 reports (31,000 agency-years), --year 368 k, --region 江苏 732 k. A city, a county or a
-# path is not in them: those count the agency-years of the agencies in the region (_PLACES_YEARS: each agency's by
-# its key, the agencies read first: testing every agency-year for the region took 1.9 M SQLite steps at 25,000 reports, an
-# agency's agency-years carry its region; the key as a range: as an equality, with ANALYZE's statistics, SQLite read
-# every agency-year into a Bloom filter first). Each branch reads the region's tier first (CROSS JOIN: the outer
-# loop), so the one it does not want reads no row (a condition on a subquery was tested on every row: SQLite only
-# tests a constant one before its loops). HAVING: a count of 0 (the triggers delete them) is no agency expected.
+# Every agency, a year or a province: the counts m028 keeps by province, year, kind and tail (which decide whether an
+# agency-year is due: `visible`) and status (late_missing's) answer it; counting every agency-year took 1.36 M SQLite
+# steps at 25,000 reports (31,000 agency-years), --year 368 k, --region 江苏 732 k. A city, a county or a path is not in
+# them: those count the agency-years of the agencies in the region (_PLACES_YEARS: each agency's by its key, the
+# agencies read first: testing every agency-year for the region took 1.9 M SQLite steps at 25,000 reports, an agency's
+# agency-years carry its region; the key as a range: as an equality, with ANALYZE's statistics, SQLite read every
+# agency-year into a Bloom filter first). Each branch reads the region's tier first (CROSS JOIN: the outer loop), so the
+# one it does not want reads no row (a condition on a subquery was tested on every row: SQLite only tests a constant one
+# before its loops). HAVING: a count of 0 (the triggers delete them) is no agency expected.
 COMPLIANCE = Analysis(
     "compliance", "Compliance by province and year", "各地区各年度年报发布情况汇总",
     "Per province and year: agencies expected to report, reports found, missing, on time, late, without a date, "

@@ -247,12 +247,12 @@ ANALYSIS_LIMIT = 400
 
 def optimize(db: Database) -> None:
     """`PRAGMA optimize` on a connection that wrote, as it closes (SQLite's advice; nothing ran ANALYZE, and the
-    planner planned every query without statistics, sqlite_stat1): it counts (ANALYZE, `ANALYSIS_LIMIT` rows an index) the
-    tables this connection's queries used whose indexes were never counted or which have grown 25-fold since,
-    and does nothing otherwise. Best effort: a connection that only read, or left a transaction open, is left as
-    it is, and one that meets another writer's lock gives up at once (SQLite fails ANALYZE's step from reading to
-    writing at once then, and the busy timeout is 0 here besides), as it does on any SQLite error: the statistics
-    wait for the next writer that closes, and the run's work is already committed."""
+    planner planned every query without statistics, sqlite_stat1): it counts (ANALYZE, `ANALYSIS_LIMIT` rows an
+    index) the tables this connection's queries used whose indexes were never counted or which have grown 25-fold
+    since, and does nothing otherwise. Best effort: a connection that only read, or left a transaction open, is
+    left as it is, and one that meets another writer's lock gives up at once (SQLite fails ANALYZE's step from
+    reading to writing at once then, and the busy timeout is 0 here besides), as it does on any SQLite error: the
+    statistics wait for the next writer that closes, and the run's work is already committed."""
     conn = db.conn
     if not conn.total_changes or conn.in_transaction:
         return
