@@ -359,7 +359,8 @@ def _tables() -> dict[str, Table]:
               "items titled as annual reports, of any year (found counts the year asked); null before m018", "条"))),
         Table("health_flags", "门户健康警示", "Portal health flags raised by each run", "table", (
             RUN_ID, PORTAL, C("flag", "警示",
-                              "unreachable, list_failing, empty, nothing_found, parse_failures_jump or overdue"),
+                              "unreachable, list_failing, empty, nothing_found, list_shrank, parse_failures_jump or "
+                              "overdue"),
             C("level", "级别", "error or warning"),
             C("detail", "说明", "what was seen, against the portal's own history"))),
         Table("active_wide", "主动公开（宽表）", "Active disclosure, wide", "view",

@@ -14,6 +14,13 @@ The rules (`error` = we are losing reports now, `warning` = look soon):
   but none titled as an annual report, and an earlier run found reports (a moved column, titles changed).
 - `nothing_found` (warning): the lists answered, and neither this run nor any before found an annual report on
   them: a new portal whose config points at the wrong column, selector or title filter (`crawl --dry-run`).
+- `list_shrank` (warning): the lists answered, no list page failed, and they listed less than `SHRINK_FRACTION` of
+  the portal's usual (the median of its previous `HISTORY` such listings), at least `SHRINK_MIN` items fewer: a
+  TRS page 1 that lost its pager script read as a one-page column, an API ignoring its page number, a capped list.
+  The items on the pages not read are not seen, new ones among them never found, and nothing failed. Judged on
+  the runs that list each column once (nightly, crawl, with or without --year), never a backfill (its row adds up
+  a listing per partition). It stays open while the column stays short. A warning: the column's first page, its
+  newest items, was still read, and a site may really have cut its column.
 - `parse_failures_jump` (warning): at least `JUMP_MIN` parse-type failures, and at least `JUMP_FACTOR` times the
   most of any of the previous `HISTORY` runs (a portal that always has a few stays quiet).
 - `overdue` (warning): no report for the latest year whose reports are due, later than both the portal's usual
@@ -42,10 +49,21 @@ JUMP_MIN = 3  # parse failures below this are never a jump
 JUMP_FACTOR = 2  # ... and at least this many times the previous maximum
 USUAL_YEARS = 5  # previous report years whose listing dates give the portal's usual time
 MAX_DELAY_DAYS = 366  # a report listed later than this after its year is a re-post, not a publication date
+# list_shrank: a column whose pages answered but listed less than SHRINK_FRACTION of its usual (the median of its
+# previous HISTORY clean listings): a lost pager reads one page of N (1/N), an API ignoring its page number one page
+# of many; a site taking down a report or two, or the newest page filling up, moves it by a few percent. Half is far
+# below the one and far above the other. And at least SHRINK_MIN items fewer: a one-page column the site tidied
+# (11 to 2) has no pager to lose, and is no listing that stopped short.
+SHRINK_FRACTION = 0.5
+SHRINK_MIN = 10
+# the runs that list each column once, whatever year they ask (`crawl --year` filters what it found, not what it
+# listed): one history. A backfill lists the column once per partition and adds them up; how many, its row does not
+# say, so it is neither judged nor a night's usual.
+ONE_LISTING_KINDS = ("nightly", "crawl")
 
 ERROR, WARNING = "error", "warning"
 LEVELS = {"unreachable": ERROR, "list_failing": ERROR, "empty": ERROR, "nothing_found": WARNING,
-          "parse_failures_jump": WARNING, "overdue": WARNING}
+          "parse_failures_jump": WARNING, "overdue": WARNING, "list_shrank": WARNING}
 ICONS = {ERROR: "✗", WARNING: "⚠"}
 
 _RUN_COLUMNS = ("run_id", "kind", "started_at", "finished_at", "outcome", "pages", "list_failed", "listed", "found",
@@ -61,7 +79,7 @@ _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 @dataclass(frozen=True)
 class Flag:
     portal: str
-    flag: str  # unreachable | list_failing | empty | nothing_found | parse_failures_jump | overdue
+    flag: str  # unreachable | list_failing | empty | nothing_found | list_shrank | parse_failures_jump | overdue
     level: str  # error | warning
     detail: str  # one line: what was seen now, against what history
 
@@ -190,6 +208,42 @@ def parse_failures_jump(portal: str, now: PortalRun, previous: list[PortalRun]) 
                  f"{len(previous)} run{'s' if len(previous) != 1 else ''}")
 
 
+def _usual_listings(db: Database, portal: str, now: PortalRun) -> list[PortalRun]:
+    """The portal's previous HISTORY clean listings of its whole column: runs that list it once, every list page
+    answered, some item titled as a report, and not themselves named `list_shrank` (a column that stays short stays
+    named, as an empty one does: the nights it was short, or empty, are not its usual)."""
+    kinds = ", ".join("?" * len(ONE_LISTING_KINDS))
+    return _runs(db, f"portal = ? AND run_id < ? AND kind IN ({kinds}) AND list_failed = 0 AND {_TITLED} > 0"
+                     " AND outcome != ? AND run_id NOT IN (SELECT run_id FROM health_flags WHERE portal = ?"
+                     " AND flag = 'list_shrank')",
+                 [portal, now.run_id, *ONE_LISTING_KINDS, PortalOutcome.UNREACHABLE.value, portal], limit=HISTORY)
+
+
+def _pages(n: int) -> str:
+    return f"{n} list page{'s' if n != 1 else ''}"
+
+
+def list_shrank(db: Database, portal: str, now: PortalRun) -> Flag | None:
+    if (now.kind not in ONE_LISTING_KINDS or now.outcome == PortalOutcome.UNREACHABLE or now.list_failed > 0
+            or _titled(now) == 0):  # a failed page is list_failing's; no report title (or nothing) listed, empty's
+        return None  # (a column moved to a look-alike) or nothing_found's
+    usual_runs = _usual_listings(db, portal, now)
+    if not usual_runs:
+        return None  # a first run has no usual
+    usual = statistics.median_low(r.listed for r in usual_runs)
+    if now.listed >= SHRINK_FRACTION * usual or usual - now.listed < SHRINK_MIN:
+        return None
+    last = usual_runs[0]
+    if len(usual_runs) == 1:
+        history = f"on {last.pages} pages on {last.day}, the previous run"
+    else:
+        history = (f"the median of the previous {len(usual_runs)} runs; {last.listed} on {last.pages} pages on "
+                   f"{last.day}")
+    return _flag(portal, "list_shrank", f"listed {now.listed} items on {_pages(now.pages)} now; usually {usual} "
+                                        f"({history}): a lost pager, an ignored page parameter or a capped list? "
+                                        "(`govreports crawl --dry-run` lists its pages)")
+
+
 def legal_deadline(year: int, government: bool = True) -> dt.date:
     """The last day the report for `year` may be published (FORMAT.md §1): 31 March of the next year; from the
     2019 reports, 31 January for government departments (本级政府, people's governments, keep 31 March)."""
@@ -283,7 +337,7 @@ def overdue(db: Database, portal: str, now: PortalRun, today: dt.date) -> Flag |
 def assess_portal(db: Database, portal: str, now: PortalRun, today: dt.date) -> list[Flag]:
     previous = _runs(db, "portal = ? AND run_id < ?", [portal, now.run_id], limit=HISTORY)
     checks = (unreachable(db, portal, now), list_failing(db, portal, now), empty(db, portal, now),
-              nothing_found(db, portal, now), parse_failures_jump(portal, now, previous),
+              nothing_found(db, portal, now), list_shrank(db, portal, now), parse_failures_jump(portal, now, previous),
               overdue(db, portal, now, today))
     return [flag for flag in checks if flag is not None]
 
