@@ -92,3 +92,44 @@ def test_nights_other_rules_name_are_not_also_shrunk(db):
     assert names(run(db, "2026-11-26", stats("gd", listed=4, pages=1, found=0))) == {"gd": ["empty"]}
     # none of these nights is the column's usual: the next short night is still measured against 100
     assert names(run(db, "2026-11-27", stats("gd", listed=20, pages=1))) == {"gd": ["list_shrank"]}
+
+
+# --- end to end on the demo portal ---------------------------------------------------------------------------------
+
+SCALE = 300  # the demo grown until the GBK TRS column has 55 items, 6 pages of 10 (its default 15 are 2 pages)
+
+
+def test_demo_trs_column_whose_pager_vanished_is_named(tmp_path):
+    """The demo's GBK TRS column (tobacco.gov.cn's createPageHTML) served with its pager script gone (fault
+    `no-pager`): the crawl reads page 1 as the whole column, no page fails, and before this rule the portal was
+    healthy with most of its reports unseen. Two portals of the same seed and scale, the second with the fault: the
+    session's demo portal has too few items for it (2 pages; losing the second is not `far fewer`). The crawls ask
+    for a year no report covers: the listing is what is judged, and no report page need be read. `overdue` is left
+    out: the demo's latest year is not today's."""
+    from crawlhelp import FAST, demo_config
+    from govreports.crawl import run_crawl
+    from govreports.demo import DemoPortal
+    from govreports.store.db import open_db
+
+    db = open_db(tmp_path / "reports.db")
+
+    def night(faults: str | None):
+        portal = DemoPortal(seed=0, scale=SCALE, faults=faults).start(port=0)
+        try:
+            config = demo_config(portal.base_url)
+            config = config.model_copy(update={"portal": [p for p in config.portal if p.name == "demo-gbk"]})
+            summary = run_crawl(config, db, tmp_path / "archive", year=2000, kind="crawl", **FAST)
+        finally:
+            portal.stop()
+        return summary, [(f.portal, f.flag, f.level) for f in summary.health if f.flag != "overdue"]
+
+    first, flags = night(None)
+    usual = first.portals[0]
+    assert (usual.pages, usual.listed, usual.list_failed) == (6, 55, 0) and flags == [], first.health
+    second, flags = night("no-pager")
+    now = second.portals[0]
+    assert (now.pages, now.listed, now.list_failed, now.failed_total) == (1, 10, 0, 0)
+    assert flags == [("demo-gbk", "list_shrank", "warning")]
+    assert next(f for f in second.health if f.flag == "list_shrank").detail.startswith(
+        "listed 10 items on 1 list page now; usually 55 (on 6 pages on ")
+    assert "list_shrank" in db.execute("SELECT flags FROM portal_health WHERE portal = 'demo-gbk'").fetchone()[0]

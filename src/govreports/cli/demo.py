@@ -27,7 +27,8 @@ def demo_portal(
     faults: Annotated[str, typer.Option(
         help="Comma-separated faults: 500,503,429,slow,reset,truncate,redirect-loop,robots,antibot-412,"
              "antibot-521,hostile (pathological documents) (or all, none); hung-host (the custom site's host takes "
-             "connections and never answers; not in all).")] = "none",
+             "connections and never answers; not in all); no-pager (the TRS columns lose their pager script; "
+             "not in all).")] = "none",
     attachments: Annotated[float, typer.Option(
         min=0.0, max=1.0, help="Share of reports published only as a PDF/DOCX attachment.")] = 0.2,
     prerender: Annotated[bool, typer.Option(

@@ -16,7 +16,10 @@ KINDS = ("500", "503", "429", "slow", "reset", "truncate", "redirect-loop", "rob
          "hostile")
 # faults `all` leaves out: "hung-host", one whole host that takes connections and never answers (PORTALS.md §11,
 # "one slow host"): a crawler gives it up after its host_silence_limit unanswered attempts, each its read timeout
-EXTRA_KINDS = ("hung-host",)
+# "no-pager": the TRS sites' column pages served without their pager script (the `var countPage` loop, the
+# createPageHTML call), as a page template edited by the site can lose it: a crawler reads page 1 as the whole column
+# and no page fails (portal health's list_shrank)
+EXTRA_KINDS = ("hung-host", "no-pager")
 HUNG_SITE = "custom"  # the site whose host hangs (demo/hosts.py): a generic-adapter site no other fault touches
 # kinds that pick affected URLs among the articles (robots and the anti-bot gates act per site instead)
 URL_KINDS = ("500", "503", "429", "slow", "reset", "truncate", "redirect-loop")

@@ -340,7 +340,7 @@ class DemoPortal:
         if kind in URL_KINDS:
             return sorted(self.url(p) for p in self.plan.affected.get(kind, ()))
         prefixes = {"antibot-412": ANTIBOT_412_PREFIX, "antibot-521": ANTIBOT_521_PREFIX, "robots": "/gbk/",
-                    "hung-host": f"/{HUNG_SITE}/"}
+                    "hung-host": f"/{HUNG_SITE}/", "no-pager": "/ordos/"}
         if kind in prefixes:
             return [self.url(prefixes[kind])] if kind in self.faults else []
         raise ValueError(f"unknown fault kind {kind!r}")

@@ -136,7 +136,9 @@ _DIV_PAGER_FN = """function createPageHTML(_sDivId, _nPageCount, _nCurrIndex, _s
 }"""
 
 
-def _pager(spec: TrsSite, count: int, k: int, records: int) -> str:
+def _pager(spec: TrsSite, count: int, k: int, records: int, portal=None) -> str:
+    if portal is not None and "no-pager" in portal.faults:  # the template lost its pager (demo.faults)
+        return ""
     if spec.countpage:
         return (f'<div class="page"><script language="JavaScript" type="text/javascript">\n'
                 f'{_ORDOS_PAGER % {"k": k, "count": count, "ext": spec.ext}}\n</script></div>')
@@ -176,10 +178,10 @@ def column_page(spec: TrsSite, portal, items, column: str, key: str, k: int, mod
                     f'<td width="550"><a href="{href}" title="{escape(it.list_title)}" target="_blank">'
                     f"{escape(it.list_title)}</a></td><td>{it.list_date}</td></tr>")
     if spec.cut_titles:
-        main = '<ul class="list">\n' + "\n".join(rows) + f"\n</ul>\n{_pager(spec, count, k, len(items))}"
+        main = '<ul class="list">\n' + "\n".join(rows) + f"\n</ul>\n{_pager(spec, count, k, len(items), portal)}"
     else:
         main = (f'<table width="682" border="0" cellspacing="0" cellpadding="0" class="gl_list"><tbody>\n'
-                + "\n".join(rows) + f"\n</tbody></table>\n{_pager(spec, count, k, len(items))}")
+                + "\n".join(rows) + f"\n</tbody></table>\n{_pager(spec, count, k, len(items), portal)}")
     label = SITEMAPS[spec.site].link(key).label
     text = chrome.page(spec.site, label, main, charset=spec.charset, crumbs=chrome.column_crumbs(spec.site, key))
     return spec.response(text, modified)
