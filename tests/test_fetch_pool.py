@@ -285,3 +285,64 @@ def test_a_crawl_of_more_hosts_than_connections_keeps_each_hosts_connection_aliv
     answers, accepted = asyncio.run(_crawl_six_hosts_two_at_a_time(tmp_path))
     assert answers == 60
     assert accepted <= 6 + 2  # one per host, give or take a race at the start; it was ~60
+
+
+async def _idle_connections_polled(monkeypatch, close_server: bool) -> tuple[int, int, int]:
+    """16 kept-alive connections to a local server left idle, then one bookkeeping pass of the pool (the server
+    closed first when `close_server`: each connection's socket then reads its end); (idle connections, polls the
+    pass made, connections the pass closed)."""
+    import select
+
+    answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    serve, handlers = _keep_alive(answer)
+    writers = []
+
+    async def serve_closable(reader, writer):
+        writers.append(writer)
+        await serve(reader, writer)
+
+    server = await asyncio.start_server(serve_closable, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/r"
+    transport = GuardedTransport(allow_private_addresses=True,
+                                 limits=httpx.Limits(max_connections=16, max_keepalive_connections=16))
+    try:
+        async with httpx.AsyncClient(transport=transport) as client:
+            async def hold():  # a response held open until all 16 run: 16 connections
+                async with client.stream("GET", url) as response:
+                    await asyncio.sleep(0.2)
+                    await response.aread()
+
+            await asyncio.gather(*(hold() for _ in range(16)))
+            pool = transport._pool
+            idle = sum(c.is_idle() for c in pool._connections)
+            if close_server:
+                for writer in writers:
+                    writer.close()
+                await asyncio.sleep(0.1)
+            polls = 0
+            poll = select.poll
+
+            def counted():
+                nonlocal polls
+                polls += 1
+                return poll()
+
+            monkeypatch.setattr(select, "poll", counted)
+            closing = pool._assign_requests_to_connections()
+            monkeypatch.undo()
+            for connection in closing:
+                await connection.aclose()
+    finally:
+        server.close()
+        await asyncio.gather(*handlers, return_exceptions=True)
+    return idle, polls, len(closing)
+
+
+@pytest.mark.skipif(not httpcore.__version__.startswith("1.0."), reason="the pass is httpcore 1.0's")
+def test_a_pool_pass_asks_the_kernel_once_which_idle_connections_the_server_closed(monkeypatch):
+    """httpcore asks each idle connection's socket on every pass (a poll object, a registration and a system call
+    each: 16 a pass, two passes a request); the pass asks once for all of them, and finds the same ones closed."""
+    idle, polls, closed = asyncio.run(_idle_connections_polled(monkeypatch, close_server=False))
+    assert idle == 16 and polls == 1 and closed == 0
+    idle, polls, closed = asyncio.run(_idle_connections_polled(monkeypatch, close_server=True))
+    assert idle == 16 and polls == 1 and closed == 16

@@ -21,12 +21,15 @@ import asyncio
 import functools
 import ipaddress
 import logging
+import select
 import socket
 import ssl
 import time
 import urllib.request
+import weakref
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import httpcore
 import httpx
@@ -53,6 +56,29 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         self._inner = inner or httpcore.AnyIOBackend()
         self._resolver = ThreadPoolExecutor(RESOLVER_THREADS, thread_name_prefix="govreports-dns")  # (threads
         # start as lookups need them)
+        self._streams: weakref.WeakSet[_Stream] = weakref.WeakSet()  # the open streams (one_poll asks of them)
+        self._polled: tuple[set[int], set[int]] | None = None  # during one_poll: (fds asked, fds readable)
+
+    @contextmanager
+    def one_poll(self):
+        """Within: a stream's "is_readable" answered from one poll of every open stream's socket, made on entry
+        (the pool's pass asks it of each idle connection, a poll object and a system call each; see _LinearPool).
+        The kernel's answer for each socket is the one it gives alone: readable when poll reports any event."""
+        fds = {fd for stream in list(self._streams) if (fd := stream.fileno()) >= 0}
+        poller = select.poll()
+        for fd in fds:
+            poller.register(fd, select.POLLIN)
+        self._polled = (fds, {fd for fd, _event in poller.poll(0)} if fds else set())
+        try:
+            yield
+        finally:
+            self._polled = None
+
+    def readable(self, sock: socket.socket) -> bool:
+        """Whether `sock` can be read now (httpcore's is_socket_readable), from one_poll's answer within it."""
+        if self._polled is not None and (fd := sock.fileno()) in self._polled[0]:
+            return fd in self._polled[1]
+        return is_socket_readable(sock)
 
     def close(self) -> None:
         """Let the lookup threads go (one still waiting on its DNS ends with it)."""
@@ -110,7 +136,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
             return asyncio.ensure_future(self._inner.connect_tcp(
                 address, port, timeout=left, local_address=local_address, socket_options=socket_options))
 
-        return _Stream(await _first_connected(addresses, attempt))
+        return _Stream(await _first_connected(addresses, attempt), self)
 
     async def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
@@ -165,12 +191,18 @@ class _Stream(httpcore.AsyncNetworkStream):
 
     httpcore's pool asks every idle connection "is_readable" each time it assigns or releases one (to spot a
     server-side close); anyio answers by rebuilding its attribute table, with a getpeername() system call, every
-    time: a tenth of the crawler's CPU at 16 connections. The answer itself (a poll of the socket) is unchanged.
+    time: a tenth of the crawler's CPU at 16 connections. The answer itself (a poll of the socket) is unchanged,
+    and within the pool's pass it comes from the pass's one poll of every open stream (GuardedBackend.one_poll).
     """
 
-    def __init__(self, inner: httpcore.AsyncNetworkStream):
-        self._inner = inner
+    def __init__(self, inner: httpcore.AsyncNetworkStream, backend: GuardedBackend):
+        self._inner, self._backend = inner, backend
         self._socket = inner.get_extra_info("socket")
+        if self._socket is not None:
+            backend._streams.add(self)
+
+    def fileno(self) -> int:
+        return -1 if self._socket is None else self._socket.fileno()
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         return await self._inner.read(max_bytes, timeout)
@@ -179,15 +211,17 @@ class _Stream(httpcore.AsyncNetworkStream):
         await self._inner.write(buffer, timeout)
 
     async def aclose(self) -> None:
+        self._backend._streams.discard(self)
         await self._inner.aclose()
 
     async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
                         timeout: float | None = None) -> httpcore.AsyncNetworkStream:
-        return _Stream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
+        self._backend._streams.discard(self)  # the TLS stream's own socket is asked from now on
+        return _Stream(await self._inner.start_tls(ssl_context, server_hostname, timeout), self._backend)
 
     def get_extra_info(self, info: str):
         if info == "is_readable" and self._socket is not None:
-            return is_socket_readable(self._socket)
+            return self._backend.readable(self._socket)
         return self._inner.get_extra_info(info)
 
 
@@ -212,6 +246,13 @@ class _LinearPool(httpcore.AsyncConnectionPool):
     """
 
     def _assign_requests_to_connections(self) -> list[httpcore.AsyncConnectionInterface]:
+        one_poll = getattr(self._network_backend, "one_poll", None)  # GuardedBackend's (the crawl's transport)
+        if one_poll is None:
+            return self._pass()
+        with one_poll():
+            return self._pass()
+
+    def _pass(self) -> list[httpcore.AsyncConnectionInterface]:
         queued, promised = [], set()  # promised: ids of the connections handed to a request (started or not)
         for request in self._requests:
             if request.is_queued():
