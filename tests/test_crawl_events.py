@@ -567,3 +567,22 @@ def test_a_page_that_now_holds_a_copy_of_another_page_s_report_no_longer_counts_
     read("b", "http://b.example/r.html", final)
     assert db.execute("SELECT id, current_version_id FROM reports ORDER BY id").fetchall() == [
         (kept, kept), (old, None)]
+
+
+def test_a_batch_does_not_record_again_the_documents_its_reads_recorded(tmp_path):
+    """A crawled item emits its Read, then a Seen for each document it fetched (crawl.portal._item): the page and
+    the attachment read are the Read's own, which wrote them; their Seen looked each up again to find it stored. A
+    Seen of another document, or of the same URL with other facts (a later answer), is still written."""
+    db = open_db(tmp_path / "b.db")
+    reads = [_read(f"http://a.example/{i}.html", record(f"测试市第{i}局", 2020, "2019", {})) for i in range(3)]
+    other = _doc("http://a.example/other.pdf")
+    newer = Doc(**{**reads[2].page.__dict__, "sha256": "f" * 64, "fetched_at": "2026-12-02T00:00:00+00:00"})
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    batch = [e for r in reads for e in (r, events.Seen(r.page), events.Seen(r.source))]
+    again = events.Seen(reads[2].page)  # after a newer answer for its URL: written as it comes (a row again)
+    events.apply_events(db, "a", [*batch, events.Seen(other), events.Seen(newer), again], PortalStats("a"))
+    db.conn.set_trace_callback(None)
+    assert sum(s.startswith("SELECT id, url, sha256") for s in statements) == 3 + 3
+    assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 6
+    assert db.execute("SELECT status, count(*) FROM items GROUP BY status").fetchall() == [("loaded", 3)]

@@ -316,12 +316,21 @@ def _write_chunk(db: Database, portal: str, chunk: list, prepared: dict[int, Pre
                  run_id: int | None) -> list[LoadStatus]:
     """One batch of events in one write transaction; what each of its reads loaded."""
     loaded: list[LoadStatus] = []
+    # the documents the batch's reads recorded, by URL: an item's Seen events follow its Read (crawl.portal._item),
+    # and the Read's page and source, recorded again, were only looked up to be found stored. Until another answer
+    # for the URL is written in between: then a Seen is written as it comes, as before
+    recorded: dict[str, Doc] = {}
     with batch_loader(db) as load:
         for i, event in enumerate(chunk):
             if i in prepared:
                 loaded.append(_read_locked(db, portal, event, lambda p=prepared[i]: load(p, True)))
-            else:
-                _write(db, portal, event, run_id)
+                recorded.update({event.page.url: event.page, event.source.url: event.source})
+                continue
+            if isinstance(event, Seen):
+                if recorded.get(event.doc.url) == event.doc:
+                    continue
+                recorded.pop(event.doc.url, None)
+            _write(db, portal, event, run_id)
     return loaded
 
 
