@@ -20,6 +20,7 @@ from functools import lru_cache
 
 WHITESPACE = re.compile(r"\s+")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @lru_cache(maxsize=1)
@@ -68,6 +69,6 @@ def whole_characters(text: str) -> str:
     """`text` with each UTF-16 surrogate pair (how JavaScript's \\uD83D\\uDE00 and RTF's \\u-10179?\\u-8704? write a
     character past U+FFFF: emoji, CJK Extension B) made one character, and a lone surrogate U+FFFD. Lone surrogates
     are not text: OpenCC, SQLite and UTF-8 output refuse them, and a parse holding one crashed."""
-    if not any("\ud800" <= ch <= "\udfff" for ch in text):
+    if _SURROGATE.search(text) is None:  # (a pattern in C: a walk in Python took 3.6 ms for 85,000 characters)
         return text
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
