@@ -5,15 +5,15 @@ exception for network or HTTP trouble (the run goes on; the FetchResult says wha
 stored in the content-addressed archive, conditional GETs answered from the archive on 304. Redirects are followed
 by hand so each hop is checked against ``allowed_hosts``, the fetch's own ``hosts``, robots.txt and the loop/length
 limits. Connections go through ``netguard.GuardedTransport`` (public addresses only, unless the policy allows
-private ones); each URL's attempts and backoff sleeps share one time budget (``budget``). An archive that cannot be
-written is no URL's trouble: StorageError (errors), which stops the run.
+private ones); each URL's attempts and backoff sleeps share one time budget (``budget``); the validators asked with
+and a 304's archived body are ``conditional``'s. An archive that cannot be written is no URL's trouble: StorageError
+(errors), which stops the run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import inspect
 import random
 import ssl
 import time
@@ -25,14 +25,15 @@ import httpx
 
 from govreports.clock import now_iso
 from govreports.errors import StorageError
-from govreports.fetch.archive import Archive, DamagedBody
+from govreports.fetch.archive import Archive
 from govreports.fetch.attempt import Attempt, send_once
 from govreports.fetch.budget import Budget
+from govreports.fetch.conditional import ConditionalGets, ValidatorsLookup
 from govreports.fetch.decoding import ACCEPT_ENCODING
 from govreports.fetch.gates import detect_gate
 from govreports.fetch.netguard import GuardedTransport, warn_about_env_proxies
 from govreports.fetch.policy import FetchPolicy, host_in, parse_retry_after
-from govreports.fetch.result import RETRY_LIMITS, RETRYABLE_KINDS, FetchResult, Validators, decode_text
+from govreports.fetch.result import RETRY_LIMITS, RETRYABLE_KINDS, FetchResult, decode_text
 from govreports.fetch.robots import RobotsAnswer, RobotsCache
 from govreports.fetch.stats import FetchStats
 from govreports.fetch.throttle import HostErring, HostResting, HostSilent, HostThrottle
@@ -48,14 +49,13 @@ _ACCEPT = {
 }
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 GateHook = Callable[[str, str], Awaitable[bool]]
-ValidatorsLookup = Callable[[str], "Validators | None | Awaitable[Validators | None]"]
 _INLINE_ARCHIVE_BYTES = 1 << 20  # hashing and writing 1 MB to the page cache: under a millisecond
 _MIN_ATTEMPT_SHARE = 0.1  # a retry needs at least this share of total_timeout left in the URL's budget
 # Connections the pool may keep, per request in flight: a night crawls many hosts by turns, each paced (per_host_delay);
 # 64 for 16 in flight keep theirs between turns (an idle one closes after httpx's keepalive_expiry, 5 s).
 KEPT_ALIVE_PER_CONNECTION = 4
 
-class Fetcher:
+class Fetcher(ConditionalGets):
     """``async with Fetcher(policy, archive) as f: res = await f.fetch(url)``.
 
     ``sleep``/``clock``/``rng`` are injectable so tests need not wait; ``transport`` lets tests swap the network
@@ -217,21 +217,6 @@ class Fetcher:
         except OSError as exc:
             raise StorageError(f"could not write the archive {self.archive.root}: {exc} (storing {url}); nothing "
                                "more can be stored, so the run stops here") from exc
-
-    async def _validators(self, url: str) -> Validators | None:
-        if self.validators_lookup is None:
-            return None
-        v = self.validators_lookup(url)
-        if inspect.isawaitable(v):
-            v = await v
-        if v is None or not v.sha256 or not (v.etag or v.last_modified):
-            return None
-        try:
-            if not self.archive.exists(v.sha256):
-                return None  # a 304 is only useful when the body it stands for is in the archive
-        except OSError:  # a folder that cannot be read (its permissions, a disk error): fetched whole, and
-            return None  # stored, or the archive's StorageError if it cannot be written either
-        return v
 
     async def _follow(
         self, res: FetchResult, method: str, data: Any, headers: httpx.Headers, *, check_robots: bool,
@@ -410,56 +395,6 @@ class Fetcher:
         if att is None:
             return RobotsAnswer(None, None, res.error_kind, res.error)
         return RobotsAnswer(att.status, att.body, res.error_kind, res.error, att.cut)
-
-    async def _not_modified(self, res: FetchResult, validators: Validators, t0: float, expect: str,
-                            refetch: Callable[[], Awaitable[FetchResult]], read_body: bool,
-                            netloc: str | None) -> FetchResult:
-        res.ok = res.not_modified = True
-        res.sha256, res.archive_path = validators.sha256, self.archive.relpath(validators.sha256)
-        res.etag = res.etag or validators.etag
-        res.last_modified = res.last_modified or validators.last_modified
-        res.encoding = validators.encoding if expect != "binary" else None
-        res.body = None  # the 304's own (empty) body is not the document's
-        if read_body:
-            filled = await self._archived_body(res, expect, refetch)
-            if filled is not res:  # the archive lost the file since the lookup: fetched whole
-                return filled
-        self.stats.host(netloc or self._key(res.final_url)).not_modified += 1  # the answer's host, not parsed again
-        res.elapsed = time.monotonic() - t0
-        return res
-
-    async def unchanged_body(self, res: FetchResult, expect: str = "html",
-                             refetch: Callable[[], Awaitable[FetchResult]] | None = None) -> FetchResult:
-        """A 304 fetched with ``body_if_unchanged=False``, with its archived body and text now (any other result as
-        it is). Where the archive has lost the file, the URL fetched whole (``refetch``, default a plain GET)."""
-        if not res.not_modified or res.body is not None:
-            return res
-        if refetch is None:
-            refetch = functools.partial(self.fetch, res.url, conditional=False, expect=expect)
-        return await self._archived_body(res, expect, refetch)
-
-    async def _archived_body(self, res: FetchResult, expect: str,
-                             refetch: Callable[[], Awaitable[FetchResult]]) -> FetchResult:
-        try:  # checked against its name: a file cut short (a full disk, a copy interrupted) was parsed as the page
-            res.body = await asyncio.to_thread(functools.partial(self.archive.get, res.sha256, verify=True))
-        except OSError:  # lost or unreadable: fetched whole (and stored again, whole)
-            return await self._again(res, refetch)
-        except DamagedBody:  # damaged: removed, so that the body fetched whole is written again, whatever its size
-            try:
-                await asyncio.to_thread(self.archive.discard, res.sha256)
-            except OSError as exc:
-                raise StorageError(f"could not remove the damaged archive file {res.archive_path} from "
-                                   f"{self.archive.root}: {exc}") from exc
-            return await self._again(res, refetch)
-        decode_text(res, expect, res.encoding)
-        return res
-
-    @staticmethod
-    async def _again(res: FetchResult, refetch: Callable[[], Awaitable[FetchResult]]) -> FetchResult:
-        """The URL fetched whole in place of the 304 `res`, whose attempts it counts too."""
-        again = await refetch()
-        again.attempts += res.attempts
-        return again
 
     # ---- for the browser fetch mode (fetch/browser.py) ------------------------------------------------------------
 
