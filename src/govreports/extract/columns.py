@@ -78,7 +78,7 @@ def place(lines: list[TextLine], ruled: list[float] = ()) -> None:
         previous = line.top
         if line.folio:  # the page's number, unless the rest of a value of the row line just above
             if not (group and group[-1] is above and line.top - above.top <= PITCH * _pitch(group, heads)
-                    and _wrapped(above, line)):
+                    and _set_as_column(group, above, line) and _wrapped(above, line)):
                 line.holder.clear()
                 last = above
             continue
@@ -113,6 +113,27 @@ def _pitch(group: list[TextLine], heads: list[TextLine]) -> float:
     if len(rows) == 1 and heads and rows[0] > heads[-1].top:
         return rows[0] - heads[-1].top
     return min((b - a for a, b in zip(rows, rows[1:]) if b > a), default=float("inf"))
+
+
+def _set_as_column(group: list[TextLine], above: TextLine, line: TextLine) -> bool:
+    """Whether a possible page number (`line`, one value) stands under a value of the row line `above` as a rest
+    wrapped in its cell would: set to the same side, or centred, as the values of that column are (where their widths
+    differ, the edge or centre they share says how they are set; where they do not, at any of the three), within
+    ALIGNED of that value's. A page number centred on the page stands off its column's centre (38 and the page's 7
+    1.6 pt right of 38's centre read 387)."""
+    if line.spans is None or len(line.spans) != 1 or (spans := _value_spans(above)) is None:
+        return False
+    rest = line.spans[0]
+    under = [span for span in spans if _overlap(span, rest)]
+    if len(under) != 1:
+        return False
+    value = under[0]
+    column = [s for ln in group if (ss := _value_spans(ln)) is not None for s in ss if _overlap(s, value)]
+    ways = {"left": lambda s: s[0], "right": lambda s: s[1], "centre": lambda s: (s[0] + s[1]) / 2}
+    widths = [s[1] - s[0] for s in column]
+    if max(widths) - min(widths) > 2 * ALIGNED:  # the column's values say how they are set
+        ways = {k: f for k, f in ways.items() if max(map(f, column)) - min(map(f, column)) <= ALIGNED}
+    return any(abs(f(rest) - f(value)) <= ALIGNED for f in ways.values())
 
 
 def among_lines(top: float, size: float, tops: list[float]) -> bool:
