@@ -348,14 +348,15 @@ def test_an_inline_mark_is_only_a_mark_after_a_number():
 
 
 def test_a_mark_word_is_only_a_mark_after_a_rows_last_value():
-    """A mark as a word of its own is dropped only after the line's last value, and only from a row."""
-    from govreports.extract.lines import line_to_block, without_trailing_mark
+    """A mark as a word of its own is dropped only after a value of the run of values the line ends in (the last
+    value here), and only from a row."""
+    from govreports.extract.lines import line_to_block, without_mark_words
 
-    assert without_trailing_mark("规章 3 0 6 *") == "规章 3 0 6"
-    assert without_trailing_mark("规章 3 0 6 注1") == "规章 3 0 6"
-    assert without_trailing_mark("规章 * 3") is None
-    assert without_trailing_mark("见 *") is None
-    assert without_trailing_mark("详见 附件 ①") is None
+    assert without_mark_words("规章 3 0 6 *") == "规章 3 0 6"
+    assert without_mark_words("规章 3 0 6 注1") == "规章 3 0 6"
+    assert without_mark_words("规章 * 3") is None
+    assert without_mark_words("见 *") is None
+    assert without_mark_words("详见 附件 ①") is None
     assert line_to_block("规章 3 0 6 ①").cells == ["规章", "3", "0", "6"]
     assert not line_to_block("2021 年 ①").is_row
 

@@ -8,7 +8,9 @@ import pytest
 
 from govreports.extract.pdf import extract_pdf
 from govreports.parse.report import build_record
-from test_unruled_tables import _cells_pdf, _table_three_at_the_foot
+from strategies import record_fixture
+from test_unruled_tables import (_blanked, _cells_pdf, _marked_cells, _misread, _read,
+                                 _table_three_at_the_foot)
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
@@ -21,3 +23,47 @@ def test_a_page_number_centred_on_the_page_nearer_than_a_row_is_not_joined(fast)
     lines.append((last - 9, [(297.6, "7", "C")]))
     document = extract_pdf(_cells_pdf(lines), fast=fast)
     assert build_record(document, {})["applications"] == expected
+
+
+@pytest.mark.parametrize("source", ["ofd", "CENTER-pdfium", "CENTER-pdfplumber", "RIGHT-pdfium", "LEFT-pdfplumber"])
+def test_a_mark_word_after_a_value_inside_a_row_is_dropped(source, monkeypatch):
+    """'规章 3 * 0 6': a footnote mark as a word of its own after a value that is not the row's last; the line's words
+    after the label were not all values, the line was no row and 规章 was left null (as table 三's row)."""
+    record = _blanked("2021", "natural_person")
+    record["active"]["rules"].update(issued=3, repealed=0, in_force=6)
+    record["applications"]["new"]["commercial"] = 17
+    marked = {("active", "rules", "issued"), ("applications", "new", "commercial")}
+    _marked_cells(monkeypatch, marked, " *")
+    parsed = _read(record, source, monkeypatch)
+    assert not _misread(record, parsed)
+    assert parsed["active"] == record["active"]
+    assert parsed["applications"] == record["applications"]
+
+
+@pytest.mark.parametrize("source", ["ofd", "CENTER-pdfium", "CENTER-pdfplumber"])
+def test_a_mark_word_after_a_row_s_only_value_on_its_own_line_is_dropped(source, monkeypatch):
+    """'821 *' alone on its line: a row's only value (its label wrapped around it) with a footnote mark as a word of
+    its own after it was no value and the row was left null."""
+    record = record_fixture("2021")
+    record["applications"]["other_overdue_correction"] = dict.fromkeys(record["applications"]["new"])
+    record["applications"]["other_overdue_correction"]["total"] = 821
+    _marked_cells(monkeypatch, {("applications", "other_overdue_correction", "total")}, " *")
+    parsed = _read(record, source, monkeypatch)
+    assert not _misread(record, parsed)
+    assert parsed["applications"] == record["applications"]
+
+
+def test_a_mark_word_is_only_a_mark_after_a_value_in_the_run_of_values_a_line_ends_in():
+    """Marks as words of their own are dropped after any value of the run the line ends in, never after its label;
+    a value and its mark alone on a line are that value."""
+    from govreports.extract.lines import line_to_block, marks_dropped, without_mark_words
+
+    assert without_mark_words("规章 3 * 0 6") == "规章 3 0 6"
+    assert without_mark_words("规章 3 * 0 ① 6 注1") == "规章 3 0 6"
+    assert without_mark_words("规章 * 3 0") is None
+    assert without_mark_words("详见 附件 ① 说明") is None
+    assert line_to_block("规章 3 * 0 6").cells == ["规章", "3", "0", "6"]
+    text, block, spans = marks_dropped("821 *", line_to_block("821 *"), [(10.0, 20.0), (21.0, 24.0)])
+    assert (text, block.cells, block.is_row, spans) == ("821", ["821"], False, [(10.0, 24.0)])
+    text, block, spans = marks_dropped("见 *", line_to_block("见 *"), [(10.0, 20.0), (21.0, 24.0)])
+    assert (text, block.cells) == ("见 *", ["见 *"])

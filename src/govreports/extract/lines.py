@@ -71,34 +71,63 @@ def without_inline_marks(text: str) -> str | None:
     return " ".join(plain) if plain != tokens else None
 
 
-def without_trailing_mark(text: str) -> str | None:
-    """A spaced line without the footnote mark set as a word of its own after its last value ('规章 15 821 *' →
-    '规章 15 821'); None where the line does not so end."""
+def mark_words(text: str) -> list[int]:
+    """The indices of the words of a spaced line that are footnote marks set as words of their own after a value,
+    in the run of values the line ends in ('规章 3 * 0 6 *': 2 and 5; a mark after the label, '规章 * 3', is none;
+    '821 *', a row's only value on its own line, 1)."""
     tokens = text.split(" ")
-    if len(tokens) > 2 and _MARK_WORD.match(tokens[-1]) and _VALUE_TOKEN.match(tokens[-2]):
-        return " ".join(tokens[:-1])
-    return None
+    marks: list[int] = []
+    i = len(tokens)
+    while i > 0:
+        if _VALUE_TOKEN.match(tokens[i - 1]):
+            i -= 1
+        elif i >= 2 and _MARK_WORD.match(tokens[i - 1]) and _VALUE_TOKEN.match(tokens[i - 2]):
+            marks.append(i - 1)
+            i -= 2
+        else:
+            break
+    return marks[::-1]
 
 
-def mark_joined(spans: list[tuple[float, float]] | None) -> list[tuple[float, float]] | None:
-    """A line's word spans with its last two (a value and its footnote mark, without_trailing_mark) as one: the
-    value's cell reaches over both (set right in its cell, the value stands left of its column by the mark's width,
-    taken for a column of its own it moved the table's columns; as a glued '821*' is)."""
+def without_mark_words(text: str) -> str | None:
+    """A spaced line without the footnote marks set as words of their own after its values (mark_words:
+    '规章 3 * 0 6 *' → '规章 3 0 6'); None where it has none."""
+    if not (marks := mark_words(text)):
+        return None
+    return " ".join(t for n, t in enumerate(text.split(" ")) if n not in marks)
+
+
+def mark_joined(spans: list[tuple[float, float]] | None, marks: list[int] | None = None
+                ) -> list[tuple[float, float]] | None:
+    """A line's word spans with each mark's (`marks`, the words' indices, mark_words; default the last word) joined
+    to the value's before it: the value's cell reaches over both (set right in its cell, the value stands left of
+    its column by the mark's width, taken for a column of its own it moved the table's columns; as a glued '821*'
+    is)."""
     if not spans or len(spans) < 2:
         return None
-    return [*spans[:-2], (spans[-2][0], max(spans[-2][1], spans[-1][1]))]
+    marks = [len(spans) - 1] if marks is None else marks
+    if not marks or marks[0] < 1 or marks[-1] >= len(spans):
+        return None
+    out = list(spans)
+    for k in reversed(marks):
+        out[k - 1:k + 1] = [(out[k - 1][0], max(out[k - 1][1], out[k][1]))]
+    return out
 
 
 def marks_dropped(text: str, block: Block, spans: list[tuple[float, float]] | None
                   ) -> tuple[str, Block, list[tuple[float, float]] | None]:
     """A positioned-text line of an unruled table (its text, block and word spans, as the PDF and OFD readers have
-    them) without the footnote marks set full size after its values: glued to a value ('… 15 821*') or a word of
-    their own after the last ('… 15 821 *', the value's span then reaching over the mark)."""
+    them) without the footnote marks set full size after its values: glued to a value ('… 15 821*') or words of
+    their own after values ('… 3 * 0 821 *', each value's span then reaching over its mark; '821 *', a row's only
+    value on its own line, is that value)."""
     if (plain := without_inline_marks(text)) is not None and (again := line_to_block(plain)) is not None \
             and again.is_row:
         block, text = again, plain
-    if block.is_row and (plain := without_trailing_mark(text)) is not None:
-        text, spans = plain, mark_joined(spans)
+    if (marks := mark_words(text)) and (plain := without_mark_words(text)) is not None:
+        if block.is_row:
+            text, spans = plain, mark_joined(spans, marks)
+        elif (lone := line_to_block(plain)) is not None and not lone.is_row and _VALUE_TOKEN.match(lone.cells[0]):
+            text, block, spans = plain, lone, mark_joined(spans, marks)
     return text, block, spans
 
 
@@ -131,8 +160,8 @@ def line_to_block(line: str) -> Block | None:
 
 def split_spaced_values(text: str) -> Block:
     """'规章 0 0 0' → a row [规章, 0, 0, 0]; '0 0 0 0 0' → a row of values; anything else stays one cell. A footnote
-    mark as a word after the last value ('规章 0 0 6 *') is no cell: the row is read without it."""
-    if (plain := without_trailing_mark(text)) is not None and (block := split_spaced_values(plain)).is_row:
+    mark as a word after a value ('规章 0 * 0 6 *') is no cell: the row is read without it."""
+    if (plain := without_mark_words(text)) is not None and (block := split_spaced_values(plain)).is_row:
         return block
     tokens = text.split(" ")
     if len(tokens) < 2:

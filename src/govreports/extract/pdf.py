@@ -26,7 +26,7 @@ from govreports.extract.columns import TextLine, among_lines, place
 from govreports.extract.document import Block, Document, Encrypted
 from govreports.extract.limits import (DEFAULT_LIMITS, LimitExceeded, Limits, check_pdf, check_pdf_page,
                                        check_pdf_pages)
-from govreports.extract.lines import line_to_block, marks_dropped, without_trailing_mark
+from govreports.extract.lines import line_to_block, mark_words, marks_dropped
 from govreports.extract.pdfium import Line, PageLayout
 from govreports.extract.pdfium.lines import unmarked_words, words
 from govreports.parse.values import parse_value
@@ -170,16 +170,23 @@ def _plumber_layout(page) -> PageLayout:
 def _spans(found: list[tuple], tokens: list[str]) -> list[tuple[float, float]] | None:
     """The x range of each of the line's space-separated `tokens`, from its words (extract.pdfium.lines.words);
     None where they do not match. pdfplumber's text may set a space before a mark that words() joins to the value
-    ('821 *', the gap under 3 pt): that word is split where the text splits it."""
+    ('821 *', '3 * 0', the gap under 3 pt): such a word is split where the text splits it."""
     if len(found) == len(tokens):
         return [(w[1], w[3]) for w in found]
-    if len(found) + 1 == len(tokens) and found and found[-1][0] == tokens[-2] + tokens[-1] and \
-            without_trailing_mark(" ".join(tokens[-3:])) is not None and len(found[-1][5]) == len(found[-1][0]):
-        chars = found[-1][5]
-        head, mark = chars[: len(tokens[-2])], chars[len(tokens[-2]):]
-        return [(w[1], w[3]) for w in found[:-1]] + [(head[0][1], max(c[3] for c in head)),
-                                                      (mark[0][1], max(c[3] for c in mark))]
-    return None
+    marks = set(mark_words(" ".join(tokens)))
+    out: list[tuple[float, float]] = []
+    n = 0
+    for word in found:
+        if n + 1 in marks and word[0] == tokens[n] + tokens[n + 1] and len(word[5]) == len(word[0]):
+            head, mark = word[5][: len(tokens[n])], word[5][len(tokens[n]):]
+            out += [(head[0][1], max(c[3] for c in head)), (mark[0][1], max(c[3] for c in mark))]
+            n += 2
+        elif n < len(tokens) and word[0] == tokens[n]:
+            out.append((word[1], word[3]))
+            n += 1
+        else:
+            return None
+    return out if n == len(tokens) else None
 
 
 def _plumber_rows(table) -> list[list[str | None]]:
