@@ -9,7 +9,7 @@ import pytest
 from govreports.extract.pdf import extract_pdf
 from govreports.parse.report import build_record
 from strategies import record_fixture
-from test_unruled_tables import (_blanked, _cells_pdf, _marked_cells, _misread, _read,
+from test_unruled_tables import (_blanked, _cells_pdf, _marked_cells, _misread, _read, _table_three,
                                  _table_three_at_the_foot)
 
 
@@ -67,3 +67,31 @@ def test_a_mark_word_is_only_a_mark_after_a_value_in_the_run_of_values_a_line_en
     assert (text, block.cells, block.is_row, spans) == ("821", ["821"], False, [(10.0, 24.0)])
     text, block, spans = marks_dropped("见 *", line_to_block("见 *"), [(10.0, 20.0), (21.0, 24.0)])
     assert (text, block.cells) == ("见 *", ["见 *"])
+
+
+@pytest.mark.parametrize("keep", [("total",), ("other_org", "total"), ("natural_person",),
+                                  ("natural_person", "commercial")])
+@pytest.mark.parametrize("align", ["L", "R"])
+@pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
+def test_one_or_two_value_columns_set_to_one_side_of_their_cells_are_placed(keep, align, fast):
+    """Table 三 with values in one or two columns only, set right (or left) in cells 46 pt wide, and nothing else
+    on the page set to one side: a value stood 20 pt from its header word's centre, farther than the word is wide,
+    and with fewer than three such columns the header line said nothing: every row was left null. A column's own
+    values, of different widths, share the edge they are set to (and not the other): they say its side."""
+    lines, expected = _table_three(lambda c: c in keep, lambda x, v: (x + (20 if align == "R" else -20), v, align))
+    parsed = build_record(extract_pdf(_cells_pdf(lines), fast=fast), {})
+    assert not _misread({"active": {}, "applications": expected, "review_litigation": {}}, parsed)
+    assert parsed["applications"] == expected
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
+def test_a_header_split_in_two_words_over_its_value_names_its_column(fast):
+    """2021 table 二's 本年收费金额（单位：万元） set as two words with a gap between, the value centred in the cell,
+    exactly between the two words: the column was as near one word as the other, and the line said nothing."""
+    lines = [(800, [(40, "某某局2022年政府信息公开工作年度报告", "L")]), (780, [(40, "二、主动公开政府信息情况", "L")]),
+             (765, [(40, "第二十条第（八）项", "L")]),
+             (753, [(40, "信息内容", "L"), (250, "本年收费金额", "R"), (256, "（单位：万元）", "L")]),
+             (741, [(40, "行政事业性收费", "L"), (253, "4068.208", "C")]),
+             (720, [(40, "三、收到和处理政府信息公开申请情况", "L")])]
+    active = build_record(extract_pdf(_cells_pdf(lines), fast=fast), {})["active"]
+    assert active["fees"]["amount_10k_yuan"] == 4068.208

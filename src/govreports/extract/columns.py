@@ -208,7 +208,8 @@ def _place_group(group: list[TextLine], heads: list[TextLine], aside: dict[str, 
         return
     spanned = [(line, _value_spans(line)) for line in group]
     columns = _merged([s for _, spans in spanned if spans for s in spans])
-    columns = _with_header_columns(columns, heads, _label_right(group), _label_left(group), aside)
+    columns = _with_header_columns(columns, heads, _label_right(group), _label_left(group), aside,
+                                   _own_sides([s for _, spans in spanned if spans for s in spans], columns))
     if len(columns) < 2:
         if all(map(_lone, group)):
             return
@@ -233,6 +234,24 @@ def _place_group(group: list[TextLine], heads: list[TextLine], aside: dict[str, 
             line.holder[0] = SpacedRow(label + placed[n], True)
         else:
             line.holder[0] = LoneValue(values) if _lone(line) else SpacedRow(label + values, True)
+
+
+def _own_sides(spans: list[tuple[float, float]], columns: list[tuple[float, float]]) -> dict[str, list[float]]:
+    """The edges of the columns whose own values say they are set to one side of their cells: values of
+    different widths sharing that edge (within ALIGNED) and not the other (a total alone in table 三, set right in
+    a cell 46 pt wide; centred values share neither edge)."""
+    out: dict[str, list[float]] = {"left": [], "right": []}
+    for column in columns:
+        values = [s for s in spans if _overlap(s, column)]
+        widths = [s[1] - s[0] for s in values]
+        if len(values) < 2 or max(widths) - min(widths) <= 2 * ALIGNED:
+            continue
+        lefts, rights = [s[0] for s in values], [s[1] for s in values]
+        if max(lefts) - min(lefts) <= ALIGNED < max(rights) - min(rights):
+            out["left"].append(column[0])
+        elif max(rights) - min(rights) <= ALIGNED < max(lefts) - min(lefts):
+            out["right"].append(column[1])
+    return out
 
 
 def _label_right(group: list[TextLine]) -> float:
@@ -271,7 +290,8 @@ def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 def _with_header_columns(columns: list[tuple[float, float]], heads: list[TextLine], label_right: float,
                          label_left: float = float("inf"),
-                         aside: dict[str, list[float]] | None = None) -> list[tuple[float, float]]:
+                         aside: dict[str, list[float]] | None = None,
+                         self_set: dict[str, list[float]] | None = None) -> list[tuple[float, float]]:
     """The columns with those the header names that no row's value stands in (a column blank in every row).
 
     A header line (two words or more right of the labels) names the columns under it: each column of values within its
@@ -292,7 +312,9 @@ def _with_header_columns(columns: list[tuple[float, float]], heads: list[TextLin
     A line whose columns, three or more, are named as set to one side adds their edges on that side to `aside` (the
     page's, across its tables). A line that says nothing of columns too few to show a side (one value of a
     two-measure block, 本年增/减's cell merged over two columns, stands between the two words, near neither) names them
-    by `aside` (_named_aside): a value whose edge stands at such an edge is set to that side of its cell."""
+    by `aside` (_named_aside): a value whose edge stands at such an edge is set to that side of its cell; so does a
+    column whose own values say they are set to one side (`self_set`, _own_sides: one or two such columns, too few to
+    show a side, table 三 with 总计 alone set right)."""
     if not columns or len(columns) > MAX_COLUMNS:
         return columns
     words_of = [[s for s in head.spans if s[0] > label_right] for head in heads if head.spans]
@@ -305,9 +327,10 @@ def _with_header_columns(columns: list[tuple[float, float]], heads: list[TextLin
         if not taken:  # the line and the words of its row the other lines hold (a header row set over two lines)
             words = _band(words, [other for other in words_of if other is not words])
             taken = _named(words, columns, aside)
-            if not taken and aside:
+            if not taken and (aside or self_set):
                 words = own
-                taken = _named_aside(words, columns, aside, label_left)
+                sides = {k: (aside or {}).get(k, []) + (self_set or {}).get(k, []) for k in ("left", "right")}
+                taken = _named_aside(words, columns, sides, label_left)
             if not taken:
                 continue
         mids = [(w[0] + w[1]) / 2 for w in words]
