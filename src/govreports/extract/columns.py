@@ -317,7 +317,8 @@ def _with_header_columns(columns: list[tuple[float, float]], heads: list[TextLin
     show a side, table 三 with 总计 alone set right)."""
     if not columns or len(columns) > MAX_COLUMNS:
         return columns
-    words_of = [[s for s in head.spans if s[0] > label_right] for head in heads if head.spans]
+    words_of = [_cell_words([s for s in head.spans if s[0] > label_right], head.size, columns)
+                for head in heads if head.spans]
     words_of = [words for words in words_of if len(words) <= MAX_COLUMNS]
     lines = [words for words in words_of if len(words) >= 2]
     extra: list[float] = []
@@ -352,6 +353,22 @@ def _with_header_columns(columns: list[tuple[float, float]], heads: list[TextLin
         if not added or mid - added[-1] > MERGE:
             added.append(mid)
     return sorted(columns + [(mid - 0.1, mid + 0.1) for mid in added])
+
+
+def _cell_words(words: list[tuple[float, float]], size: float,
+                columns: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """A header line's words with each two next to each other that are one cell's text joined: less than the
+    characters' `size` apart, with a column of values reaching from under the one over the gap to under the other
+    (a value does not reach over two cells; one set to one side of its cell may stand under a gap between two).
+    本年收费金额（单位：万元） set with a gap before its parenthesis (as PDFium's tight glyph boxes can leave it) read as
+    two words over its one value, the first taken for a column blank in every row."""
+    out: list[tuple[float, float]] = []
+    for w in words:
+        if out and w[0] - out[-1][1] < size and any(c[0] < out[-1][1] and w[0] < c[1] for c in columns):
+            out[-1] = (out[-1][0], max(out[-1][1], w[1]))
+        else:
+            out.append(w)
+    return out
 
 
 def _named(words: list[tuple[float, float]], columns: list[tuple[float, float]],
