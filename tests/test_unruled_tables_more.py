@@ -25,6 +25,24 @@ def test_a_page_number_centred_on_the_page_nearer_than_a_row_is_not_joined(fast)
     assert build_record(document, {})["applications"] == expected
 
 
+@pytest.mark.parametrize("align", ["L", "C", "R"])
+@pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
+def test_the_last_row_s_value_wrapped_in_its_cell_is_still_read_whole(align, fast):
+    """The guard of the rule above: 12345 in the last row's 总计, wrapped ('1234' and under it '5', no line near
+    below it: a possible page number), its column's values set left, centred or right: the rest stands as they are
+    set and is joined."""
+    lines, expected, last = _table_three_at_the_foot()
+    x = 250 + 46 * 6 + {"L": -10, "C": 0, "R": 10}[align]
+    row = lines[-1]
+    lines[-1] = (row[0], row[1][:-1] + [(x, "1234", align)])
+    lines[:-1] = [(y, cells[:-1] + [(x, cells[-1][1], align)]) if len(cells) == 8 else (y, cells)
+                  for y, cells in lines[:-1]]
+    lines.append((last - 9, [(x, "5", align)]))
+    expected["carried_out"]["total"] = 12345
+    document = extract_pdf(_cells_pdf(lines), fast=fast)
+    assert build_record(document, {})["applications"] == expected
+
+
 @pytest.mark.parametrize("source", ["ofd", "CENTER-pdfium", "CENTER-pdfplumber", "RIGHT-pdfium", "LEFT-pdfplumber"])
 def test_a_mark_word_after_a_value_inside_a_row_is_dropped(source, monkeypatch):
     """'规章 3 * 0 6': a footnote mark as a word of its own after a value that is not the row's last; the line's words
