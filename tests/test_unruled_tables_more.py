@@ -4,6 +4,8 @@ columns set to one side of their cells, and a header cell split in two words ove
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from govreports.extract.pdf import extract_pdf
@@ -22,6 +24,35 @@ def test_a_page_number_centred_on_the_page_nearer_than_a_row_is_not_joined(fast)
     lines, expected, last = _table_three_at_the_foot()
     lines.append((last - 9, [(297.6, "7", "C")]))
     document = extract_pdf(_cells_pdf(lines), fast=fast)
+    assert build_record(document, {})["applications"] == expected
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
+def test_a_page_number_where_the_other_pages_have_theirs_is_not_joined(fast):
+    """The page's number 9 pt under the last row, centred at the centre of 商业企业's column (so set as a wrapped rest
+    of its 38 would be): 387 was read, silently. The page before has its number at the same place: a bare number
+    where another page has its page number is this page's."""
+    from reportlab.pdfgen import canvas
+
+    from govreports.render.pdf import FONT, _register_font
+
+    lines, expected, last = _table_three_at_the_foot()
+    _register_font()
+    out = io.BytesIO()
+    page = canvas.Canvas(out, invariant=1)
+    page.setFont(FONT, 7)
+    page.drawString(40, 800, "某某局2020年政府信息公开工作年度报告")
+    page.drawString(40, 700, "一、总体情况")
+    page.drawCentredString(296, last - 9, "6")
+    page.showPage()
+    page.setFont(FONT, 7)
+    for y, cells in lines[1:]:
+        for x, text, align in cells:
+            {"L": page.drawString, "C": page.drawCentredString, "R": page.drawRightString}[align](x, y, text)
+    page.drawCentredString(296, last - 9, "7")
+    page.showPage()
+    page.save()
+    document = extract_pdf(out.getvalue(), fast=fast)
     assert build_record(document, {})["applications"] == expected
 
 

@@ -105,9 +105,10 @@ def _document(layouts: list[PageLayout], meta: dict[str, str]) -> Document:
         return Document(kind="pdf", blocks=[], meta=meta, unreadable="the PDF has no text layer (scanned images?)")
     blocks: list[Block] = []
     starts = []
-    for layout in layouts:
+    spots = [_folio_spots(layout) for layout in layouts]
+    for n, layout in enumerate(layouts):
         starts.append(len(blocks))
-        blocks.extend(page_blocks(layout))
+        blocks.extend(page_blocks(layout, [spot for k, page in enumerate(spots) if k != n for spot in page]))
     if textless := [str(n + 1) for n, layout in enumerate(layouts) if not layout.chars]:
         meta["textless_pages"] = ",".join(textless)
     return Document(kind="pdf", blocks=blocks, meta=meta, pages=starts)
@@ -243,7 +244,31 @@ def _centred_in(ch: tuple, box) -> bool:
     return box[0] <= x < box[2] and box[1] <= y < box[3]
 
 
-def page_blocks(layout: PageLayout) -> list[Block]:
+def _possible_folio(line: Line, tops: list[float]) -> bool:
+    """Whether a text line may be the page's number: a page marker, or a bare number of three digits or fewer with
+    no line near both above and below it (columns.among_lines)."""
+    return bool(_PAGE_NUMBER.match(line.text)) and not (line.text.strip().isdigit()
+                                                        and among_lines(line.top, line.bottom - line.top, tops))
+
+
+def _folio_spots(layout: PageLayout) -> list[tuple[float, float, float]]:
+    """The (top, x centre, widest character) of each bare number on the page that may be its page number."""
+    tops = sorted(ln.top for ln in layout.lines)
+    return [(ln.top, (ln.x0 + ln.x1) / 2, ln.char_width) for ln in layout.lines
+            if ln.text.strip().isdigit() and _possible_folio(ln, tops)]
+
+
+def _folio_elsewhere(line: Line, spots: list[tuple[float, float, float]]) -> bool:
+    """Whether another page has a possible page number where this line stands (within a point of its top, a
+    character of its centre): then the line is this page's number, however it stands under a table's value."""
+    centre = (line.x0 + line.x1) / 2
+    return any(abs(top - line.top) <= 1.0 and abs(x - centre) <= max(width, line.char_width)
+               for top, x, width in spots)
+
+
+def page_blocks(layout: PageLayout, folios: list[tuple[float, float, float]] = ()) -> list[Block]:
+    """The page's blocks in page order. `folios`: where the document's other pages have a possible page number
+    (_folio_spots): a bare number at such a place is this page's, dropped, never joined to a table's value."""
     items: list[tuple[float, list[Block]]] = []
     for bbox, table_rows in layout.tables:
         rows = []
@@ -265,9 +290,9 @@ def page_blocks(layout: PageLayout) -> list[Block]:
         y_mid = (line.top + line.bottom) / 2
         if any(x0 <= x_mid <= x1 and top <= y_mid <= bottom for x0, top, x1, bottom in boxes):
             continue
-        if _PAGE_NUMBER.match(line.text) and not (line.text.strip().isdigit()
-                                                  and among_lines(line.top, line.bottom - line.top, tops)):
-            if line.text.strip().isdigit() and (block := line_to_block(line.text)) is not None:
+        if _possible_folio(line, tops):
+            if line.text.strip().isdigit() and not _folio_elsewhere(line, folios) and \
+                    (block := line_to_block(line.text)) is not None:
                 # a page number, or the rest of the last row's value wrapped in its cell: place() decides
                 texts.append(TextLine(line.text, block, line.spans, line.bottom - line.top, line.top, [block], True))
                 items.append((line.top, texts[-1].holder))
