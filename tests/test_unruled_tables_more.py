@@ -56,6 +56,30 @@ def test_a_page_number_where_the_other_pages_have_theirs_is_not_joined(fast):
     assert build_record(document, {})["applications"] == expected
 
 
+def test_an_ofd_page_number_where_the_pages_before_have_theirs_is_not_joined():
+    """The OFD reader, page by page: the second page's number stands where the first page's does, centred under
+    商业企业's 38 of the table's last row 9 pt above it; it read 387."""
+    from govreports.extract.document import Document
+    from govreports.extract.ofd import page_blocks
+
+    def glyphs(cells, y, size=7.0):
+        out = []
+        for x, text, align in cells:
+            x0 = {"L": x, "C": x - len(text) * size / 2, "R": x - len(text) * size}[align]
+            base = 842 - y
+            out += [{"text": ch, "x0": x0 + i * size, "x1": x0 + (i + 1) * size, "top": base - size, "bottom": base,
+                     "base": base, "size": size} for i, ch in enumerate(text)]
+        return out
+
+    lines, expected, last = _table_three_at_the_foot()
+    carry: dict = {}
+    first = glyphs([(40, "某某局2020年政府信息公开工作年度报告", "L")], 800) + glyphs([(296, "6", "C")], last - 9)
+    blocks = page_blocks(first, [], carry)
+    second = [g for y, cells in lines[1:] for g in glyphs(cells, y)] + glyphs([(296, "7", "C")], last - 9)
+    blocks += page_blocks(second, [], carry)
+    assert build_record(Document(kind="ofd", blocks=blocks, meta={}), {})["applications"] == expected
+
+
 @pytest.mark.parametrize("align", ["L", "C", "R"])
 @pytest.mark.parametrize("fast", [True, False], ids=["pdfium", "pdfplumber"])
 def test_the_last_row_s_value_wrapped_in_its_cell_is_still_read_whole(align, fast):

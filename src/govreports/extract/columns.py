@@ -146,6 +146,14 @@ def among_lines(top: float, size: float, tops: list[float]) -> bool:
     return top - above < WRAPPED * size and below - top < WRAPPED * size
 
 
+def folio_elsewhere(top: float, centre: float, width: float, spots) -> bool:
+    """Whether another page has a possible page number where a bare number at `top`, centred at `centre`, stands
+    (`spots`: their (top, x centre, widest character); within a point of its top, a character of its centre): then
+    it is this page's number, however it stands under a table's value (set as a wrapped rest of it would be, no rule
+    of one page tells them apart)."""
+    return any(abs(t - top) <= 1.0 and abs(x - centre) <= max(w, width) for t, x, w in spots)
+
+
 def _wrapped(above: TextLine, line: TextLine) -> bool:
     """Whether `line`, one value, is the rest of a value of the row line above wrapped in its cell ('1234' and under
     it '5': 12345), standing in that value's x range nearer than WRAPPED lines' height (a folio line, the possible

@@ -19,7 +19,7 @@ from io import BytesIO
 
 from lxml import etree
 
-from govreports.extract.columns import TextLine, among_lines, place
+from govreports.extract.columns import TextLine, among_lines, folio_elsewhere, place
 from govreports.extract.document import Block, Document
 from govreports.extract.limits import DEFAULT_LIMITS, Limits
 from govreports.extract.lines import line_to_block, marks_dropped
@@ -361,7 +361,8 @@ def page_blocks(glyphs: list[dict], edges: list[dict], carry: dict | None = None
     """Blocks of one page from positioned text (glyphs or OCR words: x0, x1, top, bottom, base, size, text; in
     points) and ruling edges (pdfplumber edge dicts): the same reading for an OFD page and a scanned one. `carry`
     (one dict for all pages of a document) holds a paragraph whose last line ran to the margin at the foot of the
-    page, so its first line on the next page continues it."""
+    page, so its first line on the next page continues it, and where the pages before had a possible page number
+    (a bare number there is the page's, never joined to a table's value)."""
     carry = {} if carry is None else carry
     items: list[tuple[float, list[Block]]] = []
     tables = tables_from_edges(edges)
@@ -396,13 +397,19 @@ def page_blocks(glyphs: list[dict], edges: list[dict], carry: dict | None = None
     texts: list[TextLine] = []
     first_table = min((b[1] for b in boxes), default=float("inf"))
     tops = sorted(min(g["top"] for g in line) for line in lines)
+    folios = carry.setdefault("folios", [])  # the possible page numbers of the pages before (columns.folio_elsewhere)
+    spots = []
     for number, line in enumerate(lines):
         text = _line_text(line)
         if _PAGE_NUMBER.match(text) and not (text.strip().isdigit() and among_lines(
                 min(g["top"] for g in line), max(g["size"] for g in line), tops)):
-            if text.strip().isdigit() and (block := line_to_block(text)) is not None:
+            top, centre = min(g["top"] for g in line), (line[0]["x0"] + line[-1]["x1"]) / 2
+            width = max(g["x1"] - g["x0"] for g in line)
+            if text.strip().isdigit():
+                spots.append((top, centre, width))
+            if text.strip().isdigit() and not folio_elsewhere(top, centre, width, folios) and \
+                    (block := line_to_block(text)) is not None:
                 # a page number, or the rest of the last row's value wrapped in its cell: place() decides
-                top = min(g["top"] for g in line)
                 texts.append(TextLine(text, block, _word_spans(line), max(g["size"] for g in line), top, [block], True))
                 items.append((top, texts[-1].holder))
             continue
@@ -432,6 +439,7 @@ def page_blocks(glyphs: list[dict], edges: list[dict], carry: dict | None = None
         previous = block if wraps else None
         previous_bottom = bottom
     place(texts, [b[1] for b in boxes])  # the rows of tables without rules: each value in its column by its x
+    folios.extend(spots)
     carry["previous"] = previous if lines and previous is not None and lines[-1][-1]["top"] > max(
         (b[3] for b in boxes), default=0) else None
     items.sort(key=lambda item: item[0])

@@ -22,7 +22,7 @@ import logging
 import re
 from io import BytesIO
 
-from govreports.extract.columns import TextLine, among_lines, place
+from govreports.extract.columns import TextLine, among_lines, folio_elsewhere, place
 from govreports.extract.document import Block, Document, Encrypted
 from govreports.extract.limits import (DEFAULT_LIMITS, LimitExceeded, Limits, check_pdf, check_pdf_page,
                                        check_pdf_pages)
@@ -258,14 +258,6 @@ def _folio_spots(layout: PageLayout) -> list[tuple[float, float, float]]:
             if ln.text.strip().isdigit() and _possible_folio(ln, tops)]
 
 
-def _folio_elsewhere(line: Line, spots: list[tuple[float, float, float]]) -> bool:
-    """Whether another page has a possible page number where this line stands (within a point of its top, a
-    character of its centre): then the line is this page's number, however it stands under a table's value."""
-    centre = (line.x0 + line.x1) / 2
-    return any(abs(top - line.top) <= 1.0 and abs(x - centre) <= max(width, line.char_width)
-               for top, x, width in spots)
-
-
 def page_blocks(layout: PageLayout, folios: list[tuple[float, float, float]] = ()) -> list[Block]:
     """The page's blocks in page order. `folios`: where the document's other pages have a possible page number
     (_folio_spots): a bare number at such a place is this page's, dropped, never joined to a table's value."""
@@ -291,7 +283,7 @@ def page_blocks(layout: PageLayout, folios: list[tuple[float, float, float]] = (
         if any(x0 <= x_mid <= x1 and top <= y_mid <= bottom for x0, top, x1, bottom in boxes):
             continue
         if _possible_folio(line, tops):
-            if line.text.strip().isdigit() and not _folio_elsewhere(line, folios) and \
+            if line.text.strip().isdigit() and not folio_elsewhere(line.top, (line.x0 + line.x1) / 2, line.char_width, folios) and \
                     (block := line_to_block(line.text)) is not None:
                 # a page number, or the rest of the last row's value wrapped in its cell: place() decides
                 texts.append(TextLine(line.text, block, line.spans, line.bottom - line.top, line.top, [block], True))
