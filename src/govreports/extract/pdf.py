@@ -252,10 +252,14 @@ def _possible_folio(line: Line, tops: list[float]) -> bool:
 
 
 def _folio_spots(layout: PageLayout) -> list[tuple[float, float, float]]:
-    """The (top, x centre, widest character) of each bare number on the page that may be its page number."""
+    """The (top, x centre, widest character) of each bare number on the page, outside its ruled tables, that may be
+    its page number."""
     tops = sorted(ln.top for ln in layout.lines)
+    boxes = [bbox for bbox, _ in layout.tables]
     return [(ln.top, (ln.x0 + ln.x1) / 2, ln.char_width) for ln in layout.lines
-            if ln.text.strip().isdigit() and _possible_folio(ln, tops)]
+            if ln.text.strip().isdigit() and _possible_folio(ln, tops) and not any(
+                x0 <= (ln.x0 + ln.x1) / 2 <= x1 and top <= (ln.top + ln.bottom) / 2 <= bottom
+                for x0, top, x1, bottom in boxes)]
 
 
 def page_blocks(layout: PageLayout, folios: list[tuple[float, float, float]] = ()) -> list[Block]:
