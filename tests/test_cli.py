@@ -173,6 +173,7 @@ def test_a_command_that_fails_after_writing_for_a_gone_reader_ends_with_its_own_
     (("query", "SELECT x FROM big", "-f", "csv"), 74),  # main's own error line (a damaged database)
     (("query", "SELECT nothing FROM big"), 1),  # `fail`'s
     (("analyze", "nosuch"), 2),  # a usage error's, through `fail`
+    (("query", "SELECT 1", "--no-such-option"), 2),  # click's own usage error, drawn by rich
 ])
 def test_a_command_whose_error_line_meets_a_gone_reader_ends_with_its_own_code(known_db, tmp_path, args, code):
     """`govreports … 2>&1 | head -0`: the error line itself met the gone reader, and the command that had failed

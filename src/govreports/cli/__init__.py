@@ -225,6 +225,9 @@ def main() -> None:
     try:
         _main()
     except SystemExit as exc:
+        if (shown := _click_error_cut(exc)) is not None:
+            _discard_widowed()  # what is still buffered for the gone reader: the interpreter's flush of it gave 120
+            sys.exit(shown)
         if _stdout_reader_gone() and not _failed_on_its_own(exc):
             sys.exit(EXIT_READER_GONE)
         raise
@@ -246,6 +249,18 @@ def _failed_on_its_own(exc: SystemExit) -> bool:
     if code is None or code == 0 or code == EXIT_READER_GONE:
         return False
     return not (code == 1 and isinstance(exc.__context__, BrokenPipeError))
+
+
+def _click_error_cut(exc: SystemExit) -> int | None:
+    """The code of click's own error (a usage error: 2) whose drawing, by rich on stderr, met a gone reader, else
+    None: rich ends such a write with exit 1 (Console.on_broken_pipe) and the interpreter's flush of stderr at exit
+    made it 120, never the usage error's 2 that `fail`'s usage errors end with."""
+    broken = exc.__context__
+    if exc.code != 1 or not isinstance(broken, BrokenPipeError):
+        return None
+    shown = broken.__context__
+    code = getattr(shown, "exit_code", None)  # typer's own click's errors (typer._click), TyperException's
+    return code if isinstance(shown, typer.TyperException) and isinstance(code, int) else None
 
 
 def _stdout_reader_gone() -> bool:
