@@ -201,3 +201,29 @@ def test_a_dry_run_over_a_database_before_the_upgrade_plans_what_the_run_will_ru
     planned = backfill_plan(path, ["a"], years, "missing", dry_run=True)
     assert planned == ([("a", 2025), ("a", 2026), ("a", 2027)], [("a", 2023)])
     assert backfill_plan(path, ["a"], years, "missing", dry_run=False) == planned  # upgraded, as the run plans
+
+
+def test_status_reads_the_partitions_of_a_database_before_the_upgrade(tmp_path):
+    """`status` reads a database as it is and never upgrades it; before m029 (no found, loaded, failed) its line of
+    the partitions was left out without a word and `status --partitions` failed. Both read them as the next run,
+    upgrading first, will: those done before their year was due not_yet_due, what they found unknown ("—")."""
+    import sqlite3
+
+    from typer.testing import CliRunner
+
+    from govreports.cli import app
+    from govreports.cli.status import partitions_line
+
+    path = _partitions_before_m029(tmp_path / "old.db")
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    assert partitions_line(conn) == ("backfill partitions: 1 done, 2 not yet due (run again by the next backfill), "
+                                     "1 failed; 0 report(s) loaded; `govreports status --partitions` lists each")
+    conn.close()
+    result = CliRunner().invoke(app, ["status", "--partitions", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    rows = [line.split()[:6] for line in result.output.splitlines() if line.strip().startswith("a ")]
+    assert rows == [["a", "2023", "failed", "—", "—", "—"], ["a", "2024", "done", "—", "—", "—"],
+                    ["a", "2025", "not_yet_due", "—", "—", "—"], ["a", "2026", "not_yet_due", "—", "—", "—"]]
+    conn = sqlite3.connect(path)
+    assert "found" not in {row[1] for row in conn.execute("PRAGMA table_info(partitions)")}  # never upgraded
+    conn.close()

@@ -122,8 +122,8 @@ def left_out_line(conn: sqlite3.Connection) -> str | None:
 
 def partitions_line(conn: sqlite3.Connection) -> str | None:
     """The backfill's partitions at a glance, naming the done ones whose lists held no report of their year (a
-    partition that found nothing and one that loaded five were both just `done`); None when there are none, or for
-    a database older than the partitions' figures (m029)."""
+    partition that found nothing and one that loaded five were both just `done`); None when there are none. A
+    database before m029 is read as the upgrade will leave it (runs.partitions._read_as)."""
     from govreports.query.readonly import QueryError
     from govreports.runs.partitions import overview
 
@@ -282,7 +282,7 @@ def _list_partitions(conn: sqlite3.Connection, db: Path) -> None:
 
     try:
         rows = listing(conn)
-    except QueryError as exc:  # a database older than the partitions' figures (m029)
+    except QueryError as exc:  # a database whose partitions cannot be read (one before m029 is read as upgraded)
         fail(str(exc))
     finally:
         conn.close()

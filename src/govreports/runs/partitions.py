@@ -22,7 +22,7 @@ from govreports.crawl import CrawlSummary, PortalStats, apply_summary
 from govreports.runs.health import legal_deadline
 from govreports.store.db import connect
 from govreports.store.logs import set_partition
-from govreports.store.migrations.partition_counts import DONE_BEFORE_DUE
+from govreports.store.migrations.partition_counts import DONE_BEFORE_DUE, PARTITION_COUNTS
 from govreports.store.statuses import PartitionState
 
 Reprocess = Literal["missing", "failed", "all"]
@@ -58,10 +58,18 @@ def statuses(db: Database | None) -> dict[tuple[str, int], PartitionState]:
     China's time as `due` reads it): the plan is what that upgrade will do."""
     if db is None:
         return {}
-    status = "status"
-    if "found" not in {row[1] for row in db.execute("PRAGMA table_info(partitions)").fetchall()}:
-        status = f"CASE WHEN {DONE_BEFORE_DUE} THEN '{PartitionState.NOT_YET_DUE.value}' ELSE status END"
-    return {(p, y): PartitionState(s) for p, y, s in db.execute(f"SELECT portal, year, {status} FROM partitions")}
+    return {(p, y): PartitionState(s) for p, y, s in db.execute(
+        f"SELECT portal, year, {_read_as(db)['status']} FROM partitions")}
+
+
+def _read_as(conn) -> dict[str, str]:
+    """The partitions' columns as a database upgraded to m029 has them, for a connection (a Database or a plain
+    sqlite3 one) that reads it as it is (a dry run, `status`): before m029, the rows m029 makes `not_yet_due` read
+    so, and what a partition found, loaded and failed unknown (NULL), as the upgrade leaves them."""
+    if "found" in {row[1] for row in conn.execute("PRAGMA table_info(partitions)").fetchall()}:
+        return {"status": "status", **{column: column for column in PARTITION_COUNTS}}
+    return {"status": f"CASE WHEN {DONE_BEFORE_DUE} THEN '{PartitionState.NOT_YET_DUE.value}' ELSE status END",
+            **{column: "NULL" for column in PARTITION_COUNTS}}
 
 
 def failed_of(db: Database, partitions: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
@@ -122,10 +130,12 @@ class Overview:
 
 def overview(conn) -> Overview:
     """The partitions of the database open on `conn` (a Database or a plain sqlite3 connection) at a glance."""
-    states = dict(conn.execute("SELECT status, count(*) FROM partitions GROUP BY status").fetchall())
-    loaded = conn.execute("SELECT coalesce(sum(loaded), 0) FROM partitions").fetchone()[0]
-    found_none = [(p, y) for p, y in conn.execute("SELECT portal, year FROM partitions WHERE status = ? AND found = 0"
-                                                  " ORDER BY portal, year", [PartitionState.DONE.value])]
+    col = _read_as(conn)
+    states = dict(conn.execute(f"SELECT {col['status']} AS s, count(*) FROM partitions GROUP BY s").fetchall())
+    loaded = conn.execute(f"SELECT coalesce(sum({col['loaded']}), 0) FROM partitions").fetchone()[0]
+    found_none = [(p, y) for p, y in conn.execute(
+        f"SELECT portal, year FROM partitions WHERE {col['status']} = ? AND {col['found']} = 0"
+        " ORDER BY portal, year", [PartitionState.DONE.value])]
     return Overview(states, loaded, found_none)
 
 
@@ -134,8 +144,9 @@ LISTED = ("portal", "year", "status", "found", "loaded", "failed", "attempts", "
 
 def listing(conn) -> list[dict]:
     """Every partition, by portal and year, with what its last crawl found, loaded and failed (None: unknown)."""
+    col = _read_as(conn)
     return [dict(zip(LISTED, row)) for row in conn.execute(
-        f"SELECT {', '.join(LISTED)} FROM partitions ORDER BY portal, year").fetchall()]
+        f"SELECT {', '.join(col.get(name, name) for name in LISTED)} FROM partitions ORDER BY portal, year").fetchall()]
 
 
 def plan(db: Database, portals: list[str], years: list[int], reprocess: Reprocess) -> list[tuple[str, int]]:
