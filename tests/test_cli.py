@@ -269,3 +269,23 @@ def test_an_encoding_that_cannot_write_chinese_escapes_it_and_says_so_once(known
     said = re.fullmatch(r"(?:1 row\n)?warning: standard output's encoding \((.+?)\) cannot write \\u653f and "
                         r"other characters: .*PYTHONIOENCODING=utf-8.*\n", err)  # one line, stderr's last
     assert said and codecs.lookup(said[1]).name == codecs.lookup(encoding).name, err
+
+
+def test_a_run_whose_summary_meets_a_gone_reader_ends_with_its_verdict(tmp_path):
+    """`govreports crawl … | head -0`: the run happened, and its summary met the gone reader; the command ended
+    141 before its verdict was given, so a crawl that could fetch nothing (3) passed for one whose reader had only
+    stopped early. Its verdict stands (3); a run whose verdict is success keeps 141 (cli.common.summary_shown).
+    Nothing listens on 127.0.0.2's port 9."""
+    import os
+
+    config = tmp_path / "p.toml"
+    config.write_text('[politeness]\nretries = 0\nread_timeout = 2\n[safety]\nallow_private_addresses = true\n'
+                      '[[portal]]\nname = "p"\nadapter = "trs"\n'
+                      'start_url = "http://127.0.0.2:9/zwgk/index.html"\n')
+    read, write = os.pipe()
+    os.close(read)
+    args = ["--config", str(config), "--db", str(tmp_path / "d.db"), "--archive", str(tmp_path / "a"), "--no-progress"]
+    proc = _govreports("crawl", *args, stdout=write, env={"PYTHONUNBUFFERED": ""})
+    os.close(write)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 3, err

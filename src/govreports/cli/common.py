@@ -40,12 +40,41 @@ def say(line: str) -> None:
             os.close(null)
 
 
+_SUMMARY_UNREAD: list[bool] = []  # a run's summary met a gone reader of stdout (summary_shown)
+
+
+@contextlib.contextmanager
+def summary_shown():
+    """Where a run command prints its summary before its verdict (exit_with): a reader of stdout that has gone
+    (`crawl … | head -0`) ended the command there, 141, and a crawl that could fetch nothing (3) passed for one
+    whose reader had only stopped early. The rest of stdout goes to the null device and the run's verdict ends it;
+    a verdict of success ends 141, its output left unwritten, as any command's."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+        _SUMMARY_UNREAD.append(True)
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stdout.fileno())
+            os.close(null)
+    except SystemExit as exc:  # rich's Console.on_broken_pipe: stdout already sent to the null device
+        if exc.code != 1 or not isinstance(exc.__context__, BrokenPipeError):
+            raise
+        _SUMMARY_UNREAD.append(True)
+
+
 def exit_with(verdict) -> None:
     """End a run command with its verdict: a one-line reason on stderr and the exit code a scheduler reads."""
     from govreports.runs.verdict import RunStatus
 
     if verdict.line:
         say(f"{'error' if verdict.status == RunStatus.FAILED else 'warning'}: {verdict.line}")
+    if verdict.exit_code == 0 and _SUMMARY_UNREAD:
+        from govreports.cli import EXIT_READER_GONE
+
+        raise typer.Exit(EXIT_READER_GONE)
     raise typer.Exit(verdict.exit_code)
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from govreports.cli.common import checked_config, exit_with
+from govreports.cli.common import checked_config, exit_with, summary_shown
 from govreports.cli.options import (DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB, DEFAULT_WAIT_S, ArchiveOption,
                                     ConfigOption, DbOption, WaitOption)
 from govreports.extract.toolcache import sweep_leftovers
@@ -47,8 +47,9 @@ def crawl(
         sweep_leftovers(archive)  # temp files killed processes left (archive, tool cache): once per run
         summary = _with_progress(lambda cb: run_crawl(crawl_config, database, archive, portal=portal,
                                                       year=year, progress=cb), progress)
-    print_summary(summary)
-    typer.echo(f"database: {db}")
+    with summary_shown():
+        print_summary(summary)
+        typer.echo(f"database: {db}")
     exit_with(judge(summary.rows(), problems=[f.portal for f in summary.health if f.level == "error"],
                     unusable=crawl_config.left_out(portal)))
 

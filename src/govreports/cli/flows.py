@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from govreports.cli.common import checked_config, exit_with, fail, prefect_for, run_flow, say
+from govreports.cli.common import checked_config, exit_with, fail, prefect_for, run_flow, say, summary_shown
 from govreports.errors import EXIT_USAGE
 from govreports.cli.options import (DEFAULT_ARCHIVE, DEFAULT_CONFIG, DEFAULT_DB, DEFAULT_WAIT_S, ArchiveOption,
                                     BackfillTimeLimitOption, ConfigOption, DbOption, PortalsOption, RunnerOption,
@@ -50,8 +50,9 @@ def nightly(ctx: typer.Context, config: ConfigOption = DEFAULT_CONFIG, db: DbOpt
         from govreports.runs.prefect_server import flow_settings
 
         def end(rows: list[dict]) -> None:
-            print_rows(rows)
-            typer.echo(f"database: {db}")
+            with summary_shown():
+                print_rows(rows)
+                typer.echo(f"database: {db}")
             exit_with(judge(rows, unusable=crawl.left_out(portal)))
 
         # the run's row is begun before its crawls: a night stopped while Prefect starts is recorded too; the
@@ -118,9 +119,10 @@ def backfill(ctx: typer.Context, years: Annotated[str, typer.Option(help="Years:
         from govreports.runs.verdict import with_failed_partitions
 
         def end(result: dict) -> None:
-            print_rows(result["rows"])
-            not_yet_due = [tuple(p) for p in result.get("not_yet_due", [])]
-            typer.echo(f"{ran_line(len(result['ran']), not_yet_due)}; database: {db}")
+            with summary_shown():
+                print_rows(result["rows"])
+                not_yet_due = [tuple(p) for p in result.get("not_yet_due", [])]
+                typer.echo(f"{ran_line(len(result['ran']), not_yet_due)}; database: {db}")
             _say_left_failed(result)
             failed = [tuple(p) for p in result.get("failed", [])]  # 1 when partitions it ran ended failed
             exit_with(with_failed_partitions(judge(result["rows"], unusable=crawl.left_out(portal)), failed,
@@ -171,7 +173,8 @@ def reparse(config: ConfigOption = DEFAULT_CONFIG, db: DbOption = DEFAULT_DB,
         from govreports.runs.reparse import reparse_verdict
 
         def end(row: dict) -> None:
-            print_rows([row])
+            with summary_shown():
+                print_rows([row])
             if row.get("skipped"):  # the flow's log names the portals; Prefect's INFO lines may be off (demo: WARNING)
                 where = " (or only in its files that could not be used)" if crawl.unusable else ""
                 say(f"warning: {row['skipped']} document(s) left as they are: their portals are not in "
