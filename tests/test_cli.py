@@ -271,7 +271,8 @@ def test_an_encoding_that_cannot_write_chinese_escapes_it_and_says_so_once(known
     assert said and codecs.lookup(said[1]).name == codecs.lookup(encoding).name, err
 
 
-def test_a_run_whose_summary_meets_a_gone_reader_ends_with_its_verdict(tmp_path):
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_run_whose_summary_meets_a_gone_reader_ends_with_its_verdict(tmp_path, dry_run):
     """`govreports crawl … | head -0`: the run happened, and its summary met the gone reader; the command ended
     141 before its verdict was given, so a crawl that could fetch nothing (3) passed for one whose reader had only
     stopped early. Its verdict stands (3); a run whose verdict is success keeps 141 (cli.common.summary_shown).
@@ -285,7 +286,7 @@ def test_a_run_whose_summary_meets_a_gone_reader_ends_with_its_verdict(tmp_path)
     read, write = os.pipe()
     os.close(read)
     args = ["--config", str(config), "--db", str(tmp_path / "d.db"), "--archive", str(tmp_path / "a"), "--no-progress"]
-    proc = _govreports("crawl", *args, stdout=write, env={"PYTHONUNBUFFERED": ""})
+    proc = _govreports("crawl", *args, *(["--dry-run"] if dry_run else []), stdout=write, env={"PYTHONUNBUFFERED": ""})
     os.close(write)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 3, err

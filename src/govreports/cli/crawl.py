@@ -72,9 +72,10 @@ def _dry_run(crawl_config, portal: str | None, year: int | None, db) -> None:
         if known is not None:
             known.close()
     out = console()
-    for result in results:
-        print_preview(result, out)
-    typer.echo("dry run: nothing was fetched beyond list pages, nothing was written")
+    with summary_shown():
+        for result in results:
+            print_preview(result, out)
+        typer.echo("dry run: nothing was fetched beyond list pages, nothing was written")
     exit_with(judge([r.row() for r in results], unusable=crawl_config.left_out(portal)))
 
 
