@@ -71,7 +71,8 @@ def exit_with(verdict) -> None:
 
     if verdict.line:
         say(f"{'error' if verdict.status == RunStatus.FAILED else 'warning'}: {verdict.line}")
-    if verdict.exit_code == 0 and _SUMMARY_UNREAD:
+    unread, _SUMMARY_UNREAD[:] = bool(_SUMMARY_UNREAD), []  # (one command's: a process may run several, as tests do)
+    if verdict.exit_code == 0 and unread:
         from govreports.cli import EXIT_READER_GONE
 
         raise typer.Exit(EXIT_READER_GONE)
