@@ -110,6 +110,7 @@ class Seen:
 @dataclass(frozen=True)
 class Unchanged:
     listing: Listed
+    repost: bool = False  # the item is a re-post of a report loaded from another page (a `duplicate` item)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class NotDue:
     """A known report not asked this run ([incremental] recheck_days: its turn comes on another day)."""
 
     listing: Listed
+    repost: bool = False  # as Unchanged's
 
 
 @dataclass(frozen=True)
@@ -287,8 +289,10 @@ def count(event, stats: PortalStats) -> None:
             stats.failed[event.kind] += 1
     elif isinstance(event, Unchanged):
         stats.unchanged += 1
+        stats.known_reposts += event.repost
     elif isinstance(event, NotDue):
         stats.not_due += 1
+        stats.known_reposts += event.repost
     elif isinstance(event, NotReport):
         stats.failed["parse"] += 1
 

@@ -24,7 +24,8 @@ class KnownReports:
     sink: Sink
     adapter: Adapter
 
-    async def _attachment_changed(self, listing: Listed, url: str, page, seen: list[Doc], fetched: dict):
+    async def _attachment_changed(self, listing: Listed, url: str, page, seen: list[Doc], fetched: dict,
+                                  repost: bool = False):
         """A known report read from a file (`url`: an attachment, a data file), its page unchanged: None when the file
         is unchanged too (Unchanged emitted) or the page's body could not be had (failed), else the page, with its
         body, to read the report from (the file's answer in `fetched`)."""
@@ -33,14 +34,14 @@ class KnownReports:
         if self._unchanged(attachment):
             if not attachment.not_modified:  # its validators, if new, for the next night's conditional GET
                 seen.append(Doc.of(attachment))
-            self.sink.emit(Unchanged(listing))
+            self.sink.emit(Unchanged(listing, repost))
             return None
         # changed, or failed: read below from this answer, not asked a second time (a file gone tonight was
         # asked twice, a 5xx's retries and waits spent twice over)
         fetched[url] = attachment
         return await self._with_body(listing, page, seen)
 
-    async def _later_changed(self, listing: Listed, page, seen: list[Doc], fetched: dict):
+    async def _later_changed(self, listing: Listed, page, seen: list[Doc], fetched: dict, repost: bool = False):
         """A known report read from its page, unchanged: None when its article's later pages (a TRS article split over
         t…_{id}_1.html, …) are unchanged too, or it has none (Unchanged emitted), else the page, with its body, to
         read the report from whole (the later pages' answers in `fetched`). A correction on a later page alone had
@@ -71,7 +72,7 @@ class KnownReports:
                     return await self._with_body(listing, page, seen)
                 if not later.not_modified:  # its validators, if new
                     seen.append(Doc.of(later))
-        self.sink.emit(Unchanged(listing))
+        self.sink.emit(Unchanged(listing, repost))
         return None
 
     async def _with_body(self, listing: Listed, page, seen: list[Doc]):

@@ -189,8 +189,9 @@ class PortalCrawl(ListContext, KnownReports):
         # reading gets further. Called unchanged on its 304s, it had stayed at "1/2" pages until a reparse.
         if known and ocr.unfinished(item.ocr_pages):
             known = False
+        repost = item is not None and item.status == ItemStatus.DUPLICATE  # not counted among the reports loaded
         if known and not self.due(listing.url):
-            self.sink.emit(NotDue(listing))
+            self.sink.emit(NotDue(listing, repost))
             return
         # a known report's page (and attachment) answering 304 is unchanged without its archived body being read
         page = await self.fetcher.fetch(listing.url, conditional=True, expect="html", body_if_unchanged=not known)
@@ -203,9 +204,9 @@ class PortalCrawl(ListContext, KnownReports):
             # a report read from its article's pictures: they are named by the page, each a file of its own (TRS's
             # W0….jpg), so the page unchanged is the report unchanged, unless a later page of its article changed
             if item.attachment_url is None or item.attachment_url.endswith(PICTURES):
-                page = await self._later_changed(listing, page, seen, fetched)
+                page = await self._later_changed(listing, page, seen, fetched, repost)
             else:
-                page = await self._attachment_changed(listing, item.attachment_url, page, seen, fetched)
+                page = await self._attachment_changed(listing, item.attachment_url, page, seen, fetched, repost)
             if page is None:  # unchanged (or failed): said
                 return
         found = await self._read(listing, page, seen, fetched)

@@ -32,6 +32,7 @@ class PortalStats:
     unchanged: int = 0
     not_due: int = 0  # known reports not asked this run: their turn in [incremental] recheck_days comes later
     duplicate: int = 0  # re-posts of a report already loaded from another page
+    known_reposts: int = 0  # of unchanged and not_due, those that are such re-posts (counted duplicate when read)
     blocked: int = 0  # anti-bot gates
     failed: Counter = field(default_factory=Counter)  # failures by kind (dns, refused, http, timeout, robots_disallowed, bomb, parse, …)
 

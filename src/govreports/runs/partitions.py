@@ -258,5 +258,5 @@ def due(year: int, today: dt.date | None = None) -> bool:
 def loaded(stats: PortalStats) -> int:
     """The reports of a partition's crawl that the database holds: loaded new or changed, found unchanged, or known
     and not asked again this run ([incremental] recheck_days); a re-post of a report loaded from another page is
-    not one of them."""
-    return stats.new + stats.changed + stats.unchanged + stats.not_due
+    not one of them, read (duplicate) or known (known_reposts: a re-post unchanged was counted the night after)."""
+    return stats.new + stats.changed + stats.unchanged + stats.not_due - stats.known_reposts
