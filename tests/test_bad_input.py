@@ -181,6 +181,38 @@ def test_a_truncated_or_damaged_docx_is_named_as_such_not_as_unknown_binary():
         parse_bytes(plain.getvalue())
 
 
+def test_a_docx_cut_short_before_its_first_word_part_is_named_a_truncated_docx_not_a_zip(tmp_path):
+    """A DOCX cut short before its first word/ part (its [Content_Types].xml, _rels/.rels and docProps/ come first)
+    was named "not a report: a zip archive, not a DOCX, XLSX or OFD package": a download cut short, named as no
+    report, is never fetched again. What is there says DOCX: [Content_Types].xml names the main part's type,
+    _rels/.rels its target; cut inside the first part's name, the file's own name (a URL ending .docx) does. A zip
+    of attachments cut short stays a zip, whatever it is named."""
+    import zipfile
+
+    from govreports.render import to_docx
+    from strategies import record_fixture
+
+    data = to_docx(record_fixture("2019"))
+    first_word = data.find(b"word/")  # the first local header naming a word/ part: cut before it
+    for cut in (400, 600, 900, first_word - 40):
+        with pytest.raises(ParseError, match=r"^damaged or truncated DOCX \(its zip directory cannot be read"):
+            parse_bytes(data[:cut])
+    with pytest.raises(ParseError, match=r"^damaged or truncated DOCX or XLSX \(its zip directory cannot be read"):
+        parse_bytes(data[:200])  # a package's [Content_Types].xml, cut before it names its main part
+    for cut in (10, 40, 60, 200):  # too little to tell from its bytes: its name tells
+        with pytest.raises(ParseError, match=r"^damaged or truncated DOCX \(its zip directory cannot be read"):
+            parse_bytes(data[:cut], "https://www.example.gov.cn/xxgk/P020200115_2019年报.docx")
+        path = tmp_path / f"report{cut}.docx"
+        path.write_bytes(data[:cut])
+        assert parse_path(path).error.startswith("damaged or truncated DOCX (its zip directory cannot be read")
+    plain = io.BytesIO()
+    with zipfile.ZipFile(plain, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("附件/2019年报告.pdf", b"%PDF-1.4 " * 200)
+    cut_zip = plain.getvalue()[:120]
+    with pytest.raises(ParseError, match=r"^not a report: a zip archive, not a DOCX, XLSX or OFD package"):
+        parse_bytes(cut_zip, "https://www.example.gov.cn/2019年报.docx")
+
+
 def test_a_docx_whose_zip_directory_names_an_unknown_zip_version_is_named_damaged(tmp_path):
     """A damaged byte in a DOCX's zip directory (an entry's 'version needed to extract' read 11.5): zipfile raises
     NotImplementedError opening it, which sniff, the zip's failure and read_path's check let through: the file was

@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import re
 import zipfile
+import zlib
 from io import BytesIO
 from itertools import islice
 
@@ -70,18 +71,33 @@ def zip_kind(names: list[str]) -> str | None:
     return None
 
 
-_LOCAL_HEADER = re.compile(rb"PK\x03\x04.{22}(..)..", re.S)  # the name's length; the name follows the header
+_LOCAL_HEADER = re.compile(rb"PK\x03\x04.{4}(..).{8}(....).{4}(..)(..)", re.S)  # method, packed size, name, extra
 _PACKAGE_PARTS = (("word/", "DOCX"), ("xl/", "XLSX"), ("OFD.xml", "OFD"), ("Doc_", "OFD"))
+# what an Office Open XML package's first parts say of its kind ([Content_Types].xml the main part's type,
+# _rels/.rels its target), where its directory and its main part are cut off: a DOCX's [Content_Types].xml may name
+# spreadsheetml for an embedded workbook, so the main part's type alone
+_PACKAGE_SAYS = ((b"wordprocessingml.document.main", "DOCX"), (b"wordprocessingml.template.main", "DOCX"),
+                 (b"ms-word.document.macroenabled.main", "DOCX"), (b"ms-word.template.macroenabled", "DOCX"),
+                 (b"spreadsheetml.sheet.main", "XLSX"), (b"spreadsheetml.template.main", "XLSX"),
+                 (b"ms-excel.sheet.macroenabled.main", "XLSX"),
+                 (b'target="word/', "DOCX"), (b'target="/word/', "DOCX"), (b'target="xl/', "XLSX"),
+                 (b'target="/xl/', "XLSX"))
+# the parts every Office Open XML package has beside its main part's, first in Word's and Excel's files
+_OPC_PARTS = ("[Content_Types].xml", "_rels/", "docProps/", "customXml/")
+# a file's name (a URL's path) naming the kind, told only where its bytes name no kind and no other content
+_NAMED = {"docx": "DOCX", "docm": "DOCX", "dotx": "DOCX", "xlsx": "XLSX", "xlsm": "XLSX", "ofd": "OFD"}
+_PEEK = 64 * 1024  # what of a package's first parts is inflated to read what they say
 
 
-def container_failure(data: bytes) -> str | None:
+def container_failure(data: bytes, name: str = "") -> str | None:
     """Why a file starting as a zip or an OLE2 compound file is not read, when ``sniff`` returned None for it: a
     download cut short or damaged, named as the kind it was meant to be, or a container of something else. None
-    for a file that starts as neither."""
+    for a file that starts as neither. `name`: the file's name or URL, which names the kind of a zip cut short
+    before its bytes do."""
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         return _compound_failure(data)
     if data.startswith(b"PK\x03\x04"):
-        return _zip_failure(data)
+        return _zip_failure(data, name)
     return None
 
 
@@ -97,21 +113,56 @@ def _compound_failure(data: bytes) -> str:
     return f"not a report: an Office 97–2003 file that is neither Word nor Excel (it holds {held})"
 
 
-def _zip_failure(data: bytes) -> str:
+def _zip_failure(data: bytes, name: str = "") -> str:
     """A DOCX, XLSX or OFD cut short or damaged (its directory, at the end, is gone or unreadable, or its main
     part is missing), or a zip of something else (attachments packed as one file): told from the names its
     directory lists, or where it cannot be read, those its entries' local headers give, in the order they come
-    (the first zip_members of them)."""
+    (the first zip_members of them). A package cut short before its main part (a DOCX's word/ parts follow
+    [Content_Types].xml, _rels/.rels and docProps/) is told by what those first parts say, else by `name`."""
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
             return zip_failure(archive.namelist())
     except ZIP_DAMAGED:
         pass
-    names = []  # no report has more than zip_members parts: a zip cut short of 500,000 is not listed whole
+    names, said = [], None  # no report has more than zip_members parts: a zip cut short of 500,000 is not listed whole
     for match in islice(_LOCAL_HEADER.finditer(data), DEFAULT_LIMITS.zip_members):
-        size = int.from_bytes(match.group(1), "little")
+        size, extra = int.from_bytes(match.group(3), "little"), int.from_bytes(match.group(4), "little")
+        if match.end() + size > len(data):
+            break  # a name cut short says nothing
         names.append(data[match.end():match.end() + size].decode("utf-8", "replace"))
+        if said is None and names[-1] in ("[Content_Types].xml", "_rels/.rels"):
+            said = _package_says(data, match.end() + size + extra, match.group(1), match.group(2))
+    if said is None and not any(n.startswith(p) for n in names for p, _ in _PACKAGE_PARTS):
+        if all(n.startswith(_OPC_PARTS) for n in names):  # nothing but what any package starts with, or nothing
+            said = _NAMED.get(_extension(name))
+            if said is None and names:
+                said = "DOCX or XLSX"  # an Office Open XML package: which one, nothing left says
+    if said is not None:
+        return f"damaged or truncated {said} (its zip directory cannot be read: cut short?)"
     return zip_failure(names, readable=False)
+
+
+def _package_says(data: bytes, start: int, method: bytes, packed: bytes) -> str | None:
+    """The kind an Office Open XML package's [Content_Types].xml or _rels/.rels (its bytes from `start`, stored or
+    deflated, as much of them as there is, the first _PEEK of them) names, or None."""
+    size = int.from_bytes(packed, "little") or len(data) - start  # 0: a streamed part, its size after it
+    raw = data[start:start + min(size, _PEEK)]
+    method = int.from_bytes(method, "little")
+    if method == zipfile.ZIP_DEFLATED:
+        try:
+            raw = zlib.decompressobj(-15).decompress(raw, _PEEK)
+        except zlib.error:
+            return None
+    elif method != zipfile.ZIP_STORED:
+        return None
+    raw = raw.lower()
+    return next((kind for says, kind in _PACKAGE_SAYS if says in raw), None)
+
+
+def _extension(name: str) -> str:
+    """A file name's or URL's extension, lower case (its query and fragment aside)."""
+    last = name.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return last.rsplit(".", 1)[-1].lower() if "." in last else ""
 
 
 def zip_failure(names: list[str], readable: bool = True) -> str:

@@ -87,11 +87,12 @@ class ParseOutcome:
 
 
 def extract(data: bytes, http_charset: str | None = None, tools: ToolCache | None = None,
-            ocr_budget: float | None = None) -> Document:
+            ocr_budget: float | None = None, name: str = "") -> Document:
     """The document's blocks by its kind's extractor; `tools` keeps what OCR and LibreOffice answered (see
     extract.toolcache), so a file they read once is not read by them again; `ocr_budget`, the seconds from now
     by which OCR stops reading a scan's pages (limits.OCR_SHARE of the deadline the parse is held to; None:
-    extract.ocr.BUDGET from OCR's start)."""
+    extract.ocr.BUDGET from OCR's start); `name`, the file's name or URL, which names what a zip cut short before
+    its bytes say is meant to be."""
     started = time.monotonic()
     if not data or not data.strip():
         raise ParseError("empty file")
@@ -99,7 +100,7 @@ def extract(data: bytes, http_charset: str | None = None, tools: ToolCache | Non
         raise ParseLimitError("too_large", _too_large(len(data)))
     kind = sniff(data)
     if kind is None:
-        if (failure := container_failure(data)) is not None:
+        if (failure := container_failure(data, name)) is not None:
             raise ParseError(failure)
         raise ParseError(NOT_A_REPORT)
     # a PDF's size here, its pages as extract_pdf loads each (once for the check and the reading)
@@ -175,7 +176,7 @@ def parse_bytes(data: bytes, name: str = "", hints: dict | None = None, http_cha
     """Parse one document. `hints` are facts the crawler saw outside the document (list-page title, date);
     `tools`, the cache of external programs' answers (extract.toolcache); `ocr_budget`, see extract."""
     started = time.monotonic()
-    document = extract(data, http_charset, tools, ocr_budget)
+    document = extract(data, http_charset, tools, ocr_budget, name)
     record = build_record(document, hints or {})
     if _doubtful(document, record):
         document, record = _checked_by_pdfplumber(data, document, record, hints or {})
