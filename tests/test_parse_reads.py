@@ -6,6 +6,7 @@ are counted by the kernel (/proc/self/io rchar), never timed."""
 
 from __future__ import annotations
 
+import io
 import os
 import threading
 import zipfile
@@ -215,4 +216,58 @@ def test_a_zip_whose_end_record_says_fewer_parts_than_its_directory_lists_is_ref
     assert sniff(bytes(data)) == "zip"
     with pytest.raises(ParseLimitError, match=r"holds 6,000 parts \(limit 5,000\)"):
         parse_bytes(bytes(data), "pages.zip")
+    assert listed == []
+
+
+def test_a_zip_whose_directory_is_larger_than_any_report_needs_is_refused_without_reading_it(tmp_path, monkeypatch):
+    """A zip of one part whose end record says its directory is 150 MB (the part count honest: 1): the directory's
+    entries were counted reading all of it, a megabyte at a time (zip_parts), and zipfile then read it whole into
+    memory to list it, twice (the file's head, then the file read whole, up to 160 MB). No report's zip_members
+    parts need more than limits.zip_directory of directory: past that it is refused, its directory unread."""
+    import struct
+
+    from govreports.extract import limits
+    from govreports.extract.sniff import sniff
+    from govreports.parse import parse_bytes
+    from govreports.parse.api import ParseLimitError
+
+    one = io.BytesIO()
+    with zipfile.ZipFile(one, "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+    small = one.getvalue()
+    directory = small.rfind(b"PK\x01\x02")
+    part, entry, end_record = small[:directory], small[directory:small.rfind(b"PK\x05\x06")], small[-22:]
+
+    def crafted(size: int) -> bytes:
+        at = size - len(entry) - len(end_record)  # the directory's one entry, then the end record
+        listed = at + len(entry) - len(part)  # the directory said to span all after the part
+        return (end_record[:12] + struct.pack("<II", listed, len(part)) + end_record[20:]), at
+
+    path = tmp_path / "report.docx"
+    size = 150 * MB
+    record, at = crafted(size)
+    with path.open("wb") as out:
+        out.write(part)
+        out.seek(at)
+        out.write(entry + record)
+    assert path.stat().st_size == size
+    listed = []
+    real = zipfile.ZipFile._RealGetContents
+    monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", lambda self: listed.append(1) or real(self))
+    outcome, read = _reads(lambda: parse_path(path))
+    assert outcome.error_kind == "too_large" and "zip directory" in outcome.error, outcome
+    assert read < 1 * MB and listed == [], (read, listed)
+    size = 12 * MB  # in memory: sniff and the limits refuse it as well, reading a bounded tail of it
+    record, at = crafted(size)
+    data = bytearray(size)
+    data[:len(part)] = part
+    data[at:] = entry + record
+    data = bytes(data)
+    asked = []
+    hit = limits.check_zip_directory(lambda offset, length: asked.append(length) or data[offset:offset + length],
+                                     len(data))
+    assert hit is not None and hit.kind == "too_large" and sum(asked) < 100_000, (hit, sum(asked))
+    assert sniff(data) == "zip"
+    with pytest.raises(ParseLimitError, match=r"zip directory"):
+        parse_bytes(data, "report.docx")
     assert listed == []

@@ -38,6 +38,10 @@ class Limits:
     images_bytes: int = 160 * MB
     # zip containers (DOCX): a report has 10–100 parts; python-docx loads every part into memory
     zip_members: int = 5_000
+    # a zip's directory: an entry is 46 bytes, its name and extra fields; a report DOCX's is 1–5 KB. zip_members
+    # parts of a kilobyte each (a name of 300 Chinese characters) is more than any report's: past it the directory
+    # is not read (zipfile reads it whole into memory to list it, however large its end record says it is)
+    zip_directory: int = 5 * MB
     zip_expanded: int = 200 * MB  # sum of the parts' uncompressed sizes
     zip_ratio: float = 100.0  # a part that unpacks more than this many times its compressed size…
     zip_ratio_floor: int = 1 * MB  # …and to more than this is a bomb (tiny parts may compress very well)
@@ -110,12 +114,10 @@ def check_size(size: int, kind: str, limits: Limits = DEFAULT_LIMITS) -> LimitHi
     return LimitHit("too_large", f"{name} too large: {size / MB:.1f} MB (limit {cap / MB:.0f} MB)")
 
 
-def zip_parts(read_at, size: int) -> int | None:
-    """How many parts a zip of `size` bytes lists, read with `read_at(offset, length)` from its last bytes: its
-    directory unlisted (zipfile lists it whole, a ZipInfo a part, to open it: 500,000 parts took 38 s and 335 MB).
-    Its end record (ZIP64's, where its locator precedes it) says how many, and where its directory is, as zipfile
-    reads them; zipfile lists every entry of those bytes, whatever the count says, so their entries are counted
-    too (their signatures, in bounded steps): the larger number. None where no end record is found."""
+def zip_directory(read_at, size: int) -> tuple[int, int, int] | None:
+    """What a zip of `size` bytes says of its directory, read with `read_at(offset, length)` from its last bytes:
+    (the parts it lists, its bytes, where it ends), as its end record (ZIP64's, where its locator precedes it)
+    says, as zipfile reads them. None where no end record is found."""
     start = max(0, size - 22 - 0xFFFF)  # the end record (22 bytes), and a comment of up to 64 KB after it
     tail = read_at(start, size - start)
     # zipfile's first guess: an end record without a comment, the last 22 bytes; else the last one found
@@ -129,7 +131,26 @@ def zip_parts(read_at, size: int) -> int | None:
         if record[:4] == b"PK\x06\x06":
             parts, listed = struct.unpack("<QQ", record[32:48])
             end -= 76
-    return max(parts, _entries(read_at, max(0, end - listed), end))
+    return parts, min(listed, end), end  # no more directory than bytes before its end
+
+
+def check_zip_directory(read_at, size: int, what: str = "zip archive",
+                        limits: Limits | None = None) -> LimitHit | None:
+    """A zip (of `size` bytes, read with `read_at(offset, length)` from its last bytes) whose directory its end
+    record says is past zip_directory bytes, or that lists past zip_members parts: refused before zipfile lists
+    its directory (it reads it whole, a ZipInfo a part: 500,000 parts took 38 s and 335 MB). zipfile lists every
+    entry of the directory's bytes, whatever count the end record says, so within zip_directory its entries are
+    counted too (their signatures, in bounded steps): the larger number."""
+    limits = limits or DEFAULT_LIMITS
+    said = zip_directory(read_at, size)
+    if said is None:
+        return None
+    parts, listed, end = said
+    if listed > limits.zip_directory:
+        return LimitHit("too_large", f"{what} has a {listed / MB:.1f} MB zip directory, more than a report's parts "
+                                     f"need (limit {limits.zip_directory / MB:.0f} MB)")
+    return too_many_parts(parts if parts > limits.zip_members else max(parts, _entries(read_at, end - listed, end)),
+                          what, limits)
 
 
 def _entries(read_at, start: int, end: int) -> int:
@@ -159,7 +180,7 @@ def check_zip(data: bytes, limits: Limits = DEFAULT_LIMITS, what: str = "DOCX") 
     zipfile inflates a part in one call however large it turns out to be (it checks the size only afterwards).
     DOCX and OFD (`what`, as the messages name it) are both such zips and are held to the same limits. The part
     count its end record declares comes first: past zip_members, the directory is not listed."""
-    hit = too_many_parts(zip_parts(lambda offset, length: data[offset:offset + length], len(data)), what, limits)
+    hit = check_zip_directory(lambda offset, length: data[offset:offset + length], len(data), what, limits)
     if hit is not None:
         return hit
     try:

@@ -11,7 +11,7 @@ from io import BytesIO
 from itertools import islice
 
 from govreports.extract.images import is_image, zip_of_images
-from govreports.extract.limits import DEFAULT_LIMITS, too_many_parts, zip_parts
+from govreports.extract.limits import DEFAULT_LIMITS, check_zip_directory
 
 # An element's start at the very beginning: '<p', '<div …>', '<html>', '<datastore>' (never '<2019年…>' or '<<条例>>').
 _MARKUP_START = re.compile(rb"<(?:[a-z][a-z0-9:-]*[\s/>]|!doctype\s)", re.I)
@@ -28,14 +28,15 @@ ZIP_DAMAGED = (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError)
 
 def sniff(data: bytes) -> str | None:
     """Return 'pdf', 'docx', 'ofd', 'xlsx', 'doc', 'xls', 'rtf', 'html', 'text', 'image' (a picture: a page of a
-    图片版 report), 'images' (a zip of pictures), 'zip' (one of more parts than limits.zip_members: its directory
-    is not listed, and the limits refuse it), or None for content that is none of these."""
+    图片版 report), 'images' (a zip of pictures), 'zip' (one of more parts than limits.zip_members, or a directory
+    larger than limits.zip_directory: its directory is not listed, and the limits refuse it), or None for content
+    that is none of these."""
     head = data[:4096]
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _sniff_utf16(head)
     # a zip first: its first part's name and (stored) bytes follow its local header, and a PDF there is in the head
     if head.startswith(b"PK\x03\x04"):
-        if too_many_parts(zip_parts(lambda offset, length: data[offset:offset + length], len(data))):
+        if check_zip_directory(lambda offset, length: data[offset:offset + length], len(data)):
             return "zip"
         try:
             with zipfile.ZipFile(BytesIO(data)) as zf:

@@ -330,7 +330,7 @@ def _refuse_unread(file, size: int) -> None:
                 file.seek(offset)
                 return file.read(length)
 
-            hit = limits.too_many_parts(limits.zip_parts(read_at, size), limits=limits.DEFAULT_LIMITS)
+            hit = limits.check_zip_directory(read_at, size, limits=limits.DEFAULT_LIMITS)
             if hit is not None:
                 raise ParseLimitError(hit.kind, hit.message)
             file.seek(0)
