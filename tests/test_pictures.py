@@ -677,10 +677,10 @@ def test_a_banner_and_a_logo_from_a_cdn_beside_the_pages_are_no_pages(tmp_path, 
     '<p><img src="https://img.example.gov.cn/2024/cover.jpg" width="800" height="1131"></p>' + PAGES,
     # banner-shaped, between two pages: in the report's body (a table's strip), a page
     '<p><img src="./W020240122_1.jpg"></p>' + BANNER + LOGO + '<p><img src="./W020240122_2.jpg"></p>',
-    # a lone one drawn as wide as the article's column (100%, its height unsaid), as pages are: no small decoration
-    '<p><img src="https://img.example.gov.cn/2024/cover.jpg" width="100%"></p>' + PAGES,
-    PAGES + '<p><img src="https://img.example.gov.cn/2024/last.jpg" style="width: 100%"></p>',
-], ids=["size-unsaid", "page-sized", "lone-page-sized", "between", "lone-full-width", "lone-full-width-styled"])
+    # two drawn as wide as the article's column, as pages (and an editor's every picture) are: pages, as two unsaid
+    '<p><img src="https://img.example.gov.cn/2024/cover.jpg" width="100%"></p>' + PAGES
+    + '<p><img src="https://img.example.gov.cn/2024/last.jpg" style="width: 100%"></p>',
+], ids=["size-unsaid", "page-sized", "lone-page-sized", "between", "two-full-width"])
 def test_pictures_off_the_hosts_not_all_drawn_as_decoration_still_fail_the_item(tmp_path, pictures):
     """Only pictures each drawn as a banner or a logo is (or a lone one whose size is not said), above or below the
     pages, are passed over: the report is never read without a picture that may be one of its pages."""
@@ -688,11 +688,60 @@ def test_pictures_off_the_hosts_not_all_drawn_as_decoration_still_fail_the_item(
     assert asked == [PAGE_URL] and dict(stats.failed) == {"host_not_allowed": 1} and stats.new == 0
 
 
+# a lone picture off the portal's hosts drawn as wide as the article's column (as an editor draws every picture: a
+# CDN's logo, a 二维码, a cover page alike), above or below the pages and named unlike them
+FULL_WIDTH = {"above": '<p><img src="https://img.example.gov.cn/2024/cover.jpg" width="100%"></p>' + PAGES,
+              "below": PAGES + '<p><img src="https://img.example.gov.cn/2024/last.jpg" style="width: 100%"></p>'}
+
+
+@pytest.mark.parametrize("where", ["above", "below"])
+def test_a_lone_full_width_picture_off_the_hosts_is_passed_over_where_the_pages_make_the_report(
+        tmp_path, monkeypatch, where):
+    """h3: a lone off-host picture drawn 100 % wide (a logo, as an editor styles every picture) beside the pages
+    failed the item as host_not_allowed: drawn as pages are, it was taken for one, and a report whose pages the
+    portal's host holds was never read. Its size says nothing of what it is; where the pages on the portal's hosts
+    make the report (its tables read), it was none of it: passed over, never asked, the report read."""
+    from govreports.crawl import portal
+    from govreports.store.read import get_record
+
+    real_parse, fixture = portal.PortalCrawl._parse, record_fixture("2019")
+
+    async def read(self, data, name, hints, http_charset=None):  # the pages' pictures: OCR reads the 2019 report
+        if data.startswith(b"PK"):
+            return dict(fixture, ocr=True, ocr_pages="2/2")
+        return await real_parse(self, data, name, hints, http_charset)
+
+    monkeypatch.setattr(portal.PortalCrawl, "_parse", read)
+    answers = _blank_pages("W020240122_1.jpg", "W020240122_2.jpg")
+    db, stats, asked = _one_listing(tmp_path, _article(FULL_WIDTH[where]), answers)
+    assert asked == [PAGE_URL, *answers] and dict(stats.failed) == {} and stats.new == 1
+    (report_id,) = db.execute("SELECT report_id FROM items").fetchone()
+    assert get_record(db, report_id)["active"] == fixture["active"]
+
+
+@pytest.mark.parametrize("where", ["above", "below"])
+def test_a_lone_full_width_picture_off_the_hosts_fails_the_item_by_name_where_the_pages_make_no_report(
+        tmp_path, monkeypatch, where):
+    """...and where the pages on the portal's hosts make no report (OCR reads no table in them), that picture may
+    be one of its pages (its cover, its last): the item fails as host_not_allowed naming its host, never a
+    reading that found no report, nothing stored."""
+    from govreports.extract import ocr
+
+    monkeypatch.setattr(ocr, "_page_words", lambda image, rules, timeout, tesseract: [])
+    answers = _blank_pages("W020240122_1.jpg", "W020240122_2.jpg")
+    db, stats, asked = _one_listing(tmp_path, _article(FULL_WIDTH[where]), answers)
+    assert "https://img.example.gov.cn" not in " ".join(asked)
+    assert dict(stats.failed) == {"host_not_allowed": 1} and stats.new == 0
+    assert db.execute("SELECT count(*) FROM reports").fetchone() == (0,)
+    status, error = db.execute("SELECT status, error FROM items").fetchone()
+    assert status == "failed" and "img.example.gov.cn" in error and "attachment_hosts" in error
+
+
 def test_the_size_a_picture_is_drawn_at_is_what_its_tag_says():
     """width and height attributes (with or without px) or its style's, in pixels or as a share of the column
     ('100%'); a thumbnail linking its picture (drawn small, the picture a page) says nothing of the picture's size.
-    A picture drawn at a share of the column's width is drawn as pages are (to fit it), no logo: a page, unless
-    its height makes it a banner in the narrowest column (a phone's, 320 px)."""
+    A picture drawn at a share of the column's width is drawn to fit it, as pages are and as an editor draws every
+    picture: "column", unless its height makes it a banner in the narrowest column (a phone's, 320 px)."""
     from govreports.extract.images import drawn_as
 
     html = ("<html><body><div class='TRS_Editor'><img src='a.jpg' width='1200' height='200px'>"
@@ -707,10 +756,10 @@ def test_the_size_a_picture_is_drawn_at_is_what_its_tag_says():
     # a page drawn small is still a page; a landscape page, a strip of pages, a side unsaid: no decoration
     assert [drawn_as(*size) for size in ((140, 198), (1131, 800), (800, 12_000), (800, None), (None, None))] == [
         "page", "page", "page", None, None]
-    # as wide as the column, or half of it: a page (its height unsaid, or a page's, or a share: says nothing), unless
-    # a banner even 320 px wide; a share of the column's height says nothing of it
+    # as wide as the column, or half of it: drawn to fit it, as pages and logos alike are (its height unsaid, or a
+    # page's, or a share: says nothing), unless a banner even 320 px wide; a share of the column's height says nothing
     assert [drawn_as(*size) for size in (("100%", None), ("100%", 300), ("50%", "100%"), ("100%", 80), ("50%", 40),
-                                         (600, "80%"))] == ["page", "page", "page", "banner", "banner", None]
+                                         (600, "80%"))] == ["column", "column", "column", "banner", "banner", None]
 
 
 def test_pictures_read_without_a_report_on_a_page_answering_the_same_body_are_not_read_again(tmp_path, monkeypatch):

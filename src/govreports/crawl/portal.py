@@ -18,7 +18,7 @@ from govreports.crawl.listcontext import ListContext
 from govreports.crawl.stats import PortalStats
 from govreports.errors import StorageError
 from govreports.extract import limits, ocr
-from govreports.extract.images import bundle, decoration, image_name, is_image
+from govreports.extract.images import bundle, decoration, fitted, image_name, is_image
 from govreports.fetch import Fetcher
 from govreports.fetch import browser
 from govreports.fetch.result import FetchResult
@@ -372,7 +372,9 @@ class PortalCrawl(ListContext, KnownReports):
         `off_host` (the item's failure when nothing held its report, as such attachments are) when none is on
         its hosts (an image server's address: named, not "not a report"); beside some on its hosts, they fail it,
         unless they are the site's decoration (images.decoration: a logo, a banner above or below the pages, passed
-        over)."""
+        over). A lone one drawn to fit the column (100 % wide: images.fitted), as pages and an editor's every
+        picture are, is passed over only where the pages on its hosts make the report (its tables read); else it
+        fails the item as host_not_allowed, named: it may be one of its pages."""
         found = [self.adapter.images(shows) for shows in [page, *later]]
         shown = list(dict.fromkeys(url for urls in found for url in urls))
         drawn = {url: size for urls in reversed(found) for url, size in getattr(urls, "drawn", {}).items()}
@@ -381,12 +383,11 @@ class PortalCrawl(ListContext, KnownReports):
         # beside pictures on its hosts, only one named as a picture (….jpg) is a page: a counter's is not
         off = [url for url in shown if not url_host_in(self.portal.hosts, url)
                and (not urls or image_name(urlsplit(url).path))]
+        doubted = []  # passed over, drawn as wide as a page: the report must be read from the pages without it
         if urls and decoration(shown, urls, off, drawn):  # a CDN's logo, banner above or below the pages: no page
-            off = []
+            off, doubted = [], fitted(off, drawn)
         if off:
-            refused = Failed(off[0], "host_not_allowed", "host_not_allowed",
-                             f"host_not_allowed: the report's pictures are on {url_netloc(off[0])}, not among the "
-                             "portal's hosts; add it to attachment_hosts in the portal's config to read them")
+            refused = _off_host_pictures(off[0])
             if not urls:
                 off_host.append(refused)
             else:  # some of its pages there: never the report read from the others
@@ -426,6 +427,11 @@ class PortalCrawl(ListContext, KnownReports):
             if failed:
                 self.sink.emit(Failed(kept.url, "parse_error", "parse", str(exc), listing=listing))
             return False
+        if doubted and not _has_tables(record):  # no report without it: it may be one of its pages, named
+            if failed:
+                self.sink.emit(replace(_off_host_pictures(doubted[0], "without it the pages on the portal's hosts "
+                                                                      "make no report; "), listing=listing))
+            return False
         return record, kept, kept.url
 
 
@@ -438,6 +444,12 @@ def _limit_failed(url: str, exc: ParseLimitError | MissingToolError, listing: Li
 def _emit_all(sink: Sink, events: list[Failed]) -> None:
     for event in events:
         sink.emit(event)
+
+
+def _off_host_pictures(url: str, why: str = "") -> Failed:
+    return Failed(url, "host_not_allowed", "host_not_allowed",
+                  f"host_not_allowed: the report's pictures are on {url_netloc(url)}, not among the portal's hosts; "
+                  f"{why}add it to attachment_hosts in the portal's config to read them")
 
 
 def _has_tables(record: dict) -> bool:

@@ -54,8 +54,9 @@ def decoration(shown: list[str], pages: list[str], others: list[str],
     hosts), are a site's decoration, not pages of its report: each above the pages or below them (a banner, a logo
     from a CDN), named unlike every page (their file names, digits aside: W020240122_1.jpg and W020240122_2.jpg
     are one series), and drawn as decoration is (`drawn`: the width and height its tag draws it at, drawn_as) —
-    a lone one where its size is not said. One between two pages, one named as the pages are, one drawn as a page
-    may be (a size said that is neither a banner's nor a logo's), or one of several whose size is not said may be
+    a lone one where its size says nothing (not said, or drawn to fit the column: `fitted`, passed over only where
+    the pages make the report without it). One between two pages, one named as the pages are, one drawn as a page
+    may be (a size said that is neither a banner's nor a logo's), or one of several whose size says nothing may be
     a page (an image server's): no decoration. Their bytes are never asked for (their host is not the portal's):
     their place, their names and the size their tags draw them at are what is known of them."""
     if not others or not pages:
@@ -66,9 +67,16 @@ def decoration(shown: list[str], pages: list[str], others: list[str],
     for url in others:
         looks = drawn_as(*drawn.get(url, (None, None)))
         if placed[0] < shown.index(url) < placed[-1] or _series(url) in series or looks == "page" \
-                or (looks is None and len(others) > 1):
+                or (looks in (None, "column") and len(others) > 1):
             return False
     return True
+
+
+def fitted(others: list[str], drawn: dict[str, tuple[int | str | None, int | str | None]] | None = None) -> list[str]:
+    """Those of `others` drawn to fit the article's column (drawn_as "column"): as pages are, and as an editor draws
+    every picture, a logo and a 二维码 too. Passed over as decoration (lone, above or below the pages), such a one
+    may still be a page (a cover, a last page): the report is read without it only where its other pages make it."""
+    return [url for url in others if drawn_as(*(drawn or {}).get(url, (None, None))) == "column"]
 
 
 # a picture drawn this many times as wide as it is tall, or more, is a banner: a page is at most √2 (A4 on its side),
@@ -86,15 +94,16 @@ NARROWEST = 320
 
 def drawn_as(width: int | str | None, height: int | str | None) -> str | None:
     """What the size a picture is drawn at (its tag's width and height, in pixels, or as a share of the column:
-    "100%"; None for a side not said) says it is: "banner", "logo", "page" (any other size: it may be a page), or
-    None where a side is not said. One drawn at a share of the column's width is drawn to fit it, as a page is,
-    never as a logo: a page unless, even in the narrowest column, it is as short as a banner."""
+    "100%"; None for a side not said) says it is: "banner", "logo", "page" (any other size: it may be a page),
+    "column", or None where a side is not said. One drawn at a share of the column's width is drawn to fit it
+    ("column"), as a page is and as an editor draws every picture (a logo, a 二维码 alike): that says not which it
+    is (images.fitted), unless, even in the narrowest column, it is as short as a banner."""
     if isinstance(height, str):
         height = None  # a share of the column's height: of a height the page sets by what it holds, nothing said
     if isinstance(width, str):
         if height and float(width.rstrip("%")) / 100 * NARROWEST >= BANNER * height:
             return "banner"
-        return "page"
+        return "column"
     if not width or not height:
         return None
     if width >= BANNER * height:
