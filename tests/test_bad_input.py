@@ -181,6 +181,38 @@ def test_a_truncated_or_damaged_docx_is_named_as_such_not_as_unknown_binary():
         parse_bytes(plain.getvalue())
 
 
+def test_a_pdf_pdfplumber_cannot_read_when_checking_the_fast_reading_is_named_damaged(tmp_path, monkeypatch):
+    """Found by garbling 4 KB of a PDF rendered from sample 03: PDFium read it (one page without text, no report
+    found), so pdfplumber read it again to check (parse.api._checked_by_pdfplumber), and pdfminer's error on the
+    damaged stream ("Non-Ascii85 digit found") came out of parse_bytes: "parser crashed: PdfminerException",
+    outside the extractors' own naming of damage. It is a damaged PDF; where the fast reading found a report,
+    that reading stands."""
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    from govreports.extract import pdf
+
+    def damaged(page):
+        raise PdfminerException("Non-Ascii85 digit found: \xde")
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    page = canvas.Canvas(buf, pagesize=A4)
+    page.setFont("STSong-Light", 12)
+    page.drawString(72, 800, "关于做好2020年春季防火工作的通知")  # text, no report: the fast reading is checked
+    page.save()
+    monkeypatch.setattr(pdf, "_plumber_layout", damaged)
+    with pytest.raises(ParseError, match=r"^damaged or truncated PDF \(PdfminerException: Non-Ascii85 digit"):
+        parse_bytes(buf.getvalue())
+    path = tmp_path / "report.pdf"
+    path.write_bytes(buf.getvalue())
+    assert parse_path(path).error.startswith("damaged or truncated PDF (PdfminerException")
+
+
 def test_a_docx_cut_short_before_its_first_word_part_is_named_a_truncated_docx_not_a_zip(tmp_path):
     """A DOCX cut short before its first word/ part (its [Content_Types].xml, _rels/.rels and docProps/ come first)
     was named "not a report: a zip archive, not a DOCX, XLSX or OFD package": a download cut short, named as no

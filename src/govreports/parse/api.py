@@ -244,10 +244,19 @@ def _checked_by_pdfplumber(data: bytes, document: Document, record: dict | None,
     """Accuracy never drops for speed: where a doubted fast reading left a form cell unread (or no report was
     found in it), pdfplumber reads the document too, and the reading with more cells wins (the fast path's on a
     tie). A real Word-export PDF (淮安 2024, drawn at 1/20 scale with fonts 20 times the size) gave 125 of 200
-    cells on the fast path before it took the scale into the font size, with characters 20 times too tall."""
+    cells on the fast path before it took the scale into the font size, with characters 20 times too tall.
+    A file pdfplumber cannot read (a damaged stream PDFium passed over) keeps the fast reading where it found a
+    report, and is a damaged PDF where it found none: never pdfminer's error let out as a parser crash."""
     from govreports.extract.pdf import extract_pdf
 
-    slow_document = extract_pdf(data, fast=False)
+    try:
+        slow_document = extract_pdf(data, fast=False)
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pdfminer's errors on a damaged stream are many and unlisted
+        if record is not None:
+            return document, record
+        raise ParseError(f"damaged or truncated PDF ({type(exc).__name__}: {str(exc)[:200]})") from exc
     slow = build_record(slow_document, hints)
     if slow is not None and (record is None or cells_read_share(slow) > cells_read_share(record)):
         return slow_document, slow
