@@ -245,6 +245,28 @@ def test_a_docx_cut_short_before_its_first_word_part_is_named_a_truncated_docx_n
         parse_bytes(cut_zip, "https://www.example.gov.cn/2019年报.docx")
 
 
+def test_a_docx_whose_readable_directory_lost_its_word_parts_is_named_a_damaged_docx(tmp_path):
+    """Found by flipping bytes of DOCX files rendered from the samples: one flip in the zip directory left it
+    readable, listing only [Content_Types].xml, _rels/.rels and docProps/ (no word/ part): named "not a report: a
+    zip archive, not a DOCX, XLSX or OFD package", as a zip of attachments is. Its [Content_Types].xml says DOCX."""
+    import zipfile
+
+    from govreports.render import to_docx
+    from strategies import record_fixture
+
+    lost = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(to_docx(record_fixture("2019")))) as package, \
+            zipfile.ZipFile(lost, "w", zipfile.ZIP_DEFLATED) as out:
+        for part in package.infolist():
+            if not part.filename.startswith("word/"):
+                out.writestr(part, package.read(part))
+    with pytest.raises(ParseError, match=r"^damaged or truncated DOCX \(its main part is missing\)"):
+        parse_bytes(lost.getvalue())
+    path = tmp_path / "report.docx"
+    path.write_bytes(lost.getvalue())
+    assert parse_path(path).error == "damaged or truncated DOCX (its main part is missing)"
+
+
 def test_a_docx_whose_zip_directory_names_an_unknown_zip_version_is_named_damaged(tmp_path):
     """A damaged byte in a DOCX's zip directory (an entry's 'version needed to extract' read 11.5): zipfile raises
     NotImplementedError opening it, which sniff, the zip's failure and read_path's check let through: the file was

@@ -122,7 +122,7 @@ def _zip_failure(data: bytes, name: str = "") -> str:
     [Content_Types].xml, _rels/.rels and docProps/) is told by what those first parts say, else by `name`."""
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
-            return zip_failure(archive.namelist())
+            return zip_failure(archive.namelist(), said=package_says(archive))
     except ZIP_DAMAGED:
         pass
     names, said = [], None  # no report has more than zip_members parts: a zip cut short of 500,000 is not listed whole
@@ -141,6 +141,22 @@ def _zip_failure(data: bytes, name: str = "") -> str:
     if said is not None:
         return f"damaged or truncated {said} (its zip directory cannot be read: cut short?)"
     return zip_failure(names, readable=False)
+
+
+def package_says(archive: zipfile.ZipFile) -> str | None:
+    """The kind a zip's [Content_Types].xml or _rels/.rels names (the first _PEEK of them), where its directory
+    lists one: a DOCX whose directory lost its word/ parts (a damaged entry) is still a DOCX. None for none."""
+    names = set(archive.namelist())
+    for part in ("[Content_Types].xml", "_rels/.rels"):
+        if part in names:
+            try:
+                with archive.open(part) as opened:
+                    raw = opened.read(_PEEK).lower()
+            except (*ZIP_DAMAGED, OSError, zlib.error):
+                continue
+            if kind := next((kind for says, kind in _PACKAGE_SAYS if says in raw), None):
+                return kind
+    return None
 
 
 def _package_says(data: bytes, start: int, method: bytes, packed: bytes) -> str | None:
@@ -166,10 +182,10 @@ def _extension(name: str) -> str:
     return last.rsplit(".", 1)[-1].lower() if "." in last else ""
 
 
-def zip_failure(names: list[str], readable: bool = True) -> str:
+def zip_failure(names: list[str], readable: bool = True, said: str | None = None) -> str:
     """Why a zip holding `names` (those its directory lists, where it can be read: `readable`), of no kind
-    zip_kind knows, is not read."""
-    kind = next((k for n in names for prefix, k in _PACKAGE_PARTS if n.startswith(prefix)), None)
+    zip_kind knows, is not read; `said`: the kind its package parts name (package_says), where none of `names` does."""
+    kind = next((k for n in names for prefix, k in _PACKAGE_PARTS if n.startswith(prefix)), said)
     why = "its main part is missing" if readable else "its zip directory cannot be read: cut short?"
     if kind is None:
         return "not a report: a zip archive, not a DOCX, XLSX or OFD package" + (

@@ -333,7 +333,7 @@ def _refuse_unread(file, size: int) -> None:
         if not head.strip():
             return
         if head.startswith(b"PK\x03\x04"):
-            from govreports.extract.sniff import ZIP_DAMAGED, zip_failure, zip_kind
+            from govreports.extract.sniff import ZIP_DAMAGED, package_says, zip_failure, zip_kind
 
             def read_at(offset: int, length: int) -> bytes:
                 file.seek(offset)
@@ -346,10 +346,11 @@ def _refuse_unread(file, size: int) -> None:
             try:
                 with zipfile.ZipFile(file) as archive:
                     names = archive.namelist()
+                    said = package_says(archive) if zip_kind(names) is None else None
             except ZIP_DAMAGED:
                 return  # damaged: what of it is damaged is told from all of it
             if (kind := zip_kind(names)) is None:  # no report, whatever its size: as extract's container_failure
-                raise ParseError(zip_failure(names))
+                raise ParseError(zip_failure(names, said=said))
         elif head.startswith(b"\xd0\xcf\x11\xe0"):
             kind = "ole"  # Word .doc, Excel .xls or neither (its directory may be anywhere): none past their cap
         else:
