@@ -213,6 +213,35 @@ def test_a_pdf_pdfplumber_cannot_read_when_checking_the_fast_reading_is_named_da
     assert parse_path(path).error.startswith("damaged or truncated PDF (PdfminerException")
 
 
+def test_a_pdf_drawing_half_a_surrogate_pair_is_read_without_it_never_a_crash():
+    """Found by flipping bytes of PDFs rendered from the samples: a string drawn in a UCS-2 CID font (STSong-Light,
+    UniGB-UCS2-H) holding the code 0xD85B, half a surrogate pair, which PDFium gives as that character's Unicode.
+    It reached OpenCC (and would have reached SQLite) as a lone surrogate, which no UTF-8 encodes: "parser
+    crashed: UnicodeEncodeError". Such a character has no Unicode: the page is unmapped (pdfplumber reads it), and
+    no text read holds a lone surrogate."""
+    import re
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    from govreports.extract.pdf import extract_pdf
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    page = canvas.Canvas(buf, pageCompression=0)
+    page.setFont("STSong-Light", 12)
+    page.drawString(72, 800, "报告〇结束")
+    page.save()
+    whole = buf.getvalue()
+    data = whole.replace(b"0\\007", b"\\330[", 1)  # 〇 (0x3007) drawn as 0xD85B: as long, no offset moves
+    assert data != whole and len(data) == len(whole)
+    lone = re.compile("[\ud800-\udfff]")
+    assert not any(lone.search(cell) for block in extract_pdf(data).blocks for cell in block.cells)
+    with pytest.raises(ParseError, match="^no annual report found in this pdf document"):
+        parse_bytes(data)
+
+
 def test_a_docx_cut_short_before_its_first_word_part_is_named_a_truncated_docx_not_a_zip(tmp_path):
     """A DOCX cut short before its first word/ part (its [Content_Types].xml, _rels/.rels and docProps/ come first)
     was named "not a report: a zip archive, not a DOCX, XLSX or OFD package": a download cut short, named as no

@@ -51,8 +51,9 @@ def chars(page, left: float, top: float, widths: dict | None = None, textpage=No
         if n <= 0:
             return []
         text = textpage.get_text_range(0, n)
-        if len(text) != n:  # astral characters: two UTF-16 units, one character
-            text = [chr(c.FPDFText_GetUnicode(raw, i)) for i in range(n)]
+        indexed = enumerate(text)
+        if len(text) != n:  # astral characters (two UTF-16 units, one character), or half of one alone
+            indexed = _units(raw, n)
         rect = c.FS_RECTF()
         rect_ref = ctypes.byref(rect)
         box_of, box_bytes = _RECT.unpack_from, memoryview(rect).cast("B")  # one call for the four fields (0.2 µs)
@@ -63,7 +64,7 @@ def chars(page, left: float, top: float, widths: dict | None = None, textpage=No
         unmeasured: list[int] = []  # characters in out without a width from their font
         sizes: dict[tuple[float, float], float] = {}
         widths = {} if widths is None else widths
-        for i, ch in enumerate(text):
+        for i, ch in indexed:
             if ch.isspace() and is_generated(raw, i):  # PDFium's own spaces and line breaks
                 continue
             if ch in "\ufffe\uffff\x00\ufffd":
@@ -91,6 +92,23 @@ def chars(page, left: float, top: float, widths: dict | None = None, textpage=No
             if k + 1 < len(out) and (nxt := out[k + 1])[4] == ch[4] and ch[1] < nxt[1] < ch[3]:
                 out[k] = (ch[0], ch[1], ch[2], nxt[1], ch[4])
         return out
+
+
+def _units(raw, n: int) -> list[tuple[int, str]]:
+    """The page's characters by index where PDFium holds an astral one as two (its UTF-16 units): the pair as one
+    character at its first index; half of a pair alone (a damaged string: a UCS-2 font drawing 0xD85B) as
+    U+FFFD, no Unicode (the page is unmapped): a lone surrogate is no text, and no UTF-8 encodes it."""
+    units = [c.FPDFText_GetUnicode(raw, i) for i in range(n)]
+    out, i = [], 0
+    while i < n:
+        unit = units[i]
+        if 0xD800 <= unit < 0xDC00 and i + 1 < n and 0xDC00 <= units[i + 1] < 0xE000:
+            out.append((i, chr(0x10000 + (unit - 0xD800 << 10) + units[i + 1] - 0xDC00)))
+            i += 2
+            continue
+        out.append((i, "\ufffd" if 0xD800 <= unit < 0xE000 else chr(unit)))
+        i += 1
+    return out
 
 
 _RECT = struct.Struct("4f")  # FS_RECTF: left, top, right, bottom (C floats)
