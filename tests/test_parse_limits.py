@@ -136,6 +136,39 @@ def test_a_docx_damaged_near_the_end_of_its_document_is_damaged_not_a_bomb():
     assert "bomb" not in kinds, kinds
 
 
+def _declared_size(data: bytes, name: str, size: int) -> bytes:
+    """`data` (a zip) whose directory declares part `name` `size` bytes unpacked."""
+    import zipfile
+
+    data = bytearray(data)
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        position = archive.start_dir  # the central directory: fixed 46-byte headers, then name, extra, comment
+    while data[position + 46:position + 46 + len(name.encode())] != name.encode():
+        lengths = [int.from_bytes(data[position + i:position + i + 2], "little") for i in (28, 30, 32)]
+        position += 46 + sum(lengths)
+    data[position + 24:position + 28] = size.to_bytes(4, "little")
+    return bytes(data)
+
+
+def test_a_size_no_deflate_can_reach_declared_by_a_damaged_directory_is_no_bomb():
+    """Found by flipping bytes of XLSX, DOCX and OFD files rendered from the samples: a flipped byte in a part's
+    declared size (docProps/app.xml: 398 bytes said to unpack to 2,751.5 MB) was refused as `bomb`, an attack,
+    from the directory alone. Deflate unpacks at most 1,032 times what it packs: a size past that is no
+    expansion, a damaged (or lying) directory. Such a part is measured inflating, and held to the ratio by what
+    it does unpack: this one unpacks its 398 bytes, and the DOCX is read; a bomb declaring such a size is still
+    one, told by what it inflates to."""
+    from govreports.render import to_docx
+    from strategies import record_fixture
+
+    record = record_fixture("2019")
+    damaged = _declared_size(to_docx(record), "docProps/app.xml", 0xA400_0000)
+    assert limits.check(damaged, "docx") is None
+    assert parse_bytes(damaged)["title"] == record["title"]
+    bomb = _declared_size(hostile.zip_bomb_docx(), "word/document.xml", 0xA400_0000)
+    hit = limits.check(bomb, "docx")
+    assert hit is not None and hit.kind == "bomb" and "word/document.xml" in hit.message, hit
+
+
 def test_entity_bomb_docx_is_refused_and_python_docx_would_not_expand_it(no_extractors):
     _refused(hostile.entity_bomb_docx(), "bomb", "declares a DTD")
     import docx  # the second line of defence: python-docx's parser does not resolve entities

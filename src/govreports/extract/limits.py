@@ -194,6 +194,8 @@ def check_zip(data: bytes, limits: Limits = DEFAULT_LIMITS, what: str = "DOCX") 
     total = 0
     for part in parts:
         size, packed = part.file_size, max(part.compress_size, 1)
+        if _impossible(part):  # a damaged (or lying) directory: measured inflating (_inflate_part), not believed
+            continue
         if size > limits.zip_ratio_floor and size > limits.zip_ratio * packed:
             return LimitHit("bomb", f"{what} part {part.filename} unpacks {packed:,} bytes to {size / MB:,.1f} MB "
                                     f"({size / packed:,.0f}×, limit {limits.zip_ratio:.0f}×)")
@@ -204,10 +206,25 @@ def check_zip(data: bytes, limits: Limits = DEFAULT_LIMITS, what: str = "DOCX") 
     if total > limits.zip_expanded:
         return LimitHit("bomb", f"{what} unpacks to {total / MB:,.0f} MB (limit {limits.zip_expanded / MB:.0f} MB)")
     for part in parts:
-        hit = _inflate_part(data, part, what)
+        # a part whose declared size is not believed: held to the ratio, and the whole to zip_expanded, by what it
+        # does unpack
+        cap = min(max(limits.zip_ratio_floor, limits.zip_ratio * part.compress_size), limits.zip_expanded - total) \
+            if _impossible(part) else None
+        hit, produced = _inflate_part(data, part, what, cap)
         if hit is not None:
             return hit
+        total += produced if cap is not None else 0
     return None
+
+
+# deflate unpacks at most 1,032 times what it packs (258 bytes from a code of two bits, and a block's header)
+DEFLATE_MAX = 1032
+
+
+def _impossible(part: zipfile.ZipInfo) -> bool:
+    """Whether the size a deflated part declares is more than deflate can unpack from its packed bytes (and a
+    kilobyte): a directory damaged there (a flipped byte: 398 bytes said to unpack to 2.7 GB), or lying."""
+    return part.compress_type == zipfile.ZIP_DEFLATED and part.file_size > DEFLATE_MAX * part.compress_size + 1024
 
 
 def check_sheets(data: bytes, kind: str, limits: Limits = DEFAULT_LIMITS) -> LimitHit | None:
@@ -241,23 +258,26 @@ def _is_xml(name: str) -> bool:
 _CHUNK = 1 << 20
 
 
-def _inflate_part(data: bytes, part: zipfile.ZipInfo, what: str = "DOCX") -> LimitHit | None:
+def _inflate_part(data: bytes, part: zipfile.ZipInfo, what: str = "DOCX",
+                  cap: int | None = None) -> tuple[LimitHit | None, int]:
     """Inflate one part in bounded steps: far more output than its declared size is a bomb; an XML part declaring a
     DTD is an entity-expansion attack (OOXML parts never declare one; the declaration precedes the root element,
     so the first step holds it). Anything unreadable is left to the extractor to report as damage, and so is a
     stream that ends a little past its declared size: one flipped byte near the end of a DOCX's document.xml made
     it inflate some bytes too many in 30 of 38 places, a damaged download recorded as `bomb` (an attack); its
-    CRC tells the extractor it is damaged. Past twice its declared size and a step more, it is a bomb."""
-    start = part.header_offset
+    CRC tells the extractor it is damaged. Past twice its declared size and a step more, it is a bomb; so is a
+    part unpacking past `cap` bytes (one declaring more than deflate can unpack: _impossible). With the bytes it
+    unpacked (0 where it was not inflated)."""
+    start, produced = part.header_offset, 0
     if data[start:start + 4] != b"PK\x03\x04":
-        return None
+        return None, 0
     name_len, extra_len = struct.unpack("<HH", data[start + 26:start + 30])
     begin = start + 30 + name_len + extra_len
     raw = memoryview(data)[begin:begin + part.compress_size]
     if part.compress_type == zipfile.ZIP_STORED:
         head = bytes(raw[:2048])
     elif part.compress_type == zipfile.ZIP_DEFLATED:
-        inflater, pending, produced, head = zlib.decompressobj(-15), bytes(raw), 0, b""
+        inflater, pending, head = zlib.decompressobj(-15), bytes(raw), b""
         try:
             while not inflater.eof:
                 out = inflater.decompress(pending, _CHUNK)
@@ -266,16 +286,20 @@ def _inflate_part(data: bytes, part: zipfile.ZipInfo, what: str = "DOCX") -> Lim
                 produced += len(out)
                 if produced > 2 * part.file_size + _CHUNK:
                     return LimitHit("bomb", f"{what} part {part.filename} inflates past twice the {part.file_size:,} "
-                                            f"bytes its zip directory declares")
+                                            f"bytes its zip directory declares"), produced
+                if cap is not None and produced > cap:
+                    return LimitHit("bomb", f"{what} part {part.filename} inflates {part.compress_size:,} bytes past "
+                                            f"{produced / MB:,.1f} MB (its zip directory declares "
+                                            f"{part.file_size / MB:,.1f} MB, more than deflate can unpack)"), produced
                 if not out and not pending:
                     break
         except zlib.error:
-            return None
+            return None, produced
     else:
-        return None  # bzip2/lzma parts: no Word writes them; zipfile reads them, the deadline bounds it
+        return None, 0  # bzip2/lzma parts: no Word writes them; zipfile reads them, the deadline bounds it
     if _is_xml(part.filename) and (b"<!DOCTYPE" in head or b"<!ENTITY" in head):
-        return LimitHit("bomb", f"{what} part {part.filename} declares a DTD (entity expansion refused)")
-    return None
+        return LimitHit("bomb", f"{what} part {part.filename} declares a DTD (entity expansion refused)"), produced
+    return None, produced
 
 
 class LimitExceeded(Exception):
