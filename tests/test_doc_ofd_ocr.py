@@ -604,6 +604,24 @@ def _with_text_cover(scan: bytes, title: str) -> bytes:
     return _joined(cover.getvalue(), scan)
 
 
+def test_a_pdf_pdfium_cannot_open_with_textless_pages_keeps_its_text_layers_reading(scanned, monkeypatch):
+    """Found by garbling PDFs rendered from the samples: one PDFium cannot open (pdfplumber read it, some pages
+    without text) had those pages sent to OCR, which opens the PDF with PDFium to draw them: its PdfiumError
+    ("Failed to load document") came out of parse_bytes as a parser crash. No page of it can be drawn: the text
+    layer's reading stands (here a cover page: no report found, named)."""
+    import pypdfium2
+
+    _record, scan = scanned
+    data = _with_text_cover(scan, "某县教育局2019年政府信息公开工作年度报告")
+
+    def cannot(*args, **kwargs):
+        raise pypdfium2.PdfiumError("Failed to load document (PDFium: Data format error).")
+
+    monkeypatch.setattr(pypdfium2, "PdfDocument", cannot)
+    with pytest.raises(ParseError, match="^no annual report found in this pdf document"):
+        parse_bytes(data)
+
+
 def test_a_scan_behind_a_typed_cover_page_is_read_by_ocr(scanned, monkeypatch):
     """A scan with a text layer on its cover page only: the PDF has characters, so it was not taken for a scan,
     and the parse failed with 'no annual report found' (the report's pages were never read). Pages without a text

@@ -125,11 +125,17 @@ def ocr_textless_pages(data: bytes, document: Document, tools: ToolCache | None 
                        budget: float | None = None) -> Document | None:
     """`document` (a PDF with a text layer on some pages: meta["textless_pages"]) with those pages read by OCR in
     their places, each other page's blocks as its text layer gave them: a scan behind a typed cover page. None
-    where there is nothing to read: those pages are blank, or OCR read every one of them and found no text.
+    where there is nothing to read: those pages are blank, or OCR read every one of them and found no text, or
+    PDFium cannot open the PDF to draw them (a damaged file pdfplumber read).
     Unreadable, with the reason, where OCR cannot run or stopped at a time bound before it found text (read again
     later: `ocr_pages` counts the textless pages read)."""
+    import pypdfium2
+
     textless = [int(n) - 1 for n in document.meta["textless_pages"].split(",")]
-    if not _draw_anything(data, textless):
+    try:
+        if not _draw_anything(data, textless):
+            return None
+    except pypdfium2.PdfiumError:  # PDFium cannot open it (pdfplumber read it): no page of it can be drawn
         return None
     reason = f"the PDF has no text layer on pages {document.meta['textless_pages']} (scanned images?)"
     why, who = _probe()
