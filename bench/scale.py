@@ -12,9 +12,10 @@ lookup each report costs) and an unchanged reload (a document re-fetched whole, 
 lookups, nothing written).
 
 Figures are wall clock on whatever machine runs it (a shared machine: take the best of several runs, and say so).
-The queries are measured as a crawled database plans them, without ANALYZE's statistics (nothing in the pipeline
-runs ANALYZE); `--analyze` measures them with statistics, as bench runs before 2026-12-07 did (a plan can be
-better or worse with them: tests/test_query_plans.py holds the analyses to both).
+The queries are measured by default without ANALYZE's statistics, the planner's worst case (a crawled database
+before 2026-12-08 had none; since, each writer's close runs `PRAGMA optimize`, store.db.optimize, which counts the
+tables its queries used); `--analyze` measures them with every table's statistics, as bench runs before 2026-12-07
+did (a plan can be better or worse with them: tests/test_query_plans.py holds the analyses to both).
 Usage: PYTHONPATH=src python bench/scale.py [--reports 300000] [--db PATH] [--keep] [--reuse] [--analyze]
 (--reuse: the reports already in --db are the ones measured, whatever --reports says)
 """
@@ -280,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the database file")
     parser.add_argument("--analyze", action="store_true",
-                        help="measure the queries with ANALYZE's statistics (a crawled database has none)")
+                        help="measure the queries with ANALYZE's statistics of every table (default: none)")
     parser.add_argument("--reuse", action="store_true",
                         help="--db exists: skip the build, run the queries on the reports it holds")
     args = parser.parse_args(argv)
@@ -308,8 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         counted = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone() is not None
         db.close()
         if counted and not args.analyze:
-            print("note: this file holds ANALYZE's statistics (an older bench ran it): its queries are measured "
-                  "with them, unlike a crawled database's")
+            print("note: this file holds ANALYZE's statistics (an older bench, or PRAGMA optimize, counted them): "
+                  "its queries are measured with them")
         print(f"opened with migrations applied in {time.perf_counter() - t0:.1f} s: {built:,} reports")
         # the size per report, the agency asked for and the nightly's sample are the file's: a --reports that
         # differs (the default 300,000 on a smaller file) gave the wrong kB a report, and the nightly's sample then
