@@ -144,3 +144,28 @@ def test_a_list_api_answering_an_html_fragment_lists_its_rows():
     assert [(x.title, x.url, x.list_date) for x in got] == [
         (title, "https://www.taizhou.gov.cn/" + href.lstrip("./"), date) for title, href, date in rows]
     assert ctx.unreadable_at == [] and [u for _, u in ctx.requested] == list(pages)
+
+
+def test_a_later_page_answering_an_error_is_a_failure_not_the_end():
+    """A later page of a column with no count answering an error object (系统繁忙, success:false) is a failed list
+    page, named for what it said; an answer without the list and without an error signal, or a "no more" one, is
+    still the column's end, quietly."""
+    start, api = "https://a.gov.cn/xxgk/nb/index.html", "https://a.gov.cn/api?page={page}"
+    rows = [{"title": f"某县{2020 + k}年政府信息公开工作年度报告", "link": f"/r/{k}.html"} for k in (1, 2)]
+    portal = PortalConfig(name="x", adapter="json-api", start_url=start,
+                          params={"list_url": api, "items": "data.records", "url_field": "link"})
+    for later, said in (({"code": 500, "msg": "系统繁忙"}, "系统繁忙"),
+                        ({"success": False, "message": "请求过于频繁"}, "请求过于频繁"),
+                        ({"errcode": "E01", "errmsg": "服务异常"}, "服务异常"),
+                        ({"status": 503, "error": "Service Unavailable"}, "Service Unavailable")):
+        ctx = FakeContext({api.format(page=1): json.dumps({"code": 200, "data": {"records": rows}}),
+                           api.format(page=2): json.dumps(later, ensure_ascii=False)})
+        got = [x.url for x in _collect(JsonApiAdapter(portal), ctx)]
+        assert len(got) == 2 and [u for u, _ in ctx.unreadable_at] == [api.format(page=2)], later
+        assert said in ctx.unreadable_at[0][1], ctx.unreadable_at[0][1]
+    for quiet in ({"code": 200, "data": {"records": []}}, {"code": 0, "data": None}, {"success": True},
+                  {}, [], {"code": 404, "msg": "没有更多数据"}, {"code": 1, "msg": "暂无数据"}):
+        ctx = FakeContext({api.format(page=1): json.dumps({"code": 200, "data": {"records": rows}}),
+                           api.format(page=2): json.dumps(quiet, ensure_ascii=False)})
+        got = [x.url for x in _collect(JsonApiAdapter(portal), ctx)]
+        assert len(got) == 2 and ctx.unreadable_at == [], quiet

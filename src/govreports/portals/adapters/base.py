@@ -276,6 +276,26 @@ def not_json(text: str | None, problem: str) -> str:
     return f"the answer is not the JSON list expected ({problem})" + (f": {excerpt!r}" if excerpt else "")
 
 
+_OK_CODES = {"0", "200", "true", "ok", "success"}
+_END_WORDS = ("没有更多", "暂无", "无数据", "没有数据", "no more", "no data")
+
+
+def error_said(answer) -> str | None:
+    """What an answer without the list says when it is an error (a code/status/errcode not 0/200, success: false,
+    or an error field): its message, for the failure; None for a plain answer without the list, or one saying there
+    is no more (404, 没有更多数据), which some APIs answer past a column's end."""
+    if not isinstance(answer, dict):
+        return None
+    said = next((str(answer[k]) for k in ("msg", "message", "errmsg", "errMsg", "error", "error_description")
+                 if answer.get(k) not in (None, "")), "")
+    codes = [answer[k] for k in ("code", "status", "errcode", "errCode", "resultCode") if k in answer]
+    failed = answer.get("success") is False or any(str(c).strip().lower() not in _OK_CODES for c in codes) \
+        or "error" in answer and answer["error"] not in (None, "", False, 0)
+    if not failed or any(str(c) == "404" for c in codes) or any(w in said.lower() for w in _END_WORDS):
+        return None
+    return said or ", ".join(f"{k}={answer[k]}" for k in answer)[:200]
+
+
 def missing(value, path: str) -> str | None:
     """Where a dotted path leaves an answer that does not hold it, with what the answer holds there ("no 'list' in
     data (it holds: records, total)"), for a config whose field name is not the API's; None when it is there (a

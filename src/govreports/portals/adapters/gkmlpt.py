@@ -12,7 +12,7 @@ import json
 import re
 from urllib.parse import urljoin, urlsplit
 
-from govreports.portals.adapters.base import (Adapter, Listing, ListPage, absolute, count, find_attachments,
+from govreports.portals.adapters.base import (Adapter, Listing, ListPage, absolute, count, error_said, find_attachments,
                                              find_images, iso_date, missing, not_json, numbered_pages)
 
 _SID = re.compile(r"""SID\s*:\s*['"]?(\w+)['"]?""")
@@ -72,6 +72,9 @@ class GkmlptAdapter(Adapter):
             # json-api's is; later, an answer without it is the column's end
             if n == 1 and "articles" not in answer and count(answer.get("total")) != 0:
                 ctx.unreadable(url_of(n), not_json(reply.text, missing(answer, "articles")))
+                return None
+            if n > 1 and "articles" not in answer and (said := error_said(answer)):  # 系统繁忙: not the end
+                ctx.unreadable(url_of(n), not_json(reply.text, f"the API answered an error: {said}"))
                 return None
             listings = [Listing(unescape_percent_u(str(art.get("title") or "")), url,
                                 iso_date(str(art.get("created_at") or "")))
