@@ -146,26 +146,55 @@ def test_a_list_api_answering_an_html_fragment_lists_its_rows():
     assert ctx.unreadable_at == [] and [u for _, u in ctx.requested] == list(pages)
 
 
-def test_a_later_page_answering_an_error_is_a_failure_not_the_end():
-    """A later page of a column with no count answering an error object (系统繁忙, success:false) is a failed list
-    page, named for what it said; an answer without the list and without an error signal, or a "no more" one, is
-    still the column's end, quietly."""
+def _error_answering_column(answers: dict[int, object], counted: bool):
+    """A json-api column of two reports a page, its answers by page number (a list of rows, or what it answers
+    instead), with the column's count of items (`counted`: data.total) or none; (listed URLs, unreadable pages)."""
     start, api = "https://a.gov.cn/xxgk/nb/index.html", "https://a.gov.cn/api?page={page}"
-    rows = [{"title": f"某县{2020 + k}年政府信息公开工作年度报告", "link": f"/r/{k}.html"} for k in (1, 2)]
+    params = {"list_url": api, "items": "data.records", "url_field": "link"}
     portal = PortalConfig(name="x", adapter="json-api", start_url=start,
-                          params={"list_url": api, "items": "data.records", "url_field": "link"})
-    for later, said in (({"code": 500, "msg": "系统繁忙"}, "系统繁忙"),
-                        ({"success": False, "message": "请求过于频繁"}, "请求过于频繁"),
-                        ({"errcode": "E01", "errmsg": "服务异常"}, "服务异常"),
-                        ({"status": 503, "error": "Service Unavailable"}, "Service Unavailable")):
-        ctx = FakeContext({api.format(page=1): json.dumps({"code": 200, "data": {"records": rows}}),
-                           api.format(page=2): json.dumps(later, ensure_ascii=False)})
-        got = [x.url for x in _collect(JsonApiAdapter(portal), ctx)]
-        assert len(got) == 2 and [u for u, _ in ctx.unreadable_at] == [api.format(page=2)], later
-        assert said in ctx.unreadable_at[0][1], ctx.unreadable_at[0][1]
+                          params={**params, "total_field": "data.total"} if counted else params)
+    total = sum(len(a) for a in answers.values() if isinstance(a, list)) + 2  # a later page's two, unread
+    rows = lambda n, k: {"title": f"某县{2000 + 10 * n + k}年政府信息公开工作年度报告",  # noqa: E731
+                         "link": f"/r/{n}-{k}.html"}
+    listed = lambda n, a: {"code": 200, "data": {"records": [rows(n, k) for k in a], "total": total}}  # noqa: E731
+    pages = {api.format(page=n): json.dumps(listed(n, a) if isinstance(a, list) else a, ensure_ascii=False)
+             for n, a in answers.items()}
+    ctx = FakeContext(pages)
+    got = [x.url for x in _collect(JsonApiAdapter(portal), ctx)]
+    return got, [(u.rsplit("=", 1)[1], why) for u, why in ctx.unreadable_at]
+
+
+_ERRORS = (({"code": 500, "msg": "系统繁忙"}, "系统繁忙"), ({"success": False, "message": "请求过于频繁"}, "请求过于频繁"),
+           ({"errcode": "E01", "errmsg": "服务异常"}, "服务异常"),
+           ({"status": 503, "error": "Service Unavailable"}, "Service Unavailable"))
+
+
+def test_a_page_answering_an_error_where_the_column_goes_on_is_a_failure_not_the_end():
+    """A page answering the API's error object (系统繁忙, success: false) where the column has more — before its
+    count, or after two full pages — ended the listing quietly; it is a failed list page, named for what it said,
+    and with a count the pages after it are still read (two errors in a row end it)."""
+    for error, said in _ERRORS:
+        got, failed = _error_answering_column({1: [1, 2], 2: error, 3: [1, 2], 4: []}, counted=True)
+        assert len(got) == 4 and [p for p, _ in failed] == ["2"] and said in failed[0][1], (error, got, failed)
+        got, failed = _error_answering_column({1: [1, 2], 2: [1, 2], 3: error, 4: [1, 2]}, counted=False)
+        assert len(got) == 4 and [p for p, _ in failed] == ["3"] and said in failed[0][1], (error, got, failed)
+    got, failed = _error_answering_column({1: [1, 2], 2: _ERRORS[0][0], 3: _ERRORS[0][0], 4: [1, 2]}, counted=True)
+    assert len(got) == 2 and [p for p, _ in failed] == ["2", "3"], failed
+
+
+def test_an_answer_past_the_end_is_the_end_whatever_it_says():
+    """An answer without the list and without an error signal, or a "no more" one, is the column's end, quietly; so
+    is an error where nothing says the column goes on (page 2 of a column without a count, or after a short page):
+    some APIs answer past the end so (页码超出范围)."""
     for quiet in ({"code": 200, "data": {"records": []}}, {"code": 0, "data": None}, {"success": True},
                   {}, [], {"code": 404, "msg": "没有更多数据"}, {"code": 1, "msg": "暂无数据"}):
-        ctx = FakeContext({api.format(page=1): json.dumps({"code": 200, "data": {"records": rows}}),
-                           api.format(page=2): json.dumps(quiet, ensure_ascii=False)})
-        got = [x.url for x in _collect(JsonApiAdapter(portal), ctx)]
-        assert len(got) == 2 and ctx.unreadable_at == [], quiet
+        got, failed = _error_answering_column({1: [1, 2], 2: [1, 2], 3: quiet}, counted=False)
+        assert len(got) == 4 and failed == [], quiet
+    for error, _ in _ERRORS + (({"code": 500, "msg": "页码超出范围"}, ""),):
+        assert _error_answering_column({1: [1, 2], 2: error}, counted=False) == ([_r(1, 1), _r(1, 2)], []), error
+        got, failed = _error_answering_column({1: [1, 2], 2: [1], 3: error}, counted=False)
+        assert len(got) == 3 and failed == [], error
+
+
+def _r(n: int, k: int) -> str:
+    return f"https://a.gov.cn/r/{n}-{k}.html"

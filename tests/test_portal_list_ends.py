@@ -567,19 +567,23 @@ def test_a_gkmlpt_start_url_names_its_category_in_its_fragment():
     assert ctx.requested[-1][1].endswith("/api/all/721?page=1&sid=yj01")
 
 
-def test_a_later_gkmlpt_page_answering_an_error_is_a_failure_not_the_end():
-    """gkmlpt page 2 answering {"code": 500, "msg": "系统繁忙"} (no total) ended the column quietly; it is a failed
-    list page naming 系统繁忙. A page 2 of `{"articles": []}` or without an error signal is still the end."""
+def test_a_gkmlpt_page_answering_an_error_after_full_pages_is_a_failure_not_the_end():
+    """gkmlpt page 3, after two pages as full, answering {"code": 500, "msg": "系统繁忙"} (no total) ended the column
+    quietly; it is a failed list page naming 系统繁忙. One of `{"articles": []}` or without an error signal is still
+    the end (and page 2 answering an error, which nothing says exists: json-api's test)."""
     from govreports.portals.adapters.gkmlpt import GkmlptAdapter
 
     start = "http://www.gd.gov.cn/gkmlpt/index"
     page = "<script>var SID: 'gd001'; var nodes = [{id: 2001, name: '政府信息公开年报'}]</script>"
     api = "http://www.gd.gov.cn/gkmlpt/api/all/2001?page={n}&sid=gd001"
-    first = '{"articles": [{"title": "2023年报", "url": "/gkmlpt/content/1/1/post_1.html"}]}'
+    articles = lambda n: ('{"articles": [{"title": "%d年报", "url": "/gkmlpt/content/1/1/post_%d.html"}]}'  # noqa: E731
+                          % (2000 + n, n))
     portal = PortalConfig(name="gd", adapter="gkmlpt", start_url=start)
-    ctx = FakeContext({start: page, api.format(n=1): first, api.format(n=2): '{"code": 500, "msg": "系统繁忙"}'})
-    assert len(_collect(GkmlptAdapter(portal), ctx)) == 1
-    assert [u for u, _ in ctx.unreadable_at] == [api.format(n=2)] and "系统繁忙" in ctx.unreadable_at[0][1]
+    ctx = FakeContext({start: page, api.format(n=1): articles(1), api.format(n=2): articles(2),
+                       api.format(n=3): '{"code": 500, "msg": "系统繁忙"}'})
+    assert len(_collect(GkmlptAdapter(portal), ctx)) == 2
+    assert [u for u, _ in ctx.unreadable_at] == [api.format(n=3)] and "系统繁忙" in ctx.unreadable_at[0][1]
     for end in ('{"articles": []}', '{}', '{"code": 0}', '{"success": true}'):
-        ctx = FakeContext({start: page, api.format(n=1): first, api.format(n=2): end})
-        assert len(_collect(GkmlptAdapter(portal), ctx)) == 1 and ctx.unreadable_at == [], end
+        ctx = FakeContext({start: page, api.format(n=1): articles(1), api.format(n=2): articles(2),
+                           api.format(n=3): end})
+        assert len(_collect(GkmlptAdapter(portal), ctx)) == 2 and ctx.unreadable_at == [], end

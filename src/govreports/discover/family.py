@@ -27,10 +27,10 @@ from govreports.discover.pages import Page
 from govreports.discover.rows import infer
 from govreports.discover.signals import BARE, is_report, link_score
 from govreports.portals.adapters import ADAPTERS, Listing
-from govreports.portals.adapters.base import ListPage
 from govreports.portals.adapters.gkmlpt import unescape_percent_u
 from govreports.portals.adapters.hanweb import column_island
 from govreports.portals.adapters.jsonapi import page_form, page_url, read_answer
+from govreports.portals.adapters.listapi import ListPage
 from govreports.portals.adapters.listpage import Selectors, anchors, document_url, is_next_word, links, soup
 from govreports.portals.adapters.trs import has_pager_call
 from govreports.portals.adapters.trs import numbering as trs_numbering

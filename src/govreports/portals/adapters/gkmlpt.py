@@ -12,8 +12,8 @@ import json
 import re
 from urllib.parse import urljoin, urlsplit
 
-from govreports.portals.adapters.base import (Adapter, Listing, ListPage, absolute, count, error_said, find_attachments,
-                                             find_images, iso_date, missing, not_json, numbered_pages)
+from govreports.portals.adapters.base import Adapter, Listing, absolute, find_attachments, find_images, iso_date
+from govreports.portals.adapters.listapi import ListPage, count, error_said, missing, not_json, numbered_pages
 
 _SID = re.compile(r"""SID\s*:\s*['"]?(\w+)['"]?""")
 _NODE = re.compile(r"""\{\s*['"]?id['"]?\s*:\s*(\d+)\s*,\s*['"]?name['"]?\s*:\s*['"]([^'"]+)['"]""")
@@ -73,9 +73,8 @@ class GkmlptAdapter(Adapter):
             if n == 1 and "articles" not in answer and count(answer.get("total")) != 0:
                 ctx.unreadable(url_of(n), not_json(reply.text, missing(answer, "articles")))
                 return None
-            if n > 1 and "articles" not in answer and (said := error_said(answer)):  # 系统繁忙: not the end
-                ctx.unreadable(url_of(n), not_json(reply.text, f"the API answered an error: {said}"))
-                return None
+            if n > 1 and "articles" not in answer and (said := error_said(answer)):  # 系统繁忙: numbered_pages
+                return ListPage(0, [], None, not_json(reply.text, f"the API answered an error: {said}"))
             listings = [Listing(unescape_percent_u(str(art.get("title") or "")), url,
                                 iso_date(str(art.get("created_at") or "")))
                         for art in articles if isinstance(art, dict) and art.get("url")

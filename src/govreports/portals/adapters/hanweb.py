@@ -22,8 +22,8 @@ import re
 from collections.abc import Callable
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
-from govreports.portals.adapters.base import (Adapter, Listing, ListPage, absolute, ended_past_miscount,
-                                             numbered_pages)
+from govreports.portals.adapters.base import Adapter, Listing, absolute
+from govreports.portals.adapters.listapi import ListPage, ended_past_miscount, numbered_pages
 from govreports.portals.adapters.listpage import links, soup
 from govreports.portals.titles import is_report_title
 

@@ -9,9 +9,9 @@ import re
 from html import unescape
 from urllib.parse import urljoin
 
-from govreports.portals.adapters.base import (Adapter, Listing, ListPage, absolute, count, error_said, iso_date,
-                                             missing, not_json, numbered_pages)
+from govreports.portals.adapters.base import Adapter, Listing, absolute, iso_date
 from govreports.portals.adapters.gkmlpt import unescape_percent_u
+from govreports.portals.adapters.listapi import ListPage, count, error_said, missing, not_json, numbered_pages
 from govreports.portals.adapters.listpage import links, read_page
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -101,8 +101,8 @@ async def read_answer(text: str | None, p: dict, url: str, start_url: str, first
     # unsaid ("0 listing(s)", exit 0); later, an answer without the list is the column's end, as before
     if items is None and first and total != 0 and (problem := missing(answer, p["items"])):
         return not_json(text, problem)
-    if items is None and not first and (said := error_said(answer)):  # 系统繁忙 on page 3: not the column's end
-        return not_json(text, f"the API answered an error: {said}")
+    if items is None and not first and (said := error_said(answer)):  # 系统繁忙 on page 3: numbered_pages says
+        return ListPage(0, [], None, not_json(text, f"the API answered an error: {said}"))  # whether it is the end
     if isinstance(items, str) and items.strip():  # a list as an HTML fragment (jpaas: data.html), shown in
         # the column's page: its links are the items, titled and dated as a list page's rows, resolved there
         found = await read_page(items, lambda tree: links(tree, start_url))
@@ -121,4 +121,3 @@ async def read_answer(text: str | None, p: dict, url: str, start_url: str, first
         if href and (link := absolute(url, str(href))) is not None:  # one bad item: not the listing's end
             listings.append(Listing(title, link, iso_date(str(dig(item, p["date_field"]) or ""))))
     return ListPage(len(items), listings, total)
-
