@@ -15,7 +15,7 @@ from __future__ import annotations
 from govreports import schema
 from govreports.charts.specs import CHARTS
 from govreports.charts.tables import AGENCY_LIST_SQL, AGENCY_SCORECARD_SQL
-from govreports.store.migrations.due_years import visible
+from govreports.store.migrations.china_time import visible
 
 PLUGIN = "datasette-dashboards"
 
@@ -55,7 +55,7 @@ AGENCY_CHARTS = ("applications", "answers", "cases_per_year", "rule_failures", "
 
 
 # The overview's years: those of reports, and those due that no report covers yet — the scorecard's agency-years,
-# by its own rule (due_years.visible, as compliance reads agency_years): a due year nobody has published for is
+# by its own rule (china_time.visible, as compliance reads agency_years): a due year nobody has published for is
 # every agency missing, which late_missing draws, and it could not be chosen. Each table's years are found by a
 # step down its year index (the next lower year), not by reading every row: 15 ms for 300,000 reports and 425,000
 # agency-years, where DISTINCT over the reports alone took 137 ms (an in-memory copy of the two indexes).

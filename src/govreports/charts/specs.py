@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from govreports import schema
 from govreports.query.analyses import RULE_TABLES, TABLE_FOUR_OUTCOMES, TABLE_THREE_REFUSALS
-from govreports.store.migrations.due_years import visible
+from govreports.store.migrations.china_time import visible
 from govreports.store.migrations.late_missing import status_sql
 from govreports.store.migrations.rule_counts import RULES
 

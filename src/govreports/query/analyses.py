@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from govreports import schema
 from govreports.errors import EXIT_USAGE
 from govreports.query.readonly import DEFAULT_TIMEOUT_S, QueryError
-from govreports.store.migrations.due_years import visible
+from govreports.store.migrations.china_time import visible
 
 
 @dataclass(frozen=True)
@@ -196,7 +196,7 @@ MISSING = Analysis(
     "missing", "Agencies that published for year N−1 but not for year N", "上一年度有报告而本年度缺报的机关",
     "Agencies with a report for year − 1 and none for year, once year's report is due (its deadline has passed, "
     "as `late` counts it).",
-    # the agency-year's scorecard row says whether it is due (due_years.visible, the condition of `late`): read
+    # the agency-year's scorecard row says whether it is due (china_time.visible, the condition of `late`): read
     # from the reports alone, `missing --year 2026` listed on 2026-12-07 every agency with a 2025 report, though
     # no 2026 report is due before 31 January 2027
     f"""SELECT a.name AS agency, a.region, r.year AS previous_year, min(r.title) AS previous_title
@@ -350,7 +350,7 @@ def check_dated(conn, agency) -> None:
 
 
 def check_due(conn, year: int) -> None:
-    """Raise NoReports when no agency's report for `year` is due yet (due_years.visible, as `late` reads it: FORMAT.md
+    """Raise NoReports when no agency's report for `year` is due yet (china_time.visible, as `late` reads it: FORMAT.md
     §1's deadline has not passed): nobody can be missing it, and an empty listing would say nobody was."""
     from govreports.runs.health import legal_deadline
 

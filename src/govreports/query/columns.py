@@ -393,7 +393,7 @@ def _tables() -> dict[str, Table]:
         Table("scorecard", "合规评分", "Compliance scorecard: each agency and year it is expected to report for",
               "view", SCORECARD,
               "An agency is expected every year from its first report through its latest, and each later year "
-              "once that year's deadline has passed (today's date: the year `govreports status` calls due), "
+              "once that year's deadline has passed (today's date in China, UTC+8: the year `govreports status` calls due), "
               "whether or not any report covers it yet; of several "
               "reports for one year the earliest published counts (report_id; null when missing). Deadlines and "
               "formats by FORMAT.md §1 (store.migrations.SCORECARD_SQL)."),

@@ -7,7 +7,7 @@ deadline), so `govreports analyze scorecard|late|compliance`, Datasette's canned
 agree. Since m011 the views read `agency_years` (a row per expected agency-year, kept by the loader), in the
 listings' order by an index, so a listing's first page streams; compliance adds up the counts m028 keeps of that
 table (agency_year_counts) for every agency, a year or a province, and counts the table's covering index for a
-city, county or path, with the view's condition (due_years.visible). `--region` matches a level of an agency's
+city, county or path, with the view's condition (china_time.visible). `--region` matches a level of an agency's
 region, the full name or its start: 江苏省, 江苏, 宿迁市, 宿迁, 沭阳县, 全国 (national bodies) — the highest level it
 names anywhere (海南 is 海南省, not 青海省's 海南藏族自治州); a path matches every level it names (上海市/普陀区, not
 浙江省舟山市's 普陀区; 青海/海南 reaches the prefecture).
@@ -20,7 +20,7 @@ import json
 from govreports.errors import GovreportsError
 from govreports.query.analyses import YEAR, Analysis, Param
 from govreports.regions import NATIONAL, PROVINCES
-from govreports.store.migrations.due_years import visible
+from govreports.store.migrations.china_time import visible
 from govreports.store.migrations.late_missing import status_sql
 from govreports.text import compact, t2s
 

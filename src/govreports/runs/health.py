@@ -41,6 +41,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from govreports import clock
 from govreports.store.db import write_transaction
 from govreports.store.statuses import ItemStatus, PortalOutcome
 
@@ -344,7 +345,7 @@ def assess_portal(db: Database, portal: str, now: PortalRun, today: dt.date) -> 
 
 def assess_run(db: Database, run_id: int, *, today: dt.date | None = None) -> list[Flag]:
     """Judge every portal of run `run_id` and store its flags (again: assessing a run twice replaces them)."""
-    today = today or dt.date.today()
+    today = today or clock.china_today()  # the deadline is China's midnight (FORMAT.md §1), not the machine's
     flags: list[Flag] = []
     for (portal,) in db.execute("SELECT portal FROM portal_runs WHERE run_id = ? ORDER BY portal",
                                 [run_id]).fetchall():

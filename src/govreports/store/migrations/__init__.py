@@ -39,6 +39,7 @@ from govreports.store.migrations.undated_backfill import m027_undated_hash_of_ol
 from govreports.store.migrations.late_missing import m028_late_missing_counts
 from govreports.store.migrations.partition_counts import PARTITION_COUNTS, m029_partition_counts
 from govreports.store.migrations.rule_counts import m030_kept_counts
+from govreports.store.migrations.china_time import m031_due_in_china_time
 
 __all__ = [
     "CELLS_VIEW", "CHECKS_VIEW", "COUNT_CELLS_SQL", "COUNT_FACTS_SQL", "CURRENT_SUMS_ADD", "CURRENT_SUMS_DDL",
@@ -53,7 +54,7 @@ __all__ = [
     "m020_known_reports_of_failed_items", "m021_reports_by_source", "m022_undated_version_hash",
     "m023_doubled_reports_merged", "m024_blanks_over_the_form",
     "m025_years_due_by_their_deadline", "m026_listing_order_index_holds_kind", "m027_undated_hash_of_older_versions",
-    "m028_late_missing_counts", "m029_partition_counts", "m030_kept_counts",
+    "m028_late_missing_counts", "m029_partition_counts", "m030_kept_counts", "m031_due_in_china_time",
     "migrations", "PARTITION_COUNTS", "SCORECARD_SQL_M025",
     "recount_form_blanks",
     "report_flat_sql", "schema_cell_keys", "view_column", "wide_columns", "wide_sql",

@@ -26,7 +26,8 @@ from govreports.store.migrations.scorecard import LATE_SQL
 
 def visible(alias: str) -> str:
     """SQL: whether the agency_years row `alias` is expected today: any year up to the agency's latest report, a
-    later one once its deadline has passed (query.scorecard's compliance counts the table directly)."""
+    later one once its deadline has passed, in UTC (m025's views as released; m031's `china_time.visible` reads
+    China's date, which the queries use)."""
     return f"({alias}.tail = 0 OR date('now') > {deadline(alias)})"
 
 
