@@ -84,7 +84,9 @@ def _due_year() -> int:
     passed, store.migrations.due_years)."""
     import datetime
 
-    today = datetime.date.today()
+    from govreports.clock import china_today
+
+    today = china_today()  # the deadlines are China's (m031)
     return today.year - 1 if today > datetime.date(today.year, 1, 31) else today.year - 2
 
 

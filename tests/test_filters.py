@@ -3,12 +3,12 @@ with suggestions), `--rule` validated, and an analysis of an agency with no repo
 
 from __future__ import annotations
 
-import datetime
 import json
 import sqlite3
 
 import pytest
 
+from govreports.clock import china_today
 from govreports.query.agencies import AgencyNotFound, agency_years, resolve_agency
 from govreports.runs.health import legal_deadline
 from samplesdb import sample_db
@@ -126,7 +126,7 @@ def test_an_agency_or_year_without_reports_says_so(path):
     # `missing` is about reports that are not there: it runs for a year without any, if the year before has some,
     # once that year is due (沐阳县人民政府's 2026 report: by 31 March 2027; it was listed missing on 2026-12-07)
     gone = analyze(path, "missing", "--year", "2026", "-f", "json")
-    if datetime.date.today() > legal_deadline(2026, government=True):
+    if china_today() > legal_deadline(2026, government=True):  # the deadline is China's (m031)
         assert gone.exit_code == 0 and '"previous_year": 2025' in gone.stdout
     else:
         assert '"previous_year": 2025' not in gone.stdout, gone.stdout

@@ -52,11 +52,10 @@ REPORTS = [
 def _due(kind: str, today=None) -> int:
     """The latest year whose reports are due by today for an agency of `kind`: the year `status` judges a portal
     overdue for (runs.health.legal_deadline, FORMAT.md §1)."""
-    import datetime
-
+    from govreports.clock import china_today
     from govreports.runs.health import legal_deadline
 
-    today = today or datetime.date.today()
+    today = today or china_today()  # the deadlines are China's (m031)
     return max(y for y in range(today.year - 3, today.year + 1)
                if today > legal_deadline(y, government=kind == "government"))
 
