@@ -177,8 +177,8 @@ def test_a_truncated_or_damaged_docx_is_named_as_such_not_as_unknown_binary():
     plain = io.BytesIO()
     with zipfile.ZipFile(plain, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("附件/2019年报告.pdf", b"%PDF-1.4 " * 200)
-    with pytest.raises(ParseError, match=r"^not a report: a zip archive, not a DOCX, XLSX or OFD package"):
-        parse_bytes(plain.getvalue())
+    with pytest.raises(ParseError, match=r"^damaged or truncated PDF .*\(in the zip: 附件/2019年报告.pdf\)$"):
+        parse_bytes(plain.getvalue())  # the report packed in it is read (extract.packed), and named
 
 
 def test_a_pdf_pdfplumber_cannot_read_when_checking_the_fast_reading_is_named_damaged(tmp_path, monkeypatch):
@@ -270,7 +270,7 @@ def test_a_docx_cut_short_before_its_first_word_part_is_named_a_truncated_docx_n
     with zipfile.ZipFile(plain, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("附件/2019年报告.pdf", b"%PDF-1.4 " * 200)
     cut_zip = plain.getvalue()[:120]
-    with pytest.raises(ParseError, match=r"^not a report: a zip archive, not a DOCX, XLSX or OFD package"):
+    with pytest.raises(ParseError, match=r"^damaged or truncated zip archive \(.*附件/2019年报告.pdf\)$"):
         parse_bytes(cut_zip, "https://www.example.gov.cn/2019年报.docx")
 
 
@@ -327,10 +327,8 @@ def test_a_zip_whose_first_part_is_a_pdf_is_a_zip_not_that_pdf():
     attachments = io.BytesIO()
     with zipfile.ZipFile(attachments, "w", zipfile.ZIP_STORED) as archive:
         archive.writestr("附件/2019年报告.pdf", _pdf_with_text())
-    assert sniff(attachments.getvalue()) is None
-    with pytest.raises(ParseError, match=r"^not a report: a zip archive, not a DOCX, XLSX or OFD package \(it holds "
-                                         r"附件/2019年报告.pdf\)"):
-        parse_bytes(attachments.getvalue())
+    assert sniff(attachments.getvalue()) == "packed"  # a zip of documents: the one inside is read as itself, named
+    assert parse_bytes(attachments.getvalue())["zip_member"] == "附件/2019年报告.pdf"
     record = record_fixture("2019")
     docx = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(to_docx(record))) as package, zipfile.ZipFile(docx, "w") as out:

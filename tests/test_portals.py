@@ -614,3 +614,16 @@ def test_a_next_page_link_dressed_with_arrows_or_brackets_is_followed(label):
 
     page = soup(f'<a href="home_1.htm">{label}</a><a href="home_9.htm">下一页的内容</a><a href="x.htm">&gt;</a>')
     assert next_links(page, "http://x.gov.cn/a/home.htm") == ["http://x.gov.cn/a/home_1.htm"]
+
+
+def test_a_report_packed_in_a_zip_is_an_attachment_read_after_the_others():
+    """PORTALS.md §3 lists .zip among the attachments, and the parser reads the report packed in one
+    (extract.packed): a page whose report was only `./P0….zip` had it never fetched, the page "not a report". Beside
+    the report's own file it comes last: a zip beside a PDF is more often the annexes."""
+    base = "http://x.gov.cn/xxgknb/202401/t20240111_1.html"
+    assert find_attachments('<a href="./P020240111301904164862.zip">附件</a>', base) == [
+        "http://x.gov.cn/xxgknb/202401/P020240111301904164862.zip"]
+    both = '<a href="./P0202401.zip">附件</a><a href="./P0202401.xls">表</a><a href="./P0202401.pdf">年报</a>'
+    assert find_attachments(both, base) == [f"http://x.gov.cn/xxgknb/202401/P0202401.{k}" for k in ("pdf", "xls", "zip")]
+    assert find_attachments('<a href="/module/download/downfile.jsp?classid=0&filename=nb.zip">附件</a>', base) == [
+        "http://x.gov.cn/module/download/downfile.jsp?classid=0&filename=nb.zip"]

@@ -94,7 +94,7 @@ def check(data: bytes, kind: str, limits: Limits = DEFAULT_LIMITS) -> LimitHit |
         return hit
     if data[:4] == b"PK\x03\x04":
         hit = check_zip(data, limits, {"ofd": "OFD", "xlsx": "XLSX", "images": "zip of images",
-                                       "zip": "zip archive"}.get(kind, "DOCX"))
+                                       "zip": "zip archive", "packed": "zip archive"}.get(kind, "DOCX"))
         return check_sheets(data, kind, limits) if hit is None and kind == "xlsx" else hit
     if kind == "xls":
         return check_sheets(data, kind, limits)

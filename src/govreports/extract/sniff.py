@@ -12,6 +12,7 @@ from itertools import islice
 
 from govreports.extract.images import is_image, zip_of_images
 from govreports.extract.limits import DEFAULT_LIMITS, check_zip_directory
+from govreports.extract.packed import has_documents, member_name
 
 # An element's start at the very beginning: '<p', '<div …>', '<html>', '<datastore>' (never '<2019年…>' or '<<条例>>').
 _MARKUP_START = re.compile(rb"<(?:[a-z][a-z0-9:-]*[\s/>]|!doctype\s)", re.I)
@@ -28,7 +29,7 @@ ZIP_DAMAGED = (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError)
 
 def sniff(data: bytes) -> str | None:
     """Return 'pdf', 'docx', 'ofd', 'xlsx', 'doc', 'xls', 'rtf', 'html', 'text', 'image' (a picture: a page of a
-    图片版 report), 'images' (a zip of pictures), 'zip' (one of more parts than limits.zip_members, or a directory
+    图片版 report), 'images' (a zip of pictures), 'packed' (a zip of documents), 'zip' (one of more parts than limits.zip_members, or a directory
     larger than limits.zip_directory: its directory is not listed, and the limits refuse it), or None for content
     that is none of these."""
     head = data[:4096]
@@ -60,7 +61,8 @@ def sniff(data: bytes) -> str | None:
 
 
 def zip_kind(names: list[str]) -> str | None:
-    """What a zip whose entries are `names` (its directory's) is: 'docx', 'ofd', 'xlsx', 'images', or None."""
+    """What a zip whose entries are `names` (its directory's) is: 'docx', 'ofd', 'xlsx', 'images', 'packed' (a zip
+    of documents: a PDF, a DOCX… among its files), or None."""
     if "word/document.xml" in names:
         return "docx"
     if "OFD.xml" in names:
@@ -69,6 +71,8 @@ def zip_kind(names: list[str]) -> str | None:
         return "xlsx"  # an Excel 2007+ workbook (a report published as a spreadsheet)
     if zip_of_images(names):
         return "images"  # a report's page images packed as one file (extract.images)
+    if has_documents(names):
+        return "packed"  # documents packed as one file, the report among them (extract.packed)
     return None
 
 
@@ -114,6 +118,16 @@ def _compound_failure(data: bytes) -> str:
     return f"not a report: an Office 97–2003 file that is neither Word nor Excel (it holds {held})"
 
 
+def _name_of(raw: bytes) -> str:
+    """A member's name from its local header: UTF-8, else GBK (Chinese zip tools' names), else as much as reads."""
+    for encoding in ("utf-8", "gbk"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    return raw.decode("utf-8", "replace")
+
+
 def _zip_failure(data: bytes, name: str = "") -> str:
     """A DOCX, XLSX or OFD cut short or damaged (its directory, at the end, is gone or unreadable, or its main
     part is missing), or a zip of something else (attachments packed as one file): told from the names its
@@ -122,7 +136,7 @@ def _zip_failure(data: bytes, name: str = "") -> str:
     [Content_Types].xml, _rels/.rels and docProps/) is told by what those first parts say, else by `name`."""
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
-            return zip_failure(archive.namelist(), said=package_says(archive))
+            return zip_failure([member_name(i) for i in archive.infolist()], said=package_says(archive))
     except ZIP_DAMAGED:
         pass
     names, said = [], None  # no report has more than zip_members parts: a zip cut short of 500,000 is not listed whole
@@ -130,7 +144,7 @@ def _zip_failure(data: bytes, name: str = "") -> str:
         size, extra = int.from_bytes(match.group(3), "little"), int.from_bytes(match.group(4), "little")
         if match.end() + size > len(data):
             break  # a name cut short says nothing
-        names.append(data[match.end():match.end() + size].decode("utf-8", "replace"))
+        names.append(_name_of(data[match.end():match.end() + size]))
         if said is None and names[-1] in ("[Content_Types].xml", "_rels/.rels"):
             said = _package_says(data, match.end() + size + extra, match.group(1), match.group(2))
     if said is None and not any(n.startswith(p) for n in names for p, _ in _PACKAGE_PARTS):
@@ -187,6 +201,8 @@ def zip_failure(names: list[str], readable: bool = True, said: str | None = None
     zip_kind knows, is not read; `said`: the kind its package parts name (package_says), where none of `names` does."""
     kind = next((k for n in names for prefix, k in _PACKAGE_PARTS if n.startswith(prefix)), said)
     why = "its main part is missing" if readable else "its zip directory cannot be read: cut short?"
+    if kind is None and not readable and has_documents(names):  # a report packed in a zip (extract.packed)
+        return f"damaged or truncated zip archive ({why}; it holds {', '.join(names[:3])})"
     if kind is None:
         return "not a report: a zip archive, not a DOCX, XLSX or OFD package" + (
             f" ({why})" if not readable else f" (it holds {', '.join(names[:3]) or 'nothing'})")

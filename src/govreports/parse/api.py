@@ -14,6 +14,7 @@ import os
 import stat
 import time
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,6 +108,8 @@ def extract(data: bytes, http_charset: str | None = None, tools: ToolCache | Non
     hit = limits.check_size(len(data), kind) if kind == "pdf" else limits.check(data, kind)
     if hit is not None:
         raise ParseLimitError(hit.kind, hit.message)
+    if kind == "packed":  # parse_bytes opens the outer zip: this one is inside it
+        raise ParseError("a zip of documents inside the zip: not opened")
     try:
         if kind == "pdf":
             from govreports.extract.pdf import extract_pdf
@@ -174,7 +177,51 @@ def extract(data: bytes, http_charset: str | None = None, tools: ToolCache | Non
 def parse_bytes(data: bytes, name: str = "", hints: dict | None = None, http_charset: str | None = None,
                 tools: ToolCache | None = None, ocr_budget: float | None = None) -> dict:
     """Parse one document. `hints` are facts the crawler saw outside the document (list-page title, date);
-    `tools`, the cache of external programs' answers (extract.toolcache); `ocr_budget`, see extract."""
+    `tools`, the cache of external programs' answers (extract.toolcache); `ocr_budget`, see extract. A zip of
+    documents is the report packed in it (extract.packed): the record says which member (`zip_member`), and a
+    failure reading it names it."""
+    if data[:4] == b"PK\x03\x04" and sniff(data) == "packed":
+        member, data = _unpacked(data)
+        try:
+            record = _parse_document(data, member, hints, http_charset, tools, ocr_budget)
+        except ParseError as exc:
+            raise _in_member(exc, member) from None
+        record["zip_member"] = member
+        return record
+    return _parse_document(data, name, hints, http_charset, tools, ocr_budget)
+
+
+def _unpacked(data: bytes) -> tuple[str, bytes]:
+    """The report packed in the zip `data` (extract.packed), the zip held to its limits first."""
+    from govreports.extract.packed import NotOneReport, TooLarge, unpacked
+    from govreports.extract.sniff import ZIP_DAMAGED
+
+    def check() -> None:
+        if (hit := limits.check(data, "packed")) is not None:
+            raise ParseLimitError(hit.kind, hit.message)
+
+    try:
+        return unpacked(data, MAX_BYTES, check)
+    except NotOneReport as exc:
+        raise ParseError(str(exc)) from None
+    except TooLarge as exc:
+        raise ParseLimitError("too_large", f"the report in the zip: {exc}") from None
+    except (*ZIP_DAMAGED, zlib.error, OSError) as exc:
+        raise ParseError(f"damaged or truncated zip archive ({type(exc).__name__}: {str(exc)[:200]})") from None
+
+
+def _in_member(exc: ParseError, member: str) -> ParseError:
+    """`exc`, raised reading the zip's member `member`, saying so (its kind kept)."""
+    said = f"{exc} (in the zip: {member})"
+    if isinstance(exc, ParseLimitError):
+        return ParseLimitError(exc.kind, said)
+    if isinstance(exc, MissingToolError):
+        return MissingToolError(said, exc.package)
+    return ParseError(said)
+
+
+def _parse_document(data: bytes, name: str, hints: dict | None, http_charset: str | None,
+                    tools: ToolCache | None, ocr_budget: float | None) -> dict:
     started = time.monotonic()
     document = extract(data, http_charset, tools, ocr_budget, name)
     record = build_record(document, hints or {})
@@ -333,6 +380,7 @@ def _refuse_unread(file, size: int) -> None:
         if not head.strip():
             return
         if head.startswith(b"PK\x03\x04"):
+            from govreports.extract.packed import NotOneReport, documents, member_name, the_report
             from govreports.extract.sniff import ZIP_DAMAGED, package_says, zip_failure, zip_kind
 
             def read_at(offset: int, length: int) -> bytes:
@@ -345,12 +393,17 @@ def _refuse_unread(file, size: int) -> None:
             file.seek(0)
             try:
                 with zipfile.ZipFile(file) as archive:
-                    names = archive.namelist()
+                    names, infos = archive.namelist(), archive.infolist()
                     said = package_says(archive) if zip_kind(names) is None else None
             except ZIP_DAMAGED:
                 return  # damaged: what of it is damaged is told from all of it
             if (kind := zip_kind(names)) is None:  # no report, whatever its size: as extract's container_failure
-                raise ParseError(zip_failure(names, said=said))
+                raise ParseError(zip_failure([member_name(i) for i in infos], said=said))
+            if kind == "packed":  # documents, but not one report's: as parse_bytes refuses it, from the directory
+                try:
+                    the_report(documents(infos))
+                except NotOneReport as exc:
+                    raise ParseError(str(exc)) from None
         elif head.startswith(b"\xd0\xcf\x11\xe0"):
             kind = "ole"  # Word .doc, Excel .xls or neither (its directory may be anywhere): none past their cap
         else:

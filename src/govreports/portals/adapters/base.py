@@ -26,14 +26,15 @@ if TYPE_CHECKING:  # the config imports this registry to check names and params;
 DATE = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 # the file kinds a report may be linked as; one list for <a> links and script-written ones, which had only PDF and
 # Word: an OFD written by a TRS template's `var att = '<a href="./P0….ofd">'` was never fetched, its report lost
-_FILE_KINDS = r"pdf|docx|doc|wps|ofd|rtf|xlsx?"
+_FILE_KINDS = r"pdf|docx|doc|wps|ofd|rtf|xlsx?|zip"
 _ATTACHMENT = re.compile(rf"\.(?:{_FILE_KINDS})(?:[?#]|$)|downfile\.jsp", re.I)
 _SCRIPT_LINK = re.compile(rf"""href\s*=\s*\\?["']([^"'\\\s]+?(?:\.(?:{_FILE_KINDS})"""
                           r"""|downfile\.jsp\?[^"'\\\s]*))\\?["']""", re.I)
 # the formats the parser reads, best first: DOCX keeps the tables exactly, PDF needs layout analysis
 # .doc via LibreOffice, OFD: read too, after DOCX and PDF; a spreadsheet last: beside a report file it is more often a
-# data annex than the report, and a page whose only file is one (PORTALS.md §3 `./P0….xls`) still has it read
-_RANK = {"docx": 0, "pdf": 1, "jsp": 1, "doc": 2, "ofd": 2, "rtf": 2, "xlsx": 3, "xls": 3}
+# data annex than the report, and a page whose only file is one (PORTALS.md §3 `./P0….xls`) still has it read; a zip
+# after all (the report packed in it, extract.packed: beside the report's own file, more often its annexes)
+_RANK = {"docx": 0, "pdf": 1, "jsp": 1, "doc": 2, "ofd": 2, "rtf": 2, "xlsx": 3, "xls": 3, "zip": 4}
 _HTML_PARSER = etree.HTMLParser(remove_comments=True, no_network=True)
 _TYPE_NAMES = {int: "a whole number", str: "text (in quotes)", bool: "true or false", float: "a number",
                dict: "a table", list: "a list"}
@@ -364,5 +365,6 @@ def _kind(url: str) -> str:
     path = urlsplit(url).path.lower()
     if path.endswith("downfile.jsp"):
         name = urlsplit(url).query.lower()
-        return next((ext for ext in ("pdf", "docx", "doc", "ofd", "rtf", "xlsx", "xls") if f".{ext}" in name), "jsp")
+        return next((ext for ext in ("pdf", "docx", "doc", "ofd", "rtf", "xlsx", "xls", "zip") if f".{ext}" in name),
+                    "jsp")
     return path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else ""
