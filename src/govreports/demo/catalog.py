@@ -1,4 +1,4 @@
-"""What each demo site lists: reports, re-posts and column noise, with their URLs, list titles and dates.
+"""What each demo site lists: reports, re-posts and column noise, with their list titles and dates (URLs: paths.py).
 
 Why a catalog separate from the records: building 10,000 list rows must take well under a second, so rows carry
 only (agency, year) plus presentation choices; the record itself is built when a page or ground_truth() needs it.
@@ -8,14 +8,13 @@ Every choice comes from random.Random seeded by a string naming the thing chosen
 
 from __future__ import annotations
 
-import hashlib
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import islice
 
 from govreports.demo import agencies as A
-from govreports.demo.base import ATTACHMENT_KINDS, file_ext
+from govreports.demo.paths import assign_paths, digest, gd_post, nav_path, trs_file
 from govreports.demo.records import YEARS, format_for, record_meta
 from govreports.demo.sitemap import GKMLPT_DECOYS, SITEMAPS
 
@@ -48,9 +47,7 @@ SCRIPT_BODIES = ("custom",)
 # the TRS sites that list a PDF report twice: the plain file, and its （超链版） beside it (PORTALS.md: 上海市黄浦区人民政府
 # 2022年政府信息公开工作年度报告（超链版）.pdf) — the same report, which must load once
 EDITIONS = ("ordos",)
-HANWEB_COLUMN, HANWEB_UNIT = 12377, 764752
 GKMLPT_CATEGORY = 721
-TAX_COLUMN = "/tax/n810214/c102384r"  # the chinatax-like site's 信息公开 column: its tabs, and its articles below it
 
 
 @dataclass
@@ -96,15 +93,6 @@ def site_reports(site: str, agencies: tuple[str, ...], seed: int) -> list[Item]:
     return items
 
 
-def _digest(*parts) -> str:
-    return hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()
-
-
-def _trs_file(seed: int, item_id: str, ymd: str, ext: str) -> str:
-    """A TRS attachment's name: P0, the article's date, twelve digits of its own (P020230221531936597033.pdf)."""
-    return f"P0{ymd}{int(_digest(seed, item_id)[:12], 16) % 10**12:012d}.{ext}"
-
-
 def _shift(iso: str, days: int) -> str:
     return (date.fromisoformat(iso) + timedelta(days=days)).isoformat()
 
@@ -124,7 +112,7 @@ class Catalog:
         self._add_noise(scale)
         for site in SITES:
             self.items[site].sort(key=lambda it: (it.list_date, it.id), reverse=True)
-            self._assign_paths(site)
+            assign_paths(self.items[site], site, self.seed)
         self._add_editions()
         self._add_spreadsheets()
         self._add_pictured()
@@ -249,12 +237,12 @@ class Catalog:
             ymd = plain.url_date.replace("-", "")
             folder = plain.path.rsplit("/", 1)[0]
             plain.kind = "pdf"
-            plain.attachment_path = plain.attachment_file = f"{folder}/{_trs_file(self.seed, plain.id, ymd, 'pdf')}"
+            plain.attachment_path = plain.attachment_file = f"{folder}/{trs_file(self.seed, plain.id, ymd, 'pdf')}"
             edition = Item(f"{site}-edition-{n:02d}", site, "repost", f"{plain.list_title}（超链版）", plain.list_date,
                            kind="pdf", agency=plain.agency, year=plain.year, size=plain.size, canonical=plain.id,
                            url_date=plain.url_date, extra={"edition": "超链版"})
             edition.path = f"{folder}/t{ymd}_{8800000 + n}.{plain.path.rsplit('.', 1)[1]}"
-            edition.attachment_path = f"{folder}/{_trs_file(self.seed, edition.id, ymd, 'pdf')}"
+            edition.attachment_path = f"{folder}/{trs_file(self.seed, edition.id, ymd, 'pdf')}"
             edition.attachment_file = edition.attachment_path
             self.items[site].append(edition)
             self.items[site].sort(key=lambda it: (it.list_date, it.id), reverse=True)
@@ -285,7 +273,7 @@ class Catalog:
             item.link = link
             ymd = item.url_date.replace("-", "")
             folder = item.path.rsplit("/", 1)[0]
-            item.attachment_path = item.attachment_file = f"{folder}/{_trs_file(self.seed, item.id, ymd, item.kind)}"
+            item.attachment_path = item.attachment_file = f"{folder}/{trs_file(self.seed, item.id, ymd, item.kind)}"
 
     def _add_pictured(self) -> None:
         """Publish one HTML report of the default agencies on each site of PICTURED as pictures of its pages shown in
@@ -303,7 +291,7 @@ class Catalog:
             item.list_title += "（图片版）"
             ymd = item.url_date.replace("-", "")
             folder = item.path.rsplit("/", 1)[0]
-            item.extra["pictures"] = f"{folder}/W0{ymd}{int(_digest(self.seed, item.id)[:12], 16) % 10**12:012d}"
+            item.extra["pictures"] = f"{folder}/W0{ymd}{int(digest(self.seed, item.id)[:12], 16) % 10**12:012d}"
 
     def _script_bodies(self) -> None:
         """Serve two HTML reports of each site in SCRIPT_BODIES, one of each table format, with an empty detail page
@@ -371,49 +359,6 @@ class Catalog:
             if it.attachment_file:
                 self.attachments[it.attachment_file] = it
 
-    # --- URLs ----------------------------------------------------------------------------------------------------
-    def _assign_paths(self, site: str) -> None:
-        rng = random.Random(f"ids|{self.seed}|{site}")
-        by_age = sorted(self.items[site], key=lambda it: (it.url_date, it.id))
-        next_id = {"ordos": 2082017, "gbk": 1436000, "hanweb": 1405000, "gd": 3400000, "govcn": 5350000,
-                   "custom": 7100, "tax": 5180000}[site]
-        for it in by_age:
-            next_id += rng.randint(1, 40)
-            d = it.url_date
-            ymd = d.replace("-", "")
-            if site in ("ordos", "gbk"):
-                ext = "html" if site == "ordos" else "shtml"
-                it.path = f"/{site}/zwgk/xxgknb/{ymd[:6]}/t{ymd}_{next_id}.{ext}"
-                if it.role == "report" and it.kind in ATTACHMENT_KINDS:
-                    name = _trs_file(self.seed, it.id, ymd, file_ext(it.kind))
-                    it.attachment_path = it.attachment_file = f"/{site}/zwgk/xxgknb/{ymd[:6]}/{name}"
-            elif site == "hanweb":
-                y, m, dd = (int(x) for x in d.split("-"))
-                it.path = f"/hanweb/art/{y}/{m}/{dd}/art_{HANWEB_COLUMN}_{next_id}.html"
-                if it.role == "report" and it.kind in ATTACHMENT_KINDS:
-                    name = f"{_digest(self.seed, it.id)[:32]}.{file_ext(it.kind)}"
-                    it.attachment_path = f"/hanweb/module/download/downfile.jsp?classid=0&filename={name}"
-                    it.attachment_file = f"/hanweb/attach/0/{name}"
-            elif site == "gd":
-                it.extra["post_id"] = next_id
-                it.path = f"/gd/gkmlpt/content/{next_id // 1000000}/{next_id // 1000}/post_{next_id}.html"
-                if it.role == "report" and it.kind in ATTACHMENT_KINDS:
-                    att = next_id * 10 + 7
-                    it.attachment_path = it.attachment_file = (
-                        f"/gd/attachment/0/{att // 1000000}/{att // 1000}/{att}.{file_ext(it.kind)}")
-            elif site == "govcn":
-                it.path = f"/govcn/zhengce/content/{ymd[:6]}/content_{next_id}.htm"
-            elif site == "tax":  # chinatax: …/c102384r/c{id}/content.html, files under …/c{id}/{id}/files/
-                it.path = f"{TAX_COLUMN}/c{next_id}/content.html"
-                if it.role == "report" and it.kind in ATTACHMENT_KINDS:
-                    name = f"{_digest(self.seed, it.id)[:32]}.{file_ext(it.kind)}"
-                    it.attachment_path = it.attachment_file = f"{TAX_COLUMN}/c{next_id}/{next_id}/files/{name}"
-            else:  # custom: one detail page, the document by id
-                it.path = f"/custom/xxgk/nb/detail?id={next_id}"
-                if it.role == "report" and it.kind in ATTACHMENT_KINDS:
-                    name = f"{_digest(self.seed, it.id)[:20]}.{file_ext(it.kind)}"
-                    it.attachment_path = it.attachment_file = f"/custom/xxgk/nb/files/{name}"
-
     # --- navigation: decoy columns and news ------------------------------------------------------------------------
     def _add_navigation(self) -> None:
         """Each site's look-alike columns (PORTALS.md §9) with a few items each, and a news column for the home page.
@@ -441,16 +386,16 @@ class Catalog:
                     if site == "gd":
                         it.extra["post_id"] = 2900000 + serial * 37
                         it.extra["category"] = GKMLPT_DECOYS[link.key]
-                        it.path = _gd_post(it.extra["post_id"])
+                        it.path = gd_post(it.extra["post_id"])
                     else:
-                        it.path = _nav_path(site, link.key, serial, day)
+                        it.path = nav_path(site, link.key, serial, day)
                     rows.append(it)
                 self.decoys[site][link.key] = rows
             for n, (topic, day) in enumerate(_NEWS):
                 serial += 1
                 it = Item(f"{site}-news-{n:02d}", site, "news", f"{sm.place or '国务院'}{topic}", day, kind="news",
                           url_date=day, extra={"column": "news"})
-                it.path = _nav_path(site, "news", serial, day)
+                it.path = nav_path(site, "news", serial, day)
                 if site == "gd":
                     it.extra["post_id"] = 2950000 + serial * 37
                     it.path = f"/gd/xwzx/content/post_{it.extra['post_id']}.html"
@@ -479,31 +424,3 @@ _NEWS = (("召开优化营商环境工作推进会", "2024-12-20"), ("开展安�
          ("部署冬春森林草原防灭火工作", "2024-11-28"), ("举行重点项目集中开工仪式", "2024-11-15"),
          ("召开民生实事项目推进会", "2024-10-30"), ("开展“三下乡”集中示范活动", "2024-10-18"))
 _DECOY_MONTH = {"wzbb": "01", "gzyd": "04", "tjnb": "03"}  # website sheets in January, plans in April, statistics March
-_DIRS = {"wzbb": "wzndbb", "gzyd": "gzyd", "tjnb": "tjndbg", "news": "xwzx"}
-_HANWEB_COLS = SITEMAPS["hanweb"].extra["columns"] | {"news": 12350}
-
-
-def _nav_path(site: str, key: str, serial: int, day: str) -> str:
-    """Where a decoy or news item is served, in the site's own URL style."""
-    ymd = day.replace("-", "")
-    if site in ("ordos", "gbk"):
-        ext = "html" if site == "ordos" else "shtml"
-        folder = f"/{site}/xwzx" if key == "news" else f"/{site}/zwgk/{_DIRS[key]}"
-        return f"{folder}/{ymd[:6]}/t{ymd}_{1900000 + serial * 53}.{ext}"
-    if site == "hanweb":
-        y, m, d = (int(x) for x in day.split("-"))
-        return f"/hanweb/art/{y}/{m}/{d}/art_{_HANWEB_COLS[key]}_{1300000 + serial * 41}.html"
-    if site == "govcn":
-        folder = {"news": "/govcn/yaowen", "tjnb": "/govcn/shuju"}.get(key, "/govcn/zhengce")
-        return f"{folder}/content/{ymd[:6]}/content_{4900000 + serial * 29}.htm"
-    if site == "custom":
-        folder = "/custom/xwzx" if key == "news" else f"/custom/xxgk/{key}"
-        return f"{folder}/detail?id={3000 + serial * 7}"
-    if site == "tax":  # the look-alikes are other channels of the same column; the news its own node
-        folder = "/tax/n810219" if key == "news" else TAX_COLUMN
-        return f"{folder}/c{4900000 + serial * 29}/content.html"
-    return ""  # gd: set by the caller (gkmlpt post URLs)
-
-
-def _gd_post(post_id: int) -> str:
-    return f"/gd/gkmlpt/content/{post_id // 1000000}/{post_id // 1000}/post_{post_id}.html"

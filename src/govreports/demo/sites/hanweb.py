@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from govreports.demo import chrome
 from govreports.demo.base import ATTACHMENT_KINDS, CONTENT_TYPES, Request, Response, file_ext
-from govreports.demo.catalog import HANWEB_COLUMN, HANWEB_UNIT
+from govreports.demo.paths import HANWEB_COLUMN, HANWEB_UNIT
 from govreports.demo.documents import nonreport_body
 from govreports.demo.sitemap import SITEMAPS
 
