@@ -1,7 +1,7 @@
 """A crawler written apart from the project's: it walks each demo site the way a crawler adapter must (pager
 script, datastore + POST dataproxy, GET dataproxy pages, JSON APIs, home_N.htm, the custom list, the chinatax-like
-POST API) and fetches each report's document as a browser would see it, so that a change to a site's URL
-conventions breaks the demo portal's tests (test_demo_portal.py) rather than passing unseen."""
+POST API, the jpaas unit build API) and fetches each report's document as a browser would see it, so that a change
+to a site's URL conventions breaks the demo portal's tests (test_demo_portal.py) rather than passing unseen."""
 
 from __future__ import annotations
 
@@ -85,6 +85,26 @@ def crawl_hanweb_get(client, at) -> dict[str, str]:
     return found
 
 
+def crawl_jpaas(client, at) -> dict[str, str]:
+    """The jpaas column page lists nothing: its list unit's script asks the unit build API with the unit's queryData
+    and paramJson={"pageNo":N,"pageSize":15}; each answer's data.html holds the rows (links relative to the column
+    page, the title in title=), to the count its pagination div names."""
+    column = at("/taizhou/col/col56732/index.html")
+    text = client.get(column).text
+    units = re.findall(r'<script [^>]*src="[^"]*unitbuild\.js" url="([^"]+)" queryData="([^"]+)"', text)
+    api, query = next((url, json.loads(unescape(q).replace("'", '"'))) for url, q in units if "list" in q)
+    row = re.compile(r'<li class="clearfix"><a href="([^"]+)" title="([^"]*)"')
+    found, n, total = {}, 0, None
+    while total is None or n * 15 < total:
+        n += 1
+        params = {**query, "paramJson": json.dumps({"pageNo": n, "pageSize": 15})}
+        fragment = client.get(urljoin(column, api), params=params, headers={"Referer": column}).json()["data"]["html"]
+        total = int(re.search(r'<div class="pagination" rows="15" count="(\d+)"', fragment).group(1))
+        found.update({urljoin(column, href): unescape(title) for href, title in row.findall(fragment)})
+    assert len(found) == total and n > 2
+    return found
+
+
 def js_unescape(text: str) -> str:
     return re.sub(r"%u([0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
@@ -162,6 +182,7 @@ def crawl_all(client, at) -> dict[str, str]:
     found.update(crawl_custom(client, at))
     found.update(crawl_hanweb_get(client, at))
     found.update(crawl_tax(client, at))
+    found.update(crawl_jpaas(client, at))
     return found
 
 

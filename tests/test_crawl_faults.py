@@ -21,7 +21,7 @@ def test_transient_faults_are_retried(fault, tmp_path):
     try:
         hit = portal.faulted_urls(fault)
         assert hit
-        # only the sites the faults touch (four of nine: the others' crawl would test nothing more)
+        # only the sites the faults touch (four of ten: the others' crawl would test nothing more)
         names = portals_serving(portal, hit)
         assert 0 < len(names) < len(demo_config(portal.base_url).portal)
         # read_timeout below the slow fault's 2 s (so it times out and is retried once), with room for a loaded machine

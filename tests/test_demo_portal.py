@@ -60,8 +60,9 @@ def test_same_seed_same_reports_and_bytes(portal, client):
 def test_default_portal_shape(portal):
     reports = portal.reports
     assert 60 <= len(reports) <= 130
-    # the catalog's sites, and the Hanweb column of GET pages with its own items (sites/wenzhou.py)
-    assert {r.site for r in reports} == set(SITES) | {"wenzhou"}
+    # the catalog's sites, and the columns with items of their own: Hanweb by GET pages (sites/wenzhou.py), jpaas
+    # (sites/taizhou.py)
+    assert {r.site for r in reports} == set(SITES) | {"wenzhou", "taizhou"}
     assert 10 <= sum(r.site == "custom" for r in reports) <= 16
     assert 20 < len(portal.catalog.items["tax"]) <= 40  # the chinatax-like column: two pages of 20, the last short
     assert {r.record["format"] for r in reports} == {"pre2019", "2019", "2021"}
@@ -359,8 +360,8 @@ def test_each_site_is_a_host_of_its_own(portal, client):
     port; another site's path on it is a 404, as on another agency's server; the directory host links them all."""
     from govreports.demo.hosts import SITE_ADDRESSES
 
-    hosts = {r.site: httpx.URL(r.url).host for r in portal.reports}  # 8: the gate site is off here
-    assert len(set(hosts.values())) == len(hosts) == 8 and set(hosts.values()) <= set(SITE_ADDRESSES.values())
+    hosts = {r.site: httpx.URL(r.url).host for r in portal.reports}  # 9: the gate site is off here
+    assert len(set(hosts.values())) == len(hosts) == 9 and set(hosts.values()) <= set(SITE_ADDRESSES.values())
     assert {httpx.URL(r.url).port for r in portal.reports} == {portal.port}
     ordos = next(r for r in portal.reports if r.site == "ordos" and r.kind == "html")
     assert client.get(ordos.url).status_code == 200
@@ -371,6 +372,7 @@ def test_each_site_is_a_host_of_its_own(portal, client):
     index = client.get(portal.base_url + "/").text
     assert portal.url("/ordos/") in index and portal.url("/gd/gkmlpt/index") in index
     assert f"<small>{hosts['wenzhou']}:{portal.port}</small>" in index  # every site listed, with its host
+    assert f"<small>{hosts['taizhou']}:{portal.port}</small>" in index
     home = client.get(portal.url("/hanweb/").replace("/hanweb/", "/"))  # a site host's / leads to its home page
     assert home.status_code == 302 and home.headers["location"].startswith(portal.url("/hanweb/"))
 

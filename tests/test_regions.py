@@ -97,14 +97,14 @@ def test_municipalities_are_province_and_city():
 
 
 def test_every_demo_agency_is_placed():
-    from govreports.demo.sites import gate, wenzhou
+    from govreports.demo.sites import gate, taizhou, wenzhou
 
     names = list(NATIONAL)
     for site in REGIONS:  # 60 of each site's, or all a finite one has (gov.cn: the national bodies; tax: its bureaus)
         names += list(islice(agency_stream(site, seed=0), 60 if site != "govcn" else len(NATIONAL)))
     # the sites with agencies of their own (/wenzhou/, the gate's 泉州 column): they had no region, so `analyze
     # scorecard --region 温州` said no agency was there, and 国家税务总局泉州市税务局 was counted as a national body
-    names += [*wenzhou.AGENCIES, *gate.AGENCIES]
+    names += [*wenzhou.AGENCIES, *gate.AGENCIES, *taizhou.AGENCIES]
     unplaced = [n for n in names if infer_region(n) is None]
     assert unplaced == []
     assert {infer_region(n).province for n in NATIONAL} == {NATIONWIDE}

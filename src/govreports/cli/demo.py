@@ -21,7 +21,7 @@ def demo(port: Annotated[int, typer.Option(help="Port of the demo portal.")] = 8
 
 def demo_portal(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (the index) and on each site's host, "
-                                           "127.0.0.2–127.0.0.10 (0 = any free port).")] = 8765,
+                                           "127.0.0.2–127.0.0.11 (0 = any free port).")] = 8765,
     scale: Annotated[int | None, typer.Option(help="Grow the sites until there are at least N reports.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the generated agencies, reports and faults.")] = 0,
     faults: Annotated[str, typer.Option(

@@ -4,7 +4,7 @@ Why: real agencies publish on hostnames of their own (PORTALS.md §11, "agencies
 crawler does per host — robots.txt, the delay between requests, the connection slots, the attempts a silent host
 may leave unanswered before it is given up for the night — is only tested when the sites are separate hosts. On one
 shared host a gate answering robots.txt, or one hung site, held up every other site. Linux answers on all of
-127.0.0.0/8 without configuration, so 127.0.0.2 … 127.0.0.10 are nine hosts with no name service and no root.
+127.0.0.0/8 without configuration, so 127.0.0.2 … 127.0.0.11 are ten hosts with no name service and no root.
 
 Paths keep their site prefix (/ordos/…, /gd/…), so a page's links stay what they were; a host answers only its
 own site's paths (another site's is a 404, as it would be on another agency's server). 127.0.0.1 is the directory:
@@ -17,7 +17,7 @@ DIRECTORY = "127.0.0.1"
 # site (a path's first segment) -> the loopback address serving it; config/demo.toml names the same addresses
 SITE_ADDRESSES = {
     "ordos": "127.0.0.2", "gbk": "127.0.0.3", "hanweb": "127.0.0.4", "wenzhou": "127.0.0.5", "gd": "127.0.0.6",
-    "govcn": "127.0.0.7", "custom": "127.0.0.8", "tax": "127.0.0.9", "gate": "127.0.0.10",
+    "govcn": "127.0.0.7", "custom": "127.0.0.8", "tax": "127.0.0.9", "gate": "127.0.0.10", "taizhou": "127.0.0.11",
 }
 ADDRESSES = (DIRECTORY, *SITE_ADDRESSES.values())
 _SITE_AT = {address: site for site, address in SITE_ADDRESSES.items()}

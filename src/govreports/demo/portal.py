@@ -24,6 +24,7 @@ from govreports.demo.faults import (ANTIBOT_412_PREFIX, ANTIBOT_521_PREFIX, HUNG
 from govreports.demo.hostile import hostile_document
 from govreports.demo.records import edited, make_record
 from govreports.demo.sites import gate as gate_site
+from govreports.demo.sites import taizhou as taizhou_site
 from govreports.demo.sites import wenzhou as wenzhou_site
 
 CST = timezone(timedelta(hours=8))
@@ -125,6 +126,9 @@ class DemoPortal:
         # the /wenzhou/ Hanweb column whose dataproxy.jsp takes only GET page=N (sites/wenzhou.py): its own items
         self.wenzhou_items = wenzhou_site.items(seed)
         self.wenzhou_paths = {it.path: it for it in self.wenzhou_items}
+        # the /taizhou/ jpaas column whose list a unit build API answers as HTML fragments (sites/taizhou.py)
+        self.taizhou_items = taizhou_site.items(seed)
+        self.taizhou_paths = {it.path: it for it in self.taizhou_items}
         self.faults = faults if isinstance(faults, FaultConfig) else FaultConfig.parse(faults)
         self.catalog = Catalog(seed, scale, attachments)
         if "hostile" in self.faults:
@@ -282,8 +286,10 @@ class DemoPortal:
 
     # --- ground truth and views ----------------------------------------------------------------------------------
     def served_reports(self) -> list[Item]:
-        """Every report the portal serves: the catalog's, and the sites with items of their own (gate, wenzhou)."""
-        return self.catalog.reports() + self.gate_reports + [it for it in self.wenzhou_items if it.role == "report"]
+        """Every report the portal serves: the catalog's, and the sites with items of their own (gate, wenzhou,
+        taizhou)."""
+        return self.catalog.reports() + self.gate_reports + [it for it in (*self.wenzhou_items, *self.taizhou_items)
+                                                             if it.role == "report"]
 
     def ground_truth(self) -> dict[str, dict]:
         """Report URL -> its record, with "served_as": how the report is published (html | pdf | docx | doc | ofd |
@@ -309,7 +315,7 @@ class DemoPortal:
     def nonreports(self) -> dict[str, str]:
         """Column noise: URL -> list title (news, 政府网站工作年度报表, notices)."""
         return {self.url(it.path): it.list_title
-                for items in (*self.catalog.items.values(), self.wenzhou_items) for it in items
+                for items in (*self.catalog.items.values(), self.wenzhou_items, self.taizhou_items) for it in items
                 if it.role == "nonreport"}
 
     def decoys(self) -> dict[str, str]:

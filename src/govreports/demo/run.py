@@ -94,7 +94,7 @@ def main(port: int = 8765, db: str = str(DEFAULT_DB), archive: str = str(DEFAULT
     try:
         _wait(base, portal)
         print(f"demo portal running at {base}/ ({sites(config)} imitation government sites, each a host of its own "
-              f"on port {port}: 127.0.0.2–127.0.0.10; one behind a JavaScript gate)")
+              f"on port {port}: 127.0.0.2–127.0.0.11; one behind a JavaScript gate)")
         os.environ["GOVREPORTS_DEMO_PORT"] = str(port)
         from govreports.flows.nightly import nightly
 

@@ -23,7 +23,7 @@ from govreports.demo import chrome, hosts
 from govreports.demo import faults as F
 from govreports.demo.base import Request, Response, html, not_found
 from govreports.demo.portal import RequestLog
-from govreports.demo.sites import custom, gate, gkmlpt, govcn, hanweb, nav, tax, trs, wenzhou
+from govreports.demo.sites import custom, gate, gkmlpt, govcn, hanweb, nav, taizhou, tax, trs, wenzhou
 
 BLOCKED_AGENTS = ("python-httpx/", "python-requests/", "python-urllib/")
 
@@ -66,7 +66,8 @@ def route(req: Request, portal) -> Response | None:
     site = hosts.site_of(path) or hosts.site_at(req.host)
     if path == "/":
         if site is None:
-            columns = ((wenzhou.NAME, wenzhou.START), *(((gate.NAME, gate.START),) if portal.gate else ()))
+            columns = ((wenzhou.NAME, wenzhou.START), (taizhou.NAME, taizhou.START),
+                       *(((gate.NAME, gate.START),) if portal.gate else ()))
             return html(chrome.root_index(portal.url, columns), last_modified=portal.started)
         return Response(302, b"", "text/html", headers={"Location": portal.url(chrome.home_of(site))}, validators=False)
     if path == "/robots.txt":
@@ -95,6 +96,8 @@ def route(req: Request, portal) -> Response | None:
         return gate.handle(req, portal)
     if path.startswith(wenzhou.PREFIX):
         return wenzhou.handle(req, portal)
+    if path.startswith(taizhou.PREFIX):
+        return taizhou.handle(req, portal)
     return None
 
 
@@ -302,7 +305,7 @@ def make_servers(portal, port: int = 0) -> list[_Server]:
                 server.server_close()
             if port:
                 raise
-    raise OSError("no port free on every demo host (127.0.0.1–127.0.0.10) after 8 tries")
+    raise OSError("no port free on every demo host (127.0.0.1–127.0.0.11) after 8 tries")
 
 
 def serve_all(servers: list[_Server], poll_interval: float) -> list[threading.Thread]:
