@@ -172,7 +172,7 @@ def test_schema_version_recorded_and_old_database_upgraded(tmp_path):
     assert "sections_fts" not in old.table_names() and "labels" not in old.table_names()
     old.close()
     with connect(path) as db:
-        assert schema_version(db) == latest_version() == 30
+        assert schema_version(db) == latest_version() == 31
         assert [m.name for m in migrations.applied(db)] == ["m001_tables", "m002_search_labels_views", "m003_crawl",
                                                             "m004_failure_kinds_and_portal_runs", "m005_portal_health",
                                                             "m006_published_source_regions_scorecard",
@@ -190,7 +190,8 @@ def test_schema_version_recorded_and_old_database_upgraded(tmp_path):
                                                             "m026_listing_order_index_holds_kind",
                                                             "m027_undated_hash_of_older_versions",
                                                             "m028_late_missing_counts",
-                                                            "m029_partition_counts", "m030_kept_counts"]
+                                                            "m029_partition_counts", "m030_kept_counts",
+                                                            "m031_due_in_china_time"]
         assert {"sections_fts", "labels"} <= set(db.table_names())
         assert "applications_wide" in db.view_names()
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
