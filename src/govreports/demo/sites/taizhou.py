@@ -18,15 +18,11 @@ sites stay as they were; its reports join the ground truth (DemoPortal.served_re
 from __future__ import annotations
 
 import json
-import random
-from datetime import date, timedelta
 from html import escape
 
-from govreports.demo import agencies as A
 from govreports.demo.base import Request, Response
-from govreports.demo.catalog import Item, site_reports
-from govreports.demo.documents import nonreport_body
-from govreports.demo.records import YEARS
+from govreports.demo.catalog import Item
+from govreports.demo.sites.artcolumn import article_text, column_items
 
 PREFIX = "/taizhou/"
 COLUMN = 56732
@@ -51,21 +47,7 @@ _NAV = (("首页", PREFIX), ("政府信息公开", f"{PREFIX}col/col56700/index.
 def items(seed: int) -> list[Item]:
     """The column, newest first: the agencies' reports (HTML pages: the listing is the point) and the notices
     around them, dated over the same years so that reports fall on every page of 15."""
-    rng = random.Random(f"taizhou|{seed}")
-    rows = site_reports("taizhou", AGENCIES, seed)
-    first = date(YEARS[0] + 1, 1, 1)
-    span = (date(YEARS[-1] + 1, 6, 30) - first).days
-    for n in range(NOISE):
-        day = (first + timedelta(days=rng.randint(0, span))).isoformat()
-        title = f"泰州市{rng.choice(A.DEPARTMENTS)}关于{rng.choice(_TOPICS)}"
-        rows.append(Item(f"taizhou-noise-{n:04d}", "taizhou", "nonreport", title, day, kind="news", url_date=day))
-    rows.sort(key=lambda it: (it.list_date, it.id), reverse=True)
-    next_id = 4210000
-    for it in sorted(rows, key=lambda it: (it.url_date, it.id)):
-        next_id += rng.randint(1, 40)
-        y, m, d = (int(x) for x in it.url_date.split("-"))
-        it.path = f"/taizhou/art/{y}/{m}/{d}/art_{COLUMN}_{next_id}.html"
-    return rows
+    return column_items("taizhou", "泰州市", AGENCIES, _TOPICS, NOISE, COLUMN, 4210000, seed)
 
 
 def _unit_tag(tag: str) -> str:
@@ -144,11 +126,7 @@ UNITBUILD_JS = """(function () {
 
 
 def article(portal, it: Item) -> Response:
-    if it.role == "report":
-        record = portal.record(it)
-        title, published, body = record["title"], record["published"], portal.fragment(it)
-    else:
-        title, published, body = it.list_title, it.list_date, nonreport_body(it.list_title, it.kind)
+    title, published, body = article_text(portal, it)
     head = (f'<meta name="ArticleTitle" content="{escape(title)}">\n<meta name="PubDate" content="{published} 09:30">\n'
             f'<meta name="ContentSource" content="{NAME}">')
     main = (f'<div class="article"><h1 class="title">{escape(title)}</h1><div class="info">发布日期：{it.list_date}'

@@ -17,16 +17,12 @@ other sites stay as they were; its reports join the ground truth (DemoPortal.ser
 
 from __future__ import annotations
 
-import random
-from datetime import date, timedelta
 from html import escape
 from urllib.parse import quote
 
-from govreports.demo import agencies as A
 from govreports.demo.base import Request, Response
-from govreports.demo.catalog import Item, site_reports
-from govreports.demo.documents import nonreport_body
-from govreports.demo.records import YEARS
+from govreports.demo.catalog import Item
+from govreports.demo.sites.artcolumn import article_text, column_items
 from govreports.demo.sites.hanweb import island
 
 PREFIX = "/wenzhou/"
@@ -48,21 +44,7 @@ _TOPICS = ("城乡居民医疗保险参保缴费的通告", "安全生产专项�
 def items(seed: int) -> list[Item]:
     """The column, newest first: the agencies' reports (HTML pages: the listing, not the format, is the point) and
     the notices around them, dated over the same years so that reports fall on every GET page."""
-    rng = random.Random(f"wenzhou|{seed}")
-    rows = site_reports("wenzhou", AGENCIES, seed)
-    first = date(YEARS[0] + 1, 1, 1)
-    span = (date(YEARS[-1] + 1, 6, 30) - first).days
-    for n in range(NOISE):
-        day = (first + timedelta(days=rng.randint(0, span))).isoformat()
-        title = f"温州市{rng.choice(A.DEPARTMENTS)}关于{rng.choice(_TOPICS)}"
-        rows.append(Item(f"wenzhou-noise-{n:04d}", "wenzhou", "nonreport", title, day, kind="news", url_date=day))
-    rows.sort(key=lambda it: (it.list_date, it.id), reverse=True)
-    next_id = 7010000
-    for it in sorted(rows, key=lambda it: (it.url_date, it.id)):
-        next_id += rng.randint(1, 40)
-        y, m, d = (int(x) for x in it.url_date.split("-"))
-        it.path = f"/wenzhou/art/{y}/{m}/{d}/art_{COLUMN}_{next_id}.html"
-    return rows
+    return column_items("wenzhou", "温州市", AGENCIES, _TOPICS, NOISE, COLUMN, 7010000, seed)
 
 
 def _record(it: Item) -> str:
@@ -107,11 +89,7 @@ def dataproxy(req: Request, portal) -> Response:
 
 
 def article(portal, it: Item) -> Response:
-    if it.role == "report":
-        record = portal.record(it)
-        title, published, body = record["title"], record["published"], portal.fragment(it)
-    else:
-        title, published, body = it.list_title, it.list_date, nonreport_body(it.list_title, it.kind)
+    title, published, body = article_text(portal, it)
     head = (f'<meta name="ArticleTitle" content="{escape(title)}">\n<meta name="PubDate" content="{published} 10:15">\n'
             f'<meta name="ContentSource" content="{NAME}">')
     main = (f'<div class="article"><div class="title">{escape(title)}</div><div class="info">发布日期：{it.list_date}'
