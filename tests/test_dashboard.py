@@ -270,7 +270,9 @@ def test_agency_page_from_the_overview(served, browser, shots, demo_db):
     assert page.locator("input#agency").input_value() == name  # a text box: every name was a 338 KB page
     page.locator("input#agency").fill("")
     page.locator("input#agency").type(name[:2])  # offers a few names as they are typed (serve.agency_names)
-    page.wait_for_function("document.querySelectorAll('#agency-names option').length > 0")
+    # the names for what was typed: the box's focus asked for the first names (none typed), which may answer first
+    page.wait_for_function("p => { const o = [...document.querySelectorAll('#agency-names option')];"
+                           " return o.length > 0 && o.every((e) => e.value.includes(p)); }", arg=name[:2])
     offered = page.eval_on_selector_all("#agency-names option", "els => els.map(e => e.value)")
     assert 0 < len(offered) <= 20 and all(name[:2] in o for o in offered), offered
     page.locator("#chart-scorecard tbody tr").first.wait_for()
