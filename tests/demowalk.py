@@ -196,7 +196,7 @@ def fetch_document(client, report) -> tuple[bytes, dict]:
         text = page.content.decode("gb18030" if report.site == "gbk" else "utf-8")
         # (the TRS needdownload link of an .xls: appendix, data-appendix and needdownload before its href)
         hrefs = re.findall(r'<a (?:appendix="true" )?(?:data-appendix="true" needdownload="true" )?'
-                           r'href=\\?"([^"\\]+\.(?:pdf|docx?|ofd|xlsx?))\\?"', text)
+                           r'href=\\?"([^"\\]+\.(?:pdf|docx?|ofd|xlsx?|zip))\\?"', text)
         hrefs += re.findall(r'href="(/hanweb/module/download/downfile\.jsp\?[^"]+)"', text)
         hrefs += re.findall(r'class=\\"nfw-cms-attachment\\" href=\\"([^"\\]+)\\"', text)
         assert hrefs, report

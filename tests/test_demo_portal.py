@@ -66,8 +66,8 @@ def test_default_portal_shape(portal):
     assert 10 <= sum(r.site == "custom" for r in reports) <= 16
     assert 20 < len(portal.catalog.items["tax"]) <= 40  # the chinatax-like column: two pages of 20, the last short
     assert {r.record["format"] for r in reports} == {"pre2019", "2019", "2021"}
-    # and the two reports published only as a spreadsheet (catalog.SPREADSHEETS)
-    assert {r.kind for r in reports} == {"html", "pdf", "docx", "ofd", "scan", DOC, "xlsx", "xls", "pictures"}
+    # and the two reports published only as a spreadsheet (catalog.SPREADSHEETS), one packed in a zip
+    assert {r.kind for r in reports} == {"html", "pdf", "docx", "ofd", "scan", DOC, "xlsx", "xls", "pictures", "zip"}
     assert len({r.record["agency"] for r in reports}) >= 8
     # two re-posts of the city's reports, and a （超链版） PDF beside the plain one
     assert len(portal.reposts()) == 3 and set(portal.reposts().values()) <= set(portal.ground_truth())
@@ -482,7 +482,7 @@ def test_prerender_serves_the_same_bytes_without_rendering_again(monkeypatch):
     cold = DemoPortal(seed=0)
     warm = DemoPortal(seed=0)
     items = [it for it in warm.catalog.reports() if it.attachment_file]
-    assert {it.kind for it in items} == {"pdf", "docx", "ofd", "scan", DOC, "xlsx", "xls"}  # the spreadsheets too
+    assert {it.kind for it in items} == {"pdf", "docx", "ofd", "scan", DOC, "xlsx", "xls", "zip"}  # spreadsheets too
     pages = [it for it in warm.served_reports() if it.kind == "html"]  # the /wenzhou/ column's pages too
     assert {it.site for it in pages} == {it.site for it in warm.served_reports()}
     assert {it.style for it in pages} >= {"word", "clean"} and {it.quirk for it in pages} >= {None, "fullwidth"}
@@ -531,3 +531,23 @@ def test_two_custom_reports_keep_their_body_only_in_a_javascript_data_file(porta
         literal = data.text.split('let content = "', 1)[1]
         assert "</p>\t<p style='text-align: center'>发布日期：" in literal and '\\"' in literal
     assert client.get(portal.url("/custom/xxgk/nb/js/content_1.js")).status_code == 404
+
+
+def test_a_report_packed_in_a_zip_is_served_as_real_portals_pack_them(portal, client):
+    """PORTALS.md lists .zip among the attachments: one TRS report's PDF is posted packed in a zip, its member named by
+    the report's title in GBK (no UTF-8 flag, as WinRAR and Windows write them) beside a note; it parses to the
+    report, the record naming the member."""
+    import io
+    import zipfile
+
+    from govreports.parse import parse_bytes
+
+    (packed,) = [r for r in portal.reports if r.kind == "zip"]
+    served = client.get(packed.attachment_url)
+    assert served.headers["content-type"] == "application/zip" and packed.attachment_url.endswith(".zip")
+    with zipfile.ZipFile(io.BytesIO(served.content)) as archive:
+        infos = archive.infolist()
+    title = portal.ground_truth()[packed.url]["title"]
+    assert [i.filename.encode("cp437").decode("gbk") for i in infos] == [f"{title}.pdf", "附件说明.txt"]
+    assert not any(i.flag_bits & 0x800 for i in infos)
+    assert parse_bytes(served.content)["zip_member"] == f"{title}.pdf"

@@ -16,9 +16,10 @@ CT_DOC = "application/msword"
 CT_OFD = "application/ofd"
 CT_XLS = "application/vnd.ms-excel"
 CT_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# an attachment kind -> its media type; "scan" is an image-only PDF (a 图片版 report)
+CT_ZIP = "application/zip"
+# an attachment kind -> its media type; "scan" is an image-only PDF (a 图片版 report), "zip" the report's PDF packed
 CONTENT_TYPES = {"pdf": CT_PDF, "docx": CT_DOCX, "doc": CT_DOC, "ofd": CT_OFD, "scan": CT_PDF, "xls": CT_XLS,
-                 "xlsx": CT_XLSX}
+                 "xlsx": CT_XLSX, "zip": CT_ZIP}
 ATTACHMENT_KINDS = tuple(CONTENT_TYPES)
 
 

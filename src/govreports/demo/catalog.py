@@ -28,8 +28,9 @@ HOSTILE = (("zip_bomb", "docx"), ("size_lie", "docx"), ("entity_bomb", "docx"), 
 # (seeded) among the default agencies' reports so that `scale` neither moves nor multiplies them (a .doc takes
 # LibreOffice 2–4 s to make, a scan 2–7 s a page to read by OCR). kind -> the sites that get one each: Word 97 .doc
 # on the TRS sites, OFD on the gkmlpt and the custom site, one scanned 图片版 PDF on a TRS site, then an OFD on a
-# TRS site (last, so that the earlier choices stay where they were).
-LEGACY_KINDS = (("doc", ("ordos", "gbk")), ("ofd", ("gd", "custom")), ("scan", ("ordos",)), ("ofd", ("ordos",)))
+# TRS site, then a PDF packed in a zip on a TRS site (last, so that the earlier choices stay where they were).
+LEGACY_KINDS = (("doc", ("ordos", "gbk")), ("ofd", ("gd", "custom")), ("scan", ("ordos",)), ("ofd", ("ordos",)),
+                ("zip", ("gbk",)))
 # How a TRS site links a legacy kind, when not by insertfileTag: ndrc-style TRS sites post OFD files, and older TRS
 # templates write the attachment list with JavaScript (`var att = '<a href="./P0….ofd">'; document.write(…)`).
 LEGACY_LINKS = {("ofd", "ordos"): "jsatt"}

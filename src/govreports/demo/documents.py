@@ -9,7 +9,9 @@ the Word export's value cells only and are marked as synthetic in a comment: rea
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from html import escape
 
 from govreports.demo.records import PRE2019_HEADINGS
@@ -76,7 +78,29 @@ def attachment_bytes(record: dict, ext: str, hyperlinks: bool = False) -> bytes:
         from govreports.render.sheet import to_xls, to_xlsx
 
         return to_xlsx(record) if ext == "xlsx" else to_xls(record)
+    if ext == "zip":
+        return packed(record)
     raise ValueError(f"no attachment renderer for .{ext}")
+
+
+class _GbkName(zipfile.ZipInfo):
+    """A member named as Chinese zip tools (WinRAR, 360压缩, Windows' own) name it: GBK bytes, no UTF-8 flag."""
+
+    def _encodeFilenameFlags(self):  # noqa: N802 - zipfile's name for it
+        return self.filename.encode("gbk"), self.flag_bits
+
+
+def packed(record: dict) -> bytes:
+    """A report posted as a zip (PORTALS.md: `./P0….zip`): its PDF named by its title beside a note on the files,
+    names in GBK, a fixed date (the same bytes, and ETag, in every process)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        note = "附件：年度报告全文（PDF）。".encode("gbk")
+        for name, body in ((f"{record['title']}.pdf", to_pdf(record)), ("附件说明.txt", note)):
+            info = _GbkName(name, date_time=(2024, 1, 31, 9, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, body)
+    return out.getvalue()
 
 
 def scanned_pdf(pdf: bytes, dpi: int = 200, scanned_on: str | None = None) -> bytes:
