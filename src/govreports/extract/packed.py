@@ -52,23 +52,21 @@ def _suffix(name: str) -> str:
     return posixpath.splitext(name.lower())[1]
 
 
+def _is_document(name: str) -> bool:
+    """A member named `name` is a document the parser reads, by its suffix (which a GBK name keeps readable in ASCII
+    however it is decoded): not a folder, nor one of macOS's __MACOSX/ and ._ shadows."""
+    return (_suffix(name) in PREFERENCE and not name.endswith("/") and not name.startswith("__MACOSX/")
+            and not posixpath.basename(name).startswith("._"))
+
+
 def documents(infos: list[zipfile.ZipInfo]) -> list[Packed]:
-    """The members that are documents the parser reads (not folders, nor macOS's __MACOSX/ and ._ shadows)."""
-    found = []
-    for info in infos:
-        name = member_name(info)
-        base = posixpath.basename(name)
-        if info.is_dir() or name.startswith("__MACOSX/") or base.startswith("._"):
-            continue
-        if _suffix(name) in PREFERENCE:
-            found.append(Packed(name, info))
-    return found
+    """The members that are documents the parser reads."""
+    return [Packed(name, info) for info in infos if _is_document(name := member_name(info))]
 
 
 def has_documents(names: list[str]) -> bool:
-    """Whether a zip whose directory lists `names` holds a document the parser reads (by suffix, which GBK names
-    keep readable in ASCII)."""
-    return any(_suffix(n) in PREFERENCE and not n.endswith("/") and not n.startswith("__MACOSX/") for n in names)
+    """Whether a zip whose directory lists `names` holds a document the parser reads."""
+    return any(map(_is_document, names))
 
 
 def the_report(members: list[Packed]) -> Packed:

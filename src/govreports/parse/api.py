@@ -88,18 +88,19 @@ class ParseOutcome:
 
 
 def extract(data: bytes, http_charset: str | None = None, tools: ToolCache | None = None,
-            ocr_budget: float | None = None, name: str = "") -> Document:
+            ocr_budget: float | None = None, name: str = "", kind: str | None = None) -> Document:
     """The document's blocks by its kind's extractor; `tools` keeps what OCR and LibreOffice answered (see
     extract.toolcache), so a file they read once is not read by them again; `ocr_budget`, the seconds from now
     by which OCR stops reading a scan's pages (limits.OCR_SHARE of the deadline the parse is held to; None:
     extract.ocr.BUDGET from OCR's start); `name`, the file's name or URL, which names what a zip cut short before
-    its bytes say is meant to be."""
+    its bytes say is meant to be; `kind`, what `sniff` said of `data` where it was asked already (a zip's directory
+    read once)."""
     started = time.monotonic()
     if not data or not data.strip():
         raise ParseError("empty file")
     if len(data) > MAX_BYTES:
         raise ParseLimitError("too_large", _too_large(len(data)))
-    kind = sniff(data)
+    kind = kind or sniff(data)
     if kind is None:
         if (failure := container_failure(data, name)) is not None:
             raise ParseError(failure)
@@ -180,7 +181,8 @@ def parse_bytes(data: bytes, name: str = "", hints: dict | None = None, http_cha
     `tools`, the cache of external programs' answers (extract.toolcache); `ocr_budget`, see extract. A zip of
     documents is the report packed in it (extract.packed): the record says which member (`zip_member`), and a
     failure reading it names it."""
-    if data[:4] == b"PK\x03\x04" and sniff(data) == "packed":
+    kind = sniff(data) if data[:4] == b"PK\x03\x04" else None  # a zip's directory, read once: extract is told
+    if kind == "packed":
         member, data = _unpacked(data)
         try:
             record = _parse_document(data, member, hints, http_charset, tools, ocr_budget)
@@ -188,7 +190,7 @@ def parse_bytes(data: bytes, name: str = "", hints: dict | None = None, http_cha
             raise _in_member(exc, member) from None
         record["zip_member"] = member
         return record
-    return _parse_document(data, name, hints, http_charset, tools, ocr_budget)
+    return _parse_document(data, name, hints, http_charset, tools, ocr_budget, kind)
 
 
 def _unpacked(data: bytes) -> tuple[str, bytes]:
@@ -221,9 +223,9 @@ def _in_member(exc: ParseError, member: str) -> ParseError:
 
 
 def _parse_document(data: bytes, name: str, hints: dict | None, http_charset: str | None,
-                    tools: ToolCache | None, ocr_budget: float | None) -> dict:
+                    tools: ToolCache | None, ocr_budget: float | None, kind: str | None = None) -> dict:
     started = time.monotonic()
-    document = extract(data, http_charset, tools, ocr_budget, name)
+    document = extract(data, http_charset, tools, ocr_budget, name, kind)
     record = build_record(document, hints or {})
     if _doubtful(document, record):
         document, record = _checked_by_pdfplumber(data, document, record, hints or {})
