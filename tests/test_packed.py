@@ -4,9 +4,6 @@ refused with a reason. The seed report (samples/seed, read at test time) is the 
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pytest
 
 from govreports.parse import ParseError, parse_bytes
@@ -26,22 +23,11 @@ def seed():
     return record, to_pdf(record), to_docx(record)
 
 
-class _GbkName(zipfile.ZipInfo):
-    """A member named as Chinese zip tools name it: its GBK bytes, no UTF-8 flag (zipfile writes UTF-8, flagged)."""
-
-    def _encodeFilenameFlags(self):  # noqa: N802 - zipfile's own name for it
-        return self.filename.encode("gbk"), self.flag_bits
-
-
 def _zip(members: dict[str, bytes], gbk: bool = False) -> bytes:
-    """A zip of `members`; `gbk`: names written as Chinese zip tools write them."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, body in members.items():
-            info = (_GbkName if gbk else zipfile.ZipInfo)(name)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, body)
-    return out.getvalue()
+    """A zip of `members`; `gbk`: names written as Chinese zip tools write them (GBK, no UTF-8 flag)."""
+    from govreports.demo.documents import zip_of
+
+    return zip_of(members, gbk)
 
 
 def _cells(record: dict) -> dict:

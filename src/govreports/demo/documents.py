@@ -90,17 +90,22 @@ class _GbkName(zipfile.ZipInfo):
         return self.filename.encode("gbk"), self.flag_bits
 
 
-def packed(record: dict) -> bytes:
-    """A report posted as a zip (PORTALS.md: `./P0….zip`): its PDF named by its title beside a note on the files,
-    names in GBK, a fixed date (the same bytes, and ETag, in every process)."""
+def zip_of(members: dict[str, bytes], gbk: bool = True) -> bytes:
+    """A zip of `members` (name -> bytes), deflated, at a fixed date (the same bytes, and ETag, in every process);
+    `gbk`: names as Chinese zip tools write them, else as zipfile does (UTF-8, flagged)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        note = "附件：年度报告全文（PDF）。".encode("gbk")
-        for name, body in ((f"{record['title']}.pdf", to_pdf(record)), ("附件说明.txt", note)):
-            info = _GbkName(name, date_time=(2024, 1, 31, 9, 0, 0))
+        for name, body in members.items():
+            info = (_GbkName if gbk else zipfile.ZipInfo)(name, date_time=(2024, 1, 31, 9, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, body)
     return out.getvalue()
+
+
+def packed(record: dict) -> bytes:
+    """A report posted as a zip (PORTALS.md: `./P0….zip`): its PDF named by its title beside a note on the files,
+    names in GBK."""
+    return zip_of({f"{record['title']}.pdf": to_pdf(record), "附件说明.txt": "附件：年度报告全文（PDF）。".encode("gbk")})
 
 
 def scanned_pdf(pdf: bytes, dpi: int = 200, scanned_on: str | None = None) -> bytes:
