@@ -51,6 +51,9 @@ CELLS = st.one_of(st.none(), st.integers(min_value=-2**63, max_value=2**63 - 1),
 
 @settings(max_examples=300, deadline=None)
 @example(extra={"active": None}, cells=[None])  # a table replaced by a non-object (found in a clean-clone CI run)
+@example(extra={"sections": True}, cells=[None])  # the sections, too (found in a clean-clone CI run: 'bool' has no items)
+@example(extra={"checks": "ab"}, cells=[None])  # and the checks by a text, or a list of other than objects
+@example(extra={"checks": [1, None]}, cells=[None])
 @given(extra=st.dictionaries(st.text(min_size=1, max_size=8).filter(lambda k: not k.startswith("_")), VALUES,
                              max_size=4),
        cells=st.lists(CELLS, min_size=1, max_size=6))

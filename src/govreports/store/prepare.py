@@ -101,9 +101,12 @@ def prepare(record: dict, document: dict | None = None, *, parser_version: str |
     sha, undated_sha = version_shas(content, plain, without="published")
     extra = {k: v for k, v in content.items() if k not in COLUMN_KEYS}
     written = record.get("agency") or ""
-    sections = record.get("sections") or {}
+    # sections and checks as rows where they are an object and a list of objects, as a table is read (record_cells):
+    # a record loaded from a file may hold anything there, kept in its hash and JSON, never a crash of the load
+    sections = record.get("sections") if isinstance(record.get("sections"), dict) else {}
+    listed = record.get("checks") if isinstance(record.get("checks"), list) else []
     checks = [(i, ck.get("rule"), ck.get("where"), None if ck.get("ok") is None else int(bool(ck["ok"])),
-               ck.get("detail")) for i, ck in enumerate(record.get("checks") or [])]
+               ck.get("detail")) for i, ck in enumerate(listed) if isinstance(ck, dict)]
     return Prepared(
         record=record, doc=doc, parser_version=parser_version or doc.get("parser_version") or PARSER_VERSION,
         sha=sha, undated_sha=undated_sha, written=written, norm=normalise_agency(written),
